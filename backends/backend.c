@@ -1,0 +1,212 @@
+/*
+ * What every backend shares: common settings, the poll schedule on the loop,
+ * health bookkeeping and publishing into the store.
+ */
+#include "backend.h"
+
+#include "../common/util.h"
+#include "../engine/config.h"
+#include "../tui/loop.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const struct backend_impl demo_backend;
+
+static const struct backend_impl *const registry[] = {
+    &demo_backend,
+    NULL,
+};
+
+const struct backend_impl *const *backend_impls(void)
+{
+    return registry;
+}
+
+const struct backend_impl *backend_impl_find(const char *type)
+{
+    for (size_t i = 0; registry[i] != NULL; i++) {
+        if (strcmp(registry[i]->type, type) == 0) {
+            return registry[i];
+        }
+    }
+    return NULL;
+}
+
+struct backend *backend_create(const struct backend_impl *impl, const char *name,
+                               struct store *store, struct loop *loop)
+{
+    struct backend *b = xcalloc(1, sizeof *b);
+    b->impl = impl;
+    b->name = xstrdup(name);
+    b->store = store;
+    b->loop = loop;
+    b->refresh_ms = 2000;
+    b->timeout_ms = 5000;
+    b->actions_enabled = true;
+    b->health = BACKEND_STARTING;
+    if (impl->create != NULL) {
+        b->priv = impl->create(b);
+    }
+    return b;
+}
+
+void backend_destroy(struct backend *b)
+{
+    if (b == NULL) {
+        return;
+    }
+    if (b->timer != NULL && b->loop != NULL) {
+        loop_timer_cancel(b->loop, b->timer);
+    }
+    if (b->impl->destroy != NULL) {
+        b->impl->destroy(b);
+    }
+    free(b->name);
+    free(b->error);
+    free(b);
+}
+
+static bool parse_ms(const char *value, int min_ms, int *out, char **cause)
+{
+    int64_t s;
+    if (!duration_parse(value, &s) || s * 1000 < min_ms || s > 86400) {
+        *cause = xasprintf("bad duration '%s' (e.g. 2s, 1m; at least %d ms)", value, min_ms);
+        return false;
+    }
+    *out = (int)(s * 1000);
+    return true;
+}
+
+bool backend_configure(struct backend *b, const char *key, const char *value, char **cause)
+{
+    if (strcmp(key, "refresh") == 0) {
+        return parse_ms(value, 1000, &b->refresh_ms, cause);
+    }
+    if (strcmp(key, "timeout") == 0) {
+        return parse_ms(value, 1000, &b->timeout_ms, cause);
+    }
+    if (strcmp(key, "actions") == 0) {
+        if (!config_parse_bool(value, &b->actions_enabled)) {
+            *cause = xasprintf("bad value '%s' for actions (on or off)", value);
+            return false;
+        }
+        return true;
+    }
+    if (b->impl->configure == NULL) {
+        *cause = xasprintf("unknown key '%s' for a %s backend", key, b->impl->type);
+        return false;
+    }
+    return b->impl->configure(b, key, value, cause);
+}
+
+static void poll_timer(void *ud)
+{
+    struct backend *b = ud;
+    b->polls++;
+    b->impl->poll(b);
+}
+
+bool backend_start(struct backend *b, char **cause)
+{
+    if (b->impl->start != NULL && !b->impl->start(b, cause)) {
+        return false;
+    }
+    if (b->loop != NULL) {
+        b->timer = loop_timer_add(b->loop, 0, (uint64_t)b->refresh_ms, poll_timer, b);
+    }
+    return true;
+}
+
+void backend_poll_now(struct backend *b)
+{
+    if (b->timer != NULL) {
+        loop_timer_reset(b->loop, b->timer, 0);
+    } else {
+        poll_timer(b);
+    }
+}
+
+static uint64_t now_ms(const struct backend *b)
+{
+    return b->loop != NULL ? loop_now_ms(b->loop) : clock_mono_ms();
+}
+
+void backend_ok(struct backend *b)
+{
+    b->health = BACKEND_OK;
+    b->last_ok_ms = now_ms(b);
+    free(b->error);
+    b->error = NULL;
+}
+
+void backend_publish(struct backend *b, struct rowset *rs)
+{
+    store_publish(b->store, rs);
+    backend_ok(b);
+}
+
+void backend_fail(struct backend *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    free(b->error);
+    b->error = xvasprintf(fmt, ap);
+    va_end(ap);
+    b->health = BACKEND_ERROR;
+}
+
+const struct action_def *backend_action(const struct backend *b, enum model_kind kind, int key)
+{
+    for (int i = 0; i < b->impl->nactions; i++) {
+        if (b->impl->actions[i].kind == kind && b->impl->actions[i].key == key) {
+            return &b->impl->actions[i];
+        }
+    }
+    return NULL;
+}
+
+const struct action_def *backend_action_by_verb(const struct backend *b, enum model_kind kind,
+                                                const char *verb)
+{
+    for (int i = 0; i < b->impl->nactions; i++) {
+        if (b->impl->actions[i].kind == kind && strcmp(b->impl->actions[i].verb, verb) == 0) {
+            return &b->impl->actions[i];
+        }
+    }
+    return NULL;
+}
+
+bool backend_is_stale(const struct backend *b, uint64_t now)
+{
+    return b->last_ok_ms != 0 && now > b->last_ok_ms + 3u * (uint64_t)b->refresh_ms;
+}
+
+void backend_health_text(const struct backend *b, uint64_t now, char *buf, size_t len)
+{
+    char age[16];
+    if (b->last_ok_ms != 0) {
+        duration_format(age, sizeof age, (int64_t)((now - b->last_ok_ms) / 1000));
+    }
+    switch (b->health) {
+    case BACKEND_STARTING:
+        snprintf(buf, len, "starting");
+        break;
+    case BACKEND_OK:
+        if (backend_is_stale(b, now)) {
+            snprintf(buf, len, "stale %s", age);
+        } else {
+            snprintf(buf, len, "ok");
+        }
+        break;
+    case BACKEND_ERROR:
+        if (b->last_ok_ms != 0) {
+            snprintf(buf, len, "error: %s (data %s old)", b->error, age);
+        } else {
+            snprintf(buf, len, "error: %s", b->error);
+        }
+        break;
+    }
+}

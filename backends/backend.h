@@ -1,0 +1,117 @@
+/*
+ * The backend interface (DESIGN rule 3).
+ *
+ * A backend type is a const table of callbacks, registered by name in
+ * backends/registry.c. An instance (struct backend) carries the settings every
+ * backend shares plus the implementation's private state in priv.
+ *
+ * Contract of the callbacks:
+ * - create: allocate priv (may be NULL). No I/O.
+ * - configure: one "key = value" from the backend's config section that is not
+ *   a common key (type, refresh, timeout, actions). Return false with *cause
+ *   set ("unknown key 'x'", "bad value ...") to reject it.
+ * - start: validate the configuration as a whole; no I/O yet.
+ * - poll: called by the core every refresh interval (and once at start). Start
+ *   a fetch on the loop and return at once; when data arrives, build a rowset
+ *   and call backend_publish(); on failure call backend_fail(). Must never
+ *   block. A poll while the previous fetch is in flight should be skipped.
+ * - act: perform an action whose verb is in the type's action table; return
+ *   at once and call action_done() exactly once, now or later.
+ * - destroy: free priv and cancel anything in flight.
+ * A backend never calls curses.
+ */
+#ifndef OPSDECK_BACKEND_H
+#define OPSDECK_BACKEND_H
+
+#include "model.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct action;
+struct loop;
+struct loop_timer;
+
+enum action_flags {
+    ACTION_INPUT = 1u << 0,       /* asks for a value (duration, weight) */
+    ACTION_TYPED = 1u << 1,       /* irreversible: confirm by typing the target */
+    ACTION_DISRUPTIVE = 1u << 2,  /* drops traffic or restarts: shown as such */
+};
+
+struct action_def {
+    const char *verb;          /* "drain", "ready", "maint", "silence", "restart" */
+    const char *label;         /* "Drain server" */
+    enum model_kind kind;      /* the pane whose rows it applies to */
+    int key;                   /* the key in that pane */
+    unsigned flags;            /* enum action_flags */
+    const char *input_prompt;  /* for ACTION_INPUT */
+    const char *input_default; /* for ACTION_INPUT */
+};
+
+struct backend;
+
+struct backend_impl {
+    const char *type;
+    const char *description;
+    unsigned kinds; /* (1u << kind) for each model kind it publishes */
+    const struct action_def *actions;
+    int nactions;
+    void *(*create)(struct backend *b);
+    bool (*configure)(struct backend *b, const char *key, const char *value, char **cause);
+    bool (*start)(struct backend *b, char **cause);
+    void (*poll)(struct backend *b);
+    void (*act)(struct backend *b, struct action *a);
+    void (*destroy)(struct backend *b);
+};
+
+enum backend_health { BACKEND_STARTING, BACKEND_OK, BACKEND_ERROR };
+
+struct backend {
+    const struct backend_impl *impl;
+    char *name;
+    struct store *store;
+    struct loop *loop;
+    void *priv;
+    int refresh_ms;
+    int timeout_ms;
+    bool actions_enabled;
+    enum backend_health health;
+    char *error;          /* last error when health == BACKEND_ERROR */
+    uint64_t last_ok_ms;  /* monotonic time of the last publish, 0 = never */
+    uint64_t polls;       /* number of polls started */
+    struct loop_timer *timer;
+};
+
+const struct backend_impl *backend_impl_find(const char *type);
+/* NULL-terminated list of every registered type, for --help and errors. */
+const struct backend_impl *const *backend_impls(void);
+
+struct backend *backend_create(const struct backend_impl *impl, const char *name,
+                               struct store *store, struct loop *loop);
+void backend_destroy(struct backend *b);
+/* Common keys first (refresh, timeout, actions), then the implementation's. */
+bool backend_configure(struct backend *b, const char *key, const char *value, char **cause);
+/* Validate and schedule polling on the loop (first poll at once). */
+bool backend_start(struct backend *b, char **cause);
+/* Poll now, outside the schedule (e.g. right after an action). */
+void backend_poll_now(struct backend *b);
+
+/* Called by implementations. */
+void backend_publish(struct backend *b, struct rowset *rs);
+void backend_fail(struct backend *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Mark a successful poll that published nothing new. */
+void backend_ok(struct backend *b);
+
+const struct action_def *backend_action(const struct backend *b, enum model_kind kind, int key);
+const struct action_def *backend_action_by_verb(const struct backend *b, enum model_kind kind,
+                                                const char *verb);
+
+/*
+ * One-line health for the status bar: "ok", "starting", "stale 42s" (no fresh
+ * data for more than three refresh intervals), "error: reason". buf >= 128.
+ */
+void backend_health_text(const struct backend *b, uint64_t now_ms, char *buf, size_t len);
+/* True when the newest data is older than three refresh intervals. */
+bool backend_is_stale(const struct backend *b, uint64_t now_ms);
+
+#endif

@@ -1,0 +1,367 @@
+/*
+ * Rowsets and the store. A rowset's strings live in one growing arena (offset 0
+ * is the empty string) and its cells in one array, so building 10,000 rows costs
+ * a handful of reallocations and freeing them costs four frees. The store holds
+ * the newest rowset per (kind, source) and bumps a per-kind generation on every
+ * publish so that panes redraw only when something arrived.
+ */
+#include "model.h"
+
+#include "../common/util.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define X_COL(id, title, type, minw, maxw, prio) {title, type, minw, maxw, prio},
+static const struct column_def alert_cols[] = {ALERT_COLUMNS(X_COL)};
+static const struct column_def queue_cols[] = {QUEUE_COLUMNS(X_COL)};
+static const struct column_def pool_cols[] = {POOL_COLUMNS(X_COL)};
+static const struct column_def deploy_cols[] = {DEPLOY_COLUMNS(X_COL)};
+#undef X_COL
+
+static const struct model_schema schemas[MODEL_KINDS] = {
+    [MODEL_ALERTS] = {"alerts", "Alerts", alert_cols, ALERT_NCOLS},
+    [MODEL_QUEUES] = {"queues", "Queues", queue_cols, QUEUE_NCOLS},
+    [MODEL_POOLS] = {"pools", "Pools", pool_cols, POOL_NCOLS},
+    [MODEL_DEPLOYS] = {"deploys", "Deployments", deploy_cols, DEPLOY_NCOLS},
+};
+
+const struct model_schema *model_schema(enum model_kind kind)
+{
+    return &schemas[kind];
+}
+
+bool model_kind_from_name(const char *name, enum model_kind *out)
+{
+    for (int k = 0; k < MODEL_KINDS; k++) {
+        if (strcasecmp(name, schemas[k].name) == 0) {
+            *out = (enum model_kind)k;
+            return true;
+        }
+    }
+    return false;
+}
+
+int model_column_by_title(enum model_kind kind, const char *title)
+{
+    const struct model_schema *s = &schemas[kind];
+    for (int i = 0; i < s->ncols; i++) {
+        if (strcasecmp(title, s->cols[i].title) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+void model_format_num(char *buf, size_t len, double v)
+{
+    double a = fabs(v);
+    if (isnan(v)) {
+        snprintf(buf, len, "NaN");
+    } else if (a >= 1e9) {
+        snprintf(buf, len, "%.1fG", v / 1e9);
+    } else if (a >= 1e6) {
+        snprintf(buf, len, "%.1fM", v / 1e6);
+    } else if (a >= 1e5) {
+        snprintf(buf, len, "%.0fk", v / 1e3);
+    } else if (a >= 1e4) {
+        snprintf(buf, len, "%.1fk", v / 1e3);
+    } else if (v == floor(v)) {
+        snprintf(buf, len, "%.0f", v);
+    } else if (a >= 100) {
+        snprintf(buf, len, "%.0f", v);
+    } else {
+        snprintf(buf, len, "%.1f", v);
+    }
+}
+
+/* ---- rowsets ---- */
+
+static uint32_t arena_add(struct rowset *rs, const char *s, size_t n)
+{
+    if (n == 0) {
+        return 0;
+    }
+    if (rs->slen + n + 1 > rs->scap) {
+        size_t cap = rs->scap * 2;
+        while (cap < rs->slen + n + 1) {
+            cap *= 2;
+        }
+        rs->strings = xrealloc(rs->strings, cap);
+        rs->scap = cap;
+    }
+    uint32_t off = (uint32_t)rs->slen;
+    memcpy(rs->strings + rs->slen, s, n);
+    rs->strings[rs->slen + n] = '\0';
+    rs->slen += n + 1;
+    return off;
+}
+
+struct rowset *rowset_create(enum model_kind kind, const char *source)
+{
+    struct rowset *rs = xcalloc(1, sizeof *rs);
+    rs->kind = kind;
+    rs->ncols = schemas[kind].ncols;
+    rs->source = xstrdup(source);
+    rs->scap = 256;
+    rs->strings = xmalloc(rs->scap);
+    rs->strings[0] = '\0';
+    rs->slen = 1;
+    return rs;
+}
+
+void rowset_destroy(struct rowset *rs)
+{
+    if (rs == NULL) {
+        return;
+    }
+    free(rs->source);
+    free(rs->strings);
+    free(rs->cells);
+    free(rs->rows);
+    free(rs->detail);
+    free(rs);
+}
+
+void rowset_end(struct rowset *rs)
+{
+    if (!rs->open) {
+        return;
+    }
+    rs->rows[rs->nrows - 1].detail = arena_add(rs, rs->detail ? rs->detail : "", rs->dlen);
+    rs->dlen = 0;
+    rs->open = false;
+}
+
+void rowset_begin(struct rowset *rs, const char *key)
+{
+    rowset_end(rs);
+    if (rs->nrows == rs->rcap) {
+        rs->rcap = rs->rcap ? rs->rcap * 2 : 16;
+        rs->rows = xreallocarray(rs->rows, rs->rcap, sizeof *rs->rows);
+    }
+    if (rs->ncells + (size_t)rs->ncols > rs->ccap) {
+        rs->ccap = rs->ccap ? rs->ccap * 2 : 16 * (size_t)rs->ncols;
+        rs->cells = xreallocarray(rs->cells, rs->ccap, sizeof *rs->cells);
+    }
+    struct row *r = &rs->rows[rs->nrows++];
+    r->key = arena_add(rs, key, strlen(key));
+    r->detail = 0;
+    r->first_cell = (uint32_t)rs->ncells;
+    r->tone = TONE_NORMAL;
+    memset(&rs->cells[rs->ncells], 0, sizeof *rs->cells * (size_t)rs->ncols);
+    rs->ncells += (size_t)rs->ncols;
+    rs->open = true;
+}
+
+static struct cell *current_cell(struct rowset *rs, int col)
+{
+    if (!rs->open || col < 0 || col >= rs->ncols) {
+        abort(); /* a backend bug, not bad input: fail loudly in tests */
+    }
+    return &rs->cells[rs->rows[rs->nrows - 1].first_cell + (uint32_t)col];
+}
+
+void rowset_cell(struct rowset *rs, int col, const char *text, double num)
+{
+    struct cell *c = current_cell(rs, col);
+    uint32_t off = arena_add(rs, text, strlen(text));
+    c = current_cell(rs, col); /* cells do not move, but keep the pattern obvious */
+    c->text = off;
+    c->num = num;
+}
+
+void rowset_text(struct rowset *rs, int col, const char *text)
+{
+    rowset_cell(rs, col, text ? text : "", 0);
+}
+
+void rowset_textf(struct rowset *rs, int col, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = xvasprintf(fmt, ap);
+    va_end(ap);
+    rowset_cell(rs, col, s, 0);
+    free(s);
+}
+
+void rowset_num(struct rowset *rs, int col, double value)
+{
+    char buf[32];
+    model_format_num(buf, sizeof buf, value);
+    rowset_cell(rs, col, buf, value);
+}
+
+void rowset_cell_tone(struct rowset *rs, int col, enum tone tone)
+{
+    current_cell(rs, col)->tone = (uint8_t)tone;
+}
+
+void rowset_row_tone(struct rowset *rs, enum tone tone)
+{
+    if (rs->open) {
+        rs->rows[rs->nrows - 1].tone = (uint8_t)tone;
+    }
+}
+
+void rowset_detail(struct rowset *rs, const char *key, const char *value)
+{
+    if (!rs->open) {
+        return;
+    }
+    size_t kl = strlen(key), vl = strlen(value);
+    if (rs->dlen + kl + vl + 3 > rs->dcap) {
+        rs->dcap = (rs->dlen + kl + vl + 3) * 2;
+        rs->detail = xrealloc(rs->detail, rs->dcap);
+    }
+    char *p = rs->detail + rs->dlen;
+    memcpy(p, key, kl);
+    p[kl] = '\t';
+    /* values are one line each: newlines would break the detail format */
+    for (size_t i = 0; i < vl; i++) {
+        p[kl + 1 + i] = (value[i] == '\n' || value[i] == '\t') ? ' ' : value[i];
+    }
+    p[kl + 1 + vl] = '\n';
+    rs->dlen += kl + vl + 2;
+    rs->detail[rs->dlen] = '\0';
+}
+
+const char *rowset_str(const struct rowset *rs, uint32_t off)
+{
+    return rs->strings + off;
+}
+
+const struct cell *rowset_cells(const struct rowset *rs, size_t row)
+{
+    return &rs->cells[rs->rows[row].first_cell];
+}
+
+const char *rowset_key(const struct rowset *rs, size_t row)
+{
+    return rs->strings + rs->rows[row].key;
+}
+
+const char *rowset_cell_text(const struct rowset *rs, size_t row, int col)
+{
+    return rs->strings + rowset_cells(rs, row)[col].text;
+}
+
+double rowset_cell_num(const struct rowset *rs, size_t row, int col)
+{
+    return rowset_cells(rs, row)[col].num;
+}
+
+/* ---- the store ---- */
+
+struct feed_list {
+    struct rowset **sets;
+    size_t n, cap;
+    uint64_t generation;
+};
+
+struct store {
+    struct feed_list kinds[MODEL_KINDS];
+};
+
+struct store *store_create(void)
+{
+    return xcalloc(1, sizeof(struct store));
+}
+
+void store_destroy(struct store *st)
+{
+    if (st == NULL) {
+        return;
+    }
+    for (int k = 0; k < MODEL_KINDS; k++) {
+        for (size_t i = 0; i < st->kinds[k].n; i++) {
+            rowset_destroy(st->kinds[k].sets[i]);
+        }
+        free(st->kinds[k].sets);
+    }
+    free(st);
+}
+
+void store_publish(struct store *st, struct rowset *rs)
+{
+    rowset_end(rs);
+    free(rs->detail);
+    rs->detail = NULL;
+    rs->dcap = 0;
+    struct feed_list *fl = &st->kinds[rs->kind];
+    fl->generation++;
+    for (size_t i = 0; i < fl->n; i++) {
+        if (strcmp(fl->sets[i]->source, rs->source) == 0) {
+            rowset_destroy(fl->sets[i]);
+            fl->sets[i] = rs;
+            return;
+        }
+    }
+    if (fl->n == fl->cap) {
+        fl->cap = fl->cap ? fl->cap * 2 : 4;
+        fl->sets = xreallocarray(fl->sets, fl->cap, sizeof *fl->sets);
+    }
+    fl->sets[fl->n++] = rs;
+}
+
+void store_forget(struct store *st, enum model_kind kind, const char *source)
+{
+    struct feed_list *fl = &st->kinds[kind];
+    for (size_t i = 0; i < fl->n; i++) {
+        if (strcmp(fl->sets[i]->source, source) == 0) {
+            rowset_destroy(fl->sets[i]);
+            memmove(&fl->sets[i], &fl->sets[i + 1], (fl->n - i - 1) * sizeof *fl->sets);
+            fl->n--;
+            fl->generation++;
+            return;
+        }
+    }
+}
+
+uint64_t store_generation(const struct store *st, enum model_kind kind)
+{
+    return st->kinds[kind].generation;
+}
+
+size_t store_nsets(const struct store *st, enum model_kind kind)
+{
+    return st->kinds[kind].n;
+}
+
+const struct rowset *store_set(const struct store *st, enum model_kind kind, size_t i)
+{
+    return st->kinds[kind].sets[i];
+}
+
+size_t store_nrows(const struct store *st, enum model_kind kind)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < st->kinds[kind].n; i++) {
+        n += st->kinds[kind].sets[i]->nrows;
+    }
+    return n;
+}
+
+bool store_find(const struct store *st, enum model_kind kind, const char *source,
+                const char *key, const struct rowset **rs, size_t *row)
+{
+    const struct feed_list *fl = &st->kinds[kind];
+    for (size_t i = 0; i < fl->n; i++) {
+        if (strcmp(fl->sets[i]->source, source) != 0) {
+            continue;
+        }
+        for (size_t r = 0; r < fl->sets[i]->nrows; r++) {
+            if (strcmp(rowset_key(fl->sets[i], r), key) == 0) {
+                *rs = fl->sets[i];
+                *row = r;
+                return true;
+            }
+        }
+    }
+    return false;
+}

@@ -1,0 +1,184 @@
+/*
+ * The models that backends fill and panes draw.
+ *
+ * Each pane kind (alerts, queues, pools, deploys) has a fixed column schema,
+ * declared once below as an X-macro table. A backend publishes a rowset: an
+ * immutable batch of rows for one kind, whose strings live in one arena and
+ * whose cells are offsets into it, so 10,000 rows cost two allocations and no
+ * per-cell mallocs. The store keeps, per kind, the latest rowset of each source
+ * (backend) and a generation counter that panes compare to know when to redraw.
+ *
+ * A row has a key that is stable across refreshes and unique within its source
+ * (e.g. "be_web/web2"); source + key identify a row for selection and actions.
+ */
+#ifndef OPSDECK_MODEL_H
+#define OPSDECK_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum model_kind { MODEL_ALERTS, MODEL_QUEUES, MODEL_POOLS, MODEL_DEPLOYS, MODEL_KINDS };
+
+/* How a cell is compared, aligned and formatted. */
+enum cell_type {
+    CELL_TEXT, /* left-aligned, compared as text */
+    CELL_NUM,  /* right-aligned, compared by num */
+    CELL_AGE,  /* num is a wall-clock time (s since epoch); drawn as an age */
+};
+
+/* State colouring of a row or a cell; the theme maps tones to colours. */
+enum tone { TONE_NORMAL, TONE_OK, TONE_INFO, TONE_WARN, TONE_CRIT, TONE_MUTED };
+
+/* id, title, type, min width, max width, priority (higher drops first when narrow) */
+#define ALERT_COLUMNS(X)                                                                          \
+    X(ALERT_SEV, "SEV", CELL_TEXT, 4, 8, 0)                                                       \
+    X(ALERT_NAME, "ALERT", CELL_TEXT, 8, 28, 0)                                                   \
+    X(ALERT_STATE, "STATE", CELL_TEXT, 6, 10, 0)                                                  \
+    X(ALERT_AGE, "AGE", CELL_AGE, 4, 5, 1)                                                        \
+    X(ALERT_TARGET, "TARGET", CELL_TEXT, 8, 28, 2)                                                \
+    X(ALERT_SUMMARY, "SUMMARY", CELL_TEXT, 10, 60, 3)                                             \
+    X(ALERT_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5)
+
+#define QUEUE_COLUMNS(X)                                                                          \
+    X(QUEUE_NAME, "QUEUE", CELL_TEXT, 8, 30, 0)                                                   \
+    X(QUEUE_VHOST, "VHOST", CELL_TEXT, 4, 10, 4)                                                  \
+    X(QUEUE_TYPE, "TYPE", CELL_TEXT, 4, 8, 5)                                                     \
+    X(QUEUE_STATE, "STATE", CELL_TEXT, 4, 8, 3)                                                   \
+    X(QUEUE_MSGS, "MSGS", CELL_NUM, 4, 10, 0)                                                     \
+    X(QUEUE_READY, "READY", CELL_NUM, 5, 10, 1)                                                   \
+    X(QUEUE_UNACK, "UNACK", CELL_NUM, 5, 10, 2)                                                   \
+    X(QUEUE_CONSUMERS, "CONS", CELL_NUM, 4, 6, 1)                                                 \
+    X(QUEUE_IN, "IN/s", CELL_NUM, 4, 8, 2)                                                        \
+    X(QUEUE_OUT, "OUT/s", CELL_NUM, 5, 8, 2)                                                      \
+    X(QUEUE_ACK, "ACK/s", CELL_NUM, 5, 8, 4)                                                      \
+    X(QUEUE_TREND, "TREND", CELL_TEXT, 5, 6, 1)                                                   \
+    X(QUEUE_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5)
+
+#define POOL_COLUMNS(X)                                                                           \
+    X(POOL_NAME, "POOL", CELL_TEXT, 6, 20, 0)                                                     \
+    X(POOL_SERVER, "SERVER", CELL_TEXT, 6, 20, 0)                                                 \
+    X(POOL_STATUS, "STATUS", CELL_TEXT, 6, 10, 0)                                                 \
+    X(POOL_WEIGHT, "WGHT", CELL_NUM, 4, 5, 2)                                                     \
+    X(POOL_SESS, "SESS", CELL_NUM, 4, 7, 0)                                                       \
+    X(POOL_TOTAL, "TOTAL", CELL_NUM, 5, 10, 3)                                                    \
+    X(POOL_QUEUE, "QCUR", CELL_NUM, 4, 6, 2)                                                      \
+    X(POOL_CHECK, "CHECK", CELL_TEXT, 5, 10, 1)                                                   \
+    X(POOL_5XX, "5XX", CELL_NUM, 3, 8, 1)                                                         \
+    X(POOL_RT, "RT ms", CELL_NUM, 5, 7, 2)                                                        \
+    X(POOL_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5)
+
+#define DEPLOY_COLUMNS(X)                                                                         \
+    X(DEPLOY_NAMESPACE, "NAMESPACE", CELL_TEXT, 6, 16, 2)                                         \
+    X(DEPLOY_NAME, "DEPLOYMENT", CELL_TEXT, 8, 24, 0)                                             \
+    X(DEPLOY_READY, "READY", CELL_TEXT, 5, 7, 0)                                                  \
+    X(DEPLOY_UPTODATE, "UP2D", CELL_NUM, 4, 5, 2)                                                 \
+    X(DEPLOY_AVAILABLE, "AVAIL", CELL_NUM, 5, 5, 2)                                               \
+    X(DEPLOY_AGE, "AGE", CELL_AGE, 4, 5, 3)                                                       \
+    X(DEPLOY_STATE, "ROLLOUT", CELL_TEXT, 8, 12, 0)                                               \
+    X(DEPLOY_IMAGE, "IMAGE", CELL_TEXT, 8, 40, 4)                                                 \
+    X(DEPLOY_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5)
+
+#define X_ENUM(id, title, type, minw, maxw, prio) id,
+enum alert_column { ALERT_COLUMNS(X_ENUM) ALERT_NCOLS };
+enum queue_column { QUEUE_COLUMNS(X_ENUM) QUEUE_NCOLS };
+enum pool_column { POOL_COLUMNS(X_ENUM) POOL_NCOLS };
+enum deploy_column { DEPLOY_COLUMNS(X_ENUM) DEPLOY_NCOLS };
+#undef X_ENUM
+
+struct column_def {
+    const char *title;
+    enum cell_type type;
+    int min_width;
+    int max_width;
+    int priority;
+};
+
+/* The schema of one kind; the name is the pane's ("alerts", "queues", ...). */
+struct model_schema {
+    const char *name;
+    const char *title;
+    const struct column_def *cols;
+    int ncols;
+};
+
+const struct model_schema *model_schema(enum model_kind kind);
+/* Kind by pane name ("alerts", "queues", "pools", "deploys"); false if unknown. */
+bool model_kind_from_name(const char *name, enum model_kind *out);
+/* Column index by title, case-insensitive ("ready", "status"); -1 if unknown. */
+int model_column_by_title(enum model_kind kind, const char *title);
+
+struct cell {
+    double num;
+    uint32_t text; /* offset into the rowset's string arena */
+    uint8_t tone;  /* enum tone */
+};
+
+struct row {
+    uint32_t key;        /* offset: stable identity within the source */
+    uint32_t detail;     /* offset: "key\tvalue\n" lines for the detail view */
+    uint32_t first_cell; /* index into the rowset's cells */
+    uint8_t tone;        /* enum tone of the whole row */
+};
+
+/* An immutable batch of rows of one kind from one source, once published. */
+struct rowset {
+    enum model_kind kind;
+    int ncols;
+    char *source;
+    char *strings;
+    size_t slen, scap;
+    struct cell *cells;
+    size_t ncells, ccap;
+    struct row *rows;
+    size_t nrows, rcap;
+    /* building state */
+    char *detail;
+    size_t dlen, dcap;
+    bool open;
+};
+
+struct rowset *rowset_create(enum model_kind kind, const char *source);
+void rowset_destroy(struct rowset *rs);
+/* Start a row; all cells empty, tone normal. Ends the previous row if open. */
+void rowset_begin(struct rowset *rs, const char *key);
+void rowset_text(struct rowset *rs, int col, const char *text);
+void rowset_textf(struct rowset *rs, int col, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* A numeric cell: text is the number formatted compactly (integers without ".0"). */
+void rowset_num(struct rowset *rs, int col, double value);
+/* A cell with both a shown text and a sort value. */
+void rowset_cell(struct rowset *rs, int col, const char *text, double num);
+void rowset_cell_tone(struct rowset *rs, int col, enum tone tone);
+void rowset_row_tone(struct rowset *rs, enum tone tone);
+void rowset_detail(struct rowset *rs, const char *key, const char *value);
+void rowset_end(struct rowset *rs);
+
+/* Read access. */
+const char *rowset_str(const struct rowset *rs, uint32_t off);
+const struct cell *rowset_cells(const struct rowset *rs, size_t row);
+const char *rowset_key(const struct rowset *rs, size_t row);
+const char *rowset_cell_text(const struct rowset *rs, size_t row, int col);
+double rowset_cell_num(const struct rowset *rs, size_t row, int col);
+
+/* Format a number the way tables show it: 12, 1.5, 12.3k, 4.1M. buf >= 16. */
+void model_format_num(char *buf, size_t len, double v);
+
+/* Per-kind collection of the latest rowset of each source. */
+struct store;
+
+struct store *store_create(void);
+void store_destroy(struct store *st);
+/* Replace the rowset of rs->source for rs->kind; the store takes ownership. */
+void store_publish(struct store *st, struct rowset *rs);
+/* Drop a source's rows of one kind (backend removed). */
+void store_forget(struct store *st, enum model_kind kind, const char *source);
+uint64_t store_generation(const struct store *st, enum model_kind kind);
+size_t store_nsets(const struct store *st, enum model_kind kind);
+const struct rowset *store_set(const struct store *st, enum model_kind kind, size_t i);
+size_t store_nrows(const struct store *st, enum model_kind kind);
+/* Find a row by source and key; false when gone. */
+bool store_find(const struct store *st, enum model_kind kind, const char *source,
+                const char *key, const struct rowset **rs, size_t *row);
+
+#endif

@@ -1,0 +1,299 @@
+/*
+ * Helpers shared by every layer. Allocation wrappers abort on OOM as tmux does:
+ * there is no sane partial state for a console to limp on in.
+ */
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <wchar.h>
+
+static void oom(size_t size)
+{
+    fprintf(stderr, "opsdeck: out of memory allocating %zu bytes\n", size);
+    abort();
+}
+
+void *xmalloc(size_t size)
+{
+    void *p = malloc(size ? size : 1);
+    if (p == NULL) {
+        oom(size);
+    }
+    return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (p == NULL) {
+        oom(n * size);
+    }
+    return p;
+}
+
+void *xrealloc(void *ptr, size_t size)
+{
+    void *p = realloc(ptr, size ? size : 1);
+    if (p == NULL) {
+        oom(size);
+    }
+    return p;
+}
+
+void *xreallocarray(void *ptr, size_t n, size_t size)
+{
+    if (size != 0 && n > SIZE_MAX / size) {
+        oom(SIZE_MAX);
+    }
+    return xrealloc(ptr, n * size);
+}
+
+char *xstrdup(const char *s)
+{
+    return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+    size_t len = strnlen(s, n);
+    char *p = xmalloc(len + 1);
+    memcpy(p, s, len);
+    p[len] = '\0';
+    return p;
+}
+
+char *xvasprintf(const char *fmt, va_list ap)
+{
+    va_list copy;
+    va_copy(copy, ap);
+    int n = vsnprintf(NULL, 0, fmt, copy);
+    va_end(copy);
+    if (n < 0) {
+        return xstrdup("");
+    }
+    char *p = xmalloc((size_t)n + 1);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *p = xvasprintf(fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+const char *str_casestr(const char *haystack, const char *needle)
+{
+    size_t n = strlen(needle);
+    if (n == 0) {
+        return haystack;
+    }
+    for (const char *h = haystack; *h != '\0'; h++) {
+        size_t i = 0;
+        while (i < n && h[i] != '\0' &&
+               tolower((unsigned char)h[i]) == tolower((unsigned char)needle[i])) {
+            i++;
+        }
+        if (i == n) {
+            return h;
+        }
+    }
+    return NULL;
+}
+
+bool str_has_prefix(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+char *str_trim(char *s)
+{
+    char *start = s;
+    while (isspace((unsigned char)*start)) {
+        start++;
+    }
+    size_t len = strlen(start);
+    while (len > 0 && isspace((unsigned char)start[len - 1])) {
+        len--;
+    }
+    memmove(s, start, len);
+    s[len] = '\0';
+    return s;
+}
+
+uint64_t clock_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+int64_t clock_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t clock_wall_s(void)
+{
+    return clock_wall_ms() / 1000;
+}
+
+void clock_format_rfc3339(char buf[32], int64_t wall_ms)
+{
+    time_t secs = (time_t)(wall_ms / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    char tmp[96]; /* wide enough for any int the compiler can imagine */
+    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(wall_ms % 1000));
+    size_t n = strlen(tmp);
+    n = n < 31 ? n : 31;
+    memcpy(buf, tmp, n);
+    buf[n] = '\0';
+}
+
+bool duration_parse(const char *s, int64_t *out)
+{
+    int64_t total = 0;
+    bool any = false;
+    const char *p = s;
+    while (*p != '\0') {
+        if (!isdigit((unsigned char)*p)) {
+            return false;
+        }
+        int64_t n = 0;
+        while (isdigit((unsigned char)*p)) {
+            if (n > (INT64_MAX - 9) / 10) {
+                return false;
+            }
+            n = n * 10 + (*p - '0');
+            p++;
+        }
+        int64_t unit = 1;
+        switch (*p) {
+        case 's':
+            p++;
+            break;
+        case 'm':
+            unit = 60;
+            p++;
+            break;
+        case 'h':
+            unit = 3600;
+            p++;
+            break;
+        case 'd':
+            unit = 86400;
+            p++;
+            break;
+        case '\0':
+            if (any) {
+                return false; /* "1h30" is ambiguous */
+            }
+            break;
+        default:
+            return false;
+        }
+        if (n > (INT64_MAX - total) / unit) {
+            return false;
+        }
+        total += n * unit;
+        any = true;
+    }
+    if (!any) {
+        return false;
+    }
+    *out = total;
+    return true;
+}
+
+void duration_format(char *buf, size_t len, int64_t s)
+{
+    if (s < 0) {
+        snprintf(buf, len, "--");
+    } else if (s < 60) {
+        snprintf(buf, len, "%llds", (long long)s);
+    } else if (s < 3600) {
+        snprintf(buf, len, "%lldm", (long long)(s / 60));
+    } else if (s < 86400) {
+        snprintf(buf, len, "%lldh", (long long)(s / 3600));
+    } else {
+        snprintf(buf, len, "%lldd", (long long)(s / 86400));
+    }
+}
+
+/* Decode one UTF-8 character; returns bytes consumed (>=1) and the width in *w. */
+static size_t utf8_next(const char *s, int *w)
+{
+    mbstate_t st;
+    memset(&st, 0, sizeof st);
+    wchar_t wc;
+    size_t n = mbrtowc(&wc, s, MB_CUR_MAX, &st);
+    if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+        *w = 1;
+        return 1;
+    }
+    int cw = wcwidth(wc);
+    *w = cw < 0 ? -1 : cw; /* -1: unprintable, drawn as '?' */
+    return n;
+}
+
+int utf8_width(const char *s)
+{
+    int total = 0;
+    while (*s != '\0') {
+        int w;
+        s += utf8_next(s, &w);
+        total += w < 0 ? 1 : w;
+    }
+    return total;
+}
+
+int utf8_fit(char *buf, size_t len, const char *s, int width, const char *ellipsis)
+{
+    if (len == 0) {
+        return 0;
+    }
+    int ew = utf8_width(ellipsis);
+    size_t elen = strlen(ellipsis);
+    int full = utf8_width(s);
+    int limit = full <= width ? width : width - ew;
+    size_t o = 0;
+    int used = 0;
+    while (*s != '\0') {
+        int w;
+        size_t n = utf8_next(s, &w);
+        bool bad = w < 0 || (n == 1 && (unsigned char)*s >= 0x80) || (unsigned char)*s < 0x20 ||
+                   *s == 0x7f;
+        int cw = bad ? 1 : w;
+        if (used + cw > limit || o + (bad ? 1 : n) + elen + 1 > len) {
+            break;
+        }
+        if (bad) {
+            buf[o++] = '?';
+        } else {
+            memcpy(buf + o, s, n);
+            o += n;
+        }
+        used += cw;
+        s += n;
+    }
+    if (*s != '\0' && width >= ew && o + elen + 1 <= len) {
+        memcpy(buf + o, ellipsis, elen);
+        o += elen;
+        used += ew;
+    }
+    buf[o] = '\0';
+    return used;
+}

@@ -1,0 +1,56 @@
+/*
+ * Small helpers shared by every layer: allocation that aborts on OOM (a console
+ * that half-works after malloc failed is worse than one that stops), strings,
+ * display widths of UTF-8 text, clocks and human durations.
+ */
+#ifndef OPSDECK_UTIL_H
+#define OPSDECK_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+void *xmalloc(size_t size);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *ptr, size_t size);
+void *xreallocarray(void *ptr, size_t n, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/* Case-insensitive substring search (ASCII folding); NULL when absent. */
+const char *str_casestr(const char *haystack, const char *needle);
+bool str_has_prefix(const char *s, const char *prefix);
+/* Strip leading and trailing ASCII whitespace in place; returns s. */
+char *str_trim(char *s);
+
+/* Monotonic milliseconds, and wall-clock seconds since the epoch. */
+uint64_t clock_mono_ms(void);
+int64_t clock_wall_s(void);
+/* UTC RFC 3339 with milliseconds, e.g. 2026-11-23T10:12:59.123Z, into buf[32]. */
+void clock_format_rfc3339(char buf[32], int64_t wall_ms);
+int64_t clock_wall_ms(void);
+
+/*
+ * Parse "90", "90s", "30m", "1h30m", "2d" into seconds. Returns false (and
+ * leaves *out alone) on anything else, including overflow and negatives.
+ */
+bool duration_parse(const char *s, int64_t *out);
+/* Compact human age: "42s", "5m", "3h", "2d", "--" when negative. buf >= 16. */
+void duration_format(char *buf, size_t len, int64_t seconds);
+
+/*
+ * Display width of UTF-8 text in terminal cells. Invalid bytes and control
+ * characters count as one cell each (they are drawn as '?').
+ */
+int utf8_width(const char *s);
+/*
+ * Copy s into buf so that it occupies at most width cells, replacing the tail
+ * with the ellipsis when it does not fit. Invalid and control bytes become '?'.
+ * Returns the width used. buf must hold at least len bytes.
+ */
+int utf8_fit(char *buf, size_t len, const char *s, int width, const char *ellipsis);
+
+#endif

@@ -1,0 +1,212 @@
+/*
+ * The one path every write takes (DESIGN rule 4).
+ *
+ * The audit record comes first: action_run() appends "started" (fsynced)
+ * before the backend is asked to do anything, and if that append fails the
+ * action does not run at all. An operator may be annoyed by a refused action
+ * with a full disk; an unrecorded change to production at 3 a.m. is worse.
+ * A refusal is audited too ("refused: <reason>"), and action_done() audits
+ * the outcome ("ok" or "error: <message>") before telling the caller.
+ *
+ * Each audit line is {action: verb, target: row key, run/step when a runbook
+ * or drill acts, data: {backend, type, input, message}}. input is the value
+ * the operator typed for an ACTION_INPUT action (a duration, a weight) and
+ * message the backend's text. Neither may carry a secret: no action today
+ * takes one, and a backend must keep credentials out of its messages.
+ *
+ * The settings are process-wide because there is one audit log and one
+ * read-only switch per process, set once at start.
+ */
+#include "action.h"
+
+#include "../common/util.h"
+#include "journal.h"
+
+#include <cjson/cJSON.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+static struct {
+    struct journal *audit;
+    bool read_only;
+} settings;
+
+void action_setup(struct journal *audit, bool read_only)
+{
+    settings.audit = audit;
+    settings.read_only = read_only;
+}
+
+bool action_read_only(void)
+{
+    return settings.read_only;
+}
+
+/* By identity: a def from another type's table is not ours, even if its verb is. */
+static bool backend_has(const struct backend *b, const struct action_def *def)
+{
+    for (int i = 0; i < b->impl->nactions; i++) {
+        if (&b->impl->actions[i] == def) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool action_check(const struct backend *b, const struct action_def *def, char **cause)
+{
+    if (settings.read_only) {
+        *cause = xstrdup("read-only mode (--read-only)");
+        return false;
+    }
+    if (!b->actions_enabled) {
+        *cause = xasprintf("actions are off for backend '%s'", b->name);
+        return false;
+    }
+    if (def == NULL || !backend_has(b, def)) {
+        *cause = xasprintf("%s does not support %s", b->name, def != NULL ? def->verb : "that");
+        return false;
+    }
+    return true;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s != NULL ? xstrdup(s) : NULL;
+}
+
+struct action *action_create(struct backend *b, const struct action_def *def, const char *target,
+                             const char *input)
+{
+    struct action *a = xcalloc(1, sizeof *a);
+    a->backend = b;
+    a->def = def;
+    a->target = dup_or_null(target);
+    a->input = dup_or_null(input);
+    return a;
+}
+
+void action_destroy(struct action *a)
+{
+    if (a == NULL) {
+        return;
+    }
+    free(a->target);
+    free(a->input);
+    free(a->run);
+    free(a->step);
+    free(a);
+}
+
+/* with_message: whether the line records an outcome (message may be NULL). */
+static cJSON *audit_data(const struct action *a, bool with_message, const char *message)
+{
+    cJSON *data = cJSON_CreateObject();
+    cJSON_AddStringToObject(data, "backend", a->backend->name);
+    cJSON_AddStringToObject(data, "type", a->backend->impl->type);
+    if (a->input != NULL) {
+        cJSON_AddStringToObject(data, "input", a->input);
+    }
+    if (with_message && message != NULL) {
+        cJSON_AddStringToObject(data, "message", message);
+    } else if (with_message) {
+        cJSON_AddNullToObject(data, "message");
+    }
+    return data;
+}
+
+/* Append one audit line; true without writing when there is no audit log. */
+static bool audit(const struct action *a, const char *result, const cJSON *data, char **cause)
+{
+    if (settings.audit == NULL) {
+        return true;
+    }
+    struct journal_event ev = {
+        .actor = journal_actor(),
+        .host = journal_host(),
+        .run = a->run,
+        .step = a->step,
+        .action = a->def != NULL ? a->def->verb : NULL,
+        .target = a->target,
+        .result = result,
+        .data = data,
+    };
+    return journal_append(settings.audit, &ev, cause);
+}
+
+/* Tell the caller, exactly once, and let the action go. */
+static void finish(struct action *a, bool ok, const char *message)
+{
+    if (a->report != NULL) {
+        a->report(a, ok, message, a->report_ud);
+    }
+    action_destroy(a);
+}
+
+static void refuse(struct action *a, char *reason)
+{
+    char *result = xasprintf("refused: %s", reason);
+    cJSON *data = audit_data(a, false, NULL);
+    char *cause = NULL;
+    if (!audit(a, result, data, &cause)) {
+        /* The refusal stands; say that it could not be recorded either. */
+        char *both = xasprintf("%s (and the audit log failed: %s)", reason, cause);
+        free(reason);
+        free(cause);
+        reason = both;
+    }
+    cJSON_Delete(data);
+    free(result);
+    finish(a, false, reason);
+    free(reason);
+}
+
+bool action_run(struct action *a, action_report_cb report, void *ud)
+{
+    a->report = report;
+    a->report_ud = ud;
+    char *cause = NULL;
+    if (!action_check(a->backend, a->def, &cause)) {
+        refuse(a, cause);
+        return false;
+    }
+    cJSON *data = audit_data(a, false, NULL);
+    bool recorded = audit(a, "started", data, &cause);
+    cJSON_Delete(data);
+    if (!recorded) {
+        char *reason = xasprintf("not done: cannot write the audit log: %s", cause);
+        free(cause);
+        finish(a, false, reason);
+        free(reason);
+        return false;
+    }
+    if (a->backend->impl->act == NULL) {
+        action_done(a, false, "this backend cannot perform actions");
+        return true;
+    }
+    /* May call action_done() and free a before returning. */
+    a->backend->impl->act(a->backend, a);
+    return true;
+}
+
+void action_done(struct action *a, bool ok, const char *message)
+{
+    char *result =
+        ok ? xstrdup("ok") : xasprintf("error: %s", message != NULL ? message : "failed");
+    cJSON *data = audit_data(a, true, message);
+    char *cause = NULL;
+    bool recorded = audit(a, result, data, &cause);
+    cJSON_Delete(data);
+    free(result);
+    if (recorded) {
+        finish(a, ok, message);
+        return;
+    }
+    /* Done is done; the operator must at least learn the record is missing. */
+    char *text = xasprintf("%s (not recorded in the audit log: %s)",
+                           message != NULL ? message : (ok ? "done" : "failed"), cause);
+    free(cause);
+    finish(a, ok, text);
+    free(text);
+}

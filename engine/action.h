@@ -1,0 +1,53 @@
+/*
+ * The one path every write takes (DESIGN rule 4):
+ *   action_check()   read-only mode, the backend's `actions` setting, the verb
+ *   (the caller confirms with the user; default answer Cancel)
+ *   action_run()     audit "started", ask the backend to perform
+ *   action_done()    the backend reports; audit the result; tell the caller
+ * Keys, runbooks and drills all come through here.
+ */
+#ifndef OPSDECK_ACTION_H
+#define OPSDECK_ACTION_H
+
+#include "../backends/backend.h"
+
+#include <stdbool.h>
+
+struct journal;
+struct action;
+
+typedef void (*action_report_cb)(const struct action *a, bool ok, const char *message, void *ud);
+
+struct action {
+    struct backend *backend;
+    const struct action_def *def;
+    char *target; /* the row key, e.g. "be_web/web2" */
+    char *input;  /* the value typed for ACTION_INPUT, or NULL */
+    char *run;    /* run id when a runbook or drill acts, or NULL */
+    char *step;
+    action_report_cb report;
+    void *report_ud;
+};
+
+/* Process-wide settings: the audit journal (may be NULL in tests) and read-only. */
+void action_setup(struct journal *audit, bool read_only);
+bool action_read_only(void);
+
+/* May this action be taken at all? false with *cause ("read-only mode", ...). */
+bool action_check(const struct backend *b, const struct action_def *def, char **cause);
+
+struct action *action_create(struct backend *b, const struct action_def *def, const char *target,
+                             const char *input);
+void action_destroy(struct action *a);
+
+/*
+ * Check, audit and perform. Takes ownership of a. report is called exactly
+ * once with the result (maybe before this returns); a is freed after it.
+ * Returns false when the action was refused before reaching the backend
+ * (report has then been called with the reason).
+ */
+bool action_run(struct action *a, action_report_cb report, void *ud);
+/* For backends: the action finished. message is the backend's text or NULL. */
+void action_done(struct action *a, bool ok, const char *message);
+
+#endif

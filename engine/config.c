@@ -1,0 +1,431 @@
+/*
+ * The configuration file, parsed with libinih.
+ *
+ * libinih hands its handler a section and a key but no line number, calls it
+ * only for key = value pairs (never for a section header, so an empty section
+ * is invisible) and truncates section names to 49 bytes. We therefore feed it
+ * through our own fgets-like reader over the whole text, which
+ *   - counts lines, so the handler knows the line of the pair it receives,
+ *   - parses section headers itself (name, quoting, duplicates, a backend
+ *     without a type) at the moment inih reaches them,
+ *   - strips leading blanks, because inih treats an indented line after a key
+ *     as a continuation of that key's value; users indent keys under their
+ *     section and must not see "url = ..." glued onto "type",
+ *   - refuses lines longer than inih's buffer rather than letting inih split
+ *     them into two lines with wrong numbers,
+ *   - stops feeding inih at the first error, so exactly one error is reported.
+ * inih still finds the syntax errors (a line with no '='); its return value
+ * is the number of the first bad line, in the same numbering as ours because
+ * every call of the reader returns exactly one physical line.
+ */
+#include "config.h"
+
+#include "../common/util.h"
+
+#include <ini.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+/* Far beyond any real config; a bigger file is a mistake (a log, a binary). */
+static const size_t config_max_bytes = 1024 * 1024;
+
+enum section_kind { SECTION_NONE, SECTION_OPSDECK, SECTION_BACKEND };
+
+struct parser {
+    const char *text; /* the whole input, NUL-terminated */
+    const char *pos;  /* the next line to hand to inih */
+    int line;         /* of the line last handed to inih */
+    int err_line;     /* of the first error we found; 0: none yet */
+    char *err;
+    struct config *cfg;
+    enum section_kind section;
+    int theme_line; /* where each key was first set, for duplicate errors */
+    int read_only_line;
+    int type_line; /* of the current backend */
+};
+
+static bool fail(struct parser *p, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static bool fail(struct parser *p, int line, const char *fmt, ...)
+{
+    va_list ap;
+    if (p->err_line != 0) {
+        return false;
+    }
+    va_start(ap, fmt);
+    p->err = xvasprintf(fmt, ap);
+    va_end(ap);
+    p->err_line = line;
+    return false;
+}
+
+static bool is_name(const char *s, const char *extra)
+{
+    if (*s == '\0') {
+        return false;
+    }
+    for (; *s != '\0'; s++) {
+        bool alnum =
+            (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9');
+        if (!alnum && strchr(extra, *s) == NULL) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static struct config_backend *current_backend(struct parser *p)
+{
+    return &p->cfg->backends[p->cfg->nbackends - 1];
+}
+
+/* A backend section ends at the next header or at the end of the text. */
+static bool finish_section(struct parser *p)
+{
+    if (p->section != SECTION_BACKEND) {
+        return true;
+    }
+    struct config_backend *be = current_backend(p);
+    if (be->type == NULL) {
+        return fail(p, be->line, "backend '%s' has no type", be->name);
+    }
+    return true;
+}
+
+static bool add_backend(struct parser *p, const char *name)
+{
+    struct config *cfg = p->cfg;
+    if (!is_name(name, "_.-")) {
+        return fail(p, p->line, "bad backend name '%s' (use letters, digits, '.', '_' and '-')",
+                    name);
+    }
+    for (size_t i = 0; i < cfg->nbackends; i++) {
+        if (strcmp(cfg->backends[i].name, name) == 0) {
+            return fail(p, p->line, "duplicate backend '%s' (first on line %d)", name,
+                        cfg->backends[i].line);
+        }
+    }
+    cfg->backends = xreallocarray(cfg->backends, cfg->nbackends + 1, sizeof *cfg->backends);
+    struct config_backend *be = &cfg->backends[cfg->nbackends++];
+    memset(be, 0, sizeof *be);
+    be->name = xstrdup(name);
+    be->line = p->line;
+    p->section = SECTION_BACKEND;
+    p->type_line = 0;
+    return true;
+}
+
+/* rest: what follows "backend" in the header, trimmed: "NAME" or NAME. */
+static bool backend_header(struct parser *p, char *rest)
+{
+    size_t len = strlen(rest);
+    if (len == 0) {
+        return fail(p, p->line, "a backend section needs a name, e.g. [backend \"edge-lb\"]");
+    }
+    if (rest[0] == '"') {
+        if (len < 2 || rest[len - 1] != '"') {
+            return fail(p, p->line, "missing '\"' after the backend name");
+        }
+        rest[len - 1] = '\0';
+        rest++;
+    }
+    return add_backend(p, rest);
+}
+
+/* inner: the header between '[' and ']', trimmed. */
+static bool section_header(struct parser *p, char *inner)
+{
+    if (!finish_section(p)) {
+        return false;
+    }
+    p->section = SECTION_NONE;
+    if (strcmp(inner, "opsdeck") == 0) {
+        p->section = SECTION_OPSDECK;
+        return true;
+    }
+    if (str_has_prefix(inner, "backend") &&
+        (inner[7] == '\0' || is_blank(inner[7]) || inner[7] == '"')) {
+        return backend_header(p, str_trim(inner + 7));
+    }
+    return fail(p, p->line, "unknown section [%s] (expected [opsdeck] or [backend \"NAME\"])",
+                inner);
+}
+
+/* line: one line without its newline, leading blanks stripped, starting with '['. */
+static bool header_line(struct parser *p, const char *line, size_t len)
+{
+    const char *close = memchr(line, ']', len);
+    if (close == NULL) {
+        return fail(p, p->line, "missing ']' in section header");
+    }
+    for (const char *c = close + 1; c < line + len && *c != ';' && *c != '#'; c++) {
+        if (!is_blank(*c)) {
+            return fail(p, p->line, "unexpected text after ']'");
+        }
+    }
+    char *inner = xstrndup(line + 1, (size_t)(close - line - 1));
+    bool ok = section_header(p, str_trim(inner));
+    free(inner);
+    return ok;
+}
+
+/* The ini_reader: one physical line per call, so inih's numbering is ours. */
+static char *read_line(char *buf, int size, void *stream)
+{
+    struct parser *p = stream;
+    if (p->err_line != 0 || *p->pos == '\0') {
+        return NULL;
+    }
+    const char *s = p->pos;
+    const char *nl = strchr(s, '\n');
+    const char *end = nl != NULL ? nl : s + strlen(s);
+    p->pos = nl != NULL ? nl + 1 : end;
+    p->line++;
+    if (p->line == 1 && str_has_prefix(s, "\xEF\xBB\xBF")) {
+        s += 3;
+    }
+    while (s < end && is_blank(*s)) {
+        s++;
+    }
+    size_t len = (size_t)(end - s);
+    /* Room for the newline and the NUL that fgets would store. */
+    if (size < 2 || len > (size_t)size - 2) {
+        fail(p, p->line, "line too long (at most %d bytes)", size - 2);
+        return NULL;
+    }
+    if (len > 0 && *s == '[' && !header_line(p, s, len)) {
+        return NULL;
+    }
+    memcpy(buf, s, len);
+    buf[len] = '\n';
+    buf[len + 1] = '\0';
+    return buf;
+}
+
+static bool opsdeck_key(struct parser *p, const char *key, const char *value)
+{
+    if (strcmp(key, "theme") == 0) {
+        if (p->theme_line != 0) {
+            return fail(p, p->line, "duplicate key 'theme' in [opsdeck] (first on line %d)",
+                        p->theme_line);
+        }
+        if (!is_name(value, "_-")) {
+            return fail(p, p->line, "bad theme name '%s' (use letters, digits, '_' and '-')",
+                        value);
+        }
+        p->theme_line = p->line;
+        p->cfg->theme = xstrdup(value);
+        return true;
+    }
+    if (strcmp(key, "read_only") == 0) {
+        if (p->read_only_line != 0) {
+            return fail(p, p->line, "duplicate key 'read_only' in [opsdeck] (first on line %d)",
+                        p->read_only_line);
+        }
+        if (!config_parse_bool(value, &p->cfg->read_only)) {
+            return fail(p, p->line,
+                        "bad value '%s' for read_only (on/off, true/false, yes/no, 1/0)", value);
+        }
+        p->read_only_line = p->line;
+        return true;
+    }
+    return fail(p, p->line, "unknown key '%s' in [opsdeck]", key);
+}
+
+static bool backend_type(struct parser *p, struct config_backend *be, const char *value)
+{
+    if (p->type_line != 0) {
+        return fail(p, p->line, "duplicate key 'type' in [backend \"%s\"] (first on line %d)",
+                    be->name, p->type_line);
+    }
+    if (*value == '\0') {
+        return fail(p, p->line, "empty value for 'type'");
+    }
+    p->type_line = p->line;
+    be->type = xstrdup(value);
+    return true;
+}
+
+static bool backend_key(struct parser *p, const char *key, const char *value)
+{
+    struct config_backend *be = current_backend(p);
+    if (strcmp(key, "type") == 0) {
+        return backend_type(p, be, value);
+    }
+    for (size_t i = 0; i < be->nentries; i++) {
+        if (strcmp(be->entries[i].key, key) == 0) {
+            return fail(p, p->line, "duplicate key '%s' in [backend \"%s\"] (first on line %d)",
+                        key, be->name, be->entries[i].line);
+        }
+    }
+    be->entries = xreallocarray(be->entries, be->nentries + 1, sizeof *be->entries);
+    struct config_entry *e = &be->entries[be->nentries++];
+    e->key = xstrdup(key);
+    e->value = xstrdup(value);
+    e->line = p->line;
+    return true;
+}
+
+/* The ini_handler. We track sections ourselves (see the top), so ignore inih's. */
+static int on_pair(void *user, const char *section, const char *key, const char *value)
+{
+    struct parser *p = user;
+    (void)section;
+    if (*key == '\0') {
+        return fail(p, p->line, "missing key before '='");
+    }
+    switch (p->section) {
+    case SECTION_OPSDECK:
+        return opsdeck_key(p, key, value);
+    case SECTION_BACKEND:
+        return backend_key(p, key, value);
+    case SECTION_NONE:
+        break;
+    }
+    return fail(p, p->line, "key '%s' outside of a section (put it under [opsdeck] or a [backend])",
+                key);
+}
+
+struct config *config_parse(const char *name, const char *text, char **cause)
+{
+    struct parser p = {.text = text, .pos = text};
+    p.cfg = xcalloc(1, sizeof *p.cfg);
+    p.cfg->path = xstrdup(name);
+
+    int rc = ini_parse_stream(read_line, &p, on_pair, &p);
+    if (rc == 0 && p.err_line == 0) {
+        finish_section(&p);
+    }
+    if (rc < 0) {
+        *cause = xasprintf("%s: cannot parse (libinih error %d)", name, rc);
+    } else if (rc > 0 && (p.err_line == 0 || rc < p.err_line)) {
+        /* Not ours, so inih's own: a line that is no header, comment or pair. */
+        *cause = xasprintf("%s:%d: syntax error (expected 'key = value', [section] or a comment)",
+                           name, rc);
+    } else if (p.err_line != 0) {
+        *cause = xasprintf("%s:%d: %s", name, p.err_line, p.err);
+    } else {
+        return p.cfg;
+    }
+    free(p.err);
+    config_destroy(p.cfg);
+    return NULL;
+}
+
+static int line_of(const char *text, size_t offset)
+{
+    int line = 1;
+    for (size_t i = 0; i < offset; i++) {
+        line += text[i] == '\n';
+    }
+    return line;
+}
+
+static char *read_all(int fd, const char *path, size_t *lenp, char **cause)
+{
+    size_t len = 0;
+    size_t cap = 4096;
+    char *buf = xmalloc(cap + 1);
+    for (;;) {
+        if (len == cap) {
+            if (cap >= config_max_bytes) {
+                *cause = xasprintf("%s: too large (more than %zu bytes)", path, config_max_bytes);
+                free(buf);
+                return NULL;
+            }
+            cap *= 2;
+            buf = xrealloc(buf, cap + 1);
+        }
+        ssize_t n = read(fd, buf + len, cap - len);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            *cause = xasprintf("%s: %s", path, strerror(errno));
+            free(buf);
+            return NULL;
+        }
+        if (n == 0) {
+            break;
+        }
+        len += (size_t)n;
+    }
+    buf[len] = '\0';
+    *lenp = len;
+    return buf;
+}
+
+struct config *config_load(const char *path, char **cause)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        *cause = xasprintf("%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t len;
+    char *text = read_all(fd, path, &len, cause);
+    close(fd);
+    if (text == NULL) {
+        return NULL;
+    }
+    /* A NUL would end the text early and silently drop the rest. */
+    const char *nul = memchr(text, '\0', len);
+    if (nul != NULL) {
+        *cause =
+            xasprintf("%s:%d: NUL byte in the file", path, line_of(text, (size_t)(nul - text)));
+        free(text);
+        return NULL;
+    }
+    struct config *cfg = config_parse(path, text, cause);
+    free(text);
+    return cfg;
+}
+
+void config_destroy(struct config *cfg)
+{
+    if (cfg == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < cfg->nbackends; i++) {
+        struct config_backend *be = &cfg->backends[i];
+        for (size_t j = 0; j < be->nentries; j++) {
+            free(be->entries[j].key);
+            free(be->entries[j].value);
+        }
+        free(be->entries);
+        free(be->name);
+        free(be->type);
+    }
+    free(cfg->backends);
+    free(cfg->theme);
+    free(cfg->path);
+    free(cfg);
+}
+
+bool config_parse_bool(const char *s, bool *out)
+{
+    static const char *const yes[] = {"on", "true", "yes", "1"};
+    static const char *const no[] = {"off", "false", "no", "0"};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        if (strcasecmp(s, yes[i]) == 0) {
+            *out = true;
+            return true;
+        }
+        if (strcasecmp(s, no[i]) == 0) {
+            *out = false;
+            return true;
+        }
+    }
+    return false;
+}

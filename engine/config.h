@@ -1,0 +1,55 @@
+/*
+ * The configuration file: INI (libinih).
+ *
+ *   [opsdeck]
+ *   theme = dark            ; dark, light, high-contrast, mono or a user theme
+ *   read_only = false
+ *
+ *   [backend "edge-lb"]
+ *   type = haproxy
+ *   refresh = 2s
+ *   timeout = 5s
+ *   actions = on
+ *   url = ...               ; type-specific keys, checked by the backend type
+ *
+ * Errors name file:line. Type-specific keys are kept with their line so that
+ * backend_configure() errors can be reported the same way.
+ */
+#ifndef OPSDECK_CONFIG_H
+#define OPSDECK_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct config_entry {
+    char *key;
+    char *value;
+    int line;
+};
+
+struct config_backend {
+    char *name;
+    char *type;
+    int line; /* of the section header */
+    struct config_entry *entries; /* every key but type, in file order */
+    size_t nentries;
+};
+
+struct config {
+    char *path;
+    char *theme; /* NULL: default */
+    bool read_only;
+    struct config_backend *backends;
+    size_t nbackends;
+};
+
+/* Parse a file; NULL with *cause = "path:line: message" on any error. */
+struct config *config_load(const char *path, char **cause);
+/* Parse text (for tests); name is used in messages. */
+struct config *config_parse(const char *name, const char *text, char **cause);
+void config_destroy(struct config *cfg);
+
+/* Parse booleans as the config accepts them: on/off, true/false, yes/no, 1/0. */
+bool config_parse_bool(const char *s, bool *out);
+
+#endif

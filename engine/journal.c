@@ -1,0 +1,306 @@
+/*
+ * Append-only JSON lines (DESIGN rule 5).
+ *
+ * Durability: every event is one write(2) of the whole line on an O_APPEND
+ * descriptor, then fsync(2); journal_append() returns true only after both.
+ *
+ * Damage from a crash or a full disk is confined to the last line:
+ *   - on open, seq continues from the last line that parses as an object with
+ *     a seq; a torn or garbage tail is skipped (its seq, if it ever had one,
+ *     may be reused: the torn line carries no event anyway);
+ *   - if the file does not end in a newline we add one before appending, and
+ *     after a short write we start the next line with a newline, so a torn
+ *     fragment never swallows the next good line.
+ *
+ * Permissions: the parent directories we create get 0700 and a file we create
+ * gets 0600. We do not chmod a directory or file that already exists: a mode
+ * the user chose (say, a group-readable audit log for the team) is theirs to
+ * keep, and silently changing modes of things we did not create surprises.
+ */
+#include "journal.h"
+
+#include "../common/util.h"
+#include "paths.h"
+
+#include <cjson/cJSON.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* How much of the tail we read first when looking for the last seq. */
+static const size_t tail_first = 64 * 1024;
+
+struct journal {
+    char *path;
+    int fd;
+    uint64_t seq;       /* of the last line written or found */
+    bool needs_newline; /* the file ends in a torn line */
+};
+
+static bool parent_dir(const char *path, char **cause)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL || slash == path) {
+        return true;
+    }
+    char *dir = xstrndup(path, (size_t)(slash - path));
+    bool ok = paths_mkdir_p(dir, 0700, cause);
+    free(dir);
+    return ok;
+}
+
+/* The seq of one line, or false when it is not a journal line. */
+static bool line_seq(const char *line, size_t len, uint64_t *seq)
+{
+    cJSON *obj = cJSON_ParseWithLength(line, len);
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(obj, "seq");
+    bool ok = cJSON_IsObject(obj) && cJSON_IsNumber(n) && n->valuedouble >= 0 &&
+              n->valuedouble < 9007199254740992.0;
+    if (ok) {
+        *seq = (uint64_t)n->valuedouble;
+    }
+    cJSON_Delete(obj);
+    return ok;
+}
+
+/*
+ * Walk the lines of buf backwards; the first (whole) line is skipped unless
+ * buf starts at the beginning of the file, as it may be cut.
+ */
+static bool last_seq_in(const char *buf, size_t len, bool from_start, uint64_t *seq)
+{
+    size_t end = len;
+    while (end > 0) {
+        size_t start = end;
+        while (start > 0 && buf[start - 1] != '\n') {
+            start--;
+        }
+        if (start == 0 && !from_start) {
+            return false;
+        }
+        if (end > start && line_seq(buf + start, end - start, seq)) {
+            return true;
+        }
+        end = start > 0 ? start - 1 : 0;
+    }
+    return false;
+}
+
+static bool read_at(int fd, char *buf, size_t len, off_t off)
+{
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = pread(fd, buf + got, len - got, off + (off_t)got);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return false;
+        }
+        got += (size_t)n;
+    }
+    return true;
+}
+
+/*
+ * Find the last seq, reading a growing window from the end: one small read
+ * in the normal case, the whole file only when the tail is all garbage.
+ */
+static bool scan_tail(struct journal *j, char **cause)
+{
+    int fd = open(j->path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        *cause = xasprintf("%s: %s", j->path, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+        }
+        return false;
+    }
+    /* Only regular files have a tail; /dev/full and friends have no history. */
+    size_t size = S_ISREG(st.st_mode) ? (size_t)st.st_size : 0;
+    bool ok = true;
+    for (size_t win = tail_first; size > 0; win *= 2) {
+        size_t len = win < size ? win : size;
+        char *buf = xmalloc(len);
+        ok = read_at(fd, buf, len, (off_t)(size - len));
+        bool found = false;
+        if (ok) {
+            /* Every window ends at the end of the file. */
+            j->needs_newline = buf[len - 1] != '\n';
+            found = last_seq_in(buf, len, len == size, &j->seq);
+        }
+        free(buf);
+        if (!ok || found || len == size) {
+            break;
+        }
+    }
+    if (!ok) {
+        *cause = xasprintf("%s: cannot read", j->path);
+    }
+    close(fd);
+    return ok;
+}
+
+struct journal *journal_open(const char *path, char **cause)
+{
+    if (!parent_dir(path, cause)) {
+        return NULL;
+    }
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        *cause = xasprintf("%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct journal *j = xcalloc(1, sizeof *j);
+    j->path = xstrdup(path);
+    j->fd = fd;
+    if (!scan_tail(j, cause)) {
+        journal_close(j);
+        return NULL;
+    }
+    return j;
+}
+
+void journal_close(struct journal *j)
+{
+    if (j == NULL) {
+        return;
+    }
+    close(j->fd);
+    free(j->path);
+    free(j);
+}
+
+const char *journal_path(const struct journal *j)
+{
+    return j->path;
+}
+
+uint64_t journal_last_seq(const struct journal *j)
+{
+    return j->seq;
+}
+
+static void add_string(cJSON *obj, const char *key, const char *value)
+{
+    if (value != NULL) {
+        cJSON_AddStringToObject(obj, key, value);
+    } else {
+        cJSON_AddNullToObject(obj, key);
+    }
+}
+
+char *journal_format(uint64_t seq, int64_t wall_ms, const struct journal_event *ev)
+{
+    char ts[32];
+    clock_format_rfc3339(ts, wall_ms);
+    cJSON *obj = cJSON_CreateObject();
+    cJSON_AddNumberToObject(obj, "seq", (double)seq);
+    cJSON_AddStringToObject(obj, "ts", ts);
+    add_string(obj, "actor", ev->actor);
+    add_string(obj, "host", ev->host);
+    add_string(obj, "run", ev->run);
+    add_string(obj, "step", ev->step);
+    add_string(obj, "action", ev->action);
+    add_string(obj, "target", ev->target);
+    add_string(obj, "result", ev->result);
+    if (ev->data != NULL) {
+        /* A copy: the caller keeps its tree and may reuse or free it. */
+        cJSON_AddItemToObject(obj, "data", cJSON_Duplicate(ev->data, true));
+    } else {
+        cJSON_AddNullToObject(obj, "data");
+    }
+    char *printed = cJSON_PrintUnformatted(obj);
+    cJSON_Delete(obj);
+    if (printed == NULL) {
+        /* cJSON's only failure is allocation; match xmalloc and stop. */
+        abort();
+    }
+    /* Ours to free() whatever allocator cJSON was built with. */
+    char *line = xstrdup(printed);
+    cJSON_free(printed);
+    return line;
+}
+
+/* Write all of buf; *written says how much reached the file on failure too. */
+static bool write_all(int fd, const char *buf, size_t len, size_t *written)
+{
+    *written = 0;
+    while (*written < len) {
+        ssize_t n = write(fd, buf + *written, len - *written);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            return false;
+        }
+        *written += (size_t)n;
+    }
+    return true;
+}
+
+bool journal_append(struct journal *j, const struct journal_event *ev, char **cause)
+{
+    uint64_t seq = j->seq + 1;
+    char *line = journal_format(seq, clock_wall_ms(), ev);
+    char *buf = xasprintf("%s%s\n", j->needs_newline ? "\n" : "", line);
+    free(line);
+    size_t len = strlen(buf);
+    size_t written;
+    bool ok = write_all(j->fd, buf, len, &written);
+    int err = errno;
+    free(buf);
+    if (!ok) {
+        *cause = xasprintf("%s: %s", j->path, strerror(err));
+        /* Part of a line reached the file: the next one must start afresh. */
+        if (written > 0) {
+            j->needs_newline = true;
+        }
+        return false;
+    }
+    j->needs_newline = false;
+    if (fsync(j->fd) < 0) {
+        *cause = xasprintf("%s: %s", j->path, strerror(errno));
+        /* The line may be on disk; do not reuse its seq. */
+        j->seq = seq;
+        return false;
+    }
+    j->seq = seq;
+    return true;
+}
+
+const char *journal_actor(void)
+{
+    static char actor[256];
+    if (actor[0] != '\0') {
+        return actor;
+    }
+    const char *user = getenv("USER");
+    if (user == NULL || *user == '\0') {
+        struct passwd *pw = getpwuid(geteuid());
+        user = pw != NULL && pw->pw_name != NULL && *pw->pw_name != '\0' ? pw->pw_name : "unknown";
+    }
+    snprintf(actor, sizeof actor, "%s", user);
+    return actor;
+}
+
+const char *journal_host(void)
+{
+    static char host[256];
+    if (host[0] != '\0') {
+        return host;
+    }
+    /* gethostname may not terminate a truncated name. */
+    if (gethostname(host, sizeof host - 1) < 0 || host[0] == '\0') {
+        snprintf(host, sizeof host, "unknown");
+    }
+    host[sizeof host - 1] = '\0';
+    return host;
+}

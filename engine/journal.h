@@ -1,0 +1,47 @@
+/*
+ * Append-only JSON lines files (DESIGN rule 5): the audit log now, run journals
+ * later. One object per line:
+ *   {seq, ts, actor, host, run, step, action, target, result, data}
+ * ts is UTC RFC 3339 with milliseconds; run and step are null when unset; data
+ * is an object (or null). Each append is one write(2) of the whole line on an
+ * O_APPEND descriptor followed by fsync(2), so a crash never leaves half a line
+ * from us and a line once returned is on disk. seq continues from the last line
+ * already in the file.
+ */
+#ifndef OPSDECK_JOURNAL_H
+#define OPSDECK_JOURNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cJSON;
+
+struct journal_event {
+    const char *actor;  /* who: $USER or the login name */
+    const char *host;   /* where: the host name */
+    const char *run;    /* run id or NULL */
+    const char *step;   /* step id or NULL */
+    const char *action; /* what */
+    const char *target;
+    const char *result;
+    const struct cJSON *data; /* borrowed; NULL for none */
+};
+
+struct journal;
+
+/* Create the parent directory (mode 0700) if needed and open for append (0600). */
+struct journal *journal_open(const char *path, char **cause);
+void journal_close(struct journal *j);
+/* Append one event; false with *cause on a write or fsync failure. */
+bool journal_append(struct journal *j, const struct journal_event *ev, char **cause);
+const char *journal_path(const struct journal *j);
+uint64_t journal_last_seq(const struct journal *j);
+
+/* Format one line (without newline); exposed for tests. Caller frees. */
+char *journal_format(uint64_t seq, int64_t wall_ms, const struct journal_event *ev);
+
+/* $USER (or the passwd name) and the host name, computed once. */
+const char *journal_actor(void);
+const char *journal_host(void);
+
+#endif

@@ -1,0 +1,101 @@
+/*
+ * XDG base directories and mkdir -p.
+ *
+ * The XDG spec says a relative $XDG_*_HOME is invalid and must be ignored, so
+ * we fall back to $HOME and then to the passwd entry (sudo -u, cron and some
+ * SSH setups run without $HOME). If there is no home directory at all the
+ * directory functions return NULL: writing state into the current directory
+ * would scatter audit logs wherever opsdeck happened to be started.
+ */
+#include "paths.h"
+
+#include "../common/util.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *home_dir(void)
+{
+    const char *home = getenv("HOME");
+    if (home != NULL && home[0] == '/') {
+        return home;
+    }
+    struct passwd *pw = getpwuid(getuid());
+    if (pw != NULL && pw->pw_dir != NULL && pw->pw_dir[0] == '/') {
+        return pw->pw_dir;
+    }
+    return NULL;
+}
+
+static char *xdg_dir(const char *var, const char *fallback)
+{
+    const char *base = getenv(var);
+    if (base != NULL && base[0] == '/') {
+        return xasprintf("%s/opsdeck", base);
+    }
+    const char *home = home_dir();
+    if (home == NULL) {
+        return NULL;
+    }
+    return xasprintf("%s/%s/opsdeck", home, fallback);
+}
+
+char *paths_state_dir(void)
+{
+    return xdg_dir("XDG_STATE_HOME", ".local/state");
+}
+
+char *paths_config_dir(void)
+{
+    return xdg_dir("XDG_CONFIG_HOME", ".config");
+}
+
+/* Make one component; an existing directory (or a link to one) is fine. */
+static bool make_one(const char *dir, int mode, char **cause)
+{
+    if (mkdir(dir, (mode_t)mode) == 0) {
+        return true;
+    }
+    int err = errno;
+    struct stat st;
+    if (stat(dir, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            return true;
+        }
+        *cause = xasprintf("%s: exists and is not a directory", dir);
+        return false;
+    }
+    *cause = xasprintf("%s: %s", dir, strerror(err));
+    return false;
+}
+
+bool paths_mkdir_p(const char *path, int mode, char **cause)
+{
+    if (path == NULL || *path == '\0') {
+        *cause = xstrdup("cannot create a directory with an empty name");
+        return false;
+    }
+    char *dir = xstrdup(path);
+    bool ok = true;
+    /* Cut the path after each component in turn; skip the root and "//". */
+    for (char *p = dir + 1; ok; p++) {
+        if (*p != '/' && *p != '\0') {
+            continue;
+        }
+        char saved = *p;
+        *p = '\0';
+        if (p[-1] != '/') {
+            ok = make_one(dir, mode, cause);
+        }
+        *p = saved;
+        if (saved == '\0') {
+            break;
+        }
+    }
+    free(dir);
+    return ok;
+}

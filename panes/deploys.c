@@ -1,0 +1,18 @@
+/* The deployments pane: what just changed. */
+#include "pane.h"
+
+#include <stdio.h>
+
+static void deploys_summary(const struct tableview *tv, char *buf, size_t len)
+{
+    size_t rolling = pane_count_text(tv, DEPLOY_STATE, "progressing");
+    size_t failed = pane_count_text(tv, DEPLOY_STATE, "failed");
+    snprintf(buf, len, "%zu deployments, %zu rolling, %zu failed", tv->nrows, rolling, failed);
+}
+
+const struct pane_impl deploys_pane = {
+    .name = "deploys",
+    .kind = MODEL_DEPLOYS,
+    .sort_col = -1,
+    .summary = deploys_summary,
+};

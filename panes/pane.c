@@ -1,0 +1,22 @@
+/* Shared helpers for pane summaries and the screen order of the live panes. */
+#include "pane.h"
+
+#include <strings.h>
+
+const struct pane_impl *const live_panes[MODEL_KINDS] = {
+    &alerts_pane,
+    &queues_pane,
+    &pools_pane,
+    &deploys_pane,
+};
+
+size_t pane_count_text(const struct tableview *tv, int col, const char *text)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < tv->nrows; i++) {
+        if (strcasecmp(rowset_cell_text(tv->rows[i].rs, tv->rows[i].row, col), text) == 0) {
+            n++;
+        }
+    }
+    return n;
+}

@@ -1,0 +1,281 @@
+/*
+ * engine/config.c: a good file in full, every error with its exact
+ * "name:line: message", files on disk, and the booleans.
+ */
+#include "../../engine/config.h"
+#include "tap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char good[] = "; opsdeck config\n"                     /* 1 */
+                           "[opsdeck]\n"                            /* 2 */
+                           "theme = high-contrast\n"                /* 3 */
+                           "read_only = Yes\n"                      /* 4 */
+                           "\n"                                     /* 5 */
+                           "[backend \"edge-lb\"]\n"                /* 6 */
+                           "    type = haproxy\n"                   /* 7 */
+                           "    url = http://127.0.0.1:8404/;csv\n" /* 8 */
+                           "\trefresh = 2s\n"                       /* 9 */
+                           "# a comment\n"                          /* 10 */
+                           "[backend queues.eu-1]\n"                /* 11 */
+                           "actions = off   ; inline comment\n"     /* 12 */
+                           "type=rabbitmq\n"                        /* 13 */
+                           "empty =\n";                             /* 14 */
+
+static void entry_is(const struct config_entry *e, const char *key, const char *value, int line)
+{
+    char what[128];
+    snprintf(what, sizeof what, "entry %s: key", key);
+    tap_is_str(e->key, key, what);
+    snprintf(what, sizeof what, "entry %s: value", key);
+    tap_is_str(e->value, value, what);
+    snprintf(what, sizeof what, "entry %s: line", key);
+    tap_is_int(e->line, line, what);
+}
+
+static void test_good(void)
+{
+    char *cause = NULL;
+    struct config *cfg = config_parse("good.ini", good, &cause);
+    if (!tap_ok(cfg != NULL, "good config parses")) {
+        tap_diag("%s", cause);
+        free(cause);
+        return;
+    }
+    tap_is_str(cfg->path, "good.ini", "path is the name given");
+    tap_is_str(cfg->theme, "high-contrast", "theme");
+    tap_ok(cfg->read_only, "read_only = Yes is true");
+    if (!tap_is_int((long long)cfg->nbackends, 2, "two backends")) {
+        config_destroy(cfg);
+        return;
+    }
+    const struct config_backend *lb = &cfg->backends[0];
+    tap_is_str(lb->name, "edge-lb", "quoted name");
+    tap_is_str(lb->type, "haproxy", "indented keys are not taken as continuation lines");
+    tap_is_int(lb->line, 6, "first backend header line");
+    if (tap_is_int((long long)lb->nentries, 2, "edge-lb: url and refresh, not type")) {
+        /* ';' with no blank before it is part of the value, as inih does it. */
+        entry_is(&lb->entries[0], "url", "http://127.0.0.1:8404/;csv", 8);
+        entry_is(&lb->entries[1], "refresh", "2s", 9);
+    }
+    const struct config_backend *q = &cfg->backends[1];
+    tap_is_str(q->name, "queues.eu-1", "unquoted [backend NAME] form");
+    tap_is_str(q->type, "rabbitmq", "type without blanks around '='");
+    tap_is_int(q->line, 11, "second backend header line");
+    if (tap_is_int((long long)q->nentries, 2, "queues: actions and empty")) {
+        entry_is(&q->entries[0], "actions", "off", 12);
+        entry_is(&q->entries[1], "empty", "", 14);
+    }
+    config_destroy(cfg);
+}
+
+static void expect_error(const char *text, const char *want, const char *what)
+{
+    char *cause = NULL;
+    struct config *cfg = config_parse("t.ini", text, &cause);
+    tap_ok(cfg == NULL, "%s: rejected", what);
+    tap_is_str(cause, want, what);
+    config_destroy(cfg);
+    free(cause);
+}
+
+static void test_errors(void)
+{
+    expect_error("[opsdeck]\n[bogus]\n",
+                 "t.ini:2: unknown section [bogus] (expected [opsdeck] or [backend \"NAME\"])",
+                 "unknown section");
+    expect_error("[backends \"a\"]\ntype = x\n",
+                 "t.ini:1: unknown section [backends \"a\"] (expected [opsdeck] or [backend "
+                 "\"NAME\"])",
+                 "a section that only starts with 'backend'");
+    expect_error("[opsdeck]\ntheme = dark\ncolour = red\n",
+                 "t.ini:3: unknown key 'colour' in [opsdeck]", "unknown key in [opsdeck]");
+    expect_error("[opsdeck]\nread_only = maybe\n",
+                 "t.ini:2: bad value 'maybe' for read_only (on/off, true/false, yes/no, 1/0)",
+                 "bad bool");
+    expect_error("[opsdeck]\ntheme = my theme\n",
+                 "t.ini:2: bad theme name 'my theme' (use letters, digits, '_' and '-')",
+                 "bad theme name");
+    expect_error("[opsdeck]\ntheme = ../../etc\n",
+                 "t.ini:2: bad theme name '../../etc' (use letters, digits, '_' and '-')",
+                 "theme name cannot be a path");
+    expect_error("[opsdeck]\ntheme = a\n\ntheme = b\n",
+                 "t.ini:4: duplicate key 'theme' in [opsdeck] (first on line 2)",
+                 "duplicate key in [opsdeck]");
+    expect_error("[opsdeck]\nread_only = on\n[opsdeck]\nread_only = off\n",
+                 "t.ini:4: duplicate key 'read_only' in [opsdeck] (first on line 2)",
+                 "duplicate key across two [opsdeck] sections");
+    expect_error("[backend \"a\"]\ntype = x\nurl = 1\nurl = 2\n",
+                 "t.ini:4: duplicate key 'url' in [backend \"a\"] (first on line 3)",
+                 "duplicate key in a backend");
+    expect_error("[backend \"a\"]\ntype = x\ntype = y\n",
+                 "t.ini:3: duplicate key 'type' in [backend \"a\"] (first on line 2)",
+                 "duplicate type");
+    expect_error("[backend a]\ntype = x\n\n[backend \"a\"]\ntype = y\n",
+                 "t.ini:4: duplicate backend 'a' (first on line 1)", "duplicate backend name");
+    expect_error("[opsdeck]\n[backend \"a\"]\nurl = x\n[backend b]\ntype = y\n",
+                 "t.ini:2: backend 'a' has no type", "backend without type, before another");
+    expect_error("[backend \"a\"]\ntype = x\n[backend \"b\"]\n", "t.ini:3: backend 'b' has no type",
+                 "empty backend section at the end");
+    expect_error("[backend \"a\"]\ntype =\n", "t.ini:2: empty value for 'type'", "empty type");
+    expect_error("[backend \"a b\"]\ntype = x\n",
+                 "t.ini:1: bad backend name 'a b' (use letters, digits, '.', '_' and '-')",
+                 "bad backend name");
+    expect_error("[backend \"a\n", "t.ini:1: missing ']' in section header", "missing ']'");
+    expect_error("[backend \"a]\n", "t.ini:1: missing '\"' after the backend name",
+                 "unbalanced quote");
+    expect_error("[backend]\n",
+                 "t.ini:1: a backend section needs a name, e.g. [backend \"edge-lb\"]",
+                 "backend without a name");
+    expect_error("[opsdeck] theme = dark\n", "t.ini:1: unexpected text after ']'",
+                 "text after a header");
+    expect_error("[opsdeck]\ntheme = dark\nthis is not a pair\n",
+                 "t.ini:3: syntax error (expected 'key = value', [section] or a comment)",
+                 "syntax error found by inih");
+    expect_error("[opsdeck]\n= dark\n", "t.ini:2: missing key before '='", "empty key");
+    expect_error("theme = dark\n",
+                 "t.ini:1: key 'theme' outside of a section (put it under [opsdeck] or a "
+                 "[backend])",
+                 "key before any section");
+    expect_error("[opsdeck]\r\nnope\r\ncolour = red\r\n",
+                 "t.ini:2: syntax error (expected 'key = value', [section] or a comment)",
+                 "first error wins, CRLF line ends");
+    expect_error("[opsdeck]\ncolour = red\nnope\n", "t.ini:2: unknown key 'colour' in [opsdeck]",
+                 "first error wins when it is ours");
+
+    char line[400];
+    memset(line, 'x', sizeof line);
+    memcpy(line, "url = ", 6);
+    line[sizeof line - 1] = '\0';
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    fprintf(f, "[backend a]\ntype = x\n%s\n", line);
+    fclose(f);
+    char *cause = NULL;
+    struct config *cfg = config_parse("t.ini", text, &cause);
+    tap_ok(cfg == NULL, "a line longer than inih's buffer is rejected");
+    tap_ok(cause != NULL && strncmp(cause, "t.ini:3: line too long (at most ", 32) == 0,
+           "and named by its line: %s", cause != NULL ? cause : "(null)");
+    config_destroy(cfg);
+    free(text);
+    free(cause);
+}
+
+static void test_empty(void)
+{
+    const char *texts[] = {"", "\n\n", "; only a comment\n", "[opsdeck]\n"};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        char *cause = NULL;
+        struct config *cfg = config_parse("e.ini", texts[i], &cause);
+        tap_ok(cfg != NULL && cfg->nbackends == 0 && cfg->theme == NULL && !cfg->read_only,
+               "empty config %zu is valid, with defaults", i);
+        config_destroy(cfg);
+        free(cause);
+    }
+}
+
+static char *write_file(const char *dir, const char *name, const char *text, size_t len)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *path = malloc(n);
+    snprintf(path, n, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    fwrite(text, 1, len, f);
+    fclose(f);
+    return path;
+}
+
+static void test_files(void)
+{
+    char dir[] = "/tmp/opsdeck-config-XXXXXX";
+    if (!tap_ok(mkdtemp(dir) != NULL, "temporary directory")) {
+        return;
+    }
+    char *cause = NULL;
+    char *path = write_file(dir, "config.ini", good, strlen(good));
+    struct config *cfg = config_load(path, &cause);
+    tap_ok(cfg != NULL && cfg->nbackends == 2, "config_load reads a file");
+    if (cfg != NULL) {
+        tap_is_str(cfg->path, path, "config path is the file's");
+        tap_is_int(cfg->backends[1].entries[0].line, 12, "line numbers from a file");
+    }
+    config_destroy(cfg);
+    unlink(path);
+    free(path);
+
+    static const char bad[] = "[opsdeck]\ntheme = a\nfoo = 1\n";
+    path = write_file(dir, "bad.ini", bad, sizeof bad - 1);
+    cfg = config_load(path, &cause);
+    char *want = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&want, &len);
+    fprintf(f, "%s:3: unknown key 'foo' in [opsdeck]", path);
+    fclose(f);
+    tap_ok(cfg == NULL, "bad file rejected");
+    tap_is_str(cause, want, "file errors name path:line");
+    free(cause);
+    free(want);
+    unlink(path);
+    free(path);
+
+    static const char nul[] = "[opsdeck]\ntheme\0 = a\n";
+    path = write_file(dir, "nul.ini", nul, sizeof nul - 1);
+    cfg = config_load(path, &cause);
+    f = open_memstream(&want, &len);
+    fprintf(f, "%s:2: NUL byte in the file", path);
+    fclose(f);
+    tap_ok(cfg == NULL, "file with a NUL byte rejected");
+    tap_is_str(cause, want, "the NUL byte's line is named");
+    free(cause);
+    free(want);
+    unlink(path);
+    free(path);
+
+    path = write_file(dir, "empty.ini", "", 0);
+    cause = NULL;
+    cfg = config_load(path, &cause);
+    tap_ok(cfg != NULL && cfg->nbackends == 0 && cause == NULL, "empty file is a valid config");
+    config_destroy(cfg);
+    unlink(path);
+    free(path);
+
+    cfg = config_load("/nonexistent/opsdeck/config.ini", &cause);
+    tap_ok(cfg == NULL, "missing file rejected");
+    tap_is_str(cause, "/nonexistent/opsdeck/config.ini: No such file or directory",
+               "missing file: path and strerror");
+    free(cause);
+    rmdir(dir);
+}
+
+static void test_bools(void)
+{
+    const char *yes[] = {"on", "ON", "true", "True", "yes", "YES", "1"};
+    const char *no[] = {"off", "Off", "false", "FALSE", "no", "No", "0"};
+    const char *bad[] = {"", "2", "onn", "y", "n", "enabled", " on", "-1"};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        bool v = false;
+        tap_ok(config_parse_bool(yes[i], &v) && v, "'%s' is true", yes[i]);
+    }
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
+        bool v = true;
+        tap_ok(config_parse_bool(no[i], &v) && !v, "'%s' is false", no[i]);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        bool v = true;
+        tap_ok(!config_parse_bool(bad[i], &v) && v, "'%s' is rejected, value untouched", bad[i]);
+    }
+}
+
+int main(void)
+{
+    test_good();
+    test_errors();
+    test_empty();
+    test_files();
+    test_bools();
+    return tap_done();
+}

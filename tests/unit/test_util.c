@@ -1,0 +1,70 @@
+/* Durations, display widths and fitting text into cells. */
+#include "../../common/util.h"
+#include "tap.h"
+
+#include <locale.h>
+#include <stdlib.h>
+
+static void test_durations(void)
+{
+    int64_t s = -1;
+    tap_ok(duration_parse("90", &s) && s == 90, "bare number is seconds");
+    tap_ok(duration_parse("30m", &s) && s == 1800, "30m");
+    tap_ok(duration_parse("1h30m", &s) && s == 5400, "1h30m");
+    tap_ok(duration_parse("2d", &s) && s == 172800, "2d");
+    s = 7;
+    tap_ok(!duration_parse("", &s) && s == 7, "empty rejected, out untouched");
+    tap_ok(!duration_parse("-5m", &s), "negative rejected");
+    tap_ok(!duration_parse("1h30", &s), "unit-less tail after a unit rejected");
+    tap_ok(!duration_parse("5x", &s), "unknown unit rejected");
+    tap_ok(!duration_parse("99999999999999999999", &s), "overflow rejected");
+    tap_ok(!duration_parse("9999999999999999d", &s), "overflow by unit rejected");
+    char buf[16];
+    duration_format(buf, sizeof buf, 42);
+    tap_is_str(buf, "42s", "format seconds");
+    duration_format(buf, sizeof buf, 3 * 3600 + 5);
+    tap_is_str(buf, "3h", "format hours");
+    duration_format(buf, sizeof buf, -1);
+    tap_is_str(buf, "--", "format negative");
+}
+
+static void test_widths(void)
+{
+    tap_is_int(utf8_width("abc"), 3, "ascii width");
+    tap_is_int(utf8_width("caf\xc3\xa9"), 4, "utf-8 accented width");
+    tap_is_int(utf8_width("\xe6\x97\xa5\xe6\x9c\xac"), 4, "CJK is two cells each");
+    char buf[64];
+    int w = utf8_fit(buf, sizeof buf, "orders.created.dlq", 10, "~");
+    tap_is_str(buf, "orders.cr~", "fit truncates with ellipsis");
+    tap_is_int(w, 10, "fit uses exactly the width");
+    w = utf8_fit(buf, sizeof buf, "short", 10, "~");
+    tap_is_str(buf, "short", "fit leaves short text alone");
+    utf8_fit(buf, sizeof buf, "a\x1b[2Jb\x07", 20, "~");
+    tap_is_str(buf, "a?[2Jb?", "control bytes never reach the terminal");
+    utf8_fit(buf, sizeof buf, "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 5, "~");
+    tap_ok(utf8_width(buf) <= 5, "fit never splits a wide char over the limit (%s)", buf);
+    utf8_fit(buf, sizeof buf, "\xff\xfe", 5, "~");
+    tap_is_str(buf, "??", "invalid UTF-8 shown as ?");
+    utf8_fit(buf, 4, "abcdefgh", 100, "~");
+    tap_ok(strlen(buf) < 4, "fit respects the buffer size");
+}
+
+static void test_strings(void)
+{
+    tap_ok(str_casestr("Orders.Created", "created") != NULL, "casestr folds case");
+    tap_ok(str_casestr("orders", "x") == NULL, "casestr misses");
+    char s[] = "  padded \t";
+    tap_is_str(str_trim(s), "padded", "trim");
+    char *p = xasprintf("%s-%d", "web", 2);
+    tap_is_str(p, "web-2", "xasprintf");
+    free(p);
+}
+
+int main(void)
+{
+    setlocale(LC_ALL, "C.UTF-8");
+    test_durations();
+    test_widths();
+    test_strings();
+    return tap_done();
+}

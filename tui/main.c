@@ -1,0 +1,368 @@
+/*
+ * opsdeck: command line, configuration, backends, then the console or one of
+ * its headless twins (snapshot, lint).
+ *
+ * Exit status: 0 success; 1 runtime failure (a backend failed in snapshot,
+ * the audit log cannot be written); 2 usage or configuration error;
+ * 128+N when ended by signal N (SIGHUP also for a closed terminal).
+ */
+#include "../backends/backend.h"
+#include "../common/util.h"
+#include "../engine/action.h"
+#include "../engine/config.h"
+#include "../engine/journal.h"
+#include "../engine/paths.h"
+#include "loop.h"
+#include "snapshot.h"
+#include "ui.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef OPSDECK_VERSION
+#define OPSDECK_VERSION "0.1.0"
+#endif
+#ifndef OPSDECK_THEMEDIR
+#define OPSDECK_THEMEDIR "/usr/local/share/opsdeck/themes"
+#endif
+#ifndef OPSDECK_SOURCE_THEMEDIR
+#define OPSDECK_SOURCE_THEMEDIR ""
+#endif
+
+enum command { CMD_CONSOLE, CMD_SNAPSHOT, CMD_LINT };
+
+struct options {
+    enum command command;
+    const char *config;
+    const char *lint_file;
+    bool json;
+    bool read_only;
+    const char *theme;
+    const char *seed;
+    const char *demo_mode;
+    const char *demo_queues;
+    int64_t exit_after_ms;
+    long exit_after_frames;
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: opsdeck [OPTIONS]                 the console\n"
+            "       opsdeck snapshot [--json] [OPTIONS] print every pane once and exit\n"
+            "       opsdeck lint FILE                 check a config file\n"
+            "\n"
+            "options:\n"
+            "  -c, --config FILE     config file (default: $XDG_CONFIG_HOME/opsdeck/config.ini;\n"
+            "                        without one, the built-in demo runs)\n"
+            "  -r, --read-only       disable every action\n"
+            "  -t, --theme NAME      dark (default), light, high-contrast, mono, or a user theme\n"
+            "      --seed N          demo: random seed (same seed, same story)\n"
+            "      --demo-mode MODE  demo: live (default), still (nothing changes), trickle\n"
+            "      --demo-queues N   demo: number of queue rows (for benchmarks)\n"
+            "      --exit-after N    quit by itself after N seconds (5, 5s) or frames (100f)\n"
+            "  -h, --help            this help\n"
+            "  -V, --version         version\n"
+            "\n"
+            "Keys: ? in the console lists the keys of the focused pane.\n");
+}
+
+static bool parse_exit_after(const char *s, struct options *o)
+{
+    size_t n = strlen(s);
+    char *end;
+    if (n > 1 && s[n - 1] == 'f') {
+        long f = strtol(s, &end, 10);
+        if (end != s + n - 1 || f <= 0) {
+            return false;
+        }
+        o->exit_after_frames = f;
+        return true;
+    }
+    int64_t secs;
+    if (!duration_parse(s, &secs) || secs <= 0) {
+        return false;
+    }
+    o->exit_after_ms = secs * 1000;
+    return true;
+}
+
+static const char *take_value(int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "opsdeck: %s needs a value\n", argv[*i]);
+        exit(2);
+    }
+    return argv[++*i];
+}
+
+static void parse_args(int argc, char **argv, struct options *o)
+{
+    int i = 1;
+    if (argc > 1 && strcmp(argv[1], "snapshot") == 0) {
+        o->command = CMD_SNAPSHOT;
+        i = 2;
+    } else if (argc > 1 && strcmp(argv[1], "lint") == 0) {
+        o->command = CMD_LINT;
+        i = 2;
+    }
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            usage(stdout);
+            exit(0);
+        } else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+            printf("opsdeck %s\n", OPSDECK_VERSION);
+            exit(0);
+        } else if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
+            o->config = take_value(argc, argv, &i);
+        } else if (strcmp(a, "-r") == 0 || strcmp(a, "--read-only") == 0) {
+            o->read_only = true;
+        } else if (strcmp(a, "-t") == 0 || strcmp(a, "--theme") == 0) {
+            o->theme = take_value(argc, argv, &i);
+        } else if (strcmp(a, "--json") == 0 && o->command == CMD_SNAPSHOT) {
+            o->json = true;
+        } else if (strcmp(a, "--seed") == 0) {
+            o->seed = take_value(argc, argv, &i);
+        } else if (strcmp(a, "--demo-mode") == 0) {
+            o->demo_mode = take_value(argc, argv, &i);
+        } else if (strcmp(a, "--demo-queues") == 0) {
+            o->demo_queues = take_value(argc, argv, &i);
+        } else if (strcmp(a, "--exit-after") == 0) {
+            const char *v = take_value(argc, argv, &i);
+            if (!parse_exit_after(v, o)) {
+                fprintf(stderr, "opsdeck: bad --exit-after '%s' (e.g. 5, 5s or 100f)\n", v);
+                exit(2);
+            }
+        } else if (o->command == CMD_LINT && o->lint_file == NULL && a[0] != '-') {
+            o->lint_file = a;
+        } else {
+            fprintf(stderr, "opsdeck: unknown argument '%s' (see --help)\n", a);
+            exit(2);
+        }
+    }
+    if (o->command == CMD_LINT && o->lint_file == NULL) {
+        fprintf(stderr, "opsdeck: lint needs a FILE\n");
+        exit(2);
+    }
+}
+
+/* The config named by --config, else the default path if it exists, else NULL. */
+static char *config_path(const struct options *o)
+{
+    if (o->config != NULL) {
+        return xstrdup(o->config);
+    }
+    char *dir = paths_config_dir();
+    char *path = xasprintf("%s/config.ini", dir);
+    free(dir);
+    if (access(path, F_OK) != 0) {
+        free(path);
+        return NULL;
+    }
+    return path;
+}
+
+struct app {
+    struct loop *loop;
+    struct store *store;
+    struct backend **backends;
+    size_t nbackends;
+    struct config *cfg;
+    bool demo;
+};
+
+static void add_backend(struct app *app, struct backend *b)
+{
+    app->backends = xreallocarray(app->backends, app->nbackends + 1, sizeof *app->backends);
+    app->backends[app->nbackends++] = b;
+}
+
+/* Command-line demo settings override the config's. */
+static bool demo_overrides(struct backend *b, const struct options *o, char **cause)
+{
+    const char *keys[] = {"seed", "mode", "queues"};
+    const char *vals[] = {o->seed, o->demo_mode, o->demo_queues};
+    for (size_t i = 0; i < 3; i++) {
+        if (vals[i] != NULL && !backend_configure(b, keys[i], vals[i], cause)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool build_from_config(struct app *app, const struct options *o, char **cause)
+{
+    for (size_t i = 0; i < app->cfg->nbackends; i++) {
+        const struct config_backend *cb = &app->cfg->backends[i];
+        const struct backend_impl *impl = backend_impl_find(cb->type);
+        if (impl == NULL) {
+            *cause = xasprintf("%s:%d: unknown backend type '%s'", app->cfg->path, cb->line,
+                               cb->type);
+            return false;
+        }
+        struct backend *b = backend_create(impl, cb->name, app->store, app->loop);
+        add_backend(app, b);
+        for (size_t e = 0; e < cb->nentries; e++) {
+            char *why = NULL;
+            if (!backend_configure(b, cb->entries[e].key, cb->entries[e].value, &why)) {
+                *cause = xasprintf("%s:%d: %s", app->cfg->path, cb->entries[e].line, why);
+                free(why);
+                return false;
+            }
+        }
+        if (strcmp(impl->type, "demo") == 0) {
+            app->demo = true;
+            if (!demo_overrides(b, o, cause)) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+static bool build_backends(struct app *app, const struct options *o, char **cause)
+{
+    char *path = config_path(o);
+    if (path != NULL) {
+        app->cfg = config_load(path, cause);
+        free(path);
+        if (app->cfg == NULL) {
+            return false;
+        }
+        if (!build_from_config(app, o, cause)) {
+            return false;
+        }
+    }
+    if (app->nbackends == 0) {
+        struct backend *b = backend_create(backend_impl_find("demo"), "demo", app->store,
+                                           app->loop);
+        add_backend(app, b);
+        app->demo = true;
+        if (!demo_overrides(b, o, cause)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool start_backends(struct app *app, char **cause)
+{
+    for (size_t i = 0; i < app->nbackends; i++) {
+        char *why = NULL;
+        if (!backend_start(app->backends[i], &why)) {
+            *cause = xasprintf("backend '%s': %s", app->backends[i]->name, why);
+            free(why);
+            return false;
+        }
+    }
+    return true;
+}
+
+static void app_finish(struct app *app)
+{
+    for (size_t i = 0; i < app->nbackends; i++) {
+        backend_destroy(app->backends[i]);
+    }
+    free(app->backends);
+    config_destroy(app->cfg);
+    store_destroy(app->store);
+    loop_destroy(app->loop);
+}
+
+static int lint(const char *file)
+{
+    struct options o = {.config = file};
+    struct app app = {.store = store_create()};
+    char *cause = NULL;
+    int status = 0;
+    if (!build_backends(&app, &o, &cause) || !start_backends(&app, &cause)) {
+        fprintf(stderr, "%s\n", cause);
+        free(cause);
+        status = 2;
+    } else {
+        printf("%s: ok (%zu backend%s)\n", file, app.nbackends, app.nbackends == 1 ? "" : "s");
+    }
+    app.loop = NULL;
+    app_finish(&app);
+    return status;
+}
+
+static struct journal *open_audit(char **cause)
+{
+    char *dir = paths_state_dir();
+    char *path = xasprintf("%s/audit.jsonl", dir);
+    struct journal *j = journal_open(path, cause);
+    free(dir);
+    free(path);
+    return j;
+}
+
+static int run_console(struct app *app, const struct options *o)
+{
+    char *cause = NULL;
+    struct journal *audit = open_audit(&cause);
+    if (audit == NULL) {
+        fprintf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
+        free(cause);
+        return 1;
+    }
+    bool read_only = o->read_only || (app->cfg != NULL && app->cfg->read_only);
+    action_setup(audit, read_only);
+    char *user_themes = NULL;
+    char *cfgdir = paths_config_dir();
+    user_themes = xasprintf("%s/themes", cfgdir);
+    free(cfgdir);
+    const char *dirs[] = {user_themes, OPSDECK_SOURCE_THEMEDIR, OPSDECK_THEMEDIR, NULL};
+    struct ui_options uo = {
+        .demo = app->demo,
+        .read_only = read_only,
+        .theme = o->theme ? o->theme : (app->cfg ? app->cfg->theme : NULL),
+        .theme_dirs = dirs,
+        .exit_after_ms = o->exit_after_ms,
+        .exit_after_frames = o->exit_after_frames,
+    };
+    int status;
+    struct ui *ui = ui_create(app->loop, app->store, app->backends, app->nbackends, &uo, &cause);
+    if (ui == NULL) {
+        fprintf(stderr, "opsdeck: %s\n", cause);
+        free(cause);
+        status = 2;
+    } else {
+        status = ui_run(ui);
+        ui_destroy(ui);
+    }
+    action_setup(NULL, read_only);
+    journal_close(audit);
+    free(user_themes);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "");
+    struct options o = {0};
+    parse_args(argc, argv, &o);
+    if (o.command == CMD_LINT) {
+        return lint(o.lint_file);
+    }
+    struct app app = {.loop = loop_create(), .store = store_create()};
+    char *cause = NULL;
+    int status;
+    if (!build_backends(&app, &o, &cause) || !start_backends(&app, &cause)) {
+        fprintf(stderr, "opsdeck: %s\n", cause);
+        free(cause);
+        status = 2;
+    } else if (o.command == CMD_SNAPSHOT) {
+        status = snapshot_run(app.loop, app.store, app.backends, app.nbackends, o.json, stdout);
+    } else {
+        status = run_console(&app, &o);
+    }
+    app_finish(&app);
+    return status;
+}

@@ -1,0 +1,189 @@
+/*
+ * The snapshot printer. Text mode pads columns to the widest cell (no
+ * truncation: this output is for pipes and diffs); JSON mode gives every row
+ * with its source, key, tone, cells by column title and detail fields.
+ */
+#include "snapshot.h"
+
+#include "../common/util.h"
+#include "../panes/pane.h"
+#include "loop.h"
+#include "table.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const tone_names[] = {"normal", "ok", "info", "warn", "crit", "muted"};
+
+static bool all_answered(struct backend **backends, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (backends[i]->health == BACKEND_STARTING) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void wait_for_data(struct loop *loop, struct backend **backends, size_t n)
+{
+    int limit = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (backends[i]->timeout_ms > limit) {
+            limit = backends[i]->timeout_ms;
+        }
+    }
+    uint64_t deadline = clock_mono_ms() + (uint64_t)limit + 1000;
+    while (!all_answered(backends, n) && clock_mono_ms() < deadline) {
+        loop_run_once(loop, 100);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (backends[i]->health == BACKEND_STARTING) {
+            backend_fail(backends[i], "no answer within %d ms", limit + 1000);
+        }
+    }
+}
+
+static void print_cell(FILE *out, const struct model_schema *s, int c, int width,
+                       const char *text)
+{
+    int pad = width - utf8_width(text);
+    fputs(c ? "  " : "", out);
+    if (s->cols[c].type != CELL_TEXT) {
+        fprintf(out, "%*s%s", pad, "", text);
+    } else {
+        fprintf(out, "%s%*s", text, c == s->ncols - 1 ? 0 : pad, "");
+    }
+}
+
+static void print_text_pane(const struct tableview *tv, int64_t now, FILE *out)
+{
+    const struct model_schema *s = model_schema(tv->kind);
+    int width[16];
+    char text[512];
+    for (int c = 0; c < s->ncols; c++) {
+        width[c] = utf8_width(s->cols[c].title);
+        for (size_t i = 0; i < tv->nrows; i++) {
+            table_cell_text(tv, tv->rows[i].rs, tv->rows[i].row, c, now, text, sizeof text);
+            int w = utf8_width(text);
+            if (w > width[c]) {
+                width[c] = w;
+            }
+        }
+    }
+    for (int c = 0; c < s->ncols; c++) {
+        print_cell(out, s, c, width[c], s->cols[c].title);
+    }
+    fputc('\n', out);
+    for (size_t i = 0; i < tv->nrows; i++) {
+        for (int c = 0; c < s->ncols; c++) {
+            table_cell_text(tv, tv->rows[i].rs, tv->rows[i].row, c, now, text, sizeof text);
+            print_cell(out, s, c, width[c], text);
+        }
+        fputc('\n', out);
+    }
+}
+
+static cJSON *row_json(const struct tableview *tv, size_t i, int64_t now)
+{
+    const struct model_schema *s = model_schema(tv->kind);
+    const struct rowset *rs = tv->rows[i].rs;
+    size_t row = tv->rows[i].row;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "source", rs->source);
+    cJSON_AddStringToObject(o, "key", rowset_key(rs, row));
+    cJSON_AddStringToObject(o, "tone", tone_names[rs->rows[row].tone]);
+    cJSON *cells = cJSON_AddObjectToObject(o, "cells");
+    for (int c = 0; c < s->ncols; c++) {
+        char text[512];
+        table_cell_text(tv, rs, row, c, now, text, sizeof text);
+        if (s->cols[c].type == CELL_TEXT) {
+            cJSON_AddStringToObject(cells, s->cols[c].title, text);
+        } else {
+            cJSON_AddNumberToObject(cells, s->cols[c].title, rowset_cell_num(rs, row, c));
+        }
+    }
+    cJSON *detail = cJSON_AddObjectToObject(o, "detail");
+    const char *d = rowset_str(rs, rs->rows[row].detail);
+    while (*d != '\0') {
+        const char *nl = strchr(d, '\n');
+        size_t n = nl ? (size_t)(nl - d) : strlen(d);
+        const char *tab = memchr(d, '\t', n);
+        if (tab != NULL) {
+            char *k = xstrndup(d, (size_t)(tab - d));
+            char *v = xstrndup(tab + 1, n - (size_t)(tab - d) - 1);
+            cJSON_AddStringToObject(detail, k, v);
+            free(k);
+            free(v);
+        }
+        d += n + (nl ? 1 : 0);
+    }
+    return o;
+}
+
+static void add_backends(cJSON *root, struct backend **backends, size_t n, uint64_t now)
+{
+    cJSON *arr = cJSON_AddArrayToObject(root, "backends");
+    for (size_t i = 0; i < n; i++) {
+        char health[256];
+        backend_health_text(backends[i], now, health, sizeof health);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", backends[i]->name);
+        cJSON_AddStringToObject(o, "type", backends[i]->impl->type);
+        cJSON_AddStringToObject(o, "health", health);
+        cJSON_AddItemToArray(arr, o);
+    }
+}
+
+int snapshot_run(struct loop *loop, struct store *store, struct backend **backends,
+                 size_t nbackends, bool json, FILE *out)
+{
+    wait_for_data(loop, backends, nbackends);
+    int64_t now = clock_wall_s();
+    uint64_t mono = clock_mono_ms();
+    int status = 0;
+    cJSON *root = json ? cJSON_CreateObject() : NULL;
+    cJSON *panes = json ? cJSON_AddObjectToObject(root, "panes") : NULL;
+    for (int k = 0; k < MODEL_KINDS; k++) {
+        struct tableview tv;
+        tableview_init(&tv, (enum model_kind)k);
+        tv.sort_col = live_panes[k]->sort_col;
+        tv.sort_desc = live_panes[k]->sort_desc;
+        tableview_rebuild(&tv, store);
+        if (json) {
+            cJSON *rows = cJSON_AddArrayToObject(panes, live_panes[k]->name);
+            for (size_t i = 0; i < tv.nrows; i++) {
+                cJSON_AddItemToArray(rows, row_json(&tv, i, now));
+            }
+        } else {
+            char summary[128];
+            live_panes[k]->summary(&tv, summary, sizeof summary);
+            fprintf(out, "%s== %s: %s ==\n", k ? "\n" : "", model_schema(tv.kind)->title,
+                    summary);
+            print_text_pane(&tv, now, out);
+        }
+        tableview_finish(&tv);
+    }
+    for (size_t i = 0; i < nbackends; i++) {
+        if (backends[i]->health == BACKEND_ERROR) {
+            status = 1;
+        }
+    }
+    if (json) {
+        add_backends(root, backends, nbackends, mono);
+        char *text = cJSON_Print(root);
+        fprintf(out, "%s\n", text);
+        free(text);
+        cJSON_Delete(root);
+    } else {
+        fputc('\n', out);
+        for (size_t i = 0; i < nbackends; i++) {
+            char health[256];
+            backend_health_text(backends[i], mono, health, sizeof health);
+            fprintf(out, "backend %s (%s): %s\n", backends[i]->name, backends[i]->impl->type,
+                    health);
+        }
+    }
+    return status;
+}

@@ -1,0 +1,200 @@
+/*
+ * The table widget. Widths come from the view's measurements (made once per
+ * rebuild over every visible row, so scrolling does not make columns jump);
+ * the layout keeps columns in schema order and drops the highest-priority
+ * numbers first until the rest fit.
+ */
+#include "table.h"
+
+#include "../common/util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+unsigned table_tone_attr(enum tone tone)
+{
+    switch (tone) {
+    case TONE_OK:
+        return theme_attr(THEME_OK);
+    case TONE_INFO:
+        return theme_attr(THEME_INFO);
+    case TONE_WARN:
+        return theme_attr(THEME_WARN);
+    case TONE_CRIT:
+        return theme_attr(THEME_CRIT);
+    case TONE_MUTED:
+        return theme_attr(THEME_MUTED);
+    case TONE_NORMAL:
+        break;
+    }
+    return theme_attr(THEME_NORMAL);
+}
+
+static int col_want(const struct tableview *tv, int c)
+{
+    const struct column_def *d = &model_schema(tv->kind)->cols[c];
+    int w = tv->widths[c];
+    int tw = utf8_width(d->title) + 1; /* room for the sort arrow */
+    if (w < tw) {
+        w = tw;
+    }
+    if (w < d->min_width) {
+        w = d->min_width;
+    }
+    if (w > d->max_width) {
+        w = d->max_width;
+    }
+    return w;
+}
+
+void table_layout(const struct tableview *tv, int width, struct table_layout *out)
+{
+    const struct model_schema *s = model_schema(tv->kind);
+    bool keep[16];
+    int total = 0, kept = 0;
+    for (int c = 0; c < s->ncols; c++) {
+        keep[c] = true;
+        total += col_want(tv, c);
+        kept++;
+    }
+    /* one space between columns */
+    while (kept > 1 && total + kept - 1 > width) {
+        int drop = -1;
+        for (int c = 0; c < s->ncols; c++) {
+            if (keep[c] && (drop < 0 || s->cols[c].priority >= s->cols[drop].priority)) {
+                drop = c;
+            }
+        }
+        if (s->cols[drop].priority == 0) {
+            break; /* essential columns stay; they get squeezed below */
+        }
+        keep[drop] = false;
+        total -= col_want(tv, drop);
+        kept--;
+    }
+    out->ncols = 0;
+    int widest_text = -1;
+    for (int c = 0; c < s->ncols; c++) {
+        if (!keep[c]) {
+            continue;
+        }
+        out->col[out->ncols] = c;
+        out->width[out->ncols] = col_want(tv, c);
+        if (s->cols[c].type == CELL_TEXT &&
+            (widest_text < 0 || s->cols[c].max_width > s->cols[out->col[widest_text]].max_width)) {
+            widest_text = out->ncols;
+        }
+        out->ncols++;
+    }
+    int slack = width - (total + out->ncols - 1);
+    if (slack < 0) {
+        /* squeeze text columns, widest first, down to their minimum */
+        for (int i = out->ncols - 1; i >= 0 && slack < 0; i--) {
+            int c = out->col[i];
+            int give = out->width[i] - s->cols[c].min_width;
+            if (give > -slack) {
+                give = -slack;
+            }
+            if (give > 0) {
+                out->width[i] -= give;
+                slack += give;
+            }
+        }
+        if (slack < 0) {
+            out->width[out->ncols - 1] += slack;
+            if (out->width[out->ncols - 1] < 1) {
+                out->width[out->ncols - 1] = 1;
+            }
+        }
+    } else if (widest_text >= 0) {
+        out->width[widest_text] += slack;
+    }
+}
+
+void table_cell_text(const struct tableview *tv, const struct rowset *rs, size_t row, int col,
+                     int64_t now_wall, char *buf, size_t len)
+{
+    const struct cell *cell = &rowset_cells(rs, row)[col];
+    if (model_schema(tv->kind)->cols[col].type == CELL_AGE) {
+        if (cell->num <= 0) {
+            snprintf(buf, len, "%s", rowset_str(rs, cell->text));
+        } else {
+            duration_format(buf, len, now_wall - (int64_t)cell->num);
+        }
+        return;
+    }
+    snprintf(buf, len, "%s", rowset_str(rs, cell->text));
+}
+
+static void draw_header(WINDOW *w, int y, int x, const struct tableview *tv,
+                        const struct table_layout *lay, int width, const struct glyphs *g)
+{
+    const struct model_schema *s = model_schema(tv->kind);
+    unsigned attr = theme_attr(THEME_HEADER);
+    screen_fill(w, y, x, width, attr);
+    int cx = x;
+    for (int i = 0; i < lay->ncols; i++) {
+        int c = lay->col[i];
+        char title[64];
+        snprintf(title, sizeof title, "%s%s", s->cols[c].title,
+                 tv->sort_col == c ? (tv->sort_desc ? g->down : g->up) : "");
+        if (s->cols[c].type == CELL_TEXT) {
+            screen_put(w, y, cx, lay->width[i], title, attr, g);
+        } else {
+            screen_put_right(w, y, cx, lay->width[i], title, attr, g);
+        }
+        cx += lay->width[i] + 1;
+    }
+}
+
+static void draw_row(WINDOW *w, int y, int x, const struct tableview *tv, size_t idx,
+                     const struct table_layout *lay, int width, bool selected, int64_t now_wall,
+                     const struct glyphs *g)
+{
+    const struct model_schema *s = model_schema(tv->kind);
+    const struct rowset *rs = tv->rows[idx].rs;
+    size_t row = tv->rows[idx].row;
+    const struct cell *cells = rowset_cells(rs, row);
+    unsigned row_attr = table_tone_attr((enum tone)rs->rows[row].tone);
+    unsigned sel_attr = theme_attr(THEME_SELECTED);
+    if (selected) {
+        screen_fill(w, y, x, width, sel_attr);
+    }
+    int cx = x;
+    for (int i = 0; i < lay->ncols; i++) {
+        int c = lay->col[i];
+        char text[512];
+        table_cell_text(tv, rs, row, c, now_wall, text, sizeof text);
+        unsigned attr = cells[c].tone != TONE_NORMAL ? table_tone_attr((enum tone)cells[c].tone)
+                                                     : row_attr;
+        if (selected) {
+            attr = sel_attr;
+        }
+        if (s->cols[c].type == CELL_TEXT) {
+            screen_put(w, y, cx, lay->width[i], text, attr, g);
+        } else {
+            screen_put_right(w, y, cx, lay->width[i], text, attr, g);
+        }
+        cx += lay->width[i] + 1;
+    }
+}
+
+void table_draw(WINDOW *w, int y, int x, int height, int width, struct tableview *tv,
+                bool focused, int64_t now_wall, const struct glyphs *g)
+{
+    if (height < 1 || width < 4) {
+        return;
+    }
+    struct table_layout lay;
+    table_layout(tv, width, &lay);
+    draw_header(w, y, x, tv, &lay, width, g);
+    int body = height - 1;
+    tableview_scroll(tv, body);
+    for (int i = 0; i < body; i++) {
+        size_t idx = tv->top + (size_t)i;
+        if (idx >= tv->nrows) {
+            break;
+        }
+        draw_row(w, y + 1 + i, x, tv, idx, &lay, width, focused && idx == tv->sel, now_wall, g);
+    }
+}

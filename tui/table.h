@@ -1,0 +1,36 @@
+/*
+ * Drawing a tableview into a rectangle of a window: header, visible rows only,
+ * numbers right-aligned, cells coloured by tone, columns dropped by priority
+ * when narrow and the slack given to the widest text column.
+ */
+#ifndef OPSDECK_TABLE_H
+#define OPSDECK_TABLE_H
+
+#include "screen.h"
+#include "tableview.h"
+
+#include <stdint.h>
+
+struct table_layout {
+    int ncols;
+    int col[16];   /* column index in the schema */
+    int width[16]; /* cells for that column */
+};
+
+/* Choose the columns and widths for a width; exposed for tests. */
+void table_layout(const struct tableview *tv, int width, struct table_layout *out);
+
+/*
+ * Draw at y,x in w, height rows (header included) and width cells. The
+ * selection is highlighted when focused. now_wall is for age cells.
+ */
+void table_draw(WINDOW *w, int y, int x, int height, int width, struct tableview *tv,
+                bool focused, int64_t now_wall, const struct glyphs *g);
+
+/* The text a cell shows (ages computed against now_wall), into buf. */
+void table_cell_text(const struct tableview *tv, const struct rowset *rs, size_t row, int col,
+                     int64_t now_wall, char *buf, size_t len);
+
+unsigned table_tone_attr(enum tone tone);
+
+#endif

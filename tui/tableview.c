@@ -1,0 +1,277 @@
+/*
+ * Filter, sort and selection over the store's rows. A rebuild walks every row
+ * once (filter), sorts the survivors, restores the selection by identity and
+ * measures column widths, so drawing a frame touches only the visible rows.
+ */
+#include "tableview.h"
+
+#include "../common/util.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+void tableview_init(struct tableview *tv, enum model_kind kind)
+{
+    memset(tv, 0, sizeof *tv);
+    tv->kind = kind;
+    tv->sort_col = -1;
+}
+
+void tableview_finish(struct tableview *tv)
+{
+    free(tv->rows);
+    free(tv->sel_source);
+    free(tv->sel_key);
+    memset(tv, 0, sizeof *tv);
+}
+
+bool tableview_row_matches(const struct rowset *rs, size_t row, const char *needle)
+{
+    const struct cell *cells = rowset_cells(rs, row);
+    for (int c = 0; c < rs->ncols; c++) {
+        if (str_casestr(rowset_str(rs, cells[c].text), needle) != NULL) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Natural order for names: "web2" < "web10". Digits runs compare by value,
+ * everything else case-insensitively.
+ */
+static int natural_cmp(const char *a, const char *b)
+{
+    while (*a != '\0' && *b != '\0') {
+        if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+            while (*a == '0') {
+                a++;
+            }
+            while (*b == '0') {
+                b++;
+            }
+            size_t la = 0, lb = 0;
+            while (isdigit((unsigned char)a[la])) {
+                la++;
+            }
+            while (isdigit((unsigned char)b[lb])) {
+                lb++;
+            }
+            if (la != lb) {
+                return la < lb ? -1 : 1;
+            }
+            int c = strncmp(a, b, la);
+            if (c != 0) {
+                return c;
+            }
+            a += la;
+            b += lb;
+            continue;
+        }
+        int ca = tolower((unsigned char)*a), cb = tolower((unsigned char)*b);
+        if (ca != cb) {
+            return ca < cb ? -1 : 1;
+        }
+        a++;
+        b++;
+    }
+    return (*a != '\0') - (*b != '\0');
+}
+
+/* qsort has no context argument in C11; the loop is single-threaded. */
+static const struct tableview *sort_ctx;
+
+static int compare_refs(const void *pa, const void *pb)
+{
+    const struct rowref *a = pa, *b = pb;
+    const struct tableview *tv = sort_ctx;
+    int col = tv->sort_col;
+    int c = 0;
+    const struct cell *ca = &rowset_cells(a->rs, a->row)[col];
+    const struct cell *cb = &rowset_cells(b->rs, b->row)[col];
+    if (model_schema(tv->kind)->cols[col].type == CELL_TEXT) {
+        c = natural_cmp(rowset_str(a->rs, ca->text), rowset_str(b->rs, cb->text));
+    } else {
+        c = ca->num < cb->num ? -1 : ca->num > cb->num ? 1 : 0;
+    }
+    if (tv->sort_desc) {
+        c = -c;
+    }
+    if (c == 0) {
+        /* ties keep the published order: stable and predictable */
+        c = a->rs != b->rs ? strcmp(a->rs->source, b->rs->source) : (a->row < b->row ? -1 : 1);
+    }
+    return c;
+}
+
+static void remember_selection(struct tableview *tv)
+{
+    free(tv->sel_source);
+    free(tv->sel_key);
+    tv->sel_source = NULL;
+    tv->sel_key = NULL;
+    if (tv->nrows > 0) {
+        const struct rowref *r = &tv->rows[tv->sel];
+        tv->sel_source = xstrdup(r->rs->source);
+        tv->sel_key = xstrdup(rowset_key(r->rs, r->row));
+    }
+}
+
+static void restore_selection(struct tableview *tv, size_t old_index)
+{
+    if (tv->nrows == 0) {
+        tv->sel = 0;
+        return;
+    }
+    if (tv->sel_key != NULL) {
+        for (size_t i = 0; i < tv->nrows; i++) {
+            const struct rowref *r = &tv->rows[i];
+            if (strcmp(rowset_key(r->rs, r->row), tv->sel_key) == 0 &&
+                strcmp(r->rs->source, tv->sel_source) == 0) {
+                tv->sel = i;
+                return;
+            }
+        }
+    }
+    /* the selected row is gone: stay at the same place, on its neighbour */
+    tv->sel = old_index < tv->nrows ? old_index : tv->nrows - 1;
+    remember_selection(tv);
+}
+
+static void measure(struct tableview *tv)
+{
+    const struct model_schema *s = model_schema(tv->kind);
+    for (int c = 0; c < s->ncols && c < 16; c++) {
+        tv->widths[c] = 0;
+    }
+    for (size_t i = 0; i < tv->nrows; i++) {
+        const struct cell *cells = rowset_cells(tv->rows[i].rs, tv->rows[i].row);
+        for (int c = 0; c < s->ncols && c < 16; c++) {
+            if (tv->widths[c] >= s->cols[c].max_width) {
+                continue;
+            }
+            const char *t = rowset_str(tv->rows[i].rs, cells[c].text);
+            int w = utf8_width(t);
+            if (w > tv->widths[c]) {
+                tv->widths[c] = w;
+            }
+        }
+    }
+}
+
+void tableview_rebuild(struct tableview *tv, const struct store *st)
+{
+    size_t old_index = tv->sel;
+    bool invert = tv->filter[0] == '!';
+    const char *needle = invert ? tv->filter + 1 : tv->filter;
+    bool filtering = needle[0] != '\0';
+    size_t total = store_nrows(st, tv->kind);
+    if (total > tv->cap) {
+        tv->cap = total;
+        tv->rows = xreallocarray(tv->rows, tv->cap, sizeof *tv->rows);
+    }
+    tv->nrows = 0;
+    tv->total = total;
+    for (size_t s = 0; s < store_nsets(st, tv->kind); s++) {
+        const struct rowset *rs = store_set(st, tv->kind, s);
+        for (size_t r = 0; r < rs->nrows; r++) {
+            if (filtering && tableview_row_matches(rs, r, needle) == invert) {
+                continue;
+            }
+            tv->rows[tv->nrows].rs = rs;
+            tv->rows[tv->nrows].row = (uint32_t)r;
+            tv->nrows++;
+        }
+    }
+    if (tv->sort_col >= 0 && tv->nrows > 1) {
+        sort_ctx = tv;
+        qsort(tv->rows, tv->nrows, sizeof *tv->rows, compare_refs);
+        sort_ctx = NULL;
+    }
+    restore_selection(tv, old_index);
+    if (tv->sel_key == NULL) {
+        remember_selection(tv);
+    }
+    measure(tv);
+    tv->generation = store_generation(st, tv->kind);
+    tv->built = true;
+}
+
+bool tableview_refresh(struct tableview *tv, const struct store *st)
+{
+    if (tv->built && tv->generation == store_generation(st, tv->kind)) {
+        return false;
+    }
+    tableview_rebuild(tv, st);
+    return true;
+}
+
+void tableview_set_filter(struct tableview *tv, const struct store *st, const char *filter)
+{
+    snprintf(tv->filter, sizeof tv->filter, "%s", filter);
+    tv->top = 0;
+    tableview_rebuild(tv, st);
+}
+
+void tableview_set_sort(struct tableview *tv, const struct store *st, int col, bool desc)
+{
+    tv->sort_col = col;
+    tv->sort_desc = desc;
+    tableview_rebuild(tv, st);
+}
+
+void tableview_move(struct tableview *tv, long delta)
+{
+    if (tv->nrows == 0) {
+        return;
+    }
+    long target = (long)tv->sel + delta;
+    if (target < 0) {
+        target = 0;
+    }
+    if ((size_t)target >= tv->nrows) {
+        target = (long)tv->nrows - 1;
+    }
+    tv->sel = (size_t)target;
+    remember_selection(tv);
+}
+
+void tableview_select_first(struct tableview *tv)
+{
+    tableview_move(tv, -(long)tv->nrows);
+}
+
+void tableview_select_last(struct tableview *tv)
+{
+    tableview_move(tv, (long)tv->nrows);
+}
+
+void tableview_scroll(struct tableview *tv, int height)
+{
+    if (height <= 0 || tv->nrows == 0) {
+        tv->top = 0;
+        return;
+    }
+    size_t h = (size_t)height;
+    if (tv->sel < tv->top) {
+        tv->top = tv->sel;
+    } else if (tv->sel >= tv->top + h) {
+        tv->top = tv->sel - h + 1;
+    }
+    if (tv->top + h > tv->nrows) {
+        tv->top = tv->nrows > h ? tv->nrows - h : 0;
+    }
+}
+
+bool tableview_selected(const struct tableview *tv, const struct rowset **rs, size_t *row)
+{
+    if (tv->nrows == 0) {
+        return false;
+    }
+    *rs = tv->rows[tv->sel].rs;
+    *row = tv->rows[tv->sel].row;
+    return true;
+}

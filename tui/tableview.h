@@ -1,0 +1,60 @@
+/*
+ * A view over one kind of rows in the store: filter, sort, selection and
+ * scrolling. No curses, so it is unit-tested directly.
+ *
+ * The view holds references into the store's rowsets; it must be refreshed
+ * (tableview_refresh) before use whenever the store may have changed, since a
+ * publish frees the rowset it replaces. Selection is kept by identity (source
+ * + key), so the selected row stays selected when rows move or others appear.
+ */
+#ifndef OPSDECK_TABLEVIEW_H
+#define OPSDECK_TABLEVIEW_H
+
+#include "../backends/model.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct rowref {
+    const struct rowset *rs;
+    uint32_t row;
+};
+
+struct tableview {
+    enum model_kind kind;
+    struct rowref *rows; /* visible rows: filtered and sorted */
+    size_t nrows, cap;
+    size_t total;        /* rows before filtering */
+    char filter[128];    /* as typed; a leading '!' inverts */
+    int sort_col;        /* -1: the order the backends published */
+    bool sort_desc;
+    size_t sel;          /* index into rows (valid when nrows > 0) */
+    size_t top;          /* first row shown */
+    char *sel_source;    /* identity of the selected row */
+    char *sel_key;
+    uint64_t generation; /* store generation the rows were built from */
+    bool built;
+    int widths[16];      /* widest cell of each column over the visible rows */
+};
+
+void tableview_init(struct tableview *tv, enum model_kind kind);
+void tableview_finish(struct tableview *tv);
+/* Rebuild when the store changed; true when the rows were rebuilt. */
+bool tableview_refresh(struct tableview *tv, const struct store *st);
+/* Rebuild now (after a filter or sort change). */
+void tableview_rebuild(struct tableview *tv, const struct store *st);
+void tableview_set_filter(struct tableview *tv, const struct store *st, const char *filter);
+void tableview_set_sort(struct tableview *tv, const struct store *st, int col, bool desc);
+/* Move the selection by delta rows (clamped) and remember the new identity. */
+void tableview_move(struct tableview *tv, long delta);
+void tableview_select_first(struct tableview *tv);
+void tableview_select_last(struct tableview *tv);
+/* Adjust top so that the selection is visible in a window of height rows. */
+void tableview_scroll(struct tableview *tv, int height);
+/* The selected row, or false when the view is empty. */
+bool tableview_selected(const struct tableview *tv, const struct rowset **rs, size_t *row);
+/* Does a row match a filter (without the '!')? Case-insensitive substring of any cell. */
+bool tableview_row_matches(const struct rowset *rs, size_t row, const char *needle);
+
+#endif

@@ -1,0 +1,1167 @@
+/*
+ * The console. State is one struct ui; the loop runs one iteration, then
+ * ui_frame() redraws whatever became dirty:
+ *   - a pane is dirty when its model generation moved, its view changed
+ *     (keys, filter, sort) or the wall-clock second changed (ages);
+ *   - every dirty window is werase'd, drawn, wnoutrefresh'ed; one doupdate().
+ * curses only sends the cells that differ, so an idle screen costs the clock.
+ *
+ * Modes stack simply: NORMAL, or one of FILTER/COMMAND (the status line is a
+ * prompt), CONFIRM (a dialog), VIEW (detail or help viewer). Panes keep
+ * updating underneath every mode.
+ */
+#include "ui.h"
+
+#include "../common/util.h"
+#include "../engine/action.h"
+#include "../engine/journal.h"
+#include "../panes/pane.h"
+#include "loop.h"
+#include "screen.h"
+#include "table.h"
+#include "theme.h"
+#include "widgets.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+enum layout { LAYOUT_GRID, LAYOUT_TABS, LAYOUT_TOO_SMALL };
+enum mode { MODE_NORMAL, MODE_FILTER, MODE_COMMAND, MODE_CONFIRM, MODE_VIEW };
+
+enum { MIN_COLS = 60, MIN_ROWS = 15, GRID_COLS = 120, GRID_ROWS = 30 };
+
+struct pane_state {
+    const struct pane_impl *impl;
+    struct tableview tv;
+    WINDOW *win;
+    bool visible;
+    bool dirty;
+    char summary[96];
+};
+
+struct pending {
+    char *backend;
+    const struct action_def *def;
+    char *target;
+};
+
+struct ui {
+    struct loop *loop;
+    struct store *store;
+    struct backend **backends;
+    size_t nbackends;
+    struct ui_options opts;
+    const struct glyphs *g;
+    struct theme theme;
+    enum theme_tier tier;
+
+    struct pane_state panes[MODEL_KINDS];
+    int focus;
+    bool zoom;
+    enum layout layout;
+    WINDOW *titlebar;
+    WINDOW *statusbar;
+    WINDOW *tabbar;
+    WINDOW *overlay;
+    bool need_layout;
+    bool chrome_dirty;
+    bool overlay_dirty;
+
+    enum mode mode;
+    struct lineedit line;
+    char filter_before[128];
+    struct dialog dialog;
+    struct pending pending;
+    struct viewer viewer;
+
+    char message[256];
+    bool message_error;
+    uint64_t message_until;
+
+    int64_t last_second;
+    uint64_t started_ms;
+    long frames;
+    int exit_status;
+    struct loop_watch *tty_watch;
+};
+
+/* ---- helpers ---- */
+
+static struct pane_state *focused(struct ui *ui)
+{
+    return &ui->panes[ui->focus];
+}
+
+static struct backend *find_backend(struct ui *ui, const char *name)
+{
+    for (size_t i = 0; i < ui->nbackends; i++) {
+        if (strcmp(ui->backends[i]->name, name) == 0) {
+            return ui->backends[i];
+        }
+    }
+    return NULL;
+}
+
+static void set_message(struct ui *ui, bool error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_message(struct ui *ui, bool error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ui->message, sizeof ui->message, fmt, ap);
+    va_end(ap);
+    ui->message_error = error;
+    ui->message_until = clock_mono_ms() + 8000;
+    ui->chrome_dirty = true;
+}
+
+static void mark_panes_dirty(struct ui *ui)
+{
+    for (int k = 0; k < MODEL_KINDS; k++) {
+        ui->panes[k].dirty = true;
+    }
+    ui->chrome_dirty = true;
+    ui->overlay_dirty = true;
+}
+
+static void refresh_summary(struct pane_state *p)
+{
+    p->impl->summary(&p->tv, p->summary, sizeof p->summary);
+}
+
+/* ---- layout ---- */
+
+static void drop_windows(struct ui *ui)
+{
+    for (int k = 0; k < MODEL_KINDS; k++) {
+        if (ui->panes[k].win != NULL) {
+            delwin(ui->panes[k].win);
+            ui->panes[k].win = NULL;
+        }
+        ui->panes[k].visible = false;
+    }
+    WINDOW **bars[] = {&ui->titlebar, &ui->statusbar, &ui->tabbar};
+    for (size_t i = 0; i < sizeof bars / sizeof bars[0]; i++) {
+        if (*bars[i] != NULL) {
+            delwin(*bars[i]);
+            *bars[i] = NULL;
+        }
+    }
+}
+
+static WINDOW *make_window(int h, int w, int y, int x)
+{
+    WINDOW *win = newwin(h, w, y, x);
+    if (win != NULL) {
+        leaveok(win, TRUE);
+    }
+    return win;
+}
+
+static void place_pane(struct ui *ui, int k, int h, int w, int y, int x)
+{
+    ui->panes[k].win = make_window(h, w, y, x);
+    ui->panes[k].visible = ui->panes[k].win != NULL;
+    ui->panes[k].dirty = true;
+}
+
+static void do_layout(struct ui *ui)
+{
+    drop_windows(ui);
+    werase(stdscr);
+    wnoutrefresh(stdscr);
+    clearok(curscr, TRUE); /* a resize may leave garbage: repaint everything once */
+    int H = LINES, W = COLS;
+    if (W < MIN_COLS || H < MIN_ROWS) {
+        ui->layout = LAYOUT_TOO_SMALL;
+        ui->need_layout = false;
+        ui->chrome_dirty = true;
+        return;
+    }
+    ui->titlebar = make_window(1, W, 0, 0);
+    ui->statusbar = make_window(1, W, H - 1, 0);
+    int top = 1, area = H - 2;
+    if (W >= GRID_COLS && H >= GRID_ROWS && !ui->zoom) {
+        ui->layout = LAYOUT_GRID;
+        int lw = W / 2, th = area / 2;
+        place_pane(ui, MODEL_ALERTS, th, lw, top, 0);
+        place_pane(ui, MODEL_QUEUES, th, W - lw, top, lw);
+        place_pane(ui, MODEL_POOLS, area - th, lw, top + th, 0);
+        place_pane(ui, MODEL_DEPLOYS, area - th, W - lw, top + th, lw);
+    } else if (ui->zoom && W >= GRID_COLS && H >= GRID_ROWS) {
+        ui->layout = LAYOUT_GRID;
+        place_pane(ui, ui->focus, area, W, top, 0);
+    } else {
+        ui->layout = LAYOUT_TABS;
+        ui->tabbar = make_window(1, W, top, 0);
+        place_pane(ui, ui->focus, area - 1, W, top + 1, 0);
+    }
+    ui->need_layout = false;
+    mark_panes_dirty(ui);
+}
+
+/* ---- drawing ---- */
+
+static bool kind_has_backend(struct ui *ui, enum model_kind kind)
+{
+    for (size_t i = 0; i < ui->nbackends; i++) {
+        if (ui->backends[i]->impl->kinds & (1u << kind)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The worst health among the backends feeding a kind, as text; false if all fine. */
+static bool kind_problem(struct ui *ui, enum model_kind kind, char *buf, size_t len,
+                         bool *starting)
+{
+    uint64_t now = loop_now_ms(ui->loop);
+    *starting = false;
+    for (size_t i = 0; i < ui->nbackends; i++) {
+        struct backend *b = ui->backends[i];
+        if (!(b->impl->kinds & (1u << kind))) {
+            continue;
+        }
+        if (b->health == BACKEND_STARTING) {
+            *starting = true;
+        }
+        if (b->health == BACKEND_ERROR || backend_is_stale(b, now)) {
+            size_t n = (size_t)snprintf(buf, len, "%s: ", b->name);
+            if (n < len) {
+                backend_health_text(b, now, buf + n, len - n);
+            }
+            return true;
+        }
+    }
+    return false;
+}
+
+static void draw_pane_empty(struct ui *ui, struct pane_state *p, int h, int w)
+{
+    char msg[200];
+    bool starting = false;
+    char problem[200];
+    bool bad = kind_problem(ui, p->impl->kind, problem, sizeof problem, &starting);
+    if (!kind_has_backend(ui, p->impl->kind)) {
+        snprintf(msg, sizeof msg, "no backend configured for %s", p->impl->name);
+    } else if (bad) {
+        snprintf(msg, sizeof msg, "%s", problem);
+    } else if (starting && p->tv.total == 0) {
+        snprintf(msg, sizeof msg, "waiting for data%s", ui->g->ellipsis);
+    } else if (p->tv.filter[0] != '\0') {
+        snprintf(msg, sizeof msg, "no rows match '%s' (Esc clears the filter)", p->tv.filter);
+    } else {
+        snprintf(msg, sizeof msg, "nothing here");
+    }
+    int mw = utf8_width(msg);
+    if (mw > w - 4) {
+        mw = w - 4;
+    }
+    screen_put(p->win, h / 2, (w - mw) / 2, mw, msg, theme_attr(bad ? THEME_ERROR : THEME_MUTED),
+               ui->g);
+}
+
+static void draw_pane_frame(struct ui *ui, struct pane_state *p, bool is_focus, int h, int w)
+{
+    const struct glyphs *g = ui->g;
+    screen_box(p->win, g, theme_attr(is_focus ? THEME_BORDER_FOCUS : THEME_BORDER));
+    char title[200];
+    snprintf(title, sizeof title, " %d %s ", p->impl->kind + 1, model_schema(p->impl->kind)->title);
+    int x = 2;
+    x += screen_put(p->win, 0, x, w - 4, title,
+                    theme_attr(is_focus ? THEME_BORDER_FOCUS : THEME_TITLE) | A_BOLD, g);
+    char sum[120];
+    snprintf(sum, sizeof sum, "%s ", p->summary);
+    x += screen_put(p->win, 0, x, w - 2 - x, sum, theme_attr(THEME_TITLE), g);
+    bool starting;
+    char problem[200];
+    if (kind_problem(ui, p->impl->kind, problem, sizeof problem, &starting)) {
+        char tag[220];
+        snprintf(tag, sizeof tag, " %s %s ", g->bad, problem);
+        int tw = utf8_width(tag);
+        int room = w - 2 - x;
+        if (room > 8) {
+            screen_put(p->win, 0, tw < room ? w - 2 - tw : x, room, tag, theme_attr(THEME_ERROR),
+                       g);
+        }
+    }
+    char foot[200];
+    int n = snprintf(foot, sizeof foot, " %zu", p->tv.nrows);
+    if (p->tv.nrows != p->tv.total) {
+        n += snprintf(foot + n, sizeof foot - (size_t)n, " of %zu", p->tv.total);
+    }
+    n += snprintf(foot + n, sizeof foot - (size_t)n, " rows");
+    if (p->tv.filter[0] != '\0') {
+        n += snprintf(foot + n, sizeof foot - (size_t)n, "  filter: %s", p->tv.filter);
+    }
+    if (p->tv.sort_col >= 0) {
+        snprintf(foot + n, sizeof foot - (size_t)n, "  sort: %s%s",
+                 model_schema(p->impl->kind)->cols[p->tv.sort_col].title,
+                 p->tv.sort_desc ? g->down : g->up);
+    }
+    strncat(foot, " ", sizeof foot - strlen(foot) - 1);
+    screen_put(p->win, h - 1, 2, w - 4, foot, theme_attr(THEME_BORDER), g);
+}
+
+static void draw_pane(struct ui *ui, struct pane_state *p)
+{
+    int h = getmaxy(p->win), w = getmaxx(p->win);
+    bool is_focus = p == focused(ui);
+    werase(p->win);
+    draw_pane_frame(ui, p, is_focus, h, w);
+    if (p->tv.nrows == 0) {
+        table_draw(p->win, 1, 1, 1, w - 2, &p->tv, false, ui->last_second, ui->g);
+        draw_pane_empty(ui, p, h, w);
+    } else {
+        table_draw(p->win, 1, 1, h - 2, w - 2, &p->tv, is_focus, ui->last_second, ui->g);
+    }
+    wnoutrefresh(p->win);
+    p->dirty = false;
+}
+
+static void draw_titlebar(struct ui *ui)
+{
+    WINDOW *w = ui->titlebar;
+    int W = getmaxx(w);
+    unsigned st = theme_attr(THEME_STATUS);
+    werase(w);
+    screen_fill(w, 0, 0, W, st);
+    int x = screen_put(w, 0, 0, W, " opsdeck ", st | A_BOLD, ui->g);
+    if (ui->opts.demo) {
+        x += screen_put(w, 0, x, W - x, " DEMO ", theme_attr(THEME_DEMO), ui->g);
+        x += screen_put(w, 0, x, W - x, " simulated data, actions affect nothing real ", st,
+                        ui->g);
+    }
+    if (ui->opts.read_only) {
+        x += screen_put(w, 0, x, W - x, " READ-ONLY ", theme_attr(THEME_WARN) | A_REVERSE, ui->g);
+    }
+    char right[160];
+    time_t now = (time_t)ui->last_second;
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    char clock[16];
+    strftime(clock, sizeof clock, "%H:%M:%S", &tm);
+    snprintf(right, sizeof right, "%s@%s  %s UTC ", journal_actor(), journal_host(), clock);
+    int rw = utf8_width(right);
+    if (W - x > rw) {
+        screen_put(w, 0, W - rw, rw, right, st, ui->g);
+    }
+    wnoutrefresh(w);
+}
+
+static void draw_tabbar(struct ui *ui)
+{
+    WINDOW *w = ui->tabbar;
+    int W = getmaxx(w), x = 0;
+    werase(w);
+    for (int k = 0; k < MODEL_KINDS && x < W; k++) {
+        char tab[64];
+        snprintf(tab, sizeof tab, " %d %s %zu ", k + 1, model_schema((enum model_kind)k)->title,
+                 ui->panes[k].tv.nrows);
+        unsigned attr = k == ui->focus ? theme_attr(THEME_SELECTED) | A_BOLD
+                                       : theme_attr(THEME_TITLE);
+        x += screen_put(w, 0, x, W - x, tab, attr, ui->g);
+        if (x < W) {
+            x += screen_put(w, 0, x, W - x, " ", theme_attr(THEME_NORMAL), ui->g);
+        }
+    }
+    wnoutrefresh(w);
+}
+
+static void draw_backends(struct ui *ui, WINDOW *w, int *x, int limit)
+{
+    uint64_t now = loop_now_ms(ui->loop);
+    for (size_t i = 0; i < ui->nbackends && *x < limit; i++) {
+        struct backend *b = ui->backends[i];
+        char h[200], item[260];
+        backend_health_text(b, now, h, sizeof h);
+        snprintf(item, sizeof item, "%s%s: %s", i ? ui->g->sep : " ", b->name, h);
+        bool bad = b->health == BACKEND_ERROR || backend_is_stale(b, now);
+        *x += screen_put(w, 0, *x, limit - *x, item,
+                         theme_attr(bad ? THEME_ERROR : THEME_STATUS), ui->g);
+    }
+}
+
+static void draw_statusbar(struct ui *ui)
+{
+    WINDOW *w = ui->statusbar;
+    int W = getmaxx(w);
+    unsigned st = theme_attr(THEME_STATUS);
+    werase(w);
+    screen_fill(w, 0, 0, W, st);
+    if (ui->mode == MODE_FILTER || ui->mode == MODE_COMMAND) {
+        char prompt[300];
+        snprintf(prompt, sizeof prompt, "%s%s_", ui->mode == MODE_FILTER ? "/" : ":",
+                 ui->line.buf);
+        screen_put(w, 0, 0, W, prompt, theme_attr(THEME_NORMAL) | A_BOLD, ui->g);
+        const char *hint = ui->mode == MODE_FILTER ? " Enter keep  Esc cancel  !text inverts "
+                                                   : " Enter run  Esc cancel ";
+        int hw = utf8_width(hint);
+        if (W > hw + 20) {
+            screen_put(w, 0, W - hw, hw, hint, st, ui->g);
+        }
+        wnoutrefresh(w);
+        return;
+    }
+    int x = 0;
+    const char *hint = " ? help  q quit ";
+    int hw = utf8_width(hint);
+    if (ui->message[0] != '\0' && clock_mono_ms() < ui->message_until) {
+        char msg[300];
+        snprintf(msg, sizeof msg, " %s %s ", ui->message_error ? ui->g->bad : ui->g->ok,
+                 ui->message);
+        x += screen_put(w, 0, x, W - hw, msg,
+                        theme_attr(ui->message_error ? THEME_ERROR : THEME_OK) | A_REVERSE,
+                        ui->g);
+    } else {
+        ui->message[0] = '\0';
+        draw_backends(ui, w, &x, W - hw);
+    }
+    if (W - x > hw) {
+        screen_put(w, 0, W - hw, hw, hint, st, ui->g);
+    }
+    wnoutrefresh(w);
+}
+
+static void draw_too_small(struct ui *ui)
+{
+    werase(stdscr);
+    char msg[120];
+    snprintf(msg, sizeof msg, "terminal too small: %dx%d", COLS, LINES);
+    char need[120];
+    snprintf(need, sizeof need, "opsdeck needs at least %dx%d (q quits)", MIN_COLS, MIN_ROWS);
+    int y = LINES / 2 - 1;
+    screen_put(stdscr, y < 0 ? 0 : y, 0, COLS, msg, theme_attr(THEME_WARN) | A_BOLD, ui->g);
+    if (y + 1 < LINES) {
+        screen_put(stdscr, y + 1, 0, COLS, need, theme_attr(THEME_NORMAL), ui->g);
+    }
+    wnoutrefresh(stdscr);
+}
+
+static void draw_overlay(struct ui *ui)
+{
+    if (ui->mode == MODE_CONFIRM) {
+        ui->overlay = dialog_draw(&ui->dialog, ui->overlay, ui->g);
+    } else if (ui->mode == MODE_VIEW) {
+        int h = LINES - 4, w = COLS - 8;
+        if (w > 110) {
+            w = 110;
+        }
+        ui->overlay = viewer_draw(&ui->viewer, ui->overlay, 2, (COLS - w) / 2, h, w, ui->g);
+    } else {
+        if (ui->overlay != NULL) {
+            delwin(ui->overlay);
+            ui->overlay = NULL;
+            mark_panes_dirty(ui);
+        }
+        return;
+    }
+    if (ui->overlay != NULL) {
+        wnoutrefresh(ui->overlay);
+    }
+}
+
+/* Redraw what changed; one doupdate() per frame. */
+static void ui_frame(struct ui *ui)
+{
+    int64_t sec = clock_wall_s();
+    if (sec != ui->last_second) {
+        ui->last_second = sec;
+        mark_panes_dirty(ui); /* ages and the clock; curses sends only what differs */
+    }
+    if (ui->message[0] != '\0' && clock_mono_ms() >= ui->message_until) {
+        ui->chrome_dirty = true;
+    }
+    if (ui->need_layout) {
+        do_layout(ui);
+    }
+    bool drew = false;
+    for (int k = 0; k < MODEL_KINDS; k++) {
+        struct pane_state *p = &ui->panes[k];
+        if (tableview_refresh(&p->tv, ui->store)) {
+            refresh_summary(p);
+            p->dirty = true;
+            ui->chrome_dirty = true; /* tab counts */
+        }
+    }
+    if (ui->layout == LAYOUT_TOO_SMALL) {
+        if (ui->chrome_dirty) {
+            draw_too_small(ui);
+            ui->chrome_dirty = false;
+            drew = true;
+        }
+    } else {
+        for (int k = 0; k < MODEL_KINDS; k++) {
+            struct pane_state *p = &ui->panes[k];
+            if (p->visible && p->dirty) {
+                draw_pane(ui, p);
+                drew = true;
+                ui->overlay_dirty = true;
+            }
+        }
+        if (ui->chrome_dirty) {
+            draw_titlebar(ui);
+            draw_statusbar(ui);
+            if (ui->tabbar != NULL) {
+                draw_tabbar(ui);
+            }
+            ui->chrome_dirty = false;
+            drew = true;
+        }
+        if (ui->overlay_dirty && (ui->mode == MODE_CONFIRM || ui->mode == MODE_VIEW ||
+                                  ui->overlay != NULL)) {
+            draw_overlay(ui);
+            drew = true;
+        }
+        ui->overlay_dirty = false;
+    }
+    if (drew) {
+        doupdate();
+    }
+    ui->frames++;
+    if ((ui->opts.exit_after_frames > 0 && ui->frames >= ui->opts.exit_after_frames) ||
+        (ui->opts.exit_after_ms > 0 &&
+         clock_mono_ms() - ui->started_ms >= (uint64_t)ui->opts.exit_after_ms)) {
+        loop_quit(ui->loop);
+    }
+}
+
+/* ---- actions ---- */
+
+static void on_action_report(const struct action *a, bool ok, const char *message, void *ud)
+{
+    struct ui *ui = ud;
+    set_message(ui, !ok, "%s %s: %s", a->def->label, a->target,
+                message && message[0] ? message : (ok ? "done" : "failed"));
+    if (ok) {
+        backend_poll_now(a->backend);
+    }
+    mark_panes_dirty(ui);
+}
+
+static void pending_clear(struct ui *ui)
+{
+    free(ui->pending.backend);
+    free(ui->pending.target);
+    memset(&ui->pending, 0, sizeof ui->pending);
+}
+
+static char *capitalised(const char *verb)
+{
+    char *s = xstrdup(verb);
+    if (s[0] >= 'a' && s[0] <= 'z') {
+        s[0] = (char)(s[0] - 'a' + 'A');
+    }
+    return s;
+}
+
+static void ask_action(struct ui *ui, struct backend *b, const struct action_def *def,
+                       const char *target)
+{
+    char *cause = NULL;
+    if (!action_check(b, def, &cause)) {
+        set_message(ui, true, "%s %s: %s", def->label, target, cause);
+        free(cause);
+        return;
+    }
+    char body[600];
+    snprintf(body, sizeof body, "%s %s\non backend '%s' (%s)%s%s", def->label, target, b->name,
+             b->impl->type, (def->flags & ACTION_DISRUPTIVE) ? "\nThis changes live traffic." : "",
+             (def->flags & ACTION_TYPED) ? "\nThis cannot be undone." : "");
+    char *confirm = capitalised(def->verb);
+    dialog_open(&ui->dialog, def->label, body, confirm,
+                (def->flags & ACTION_INPUT) ? def->input_prompt : NULL, def->input_default,
+                (def->flags & ACTION_TYPED) ? target : NULL);
+    free(confirm);
+    pending_clear(ui);
+    ui->pending.backend = xstrdup(b->name);
+    ui->pending.def = def;
+    ui->pending.target = xstrdup(target);
+    ui->mode = MODE_CONFIRM;
+    ui->overlay_dirty = true;
+}
+
+static void confirm_action(struct ui *ui)
+{
+    struct backend *b = find_backend(ui, ui->pending.backend);
+    if (b == NULL) {
+        set_message(ui, true, "backend %s is gone", ui->pending.backend);
+        return;
+    }
+    const char *input = ui->dialog.has_input ? ui->dialog.input.buf : NULL;
+    struct action *a = action_create(b, ui->pending.def, ui->pending.target, input);
+    action_run(a, on_action_report, ui);
+}
+
+static bool try_action_key(struct ui *ui, int key)
+{
+    struct pane_state *p = focused(ui);
+    const struct rowset *rs;
+    size_t row;
+    if (!tableview_selected(&p->tv, &rs, &row)) {
+        return false;
+    }
+    struct backend *b = find_backend(ui, rs->source);
+    if (b == NULL) {
+        return false;
+    }
+    const struct action_def *def = backend_action(b, p->impl->kind, key);
+    if (def == NULL) {
+        return false;
+    }
+    ask_action(ui, b, def, rowset_key(rs, row));
+    return true;
+}
+
+/* ---- views: detail and help ---- */
+
+static void open_detail(struct ui *ui)
+{
+    struct pane_state *p = focused(ui);
+    const struct rowset *rs;
+    size_t row;
+    if (!tableview_selected(&p->tv, &rs, &row)) {
+        return;
+    }
+    const struct model_schema *s = model_schema(p->impl->kind);
+    char title[200];
+    snprintf(title, sizeof title, "%s %s (%s)", s->title, rowset_key(rs, row), rs->source);
+    viewer_open(&ui->viewer, title);
+    for (int c = 0; c < s->ncols; c++) {
+        char text[512];
+        table_cell_text(&p->tv, rs, row, c, ui->last_second, text, sizeof text);
+        viewer_add(&ui->viewer, "%-12s %s", s->cols[c].title, text);
+    }
+    const char *d = rowset_str(rs, rs->rows[row].detail);
+    if (*d != '\0') {
+        viewer_add(&ui->viewer, "%s", "");
+    }
+    while (*d != '\0') {
+        const char *nl = strchr(d, '\n');
+        const char *tab = memchr(d, '\t', nl ? (size_t)(nl - d) : strlen(d));
+        size_t n = nl ? (size_t)(nl - d) : strlen(d);
+        if (tab != NULL) {
+            viewer_add(&ui->viewer, "%-20.*s %.*s", (int)(tab - d), d, (int)(n - (size_t)(tab - d) - 1),
+                       tab + 1);
+        } else {
+            viewer_add(&ui->viewer, "%.*s", (int)n, d);
+        }
+        d = nl ? nl + 1 : d + n;
+    }
+    ui->mode = MODE_VIEW;
+    ui->overlay_dirty = true;
+}
+
+static void help_actions(struct ui *ui, enum model_kind kind)
+{
+    bool any = false;
+    for (size_t i = 0; i < ui->nbackends; i++) {
+        struct backend *b = ui->backends[i];
+        for (int a = 0; a < b->impl->nactions; a++) {
+            const struct action_def *def = &b->impl->actions[a];
+            if (def->kind != kind) {
+                continue;
+            }
+            char *cause = NULL;
+            bool ok = action_check(b, def, &cause);
+            char key[8];
+            snprintf(key, sizeof key, "%c", def->key);
+            if (ok) {
+                viewer_add(&ui->viewer, "  %-12s %s (%s)", key, def->label, b->name);
+            } else {
+                viewer_add(&ui->viewer, "  %-12s %s (%s): disabled, %s", key, def->label,
+                           b->name, cause);
+            }
+            free(cause);
+            any = true;
+        }
+    }
+    if (!any) {
+        viewer_add(&ui->viewer, "  (no actions for this pane's backends)");
+    }
+}
+
+static void open_help(struct ui *ui)
+{
+    struct pane_state *p = focused(ui);
+    char title[96];
+    snprintf(title, sizeof title, "Help: %s pane", model_schema(p->impl->kind)->title);
+    viewer_open(&ui->viewer, title);
+    viewer_add(&ui->viewer, "Actions on the selected row (each asks first; Cancel is the default)");
+    help_actions(ui, p->impl->kind);
+    viewer_add(&ui->viewer, "%s", "");
+    viewer_add(&ui->viewer, "Moving around");
+    viewer_add(&ui->viewer, "  %-12s %s", "Tab S-Tab", "next / previous pane");
+    viewer_add(&ui->viewer, "  %-12s %s", "1 2 3 4", "Alerts, Queues, Pools, Deployments");
+    viewer_add(&ui->viewer, "  %-12s %s", "j k  Up Down", "select row");
+    viewer_add(&ui->viewer, "  %-12s %s", "PgUp PgDn", "page");
+    viewer_add(&ui->viewer, "  %-12s %s", "g G", "first / last row");
+    viewer_add(&ui->viewer, "  %-12s %s", "Enter", "details of the selected row");
+    if (ui->layout == LAYOUT_GRID) {
+        viewer_add(&ui->viewer, "  %-12s %s", "z", "zoom this pane full-screen (again: back)");
+    }
+    viewer_add(&ui->viewer, "%s", "");
+    viewer_add(&ui->viewer, "This table");
+    viewer_add(&ui->viewer, "  %-12s %s", "/", "filter rows (substring; !text inverts)");
+    viewer_add(&ui->viewer, "  %-12s %s", "Esc", "clear the filter");
+    viewer_add(&ui->viewer, "  %-12s %s", "s", "sort by the next column");
+    viewer_add(&ui->viewer, "  %-12s %s", "S", "reverse the sort");
+    viewer_add(&ui->viewer, "%s", "");
+    viewer_add(&ui->viewer, "Commands");
+    viewer_add(&ui->viewer, "  %-12s %s", ":theme NAME", "switch theme (:themes lists them)");
+    viewer_add(&ui->viewer, "  %-12s %s", ":sort COL", "sort by a column title");
+    viewer_add(&ui->viewer, "  %-12s %s", ":help", "this help");
+    viewer_add(&ui->viewer, "  %-12s %s", ":q", "quit (also q)");
+    viewer_add(&ui->viewer, "  %-12s %s", "?", "this help");
+    ui->mode = MODE_VIEW;
+    ui->overlay_dirty = true;
+}
+
+/* ---- commands ---- */
+
+static void apply_theme(struct ui *ui, const char *name)
+{
+    struct theme t;
+    char *cause = NULL;
+    if (!theme_load(&t, name, ui->opts.theme_dirs, &cause)) {
+        set_message(ui, true, "%s", cause);
+        free(cause);
+        return;
+    }
+    ui->theme = t;
+    theme_apply(&ui->theme, ui->tier);
+    clearok(curscr, TRUE);
+    mark_panes_dirty(ui);
+    set_message(ui, false, "theme %s", name);
+}
+
+static void list_themes(struct ui *ui)
+{
+    char **names = theme_list(ui->opts.theme_dirs);
+    char buf[256] = "";
+    for (size_t i = 0; names[i] != NULL; i++) {
+        strncat(buf, i ? ", " : "themes: ", sizeof buf - strlen(buf) - 1);
+        strncat(buf, names[i], sizeof buf - strlen(buf) - 1);
+    }
+    theme_list_free(names);
+    set_message(ui, false, "%s", buf);
+}
+
+static void run_command(struct ui *ui, char *cmd)
+{
+    str_trim(cmd);
+    char *arg = strchr(cmd, ' ');
+    if (arg != NULL) {
+        *arg++ = '\0';
+        str_trim(arg);
+    }
+    struct pane_state *p = focused(ui);
+    if (strcmp(cmd, "q") == 0 || strcmp(cmd, "quit") == 0 || strcmp(cmd, "q!") == 0) {
+        loop_quit(ui->loop);
+    } else if (strcmp(cmd, "help") == 0 || strcmp(cmd, "h") == 0) {
+        open_help(ui);
+    } else if (strcmp(cmd, "theme") == 0 && arg != NULL && *arg != '\0') {
+        apply_theme(ui, arg);
+    } else if (strcmp(cmd, "themes") == 0 || strcmp(cmd, "theme") == 0) {
+        list_themes(ui);
+    } else if (strcmp(cmd, "sort") == 0 && arg != NULL) {
+        int col = model_column_by_title(p->impl->kind, arg);
+        if (col < 0) {
+            set_message(ui, true, "no column '%s' in %s", arg, p->impl->name);
+        } else {
+            tableview_set_sort(&p->tv, ui->store, col, p->tv.sort_col == col && !p->tv.sort_desc);
+            p->dirty = true;
+        }
+    } else if (strcmp(cmd, "filter") == 0) {
+        tableview_set_filter(&p->tv, ui->store, arg ? arg : "");
+        p->dirty = true;
+    } else if (cmd[0] != '\0') {
+        set_message(ui, true, "unknown command ':%s' (:help lists them)", cmd);
+    }
+}
+
+/* ---- keys ---- */
+
+static void focus_pane(struct ui *ui, int k)
+{
+    if (k == ui->focus) {
+        return;
+    }
+    ui->focus = k;
+    if (ui->layout != LAYOUT_GRID || ui->zoom) {
+        ui->need_layout = true; /* a different pane fills the screen */
+    }
+    mark_panes_dirty(ui);
+}
+
+static int page_rows(struct ui *ui)
+{
+    struct pane_state *p = focused(ui);
+    int h = p->win ? getmaxy(p->win) - 3 : 10;
+    return h > 1 ? h : 1;
+}
+
+static void cycle_sort(struct ui *ui)
+{
+    struct pane_state *p = focused(ui);
+    int n = model_schema(p->impl->kind)->ncols;
+    int next = p->tv.sort_col + 1;
+    if (next >= n) {
+        next = -1;
+    }
+    tableview_set_sort(&p->tv, ui->store, next, p->tv.sort_desc);
+    p->dirty = true;
+}
+
+static bool key_navigation(struct ui *ui, wint_t ch, bool is_key)
+{
+    struct pane_state *p = focused(ui);
+    long delta = 0;
+    if (is_key) {
+        switch (ch) {
+        case KEY_UP:
+            delta = -1;
+            break;
+        case KEY_DOWN:
+            delta = 1;
+            break;
+        case KEY_PPAGE:
+            delta = -page_rows(ui);
+            break;
+        case KEY_NPAGE:
+            delta = page_rows(ui);
+            break;
+        case KEY_HOME:
+            delta = -(long)p->tv.nrows;
+            break;
+        case KEY_END:
+            delta = (long)p->tv.nrows;
+            break;
+        case KEY_BTAB:
+            focus_pane(ui, (ui->focus + MODEL_KINDS - 1) % MODEL_KINDS);
+            return true;
+        default:
+            return false;
+        }
+    } else {
+        switch (ch) {
+        case 'k':
+            delta = -1;
+            break;
+        case 'j':
+            delta = 1;
+            break;
+        case 'g':
+            delta = -(long)p->tv.nrows;
+            break;
+        case 'G':
+            delta = (long)p->tv.nrows;
+            break;
+        case 2: /* Ctrl-B */
+            delta = -page_rows(ui);
+            break;
+        case 6: /* Ctrl-F */
+            delta = page_rows(ui);
+            break;
+        case '\t':
+            focus_pane(ui, (ui->focus + 1) % MODEL_KINDS);
+            return true;
+        case '1':
+        case '2':
+        case '3':
+        case '4':
+            focus_pane(ui, (int)(ch - '1'));
+            return true;
+        default:
+            return false;
+        }
+    }
+    tableview_move(&p->tv, delta);
+    p->dirty = true;
+    return true;
+}
+
+static void start_line(struct ui *ui, enum mode mode, const char *text)
+{
+    ui->mode = mode;
+    lineedit_set(&ui->line, text);
+    ui->chrome_dirty = true;
+}
+
+static void key_normal(struct ui *ui, wint_t ch, bool is_key)
+{
+    struct pane_state *p = focused(ui);
+    if (key_navigation(ui, ch, is_key)) {
+        return;
+    }
+    if (is_key) {
+        if (ch == KEY_ENTER) {
+            open_detail(ui);
+        }
+        return;
+    }
+    switch (ch) {
+    case 'q':
+        loop_quit(ui->loop);
+        return;
+    case '?':
+        open_help(ui);
+        return;
+    case ':':
+        start_line(ui, MODE_COMMAND, "");
+        return;
+    case '/':
+        snprintf(ui->filter_before, sizeof ui->filter_before, "%s", p->tv.filter);
+        start_line(ui, MODE_FILTER, p->tv.filter);
+        return;
+    case '\r':
+    case '\n':
+        open_detail(ui);
+        return;
+    case 'z':
+        ui->zoom = !ui->zoom;
+        ui->need_layout = true;
+        return;
+    case 's':
+        cycle_sort(ui);
+        return;
+    case 'S':
+        tableview_set_sort(&p->tv, ui->store, p->tv.sort_col, !p->tv.sort_desc);
+        p->dirty = true;
+        return;
+    case 27:
+        if (p->tv.filter[0] != '\0') {
+            tableview_set_filter(&p->tv, ui->store, "");
+            p->dirty = true;
+        }
+        return;
+    case 12: /* Ctrl-L */
+        clearok(curscr, TRUE);
+        mark_panes_dirty(ui);
+        return;
+    default:
+        break;
+    }
+    if (ch < 128 && try_action_key(ui, (int)ch)) {
+        return;
+    }
+}
+
+static void key_line(struct ui *ui, wint_t ch, bool is_key)
+{
+    struct pane_state *p = focused(ui);
+    bool enter = (!is_key && (ch == '\r' || ch == '\n')) || (is_key && ch == KEY_ENTER);
+    if (!is_key && ch == 27) {
+        if (ui->mode == MODE_FILTER) {
+            tableview_set_filter(&p->tv, ui->store, ui->filter_before);
+            p->dirty = true;
+        }
+        ui->mode = MODE_NORMAL;
+    } else if (enter) {
+        enum mode m = ui->mode;
+        ui->mode = MODE_NORMAL;
+        if (m == MODE_COMMAND) {
+            char cmd[256];
+            snprintf(cmd, sizeof cmd, "%s", ui->line.buf);
+            run_command(ui, cmd);
+        }
+    } else if (lineedit_key(&ui->line, ch, is_key) && ui->mode == MODE_FILTER) {
+        tableview_set_filter(&p->tv, ui->store, ui->line.buf); /* filter as you type */
+        p->dirty = true;
+    } else if (is_key && ch == KEY_BACKSPACE && ui->line.len == 0) {
+        ui->mode = MODE_NORMAL;
+    }
+    ui->chrome_dirty = true;
+}
+
+static void key_modal(struct ui *ui, wint_t ch, bool is_key)
+{
+    if (ui->mode == MODE_CONFIRM) {
+        enum dialog_result r = dialog_key(&ui->dialog, ch, is_key);
+        if (r == DIALOG_CONFIRM) {
+            ui->mode = MODE_NORMAL;
+            confirm_action(ui);
+        } else if (r == DIALOG_CANCEL) {
+            ui->mode = MODE_NORMAL;
+            set_message(ui, false, "cancelled: %s %s", ui->pending.def->label,
+                        ui->pending.target);
+        }
+        if (ui->mode == MODE_NORMAL) {
+            dialog_close(&ui->dialog);
+            pending_clear(ui);
+        }
+    } else if (ui->mode == MODE_VIEW) {
+        int page = LINES - 6;
+        if (!viewer_key(&ui->viewer, ch, is_key, page > 1 ? page : 1)) {
+            viewer_close(&ui->viewer);
+            ui->mode = MODE_NORMAL;
+        }
+    }
+    ui->overlay_dirty = true;
+}
+
+static void handle_key(struct ui *ui, wint_t ch, bool is_key)
+{
+    if (ui->layout == LAYOUT_TOO_SMALL) {
+        if (!is_key && (ch == 'q' || ch == 3)) {
+            loop_quit(ui->loop);
+        }
+        return;
+    }
+    switch (ui->mode) {
+    case MODE_NORMAL:
+        key_normal(ui, ch, is_key);
+        break;
+    case MODE_FILTER:
+    case MODE_COMMAND:
+        key_line(ui, ch, is_key);
+        break;
+    case MODE_CONFIRM:
+    case MODE_VIEW:
+        key_modal(ui, ch, is_key);
+        break;
+    }
+}
+
+/* ---- terminal input and signals ---- */
+
+static void hang_up(struct ui *ui)
+{
+    /* the terminal is gone (SSH dropped): leave without drawing */
+    ui->exit_status = 129;
+    loop_quit(ui->loop);
+}
+
+static void on_tty(int fd, short revents, void *ud)
+{
+    struct ui *ui = ud;
+    if (revents & (POLLHUP | POLLERR | POLLNVAL)) {
+        hang_up(ui);
+        return;
+    }
+    int pending = 0;
+    if (ioctl(fd, FIONREAD, &pending) == 0 && pending == 0) {
+        hang_up(ui); /* readable with nothing to read: end of file */
+        return;
+    }
+    wint_t ch;
+    int rc;
+    while ((rc = wget_wch(stdscr, &ch)) != ERR) {
+        handle_key(ui, ch, rc == KEY_CODE_YES);
+        if (loop_quitting(ui->loop)) {
+            break;
+        }
+    }
+}
+
+static void on_signal(int signo, void *ud)
+{
+    struct ui *ui = ud;
+    switch (signo) {
+    case SIGWINCH:
+        screen_resize();
+        ui->need_layout = true;
+        break;
+    case SIGHUP:
+        ui->exit_status = 129;
+        loop_quit(ui->loop);
+        break;
+    case SIGTERM:
+        ui->exit_status = 143;
+        loop_quit(ui->loop);
+        break;
+    case SIGINT:
+        ui->exit_status = 130;
+        loop_quit(ui->loop);
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---- life cycle ---- */
+
+struct ui *ui_create(struct loop *loop, struct store *store, struct backend **backends,
+                     size_t nbackends, const struct ui_options *opts, char **cause)
+{
+    struct theme theme;
+    if (!theme_load(&theme, opts->theme ? opts->theme : "dark", opts->theme_dirs, cause)) {
+        return NULL;
+    }
+    if (!screen_init(cause)) {
+        return NULL;
+    }
+    struct ui *ui = xcalloc(1, sizeof *ui);
+    ui->loop = loop;
+    ui->store = store;
+    ui->backends = backends;
+    ui->nbackends = nbackends;
+    ui->opts = *opts;
+    ui->theme = theme;
+    ui->g = screen_glyphs(screen_locale_utf8());
+    if (has_colors()) {
+        start_color();
+    }
+    ui->tier = theme_detect_tier();
+    theme_apply(&ui->theme, ui->tier);
+    for (int k = 0; k < MODEL_KINDS; k++) {
+        struct pane_state *p = &ui->panes[k];
+        p->impl = live_panes[k];
+        tableview_init(&p->tv, (enum model_kind)k);
+        p->tv.sort_col = p->impl->sort_col;
+        p->tv.sort_desc = p->impl->sort_desc;
+        refresh_summary(p);
+    }
+    ui->need_layout = true;
+    ui->started_ms = clock_mono_ms();
+    loop_on_signal(loop, on_signal, ui);
+    ui->tty_watch = loop_watch_fd(loop, STDIN_FILENO, POLLIN, on_tty, ui);
+    screen_resize();
+    return ui;
+}
+
+int ui_run(struct ui *ui)
+{
+    ui_frame(ui);
+    while (!loop_quitting(ui->loop)) {
+        loop_run_once(ui->loop, 1000);
+        if (!loop_quitting(ui->loop) || ui->exit_status == 0) {
+            ui_frame(ui);
+        }
+    }
+    return ui->exit_status;
+}
+
+void ui_destroy(struct ui *ui)
+{
+    if (ui == NULL) {
+        return;
+    }
+    if (ui->mode == MODE_CONFIRM) {
+        dialog_close(&ui->dialog);
+    }
+    if (ui->mode == MODE_VIEW) {
+        viewer_close(&ui->viewer);
+    }
+    pending_clear(ui);
+    if (ui->overlay != NULL) {
+        delwin(ui->overlay);
+    }
+    drop_windows(ui);
+    for (int k = 0; k < MODEL_KINDS; k++) {
+        tableview_finish(&ui->panes[k].tv);
+    }
+    loop_unwatch(ui->loop, ui->tty_watch);
+    screen_finish();
+    free(ui);
+}

@@ -1,0 +1,35 @@
+/*
+ * The interactive console: layout, focus, keys, frames. It owns the curses
+ * windows and the tableviews of the live panes, and sends every action through
+ * engine/action.c.
+ */
+#ifndef OPSDECK_UI_H
+#define OPSDECK_UI_H
+
+#include "../backends/backend.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct loop;
+struct store;
+
+struct ui_options {
+    bool demo;
+    bool read_only;
+    const char *theme;             /* NULL: default */
+    const char *const *theme_dirs; /* NULL-terminated search path */
+    int64_t exit_after_ms;         /* 0: never */
+    long exit_after_frames;        /* 0: never */
+};
+
+struct ui;
+
+struct ui *ui_create(struct loop *loop, struct store *store, struct backend **backends,
+                     size_t nbackends, const struct ui_options *opts, char **cause);
+/* Run until quit; returns the process exit status. */
+int ui_run(struct ui *ui);
+void ui_destroy(struct ui *ui);
+
+#endif

@@ -1,0 +1,341 @@
+/*
+ * Widgets drawn in their own windows laid over the panes. They hold no
+ * references to models: a dialog carries copies of what it asks about, so a
+ * refresh underneath cannot change the question while the user reads it.
+ */
+#include "widgets.h"
+
+#include "../common/util.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wctype.h>
+
+void lineedit_set(struct lineedit *le, const char *text)
+{
+    snprintf(le->buf, sizeof le->buf, "%s", text ? text : "");
+    le->len = strlen(le->buf);
+}
+
+static void lineedit_backspace(struct lineedit *le)
+{
+    while (le->len > 0) {
+        le->len--;
+        /* stop at the first byte of a UTF-8 sequence */
+        if (((unsigned char)le->buf[le->len] & 0xC0) != 0x80) {
+            break;
+        }
+    }
+    le->buf[le->len] = '\0';
+}
+
+bool lineedit_key(struct lineedit *le, wint_t ch, bool is_key)
+{
+    if (is_key) {
+        if (ch == KEY_BACKSPACE || ch == KEY_DC) {
+            size_t before = le->len;
+            lineedit_backspace(le);
+            return le->len != before;
+        }
+        return false;
+    }
+    if (ch == 127 || ch == 8) {
+        size_t before = le->len;
+        lineedit_backspace(le);
+        return le->len != before;
+    }
+    if (ch == 21) { /* Ctrl-U */
+        bool changed = le->len > 0;
+        lineedit_set(le, "");
+        return changed;
+    }
+    if (ch == 23) { /* Ctrl-W: drop trailing spaces, then the word */
+        size_t before = le->len;
+        while (le->len > 0 && le->buf[le->len - 1] == ' ') {
+            lineedit_backspace(le);
+        }
+        while (le->len > 0 && le->buf[le->len - 1] != ' ') {
+            lineedit_backspace(le);
+        }
+        return le->len != before;
+    }
+    if (!iswprint(ch)) {
+        return false;
+    }
+    char mb[MB_LEN_MAX + 1];
+    mbstate_t st;
+    memset(&st, 0, sizeof st);
+    size_t n = wcrtomb(mb, (wchar_t)ch, &st);
+    if (n == (size_t)-1 || le->len + n + 1 > sizeof le->buf) {
+        return false;
+    }
+    memcpy(le->buf + le->len, mb, n);
+    le->len += n;
+    le->buf[le->len] = '\0';
+    return true;
+}
+
+void dialog_open(struct dialog *d, const char *title, const char *body, const char *confirm,
+                 const char *input_label, const char *input_default, const char *must_type)
+{
+    memset(d, 0, sizeof *d);
+    d->title = xstrdup(title);
+    d->body = xstrdup(body);
+    d->confirm_label = xstrdup(confirm);
+    d->has_input = input_label != NULL;
+    d->input_label = input_label ? xstrdup(input_label) : NULL;
+    lineedit_set(&d->input, input_default);
+    d->must_type = must_type ? xstrdup(must_type) : NULL;
+    d->focus = 0;
+}
+
+void dialog_close(struct dialog *d)
+{
+    free(d->title);
+    free(d->body);
+    free(d->confirm_label);
+    free(d->input_label);
+    free(d->must_type);
+    memset(d, 0, sizeof *d);
+}
+
+bool dialog_can_confirm(const struct dialog *d)
+{
+    if (d->must_type != NULL) {
+        return strcmp(d->input.buf, d->must_type) == 0;
+    }
+    return !d->has_input || d->input.len > 0;
+}
+
+enum dialog_result dialog_key(struct dialog *d, wint_t ch, bool is_key)
+{
+    if (!is_key && ch == 27) {
+        return DIALOG_CANCEL;
+    }
+    if ((!is_key && ch == '\t') || (is_key && (ch == KEY_BTAB || ch == KEY_LEFT ||
+                                               ch == KEY_RIGHT))) {
+        d->focus = d->focus ? 0 : 1;
+        return DIALOG_OPEN;
+    }
+    if ((!is_key && (ch == '\r' || ch == '\n')) || (is_key && ch == KEY_ENTER)) {
+        if (d->focus == 1 && dialog_can_confirm(d)) {
+            return DIALOG_CONFIRM;
+        }
+        return d->focus == 0 ? DIALOG_CANCEL : DIALOG_OPEN;
+    }
+    if (d->has_input || d->must_type != NULL) {
+        lineedit_key(&d->input, ch, is_key);
+    }
+    return DIALOG_OPEN;
+}
+
+static int count_lines(const char *s, int *widest)
+{
+    int n = 1, w = 0, cur = 0;
+    for (const char *p = s; *p != '\0'; p++) {
+        if (*p == '\n') {
+            n++;
+            cur = 0;
+            continue;
+        }
+        if (((unsigned char)*p & 0xC0) != 0x80) {
+            cur++;
+        }
+        if (cur > w) {
+            w = cur;
+        }
+    }
+    *widest = w;
+    return n;
+}
+
+static WINDOW *place(WINDOW *old, int h, int w, int y, int x)
+{
+    if (old != NULL) {
+        delwin(old);
+    }
+    WINDOW *win = newwin(h, w, y, x);
+    if (win != NULL) {
+        leaveok(win, TRUE);
+    }
+    return win;
+}
+
+static void draw_buttons(WINDOW *win, const struct dialog *d, int y, int w,
+                         const struct glyphs *g)
+{
+    char cancel[32], ok[64];
+    snprintf(cancel, sizeof cancel, "[ Cancel ]");
+    snprintf(ok, sizeof ok, "[ %s ]", d->confirm_label);
+    int total = utf8_width(cancel) + 2 + utf8_width(ok);
+    int x = (w - total) / 2;
+    unsigned base = theme_attr(THEME_DIALOG), sel = theme_attr(THEME_SELECTED);
+    unsigned okattr = d->focus == 1 ? sel : base;
+    if (!dialog_can_confirm(d)) {
+        okattr = theme_attr(THEME_MUTED);
+    }
+    x += screen_put(win, y, x, utf8_width(cancel), cancel, d->focus == 0 ? sel : base, g) + 2;
+    screen_put(win, y, x, utf8_width(ok), ok, okattr, g);
+}
+
+WINDOW *dialog_draw(const struct dialog *d, WINDOW *old, const struct glyphs *g)
+{
+    int widest;
+    int nbody = count_lines(d->body, &widest);
+    int extra = d->has_input || d->must_type ? 2 : 0;
+    int w = widest + 4;
+    if (w < 44) {
+        w = 44;
+    }
+    if (w > COLS - 2) {
+        w = COLS - 2;
+    }
+    int h = nbody + extra + 4;
+    if (h > LINES - 2) {
+        h = LINES - 2;
+    }
+    WINDOW *win = place(old, h, w, (LINES - h) / 2, (COLS - w) / 2);
+    if (win == NULL) {
+        return NULL;
+    }
+    unsigned base = theme_attr(THEME_DIALOG);
+    wbkgdset(win, (chtype)base);
+    werase(win);
+    screen_box(win, g, base);
+    char title[160];
+    snprintf(title, sizeof title, " %s ", d->title);
+    screen_put(win, 0, 2, w - 4, title, base | A_BOLD, g);
+    const char *p = d->body;
+    for (int i = 0; i < nbody && 1 + i < h - 1; i++) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        char line[512];
+        snprintf(line, sizeof line, "%.*s", (int)n, p);
+        screen_put(win, 1 + i, 2, w - 4, line, base, g);
+        p = nl ? nl + 1 : p + n;
+    }
+    if (extra) {
+        char field[400];
+        snprintf(field, sizeof field, "%s: %s_",
+                 d->must_type ? "Type to confirm" : d->input_label, d->input.buf);
+        screen_put(win, nbody + 2, 2, w - 4, field, base | A_BOLD, g);
+    }
+    draw_buttons(win, d, h - 2, w, g);
+    return win;
+}
+
+void viewer_open(struct viewer *v, const char *title)
+{
+    memset(v, 0, sizeof *v);
+    v->title = xstrdup(title);
+}
+
+void viewer_add(struct viewer *v, const char *fmt, ...)
+{
+    if (v->nlines == v->cap) {
+        v->cap = v->cap ? v->cap * 2 : 32;
+        v->lines = xreallocarray(v->lines, v->cap, sizeof *v->lines);
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    v->lines[v->nlines++] = xvasprintf(fmt, ap);
+    va_end(ap);
+}
+
+void viewer_close(struct viewer *v)
+{
+    for (size_t i = 0; i < v->nlines; i++) {
+        free(v->lines[i]);
+    }
+    free(v->lines);
+    free(v->title);
+    memset(v, 0, sizeof *v);
+}
+
+bool viewer_key(struct viewer *v, wint_t ch, bool is_key, int page)
+{
+    long delta = 0;
+    if (is_key) {
+        switch (ch) {
+        case KEY_UP:
+            delta = -1;
+            break;
+        case KEY_DOWN:
+            delta = 1;
+            break;
+        case KEY_PPAGE:
+            delta = -page;
+            break;
+        case KEY_NPAGE:
+            delta = page;
+            break;
+        case KEY_ENTER:
+            return false;
+        default:
+            break;
+        }
+    } else {
+        switch (ch) {
+        case 27:
+        case 'q':
+        case '\r':
+        case '\n':
+        case '?':
+            return false;
+        case 'k':
+            delta = -1;
+            break;
+        case 'j':
+            delta = 1;
+            break;
+        case ' ':
+            delta = page;
+            break;
+        case 'g':
+            delta = -(long)v->nlines;
+            break;
+        case 'G':
+            delta = (long)v->nlines;
+            break;
+        default:
+            break;
+        }
+    }
+    long top = (long)v->top + delta;
+    long max = (long)v->nlines - page;
+    if (top > max) {
+        top = max;
+    }
+    if (top < 0) {
+        top = 0;
+    }
+    v->top = (size_t)top;
+    return true;
+}
+
+WINDOW *viewer_draw(struct viewer *v, WINDOW *old, int y, int x, int h, int w,
+                    const struct glyphs *g)
+{
+    WINDOW *win = place(old, h, w, y, x);
+    if (win == NULL) {
+        return NULL;
+    }
+    unsigned base = theme_attr(THEME_DIALOG);
+    wbkgdset(win, (chtype)base);
+    werase(win);
+    screen_box(win, g, base);
+    char title[200];
+    snprintf(title, sizeof title, " %s ", v->title);
+    screen_put(win, 0, 2, w - 4, title, base | A_BOLD, g);
+    int body = h - 2;
+    for (int i = 0; i < body && v->top + (size_t)i < v->nlines; i++) {
+        screen_put(win, 1 + i, 2, w - 4, v->lines[v->top + (size_t)i], base, g);
+    }
+    char foot[64];
+    snprintf(foot, sizeof foot, " %zu-%zu/%zu  j/k scroll  Esc close ", v->nlines ? v->top + 1 : 0,
+             v->top + (size_t)body < v->nlines ? v->top + (size_t)body : v->nlines, v->nlines);
+    screen_put_right(win, h - 1, 2, w - 4, foot, base, g);
+    return win;
+}

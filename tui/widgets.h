@@ -1,0 +1,63 @@
+/*
+ * Small widgets: a one-line editor (filter, command line, dialog fields), a
+ * confirmation dialog whose default answer is Cancel, and a scrollable text
+ * viewer (detail view, help).
+ */
+#ifndef OPSDECK_WIDGETS_H
+#define OPSDECK_WIDGETS_H
+
+#include "screen.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <wchar.h>
+
+struct lineedit {
+    char buf[256];
+    size_t len;
+};
+
+void lineedit_set(struct lineedit *le, const char *text);
+/*
+ * Feed one key (wide character or KEY_* code). Returns true when the text
+ * changed. Handles printable input, Backspace, Ctrl-U (clear), Ctrl-W (word).
+ */
+bool lineedit_key(struct lineedit *le, wint_t ch, bool is_key);
+
+enum dialog_result { DIALOG_OPEN, DIALOG_CANCEL, DIALOG_CONFIRM };
+
+struct dialog {
+    char *title;
+    char *body;          /* may hold newlines */
+    char *confirm_label; /* "Drain" */
+    bool has_input;
+    char *input_label;   /* "Duration" */
+    struct lineedit input;
+    char *must_type;     /* typed confirmation: the text to type, or NULL */
+    int focus;           /* 0: Cancel (the default), 1: confirm */
+};
+
+void dialog_open(struct dialog *d, const char *title, const char *body, const char *confirm,
+                 const char *input_label, const char *input_default, const char *must_type);
+void dialog_close(struct dialog *d);
+bool dialog_can_confirm(const struct dialog *d);
+enum dialog_result dialog_key(struct dialog *d, wint_t ch, bool is_key);
+/* Draw centred in the screen; returns the window to refresh (owned by the caller). */
+WINDOW *dialog_draw(const struct dialog *d, WINDOW *old, const struct glyphs *g);
+
+struct viewer {
+    char *title;
+    char **lines;
+    size_t nlines, cap;
+    size_t top;
+};
+
+void viewer_open(struct viewer *v, const char *title);
+void viewer_add(struct viewer *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void viewer_close(struct viewer *v);
+/* true while open; false when the key closes it (Esc, q, Enter). */
+bool viewer_key(struct viewer *v, wint_t ch, bool is_key, int page);
+WINDOW *viewer_draw(struct viewer *v, WINDOW *old, int y, int x, int h, int w,
+                    const struct glyphs *g);
+
+#endif
