@@ -969,7 +969,7 @@ static void deploy_details(struct rowset *rs, const struct deploy *dp,
 {
     char rs_name[64];
     uint64_t h = fnv1a(fnv1a(FNV_OFFSET, def->name), def->image) + (uint64_t)dp->revision;
-    snprintf(rs_name, sizeof rs_name, "%s-%09" PRIx64, def->name, h & 0xfffffffffULL);
+    snprintf(rs_name, sizeof rs_name, "%s-%09" PRIx64, def->name, h >> 28);
     rowset_detail(rs, "namespace", def->ns);
     detailf(rs, "replicas", "%d desired, %d updated, %d ready", def->replicas, dp->updated,
             deploy_ready(dp, def));
@@ -1068,7 +1068,7 @@ static void silence_make(struct demo *d, struct alert *al)
     h1 = fnv1a(h1, "id");
     snprintf(al->silence_id, sizeof al->silence_id, "%08" PRIx64 "-%04" PRIx64 "-4%03" PRIx64
              "-a%03" PRIx64 "-%012" PRIx64,
-             h1 >> 32, (h1 >> 16) & 0xffff, h1 & 0xfff, h2 >> 52, h2 & 0xffffffffffffULL);
+             h1 >> 32, (h1 >> 16) & 0xffff, h1 & 0xfff, h2 >> 52, h2 >> 16);
 }
 
 static void alerts_init(struct demo *d)

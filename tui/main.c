@@ -159,6 +159,9 @@ static char *config_path(const struct options *o)
         return xstrdup(o->config);
     }
     char *dir = paths_config_dir();
+    if (dir == NULL) {
+        return NULL; /* no home to look in: the demo runs */
+    }
     char *path = xasprintf("%s/config.ini", dir);
     free(dir);
     if (access(path, F_OK) != 0) {
@@ -296,6 +299,10 @@ static int lint(const char *file)
 static struct journal *open_audit(char **cause)
 {
     char *dir = paths_state_dir();
+    if (dir == NULL) {
+        *cause = xstrdup("no home directory for the state: set XDG_STATE_HOME or HOME");
+        return NULL;
+    }
     char *path = xasprintf("%s/audit.jsonl", dir);
     struct journal *j = journal_open(path, cause);
     free(dir);
@@ -314,9 +321,8 @@ static int run_console(struct app *app, const struct options *o)
     }
     bool read_only = o->read_only || (app->cfg != NULL && app->cfg->read_only);
     action_setup(audit, read_only);
-    char *user_themes = NULL;
     char *cfgdir = paths_config_dir();
-    user_themes = xasprintf("%s/themes", cfgdir);
+    char *user_themes = cfgdir ? xasprintf("%s/themes", cfgdir) : xstrdup("");
     free(cfgdir);
     const char *dirs[] = {user_themes, OPSDECK_SOURCE_THEMEDIR, OPSDECK_THEMEDIR, NULL};
     struct ui_options uo = {

@@ -1,0 +1,137 @@
+# Shared helpers for the tmux end-to-end tests: each test gets a private tmux
+# server, fresh XDG directories and TAP output. Tests read the screen the way a
+# person does (capture-pane) and wait for text rather than sleeping blindly.
+#
+# usage: . lib.sh; e2e_start COLS ROWS [ENV=VALUE...] -- [opsdeck args...]
+
+set -u
+OPSDECK=${OPSDECK:?set OPSDECK to the binary}
+E2E_DIR=$(mktemp -d /tmp/opsdeck-e2e.XXXXXX)
+E2E_SOCK="$E2E_DIR/tmux.sock"
+E2E_TIMEOUT=${E2E_TIMEOUT:-10}
+TAP_N=0
+TAP_FAILED=0
+export XDG_STATE_HOME="$E2E_DIR/state" XDG_CONFIG_HOME="$E2E_DIR/config"
+
+e2e_cleanup() {
+    tmux -S "$E2E_SOCK" kill-server 2>/dev/null
+    rm -rf "$E2E_DIR"
+}
+trap e2e_cleanup EXIT
+
+ok() {
+    TAP_N=$((TAP_N + 1))
+    echo "ok $TAP_N - $*"
+}
+
+not_ok() {
+    TAP_N=$((TAP_N + 1))
+    TAP_FAILED=$((TAP_FAILED + 1))
+    echo "not ok $TAP_N - $*"
+    echo "# screen:"
+    screen | sed 's/^/#   |/'
+}
+
+done_testing() {
+    echo "1..$TAP_N"
+    [ "$TAP_FAILED" -eq 0 ]
+}
+
+tm() {
+    tmux -S "$E2E_SOCK" "$@"
+}
+
+# Start opsdeck in a detached tmux session of COLS x ROWS. Anything before --
+# is environment; after -- come opsdeck's arguments. The exit status lands in
+# $E2E_DIR/status when opsdeck ends.
+e2e_start() {
+    local cols=$1 rows=$2
+    shift 2
+    local envs=()
+    while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+        envs+=("$1")
+        shift
+    done
+    [ $# -gt 0 ] && shift
+    rm -f "$E2E_DIR/status"
+    local cmd
+    cmd=$(printf '%q ' env XDG_STATE_HOME="$XDG_STATE_HOME" XDG_CONFIG_HOME="$XDG_CONFIG_HOME" \
+        "${envs[@]}" "$OPSDECK" "$@")
+    tm -f /dev/null new-session -d -s main -x "$cols" -y "$rows" \
+        "sh -c '$cmd; echo \$? > $E2E_DIR/status; sleep 30'"
+    tm set-option -g window-size manual >/dev/null
+    wait_for "? help" || not_ok "opsdeck did not start"
+}
+
+screen() {
+    tm capture-pane -p -t main "$@"
+}
+
+# Wait until the screen contains TEXT (fixed string).
+wait_for() {
+    local text=$1 timeout=${2:-$E2E_TIMEOUT}
+    local end=$(($(date +%s) + timeout))
+    while [ "$(date +%s)" -le "$end" ]; do
+        if screen | grep -qF -- "$text"; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    return 1
+}
+
+# Wait until the screen no longer contains TEXT.
+wait_gone() {
+    local text=$1 timeout=${2:-$E2E_TIMEOUT}
+    local end=$(($(date +%s) + timeout))
+    while [ "$(date +%s)" -le "$end" ]; do
+        if ! screen | grep -qF -- "$text"; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    return 1
+}
+
+# Wait until a line matching the regex RE is on the screen.
+wait_line() {
+    local re=$1 timeout=${2:-$E2E_TIMEOUT}
+    local end=$(($(date +%s) + timeout))
+    while [ "$(date +%s)" -le "$end" ]; do
+        if screen | grep -qE -- "$re"; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    return 1
+}
+
+keys() {
+    tm send-keys -t main "$@"
+}
+
+# Wait for opsdeck to exit; prints its exit status.
+wait_exit() {
+    local timeout=${1:-$E2E_TIMEOUT}
+    local end=$(($(date +%s) + timeout))
+    while [ "$(date +%s)" -le "$end" ]; do
+        if [ -s "$E2E_DIR/status" ]; then
+            cat "$E2E_DIR/status"
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "none"
+    return 1
+}
+
+check() {
+    local what=$1
+    shift
+    if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+
+# The pid of the opsdeck process in the session.
+opsdeck_pid() {
+    pgrep -f "^$OPSDECK" -P "$(tm display -p -t main '#{pane_pid}')" | head -1
+}
