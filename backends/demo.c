@@ -74,7 +74,17 @@ enum queue_shape {
     SHAPE_BULK,    /* generated filler for benchmarks */
 };
 
-enum named_queue { Q_ORDERS, Q_DLQ, Q_PAYMENTS, Q_EMAILS, Q_INVENTORY, Q_SEARCH, Q_NOTIFY, Q_AUDIT, NAMED_QUEUES };
+enum named_queue {
+    Q_ORDERS,
+    Q_DLQ,
+    Q_PAYMENTS,
+    Q_EMAILS,
+    Q_INVENTORY,
+    Q_SEARCH,
+    Q_NOTIFY,
+    Q_AUDIT,
+    NAMED_QUEUES
+};
 
 struct queue_def {
     const char *name;
@@ -89,82 +99,82 @@ struct queue_def {
 };
 
 static const struct queue_def queue_defs[NAMED_QUEUES] = {
-    [Q_ORDERS] = {"orders.created",
-                  "prod",
-                  "quorum",
-                  SHAPE_BUSY,
-                  120,
-                  4,
-                  180,
-                  "orders-ha",
-                  {{"x-queue-type", "quorum"},
-                   {"x-dead-letter-exchange", "orders.dlx"},
-                   {"x-dead-letter-routing-key", "orders.created.dlq"}}},
-    [Q_DLQ] = {"orders.created.dlq",
-               "prod",
-               "classic",
-               SHAPE_DLQ,
-               1,
-               0,
-               1342,
-               "dlq-retain",
-               {{"x-queue-type", "classic"},
-                {"x-message-ttl", "1209600000"},
-                {"dead-lettered-from", "orders.created (reason: rejected)"}}},
-    [Q_PAYMENTS] = {"payments.settle",
-                    "prod",
-                    "quorum",
-                    SHAPE_BUSY,
-                    35,
-                    3,
-                    40,
-                    "payments-ha",
-                    {{"x-queue-type", "quorum"}, {"x-delivery-limit", "20"}}},
-    [Q_EMAILS] = {"emails.outbound",
-                  "prod",
-                  "classic",
-                  SHAPE_BACKLOG,
-                  60,
-                  2,
-                  2400,
-                  "lazy",
-                  {{"x-queue-type", "classic"}, {"x-max-length", "200000"}}},
-    [Q_INVENTORY] = {"inventory.sync",
-                     "prod",
-                     "classic",
-                     SHAPE_IDLE,
-                     0,
-                     1,
-                     0,
-                     "",
-                     {{"x-queue-type", "classic"}, {"x-expires", "86400000"}}},
-    [Q_SEARCH] = {"search.index",
-                  "prod",
-                  "quorum",
-                  SHAPE_BUSY,
-                  80,
-                  2,
-                  90,
-                  "search-ha",
-                  {{"x-queue-type", "quorum"}}},
-    [Q_NOTIFY] = {"notifications.push",
-                  "prod",
-                  "classic",
-                  SHAPE_FLAKY,
-                  25,
-                  2,
-                  0,
-                  "",
-                  {{"x-queue-type", "classic"}, {"x-max-priority", "5"}}},
-    [Q_AUDIT] = {"audit.events",
-                 "/",
-                 "stream",
-                 SHAPE_STREAM,
-                 45,
-                 1,
-                 1250000,
-                 "audit-retention",
-                 {{"x-queue-type", "stream"}, {"x-max-age", "7D"}}},
+    [Q_ORDERS] = {.name = "orders.created",
+                  .vhost = "prod",
+                  .type = "quorum",
+                  .shape = SHAPE_BUSY,
+                  .rate = 120,
+                  .consumers = 4,
+                  .ready = 180,
+                  .policy = "orders-ha",
+                  .args = {{"x-queue-type", "quorum"},
+                           {"x-dead-letter-exchange", "orders.dlx"},
+                           {"x-dead-letter-routing-key", "orders.created.dlq"}}},
+    [Q_DLQ] = {.name = "orders.created.dlq",
+               .vhost = "prod",
+               .type = "classic",
+               .shape = SHAPE_DLQ,
+               .rate = 1,
+               .consumers = 0,
+               .ready = 1342,
+               .policy = "dlq-retain",
+               .args = {{"x-queue-type", "classic"},
+                        {"x-message-ttl", "1209600000"},
+                        {"receives from", "orders.created (reason: rejected)"}}},
+    [Q_PAYMENTS] = {.name = "payments.settle",
+                    .vhost = "prod",
+                    .type = "quorum",
+                    .shape = SHAPE_BUSY,
+                    .rate = 35,
+                    .consumers = 3,
+                    .ready = 40,
+                    .policy = "payments-ha",
+                    .args = {{"x-queue-type", "quorum"}, {"x-delivery-limit", "20"}}},
+    [Q_EMAILS] = {.name = "emails.outbound",
+                  .vhost = "prod",
+                  .type = "classic",
+                  .shape = SHAPE_BACKLOG,
+                  .rate = 60,
+                  .consumers = 2,
+                  .ready = 2400,
+                  .policy = "lazy",
+                  .args = {{"x-queue-type", "classic"}, {"x-max-length", "200000"}}},
+    [Q_INVENTORY] = {.name = "inventory.sync",
+                     .vhost = "prod",
+                     .type = "classic",
+                     .shape = SHAPE_IDLE,
+                     .rate = 0,
+                     .consumers = 1,
+                     .ready = 0,
+                     .policy = "",
+                     .args = {{"x-queue-type", "classic"}, {"x-expires", "86400000"}}},
+    [Q_SEARCH] = {.name = "search.index",
+                  .vhost = "prod",
+                  .type = "quorum",
+                  .shape = SHAPE_BUSY,
+                  .rate = 80,
+                  .consumers = 2,
+                  .ready = 90,
+                  .policy = "search-ha",
+                  .args = {{"x-queue-type", "quorum"}}},
+    [Q_NOTIFY] = {.name = "notifications.push",
+                  .vhost = "prod",
+                  .type = "classic",
+                  .shape = SHAPE_FLAKY,
+                  .rate = 25,
+                  .consumers = 2,
+                  .ready = 0,
+                  .policy = "",
+                  .args = {{"x-queue-type", "classic"}, {"x-max-priority", "5"}}},
+    [Q_AUDIT] = {.name = "audit.events",
+                 .vhost = "/",
+                 .type = "stream",
+                 .shape = SHAPE_STREAM,
+                 .rate = 45,
+                 .consumers = 1,
+                 .ready = 1250000,
+                 .policy = "audit-retention",
+                 .args = {{"x-queue-type", "stream"}, {"x-max-age", "7D"}}},
 };
 
 enum rollout { ROLL_COMPLETE, ROLL_PROGRESSING, ROLL_FAILED, ROLL_PAUSED };
@@ -244,71 +254,128 @@ struct alert_def {
 };
 
 static const struct alert_def alert_defs[NALERTS] = {
-    [AL_DLQ] = {"DeadLetterQueueGrowing", SEV_CRITICAL,
-                {"queue=orders.created.dlq", "service=orders", "vhost=prod"},
-                "queue=orders.created.dlq", "Dead-letter queue orders.created.dlq is growing",
-                "Orders are being rejected by their consumers and dead-lettered; "
-                "each one is a customer order that was not processed.",
-                "https://runbooks.example.com/shop/dlq.md",
-                "rate(rabbitmq_queue_messages_published_total{queue=\"orders.created.dlq\"}[5m]) > 0",
-                1, 47},
-    [AL_TARGET_DOWN] = {"TargetDown", SEV_CRITICAL,
-                        {"instance=web3:8080", "job=haproxy-backends", "pool=be_web"},
-                        "instance=web3:8080", "be_web/web3 fails its health checks",
-                        "HAProxy marked web3 DOWN; be_web runs on the remaining servers.",
-                        "https://runbooks.example.com/shop/target-down.md",
-                        "haproxy_server_status{proxy=\"be_web\",server=\"web3\"} == 0", 1, 0},
-    [AL_ERROR_RATE] = {"HighErrorRate", SEV_CRITICAL,
-                       {"pool=be_web", "service=web"},
-                       "pool=be_web", "5xx responses on be_web above 5%",
-                       "Requests in flight on a failing server are answered with 502/503.",
-                       "https://runbooks.example.com/shop/high-error-rate.md",
-                       "sum(rate(haproxy_server_http_responses_total{proxy=\"be_web\",code=\"5xx\"}"
-                       "[1m])) / sum(rate(haproxy_server_http_responses_total{proxy=\"be_web\"}"
-                       "[1m])) > 0.05",
-                       2, 0},
-    [AL_ROLLOUT_STUCK] = {"KubeDeploymentRolloutStuck", SEV_CRITICAL,
-                          {"deployment=payments-api", "namespace=payments"},
-                          "deployment=payments-api", "Rollout of payments/payments-api is stuck",
-                          "The new ReplicaSet did not become available before the progress "
-                          "deadline (ProgressDeadlineExceeded).",
-                          "https://runbooks.example.com/k8s/rollout-stuck.md",
-                          "kube_deployment_status_condition{condition=\"Progressing\","
-                          "status=\"false\"} == 1",
-                          1, 25},
-    [AL_CRASHLOOP] = {"KubePodCrashLooping", SEV_WARNING,
-                      {"container=api", "namespace=payments", "pod=payments-api-6f7c9d8b5-k2x9q"},
-                      "pod=payments-api-6f7c9d8b5-k2x9q", "payments-api pod is crash looping",
-                      "Container api restarted 14 times in the last hour: "
-                      "missing env SETTLEMENT_BANK_URL.",
-                      "https://runbooks.example.com/k8s/crashloop.md",
-                      "increase(kube_pod_container_status_restarts_total[15m]) > 3", 1, 31},
-    [AL_BACKLOG] = {"QueueBacklog", SEV_WARNING,
-                    {"queue=emails.outbound", "service=email", "vhost=prod"},
-                    "queue=emails.outbound", "emails.outbound has more than 5000 ready messages",
-                    "The SMTP relay throttles us; mail goes out late but is not lost.",
-                    "https://runbooks.example.com/shop/queue-backlog.md",
-                    "rabbitmq_queue_messages_ready{queue=\"emails.outbound\"} > 5000", 1, 0},
-    [AL_NO_CONSUMERS] = {"QueueNoConsumers", SEV_WARNING,
-                         {"queue=notifications.push", "service=notifications", "vhost=prod"},
-                         "queue=notifications.push", "notifications.push has messages and no consumer",
-                         "The push workers are down; notifications pile up.",
-                         "https://runbooks.example.com/shop/no-consumers.md",
-                         "rabbitmq_queue_consumers{queue=\"notifications.push\"} == 0 and "
-                         "rabbitmq_queue_messages > 0",
-                         1, 0},
-    [AL_CERT] = {"CertificateExpiringSoon", SEV_INFO,
-                 {"instance=shop.example.com:443", "job=blackbox"},
-                 "instance=shop.example.com:443", "TLS certificate of shop.example.com expires in 9 days",
-                 "Automatic renewal failed: the ACME HTTP-01 challenge got a 404.",
-                 "https://runbooks.example.com/shop/certificates.md",
-                 "probe_ssl_earliest_cert_expiry - time() < 14 * 86400", 1, 4320},
-    [AL_MEMORY] = {"HighMemoryUsage", SEV_WARNING,
-                   {"instance=search-2:9100", "job=node"},
-                   "instance=search-2:9100", "search-2 memory above 90%",
-                   "The search indexer grows its heap during the nightly reindex.",
-                   "https://runbooks.example.com/shop/memory.md",
-                   "node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes < 0.1", 1, 300},
+    [AL_DLQ] =
+        {
+            .name = "DeadLetterQueueGrowing",
+            .sev = SEV_CRITICAL,
+            .labels = {"queue=orders.created.dlq", "service=orders", "vhost=prod"},
+            .target = "queue=orders.created.dlq",
+            .summary = "Dead-letter queue orders.created.dlq is growing",
+            .description = "Orders are being rejected by their consumers and dead-lettered; "
+                           "each one is a customer order that was not processed.",
+            .runbook = "https://runbooks.example.com/shop/dlq.md",
+            .expr =
+                "rate(rabbitmq_queue_messages_published_total{queue=\"orders.created.dlq\"}[5m])"
+                " > 0",
+            .pending = 1,
+            .since_min = 47,
+        },
+    [AL_TARGET_DOWN] =
+        {
+            .name = "TargetDown",
+            .sev = SEV_CRITICAL,
+            .labels = {"instance=web3:8080", "job=haproxy-backends", "pool=be_web"},
+            .target = "instance=web3:8080",
+            .summary = "be_web/web3 fails its health checks",
+            .description = "HAProxy marked web3 DOWN; be_web runs on the remaining servers.",
+            .runbook = "https://runbooks.example.com/shop/target-down.md",
+            .expr = "haproxy_server_status{proxy=\"be_web\",server=\"web3\"} == 0",
+            .pending = 1,
+        },
+    [AL_ERROR_RATE] =
+        {
+            .name = "HighErrorRate",
+            .sev = SEV_CRITICAL,
+            .labels = {"pool=be_web", "service=web"},
+            .target = "pool=be_web",
+            .summary = "5xx responses on be_web above 5%",
+            .description = "Requests in flight on a failing server are answered with 502/503.",
+            .runbook = "https://runbooks.example.com/shop/high-error-rate.md",
+            .expr =
+                "sum(rate(haproxy_server_http_responses_total{proxy=\"be_web\",code=\"5xx\"}[1m]))"
+                " / sum(rate(haproxy_server_http_responses_total{proxy=\"be_web\"}[1m])) > 0.05",
+            .pending = 2,
+        },
+    [AL_ROLLOUT_STUCK] =
+        {
+            .name = "KubeDeploymentRolloutStuck",
+            .sev = SEV_CRITICAL,
+            .labels = {"deployment=payments-api", "namespace=payments"},
+            .target = "deployment=payments-api",
+            .summary = "Rollout of payments/payments-api is stuck",
+            .description = "The new ReplicaSet did not become available before the progress "
+                           "deadline (ProgressDeadlineExceeded).",
+            .runbook = "https://runbooks.example.com/k8s/rollout-stuck.md",
+            .expr =
+                "kube_deployment_status_condition{condition=\"Progressing\",status=\"false\"} == 1",
+            .pending = 1,
+            .since_min = 25,
+        },
+    [AL_CRASHLOOP] =
+        {
+            .name = "KubePodCrashLooping",
+            .sev = SEV_WARNING,
+            .labels = {"container=api", "namespace=payments", "pod=payments-api-6f7c9d8b5-k2x9q"},
+            .target = "pod=payments-api-6f7c9d8b5-k2x9q",
+            .summary = "payments-api pod is crash looping",
+            .description = "Container api restarted 14 times in the last hour: "
+                           "missing env SETTLEMENT_BANK_URL.",
+            .runbook = "https://runbooks.example.com/k8s/crashloop.md",
+            .expr = "increase(kube_pod_container_status_restarts_total[15m]) > 3",
+            .pending = 1,
+            .since_min = 31,
+        },
+    [AL_BACKLOG] =
+        {
+            .name = "QueueBacklog",
+            .sev = SEV_WARNING,
+            .labels = {"queue=emails.outbound", "service=email", "vhost=prod"},
+            .target = "queue=emails.outbound",
+            .summary = "emails.outbound has more than 5000 ready messages",
+            .description = "The SMTP relay throttles us; mail goes out late but is not lost.",
+            .runbook = "https://runbooks.example.com/shop/queue-backlog.md",
+            .expr = "rabbitmq_queue_messages_ready{queue=\"emails.outbound\"} > 5000",
+            .pending = 1,
+        },
+    [AL_NO_CONSUMERS] =
+        {
+            .name = "QueueNoConsumers",
+            .sev = SEV_WARNING,
+            .labels = {"queue=notifications.push", "service=notifications", "vhost=prod"},
+            .target = "queue=notifications.push",
+            .summary = "notifications.push has messages and no consumer",
+            .description = "The push workers are down; notifications pile up.",
+            .runbook = "https://runbooks.example.com/shop/no-consumers.md",
+            .expr = "rabbitmq_queue_consumers{queue=\"notifications.push\"} == 0 and "
+                    "rabbitmq_queue_messages > 0",
+            .pending = 1,
+        },
+    [AL_CERT] =
+        {
+            .name = "CertificateExpiringSoon",
+            .sev = SEV_INFO,
+            .labels = {"instance=shop.example.com:443", "job=blackbox"},
+            .target = "instance=shop.example.com:443",
+            .summary = "TLS certificate of shop.example.com expires in 9 days",
+            .description = "Automatic renewal failed: the ACME HTTP-01 challenge got a 404.",
+            .runbook = "https://runbooks.example.com/shop/certificates.md",
+            .expr = "probe_ssl_earliest_cert_expiry - time() < 14 * 86400",
+            .pending = 1,
+            .since_min = 3 * 24 * 60,
+        },
+    [AL_MEMORY] =
+        {
+            .name = "HighMemoryUsage",
+            .sev = SEV_WARNING,
+            .labels = {"instance=search-2:9100", "job=node"},
+            .target = "instance=search-2:9100",
+            .summary = "search-2 memory above 90%",
+            .description = "The search indexer grows its heap during the nightly reindex.",
+            .runbook = "https://runbooks.example.com/shop/memory.md",
+            .expr = "node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes < 0.1",
+            .pending = 1,
+            .since_min = 5 * 60,
+        },
 };
 
 /* ---- the shop: simulated state ---- */
@@ -638,8 +705,8 @@ static void publish_server(struct rowset *rs, const struct server *s, const char
     rowset_text(rs, POOL_SOURCE, source);
 
     detailf(rs, "address", "10.0.%d.%d:8080", s->pool->subnet, 10 + s->num);
-    rowset_detail(rs, "check", s->admin == ADMIN_MAINT ? "disabled (maintenance)"
-                                                       : checks[s->check].desc);
+    rowset_detail(rs, "check",
+                  s->admin == ADMIN_MAINT ? "disabled (maintenance)" : checks[s->check].desc);
     rowset_detail(rs, "admin state", admin_names[s->admin]);
     detail_time(rs, "last change", s->changed);
     rowset_detail(rs, "balance", "roundrobin");
@@ -703,7 +770,7 @@ static void queue_busy(struct demo *d, struct queue *q, double rate, double dt)
     /* consumers speed up when they fall behind, so the depth hovers */
     double out = in * (q->ready > 2 * rate ? 1.2 : 0.9 + 0.2 * rng_unit(d));
     queue_flow(q, in, out, dt);
-    q->unacked = q->consumers * (3 + rng_below(d, 8));
+    q->unacked = q->consumers * (3.0 + rng_below(d, 8));
 }
 
 static void queue_dlq(struct demo *d, struct queue *q, double dt)
@@ -964,8 +1031,7 @@ static void deploy_conditions(struct rowset *rs, const struct deploy *dp, const 
     }
 }
 
-static void deploy_details(struct rowset *rs, const struct deploy *dp,
-                           const struct deploy_def *def)
+static void deploy_details(struct rowset *rs, const struct deploy *dp, const struct deploy_def *def)
 {
     char rs_name[64];
     uint64_t h = fnv1a(fnv1a(FNV_OFFSET, def->name), def->image) + (uint64_t)dp->revision;
@@ -986,8 +1052,8 @@ static void deploy_details(struct rowset *rs, const struct deploy *dp,
     deploy_conditions(rs, dp, rs_name);
 }
 
-static void publish_deploy(struct rowset *rs, const struct deploy *dp,
-                           const struct deploy_def *def, const char *source)
+static void publish_deploy(struct rowset *rs, const struct deploy *dp, const struct deploy_def *def,
+                           const char *source)
 {
     char key[96], ready[32];
     int nready = deploy_ready(dp, def);
@@ -1044,8 +1110,7 @@ static bool alert_condition(const struct demo *d, enum alert_id id)
     case AL_ROLLOUT_STUCK:
         return pay->state == ROLL_FAILED;
     case AL_CRASHLOOP:
-        return pay->updated >= 1 &&
-               (pay->state == ROLL_FAILED || pay->state == ROLL_PROGRESSING);
+        return pay->updated >= 1 && (pay->state == ROLL_FAILED || pay->state == ROLL_PROGRESSING);
     case AL_BACKLOG:
         q = named_queue(d, Q_EMAILS);
         return q != NULL && q->ready > BACKLOG_ALERT;
@@ -1066,9 +1131,9 @@ static void silence_make(struct demo *d, struct alert *al)
     uint64_t h1 = fnv1a(FNV_OFFSET, al->fp) ^ (uint64_t)d->silences++ * FNV_PRIME;
     uint64_t h2 = fnv1a(h1, "silence") ^ (uint64_t)d->now;
     h1 = fnv1a(h1, "id");
-    snprintf(al->silence_id, sizeof al->silence_id, "%08" PRIx64 "-%04" PRIx64 "-4%03" PRIx64
-             "-a%03" PRIx64 "-%012" PRIx64,
-             h1 >> 32, (h1 >> 16) & 0xffff, h1 & 0xfff, h2 >> 52, h2 >> 16);
+    snprintf(al->silence_id, sizeof al->silence_id,
+             "%08" PRIx64 "-%04" PRIx64 "-4%03" PRIx64 "-a%03" PRIx64 "-%012" PRIx64, h1 >> 32,
+             (h1 >> 16) & 0xffff, h1 & 0xfff, h2 >> 52, h2 >> 16);
 }
 
 static void alerts_init(struct demo *d)
@@ -1204,13 +1269,17 @@ static void publish_alerts(struct backend *b, const struct demo *d)
 
 /* ---- the simulation as a whole ---- */
 
-static void sim_init(struct demo *d)
+static void sim_init(struct demo *d, double dt)
 {
     d->rng = d->seed;
     d->t0 = d->have_epoch ? d->epoch : clock_wall_s();
     d->now = d->t0;
     servers_init(d);
     queues_init(d);
+    /* one step in the dark, so the first trends compare two real steps */
+    for (size_t i = 0; i < d->nqueues; i++) {
+        queue_step(d, i, dt);
+    }
     deploys_init(d);
     alerts_init(d);
     d->started = true;
@@ -1300,8 +1369,7 @@ static bool act_silence(struct demo *d, const char *target, const char *input, c
     }
     al->silenced_until = d->now + secs;
     silence_make(d, al);
-    *msg = xasprintf("silenced %s for %s (silence %s)", alert_defs[id].name, input,
-                     al->silence_id);
+    *msg = xasprintf("silenced %s for %s (silence %s)", alert_defs[id].name, input, al->silence_id);
     return true;
 }
 
@@ -1370,6 +1438,12 @@ static bool act_apply(struct demo *d, const struct action *a, char **msg)
 
 /* ---- the backend_impl callbacks ---- */
 
+/* Simulated seconds per tick: the refresh interval (whole seconds). */
+static double tick_seconds(const struct backend *b)
+{
+    return b->refresh_ms / 1000.0;
+}
+
 static void *demo_create(struct backend *b)
 {
     (void)b;
@@ -1398,8 +1472,8 @@ static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
 
 static bool configure_mode(struct demo *d, const char *value, char **cause)
 {
-    static const char *const names[] = {[MODE_LIVE] = "live", [MODE_STILL] = "still",
-                                        [MODE_TRICKLE] = "trickle"};
+    static const char *const names[] = {
+        [MODE_LIVE] = "live", [MODE_STILL] = "still", [MODE_TRICKLE] = "trickle"};
     for (int m = 0; m < 3; m++) {
         if (strcmp(value, names[m]) == 0) {
             d->mode = (enum demo_mode)m;
@@ -1451,7 +1525,7 @@ static bool demo_start(struct backend *b, char **cause)
     (void)cause;
     struct demo *d = b->priv;
     if (!d->started) {
-        sim_init(d);
+        sim_init(d, tick_seconds(b));
     }
     return true;
 }
@@ -1461,12 +1535,11 @@ static void demo_poll(struct backend *b)
 {
     struct demo *d = b->priv;
     if (!d->started) {
-        sim_init(d);
+        sim_init(d, tick_seconds(b));
     }
     if (d->ticks == 0 || d->mode == MODE_LIVE) {
-        double dt = b->refresh_ms / 1000.0;
-        d->now = d->have_epoch ? d->epoch + (int64_t)d->ticks * (b->refresh_ms / 1000)
-                               : clock_wall_s();
+        double dt = tick_seconds(b);
+        d->now = d->have_epoch ? d->epoch + (int64_t)d->ticks * (int64_t)dt : clock_wall_s();
         sim_step(d, dt);
     } else if (d->mode == MODE_TRICKLE) {
         sim_trickle(d);
@@ -1480,7 +1553,7 @@ static void demo_act(struct backend *b, struct action *a)
     struct demo *d = b->priv;
     char *msg = NULL;
     if (!d->started) {
-        sim_init(d);
+        sim_init(d, tick_seconds(b));
     }
     bool ok = act_apply(d, a, &msg);
     if (ok) {
@@ -1505,8 +1578,8 @@ static void demo_destroy(struct backend *b)
 const struct backend_impl demo_backend = {
     .type = "demo",
     .description = "built-in simulator of a small shop (queues, pools, deploys, alerts)",
-    .kinds = (1u << MODEL_ALERTS) | (1u << MODEL_QUEUES) | (1u << MODEL_POOLS) |
-             (1u << MODEL_DEPLOYS),
+    .kinds =
+        (1u << MODEL_ALERTS) | (1u << MODEL_QUEUES) | (1u << MODEL_POOLS) | (1u << MODEL_DEPLOYS),
     .actions = demo_actions,
     .nactions = (int)(sizeof demo_actions / sizeof demo_actions[0]),
     .create = demo_create,

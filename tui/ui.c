@@ -1109,10 +1109,13 @@ struct ui *ui_create(struct loop *loop, struct store *store, struct backend **ba
     ui->opts = *opts;
     ui->theme = theme;
     ui->g = screen_glyphs(screen_locale_utf8());
-    if (has_colors()) {
+    /* NO_COLOR: do not even start colour, which would paint a default pair */
+    const char *no_color = getenv("NO_COLOR");
+    ui->tier = THEME_TIER_NONE;
+    if ((no_color == NULL || no_color[0] == '\0') && has_colors()) {
         start_color();
+        ui->tier = theme_detect_tier();
     }
-    ui->tier = theme_detect_tier();
     theme_apply(&ui->theme, ui->tier);
     for (int k = 0; k < MODEL_KINDS; k++) {
         struct pane_state *p = &ui->panes[k];

@@ -212,8 +212,8 @@ static struct report act(struct sim *s, enum model_kind kind, const char *verb, 
 static void test_config(void)
 {
     static const char *const bad[][2] = {
-        {"seed", "-1"},     {"seed", "abc"},  {"seed", ""},       {"seed", "99999999999999999999"},
-        {"epoch", "today"}, {"epoch", "-5"},  {"queues", "0"},    {"queues", "100001"},
+        {"seed", "-1"},     {"seed", "abc"},  {"seed", ""},      {"seed", "99999999999999999999"},
+        {"epoch", "today"}, {"epoch", "-5"},  {"queues", "0"},   {"queues", "100001"},
         {"queues", "1e3"},  {"mode", "fast"}, {"mode", "LIVE "},
     };
     struct sim s = sim_open(NULL);
@@ -231,9 +231,11 @@ static void test_config(void)
         free(cause);
     }
     static const char *const good[][2] = {
-        {"seed", "0"},         {"seed", "18446744073709551615"}, {"epoch", EPOCH},
-        {"queues", "100000"},  {"queues", "3"},                  {"mode", "still"},
-        {"mode", "trickle"},   {"mode", "live"},                 {"refresh", "1s"},
+        {"seed", "0"},       {"seed", "18446744073709551615"},
+        {"epoch", EPOCH},    {"queues", "100000"},
+        {"queues", "3"},     {"mode", "still"},
+        {"mode", "trickle"}, {"mode", "live"},
+        {"refresh", "1s"},
     };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         cause = NULL;
@@ -395,7 +397,8 @@ static void test_queues(void)
     }
     tap_ok(grows, "the DLQ's ready count grows every tick (%g)", prev);
     tap_is_str(cell(&s, MODEL_QUEUES, dlq, QUEUE_TREND), "grow", "its trend says grow");
-    tap_is_int(cell_tone(&s, MODEL_QUEUES, dlq, QUEUE_NAME), TONE_CRIT, "a DLQ with messages is crit");
+    tap_is_int(cell_tone(&s, MODEL_QUEUES, dlq, QUEUE_NAME), TONE_CRIT,
+               "a DLQ with messages is crit");
     tap_ok(num(&s, MODEL_QUEUES, dlq, QUEUE_MSGS) ==
                num(&s, MODEL_QUEUES, dlq, QUEUE_READY) + num(&s, MODEL_QUEUES, dlq, QUEUE_UNACK),
            "messages = ready + unacked");
@@ -538,7 +541,7 @@ static void test_silence(void)
 
     r = act(&s, MODEL_ALERTS, "silence", k, "30s");
     tap_ok(r.ok, "a 30s silence");
-    tick(&s, 10); /* 2s per tick: well past 30s of sim time */
+    tick(&s, 20); /* 2s per tick: 40s of sim time */
     tap_is_str(cell(&s, MODEL_ALERTS, k, ALERT_STATE), "firing", "ends when sim time passes it");
 
     r = act(&s, MODEL_ALERTS, "silence", "0123456789abcdef", "1h");

@@ -1,0 +1,80 @@
+#!/bin/bash
+# Acting on the demo: every action asks first with Cancel as the default, goes
+# through the audited path, and the simulator reacts on screen.
+. "$(dirname "$0")/lib.sh"
+
+AUDIT="$XDG_STATE_HOME/opsdeck/audit.jsonl"
+e2e_start 160 48 LANG=C.UTF-8 -- --seed 7
+
+# Pools: select web2 with a filter so the row is unambiguous
+keys 3 / w e b 2 Enter
+check "web2 selected alone" wait_for "1 of 12 rows  filter: web2"
+keys d
+check "d asks before draining" wait_for "Drain server be_web/web2"
+check "the dialog offers Cancel and Drain" wait_for "[ Cancel ]  [ Drain ]"
+keys Enter
+check "Enter on the default answer cancels" wait_for "cancelled: Drain server be_web/web2"
+check "web2 is still UP after cancelling" wait_line "be_web +web2 +UP"
+check "a cancelled action writes nothing to the audit log" test ! -s "$AUDIT"
+
+keys d
+wait_for "[ Cancel ]  [ Drain ]"
+keys Tab Enter
+check "confirming drains web2" wait_line "be_web +web2 +DRAIN"
+check "the result is reported" wait_for "Drain server be_web/web2: be_web/web2 set to DRAIN"
+check "drained sessions fall to zero" wait_line "be_web +web2 +DRAIN +[0-9]+ +0 " 15
+check "audit log has started and ok lines for the drain" \
+    test "$(grep -c '"action":"drain","target":"be_web/web2"' "$AUDIT")" -eq 2
+check "audit line names who, host, time and result" \
+    grep -qE '"seq":2,"ts":"[0-9-]+T[0-9:.]+Z","actor":"[^"]+","host":"[^"]+".*"action":"drain","target":"be_web/web2","result":"ok"' "$AUDIT"
+
+keys m
+wait_for "Maintenance" || wait_for "[ Maint ]"
+keys Tab Enter
+check "maint puts web2 in MAINT" wait_line "be_web +web2 +MAINT"
+keys r
+wait_for "[ Ready ]"
+keys Tab Enter
+check "ready brings web2 back UP" wait_line "be_web +web2 +UP"
+keys Escape
+
+# Alerts: silence the dead-letter alert for 30m
+keys 1 / D e a d L e t t e r Enter
+check "the DLQ alert is selected" wait_for "1 of "
+keys m
+check "silence asks for a duration, prefilled" wait_for "Duration: 2h_"
+keys BSpace BSpace 3 0 m
+check "the duration can be edited" wait_for "Duration: 30m_"
+keys Tab Enter
+check "the alert shows silenced" wait_line "DeadLetterQueueGrowing +silenced"
+check "audit records the silence with its input" grep -q '"action":"silence".*"result":"ok".*"input":"30m"' "$AUDIT"
+keys e Tab Enter
+check "expiring the silence makes it fire again" wait_line "DeadLetterQueueGrowing +firing"
+keys Escape
+
+# Deployments: restart cart and watch it roll
+keys 4 / c a r t Enter
+wait_for "1 of 6 rows"
+keys R
+check "restart asks first" wait_for "Restart deployment shop/cart"
+keys Tab Enter
+check "a restarted deployment rolls" wait_line "shop +cart .*progressing"
+check "and completes" wait_line "shop +cart .*complete" 30
+
+keys q
+check "q quits with status 0" test "$(wait_exit)" = 0
+
+# Read-only: the same keys are refused and help says why
+: >"$AUDIT"
+tm kill-server
+e2e_start 160 48 LANG=C.UTF-8 -- --seed 7 --read-only
+check "read-only is shown in the title bar" wait_for "READ-ONLY"
+keys 3 d
+check "drain is refused in read-only mode" wait_for "read-only mode"
+check "no dialog opens" bash -c '! tmux -S "$1" capture-pane -p -t main | grep -qF "[ Cancel ]"' _ "$E2E_SOCK"
+keys '?'
+check "help shows actions disabled" wait_for "Drain server (demo): disabled, read-only mode"
+keys q q
+check "read-only run exits 0" test "$(wait_exit)" = 0
+check "nothing was performed" bash -c '! grep -q "\"result\":\"ok\"" "$1"' _ "$AUDIT"
+done_testing
