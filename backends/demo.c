@@ -943,6 +943,7 @@ static void publish_queue(struct rowset *rs, const struct demo *d, size_t i, con
 static void publish_queues(struct backend *b, const struct demo *d)
 {
     struct rowset *rs = rowset_create(MODEL_QUEUES, b->name);
+    rowset_reserve(rs, d->nqueues, 160);
     for (size_t i = 0; i < d->nqueues; i++) {
         publish_queue(rs, d, i, b->name);
     }

@@ -127,6 +127,42 @@ void rowset_destroy(struct rowset *rs)
     free(rs);
 }
 
+void rowset_reserve(struct rowset *rs, size_t nrows, size_t bytes_per_row)
+{
+    if (nrows > rs->rcap) {
+        rs->rcap = nrows;
+        rs->rows = xreallocarray(rs->rows, rs->rcap, sizeof *rs->rows);
+    }
+    if (nrows * (size_t)rs->ncols > rs->ccap) {
+        rs->ccap = nrows * (size_t)rs->ncols;
+        rs->cells = xreallocarray(rs->cells, rs->ccap, sizeof *rs->cells);
+    }
+    if (nrows * bytes_per_row > rs->scap) {
+        rs->scap = nrows * bytes_per_row;
+        rs->strings = xrealloc(rs->strings, rs->scap);
+    }
+}
+
+/* Give back the slack of the doubling growth: a published set never grows. */
+static void rowset_shrink(struct rowset *rs)
+{
+    if (rs->rcap > rs->nrows && rs->nrows > 0) {
+        rs->rows = xreallocarray(rs->rows, rs->nrows, sizeof *rs->rows);
+        rs->rcap = rs->nrows;
+    }
+    if (rs->ccap > rs->ncells && rs->ncells > 0) {
+        rs->cells = xreallocarray(rs->cells, rs->ncells, sizeof *rs->cells);
+        rs->ccap = rs->ncells;
+    }
+    if (rs->scap > rs->slen) {
+        rs->strings = xrealloc(rs->strings, rs->slen);
+        rs->scap = rs->slen;
+    }
+    free(rs->detail);
+    rs->detail = NULL;
+    rs->dcap = 0;
+}
+
 void rowset_end(struct rowset *rs)
 {
     if (!rs->open) {
@@ -290,9 +326,7 @@ void store_destroy(struct store *st)
 void store_publish(struct store *st, struct rowset *rs)
 {
     rowset_end(rs);
-    free(rs->detail);
-    rs->detail = NULL;
-    rs->dcap = 0;
+    rowset_shrink(rs);
     struct feed_list *fl = &st->kinds[rs->kind];
     fl->generation++;
     for (size_t i = 0; i < fl->n; i++) {

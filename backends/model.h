@@ -140,6 +140,8 @@ struct rowset {
 
 struct rowset *rowset_create(enum model_kind kind, const char *source);
 void rowset_destroy(struct rowset *rs);
+/* Make room for nrows rows (and about bytes_per_row of text each) up front. */
+void rowset_reserve(struct rowset *rs, size_t nrows, size_t bytes_per_row);
 /* Start a row; all cells empty, tone normal. Ends the previous row if open. */
 void rowset_begin(struct rowset *rs, const char *key);
 void rowset_text(struct rowset *rs, int col, const char *text);

@@ -5,6 +5,9 @@
  *      signal self-pipe, child pipes, raw sockets);
  *   3. curl_multi_perform() and the HTTP client's completion handler;
  *   4. signals from the self-pipe, then fd callbacks, then due timers.
+ * libcurl is set up only when an HTTP backend first asks for the multi handle:
+ * its TLS initialisation costs ~2 MB of RSS that the demo and the headless
+ * tools have no use for. Until then the same loop waits in plain poll(2).
  * Timers and watches are small arrays (a handful per backend); cancelled
  * entries are marked dead and swept after dispatch so callbacks may cancel
  * anything, including themselves.
@@ -75,17 +78,7 @@ static void set_nonblock_cloexec(int fd)
 
 struct loop *loop_create(void)
 {
-    static bool curl_ready;
-    if (!curl_ready) {
-        curl_global_init(CURL_GLOBAL_DEFAULT);
-        curl_ready = true;
-    }
     struct loop *loop = xcalloc(1, sizeof *loop);
-    loop->multi = curl_multi_init();
-    if (loop->multi == NULL) {
-        fprintf(stderr, "opsdeck: curl_multi_init failed\n");
-        abort();
-    }
     loop->now = clock_mono_ms();
     signal(SIGPIPE, SIG_IGN);
     return loop;
@@ -104,7 +97,9 @@ void loop_destroy(struct loop *loop)
     }
     free(loop->timers);
     free(loop->watches);
-    curl_multi_cleanup(loop->multi);
+    if (loop->multi != NULL) {
+        curl_multi_cleanup(loop->multi);
+    }
     if (loop->signal_cb != NULL) {
         signal(SIGWINCH, SIG_DFL);
         signal(SIGHUP, SIG_DFL);
@@ -120,6 +115,18 @@ void loop_destroy(struct loop *loop)
 
 void *loop_curl_multi(struct loop *loop)
 {
+    static bool curl_ready;
+    if (loop->multi == NULL) {
+        if (!curl_ready) {
+            curl_global_init(CURL_GLOBAL_DEFAULT);
+            curl_ready = true;
+        }
+        loop->multi = curl_multi_init();
+        if (loop->multi == NULL) {
+            fprintf(stderr, "opsdeck: curl_multi_init failed\n");
+            abort();
+        }
+    }
     return loop->multi;
 }
 
@@ -269,7 +276,9 @@ static int next_wait(struct loop *loop, int max_wait_ms)
         }
     }
     long curl_wait = -1;
-    curl_multi_timeout(loop->multi, &curl_wait);
+    if (loop->multi != NULL) {
+        curl_multi_timeout(loop->multi, &curl_wait);
+    }
     if (curl_wait >= 0 && curl_wait < wait) {
         wait = curl_wait;
     }
@@ -300,6 +309,26 @@ static void run_timers(struct loop *loop)
     }
 }
 
+/* poll(2) over the same descriptors, while no HTTP backend exists. */
+static void wait_plain(struct curl_waitfd *fds, size_t nfds, int wait)
+{
+    struct pollfd stackp[16];
+    struct pollfd *p = nfds <= 16 ? stackp : xcalloc(nfds, sizeof *p);
+    for (size_t i = 0; i < nfds; i++) {
+        p[i].fd = fds[i].fd;
+        p[i].events = (short)fds[i].events;
+        p[i].revents = 0;
+    }
+    if (poll(p, (nfds_t)nfds, wait) > 0) {
+        for (size_t i = 0; i < nfds; i++) {
+            fds[i].revents = (short)p[i].revents;
+        }
+    }
+    if (p != stackp) {
+        free(p);
+    }
+}
+
 void loop_run_once(struct loop *loop, int max_wait_ms)
 {
     size_t n = loop->nwatches;
@@ -318,17 +347,19 @@ void loop_run_once(struct loop *loop, int max_wait_ms)
         snap[nfds] = w;
         nfds++;
     }
-    int numfds = 0;
     int wait = next_wait(loop, max_wait_ms);
-    CURLMcode rc = curl_multi_poll(loop->multi, fds, (unsigned)nfds, wait, &numfds);
-    if (rc != CURLM_OK && rc != CURLM_UNKNOWN_OPTION) {
-        /* EINTR and friends: nothing to do but come round again */
-    }
-    loop->now = clock_mono_ms();
-    int running = 0;
-    curl_multi_perform(loop->multi, &running);
-    if (loop->curl_cb != NULL) {
-        loop->curl_cb(loop->curl_ud);
+    if (loop->multi != NULL) {
+        int numfds = 0;
+        curl_multi_poll(loop->multi, fds, (unsigned)nfds, wait, &numfds);
+        loop->now = clock_mono_ms();
+        int running = 0;
+        curl_multi_perform(loop->multi, &running);
+        if (loop->curl_cb != NULL) {
+            loop->curl_cb(loop->curl_ud);
+        }
+    } else {
+        wait_plain(fds, nfds, wait);
+        loop->now = clock_mono_ms();
     }
     for (size_t i = 0; i < nfds && !loop->quit; i++) {
         if (fds[i].revents != 0 && !snap[i]->dead) {
