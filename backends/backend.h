@@ -33,9 +33,9 @@ struct loop;
 struct loop_timer;
 
 enum action_flags {
-    ACTION_INPUT = 1u << 0,       /* asks for a value (duration, weight) */
-    ACTION_TYPED = 1u << 1,       /* irreversible: confirm by typing the target */
-    ACTION_DISRUPTIVE = 1u << 2,  /* drops traffic or restarts: shown as such */
+    ACTION_INPUT = 1u << 0,      /* asks for a value (duration, weight) */
+    ACTION_TYPED = 1u << 1,      /* irreversible: confirm by typing the target */
+    ACTION_DISRUPTIVE = 1u << 2, /* drops traffic or restarts: shown as such */
 };
 
 struct action_def {
@@ -76,9 +76,9 @@ struct backend {
     int timeout_ms;
     bool actions_enabled;
     enum backend_health health;
-    char *error;          /* last error when health == BACKEND_ERROR */
-    uint64_t last_ok_ms;  /* monotonic time of the last publish, 0 = never */
-    uint64_t polls;       /* number of polls started */
+    char *error;         /* last error when health == BACKEND_ERROR */
+    uint64_t last_ok_ms; /* monotonic time of the last publish, 0 = never */
+    uint64_t polls;      /* number of polls started */
     struct loop_timer *timer;
 };
 

@@ -381,8 +381,8 @@ size_t store_nrows(const struct store *st, enum model_kind kind)
     return n;
 }
 
-bool store_find(const struct store *st, enum model_kind kind, const char *source,
-                const char *key, const struct rowset **rs, size_t *row)
+bool store_find(const struct store *st, enum model_kind kind, const char *source, const char *key,
+                const struct rowset **rs, size_t *row)
 {
     const struct feed_list *fl = &st->kinds[kind];
     for (size_t i = 0; i < fl->n; i++) {

@@ -253,6 +253,12 @@ int utf8_width(const char *s)
 {
     int total = 0;
     while (*s != '\0') {
+        if ((unsigned char)*s < 0x80) {
+            /* ASCII, the common case, needs no decoding: controls count as one '?' too */
+            total++;
+            s++;
+            continue;
+        }
         int w;
         s += utf8_next(s, &w);
         total += w < 0 ? 1 : w;

@@ -30,7 +30,7 @@ struct config_entry {
 struct config_backend {
     char *name;
     char *type;
-    int line; /* of the section header */
+    int line;                     /* of the section header */
     struct config_entry *entries; /* every key but type, in file order */
     size_t nentries;
 };

@@ -171,8 +171,7 @@ void loop_timer_reset(struct loop *loop, struct loop_timer *t, uint64_t delay_ms
     t->due = clock_mono_ms() + delay_ms;
 }
 
-struct loop_watch *loop_watch_fd(struct loop *loop, int fd, short events, loop_fd_cb cb,
-                                 void *ud)
+struct loop_watch *loop_watch_fd(struct loop *loop, int fd, short events, loop_fd_cb cb, void *ud)
 {
     struct loop_watch *w = xcalloc(1, sizeof *w);
     w->fd = fd;

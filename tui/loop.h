@@ -38,8 +38,7 @@ void loop_timer_cancel(struct loop *loop, struct loop_timer *t);
 /* Re-arm a periodic timer to fire after delay_ms (e.g. "poll now"). */
 void loop_timer_reset(struct loop *loop, struct loop_timer *t, uint64_t delay_ms);
 
-struct loop_watch *loop_watch_fd(struct loop *loop, int fd, short events, loop_fd_cb cb,
-                                 void *ud);
+struct loop_watch *loop_watch_fd(struct loop *loop, int fd, short events, loop_fd_cb cb, void *ud);
 void loop_watch_events(struct loop *loop, struct loop_watch *w, short events);
 void loop_unwatch(struct loop *loop, struct loop_watch *w);
 

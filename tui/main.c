@@ -205,8 +205,8 @@ static bool build_from_config(struct app *app, const struct options *o, char **c
         const struct config_backend *cb = &app->cfg->backends[i];
         const struct backend_impl *impl = backend_impl_find(cb->type);
         if (impl == NULL) {
-            *cause = xasprintf("%s:%d: unknown backend type '%s'", app->cfg->path, cb->line,
-                               cb->type);
+            *cause =
+                xasprintf("%s:%d: unknown backend type '%s'", app->cfg->path, cb->line, cb->type);
             return false;
         }
         struct backend *b = backend_create(impl, cb->name, app->store, app->loop);
@@ -243,8 +243,8 @@ static bool build_backends(struct app *app, const struct options *o, char **caus
         }
     }
     if (app->nbackends == 0) {
-        struct backend *b = backend_create(backend_impl_find("demo"), "demo", app->store,
-                                           app->loop);
+        struct backend *b =
+            backend_create(backend_impl_find("demo"), "demo", app->store, app->loop);
         add_backend(app, b);
         app->demo = true;
         if (!demo_overrides(b, o, cause)) {

@@ -16,15 +16,35 @@
 #include <unistd.h>
 
 static const struct glyphs glyphs_utf8 = {
-    .h = "─", .v = "│", .tl = "┌", .tr = "┐", .bl = "└", .br = "┘",
-    .ellipsis = "…", .up = "▲", .down = "▼", .ok = "✓", .bad = "✗",
-    .sep = " │ ", .mark = "›",
+    .h = "─",
+    .v = "│",
+    .tl = "┌",
+    .tr = "┐",
+    .bl = "└",
+    .br = "┘",
+    .ellipsis = "…",
+    .up = "▲",
+    .down = "▼",
+    .ok = "✓",
+    .bad = "✗",
+    .sep = " │ ",
+    .mark = "›",
 };
 
 static const struct glyphs glyphs_ascii = {
-    .h = "-", .v = "|", .tl = "+", .tr = "+", .bl = "+", .br = "+",
-    .ellipsis = "~", .up = "^", .down = "v", .ok = "OK", .bad = "!!",
-    .sep = " | ", .mark = ">",
+    .h = "-",
+    .v = "|",
+    .tl = "+",
+    .tr = "+",
+    .bl = "+",
+    .br = "+",
+    .ellipsis = "~",
+    .up = "^",
+    .down = "v",
+    .ok = "OK",
+    .bad = "!!",
+    .sep = " | ",
+    .mark = ">",
 };
 
 static bool screen_active;

@@ -45,8 +45,7 @@ static void wait_for_data(struct loop *loop, struct backend **backends, size_t n
     }
 }
 
-static void print_cell(FILE *out, const struct model_schema *s, int c, int width,
-                       const char *text)
+static void print_cell(FILE *out, const struct model_schema *s, int c, int width, const char *text)
 {
     int pad = width - utf8_width(text);
     fputs(c ? "  " : "", out);
@@ -159,8 +158,7 @@ int snapshot_run(struct loop *loop, struct store *store, struct backend **backen
         } else {
             char summary[128];
             live_panes[k]->summary(&tv, summary, sizeof summary);
-            fprintf(out, "%s== %s: %s ==\n", k ? "\n" : "", model_schema(tv.kind)->title,
-                    summary);
+            fprintf(out, "%s== %s: %s ==\n", k ? "\n" : "", model_schema(tv.kind)->title, summary);
             print_text_pane(&tv, now, out);
         }
         tableview_finish(&tv);

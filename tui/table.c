@@ -165,8 +165,8 @@ static void draw_row(WINDOW *w, int y, int x, const struct tableview *tv, size_t
         int c = lay->col[i];
         char text[512];
         table_cell_text(tv, rs, row, c, now_wall, text, sizeof text);
-        unsigned attr = cells[c].tone != TONE_NORMAL ? table_tone_attr((enum tone)cells[c].tone)
-                                                     : row_attr;
+        unsigned attr =
+            cells[c].tone != TONE_NORMAL ? table_tone_attr((enum tone)cells[c].tone) : row_attr;
         if (selected) {
             attr = sel_attr;
         }
@@ -179,8 +179,8 @@ static void draw_row(WINDOW *w, int y, int x, const struct tableview *tv, size_t
     }
 }
 
-void table_draw(WINDOW *w, int y, int x, int height, int width, struct tableview *tv,
-                bool focused, int64_t now_wall, const struct glyphs *g)
+void table_draw(WINDOW *w, int y, int x, int height, int width, struct tableview *tv, bool focused,
+                int64_t now_wall, const struct glyphs *g)
 {
     if (height < 1 || width < 4) {
         return;

@@ -24,8 +24,8 @@ void table_layout(const struct tableview *tv, int width, struct table_layout *ou
  * Draw at y,x in w, height rows (header included) and width cells. The
  * selection is highlighted when focused. now_wall is for age cells.
  */
-void table_draw(WINDOW *w, int y, int x, int height, int width, struct tableview *tv,
-                bool focused, int64_t now_wall, const struct glyphs *g);
+void table_draw(WINDOW *w, int y, int x, int height, int width, struct tableview *tv, bool focused,
+                int64_t now_wall, const struct glyphs *g);
 
 /* The text a cell shows (ages computed against now_wall), into buf. */
 void table_cell_text(const struct tableview *tv, const struct rowset *rs, size_t row, int col,

@@ -25,17 +25,17 @@ struct tableview {
     enum model_kind kind;
     struct rowref *rows; /* visible rows: filtered and sorted */
     size_t nrows, cap;
-    size_t total;        /* rows before filtering */
-    char filter[128];    /* as typed; a leading '!' inverts */
-    int sort_col;        /* -1: the order the backends published */
+    size_t total;     /* rows before filtering */
+    char filter[128]; /* as typed; a leading '!' inverts */
+    int sort_col;     /* -1: the order the backends published */
     bool sort_desc;
-    size_t sel;          /* index into rows (valid when nrows > 0) */
-    size_t top;          /* first row shown */
-    char *sel_source;    /* identity of the selected row */
+    size_t sel;       /* index into rows (valid when nrows > 0) */
+    size_t top;       /* first row shown */
+    char *sel_source; /* identity of the selected row */
     char *sel_key;
     uint64_t generation; /* store generation the rows were built from */
     bool built;
-    int widths[16];      /* widest cell of each column over the visible rows */
+    int widths[16]; /* widest cell of each column over the visible rows */
 };
 
 void tableview_init(struct tableview *tv, enum model_kind kind);

@@ -16,22 +16,22 @@
 
 #include <stdbool.h>
 
-#define THEME_ROLES(X)                                                                            \
-    X(THEME_NORMAL, "normal")                                                                     \
-    X(THEME_HEADER, "header")                                                                     \
-    X(THEME_SELECTED, "selected")                                                                 \
-    X(THEME_BORDER, "border")                                                                     \
-    X(THEME_BORDER_FOCUS, "border_focus")                                                         \
-    X(THEME_TITLE, "title")                                                                       \
-    X(THEME_STATUS, "status")                                                                     \
-    X(THEME_OK, "ok")                                                                             \
-    X(THEME_INFO, "info")                                                                         \
-    X(THEME_WARN, "warn")                                                                         \
-    X(THEME_CRIT, "crit")                                                                         \
-    X(THEME_MUTED, "muted")                                                                       \
-    X(THEME_DEMO, "demo")                                                                         \
-    X(THEME_DIALOG, "dialog")                                                                     \
-    X(THEME_KEY, "key")                                                                           \
+#define THEME_ROLES(X)                                                                             \
+    X(THEME_NORMAL, "normal")                                                                      \
+    X(THEME_HEADER, "header")                                                                      \
+    X(THEME_SELECTED, "selected")                                                                  \
+    X(THEME_BORDER, "border")                                                                      \
+    X(THEME_BORDER_FOCUS, "border_focus")                                                          \
+    X(THEME_TITLE, "title")                                                                        \
+    X(THEME_STATUS, "status")                                                                      \
+    X(THEME_OK, "ok")                                                                              \
+    X(THEME_INFO, "info")                                                                          \
+    X(THEME_WARN, "warn")                                                                          \
+    X(THEME_CRIT, "crit")                                                                          \
+    X(THEME_MUTED, "muted")                                                                        \
+    X(THEME_DEMO, "demo")                                                                          \
+    X(THEME_DIALOG, "dialog")                                                                      \
+    X(THEME_KEY, "key")                                                                            \
     X(THEME_ERROR, "error")
 
 #define X_ENUM(id, name) id,

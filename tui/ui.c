@@ -222,8 +222,7 @@ static bool kind_has_backend(struct ui *ui, enum model_kind kind)
 }
 
 /* The worst health among the backends feeding a kind, as text; false if all fine. */
-static bool kind_problem(struct ui *ui, enum model_kind kind, char *buf, size_t len,
-                         bool *starting)
+static bool kind_problem(struct ui *ui, enum model_kind kind, char *buf, size_t len, bool *starting)
 {
     uint64_t now = loop_now_ms(ui->loop);
     *starting = false;
@@ -339,8 +338,7 @@ static void draw_titlebar(struct ui *ui)
     int x = screen_put(w, 0, 0, W, " opsdeck ", st | A_BOLD, ui->g);
     if (ui->opts.demo) {
         x += screen_put(w, 0, x, W - x, " DEMO ", theme_attr(THEME_DEMO), ui->g);
-        x += screen_put(w, 0, x, W - x, " simulated data, actions affect nothing real ", st,
-                        ui->g);
+        x += screen_put(w, 0, x, W - x, " simulated data, actions affect nothing real ", st, ui->g);
     }
     if (ui->opts.read_only) {
         x += screen_put(w, 0, x, W - x, " READ-ONLY ", theme_attr(THEME_WARN) | A_REVERSE, ui->g);
@@ -368,8 +366,8 @@ static void draw_tabbar(struct ui *ui)
         char tab[64];
         snprintf(tab, sizeof tab, " %d %s %zu ", k + 1, model_schema((enum model_kind)k)->title,
                  ui->panes[k].tv.nrows);
-        unsigned attr = k == ui->focus ? theme_attr(THEME_SELECTED) | A_BOLD
-                                       : theme_attr(THEME_TITLE);
+        unsigned attr =
+            k == ui->focus ? theme_attr(THEME_SELECTED) | A_BOLD : theme_attr(THEME_TITLE);
         x += screen_put(w, 0, x, W - x, tab, attr, ui->g);
         if (x < W) {
             x += screen_put(w, 0, x, W - x, " ", theme_attr(THEME_NORMAL), ui->g);
@@ -387,8 +385,8 @@ static void draw_backends(struct ui *ui, WINDOW *w, int *x, int limit)
         backend_health_text(b, now, h, sizeof h);
         snprintf(item, sizeof item, "%s%s: %s", i ? ui->g->sep : " ", b->name, h);
         bool bad = b->health == BACKEND_ERROR || backend_is_stale(b, now);
-        *x += screen_put(w, 0, *x, limit - *x, item,
-                         theme_attr(bad ? THEME_ERROR : THEME_STATUS), ui->g);
+        *x += screen_put(w, 0, *x, limit - *x, item, theme_attr(bad ? THEME_ERROR : THEME_STATUS),
+                         ui->g);
     }
 }
 
@@ -401,8 +399,7 @@ static void draw_statusbar(struct ui *ui)
     screen_fill(w, 0, 0, W, st);
     if (ui->mode == MODE_FILTER || ui->mode == MODE_COMMAND) {
         char prompt[300];
-        snprintf(prompt, sizeof prompt, "%s%s_", ui->mode == MODE_FILTER ? "/" : ":",
-                 ui->line.buf);
+        snprintf(prompt, sizeof prompt, "%s%s_", ui->mode == MODE_FILTER ? "/" : ":", ui->line.buf);
         screen_put(w, 0, 0, W, prompt, theme_attr(THEME_NORMAL) | A_BOLD, ui->g);
         const char *hint = ui->mode == MODE_FILTER ? " Enter keep  Esc cancel  !text inverts "
                                                    : " Enter run  Esc cancel ";
@@ -421,8 +418,7 @@ static void draw_statusbar(struct ui *ui)
         snprintf(msg, sizeof msg, " %s %s ", ui->message_error ? ui->g->bad : ui->g->ok,
                  ui->message);
         x += screen_put(w, 0, x, W - hw, msg,
-                        theme_attr(ui->message_error ? THEME_ERROR : THEME_OK) | A_REVERSE,
-                        ui->g);
+                        theme_attr(ui->message_error ? THEME_ERROR : THEME_OK) | A_REVERSE, ui->g);
     } else {
         ui->message[0] = '\0';
         draw_backends(ui, w, &x, W - hw);
@@ -518,8 +514,8 @@ static void ui_frame(struct ui *ui)
             ui->chrome_dirty = false;
             drew = true;
         }
-        if (ui->overlay_dirty && (ui->mode == MODE_CONFIRM || ui->mode == MODE_VIEW ||
-                                  ui->overlay != NULL)) {
+        if (ui->overlay_dirty &&
+            (ui->mode == MODE_CONFIRM || ui->mode == MODE_VIEW || ui->overlay != NULL)) {
             draw_overlay(ui);
             drew = true;
         }
@@ -651,8 +647,8 @@ static void open_detail(struct ui *ui)
         const char *tab = memchr(d, '\t', nl ? (size_t)(nl - d) : strlen(d));
         size_t n = nl ? (size_t)(nl - d) : strlen(d);
         if (tab != NULL) {
-            viewer_add(&ui->viewer, "%-20.*s %.*s", (int)(tab - d), d, (int)(n - (size_t)(tab - d) - 1),
-                       tab + 1);
+            viewer_add(&ui->viewer, "%-20.*s %.*s", (int)(tab - d), d,
+                       (int)(n - (size_t)(tab - d) - 1), tab + 1);
         } else {
             viewer_add(&ui->viewer, "%.*s", (int)n, d);
         }
@@ -679,8 +675,8 @@ static void help_actions(struct ui *ui, enum model_kind kind)
             if (ok) {
                 viewer_add(&ui->viewer, "  %-12s %s (%s)", key, def->label, b->name);
             } else {
-                viewer_add(&ui->viewer, "  %-12s %s (%s): disabled, %s", key, def->label,
-                           b->name, cause);
+                viewer_add(&ui->viewer, "  %-12s %s (%s): disabled, %s", key, def->label, b->name,
+                           cause);
             }
             free(cause);
             any = true;
@@ -993,8 +989,7 @@ static void key_modal(struct ui *ui, wint_t ch, bool is_key)
             confirm_action(ui);
         } else if (r == DIALOG_CANCEL) {
             ui->mode = MODE_NORMAL;
-            set_message(ui, false, "cancelled: %s %s", ui->pending.def->label,
-                        ui->pending.target);
+            set_message(ui, false, "cancelled: %s %s", ui->pending.def->label, ui->pending.target);
         }
         if (ui->mode == MODE_NORMAL) {
             dialog_close(&ui->dialog);

@@ -114,8 +114,8 @@ enum dialog_result dialog_key(struct dialog *d, wint_t ch, bool is_key)
     if (!is_key && ch == 27) {
         return DIALOG_CANCEL;
     }
-    if ((!is_key && ch == '\t') || (is_key && (ch == KEY_BTAB || ch == KEY_LEFT ||
-                                               ch == KEY_RIGHT))) {
+    if ((!is_key && ch == '\t') ||
+        (is_key && (ch == KEY_BTAB || ch == KEY_LEFT || ch == KEY_RIGHT))) {
         d->focus = d->focus ? 0 : 1;
         return DIALOG_OPEN;
     }
@@ -163,8 +163,7 @@ static WINDOW *place(WINDOW *old, int h, int w, int y, int x)
     return win;
 }
 
-static void draw_buttons(WINDOW *win, const struct dialog *d, int y, int w,
-                         const struct glyphs *g)
+static void draw_buttons(WINDOW *win, const struct dialog *d, int y, int w, const struct glyphs *g)
 {
     char cancel[32], ok[64];
     snprintf(cancel, sizeof cancel, "[ Cancel ]");
@@ -218,8 +217,8 @@ WINDOW *dialog_draw(const struct dialog *d, WINDOW *old, const struct glyphs *g)
     }
     if (extra) {
         char field[400];
-        snprintf(field, sizeof field, "%s: %s_",
-                 d->must_type ? "Type to confirm" : d->input_label, d->input.buf);
+        snprintf(field, sizeof field, "%s: %s_", d->must_type ? "Type to confirm" : d->input_label,
+                 d->input.buf);
         screen_put(win, nbody + 2, 2, w - 4, field, base | A_BOLD, g);
     }
     draw_buttons(win, d, h - 2, w, g);

@@ -31,10 +31,10 @@ struct dialog {
     char *body;          /* may hold newlines */
     char *confirm_label; /* "Drain" */
     bool has_input;
-    char *input_label;   /* "Duration" */
+    char *input_label; /* "Duration" */
     struct lineedit input;
-    char *must_type;     /* typed confirmation: the text to type, or NULL */
-    int focus;           /* 0: Cancel (the default), 1: confirm */
+    char *must_type; /* typed confirmation: the text to type, or NULL */
+    int focus;       /* 0: Cancel (the default), 1: confirm */
 };
 
 void dialog_open(struct dialog *d, const char *title, const char *body, const char *confirm,

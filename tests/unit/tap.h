@@ -32,8 +32,8 @@ static inline bool tap_ok(bool cond, const char *fmt, ...)
 
 static inline bool tap_is_str(const char *got, const char *want, const char *what)
 {
-    bool same = (got == NULL && want == NULL) ||
-                (got != NULL && want != NULL && strcmp(got, want) == 0);
+    bool same =
+        (got == NULL && want == NULL) || (got != NULL && want != NULL && strcmp(got, want) == 0);
     tap_ok(same, "%s", what);
     if (!same) {
         printf("#   got:  '%s'\n#   want: '%s'\n", got ? got : "(null)", want ? want : "(null)");

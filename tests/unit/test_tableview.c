@@ -41,7 +41,10 @@ int main(void)
 {
     struct store *st = store_create();
     const struct srv v1[] = {
-        {"web10", "UP", 5}, {"web2", "DOWN", 0}, {"web1", "UP", 50}, {"api1", "DRAIN", 7},
+        {"web10", "UP", 5},
+        {"web2", "DOWN", 0},
+        {"web1", "UP", 50},
+        {"api1", "DRAIN", 7},
     };
     publish(st, "lb", v1, 4);
     struct tableview tv;
@@ -80,7 +83,7 @@ int main(void)
     tableview_move(&tv, 1);
     tap_is_str(selected_name(&tv), "web2", "selected web2");
     const struct srv v2[] = {
-        {"new1", "UP", 1}, {"new2", "UP", 1}, {"api1", "DRAIN", 7},
+        {"new1", "UP", 1},  {"new2", "UP", 1}, {"api1", "DRAIN", 7},
         {"web1", "UP", 51}, {"web2", "UP", 3}, {"web10", "UP", 6},
     };
     publish(st, "lb", v2, 6);
@@ -89,8 +92,11 @@ int main(void)
     tap_is_int((long long)tv.sel, 4, "web2 is now at index 4");
 
     /* the selected row disappears: the neighbour at the same place is selected */
-    const struct srv v3[] = {{"new1", "UP", 1}, {"new2", "UP", 1}, {"api1", "DRAIN", 7},
-                             {"web1", "UP", 51}, {"web10", "UP", 6}};
+    const struct srv v3[] = {{"new1", "UP", 1},
+                             {"new2", "UP", 1},
+                             {"api1", "DRAIN", 7},
+                             {"web1", "UP", 51},
+                             {"web10", "UP", 6}};
     publish(st, "lb", v3, 5);
     tableview_refresh(&tv, st);
     tap_is_str(selected_name(&tv), "web10", "vanished selection falls to its neighbour");
