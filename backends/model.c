@@ -16,7 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define X_COL(id, title, type, minw, maxw, prio) {title, type, minw, maxw, prio},
+#define X_COL(id, title, type, minw, maxw, prio, flags) {title, type, minw, maxw, prio, flags},
 static const struct column_def alert_cols[] = {ALERT_COLUMNS(X_COL)};
 static const struct column_def queue_cols[] = {QUEUE_COLUMNS(X_COL)};
 static const struct column_def pool_cols[] = {POOL_COLUMNS(X_COL)};

@@ -30,61 +30,68 @@ enum cell_type {
 /* State colouring of a row or a cell; the theme maps tones to colours. */
 enum tone { TONE_NORMAL, TONE_OK, TONE_INFO, TONE_WARN, TONE_CRIT, TONE_MUTED };
 
-/* id, title, type, min width, max width, priority (higher drops first when narrow) */
+/*
+ * id, title, type, min width, max width, priority (higher drops first when
+ * narrow), flags (enum column_flags)
+ */
 #define ALERT_COLUMNS(X)                                                                           \
-    X(ALERT_SEV, "SEV", CELL_TEXT, 4, 8, 0)                                                        \
-    X(ALERT_NAME, "ALERT", CELL_TEXT, 8, 28, 0)                                                    \
-    X(ALERT_STATE, "STATE", CELL_TEXT, 6, 10, 0)                                                   \
-    X(ALERT_AGE, "AGE", CELL_AGE, 4, 5, 1)                                                         \
-    X(ALERT_TARGET, "TARGET", CELL_TEXT, 8, 28, 2)                                                 \
-    X(ALERT_SUMMARY, "SUMMARY", CELL_TEXT, 10, 60, 3)                                              \
-    X(ALERT_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5)
+    X(ALERT_SEV, "SEV", CELL_TEXT, 4, 8, 0, 0)                                                     \
+    X(ALERT_NAME, "ALERT", CELL_TEXT, 8, 28, 0, 0)                                                 \
+    X(ALERT_STATE, "STATE", CELL_TEXT, 6, 10, 0, 0)                                                \
+    X(ALERT_AGE, "AGE", CELL_AGE, 4, 5, 1, 0)                                                      \
+    X(ALERT_TARGET, "TARGET", CELL_TEXT, 8, 28, 2, 0)                                              \
+    X(ALERT_SUMMARY, "SUMMARY", CELL_TEXT, 10, 60, 3, 0)                                           \
+    X(ALERT_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5, 0)
 
 #define QUEUE_COLUMNS(X)                                                                           \
-    X(QUEUE_NAME, "QUEUE", CELL_TEXT, 8, 30, 0)                                                    \
-    X(QUEUE_VHOST, "VHOST", CELL_TEXT, 4, 10, 4)                                                   \
-    X(QUEUE_TYPE, "TYPE", CELL_TEXT, 4, 8, 5)                                                      \
-    X(QUEUE_STATE, "STATE", CELL_TEXT, 4, 8, 3)                                                    \
-    X(QUEUE_MSGS, "MSGS", CELL_NUM, 4, 10, 0)                                                      \
-    X(QUEUE_READY, "READY", CELL_NUM, 5, 10, 1)                                                    \
-    X(QUEUE_UNACK, "UNACK", CELL_NUM, 5, 10, 2)                                                    \
-    X(QUEUE_CONSUMERS, "CONS", CELL_NUM, 4, 6, 1)                                                  \
-    X(QUEUE_IN, "IN/s", CELL_NUM, 4, 8, 2)                                                         \
-    X(QUEUE_OUT, "OUT/s", CELL_NUM, 5, 8, 2)                                                       \
-    X(QUEUE_ACK, "ACK/s", CELL_NUM, 5, 8, 4)                                                       \
-    X(QUEUE_TREND, "TREND", CELL_TEXT, 5, 6, 1)                                                    \
-    X(QUEUE_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5)
+    X(QUEUE_NAME, "QUEUE", CELL_TEXT, 8, 30, 0, 0)                                                 \
+    X(QUEUE_VHOST, "VHOST", CELL_TEXT, 4, 10, 4, 0)                                                \
+    X(QUEUE_TYPE, "TYPE", CELL_TEXT, 4, 8, 5, 0)                                                   \
+    X(QUEUE_STATE, "STATE", CELL_TEXT, 4, 8, 3, 0)                                                 \
+    X(QUEUE_MSGS, "MSGS", CELL_NUM, 4, 10, 0, 0)                                                   \
+    X(QUEUE_READY, "READY", CELL_NUM, 5, 10, 1, 0)                                                 \
+    X(QUEUE_UNACK, "UNACK", CELL_NUM, 5, 10, 2, 0)                                                 \
+    X(QUEUE_CONSUMERS, "CONS", CELL_NUM, 4, 6, 1, 0)                                               \
+    X(QUEUE_IN, "IN/s", CELL_NUM, 4, 8, 2, 0)                                                      \
+    X(QUEUE_OUT, "OUT/s", CELL_NUM, 5, 8, 2, 0)                                                    \
+    X(QUEUE_ACK, "ACK/s", CELL_NUM, 5, 8, 4, 0)                                                    \
+    X(QUEUE_TREND, "TREND", CELL_TEXT, 5, 6, 1, 0)                                                 \
+    X(QUEUE_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5, 0)
 
 #define POOL_COLUMNS(X)                                                                            \
-    X(POOL_NAME, "POOL", CELL_TEXT, 6, 20, 0)                                                      \
-    X(POOL_SERVER, "SERVER", CELL_TEXT, 6, 20, 0)                                                  \
-    X(POOL_STATUS, "STATUS", CELL_TEXT, 6, 10, 0)                                                  \
-    X(POOL_WEIGHT, "WGHT", CELL_NUM, 4, 5, 2)                                                      \
-    X(POOL_SESS, "SESS", CELL_NUM, 4, 7, 0)                                                        \
-    X(POOL_TOTAL, "TOTAL", CELL_NUM, 5, 10, 3)                                                     \
-    X(POOL_QUEUE, "QCUR", CELL_NUM, 4, 6, 2)                                                       \
-    X(POOL_CHECK, "CHECK", CELL_TEXT, 5, 10, 1)                                                    \
-    X(POOL_5XX, "5XX", CELL_NUM, 3, 8, 1)                                                          \
-    X(POOL_RT, "RT ms", CELL_NUM, 5, 7, 2)                                                         \
-    X(POOL_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5)
+    X(POOL_NAME, "POOL", CELL_TEXT, 6, 20, 0, 0)                                                   \
+    X(POOL_SERVER, "SERVER", CELL_TEXT, 6, 20, 0, 0)                                               \
+    X(POOL_STATUS, "STATUS", CELL_TEXT, 6, 10, 0, 0)                                               \
+    X(POOL_WEIGHT, "WGHT", CELL_NUM, 4, 5, 2, 0)                                                   \
+    X(POOL_SESS, "SESS", CELL_NUM, 4, 7, 0, 0)                                                     \
+    X(POOL_TOTAL, "TOTAL", CELL_NUM, 5, 10, 3, 0)                                                  \
+    X(POOL_QUEUE, "QCUR", CELL_NUM, 4, 6, 2, 0)                                                    \
+    X(POOL_CHECK, "CHECK", CELL_TEXT, 5, 10, 1, 0)                                                 \
+    X(POOL_5XX, "5XX", CELL_NUM, 3, 8, 1, 0)                                                       \
+    X(POOL_RT, "RT ms", CELL_NUM, 5, 7, 2, 0)                                                      \
+    X(POOL_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5, 0)
 
 #define DEPLOY_COLUMNS(X)                                                                          \
-    X(DEPLOY_NAMESPACE, "NAMESPACE", CELL_TEXT, 6, 16, 2)                                          \
-    X(DEPLOY_NAME, "DEPLOYMENT", CELL_TEXT, 8, 24, 0)                                              \
-    X(DEPLOY_READY, "READY", CELL_TEXT, 5, 7, 0)                                                   \
-    X(DEPLOY_UPTODATE, "UP2D", CELL_NUM, 4, 5, 2)                                                  \
-    X(DEPLOY_AVAILABLE, "AVAIL", CELL_NUM, 5, 5, 2)                                                \
-    X(DEPLOY_AGE, "AGE", CELL_AGE, 4, 5, 3)                                                        \
-    X(DEPLOY_STATE, "ROLLOUT", CELL_TEXT, 8, 12, 0)                                                \
-    X(DEPLOY_IMAGE, "IMAGE", CELL_TEXT, 8, 40, 4)                                                  \
-    X(DEPLOY_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5)
+    X(DEPLOY_NAMESPACE, "NAMESPACE", CELL_TEXT, 6, 16, 2, 0)                                       \
+    X(DEPLOY_NAME, "DEPLOYMENT", CELL_TEXT, 8, 24, 0, 0)                                           \
+    X(DEPLOY_READY, "READY", CELL_TEXT, 5, 7, 0, 0)                                                \
+    X(DEPLOY_UPTODATE, "UP2D", CELL_NUM, 4, 5, 2, 0)                                               \
+    X(DEPLOY_AVAILABLE, "AVAIL", CELL_NUM, 5, 5, 2, 0)                                             \
+    X(DEPLOY_AGE, "AGE", CELL_AGE, 4, 5, 3, 0)                                                     \
+    X(DEPLOY_STATE, "ROLLOUT", CELL_TEXT, 8, 12, 0, 0)                                             \
+    X(DEPLOY_IMAGE, "IMAGE", CELL_TEXT, 8, 40, 4, COL_KEEP_TAIL)                                   \
+    X(DEPLOY_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5, 0)
 
-#define X_ENUM(id, title, type, minw, maxw, prio) id,
+#define X_ENUM(id, title, type, minw, maxw, prio, flags) id,
 enum alert_column { ALERT_COLUMNS(X_ENUM) ALERT_NCOLS };
 enum queue_column { QUEUE_COLUMNS(X_ENUM) QUEUE_NCOLS };
 enum pool_column { POOL_COLUMNS(X_ENUM) POOL_NCOLS };
 enum deploy_column { DEPLOY_COLUMNS(X_ENUM) DEPLOY_NCOLS };
 #undef X_ENUM
+
+enum column_flags {
+    COL_KEEP_TAIL = 1u << 0, /* when cut, keep the end (an image tag, a path) */
+};
 
 struct column_def {
     const char *title;
@@ -92,6 +99,7 @@ struct column_def {
     int min_width;
     int max_width;
     int priority;
+    unsigned flags;
 };
 
 /* The schema of one kind; the name is the pane's ("alerts", "queues", ...). */

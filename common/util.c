@@ -303,3 +303,25 @@ int utf8_fit(char *buf, size_t len, const char *s, int width, const char *ellips
     buf[o] = '\0';
     return used;
 }
+
+int utf8_fit_tail(char *buf, size_t len, const char *s, int width, const char *ellipsis)
+{
+    int full = utf8_width(s);
+    if (full <= width) {
+        return utf8_fit(buf, len, s, width, ellipsis);
+    }
+    int ew = utf8_width(ellipsis);
+    /* skip characters from the front until the rest and the ellipsis fit */
+    while (*s != '\0' && full > width - ew) {
+        int w;
+        size_t n = utf8_next(s, &w);
+        full -= w < 0 ? 1 : w;
+        s += n;
+    }
+    size_t elen = strlen(ellipsis);
+    if (width < ew || elen + 1 > len) {
+        return utf8_fit(buf, len, s, width, ellipsis);
+    }
+    memcpy(buf, ellipsis, elen);
+    return ew + utf8_fit(buf + elen, len - elen, s, width - ew, ellipsis);
+}

@@ -53,4 +53,7 @@ int utf8_width(const char *s);
  */
 int utf8_fit(char *buf, size_t len, const char *s, int width, const char *ellipsis);
 
+/* Like utf8_fit(), but keeps the end of s: "…checkout:v2.14.1". */
+int utf8_fit_tail(char *buf, size_t len, const char *s, int width, const char *ellipsis);
+
 #endif

@@ -136,6 +136,20 @@ int screen_put(WINDOW *w, int y, int x, int width, const char *text, unsigned at
     return used;
 }
 
+int screen_put_tail(WINDOW *w, int y, int x, int width, const char *text, unsigned attr,
+                    const struct glyphs *g)
+{
+    if (width <= 0) {
+        return 0;
+    }
+    char buf[1024];
+    int used = utf8_fit_tail(buf, sizeof buf, text, width, g->ellipsis);
+    wattrset(w, (int)attr);
+    mvwaddstr(w, y, x, buf);
+    wattrset(w, A_NORMAL);
+    return used;
+}
+
 int screen_put_right(WINDOW *w, int y, int x, int width, const char *text, unsigned attr,
                      const struct glyphs *g)
 {

@@ -39,6 +39,9 @@ void screen_box(WINDOW *w, const struct glyphs *g, unsigned attr);
 /* Print text at y,x clipped to width cells; returns cells used. */
 int screen_put(WINDOW *w, int y, int x, int width, const char *text, unsigned attr,
                const struct glyphs *g);
+/* Same, keeping the end of the text when it does not fit. */
+int screen_put_tail(WINDOW *w, int y, int x, int width, const char *text, unsigned attr,
+                    const struct glyphs *g);
 /* Same, right-aligned inside width. */
 int screen_put_right(WINDOW *w, int y, int x, int width, const char *text, unsigned attr,
                      const struct glyphs *g);

@@ -47,17 +47,15 @@ static int col_want(const struct tableview *tv, int c)
     return w;
 }
 
-void table_layout(const struct tableview *tv, int width, struct table_layout *out)
+/* Drop the least important columns (highest priority number) until the rest fit. */
+static int drop_columns(const struct model_schema *s, const int *want, bool *keep, int width)
 {
-    const struct model_schema *s = model_schema(tv->kind);
-    bool keep[16];
     int total = 0, kept = 0;
     for (int c = 0; c < s->ncols; c++) {
         keep[c] = true;
-        total += col_want(tv, c);
+        total += want[c];
         kept++;
     }
-    /* one space between columns */
     while (kept > 1 && total + kept - 1 > width) {
         int drop = -1;
         for (int c = 0; c < s->ncols; c++) {
@@ -66,12 +64,44 @@ void table_layout(const struct tableview *tv, int width, struct table_layout *ou
             }
         }
         if (s->cols[drop].priority == 0) {
-            break; /* essential columns stay; they get squeezed below */
+            break; /* essential columns stay; they get squeezed instead */
         }
         keep[drop] = false;
-        total -= col_want(tv, drop);
+        total -= want[drop];
         kept--;
     }
+    return total + kept - 1;
+}
+
+/* Bring dropped columns back, most important first, where the slack holds them. */
+static int readmit_columns(const struct model_schema *s, int *want, bool *keep, int used, int width)
+{
+    for (int prio = 0; prio <= 9; prio++) {
+        for (int c = 0; c < s->ncols; c++) {
+            int room = width - used - 1;
+            if (keep[c] || s->cols[c].priority != prio || room < s->cols[c].min_width) {
+                continue;
+            }
+            if (want[c] > room) {
+                want[c] = room;
+            }
+            keep[c] = true;
+            used += want[c] + 1;
+        }
+    }
+    return used;
+}
+
+void table_layout(const struct tableview *tv, int width, struct table_layout *out)
+{
+    const struct model_schema *s = model_schema(tv->kind);
+    int want[16];
+    bool keep[16];
+    for (int c = 0; c < s->ncols; c++) {
+        want[c] = col_want(tv, c);
+    }
+    int used = drop_columns(s, want, keep, width);
+    used = readmit_columns(s, want, keep, used, width);
     out->ncols = 0;
     int widest_text = -1;
     for (int c = 0; c < s->ncols; c++) {
@@ -79,19 +109,18 @@ void table_layout(const struct tableview *tv, int width, struct table_layout *ou
             continue;
         }
         out->col[out->ncols] = c;
-        out->width[out->ncols] = col_want(tv, c);
+        out->width[out->ncols] = want[c];
         if (s->cols[c].type == CELL_TEXT &&
             (widest_text < 0 || s->cols[c].max_width > s->cols[out->col[widest_text]].max_width)) {
             widest_text = out->ncols;
         }
         out->ncols++;
     }
-    int slack = width - (total + out->ncols - 1);
+    int slack = width - used;
     if (slack < 0) {
-        /* squeeze text columns, widest first, down to their minimum */
+        /* squeeze columns from the right down to their minimum */
         for (int i = out->ncols - 1; i >= 0 && slack < 0; i--) {
-            int c = out->col[i];
-            int give = out->width[i] - s->cols[c].min_width;
+            int give = out->width[i] - s->cols[out->col[i]].min_width;
             if (give > -slack) {
                 give = -slack;
             }
@@ -170,10 +199,12 @@ static void draw_row(WINDOW *w, int y, int x, const struct tableview *tv, size_t
         if (selected) {
             attr = sel_attr;
         }
-        if (s->cols[c].type == CELL_TEXT) {
-            screen_put(w, y, cx, lay->width[i], text, attr, g);
-        } else {
+        if (s->cols[c].type != CELL_TEXT) {
             screen_put_right(w, y, cx, lay->width[i], text, attr, g);
+        } else if (s->cols[c].flags & COL_KEEP_TAIL) {
+            screen_put_tail(w, y, cx, lay->width[i], text, attr, g);
+        } else {
+            screen_put(w, y, cx, lay->width[i], text, attr, g);
         }
         cx += lay->width[i] + 1;
     }

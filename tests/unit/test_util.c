@@ -47,6 +47,11 @@ static void test_widths(void)
     tap_is_str(buf, "??", "invalid UTF-8 shown as ?");
     utf8_fit(buf, 4, "abcdefgh", 100, "~");
     tap_ok(strlen(buf) < 4, "fit respects the buffer size");
+    w = utf8_fit_tail(buf, sizeof buf, "registry.example.com/shop/checkout:v2.14.1", 20, "~");
+    tap_is_str(buf, "~op/checkout:v2.14.1", "fit_tail keeps the image tag");
+    tap_ok(w <= 20 && utf8_width(buf) <= 20, "fit_tail stays within the width");
+    utf8_fit_tail(buf, sizeof buf, "short", 20, "~");
+    tap_is_str(buf, "short", "fit_tail leaves short text alone");
 }
 
 static void test_strings(void)
