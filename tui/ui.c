@@ -300,6 +300,11 @@ static void draw_pane_frame(struct ui *ui, struct pane_state *p, bool is_focus, 
         n += snprintf(foot + n, sizeof foot - (size_t)n, " of %zu", p->tv.total);
     }
     n += snprintf(foot + n, sizeof foot - (size_t)n, " rows");
+    size_t shown = h > 3 ? (size_t)(h - 3) : 0;
+    if (p->tv.nrows > shown && shown > 0) {
+        size_t last = p->tv.top + shown < p->tv.nrows ? p->tv.top + shown : p->tv.nrows;
+        n += snprintf(foot + n, sizeof foot - (size_t)n, " (%zu-%zu shown)", p->tv.top + 1, last);
+    }
     if (p->tv.filter[0] != '\0') {
         n += snprintf(foot + n, sizeof foot - (size_t)n, "  filter: %s", p->tv.filter);
     }
@@ -317,13 +322,14 @@ static void draw_pane(struct ui *ui, struct pane_state *p)
     int h = getmaxy(p->win), w = getmaxx(p->win);
     bool is_focus = p == focused(ui);
     werase(p->win);
-    draw_pane_frame(ui, p, is_focus, h, w);
     if (p->tv.nrows == 0) {
         table_draw(p->win, 1, 1, 1, w - 2, &p->tv, false, ui->last_second, ui->g);
         draw_pane_empty(ui, p, h, w);
     } else {
         table_draw(p->win, 1, 1, h - 2, w - 2, &p->tv, is_focus, ui->last_second, ui->g);
     }
+    /* after the table, which scrolls the view: the footer tells the position */
+    draw_pane_frame(ui, p, is_focus, h, w);
     wnoutrefresh(p->win);
     p->dirty = false;
 }

@@ -1,0 +1,85 @@
+#!/bin/bash
+# The command line: help, version, exit codes, snapshot (text and JSON), lint,
+# config errors naming file:line, user themes.
+set -u
+OPSDECK=${OPSDECK:?}
+T=$(mktemp -d /tmp/opsdeck-cli.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+export XDG_STATE_HOME="$T/state" XDG_CONFIG_HOME="$T/config"
+N=0
+FAILED=0
+check() {
+    local what=$1
+    shift
+    N=$((N + 1))
+    if "$@"; then echo "ok $N - $what"; else echo "not ok $N - $what"; FAILED=$((FAILED + 1)); fi
+}
+status_of() {
+    "$@" >"$T/out" 2>"$T/err"
+    echo $?
+}
+
+check "--help exits 0" test "$(status_of "$OPSDECK" --help)" = 0
+check "--help shows usage" grep -q "usage: opsdeck" "$T/out"
+check "--version prints the version" bash -c '"$1" --version | grep -qE "^opsdeck [0-9]+\.[0-9]+\.[0-9]+$"' _ "$OPSDECK"
+check "unknown argument exits 2" test "$(status_of "$OPSDECK" --bogus)" = 2
+check "and says so on stderr" grep -q "unknown argument '--bogus'" "$T/err"
+check "bad --exit-after exits 2" test "$(status_of "$OPSDECK" --exit-after soon)" = 2
+check "the console without a terminal exits 2 with a reason" \
+    bash -c '"$1" </dev/null >/dev/null 2>"$2/e"; [ $? = 2 ] && grep -q "needs a terminal" "$2/e"' _ "$OPSDECK" "$T"
+
+check "snapshot exits 0 on the demo" test "$(status_of "$OPSDECK" snapshot --seed 4)" = 0
+for pane in "Alerts" "Queues" "Pools" "Deployments"; do
+    check "snapshot prints the $pane pane" grep -q "^== $pane: " "$T/out"
+done
+check "snapshot lists the 12 pool servers" test "$(grep -cE '^be_(web|api|static) ' "$T/out")" -eq 12
+check "snapshot reports the backend" grep -q "^backend demo (demo): ok" "$T/out"
+
+check "snapshot --json is valid JSON with four panes" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert set(d["panes"]) == {"alerts", "queues", "pools", "deploys"}, d.keys()
+assert len(d["panes"]["pools"]) == 12
+row = d["panes"]["pools"][0]
+assert row["source"] == "demo" and "/" in row["key"] and "STATUS" in row["cells"]
+assert isinstance(row["cells"]["SESS"], (int, float))
+assert d["backends"][0]["health"] == "ok"
+' "$(status_of "$OPSDECK" snapshot --json --seed 4 >/dev/null; "$OPSDECK" snapshot --json --seed 4 >"$T/a.json"; echo "$T/a.json")"
+
+mkdir -p "$XDG_CONFIG_HOME/opsdeck"
+cat >"$T/seeded.ini" <<'INI'
+[backend "sim"]
+type = demo
+seed = 11
+epoch = 1790000000
+INI
+"$OPSDECK" snapshot --json -c "$T/seeded.ini" >"$T/s1.json"
+"$OPSDECK" snapshot --json -c "$T/seeded.ini" >"$T/s2.json"
+check "same seed and epoch, same snapshot" cmp -s "$T/s1.json" "$T/s2.json"
+"$OPSDECK" snapshot --json -c "$T/seeded.ini" --seed 12 >"$T/s3.json"
+check "another seed, another story" bash -c '! cmp -s "$1" "$2"' _ "$T/s1.json" "$T/s3.json"
+check "the source column names the configured backend" python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["panes"]["pools"][0]["source"] == "sim"' "$T/s1.json"
+
+check "lint accepts a good config" test "$(status_of "$OPSDECK" lint "$T/seeded.ini")" = 0
+printf '[opsdeck]\ntheme = dark\ncolour = yes\n' >"$T/bad1.ini"
+check "lint rejects an unknown key (exit 2)" test "$(status_of "$OPSDECK" lint "$T/bad1.ini")" = 2
+check "naming file:line" grep -q "$T/bad1.ini:3:" "$T/err"
+printf '[backend "x"]\ntype = demo\n\nrefresh = never\n' >"$T/bad2.ini"
+check "lint rejects a bad value" test "$(status_of "$OPSDECK" lint "$T/bad2.ini")" = 2
+check "naming its line" grep -q "$T/bad2.ini:4: bad duration 'never'" "$T/err"
+printf '[backend "x"]\ntype = nosuch\n' >"$T/bad3.ini"
+check "an unknown backend type is an error at its section" \
+    bash -c '"$1" snapshot -c "$2" 2>&1 >/dev/null | grep -q "$2:1: unknown backend type .nosuch."' _ "$OPSDECK" "$T/bad3.ini"
+check "a missing --config file is an error, not the demo" test "$(status_of "$OPSDECK" snapshot -c "$T/none.ini")" = 2
+check "and says which file" grep -q "$T/none.ini" "$T/err"
+printf '\x00\xff garbage [[[\n' >"$T/bin.ini"
+check "garbage config: exit 2, no crash" test "$(status_of "$OPSDECK" lint "$T/bin.ini")" = 2
+
+# the default config path is used when present
+cp "$T/seeded.ini" "$XDG_CONFIG_HOME/opsdeck/config.ini"
+"$OPSDECK" snapshot >"$T/def.txt"
+check "the default config file is read" grep -q "^backend sim (demo): ok" "$T/def.txt"
+rm "$XDG_CONFIG_HOME/opsdeck/config.ini"
+
+echo "1..$N"
+[ "$FAILED" -eq 0 ]
