@@ -122,32 +122,31 @@ void screen_fill(WINDOW *w, int y, int x, int width, unsigned attr)
     wattrset(w, A_NORMAL);
 }
 
-int screen_put(WINDOW *w, int y, int x, int width, const char *text, unsigned attr,
-               const struct glyphs *g)
+static int put_fitted(WINDOW *w, int y, int x, int width, const char *text, unsigned attr,
+                      const struct glyphs *g, bool keep_tail)
 {
     if (width <= 0) {
         return 0;
     }
     char buf[1024];
-    int used = utf8_fit(buf, sizeof buf, text, width, g->ellipsis);
+    int used = keep_tail ? utf8_fit_tail(buf, sizeof buf, text, width, g->ellipsis)
+                         : utf8_fit(buf, sizeof buf, text, width, g->ellipsis);
     wattrset(w, (int)attr);
     mvwaddstr(w, y, x, buf);
     wattrset(w, A_NORMAL);
     return used;
 }
 
+int screen_put(WINDOW *w, int y, int x, int width, const char *text, unsigned attr,
+               const struct glyphs *g)
+{
+    return put_fitted(w, y, x, width, text, attr, g, false);
+}
+
 int screen_put_tail(WINDOW *w, int y, int x, int width, const char *text, unsigned attr,
                     const struct glyphs *g)
 {
-    if (width <= 0) {
-        return 0;
-    }
-    char buf[1024];
-    int used = utf8_fit_tail(buf, sizeof buf, text, width, g->ellipsis);
-    wattrset(w, (int)attr);
-    mvwaddstr(w, y, x, buf);
-    wattrset(w, A_NORMAL);
-    return used;
+    return put_fitted(w, y, x, width, text, attr, g, true);
 }
 
 int screen_put_right(WINDOW *w, int y, int x, int width, const char *text, unsigned attr,

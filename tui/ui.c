@@ -828,65 +828,18 @@ static void cycle_sort(struct ui *ui)
 static bool key_navigation(struct ui *ui, wint_t ch, bool is_key)
 {
     struct pane_state *p = focused(ui);
+    if ((is_key && ch == KEY_BTAB) || (!is_key && ch == '\t')) {
+        int step = is_key ? MODEL_KINDS - 1 : 1;
+        focus_pane(ui, (ui->focus + step) % MODEL_KINDS);
+        return true;
+    }
+    if (!is_key && ch >= '1' && ch <= '4') {
+        focus_pane(ui, (int)(ch - '1'));
+        return true;
+    }
     long delta = 0;
-    if (is_key) {
-        switch (ch) {
-        case KEY_UP:
-            delta = -1;
-            break;
-        case KEY_DOWN:
-            delta = 1;
-            break;
-        case KEY_PPAGE:
-            delta = -page_rows(ui);
-            break;
-        case KEY_NPAGE:
-            delta = page_rows(ui);
-            break;
-        case KEY_HOME:
-            delta = -(long)p->tv.nrows;
-            break;
-        case KEY_END:
-            delta = (long)p->tv.nrows;
-            break;
-        case KEY_BTAB:
-            focus_pane(ui, (ui->focus + MODEL_KINDS - 1) % MODEL_KINDS);
-            return true;
-        default:
-            return false;
-        }
-    } else {
-        switch (ch) {
-        case 'k':
-            delta = -1;
-            break;
-        case 'j':
-            delta = 1;
-            break;
-        case 'g':
-            delta = -(long)p->tv.nrows;
-            break;
-        case 'G':
-            delta = (long)p->tv.nrows;
-            break;
-        case 2: /* Ctrl-B */
-            delta = -page_rows(ui);
-            break;
-        case 6: /* Ctrl-F */
-            delta = page_rows(ui);
-            break;
-        case '\t':
-            focus_pane(ui, (ui->focus + 1) % MODEL_KINDS);
-            return true;
-        case '1':
-        case '2':
-        case '3':
-        case '4':
-            focus_pane(ui, (int)(ch - '1'));
-            return true;
-        default:
-            return false;
-        }
+    if (!widgets_move_key(ch, is_key, page_rows(ui), (long)p->tv.nrows, &delta)) {
+        return false;
     }
     tableview_move(&p->tv, delta);
     p->dirty = true;

@@ -151,16 +151,76 @@ static int count_lines(const char *s, int *widest)
     return n;
 }
 
-static WINDOW *place(WINDOW *old, int h, int w, int y, int x)
+/* A fresh boxed window in the dialog colours with a title on its top border. */
+static WINDOW *framed(WINDOW *old, int h, int w, int y, int x, const char *title,
+                      const struct glyphs *g)
 {
     if (old != NULL) {
         delwin(old);
     }
     WINDOW *win = newwin(h, w, y, x);
-    if (win != NULL) {
-        leaveok(win, TRUE);
+    if (win == NULL) {
+        return NULL;
     }
+    leaveok(win, TRUE);
+    unsigned base = theme_attr(THEME_DIALOG);
+    wbkgdset(win, (chtype)base);
+    werase(win);
+    screen_box(win, g, base);
+    char text[200];
+    snprintf(text, sizeof text, " %s ", title);
+    screen_put(win, 0, 2, w - 4, text, base | A_BOLD, g);
     return win;
+}
+
+bool widgets_move_key(wint_t ch, bool is_key, long page, long count, long *delta)
+{
+    if (is_key) {
+        switch (ch) {
+        case KEY_UP:
+            *delta = -1;
+            return true;
+        case KEY_DOWN:
+            *delta = 1;
+            return true;
+        case KEY_PPAGE:
+            *delta = -page;
+            return true;
+        case KEY_NPAGE:
+            *delta = page;
+            return true;
+        case KEY_HOME:
+            *delta = -count;
+            return true;
+        case KEY_END:
+            *delta = count;
+            return true;
+        default:
+            return false;
+        }
+    }
+    switch (ch) {
+    case 'k':
+        *delta = -1;
+        return true;
+    case 'j':
+        *delta = 1;
+        return true;
+    case 2: /* Ctrl-B */
+        *delta = -page;
+        return true;
+    case 6: /* Ctrl-F */
+        *delta = page;
+        return true;
+    case 'g':
+        *delta = -count;
+        return true;
+    case 'G':
+        *delta = count;
+        return true;
+    default:
+        return false;
+    }
 }
 
 static void draw_buttons(WINDOW *win, const struct dialog *d, int y, int w, const struct glyphs *g)
@@ -195,17 +255,11 @@ WINDOW *dialog_draw(const struct dialog *d, WINDOW *old, const struct glyphs *g)
     if (h > LINES - 2) {
         h = LINES - 2;
     }
-    WINDOW *win = place(old, h, w, (LINES - h) / 2, (COLS - w) / 2);
+    WINDOW *win = framed(old, h, w, (LINES - h) / 2, (COLS - w) / 2, d->title, g);
     if (win == NULL) {
         return NULL;
     }
     unsigned base = theme_attr(THEME_DIALOG);
-    wbkgdset(win, (chtype)base);
-    werase(win);
-    screen_box(win, g, base);
-    char title[160];
-    snprintf(title, sizeof title, " %s ", d->title);
-    screen_put(win, 0, 2, w - 4, title, base | A_BOLD, g);
     const char *p = d->body;
     for (int i = 0; i < nbody && 1 + i < h - 1; i++) {
         const char *nl = strchr(p, '\n');
@@ -255,52 +309,15 @@ void viewer_close(struct viewer *v)
 
 bool viewer_key(struct viewer *v, wint_t ch, bool is_key, int page)
 {
+    if ((is_key && ch == KEY_ENTER) ||
+        (!is_key && (ch == 27 || ch == 'q' || ch == '\r' || ch == '\n' || ch == '?'))) {
+        return false;
+    }
     long delta = 0;
-    if (is_key) {
-        switch (ch) {
-        case KEY_UP:
-            delta = -1;
-            break;
-        case KEY_DOWN:
-            delta = 1;
-            break;
-        case KEY_PPAGE:
-            delta = -page;
-            break;
-        case KEY_NPAGE:
-            delta = page;
-            break;
-        case KEY_ENTER:
-            return false;
-        default:
-            break;
-        }
-    } else {
-        switch (ch) {
-        case 27:
-        case 'q':
-        case '\r':
-        case '\n':
-        case '?':
-            return false;
-        case 'k':
-            delta = -1;
-            break;
-        case 'j':
-            delta = 1;
-            break;
-        case ' ':
-            delta = page;
-            break;
-        case 'g':
-            delta = -(long)v->nlines;
-            break;
-        case 'G':
-            delta = (long)v->nlines;
-            break;
-        default:
-            break;
-        }
+    if (!is_key && ch == ' ') {
+        delta = page; /* space pages text; in tables it is left free for marking rows */
+    } else if (!widgets_move_key(ch, is_key, page, (long)v->nlines, &delta)) {
+        return true;
     }
     long top = (long)v->top + delta;
     long max = (long)v->nlines - page;
@@ -317,17 +334,11 @@ bool viewer_key(struct viewer *v, wint_t ch, bool is_key, int page)
 WINDOW *viewer_draw(struct viewer *v, WINDOW *old, int y, int x, int h, int w,
                     const struct glyphs *g)
 {
-    WINDOW *win = place(old, h, w, y, x);
+    WINDOW *win = framed(old, h, w, y, x, v->title, g);
     if (win == NULL) {
         return NULL;
     }
     unsigned base = theme_attr(THEME_DIALOG);
-    wbkgdset(win, (chtype)base);
-    werase(win);
-    screen_box(win, g, base);
-    char title[200];
-    snprintf(title, sizeof title, " %s ", v->title);
-    screen_put(win, 0, 2, w - 4, title, base | A_BOLD, g);
     int body = h - 2;
     for (int i = 0; i < body && v->top + (size_t)i < v->nlines; i++) {
         screen_put(win, 1 + i, 2, w - 4, v->lines[v->top + (size_t)i], base, g);

@@ -24,6 +24,12 @@ void lineedit_set(struct lineedit *le, const char *text);
  */
 bool lineedit_key(struct lineedit *le, wint_t ch, bool is_key);
 
+/*
+ * The movement keys every list shares: j k and arrows, PgUp PgDn (Ctrl-B
+ * Ctrl-F), g G (Home End). true with *delta set when ch is one of them.
+ */
+bool widgets_move_key(wint_t ch, bool is_key, long page, long count, long *delta);
+
 enum dialog_result { DIALOG_OPEN, DIALOG_CANCEL, DIALOG_CONFIRM };
 
 struct dialog {
