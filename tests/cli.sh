@@ -75,6 +75,20 @@ check "and says which file" grep -q "$T/none.ini" "$T/err"
 printf '\x00\xff garbage [[[\n' >"$T/bin.ini"
 check "garbage config: exit 2, no crash" test "$(status_of "$OPSDECK" lint "$T/bin.ini")" = 2
 
+# user themes: found in the config dir, errors name file:line, unknown names refused
+mkdir -p "$XDG_CONFIG_HOME/opsdeck/themes"
+printf '[theme]\ninherits = dark\ncrit = bright-magenta default bold\n' >"$XDG_CONFIG_HOME/opsdeck/themes/mine.theme"
+printf '[theme]\ncrit = purple default\n' >"$XDG_CONFIG_HOME/opsdeck/themes/broken.theme"
+# without a terminal the console stops right after loading the theme: the message tells which
+check "a user theme from the config dir loads" \
+    bash -c '"$1" --theme mine </dev/null 2>&1 >/dev/null | grep -q "needs a terminal"' _ "$OPSDECK"
+check "a broken user theme names file:line" \
+    bash -c '"$1" --theme broken </dev/null 2>&1 >/dev/null | grep -q "broken.theme:2:.*purple"' _ "$OPSDECK"
+check "an unknown theme is refused" \
+    bash -c '"$1" --theme nope </dev/null 2>&1 >/dev/null | grep -q "theme .nope. not found"' _ "$OPSDECK"
+check "a theme name that is a path is refused" \
+    bash -c '"$1" --theme ../../etc/passwd </dev/null 2>&1 >/dev/null | grep -qi "theme"' _ "$OPSDECK"
+
 # the default config path is used when present
 cp "$T/seeded.ini" "$XDG_CONFIG_HOME/opsdeck/config.ini"
 "$OPSDECK" snapshot >"$T/def.txt"

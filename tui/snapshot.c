@@ -45,8 +45,11 @@ static void wait_for_data(struct loop *loop, struct backend **backends, size_t n
     }
 }
 
-static void print_cell(FILE *out, const struct model_schema *s, int c, int width, const char *text)
+static void print_cell(FILE *out, const struct model_schema *s, int c, int width, const char *raw)
 {
+    /* the same cleaning as the screen: no control byte from an API reaches a terminal */
+    char text[1024];
+    utf8_fit(text, sizeof text, raw, 1000, "...");
     int pad = width - utf8_width(text);
     fputs(c ? "  " : "", out);
     if (s->cols[c].type != CELL_TEXT) {
