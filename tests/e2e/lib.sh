@@ -67,62 +67,59 @@ screen() {
     tm capture-pane -p -t main "$@"
 }
 
-# Wait until the screen contains TEXT (fixed string).
-wait_for() {
-    local text=$1 timeout=${2:-$E2E_TIMEOUT}
+# Run a check every 100 ms until it holds or TIMEOUT seconds pass.
+poll_until() {
+    local timeout=$1
+    shift
     local end=$(($(date +%s) + timeout))
     while [ "$(date +%s)" -le "$end" ]; do
-        if screen | grep -qF -- "$text"; then
+        if "$@"; then
             return 0
         fi
         sleep 0.1
     done
     return 1
+}
+
+screen_has() {
+    screen | grep -q "$@"
+}
+
+screen_lacks() {
+    ! screen | grep -q "$@"
+}
+
+# Wait until the screen contains TEXT (fixed string).
+wait_for() {
+    poll_until "${2:-$E2E_TIMEOUT}" screen_has -F -- "$1"
 }
 
 # Wait until the screen no longer contains TEXT.
 wait_gone() {
-    local text=$1 timeout=${2:-$E2E_TIMEOUT}
-    local end=$(($(date +%s) + timeout))
-    while [ "$(date +%s)" -le "$end" ]; do
-        if ! screen | grep -qF -- "$text"; then
-            return 0
-        fi
-        sleep 0.1
-    done
-    return 1
+    poll_until "${2:-$E2E_TIMEOUT}" screen_lacks -F -- "$1"
 }
 
 # Wait until a line matching the regex RE is on the screen.
 wait_line() {
-    local re=$1 timeout=${2:-$E2E_TIMEOUT}
-    local end=$(($(date +%s) + timeout))
-    while [ "$(date +%s)" -le "$end" ]; do
-        if screen | grep -qE -- "$re"; then
-            return 0
-        fi
-        sleep 0.1
-    done
-    return 1
+    poll_until "${2:-$E2E_TIMEOUT}" screen_has -E -- "$1"
 }
 
 keys() {
     tm send-keys -t main "$@"
 }
 
-# Wait for opsdeck to exit; prints its exit status.
+status_written() {
+    [ -s "$E2E_DIR/status" ]
+}
+
+# Wait for opsdeck to exit; prints its exit status ("none" if it did not).
 wait_exit() {
-    local timeout=${1:-$E2E_TIMEOUT}
-    local end=$(($(date +%s) + timeout))
-    while [ "$(date +%s)" -le "$end" ]; do
-        if [ -s "$E2E_DIR/status" ]; then
-            cat "$E2E_DIR/status"
-            return 0
-        fi
-        sleep 0.1
-    done
-    echo "none"
-    return 1
+    if poll_until "${1:-$E2E_TIMEOUT}" status_written; then
+        cat "$E2E_DIR/status"
+    else
+        echo "none"
+        return 1
+    fi
 }
 
 check() {
