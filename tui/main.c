@@ -34,7 +34,7 @@
 #define OPSDECK_SOURCE_THEMEDIR ""
 #endif
 
-enum command { CMD_CONSOLE, CMD_SNAPSHOT, CMD_LINT };
+enum command { CMD_CONSOLE, CMD_SNAPSHOT, CMD_LINT, CMD_ACT };
 
 struct options {
     enum command command;
@@ -48,6 +48,10 @@ struct options {
     const char *demo_queues;
     int64_t exit_after_ms;
     long exit_after_frames;
+    bool yes;
+    const char *input;
+    const char *act_args[4]; /* backend, pane, verb, target */
+    int nact;
 };
 
 static void usage(FILE *out)
@@ -56,6 +60,8 @@ static void usage(FILE *out)
             "usage: opsdeck [OPTIONS]                 the console\n"
             "       opsdeck snapshot [--json] [OPTIONS] print every pane once and exit\n"
             "       opsdeck lint FILE                 check a config file\n"
+            "       opsdeck act --yes [--input V] BACKEND PANE VERB TARGET\n"
+            "                                         one action, headless, through the audit log\n"
             "\n"
             "options:\n"
             "  -c, --config FILE     config file (default: $XDG_CONFIG_HOME/opsdeck/config.ini;\n"
@@ -66,6 +72,8 @@ static void usage(FILE *out)
             "      --demo-mode MODE  demo: live (default), still (nothing changes), trickle\n"
             "      --demo-queues N   demo: number of queue rows (for benchmarks)\n"
             "      --exit-after N    quit by itself after N seconds (5, 5s) or frames (100f)\n"
+            "      --yes             act: confirm the action (there is no prompt)\n"
+            "      --input VALUE     act: the value the action asks for (duration, weight)\n"
             "  -h, --help            this help\n"
             "  -V, --version         version\n"
             "\n"
@@ -110,6 +118,9 @@ static void parse_args(int argc, char **argv, struct options *o)
     } else if (argc > 1 && strcmp(argv[1], "lint") == 0) {
         o->command = CMD_LINT;
         i = 2;
+    } else if (argc > 1 && strcmp(argv[1], "act") == 0) {
+        o->command = CMD_ACT;
+        i = 2;
     }
     for (; i < argc; i++) {
         const char *a = argv[i];
@@ -141,6 +152,12 @@ static void parse_args(int argc, char **argv, struct options *o)
             }
         } else if (o->command == CMD_LINT && o->lint_file == NULL && a[0] != '-') {
             o->lint_file = a;
+        } else if (o->command == CMD_ACT && strcmp(a, "--yes") == 0) {
+            o->yes = true;
+        } else if (o->command == CMD_ACT && strcmp(a, "--input") == 0) {
+            o->input = take_value(argc, argv, &i);
+        } else if (o->command == CMD_ACT && o->nact < 4 && a[0] != '-') {
+            o->act_args[o->nact++] = a;
         } else {
             fprintf(stderr, "opsdeck: unknown argument '%s' (see --help)\n", a);
             exit(2);
@@ -148,6 +165,14 @@ static void parse_args(int argc, char **argv, struct options *o)
     }
     if (o->command == CMD_LINT && o->lint_file == NULL) {
         fprintf(stderr, "opsdeck: lint needs a FILE\n");
+        exit(2);
+    }
+    if (o->command == CMD_ACT && o->nact != 4) {
+        fprintf(stderr, "opsdeck: act needs BACKEND PANE VERB TARGET\n");
+        exit(2);
+    }
+    if (o->command == CMD_ACT && !o->yes) {
+        fprintf(stderr, "opsdeck: act changes things and asks nothing: add --yes to confirm\n");
         exit(2);
     }
 }
@@ -354,6 +379,86 @@ static int run_console(struct app *app, const struct options *o)
     return status;
 }
 
+struct act_result {
+    bool done;
+    bool ok;
+    char *message;
+};
+
+static void on_act_report(const struct action *a, bool ok, const char *message, void *ud)
+{
+    struct act_result *r = ud;
+    (void)a;
+    r->done = true;
+    r->ok = ok;
+    r->message = xstrdup(message != NULL ? message : (ok ? "done" : "failed"));
+}
+
+static struct backend *backend_named(struct app *app, const char *name)
+{
+    for (size_t i = 0; i < app->nbackends; i++) {
+        if (strcmp(app->backends[i]->name, name) == 0) {
+            return app->backends[i];
+        }
+    }
+    return NULL;
+}
+
+/* One action, headless: the same checks, audit lines and backend call as a key. */
+static int run_act(struct app *app, const struct options *o)
+{
+    const char *name = o->act_args[0], *pane = o->act_args[1];
+    const char *verb = o->act_args[2], *target = o->act_args[3];
+    struct backend *b = backend_named(app, name);
+    enum model_kind kind;
+    if (b == NULL || !model_kind_from_name(pane, &kind)) {
+        fprintf(stderr, "opsdeck: no %s '%s'\n", b == NULL ? "backend" : "pane",
+                b == NULL ? name : pane);
+        return 2;
+    }
+    const struct action_def *def = backend_action_by_verb(b, kind, verb);
+    if (def == NULL) {
+        fprintf(stderr, "opsdeck: %s (%s) has no action '%s' on %s\n", name, b->impl->type, verb,
+                pane);
+        return 2;
+    }
+    if ((def->flags & ACTION_INPUT) && o->input == NULL) {
+        fprintf(stderr, "opsdeck: %s needs --input (%s, e.g. %s)\n", verb, def->input_prompt,
+                def->input_default);
+        return 2;
+    }
+    char *cause = NULL;
+    struct journal *audit = open_audit(&cause);
+    if (audit == NULL) {
+        fprintf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
+        free(cause);
+        return 1;
+    }
+    action_setup(audit, o->read_only || (app->cfg != NULL && app->cfg->read_only));
+    /* actions may need what the backend saw (an alert's labels): let it answer once */
+    snapshot_wait(app->loop, &b, 1);
+    struct act_result r = {0};
+    action_run(action_create(b, def, target, o->input), on_act_report, &r);
+    uint64_t deadline = clock_mono_ms() + (uint64_t)b->timeout_ms + 5000;
+    while (!r.done && clock_mono_ms() < deadline) {
+        loop_run_once(app->loop, 100);
+    }
+    int status = 0;
+    if (!r.done) {
+        fprintf(stderr, "opsdeck: %s %s: no answer from %s\n", verb, target, name);
+        status = 1;
+    } else if (r.ok) {
+        printf("%s\n", r.message);
+    } else {
+        fprintf(stderr, "opsdeck: %s %s: %s\n", verb, target, r.message);
+        status = 1;
+    }
+    free(r.message);
+    action_setup(NULL, false);
+    journal_close(audit);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
@@ -369,6 +474,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "opsdeck: %s\n", cause);
         free(cause);
         status = 2;
+    } else if (o.command == CMD_ACT) {
+        status = run_act(&app, &o);
     } else if (o.command == CMD_SNAPSHOT) {
         status = snapshot_run(app.loop, app.store, app.backends, app.nbackends, o.json, stdout);
     } else {

@@ -26,7 +26,7 @@ static bool all_answered(struct backend **backends, size_t n)
     return true;
 }
 
-static void wait_for_data(struct loop *loop, struct backend **backends, size_t n)
+void snapshot_wait(struct loop *loop, struct backend **backends, size_t n)
 {
     int limit = 0;
     for (size_t i = 0; i < n; i++) {
@@ -141,7 +141,7 @@ static void add_backends(cJSON *root, struct backend **backends, size_t n, uint6
 int snapshot_run(struct loop *loop, struct store *store, struct backend **backends,
                  size_t nbackends, bool json, FILE *out)
 {
-    wait_for_data(loop, backends, nbackends);
+    snapshot_wait(loop, backends, nbackends);
     int64_t now = clock_wall_s();
     uint64_t mono = clock_mono_ms();
     int status = 0;

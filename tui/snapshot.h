@@ -13,6 +13,9 @@
 
 struct loop;
 
+/* Run the loop until every backend has answered once or timed out. */
+void snapshot_wait(struct loop *loop, struct backend **backends, size_t nbackends);
+
 /* Returns the exit status: 0, or 1 when a backend failed (still printed). */
 int snapshot_run(struct loop *loop, struct store *store, struct backend **backends,
                  size_t nbackends, bool json, FILE *out);

@@ -1,0 +1,644 @@
+/*
+ * The one libcurl multi client. Requests are easy handles on the loop's multi
+ * handle (created on first use); the loop calls on_curl_progress() after every
+ * curl_multi_perform(), which reads finished transfers and runs callbacks.
+ *
+ * Every request is bounded: connect and total timeouts, a body cap enforced
+ * both from Content-Length (CURLOPT_MAXFILESIZE_LARGE) and while receiving (the
+ * write callback refuses bytes past the cap), http and https only, no
+ * redirects (credentials must not follow a Location header). Idempotent GETs
+ * that fail in transport or with 502/503/504 are retried on a loop timer after
+ * a random delay in [0, min(2 s, 250 ms * 2^attempt)] ("full jitter"), so many
+ * backends recovering together do not knock a server over again.
+ */
+#include "http.h"
+
+#include "../common/util.h"
+#include "../tui/loop.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum { SECRET_FILE_MAX = 65536, BACKOFF_BASE_MS = 250, BACKOFF_CAP_MS = 2000 };
+
+struct http_request {
+    struct loop *loop;
+    CURL *easy;
+    struct curl_slist *headers;
+    char *url;
+    char *method;
+    char *body;
+    size_t body_len;
+    char *content_type;
+    const struct http_settings *s;
+    char *buf;
+    size_t len, cap;
+    bool too_big;
+    char errbuf[CURL_ERROR_SIZE];
+    http_done_cb cb;
+    void *ud;
+    int attempt;
+    struct loop_timer *retry;
+    uint64_t started_ms;
+};
+
+/* ---- settings ---- */
+
+void http_settings_init(struct http_settings *s)
+{
+    memset(s, 0, sizeof *s);
+    s->connect_timeout_ms = 3000;
+    s->timeout_ms = 5000;
+    s->max_body = 32u << 20;
+    s->retries = 2;
+}
+
+void http_settings_free(struct http_settings *s)
+{
+    free(s->url);
+    free(s->ca_file);
+    free(s->user);
+    if (s->secret != NULL) {
+        /* do not leave the secret lying in freed memory */
+        memset(s->secret, 0, strlen(s->secret));
+        free(s->secret);
+    }
+    free(s->secret_env);
+    free(s->secret_file);
+    memset(s, 0, sizeof *s);
+}
+
+static char *expand_home(const char *path)
+{
+    const char *home = getenv("HOME");
+    if (str_has_prefix(path, "~/") && home != NULL) {
+        return xasprintf("%s/%s", home, path + 2);
+    }
+    return xstrdup(path);
+}
+
+static bool parse_size(const char *v, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (end == v || errno != 0) {
+        return false;
+    }
+    unsigned long long mul = 1;
+    if (*end == 'K' || *end == 'k') {
+        mul = 1024;
+        end++;
+    } else if (*end == 'M' || *end == 'm') {
+        mul = 1024 * 1024;
+        end++;
+    } else if (*end == 'G' || *end == 'g') {
+        mul = 1024ull * 1024 * 1024;
+        end++;
+    }
+    if (*end != '\0' || n == 0 || n > (1ull << 40) / mul) {
+        return false;
+    }
+    *out = (size_t)(n * mul);
+    return true;
+}
+
+static bool parse_bool(const char *v, bool *out)
+{
+    if (strcasecmp(v, "true") == 0 || strcasecmp(v, "on") == 0 || strcasecmp(v, "yes") == 0 ||
+        strcmp(v, "1") == 0) {
+        *out = true;
+        return true;
+    }
+    if (strcasecmp(v, "false") == 0 || strcasecmp(v, "off") == 0 || strcasecmp(v, "no") == 0 ||
+        strcmp(v, "0") == 0) {
+        *out = false;
+        return true;
+    }
+    return false;
+}
+
+static int set_secret_source(struct http_settings *s, const char *key, const char *value,
+                             char **cause)
+{
+    if (s->secret_env != NULL || s->secret_file != NULL) {
+        *cause = xasprintf("%s: a secret is already set (one of password_env, password_file, "
+                           "token_env, token_file)",
+                           key);
+        return -1;
+    }
+    bool is_env = strstr(key, "_env") != NULL;
+    if (is_env) {
+        s->secret_env = xstrdup(value);
+    } else {
+        s->secret_file = expand_home(value);
+    }
+    return 1;
+}
+
+static int configure_url(struct http_settings *s, const char *value, char **cause)
+{
+    if (!str_has_prefix(value, "http://") && !str_has_prefix(value, "https://")) {
+        *cause = xasprintf("bad url '%s' (http:// or https://)", value);
+        return -1;
+    }
+    free(s->url);
+    s->url = xstrdup(value);
+    size_t n = strlen(s->url);
+    while (n > 0 && s->url[n - 1] == '/') {
+        s->url[--n] = '\0';
+    }
+    return 1;
+}
+
+int http_settings_configure(struct http_settings *s, const char *key, const char *value,
+                            char **cause)
+{
+    if (strcmp(key, "url") == 0) {
+        return configure_url(s, value, cause);
+    }
+    if (strcmp(key, "connect_timeout") == 0) {
+        int64_t secs;
+        if (!duration_parse(value, &secs) || secs < 1 || secs > 300) {
+            *cause = xasprintf("bad connect_timeout '%s' (e.g. 3s)", value);
+            return -1;
+        }
+        s->connect_timeout_ms = (int)secs * 1000;
+        return 1;
+    }
+    if (strcmp(key, "max_body") == 0) {
+        if (!parse_size(value, &s->max_body)) {
+            *cause = xasprintf("bad max_body '%s' (e.g. 32M)", value);
+            return -1;
+        }
+        return 1;
+    }
+    if (strcmp(key, "retries") == 0) {
+        if (strlen(value) != 1 || value[0] < '0' || value[0] > '5') {
+            *cause = xasprintf("bad retries '%s' (0 to 5)", value);
+            return -1;
+        }
+        s->retries = value[0] - '0';
+        return 1;
+    }
+    if (strcmp(key, "ca_file") == 0) {
+        free(s->ca_file);
+        s->ca_file = expand_home(value);
+        return 1;
+    }
+    if (strcmp(key, "insecure") == 0) {
+        if (!parse_bool(value, &s->insecure)) {
+            *cause = xasprintf("bad insecure '%s' (true or false)", value);
+            return -1;
+        }
+        return 1;
+    }
+    if (strcmp(key, "auth") == 0) {
+        if (strcmp(value, "none") == 0) {
+            s->auth = HTTP_AUTH_NONE;
+        } else if (strcmp(value, "basic") == 0) {
+            s->auth = HTTP_AUTH_BASIC;
+        } else if (strcmp(value, "bearer") == 0) {
+            s->auth = HTTP_AUTH_BEARER;
+        } else {
+            *cause = xasprintf("bad auth '%s' (none, basic or bearer)", value);
+            return -1;
+        }
+        return 1;
+    }
+    if (strcmp(key, "user") == 0) {
+        free(s->user);
+        s->user = xstrdup(value);
+        return 1;
+    }
+    if (strcmp(key, "password_env") == 0 || strcmp(key, "password_file") == 0 ||
+        strcmp(key, "token_env") == 0 || strcmp(key, "token_file") == 0) {
+        return set_secret_source(s, key, value, cause);
+    }
+    return 0;
+}
+
+static bool read_secret_file(const char *path, char **out, char **cause)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        *cause = xasprintf("%s: %s", path, strerror(errno));
+        return false;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        *cause = xasprintf("%s: not a regular file", path);
+        close(fd);
+        return false;
+    }
+    if (st.st_mode & 077) {
+        *cause = xasprintf("%s is readable by group or others: chmod 600 it", path);
+        close(fd);
+        return false;
+    }
+    char *buf = xmalloc(SECRET_FILE_MAX + 1);
+    ssize_t n = read(fd, buf, SECRET_FILE_MAX);
+    close(fd);
+    if (n < 0) {
+        *cause = xasprintf("%s: %s", path, strerror(errno));
+        free(buf);
+        return false;
+    }
+    buf[n] = '\0';
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) {
+        buf[--n] = '\0';
+    }
+    *out = buf;
+    return true;
+}
+
+bool http_settings_finish(struct http_settings *s, int timeout_ms, char **cause)
+{
+    s->timeout_ms = timeout_ms;
+    if (s->url == NULL) {
+        *cause = xstrdup("url is required");
+        return false;
+    }
+    bool has_source = s->secret_env != NULL || s->secret_file != NULL;
+    if (s->auth == HTTP_AUTH_NONE && has_source) {
+        *cause = xstrdup("a secret is set but auth = none (set auth = basic or bearer)");
+        return false;
+    }
+    if (s->auth != HTTP_AUTH_NONE && !has_source) {
+        *cause = xstrdup("auth needs password_env, password_file, token_env or token_file");
+        return false;
+    }
+    if (s->auth == HTTP_AUTH_BASIC && s->user == NULL) {
+        *cause = xstrdup("auth = basic needs user");
+        return false;
+    }
+    if (s->secret_env != NULL) {
+        const char *v = getenv(s->secret_env);
+        if (v == NULL || v[0] == '\0') {
+            *cause = xasprintf("environment variable %s is not set", s->secret_env);
+            return false;
+        }
+        s->secret = xstrdup(v);
+    } else if (s->secret_file != NULL && !read_secret_file(s->secret_file, &s->secret, cause)) {
+        return false;
+    }
+    if (s->ca_file != NULL && access(s->ca_file, R_OK) != 0) {
+        *cause = xasprintf("ca_file %s: %s", s->ca_file, strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+/* ---- requests ---- */
+
+static uint64_t rng_state;
+
+static uint64_t rng_next(void)
+{
+    if (rng_state == 0) {
+        rng_state = clock_mono_ms() ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ull;
+    }
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+static void on_curl_progress(void *ud);
+
+static CURLM *multi_for(struct loop *loop)
+{
+    CURLM *multi = loop_curl_multi(loop);
+    loop_set_curl_handler(loop, on_curl_progress, multi);
+    return multi;
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *ud)
+{
+    struct http_request *r = ud;
+    size_t bytes = size * n;
+    if (r->len + bytes > r->s->max_body) {
+        r->too_big = true;
+        return 0; /* makes curl stop with CURLE_WRITE_ERROR */
+    }
+    if (r->len + bytes + 1 > r->cap) {
+        size_t cap = r->cap ? r->cap : 16384;
+        while (cap < r->len + bytes + 1) {
+            cap *= 2;
+        }
+        r->buf = xrealloc(r->buf, cap);
+        r->cap = cap;
+    }
+    memcpy(r->buf + r->len, data, bytes);
+    r->len += bytes;
+    r->buf[r->len] = '\0';
+    return bytes;
+}
+
+static void set_auth(struct http_request *r)
+{
+    const struct http_settings *s = r->s;
+    if (s->auth == HTTP_AUTH_BASIC) {
+        curl_easy_setopt(r->easy, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+        curl_easy_setopt(r->easy, CURLOPT_USERNAME, s->user);
+        curl_easy_setopt(r->easy, CURLOPT_PASSWORD, s->secret);
+    } else if (s->auth == HTTP_AUTH_BEARER) {
+        char *h = xasprintf("Authorization: Bearer %s", s->secret);
+        r->headers = curl_slist_append(r->headers, h);
+        memset(h, 0, strlen(h));
+        free(h);
+    }
+}
+
+static void set_tls(struct http_request *r)
+{
+    const struct http_settings *s = r->s;
+    if (s->insecure) {
+        curl_easy_setopt(r->easy, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(r->easy, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (s->ca_file != NULL) {
+        curl_easy_setopt(r->easy, CURLOPT_CAINFO, s->ca_file);
+    }
+}
+
+static void set_method(struct http_request *r)
+{
+    if (strcmp(r->method, "GET") == 0) {
+        curl_easy_setopt(r->easy, CURLOPT_HTTPGET, 1L);
+    } else if (strcmp(r->method, "POST") == 0) {
+        curl_easy_setopt(r->easy, CURLOPT_POST, 1L);
+    } else {
+        curl_easy_setopt(r->easy, CURLOPT_CUSTOMREQUEST, r->method);
+    }
+    if (r->body != NULL) {
+        curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->body);
+        curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
+        char *ct =
+            xasprintf("Content-Type: %s", r->content_type ? r->content_type : "application/json");
+        r->headers = curl_slist_append(r->headers, ct);
+        free(ct);
+    }
+}
+
+static bool start_transfer(struct http_request *r)
+{
+    r->easy = curl_easy_init();
+    if (r->easy == NULL) {
+        return false;
+    }
+    r->len = 0;
+    r->too_big = false;
+    r->errbuf[0] = '\0';
+    r->started_ms = clock_mono_ms();
+    CURL *e = r->easy;
+    curl_easy_setopt(e, CURLOPT_URL, r->url);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, r);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)r->s->connect_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)r->s->timeout_ms);
+    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->s->max_body);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""); /* compression helps over slow links */
+    curl_easy_setopt(e, CURLOPT_USERAGENT, "opsdeck/" OPSDECK_VERSION);
+    r->headers = curl_slist_append(r->headers, "Accept: application/json, text/plain, */*");
+    set_method(r);
+    set_auth(r);
+    set_tls(r);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
+    return curl_multi_add_handle(multi_for(r->loop), e) == CURLM_OK;
+}
+
+static void drop_transfer(struct http_request *r)
+{
+    if (r->easy != NULL) {
+        curl_multi_remove_handle(multi_for(r->loop), r->easy);
+        curl_easy_cleanup(r->easy);
+        r->easy = NULL;
+    }
+    curl_slist_free_all(r->headers);
+    r->headers = NULL;
+}
+
+static void request_free(struct http_request *r)
+{
+    drop_transfer(r);
+    if (r->retry != NULL) {
+        loop_timer_cancel(r->loop, r->retry);
+    }
+    free(r->url);
+    free(r->method);
+    free(r->body);
+    free(r->content_type);
+    free(r->buf);
+    free(r);
+}
+
+static void complete(struct http_request *r, long status, const char *error)
+{
+    struct http_response resp = {
+        .status = status,
+        .body = r->buf != NULL ? r->buf : "",
+        .len = r->len,
+        .error = error,
+        .elapsed_ms = (double)(clock_mono_ms() - r->started_ms),
+    };
+    http_done_cb cb = r->cb;
+    void *ud = r->ud;
+    drop_transfer(r);
+    cb(&resp, ud);
+    request_free(r);
+}
+
+static void retry_now(void *ud)
+{
+    struct http_request *r = ud;
+    r->retry = NULL;
+    if (!start_transfer(r)) {
+        complete(r, 0, "cannot start the request");
+    }
+}
+
+static bool should_retry(const struct http_request *r, CURLcode rc, long status)
+{
+    if (strcmp(r->method, "GET") != 0 || r->attempt >= r->s->retries || r->too_big) {
+        return false;
+    }
+    if (rc == CURLE_OK) {
+        return status == 502 || status == 503 || status == 504;
+    }
+    return rc == CURLE_COULDNT_CONNECT || rc == CURLE_OPERATION_TIMEDOUT ||
+           rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR || rc == CURLE_GOT_NOTHING ||
+           rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_PARTIAL_FILE;
+}
+
+static void transport_error(struct http_request *r, CURLcode rc, char *buf, size_t len)
+{
+    if (r->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
+        snprintf(buf, len, "response larger than %zu MiB (max_body)", r->s->max_body >> 20);
+    } else if (rc == CURLE_OPERATION_TIMEDOUT) {
+        snprintf(buf, len, "timed out after %d ms", r->s->timeout_ms);
+    } else if (r->errbuf[0] != '\0') {
+        snprintf(buf, len, "%s", r->errbuf);
+    } else {
+        snprintf(buf, len, "%s", curl_easy_strerror(rc));
+    }
+}
+
+static void finished(struct http_request *r, CURLcode rc)
+{
+    long status = 0;
+    if (rc == CURLE_OK) {
+        curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+    }
+    if (should_retry(r, rc, status)) {
+        drop_transfer(r);
+        uint64_t ceiling = (uint64_t)BACKOFF_BASE_MS << r->attempt;
+        if (ceiling > BACKOFF_CAP_MS) {
+            ceiling = BACKOFF_CAP_MS;
+        }
+        r->attempt++;
+        r->retry = loop_timer_add(r->loop, rng_next() % (ceiling + 1), 0, retry_now, r);
+        return;
+    }
+    if (rc != CURLE_OK) {
+        char err[CURL_ERROR_SIZE + 64];
+        transport_error(r, rc, err, sizeof err);
+        complete(r, 0, err);
+        return;
+    }
+    complete(r, status, NULL);
+}
+
+static void on_curl_progress(void *ud)
+{
+    CURLM *multi = ud;
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
+        if (msg->msg != CURLMSG_DONE) {
+            continue;
+        }
+        struct http_request *r = NULL;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+        if (r != NULL) {
+            finished(r, msg->data.result);
+        }
+    }
+}
+
+struct http_request *http_request(struct loop *loop, const struct http_settings *s,
+                                  const char *method, const char *path, const char *content_type,
+                                  const char *body, size_t body_len, http_done_cb cb, void *ud)
+{
+    struct http_request *r = xcalloc(1, sizeof *r);
+    r->loop = loop;
+    r->s = s;
+    r->url = xasprintf("%s%s", s->url, path);
+    r->method = xstrdup(method);
+    if (body != NULL) {
+        r->body = xmalloc(body_len + 1);
+        memcpy(r->body, body, body_len);
+        r->body[body_len] = '\0';
+        r->body_len = body_len;
+    }
+    r->content_type = content_type ? xstrdup(content_type) : NULL;
+    r->cb = cb;
+    r->ud = ud;
+    if (!start_transfer(r)) {
+        /* report on the loop, never inside the caller's own call */
+        r->retry = loop_timer_add(loop, 0, 0, retry_now, r);
+    }
+    return r;
+}
+
+void http_cancel(struct http_request *r)
+{
+    if (r != NULL) {
+        request_free(r);
+    }
+}
+
+char *http_escape(const char *s)
+{
+    size_t n = strlen(s);
+    char *out = xmalloc(n * 3 + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+            out[o++] = (char)c;
+        } else {
+            snprintf(out + o, 4, "%%%02X", c);
+            o += 3;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static const char *reason_phrase(long status)
+{
+    switch (status) {
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 422:
+        return "Unprocessable Entity";
+    case 429:
+        return "Too Many Requests";
+    case 500:
+        return "Internal Server Error";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    case 504:
+        return "Gateway Timeout";
+    default:
+        return "";
+    }
+}
+
+char *http_describe_failure(const struct http_response *r)
+{
+    if (r->error != NULL) {
+        return xstrdup(r->error);
+    }
+    /* the first line of the body, cleaned and short: servers explain themselves there */
+    char first[128];
+    size_t n = 0;
+    for (size_t i = 0; i < r->len && n + 1 < sizeof first; i++) {
+        char c = r->body[i];
+        if (c == '\n' || c == '\r') {
+            if (n > 0) {
+                break;
+            }
+            continue;
+        }
+        first[n++] = (c >= 0x20 && c != 0x7f) || (c & 0x80) ? c : '?';
+    }
+    first[n] = '\0';
+    const char *phrase = reason_phrase(r->status);
+    if (n == 0) {
+        return xasprintf("HTTP %ld%s%s", r->status, phrase[0] ? " " : "", phrase);
+    }
+    return xasprintf("HTTP %ld%s%s: %s", r->status, phrase[0] ? " " : "", phrase, first);
+}

@@ -1,0 +1,97 @@
+/*
+ * The one HTTP client (DESIGN rule 1): every HTTP backend's requests go
+ * through one libcurl multi handle on the event loop, so a backend that hangs
+ * costs an entry in the poll set and nothing else.
+ *
+ * Per backend, struct http_settings holds what its config section says: base
+ * URL, timeouts, body cap, TLS and credentials. Common keys are parsed here so
+ * every HTTP backend accepts the same ones:
+ *
+ *   url = https://am.example:9093     base URL (required)
+ *   connect_timeout = 3s              default 3s
+ *   max_body = 32M                    response cap, default 32 MiB (K, M suffixes)
+ *   retries = 2                       extra tries for idempotent GETs (0-5)
+ *   ca_file = /etc/ssl/internal.pem   trust this CA
+ *   insecure = true                   skip TLS verification (shown in the status bar)
+ *   auth = none | basic | bearer
+ *   user = alice                      basic auth user
+ *   password_env = AM_PASSWORD        secret from an environment variable, or
+ *   password_file = ~/.secrets/am     from a file that is not group/world readable
+ *   token_env / token_file            bearer token, the same way
+ *
+ * The total timeout is the backend's common `timeout` key. Secrets are read
+ * once at start, never printed, logged or journaled.
+ *
+ * Requests: http_request() starts one at once and returns; the callback runs
+ * exactly once on the loop with the status and body (or a transport error),
+ * unless the request is cancelled first; once the callback has run, the handle
+ * is gone (forget it first thing in the callback, never cancel it there). GETs
+ * that fail in transport or with
+ * 502/503/504 are retried with exponential backoff and full jitter.
+ */
+#ifndef OPSDECK_HTTP_H
+#define OPSDECK_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct loop;
+
+enum http_auth { HTTP_AUTH_NONE, HTTP_AUTH_BASIC, HTTP_AUTH_BEARER };
+
+struct http_settings {
+    char *url; /* base, without a trailing slash */
+    int connect_timeout_ms;
+    int timeout_ms; /* copied from the backend's common timeout by http_settings_finish */
+    size_t max_body;
+    int retries;
+    char *ca_file;
+    bool insecure;
+    enum http_auth auth;
+    char *user;
+    char *secret; /* password or token, loaded by http_settings_finish */
+    char *secret_env;
+    char *secret_file;
+};
+
+void http_settings_init(struct http_settings *s);
+void http_settings_free(struct http_settings *s);
+/*
+ * One config key. Returns 1 when taken, 0 when not an HTTP key (the backend
+ * may know it), -1 on a bad value (with *cause).
+ */
+int http_settings_configure(struct http_settings *s, const char *key, const char *value,
+                            char **cause);
+/* Check the whole (url present, auth complete) and load the secret. */
+bool http_settings_finish(struct http_settings *s, int timeout_ms, char **cause);
+
+struct http_response {
+    long status;      /* HTTP status, 0 when the transport failed */
+    const char *body; /* NUL-terminated (a NUL inside the body ends it for text parsers) */
+    size_t len;
+    const char *error; /* transport error ("connection refused", "timed out after 5000 ms",
+                          "response larger than 32 MiB"), NULL when a response arrived */
+    double elapsed_ms;
+};
+
+typedef void (*http_done_cb)(const struct http_response *r, void *ud);
+
+struct http_request;
+
+/*
+ * Start METHOD url+path. body may be NULL; content_type applies to it.
+ * Returns a handle for http_cancel(); the callback may run before this returns
+ * only for immediate errors (bad URL).
+ */
+struct http_request *http_request(struct loop *loop, const struct http_settings *s,
+                                  const char *method, const char *path, const char *content_type,
+                                  const char *body, size_t body_len, http_done_cb cb, void *ud);
+/* Abandon a request: its callback will not run. NULL is a no-op. */
+void http_cancel(struct http_request *req);
+
+/* Percent-encode one path segment or query value (caller frees). */
+char *http_escape(const char *s);
+/* A short description of a failed response for a pane: "HTTP 401 Unauthorized: <body start>". */
+char *http_describe_failure(const struct http_response *r);
+
+#endif
