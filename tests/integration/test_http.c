@@ -88,13 +88,21 @@ static bool start_server(const char *script)
         _exit(127);
     }
     close(fds[1]);
+    /* the port may arrive in pieces: read up to the newline */
     char port[16] = "";
-    ssize_t n = read(fds[0], port, sizeof port - 1);
+    size_t got = 0;
+    while (got + 1 < sizeof port && strchr(port, '\n') == NULL) {
+        ssize_t n = read(fds[0], port + got, sizeof port - 1 - got);
+        if (n <= 0) {
+            break;
+        }
+        got += (size_t)n;
+        port[got] = '\0';
+    }
     close(fds[0]);
-    if (n <= 0) {
+    if (strchr(port, '\n') == NULL) {
         return false;
     }
-    port[n] = '\0';
     str_trim(port);
     snprintf(base, sizeof base, "http://127.0.0.1:%s", port);
     return true;
