@@ -14,9 +14,13 @@
 #include <string.h>
 
 extern const struct backend_impl demo_backend;
+extern const struct backend_impl alertmanager_backend;
+extern const struct backend_impl prometheus_backend;
 
 static const struct backend_impl *const registry[] = {
     &demo_backend,
+    &alertmanager_backend,
+    &prometheus_backend,
     NULL,
 };
 

@@ -29,6 +29,7 @@ static const struct glyphs glyphs_utf8 = {
     .bad = "✗",
     .sep = " │ ",
     .mark = "›",
+    .marked = "● ",
 };
 
 static const struct glyphs glyphs_ascii = {
@@ -45,6 +46,7 @@ static const struct glyphs glyphs_ascii = {
     .bad = "!!",
     .sep = " | ",
     .mark = ">",
+    .marked = "* ",
 };
 
 static bool screen_active;

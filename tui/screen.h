@@ -17,6 +17,7 @@ struct glyphs {
     const char *ok, *bad;  /* action results */
     const char *sep;       /* status bar separator */
     const char *mark;      /* selected-row marker when the pane is not focused */
+    const char *marked;    /* gutter of a row marked for a bulk action */
 };
 
 /* Decide UTF-8 from the locale (call after setlocale). */

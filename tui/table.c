@@ -216,9 +216,14 @@ void table_draw(WINDOW *w, int y, int x, int height, int width, struct tableview
     if (height < 1 || width < 4) {
         return;
     }
+    /* marked rows get a gutter, only while there are marks */
+    int gutter = tv->nmarks > 0 ? 2 : 0;
     struct table_layout lay;
-    table_layout(tv, width, &lay);
-    draw_header(w, y, x, tv, &lay, width, g);
+    table_layout(tv, width - gutter, &lay);
+    if (gutter) {
+        screen_fill(w, y, x, gutter, theme_attr(THEME_HEADER));
+    }
+    draw_header(w, y, x + gutter, tv, &lay, width - gutter, g);
     int body = height - 1;
     tableview_scroll(tv, body);
     for (int i = 0; i < body; i++) {
@@ -226,6 +231,13 @@ void table_draw(WINDOW *w, int y, int x, int height, int width, struct tableview
         if (idx >= tv->nrows) {
             break;
         }
-        draw_row(w, y + 1 + i, x, tv, idx, &lay, width, focused && idx == tv->sel, now_wall, g);
+        bool selected = focused && idx == tv->sel;
+        if (gutter && tableview_is_marked(tv, tv->rows[idx].rs, tv->rows[idx].row)) {
+            screen_put(w, y + 1 + i, x, gutter, g->marked,
+                       selected ? theme_attr(THEME_SELECTED) : theme_attr(THEME_KEY), g);
+        } else if (gutter && selected) {
+            screen_fill(w, y + 1 + i, x, gutter, theme_attr(THEME_SELECTED));
+        }
+        draw_row(w, y + 1 + i, x + gutter, tv, idx, &lay, width - gutter, selected, now_wall, g);
     }
 }

@@ -33,6 +33,8 @@ struct tableview {
     size_t top;       /* first row shown */
     char *sel_source; /* identity of the selected row */
     char *sel_key;
+    char **marks; /* "source\nkey" of marked rows, kept across refreshes */
+    size_t nmarks;
     uint64_t generation; /* store generation the rows were built from */
     bool built;
     int widths[16]; /* widest cell of each column over the visible rows */
@@ -54,6 +56,13 @@ void tableview_select_last(struct tableview *tv);
 void tableview_scroll(struct tableview *tv, int height);
 /* The selected row, or false when the view is empty. */
 bool tableview_selected(const struct tableview *tv, const struct rowset **rs, size_t *row);
+/* Mark or unmark the selected row (by identity, so marks survive refreshes). */
+void tableview_toggle_mark(struct tableview *tv);
+void tableview_clear_marks(struct tableview *tv);
+bool tableview_is_marked(const struct tableview *tv, const struct rowset *rs, size_t row);
+/* Visible rows that are marked, in view order; returns the count (out may be NULL). */
+size_t tableview_marked(const struct tableview *tv, struct rowref *out, size_t max);
+
 /* Does a row match a filter (without the '!')? Case-insensitive substring of any cell. */
 bool tableview_row_matches(const struct rowset *rs, size_t row, const char *needle);
 

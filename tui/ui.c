@@ -47,10 +47,14 @@ struct pane_state {
     char summary[96];
 };
 
+/* The action a dialog asks about: one target, or several (marked rows). */
 struct pending {
-    char *backend;
     const struct action_def *def;
-    char *target;
+    size_t n;
+    char **backend; /* per target */
+    char **target;
+    bool asking_input; /* bulk input actions: first the value, then the typed confirmation */
+    char *input;
 };
 
 struct ui {
@@ -305,6 +309,10 @@ static void draw_pane_frame(struct ui *ui, struct pane_state *p, bool is_focus, 
         size_t last = p->tv.top + shown < p->tv.nrows ? p->tv.top + shown : p->tv.nrows;
         n += snprintf(foot + n, sizeof foot - (size_t)n, " (%zu-%zu shown)", p->tv.top + 1, last);
     }
+    size_t marked = tableview_marked(&p->tv, NULL, 0);
+    if (marked > 0) {
+        n += snprintf(foot + n, sizeof foot - (size_t)n, "  %zu marked", marked);
+    }
     if (p->tv.filter[0] != '\0') {
         n += snprintf(foot + n, sizeof foot - (size_t)n, "  filter: %s", p->tv.filter);
     }
@@ -540,22 +548,66 @@ static void ui_frame(struct ui *ui)
 
 /* ---- actions ---- */
 
+/* Results of one confirmed action over one or more targets, summed up once. */
+struct outcome {
+    struct ui *ui;
+    const char *label;
+    size_t total, done, ok;
+    char *first_error;
+    char *single; /* the one target's message, for a single action */
+};
+
 static void on_action_report(const struct action *a, bool ok, const char *message, void *ud)
 {
-    struct ui *ui = ud;
-    set_message(ui, !ok, "%s %s: %s", a->def->label, a->target,
-                message && message[0] ? message : (ok ? "done" : "failed"));
+    struct outcome *o = ud;
+    const char *text = message && message[0] ? message : (ok ? "done" : "failed");
+    o->done++;
     if (ok) {
+        o->ok++;
         backend_poll_now(a->backend);
+    } else if (o->first_error == NULL) {
+        o->first_error = xasprintf("%s: %s", a->target, text);
     }
-    mark_panes_dirty(ui);
+    if (o->total == 1) {
+        o->single = xasprintf("%s %s: %s", o->label, a->target, text);
+    }
+    if (o->done < o->total) {
+        return;
+    }
+    if (o->total == 1) {
+        set_message(o->ui, o->ok == 0, "%s", o->single);
+    } else if (o->ok == o->total) {
+        set_message(o->ui, false, "%s: %zu of %zu ok", o->label, o->ok, o->total);
+    } else {
+        set_message(o->ui, true, "%s: %zu of %zu ok; %s", o->label, o->ok, o->total,
+                    o->first_error);
+    }
+    mark_panes_dirty(o->ui);
+    free(o->first_error);
+    free(o->single);
+    free(o);
 }
 
 static void pending_clear(struct ui *ui)
 {
+    for (size_t i = 0; i < ui->pending.n; i++) {
+        free(ui->pending.backend[i]);
+        free(ui->pending.target[i]);
+    }
     free(ui->pending.backend);
     free(ui->pending.target);
+    free(ui->pending.input);
     memset(&ui->pending, 0, sizeof ui->pending);
+}
+
+static void pending_add(struct ui *ui, const char *backend, const char *target)
+{
+    struct pending *p = &ui->pending;
+    p->backend = xreallocarray(p->backend, p->n + 1, sizeof *p->backend);
+    p->target = xreallocarray(p->target, p->n + 1, sizeof *p->target);
+    p->backend[p->n] = xstrdup(backend);
+    p->target[p->n] = xstrdup(target);
+    p->n++;
 }
 
 static char *capitalised(const char *verb)
@@ -567,62 +619,165 @@ static char *capitalised(const char *verb)
     return s;
 }
 
-static void ask_action(struct ui *ui, struct backend *b, const struct action_def *def,
-                       const char *target)
+/* "be_web/web1 (lb1)" lines for as many targets as the screen holds. */
+static void list_targets(const struct pending *p, char *buf, size_t len, size_t room)
 {
-    char *cause = NULL;
-    if (!action_check(b, def, &cause)) {
-        set_message(ui, true, "%s %s: %s", def->label, target, cause);
-        free(cause);
-        return;
+    size_t n = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < p->n; i++) {
+        if (i == room && p->n > room + 1) {
+            snprintf(buf + n, len - n, "\n  ... and %zu more", p->n - i);
+            return;
+        }
+        n += (size_t)snprintf(buf + n, len - n, "\n  %s (%s)", p->target[i], p->backend[i]);
+        if (n >= len) {
+            return;
+        }
     }
-    char body[600];
-    snprintf(body, sizeof body, "%s %s\non backend '%s' (%s)%s%s", def->label, target, b->name,
-             b->impl->type, (def->flags & ACTION_DISRUPTIVE) ? "\nThis changes live traffic." : "",
-             (def->flags & ACTION_TYPED) ? "\nThis cannot be undone." : "");
+}
+
+/* Open the dialog for the pending action: single, bulk value, or bulk confirmation. */
+static void open_pending_dialog(struct ui *ui)
+{
+    struct pending *p = &ui->pending;
+    const struct action_def *def = p->def;
+    bool input = (def->flags & ACTION_INPUT) != 0;
+    char body[4096], typed[96];
     char *confirm = capitalised(def->verb);
-    dialog_open(&ui->dialog, def->label, body, confirm,
-                (def->flags & ACTION_INPUT) ? def->input_prompt : NULL, def->input_default,
-                (def->flags & ACTION_TYPED) ? target : NULL);
+    if (p->n == 1) {
+        struct backend *b = find_backend(ui, p->backend[0]);
+        snprintf(body, sizeof body, "%s %s\non backend '%s' (%s)%s%s", def->label, p->target[0],
+                 p->backend[0], b ? b->impl->type : "?",
+                 (def->flags & ACTION_DISRUPTIVE) ? "\nThis changes live traffic." : "",
+                 (def->flags & ACTION_TYPED) ? "\nThis cannot be undone." : "");
+        dialog_open(&ui->dialog, def->label, body, confirm, input ? def->input_prompt : NULL,
+                    def->input_default, (def->flags & ACTION_TYPED) ? p->target[0] : NULL);
+    } else {
+        char list[3500];
+        size_t room = LINES > 16 ? (size_t)(LINES - 16) : 1;
+        list_targets(p, list, sizeof list, room);
+        if (p->asking_input) {
+            snprintf(body, sizeof body, "%s on %zu targets:%s", def->label, p->n, list);
+            dialog_open(&ui->dialog, def->label, body, "Next", def->input_prompt,
+                        def->input_default, NULL);
+        } else {
+            snprintf(typed, sizeof typed, "%s %zu", def->verb, p->n);
+            snprintf(body, sizeof body, "%s on %zu targets%s%s:%s", def->label, p->n,
+                     p->input ? " with " : "", p->input ? p->input : "", list);
+            dialog_open(&ui->dialog, def->label, body, confirm, NULL, NULL, typed);
+        }
+    }
     free(confirm);
-    pending_clear(ui);
-    ui->pending.backend = xstrdup(b->name);
-    ui->pending.def = def;
-    ui->pending.target = xstrdup(target);
     ui->mode = MODE_CONFIRM;
     ui->overlay_dirty = true;
 }
 
 static void confirm_action(struct ui *ui)
 {
-    struct backend *b = find_backend(ui, ui->pending.backend);
-    if (b == NULL) {
-        set_message(ui, true, "backend %s is gone", ui->pending.backend);
+    struct pending *p = &ui->pending;
+    if (p->n > 1 && p->asking_input) {
+        /* the value is in; now show every target again and ask for the typed confirmation */
+        p->input = xstrdup(ui->dialog.input.buf);
+        p->asking_input = false;
+        dialog_close(&ui->dialog);
+        open_pending_dialog(ui);
         return;
     }
-    const char *input = ui->dialog.has_input ? ui->dialog.input.buf : NULL;
-    struct action *a = action_create(b, ui->pending.def, ui->pending.target, input);
-    action_run(a, on_action_report, ui);
+    const char *input = p->n == 1 && ui->dialog.has_input ? ui->dialog.input.buf : p->input;
+    struct outcome *o = xcalloc(1, sizeof *o);
+    o->ui = ui;
+    o->label = p->def->label;
+    o->total = p->n;
+    for (size_t i = 0; i < p->n; i++) {
+        struct backend *b = find_backend(ui, p->backend[i]);
+        if (b == NULL) {
+            o->total--;
+            continue;
+        }
+        action_run(action_create(b, p->def, p->target[i], input), on_action_report, o);
+    }
+    if (o->total == 0) {
+        set_message(ui, true, "%s: the backend is gone", p->def->label);
+        free(o);
+    }
+    if (p->n > 1) {
+        tableview_clear_marks(&focused(ui)->tv);
+        focused(ui)->dirty = true;
+    }
+}
+
+static bool ask_single(struct ui *ui, const struct rowset *rs, size_t row, int key)
+{
+    struct backend *b = find_backend(ui, rs->source);
+    const struct action_def *def =
+        b != NULL ? backend_action(b, focused(ui)->impl->kind, key) : NULL;
+    if (def == NULL) {
+        return false;
+    }
+    char *cause = NULL;
+    if (!action_check(b, def, &cause)) {
+        set_message(ui, true, "%s %s: %s", def->label, rowset_key(rs, row), cause);
+        free(cause);
+        return true;
+    }
+    pending_clear(ui);
+    ui->pending.def = def;
+    pending_add(ui, b->name, rowset_key(rs, row));
+    open_pending_dialog(ui);
+    return true;
+}
+
+/* Every marked row must offer the action and allow it; otherwise say which does not. */
+static bool ask_bulk(struct ui *ui, const struct rowref *refs, size_t n, int key)
+{
+    enum model_kind kind = focused(ui)->impl->kind;
+    pending_clear(ui);
+    for (size_t i = 0; i < n; i++) {
+        const char *target = rowset_key(refs[i].rs, refs[i].row);
+        struct backend *b = find_backend(ui, refs[i].rs->source);
+        const struct action_def *def = b != NULL ? backend_action(b, kind, key) : NULL;
+        if (def == NULL || (ui->pending.def != NULL && strcmp(def->verb, ui->pending.def->verb))) {
+            set_message(ui, true, "'%c' does not apply to every marked row (%s)", key, target);
+            pending_clear(ui);
+            return true;
+        }
+        char *cause = NULL;
+        if (!action_check(b, def, &cause)) {
+            set_message(ui, true, "%s %s: %s", def->label, target, cause);
+            free(cause);
+            pending_clear(ui);
+            return true;
+        }
+        ui->pending.def = def;
+        pending_add(ui, b->name, target);
+    }
+    ui->pending.asking_input = (ui->pending.def->flags & ACTION_INPUT) != 0;
+    open_pending_dialog(ui);
+    return true;
 }
 
 static bool try_action_key(struct ui *ui, int key)
 {
     struct pane_state *p = focused(ui);
+    size_t n = tableview_marked(&p->tv, NULL, 0);
+    if (n > 0) {
+        struct rowref *refs = xcalloc(n, sizeof *refs);
+        tableview_marked(&p->tv, refs, n);
+        bool known = false;
+        for (size_t i = 0; i < n && !known; i++) {
+            struct backend *b = find_backend(ui, refs[i].rs->source);
+            known = b != NULL && backend_action(b, p->impl->kind, key) != NULL;
+        }
+        bool handled = known && ask_bulk(ui, refs, n, key);
+        free(refs);
+        return handled;
+    }
     const struct rowset *rs;
     size_t row;
     if (!tableview_selected(&p->tv, &rs, &row)) {
         return false;
     }
-    struct backend *b = find_backend(ui, rs->source);
-    if (b == NULL) {
-        return false;
-    }
-    const struct action_def *def = backend_action(b, p->impl->kind, key);
-    if (def == NULL) {
-        return false;
-    }
-    ask_action(ui, b, def, rowset_key(rs, row));
-    return true;
+    return ask_single(ui, rs, row, key);
 }
 
 /* ---- views: detail and help ---- */
@@ -699,7 +854,10 @@ static void open_help(struct ui *ui)
     char title[96];
     snprintf(title, sizeof title, "Help: %s pane", model_schema(p->impl->kind)->title);
     viewer_open(&ui->viewer, title);
-    viewer_add(&ui->viewer, "Actions on the selected row (each asks first; Cancel is the default)");
+    viewer_add(&ui->viewer,
+               "Actions on the selected row, or on every marked row (each asks first;");
+    viewer_add(&ui->viewer, "Cancel is the default; a bulk action shows every target and wants");
+    viewer_add(&ui->viewer, "its verb and count typed, e.g. 'drain 3')");
     help_actions(ui, p->impl->kind);
     viewer_add(&ui->viewer, "%s", "");
     viewer_add(&ui->viewer, "Moving around");
@@ -716,6 +874,8 @@ static void open_help(struct ui *ui)
     viewer_add(&ui->viewer, "This table");
     viewer_add(&ui->viewer, "  %-12s %s", "/", "filter rows (substring; !text inverts)");
     viewer_add(&ui->viewer, "  %-12s %s", "Esc", "clear the filter");
+    viewer_add(&ui->viewer, "  %-12s %s", "space",
+               "mark the row for a bulk action (u: unmark all)");
     viewer_add(&ui->viewer, "  %-12s %s", "s", "sort by the next column");
     viewer_add(&ui->viewer, "  %-12s %s", "S", "reverse the sort");
     viewer_add(&ui->viewer, "%s", "");
@@ -887,6 +1047,18 @@ static void key_normal(struct ui *ui, wint_t ch, bool is_key)
         ui->zoom = !ui->zoom;
         ui->need_layout = true;
         return;
+    case ' ':
+        tableview_toggle_mark(&p->tv);
+        tableview_move(&p->tv, 1);
+        p->dirty = true;
+        return;
+    case 'u':
+        if (p->tv.nmarks > 0) {
+            tableview_clear_marks(&p->tv);
+            p->dirty = true;
+            return;
+        }
+        break;
     case 's':
         cycle_sort(ui);
         return;
@@ -945,10 +1117,16 @@ static void key_modal(struct ui *ui, wint_t ch, bool is_key)
         enum dialog_result r = dialog_key(&ui->dialog, ch, is_key);
         if (r == DIALOG_CONFIRM) {
             ui->mode = MODE_NORMAL;
-            confirm_action(ui);
+            confirm_action(ui); /* may open the next step of a bulk action */
         } else if (r == DIALOG_CANCEL) {
             ui->mode = MODE_NORMAL;
-            set_message(ui, false, "cancelled: %s %s", ui->pending.def->label, ui->pending.target);
+            if (ui->pending.n == 1) {
+                set_message(ui, false, "cancelled: %s %s", ui->pending.def->label,
+                            ui->pending.target[0]);
+            } else {
+                set_message(ui, false, "cancelled: %s on %zu targets", ui->pending.def->label,
+                            ui->pending.n);
+            }
         }
         if (ui->mode == MODE_NORMAL) {
             dialog_close(&ui->dialog);

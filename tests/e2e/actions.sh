@@ -61,6 +61,34 @@ keys Tab Enter
 check "a restarted deployment rolls" wait_line "shop +cart .*progressing"
 check "and completes" wait_line "shop +cart .*complete" 30
 
+# Bulk: mark web4 and web5, drain both with a typed confirmation
+keys 3 / w e b Enter
+wait_for "5 of 12 rows"
+keys g j j j Space Space
+check "two rows marked" wait_for "2 marked"
+check "marked rows show in a gutter" wait_line "● +be_web +web4"
+keys d
+check "a bulk action lists every target" wait_for "Drain server on 2 targets"
+check "web4 is listed" wait_for "be_web/web4 (demo)"
+check "web5 is listed" wait_for "be_web/web5 (demo)"
+check "and asks for the verb and count typed" wait_for "Type to confirm: _"
+keys Tab Enter
+check "without the typed text, confirm does nothing" wait_for "Drain server on 2 targets"
+keys d r a i n Space 2
+check "typing is shown" wait_for "Type to confirm: drain 2_"
+keys Escape
+check "Esc cancels the bulk action" wait_for "cancelled: Drain server on 2 targets"
+check "the marks stay after a cancel" wait_for "2 marked"
+keys d
+wait_for "Type to confirm: _"
+keys d r a i n Space 2 Tab Enter
+check "both drain" wait_line "be_web +web5 +DRAIN"
+check "web4 too" wait_line "be_web +web4 +DRAIN"
+check "one summary for the bulk" wait_for "Drain server: 2 of 2 ok"
+check "each target audited" test "$(grep -c '"action":"drain","target":"be_web/web[45]","result":"ok"' "$AUDIT")" -eq 2
+check "marks are cleared after the action" wait_gone "marked"
+keys Escape
+
 keys q
 check "q quits with status 0" test "$(wait_exit)" = 0
 

@@ -1,0 +1,1106 @@
+/*
+ * The Alertmanager backend: GET /api/v2/alerts on every refresh, one row per
+ * alert keyed by its fingerprint, and two actions that write to Alertmanager:
+ * silence (POST /api/v2/silences with one equality matcher per label of the
+ * alert) and expire (DELETE /api/v2/silence/{id} for each silence that mutes
+ * it).
+ *
+ * An action needs more than the row shows (every label, the silence ids), so
+ * the backend keeps the parsed document of the last good poll and an index of
+ * row key -> alert object; it is replaced whole on every good poll, never
+ * patched. When an action names a key the index lacks (an alert newer than the
+ * last poll, or an action before the first one), the action first fetches the
+ * alerts itself and then looks again. Actions are small state machines held in
+ * a list so that destroy() can cancel their requests.
+ *
+ * Parsing is defensive (DESIGN rule 6): the top level must be an array; an
+ * entry that is not an object is skipped; a field of the wrong type counts as
+ * missing; a failed poll keeps the last good rows and says why.
+ *
+ * The label-set helpers at the top are shared with the Prometheus backend.
+ */
+#include "alertmanager.h"
+
+#include "../common/util.h"
+#include "../engine/action.h"
+#include "../engine/journal.h"
+#include "http.h"
+
+#include <cjson/cJSON.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char ALERTS_PATH[] = "/api/v2/alerts";
+static const uint64_t FNV_OFFSET = 0xcbf29ce484222325ULL;
+static const uint64_t FNV_PRIME = 0x100000001b3ULL;
+
+enum {
+    TARGET_LABELS_MAX = 3,             /* labels shown in the TARGET column */
+    SILENCE_MAX_SECONDS = 366 * 86400, /* a longer silence is a typo, not a plan */
+};
+
+/* The labels that say what an alert is about, most telling first. */
+static const char *const target_labels[] = {"instance", "job",        "service",
+                                            "queue",    "deployment", "pod"};
+
+/* ---- JSON ---- */
+
+static bool is_json_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+bool alertmanager_parse_json(const char *body, size_t len, cJSON **out, char **cause)
+{
+    size_t n = body != NULL ? strnlen(body, len) : 0;
+    size_t start = 0;
+    while (start < n && is_json_space(body[start])) {
+        start++;
+    }
+    if (start == n) {
+        *cause = xstrdup("empty response");
+        return false;
+    }
+    const char *end = NULL;
+    cJSON *doc = cJSON_ParseWithLengthOpts(body, n, &end, false);
+    if (doc == NULL) {
+        size_t pos = end != NULL && end >= body ? (size_t)(end - body) : 0;
+        *cause = xasprintf("invalid JSON at byte %zu of %zu", pos, n);
+        return false;
+    }
+    size_t pos = end != NULL ? (size_t)(end - body) : n;
+    while (pos < n && is_json_space(body[pos])) {
+        pos++;
+    }
+    if (pos < n) {
+        cJSON_Delete(doc);
+        *cause = xasprintf("unexpected data after the JSON at byte %zu of %zu", pos, n);
+        return false;
+    }
+    *out = doc;
+    return true;
+}
+
+/* The string value of obj[name], or NULL when absent or not a string. */
+static const char *json_str(const cJSON *obj, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* obj[name] when it is an object, else NULL. */
+static const cJSON *json_obj(const cJSON *obj, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+    return cJSON_IsObject(v) ? v : NULL;
+}
+
+/* obj[name] when it is an array, else NULL. */
+static const cJSON *json_arr(const cJSON *obj, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+    return cJSON_IsArray(v) ? v : NULL;
+}
+
+/* ---- RFC 3339 ---- */
+
+/* n decimal digits at *p, advancing it; false if any is not a digit. */
+static bool take_digits(const char **p, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        char c = (*p)[i];
+        if (c < '0' || c > '9') {
+            return false;
+        }
+        v = v * 10 + (c - '0');
+    }
+    *p += n;
+    *out = v;
+    return true;
+}
+
+static bool take_char(const char **p, const char *accept)
+{
+    if (**p != '\0' && strchr(accept, **p) != NULL) {
+        (*p)++;
+        return true;
+    }
+    return false;
+}
+
+static int days_in_month(int year, int month)
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return month == 2 && leap ? 29 : days[month - 1];
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* "Z", "+hh:mm", "-hhmm" to seconds east of UTC. */
+static bool take_offset(const char **p, int *out)
+{
+    int hh, mm;
+    if (take_char(p, "Zz")) {
+        *out = 0;
+        return true;
+    }
+    char sign = **p;
+    if (!take_char(p, "+-") || !take_digits(p, 2, &hh)) {
+        return false;
+    }
+    take_char(p, ":");
+    if (!take_digits(p, 2, &mm) || hh > 23 || mm > 59) {
+        return false;
+    }
+    *out = (sign == '-' ? -1 : 1) * (hh * 3600 + mm * 60);
+    return true;
+}
+
+bool alertmanager_parse_time(const char *s, int64_t *out)
+{
+    int y, mo, d, h, mi, sec, off;
+    const char *p = s;
+    if (s == NULL || !take_digits(&p, 4, &y) || !take_char(&p, "-") || !take_digits(&p, 2, &mo) ||
+        !take_char(&p, "-") || !take_digits(&p, 2, &d) || !take_char(&p, "Tt ") ||
+        !take_digits(&p, 2, &h) || !take_char(&p, ":") || !take_digits(&p, 2, &mi) ||
+        !take_char(&p, ":") || !take_digits(&p, 2, &sec)) {
+        return false;
+    }
+    if (take_char(&p, ".")) {
+        if (*p < '0' || *p > '9') {
+            return false;
+        }
+        while (*p >= '0' && *p <= '9') {
+            p++;
+        }
+    }
+    if (!take_offset(&p, &off) || *p != '\0') {
+        return false;
+    }
+    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 60) {
+        return false;
+    }
+    *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
+    return true;
+}
+
+/* ---- label sets ---- */
+
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        h ^= (unsigned char)*s;
+        h *= FNV_PRIME;
+    }
+    return h;
+}
+
+/* Members that are strings: the labels. */
+static int count_labels(const cJSON *labels)
+{
+    int n = 0;
+    const cJSON *l;
+    cJSON_ArrayForEach(l, labels)
+    {
+        n += cJSON_IsString(l) && l->string != NULL;
+    }
+    return n;
+}
+
+static int cmp_label(const void *a, const void *b)
+{
+    const cJSON *x = *(const cJSON *const *)a;
+    const cJSON *y = *(const cJSON *const *)b;
+    int c = strcmp(x->string, y->string);
+    return c != 0 ? c : strcmp(x->valuestring, y->valuestring);
+}
+
+void alertmanager_labels_hash(const cJSON *labels, char out[17])
+{
+    size_t n = (size_t)count_labels(labels), i = 0;
+    const cJSON *l;
+    const cJSON **sorted = xcalloc(n + 1, sizeof *sorted);
+    cJSON_ArrayForEach(l, labels)
+    {
+        if (cJSON_IsString(l) && l->string != NULL) {
+            sorted[i++] = l;
+        }
+    }
+    qsort(sorted, n, sizeof *sorted, cmp_label);
+    uint64_t h = FNV_OFFSET;
+    for (i = 0; i < n; i++) {
+        /* 0xff never occurs in UTF-8, so names and values cannot run into each other */
+        h = fnv1a(fnv1a(fnv1a(fnv1a(h, sorted[i]->string), "\xff"), sorted[i]->valuestring),
+                  "\xff");
+    }
+    free(sorted);
+    snprintf(out, 17, "%016" PRIx64, h);
+}
+
+/* Set of 64-bit hashes of keys; 0 marks an empty slot. */
+static bool keys_insert(struct alertmanager_keys *ks, uint64_t h)
+{
+    if (h == 0) {
+        h = 1;
+    }
+    if ((ks->n + 1) * 2 > ks->cap) {
+        struct alertmanager_keys bigger = {.cap = ks->cap ? ks->cap * 2 : 64};
+        bigger.slots = xcalloc(bigger.cap, sizeof *bigger.slots);
+        for (size_t i = 0; i < ks->cap; i++) {
+            if (ks->slots[i] != 0) {
+                keys_insert(&bigger, ks->slots[i]);
+            }
+        }
+        free(ks->slots);
+        *ks = bigger;
+    }
+    size_t i = (size_t)(h & (ks->cap - 1));
+    while (ks->slots[i] != 0) {
+        if (ks->slots[i] == h) {
+            return false;
+        }
+        i = (i + 1) & (ks->cap - 1);
+    }
+    ks->slots[i] = h;
+    ks->n++;
+    return true;
+}
+
+char *alertmanager_keys_unique(struct alertmanager_keys *ks, const char *key)
+{
+    if (keys_insert(ks, fnv1a(FNV_OFFSET, key))) {
+        return xstrdup(key);
+    }
+    for (unsigned n = 2;; n++) {
+        char *k = xasprintf("%s~%u", key, n);
+        if (keys_insert(ks, fnv1a(FNV_OFFSET, k))) {
+            return k;
+        }
+        free(k);
+    }
+}
+
+void alertmanager_keys_free(struct alertmanager_keys *ks)
+{
+    free(ks->slots);
+    memset(ks, 0, sizeof *ks);
+}
+
+/* ---- rows ---- */
+
+enum tone alertmanager_severity_tone(const char *severity)
+{
+    static const struct {
+        const char *name;
+        enum tone tone;
+    } tones[] = {
+        {"critical", TONE_CRIT}, {"error", TONE_CRIT}, {"page", TONE_CRIT},
+        {"warning", TONE_WARN},  {"warn", TONE_WARN},  {"info", TONE_INFO},
+    };
+    for (size_t i = 0; severity != NULL && i < sizeof tones / sizeof tones[0]; i++) {
+        if (strcmp(severity, tones[i].name) == 0) {
+            return tones[i].tone;
+        }
+    }
+    return TONE_NORMAL;
+}
+
+static void add_pair(char **buf, const char *name, const char *value)
+{
+    char *s = xasprintf("%s%s%s=%s", *buf, (*buf)[0] != '\0' ? " " : "", name, value);
+    free(*buf);
+    *buf = s;
+}
+
+/* The key labels present ("instance=lb-1:443 service=checkout"); caller frees. */
+static char *target_text(const cJSON *labels)
+{
+    char *buf = xstrdup("");
+    int shown = 0;
+    for (size_t i = 0; i < sizeof target_labels / sizeof target_labels[0]; i++) {
+        const char *v = json_str(labels, target_labels[i]);
+        if (v != NULL && v[0] != '\0' && shown < TARGET_LABELS_MAX) {
+            add_pair(&buf, target_labels[i], v);
+            shown++;
+        }
+    }
+    if (shown > 0) {
+        return buf;
+    }
+    /* none of those: the first label that is not the name or the severity */
+    const cJSON *l;
+    cJSON_ArrayForEach(l, labels)
+    {
+        if (cJSON_IsString(l) && l->string != NULL && strcmp(l->string, "alertname") != 0 &&
+            strcmp(l->string, "severity") != 0) {
+            add_pair(&buf, l->string, l->valuestring);
+            break;
+        }
+    }
+    return buf;
+}
+
+/* One detail line per string member: "label.instance", "annotation.summary". */
+static void detail_members(struct rowset *rs, const char *prefix, const cJSON *obj)
+{
+    const cJSON *m;
+    cJSON_ArrayForEach(m, obj)
+    {
+        if (cJSON_IsString(m) && m->string != NULL) {
+            char *k = xasprintf("%s.%s", prefix, m->string);
+            rowset_detail(rs, k, m->valuestring);
+            free(k);
+        }
+    }
+}
+
+void alertmanager_row_begin(struct rowset *rs, const struct alertmanager_row *r)
+{
+    const char *sev = json_str(r->labels, "severity");
+    const char *summary = json_str(r->annotations, "summary");
+    if (summary == NULL || summary[0] == '\0') {
+        summary = json_str(r->annotations, "description");
+    }
+    enum tone sev_tone = alertmanager_severity_tone(sev);
+    rowset_begin(rs, r->key);
+    rowset_text(rs, ALERT_SEV, sev);
+    rowset_cell_tone(rs, ALERT_SEV, sev_tone);
+    rowset_text(rs, ALERT_NAME, json_str(r->labels, "alertname"));
+    rowset_text(rs, ALERT_STATE, r->state);
+    rowset_cell_tone(rs, ALERT_STATE, r->state_tone);
+    rowset_row_tone(rs, r->row_tone != TONE_NORMAL ? r->row_tone : sev_tone);
+    rowset_cell(rs, ALERT_AGE, "", r->starts_at > 0 ? (double)r->starts_at : 0);
+    char *target = target_text(r->labels);
+    rowset_text(rs, ALERT_TARGET, target);
+    free(target);
+    rowset_text(rs, ALERT_SUMMARY, summary);
+    rowset_text(rs, ALERT_SOURCE, rs->source);
+    detail_members(rs, "label", r->labels);
+    detail_members(rs, "annotation", r->annotations);
+}
+
+/* ---- the alerts response ---- */
+
+/* Row key -> alert object of the last good poll (borrowed from doc). */
+struct index_entry {
+    char *key;
+    const cJSON *alert;
+};
+
+struct alert_index {
+    cJSON *doc;
+    struct index_entry *entries;
+    size_t n, cap;
+};
+
+static void index_add(struct alert_index *idx, const char *key, const cJSON *alert)
+{
+    if (idx->n == idx->cap) {
+        idx->cap = idx->cap ? idx->cap * 2 : 16;
+        idx->entries = xreallocarray(idx->entries, idx->cap, sizeof *idx->entries);
+    }
+    idx->entries[idx->n].key = xstrdup(key);
+    idx->entries[idx->n].alert = alert;
+    idx->n++;
+}
+
+static const cJSON *index_find(const struct alert_index *idx, const char *key)
+{
+    for (size_t i = 0; i < idx->n; i++) {
+        if (strcmp(idx->entries[i].key, key) == 0) {
+            return idx->entries[i].alert;
+        }
+    }
+    return NULL;
+}
+
+static void index_free(struct alert_index *idx)
+{
+    for (size_t i = 0; i < idx->n; i++) {
+        free(idx->entries[i].key);
+    }
+    free(idx->entries);
+    cJSON_Delete(idx->doc);
+    memset(idx, 0, sizeof *idx);
+}
+
+/* The strings of an array, joined by ", " (names of objects with field); caller frees. */
+static char *join_strings(const cJSON *arr, const char *field)
+{
+    char *out = xstrdup("");
+    const cJSON *e;
+    cJSON_ArrayForEach(e, arr)
+    {
+        const char *s =
+            field != NULL ? json_str(e, field) : (cJSON_IsString(e) ? e->valuestring : NULL);
+        if (s == NULL) {
+            continue;
+        }
+        char *next = xasprintf("%s%s%s", out, out[0] != '\0' ? ", " : "", s);
+        free(out);
+        out = next;
+    }
+    return out;
+}
+
+static int count_strings(const cJSON *arr)
+{
+    int n = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, arr)
+    {
+        n += cJSON_IsString(e) && e->valuestring[0] != '\0';
+    }
+    return n;
+}
+
+static void detail_nonempty(struct rowset *rs, const char *key, const char *value)
+{
+    if (value != NULL && value[0] != '\0') {
+        rowset_detail(rs, key, value);
+    }
+}
+
+static void detail_list(struct rowset *rs, const char *key, const cJSON *arr, const char *field)
+{
+    char *s = join_strings(arr, field);
+    detail_nonempty(rs, key, s);
+    free(s);
+}
+
+static void alert_details(struct rowset *rs, const cJSON *alert, const cJSON *status)
+{
+    detail_nonempty(rs, "generatorURL", json_str(alert, "generatorURL"));
+    detail_nonempty(rs, "startsAt", json_str(alert, "startsAt"));
+    detail_nonempty(rs, "endsAt", json_str(alert, "endsAt"));
+    detail_nonempty(rs, "updatedAt", json_str(alert, "updatedAt"));
+    detail_nonempty(rs, "fingerprint", json_str(alert, "fingerprint"));
+    detail_nonempty(rs, "status", json_str(status, "state"));
+    detail_list(rs, "silencedBy", json_arr(status, "silencedBy"), NULL);
+    detail_list(rs, "inhibitedBy", json_arr(status, "inhibitedBy"), NULL);
+    detail_list(rs, "receivers", json_arr(alert, "receivers"), "name");
+}
+
+/* STATE and its tones from status.silencedBy, status.inhibitedBy and status.state. */
+static void alert_state(const cJSON *status, struct alertmanager_row *r)
+{
+    const char *state = json_str(status, "state");
+    r->state = "firing";
+    if (count_strings(json_arr(status, "silencedBy")) > 0) {
+        r->state = "silenced";
+    } else if (count_strings(json_arr(status, "inhibitedBy")) > 0) {
+        r->state = "inhibited";
+    } else if (state != NULL && strcmp(state, "suppressed") == 0) {
+        r->state = "suppressed";
+    }
+    if (strcmp(r->state, "firing") != 0) {
+        r->state_tone = TONE_MUTED;
+        r->row_tone = TONE_MUTED;
+    }
+}
+
+static void add_alert(struct rowset *rs, const cJSON *alert, int64_t now,
+                      struct alertmanager_keys *keys, struct alert_index *idx)
+{
+    const cJSON *labels = json_obj(alert, "labels");
+    const cJSON *status = json_obj(alert, "status");
+    const char *fp = json_str(alert, "fingerprint");
+    char hash[17];
+    if (fp == NULL || fp[0] == '\0') {
+        alertmanager_labels_hash(labels, hash);
+        fp = hash;
+    }
+    struct alertmanager_row r = {.labels = labels, .annotations = json_obj(alert, "annotations")};
+    int64_t t;
+    if (alertmanager_parse_time(json_str(alert, "startsAt"), &t) && t > 0) {
+        /* a server clock ahead of ours would show a negative age */
+        r.starts_at = now > 0 && t > now ? now : t;
+    }
+    alert_state(status, &r);
+    char *key = alertmanager_keys_unique(keys, fp);
+    r.key = key;
+    alertmanager_row_begin(rs, &r);
+    alert_details(rs, alert, status);
+    if (idx != NULL) {
+        index_add(idx, key, alert);
+    }
+    free(key);
+}
+
+/* With idx, the document and the key -> alert index are kept there. */
+static bool parse_alerts(const char *body, size_t len, struct rowset *rs, int64_t now,
+                         struct alert_index *idx, char **cause)
+{
+    cJSON *doc = NULL;
+    if (!alertmanager_parse_json(body, len, &doc, cause)) {
+        return false;
+    }
+    if (!cJSON_IsArray(doc)) {
+        cJSON_Delete(doc);
+        *cause = xstrdup("expected a JSON array of alerts");
+        return false;
+    }
+    struct alertmanager_keys keys = {0};
+    const cJSON *alert;
+    cJSON_ArrayForEach(alert, doc)
+    {
+        if (cJSON_IsObject(alert)) {
+            add_alert(rs, alert, now, &keys, idx);
+        }
+    }
+    alertmanager_keys_free(&keys);
+    rowset_end(rs);
+    if (idx != NULL) {
+        idx->doc = doc;
+    } else {
+        cJSON_Delete(doc);
+    }
+    return true;
+}
+
+bool alertmanager_parse_alerts(const char *body, size_t len, struct rowset *rs, int64_t now,
+                               char **cause)
+{
+    return parse_alerts(body, len, rs, now, NULL, cause);
+}
+
+/* ---- the backend ---- */
+
+struct am_op;
+
+struct am {
+    struct http_settings http;
+    char **filters; /* matchers, each sent as filter=... */
+    size_t nfilters;
+    char *path; /* GET path with the query */
+    struct http_request *poll_req;
+    bool polling;
+    bool repoll; /* an action changed things while a poll was in flight */
+    struct alert_index index;
+    struct am_op *ops; /* actions in flight */
+};
+
+static void *am_create(struct backend *b)
+{
+    (void)b;
+    struct am *am = xcalloc(1, sizeof *am);
+    http_settings_init(&am->http);
+    return am;
+}
+
+static bool is_label_char(char c, bool first)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+           (!first && c >= '0' && c <= '9');
+}
+
+/* name, then =, !=, =~ or !~, then anything: the shape Alertmanager parses. */
+static bool matcher_ok(const char *m)
+{
+    const char *p = m;
+    if (*p == '"') { /* a quoted name */
+        p = strchr(p + 1, '"');
+        if (p == NULL) {
+            return false;
+        }
+        p++;
+    } else {
+        while (is_label_char(*p, p == m)) {
+            p++;
+        }
+        if (p == m) {
+            return false;
+        }
+    }
+    while (*p == ' ') {
+        p++;
+    }
+    return str_has_prefix(p, "=") || str_has_prefix(p, "!=") || str_has_prefix(p, "!~");
+}
+
+static void add_filter(struct am *am, const char *start, size_t n)
+{
+    char *m = str_trim(xstrndup(start, n));
+    if (m[0] == '\0') {
+        free(m);
+        return;
+    }
+    am->filters = xreallocarray(am->filters, am->nfilters + 1, sizeof *am->filters);
+    am->filters[am->nfilters++] = m;
+}
+
+/*
+ * `severity=~"critical|warning", team="sre"` or the same in braces: split at
+ * the commas outside quotes. Each filter line adds to the ones before.
+ */
+static bool configure_filter(struct am *am, const char *value, char **cause)
+{
+    char *v = str_trim(xstrdup(value));
+    size_t n = strlen(v);
+    char *s = v;
+    if (n >= 2 && v[0] == '{' && v[n - 1] == '}') {
+        v[n - 1] = '\0';
+        s = v + 1;
+    }
+    size_t before = am->nfilters;
+    bool quoted = false;
+    const char *start = s;
+    for (const char *p = s; *p != '\0'; p++) {
+        if (quoted && *p == '\\' && p[1] != '\0') {
+            p++;
+        } else if (*p == '"') {
+            quoted = !quoted;
+        } else if (*p == ',' && !quoted) {
+            add_filter(am, start, (size_t)(p - start));
+            start = p + 1;
+        }
+    }
+    add_filter(am, start, strlen(start));
+    free(v);
+    bool ok = !quoted && am->nfilters > before;
+    for (size_t i = before; ok && i < am->nfilters; i++) {
+        ok = matcher_ok(am->filters[i]);
+    }
+    if (!ok) {
+        *cause = xasprintf("bad filter '%s' (matchers like severity=~\"critical|warning\", "
+                           "separated by commas)",
+                           value);
+    }
+    return ok;
+}
+
+static bool am_configure(struct backend *b, const char *key, const char *value, char **cause)
+{
+    struct am *am = b->priv;
+    int taken = http_settings_configure(&am->http, key, value, cause);
+    if (taken != 0) {
+        return taken > 0;
+    }
+    if (strcmp(key, "filter") == 0) {
+        return configure_filter(am, value, cause);
+    }
+    *cause = xasprintf("unknown key '%s' for an alertmanager backend", key);
+    return false;
+}
+
+static char *build_path(const struct am *am)
+{
+    char *path = xasprintf("%s?active=true&silenced=true&inhibited=true", ALERTS_PATH);
+    for (size_t i = 0; i < am->nfilters; i++) {
+        char *esc = http_escape(am->filters[i]);
+        char *next = xasprintf("%s&filter=%s", path, esc);
+        free(esc);
+        free(path);
+        path = next;
+    }
+    return path;
+}
+
+static bool am_start(struct backend *b, char **cause)
+{
+    struct am *am = b->priv;
+    if (!http_settings_finish(&am->http, b->timeout_ms, cause)) {
+        return false;
+    }
+    free(am->path);
+    am->path = build_path(am);
+    return true;
+}
+
+static bool is_success(const struct http_response *r)
+{
+    return r->error == NULL && r->status >= 200 && r->status <= 299;
+}
+
+/* Publish a GET /api/v2/alerts response, or fail the backend; the last rows stay. */
+static bool take_alerts(struct backend *b, const struct http_response *r)
+{
+    struct am *am = b->priv;
+    if (!is_success(r)) {
+        char *why = http_describe_failure(r);
+        backend_fail(b, "%s", why);
+        free(why);
+        return false;
+    }
+    struct rowset *rs = rowset_create(MODEL_ALERTS, b->name);
+    struct alert_index idx = {0};
+    char *cause = NULL;
+    if (!parse_alerts(r->body, r->len, rs, clock_wall_s(), &idx, &cause)) {
+        backend_fail(b, "bad response from %s: %s", ALERTS_PATH, cause);
+        free(cause);
+        rowset_destroy(rs);
+        return false;
+    }
+    index_free(&am->index);
+    am->index = idx;
+    backend_publish(b, rs);
+    return true;
+}
+
+static void on_poll(const struct http_response *r, void *ud)
+{
+    struct backend *b = ud;
+    struct am *am = b->priv;
+    am->poll_req = NULL;
+    am->polling = false;
+    take_alerts(b, r);
+    if (am->repoll) {
+        am->repoll = false;
+        backend_poll_now(b);
+    }
+}
+
+static void am_poll(struct backend *b)
+{
+    struct am *am = b->priv;
+    if (am->polling) {
+        return;
+    }
+    am->polling = true;
+    struct http_request *req =
+        http_request(b->loop, &am->http, "GET", am->path, NULL, NULL, 0, on_poll, b);
+    if (am->polling) { /* the callback may have run already */
+        am->poll_req = req;
+    }
+}
+
+/* After a change: poll now, or right after the poll in flight (it may predate it). */
+static void refresh_soon(struct backend *b)
+{
+    struct am *am = b->priv;
+    if (am->polling) {
+        am->repoll = true;
+    } else {
+        backend_poll_now(b);
+    }
+}
+
+/* ---- actions ---- */
+
+static const struct action_def am_actions[] = {
+    {"silence", "Silence alert", MODEL_ALERTS, 'm', ACTION_INPUT, "Duration", "2h"},
+    {"expire", "Expire silence", MODEL_ALERTS, 'e', 0, NULL, NULL},
+};
+
+enum op_verb { OP_SILENCE, OP_EXPIRE };
+
+struct am_op {
+    struct backend *b;
+    struct action *a;
+    enum op_verb verb;
+    int64_t seconds; /* silence: how long */
+    bool fetched;    /* the alerts were fetched for this action */
+    bool waiting;    /* a request of this op is in flight */
+    struct http_request *req;
+    char **ids; /* expire: the silences, and the next one to delete */
+    size_t nids, next;
+    char *done_text; /* expire: what was done so far */
+    struct am_op *next_op;
+};
+
+static void op_free(struct am_op *op)
+{
+    for (size_t i = 0; i < op->nids; i++) {
+        free(op->ids[i]);
+    }
+    free(op->ids);
+    free(op->done_text);
+    free(op);
+}
+
+static void op_unlink(struct am_op *op)
+{
+    struct am *am = op->b->priv;
+    for (struct am_op **p = &am->ops; *p != NULL; p = &(*p)->next_op) {
+        if (*p == op) {
+            *p = op->next_op;
+            return;
+        }
+    }
+}
+
+/* Report exactly once and let the op go. */
+static void op_finish(struct am_op *op, bool ok, const char *message)
+{
+    struct backend *b = op->b;
+    op_unlink(op);
+    action_done(op->a, ok, message);
+    op_free(op);
+    if (ok) {
+        refresh_soon(b);
+    }
+}
+
+static void op_send(struct am_op *op, const char *method, const char *path, const char *body,
+                    http_done_cb cb)
+{
+    struct am *am = op->b->priv;
+    op->waiting = true;
+    struct http_request *req =
+        http_request(op->b->loop, &am->http, method, path, body != NULL ? "application/json" : NULL,
+                     body, body != NULL ? strlen(body) : 0, cb, op);
+    if (op->waiting) {
+        op->req = req;
+    }
+}
+
+/* Take the response off the op: the request is gone after the callback. */
+static struct am_op *op_received(void *ud)
+{
+    struct am_op *op = ud;
+    op->req = NULL;
+    op->waiting = false;
+    return op;
+}
+
+static void op_proceed(struct am_op *op);
+
+static void on_op_fetch(const struct http_response *r, void *ud)
+{
+    struct am_op *op = op_received(ud);
+    op->fetched = true;
+    if (!take_alerts(op->b, r)) {
+        char *msg = xasprintf("cannot read the alerts: %s", op->b->error);
+        op_finish(op, false, msg);
+        free(msg);
+        return;
+    }
+    op_proceed(op);
+}
+
+static char *silence_body(const cJSON *labels, int64_t seconds)
+{
+    char starts[32], ends[32];
+    int64_t now_ms = clock_wall_ms();
+    clock_format_rfc3339(starts, now_ms);
+    clock_format_rfc3339(ends, now_ms + seconds * 1000);
+    cJSON *o = cJSON_CreateObject();
+    cJSON *matchers = cJSON_AddArrayToObject(o, "matchers");
+    const cJSON *l;
+    cJSON_ArrayForEach(l, labels)
+    {
+        if (cJSON_IsString(l) && l->string != NULL) {
+            cJSON *m = cJSON_CreateObject();
+            cJSON_AddStringToObject(m, "name", l->string);
+            cJSON_AddStringToObject(m, "value", l->valuestring);
+            cJSON_AddBoolToObject(m, "isRegex", false);
+            cJSON_AddBoolToObject(m, "isEqual", true);
+            cJSON_AddItemToArray(matchers, m);
+        }
+    }
+    cJSON_AddStringToObject(o, "startsAt", starts);
+    cJSON_AddStringToObject(o, "endsAt", ends);
+    char *by = xasprintf("%s@%s", journal_actor(), journal_host());
+    cJSON_AddStringToObject(o, "createdBy", by);
+    free(by);
+    cJSON_AddStringToObject(o, "comment", "silenced from opsdeck");
+    char *text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    char *out = xstrdup(text);
+    cJSON_free(text);
+    return out;
+}
+
+static const char *op_alertname(const struct am_op *op)
+{
+    struct am *am = op->b->priv;
+    const cJSON *alert = index_find(&am->index, op->a->target);
+    const char *name = json_str(json_obj(alert, "labels"), "alertname");
+    return name != NULL && name[0] != '\0' ? name : op->a->target;
+}
+
+static void on_silenced(const struct http_response *r, void *ud)
+{
+    struct am_op *op = op_received(ud);
+    if (!is_success(r)) {
+        char *why = http_describe_failure(r);
+        op_finish(op, false, why);
+        free(why);
+        return;
+    }
+    cJSON *doc = NULL;
+    char *cause = NULL;
+    const char *id = NULL;
+    if (alertmanager_parse_json(r->body, r->len, &doc, &cause)) {
+        id = json_str(doc, "silenceID");
+    }
+    const char *input = op->a->input != NULL ? op->a->input : op->a->def->input_default;
+    char *msg = id != NULL
+                    ? xasprintf("silenced %s for %s (silence %s)", op_alertname(op), input, id)
+                    : xasprintf("silenced %s for %s", op_alertname(op), input);
+    op_finish(op, true, msg);
+    free(msg);
+    free(cause);
+    cJSON_Delete(doc);
+}
+
+static void start_silence(struct am_op *op, const cJSON *alert)
+{
+    const cJSON *labels = json_obj(alert, "labels");
+    if (count_labels(labels) == 0) {
+        op_finish(op, false, "the alert has no labels to match");
+        return;
+    }
+    char *body = silence_body(labels, op->seconds);
+    op_send(op, "POST", "/api/v2/silences", body, on_silenced);
+    free(body);
+}
+
+static void expire_next(struct am_op *op);
+
+static void on_expired(const struct http_response *r, void *ud)
+{
+    struct am_op *op = op_received(ud);
+    const char *id = op->ids[op->next];
+    if (!is_success(r)) {
+        char *why = http_describe_failure(r);
+        char *msg = op->done_text != NULL
+                        ? xasprintf("expired %s; silence %s: %s", op->done_text, id, why)
+                        : xasprintf("silence %s: %s", id, why);
+        op_finish(op, false, msg);
+        free(msg);
+        free(why);
+        return;
+    }
+    char *text = op->done_text != NULL ? xasprintf("%s, %s", op->done_text, id)
+                                       : xasprintf("silence %s", id);
+    free(op->done_text);
+    op->done_text = text;
+    op->next++;
+    expire_next(op);
+}
+
+static void expire_next(struct am_op *op)
+{
+    if (op->next == op->nids) {
+        char *msg = xasprintf("expired %s", op->done_text);
+        op_finish(op, true, msg);
+        free(msg);
+        return;
+    }
+    char *esc = http_escape(op->ids[op->next]);
+    char *path = xasprintf("/api/v2/silence/%s", esc);
+    op_send(op, "DELETE", path, NULL, on_expired);
+    free(path);
+    free(esc);
+}
+
+static void start_expire(struct am_op *op, const cJSON *alert)
+{
+    const cJSON *ids = json_arr(json_obj(alert, "status"), "silencedBy");
+    const cJSON *id;
+    cJSON_ArrayForEach(id, ids)
+    {
+        if (cJSON_IsString(id) && id->valuestring[0] != '\0') {
+            op->ids = xreallocarray(op->ids, op->nids + 1, sizeof *op->ids);
+            op->ids[op->nids++] = xstrdup(id->valuestring);
+        }
+    }
+    if (op->nids == 0) {
+        op_finish(op, false, "not silenced");
+        return;
+    }
+    expire_next(op);
+}
+
+/* Find the alert (fetching the alerts once if it is not known yet), then act. */
+static void op_proceed(struct am_op *op)
+{
+    struct am *am = op->b->priv;
+    const cJSON *alert = index_find(&am->index, op->a->target);
+    if (alert == NULL && !op->fetched) {
+        op_send(op, "GET", am->path, NULL, on_op_fetch);
+        return;
+    }
+    if (alert == NULL) {
+        char *msg = xasprintf("no such alert: %s (resolved?)", op->a->target);
+        op_finish(op, false, msg);
+        free(msg);
+        return;
+    }
+    if (op->verb == OP_SILENCE) {
+        start_silence(op, alert);
+    } else {
+        start_expire(op, alert);
+    }
+}
+
+static void am_act(struct backend *b, struct action *a)
+{
+    struct am *am = b->priv;
+    struct am_op *op = xcalloc(1, sizeof *op);
+    op->b = b;
+    op->a = a;
+    op->verb = strcmp(a->def->verb, "silence") == 0 ? OP_SILENCE : OP_EXPIRE;
+    op->next_op = am->ops;
+    am->ops = op;
+    if (op->verb == OP_SILENCE) {
+        const char *input = a->input != NULL ? a->input : a->def->input_default;
+        if (!duration_parse(input, &op->seconds) || op->seconds <= 0 ||
+            op->seconds > SILENCE_MAX_SECONDS) {
+            char *msg = xasprintf("bad duration '%s' (e.g. 30m, 2h, 1d; at most 366d)", input);
+            op_finish(op, false, msg);
+            free(msg);
+            return;
+        }
+    }
+    op_proceed(op);
+}
+
+static void am_destroy(struct backend *b)
+{
+    struct am *am = b->priv;
+    if (am == NULL) {
+        return;
+    }
+    http_cancel(am->poll_req);
+    /*
+     * Actions still in flight are dropped without a report: whoever asked is
+     * shutting down too (its report callback may point at a finished frame).
+     * Their "started" audit line stays, as after a crash.
+     */
+    while (am->ops != NULL) {
+        struct am_op *op = am->ops;
+        am->ops = op->next_op;
+        http_cancel(op->req);
+        action_destroy(op->a);
+        op_free(op);
+    }
+    index_free(&am->index);
+    for (size_t i = 0; i < am->nfilters; i++) {
+        free(am->filters[i]);
+    }
+    free(am->filters);
+    free(am->path);
+    http_settings_free(&am->http);
+    free(am);
+    b->priv = NULL;
+}
+
+const struct backend_impl alertmanager_backend = {
+    .type = "alertmanager",
+    .description = "Prometheus Alertmanager (API v2): alerts, silences",
+    .kinds = 1u << MODEL_ALERTS,
+    .actions = am_actions,
+    .nactions = (int)(sizeof am_actions / sizeof am_actions[0]),
+    .create = am_create,
+    .configure = am_configure,
+    .start = am_start,
+    .poll = am_poll,
+    .act = am_act,
+    .destroy = am_destroy,
+};

@@ -1,0 +1,85 @@
+/*
+ * The Alertmanager backend (API v2): every alert Alertmanager knows, firing,
+ * silenced or inhibited, with silence and expire actions.
+ *
+ * It also exports the pieces that show a Prometheus-style label set as an
+ * alert row (JSON reading, RFC 3339 times, label hashing, the row itself), so
+ * that the Prometheus backend shows the same alert the same way.
+ */
+#ifndef OPSDECK_ALERTMANAGER_H
+#define OPSDECK_ALERTMANAGER_H
+
+#include "backend.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cJSON;
+
+extern const struct backend_impl alertmanager_backend;
+
+/*
+ * Parse a GET /api/v2/alerts body (a JSON array of gettableAlert objects) into
+ * rows of rs. now (wall-clock seconds) bounds start times from a server whose
+ * clock runs ahead. False with *cause on anything that is not an array of
+ * alerts; entries that are not objects are skipped, fields of the wrong type
+ * count as missing.
+ */
+bool alertmanager_parse_alerts(const char *body, size_t len, struct rowset *rs, int64_t now,
+                               char **cause);
+
+/* ---- shared with the Prometheus backend ---- */
+
+/*
+ * Parse len bytes of JSON (a NUL ends the text early). False with *cause
+ * ("invalid JSON at byte 12 of 40", "empty response") on failure or trailing
+ * data; the caller owns *out.
+ */
+bool alertmanager_parse_json(const char *body, size_t len, struct cJSON **out, char **cause);
+
+/*
+ * RFC 3339 ("2026-11-23T09:12:59.798Z", "...+02:00") to seconds since the
+ * epoch (fractions dropped). False on anything else.
+ */
+bool alertmanager_parse_time(const char *s, int64_t *out);
+
+/*
+ * The fingerprint of a label set as Prometheus and Alertmanager compute it
+ * (FNV-1a 64 over name, 0xff, value, 0xff for each label sorted by name),
+ * as 16 hex digits: an alert seen through Prometheus and through
+ * Alertmanager gets the same key. Members that are not strings are ignored.
+ */
+void alertmanager_labels_hash(const struct cJSON *labels, char out[17]);
+
+/* A row key not seen before in this batch: key itself, else key~2, key~3... */
+struct alertmanager_keys {
+    uint64_t *slots;
+    size_t cap, n;
+};
+
+/* Caller frees the result. */
+char *alertmanager_keys_unique(struct alertmanager_keys *ks, const char *key);
+void alertmanager_keys_free(struct alertmanager_keys *ks);
+
+/* What an alert row shows; the strings and objects are borrowed. */
+struct alertmanager_row {
+    const char *key;
+    const struct cJSON *labels;      /* object of strings, or NULL */
+    const struct cJSON *annotations; /* object of strings, or NULL */
+    const char *state;
+    enum tone state_tone; /* TONE_NORMAL: no tone on the STATE cell */
+    enum tone row_tone;   /* TONE_NORMAL: the severity's tone */
+    int64_t starts_at;    /* seconds since the epoch, 0 when unknown */
+};
+
+/*
+ * Begin a row and fill every column, plus label.NAME and annotation.NAME
+ * detail lines; the caller adds its own detail lines after.
+ */
+void alertmanager_row_begin(struct rowset *rs, const struct alertmanager_row *r);
+
+/* critical, error, page: crit; warning: warn; info: info; else normal. */
+enum tone alertmanager_severity_tone(const char *severity);
+
+#endif

@@ -1,0 +1,258 @@
+/*
+ * The Prometheus backend: GET /api/v1/alerts on every refresh, one row per
+ * alert that a rule evaluates as pending or firing. Prometheus gives alerts
+ * no id, so the row key is the fingerprint of the label set, computed the way
+ * Alertmanager computes its own: the same alert has the same key in both.
+ *
+ * Rows look like the Alertmanager backend's (the shared helpers in
+ * alertmanager.h build them), so an alert seen by both reads the same. There
+ * are no actions: Prometheus alerts are read-only and silencing happens in
+ * Alertmanager.
+ *
+ * Parsing is defensive (DESIGN rule 6): an error response becomes the
+ * backend's error, an entry that is not an object is skipped, a field of the
+ * wrong type counts as missing; a failed poll keeps the last good rows.
+ */
+#include "prometheus.h"
+
+#include "../common/util.h"
+#include "alertmanager.h"
+#include "http.h"
+
+#include <cjson/cJSON.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char ALERTS_PATH[] = "/api/v1/alerts";
+
+static const char *json_str(const cJSON *obj, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static const cJSON *json_obj(const cJSON *obj, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+    return cJSON_IsObject(v) ? v : NULL;
+}
+
+static void detail_nonempty(struct rowset *rs, const char *key, const char *value)
+{
+    if (value != NULL && value[0] != '\0') {
+        rowset_detail(rs, key, value);
+    }
+}
+
+/* Sample values are strings ("1e+00", "NaN", "+Inf"); a number is taken too. */
+static void detail_value(struct rowset *rs, const cJSON *alert)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(alert, "value");
+    if (cJSON_IsString(v)) {
+        detail_nonempty(rs, "value", v->valuestring);
+    } else if (cJSON_IsNumber(v)) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%g", v->valuedouble);
+        rowset_detail(rs, "value", buf);
+    }
+}
+
+/* firing: loud as its severity; pending: about to fire, quieter; else muted. */
+static void alert_state(const char *state, struct alertmanager_row *r)
+{
+    r->state = state != NULL ? state : "";
+    if (state == NULL || strcmp(state, "firing") == 0) {
+        return;
+    }
+    if (strcmp(state, "pending") == 0) {
+        r->state_tone = TONE_WARN;
+        r->row_tone = TONE_INFO;
+    } else {
+        r->state_tone = TONE_MUTED;
+        r->row_tone = TONE_MUTED;
+    }
+}
+
+static void add_alert(struct rowset *rs, const cJSON *alert, struct alertmanager_keys *keys)
+{
+    const cJSON *labels = json_obj(alert, "labels");
+    struct alertmanager_row r = {.labels = labels, .annotations = json_obj(alert, "annotations")};
+    char hash[17];
+    int64_t t;
+    alertmanager_labels_hash(labels, hash);
+    if (alertmanager_parse_time(json_str(alert, "activeAt"), &t) && t > 0) {
+        r.starts_at = t;
+    }
+    alert_state(json_str(alert, "state"), &r);
+    char *key = alertmanager_keys_unique(keys, hash);
+    r.key = key;
+    alertmanager_row_begin(rs, &r);
+    detail_nonempty(rs, "state", json_str(alert, "state"));
+    detail_nonempty(rs, "activeAt", json_str(alert, "activeAt"));
+    detail_nonempty(rs, "keepFiringSince", json_str(alert, "keepFiringSince"));
+    detail_value(rs, alert);
+    rowset_detail(rs, "fingerprint", hash);
+    free(key);
+}
+
+/* {"status":"error","errorType":"bad_data","error":"..."} and other non-successes. */
+static bool check_status(const cJSON *doc, char **cause)
+{
+    const char *status = json_str(doc, "status");
+    if (status == NULL || strcmp(status, "success") == 0) {
+        return true;
+    }
+    const char *type = json_str(doc, "errorType");
+    const char *error = json_str(doc, "error");
+    if (strcmp(status, "error") == 0) {
+        *cause = xasprintf("Prometheus error (%s): %s", type != NULL ? type : "unknown",
+                           error != NULL ? error : "no message");
+    } else {
+        *cause = xasprintf("unexpected status '%s'", status);
+    }
+    return false;
+}
+
+bool prometheus_parse_alerts(const char *body, size_t len, struct rowset *rs, char **cause)
+{
+    cJSON *doc = NULL;
+    if (!alertmanager_parse_json(body, len, &doc, cause)) {
+        return false;
+    }
+    bool ok = false;
+    const cJSON *alerts = cJSON_GetObjectItemCaseSensitive(json_obj(doc, "data"), "alerts");
+    if (!cJSON_IsObject(doc)) {
+        *cause = xstrdup("expected a JSON object");
+    } else if (!check_status(doc, cause)) {
+        /* cause set */
+    } else if (!cJSON_IsArray(alerts)) {
+        *cause = xstrdup("no data.alerts array");
+    } else {
+        struct alertmanager_keys keys = {0};
+        const cJSON *alert;
+        cJSON_ArrayForEach(alert, alerts)
+        {
+            if (cJSON_IsObject(alert)) {
+                add_alert(rs, alert, &keys);
+            }
+        }
+        alertmanager_keys_free(&keys);
+        rowset_end(rs);
+        ok = true;
+    }
+    cJSON_Delete(doc);
+    return ok;
+}
+
+/* ---- the backend ---- */
+
+struct prom {
+    struct http_settings http;
+    struct http_request *poll_req;
+    bool polling;
+};
+
+static void *prom_create(struct backend *b)
+{
+    (void)b;
+    struct prom *p = xcalloc(1, sizeof *p);
+    http_settings_init(&p->http);
+    return p;
+}
+
+static bool prom_configure(struct backend *b, const char *key, const char *value, char **cause)
+{
+    struct prom *p = b->priv;
+    int taken = http_settings_configure(&p->http, key, value, cause);
+    if (taken != 0) {
+        return taken > 0;
+    }
+    *cause = xasprintf("unknown key '%s' for a prometheus backend", key);
+    return false;
+}
+
+static bool prom_start(struct backend *b, char **cause)
+{
+    struct prom *p = b->priv;
+    return http_settings_finish(&p->http, b->timeout_ms, cause);
+}
+
+/* Prometheus answers errors with a JSON body too (400, 422, 503): say what it says. */
+static void fail_http(struct backend *b, const struct http_response *r)
+{
+    cJSON *doc = NULL;
+    char *cause = NULL;
+    if (r->error == NULL && alertmanager_parse_json(r->body, r->len, &doc, &cause) &&
+        !check_status(doc, &cause)) {
+        backend_fail(b, "HTTP %ld: %s", r->status, cause);
+    } else {
+        char *why = http_describe_failure(r);
+        backend_fail(b, "%s", why);
+        free(why);
+    }
+    free(cause);
+    cJSON_Delete(doc);
+}
+
+static void on_poll(const struct http_response *r, void *ud)
+{
+    struct backend *b = ud;
+    struct prom *p = b->priv;
+    p->poll_req = NULL;
+    p->polling = false;
+    if (r->error != NULL || r->status < 200 || r->status > 299) {
+        fail_http(b, r);
+        return;
+    }
+    struct rowset *rs = rowset_create(MODEL_ALERTS, b->name);
+    char *cause = NULL;
+    if (!prometheus_parse_alerts(r->body, r->len, rs, &cause)) {
+        backend_fail(b, "bad response from %s: %s", ALERTS_PATH, cause);
+        free(cause);
+        rowset_destroy(rs);
+        return;
+    }
+    backend_publish(b, rs);
+}
+
+static void prom_poll(struct backend *b)
+{
+    struct prom *p = b->priv;
+    if (p->polling) {
+        return;
+    }
+    p->polling = true;
+    struct http_request *req =
+        http_request(b->loop, &p->http, "GET", ALERTS_PATH, NULL, NULL, 0, on_poll, b);
+    if (p->polling) { /* the callback may have run already */
+        p->poll_req = req;
+    }
+}
+
+static void prom_destroy(struct backend *b)
+{
+    struct prom *p = b->priv;
+    if (p == NULL) {
+        return;
+    }
+    http_cancel(p->poll_req);
+    http_settings_free(&p->http);
+    free(p);
+    b->priv = NULL;
+}
+
+const struct backend_impl prometheus_backend = {
+    .type = "prometheus",
+    .description = "Prometheus (API v1): pending and firing alerts, read-only",
+    .kinds = 1u << MODEL_ALERTS,
+    .actions = NULL,
+    .nactions = 0,
+    .create = prom_create,
+    .configure = prom_configure,
+    .start = prom_start,
+    .poll = prom_poll,
+    .act = NULL,
+    .destroy = prom_destroy,
+};

@@ -1,0 +1,47 @@
+/*
+ * libFuzzer harness: the Alertmanager alerts parser must give rows or an
+ * error, never crash; rows must have unique keys. The input is not
+ * NUL-terminated, as a response body cut at the cap would not be. The RFC 3339
+ * parser gets the same bytes as a string.
+ */
+#include "../../backends/alertmanager.h"
+#include "../../common/util.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check_keys(const struct rowset *rs)
+{
+    for (size_t i = 0; i < rs->nrows; i++) {
+        for (size_t j = i + 1; j < rs->nrows; j++) {
+            if (strcmp(rowset_key(rs, i), rowset_key(rs, j)) == 0) {
+                abort(); /* keys must be unique within a source */
+            }
+        }
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *body = xmalloc(size > 0 ? size : 1);
+    memcpy(body, data, size);
+    struct rowset *rs = rowset_create(MODEL_ALERTS, "fuzz");
+    char *cause = NULL;
+    if (alertmanager_parse_alerts(body, size, rs, 1795426200, &cause)) {
+        check_keys(rs);
+    } else if (cause == NULL) {
+        abort(); /* every failure says why */
+    }
+    free(cause);
+    rowset_destroy(rs);
+
+    char *text = xstrndup((const char *)data, size);
+    int64_t t;
+    alertmanager_parse_time(text, &t);
+    free(text);
+    free(body);
+    return 0;
+}
