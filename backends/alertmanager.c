@@ -716,6 +716,7 @@ static bool am_start(struct backend *b, char **cause)
     if (!http_settings_finish(&am->http, b->timeout_ms, cause)) {
         return false;
     }
+    b->tls_unverified = am->http.insecure;
     free(am->path);
     am->path = build_path(am);
     return true;

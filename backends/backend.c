@@ -188,7 +188,18 @@ bool backend_is_stale(const struct backend *b, uint64_t now)
     return b->last_ok_ms != 0 && now > b->last_ok_ms + 3u * (uint64_t)b->refresh_ms;
 }
 
+static void health_core(const struct backend *b, uint64_t now, char *buf, size_t len);
+
 void backend_health_text(const struct backend *b, uint64_t now, char *buf, size_t len)
+{
+    health_core(b, now, buf, len);
+    if (b->tls_unverified) {
+        size_t n = strlen(buf);
+        snprintf(buf + n, len - n, " (TLS unverified)");
+    }
+}
+
+static void health_core(const struct backend *b, uint64_t now, char *buf, size_t len)
 {
     char age[16];
     if (b->last_ok_ms != 0) {

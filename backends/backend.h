@@ -79,6 +79,7 @@ struct backend {
     char *error;         /* last error when health == BACKEND_ERROR */
     uint64_t last_ok_ms; /* monotonic time of the last publish, 0 = never */
     uint64_t polls;      /* number of polls started */
+    bool tls_unverified; /* insecure = true: said next to the health, always */
     struct loop_timer *timer;
 };
 

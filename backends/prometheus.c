@@ -176,6 +176,7 @@ static bool prom_configure(struct backend *b, const char *key, const char *value
 static bool prom_start(struct backend *b, char **cause)
 {
     struct prom *p = b->priv;
+    b->tls_unverified = p->http.insecure;
     return http_settings_finish(&p->http, b->timeout_ms, cause);
 }
 

@@ -71,6 +71,9 @@ int main(void)
     backend_health_text(b, b->last_ok_ms, buf, sizeof buf);
     tap_is_str(buf, "ok", "recovery clears the error");
 
+    b->tls_unverified = true;
+    backend_health_text(b, b->last_ok_ms, buf, sizeof buf);
+    tap_is_str(buf, "ok (TLS unverified)", "insecure TLS is always said");
     tap_ok(backend_impl_find("demo") != NULL, "demo is registered");
     tap_ok(backend_impl_find("nosuch") == NULL, "unknown types are not");
     backend_destroy(b);
