@@ -2,14 +2,35 @@
 #include "pane.h"
 
 #include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+/* Aggregate rows of a whole backend end in "/BACKEND" (HAProxy): not servers. */
+static bool is_server(const struct rowset *rs, size_t row)
+{
+    const char *key = rowset_key(rs, row);
+    size_t n = strlen(key);
+    return !(n >= 8 && strcmp(key + n - 8, "/BACKEND") == 0);
+}
 
 static void pools_summary(const struct tableview *tv, char *buf, size_t len)
 {
-    size_t up = pane_count_text(tv, POOL_STATUS, "UP");
-    size_t down = pane_count_text(tv, POOL_STATUS, "DOWN");
-    size_t drain = pane_count_text(tv, POOL_STATUS, "DRAIN");
-    size_t maint = pane_count_text(tv, POOL_STATUS, "MAINT");
-    snprintf(buf, len, "%zu up, %zu down, %zu drain, %zu maint", up, down, drain, maint);
+    /* by the first word: "UP 1/2" is going down but still up, "DOWN 1/2" coming back */
+    static const char *const words[] = {"UP", "DOWN", "DRAIN", "MAINT"};
+    size_t count[4] = {0};
+    for (size_t i = 0; i < tv->nrows; i++) {
+        const struct rowset *rs = tv->rows[i].rs;
+        size_t row = tv->rows[i].row;
+        const char *status = rowset_cell_text(rs, row, POOL_STATUS);
+        for (size_t w = 0; w < 4 && is_server(rs, row); w++) {
+            size_t n = strlen(words[w]);
+            if (strncasecmp(status, words[w], n) == 0 && (status[n] == '\0' || status[n] == ' ')) {
+                count[w]++;
+            }
+        }
+    }
+    snprintf(buf, len, "%zu up, %zu down, %zu drain, %zu maint", count[0], count[1], count[2],
+             count[3]);
 }
 
 const struct pane_impl pools_pane = {

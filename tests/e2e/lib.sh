@@ -7,14 +7,18 @@
 set -u
 OPSDECK=${OPSDECK:?set OPSDECK to the binary}
 E2E_DIR=$(mktemp -d /tmp/opsdeck-e2e.XXXXXX)
-E2E_SOCK="$E2E_DIR/tmux.sock"
+E2E_SOCK="$E2E_DIR/tmux.0.sock"
 E2E_TIMEOUT=${E2E_TIMEOUT:-10}
 TAP_N=0
 TAP_FAILED=0
 export XDG_STATE_HOME="$E2E_DIR/state" XDG_CONFIG_HOME="$E2E_DIR/config"
 
+E2E_STARTS=0
+
 e2e_cleanup() {
-    tmux -S "$E2E_SOCK" kill-server 2>/dev/null
+    for sock in "$E2E_DIR"/tmux.*.sock; do
+        [ -S "$sock" ] && tmux -S "$sock" kill-server 2>/dev/null
+    done
     rm -rf "$E2E_DIR"
 }
 trap e2e_cleanup EXIT
@@ -54,6 +58,9 @@ e2e_start() {
     done
     [ $# -gt 0 ] && shift
     rm -f "$E2E_DIR/status"
+    # a fresh server per start: a kill-server still shutting down cannot swallow it
+    E2E_STARTS=$((E2E_STARTS + 1))
+    E2E_SOCK="$E2E_DIR/tmux.$E2E_STARTS.sock"
     local cmd
     cmd=$(printf '%q ' env XDG_STATE_HOME="$XDG_STATE_HOME" XDG_CONFIG_HOME="$XDG_CONFIG_HOME" \
         "${envs[@]}" "$OPSDECK" "$@")
