@@ -19,11 +19,7 @@ extern const struct backend_impl prometheus_backend;
 extern const struct backend_impl haproxy_backend;
 
 static const struct backend_impl *const registry[] = {
-    &demo_backend,
-    &alertmanager_backend,
-    &prometheus_backend,
-    &haproxy_backend,
-    NULL,
+    &demo_backend, &alertmanager_backend, &prometheus_backend, &haproxy_backend, NULL,
 };
 
 const struct backend_impl *const *backend_impls(void)
