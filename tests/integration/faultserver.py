@@ -44,7 +44,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         p = self.path
         if p == "/ok":
             return self.send(200, b'{"ok": true}')
-        if p == "/hang":
+        if p.startswith("/hang"):
             time.sleep(3600)
             return None
         if p == "/trickle":
