@@ -15,5 +15,6 @@ const struct pane_impl alerts_pane = {
     .name = "alerts",
     .kind = MODEL_ALERTS,
     .sort_col = -1,
+    .group_col = ALERT_NAME,
     .summary = alerts_summary,
 };

@@ -7,12 +7,15 @@ static void deploys_summary(const struct tableview *tv, char *buf, size_t len)
 {
     size_t rolling = pane_count_text(tv, DEPLOY_STATE, "progressing");
     size_t failed = pane_count_text(tv, DEPLOY_STATE, "failed");
-    snprintf(buf, len, "%zu deployments, %zu rolling, %zu failed", tv->nrows, rolling, failed);
+    const struct rowref *rows;
+    size_t n = tableview_filtered(tv, &rows);
+    snprintf(buf, len, "%zu deployments, %zu rolling, %zu failed", n, rolling, failed);
 }
 
 const struct pane_impl deploys_pane = {
     .name = "deploys",
     .kind = MODEL_DEPLOYS,
     .sort_col = -1,
+    .group_col = DEPLOY_NAMESPACE,
     .summary = deploys_summary,
 };

@@ -12,9 +12,11 @@ const struct pane_impl *const live_panes[MODEL_KINDS] = {
 
 size_t pane_count_text(const struct tableview *tv, int col, const char *text)
 {
+    const struct rowref *rows;
+    size_t nrows = tableview_filtered(tv, &rows);
     size_t n = 0;
-    for (size_t i = 0; i < tv->nrows; i++) {
-        if (strcasecmp(rowset_cell_text(tv->rows[i].rs, tv->rows[i].row, col), text) == 0) {
+    for (size_t i = 0; i < nrows; i++) {
+        if (strcasecmp(rowset_cell_text(rows[i].rs, rows[i].row, col), text) == 0) {
             n++;
         }
     }

@@ -20,6 +20,7 @@ struct pane_impl {
     enum model_kind kind;
     int sort_col; /* default sort, -1 = as published */
     bool sort_desc;
+    int group_col; /* what '=' groups by */
     /*
      * A few words on the state of the rows, e.g. "2 crit 3 firing"; called
      * after each rebuild, so it may walk every row. buf >= 64.
@@ -35,7 +36,7 @@ extern const struct pane_impl deploys_pane;
 /* The four live panes in screen order (1-4). */
 extern const struct pane_impl *const live_panes[MODEL_KINDS];
 
-/* Count visible rows whose column col equals text (case-insensitive). */
+/* Count filtered rows (all members, when grouped) whose column col equals text. */
 size_t pane_count_text(const struct tableview *tv, int col, const char *text);
 
 #endif

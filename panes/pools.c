@@ -18,9 +18,11 @@ static void pools_summary(const struct tableview *tv, char *buf, size_t len)
     /* by the first word: "UP 1/2" is going down but still up, "DOWN 1/2" coming back */
     static const char *const words[] = {"UP", "DOWN", "DRAIN", "MAINT"};
     size_t count[4] = {0};
-    for (size_t i = 0; i < tv->nrows; i++) {
-        const struct rowset *rs = tv->rows[i].rs;
-        size_t row = tv->rows[i].row;
+    const struct rowref *rows;
+    size_t nrows = tableview_filtered(tv, &rows);
+    for (size_t i = 0; i < nrows; i++) {
+        const struct rowset *rs = rows[i].rs;
+        size_t row = rows[i].row;
         const char *status = rowset_cell_text(rs, row, POOL_STATUS);
         for (size_t w = 0; w < 4 && is_server(rs, row); w++) {
             size_t n = strlen(words[w]);
@@ -37,5 +39,6 @@ const struct pane_impl pools_pane = {
     .name = "pools",
     .kind = MODEL_POOLS,
     .sort_col = -1,
+    .group_col = POOL_NAME,
     .summary = pools_summary,
 };

@@ -194,6 +194,10 @@ static void draw_row(WINDOW *w, int y, int x, const struct tableview *tv, size_t
         int c = lay->col[i];
         char text[512];
         table_cell_text(tv, rs, row, c, now_wall, text, sizeof text);
+        if (c == tv->group_col && tv->group_size != NULL && tv->group_size[idx] > 1) {
+            size_t n = strlen(text);
+            snprintf(text + n, sizeof text - n, " (%u)", tv->group_size[idx]);
+        }
         unsigned attr =
             cells[c].tone != TONE_NORMAL ? table_tone_attr((enum tone)cells[c].tone) : row_attr;
         if (selected) {

@@ -33,6 +33,10 @@ struct tableview {
     size_t top;       /* first row shown */
     char *sel_source; /* identity of the selected row */
     char *sel_key;
+    int group_col;        /* -1, or collapse rows with equal text in this column */
+    uint32_t *group_size; /* per visible row when grouping: members it stands for */
+    struct rowref *all;   /* when grouping: every row that passed the filter, sorted */
+    size_t nall;
     char **marks; /* "source\nkey" of marked rows, kept across refreshes */
     size_t nmarks;
     uint64_t generation; /* store generation the rows were built from */
@@ -56,6 +60,16 @@ void tableview_select_last(struct tableview *tv);
 void tableview_scroll(struct tableview *tv, int height);
 /* The selected row, or false when the view is empty. */
 bool tableview_selected(const struct tableview *tv, const struct rowset **rs, size_t *row);
+/*
+ * Group by a column (-1: no grouping): one row per distinct value, the most
+ * severe member standing for the group, with the member count.
+ */
+void tableview_set_group(struct tableview *tv, const struct store *st, int col);
+/* Every row that passed the filter, grouped or not (for summaries of the data). */
+size_t tableview_filtered(const struct tableview *tv, const struct rowref **rows);
+/* Members of visible row idx (itself when not grouping), in view order. */
+size_t tableview_members(const struct tableview *tv, size_t idx, struct rowref *out, size_t max);
+
 /* Mark or unmark the selected row (by identity, so marks survive refreshes). */
 void tableview_toggle_mark(struct tableview *tv);
 void tableview_clear_marks(struct tableview *tv);

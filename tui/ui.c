@@ -313,6 +313,10 @@ static void draw_pane_frame(struct ui *ui, struct pane_state *p, bool is_focus, 
     if (marked > 0) {
         n += snprintf(foot + n, sizeof foot - (size_t)n, "  %zu marked", marked);
     }
+    if (p->tv.group_col >= 0) {
+        n += snprintf(foot + n, sizeof foot - (size_t)n, "  grouped by %s",
+                      model_schema(p->impl->kind)->cols[p->tv.group_col].title);
+    }
     if (p->tv.filter[0] != '\0') {
         n += snprintf(foot + n, sizeof foot - (size_t)n, "  filter: %s", p->tv.filter);
     }
@@ -756,28 +760,51 @@ static bool ask_bulk(struct ui *ui, const struct rowref *refs, size_t n, int key
     return true;
 }
 
+/* The rows an action key applies to: marked rows, else the selected one; groups expand. */
+static size_t action_rows(struct ui *ui, struct rowref **out)
+{
+    struct tableview *tv = &focused(ui)->tv;
+    size_t nsel = tableview_marked(tv, NULL, 0);
+    size_t *idx = xcalloc(nsel ? nsel : 1, sizeof *idx);
+    if (nsel > 0) {
+        for (size_t i = 0, k = 0; i < tv->nrows; i++) {
+            if (tableview_is_marked(tv, tv->rows[i].rs, tv->rows[i].row)) {
+                idx[k++] = i;
+            }
+        }
+    } else if (tv->nrows > 0) {
+        idx[0] = tv->sel;
+        nsel = 1;
+    }
+    size_t n = 0;
+    *out = NULL;
+    for (size_t i = 0; i < nsel; i++) {
+        size_t m = tableview_members(tv, idx[i], NULL, 0);
+        *out = xreallocarray(*out, n + m, sizeof **out);
+        n += tableview_members(tv, idx[i], *out + n, m);
+    }
+    free(idx);
+    return n;
+}
+
 static bool try_action_key(struct ui *ui, int key)
 {
     struct pane_state *p = focused(ui);
-    size_t n = tableview_marked(&p->tv, NULL, 0);
-    if (n > 0) {
-        struct rowref *refs = xcalloc(n, sizeof *refs);
-        tableview_marked(&p->tv, refs, n);
-        bool known = false;
-        for (size_t i = 0; i < n && !known; i++) {
-            struct backend *b = find_backend(ui, refs[i].rs->source);
-            known = b != NULL && backend_action(b, p->impl->kind, key) != NULL;
-        }
-        bool handled = known && ask_bulk(ui, refs, n, key);
-        free(refs);
-        return handled;
+    struct rowref *refs = NULL;
+    size_t n = action_rows(ui, &refs);
+    bool known = false;
+    for (size_t i = 0; i < n && !known; i++) {
+        struct backend *b = find_backend(ui, refs[i].rs->source);
+        known = b != NULL && backend_action(b, p->impl->kind, key) != NULL;
     }
-    const struct rowset *rs;
-    size_t row;
-    if (!tableview_selected(&p->tv, &rs, &row)) {
-        return false;
+    bool handled = false;
+    if (known && n == 1) {
+        handled = ask_single(ui, refs[0].rs, refs[0].row, key);
+    } else if (known) {
+        handled = ask_bulk(ui, refs, n, key);
     }
-    return ask_single(ui, rs, row, key);
+    free(refs);
+    return handled;
 }
 
 /* ---- views: detail and help ---- */
@@ -798,6 +825,17 @@ static void open_detail(struct ui *ui)
         char text[512];
         table_cell_text(&p->tv, rs, row, c, ui->last_second, text, sizeof text);
         viewer_add(&ui->viewer, "%-12s %s", s->cols[c].title, text);
+    }
+    size_t members = tableview_members(&p->tv, p->tv.sel, NULL, 0);
+    if (members > 1) {
+        struct rowref *m = xcalloc(members, sizeof *m);
+        tableview_members(&p->tv, p->tv.sel, m, members);
+        viewer_add(&ui->viewer, "%s", "");
+        viewer_add(&ui->viewer, "Group of %zu (an action here acts on all of them):", members);
+        for (size_t i = 0; i < members; i++) {
+            viewer_add(&ui->viewer, "  %s (%s)", rowset_key(m[i].rs, m[i].row), m[i].rs->source);
+        }
+        free(m);
     }
     const char *d = rowset_str(rs, rs->rows[row].detail);
     if (*d != '\0') {
@@ -876,6 +914,8 @@ static void open_help(struct ui *ui)
     viewer_add(&ui->viewer, "  %-12s %s", "Esc", "clear the filter");
     viewer_add(&ui->viewer, "  %-12s %s", "space",
                "mark the row for a bulk action (u: unmark all)");
+    viewer_add(&ui->viewer, "  %-12s group rows by %s (toggle); an action on a group acts on all",
+               "=", model_schema(p->impl->kind)->cols[p->impl->group_col].title);
     viewer_add(&ui->viewer, "  %-12s %s", "s", "sort by the next column");
     viewer_add(&ui->viewer, "  %-12s %s", "S", "reverse the sort");
     viewer_add(&ui->viewer, "%s", "");
@@ -1046,6 +1086,10 @@ static void key_normal(struct ui *ui, wint_t ch, bool is_key)
     case 'z':
         ui->zoom = !ui->zoom;
         ui->need_layout = true;
+        return;
+    case '=':
+        tableview_set_group(&p->tv, ui->store, p->tv.group_col >= 0 ? -1 : p->impl->group_col);
+        p->dirty = true;
         return;
     case ' ':
         tableview_toggle_mark(&p->tv);

@@ -29,6 +29,20 @@ check "zoomed: it is Pools" grep -q "┌─ 3 Pools" <<<"$s"
 keys z
 check "z again restores the grid" wait_for "2 Queues"
 
+keys =
+check "= groups the pools by POOL" wait_for "grouped by POOL"
+check "be_web stands for its five servers" wait_line "be_web \(5\) "
+check "three groups" wait_for "3 of 12 rows  grouped by POOL"
+check "the summary still counts every server" wait_for "12 up, 0 down"
+keys g Enter
+check "the detail of a group lists its members" wait_for "Group of 5"
+keys Escape
+keys d
+check "an action on a group asks for every member" wait_for "Drain server on 5 targets"
+keys Escape
+keys =
+check "= again ungroups" wait_for "12 rows"
+
 keys g Enter
 check "Enter opens the detail view of the selected row" wait_for "Pools be_"
 check "detail shows every column" wait_line "│ +STATUS +(UP|DOWN|DRAIN|MAINT)"

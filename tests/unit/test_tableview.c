@@ -37,6 +37,64 @@ static const char *selected_name(const struct tableview *tv)
     return tableview_selected(tv, &rs, &row) ? rowset_cell_text(rs, row, POOL_SERVER) : "(none)";
 }
 
+static void publish_alerts(struct store *st)
+{
+    static const struct {
+        const char *name, *target;
+        enum tone tone;
+    } a[] = {
+        {"TargetDown", "web1", TONE_WARN}, {"DiskFull", "db1", TONE_WARN},
+        {"TargetDown", "web2", TONE_CRIT}, {"TargetDown", "web3", TONE_MUTED},
+        {"DiskFull", "db2", TONE_INFO},    {"Watchdog", "-", TONE_INFO},
+    };
+    struct rowset *rs = rowset_create(MODEL_ALERTS, "am");
+    for (size_t i = 0; i < sizeof a / sizeof a[0]; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "fp%zu", i);
+        rowset_begin(rs, key);
+        rowset_text(rs, ALERT_NAME, a[i].name);
+        rowset_text(rs, ALERT_TARGET, a[i].target);
+        rowset_row_tone(rs, a[i].tone);
+    }
+    store_publish(st, rs);
+}
+
+static void test_grouping(void)
+{
+    struct store *st = store_create();
+    publish_alerts(st);
+    struct tableview tv;
+    tableview_init(&tv, MODEL_ALERTS);
+    tableview_refresh(&tv, st);
+    tableview_set_group(&tv, st, ALERT_NAME);
+    tap_is_int((long long)tv.nrows, 3, "grouping six alerts by name gives three rows");
+    tap_ok(strcmp(rowset_cell_text(tv.rows[0].rs, tv.rows[0].row, ALERT_NAME), "TargetDown") == 0 &&
+               tv.group_size[0] == 3,
+           "groups keep first-appearance order and count their members");
+    tap_is_str(rowset_cell_text(tv.rows[0].rs, tv.rows[0].row, ALERT_TARGET), "web2",
+               "the most severe member stands for the group");
+    struct rowref m[8];
+    size_t n = tableview_members(&tv, 0, m, 8);
+    tap_ok(n == 3 && strcmp(rowset_key(m[0].rs, m[0].row), "fp0") == 0 &&
+               strcmp(rowset_key(m[2].rs, m[2].row), "fp3") == 0,
+           "members of a group, in view order");
+    tap_is_int((long long)tableview_members(&tv, 2, m, 8), 1, "a group of one");
+    tableview_set_filter(&tv, st, "web");
+    tap_ok(tv.nrows == 1 && tv.group_size[0] == 3, "the filter applies before grouping");
+    tableview_set_filter(&tv, st, "!web3");
+    tap_ok(tv.group_size[0] == 2, "filtered-out rows are not members (%u)", tv.group_size[0]);
+    tableview_set_filter(&tv, st, "");
+    publish_alerts(st);
+    tableview_refresh(&tv, st);
+    tap_is_int((long long)tv.nrows, 3, "grouping survives a refresh");
+    tableview_set_group(&tv, st, -1);
+    tap_is_int((long long)tv.nrows, 6, "ungrouping shows every row again");
+    tap_is_int((long long)tableview_members(&tv, 1, m, 8), 1,
+               "ungrouped rows are their own members");
+    tableview_finish(&tv);
+    store_destroy(st);
+}
+
 int main(void)
 {
     struct store *st = store_create();
@@ -122,5 +180,6 @@ int main(void)
 
     tableview_finish(&tv);
     store_destroy(st);
+    test_grouping();
     return tap_done();
 }
