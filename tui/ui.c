@@ -561,24 +561,15 @@ struct outcome {
     char *single; /* the one target's message, for a single action */
 };
 
-static void on_action_report(const struct action *a, bool ok, const char *message, void *ud)
+/* Say the result once every report is in, then let the outcome go. */
+static void outcome_settle(struct outcome *o)
 {
-    struct outcome *o = ud;
-    const char *text = message && message[0] ? message : (ok ? "done" : "failed");
-    o->done++;
-    if (ok) {
-        o->ok++;
-        backend_poll_now(a->backend);
-    } else if (o->first_error == NULL) {
-        o->first_error = xasprintf("%s: %s", a->target, text);
-    }
-    if (o->total == 1) {
-        o->single = xasprintf("%s %s: %s", o->label, a->target, text);
-    }
     if (o->done < o->total) {
         return;
     }
-    if (o->total == 1) {
+    if (o->total == 0) {
+        set_message(o->ui, true, "%s: the backend is gone", o->label);
+    } else if (o->total == 1) {
         set_message(o->ui, o->ok == 0, "%s", o->single);
     } else if (o->ok == o->total) {
         set_message(o->ui, false, "%s: %zu of %zu ok", o->label, o->ok, o->total);
@@ -590,6 +581,23 @@ static void on_action_report(const struct action *a, bool ok, const char *messag
     free(o->first_error);
     free(o->single);
     free(o);
+}
+
+static void on_action_report(const struct action *a, bool ok, const char *message, void *ud)
+{
+    struct outcome *o = ud;
+    const char *text = message && message[0] ? message : (ok ? "done" : "failed");
+    o->done++;
+    if (ok) {
+        o->ok++;
+        backend_poll_now(a->backend);
+    } else if (o->first_error == NULL) {
+        o->first_error = xasprintf("%s: %s", a->target, text);
+    }
+    if (o->single == NULL) {
+        o->single = xasprintf("%s %s: %s", o->label, a->target, text);
+    }
+    outcome_settle(o);
 }
 
 static void pending_clear(struct ui *ui)
@@ -691,7 +699,8 @@ static void confirm_action(struct ui *ui)
     struct outcome *o = xcalloc(1, sizeof *o);
     o->ui = ui;
     o->label = p->def->label;
-    o->total = p->n;
+    /* one extra count while dispatching: backends may report before action_run returns */
+    o->total = p->n + 1;
     for (size_t i = 0; i < p->n; i++) {
         struct backend *b = find_backend(ui, p->backend[i]);
         if (b == NULL) {
@@ -700,14 +709,12 @@ static void confirm_action(struct ui *ui)
         }
         action_run(action_create(b, p->def, p->target[i], input), on_action_report, o);
     }
-    if (o->total == 0) {
-        set_message(ui, true, "%s: the backend is gone", p->def->label);
-        free(o);
-    }
     if (p->n > 1) {
         tableview_clear_marks(&focused(ui)->tv);
         focused(ui)->dirty = true;
     }
+    o->total--;
+    outcome_settle(o);
 }
 
 static bool ask_single(struct ui *ui, const struct rowset *rs, size_t row, int key)
