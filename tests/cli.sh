@@ -6,14 +6,7 @@ OPSDECK=${OPSDECK:?}
 T=$(mktemp -d /tmp/opsdeck-cli.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 export XDG_STATE_HOME="$T/state" XDG_CONFIG_HOME="$T/config"
-N=0
-FAILED=0
-check() {
-    local what=$1
-    shift
-    N=$((N + 1))
-    if "$@"; then echo "ok $N - $what"; else echo "not ok $N - $what"; FAILED=$((FAILED + 1)); fi
-}
+. "$(dirname "$0")/tap.sh"
 status_of() {
     "$@" >"$T/out" 2>"$T/err"
     echo $?
@@ -95,5 +88,4 @@ cp "$T/seeded.ini" "$XDG_CONFIG_HOME/opsdeck/config.ini"
 check "the default config file is read" grep -q "^backend sim (demo): ok" "$T/def.txt"
 rm "$XDG_CONFIG_HOME/opsdeck/config.ini"
 
-echo "1..$N"
-[ "$FAILED" -eq 0 ]
+done_testing

@@ -6,11 +6,11 @@
 
 set -u
 OPSDECK=${OPSDECK:?set OPSDECK to the binary}
+# free_ports, wait_until, done_testing; check is redefined below to show the screen
+. "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
 E2E_DIR=$(mktemp -d /tmp/opsdeck-e2e.XXXXXX)
 E2E_SOCK="$E2E_DIR/tmux.0.sock"
 E2E_TIMEOUT=${E2E_TIMEOUT:-10}
-TAP_N=0
-TAP_FAILED=0
 export XDG_STATE_HOME="$E2E_DIR/state" XDG_CONFIG_HOME="$E2E_DIR/config"
 
 E2E_STARTS=0
@@ -24,22 +24,18 @@ e2e_cleanup() {
 trap e2e_cleanup EXIT
 
 ok() {
-    TAP_N=$((TAP_N + 1))
-    echo "ok $TAP_N - $*"
+    N=$((N + 1))
+    echo "ok $N - $*"
 }
 
 not_ok() {
-    TAP_N=$((TAP_N + 1))
-    TAP_FAILED=$((TAP_FAILED + 1))
-    echo "not ok $TAP_N - $*"
+    N=$((N + 1))
+    FAILED=$((FAILED + 1))
+    echo "not ok $N - $*"
     echo "# screen:"
     screen | sed 's/^/#   |/'
 }
 
-done_testing() {
-    echo "1..$TAP_N"
-    [ "$TAP_FAILED" -eq 0 ]
-}
 
 tm() {
     tmux -S "$E2E_SOCK" "$@"

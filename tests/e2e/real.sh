@@ -15,38 +15,23 @@ stop_servers() {
     e2e_cleanup
 }
 trap stop_servers EXIT
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-until_ok() { # SECONDS COMMAND...
-    local end=$((SECONDS + $1))
-    shift
-    until "$@" >/dev/null 2>&1; do
-        [ "$SECONDS" -ge "$end" ] && return 1
-        sleep 0.2
-    done
-}
 AM_BIN=$(command -v prometheus-alertmanager || command -v alertmanager)
 for tool in "$AM_BIN" haproxy curl; do
     command -v "$tool" >/dev/null || { echo "not ok 1 - $tool is installed (scripts/deps --test)"; echo "1..1"; exit 1; }
 done
 
 # Alertmanager with one alert
-AM_PORT=$(free_port)
+read -r AM_PORT P_WEB1 P_WEB2 P_WEB3 P_FE < <(free_ports 5)
 printf "route:\n  receiver: 'null'\nreceivers:\n  - name: 'null'\n" >"$T/am.yml"
 "$AM_BIN" --config.file="$T/am.yml" --storage.path="$T/am" \
     --web.listen-address="127.0.0.1:$AM_PORT" --cluster.listen-address= >"$T/am.log" 2>&1 &
 PIDS+=($!)
-until_ok 20 curl -sf "http://127.0.0.1:$AM_PORT/-/ready" || { echo "Bail out! alertmanager"; exit 1; }
+wait_until 20 curl -sf "http://127.0.0.1:$AM_PORT/-/ready" || { echo "Bail out! alertmanager"; exit 1; }
 curl -sf -H 'Content-Type: application/json' -d '[{"labels":{"alertname":"CheckoutErrors",
   "severity":"critical","service":"checkout"},"annotations":{"summary":"checkout 5xx above 5%"}}]' \
     "http://127.0.0.1:$AM_PORT/api/v2/alerts" >/dev/null
 
 # HAProxy with web1, web2 answering and web3 dead
-P_WEB1=$(free_port)
-P_WEB2=$(free_port)
-P_WEB3=$(free_port)
-P_FE=$(free_port)
 python3 -m http.server "$P_WEB1" --bind 127.0.0.1 --directory "$T/www" >/dev/null 2>&1 &
 PIDS+=($!)
 python3 -m http.server "$P_WEB2" --bind 127.0.0.1 --directory "$T/www" >/dev/null 2>&1 &
@@ -71,12 +56,12 @@ backend be_web
 CFG
 haproxy -db -f "$T/haproxy.cfg" >"$T/haproxy.log" 2>&1 &
 PIDS+=($!)
-until_ok 10 test -S "$T/admin.sock" || { echo "Bail out! haproxy"; exit 1; }
+wait_until 10 test -S "$T/admin.sock" || { echo "Bail out! haproxy"; exit 1; }
 
 # a server that accepts and never answers
 python3 "$HERE/../integration/faultserver.py" 300 >"$T/fault.port" &
 PIDS+=($!)
-until_ok 10 test -s "$T/fault.port"
+wait_until 10 test -s "$T/fault.port"
 
 mkdir -p "$XDG_CONFIG_HOME"
 cat >"$T/opsdeck.ini" <<INI

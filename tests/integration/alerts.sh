@@ -34,38 +34,7 @@ trap 'exit 143' TERM
 export XDG_STATE_HOME="$T/state" XDG_CONFIG_HOME="$T/config" USER=opsdeck-it
 AUDIT="$XDG_STATE_HOME/opsdeck/audit.jsonl"
 
-N=0
-FAILED=0
-check() {
-    local what=$1
-    shift
-    N=$((N + 1))
-    if "$@"; then
-        echo "ok $N - $what"
-    else
-        echo "not ok $N - $what"
-        FAILED=$((FAILED + 1))
-    fi
-}
-bail() {
-    echo "Bail out! $*"
-    for f in "$T"/*.log; do
-        [ -f "$f" ] && sed "s|^|# $(basename "$f"): |" "$f" | tail -20
-    done
-    exit 1
-}
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-# wait_for SECONDS COMMAND...: run COMMAND until it succeeds, at most SECONDS.
-wait_for() {
-    local deadline=$((SECONDS + $1))
-    shift
-    until "$@" >/dev/null 2>&1; do
-        [ "$SECONDS" -ge "$deadline" ] && return 1
-        sleep 0.2
-    done
-}
+. "$(dirname "$0")/../tap.sh"
 # q FILE EXPR: evaluate a Python expression over the JSON in FILE (as d), print it.
 # row(source, alertname) is that alert's row in the Alerts pane (None if absent).
 q() {
@@ -98,9 +67,8 @@ contains() {
     return 1
 }
 
-AM_PORT=$(free_port)
-PROM_PORT=$(free_port)
-CLOSED_PORT=$(free_port) # bound and released: nothing listens there
+# the third is bound and released: nothing listens there
+read -r AM_PORT PROM_PORT CLOSED_PORT < <(free_ports 3)
 AM="http://127.0.0.1:$AM_PORT"
 PROM="http://127.0.0.1:$PROM_PORT"
 
@@ -154,8 +122,8 @@ PIDS+=($!)
     --web.listen-address="127.0.0.1:$PROM_PORT" --web.external-url="$PROM" \
     --rules.alert.resend-delay=1s >"$T/prom.log" 2>&1 &
 PIDS+=($!)
-wait_for 30 curl -sf "$AM/-/ready" || bail "Alertmanager did not get ready"
-wait_for 30 curl -sf "$PROM/-/ready" || bail "Prometheus did not get ready"
+wait_until 30 curl -sf "$AM/-/ready" || bail "Alertmanager did not get ready"
+wait_until 30 curl -sf "$PROM/-/ready" || bail "Prometheus did not get ready"
 
 # Three alerts of our own: a critical one that inhibits the warning of the
 # same service, and a warning of another service that we silence later.
@@ -179,8 +147,8 @@ am_has() {
 }
 # Prometheus fires on its first evaluation, but learns of the Alertmanager
 # about 5 s later (discovery is throttled); the short resend delay sends it then.
-wait_for 30 am_has AlwaysFiringDemo || bail "Prometheus's alert did not reach Alertmanager"
-wait_for 10 am_has QueueBacklog || bail "the posted alerts are not in Alertmanager"
+wait_until 30 am_has AlwaysFiringDemo || bail "Prometheus's alert did not reach Alertmanager"
+wait_until 10 am_has QueueBacklog || bail "the posted alerts are not in Alertmanager"
 
 # ---- opsdeck ----
 
@@ -373,5 +341,4 @@ check "lint refuses an unknown key (exit 2)" is "$?" 2
 check "naming file:line and the key" contains "$(cat "$T/lint.err")" \
     "bad.ini:4: unknown key 'colour' for an alertmanager backend"
 
-echo "1..$N"
-[ "$FAILED" -eq 0 ]
+done_testing

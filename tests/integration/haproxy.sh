@@ -34,37 +34,9 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 export XDG_STATE_HOME="$T/state" XDG_CONFIG_HOME="$T/config"
 
-N=0
-FAILED=0
-check() {
-    local what=$1
-    shift
-    N=$((N + 1))
-    if "$@"; then
-        echo "ok $N - $what"
-    else
-        echo "not ok $N - $what"
-        FAILED=$((FAILED + 1))
-    fi
-}
-bail() {
-    echo "Bail out! $*"
-    for f in "$T"/*.log; do
-        [ -f "$f" ] && sed "s/^/# $(basename "$f"): /" "$f" | tail -20
-    done
-    exit 1
-}
+. "$(dirname "$0")/../tap.sh"
 
-# Distinct free loopback ports, all held at once while picking so none repeats.
-read -r P_WEB1 P_WEB2 P_DEAD P_FE P_STATS < <(python3 -c '
-import socket
-socks = []
-for _ in range(5):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-')
+read -r P_WEB1 P_WEB2 P_DEAD P_FE P_STATS < <(free_ports 5)
 SOCK="$T/admin.sock"
 
 mkdir -p "$T/www"
@@ -118,26 +90,17 @@ for r in rows[1:]:
         print(d[sys.argv[2]])
 ' "$1" "$2" 2>/dev/null
 }
-# wait_for SECONDS COMMAND...: retry every 0.2 s
-wait_for() {
-    local deadline=$((SECONDS + $1))
-    shift
-    until "$@"; do
-        [ "$SECONDS" -ge "$deadline" ] && return 1
-        sleep 0.2
-    done
-}
 hstat_is() {
     [ "$(hstat "$1" "$2")" = "$3" ]
 }
 
-wait_for 10 test -S "$SOCK" || bail "haproxy did not start"
-wait_for 10 curl -sf -o /dev/null "http://127.0.0.1:$P_STATS/stats;csv" || bail "no stats page"
-wait_for 10 curl -sf -o /dev/null "http://127.0.0.1:$P_WEB1/" || bail "web1 did not start"
-wait_for 10 curl -sf -o /dev/null "http://127.0.0.1:$P_WEB2/" || bail "web2 did not start"
-wait_for 15 hstat_is web3 status DOWN || bail "web3 never went DOWN"
-wait_for 15 hstat_is web1 status UP || bail "web1 is not UP"
-wait_for 15 hstat_is web2 status UP || bail "web2 is not UP"
+wait_until 10 test -S "$SOCK" || bail "haproxy did not start"
+wait_until 10 curl -sf -o /dev/null "http://127.0.0.1:$P_STATS/stats;csv" || bail "no stats page"
+wait_until 10 curl -sf -o /dev/null "http://127.0.0.1:$P_WEB1/" || bail "web1 did not start"
+wait_until 10 curl -sf -o /dev/null "http://127.0.0.1:$P_WEB2/" || bail "web2 did not start"
+wait_until 15 hstat_is web3 status DOWN || bail "web3 never went DOWN"
+wait_until 15 hstat_is web1 status UP || bail "web1 is not UP"
+wait_until 15 hstat_is web2 status UP || bail "web2 is not UP"
 
 cat >"$T/opsdeck.ini" <<INI
 [backend "lb"]
@@ -229,19 +192,19 @@ act() {
 
 check "act drain web2 exits 0" act drain be_web/web2
 check "and says so" grep -qx "be_web/web2 set to DRAIN" "$T/out"
-check "HAProxy shows web2 DRAIN" wait_for 5 hstat_is web2 status DRAIN
-check "the next snapshot shows DRAIN" wait_for 5 snapshot_shows web2 STATUS "'DRAIN'"
+check "HAProxy shows web2 DRAIN" wait_until 5 hstat_is web2 status DRAIN
+check "the next snapshot shows DRAIN" wait_until 5 snapshot_shows web2 STATUS "'DRAIN'"
 check "act maint web2 exits 0" act maint be_web/web2
-check "HAProxy shows web2 MAINT" wait_for 5 hstat_is web2 status MAINT
-check "the next snapshot shows MAINT" wait_for 5 snapshot_shows web2 STATUS "'MAINT'"
+check "HAProxy shows web2 MAINT" wait_until 5 hstat_is web2 status MAINT
+check "the next snapshot shows MAINT" wait_until 5 snapshot_shows web2 STATUS "'MAINT'"
 check "act ready web2 exits 0" act ready be_web/web2
 check "and says so" grep -qx "be_web/web2 set to READY" "$T/out"
-check "HAProxy shows web2 UP again (after its check)" wait_for 10 hstat_is web2 status UP
-check "the next snapshot shows UP" wait_for 5 snapshot_shows web2 STATUS "'UP'"
+check "HAProxy shows web2 UP again (after its check)" wait_until 10 hstat_is web2 status UP
+check "the next snapshot shows UP" wait_until 5 snapshot_shows web2 STATUS "'UP'"
 check "act weight 50 exits 0" act weight be_web/web1 --input 50
 check "and says so" grep -qx "be_web/web1 weight set to 50" "$T/out"
-check "HAProxy shows weight 50" wait_for 5 hstat_is web1 weight 50
-check "the next snapshot shows WGHT 50" wait_for 5 snapshot_shows web1 WGHT 50
+check "HAProxy shows weight 50" wait_until 5 hstat_is web1 weight 50
+check "the next snapshot shows WGHT 50" wait_until 5 snapshot_shows web1 WGHT 50
 
 act drain be_web/nosuch
 check "a missing server: exit status 1" test $? = 1
@@ -279,5 +242,4 @@ check "naming the failure" grep -qiE "refused|couldn't connect|failed to connect
 check "an action on a dead socket exits 1" test "$(status_of "$OPSDECK" act -c "$T/dead.ini" --yes lb pools drain be_web/web1)" = 1
 check "saying connection refused" grep -q "connection refused" "$T/err"
 
-echo "1..$N"
-[ "$FAILED" -eq 0 ]
+done_testing

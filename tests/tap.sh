@@ -1,0 +1,56 @@
+# Shared helpers for the shell tests: TAP checks, free loopback ports, waiting.
+# Source it; it sets N and FAILED, and expects $T (a temp dir) for bail's logs.
+
+N=0
+FAILED=0
+
+# check WHAT COMMAND...: one TAP line, ok when COMMAND succeeds.
+check() {
+    local what=$1
+    shift
+    N=$((N + 1))
+    if "$@"; then
+        echo "ok $N - $what"
+    else
+        echo "not ok $N - $what"
+        FAILED=$((FAILED + 1))
+    fi
+}
+
+# bail MESSAGE: stop the whole test, showing the tail of every log in $T.
+bail() {
+    echo "Bail out! $*"
+    for f in "${T:-/nonexistent}"/*.log; do
+        [ -f "$f" ] && sed "s/^/# $(basename "$f"): /" "$f" | tail -20
+    done
+    exit 1
+}
+
+# free_ports N: N distinct free loopback ports, all held at once while picking.
+free_ports() {
+    python3 -c '
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+' "$1"
+}
+
+# wait_until SECONDS COMMAND...: retry COMMAND every 0.2 s until it succeeds.
+wait_until() {
+    local deadline=$((SECONDS + $1))
+    shift
+    until "$@" >/dev/null 2>&1; do
+        [ "$SECONDS" -ge "$deadline" ] && return 1
+        sleep 0.2
+    done
+}
+
+# done_testing: the plan line; the exit status says whether everything passed.
+done_testing() {
+    echo "1..$N"
+    [ "$FAILED" -eq 0 ]
+}
