@@ -284,7 +284,8 @@ static void draw_pane_frame(struct ui *ui, struct pane_state *p, bool is_focus, 
     x += screen_put(p->win, 0, x, w - 4, title,
                     theme_attr(is_focus ? THEME_BORDER_FOCUS : THEME_TITLE) | A_BOLD, g);
     char sum[120];
-    snprintf(sum, sizeof sum, "%s ", p->summary);
+    /* a pane nothing feeds says so in its body; a summary of zeros would mislead */
+    snprintf(sum, sizeof sum, "%s ", kind_has_backend(ui, p->impl->kind) ? p->summary : "");
     x += screen_put(p->win, 0, x, w - 2 - x, sum, theme_attr(THEME_TITLE), g);
     bool starting;
     char problem[200];
