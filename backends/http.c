@@ -260,11 +260,46 @@ static bool read_secret_file(const char *path, char **out, char **cause)
     return true;
 }
 
+/* Is the URL's host an IP literal (no name to resolve)? */
+static bool host_is_numeric(const char *url)
+{
+    const char *h = strstr(url, "://");
+    h = h != NULL ? h + 3 : url;
+    if (*h == '[') {
+        return true; /* IPv6 literal */
+    }
+    for (; *h != '\0' && *h != ':' && *h != '/'; h++) {
+        if (!isdigit((unsigned char)*h) && *h != '.') {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * A libcurl without an asynchronous resolver looks names up inside
+ * curl_multi_perform(), blocking the one loop: then only IP addresses will do.
+ */
+static bool resolver_ok(const char *url, char **cause)
+{
+    const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+    if ((v->features & CURL_VERSION_ASYNCHDNS) || host_is_numeric(url)) {
+        return true;
+    }
+    *cause = xasprintf("this libcurl resolves names synchronously (no AsynchDNS), which would "
+                       "freeze the console: use an IP address in %s",
+                       url);
+    return false;
+}
+
 bool http_settings_finish(struct http_settings *s, int timeout_ms, char **cause)
 {
     s->timeout_ms = timeout_ms;
     if (s->url == NULL) {
         *cause = xstrdup("url is required");
+        return false;
+    }
+    if (!resolver_ok(s->url, cause)) {
         return false;
     }
     bool has_source = s->secret_env != NULL || s->secret_file != NULL;
