@@ -27,6 +27,7 @@
 #include "http.h"
 
 #include <cjson/cJSON.h>
+#include <ctype.h>
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -41,6 +42,8 @@ enum {
     TARGET_LABELS_MAX = 3,             /* labels shown in the TARGET column */
     SILENCE_MAX_SECONDS = 366 * 86400, /* a longer silence is a typo, not a plan */
 };
+
+static const char DEFAULT_COMMENT[] = "silenced from opsdeck";
 
 /* The labels that say what an alert is about, most telling first. */
 static const char *const target_labels[] = {"instance", "job",        "service",
@@ -804,6 +807,8 @@ struct am_op {
     struct action *a;
     enum op_verb verb;
     int64_t seconds; /* silence: how long */
+    cJSON *matchers; /* silence from the form: the edited matchers; NULL: every label */
+    char *comment;   /* silence from the form */
     bool fetched;    /* the alerts were fetched for this action */
     bool waiting;    /* a request of this op is in flight */
     struct http_request *req;
@@ -820,6 +825,8 @@ static void op_free(struct am_op *op)
     }
     free(op->ids);
     free(op->done_text);
+    cJSON_Delete(op->matchers);
+    free(op->comment);
     free(op);
 }
 
@@ -883,14 +890,10 @@ static void on_op_fetch(const struct http_response *r, void *ud)
     op_proceed(op);
 }
 
-static char *silence_body(const cJSON *labels, int64_t seconds)
+/* One equality matcher per label: the narrowest silence, the default. */
+static cJSON *label_matchers(const cJSON *labels)
 {
-    char starts[32], ends[32];
-    int64_t now_ms = clock_wall_ms();
-    clock_format_rfc3339(starts, now_ms);
-    clock_format_rfc3339(ends, now_ms + seconds * 1000);
-    cJSON *o = cJSON_CreateObject();
-    cJSON *matchers = cJSON_AddArrayToObject(o, "matchers");
+    cJSON *matchers = cJSON_CreateArray();
     const cJSON *l;
     cJSON_ArrayForEach(l, labels)
     {
@@ -903,12 +906,25 @@ static char *silence_body(const cJSON *labels, int64_t seconds)
             cJSON_AddItemToArray(matchers, m);
         }
     }
+    return matchers;
+}
+
+static char *silence_body(const struct am_op *op, const cJSON *labels)
+{
+    char starts[32], ends[32];
+    int64_t now_ms = clock_wall_ms();
+    clock_format_rfc3339(starts, now_ms);
+    clock_format_rfc3339(ends, now_ms + op->seconds * 1000);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "matchers",
+                          op->matchers != NULL ? cJSON_Duplicate(op->matchers, 1)
+                                               : label_matchers(labels));
     cJSON_AddStringToObject(o, "startsAt", starts);
     cJSON_AddStringToObject(o, "endsAt", ends);
     char *by = xasprintf("%s@%s", journal_actor(), journal_host());
     cJSON_AddStringToObject(o, "createdBy", by);
     free(by);
-    cJSON_AddStringToObject(o, "comment", "silenced from opsdeck");
+    cJSON_AddStringToObject(o, "comment", op->comment != NULL ? op->comment : DEFAULT_COMMENT);
     char *text = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     char *out = xstrdup(text);
@@ -939,10 +955,10 @@ static void on_silenced(const struct http_response *r, void *ud)
     if (alertmanager_parse_json(r->body, r->len, &doc, &cause)) {
         id = json_str(doc, "silenceID");
     }
-    const char *input = op->a->input != NULL ? op->a->input : op->a->def->input_default;
-    char *msg = id != NULL
-                    ? xasprintf("silenced %s for %s (silence %s)", op_alertname(op), input, id)
-                    : xasprintf("silenced %s for %s", op_alertname(op), input);
+    char dur[16];
+    duration_format(dur, sizeof dur, op->seconds);
+    char *msg = id != NULL ? xasprintf("silenced %s for %s (silence %s)", op_alertname(op), dur, id)
+                           : xasprintf("silenced %s for %s", op_alertname(op), dur);
     op_finish(op, true, msg);
     free(msg);
     free(cause);
@@ -956,7 +972,7 @@ static void start_silence(struct am_op *op, const cJSON *alert)
         op_finish(op, false, "the alert has no labels to match");
         return;
     }
-    char *body = silence_body(labels, op->seconds);
+    char *body = silence_body(op, labels);
     op_send(op, "POST", "/api/v2/silences", body, on_silenced);
     free(body);
 }
@@ -1040,6 +1056,41 @@ static void op_proceed(struct am_op *op)
     }
 }
 
+/*
+ * The silence's input: a duration alone (a key's dialog, `opsdeck act
+ * --input 2h`), or the form's "matchers\nduration\ncomment".
+ */
+static bool silence_input(struct am_op *op, char **cause)
+{
+    const char *input = op->a->input != NULL ? op->a->input : op->a->def->input_default;
+    char *copy = xstrdup(input);
+    char *dur = copy, *comment = NULL;
+    char *nl = strchr(copy, '\n');
+    bool ok = true;
+    if (nl != NULL) {
+        *nl = '\0';
+        dur = nl + 1;
+        char *nl2 = strchr(dur, '\n');
+        if (nl2 != NULL) {
+            *nl2 = '\0';
+            comment = nl2 + 1;
+        }
+        ok = alertmanager_parse_matchers(copy, &op->matchers, cause);
+    }
+    str_trim(dur);
+    if (ok && (!duration_parse(dur, &op->seconds) || op->seconds <= 0 ||
+               op->seconds > SILENCE_MAX_SECONDS)) {
+        *cause = xasprintf("bad duration '%s' (e.g. 30m, 2h, 1d; at most 366d)", dur);
+        ok = false;
+    }
+    if (ok && comment != NULL) {
+        str_trim(comment);
+        op->comment = xstrdup(comment[0] != '\0' ? comment : DEFAULT_COMMENT);
+    }
+    free(copy);
+    return ok;
+}
+
 static void am_act(struct backend *b, struct action *a)
 {
     struct am *am = b->priv;
@@ -1049,17 +1100,181 @@ static void am_act(struct backend *b, struct action *a)
     op->verb = strcmp(a->def->verb, "silence") == 0 ? OP_SILENCE : OP_EXPIRE;
     op->next_op = am->ops;
     am->ops = op;
-    if (op->verb == OP_SILENCE) {
-        const char *input = a->input != NULL ? a->input : a->def->input_default;
-        if (!duration_parse(input, &op->seconds) || op->seconds <= 0 ||
-            op->seconds > SILENCE_MAX_SECONDS) {
-            char *msg = xasprintf("bad duration '%s' (e.g. 30m, 2h, 1d; at most 366d)", input);
-            op_finish(op, false, msg);
-            free(msg);
-            return;
-        }
+    char *cause = NULL;
+    if (op->verb == OP_SILENCE && !silence_input(op, &cause)) {
+        op_finish(op, false, cause);
+        free(cause);
+        return;
     }
     op_proceed(op);
+}
+
+static const char *skip_space(const char *p)
+{
+    while (*p == ' ' || *p == '\t') {
+        p++;
+    }
+    return p;
+}
+
+/* A quoted value with \" and \\ escapes, or a bare one up to ',' or '}'. */
+static const char *matcher_value(const char *p, char **value, char **cause)
+{
+    size_t n = strlen(p);
+    char *v = xmalloc(n + 1);
+    size_t o = 0;
+    if (*p == '"') {
+        for (p++; *p != '"'; p++) {
+            if (*p == '\0') {
+                free(v);
+                *cause = xstrdup("a quoted value is not closed");
+                return NULL;
+            }
+            if (*p == '\\' && p[1] != '\0') {
+                p++;
+            }
+            v[o++] = *p;
+        }
+        p++;
+    } else {
+        while (*p != '\0' && *p != ',' && *p != '}') {
+            v[o++] = *p++;
+        }
+        while (o > 0 && (v[o - 1] == ' ' || v[o - 1] == '\t')) {
+            o--;
+        }
+    }
+    v[o] = '\0';
+    *value = v;
+    return p;
+}
+
+static const char *matcher_op(const char *p, bool *regex, bool *equal)
+{
+    static const struct {
+        const char *text;
+        bool regex, equal;
+    } ops[] = {{"=~", true, true}, {"!~", true, false}, {"!=", false, false}, {"=", false, true}};
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        size_t n = strlen(ops[i].text);
+        if (strncmp(p, ops[i].text, n) == 0) {
+            *regex = ops[i].regex;
+            *equal = ops[i].equal;
+            return p + n;
+        }
+    }
+    return NULL;
+}
+
+/* One name, operator and value; the matcher is added to arr. */
+static const char *one_matcher(const char *p, cJSON *arr, char **cause)
+{
+    const char *name = p;
+    while (isalnum((unsigned char)*p) || *p == '_') {
+        p++;
+    }
+    if (p == name || isdigit((unsigned char)*name)) {
+        *cause = xasprintf("expected a label name at '%.20s'", name);
+        return NULL;
+    }
+    char *label = xstrndup(name, (size_t)(p - name));
+    bool regex = false, equal = true;
+    const char *after = matcher_op(skip_space(p), &regex, &equal);
+    char *value = NULL;
+    if (after == NULL) {
+        *cause = xasprintf("expected =, !=, =~ or !~ after %s", label);
+    } else if ((p = matcher_value(skip_space(after), &value, cause)) != NULL) {
+        cJSON *m = cJSON_CreateObject();
+        cJSON_AddStringToObject(m, "name", label);
+        cJSON_AddStringToObject(m, "value", value);
+        cJSON_AddBoolToObject(m, "isRegex", regex);
+        cJSON_AddBoolToObject(m, "isEqual", equal);
+        cJSON_AddItemToArray(arr, m);
+    }
+    free(label);
+    free(value);
+    return after == NULL ? NULL : p;
+}
+
+bool alertmanager_parse_matchers(const char *text, cJSON **out, char **cause)
+{
+    cJSON *arr = cJSON_CreateArray();
+    const char *p = skip_space(text);
+    bool braces = *p == '{';
+    p = skip_space(p + (braces ? 1 : 0));
+    while (p != NULL && *p != '\0' && *p != '}') {
+        p = one_matcher(p, arr, cause);
+        if (p != NULL) {
+            p = skip_space(p);
+            if (*p == ',') {
+                p = skip_space(p + 1);
+            } else if (*p != '\0' && *p != '}') {
+                *cause = xasprintf("expected ',' between matchers at '%.20s'", p);
+                p = NULL;
+            }
+        }
+    }
+    if (p != NULL && *p == '}' && *skip_space(p + 1) != '\0') {
+        *cause = xstrdup("text after '}'");
+        p = NULL;
+    }
+    if (p != NULL && cJSON_GetArraySize(arr) == 0) {
+        *cause = xstrdup("at least one matcher is needed, e.g. alertname=\"X\"");
+        p = NULL;
+    }
+    if (p == NULL) {
+        cJSON_Delete(arr);
+        return false;
+    }
+    *out = arr;
+    return true;
+}
+
+/* Quote a matcher value the way Alertmanager writes them: "..." with \\ and \" escaped. */
+static void append_quoted(char **out, const char *name, const char *value)
+{
+    size_t n = strlen(value);
+    char *q = xmalloc(n * 2 + 3);
+    size_t o = 0;
+    q[o++] = '"';
+    for (size_t i = 0; i < n; i++) {
+        if (value[i] == '"' || value[i] == '\\') {
+            q[o++] = '\\';
+        }
+        q[o++] = value[i];
+    }
+    q[o++] = '"';
+    q[o] = '\0';
+    char *next = xasprintf("%s%s%s=%s", *out, (*out)[0] ? ", " : "", name, q);
+    free(*out);
+    free(q);
+    *out = next;
+}
+
+/* The silence form: the alert's labels as editable matchers, a duration, a comment. */
+static int am_form(struct backend *b, const struct action_def *def, const char *target,
+                   const char **labels, char **values, int max)
+{
+    struct am *am = b->priv;
+    const cJSON *alert = index_find(&am->index, target);
+    if (strcmp(def->verb, "silence") != 0 || alert == NULL || max < 3) {
+        return 0;
+    }
+    char *matchers = xstrdup("");
+    const cJSON *l;
+    cJSON_ArrayForEach(l, json_obj(alert, "labels"))
+    {
+        if (cJSON_IsString(l) && l->string != NULL) {
+            append_quoted(&matchers, l->string, l->valuestring);
+        }
+    }
+    labels[0] = "Matchers (=, !=, =~, !~)";
+    values[0] = matchers;
+    labels[1] = "Duration";
+    values[1] = xstrdup(def->input_default);
+    labels[2] = "Comment";
+    values[2] = xstrdup(DEFAULT_COMMENT);
+    return 3;
 }
 
 static void am_destroy(struct backend *b)
@@ -1103,5 +1318,6 @@ const struct backend_impl alertmanager_backend = {
     .start = am_start,
     .poll = am_poll,
     .act = am_act,
+    .form = am_form,
     .destroy = am_destroy,
 };

@@ -26,6 +26,13 @@ extern const struct backend_impl alertmanager_backend;
  * alerts; entries that are not objects are skipped, fields of the wrong type
  * count as missing.
  */
+/*
+ * Silence matchers as Alertmanager writes them: name="v", name!="v",
+ * name=~"re", name!~"re", comma-separated, optionally in {}; bare values run
+ * to the next comma. *out is a JSON array of {name, value, isRegex, isEqual}.
+ */
+bool alertmanager_parse_matchers(const char *text, struct cJSON **out, char **cause);
+
 bool alertmanager_parse_alerts(const char *body, size_t len, struct rowset *rs, int64_t now,
                                char **cause);
 

@@ -61,6 +61,14 @@ struct backend_impl {
     bool (*start)(struct backend *b, char **cause);
     void (*poll)(struct backend *b);
     void (*act)(struct backend *b, struct action *a);
+    /*
+     * Optional: a form for def on one target, instead of the def's single
+     * input. Fill labels (borrowed) and values (malloc'd, prefilled), at most
+     * max, and return how many (0: no form). act() then receives the edited
+     * values in a->input, joined by '\n' (a field cannot hold a newline).
+     */
+    int (*form)(struct backend *b, const struct action_def *def, const char *target,
+                const char **labels, char **values, int max);
     void (*destroy)(struct backend *b);
 };
 

@@ -663,8 +663,20 @@ static void open_pending_dialog(struct ui *ui)
                  p->backend[0], b ? b->impl->type : "?",
                  (def->flags & ACTION_DISRUPTIVE) ? "\nThis changes live traffic." : "",
                  (def->flags & ACTION_TYPED) ? "\nThis cannot be undone." : "");
-        dialog_open(&ui->dialog, def->label, body, confirm, input ? def->input_prompt : NULL,
-                    def->input_default, (def->flags & ACTION_TYPED) ? p->target[0] : NULL);
+        const char *labels[DIALOG_MAX_FIELDS];
+        char *values[DIALOG_MAX_FIELDS];
+        int nform = b != NULL && b->impl->form != NULL
+                        ? b->impl->form(b, def, p->target[0], labels, values, DIALOG_MAX_FIELDS)
+                        : 0;
+        if (nform > 0) {
+            dialog_open_form(&ui->dialog, def->label, body, confirm, labels, values, nform);
+            for (int i = 0; i < nform; i++) {
+                free(values[i]);
+            }
+        } else {
+            dialog_open(&ui->dialog, def->label, body, confirm, input ? def->input_prompt : NULL,
+                        def->input_default, (def->flags & ACTION_TYPED) ? p->target[0] : NULL);
+        }
     } else {
         char list[3500];
         size_t room = LINES > 16 ? (size_t)(LINES - 16) : 1;
@@ -690,13 +702,23 @@ static void confirm_action(struct ui *ui)
     struct pending *p = &ui->pending;
     if (p->n > 1 && p->asking_input) {
         /* the value is in; now show every target again and ask for the typed confirmation */
-        p->input = xstrdup(ui->dialog.input.buf);
+        p->input = xstrdup(dialog_field(&ui->dialog, 0));
         p->asking_input = false;
         dialog_close(&ui->dialog);
         open_pending_dialog(ui);
         return;
     }
-    const char *input = p->n == 1 && ui->dialog.has_input ? ui->dialog.input.buf : p->input;
+    if (p->n == 1 && ui->dialog.nfields > 0 && ui->dialog.must_type == NULL) {
+        /* the value typed, or a form's fields joined by newlines */
+        free(p->input);
+        p->input = xstrdup(dialog_field(&ui->dialog, 0));
+        for (int i = 1; i < ui->dialog.nfields; i++) {
+            char *joined = xasprintf("%s\n%s", p->input, dialog_field(&ui->dialog, i));
+            free(p->input);
+            p->input = joined;
+        }
+    }
+    const char *input = p->input;
     struct outcome *o = xcalloc(1, sizeof *o);
     o->ui = ui;
     o->label = p->def->label;

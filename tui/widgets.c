@@ -77,17 +77,39 @@ bool lineedit_key(struct lineedit *le, wint_t ch, bool is_key)
     return true;
 }
 
-void dialog_open(struct dialog *d, const char *title, const char *body, const char *confirm,
-                 const char *input_label, const char *input_default, const char *must_type)
+static void dialog_start(struct dialog *d, const char *title, const char *body, const char *confirm)
 {
     memset(d, 0, sizeof *d);
     d->title = xstrdup(title);
     d->body = xstrdup(body);
     d->confirm_label = xstrdup(confirm);
-    d->has_input = input_label != NULL;
-    d->input_label = input_label ? xstrdup(input_label) : NULL;
-    lineedit_set(&d->input, input_default);
-    d->must_type = must_type ? xstrdup(must_type) : NULL;
+}
+
+void dialog_open(struct dialog *d, const char *title, const char *body, const char *confirm,
+                 const char *input_label, const char *input_default, const char *must_type)
+{
+    dialog_start(d, title, body, confirm);
+    if (must_type != NULL) {
+        d->must_type = xstrdup(must_type);
+        d->labels[0] = xstrdup("Type to confirm");
+        d->nfields = 1;
+    } else if (input_label != NULL) {
+        d->labels[0] = xstrdup(input_label);
+        lineedit_set(&d->fields[0], input_default);
+        d->nfields = 1;
+    }
+    d->focus = d->nfields; /* Cancel */
+}
+
+void dialog_open_form(struct dialog *d, const char *title, const char *body, const char *confirm,
+                      const char *const *labels, char *const *defaults, int n)
+{
+    dialog_start(d, title, body, confirm);
+    d->nfields = n < DIALOG_MAX_FIELDS ? n : DIALOG_MAX_FIELDS;
+    for (int i = 0; i < d->nfields; i++) {
+        d->labels[i] = xstrdup(labels[i]);
+        lineedit_set(&d->fields[i], defaults[i]);
+    }
     d->focus = 0;
 }
 
@@ -96,17 +118,40 @@ void dialog_close(struct dialog *d)
     free(d->title);
     free(d->body);
     free(d->confirm_label);
-    free(d->input_label);
+    for (int i = 0; i < d->nfields; i++) {
+        free(d->labels[i]);
+    }
     free(d->must_type);
     memset(d, 0, sizeof *d);
+}
+
+const char *dialog_field(const struct dialog *d, int i)
+{
+    return i < d->nfields ? d->fields[i].buf : "";
 }
 
 bool dialog_can_confirm(const struct dialog *d)
 {
     if (d->must_type != NULL) {
-        return strcmp(d->input.buf, d->must_type) == 0;
+        return strcmp(d->fields[0].buf, d->must_type) == 0;
     }
-    return !d->has_input || d->input.len > 0;
+    for (int i = 0; i < d->nfields; i++) {
+        if (d->fields[i].len == 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void dialog_move(struct dialog *d, int step)
+{
+    if (d->nfields > 1) {
+        int n = d->nfields + 2;
+        d->focus = (d->focus + step + n) % n;
+    } else {
+        /* one field takes typing anyway: Tab only moves between the buttons */
+        d->focus = d->focus == d->nfields ? d->nfields + 1 : d->nfields;
+    }
 }
 
 enum dialog_result dialog_key(struct dialog *d, wint_t ch, bool is_key)
@@ -114,19 +159,27 @@ enum dialog_result dialog_key(struct dialog *d, wint_t ch, bool is_key)
     if (!is_key && ch == 27) {
         return DIALOG_CANCEL;
     }
-    if ((!is_key && ch == '\t') ||
-        (is_key && (ch == KEY_BTAB || ch == KEY_LEFT || ch == KEY_RIGHT))) {
-        d->focus = d->focus ? 0 : 1;
+    if ((!is_key && ch == '\t') || (is_key && ch == KEY_RIGHT)) {
+        dialog_move(d, 1);
+        return DIALOG_OPEN;
+    }
+    if (is_key && (ch == KEY_BTAB || ch == KEY_LEFT)) {
+        dialog_move(d, -1);
         return DIALOG_OPEN;
     }
     if ((!is_key && (ch == '\r' || ch == '\n')) || (is_key && ch == KEY_ENTER)) {
-        if (d->focus == 1 && dialog_can_confirm(d)) {
-            return DIALOG_CONFIRM;
+        if (d->focus < d->nfields) {
+            d->focus++; /* next field, then Cancel: Enter alone never confirms */
+            return DIALOG_OPEN;
         }
-        return d->focus == 0 ? DIALOG_CANCEL : DIALOG_OPEN;
+        if (d->focus == d->nfields) {
+            return DIALOG_CANCEL;
+        }
+        return dialog_can_confirm(d) ? DIALOG_CONFIRM : DIALOG_OPEN;
     }
-    if (d->has_input || d->must_type != NULL) {
-        lineedit_key(&d->input, ch, is_key);
+    if (d->nfields > 0) {
+        int field = d->focus < d->nfields ? d->focus : 0;
+        lineedit_key(&d->fields[field], ch, is_key);
     }
     return DIALOG_OPEN;
 }
@@ -231,11 +284,12 @@ static void draw_buttons(WINDOW *win, const struct dialog *d, int y, int w, cons
     int total = utf8_width(cancel) + 2 + utf8_width(ok);
     int x = (w - total) / 2;
     unsigned base = theme_attr(THEME_DIALOG), sel = theme_attr(THEME_SELECTED);
-    unsigned okattr = d->focus == 1 ? sel : base;
+    unsigned okattr = d->focus == d->nfields + 1 ? sel : base;
     if (!dialog_can_confirm(d)) {
         okattr = theme_attr(THEME_MUTED);
     }
-    x += screen_put(win, y, x, utf8_width(cancel), cancel, d->focus == 0 ? sel : base, g) + 2;
+    x += screen_put(win, y, x, utf8_width(cancel), cancel, d->focus == d->nfields ? sel : base, g) +
+         2;
     screen_put(win, y, x, utf8_width(ok), ok, okattr, g);
 }
 
@@ -243,7 +297,12 @@ WINDOW *dialog_draw(const struct dialog *d, WINDOW *old, const struct glyphs *g)
 {
     int widest;
     int nbody = count_lines(d->body, &widest);
-    int extra = d->has_input || d->must_type ? 2 : 0;
+    int extra = d->nfields > 0 ? d->nfields + 1 : 0;
+    for (int i = 0; i < d->nfields; i++) {
+        /* "Label: value_" must fit too: matchers can be long */
+        int fw = utf8_width(d->labels[i]) + 3 + utf8_width(d->fields[i].buf);
+        widest = fw > widest ? fw : widest;
+    }
     int w = widest + 4;
     if (w < 44) {
         w = 44;
@@ -269,11 +328,17 @@ WINDOW *dialog_draw(const struct dialog *d, WINDOW *old, const struct glyphs *g)
         screen_put(win, 1 + i, 2, w - 4, line, base, g);
         p = nl ? nl + 1 : p + n;
     }
-    if (extra) {
+    for (int i = 0; i < d->nfields; i++) {
+        /* the cursor shows where typing goes: the focused field, or the only one */
+        bool typing = d->focus == i || (d->nfields == 1 && d->focus >= d->nfields);
         char field[400];
-        snprintf(field, sizeof field, "%s: %s_", d->must_type ? "Type to confirm" : d->input_label,
-                 d->input.buf);
-        screen_put(win, nbody + 2, 2, w - 4, field, base | A_BOLD, g);
+        snprintf(field, sizeof field, "%s: %s%s", d->labels[i], d->fields[i].buf,
+                 typing ? "_" : "");
+        unsigned attr = base | A_BOLD;
+        if (d->nfields > 1 && d->focus == i) {
+            attr = theme_attr(THEME_SELECTED);
+        }
+        screen_put(win, nbody + 2 + i, 2, w - 4, field, attr, g);
     }
     draw_buttons(win, d, h - 2, w, g);
     return win;

@@ -32,20 +32,33 @@ bool widgets_move_key(wint_t ch, bool is_key, long page, long count, long *delta
 
 enum dialog_result { DIALOG_OPEN, DIALOG_CANCEL, DIALOG_CONFIRM };
 
+enum { DIALOG_MAX_FIELDS = 4 };
+
+/*
+ * Focus runs over the fields, then Cancel, then the confirm button. Enter on a
+ * field moves to the next one, so Enter never confirms by accident: the
+ * confirm button has to be chosen. Plain dialogs start on Cancel with typing
+ * going to their one field; forms start on their first field.
+ */
 struct dialog {
     char *title;
     char *body;          /* may hold newlines */
     char *confirm_label; /* "Drain" */
-    bool has_input;
-    char *input_label; /* "Duration" */
-    struct lineedit input;
-    char *must_type; /* typed confirmation: the text to type, or NULL */
-    int focus;       /* 0: Cancel (the default), 1: confirm */
+    int nfields;
+    char *labels[DIALOG_MAX_FIELDS];
+    struct lineedit fields[DIALOG_MAX_FIELDS];
+    char *must_type; /* typed confirmation: field 0 must equal it */
+    int focus;       /* < nfields: a field; nfields: Cancel (the default); nfields + 1: confirm */
 };
 
+/* A confirmation with at most one field: a value (input_label) or the typed confirmation. */
 void dialog_open(struct dialog *d, const char *title, const char *body, const char *confirm,
                  const char *input_label, const char *input_default, const char *must_type);
+/* A form: n fields (n <= DIALOG_MAX_FIELDS) with labels and prefilled values. */
+void dialog_open_form(struct dialog *d, const char *title, const char *body, const char *confirm,
+                      const char *const *labels, char *const *defaults, int n);
 void dialog_close(struct dialog *d);
+const char *dialog_field(const struct dialog *d, int i);
 bool dialog_can_confirm(const struct dialog *d);
 enum dialog_result dialog_key(struct dialog *d, wint_t ch, bool is_key);
 /* Draw centred in the screen; returns the window to refresh (owned by the caller). */

@@ -108,10 +108,27 @@ keys Escape
 keys 1 / C h e c k o u t Enter
 wait_for "filter: Checkout"
 keys m
-check "silence asks for a duration" wait_for "Duration: 2h_"
+check "silence opens a form with the alert's labels as matchers" \
+    wait_for 'Matchers (=, !=, =~, !~): alertname="CheckoutErrors", service="checkout", severity="critical"_'
+check "the form has a duration" wait_for "Duration: 2h"
+check "and a comment" wait_for "Comment: silenced from opsdeck"
+keys C-u
+tm send-keys -t main -l 'alertname="CheckoutErrors", service=~"check.*"'
+keys Enter C-u 4 5 m Enter C-u
+tm send-keys -t main -l 'deploy in progress'
+check "the edits show" wait_for "Comment: deploy in progress_"
+keys Enter
+check "Enter past the last field lands on Cancel, not on Silence" wait_for "[ Cancel ]"
 keys Tab Enter
 check "the alert shows silenced, as Alertmanager reports it" wait_line "critical +CheckoutErrors +silenced" 10
-check "Alertmanager has the silence" bash -c 'curl -sf "http://127.0.0.1:$1/api/v2/silences" | grep -q "\"value\":\"CheckoutErrors\""' _ "$AM_PORT"
+silences() {
+    curl -sf "http://127.0.0.1:$AM_PORT/api/v2/silences" | python3 -c '
+import json, sys
+s = [x for x in json.load(sys.stdin) if x["status"]["state"] == "active"]
+print(len(s), s[0]["comment"] if s else "", sorted((m["name"], m["value"], m["isRegex"]) for m in (s[0]["matchers"] if s else [])))'
+}
+check "Alertmanager has the edited silence: the regex matcher, the comment" \
+    bash -c '[ "$1" = "1 deploy in progress [('"'"'alertname'"'"', '"'"'CheckoutErrors'"'"', False), ('"'"'service'"'"', '"'"'check.*'"'"', True)]" ]' _ "$(silences)"
 keys e Tab Enter
 check "expire makes it fire again" wait_line "critical +CheckoutErrors +firing" 10
 keys q

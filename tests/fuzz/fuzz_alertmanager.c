@@ -7,6 +7,7 @@
 #include "../../backends/alertmanager.h"
 #include "../../common/util.h"
 
+#include <cjson/cJSON.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *text = xstrndup((const char *)data, size);
     int64_t t;
     alertmanager_parse_time(text, &t);
+    /* the silence form's matchers are typed by a person: any text, no crash */
+    cJSON *matchers = NULL;
+    char *why = NULL;
+    if (alertmanager_parse_matchers(text, &matchers, &why)) {
+        if (cJSON_GetArraySize(matchers) < 1) {
+            abort(); /* success means at least one matcher */
+        }
+        cJSON_Delete(matchers);
+    } else if (why == NULL) {
+        abort();
+    }
+    free(why);
     free(text);
     free(body);
     return 0;

@@ -9,6 +9,7 @@
 #include "../../common/util.h"
 #include "tap.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -581,11 +582,72 @@ static void test_config(void)
     store_destroy(st);
 }
 
+/* name op value for matcher i, as "name=~value" with the operator rebuilt. */
+static char *matcher_text(const cJSON *arr, int i)
+{
+    const cJSON *m = cJSON_GetArrayItem(arr, i);
+    bool regex = cJSON_IsTrue(cJSON_GetObjectItem(m, "isRegex"));
+    bool equal = cJSON_IsTrue(cJSON_GetObjectItem(m, "isEqual"));
+    const char *op = regex ? (equal ? "=~" : "!~") : (equal ? "=" : "!=");
+    return xasprintf("%s%s%s", cJSON_GetObjectItem(m, "name")->valuestring, op,
+                     cJSON_GetObjectItem(m, "value")->valuestring);
+}
+
+static void check_matchers(const char *text, const char *const *want, int n, const char *what)
+{
+    cJSON *arr = NULL;
+    char *cause = NULL;
+    bool ok = alertmanager_parse_matchers(text, &arr, &cause);
+    bool same = ok && cJSON_GetArraySize(arr) == n;
+    for (int i = 0; same && i < n; i++) {
+        char *t = matcher_text(arr, i);
+        same = strcmp(t, want[i]) == 0;
+        if (!same) {
+            tap_diag("matcher %d: got %s want %s", i, t, want[i]);
+        }
+        free(t);
+    }
+    tap_ok(same, "%s%s%s", what, cause ? ": " : "", cause ? cause : "");
+    cJSON_Delete(arr);
+    free(cause);
+}
+
+static void refuse_matchers(const char *text, const char *needle, const char *what)
+{
+    cJSON *arr = NULL;
+    char *cause = NULL;
+    bool ok = alertmanager_parse_matchers(text, &arr, &cause);
+    tap_ok(!ok && cause != NULL && strstr(cause, needle) != NULL, "%s (%s)", what,
+           cause ? cause : "accepted");
+    free(cause);
+}
+
+static void test_matchers(void)
+{
+    const char *const simple[] = {"alertname=CheckoutErrors", "service=checkout"};
+    check_matchers("alertname=\"CheckoutErrors\", service=\"checkout\"", simple, 2,
+                   "quoted equality matchers");
+    check_matchers("{alertname=\"CheckoutErrors\",service=checkout}", simple, 2,
+                   "braces and a bare value");
+    const char *const ops[] = {"a=1", "b!=2", "c=~x.*", "d!~y|z"};
+    check_matchers("a=\"1\", b!=\"2\", c=~\"x.*\", d!~\"y|z\"", ops, 4, "all four operators");
+    const char *const esc[] = {"msg=say \"hi\", then \\ go"};
+    check_matchers("msg=\"say \\\"hi\\\", then \\\\ go\"", esc, 1,
+                   "escapes and a comma inside quotes");
+    refuse_matchers("", "at least one matcher", "empty is refused");
+    refuse_matchers("alertname", "expected =, !=, =~ or !~", "a name alone is refused");
+    refuse_matchers("a=\"open", "not closed", "an open quote is refused");
+    refuse_matchers("9x=1", "label name", "a name starting with a digit is refused");
+    refuse_matchers("a=\"1\" b=\"2\"", "expected ','", "a missing comma is refused");
+    refuse_matchers("{a=1} tail", "after '}'", "text after the braces is refused");
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1) {
         fixture_dir = argv[1];
     }
+    test_matchers();
     test_am_fixtures();
     test_prom_fixture();
     test_times();
