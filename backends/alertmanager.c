@@ -13,6 +13,12 @@
  * alerts itself and then looks again. Actions are small state machines held in
  * a list so that destroy() can cancel their requests.
  *
+ * After the alerts, each poll fetches GET /api/v2/silences (chained: one
+ * request in flight per backend) and publishes the alerts and the silences
+ * together, so that a poll answers once. A silence row is keyed by the
+ * silence id and has one action, expire, which shares the alert's expire
+ * machinery with the id as the only silence to delete.
+ *
  * Parsing is defensive (DESIGN rule 6): the top level must be an array; an
  * entry that is not an object is skipped; a field of the wrong type counts as
  * missing; a failed poll keeps the last good rows and says why.
@@ -30,17 +36,20 @@
 #include <ctype.h>
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char ALERTS_PATH[] = "/api/v2/alerts";
+static const char SILENCES_PATH[] = "/api/v2/silences";
 static const uint64_t FNV_OFFSET = 0xcbf29ce484222325ULL;
 static const uint64_t FNV_PRIME = 0x100000001b3ULL;
 
 enum {
     TARGET_LABELS_MAX = 3,             /* labels shown in the TARGET column */
     SILENCE_MAX_SECONDS = 366 * 86400, /* a longer silence is a typo, not a plan */
+    SILENCE_SHORT_ID = 8,              /* the SILENCE column shows this much of an id */
 };
 
 static const char DEFAULT_COMMENT[] = "silenced from opsdeck";
@@ -581,6 +590,187 @@ bool alertmanager_parse_alerts(const char *body, size_t len, struct rowset *rs, 
     return parse_alerts(body, len, rs, now, NULL, cause);
 }
 
+/* ---- the silences response ---- */
+
+/* A growing string: appending is linear however many matchers a silence has. */
+struct strbuf {
+    char *s;
+    size_t n, cap;
+};
+
+static void sb_add(struct strbuf *sb, const char *s, size_t n)
+{
+    if (sb->n + n + 1 > sb->cap) {
+        sb->cap = (sb->n + n + 1) * 2;
+        sb->s = xrealloc(sb->s, sb->cap);
+    }
+    memcpy(sb->s + sb->n, s, n);
+    sb->n += n;
+    sb->s[sb->n] = '\0';
+}
+
+static void sb_str(struct strbuf *sb, const char *s)
+{
+    sb_add(sb, s, strlen(s));
+}
+
+/* name, the operator, then the value in quotes with \\ and \" escaped. */
+static void sb_matcher(struct strbuf *sb, const char *name, const char *op, const char *value)
+{
+    sb_str(sb, name);
+    sb_str(sb, op);
+    sb_add(sb, "\"", 1);
+    for (const char *p = value; *p != '\0'; p++) {
+        if (*p == '"' || *p == '\\') {
+            sb_add(sb, "\\", 1);
+        }
+        sb_add(sb, p, 1);
+    }
+    sb_add(sb, "\"", 1);
+}
+
+/* obj[name] as a bool; dflt when absent or not a bool. */
+static bool json_bool(const cJSON *obj, const char *name, bool dflt)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+    return cJSON_IsBool(v) ? cJSON_IsTrue(v) : dflt;
+}
+
+/* One matcher as Alertmanager writes it (name="v", name!~"re"); false when it has no name. */
+static bool matcher_text(struct strbuf *sb, const cJSON *m)
+{
+    const char *name = json_str(m, "name");
+    if (name == NULL) {
+        return false;
+    }
+    const char *value = json_str(m, "value");
+    bool regex = json_bool(m, "isRegex", false);
+    bool equal = json_bool(m, "isEqual", true);
+    const char *op = regex ? (equal ? "=~" : "!~") : (equal ? "=" : "!=");
+    sb_matcher(sb, name, op, value != NULL ? value : "");
+    return true;
+}
+
+/* The MATCHERS cell and a matcher.N detail line for each; the caller ends the row after. */
+static void silence_matchers(struct rowset *rs, const cJSON *matchers)
+{
+    struct strbuf all = {0}, one = {0};
+    sb_str(&all, "");
+    int n = 0;
+    const cJSON *m;
+    cJSON_ArrayForEach(m, matchers)
+    {
+        one.n = 0;
+        if (!matcher_text(&one, m)) {
+            continue;
+        }
+        if (n++ > 0) {
+            sb_str(&all, ", ");
+        }
+        sb_add(&all, one.s, one.n);
+        char key[32];
+        snprintf(key, sizeof key, "matcher.%d", n);
+        rowset_detail(rs, key, one.s);
+    }
+    rowset_text(rs, SILENCE_MATCHERS, all.s);
+    free(all.s);
+    free(one.s);
+}
+
+enum silence_state { SILENCE_ACTIVE, SILENCE_PENDING, SILENCE_EXPIRED, SILENCE_OTHER };
+
+static enum silence_state silence_state(const cJSON *silence)
+{
+    static const char *const names[] = {"active", "pending", "expired"};
+    const char *state = json_str(json_obj(silence, "status"), "state");
+    for (int i = 0; state != NULL && i < SILENCE_OTHER; i++) {
+        if (strcmp(state, names[i]) == 0) {
+            return (enum silence_state)i;
+        }
+    }
+    return SILENCE_OTHER;
+}
+
+/* RFC 3339 field to seconds, 0 when missing or not a time. */
+static int64_t json_time(const cJSON *obj, const char *name)
+{
+    int64_t t = 0;
+    return alertmanager_parse_time(json_str(obj, name), &t) ? t : 0;
+}
+
+static void add_silence(struct rowset *rs, const cJSON *silence, int64_t now,
+                        struct alertmanager_keys *keys)
+{
+    static const char *const detail_fields[] = {"id",        "startsAt",  "endsAt",
+                                                "updatedAt", "createdBy", "comment"};
+    const char *id = json_str(silence, "id");
+    char *key = alertmanager_keys_unique(keys, id != NULL ? id : "");
+    rowset_begin(rs, key);
+    free(key);
+    char short_id[SILENCE_SHORT_ID + 1];
+    snprintf(short_id, sizeof short_id, "%s", id != NULL ? id : "");
+    rowset_text(rs, SILENCE_ID, short_id);
+    rowset_silence_state(rs, json_str(json_obj(silence, "status"), "state"),
+                         json_time(silence, "startsAt"), json_time(silence, "endsAt"), now);
+    rowset_text(rs, SILENCE_BY, json_str(silence, "createdBy"));
+    rowset_text(rs, SILENCE_COMMENT, json_str(silence, "comment"));
+    rowset_text(rs, SILENCE_SOURCE, rs->source);
+    for (size_t i = 0; i < sizeof detail_fields / sizeof detail_fields[0]; i++) {
+        detail_nonempty(rs, detail_fields[i], json_str(silence, detail_fields[i]));
+    }
+    silence_matchers(rs, json_arr(silence, "matchers"));
+}
+
+/* A silence and where it came in the response: the order is state, then arrival. */
+struct silence_ref {
+    const cJSON *silence;
+    enum silence_state state;
+    size_t pos;
+};
+
+static int cmp_silence(const void *a, const void *b)
+{
+    const struct silence_ref *x = a, *y = b;
+    if (x->state != y->state) {
+        return x->state < y->state ? -1 : 1;
+    }
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+bool alertmanager_parse_silences(const char *body, size_t len, struct rowset *rs, int64_t now,
+                                 char **cause)
+{
+    cJSON *doc = NULL;
+    if (!alertmanager_parse_json(body, len, &doc, cause)) {
+        return false;
+    }
+    if (!cJSON_IsArray(doc)) {
+        cJSON_Delete(doc);
+        *cause = xstrdup("expected a JSON array of silences");
+        return false;
+    }
+    size_t n = 0;
+    struct silence_ref *refs = xcalloc((size_t)cJSON_GetArraySize(doc) + 1, sizeof *refs);
+    const cJSON *s;
+    cJSON_ArrayForEach(s, doc)
+    {
+        if (cJSON_IsObject(s)) {
+            refs[n] = (struct silence_ref){s, silence_state(s), n};
+            n++;
+        }
+    }
+    qsort(refs, n, sizeof *refs, cmp_silence);
+    struct alertmanager_keys keys = {0};
+    for (size_t i = 0; i < n; i++) {
+        add_silence(rs, refs[i].silence, now, &keys);
+    }
+    rowset_end(rs);
+    alertmanager_keys_free(&keys);
+    free(refs);
+    cJSON_Delete(doc);
+    return true;
+}
+
 /* ---- the backend ---- */
 
 struct am_op;
@@ -589,10 +779,12 @@ struct am {
     struct http_settings http;
     char **filters; /* matchers, each sent as filter=... */
     size_t nfilters;
-    char *path; /* GET path with the query */
-    struct http_request *poll_req;
+    char *path;                    /* GET path with the query */
+    struct http_request *poll_req; /* the poll's alerts request, then its silences request */
+    uint64_t poll_answers;         /* poll callbacks run so far */
     bool polling;
-    bool repoll; /* an action changed things while a poll was in flight */
+    bool repoll;           /* an action changed things while a poll was in flight */
+    struct rowset *alerts; /* this poll's alerts, published once its silences answer */
     struct alert_index index;
     struct am_op *ops; /* actions in flight */
 };
@@ -730,15 +922,18 @@ static bool is_success(const struct http_response *r)
     return r->error == NULL && r->status >= 200 && r->status <= 299;
 }
 
-/* Publish a GET /api/v2/alerts response, or fail the backend; the last rows stay. */
-static bool take_alerts(struct backend *b, const struct http_response *r)
+/*
+ * Read a GET /api/v2/alerts response: its rows, and the index for actions.
+ * NULL after backend_fail(); the last rows stay.
+ */
+static struct rowset *read_alerts(struct backend *b, const struct http_response *r)
 {
     struct am *am = b->priv;
     if (!is_success(r)) {
         char *why = http_describe_failure(r);
         backend_fail(b, "%s", why);
         free(why);
-        return false;
+        return NULL;
     }
     struct rowset *rs = rowset_create(MODEL_ALERTS, b->name);
     struct alert_index idx = {0};
@@ -747,25 +942,105 @@ static bool take_alerts(struct backend *b, const struct http_response *r)
         backend_fail(b, "bad response from %s: %s", ALERTS_PATH, cause);
         free(cause);
         rowset_destroy(rs);
-        return false;
+        return NULL;
     }
     index_free(&am->index);
     am->index = idx;
+    return rs;
+}
+
+/* Publish an alerts response at once (an action's own fetch), or fail the backend. */
+static bool take_alerts(struct backend *b, const struct http_response *r)
+{
+    struct am *am = b->priv;
+    struct rowset *rs = read_alerts(b, r);
+    if (rs == NULL) {
+        return false;
+    }
+    /* newer than the rows a poll in flight holds: those must not come after these */
+    rowset_destroy(am->alerts);
+    am->alerts = NULL;
     backend_publish(b, rs);
     return true;
 }
 
-static void on_poll(const struct http_response *r, void *ud)
+/* Publish a GET /api/v2/silences response, or fail the backend; the last rows stay. */
+static void take_silences(struct backend *b, const struct http_response *r)
+{
+    if (!is_success(r)) {
+        char *why = http_describe_failure(r);
+        backend_fail(b, "silences: %s", why);
+        free(why);
+        return;
+    }
+    struct rowset *rs = rowset_create(MODEL_SILENCES, b->name);
+    char *cause = NULL;
+    if (!alertmanager_parse_silences(r->body, r->len, rs, clock_wall_s(), &cause)) {
+        backend_fail(b, "silences: bad response from %s: %s", SILENCES_PATH, cause);
+        free(cause);
+        rowset_destroy(rs);
+        return;
+    }
+    backend_publish(b, rs);
+}
+
+/* The poll request's callback has run: its handle is gone. */
+static struct backend *poll_received(void *ud)
 {
     struct backend *b = ud;
     struct am *am = b->priv;
     am->poll_req = NULL;
+    am->poll_answers++;
+    return b;
+}
+
+static void poll_send(struct backend *b, const char *path, http_done_cb cb)
+{
+    struct am *am = b->priv;
+    uint64_t answers = am->poll_answers;
+    struct http_request *req = http_request(b->loop, &am->http, "GET", path, NULL, NULL, 0, cb, b);
+    if (am->poll_answers == answers) { /* the callback may have run already */
+        am->poll_req = req;
+    }
+}
+
+static void poll_done(struct backend *b)
+{
+    struct am *am = b->priv;
     am->polling = false;
-    take_alerts(b, r);
     if (am->repoll) {
         am->repoll = false;
         backend_poll_now(b);
     }
+}
+
+/*
+ * The alerts are published with the silences, so that a poll is one answer:
+ * the health says "ok" once both are in (a snapshot waits for that).
+ */
+static void on_poll_silences(const struct http_response *r, void *ud)
+{
+    struct backend *b = poll_received(ud);
+    struct am *am = b->priv;
+    if (am->alerts != NULL) {
+        backend_publish(b, am->alerts);
+        am->alerts = NULL;
+    }
+    take_silences(b, r);
+    poll_done(b);
+}
+
+static void on_poll(const struct http_response *r, void *ud)
+{
+    struct backend *b = poll_received(ud);
+    struct am *am = b->priv;
+    rowset_destroy(am->alerts);
+    am->alerts = read_alerts(b, r);
+    if (am->alerts == NULL) {
+        poll_done(b);
+        return;
+    }
+    poll_send(b, SILENCES_PATH, on_poll_silences);
 }
 
 static void am_poll(struct backend *b)
@@ -775,11 +1050,7 @@ static void am_poll(struct backend *b)
         return;
     }
     am->polling = true;
-    struct http_request *req =
-        http_request(b->loop, &am->http, "GET", am->path, NULL, NULL, 0, on_poll, b);
-    if (am->polling) { /* the callback may have run already */
-        am->poll_req = req;
-    }
+    poll_send(b, am->path, on_poll);
 }
 
 /* After a change: poll now, or right after the poll in flight (it may predate it). */
@@ -798,6 +1069,7 @@ static void refresh_soon(struct backend *b)
 static const struct action_def am_actions[] = {
     {"silence", "Silence alert", MODEL_ALERTS, 'm', ACTION_INPUT, "Duration", "2h"},
     {"expire", "Expire silence", MODEL_ALERTS, 'e', 0, NULL, NULL},
+    {"expire", "Expire silence", MODEL_SILENCES, 'e', 0, NULL, NULL},
 };
 
 enum op_verb { OP_SILENCE, OP_EXPIRE };
@@ -814,6 +1086,7 @@ struct am_op {
     struct http_request *req;
     char **ids; /* expire: the silences, and the next one to delete */
     size_t nids, next;
+    bool by_id;      /* expire from a silence row: its id is the target */
     char *done_text; /* expire: what was done so far */
     struct am_op *next_op;
 };
@@ -973,28 +1246,45 @@ static void start_silence(struct am_op *op, const cJSON *alert)
         return;
     }
     char *body = silence_body(op, labels);
-    op_send(op, "POST", "/api/v2/silences", body, on_silenced);
+    op_send(op, "POST", SILENCES_PATH, body, on_silenced);
     free(body);
 }
 
 static void expire_next(struct am_op *op);
 
-static void on_expired(const struct http_response *r, void *ud)
+/* The id as messages show it: whole, or as a silence row shows it (its first 8 characters). */
+static int id_width(const struct am_op *op)
 {
-    struct am_op *op = op_received(ud);
+    return op->by_id ? SILENCE_SHORT_ID : INT_MAX;
+}
+
+static void expire_failed(struct am_op *op, const struct http_response *r)
+{
     const char *id = op->ids[op->next];
-    if (!is_success(r)) {
-        char *why = http_describe_failure(r);
-        char *msg = op->done_text != NULL
-                        ? xasprintf("expired %s; silence %s: %s", op->done_text, id, why)
-                        : xasprintf("silence %s: %s", id, why);
-        op_finish(op, false, msg);
-        free(msg);
+    char *why = http_describe_failure(r);
+    if (op->by_id) { /* one silence, the one the user chose: Alertmanager's answer says it */
+        op_finish(op, false, why);
         free(why);
         return;
     }
-    char *text = op->done_text != NULL ? xasprintf("%s, %s", op->done_text, id)
-                                       : xasprintf("silence %s", id);
+    char *msg = op->done_text != NULL
+                    ? xasprintf("expired %s; silence %s: %s", op->done_text, id, why)
+                    : xasprintf("silence %s: %s", id, why);
+    op_finish(op, false, msg);
+    free(msg);
+    free(why);
+}
+
+static void on_expired(const struct http_response *r, void *ud)
+{
+    struct am_op *op = op_received(ud);
+    if (!is_success(r)) {
+        expire_failed(op, r);
+        return;
+    }
+    const char *id = op->ids[op->next];
+    char *text = op->done_text != NULL ? xasprintf("%s, %.*s", op->done_text, id_width(op), id)
+                                       : xasprintf("silence %.*s", id_width(op), id);
     free(op->done_text);
     op->done_text = text;
     op->next++;
@@ -1016,6 +1306,13 @@ static void expire_next(struct am_op *op)
     free(esc);
 }
 
+static void add_id(struct am_op *op, const char *id)
+{
+    op->ids = xreallocarray(op->ids, op->nids + 1, sizeof *op->ids);
+    op->ids[op->nids++] = xstrdup(id);
+}
+
+/* Every silence that mutes the alert. */
 static void start_expire(struct am_op *op, const cJSON *alert)
 {
     const cJSON *ids = json_arr(json_obj(alert, "status"), "silencedBy");
@@ -1023,14 +1320,36 @@ static void start_expire(struct am_op *op, const cJSON *alert)
     cJSON_ArrayForEach(id, ids)
     {
         if (cJSON_IsString(id) && id->valuestring[0] != '\0') {
-            op->ids = xreallocarray(op->ids, op->nids + 1, sizeof *op->ids);
-            op->ids[op->nids++] = xstrdup(id->valuestring);
+            add_id(op, id->valuestring);
         }
     }
     if (op->nids == 0) {
         op_finish(op, false, "not silenced");
         return;
     }
+    expire_next(op);
+}
+
+/* The silence the target names; Alertmanager itself says whether it exists. */
+static void start_expire_id(struct am_op *op)
+{
+    const char *id = op->a->target;
+    if (id == NULL || id[0] == '\0') {
+        op_finish(op, false, "no silence id");
+        return;
+    }
+    op->by_id = true;
+    /* Alertmanager answers 200 to expiring an expired silence; say what it is instead */
+    const struct rowset *rs;
+    size_t row;
+    if (store_find(op->b->store, MODEL_SILENCES, op->b->name, id, &rs, &row) &&
+        strcmp(rowset_cell_text(rs, row, SILENCE_STATE), "expired") == 0) {
+        char *msg = xasprintf("silence %.*s has already expired", SILENCE_SHORT_ID, id);
+        op_finish(op, false, msg);
+        free(msg);
+        return;
+    }
+    add_id(op, id);
     expire_next(op);
 }
 
@@ -1104,6 +1423,10 @@ static void am_act(struct backend *b, struct action *a)
     if (op->verb == OP_SILENCE && !silence_input(op, &cause)) {
         op_finish(op, false, cause);
         free(cause);
+        return;
+    }
+    if (a->def->kind == MODEL_SILENCES) {
+        start_expire_id(op);
         return;
     }
     op_proceed(op);
@@ -1284,6 +1607,7 @@ static void am_destroy(struct backend *b)
         return;
     }
     http_cancel(am->poll_req);
+    rowset_destroy(am->alerts);
     /*
      * Actions still in flight are dropped without a report: whoever asked is
      * shutting down too (its report callback may point at a finished frame).
@@ -1310,7 +1634,7 @@ static void am_destroy(struct backend *b)
 const struct backend_impl alertmanager_backend = {
     .type = "alertmanager",
     .description = "Prometheus Alertmanager (API v2): alerts, silences",
-    .kinds = 1u << MODEL_ALERTS,
+    .kinds = (1u << MODEL_ALERTS) | (1u << MODEL_SILENCES),
     .actions = am_actions,
     .nactions = (int)(sizeof am_actions / sizeof am_actions[0]),
     .create = am_create,

@@ -1,6 +1,7 @@
 /*
  * The Alertmanager backend (API v2): every alert Alertmanager knows, firing,
- * silenced or inhibited, with silence and expire actions.
+ * silenced or inhibited, with silence and expire actions, and every silence,
+ * with an expire action.
  *
  * It also exports the pieces that show a Prometheus-style label set as an
  * alert row (JSON reading, RFC 3339 times, label hashing, the row itself), so
@@ -20,21 +21,34 @@ struct cJSON;
 extern const struct backend_impl alertmanager_backend;
 
 /*
- * Parse a GET /api/v2/alerts body (a JSON array of gettableAlert objects) into
- * rows of rs. now (wall-clock seconds) bounds start times from a server whose
- * clock runs ahead. False with *cause on anything that is not an array of
- * alerts; entries that are not objects are skipped, fields of the wrong type
- * count as missing.
- */
-/*
  * Silence matchers as Alertmanager writes them: name="v", name!="v",
  * name=~"re", name!~"re", comma-separated, optionally in {}; bare values run
  * to the next comma. *out is a JSON array of {name, value, isRegex, isEqual}.
  */
 bool alertmanager_parse_matchers(const char *text, struct cJSON **out, char **cause);
 
+/*
+ * Parse a GET /api/v2/alerts body (a JSON array of gettableAlert objects) into
+ * rows of rs. now (wall-clock seconds) bounds start times from a server whose
+ * clock runs ahead. False with *cause on anything that is not an array of
+ * alerts; entries that are not objects are skipped, fields of the wrong type
+ * count as missing.
+ */
 bool alertmanager_parse_alerts(const char *body, size_t len, struct rowset *rs, int64_t now,
                                char **cause);
+
+/*
+ * Parse a GET /api/v2/silences body (a JSON array of gettableSilence objects)
+ * into MODEL_SILENCES rows of rs, keyed by the silence id: active first, then
+ * pending, then expired, in the response's order otherwise. MATCHERS reads
+ * as Alertmanager writes them (name="v", name!~"re", comma-separated); ENDS
+ * says "in 1h", "starts in 5m" or "ended 3m ago" against now (wall-clock
+ * seconds) and sorts by endsAt. False with *cause ("expected a JSON array of
+ * silences") on anything that is not an array; entries that are not objects
+ * are skipped, fields of the wrong type count as missing.
+ */
+bool alertmanager_parse_silences(const char *body, size_t len, struct rowset *rs, int64_t now,
+                                 char **cause);
 
 /* ---- shared with the Prometheus backend ---- */
 

@@ -23,6 +23,7 @@
 
 #include "../common/util.h"
 #include "../engine/action.h"
+#include "../engine/journal.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -425,6 +426,17 @@ struct deploy {
     int64_t created, changed;
 };
 
+/* Kept, like Alertmanager, for a while after they end: the silences view shows them. */
+enum { DEMO_SILENCES = 16 };
+
+struct silence {
+    char id[40];
+    enum alert_id alert;
+    int64_t starts, ends; /* ends: when it was due to end, or when it was expired */
+    char by[80];
+    char comment[80];
+};
+
 struct alert {
     bool active;   /* the condition holds */
     bool resolved; /* just stopped firing: shown once as "resolved" */
@@ -448,8 +460,10 @@ struct demo {
     uint64_t rng;
     uint64_t ticks;
     int64_t t0, now;
-    size_t trickle; /* the next queue trickle mode changes */
-    unsigned silences;
+    size_t trickle;    /* the next queue trickle mode changes */
+    unsigned silences; /* made so far: the next id's seed */
+    struct silence silence[DEMO_SILENCES];
+    size_t nsilence;
     struct server *servers;
     size_t nservers;
     struct queue *queues;
@@ -1127,14 +1141,62 @@ static bool alert_condition(const struct demo *d, enum alert_id id)
 }
 
 /* Silence ids look like Alertmanager's UUIDs and are derived, not random. */
-static void silence_make(struct demo *d, struct alert *al)
+static void silence_id(struct demo *d, const struct alert *al, char id[40])
 {
     uint64_t h1 = fnv1a(FNV_OFFSET, al->fp) ^ (uint64_t)d->silences++ * FNV_PRIME;
     uint64_t h2 = fnv1a(h1, "silence") ^ (uint64_t)d->now;
     h1 = fnv1a(h1, "id");
-    snprintf(al->silence_id, sizeof al->silence_id,
-             "%08" PRIx64 "-%04" PRIx64 "-4%03" PRIx64 "-a%03" PRIx64 "-%012" PRIx64, h1 >> 32,
-             (h1 >> 16) & 0xffff, h1 & 0xfff, h2 >> 52, h2 >> 16);
+    snprintf(id, 40, "%08" PRIx64 "-%04" PRIx64 "-4%03" PRIx64 "-a%03" PRIx64 "-%012" PRIx64,
+             h1 >> 32, (h1 >> 16) & 0xffff, h1 & 0xfff, h2 >> 52, h2 >> 16);
+}
+
+/* Silence an alert from now (or from starts) for secs; the oldest silence goes when full. */
+static const struct silence *silence_add(struct demo *d, enum alert_id id, int64_t starts,
+                                         int64_t secs, const char *by, const char *comment)
+{
+    struct alert *al = &d->alerts[id];
+    if (d->nsilence == DEMO_SILENCES) {
+        /* the oldest expired one goes; if none has expired, the oldest, and its alert rings */
+        size_t drop = 0;
+        while (drop < DEMO_SILENCES && d->silence[drop].ends > d->now) {
+            drop++;
+        }
+        if (drop == DEMO_SILENCES) {
+            drop = 0;
+            struct alert *old = &d->alerts[d->silence[0].alert];
+            if (strcmp(old->silence_id, d->silence[0].id) == 0) {
+                old->silenced_until = 0;
+            }
+        }
+        memmove(&d->silence[drop], &d->silence[drop + 1],
+                (DEMO_SILENCES - 1 - drop) * sizeof d->silence[0]);
+        d->nsilence--;
+    }
+    struct silence *sl = &d->silence[d->nsilence++];
+    silence_id(d, al, sl->id);
+    sl->alert = id;
+    sl->starts = starts;
+    sl->ends = d->now + secs;
+    snprintf(sl->by, sizeof sl->by, "%s", by);
+    snprintf(sl->comment, sizeof sl->comment, "%s", comment);
+    al->silenced_until = sl->ends;
+    memcpy(al->silence_id, sl->id, sizeof al->silence_id);
+    return sl;
+}
+
+static struct silence *silence_find(struct demo *d, const char *id)
+{
+    for (size_t i = 0; i < d->nsilence; i++) {
+        if (strcmp(d->silence[i].id, id) == 0) {
+            return &d->silence[i];
+        }
+    }
+    return NULL;
+}
+
+static const char *silence_state(const struct demo *d, const struct silence *sl)
+{
+    return sl->ends <= d->now ? "expired" : sl->starts > d->now ? "pending" : "active";
 }
 
 static void alerts_init(struct demo *d)
@@ -1155,8 +1217,8 @@ static void alerts_init(struct demo *d)
         }
     }
     /* someone silenced the memory alert before the demo started */
-    d->alerts[AL_MEMORY].silenced_until = d->t0 + 80 * 60;
-    silence_make(d, &d->alerts[AL_MEMORY]);
+    silence_add(d, AL_MEMORY, d->t0 - 4 * 3600, 80 * 60, "maria@ops-jump-1",
+                "known leak in search-2, fix ships Thursday (INC-4211)");
 }
 
 static void alert_step(struct demo *d, enum alert_id id)
@@ -1268,6 +1330,53 @@ static void publish_alerts(struct backend *b, const struct demo *d)
     backend_publish(b, rs);
 }
 
+static void publish_silence(struct rowset *rs, const struct demo *d, const struct silence *sl)
+{
+    const struct alert_def *def = &alert_defs[sl->alert];
+    char matchers[256], key[32];
+    int n = snprintf(matchers, sizeof matchers, "alertname=\"%s\"", def->name);
+    rowset_begin(rs, sl->id);
+    rowset_detail(rs, "id", sl->id);
+    rowset_detail(rs, "matcher.1", matchers);
+    for (size_t l = 0; l < 4 && def->labels[l] != NULL; l++) {
+        const char *eq = strchr(def->labels[l], '=');
+        char one[128];
+        snprintf(one, sizeof one, "%.*s=\"%s\"", (int)(eq - def->labels[l]), def->labels[l],
+                 eq + 1);
+        snprintf(key, sizeof key, "matcher.%zu", l + 2);
+        rowset_detail(rs, key, one);
+        if (n > 0 && (size_t)n < sizeof matchers) {
+            n += snprintf(matchers + n, sizeof matchers - (size_t)n, ", %s", one);
+        }
+    }
+    rowset_textf(rs, SILENCE_ID, "%.8s", sl->id);
+    rowset_silence_state(rs, silence_state(d, sl), sl->starts, sl->ends, d->now);
+    rowset_text(rs, SILENCE_MATCHERS, matchers);
+    rowset_text(rs, SILENCE_BY, sl->by);
+    rowset_text(rs, SILENCE_COMMENT, sl->comment);
+    rowset_text(rs, SILENCE_SOURCE, rs->source);
+    detail_time(rs, "startsAt", sl->starts);
+    detail_time(rs, "endsAt", sl->ends);
+    rowset_detail(rs, "createdBy", sl->by);
+    rowset_detail(rs, "comment", sl->comment);
+}
+
+/* Active first, then expired; newest first within each, as Alertmanager's UI lists them. */
+static void publish_silences(struct backend *b, const struct demo *d)
+{
+    struct rowset *rs = rowset_create(MODEL_SILENCES, b->name);
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = d->nsilence; i-- > 0;) {
+            const struct silence *sl = &d->silence[i];
+            if ((sl->ends <= d->now) == (pass == 1)) {
+                publish_silence(rs, d, sl);
+            }
+        }
+    }
+    rowset_end(rs);
+    backend_publish(b, rs);
+}
+
 /* ---- the simulation as a whole ---- */
 
 static void sim_init(struct demo *d, double dt)
@@ -1316,6 +1425,7 @@ static void publish_all(struct backend *b)
     publish_queues(b, d);
     publish_pools(b, d);
     publish_deploys(b, d);
+    publish_silences(b, d);
 }
 
 /* ---- actions ---- */
@@ -1326,6 +1436,7 @@ static const struct action_def demo_actions[] = {
     {"maint", "Put server in maintenance", MODEL_POOLS, 'm', ACTION_DISRUPTIVE, NULL, NULL},
     {"silence", "Silence alert", MODEL_ALERTS, 'm', ACTION_INPUT, "Duration", "2h"},
     {"expire", "Expire silence", MODEL_ALERTS, 'e', 0, NULL, NULL},
+    {"expire", "Expire silence", MODEL_SILENCES, 'e', 0, NULL, NULL},
     {"restart", "Restart deployment", MODEL_DEPLOYS, 'R', ACTION_DISRUPTIVE, NULL, NULL},
 };
 
@@ -1368,26 +1479,46 @@ static bool act_silence(struct demo *d, const char *target, const char *input, c
         *msg = xasprintf("bad duration '%s'", input != NULL ? input : "");
         return false;
     }
-    al->silenced_until = d->now + secs;
-    silence_make(d, al);
-    *msg = xasprintf("silenced %s for %s (silence %s)", alert_defs[id].name, input, al->silence_id);
+    char by[80];
+    snprintf(by, sizeof by, "%s@%s", journal_actor(), journal_host());
+    const struct silence *sl = silence_add(d, id, d->now, secs, by, "silenced from opsdeck");
+    *msg = xasprintf("silenced %s for %s (silence %s)", alert_defs[id].name, input, sl->id);
     return true;
 }
 
-static bool act_expire(struct demo *d, const char *target, char **msg)
+/* Expire a silence, by its id (silences view) or by the alert it mutes (alerts pane). */
+static bool act_expire(struct demo *d, enum model_kind kind, const char *target, char **msg)
 {
-    enum alert_id id;
-    struct alert *al = alert_find(d, target, &id);
-    if (al == NULL) {
-        *msg = xasprintf("no such alert: %s", target);
+    struct silence *sl;
+    if (kind == MODEL_SILENCES) {
+        sl = silence_find(d, target);
+        if (sl == NULL) {
+            *msg = xasprintf("no such silence: %s", target);
+            return false;
+        }
+    } else {
+        enum alert_id id;
+        struct alert *al = alert_find(d, target, &id);
+        if (al == NULL) {
+            *msg = xasprintf("no such alert: %s", target);
+            return false;
+        }
+        sl = al->silenced_until != 0 ? silence_find(d, al->silence_id) : NULL;
+        if (sl == NULL) {
+            *msg = xasprintf("not silenced");
+            return false;
+        }
+    }
+    if (sl->ends <= d->now) {
+        *msg = xasprintf("silence %s already expired", sl->id);
         return false;
     }
-    if (al->silenced_until == 0) {
-        *msg = xasprintf("not silenced");
-        return false;
+    sl->ends = d->now;
+    struct alert *al = &d->alerts[sl->alert];
+    if (strcmp(al->silence_id, sl->id) == 0) {
+        al->silenced_until = 0;
     }
-    al->silenced_until = 0;
-    *msg = xasprintf("silence %s expired", al->silence_id);
+    *msg = xasprintf("silence %s expired", sl->id);
     return true;
 }
 
@@ -1426,7 +1557,9 @@ static bool act_apply(struct demo *d, const struct action *a, char **msg)
             return act_silence(d, a->target, a->input != NULL ? a->input : a->def->input_default,
                                msg);
         }
-        return act_expire(d, a->target, msg);
+        return act_expire(d, MODEL_ALERTS, a->target, msg);
+    case MODEL_SILENCES:
+        return act_expire(d, MODEL_SILENCES, a->target, msg);
     case MODEL_DEPLOYS:
         return act_restart(d, a->target, msg);
     case MODEL_QUEUES:
@@ -1579,8 +1712,8 @@ static void demo_destroy(struct backend *b)
 const struct backend_impl demo_backend = {
     .type = "demo",
     .description = "built-in simulator of a small shop (queues, pools, deploys, alerts)",
-    .kinds =
-        (1u << MODEL_ALERTS) | (1u << MODEL_QUEUES) | (1u << MODEL_POOLS) | (1u << MODEL_DEPLOYS),
+    .kinds = (1u << MODEL_ALERTS) | (1u << MODEL_QUEUES) | (1u << MODEL_POOLS) |
+             (1u << MODEL_DEPLOYS) | (1u << MODEL_SILENCES),
     .actions = demo_actions,
     .nactions = (int)(sizeof demo_actions / sizeof demo_actions[0]),
     .create = demo_create,

@@ -21,6 +21,7 @@ static const struct column_def alert_cols[] = {ALERT_COLUMNS(X_COL)};
 static const struct column_def queue_cols[] = {QUEUE_COLUMNS(X_COL)};
 static const struct column_def pool_cols[] = {POOL_COLUMNS(X_COL)};
 static const struct column_def deploy_cols[] = {DEPLOY_COLUMNS(X_COL)};
+static const struct column_def silence_cols[] = {SILENCE_COLUMNS(X_COL)};
 #undef X_COL
 
 static const struct model_schema schemas[MODEL_KINDS] = {
@@ -28,6 +29,7 @@ static const struct model_schema schemas[MODEL_KINDS] = {
     [MODEL_QUEUES] = {"queues", "Queues", queue_cols, QUEUE_NCOLS},
     [MODEL_POOLS] = {"pools", "Pools", pool_cols, POOL_NCOLS},
     [MODEL_DEPLOYS] = {"deploys", "Deployments", deploy_cols, DEPLOY_NCOLS},
+    [MODEL_SILENCES] = {"silences", "Silences", silence_cols, SILENCE_NCOLS},
 };
 
 const struct model_schema *model_schema(enum model_kind kind)
@@ -398,4 +400,35 @@ bool store_find(const struct store *st, enum model_kind kind, const char *source
         }
     }
     return false;
+}
+
+void rowset_silence_state(struct rowset *rs, const char *state, int64_t starts, int64_t ends,
+                          int64_t now)
+{
+    char dur[24], text[48] = "";
+    enum tone tone = TONE_NORMAL;
+    const char *s = state != NULL ? state : "";
+    /* a server clock a little off ours must not read "in --" */
+    if (strcmp(s, "active") == 0) {
+        tone = TONE_INFO;
+        if (ends > 0) {
+            duration_format2(dur, sizeof dur, ends > now ? ends - now : 0);
+            snprintf(text, sizeof text, "in %s", dur);
+        }
+    } else if (strcmp(s, "pending") == 0) {
+        tone = TONE_WARN;
+        if (starts > 0) {
+            duration_format2(dur, sizeof dur, starts > now ? starts - now : 0);
+            snprintf(text, sizeof text, "starts in %s", dur);
+        }
+    } else if (strcmp(s, "expired") == 0) {
+        tone = TONE_MUTED;
+        if (ends > 0) {
+            duration_format2(dur, sizeof dur, now > ends ? now - ends : 0);
+            snprintf(text, sizeof text, "ended %s ago", dur);
+        }
+    }
+    rowset_text(rs, SILENCE_STATE, s);
+    rowset_row_tone(rs, tone);
+    rowset_cell(rs, SILENCE_ENDS, text, (double)ends);
 }

@@ -18,7 +18,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum model_kind { MODEL_ALERTS, MODEL_QUEUES, MODEL_POOLS, MODEL_DEPLOYS, MODEL_KINDS };
+/* MODEL_SILENCES is shown in the Alerts pane's place when toggled (v). */
+enum model_kind {
+    MODEL_ALERTS,
+    MODEL_QUEUES,
+    MODEL_POOLS,
+    MODEL_DEPLOYS,
+    MODEL_SILENCES,
+    MODEL_KINDS
+};
 
 /* How a cell is compared, aligned and formatted. */
 enum cell_type {
@@ -82,11 +90,21 @@ enum tone { TONE_NORMAL, TONE_OK, TONE_INFO, TONE_WARN, TONE_CRIT, TONE_MUTED };
     X(DEPLOY_IMAGE, "IMAGE", CELL_TEXT, 8, 40, 4, COL_KEEP_TAIL)                                   \
     X(DEPLOY_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5, 0)
 
+#define SILENCE_COLUMNS(X)                                                                         \
+    X(SILENCE_ID, "SILENCE", CELL_TEXT, 8, 10, 3, 0)                                               \
+    X(SILENCE_STATE, "STATE", CELL_TEXT, 6, 8, 0, 0)                                               \
+    X(SILENCE_MATCHERS, "MATCHERS", CELL_TEXT, 16, 44, 0, 0)                                       \
+    X(SILENCE_ENDS, "ENDS", CELL_TEXT, 6, 14, 1, 0)                                                \
+    X(SILENCE_BY, "BY", CELL_TEXT, 6, 24, 2, 0)                                                    \
+    X(SILENCE_COMMENT, "COMMENT", CELL_TEXT, 8, 40, 4, 0)                                          \
+    X(SILENCE_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5, 0)
+
 #define X_ENUM(id, title, type, minw, maxw, prio, flags) id,
 enum alert_column { ALERT_COLUMNS(X_ENUM) ALERT_NCOLS };
 enum queue_column { QUEUE_COLUMNS(X_ENUM) QUEUE_NCOLS };
 enum pool_column { POOL_COLUMNS(X_ENUM) POOL_NCOLS };
 enum deploy_column { DEPLOY_COLUMNS(X_ENUM) DEPLOY_NCOLS };
+enum silence_column { SILENCE_COLUMNS(X_ENUM) SILENCE_NCOLS };
 #undef X_ENUM
 
 enum column_flags {
@@ -163,6 +181,14 @@ void rowset_cell_tone(struct rowset *rs, int col, enum tone tone);
 void rowset_row_tone(struct rowset *rs, enum tone tone);
 void rowset_detail(struct rowset *rs, const char *key, const char *value);
 void rowset_end(struct rowset *rs);
+
+/*
+ * A silence row's STATE and ENDS cells and its tone, shared by every source of
+ * silences: state is Alertmanager's ("active", "pending", "expired"); ENDS reads
+ * "in 1h", "starts in 5m" or "ended 3m ago" and sorts by ends (wall seconds).
+ */
+void rowset_silence_state(struct rowset *rs, const char *state, int64_t starts, int64_t ends,
+                          int64_t now);
 
 /* Read access. */
 const char *rowset_str(const struct rowset *rs, uint32_t off);

@@ -233,6 +233,21 @@ void duration_format(char *buf, size_t len, int64_t s)
     }
 }
 
+void duration_format2(char *buf, size_t len, int64_t s)
+{
+    if (s < 3600) {
+        duration_format(buf, len, s);
+        return;
+    }
+    bool days = s >= 86400;
+    long long big = (long long)(days ? s / 86400 : s / 3600);
+    long long small = (long long)(days ? s % 86400 / 3600 : s % 3600 / 60);
+    int n = snprintf(buf, len, "%lld%c", big, days ? 'd' : 'h');
+    if (small != 0 && n > 0 && (size_t)n < len) {
+        snprintf(buf + n, len - (size_t)n, "%lld%c", small, days ? 'h' : 'm');
+    }
+}
+
 /* Decode one UTF-8 character; returns bytes consumed (>=1) and the width in *w. */
 static size_t utf8_next(const char *s, int *w)
 {

@@ -40,6 +40,8 @@ int64_t clock_wall_ms(void);
 bool duration_parse(const char *s, int64_t *out);
 /* Compact human age: "42s", "5m", "3h", "2d", "--" when negative. buf >= 16. */
 void duration_format(char *buf, size_t len, int64_t seconds);
+/* The same with a second unit where it matters: "42s", "5m", "1h59m", "2d3h". buf >= 24. */
+void duration_format2(char *buf, size_t len, int64_t seconds);
 
 /*
  * Display width of UTF-8 text in terminal cells. Invalid bytes and control

@@ -4,10 +4,7 @@
 #include <strings.h>
 
 const struct pane_impl *const live_panes[MODEL_KINDS] = {
-    &alerts_pane,
-    &queues_pane,
-    &pools_pane,
-    &deploys_pane,
+    &alerts_pane, &queues_pane, &pools_pane, &deploys_pane, &silences_pane,
 };
 
 size_t pane_count_text(const struct tableview *tv, int col, const char *text)

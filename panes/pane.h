@@ -32,8 +32,12 @@ extern const struct pane_impl alerts_pane;
 extern const struct pane_impl queues_pane;
 extern const struct pane_impl pools_pane;
 extern const struct pane_impl deploys_pane;
+extern const struct pane_impl silences_pane;
 
-/* The four live panes in screen order (1-4). */
+/*
+ * Every pane, by model kind. The screen has four slots (1-4); the first shows
+ * Alerts or, toggled, Silences.
+ */
 extern const struct pane_impl *const live_panes[MODEL_KINDS];
 
 /* Count filtered rows (all members, when grouped) whose column col equals text. */

@@ -28,10 +28,10 @@ done
 check "snapshot lists the 12 pool servers" test "$(grep -cE '^be_(web|api|static) ' "$T/out")" -eq 12
 check "snapshot reports the backend" grep -q "^backend demo (demo): ok" "$T/out"
 
-check "snapshot --json is valid JSON with four panes" python3 -c '
+check "snapshot --json is valid JSON with every pane" python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert set(d["panes"]) == {"alerts", "queues", "pools", "deploys"}, d.keys()
+assert set(d["panes"]) == {"alerts", "queues", "pools", "deploys", "silences"}, d.keys()
 assert len(d["panes"]["pools"]) == 12
 row = d["panes"]["pools"][0]
 assert row["source"] == "demo" and "/" in row["key"] and "STATUS" in row["cells"]

@@ -68,7 +68,8 @@ struct ui {
     enum theme_tier tier;
 
     struct pane_state panes[MODEL_KINDS];
-    int focus;
+    int focus;          /* a model kind: the focused pane */
+    bool show_silences; /* the first slot shows Silences instead of Alerts */
     bool zoom;
     enum layout layout;
     WINDOW *titlebar;
@@ -102,6 +103,22 @@ struct ui {
 static struct pane_state *focused(struct ui *ui)
 {
     return &ui->panes[ui->focus];
+}
+
+enum { SLOTS = 4 };
+
+/* The pane in screen slot 0-3: the first slot is Alerts or Silences. */
+static int slot_kind(const struct ui *ui, int slot)
+{
+    if (slot == 0) {
+        return ui->show_silences ? MODEL_SILENCES : MODEL_ALERTS;
+    }
+    return slot;
+}
+
+static int kind_slot(int kind)
+{
+    return kind == MODEL_SILENCES ? 0 : kind;
 }
 
 static struct backend *find_backend(struct ui *ui, const char *name)
@@ -197,7 +214,7 @@ static void do_layout(struct ui *ui)
     if (W >= GRID_COLS && H >= GRID_ROWS && !ui->zoom) {
         ui->layout = LAYOUT_GRID;
         int lw = W / 2, th = area / 2;
-        place_pane(ui, MODEL_ALERTS, th, lw, top, 0);
+        place_pane(ui, slot_kind(ui, 0), th, lw, top, 0);
         place_pane(ui, MODEL_QUEUES, th, W - lw, top, lw);
         place_pane(ui, MODEL_POOLS, area - th, lw, top + th, 0);
         place_pane(ui, MODEL_DEPLOYS, area - th, W - lw, top + th, lw);
@@ -279,7 +296,8 @@ static void draw_pane_frame(struct ui *ui, struct pane_state *p, bool is_focus, 
     const struct glyphs *g = ui->g;
     screen_box(p->win, g, theme_attr(is_focus ? THEME_BORDER_FOCUS : THEME_BORDER));
     char title[200];
-    snprintf(title, sizeof title, " %d %s ", p->impl->kind + 1, model_schema(p->impl->kind)->title);
+    snprintf(title, sizeof title, " %d %s ", kind_slot(p->impl->kind) + 1,
+             model_schema(p->impl->kind)->title);
     int x = 2;
     x += screen_put(p->win, 0, x, w - 4, title,
                     theme_attr(is_focus ? THEME_BORDER_FOCUS : THEME_TITLE) | A_BOLD, g);
@@ -381,9 +399,10 @@ static void draw_tabbar(struct ui *ui)
     WINDOW *w = ui->tabbar;
     int W = getmaxx(w), x = 0;
     werase(w);
-    for (int k = 0; k < MODEL_KINDS && x < W; k++) {
+    for (int slot = 0; slot < SLOTS && x < W; slot++) {
+        int k = slot_kind(ui, slot);
         char tab[64];
-        snprintf(tab, sizeof tab, " %d %s %zu ", k + 1, model_schema((enum model_kind)k)->title,
+        snprintf(tab, sizeof tab, " %d %s %zu ", slot + 1, model_schema((enum model_kind)k)->title,
                  ui->panes[k].tv.nrows);
         unsigned attr =
             k == ui->focus ? theme_attr(THEME_SELECTED) | A_BOLD : theme_attr(THEME_TITLE);
@@ -931,6 +950,9 @@ static void open_help(struct ui *ui)
     viewer_add(&ui->viewer, "Moving around");
     viewer_add(&ui->viewer, "  %-12s %s", "Tab S-Tab", "next / previous pane");
     viewer_add(&ui->viewer, "  %-12s %s", "1 2 3 4", "Alerts, Queues, Pools, Deployments");
+    if (kind_slot(p->impl->kind) == 0) {
+        viewer_add(&ui->viewer, "  %-12s %s", "v", "switch between Alerts and Silences");
+    }
     viewer_add(&ui->viewer, "  %-12s %s", "j k  Up Down", "select row");
     viewer_add(&ui->viewer, "  %-12s %s", "PgUp PgDn", "page");
     viewer_add(&ui->viewer, "  %-12s %s", "g G", "first / last row");
@@ -1059,12 +1081,12 @@ static bool key_navigation(struct ui *ui, wint_t ch, bool is_key)
 {
     struct pane_state *p = focused(ui);
     if ((is_key && ch == KEY_BTAB) || (!is_key && ch == '\t')) {
-        int step = is_key ? MODEL_KINDS - 1 : 1;
-        focus_pane(ui, (ui->focus + step) % MODEL_KINDS);
+        int step = is_key ? SLOTS - 1 : 1;
+        focus_pane(ui, slot_kind(ui, (kind_slot(ui->focus) + step) % SLOTS));
         return true;
     }
     if (!is_key && ch >= '1' && ch <= '4') {
-        focus_pane(ui, (int)(ch - '1'));
+        focus_pane(ui, slot_kind(ui, (int)(ch - '1')));
         return true;
     }
     long delta = 0;
@@ -1117,6 +1139,14 @@ static void key_normal(struct ui *ui, wint_t ch, bool is_key)
         ui->zoom = !ui->zoom;
         ui->need_layout = true;
         return;
+    case 'v':
+        if (kind_slot(ui->focus) == 0) {
+            ui->show_silences = !ui->show_silences;
+            ui->focus = slot_kind(ui, 0);
+            ui->need_layout = true;
+            return;
+        }
+        break;
     case '=':
         tableview_set_group(&p->tv, ui->store, p->tv.group_col >= 0 ? -1 : p->impl->group_col);
         p->dirty = true;

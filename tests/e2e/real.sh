@@ -49,7 +49,9 @@ frontend fe_web
     default_backend be_web
 backend be_web
     option httpchk GET /
-    default-server inter 1s fall 1 rise 1
+    # a slow answer on a loaded test machine must not flap a live server
+    timeout check 5s
+    default-server inter 1s fall 2 rise 1
     server web1 127.0.0.1:$P_WEB1 check
     server web2 127.0.0.1:$P_WEB2 check
     server web3 127.0.0.1:$P_WEB3 check
@@ -131,6 +133,28 @@ check "Alertmanager has the edited silence: the regex matcher, the comment" \
     bash -c '[ "$1" = "1 deploy in progress [('"'"'alertname'"'"', '"'"'CheckoutErrors'"'"', False), ('"'"'service'"'"', '"'"'check.*'"'"', True)]" ]' _ "$(silences)"
 keys e Tab Enter
 check "expire makes it fire again" wait_line "critical +CheckoutErrors +firing" 10
+
+# the silences view: silence again with the defaults, find it there, expire it there
+keys m Enter Enter Enter Tab Enter
+check "silenced again" wait_line "critical +CheckoutErrors +silenced" 10
+keys Escape v
+check "v shows Alertmanager's silences" wait_for "1 Silences 1 active, 0 pending, 1 expired" 10
+check "the new silence is active, with the alert's labels" \
+    wait_line 'active +alertname="CheckoutErrors", service="checkout"'
+check "the expired one with the regex matcher is listed after it" \
+    wait_line 'expired +alertname="CheckoutErrors", service=~"check\.\*"'
+keys G e
+check "the selection stayed on the expired silence: expire asks, Alertmanager is not asked" \
+    wait_for "[ Cancel ]  [ Expire ]"
+keys Tab Enter
+check "and it says it has already expired" wait_for "has already expired"
+keys g e
+check "expire asks first" wait_for "[ Cancel ]  [ Expire ]"
+keys Tab Enter
+check "both show expired, from Alertmanager's own list" wait_for "1 Silences 0 active, 0 pending, 2 expired" 10
+check "Alertmanager has no active silence left" test "$(silences | cut -c1)" = 0
+keys v
+check "the alert fires again" wait_line "critical +CheckoutErrors +firing" 10
 keys q
 check "q quits with status 0" test "$(wait_exit)" = 0
 done_testing

@@ -1,6 +1,6 @@
 /*
- * libFuzzer harness: the Alertmanager alerts parser must give rows or an
- * error, never crash; rows must have unique keys. The input is not
+ * libFuzzer harness: the Alertmanager alerts and silences parsers must give
+ * rows or an error, never crash; rows must have unique keys. The input is not
  * NUL-terminated, as a response body cut at the cap would not be. The RFC 3339
  * parser gets the same bytes as a string.
  */
@@ -25,19 +25,28 @@ static void check_keys(const struct rowset *rs)
     }
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+typedef bool (*parse_fn)(const char *body, size_t len, struct rowset *rs, int64_t now,
+                         char **cause);
+
+static void parse_one(enum model_kind kind, parse_fn parse, const char *body, size_t size)
 {
-    char *body = xmalloc(size > 0 ? size : 1);
-    memcpy(body, data, size);
-    struct rowset *rs = rowset_create(MODEL_ALERTS, "fuzz");
+    struct rowset *rs = rowset_create(kind, "fuzz");
     char *cause = NULL;
-    if (alertmanager_parse_alerts(body, size, rs, 1795426200, &cause)) {
+    if (parse(body, size, rs, 1795426200, &cause)) {
         check_keys(rs);
     } else if (cause == NULL) {
         abort(); /* every failure says why */
     }
     free(cause);
     rowset_destroy(rs);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *body = xmalloc(size > 0 ? size : 1);
+    memcpy(body, data, size);
+    parse_one(MODEL_ALERTS, alertmanager_parse_alerts, body, size);
+    parse_one(MODEL_SILENCES, alertmanager_parse_silences, body, size);
 
     char *text = xstrndup((const char *)data, size);
     int64_t t;

@@ -36,7 +36,9 @@ AUDIT="$XDG_STATE_HOME/opsdeck/audit.jsonl"
 
 . "$(dirname "$0")/../tap.sh"
 # q FILE EXPR: evaluate a Python expression over the JSON in FILE (as d), print it.
-# row(source, alertname) is that alert's row in the Alerts pane (None if absent).
+# row(source, alertname) is that alert's row in the Alerts pane (None if absent);
+# silence(id) is that silence's row in the Silences pane (None if absent), and
+# matchers(s) the sorted MATCHERS of a silence row.
 q() {
     python3 - "$1" "$2" <<'PY'
 import json, sys
@@ -48,6 +50,10 @@ def row(source, name):
         if r["cells"]["ALERT"] == name:
             return r
     return None
+def silence(sid):
+    return next((r for r in d.get("panes", {}).get("silences", []) if r["key"] == sid), None)
+def matchers(s):
+    return sorted(m.strip() for m in s["cells"]["MATCHERS"].split(", "))
 def health(name):
     return next(b["health"] for b in d["backends"] if b["name"] == name)
 v = eval(sys.argv[2])
@@ -246,6 +252,18 @@ assert mine[1]["data"]["input"] == "30m", mine[1]
 assert sys.argv[3] in mine[1]["data"]["message"], mine[1]
 PY
 
+# the Silences pane (from GET /api/v2/silences); S is the row of the silence
+ALERT_MATCHERS="['alertname=\"QueueBacklog\"', 'queue=\"orders.created\"', 'service=\"orders\"', 'severity=\"warning\"']"
+S='silence("'"$SID"'")'
+check "the snapshot has the silence in panes.silences" is "$(q "$T/s2.json" "$S is not None")" true
+check "active, info" is "$(q "$T/s2.json" "$S['cells']['STATE'] + ' ' + $S['tone']")" "active info"
+check "SILENCE is the id's first 8 characters, SOURCE the backend" \
+    is "$(q "$T/s2.json" "$S['cells']['SILENCE'] + ' ' + $S['cells']['SOURCE']")" "${SID:0:8} am"
+check "MATCHERS are the alert's labels" is "$(q "$T/s2.json" "matchers($S)")" "$ALERT_MATCHERS"
+check "it ends in 29m or 30m" is "$(q "$T/s2.json" "$S['cells']['ENDS'] in ('in 29m', 'in 30m')")" true
+check "BY and COMMENT" is "$(q "$T/s2.json" "$S['cells']['BY'] + ' / ' + $S['cells']['COMMENT']")" \
+    "opsdeck-it@$(hostname) / silenced from opsdeck"
+
 # ---- expire ----
 
 "$OPSDECK" act -c "$CFG" --yes am alerts expire "$KEY" >"$T/act.out" 2>"$T/act.err"
@@ -264,6 +282,45 @@ lines = [json.loads(l) for l in open(sys.argv[1])]
 mine = [l for l in lines if l["action"] == "expire" and l["target"] == sys.argv[2]]
 assert [l["result"] for l in mine] == ["started", "ok"], mine
 PY
+check "the Silences pane shows it expired, muted" \
+    is "$(q "$T/s3.json" "$S['cells']['STATE'] + ' ' + $S['tone']")" "expired muted"
+
+# ---- expire from the Silences pane ----
+
+"$OPSDECK" act -c "$CFG" --yes am alerts silence "$KEY" --input 1h >"$T/act.out" 2>"$T/act.err"
+check "silence again exits 0" is "$?" 0
+SID2=$(sed -n 's/.*(silence \([^)]*\)).*/\1/p' "$T/act.out")
+check "a new silence id" test -n "$SID2" -a "$SID2" != "$SID"
+S2='silence("'"$SID2"'")'
+"$OPSDECK" snapshot --json -c "$CFG" >"$T/s4.json" 2>/dev/null
+check "the active silence comes before the expired one" \
+    is "$(q "$T/s4.json" '[r["key"] for r in d.get("panes", {}).get("silences", [])]')" "['$SID2', '$SID']"
+check "active with the alert's matchers" \
+    is "$(q "$T/s4.json" "$S2['cells']['STATE'] + ' ' + str(matchers($S2))")" "active $ALERT_MATCHERS"
+"$OPSDECK" act -c "$CFG" --yes am silences expire "$SID2" >"$T/act.out" 2>"$T/act.err"
+check "act am silences expire exits 0" is "$?" 0
+check "and names the silence by its short id" is "$(cat "$T/act.out")" "expired silence ${SID2:0:8}"
+curl -sf "$AM/api/v2/silences" >"$T/silences.json"
+check "Alertmanager's own API says it expired" \
+    is "$(q "$T/silences.json" '[s["status"]["state"] for s in d if s["id"] == "'"$SID2"'"]')" "['expired']"
+"$OPSDECK" snapshot --json -c "$CFG" >"$T/s5.json" 2>/dev/null
+check "the alert fires again" is "$(q "$T/s5.json" 'row("am","QueueBacklog")["cells"]["STATE"]')" firing
+check "and the Silences pane shows it expired" \
+    is "$(q "$T/s5.json" "$S2['cells']['STATE']")" expired
+check "the audit log has the silence's expire" python3 - "$AUDIT" "$SID2" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+mine = [l for l in lines if l["action"] == "expire" and l["target"] == sys.argv[2]]
+assert [l["result"] for l in mine] == ["started", "ok"], mine
+PY
+"$OPSDECK" act -c "$CFG" --yes am silences expire "$SID2" >"$T/act.out" 2>"$T/act.err"
+check "expiring it again exits 1" is "$?" 1
+check "saying it has already expired (Alertmanager itself would answer 200)" \
+    contains "$(cat "$T/act.err")" "silence ${SID2:0:8} has already expired"
+UNKNOWN=00000000-0000-0000-0000-000000000000
+"$OPSDECK" act -c "$CFG" --yes am silences expire "$UNKNOWN" >"$T/act.out" 2>"$T/act.err"
+check "expiring an unknown silence exits 1" is "$?" 1
+check "with Alertmanager's answer" contains "$(cat "$T/act.err")" "HTTP 500 Internal Server Error: \"silence not found\""
 
 # ---- refusals ----
 

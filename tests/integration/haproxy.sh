@@ -64,7 +64,9 @@ frontend fe_web
 backend be_web
     balance roundrobin
     option httpchk GET /
-    default-server inter 1s fall 1 rise 1
+    # a slow answer on a loaded test machine must not flap a live server
+    timeout check 5s
+    default-server inter 1s fall 2 rise 1
     server web1 127.0.0.1:$P_WEB1 check weight 100
     server web2 127.0.0.1:$P_WEB2 check weight 100
     server web3 127.0.0.1:$P_DEAD check weight 100

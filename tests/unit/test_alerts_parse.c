@@ -2,7 +2,8 @@
  * The Alertmanager and Prometheus alert parsers: real responses captured from
  * Alertmanager 0.25 and Prometheus 2.42 (argv[1] is their directory), then
  * everything a broken or hostile server could send. Also the shared helpers
- * (RFC 3339, label fingerprints) and the backends' configuration keys.
+ * (RFC 3339, label fingerprints) and the backends' configuration keys. The
+ * silences parser too, on a real response and on a mix built from real shapes.
  */
 #include "../../backends/alertmanager.h"
 #include "../../backends/prometheus.h"
@@ -521,6 +522,227 @@ static void test_prom_values(void)
     rowset_destroy(rs);
 }
 
+/* ---- Alertmanager silences ---- */
+
+static struct rowset *sil_parse_len(const char *text, size_t len, char **cause)
+{
+    struct rowset *rs = rowset_create(MODEL_SILENCES, "am");
+    *cause = NULL;
+    if (!alertmanager_parse_silences(text, len, rs, NOW, cause)) {
+        rowset_destroy(rs);
+        return NULL;
+    }
+    return rs;
+}
+
+static struct rowset *sil_parse(const char *text, char **cause)
+{
+    return sil_parse_len(text, strlen(text), cause);
+}
+
+static struct rowset *sil_fixture(const char *name)
+{
+    size_t len;
+    char *cause;
+    char *text = read_fixture(name, &len);
+    struct rowset *rs = sil_parse_len(text, len, &cause);
+    tap_ok(rs != NULL, "%s parses", name);
+    if (rs == NULL) {
+        tap_diag("cause: %s", cause);
+        exit(1);
+    }
+    free(text);
+    return rs;
+}
+
+static void sil_fails(const char *text, const char *want, const char *what)
+{
+    char *cause = NULL;
+    struct rowset *rs = sil_parse(text, &cause);
+    is_failure(rs, cause, want, what);
+}
+
+/* The real GET /api/v2/silences response: one active silence of two equality matchers. */
+static void test_silences_real(void)
+{
+    struct rowset *rs = sil_fixture("alertmanager_silences.json");
+    tap_is_int((long long)rs->nrows, 1, "silences: one silence");
+    tap_is_str(rowset_key(rs, 0), "682b4414-5ca5-4d74-adce-36f5a74bc292",
+               "silences: the key is the whole id");
+    is_cell(rs, 0, SILENCE_ID, "682b4414", "silences: SILENCE is the first 8 characters");
+    is_cell(rs, 0, SILENCE_STATE, "active", "silences: STATE");
+    is_cell(rs, 0, SILENCE_MATCHERS, "alertname=\"QueueBacklog\", service=\"orders\"",
+            "silences: MATCHERS as Alertmanager writes them");
+    is_cell(rs, 0, SILENCE_ENDS, "in 1h43m",
+            "silences: ENDS 1h43m away reads 'in 1h43m', not 'in 1h'");
+    tap_is_int((long long)rowset_cell_num(rs, 0, SILENCE_ENDS), NOW + 6181,
+               "silences: ENDS sorts by endsAt (11:13:01)");
+    is_cell(rs, 0, SILENCE_BY, "oncall-console", "silences: BY");
+    is_cell(rs, 0, SILENCE_COMMENT, "ack from console: investigating consumer lag",
+            "silences: COMMENT");
+    is_cell(rs, 0, SILENCE_SOURCE, "am", "silences: SOURCE is the backend");
+    tap_is_int(rs->rows[0].tone, TONE_INFO, "silences: an active silence is info");
+    is_detail(rs, 0, "id", "682b4414-5ca5-4d74-adce-36f5a74bc292", "silences: detail id");
+    is_detail(rs, 0, "startsAt", "2026-11-23T09:13:01.881Z", "silences: detail startsAt");
+    is_detail(rs, 0, "endsAt", "2026-11-23T11:13:01.000Z", "silences: detail endsAt");
+    is_detail(rs, 0, "updatedAt", "2026-11-23T09:13:01.881Z", "silences: detail updatedAt");
+    is_detail(rs, 0, "createdBy", "oncall-console", "silences: detail createdBy");
+    is_detail(rs, 0, "comment", "ack from console: investigating consumer lag",
+              "silences: detail comment");
+    is_detail(rs, 0, "matcher.1", "alertname=\"QueueBacklog\"", "silences: detail matcher.1");
+    is_detail(rs, 0, "matcher.2", "service=\"orders\"", "silences: detail matcher.2");
+    is_detail(rs, 0, "matcher.3", NULL, "silences: no matcher.3");
+    rowset_destroy(rs);
+}
+
+static void test_silences_order(const struct rowset *rs)
+{
+    static const char *const keys[] = {
+        "682b4414-5ca5-4d74-adce-36f5a74bc292", "9a8b7c6d-0000-4000-8000-00000000abcd",
+        "c0ffee00-1111-4222-8333-944445555666", "58e4de23-ae5d-4424-a648-d75f1a8e22b8"};
+    static const char *const states[] = {"active", "active", "pending", "expired"};
+    static const int tones[] = {TONE_INFO, TONE_INFO, TONE_WARN, TONE_MUTED};
+    for (size_t i = 0; i < 4 && i < rs->nrows; i++) {
+        char what[64];
+        snprintf(what, sizeof what, "mixed: row %zu is %s", i, states[i]);
+        tap_is_str(rowset_key(rs, i), keys[i], what);
+        is_cell(rs, i, SILENCE_STATE, states[i], what);
+        tap_is_int(rs->rows[i].tone, tones[i], what);
+    }
+}
+
+/* The real expired silence, a pending one and one of every operator, out of order. */
+static void test_silences_mixed(void)
+{
+    struct rowset *rs = sil_fixture("alertmanager_silences_mixed.json");
+    tap_is_int((long long)rs->nrows, 4, "mixed: four silences");
+    if (rs->nrows != 4) {
+        exit(1);
+    }
+    test_silences_order(rs);
+    is_cell(rs, 1, SILENCE_MATCHERS,
+            "env=\"staging\", severity!=\"critical\", service=~\"check.*\", "
+            "instance!~\"lb-[12]:443\", msg=\"say \\\"hi\\\" \\\\o/\"",
+            "mixed: all four operators, isEqual missing is =, quotes and backslashes escaped");
+    is_detail(rs, 1, "matcher.4", "instance!~\"lb-[12]:443\"", "mixed: detail matcher.4");
+    is_cell(rs, 1, SILENCE_ENDS, "in 42s", "mixed: ENDS in 42s");
+    is_cell(rs, 2, SILENCE_ENDS, "starts in 5m", "mixed: pending ENDS 'starts in 5m'");
+    tap_is_int((long long)rowset_cell_num(rs, 2, SILENCE_ENDS), NOW + 3900,
+               "mixed: pending sorts by its endsAt");
+    is_cell(rs, 2, SILENCE_BY, "dba@bastion-1", "mixed: pending BY");
+    is_cell(rs, 3, SILENCE_ID, "58e4de23", "mixed: expired SILENCE");
+    is_cell(rs, 3, SILENCE_MATCHERS, "service=~\"check.*\"", "mixed: the real regex matcher");
+    is_cell(rs, 3, SILENCE_ENDS, "ended 16m ago", "mixed: expired ENDS 'ended 16m ago'");
+    tap_is_int((long long)rowset_cell_num(rs, 3, SILENCE_ENDS), NOW - 1000,
+               "mixed: expired ENDS sorts by endsAt (fraction dropped)");
+    is_cell(rs, 3, SILENCE_COMMENT, "temp", "mixed: expired COMMENT");
+    rowset_destroy(rs);
+}
+
+static void test_silences_garbage(void)
+{
+    size_t len;
+    char *text = read_fixture("alertmanager_silence_expired.json", &len);
+    char *cause = NULL;
+    struct rowset *rs = sil_parse_len(text, len, &cause);
+    is_failure(rs, cause, "expected a JSON array of silences",
+               "GET /api/v2/silence/{id} (one object)");
+    free(text);
+    sil_fails("", "empty response", "silences: empty body");
+    sil_fails("  \n", "empty response", "silences: blank body");
+    sil_fails("<html>502 Bad Gateway</html>", "invalid JSON", "silences: HTML");
+    sil_fails("[{\"id\": \"a\"", "invalid JSON", "silences: truncated");
+    sil_fails("[] []", "unexpected data after the JSON", "silences: trailing data");
+    sil_fails("{\"silences\": []}", "expected a JSON array of silences", "silences: an object");
+    sil_fails("null", "expected a JSON array of silences", "silences: null");
+    sil_fails("\"[]\"", "expected a JSON array of silences", "silences: a string");
+    sil_fails("42", "expected a JSON array of silences", "silences: a number");
+
+    rs = sil_parse(" [ ] ", &cause);
+    tap_ok(rs != NULL && rs->nrows == 0, "silences: an empty array is no silences");
+    rowset_destroy(rs);
+    rs = sil_parse("[1, \"x\", null, true, [], [{\"id\": \"n\"}]]", &cause);
+    tap_ok(rs != NULL && rs->nrows == 0, "silences: entries that are not objects are skipped");
+    rowset_destroy(rs);
+}
+
+static const char ODD_SILENCES[] =
+    "[{\"id\": 42, \"status\": \"active\", \"createdBy\": 7, \"comment\": [\"c\"],"
+    "  \"endsAt\": 5, \"startsAt\": {}, \"matchers\": {\"name\": \"a\"}},"
+    " {\"id\": \"dup\", \"status\": {\"state\": \"active\"}, \"endsAt\": \"not a time\","
+    "  \"matchers\": [1, null, {\"name\": 3, \"value\": \"x\"}, {\"name\": \"a\"},"
+    "   {\"name\": \"b\", \"value\": 2, \"isRegex\": \"yes\", \"isEqual\": \"no\"}]},"
+    " {\"id\": \"dup\", \"status\": {\"state\": \"weird\"}},"
+    " {}]";
+
+static void test_silences_odd(void)
+{
+    char *cause = NULL;
+    struct rowset *rs = sil_parse(ODD_SILENCES, &cause);
+    tap_ok(rs != NULL && rs->nrows == 4, "odd silences: every object is a row");
+    if (rs == NULL || rs->nrows != 4) {
+        tap_diag("cause: %s", cause != NULL ? cause : "(none)");
+        rowset_destroy(rs);
+        free(cause);
+        return;
+    }
+    tap_is_str(rowset_key(rs, 0), "dup", "odd silences: the active one first");
+    is_cell(rs, 0, SILENCE_ID, "dup", "odd silences: a short id is shown whole");
+    is_cell(rs, 0, SILENCE_MATCHERS, "a=\"\", b=\"\"",
+            "odd silences: matchers without a name skipped, wrong types are defaults");
+    is_cell(rs, 0, SILENCE_ENDS, "", "odd silences: no ENDS without a time");
+    tap_is_int((long long)rowset_cell_num(rs, 0, SILENCE_ENDS), 0, "odd silences: ENDS num 0");
+    tap_is_str(rowset_key(rs, 1), "", "odd silences: an id that is not a string is empty");
+    is_cell(rs, 1, SILENCE_STATE, "", "odd silences: a status that is not an object");
+    is_cell(rs, 1, SILENCE_BY, "", "odd silences: a createdBy that is not a string");
+    is_cell(rs, 1, SILENCE_COMMENT, "", "odd silences: a comment that is not a string");
+    is_cell(rs, 1, SILENCE_MATCHERS, "", "odd silences: matchers that are not an array");
+    tap_is_int(rs->rows[1].tone, TONE_NORMAL, "odd silences: no state, no tone");
+    is_detail(rs, 1, "id", NULL, "odd silences: no id detail");
+    tap_is_str(rowset_key(rs, 2), "dup~2", "odd silences: a repeated id gets a unique key");
+    is_cell(rs, 2, SILENCE_STATE, "weird", "odd silences: an unknown state is shown");
+    tap_is_int(rs->rows[2].tone, TONE_NORMAL, "odd silences: an unknown state has no tone");
+    tap_ok(strcmp(rowset_key(rs, 3), rowset_key(rs, 1)) != 0,
+           "odd silences: two missing ids get distinct keys");
+    is_cell(rs, 3, SILENCE_SOURCE, "am", "odd silences: an empty object still has its SOURCE");
+    rowset_destroy(rs);
+}
+
+/* Many silences, and one of many matchers: linear work, every row there. */
+static void test_silences_big(void)
+{
+    enum { NSIL = 20000, NMATCH = 50000 };
+    size_t cap = (size_t)NSIL * 120 + (size_t)NMATCH * 40 + 256, n = 0;
+    char *text = xmalloc(cap);
+    n += (size_t)snprintf(text + n, cap - n,
+                          "[{\"id\":\"big\",\"status\":{\"state\":\"expired\"},"
+                          "\"matchers\":[");
+    for (int i = 0; i < NMATCH; i++) {
+        n += (size_t)snprintf(text + n, cap - n, "%s{\"name\":\"l%d\",\"value\":\"v\"}",
+                              i ? "," : "", i);
+    }
+    n += (size_t)snprintf(text + n, cap - n, "]}");
+    for (int i = 0; i < NSIL; i++) {
+        n += (size_t)snprintf(text + n, cap - n,
+                              ",{\"id\":\"s%d\",\"status\":{\"state\":\"active\"},"
+                              "\"matchers\":[{\"name\":\"a\",\"value\":\"b\"}]}",
+                              i);
+    }
+    n += (size_t)snprintf(text + n, cap - n, "]");
+    char *cause = NULL;
+    struct rowset *rs = sil_parse_len(text, n, &cause);
+    tap_ok(rs != NULL && rs->nrows == NSIL + 1, "big: %d silences parse", NSIL + 1);
+    if (rs != NULL && rs->nrows == NSIL + 1) {
+        tap_is_str(rowset_key(rs, NSIL), "big", "big: the expired one comes last");
+        tap_ok(strlen(rowset_cell_text(rs, NSIL, SILENCE_MATCHERS)) > (size_t)NMATCH * 8,
+               "big: %d matchers in one cell", NMATCH);
+        tap_is_str(rowset_key(rs, 0), "s0", "big: the active ones keep their order");
+    }
+    rowset_destroy(rs);
+    free(cause);
+    free(text);
+}
+
 /* ---- configuration ---- */
 
 static bool configure(struct backend *b, const char *key, const char *value, const char *want)
@@ -560,9 +782,16 @@ static void test_config(void)
     tap_ok(backend_start(am, &cause), "alertmanager: starts with url and filters");
     free(cause);
     cause = NULL;
-    tap_ok(alertmanager_backend.nactions == 2 && backend_action(am, MODEL_ALERTS, 'm') != NULL &&
+    tap_ok(alertmanager_backend.nactions == 3 && backend_action(am, MODEL_ALERTS, 'm') != NULL &&
                backend_action(am, MODEL_ALERTS, 'e') != NULL,
            "alertmanager: silence on m, expire on e");
+    const struct action_def *expire = backend_action(am, MODEL_SILENCES, 'e');
+    tap_ok(expire != NULL && strcmp(expire->verb, "expire") == 0 && expire->flags == 0 &&
+               expire == backend_action_by_verb(am, MODEL_SILENCES, "expire"),
+           "alertmanager: expire on e in the silences too");
+    tap_ok((alertmanager_backend.kinds & (1u << MODEL_ALERTS)) &&
+               (alertmanager_backend.kinds & (1u << MODEL_SILENCES)),
+           "alertmanager: publishes alerts and silences");
     const struct action_def *silence = backend_action_by_verb(am, MODEL_ALERTS, "silence");
     tap_ok(silence != NULL && (silence->flags & ACTION_INPUT) &&
                strcmp(silence->input_default, "2h") == 0,
@@ -649,6 +878,11 @@ int main(int argc, char **argv)
     }
     test_matchers();
     test_am_fixtures();
+    test_silences_real();
+    test_silences_mixed();
+    test_silences_garbage();
+    test_silences_odd();
+    test_silences_big();
     test_prom_fixture();
     test_times();
     test_fingerprints();

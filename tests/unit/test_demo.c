@@ -550,6 +550,67 @@ static void test_silence(void)
     sim_close(&s);
 }
 
+/* The silences view: the one made before the start, new ones, expire by id. */
+static void test_silences_view(void)
+{
+    struct sim s = sim_open((const char *const[]){"epoch", EPOCH, NULL});
+    tick(&s, 1);
+    const struct rowset *rs = rows_of(&s, MODEL_SILENCES);
+    tap_ok(rs != NULL && rs->nrows == 1, "one silence at start");
+    if (rs == NULL || rs->nrows != 1) {
+        sim_close(&s);
+        return;
+    }
+    char *mem = xstrdup(rowset_key(rs, 0));
+    tap_is_str(rowset_cell_text(rs, 0, SILENCE_STATE), "active", "it is active");
+    tap_ok(strstr(rowset_cell_text(rs, 0, SILENCE_MATCHERS), "alertname=\"HighMemoryUsage\"") !=
+               NULL,
+           "its matchers name the memory alert");
+    tap_ok(strncmp(rowset_cell_text(rs, 0, SILENCE_ID), mem, 8) == 0 &&
+               strlen(rowset_cell_text(rs, 0, SILENCE_ID)) == 8,
+           "the SILENCE column shows the first 8 characters of the id");
+
+    char *k = alert_key(&s, "DeadLetterQueueGrowing");
+    struct report r = act(&s, MODEL_ALERTS, "silence", k, "2h");
+    tap_ok(r.ok, "silence the DLQ alert");
+    rs = rows_of(&s, MODEL_SILENCES);
+    tap_is_int((long)rs->nrows, 2, "two silences now");
+    tap_ok(strstr(rowset_cell_text(rs, 0, SILENCE_MATCHERS), "DeadLetterQueueGrowing") != NULL,
+           "the newest is listed first");
+    tap_is_str(rowset_cell_text(rs, 0, SILENCE_ENDS), "in 2h", "and ends in 2h");
+    tap_is_str(rowset_cell_text(rs, 0, SILENCE_COMMENT), "silenced from opsdeck",
+               "with opsdeck's comment");
+
+    r = act(&s, MODEL_SILENCES, "expire", mem, NULL);
+    tap_ok(r.ok, "expire the memory silence by id (%s)", r.msg);
+    tap_is_str(cell(&s, MODEL_SILENCES, mem, SILENCE_STATE), "expired", "it shows expired");
+    tap_is_int(row_tone(&s, MODEL_SILENCES, mem), TONE_MUTED, "muted");
+    char *memalert = alert_key(&s, "HighMemoryUsage");
+    tap_ok(memalert != NULL &&
+               strcmp(cell(&s, MODEL_ALERTS, memalert, ALERT_STATE), "silenced") != 0,
+           "its alert is no longer silenced");
+    rs = rows_of(&s, MODEL_SILENCES);
+    tap_is_str(rowset_cell_text(rs, rs->nrows - 1, SILENCE_STATE), "expired",
+               "expired silences come after active ones");
+    r = act(&s, MODEL_SILENCES, "expire", mem, NULL);
+    tap_ok(!r.ok && strstr(r.msg, "already expired") != NULL, "expiring it again fails (%s)",
+           r.msg);
+    r = act(&s, MODEL_SILENCES, "expire", "no-such-id", NULL);
+    tap_ok(!r.ok && strstr(r.msg, "no such silence") != NULL, "an unknown id fails");
+
+    /* twenty more silences: the list stays bounded, expired ones go first */
+    for (int i = 0; i < 20; i++) {
+        act(&s, MODEL_ALERTS, "silence", k, "1h");
+    }
+    rs = rows_of(&s, MODEL_SILENCES);
+    tap_is_int((long)rs->nrows, 16, "at most 16 silences kept");
+    tap_is_str(cell(&s, MODEL_ALERTS, k, ALERT_STATE), "silenced", "the alert stays silenced");
+    free(memalert);
+    free(mem);
+    free(k);
+    sim_close(&s);
+}
+
 static void test_restart(void)
 {
     struct sim s = sim_open((const char *const[]){"epoch", EPOCH, NULL});
@@ -705,6 +766,7 @@ int main(void)
     test_deploys();
     test_server_actions();
     test_silence();
+    test_silences_view();
     test_restart();
     test_still();
     test_trickle();

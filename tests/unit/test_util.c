@@ -26,6 +26,14 @@ static void test_durations(void)
     tap_is_str(buf, "3h", "format hours");
     duration_format(buf, sizeof buf, -1);
     tap_is_str(buf, "--", "format negative");
+    duration_format2(buf, sizeof buf, 2 * 3600 - 5);
+    tap_is_str(buf, "1h59m", "a 2h silence a moment later ends in 1h59m, not 1h");
+    duration_format2(buf, sizeof buf, 3600);
+    tap_is_str(buf, "1h", "whole hours have no minutes");
+    duration_format2(buf, sizeof buf, 2 * 86400 + 3 * 3600 + 59);
+    tap_is_str(buf, "2d3h", "days and hours");
+    duration_format2(buf, sizeof buf, 59 * 60 + 30);
+    tap_is_str(buf, "59m", "under an hour as duration_format");
 }
 
 static void test_widths(void)

@@ -1,0 +1,20 @@
+/* The silences pane: what is muted, until when. Shown in the Alerts slot (v). */
+#include "pane.h"
+
+#include <stdio.h>
+
+static void silences_summary(const struct tableview *tv, char *buf, size_t len)
+{
+    size_t active = pane_count_text(tv, SILENCE_STATE, "active");
+    size_t pending = pane_count_text(tv, SILENCE_STATE, "pending");
+    size_t expired = pane_count_text(tv, SILENCE_STATE, "expired");
+    snprintf(buf, len, "%zu active, %zu pending, %zu expired", active, pending, expired);
+}
+
+const struct pane_impl silences_pane = {
+    .name = "silences",
+    .kind = MODEL_SILENCES,
+    .sort_col = -1,
+    .group_col = SILENCE_STATE,
+    .summary = silences_summary,
+};
