@@ -112,6 +112,26 @@ static const struct nats_sample *history_find(const struct nats_history *h, cons
 
 /* ---- formatting ---- */
 
+/* The two largest units that are not zero: "1m30s", "2d3h", "1h". */
+static void format_seconds(char *buf, size_t len, int64_t s)
+{
+    static const struct {
+        int64_t size;
+        const char *unit;
+    } units[] = {{86400, "d"}, {3600, "h"}, {60, "m"}, {1, "s"}};
+    size_t i = 0;
+    while (i + 1 < sizeof units / sizeof units[0] && s < units[i].size) {
+        i++;
+    }
+    int64_t big = s / units[i].size, rest = s % units[i].size;
+    if (i + 1 < sizeof units / sizeof units[0] && rest / units[i + 1].size > 0) {
+        snprintf(buf, len, "%lld%s%lld%s", (long long)big, units[i].unit,
+                 (long long)(rest / units[i + 1].size), units[i + 1].unit);
+    } else {
+        snprintf(buf, len, "%lld%s", (long long)big, units[i].unit);
+    }
+}
+
 void nats_format_ns(char *buf, size_t len, double ns)
 {
     double s = ns / 1e9;
@@ -123,11 +143,11 @@ void nats_format_ns(char *buf, size_t len, double ns)
         snprintf(buf, len, "%.0fms", ns / 1e6);
     } else if (s < 10 && s != floor(s)) {
         snprintf(buf, len, "%.1fs", s);
-    } else if (s < 1e12) {
-        /* in range for int64_t: the cast is defined */
-        duration_format2(buf, len, (int64_t)s);
+    } else if (s < 100 * 365.25 * 86400) {
+        /* well inside int64_t: the conversion is defined */
+        format_seconds(buf, len, (int64_t)s);
     } else {
-        snprintf(buf, len, "forever");
+        snprintf(buf, len, "forever"); /* a century or more: a limit nobody will reach */
     }
 }
 
