@@ -278,6 +278,8 @@ check "huge: refused past the size cap" snap_check faults '"larger than" in H["h
 check "trickle: timed out" snap_check faults '"timed out" in H["trickle"]'
 check "hang: timed out" snap_check faults '"timed out" in H["hang"]'
 
+# under ASan/UBSan (build-san), a report would be on a snapshot's stderr
+check "no sanitizer reports from any run" bash -c '! grep -lE "Sanitizer|runtime error" "$1"/*.err' _ "$T"
 check "nats-server is still serving" curl -sf -o /dev/null "$MON/healthz"
 
 done_testing
