@@ -800,7 +800,9 @@ bool nats_parse_jsz(const char *body, size_t len, const char *account, struct na
     }
     rowset_end(rs);
     if (hist != NULL) {
-        qsort(b.next.v, b.next.n, sizeof *b.next.v, sample_cmp);
+        if (b.next.n > 0) { /* qsort's base must not be NULL, even for no elements */
+            qsort(b.next.v, b.next.n, sizeof *b.next.v, sample_cmp);
+        }
         samples_free(&hist->last);
         hist->last = b.next;
         hist->at_ms = now_ms;

@@ -313,6 +313,12 @@ static void test_summary(void)
     tap_ok(rs != NULL && rs->nrows == 0, "a report without account_details: no rows, no error");
     rowset_destroy(rs);
     free(cause);
+    struct nats_history *h = nats_history_create();
+    rs = parse_len(text, len, NULL, h, 1000, &cause);
+    tap_ok(rs != NULL && rs->nrows == 0, "the same with a history (nothing to remember)");
+    rowset_destroy(rs);
+    free(cause);
+    nats_history_destroy(h);
     fails_len(text, len, "$G", "no JetStream account '$G' on this server (it has: none)",
               "an account filter on a report without accounts");
     free(text);
