@@ -65,7 +65,7 @@ nats req '$JS.API.STREAM.CREATE.EVENTS' \
     '{"name":"EVENTS","subjects":["events.>"],"storage":"memory","retention":"limits"}' ||
     bail "cannot create the EVENTS stream"
 nats req '$JS.API.CONSUMER.DURABLE.CREATE.ORDERS.billing' \
-    '{"stream_name":"ORDERS","config":{"durable_name":"billing","ack_policy":"explicit","ack_wait":30000000000,"max_deliver":5,"filter_subject":"orders.>"}}' ||
+    '{"stream_name":"ORDERS","config":{"durable_name":"billing","ack_policy":"explicit","ack_wait":600000000000,"max_deliver":5,"filter_subject":"orders.>"}}' ||
     bail "cannot create the billing consumer"
 nats req '$JS.API.CONSUMER.DURABLE.CREATE.ORDERS.audit' \
     '{"stream_name":"ORDERS","config":{"durable_name":"audit","ack_policy":"explicit"}}' ||
@@ -108,9 +108,14 @@ snap() { # NAME [CONFIG]: snapshot --json into $T/NAME.json, and /jsz right afte
     curl -sf "$MON/jsz?streams=true&consumers=true&config=true" >"$T/$1.jsz"
     return $rc
 }
-# snap_check NAME PYTHON-EXPR: R = rows by key, J = /jsz streams and consumers by the same key
-snap_check() {
-    python3 -c '
+# checks NAME DESC EXPR [DESC EXPR...]: one TAP line per pair, all evaluated by
+# one python (a python start costs a second on a loaded machine) against the
+# snapshot NAME: R = rows by key, C = their cells, H = health by backend,
+# J = /jsz streams and consumers by the same keys, d and j the whole documents
+checks() {
+    local name=$1 results n=0 line
+    shift
+    results=$(python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1] + ".json"))
 j = json.load(open(sys.argv[1] + ".jsz"))
@@ -123,12 +128,22 @@ for a in j.get("account_details", []):
         J[a["name"] + "/" + s["name"]] = s
         for c in s.get("consumer_detail", []):
             J[a["name"] + "/" + s["name"] + "/" + c["name"]] = c
-ok = eval(sys.argv[2])
-if not ok:
-    print("# " + json.dumps(C)[:1500])
-    print("# health: " + json.dumps(H))
-sys.exit(0 if ok else 1)
-' "$T/$1" "$2"
+for expr in sys.argv[3::2]:
+    try:
+        ok = eval(expr)
+    except Exception as e:
+        ok = False
+        print("0 %s: %s" % (type(e).__name__, e))
+        continue
+    print("1" if ok else "0 cells %s health %s" % (json.dumps(C)[:1500], json.dumps(H)))
+' "$T/$name" "$@" 2>&1)
+    while [ $# -ge 2 ]; do
+        n=$((n + 1))
+        line=$(sed -n "${n}p" <<<"$results")
+        check "$1" test "${line%% *}" = 1
+        [ "${line%% *}" = 1 ] || echo "# ${line#* }"
+        shift 2
+    done
 }
 status_of() {
     "$@" >"$T/out" 2>"$T/err"
@@ -144,26 +159,32 @@ check "lint refuses an unknown key (exit 2)" test "$(status_of "$OPSDECK" lint "
 check "naming file:line and the key" grep -q "bad.ini:4: unknown key 'stream' for a nats backend" "$T/err"
 
 check "snapshot --json exits 0" snap first
-check "the backend is healthy" snap_check first 'd["backends"] == [{"name": "js", "type": "nats", "health": "ok"}]'
-check "a row per stream and per consumer, keyed account/stream[/consumer]" snap_check first "sorted(R) == $KEYS"
-check "streams: MSGS and CONS as /jsz says" snap_check first "$STREAMS_MATCH"
-check "consumers: pending, ack pending, waiting, redelivered as /jsz says" snap_check first "$CONSUMERS_MATCH"
-check "ORDERS holds the 10 published, 2 consumers; EVENTS 3, none" snap_check first \
-    'C["$G/ORDERS"]["MSGS"] == 10 and C["$G/ORDERS"]["CONS"] == 2 and C["$G/EVENTS"]["MSGS"] == 3 and C["$G/EVENTS"]["CONS"] == 0'
-check "billing: 5 still pending, 3 unacked (2 plain, 1 redelivered)" snap_check first \
-    'C["$G/ORDERS/billing"]["MSGS"] == 5 and C["$G/ORDERS/billing"]["UNACK"] == 3 and R["$G/ORDERS/billing"]["detail"]["redelivered"] == "1"'
-check "billing stands out: a redelivery (warn)" snap_check first 'R["$G/ORDERS/billing"]["tone"] == "warn"'
-check "audit untouched: all 10 pending, nothing unacked, no tone" snap_check first \
-    'C["$G/ORDERS/audit"]["MSGS"] == 10 and C["$G/ORDERS/audit"]["UNACK"] == 0 and R["$G/ORDERS/audit"]["tone"] == "normal"'
-check "names: the stream, and 'stream > consumer'" snap_check first \
-    'C["$G/ORDERS"]["QUEUE"] == "ORDERS" and C["$G/ORDERS/billing"]["QUEUE"] == "ORDERS > billing" and C["$G/ORDERS/billing"]["VHOST"] == "$G" and C["$G/ORDERS"]["SOURCE"] == "js"'
-check "stream details: storage, retention, subjects, sequences, bytes" snap_check first \
-    'R["$G/EVENTS"]["detail"]["storage"] == "memory" and R["$G/ORDERS"]["detail"]["storage"] == "file" and R["$G/ORDERS"]["detail"]["retention"] == "limits" and R["$G/ORDERS"]["detail"]["subjects"] == "orders.>" and R["$G/ORDERS"]["detail"]["last seq"] == str(J["$G/ORDERS"]["state"]["last_seq"]) and R["$G/ORDERS"]["detail"]["bytes"].split()[0] in (str(J["$G/ORDERS"]["state"]["bytes"]), "%.1f" % (J["$G/ORDERS"]["state"]["bytes"] / 1024))'
-check "consumer details: ack wait 30s, max deliver 5, filter, ack floor" snap_check first \
-    'R["$G/ORDERS/billing"]["detail"]["ack wait"] == "30s" and R["$G/ORDERS/billing"]["detail"]["max deliver"] == "5" and R["$G/ORDERS/billing"]["detail"]["filter subject"] == "orders.>" and R["$G/ORDERS/billing"]["detail"]["ack floor"] == "consumer seq %d, stream seq %d" % (J["$G/ORDERS/billing"]["ack_floor"]["consumer_seq"], J["$G/ORDERS/billing"]["ack_floor"]["stream_seq"])'
+checks first \
+    "the backend is healthy" \
+    'd["backends"] == [{"name": "js", "type": "nats", "health": "ok"}]' \
+    "a row per stream and per consumer, keyed account/stream[/consumer]" \
+    "sorted(R) == $KEYS" \
+    "streams: MSGS and CONS as /jsz says" \
+    "$STREAMS_MATCH" \
+    "consumers: pending, ack pending, waiting, redelivered as /jsz says" \
+    "$CONSUMERS_MATCH" \
+    "ORDERS holds the 10 published, 2 consumers; EVENTS 3, none" \
+    'C["$G/ORDERS"]["MSGS"] == 10 and C["$G/ORDERS"]["CONS"] == 2 and C["$G/EVENTS"]["MSGS"] == 3 and C["$G/EVENTS"]["CONS"] == 0' \
+    "billing: 5 still pending, 3 unacked (2 plain, 1 redelivered)" \
+    'C["$G/ORDERS/billing"]["MSGS"] == 5 and C["$G/ORDERS/billing"]["UNACK"] == 3 and R["$G/ORDERS/billing"]["detail"]["redelivered"] == "1"' \
+    "billing stands out: a redelivery (warn)" \
+    'R["$G/ORDERS/billing"]["tone"] == "warn"' \
+    "audit untouched: all 10 pending, nothing unacked, no tone" \
+    'C["$G/ORDERS/audit"]["MSGS"] == 10 and C["$G/ORDERS/audit"]["UNACK"] == 0 and R["$G/ORDERS/audit"]["tone"] == "normal"' \
+    "names: the stream, and 'stream > consumer'" \
+    'C["$G/ORDERS"]["QUEUE"] == "ORDERS" and C["$G/ORDERS/billing"]["QUEUE"] == "ORDERS > billing" and C["$G/ORDERS/billing"]["VHOST"] == "$G" and C["$G/ORDERS"]["SOURCE"] == "js"' \
+    "stream details: storage, retention, subjects, sequences, bytes" \
+    'R["$G/EVENTS"]["detail"]["storage"] == "memory" and R["$G/ORDERS"]["detail"]["storage"] == "file" and R["$G/ORDERS"]["detail"]["retention"] == "limits" and R["$G/ORDERS"]["detail"]["subjects"] == "orders.>" and R["$G/ORDERS"]["detail"]["last seq"] == str(J["$G/ORDERS"]["state"]["last_seq"]) and R["$G/ORDERS"]["detail"]["bytes"].split()[0] in (str(J["$G/ORDERS"]["state"]["bytes"]), "%.1f" % (J["$G/ORDERS"]["state"]["bytes"] / 1024))' \
+    "consumer details: ack wait 10m, max deliver 5, filter, ack floor" \
+    'R["$G/ORDERS/billing"]["detail"]["ack wait"] == "10m" and R["$G/ORDERS/billing"]["detail"]["max deliver"] == "5" and R["$G/ORDERS/billing"]["detail"]["filter subject"] == "orders.>" and R["$G/ORDERS/billing"]["detail"]["ack floor"] == "consumer seq %d, stream seq %d" % (J["$G/ORDERS/billing"]["ack_floor"]["consumer_seq"], J["$G/ORDERS/billing"]["ack_floor"]["stream_seq"])'
 
 # more traffic: 5 more published; billing gets and acks the 10 it has not
-# seen (3, 4 and 5 stay unacked until their ack_wait of 30 s); audit acks 4
+# seen (3, 4 and 5 stay unacked: their ack_wait is 10 minutes); audit acks 4
 nats pub orders.created 5 || bail "cannot publish again"
 nats fetch ORDERS billing 20 20 0 || bail "cannot fetch from billing again"
 nats fetch ORDERS audit 4 4 0 || bail "cannot fetch from audit"
@@ -178,19 +199,25 @@ sys.exit(0 if (b["num_pending"], b["num_ack_pending"], a["num_pending"], a["num_
 }
 check "the server sees the acks" wait_until 10 acked
 check "snapshot after more traffic exits 0" snap second
-check "streams still match /jsz" snap_check second "$STREAMS_MATCH"
-check "consumers still match /jsz" snap_check second "$CONSUMERS_MATCH"
-check "ORDERS now 15; billing nothing pending, 3 unacked; audit 11 pending" snap_check second \
-    'C["$G/ORDERS"]["MSGS"] == 15 and (C["$G/ORDERS/billing"]["MSGS"], C["$G/ORDERS/billing"]["UNACK"]) == (0, 3) and (C["$G/ORDERS/audit"]["MSGS"], C["$G/ORDERS/audit"]["UNACK"]) == (11, 0)'
-check "audit's ack floor moved to stream seq 4" snap_check second \
-    'R["$G/ORDERS/audit"]["detail"]["ack floor"] == "consumer seq 4, stream seq 4"'
-check "billing's is held at 2 by the unacked 3" snap_check second \
+checks second \
+    "streams still match /jsz" \
+    "$STREAMS_MATCH" \
+    "consumers still match /jsz" \
+    "$CONSUMERS_MATCH" \
+    "ORDERS now 15; billing nothing pending, 3 unacked; audit 11 pending" \
+    'C["$G/ORDERS"]["MSGS"] == 15 and (C["$G/ORDERS/billing"]["MSGS"], C["$G/ORDERS/billing"]["UNACK"]) == (0, 3) and (C["$G/ORDERS/audit"]["MSGS"], C["$G/ORDERS/audit"]["UNACK"]) == (11, 0)' \
+    "audit's ack floor moved to stream seq 4" \
+    'R["$G/ORDERS/audit"]["detail"]["ack floor"] == "consumer seq 4, stream seq 4"' \
+    "billing's is held at 2 by the unacked 3" \
     'R["$G/ORDERS/billing"]["detail"]["ack floor"] == "consumer seq 2, stream seq 2" and R["$G/ORDERS/billing"]["detail"]["delivered"].endswith("stream seq 15")'
 
 check "account = \$G: the same rows" snap acct "$T/account.ini"
-check "all four" snap_check acct "sorted(R) == $KEYS"
+checks acct \
+    "all four" \
+    "sorted(R) == $KEYS"
 check "an account the server lacks: snapshot exits 1" test "$(status_of snap noacct "$T/noaccount.ini")" = 1
-check "saying which accounts there are" snap_check noacct \
+checks noacct \
+    "saying which accounts there are" \
     '"no JetStream account '"'"'payments'"'"' on this server (it has: $G)" in H["js"] and R == {}'
 
 # ---- failures, all at once, next to the good backend ----
@@ -262,21 +289,29 @@ check "with failing backends, snapshot exits 1" test "$(status_of snap faults "$
 elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 echo "# the snapshot with ten backends, one hanging, took $elapsed_ms ms"
 check "in bounded time (under 8 s; the longest timeout is 5 s)" test "$elapsed_ms" -lt 8000
-check "the good backend is ok, its rows all there" snap_check faults \
-    "H['js'] == 'ok' and sorted(k for k in R if R[k]['source'] == 'js') == $KEYS"
-check "no other backend has rows" snap_check faults 'all(R[k]["source"] == "js" for k in R)'
-check "refused: names the connection failure" snap_check faults \
-    'H["refused"].startswith("error: ") and ("refused" in H["refused"] or "onnect" in H["refused"])'
-check "500: names the status" snap_check faults 'H["e500"].startswith("error: HTTP 500")'
-check "401: names the status" snap_check faults 'H["e401"].startswith("error: HTTP 401")'
-check "garbage: invalid JSON" snap_check faults \
-    '"bad response from /jsz: invalid JSON" in H["garbage"] or "empty response" in H["garbage"]'
-check "another JSON object: not a /jsz report" snap_check faults \
-    '"server_id is missing: not a NATS /jsz report" in H["notjsz"]'
-check "truncated: an error, no rows" snap_check faults 'H["truncated"].startswith("error: ")'
-check "huge: refused past the size cap" snap_check faults '"larger than" in H["huge"]'
-check "trickle: timed out" snap_check faults '"timed out" in H["trickle"]'
-check "hang: timed out" snap_check faults '"timed out" in H["hang"]'
+checks faults \
+    "the good backend is ok, its rows all there" \
+    "H['js'] == 'ok' and sorted(k for k in R if R[k]['source'] == 'js') == $KEYS" \
+    "no other backend has rows" \
+    'all(R[k]["source"] == "js" for k in R)' \
+    "refused: names the connection failure" \
+    'H["refused"].startswith("error: ") and ("refused" in H["refused"] or "onnect" in H["refused"])' \
+    "500: names the status" \
+    'H["e500"].startswith("error: HTTP 500")' \
+    "401: names the status" \
+    'H["e401"].startswith("error: HTTP 401")' \
+    "garbage: invalid JSON" \
+    '"bad response from /jsz: invalid JSON" in H["garbage"] or "empty response" in H["garbage"]' \
+    "another JSON object: not a /jsz report" \
+    '"server_id is missing: not a NATS /jsz report" in H["notjsz"]' \
+    "truncated: an error, no rows" \
+    'H["truncated"].startswith("error: ")' \
+    "huge: refused past the size cap" \
+    '"larger than" in H["huge"]' \
+    "trickle: timed out" \
+    '"timed out" in H["trickle"]' \
+    "hang: timed out" \
+    '"timed out" in H["hang"]'
 
 # under ASan/UBSan (build-san), a report would be on a snapshot's stderr
 check "no sanitizer reports from any run" bash -c '! grep -lE "Sanitizer|runtime error" "$1"/*.err' _ "$T"
