@@ -135,7 +135,7 @@ for expr in sys.argv[3::2]:
         ok = False
         print("0 %s: %s" % (type(e).__name__, e))
         continue
-    print("1" if ok else "0 cells %s health %s" % (json.dumps(C)[:1500], json.dumps(H)))
+    print("1" if ok else "0 health %s cells %s" % (json.dumps(H), json.dumps(C)[:1500]))
 ' "$T/$name" "$@" 2>&1)
     while [ $# -ge 2 ]; do
         n=$((n + 1))
@@ -300,8 +300,8 @@ checks faults \
     'H["e500"].startswith("error: HTTP 500")' \
     "401: names the status" \
     'H["e401"].startswith("error: HTTP 401")' \
-    "garbage: invalid JSON" \
-    '"bad response from /jsz: invalid JSON" in H["garbage"] or "empty response" in H["garbage"]' \
+    "garbage (random bytes): refused as not JSON" \
+    'H["garbage"].startswith("error: bad response from /jsz: ") and any(w in H["garbage"] for w in ("invalid JSON", "empty response", "unexpected data after the JSON", "expected a JSON object"))' \
     "another JSON object: not a /jsz report" \
     '"server_id is missing: not a NATS /jsz report" in H["notjsz"]' \
     "truncated: an error, no rows" \
