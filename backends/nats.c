@@ -387,12 +387,7 @@ static void rate_cell(struct build *b, int col, bool had, double before, double 
         rowset_cell(b->rs, col, "", 0);
         return;
     }
-    double dt = (double)(b->now_ms - b->old->at_ms) / 1000.0;
-    if (!(dt > 0)) {
-        rowset_cell(b->rs, col, "", 0);
-        return;
-    }
-    rowset_num(b->rs, col, (now - before) / dt);
+    rowset_num(b->rs, col, (now - before) / ((double)(b->now_ms - b->old->at_ms) / 1000.0));
 }
 
 static const char *trend_word(bool had, double before, double now)
