@@ -792,7 +792,8 @@ static bool op_failed(struct kube_op *op, const struct http_response *r)
         return false;
     }
     char *why = kubernetes_describe_failure(r);
-    op_finishf(op, false, "%s %s/%s: %s", verb_names[op->verb], op->ns, op->name, why);
+    /* the action's label and target go with the message already */
+    op_finish(op, false, why);
     free(why);
     return true;
 }
@@ -888,7 +889,7 @@ static void on_replicasets(const struct http_response *r, void *ud)
     char *cause = NULL;
     if (!kubernetes_previous_revision(r->body, r->len, json_str(meta, "uid"), current,
                                       &op->template, &op->revision, &cause)) {
-        op_finishf(op, false, "undo %s/%s: %s", op->ns, op->name, cause);
+        op_finish(op, false, cause);
         free(cause);
         return;
     }
@@ -914,8 +915,7 @@ static void start_undo(struct kube_op *op)
     const cJSON *meta = json_obj(op->deploy, "metadata");
     long current = parse_revision(json_str(json_obj(meta, "annotations"), REVISION_ANNOTATION));
     if (current < 0 || json_str(meta, "uid") == NULL) {
-        op_finishf(op, false,
-                   "undo %s/%s: it has no revision yet (the controller has not rolled it out)",
+        op_finishf(op, false, "%s/%s has no revision yet (the controller has not rolled it out)",
                    op->ns, op->name);
         return;
     }
@@ -945,7 +945,7 @@ static void on_deployment(const struct http_response *r, void *ud)
     char *cause = NULL;
     if (!alertmanager_parse_json(r->body, r->len, &op->deploy, &cause) ||
         !cJSON_IsObject(op->deploy)) {
-        op_finishf(op, false, "%s %s/%s: bad response: %s", verb_names[op->verb], op->ns, op->name,
+        op_finishf(op, false, "bad response from %s: %s", op->path,
                    cause != NULL ? cause : "not a Deployment object");
         free(cause);
         return;
