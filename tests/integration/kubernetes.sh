@@ -50,6 +50,11 @@ start_server() {
 }
 start_server api --token "$TOKEN"
 start_server proxy
+# an API server with its own CA-less self-signed certificate, as a cluster's is
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+    -subj "/CN=kube-apiserver" -addext "subjectAltName=IP:127.0.0.1" \
+    -keyout "$T/tls.key" -out "$T/ca.crt" >"$T/openssl.log" 2>&1 || bail "openssl could not make a certificate"
+start_server tls --token "$TOKEN" --cert "$T/ca.crt" --key "$T/tls.key"
 # bound and released: nothing listens there
 read -r CLOSED_PORT < <(free_ports 1)
 API="http://127.0.0.1:$PORT_api"
@@ -79,6 +84,21 @@ cat >"$T/proxy.ini" <<INI
 [backend "k8s"]
 type = kubernetes
 url = http://127.0.0.1:$PORT_proxy
+INI
+cat >"$T/tls.ini" <<INI
+[backend "k8s"]
+type = kubernetes
+url = https://127.0.0.1:$PORT_tls
+auth = bearer
+token_env = KUBE_TOKEN
+ca_file = $T/ca.crt
+INI
+cat >"$T/tls-noca.ini" <<INI
+[backend "k8s"]
+type = kubernetes
+url = https://127.0.0.1:$PORT_tls
+auth = bearer
+token_env = KUBE_TOKEN
 INI
 cat >"$T/dead.ini" <<INI
 [backend "k8s"]
@@ -211,6 +231,18 @@ check "sent without an Authorization header" python3 -c '
 import json, sys
 R = [json.loads(l) for l in open(sys.argv[1])]
 sys.exit(0 if R and all(r["authorization"] is None for r in R) else 1)' "$T/proxy.jsonl"
+
+check "HTTPS with the cluster CA (ca_file) and a token from the environment: exits 0" \
+    is_status 0 env KUBE_TOKEN="$TOKEN" "$OPSDECK" snapshot --json -c "$T/tls.ini"
+KUBE_TOKEN="$TOKEN" snap tls "$T/tls.ini"
+check "gives the deployments over TLS" snap_check tls 'len(R) == 5 and H == "ok"'
+check "with the token sent" python3 -c '
+import json, sys
+R = [json.loads(l) for l in open(sys.argv[1])]
+sys.exit(0 if R and all(r["authorization"] == "Bearer " + sys.argv[2] for r in R) else 1)' "$T/tls.jsonl" "$TOKEN"
+check "without the CA: snapshot exits 1" is_status 1 env KUBE_TOKEN="$TOKEN" "$OPSDECK" snapshot --json -c "$T/tls-noca.ini"
+KUBE_TOKEN="$TOKEN" snap tlsnoca "$T/tls-noca.ini"
+check "saying the certificate is not trusted" snap_check tlsnoca '"certificate" in H.lower() or "ssl" in H.lower()'
 
 # ---- actions ----
 

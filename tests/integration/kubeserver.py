@@ -18,7 +18,8 @@ time with POST /_control {"mode": ...}: ok, 401, 403, 404, 500 (Status bodies),
 garbage, truncated, wrongtype, hang (never answers); {"delete": "ns/name"}
 removes a deployment; {"max_page": N} caps the page size so that paging is
 exercised. With --token, a request without "Authorization: Bearer TOKEN" gets
-401. The port (picked by the OS) is printed on stdout.
+401. With --cert and --key it speaks HTTPS. The port (picked by the OS) is
+printed on stdout.
 """
 import argparse
 import base64
@@ -26,6 +27,7 @@ import copy
 import hashlib
 import json
 import os
+import ssl
 import sys
 import threading
 import time
@@ -378,6 +380,8 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--token")
     ap.add_argument("--mode", default="ok")
+    ap.add_argument("--cert", help="serve HTTPS with this certificate (PEM)")
+    ap.add_argument("--key", help="and this key (PEM)")
     ARGS = ap.parse_args()
     with open(os.path.join(ARGS.fixtures, "deployments.json")) as f:
         STATE["deployments"] = json.load(f)["items"]
@@ -386,6 +390,10 @@ def main():
     STATE["mode"] = ARGS.mode
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
+    if ARGS.cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(ARGS.cert, ARGS.key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     print(srv.server_address[1], flush=True)
     srv.serve_forever()
 
