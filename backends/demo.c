@@ -1631,6 +1631,22 @@ static bool act_deploy(struct demo *d, const char *verb, const char *target, con
     return true;
 }
 
+/* Scale is prefilled with the deployment's desired replicas, as the kubernetes backend does. */
+static int demo_form(struct backend *b, const struct action_def *def, const char *target,
+                     const char **labels, char **values, int max)
+{
+    const struct deploy_def *ddef;
+    struct deploy *dp = strcmp(def->verb, "scale") == 0 && def->kind == MODEL_DEPLOYS && max >= 1
+                            ? deploy_find(b->priv, target, &ddef)
+                            : NULL;
+    if (dp == NULL) {
+        return 0;
+    }
+    labels[0] = def->input_prompt;
+    values[0] = xasprintf("%d", dp->replicas);
+    return 1;
+}
+
 static bool act_apply(struct demo *d, const struct action *a, char **msg)
 {
     const char *verb = a->def->verb;
@@ -1810,5 +1826,6 @@ const struct backend_impl demo_backend = {
     .start = demo_start,
     .poll = demo_poll,
     .act = demo_act,
+    .form = demo_form,
     .destroy = demo_destroy,
 };

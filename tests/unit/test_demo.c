@@ -684,6 +684,13 @@ static void test_deploy_actions(void)
     tap_is_str(cell(&s, MODEL_DEPLOYS, "shop/notifications", DEPLOY_STATE), "complete",
                "and completes");
 
+    const struct action_def *scale = backend_action_by_verb(s.b, MODEL_DEPLOYS, "scale");
+    const char *labels[4];
+    char *values[4] = {0};
+    int nf = s.b->impl->form(s.b, scale, "shop/cart", labels, values, 4);
+    tap_ok(nf == 1 && values[0] != NULL && strcmp(values[0], "3") == 0,
+           "the scale form is prefilled with the current 3 replicas");
+    free(values[0]);
     r = act(&s, MODEL_DEPLOYS, "scale", "shop/cart", "5");
     tap_is_str(r.msg, "shop/cart scaled from 3 to 5 replicas", "scale 3 -> 5");
     tap_is_str(cell(&s, MODEL_DEPLOYS, "shop/cart", DEPLOY_READY), "5/5", "READY 5/5");

@@ -416,6 +416,44 @@ static void test_hostile(void)
     }
 }
 
+/* The scale dialog is prefilled with the desired replicas of the row the store holds. */
+static void test_scale_form(void)
+{
+    struct store *st = store_create();
+    struct backend *b = backend_create(&kubernetes_backend, "k8s", st, NULL);
+    size_t len;
+    char *body = read_file("deployments.json", &len);
+    bool ok;
+    char *cont = NULL, *cause = NULL;
+    store_publish(st, parse(body, len, &ok, &cont, &cause));
+    const struct action_def *scale = backend_action_by_verb(b, MODEL_DEPLOYS, "scale");
+    const char *labels[4];
+    char *values[4] = {0};
+    int n = scale != NULL ? b->impl->form(b, scale, "shop/checkout", labels, values, 4) : 0;
+    tap_ok(n == 1 && strcmp(values[0], "4") == 0, "scale is prefilled with checkout's 4 replicas");
+    free(values[0]);
+    values[0] = NULL;
+    n = scale != NULL ? b->impl->form(b, scale, "shop/gone", labels, values, 4) : 0;
+    tap_ok(n == 0, "a row the store lacks: the plain input with its default");
+    const struct action_def *pause = backend_action_by_verb(b, MODEL_DEPLOYS, "pause");
+    tap_ok(pause != NULL && b->impl->form(b, pause, "shop/cart", labels, values, 4) == 0,
+           "other actions have no form");
+    static const struct {
+        const char *verb;
+        int key;
+    } keys[] = {{"restart", 'R'}, {"pause", 'p'}, {"resume", 'r'}, {"scale", 'x'}, {"undo", 'U'}};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const struct action_def *def = backend_action(b, MODEL_DEPLOYS, keys[i].key);
+        tap_ok(def != NULL && strcmp(def->verb, keys[i].verb) == 0, "key %c is %s", keys[i].key,
+               keys[i].verb);
+    }
+    free(cont);
+    free(cause);
+    free(body);
+    backend_destroy(b);
+    store_destroy(st);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1) {
@@ -428,5 +466,6 @@ int main(int argc, char **argv)
     test_status();
     test_paging();
     test_hostile();
+    test_scale_form();
     return tap_done();
 }
