@@ -535,6 +535,7 @@ struct kube {
     struct alertmanager_keys keys;
     int pages;
     struct kube_op *ops;
+    uint64_t op_answers; /* action callbacks run so far: an op may be gone after a send */
 };
 
 static void *kube_create(struct backend *b)
@@ -717,7 +718,6 @@ struct kube_op {
     char *ns, *name;
     char *path; /* the deployment's */
     long replicas;
-    bool waiting;
     struct http_request *req;
     cJSON *deploy;   /* as fetched */
     cJSON *template; /* undo: the one to go back to */
@@ -769,10 +769,11 @@ static void op_send(struct kube_op *op, const char *method, const char *path,
                     const char *content_type, const char *body, http_done_cb cb)
 {
     struct kube *k = op->b->priv;
-    op->waiting = true;
+    uint64_t answers = k->op_answers;
     struct http_request *req = http_request(op->b->loop, &k->http, method, path, content_type, body,
                                             body != NULL ? strlen(body) : 0, cb, op);
-    if (op->waiting) {
+    /* an immediate error has run the callback, which may have finished (freed) the op */
+    if (k->op_answers == answers) {
         op->req = req;
     }
 }
@@ -780,8 +781,9 @@ static void op_send(struct kube_op *op, const char *method, const char *path,
 static struct kube_op *op_received(void *ud)
 {
     struct kube_op *op = ud;
+    struct kube *k = op->b->priv;
+    k->op_answers++;
     op->req = NULL;
-    op->waiting = false;
     return op;
 }
 
