@@ -447,6 +447,17 @@ static void test_scale_form(void)
         tap_ok(def != NULL && strcmp(def->verb, keys[i].verb) == 0, "key %c is %s", keys[i].key,
                keys[i].verb);
     }
+    char *why = NULL;
+    tap_ok(backend_configure(b, "namespace", "shop", &why), "namespace = shop is taken");
+    tap_ok(!backend_configure(b, "namespace", "Shop/../x", &why) && why != NULL &&
+               strstr(why, "bad namespace") != NULL,
+           "a namespace that is no DNS label is refused, saying so");
+    free(why);
+    why = NULL;
+    tap_ok(!backend_configure(b, "contxt", "prod", &why) && why != NULL &&
+               strcmp(why, "unknown key 'contxt' for a kubernetes backend") == 0,
+           "an unknown key is refused by name");
+    free(why);
     free(cont);
     free(cause);
     free(body);
