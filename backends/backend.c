@@ -18,10 +18,16 @@ extern const struct backend_impl alertmanager_backend;
 extern const struct backend_impl prometheus_backend;
 extern const struct backend_impl haproxy_backend;
 extern const struct backend_impl nats_backend;
+extern const struct backend_impl kubernetes_backend;
 
 static const struct backend_impl *const registry[] = {
-    &demo_backend,    &alertmanager_backend, &prometheus_backend,
-    &haproxy_backend, &nats_backend,         NULL,
+    &demo_backend,
+    &alertmanager_backend,
+    &prometheus_backend,
+    &haproxy_backend,
+    &nats_backend,
+    &kubernetes_backend,
+    NULL,
 };
 
 const struct backend_impl *const *backend_impls(void)

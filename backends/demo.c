@@ -423,6 +423,9 @@ struct deploy {
     int pace;  /* ticks per pod */
     int stuck; /* ticks without progress */
     int revision;
+    int prev_revision; /* what undo goes back to; 0: none */
+    int replicas;      /* desired: scale changes it */
+    bool fixed;        /* rolled back off a broken image: new pods start */
     int64_t created, changed;
 };
 
@@ -976,6 +979,8 @@ static void deploys_init(struct demo *d)
         dp->pace = def->pace;
         dp->wait = def->pace - 1;
         dp->revision = 3 + (int)rng_below(d, 40);
+        dp->prev_revision = dp->revision - 1;
+        dp->replicas = def->replicas;
         dp->created = d->t0 - (int64_t)def->age_days * 86400 - (int64_t)rng_below(d, 86400);
         dp->changed = d->t0 - 600 - (int64_t)rng_below(d, 3000);
     }
@@ -984,8 +989,9 @@ static void deploys_init(struct demo *d)
 /* Ready pods: a rollout under way or stuck keeps one pod unavailable. */
 static int deploy_ready(const struct deploy *dp, const struct deploy_def *def)
 {
+    (void)def;
     bool short_one = dp->state == ROLL_PROGRESSING || dp->state == ROLL_FAILED;
-    return short_one ? def->replicas - 1 : def->replicas;
+    return short_one && dp->replicas > 0 ? dp->replicas - 1 : dp->replicas;
 }
 
 static void deploy_step(struct demo *d, struct deploy *dp, const struct deploy_def *def)
@@ -997,16 +1003,18 @@ static void deploy_step(struct demo *d, struct deploy *dp, const struct deploy_d
         dp->wait--;
         return;
     }
-    if (def->broken && dp->updated >= 1) {
+    if (def->broken && !dp->fixed && dp->updated >= 1) {
         if (++dp->stuck >= DEADLINE_TICKS) {
             dp->state = ROLL_FAILED;
             dp->changed = d->now;
         }
         return;
     }
-    dp->updated++;
+    if (dp->updated < dp->replicas) { /* scaled to 0 mid-rollout: nothing to update */
+        dp->updated++;
+    }
     dp->wait = dp->pace - 1 + (int)rng_below(d, 2);
-    if (dp->updated >= def->replicas) {
+    if (dp->updated >= dp->replicas) {
         dp->state = ROLL_COMPLETE;
         dp->changed = d->now;
     }
@@ -1052,7 +1060,7 @@ static void deploy_details(struct rowset *rs, const struct deploy *dp, const str
     uint64_t h = fnv1a(fnv1a(FNV_OFFSET, def->name), def->image) + (uint64_t)dp->revision;
     snprintf(rs_name, sizeof rs_name, "%s-%09" PRIx64, def->name, h >> 28);
     rowset_detail(rs, "namespace", def->ns);
-    detailf(rs, "replicas", "%d desired, %d updated, %d ready", def->replicas, dp->updated,
+    detailf(rs, "replicas", "%d desired, %d updated, %d ready", dp->replicas, dp->updated,
             deploy_ready(dp, def));
     rowset_detail(rs, "strategy", "RollingUpdate (maxSurge 25%, maxUnavailable 25%)");
     detailf(rs, "selector", "app=%s", def->name);
@@ -1073,12 +1081,12 @@ static void publish_deploy(struct rowset *rs, const struct deploy *dp, const str
     char key[96], ready[32];
     int nready = deploy_ready(dp, def);
     snprintf(key, sizeof key, "%s/%s", def->ns, def->name);
-    snprintf(ready, sizeof ready, "%d/%d", nready, def->replicas);
+    snprintf(ready, sizeof ready, "%d/%d", nready, dp->replicas);
     rowset_begin(rs, key);
     rowset_text(rs, DEPLOY_NAMESPACE, def->ns);
     rowset_text(rs, DEPLOY_NAME, def->name);
     rowset_cell(rs, DEPLOY_READY, ready, nready);
-    if (nready < def->replicas) {
+    if (nready < dp->replicas) {
         rowset_cell_tone(rs, DEPLOY_READY, TONE_WARN);
     }
     rowset_num(rs, DEPLOY_UPTODATE, dp->updated);
@@ -1438,6 +1446,11 @@ static const struct action_def demo_actions[] = {
     {"expire", "Expire silence", MODEL_ALERTS, 'e', 0, NULL, NULL},
     {"expire", "Expire silence", MODEL_SILENCES, 'e', 0, NULL, NULL},
     {"restart", "Restart deployment", MODEL_DEPLOYS, 'R', ACTION_DISRUPTIVE, NULL, NULL},
+    {"pause", "Pause rollout", MODEL_DEPLOYS, 'p', 0, NULL, NULL},
+    {"resume", "Resume rollout", MODEL_DEPLOYS, 'r', 0, NULL, NULL},
+    {"scale", "Scale deployment", MODEL_DEPLOYS, 'x', ACTION_INPUT | ACTION_DISRUPTIVE,
+     "Replicas (0 stops every pod)", "1"},
+    {"undo", "Undo rollout (previous revision)", MODEL_DEPLOYS, 'U', ACTION_DISRUPTIVE, NULL, NULL},
 };
 
 static bool act_server(struct demo *d, const char *verb, const char *target, char **msg)
@@ -1522,6 +1535,41 @@ static bool act_expire(struct demo *d, enum model_kind kind, const char *target,
     return true;
 }
 
+/* A new revision rolls out from the first pod. */
+static void deploy_roll(struct demo *d, struct deploy *dp)
+{
+    dp->state = ROLL_PROGRESSING;
+    dp->updated = 0;
+    dp->wait = 0;
+    dp->pace = 1;
+    dp->stuck = 0;
+    dp->prev_revision = dp->revision;
+    dp->revision++;
+    dp->changed = d->now;
+}
+
+static bool act_scale(struct demo *d, struct deploy *dp, const char *target, const char *input,
+                      char **msg)
+{
+    char *end = NULL;
+    long n = input != NULL && input[0] >= '0' && input[0] <= '9' ? strtol(input, &end, 10) : -1;
+    if (end == NULL || *end != '\0' || n < 0 || n > 10000) {
+        *msg = xasprintf("bad replica count '%s' (a whole number from 0 to 10000)",
+                         input != NULL ? input : "");
+        return false;
+    }
+    int before = dp->replicas;
+    dp->replicas = (int)n;
+    /* a settled deployment scales at once; in a rollout, new pods are new-template pods */
+    if (dp->state == ROLL_COMPLETE || dp->updated > dp->replicas) {
+        dp->updated = dp->replicas;
+    }
+    dp->changed = d->now;
+    *msg = n == 0 ? xasprintf("%s scaled from %d to 0 replicas: no pods will run", target, before)
+                  : xasprintf("%s scaled from %d to %ld replicas", target, before, n);
+    return true;
+}
+
 static bool act_restart(struct demo *d, const char *target, char **msg)
 {
     const struct deploy_def *def;
@@ -1535,15 +1583,68 @@ static bool act_restart(struct demo *d, const char *target, char **msg)
         *msg = xasprintf("can't restart paused deployment %s (run rollout resume first)", target);
         return false;
     }
-    dp->state = ROLL_PROGRESSING;
-    dp->updated = 0;
-    dp->wait = 0;
-    dp->pace = 1;
-    dp->stuck = 0;
-    dp->revision++;
-    dp->changed = d->now;
+    deploy_roll(d, dp);
     *msg = xasprintf("%s restarted", target);
     return true;
+}
+
+/* Pause, resume, scale and undo, with kubectl's refusals and words. */
+static bool act_deploy(struct demo *d, const char *verb, const char *target, const char *input,
+                       char **msg)
+{
+    const struct deploy_def *def;
+    struct deploy *dp = deploy_find(d, target, &def);
+    if (dp == NULL) {
+        *msg = xasprintf("no such deployment: %s", target);
+        return false;
+    }
+    bool paused = dp->state == ROLL_PAUSED;
+    if (strcmp(verb, "pause") == 0 || strcmp(verb, "resume") == 0) {
+        bool pause = verb[0] == 'p';
+        if (pause == paused) {
+            *msg = xasprintf(pause ? "%s is already paused" : "%s is not paused", target);
+            return false;
+        }
+        dp->state = pause                        ? ROLL_PAUSED
+                    : dp->updated < dp->replicas ? ROLL_PROGRESSING
+                                                 : ROLL_COMPLETE;
+        dp->changed = d->now;
+        *msg = xasprintf("%s %s", target, pause ? "paused" : "resumed");
+        return true;
+    }
+    if (strcmp(verb, "scale") == 0) {
+        return act_scale(d, dp, target, input, msg);
+    }
+    if (paused) {
+        *msg = xasprintf("can't undo paused deployment %s (run rollout resume first)", target);
+        return false;
+    }
+    if (dp->prev_revision <= 0) {
+        *msg = xasprintf("no previous revision of %s", target);
+        return false;
+    }
+    int back = dp->prev_revision;
+    /* the old template comes back as a new revision; a broken image is left behind */
+    dp->fixed = def->broken ? !dp->fixed : dp->fixed;
+    deploy_roll(d, dp);
+    *msg = xasprintf("%s rolled back to revision %d", target, back);
+    return true;
+}
+
+/* Scale is prefilled with the deployment's desired replicas, as the kubernetes backend does. */
+static int demo_form(struct backend *b, const struct action_def *def, const char *target,
+                     const char **labels, char **values, int max)
+{
+    const struct deploy_def *ddef;
+    struct deploy *dp = strcmp(def->verb, "scale") == 0 && def->kind == MODEL_DEPLOYS && max >= 1
+                            ? deploy_find(b->priv, target, &ddef)
+                            : NULL;
+    if (dp == NULL) {
+        return 0;
+    }
+    labels[0] = def->input_prompt;
+    values[0] = xasprintf("%d", dp->replicas);
+    return 1;
 }
 
 static bool act_apply(struct demo *d, const struct action *a, char **msg)
@@ -1561,7 +1662,11 @@ static bool act_apply(struct demo *d, const struct action *a, char **msg)
     case MODEL_SILENCES:
         return act_expire(d, MODEL_SILENCES, a->target, msg);
     case MODEL_DEPLOYS:
-        return act_restart(d, a->target, msg);
+        if (strcmp(verb, "restart") == 0) {
+            return act_restart(d, a->target, msg);
+        }
+        return act_deploy(d, verb, a->target, a->input != NULL ? a->input : a->def->input_default,
+                          msg);
     case MODEL_QUEUES:
     case MODEL_KINDS:
         break;
@@ -1721,5 +1826,6 @@ const struct backend_impl demo_backend = {
     .start = demo_start,
     .poll = demo_poll,
     .act = demo_act,
+    .form = demo_form,
     .destroy = demo_destroy,
 };

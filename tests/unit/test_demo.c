@@ -653,6 +653,82 @@ static void test_restart(void)
     sim_close(&s);
 }
 
+/* Pause, resume, scale and undo on the simulated deployments, as kubectl words them. */
+static void test_deploy_actions(void)
+{
+    struct sim s = sim_open((const char *const[]){"epoch", EPOCH, NULL});
+    tick(&s, 1);
+    struct report r = act(&s, MODEL_DEPLOYS, "pause", "shop/cart", NULL);
+    tap_ok(r.ok, "pause succeeds (%s)", r.msg);
+    tap_is_str(r.msg, "shop/cart paused", "and says so");
+    tap_is_str(cell(&s, MODEL_DEPLOYS, "shop/cart", DEPLOY_STATE), "paused", "cart is paused");
+    r = act(&s, MODEL_DEPLOYS, "pause", "shop/cart", NULL);
+    tap_ok(!r.ok && strcmp(r.msg, "shop/cart is already paused") == 0, "pausing twice is refused");
+    r = act(&s, MODEL_DEPLOYS, "restart", "shop/cart", NULL);
+    tap_ok(!r.ok, "a paused deployment does not restart");
+    r = act(&s, MODEL_DEPLOYS, "undo", "shop/cart", NULL);
+    tap_ok(!r.ok && strstr(r.msg, "run rollout resume first") != NULL, "nor undo (%s)", r.msg);
+    r = act(&s, MODEL_DEPLOYS, "resume", "shop/cart", NULL);
+    tap_is_str(r.msg, "shop/cart resumed", "resume succeeds");
+    tap_is_str(cell(&s, MODEL_DEPLOYS, "shop/cart", DEPLOY_STATE), "complete",
+               "a settled deployment resumes complete");
+    r = act(&s, MODEL_DEPLOYS, "resume", "shop/cart", NULL);
+    tap_ok(!r.ok && strcmp(r.msg, "shop/cart is not paused") == 0, "resuming twice is refused");
+
+    /* notifications was paused mid-rollout: resumed, it finishes */
+    r = act(&s, MODEL_DEPLOYS, "resume", "shop/notifications", NULL);
+    tap_ok(r.ok, "resume notifications");
+    tap_is_str(cell(&s, MODEL_DEPLOYS, "shop/notifications", DEPLOY_STATE), "progressing",
+               "its rollout goes on");
+    tick(&s, 10);
+    tap_is_str(cell(&s, MODEL_DEPLOYS, "shop/notifications", DEPLOY_STATE), "complete",
+               "and completes");
+
+    const struct action_def *scale = backend_action_by_verb(s.b, MODEL_DEPLOYS, "scale");
+    const char *labels[4];
+    char *values[4] = {0};
+    int nf = s.b->impl->form(s.b, scale, "shop/cart", labels, values, 4);
+    tap_ok(nf == 1 && values[0] != NULL && strcmp(values[0], "3") == 0,
+           "the scale form is prefilled with the current 3 replicas");
+    free(values[0]);
+    r = act(&s, MODEL_DEPLOYS, "scale", "shop/cart", "5");
+    tap_is_str(r.msg, "shop/cart scaled from 3 to 5 replicas", "scale 3 -> 5");
+    tap_is_str(cell(&s, MODEL_DEPLOYS, "shop/cart", DEPLOY_READY), "5/5", "READY 5/5");
+    r = act(&s, MODEL_DEPLOYS, "scale", "shop/cart", "0");
+    tap_is_str(r.msg, "shop/cart scaled from 5 to 0 replicas: no pods will run",
+               "scale to 0 is said clearly");
+    tap_is_str(cell(&s, MODEL_DEPLOYS, "shop/cart", DEPLOY_READY), "0/0", "READY 0/0");
+    tap_is_str(cell(&s, MODEL_DEPLOYS, "shop/cart", DEPLOY_STATE), "complete",
+               "zero replicas is a complete rollout");
+    static const char *const bad[] = {"-1", "10001", "3x", "", " 2"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        r = act(&s, MODEL_DEPLOYS, "scale", "shop/cart", bad[i]);
+        tap_ok(!r.ok && strstr(r.msg, "bad replica count") != NULL, "scale to '%s' is refused",
+               bad[i]);
+    }
+    tap_is_str(cell(&s, MODEL_DEPLOYS, "shop/cart", DEPLOY_READY), "0/0",
+               "refusals change nothing");
+
+    /* payments-api is stuck on a broken image: undo goes back to the one that worked */
+    tap_is_str(cell(&s, MODEL_DEPLOYS, "payments/payments-api", DEPLOY_STATE), "failed",
+               "payments-api starts failed");
+    const char *det = detail(&s, MODEL_DEPLOYS, "payments/payments-api");
+    const char *revp = det != NULL ? strstr(det, "revision\t") : NULL;
+    int rev = revp != NULL ? atoi(revp + strlen("revision\t")) : -1;
+    r = act(&s, MODEL_DEPLOYS, "undo", "payments/payments-api", NULL);
+    char *want = xasprintf("payments/payments-api rolled back to revision %d", rev - 1);
+    tap_is_str(r.msg, want, "undo names the previous revision");
+    free(want);
+    tap_is_str(cell(&s, MODEL_DEPLOYS, "payments/payments-api", DEPLOY_STATE), "progressing",
+               "undo starts a rollout");
+    tick(&s, 15);
+    tap_is_str(cell(&s, MODEL_DEPLOYS, "payments/payments-api", DEPLOY_STATE), "complete",
+               "and the old template's pods come up");
+    r = act(&s, MODEL_DEPLOYS, "undo", "shop/nope", NULL);
+    tap_is_str(r.msg, "no such deployment: shop/nope", "undo of an unknown deployment");
+    sim_close(&s);
+}
+
 static void test_still(void)
 {
     struct sim s = sim_open((const char *const[]){"epoch", EPOCH, "mode", "still", NULL});
@@ -768,6 +844,7 @@ int main(void)
     test_silence();
     test_silences_view();
     test_restart();
+    test_deploy_actions();
     test_still();
     test_trickle();
     test_bulk();

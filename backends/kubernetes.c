@@ -1,0 +1,1102 @@
+/*
+ * The Kubernetes Deployments backend: GET /apis/apps/v1/deployments (or one
+ * namespace's) on every refresh, page by page (limit/continue) into one
+ * rowset that is published when the last page is in, so a pane never shows
+ * half a list. At most MAX_PAGES pages of PAGE_LIMIT are read a poll; beyond
+ * that the rows are cut and the pane says so in the first row's detail.
+ *
+ * ROLLOUT is what `kubectl rollout status` would say, in its order: a spec
+ * the controller has not observed yet is progressing; a Progressing condition
+ * with reason ProgressDeadlineExceeded is failed; a paused deployment is
+ * paused; then the replica counts (not all updated, old replicas still
+ * terminating, updated ones not yet available) are progressing; else complete.
+ *
+ * Actions fetch the deployment first (fresh state, and a 404 says it is gone
+ * before anything is written), then PATCH it the way kubectl does:
+ *   restart  strategic merge patch of the pod template's restartedAt annotation
+ *   pause    strategic merge patch spec.paused = true (resume: false)
+ *   scale    merge patch of the scale subresource's spec.replicas
+ *   undo     list the namespace's ReplicaSets by the deployment's matchLabels,
+ *            keep those it owns (ownerReferences uid), take the highest
+ *            revision below the current one and JSON-patch spec.template to
+ *            that ReplicaSet's template without its pod-template-hash label
+ * Kubernetes explains refusals in Status bodies; their message is what the
+ * user sees.
+ */
+#include "kubernetes.h"
+
+#include "../common/util.h"
+#include "../engine/action.h"
+
+#include <cjson/cJSON.h>
+
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char API_PREFIX[] = "/apis/apps/v1";
+static const char REVISION_ANNOTATION[] = "deployment.kubernetes.io/revision";
+static const char RESTARTED_ANNOTATION[] = "kubectl.kubernetes.io/restartedAt";
+static const char HASH_LABEL[] = "pod-template-hash";
+static const char STRATEGIC_PATCH[] = "application/strategic-merge-patch+json";
+static const char MERGE_PATCH[] = "application/merge-patch+json";
+static const char JSON_PATCH[] = "application/json-patch+json";
+
+enum {
+    PAGE_LIMIT = 500,
+    MAX_PAGES = 20, /* 10,000 deployments: more is not a list anyone reads at 3 a.m. */
+    MAX_REPLICAS = 10000,
+};
+
+static const char *const rollout_names[] = {
+    [KUBE_COMPLETE] = "complete",
+    [KUBE_PROGRESSING] = "progressing",
+    [KUBE_FAILED] = "failed",
+    [KUBE_PAUSED] = "paused",
+};
+
+static const enum tone rollout_tones[] = {
+    [KUBE_COMPLETE] = TONE_OK,
+    [KUBE_PROGRESSING] = TONE_INFO,
+    [KUBE_FAILED] = TONE_CRIT,
+    [KUBE_PAUSED] = TONE_WARN,
+};
+
+const char *kubernetes_rollout_name(enum kube_rollout r)
+{
+    return rollout_names[r];
+}
+
+/* ---- JSON helpers: a field of the wrong type counts as missing ---- */
+
+static const cJSON *json_get(const cJSON *obj, const char *name)
+{
+    return cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, name) : NULL;
+}
+
+static const char *json_str(const cJSON *obj, const char *name)
+{
+    const cJSON *v = json_get(obj, name);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static const cJSON *json_obj(const cJSON *obj, const char *name)
+{
+    const cJSON *v = json_get(obj, name);
+    return cJSON_IsObject(v) ? v : NULL;
+}
+
+static const cJSON *json_arr(const cJSON *obj, const char *name)
+{
+    const cJSON *v = json_get(obj, name);
+    return cJSON_IsArray(v) ? v : NULL;
+}
+
+static bool json_bool(const cJSON *obj, const char *name)
+{
+    return cJSON_IsTrue(json_get(obj, name));
+}
+
+/* An integer field clamped to what a replica count or generation can be; dflt if missing. */
+static int64_t json_int(const cJSON *obj, const char *name, int64_t dflt)
+{
+    const cJSON *v = json_get(obj, name);
+    if (!cJSON_IsNumber(v) || isnan(v->valuedouble)) {
+        return dflt;
+    }
+    double d = v->valuedouble;
+    if (d < 0) {
+        return 0;
+    }
+    return d > (double)INT32_MAX * 1024 ? (int64_t)INT32_MAX * 1024 : (int64_t)d;
+}
+
+/* A decimal revision annotation; -1 when missing or not a number. */
+static long parse_revision(const char *s)
+{
+    if (s == NULL || *s < '0' || *s > '9') {
+        return -1;
+    }
+    char *end;
+    long v = strtol(s, &end, 10);
+    return *end == '\0' && v >= 0 && v < LONG_MAX ? v : -1;
+}
+
+/* ---- the rollout state ---- */
+
+static const cJSON *find_condition(const cJSON *status, const char *type)
+{
+    const cJSON *c;
+    cJSON_ArrayForEach(c, json_arr(status, "conditions"))
+    {
+        const char *t = json_str(c, "type");
+        if (t != NULL && strcmp(t, type) == 0) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+enum kube_rollout kubernetes_rollout_state(const cJSON *deploy, char **why)
+{
+    const cJSON *meta = json_obj(deploy, "metadata");
+    const cJSON *spec = json_obj(deploy, "spec");
+    const cJSON *status = json_obj(deploy, "status");
+    *why = NULL;
+    if (json_int(meta, "generation", 0) > json_int(status, "observedGeneration", 0)) {
+        *why = xstrdup("waiting for the deployment spec update to be observed");
+        return KUBE_PROGRESSING;
+    }
+    const char *reason = json_str(find_condition(status, "Progressing"), "reason");
+    if (reason != NULL && strcmp(reason, "ProgressDeadlineExceeded") == 0) {
+        *why = xstrdup("exceeded its progress deadline");
+        return KUBE_FAILED;
+    }
+    if (json_bool(spec, "paused")) {
+        return KUBE_PAUSED;
+    }
+    /* the API server defaults spec.replicas to 1 */
+    int64_t desired = json_int(spec, "replicas", 1);
+    int64_t updated = json_int(status, "updatedReplicas", 0);
+    int64_t total = json_int(status, "replicas", 0);
+    int64_t available = json_int(status, "availableReplicas", 0);
+    if (updated < desired) {
+        *why = xasprintf("%" PRId64 " out of %" PRId64 " new replicas have been updated", updated,
+                         desired);
+    } else if (total > updated) {
+        *why = xasprintf("%" PRId64 " old replicas are pending termination", total - updated);
+    } else if (available < updated) {
+        *why = xasprintf("%" PRId64 " of %" PRId64 " updated replicas are available", available,
+                         updated);
+    } else {
+        return KUBE_COMPLETE;
+    }
+    return KUBE_PROGRESSING;
+}
+
+/* ---- rows ---- */
+
+/* A growing string. */
+struct strbuf {
+    char *s;
+    size_t n, cap;
+};
+
+static void sb_add(struct strbuf *sb, const char *s)
+{
+    size_t n = strlen(s);
+    if (sb->n + n + 1 > sb->cap) {
+        sb->cap = (sb->n + n + 1) * 2;
+        sb->s = xrealloc(sb->s, sb->cap);
+    }
+    memcpy(sb->s + sb->n, s, n + 1);
+    sb->n += n;
+}
+
+static void sb_sep(struct strbuf *sb, const char *sep)
+{
+    if (sb->n > 0) {
+        sb_add(sb, sep);
+    }
+}
+
+static const char *sb_text(const struct strbuf *sb)
+{
+    return sb->s != NULL ? sb->s : "";
+}
+
+/* matchLabels as a label selector: "app=web,tier=front". */
+static void selector_text(struct strbuf *sb, const cJSON *selector)
+{
+    const cJSON *l;
+    cJSON_ArrayForEach(l, json_obj(selector, "matchLabels"))
+    {
+        if (cJSON_IsString(l) && l->string != NULL) {
+            sb_sep(sb, ",");
+            sb_add(sb, l->string);
+            sb_add(sb, "=");
+            sb_add(sb, l->valuestring);
+        }
+    }
+}
+
+static void detail_nonempty(struct rowset *rs, const char *key, const char *value)
+{
+    if (value != NULL && value[0] != '\0') {
+        rowset_detail(rs, key, value);
+    }
+}
+
+static void detailf(struct rowset *rs, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void detailf(struct rowset *rs, const char *key, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = xvasprintf(fmt, ap);
+    va_end(ap);
+    rowset_detail(rs, key, s);
+    free(s);
+}
+
+/* maxSurge and maxUnavailable are an int or a percentage string. */
+static char *int_or_string(const cJSON *obj, const char *name)
+{
+    const cJSON *v = json_get(obj, name);
+    if (cJSON_IsString(v)) {
+        return xstrdup(v->valuestring);
+    }
+    if (cJSON_IsNumber(v)) {
+        return xasprintf("%" PRId64, json_int(obj, name, 0));
+    }
+    return xstrdup("?");
+}
+
+static void strategy_detail(struct rowset *rs, const cJSON *spec)
+{
+    const cJSON *strategy = json_obj(spec, "strategy");
+    const char *type = json_str(strategy, "type");
+    const cJSON *ru = json_obj(strategy, "rollingUpdate");
+    if (type == NULL) {
+        return;
+    }
+    if (ru == NULL) {
+        rowset_detail(rs, "strategy", type);
+        return;
+    }
+    char *surge = int_or_string(ru, "maxSurge");
+    char *unavail = int_or_string(ru, "maxUnavailable");
+    detailf(rs, "strategy", "%s (maxSurge %s, maxUnavailable %s)", type, surge, unavail);
+    free(surge);
+    free(unavail);
+}
+
+/* condition.Progressing = "True (NewReplicaSetAvailable): ReplicaSet \"x\" has ..." */
+static void conditions_detail(struct rowset *rs, const cJSON *status)
+{
+    const cJSON *c;
+    cJSON_ArrayForEach(c, json_arr(status, "conditions"))
+    {
+        const char *type = json_str(c, "type");
+        if (type == NULL) {
+            continue;
+        }
+        const char *st = json_str(c, "status");
+        const char *reason = json_str(c, "reason");
+        const char *msg = json_str(c, "message");
+        char *key = xasprintf("condition.%s", type);
+        detailf(rs, key, "%s%s%s%s%s%s", st != NULL ? st : "?", reason != NULL ? " (" : "",
+                reason != NULL ? reason : "", reason != NULL ? ")" : "", msg != NULL ? ": " : "",
+                msg != NULL ? msg : "");
+        free(key);
+    }
+}
+
+/* The IMAGE cell (every container's image, comma-joined) and an image.NAME line each. */
+static void images(struct rowset *rs, const cJSON *pod_spec)
+{
+    struct strbuf all = {0};
+    const cJSON *c;
+    cJSON_ArrayForEach(c, json_arr(pod_spec, "containers"))
+    {
+        const char *image = json_str(c, "image");
+        const char *name = json_str(c, "name");
+        if (image == NULL) {
+            continue;
+        }
+        sb_sep(&all, ",");
+        sb_add(&all, image);
+        char *key = xasprintf("image.%s", name != NULL ? name : "?");
+        rowset_detail(rs, key, image);
+        free(key);
+    }
+    rowset_text(rs, DEPLOY_IMAGE, sb_text(&all));
+    free(all.s);
+}
+
+static void deploy_details(struct rowset *rs, const cJSON *d, const char *why)
+{
+    const cJSON *meta = json_obj(d, "metadata");
+    const cJSON *spec = json_obj(d, "spec");
+    const cJSON *status = json_obj(d, "status");
+    const cJSON *tmeta = json_obj(json_obj(spec, "template"), "metadata");
+    detail_nonempty(rs, "rollout", why);
+    detailf(rs, "replicas",
+            "%" PRId64 " desired, %" PRId64 " updated, %" PRId64 " ready, %" PRId64
+            " available, %" PRId64 " total",
+            json_int(spec, "replicas", 1), json_int(status, "updatedReplicas", 0),
+            json_int(status, "readyReplicas", 0), json_int(status, "availableReplicas", 0),
+            json_int(status, "replicas", 0));
+    rowset_detail(rs, "paused", json_bool(spec, "paused") ? "true" : "false");
+    detail_nonempty(rs, "revision", json_str(json_obj(meta, "annotations"), REVISION_ANNOTATION));
+    detailf(rs, "generation", "%" PRId64 " (observed %" PRId64 ")", json_int(meta, "generation", 0),
+            json_int(status, "observedGeneration", 0));
+    strategy_detail(rs, spec);
+    struct strbuf sel = {0};
+    selector_text(&sel, json_obj(spec, "selector"));
+    detail_nonempty(rs, "selector", sb_text(&sel));
+    free(sel.s);
+    detail_nonempty(rs, "restartedAt",
+                    json_str(json_obj(tmeta, "annotations"), RESTARTED_ANNOTATION));
+    detail_nonempty(rs, "created", json_str(meta, "creationTimestamp"));
+    detail_nonempty(rs, "uid", json_str(meta, "uid"));
+    conditions_detail(rs, status);
+}
+
+static void add_deploy(struct rowset *rs, const cJSON *d, int64_t now,
+                       struct alertmanager_keys *keys)
+{
+    const cJSON *meta = json_obj(d, "metadata");
+    const cJSON *spec = json_obj(d, "spec");
+    const cJSON *status = json_obj(d, "status");
+    const char *ns = json_str(meta, "namespace");
+    const char *name = json_str(meta, "name");
+    char *k = xasprintf("%s/%s", ns != NULL ? ns : "", name != NULL ? name : "");
+    char *key = alertmanager_keys_unique(keys, k);
+    free(k);
+    rowset_begin(rs, key);
+    free(key);
+
+    char *why = NULL;
+    enum kube_rollout state = kubernetes_rollout_state(d, &why);
+    int64_t desired = json_int(spec, "replicas", 1);
+    int64_t ready = json_int(status, "readyReplicas", 0);
+    char readytext[48];
+    snprintf(readytext, sizeof readytext, "%" PRId64 "/%" PRId64, ready, desired);
+    rowset_text(rs, DEPLOY_NAMESPACE, ns);
+    rowset_text(rs, DEPLOY_NAME, name);
+    rowset_cell(rs, DEPLOY_READY, readytext, (double)ready);
+    if (ready < desired) {
+        rowset_cell_tone(rs, DEPLOY_READY, TONE_WARN);
+    }
+    rowset_num(rs, DEPLOY_UPTODATE, (double)json_int(status, "updatedReplicas", 0));
+    rowset_num(rs, DEPLOY_AVAILABLE, (double)json_int(status, "availableReplicas", 0));
+    int64_t created = 0;
+    if (alertmanager_parse_time(json_str(meta, "creationTimestamp"), &created) && created > 0) {
+        /* an API server clock ahead of ours would show a negative age */
+        rowset_cell(rs, DEPLOY_AGE, "", (double)(now > 0 && created > now ? now : created));
+    }
+    rowset_text(rs, DEPLOY_STATE, rollout_names[state]);
+    rowset_cell_tone(rs, DEPLOY_STATE, rollout_tones[state]);
+    if (state == KUBE_FAILED) {
+        rowset_row_tone(rs, TONE_CRIT);
+    }
+    rowset_text(rs, DEPLOY_SOURCE, rs->source);
+    images(rs, json_obj(json_obj(spec, "template"), "spec"));
+    deploy_details(rs, d, why);
+    free(why);
+}
+
+bool kubernetes_parse_deployments(const char *body, size_t len, struct rowset *rs, int64_t now,
+                                  struct alertmanager_keys *keys, char **cont, char **cause)
+{
+    cJSON *doc = NULL;
+    *cont = NULL;
+    if (!alertmanager_parse_json(body, len, &doc, cause)) {
+        return false;
+    }
+    const char *kind = json_str(doc, "kind");
+    const cJSON *items = json_arr(doc, "items");
+    if (!cJSON_IsObject(doc) || items == NULL || (kind != NULL && strcmp(kind, "DeploymentList"))) {
+        *cause = kind != NULL ? xasprintf("expected a DeploymentList, got a %s", kind)
+                              : xstrdup("expected a DeploymentList (an object with items)");
+        cJSON_Delete(doc);
+        return false;
+    }
+    struct alertmanager_keys local = {0};
+    const cJSON *d;
+    cJSON_ArrayForEach(d, items)
+    {
+        if (cJSON_IsObject(d)) {
+            add_deploy(rs, d, now, keys != NULL ? keys : &local);
+        }
+    }
+    rowset_end(rs);
+    alertmanager_keys_free(&local);
+    const char *c = json_str(json_obj(doc, "metadata"), "continue");
+    if (c != NULL && c[0] != '\0') {
+        *cont = xstrdup(c);
+    }
+    cJSON_Delete(doc);
+    return true;
+}
+
+/* ---- ReplicaSets ---- */
+
+static bool owned_by(const cJSON *rs, const char *uid)
+{
+    const cJSON *o;
+    cJSON_ArrayForEach(o, json_arr(json_obj(rs, "metadata"), "ownerReferences"))
+    {
+        const char *u = json_str(o, "uid");
+        if (u != NULL && strcmp(u, uid) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool kubernetes_previous_revision(const char *body, size_t len, const char *owner_uid, long current,
+                                  cJSON **template_out, long *revision, char **cause)
+{
+    cJSON *doc = NULL;
+    if (!alertmanager_parse_json(body, len, &doc, cause)) {
+        return false;
+    }
+    const cJSON *items = json_arr(doc, "items");
+    if (items == NULL) {
+        *cause = xstrdup("expected a ReplicaSetList (an object with items)");
+        cJSON_Delete(doc);
+        return false;
+    }
+    const cJSON *best = NULL, *rs;
+    long best_rev = -1;
+    cJSON_ArrayForEach(rs, items)
+    {
+        long rev = parse_revision(
+            json_str(json_obj(json_obj(rs, "metadata"), "annotations"), REVISION_ANNOTATION));
+        if (rev >= 0 && rev < current && rev > best_rev && owner_uid != NULL &&
+            owned_by(rs, owner_uid) && json_obj(json_obj(rs, "spec"), "template") != NULL) {
+            best = rs;
+            best_rev = rev;
+        }
+    }
+    if (best == NULL) {
+        *cause = xasprintf("no previous revision (revision %ld is the oldest kept)", current);
+        cJSON_Delete(doc);
+        return false;
+    }
+    cJSON *t = cJSON_Duplicate(json_obj(json_obj(best, "spec"), "template"), 1);
+    cJSON *labels =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(t, "metadata"), "labels");
+    if (cJSON_IsObject(labels)) {
+        cJSON_DeleteItemFromObjectCaseSensitive(labels, HASH_LABEL);
+    }
+    *template_out = t;
+    *revision = best_rev;
+    cJSON_Delete(doc);
+    return true;
+}
+
+/* ---- errors ---- */
+
+char *kubernetes_describe_failure(const struct http_response *r)
+{
+    if (r->error != NULL || r->body == NULL) {
+        return http_describe_failure(r);
+    }
+    cJSON *doc = NULL;
+    char *cause = NULL;
+    const char *msg = NULL;
+    if (alertmanager_parse_json(r->body, r->len, &doc, &cause)) {
+        const char *kind = json_str(doc, "kind");
+        if (kind != NULL && strcmp(kind, "Status") == 0) {
+            msg = json_str(doc, "message");
+        }
+    }
+    free(cause);
+    if (msg == NULL || msg[0] == '\0') {
+        cJSON_Delete(doc);
+        return http_describe_failure(r);
+    }
+    struct http_response bare = {.status = r->status, .body = "", .len = 0};
+    char *head = http_describe_failure(&bare);
+    char *out = xasprintf("%s: %.300s", head, msg);
+    free(head);
+    cJSON_Delete(doc);
+    /* Status messages are one line in practice; a pane line must be */
+    for (char *p = out; *p != '\0'; p++) {
+        if (*p == '\n' || *p == '\r' || *p == '\t') {
+            *p = ' ';
+        }
+    }
+    return out;
+}
+
+/* ---- the backend ---- */
+
+struct kube_op;
+
+struct kube {
+    struct http_settings http;
+    char *ns;        /* one namespace, or NULL for all */
+    char *list_path; /* without the query */
+    struct http_request *poll_req;
+    uint64_t poll_answers;
+    bool polling;
+    bool repoll;
+    struct rowset *building; /* the pages of this poll so far */
+    struct alertmanager_keys keys;
+    int pages;
+    struct kube_op *ops;
+    uint64_t op_answers; /* action callbacks run so far: an op may be gone after a send */
+};
+
+static void *kube_create(struct backend *b)
+{
+    (void)b;
+    struct kube *k = xcalloc(1, sizeof *k);
+    http_settings_init(&k->http);
+    return k;
+}
+
+/* A DNS-1123 label: what a namespace name must be (it goes into paths). */
+static bool is_dns_label(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-') {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool kube_configure(struct backend *b, const char *key, const char *value, char **cause)
+{
+    struct kube *k = b->priv;
+    int taken = http_settings_configure(&k->http, key, value, cause);
+    if (taken != 0) {
+        return taken > 0;
+    }
+    if (strcmp(key, "namespace") == 0) {
+        if (!is_dns_label(value)) {
+            *cause = xasprintf("bad namespace '%s' (lower-case letters, digits and '-')", value);
+            return false;
+        }
+        free(k->ns);
+        k->ns = xstrdup(value);
+        return true;
+    }
+    *cause = xasprintf("unknown key '%s' for a kubernetes backend", key);
+    return false;
+}
+
+static bool kube_start(struct backend *b, char **cause)
+{
+    struct kube *k = b->priv;
+    if (!http_settings_finish(&k->http, b->timeout_ms, cause)) {
+        return false;
+    }
+    b->tls_unverified = k->http.insecure;
+    free(k->list_path);
+    k->list_path = k->ns != NULL ? xasprintf("%s/namespaces/%s/deployments", API_PREFIX, k->ns)
+                                 : xasprintf("%s/deployments", API_PREFIX);
+    return true;
+}
+
+static bool is_success(const struct http_response *r)
+{
+    return r->error == NULL && r->status >= 200 && r->status <= 299;
+}
+
+static void on_poll(const struct http_response *r, void *ud);
+
+static void poll_send(struct backend *b, const char *cont)
+{
+    struct kube *k = b->priv;
+    char *path;
+    if (cont != NULL) {
+        char *esc = http_escape(cont);
+        path = xasprintf("%s?limit=%d&continue=%s", k->list_path, PAGE_LIMIT, esc);
+        free(esc);
+    } else {
+        path = xasprintf("%s?limit=%d", k->list_path, PAGE_LIMIT);
+    }
+    uint64_t answers = k->poll_answers;
+    struct http_request *req =
+        http_request(b->loop, &k->http, "GET", path, NULL, NULL, 0, on_poll, b);
+    if (k->poll_answers == answers) { /* the callback may have run already */
+        k->poll_req = req;
+    }
+    free(path);
+}
+
+static void poll_done(struct backend *b)
+{
+    struct kube *k = b->priv;
+    rowset_destroy(k->building);
+    k->building = NULL;
+    alertmanager_keys_free(&k->keys);
+    k->polling = false;
+    if (k->repoll) {
+        k->repoll = false;
+        backend_poll_now(b);
+    }
+}
+
+static void on_poll(const struct http_response *r, void *ud)
+{
+    struct backend *b = ud;
+    struct kube *k = b->priv;
+    k->poll_req = NULL;
+    k->poll_answers++;
+    if (!is_success(r)) {
+        char *why = kubernetes_describe_failure(r);
+        backend_fail(b, "%s", why);
+        free(why);
+        poll_done(b);
+        return;
+    }
+    char *cont = NULL, *cause = NULL;
+    if (!kubernetes_parse_deployments(r->body, r->len, k->building, clock_wall_s(), &k->keys, &cont,
+                                      &cause)) {
+        backend_fail(b, "bad response from %s: %s", k->list_path, cause);
+        free(cause);
+        poll_done(b);
+        return;
+    }
+    if (cont != NULL && ++k->pages < MAX_PAGES) {
+        poll_send(b, cont);
+        free(cont);
+        return;
+    }
+    if (cont != NULL && k->building->nrows > 0) {
+        /* the cap, said where someone looking at the list will see it */
+        rowset_begin(k->building, "~more");
+        rowset_textf(k->building, DEPLOY_NAME, "(more than %zu: list cut)", k->building->nrows - 1);
+        rowset_row_tone(k->building, TONE_MUTED);
+        rowset_end(k->building);
+    }
+    free(cont);
+    backend_publish(b, k->building);
+    k->building = NULL;
+    poll_done(b);
+}
+
+static void kube_poll(struct backend *b)
+{
+    struct kube *k = b->priv;
+    if (k->polling) {
+        return;
+    }
+    k->polling = true;
+    k->pages = 0;
+    k->building = rowset_create(MODEL_DEPLOYS, b->name);
+    poll_send(b, NULL);
+}
+
+static void refresh_soon(struct backend *b)
+{
+    struct kube *k = b->priv;
+    if (k->polling) {
+        k->repoll = true;
+    } else {
+        backend_poll_now(b);
+    }
+}
+
+/* ---- actions ---- */
+
+static const struct action_def kube_actions[] = {
+    {"restart", "Restart deployment", MODEL_DEPLOYS, 'R', ACTION_DISRUPTIVE, NULL, NULL},
+    {"pause", "Pause rollout", MODEL_DEPLOYS, 'p', 0, NULL, NULL},
+    {"resume", "Resume rollout", MODEL_DEPLOYS, 'r', 0, NULL, NULL},
+    {"scale", "Scale deployment", MODEL_DEPLOYS, 'x', ACTION_INPUT | ACTION_DISRUPTIVE,
+     "Replicas (0 stops every pod)", "1"},
+    {"undo", "Undo rollout (previous revision)", MODEL_DEPLOYS, 'U', ACTION_DISRUPTIVE, NULL, NULL},
+};
+
+enum op_verb { OP_RESTART, OP_PAUSE, OP_RESUME, OP_SCALE, OP_UNDO };
+
+static const char *const verb_names[] = {"restart", "pause", "resume", "scale", "undo"};
+
+struct kube_op {
+    struct backend *b;
+    struct action *a;
+    enum op_verb verb;
+    char *ns, *name;
+    char *path; /* the deployment's */
+    long replicas;
+    struct http_request *req;
+    cJSON *deploy;   /* as fetched */
+    cJSON *template; /* undo: the one to go back to */
+    long revision;   /* undo: its revision */
+    struct kube_op *next_op;
+};
+
+static void op_free(struct kube_op *op)
+{
+    free(op->ns);
+    free(op->name);
+    free(op->path);
+    cJSON_Delete(op->deploy);
+    cJSON_Delete(op->template);
+    free(op);
+}
+
+static void op_finish(struct kube_op *op, bool ok, const char *message)
+{
+    struct backend *b = op->b;
+    struct kube *k = b->priv;
+    for (struct kube_op **p = &k->ops; *p != NULL; p = &(*p)->next_op) {
+        if (*p == op) {
+            *p = op->next_op;
+            break;
+        }
+    }
+    action_done(op->a, ok, message);
+    op_free(op);
+    if (ok) {
+        refresh_soon(b);
+    }
+}
+
+static void op_finishf(struct kube_op *op, bool ok, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void op_finishf(struct kube_op *op, bool ok, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = xvasprintf(fmt, ap);
+    va_end(ap);
+    op_finish(op, ok, s);
+    free(s);
+}
+
+static void op_send(struct kube_op *op, const char *method, const char *path,
+                    const char *content_type, const char *body, http_done_cb cb)
+{
+    struct kube *k = op->b->priv;
+    uint64_t answers = k->op_answers;
+    struct http_request *req = http_request(op->b->loop, &k->http, method, path, content_type, body,
+                                            body != NULL ? strlen(body) : 0, cb, op);
+    /* an immediate error has run the callback, which may have finished (freed) the op */
+    if (k->op_answers == answers) {
+        op->req = req;
+    }
+}
+
+static struct kube_op *op_received(void *ud)
+{
+    struct kube_op *op = ud;
+    struct kube *k = op->b->priv;
+    k->op_answers++;
+    op->req = NULL;
+    return op;
+}
+
+/* A failed response: the Status message, else the HTTP status and the body's start. */
+static bool op_failed(struct kube_op *op, const struct http_response *r)
+{
+    if (is_success(r)) {
+        return false;
+    }
+    char *why = kubernetes_describe_failure(r);
+    /* the action's label and target go with the message already */
+    op_finish(op, false, why);
+    free(why);
+    return true;
+}
+
+static void on_patched(const struct http_response *r, void *ud)
+{
+    struct kube_op *op = op_received(ud);
+    if (op_failed(op, r)) {
+        return;
+    }
+    int64_t before = json_int(json_obj(op->deploy, "spec"), "replicas", 1);
+    switch (op->verb) {
+    case OP_RESTART:
+        op_finishf(op, true, "%s/%s restarted", op->ns, op->name);
+        break;
+    case OP_PAUSE:
+        op_finishf(op, true, "%s/%s paused", op->ns, op->name);
+        break;
+    case OP_RESUME:
+        op_finishf(op, true, "%s/%s resumed", op->ns, op->name);
+        break;
+    case OP_SCALE:
+        if (op->replicas == 0) {
+            op_finishf(op, true, "%s/%s scaled from %" PRId64 " to 0 replicas: no pods will run",
+                       op->ns, op->name, before);
+        } else {
+            op_finishf(op, true, "%s/%s scaled from %" PRId64 " to %ld replicas", op->ns, op->name,
+                       before, op->replicas);
+        }
+        break;
+    case OP_UNDO:
+        op_finishf(op, true, "%s/%s rolled back to revision %ld", op->ns, op->name, op->revision);
+        break;
+    }
+}
+
+static void patch_json(struct kube_op *op, const char *path, const char *content_type, cJSON *o)
+{
+    char *text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    char *body = xstrdup(text);
+    cJSON_free(text);
+    op_send(op, "PATCH", path, content_type, body, on_patched);
+    free(body);
+}
+
+/* kubectl writes RFC 3339 in seconds; so do we, in UTC. */
+static void now_rfc3339(char buf[32])
+{
+    time_t t = (time_t)clock_wall_s();
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void start_restart(struct kube_op *op)
+{
+    char now[32];
+    now_rfc3339(now);
+    cJSON *o = cJSON_CreateObject();
+    cJSON *ann = cJSON_AddObjectToObject(
+        cJSON_AddObjectToObject(
+            cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "spec"), "template"), "metadata"),
+        "annotations");
+    cJSON_AddStringToObject(ann, RESTARTED_ANNOTATION, now);
+    patch_json(op, op->path, STRATEGIC_PATCH, o);
+}
+
+static void start_pause(struct kube_op *op, bool paused)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddBoolToObject(cJSON_AddObjectToObject(o, "spec"), "paused", paused);
+    patch_json(op, op->path, STRATEGIC_PATCH, o);
+}
+
+static void start_scale(struct kube_op *op)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(cJSON_AddObjectToObject(o, "spec"), "replicas", (double)op->replicas);
+    char *path = xasprintf("%s/scale", op->path);
+    patch_json(op, path, MERGE_PATCH, o);
+    free(path);
+}
+
+static void on_replicasets(const struct http_response *r, void *ud)
+{
+    struct kube_op *op = op_received(ud);
+    if (op_failed(op, r)) {
+        return;
+    }
+    const cJSON *meta = json_obj(op->deploy, "metadata");
+    long current = parse_revision(json_str(json_obj(meta, "annotations"), REVISION_ANNOTATION));
+    char *cause = NULL;
+    if (!kubernetes_previous_revision(r->body, r->len, json_str(meta, "uid"), current,
+                                      &op->template, &op->revision, &cause)) {
+        op_finish(op, false, cause);
+        free(cause);
+        return;
+    }
+    const cJSON *now = json_obj(json_obj(op->deploy, "spec"), "template");
+    if (now != NULL && cJSON_Compare(now, op->template, true)) {
+        /* as kubectl: nothing to write, and that is not an error */
+        op_finishf(op, true,
+                   "%s/%s: skipped rollback (current template already matches revision %ld)",
+                   op->ns, op->name, op->revision);
+        return;
+    }
+    cJSON *ops = cJSON_CreateArray();
+    cJSON *rep = cJSON_CreateObject();
+    cJSON_AddStringToObject(rep, "op", "replace");
+    cJSON_AddStringToObject(rep, "path", "/spec/template");
+    cJSON_AddItemToObject(rep, "value", cJSON_Duplicate(op->template, 1));
+    cJSON_AddItemToArray(ops, rep);
+    patch_json(op, op->path, JSON_PATCH, ops);
+}
+
+static void start_undo(struct kube_op *op)
+{
+    const cJSON *meta = json_obj(op->deploy, "metadata");
+    long current = parse_revision(json_str(json_obj(meta, "annotations"), REVISION_ANNOTATION));
+    if (current < 0 || json_str(meta, "uid") == NULL) {
+        op_finishf(op, false, "%s/%s has no revision yet (the controller has not rolled it out)",
+                   op->ns, op->name);
+        return;
+    }
+    struct strbuf sel = {0};
+    selector_text(&sel, json_obj(json_obj(op->deploy, "spec"), "selector"));
+    char *esc_ns = http_escape(op->ns);
+    char *path;
+    if (sel.n > 0) {
+        char *esc = http_escape(sel.s);
+        path = xasprintf("%s/namespaces/%s/replicasets?labelSelector=%s", API_PREFIX, esc_ns, esc);
+        free(esc);
+    } else {
+        path = xasprintf("%s/namespaces/%s/replicasets", API_PREFIX, esc_ns);
+    }
+    op_send(op, "GET", path, NULL, NULL, on_replicasets);
+    free(path);
+    free(esc_ns);
+    free(sel.s);
+}
+
+static void on_deployment(const struct http_response *r, void *ud)
+{
+    struct kube_op *op = op_received(ud);
+    if (op_failed(op, r)) {
+        return;
+    }
+    char *cause = NULL;
+    if (!alertmanager_parse_json(r->body, r->len, &op->deploy, &cause) ||
+        !cJSON_IsObject(op->deploy)) {
+        op_finishf(op, false, "bad response from %s: %s", op->path,
+                   cause != NULL ? cause : "not a Deployment object");
+        free(cause);
+        return;
+    }
+    bool paused = json_bool(json_obj(op->deploy, "spec"), "paused");
+    switch (op->verb) {
+    case OP_RESTART:
+        if (paused) {
+            /* what kubectl rollout restart says, too */
+            op_finishf(op, false,
+                       "can't restart paused deployment %s/%s (run rollout resume first)", op->ns,
+                       op->name);
+            return;
+        }
+        start_restart(op);
+        return;
+    case OP_PAUSE:
+        if (paused) {
+            op_finishf(op, false, "%s/%s is already paused", op->ns, op->name);
+            return;
+        }
+        start_pause(op, true);
+        return;
+    case OP_RESUME:
+        if (!paused) {
+            op_finishf(op, false, "%s/%s is not paused", op->ns, op->name);
+            return;
+        }
+        start_pause(op, false);
+        return;
+    case OP_SCALE:
+        start_scale(op);
+        return;
+    case OP_UNDO:
+        if (paused) {
+            op_finishf(op, false, "can't undo paused deployment %s/%s (run rollout resume first)",
+                       op->ns, op->name);
+            return;
+        }
+        start_undo(op);
+        return;
+    }
+}
+
+/* "namespace/name", both DNS names: they go into a path. */
+static bool split_target(const char *target, char **ns, char **name)
+{
+    const char *slash = target != NULL ? strchr(target, '/') : NULL;
+    if (slash == NULL || slash == target || slash[1] == '\0' || strchr(slash + 1, '/') != NULL) {
+        return false;
+    }
+    *ns = xstrndup(target, (size_t)(slash - target));
+    *name = xstrdup(slash + 1);
+    return true;
+}
+
+static bool parse_replicas(const char *input, long *out)
+{
+    char *s = str_trim(xstrdup(input != NULL ? input : ""));
+    char *end;
+    bool ok = s[0] >= '0' && s[0] <= '9';
+    long v = ok ? strtol(s, &end, 10) : -1;
+    ok = ok && *end == '\0' && v >= 0 && v <= MAX_REPLICAS;
+    free(s);
+    *out = v;
+    return ok;
+}
+
+static void kube_act(struct backend *b, struct action *a)
+{
+    struct kube *k = b->priv;
+    struct kube_op *op = xcalloc(1, sizeof *op);
+    op->b = b;
+    op->a = a;
+    for (int i = 0; i < (int)(sizeof verb_names / sizeof verb_names[0]); i++) {
+        if (strcmp(a->def->verb, verb_names[i]) == 0) {
+            op->verb = (enum op_verb)i;
+        }
+    }
+    op->next_op = k->ops;
+    k->ops = op;
+    if (!split_target(a->target, &op->ns, &op->name)) {
+        op_finishf(op, false, "not a deployment: '%s' (namespace/name)", a->target);
+        return;
+    }
+    if (op->verb == OP_SCALE && !parse_replicas(a->input, &op->replicas)) {
+        op_finishf(op, false, "bad replica count '%s' (a whole number from 0 to %d)",
+                   a->input != NULL ? a->input : "", MAX_REPLICAS);
+        return;
+    }
+    char *esc_ns = http_escape(op->ns), *esc_name = http_escape(op->name);
+    op->path = xasprintf("%s/namespaces/%s/deployments/%s", API_PREFIX, esc_ns, esc_name);
+    free(esc_ns);
+    free(esc_name);
+    op_send(op, "GET", op->path, NULL, NULL, on_deployment);
+}
+
+/* Scale is prefilled with the replicas the deployment wants now. */
+static int kube_form(struct backend *b, const struct action_def *def, const char *target,
+                     const char **labels, char **values, int max)
+{
+    const struct rowset *rs;
+    size_t row;
+    if (strcmp(def->verb, "scale") != 0 || max < 1 ||
+        !store_find(b->store, MODEL_DEPLOYS, b->name, target, &rs, &row)) {
+        return 0;
+    }
+    const char *ready = rowset_cell_text(rs, row, DEPLOY_READY);
+    const char *slash = ready != NULL ? strchr(ready, '/') : NULL;
+    labels[0] = def->input_prompt;
+    values[0] = xstrdup(slash != NULL ? slash + 1 : def->input_default);
+    return 1;
+}
+
+static void kube_destroy(struct backend *b)
+{
+    struct kube *k = b->priv;
+    if (k == NULL) {
+        return;
+    }
+    http_cancel(k->poll_req);
+    rowset_destroy(k->building);
+    alertmanager_keys_free(&k->keys);
+    /* as in alertmanager.c: in-flight actions go without a report; "started" stays audited */
+    while (k->ops != NULL) {
+        struct kube_op *op = k->ops;
+        k->ops = op->next_op;
+        http_cancel(op->req);
+        action_destroy(op->a);
+        op_free(op);
+    }
+    free(k->ns);
+    free(k->list_path);
+    http_settings_free(&k->http);
+    free(k);
+    b->priv = NULL;
+}
+
+const struct backend_impl kubernetes_backend = {
+    .type = "kubernetes",
+    .description = "Kubernetes apps/v1 Deployments: rollout state, restart, pause, scale, undo",
+    .kinds = 1u << MODEL_DEPLOYS,
+    .actions = kube_actions,
+    .nactions = (int)(sizeof kube_actions / sizeof kube_actions[0]),
+    .create = kube_create,
+    .configure = kube_configure,
+    .start = kube_start,
+    .poll = kube_poll,
+    .act = kube_act,
+    .form = kube_form,
+    .destroy = kube_destroy,
+};

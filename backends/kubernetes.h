@@ -1,0 +1,61 @@
+/*
+ * The Kubernetes Deployments backend (apps/v1): every Deployment in one
+ * namespace or in all of them, with the rollout state `kubectl rollout status`
+ * would report, and the rollout actions: restart, pause, resume, scale, undo.
+ */
+#ifndef OPSDECK_KUBERNETES_H
+#define OPSDECK_KUBERNETES_H
+
+#include "alertmanager.h"
+#include "backend.h"
+#include "http.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cJSON;
+
+extern const struct backend_impl kubernetes_backend;
+
+/* The ROLLOUT words, the same as the demo's. */
+enum kube_rollout { KUBE_COMPLETE, KUBE_PROGRESSING, KUBE_FAILED, KUBE_PAUSED };
+
+const char *kubernetes_rollout_name(enum kube_rollout r);
+
+/*
+ * The rollout state of one Deployment object, in the order `kubectl rollout
+ * status` checks it (generation not yet observed, progress deadline exceeded,
+ * then paused, then the replica counts). *why (caller frees) says what is
+ * awaited ("2 of 3 updated replicas are available"), or is NULL.
+ */
+enum kube_rollout kubernetes_rollout_state(const struct cJSON *deploy, char **why);
+
+/*
+ * Parse one page of GET .../deployments (a DeploymentList) into rows of rs,
+ * keyed "namespace/name" (made unique through keys, which spans the pages).
+ * *cont (caller frees) is metadata.continue when more pages follow, else NULL.
+ * False with *cause on anything that is not a DeploymentList; items that are
+ * not objects are skipped, fields of the wrong type count as missing.
+ */
+bool kubernetes_parse_deployments(const char *body, size_t len, struct rowset *rs, int64_t now,
+                                  struct alertmanager_keys *keys, char **cont, char **cause);
+
+/*
+ * From a ReplicaSetList body, the ReplicaSet owned by the Deployment whose
+ * uid is owner_uid with the highest deployment.kubernetes.io/revision below
+ * current. True with *template (its pod template, without the
+ * pod-template-hash label; caller deletes) and *revision; false with *cause
+ * ("no previous revision of ...") otherwise.
+ */
+bool kubernetes_previous_revision(const char *body, size_t len, const char *owner_uid, long current,
+                                  struct cJSON **template_out, long *revision, char **cause);
+
+/*
+ * A failed response as a pane shows it: a Kubernetes Status body by its
+ * message ("HTTP 403 Forbidden: deployments.apps is forbidden: ..."), anything
+ * else as http_describe_failure() does. Caller frees.
+ */
+char *kubernetes_describe_failure(const struct http_response *r);
+
+#endif
