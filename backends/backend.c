@@ -17,9 +17,17 @@ extern const struct backend_impl demo_backend;
 extern const struct backend_impl alertmanager_backend;
 extern const struct backend_impl prometheus_backend;
 extern const struct backend_impl haproxy_backend;
+extern const struct backend_impl exec_backend;
+extern const struct backend_impl httpjson_backend;
 
 static const struct backend_impl *const registry[] = {
-    &demo_backend, &alertmanager_backend, &prometheus_backend, &haproxy_backend, NULL,
+    &demo_backend,
+    &alertmanager_backend,
+    &prometheus_backend,
+    &haproxy_backend,
+    &exec_backend,
+    &httpjson_backend,
+    NULL,
 };
 
 const struct backend_impl *const *backend_impls(void)
@@ -160,11 +168,23 @@ void backend_fail(struct backend *b, const char *fmt, ...)
     b->health = BACKEND_ERROR;
 }
 
+const struct action_def *backend_actions(const struct backend *b, int *n)
+{
+    if (b->actions != NULL) {
+        *n = b->nactions;
+        return b->actions;
+    }
+    *n = b->impl->nactions;
+    return b->impl->actions;
+}
+
 const struct action_def *backend_action(const struct backend *b, enum model_kind kind, int key)
 {
-    for (int i = 0; i < b->impl->nactions; i++) {
-        if (b->impl->actions[i].kind == kind && b->impl->actions[i].key == key) {
-            return &b->impl->actions[i];
+    int n;
+    const struct action_def *defs = backend_actions(b, &n);
+    for (int i = 0; i < n; i++) {
+        if (defs[i].kind == kind && defs[i].key == key) {
+            return &defs[i];
         }
     }
     return NULL;
@@ -173,9 +193,11 @@ const struct action_def *backend_action(const struct backend *b, enum model_kind
 const struct action_def *backend_action_by_verb(const struct backend *b, enum model_kind kind,
                                                 const char *verb)
 {
-    for (int i = 0; i < b->impl->nactions; i++) {
-        if (b->impl->actions[i].kind == kind && strcmp(b->impl->actions[i].verb, verb) == 0) {
-            return &b->impl->actions[i];
+    int n;
+    const struct action_def *defs = backend_actions(b, &n);
+    for (int i = 0; i < n; i++) {
+        if (defs[i].kind == kind && strcmp(defs[i].verb, verb) == 0) {
+            return &defs[i];
         }
     }
     return NULL;

@@ -911,8 +911,10 @@ static void help_actions(struct ui *ui, enum model_kind kind)
     bool any = false;
     for (size_t i = 0; i < ui->nbackends; i++) {
         struct backend *b = ui->backends[i];
-        for (int a = 0; a < b->impl->nactions; a++) {
-            const struct action_def *def = &b->impl->actions[a];
+        int nactions;
+        const struct action_def *defs = backend_actions(b, &nactions);
+        for (int a = 0; a < nactions; a++) {
+            const struct action_def *def = &defs[a];
             if (def->kind != kind) {
                 continue;
             }
