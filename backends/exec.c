@@ -168,7 +168,7 @@ static void on_poll_done(const struct proc_result *r, void *ud)
             x->rows = rows;
             backend_publish(b, rs);
         } else {
-            backend_fail(b, "bad plugin output: %s", cause);
+            backend_fail(b, "%s", cause);
             free(cause);
             plugin_rows_clear(&rows);
             rowset_destroy(rs);

@@ -374,7 +374,7 @@ static bool parse_doc(const char *text, size_t len, cJSON **doc, char **cause)
     if (*doc == NULL) {
         const char *at = cJSON_GetErrorPtr();
         size_t off = at != NULL && at >= text && at <= text + len ? (size_t)(at - text) : 0;
-        *cause = xasprintf("not JSON (error near byte %zu)", off);
+        *cause = xasprintf("bad output: not JSON (error near byte %zu)", off);
         return false;
     }
     return true;
@@ -392,27 +392,33 @@ bool plugin_parse_rows(const char *text, size_t len, struct rowset *rs, struct p
         return false;
     }
     bool ok = false;
+    char *why = NULL;
     const cJSON *error = cJSON_GetObjectItemCaseSensitive(doc, "error");
     const cJSON *rows = cJSON_GetObjectItemCaseSensitive(doc, "rows");
     if (!cJSON_IsObject(doc)) {
-        *cause = xstrdup("expected a JSON object with \"rows\" (or \"error\")");
+        why = xstrdup("expected a JSON object with \"rows\" (or \"error\")");
     } else if (error != NULL && !cJSON_IsNull(error)) {
-        *cause = cJSON_IsString(error) ? xstrdup(error->valuestring)
-                                       : xstrdup("the plugin reported an error (not as text)");
+        /* the plugin's own words, not a protocol error */
+        *cause = xasprintf("plugin error: %s",
+                           cJSON_IsString(error) ? error->valuestring : "(not given as text)");
     } else if (!cJSON_IsArray(rows)) {
-        *cause = xstrdup("no \"rows\" array");
+        why = xstrdup("no \"rows\" array");
     } else {
         ok = true;
         size_t i = 0;
         const cJSON *row;
         cJSON_ArrayForEach(row, rows)
         {
-            if (!parse_row(row, i++, rs, keep, cause)) {
+            if (!parse_row(row, i++, rs, keep, &why)) {
                 ok = false;
                 break;
             }
         }
         rowset_end(rs);
+    }
+    if (why != NULL) {
+        *cause = xasprintf("bad output: %s", why);
+        free(why);
     }
     cJSON_Delete(doc);
     return ok;
