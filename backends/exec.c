@@ -397,6 +397,8 @@ static bool set_once(char **slot, const char *value, const char *what, char **ca
     return true;
 }
 
+static bool action_line(struct exec *x, struct exec_action *ea, char **cause);
+
 static bool configure_action(struct exec *x, const char *name, const char *value, char **cause)
 {
     char *verb = xstrdup(name);
@@ -411,7 +413,8 @@ static bool configure_action(struct exec *x, const char *name, const char *value
     if (ea == NULL) {
         /* cause set */
     } else if (sub == NULL) {
-        ok = set_once(&ea->spec, value, name, cause);
+        /* checked here, not at start, so that an error names the config line */
+        ok = set_once(&ea->spec, value, name, cause) && action_line(x, ea, cause);
     } else if (strcmp(sub, "prompt") == 0) {
         ok = set_once(&ea->prompt, value, name, cause);
     } else if (strcmp(sub, "default") == 0) {
@@ -459,6 +462,10 @@ static bool exec_configure(struct backend *b, const char *key, const char *value
 {
     struct exec *x = b->priv;
     if (strcmp(key, "pane") == 0) {
+        if (x->have_pane) {
+            *cause = xstrdup("pane given twice");
+            return false;
+        }
         if (!plugin_pane(value, &x->kind)) {
             *cause = xasprintf("bad pane '%s' (queues, pools, deployments or alerts)", value);
             return false;
@@ -486,6 +493,34 @@ static bool exec_configure(struct backend *b, const char *key, const char *value
     return false;
 }
 
+/* One action.VERB line: its fields, its template, a key of its own. */
+static bool action_line(struct exec *x, struct exec_action *ea, char **cause)
+{
+    if (!x->have_pane) {
+        *cause = xasprintf("action.%s before pane: set the pane first (its columns are the "
+                           "variables)",
+                           ea->verb);
+        return false;
+    }
+    if (!parse_action(ea, cause)) {
+        return false;
+    }
+    char *why = NULL;
+    if (!plugin_template_check(x->kind, ea->command, (ea->flags & ACTION_INPUT) != 0, &why)) {
+        *cause = xasprintf("action.%s: %s", ea->verb, why);
+        free(why);
+        return false;
+    }
+    for (int j = 0; j < x->nactions; j++) {
+        if (&x->actions[j] != ea && x->actions[j].command != NULL && x->actions[j].key == ea->key) {
+            *cause = xasprintf("action.%s: key '%c' is taken by action.%s", ea->verb, ea->key,
+                               x->actions[j].verb);
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool start_action(struct exec *x, int i, char **cause)
 {
     struct exec_action *ea = &x->actions[i];
@@ -493,26 +528,10 @@ static bool start_action(struct exec *x, int i, char **cause)
         *cause = xasprintf("action.%s.prompt or .default without action.%s", ea->verb, ea->verb);
         return false;
     }
-    if (!parse_action(ea, cause)) {
-        return false;
-    }
     bool input = (ea->flags & ACTION_INPUT) != 0;
     if (!input && (ea->prompt != NULL || ea->dflt != NULL)) {
         *cause = xasprintf("action.%s has a prompt or default but not the input flag", ea->verb);
         return false;
-    }
-    char *why = NULL;
-    if (!plugin_template_check(x->kind, ea->command, input, &why)) {
-        *cause = xasprintf("action.%s: %s", ea->verb, why);
-        free(why);
-        return false;
-    }
-    for (int j = 0; j < i; j++) {
-        if (x->defs[j].key == ea->key) {
-            *cause = xasprintf("action.%s: key '%c' is taken by action.%s", ea->verb, ea->key,
-                               x->defs[j].verb);
-            return false;
-        }
     }
     x->defs[i] = (struct action_def){
         .verb = ea->verb,
