@@ -484,6 +484,10 @@ const cJSON *plugin_pointer(const cJSON *doc, const char *ptr, char **cause)
     if (!plugin_pointer_valid(ptr, cause)) {
         return NULL;
     }
+    if (doc == NULL) {
+        *cause = xasprintf("pointer %s did not resolve: no document", ptr);
+        return NULL;
+    }
     const cJSON *cur = doc;
     const char *rest = ptr;
     while (*rest != '\0') {
