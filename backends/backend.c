@@ -168,6 +168,11 @@ void backend_fail(struct backend *b, const char *fmt, ...)
     b->health = BACKEND_ERROR;
 }
 
+unsigned backend_kinds(const struct backend *b)
+{
+    return b->kinds != 0 ? b->kinds : b->impl->kinds;
+}
+
 const struct action_def *backend_actions(const struct backend *b, int *n)
 {
     if (b->actions != NULL) {

@@ -561,6 +561,7 @@ static bool exec_start(struct backend *b, char **cause)
             return false;
         }
     }
+    b->kinds = 1u << x->kind;
     if (x->nactions > 0) {
         b->actions = x->defs;
         b->nactions = x->nactions;

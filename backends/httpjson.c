@@ -121,6 +121,7 @@ static bool hj_start(struct backend *b, char **cause)
         *cause = xstrdup("key is required (a JSON pointer within a row, e.g. key = /name)");
         return false;
     }
+    b->kinds = 1u << h->kind;
     if (h->ncols == 0) {
         *cause = xstrdup("map at least one column (column.TITLE = /pointer)");
         return false;

@@ -43,6 +43,18 @@ keys Enter
 check "the filter applies" wait_for "filter: ord"
 check "the hung plugin's timeout shows in its own pane" wait_for "hung: error: timed out after 3000 ms" 15
 check "the other plugin stays ok" wait_for "plug: ok"
+# pane titles share screen lines two by two: split them at the corners
+titles() {
+    screen | grep -E "^┌─ [0-9] " | sed 's/┐┌/\n┌/g'
+}
+other_titles_clean() {
+    ! titles | grep -E "^┌─ [124] " | grep -q "hung:"
+}
+pools_title_says() {
+    titles | grep "^┌─ 3 Pools" | grep -q "hung: error"
+}
+check "the hung plugin's error is not in the other panes' titles" other_titles_clean
+check "but in the Pools pane's" pools_title_says
 
 keys E
 check "the action asks first" wait_for "Empty queue orders"
