@@ -53,8 +53,9 @@ other_titles_clean() {
 pools_title_says() {
     titles | grep "^┌─ 3 Pools" | grep -q "hung: error"
 }
-check "the hung plugin's error is not in the other panes' titles" other_titles_clean
-check "but in the Pools pane's" pools_title_says
+# a pane's title follows its backend's health at its next redraw
+check "the hung plugin's error is in the Pools pane's title" poll_until 10 pools_title_says
+check "and not in the other panes' titles" other_titles_clean
 
 keys E
 check "the action asks first" wait_for "Empty queue orders"
