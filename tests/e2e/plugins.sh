@@ -28,11 +28,12 @@ action.empty = E | Empty queue | typed | printf '%s\n' \${QUEUE} >>$T/emptied &&
 [backend "hung"]
 type = exec
 pane = pools
-command = exec $MARK
+command = echo run >>$T/starts && exec $MARK
 refresh = 1s
 timeout = 3s
 INI
 
+started=$SECONDS
 e2e_start 160 48 LANG=C.UTF-8 -- -c "$T/opsdeck.ini"
 check "the plugin's rows are on screen" wait_line "orders +.* 1234"
 
@@ -72,6 +73,11 @@ check "the action's stdout is the report" wait_for "emptied orders"
 check "the next poll shows the queue empty" wait_line "orders +.* 0 "
 check "the action is audited" grep -q '"action":"empty","target":"orders","result":"ok"' "$AUDIT"
 
+runs=$(wc -l <"$T/starts")
+elapsed=$((SECONDS - started))
+# refresh 1s, each run 3s: without the skip there would be about one run per second
+check "a poll is skipped while the last run goes on ($runs runs in ${elapsed}s)" \
+    test "$runs" -ge 1 -a "$runs" -le $((elapsed / 2 + 1))
 keys q
 check "opsdeck quits at once while a plugin runs" test "$(wait_exit 5)" = 0
 check "the hung plugin's child is gone after quit" \
