@@ -282,15 +282,45 @@ static bool member_known(const char *name)
     return false;
 }
 
-/* Keys seen so far, to refuse a duplicate (a second row would hide the first). */
-static bool key_seen(const struct rowset *rs, const char *key)
+struct keyref {
+    const char *key;
+    size_t row;
+};
+
+static int keyref_cmp(const void *a, const void *b)
 {
-    for (size_t i = 0; i + 1 < rs->nrows; i++) {
-        if (strcmp(rowset_key(rs, i), key) == 0) {
-            return true;
+    const struct keyref *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    if (c != 0) {
+        return c;
+    }
+    return x->row < y->row ? -1 : x->row > y->row;
+}
+
+/*
+ * The first row (in output order) whose key an earlier row already has: a
+ * second row would hide the first. Sorted, not pairwise: a plugin may print
+ * 100,000 rows and the loop must not stall on them.
+ */
+static bool find_duplicate(const struct rowset *rs, size_t *dup)
+{
+    if (rs->nrows < 2) {
+        return false;
+    }
+    struct keyref *refs = xcalloc(rs->nrows, sizeof *refs);
+    for (size_t i = 0; i < rs->nrows; i++) {
+        refs[i] = (struct keyref){rowset_key(rs, i), i};
+    }
+    qsort(refs, rs->nrows, sizeof *refs, keyref_cmp);
+    bool found = false;
+    for (size_t i = 1; i < rs->nrows; i++) {
+        if (strcmp(refs[i - 1].key, refs[i].key) == 0 && (!found || refs[i].row < *dup)) {
+            *dup = refs[i].row;
+            found = true;
         }
     }
-    return false;
+    free(refs);
+    return found;
 }
 
 static bool row_key(const cJSON *row, size_t index, char **key, char **cause)
@@ -332,10 +362,6 @@ static bool parse_row(const cJSON *row, size_t index, struct rowset *rs, struct 
     char *dummy[PLUGIN_MAX_COLS] = {0};
     char **kept = keep != NULL ? keep_add(keep, rs->ncols, key)->cells : dummy;
     int source = model_column_by_title(rs->kind, "SOURCE");
-    if (key_seen(rs, key)) {
-        *cause = xasprintf("row %zu: duplicate key '%s'", index + 1, key);
-        goto out;
-    }
     const cJSON *cells = cJSON_GetObjectItemCaseSensitive(row, "cells");
     if (cells != NULL && !cJSON_IsObject(cells)) {
         *cause = xasprintf("row '%s': cells must be an object", key);
@@ -415,6 +441,11 @@ bool plugin_parse_rows(const char *text, size_t len, struct rowset *rs, struct p
             }
         }
         rowset_end(rs);
+        size_t dup;
+        if (ok && find_duplicate(rs, &dup)) {
+            why = xasprintf("row %zu: duplicate key '%s'", dup + 1, rowset_key(rs, dup));
+            ok = false;
+        }
     }
     if (why != NULL) {
         *cause = xasprintf("bad output: %s", why);
@@ -557,10 +588,6 @@ static bool map_row(const cJSON *row, const struct plugin_map *m, size_t index, 
     rowset_begin(rs, key);
     char *dummy[PLUGIN_MAX_COLS] = {0};
     char **kept = keep != NULL ? keep_add(keep, rs->ncols, key)->cells : dummy;
-    if (key_seen(rs, key)) {
-        *cause = xasprintf("row %zu: duplicate key '%s' (from %s)", index + 1, key, m->key);
-        ok = false;
-    }
     for (int col = 0; ok && col < rs->ncols && col < PLUGIN_MAX_COLS; col++) {
         if (m->cols[col] == NULL) {
             continue;
@@ -613,6 +640,12 @@ bool plugin_map_rows(const cJSON *doc, const struct plugin_map *m, struct rowset
         }
     }
     rowset_end(rs);
+    size_t dup;
+    if (find_duplicate(rs, &dup)) {
+        *cause = xasprintf("row %zu: duplicate key '%s' (from %s)", dup + 1, rowset_key(rs, dup),
+                           m->key);
+        return false;
+    }
     for (int col = 0; i > 0 && col < rs->ncols && col < PLUGIN_MAX_COLS; col++) {
         if (m->cols[col] != NULL && !hit[col]) {
             *cause = xasprintf("column.%s = %s resolved in none of the %zu rows",
