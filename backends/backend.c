@@ -19,6 +19,8 @@ extern const struct backend_impl prometheus_backend;
 extern const struct backend_impl haproxy_backend;
 extern const struct backend_impl nats_backend;
 extern const struct backend_impl kubernetes_backend;
+extern const struct backend_impl exec_backend;
+extern const struct backend_impl httpjson_backend;
 
 static const struct backend_impl *const registry[] = {
     &demo_backend,
@@ -27,6 +29,8 @@ static const struct backend_impl *const registry[] = {
     &haproxy_backend,
     &nats_backend,
     &kubernetes_backend,
+    &exec_backend,
+    &httpjson_backend,
     NULL,
 };
 
@@ -168,11 +172,28 @@ void backend_fail(struct backend *b, const char *fmt, ...)
     b->health = BACKEND_ERROR;
 }
 
+unsigned backend_kinds(const struct backend *b)
+{
+    return b->kinds != 0 ? b->kinds : b->impl->kinds;
+}
+
+const struct action_def *backend_actions(const struct backend *b, int *n)
+{
+    if (b->actions != NULL) {
+        *n = b->nactions;
+        return b->actions;
+    }
+    *n = b->impl->nactions;
+    return b->impl->actions;
+}
+
 const struct action_def *backend_action(const struct backend *b, enum model_kind kind, int key)
 {
-    for (int i = 0; i < b->impl->nactions; i++) {
-        if (b->impl->actions[i].kind == kind && b->impl->actions[i].key == key) {
-            return &b->impl->actions[i];
+    int n;
+    const struct action_def *defs = backend_actions(b, &n);
+    for (int i = 0; i < n; i++) {
+        if (defs[i].kind == kind && defs[i].key == key) {
+            return &defs[i];
         }
     }
     return NULL;
@@ -181,9 +202,11 @@ const struct action_def *backend_action(const struct backend *b, enum model_kind
 const struct action_def *backend_action_by_verb(const struct backend *b, enum model_kind kind,
                                                 const char *verb)
 {
-    for (int i = 0; i < b->impl->nactions; i++) {
-        if (b->impl->actions[i].kind == kind && strcmp(b->impl->actions[i].verb, verb) == 0) {
-            return &b->impl->actions[i];
+    int n;
+    const struct action_def *defs = backend_actions(b, &n);
+    for (int i = 0; i < n; i++) {
+        if (defs[i].kind == kind && strcmp(defs[i].verb, verb) == 0) {
+            return &defs[i];
         }
     }
     return NULL;

@@ -89,6 +89,11 @@ struct backend {
     uint64_t polls;      /* number of polls started */
     bool tls_unverified; /* insecure = true: said next to the health, always */
     struct loop_timer *timer;
+    /* Optional per-instance actions (exec plugins), used instead of impl->actions when set. */
+    const struct action_def *actions;
+    int nactions;
+    /* Optional: the kinds this instance feeds (plugins feed one pane); 0: impl->kinds. */
+    unsigned kinds;
 };
 
 const struct backend_impl *backend_impl_find(const char *type);
@@ -111,6 +116,10 @@ void backend_fail(struct backend *b, const char *fmt, ...) __attribute__((format
 /* Mark a successful poll that published nothing new. */
 void backend_ok(struct backend *b);
 
+/* The kinds this instance publishes: its own when set, else the type's. */
+unsigned backend_kinds(const struct backend *b);
+/* The action table in effect: the instance's own when set, else the type's. */
+const struct action_def *backend_actions(const struct backend *b, int *n);
 const struct action_def *backend_action(const struct backend *b, enum model_kind kind, int key);
 const struct action_def *backend_action_by_verb(const struct backend *b, enum model_kind kind,
                                                 const char *verb);

@@ -46,8 +46,10 @@ bool action_read_only(void)
 /* By identity: a def from another type's table is not ours, even if its verb is. */
 static bool backend_has(const struct backend *b, const struct action_def *def)
 {
-    for (int i = 0; i < b->impl->nactions; i++) {
-        if (&b->impl->actions[i] == def) {
+    int n;
+    const struct action_def *defs = backend_actions(b, &n);
+    for (int i = 0; i < n; i++) {
+        if (&defs[i] == def) {
             return true;
         }
     }

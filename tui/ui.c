@@ -235,7 +235,7 @@ static void do_layout(struct ui *ui)
 static bool kind_has_backend(struct ui *ui, enum model_kind kind)
 {
     for (size_t i = 0; i < ui->nbackends; i++) {
-        if (ui->backends[i]->impl->kinds & (1u << kind)) {
+        if (backend_kinds(ui->backends[i]) & (1u << kind)) {
             return true;
         }
     }
@@ -249,7 +249,7 @@ static bool kind_problem(struct ui *ui, enum model_kind kind, char *buf, size_t 
     *starting = false;
     for (size_t i = 0; i < ui->nbackends; i++) {
         struct backend *b = ui->backends[i];
-        if (!(b->impl->kinds & (1u << kind))) {
+        if (!(backend_kinds(b) & (1u << kind))) {
             continue;
         }
         if (b->health == BACKEND_STARTING) {
@@ -911,8 +911,10 @@ static void help_actions(struct ui *ui, enum model_kind kind)
     bool any = false;
     for (size_t i = 0; i < ui->nbackends; i++) {
         struct backend *b = ui->backends[i];
-        for (int a = 0; a < b->impl->nactions; a++) {
-            const struct action_def *def = &b->impl->actions[a];
+        int nactions;
+        const struct action_def *defs = backend_actions(b, &nactions);
+        for (int a = 0; a < nactions; a++) {
+            const struct action_def *def = &defs[a];
             if (def->kind != kind) {
                 continue;
             }

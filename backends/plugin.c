@@ -1,0 +1,794 @@
+/*
+ * The plugin row schema, JSON pointers and shell templates (plugin.h).
+ *
+ * A plugin is untrusted input twice over: its output is parsed defensively
+ * (wrong types are errors that name the row and column, never guesses), and
+ * its row values may end up in shell commands, where they only ever appear as
+ * single-quoted words. A template that puts ${NAME} inside quotes of its own
+ * is refused when the config is read: inside "..." a quoted value would be
+ * reopened (`"'$(x)'"` runs x), so the only safe place is a bare word.
+ */
+#include "plugin.h"
+
+#include "../common/util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+bool plugin_pane(const char *name, enum model_kind *out)
+{
+    if (strcasecmp(name, "deployments") == 0) {
+        *out = MODEL_DEPLOYS;
+        return true;
+    }
+    enum model_kind k;
+    if (!model_kind_from_name(name, &k) || k == MODEL_SILENCES) {
+        return false;
+    }
+    *out = k;
+    return true;
+}
+
+/* ---- kept rows ---- */
+
+void plugin_rows_clear(struct plugin_rows *pr)
+{
+    for (size_t i = 0; i < pr->n; i++) {
+        free(pr->rows[i].key);
+        for (int c = 0; c < pr->ncols; c++) {
+            free(pr->rows[i].cells[c]);
+        }
+        free(pr->rows[i].cells);
+    }
+    free(pr->rows);
+    memset(pr, 0, sizeof *pr);
+}
+
+const struct plugin_row *plugin_rows_find(const struct plugin_rows *pr, const char *key)
+{
+    for (size_t i = 0; i < pr->n; i++) {
+        if (strcmp(pr->rows[i].key, key) == 0) {
+            return &pr->rows[i];
+        }
+    }
+    return NULL;
+}
+
+static struct plugin_row *keep_add(struct plugin_rows *pr, int ncols, const char *key)
+{
+    if (pr->n == pr->cap) {
+        pr->cap = pr->cap ? pr->cap * 2 : 16;
+        pr->rows = xreallocarray(pr->rows, pr->cap, sizeof *pr->rows);
+    }
+    pr->ncols = ncols;
+    struct plugin_row *r = &pr->rows[pr->n++];
+    r->key = xstrdup(key);
+    r->cells = xcalloc((size_t)ncols, sizeof *r->cells);
+    return r;
+}
+
+/* ---- cells ---- */
+
+/* A number as a shell argument would want it: integers without ".0". */
+static char *num_text(double v)
+{
+    if (v == floor(v) && fabs(v) < 1e15) {
+        return xasprintf("%.0f", v);
+    }
+    return xasprintf("%.17g", v);
+}
+
+static bool parse_number(const char *s, double *out)
+{
+    char *end;
+    if (*s == '\0') {
+        return false;
+    }
+    double v = strtod(s, &end);
+    if (*end != '\0' || !isfinite(v)) {
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+static const char *type_name(const cJSON *v)
+{
+    if (cJSON_IsString(v)) {
+        return "a string";
+    }
+    if (cJSON_IsNumber(v)) {
+        return "a number";
+    }
+    if (cJSON_IsBool(v)) {
+        return "a boolean";
+    }
+    if (cJSON_IsArray(v)) {
+        return "an array";
+    }
+    return "an object";
+}
+
+/*
+ * One cell of the current row. lenient: numeric strings count as numbers
+ * (http-json maps APIs we do not control). kept gets the cell's text.
+ */
+static bool put_cell(struct rowset *rs, int col, const cJSON *v, bool lenient, char **kept,
+                     const char *key, char **cause)
+{
+    const struct column_def *def = &model_schema(rs->kind)->cols[col];
+    if (v == NULL || cJSON_IsNull(v)) {
+        return true;
+    }
+    if (def->type == CELL_TEXT) {
+        if (cJSON_IsString(v)) {
+            rowset_text(rs, col, v->valuestring);
+            *kept = xstrdup(v->valuestring);
+        } else if (cJSON_IsNumber(v)) {
+            *kept = num_text(v->valuedouble);
+            rowset_text(rs, col, *kept);
+        } else if (cJSON_IsBool(v)) {
+            *kept = xstrdup(cJSON_IsTrue(v) ? "true" : "false");
+            rowset_text(rs, col, *kept);
+        } else {
+            *cause =
+                xasprintf("row '%s': column %s wants text, got %s", key, def->title, type_name(v));
+            return false;
+        }
+        return true;
+    }
+    double num;
+    if (cJSON_IsNumber(v)) {
+        num = v->valuedouble;
+    } else if (lenient && cJSON_IsString(v) && parse_number(v->valuestring, &num)) {
+        /* taken */
+    } else {
+        *cause =
+            xasprintf("row '%s': column %s wants a number, got %s", key, def->title, type_name(v));
+        return false;
+    }
+    if (def->type == CELL_AGE) {
+        rowset_cell(rs, col, "", num); /* seconds since the epoch, drawn as an age */
+    } else {
+        rowset_num(rs, col, num);
+    }
+    *kept = num_text(num);
+    return true;
+}
+
+static bool tone_parse(const char *s, enum tone *out)
+{
+    static const char *const names[] = {"normal", "ok", "info", "warn", "crit", "muted"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (strcmp(s, names[i]) == 0) {
+            *out = (enum tone)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static char *column_list(enum model_kind kind)
+{
+    const struct model_schema *s = model_schema(kind);
+    size_t len = 1;
+    for (int i = 0; i < s->ncols; i++) {
+        len += strlen(s->cols[i].title) + 2;
+    }
+    char *out = xcalloc(1, len);
+    for (int i = 0; i < s->ncols; i++) {
+        if (i + 1 == s->ncols && strcmp(s->cols[i].title, "SOURCE") == 0) {
+            break;
+        }
+        if (i > 0) {
+            strcat(out, ", ");
+        }
+        strcat(out, s->cols[i].title);
+    }
+    return out;
+}
+
+/* A cell name of the pane, never SOURCE (ours); -1 with *cause otherwise. */
+static int column_named(enum model_kind kind, const char *name, const char *key, char **cause)
+{
+    int col = model_column_by_title(kind, name);
+    if (col >= 0 && strcmp(model_schema(kind)->cols[col].title, "SOURCE") == 0) {
+        *cause = xasprintf("row '%s': SOURCE is filled by opsdeck", key);
+        return -1;
+    }
+    if (col < 0) {
+        char *cols = column_list(kind);
+        *cause = xasprintf("row '%s': unknown column '%s' for %s (columns: %s)", key, name,
+                           model_schema(kind)->name, cols);
+        free(cols);
+    }
+    return col;
+}
+
+static bool put_tones(struct rowset *rs, const cJSON *row, const char *key, char **cause)
+{
+    const cJSON *tone = cJSON_GetObjectItemCaseSensitive(row, "tone");
+    enum tone t;
+    if (tone != NULL) {
+        if (!cJSON_IsString(tone) || !tone_parse(tone->valuestring, &t)) {
+            *cause = xasprintf("row '%s': bad tone (normal, ok, info, warn, crit or muted)", key);
+            return false;
+        }
+        rowset_row_tone(rs, t);
+    }
+    const cJSON *tones = cJSON_GetObjectItemCaseSensitive(row, "tones");
+    if (tones == NULL) {
+        return true;
+    }
+    if (!cJSON_IsObject(tones)) {
+        *cause = xasprintf("row '%s': tones must be an object", key);
+        return false;
+    }
+    const cJSON *c;
+    cJSON_ArrayForEach(c, tones)
+    {
+        int col = column_named(rs->kind, c->string, key, cause);
+        if (col < 0) {
+            return false;
+        }
+        if (!cJSON_IsString(c) || !tone_parse(c->valuestring, &t)) {
+            *cause = xasprintf("row '%s': bad tone for %s", key, c->string);
+            return false;
+        }
+        rowset_cell_tone(rs, col, t);
+    }
+    return true;
+}
+
+static bool put_detail(struct rowset *rs, const cJSON *row, const char *key, char **cause)
+{
+    const cJSON *detail = cJSON_GetObjectItemCaseSensitive(row, "detail");
+    if (detail == NULL) {
+        return true;
+    }
+    if (!cJSON_IsObject(detail)) {
+        *cause = xasprintf("row '%s': detail must be an object", key);
+        return false;
+    }
+    const cJSON *d;
+    cJSON_ArrayForEach(d, detail)
+    {
+        if (cJSON_IsString(d)) {
+            rowset_detail(rs, d->string, d->valuestring);
+        } else if (cJSON_IsNumber(d) || cJSON_IsBool(d)) {
+            char *text = cJSON_IsNumber(d) ? num_text(d->valuedouble)
+                                           : xstrdup(cJSON_IsTrue(d) ? "true" : "false");
+            rowset_detail(rs, d->string, text);
+            free(text);
+        } else if (!cJSON_IsNull(d)) {
+            *cause = xasprintf("row '%s': detail %s must be text or a number", key, d->string);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool member_known(const char *name)
+{
+    static const char *const known[] = {"key", "cells", "tone", "tones", "detail"};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        if (strcmp(name, known[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+struct keyref {
+    const char *key;
+    size_t row;
+};
+
+static int keyref_cmp(const void *a, const void *b)
+{
+    const struct keyref *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    if (c != 0) {
+        return c;
+    }
+    return x->row < y->row ? -1 : x->row > y->row;
+}
+
+/*
+ * The first row (in output order) whose key an earlier row already has: a
+ * second row would hide the first. Sorted, not pairwise: a plugin may print
+ * 100,000 rows and the loop must not stall on them.
+ */
+static bool find_duplicate(const struct rowset *rs, size_t *dup)
+{
+    if (rs->nrows < 2) {
+        return false;
+    }
+    struct keyref *refs = xcalloc(rs->nrows, sizeof *refs);
+    for (size_t i = 0; i < rs->nrows; i++) {
+        refs[i] = (struct keyref){rowset_key(rs, i), i};
+    }
+    qsort(refs, rs->nrows, sizeof *refs, keyref_cmp);
+    bool found = false;
+    for (size_t i = 1; i < rs->nrows; i++) {
+        if (strcmp(refs[i - 1].key, refs[i].key) == 0 && (!found || refs[i].row < *dup)) {
+            *dup = refs[i].row;
+            found = true;
+        }
+    }
+    free(refs);
+    return found;
+}
+
+static bool row_key(const cJSON *row, size_t index, char **key, char **cause)
+{
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(row, "key");
+    if (cJSON_IsString(k) && k->valuestring[0] != '\0') {
+        *key = xstrdup(k->valuestring);
+    } else if (cJSON_IsNumber(k)) {
+        *key = num_text(k->valuedouble);
+    } else {
+        *cause = xasprintf("row %zu: no key (a non-empty string)", index + 1);
+        return false;
+    }
+    return true;
+}
+
+static bool parse_row(const cJSON *row, size_t index, struct rowset *rs, struct plugin_rows *keep,
+                      char **cause)
+{
+    if (!cJSON_IsObject(row)) {
+        *cause = xasprintf("row %zu: not an object", index + 1);
+        return false;
+    }
+    const cJSON *m;
+    cJSON_ArrayForEach(m, row)
+    {
+        if (!member_known(m->string)) {
+            *cause = xasprintf("row %zu: unknown member '%s' (key, cells, tone, tones, detail)",
+                               index + 1, m->string);
+            return false;
+        }
+    }
+    char *key;
+    if (!row_key(row, index, &key, cause)) {
+        return false;
+    }
+    bool ok = false;
+    rowset_begin(rs, key);
+    char *dummy[PLUGIN_MAX_COLS] = {0};
+    char **kept = keep != NULL ? keep_add(keep, rs->ncols, key)->cells : dummy;
+    int source = model_column_by_title(rs->kind, "SOURCE");
+    const cJSON *cells = cJSON_GetObjectItemCaseSensitive(row, "cells");
+    if (cells != NULL && !cJSON_IsObject(cells)) {
+        *cause = xasprintf("row '%s': cells must be an object", key);
+        goto out;
+    }
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cells)
+    {
+        int col = column_named(rs->kind, c->string, key, cause);
+        if (col < 0) {
+            goto out;
+        }
+        free(kept[col]); /* a name given twice: the last one counts */
+        kept[col] = NULL;
+        if (!put_cell(rs, col, c, false, &kept[col], key, cause)) {
+            goto out;
+        }
+    }
+    if (source >= 0) {
+        rowset_text(rs, source, rs->source);
+    }
+    ok = put_tones(rs, row, key, cause) && put_detail(rs, row, key, cause);
+out:
+    if (keep == NULL) {
+        for (int i = 0; i < PLUGIN_MAX_COLS; i++) {
+            free(dummy[i]);
+        }
+    }
+    free(key);
+    return ok;
+}
+
+static bool parse_doc(const char *text, size_t len, cJSON **doc, char **cause)
+{
+    *doc = cJSON_ParseWithLength(text, len);
+    if (*doc == NULL) {
+        const char *at = cJSON_GetErrorPtr();
+        size_t off = at != NULL && at >= text && at <= text + len ? (size_t)(at - text) : 0;
+        *cause = xasprintf("bad output: not JSON (error near byte %zu)", off);
+        return false;
+    }
+    return true;
+}
+
+bool plugin_parse_rows(const char *text, size_t len, struct rowset *rs, struct plugin_rows *keep,
+                       char **cause)
+{
+    cJSON *doc;
+    if (keep != NULL) {
+        plugin_rows_clear(keep);
+        keep->ncols = rs->ncols;
+    }
+    if (!parse_doc(text, len, &doc, cause)) {
+        return false;
+    }
+    bool ok = false;
+    char *why = NULL;
+    const cJSON *error = cJSON_GetObjectItemCaseSensitive(doc, "error");
+    const cJSON *rows = cJSON_GetObjectItemCaseSensitive(doc, "rows");
+    if (!cJSON_IsObject(doc)) {
+        why = xstrdup("expected a JSON object with \"rows\" (or \"error\")");
+    } else if (error != NULL && !cJSON_IsNull(error)) {
+        /* the plugin's own words, not a protocol error */
+        *cause = xasprintf("plugin error: %s",
+                           cJSON_IsString(error) ? error->valuestring : "(not given as text)");
+    } else if (!cJSON_IsArray(rows)) {
+        why = xstrdup("no \"rows\" array");
+    } else {
+        ok = true;
+        size_t i = 0;
+        const cJSON *row;
+        cJSON_ArrayForEach(row, rows)
+        {
+            if (!parse_row(row, i++, rs, keep, &why)) {
+                ok = false;
+                break;
+            }
+        }
+        rowset_end(rs);
+        size_t dup;
+        if (ok && find_duplicate(rs, &dup)) {
+            why = xasprintf("row %zu: duplicate key '%s'", dup + 1, rowset_key(rs, dup));
+            ok = false;
+        }
+    }
+    if (why != NULL) {
+        *cause = xasprintf("bad output: %s", why);
+        free(why);
+    }
+    cJSON_Delete(doc);
+    return ok;
+}
+
+/* ---- JSON pointers ---- */
+
+bool plugin_pointer_valid(const char *ptr, char **cause)
+{
+    if (ptr[0] != '\0' && ptr[0] != '/') {
+        *cause =
+            xasprintf("bad JSON pointer '%s' (starts with '/', or is empty for the whole)", ptr);
+        return false;
+    }
+    for (const char *p = ptr; *p != '\0'; p++) {
+        if (*p == '~' && p[1] != '0' && p[1] != '1') {
+            *cause = xasprintf("bad JSON pointer '%s' ('~' is written ~0, '/' ~1)", ptr);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The next token of a pointer, unescaped; *rest moves past it. */
+static char *next_token(const char **rest)
+{
+    const char *s = *rest + 1; /* past '/' */
+    const char *end = strchr(s, '/');
+    size_t n = end != NULL ? (size_t)(end - s) : strlen(s);
+    char *tok = xmalloc(n + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '~' && i + 1 < n && (s[i + 1] == '0' || s[i + 1] == '1')) {
+            tok[o++] = s[i + 1] == '0' ? '~' : '/';
+            i++;
+        } else {
+            tok[o++] = s[i];
+        }
+    }
+    tok[o] = '\0';
+    *rest = s + n;
+    return tok;
+}
+
+static bool array_index(const char *tok, int size, int *out)
+{
+    if (tok[0] == '\0' || (tok[0] == '0' && tok[1] != '\0') || strlen(tok) > 9) {
+        return false;
+    }
+    int v = 0;
+    for (const char *p = tok; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9') {
+            return false;
+        }
+        v = v * 10 + (*p - '0');
+    }
+    *out = v;
+    return v < size;
+}
+
+const cJSON *plugin_pointer(const cJSON *doc, const char *ptr, char **cause)
+{
+    if (!plugin_pointer_valid(ptr, cause)) {
+        return NULL;
+    }
+    if (doc == NULL) {
+        *cause = xasprintf("pointer %s did not resolve: no document", ptr);
+        return NULL;
+    }
+    const cJSON *cur = doc;
+    const char *rest = ptr;
+    while (*rest != '\0') {
+        const char *at = rest;
+        char *tok = next_token(&rest);
+        const cJSON *next = NULL;
+        int idx;
+        if (cJSON_IsObject(cur)) {
+            next = cJSON_GetObjectItemCaseSensitive(cur, tok);
+        } else if (cJSON_IsArray(cur) && array_index(tok, cJSON_GetArraySize(cur), &idx)) {
+            next = cJSON_GetArrayItem(cur, idx);
+        }
+        if (next == NULL) {
+            *cause = xasprintf("pointer %s did not resolve: %s '%s' at %.*s", ptr,
+                               cJSON_IsObject(cur)  ? "no member"
+                               : cJSON_IsArray(cur) ? "no element"
+                                                    : "not an object or array for",
+                               tok, (int)(at - ptr), at == ptr ? "/" : ptr);
+            free(tok);
+            return NULL;
+        }
+        free(tok);
+        cur = next;
+    }
+    return cur;
+}
+
+/* ---- http-json mapping ---- */
+
+void plugin_map_free(struct plugin_map *m)
+{
+    free(m->rows);
+    free(m->key);
+    for (int i = 0; i < PLUGIN_MAX_COLS; i++) {
+        free(m->cols[i]);
+    }
+    memset(m, 0, sizeof *m);
+}
+
+static bool map_key(const cJSON *row, const struct plugin_map *m, size_t index, char **key,
+                    char **cause)
+{
+    char *why = NULL;
+    const cJSON *k = plugin_pointer(row, m->key, &why);
+    if (cJSON_IsString(k) && k->valuestring[0] != '\0') {
+        *key = xstrdup(k->valuestring);
+    } else if (cJSON_IsNumber(k)) {
+        *key = num_text(k->valuedouble);
+    } else {
+        *cause = why != NULL ? xasprintf("row %zu: key %s", index + 1, why)
+                             : xasprintf("row %zu: key %s is not a non-empty string or a number",
+                                         index + 1, m->key);
+        free(why);
+        return false;
+    }
+    return true;
+}
+
+static bool map_row(const cJSON *row, const struct plugin_map *m, size_t index, struct rowset *rs,
+                    struct plugin_rows *keep, bool *hit, char **cause)
+{
+    char *key;
+    if (!map_key(row, m, index, &key, cause)) {
+        return false;
+    }
+    bool ok = true;
+    rowset_begin(rs, key);
+    char *dummy[PLUGIN_MAX_COLS] = {0};
+    char **kept = keep != NULL ? keep_add(keep, rs->ncols, key)->cells : dummy;
+    for (int col = 0; ok && col < rs->ncols && col < PLUGIN_MAX_COLS; col++) {
+        if (m->cols[col] == NULL) {
+            continue;
+        }
+        char *why = NULL;
+        const cJSON *v = plugin_pointer(row, m->cols[col], &why);
+        free(why); /* a missing value is an empty cell */
+        if (v != NULL) {
+            hit[col] = true;
+            ok = put_cell(rs, col, v, true, &kept[col], key, cause);
+        }
+    }
+    int source = model_column_by_title(rs->kind, "SOURCE");
+    if (ok && source >= 0) {
+        rowset_text(rs, source, rs->source);
+    }
+    if (keep == NULL) {
+        for (int i = 0; i < PLUGIN_MAX_COLS; i++) {
+            free(dummy[i]);
+        }
+    }
+    free(key);
+    return ok;
+}
+
+bool plugin_map_rows(const cJSON *doc, const struct plugin_map *m, struct rowset *rs,
+                     struct plugin_rows *keep, char **cause)
+{
+    if (keep != NULL) {
+        plugin_rows_clear(keep);
+        keep->ncols = rs->ncols;
+    }
+    const cJSON *rows = plugin_pointer(doc, m->rows != NULL ? m->rows : "", cause);
+    if (rows == NULL) {
+        return false;
+    }
+    if (!cJSON_IsArray(rows)) {
+        *cause = xasprintf("rows = %s is %s, not an array", m->rows != NULL ? m->rows : "\"\"",
+                           type_name(rows));
+        return false;
+    }
+    bool hit[PLUGIN_MAX_COLS] = {false};
+    size_t i = 0;
+    const cJSON *row;
+    cJSON_ArrayForEach(row, rows)
+    {
+        if (!map_row(row, m, i++, rs, keep, hit, cause)) {
+            rowset_end(rs);
+            return false;
+        }
+    }
+    rowset_end(rs);
+    size_t dup;
+    if (find_duplicate(rs, &dup)) {
+        *cause = xasprintf("row %zu: duplicate key '%s' (from %s)", dup + 1, rowset_key(rs, dup),
+                           m->key);
+        return false;
+    }
+    for (int col = 0; i > 0 && col < rs->ncols && col < PLUGIN_MAX_COLS; col++) {
+        if (m->cols[col] != NULL && !hit[col]) {
+            *cause = xasprintf("column.%s = %s resolved in none of the %zu rows",
+                               model_schema(rs->kind)->cols[col].title, m->cols[col], i);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ---- shell templates ---- */
+
+char *plugin_shell_quote(const char *s)
+{
+    size_t n = 2;
+    for (const char *p = s; *p != '\0'; p++) {
+        n += *p == '\'' ? 4 : 1;
+    }
+    char *out = xmalloc(n + 1);
+    char *o = out;
+    *o++ = '\'';
+    for (const char *p = s; *p != '\0'; p++) {
+        if (*p == '\'') {
+            memcpy(o, "'\\''", 4);
+            o += 4;
+        } else {
+            *o++ = *p;
+        }
+    }
+    *o++ = '\'';
+    *o = '\0';
+    return out;
+}
+
+struct buf {
+    char *s;
+    size_t len, cap;
+};
+
+static void buf_add(struct buf *b, const char *s, size_t n)
+{
+    if (b == NULL) {
+        return;
+    }
+    if (b->len + n + 1 > b->cap) {
+        b->cap = (b->len + n + 1) * 2;
+        b->s = xrealloc(b->s, b->cap);
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+/* The value of ${name}, or NULL with *cause when name is not known. */
+static const char *var_value(enum model_kind kind, const char *name, const char *key,
+                             const struct plugin_row *row, const char *input, bool has_input,
+                             char **cause)
+{
+    if (strcmp(name, "key") == 0) {
+        return key != NULL ? key : "";
+    }
+    if (strcmp(name, "input") == 0 && has_input) {
+        return input != NULL ? input : "";
+    }
+    int col = model_column_by_title(kind, name);
+    if (col < 0 || strcmp(name, "input") == 0) {
+        char *cols = column_list(kind);
+        *cause = xasprintf("unknown variable ${%s} (known: ${key}%s, and the columns of %s: %s)",
+                           name, has_input ? ", ${input}" : "", model_schema(kind)->name, cols);
+        free(cols);
+        return NULL;
+    }
+    if (row != NULL && col < PLUGIN_MAX_COLS && row->cells[col] != NULL) {
+        return row->cells[col];
+    }
+    return "";
+}
+
+enum quote_state { Q_NONE, Q_SINGLE, Q_DOUBLE };
+
+/* Walk the template once; out == NULL only checks. */
+static bool expand(enum model_kind kind, const char *tmpl, const char *key,
+                   const struct plugin_row *row, const char *input, bool has_input, struct buf *out,
+                   char **cause)
+{
+    enum quote_state q = Q_NONE;
+    for (const char *p = tmpl; *p != '\0'; p++) {
+        if (*p == '\\' && q != Q_SINGLE && p[1] != '\0') {
+            buf_add(out, p, 2); /* an escaped character, "\$" included, stays as it is */
+            p++;
+            continue;
+        }
+        if (*p == '\'' && q != Q_DOUBLE) {
+            q = q == Q_SINGLE ? Q_NONE : Q_SINGLE;
+        } else if (*p == '"' && q != Q_SINGLE) {
+            q = q == Q_DOUBLE ? Q_NONE : Q_DOUBLE;
+        } else if (p[0] == '$' && p[1] == '{') {
+            const char *end = strchr(p + 2, '}');
+            if (end == NULL) {
+                *cause = xasprintf("unterminated ${ in '%s'", tmpl);
+                return false;
+            }
+            char *name = xstrndup(p + 2, (size_t)(end - p - 2));
+            if (q != Q_NONE) {
+                *cause =
+                    xasprintf("${%s} inside quotes: write it bare, opsdeck quotes the value", name);
+                free(name);
+                return false;
+            }
+            const char *v = var_value(kind, name, key, row, input, has_input, cause);
+            free(name);
+            if (v == NULL) {
+                return false;
+            }
+            char *quoted = plugin_shell_quote(v);
+            buf_add(out, quoted, strlen(quoted));
+            free(quoted);
+            p = end;
+            continue;
+        }
+        buf_add(out, p, 1);
+    }
+    if (q != Q_NONE) {
+        *cause =
+            xasprintf("unbalanced %s quote in '%s'", q == Q_SINGLE ? "single" : "double", tmpl);
+        return false;
+    }
+    return true;
+}
+
+bool plugin_template_check(enum model_kind kind, const char *tmpl, bool has_input, char **cause)
+{
+    return expand(kind, tmpl, NULL, NULL, NULL, has_input, NULL, cause);
+}
+
+char *plugin_expand(enum model_kind kind, const char *tmpl, const char *key,
+                    const struct plugin_row *row, const char *input, char **cause)
+{
+    struct buf b = {0};
+    buf_add(&b, "", 0);
+    if (!expand(kind, tmpl, key, row, input, true, &b, cause)) {
+        free(b.s);
+        return NULL;
+    }
+    return b.s;
+}

@@ -1,0 +1,384 @@
+/*
+ * Child processes on the loop. A proc lives through these states:
+ *   running   pipes watched; the timeout timer armed
+ *   stopping  timed out: SIGTERM sent to the group, SIGKILL after GRACE_MS
+ *   draining  pipes at EOF (or closed by us after a kill); waiting to reap
+ * and finishes when both pipes are closed and the child is reaped. Reaping is
+ * by pid with WNOHANG, tried at EOF and then every REAP_MS, so it works
+ * whether or not anyone turned SIGCHLD into a loop event.
+ *
+ * Between fork and exec the child calls only async-signal-safe functions.
+ */
+#include "proc.h"
+
+#include "../tui/loop.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+enum { GRACE_MS = 500, REAP_MS = 10, ERR_TAIL = 4096 };
+
+struct proc {
+    struct loop *loop;
+    proc_done_cb cb;
+    void *ud;
+    pid_t pid;
+    bool reaped;
+    int status;
+    int fd[2]; /* stdout, stderr; -1 when closed */
+    struct loop_watch *watch[2];
+    struct loop_timer *timeout_timer, *grace_timer, *reap_timer;
+    int timeout_ms;
+    size_t max_output, total;
+    char *out;
+    size_t out_len, out_cap;
+    char err[2 * ERR_TAIL]; /* stderr, of which the last ERR_TAIL bytes are kept */
+    size_t err_len;
+    char *error;
+    uint64_t started;
+};
+
+static void set_nonblock_cloexec(int fd)
+{
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+/* Everything but 0, 1, 2: the child must not hold the terminal's or curl's fds. */
+static void close_other_fds(void)
+{
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, 3u, ~0u, 0u) == 0) {
+        return;
+    }
+#endif
+    long max = sysconf(_SC_OPEN_MAX);
+    if (max < 0 || max > 65536) {
+        max = 65536;
+    }
+    for (int fd = 3; fd < max; fd++) {
+        close(fd);
+    }
+}
+
+static void child(const struct proc_options *o, int out_w, int err_w, char *const *envp)
+{
+    static const int defaults[] = {SIGPIPE, SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH};
+    /* ignored signals stay ignored across exec: give the command a normal start */
+    for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++) {
+        signal(defaults[i], SIG_DFL);
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    setpgid(0, 0);
+    int in = open("/dev/null", O_RDONLY);
+    if (in < 0 || dup2(in, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0) {
+        _exit(126);
+    }
+    close_other_fds();
+    if (o->cwd != NULL && chdir(o->cwd) != 0) {
+        static const char msg[] = "opsdeck: cannot enter the working directory\n";
+        ssize_t n = write(2, msg, sizeof msg - 1);
+        (void)n;
+        _exit(126);
+    }
+    char *argv[] = {(char *)"sh", (char *)"-c", (char *)o->command, NULL};
+    execve("/bin/sh", argv, envp);
+    _exit(127);
+}
+
+static void close_pipe(struct proc *p, int i)
+{
+    if (p->fd[i] >= 0) {
+        loop_unwatch(p->loop, p->watch[i]);
+        p->watch[i] = NULL;
+        close(p->fd[i]);
+        p->fd[i] = -1;
+    }
+}
+
+static void cancel_timers(struct proc *p)
+{
+    loop_timer_cancel(p->loop, p->timeout_timer);
+    loop_timer_cancel(p->loop, p->grace_timer);
+    loop_timer_cancel(p->loop, p->reap_timer);
+    p->timeout_timer = p->grace_timer = p->reap_timer = NULL;
+}
+
+static void proc_free(struct proc *p)
+{
+    close_pipe(p, 0);
+    close_pipe(p, 1);
+    cancel_timers(p);
+    free(p->out);
+    free(p->error);
+    free(p);
+}
+
+static void set_error(struct proc *p, char *error)
+{
+    if (p->error == NULL) {
+        p->error = error;
+    } else {
+        free(error);
+    }
+}
+
+static void kill_group(struct proc *p, int sig)
+{
+    if (!p->reaped) {
+        kill(-p->pid, sig);
+    }
+}
+
+static bool try_reap(struct proc *p)
+{
+    if (p->reaped) {
+        return true;
+    }
+    pid_t r;
+    do {
+        r = waitpid(p->pid, &p->status, WNOHANG);
+    } while (r < 0 && errno == EINTR);
+    if (r == p->pid || (r < 0 && errno == ECHILD)) {
+        p->reaped = true;
+    }
+    return p->reaped;
+}
+
+static void finish(struct proc *p)
+{
+    struct proc_result r = {.exit_code = -1};
+    if (p->error == NULL) {
+        if (WIFEXITED(p->status)) {
+            r.exit_code = WEXITSTATUS(p->status);
+        } else if (WIFSIGNALED(p->status)) {
+            p->error = xasprintf("killed by signal %d", WTERMSIG(p->status));
+        }
+    }
+    r.error = p->error;
+    r.out = p->out != NULL ? p->out : "";
+    r.out_len = p->out_len;
+    p->err[p->err_len] = '\0';
+    r.err_tail = p->err;
+    r.elapsed_ms = (double)(clock_mono_ms() - p->started);
+    proc_done_cb cb = p->cb;
+    void *ud = p->ud;
+    cancel_timers(p);
+    cb(&r, ud);
+    proc_free(p);
+}
+
+static void on_reap_timer(void *ud)
+{
+    struct proc *p = ud;
+    if (try_reap(p)) {
+        finish(p);
+    }
+}
+
+/* Both pipes closed: reap now or keep trying on a short timer. */
+static void maybe_finish(struct proc *p)
+{
+    if (p->fd[0] >= 0 || p->fd[1] >= 0) {
+        return;
+    }
+    if (try_reap(p)) {
+        finish(p);
+    } else if (p->reap_timer == NULL) {
+        p->reap_timer = loop_timer_add(p->loop, REAP_MS, REAP_MS, on_reap_timer, p);
+    }
+}
+
+/* A killed child's output is not wanted: stop reading and just reap. */
+static void kill_now(struct proc *p, char *error)
+{
+    set_error(p, error);
+    kill_group(p, SIGKILL);
+    close_pipe(p, 0);
+    close_pipe(p, 1);
+    maybe_finish(p);
+}
+
+static void keep_err(struct proc *p, const char *buf, size_t n)
+{
+    if (n >= ERR_TAIL) {
+        memcpy(p->err, buf + n - ERR_TAIL, ERR_TAIL);
+        p->err_len = ERR_TAIL;
+        return;
+    }
+    if (p->err_len + n >= sizeof p->err) {
+        size_t drop = p->err_len - (ERR_TAIL - n);
+        memmove(p->err, p->err + drop, p->err_len - drop);
+        p->err_len -= drop;
+    }
+    memcpy(p->err + p->err_len, buf, n);
+    p->err_len += n;
+}
+
+static void keep_out(struct proc *p, const char *buf, size_t n)
+{
+    if (p->out_len + n + 1 > p->out_cap) {
+        size_t cap = p->out_cap ? p->out_cap : 4096;
+        while (cap < p->out_len + n + 1) {
+            cap *= 2;
+        }
+        p->out = xrealloc(p->out, cap);
+        p->out_cap = cap;
+    }
+    memcpy(p->out + p->out_len, buf, n);
+    p->out_len += n;
+    p->out[p->out_len] = '\0';
+}
+
+static void on_pipe(int fd, short revents, void *ud)
+{
+    struct proc *p = ud;
+    int i = fd == p->fd[0] ? 0 : 1;
+    (void)revents;
+    char buf[16384];
+    /* a bounded number of reads per wake-up: a flood must not starve the keys */
+    for (int round = 0; round < 16; round++) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n > 0) {
+            p->total += (size_t)n;
+            if (p->total > p->max_output) {
+                kill_now(p, xasprintf("output over the cap of %zu bytes", p->max_output));
+                return;
+            }
+            if (i == 0) {
+                keep_out(p, buf, (size_t)n);
+            } else {
+                keep_err(p, buf, (size_t)n);
+            }
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            return;
+        }
+        close_pipe(p, i); /* EOF or a read error: nothing more will come */
+        maybe_finish(p);
+        return;
+    }
+}
+
+static void on_grace(void *ud)
+{
+    struct proc *p = ud;
+    p->grace_timer = NULL;
+    kill_now(p, NULL);
+}
+
+static void on_timeout(void *ud)
+{
+    struct proc *p = ud;
+    p->timeout_timer = NULL;
+    set_error(p, xasprintf("timed out after %d ms", p->timeout_ms));
+    kill_group(p, SIGTERM);
+    p->grace_timer = loop_timer_add(p->loop, GRACE_MS, 0, on_grace, p);
+}
+
+static bool make_pipe(int fds[2], char **cause)
+{
+    if (pipe(fds) != 0) {
+        *cause = xasprintf("could not start: pipe: %s", strerror(errno));
+        return false;
+    }
+    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+    return true;
+}
+
+struct proc *proc_spawn(struct loop *loop, const struct proc_options *o, proc_done_cb cb, void *ud,
+                        char **cause)
+{
+    int out[2], err[2];
+    if (!make_pipe(out, cause)) {
+        return NULL;
+    }
+    if (!make_pipe(err, cause)) {
+        close(out[0]);
+        close(out[1]);
+        return NULL;
+    }
+    char *const *envp = o->env != NULL ? (char *const *)o->env : environ;
+    pid_t pid = fork();
+    if (pid < 0) {
+        *cause = xasprintf("could not start: fork: %s", strerror(errno));
+        close(out[0]);
+        close(out[1]);
+        close(err[0]);
+        close(err[1]);
+        return NULL;
+    }
+    if (pid == 0) {
+        child(o, out[1], err[1], envp);
+    }
+    /* also here: a kill of the group must not race the child's own setpgid */
+    setpgid(pid, pid);
+    close(out[1]);
+    close(err[1]);
+    struct proc *p = xcalloc(1, sizeof *p);
+    p->loop = loop;
+    p->cb = cb;
+    p->ud = ud;
+    p->pid = pid;
+    p->fd[0] = out[0];
+    p->fd[1] = err[0];
+    p->timeout_ms = o->timeout_ms;
+    p->max_output = o->max_output ? o->max_output : PROC_DEFAULT_MAX_OUTPUT;
+    p->started = clock_mono_ms();
+    for (int i = 0; i < 2; i++) {
+        set_nonblock_cloexec(p->fd[i]);
+        p->watch[i] = loop_watch_fd(loop, p->fd[i], POLLIN, on_pipe, p);
+    }
+    if (o->timeout_ms > 0) {
+        p->timeout_timer = loop_timer_add(loop, (uint64_t)o->timeout_ms, 0, on_timeout, p);
+    }
+    return p;
+}
+
+void proc_cancel(struct proc *p)
+{
+    if (p == NULL) {
+        return;
+    }
+    kill_group(p, SIGKILL);
+    if (!p->reaped) {
+        while (waitpid(p->pid, &p->status, 0) < 0 && errno == EINTR) {
+        }
+    }
+    proc_free(p);
+}
+
+int proc_pid(const struct proc *p)
+{
+    return (int)p->pid;
+}
+
+char *proc_last_line(const char *text)
+{
+    char *copy = xstrdup(text != NULL ? text : "");
+    char *last = NULL, *save = NULL;
+    for (char *line = strtok_r(copy, "\r\n", &save); line != NULL;
+         line = strtok_r(NULL, "\r\n", &save)) {
+        if (str_trim(line)[0] != '\0') {
+            last = line;
+        }
+    }
+    char *result = xstrdup(last != NULL ? str_trim(last) : "");
+    free(copy);
+    return result;
+}

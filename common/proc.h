@@ -1,0 +1,73 @@
+/*
+ * Child processes on the one event loop (DESIGN rule 1): plugins and runbook
+ * commands run here without ever blocking the loop.
+ *
+ * proc_spawn() starts `/bin/sh -c COMMAND` in its own process group, with
+ * stdin from /dev/null, stdout and stderr on non-blocking pipes watched by
+ * the loop, every other descriptor closed and exactly the environment given.
+ * The callback runs once, on the loop, when the child has exited and both
+ * pipes are drained, or when it failed: it ran past its timeout (SIGTERM to
+ * the group, SIGKILL after a short grace), printed more than the output cap
+ * (SIGKILL at once) or was killed by a signal.
+ *
+ * The child is reaped by pid with waitpid(WNOHANG) once its pipes reach EOF,
+ * retried on a short timer: the loop has one signal callback (the UI's), and
+ * headless modes install none, so SIGCHLD is not relied upon.
+ */
+#ifndef OPSDECK_PROC_H
+#define OPSDECK_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct loop;
+struct proc;
+
+/* The default output cap (stdout and stderr together). */
+#define PROC_DEFAULT_MAX_OUTPUT ((size_t)8 * 1024 * 1024)
+
+struct proc_options {
+    const char *command;    /* run as /bin/sh -c command */
+    const char *cwd;        /* NULL: the current directory */
+    const char *const *env; /* NULL-terminated "NAME=value" list; NULL: inherit ours */
+    int timeout_ms;         /* total run time; 0: none */
+    size_t max_output;      /* bytes of stdout + stderr; 0: PROC_DEFAULT_MAX_OUTPUT */
+};
+
+struct proc_result {
+    /*
+     * NULL when the child exited by itself (exit_code is then valid, maybe
+     * non-zero); otherwise why it failed: "timed out after 5000 ms", "killed
+     * by signal 9", "output over the cap of 8388608 bytes".
+     */
+    const char *error;
+    int exit_code;   /* -1 unless it exited */
+    const char *out; /* all of stdout, NUL-terminated (NULs inside end it for text) */
+    size_t out_len;
+    const char *err_tail; /* the last few KiB of stderr, NUL-terminated */
+    double elapsed_ms;
+};
+
+typedef void (*proc_done_cb)(const struct proc_result *r, void *ud);
+
+/*
+ * Start a child. Returns NULL with *cause set when it could not start (no
+ * pipes, no fork); the callback then never runs. Otherwise the callback runs
+ * exactly once, later, on the loop, unless proc_cancel() comes first; the
+ * handle is gone after the callback (never cancel it there).
+ */
+struct proc *proc_spawn(struct loop *loop, const struct proc_options *o, proc_done_cb cb, void *ud,
+                        char **cause);
+/*
+ * Abandon a child: SIGKILL to its group and reap it now (a killed process
+ * exits at once, so the wait is short), free everything; the callback does
+ * not run. NULL is a no-op.
+ */
+void proc_cancel(struct proc *p);
+/* The child's pid (its process group id too). */
+int proc_pid(const struct proc *p);
+
+/* Last non-empty line of text, trimmed, into a new string ("" when none). */
+char *proc_last_line(const char *text);
+
+#endif
