@@ -23,15 +23,9 @@ extern const struct backend_impl exec_backend;
 extern const struct backend_impl httpjson_backend;
 
 static const struct backend_impl *const registry[] = {
-    &demo_backend,
-    &alertmanager_backend,
-    &prometheus_backend,
-    &haproxy_backend,
-    &nats_backend,
-    &kubernetes_backend,
-    &exec_backend,
-    &httpjson_backend,
-    NULL,
+    &demo_backend,    &alertmanager_backend, &prometheus_backend,
+    &haproxy_backend, &nats_backend,         &kubernetes_backend,
+    &exec_backend,    &httpjson_backend,     NULL,
 };
 
 const struct backend_impl *const *backend_impls(void)
