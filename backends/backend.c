@@ -17,9 +17,11 @@ extern const struct backend_impl demo_backend;
 extern const struct backend_impl alertmanager_backend;
 extern const struct backend_impl prometheus_backend;
 extern const struct backend_impl haproxy_backend;
+extern const struct backend_impl rabbitmq_backend;
 
 static const struct backend_impl *const registry[] = {
-    &demo_backend, &alertmanager_backend, &prometheus_backend, &haproxy_backend, NULL,
+    &demo_backend,    &alertmanager_backend, &prometheus_backend,
+    &haproxy_backend, &rabbitmq_backend,     NULL,
 };
 
 const struct backend_impl *const *backend_impls(void)
