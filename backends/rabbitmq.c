@@ -754,11 +754,20 @@ bool rabbitmq_format_peek(const char *body, size_t len, const char *queue, char 
                   "peeked %d message%s of %s (requeued: still in the queue, marked redelivered)\n",
                   n, n == 1 ? "" : "s", queue);
         int i = 0;
+        bool counted = false;
         cJSON_ArrayForEach(m, doc)
         {
             if (cJSON_IsObject(m)) {
                 peek_message(&sb, m, ++i, n);
+                counted = counted || cJSON_GetObjectItemCaseSensitive(
+                                         json_obj(json_obj(m, "properties"), "headers"),
+                                         "x-delivery-count") != NULL;
             }
+        }
+        if (counted) {
+            /* a quorum queue counts a requeued get as a delivery */
+            sb_printf(&sb, "\nnote: each peek of a quorum queue adds to x-delivery-count; past "
+                           "x-delivery-limit RabbitMQ dead-letters or drops the message\n");
         }
     }
     cJSON_Delete(doc);
