@@ -311,7 +311,8 @@ check "a 500 shows its status" contains "$(q "$T/bad.json" 'health("broken")')" 
 check "a server that never answers times out" \
     contains "$(q "$T/bad.json" 'health("hung")')" "error: timed out after 2000 ms"
 echo "# the failing snapshot took $((SECONDS - STARTED)) s"
-check "and the snapshot did not wait much longer than the timeout" test $((SECONDS - STARTED)) -le 8
+# bounded by the timeouts (a loaded machine adds a few seconds), never by the hung server
+check "and the snapshot did not wait on the hung server" test $((SECONDS - STARTED)) -le 20
 
 # ---- the shovel plugin disabled at run time ----
 
@@ -333,9 +334,10 @@ for i in 1 2 3; do publish emails.outbound "again $i" || bail "publish"; done
 wait_until 15 has_messages emails.outbound 3 || bail "emails.outbound refill"
 e2e_start 80 24 LANG=C.UTF-8 RMQ_PASSWORD=guest -- -c "$CFG"
 keys 2
-check "the Queues pane shows the real queues" wait_line "emails\.outbound +/ +running +3 " 15
-check "at 80 columns the header still reads, long names and all" \
-    wait_line "QUEUE +VHOST +STATE +MSGS +READY +UNACK +CONS +IN/s +OUT/s +TREND"
+check "the Queues pane shows the real queues" wait_line "emails\.outbound( +/)?( +running)? +3 " 15
+check "at 80 columns the header reads, the DLQ column kept over VHOST and STATE" \
+    wait_line "QUEUE +MSGS +READY +UNACK +CONS +IN/s +OUT/s +TREND +DLQ"
+check "and the link shows, cut to fit" wait_line "orders\.created +5 .*orders\.creat"
 keys / e m a i l s Enter
 wait_for "filter: emails"
 keys P
@@ -351,14 +353,14 @@ tm send-keys -t main -l '%2F/emails.outbound'
 check "the typed name shows" wait_for "Type to confirm: %2F/emails.outbound_"
 keys Tab Enter
 check "purged, says the status bar" wait_for "purged emails.outbound" 10
-check "the row shows it empty" wait_line "emails\.outbound +/ +running +0 " 15
+check "the row shows it empty" wait_line "emails\.outbound( +/)?( +running)? +0 " 15
 check "RabbitMQ agrees" wait_until 10 has_messages emails.outbound 0
 # the DLQ's own row: its DLQ cell points back ("<- orders.created")
 keys Escape /
 tm send-keys -t main -l '<- orders'
 keys Enter
 wait_for "filter: <- orders"
-check "the filtered DLQ row has room for its link back" wait_line "orders\.created\.dlq .*<- orders\.created"
+check "the DLQ's row links back to its source" wait_line "orders\.created\.dlq .*<- orders\.cr"
 keys p
 check "peek asks for a count, 5 by default" wait_for "5_"
 keys Tab Enter
