@@ -771,6 +771,13 @@ bool rabbitmq_format_peek(const char *body, size_t len, const char *queue, char 
         }
     }
     cJSON_Delete(doc);
+    /* names and x-death fields came in unfiltered: nothing but '\n' below 0x20 reaches the screen
+     */
+    for (char *p = sb.s; *p != '\0'; p++) {
+        if (((unsigned char)*p < 0x20 && *p != '\n') || *p == 0x7f) {
+            *p = '?';
+        }
+    }
     *text = sb.s;
     return true;
 }
