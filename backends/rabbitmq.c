@@ -526,7 +526,8 @@ static bool collect(struct parse *p, const cJSON *doc, char **cause)
         qi->q = q;
         qi->name = json_str(q, "name");
         qi->vhost = json_str(q, "vhost");
-        if (qi->name == NULL || qi->vhost == NULL) {
+        /* RabbitMQ names every queue and vhost: an empty one is not a queue */
+        if (qi->name == NULL || qi->vhost == NULL || qi->name[0] == '\0' || qi->vhost[0] == '\0') {
             *cause = xasprintf("queue %zu has no name or vhost", p->n + 1);
             ok = false;
             break;

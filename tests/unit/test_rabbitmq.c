@@ -263,6 +263,13 @@ static void test_hostile(void)
     hostile("huge.json", false, "queue neg.q: messages is not a count", 0);
     hostile("infinite.json", false, "queue inf.q: messages is not a count", 0);
     hostile("no_name.json", false, "queue 1 has no name or vhost", 0);
+    const char *empty_vhost = "[{\"name\":\"a\",\"vhost\":\"/\"},{\"name\":\"b\",\"vhost\":\"\"}]";
+    rs = parse_text(empty_vhost, strlen(empty_vhost), NULL, NULL, &ok, &cause);
+    tap_ok(!ok && cause != NULL && strcmp(cause, "queue 2 has no name or vhost") == 0,
+           "an empty vhost is refused (found by the fuzzer)");
+    free(cause);
+    cause = NULL;
+    rowset_destroy(rs);
     hostile("skip_entries.json", true, NULL, 2);
     hostile("empty_array.json", true, NULL, 0);
     hostile("empty.json", false, "empty response", 0);
