@@ -21,11 +21,14 @@ extern const struct backend_impl nats_backend;
 extern const struct backend_impl kubernetes_backend;
 extern const struct backend_impl exec_backend;
 extern const struct backend_impl httpjson_backend;
+extern const struct backend_impl rabbitmq_backend;
 
 static const struct backend_impl *const registry[] = {
-    &demo_backend,    &alertmanager_backend, &prometheus_backend,
-    &haproxy_backend, &nats_backend,         &kubernetes_backend,
-    &exec_backend,    &httpjson_backend,     NULL,
+    &demo_backend,       &alertmanager_backend,
+    &prometheus_backend, &haproxy_backend,
+    &nats_backend,       &kubernetes_backend,
+    &exec_backend,       &httpjson_backend,
+    &rabbitmq_backend,   NULL,
 };
 
 const struct backend_impl *const *backend_impls(void)

@@ -24,6 +24,9 @@
 #include "../common/util.h"
 #include "../engine/action.h"
 #include "../engine/journal.h"
+#include "rabbitmq.h"
+
+#include <cjson/cJSON.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -921,6 +924,14 @@ static void queue_details(struct rowset *rs, size_t i)
     for (size_t a = 0; a < 3 && def->args[a][0] != NULL; a++) {
         rowset_detail(rs, def->args[a][0], def->args[a][1]);
     }
+    if (i == Q_ORDERS) {
+        rowset_detail(rs, "dead-letter queue", queue_defs[Q_DLQ].name);
+        rowset_detail(rs, "dead-letter resolved by",
+                      "binding of orders.dlx with routing key "
+                      "'orders.created.dlq'");
+    } else if (i == Q_DLQ) {
+        rowset_detail(rs, "dead letters from", queue_defs[Q_ORDERS].name);
+    }
 }
 
 static void publish_queue(struct rowset *rs, const struct demo *d, size_t i, const char *source)
@@ -954,6 +965,11 @@ static void publish_queue(struct rowset *rs, const struct demo *d, size_t i, con
     rowset_num(rs, QUEUE_ACK, q->ack);
     rowset_text(rs, QUEUE_TREND, queue_trend(q));
     rowset_text(rs, QUEUE_SOURCE, source);
+    if (i == Q_ORDERS) {
+        rowset_text(rs, QUEUE_DLQ, queue_defs[Q_DLQ].name);
+    } else if (i == Q_DLQ) {
+        rowset_textf(rs, QUEUE_DLQ, "<- %s", queue_defs[Q_ORDERS].name);
+    }
     queue_details(rs, i);
 }
 
@@ -1451,7 +1467,131 @@ static const struct action_def demo_actions[] = {
     {"scale", "Scale deployment", MODEL_DEPLOYS, 'x', ACTION_INPUT | ACTION_DISRUPTIVE,
      "Replicas (0 stops every pod)", "1"},
     {"undo", "Undo rollout (previous revision)", MODEL_DEPLOYS, 'U', ACTION_DISRUPTIVE, NULL, NULL},
+    {"purge", "Purge queue", MODEL_QUEUES, 'P', ACTION_TYPED, NULL, NULL},
+    {"peek", "Peek messages", MODEL_QUEUES, 'p', ACTION_INPUT, "Messages to peek (requeued)", "5"},
+    {"moveback", "Move dead letters back", MODEL_QUEUES, 'M', ACTION_DISRUPTIVE, NULL, NULL},
 };
+
+/* The queue whose row key is key ("prod/orders.created", "%2F/bulk.q00001"). */
+static struct queue *queue_find(struct demo *d, const char *key, char *name, size_t len)
+{
+    for (size_t i = 0; i < d->nqueues; i++) {
+        const char *vhost = i < NAMED_QUEUES ? queue_defs[i].vhost : "/";
+        if (i < NAMED_QUEUES) {
+            snprintf(name, len, "%s", queue_defs[i].name);
+        } else {
+            snprintf(name, len, "bulk.q%05zu", i - NAMED_QUEUES + 1);
+        }
+        char k[64];
+        snprintf(k, sizeof k, "%s/%s", strcmp(vhost, "/") == 0 ? "%2F" : vhost, name);
+        if (strcmp(k, key) == 0) {
+            return &d->queues[i];
+        }
+    }
+    return NULL;
+}
+
+/* A plausible message of queue i, in the shape RabbitMQ's get answers. */
+static cJSON *fake_message(struct demo *d, size_t i, const char *name, int n, int left)
+{
+    cJSON *m = cJSON_CreateObject();
+    bool dead = i == Q_DLQ;
+    unsigned id = 100000 + rng_below(d, 900000);
+    char payload[160];
+    if (i == Q_ORDERS || dead) {
+        snprintf(payload, sizeof payload, "{\"order_id\":%u,\"sku\":\"SKU-%u\",\"qty\":%u}", id,
+                 1000 + rng_below(d, 9000), 1 + rng_below(d, 4));
+    } else {
+        snprintf(payload, sizeof payload, "{\"id\":%u,\"queue\":\"%s\",\"seq\":%d}", id, name, n);
+    }
+    cJSON_AddNumberToObject(m, "payload_bytes", (double)strlen(payload));
+    cJSON_AddBoolToObject(m, "redelivered", false);
+    cJSON_AddStringToObject(m, "exchange", dead ? "orders.dlx" : "");
+    cJSON_AddStringToObject(m, "routing_key", dead ? "orders.created.dlq" : name);
+    cJSON_AddNumberToObject(m, "message_count", left);
+    cJSON *props = cJSON_AddObjectToObject(m, "properties");
+    cJSON_AddNumberToObject(props, "delivery_mode", 2);
+    cJSON_AddStringToObject(props, "content_type", "application/json");
+    if (dead) {
+        cJSON *h = cJSON_AddObjectToObject(props, "headers");
+        cJSON *deaths = cJSON_AddArrayToObject(h, "x-death");
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddNumberToObject(x, "count", 1);
+        cJSON_AddStringToObject(x, "exchange", "");
+        cJSON_AddStringToObject(x, "queue", queue_defs[Q_ORDERS].name);
+        cJSON_AddStringToObject(x, "reason", "rejected");
+        cJSON *keys = cJSON_AddArrayToObject(x, "routing-keys");
+        cJSON_AddItemToArray(keys, cJSON_CreateString(queue_defs[Q_ORDERS].name));
+        cJSON_AddNumberToObject(x, "time", (double)(d->now - 60 * n));
+        cJSON_AddItemToArray(deaths, x);
+        cJSON_AddStringToObject(h, "x-first-death-queue", queue_defs[Q_ORDERS].name);
+        cJSON_AddStringToObject(h, "x-first-death-reason", "rejected");
+    }
+    cJSON_AddStringToObject(m, "payload", payload);
+    cJSON_AddStringToObject(m, "payload_encoding", "string");
+    return m;
+}
+
+/* Peek: what the real backend shows, from fake messages in RabbitMQ's own shape. */
+static bool act_peek(struct demo *d, struct queue *q, const char *name, const char *input,
+                     char **msg)
+{
+    char *end = NULL;
+    long n = input != NULL ? strtol(input, &end, 10) : 0;
+    if (input == NULL || end == input || *end != '\0' || n < 1 || n > 100) {
+        *msg = xasprintf("bad count '%s' (1 to 100)", input != NULL ? input : "");
+        return false;
+    }
+    size_t i = (size_t)(q - d->queues);
+    long have = (long)q->ready;
+    cJSON *arr = cJSON_CreateArray();
+    for (long k = 0; k < n && k < have; k++) {
+        cJSON_AddItemToArray(arr, fake_message(d, i, name, (int)k + 1, (int)(have - k - 1)));
+    }
+    char *body = cJSON_PrintUnformatted(arr);
+    cJSON_Delete(arr);
+    char *cause = NULL;
+    bool ok = rabbitmq_format_peek(body, strlen(body), name, msg, &cause);
+    cJSON_free(body);
+    if (!ok) {
+        *msg = cause;
+    }
+    return ok;
+}
+
+static bool act_queue(struct demo *d, const struct action *a, char **msg)
+{
+    char name[32];
+    struct queue *q = queue_find(d, a->target, name, sizeof name);
+    const char *verb = a->def->verb;
+    if (q == NULL) {
+        *msg = xasprintf("no such queue: %s", a->target);
+        return false;
+    }
+    if (strcmp(verb, "peek") == 0) {
+        return act_peek(d, q, name, a->input != NULL ? a->input : a->def->input_default, msg);
+    }
+    if (strcmp(verb, "purge") == 0) {
+        /* like RabbitMQ: the ready messages go, the unacknowledged stay with their consumers */
+        *msg = xasprintf("purged %s (%.0f messages)", name, q->ready);
+        q->prev = queue_msgs(q);
+        q->ready = 0;
+        return true;
+    }
+    /* --demo-queues 1 has no DLQ */
+    struct queue *dlq = d->nqueues > Q_DLQ ? &d->queues[Q_DLQ] : NULL, *src = &d->queues[Q_ORDERS];
+    if (dlq == NULL || (q != dlq && q != src)) {
+        *msg = xasprintf("%s is not a dead-letter queue of any queue here", name);
+        return false;
+    }
+    *msg = xasprintf("moved %.0f messages from %s back to %s", dlq->ready, queue_defs[Q_DLQ].name,
+                     queue_defs[Q_ORDERS].name);
+    dlq->prev = queue_msgs(dlq);
+    src->prev = queue_msgs(src);
+    src->ready += dlq->ready;
+    dlq->ready = 0;
+    return true;
+}
 
 static bool act_server(struct demo *d, const char *verb, const char *target, char **msg)
 {
@@ -1668,6 +1808,7 @@ static bool act_apply(struct demo *d, const struct action *a, char **msg)
         return act_deploy(d, verb, a->target, a->input != NULL ? a->input : a->def->input_default,
                           msg);
     case MODEL_QUEUES:
+        return act_queue(d, a, msg);
     case MODEL_KINDS:
         break;
     }

@@ -64,6 +64,7 @@ enum tone { TONE_NORMAL, TONE_OK, TONE_INFO, TONE_WARN, TONE_CRIT, TONE_MUTED };
     X(QUEUE_OUT, "OUT/s", CELL_NUM, 5, 8, 2, 0)                                                    \
     X(QUEUE_ACK, "ACK/s", CELL_NUM, 5, 8, 4, 0)                                                    \
     X(QUEUE_TREND, "TREND", CELL_TEXT, 5, 6, 1, 0)                                                 \
+    X(QUEUE_DLQ, "DLQ", CELL_TEXT, 6, 24, 2, 0)                                                    \
     X(QUEUE_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5, 0)
 
 #define POOL_COLUMNS(X)                                                                            \

@@ -194,9 +194,14 @@ bool action_run(struct action *a, action_report_cb report, void *ud)
 
 void action_done(struct action *a, bool ok, const char *message)
 {
-    char *result =
-        ok ? xstrdup("ok") : xasprintf("error: %s", message != NULL ? message : "failed");
-    cJSON *data = audit_data(a, true, message);
+    /*
+     * A multi-line message (peeked messages) is for the screen; the audit
+     * keeps its first line: payloads may carry customer data or secrets.
+     */
+    char *first = message != NULL ? xstrndup(message, strcspn(message, "\n")) : NULL;
+    char *result = ok ? xstrdup("ok") : xasprintf("error: %s", first != NULL ? first : "failed");
+    cJSON *data = audit_data(a, true, first);
+    free(first);
     char *cause = NULL;
     bool recorded = audit(a, result, data, &cause);
     cJSON_Delete(data);

@@ -581,6 +581,28 @@ struct outcome {
     char *single; /* the one target's message, for a single action */
 };
 
+/*
+ * A report of several lines (peeked messages) opens in the viewer, the first
+ * line in the status bar; a dialog the operator opened meanwhile is left alone.
+ */
+static void show_long_report(struct ui *ui, const char *label, const char *text)
+{
+    size_t first = strcspn(text, "\n");
+    set_message(ui, false, "%.*s", (int)first, text);
+    if (ui->mode != MODE_NORMAL && ui->mode != MODE_VIEW) {
+        return;
+    }
+    viewer_close(&ui->viewer);
+    viewer_open(&ui->viewer, label);
+    for (const char *p = text; *p != '\0';) {
+        size_t n = strcspn(p, "\n");
+        viewer_add(&ui->viewer, "%.*s", (int)n, p);
+        p += n + (p[n] == '\n');
+    }
+    ui->mode = MODE_VIEW;
+    ui->overlay_dirty = true;
+}
+
 /* Say the result once every report is in, then let the outcome go. */
 static void outcome_settle(struct outcome *o)
 {
@@ -589,6 +611,8 @@ static void outcome_settle(struct outcome *o)
     }
     if (o->total == 0) {
         set_message(o->ui, true, "%s: the backend is gone", o->label);
+    } else if (o->total == 1 && o->ok == 1 && strchr(o->single, '\n') != NULL) {
+        show_long_report(o->ui, o->label, o->single);
     } else if (o->total == 1) {
         set_message(o->ui, o->ok == 0, "%s", o->single);
     } else if (o->ok == o->total) {

@@ -263,6 +263,18 @@ static void test_success_and_error(struct backend *b)
            "deferred: no message is null");
     cJSON_Delete(line[0]);
 
+    /* a multi-line report (peeked messages): all of it to the caller, its first line audited */
+    reset();
+    a = action_create(b, &fake_actions[2], "q1", NULL);
+    action_run(a, on_report, &ud);
+    action_done(pending, true, "peeked 1 message\npayload: card 4111");
+    pending = NULL;
+    tap_is_str(reported.message, "peeked 1 message\npayload: card 4111",
+               "multi-line: reported whole");
+    last_lines(line, 1);
+    tap_is_str(data_str(line[0], "message"), "peeked 1 message", "multi-line: first line audited");
+    cJSON_Delete(line[0]);
+
     action_setup(NULL, false);
     journal_close(j);
 }

@@ -182,7 +182,7 @@ static char *dump_all(const struct sim *s)
 
 struct report {
     bool called, ok;
-    char msg[256];
+    char msg[4096]; /* a peek's report lists messages */
 };
 
 static void on_report(const struct action *a, bool ok, const char *message, void *ud)
@@ -278,6 +278,9 @@ static void test_counts(void)
         for (size_t r = 0; rs != NULL && r < rs->nrows; r++) {
             for (int c = 0; c < rs->ncols; c++) {
                 const char *t = rowset_cell_text(rs, r, c);
+                if (k == MODEL_QUEUES && c == QUEUE_DLQ) {
+                    continue; /* only queues with dead letters have a DLQ */
+                }
                 if (sc->cols[c].type == CELL_AGE ? rowset_cell_num(rs, r, c) <= 0 : t[0] == '\0') {
                     tap_diag("empty: %s row %s column %s", sc->name, rowset_key(rs, r),
                              sc->cols[c].title);
@@ -729,6 +732,67 @@ static void test_deploy_actions(void)
     sim_close(&s);
 }
 
+/* The queue actions the RabbitMQ backend has, on the simulation (mode still: nothing moves). */
+static void test_queue_actions(void)
+{
+    struct sim s = sim_open((const char *const[]){"epoch", EPOCH, "mode", "still", NULL});
+    tick(&s, 1);
+    const char *orders = "prod/orders.created", *dlq = "prod/orders.created.dlq";
+    tap_is_str(cell(&s, MODEL_QUEUES, orders, QUEUE_DLQ), "orders.created.dlq",
+               "DLQ: orders.created names its dead-letter queue");
+    tap_is_str(cell(&s, MODEL_QUEUES, dlq, QUEUE_DLQ), "<- orders.created",
+               "DLQ: the dead-letter queue names its source");
+    tap_is_int(row_tone(&s, MODEL_QUEUES, dlq), TONE_NORMAL,
+               "the DLQ's row tone is left to the name cell (crit there)");
+    tap_is_int(cell_tone(&s, MODEL_QUEUES, dlq, QUEUE_NAME), TONE_CRIT,
+               "a DLQ with messages is crit");
+
+    double in_dlq = num(&s, MODEL_QUEUES, dlq, QUEUE_READY);
+    struct report r = act(&s, MODEL_QUEUES, "peek", dlq, "3");
+    tap_ok(r.ok, "peek succeeds");
+    tap_ok(strncmp(r.msg, "peeked 3 messages of orders.created.dlq", 39) == 0,
+           "peek sums up in its first line (%.60s)", r.msg);
+    tap_ok(strstr(r.msg, "--- message 3 of 3 ---") != NULL, "and lists every message");
+    tap_ok(strstr(r.msg, "x-death: queue orders.created, reason rejected") != NULL,
+           "dead letters carry x-death");
+    tap_ok(strstr(r.msg, "\"order_id\":") != NULL, "with an order payload");
+    tap_ok(num(&s, MODEL_QUEUES, dlq, QUEUE_READY) == in_dlq, "peek leaves the messages");
+    r = act(&s, MODEL_QUEUES, "peek", dlq, "many");
+    tap_ok(!r.ok && strstr(r.msg, "bad count 'many'") != NULL, "a bad count is refused");
+
+    double in_orders = num(&s, MODEL_QUEUES, orders, QUEUE_READY);
+    r = act(&s, MODEL_QUEUES, "moveback", "prod/payments.settle", NULL);
+    tap_ok(!r.ok && strstr(r.msg, "not a dead-letter queue") != NULL,
+           "move-back refuses a queue without dead letters");
+    r = act(&s, MODEL_QUEUES, "moveback", dlq, NULL);
+    tap_ok(r.ok, "move-back succeeds (%s)", r.msg);
+    tap_is_int((long long)num(&s, MODEL_QUEUES, dlq, QUEUE_READY), 0, "the DLQ is drained");
+    tap_is_int((long long)num(&s, MODEL_QUEUES, orders, QUEUE_READY),
+               (long long)(in_orders + in_dlq), "into its source");
+    tap_is_int(cell_tone(&s, MODEL_QUEUES, dlq, QUEUE_NAME), TONE_NORMAL,
+               "an empty DLQ no longer stands out");
+    r = act(&s, MODEL_QUEUES, "peek", dlq, "5");
+    tap_is_str(r.msg, "orders.created.dlq is empty: no message to peek", "peek on an empty queue");
+
+    tap_ok(num(&s, MODEL_QUEUES, "prod/emails.outbound", QUEUE_READY) > 0, "emails has messages");
+    r = act(&s, MODEL_QUEUES, "purge", "prod/emails.outbound", NULL);
+    tap_ok(r.ok && strncmp(r.msg, "purged emails.outbound (", 24) == 0, "purge succeeds (%s)",
+           r.msg);
+    tap_is_int((long long)num(&s, MODEL_QUEUES, "prod/emails.outbound", QUEUE_READY), 0,
+               "purge empties READY");
+    r = act(&s, MODEL_QUEUES, "purge", "prod/nope", NULL);
+    tap_is_str(r.msg, "no such queue: prod/nope", "purge of an unknown queue");
+    const struct action_def *def = backend_action_by_verb(s.b, MODEL_QUEUES, "purge");
+    tap_ok(def != NULL && (def->flags & ACTION_TYPED) && def->key == 'P',
+           "purge is P, with the name typed");
+    def = backend_action_by_verb(s.b, MODEL_QUEUES, "peek");
+    tap_ok(def != NULL && def->key == 'p' && strcmp(def->input_default, "5") == 0,
+           "peek is p, 5 by default");
+    def = backend_action_by_verb(s.b, MODEL_QUEUES, "moveback");
+    tap_ok(def != NULL && def->key == 'M', "move-back is M");
+    sim_close(&s);
+}
+
 static void test_still(void)
 {
     struct sim s = sim_open((const char *const[]){"epoch", EPOCH, "mode", "still", NULL});
@@ -845,6 +909,7 @@ int main(void)
     test_silences_view();
     test_restart();
     test_deploy_actions();
+    test_queue_actions();
     test_still();
     test_trickle();
     test_bulk();

@@ -1,0 +1,1309 @@
+/*
+ * The RabbitMQ backend: GET /api/queues (or /api/queues/{vhost}) on every
+ * refresh, then GET /api/bindings (chained: one request in flight per poll)
+ * to resolve dead-letter exchanges to queues; the queues are published once
+ * both have answered. A bindings failure does not hide the queues: their
+ * dead-letter links then say the bindings were not read.
+ *
+ * Dead letters: a queue names its dead-letter exchange in its arguments
+ * (x-dead-letter-exchange, x-dead-letter-routing-key) or through a policy
+ * (effective_policy_definition: dead-letter-exchange, dead-letter-routing-key);
+ * arguments win, as in RabbitMQ. The exchange is resolved to a queue through
+ * the bindings (or, for the default exchange, the routing key names the
+ * queue), and the detail says how. The DLQ column links both ways.
+ *
+ * TREND compares a queue's messages with the previous poll; on the first poll
+ * RabbitMQ's own messages_details.rate stands in. The counts are kept in a
+ * sorted array (struct rabbitmq_memory) replaced whole by each parse.
+ *
+ * Actions are small state machines in a list so that destroy() can cancel
+ * their requests: purge (DELETE .../contents), peek (POST .../get with
+ * ack_requeue_true: the messages go back, redelivered) and move-back (PUT a
+ * dynamic shovel that deletes itself once it has moved the queue's length).
+ */
+#include "rabbitmq.h"
+
+#include "../common/util.h"
+#include "../engine/action.h"
+#include "alertmanager.h"
+#include "http.h"
+
+#include <cjson/cJSON.h>
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    PEEK_MAX = 100,            /* messages one peek may ask for */
+    PEEK_PAYLOAD_SHOWN = 2000, /* bytes of each payload shown */
+    PEEK_TRUNCATE = 50000,     /* RabbitMQ cuts payloads there */
+    SOURCES_SHOWN_MAX = 1,     /* source names in a DLQ's cell before "+N" */
+    DETAIL_VALUE_MAX = 400,    /* a JSON argument value shown in the detail */
+};
+
+static const char SHOVEL_HINT[] =
+    "the shovel plugin is not enabled: enable rabbitmq_shovel and rabbitmq_shovel_management "
+    "(rabbitmq-plugins enable rabbitmq_shovel rabbitmq_shovel_management)";
+
+/* ---- JSON helpers ---- */
+
+static const char *json_str(const cJSON *obj, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static const cJSON *json_obj(const cJSON *obj, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+    return cJSON_IsObject(v) ? v : NULL;
+}
+
+/*
+ * obj[name] as a count or rate: absent or null is 0 (idle queues have no
+ * message_stats); another type, a negative or an infinite number is an error.
+ */
+static bool json_count(const cJSON *obj, const char *name, double *out, char **why)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+    *out = 0;
+    if (v == NULL || cJSON_IsNull(v)) {
+        return true;
+    }
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0) {
+        *why = xasprintf("%s is not a count", name);
+        return false;
+    }
+    *out = v->valuedouble;
+    return true;
+}
+
+/* obj[name].rate, e.g. message_stats.publish_details.rate. */
+static bool json_rate(const cJSON *stats, const char *name, double *out, char **why)
+{
+    return json_count(json_obj(stats, name), "rate", out, why);
+}
+
+/* messages_details.rate: the change of messages per second, signed; 0 when unknown. */
+static bool read_rate(const cJSON *q, double *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(json_obj(q, "messages_details"), "rate");
+    *out = cJSON_IsNumber(v) && isfinite(v->valuedouble) ? v->valuedouble : 0;
+    return true;
+}
+
+/* Any JSON value as short text: strings as they are, the rest as JSON. Caller frees. */
+static char *json_text(const cJSON *v)
+{
+    if (cJSON_IsString(v)) {
+        return xstrdup(v->valuestring);
+    }
+    char *s = cJSON_PrintUnformatted(v);
+    char *out = xasprintf("%.*s", DETAIL_VALUE_MAX, s != NULL ? s : "?");
+    cJSON_free(s);
+    return out;
+}
+
+/* ---- keys ---- */
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+/* Percent-decode n bytes; false on a bad escape or an encoded NUL. */
+static bool unescape(const char *s, size_t n, char **out)
+{
+    char *o = xmalloc(n + 1);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != '%') {
+            o[k++] = s[i];
+            continue;
+        }
+        int hi = i + 2 < n ? hexval(s[i + 1]) : -1;
+        int lo = i + 2 < n ? hexval(s[i + 2]) : -1;
+        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+            free(o);
+            return false;
+        }
+        o[k++] = (char)(hi * 16 + lo);
+        i += 2;
+    }
+    o[k] = '\0';
+    *out = o;
+    return true;
+}
+
+bool rabbitmq_split_key(const char *key, char **vhost, char **name)
+{
+    const char *slash = key != NULL ? strchr(key, '/') : NULL;
+    if (slash == NULL || slash == key || slash[1] == '\0') {
+        return false;
+    }
+    if (!unescape(key, (size_t)(slash - key), vhost)) {
+        return false;
+    }
+    *name = xstrdup(slash + 1);
+    return true;
+}
+
+static char *make_key(const char *vhost, const char *name)
+{
+    char *esc = http_escape(vhost);
+    char *key = xasprintf("%s/%s", esc, name);
+    free(esc);
+    return key;
+}
+
+/* ---- memory between polls ---- */
+
+struct count_entry {
+    char *key;
+    double msgs;
+    char *dlq;     /* the queue's dead-letter queue name, or NULL */
+    char *sources; /* for a DLQ: the queues dead-lettering into it, or NULL */
+};
+
+struct rabbitmq_memory {
+    struct count_entry *e; /* sorted by key */
+    size_t n;
+};
+
+struct rabbitmq_memory *rabbitmq_memory_create(void)
+{
+    return xcalloc(1, sizeof(struct rabbitmq_memory));
+}
+
+static void memory_clear(struct rabbitmq_memory *m)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        free(m->e[i].key);
+        free(m->e[i].dlq);
+        free(m->e[i].sources);
+    }
+    free(m->e);
+    m->e = NULL;
+    m->n = 0;
+}
+
+void rabbitmq_memory_destroy(struct rabbitmq_memory *m)
+{
+    if (m == NULL) {
+        return;
+    }
+    memory_clear(m);
+    free(m);
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+    return strcmp(((const struct count_entry *)a)->key, ((const struct count_entry *)b)->key);
+}
+
+static const struct count_entry *memory_find(const struct rabbitmq_memory *m, const char *key)
+{
+    if (m == NULL || m->n == 0) {
+        return NULL;
+    }
+    struct count_entry probe = {.key = (char *)key};
+    return bsearch(&probe, m->e, m->n, sizeof *m->e, cmp_entry);
+}
+
+char *rabbitmq_memory_sources(const struct rabbitmq_memory *m, const char *dlq)
+{
+    const struct count_entry *e = memory_find(m, dlq);
+    return e != NULL && e->sources != NULL ? xstrdup(e->sources) : NULL;
+}
+
+const char *rabbitmq_memory_dlq(const struct rabbitmq_memory *m, const char *key)
+{
+    const struct count_entry *e = memory_find(m, key);
+    return e != NULL ? e->dlq : NULL;
+}
+
+/* ---- the queues response ---- */
+
+/* One queue of the response and what the second pass needs to draw it. */
+struct qinfo {
+    const cJSON *q;
+    const char *vhost, *name;
+    char *key;
+    const char *dlx, *dlrk; /* dead-letter exchange and routing key, NULL when none */
+    const char *dl_from;    /* "arguments" or "policy" */
+    long dlq;               /* index of the resolved DLQ, -1 when none */
+    char *how;              /* how it was resolved, or why not */
+    char *sources;          /* for a DLQ: the names of its sources */
+    size_t nsources;
+    double msgs, ready, unack, consumers, in, out, ack, rate;
+};
+
+struct parse {
+    struct qinfo *qs;
+    size_t n;
+    const cJSON *bindings; /* array, or NULL when not read */
+};
+
+static long find_queue(const struct parse *p, const char *vhost, const char *name)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        if (strcmp(p->qs[i].vhost, vhost) == 0 && strcmp(p->qs[i].name, name) == 0) {
+            return (long)i;
+        }
+    }
+    return -1;
+}
+
+/* The numbers of one queue; false with *why (naming the field) on a wrong type. */
+static bool read_numbers(struct qinfo *qi, char **why)
+{
+    const cJSON *q = qi->q;
+    const cJSON *stats = json_obj(q, "message_stats");
+    return json_count(q, "messages", &qi->msgs, why) &&
+           json_count(q, "messages_ready", &qi->ready, why) &&
+           json_count(q, "messages_unacknowledged", &qi->unack, why) &&
+           json_count(q, "consumers", &qi->consumers, why) &&
+           json_rate(stats, "publish_details", &qi->in, why) &&
+           json_rate(stats, "deliver_get_details", &qi->out, why) &&
+           json_rate(stats, "ack_details", &qi->ack, why) && read_rate(q, &qi->rate);
+}
+
+/* Where the dead letters go: arguments first, then the effective policy. */
+static void read_dead_letter(struct qinfo *qi)
+{
+    const cJSON *args = json_obj(qi->q, "arguments");
+    const cJSON *pol = json_obj(qi->q, "effective_policy_definition");
+    qi->dlx = json_str(args, "x-dead-letter-exchange");
+    if (qi->dlx != NULL) {
+        qi->dl_from = "arguments";
+        qi->dlrk = json_str(args, "x-dead-letter-routing-key");
+        if (qi->dlrk == NULL) {
+            qi->dlrk = json_str(pol, "dead-letter-routing-key");
+        }
+        return;
+    }
+    qi->dlx = json_str(pol, "dead-letter-exchange");
+    if (qi->dlx != NULL) {
+        qi->dl_from = "policy";
+        qi->dlrk = json_str(args, "x-dead-letter-routing-key");
+        if (qi->dlrk == NULL) {
+            qi->dlrk = json_str(pol, "dead-letter-routing-key");
+        }
+    }
+}
+
+/* A binding of exchange dlx in vhost to a queue, with routing key rk (NULL: any). */
+static const cJSON *next_binding(const cJSON *b, const char *vhost, const char *dlx, const char *rk)
+{
+    for (; b != NULL; b = b->next) {
+        const char *src = json_str(b, "source"), *vh = json_str(b, "vhost");
+        const char *type = json_str(b, "destination_type"), *key = json_str(b, "routing_key");
+        if (src != NULL && vh != NULL && type != NULL && json_str(b, "destination") != NULL &&
+            strcmp(src, dlx) == 0 && strcmp(vh, vhost) == 0 && strcmp(type, "queue") == 0 &&
+            (rk == NULL || (key != NULL && strcmp(key, rk) == 0))) {
+            return b;
+        }
+    }
+    return NULL;
+}
+
+static void resolve_through_bindings(struct parse *p, struct qinfo *qi)
+{
+    const cJSON *first = p->bindings->child;
+    const cJSON *b = NULL;
+    const char *rk = qi->dlrk;
+    if (rk != NULL) {
+        b = next_binding(first, qi->vhost, qi->dlx, rk);
+        if (b != NULL) {
+            qi->how = xasprintf("binding of %s with routing key '%s'", qi->dlx, rk);
+        }
+    } else {
+        /* without a dead-letter routing key, messages keep the key they were published with */
+        b = next_binding(first, qi->vhost, qi->dlx, qi->name);
+        if (b != NULL) {
+            qi->how = xasprintf("binding of %s with the queue's own name as routing key", qi->dlx);
+        } else if ((b = next_binding(first, qi->vhost, qi->dlx, NULL)) != NULL) {
+            size_t n = 0;
+            for (const cJSON *x = b; x != NULL;
+                 x = next_binding(x->next, qi->vhost, qi->dlx, NULL)) {
+                n++;
+            }
+            qi->how = n == 1 ? xasprintf("the only queue bound to %s", qi->dlx)
+                             : xasprintf("the first of %zu queues bound to %s", n, qi->dlx);
+        }
+    }
+    if (b != NULL) {
+        qi->dlq = find_queue(p, qi->vhost, json_str(b, "destination"));
+        if (qi->dlq < 0) {
+            free(qi->how);
+            qi->how = xasprintf("bound queue %s is not listed", json_str(b, "destination"));
+        }
+        return;
+    }
+    qi->how = rk != NULL ? xasprintf("no queue bound to %s with routing key '%s'", qi->dlx, rk)
+                         : xasprintf("no queue bound to %s", qi->dlx);
+}
+
+static void resolve_dlq(struct parse *p, struct qinfo *qi)
+{
+    qi->dlq = -1;
+    if (qi->dlx == NULL) {
+        return;
+    }
+    if (qi->dlx[0] == '\0') {
+        /* the default exchange routes by queue name */
+        const char *target = qi->dlrk != NULL ? qi->dlrk : qi->name;
+        qi->dlq = find_queue(p, qi->vhost, target);
+        qi->how = qi->dlq >= 0 ? xasprintf("default exchange, routing key '%s'", target)
+                               : xasprintf("default exchange: no queue named '%s'", target);
+        if (qi->dlrk == NULL && qi->dlq >= 0) {
+            /* dead letters would come straight back: not a DLQ */
+            qi->dlq = -1;
+            free(qi->how);
+            qi->how = xstrdup("default exchange without a routing key: back to itself");
+        }
+        return;
+    }
+    if (p->bindings == NULL) {
+        qi->how = xasprintf("bindings not read: cannot resolve exchange %s", qi->dlx);
+        return;
+    }
+    resolve_through_bindings(p, qi);
+}
+
+static void add_source(struct qinfo *dlq, const char *name)
+{
+    char *s = dlq->sources != NULL ? xasprintf("%s, %s", dlq->sources, name) : xstrdup(name);
+    free(dlq->sources);
+    dlq->sources = s;
+    dlq->nsources++;
+}
+
+static const char *trend_word(double now, double before)
+{
+    return now > before ? "grow" : now < before ? "drain" : "flat";
+}
+
+static void detail_nonempty(struct rowset *rs, const char *key, const char *value)
+{
+    if (value != NULL && value[0] != '\0') {
+        rowset_detail(rs, key, value);
+    }
+}
+
+/* One "prefix.name" line per member, JSON values as JSON. */
+static void detail_members(struct rowset *rs, const char *prefix, const cJSON *obj)
+{
+    const cJSON *m;
+    cJSON_ArrayForEach(m, obj)
+    {
+        if (m->string == NULL) {
+            continue;
+        }
+        char *k = xasprintf("%s.%s", prefix, m->string);
+        char *v = json_text(m);
+        rowset_detail(rs, k, v);
+        free(v);
+        free(k);
+    }
+}
+
+static void queue_details(struct rowset *rs, const struct parse *p, const struct qinfo *qi)
+{
+    const cJSON *q = qi->q;
+    detail_nonempty(rs, "vhost", qi->vhost);
+    detail_nonempty(rs, "node", json_str(q, "node"));
+    detail_nonempty(rs, "leader", json_str(q, "leader"));
+    const cJSON *mem = cJSON_GetObjectItemCaseSensitive(q, "memory");
+    if (cJSON_IsNumber(mem)) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%.0f bytes", mem->valuedouble);
+        rowset_detail(rs, "memory", buf);
+    }
+    detail_nonempty(rs, "idle_since", json_str(q, "idle_since"));
+    const cJSON *durable = cJSON_GetObjectItemCaseSensitive(q, "durable");
+    if (cJSON_IsBool(durable)) {
+        rowset_detail(rs, "durable", cJSON_IsTrue(durable) ? "true" : "false");
+    }
+    const char *policy = json_str(q, "policy");
+    rowset_detail(rs, "policy", policy != NULL && policy[0] != '\0' ? policy : "(none)");
+    detail_nonempty(rs, "operator_policy", json_str(q, "operator_policy"));
+    detail_members(rs, "argument", json_obj(q, "arguments"));
+    detail_members(rs, "effective_policy", json_obj(q, "effective_policy_definition"));
+    if (qi->dlx != NULL) {
+        rowset_detail(rs, "dead-letter exchange", qi->dlx[0] != '\0' ? qi->dlx : "(default)");
+        detail_nonempty(rs, "dead-letter routing key", qi->dlrk);
+        rowset_detail(rs, "dead-letter set by", qi->dl_from);
+        rowset_detail(rs, "dead-letter queue",
+                      qi->dlq >= 0 ? p->qs[qi->dlq].name : "(not resolved)");
+        detail_nonempty(rs, "dead-letter resolved by", qi->how);
+    }
+    detail_nonempty(rs, "dead letters from", qi->sources);
+}
+
+static void queue_row(struct rowset *rs, const struct parse *p, const struct qinfo *qi,
+                      const struct rabbitmq_memory *old)
+{
+    rowset_begin(rs, qi->key);
+    rowset_text(rs, QUEUE_NAME, qi->name);
+    rowset_text(rs, QUEUE_VHOST, qi->vhost);
+    rowset_text(rs, QUEUE_TYPE, json_str(qi->q, "type"));
+    const char *state = json_str(qi->q, "state");
+    rowset_text(rs, QUEUE_STATE, state);
+    if (state != NULL && strcmp(state, "running") != 0) {
+        rowset_cell_tone(rs, QUEUE_STATE, TONE_CRIT);
+    }
+    rowset_num(rs, QUEUE_MSGS, qi->msgs);
+    rowset_num(rs, QUEUE_READY, qi->ready);
+    rowset_num(rs, QUEUE_UNACK, qi->unack);
+    rowset_num(rs, QUEUE_CONSUMERS, qi->consumers);
+    if (qi->consumers == 0 && qi->msgs > 0) {
+        rowset_cell_tone(rs, QUEUE_CONSUMERS, TONE_WARN);
+    }
+    rowset_num(rs, QUEUE_IN, qi->in);
+    rowset_num(rs, QUEUE_OUT, qi->out);
+    rowset_num(rs, QUEUE_ACK, qi->ack);
+    const struct count_entry *before = memory_find(old, qi->key);
+    rowset_text(rs, QUEUE_TREND,
+                before != NULL ? trend_word(qi->msgs, before->msgs) : trend_word(qi->rate, 0));
+    rowset_text(rs, QUEUE_SOURCE, rs->source);
+    if (qi->dlq >= 0) {
+        rowset_text(rs, QUEUE_DLQ, p->qs[qi->dlq].name);
+    } else if (qi->nsources > 0) {
+        const char *comma = strchr(qi->sources, ',');
+        if (comma == NULL) {
+            rowset_textf(rs, QUEUE_DLQ, "<- %s", qi->sources);
+        } else {
+            rowset_textf(rs, QUEUE_DLQ, "<- %.*s +%zu", (int)(comma - qi->sources), qi->sources,
+                         qi->nsources - SOURCES_SHOWN_MAX);
+        }
+    }
+    if (qi->nsources > 0 && qi->msgs > 0) {
+        /* dead letters waiting: someone's messages failed */
+        rowset_row_tone(rs, TONE_CRIT);
+        rowset_cell_tone(rs, QUEUE_NAME, TONE_CRIT);
+    } else if (state != NULL && strcmp(state, "running") != 0) {
+        rowset_row_tone(rs, TONE_WARN);
+    }
+    queue_details(rs, p, qi);
+}
+
+static void parse_free(struct parse *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        free(p->qs[i].key);
+        free(p->qs[i].how);
+        free(p->qs[i].sources);
+    }
+    free(p->qs);
+}
+
+/* First pass: every queue with its numbers and dead-letter settings. */
+static bool collect(struct parse *p, const cJSON *doc, char **cause)
+{
+    struct alertmanager_keys keys = {0};
+    p->qs = xcalloc((size_t)cJSON_GetArraySize(doc) + 1, sizeof *p->qs);
+    const cJSON *q;
+    bool ok = true;
+    cJSON_ArrayForEach(q, doc)
+    {
+        if (!cJSON_IsObject(q)) {
+            continue;
+        }
+        struct qinfo *qi = &p->qs[p->n];
+        qi->q = q;
+        qi->name = json_str(q, "name");
+        qi->vhost = json_str(q, "vhost");
+        /* RabbitMQ names every queue and vhost: an empty one is not a queue */
+        if (qi->name == NULL || qi->vhost == NULL || qi->name[0] == '\0' || qi->vhost[0] == '\0') {
+            *cause = xasprintf("queue %zu has no name or vhost", p->n + 1);
+            ok = false;
+            break;
+        }
+        char *why = NULL;
+        if (!read_numbers(qi, &why)) {
+            *cause = xasprintf("queue %s: %s", qi->name, why);
+            free(why);
+            ok = false;
+            break;
+        }
+        char *key = make_key(qi->vhost, qi->name);
+        qi->key = alertmanager_keys_unique(&keys, key);
+        free(key);
+        read_dead_letter(qi);
+        p->n++;
+    }
+    alertmanager_keys_free(&keys);
+    return ok;
+}
+
+static void remember(struct rabbitmq_memory *mem, const struct parse *p)
+{
+    memory_clear(mem);
+    mem->e = xcalloc(p->n + 1, sizeof *mem->e);
+    for (size_t i = 0; i < p->n; i++) {
+        const struct qinfo *qi = &p->qs[i];
+        mem->e[i].key = xstrdup(qi->key);
+        mem->e[i].msgs = qi->msgs;
+        mem->e[i].dlq = qi->dlq >= 0 ? xstrdup(p->qs[qi->dlq].name) : NULL;
+        mem->e[i].sources = qi->sources != NULL ? xstrdup(qi->sources) : NULL;
+    }
+    mem->n = p->n;
+    qsort(mem->e, mem->n, sizeof *mem->e, cmp_entry);
+}
+
+bool rabbitmq_parse_queues(const char *queues, size_t qlen, const char *bindings, size_t blen,
+                           struct rabbitmq_memory *mem, struct rowset *rs, char **cause)
+{
+    cJSON *doc = NULL, *bdoc = NULL;
+    if (!alertmanager_parse_json(queues, qlen, &doc, cause)) {
+        return false;
+    }
+    if (!cJSON_IsArray(doc)) {
+        cJSON_Delete(doc);
+        *cause = xstrdup("expected a JSON array of queues");
+        return false;
+    }
+    struct parse p = {0};
+    char *bcause = NULL;
+    if (bindings != NULL && alertmanager_parse_json(bindings, blen, &bdoc, &bcause) &&
+        cJSON_IsArray(bdoc)) {
+        p.bindings = bdoc;
+    }
+    free(bcause);
+    bool ok = collect(&p, doc, cause);
+    if (ok) {
+        for (size_t i = 0; i < p.n; i++) {
+            resolve_dlq(&p, &p.qs[i]);
+            if (p.qs[i].dlq >= 0 && (size_t)p.qs[i].dlq != i) {
+                add_source(&p.qs[p.qs[i].dlq], p.qs[i].name);
+            } else if (p.qs[i].dlq >= 0) {
+                p.qs[i].dlq = -1; /* dead-lettering into itself is a loop, not a DLQ */
+            }
+        }
+        rowset_reserve(rs, p.n, 256);
+        for (size_t i = 0; i < p.n; i++) {
+            queue_row(rs, &p, &p.qs[i], mem);
+        }
+        rowset_end(rs);
+        if (mem != NULL) {
+            remember(mem, &p);
+        }
+    }
+    parse_free(&p);
+    cJSON_Delete(bdoc);
+    cJSON_Delete(doc);
+    return ok;
+}
+
+/* ---- the peek answer ---- */
+
+struct strbuf {
+    char *s;
+    size_t n, cap;
+};
+
+static void sb_add(struct strbuf *sb, const char *s, size_t n)
+{
+    if (sb->n + n + 1 > sb->cap) {
+        sb->cap = (sb->n + n + 1) * 2;
+        sb->s = xrealloc(sb->s, sb->cap);
+    }
+    memcpy(sb->s + sb->n, s, n);
+    sb->n += n;
+    sb->s[sb->n] = '\0';
+}
+
+static void sb_printf(struct strbuf *sb, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void sb_printf(struct strbuf *sb, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = xvasprintf(fmt, ap);
+    va_end(ap);
+    sb_add(sb, s, strlen(s));
+    free(s);
+}
+
+/* Text from the server for the viewer: newlines kept, other control bytes as '?'. */
+static void sb_clean(struct strbuf *sb, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '\r') {
+            continue;
+        }
+        if (c == '\t') {
+            c = ' ';
+        } else if (c != '\n' && ((unsigned char)c < 0x20 || c == 0x7f)) {
+            c = '?';
+        }
+        sb_add(sb, &c, 1);
+    }
+}
+
+static void peek_headers(struct strbuf *sb, const cJSON *headers)
+{
+    const cJSON *h;
+    cJSON_ArrayForEach(h, headers)
+    {
+        if (h->string == NULL) {
+            continue;
+        }
+        if (strcmp(h->string, "x-death") == 0 && cJSON_IsArray(h)) {
+            const cJSON *d;
+            cJSON_ArrayForEach(d, h)
+            {
+                const cJSON *count = cJSON_GetObjectItemCaseSensitive(d, "count");
+                char *keys = json_text(cJSON_GetObjectItemCaseSensitive(d, "routing-keys"));
+                sb_printf(sb,
+                          "  x-death: queue %s, reason %s, count %.0f, exchange '%s', keys %s\n",
+                          json_str(d, "queue") ? json_str(d, "queue") : "?",
+                          json_str(d, "reason") ? json_str(d, "reason") : "?",
+                          cJSON_IsNumber(count) ? count->valuedouble : 0,
+                          json_str(d, "exchange") ? json_str(d, "exchange") : "", keys);
+                free(keys);
+            }
+            continue;
+        }
+        char *v = json_text(h);
+        sb_printf(sb, "  header %s: ", h->string);
+        sb_clean(sb, v, strlen(v));
+        sb_add(sb, "\n", 1);
+        free(v);
+    }
+}
+
+static void peek_message(struct strbuf *sb, const cJSON *m, int i, int n)
+{
+    const char *rk = json_str(m, "routing_key"), *ex = json_str(m, "exchange");
+    const cJSON *redelivered = cJSON_GetObjectItemCaseSensitive(m, "redelivered");
+    sb_printf(sb, "\n--- message %d of %d ---\n", i, n);
+    sb_add(sb, "routing key: ", 13);
+    sb_clean(sb, rk != NULL ? rk : "", rk != NULL ? strlen(rk) : 0);
+    sb_add(sb, "  exchange: ", 12);
+    if (ex == NULL || ex[0] == '\0') {
+        sb_add(sb, "(default)", 9);
+    } else {
+        sb_clean(sb, ex, strlen(ex));
+    }
+    sb_printf(sb, "  redelivered: %s\n", cJSON_IsTrue(redelivered) ? "yes" : "no");
+    const cJSON *props = json_obj(m, "properties");
+    const cJSON *p;
+    cJSON_ArrayForEach(p, props)
+    {
+        if (p->string == NULL || strcmp(p->string, "headers") == 0) {
+            continue;
+        }
+        char *v = json_text(p);
+        sb_printf(sb, "  %s: ", p->string);
+        sb_clean(sb, v, strlen(v));
+        sb_add(sb, "\n", 1);
+        free(v);
+    }
+    peek_headers(sb, json_obj(props, "headers"));
+    const char *payload = json_str(m, "payload");
+    const char *enc = json_str(m, "payload_encoding");
+    const cJSON *bytes = cJSON_GetObjectItemCaseSensitive(m, "payload_bytes");
+    size_t plen = payload != NULL ? strlen(payload) : 0;
+    sb_printf(sb, "payload (%.0f bytes, %s):\n", cJSON_IsNumber(bytes) ? bytes->valuedouble : 0,
+              enc != NULL ? enc : "?");
+    sb_clean(sb, payload != NULL ? payload : "",
+             plen > PEEK_PAYLOAD_SHOWN ? PEEK_PAYLOAD_SHOWN : plen);
+    if (plen > PEEK_PAYLOAD_SHOWN) {
+        sb_printf(sb, "\n... (%zu more characters not shown)", plen - PEEK_PAYLOAD_SHOWN);
+    }
+    sb_add(sb, "\n", 1);
+}
+
+bool rabbitmq_format_peek(const char *body, size_t len, const char *queue, char **text,
+                          char **cause)
+{
+    cJSON *doc = NULL;
+    if (!alertmanager_parse_json(body, len, &doc, cause)) {
+        return false;
+    }
+    if (!cJSON_IsArray(doc)) {
+        cJSON_Delete(doc);
+        *cause = xstrdup("expected a JSON array of messages");
+        return false;
+    }
+    int n = 0;
+    const cJSON *m;
+    cJSON_ArrayForEach(m, doc)
+    {
+        n += cJSON_IsObject(m);
+    }
+    struct strbuf sb = {0};
+    if (n == 0) {
+        sb_printf(&sb, "%s is empty: no message to peek", queue);
+    } else {
+        sb_printf(&sb,
+                  "peeked %d message%s of %s (requeued: still in the queue, marked redelivered)\n",
+                  n, n == 1 ? "" : "s", queue);
+        int i = 0;
+        bool counted = false;
+        cJSON_ArrayForEach(m, doc)
+        {
+            if (cJSON_IsObject(m)) {
+                peek_message(&sb, m, ++i, n);
+                counted = counted || cJSON_GetObjectItemCaseSensitive(
+                                         json_obj(json_obj(m, "properties"), "headers"),
+                                         "x-delivery-count") != NULL;
+            }
+        }
+        if (counted) {
+            /* a quorum queue counts a requeued get as a delivery */
+            sb_printf(&sb, "\nnote: each peek of a quorum queue adds to x-delivery-count; past "
+                           "x-delivery-limit RabbitMQ dead-letters or drops the message\n");
+        }
+    }
+    cJSON_Delete(doc);
+    /* names and x-death fields came in unfiltered: nothing but '\n' below 0x20 reaches the screen
+     */
+    for (char *p = sb.s; *p != '\0'; p++) {
+        if (((unsigned char)*p < 0x20 && *p != '\n') || *p == 0x7f) {
+            *p = '?';
+        }
+    }
+    *text = sb.s;
+    return true;
+}
+
+/* ---- the backend ---- */
+
+struct rq_op;
+
+struct rq {
+    struct http_settings http;
+    char *vhost;         /* one vhost, or NULL for all */
+    char *queues_path;   /* GET /api/queues[/vhost] */
+    char *bindings_path; /* GET /api/bindings[/vhost] */
+    struct http_request *poll_req;
+    uint64_t poll_answers;
+    bool polling;
+    bool repoll;
+    char *queues_body; /* this poll's queues, parsed once the bindings answer */
+    size_t queues_len;
+    struct rabbitmq_memory *mem;
+    struct rq_op *ops;
+};
+
+static void *rq_create(struct backend *b)
+{
+    (void)b;
+    struct rq *rq = xcalloc(1, sizeof *rq);
+    http_settings_init(&rq->http);
+    rq->mem = rabbitmq_memory_create();
+    return rq;
+}
+
+static bool rq_configure(struct backend *b, const char *key, const char *value, char **cause)
+{
+    struct rq *rq = b->priv;
+    int taken = http_settings_configure(&rq->http, key, value, cause);
+    if (taken != 0) {
+        return taken > 0;
+    }
+    if (strcmp(key, "vhost") == 0) {
+        if (value[0] == '\0') {
+            *cause = xstrdup("empty vhost (leave the key out for every vhost)");
+            return false;
+        }
+        free(rq->vhost);
+        rq->vhost = xstrdup(value);
+        return true;
+    }
+    *cause = xasprintf("unknown key '%s' for a rabbitmq backend", key);
+    return false;
+}
+
+static bool rq_start(struct backend *b, char **cause)
+{
+    struct rq *rq = b->priv;
+    if (!http_settings_finish(&rq->http, b->timeout_ms, cause)) {
+        return false;
+    }
+    b->tls_unverified = rq->http.insecure;
+    free(rq->queues_path);
+    free(rq->bindings_path);
+    if (rq->vhost != NULL) {
+        char *esc = http_escape(rq->vhost);
+        rq->queues_path = xasprintf("/api/queues/%s", esc);
+        rq->bindings_path = xasprintf("/api/bindings/%s", esc);
+        free(esc);
+    } else {
+        rq->queues_path = xstrdup("/api/queues");
+        rq->bindings_path = xstrdup("/api/bindings");
+    }
+    return true;
+}
+
+static bool is_success(const struct http_response *r)
+{
+    return r->error == NULL && r->status >= 200 && r->status <= 299;
+}
+
+/*
+ * RabbitMQ explains failures as {"error":"not_authorized","reason":"Login
+ * failed"}: say the status and the reason, on one line. Caller frees.
+ */
+static char *describe_failure(const struct http_response *r)
+{
+    cJSON *doc = NULL;
+    char *cause = NULL;
+    const char *reason = NULL;
+    if (r->error == NULL && alertmanager_parse_json(r->body, r->len, &doc, &cause)) {
+        reason = json_str(doc, "reason");
+    }
+    free(cause);
+    char *out;
+    if (reason != NULL && reason[0] != '\0') {
+        struct strbuf sb = {0};
+        sb_add(&sb, "", 0);
+        for (const char *p = reason; *p != '\0'; p++) {
+            if (*p == '\n') {
+                if (sb.n > 0 && sb.s[sb.n - 1] != ' ') {
+                    sb_add(&sb, ": ", sb.s[sb.n - 1] == ':' ? 1 : 2);
+                }
+                continue;
+            }
+            sb_clean(&sb, p, 1);
+        }
+        while (sb.n > 0 && (sb.s[sb.n - 1] == ' ' || sb.s[sb.n - 1] == ':')) {
+            sb.s[--sb.n] = '\0';
+        }
+        struct http_response bare = *r;
+        bare.body = "";
+        bare.len = 0;
+        char *head = http_describe_failure(&bare);
+        out = xasprintf("%s: %s", head, sb.s);
+        free(head);
+        free(sb.s);
+    } else {
+        out = http_describe_failure(r);
+    }
+    cJSON_Delete(doc);
+    return out;
+}
+
+static struct backend *poll_received(void *ud)
+{
+    struct backend *b = ud;
+    struct rq *rq = b->priv;
+    rq->poll_req = NULL;
+    rq->poll_answers++;
+    return b;
+}
+
+static void poll_send(struct backend *b, const char *path, http_done_cb cb)
+{
+    struct rq *rq = b->priv;
+    uint64_t answers = rq->poll_answers;
+    struct http_request *req = http_request(b->loop, &rq->http, "GET", path, NULL, NULL, 0, cb, b);
+    if (rq->poll_answers == answers) {
+        rq->poll_req = req;
+    }
+}
+
+static void poll_done(struct backend *b)
+{
+    struct rq *rq = b->priv;
+    rq->polling = false;
+    free(rq->queues_body);
+    rq->queues_body = NULL;
+    if (rq->repoll) {
+        rq->repoll = false;
+        backend_poll_now(b);
+    }
+}
+
+static void on_poll_bindings(const struct http_response *r, void *ud)
+{
+    struct backend *b = poll_received(ud);
+    struct rq *rq = b->priv;
+    /* without bindings the queues still show; their DLQ links say why they are missing */
+    bool have = is_success(r);
+    struct rowset *rs = rowset_create(MODEL_QUEUES, b->name);
+    char *cause = NULL;
+    if (rabbitmq_parse_queues(rq->queues_body, rq->queues_len, have ? r->body : NULL,
+                              have ? r->len : 0, rq->mem, rs, &cause)) {
+        backend_publish(b, rs);
+    } else {
+        backend_fail(b, "bad response from %s: %s", rq->queues_path, cause);
+        free(cause);
+        rowset_destroy(rs);
+    }
+    poll_done(b);
+}
+
+static void on_poll_queues(const struct http_response *r, void *ud)
+{
+    struct backend *b = poll_received(ud);
+    struct rq *rq = b->priv;
+    if (!is_success(r)) {
+        char *why = describe_failure(r);
+        backend_fail(b, "%s", why);
+        free(why);
+        poll_done(b);
+        return;
+    }
+    free(rq->queues_body);
+    rq->queues_body = xmalloc(r->len + 1);
+    memcpy(rq->queues_body, r->body, r->len);
+    rq->queues_body[r->len] = '\0';
+    rq->queues_len = r->len;
+    poll_send(b, rq->bindings_path, on_poll_bindings);
+}
+
+static void rq_poll(struct backend *b)
+{
+    struct rq *rq = b->priv;
+    if (rq->polling) {
+        return;
+    }
+    rq->polling = true;
+    poll_send(b, rq->queues_path, on_poll_queues);
+}
+
+static void refresh_soon(struct backend *b)
+{
+    struct rq *rq = b->priv;
+    if (rq->polling) {
+        rq->repoll = true;
+    } else {
+        backend_poll_now(b);
+    }
+}
+
+/* ---- actions ---- */
+
+static const struct action_def rq_actions[] = {
+    {"purge", "Purge queue", MODEL_QUEUES, 'P', ACTION_TYPED, NULL, NULL},
+    {"peek", "Peek messages", MODEL_QUEUES, 'p', ACTION_INPUT, "Messages to peek (requeued)", "5"},
+    {"moveback", "Move dead letters back", MODEL_QUEUES, 'M', ACTION_DISRUPTIVE, NULL, NULL},
+};
+
+enum op_verb { OP_PURGE, OP_PEEK, OP_MOVEBACK };
+
+struct rq_op {
+    struct backend *b;
+    struct action *a;
+    enum op_verb verb;
+    char *vhost, *name; /* the queue acted on (move-back: the DLQ) */
+    char *dest;         /* move-back: the source queue the letters go back to */
+    double msgs;        /* the queue's messages at the last poll, -1 unknown */
+    bool waiting;
+    struct http_request *req;
+    struct rq_op *next_op;
+};
+
+static void op_free(struct rq_op *op)
+{
+    free(op->vhost);
+    free(op->name);
+    free(op->dest);
+    free(op);
+}
+
+static void op_finish(struct rq_op *op, bool ok, const char *message)
+{
+    struct backend *b = op->b;
+    struct rq *rq = b->priv;
+    for (struct rq_op **p = &rq->ops; *p != NULL; p = &(*p)->next_op) {
+        if (*p == op) {
+            *p = op->next_op;
+            break;
+        }
+    }
+    action_done(op->a, ok, message);
+    op_free(op);
+    if (ok) {
+        refresh_soon(b);
+    }
+}
+
+static struct rq_op *op_received(void *ud)
+{
+    struct rq_op *op = ud;
+    op->req = NULL;
+    op->waiting = false;
+    return op;
+}
+
+static void op_send(struct rq_op *op, const char *method, const char *path, const char *body,
+                    http_done_cb cb)
+{
+    struct rq *rq = op->b->priv;
+    op->waiting = true;
+    struct http_request *req =
+        http_request(op->b->loop, &rq->http, method, path, body != NULL ? "application/json" : NULL,
+                     body, body != NULL ? strlen(body) : 0, cb, op);
+    if (op->waiting) {
+        op->req = req;
+    }
+}
+
+/* "/api/queues/{vh}/{q}" + suffix, both escaped. */
+static char *queue_path(const char *vhost, const char *name, const char *suffix)
+{
+    char *vh = http_escape(vhost), *q = http_escape(name);
+    char *path = xasprintf("/api/queues/%s/%s%s", vh, q, suffix);
+    free(vh);
+    free(q);
+    return path;
+}
+
+static bool op_failed(struct rq_op *op, const struct http_response *r)
+{
+    if (is_success(r)) {
+        return false;
+    }
+    if (r->error == NULL && r->status == 404) {
+        char *msg = xasprintf("no queue '%s' in vhost '%s' (HTTP 404)", op->name, op->vhost);
+        op_finish(op, false, msg);
+        free(msg);
+        return true;
+    }
+    char *why = describe_failure(r);
+    op_finish(op, false, why);
+    free(why);
+    return true;
+}
+
+static void on_purged(const struct http_response *r, void *ud)
+{
+    struct rq_op *op = op_received(ud);
+    if (op_failed(op, r)) {
+        return;
+    }
+    char *msg = op->msgs >= 0
+                    ? xasprintf("purged %s (%.0f messages at the last refresh)", op->name, op->msgs)
+                    : xasprintf("purged %s", op->name);
+    op_finish(op, true, msg);
+    free(msg);
+}
+
+static void on_peeked(const struct http_response *r, void *ud)
+{
+    struct rq_op *op = op_received(ud);
+    if (op_failed(op, r)) {
+        return;
+    }
+    char *text = NULL, *cause = NULL;
+    if (!rabbitmq_format_peek(r->body, r->len, op->name, &text, &cause)) {
+        char *msg = xasprintf("bad answer to peek: %s", cause);
+        op_finish(op, false, msg);
+        free(msg);
+        free(cause);
+        return;
+    }
+    op_finish(op, true, text);
+    free(text);
+}
+
+static void on_shovel(const struct http_response *r, void *ud)
+{
+    struct rq_op *op = op_received(ud);
+    if (!is_success(r)) {
+        char *why = describe_failure(r);
+        /* 3.10 answers 400 "Validation failed ... component shovel not found" */
+        bool no_plugin = r->error == NULL && strstr(why, "component shovel not found") != NULL;
+        op_finish(op, false, no_plugin ? SHOVEL_HINT : why);
+        free(why);
+        return;
+    }
+    char *msg = op->msgs >= 0
+                    ? xasprintf("moving %.0f messages from %s back to %s (a shovel that removes "
+                                "itself when done)",
+                                op->msgs, op->name, op->dest)
+                    : xasprintf("moving the messages of %s back to %s (a shovel that removes "
+                                "itself when done)",
+                                op->name, op->dest);
+    op_finish(op, true, msg);
+    free(msg);
+}
+
+static char *shovel_body(const struct rq_op *op)
+{
+    char *esc = http_escape(op->vhost);
+    /* amqp:// is the local node's default vhost; another vhost is the URI's path */
+    char *uri = strcmp(op->vhost, "/") == 0 ? xstrdup("amqp://") : xasprintf("amqp:///%s", esc);
+    free(esc);
+    cJSON *o = cJSON_CreateObject();
+    cJSON *v = cJSON_AddObjectToObject(o, "value");
+    cJSON_AddStringToObject(v, "src-protocol", "amqp091");
+    cJSON_AddStringToObject(v, "src-uri", uri);
+    cJSON_AddStringToObject(v, "src-queue", op->name);
+    cJSON_AddStringToObject(v, "src-delete-after", "queue-length");
+    cJSON_AddStringToObject(v, "dest-protocol", "amqp091");
+    cJSON_AddStringToObject(v, "dest-uri", uri);
+    cJSON_AddStringToObject(v, "dest-queue", op->dest);
+    cJSON_AddStringToObject(v, "ack-mode", "on-confirm");
+    char *text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    char *out = xstrdup(text);
+    cJSON_free(text);
+    free(uri);
+    return out;
+}
+
+/* Which DLQ goes back to which source: the target is the DLQ, or a queue that has one. */
+static bool moveback_queues(struct rq_op *op, char **why)
+{
+    struct rq *rq = op->b->priv;
+    const char *dlq = rabbitmq_memory_dlq(rq->mem, op->a->target);
+    if (dlq != NULL) { /* a source queue: take its letters back from its DLQ */
+        op->dest = op->name;
+        op->name = xstrdup(dlq);
+        char *key = make_key(op->vhost, dlq);
+        const struct rowset *rs;
+        size_t row;
+        op->msgs = store_find(op->b->store, MODEL_QUEUES, op->b->name, key, &rs, &row)
+                       ? rowset_cell_num(rs, row, QUEUE_MSGS)
+                       : -1;
+        free(key);
+        return true;
+    }
+    char *sources = rabbitmq_memory_sources(rq->mem, op->a->target);
+    if (sources == NULL) {
+        *why = xasprintf("%s is not a dead-letter queue of any queue here", op->name);
+        return false;
+    }
+    if (strchr(sources, ',') != NULL) {
+        *why = xasprintf("%s takes dead letters from several queues (%s): move them by hand",
+                         op->name, sources);
+        free(sources);
+        return false;
+    }
+    op->dest = sources;
+    return true;
+}
+
+static void start_moveback(struct rq_op *op)
+{
+    char *why = NULL;
+    if (!moveback_queues(op, &why)) {
+        op_finish(op, false, why);
+        free(why);
+        return;
+    }
+    char *vh = http_escape(op->vhost), *dlq = http_escape(op->name);
+    char *path = xasprintf("/api/parameters/shovel/%s/opsdeck-move-back-%s", vh, dlq);
+    char *body = shovel_body(op);
+    op_send(op, "PUT", path, body, on_shovel);
+    free(body);
+    free(path);
+    free(dlq);
+    free(vh);
+}
+
+static void start_peek(struct rq_op *op)
+{
+    const char *input = op->a->input != NULL ? op->a->input : op->a->def->input_default;
+    char *end = NULL;
+    long n = strtol(input, &end, 10);
+    while (end != NULL && *end == ' ') {
+        end++;
+    }
+    if (end == input || end == NULL || *end != '\0' || n < 1 || n > PEEK_MAX) {
+        char *msg = xasprintf("bad count '%s' (1 to %d)", input, PEEK_MAX);
+        op_finish(op, false, msg);
+        free(msg);
+        return;
+    }
+    char *body = xasprintf("{\"count\":%ld,\"ackmode\":\"ack_requeue_true\",\"encoding\":\"auto\","
+                           "\"truncate\":%d}",
+                           n, PEEK_TRUNCATE);
+    char *path = queue_path(op->vhost, op->name, "/get");
+    op_send(op, "POST", path, body, on_peeked);
+    free(path);
+    free(body);
+}
+
+static void rq_act(struct backend *b, struct action *a)
+{
+    struct rq *rq = b->priv;
+    struct rq_op *op = xcalloc(1, sizeof *op);
+    op->b = b;
+    op->a = a;
+    op->msgs = -1;
+    op->verb = strcmp(a->def->verb, "purge") == 0  ? OP_PURGE
+               : strcmp(a->def->verb, "peek") == 0 ? OP_PEEK
+                                                   : OP_MOVEBACK;
+    op->next_op = rq->ops;
+    rq->ops = op;
+    if (!rabbitmq_split_key(a->target, &op->vhost, &op->name)) {
+        char *msg =
+            xasprintf("bad queue '%s' (vhost/name, the vhost %%-encoded: %%2F/orders)", a->target);
+        op_finish(op, false, msg);
+        free(msg);
+        return;
+    }
+    const struct rowset *rs;
+    size_t row;
+    if (store_find(b->store, MODEL_QUEUES, b->name, a->target, &rs, &row)) {
+        op->msgs = rowset_cell_num(rs, row, QUEUE_MSGS);
+    }
+    if (op->verb == OP_PURGE) {
+        char *path = queue_path(op->vhost, op->name, "/contents");
+        op_send(op, "DELETE", path, NULL, on_purged);
+        free(path);
+    } else if (op->verb == OP_PEEK) {
+        start_peek(op);
+    } else {
+        start_moveback(op);
+    }
+}
+
+static void rq_destroy(struct backend *b)
+{
+    struct rq *rq = b->priv;
+    if (rq == NULL) {
+        return;
+    }
+    http_cancel(rq->poll_req);
+    /* actions in flight are dropped unreported, as in the other backends */
+    while (rq->ops != NULL) {
+        struct rq_op *op = rq->ops;
+        rq->ops = op->next_op;
+        http_cancel(op->req);
+        action_destroy(op->a);
+        op_free(op);
+    }
+    rabbitmq_memory_destroy(rq->mem);
+    free(rq->queues_body);
+    free(rq->queues_path);
+    free(rq->bindings_path);
+    free(rq->vhost);
+    http_settings_free(&rq->http);
+    free(rq);
+    b->priv = NULL;
+}
+
+const struct backend_impl rabbitmq_backend = {
+    .type = "rabbitmq",
+    .description = "RabbitMQ (management HTTP API): queues, dead letters; purge, peek, move back",
+    .kinds = 1u << MODEL_QUEUES,
+    .actions = rq_actions,
+    .nactions = (int)(sizeof rq_actions / sizeof rq_actions[0]),
+    .create = rq_create,
+    .configure = rq_configure,
+    .start = rq_start,
+    .poll = rq_poll,
+    .act = rq_act,
+    .destroy = rq_destroy,
+};

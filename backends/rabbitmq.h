@@ -1,0 +1,58 @@
+/*
+ * The RabbitMQ backend (management HTTP API): every queue of every vhost (or
+ * of one), with its dead-letter queue resolved, and three actions: purge,
+ * peek (get with requeue) and move-back (a dynamic shovel from a dead-letter
+ * queue to its source).
+ */
+#ifndef OPSDECK_RABBITMQ_H
+#define OPSDECK_RABBITMQ_H
+
+#include "backend.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+extern const struct backend_impl rabbitmq_backend;
+
+/*
+ * What one poll leaves for the next and for actions: each row's message
+ * count (TREND compares against it) and each dead-letter queue's sources.
+ */
+struct rabbitmq_memory;
+
+struct rabbitmq_memory *rabbitmq_memory_create(void);
+void rabbitmq_memory_destroy(struct rabbitmq_memory *m);
+/*
+ * The source queue names whose dead letters land in the queue with row key
+ * dlq, joined by ", "; NULL when none (caller frees). Of the last parse.
+ */
+char *rabbitmq_memory_sources(const struct rabbitmq_memory *m, const char *dlq);
+/* The dead-letter queue name of the queue with row key key, or NULL (borrowed). */
+const char *rabbitmq_memory_dlq(const struct rabbitmq_memory *m, const char *key);
+
+/*
+ * Parse a GET /api/queues body (a JSON array of queue objects) into rows of
+ * rs keyed "vhost/name" with the vhost percent-encoded ("%2F/orders").
+ * bindings is a GET /api/bindings body used to resolve dead-letter exchanges
+ * to queues (NULL: not read; only the default exchange resolves then). mem
+ * (may be NULL) gives the previous counts for TREND and receives this
+ * parse's. Missing numbers are zero (idle queues have no message_stats);
+ * a number of the wrong type, negative or not finite is an error naming the
+ * queue; entries that are not objects are skipped. False with *cause.
+ */
+bool rabbitmq_parse_queues(const char *queues, size_t qlen, const char *bindings, size_t blen,
+                           struct rabbitmq_memory *mem, struct rowset *rs, char **cause);
+
+/*
+ * A POST /api/queues/{vh}/{q}/get answer as text for the viewer: a first
+ * line that sums up, then each message (routing key, exchange, properties,
+ * headers with x-death, payload cut to a screenful). Control characters are
+ * shown as '?'. False with *cause when the body is not an array of messages.
+ */
+bool rabbitmq_format_peek(const char *body, size_t len, const char *queue, char **text,
+                          char **cause);
+
+/* Split a row key "vhost/name" into the unescaped vhost and name; false if malformed. */
+bool rabbitmq_split_key(const char *key, char **vhost, char **name);
+
+#endif

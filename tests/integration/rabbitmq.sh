@@ -1,0 +1,375 @@
+#!/bin/bash
+# The rabbitmq backend against a real RabbitMQ (3.10, management + shovel
+# plugins), started once for the whole script on free loopback ports with its
+# own epmd. Queues, a dead-letter exchange and queue, and messages are made
+# through the management API (real dead letters: rejected with
+# reject_requeue_false); then `opsdeck snapshot --json` and `opsdeck act`
+# (purge, peek, move-back) are checked against RabbitMQ's own API. Errors: a
+# wrong password, a refused port, a 500, a server that never answers, the
+# shovel plugin disabled at run time. Last, the console in tmux: purge through
+# the typed confirmation, peek opening the viewer.
+#
+# env: OPSDECK = the opsdeck binary. TAP output; exit status 1 when a check fails.
+set -u
+OPSDECK=${OPSDECK:?set OPSDECK to the opsdeck binary}
+RMQ_BIN=/usr/lib/rabbitmq/bin
+HERE=$(cd "$(dirname "$0")" && pwd)
+if [ ! -x "$RMQ_BIN/rabbitmq-server" ] || ! command -v tmux >/dev/null; then
+    # not a skip: a suite that quietly tests less is not green (scripts/deps --test installs them)
+    echo "not ok 1 - rabbitmq-server and tmux are installed (scripts/deps --test)"
+    echo "1..1"
+    exit 1
+fi
+
+# the tmux helpers (lib.sh) bring tap.sh, a temp dir and their own cleanup
+. "$HERE/../e2e/lib.sh"
+T="$E2E_DIR/it"
+R="$T/rabbitmq"
+mkdir -p "$R/home"
+PIDS=()
+EPMD_PORT=
+cleanup() {
+    # a throwaway node: SIGKILL is enough (SIGTERM takes ~6 s), then its epmd by the port we gave it
+    [ -s "$R/rabbitmq.pid" ] && kill -KILL "$(cat "$R/rabbitmq.pid")" 2>/dev/null
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+    if [ -n "$EPMD_PORT" ]; then
+        for pid in $(ss -ltnpH "sport = :$EPMD_PORT" 2>/dev/null | sed -n 's/.*"epmd",pid=\([0-9]*\).*/\1/p' | sort -u); do
+            kill "$pid" 2>/dev/null
+        done
+    fi
+    e2e_cleanup
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+export USER=opsdeck-it
+AUDIT="$XDG_STATE_HOME/opsdeck/audit.jsonl"
+
+# q FILE EXPR: a Python expression over the JSON in FILE (as d), printed.
+# row(name) is that queue's row in the Queues pane (by QUEUE), rows() all of them.
+q() {
+    python3 - "$1" "$2" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+def rows(source="rabbit"):
+    return [r for r in d.get("panes", {}).get("queues", []) if r["source"] == source]
+def row(name, source="rabbit"):
+    return next((r for r in rows(source) if r["cells"]["QUEUE"] == name), None)
+def health(name):
+    return next(b["health"] for b in d["backends"] if b["name"] == name)
+v = eval(sys.argv[2])
+print(v if not isinstance(v, bool) else str(v).lower())
+PY
+}
+is() {
+    [ "$1" = "$2" ] || {
+        echo "#   got:  '$1'"
+        echo "#   want: '$2'"
+        return 1
+    }
+}
+contains() {
+    case "$1" in *"$2"*) return 0 ;; esac
+    echo "#   '$1' does not contain '$2'"
+    return 1
+}
+
+# ---- the server ----
+
+# the last port is bound and released: nothing listens there
+read -r AMQP_PORT DIST_PORT MGMT_PORT PROM_PORT EPMD_PORT CLOSED_PORT < <(free_ports 6)
+export HOME="$R/home"
+export RABBITMQ_CONF_ENV_FILE="$R/rabbitmq-env.conf"
+export RABBITMQ_NODENAME="rabbit-opsdeck-$$@localhost"
+export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
+export RABBITMQ_NODE_PORT=$AMQP_PORT
+export RABBITMQ_DIST_PORT=$DIST_PORT
+export RABBITMQ_CONFIG_FILE="$R/rabbitmq.conf"
+export RABBITMQ_ENABLED_PLUGINS_FILE="$R/enabled_plugins"
+export RABBITMQ_MNESIA_BASE="$R/mnesia"
+export RABBITMQ_LOG_BASE="$R/log"
+export RABBITMQ_LOGS=-
+export RABBITMQ_PID_FILE="$R/rabbitmq.pid"
+export ERL_EPMD_ADDRESS=127.0.0.1
+export ERL_EPMD_PORT=$EPMD_PORT
+export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+export PATH="$RMQ_BIN:$PATH"
+: >"$R/rabbitmq-env.conf"
+cat >"$R/rabbitmq.conf" <<CONF
+listeners.tcp.default = 127.0.0.1:$AMQP_PORT
+management.tcp.ip   = 127.0.0.1
+management.tcp.port = $MGMT_PORT
+prometheus.tcp.ip   = 127.0.0.1
+prometheus.tcp.port = $PROM_PORT
+collect_statistics_interval = 1000
+loopback_users.guest = true
+CONF
+rabbitmq-plugins --offline enable rabbitmq_management rabbitmq_shovel \
+    rabbitmq_shovel_management >"$T/plugins.log" 2>&1 || bail "rabbitmq-plugins failed"
+rabbitmq-server >"$T/rabbitmq.log" 2>&1 &
+PIDS+=($!)
+API="http://127.0.0.1:$MGMT_PORT/api"
+STARTED=$SECONDS
+wait_until 90 curl -sf -u guest:guest "$API/overview" || bail "RabbitMQ did not start"
+echo "# RabbitMQ ready in $((SECONDS - STARTED)) s"
+
+# api METHOD PATH [JSON]: the management API as guest; prints the body
+api() {
+    curl -sf -u guest:guest -X "$1" -H 'content-type: application/json' \
+        ${3:+--data-binary "$3"} "$API$2"
+}
+publish() { # QUEUE PAYLOAD [PROPERTIES]
+    api POST /exchanges/%2F/amq.default/publish \
+        "{\"properties\":${3:-{\}},\"routing_key\":\"$1\",\"payload\":\"$2\",\"payload_encoding\":\"string\"}" |
+        grep -q '"routed":true'
+}
+# messages QUEUE [VHOST]: RabbitMQ's own count (stats are sampled: use wait_until)
+messages() {
+    api GET "/queues/${2:-%2F}/$1" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("messages", "none"))'
+}
+has_messages() { [ "$(messages "$1" "${3:-%2F}")" = "$2" ]; }
+
+api PUT /exchanges/%2F/orders.dlx '{"type":"direct","durable":true}' || bail "exchange"
+api PUT /queues/%2F/orders.created.dlq '{"durable":true}' || bail "dlq"
+api PUT /queues/%2F/orders.created '{"durable":true,"arguments":{"x-queue-type":"quorum","x-dead-letter-exchange":"orders.dlx","x-dead-letter-routing-key":"orders.created.dlq"}}' || bail "orders"
+api POST /bindings/%2F/e/orders.dlx/q/orders.created.dlq '{"routing_key":"orders.created.dlq"}' >/dev/null || bail "binding"
+api PUT /queues/%2F/emails.outbound '{"durable":true}' || bail "emails"
+api PUT /queues/%2F/idle.q '{"durable":true}' || bail "idle"
+api PUT /vhosts/prod '' || bail "vhost"
+api PUT /permissions/prod/guest '{"configure":".*","write":".*","read":".*"}' || bail "permissions"
+api PUT /queues/prod/jobs '{"durable":true}' || bail "jobs"
+
+for i in 1 2 3 4 5; do
+    publish orders.created "{\\\"order_id\\\":$i}" '{"content_type":"application/json","delivery_mode":2}' || bail "publish"
+done
+for i in 1 2 3 4; do publish emails.outbound "mail $i" || bail "publish"; done
+# three orders rejected without requeue: real dead letters, with x-death
+api POST /queues/%2F/orders.created/get '{"count":3,"ackmode":"reject_requeue_false","encoding":"auto"}' >/dev/null
+wait_until 20 has_messages orders.created.dlq 3 || bail "no dead letters ($(messages orders.created.dlq))"
+wait_until 20 has_messages orders.created 2 || bail "orders.created"
+wait_until 20 has_messages emails.outbound 4 || bail "emails.outbound"
+
+# ---- opsdeck ----
+
+export RMQ_PASSWORD=guest
+CFG="$T/opsdeck.ini"
+cat >"$CFG" <<INI
+[backend "rabbit"]
+type = rabbitmq
+url = http://127.0.0.1:$MGMT_PORT
+auth = basic
+user = guest
+password_env = RMQ_PASSWORD
+refresh = 1s
+INI
+check "lint accepts the backend" bash -c '"$1" lint "$2" | grep -q "ok (1 backend"' _ "$OPSDECK" "$CFG"
+
+"$OPSDECK" snapshot --json -c "$CFG" >"$T/s1.json" 2>"$T/s1.err"
+check "snapshot exits 0" is "$?" 0
+check "the backend is ok" is "$(q "$T/s1.json" 'health("rabbit")')" ok
+check "every queue of every vhost: 5 rows" is "$(q "$T/s1.json" 'sorted(r["key"] for r in rows())')" \
+    "['%2F/emails.outbound', '%2F/idle.q', '%2F/orders.created', '%2F/orders.created.dlq', 'prod/jobs']"
+api GET /queues >"$T/api.json"
+check "MSGS, READY, UNACK, CONS, TYPE, STATE, VHOST are RabbitMQ's own" python3 - "$T/s1.json" "$T/api.json" <<'PY'
+import json, sys
+snap = {r["cells"]["VHOST"] + "|" + r["cells"]["QUEUE"]: r["cells"] for r in json.load(open(sys.argv[1]))["panes"]["queues"]}
+api = json.load(open(sys.argv[2]))
+assert len(api) == len(snap), (len(api), len(snap))
+for x in api:
+    c = snap[x["vhost"] + "|" + x["name"]]
+    got = (c["MSGS"], c["READY"], c["UNACK"], c["CONS"], c["TYPE"], c["STATE"])
+    want = (x.get("messages", 0), x.get("messages_ready", 0), x.get("messages_unacknowledged", 0),
+            x["consumers"], x["type"], x["state"])
+    assert got == want, (x["name"], got, want)
+PY
+check "orders.created has 2, its DLQ 3, emails 4" \
+    is "$(q "$T/s1.json" '[row(n)["cells"]["MSGS"] for n in ("orders.created", "orders.created.dlq", "emails.outbound")]')" "[2, 3, 4]"
+check "orders.created is a quorum queue" is "$(q "$T/s1.json" 'row("orders.created")["cells"]["TYPE"]')" quorum
+check "an idle queue shows zeros, not an error" \
+    is "$(q "$T/s1.json" '[row("idle.q")["cells"][c] for c in ("MSGS","IN/s","OUT/s","ACK/s","CONS")]')" "[0, 0, 0, 0, 0]"
+check "the source links to its DLQ" is "$(q "$T/s1.json" 'row("orders.created")["cells"]["DLQ"]')" orders.created.dlq
+check "the DLQ links back" is "$(q "$T/s1.json" 'row("orders.created.dlq")["cells"]["DLQ"]')" "<- orders.created"
+check "the detail says how it was resolved" \
+    is "$(q "$T/s1.json" 'row("orders.created")["detail"]["dead-letter resolved by"]')" \
+    "binding of orders.dlx with routing key 'orders.created.dlq'"
+check "a DLQ with messages stands out (crit)" is "$(q "$T/s1.json" 'row("orders.created.dlq")["tone"]')" crit
+check "detail: arguments, node, policy" \
+    is "$(q "$T/s1.json" 'row("orders.created")["detail"]["argument.x-dead-letter-exchange"] + " " + str(row("orders.created")["detail"]["node"] == "'"$RABBITMQ_NODENAME"'") + " " + row("orders.created")["detail"]["policy"]')" \
+    "orders.dlx True (none)"
+check "the prod vhost's queue is there" is "$(q "$T/s1.json" 'row("jobs")["cells"]["VHOST"]')" prod
+
+# ---- peek ----
+
+"$OPSDECK" act --yes -c "$CFG" rabbit queues peek %2F/orders.created.dlq --input 10 >"$T/peek.out" 2>"$T/peek.err"
+check "peek exits 0" is "$?" 0
+check "peek sums up" is "$(head -1 "$T/peek.out")" \
+    "peeked 3 messages of orders.created.dlq (requeued: still in the queue, marked redelivered)"
+check "and shows every message" is "$(grep -c '^--- message' "$T/peek.out")" 3
+check "with its payload" grep -q '^{"order_id":1}$' "$T/peek.out"
+check "its x-death (rejected from orders.created)" \
+    grep -q "x-death: queue orders.created, reason rejected, count 1" "$T/peek.out"
+check "and its properties" grep -q "content_type: application/json" "$T/peek.out"
+sleep 2
+check "the messages are still in the DLQ (RabbitMQ says 3)" is "$(messages orders.created.dlq)" 3
+check "the audit log has the first line only, not the payloads" python3 - "$AUDIT" <<'PY'
+import json, sys
+mine = [json.loads(l) for l in open(sys.argv[1]) if '"peek"' in l]
+assert [m["result"] for m in mine] == ["started", "ok"], mine
+assert mine[1]["data"]["message"].startswith("peeked 3 messages"), mine[1]
+assert "order_id" not in json.dumps(mine), mine
+assert mine[1]["data"]["input"] == "10", mine[1]
+PY
+"$OPSDECK" act --yes -c "$CFG" rabbit queues peek %2F/orders.created.dlq --input 0 >/dev/null 2>"$T/act.err"
+check "a bad count exits 1, saying so" contains "$(cat "$T/act.err")" "bad count '0' (1 to 100)"
+
+# ---- purge ----
+
+"$OPSDECK" act --yes -c "$CFG" rabbit queues purge %2F/emails.outbound >"$T/act.out" 2>"$T/act.err"
+check "purge exits 0" is "$?" 0
+check "and says what it did" is "$(cat "$T/act.out")" "purged emails.outbound (4 messages at the last refresh)"
+check "RabbitMQ's own API says it is empty" wait_until 15 has_messages emails.outbound 0
+snap_says() { # NAME COLUMN VALUE
+    "$OPSDECK" snapshot --json -c "$CFG" >"$T/sw.json" 2>/dev/null
+    [ "$(q "$T/sw.json" "row('$1')['cells']['$2']")" = "$3" ]
+}
+check "and so does the snapshot" wait_until 15 snap_says emails.outbound MSGS 0
+check "the other queues are untouched" is "$(messages orders.created.dlq)" 3
+"$OPSDECK" act --yes -c "$CFG" rabbit queues purge %2F/nope >/dev/null 2>"$T/act.err"
+check "purging a queue that does not exist exits 1, saying so" \
+    contains "$(cat "$T/act.err")" "no queue 'nope' in vhost '/' (HTTP 404)"
+"$OPSDECK" act --yes -c "$CFG" rabbit queues purge nokey >/dev/null 2>"$T/act.err"
+check "a malformed target is refused" contains "$(cat "$T/act.err")" "bad queue 'nokey'"
+
+# ---- move-back ----
+
+"$OPSDECK" act --yes -c "$CFG" rabbit queues moveback %2F/emails.outbound >/dev/null 2>"$T/act.err"
+check "move-back on a queue without dead letters is refused" \
+    contains "$(cat "$T/act.err")" "emails.outbound is not a dead-letter queue of any queue here"
+"$OPSDECK" act --yes -c "$CFG" rabbit queues moveback %2F/orders.created.dlq >"$T/act.out" 2>"$T/act.err"
+check "move-back exits 0" is "$?" 0
+check "and says what it does" is "$(cat "$T/act.out")" \
+    "moving 3 messages from orders.created.dlq back to orders.created (a shovel that removes itself when done)"
+check "RabbitMQ: the DLQ drains" wait_until 20 has_messages orders.created.dlq 0
+check "RabbitMQ: into its source (2 + 3)" wait_until 20 has_messages orders.created 5
+no_shovel() { [ "$(api GET /parameters/shovel)" = "[]" ]; }
+check "the shovel removed itself" wait_until 20 no_shovel
+check "the audit log has the move-back" bash -c 'grep "\"moveback\"" "$1" | tail -1 | grep -q "\"result\":\"ok\""' _ "$AUDIT"
+
+# ---- one vhost ----
+
+cat >"$T/vhost.ini" <<INI
+[backend "rabbit"]
+type = rabbitmq
+url = http://127.0.0.1:$MGMT_PORT
+auth = basic
+user = guest
+password_env = RMQ_PASSWORD
+vhost = prod
+INI
+"$OPSDECK" snapshot --json -c "$T/vhost.ini" >"$T/v.json" 2>/dev/null
+check "vhost = prod shows only prod's queues" is "$(q "$T/v.json" '[r["key"] for r in rows()]')" "['prod/jobs']"
+
+# ---- failures ----
+
+python3 "$HERE/faultserver.py" 300 >"$T/fault.port" &
+PIDS+=($!)
+wait_until 10 test -s "$T/fault.port" || bail "faultserver"
+FAULT=$(cat "$T/fault.port")
+cat >"$T/bad.ini" <<INI
+[backend "rabbit"]
+type = rabbitmq
+url = http://127.0.0.1:$MGMT_PORT
+auth = basic
+user = guest
+password_env = RMQ_BAD
+
+[backend "gone"]
+type = rabbitmq
+url = http://127.0.0.1:$CLOSED_PORT
+retries = 0
+
+[backend "broken"]
+type = rabbitmq
+url = http://127.0.0.1:$FAULT/status/500
+retries = 0
+
+[backend "hung"]
+type = rabbitmq
+url = http://127.0.0.1:$FAULT/hang
+timeout = 2s
+retries = 0
+INI
+STARTED=$SECONDS
+RMQ_BAD=wrong "$OPSDECK" snapshot --json -c "$T/bad.ini" >"$T/bad.json" 2>/dev/null
+check "snapshot exits 1 when backends fail" is "$?" 1
+check "a wrong password: RabbitMQ's 401, said plainly" \
+    is "$(q "$T/bad.json" 'health("rabbit")')" "error: HTTP 401 Unauthorized: Login failed"
+check "a refused port: a connection error" \
+    is "$(q "$T/bad.json" '"refused" in health("gone") or "onnect" in health("gone")')" true
+check "a 500 shows its status" contains "$(q "$T/bad.json" 'health("broken")')" "error: HTTP 500"
+check "a server that never answers times out" \
+    contains "$(q "$T/bad.json" 'health("hung")')" "error: timed out after 2000 ms"
+echo "# the failing snapshot took $((SECONDS - STARTED)) s"
+# bounded by the timeouts (a loaded machine adds a few seconds), never by the hung server
+check "and the snapshot did not wait on the hung server" test $((SECONDS - STARTED)) -le 20
+
+# ---- the shovel plugin disabled at run time ----
+
+publish orders.created.dlq "late letter" || bail "publish"
+rabbitmq-plugins disable rabbitmq_shovel_management rabbitmq_shovel >"$T/disable.log" 2>&1 ||
+    bail "cannot disable the shovel plugins"
+"$OPSDECK" act --yes -c "$CFG" rabbit queues moveback %2F/orders.created.dlq >/dev/null 2>"$T/act.err"
+check "without the shovel plugin move-back exits 1" is "$?" 1
+check "saying which plugins to enable" contains "$(cat "$T/act.err")" \
+    "the shovel plugin is not enabled: enable rabbitmq_shovel and rabbitmq_shovel_management"
+check "RabbitMQ itself answers 400 'component shovel not found'" \
+    contains "$(curl -s -u guest:guest -XPUT -H 'content-type: application/json' \
+        --data-binary '{"value":{"src-uri":"amqp://","src-queue":"a","dest-uri":"amqp://","dest-queue":"b"}}' \
+        "$API/parameters/shovel/%2F/probe")" "component shovel not found"
+
+# ---- the console in tmux ----
+
+for i in 1 2 3; do publish emails.outbound "again $i" || bail "publish"; done
+wait_until 15 has_messages emails.outbound 3 || bail "emails.outbound refill"
+e2e_start 80 24 LANG=C.UTF-8 RMQ_PASSWORD=guest -- -c "$CFG"
+keys 2
+check "the Queues pane shows the real queues" wait_line "emails\.outbound( +/)?( +running)? +3 " 15
+check "at 80 columns the header reads, the DLQ column kept over VHOST and STATE" \
+    wait_line "QUEUE +MSGS +READY +UNACK +CONS +IN/s +OUT/s +TREND +DLQ"
+check "and the link shows, cut to fit" wait_line "orders\.created +5 .*orders\.creat"
+keys / e m a i l s Enter
+wait_for "filter: emails"
+keys P
+check "purge asks, naming the queue" wait_for "Purge queue %2F/emails.outbound"
+check "and wants the target typed" wait_for "Type to confirm"
+keys Tab Enter
+check "without the typed name, nothing happens" wait_for "Purge queue %2F/emails.outbound"
+keys Escape
+check "Esc cancels" wait_for "cancelled: Purge queue %2F/emails.outbound"
+keys P
+wait_for "Type to confirm: _"
+tm send-keys -t main -l '%2F/emails.outbound'
+check "the typed name shows" wait_for "Type to confirm: %2F/emails.outbound_"
+keys Tab Enter
+check "purged, says the status bar" wait_for "purged emails.outbound" 10
+check "the row shows it empty" wait_line "emails\.outbound( +/)?( +running)? +0 " 15
+check "RabbitMQ agrees" wait_until 10 has_messages emails.outbound 0
+# the DLQ's own row: its DLQ cell points back ("<- orders.created")
+keys Escape /
+tm send-keys -t main -l '<- orders'
+keys Enter
+wait_for "filter: <- orders"
+check "the DLQ's row links back to its source" wait_line "orders\.created\.dlq .*<- orders\.cr"
+keys p
+check "peek asks for a count, 5 by default" wait_for "5_"
+keys Tab Enter
+check "the viewer opens with the messages" wait_for "--- message 1 of 1 ---" 10
+check "showing the payload" wait_for "late letter"
+check "the status bar sums up" wait_for "peeked 1 message of"
+keys q
+check "q closes the viewer, back to the table" wait_gone "--- message 1 of 1 ---"
+keys q
+check "q quits with status 0" test "$(wait_exit)" = 0
+
+done_testing

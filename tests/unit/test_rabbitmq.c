@@ -1,0 +1,457 @@
+/*
+ * The RabbitMQ backend's parsers on captured RabbitMQ 3.10 answers
+ * (argv[1] = tests/fixtures/rabbitmq): GET /api/queues with and without
+ * statistics, GET /api/bindings for the dead-letter links, the get (peek)
+ * answer; and hostile bodies: missing stats, wrong types, huge and infinite
+ * numbers, truncated, empty, error JSON. Plus the row keys and the config.
+ */
+#include "../../backends/rabbitmq.h"
+#include "../../backends/model.h"
+#include "../../common/util.h"
+#include "tap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *fixtures = "tests/fixtures/rabbitmq";
+
+static char *read_file(const char *name, size_t *len)
+{
+    char *path = xasprintf("%s/%s", fixtures, name);
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t cap = 0, n;
+    char chunk[4096];
+    *len = 0;
+    if (f == NULL) {
+        tap_diag("cannot open %s", path);
+        free(path);
+        return xstrdup("");
+    }
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        buf = xrealloc(buf, cap + n + 1);
+        memcpy(buf + cap, chunk, n);
+        cap += n;
+    }
+    fclose(f);
+    free(path);
+    if (buf == NULL) {
+        buf = xstrdup("");
+    }
+    buf[cap] = '\0';
+    *len = cap;
+    return buf;
+}
+
+/* Parse exactly len bytes from a buffer of exactly len bytes (ASan sees overreads). */
+static struct rowset *parse_text(const char *text, size_t len, const char *bindings,
+                                 struct rabbitmq_memory *mem, bool *ok, char **cause)
+{
+    char *copy = xmalloc(len ? len : 1);
+    memcpy(copy, text, len);
+    struct rowset *rs = rowset_create(MODEL_QUEUES, "mq");
+    size_t blen = 0;
+    char *b = bindings != NULL ? read_file(bindings, &blen) : NULL;
+    *ok = rabbitmq_parse_queues(copy, len, b, blen, mem, rs, cause);
+    free(b);
+    free(copy);
+    return rs;
+}
+
+static struct rowset *parse_fixture(const char *name, const char *bindings,
+                                    struct rabbitmq_memory *mem, bool *ok, char **cause)
+{
+    size_t len;
+    char *text = read_file(name, &len);
+    struct rowset *rs = parse_text(text, len, bindings, mem, ok, cause);
+    free(text);
+    return rs;
+}
+
+static long find_row(const struct rowset *rs, const char *key)
+{
+    for (size_t i = 0; i < rs->nrows; i++) {
+        if (strcmp(rowset_key(rs, i), key) == 0) {
+            return (long)i;
+        }
+    }
+    return -1;
+}
+
+static const char *cell(const struct rowset *rs, const char *key, int col)
+{
+    long r = find_row(rs, key);
+    return r >= 0 ? rowset_cell_text(rs, (size_t)r, col) : "(no row)";
+}
+
+static double num(const struct rowset *rs, const char *key, int col)
+{
+    long r = find_row(rs, key);
+    return r >= 0 ? rowset_cell_num(rs, (size_t)r, col) : -1;
+}
+
+/* The value of one detail line of a row, or "" (static buffer). */
+static const char *detail(const struct rowset *rs, const char *key, const char *name)
+{
+    static char out[512];
+    out[0] = '\0';
+    long r = find_row(rs, key);
+    if (r < 0) {
+        return "(no row)";
+    }
+    const char *d = rowset_str(rs, rs->rows[r].detail);
+    size_t nl = strlen(name);
+    while (*d != '\0') {
+        const char *end = strchr(d, '\n');
+        size_t n = end != NULL ? (size_t)(end - d) : strlen(d);
+        if (n > nl && strncmp(d, name, nl) == 0 && d[nl] == '\t') {
+            snprintf(out, sizeof out, "%.*s", (int)(n - nl - 1), d + nl + 1);
+            return out;
+        }
+        d += n + (end != NULL);
+    }
+    return out;
+}
+
+static void test_real_queues(void)
+{
+    bool ok;
+    char *cause = NULL;
+    struct rabbitmq_memory *mem = rabbitmq_memory_create();
+    struct rowset *rs =
+        parse_fixture("rabbitmq_queues.json", "rabbitmq_bindings.json", mem, &ok, &cause);
+    tap_ok(ok, "real GET /api/queues parses (%s)", cause ? cause : "");
+    tap_is_int((long long)rs->nrows, 3, "three queues");
+    const char *o = "%2F/orders.created", *dlq = "%2F/orders.created.dlq",
+               *em = "%2F/emails.outbound";
+    tap_ok(find_row(rs, o) >= 0, "keys are vhost/name with the vhost escaped: %%2F/orders.created");
+    tap_is_str(cell(rs, o, QUEUE_NAME), "orders.created", "QUEUE");
+    tap_is_str(cell(rs, o, QUEUE_VHOST), "/", "VHOST");
+    tap_is_str(cell(rs, o, QUEUE_TYPE), "quorum", "TYPE");
+    tap_is_str(cell(rs, o, QUEUE_STATE), "running", "STATE");
+    tap_is_int((long long)num(rs, o, QUEUE_MSGS), 6, "MSGS is messages");
+    tap_is_int((long long)num(rs, o, QUEUE_READY), 3, "READY is messages_ready");
+    tap_is_int((long long)num(rs, o, QUEUE_UNACK), 3, "UNACK is messages_unacknowledged");
+    tap_is_int((long long)num(rs, o, QUEUE_CONSUMERS), 1, "CONS");
+    tap_ok(num(rs, em, QUEUE_IN) == 6.2, "IN/s is publish_details.rate (6.2)");
+    tap_is_int((long long)num(rs, em, QUEUE_OUT), 0, "OUT/s 0 without deliver_get");
+    tap_is_str(cell(rs, em, QUEUE_TREND), "grow", "first poll: TREND from messages_details.rate");
+    tap_is_str(cell(rs, o, QUEUE_TREND), "flat", "rate 0 is flat");
+    tap_is_str(cell(rs, o, QUEUE_SOURCE), "mq", "SOURCE is the backend");
+    tap_is_int((long long)num(rs, dlq, QUEUE_IN), 0, "an idle queue without message_stats: 0");
+    tap_is_str(cell(rs, o, QUEUE_DLQ), "orders.created.dlq", "DLQ column of the source");
+    tap_is_str(cell(rs, dlq, QUEUE_DLQ), "<- orders.created", "DLQ column of the DLQ");
+    tap_is_str(detail(rs, o, "dead-letter resolved by"),
+               "binding of orders.dlx with the queue's own name as routing key",
+               "the detail says how the DLQ was found");
+    tap_is_str(detail(rs, o, "dead-letter set by"), "arguments", "and where the DLX is set");
+    tap_is_int(rs->rows[find_row(rs, dlq)].tone, TONE_CRIT, "a DLQ with messages is crit");
+    tap_is_int(rs->rows[find_row(rs, o)].tone, TONE_NORMAL, "its source is not");
+    tap_is_str(detail(rs, o, "argument.x-delivery-limit"), "3", "arguments in the detail");
+    tap_is_str(detail(rs, dlq, "idle_since"), "2026-11-23T09:16:52.126+00:00", "idle_since");
+    tap_is_str(detail(rs, o, "memory"), "76276 bytes", "memory");
+    tap_is_str(detail(rs, o, "node"), "rabbit@localhost", "node");
+    tap_is_str(detail(rs, o, "policy"), "(none)", "no policy");
+    tap_is_str(detail(rs, dlq, "dead letters from"), "orders.created", "the DLQ lists its source");
+    tap_is_str(rabbitmq_memory_dlq(mem, o), "orders.created.dlq", "memory: the source's DLQ");
+    char *src = rabbitmq_memory_sources(mem, dlq);
+    tap_is_str(src, "orders.created", "memory: the DLQ's sources");
+    free(src);
+    tap_ok(rabbitmq_memory_sources(mem, o) == NULL, "memory: a source has no sources");
+    rowset_destroy(rs);
+
+    /* second poll: TREND compares with the first; orders.created grew from 6 to 9 */
+    size_t len;
+    char *text = read_file("rabbitmq_queues.json", &len);
+    char *at = strstr(text, "\"messages\": 6,");
+    if (at == NULL) {
+        at = strstr(text, "\"messages\":6,");
+    }
+    tap_ok(at != NULL, "the fixture has orders.created's messages");
+    if (at != NULL) {
+        char *six = strchr(at, '6');
+        *six = '9';
+    }
+    rs = parse_text(text, len, "rabbitmq_bindings.json", mem, &ok, &cause);
+    tap_is_str(cell(rs, o, QUEUE_TREND), "grow", "second poll: 6 -> 9 is grow");
+    tap_is_str(cell(rs, dlq, QUEUE_TREND), "flat", "unchanged is flat");
+    rowset_destroy(rs);
+    free(text);
+    rs = parse_fixture("rabbitmq_queues.json", "rabbitmq_bindings.json", mem, &ok, &cause);
+    tap_is_str(cell(rs, o, QUEUE_TREND), "drain", "third poll: 9 -> 6 is drain");
+    rowset_destroy(rs);
+
+    /* without bindings the link to orders.dlx cannot be resolved, and says so */
+    rs = parse_fixture("rabbitmq_queues.json", NULL, NULL, &ok, &cause);
+    tap_ok(ok, "parses without bindings");
+    tap_is_str(cell(rs, o, QUEUE_DLQ), "", "no DLQ link without bindings");
+    tap_is_str(detail(rs, o, "dead-letter resolved by"),
+               "bindings not read: cannot resolve exchange orders.dlx", "and the detail says why");
+    rowset_destroy(rs);
+    rabbitmq_memory_destroy(mem);
+}
+
+static void test_columns_and_policy(void)
+{
+    bool ok;
+    char *cause = NULL;
+    struct rowset *rs =
+        parse_fixture("rabbitmq_queues_columns.json", "rabbitmq_bindings.json", NULL, &ok, &cause);
+    tap_ok(ok, "real ?columns= answer parses");
+    tap_is_int((long long)num(rs, "%2F/emails.outbound", QUEUE_MSGS), 31, "31 messages");
+    tap_is_str(cell(rs, "%2F/emails.outbound", QUEUE_TREND), "flat",
+               "no messages_details: flat on the first poll");
+    rowset_destroy(rs);
+
+    rs = parse_fixture("policy_dlx.json", "policy_bindings.json", NULL, &ok, &cause);
+    tap_ok(ok, "policy fixture parses (%s)", cause ? cause : "");
+    const char *jobs = "work%2Feu/jobs";
+    tap_ok(find_row(rs, jobs) >= 0, "a vhost with a slash is escaped in the key");
+    tap_is_str(cell(rs, jobs, QUEUE_DLQ), "jobs.dead", "DLX from the effective policy");
+    tap_is_str(detail(rs, jobs, "dead-letter set by"), "policy", "said to come from the policy");
+    tap_is_str(detail(rs, jobs, "dead-letter resolved by"),
+               "default exchange, routing key 'jobs.dead'", "the default exchange routes by name");
+    tap_is_str(detail(rs, jobs, "policy"), "jobs-dlx", "the policy's name");
+    tap_is_str(detail(rs, jobs, "effective_policy.dead-letter-routing-key"), "jobs.dead",
+               "the effective policy definition in the detail");
+    tap_is_str(cell(rs, "%2F/lost", QUEUE_DLQ), "", "an unbound DLX: no link");
+    tap_is_str(detail(rs, "%2F/lost", "dead-letter resolved by"), "no queue bound to nowhere",
+               "an exchange-to-exchange binding does not count");
+    tap_is_int(rs->rows[find_row(rs, "%2F/lost")].tone, TONE_WARN, "a queue that is down warns");
+    tap_is_str(cell(rs, "%2F/loop", QUEUE_DLQ), "", "dead-lettering into itself is no DLQ");
+    tap_is_str(cell(rs, "%2F/a", QUEUE_DLQ), "shared.dead", "a -> shared.dead by routing key");
+    tap_is_str(cell(rs, "%2F/shared.dead", QUEUE_DLQ), "<- a +1", "two sources: <- a +1");
+    tap_is_str(detail(rs, "%2F/shared.dead", "dead letters from"), "a, b", "both listed");
+    tap_is_int(rs->rows[find_row(rs, "%2F/shared.dead")].tone, TONE_NORMAL,
+               "an empty DLQ does not stand out");
+    tap_is_int((long long)num(rs, "%2F/a", QUEUE_MSGS), 0, "missing counts are 0");
+    rowset_destroy(rs);
+}
+
+/* name: fixture; want_ok; want: the cause's start, or the row count when ok. */
+static void hostile(const char *name, bool want_ok, const char *want, long rows)
+{
+    bool ok;
+    char *cause = NULL;
+    struct rowset *rs = parse_fixture(name, NULL, NULL, &ok, &cause);
+    if (want_ok) {
+        tap_ok(ok && (long)rs->nrows == rows, "%s: parses to %ld rows (%s)", name, rows,
+               cause ? cause : "");
+    } else {
+        tap_ok(!ok && cause != NULL && strncmp(cause, want, strlen(want)) == 0,
+               "%s: refused with \"%s\" (got \"%s\")", name, want, cause ? cause : "");
+    }
+    free(cause);
+    rowset_destroy(rs);
+}
+
+static void test_hostile(void)
+{
+    hostile("missing_stats.json", true, NULL, 2);
+    bool ok;
+    char *cause = NULL;
+    struct rowset *rs = parse_fixture("missing_stats.json", NULL, NULL, &ok, &cause);
+    tap_ok(num(rs, "%2F/idle.q", QUEUE_MSGS) == 0 && num(rs, "%2F/idle.q", QUEUE_IN) == 0 &&
+               num(rs, "%2F/idle.q", QUEUE_ACK) == 0,
+           "missing counts and message_stats are zeros");
+    tap_ok(num(rs, "prod/nulls.q", QUEUE_MSGS) == 0 && num(rs, "prod/nulls.q", QUEUE_IN) == 0,
+           "null counts and an empty publish_details are zeros");
+    rowset_destroy(rs);
+    hostile("wrong_types.json", false, "queue bad.q: messages is not a count", 0);
+    hostile("wrong_rate.json", false, "queue bad.rate: rate is not a count", 0);
+    hostile("huge.json", false, "queue neg.q: messages is not a count", 0);
+    hostile("infinite.json", false, "queue inf.q: messages is not a count", 0);
+    hostile("no_name.json", false, "queue 1 has no name or vhost", 0);
+    const char *empty_vhost = "[{\"name\":\"a\",\"vhost\":\"/\"},{\"name\":\"b\",\"vhost\":\"\"}]";
+    rs = parse_text(empty_vhost, strlen(empty_vhost), NULL, NULL, &ok, &cause);
+    tap_ok(!ok && cause != NULL && strcmp(cause, "queue 2 has no name or vhost") == 0,
+           "an empty vhost is refused (found by the fuzzer)");
+    free(cause);
+    cause = NULL;
+    rowset_destroy(rs);
+    hostile("skip_entries.json", true, NULL, 2);
+    hostile("empty_array.json", true, NULL, 0);
+    hostile("empty.json", false, "empty response", 0);
+    hostile("error_404.json", false, "expected a JSON array of queues", 0);
+    hostile("rabbitmq_401.json", false, "expected a JSON array of queues", 0);
+
+    /* huge but finite numbers show compactly */
+    const char *big = "[{\"name\":\"big.q\",\"vhost\":\"/\",\"messages\":1e300,\"consumers\":0}]";
+    rs = parse_text(big, strlen(big), NULL, NULL, &ok, &cause);
+    tap_ok(ok && num(rs, "%2F/big.q", QUEUE_MSGS) == 1e300, "1e300 messages parse");
+    rowset_destroy(rs);
+
+    rs = parse_fixture("skip_entries.json", NULL, NULL, &ok, &cause);
+    tap_ok(rs->nrows == 2 && strcmp(rowset_key(rs, 0), rowset_key(rs, 1)) != 0,
+           "duplicate queues get distinct keys (%s, %s)", rs->nrows > 0 ? rowset_key(rs, 0) : "",
+           rs->nrows > 1 ? rowset_key(rs, 1) : "");
+    rowset_destroy(rs);
+
+    /* every cut of the real answer: an error or rows, never a crash */
+    size_t len;
+    char *text = read_file("rabbitmq_queues.json", &len);
+    int refused = 0;
+    for (size_t cut = 0; cut < len; cut += 7) {
+        rs = parse_text(text, cut, "rabbitmq_bindings.json", NULL, &ok, &cause);
+        refused += !ok && cause != NULL;
+        free(cause);
+        cause = NULL;
+        rowset_destroy(rs);
+    }
+    tap_is_int(refused, (int)((len + 6) / 7), "every truncation of the real answer is refused");
+    free(text);
+
+    /* bindings that are garbage do not hide the queues */
+    text = read_file("rabbitmq_queues.json", &len);
+    char *copy = xmalloc(len);
+    memcpy(copy, text, len);
+    rs = rowset_create(MODEL_QUEUES, "mq");
+    ok = rabbitmq_parse_queues(copy, len, "{\"not\":", 7, NULL, rs, &cause);
+    tap_ok(ok && rs->nrows == 3, "garbage bindings: the queues still show");
+    rowset_destroy(rs);
+    free(copy);
+    free(text);
+}
+
+static void test_peek(void)
+{
+    size_t len;
+    char *body = read_file("rabbitmq_get.json", &len);
+    char *text = NULL, *cause = NULL;
+    tap_ok(rabbitmq_format_peek(body, len, "orders.created", &text, &cause),
+           "real get answer formats");
+    tap_ok(text != NULL && strncmp(text, "peeked 2 messages of orders.created (requeued", 45) == 0,
+           "first line sums up (%.60s)", text ? text : "");
+    tap_ok(text != NULL && strstr(text, "--- message 2 of 2 ---") != NULL, "both messages");
+    tap_ok(text != NULL && strstr(text, "{\"order_id\":1}") != NULL, "the payload");
+    tap_ok(text != NULL && strstr(text, "routing key: orders.created  exchange: (default)") != NULL,
+           "routing key and exchange");
+    tap_ok(text != NULL && strstr(text, "header x-delivery-count: 1") != NULL, "headers");
+    tap_ok(text != NULL && strstr(text, "note: each peek of a quorum queue") != NULL,
+           "the quorum delivery-count warning");
+    free(text);
+    free(body);
+
+    /* the captured dead-lettered message, as the one element of an answer */
+    body = read_file("rabbitmq_dead_lettered_message.json", &len);
+    char *arr = xasprintf("[%s]", body);
+    text = NULL;
+    tap_ok(rabbitmq_format_peek(arr, strlen(arr), "orders.created.dlq", &text, &cause),
+           "a dead-lettered message formats");
+    tap_ok(text != NULL &&
+               strstr(text, "x-death: queue orders.created, reason rejected, count 1, exchange "
+                            "'', keys [\"orders.created\"]") != NULL,
+           "x-death is spelled out");
+    tap_ok(text != NULL && strstr(text, "content_type: application/json") != NULL, "properties");
+    tap_ok(text != NULL && strstr(text, "header x-first-death-reason: rejected") != NULL,
+           "the other headers");
+    free(text);
+    free(arr);
+    text = NULL;
+    tap_ok(!rabbitmq_format_peek(body, len, "q", &text, &cause) && cause != NULL &&
+               strcmp(cause, "expected a JSON array of messages") == 0,
+           "a bare object is refused");
+    free(cause);
+    cause = NULL;
+    free(body);
+
+    body = read_file("get_hostile.json", &len);
+    text = NULL;
+    tap_ok(rabbitmq_format_peek(body, len, "q", &text, &cause), "hostile message formats");
+    tap_ok(text != NULL && strchr(text, '\033') == NULL && strchr(text, '\a') == NULL &&
+               strstr(text, "?[31mred?") != NULL,
+           "control characters are shown as '?'");
+    free(text);
+    free(body);
+    text = NULL;
+    tap_ok(rabbitmq_format_peek("[]", 2, "q", &text, &cause) && text != NULL &&
+               strcmp(text, "q is empty: no message to peek") == 0,
+           "an empty queue says so");
+    free(text);
+    char big[12000];
+    memset(big, 'x', sizeof big);
+    char *huge =
+        xasprintf("[{\"payload\":\"%.*s\",\"payload_encoding\":\"string\"}]", (int)sizeof big, big);
+    text = NULL;
+    tap_ok(rabbitmq_format_peek(huge, strlen(huge), "q", &text, &cause) && text != NULL &&
+               strstr(text, "(10000 more characters not shown)") != NULL,
+           "a long payload is cut to 2000 characters");
+    free(text);
+    free(huge);
+}
+
+static void test_keys(void)
+{
+    char *vh = NULL, *name = NULL;
+    tap_ok(rabbitmq_split_key("%2F/orders.created", &vh, &name), "split %%2F/orders.created");
+    tap_is_str(vh, "/", "vhost /");
+    tap_is_str(name, "orders.created", "name");
+    free(vh);
+    free(name);
+    tap_ok(rabbitmq_split_key("work%2Feu/a/b", &vh, &name), "split a vhost with a slash");
+    tap_is_str(vh, "work/eu", "vhost work/eu");
+    tap_is_str(name, "a/b", "a name with a slash keeps it");
+    free(vh);
+    free(name);
+    tap_ok(!rabbitmq_split_key("noslash", &vh, &name), "no slash: refused");
+    tap_ok(!rabbitmq_split_key("/q", &vh, &name), "empty vhost: refused");
+    tap_ok(!rabbitmq_split_key("%2F/", &vh, &name), "empty name: refused");
+    tap_ok(!rabbitmq_split_key("%zz/q", &vh, &name), "bad escape: refused");
+    tap_ok(!rabbitmq_split_key("%00/q", &vh, &name), "encoded NUL: refused");
+    tap_ok(!rabbitmq_split_key("%2/q", &vh, &name), "short escape: refused");
+}
+
+static void test_config(void)
+{
+    struct store *st = store_create();
+    struct backend *b = backend_create(&rabbitmq_backend, "mq", st, NULL);
+    char *cause = NULL;
+    tap_ok(backend_impl_find("rabbitmq") == &rabbitmq_backend, "type rabbitmq is registered");
+    tap_ok(backend_configure(b, "url", "http://127.0.0.1:15672", &cause), "url");
+    tap_ok(backend_configure(b, "vhost", "prod", &cause), "vhost");
+    tap_ok(!backend_configure(b, "vhost", "", &cause) && strstr(cause, "empty vhost") != NULL,
+           "an empty vhost is refused");
+    free(cause);
+    cause = NULL;
+    tap_ok(!backend_configure(b, "colour", "red", &cause) &&
+               strcmp(cause, "unknown key 'colour' for a rabbitmq backend") == 0,
+           "unknown keys are refused");
+    free(cause);
+    cause = NULL;
+    tap_ok(backend_configure(b, "auth", "basic", &cause) &&
+               backend_configure(b, "user", "guest", &cause),
+           "basic auth");
+    tap_ok(!backend_start(b, &cause) && cause != NULL,
+           "basic auth without a password: refused (%s)", cause ? cause : "");
+    free(cause);
+    cause = NULL;
+    setenv("OPSDECK_TEST_MQ_PW", "guest", 1);
+    tap_ok(backend_configure(b, "password_env", "OPSDECK_TEST_MQ_PW", &cause) &&
+               backend_start(b, &cause),
+           "with password_env it starts");
+    const struct action_def *def = backend_action(b, MODEL_QUEUES, 'P');
+    tap_ok(def != NULL && strcmp(def->verb, "purge") == 0 && (def->flags & ACTION_TYPED),
+           "P purges, typed");
+    def = backend_action(b, MODEL_QUEUES, 'p');
+    tap_ok(def != NULL && strcmp(def->verb, "peek") == 0 && (def->flags & ACTION_INPUT),
+           "p peeks, with a count");
+    def = backend_action(b, MODEL_QUEUES, 'M');
+    tap_ok(def != NULL && strcmp(def->verb, "moveback") == 0, "M moves dead letters back");
+    backend_destroy(b);
+    store_destroy(st);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1) {
+        fixtures = argv[1];
+    }
+    test_real_queues();
+    test_columns_and_policy();
+    test_hostile();
+    test_peek();
+    test_keys();
+    test_config();
+    return tap_done();
+}
