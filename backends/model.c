@@ -37,10 +37,11 @@ const struct model_schema *model_schema(enum model_kind kind)
     return &schemas[kind];
 }
 
+/* By name ("deploys") or by title ("Deployments"), in any case. */
 bool model_kind_from_name(const char *name, enum model_kind *out)
 {
     for (int k = 0; k < MODEL_KINDS; k++) {
-        if (strcasecmp(name, schemas[k].name) == 0) {
+        if (strcasecmp(name, schemas[k].name) == 0 || strcasecmp(name, schemas[k].title) == 0) {
             *out = (enum model_kind)k;
             return true;
         }

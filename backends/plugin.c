@@ -20,10 +20,6 @@
 
 bool plugin_pane(const char *name, enum model_kind *out)
 {
-    if (strcasecmp(name, "deployments") == 0) {
-        *out = MODEL_DEPLOYS;
-        return true;
-    }
     enum model_kind k;
     if (!model_kind_from_name(name, &k) || k == MODEL_SILENCES) {
         return false;

@@ -211,6 +211,14 @@ checks second \
     "billing's is held at 2 by the unacked 3" \
     'R["$G/ORDERS/billing"]["detail"]["ack floor"] == "consumer seq 2, stream seq 2" and R["$G/ORDERS/billing"]["detail"]["delivered"].endswith("stream seq 15")'
 
+"$OPSDECK" snapshot -c "$T/opsdeck.ini" >"$T/text.out" 2>/dev/null
+stream_msgs=$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(int(sum(r["cells"]["MSGS"] for r in d["panes"]["queues"] if r["cells"]["TYPE"] == "stream")))' "$T/second.json")
+check "the Queues title counts consumers apart and adds only the streams' messages ($stream_msgs)" \
+    grep -q "^== Queues: 2 queues, 2 consumers, $stream_msgs msgs" "$T/text.out"
+
 check "account = \$G: the same rows" snap acct "$T/account.ini"
 checks acct \
     "all four" \

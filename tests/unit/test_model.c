@@ -61,6 +61,10 @@ int main(void)
     tap_is_str(buf, "1.2", "fractions keep one digit");
     enum model_kind k;
     tap_ok(model_kind_from_name("Pools", &k) && k == MODEL_POOLS, "kind by name");
+    tap_ok(model_kind_from_name("deployments", &k) && k == MODEL_DEPLOYS,
+           "kind by title: deployments");
+    tap_ok(model_kind_from_name("deploys", &k) && k == MODEL_DEPLOYS, "and by name: deploys");
+    tap_ok(!model_kind_from_name("deploy", &k), "but not by a prefix");
     tap_is_int(model_column_by_title(MODEL_QUEUES, "ready"), QUEUE_READY, "column by title");
 
     struct rowset *big = rowset_create(MODEL_QUEUES, "bulk");
