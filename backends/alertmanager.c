@@ -26,6 +26,7 @@
  * The label-set helpers at the top are shared with the Prometheus backend.
  */
 #include "alertmanager.h"
+#include "json.h"
 
 #include "../common/util.h"
 #include "../engine/action.h"
@@ -57,65 +58,6 @@ static const char DEFAULT_COMMENT[] = "silenced from opsdeck";
 /* The labels that say what an alert is about, most telling first. */
 static const char *const target_labels[] = {"instance", "job",        "service",
                                             "queue",    "deployment", "pod"};
-
-/* ---- JSON ---- */
-
-static bool is_json_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-bool alertmanager_parse_json(const char *body, size_t len, cJSON **out, char **cause)
-{
-    size_t n = body != NULL ? strnlen(body, len) : 0;
-    size_t start = 0;
-    while (start < n && is_json_space(body[start])) {
-        start++;
-    }
-    if (start == n) {
-        *cause = xstrdup("empty response");
-        return false;
-    }
-    const char *end = NULL;
-    cJSON *doc = cJSON_ParseWithLengthOpts(body, n, &end, false);
-    if (doc == NULL) {
-        size_t pos = end != NULL && end >= body ? (size_t)(end - body) : 0;
-        *cause = xasprintf("invalid JSON at byte %zu of %zu", pos, n);
-        return false;
-    }
-    size_t pos = end != NULL ? (size_t)(end - body) : n;
-    while (pos < n && is_json_space(body[pos])) {
-        pos++;
-    }
-    if (pos < n) {
-        cJSON_Delete(doc);
-        *cause = xasprintf("unexpected data after the JSON at byte %zu of %zu", pos, n);
-        return false;
-    }
-    *out = doc;
-    return true;
-}
-
-/* The string value of obj[name], or NULL when absent or not a string. */
-static const char *json_str(const cJSON *obj, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-/* obj[name] when it is an object, else NULL. */
-static const cJSON *json_obj(const cJSON *obj, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-    return cJSON_IsObject(v) ? v : NULL;
-}
-
-/* obj[name] when it is an array, else NULL. */
-static const cJSON *json_arr(const cJSON *obj, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-    return cJSON_IsArray(v) ? v : NULL;
-}
 
 /* ---- RFC 3339 ---- */
 
@@ -558,7 +500,7 @@ static bool parse_alerts(const char *body, size_t len, struct rowset *rs, int64_
                          struct alert_index *idx, char **cause)
 {
     cJSON *doc = NULL;
-    if (!alertmanager_parse_json(body, len, &doc, cause)) {
+    if (!json_parse(body, len, &doc, cause)) {
         return false;
     }
     if (!cJSON_IsArray(doc)) {
@@ -741,7 +683,7 @@ bool alertmanager_parse_silences(const char *body, size_t len, struct rowset *rs
                                  char **cause)
 {
     cJSON *doc = NULL;
-    if (!alertmanager_parse_json(body, len, &doc, cause)) {
+    if (!json_parse(body, len, &doc, cause)) {
         return false;
     }
     if (!cJSON_IsArray(doc)) {
@@ -1225,7 +1167,7 @@ static void on_silenced(const struct http_response *r, void *ud)
     cJSON *doc = NULL;
     char *cause = NULL;
     const char *id = NULL;
-    if (alertmanager_parse_json(r->body, r->len, &doc, &cause)) {
+    if (json_parse(r->body, r->len, &doc, &cause)) {
         id = json_str(doc, "silenceID");
     }
     char dur[16];

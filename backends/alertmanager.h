@@ -53,13 +53,6 @@ bool alertmanager_parse_silences(const char *body, size_t len, struct rowset *rs
 /* ---- shared with the Prometheus backend ---- */
 
 /*
- * Parse len bytes of JSON (a NUL ends the text early). False with *cause
- * ("invalid JSON at byte 12 of 40", "empty response") on failure or trailing
- * data; the caller owns *out.
- */
-bool alertmanager_parse_json(const char *body, size_t len, struct cJSON **out, char **cause);
-
-/*
  * RFC 3339 ("2026-11-23T09:12:59.798Z", "...+02:00") to seconds since the
  * epoch (fractions dropped). False on anything else.
  */

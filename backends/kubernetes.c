@@ -24,6 +24,7 @@
  * user sees.
  */
 #include "kubernetes.h"
+#include "json.h"
 
 #include "../common/util.h"
 #include "../engine/action.h"
@@ -77,24 +78,6 @@ const char *kubernetes_rollout_name(enum kube_rollout r)
 static const cJSON *json_get(const cJSON *obj, const char *name)
 {
     return cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, name) : NULL;
-}
-
-static const char *json_str(const cJSON *obj, const char *name)
-{
-    const cJSON *v = json_get(obj, name);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static const cJSON *json_obj(const cJSON *obj, const char *name)
-{
-    const cJSON *v = json_get(obj, name);
-    return cJSON_IsObject(v) ? v : NULL;
-}
-
-static const cJSON *json_arr(const cJSON *obj, const char *name)
-{
-    const cJSON *v = json_get(obj, name);
-    return cJSON_IsArray(v) ? v : NULL;
 }
 
 static bool json_bool(const cJSON *obj, const char *name)
@@ -398,7 +381,7 @@ bool kubernetes_parse_deployments(const char *body, size_t len, struct rowset *r
 {
     cJSON *doc = NULL;
     *cont = NULL;
-    if (!alertmanager_parse_json(body, len, &doc, cause)) {
+    if (!json_parse(body, len, &doc, cause)) {
         return false;
     }
     const char *kind = json_str(doc, "kind");
@@ -446,7 +429,7 @@ bool kubernetes_previous_revision(const char *body, size_t len, const char *owne
                                   cJSON **template_out, long *revision, char **cause)
 {
     cJSON *doc = NULL;
-    if (!alertmanager_parse_json(body, len, &doc, cause)) {
+    if (!json_parse(body, len, &doc, cause)) {
         return false;
     }
     const cJSON *items = json_arr(doc, "items");
@@ -494,7 +477,7 @@ char *kubernetes_describe_failure(const struct http_response *r)
     cJSON *doc = NULL;
     char *cause = NULL;
     const char *msg = NULL;
-    if (alertmanager_parse_json(r->body, r->len, &doc, &cause)) {
+    if (json_parse(r->body, r->len, &doc, &cause)) {
         const char *kind = json_str(doc, "kind");
         if (kind != NULL && strcmp(kind, "Status") == 0) {
             msg = json_str(doc, "message");
@@ -945,8 +928,7 @@ static void on_deployment(const struct http_response *r, void *ud)
         return;
     }
     char *cause = NULL;
-    if (!alertmanager_parse_json(r->body, r->len, &op->deploy, &cause) ||
-        !cJSON_IsObject(op->deploy)) {
+    if (!json_parse(r->body, r->len, &op->deploy, &cause) || !cJSON_IsObject(op->deploy)) {
         op_finishf(op, false, "bad response from %s: %s", op->path,
                    cause != NULL ? cause : "not a Deployment object");
         free(cause);

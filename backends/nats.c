@@ -24,6 +24,7 @@
  * name so they do not jump. Read-only: there are no actions.
  */
 #include "nats.h"
+#include "json.h"
 
 #include "../common/util.h"
 #include "../tui/loop.h"
@@ -174,26 +175,6 @@ struct ctx {
     char where[200]; /* "stream 'ORDERS': " for messages */
 };
 
-static const char *type_name(const cJSON *v)
-{
-    if (cJSON_IsString(v)) {
-        return "a string";
-    }
-    if (cJSON_IsNumber(v)) {
-        return "a number";
-    }
-    if (cJSON_IsBool(v)) {
-        return "a boolean";
-    }
-    if (cJSON_IsArray(v)) {
-        return "an array";
-    }
-    if (cJSON_IsObject(v)) {
-        return "an object";
-    }
-    return "invalid";
-}
-
 static void fail_field(struct ctx *c, const char *path, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static void fail_field(struct ctx *c, const char *path, const char *name, const char *fmt, ...)
@@ -225,7 +206,7 @@ static double get_num(struct ctx *c, const cJSON *obj, const char *path, const c
         return 0;
     }
     if (!cJSON_IsNumber(v)) {
-        fail_field(c, path, name, "is %s, not a number", type_name(v));
+        fail_field(c, path, name, "is %s, not a number", json_type_name(v));
         return 0;
     }
     double d = v->valuedouble;
@@ -247,7 +228,7 @@ static const char *get_str(struct ctx *c, const cJSON *obj, const char *path, co
         return NULL;
     }
     if (!cJSON_IsString(v)) {
-        fail_field(c, path, name, "is %s, not a string", type_name(v));
+        fail_field(c, path, name, "is %s, not a string", json_type_name(v));
         return NULL;
     }
     return v->valuestring;
@@ -260,7 +241,7 @@ static bool get_bool(struct ctx *c, const cJSON *obj, const char *path, const ch
         return false;
     }
     if (!cJSON_IsBool(v)) {
-        fail_field(c, path, name, "is %s, not true or false", type_name(v));
+        fail_field(c, path, name, "is %s, not true or false", json_type_name(v));
         return false;
     }
     return cJSON_IsTrue(v);
@@ -270,7 +251,7 @@ static const cJSON *get_obj(struct ctx *c, const cJSON *obj, const char *path, c
 {
     const cJSON *v = member(obj, name);
     if (v != NULL && !cJSON_IsObject(v)) {
-        fail_field(c, path, name, "is %s, not an object", type_name(v));
+        fail_field(c, path, name, "is %s, not an object", json_type_name(v));
         return NULL;
     }
     return v;
@@ -280,7 +261,7 @@ static const cJSON *get_arr(struct ctx *c, const cJSON *obj, const char *path, c
 {
     const cJSON *v = member(obj, name);
     if (v != NULL && !cJSON_IsArray(v)) {
-        fail_field(c, path, name, "is %s, not an array", type_name(v));
+        fail_field(c, path, name, "is %s, not an array", json_type_name(v));
         return NULL;
     }
     return v;
@@ -310,7 +291,7 @@ static struct named *collect(struct ctx *c, const cJSON *arr, const char *field,
         char path[64];
         snprintf(path, sizeof path, "%s[%zu]", field, k);
         if (!cJSON_IsObject(e)) {
-            fail_field(c, "", path, "is %s, not an object", type_name(e));
+            fail_field(c, "", path, "is %s, not an object", json_type_name(e));
             break;
         }
         const char *name = get_str(c, e, path, "name");
@@ -494,7 +475,7 @@ static void add_stream(struct build *b, const char *account, const cJSON *st, co
     cJSON_ArrayForEach(s, subjects)
     {
         if (!cJSON_IsString(s)) {
-            fail_field(c, "config", "subjects", "holds %s, not a string", type_name(s));
+            fail_field(c, "config", "subjects", "holds %s, not a string", json_type_name(s));
             break;
         }
         char *t = xasprintf("%s%s%s", subj, subj[0] != '\0' ? ", " : "", s->valuestring);
@@ -768,12 +749,12 @@ bool nats_parse_jsz(const char *body, size_t len, const char *account, struct na
                     uint64_t now_ms, struct rowset *rs, char **cause)
 {
     cJSON *doc = NULL;
-    if (!alertmanager_parse_json(body, len, &doc, cause)) {
+    if (!json_parse(body, len, &doc, cause)) {
         return false;
     }
     struct build b = {.rs = rs, .old = hist, .now_ms = now_ms};
     if (!cJSON_IsObject(doc)) {
-        b.c.cause = xasprintf("expected a JSON object, got %s", type_name(doc));
+        b.c.cause = xasprintf("expected a JSON object, got %s", json_type_name(doc));
     } else if (get_str(&b.c, doc, "", "server_id") == NULL) {
         fail_field(&b.c, "", "server_id", "is missing: not a NATS /jsz report");
     } else if (get_bool(&b.c, doc, "", "disabled")) {

@@ -9,6 +9,7 @@
  * reopened (`"'$(x)'"` runs x), so the only safe place is a bare word.
  */
 #include "plugin.h"
+#include "json.h"
 
 #include "../common/util.h"
 
@@ -91,23 +92,6 @@ static bool parse_number(const char *s, double *out)
     return true;
 }
 
-static const char *type_name(const cJSON *v)
-{
-    if (cJSON_IsString(v)) {
-        return "a string";
-    }
-    if (cJSON_IsNumber(v)) {
-        return "a number";
-    }
-    if (cJSON_IsBool(v)) {
-        return "a boolean";
-    }
-    if (cJSON_IsArray(v)) {
-        return "an array";
-    }
-    return "an object";
-}
-
 /*
  * One cell of the current row. lenient: numeric strings count as numbers
  * (http-json maps APIs we do not control). kept gets the cell's text.
@@ -130,8 +114,8 @@ static bool put_cell(struct rowset *rs, int col, const cJSON *v, bool lenient, c
             *kept = xstrdup(cJSON_IsTrue(v) ? "true" : "false");
             rowset_text(rs, col, *kept);
         } else {
-            *cause =
-                xasprintf("row '%s': column %s wants text, got %s", key, def->title, type_name(v));
+            *cause = xasprintf("row '%s': column %s wants text, got %s", key, def->title,
+                               json_type_name(v));
             return false;
         }
         return true;
@@ -142,8 +126,8 @@ static bool put_cell(struct rowset *rs, int col, const cJSON *v, bool lenient, c
     } else if (lenient && cJSON_IsString(v) && parse_number(v->valuestring, &num)) {
         /* taken */
     } else {
-        *cause =
-            xasprintf("row '%s': column %s wants a number, got %s", key, def->title, type_name(v));
+        *cause = xasprintf("row '%s': column %s wants a number, got %s", key, def->title,
+                           json_type_name(v));
         return false;
     }
     if (def->type == CELL_AGE) {
@@ -622,7 +606,7 @@ bool plugin_map_rows(const cJSON *doc, const struct plugin_map *m, struct rowset
     }
     if (!cJSON_IsArray(rows)) {
         *cause = xasprintf("rows = %s is %s, not an array", m->rows != NULL ? m->rows : "\"\"",
-                           type_name(rows));
+                           json_type_name(rows));
         return false;
     }
     bool hit[PLUGIN_MAX_COLS] = {false};

@@ -14,6 +14,7 @@
  * wrong type counts as missing; a failed poll keeps the last good rows.
  */
 #include "prometheus.h"
+#include "json.h"
 
 #include "../common/util.h"
 #include "alertmanager.h"
@@ -26,18 +27,6 @@
 #include <string.h>
 
 static const char ALERTS_PATH[] = "/api/v1/alerts";
-
-static const char *json_str(const cJSON *obj, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static const cJSON *json_obj(const cJSON *obj, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-    return cJSON_IsObject(v) ? v : NULL;
-}
 
 static void detail_nonempty(struct rowset *rs, const char *key, const char *value)
 {
@@ -118,7 +107,7 @@ static bool check_status(const cJSON *doc, char **cause)
 bool prometheus_parse_alerts(const char *body, size_t len, struct rowset *rs, char **cause)
 {
     cJSON *doc = NULL;
-    if (!alertmanager_parse_json(body, len, &doc, cause)) {
+    if (!json_parse(body, len, &doc, cause)) {
         return false;
     }
     bool ok = false;
@@ -185,7 +174,7 @@ static void fail_http(struct backend *b, const struct http_response *r)
 {
     cJSON *doc = NULL;
     char *cause = NULL;
-    if (r->error == NULL && alertmanager_parse_json(r->body, r->len, &doc, &cause) &&
+    if (r->error == NULL && json_parse(r->body, r->len, &doc, &cause) &&
         !check_status(doc, &cause)) {
         backend_fail(b, "HTTP %ld: %s", r->status, cause);
     } else {

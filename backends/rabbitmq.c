@@ -22,6 +22,7 @@
  * dynamic shovel that deletes itself once it has moved the queue's length).
  */
 #include "rabbitmq.h"
+#include "json.h"
 
 #include "../common/util.h"
 #include "../engine/action.h"
@@ -49,18 +50,6 @@ static const char SHOVEL_HINT[] =
     "(rabbitmq-plugins enable rabbitmq_shovel rabbitmq_shovel_management)";
 
 /* ---- JSON helpers ---- */
-
-static const char *json_str(const cJSON *obj, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static const cJSON *json_obj(const cJSON *obj, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-    return cJSON_IsObject(v) ? v : NULL;
-}
 
 /*
  * obj[name] as a count or rate: absent or null is 0 (idle queues have no
@@ -568,7 +557,7 @@ bool rabbitmq_parse_queues(const char *queues, size_t qlen, const char *bindings
                            struct rabbitmq_memory *mem, struct rowset *rs, char **cause)
 {
     cJSON *doc = NULL, *bdoc = NULL;
-    if (!alertmanager_parse_json(queues, qlen, &doc, cause)) {
+    if (!json_parse(queues, qlen, &doc, cause)) {
         return false;
     }
     if (!cJSON_IsArray(doc)) {
@@ -578,8 +567,7 @@ bool rabbitmq_parse_queues(const char *queues, size_t qlen, const char *bindings
     }
     struct parse p = {0};
     char *bcause = NULL;
-    if (bindings != NULL && alertmanager_parse_json(bindings, blen, &bdoc, &bcause) &&
-        cJSON_IsArray(bdoc)) {
+    if (bindings != NULL && json_parse(bindings, blen, &bdoc, &bcause) && cJSON_IsArray(bdoc)) {
         p.bindings = bdoc;
     }
     free(bcause);
@@ -733,7 +721,7 @@ bool rabbitmq_format_peek(const char *body, size_t len, const char *queue, char 
                           char **cause)
 {
     cJSON *doc = NULL;
-    if (!alertmanager_parse_json(body, len, &doc, cause)) {
+    if (!json_parse(body, len, &doc, cause)) {
         return false;
     }
     if (!cJSON_IsArray(doc)) {
@@ -866,7 +854,7 @@ static char *describe_failure(const struct http_response *r)
     cJSON *doc = NULL;
     char *cause = NULL;
     const char *reason = NULL;
-    if (r->error == NULL && alertmanager_parse_json(r->body, r->len, &doc, &cause)) {
+    if (r->error == NULL && json_parse(r->body, r->len, &doc, &cause)) {
         reason = json_str(doc, "reason");
     }
     free(cause);

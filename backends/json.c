@@ -1,0 +1,85 @@
+/* JSON helpers shared by the backends (see json.h). */
+#include "json.h"
+
+#include "../common/util.h"
+
+#include <string.h>
+
+static bool is_json_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+bool json_parse(const char *body, size_t len, cJSON **out, char **cause)
+{
+    size_t n = body != NULL ? strnlen(body, len) : 0;
+    size_t start = 0;
+    while (start < n && is_json_space(body[start])) {
+        start++;
+    }
+    if (start == n) {
+        *cause = xstrdup("empty response");
+        return false;
+    }
+    const char *end = NULL;
+    cJSON *doc = cJSON_ParseWithLengthOpts(body, n, &end, false);
+    if (doc == NULL) {
+        size_t pos = end != NULL && end >= body ? (size_t)(end - body) : 0;
+        *cause = xasprintf("invalid JSON at byte %zu of %zu", pos, n);
+        return false;
+    }
+    size_t pos = end != NULL ? (size_t)(end - body) : n;
+    while (pos < n && is_json_space(body[pos])) {
+        pos++;
+    }
+    if (pos < n) {
+        cJSON_Delete(doc);
+        *cause = xasprintf("unexpected data after the JSON at byte %zu of %zu", pos, n);
+        return false;
+    }
+    *out = doc;
+    return true;
+}
+
+static const cJSON *field(const cJSON *obj, const char *name)
+{
+    return cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, name) : NULL;
+}
+
+const char *json_str(const cJSON *obj, const char *name)
+{
+    const cJSON *v = field(obj, name);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+const cJSON *json_obj(const cJSON *obj, const char *name)
+{
+    const cJSON *v = field(obj, name);
+    return cJSON_IsObject(v) ? v : NULL;
+}
+
+const cJSON *json_arr(const cJSON *obj, const char *name)
+{
+    const cJSON *v = field(obj, name);
+    return cJSON_IsArray(v) ? v : NULL;
+}
+
+const char *json_type_name(const cJSON *v)
+{
+    if (cJSON_IsString(v)) {
+        return "a string";
+    }
+    if (cJSON_IsNumber(v)) {
+        return "a number";
+    }
+    if (cJSON_IsBool(v)) {
+        return "a boolean";
+    }
+    if (cJSON_IsArray(v)) {
+        return "an array";
+    }
+    if (cJSON_IsObject(v)) {
+        return "an object";
+    }
+    return "null";
+}

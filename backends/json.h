@@ -1,0 +1,29 @@
+/*
+ * JSON helpers every JSON backend shares: a parse that says where it failed,
+ * and field access where a field of the wrong type counts as missing (APIs
+ * omit fields or send null; the caller decides what missing means).
+ */
+#ifndef OPSDECK_JSON_H
+#define OPSDECK_JSON_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * Parse len bytes of JSON (a NUL ends the text early). False with *cause
+ * ("invalid JSON at byte 12 of 40", "empty response") on failure or trailing
+ * data; the caller owns *out.
+ */
+bool json_parse(const char *body, size_t len, cJSON **out, char **cause);
+
+/* obj[name] as a string, object or array; NULL when absent, of another type, or obj is no object.
+ */
+const char *json_str(const cJSON *obj, const char *name);
+const cJSON *json_obj(const cJSON *obj, const char *name);
+const cJSON *json_arr(const cJSON *obj, const char *name);
+
+/* "a string", "a number", "a boolean", "an array", "an object", "null": for error messages. */
+const char *json_type_name(const cJSON *v);
+
+#endif
