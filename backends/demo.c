@@ -181,22 +181,6 @@ static const struct queue_def queue_defs[NAMED_QUEUES] = {
                  .args = {{"x-queue-type", "stream"}, {"x-max-age", "7D"}}},
 };
 
-enum rollout { ROLL_COMPLETE, ROLL_PROGRESSING, ROLL_FAILED, ROLL_PAUSED };
-
-static const char *const rollout_names[] = {
-    [ROLL_COMPLETE] = "complete",
-    [ROLL_PROGRESSING] = "progressing",
-    [ROLL_FAILED] = "failed",
-    [ROLL_PAUSED] = "paused",
-};
-
-static const enum tone rollout_tones[] = {
-    [ROLL_COMPLETE] = TONE_OK,
-    [ROLL_PROGRESSING] = TONE_INFO,
-    [ROLL_FAILED] = TONE_CRIT,
-    [ROLL_PAUSED] = TONE_WARN,
-};
-
 enum named_deploy { D_CHECKOUT, D_CART, D_PAYMENTS, D_SEARCH, D_NOTIFY, D_INGRESS, NDEPLOYS };
 
 struct deploy_def {
@@ -213,17 +197,17 @@ struct deploy_def {
 
 static const struct deploy_def deploy_defs[NDEPLOYS] = {
     [D_CHECKOUT] = {"shop", "checkout", "registry.example.com/shop/checkout:v2.14.1", 4,
-                    ROLL_PROGRESSING, 1, 4, false, 41},
-    [D_CART] = {"shop", "cart", "registry.example.com/shop/cart:v1.9.3", 3, ROLL_COMPLETE, 3, 1,
+                    ROLLOUT_PROGRESSING, 1, 4, false, 41},
+    [D_CART] = {"shop", "cart", "registry.example.com/shop/cart:v1.9.3", 3, ROLLOUT_COMPLETE, 3, 1,
                 false, 63},
     [D_PAYMENTS] = {"payments", "payments-api", "registry.example.com/payments/payments-api:v3.2.0",
-                    3, ROLL_FAILED, 1, 1, true, 120},
-    [D_SEARCH] = {"shop", "search", "registry.example.com/shop/search:v5.0.2", 2, ROLL_COMPLETE, 2,
-                  1, false, 88},
+                    3, ROLLOUT_FAILED, 1, 1, true, 120},
+    [D_SEARCH] = {"shop", "search", "registry.example.com/shop/search:v5.0.2", 2, ROLLOUT_COMPLETE,
+                  2, 1, false, 88},
     [D_NOTIFY] = {"shop", "notifications", "registry.example.com/shop/notifications:v0.31.0", 2,
-                  ROLL_PAUSED, 1, 1, false, 17},
+                  ROLLOUT_PAUSED, 1, 1, false, 17},
     [D_INGRESS] = {"platform", "ingress-nginx", "registry.k8s.io/ingress-nginx/controller:v1.10.1",
-                   2, ROLL_COMPLETE, 2, 1, false, 210},
+                   2, ROLLOUT_COMPLETE, 2, 1, false, 210},
 };
 
 enum severity { SEV_CRITICAL, SEV_WARNING, SEV_INFO };
@@ -1006,13 +990,13 @@ static void deploys_init(struct demo *d)
 static int deploy_ready(const struct deploy *dp, const struct deploy_def *def)
 {
     (void)def;
-    bool short_one = dp->state == ROLL_PROGRESSING || dp->state == ROLL_FAILED;
+    bool short_one = dp->state == ROLLOUT_PROGRESSING || dp->state == ROLLOUT_FAILED;
     return short_one && dp->replicas > 0 ? dp->replicas - 1 : dp->replicas;
 }
 
 static void deploy_step(struct demo *d, struct deploy *dp, const struct deploy_def *def)
 {
-    if (dp->state != ROLL_PROGRESSING) {
+    if (dp->state != ROLLOUT_PROGRESSING) {
         return;
     }
     if (dp->wait > 0) {
@@ -1021,7 +1005,7 @@ static void deploy_step(struct demo *d, struct deploy *dp, const struct deploy_d
     }
     if (def->broken && !dp->fixed && dp->updated >= 1) {
         if (++dp->stuck >= DEADLINE_TICKS) {
-            dp->state = ROLL_FAILED;
+            dp->state = ROLLOUT_FAILED;
             dp->changed = d->now;
         }
         return;
@@ -1031,7 +1015,7 @@ static void deploy_step(struct demo *d, struct deploy *dp, const struct deploy_d
     }
     dp->wait = dp->pace - 1 + (int)rng_below(d, 2);
     if (dp->updated >= dp->replicas) {
-        dp->state = ROLL_COMPLETE;
+        dp->state = ROLLOUT_COMPLETE;
         dp->changed = d->now;
     }
 }
@@ -1052,18 +1036,18 @@ static struct deploy *deploy_find(struct demo *d, const char *key, const struct 
 static void deploy_conditions(struct rowset *rs, const struct deploy *dp, const char *rs_name)
 {
     switch (dp->state) {
-    case ROLL_COMPLETE:
+    case ROLLOUT_COMPLETE:
         rowset_detail(rs, "condition.Progressing", "True (NewReplicaSetAvailable)");
         break;
-    case ROLL_PROGRESSING:
+    case ROLLOUT_PROGRESSING:
         rowset_detail(rs, "condition.Progressing", "True (ReplicaSetUpdated)");
         break;
-    case ROLL_FAILED:
+    case ROLLOUT_FAILED:
         rowset_detail(rs, "condition.Progressing", "False (ProgressDeadlineExceeded)");
         rowset_detail(rs, "reason", "ProgressDeadlineExceeded");
         detailf(rs, "message", "ReplicaSet \"%s\" has timed out progressing.", rs_name);
         break;
-    case ROLL_PAUSED:
+    case ROLLOUT_PAUSED:
         rowset_detail(rs, "condition.Progressing", "Unknown (DeploymentPaused)");
         rowset_detail(rs, "paused", "true");
         break;
@@ -1108,9 +1092,9 @@ static void publish_deploy(struct rowset *rs, const struct deploy *dp, const str
     rowset_num(rs, DEPLOY_UPTODATE, dp->updated);
     rowset_num(rs, DEPLOY_AVAILABLE, nready);
     rowset_cell(rs, DEPLOY_AGE, "", (double)dp->created);
-    rowset_text(rs, DEPLOY_STATE, rollout_names[dp->state]);
-    rowset_cell_tone(rs, DEPLOY_STATE, rollout_tones[dp->state]);
-    if (dp->state == ROLL_FAILED) {
+    rowset_text(rs, DEPLOY_STATE, model_rollout_name(dp->state));
+    rowset_cell_tone(rs, DEPLOY_STATE, model_rollout_tone(dp->state));
+    if (dp->state == ROLLOUT_FAILED) {
         rowset_row_tone(rs, TONE_CRIT);
     }
     rowset_text(rs, DEPLOY_IMAGE, def->image);
@@ -1147,9 +1131,10 @@ static bool alert_condition(const struct demo *d, enum alert_id id)
     case AL_ERROR_RATE:
         return web3 != NULL && !web3->up && web3->admin != ADMIN_MAINT;
     case AL_ROLLOUT_STUCK:
-        return pay->state == ROLL_FAILED;
+        return pay->state == ROLLOUT_FAILED;
     case AL_CRASHLOOP:
-        return pay->updated >= 1 && (pay->state == ROLL_FAILED || pay->state == ROLL_PROGRESSING);
+        return pay->updated >= 1 &&
+               (pay->state == ROLLOUT_FAILED || pay->state == ROLLOUT_PROGRESSING);
     case AL_BACKLOG:
         q = named_queue(d, Q_EMAILS);
         return q != NULL && q->ready > BACKLOG_ALERT;
@@ -1678,7 +1663,7 @@ static bool act_expire(struct demo *d, enum model_kind kind, const char *target,
 /* A new revision rolls out from the first pod. */
 static void deploy_roll(struct demo *d, struct deploy *dp)
 {
-    dp->state = ROLL_PROGRESSING;
+    dp->state = ROLLOUT_PROGRESSING;
     dp->updated = 0;
     dp->wait = 0;
     dp->pace = 1;
@@ -1701,7 +1686,7 @@ static bool act_scale(struct demo *d, struct deploy *dp, const char *target, con
     int before = dp->replicas;
     dp->replicas = (int)n;
     /* a settled deployment scales at once; in a rollout, new pods are new-template pods */
-    if (dp->state == ROLL_COMPLETE || dp->updated > dp->replicas) {
+    if (dp->state == ROLLOUT_COMPLETE || dp->updated > dp->replicas) {
         dp->updated = dp->replicas;
     }
     dp->changed = d->now;
@@ -1718,7 +1703,7 @@ static bool act_restart(struct demo *d, const char *target, char **msg)
         *msg = xasprintf("no such deployment: %s", target);
         return false;
     }
-    if (dp->state == ROLL_PAUSED) {
+    if (dp->state == ROLLOUT_PAUSED) {
         /* what kubectl rollout restart says, too */
         *msg = xasprintf("can't restart paused deployment %s (run rollout resume first)", target);
         return false;
@@ -1738,16 +1723,16 @@ static bool act_deploy(struct demo *d, const char *verb, const char *target, con
         *msg = xasprintf("no such deployment: %s", target);
         return false;
     }
-    bool paused = dp->state == ROLL_PAUSED;
+    bool paused = dp->state == ROLLOUT_PAUSED;
     if (strcmp(verb, "pause") == 0 || strcmp(verb, "resume") == 0) {
         bool pause = verb[0] == 'p';
         if (pause == paused) {
             *msg = xasprintf(pause ? "%s is already paused" : "%s is not paused", target);
             return false;
         }
-        dp->state = pause                        ? ROLL_PAUSED
-                    : dp->updated < dp->replicas ? ROLL_PROGRESSING
-                                                 : ROLL_COMPLETE;
+        dp->state = pause                        ? ROLLOUT_PAUSED
+                    : dp->updated < dp->replicas ? ROLLOUT_PROGRESSING
+                                                 : ROLLOUT_COMPLETE;
         dp->changed = d->now;
         *msg = xasprintf("%s %s", target, pause ? "paused" : "resumed");
         return true;

@@ -54,25 +54,6 @@ enum {
     MAX_REPLICAS = 10000,
 };
 
-static const char *const rollout_names[] = {
-    [KUBE_COMPLETE] = "complete",
-    [KUBE_PROGRESSING] = "progressing",
-    [KUBE_FAILED] = "failed",
-    [KUBE_PAUSED] = "paused",
-};
-
-static const enum tone rollout_tones[] = {
-    [KUBE_COMPLETE] = TONE_OK,
-    [KUBE_PROGRESSING] = TONE_INFO,
-    [KUBE_FAILED] = TONE_CRIT,
-    [KUBE_PAUSED] = TONE_WARN,
-};
-
-const char *kubernetes_rollout_name(enum kube_rollout r)
-{
-    return rollout_names[r];
-}
-
 /* ---- JSON helpers: a field of the wrong type counts as missing ---- */
 
 static const cJSON *json_get(const cJSON *obj, const char *name)
@@ -125,7 +106,7 @@ static const cJSON *find_condition(const cJSON *status, const char *type)
     return NULL;
 }
 
-enum kube_rollout kubernetes_rollout_state(const cJSON *deploy, char **why)
+enum rollout kubernetes_rollout_state(const cJSON *deploy, char **why)
 {
     const cJSON *meta = json_obj(deploy, "metadata");
     const cJSON *spec = json_obj(deploy, "spec");
@@ -133,15 +114,15 @@ enum kube_rollout kubernetes_rollout_state(const cJSON *deploy, char **why)
     *why = NULL;
     if (json_int(meta, "generation", 0) > json_int(status, "observedGeneration", 0)) {
         *why = xstrdup("waiting for the deployment spec update to be observed");
-        return KUBE_PROGRESSING;
+        return ROLLOUT_PROGRESSING;
     }
     const char *reason = json_str(find_condition(status, "Progressing"), "reason");
     if (reason != NULL && strcmp(reason, "ProgressDeadlineExceeded") == 0) {
         *why = xstrdup("exceeded its progress deadline");
-        return KUBE_FAILED;
+        return ROLLOUT_FAILED;
     }
     if (json_bool(spec, "paused")) {
-        return KUBE_PAUSED;
+        return ROLLOUT_PAUSED;
     }
     /* the API server defaults spec.replicas to 1 */
     int64_t desired = json_int(spec, "replicas", 1);
@@ -157,9 +138,9 @@ enum kube_rollout kubernetes_rollout_state(const cJSON *deploy, char **why)
         *why = xasprintf("%" PRId64 " of %" PRId64 " updated replicas are available", available,
                          updated);
     } else {
-        return KUBE_COMPLETE;
+        return ROLLOUT_COMPLETE;
     }
-    return KUBE_PROGRESSING;
+    return ROLLOUT_PROGRESSING;
 }
 
 /* ---- rows ---- */
@@ -347,7 +328,7 @@ static void add_deploy(struct rowset *rs, const cJSON *d, int64_t now,
     free(key);
 
     char *why = NULL;
-    enum kube_rollout state = kubernetes_rollout_state(d, &why);
+    enum rollout state = kubernetes_rollout_state(d, &why);
     int64_t desired = json_int(spec, "replicas", 1);
     int64_t ready = json_int(status, "readyReplicas", 0);
     char readytext[48];
@@ -365,9 +346,9 @@ static void add_deploy(struct rowset *rs, const cJSON *d, int64_t now,
         /* an API server clock ahead of ours would show a negative age */
         rowset_cell(rs, DEPLOY_AGE, "", (double)(now > 0 && created > now ? now : created));
     }
-    rowset_text(rs, DEPLOY_STATE, rollout_names[state]);
-    rowset_cell_tone(rs, DEPLOY_STATE, rollout_tones[state]);
-    if (state == KUBE_FAILED) {
+    rowset_text(rs, DEPLOY_STATE, model_rollout_name(state));
+    rowset_cell_tone(rs, DEPLOY_STATE, model_rollout_tone(state));
+    if (state == ROLLOUT_FAILED) {
         rowset_row_tone(rs, TONE_CRIT);
     }
     rowset_text(rs, DEPLOY_SOURCE, rs->source);

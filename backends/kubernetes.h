@@ -19,17 +19,13 @@ struct cJSON;
 extern const struct backend_impl kubernetes_backend;
 
 /* The ROLLOUT words, the same as the demo's. */
-enum kube_rollout { KUBE_COMPLETE, KUBE_PROGRESSING, KUBE_FAILED, KUBE_PAUSED };
-
-const char *kubernetes_rollout_name(enum kube_rollout r);
-
 /*
  * The rollout state of one Deployment object, in the order `kubectl rollout
  * status` checks it (generation not yet observed, progress deadline exceeded,
  * then paused, then the replica counts). *why (caller frees) says what is
  * awaited ("2 of 3 updated replicas are available"), or is NULL.
  */
-enum kube_rollout kubernetes_rollout_state(const struct cJSON *deploy, char **why);
+enum rollout kubernetes_rollout_state(const struct cJSON *deploy, char **why);
 
 /*
  * Parse one page of GET .../deployments (a DeploymentList) into rows of rs,

@@ -433,3 +433,25 @@ void rowset_silence_state(struct rowset *rs, const char *state, int64_t starts, 
     rowset_row_tone(rs, tone);
     rowset_cell(rs, SILENCE_ENDS, text, (double)ends);
 }
+
+const char *model_rollout_name(enum rollout r)
+{
+    static const char *const names[] = {
+        [ROLLOUT_COMPLETE] = "complete",
+        [ROLLOUT_PROGRESSING] = "progressing",
+        [ROLLOUT_FAILED] = "failed",
+        [ROLLOUT_PAUSED] = "paused",
+    };
+    return names[r];
+}
+
+enum tone model_rollout_tone(enum rollout r)
+{
+    static const enum tone tones[] = {
+        [ROLLOUT_COMPLETE] = TONE_OK,
+        [ROLLOUT_PROGRESSING] = TONE_INFO,
+        [ROLLOUT_FAILED] = TONE_CRIT,
+        [ROLLOUT_PAUSED] = TONE_WARN,
+    };
+    return tones[r];
+}

@@ -38,6 +38,11 @@ enum cell_type {
 /* State colouring of a row or a cell; the theme maps tones to colours. */
 enum tone { TONE_NORMAL, TONE_OK, TONE_INFO, TONE_WARN, TONE_CRIT, TONE_MUTED };
 
+/* A Deployment's ROLLOUT, in `kubectl rollout status` terms; every source uses these words. */
+enum rollout { ROLLOUT_COMPLETE, ROLLOUT_PROGRESSING, ROLLOUT_FAILED, ROLLOUT_PAUSED };
+const char *model_rollout_name(enum rollout r);
+enum tone model_rollout_tone(enum rollout r);
+
 /*
  * id, title, type, min width, max width, priority (higher drops first when
  * narrow), flags (enum column_flags)

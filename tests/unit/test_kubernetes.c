@@ -217,30 +217,30 @@ static void test_rollout_table(void)
         int gen, observed, replicas, updated, total, available;
         bool paused;
         const char *reason;
-        enum kube_rollout want;
+        enum rollout want;
         const char *why;
     } cases[] = {
-        {"settled", 3, 3, 3, 3, 3, 3, false, NULL, KUBE_COMPLETE, NULL},
+        {"settled", 3, 3, 3, 3, 3, 3, false, NULL, ROLLOUT_COMPLETE, NULL},
         {"spec not observed yet wins over everything", 4, 3, 3, 3, 3, 3, true,
-         "ProgressDeadlineExceeded", KUBE_PROGRESSING,
+         "ProgressDeadlineExceeded", ROLLOUT_PROGRESSING,
          "waiting for the deployment spec update to be observed"},
-        {"deadline exceeded", 3, 3, 3, 1, 4, 3, false, "ProgressDeadlineExceeded", KUBE_FAILED,
+        {"deadline exceeded", 3, 3, 3, 1, 4, 3, false, "ProgressDeadlineExceeded", ROLLOUT_FAILED,
          "exceeded its progress deadline"},
         {"deadline exceeded beats paused", 3, 3, 3, 1, 4, 3, true, "ProgressDeadlineExceeded",
-         KUBE_FAILED, "exceeded its progress deadline"},
-        {"paused mid-rollout", 3, 3, 3, 1, 4, 3, true, NULL, KUBE_PAUSED, NULL},
-        {"not all updated", 3, 3, 4, 2, 5, 3, false, NULL, KUBE_PROGRESSING,
+         ROLLOUT_FAILED, "exceeded its progress deadline"},
+        {"paused mid-rollout", 3, 3, 3, 1, 4, 3, true, NULL, ROLLOUT_PAUSED, NULL},
+        {"not all updated", 3, 3, 4, 2, 5, 3, false, NULL, ROLLOUT_PROGRESSING,
          "2 out of 4 new replicas have been updated"},
-        {"old replicas terminating", 3, 3, 3, 3, 5, 3, false, NULL, KUBE_PROGRESSING,
+        {"old replicas terminating", 3, 3, 3, 3, 5, 3, false, NULL, ROLLOUT_PROGRESSING,
          "2 old replicas are pending termination"},
-        {"updated not yet available", 3, 3, 3, 3, 3, 2, false, NULL, KUBE_PROGRESSING,
+        {"updated not yet available", 3, 3, 3, 3, 3, 2, false, NULL, ROLLOUT_PROGRESSING,
          "2 of 3 updated replicas are available"},
         {"other Progressing reasons do not fail", 3, 3, 2, 2, 2, 2, false, "ReplicaSetUpdated",
-         KUBE_COMPLETE, NULL},
-        {"scaled to zero and settled", 5, 5, 0, 0, 0, 0, false, NULL, KUBE_COMPLETE, NULL},
-        {"replicas missing: the API default 1", 1, 1, -1, 0, 0, 0, false, NULL, KUBE_PROGRESSING,
+         ROLLOUT_COMPLETE, NULL},
+        {"scaled to zero and settled", 5, 5, 0, 0, 0, 0, false, NULL, ROLLOUT_COMPLETE, NULL},
+        {"replicas missing: the API default 1", 1, 1, -1, 0, 0, 0, false, NULL, ROLLOUT_PROGRESSING,
          "0 out of 1 new replicas have been updated"},
-        {"empty status (new object)", 1, -1, 2, -1, -1, -1, false, NULL, KUBE_PROGRESSING,
+        {"empty status (new object)", 1, -1, 2, -1, -1, -1, false, NULL, ROLLOUT_PROGRESSING,
          "waiting for the deployment spec update to be observed"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -248,10 +248,10 @@ static void test_rollout_table(void)
             make_deploy(cases[i].gen, cases[i].observed, cases[i].replicas, cases[i].updated,
                         cases[i].total, cases[i].available, cases[i].paused, cases[i].reason);
         char *why = NULL;
-        enum kube_rollout got = kubernetes_rollout_state(d, &why);
+        enum rollout got = kubernetes_rollout_state(d, &why);
         char *what =
-            xasprintf("rollout: %s -> %s", cases[i].what, kubernetes_rollout_name(cases[i].want));
-        tap_is_str(kubernetes_rollout_name(got), kubernetes_rollout_name(cases[i].want), what);
+            xasprintf("rollout: %s -> %s", cases[i].what, model_rollout_name(cases[i].want));
+        tap_is_str(model_rollout_name(got), model_rollout_name(cases[i].want), what);
         free(what);
         what = xasprintf("rollout: %s: why", cases[i].what);
         tap_is_str(why, cases[i].why, what);
@@ -300,8 +300,8 @@ static void test_replicasets(void)
     free(body);
 
     static const char *const bad[] = {"", "[]", "{\"items\":{}}", "{\"items\":[1,\"x\",null]}",
-                                      "{\"items\":[{\"metadata\":{\"annotations\":{"
-                                      "\"deployment.kubernetes.io/revision\":\"1x\"}}}]}"};
+                                      ("{\"items\":[{\"metadata\":{\"annotations\":{"
+                                       "\"deployment.kubernetes.io/revision\":\"1x\"}}}]}")};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ok = kubernetes_previous_revision(bad[i], strlen(bad[i]), cart, 5, &t, &rev, &cause);
         tap_ok(!ok && cause != NULL, "hostile ReplicaSetList %zu: an error (%s)", i,
