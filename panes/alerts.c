@@ -16,5 +16,6 @@ const struct pane_impl alerts_pane = {
     .kind = MODEL_ALERTS,
     .sort_col = -1,
     .group_col = ALERT_NAME,
+    .name_col = ALERT_NAME,
     .summary = alerts_summary,
 };

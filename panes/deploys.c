@@ -17,5 +17,6 @@ const struct pane_impl deploys_pane = {
     .kind = MODEL_DEPLOYS,
     .sort_col = -1,
     .group_col = DEPLOY_NAMESPACE,
+    .name_col = DEPLOY_NAME,
     .summary = deploys_summary,
 };

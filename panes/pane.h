@@ -21,6 +21,7 @@ struct pane_impl {
     int sort_col; /* default sort, -1 = as published */
     bool sort_desc;
     int group_col; /* what '=' groups by */
+    int name_col;  /* what names a row to a person: a typed confirmation asks for it */
     /*
      * A few words on the state of the rows, e.g. "2 crit 3 firing"; called
      * after each rebuild, so it may walk every row. buf >= 64.

@@ -40,5 +40,6 @@ const struct pane_impl pools_pane = {
     .kind = MODEL_POOLS,
     .sort_col = -1,
     .group_col = POOL_NAME,
+    .name_col = POOL_SERVER,
     .summary = pools_summary,
 };

@@ -36,5 +36,6 @@ const struct pane_impl queues_pane = {
     .kind = MODEL_QUEUES,
     .sort_col = -1,
     .group_col = QUEUE_VHOST,
+    .name_col = QUEUE_NAME,
     .summary = queues_summary,
 };

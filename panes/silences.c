@@ -16,5 +16,6 @@ const struct pane_impl silences_pane = {
     .kind = MODEL_SILENCES,
     .sort_col = -1,
     .group_col = SILENCE_STATE,
+    .name_col = SILENCE_ID,
     .summary = silences_summary,
 };

@@ -55,6 +55,7 @@ struct pending {
     char **target;
     bool asking_input; /* bulk input actions: first the value, then the typed confirmation */
     char *input;
+    char *must_type; /* single typed actions: the row's name (QUEUE, SERVER...), not its key */
 };
 
 struct ui {
@@ -653,6 +654,7 @@ static void pending_clear(struct ui *ui)
     free(ui->pending.backend);
     free(ui->pending.target);
     free(ui->pending.input);
+    free(ui->pending.must_type);
     memset(&ui->pending, 0, sizeof ui->pending);
 }
 
@@ -718,7 +720,7 @@ static void open_pending_dialog(struct ui *ui)
             }
         } else {
             dialog_open(&ui->dialog, def->label, body, confirm, input ? def->input_prompt : NULL,
-                        def->input_default, (def->flags & ACTION_TYPED) ? p->target[0] : NULL);
+                        def->input_default, (def->flags & ACTION_TYPED) ? p->must_type : NULL);
         }
     } else {
         char list[3500];
@@ -800,6 +802,11 @@ static bool ask_single(struct ui *ui, const struct rowset *rs, size_t row, int k
     pending_clear(ui);
     ui->pending.def = def;
     pending_add(ui, b->name, rowset_key(rs, row));
+    if (def->flags & ACTION_TYPED) {
+        /* "orders.created", not "%2F/orders.created": what the person sees in the row */
+        const char *name = rowset_cell_text(rs, row, focused(ui)->impl->name_col);
+        ui->pending.must_type = xstrdup(name[0] != '\0' ? name : rowset_key(rs, row));
+    }
     open_pending_dialog(ui);
     return true;
 }

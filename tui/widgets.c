@@ -91,7 +91,7 @@ void dialog_open(struct dialog *d, const char *title, const char *body, const ch
     dialog_start(d, title, body, confirm);
     if (must_type != NULL) {
         d->must_type = xstrdup(must_type);
-        d->labels[0] = xstrdup("Type to confirm");
+        d->labels[0] = xasprintf("Type '%s' to confirm", must_type);
         d->nfields = 1;
     } else if (input_label != NULL) {
         d->labels[0] = xstrdup(input_label);

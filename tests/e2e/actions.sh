@@ -91,16 +91,16 @@ keys d
 check "a bulk action lists every target" wait_for "Drain server on 2 targets"
 check "web4 is listed" wait_for "be_web/web4 (demo)"
 check "web5 is listed" wait_for "be_web/web5 (demo)"
-check "and asks for the verb and count typed" wait_for "Type to confirm: _"
+check "and asks for the verb and count typed" wait_for "Type 'drain 2' to confirm: _"
 keys Tab Enter
 check "without the typed text, confirm does nothing" wait_for "Drain server on 2 targets"
 keys d r a i n Space 2
-check "typing is shown" wait_for "Type to confirm: drain 2_"
+check "typing is shown" wait_for "Type 'drain 2' to confirm: drain 2_"
 keys Escape
 check "Esc cancels the bulk action" wait_for "cancelled: Drain server on 2 targets"
 check "the marks stay after a cancel" wait_for "2 marked"
 keys d
-wait_for "Type to confirm: _"
+wait_for "Type 'drain 2' to confirm: _"
 keys d r a i n Space 2 Tab Enter
 check "both drain" wait_line "be_web +web5 +DRAIN"
 check "web4 too" wait_line "be_web +web4 +DRAIN"

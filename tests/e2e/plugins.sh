@@ -60,14 +60,14 @@ check "and not in the other panes' titles" other_titles_clean
 
 keys E
 check "the action asks first" wait_for "Empty queue orders"
-check "and wants the target typed" wait_for "Type to confirm: _"
+check "and wants the target typed" wait_for "Type 'orders' to confirm: _"
 keys Enter
 check "Enter without the typed text does nothing" wait_for "Empty queue orders"
 keys Escape
 check "Esc cancels" wait_for "cancelled: Empty queue orders"
 check "nothing ran" test ! -e "$T/emptied"
 keys E
-wait_for "Type to confirm: _"
+wait_for "Type 'orders' to confirm: _"
 keys o r d e r s Tab Enter
 check "the action's stdout is the report" wait_for "emptied orders"
 check "the next poll shows the queue empty" wait_line "orders +.* 0 "

@@ -342,15 +342,15 @@ keys / e m a i l s Enter
 wait_for "filter: emails"
 keys P
 check "purge asks, naming the queue" wait_for "Purge queue %2F/emails.outbound"
-check "and wants the target typed" wait_for "Type to confirm"
+check "and wants the queue's name typed, not its key" wait_for "Type 'emails.outbound' to confirm"
 keys Tab Enter
 check "without the typed name, nothing happens" wait_for "Purge queue %2F/emails.outbound"
 keys Escape
 check "Esc cancels" wait_for "cancelled: Purge queue %2F/emails.outbound"
 keys P
-wait_for "Type to confirm: _"
-tm send-keys -t main -l '%2F/emails.outbound'
-check "the typed name shows" wait_for "Type to confirm: %2F/emails.outbound_"
+wait_for "to confirm: _"
+tm send-keys -t main -l 'emails.outbound'
+check "the typed name shows" wait_for "Type 'emails.outbound' to confirm: emails.outbound_"
 keys Tab Enter
 check "purged, says the status bar" wait_for "purged emails.outbound" 10
 check "the row shows it empty" wait_line "emails\.outbound( +/)?( +running)? +0 " 15
