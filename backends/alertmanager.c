@@ -724,9 +724,7 @@ struct am {
     char *path;                    /* GET path with the query */
     struct http_request *poll_req; /* the poll's alerts request, then its silences request */
     uint64_t poll_answers;         /* poll callbacks run so far */
-    bool polling;
-    bool repoll;           /* an action changed things while a poll was in flight */
-    struct rowset *alerts; /* this poll's alerts, published once its silences answer */
+    struct rowset *alerts;         /* this poll's alerts, published once its silences answer */
     struct alert_index index;
     struct am_op *ops; /* actions in flight */
 };
@@ -946,16 +944,6 @@ static void poll_send(struct backend *b, const char *path, http_done_cb cb)
     }
 }
 
-static void poll_done(struct backend *b)
-{
-    struct am *am = b->priv;
-    am->polling = false;
-    if (am->repoll) {
-        am->repoll = false;
-        backend_poll_now(b);
-    }
-}
-
 /*
  * The alerts are published with the silences, so that a poll is one answer:
  * the health says "ok" once both are in (a snapshot waits for that).
@@ -969,7 +957,7 @@ static void on_poll_silences(const struct http_response *r, void *ud)
         am->alerts = NULL;
     }
     take_silences(b, r);
-    poll_done(b);
+    backend_poll_end(b);
 }
 
 static void on_poll(const struct http_response *r, void *ud)
@@ -979,7 +967,7 @@ static void on_poll(const struct http_response *r, void *ud)
     rowset_destroy(am->alerts);
     am->alerts = read_alerts(b, r);
     if (am->alerts == NULL) {
-        poll_done(b);
+        backend_poll_end(b);
         return;
     }
     poll_send(b, SILENCES_PATH, on_poll_silences);
@@ -988,22 +976,10 @@ static void on_poll(const struct http_response *r, void *ud)
 static void am_poll(struct backend *b)
 {
     struct am *am = b->priv;
-    if (am->polling) {
+    if (!backend_poll_begin(b)) {
         return;
     }
-    am->polling = true;
     poll_send(b, am->path, on_poll);
-}
-
-/* After a change: poll now, or right after the poll in flight (it may predate it). */
-static void refresh_soon(struct backend *b)
-{
-    struct am *am = b->priv;
-    if (am->polling) {
-        am->repoll = true;
-    } else {
-        backend_poll_now(b);
-    }
 }
 
 /* ---- actions ---- */
@@ -1064,7 +1040,7 @@ static void op_finish(struct am_op *op, bool ok, const char *message)
     action_done(op->a, ok, message);
     op_free(op);
     if (ok) {
-        refresh_soon(b);
+        backend_refresh_soon(b);
     }
 }
 

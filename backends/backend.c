@@ -140,6 +140,33 @@ void backend_poll_now(struct backend *b)
     }
 }
 
+bool backend_poll_begin(struct backend *b)
+{
+    if (b->polling) {
+        return false;
+    }
+    b->polling = true;
+    return true;
+}
+
+void backend_poll_end(struct backend *b)
+{
+    b->polling = false;
+    if (b->repoll) {
+        b->repoll = false;
+        backend_poll_now(b);
+    }
+}
+
+void backend_refresh_soon(struct backend *b)
+{
+    if (b->polling) {
+        b->repoll = true;
+    } else {
+        backend_poll_now(b);
+    }
+}
+
 static uint64_t now_ms(const struct backend *b)
 {
     return b->loop != NULL ? loop_now_ms(b->loop) : clock_mono_ms();

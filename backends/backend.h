@@ -89,6 +89,8 @@ struct backend {
     uint64_t polls;      /* number of polls started */
     bool tls_unverified; /* insecure = true: said next to the health, always */
     struct loop_timer *timer;
+    bool polling; /* a fetch is in flight: between backend_poll_begin and backend_poll_end */
+    bool repoll;  /* a refresh was asked for meanwhile: it runs when the fetch ends */
     /* Optional per-instance actions (exec plugins), used instead of impl->actions when set. */
     const struct action_def *actions;
     int nactions;
@@ -115,6 +117,16 @@ void backend_publish(struct backend *b, struct rowset *rs);
 void backend_fail(struct backend *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Mark a successful poll that published nothing new. */
 void backend_ok(struct backend *b);
+
+/*
+ * Poll bookkeeping for implementations that fetch: begin is false while a
+ * fetch is in flight (skip this poll); end is called once the fetch is over,
+ * however it ended. After an action, backend_refresh_soon polls now, or right
+ * after the fetch in flight, whose answer may predate the change.
+ */
+bool backend_poll_begin(struct backend *b);
+void backend_poll_end(struct backend *b);
+void backend_refresh_soon(struct backend *b);
 
 /* The kinds this instance publishes: its own when set, else the type's. */
 unsigned backend_kinds(const struct backend *b);

@@ -58,7 +58,6 @@ struct exec {
     int nactions;
     struct action_def defs[MAX_ACTIONS];
     struct proc *poll_proc;
-    bool repoll;
     struct plugin_rows rows;
     struct act_ctx *acts;
 };
@@ -174,16 +173,13 @@ static void on_poll_done(const struct proc_result *r, void *ud)
             rowset_destroy(rs);
         }
     }
-    if (x->repoll) {
-        x->repoll = false;
-        backend_poll_now(b);
-    }
+    backend_poll_end(b);
 }
 
 static void exec_poll(struct backend *b)
 {
     struct exec *x = b->priv;
-    if (x->poll_proc != NULL) {
+    if (!backend_poll_begin(b)) {
         return; /* the last run is still going: one at a time */
     }
     char *cause = NULL;
@@ -191,6 +187,7 @@ static void exec_poll(struct backend *b)
     if (x->poll_proc == NULL) {
         backend_fail(b, "%s", cause);
         free(cause);
+        backend_poll_end(b);
     }
 }
 
@@ -229,11 +226,7 @@ static void on_act_done(const struct proc_result *r, void *ud)
     struct exec *x = ctx->x;
     act_unlink(x, ctx);
     /* refresh first: the report may be the last thing its caller waits for */
-    if (x->poll_proc != NULL) {
-        x->repoll = true;
-    } else {
-        backend_poll_now(x->b);
-    }
+    backend_refresh_soon(x->b);
     if (r->error != NULL || r->exit_code != 0) {
         char *why = failure_text(r);
         action_done(ctx->a, false, why);

@@ -680,8 +680,6 @@ struct haproxy {
     const char *path;    /* ";csv" or "" when the url already asks for CSV */
     struct rt_addr addr; /* valid when have_socket */
     bool have_socket;
-    bool fetching;
-    bool repoll; /* an action finished during a fetch: fetch again after it */
     struct http_request *http_req;
     struct rt_call *calls; /* every runtime API call in flight */
 };
@@ -918,15 +916,6 @@ static struct rt_call *rt_start(struct haproxy *h, const char *cmd, rt_done_cb d
 
 /* ---- polling ---- */
 
-static void fetch_done(struct haproxy *h)
-{
-    h->fetching = false;
-    if (h->repoll) {
-        h->repoll = false;
-        backend_poll_now(h->b);
-    }
-}
-
 static void publish_csv(struct haproxy *h, const char *text, size_t len, bool from_socket)
 {
     struct backend *b = h->b;
@@ -961,7 +950,7 @@ static void on_http(const struct http_response *r, void *ud)
     } else {
         publish_csv(h, r->body != NULL ? r->body : "", r->body != NULL ? r->len : 0, false);
     }
-    fetch_done(h);
+    backend_poll_end(h->b);
 }
 
 static void on_show_stat(struct haproxy *h, void *ud, const char *error, const char *reply,
@@ -973,25 +962,24 @@ static void on_show_stat(struct haproxy *h, void *ud, const char *error, const c
     } else {
         publish_csv(h, reply, len, true);
     }
-    fetch_done(h);
+    backend_poll_end(h->b);
 }
 
 static void haproxy_poll(struct backend *b)
 {
     struct haproxy *h = b->priv;
-    if (h->fetching) {
-        return;
-    }
     if (b->loop == NULL) {
         backend_fail(b, "no event loop to poll on");
         return;
     }
-    h->fetching = true;
+    if (!backend_poll_begin(b)) {
+        return;
+    }
     if (h->have_url) {
         /* the callback may run before http_request() returns */
         struct http_request *req =
             http_request(b->loop, &h->http, "GET", h->path, NULL, NULL, 0, on_http, h);
-        if (h->fetching) {
+        if (b->polling) {
             h->http_req = req;
         }
         return;
@@ -1000,7 +988,7 @@ static void haproxy_poll(struct backend *b)
     if (rt_start(h, "show stat", on_show_stat, NULL, NULL, &cause) == NULL) {
         backend_fail(b, "%s", cause);
         free(cause);
-        fetch_done(h);
+        backend_poll_end(h->b);
     }
 }
 
@@ -1136,11 +1124,7 @@ static void on_act_reply(struct haproxy *h, void *ud, const char *error, const c
     char *text = reply_line(reply, len);
     if (text[0] == '\0') {
         /* refresh first: the report may be the last thing its caller waits for */
-        if (h->fetching) {
-            h->repoll = true;
-        } else {
-            backend_poll_now(h->b);
-        }
+        backend_refresh_soon(h->b);
         action_done(ctx->a, true, ctx->ok_message);
     } else {
         action_done(ctx->a, false, text);

@@ -24,7 +24,6 @@
 struct httpjson {
     struct http_settings http;
     struct http_request *req;
-    bool polling;
     enum model_kind kind;
     bool have_pane;
     struct plugin_map map;
@@ -134,7 +133,7 @@ static void on_fetch(const struct http_response *r, void *ud)
     struct backend *b = ud;
     struct httpjson *h = b->priv;
     h->req = NULL;
-    h->polling = false;
+    backend_poll_end(b);
     if (r->error != NULL || r->status < 200 || r->status > 299) {
         char *why = http_describe_failure(r);
         backend_fail(b, "%s", why);
@@ -161,13 +160,12 @@ static void on_fetch(const struct http_response *r, void *ud)
 static void hj_poll(struct backend *b)
 {
     struct httpjson *h = b->priv;
-    if (h->polling) {
+    if (!backend_poll_begin(b)) {
         return;
     }
-    h->polling = true;
     struct http_request *req =
         http_request(b->loop, &h->http, "GET", "", NULL, NULL, 0, on_fetch, b);
-    if (h->polling) { /* the callback may have run already */
+    if (b->polling) { /* the callback may have run already */
         h->req = req;
     }
 }

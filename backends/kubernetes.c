@@ -493,8 +493,6 @@ struct kube {
     char *list_path; /* without the query */
     struct http_request *poll_req;
     uint64_t poll_answers;
-    bool polling;
-    bool repoll;
     struct rowset *building; /* the pages of this poll so far */
     struct alertmanager_keys keys;
     int pages;
@@ -592,11 +590,7 @@ static void poll_done(struct backend *b)
     rowset_destroy(k->building);
     k->building = NULL;
     alertmanager_keys_free(&k->keys);
-    k->polling = false;
-    if (k->repoll) {
-        k->repoll = false;
-        backend_poll_now(b);
-    }
+    backend_poll_end(b);
 }
 
 static void on_poll(const struct http_response *r, void *ud)
@@ -641,23 +635,12 @@ static void on_poll(const struct http_response *r, void *ud)
 static void kube_poll(struct backend *b)
 {
     struct kube *k = b->priv;
-    if (k->polling) {
+    if (!backend_poll_begin(b)) {
         return;
     }
-    k->polling = true;
     k->pages = 0;
     k->building = rowset_create(MODEL_DEPLOYS, b->name);
     poll_send(b, NULL);
-}
-
-static void refresh_soon(struct backend *b)
-{
-    struct kube *k = b->priv;
-    if (k->polling) {
-        k->repoll = true;
-    } else {
-        backend_poll_now(b);
-    }
 }
 
 /* ---- actions ---- */
@@ -712,7 +695,7 @@ static void op_finish(struct kube_op *op, bool ok, const char *message)
     action_done(op->a, ok, message);
     op_free(op);
     if (ok) {
-        refresh_soon(b);
+        backend_refresh_soon(b);
     }
 }
 

@@ -796,7 +796,6 @@ struct nats {
     char *account;
     struct nats_history *hist;
     struct http_request *poll_req;
-    bool polling;
 };
 
 static void *nats_create(struct backend *b)
@@ -840,7 +839,7 @@ static void on_poll(const struct http_response *r, void *ud)
     struct backend *b = ud;
     struct nats *n = b->priv;
     n->poll_req = NULL;
-    n->polling = false;
+    backend_poll_end(b);
     if (r->error != NULL || r->status < 200 || r->status > 299) {
         char *why = http_describe_failure(r);
         backend_fail(b, "%s", why);
@@ -862,13 +861,12 @@ static void on_poll(const struct http_response *r, void *ud)
 static void nats_poll(struct backend *b)
 {
     struct nats *n = b->priv;
-    if (n->polling) {
+    if (!backend_poll_begin(b)) {
         return;
     }
-    n->polling = true;
     struct http_request *req =
         http_request(b->loop, &n->http, "GET", JSZ_PATH, NULL, NULL, 0, on_poll, b);
-    if (n->polling) { /* the callback may have run already */
+    if (b->polling) { /* the callback may have run already */
         n->poll_req = req;
     }
 }

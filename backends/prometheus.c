@@ -140,7 +140,6 @@ bool prometheus_parse_alerts(const char *body, size_t len, struct rowset *rs, ch
 struct prom {
     struct http_settings http;
     struct http_request *poll_req;
-    bool polling;
 };
 
 static void *prom_create(struct backend *b)
@@ -191,7 +190,7 @@ static void on_poll(const struct http_response *r, void *ud)
     struct backend *b = ud;
     struct prom *p = b->priv;
     p->poll_req = NULL;
-    p->polling = false;
+    backend_poll_end(b);
     if (r->error != NULL || r->status < 200 || r->status > 299) {
         fail_http(b, r);
         return;
@@ -210,13 +209,12 @@ static void on_poll(const struct http_response *r, void *ud)
 static void prom_poll(struct backend *b)
 {
     struct prom *p = b->priv;
-    if (p->polling) {
+    if (!backend_poll_begin(b)) {
         return;
     }
-    p->polling = true;
     struct http_request *req =
         http_request(b->loop, &p->http, "GET", ALERTS_PATH, NULL, NULL, 0, on_poll, b);
-    if (p->polling) { /* the callback may have run already */
+    if (b->polling) { /* the callback may have run already */
         p->poll_req = req;
     }
 }

@@ -74,6 +74,22 @@ int main(void)
     b->tls_unverified = true;
     backend_health_text(b, b->last_ok_ms, buf, sizeof buf);
     tap_is_str(buf, "ok (TLS unverified)", "insecure TLS is always said");
+
+    /* one fetch at a time; a refresh asked for meanwhile runs when it ends */
+    uint64_t polls = b->polls;
+    tap_ok(backend_poll_begin(b), "a poll may begin");
+    tap_ok(!backend_poll_begin(b), "a second may not while the first is in flight");
+    backend_refresh_soon(b);
+    tap_is_int((long long)(b->polls - polls), 0, "a refresh during a fetch waits for it");
+    backend_poll_end(b);
+    tap_is_int((long long)(b->polls - polls), 1, "and runs when the fetch ends");
+    backend_poll_end(b);
+    tap_is_int((long long)(b->polls - polls), 1, "once");
+    backend_refresh_soon(b);
+    tap_is_int((long long)(b->polls - polls), 2, "with nothing in flight, a refresh polls at once");
+    tap_ok(backend_poll_begin(b), "and nothing is left in flight after");
+    backend_poll_end(b);
+
     tap_ok(backend_impl_find("demo") != NULL, "demo is registered");
     tap_ok(backend_impl_find("nosuch") == NULL, "unknown types are not");
     backend_destroy(b);
