@@ -44,8 +44,6 @@
 
 static const char ALERTS_PATH[] = "/api/v2/alerts";
 static const char SILENCES_PATH[] = "/api/v2/silences";
-static const uint64_t FNV_OFFSET = 0xcbf29ce484222325ULL;
-static const uint64_t FNV_PRIME = 0x100000001b3ULL;
 
 enum {
     TARGET_LABELS_MAX = 3,             /* labels shown in the TARGET column */
@@ -154,15 +152,6 @@ bool alertmanager_parse_time(const char *s, int64_t *out)
 
 /* ---- label sets ---- */
 
-static uint64_t fnv1a(uint64_t h, const char *s)
-{
-    for (; *s != '\0'; s++) {
-        h ^= (unsigned char)*s;
-        h *= FNV_PRIME;
-    }
-    return h;
-}
-
 /* Members that are strings: the labels. */
 static int count_labels(const cJSON *labels)
 {
@@ -195,7 +184,7 @@ void alertmanager_labels_hash(const cJSON *labels, char out[17])
         }
     }
     qsort(sorted, n, sizeof *sorted, cmp_label);
-    uint64_t h = FNV_OFFSET;
+    uint64_t h = FNV1A_OFFSET;
     for (i = 0; i < n; i++) {
         /* 0xff never occurs in UTF-8, so names and values cannot run into each other */
         h = fnv1a(fnv1a(fnv1a(fnv1a(h, sorted[i]->string), "\xff"), sorted[i]->valuestring),
@@ -203,55 +192,6 @@ void alertmanager_labels_hash(const cJSON *labels, char out[17])
     }
     free(sorted);
     snprintf(out, 17, "%016" PRIx64, h);
-}
-
-/* Set of 64-bit hashes of keys; 0 marks an empty slot. */
-static bool keys_insert(struct alertmanager_keys *ks, uint64_t h)
-{
-    if (h == 0) {
-        h = 1;
-    }
-    if ((ks->n + 1) * 2 > ks->cap) {
-        struct alertmanager_keys bigger = {.cap = ks->cap ? ks->cap * 2 : 64};
-        bigger.slots = xcalloc(bigger.cap, sizeof *bigger.slots);
-        for (size_t i = 0; i < ks->cap; i++) {
-            if (ks->slots[i] != 0) {
-                keys_insert(&bigger, ks->slots[i]);
-            }
-        }
-        free(ks->slots);
-        *ks = bigger;
-    }
-    size_t i = (size_t)(h & (ks->cap - 1));
-    while (ks->slots[i] != 0) {
-        if (ks->slots[i] == h) {
-            return false;
-        }
-        i = (i + 1) & (ks->cap - 1);
-    }
-    ks->slots[i] = h;
-    ks->n++;
-    return true;
-}
-
-char *alertmanager_keys_unique(struct alertmanager_keys *ks, const char *key)
-{
-    if (keys_insert(ks, fnv1a(FNV_OFFSET, key))) {
-        return xstrdup(key);
-    }
-    for (unsigned n = 2;; n++) {
-        char *k = xasprintf("%s~%u", key, n);
-        if (keys_insert(ks, fnv1a(FNV_OFFSET, k))) {
-            return k;
-        }
-        free(k);
-    }
-}
-
-void alertmanager_keys_free(struct alertmanager_keys *ks)
-{
-    free(ks->slots);
-    memset(ks, 0, sizeof *ks);
 }
 
 /* ---- rows ---- */
@@ -467,8 +407,8 @@ static void alert_state(const cJSON *status, struct alertmanager_row *r)
     }
 }
 
-static void add_alert(struct rowset *rs, const cJSON *alert, int64_t now,
-                      struct alertmanager_keys *keys, struct alert_index *idx)
+static void add_alert(struct rowset *rs, const cJSON *alert, int64_t now, struct model_keys *keys,
+                      struct alert_index *idx)
 {
     const cJSON *labels = json_obj(alert, "labels");
     const cJSON *status = json_obj(alert, "status");
@@ -485,7 +425,7 @@ static void add_alert(struct rowset *rs, const cJSON *alert, int64_t now,
         r.starts_at = now > 0 && t > now ? now : t;
     }
     alert_state(status, &r);
-    char *key = alertmanager_keys_unique(keys, fp);
+    char *key = model_keys_unique(keys, fp);
     r.key = key;
     alertmanager_row_begin(rs, &r);
     alert_details(rs, alert, status);
@@ -508,7 +448,7 @@ static bool parse_alerts(const char *body, size_t len, struct rowset *rs, int64_
         *cause = xstrdup("expected a JSON array of alerts");
         return false;
     }
-    struct alertmanager_keys keys = {0};
+    struct model_keys keys = {0};
     const cJSON *alert;
     cJSON_ArrayForEach(alert, doc)
     {
@@ -516,7 +456,7 @@ static bool parse_alerts(const char *body, size_t len, struct rowset *rs, int64_
             add_alert(rs, alert, now, &keys, idx);
         }
     }
-    alertmanager_keys_free(&keys);
+    model_keys_free(&keys);
     rowset_end(rs);
     if (idx != NULL) {
         idx->doc = doc;
@@ -641,12 +581,12 @@ static int64_t json_time(const cJSON *obj, const char *name)
 }
 
 static void add_silence(struct rowset *rs, const cJSON *silence, int64_t now,
-                        struct alertmanager_keys *keys)
+                        struct model_keys *keys)
 {
     static const char *const detail_fields[] = {"id",        "startsAt",  "endsAt",
                                                 "updatedAt", "createdBy", "comment"};
     const char *id = json_str(silence, "id");
-    char *key = alertmanager_keys_unique(keys, id != NULL ? id : "");
+    char *key = model_keys_unique(keys, id != NULL ? id : "");
     rowset_begin(rs, key);
     free(key);
     char short_id[SILENCE_SHORT_ID + 1];
@@ -702,12 +642,12 @@ bool alertmanager_parse_silences(const char *body, size_t len, struct rowset *rs
         }
     }
     qsort(refs, n, sizeof *refs, cmp_silence);
-    struct alertmanager_keys keys = {0};
+    struct model_keys keys = {0};
     for (size_t i = 0; i < n; i++) {
         add_silence(rs, refs[i].silence, now, &keys);
     }
     rowset_end(rs);
-    alertmanager_keys_free(&keys);
+    model_keys_free(&keys);
     free(refs);
     cJSON_Delete(doc);
     return true;

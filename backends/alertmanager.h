@@ -66,16 +66,6 @@ bool alertmanager_parse_time(const char *s, int64_t *out);
  */
 void alertmanager_labels_hash(const struct cJSON *labels, char out[17]);
 
-/* A row key not seen before in this batch: key itself, else key~2, key~3... */
-struct alertmanager_keys {
-    uint64_t *slots;
-    size_t cap, n;
-};
-
-/* Caller frees the result. */
-char *alertmanager_keys_unique(struct alertmanager_keys *ks, const char *key);
-void alertmanager_keys_free(struct alertmanager_keys *ks);
-
 /* What an alert row shows; the strings and objects are borrowed. */
 struct alertmanager_row {
     const char *key;

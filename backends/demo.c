@@ -42,7 +42,6 @@ enum {
     DEADLINE_TICKS = 6,   /* progressDeadlineSeconds, in ticks */
 };
 
-static const uint64_t FNV_OFFSET = 0xcbf29ce484222325ULL;
 static const uint64_t FNV_PRIME = 0x100000001b3ULL;
 
 enum demo_mode { MODE_LIVE, MODE_STILL, MODE_TRICKLE };
@@ -495,15 +494,6 @@ static double round1(double x)
 static double max0(double x)
 {
     return x > 0 ? x : 0;
-}
-
-static uint64_t fnv1a(uint64_t h, const char *s)
-{
-    for (; *s != '\0'; s++) {
-        h ^= (unsigned char)*s;
-        h *= FNV_PRIME;
-    }
-    return h;
 }
 
 static void detailf(struct rowset *rs, const char *key, const char *fmt, ...)
@@ -1057,7 +1047,7 @@ static void deploy_conditions(struct rowset *rs, const struct deploy *dp, const 
 static void deploy_details(struct rowset *rs, const struct deploy *dp, const struct deploy_def *def)
 {
     char rs_name[64];
-    uint64_t h = fnv1a(fnv1a(FNV_OFFSET, def->name), def->image) + (uint64_t)dp->revision;
+    uint64_t h = fnv1a(fnv1a(FNV1A_OFFSET, def->name), def->image) + (uint64_t)dp->revision;
     snprintf(rs_name, sizeof rs_name, "%s-%09" PRIx64, def->name, h >> 28);
     rowset_detail(rs, "namespace", def->ns);
     detailf(rs, "replicas", "%d desired, %d updated, %d ready", dp->replicas, dp->updated,
@@ -1152,7 +1142,7 @@ static bool alert_condition(const struct demo *d, enum alert_id id)
 /* Silence ids look like Alertmanager's UUIDs and are derived, not random. */
 static void silence_id(struct demo *d, const struct alert *al, char id[40])
 {
-    uint64_t h1 = fnv1a(FNV_OFFSET, al->fp) ^ (uint64_t)d->silences++ * FNV_PRIME;
+    uint64_t h1 = fnv1a(FNV1A_OFFSET, al->fp) ^ (uint64_t)d->silences++ * FNV_PRIME;
     uint64_t h2 = fnv1a(h1, "silence") ^ (uint64_t)d->now;
     h1 = fnv1a(h1, "id");
     snprintf(id, 40, "%08" PRIx64 "-%04" PRIx64 "-4%03" PRIx64 "-a%03" PRIx64 "-%012" PRIx64,
@@ -1213,7 +1203,7 @@ static void alerts_init(struct demo *d)
     for (int i = 0; i < NALERTS; i++) {
         const struct alert_def *def = &alert_defs[i];
         struct alert *al = &d->alerts[i];
-        uint64_t h = fnv1a(fnv1a(FNV_OFFSET, "alertname="), def->name);
+        uint64_t h = fnv1a(fnv1a(FNV1A_OFFSET, "alertname="), def->name);
         h = fnv1a(fnv1a(h, "severity="), severity_names[def->sev]);
         for (size_t l = 0; l < 4 && def->labels[l] != NULL; l++) {
             h = fnv1a(h, def->labels[l]);

@@ -313,8 +313,7 @@ static void deploy_details(struct rowset *rs, const cJSON *d, const char *why)
     conditions_detail(rs, status);
 }
 
-static void add_deploy(struct rowset *rs, const cJSON *d, int64_t now,
-                       struct alertmanager_keys *keys)
+static void add_deploy(struct rowset *rs, const cJSON *d, int64_t now, struct model_keys *keys)
 {
     const cJSON *meta = json_obj(d, "metadata");
     const cJSON *spec = json_obj(d, "spec");
@@ -322,7 +321,7 @@ static void add_deploy(struct rowset *rs, const cJSON *d, int64_t now,
     const char *ns = json_str(meta, "namespace");
     const char *name = json_str(meta, "name");
     char *k = xasprintf("%s/%s", ns != NULL ? ns : "", name != NULL ? name : "");
-    char *key = alertmanager_keys_unique(keys, k);
+    char *key = model_keys_unique(keys, k);
     free(k);
     rowset_begin(rs, key);
     free(key);
@@ -358,7 +357,7 @@ static void add_deploy(struct rowset *rs, const cJSON *d, int64_t now,
 }
 
 bool kubernetes_parse_deployments(const char *body, size_t len, struct rowset *rs, int64_t now,
-                                  struct alertmanager_keys *keys, char **cont, char **cause)
+                                  struct model_keys *keys, char **cont, char **cause)
 {
     cJSON *doc = NULL;
     *cont = NULL;
@@ -373,7 +372,7 @@ bool kubernetes_parse_deployments(const char *body, size_t len, struct rowset *r
         cJSON_Delete(doc);
         return false;
     }
-    struct alertmanager_keys local = {0};
+    struct model_keys local = {0};
     const cJSON *d;
     cJSON_ArrayForEach(d, items)
     {
@@ -382,7 +381,7 @@ bool kubernetes_parse_deployments(const char *body, size_t len, struct rowset *r
         }
     }
     rowset_end(rs);
-    alertmanager_keys_free(&local);
+    model_keys_free(&local);
     const char *c = json_str(json_obj(doc, "metadata"), "continue");
     if (c != NULL && c[0] != '\0') {
         *cont = xstrdup(c);
@@ -494,7 +493,7 @@ struct kube {
     struct http_request *poll_req;
     uint64_t poll_answers;
     struct rowset *building; /* the pages of this poll so far */
-    struct alertmanager_keys keys;
+    struct model_keys keys;
     int pages;
     struct kube_op *ops;
     uint64_t op_answers; /* action callbacks run so far: an op may be gone after a send */
@@ -589,7 +588,7 @@ static void poll_done(struct backend *b)
     struct kube *k = b->priv;
     rowset_destroy(k->building);
     k->building = NULL;
-    alertmanager_keys_free(&k->keys);
+    model_keys_free(&k->keys);
     backend_poll_end(b);
 }
 
@@ -1016,7 +1015,7 @@ static void kube_destroy(struct backend *b)
     }
     http_cancel(k->poll_req);
     rowset_destroy(k->building);
-    alertmanager_keys_free(&k->keys);
+    model_keys_free(&k->keys);
     /* as in alertmanager.c: in-flight actions go without a report; "started" stays audited */
     while (k->ops != NULL) {
         struct kube_op *op = k->ops;

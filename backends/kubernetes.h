@@ -35,7 +35,7 @@ enum rollout kubernetes_rollout_state(const struct cJSON *deploy, char **why);
  * not objects are skipped, fields of the wrong type count as missing.
  */
 bool kubernetes_parse_deployments(const char *body, size_t len, struct rowset *rs, int64_t now,
-                                  struct alertmanager_keys *keys, char **cont, char **cause);
+                                  struct model_keys *keys, char **cont, char **cause);
 
 /*
  * From a ReplicaSetList body, the ReplicaSet owned by the Deployment whose

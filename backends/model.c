@@ -455,3 +455,54 @@ enum tone model_rollout_tone(enum rollout r)
     };
     return tones[r];
 }
+
+/* ---- unique keys ---- */
+
+/* Set of 64-bit hashes of keys; 0 marks an empty slot. */
+static bool keys_insert(struct model_keys *ks, uint64_t h)
+{
+    if (h == 0) {
+        h = 1;
+    }
+    if ((ks->n + 1) * 2 > ks->cap) {
+        struct model_keys bigger = {.cap = ks->cap ? ks->cap * 2 : 64};
+        bigger.slots = xcalloc(bigger.cap, sizeof *bigger.slots);
+        for (size_t i = 0; i < ks->cap; i++) {
+            if (ks->slots[i] != 0) {
+                keys_insert(&bigger, ks->slots[i]);
+            }
+        }
+        free(ks->slots);
+        *ks = bigger;
+    }
+    size_t i = (size_t)(h & (ks->cap - 1));
+    while (ks->slots[i] != 0) {
+        if (ks->slots[i] == h) {
+            return false;
+        }
+        i = (i + 1) & (ks->cap - 1);
+    }
+    ks->slots[i] = h;
+    ks->n++;
+    return true;
+}
+
+char *model_keys_unique(struct model_keys *ks, const char *key)
+{
+    if (keys_insert(ks, fnv1a(FNV1A_OFFSET, key))) {
+        return xstrdup(key);
+    }
+    for (unsigned n = 2;; n++) {
+        char *k = xasprintf("%s~%u", key, n);
+        if (keys_insert(ks, fnv1a(FNV1A_OFFSET, k))) {
+            return k;
+        }
+        free(k);
+    }
+}
+
+void model_keys_free(struct model_keys *ks)
+{
+    free(ks->slots);
+    memset(ks, 0, sizeof *ks);
+}

@@ -188,6 +188,16 @@ void rowset_row_tone(struct rowset *rs, enum tone tone);
 void rowset_detail(struct rowset *rs, const char *key, const char *value);
 void rowset_end(struct rowset *rs);
 
+/* A row key not seen before in this batch: key itself, else key~2, key~3... */
+struct model_keys {
+    uint64_t *slots; /* 64-bit hashes of the keys; 0 marks an empty slot */
+    size_t cap, n;
+};
+
+/* Caller frees the result. */
+char *model_keys_unique(struct model_keys *ks, const char *key);
+void model_keys_free(struct model_keys *ks);
+
 /*
  * A silence row's STATE and ENDS cells and its tone, shared by every source of
  * silences: state is Alertmanager's ("active", "pending", "expired"); ENDS reads

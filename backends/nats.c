@@ -320,7 +320,7 @@ struct build {
     struct rowset *rs;
     const struct nats_history *old;
     struct samples next;
-    struct alertmanager_keys keys;
+    struct model_keys keys;
     uint64_t now_ms;
     int64_t server_now; /* the report's own "now", s since the epoch; 0 unknown */
 };
@@ -356,7 +356,7 @@ static char *row_key(struct build *b, const char *account, const char *stream, c
     free(a);
     free(s);
     /* the same name twice in one report (never from a sane server) */
-    char *unique = alertmanager_keys_unique(&b->keys, k);
+    char *unique = model_keys_unique(&b->keys, k);
     free(k);
     return unique;
 }
@@ -767,7 +767,7 @@ bool nats_parse_jsz(const char *body, size_t len, const char *account, struct na
         }
         add_accounts(&b, doc, account);
     }
-    alertmanager_keys_free(&b.keys);
+    model_keys_free(&b.keys);
     cJSON_Delete(doc);
     if (b.c.cause != NULL) {
         samples_free(&b.next);

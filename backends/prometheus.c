@@ -64,7 +64,7 @@ static void alert_state(const char *state, struct alertmanager_row *r)
     }
 }
 
-static void add_alert(struct rowset *rs, const cJSON *alert, struct alertmanager_keys *keys)
+static void add_alert(struct rowset *rs, const cJSON *alert, struct model_keys *keys)
 {
     const cJSON *labels = json_obj(alert, "labels");
     struct alertmanager_row r = {.labels = labels, .annotations = json_obj(alert, "annotations")};
@@ -75,7 +75,7 @@ static void add_alert(struct rowset *rs, const cJSON *alert, struct alertmanager
         r.starts_at = t;
     }
     alert_state(json_str(alert, "state"), &r);
-    char *key = alertmanager_keys_unique(keys, hash);
+    char *key = model_keys_unique(keys, hash);
     r.key = key;
     alertmanager_row_begin(rs, &r);
     detail_nonempty(rs, "state", json_str(alert, "state"));
@@ -119,7 +119,7 @@ bool prometheus_parse_alerts(const char *body, size_t len, struct rowset *rs, ch
     } else if (!cJSON_IsArray(alerts)) {
         *cause = xstrdup("no data.alerts array");
     } else {
-        struct alertmanager_keys keys = {0};
+        struct model_keys keys = {0};
         const cJSON *alert;
         cJSON_ArrayForEach(alert, alerts)
         {
@@ -127,7 +127,7 @@ bool prometheus_parse_alerts(const char *body, size_t len, struct rowset *rs, ch
                 add_alert(rs, alert, &keys);
             }
         }
-        alertmanager_keys_free(&keys);
+        model_keys_free(&keys);
         rowset_end(rs);
         ok = true;
     }

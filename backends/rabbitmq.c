@@ -502,7 +502,7 @@ static void parse_free(struct parse *p)
 /* First pass: every queue with its numbers and dead-letter settings. */
 static bool collect(struct parse *p, const cJSON *doc, char **cause)
 {
-    struct alertmanager_keys keys = {0};
+    struct model_keys keys = {0};
     p->qs = xcalloc((size_t)cJSON_GetArraySize(doc) + 1, sizeof *p->qs);
     const cJSON *q;
     bool ok = true;
@@ -529,12 +529,12 @@ static bool collect(struct parse *p, const cJSON *doc, char **cause)
             break;
         }
         char *key = make_key(qi->vhost, qi->name);
-        qi->key = alertmanager_keys_unique(&keys, key);
+        qi->key = model_keys_unique(&keys, key);
         free(key);
         read_dead_letter(qi);
         p->n++;
     }
-    alertmanager_keys_free(&keys);
+    model_keys_free(&keys);
     return ok;
 }
 

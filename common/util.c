@@ -340,3 +340,14 @@ int utf8_fit_tail(char *buf, size_t len, const char *s, int width, const char *e
     memcpy(buf, ellipsis, elen);
     return ew + utf8_fit(buf + elen, len - elen, s, width - ew, ellipsis);
 }
+
+const uint64_t FNV1A_OFFSET = 0xcbf29ce484222325ULL;
+
+uint64_t fnv1a(uint64_t h, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        h ^= (unsigned char)*s;
+        h *= 0x100000001b3ULL; /* the FNV prime */
+    }
+    return h;
+}

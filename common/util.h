@@ -40,6 +40,10 @@ int64_t clock_wall_ms(void);
 bool duration_parse(const char *s, int64_t *out);
 /* Compact human age: "42s", "5m", "3h", "2d", "--" when negative. buf >= 16. */
 void duration_format(char *buf, size_t len, int64_t seconds);
+
+/* 64-bit FNV-1a: fnv1a(FNV1A_OFFSET, s) hashes s; chain calls to hash several strings. */
+extern const uint64_t FNV1A_OFFSET;
+uint64_t fnv1a(uint64_t h, const char *s);
 /* The same with a second unit where it matters: "42s", "5m", "1h59m", "2d3h". buf >= 24. */
 void duration_format2(char *buf, size_t len, int64_t seconds);
 

@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(body, data, size);
 
     struct rowset *rs = rowset_create(MODEL_DEPLOYS, "fuzz");
-    struct alertmanager_keys keys = {0};
+    struct model_keys keys = {0};
     char *cont = NULL, *cause = NULL;
     if (kubernetes_parse_deployments(body, size, rs, 1795426200, &keys, &cont, &cause)) {
         check_keys(rs);
@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(cont);
     free(cause);
     cause = NULL;
-    alertmanager_keys_free(&keys);
+    model_keys_free(&keys);
     rowset_destroy(rs);
 
     cJSON *t = NULL;
