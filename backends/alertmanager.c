@@ -474,41 +474,19 @@ bool alertmanager_parse_alerts(const char *body, size_t len, struct rowset *rs, 
 
 /* ---- the silences response ---- */
 
-/* A growing string: appending is linear however many matchers a silence has. */
-struct strbuf {
-    char *s;
-    size_t n, cap;
-};
-
-static void sb_add(struct strbuf *sb, const char *s, size_t n)
-{
-    if (sb->n + n + 1 > sb->cap) {
-        sb->cap = (sb->n + n + 1) * 2;
-        sb->s = xrealloc(sb->s, sb->cap);
-    }
-    memcpy(sb->s + sb->n, s, n);
-    sb->n += n;
-    sb->s[sb->n] = '\0';
-}
-
-static void sb_str(struct strbuf *sb, const char *s)
-{
-    sb_add(sb, s, strlen(s));
-}
-
 /* name, the operator, then the value in quotes with \\ and \" escaped. */
 static void sb_matcher(struct strbuf *sb, const char *name, const char *op, const char *value)
 {
-    sb_str(sb, name);
-    sb_str(sb, op);
-    sb_add(sb, "\"", 1);
+    strbuf_str(sb, name);
+    strbuf_str(sb, op);
+    strbuf_add(sb, "\"", 1);
     for (const char *p = value; *p != '\0'; p++) {
         if (*p == '"' || *p == '\\') {
-            sb_add(sb, "\\", 1);
+            strbuf_add(sb, "\\", 1);
         }
-        sb_add(sb, p, 1);
+        strbuf_add(sb, p, 1);
     }
-    sb_add(sb, "\"", 1);
+    strbuf_add(sb, "\"", 1);
 }
 
 /* obj[name] as a bool; dflt when absent or not a bool. */
@@ -537,7 +515,7 @@ static bool matcher_text(struct strbuf *sb, const cJSON *m)
 static void silence_matchers(struct rowset *rs, const cJSON *matchers)
 {
     struct strbuf all = {0}, one = {0};
-    sb_str(&all, "");
+    strbuf_str(&all, "");
     int n = 0;
     const cJSON *m;
     cJSON_ArrayForEach(m, matchers)
@@ -547,9 +525,9 @@ static void silence_matchers(struct rowset *rs, const cJSON *matchers)
             continue;
         }
         if (n++ > 0) {
-            sb_str(&all, ", ");
+            strbuf_str(&all, ", ");
         }
-        sb_add(&all, one.s, one.n);
+        strbuf_add(&all, one.s, one.n);
         char key[32];
         snprintf(key, sizeof key, "matcher.%d", n);
         rowset_detail(rs, key, one.s);

@@ -145,27 +145,10 @@ enum rollout kubernetes_rollout_state(const cJSON *deploy, char **why)
 
 /* ---- rows ---- */
 
-/* A growing string. */
-struct strbuf {
-    char *s;
-    size_t n, cap;
-};
-
-static void sb_add(struct strbuf *sb, const char *s)
-{
-    size_t n = strlen(s);
-    if (sb->n + n + 1 > sb->cap) {
-        sb->cap = (sb->n + n + 1) * 2;
-        sb->s = xrealloc(sb->s, sb->cap);
-    }
-    memcpy(sb->s + sb->n, s, n + 1);
-    sb->n += n;
-}
-
 static void sb_sep(struct strbuf *sb, const char *sep)
 {
     if (sb->n > 0) {
-        sb_add(sb, sep);
+        strbuf_str(sb, sep);
     }
 }
 
@@ -182,9 +165,9 @@ static void selector_text(struct strbuf *sb, const cJSON *selector)
     {
         if (cJSON_IsString(l) && l->string != NULL) {
             sb_sep(sb, ",");
-            sb_add(sb, l->string);
-            sb_add(sb, "=");
-            sb_add(sb, l->valuestring);
+            strbuf_str(sb, l->string);
+            strbuf_str(sb, "=");
+            strbuf_str(sb, l->valuestring);
         }
     }
 }
@@ -275,7 +258,7 @@ static void images(struct rowset *rs, const cJSON *pod_spec)
             continue;
         }
         sb_sep(&all, ",");
-        sb_add(&all, image);
+        strbuf_str(&all, image);
         char *key = xasprintf("image.%s", name != NULL ? name : "?");
         rowset_detail(rs, key, image);
         free(key);

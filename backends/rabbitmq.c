@@ -598,34 +598,6 @@ bool rabbitmq_parse_queues(const char *queues, size_t qlen, const char *bindings
 
 /* ---- the peek answer ---- */
 
-struct strbuf {
-    char *s;
-    size_t n, cap;
-};
-
-static void sb_add(struct strbuf *sb, const char *s, size_t n)
-{
-    if (sb->n + n + 1 > sb->cap) {
-        sb->cap = (sb->n + n + 1) * 2;
-        sb->s = xrealloc(sb->s, sb->cap);
-    }
-    memcpy(sb->s + sb->n, s, n);
-    sb->n += n;
-    sb->s[sb->n] = '\0';
-}
-
-static void sb_printf(struct strbuf *sb, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void sb_printf(struct strbuf *sb, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *s = xvasprintf(fmt, ap);
-    va_end(ap);
-    sb_add(sb, s, strlen(s));
-    free(s);
-}
-
 /* Text from the server for the viewer: newlines kept, other control bytes as '?'. */
 static void sb_clean(struct strbuf *sb, const char *s, size_t n)
 {
@@ -639,7 +611,7 @@ static void sb_clean(struct strbuf *sb, const char *s, size_t n)
         } else if (c != '\n' && ((unsigned char)c < 0x20 || c == 0x7f)) {
             c = '?';
         }
-        sb_add(sb, &c, 1);
+        strbuf_add(sb, &c, 1);
     }
 }
 
@@ -657,20 +629,20 @@ static void peek_headers(struct strbuf *sb, const cJSON *headers)
             {
                 const cJSON *count = cJSON_GetObjectItemCaseSensitive(d, "count");
                 char *keys = json_text(cJSON_GetObjectItemCaseSensitive(d, "routing-keys"));
-                sb_printf(sb,
-                          "  x-death: queue %s, reason %s, count %.0f, exchange '%s', keys %s\n",
-                          json_str(d, "queue") ? json_str(d, "queue") : "?",
-                          json_str(d, "reason") ? json_str(d, "reason") : "?",
-                          cJSON_IsNumber(count) ? count->valuedouble : 0,
-                          json_str(d, "exchange") ? json_str(d, "exchange") : "", keys);
+                strbuf_printf(
+                    sb, "  x-death: queue %s, reason %s, count %.0f, exchange '%s', keys %s\n",
+                    json_str(d, "queue") ? json_str(d, "queue") : "?",
+                    json_str(d, "reason") ? json_str(d, "reason") : "?",
+                    cJSON_IsNumber(count) ? count->valuedouble : 0,
+                    json_str(d, "exchange") ? json_str(d, "exchange") : "", keys);
                 free(keys);
             }
             continue;
         }
         char *v = json_text(h);
-        sb_printf(sb, "  header %s: ", h->string);
+        strbuf_printf(sb, "  header %s: ", h->string);
         sb_clean(sb, v, strlen(v));
-        sb_add(sb, "\n", 1);
+        strbuf_add(sb, "\n", 1);
         free(v);
     }
 }
@@ -679,16 +651,16 @@ static void peek_message(struct strbuf *sb, const cJSON *m, int i, int n)
 {
     const char *rk = json_str(m, "routing_key"), *ex = json_str(m, "exchange");
     const cJSON *redelivered = cJSON_GetObjectItemCaseSensitive(m, "redelivered");
-    sb_printf(sb, "\n--- message %d of %d ---\n", i, n);
-    sb_add(sb, "routing key: ", 13);
+    strbuf_printf(sb, "\n--- message %d of %d ---\n", i, n);
+    strbuf_add(sb, "routing key: ", 13);
     sb_clean(sb, rk != NULL ? rk : "", rk != NULL ? strlen(rk) : 0);
-    sb_add(sb, "  exchange: ", 12);
+    strbuf_add(sb, "  exchange: ", 12);
     if (ex == NULL || ex[0] == '\0') {
-        sb_add(sb, "(default)", 9);
+        strbuf_add(sb, "(default)", 9);
     } else {
         sb_clean(sb, ex, strlen(ex));
     }
-    sb_printf(sb, "  redelivered: %s\n", cJSON_IsTrue(redelivered) ? "yes" : "no");
+    strbuf_printf(sb, "  redelivered: %s\n", cJSON_IsTrue(redelivered) ? "yes" : "no");
     const cJSON *props = json_obj(m, "properties");
     const cJSON *p;
     cJSON_ArrayForEach(p, props)
@@ -697,9 +669,9 @@ static void peek_message(struct strbuf *sb, const cJSON *m, int i, int n)
             continue;
         }
         char *v = json_text(p);
-        sb_printf(sb, "  %s: ", p->string);
+        strbuf_printf(sb, "  %s: ", p->string);
         sb_clean(sb, v, strlen(v));
-        sb_add(sb, "\n", 1);
+        strbuf_add(sb, "\n", 1);
         free(v);
     }
     peek_headers(sb, json_obj(props, "headers"));
@@ -707,14 +679,14 @@ static void peek_message(struct strbuf *sb, const cJSON *m, int i, int n)
     const char *enc = json_str(m, "payload_encoding");
     const cJSON *bytes = cJSON_GetObjectItemCaseSensitive(m, "payload_bytes");
     size_t plen = payload != NULL ? strlen(payload) : 0;
-    sb_printf(sb, "payload (%.0f bytes, %s):\n", cJSON_IsNumber(bytes) ? bytes->valuedouble : 0,
-              enc != NULL ? enc : "?");
+    strbuf_printf(sb, "payload (%.0f bytes, %s):\n", cJSON_IsNumber(bytes) ? bytes->valuedouble : 0,
+                  enc != NULL ? enc : "?");
     sb_clean(sb, payload != NULL ? payload : "",
              plen > PEEK_PAYLOAD_SHOWN ? PEEK_PAYLOAD_SHOWN : plen);
     if (plen > PEEK_PAYLOAD_SHOWN) {
-        sb_printf(sb, "\n... (%zu more characters not shown)", plen - PEEK_PAYLOAD_SHOWN);
+        strbuf_printf(sb, "\n... (%zu more characters not shown)", plen - PEEK_PAYLOAD_SHOWN);
     }
-    sb_add(sb, "\n", 1);
+    strbuf_add(sb, "\n", 1);
 }
 
 bool rabbitmq_format_peek(const char *body, size_t len, const char *queue, char **text,
@@ -737,11 +709,11 @@ bool rabbitmq_format_peek(const char *body, size_t len, const char *queue, char 
     }
     struct strbuf sb = {0};
     if (n == 0) {
-        sb_printf(&sb, "%s is empty: no message to peek", queue);
+        strbuf_printf(&sb, "%s is empty: no message to peek", queue);
     } else {
-        sb_printf(&sb,
-                  "peeked %d message%s of %s (requeued: still in the queue, marked redelivered)\n",
-                  n, n == 1 ? "" : "s", queue);
+        strbuf_printf(
+            &sb, "peeked %d message%s of %s (requeued: still in the queue, marked redelivered)\n",
+            n, n == 1 ? "" : "s", queue);
         int i = 0;
         bool counted = false;
         cJSON_ArrayForEach(m, doc)
@@ -755,8 +727,8 @@ bool rabbitmq_format_peek(const char *body, size_t len, const char *queue, char 
         }
         if (counted) {
             /* a quorum queue counts a requeued get as a delivery */
-            sb_printf(&sb, "\nnote: each peek of a quorum queue adds to x-delivery-count; past "
-                           "x-delivery-limit RabbitMQ dead-letters or drops the message\n");
+            strbuf_printf(&sb, "\nnote: each peek of a quorum queue adds to x-delivery-count; past "
+                               "x-delivery-limit RabbitMQ dead-letters or drops the message\n");
         }
     }
     cJSON_Delete(doc);
@@ -861,11 +833,11 @@ static char *describe_failure(const struct http_response *r)
     char *out;
     if (reason != NULL && reason[0] != '\0') {
         struct strbuf sb = {0};
-        sb_add(&sb, "", 0);
+        strbuf_add(&sb, "", 0);
         for (const char *p = reason; *p != '\0'; p++) {
             if (*p == '\n') {
                 if (sb.n > 0 && sb.s[sb.n - 1] != ' ') {
-                    sb_add(&sb, ": ", sb.s[sb.n - 1] == ':' ? 1 : 2);
+                    strbuf_add(&sb, ": ", sb.s[sb.n - 1] == ':' ? 1 : 2);
                 }
                 continue;
             }

@@ -351,3 +351,29 @@ uint64_t fnv1a(uint64_t h, const char *s)
     }
     return h;
 }
+
+void strbuf_add(struct strbuf *sb, const char *s, size_t n)
+{
+    if (sb->n + n + 1 > sb->cap) {
+        sb->cap = (sb->n + n + 1) * 2; /* doubling: appending stays linear */
+        sb->s = xrealloc(sb->s, sb->cap);
+    }
+    memcpy(sb->s + sb->n, s, n);
+    sb->n += n;
+    sb->s[sb->n] = '\0';
+}
+
+void strbuf_str(struct strbuf *sb, const char *s)
+{
+    strbuf_add(sb, s, strlen(s));
+}
+
+void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = xvasprintf(fmt, ap);
+    va_end(ap);
+    strbuf_str(sb, s);
+    free(s);
+}

@@ -41,6 +41,15 @@ bool duration_parse(const char *s, int64_t *out);
 /* Compact human age: "42s", "5m", "3h", "2d", "--" when negative. buf >= 16. */
 void duration_format(char *buf, size_t len, int64_t seconds);
 
+/* A growing string; zero-initialise, append, free(sb.s). s is NUL-terminated once non-empty. */
+struct strbuf {
+    char *s;
+    size_t n, cap;
+};
+void strbuf_add(struct strbuf *sb, const char *s, size_t n);
+void strbuf_str(struct strbuf *sb, const char *s);
+void strbuf_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* 64-bit FNV-1a: fnv1a(FNV1A_OFFSET, s) hashes s; chain calls to hash several strings. */
 extern const uint64_t FNV1A_OFFSET;
 uint64_t fnv1a(uint64_t h, const char *s);
