@@ -297,6 +297,45 @@ PY
 check "the same name in another vhost has no consumer" \
     is "$(q "$T/c.json" '[k for k in bykey("%2F/jobs")["detail"] if k.startswith("consumer")]')" "[]"
 
+# the consumers request refused (as by a proxy or an old server): the queues still show
+python3 - "$MGMT_PORT" >"$T/proxy.port" 2>"$T/proxy.log" <<'PY' &
+# forwards GETs to the management API, but /api/consumers answers 403 as RabbitMQ would
+import http.server, sys, urllib.error, urllib.request
+up = "http://127.0.0.1:%s" % sys.argv[1]
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+    def do_GET(self):
+        if self.path.startswith("/api/consumers"):
+            status, body = 403, b'{"error":"not_authorised","reason":"Access refused."}'
+        else:
+            req = urllib.request.Request(up + self.path, headers={"Authorization": self.headers.get("Authorization", "")})
+            try:
+                with urllib.request.urlopen(req, timeout=10) as r:
+                    status, body = r.status, r.read()
+            except urllib.error.HTTPError as e:
+                status, body = e.code, e.read()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+PY
+PIDS+=($!)
+wait_until 10 test -s "$T/proxy.port" || bail "the consumers-refusing proxy did not start"
+sed "s|^url = .*|url = http://127.0.0.1:$(cat "$T/proxy.port")|" "$CFG" >"$T/noconsumers.ini"
+"$OPSDECK" snapshot --json -c "$T/noconsumers.ini" >"$T/nc.json" 2>/dev/null
+check "consumers refused (403): the snapshot still exits 0, the backend ok" \
+    is "$?-$(q "$T/nc.json" 'health("rabbit")')" "0-ok"
+check "with every queue" is "$(q "$T/nc.json" 'len(rows())')" "$(q "$T/c.json" 'len(rows())')"
+check "and the detail says the consumers are unavailable, and why" \
+    is "$(q "$T/nc.json" 'bykey("prod/jobs")["detail"].get("consumers")')" \
+    "unavailable: HTTP 403 Forbidden: Access refused."
+check "CONS still from the queues" is "$(q "$T/nc.json" 'bykey("prod/jobs")["cells"]["CONS"]')" 1
+
 # ---- one vhost ----
 
 cat >"$T/vhost.ini" <<INI
