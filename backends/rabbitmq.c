@@ -464,6 +464,19 @@ static void detail_members(struct rowset *rs, const char *prefix, const cJSON *o
     }
 }
 
+/* A name from the server, cut to CONSUMER_FIELD_MAX bytes on a UTF-8 boundary, cleaned. */
+static void sb_field(struct strbuf *sb, const char *s)
+{
+    size_t n = strlen(s);
+    if (n > CONSUMER_FIELD_MAX) {
+        n = CONSUMER_FIELD_MAX;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) {
+            n--;
+        }
+    }
+    sb_clean(sb, s, n);
+}
+
 /*
  * One consumer as one line: "billing-1 on 127.0.0.1:44146 -> 127.0.0.1:5672 (1),
  * user guest, prefetch 3, ack required, active". Missing fields (or of another
@@ -477,19 +490,16 @@ static char *consumer_text(const cJSON *c)
     const cJSON *ch = json_obj(c, "channel_details");
     const char *chan = json_str(ch, "name"), *user = json_str(ch, "user");
     if (tag != NULL) {
-        size_t n = strlen(tag);
-        sb_clean(&sb, tag, n < CONSUMER_FIELD_MAX ? n : CONSUMER_FIELD_MAX);
+        sb_field(&sb, tag);
     }
     if (chan != NULL) {
-        size_t n = strlen(chan);
         sb_add(&sb, tag != NULL ? " on " : "on ", tag != NULL ? 4 : 3);
-        sb_clean(&sb, chan, n < CONSUMER_FIELD_MAX ? n : CONSUMER_FIELD_MAX);
+        sb_field(&sb, chan);
     }
     const char *sep = sb.n > 0 ? ", " : "";
     if (user != NULL) {
-        size_t n = strlen(user);
         sb_printf(&sb, "%suser ", sep);
-        sb_clean(&sb, user, n < CONSUMER_FIELD_MAX ? n : CONSUMER_FIELD_MAX);
+        sb_field(&sb, user);
         sep = ", ";
     }
     const cJSON *prefetch = cJSON_GetObjectItemCaseSensitive(c, "prefetch_count");
@@ -515,9 +525,8 @@ static char *consumer_text(const cJSON *c)
     }
     /* "up" is the usual; single_active and waiting say more than active does */
     if (status != NULL && status[0] != '\0' && strcmp(status, "up") != 0) {
-        size_t n = strlen(status);
         sb_add(&sb, cJSON_IsBool(active) ? " (" : sep, cJSON_IsBool(active) ? 2 : strlen(sep));
-        sb_clean(&sb, status, n < CONSUMER_FIELD_MAX ? n : CONSUMER_FIELD_MAX);
+        sb_field(&sb, status);
         if (cJSON_IsBool(active)) {
             sb_add(&sb, ")", 1);
         }

@@ -437,6 +437,24 @@ static void test_consumers(void)
            "matched by vhost and name");
     rowset_destroy(rs);
 
+    /* a long tag is cut to 200 bytes, not inside a UTF-8 character */
+    char longc[1024];
+    char tag[400] = "a";
+    for (int i = 0; i < 150; i++) {
+        strcat(tag, "\xc3\xa9");
+    }
+    snprintf(longc, sizeof longc,
+             "[{\"consumer_tag\":\"%s\",\"queue\":{\"name\":\"jobs\",\"vhost\":\"prod\"}}]", tag);
+    in = (struct rabbitmq_bodies){
+        .queues = two, .qlen = strlen(two), .consumers = longc, .clen = strlen(longc)};
+    rs = rowset_create(MODEL_QUEUES, "mq");
+    ok = rabbitmq_parse(&in, NULL, rs, &cause);
+    tag[199] = '\0';
+    tap_ok(ok && strcmp(detail(rs, "prod/jobs", "consumer.1"), tag) == 0,
+           "a 301-byte tag is cut to 199 bytes, on a character boundary (%zu)",
+           strlen(detail(rs, "prod/jobs", "consumer.1")));
+    rowset_destroy(rs);
+
     /* consumers but no queues, and a bad queues body with good consumers */
     in = (struct rabbitmq_bodies){
         .queues = "[]", .qlen = 2, .consumers = cons, .clen = strlen(cons)};
