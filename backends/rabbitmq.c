@@ -1,9 +1,11 @@
 /*
  * The RabbitMQ backend: GET /api/queues (or /api/queues/{vhost}) on every
- * refresh, then GET /api/bindings (chained: one request in flight per poll)
- * to resolve dead-letter exchanges to queues; the queues are published once
- * both have answered. A bindings failure does not hide the queues: their
- * dead-letter links then say the bindings were not read.
+ * refresh, then GET /api/bindings to resolve dead-letter exchanges to queues,
+ * then GET /api/consumers for each queue's consumers in its detail (chained:
+ * one request in flight per poll, one consumers request for all queues); the
+ * queues are published once all three have answered. A bindings or consumers
+ * failure does not hide the queues: their dead-letter links then say the
+ * bindings were not read, their detail why the consumers are unknown.
  *
  * Dead letters: a queue names its dead-letter exchange in its arguments
  * (x-dead-letter-exchange, x-dead-letter-routing-key) or through a policy
@@ -43,6 +45,8 @@ enum {
     PEEK_TRUNCATE = 50000,     /* RabbitMQ cuts payloads there */
     SOURCES_SHOWN_MAX = 1,     /* source names in a DLQ's cell before "+N" */
     DETAIL_VALUE_MAX = 400,    /* a JSON argument value shown in the detail */
+    CONSUMERS_SHOWN = 20,      /* consumer lines in one queue's detail before "+N more" */
+    CONSUMER_FIELD_MAX = 200,  /* bytes of a consumer tag or channel name shown */
 };
 
 static const char SHOVEL_HINT[] =
@@ -94,6 +98,25 @@ static char *json_text(const cJSON *v)
     char *out = xasprintf("%.*s", DETAIL_VALUE_MAX, s != NULL ? s : "?");
     cJSON_free(s);
     return out;
+}
+
+/* ---- text ---- */
+
+/* Text from the server for the viewer: newlines kept, other control bytes as '?'. */
+static void sb_clean(struct strbuf *sb, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '\r') {
+            continue;
+        }
+        if (c == '\t') {
+            c = ' ';
+        } else if (c != '\n' && ((unsigned char)c < 0x20 || c == 0x7f)) {
+            c = '?';
+        }
+        strbuf_add(sb, &c, 1);
+    }
 }
 
 /* ---- keys ---- */
@@ -236,13 +259,17 @@ struct qinfo {
     char *how;              /* how it was resolved, or why not */
     char *sources;          /* for a DLQ: the names of its sources */
     size_t nsources;
+    const cJSON *cons[CONSUMERS_SHOWN]; /* its first consumers in /api/consumers */
+    size_t ncons;                       /* all of them, shown or not */
     double msgs, ready, unack, consumers, in, out, ack, rate;
 };
 
 struct parse {
     struct qinfo *qs;
     size_t n;
-    const cJSON *bindings; /* array, or NULL when not read */
+    const cJSON *bindings;  /* array, or NULL when not read */
+    const cJSON *consumers; /* array, or NULL when not read */
+    char *cons_why;         /* why the consumers were not read, or NULL */
 };
 
 static long find_queue(const struct parse *p, const char *vhost, const char *name)
@@ -409,6 +436,107 @@ static void detail_members(struct rowset *rs, const char *prefix, const cJSON *o
     }
 }
 
+/* A name from the server, cut to CONSUMER_FIELD_MAX bytes on a UTF-8 boundary, cleaned. */
+static void sb_field(struct strbuf *sb, const char *s)
+{
+    size_t n = strlen(s);
+    if (n > CONSUMER_FIELD_MAX) {
+        n = CONSUMER_FIELD_MAX;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) {
+            n--;
+        }
+    }
+    sb_clean(sb, s, n);
+}
+
+/*
+ * One consumer as one line: "billing-1 on 127.0.0.1:44146 -> 127.0.0.1:5672 (1),
+ * user guest, prefetch 3, ack required, active". Missing fields (or of another
+ * type) are left out. Caller frees.
+ */
+static char *consumer_text(const cJSON *c)
+{
+    struct strbuf sb = {0};
+    strbuf_add(&sb, "", 0);
+    const char *tag = json_str(c, "consumer_tag");
+    const cJSON *ch = json_obj(c, "channel_details");
+    const char *chan = json_str(ch, "name"), *user = json_str(ch, "user");
+    if (tag != NULL) {
+        sb_field(&sb, tag);
+    }
+    if (chan != NULL) {
+        strbuf_add(&sb, tag != NULL ? " on " : "on ", tag != NULL ? 4 : 3);
+        sb_field(&sb, chan);
+    }
+    const char *sep = sb.n > 0 ? ", " : "";
+    if (user != NULL) {
+        strbuf_printf(&sb, "%suser ", sep);
+        sb_field(&sb, user);
+        sep = ", ";
+    }
+    const cJSON *prefetch = cJSON_GetObjectItemCaseSensitive(c, "prefetch_count");
+    if (cJSON_IsNumber(prefetch) && isfinite(prefetch->valuedouble) && prefetch->valuedouble >= 0) {
+        /* 0 is no limit in AMQP 0-9-1 */
+        if (prefetch->valuedouble == 0) {
+            strbuf_printf(&sb, "%sprefetch unlimited", sep);
+        } else {
+            strbuf_printf(&sb, "%sprefetch %.0f", sep, prefetch->valuedouble);
+        }
+        sep = ", ";
+    }
+    const cJSON *ack = cJSON_GetObjectItemCaseSensitive(c, "ack_required");
+    if (cJSON_IsBool(ack)) {
+        strbuf_printf(&sb, "%s%s", sep, cJSON_IsTrue(ack) ? "ack required" : "auto-ack");
+        sep = ", ";
+    }
+    const cJSON *active = cJSON_GetObjectItemCaseSensitive(c, "active");
+    const char *status = json_str(c, "activity_status");
+    if (cJSON_IsBool(active)) {
+        strbuf_printf(&sb, "%s%s", sep, cJSON_IsTrue(active) ? "active" : "inactive");
+        sep = ", ";
+    }
+    /* "up" is the usual; single_active and waiting say more than active does */
+    if (status != NULL && status[0] != '\0' && strcmp(status, "up") != 0) {
+        strbuf_add(&sb, cJSON_IsBool(active) ? " (" : sep, cJSON_IsBool(active) ? 2 : strlen(sep));
+        sb_field(&sb, status);
+        if (cJSON_IsBool(active)) {
+            strbuf_add(&sb, ")", 1);
+        }
+        sep = ", ";
+    }
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "exclusive"))) {
+        strbuf_printf(&sb, "%sexclusive", sep);
+    }
+    if (sb.n == 0) {
+        strbuf_add(&sb, "(no details)", 12);
+    }
+    return sb.s;
+}
+
+/* consumer.1 .. consumer.20, then "+N more"; or why they are not known. */
+static void consumer_details(struct rowset *rs, const struct parse *p, const struct qinfo *qi)
+{
+    if (p->cons_why != NULL) {
+        char *v = xasprintf("unavailable: %s", p->cons_why);
+        rowset_detail(rs, "consumers", v);
+        free(v);
+        return;
+    }
+    size_t shown = qi->ncons < CONSUMERS_SHOWN ? qi->ncons : CONSUMERS_SHOWN;
+    for (size_t i = 0; i < shown; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "consumer.%zu", i + 1);
+        char *v = consumer_text(qi->cons[i]);
+        rowset_detail(rs, key, v);
+        free(v);
+    }
+    if (qi->ncons > shown) {
+        char v[64];
+        snprintf(v, sizeof v, "+%zu more (%zu in all)", qi->ncons - shown, qi->ncons);
+        rowset_detail(rs, "consumers", v);
+    }
+}
+
 static void queue_details(struct rowset *rs, const struct parse *p, const struct qinfo *qi)
 {
     const cJSON *q = qi->q;
@@ -440,6 +568,7 @@ static void queue_details(struct rowset *rs, const struct parse *p, const struct
         detail_nonempty(rs, "dead-letter resolved by", qi->how);
     }
     detail_nonempty(rs, "dead letters from", qi->sources);
+    consumer_details(rs, p, qi);
 }
 
 static void queue_row(struct rowset *rs, const struct parse *p, const struct qinfo *qi,
@@ -497,6 +626,7 @@ static void parse_free(struct parse *p)
         free(p->qs[i].sources);
     }
     free(p->qs);
+    free(p->cons_why);
 }
 
 /* First pass: every queue with its numbers and dead-letter settings. */
@@ -553,11 +683,85 @@ static void remember(struct rabbitmq_memory *mem, const struct parse *p)
     qsort(mem->e, mem->n, sizeof *mem->e, cmp_entry);
 }
 
+static int cmp_qinfo(const void *a, const void *b)
+{
+    const struct qinfo *x = *(const struct qinfo *const *)a, *y = *(const struct qinfo *const *)b;
+    int c = strcmp(x->vhost, y->vhost);
+    return c != 0 ? c : strcmp(x->name, y->name);
+}
+
+/*
+ * Each consumer to its queue by queue.vhost and queue.name, through an index
+ * sorted by both (one poll may list thousands of each). Consumers of queues
+ * not listed (made between the two requests) and entries without a queue are
+ * left out.
+ */
+static void attach_consumers(struct parse *p)
+{
+    struct qinfo **index = xcalloc(p->n + 1, sizeof *index);
+    for (size_t i = 0; i < p->n; i++) {
+        index[i] = &p->qs[i];
+    }
+    qsort(index, p->n, sizeof *index, cmp_qinfo);
+    const cJSON *c;
+    cJSON_ArrayForEach(c, p->consumers)
+    {
+        const cJSON *queue = json_obj(c, "queue");
+        struct qinfo probe = {.vhost = json_str(queue, "vhost"), .name = json_str(queue, "name")};
+        if (probe.vhost == NULL || probe.name == NULL || p->n == 0) {
+            continue;
+        }
+        const struct qinfo *key = &probe;
+        struct qinfo **found = bsearch(&key, index, p->n, sizeof *index, cmp_qinfo);
+        if (found == NULL) {
+            continue;
+        }
+        struct qinfo *qi = *found;
+        if (qi->ncons < CONSUMERS_SHOWN) {
+            qi->cons[qi->ncons] = c;
+        }
+        qi->ncons++;
+    }
+    free(index);
+}
+
+/* The consumers body as an array in *out, or *why it is not one. */
+static void read_consumers(const struct rabbitmq_bodies *in, cJSON **out, struct parse *p)
+{
+    if (in->consumers == NULL) {
+        if (in->consumers_error != NULL) {
+            p->cons_why = xstrdup(in->consumers_error);
+        }
+        return;
+    }
+    char *why = NULL;
+    if (!json_parse(in->consumers, in->clen, out, &why)) {
+        p->cons_why = xasprintf("bad answer: %s", why);
+        free(why);
+        return;
+    }
+    if (!cJSON_IsArray(*out)) {
+        p->cons_why = xasprintf("expected a JSON array of consumers, got %s", json_type_name(*out));
+        return;
+    }
+    p->consumers = *out;
+}
+
 bool rabbitmq_parse_queues(const char *queues, size_t qlen, const char *bindings, size_t blen,
                            struct rabbitmq_memory *mem, struct rowset *rs, char **cause)
 {
-    cJSON *doc = NULL, *bdoc = NULL;
-    if (!json_parse(queues, qlen, &doc, cause)) {
+    struct rabbitmq_bodies in = {
+        .queues = queues, .qlen = qlen, .bindings = bindings, .blen = blen};
+    return rabbitmq_parse(&in, mem, rs, cause);
+}
+
+bool rabbitmq_parse(const struct rabbitmq_bodies *in, struct rabbitmq_memory *mem,
+                    struct rowset *rs, char **cause)
+{
+    const char *bindings = in->bindings;
+    size_t blen = in->blen;
+    cJSON *doc = NULL, *bdoc = NULL, *cdoc = NULL;
+    if (!json_parse(in->queues, in->qlen, &doc, cause)) {
         return false;
     }
     if (!cJSON_IsArray(doc)) {
@@ -573,6 +777,10 @@ bool rabbitmq_parse_queues(const char *queues, size_t qlen, const char *bindings
     free(bcause);
     bool ok = collect(&p, doc, cause);
     if (ok) {
+        read_consumers(in, &cdoc, &p);
+        if (p.consumers != NULL) {
+            attach_consumers(&p);
+        }
         for (size_t i = 0; i < p.n; i++) {
             resolve_dlq(&p, &p.qs[i]);
             if (p.qs[i].dlq >= 0 && (size_t)p.qs[i].dlq != i) {
@@ -591,29 +799,13 @@ bool rabbitmq_parse_queues(const char *queues, size_t qlen, const char *bindings
         }
     }
     parse_free(&p);
+    cJSON_Delete(cdoc);
     cJSON_Delete(bdoc);
     cJSON_Delete(doc);
     return ok;
 }
 
 /* ---- the peek answer ---- */
-
-/* Text from the server for the viewer: newlines kept, other control bytes as '?'. */
-static void sb_clean(struct strbuf *sb, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (c == '\r') {
-            continue;
-        }
-        if (c == '\t') {
-            c = ' ';
-        } else if (c != '\n' && ((unsigned char)c < 0x20 || c == 0x7f)) {
-            c = '?';
-        }
-        strbuf_add(sb, &c, 1);
-    }
-}
 
 static void peek_headers(struct strbuf *sb, const cJSON *headers)
 {
@@ -749,15 +941,18 @@ struct rq_op;
 
 struct rq {
     struct http_settings http;
-    char *vhost;         /* one vhost, or NULL for all */
-    char *queues_path;   /* GET /api/queues[/vhost] */
-    char *bindings_path; /* GET /api/bindings[/vhost] */
+    char *vhost;          /* one vhost, or NULL for all */
+    char *queues_path;    /* GET /api/queues[/vhost] */
+    char *bindings_path;  /* GET /api/bindings[/vhost] */
+    char *consumers_path; /* GET /api/consumers[/vhost] */
     struct http_request *poll_req;
     uint64_t poll_answers;
     bool polling;
     bool repoll;
-    char *queues_body; /* this poll's queues, parsed once the bindings answer */
+    char *queues_body; /* this poll's queues, parsed once the consumers answer */
     size_t queues_len;
+    char *bindings_body; /* this poll's bindings, NULL when they failed */
+    size_t bindings_len;
     struct rabbitmq_memory *mem;
     struct rq_op *ops;
 };
@@ -800,14 +995,17 @@ static bool rq_start(struct backend *b, char **cause)
     b->tls_unverified = rq->http.insecure;
     free(rq->queues_path);
     free(rq->bindings_path);
+    free(rq->consumers_path);
     if (rq->vhost != NULL) {
         char *esc = http_escape(rq->vhost);
         rq->queues_path = xasprintf("/api/queues/%s", esc);
         rq->bindings_path = xasprintf("/api/bindings/%s", esc);
+        rq->consumers_path = xasprintf("/api/consumers/%s", esc);
         free(esc);
     } else {
         rq->queues_path = xstrdup("/api/queues");
         rq->bindings_path = xstrdup("/api/bindings");
+        rq->consumers_path = xstrdup("/api/consumers");
     }
     return true;
 }
@@ -885,10 +1083,50 @@ static void poll_done(struct backend *b)
     rq->polling = false;
     free(rq->queues_body);
     rq->queues_body = NULL;
+    free(rq->bindings_body);
+    rq->bindings_body = NULL;
     if (rq->repoll) {
         rq->repoll = false;
         backend_poll_now(b);
     }
+}
+
+static char *copy_body(const struct http_response *r)
+{
+    char *body = xmalloc(r->len + 1);
+    memcpy(body, r->body, r->len);
+    body[r->len] = '\0';
+    return body;
+}
+
+static void on_poll_consumers(const struct http_response *r, void *ud)
+{
+    struct backend *b = poll_received(ud);
+    struct rq *rq = b->priv;
+    /* without consumers (an old server, a user without the monitoring tag) the queues still
+     * show; their detail says why the consumers are missing */
+    bool have = is_success(r);
+    char *why = have ? NULL : describe_failure(r);
+    struct rabbitmq_bodies in = {
+        .queues = rq->queues_body,
+        .qlen = rq->queues_len,
+        .bindings = rq->bindings_body,
+        .blen = rq->bindings_len,
+        .consumers = have ? r->body : NULL,
+        .clen = have ? r->len : 0,
+        .consumers_error = why,
+    };
+    struct rowset *rs = rowset_create(MODEL_QUEUES, b->name);
+    char *cause = NULL;
+    if (rabbitmq_parse(&in, rq->mem, rs, &cause)) {
+        backend_publish(b, rs);
+    } else {
+        backend_fail(b, "bad response from %s: %s", rq->queues_path, cause);
+        free(cause);
+        rowset_destroy(rs);
+    }
+    free(why);
+    poll_done(b);
 }
 
 static void on_poll_bindings(const struct http_response *r, void *ud)
@@ -896,18 +1134,10 @@ static void on_poll_bindings(const struct http_response *r, void *ud)
     struct backend *b = poll_received(ud);
     struct rq *rq = b->priv;
     /* without bindings the queues still show; their DLQ links say why they are missing */
-    bool have = is_success(r);
-    struct rowset *rs = rowset_create(MODEL_QUEUES, b->name);
-    char *cause = NULL;
-    if (rabbitmq_parse_queues(rq->queues_body, rq->queues_len, have ? r->body : NULL,
-                              have ? r->len : 0, rq->mem, rs, &cause)) {
-        backend_publish(b, rs);
-    } else {
-        backend_fail(b, "bad response from %s: %s", rq->queues_path, cause);
-        free(cause);
-        rowset_destroy(rs);
-    }
-    poll_done(b);
+    free(rq->bindings_body);
+    rq->bindings_body = is_success(r) ? copy_body(r) : NULL;
+    rq->bindings_len = is_success(r) ? r->len : 0;
+    poll_send(b, rq->consumers_path, on_poll_consumers);
 }
 
 static void on_poll_queues(const struct http_response *r, void *ud)
@@ -922,9 +1152,7 @@ static void on_poll_queues(const struct http_response *r, void *ud)
         return;
     }
     free(rq->queues_body);
-    rq->queues_body = xmalloc(r->len + 1);
-    memcpy(rq->queues_body, r->body, r->len);
-    rq->queues_body[r->len] = '\0';
+    rq->queues_body = copy_body(r);
     rq->queues_len = r->len;
     poll_send(b, rq->bindings_path, on_poll_bindings);
 }
@@ -1246,8 +1474,10 @@ static void rq_destroy(struct backend *b)
     }
     rabbitmq_memory_destroy(rq->mem);
     free(rq->queues_body);
+    free(rq->bindings_body);
     free(rq->queues_path);
     free(rq->bindings_path);
+    free(rq->consumers_path);
     free(rq->vhost);
     http_settings_free(&rq->http);
     free(rq);

@@ -1,6 +1,7 @@
 /*
  * The RabbitMQ backend (management HTTP API): every queue of every vhost (or
- * of one), with its dead-letter queue resolved, and three actions: purge,
+ * of one), with its dead-letter queue resolved and its consumers in the
+ * detail, and three actions: purge,
  * peek (get with requeue) and move-back (a dynamic shovel from a dead-letter
  * queue to its source).
  */
@@ -42,6 +43,33 @@ const char *rabbitmq_memory_dlq(const struct rabbitmq_memory *m, const char *key
  */
 bool rabbitmq_parse_queues(const char *queues, size_t qlen, const char *bindings, size_t blen,
                            struct rabbitmq_memory *mem, struct rowset *rs, char **cause);
+
+/*
+ * What one poll read. bindings and consumers are NULL when not read; then
+ * consumers_error (borrowed) says why ("HTTP 403 Forbidden: ..."), and every
+ * queue's detail says its consumers are unavailable and why; with both NULL
+ * the detail says nothing of consumers.
+ */
+struct rabbitmq_bodies {
+    const char *queues;
+    size_t qlen;
+    const char *bindings; /* GET /api/bindings[/vhost] */
+    size_t blen;
+    const char *consumers; /* GET /api/consumers[/vhost] */
+    size_t clen;
+    const char *consumers_error;
+};
+
+/*
+ * rabbitmq_parse_queues with the consumers too: each queue's detail lists
+ * its consumers (matched by queue.vhost and queue.name) as consumer.1 ..
+ * consumer.20, one line each (tag, channel, user, prefetch, ack mode,
+ * activity, exclusive; missing fields left out), then "consumers" = "+N more
+ * (M in all)". A consumers body that is not a JSON array does not fail the
+ * parse: the detail says consumers are unavailable and why.
+ */
+bool rabbitmq_parse(const struct rabbitmq_bodies *in, struct rabbitmq_memory *mem,
+                    struct rowset *rs, char **cause);
 
 /*
  * A POST /api/queues/{vh}/{q}/get answer as text for the viewer: a first

@@ -27,13 +27,24 @@ bail() {
 }
 
 # free_ports N: N distinct free loopback ports, all held at once while picking.
+# They come from below the kernel's ephemeral range: a port from that range
+# (bind to port 0) can be taken by any outgoing connection of a parallel test
+# between the pick and the server's own bind.
 free_ports() {
     python3 -c '
-import socket, sys
+import random, socket, sys
+try:
+    low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+except (OSError, ValueError, IndexError):
+    low = 32768
 socks = []
-for _ in range(int(sys.argv[1])):
+while len(socks) < int(sys.argv[1]):
     s = socket.socket()
-    s.bind(("127.0.0.1", 0))
+    try:
+        s.bind(("127.0.0.1", random.randrange(10000, max(low, 10001))))
+    except OSError:
+        s.close()
+        continue
     socks.append(s)
 print(" ".join(str(s.getsockname()[1]) for s in socks))
 ' "$1"

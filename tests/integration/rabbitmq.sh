@@ -4,7 +4,9 @@
 # own epmd. Queues, a dead-letter exchange and queue, and messages are made
 # through the management API (real dead letters: rejected with
 # reject_requeue_false); then `opsdeck snapshot --json` and `opsdeck act`
-# (purge, peek, move-back) are checked against RabbitMQ's own API. Errors: a
+# (purge, peek, move-back) are checked against RabbitMQ's own API. A real
+# consumer (amqpconsume.py, AMQP 0-9-1 in plain Python) holds unacked
+# messages and must show in its queue's detail. Errors: a
 # wrong password, a refused port, a 500, a server that never answers, the
 # shovel plugin disabled at run time. Last, the console in tmux: purge through
 # the typed confirmation, peek opening the viewer.
@@ -56,6 +58,8 @@ def rows(source="rabbit"):
     return [r for r in d.get("panes", {}).get("queues", []) if r["source"] == source]
 def row(name, source="rabbit"):
     return next((r for r in rows(source) if r["cells"]["QUEUE"] == name), None)
+def bykey(key, source="rabbit"):
+    return next((r for r in rows(source) if r["key"] == key), None)
 def health(name):
     return next(b["health"] for b in d["backends"] if b["name"] == name)
 v = eval(sys.argv[2])
@@ -256,6 +260,82 @@ no_shovel() { [ "$(api GET /parameters/shovel)" = "[]" ]; }
 check "the shovel removed itself" wait_until 20 no_shovel
 check "the audit log has the move-back" bash -c 'grep "\"moveback\"" "$1" | tail -1 | grep -q "\"result\":\"ok\""' _ "$AUDIT"
 
+# ---- a real consumer ----
+
+# amqpconsume.py speaks AMQP 0-9-1 itself (no client library): prefetch 3 on prod/jobs, never
+# acking, so 3 of its 5 messages stay unacked; /jobs has the same name in another vhost
+api PUT /queues/%2F/jobs '{"durable":true}' || bail "/jobs"
+for i in 1 2 3 4 5; do
+    api POST /exchanges/prod/amq.default/publish \
+        "{\"properties\":{},\"routing_key\":\"jobs\",\"payload\":\"job $i\",\"payload_encoding\":\"string\"}" |
+        grep -q '"routed":true' || bail "publish to prod/jobs"
+done
+python3 -u "$HERE/amqpconsume.py" 127.0.0.1 "$AMQP_PORT" prod jobs billing-1 3 >"$T/consumer.out" 2>"$T/consumer.log" &
+PIDS+=($!)
+wait_until 15 grep -qx ready "$T/consumer.out" || bail "the AMQP consumer did not start"
+listed() { api GET /consumers/prod | grep -q '"consumer_tag":"billing-1"'; }
+check "RabbitMQ lists the consumer in /api/consumers" wait_until 15 listed
+unacked() { # RabbitMQ's own count for prod/jobs (stats are sampled every second)
+    api GET /queues/prod/jobs | python3 -c 'import json,sys; print(json.load(sys.stdin).get("messages_unacknowledged", "none"))'
+}
+holds_three() { [ "$(unacked)" = 3 ] && [ "$(messages jobs prod)" = 5 ]; }
+check "RabbitMQ: 3 unacked (prefetch 3, never acked), 5 in all" wait_until 15 holds_three
+"$OPSDECK" snapshot --json -c "$CFG" >"$T/c.json" 2>/dev/null
+check "the snapshot with a consumer exits 0" is "$?" 0
+check "CONS is 1" is "$(q "$T/c.json" 'bykey("prod/jobs")["cells"]["CONS"]')" 1
+check "UNACK is RabbitMQ's own (3), READY 2" \
+    is "$(q "$T/c.json" '[bykey("prod/jobs")["cells"][c] for c in ("UNACK", "READY")]')" "[$(unacked), 2]"
+check "the detail lists the consumer: tag, channel, user, prefetch, ack, active" python3 - "$T/c.json" "$AMQP_PORT" <<'PY'
+import json, re, sys
+r = next(r for r in json.load(open(sys.argv[1]))["panes"]["queues"] if r["key"] == "prod/jobs")
+v = r["detail"].get("consumer.1", "(none)")
+want = (r"billing-1 on 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:%s \(1\), user guest, prefetch 3, "
+        r"ack required, active" % sys.argv[2])
+assert re.fullmatch(want, v), v
+assert "consumer.2" not in r["detail"] and "consumers" not in r["detail"], r["detail"]
+PY
+check "the same name in another vhost has no consumer" \
+    is "$(q "$T/c.json" '[k for k in bykey("%2F/jobs")["detail"] if k.startswith("consumer")]')" "[]"
+
+# the consumers request refused (as by a proxy or an old server): the queues still show
+python3 - "$MGMT_PORT" >"$T/proxy.port" 2>"$T/proxy.log" <<'PY' &
+# forwards GETs to the management API, but /api/consumers answers 403 as RabbitMQ would
+import http.server, sys, urllib.error, urllib.request
+up = "http://127.0.0.1:%s" % sys.argv[1]
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+    def do_GET(self):
+        if self.path.startswith("/api/consumers"):
+            status, body = 403, b'{"error":"not_authorised","reason":"Access refused."}'
+        else:
+            req = urllib.request.Request(up + self.path, headers={"Authorization": self.headers.get("Authorization", "")})
+            try:
+                with urllib.request.urlopen(req, timeout=10) as r:
+                    status, body = r.status, r.read()
+            except urllib.error.HTTPError as e:
+                status, body = e.code, e.read()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+PY
+PIDS+=($!)
+wait_until 10 test -s "$T/proxy.port" || bail "the consumers-refusing proxy did not start"
+sed "s|^url = .*|url = http://127.0.0.1:$(cat "$T/proxy.port")|" "$CFG" >"$T/noconsumers.ini"
+"$OPSDECK" snapshot --json -c "$T/noconsumers.ini" >"$T/nc.json" 2>/dev/null
+check "consumers refused (403): the snapshot still exits 0, the backend ok" \
+    is "$?-$(q "$T/nc.json" 'health("rabbit")')" "0-ok"
+check "with every queue" is "$(q "$T/nc.json" 'len(rows())')" "$(q "$T/c.json" 'len(rows())')"
+check "and the detail says the consumers are unavailable, and why" \
+    is "$(q "$T/nc.json" 'bykey("prod/jobs")["detail"].get("consumers")')" \
+    "unavailable: HTTP 403 Forbidden: Access refused."
+check "CONS still from the queues" is "$(q "$T/nc.json" 'bykey("prod/jobs")["cells"]["CONS"]')" 1
+
 # ---- one vhost ----
 
 cat >"$T/vhost.ini" <<INI
@@ -269,6 +349,8 @@ vhost = prod
 INI
 "$OPSDECK" snapshot --json -c "$T/vhost.ini" >"$T/v.json" 2>/dev/null
 check "vhost = prod shows only prod's queues" is "$(q "$T/v.json" '[r["key"] for r in rows()]')" "['prod/jobs']"
+check "and its consumer, through /api/consumers/prod" \
+    contains "$(q "$T/v.json" 'bykey("prod/jobs")["detail"].get("consumer.1", "")')" "billing-1 on 127.0.0.1:"
 
 # ---- failures ----
 

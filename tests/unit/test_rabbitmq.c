@@ -1,9 +1,11 @@
 /*
  * The RabbitMQ backend's parsers on captured RabbitMQ 3.10 answers
  * (argv[1] = tests/fixtures/rabbitmq): GET /api/queues with and without
- * statistics, GET /api/bindings for the dead-letter links, the get (peek)
- * answer; and hostile bodies: missing stats, wrong types, huge and infinite
- * numbers, truncated, empty, error JSON. Plus the row keys and the config.
+ * statistics, GET /api/bindings for the dead-letter links, GET /api/consumers
+ * for the detail, the get (peek) answer; and hostile bodies: missing stats,
+ * wrong types, huge and infinite numbers, truncated, empty, error JSON, and
+ * consumers of unknown queues, of wrong types, 25 on one queue. Plus the row
+ * keys and the config.
  */
 #include "../../backends/rabbitmq.h"
 #include "../../backends/model.h"
@@ -314,6 +316,161 @@ static void test_hostile(void)
     free(text);
 }
 
+/* The queues fixture with consumers body cons (a fixture name, or literal text when lit). */
+static struct rowset *parse_consumers(const char *cons, bool lit, const char *why, bool *ok,
+                                      char **cause)
+{
+    size_t qlen, blen, clen = 0;
+    char *q = read_file("rabbitmq_queues.json", &qlen);
+    char *b = read_file("rabbitmq_bindings.json", &blen);
+    char *c = NULL;
+    if (cons != NULL) {
+        char *text = lit ? xstrdup(cons) : read_file(cons, &clen);
+        clen = strlen(text);
+        c = xmalloc(clen ? clen : 1); /* exactly clen bytes: ASan sees overreads */
+        memcpy(c, text, clen);
+        free(text);
+    }
+    struct rabbitmq_bodies in = {.queues = q,
+                                 .qlen = qlen,
+                                 .bindings = b,
+                                 .blen = blen,
+                                 .consumers = c,
+                                 .clen = clen,
+                                 .consumers_error = why};
+    struct rowset *rs = rowset_create(MODEL_QUEUES, "mq");
+    *ok = rabbitmq_parse(&in, NULL, rs, cause);
+    free(c);
+    free(b);
+    free(q);
+    return rs;
+}
+
+static void test_consumers(void)
+{
+    bool ok;
+    char *cause = NULL;
+    const char *o = "%2F/orders.created", *em = "%2F/emails.outbound",
+               *dlq = "%2F/orders.created.dlq";
+    struct rowset *rs = parse_consumers("rabbitmq_consumers.json", false, NULL, &ok, &cause);
+    tap_ok(ok && rs->nrows == 3, "queues with the real GET /api/consumers parse (%s)",
+           cause ? cause : "");
+    tap_is_str(detail(rs, o, "consumer.1"),
+               "billing-1 on 127.0.0.1:44146 -> 127.0.0.1:5672 (1), user guest, prefetch 3, ack "
+               "required, active",
+               "the consumer in its queue's detail: tag, channel, user, prefetch, ack, active");
+    tap_is_str(detail(rs, o, "consumer.2"), "", "one consumer, one line");
+    tap_is_str(detail(rs, o, "consumers"), "", "no '+N more' for one");
+    tap_is_str(detail(rs, em, "consumer.1"), "", "a queue without consumers has none");
+    tap_is_str(cell(rs, o, QUEUE_CONSUMERS), "1", "CONS is still the queue's count");
+    rowset_destroy(rs);
+
+    /* the request failed: the queues show, the detail says why */
+    rs = parse_consumers(NULL, false, "HTTP 403 Forbidden: not_authorised", &ok, &cause);
+    tap_ok(ok && rs->nrows == 3, "a failed consumers request: the queues still show");
+    tap_is_str(detail(rs, o, "consumers"), "unavailable: HTTP 403 Forbidden: not_authorised",
+               "and the detail says the consumers are unavailable, and why");
+    tap_is_str(detail(rs, em, "consumers"), "unavailable: HTTP 403 Forbidden: not_authorised",
+               "on every queue");
+    tap_is_str(cell(rs, o, QUEUE_CONSUMERS), "1", "CONS from the queues");
+    rowset_destroy(rs);
+
+    /* not read and no reason (rabbitmq_parse_queues): nothing said about consumers */
+    rs = parse_consumers(NULL, false, NULL, &ok, &cause);
+    tap_ok(ok && detail(rs, o, "consumers")[0] == '\0' && detail(rs, o, "consumer.1")[0] == '\0',
+           "consumers not asked for: no consumer lines");
+    rowset_destroy(rs);
+
+    rs = parse_consumers("{\"error\":\"Object Not Found\",\"reason\":\"Not Found\"}", true, NULL,
+                         &ok, &cause);
+    tap_ok(ok && rs->nrows == 3, "consumers not an array: the queues still show");
+    tap_is_str(detail(rs, o, "consumers"),
+               "unavailable: expected a JSON array of consumers, got an object", "and say why");
+    rowset_destroy(rs);
+    rs = parse_consumers("[{\"consumer_tag\":", true, NULL, &ok, &cause);
+    tap_ok(ok && strncmp(detail(rs, o, "consumers"), "unavailable: bad answer: invalid JSON", 37) ==
+                     0,
+           "truncated consumers JSON: unavailable, bad answer (%s)", detail(rs, o, "consumers"));
+    rowset_destroy(rs);
+    rs = parse_consumers("", true, NULL, &ok, &cause);
+    tap_ok(ok && strcmp(detail(rs, o, "consumers"), "unavailable: bad answer: empty response") == 0,
+           "an empty consumers body: unavailable (%s)", detail(rs, o, "consumers"));
+    rowset_destroy(rs);
+
+    rs = parse_consumers("consumers_hostile.json", false, NULL, &ok, &cause);
+    tap_ok(ok && rs->nrows == 3, "hostile consumers parse (%s)", cause ? cause : "");
+    tap_is_str(detail(rs, o, "consumer.1"), "(no details)",
+               "wrong types are left out, never a crash");
+    tap_is_str(detail(rs, o, "consumer.2"), "(no details)", "a consumer with only its queue");
+    tap_is_str(detail(rs, o, "consumer.3"), "",
+               "no queue, a queue that is no object, of another vhost, unknown: not counted");
+    tap_is_str(detail(rs, em, "consumer.1"),
+               "solo?[31m on ch x (2), user ops, prefetch unlimited, auto-ack, inactive (waiting), "
+               "exclusive",
+               "control characters as '?', prefetch 0 is unlimited, waiting, exclusive");
+    tap_is_str(detail(rs, em, "consumer.2"), "inf", "a negative prefetch is left out");
+    tap_is_str(detail(rs, dlq, "consumer.1"), "", "the DLQ has none");
+    rowset_destroy(rs);
+
+    rs = parse_consumers("consumers_25.json", false, NULL, &ok, &cause);
+    tap_ok(ok, "25 consumers on one queue parse");
+    tap_ok(strncmp(detail(rs, em, "consumer.1"), "w-1 on 127.0.0.1:50001", 22) == 0,
+           "the first in the answer's order (%s)", detail(rs, em, "consumer.1"));
+    tap_ok(strncmp(detail(rs, em, "consumer.20"), "w-20 on ", 8) == 0, "20 are shown (%s)",
+           detail(rs, em, "consumer.20"));
+    tap_is_str(detail(rs, em, "consumer.21"), "", "not 21");
+    tap_is_str(detail(rs, em, "consumers"), "+5 more (25 in all)", "then +5 more");
+    tap_is_str(detail(rs, o, "consumer.1"), "", "the other queues have none");
+    rowset_destroy(rs);
+
+    /* a vhost matters: the same queue name in another vhost is another queue */
+    const char *two =
+        "[{\"name\":\"jobs\",\"vhost\":\"/\"},{\"name\":\"jobs\",\"vhost\":\"prod\"}]";
+    const char *cons =
+        "[{\"consumer_tag\":\"p\",\"queue\":{\"name\":\"jobs\",\"vhost\":\"prod\"}}]";
+    struct rabbitmq_bodies in = {
+        .queues = two, .qlen = strlen(two), .consumers = cons, .clen = strlen(cons)};
+    rs = rowset_create(MODEL_QUEUES, "mq");
+    ok = rabbitmq_parse(&in, NULL, rs, &cause);
+    tap_ok(ok && strcmp(detail(rs, "prod/jobs", "consumer.1"), "p") == 0 &&
+               detail(rs, "%2F/jobs", "consumer.1")[0] == '\0',
+           "matched by vhost and name");
+    rowset_destroy(rs);
+
+    /* a long tag is cut to 200 bytes, not inside a UTF-8 character */
+    char longc[1024];
+    char tag[400] = "a";
+    for (int i = 0; i < 150; i++) {
+        strcat(tag, "\xc3\xa9");
+    }
+    snprintf(longc, sizeof longc,
+             "[{\"consumer_tag\":\"%s\",\"queue\":{\"name\":\"jobs\",\"vhost\":\"prod\"}}]", tag);
+    in = (struct rabbitmq_bodies){
+        .queues = two, .qlen = strlen(two), .consumers = longc, .clen = strlen(longc)};
+    rs = rowset_create(MODEL_QUEUES, "mq");
+    ok = rabbitmq_parse(&in, NULL, rs, &cause);
+    tag[199] = '\0';
+    tap_ok(ok && strcmp(detail(rs, "prod/jobs", "consumer.1"), tag) == 0,
+           "a 301-byte tag is cut to 199 bytes, on a character boundary (%zu)",
+           strlen(detail(rs, "prod/jobs", "consumer.1")));
+    rowset_destroy(rs);
+
+    /* consumers but no queues, and a bad queues body with good consumers */
+    in = (struct rabbitmq_bodies){
+        .queues = "[]", .qlen = 2, .consumers = cons, .clen = strlen(cons)};
+    rs = rowset_create(MODEL_QUEUES, "mq");
+    tap_ok(rabbitmq_parse(&in, NULL, rs, &cause) && rs->nrows == 0, "no queues: no rows");
+    rowset_destroy(rs);
+    in.queues = "{}";
+    rs = rowset_create(MODEL_QUEUES, "mq");
+    tap_ok(!rabbitmq_parse(&in, NULL, rs, &cause) && cause != NULL &&
+               strcmp(cause, "expected a JSON array of queues") == 0,
+           "the queues still decide whether the poll failed");
+    free(cause);
+    cause = NULL;
+    rowset_destroy(rs);
+}
+
 static void test_peek(void)
 {
     size_t len;
@@ -450,6 +607,7 @@ int main(int argc, char **argv)
     test_real_queues();
     test_columns_and_policy();
     test_hostile();
+    test_consumers();
     test_peek();
     test_keys();
     test_config();
