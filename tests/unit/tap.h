@@ -5,9 +5,12 @@
 #ifndef OPSDECK_TAP_H
 #define OPSDECK_TAP_H
 
+#include "../../common/util.h"
+
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int tap_count;
@@ -62,6 +65,35 @@ static inline void tap_diag(const char *fmt, ...)
 }
 
 /* Print the plan and return the exit status for main(). */
+/*
+ * The bytes of dir/name, NUL-terminated, in a buffer of exactly *len + 1 (so
+ * ASan sees a parser reading past the end); "" and a diagnostic when the file
+ * cannot be read, so the checks on it fail and say why.
+ */
+static inline char *tap_fixture(const char *dir, const char *name, size_t *len)
+{
+    char *path = xasprintf("%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    char *buf = xstrdup("");
+    *len = 0;
+    if (f == NULL) {
+        tap_diag("cannot open %s", path);
+        free(path);
+        return buf;
+    }
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        buf = xrealloc(buf, *len + n + 1);
+        memcpy(buf + *len, chunk, n);
+        *len += n;
+        buf[*len] = '\0';
+    }
+    fclose(f);
+    free(path);
+    return buf;
+}
+
 static inline int tap_done(void)
 {
     printf("1..%d\n", tap_count);

@@ -24,18 +24,7 @@ static const char *fixture_dir = "tests/fixtures/alerts";
 
 static char *read_fixture(const char *name, size_t *len)
 {
-    char *path = xasprintf("%s/%s", fixture_dir, name);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        printf("Bail out! cannot open %s\n", path);
-        exit(1);
-    }
-    char *buf = xmalloc(1 << 20);
-    *len = fread(buf, 1, (1 << 20) - 1, f);
-    buf[*len] = '\0';
-    fclose(f);
-    free(path);
-    return buf;
+    return tap_fixture(fixture_dir, name, len);
 }
 
 /* Parse text with the Alertmanager parser; NULL (and *cause) on failure. */

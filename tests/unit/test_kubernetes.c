@@ -21,30 +21,7 @@ static const int64_t NOW = 1795431600; /* 2026-11-23T09:00:00Z */
 
 static char *read_file(const char *name, size_t *len)
 {
-    char *path = xasprintf("%s/%s", fixtures, name);
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t n = 0, got;
-    char chunk[4096];
-    if (f == NULL) {
-        tap_diag("cannot open %s", path);
-        free(path);
-        *len = 0;
-        return xstrdup("");
-    }
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        buf = xrealloc(buf, n + got + 1);
-        memcpy(buf + n, chunk, got);
-        n += got;
-    }
-    fclose(f);
-    free(path);
-    if (buf == NULL) {
-        buf = xstrdup("");
-    }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
+    return tap_fixture(fixtures, name, len);
 }
 
 /* Parse exactly len bytes from a buffer of exactly len bytes (ASan sees overreads). */

@@ -21,26 +21,7 @@ static const char *fixtures = "tests/fixtures/nats";
 
 static char *read_fixture(const char *name, size_t *len)
 {
-    char *path = xasprintf("%s/%s", fixtures, name);
-    FILE *f = fopen(path, "rb");
-    char *buf = xstrdup("");
-    *len = 0;
-    if (f == NULL) {
-        tap_diag("cannot open %s", path);
-        free(path);
-        return buf;
-    }
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        buf = xrealloc(buf, *len + n + 1);
-        memcpy(buf + *len, chunk, n);
-        *len += n;
-        buf[*len] = '\0';
-    }
-    fclose(f);
-    free(path);
-    return buf;
+    return tap_fixture(fixtures, name, len);
 }
 
 static cJSON *fixture_json(const char *name)

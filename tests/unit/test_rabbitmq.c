@@ -20,30 +20,7 @@ static const char *fixtures = "tests/fixtures/rabbitmq";
 
 static char *read_file(const char *name, size_t *len)
 {
-    char *path = xasprintf("%s/%s", fixtures, name);
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t cap = 0, n;
-    char chunk[4096];
-    *len = 0;
-    if (f == NULL) {
-        tap_diag("cannot open %s", path);
-        free(path);
-        return xstrdup("");
-    }
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        buf = xrealloc(buf, cap + n + 1);
-        memcpy(buf + cap, chunk, n);
-        cap += n;
-    }
-    fclose(f);
-    free(path);
-    if (buf == NULL) {
-        buf = xstrdup("");
-    }
-    buf[cap] = '\0';
-    *len = cap;
-    return buf;
+    return tap_fixture(fixtures, name, len);
 }
 
 /* Parse exactly len bytes from a buffer of exactly len bytes (ASan sees overreads). */
