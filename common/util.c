@@ -281,24 +281,22 @@ int utf8_width(const char *s)
     return total;
 }
 
-int utf8_fit(char *buf, size_t len, const char *s, int width, const char *ellipsis)
+/*
+ * Copy whole characters of *sp while they fit limit columns and the buffer
+ * (keeping reserve bytes and the NUL free); control and invalid bytes become
+ * '?'. Advances *sp past what was copied, adds the columns to *used.
+ */
+static size_t fit_copy(char *buf, size_t len, const char **sp, int limit, size_t reserve, int *used)
 {
-    if (len == 0) {
-        return 0;
-    }
-    int ew = utf8_width(ellipsis);
-    size_t elen = strlen(ellipsis);
-    int full = utf8_width(s);
-    int limit = full <= width ? width : width - ew;
+    const char *s = *sp;
     size_t o = 0;
-    int used = 0;
     while (*s != '\0') {
         int w;
         size_t n = utf8_next(s, &w);
         bool bad = w < 0 || (n == 1 && (unsigned char)*s >= 0x80) || (unsigned char)*s < 0x20 ||
                    *s == 0x7f;
         int cw = bad ? 1 : w;
-        if (used + cw > limit || o + (bad ? 1 : n) + elen + 1 > len) {
+        if (*used + cw > limit || o + (bad ? 1 : n) + reserve + 1 > len) {
             break;
         }
         if (bad) {
@@ -307,10 +305,31 @@ int utf8_fit(char *buf, size_t len, const char *s, int width, const char *ellips
             memcpy(buf + o, s, n);
             o += n;
         }
-        used += cw;
+        *used += cw;
         s += n;
     }
-    if (*s != '\0' && width >= ew && o + elen + 1 <= len) {
+    *sp = s;
+    return o;
+}
+
+int utf8_fit(char *buf, size_t len, const char *s, int width, const char *ellipsis)
+{
+    if (len == 0) {
+        return 0;
+    }
+    int ew = utf8_width(ellipsis);
+    size_t elen = strlen(ellipsis);
+    bool fits = utf8_width(s) <= width;
+    const char *rest = s;
+    int used = 0;
+    size_t o = fit_copy(buf, len, &rest, fits ? width : width - ew, elen, &used);
+    if (*rest != '\0' && fits) {
+        /* it fitted the width but not the buffer: the ellipsis needs its columns too */
+        rest = s;
+        used = 0;
+        o = fit_copy(buf, len, &rest, width - ew, elen, &used);
+    }
+    if (*rest != '\0' && width >= ew && o + elen + 1 <= len) {
         memcpy(buf + o, ellipsis, elen);
         o += elen;
         used += ew;

@@ -2,7 +2,8 @@
 """Print one closing line for the test runs: 'tests: N passed, N failed'.
 
 Reads meson's testlog.json of each build directory given, so the line counts
-exactly what meson ran, in every build.
+exactly what meson ran, in every build. No test here skips on purpose, so a
+skip (exit 77, which is also libFuzzer's default for a finding) fails the run.
 """
 import json
 import sys
@@ -18,6 +19,7 @@ for d in sys.argv[1:]:
                     passed += 1
                 elif res == "SKIP":
                     skipped += 1
+                    print(f"SKIPPED (counted as a failure): {d}: {r.get('name')}")
                 else:
                     failed += 1
                     print(f"FAILED: {d}: {r.get('name')} ({res})")
@@ -28,4 +30,4 @@ line = f"tests: {passed} passed, {failed} failed"
 if skipped:
     line += f", {skipped} skipped"
 print(line)
-sys.exit(1 if failed else 0)
+sys.exit(1 if failed or skipped else 0)

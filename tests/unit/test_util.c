@@ -55,6 +55,14 @@ static void test_widths(void)
     tap_is_str(buf, "??", "invalid UTF-8 shown as ?");
     utf8_fit(buf, 4, "abcdefgh", 100, "~");
     tap_ok(strlen(buf) < 4, "fit respects the buffer size");
+    /* the text fits 9 columns (its last marks take none); a 20-byte buffer does not hold it */
+    char small[20];
+    w = utf8_fit(small, sizeof small,
+                 "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                 "\xcc\x81\xcc\x81\xcc\x81",
+                 9, "~");
+    tap_ok(w <= 9 && utf8_width(small) <= 9 && strlen(small) < sizeof small,
+           "cut by the buffer, the text and its ellipsis stay within the width (%d: %s)", w, small);
     w = utf8_fit_tail(buf, sizeof buf, "registry.example.com/shop/checkout:v2.14.1", 20, "~");
     tap_is_str(buf, "~op/checkout:v2.14.1", "fit_tail keeps the image tag");
     tap_ok(w <= 20 && utf8_width(buf) <= 20, "fit_tail stays within the width");
