@@ -1,0 +1,142 @@
+/*
+ * A runbook run: the step machine, its journal, resume.
+ *
+ * The machine is driven by the operator (confirm, skip, back, jump, input,
+ * choose, approve, note, stop) and by the loop (command output and exit,
+ * wait ticks, action and notify results). Nothing blocks; the UI (the runbook
+ * pane or line mode) calls these functions and redraws when the `changed` hook
+ * fires. No curses here.
+ *
+ * States of the current step:
+ *   RUN_READY    shown; waiting for the operator. run_confirm() does the step:
+ *                manual: done; command/wait/action/notify: start it;
+ *                prompt/approval: need run_input(); decision: run_choose().
+ *   RUN_BUSY     a command, wait, action or notify is in flight; run_stop()
+ *                stops it (Ctrl-C): the step becomes RUN_FAILED "stopped".
+ *   RUN_FAILED   the automated part failed (exit code, timeout, action error):
+ *                run_confirm() retries, run_skip() moves on, run_back() goes back.
+ *   RUN_INTERRUPTED  after resume: the step was in flight when the session
+ *                died. run_confirm() re-runs it, run_skip() continues past it,
+ *                run_jump() goes elsewhere. Nothing re-runs by itself.
+ *   RUN_DONE     the last step is done (or a `next: end`); run_finish() or
+ *                run_destroy() closes the journal.
+ *   RUN_ABORTED  run_abort() was called.
+ * A step that succeeds moves to the next one by itself (its output stays in
+ * run_output() until another command starts).
+ *
+ * Journal: $state/runs/RUN-ID.jsonl (events as in docs/runbooks.md) and
+ * RUN-ID.out (raw command output). Every transition is journaled before it
+ * takes effect on the screen; if the journal cannot be written the run stops
+ * with RUN_FAILED and says so (nothing runs unjournaled).
+ */
+#ifndef OPSDECK_RUN_H
+#define OPSDECK_RUN_H
+
+#include "runbook.h"
+#include "vars.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct loop;
+struct store;
+struct backend;
+struct run;
+
+enum run_state { RUN_READY, RUN_BUSY, RUN_FAILED, RUN_INTERRUPTED, RUN_DONE, RUN_ABORTED };
+
+struct run_hooks {
+    /* Something visible changed (state, step, output, wait status). */
+    void (*changed)(struct run *r, void *ud);
+    void *ud;
+};
+
+struct run_env {
+    struct loop *loop;
+    struct store *store;         /* live pane conditions; may be NULL (conditions then fail) */
+    struct backend **backends;   /* action steps */
+    size_t nbackends;
+    const char *runs_dir;        /* NULL: $XDG_STATE_HOME/opsdeck/runs */
+    bool dry_run;                /* nothing runs, nothing is sent, no journal */
+};
+
+/*
+ * Start a new run of rb (the run takes ownership of rb). initial: variables
+ * from the alert's labels and the command line (copied). Fails with *cause
+ * when rb has issues, or the journal cannot be created.
+ */
+struct run *run_start(const struct run_env *env, struct runbook *rb, const struct vars *initial,
+                      const struct run_hooks *hooks, char **cause);
+/*
+ * Resume RUN-ID from its journal: reload the runbook (its path is in the
+ * journal; a changed file is refused unless its step ids still match), rebuild
+ * variables, history and position. Secret inputs are asked again.
+ */
+struct run *run_resume(const struct run_env *env, const char *run_id,
+                       const struct run_hooks *hooks, char **cause);
+/* Journal run.end (aborted unless done) and free. NULL is a no-op. */
+void run_destroy(struct run *r);
+
+/* ---- what the UI shows ---- */
+const char *run_id(const struct run *r);
+const struct runbook *run_runbook(const struct run *r);
+enum run_state run_state(const struct run *r);
+size_t run_index(const struct run *r);                /* current step */
+const struct rb_step *run_step(const struct run *r);  /* NULL when DONE/ABORTED */
+/* Step i is done / skipped / not yet (for the checklist). */
+enum run_mark { RUN_MARK_TODO, RUN_MARK_DONE, RUN_MARK_SKIPPED, RUN_MARK_FAILED };
+enum run_mark run_mark(const struct run *r, size_t i);
+const struct vars *run_vars(const struct run *r);
+/*
+ * The current step's automated part with variables substituted, as it will
+ * run: "sh: curl -sf 'http://...'", "drain pools be_web/web2 on demo",
+ * "slack: [message]", "wait until queues orders.dlq ready < 10". NULL for a
+ * manual step. *missing is set when a variable is unset (caller frees).
+ */
+char *run_preview(const struct run *r, char **missing);
+/* The last message: why it failed, what a wait sees now, "exit 0 in 1.2 s". */
+const char *run_message(const struct run *r);
+/* Output of the last command (tail, at most 64 KiB), and its length. */
+const char *run_output(const struct run *r, size_t *len);
+/* Time in the current step (ms) and whether it has run over its time box. */
+uint64_t run_step_elapsed_ms(const struct run *r);
+bool run_overtime(const struct run *r);
+/* Time per phase so far, in ms (for the progress bar). */
+void run_phase_ms(const struct run *r, uint64_t out[RB_PHASES]);
+
+/* ---- what the operator does; false with *cause when not possible now ---- */
+bool run_confirm(struct run *r, char **cause);
+bool run_skip(struct run *r, char **cause);
+bool run_back(struct run *r, char **cause);
+bool run_jump(struct run *r, const char *step_id, char **cause);
+bool run_input(struct run *r, const char *value, char **cause); /* prompt, approval */
+bool run_choose(struct run *r, size_t choice, char **cause);    /* decision */
+bool run_note(struct run *r, const char *text, char **cause);
+/* Run code block i of the current step as a one-off command (confirmed by the caller). */
+bool run_code(struct run *r, size_t i, char **cause);
+/* Stop what is in flight (Ctrl-C). */
+bool run_stop(struct run *r, char **cause);
+/* Over time: escalate jumps to the next Escalate step; dismiss stops asking for this step. */
+bool run_escalate(struct run *r, char **cause);
+void run_dismiss_overtime(struct run *r);
+void run_abort(struct run *r);
+
+/* ---- runs on disk ---- */
+struct run_info {
+    char *id;
+    char *title;
+    char *runbook;
+    char *started; /* RFC 3339 */
+    char *step;    /* title of the last step entered */
+    bool ended;
+    char *how;     /* "finished", "aborted", or NULL while open */
+};
+/* Every run in runs_dir (NULL: default), newest first. */
+struct run_info *run_list(const char *runs_dir, size_t *n, char **cause);
+void run_info_free(struct run_info *list, size_t n);
+
+/* The runs directory ($XDG_STATE_HOME/opsdeck/runs), caller frees; NULL without a home. */
+char *run_default_dir(void);
+
+#endif
