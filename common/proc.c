@@ -32,6 +32,7 @@ enum { GRACE_MS = 500, REAP_MS = 10, ERR_TAIL = 4096 };
 struct proc {
     struct loop *loop;
     proc_done_cb cb;
+    void (*on_output)(const char *buf, size_t n, bool is_stderr, void *ud);
     void *ud;
     pid_t pid;
     bool reaped;
@@ -258,6 +259,9 @@ static void on_pipe(int fd, short revents, void *ud)
                 kill_now(p, xasprintf("output over the cap of %zu bytes", p->max_output));
                 return;
             }
+            if (p->on_output != NULL) {
+                p->on_output(buf, (size_t)n, i == 1, p->ud);
+            }
             if (i == 0) {
                 keep_out(p, buf, (size_t)n);
             } else {
@@ -286,6 +290,18 @@ static void on_timeout(void *ud)
     struct proc *p = ud;
     p->timeout_timer = NULL;
     set_error(p, xasprintf("timed out after %d ms", p->timeout_ms));
+    kill_group(p, SIGTERM);
+    p->grace_timer = loop_timer_add(p->loop, GRACE_MS, 0, on_grace, p);
+}
+
+void proc_stop(struct proc *p)
+{
+    if (p == NULL || p->grace_timer != NULL) {
+        return;
+    }
+    loop_timer_cancel(p->loop, p->timeout_timer);
+    p->timeout_timer = NULL;
+    set_error(p, xstrdup("stopped"));
     kill_group(p, SIGTERM);
     p->grace_timer = loop_timer_add(p->loop, GRACE_MS, 0, on_grace, p);
 }
@@ -334,6 +350,7 @@ struct proc *proc_spawn(struct loop *loop, const struct proc_options *o, proc_do
     p->loop = loop;
     p->cb = cb;
     p->ud = ud;
+    p->on_output = o->on_output;
     p->pid = pid;
     p->fd[0] = out[0];
     p->fd[1] = err[0];

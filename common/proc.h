@@ -32,6 +32,12 @@ struct proc_options {
     const char *const *env; /* NULL-terminated "NAME=value" list; NULL: inherit ours */
     int timeout_ms;         /* total run time; 0: none */
     size_t max_output;      /* bytes of stdout + stderr; 0: PROC_DEFAULT_MAX_OUTPUT */
+    /*
+     * Optional: each chunk as it arrives (stdout and stderr interleaved as
+     * read), with the callback's ud; for output streamed into a pane. The
+     * result still carries all of stdout.
+     */
+    void (*on_output)(const char *buf, size_t n, bool is_stderr, void *ud);
 };
 
 struct proc_result {
@@ -64,6 +70,11 @@ struct proc *proc_spawn(struct loop *loop, const struct proc_options *o, proc_do
  * not run. NULL is a no-op.
  */
 void proc_cancel(struct proc *p);
+/*
+ * Ask a child to stop (Ctrl-C in a runbook): SIGTERM to its group, SIGKILL
+ * after a short grace. The callback still runs, with error "stopped".
+ */
+void proc_stop(struct proc *p);
 /* The child's pid (its process group id too). */
 int proc_pid(const struct proc *p);
 
