@@ -18,8 +18,7 @@
  *   RUN_INTERRUPTED  after resume: the step was in flight when the session
  *                died. run_confirm() re-runs it, run_skip() continues past it,
  *                run_jump() goes elsewhere. Nothing re-runs by itself.
- *   RUN_DONE     the last step is done (or a `next: end`); run_finish() or
- *                run_destroy() closes the journal.
+ *   RUN_DONE     the last step is done (or a `next: end`); run.end is journaled.
  *   RUN_ABORTED  run_abort() was called.
  * A step that succeeds moves to the next one by itself (its output stays in
  * run_output() until another command starts).
@@ -75,7 +74,11 @@ struct run *run_start(const struct run_env *env, struct runbook *rb, const struc
  */
 struct run *run_resume(const struct run_env *env, const char *run_id,
                        const struct run_hooks *hooks, char **cause);
-/* Journal run.end (aborted unless done) and free. NULL is a no-op. */
+/*
+ * Stop whatever is in flight and free. The run stays open in its journal
+ * (resumable: SIGHUP, a closed pty and quitting all end here) unless it
+ * finished or run_abort() ended it. NULL is a no-op.
+ */
 void run_destroy(struct run *r);
 
 /* ---- what the UI shows ---- */
@@ -120,6 +123,7 @@ bool run_stop(struct run *r, char **cause);
 /* Over time: escalate jumps to the next Escalate step; dismiss stops asking for this step. */
 bool run_escalate(struct run *r, char **cause);
 void run_dismiss_overtime(struct run *r);
+/* End the run for good: run.end "aborted" is journaled; it is no longer offered for resume. */
 void run_abort(struct run *r);
 
 /* ---- runs on disk ---- */

@@ -22,6 +22,10 @@ struct ui_options {
     const char *const *theme_dirs; /* NULL-terminated search path */
     int64_t exit_after_ms;         /* 0: never */
     long exit_after_frames;        /* 0: never */
+    /* a runbook to open in the runbook pane at start (opsdeck run FILE), or a run to resume */
+    const char *run_file;
+    const char *run_resume;
+    const char *const *run_vars; /* "name=value" strings from --var, NULL-terminated; may be NULL */
 };
 
 struct ui;
