@@ -5,7 +5,7 @@
  * blocks). The game is driven by the facilitator (start, pause, fire, skip,
  * mark, note, abort) and by a drill clock: monotonic time that stops while
  * paused, read through env->now_ms so tests run on a fake clock and call
- * drill_tick() themselves. Chaos actions go through action_run(); each one's
+ * game_tick() themselves. Chaos actions go through action_run(); each one's
  * rollback is journaled (chaos.plan) before the action is asked for, and every
  * planned rollback that has not run is run on abort, at the end, on
  * game_destroy(..., true) (SIGHUP/SIGTERM) and by drill_recover() on the next
