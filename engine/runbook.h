@@ -49,8 +49,8 @@ struct rb_step {
     int line; /* of the heading (JSON: of the step object, best effort) */
     enum rb_phase phase;
     enum rb_step_type type;
-    char *body;   /* text shown, plain (inline markup removed), lines split by '\n' */
-    char **code;  /* code blocks (not the annotation), in order */
+    char *body;  /* text shown, plain (inline markup removed), lines split by '\n' */
+    char **code; /* code blocks (not the annotation), in order */
     size_t ncode;
     int timebox_s; /* 0: none */
     char *next;    /* explicit next step id, "end", or NULL */
@@ -142,8 +142,8 @@ size_t runbook_lint(struct runbook *rb, const char *const *known);
 /* Line of a step's annotation key, or of its heading when the key is not written. */
 int rb_step_key_line(const struct rb_step *s, const char *key);
 
-const char *rb_phase_name(enum rb_phase p);   /* "Stay calm", "Assess", "Focus", "Escalate" */
-char rb_phase_letter(enum rb_phase p);        /* 'S', 'A', 'F', 'E' */
+const char *rb_phase_name(enum rb_phase p);         /* "Stay calm", "Assess", "Focus", "Escalate" */
+char rb_phase_letter(enum rb_phase p);              /* 'S', 'A', 'F', 'E' */
 const char *rb_step_type_name(enum rb_step_type t); /* "manual", "command", ... */
 
 #endif
