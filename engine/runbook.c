@@ -748,17 +748,39 @@ static bool parse_markdown(struct parse *p)
 
 /* ---- JSON ---- */
 
-/* Line of each object in the top-level "steps" array, by a scan that skips strings. */
-static int *json_step_lines(const struct parse *p, size_t *count)
+/*
+ * cJSON keeps no positions: a scan that skips strings finds the line of each
+ * element of the top-level "steps" array and of each top-level member, in order.
+ */
+struct json_lines {
+    int *steps;
+    size_t nsteps;
+    int *members;
+    size_t nmembers;
+};
+
+static void push_line(int **v, size_t *n, int line)
 {
-    int *lines = NULL;
-    size_t n = 0;
+    *v = xreallocarray(*v, *n + 1, sizeof **v);
+    (*v)[(*n)++] = line;
+}
+
+static void json_lines(const struct parse *p, struct json_lines *jl)
+{
     int depth = 0;
-    bool steps_key = false, in_steps = false;
+    bool steps_key = false, in_steps = false, expect = false;
     const char *last_str = NULL;
-    size_t last_len = 0;
+    size_t last_len = 0, last_at = 0;
+    memset(jl, 0, sizeof *jl);
     for (size_t i = 0; i < p->len; i++) {
         char c = p->src[i];
+        if (isspace((unsigned char)c)) {
+            continue;
+        }
+        if (in_steps && depth == 2 && expect && c != ']') {
+            push_line(&jl->steps, &jl->nsteps, line_at(p, i));
+            expect = false;
+        }
         if (c == '"') {
             size_t j = i + 1;
             while (j < p->len && p->src[j] != '"') {
@@ -766,15 +788,15 @@ static int *json_step_lines(const struct parse *p, size_t *count)
             }
             last_str = p->src + i + 1;
             last_len = j < p->len ? j - i - 1 : 0;
+            last_at = i;
             i = j;
         } else if (c == ':' && depth == 1) {
             steps_key = last_str != NULL && last_len == 5 && memcmp(last_str, "steps", 5) == 0;
+            push_line(&jl->members, &jl->nmembers, line_at(p, last_at));
         } else if (c == '[' || c == '{') {
             if (c == '[' && depth == 1 && steps_key) {
                 in_steps = true;
-            } else if (c == '{' && depth == 2 && in_steps) {
-                lines = xreallocarray(lines, n + 1, sizeof *lines);
-                lines[n++] = line_at(p, i);
+                expect = true;
             }
             depth++;
         } else if (c == ']' || c == '}') {
@@ -783,12 +805,10 @@ static int *json_step_lines(const struct parse *p, size_t *count)
                 in_steps = false;
                 steps_key = false;
             }
-        } else if (c == ',' && depth == 1) {
-            steps_key = false;
+        } else if (c == ',' && depth == 2 && in_steps) {
+            expect = true;
         }
     }
-    *count = n;
-    return lines;
 }
 
 /* A JSON member as annotation text: strings as they are, numbers and booleans spelled out. */
@@ -898,10 +918,12 @@ static bool parse_json(struct parse *p, char **cause)
         return false;
     }
     struct node *intro = push_node(p, 0, NULL, 1);
-    size_t nlines = 0;
-    int *lines = json_step_lines(p, &nlines);
-    for (const cJSON *m = doc->child; m != NULL; m = m->next) {
+    struct json_lines jl;
+    json_lines(p, &jl);
+    size_t mi = 0;
+    for (const cJSON *m = doc->child; m != NULL; m = m->next, mi++) {
         const char *k = m->string != NULL ? m->string : "";
+        int mline = mi < jl.nmembers ? jl.members[mi] : 1;
         if (strcmp(k, "title") == 0 && cJSON_IsString(m)) {
             free(p->rb->title);
             p->rb->title = xstrdup(m->valuestring);
@@ -914,20 +936,22 @@ static bool parse_json(struct parse *p, char **cause)
                 char *val = json_scalar(v);
                 char *decl = val != NULL ? xasprintf("%s = %s", v->string, val)
                                          : xstrdup(v->string != NULL ? v->string : "");
-                node_add_kv(&p->nodes[0], "var", decl, 1);
+                node_add_kv(&p->nodes[0], "var", decl, mline);
                 free(decl);
                 free(val);
             }
         } else if (strcmp(k, "steps") == 0 && cJSON_IsArray(m)) {
             size_t i = 0;
             for (const cJSON *s = m->child; s != NULL; s = s->next, i++) {
-                json_step(p, s, i < nlines ? lines[i] : 1);
+                json_step(p, s, i < jl.nsteps ? jl.steps[i] : mline);
             }
         } else {
-            add_issue(p->rb, 1, xasprintf("unknown member '%s' (title, intro, vars, steps)", k));
+            add_issue(p->rb, mline,
+                      xasprintf("unknown member '%s' (title, intro, vars, steps)", k));
         }
     }
-    free(lines);
+    free(jl.steps);
+    free(jl.members);
     cJSON_Delete(doc);
     return true;
 }
