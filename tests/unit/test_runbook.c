@@ -369,6 +369,28 @@ static void test_junk(void)
     tap_ok(rb == NULL, "a cut UTF-8 sequence is not text");
     free(cause);
 
+    struct strbuf big = {0};
+    for (int i = 0; i < 6000; i++) {
+        strbuf_str(&big, "## a\n");
+    }
+    rb = runbook_parse(big.s, big.n, "big.md", &cause);
+    tap_ok(rb == NULL && cause != NULL && strstr(cause, "more than 5000 steps") != NULL &&
+               str_has_prefix(cause, "big.md:5001:"),
+           "a runbook of 6000 steps is refused at the step that is one too many");
+    free(cause);
+    big.n = 0;
+    strbuf_str(&big, "{\"steps\": [{}");
+    for (int i = 0; i < 6000; i++) {
+        strbuf_str(&big, ",{}");
+    }
+    strbuf_str(&big, "]}");
+    rb = runbook_parse(big.s, big.n, "big.json", &cause);
+    tap_ok(rb == NULL && cause != NULL && strstr(cause, "more than 5000 steps") != NULL,
+           "so is a JSON one");
+    free(cause);
+    free(big.s);
+    cause = NULL;
+
     /* Random bytes that happen to be text must never crash the parser. */
     unsigned seed = 12345;
     int parsed = 0;
