@@ -854,10 +854,14 @@ static bool parse_markdown(struct parse *p, char **cause)
  * element of the top-level "steps" array and of each top-level member, in order.
  */
 struct json_lines {
-    int *steps;
+    int *steps; /* line of each step */
     size_t nsteps;
-    int *members;
+    int *members; /* line of each top-level member */
     size_t nmembers;
+    int *step_members; /* line of each member of every step, step after step */
+    size_t nstep_members;
+    int *step_first; /* index in step_members of each step's first member */
+    size_t nstep_first;
 };
 
 static void push_line(int **v, size_t *n, int line)
@@ -880,6 +884,7 @@ static void json_lines(const struct parse *p, struct json_lines *jl)
         }
         if (in_steps && depth == 2 && expect && c != ']') {
             push_line(&jl->steps, &jl->nsteps, line_at(p, i));
+            push_line(&jl->step_first, &jl->nstep_first, (int)jl->nstep_members);
             expect = false;
         }
         if (c == '"') {
@@ -894,6 +899,8 @@ static void json_lines(const struct parse *p, struct json_lines *jl)
         } else if (c == ':' && depth == 1) {
             steps_key = last_str != NULL && last_len == 5 && memcmp(last_str, "steps", 5) == 0;
             push_line(&jl->members, &jl->nmembers, line_at(p, last_at));
+        } else if (c == ':' && depth == 3 && in_steps) {
+            push_line(&jl->step_members, &jl->nstep_members, line_at(p, last_at));
         } else if (c == '[' || c == '{') {
             if (c == '[' && depth == 1 && steps_key) {
                 in_steps = true;
@@ -931,8 +938,21 @@ static char *json_scalar(const cJSON *v)
     return NULL;
 }
 
-static void json_step(struct parse *p, const cJSON *obj, int line)
+/* Line of member m of step i, or the step's own line. */
+static int json_member_line(const struct json_lines *jl, size_t i, size_t m, int line)
 {
+    if (i >= jl->nstep_first) {
+        return line;
+    }
+    size_t at = (size_t)jl->step_first[i] + m;
+    size_t end = i + 1 < jl->nstep_first ? (size_t)jl->step_first[i + 1] : jl->nstep_members;
+    return at < end ? jl->step_members[at] : line;
+}
+
+static void json_step(struct parse *p, const cJSON *obj, const struct json_lines *jl, size_t si,
+                      int sline)
+{
+    int line = sline;
     struct node *n = push_node(p, 2, NULL, line);
     n->content = true;
     if (!cJSON_IsObject(obj)) {
@@ -940,8 +960,10 @@ static void json_step(struct parse *p, const cJSON *obj, int line)
         n->title = xstrdup("");
         return;
     }
-    for (const cJSON *m = obj->child; m != NULL; m = m->next) {
+    size_t mi = 0;
+    for (const cJSON *m = obj->child; m != NULL; m = m->next, mi++) {
         const char *k = m->string != NULL ? m->string : "";
+        line = json_member_line(jl, si, mi, sline);
         if (strcmp(k, "title") == 0 || strcmp(k, "body") == 0) {
             if (!cJSON_IsString(m)) {
                 add_issue(p->rb, line,
@@ -994,7 +1016,7 @@ static void json_step(struct parse *p, const cJSON *obj, int line)
         }
     }
     if (n->title == NULL || n->title[0] == '\0') {
-        add_issue(p->rb, line, xasprintf("step without a title"));
+        add_issue(p->rb, sline, xasprintf("step without a title"));
     }
     if (n->title == NULL) {
         n->title = xstrdup("");
@@ -1052,7 +1074,7 @@ static bool parse_json(struct parse *p, char **cause)
                 return false;
             }
             for (const cJSON *s = m->child; s != NULL; s = s->next, i++) {
-                json_step(p, s, i < jl.nsteps ? jl.steps[i] : mline);
+                json_step(p, s, &jl, i, i < jl.nsteps ? jl.steps[i] : mline);
             }
         } else if (strcmp(k, "title") == 0 || strcmp(k, "intro") == 0) {
             add_issue(p->rb, mline,
@@ -1068,6 +1090,8 @@ static bool parse_json(struct parse *p, char **cause)
     }
     free(jl.steps);
     free(jl.members);
+    free(jl.step_members);
+    free(jl.step_first);
     cJSON_Delete(doc);
     return true;
 }

@@ -303,6 +303,14 @@ static void test_json(void)
 
 static void test_json_types(void)
 {
+    const char *m = "{\"steps\": [\n  {\n    \"title\": \"a\",\n    \"type\": \"command\",\n"
+                    "    \"run\": \"x\",\n    \"timeout\": \"forever\"\n  }\n]}";
+    struct runbook *r = runbook_parse(m, strlen(m), "t.json", NULL);
+    tap_ok(r != NULL && r->nissues == 1 && r->issues[0].line == 6 && r->steps[0].line == 2 &&
+               rb_step_key_line(&r->steps[0], "run") == 5,
+           "a JSON member's problem is at the member's line, the step at its object's");
+    runbook_free(r);
+
     const char *j = "{\"title\": 3,\n\"steps\": [{\"title\": \"a\"}]}";
     struct runbook *rb = runbook_parse(j, strlen(j), "t.json", NULL);
     tap_ok(rb != NULL && rb->nissues == 1 && rb->issues[0].line == 1 &&
