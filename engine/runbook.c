@@ -719,6 +719,9 @@ static int on_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *ud
     if (p->stopped) {
         return 1;
     }
+    if (in_src(p, text) && (size_t)(text - p->src) + size > p->len) {
+        size = (MD_SIZE)(p->len - (size_t)(text - p->src));
+    }
     if (p->in_heading && p->heading_line <= 0 && in_src(p, text)) {
         p->heading_line = line_at(p, (size_t)(text - p->src));
     }
@@ -835,7 +838,18 @@ static bool parse_markdown(struct parse *p, char **cause)
         .text = on_text,
     };
     push_node(p, 0, NULL, 1);
+    /*
+     * md4c 0.4.8 can hand a text callback one byte past the end of its input
+     * (found by fuzz-runbook): it parses a zero-padded copy, and on_text()
+     * never takes a byte past the real end.
+     */
+    const char *orig = p->src;
+    char *copy = xcalloc(p->len + 64, 1);
+    memcpy(copy, orig, p->len);
+    p->src = copy;
     int rc = md_parse(p->src, (MD_SIZE)p->len, &parser, p);
+    p->src = orig;
+    free(copy);
     free(p->heading.s);
     free(p->code.s);
     free(p->code_lines);
@@ -866,7 +880,9 @@ struct json_lines {
 
 static void push_line(int **v, size_t *n, int line)
 {
-    *v = xreallocarray(*v, *n + 1, sizeof **v);
+    if ((*n & (*n - 1)) == 0) {
+        *v = xreallocarray(*v, *n == 0 ? 1 : *n * 2, sizeof **v);
+    }
     (*v)[(*n)++] = line;
 }
 
@@ -1070,6 +1086,8 @@ static bool parse_json(struct parse *p, char **cause)
                                    RUNBOOK_MAX_STEPS);
                 free(jl.steps);
                 free(jl.members);
+                free(jl.step_members);
+                free(jl.step_first);
                 cJSON_Delete(doc);
                 return false;
             }
