@@ -7,6 +7,7 @@
 #include "tap.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 static const char *dir;
 
@@ -563,6 +564,39 @@ static void test_lint(void)
                NULL, "prompt and capture set variables for later steps");
 }
 
+static void test_load(void)
+{
+    char *cause = NULL;
+    char *path = xasprintf("%s/wiki.md", dir);
+    struct runbook *rb = runbook_load(path, &cause);
+    tap_ok(rb != NULL && rb->nsteps == 3 && strcmp(rb->path, path) == 0, "load a file");
+    runbook_free(rb);
+    free(path);
+    rb = runbook_load("/nonexistent/x.md", &cause);
+    tap_ok(rb == NULL && cause != NULL && strstr(cause, "/nonexistent/x.md: ") == cause,
+           "a missing file names itself");
+    free(cause);
+    rb = runbook_load("/tmp", &cause);
+    tap_ok(rb == NULL && cause != NULL && strstr(cause, "not a regular file") != NULL,
+           "a directory is refused");
+    free(cause);
+    char tmpl[] = "/tmp/opsdeck-rb-XXXXXX";
+    int fd = mkstemp(tmpl);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (tap_ok(f != NULL, "temp file")) {
+        fputs("## a\n", f);
+        for (int i = 0; i < (4 << 20) / 64 + 1; i++) {
+            fputs("0123456789012345678901234567890123456789012345678901234567890123", f);
+        }
+        fclose(f);
+        rb = runbook_load(tmpl, &cause);
+        tap_ok(rb == NULL && cause != NULL && strstr(cause, "larger than 4 MiB") != NULL,
+               "a file over 4 MiB is refused");
+        free(cause);
+        unlink(tmpl);
+    }
+}
+
 int main(int argc, char **argv)
 {
     dir = argc > 1 ? argv[1] : "tests/fixtures/runbooks";
@@ -574,6 +608,7 @@ int main(int argc, char **argv)
     test_json_types();
     test_crlf();
     test_junk();
+    test_load();
     test_lint();
     tap_ok(strcmp(rb_phase_name(RB_PHASE_F), "Focus") == 0 && rb_phase_letter(RB_PHASE_E) == 'E' &&
                strcmp(rb_step_type_name(RB_APPROVAL), "approval") == 0,
