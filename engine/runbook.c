@@ -95,7 +95,6 @@ struct parse {
     size_t link_start;
     char *link_href;
     int in_link;
-    int in_image;
     bool stopped; /* too big: every callback is ignored, md_parse may not stop at once */
 };
 
@@ -676,8 +675,6 @@ static int on_enter_span(MD_SPANTYPE type, void *detail, void *ud)
             p->link_href = xstrndup(a->href.text, a->href.size);
             p->link_start = cur(p)->body.n;
         }
-    } else if (type == MD_SPAN_IMG) {
-        p->in_image++;
     }
     return 0;
 }
@@ -707,8 +704,6 @@ static int on_leave_span(MD_SPANTYPE type, void *detail, void *ud)
             free(p->link_href);
             p->link_href = NULL;
         }
-    } else if (type == MD_SPAN_IMG) {
-        p->in_image--;
     }
     return 0;
 }
@@ -1502,6 +1497,7 @@ static int apply_node(struct runbook *rb, struct rb_step *s, const struct node *
 {
     int phase = -1;
     bool seen[K_COUNT] = {false};
+    bool type_ok = true; /* after an unknown type, "not a key of a manual step" is noise */
     s->type = RB_MANUAL;
     for (size_t i = 0; i < n->nkvs; i++) {
         const struct kv *kv = &n->kvs[i];
@@ -1515,6 +1511,7 @@ static int apply_node(struct runbook *rb, struct rb_step *s, const struct node *
                 found = true;
             }
         }
+        type_ok = type_ok && found;
         if (!found) {
             add_issue(rb, kv->line,
                       xasprintf("unknown step type '%s' (manual, command, prompt, decision, "
@@ -1538,6 +1535,9 @@ static int apply_node(struct runbook *rb, struct rb_step *s, const struct node *
         }
         seen[key] = true;
         if (!(keys[key].types & (1u << s->type))) {
+            if (!type_ok) {
+                continue;
+            }
             add_issue(
                 rb, kv->line,
                 xasprintf("'%s' is not a key of a %s step", kv->key, rb_step_type_name(s->type)));

@@ -479,7 +479,8 @@ static void lint_clean(const char *text, const char *const *known, const char *w
 
 static void test_lint(void)
 {
-    lint_case("# T\n\n## a\n```opsdeck\ntype: dance\n```\n", 5, "unknown step type 'dance'");
+    lint_case("# T\n\n## a\n```opsdeck\ntype: dance\nrun: ls\n```\n", 5,
+              "unknown step type 'dance'");
     lint_case("## a\n```opsdeck\ncolour: red\n```\n", 3, "unknown key 'colour'");
     lint_case("## a\n\n```opsdeck\n\n# why\nrun: ls\n```\n", 6,
               "'run' is not a key of a manual step");
