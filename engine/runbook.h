@@ -30,6 +30,12 @@ enum rb_step_type {
     RB_NOTIFY,
 };
 
+/* The line of one annotation key of a step (JSON: the step's line). */
+struct rb_keyline {
+    char *key;
+    int line;
+};
+
 /* A decision's choice (label -> goto) or a prompt's allowed answer (label only). */
 struct rb_choice {
     char *label;
@@ -79,6 +85,10 @@ struct rb_step {
     char *event;    /* pagerduty: trigger, acknowledge, resolve */
     char *severity; /* pagerduty */
     char *dedup_key;
+
+    /* Where each annotation key was written, for file:line messages (rb_step_key_line). */
+    struct rb_keyline *keylines;
+    size_t nkeylines;
 };
 
 /* A runbook variable declared with `var:` (value NULL: must come from elsewhere). */
@@ -128,6 +138,9 @@ int runbook_find_step(const struct runbook *rb, const char *id);
  * set in this environment. Appends to rb->issues; returns the total count.
  */
 size_t runbook_lint(struct runbook *rb, const char *const *known);
+
+/* Line of a step's annotation key, or of its heading when the key is not written. */
+int rb_step_key_line(const struct rb_step *s, const char *key);
 
 const char *rb_phase_name(enum rb_phase p);         /* "Stay calm", "Assess", "Focus", "Escalate" */
 char rb_phase_letter(enum rb_phase p);              /* 'S', 'A', 'F', 'E' */
