@@ -387,8 +387,9 @@ static void dispatch(struct plain *p)
         char *line = p->lines[0];
         memmove(p->lines, p->lines + 1, (p->nlines - 1) * sizeof *p->lines);
         p->nlines--;
-        if (p->prompted && p->echo) {
-            say(p, "%s\n", line); /* echo: piped input is not echoed by a terminal */
+        prompt(p);
+        if (p->echo) {
+            say(p, "%s\n", line); /* a terminal echoes typed input; a pipe does not */
         }
         handle_line(p, line);
         free(line);
