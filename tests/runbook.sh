@@ -62,10 +62,13 @@ check "--dry-run writes no run" test "$(ls "$RUNS" | wc -l)" = "$before"
 printf '\n' | "$OPSDECK" run "$T/simple.json" --plain --var who=x >"$T/e.out" 2>&1
 check "end of input: exit 3, run open" test $? = 3
 check "and says how to resume" grep -q 'opsdeck run --resume .* --plain' "$T/e.out"
-printf 'a\n' | "$OPSDECK" run "$T/simple.json" --plain >"$T/a.out" 2>&1
+printf 'a\n' | "$OPSDECK" run "$T/simple.json" --plain --var who=x >"$T/a.out" 2>&1
 check "abort: exit 4" test $? = 4
 "$OPSDECK" run "$T/nosuch.json" --plain >/dev/null 2>&1
 check "a missing runbook: exit 2" test $? = 2
+"$OPSDECK" run "$T/simple.json" --plain </dev/null >/dev/null 2>"$T/l.err"
+check "a runbook with lint problems: exit 2" test $? = 2
+check "naming file:line" grep -q "simple.json:3: variable 'who'" "$T/l.err"
 "$OPSDECK" run --resume nosuch --plain >/dev/null 2>"$T/r.err"
 check "resume of an unknown run: exit 1" test $? = 1
 "$OPSDECK" run >/dev/null 2>&1
@@ -81,7 +84,7 @@ cat >"$T/res.json" <<EOF
  {"id": "m2", "title": "Manual"},
  {"id": "c3", "title": "Long command", "type": "command", "run": "echo \$\$ > '$T/child.pid'; echo c3 >> '$M'; [ -f '$T/go' ] || sleep 30"},
  {"id": "c4", "title": "Echo vars", "type": "command", "run": "echo c4 >> '$M'; echo vars \${color} \${first}"},
- {"id": "end", "title": "End"}
+ {"id": "fin", "title": "End"}
 ]}
 EOF
 count() { grep -c "^$1\( \|$\)" "$M" 2>/dev/null || echo 0; }
