@@ -48,6 +48,35 @@ check "the journal ends with run.end finished" bash -c 'tail -1 "$1" | grep -q "
 "$OPSDECK" runs >"$T/runs.out"
 check "opsdeck runs lists it as finished" grep -q "^$id  finished" "$T/runs.out"
 
+# a Markdown wiki page runs as is; a code block runs on `x N`; an annotation automates a step
+cat >"$T/disk-full.md" <<'EOF'
+# Disk full
+
+Paged for a full disk? Start here.
+
+## Stay calm
+### Acknowledge
+Acknowledge the page.
+
+## Assess
+### Check the disk
+Look at it:
+
+    echo disk-ok
+
+### Count the files
+```opsdeck
+type: command
+run: echo counted ${host}
+```
+EOF
+printf '\nx 1\n\n\n' | "$OPSDECK" run "$T/disk-full.md" --plain --var host=db1 >"$T/md.out" 2>&1
+check "Markdown: finished" test $? = 0
+check "Markdown: the title and intro" grep -q '^   Paged for a full disk? Start here.' "$T/md.out"
+check "Markdown: sections give the phases" grep -q '^== \[A\] step 2/3: Check the disk' "$T/md.out"
+check "Markdown: x 1 ran the code block" grep -q '^  | disk-ok$' "$T/md.out"
+check "Markdown: the annotated step ran" grep -q '^  | counted db1$' "$T/md.out"
+
 # --dry-run: every automated step, variables substituted, unset ones reported; nothing written
 before=$(ls "$RUNS" | wc -l)
 "$OPSDECK" run "$T/simple.json" --dry-run --var who=me >"$T/d.out" 2>&1
