@@ -860,6 +860,17 @@ static void on_notify(bool ok, long status, const char *message, void *ud)
     }
 }
 
+/* The notify event of a request that never got an answer. */
+static void notify_refused(struct run *r, const struct rb_step *s, const char *why)
+{
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "service", s->service != NULL ? s->service : "");
+    cJSON_AddStringToObject(e, "event", s->event != NULL ? s->event : "trigger");
+    cJSON_AddNumberToObject(e, "status", 0);
+    cJSON_AddStringToObject(e, "error", why);
+    jstep(r, "notify", why, e);
+}
+
 static bool start_notify(struct run *r, char **cause)
 {
     const struct rb_step *s = &r->rb->steps[r->idx];
@@ -892,6 +903,16 @@ static bool start_notify(struct run *r, char **cause)
         free(dedup);
         return true;
     }
+    char *why = NULL;
+    /* refused before sending (a missing env var): one event, nothing in flight */
+    if (!notify_check(&q, &why)) {
+        free(msg);
+        free(dedup);
+        notify_refused(r, s, why);
+        set_cause(cause, why);
+        step_failed(r, why);
+        return false;
+    }
     cJSON *d = cJSON_CreateObject();
     cJSON_AddStringToObject(d, "service", s->service != NULL ? s->service : "");
     cJSON_AddStringToObject(d, "event", s->event != NULL ? s->event : "trigger");
@@ -904,7 +925,6 @@ static bool start_notify(struct run *r, char **cause)
         changed(r);
         return false;
     }
-    char *why = NULL;
     r->fly = FLY_NOTIFY;
     r->state = RUN_BUSY;
     set_message(r, xasprintf("sending to %s...", s->service));
@@ -912,12 +932,7 @@ static bool start_notify(struct run *r, char **cause)
     free(msg);
     free(dedup);
     if (r->notify == NULL) {
-        cJSON *e = cJSON_CreateObject();
-        cJSON_AddStringToObject(e, "service", s->service != NULL ? s->service : "");
-        cJSON_AddStringToObject(e, "event", s->event != NULL ? s->event : "trigger");
-        cJSON_AddNumberToObject(e, "status", 0);
-        cJSON_AddStringToObject(e, "error", why);
-        jstep(r, "notify", why, e);
+        notify_refused(r, s, why);
         set_cause(cause, why);
         step_failed(r, why);
         return false;
@@ -1983,15 +1998,7 @@ bool run_stop(struct run *r, char **cause)
     case FLY_NOTIFY:
         notify_cancel(r->notify);
         r->notify = NULL;
-        {
-            const struct rb_step *s = &r->rb->steps[r->idx];
-            cJSON *d = cJSON_CreateObject();
-            cJSON_AddStringToObject(d, "service", s->service != NULL ? s->service : "");
-            cJSON_AddStringToObject(d, "event", s->event != NULL ? s->event : "trigger");
-            cJSON_AddNumberToObject(d, "status", 0);
-            cJSON_AddStringToObject(d, "error", "stopped");
-            jstep(r, "notify", "stopped", d);
-        }
+        notify_refused(r, &r->rb->steps[r->idx], "stopped");
         step_failed(r, xstrdup("stopped"));
         return true;
     case FLY_ACTION:

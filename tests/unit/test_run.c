@@ -15,12 +15,17 @@
 
 #include <cjson/cJSON.h>
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char tmp[64];
@@ -621,6 +626,141 @@ static void test_action(const char *audit_path)
     free(id);
 }
 
+/* A one-shot HTTP receiver in a child: stores the request body, answers 202. */
+static pid_t receiver(int *port, const char *body_path)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof a;
+    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) != 0 || listen(s, 1) != 0 ||
+        getsockname(s, (struct sockaddr *)&a, &alen) != 0) {
+        return -1;
+    }
+    *port = ntohs(a.sin_port);
+    pid_t pid = fork();
+    if (pid != 0) {
+        close(s);
+        return pid;
+    }
+    int c = accept(s, NULL, NULL);
+    char buf[16384];
+    size_t n = 0;
+    char *end = NULL;
+    long want = -1;
+    while (n < sizeof buf - 1) {
+        ssize_t got = read(c, buf + n, sizeof buf - 1 - n);
+        if (got <= 0) {
+            break;
+        }
+        n += (size_t)got;
+        buf[n] = '\0';
+        end = strstr(buf, "\r\n\r\n");
+        const char *cl = str_casestr(buf, "content-length:");
+        if (end != NULL && cl != NULL) {
+            want = strtol(cl + 15, NULL, 10);
+        }
+        if (end != NULL && (long)(n - (size_t)(end + 4 - buf)) >= want) {
+            break;
+        }
+    }
+    FILE *f = fopen(body_path, "w");
+    if (f != NULL && end != NULL) {
+        fputs(end + 4, f);
+    }
+    if (f != NULL) {
+        fclose(f);
+    }
+    const char resp[] = "HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\n"
+                        "Content-Length: 20\r\nConnection: close\r\n\r\n{\"status\":\"success\"}";
+    ssize_t w = write(c, resp, sizeof resp - 1);
+    (void)w;
+    close(c);
+    _exit(0);
+}
+
+static const char *const notify_rb =
+    "{\"title\": \"Notify\", \"steps\": [\n"
+    " {\"id\": \"page\", \"title\": \"Page\", \"type\": \"notify\", \"service\": \"pagerduty\", "
+    "\"message\": \"checkout down on ${svc}\", \"url_env\": \"RUN_TEST_PD_URL\", "
+    "\"routing_key_env\": \"RUN_TEST_PD_KEY\"},\n"
+    " {\"id\": \"slack\", \"title\": \"Tell the channel\", \"type\": \"notify\", \"service\": "
+    "\"slack\", \"message\": \"hi\", \"url_env\": \"RUN_TEST_NO_SUCH_URL\"},\n"
+    " {\"id\": \"fin\", \"title\": \"Done\"}\n"
+    "]}\n";
+
+static void test_notify(void)
+{
+    char *body_path = xasprintf("%s/notify-body", tmp);
+    int port = 0;
+    pid_t pid = receiver(&port, body_path);
+    if (!tap_ok(pid > 0, "notify: a local receiver")) {
+        free(body_path);
+        return;
+    }
+    char *url = xasprintf("http://127.0.0.1:%d/v2/enqueue", port);
+    setenv("RUN_TEST_PD_URL", url, 1);
+    setenv("RUN_TEST_PD_KEY", "rk-secret-123", 1);
+    unsetenv("RUN_TEST_NO_SUCH_URL");
+    struct vars v = {0};
+    vars_set(&v, "svc", "web");
+    struct run *r = start("notify.json", notify_rb, &v);
+    vars_clear(&v);
+    if (!tap_ok(r != NULL, "notify: started")) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        free(url);
+        free(body_path);
+        return;
+    }
+    char *id = xstrdup(run_id(r));
+    char *pv = run_preview(r, NULL);
+    tap_is_str(pv, "pagerduty: checkout down on web", "notify preview, without the URL");
+    free(pv);
+    char *cause = NULL;
+    tap_ok(run_confirm(r, &cause), "notify: sent");
+    settle(r, 5000);
+    tap_ok(run_mark(r, 0) == RUN_MARK_DONE, "notify: done (%s)", run_message(r));
+    waitpid(pid, NULL, 0);
+    size_t blen;
+    char *body = tap_fixture(tmp, "notify-body", &blen);
+    tap_ok(strstr(body, id) != NULL, "PagerDuty dedup_key defaults to the run id");
+    tap_ok(strstr(body, "checkout down on web") != NULL, "the summary has the variables");
+    free(body);
+    tap_ok(!run_confirm(r, &cause), "notify with a missing env var fails");
+    tap_ok(cause != NULL && strstr(cause, "RUN_TEST_NO_SUCH_URL") != NULL,
+           "naming the variable (%s)", cause ? cause : "");
+    free(cause);
+    tap_is_int(run_state(r), RUN_FAILED, "and the step is failed");
+    run_destroy(r);
+    tap_is_int(count_events(id, "notify"), 3, "notify journaled: sending, the answer, the failure");
+    size_t n;
+    cJSON **ev = events(id, &n);
+    const cJSON *nt = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(str(ev[i], "action"), "notify") == 0 && nt == NULL &&
+            cJSON_IsNumber(cJSON_GetObjectItem(data(ev[i]), "status"))) {
+            nt = ev[i];
+        }
+    }
+    tap_ok(nt != NULL && cJSON_GetObjectItem(data(nt), "status")->valueint == 202,
+           "notify event has the HTTP status");
+    free_events(ev, n);
+    char *jpath = xasprintf("%s/%s.jsonl", runs, id);
+    FILE *f = fopen(jpath, "r");
+    char all[65536];
+    size_t got = f != NULL ? fread(all, 1, sizeof all - 1, f) : 0;
+    all[got] = '\0';
+    if (f != NULL) {
+        fclose(f);
+    }
+    tap_ok(strstr(all, "rk-secret-123") == NULL && strstr(all, "/v2/enqueue") == NULL,
+           "neither the key nor the URL is journaled");
+    free(jpath);
+    free(id);
+    free(url);
+    free(body_path);
+}
+
 static int count_files(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -841,6 +981,7 @@ int main(void)
     test_inputs();
     test_waits();
     test_action(audit_path);
+    test_notify();
     test_dry_run();
     test_resume();
     test_resume_changed();
