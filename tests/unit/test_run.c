@@ -761,6 +761,62 @@ static void test_notify(void)
     free(body_path);
 }
 
+static void test_overtime_and_stop(void)
+{
+    struct runbook *rb = load("ot.json", basic_rb);
+    if (!tap_ok(rb != NULL, "overtime: loaded")) {
+        return;
+    }
+    rb->steps[0].timebox_s = 1;
+    rb->steps[1].timebox_s = 1;
+    free(rb->steps[1].run);
+    rb->steps[1].run = xstrdup("echo before; sleep 20");
+    struct run_env e = env();
+    char *cause = NULL;
+    struct run *r = run_start(&e, rb, NULL, &hooks, &cause);
+    char *id = xstrdup(run_id(r));
+    tap_ok(!run_overtime(r), "not over its time box yet");
+    int before = changes;
+    spin(1150);
+    tap_ok(run_overtime(r), "over its time box after 1 s");
+    tap_ok(changes > before, "the changed hook fired when the time box ran out");
+    run_dismiss_overtime(r);
+    tap_ok(!run_overtime(r), "dismissed: no longer asked for this step");
+    run_confirm(r, &cause);
+    run_confirm(r, &cause);
+    spin(200);
+    tap_is_int(run_state(r), RUN_BUSY, "a long command runs");
+    tap_ok(run_stop(r, &cause), "run_stop (Ctrl-C)");
+    tap_ok(settle(r, 3000), "the command stopped");
+    tap_is_int(run_state(r), RUN_FAILED, "a stopped command fails the step");
+    tap_ok(strstr(run_message(r), "stopped") != NULL, "saying stopped (%s)", run_message(r));
+    size_t len;
+    tap_ok(strstr(run_output(r, &len), "before") != NULL, "its output so far is kept");
+    spin(1000);
+    tap_ok(run_overtime(r), "the next step runs over too");
+    tap_ok(run_escalate(r, &cause), "escalate");
+    tap_is_str(run_step(r)->id, "page", "escalate jumps to the Escalate step");
+    tap_ok(!run_escalate(r, &cause) || run_index(r) == 3, "escalate from the E step stays in E");
+    free(cause);
+    run_destroy(r);
+    size_t n;
+    cJSON **ev = events(id, &n);
+    int esc = 0, dismissed = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(str(ev[i], "action"), "overtime") == 0) {
+            bool yes = cJSON_IsTrue(cJSON_GetObjectItem(data(ev[i]), "escalated"));
+            esc += yes;
+            dismissed += !yes;
+        }
+    }
+    tap_ok(esc >= 1 && dismissed == 1, "overtime journaled (escalated %d, dismissed %d)", esc,
+           dismissed);
+    const cJSON *j = last_event(ev, n, "jump");
+    tap_is_str(j != NULL ? str(data(j), "why") : NULL, "escalate", "the jump says why");
+    free_events(ev, n);
+    free(id);
+}
+
 static int count_files(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -982,6 +1038,7 @@ int main(void)
     test_waits();
     test_action(audit_path);
     test_notify();
+    test_overtime_and_stop();
     test_dry_run();
     test_resume();
     test_resume_changed();
