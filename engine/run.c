@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -1056,6 +1057,15 @@ static bool open_files(struct run *r, bool create, char **cause)
         return false;
     }
     free(opath);
+    /*
+     * One opsdeck per run: a second one (the console offering to resume a run
+     * still going in line mode) would interleave its events. The lock goes
+     * with the descriptor, so a killed opsdeck never leaves it behind.
+     */
+    if (flock(r->out_fd, LOCK_EX | LOCK_NB) != 0) {
+        *cause = xasprintf("run %s is in use by another opsdeck", r->id);
+        return false;
+    }
     r->out_size = (uint64_t)st.st_size;
     return true;
 }

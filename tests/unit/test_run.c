@@ -880,6 +880,12 @@ static void test_resume(void)
     tap_is_int((long long)run_index(r), 1, "resume: same position");
     tap_is_int(run_state(r), RUN_READY, "resume: ready");
     tap_is_int(run_mark(r, 0), RUN_MARK_DONE, "resume: marks rebuilt");
+    struct run *twice = resume(id, &cause);
+    tap_ok(twice == NULL && cause != NULL && strstr(cause, "in use") != NULL,
+           "a run open here cannot be resumed twice (%s)", cause ? cause : "");
+    free(cause);
+    cause = NULL;
+    run_destroy(twice);
     run_confirm(r, &cause);
     settle(r, 3000);
     run_destroy(r);
