@@ -1518,7 +1518,8 @@ struct run *run_resume(const struct run_env *env, const char *run_id, const stru
     for (size_t i = 1; i < n; i++) {
         replay_one(r, &p, ev[i]);
     }
-    if (p.pos < 0) {
+    bool entered = p.pos >= 0; /* false: it died between run.start and the first step */
+    if (!entered) {
         p.pos = 0;
     }
     resume_state(r, &p);
@@ -1539,7 +1540,10 @@ struct run *run_resume(const struct run_env *env, const char *run_id, const stru
         run_destroy(r);
         return NULL;
     }
-    if (completed) {
+    if (!entered) {
+        r->idx = r->rb->nsteps; /* nothing to push */
+        enter(r, 0, false);
+    } else if (completed) {
         /* done was journaled but the next step.enter was not: move on now */
         advance(r, go);
     } else {

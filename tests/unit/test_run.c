@@ -977,6 +977,39 @@ static void test_resume_changed(void)
     free(id);
 }
 
+/* Killed between run.start and the first step.enter. */
+static void test_resume_at_start(void)
+{
+    struct run *r = start("early.json", resume_rb, NULL);
+    char *id = xstrdup(run_id(r));
+    run_destroy(r);
+    char *jpath = xasprintf("%s/%s.jsonl", runs, id);
+    FILE *f = fopen(jpath, "r");
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len = f != NULL ? getline(&line, &cap, f) : -1;
+    if (f != NULL) {
+        fclose(f);
+    }
+    f = fopen(jpath, "w");
+    if (f != NULL && len > 0) {
+        fwrite(line, 1, (size_t)len, f);
+    }
+    if (f != NULL) {
+        fclose(f);
+    }
+    free(line);
+    char *cause = NULL;
+    r = resume(id, &cause);
+    tap_ok(r != NULL && run_index(r) == 0 && run_state(r) == RUN_READY,
+           "resume with only run.start: at the first step");
+    run_destroy(r);
+    tap_is_int(count_events(id, "step.enter"), 1, "and the first step is entered then");
+    free(cause);
+    free(jpath);
+    free(id);
+}
+
 static void test_list(void)
 {
     size_t n = 0;
@@ -1048,6 +1081,7 @@ int main(void)
     test_dry_run();
     test_resume();
     test_resume_changed();
+    test_resume_at_start();
     test_list();
     test_abort();
     tap_ok(changes > 0, "the changed hook fired");
