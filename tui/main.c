@@ -199,10 +199,7 @@ static void parse_args(int argc, char **argv, struct options *o)
             o->input = take_value(argc, argv, &i);
         } else if (o->command == CMD_ACT && o->nact < 4 && a[0] != '-') {
             o->act_args[o->nact++] = a;
-        } else if (o->command == CMD_RUN && !parse_run_arg(argc, argv, &i, o)) {
-            fprintf(stderr, "opsdeck: unknown argument '%s' (see --help)\n", a);
-            exit(2);
-        } else if (o->command == CMD_RUN) {
+        } else if (o->command == CMD_RUN && parse_run_arg(argc, argv, &i, o)) {
             continue;
         } else {
             fprintf(stderr, "opsdeck: unknown argument '%s' (see --help)\n", a);
