@@ -1499,6 +1499,13 @@ struct run *run_resume(const struct run_env *env, const char *run_id, const stru
         free_events(ev, n);
         return NULL;
     }
+    if (rb->nissues > 0) {
+        *cause = xasprintf("run %s: its runbook has problems now: %s:%d: %s", run_id, rb->path,
+                           rb->issues[0].line, rb->issues[0].message);
+        runbook_free(rb);
+        free_events(ev, n);
+        return NULL;
+    }
     struct run *r = run_alloc(env, rb, hooks);
     r->id = xstrdup(run_id);
     if (!resume_check(r, start, ev, n, cause)) {
