@@ -474,7 +474,14 @@ static bool parse_vars(const char *const *list, struct vars *v)
     return true;
 }
 
-/* Load and lint; NULL after printing the problems. */
+/*
+ * Load and check. Problems found by parsing (unknown keys or types, bad
+ * durations) refuse the run, as `opsdeck lint` would. What only the static
+ * checks find (a notify env var not set here, a variable nothing sets yet) is
+ * printed as a warning and the run goes on: at 3 a.m. a runbook must not
+ * refuse to start because Slack is not configured; that step fails when it
+ * runs, with the same reason, and can be skipped.
+ */
 static struct runbook *load(const char *file, const struct vars *v)
 {
     char *cause = NULL;
@@ -484,12 +491,6 @@ static struct runbook *load(const char *file, const struct vars *v)
         free(cause);
         return NULL;
     }
-    const char **known = xcalloc(v->n + 1, sizeof *known);
-    for (size_t i = 0; i < v->n; i++) {
-        known[i] = v->names[i];
-    }
-    runbook_lint(rb, known);
-    free(known);
     if (rb->nissues > 0) {
         for (size_t i = 0; i < rb->nissues; i++) {
             fprintf(stderr, "%s:%d: %s\n", rb->path, rb->issues[i].line, rb->issues[i].message);
@@ -497,6 +498,18 @@ static struct runbook *load(const char *file, const struct vars *v)
         runbook_free(rb);
         return NULL;
     }
+    const char **known = xcalloc(v->n + 1, sizeof *known);
+    for (size_t i = 0; i < v->n; i++) {
+        known[i] = v->names[i];
+    }
+    runbook_lint(rb, known);
+    free(known);
+    for (size_t i = 0; i < rb->nissues; i++) {
+        fprintf(stderr, "%s:%d: warning: %s\n", rb->path, rb->issues[i].line,
+                rb->issues[i].message);
+        free(rb->issues[i].message);
+    }
+    rb->nissues = 0;
     return rb;
 }
 
