@@ -550,6 +550,19 @@ static void test_waits(void)
     fclose(f);
     tap_ok(settle(r, 2000) && run_mark(r, 2) == RUN_MARK_DONE, "command wait: met");
 
+    /* a wait in flight when the session dies comes back interrupted */
+    run_jump(r, "never", &cause);
+    run_confirm(r, &cause);
+    tap_is_int(run_state(r), RUN_BUSY, "a wait in flight");
+    run_destroy(r);
+    r = resume(id, &cause);
+    tap_ok(r != NULL && run_state(r) == RUN_INTERRUPTED, "resume: the wait is interrupted");
+    tap_ok(r != NULL && strstr(run_message(r), "wait.start") != NULL, "saying what was in flight");
+    tap_ok(run_skip(r, &cause) && run_index(r) == 2, "continue past it");
+    tap_is_int(run_mark(r, 1), RUN_MARK_SKIPPED, "continued: marked skipped, not re-run");
+    run_back(r, &cause);
+    tap_ok(run_jump(r, "cmd", &cause), "back to the command wait");
+
     /* stopping a wait */
     run_back(r, &cause);
     unlink(flag);
