@@ -1102,17 +1102,20 @@ struct run *run_start(const struct run_env *env, struct runbook *rb, const struc
     for (size_t i = 0; initial != NULL && i < initial->n; i++) {
         vars_set(&r->vars, initial->names[i], initial->values[i]);
     }
-    r->id = new_id(rb->path);
-    if (!r->dry_run) {
-        for (int tries = 0; tries < 5 && !open_files(r, true, cause); tries++) {
-            if (tries == 4 || r->j != NULL) {
-                run_destroy(r);
-                return NULL;
-            }
-            free(*cause);
-            *cause = NULL;
+    /* two runs of one runbook in the same second: another 4 hex digits */
+    for (int tries = 0; r->id == NULL; tries++) {
+        r->id = new_id(rb->path);
+        char *jpath = r->runs_dir != NULL ? xasprintf("%s/%s.jsonl", r->runs_dir, r->id) : NULL;
+        if (jpath != NULL && tries < 8 && access(jpath, F_OK) == 0) {
             free(r->id);
-            r->id = new_id(rb->path);
+            r->id = NULL;
+        }
+        free(jpath);
+    }
+    if (!r->dry_run) {
+        if (!open_files(r, true, cause)) {
+            run_destroy(r);
+            return NULL;
         }
         char *apath = realpath(rb->path, NULL);
         cJSON *d = cJSON_CreateObject();
