@@ -397,6 +397,33 @@ static void step_succeeded(struct run *r, char *msg, const char *go)
     changed(r);
 }
 
+/* ---- secrets ---- */
+
+/*
+ * The text as it may be shown or journaled: expanded with the value of every
+ * secret prompt's variable replaced by [secret]. The real expansion goes only
+ * to the child, the backend or the notify request.
+ */
+static char *expand_shown(const struct run *r, const char *text, enum vars_mode mode)
+{
+    struct vars masked = {0};
+    for (size_t i = 0; i < r->vars.n; i++) {
+        vars_set(&masked, r->vars.names[i], r->vars.values[i]);
+    }
+    for (size_t i = 0; i < r->rb->nsteps; i++) {
+        const struct rb_step *s = &r->rb->steps[i];
+        if (s->type == RB_PROMPT && s->secret && s->var != NULL &&
+            vars_get(&masked, s->var) != NULL) {
+            vars_set(&masked, s->var, "[secret]");
+        }
+    }
+    char *missing = NULL;
+    char *out = vars_expand(&masked, text != NULL ? text : "", mode, &missing);
+    free(missing);
+    vars_clear(&masked);
+    return out != NULL ? out : xstrdup(text != NULL ? text : "");
+}
+
 /* ---- commands ---- */
 
 static void on_cmd_output(const char *buf, size_t n, bool is_stderr, void *ud)
@@ -480,8 +507,10 @@ static bool start_command(struct run *r, const char *text, bool one_off, char **
         }
         return false;
     }
+    char *shown = expand_shown(r, text, VARS_SHELL);
     if (r->dry_run) {
-        set_message(r, xasprintf("dry run: would run: %s", cmd));
+        set_message(r, xasprintf("dry run: would run: %s", shown));
+        free(shown);
         free(cmd);
         if (!one_off) {
             step_succeeded(r, xstrdup(r->message), NULL);
@@ -492,12 +521,13 @@ static bool start_command(struct run *r, const char *text, bool one_off, char **
     r->ref_from = r->out_size;
     r->last_ref_ms = clock_mono_ms();
     cJSON *d = cJSON_CreateObject();
-    cJSON_AddStringToObject(d, "command", cmd);
+    cJSON_AddStringToObject(d, "command", shown);
     cJSON_AddNumberToObject(d, "offset", (double)r->out_size);
     if (one_off) {
         cJSON_AddBoolToObject(d, "code", true);
     }
     if (!jstep(r, "command.start", NULL, d)) {
+        free(shown);
         free(cmd);
         set_cause(cause, r->message);
         changed(r);
@@ -513,7 +543,8 @@ static bool start_command(struct run *r, const char *text, bool one_off, char **
     r->fly = one_off ? FLY_CODE : FLY_COMMAND;
     r->fly_prev = r->state;
     r->state = RUN_BUSY;
-    set_message(r, xasprintf("running: %s", cmd));
+    set_message(r, xasprintf("running: %s", shown));
+    free(shown);
     r->proc = proc_spawn(r->loop, &o, on_cmd_done, r, &why);
     free(cmd);
     if (r->proc == NULL) {
@@ -674,7 +705,10 @@ static bool start_wait(struct run *r, char **cause)
         return true;
     }
     cJSON *d = cJSON_CreateObject();
-    cJSON_AddStringToObject(d, "condition", text);
+    char *shown = s->until != NULL ? expand_shown(r, s->until, VARS_TEXT)
+                                   : expand_shown(r, s->run, VARS_SHELL);
+    cJSON_AddStringToObject(d, "condition", shown);
+    free(shown);
     if (!jstep(r, "wait.start", NULL, d)) {
         free(text);
         set_cause(cause, r->message);
@@ -803,8 +837,14 @@ static bool start_action(struct run *r, char **cause)
     cJSON_AddStringToObject(d, "backend", b->name);
     cJSON_AddStringToObject(d, "pane", s->pane);
     cJSON_AddStringToObject(d, "verb", def->verb);
-    cJSON_AddStringToObject(d, "target", target);
-    if (input != NULL) {
+    char *shown = expand_shown(r, s->target, VARS_TEXT);
+    cJSON_AddStringToObject(d, "target", shown);
+    free(shown);
+    if (input != NULL && s->input != NULL) {
+        shown = expand_shown(r, s->input, VARS_TEXT);
+        cJSON_AddStringToObject(d, "input", shown);
+        free(shown);
+    } else if (input != NULL) {
         cJSON_AddStringToObject(d, "input", input);
     } else {
         cJSON_AddNullToObject(d, "input");
@@ -1618,9 +1658,10 @@ static char *expand_or_missing(const struct run *r, const char *text, enum vars_
         } else {
             free(m);
         }
-        out = xstrdup(text != NULL ? text : "");
+        return xstrdup(text != NULL ? text : "");
     }
-    return out;
+    free(out);
+    return expand_shown(r, text, mode);
 }
 
 char *run_preview(const struct run *r, char **missing)

@@ -236,7 +236,9 @@ static void prompt(struct plain *p)
     }
     p->prompted = true;
     end_output_line(p);
-    say(p, "[%s] > ", keys_for(run_step(p->run), run_state(p->run)));
+    const struct rb_step *s = run_step(p->run);
+    say(p, "[%s%s] > ", keys_for(s, run_state(p->run)),
+        s->ncode > 0 && run_state(p->run) != RUN_INTERRUPTED ? ", x N = run code block N" : "");
 }
 
 static void show_cause(struct plain *p, char *cause)
@@ -547,6 +549,11 @@ static void print_resume(struct plain *p)
     size_t i = run_index(p->run);
     say(p, "Resuming run %s of %s at step %zu/%zu: %s\n", run_id(p->run), rb->path, i + 1,
         rb->nsteps, rb->steps[i].title);
+    const struct rb_step *s = run_step(p->run);
+    if (s != NULL && s->type == RB_PROMPT && s->secret && s->var != NULL &&
+        vars_get(run_vars(p->run), s->var) == NULL) {
+        say(p, "  ! secret answers are not journaled: \"%s\" is asked again first\n", s->title);
+    }
     if (run_state(p->run) == RUN_INTERRUPTED) {
         say(p, "  ! the step was in flight when the session ended: c = continue past it, r = "
                "re-run it, j ID = jump\n");

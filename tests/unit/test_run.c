@@ -469,6 +469,42 @@ static void test_inputs(void)
     free(id);
 }
 
+static const char *const secret_rb =
+    "{\"title\": \"Secret\", \"steps\": [\n"
+    " {\"id\": \"tok\", \"title\": \"Token\", \"type\": \"prompt\", \"var\": \"token\", "
+    "\"secret\": true},\n"
+    " {\"id\": \"use\", \"title\": \"Use it\", \"type\": \"command\", \"run\": \"echo "
+    "${token} | tr a-z A-Z\", \"capture\": \"upper\"},\n"
+    " {\"id\": \"fin\", \"title\": \"Done\"}\n"
+    "]}\n";
+
+static void test_secret_in_command(void)
+{
+    struct run *r = start("secret.json", secret_rb, NULL);
+    if (!tap_ok(r != NULL, "secret: started")) {
+        return;
+    }
+    char *id = xstrdup(run_id(r));
+    char *cause = NULL;
+    run_input(r, "hunter2", &cause);
+    char *pv = run_preview(r, NULL);
+    tap_is_str(pv, "sh: echo '[secret]' | tr a-z A-Z", "the preview masks a secret");
+    free(pv);
+    run_confirm(r, &cause);
+    settle(r, 3000);
+    tap_is_str(vars_get(run_vars(r), "upper"), "HUNTER2", "the command got the real value");
+    tap_ok(strstr(run_message(r), "hunter2") == NULL, "the message does not show it");
+    run_destroy(r);
+    char *jpath = xasprintf("%s/%s.jsonl", runs, id);
+    size_t len;
+    char *all = tap_fixture(runs, strrchr(jpath, '/') + 1, &len);
+    tap_ok(len > 0 && strstr(all, "hunter2") == NULL, "the secret is not in the journal");
+    tap_ok(strstr(all, "[secret]") != NULL, "command.start shows it masked");
+    free(all);
+    free(jpath);
+    free(id);
+}
+
 static struct rowset *queue_rows(double ready)
 {
     struct rowset *rs = rowset_create(MODEL_QUEUES, "test");
@@ -1087,6 +1123,7 @@ int main(void)
     test_manual_and_command();
     test_failures();
     test_inputs();
+    test_secret_in_command();
     test_waits();
     test_action(audit_path);
     test_notify();
