@@ -90,6 +90,7 @@ struct run {
     enum run_state fly_prev; /* state to return to after a one-off code block */
     struct proc *proc;
     uint64_t ref_from, last_ref_ms;
+    struct loop_timer *ref_timer; /* output waiting for its reference */
     struct loop_timer *wait_timer;
     struct cond wcond;
     bool wcond_set;
@@ -426,14 +427,34 @@ static char *expand_shown(const struct run *r, const char *text, enum vars_mode 
 
 /* ---- commands ---- */
 
+static void ref_due(void *ud)
+{
+    struct run *r = ud;
+    r->ref_timer = NULL;
+    out_reference(r);
+}
+
+static void cancel_ref_timer(struct run *r)
+{
+    if (r->ref_timer != NULL) {
+        loop_timer_cancel(r->loop, r->ref_timer);
+        r->ref_timer = NULL;
+    }
+}
+
 static void on_cmd_output(const char *buf, size_t n, bool is_stderr, void *ud)
 {
     struct run *r = ud;
     (void)is_stderr;
     out_keep(r, buf, n);
     out_write(r, buf, n);
-    if (clock_mono_ms() - r->last_ref_ms >= REF_EVERY_MS) {
+    uint64_t since = clock_mono_ms() - r->last_ref_ms;
+    if (since >= REF_EVERY_MS) {
+        cancel_ref_timer(r);
         out_reference(r);
+    } else if (r->ref_timer == NULL) {
+        /* output then silence: still referenced within the second */
+        r->ref_timer = loop_timer_add(r->loop, REF_EVERY_MS - since, 0, ref_due, r);
     }
     changed(r);
 }
@@ -442,6 +463,7 @@ static void on_cmd_done(const struct proc_result *res, void *ud)
 {
     struct run *r = ud;
     r->proc = NULL;
+    cancel_ref_timer(r);
     out_reference(r);
     const struct rb_step *s = &r->rb->steps[r->idx];
     bool code = r->fly == FLY_CODE;
@@ -1186,6 +1208,7 @@ static void stop_inflight(struct run *r)
 {
     proc_cancel(r->proc);
     r->proc = NULL;
+    cancel_ref_timer(r);
     proc_cancel(r->wait_proc);
     r->wait_proc = NULL;
     if (r->wait_timer != NULL) {

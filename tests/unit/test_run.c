@@ -833,8 +833,10 @@ static void test_overtime_and_stop(void)
     tap_ok(!run_overtime(r), "dismissed: no longer asked for this step");
     run_confirm(r, &cause);
     run_confirm(r, &cause);
-    spin(200);
+    spin(1300);
     tap_is_int(run_state(r), RUN_BUSY, "a long command runs");
+    tap_is_int(count_events(id, "command.output"), 1,
+               "output followed by silence is referenced within a second");
     tap_ok(run_stop(r, &cause), "run_stop (Ctrl-C)");
     tap_ok(settle(r, 3000), "the command stopped");
     tap_is_int(run_state(r), RUN_FAILED, "a stopped command fails the step");
