@@ -407,7 +407,7 @@ static void abandon_command(struct report *r)
     if (!r->cmd_open) {
         return;
     }
-    strbuf_str(&r->timeline, "  (no exit recorded: the session ended while it ran)\n");
+    strbuf_str(&r->timeline, "- (no exit recorded: the session ended while the command ran)\n");
     flush_output(r);
 }
 
