@@ -561,19 +561,25 @@ static void ev_notify(struct report *r, const cJSON *data)
     strbuf_str(&r->timeline, "notify ");
     const char *svc = str_of(data, "service");
     add_inline(&r->timeline, svc != NULL ? svc : "?");
-    add_field(&r->timeline, "/", cJSON_GetObjectItemCaseSensitive(data, "event"));
-    strbuf_str(&r->timeline, " ->");
+    /* Slack has no events; the step machine may still journal the default one */
+    if (svc == NULL || strcmp(svc, "slack") != 0) {
+        add_field(&r->timeline, "/", cJSON_GetObjectItemCaseSensitive(data, "event"));
+    }
     const cJSON *status = cJSON_GetObjectItemCaseSensitive(data, "status");
+    const char *error = str_of(data, "error");
+    bool failed = error != NULL && error[0] != '\0';
+    if (!failed && !cJSON_IsNumber(status)) {
+        strbuf_str(&r->timeline, ": sending\n"); /* journaled before the request goes out */
+        return;
+    }
+    strbuf_str(&r->timeline, " ->");
     if (cJSON_IsNumber(status) && status->valuedouble > 0) {
         strbuf_printf(&r->timeline, " HTTP %.0f", status->valuedouble);
-    } else {
-        add_field(&r->timeline, " ", status);
     }
-    const char *error = str_of(data, "error");
-    if (error != NULL && error[0] != '\0') {
+    if (failed) {
         strbuf_str(&r->timeline, " failed: ");
         add_inline(&r->timeline, error);
-    } else if (cJSON_IsNumber(status) && status->valuedouble >= 200 && status->valuedouble < 300) {
+    } else {
         strbuf_str(&r->timeline, " sent");
     }
     strbuf_str(&r->timeline, "\n");

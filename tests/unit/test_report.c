@@ -134,6 +134,11 @@ static void write_full_run(void)
     ev(f, 141, "bob", "overtime", NULL, "{\"timebox_s\":90,\"escalated\":false}");
     ev(f, 142, "bob", "notify", NULL,
        "{\"service\":\"pagerduty\",\"event\":\"trigger\",\"status\":202,\"error\":null}");
+    ev(f, 142, "bob", "notify", "sending",
+       "{\"service\":\"slack\",\"event\":\"trigger\",\"status\":null,\"error\":null}");
+    ev(f, 142, "bob", "notify", NULL,
+       "{\"service\":\"slack\",\"event\":\"trigger\",\"status\":0,\"error\":\"Slack: "
+       "Failed to connect to hooks.example port 443\"}");
     ev(f, 143, "bob", "notify", NULL,
        "{\"service\":\"slack\",\"event\":null,\"status\":500,\"error\":\"Slack: HTTP 500 "
        "Internal Server Error\"}");
@@ -235,6 +240,11 @@ static void test_full(void)
     tap_ok(has(md, "- 10:02:22 +02:22 [E] Page the next person: notify pagerduty/trigger -> "
                    "HTTP 202 sent\n"),
            "notify sent");
+    tap_ok(has(md, "- 10:02:22 +02:22 [E] Page the next person: notify slack: sending\n"),
+           "notify journaled before sending");
+    tap_ok(has(md, "- 10:02:22 +02:22 [E] Page the next person: notify slack -> failed: Slack: "
+                   "Failed to connect to hooks.example port 443\n"),
+           "notify failed in transport (status 0)");
     tap_ok(has(md, "- 10:02:23 +02:23 [E] Page the next person: notify slack -> HTTP 500 "
                    "failed: Slack: HTTP 500 Internal Server Error\n"),
            "notify failed");
