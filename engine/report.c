@@ -411,11 +411,13 @@ static void abandon_command(struct report *r)
     flush_output(r);
 }
 
+/* Offsets are bounded before the cast to off_t: a garbled one must not overflow it. */
 static void read_output(struct report *r, const cJSON *data)
 {
     double off, len;
     if (r->fd_out < 0 || !num_of(data, "offset", &off) || !num_of(data, "length", &len) ||
-        off < 0 || len <= 0 || r->cmd_out.n + len > OUT_READ_MAX) {
+        off < 0 || off > (double)JOURNAL_MAX * 1024 || len <= 0 ||
+        r->cmd_out.n + len > OUT_READ_MAX) {
         return;
     }
     char *buf = xmalloc((size_t)len);
