@@ -38,6 +38,7 @@
 enum {
     OUT_LINES = 10,
     OUT_BYTES = 1024,
+    INLINE_BYTES = 80,
     OUT_READ_MAX = 16 << 20,
     JOURNAL_MAX = 256 << 20,
     NPHASES = 4,
@@ -216,6 +217,28 @@ static void add_cell(struct strbuf *sb, const char *s)
             strbuf_add(sb, &ch, 1);
         }
     }
+}
+
+/*
+ * s cut to max bytes and max_lines lines (never inside a UTF-8 sequence),
+ * "..." marking a cut: a captured variable may hold a whole command's output.
+ */
+static char *clip(const char *s, size_t max, int max_lines)
+{
+    size_t n = 0;
+    int lines = 1;
+    for (; s[n] != '\0' && n < max; n++) {
+        if (s[n] == '\n' && ++lines > max_lines) {
+            break;
+        }
+    }
+    if (s[n] == '\0') {
+        return xstrdup(s);
+    }
+    while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80) {
+        n--;
+    }
+    return xasprintf("%.*s...", (int)n, s);
 }
 
 /* `text` as a code span whose fence no backtick run inside can close. */
@@ -462,10 +485,12 @@ static void ev_command_exit(struct report *r, const cJSON *data)
     if (var != NULL && var[0] != '\0') {
         const cJSON *value = cJSON_GetObjectItemCaseSensitive(data, "value");
         char *text = scalar_text(value);
+        char *shown = clip(text != NULL ? text : "", INLINE_BYTES, 1);
         strbuf_str(&r->timeline, ", captured ");
         add_inline(&r->timeline, var);
         strbuf_str(&r->timeline, " = ");
-        add_inline(&r->timeline, text != NULL ? text : "");
+        add_inline(&r->timeline, shown);
+        free(shown);
         var_set(r, var, value, false);
         free(text);
     }
@@ -512,9 +537,11 @@ static void ev_input(struct report *r, const cJSON *data)
         strbuf_str(&r->timeline, " (secret, not recorded)\n");
     } else {
         char *text = scalar_text(value);
+        char *shown = clip(text != NULL ? text : "", INLINE_BYTES, 2);
         strbuf_str(&r->timeline, " = ");
-        add_inline(&r->timeline, text != NULL ? text : "");
+        add_inline(&r->timeline, shown);
         strbuf_str(&r->timeline, "\n");
+        free(shown);
         free(text);
     }
     var_set(r, var, value, secret);
@@ -959,7 +986,9 @@ static void render_tail(struct strbuf *out, const struct report *r)
         } else if (v->value == NULL) {
             strbuf_str(out, "(unset)");
         } else {
-            add_cell(out, v->value);
+            char *shown = clip(v->value, OUT_BYTES, OUT_LINES);
+            add_cell(out, shown);
+            free(shown);
         }
         strbuf_str(out, " |\n");
     }

@@ -100,6 +100,8 @@ static void write_full_run(void)
     ev(f, 46, "alice", "step.enter", NULL,
        "{\"index\":2,\"title\":\"Which service?\",\"phase\":\"A\",\"type\":\"prompt\"}");
     ev(f, 50, "alice", "input", NULL, "{\"var\":\"svc\",\"value\":\"checkout|api\\nsecond\"}");
+    snprintf(buf, sizeof buf, "{\"var\":\"blob\",\"value\":\"%0100d\"}", 0);
+    ev(f, 50, "alice", "input", NULL, buf);
     ev(f, 51, "alice", "input", NULL, "{\"var\":\"token\",\"secret\":true}");
     /* even a journal that kept a secret's value must not leak it */
     ev(f, 51, "alice", "input", NULL,
@@ -150,7 +152,9 @@ static void write_full_run(void)
     snprintf(buf, sizeof buf, "{\"offset\":%zu,\"length\":%zu}", l1, l2);
     ev(f, 153, "bob", "command.output", NULL, buf);
     ev(f, 155, "bob", "command.exit", NULL,
-       "{\"code\":1,\"error\":null,\"elapsed_ms\":2000,\"var\":null,\"value\":null}");
+       "{\"code\":1,\"error\":null,\"elapsed_ms\":2000,\"var\":\"listing\",\"value\":"
+       "\"a1\\na2\\na3\\na4\\na5\\na6\\na7\\na8\\na9\\na10\\na11\\na12 "
+       "0123456789012345678901234567890123456789012345678901234567890123456789\"}");
     ev(f, 155, "bob", "step.done", "exit 1 (expected 0)", "{\"how\":\"failed\"}");
     ev(f, 156, "bob", "back", NULL,
        "{\"from\":\"tidy-up\",\"to\":\"page-the-next-person\",\"why\":\"retry\"}");
@@ -212,6 +216,12 @@ static void test_full(void)
     tap_ok(has(md, "- 10:00:50 +00:50 [A] Which service?: input svc = checkout|api second\n"),
            "input (newline flattened in the list)");
     tap_ok(has(md, "[A] Which service?: input token (secret, not recorded)\n"), "secret input");
+    char *blob = xasprintf("input blob = %080d...\n", 0);
+    tap_ok(has(md, blob), "a long input is cut at 80 bytes in the timeline");
+    free(blob);
+    blob = xasprintf("| blob | %0100d |\n", 0);
+    tap_ok(has(md, blob), "and shown whole in the variables");
+    free(blob);
     tap_ok(lacks(md, "hunter2"), "a secret's value never appears, even if journaled");
     tap_ok(has(md, "- 10:00:53 +00:53 [A] Which service?: note: error rate 31%, since 09:55\n"),
            "note in the timeline");
@@ -251,7 +261,8 @@ static void test_full(void)
     tap_ok(has(md, "- 10:02:30 +02:30 [E] Page the next person: skipped: sent\n"), "skip");
     tap_ok(has(md, "- 10:02:32 +02:32 [E] Tidy | up: ran ``echo `date` | tee``\n"),
            "a command with a backtick keeps its code span");
-    tap_ok(has(md, "[E] Tidy | up: exit 1 in 2.0 s\n      xxxx"), "failing exit, then output");
+    tap_ok(has(md, "[E] Tidy | up: exit 1 in 2.0 s, captured listing = a1...\n      xxxx"),
+           "failing exit, a multi-line capture cut to its first line, then output");
     struct strbuf cut = {0};
     strbuf_str(&cut, "\n      ");
     for (int i = 0; i < 1024; i++) {
@@ -282,6 +293,8 @@ static void test_full(void)
     tap_ok(has(md, "| rate | 0.31 |\n"), "a capture");
     tap_ok(has(md, "| svc | checkout\\|api<br>second |\n"), "table cells escape | and newlines");
     tap_ok(has(md, "| token | (secret, not recorded) |\n"), "a secret variable shows no value");
+    tap_ok(has(md, "| listing | a1<br>a2<br>a3<br>a4<br>a5<br>a6<br>a7<br>a8<br>a9<br>a10... |\n"),
+           "a long value is cut to 10 lines in the table");
     free(md);
 }
 
