@@ -66,7 +66,8 @@ struct report {
     const char *how; /* run.end's how, NULL while open */
     /* the current step */
     const char *step_title;
-    int phase; /* index in phase_letters, -1 unknown */
+    const char *step_id; /* the event's step field at step.enter */
+    int phase;           /* index in phase_letters, -1 unknown */
     int64_t step_ms;
     bool in_step;
     uint64_t phase_ms[NPHASES];
@@ -526,15 +527,23 @@ static void ev_step_done(struct report *r, const cJSON *ev, const cJSON *data, i
     }
 }
 
-static void ev_input(struct report *r, const cJSON *data)
+static void ev_input(struct report *r, const cJSON *ev, const cJSON *data)
 {
     const char *var = str_of(data, "var");
     bool secret = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(data, "secret"));
     const cJSON *value = cJSON_GetObjectItemCaseSensitive(data, "value");
     strbuf_str(&r->timeline, "input ");
     add_inline(&r->timeline, var != NULL ? var : "?");
+    /* resume asks secrets again while showing another step: say whose they are */
+    const char *step = str_of(ev, "step");
+    bool elsewhere = step != NULL && (r->step_id == NULL || strcmp(step, r->step_id) != 0);
     if (secret) {
-        strbuf_str(&r->timeline, " (secret, not recorded)\n");
+        strbuf_str(&r->timeline, " (secret, not recorded)");
+        if (elsewhere) {
+            strbuf_str(&r->timeline, " for step ");
+            add_inline(&r->timeline, step);
+        }
+        strbuf_str(&r->timeline, "\n");
     } else {
         char *text = scalar_text(value);
         char *shown = clip(text != NULL ? text : "", INLINE_BYTES, 2);
@@ -769,6 +778,7 @@ static void event(struct report *r, const cJSON *ev, int64_t ms)
     }
     if (enter) {
         ev_step_enter(r, data, ms);
+        r->step_id = str_of(ev, "step");
     }
     begin_item(r, ms, !run_level(action));
     if (enter) {
@@ -776,7 +786,7 @@ static void event(struct report *r, const cJSON *ev, int64_t ms)
     } else if (strcmp(action, "step.done") == 0) {
         ev_step_done(r, ev, data, ms);
     } else if (strcmp(action, "input") == 0) {
-        ev_input(r, data);
+        ev_input(r, ev, data);
     } else if (strcmp(action, "command.start") == 0) {
         ev_command_start(r, data);
     } else if (strcmp(action, "command.exit") == 0) {

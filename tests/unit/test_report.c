@@ -129,6 +129,12 @@ static void write_full_run(void)
     ev(f, 77, "alice", "wait.start", NULL, "{\"condition\":\"queues orders.dlq ready < 10\"}");
     /* the SSH link dropped; bob picked the run up from his laptop */
     ev(f, 100, "bob", "run.resume", NULL, "{\"at\":6}");
+    /* resume asks for the secret again, journaled under the prompt's own step */
+    fprintf(f,
+            "{\"seq\":%llu,\"ts\":\"2026-11-23T10:01:40.500Z\",\"actor\":\"bob\",\"host\":"
+            "\"laptop\",\"run\":\"r1\",\"step\":\"which-service\",\"action\":\"input\","
+            "\"target\":null,\"result\":null,\"data\":{\"var\":\"token\",\"secret\":true}}\n",
+            (unsigned long long)++seq);
     ev(f, 137, "bob", "wait.end", NULL, "{\"met\":true,\"tries\":12,\"reason\":null}");
     ev(f, 137, "bob", "step.done", NULL, "{\"how\":\"done\"}");
     ev(f, 140, "bob", "step.enter", NULL,
@@ -242,6 +248,9 @@ static void test_full(void)
                    "ready < 10\n"),
            "wait.start");
     tap_ok(has(md, "- 10:01:40 +01:40 run resumed by bob@laptop at step 6\n"), "run.resume");
+    tap_ok(has(md, "- 10:01:40 +01:40 [F] Wait for the DLQ: input token (secret, not recorded) "
+                   "for step which-service\n"),
+           "a secret asked again on resume names its step");
     tap_ok(has(md, "- 10:02:17 +02:17 [F] Wait for the DLQ: condition met after 12 tries\n"),
            "wait.end");
     tap_ok(has(md, "- 10:02:21 +02:21 [E] Page the next person: over its time box of 1m30s, "
