@@ -198,10 +198,34 @@ static char *cut_utf8(const char *s, size_t max)
     return xstrndup(s, max);
 }
 
+/*
+ * Slack reads <...> as links and mentions (<!channel>) and & as an entity: the
+ * message may carry alert labels, which must not page a whole channel, so the
+ * three are escaped as Slack documents.
+ */
+static char *slack_escape(const char *s)
+{
+    struct strbuf sb = {0};
+    for (; *s != '\0'; s++) {
+        if (*s == '&') {
+            strbuf_str(&sb, "&amp;");
+        } else if (*s == '<') {
+            strbuf_str(&sb, "&lt;");
+        } else if (*s == '>') {
+            strbuf_str(&sb, "&gt;");
+        } else {
+            strbuf_add(&sb, s, 1);
+        }
+    }
+    return sb.s != NULL ? sb.s : xstrdup("");
+}
+
 static char *slack_body(const struct notify_request *r)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "text", r->message);
+    char *text = slack_escape(r->message);
+    cJSON_AddStringToObject(o, "text", text);
+    free(text);
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return s;
