@@ -220,15 +220,26 @@ static char *slack_escape(const char *s)
     return sb.s != NULL ? sb.s : xstrdup("");
 }
 
+/* Print and delete o; the text is ours to free() whatever allocator cJSON uses. */
+static char *print_json(cJSON *o)
+{
+    char *printed = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (printed == NULL) {
+        abort(); /* cJSON fails only on allocation: stop like xmalloc */
+    }
+    char *s = xstrdup(printed);
+    cJSON_free(printed);
+    return s;
+}
+
 static char *slack_body(const struct notify_request *r)
 {
     cJSON *o = cJSON_CreateObject();
     char *text = slack_escape(r->message);
     cJSON_AddStringToObject(o, "text", text);
     free(text);
-    char *s = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    return s;
+    return print_json(o);
 }
 
 static char *pagerduty_body(const struct notify_request *r, const char *key)
@@ -249,9 +260,7 @@ static char *pagerduty_body(const struct notify_request *r, const char *key)
         cJSON_AddStringToObject(p, "source", r->source != NULL ? r->source : journal_host());
         cJSON_AddStringToObject(p, "severity", r->severity != NULL ? r->severity : "error");
     }
-    char *s = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    return s;
+    return print_json(o);
 }
 
 static void notify_free(struct notify *n)
@@ -292,6 +301,9 @@ static char *describe(const struct notify *n, const struct http_response *resp, 
     const char *dedup = NULL;
     if (json_parse(resp->body, resp->len, &body, &ignored)) {
         dedup = json_str(body, "dedup_key");
+    }
+    if (dedup != NULL && (strlen(dedup) > 255 || strpbrk(dedup, "\r\n\t") != NULL)) {
+        dedup = NULL; /* not a key worth showing on one line */
     }
     free(ignored);
     char *msg = dedup != NULL
