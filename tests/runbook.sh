@@ -107,6 +107,10 @@ check "the step with the unset variable fails when it runs" grep -q -- "-> unset
 check "resume of an unknown run: exit 1" test $? = 1
 "$OPSDECK" run >/dev/null 2>&1
 check "run without FILE: exit 2" test $? = 2
+"$OPSDECK" run --resume x --var a=b >/dev/null 2>&1
+check "--resume with --var: exit 2" test $? = 2
+"$OPSDECK" --help >"$T/help.out"
+check "--help documents the exit codes of run" grep -q "^run exit status: 0 finished" "$T/help.out"
 
 # ---- resume ----
 cat >"$T/res.json" <<EOF

@@ -220,6 +220,11 @@ static void parse_args(int argc, char **argv, struct options *o)
         fprintf(stderr, "opsdeck: run needs a FILE or --resume RUN-ID (one of them)\n");
         exit(2);
     }
+    if (o->command == CMD_RUN && o->run_resume != NULL && (o->nrun_vars > 0 || o->dry_run)) {
+        fprintf(stderr, "opsdeck: --resume goes on with the run's own variables: no --var or "
+                        "--dry-run\n");
+        exit(2);
+    }
     if (o->command == CMD_ACT && !o->yes) {
         fprintf(stderr, "opsdeck: act changes things and asks nothing: add --yes to confirm\n");
         exit(2);
