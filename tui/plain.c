@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <termios.h>
 #include <unistd.h>
 
 struct plain {
@@ -52,6 +53,9 @@ struct plain {
     bool overtime_told;
     bool dispatching;
     bool echo; /* stdin is not a terminal: show what was read */
+    bool tty;  /* stdin is a terminal: secrets are typed without echo */
+    bool echo_off;
+    struct termios saved;
 };
 
 static void say(struct plain *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -229,6 +233,21 @@ static void on_changed(struct run *r, void *ud)
     }
 }
 
+/* A secret prompt on a terminal is typed without echo; everything else with. */
+static void set_echo(struct plain *p, bool on)
+{
+    if (!p->tty || p->echo_off == !on) {
+        return;
+    }
+    struct termios t = p->saved;
+    if (!on) {
+        t.c_lflag &= ~(tcflag_t)ECHO;
+        t.c_lflag |= ECHONL;
+    }
+    tcsetattr(STDIN_FILENO, TCSANOW, &t);
+    p->echo_off = !on;
+}
+
 static void prompt(struct plain *p)
 {
     if (p->prompted || p->finished) {
@@ -237,6 +256,7 @@ static void prompt(struct plain *p)
     p->prompted = true;
     end_output_line(p);
     const struct rb_step *s = run_step(p->run);
+    set_echo(p, !(s->type == RB_PROMPT && s->secret && run_state(p->run) == RUN_READY));
     say(p, "[%s%s] > ", keys_for(s, run_state(p->run)),
         s->ncode > 0 && run_state(p->run) != RUN_INTERRUPTED ? ", x N = run code block N" : "");
 }
@@ -303,6 +323,7 @@ static void handle_line(struct plain *p, char *line)
     bool ok = true;
     str_trim(line);
     p->prompted = false;
+    set_echo(p, true);
     bool asks = (s->type == RB_PROMPT || s->type == RB_APPROVAL) && st == RUN_READY;
     if (st == RUN_INTERRUPTED && strcmp(line, "c") == 0) {
         ok = run_skip(r, &cause);
@@ -565,6 +586,7 @@ int plain_run(struct loop *loop, struct store *store, struct backend **backends,
 {
     struct plain p = {.loop = loop, .out = stdout, .shown_idx = SIZE_MAX, .out_bol = true};
     p.echo = !isatty(STDIN_FILENO);
+    p.tty = !p.echo && tcgetattr(STDIN_FILENO, &p.saved) == 0;
     struct run_env env = {
         .loop = loop,
         .store = store,
@@ -625,6 +647,7 @@ int plain_run(struct loop *loop, struct store *store, struct backend **backends,
     if (p.in_watch != NULL) {
         loop_unwatch(loop, p.in_watch);
     }
+    set_echo(&p, true);
     end_output_line(&p);
     run_destroy(p.run);
     for (size_t i = 0; i < p.nlines; i++) {
