@@ -9,7 +9,7 @@ set -u
 OPSDECK=${OPSDECK:?}
 HERE=$(cd "$(dirname "$0")" && pwd)
 RUNBOOKS="$HERE/../examples/runbooks"
-T=$(mktemp -d /tmp/opsdeck-runbooks.XXXXXX)
+T=$(mktemp -d /tmp/opsdeck-examples.XXXXXX)
 HOOK_PID=
 trap '[ -n "$HOOK_PID" ] && kill "$HOOK_PID" 2>/dev/null; rm -rf "$T"' EXIT
 export XDG_STATE_HOME="$T/state" XDG_CONFIG_HOME="$T/config"
