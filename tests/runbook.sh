@@ -48,6 +48,35 @@ check "the journal ends with run.end finished" bash -c 'tail -1 "$1" | grep -q "
 "$OPSDECK" runs >"$T/runs.out"
 check "opsdeck runs lists it as finished" grep -q "^$id  finished" "$T/runs.out"
 
+# a Markdown wiki page runs as is; a code block runs on `x N`; an annotation automates a step
+cat >"$T/disk-full.md" <<'EOF'
+# Disk full
+
+Paged for a full disk? Start here.
+
+## Stay calm
+### Acknowledge
+Acknowledge the page.
+
+## Assess
+### Check the disk
+Look at it:
+
+    echo disk-ok
+
+### Count the files
+```opsdeck
+type: command
+run: echo counted ${host}
+```
+EOF
+printf '\nx 1\n\n\n' | "$OPSDECK" run "$T/disk-full.md" --plain --var host=db1 >"$T/md.out" 2>&1
+check "Markdown: finished" test $? = 0
+check "Markdown: the title and intro" grep -q '^   Paged for a full disk? Start here.' "$T/md.out"
+check "Markdown: sections give the phases" grep -q '^== \[A\] step 2/3: Check the disk' "$T/md.out"
+check "Markdown: x 1 ran the code block" grep -q '^  | disk-ok$' "$T/md.out"
+check "Markdown: the annotated step ran" grep -q '^  | counted db1$' "$T/md.out"
+
 # --dry-run: every automated step, variables substituted, unset ones reported; nothing written
 before=$(ls "$RUNS" | wc -l)
 "$OPSDECK" run "$T/simple.json" --dry-run --var who=me >"$T/d.out" 2>&1
@@ -62,10 +91,13 @@ check "--dry-run writes no run" test "$(ls "$RUNS" | wc -l)" = "$before"
 printf '\n' | "$OPSDECK" run "$T/simple.json" --plain --var who=x >"$T/e.out" 2>&1
 check "end of input: exit 3, run open" test $? = 3
 check "and says how to resume" grep -q 'opsdeck run --resume .* --plain' "$T/e.out"
-printf 'a\n' | "$OPSDECK" run "$T/simple.json" --plain >"$T/a.out" 2>&1
+printf 'a\n' | "$OPSDECK" run "$T/simple.json" --plain --var who=x >"$T/a.out" 2>&1
 check "abort: exit 4" test $? = 4
 "$OPSDECK" run "$T/nosuch.json" --plain >/dev/null 2>&1
 check "a missing runbook: exit 2" test $? = 2
+"$OPSDECK" run "$T/simple.json" --plain </dev/null >/dev/null 2>"$T/l.err"
+check "a runbook with lint problems: exit 2" test $? = 2
+check "naming file:line" grep -q "simple.json:3: variable 'who'" "$T/l.err"
 "$OPSDECK" run --resume nosuch --plain >/dev/null 2>"$T/r.err"
 check "resume of an unknown run: exit 1" test $? = 1
 "$OPSDECK" run >/dev/null 2>&1
@@ -81,7 +113,7 @@ cat >"$T/res.json" <<EOF
  {"id": "m2", "title": "Manual"},
  {"id": "c3", "title": "Long command", "type": "command", "run": "echo \$\$ > '$T/child.pid'; echo c3 >> '$M'; [ -f '$T/go' ] || sleep 30"},
  {"id": "c4", "title": "Echo vars", "type": "command", "run": "echo c4 >> '$M'; echo vars \${color} \${first}"},
- {"id": "end", "title": "End"}
+ {"id": "fin", "title": "End"}
 ]}
 EOF
 count() { grep -c "^$1\( \|$\)" "$M" 2>/dev/null || echo 0; }

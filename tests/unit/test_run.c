@@ -482,7 +482,7 @@ static const char *const wait_rb =
     "ready > 1000\"},\n"
     " {\"id\": \"cmd\", \"title\": \"Wait on a command\", \"type\": \"wait\", \"run\": \"test -f "
     "${flag}\"},\n"
-    " {\"id\": \"end\", \"title\": \"Done\"}\n"
+    " {\"id\": \"fin\", \"title\": \"Done\"}\n"
     "]}\n";
 
 static void test_waits(void)
@@ -563,7 +563,7 @@ static const char *const action_rb =
     "\"pane\": \"pools\", \"target\": \"be_web/${server}\"},\n"
     " {\"id\": \"bad\", \"title\": \"Bad\", \"type\": \"action\", \"action\": \"drain\", "
     "\"pane\": \"pools\", \"target\": \"be_web/nosuch\"},\n"
-    " {\"id\": \"end\", \"title\": \"Done\"}\n"
+    " {\"id\": \"fin\", \"title\": \"Done\"}\n"
     "]}\n";
 
 static void test_action(const char *audit_path)
