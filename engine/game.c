@@ -141,6 +141,7 @@ struct game {
     size_t nplans;
 
     enum ending ending;
+    char *abort_why;
     bool ending_done;
     bool after_running;
 
@@ -608,12 +609,14 @@ static void finish(struct game *g)
         for (size_t i = 0; i < g->nplans; i++) {
             bad += g->plans[i].done && !g->plans[i].ok;
         }
+        char *base = aborted ? xasprintf("aborted: %s", g->abort_why ? g->abort_why : "aborted")
+                             : xstrdup("the drill is over");
         if (bad > 0) {
-            char *m = xasprintf("%s; %zu rollback%s failed: NOT restored",
-                                g->message ? g->message : "ended", bad, bad == 1 ? "" : "s");
-            set_message(g, m);
-        } else if (!aborted) {
-            set_message(g, xstrdup("the drill is over"));
+            set_message(g, xasprintf("%s; %zu rollback%s failed: NOT restored", base, bad,
+                                     bad == 1 ? "" : "s"));
+            free(base);
+        } else {
+            set_message(g, base);
         }
         changed(g);
     }
@@ -663,7 +666,9 @@ void game_abort(struct game *g, const char *why)
     cJSON *d = cJSON_CreateObject();
     cJSON_AddStringToObject(d, "why", why != NULL ? why : "aborted");
     jlog(g, NULL, "drill.abort", NULL, NULL, d);
-    set_message(g, xasprintf("aborted: %s", why != NULL ? why : "by the facilitator"));
+    free(g->abort_why);
+    g->abort_why = xstrdup(why != NULL ? why : "by the facilitator");
+    set_message(g, xasprintf("aborted: %s", g->abort_why));
     if (g->state == GAME_ROLLING_BACK) {
         g->ending = END_ABORT; /* an end already rolling back finishes as an abort */
         changed(g);
@@ -1098,7 +1103,7 @@ bool game_mark(struct game *g, size_t inject, size_t expect, bool met, const cha
     if (met) {
         uint64_t due = g->inj[inject].fired_ms +
                        (uint64_t)g->d->injects[inject].expects[expect].deadline_s * 1000;
-        to = game_clock_ms(g) <= due ? EXPECT_MET : EXPECT_LATE;
+        to = game_clock_ms(g) < due ? EXPECT_MET : EXPECT_LATE;
     }
     journal_expect(g, inject, expect, to, by);
     if (g->inj[inject].ex[expect] != to) {
@@ -1277,6 +1282,7 @@ static void free_game(struct game *g)
     }
     drill_free(g->d);
     free(g->seq_failed);
+    free(g->abort_why);
     free(g->runs_dir);
     free(g->id);
     free(g->message);
