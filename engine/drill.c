@@ -838,8 +838,9 @@ static void build(struct drill *d, const struct mdoc *m, size_t block)
     }
     size_t ni = 0, nc = 0;
     for (size_t i = block + 1; i < m->nnodes; i++) {
-        ni += has_key(&m->nodes[i], "at");
-        nc += has_key(&m->nodes[i], "check") && !has_key(&m->nodes[i], "at");
+        bool a = has_key(&m->nodes[i], "at"), c = has_key(&m->nodes[i], "check");
+        ni += a && !c;
+        nc += c && !a;
     }
     struct inject_at *v = xcalloc(ni + 1, sizeof *v);
     char **iids = xcalloc(ni + 1, sizeof *iids), **ititles = xcalloc(ni + 1, sizeof *ititles);
@@ -851,11 +852,11 @@ static void build(struct drill *d, const struct mdoc *m, size_t block)
     for (size_t i = block + 1; i < m->nnodes; i++) {
         const struct mdoc_node *n = &m->nodes[i];
         bool inject = has_key(n, "at"), check = has_key(n, "check");
-        if (inject) {
-            if (check) {
-                add_issue(d, key_line(n, "check"),
-                          xasprintf("a heading is an inject (at:) or a check (check:), not both"));
-            }
+        if (inject && check) {
+            /* Which one was meant is a guess: say so once rather than a list of wrong keys. */
+            add_issue(d, key_line(n, "check"),
+                      xasprintf("a heading is an inject (at:) or a check (check:), not both"));
+        } else if (inject) {
             make_inject(d, n, &v[at].in, &iids[at], &v[at].to_line, &v[at].cont_line);
             ilines[at] = key_line(n, "id");
             ititles[at] = v[at].in.title;
