@@ -1570,9 +1570,15 @@ void game_destroy(struct game *g, bool rollback)
         step_rollback(g);
     }
     if (rollback && g->ending != END_NONE && g->env.loop != NULL) {
+        /* quitting (q, SIGTERM) stops the loop's dispatch: the rollbacks need it once more */
+        bool quitting = loop_quitting(g->env.loop);
+        loop_cancel_quit(g->env.loop);
         uint64_t end = clock_mono_ms() + DESTROY_LIMIT_MS;
         while (!g->ending_done && clock_mono_ms() < end) {
             loop_run_once(g->env.loop, 50);
+        }
+        if (quitting) {
+            loop_quit(g->env.loop);
         }
     }
     free_game(g);

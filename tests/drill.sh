@@ -183,6 +183,8 @@ ev = [json.loads(l)["action"] for l in open(sys.argv[1])]
 assert ev.index("chaos.plan") < ev.index("chaos.end"), ev
 ' "$RUNS/$LID.jsonl"
 kill -TERM "$LPID"
+# the fifo stays open until the signal is seen: end of input must not win the race
+wait_until 10 grep -q 'Stopped by signal 15' "$T/term.out"
 wait "$LPID"
 check "SIGTERM: exit 143" test $? = 143
 exec 7>&-

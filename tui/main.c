@@ -662,6 +662,8 @@ static int run_drill(struct app *app, const struct options *o)
         return 1;
     }
     action_setup(audit, o->read_only || (app->cfg != NULL && app->cfg->read_only));
+    /* before checks read the live panes: let every backend answer once first */
+    snapshot_wait(app->loop, app->backends, app->nbackends);
     struct drillplain_options dpo = {.file = o->run_file, .resume = o->run_resume};
     int status = drillplain_run(app->loop, app->store, app->backends, app->nbackends, &dpo);
     action_setup(NULL, false);
