@@ -577,6 +577,83 @@ static void ignore_report(const struct action *a, bool ok, const char *message, 
     (void)ud;
 }
 
+static const char live_md[] = "# Resumable\n\n"
+                              "```opsdeck\n"
+                              "drill: live\n"
+                              "duration: 30m\n"
+                              "role: gm = Game master\n"
+                              "role: ic = Incident commander\n"
+                              "facilitator: gm\n"
+                              "```\n\n"
+                              "## Drain web2\n"
+                              "```opsdeck\n"
+                              "at: 10s\n"
+                              "to: ic\n"
+                              "expect: 5m 10 Noticed\n"
+                              "chaos: pools drain be_web/web2\n"
+                              "rollback: pools ready be_web/web2\n"
+                              "```\n"
+                              "web2 goes.\n\n"
+                              "## Later\n"
+                              "```opsdeck\n"
+                              "at: 20s\n"
+                              "to: ic\n"
+                              "```\n"
+                              "More.\n";
+
+static void test_resume(void)
+{
+    char *path = xasprintf("%s/resumable.md", tmp);
+    FILE *f = fopen(path, "w");
+    fputs(live_md, f);
+    fclose(f);
+    char *cause = NULL;
+    struct drill *d = drill_load(path, &cause);
+    free(path);
+    if (!tap_ok(d != NULL && d->nissues == 0, "resume: the drill parses")) {
+        tap_diag("%s", cause ? cause : d->issues[0].message);
+        free(cause);
+        drill_free(d);
+        return;
+    }
+    struct game *g = start(d);
+    char *id = xstrdup(game_run_id(g));
+    game_begin(g, NULL);
+    advance(10000, g); /* the drain */
+    advance(2000, g);
+    game_mark(g, 0, 0, true, "bob", NULL);
+    game_destroy(g, true); /* SIGTERM */
+    tap_ok(holds("pools be_web/web2 status == UP"), "resume: rolled back when the session ended");
+    struct game_env e = env();
+    g = game_resume(&e, id, &hooks, &cause);
+    if (!tap_ok(g != NULL, "game_resume")) {
+        tap_diag("%s", cause);
+        free(cause);
+        free(id);
+        return;
+    }
+    tap_is_int(game_state(g), GAME_PAUSED, "it comes back paused");
+    tap_ok(game_clock_ms(g) >= 10000 && game_clock_ms(g) <= 12000,
+           "at the drill time of its last event");
+    tap_is_int(game_inject_state(g, 0), INJECT_FIRED, "the fired inject stays fired");
+    tap_is_int(game_expect_state(g, 0, 0), EXPECT_MET, "its mark stays");
+    tap_is_int(game_chaos_state(g, 0, 0), CHAOS_ROLLED_BACK, "its chaos is rolled back");
+    tap_is_int(game_inject_state(g, 1), INJECT_PENDING, "the next inject is still to come");
+    tap_ok(game_resume_clock(g, NULL), "resume the clock");
+    advance(10000, g);
+    tap_is_int(game_inject_state(g, 1), INJECT_FIRED, "and it fires on the resumed clock");
+    tap_is_int(count(id, "inject.fire"), 2, "no inject fired twice");
+    tap_ok(game_end(g, NULL), "end");
+    tap_is_int(game_state(g), GAME_ENDED, "ended");
+    tap_is_int(count(id, "rollback.end"), 1, "the chaos was rolled back exactly once");
+    game_destroy(g, true);
+    g = game_resume(&e, id, &hooks, &cause);
+    tap_ok(g == NULL && cause != NULL && strstr(cause, "ended") != NULL,
+           "an ended drill does not resume");
+    free(cause);
+    free(id);
+}
+
 static void test_rollback_fails(void)
 {
     struct drill *d = mk_drill("unrestored", DRILL_LIVE, 600);
@@ -637,6 +714,7 @@ int main(void)
     test_rollback_destroy();
     test_rollback_crash();
     test_rollback_fails();
+    test_resume();
     tap_ok(changes > 0, "the changed hook fired");
 
     action_setup(NULL, false);
