@@ -55,6 +55,7 @@ enum {
     CHECK_INTERVAL_MS = 5000,
     CHECK_TIMEOUT_MS = 10000,
     DESTROY_LIMIT_MS = 15000,
+    SETTLE_MS = 5000, /* at most, for the backends to show the state after the rollbacks */
 };
 
 /* The Slack hook of `notify: live` drills (the sandbox one is the drill's sandbox_env). */
@@ -142,6 +143,10 @@ struct game {
 
     enum ending ending;
     char *abort_why;
+    struct loop_timer *settle_timer; /* after checks wait for a fresh look at the panes */
+    uint64_t settle_until;
+    unsigned settle_kinds;
+    uint64_t gen[MODEL_KINDS];
     bool ending_done;
     bool after_running;
 
@@ -622,6 +627,40 @@ static void finish(struct game *g)
     }
 }
 
+/* The panes the after checks' conditions read (bits of enum model_kind). */
+static unsigned after_kinds(const struct game *g)
+{
+    unsigned kinds = 0;
+    for (size_t i = 0; i < g->d->nchecks; i++) {
+        struct cond c;
+        char *why = NULL;
+        if (g->d->checks[i].when == DRILL_AFTER && g->d->checks[i].until != NULL &&
+            cond_parse(&c, g->d->checks[i].until, &why)) {
+            kinds |= 1u << c.kind;
+            cond_free(&c);
+        }
+        free(why);
+    }
+    return kinds;
+}
+
+static void settle_tick(void *ud)
+{
+    struct game *g = ud;
+    bool fresh = true;
+    for (int k = 0; k < MODEL_KINDS; k++) {
+        if ((g->settle_kinds & (1u << k)) &&
+            store_generation(g->env.store, (enum model_kind)k) == g->gen[k]) {
+            fresh = false;
+        }
+    }
+    if (fresh || clock_mono_ms() >= g->settle_until) {
+        loop_timer_cancel(g->env.loop, g->settle_timer);
+        g->settle_timer = NULL;
+        start_sequential(g, DRILL_AFTER);
+    }
+}
+
 static void after_rollbacks(struct game *g)
 {
     if (g->ending == END_DESTROY) {
@@ -633,6 +672,24 @@ static void after_rollbacks(struct game *g)
         return;
     }
     g->after_running = true;
+    /*
+     * A condition read now would see the panes from before the rollbacks:
+     * ask every backend for a fresh look and wait until the panes the after
+     * checks read have changed (or SETTLE_MS).
+     */
+    g->settle_kinds =
+        g->nplans > 0 && g->env.loop != NULL && g->env.store != NULL ? after_kinds(g) : 0;
+    if (g->settle_kinds != 0) {
+        for (int k = 0; k < MODEL_KINDS; k++) {
+            g->gen[k] = store_generation(g->env.store, (enum model_kind)k);
+        }
+        g->settle_until = clock_mono_ms() + SETTLE_MS;
+        g->settle_timer = loop_timer_add(g->env.loop, 100, 100, settle_tick, g);
+        for (size_t i = 0; i < g->env.nbackends; i++) {
+            backend_refresh_soon(g->env.backends[i]);
+        }
+        return;
+    }
     start_sequential(g, DRILL_AFTER);
 }
 
@@ -1245,6 +1302,9 @@ static void free_game(struct game *g)
 {
     if (g->timer != NULL) {
         loop_timer_cancel(g->env.loop, g->timer);
+    }
+    if (g->settle_timer != NULL) {
+        loop_timer_cancel(g->env.loop, g->settle_timer);
     }
     for (size_t i = 0; i < g->nplans; i++) {
         if (g->plans[i].tok != NULL) {

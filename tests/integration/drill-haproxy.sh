@@ -72,6 +72,12 @@ tolerance: 10s
 interval: 1s
 ```
 
+## web2 is back
+```opsdeck
+check: after
+until: pools be_web/web2 status == UP
+```
+
 ## Drain web2
 ```opsdeck
 at: T+00
@@ -113,6 +119,7 @@ check "end: web1 keeps serving (the during check holds)" grep -q 'check web1-kee
 finish end
 check "end: exit 0" test $? = 0
 check "end: web2 UP again after the drill" wait_until 10 hstat_is web2 status UP
+check "end: the after check saw web2 UP on the live pane" grep -q 'check web2-is-back (after): ok' "$T/end.out"
 check "end: one rollback in the journal" test "$(jcount "$DID" rollback.end)" = 1
 
 start abort
