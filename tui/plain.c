@@ -416,8 +416,8 @@ static void dispatch(struct plain *p)
         if (p->echo) {
             /* a terminal echoes typed input; a pipe does not, and a secret is never shown */
             const struct rb_step *s = run_step(p->run);
-            bool secret = s != NULL && s->type == RB_PROMPT && s->secret &&
-                          run_state(p->run) == RUN_READY;
+            bool secret =
+                s != NULL && s->type == RB_PROMPT && s->secret && run_state(p->run) == RUN_READY;
             say(p, "%s\n", secret ? "[secret]" : line);
         }
         handle_line(p, line);
