@@ -119,6 +119,12 @@ static void changed(struct run *r)
     }
 }
 
+/* A command step runs `run:`, else its first code block (docs/runbooks.md). */
+static const char *step_command(const struct rb_step *s)
+{
+    return s->run != NULL ? s->run : (s->ncode > 0 ? s->code[0] : "");
+}
+
 static const struct rb_step *cur(const struct run *r)
 {
     if (r->state == RUN_DONE || r->state == RUN_ABORTED || r->idx >= r->rb->nsteps) {
@@ -1627,7 +1633,7 @@ char *run_preview(const struct run *r, char **missing)
     char *out = NULL, *a = NULL;
     switch (s->type) {
     case RB_COMMAND:
-        a = expand_or_missing(r, s->run, VARS_SHELL, missing);
+        a = expand_or_missing(r, step_command(s), VARS_SHELL, missing);
         out = xasprintf("sh: %s", a);
         break;
     case RB_WAIT:
@@ -1755,8 +1761,7 @@ bool run_confirm(struct run *r, char **cause)
         step_succeeded(r, NULL, NULL);
         return r->state != RUN_FAILED;
     case RB_COMMAND:
-        return start_command(r, s->run != NULL ? s->run : (s->ncode > 0 ? s->code[0] : ""), false,
-                             cause);
+        return start_command(r, step_command(s), false, cause);
     case RB_WAIT:
         return start_wait(r, cause);
     case RB_ACTION:

@@ -2,6 +2,7 @@
 #include "runlog.h"
 
 #include "../common/util.h"
+#include "journal.h"
 
 #include <cjson/cJSON.h>
 
@@ -69,30 +70,26 @@ char *runlog_new_id(const char *path)
     return id;
 }
 
-/* Parse every line; a line that does not parse is skipped (a torn tail after kill -9). */
+/* The journal's events; lines that are not events are skipped (a torn tail after kill -9). */
 cJSON **runlog_read(const char *path, size_t *n, char **cause)
 {
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        *cause = xasprintf("%s: %s", path, strerror(errno));
+    struct journal_line *lines = NULL;
+    size_t nlines = 0;
+    int err = 0;
+    if (!journal_read(path, &lines, &nlines, &err)) {
+        *cause = xasprintf("%s: %s", path, strerror(err));
         return NULL;
     }
-    cJSON **ev = NULL;
+    cJSON **ev = xcalloc(nlines > 0 ? nlines : 1, sizeof *ev);
     size_t cnt = 0;
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    while ((len = getline(&line, &cap, f)) > 0) {
-        cJSON *o = cJSON_ParseWithLength(line, (size_t)len);
-        if (!cJSON_IsObject(o) || !cJSON_IsString(cJSON_GetObjectItem(o, "action"))) {
-            cJSON_Delete(o);
-            continue;
+    for (size_t i = 0; i < nlines; i++) {
+        if (cJSON_IsString(cJSON_GetObjectItem(lines[i].obj, "action"))) {
+            ev[cnt++] = lines[i].obj;
+        } else {
+            cJSON_Delete(lines[i].obj);
         }
-        ev = xreallocarray(ev, cnt + 1, sizeof *ev);
-        ev[cnt++] = o;
     }
-    free(line);
-    fclose(f);
+    free(lines);
     *n = cnt;
     return ev;
 }

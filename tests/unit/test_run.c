@@ -1151,6 +1151,32 @@ static void test_abort(void)
     free(id);
 }
 
+/* A command step without `run:` runs its first code block: the preview shows it, confirm runs it.
+ */
+static void test_code_block_command(void)
+{
+    struct vars v = {0};
+    vars_set(&v, "who", "it's me");
+    struct run *r =
+        start("codeblock.md",
+              "# Code\n\n## Say who\n\n```opsdeck\ntype: command\ncapture: said\n```\n\n"
+              "```sh\necho ${who}\n```\n",
+              &v);
+    vars_clear(&v);
+    if (!tap_ok(r != NULL, "code block command: started")) {
+        return;
+    }
+    char *pv = run_preview(r, NULL);
+    tap_is_str(pv, "sh: echo 'it'\\''s me'", "the preview shows the code block, quoted");
+    free(pv);
+    char *cause = NULL;
+    tap_ok(run_confirm(r, &cause), "code block command: confirm runs it");
+    free(cause);
+    tap_ok(settle(r, 5000), "code block command: finished");
+    tap_is_str(vars_get(run_vars(r), "said"), "it's me", "the code block ran with the variable");
+    run_destroy(r);
+}
+
 int main(void)
 {
     snprintf(tmp, sizeof tmp, "/tmp/opsdeck-run-XXXXXX");
@@ -1170,6 +1196,7 @@ int main(void)
     action_setup(audit, false);
 
     test_manual_and_command();
+    test_code_block_command();
     test_failures();
     test_inputs();
     test_secret_in_command();
