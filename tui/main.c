@@ -632,6 +632,14 @@ static int run_act(struct app *app, const struct options *o)
  */
 static bool recover_drills(struct app *app, const struct options *o, bool quiet, size_t *failed)
 {
+    if (o->read_only || (app->cfg != NULL && app->cfg->read_only)) {
+        /* a refused rollback would be journaled as failed and never tried again */
+        if (!quiet) {
+            fprintf(stderr, "opsdeck: read-only mode: drill rollbacks are not run\n");
+            *failed = 1;
+        }
+        return true;
+    }
     char *cause = NULL;
     struct journal *audit = open_audit(&cause);
     if (audit == NULL) {
@@ -639,7 +647,7 @@ static bool recover_drills(struct app *app, const struct options *o, bool quiet,
         free(cause);
         return false;
     }
-    action_setup(audit, o->read_only || (app->cfg != NULL && app->cfg->read_only));
+    action_setup(audit, false);
     *failed = drillplain_recover(app->loop, app->store, app->backends, app->nbackends, NULL,
                                  quiet ? stderr : stdout, quiet);
     action_setup(NULL, false);
@@ -715,7 +723,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "opsdeck: %s\n", cause);
         free(cause);
         status = 2;
-    } else if ((o.command == CMD_CONSOLE || o.command == CMD_RUN ||
+    } else if ((o.command == CMD_CONSOLE || (o.command == CMD_RUN && !o.dry_run) ||
                 (o.command == CMD_DRILL && !o.drill_recover)) &&
                !recover_drills(&app, &o, true, &(size_t){0})) {
         status = 1;
