@@ -13,6 +13,7 @@ T=$(mktemp -d /tmp/opsdeck-drill.XXXXXX)
 PIDS=()
 cleanup() {
     for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+    wait 2>/dev/null
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -121,6 +122,39 @@ assert len(f) == 1 and f[0]["why"] == "clock" and 1000 <= f[0]["t_ms"] < 2000, f
 end = [e for e in ev if e["action"] == "run.end"][0]
 assert end["data"]["how"] == "finished" and end["data"]["t_ms"] >= 3000, end
 ' "$RUNS/$sid.jsonl"
+
+# notifications: labelled, to the sandbox hook, or to the live one with notify: live
+read -r P_HOOK < <(free_ports 1)
+python3 "$(dirname "$0")/integration/webhook.py" "$P_HOOK" "$T/hook.log" 120 >"$T/hook.port" 2>&1 &
+PIDS+=($!)
+wait_until 10 grep -q . "$T/hook.port"
+sed -e 's/^label: \[DRILL\]/label: [DRILL]\nsandbox_env: DRILL_HOOK/' \
+    -e 's/^channel: announce/channel: announce\nnotify: Office evacuated, chat is down/' "$T/tabletop.md" >"$T/notify.md"
+(echo start; sleep 2; echo end) | DRILL_HOOK="http://127.0.0.1:$P_HOOK/sandbox" OPSDECK_SLACK_WEBHOOK="http://127.0.0.1:$P_HOOK/live" \
+    "$OPSDECK" drill "$T/notify.md" --plain >"$T/n.out" 2>&1
+check "notify drill: exit 0" test $? = 0
+nid=$(runid "$T/n.out")
+check "the inject's notify went to the sandbox hook, labelled" python3 -c '
+import json, sys
+reqs = [json.loads(l) for l in open(sys.argv[1])]
+assert [r["path"] for r in reqs] == ["/sandbox"], reqs
+assert json.loads(reqs[0]["body"])["text"] == "[DRILL] Office evacuated, chat is down", reqs
+' "$T/hook.log"
+check "and was journaled with its status" python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+n = [e["data"] for e in ev if e["action"] == "notify"]
+assert len(n) == 1 and n[0]["status"] == 200 and n[0]["error"] is None, n
+' "$RUNS/$nid.jsonl"
+sed -e 's/^sandbox_env: DRILL_HOOK/sandbox_env: DRILL_HOOK\nnotify: live/' "$T/notify.md" >"$T/live-notify.md"
+: >"$T/hook.log"
+(echo start; sleep 2; echo end) | DRILL_HOOK="http://127.0.0.1:$P_HOOK/sandbox" OPSDECK_SLACK_WEBHOOK="http://127.0.0.1:$P_HOOK/live" \
+    "$OPSDECK" drill "$T/live-notify.md" --plain >"$T/nl.out" 2>&1
+check "notify: live goes to OPSDECK_SLACK_WEBHOOK" python3 -c '
+import json, sys
+reqs = [json.loads(l) for l in open(sys.argv[1])]
+assert [r["path"] for r in reqs] == ["/live"], reqs
+' "$T/hook.log"
 
 printf 'start\nnote ok everyone, pineapple\n' | "$OPSDECK" drill "$T/tabletop.md" --plain >"$T/aw.out" 2>&1
 check "the abort word in a note aborts: exit 4" test $? = 4
