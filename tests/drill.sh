@@ -242,6 +242,13 @@ check "nothing rolled back twice, the run ended" test "$(jcount "$LID" rollback.
 check "an ended drill does not resume: exit 1" test $? = 1
 check "saying it has ended" grep -q 'has ended' "$T/res2.err"
 
+start_live hup
+kill -HUP "$LPID"
+wait "$LPID"
+check "SIGHUP: exit 129" test $? = 129
+exec 7>&-
+check "SIGHUP: both rolled back before exit, the run open" test "$(jcount "$LID" rollback.end)$(jcount "$LID" run.end)" = 20
+
 start_live kill9
 kill -9 "$LPID"
 wait "$LPID" 2>/dev/null
