@@ -77,8 +77,10 @@ static void usage(FILE *out)
             "       opsdeck run --resume RUN-ID [--plain]\n"
             "                                         the runbook pane, or line mode (--plain,\n"
             "                                         or without a terminal)\n"
-            "       opsdeck drill FILE [--plain]      run a drill (line mode until the drill\n"
-            "       opsdeck drill --resume RUN-ID [--plain]  pane exists)\n"
+            "       opsdeck drill FILE [--plain]\n"
+            "       opsdeck drill --resume RUN-ID [--plain]\n"
+            "                                         a drill in line mode (the console's drill\n"
+            "                                         pane is to come)\n"
             "       opsdeck drill --recover           roll back what a crashed drill left\n"
             "       opsdeck runs                      the runs in the state directory\n"
             "       opsdeck report RUN-ID             a run's post-incident report (Markdown)\n"
@@ -101,7 +103,9 @@ static void usage(FILE *out)
             "\n"
             "run exit status: 0 finished (or dry run printed); 1 runtime failure (journal,\n"
             "resume refused); 2 usage or runbook errors; 3 quit or end of input with the run\n"
-            "open (resume it); 4 aborted; 128+N ended by signal N, the run open.\n");
+            "open (resume it); 4 aborted; 128+N ended by signal N, the run open.\n"
+            "drill: the same, 4 also when a before check blocks it; leaving early always\n"
+            "rolls its chaos back first.\n");
 }
 
 static bool parse_exit_after(const char *s, struct options *o)
