@@ -285,4 +285,28 @@ check "live, end of input: exit 3" test $? = 3
 eid=$(runid "$T/leof.out")
 check "live, end of input: rolled back before exit" test "$(jcount "$eid" rollback.end)" = 2
 
+# the shipped drills, start to end, with their report
+EX="$(dirname "$0")/../examples/drills"
+printf 'start\nmet 1.1 alice\nfire 2\nfire 3\nmissed 1.2\nfire 4\nfire 5\nfire 6\nnote Action items: fix the call tree\ndebrief 1 the bridge worked\nend\n' |
+    "$OPSDECK" drill "$EX/bcp-office-lost.md" --plain >"$T/bcp.out" 2>&1
+check "the BCP tabletop runs start to end: exit 0" test $? = 0
+bid=$(runid "$T/bcp.out")
+check "six injects and the contingency fired" test "$(jcount "$bid" inject.fire)" = 7
+"$OPSDECK" report "$bid" >"$T/bcp.md" 2>&1
+check "its report: exit 0, a drill report" grep -q '^# Drill report' "$T/bcp.md"
+printf 'start\nfire 2\nfire 3\nend\n' | "$OPSDECK" drill "$EX/gameday-web-pool.md" --plain >"$T/gd.out" 2>&1
+check "the live game day against the demo runs start to end: exit 0" test $? = 0
+gid=$(runid "$T/gd.out")
+check "both chaos actions rolled back once, the after checks ok" python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+rb = [e["data"] for e in ev if e["action"] == "rollback.end"]
+after = [e["data"] for e in ev if e["action"] == "check" and e["data"]["when"] == "after"]
+assert len(rb) == 2 and all(r["ok"] for r in rb), rb
+assert after and all(a["ok"] for a in after), after
+assert ev[-1]["action"] == "run.end" and ev[-1]["data"]["how"] == "finished", ev[-1]
+' "$RUNS/$gid.jsonl"
+"$OPSDECK" report "$gid" >"$T/gd.md" 2>&1
+check "its report names the rollbacks" grep -q 'pools ready be_web/web2' "$T/gd.md"
+
 done_testing
