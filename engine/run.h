@@ -102,6 +102,11 @@ char *run_preview(const struct run *r, char **missing);
 const char *run_message(const struct run *r);
 /* Output of the last command (tail, at most 64 KiB), and its length. */
 const char *run_output(const struct run *r, size_t *len);
+/*
+ * Bytes of output of the last command so far, all of them (not only the
+ * kept tail): line mode prints what is new since it last looked.
+ */
+uint64_t run_output_total(const struct run *r);
 /* Time in the current step (ms) and whether it has run over its time box. */
 uint64_t run_step_elapsed_ms(const struct run *r);
 bool run_overtime(const struct run *r);
