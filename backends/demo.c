@@ -250,7 +250,7 @@ static const struct alert_def alert_defs[NALERTS] = {
             .summary = "Dead-letter queue orders.created.dlq is growing",
             .description = "Orders are being rejected by their consumers and dead-lettered; "
                            "each one is a customer order that was not processed.",
-            .runbook = "https://runbooks.example.com/shop/dlq.md",
+            .runbook = "https://runbooks.example.com/shop/queue-backlog.md",
             .expr =
                 "rate(rabbitmq_queue_messages_published_total{queue=\"orders.created.dlq\"}[5m])"
                 " > 0",
@@ -265,7 +265,7 @@ static const struct alert_def alert_defs[NALERTS] = {
             .target = "instance=web3:8080",
             .summary = "be_web/web3 fails its health checks",
             .description = "HAProxy marked web3 DOWN; be_web runs on the remaining servers.",
-            .runbook = "https://runbooks.example.com/shop/target-down.md",
+            .runbook = "https://runbooks.example.com/shop/pool-server-down.md",
             .expr = "haproxy_server_status{proxy=\"be_web\",server=\"web3\"} == 0",
             .pending = 1,
         },
@@ -292,7 +292,7 @@ static const struct alert_def alert_defs[NALERTS] = {
             .summary = "Rollout of payments/payments-api is stuck",
             .description = "The new ReplicaSet did not become available before the progress "
                            "deadline (ProgressDeadlineExceeded).",
-            .runbook = "https://runbooks.example.com/k8s/rollout-stuck.md",
+            .runbook = "https://runbooks.example.com/k8s/deploy-rollback.md",
             .expr =
                 "kube_deployment_status_condition{condition=\"Progressing\",status=\"false\"} == 1",
             .pending = 1,

@@ -35,7 +35,7 @@
 /* Far beyond any real config; a bigger file is a mistake (a log, a binary). */
 static const size_t config_max_bytes = 1024 * 1024;
 
-enum section_kind { SECTION_NONE, SECTION_OPSDECK, SECTION_BACKEND };
+enum section_kind { SECTION_NONE, SECTION_OPSDECK, SECTION_BACKEND, SECTION_RUNBOOKS };
 
 struct parser {
     const char *text; /* the whole input, NUL-terminated */
@@ -48,6 +48,7 @@ struct parser {
     int theme_line; /* where each key was first set, for duplicate errors */
     int read_only_line;
     int type_line; /* of the current backend */
+    int runbook_path_line;
 };
 
 static bool fail(struct parser *p, int line, const char *fmt, ...)
@@ -154,11 +155,16 @@ static bool section_header(struct parser *p, char *inner)
         p->section = SECTION_OPSDECK;
         return true;
     }
+    if (strcmp(inner, "runbooks") == 0) {
+        p->section = SECTION_RUNBOOKS;
+        return true;
+    }
     if (str_has_prefix(inner, "backend") &&
         (inner[7] == '\0' || is_blank(inner[7]) || inner[7] == '"')) {
         return backend_header(p, str_trim(inner + 7));
     }
-    return fail(p, p->line, "unknown section [%s] (expected [opsdeck] or [backend \"NAME\"])",
+    return fail(p, p->line,
+                "unknown section [%s] (expected [opsdeck], [runbooks] or [backend \"NAME\"])",
                 inner);
 }
 
@@ -277,6 +283,65 @@ static bool backend_key(struct parser *p, const char *key, const char *value)
     return true;
 }
 
+/* path = DIR:DIR, as in $PATH; an empty element would silently mean "here", so it is an error. */
+static bool runbook_path(struct parser *p, const char *value)
+{
+    struct config *cfg = p->cfg;
+    if (p->runbook_path_line != 0) {
+        return fail(p, p->line, "duplicate key 'path' in [runbooks] (first on line %d)",
+                    p->runbook_path_line);
+    }
+    p->runbook_path_line = p->line;
+    const char *s = value;
+    for (;;) {
+        const char *colon = strchr(s, ':');
+        size_t len = colon != NULL ? (size_t)(colon - s) : strlen(s);
+        if (len == 0) {
+            return fail(p, p->line, "empty directory in [runbooks] path (separate them with ':')");
+        }
+        cfg->runbook_dirs =
+            xreallocarray(cfg->runbook_dirs, cfg->nrunbook_dirs + 1, sizeof *cfg->runbook_dirs);
+        cfg->runbook_dirs[cfg->nrunbook_dirs++] = xstrndup(s, len);
+        if (colon == NULL) {
+            return true;
+        }
+        s = colon + 1;
+    }
+}
+
+static bool runbooks_key(struct parser *p, const char *key, const char *value)
+{
+    struct config *cfg = p->cfg;
+    if (strcmp(key, "path") == 0) {
+        return runbook_path(p, value);
+    }
+    if (!str_has_prefix(key, "alert.")) {
+        return fail(p, p->line, "unknown key '%s' in [runbooks] (expected path or alert.NAME)",
+                    key);
+    }
+    const char *name = key + 6;
+    if (!is_name(name, "_:.-")) {
+        return fail(p, p->line, "bad alert name '%s' in [runbooks] (expected alert.ALERTNAME)",
+                    name);
+    }
+    if (*value == '\0') {
+        return fail(p, p->line, "empty runbook file for alert '%s'", name);
+    }
+    for (size_t i = 0; i < cfg->nrunbook_alerts; i++) {
+        if (strcmp(cfg->runbook_alerts[i].key, name) == 0) {
+            return fail(p, p->line, "duplicate key '%s' in [runbooks] (first on line %d)", key,
+                        cfg->runbook_alerts[i].line);
+        }
+    }
+    cfg->runbook_alerts =
+        xreallocarray(cfg->runbook_alerts, cfg->nrunbook_alerts + 1, sizeof *cfg->runbook_alerts);
+    struct config_entry *e = &cfg->runbook_alerts[cfg->nrunbook_alerts++];
+    e->key = xstrdup(name);
+    e->value = xstrdup(value);
+    e->line = p->line;
+    return true;
+}
+
 /* The ini_handler. We track sections ourselves (see the top), so ignore inih's. */
 static int on_pair(void *user, const char *section, const char *key, const char *value)
 {
@@ -290,6 +355,8 @@ static int on_pair(void *user, const char *section, const char *key, const char 
         return opsdeck_key(p, key, value);
     case SECTION_BACKEND:
         return backend_key(p, key, value);
+    case SECTION_RUNBOOKS:
+        return runbooks_key(p, key, value);
     case SECTION_NONE:
         break;
     }
@@ -408,6 +475,15 @@ void config_destroy(struct config *cfg)
         free(be->type);
     }
     free(cfg->backends);
+    for (size_t i = 0; i < cfg->nrunbook_dirs; i++) {
+        free(cfg->runbook_dirs[i]);
+    }
+    free(cfg->runbook_dirs);
+    for (size_t i = 0; i < cfg->nrunbook_alerts; i++) {
+        free(cfg->runbook_alerts[i].key);
+        free(cfg->runbook_alerts[i].value);
+    }
+    free(cfg->runbook_alerts);
     free(cfg->theme);
     free(cfg->path);
     free(cfg);

@@ -12,6 +12,10 @@
  *   actions = on
  *   url = ...               ; type-specific keys, checked by the backend type
  *
+ *   [runbooks]
+ *   path = ~/runbooks:/srv/runbooks   ; where an alert's runbook is looked for
+ *   alert.TargetDown = pool-server-down.md
+ *
  * Errors name file:line. Type-specific keys are kept with their line so that
  * backend_configure() errors can be reported the same way.
  */
@@ -41,6 +45,12 @@ struct config {
     bool read_only;
     struct config_backend *backends;
     size_t nbackends;
+    /* [runbooks] path, split on ':' and kept as written (`~` not expanded); NULL: none set */
+    char **runbook_dirs;
+    size_t nrunbook_dirs;
+    /* [runbooks] alert.NAME = FILE: key is NAME (the alertname), value FILE as written */
+    struct config_entry *runbook_alerts;
+    size_t nrunbook_alerts;
 };
 
 /* Parse a file; NULL with *cause = "path:line: message" on any error. */

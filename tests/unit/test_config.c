@@ -85,11 +85,12 @@ static void expect_error(const char *text, const char *want, const char *what)
 static void test_errors(void)
 {
     expect_error("[opsdeck]\n[bogus]\n",
-                 "t.ini:2: unknown section [bogus] (expected [opsdeck] or [backend \"NAME\"])",
+                 "t.ini:2: unknown section [bogus] (expected [opsdeck], [runbooks] or [backend "
+                 "\"NAME\"])",
                  "unknown section");
     expect_error("[backends \"a\"]\ntype = x\n",
-                 "t.ini:1: unknown section [backends \"a\"] (expected [opsdeck] or [backend "
-                 "\"NAME\"])",
+                 "t.ini:1: unknown section [backends \"a\"] (expected [opsdeck], [runbooks] or "
+                 "[backend \"NAME\"])",
                  "a section that only starts with 'backend'");
     expect_error("[opsdeck]\ntheme = dark\ncolour = red\n",
                  "t.ini:3: unknown key 'colour' in [opsdeck]", "unknown key in [opsdeck]");
@@ -163,6 +164,69 @@ static void test_errors(void)
     config_destroy(cfg);
     free(text);
     free(cause);
+}
+
+static const char runbooks[] = "[opsdeck]\n"                                 /* 1 */
+                               "[runbooks]\n"                                /* 2 */
+                               "path = ~/runbooks:/srv/runbooks:rel\n"       /* 3 */
+                               "alert.TargetDown = pool-server-down.md\n"    /* 4 */
+                               "  alert.KubeJobFailed = /srv/jobs.md\n"      /* 5 */
+                               "[backend d]\n"                               /* 6 */
+                               "type = demo\n"                               /* 7 */
+                               "[runbooks]\n"                                /* 8 */
+                               "alert.Watchdog = ~/watchdog.md ; comment\n"; /* 9 */
+
+static void test_runbooks(void)
+{
+    char *cause = NULL;
+    struct config *cfg = config_parse("r.ini", runbooks, &cause);
+    if (!tap_ok(cfg != NULL, "[runbooks] parses")) {
+        tap_diag("%s", cause);
+        free(cause);
+        return;
+    }
+    tap_is_int((long long)cfg->nbackends, 1, "a backend between two [runbooks] sections");
+    if (tap_is_int((long long)cfg->nrunbook_dirs, 3, "path: three directories")) {
+        tap_is_str(cfg->runbook_dirs[0], "~/runbooks", "'~' kept as written");
+        tap_is_str(cfg->runbook_dirs[1], "/srv/runbooks", "second directory");
+        tap_is_str(cfg->runbook_dirs[2], "rel", "third directory");
+    }
+    if (tap_is_int((long long)cfg->nrunbook_alerts, 3, "three alert mappings")) {
+        entry_is(&cfg->runbook_alerts[0], "TargetDown", "pool-server-down.md", 4);
+        entry_is(&cfg->runbook_alerts[1], "KubeJobFailed", "/srv/jobs.md", 5);
+        entry_is(&cfg->runbook_alerts[2], "Watchdog", "~/watchdog.md", 9);
+    }
+    config_destroy(cfg);
+
+    cfg = config_parse("n.ini", "[opsdeck]\n", &cause);
+    tap_ok(cfg != NULL && cfg->runbook_dirs == NULL && cfg->nrunbook_dirs == 0 &&
+               cfg->nrunbook_alerts == 0,
+           "no [runbooks]: no path, no mappings");
+    config_destroy(cfg);
+
+    expect_error("[runbooks]\npath = a\npath = b\n",
+                 "t.ini:3: duplicate key 'path' in [runbooks] (first on line 2)",
+                 "duplicate runbook path");
+    expect_error("[runbooks]\npath = a::b\n",
+                 "t.ini:2: empty directory in [runbooks] path (separate them with ':')",
+                 "empty directory in the path");
+    expect_error("[runbooks]\npath =\n",
+                 "t.ini:2: empty directory in [runbooks] path (separate them with ':')",
+                 "empty path");
+    expect_error("[runbooks]\ndir = a\n",
+                 "t.ini:2: unknown key 'dir' in [runbooks] (expected path or alert.NAME)",
+                 "unknown key in [runbooks]");
+    expect_error("[runbooks]\nalert. = a.md\n",
+                 "t.ini:2: bad alert name '' in [runbooks] (expected alert.ALERTNAME)",
+                 "alert. without a name");
+    expect_error("[runbooks]\nalert.a/b = a.md\n",
+                 "t.ini:2: bad alert name 'a/b' in [runbooks] (expected alert.ALERTNAME)",
+                 "alert name with a slash");
+    expect_error("[runbooks]\nalert.X =\n", "t.ini:2: empty runbook file for alert 'X'",
+                 "mapping without a file");
+    expect_error("[runbooks]\nalert.X = a.md\n\n[runbooks]\nalert.X = b.md\n",
+                 "t.ini:5: duplicate key 'alert.X' in [runbooks] (first on line 2)",
+                 "duplicate mapping across two [runbooks] sections");
 }
 
 static void test_empty(void)
@@ -274,6 +338,7 @@ int main(void)
 {
     test_good();
     test_errors();
+    test_runbooks();
     test_empty();
     test_files();
     test_bools();
