@@ -362,6 +362,7 @@ static int run_console(struct app *app, const struct options *o)
         .theme_dirs = dirs,
         .exit_after_ms = o->exit_after_ms,
         .exit_after_frames = o->exit_after_frames,
+        .config = app->cfg,
     };
     int status;
     struct ui *ui = ui_create(app->loop, app->store, app->backends, app->nbackends, &uo, &cause);

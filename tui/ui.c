@@ -15,6 +15,7 @@
 #include "../common/util.h"
 #include "../engine/action.h"
 #include "../engine/journal.h"
+#include "../engine/locate.h"
 #include "../panes/pane.h"
 #include "../panes/runbook.h"
 #include "loop.h"
@@ -1787,7 +1788,7 @@ static bool run_pane_command(struct ui *ui, const char *cmd, const char *arg)
     return true;
 }
 
-/* r on an alert: its runbook (runbook_url when it is a local file), its labels as variables. */
+/* r on an alert: its runbook (engine/locate.h), its labels as the run's variables. */
 static void open_alert_runbook(struct ui *ui)
 {
     struct pane_state *p = &ui->panes[MODEL_ALERTS];
@@ -1798,38 +1799,19 @@ static void open_alert_runbook(struct ui *ui)
         return;
     }
     const char *name = rowset_cell_text(rs, row, ALERT_NAME);
+    const char *detail = rowset_str(rs, rs->rows[row].detail);
+    char *cause = NULL;
+    char *path = locate_runbook(ui->opts.config, name, detail, &cause);
+    if (path == NULL) {
+        set_message(ui, true, "no runbook for %s: %s", name, cause ? cause : "not found");
+        free(cause);
+        return;
+    }
     struct vars v = {0};
-    char *url = NULL;
-    for (const char *d = rowset_str(rs, rs->rows[row].detail); *d != '\0';) {
-        size_t n = strcspn(d, "\n");
-        char *line = xstrndup(d, n);
-        char *tab = strchr(line, '\t');
-        if (tab != NULL) {
-            *tab++ = '\0';
-            if (str_has_prefix(line, "label.") && vars_valid_name(line + 6)) {
-                vars_set(&v, line + 6, tab);
-            } else if (strcmp(line, "runbook_url") == 0 ||
-                       strcmp(line, "annotation.runbook_url") == 0) {
-                free(url);
-                url = xstrdup(tab);
-            }
-        }
-        free(line);
-        d += n + (d[n] == '\n');
-    }
-    const char *path = url;
-    if (path != NULL && str_has_prefix(path, "file://")) {
-        path += 7;
-    }
-    if (path == NULL || *path == '\0') {
-        set_message(ui, true, "no runbook for %s: the alert has no runbook_url", name);
-    } else if (*path != '/') {
-        set_message(ui, true, "no runbook for %s: %s is not a local file", name, path);
-    } else {
-        open_run_file(ui, path, &v);
-    }
-    free(url);
+    locate_alert_vars(detail, name, &v);
+    open_run_file(ui, path, &v);
     vars_clear(&v);
+    free(path);
 }
 
 /* ---- terminal input and signals ---- */

@@ -14,6 +14,7 @@
 
 struct loop;
 struct store;
+struct config;
 
 struct ui_options {
     bool demo;
@@ -26,6 +27,7 @@ struct ui_options {
     const char *run_file;
     const char *run_resume;
     const char *const *run_vars; /* "name=value" strings from --var, NULL-terminated; may be NULL */
+    const struct config *config; /* [runbooks] for r on an alert; may be NULL */
 };
 
 struct ui;
