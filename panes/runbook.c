@@ -486,7 +486,7 @@ static void rb_draw(void *self, WINDOW *win, bool focused)
     int x = 2 + screen_put(win, 0, 2, w - 4, title,
                            theme_attr(focused ? THEME_BORDER_FOCUS : THEME_TITLE) | A_BOLD, g);
     char right[160];
-    snprintf(right, sizeof right, " %s %s ", run_id(p->run), state_name(st));
+    snprintf(right, sizeof right, " %s ", state_name(st));
     int rw = utf8_width(right);
     if (w - 2 - x > rw) {
         unsigned sa = st == RUN_FAILED    ? THEME_ERROR
@@ -532,6 +532,10 @@ static void rb_draw(void *self, WINDOW *win, bool focused)
     if (outlen > 0 && f.bottom - f.y >= 2) {
         draw_output(&f, f.bottom - f.y);
     }
+    /* the run id in the bottom border, where it has the whole width: :resume wants it */
+    char foot[160];
+    snprintf(foot, sizeof foot, " run %s ", run_id(p->run));
+    screen_put(win, h - 1, 2, w - 4, foot, theme_attr(THEME_BORDER), g);
     screen_fill(win, h - 2, 2, w - 4, theme_attr(THEME_NORMAL));
     screen_put(win, h - 2, 2, w - 4, hint_for(p, s), theme_attr(THEME_KEY), g);
     wnoutrefresh(win);
