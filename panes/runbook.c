@@ -912,6 +912,14 @@ void *runbook_pane_start(const struct run_env *env, const char *file, const stru
     if (rb == NULL) {
         return NULL;
     }
+    /* as line mode does: the alert's labels and --var count as set; run_start refuses issues */
+    size_t n = initial != NULL ? initial->n : 0;
+    const char **known = xcalloc(n + 1, sizeof *known);
+    for (size_t i = 0; i < n; i++) {
+        known[i] = initial->names[i];
+    }
+    runbook_lint(rb, known);
+    free(known);
     struct rbpane *p = pane_new(host);
     struct run_hooks hooks = {.changed = on_changed, .ud = p};
     p->run = run_start(env, rb, initial, &hooks, cause);
