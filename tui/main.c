@@ -13,6 +13,7 @@
 #include "../engine/journal.h"
 #include "../engine/paths.h"
 #include "loop.h"
+#include "plain.h"
 #include "snapshot.h"
 #include "ui.h"
 
@@ -34,7 +35,7 @@
 #define OPSDECK_SOURCE_THEMEDIR ""
 #endif
 
-enum command { CMD_CONSOLE, CMD_SNAPSHOT, CMD_LINT, CMD_ACT };
+enum command { CMD_CONSOLE, CMD_SNAPSHOT, CMD_LINT, CMD_ACT, CMD_RUN, CMD_RUNS };
 
 struct options {
     enum command command;
@@ -52,6 +53,11 @@ struct options {
     const char *input;
     const char *act_args[4]; /* backend, pane, verb, target */
     int nact;
+    const char *run_file;   /* run FILE */
+    const char *run_resume; /* run --resume ID */
+    const char **run_vars;  /* --var k=v, NULL-terminated */
+    int nrun_vars;
+    bool plain, dry_run;
 };
 
 static void usage(FILE *out)
@@ -62,6 +68,11 @@ static void usage(FILE *out)
             "       opsdeck lint FILE                 check a config file\n"
             "       opsdeck act --yes [--input V] BACKEND PANE VERB TARGET\n"
             "                                         one action, headless, through the audit log\n"
+            "       opsdeck run FILE [--var k=v ...] [--plain] [--dry-run]\n"
+            "       opsdeck run --resume RUN-ID [--plain]\n"
+            "                                         the runbook pane, or line mode (--plain,\n"
+            "                                         or without a terminal)\n"
+            "       opsdeck runs                      the runs in the state directory\n"
             "\n"
             "options:\n"
             "  -c, --config FILE     config file (default: $XDG_CONFIG_HOME/opsdeck/config.ini;\n"
@@ -77,7 +88,11 @@ static void usage(FILE *out)
             "  -h, --help            this help\n"
             "  -V, --version         version\n"
             "\n"
-            "Keys: ? in the console lists the keys of the focused pane.\n");
+            "Keys: ? in the console lists the keys of the focused pane.\n"
+            "\n"
+            "run exit status: 0 finished (or dry run printed); 1 runtime failure (journal,\n"
+            "resume refused); 2 usage or runbook errors; 3 quit or end of input with the run\n"
+            "open (resume it); 4 aborted; 128+N ended by signal N, the run open.\n");
 }
 
 static bool parse_exit_after(const char *s, struct options *o)
@@ -109,6 +124,28 @@ static const char *take_value(int argc, char **argv, int *i)
     return argv[++*i];
 }
 
+/* The arguments of `run`; false when a is none of them. */
+static bool parse_run_arg(int argc, char **argv, int *i, struct options *o)
+{
+    const char *a = argv[*i];
+    if (strcmp(a, "--var") == 0) {
+        o->run_vars = xreallocarray(o->run_vars, (size_t)o->nrun_vars + 2, sizeof *o->run_vars);
+        o->run_vars[o->nrun_vars++] = take_value(argc, argv, i);
+        o->run_vars[o->nrun_vars] = NULL;
+    } else if (strcmp(a, "--plain") == 0) {
+        o->plain = true;
+    } else if (strcmp(a, "--dry-run") == 0) {
+        o->dry_run = true;
+    } else if (strcmp(a, "--resume") == 0) {
+        o->run_resume = take_value(argc, argv, i);
+    } else if (o->run_file == NULL && a[0] != '-') {
+        o->run_file = a;
+    } else {
+        return false;
+    }
+    return true;
+}
+
 static void parse_args(int argc, char **argv, struct options *o)
 {
     int i = 1;
@@ -120,6 +157,9 @@ static void parse_args(int argc, char **argv, struct options *o)
         i = 2;
     } else if (argc > 1 && strcmp(argv[1], "act") == 0) {
         o->command = CMD_ACT;
+        i = 2;
+    } else if (argc > 1 && (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "runs") == 0)) {
+        o->command = strcmp(argv[1], "run") == 0 ? CMD_RUN : CMD_RUNS;
         i = 2;
     }
     for (; i < argc; i++) {
@@ -158,6 +198,11 @@ static void parse_args(int argc, char **argv, struct options *o)
             o->input = take_value(argc, argv, &i);
         } else if (o->command == CMD_ACT && o->nact < 4 && a[0] != '-') {
             o->act_args[o->nact++] = a;
+        } else if (o->command == CMD_RUN && !parse_run_arg(argc, argv, &i, o)) {
+            fprintf(stderr, "opsdeck: unknown argument '%s' (see --help)\n", a);
+            exit(2);
+        } else if (o->command == CMD_RUN) {
+            continue;
         } else {
             fprintf(stderr, "opsdeck: unknown argument '%s' (see --help)\n", a);
             exit(2);
@@ -169,6 +214,10 @@ static void parse_args(int argc, char **argv, struct options *o)
     }
     if (o->command == CMD_ACT && o->nact != 4) {
         fprintf(stderr, "opsdeck: act needs BACKEND PANE VERB TARGET\n");
+        exit(2);
+    }
+    if (o->command == CMD_RUN && (o->run_file == NULL) == (o->run_resume == NULL)) {
+        fprintf(stderr, "opsdeck: run needs a FILE or --resume RUN-ID (one of them)\n");
         exit(2);
     }
     if (o->command == CMD_ACT && !o->yes) {
@@ -323,6 +372,7 @@ static int lint(const char *file)
     }
     app.loop = NULL;
     app_finish(&app);
+    free(o.run_vars);
     return status;
 }
 
@@ -362,6 +412,9 @@ static int run_console(struct app *app, const struct options *o)
         .theme_dirs = dirs,
         .exit_after_ms = o->exit_after_ms,
         .exit_after_frames = o->exit_after_frames,
+        .run_file = o->run_file,
+        .run_resume = o->run_resume,
+        .run_vars = o->run_vars,
         .config = app->cfg,
     };
     int status;
@@ -460,6 +513,29 @@ static int run_act(struct app *app, const struct options *o)
     return status;
 }
 
+/* `opsdeck run` in line mode: the audit log is opened as for the console (action steps). */
+static int run_plain(struct app *app, const struct options *o)
+{
+    char *cause = NULL;
+    struct journal *audit = NULL;
+    if (!o->dry_run && (audit = open_audit(&cause)) == NULL) {
+        fprintf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
+        free(cause);
+        return 1;
+    }
+    action_setup(audit, o->read_only || (app->cfg != NULL && app->cfg->read_only));
+    struct plain_options po = {
+        .file = o->run_file,
+        .resume = o->run_resume,
+        .vars = o->run_vars,
+        .dry_run = o->dry_run,
+    };
+    int status = plain_run(app->loop, app->store, app->backends, app->nbackends, &po);
+    action_setup(NULL, false);
+    journal_close(audit);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
@@ -467,6 +543,9 @@ int main(int argc, char **argv)
     parse_args(argc, argv, &o);
     if (o.command == CMD_LINT) {
         return lint(o.lint_file);
+    }
+    if (o.command == CMD_RUNS) {
+        return plain_list_runs(NULL, stdout);
     }
     struct app app = {.loop = loop_create(), .store = store_create()};
     char *cause = NULL;
@@ -477,6 +556,9 @@ int main(int argc, char **argv)
         status = 2;
     } else if (o.command == CMD_ACT) {
         status = run_act(&app, &o);
+    } else if (o.command == CMD_RUN &&
+               (o.plain || o.dry_run || !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+        status = run_plain(&app, &o);
     } else if (o.command == CMD_SNAPSHOT) {
         status = snapshot_run(app.loop, app.store, app.backends, app.nbackends, o.json, stdout);
     } else {

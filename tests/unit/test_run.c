@@ -1,0 +1,861 @@
+/*
+ * engine/run.c on a real loop: the step machine with runbooks written as
+ * JSON files and loaded by the parser (some intervals shortened in memory so
+ * waits take milliseconds), the journal it writes, the demo backend for an
+ * action step, and run_resume() after every kind of state, a torn last line
+ * and a changed runbook.
+ */
+#include "../../engine/run.h"
+#include "../../backends/demo.h"
+#include "../../common/util.h"
+#include "../../engine/action.h"
+#include "../../engine/journal.h"
+#include "../../tui/loop.h"
+#include "tap.h"
+
+#include <cjson/cJSON.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char tmp[64];
+static char runs[128];
+static struct loop *loop;
+static struct store *store;
+static struct backend *demo;
+static int changes;
+
+static void on_changed(struct run *r, void *ud)
+{
+    (void)r;
+    (void)ud;
+    changes++;
+}
+
+static const struct run_hooks hooks = {.changed = on_changed};
+
+static struct run_env env(void)
+{
+    struct run_env e = {
+        .loop = loop,
+        .store = store,
+        .backends = &demo,
+        .nbackends = 1,
+        .runs_dir = runs,
+    };
+    return e;
+}
+
+static char *write_file(const char *name, const char *text)
+{
+    char *path = xasprintf("%s/%s", tmp, name);
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+static struct runbook *load(const char *name, const char *text)
+{
+    char *path = write_file(name, text);
+    char *cause = NULL;
+    struct runbook *rb = runbook_load(path, &cause);
+    if (rb == NULL) {
+        tap_diag("cannot load %s: %s", path, cause);
+        free(cause);
+    }
+    free(path);
+    return rb;
+}
+
+static struct run *start(const char *name, const char *text, const struct vars *v)
+{
+    struct runbook *rb = load(name, text);
+    if (rb == NULL) {
+        return NULL;
+    }
+    struct run_env e = env();
+    char *cause = NULL;
+    struct run *r = run_start(&e, rb, v, &hooks, &cause);
+    if (r == NULL) {
+        tap_diag("run_start: %s", cause);
+        free(cause);
+    }
+    return r;
+}
+
+/* Run the loop until the run is not busy any more, at most ms. */
+static bool settle(struct run *r, int ms)
+{
+    uint64_t end = clock_mono_ms() + (uint64_t)ms;
+    while (run_state(r) == RUN_BUSY && clock_mono_ms() < end) {
+        loop_run_once(loop, 20);
+    }
+    return run_state(r) != RUN_BUSY;
+}
+
+static void spin(int ms)
+{
+    uint64_t end = clock_mono_ms() + (uint64_t)ms;
+    while (clock_mono_ms() < end) {
+        loop_run_once(loop, 10);
+    }
+}
+
+/* The journal's events (action names) joined by spaces, and the parsed lines. */
+static cJSON **events(const char *id, size_t *n)
+{
+    char *path = xasprintf("%s/%s.jsonl", runs, id);
+    FILE *f = fopen(path, "r");
+    free(path);
+    cJSON **ev = NULL;
+    *n = 0;
+    char *line = NULL;
+    size_t cap = 0;
+    while (f != NULL && getline(&line, &cap, f) > 0) {
+        ev = xreallocarray(ev, *n + 1, sizeof *ev);
+        ev[(*n)++] = cJSON_Parse(line);
+    }
+    free(line);
+    if (f != NULL) {
+        fclose(f);
+    }
+    return ev;
+}
+
+static void free_events(cJSON **ev, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        cJSON_Delete(ev[i]);
+    }
+    free(ev);
+}
+
+static const char *str(const cJSON *o, const char *k)
+{
+    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
+}
+
+static const cJSON *data(const cJSON *o)
+{
+    return cJSON_GetObjectItemCaseSensitive(o, "data");
+}
+
+/* The last event with this action name, or NULL. */
+static const cJSON *last_event(cJSON **ev, size_t n, const char *action)
+{
+    for (size_t i = n; i > 0; i--) {
+        const char *a = str(ev[i - 1], "action");
+        if (a != NULL && strcmp(a, action) == 0) {
+            return ev[i - 1];
+        }
+    }
+    return NULL;
+}
+
+static int count_events(const char *id, const char *action)
+{
+    size_t n;
+    cJSON **ev = events(id, &n);
+    int c = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *a = str(ev[i], "action");
+        c += a != NULL && strcmp(a, action) == 0;
+    }
+    free_events(ev, n);
+    return c;
+}
+
+static struct run *resume(const char *id, char **cause)
+{
+    struct run_env e = env();
+    return run_resume(&e, id, &hooks, cause);
+}
+
+static const char *const basic_rb =
+    "{\"title\": \"Basic\", \"vars\": {\"service\": \"checkout\"}, \"steps\": [\n"
+    " {\"id\": \"ack\", \"title\": \"Acknowledge\", \"phase\": \"S\", \"body\": \"Ack it.\"},\n"
+    " {\"id\": \"host\", \"title\": \"Find the host\", \"phase\": \"A\", \"type\": \"command\",\n"
+    "  \"run\": \"echo hello; echo oops >&2; echo ${service}\", \"capture\": \"host\"},\n"
+    " {\"id\": \"fix\", \"title\": \"Fix it\", \"phase\": \"F\"},\n"
+    " {\"id\": \"page\", \"title\": \"Page someone\", \"phase\": \"E\"}\n"
+    "]}\n";
+
+static void test_manual_and_command(void)
+{
+    struct vars v = {0};
+    vars_set(&v, "extra", "x; rm -rf /");
+    struct run *r = start("basic.json", basic_rb, &v);
+    vars_clear(&v);
+    if (!tap_ok(r != NULL, "basic: started")) {
+        return;
+    }
+    char *id = xstrdup(run_id(r));
+    tap_ok(strstr(id, "-basic-") != NULL && strlen(id) == strlen("20261123T160212Z-basic-3f2a"),
+           "run id is time, slug and 4 hex digits (%s)", id);
+    tap_is_int(run_state(r), RUN_READY, "basic: ready at the first step");
+    tap_is_int((long long)run_index(r), 0, "basic: at step 0");
+    tap_ok(run_preview(r, NULL) == NULL, "a manual step has no preview");
+    char *cause = NULL;
+    tap_ok(run_confirm(r, &cause), "manual: confirm");
+    tap_is_int(run_mark(r, 0), RUN_MARK_DONE, "manual: marked done");
+    tap_is_int((long long)run_index(r), 1, "manual: moved on");
+    char *pv = run_preview(r, NULL);
+    tap_is_str(pv, "sh: echo hello; echo oops >&2; echo 'checkout'",
+               "command preview is shell-quoted");
+    free(pv);
+    tap_ok(run_confirm(r, &cause), "command: started");
+    tap_is_int(run_state(r), RUN_BUSY, "command: busy");
+    tap_ok(!run_confirm(r, &cause), "cannot confirm while busy");
+    free(cause);
+    cause = NULL;
+    tap_ok(settle(r, 5000), "command: finished");
+    tap_is_int((long long)run_index(r), 2, "command: moved on");
+    tap_is_int(run_mark(r, 1), RUN_MARK_DONE, "command: marked done");
+    tap_is_str(vars_get(run_vars(r), "host"), "hello\ncheckout", "capture: stdout, trimmed");
+    tap_is_str(vars_get(run_vars(r), "extra"), "x; rm -rf /", "initial vars kept");
+    size_t len;
+    const char *out = run_output(r, &len);
+    tap_ok(strstr(out, "hello") != NULL && strstr(out, "oops") != NULL,
+           "run_output has stdout and stderr");
+    tap_ok(run_output_total(r) == len, "output total counts every byte");
+    tap_ok(strncmp(run_message(r), "exit 0 in ", 10) == 0, "message says exit 0 (%s)",
+           run_message(r));
+
+    size_t n;
+    cJSON **ev = events(id, &n);
+    const char *want[] = {"run.start",    "step.enter",    "step.done",
+                          "step.enter",   "command.start", "command.output",
+                          "command.exit", "step.done",     "step.enter"};
+    bool same = n == 9;
+    for (size_t i = 0; same && i < n; i++) {
+        same = strcmp(str(ev[i], "action"), want[i]) == 0;
+    }
+    tap_ok(same, "journal events in order (%zu)", n);
+    const cJSON *st = last_event(ev, n, "run.start");
+    tap_is_str(str(data(st), "title"), "Basic", "run.start has the title");
+    tap_ok(str(data(st), "runbook") != NULL && strstr(str(data(st), "runbook"), "basic.json"),
+           "run.start has the runbook path");
+    tap_is_str(str(cJSON_GetObjectItem(data(st), "argv_vars"), "extra"), "x; rm -rf /",
+               "run.start has argv_vars");
+    const cJSON *ex = last_event(ev, n, "command.exit");
+    tap_is_str(str(data(ex), "var"), "host", "command.exit names the variable");
+    tap_is_str(str(data(ex), "value"), "hello\ncheckout", "command.exit has the value");
+    tap_is_int(cJSON_GetObjectItem(data(ex), "code")->valueint, 0, "command.exit has the code");
+    const cJSON *cs = last_event(ev, n, "command.start");
+    tap_is_str(str(data(cs), "command"), "echo hello; echo oops >&2; echo 'checkout'",
+               "command.start has the exact command");
+    const cJSON *co = last_event(ev, n, "command.output");
+    tap_ok(cJSON_GetObjectItem(data(co), "length")->valueint == (int)len,
+           "command.output references every byte");
+    tap_is_str(str(ev[1], "step"), "ack", "events name the step id");
+    tap_is_str(str(data(ev[1]), "phase"), "S", "step.enter has the phase letter");
+    free_events(ev, n);
+
+    char *opath = xasprintf("%s/%s.out", runs, id);
+    struct stat sb;
+    tap_ok(stat(opath, &sb) == 0 && (size_t)sb.st_size == len, "the .out file has the output");
+    free(opath);
+
+    uint64_t ph[RB_PHASES];
+    run_phase_ms(r, ph);
+    tap_ok(ph[RB_PHASE_F] <= run_step_elapsed_ms(r) + 5, "phase time counts the current step");
+
+    tap_ok(run_confirm(r, &cause), "fix: done");
+    tap_ok(run_confirm(r, &cause), "page: done");
+    tap_is_int(run_state(r), RUN_DONE, "the last step ends the run");
+    tap_ok(run_step(r) == NULL, "no current step when done");
+    tap_ok(!run_confirm(r, &cause), "nothing to confirm when done");
+    free(cause);
+    run_destroy(r);
+    tap_is_int(count_events(id, "run.end"), 1, "run.end journaled once");
+    cause = NULL;
+    tap_ok(resume(id, &cause) == NULL && cause != NULL && strstr(cause, "ended") != NULL,
+           "a finished run cannot be resumed");
+    free(cause);
+    free(id);
+}
+
+static const char *const fail_rb =
+    "{\"title\": \"Failing\", \"steps\": [\n"
+    " {\"id\": \"flag\", \"title\": \"Check the flag\", \"type\": \"command\", \"run\": \"test "
+    "-f FLAG\"},\n"
+    " {\"id\": \"slow\", \"title\": \"Slow\", \"type\": \"command\", \"run\": \"sleep 5\", "
+    "\"timeout\": \"1s\"},\n"
+    " {\"id\": \"unset\", \"title\": \"Unset\", \"type\": \"command\", \"run\": \"echo ${nope} > "
+    "RAN\"},\n"
+    " {\"id\": \"any\", \"title\": \"Any code\", \"type\": \"command\", \"run\": \"exit 3\", "
+    "\"expect\": \"any\"},\n"
+    " {\"id\": \"last\", \"title\": \"Last\"}\n"
+    "]}\n";
+
+static void test_failures(void)
+{
+    char *flag = xasprintf("%s/flag", tmp);
+    unlink(flag);
+    char *text = xstrdup(fail_rb);
+    char *rb_text = NULL;
+    /* the command runs in the test's cwd: give it the absolute flag path */
+    struct strbuf sb = {0};
+    const char *at = strstr(text, "FLAG");
+    strbuf_add(&sb, text, (size_t)(at - text));
+    strbuf_str(&sb, flag);
+    strbuf_str(&sb, at + 4);
+    rb_text = sb.s;
+    free(text);
+    struct run *r = start("fail.json", rb_text, NULL);
+    free(rb_text);
+    if (!tap_ok(r != NULL, "failing: started")) {
+        free(flag);
+        return;
+    }
+    char *id = xstrdup(run_id(r));
+    char *cause = NULL;
+    run_confirm(r, &cause);
+    settle(r, 5000);
+    tap_is_int(run_state(r), RUN_FAILED, "exit 1 (want 0): failed");
+    tap_is_int(run_mark(r, 0), RUN_MARK_FAILED, "marked failed");
+    tap_ok(strstr(run_message(r), "exit 1 (want 0)") != NULL, "message says why (%s)",
+           run_message(r));
+    tap_is_int((long long)run_index(r), 0, "a failed step stays current");
+    FILE *f = fopen(flag, "w");
+    fclose(f);
+    tap_ok(run_confirm(r, &cause), "retry");
+    settle(r, 5000);
+    tap_is_int(run_mark(r, 0), RUN_MARK_DONE, "retry succeeded");
+    tap_is_int((long long)run_index(r), 1, "and moved on");
+
+    uint64_t t0 = clock_mono_ms();
+    run_confirm(r, &cause);
+    settle(r, 5000);
+    tap_is_int(run_state(r), RUN_FAILED, "timeout: failed");
+    tap_ok(clock_mono_ms() - t0 < 3500, "timeout: did not wait for sleep 5");
+    tap_ok(strstr(run_message(r), "timed out") != NULL, "timeout: says so (%s)", run_message(r));
+    tap_ok(run_skip(r, &cause), "skip the failed step");
+    tap_is_int(run_mark(r, 1), RUN_MARK_SKIPPED, "marked skipped");
+
+    char *ran = xasprintf("%s/RAN", tmp);
+    tap_ok(!run_confirm(r, &cause), "unset variable: confirm fails");
+    tap_is_str(cause, "unset variable nope", "unset variable: the cause");
+    free(cause);
+    cause = NULL;
+    tap_is_str(run_message(r), "unset variable nope", "unset variable: the message");
+    tap_is_int(run_state(r), RUN_FAILED, "unset variable: failed");
+    tap_ok(access(ran, F_OK) != 0, "unset variable: nothing ran");
+    tap_is_int(count_events(id, "command.start"), 3, "unset variable: no command.start");
+    free(ran);
+
+    tap_ok(run_back(r, &cause), "back");
+    tap_is_int((long long)run_index(r), 1, "back: to the step before");
+    tap_ok(run_back(r, &cause), "back again");
+    tap_is_int((long long)run_index(r), 0, "back: to the first");
+    tap_ok(!run_back(r, &cause), "no back from the first step");
+    free(cause);
+    cause = NULL;
+    tap_ok(run_jump(r, "any", &cause), "jump by id");
+    tap_is_int((long long)run_index(r), 3, "jump: there");
+    tap_ok(!run_jump(r, "nowhere", &cause), "jump to a missing id fails");
+    tap_is_str(cause, "no step 'nowhere'", "jump: the cause");
+    free(cause);
+    cause = NULL;
+    run_confirm(r, &cause);
+    settle(r, 5000);
+    tap_is_int(run_mark(r, 3), RUN_MARK_DONE, "expect any: exit 3 is fine");
+    tap_ok(run_back(r, &cause), "back after jump");
+    tap_is_int((long long)run_index(r), 3, "back returns to the step we left");
+    tap_ok(run_back(r, &cause), "back once more");
+    tap_is_int((long long)run_index(r), 0, "back walks the jump back");
+    tap_ok(run_note(r, "looked at the graphs", &cause), "a note");
+    run_destroy(r);
+    tap_is_int(count_events(id, "note"), 1, "note journaled");
+    tap_is_int(count_events(id, "run.end"), 0, "destroy does not end the run");
+    tap_is_int(count_events(id, "back"), 4, "back journaled");
+    free(id);
+    free(flag);
+}
+
+static const char *const ask_rb =
+    "{\"title\": \"Ask\", \"steps\": [\n"
+    " {\"id\": \"env\", \"title\": \"Which environment\", \"type\": \"prompt\", \"var\": \"env\", "
+    "\"choices\": [\"prod\", \"stage\"], \"default\": \"prod\"},\n"
+    " {\"id\": \"tok\", \"title\": \"Token\", \"type\": \"prompt\", \"var\": \"token\", "
+    "\"secret\": "
+    "true},\n"
+    " {\"id\": \"ok\", \"title\": \"Approve\", \"type\": \"approval\", \"role\": \"incident "
+    "commander\"},\n"
+    " {\"id\": \"dec\", \"title\": \"Roll back?\", \"type\": \"decision\", \"choices\": "
+    "[{\"label\": "
+    "\"yes\", \"goto\": \"rollback\"}, {\"label\": \"no\", \"goto\": \"end\"}]},\n"
+    " {\"id\": \"other\", \"title\": \"Other\"},\n"
+    " {\"id\": \"rollback\", \"title\": \"Roll back\"}\n"
+    "]}\n";
+
+static void test_inputs(void)
+{
+    struct run *r = start("ask.json", ask_rb, NULL);
+    if (!tap_ok(r != NULL, "ask: started")) {
+        return;
+    }
+    char *id = xstrdup(run_id(r));
+    char *cause = NULL;
+    tap_ok(!run_confirm(r, &cause), "a prompt needs an answer, not confirm");
+    free(cause);
+    cause = NULL;
+    tap_ok(!run_input(r, "dev", &cause), "prompt: an answer outside the choices is refused");
+    tap_is_str(cause, "answer one of: prod, stage", "prompt: says the choices");
+    free(cause);
+    cause = NULL;
+    tap_ok(run_input(r, "", &cause), "prompt: empty takes the default");
+    tap_is_str(vars_get(run_vars(r), "env"), "prod", "prompt: default set");
+    tap_ok(run_input(r, "s3cr3t", &cause), "secret prompt answered");
+    tap_is_str(vars_get(run_vars(r), "token"), "s3cr3t", "secret is in the variables");
+    tap_ok(!run_input(r, "  ", &cause), "approval: a name is needed");
+    free(cause);
+    cause = NULL;
+    tap_ok(run_input(r, "Alice", &cause), "approval by a name");
+    tap_ok(!run_choose(r, 5, &cause), "decision: no such choice");
+    free(cause);
+    cause = NULL;
+    run_destroy(r);
+
+    char *path = xasprintf("%s/%s.jsonl", runs, id);
+    FILE *f = fopen(path, "r");
+    char buf[65536];
+    size_t n = f != NULL ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    buf[n] = '\0';
+    if (f != NULL) {
+        fclose(f);
+    }
+    tap_ok(strstr(buf, "s3cr3t") == NULL, "the secret is not in the journal");
+    size_t ne;
+    cJSON **ev = events(id, &ne);
+    const cJSON *ap = last_event(ev, ne, "approval");
+    tap_is_str(str(data(ap), "by"), "Alice", "approval: who");
+    tap_is_str(str(data(ap), "role"), "incident commander", "approval: the role");
+    free_events(ev, ne);
+
+    r = resume(id, &cause);
+    if (!tap_ok(r != NULL, "ask: resumed (%s)", cause ? cause : "")) {
+        free(cause);
+        free(path);
+        free(id);
+        return;
+    }
+    tap_is_int((long long)run_index(r), 1, "resume asks the secret again first");
+    tap_ok(vars_get(run_vars(r), "token") == NULL, "the secret is not restored");
+    tap_is_str(vars_get(run_vars(r), "env"), "prod", "other inputs are restored");
+    tap_ok(run_input(r, "again", &cause), "secret answered again");
+    tap_is_int((long long)run_index(r), 3, "then back at the decision");
+    tap_is_str(vars_get(run_vars(r), "token"), "again", "the secret is set");
+    tap_ok(run_choose(r, 0, &cause), "decision: choose yes");
+    tap_is_int((long long)run_index(r), 5, "decision: jumped to its goto");
+    tap_ok(run_back(r, &cause), "back from the choice");
+    tap_is_int((long long)run_index(r), 3, "back at the decision");
+    tap_ok(run_choose(r, 1, &cause), "decision: choose no");
+    tap_is_int(run_state(r), RUN_DONE, "goto end ends the run");
+    run_destroy(r);
+    tap_is_int(count_events(id, "choice"), 2, "choices journaled");
+    free(path);
+    free(id);
+}
+
+static struct rowset *queue_rows(double ready)
+{
+    struct rowset *rs = rowset_create(MODEL_QUEUES, "test");
+    rowset_begin(rs, "orders.dlq");
+    rowset_text(rs, QUEUE_NAME, "orders.dlq");
+    rowset_num(rs, QUEUE_READY, ready);
+    rowset_end(rs);
+    return rs;
+}
+
+static const char *const wait_rb =
+    "{\"title\": \"Wait\", \"steps\": [\n"
+    " {\"id\": \"drain\", \"title\": \"Wait for the DLQ\", \"type\": \"wait\", \"until\": \"queues "
+    "${q} ready < 10\"},\n"
+    " {\"id\": \"never\", \"title\": \"Never\", \"type\": \"wait\", \"until\": \"queues orders.dlq "
+    "ready > 1000\"},\n"
+    " {\"id\": \"cmd\", \"title\": \"Wait on a command\", \"type\": \"wait\", \"run\": \"test -f "
+    "${flag}\"},\n"
+    " {\"id\": \"end\", \"title\": \"Done\"}\n"
+    "]}\n";
+
+static void test_waits(void)
+{
+    store_publish(store, queue_rows(42));
+    struct vars v = {0};
+    vars_set(&v, "q", "orders.dlq");
+    char *flag = xasprintf("%s/waitflag", tmp);
+    unlink(flag);
+    vars_set(&v, "flag", flag);
+    struct runbook *rb = load("wait.json", wait_rb);
+    if (!tap_ok(rb != NULL, "wait: loaded")) {
+        vars_clear(&v);
+        free(flag);
+        return;
+    }
+    for (size_t i = 0; i < rb->nsteps; i++) {
+        rb->steps[i].interval_ms = 50;
+        rb->steps[i].timeout_ms = i == 1 ? 300 : 5000;
+    }
+    struct run_env e = env();
+    char *cause = NULL;
+    struct run *r = run_start(&e, rb, &v, &hooks, &cause);
+    vars_clear(&v);
+    char *pv = run_preview(r, NULL);
+    tap_is_str(pv, "wait until queues orders.dlq ready < 10", "wait preview");
+    free(pv);
+    tap_ok(run_confirm(r, &cause), "wait: started");
+    spin(200);
+    tap_is_int(run_state(r), RUN_BUSY, "wait: still waiting while ready is 42");
+    tap_ok(strstr(run_message(r), "42") != NULL, "wait: the message shows what it sees (%s)",
+           run_message(r));
+    store_publish(store, queue_rows(3));
+    tap_ok(settle(r, 2000), "wait: ends once the new rowset is published");
+    tap_is_int(run_mark(r, 0), RUN_MARK_DONE, "wait: met");
+    tap_is_int((long long)run_index(r), 1, "wait: moved on");
+    char *id = xstrdup(run_id(r));
+    size_t n;
+    cJSON **ev = events(id, &n);
+    const cJSON *we = last_event(ev, n, "wait.end");
+    tap_ok(cJSON_IsTrue(cJSON_GetObjectItem(data(we), "met")), "wait.end met: true");
+    tap_ok(cJSON_GetObjectItem(data(we), "tries")->valueint >= 2, "wait.end counts tries");
+    tap_is_str(str(data(last_event(ev, n, "wait.start")), "condition"),
+               "queues orders.dlq ready < 10", "wait.start has the condition, expanded");
+    free_events(ev, n);
+
+    uint64_t t0 = clock_mono_ms();
+    run_confirm(r, &cause);
+    settle(r, 3000);
+    tap_is_int(run_state(r), RUN_FAILED, "wait timeout: failed");
+    tap_ok(clock_mono_ms() - t0 < 1500, "wait timeout: on time");
+    tap_ok(strstr(run_message(r), "timed out") != NULL && strstr(run_message(r), "3") != NULL,
+           "wait timeout: says what it saw last (%s)", run_message(r));
+    run_skip(r, &cause);
+
+    run_confirm(r, &cause);
+    spin(150);
+    tap_is_int(run_state(r), RUN_BUSY, "command wait: waiting");
+    FILE *f = fopen(flag, "w");
+    fclose(f);
+    tap_ok(settle(r, 2000) && run_mark(r, 2) == RUN_MARK_DONE, "command wait: met");
+
+    /* stopping a wait */
+    run_back(r, &cause);
+    unlink(flag);
+    run_confirm(r, &cause);
+    tap_ok(run_stop(r, &cause), "a wait can be stopped");
+    tap_is_int(run_state(r), RUN_FAILED, "stopped wait: failed");
+    tap_is_str(run_message(r), "stopped", "stopped wait: message");
+    run_destroy(r);
+    free(id);
+    free(flag);
+}
+
+static const char *const action_rb =
+    "{\"title\": \"Act\", \"steps\": [\n"
+    " {\"id\": \"drain\", \"title\": \"Drain web2\", \"type\": \"action\", \"action\": \"drain\", "
+    "\"pane\": \"pools\", \"target\": \"be_web/${server}\"},\n"
+    " {\"id\": \"bad\", \"title\": \"Bad\", \"type\": \"action\", \"action\": \"drain\", "
+    "\"pane\": \"pools\", \"target\": \"be_web/nosuch\"},\n"
+    " {\"id\": \"end\", \"title\": \"Done\"}\n"
+    "]}\n";
+
+static void test_action(const char *audit_path)
+{
+    struct vars v = {0};
+    vars_set(&v, "server", "web2");
+    struct run *r = start("action.json", action_rb, &v);
+    vars_clear(&v);
+    if (!tap_ok(r != NULL, "action: started")) {
+        return;
+    }
+    char *id = xstrdup(run_id(r));
+    char *pv = run_preview(r, NULL);
+    tap_is_str(pv, "drain pools be_web/web2 on demo", "action preview");
+    free(pv);
+    char *cause = NULL;
+    tap_ok(run_confirm(r, &cause), "action: confirmed");
+    settle(r, 3000);
+    tap_ok(run_mark(r, 0) == RUN_MARK_DONE, "action: done (%s)", run_message(r));
+    run_confirm(r, &cause);
+    settle(r, 3000);
+    tap_ok(run_state(r) == RUN_FAILED, "action on a missing target: failed (%s)", run_message(r));
+    size_t n;
+    cJSON **ev = events(id, &n);
+    const cJSON *as = NULL;
+    for (size_t i = 0; i < n && as == NULL; i++) {
+        if (strcmp(str(ev[i], "action"), "action.start") == 0) {
+            as = ev[i];
+        }
+    }
+    tap_is_str(str(data(as), "backend"), "demo", "action.start: backend");
+    tap_is_str(str(data(as), "verb"), "drain", "action.start: verb");
+    tap_is_str(str(data(as), "target"), "be_web/web2", "action.start: target");
+    tap_is_int(count_events(id, "action.end"), 2, "action.end for each");
+    free_events(ev, n);
+
+    FILE *f = fopen(audit_path, "r");
+    char *line = NULL;
+    size_t cap = 0;
+    int with_run = 0;
+    while (f != NULL && getline(&line, &cap, f) > 0) {
+        cJSON *o = cJSON_Parse(line);
+        if (str(o, "run") != NULL && strcmp(str(o, "run"), id) == 0 && str(o, "step") != NULL &&
+            strcmp(str(o, "step"), "drain") == 0) {
+            with_run++;
+        }
+        cJSON_Delete(o);
+    }
+    free(line);
+    if (f != NULL) {
+        fclose(f);
+    }
+    tap_is_int(with_run, 2, "the audit log records the run and step (started, ok)");
+    run_destroy(r);
+    free(id);
+}
+
+static int count_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    struct dirent *de;
+    while (d != NULL && (de = readdir(d)) != NULL) {
+        n += de->d_name[0] != '.';
+    }
+    if (d != NULL) {
+        closedir(d);
+    }
+    return n;
+}
+
+static void test_dry_run(void)
+{
+    char *dir = xasprintf("%s/dry", tmp);
+    struct runbook *rb = load("dry.json", basic_rb);
+    struct run_env e = env();
+    e.runs_dir = dir;
+    e.dry_run = true;
+    char *cause = NULL;
+    struct run *r = run_start(&e, rb, NULL, &hooks, &cause);
+    tap_ok(r != NULL, "dry run: started");
+    run_confirm(r, &cause);
+    tap_ok(run_confirm(r, &cause), "dry run: command confirmed");
+    tap_is_int(run_state(r), RUN_READY, "dry run: nothing in flight");
+    tap_ok(run_message(r) != NULL && strstr(run_message(r), "would run") != NULL,
+           "dry run: says what it would run");
+    tap_is_int(run_mark(r, 1), RUN_MARK_DONE, "dry run: the step passes");
+    run_destroy(r);
+    tap_is_int(count_files(dir), 0, "dry run: nothing written");
+    tap_ok(access(dir, F_OK) != 0, "dry run: not even the directory");
+    free(dir);
+}
+
+static const char *const resume_rb =
+    "{\"title\": \"Resume\", \"steps\": [\n"
+    " {\"id\": \"one\", \"title\": \"One\"},\n"
+    " {\"id\": \"two\", \"title\": \"Two\", \"type\": \"command\", \"run\": \"echo v2\", "
+    "\"capture\": \"two\"},\n"
+    " {\"id\": \"three\", \"title\": \"Three\", \"type\": \"command\", \"run\": \"echo started; "
+    "sleep 30\"},\n"
+    " {\"id\": \"four\", \"title\": \"Four\", \"type\": \"command\", \"run\": \"exit 2\"},\n"
+    " {\"id\": \"five\", \"title\": \"Five\"}\n"
+    "]}\n";
+
+static void test_resume(void)
+{
+    struct run *r = start("resume.json", resume_rb, NULL);
+    if (!tap_ok(r != NULL, "resume: started")) {
+        return;
+    }
+    char *id = xstrdup(run_id(r));
+    char *cause = NULL;
+    run_confirm(r, &cause);
+    run_destroy(r);
+
+    r = resume(id, &cause);
+    tap_ok(r != NULL, "resume after a manual step");
+    tap_is_int((long long)run_index(r), 1, "resume: same position");
+    tap_is_int(run_state(r), RUN_READY, "resume: ready");
+    tap_is_int(run_mark(r, 0), RUN_MARK_DONE, "resume: marks rebuilt");
+    run_confirm(r, &cause);
+    settle(r, 3000);
+    run_destroy(r);
+
+    r = resume(id, &cause);
+    tap_is_str(vars_get(run_vars(r), "two"), "v2", "resume: captured variable restored");
+    tap_is_int((long long)run_index(r), 2, "resume: after the command");
+    size_t len;
+    tap_ok(strstr(run_output(r, &len), "v2") != NULL, "resume: last output from the .out file");
+    run_confirm(r, &cause);
+    spin(300);
+    tap_is_int(run_state(r), RUN_BUSY, "a long command is in flight");
+    run_destroy(r); /* the session dies mid-command */
+    tap_is_int(count_events(id, "command.exit"), 1, "no exit journaled for the killed command");
+
+    r = resume(id, &cause);
+    tap_is_int(run_state(r), RUN_INTERRUPTED, "resume: an in-flight command is interrupted");
+    tap_is_int((long long)run_index(r), 2, "resume: at that step");
+    tap_ok(strstr(run_output(r, &len), "started") != NULL, "resume: its output so far");
+    tap_ok(run_message(r) != NULL && strstr(run_message(r), "interrupted") != NULL,
+           "resume: says it was interrupted");
+    tap_ok(run_back(r, &cause) && run_index(r) == 1, "back works after resume (history rebuilt)");
+    tap_ok(run_back(r, &cause) && run_index(r) == 0, "back to the first");
+    tap_ok(run_jump(r, "four", &cause), "jump to four");
+    run_confirm(r, &cause);
+    settle(r, 3000);
+    tap_is_int(run_state(r), RUN_FAILED, "four failed");
+    run_destroy(r);
+
+    r = resume(id, &cause);
+    tap_is_int(run_state(r), RUN_FAILED, "resume: a failed step is still failed");
+    tap_ok(strstr(run_message(r), "exit 2") != NULL, "resume: with its message");
+    tap_ok(run_back(r, &cause) && run_index(r) == 0, "back after resume follows the jump");
+    run_jump(r, "five", &cause);
+    run_destroy(r);
+
+    /* a torn last line: kill -9 in the middle of a write */
+    char *jpath = xasprintf("%s/%s.jsonl", runs, id);
+    int fd = open(jpath, O_WRONLY | O_APPEND);
+    const char torn[] = "{\"seq\":99,\"ts\":\"2026-11-23T16:00:00.000Z\",\"action\":\"step.en";
+    tap_ok(write(fd, torn, sizeof torn - 1) == (ssize_t)(sizeof torn - 1), "tear the last line");
+    close(fd);
+    r = resume(id, &cause);
+    tap_ok(r != NULL, "resume with a torn last line");
+    tap_is_int((long long)run_index(r), 4, "torn line ignored: position kept");
+    tap_ok(run_confirm(r, &cause) && run_state(r) == RUN_DONE, "and the run can finish");
+    run_destroy(r);
+    size_t n;
+    cJSON **ev = events(id, &n);
+    tap_ok(n > 0 && ev[n - 1] != NULL && strcmp(str(ev[n - 1], "action"), "run.end") == 0,
+           "the next event after a torn line is a whole line");
+    free_events(ev, n);
+    free(jpath);
+    free(id);
+}
+
+static void test_resume_changed(void)
+{
+    struct run *r = start("change.json", resume_rb, NULL);
+    char *id = xstrdup(run_id(r));
+    char *cause = NULL;
+    run_confirm(r, &cause);
+    run_destroy(r);
+
+    /* same ids, other text: resumed with a warning */
+    char *edited = xstrdup(resume_rb);
+    char *t = strstr(edited, "\"One\"");
+    memcpy(t, "\"Uno\"", 5);
+    free(write_file("change.json", edited));
+    r = resume(id, &cause);
+    tap_ok(r != NULL, "a changed runbook with the same ids resumes");
+    tap_ok(r != NULL && run_message(r) != NULL && strstr(run_message(r), "changed") != NULL,
+           "with a warning (%s)", r && run_message(r) ? run_message(r) : "");
+    run_destroy(r);
+
+    /* a journaled step id is gone: refused */
+    t = strstr(edited, "\"id\": \"two\"");
+    memcpy(t, "\"id\": \"TWO\"", 11);
+    free(write_file("change.json", edited));
+    r = resume(id, &cause);
+    tap_ok(r == NULL, "a changed runbook without a journaled step is refused");
+    tap_ok(cause != NULL && strstr(cause, "two") != NULL, "naming the step (%s)", cause);
+    free(cause);
+    cause = NULL;
+    free(edited);
+
+    tap_ok(resume("nosuch-run", &cause) == NULL && cause != NULL, "an unknown run is refused");
+    free(cause);
+    free(id);
+}
+
+static void test_list(void)
+{
+    size_t n = 0;
+    char *cause = NULL;
+    struct run_info *list = run_list(runs, &n, &cause);
+    tap_ok(list != NULL && n >= 6, "run_list lists the runs (%zu)", n);
+    int open = 0, ended = 0;
+    bool sorted = true;
+    for (size_t i = 0; list != NULL && i < n; i++) {
+        open += !list[i].ended;
+        ended += list[i].ended;
+        if (i > 0 && strcmp(list[i - 1].started, list[i].started) < 0) {
+            sorted = false;
+        }
+    }
+    tap_ok(open > 0 && ended > 0, "open and ended runs told apart");
+    tap_ok(sorted, "newest first");
+    run_info_free(list, n);
+    char *none = xasprintf("%s/none", tmp);
+    list = run_list(none, &n, &cause);
+    tap_ok(list != NULL && n == 0, "no runs dir: an empty list");
+    run_info_free(list, n);
+    free(none);
+}
+
+static void test_abort(void)
+{
+    struct run *r = start("abort.json", resume_rb, NULL);
+    char *id = xstrdup(run_id(r));
+    char *cause = NULL;
+    run_abort(r);
+    tap_is_int(run_state(r), RUN_ABORTED, "abort: aborted");
+    run_destroy(r);
+    size_t n;
+    cJSON **ev = events(id, &n);
+    const cJSON *end = last_event(ev, n, "run.end");
+    tap_is_str(end != NULL ? str(data(end), "how") : NULL, "aborted", "run.end how: aborted");
+    free_events(ev, n);
+    tap_ok(resume(id, &cause) == NULL, "an aborted run is not resumed");
+    free(cause);
+    free(id);
+}
+
+int main(void)
+{
+    snprintf(tmp, sizeof tmp, "/tmp/opsdeck-run-XXXXXX");
+    if (mkdtemp(tmp) == NULL) {
+        perror("mkdtemp");
+        return 1;
+    }
+    snprintf(runs, sizeof runs, "%s/runs", tmp);
+    loop = loop_create();
+    store = store_create();
+    demo = backend_create(&demo_backend, "demo", store, NULL);
+    char *cause = NULL;
+    backend_configure(demo, "seed", "4", &cause);
+    backend_configure(demo, "mode", "still", &cause);
+    char *audit_path = xasprintf("%s/audit.jsonl", tmp);
+    struct journal *audit = journal_open(audit_path, &cause);
+    action_setup(audit, false);
+
+    test_manual_and_command();
+    test_failures();
+    test_inputs();
+    test_waits();
+    test_action(audit_path);
+    test_dry_run();
+    test_resume();
+    test_resume_changed();
+    test_list();
+    test_abort();
+    tap_ok(changes > 0, "the changed hook fired");
+
+    action_setup(NULL, false);
+    journal_close(audit);
+    backend_destroy(demo);
+    store_destroy(store);
+    loop_destroy(loop);
+    free(audit_path);
+    char *rm = xasprintf("rm -rf '%s'", tmp);
+    tap_ok(system(rm) == 0, "temporary directory removed");
+    free(rm);
+    return tap_done();
+}

@@ -1,0 +1,637 @@
+/*
+ * Line mode for runbooks: the do-nothing script, on the one loop.
+ *
+ * Input is read from stdin when the loop says it is readable (one read(2),
+ * which does not block on a readable pipe or tty, so stdin keeps its flags
+ * for the shell after us) and split into lines kept in a queue. A line is
+ * taken from the queue only while the machine waits for the operator, never
+ * while a command, wait, action or notify is in flight: piped input
+ * ("\n\ny\n") then means the same as typed input. End of input with nothing
+ * left to do quits and keeps the run open for resume.
+ *
+ * Output is printed from the run's `changed` hook: a step when it is
+ * entered, new command output (prefixed "  | "), each new message, and the
+ * prompt once the machine waits again.
+ *
+ * Signals: SIGINT stops a running command (the machine's run_stop); at the
+ * prompt it quits with the run open. SIGHUP and SIGTERM stop every child and
+ * leave the run open; the exit status is 128+N.
+ */
+#include "plain.h"
+
+#include "../common/util.h"
+#include "../engine/run.h"
+#include "loop.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+struct plain {
+    struct loop *loop;
+    struct run *run;
+    FILE *out;
+    struct loop_watch *in_watch;
+    bool in_eof;
+    struct strbuf partial; /* input after the last newline */
+    char **lines;
+    size_t nlines;
+    int status;
+    bool finished;
+    size_t shown_idx; /* the step last printed, or SIZE_MAX */
+    bool show_again;  /* print the step even if its index did not change */
+    bool prompted;
+    char *last_message;
+    uint64_t out_printed;
+    bool out_bol; /* the next output byte starts a line */
+    bool overtime_told;
+    bool dispatching;
+    bool echo; /* stdin is not a terminal: show what was read */
+};
+
+static void say(struct plain *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct plain *p, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(p->out, fmt, ap);
+    va_end(ap);
+    fflush(p->out);
+}
+
+static void end_output_line(struct plain *p)
+{
+    if (!p->out_bol) {
+        say(p, "\n");
+        p->out_bol = true;
+    }
+}
+
+static void quit(struct plain *p, int status)
+{
+    if (!p->finished) {
+        p->finished = true;
+        p->status = status;
+        loop_quit(p->loop);
+    }
+}
+
+/* Indent each line of text. */
+static void print_block(struct plain *p, const char *text, const char *indent)
+{
+    const char *s = text;
+    while (*s != '\0') {
+        size_t n = strcspn(s, "\n");
+        say(p, "%s%.*s\n", indent, (int)n, s);
+        s += n;
+        if (*s == '\n') {
+            s++;
+        }
+    }
+}
+
+static const char *keys_for(const struct rb_step *s, enum run_state st)
+{
+    if (st == RUN_INTERRUPTED) {
+        return "c = continue past it, r = re-run it, j ID = jump";
+    }
+    if (st == RUN_FAILED) {
+        return "Enter = retry, s = skip, b = back, j ID = jump, n TEXT = note, q = quit, a = abort";
+    }
+    switch (s->type) {
+    case RB_MANUAL:
+        return "Enter = done, s = skip, b = back, j ID = jump, n TEXT = note, q = quit, a = abort";
+    case RB_PROMPT:
+    case RB_APPROVAL:
+        return "type the answer; !s = skip, !b = back, !j ID, !n TEXT, !q = quit, !a = abort";
+    case RB_DECISION:
+        return "choice number; s = skip, b = back, j ID = jump, n TEXT = note, q = quit, a = abort";
+    default:
+        return "Enter = do it, s = skip, b = back, j ID = jump, n TEXT = note, q = quit, "
+               "a = abort";
+    }
+}
+
+static void print_step(struct plain *p, size_t i, const struct rb_step *s, bool with_preview)
+{
+    const struct runbook *rb = run_runbook(p->run);
+    end_output_line(p);
+    say(p, "\n== [%c] step %zu/%zu: %s (%s)\n", rb_phase_letter(s->phase), i + 1, rb->nsteps,
+        s->title, s->id);
+    if (s->body != NULL && *s->body != '\0') {
+        print_block(p, s->body, "   ");
+    }
+    for (size_t c = 0; c < s->ncode; c++) {
+        say(p, "   code %zu:\n", c + 1);
+        print_block(p, s->code[c], "     ");
+    }
+    if (s->type == RB_DECISION || (s->type == RB_PROMPT && s->nchoices > 0)) {
+        for (size_t c = 0; c < s->nchoices; c++) {
+            if (s->type == RB_DECISION) {
+                say(p, "   %zu) %s -> %s\n", c + 1, s->choices[c].label,
+                    s->choices[c].go ? s->choices[c].go : "next");
+            } else {
+                say(p, "   - %s\n", s->choices[c].label);
+            }
+        }
+    }
+    if (s->type == RB_PROMPT && s->default_value != NULL) {
+        say(p, "   default: %s\n", s->default_value);
+    }
+    if (!with_preview) {
+        return;
+    }
+    char *missing = NULL;
+    char *pv = run_preview(p->run, &missing);
+    if (pv != NULL) {
+        say(p, "   > %s\n", pv);
+    }
+    if (missing != NULL) {
+        say(p, "   ! unset variable %s\n", missing);
+    }
+    free(pv);
+    free(missing);
+}
+
+static void print_new_output(struct plain *p)
+{
+    uint64_t total = run_output_total(p->run);
+    if (total < p->out_printed) {
+        p->out_printed = 0; /* another command started */
+    }
+    if (total == p->out_printed) {
+        return;
+    }
+    size_t len;
+    const char *tail = run_output(p->run, &len);
+    uint64_t fresh = total - p->out_printed;
+    if (fresh > len) {
+        end_output_line(p);
+        say(p, "  | [... %llu bytes not shown]\n", (unsigned long long)(fresh - len));
+        fresh = len;
+    }
+    const char *s = tail + len - fresh;
+    for (uint64_t k = 0; k < fresh; k++) {
+        if (p->out_bol) {
+            fputs("  | ", p->out);
+            p->out_bol = false;
+        }
+        fputc(s[k], p->out);
+        if (s[k] == '\n') {
+            p->out_bol = true;
+        }
+    }
+    fflush(p->out);
+    p->out_printed = total;
+}
+
+static void dispatch(struct plain *p);
+
+static void on_changed(struct run *r, void *ud)
+{
+    struct plain *p = ud;
+    (void)r;
+    print_new_output(p);
+    enum run_state st = run_state(p->run);
+    const char *msg = run_message(p->run);
+    if (msg != NULL && (p->last_message == NULL || strcmp(msg, p->last_message) != 0)) {
+        end_output_line(p);
+        say(p, "  -> %s\n", msg);
+    }
+    free(p->last_message);
+    p->last_message = msg != NULL ? xstrdup(msg) : NULL;
+    if (st == RUN_DONE || st == RUN_ABORTED) {
+        return;
+    }
+    size_t i = run_index(p->run);
+    if (i != p->shown_idx || p->show_again) {
+        p->shown_idx = i;
+        p->show_again = false;
+        p->overtime_told = false;
+        p->prompted = false;
+        print_step(p, i, run_step(p->run), true);
+    }
+    if (run_overtime(p->run) && !p->overtime_told) {
+        p->overtime_told = true;
+        p->prompted = false;
+        say(p, "  ! this step is over its time box (%ds): e = escalate now, d = dismiss\n",
+            run_step(p->run)->timebox_s);
+    }
+    if (!p->dispatching) {
+        dispatch(p);
+    }
+}
+
+static void prompt(struct plain *p)
+{
+    if (p->prompted || p->finished) {
+        return;
+    }
+    p->prompted = true;
+    end_output_line(p);
+    say(p, "[%s] > ", keys_for(run_step(p->run), run_state(p->run)));
+}
+
+static void show_cause(struct plain *p, char *cause)
+{
+    end_output_line(p);
+    say(p, "  ! %s\n", cause != NULL ? cause : "not possible now");
+    free(cause);
+    p->prompted = false;
+}
+
+static bool is_cmd(const char *line, const char *cmd)
+{
+    size_t n = strlen(cmd);
+    return strncmp(line, cmd, n) == 0 && (line[n] == '\0' || line[n] == ' ');
+}
+
+/* The operator's keys; true when the line was one of them. */
+static bool keys(struct plain *p, const char *line, char **cause, bool *ok)
+{
+    struct run *r = p->run;
+    if (strcmp(line, "s") == 0) {
+        *ok = run_skip(r, cause);
+    } else if (strcmp(line, "b") == 0) {
+        *ok = run_back(r, cause);
+        p->show_again = true;
+    } else if (is_cmd(line, "j")) {
+        const char *id = line[1] != '\0' ? line + 2 : "";
+        *ok = run_jump(r, id, cause);
+        p->show_again = true;
+    } else if (is_cmd(line, "n")) {
+        *ok = run_note(r, line[1] != '\0' ? line + 2 : "", cause);
+        if (*ok) {
+            say(p, "  noted\n");
+        }
+    } else if (is_cmd(line, "x")) {
+        long n = line[1] != '\0' ? strtol(line + 2, NULL, 10) : 1;
+        *ok = n >= 1 && run_code(r, (size_t)(n - 1), cause);
+    } else if (strcmp(line, "q") == 0) {
+        say(p, "\nLeft open: resume with  opsdeck run --resume %s --plain\n", run_id(r));
+        quit(p, PLAIN_EXIT_OPEN);
+        *ok = true;
+    } else if (strcmp(line, "a") == 0) {
+        run_abort(r);
+        *ok = true;
+    } else if (strcmp(line, "e") == 0) {
+        *ok = run_escalate(r, cause);
+    } else if (strcmp(line, "d") == 0) {
+        run_dismiss_overtime(r);
+        *ok = true;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+static void handle_line(struct plain *p, char *line)
+{
+    struct run *r = p->run;
+    const struct rb_step *s = run_step(r);
+    enum run_state st = run_state(r);
+    char *cause = NULL;
+    bool ok = true;
+    str_trim(line);
+    p->prompted = false;
+    bool asks = (s->type == RB_PROMPT || s->type == RB_APPROVAL) && st == RUN_READY;
+    if (st == RUN_INTERRUPTED && strcmp(line, "c") == 0) {
+        ok = run_skip(r, &cause);
+    } else if (st == RUN_INTERRUPTED && strcmp(line, "r") == 0) {
+        p->show_again = true;
+        ok = run_confirm(r, &cause);
+    } else if (st == RUN_INTERRUPTED && *line == '\0') {
+        ok = false;
+        cause = xstrdup("choose c (continue past it), r (re-run it) or j ID (jump)");
+    } else if (asks && line[0] == '!') {
+        if (!keys(p, line + 1, &cause, &ok)) {
+            ok = false;
+            cause = xasprintf("unknown command '%s'", line);
+        }
+    } else if (asks) {
+        ok = run_input(r, line, &cause);
+    } else if (keys(p, line, &cause, &ok)) {
+        /* done */
+    } else if (s->type == RB_DECISION && st == RUN_READY) {
+        char *end;
+        long n = strtol(line, &end, 10);
+        ok = false;
+        if (*line != '\0' && *end == '\0' && n >= 1) {
+            ok = run_choose(r, (size_t)(n - 1), &cause);
+        } else {
+            for (size_t i = 0; i < s->nchoices; i++) {
+                if (strcasecmp(s->choices[i].label, line) == 0) {
+                    ok = run_choose(r, i, &cause);
+                    break;
+                }
+            }
+            if (!ok && cause == NULL) {
+                cause = xstrdup("type a choice number");
+            }
+        }
+    } else if (*line == '\0') {
+        if (st == RUN_FAILED) {
+            p->show_again = false;
+        }
+        ok = run_confirm(r, &cause);
+    } else {
+        ok = false;
+        cause = xasprintf("unknown command '%s'", line);
+    }
+    if (!ok) {
+        show_cause(p, cause);
+    } else {
+        free(cause);
+    }
+}
+
+static void after_end(struct plain *p)
+{
+    enum run_state st = run_state(p->run);
+    if (st == RUN_DONE) {
+        end_output_line(p);
+        say(p, "\nRun %s finished.\n", run_id(p->run));
+        quit(p, PLAIN_EXIT_OK);
+    } else if (st == RUN_ABORTED) {
+        end_output_line(p);
+        say(p, "\nRun %s aborted.\n", run_id(p->run));
+        quit(p, PLAIN_EXIT_ABORTED);
+    }
+}
+
+/* Take queued lines while the machine waits for the operator. */
+static void dispatch(struct plain *p)
+{
+    p->dispatching = true;
+    while (!p->finished) {
+        after_end(p);
+        if (p->finished || run_state(p->run) == RUN_BUSY) {
+            break;
+        }
+        if (p->nlines == 0) {
+            if (p->in_eof) {
+                end_output_line(p);
+                say(p, "\nEnd of input: the run stays open: opsdeck run --resume %s --plain\n",
+                    run_id(p->run));
+                quit(p, PLAIN_EXIT_OPEN);
+            } else {
+                prompt(p);
+            }
+            break;
+        }
+        char *line = p->lines[0];
+        memmove(p->lines, p->lines + 1, (p->nlines - 1) * sizeof *p->lines);
+        p->nlines--;
+        prompt(p);
+        if (p->echo) {
+            say(p, "%s\n", line); /* a terminal echoes typed input; a pipe does not */
+        }
+        handle_line(p, line);
+        free(line);
+    }
+    p->dispatching = false;
+}
+
+static void push_line(struct plain *p, const char *s, size_t n)
+{
+    p->lines = xreallocarray(p->lines, p->nlines + 1, sizeof *p->lines);
+    p->lines[p->nlines++] = xstrndup(s, n);
+}
+
+static void on_stdin(int fd, short revents, void *ud)
+{
+    struct plain *p = ud;
+    char buf[4096];
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+        return;
+    }
+    if (n <= 0) {
+        (void)revents;
+        if (p->partial.n > 0) {
+            push_line(p, p->partial.s, p->partial.n);
+            p->partial.n = 0;
+        }
+        p->in_eof = true;
+        loop_unwatch(p->loop, p->in_watch);
+        p->in_watch = NULL;
+    } else {
+        strbuf_add(&p->partial, buf, (size_t)n);
+        char *start = p->partial.s;
+        char *nl;
+        while ((nl = memchr(start, '\n', p->partial.n - (size_t)(start - p->partial.s))) != NULL) {
+            push_line(p, start, (size_t)(nl - start));
+            start = nl + 1;
+        }
+        size_t rest = p->partial.n - (size_t)(start - p->partial.s);
+        memmove(p->partial.s, start, rest);
+        p->partial.n = rest;
+        p->partial.s[rest] = '\0';
+    }
+    dispatch(p);
+}
+
+static void on_signal(int signo, void *ud)
+{
+    struct plain *p = ud;
+    if (signo == SIGINT && p->run != NULL && run_state(p->run) == RUN_BUSY) {
+        char *cause = NULL;
+        if (!run_stop(p->run, &cause)) {
+            show_cause(p, cause);
+        }
+        return;
+    }
+    if (signo == SIGINT || signo == SIGHUP || signo == SIGTERM) {
+        end_output_line(p);
+        if (signo != SIGHUP) {
+            say(p, "\nStopped by signal %d: the run stays open: opsdeck run --resume %s --plain\n",
+                signo, p->run != NULL ? run_id(p->run) : "?");
+        }
+        quit(p, 128 + signo);
+    }
+}
+
+static bool parse_vars(const char *const *list, struct vars *v)
+{
+    for (size_t i = 0; list != NULL && list[i] != NULL; i++) {
+        const char *eq = strchr(list[i], '=');
+        char *name = eq != NULL ? xstrndup(list[i], (size_t)(eq - list[i])) : NULL;
+        if (name == NULL || !vars_valid_name(name)) {
+            fprintf(stderr, "opsdeck: bad --var '%s' (want name=value)\n", list[i]);
+            free(name);
+            return false;
+        }
+        vars_set(v, name, eq + 1);
+        free(name);
+    }
+    return true;
+}
+
+/* Load and lint; NULL after printing the problems. */
+static struct runbook *load(const char *file, const struct vars *v)
+{
+    char *cause = NULL;
+    struct runbook *rb = runbook_load(file, &cause);
+    if (rb == NULL) {
+        fprintf(stderr, "opsdeck: %s\n", cause);
+        free(cause);
+        return NULL;
+    }
+    const char **known = xcalloc(v->n + 1, sizeof *known);
+    for (size_t i = 0; i < v->n; i++) {
+        known[i] = v->names[i];
+    }
+    runbook_lint(rb, known);
+    free(known);
+    if (rb->nissues > 0) {
+        for (size_t i = 0; i < rb->nissues; i++) {
+            fprintf(stderr, "%s:%d: %s\n", rb->path, rb->issues[i].line, rb->issues[i].message);
+        }
+        runbook_free(rb);
+        return NULL;
+    }
+    return rb;
+}
+
+/* --dry-run: every step in file order, with what it would do. */
+static int dry_run(struct plain *p)
+{
+    const struct runbook *rb = run_runbook(p->run);
+    say(p, "Dry run of %s: %s (%zu steps). Nothing runs, nothing is written.\n", rb->path,
+        rb->title != NULL ? rb->title : "", rb->nsteps);
+    if (rb->intro != NULL && *rb->intro != '\0') {
+        print_block(p, rb->intro, "   ");
+    }
+    for (size_t i = 0; i < rb->nsteps; i++) {
+        char *cause = NULL;
+        if (i > 0 && !run_jump(p->run, rb->steps[i].id, &cause)) {
+            say(p, "  ! %s\n", cause);
+            free(cause);
+            continue;
+        }
+        print_step(p, i, &rb->steps[i], true);
+        const struct rb_step *s = &rb->steps[i];
+        if (s->next != NULL) {
+            say(p, "   then: %s\n", s->next);
+        }
+        if (s->timebox_s > 0) {
+            say(p, "   time box: %ds\n", s->timebox_s);
+        }
+    }
+    return PLAIN_EXIT_OK;
+}
+
+static void print_resume(struct plain *p)
+{
+    const struct runbook *rb = run_runbook(p->run);
+    size_t i = run_index(p->run);
+    say(p, "Resuming run %s of %s at step %zu/%zu: %s\n", run_id(p->run), rb->path, i + 1,
+        rb->nsteps, rb->steps[i].title);
+    if (run_state(p->run) == RUN_INTERRUPTED) {
+        say(p, "  ! the step was in flight when the session ended: c = continue past it, r = "
+               "re-run it, j ID = jump\n");
+    }
+}
+
+int plain_run(struct loop *loop, struct store *store, struct backend **backends, size_t nbackends,
+              const struct plain_options *o)
+{
+    struct plain p = {.loop = loop, .out = stdout, .shown_idx = SIZE_MAX, .out_bol = true};
+    p.echo = !isatty(STDIN_FILENO);
+    struct run_env env = {
+        .loop = loop,
+        .store = store,
+        .backends = backends,
+        .nbackends = nbackends,
+        .runs_dir = o->runs_dir,
+        .dry_run = o->dry_run,
+    };
+    struct run_hooks hooks = {.changed = on_changed, .ud = &p};
+    char *cause = NULL;
+    struct vars v = {0};
+    if (!parse_vars(o->vars, &v)) {
+        return PLAIN_EXIT_USAGE;
+    }
+    if (o->resume != NULL) {
+        p.run = run_resume(&env, o->resume, &hooks, &cause);
+    } else {
+        struct runbook *rb = load(o->file, &v);
+        if (rb == NULL) {
+            vars_clear(&v);
+            return PLAIN_EXIT_USAGE;
+        }
+        if (o->dry_run) {
+            hooks.changed = NULL; /* the walk prints by itself */
+        }
+        p.run = run_start(&env, rb, &v, &hooks, &cause);
+    }
+    vars_clear(&v);
+    if (p.run == NULL) {
+        fprintf(stderr, "opsdeck: %s\n", cause);
+        free(cause);
+        return PLAIN_EXIT_FAIL;
+    }
+    if (o->dry_run) {
+        int st = dry_run(&p);
+        run_destroy(p.run);
+        free(p.last_message);
+        return st;
+    }
+    loop_on_signal(loop, on_signal, &p);
+    if (o->resume != NULL) {
+        print_resume(&p);
+    } else {
+        const struct runbook *rb = run_runbook(p.run);
+        say(&p, "Run %s: %s\n", run_id(p.run), rb->title != NULL ? rb->title : rb->path);
+        if (rb->intro != NULL && *rb->intro != '\0') {
+            print_block(&p, rb->intro, "   ");
+        }
+    }
+    p.in_watch = loop_watch_fd(loop, STDIN_FILENO, POLLIN, on_stdin, &p);
+    on_changed(p.run, &p);
+    while (!p.finished) {
+        loop_run_once(loop, 1000);
+        if (!p.finished && run_overtime(p.run) && !p.overtime_told) {
+            on_changed(p.run, &p);
+        }
+    }
+    if (p.in_watch != NULL) {
+        loop_unwatch(loop, p.in_watch);
+    }
+    end_output_line(&p);
+    run_destroy(p.run);
+    for (size_t i = 0; i < p.nlines; i++) {
+        free(p.lines[i]);
+    }
+    free(p.lines);
+    free(p.partial.s);
+    free(p.last_message);
+    return p.status;
+}
+
+int plain_list_runs(const char *runs_dir, FILE *out)
+{
+    size_t n = 0;
+    char *cause = NULL;
+    struct run_info *list = run_list(runs_dir, &n, &cause);
+    if (list == NULL) {
+        fprintf(stderr, "opsdeck: %s\n", cause);
+        free(cause);
+        return PLAIN_EXIT_FAIL;
+    }
+    if (n == 0) {
+        fprintf(out, "no runs\n");
+    }
+    for (size_t i = 0; i < n; i++) {
+        fprintf(out, "%s  %-8s  %s  (%s)  at: %s\n", list[i].id,
+                list[i].ended ? list[i].how : "open", list[i].title, list[i].runbook,
+                list[i].step != NULL ? list[i].step : "-");
+    }
+    run_info_free(list, n);
+    return PLAIN_EXIT_OK;
+}
