@@ -81,6 +81,26 @@ static void fmt_ms(char *buf, size_t len, uint64_t ms)
 
 /* ---- text layout ---- */
 
+/*
+ * Markdown keeps a paragraph's source line breaks; on screen a paragraph
+ * flows to the pane's width. A break stays where the next line starts a list
+ * item, a quote, an indented line or a blank line.
+ */
+static char *reflow(const char *text)
+{
+    char *s = xstrdup(text);
+    for (char *p = strchr(s, '\n'); p != NULL; p = strchr(p + 1, '\n')) {
+        char next = p[1];
+        bool keep = next == '\n' || next == '\0' || next == '-' || next == '*' || next == '>' ||
+                    next == ' ' || next == '\t' || (next >= '0' && next <= '9') ||
+                    (p > s && p[-1] == '\n');
+        if (!keep) {
+            *p = ' ';
+        }
+    }
+    return s;
+}
+
 /* Word-wrap text to width cells; calls fn for each line (a NUL-terminated copy). */
 static int wrap_text(const char *text, int width, void (*fn)(const char *line, void *ud), void *ud)
 {
@@ -449,7 +469,9 @@ static void draw_current(struct frame *f, const struct rb_step *s, int out_rows)
         text = vars_expand(run_vars(p->run), s->body, VARS_TEXT, &missing);
         free(missing);
         struct wrap_put wp = {.f = f, .attr = theme_attr(THEME_NORMAL), .max = room};
-        wrap_text(text ? text : s->body, f->w, wrap_put_line, &wp);
+        char *flowed = reflow(text ? text : s->body);
+        wrap_text(flowed, f->w, wrap_put_line, &wp);
+        free(flowed);
         free(text);
     }
     room = f->bottom - f->y - out_rows - 3;

@@ -101,7 +101,7 @@ open_runbook() {
 
 # ---- a whole run, 160x48 ----
 e2e_start 160 48 LANG=C.UTF-8 E2E_SLACK_URL="http://127.0.0.1:$PORT/services/T0/B0/secret" \
-    -- --seed 7
+    OPSDECK_SLACK_WEBHOOK="http://127.0.0.1:$PORT/services/T1/B1/other" -- --seed 7
 tm set-option -g set-clipboard on >/dev/null
 open_runbook "$RB"
 check "the runbook pane opens with its title" wait_for "5 Runbook: E2E drill"
@@ -183,6 +183,29 @@ keys :
 keys -l close
 keys Enter
 check ":close closes the pane" wait_gone "5 Runbook"
+
+# r on an alert: its runbook (the demo links the shipped ones), its labels as variables
+keys 1 / T a r g e t D o w n Enter
+wait_for "1 of "
+keys r
+check "r on TargetDown opens its runbook" wait_for "5 Runbook: Pool server down (HAProxy)"
+keys Enter
+check "the alert's labels are the run's variables" wait_for "web3:8080 in pool be_web"
+keys :
+keys -l abort
+keys Enter
+wait_for "Type 'abort' to confirm"
+keys -l abort
+keys Tab Enter
+wait_for "Run aborted."
+keys :
+keys -l close
+keys Enter
+wait_gone "5 Runbook"
+keys 1 Escape / H i g h M e m Enter
+wait_for "1 of "
+keys r
+check "an alert without a runbook says why in the status line" wait_for "no runbook for HighMemoryUsage"
 keys q
 check "q quits with status 0" test "$(wait_exit)" = 0
 
