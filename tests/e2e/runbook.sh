@@ -83,6 +83,10 @@ run: echo cache warming; sleep 30; echo never printed
 
 ## After the wait
 Nothing to do.
+
+```opsdeck
+timebox: 1s
+```
 EOF
 
 # the webhook receiver: the one from the notify tests when it is there
@@ -119,6 +123,16 @@ check "y copies the code block" wait_for "code block 1 copied to the clipboard"
 check "the terminal got it through OSC 52 (tmux buffer)" \
     poll_until 5 bash -c '[ "$(tmux -S "$1" show-buffer 2>/dev/null)" = "echo copy me" ]' _ "$E2E_SOCK"
 
+keys x
+check "x asks before running the code block, showing it" wait_for "Run code block 1 with /bin/sh -c:"
+check "the dialog defaults to Cancel" wait_for "[ Cancel ]  [ Run ]"
+keys Tab Enter
+check "confirmed, the block runs and its output shows" wait_line "│ copy me +│"
+keys n
+check "n asks for a note" wait_for "Note: _"
+keys -l "paged at night"
+keys Enter
+check "the note is journaled" poll_until 5 bash -c 'grep -q "\"action\":\"note\".*paged at night" "$1"/*.jsonl' _ "$RUNS"
 keys Enter
 check "Enter marks the manual step done" wait_line "✓ +1\. \[S\] Stay calm"
 check "the prompt step is current" wait_line "▶ +2\. \[A\] Assess: who is on call"
@@ -258,6 +272,13 @@ check "the screen is live" wait_for "? help"
 check "the next step was not reached" screen_lacks -E "▶ +2\."
 keys s
 check "s skips past the stopped step" wait_line "▶ +2\. \[S\] After the wait"
+check "over its time box, it asks whether to escalate" \
+    wait_for "Step ran over its time box (1s). Escalate now?"
+check "No (Cancel) is the default" wait_for "[ Cancel ]  [ Escalate ]"
+keys Enter
+check "answered, the dialog closes" wait_gone "Escalate now?"
+sleep 1.5
+check "and does not ask again for this step" screen_lacks -F "Escalate now?"
 # the test's sh -c wrapper (not opsdeck) died of that SIGINT: no exit status file, ask the pid
 PID=$(opsdeck_pid)
 keys q
