@@ -19,7 +19,7 @@ struct cond {
     int col;
     enum cond_op op;
     char *value;
-    double num;     /* value as a number, when is_num */
+    double num; /* value as a number, when is_num */
     bool is_num;
 };
 

@@ -30,6 +30,12 @@ enum rb_step_type {
     RB_NOTIFY,
 };
 
+/* The line of one annotation key of a step (JSON: the step's line). */
+struct rb_keyline {
+    char *key;
+    int line;
+};
+
 /* A decision's choice (label -> goto) or a prompt's allowed answer (label only). */
 struct rb_choice {
     char *label;
@@ -43,8 +49,8 @@ struct rb_step {
     int line; /* of the heading (JSON: of the step object, best effort) */
     enum rb_phase phase;
     enum rb_step_type type;
-    char *body;   /* text shown, plain (inline markup removed), lines split by '\n' */
-    char **code;  /* code blocks (not the annotation), in order */
+    char *body;  /* text shown, plain (inline markup removed), lines split by '\n' */
+    char **code; /* code blocks (not the annotation), in order */
     size_t ncode;
     int timebox_s; /* 0: none */
     char *next;    /* explicit next step id, "end", or NULL */
@@ -79,6 +85,10 @@ struct rb_step {
     char *event;    /* pagerduty: trigger, acknowledge, resolve */
     char *severity; /* pagerduty */
     char *dedup_key;
+
+    /* Where each annotation key was written, for file:line messages (rb_step_key_line). */
+    struct rb_keyline *keylines;
+    size_t nkeylines;
 };
 
 /* A runbook variable declared with `var:` (value NULL: must come from elsewhere). */
@@ -129,8 +139,11 @@ int runbook_find_step(const struct runbook *rb, const char *id);
  */
 size_t runbook_lint(struct runbook *rb, const char *const *known);
 
-const char *rb_phase_name(enum rb_phase p);   /* "Stay calm", "Assess", "Focus", "Escalate" */
-char rb_phase_letter(enum rb_phase p);        /* 'S', 'A', 'F', 'E' */
+/* Line of a step's annotation key, or of its heading when the key is not written. */
+int rb_step_key_line(const struct rb_step *s, const char *key);
+
+const char *rb_phase_name(enum rb_phase p);         /* "Stay calm", "Assess", "Focus", "Escalate" */
+char rb_phase_letter(enum rb_phase p);              /* 'S', 'A', 'F', 'E' */
 const char *rb_step_type_name(enum rb_step_type t); /* "manual", "command", ... */
 
 #endif

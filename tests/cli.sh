@@ -68,6 +68,23 @@ check "and says which file" grep -q "$T/none.ini" "$T/err"
 printf '\x00\xff garbage [[[\n' >"$T/bin.ini"
 check "garbage config: exit 2, no crash" test "$(status_of "$OPSDECK" lint "$T/bin.ini")" = 2
 
+# runbooks: lint by extension (.md, .markdown, .json), file:line per problem
+printf '# Good\n\n## Look\nRead it.\n\n## Restart\n```opsdeck\ntype: command\nrun: echo hi\n```\n' >"$T/good.md"
+check "lint accepts a good runbook (exit 0)" test "$(status_of "$OPSDECK" lint "$T/good.md")" = 0
+check "and counts its steps" grep -qx "$T/good.md: ok (2 steps)" "$T/out"
+printf '# Bad\n\n## Restart\n```opsdeck\ntype: command\nrun: restart ${svc}\ntimeout: soon\nnext: nowhere\n```\n' >"$T/bad.markdown"
+check "lint rejects a bad runbook (exit 2)" test "$(status_of "$OPSDECK" lint "$T/bad.markdown")" = 2
+check "naming file:line of an unset variable" grep -qx "$T/bad.markdown:6: variable 'svc' in run is used before anything sets it" "$T/err"
+check "of a bad duration" grep -q "^$T/bad.markdown:7: bad duration 'soon'" "$T/err"
+check "of a jump to a missing step" grep -qx "$T/bad.markdown:8: next goes to a missing step 'nowhere'" "$T/err"
+check "one line per problem, nothing on stdout" bash -c '[ "$(wc -l <"$1")" = 3 ] && [ ! -s "$2" ]' _ "$T/err" "$T/out"
+printf '{"title": "J", "steps": [\n  {"title": "a", "type": "wait"}\n]}\n' >"$T/bad.json"
+check "a JSON runbook is linted too" test "$(status_of "$OPSDECK" lint "$T/bad.json")" = 2
+check "at the line of its step" grep -qx "$T/bad.json:2: wait without until or run" "$T/err"
+printf '\x00\xff\xfe garbage\n' >"$T/bin.md"
+check "a binary .md: exit 2, no crash" test "$(status_of "$OPSDECK" lint "$T/bin.md")" = 2
+check "saying it is not a runbook" grep -q "^$T/bin.md:1: not a runbook" "$T/err"
+
 # user themes: found in the config dir, errors name file:line, unknown names refused
 mkdir -p "$XDG_CONFIG_HOME/opsdeck/themes"
 printf '[theme]\ninherits = dark\ncrit = bright-magenta default bold\n' >"$XDG_CONFIG_HOME/opsdeck/themes/mine.theme"

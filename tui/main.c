@@ -12,6 +12,7 @@
 #include "../engine/config.h"
 #include "../engine/journal.h"
 #include "../engine/paths.h"
+#include "../engine/runbook.h"
 #include "loop.h"
 #include "plain.h"
 #include "snapshot.h"
@@ -65,7 +66,7 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: opsdeck [OPTIONS]                 the console\n"
             "       opsdeck snapshot [--json] [OPTIONS] print every pane once and exit\n"
-            "       opsdeck lint FILE                 check a config file\n"
+            "       opsdeck lint FILE                 check a config or a runbook (.md, .json)\n"
             "       opsdeck act --yes [--input V] BACKEND PANE VERB TARGET\n"
             "                                         one action, headless, through the audit log\n"
             "       opsdeck run FILE [--var k=v ...] [--plain] [--dry-run]\n"
@@ -352,8 +353,34 @@ static void app_finish(struct app *app)
     loop_destroy(app->loop);
 }
 
+/* A runbook's problems, one "FILE:LINE: message" each; exit 2 when there is any. */
+static int lint_runbook(const char *file)
+{
+    char *cause = NULL;
+    struct runbook *rb = runbook_load(file, &cause);
+    if (rb == NULL) {
+        fprintf(stderr, "%s\n", cause);
+        free(cause);
+        return 2;
+    }
+    size_t n = runbook_lint(rb, NULL);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(stderr, "%s:%d: %s\n", file, rb->issues[i].line, rb->issues[i].message);
+    }
+    if (n == 0) {
+        printf("%s: ok (%zu step%s)\n", file, rb->nsteps, rb->nsteps == 1 ? "" : "s");
+    }
+    runbook_free(rb);
+    return n > 0 ? 2 : 0;
+}
+
 static int lint(const char *file)
 {
+    const char *ext = strrchr(file, '.');
+    if (ext != NULL &&
+        (strcmp(ext, ".md") == 0 || strcmp(ext, ".markdown") == 0 || strcmp(ext, ".json") == 0)) {
+        return lint_runbook(file);
+    }
     struct options o = {.config = file};
     struct app app = {.store = store_create()};
     char *cause = NULL;
