@@ -382,10 +382,10 @@ static void draw_output(struct frame *f, int rows)
     size_t first = nlines > (size_t)body ? nlines - (size_t)body - (size_t)f->p->out_scroll : 0;
     char head[96];
     if (f->p->out_scroll > 0) {
-        snprintf(head, sizeof head, "output (%zu lines, scrolled up %ld: PgDn)", nlines,
-                 f->p->out_scroll);
+        snprintf(head, sizeof head, "output (%zu line%s, scrolled up %ld: PgDn)", nlines,
+                 nlines == 1 ? "" : "s", f->p->out_scroll);
     } else {
-        snprintf(head, sizeof head, "output (%zu lines)", nlines);
+        snprintf(head, sizeof head, "output (%zu line%s)", nlines, nlines == 1 ? "" : "s");
     }
     put_line(f, head, theme_attr(THEME_HEADER));
     size_t line = 0;

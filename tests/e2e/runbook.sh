@@ -105,7 +105,8 @@ open_runbook() {
 
 # ---- a whole run, 160x48 ----
 e2e_start 160 48 LANG=C.UTF-8 E2E_SLACK_URL="http://127.0.0.1:$PORT/services/T0/B0/secret" \
-    OPSDECK_SLACK_WEBHOOK="http://127.0.0.1:$PORT/services/T1/B1/other" -- --seed 7
+    OPSDECK_SLACK_WEBHOOK="http://127.0.0.1:$PORT/services/T1/B1/other" \
+    OPSDECK_PD_ROUTING_KEY=e2e-routing-key -- --seed 7
 tm set-option -g set-clipboard on >/dev/null
 open_runbook "$RB"
 check "the runbook pane opens with its title" wait_for "5 Runbook: E2E drill"
@@ -199,12 +200,15 @@ keys Enter
 check ":close closes the pane" wait_gone "5 Runbook"
 
 # r on an alert: its runbook (the demo links the shipped ones), its labels as variables
-keys 1 / T a r g e t D o w n Enter
+keys 1 / D e a d L e t t e r Enter
 wait_for "1 of "
 keys r
-check "r on TargetDown opens its runbook" wait_for "5 Runbook: Pool server down (HAProxy)"
+check "r on an alert opens its runbook" wait_for "5 Runbook: Queue backlog and dead letters (RabbitMQ)"
 keys Enter
-check "the alert's labels are the run's variables" wait_for "web3:8080 in pool be_web"
+wait_for "will run: sh: date -u"
+keys Enter
+check "the alert's labels are the run's variables" \
+    wait_for "DeadLetterQueueGrowing on orders.created.dlq"
 keys :
 keys -l abort
 keys Enter
