@@ -179,6 +179,12 @@ static void wrap_put_line(const char *line, void *ud)
     }
 }
 
+static void put_wrapped(struct frame *f, const char *text, unsigned attr, int max)
+{
+    struct wrap_put wp = {.f = f, .attr = attr, .max = max};
+    wrap_text(text, f->w, wrap_put_line, &wp);
+}
+
 /* ---- drawing ---- */
 
 static void draw_phases(struct frame *f)
@@ -332,13 +338,13 @@ static void draw_state(struct frame *f, const struct rb_step *s)
     case RUN_FAILED:
         snprintf(line, sizeof line, "%s failed: %s", screen_glyphs(p->utf8)->bad,
                  msg && *msg ? msg : "(no reason given)");
-        put_line(f, line, theme_attr(THEME_ERROR) | A_BOLD);
+        put_wrapped(f, line, theme_attr(THEME_ERROR) | A_BOLD, 3);
         break;
     case RUN_INTERRUPTED:
-        snprintf(line, sizeof line, "interrupted: this step was in flight when the session ended");
-        put_line(f, line, theme_attr(THEME_WARN) | A_BOLD);
-        put_line(f, "  s continue past it   Enter re-run it   J jump elsewhere",
-                 theme_attr(THEME_WARN));
+        put_wrapped(f, "interrupted: this step was in flight when the session ended",
+                    theme_attr(THEME_WARN) | A_BOLD, 2);
+        put_wrapped(f, "choose: s continue past it, Enter re-run it, J jump elsewhere",
+                    theme_attr(THEME_WARN), 2);
         break;
     case RUN_DONE:
         put_line(f, "Run finished.", theme_attr(THEME_OK) | A_BOLD);
@@ -487,8 +493,7 @@ static void draw_current(struct frame *f, const struct rb_step *s, int out_rows)
     } else if (preview != NULL) {
         snprintf(line, sizeof line, "will %s: %s",
                  s->type == RB_COMMAND || s->type == RB_WAIT ? "run" : "do", preview);
-        struct wrap_put wp = {.f = f, .attr = theme_attr(THEME_KEY) | A_BOLD, .max = 3};
-        wrap_text(line, f->w, wrap_put_line, &wp);
+        put_wrapped(f, line, theme_attr(THEME_KEY) | A_BOLD, 3);
     }
     free(missing);
     free(preview);
@@ -832,10 +837,8 @@ static bool rb_update(void *self, uint64_t now_ms)
         p->out_scroll = 0;
         p->dirty = true;
     }
-    enum run_state st = run_state(p->run);
-    if ((st == RUN_BUSY || run_step(p->run) != NULL) && now_ms / 1000 != p->last_tick / 1000) {
-        /* elapsed time and the spinner; time per phase moves too */
-        p->dirty = p->dirty || st == RUN_BUSY || run_step(p->run)->timebox_s > 0;
+    if (run_state(p->run) == RUN_BUSY && now_ms / 1000 != p->last_tick / 1000) {
+        p->dirty = true; /* elapsed time and the spinner */
     }
     p->last_tick = now_ms;
     if (run_overtime(p->run) && p->overtime_asked != idx + 1) {

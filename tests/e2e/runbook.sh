@@ -75,7 +75,13 @@ EOF
 cat >"$SLOW" <<'EOF'
 # Slow command
 
+```opsdeck
+var: who = nobody
+```
+
 ## Wait for the cache
+Warm the cache for ${who}.
+
 ```opsdeck
 type: command
 run: echo cache warming; sleep 30; echo never printed
@@ -290,4 +296,31 @@ check "q quits" poll_until 10 bash -c '! kill -0 "$1" 2>/dev/null' _ "$PID"
 SLOW_ID=$(ls -t "$RUNS" | grep jsonl | head -1 | sed 's/\.jsonl$//')
 check "quitting leaves the run open (resumable)" \
     bash -c '! grep -q "\"action\":\"run.end\"" "$1"' _ "$RUNS/$SLOW_ID.jsonl"
+
+# ---- opsdeck run FILE opens the console; a step in flight at the drop is not re-run ----
+e2e_start 120 30 LANG=C.UTF-8 -- run "$SLOW" --var who=carol --seed 7
+check "opsdeck run FILE opens the console with the runbook" wait_for "5 Runbook: Slow command"
+check "--var reaches the run" wait_for "Warm the cache for carol."
+keys Enter
+wait_for "cache warming"
+SLOW2_ID=$(ls -t "$RUNS" | grep jsonl | head -1 | sed 's/\.jsonl$//')
+OLD_PID=$(opsdeck_pid)
+tm kill-server
+poll_until 10 bash -c '! kill -0 "$1" 2>/dev/null' _ "$OLD_PID"
+e2e_start 120 30 LANG=C.UTF-8 -- --seed 7
+check "both open runs are offered, the newest for R" \
+    wait_for "2 unfinished runs: press R to resume $SLOW2_ID"
+keys R
+check "the step in flight at the drop shows interrupted" wait_for "interrupted: this step was in flight"
+check "with the choices" wait_for "choose: s continue past it, Enter re-run it"
+check "nothing re-ran by itself" screen_lacks -E "running [0-9]"
+keys J
+check "J asks for a step in the status line" wait_for "Jump to step (id or number): _"
+keys 2 Enter
+check "J 2 jumps to step 2" wait_line "▶ +2\. \[S\] After the wait"
+wait_for "Escalate now?"
+keys Escape
+wait_gone "Escalate now?"
+keys q
+check "q quits with status 0" test "$(wait_exit)" = 0
 done_testing
