@@ -68,6 +68,7 @@ static const char *state_name(enum run_state s)
     return (size_t)s < sizeof names / sizeof names[0] ? names[s] : "?";
 }
 
+/* "--" for a phase with no time yet. */
 static void fmt_ms(char *buf, size_t len, uint64_t ms)
 {
     if (ms == 0) {
@@ -330,7 +331,7 @@ static void draw_state(struct frame *f, const struct rb_step *s)
     char line[600], t[24];
     switch (st) {
     case RUN_BUSY:
-        fmt_ms(t, sizeof t, run_step_elapsed_ms(p->run));
+        fmt_ms(t, sizeof t, run_step_elapsed_ms(p->run) + 1);
         snprintf(line, sizeof line, "%s running %s%s%s", spinner(p, run_step_elapsed_ms(p->run)), t,
                  msg && *msg ? ": " : "", msg ? msg : "");
         put_line(f, line, theme_attr(THEME_WARN) | A_BOLD);
@@ -453,12 +454,40 @@ static const char *hint_for(const struct rbpane *p, const struct rb_step *s)
     return "Enter run the preview  s skip  b back  J jump  n note";
 }
 
+/*
+ * A secret answer (secret: true) is never on screen, even where a later step
+ * uses it: its value is replaced wherever it appears. Takes text, returns it.
+ */
+static char *mask_secrets(const struct rbpane *p, char *text)
+{
+    const struct runbook *rb = run_runbook(p->run);
+    for (size_t i = 0; text != NULL && i < rb->nsteps; i++) {
+        const struct rb_step *s = &rb->steps[i];
+        const char *v = s->secret && s->var ? vars_get(run_vars(p->run), s->var) : NULL;
+        if (v == NULL || *v == '\0') {
+            continue;
+        }
+        struct strbuf sb = {0};
+        size_t vn = strlen(v);
+        const char *c = text;
+        for (const char *hit = strstr(c, v); hit != NULL; hit = strstr(c, v)) {
+            strbuf_add(&sb, c, (size_t)(hit - c));
+            strbuf_str(&sb, "********");
+            c = hit + vn;
+        }
+        strbuf_str(&sb, c);
+        free(text);
+        text = sb.s;
+    }
+    return text;
+}
+
 static void draw_current(struct frame *f, const struct rb_step *s, int out_rows)
 {
     struct rbpane *p = f->p;
     const struct runbook *rb = run_runbook(p->run);
     char line[600], t[24], box[48] = "";
-    fmt_ms(t, sizeof t, run_step_elapsed_ms(p->run));
+    fmt_ms(t, sizeof t, run_step_elapsed_ms(p->run) + 1); /* an elapsed time is never "--" */
     if (s->timebox_s > 0) {
         char d[24];
         duration_format2(d, sizeof d, s->timebox_s);
@@ -475,6 +504,7 @@ static void draw_current(struct frame *f, const struct rb_step *s, int out_rows)
         text = vars_expand(run_vars(p->run), s->body, VARS_TEXT, &missing);
         free(missing);
         struct wrap_put wp = {.f = f, .attr = theme_attr(THEME_NORMAL), .max = room};
+        text = mask_secrets(p, text);
         char *flowed = reflow(text ? text : s->body);
         wrap_text(flowed, f->w, wrap_put_line, &wp);
         free(flowed);
@@ -486,7 +516,9 @@ static void draw_current(struct frame *f, const struct rb_step *s, int out_rows)
     }
     draw_inputs(f, s);
     char *missing = NULL;
-    char *preview = run_preview(p->run, &missing);
+    /* prompts, decisions and approvals show their question above: no preview twice */
+    bool asks = s->type == RB_PROMPT || s->type == RB_DECISION || s->type == RB_APPROVAL;
+    char *preview = asks ? NULL : mask_secrets(p, run_preview(p->run, &missing));
     if (missing != NULL) {
         snprintf(line, sizeof line, "%s unset variable %s", screen_glyphs(p->utf8)->bad, missing);
         put_line(f, line, theme_attr(THEME_ERROR) | A_BOLD);

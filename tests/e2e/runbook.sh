@@ -95,6 +95,25 @@ timebox: 1s
 ```
 EOF
 
+SECRET="$E2E_DIR/secret.md"
+cat >"$SECRET" <<'EOF'
+# Secret test
+
+## Give the token
+```opsdeck
+type: prompt
+var: token
+secret: true
+ask: API token?
+```
+
+## Use it
+```opsdeck
+type: command
+run: printf %s ${token} | wc -c
+```
+EOF
+
 # the webhook receiver: the one from the notify tests when it is there
 PORT=$(free_ports 1)
 WEBHOOK="$(dirname "$0")/../integration/webhook.py"
@@ -321,6 +340,21 @@ check "J 2 jumps to step 2" wait_line "▶ +2\. \[S\] After the wait"
 wait_for "Escalate now?"
 keys Escape
 wait_gone "Escalate now?"
+keys q
+check "q quits with status 0" test "$(wait_exit)" = 0
+
+# ---- ASCII without a UTF-8 locale, and a secret answer never on screen ----
+e2e_start 80 24 LANG=C LC_ALL=C -- run "$SECRET" --seed 7
+check "ASCII: the runbook box is drawn with +-" wait_line "^\+- 5 Runbook: Secret test -+"
+check "ASCII: the current step is marked >" wait_line "^\| > +1\. \[S\] Give the token"
+keys Enter
+wait_for "API token?: _"
+keys -l hunter2
+check "a secret answer is not echoed" wait_for "API token?: *******_"
+check "not even in part" screen_lacks -F "hunter"
+keys Enter
+check "the step using it shows it masked" wait_for "'********'"
+check "the secret is nowhere on screen" screen_lacks -F "hunter2"
 keys q
 check "q quits with status 0" test "$(wait_exit)" = 0
 done_testing
