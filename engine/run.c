@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -860,6 +861,17 @@ static void on_notify(bool ok, long status, const char *message, void *ud)
     }
 }
 
+/* The notify event of a request that never got an answer. */
+static void notify_refused(struct run *r, const struct rb_step *s, const char *why)
+{
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "service", s->service != NULL ? s->service : "");
+    cJSON_AddStringToObject(e, "event", s->event != NULL ? s->event : "trigger");
+    cJSON_AddNumberToObject(e, "status", 0);
+    cJSON_AddStringToObject(e, "error", why);
+    jstep(r, "notify", why, e);
+}
+
 static bool start_notify(struct run *r, char **cause)
 {
     const struct rb_step *s = &r->rb->steps[r->idx];
@@ -892,6 +904,16 @@ static bool start_notify(struct run *r, char **cause)
         free(dedup);
         return true;
     }
+    char *why = NULL;
+    /* refused before sending (a missing env var): one event, nothing in flight */
+    if (!notify_check(&q, &why)) {
+        free(msg);
+        free(dedup);
+        notify_refused(r, s, why);
+        set_cause(cause, why);
+        step_failed(r, why);
+        return false;
+    }
     cJSON *d = cJSON_CreateObject();
     cJSON_AddStringToObject(d, "service", s->service != NULL ? s->service : "");
     cJSON_AddStringToObject(d, "event", s->event != NULL ? s->event : "trigger");
@@ -904,7 +926,6 @@ static bool start_notify(struct run *r, char **cause)
         changed(r);
         return false;
     }
-    char *why = NULL;
     r->fly = FLY_NOTIFY;
     r->state = RUN_BUSY;
     set_message(r, xasprintf("sending to %s...", s->service));
@@ -912,12 +933,7 @@ static bool start_notify(struct run *r, char **cause)
     free(msg);
     free(dedup);
     if (r->notify == NULL) {
-        cJSON *e = cJSON_CreateObject();
-        cJSON_AddStringToObject(e, "service", s->service != NULL ? s->service : "");
-        cJSON_AddStringToObject(e, "event", s->event != NULL ? s->event : "trigger");
-        cJSON_AddNumberToObject(e, "status", 0);
-        cJSON_AddStringToObject(e, "error", why);
-        jstep(r, "notify", why, e);
+        notify_refused(r, s, why);
         set_cause(cause, why);
         step_failed(r, why);
         return false;
@@ -1041,6 +1057,15 @@ static bool open_files(struct run *r, bool create, char **cause)
         return false;
     }
     free(opath);
+    /*
+     * One opsdeck per run: a second one (the console offering to resume a run
+     * still going in line mode) would interleave its events. The lock goes
+     * with the descriptor, so a killed opsdeck never leaves it behind.
+     */
+    if (flock(r->out_fd, LOCK_EX | LOCK_NB) != 0) {
+        *cause = xasprintf("run %s is in use by another opsdeck", r->id);
+        return false;
+    }
     r->out_size = (uint64_t)st.st_size;
     return true;
 }
@@ -1493,7 +1518,8 @@ struct run *run_resume(const struct run_env *env, const char *run_id, const stru
     for (size_t i = 1; i < n; i++) {
         replay_one(r, &p, ev[i]);
     }
-    if (p.pos < 0) {
+    bool entered = p.pos >= 0; /* false: it died between run.start and the first step */
+    if (!entered) {
         p.pos = 0;
     }
     resume_state(r, &p);
@@ -1514,7 +1540,10 @@ struct run *run_resume(const struct run_env *env, const char *run_id, const stru
         run_destroy(r);
         return NULL;
     }
-    if (completed) {
+    if (!entered) {
+        r->idx = r->rb->nsteps; /* nothing to push */
+        enter(r, 0, false);
+    } else if (completed) {
         /* done was journaled but the next step.enter was not: move on now */
         advance(r, go);
     } else {
@@ -1983,15 +2012,7 @@ bool run_stop(struct run *r, char **cause)
     case FLY_NOTIFY:
         notify_cancel(r->notify);
         r->notify = NULL;
-        {
-            const struct rb_step *s = &r->rb->steps[r->idx];
-            cJSON *d = cJSON_CreateObject();
-            cJSON_AddStringToObject(d, "service", s->service != NULL ? s->service : "");
-            cJSON_AddStringToObject(d, "event", s->event != NULL ? s->event : "trigger");
-            cJSON_AddNumberToObject(d, "status", 0);
-            cJSON_AddStringToObject(d, "error", "stopped");
-            jstep(r, "notify", "stopped", d);
-        }
+        notify_refused(r, &r->rb->steps[r->idx], "stopped");
         step_failed(r, xstrdup("stopped"));
         return true;
     case FLY_ACTION:

@@ -53,11 +53,11 @@ struct run_hooks {
 
 struct run_env {
     struct loop *loop;
-    struct store *store;         /* live pane conditions; may be NULL (conditions then fail) */
-    struct backend **backends;   /* action steps */
+    struct store *store;       /* live pane conditions; may be NULL (conditions then fail) */
+    struct backend **backends; /* action steps */
     size_t nbackends;
-    const char *runs_dir;        /* NULL: $XDG_STATE_HOME/opsdeck/runs */
-    bool dry_run;                /* nothing runs, nothing is sent, no journal */
+    const char *runs_dir; /* NULL: $XDG_STATE_HOME/opsdeck/runs */
+    bool dry_run;         /* nothing runs, nothing is sent, no journal */
 };
 
 /*
@@ -72,8 +72,8 @@ struct run *run_start(const struct run_env *env, struct runbook *rb, const struc
  * journal; a changed file is refused unless its step ids still match), rebuild
  * variables, history and position. Secret inputs are asked again.
  */
-struct run *run_resume(const struct run_env *env, const char *run_id,
-                       const struct run_hooks *hooks, char **cause);
+struct run *run_resume(const struct run_env *env, const char *run_id, const struct run_hooks *hooks,
+                       char **cause);
 /*
  * Stop whatever is in flight and free. The run stays open in its journal
  * (resumable: SIGHUP, a closed pty and quitting all end here) unless it
@@ -85,8 +85,8 @@ void run_destroy(struct run *r);
 const char *run_id(const struct run *r);
 const struct runbook *run_runbook(const struct run *r);
 enum run_state run_state(const struct run *r);
-size_t run_index(const struct run *r);                /* current step */
-const struct rb_step *run_step(const struct run *r);  /* NULL when DONE/ABORTED */
+size_t run_index(const struct run *r);               /* current step */
+const struct rb_step *run_step(const struct run *r); /* NULL when DONE/ABORTED */
 /* Step i is done / skipped / not yet (for the checklist). */
 enum run_mark { RUN_MARK_TODO, RUN_MARK_DONE, RUN_MARK_SKIPPED, RUN_MARK_FAILED };
 enum run_mark run_mark(const struct run *r, size_t i);
@@ -139,7 +139,7 @@ struct run_info {
     char *started; /* RFC 3339 */
     char *step;    /* title of the last step entered */
     bool ended;
-    char *how;     /* "finished", "aborted", or NULL while open */
+    char *how; /* "finished", "aborted", or NULL while open */
 };
 /* Every run in runs_dir (NULL: default), newest first. */
 struct run_info *run_list(const char *runs_dir, size_t *n, char **cause);

@@ -945,6 +945,13 @@ static bool parse_json(struct parse *p, char **cause)
             for (const cJSON *s = m->child; s != NULL; s = s->next, i++) {
                 json_step(p, s, i < jl.nsteps ? jl.steps[i] : mline);
             }
+        } else if (strcmp(k, "title") == 0 || strcmp(k, "intro") == 0) {
+            add_issue(p->rb, mline,
+                      xasprintf("'%s' must be a string, not %s", k, json_type_name(m)));
+        } else if (strcmp(k, "vars") == 0 || strcmp(k, "steps") == 0) {
+            add_issue(p->rb, mline,
+                      xasprintf("'%s' must be %s, not %s", k, k[0] == 'v' ? "an object" : "a list",
+                                json_type_name(m)));
         } else {
             add_issue(p->rb, mline,
                       xasprintf("unknown member '%s' (title, intro, vars, steps)", k));

@@ -399,7 +399,6 @@ static int lint(const char *file)
     }
     app.loop = NULL;
     app_finish(&app);
-    free(o.run_vars);
     return status;
 }
 
@@ -592,5 +591,6 @@ int main(int argc, char **argv)
         status = run_console(&app, &o);
     }
     app_finish(&app);
+    free(o.run_vars);
     return status;
 }

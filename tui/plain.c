@@ -191,6 +191,7 @@ static void print_new_output(struct plain *p)
 }
 
 static void dispatch(struct plain *p);
+static void after_end(struct plain *p);
 
 static void on_changed(struct run *r, void *ud)
 {
@@ -206,6 +207,7 @@ static void on_changed(struct run *r, void *ud)
     free(p->last_message);
     p->last_message = msg != NULL ? xstrdup(msg) : NULL;
     if (st == RUN_DONE || st == RUN_ABORTED) {
+        after_end(p);
         return;
     }
     size_t i = run_index(p->run);

@@ -15,12 +15,17 @@
 
 #include <cjson/cJSON.h>
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char tmp[64];
@@ -482,7 +487,7 @@ static const char *const wait_rb =
     "ready > 1000\"},\n"
     " {\"id\": \"cmd\", \"title\": \"Wait on a command\", \"type\": \"wait\", \"run\": \"test -f "
     "${flag}\"},\n"
-    " {\"id\": \"end\", \"title\": \"Done\"}\n"
+    " {\"id\": \"fin\", \"title\": \"Done\"}\n"
     "]}\n";
 
 static void test_waits(void)
@@ -563,7 +568,7 @@ static const char *const action_rb =
     "\"pane\": \"pools\", \"target\": \"be_web/${server}\"},\n"
     " {\"id\": \"bad\", \"title\": \"Bad\", \"type\": \"action\", \"action\": \"drain\", "
     "\"pane\": \"pools\", \"target\": \"be_web/nosuch\"},\n"
-    " {\"id\": \"end\", \"title\": \"Done\"}\n"
+    " {\"id\": \"fin\", \"title\": \"Done\"}\n"
     "]}\n";
 
 static void test_action(const char *audit_path)
@@ -618,6 +623,197 @@ static void test_action(const char *audit_path)
     }
     tap_is_int(with_run, 2, "the audit log records the run and step (started, ok)");
     run_destroy(r);
+    free(id);
+}
+
+/* A one-shot HTTP receiver in a child: stores the request body, answers 202. */
+static pid_t receiver(int *port, const char *body_path)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof a;
+    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) != 0 || listen(s, 1) != 0 ||
+        getsockname(s, (struct sockaddr *)&a, &alen) != 0) {
+        return -1;
+    }
+    *port = ntohs(a.sin_port);
+    pid_t pid = fork();
+    if (pid != 0) {
+        close(s);
+        return pid;
+    }
+    int c = accept(s, NULL, NULL);
+    char buf[16384];
+    size_t n = 0;
+    char *end = NULL;
+    long want = -1;
+    while (n < sizeof buf - 1) {
+        ssize_t got = read(c, buf + n, sizeof buf - 1 - n);
+        if (got <= 0) {
+            break;
+        }
+        n += (size_t)got;
+        buf[n] = '\0';
+        end = strstr(buf, "\r\n\r\n");
+        const char *cl = str_casestr(buf, "content-length:");
+        if (end != NULL && cl != NULL) {
+            want = strtol(cl + 15, NULL, 10);
+        }
+        if (end != NULL && (long)(n - (size_t)(end + 4 - buf)) >= want) {
+            break;
+        }
+    }
+    FILE *f = fopen(body_path, "w");
+    if (f != NULL && end != NULL) {
+        fputs(end + 4, f);
+    }
+    if (f != NULL) {
+        fclose(f);
+    }
+    const char resp[] = "HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\n"
+                        "Content-Length: 20\r\nConnection: close\r\n\r\n{\"status\":\"success\"}";
+    ssize_t w = write(c, resp, sizeof resp - 1);
+    (void)w;
+    close(c);
+    _exit(0);
+}
+
+static const char *const notify_rb =
+    "{\"title\": \"Notify\", \"steps\": [\n"
+    " {\"id\": \"page\", \"title\": \"Page\", \"type\": \"notify\", \"service\": \"pagerduty\", "
+    "\"message\": \"checkout down on ${svc}\", \"url_env\": \"RUN_TEST_PD_URL\", "
+    "\"routing_key_env\": \"RUN_TEST_PD_KEY\"},\n"
+    " {\"id\": \"slack\", \"title\": \"Tell the channel\", \"type\": \"notify\", \"service\": "
+    "\"slack\", \"message\": \"hi\", \"url_env\": \"RUN_TEST_NO_SUCH_URL\"},\n"
+    " {\"id\": \"fin\", \"title\": \"Done\"}\n"
+    "]}\n";
+
+static void test_notify(void)
+{
+    char *body_path = xasprintf("%s/notify-body", tmp);
+    int port = 0;
+    pid_t pid = receiver(&port, body_path);
+    if (!tap_ok(pid > 0, "notify: a local receiver")) {
+        free(body_path);
+        return;
+    }
+    char *url = xasprintf("http://127.0.0.1:%d/v2/enqueue", port);
+    setenv("RUN_TEST_PD_URL", url, 1);
+    setenv("RUN_TEST_PD_KEY", "rk-secret-123", 1);
+    unsetenv("RUN_TEST_NO_SUCH_URL");
+    struct vars v = {0};
+    vars_set(&v, "svc", "web");
+    struct run *r = start("notify.json", notify_rb, &v);
+    vars_clear(&v);
+    if (!tap_ok(r != NULL, "notify: started")) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        free(url);
+        free(body_path);
+        return;
+    }
+    char *id = xstrdup(run_id(r));
+    char *pv = run_preview(r, NULL);
+    tap_is_str(pv, "pagerduty: checkout down on web", "notify preview, without the URL");
+    free(pv);
+    char *cause = NULL;
+    tap_ok(run_confirm(r, &cause), "notify: sent");
+    settle(r, 5000);
+    tap_ok(run_mark(r, 0) == RUN_MARK_DONE, "notify: done (%s)", run_message(r));
+    waitpid(pid, NULL, 0);
+    size_t blen;
+    char *body = tap_fixture(tmp, "notify-body", &blen);
+    tap_ok(strstr(body, id) != NULL, "PagerDuty dedup_key defaults to the run id");
+    tap_ok(strstr(body, "checkout down on web") != NULL, "the summary has the variables");
+    free(body);
+    tap_ok(!run_confirm(r, &cause), "notify with a missing env var fails");
+    tap_ok(cause != NULL && strstr(cause, "RUN_TEST_NO_SUCH_URL") != NULL,
+           "naming the variable (%s)", cause ? cause : "");
+    free(cause);
+    tap_is_int(run_state(r), RUN_FAILED, "and the step is failed");
+    run_destroy(r);
+    tap_is_int(count_events(id, "notify"), 3, "notify journaled: sending, the answer, the failure");
+    size_t n;
+    cJSON **ev = events(id, &n);
+    const cJSON *nt = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(str(ev[i], "action"), "notify") == 0 && nt == NULL &&
+            cJSON_IsNumber(cJSON_GetObjectItem(data(ev[i]), "status"))) {
+            nt = ev[i];
+        }
+    }
+    tap_ok(nt != NULL && cJSON_GetObjectItem(data(nt), "status")->valueint == 202,
+           "notify event has the HTTP status");
+    free_events(ev, n);
+    char *jpath = xasprintf("%s/%s.jsonl", runs, id);
+    FILE *f = fopen(jpath, "r");
+    char all[65536];
+    size_t got = f != NULL ? fread(all, 1, sizeof all - 1, f) : 0;
+    all[got] = '\0';
+    if (f != NULL) {
+        fclose(f);
+    }
+    tap_ok(strstr(all, "rk-secret-123") == NULL && strstr(all, "/v2/enqueue") == NULL,
+           "neither the key nor the URL is journaled");
+    free(jpath);
+    free(id);
+    free(url);
+    free(body_path);
+}
+
+static void test_overtime_and_stop(void)
+{
+    struct runbook *rb = load("ot.json", basic_rb);
+    if (!tap_ok(rb != NULL, "overtime: loaded")) {
+        return;
+    }
+    rb->steps[0].timebox_s = 1;
+    rb->steps[1].timebox_s = 1;
+    free(rb->steps[1].run);
+    rb->steps[1].run = xstrdup("echo before; sleep 20");
+    struct run_env e = env();
+    char *cause = NULL;
+    struct run *r = run_start(&e, rb, NULL, &hooks, &cause);
+    char *id = xstrdup(run_id(r));
+    tap_ok(!run_overtime(r), "not over its time box yet");
+    int before = changes;
+    spin(1150);
+    tap_ok(run_overtime(r), "over its time box after 1 s");
+    tap_ok(changes > before, "the changed hook fired when the time box ran out");
+    run_dismiss_overtime(r);
+    tap_ok(!run_overtime(r), "dismissed: no longer asked for this step");
+    run_confirm(r, &cause);
+    run_confirm(r, &cause);
+    spin(200);
+    tap_is_int(run_state(r), RUN_BUSY, "a long command runs");
+    tap_ok(run_stop(r, &cause), "run_stop (Ctrl-C)");
+    tap_ok(settle(r, 3000), "the command stopped");
+    tap_is_int(run_state(r), RUN_FAILED, "a stopped command fails the step");
+    tap_ok(strstr(run_message(r), "stopped") != NULL, "saying stopped (%s)", run_message(r));
+    size_t len;
+    tap_ok(strstr(run_output(r, &len), "before") != NULL, "its output so far is kept");
+    spin(1000);
+    tap_ok(run_overtime(r), "the next step runs over too");
+    tap_ok(run_escalate(r, &cause), "escalate");
+    tap_is_str(run_step(r)->id, "page", "escalate jumps to the Escalate step");
+    tap_ok(!run_escalate(r, &cause) || run_index(r) == 3, "escalate from the E step stays in E");
+    free(cause);
+    run_destroy(r);
+    size_t n;
+    cJSON **ev = events(id, &n);
+    int esc = 0, dismissed = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(str(ev[i], "action"), "overtime") == 0) {
+            bool yes = cJSON_IsTrue(cJSON_GetObjectItem(data(ev[i]), "escalated"));
+            esc += yes;
+            dismissed += !yes;
+        }
+    }
+    tap_ok(esc >= 1 && dismissed == 1, "overtime journaled (escalated %d, dismissed %d)", esc,
+           dismissed);
+    const cJSON *j = last_event(ev, n, "jump");
+    tap_is_str(j != NULL ? str(data(j), "why") : NULL, "escalate", "the jump says why");
+    free_events(ev, n);
     free(id);
 }
 
@@ -684,6 +880,12 @@ static void test_resume(void)
     tap_is_int((long long)run_index(r), 1, "resume: same position");
     tap_is_int(run_state(r), RUN_READY, "resume: ready");
     tap_is_int(run_mark(r, 0), RUN_MARK_DONE, "resume: marks rebuilt");
+    struct run *twice = resume(id, &cause);
+    tap_ok(twice == NULL && cause != NULL && strstr(cause, "in use") != NULL,
+           "a run open here cannot be resumed twice (%s)", cause ? cause : "");
+    free(cause);
+    cause = NULL;
+    run_destroy(twice);
     run_confirm(r, &cause);
     settle(r, 3000);
     run_destroy(r);
@@ -775,6 +977,39 @@ static void test_resume_changed(void)
     free(id);
 }
 
+/* Killed between run.start and the first step.enter. */
+static void test_resume_at_start(void)
+{
+    struct run *r = start("early.json", resume_rb, NULL);
+    char *id = xstrdup(run_id(r));
+    run_destroy(r);
+    char *jpath = xasprintf("%s/%s.jsonl", runs, id);
+    FILE *f = fopen(jpath, "r");
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len = f != NULL ? getline(&line, &cap, f) : -1;
+    if (f != NULL) {
+        fclose(f);
+    }
+    f = fopen(jpath, "w");
+    if (f != NULL && len > 0) {
+        fwrite(line, 1, (size_t)len, f);
+    }
+    if (f != NULL) {
+        fclose(f);
+    }
+    free(line);
+    char *cause = NULL;
+    r = resume(id, &cause);
+    tap_ok(r != NULL && run_index(r) == 0 && run_state(r) == RUN_READY,
+           "resume with only run.start: at the first step");
+    run_destroy(r);
+    tap_is_int(count_events(id, "step.enter"), 1, "and the first step is entered then");
+    free(cause);
+    free(jpath);
+    free(id);
+}
+
 static void test_list(void)
 {
     size_t n = 0;
@@ -841,9 +1076,12 @@ int main(void)
     test_inputs();
     test_waits();
     test_action(audit_path);
+    test_notify();
+    test_overtime_and_stop();
     test_dry_run();
     test_resume();
     test_resume_changed();
+    test_resume_at_start();
     test_list();
     test_abort();
     tap_ok(changes > 0, "the changed hook fired");

@@ -301,6 +301,16 @@ static void test_json(void)
     runbook_free(rb);
 }
 
+static void test_json_types(void)
+{
+    const char *j = "{\"title\": 3,\n\"steps\": [{\"title\": \"a\"}]}";
+    struct runbook *rb = runbook_parse(j, strlen(j), "t.json", NULL);
+    tap_ok(rb != NULL && rb->nissues == 1 && rb->issues[0].line == 1 &&
+               strcmp(rb->issues[0].message, "'title' must be a string, not a number") == 0,
+           "a JSON member of the wrong type is named as such");
+    runbook_free(rb);
+}
+
 static char *to_crlf(const char *s)
 {
     struct strbuf sb = {0};
@@ -508,6 +518,7 @@ int main(int argc, char **argv)
     test_ids();
     test_types();
     test_json();
+    test_json_types();
     test_crlf();
     test_junk();
     test_lint();

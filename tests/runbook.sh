@@ -1,0 +1,225 @@
+#!/bin/bash
+# Runbooks in line mode, end to end: --plain through a pipe, --dry-run, the exit
+# codes, `opsdeck runs`, and resume after kill -9 and SIGHUP at several steps
+# (stdin is a fifo so the test paces the operator). Command steps append to a
+# marker file, so "no step ran twice unless chosen" is a line count.
+set -u
+OPSDECK=${OPSDECK:?}
+T=$(mktemp -d /tmp/opsdeck-runbook.XXXXXX)
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+    [ -f "$T/child.pid" ] && kill -9 -- "-$(cat "$T/child.pid")" 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
+[ -n "${KEEP:-}" ] && trap - EXIT
+export XDG_STATE_HOME="$T/state" XDG_CONFIG_HOME="$T/config"
+. "$(dirname "$0")/tap.sh"
+RUNS="$XDG_STATE_HOME/opsdeck/runs"
+M="$T/marker"
+
+cat >"$T/simple.json" <<'EOF'
+{"title": "Simple", "vars": {"service": "checkout"}, "steps": [
+ {"id": "ack", "title": "Acknowledge", "body": "Acknowledge the page."},
+ {"id": "look", "title": "Look", "phase": "A", "type": "command", "run": "echo one; echo two >&2; echo ${service} ${who}", "capture": "seen"},
+ {"id": "env", "title": "Which env", "type": "prompt", "var": "env", "choices": ["prod", "stage"], "default": "prod"},
+ {"id": "dec", "title": "Roll back?", "type": "decision", "choices": [{"label": "yes", "goto": "roll"}, {"label": "no", "goto": "end"}]},
+ {"id": "skipme", "title": "Not this one"},
+ {"id": "roll", "title": "Roll back", "phase": "F", "type": "command", "run": "echo rolled ${env} ${seen}"}
+]}
+EOF
+
+# --plain through a pipe, to the end
+printf '\n\n\n1\n\n' | "$OPSDECK" run "$T/simple.json" --plain --var 'who=a b; rm -rf /' >"$T/p.out" 2>"$T/p.err"
+check "--plain through a pipe: exit 0 when finished" test $? = 0
+check "prints each step with phase and n/N" grep -q '^== \[A\] step 2/6: Look (look)' "$T/p.out"
+check "prints the body" grep -q '^   Acknowledge the page.' "$T/p.out"
+check "prints the exact command, shell-quoted" grep -qF "> sh: echo one; echo two >&2; echo 'checkout' 'a b; rm -rf /'" "$T/p.out"
+check "streams output prefixed" grep -q '^  | one$' "$T/p.out"
+check "stderr too" grep -q '^  | two$' "$T/p.out"
+check "the injected label stayed a string" grep -q '^  | checkout a b; rm -rf /$' "$T/p.out"
+check "the prompt default and the decision's goto" grep -q '^  | rolled prod one' "$T/p.out"
+check "the skipped-over step was not shown" bash -c '! grep -q "Not this one" "$1"' _ "$T/p.out"
+check "says finished" grep -q '^Run .* finished\.$' "$T/p.out"
+id=$(sed -n 's/^Run \([^:]*\): .*/\1/p' "$T/p.out" | head -1)
+check "run id looks right ($id)" bash -c '[[ $1 =~ ^[0-9]{8}T[0-9]{6}Z-simple-[0-9a-f]{4}$ ]]' _ "$id"
+check "the journal ends with run.end finished" bash -c 'tail -1 "$1" | grep -q "\"action\":\"run.end\".*\"finished\""' _ "$RUNS/$id.jsonl"
+"$OPSDECK" runs >"$T/runs.out"
+check "opsdeck runs lists it as finished" grep -q "^$id  finished" "$T/runs.out"
+
+# a Markdown wiki page runs as is; a code block runs on `x N`; an annotation automates a step
+cat >"$T/disk-full.md" <<'EOF'
+# Disk full
+
+Paged for a full disk? Start here.
+
+## Stay calm
+### Acknowledge
+Acknowledge the page.
+
+## Assess
+### Check the disk
+Look at it:
+
+    echo disk-ok
+
+### Count the files
+```opsdeck
+type: command
+run: echo counted ${host}
+```
+EOF
+printf '\nx 1\n\n\n' | "$OPSDECK" run "$T/disk-full.md" --plain --var host=db1 >"$T/md.out" 2>&1
+check "Markdown: finished" test $? = 0
+check "Markdown: the title and intro" grep -q '^   Paged for a full disk? Start here.' "$T/md.out"
+check "Markdown: sections give the phases" grep -q '^== \[A\] step 2/3: Check the disk' "$T/md.out"
+check "Markdown: x 1 ran the code block" grep -q '^  | disk-ok$' "$T/md.out"
+check "Markdown: the annotated step ran" grep -q '^  | counted db1$' "$T/md.out"
+
+# --dry-run: every automated step, variables substituted, unset ones reported; nothing written
+before=$(ls "$RUNS" | wc -l)
+"$OPSDECK" run "$T/simple.json" --dry-run --var who=me >"$T/d.out" 2>&1
+check "--dry-run exits 0" test $? = 0
+check "--dry-run shows the command with variables" grep -qF "> sh: echo one; echo two >&2; echo 'checkout' 'me'" "$T/d.out"
+check "--dry-run walks every step in file order" grep -q 'step 5/6: Not this one' "$T/d.out"
+check "--dry-run reports an unset variable" grep -q '! unset variable' "$T/d.out"
+check "--dry-run runs nothing" bash -c '! grep -q "^  | " "$1"' _ "$T/d.out"
+check "--dry-run writes no run" test "$(ls "$RUNS" | wc -l)" = "$before"
+
+# exit codes
+printf '\n' | "$OPSDECK" run "$T/simple.json" --plain --var who=x >"$T/e.out" 2>&1
+check "end of input: exit 3, run open" test $? = 3
+check "and says how to resume" grep -q 'opsdeck run --resume .* --plain' "$T/e.out"
+printf 'a\n' | "$OPSDECK" run "$T/simple.json" --plain --var who=x >"$T/a.out" 2>&1
+check "abort: exit 4" test $? = 4
+"$OPSDECK" run "$T/nosuch.json" --plain >/dev/null 2>&1
+check "a missing runbook: exit 2" test $? = 2
+"$OPSDECK" run "$T/simple.json" --plain </dev/null >/dev/null 2>"$T/l.err"
+check "a runbook with lint problems: exit 2" test $? = 2
+check "naming file:line" grep -q "simple.json:3: variable 'who'" "$T/l.err"
+"$OPSDECK" run --resume nosuch --plain >/dev/null 2>"$T/r.err"
+check "resume of an unknown run: exit 1" test $? = 1
+"$OPSDECK" run >/dev/null 2>&1
+check "run without FILE: exit 2" test $? = 2
+
+# ---- resume ----
+cat >"$T/res.json" <<EOF
+{"title": "Resumable", "steps": [
+ {"id": "s1", "title": "Start"},
+ {"id": "c1", "title": "First command", "type": "command", "run": "echo c1 >> '$M'; echo first", "capture": "first"},
+ {"id": "p1", "title": "Colour", "type": "prompt", "var": "color"},
+ {"id": "c2", "title": "Second command", "type": "command", "run": "echo c2 \${color} >> '$M'"},
+ {"id": "m2", "title": "Manual"},
+ {"id": "c3", "title": "Long command", "type": "command", "run": "echo \$\$ > '$T/child.pid'; echo c3 >> '$M'; [ -f '$T/go' ] || sleep 30"},
+ {"id": "c4", "title": "Echo vars", "type": "command", "run": "echo c4 >> '$M'; echo vars \${color} \${first}"},
+ {"id": "fin", "title": "End"}
+]}
+EOF
+count() { grep -c "^$1\( \|$\)" "$M" 2>/dev/null || echo 0; }
+journal_has() { grep -q "\"step\":\"$2\",\"action\":\"$3\"" "$RUNS/$1.jsonl"; }
+
+# start_paced NAME: opsdeck on a fifo; lines are sent with `send`
+start_paced() {
+    rm -f "$T/in"
+    mkfifo "$T/in"
+    exec 3<>"$T/in"
+    "$OPSDECK" run "$T/res.json" --plain <"$T/in" >"$T/$1.out" 2>&1 &
+    PID=$!
+    PIDS+=("$PID")
+    wait_until 5 grep -q '^Run ' "$T/$1.out"
+    RID=$(sed -n 's/^Run \([^:]*\): .*/\1/p' "$T/$1.out" | head -1)
+}
+send() { printf '%s\n' "$@" >&3; }
+stop_paced() {
+    wait "$PID" 2>/dev/null
+    STATUS=$?
+    exec 3>&-
+}
+
+# A: kill -9 at the manual step after two commands and a prompt
+rm -f "$M" "$T/go"
+start_paced a
+send "" "" "blue" ""
+wait_until 5 journal_has "$RID" m2 step.enter
+kill -9 "$PID"
+stop_paced
+check "A: killed with kill -9" test "$STATUS" = 137
+touch "$T/go"
+printf '\n\n\n\n' | "$OPSDECK" run --resume "$RID" --plain >"$T/a2.out" 2>&1
+check "A: resume finishes (exit 0)" test $? = 0
+check "A: resumes at the same step" grep -q "^Resuming run $RID .* at step 5/8: Manual" "$T/a2.out"
+check "A: variables kept (prompt and capture)" grep -q '^  | vars blue first$' "$T/a2.out"
+check "A: c1 ran once" test "$(count c1)" = 1
+check "A: c2 ran once" test "$(count c2)" = 1
+check "A: c3 ran once" test "$(count c3)" = 1
+
+# B: SIGHUP at the prompt
+rm -f "$M" "$T/go"
+start_paced b
+send "" ""
+wait_until 5 journal_has "$RID" p1 step.enter
+sleep 0.2
+kill -HUP "$PID"
+stop_paced
+check "B: SIGHUP exits 129" test "$STATUS" = 129
+check "B: the run is still open" bash -c '"$1" runs | grep -q "^$2  open"' _ "$OPSDECK" "$RID"
+touch "$T/go"
+printf 'green\n\n\n\n\n\n' | "$OPSDECK" run --resume "$RID" --plain >"$T/b2.out" 2>&1
+check "B: resume finishes" test $? = 0
+check "B: at the prompt" grep -q "at step 3/8: Colour" "$T/b2.out"
+check "B: the answer after resume is used" grep -q '^  | vars green first$' "$T/b2.out"
+check "B: c1 ran once" test "$(count c1)" = 1
+check "B: c2 ran once, with the new answer" test "$(grep -c '^c2 green$' "$M")" = 1
+
+# C: kill -9 with a command in flight; continue does not run it again
+rm -f "$M" "$T/go" "$T/child.pid"
+start_paced c
+send "" "" "red" "" "" ""
+wait_until 5 grep -q '^c3$' "$M"
+kill -9 "$PID"
+stop_paced
+kill -9 -- "-$(cat "$T/child.pid")" 2>/dev/null # kill -9 leaves the command's group behind
+touch "$T/go"
+printf '\n' | "$OPSDECK" run --resume "$RID" --plain >"$T/c2.out" 2>&1
+check "C: resume with end of input leaves it open (exit 3)" test $? = 3
+check "C: the command comes back interrupted" grep -q "in flight when the session ended" "$T/c2.out"
+check "C: offers continue / re-run / jump" grep -q "c = continue past it, r = re-run it, j ID = jump" "$T/c2.out"
+check "C: Enter alone does not re-run it" test "$(count c3)" = 1
+printf 'c\n\n\n' | "$OPSDECK" run --resume "$RID" --plain >"$T/c3.out" 2>&1
+check "C: continue finishes the run" test $? = 0
+check "C: continue did not run it again" test "$(count c3)" = 1
+check "C: and went on with the variables" grep -q '^  | vars red first$' "$T/c3.out"
+
+# D: SIGHUP with a command in flight stops the child; re-run runs it again
+rm -f "$M" "$T/go" "$T/child.pid"
+start_paced d
+send "" "" "gold" "" "" ""
+wait_until 5 grep -q '^c3$' "$M"
+child=$(cat "$T/child.pid")
+kill -HUP "$PID"
+stop_paced
+check "D: SIGHUP exits 129" test "$STATUS" = 129
+# only zombies (nobody reaps orphans in some containers) may be left of its group
+alive() { ps -eo pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /Z/' | grep -q .; }
+check "D: the command's process group is gone" wait_until 3 bash -c "$(declare -f alive); ! alive $child"
+touch "$T/go"
+printf 'r\n\n\n' | "$OPSDECK" run --resume "$RID" --plain >"$T/d2.out" 2>&1
+check "D: re-run finishes" test $? = 0
+check "D: re-run ran the command again" test "$(count c3)" = 2
+check "D: the others ran once" test "$(count c1)$(count c2)$(count c4)" = 111
+
+# SIGINT stops the running command, not opsdeck
+rm -f "$M" "$T/go" "$T/child.pid"
+start_paced e
+send "" "" "navy" "" "" ""
+wait_until 5 grep -q '^c3$' "$M"
+kill -INT "$PID"
+wait_until 5 grep -q -- '-> stopped' "$T/e.out"
+check "SIGINT: the command stopped" grep -q -- '-> stopped' "$T/e.out"
+check "SIGINT: opsdeck is still running" kill -0 "$PID"
+send "q"
+stop_paced
+check "q: exit 3 with the run open" test "$STATUS" = 3
+
+done_testing
