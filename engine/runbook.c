@@ -33,7 +33,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { RUNBOOK_MAX_BYTES = 4 << 20, MAX_LISTS = 32 };
+/* A runbook is read by a person at 3 a.m.: more steps than this is a mistake, not a runbook. */
+enum { RUNBOOK_MAX_BYTES = 4 << 20, RUNBOOK_MAX_STEPS = 5000, MAX_LISTS = 32 };
 
 struct kv {
     char *key;
@@ -82,7 +83,7 @@ struct parse {
     bool code_is_note;
     struct strbuf code;
     int *code_lines; /* source line of each line of the code block, 0 when unknown */
-    size_t ncode_lines;
+    size_t ncode_lines, code_lines_cap;
     int code_fence_line;
     bool in_html;
     enum brk pending;
@@ -95,13 +96,18 @@ struct parse {
     char *link_href;
     int in_link;
     int in_image;
+    bool stopped; /* too big: every callback is ignored, md_parse may not stop at once */
 };
 
 /* ---- small helpers ---- */
 
 static void add_issue(struct runbook *rb, int line, char *message)
 {
-    rb->issues = xreallocarray(rb->issues, rb->nissues + 1, sizeof *rb->issues);
+    /* Doubling at powers of two: no capacity field, and still linear for a file of errors. */
+    if ((rb->nissues & (rb->nissues - 1)) == 0) {
+        rb->issues =
+            xreallocarray(rb->issues, rb->nissues == 0 ? 1 : rb->nissues * 2, sizeof *rb->issues);
+    }
     rb->issues[rb->nissues].line = line;
     rb->issues[rb->nissues].message = message;
     rb->nissues++;
@@ -193,7 +199,9 @@ static struct node *push_node(struct parse *p, int level, char *title, int line)
 
 static void node_add_kv(struct node *n, const char *key, const char *value, int line)
 {
-    n->kvs = xreallocarray(n->kvs, n->nkvs + 1, sizeof *n->kvs);
+    if ((n->nkvs & (n->nkvs - 1)) == 0) {
+        n->kvs = xreallocarray(n->kvs, n->nkvs == 0 ? 1 : n->nkvs * 2, sizeof *n->kvs);
+    }
     n->kvs[n->nkvs].key = xstrdup(key);
     n->kvs[n->nkvs].value = xstrdup(value);
     n->kvs[n->nkvs].line = line;
@@ -219,6 +227,72 @@ static void node_free(struct node *n)
         free(n->kvs[i].value);
     }
     free(n->kvs);
+}
+
+/*
+ * A string -> int map, open addressing, owning its keys: ids and variable
+ * names are checked once per step, and a 4 MiB runbook of 100,000 steps must
+ * not take minutes to lint.
+ */
+struct strmap {
+    char **keys;
+    int *vals;
+    size_t cap, n;
+};
+
+static size_t strmap_slot(const struct strmap *m, const char *key)
+{
+    size_t i = (size_t)fnv1a(FNV1A_OFFSET, key) & (m->cap - 1);
+    while (m->keys[i] != NULL && strcmp(m->keys[i], key) != 0) {
+        i = (i + 1) & (m->cap - 1);
+    }
+    return i;
+}
+
+static int *strmap_get(const struct strmap *m, const char *key)
+{
+    if (m->cap == 0) {
+        return NULL;
+    }
+    size_t i = strmap_slot(m, key);
+    return m->keys[i] != NULL ? &m->vals[i] : NULL;
+}
+
+static void strmap_put(struct strmap *m, const char *key, int val)
+{
+    if ((m->n + 1) * 2 > m->cap) {
+        struct strmap big = {0};
+        big.cap = m->cap == 0 ? 64 : m->cap * 2;
+        big.keys = xcalloc(big.cap, sizeof *big.keys);
+        big.vals = xcalloc(big.cap, sizeof *big.vals);
+        for (size_t i = 0; i < m->cap; i++) {
+            if (m->keys[i] != NULL) {
+                size_t j = strmap_slot(&big, m->keys[i]);
+                big.keys[j] = m->keys[i];
+                big.vals[j] = m->vals[i];
+            }
+        }
+        big.n = m->n;
+        free(m->keys);
+        free(m->vals);
+        *m = big;
+    }
+    size_t i = strmap_slot(m, key);
+    if (m->keys[i] == NULL) {
+        m->keys[i] = xstrdup(key);
+        m->n++;
+    }
+    m->vals[i] = val;
+}
+
+static void strmap_free(struct strmap *m)
+{
+    for (size_t i = 0; i < m->cap; i++) {
+        free(m->keys[i]);
+    }
+    free(m->keys);
+    free(m->vals);
+    memset(m, 0, sizeof *m);
 }
 
 /* ---- body text with lazy breaks ---- */
@@ -419,7 +493,11 @@ static void code_text(struct parse *p, const char *text, size_t size)
     for (size_t i = 0; i < size; i++) {
         bool line_start = p->code.n == 0 || p->code.s[p->code.n - 1] == '\n';
         if (line_start) {
-            p->code_lines = xreallocarray(p->code_lines, p->ncode_lines + 1, sizeof *p->code_lines);
+            if (p->ncode_lines == p->code_lines_cap) {
+                p->code_lines_cap = p->code_lines_cap == 0 ? 64 : p->code_lines_cap * 2;
+                p->code_lines =
+                    xreallocarray(p->code_lines, p->code_lines_cap, sizeof *p->code_lines);
+            }
             p->code_lines[p->ncode_lines++] =
                 in_src(p, text + i) ? line_at(p, (size_t)(text + i - p->src)) : 0;
         }
@@ -452,6 +530,9 @@ static void leave_code(struct parse *p)
 static int on_enter_block(MD_BLOCKTYPE type, void *detail, void *ud)
 {
     struct parse *p = ud;
+    if (p->stopped) {
+        return 1;
+    }
     switch (type) {
     case MD_BLOCK_H:
         p->in_heading = true;
@@ -538,11 +619,18 @@ static int on_enter_block(MD_BLOCKTYPE type, void *detail, void *ud)
 static int on_leave_block(MD_BLOCKTYPE type, void *detail, void *ud)
 {
     struct parse *p = ud;
+    if (p->stopped) {
+        return 1;
+    }
     (void)detail;
     p->depth--;
     switch (type) {
     case MD_BLOCK_H:
         leave_heading(p);
+        if (p->nnodes > RUNBOOK_MAX_STEPS + 1) {
+            p->stopped = true;
+            return 1; /* stops md_parse */
+        }
         break;
     case MD_BLOCK_CODE:
         leave_code(p);
@@ -577,6 +665,9 @@ static int on_leave_block(MD_BLOCKTYPE type, void *detail, void *ud)
 static int on_enter_span(MD_SPANTYPE type, void *detail, void *ud)
 {
     struct parse *p = ud;
+    if (p->stopped) {
+        return 1;
+    }
     if (type == MD_SPAN_A) {
         MD_SPAN_A_DETAIL *a = detail;
         p->in_link++;
@@ -594,6 +685,9 @@ static int on_enter_span(MD_SPANTYPE type, void *detail, void *ud)
 static int on_leave_span(MD_SPANTYPE type, void *detail, void *ud)
 {
     struct parse *p = ud;
+    if (p->stopped) {
+        return 1;
+    }
     (void)detail;
     if (type == MD_SPAN_A) {
         p->in_link--;
@@ -622,6 +716,9 @@ static int on_leave_span(MD_SPANTYPE type, void *detail, void *ud)
 static int on_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *ud)
 {
     struct parse *p = ud;
+    if (p->stopped) {
+        return 1;
+    }
     if (p->in_heading && p->heading_line <= 0 && in_src(p, text)) {
         p->heading_line = line_at(p, (size_t)(text - p->src));
     }
@@ -725,7 +822,7 @@ static void parse_note(struct parse *p, struct node *n)
     }
 }
 
-static bool parse_markdown(struct parse *p)
+static bool parse_markdown(struct parse *p, char **cause)
 {
     MD_PARSER parser = {
         .abi_version = 0,
@@ -743,7 +840,11 @@ static bool parse_markdown(struct parse *p)
     free(p->code.s);
     free(p->code_lines);
     free(p->link_href);
-    return rc == 0;
+    if (p->stopped) {
+        *cause = xasprintf("%s:%d: not a runbook: more than %d steps", p->rb->path, cur(p)->line,
+                           RUNBOOK_MAX_STEPS);
+    }
+    return rc == 0 && !p->stopped;
 }
 
 /* ---- JSON ---- */
@@ -753,10 +854,14 @@ static bool parse_markdown(struct parse *p)
  * element of the top-level "steps" array and of each top-level member, in order.
  */
 struct json_lines {
-    int *steps;
+    int *steps; /* line of each step */
     size_t nsteps;
-    int *members;
+    int *members; /* line of each top-level member */
     size_t nmembers;
+    int *step_members; /* line of each member of every step, step after step */
+    size_t nstep_members;
+    int *step_first; /* index in step_members of each step's first member */
+    size_t nstep_first;
 };
 
 static void push_line(int **v, size_t *n, int line)
@@ -779,6 +884,7 @@ static void json_lines(const struct parse *p, struct json_lines *jl)
         }
         if (in_steps && depth == 2 && expect && c != ']') {
             push_line(&jl->steps, &jl->nsteps, line_at(p, i));
+            push_line(&jl->step_first, &jl->nstep_first, (int)jl->nstep_members);
             expect = false;
         }
         if (c == '"') {
@@ -793,6 +899,8 @@ static void json_lines(const struct parse *p, struct json_lines *jl)
         } else if (c == ':' && depth == 1) {
             steps_key = last_str != NULL && last_len == 5 && memcmp(last_str, "steps", 5) == 0;
             push_line(&jl->members, &jl->nmembers, line_at(p, last_at));
+        } else if (c == ':' && depth == 3 && in_steps) {
+            push_line(&jl->step_members, &jl->nstep_members, line_at(p, last_at));
         } else if (c == '[' || c == '{') {
             if (c == '[' && depth == 1 && steps_key) {
                 in_steps = true;
@@ -830,8 +938,21 @@ static char *json_scalar(const cJSON *v)
     return NULL;
 }
 
-static void json_step(struct parse *p, const cJSON *obj, int line)
+/* Line of member m of step i, or the step's own line. */
+static int json_member_line(const struct json_lines *jl, size_t i, size_t m, int line)
 {
+    if (i >= jl->nstep_first) {
+        return line;
+    }
+    size_t at = (size_t)jl->step_first[i] + m;
+    size_t end = i + 1 < jl->nstep_first ? (size_t)jl->step_first[i + 1] : jl->nstep_members;
+    return at < end ? jl->step_members[at] : line;
+}
+
+static void json_step(struct parse *p, const cJSON *obj, const struct json_lines *jl, size_t si,
+                      int sline)
+{
+    int line = sline;
     struct node *n = push_node(p, 2, NULL, line);
     n->content = true;
     if (!cJSON_IsObject(obj)) {
@@ -839,8 +960,10 @@ static void json_step(struct parse *p, const cJSON *obj, int line)
         n->title = xstrdup("");
         return;
     }
-    for (const cJSON *m = obj->child; m != NULL; m = m->next) {
+    size_t mi = 0;
+    for (const cJSON *m = obj->child; m != NULL; m = m->next, mi++) {
         const char *k = m->string != NULL ? m->string : "";
+        line = json_member_line(jl, si, mi, sline);
         if (strcmp(k, "title") == 0 || strcmp(k, "body") == 0) {
             if (!cJSON_IsString(m)) {
                 add_issue(p->rb, line,
@@ -893,7 +1016,7 @@ static void json_step(struct parse *p, const cJSON *obj, int line)
         }
     }
     if (n->title == NULL || n->title[0] == '\0') {
-        add_issue(p->rb, line, xasprintf("step without a title"));
+        add_issue(p->rb, sline, xasprintf("step without a title"));
     }
     if (n->title == NULL) {
         n->title = xstrdup("");
@@ -942,8 +1065,16 @@ static bool parse_json(struct parse *p, char **cause)
             }
         } else if (strcmp(k, "steps") == 0 && cJSON_IsArray(m)) {
             size_t i = 0;
+            if (cJSON_GetArraySize(m) > RUNBOOK_MAX_STEPS) {
+                *cause = xasprintf("%s:%d: not a runbook: more than %d steps", p->rb->path, mline,
+                                   RUNBOOK_MAX_STEPS);
+                free(jl.steps);
+                free(jl.members);
+                cJSON_Delete(doc);
+                return false;
+            }
             for (const cJSON *s = m->child; s != NULL; s = s->next, i++) {
-                json_step(p, s, i < jl.nsteps ? jl.steps[i] : mline);
+                json_step(p, s, &jl, i, i < jl.nsteps ? jl.steps[i] : mline);
             }
         } else if (strcmp(k, "title") == 0 || strcmp(k, "intro") == 0) {
             add_issue(p->rb, mline,
@@ -959,6 +1090,8 @@ static bool parse_json(struct parse *p, char **cause)
     }
     free(jl.steps);
     free(jl.members);
+    free(jl.step_members);
+    free(jl.step_first);
     cJSON_Delete(doc);
     return true;
 }
@@ -999,44 +1132,53 @@ enum key_id {
     K_COUNT
 };
 
-#define T(x) (1u << (x))
+enum {
+    M_ALL = 0xff,
+    M_COMMAND = 1u << RB_COMMAND,
+    M_PROMPT = 1u << RB_PROMPT,
+    M_DECISION = 1u << RB_DECISION,
+    M_WAIT = 1u << RB_WAIT,
+    M_ACTION = 1u << RB_ACTION,
+    M_APPROVAL = 1u << RB_APPROVAL,
+    M_NOTIFY = 1u << RB_NOTIFY,
+};
+
 static const struct {
     const char *name;
     unsigned types; /* bit per enum rb_step_type */
     bool repeatable;
 } keys[K_COUNT] = {
-    [K_ID] = {"id", 0xff, false},
-    [K_TYPE] = {"type", 0xff, false},
-    [K_PHASE] = {"phase", 0xff, false},
-    [K_TIMEBOX] = {"timebox", 0xff, false},
-    [K_NEXT] = {"next", 0xff, false},
-    [K_RUN] = {"run", T(RB_COMMAND) | T(RB_WAIT), false},
-    [K_CAPTURE] = {"capture", T(RB_COMMAND), false},
-    [K_TIMEOUT] = {"timeout", T(RB_COMMAND) | T(RB_WAIT), false},
-    [K_EXPECT] = {"expect", T(RB_COMMAND) | T(RB_WAIT), false},
-    [K_UNTIL] = {"until", T(RB_WAIT), false},
-    [K_INTERVAL] = {"interval", T(RB_WAIT), false},
-    [K_VAR] = {"var", T(RB_PROMPT), false},
-    [K_ASK] = {"ask", T(RB_PROMPT) | T(RB_DECISION) | T(RB_APPROVAL), false},
-    [K_CHOICES] = {"choices", T(RB_PROMPT), true},
-    [K_DEFAULT] = {"default", T(RB_PROMPT), false},
-    [K_SECRET] = {"secret", T(RB_PROMPT), false},
-    [K_CHOICE] = {"choice", T(RB_DECISION), true},
-    [K_ROLE] = {"role", T(RB_APPROVAL), false},
-    [K_ACTION] = {"action", T(RB_ACTION), false},
-    [K_PANE] = {"pane", T(RB_ACTION), false},
-    [K_TARGET] = {"target", T(RB_ACTION), false},
-    [K_INPUT] = {"input", T(RB_ACTION), false},
-    [K_BACKEND] = {"backend", T(RB_ACTION), false},
-    [K_SERVICE] = {"service", T(RB_NOTIFY), false},
-    [K_MESSAGE] = {"message", T(RB_NOTIFY), false},
-    [K_URL_ENV] = {"url_env", T(RB_NOTIFY), false},
-    [K_ROUTING_KEY_ENV] = {"routing_key_env", T(RB_NOTIFY), false},
-    [K_EVENT] = {"event", T(RB_NOTIFY), false},
-    [K_SEVERITY] = {"severity", T(RB_NOTIFY), false},
-    [K_DEDUP_KEY] = {"dedup_key", T(RB_NOTIFY), false},
+    [K_ID] = {"id", M_ALL, false},
+    [K_TYPE] = {"type", M_ALL, false},
+    [K_PHASE] = {"phase", M_ALL, false},
+    [K_TIMEBOX] = {"timebox", M_ALL, false},
+    [K_NEXT] = {"next", M_ALL, false},
+    [K_RUN] = {"run", M_COMMAND | M_WAIT, false},
+    [K_CAPTURE] = {"capture", M_COMMAND, false},
+    [K_TIMEOUT] = {"timeout", M_COMMAND | M_WAIT, false},
+    [K_EXPECT] = {"expect", M_COMMAND | M_WAIT, false},
+    [K_UNTIL] = {"until", M_WAIT, false},
+    [K_INTERVAL] = {"interval", M_WAIT, false},
+    [K_VAR] = {"var", M_PROMPT, false},
+    [K_ASK] = {"ask", M_PROMPT | M_DECISION | M_APPROVAL, false},
+    [K_CHOICES] = {"choices", M_PROMPT, true},
+    [K_DEFAULT] = {"default", M_PROMPT, false},
+    [K_SECRET] = {"secret", M_PROMPT, false},
+    [K_CHOICE] = {"choice", M_DECISION, true},
+    [K_ROLE] = {"role", M_APPROVAL, false},
+    [K_ACTION] = {"action", M_ACTION, false},
+    [K_PANE] = {"pane", M_ACTION, false},
+    [K_TARGET] = {"target", M_ACTION, false},
+    [K_INPUT] = {"input", M_ACTION, false},
+    [K_BACKEND] = {"backend", M_ACTION, false},
+    [K_SERVICE] = {"service", M_NOTIFY, false},
+    [K_MESSAGE] = {"message", M_NOTIFY, false},
+    [K_URL_ENV] = {"url_env", M_NOTIFY, false},
+    [K_ROUTING_KEY_ENV] = {"routing_key_env", M_NOTIFY, false},
+    [K_EVENT] = {"event", M_NOTIFY, false},
+    [K_SEVERITY] = {"severity", M_NOTIFY, false},
+    [K_DEDUP_KEY] = {"dedup_key", M_NOTIFY, false},
 };
-#undef T
 
 static const char *const type_names[] = {
     [RB_MANUAL] = "manual",     [RB_COMMAND] = "command", [RB_PROMPT] = "prompt",
@@ -1422,19 +1564,6 @@ static char *slug(const char *title)
     return s;
 }
 
-static bool id_taken(const struct runbook *rb, size_t upto, const char *id)
-{
-    if (strcmp(id, "end") == 0) {
-        return true;
-    }
-    for (size_t i = 0; i < upto; i++) {
-        if (rb->steps[i].id != NULL && strcmp(rb->steps[i].id, id) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 static void runbook_block(struct parse *p, const struct node *n)
 {
     struct runbook *rb = p->rb;
@@ -1549,17 +1678,20 @@ static void build_steps(struct parse *p)
     free(stack);
 
     /* Ids: the written ones first, so a default never takes a name a jump means. */
+    struct strmap taken = {0}, next_suffix = {0};
+    strmap_put(&taken, "end", -1);
     for (size_t i = 0; i < rb->nsteps; i++) {
         if (ids[i] == NULL) {
             continue;
         }
-        if (id_taken(rb, rb->nsteps, ids[i])) {
+        if (strmap_get(&taken, ids[i]) != NULL) {
             add_issue(rb, rb_step_key_line(&rb->steps[i], "id"),
                       xasprintf("step id '%s' is used twice", ids[i]));
             free(ids[i]);
             ids[i] = NULL;
             continue;
         }
+        strmap_put(&taken, ids[i], (int)i);
         rb->steps[i].id = ids[i];
         ids[i] = NULL;
     }
@@ -1574,13 +1706,19 @@ static void build_steps(struct parse *p)
             base = xasprintf("step-%zu", i + 1);
         }
         char *id = xstrdup(base);
-        for (int k = 2; id_taken(rb, rb->nsteps, id); k++) {
+        int *k = strmap_get(&next_suffix, base);
+        int suffix = k != NULL ? *k : 2;
+        while (strmap_get(&taken, id) != NULL) {
             free(id);
-            id = xasprintf("%s-%d", base, k);
+            id = xasprintf("%s-%d", base, suffix++);
         }
+        strmap_put(&next_suffix, base, suffix);
+        strmap_put(&taken, id, (int)i);
         free(base);
         s->id = id;
     }
+    strmap_free(&taken);
+    strmap_free(&next_suffix);
     free(ids);
     free(section);
 }
@@ -1697,7 +1835,7 @@ struct runbook *runbook_parse(const char *text, size_t len, const char *path, ch
     while (first < len && isspace((unsigned char)text[first])) {
         first++;
     }
-    bool ok = first < len && text[first] == '{' ? parse_json(&p, cause) : parse_markdown(&p);
+    bool ok = first < len && text[first] == '{' ? parse_json(&p, cause) : parse_markdown(&p, cause);
     if (!ok && *cause == NULL) {
         *cause = xasprintf("%s:1: not a runbook: the Markdown parser failed", name);
     }
@@ -1852,33 +1990,9 @@ int runbook_find_step(const struct runbook *rb, const char *id)
 
 /* ---- lint ---- */
 
-struct names {
-    char **v;
-    size_t n;
-};
-
-static bool names_has(const struct names *ns, const char *name)
-{
-    for (size_t i = 0; i < ns->n; i++) {
-        if (strcmp(ns->v[i], name) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
-static void names_add(struct names *ns, const char *name)
-{
-    if (name == NULL || names_has(ns, name)) {
-        return;
-    }
-    ns->v = xreallocarray(ns->v, ns->n + 1, sizeof *ns->v);
-    ns->v[ns->n++] = xstrdup(name);
-}
-
 struct ref_check {
     struct runbook *rb;
-    const struct names *known;
+    const struct strmap *known;
     int line;
     const char *key;
 };
@@ -1886,13 +2000,13 @@ struct ref_check {
 static void check_ref(const char *name, void *ud)
 {
     struct ref_check *rc = ud;
-    if (!names_has(rc->known, name)) {
+    if (strmap_get(rc->known, name) == NULL) {
         add_issue(rc->rb, rc->line,
                   xasprintf("variable '%s' in %s is used before anything sets it", name, rc->key));
     }
 }
 
-static void check_refs(struct runbook *rb, const struct rb_step *s, const struct names *known,
+static void check_refs(struct runbook *rb, const struct rb_step *s, const struct strmap *known,
                        const char *key, const char *text)
 {
     if (text == NULL) {
@@ -1907,9 +2021,10 @@ static void placeholder(const char *name, void *ud)
     vars_set(ud, name, "0");
 }
 
-static void lint_jump(struct runbook *rb, int line, const char *what, const char *go)
+static void lint_jump(struct runbook *rb, const struct strmap *ids, int line, const char *what,
+                      const char *go)
 {
-    if (go != NULL && strcmp(go, "end") != 0 && runbook_find_step(rb, go) < 0) {
+    if (go != NULL && strcmp(go, "end") != 0 && strmap_get(ids, go) == NULL) {
         add_issue(rb, line, xasprintf("%s goes to a missing step '%s'", what, go));
     }
 }
@@ -1922,7 +2037,8 @@ static void lint_env(struct runbook *rb, const struct rb_step *s, const char *ke
     }
 }
 
-static void lint_step(struct runbook *rb, const struct rb_step *s, const struct names *known)
+static void lint_step(struct runbook *rb, const struct rb_step *s, const struct strmap *known,
+                      const struct strmap *ids)
 {
     check_refs(rb, s, known, "run", s->run);
     if (s->run == NULL && s->type == RB_COMMAND && s->ncode > 0) {
@@ -1933,11 +2049,11 @@ static void lint_step(struct runbook *rb, const struct rb_step *s, const struct 
     check_refs(rb, s, known, "input", s->input);
     check_refs(rb, s, known, "message", s->message);
     check_refs(rb, s, known, "ask", s->ask);
-    lint_jump(rb, rb_step_key_line(s, "next"), "next", s->next);
+    lint_jump(rb, ids, rb_step_key_line(s, "next"), "next", s->next);
     for (size_t i = 0; i < s->nchoices; i++) {
         if (s->choices[i].go != NULL) {
             char *what = xasprintf("choice '%s'", s->choices[i].label);
-            lint_jump(rb, s->choices[i].line, what, s->choices[i].go);
+            lint_jump(rb, ids, s->choices[i].line, what, s->choices[i].go);
             free(what);
         }
     }
@@ -2033,28 +2149,31 @@ static void lint_step(struct runbook *rb, const struct rb_step *s, const struct 
 
 size_t runbook_lint(struct runbook *rb, const char *const *known)
 {
-    struct names ns = {0};
+    struct strmap ns = {0}, ids = {0};
     for (size_t i = 0; known != NULL && known[i] != NULL; i++) {
-        names_add(&ns, known[i]);
+        strmap_put(&ns, known[i], 1);
     }
     /* A var: without a default still counts: it must come from the alert or --var. */
     for (size_t i = 0; i < rb->nvars; i++) {
-        names_add(&ns, rb->vars[i].name);
+        strmap_put(&ns, rb->vars[i].name, 1);
+    }
+    for (size_t i = 0; i < rb->nsteps; i++) {
+        if (rb->steps[i].id != NULL) {
+            strmap_put(&ids, rb->steps[i].id, (int)i);
+        }
     }
     for (size_t i = 0; i < rb->nsteps; i++) {
         const struct rb_step *s = &rb->steps[i];
-        lint_step(rb, s, &ns);
-        if (s->type == RB_PROMPT) {
-            names_add(&ns, s->var);
+        lint_step(rb, s, &ns, &ids);
+        if (s->type == RB_PROMPT && s->var != NULL) {
+            strmap_put(&ns, s->var, 1);
         }
-        if (s->type == RB_COMMAND) {
-            names_add(&ns, s->capture);
+        if (s->type == RB_COMMAND && s->capture != NULL) {
+            strmap_put(&ns, s->capture, 1);
         }
     }
-    for (size_t i = 0; i < ns.n; i++) {
-        free(ns.v[i]);
-    }
-    free(ns.v);
+    strmap_free(&ns);
+    strmap_free(&ids);
     sort_issues(rb);
     return rb->nissues;
 }

@@ -303,6 +303,14 @@ static void test_json(void)
 
 static void test_json_types(void)
 {
+    const char *m = "{\"steps\": [\n  {\n    \"title\": \"a\",\n    \"type\": \"command\",\n"
+                    "    \"run\": \"x\",\n    \"timeout\": \"forever\"\n  }\n]}";
+    struct runbook *r = runbook_parse(m, strlen(m), "t.json", NULL);
+    tap_ok(r != NULL && r->nissues == 1 && r->issues[0].line == 6 && r->steps[0].line == 2 &&
+               rb_step_key_line(&r->steps[0], "run") == 5,
+           "a JSON member's problem is at the member's line, the step at its object's");
+    runbook_free(r);
+
     const char *j = "{\"title\": 3,\n\"steps\": [{\"title\": \"a\"}]}";
     struct runbook *rb = runbook_parse(j, strlen(j), "t.json", NULL);
     tap_ok(rb != NULL && rb->nissues == 1 && rb->issues[0].line == 1 &&
@@ -368,6 +376,28 @@ static void test_junk(void)
     rb = runbook_parse(bad_utf8, sizeof bad_utf8 - 1, "b.md", &cause);
     tap_ok(rb == NULL, "a cut UTF-8 sequence is not text");
     free(cause);
+
+    struct strbuf big = {0};
+    for (int i = 0; i < 6000; i++) {
+        strbuf_str(&big, "## a\n");
+    }
+    rb = runbook_parse(big.s, big.n, "big.md", &cause);
+    tap_ok(rb == NULL && cause != NULL && strstr(cause, "more than 5000 steps") != NULL &&
+               str_has_prefix(cause, "big.md:5001:"),
+           "a runbook of 6000 steps is refused at the step that is one too many");
+    free(cause);
+    big.n = 0;
+    strbuf_str(&big, "{\"steps\": [{}");
+    for (int i = 0; i < 6000; i++) {
+        strbuf_str(&big, ",{}");
+    }
+    strbuf_str(&big, "]}");
+    rb = runbook_parse(big.s, big.n, "big.json", &cause);
+    tap_ok(rb == NULL && cause != NULL && strstr(cause, "more than 5000 steps") != NULL,
+           "so is a JSON one");
+    free(cause);
+    free(big.s);
+    cause = NULL;
 
     /* Random bytes that happen to be text must never crash the parser. */
     unsigned seed = 12345;
