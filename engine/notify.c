@@ -198,13 +198,48 @@ static char *cut_utf8(const char *s, size_t max)
     return xstrndup(s, max);
 }
 
+/*
+ * Slack reads <...> as links and mentions (<!channel>) and & as an entity: the
+ * message may carry alert labels, which must not page a whole channel, so the
+ * three are escaped as Slack documents.
+ */
+static char *slack_escape(const char *s)
+{
+    struct strbuf sb = {0};
+    for (; *s != '\0'; s++) {
+        if (*s == '&') {
+            strbuf_str(&sb, "&amp;");
+        } else if (*s == '<') {
+            strbuf_str(&sb, "&lt;");
+        } else if (*s == '>') {
+            strbuf_str(&sb, "&gt;");
+        } else {
+            strbuf_add(&sb, s, 1);
+        }
+    }
+    return sb.s != NULL ? sb.s : xstrdup("");
+}
+
+/* Print and delete o; the text is ours to free() whatever allocator cJSON uses. */
+static char *print_json(cJSON *o)
+{
+    char *printed = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (printed == NULL) {
+        abort(); /* cJSON fails only on allocation: stop like xmalloc */
+    }
+    char *s = xstrdup(printed);
+    cJSON_free(printed);
+    return s;
+}
+
 static char *slack_body(const struct notify_request *r)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "text", r->message);
-    char *s = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    return s;
+    char *text = slack_escape(r->message);
+    cJSON_AddStringToObject(o, "text", text);
+    free(text);
+    return print_json(o);
 }
 
 static char *pagerduty_body(const struct notify_request *r, const char *key)
@@ -225,9 +260,7 @@ static char *pagerduty_body(const struct notify_request *r, const char *key)
         cJSON_AddStringToObject(p, "source", r->source != NULL ? r->source : journal_host());
         cJSON_AddStringToObject(p, "severity", r->severity != NULL ? r->severity : "error");
     }
-    char *s = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    return s;
+    return print_json(o);
 }
 
 static void notify_free(struct notify *n)
@@ -268,6 +301,9 @@ static char *describe(const struct notify *n, const struct http_response *resp, 
     const char *dedup = NULL;
     if (json_parse(resp->body, resp->len, &body, &ignored)) {
         dedup = json_str(body, "dedup_key");
+    }
+    if (dedup != NULL && (strlen(dedup) > 255 || strpbrk(dedup, "\r\n\t") != NULL)) {
+        dedup = NULL; /* not a key worth showing on one line */
     }
     free(ignored);
     char *msg = dedup != NULL

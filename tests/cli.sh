@@ -105,4 +105,16 @@ cp "$T/seeded.ini" "$XDG_CONFIG_HOME/opsdeck/config.ini"
 check "the default config file is read" grep -q "^backend sim (demo): ok" "$T/def.txt"
 rm "$XDG_CONFIG_HOME/opsdeck/config.ini"
 
+# report: Markdown from a run journal in $XDG_STATE_HOME/opsdeck/runs; a missing run is exit 1
+mkdir -p "$XDG_STATE_HOME/opsdeck/runs"
+printf '%s\n' '{"seq":1,"ts":"2026-11-23T10:00:00.000Z","actor":"alice","host":"b1","run":"r9","step":null,"action":"run.start","target":null,"result":null,"data":{"runbook":"x.md","title":"Disk full"}}' \
+    '{"seq":2,"ts":"2026-11-23T10:01:30.000Z","actor":"alice","host":"b1","run":"r9","step":null,"action":"run.end","target":null,"result":null,"data":{"how":"aborted"}}' \
+    >"$XDG_STATE_HOME/opsdeck/runs/r9.jsonl"
+check "report RUN-ID exits 0" test "$(status_of "$OPSDECK" report r9)" = 0
+check "and prints the Markdown report" grep -q "^# Incident report: Disk full" "$T/out"
+check "with how the run ended" grep -q "^- Outcome: aborted" "$T/out"
+check "report of a missing run exits 1" test "$(status_of "$OPSDECK" report nosuch)" = 1
+check "and names it" grep -q "no run nosuch in $XDG_STATE_HOME/opsdeck/runs" "$T/err"
+check "report without a run id exits 2" test "$(status_of "$OPSDECK" report)" = 2
+
 done_testing

@@ -13,6 +13,7 @@
 #include "../engine/journal.h"
 #include "../engine/paths.h"
 #include "../engine/runbook.h"
+#include "../engine/report.h"
 #include "loop.h"
 #include "plain.h"
 #include "snapshot.h"
@@ -74,6 +75,7 @@ static void usage(FILE *out)
             "                                         the runbook pane, or line mode (--plain,\n"
             "                                         or without a terminal)\n"
             "       opsdeck runs                      the runs in the state directory\n"
+            "       opsdeck report RUN-ID             a run's post-incident report (Markdown)\n"
             "\n"
             "options:\n"
             "  -c, --config FILE     config file (default: $XDG_CONFIG_HOME/opsdeck/config.ini;\n"
@@ -402,6 +404,25 @@ static int lint(const char *file)
     return status;
 }
 
+/* `opsdeck report RUN-ID`: the run's journal as Markdown on stdout. */
+static int report_cmd(int argc, char **argv)
+{
+    if (argc != 3 || argv[2][0] == '-') {
+        fprintf(stderr, "usage: opsdeck report RUN-ID\n");
+        return 2;
+    }
+    char *cause = NULL;
+    char *md = report_markdown(NULL, argv[2], &cause);
+    if (md == NULL) {
+        fprintf(stderr, "opsdeck: %s\n", cause);
+        free(cause);
+        return 1;
+    }
+    fputs(md, stdout);
+    free(md);
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
 static struct journal *open_audit(char **cause)
 {
     char *dir = paths_state_dir();
@@ -566,6 +587,9 @@ int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
     struct options o = {0};
+    if (argc > 1 && strcmp(argv[1], "report") == 0) {
+        return report_cmd(argc, argv);
+    }
     parse_args(argc, argv, &o);
     if (o.command == CMD_LINT) {
         return lint(o.lint_file);

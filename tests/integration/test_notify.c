@@ -213,6 +213,16 @@ static void test_slack(void)
     tap_is_int(cJSON_GetArraySize(body), 1, "slack: and nothing else");
     cJSON_Delete(body);
     cJSON_Delete(got);
+
+    /* text from alert labels must not mention a channel or forge a link */
+    req.message = "<!channel> R&D <http://evil|click>";
+    send_and_wait(&req, &r, 5000);
+    got = last_request();
+    body = request_body(got);
+    tap_is_str(json_str(body, "text"), "&lt;!channel&gt; R&amp;D &lt;http://evil|click&gt;",
+               "slack: &, < and > are escaped");
+    cJSON_Delete(body);
+    cJSON_Delete(got);
     reset(&r);
     free(url);
 }

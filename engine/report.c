@@ -1,0 +1,1109 @@
+/*
+ * Post-incident reports from a run journal (docs/runbooks.md "Journal
+ * events" and "The report").
+ *
+ * One pass over the events builds everything: the timeline (one list item
+ * per event, command output as an indented block under its exit), time per
+ * phase, time to mitigation, notes and the variables at the end. The report
+ * trusts nothing in the journal: a field of the wrong type is missing, a line
+ * that does not parse is named and skipped, and times that go backwards count
+ * as zero rather than negative.
+ *
+ * Time per phase: a step's time runs from its step.enter to the next
+ * step.enter (or run.end, or the last event of a run still open), and counts
+ * for the phase that step.enter named. Time to mitigation runs from run.start
+ * to the latest step.done "done" of a Focus step.
+ *
+ * The timeline is a list, not a table: command output needs lines of its own
+ * to stay readable as plain text. Tables (phases, variables) escape | and
+ * newlines in their cells.
+ */
+#include "report.h"
+
+#include "../backends/json.h"
+#include "../common/util.h"
+#include "paths.h"
+
+#include <cjson/cJSON.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+enum {
+    OUT_LINES = 10,
+    OUT_BYTES = 1024,
+    INLINE_BYTES = 80,
+    OUT_READ_MAX = 16 << 20,
+    JOURNAL_MAX = 256 << 20,
+    NPHASES = 4,
+};
+
+static const char phase_letters[NPHASES] = {'S', 'A', 'F', 'E'};
+static const char *const phase_names[NPHASES] = {"Stay calm", "Assess", "Focus", "Escalate"};
+
+struct var {
+    char *name;
+    char *value; /* NULL: unset */
+    bool secret;
+};
+
+struct report {
+    struct strbuf timeline;
+    struct strbuf notes;
+    int fd_out; /* RUN-ID.out, -1 when absent */
+    /* the run */
+    const char *title, *runbook;
+    char *starter; /* actor@host of run.start */
+    char **actors;
+    size_t nactors;
+    int64_t start_ms, end_ms, last_ms;
+    const char *how; /* run.end's how, NULL while open */
+    /* the current step */
+    const char *step_title;
+    const char *step_id; /* the event's step field at step.enter */
+    int phase;           /* index in phase_letters, -1 unknown */
+    int64_t step_ms;
+    bool in_step;
+    uint64_t phase_ms[NPHASES];
+    int64_t mitigated_ms;
+    char *mitigated_step;
+    /* the command in flight */
+    bool cmd_open;
+    struct strbuf cmd_out;
+    /* the last action started, for its end line */
+    char *action_desc;
+    struct var *vars;
+    size_t nvars;
+};
+
+/* ---- small helpers ---- */
+
+static const char *str_of(const cJSON *obj, const char *name)
+{
+    return json_str(obj, name);
+}
+
+static bool num_of(const cJSON *obj, const char *name, double *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+    if (!cJSON_IsNumber(v)) {
+        return false;
+    }
+    *out = v->valuedouble;
+    return true;
+}
+
+/* A scalar as text (ids and indexes may be either); NULL for anything else. */
+static char *scalar_text(const cJSON *v)
+{
+    if (cJSON_IsString(v)) {
+        return xstrdup(v->valuestring);
+    }
+    if (cJSON_IsNumber(v)) {
+        return xasprintf("%.15g", v->valuedouble);
+    }
+    if (cJSON_IsBool(v)) {
+        return xstrdup(cJSON_IsTrue(v) ? "true" : "false");
+    }
+    return NULL;
+}
+
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* RFC 3339 (as journal_format writes it, or with an offset) to ms; false if not one. */
+static bool parse_ts(const char *s, int64_t *out)
+{
+    int y, mo, d, h, mi, sec, n = 0;
+    if (s == NULL || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
+        n != 19 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) {
+        return false;
+    }
+    const char *p = s + n;
+    int64_t ms = 0;
+    if (*p == '.') {
+        int digits = 0;
+        for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
+            if (digits < 3) {
+                ms = ms * 10 + (*p - '0');
+            }
+        }
+        for (; digits < 3; digits++) {
+            ms *= 10;
+        }
+    }
+    int64_t offset_s = 0;
+    if (*p == '+' || *p == '-') {
+        int oh, om;
+        if (sscanf(p + 1, "%2d:%2d", &oh, &om) != 2) {
+            return false;
+        }
+        offset_s = (*p == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+    } else if (*p != 'Z' && *p != 'z') {
+        return false;
+    }
+    int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset_s;
+    *out = secs * 1000 + ms;
+    return true;
+}
+
+static void fmt_clock(char buf[16], int64_t ms)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    snprintf(buf, 16, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+static void fmt_date(char buf[80], int64_t ms)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    snprintf(buf, 80, "%04d-%02d-%02d %02d:%02d:%02d UTC", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* "4s", "12m05s", "1h02m03s". */
+static void fmt_dur(char buf[32], int64_t ms)
+{
+    int64_t s = ms > 0 ? ms / 1000 : 0;
+    if (s >= 3600) {
+        snprintf(buf, 32, "%lldh%02lldm%02llds", (long long)(s / 3600), (long long)(s / 60 % 60),
+                 (long long)(s % 60));
+    } else if (s >= 60) {
+        snprintf(buf, 32, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
+    } else {
+        snprintf(buf, 32, "%llds", (long long)s);
+    }
+}
+
+/* Inline text: control characters (newlines too) would break the list item. */
+static void add_inline(struct strbuf *sb, const char *s)
+{
+    for (; s != NULL && *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        char ch = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+        strbuf_add(sb, &ch, 1);
+    }
+}
+
+/* A table cell: | escaped, newlines as <br>, other controls as spaces. */
+static void add_cell(struct strbuf *sb, const char *s)
+{
+    for (; s != NULL && *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '|') {
+            strbuf_str(sb, "\\|");
+        } else if (c == '\r' && s[1] == '\n') {
+            continue;
+        } else if (c == '\n') {
+            strbuf_str(sb, "<br>");
+        } else {
+            char ch = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+            strbuf_add(sb, &ch, 1);
+        }
+    }
+}
+
+/*
+ * s cut to max bytes and max_lines lines (never inside a UTF-8 sequence),
+ * "..." marking a cut: a captured variable may hold a whole command's output.
+ */
+static char *clip(const char *s, size_t max, int max_lines)
+{
+    size_t n = 0;
+    int lines = 1;
+    for (; s[n] != '\0' && n < max; n++) {
+        if (s[n] == '\n' && ++lines > max_lines) {
+            break;
+        }
+    }
+    if (s[n] == '\0') {
+        return xstrdup(s);
+    }
+    while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80) {
+        n--;
+    }
+    return xasprintf("%.*s...", (int)n, s);
+}
+
+/* `text` as a code span whose fence no backtick run inside can close. */
+static void add_code_span(struct strbuf *sb, const char *s)
+{
+    size_t run = 0, longest = 0;
+    for (const char *p = s; *p != '\0'; p++) {
+        run = *p == '`' ? run + 1 : 0;
+        longest = run > longest ? run : longest;
+    }
+    bool pad = s[0] == '`' || (s[0] != '\0' && s[strlen(s) - 1] == '`');
+    for (size_t i = 0; i <= longest; i++) {
+        strbuf_str(sb, "`");
+    }
+    strbuf_str(sb, pad ? " " : "");
+    add_inline(sb, s);
+    strbuf_str(sb, pad ? " " : "");
+    for (size_t i = 0; i <= longest; i++) {
+        strbuf_str(sb, "`");
+    }
+}
+
+/* Lines as an indented code block inside a list item (6 spaces: 2 + 4). */
+static void add_block_line(struct strbuf *sb, const char *line, size_t len)
+{
+    strbuf_str(sb, "      ");
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)line[i];
+        /* terminal escapes from a command's colours would garble the text */
+        char ch = (c < 0x20 && c != '\t') || c == 0x7f ? '?' : (char)c;
+        strbuf_add(sb, &ch, 1);
+    }
+    strbuf_str(sb, "\n");
+}
+
+static void add_block(struct strbuf *sb, const char *text)
+{
+    const char *p = text;
+    while (*p != '\0') {
+        size_t n = strcspn(p, "\n");
+        add_block_line(sb, p, n);
+        p += n;
+        p += *p == '\n';
+    }
+}
+
+/* ---- variables ---- */
+
+static struct var *var_slot(struct report *r, const char *name)
+{
+    for (size_t i = 0; i < r->nvars; i++) {
+        if (strcmp(r->vars[i].name, name) == 0) {
+            return &r->vars[i];
+        }
+    }
+    r->vars = xreallocarray(r->vars, r->nvars + 1, sizeof *r->vars);
+    struct var *v = &r->vars[r->nvars++];
+    v->name = xstrdup(name);
+    v->value = NULL;
+    v->secret = false;
+    return v;
+}
+
+static void var_set(struct report *r, const char *name, const cJSON *value, bool secret)
+{
+    if (name == NULL || name[0] == '\0') {
+        return;
+    }
+    struct var *v = var_slot(r, name);
+    free(v->value);
+    v->secret = secret;
+    /* a secret's value never reaches the report, even from a journal that had it */
+    v->value = secret ? NULL : scalar_text(value);
+}
+
+static void vars_from(struct report *r, const cJSON *obj)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, obj)
+    {
+        if (it->string != NULL) {
+            var_set(r, it->string, it, false);
+        }
+    }
+}
+
+/* ---- the timeline ---- */
+
+static void begin_item(struct report *r, int64_t ms, bool in_step)
+{
+    char clock[16];
+    fmt_clock(clock, ms);
+    int64_t rel = (ms - r->start_ms) / 1000;
+    rel = rel > 0 ? rel : 0;
+    strbuf_printf(&r->timeline, "- %s +%02lld:%02lld ", clock, (long long)(rel / 60),
+                  (long long)(rel % 60));
+    if (in_step && r->in_step) {
+        char letter = r->phase >= 0 ? phase_letters[r->phase] : '?';
+        strbuf_printf(&r->timeline, "[%c] ", letter);
+        add_inline(&r->timeline, r->step_title != NULL ? r->step_title : "(untitled step)");
+        strbuf_str(&r->timeline, ": ");
+    }
+}
+
+static void note_actor(struct report *r, const cJSON *ev)
+{
+    const char *actor = str_of(ev, "actor");
+    const char *host = str_of(ev, "host");
+    char *who = xasprintf("%s@%s", actor ? actor : "unknown", host ? host : "unknown");
+    for (size_t i = 0; i < r->nactors; i++) {
+        if (strcmp(r->actors[i], who) == 0) {
+            free(who);
+            return;
+        }
+    }
+    r->actors = xreallocarray(r->actors, r->nactors + 1, sizeof *r->actors);
+    r->actors[r->nactors++] = who;
+}
+
+static int phase_index(const cJSON *v)
+{
+    if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < NPHASES) {
+        return (int)v->valuedouble;
+    }
+    if (!cJSON_IsString(v) || v->valuestring[0] == '\0') {
+        return -1;
+    }
+    char c = v->valuestring[0];
+    c = c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+    for (int i = 0; i < NPHASES; i++) {
+        if (c == phase_letters[i]) {
+            return i;
+        }
+    }
+    return c == 'M' ? 2 : -1; /* "Mitigate" */
+}
+
+static void close_step(struct report *r, int64_t ms)
+{
+    if (r->in_step && r->phase >= 0 && ms > r->step_ms) {
+        r->phase_ms[r->phase] += (uint64_t)(ms - r->step_ms);
+    }
+    r->step_ms = ms;
+}
+
+/* The command's output, trimmed to OUT_LINES lines and OUT_BYTES bytes. */
+static void flush_output(struct report *r)
+{
+    struct strbuf *o = &r->cmd_out;
+    size_t len = o->n;
+    while (len > 0 && (o->s[len - 1] == '\n' || o->s[len - 1] == '\r' || o->s[len - 1] == ' ')) {
+        len--;
+    }
+    size_t total = 0, shown = 0, used = 0, pos = 0;
+    while (pos < len) {
+        size_t n = strcspn(o->s + pos, "\n");
+        n = pos + n > len ? len - pos : n;
+        total++;
+        if (shown < OUT_LINES && used < OUT_BYTES) {
+            size_t take = n;
+            bool cut = used + take > OUT_BYTES;
+            if (cut) {
+                take = OUT_BYTES - used;
+                while (take > 0 && ((unsigned char)o->s[pos + take] & 0xc0) == 0x80) {
+                    take--; /* not inside a UTF-8 sequence */
+                }
+            }
+            char *line =
+                cut ? xasprintf("%.*s...", (int)take, o->s + pos) : xstrndup(o->s + pos, take);
+            add_block_line(&r->timeline, line, strlen(line));
+            free(line);
+            used += take + 1;
+            shown++;
+        }
+        pos += n + 1;
+    }
+    if (total > shown) {
+        strbuf_printf(&r->timeline, "      (%zu more line%s)\n", total - shown,
+                      total - shown == 1 ? "" : "s");
+    }
+    free(o->s);
+    memset(o, 0, sizeof *o);
+    r->cmd_open = false;
+}
+
+/* A command that never exited (the session died while it ran). */
+static void abandon_command(struct report *r)
+{
+    if (!r->cmd_open) {
+        return;
+    }
+    strbuf_str(&r->timeline, "- (no exit recorded: the session ended while the command ran)\n");
+    flush_output(r);
+}
+
+/* Offsets are bounded before the cast to off_t: a garbled one must not overflow it. */
+static void read_output(struct report *r, const cJSON *data)
+{
+    double off, len;
+    if (r->fd_out < 0 || !num_of(data, "offset", &off) || !num_of(data, "length", &len) ||
+        off < 0 || off > (double)JOURNAL_MAX * 1024 || len <= 0 ||
+        r->cmd_out.n + len > OUT_READ_MAX) {
+        return;
+    }
+    char *buf = xmalloc((size_t)len);
+    ssize_t n = pread(r->fd_out, buf, (size_t)len, (off_t)off);
+    if (n > 0) {
+        strbuf_add(&r->cmd_out, buf, (size_t)n);
+    }
+    free(buf);
+}
+
+static void ev_command_start(struct report *r, const cJSON *data)
+{
+    r->cmd_open = true;
+    const char *cmd = str_of(data, "command");
+    cmd = cmd != NULL ? cmd : "";
+    if (strchr(cmd, '\n') != NULL) {
+        strbuf_str(&r->timeline, "ran:\n");
+        add_block(&r->timeline, cmd);
+        return;
+    }
+    strbuf_str(&r->timeline, "ran ");
+    add_code_span(&r->timeline, cmd);
+    strbuf_str(&r->timeline, "\n");
+}
+
+static void ev_command_exit(struct report *r, const cJSON *data)
+{
+    double code, elapsed;
+    const char *error = str_of(data, "error");
+    if (error != NULL && error[0] != '\0') {
+        strbuf_str(&r->timeline, "command failed: ");
+        add_inline(&r->timeline, error);
+    } else if (num_of(data, "code", &code)) {
+        strbuf_printf(&r->timeline, "exit %.0f", code);
+    } else {
+        strbuf_str(&r->timeline, "command ended");
+    }
+    if (num_of(data, "elapsed_ms", &elapsed)) {
+        strbuf_printf(&r->timeline, " in %.1f s", elapsed / 1000.0);
+    }
+    const char *var = str_of(data, "var");
+    if (var != NULL && var[0] != '\0') {
+        const cJSON *value = cJSON_GetObjectItemCaseSensitive(data, "value");
+        char *text = scalar_text(value);
+        char *shown = clip(text != NULL ? text : "", INLINE_BYTES, 1);
+        strbuf_str(&r->timeline, ", captured ");
+        add_inline(&r->timeline, var);
+        strbuf_str(&r->timeline, " = ");
+        add_inline(&r->timeline, shown);
+        free(shown);
+        var_set(r, var, value, false);
+        free(text);
+    }
+    strbuf_str(&r->timeline, "\n");
+    if (r->cmd_open) {
+        flush_output(r);
+    }
+}
+
+static void ev_step_enter(struct report *r, const cJSON *data, int64_t ms)
+{
+    close_step(r, ms);
+    r->in_step = true;
+    r->step_title = str_of(data, "title");
+    r->phase = phase_index(cJSON_GetObjectItemCaseSensitive(data, "phase"));
+    r->step_ms = ms;
+}
+
+static void ev_step_done(struct report *r, const cJSON *ev, const cJSON *data, int64_t ms)
+{
+    const char *how = str_of(data, "how");
+    const char *result = str_of(ev, "result");
+    add_inline(&r->timeline, how != NULL ? how : "done");
+    if (result != NULL && result[0] != '\0') {
+        strbuf_str(&r->timeline, ": ");
+        add_inline(&r->timeline, result);
+    }
+    strbuf_str(&r->timeline, "\n");
+    if ((how == NULL || strcmp(how, "done") == 0) && r->in_step && r->phase == 2) {
+        r->mitigated_ms = ms;
+        free(r->mitigated_step);
+        r->mitigated_step = xstrdup(r->step_title != NULL ? r->step_title : "(untitled step)");
+    }
+}
+
+static void ev_input(struct report *r, const cJSON *ev, const cJSON *data)
+{
+    const char *var = str_of(data, "var");
+    bool secret = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(data, "secret"));
+    const cJSON *value = cJSON_GetObjectItemCaseSensitive(data, "value");
+    strbuf_str(&r->timeline, "input ");
+    add_inline(&r->timeline, var != NULL ? var : "?");
+    /* resume asks secrets again while showing another step: say whose they are */
+    const char *step = str_of(ev, "step");
+    bool elsewhere = step != NULL && (r->step_id == NULL || strcmp(step, r->step_id) != 0);
+    if (secret) {
+        strbuf_str(&r->timeline, " (secret, not recorded)");
+        if (elsewhere) {
+            strbuf_str(&r->timeline, " for step ");
+            add_inline(&r->timeline, step);
+        }
+        strbuf_str(&r->timeline, "\n");
+    } else {
+        char *text = scalar_text(value);
+        char *shown = clip(text != NULL ? text : "", INLINE_BYTES, 2);
+        strbuf_str(&r->timeline, " = ");
+        add_inline(&r->timeline, shown);
+        strbuf_str(&r->timeline, "\n");
+        free(shown);
+        free(text);
+    }
+    var_set(r, var, value, secret);
+}
+
+static void add_field(struct strbuf *sb, const char *prefix, const cJSON *v)
+{
+    char *text = scalar_text(v);
+    if (text != NULL && text[0] != '\0') {
+        strbuf_str(sb, prefix);
+        add_inline(sb, text);
+    }
+    free(text);
+}
+
+static void ev_action_start(struct report *r, const cJSON *data)
+{
+    struct strbuf d = {0};
+    const char *verb = str_of(data, "verb");
+    add_inline(&d, verb != NULL ? verb : "action");
+    add_field(&d, " ", cJSON_GetObjectItemCaseSensitive(data, "pane"));
+    add_field(&d, " ", cJSON_GetObjectItemCaseSensitive(data, "target"));
+    free(r->action_desc);
+    r->action_desc = d.s != NULL ? d.s : xstrdup("action");
+    strbuf_str(&r->timeline, "action ");
+    strbuf_str(&r->timeline, r->action_desc);
+    add_field(&r->timeline, " input ", cJSON_GetObjectItemCaseSensitive(data, "input"));
+    add_field(&r->timeline, " on ", cJSON_GetObjectItemCaseSensitive(data, "backend"));
+    strbuf_str(&r->timeline, "\n");
+}
+
+static void ev_action_end(struct report *r, const cJSON *data)
+{
+    const char *msg = str_of(data, "message");
+    strbuf_printf(&r->timeline, "action %s -> %s", r->action_desc ? r->action_desc : "",
+                  cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(data, "ok")) ? "ok" : "failed");
+    if (msg != NULL && msg[0] != '\0') {
+        strbuf_str(&r->timeline, ": ");
+        add_inline(&r->timeline, msg);
+    }
+    strbuf_str(&r->timeline, "\n");
+}
+
+static void ev_notify(struct report *r, const cJSON *data)
+{
+    strbuf_str(&r->timeline, "notify ");
+    const char *svc = str_of(data, "service");
+    add_inline(&r->timeline, svc != NULL ? svc : "?");
+    /* Slack has no events; the step machine may still journal the default one */
+    if (svc == NULL || strcmp(svc, "slack") != 0) {
+        add_field(&r->timeline, "/", cJSON_GetObjectItemCaseSensitive(data, "event"));
+    }
+    const cJSON *status = cJSON_GetObjectItemCaseSensitive(data, "status");
+    const char *error = str_of(data, "error");
+    bool failed = error != NULL && error[0] != '\0';
+    if (!failed && !cJSON_IsNumber(status)) {
+        strbuf_str(&r->timeline, ": sending\n"); /* journaled before the request goes out */
+        return;
+    }
+    strbuf_str(&r->timeline, " ->");
+    if (cJSON_IsNumber(status) && status->valuedouble > 0) {
+        strbuf_printf(&r->timeline, " HTTP %.0f", status->valuedouble);
+    }
+    if (failed) {
+        strbuf_str(&r->timeline, " failed: ");
+        add_inline(&r->timeline, error);
+    } else {
+        strbuf_str(&r->timeline, " sent");
+    }
+    strbuf_str(&r->timeline, "\n");
+}
+
+static void ev_wait_end(struct report *r, const cJSON *data)
+{
+    double tries = 0;
+    num_of(data, "tries", &tries);
+    bool met = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(data, "met"));
+    strbuf_printf(&r->timeline, "%s after %.0f tr%s", met ? "condition met" : "wait gave up", tries,
+                  tries == 1 ? "y" : "ies");
+    const char *reason = str_of(data, "reason");
+    if (reason != NULL && reason[0] != '\0') {
+        strbuf_str(&r->timeline, ": ");
+        add_inline(&r->timeline, reason);
+    }
+    strbuf_str(&r->timeline, "\n");
+}
+
+static void ev_move(struct report *r, const char *what, const cJSON *data)
+{
+    strbuf_str(&r->timeline, what);
+    add_field(&r->timeline, " from ", cJSON_GetObjectItemCaseSensitive(data, "from"));
+    add_field(&r->timeline, " to ", cJSON_GetObjectItemCaseSensitive(data, "to"));
+    const char *why = str_of(data, "why");
+    if (why != NULL && why[0] != '\0') {
+        strbuf_str(&r->timeline, " (");
+        add_inline(&r->timeline, why);
+        strbuf_str(&r->timeline, ")");
+    }
+    strbuf_str(&r->timeline, "\n");
+}
+
+static void ev_overtime(struct report *r, const cJSON *data)
+{
+    double s;
+    strbuf_str(&r->timeline, "over its time box");
+    if (num_of(data, "timebox_s", &s)) {
+        char d[32];
+        fmt_dur(d, (int64_t)(s * 1000));
+        strbuf_printf(&r->timeline, " of %s", d);
+    }
+    strbuf_str(&r->timeline, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(data, "escalated"))
+                                 ? ", escalated\n"
+                                 : ", not escalated\n");
+}
+
+static void ev_note(struct report *r, const cJSON *ev, const cJSON *data, int64_t ms)
+{
+    const char *text = str_of(data, "text");
+    strbuf_str(&r->timeline, "note: ");
+    add_inline(&r->timeline, text);
+    strbuf_str(&r->timeline, "\n");
+    char clock[16];
+    fmt_clock(clock, ms);
+    const char *actor = str_of(ev, "actor");
+    strbuf_printf(&r->notes, "- %s %s: ", clock, actor != NULL ? actor : "unknown");
+    add_inline(&r->notes, text);
+    strbuf_str(&r->notes, "\n");
+}
+
+static void ev_run_start(struct report *r, const cJSON *ev, const cJSON *data)
+{
+    r->title = str_of(data, "title");
+    r->runbook = str_of(data, "runbook");
+    const char *actor = str_of(ev, "actor");
+    const char *host = str_of(ev, "host");
+    free(r->starter);
+    r->starter = xasprintf("%s@%s", actor ? actor : "unknown", host ? host : "unknown");
+    strbuf_printf(&r->timeline, "run started by %s", r->starter);
+    vars_from(r, json_obj(data, "vars"));
+    const cJSON *argv = json_obj(data, "argv_vars");
+    vars_from(r, argv);
+    const char *sep = "; variables given: ";
+    const cJSON *it;
+    cJSON_ArrayForEach(it, argv)
+    {
+        char *text = scalar_text(it);
+        strbuf_str(&r->timeline, sep);
+        add_inline(&r->timeline, it->string);
+        strbuf_str(&r->timeline, "=");
+        add_inline(&r->timeline, text != NULL ? text : "");
+        free(text);
+        sep = ", ";
+    }
+    strbuf_str(&r->timeline, "\n");
+}
+
+static void ev_other(struct report *r, const char *action, const cJSON *ev, const cJSON *data,
+                     int64_t ms)
+{
+    if (strcmp(action, "run.resume") == 0) {
+        const char *actor = str_of(ev, "actor");
+        const char *host = str_of(ev, "host");
+        strbuf_printf(&r->timeline, "run resumed by %s@%s", actor ? actor : "unknown",
+                      host ? host : "unknown");
+        add_field(&r->timeline, " at step ", cJSON_GetObjectItemCaseSensitive(data, "at"));
+        strbuf_str(&r->timeline, "\n");
+    } else if (strcmp(action, "run.end") == 0) {
+        close_step(r, ms);
+        r->in_step = false;
+        r->how = str_of(data, "how");
+        r->how = r->how != NULL ? r->how : "finished";
+        r->end_ms = ms;
+        strbuf_str(&r->timeline, "run ");
+        add_inline(&r->timeline, r->how);
+        strbuf_str(&r->timeline, "\n");
+    } else if (strcmp(action, "choice") == 0) {
+        const char *label = str_of(data, "label");
+        strbuf_str(&r->timeline, "chose \"");
+        add_inline(&r->timeline, label != NULL ? label : "");
+        strbuf_str(&r->timeline, "\"");
+        add_field(&r->timeline, " -> ", cJSON_GetObjectItemCaseSensitive(data, "goto"));
+        strbuf_str(&r->timeline, "\n");
+    } else if (strcmp(action, "approval") == 0) {
+        const char *by = str_of(data, "by");
+        strbuf_str(&r->timeline, "approved by ");
+        add_inline(&r->timeline, by != NULL ? by : "?");
+        add_field(&r->timeline, " as ", cJSON_GetObjectItemCaseSensitive(data, "role"));
+        strbuf_str(&r->timeline, "\n");
+    } else if (strcmp(action, "wait.start") == 0) {
+        strbuf_str(&r->timeline, "waiting until ");
+        add_inline(&r->timeline, str_of(data, "condition"));
+        strbuf_str(&r->timeline, "\n");
+    } else {
+        const char *result = str_of(ev, "result");
+        add_inline(&r->timeline, action);
+        if (result != NULL && result[0] != '\0') {
+            strbuf_str(&r->timeline, ": ");
+            add_inline(&r->timeline, result);
+        }
+        strbuf_str(&r->timeline, "\n");
+    }
+}
+
+/* Events that belong to the run, not to a step, start their line without one. */
+static bool run_level(const char *action)
+{
+    return strcmp(action, "run.start") == 0 || strcmp(action, "run.resume") == 0 ||
+           strcmp(action, "run.end") == 0;
+}
+
+static void event(struct report *r, const cJSON *ev, int64_t ms)
+{
+    const char *action = str_of(ev, "action");
+    const cJSON *data = json_obj(ev, "data");
+    action = action != NULL ? action : "(no action)";
+    note_actor(r, ev);
+    r->last_ms = ms;
+    if (strcmp(action, "command.output") == 0) {
+        read_output(r, data); /* no line of its own: shown under the exit */
+        return;
+    }
+    bool enter = strcmp(action, "step.enter") == 0;
+    if (enter || strcmp(action, "command.start") == 0 || strcmp(action, "run.end") == 0) {
+        abandon_command(r); /* its note goes under the item before this one */
+    }
+    if (enter) {
+        ev_step_enter(r, data, ms);
+        r->step_id = str_of(ev, "step");
+    }
+    begin_item(r, ms, !run_level(action));
+    if (enter) {
+        strbuf_str(&r->timeline, "entered\n");
+    } else if (strcmp(action, "step.done") == 0) {
+        ev_step_done(r, ev, data, ms);
+    } else if (strcmp(action, "input") == 0) {
+        ev_input(r, ev, data);
+    } else if (strcmp(action, "command.start") == 0) {
+        ev_command_start(r, data);
+    } else if (strcmp(action, "command.exit") == 0) {
+        ev_command_exit(r, data);
+    } else if (strcmp(action, "wait.end") == 0) {
+        ev_wait_end(r, data);
+    } else if (strcmp(action, "action.start") == 0) {
+        ev_action_start(r, data);
+    } else if (strcmp(action, "action.end") == 0) {
+        ev_action_end(r, data);
+    } else if (strcmp(action, "notify") == 0) {
+        ev_notify(r, data);
+    } else if (strcmp(action, "note") == 0) {
+        ev_note(r, ev, data, ms);
+    } else if (strcmp(action, "jump") == 0 || strcmp(action, "back") == 0) {
+        ev_move(r, strcmp(action, "jump") == 0 ? "jumped" : "went back", data);
+    } else if (strcmp(action, "overtime") == 0) {
+        ev_overtime(r, data);
+    } else if (strcmp(action, "run.start") == 0) {
+        ev_run_start(r, ev, data);
+    } else {
+        ev_other(r, action, ev, data, ms);
+    }
+}
+
+/* ---- reading the journal ---- */
+
+static bool valid_id(const char *id)
+{
+    return id != NULL && id[0] != '\0' && id[0] != '.' && strchr(id, '/') == NULL;
+}
+
+static char *read_all(const char *path, size_t *len, int *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > JOURNAL_MAX) {
+        *err = fd < 0 ? errno : (S_ISREG(st.st_mode) ? EFBIG : EINVAL);
+        if (fd >= 0) {
+            close(fd);
+        }
+        return NULL;
+    }
+    size_t size = (size_t)st.st_size;
+    char *buf = xmalloc(size + 1);
+    size_t got = 0;
+    while (got < size) {
+        ssize_t n = read(fd, buf + got, size - got);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            break; /* shrunk under us: report what we have */
+        }
+        got += (size_t)n;
+    }
+    close(fd);
+    buf[got] = '\0';
+    *len = got;
+    return buf;
+}
+
+struct line {
+    int number;
+    cJSON *obj; /* NULL: unreadable */
+    int64_t ms;
+};
+
+static bool blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r') {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Every line but blank ones and a torn tail; times carried forward when missing. */
+static struct line *split_lines(const char *buf, size_t len, size_t *count)
+{
+    struct line *lines = NULL;
+    size_t n = 0;
+    int number = 0;
+    int64_t last_ms = INT64_MIN;
+    for (size_t pos = 0; pos < len;) {
+        const char *nl = memchr(buf + pos, '\n', len - pos);
+        size_t end = nl != NULL ? (size_t)(nl - buf) : len;
+        number++;
+        cJSON *obj = NULL;
+        if (!blank(buf + pos, end - pos)) {
+            obj = cJSON_ParseWithLength(buf + pos, end - pos);
+            if (obj != NULL && !cJSON_IsObject(obj)) {
+                cJSON_Delete(obj);
+                obj = NULL;
+            }
+            /* a crash mid-write leaves a fragment without its newline: not an event */
+            bool torn = obj == NULL && nl == NULL;
+            if (!torn) {
+                int64_t ms;
+                if (obj != NULL && parse_ts(str_of(obj, "ts"), &ms)) {
+                    last_ms = ms;
+                }
+                lines = xreallocarray(lines, n + 1, sizeof *lines);
+                lines[n++] = (struct line){.number = number, .obj = obj, .ms = last_ms};
+            }
+        }
+        pos = end + 1;
+    }
+    /* events before the first readable time take the first one known */
+    int64_t first = INT64_MIN;
+    for (size_t i = 0; i < n && first == INT64_MIN; i++) {
+        first = lines[i].ms;
+    }
+    for (size_t i = 0; i < n && lines[i].ms == INT64_MIN; i++) {
+        lines[i].ms = first != INT64_MIN ? first : 0;
+    }
+    *count = n;
+    return lines;
+}
+
+static int64_t start_time(const struct line *lines, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *action = str_of(lines[i].obj, "action");
+        if (action != NULL && strcmp(action, "run.start") == 0) {
+            return lines[i].ms;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (lines[i].obj != NULL) {
+            return lines[i].ms;
+        }
+    }
+    return 0;
+}
+
+/* ---- the document ---- */
+
+static void render_header(struct strbuf *out, const struct report *r, const char *run_id)
+{
+    char date[80], d[32];
+    strbuf_str(out, "# Incident report: ");
+    add_inline(out, r->title != NULL && r->title[0] != '\0' ? r->title : run_id);
+    strbuf_str(out, "\n\n- Runbook: ");
+    add_inline(out, r->runbook != NULL ? r->runbook : "(unknown)");
+    strbuf_str(out, "\n- Run: ");
+    add_inline(out, run_id);
+    strbuf_str(out, "\n- Who: ");
+    if (r->starter != NULL) {
+        add_inline(out, r->starter);
+    }
+    for (size_t i = 0; i < r->nactors; i++) {
+        if (r->starter == NULL || strcmp(r->actors[i], r->starter) != 0) {
+            strbuf_str(out, r->starter != NULL || i > 0 ? ", " : "");
+            add_inline(out, r->actors[i]);
+        }
+    }
+    fmt_date(date, r->start_ms);
+    strbuf_printf(out, "\n- Started: %s\n", date);
+    if (r->how != NULL) {
+        fmt_date(date, r->end_ms);
+        fmt_dur(d, r->end_ms - r->start_ms);
+        strbuf_printf(out, "- Ended: %s, after %s\n- Outcome: ", date, d);
+        add_inline(out, r->how);
+        strbuf_str(out, "\n");
+    } else {
+        fmt_date(date, r->last_ms);
+        strbuf_printf(out, "- Ended: not yet (last event %s)\n- Outcome: still open\n", date);
+    }
+}
+
+static void render_tail(struct strbuf *out, const struct report *r)
+{
+    char d[32];
+    strbuf_str(out, "\n## Time per phase\n\n| phase | time |\n|---|---|\n");
+    for (int i = 0; i < NPHASES; i++) {
+        fmt_dur(d, (int64_t)r->phase_ms[i]);
+        strbuf_printf(out, "| %c %s | %s |\n", phase_letters[i], phase_names[i], d);
+    }
+    strbuf_str(out, "\n## Time to mitigation\n\n");
+    if (r->mitigated_step != NULL) {
+        char clock[16];
+        fmt_dur(d, r->mitigated_ms - r->start_ms);
+        fmt_clock(clock, r->mitigated_ms);
+        strbuf_printf(out, "%s (\"", d);
+        add_inline(out, r->mitigated_step);
+        strbuf_printf(out, "\" done at %s UTC)\n", clock);
+    } else {
+        strbuf_str(out, "not reached (no Focus step was done)\n");
+    }
+    strbuf_str(out, "\n## Notes\n\n");
+    strbuf_str(out, r->notes.n > 0 ? r->notes.s : "(none)\n");
+    strbuf_str(out, "\n## Variables at the end\n\n");
+    if (r->nvars == 0) {
+        strbuf_str(out, "(none)\n");
+        return;
+    }
+    strbuf_str(out, "| variable | value |\n|---|---|\n");
+    for (size_t i = 0; i < r->nvars; i++) {
+        const struct var *v = &r->vars[i];
+        strbuf_str(out, "| ");
+        add_cell(out, v->name);
+        strbuf_str(out, " | ");
+        if (v->secret) {
+            strbuf_str(out, "(secret, not recorded)");
+        } else if (v->value == NULL) {
+            strbuf_str(out, "(unset)");
+        } else {
+            char *shown = clip(v->value, OUT_BYTES, OUT_LINES);
+            add_cell(out, shown);
+            free(shown);
+        }
+        strbuf_str(out, " |\n");
+    }
+}
+
+static void report_finish(struct report *r)
+{
+    free(r->timeline.s);
+    free(r->notes.s);
+    free(r->cmd_out.s);
+    free(r->starter);
+    for (size_t i = 0; i < r->nactors; i++) {
+        free(r->actors[i]);
+    }
+    free(r->actors);
+    free(r->mitigated_step);
+    free(r->action_desc);
+    for (size_t i = 0; i < r->nvars; i++) {
+        free(r->vars[i].name);
+        free(r->vars[i].value);
+    }
+    free(r->vars);
+    if (r->fd_out >= 0) {
+        close(r->fd_out);
+    }
+}
+
+static char *runs_dir_or_default(const char *runs_dir, char **cause)
+{
+    if (runs_dir != NULL) {
+        return xstrdup(runs_dir);
+    }
+    char *state = paths_state_dir();
+    if (state == NULL) {
+        *cause = xstrdup("no home directory: cannot find the runs directory");
+        return NULL;
+    }
+    char *dir = xasprintf("%s/runs", state);
+    free(state);
+    return dir;
+}
+
+char *report_markdown(const char *runs_dir, const char *run_id, char **cause)
+{
+    if (!valid_id(run_id)) {
+        *cause = xasprintf("bad run id '%s'", run_id != NULL ? run_id : "");
+        return NULL;
+    }
+    char *dir = runs_dir_or_default(runs_dir, cause);
+    if (dir == NULL) {
+        return NULL;
+    }
+    char *path = xasprintf("%s/%s.jsonl", dir, run_id);
+    size_t len = 0;
+    int err = 0;
+    char *buf = read_all(path, &len, &err);
+    if (buf == NULL) {
+        *cause = err == ENOENT ? xasprintf("no run %s in %s", run_id, dir)
+                               : xasprintf("%s: %s", path, strerror(err));
+        free(path);
+        free(dir);
+        return NULL;
+    }
+    size_t n;
+    struct line *lines = split_lines(buf, len, &n);
+    free(buf);
+    bool any = false;
+    for (size_t i = 0; i < n && !any; i++) {
+        any = lines[i].obj != NULL;
+    }
+    if (!any) {
+        *cause = xasprintf("%s: no readable events", path);
+        free(lines);
+        free(path);
+        free(dir);
+        return NULL;
+    }
+    char *out_path = xasprintf("%s/%s.out", dir, run_id);
+    struct report r = {.fd_out = open(out_path, O_RDONLY | O_CLOEXEC), .phase = -1};
+    free(out_path);
+    r.start_ms = start_time(lines, n);
+    r.last_ms = r.start_ms;
+    for (size_t i = 0; i < n; i++) {
+        if (lines[i].obj == NULL) {
+            strbuf_printf(&r.timeline, "- (journal line %d unreadable)\n", lines[i].number);
+        } else {
+            event(&r, lines[i].obj, lines[i].ms);
+        }
+    }
+    if (r.how == NULL) {
+        abandon_command(&r);
+        close_step(&r, r.last_ms);
+    }
+    struct strbuf out = {0};
+    render_header(&out, &r, run_id);
+    strbuf_str(&out, "\n## Timeline\n\n");
+    strbuf_str(&out, r.timeline.s != NULL ? r.timeline.s : "(no events)\n");
+    render_tail(&out, &r);
+    report_finish(&r);
+    /* the report borrows strings from the events: free them last */
+    for (size_t i = 0; i < n; i++) {
+        cJSON_Delete(lines[i].obj);
+    }
+    free(lines);
+    free(path);
+    free(dir);
+    return out.s;
+}

@@ -1,0 +1,404 @@
+/*
+ * Post-incident reports from hand-written journals: every event type, times
+ * per phase and time to mitigation computed from the timestamps written here,
+ * command output read back from RUN-ID.out and trimmed, secrets, damaged
+ * journals and missing runs.
+ */
+#include "../../common/util.h"
+#include "../../engine/journal.h"
+#include "../../engine/report.h"
+#include "tap.h"
+
+#include <cjson/cJSON.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* 2026-11-23T10:00:00Z */
+static const int64_t t0 = 1795428000000;
+
+static char dir[] = "/tmp/opsdeck-report-XXXXXX";
+static uint64_t seq;
+
+static void ev(FILE *f, int sec, const char *actor, const char *action, const char *result,
+               const char *data)
+{
+    cJSON *d = data != NULL ? cJSON_Parse(data) : NULL;
+    if (data != NULL && d == NULL) {
+        tap_diag("bad test JSON: %s", data);
+    }
+    struct journal_event e = {
+        .actor = actor,
+        .host = strcmp(actor, "alice") == 0 ? "bastion-1" : "laptop",
+        .run = "r1",
+        .step = NULL,
+        .action = action,
+        .result = result,
+        .data = d,
+    };
+    char *line = journal_format(++seq, t0 + (int64_t)sec * 1000, &e);
+    fprintf(f, "%s\n", line);
+    free(line);
+    cJSON_Delete(d);
+}
+
+static void write_file(const char *name, const char *text)
+{
+    char *path = xasprintf("%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+    free(path);
+}
+
+/* The output file: 15 short lines for the first command, one huge line then one more. */
+static void write_output(size_t *len1, size_t *len2)
+{
+    struct strbuf sb = {0};
+    for (int i = 1; i <= 15; i++) {
+        strbuf_printf(&sb, "line %d\n", i);
+    }
+    *len1 = sb.n;
+    for (int i = 0; i < 2000; i++) {
+        strbuf_str(&sb, "x");
+    }
+    strbuf_str(&sb, "\nend\n");
+    *len2 = sb.n - *len1;
+    write_file("r1.out", sb.s);
+    free(sb.s);
+}
+
+static void write_full_run(void)
+{
+    size_t l1, l2;
+    write_output(&l1, &l2);
+    char *path = xasprintf("%s/r1.jsonl", dir);
+    FILE *f = fopen(path, "w");
+    free(path);
+    char buf[512];
+    ev(f, 0, "alice", "run.start", NULL,
+       "{\"runbook\":\"examples/runbooks/checkout.md\",\"title\":\"Checkout 5xx\",\"hash\":\"abc\","
+       "\"vars\":{\"service\":\"checkout\",\"instance\":null},\"argv_vars\":{\"region\":\"eu-1\"}"
+       "}");
+    ev(f, 1, "alice", "step.enter", NULL,
+       "{\"index\":0,\"title\":\"Acknowledge the page\",\"phase\":\"S\",\"type\":\"manual\"}");
+    ev(f, 31, "alice", "step.done", NULL, "{\"how\":\"done\"}");
+    ev(f, 31, "alice", "step.enter", NULL,
+       "{\"index\":1,\"title\":\"Check the error rate\",\"phase\":\"A\",\"type\":\"command\"}");
+    ev(f, 40, "alice", "command.start", NULL,
+       "{\"command\":\"curl -s http://prom:9090/q\",\"offset\":0}");
+    /* the first chunk ends mid-line: chunks are bytes, not lines */
+    snprintf(buf, sizeof buf, "{\"offset\":0,\"length\":%zu}", l1 - 10);
+    ev(f, 41, "alice", "command.output", NULL, buf);
+    snprintf(buf, sizeof buf, "{\"offset\":%zu,\"length\":10}", l1 - 10);
+    ev(f, 42, "alice", "command.output", NULL, buf);
+    ev(f, 45, "alice", "command.exit", "exit 0 in 5.0 s",
+       "{\"code\":0,\"error\":null,\"elapsed_ms\":5000,\"var\":\"rate\",\"value\":\"0.31\"}");
+    ev(f, 45, "alice", "step.done", "exit 0 in 5.0 s", "{\"how\":\"done\"}");
+    ev(f, 46, "alice", "step.enter", NULL,
+       "{\"index\":2,\"title\":\"Which service?\",\"phase\":\"A\",\"type\":\"prompt\"}");
+    ev(f, 50, "alice", "input", NULL, "{\"var\":\"svc\",\"value\":\"checkout|api\\nsecond\"}");
+    snprintf(buf, sizeof buf, "{\"var\":\"blob\",\"value\":\"%0100d\"}", 0);
+    ev(f, 50, "alice", "input", NULL, buf);
+    ev(f, 51, "alice", "input", NULL, "{\"var\":\"token\",\"secret\":true}");
+    /* even a journal that kept a secret's value must not leak it */
+    ev(f, 51, "alice", "input", NULL,
+       "{\"var\":\"password\",\"secret\":true,\"value\":\"hunter2-leaked\"}");
+    ev(f, 52, "alice", "step.done", NULL, "{\"how\":\"done\"}");
+    ev(f, 53, "alice", "note", NULL, "{\"text\":\"error rate 31%, since 09:55\"}");
+    ev(f, 60, "alice", "step.enter", NULL,
+       "{\"index\":3,\"title\":\"Roll back?\",\"phase\":\"F\",\"type\":\"decision\"}");
+    ev(f, 65, "alice", "choice", NULL, "{\"label\":\"yes\",\"goto\":\"approve\"}");
+    ev(f, 65, "alice", "jump", NULL,
+       "{\"from\":\"roll-back\",\"to\":\"approve\",\"why\":\"choice\"}");
+    ev(f, 66, "alice", "step.enter", NULL,
+       "{\"index\":4,\"title\":\"Approve rollback\",\"phase\":\"F\",\"type\":\"approval\"}");
+    ev(f, 70, "alice", "approval", NULL, "{\"role\":\"incident commander\",\"by\":\"Jane Doe\"}");
+    ev(f, 71, "alice", "step.done", NULL, "{\"how\":\"done\"}");
+    ev(f, 72, "alice", "step.enter", NULL,
+       "{\"index\":5,\"title\":\"Roll back checkout\",\"phase\":\"F\",\"type\":\"action\"}");
+    ev(f, 73, "alice", "action.start", NULL,
+       "{\"backend\":\"demo\",\"pane\":\"deploys\",\"verb\":\"rollback\",\"target\":\"shop/"
+       "checkout\",\"input\":null}");
+    ev(f, 75, "alice", "action.end", NULL, "{\"ok\":true,\"message\":\"rolled back to v41\"}");
+    ev(f, 75, "alice", "step.done", NULL, "{\"how\":\"done\"}");
+    ev(f, 76, "alice", "step.enter", NULL,
+       "{\"index\":6,\"title\":\"Wait for the DLQ\",\"phase\":\"F\",\"type\":\"wait\"}");
+    ev(f, 77, "alice", "wait.start", NULL, "{\"condition\":\"queues orders.dlq ready < 10\"}");
+    /* the SSH link dropped; bob picked the run up from his laptop */
+    ev(f, 100, "bob", "run.resume", NULL, "{\"at\":6}");
+    /* resume asks for the secret again, journaled under the prompt's own step */
+    fprintf(f,
+            "{\"seq\":%llu,\"ts\":\"2026-11-23T10:01:40.500Z\",\"actor\":\"bob\",\"host\":"
+            "\"laptop\",\"run\":\"r1\",\"step\":\"which-service\",\"action\":\"input\","
+            "\"target\":null,\"result\":null,\"data\":{\"var\":\"token\",\"secret\":true}}\n",
+            (unsigned long long)++seq);
+    ev(f, 137, "bob", "wait.end", NULL, "{\"met\":true,\"tries\":12,\"reason\":null}");
+    ev(f, 137, "bob", "step.done", NULL, "{\"how\":\"done\"}");
+    ev(f, 140, "bob", "step.enter", NULL,
+       "{\"index\":7,\"title\":\"Page the next person\",\"phase\":\"E\",\"type\":\"notify\"}");
+    ev(f, 141, "bob", "overtime", NULL, "{\"timebox_s\":90,\"escalated\":false}");
+    ev(f, 142, "bob", "notify", NULL,
+       "{\"service\":\"pagerduty\",\"event\":\"trigger\",\"status\":202,\"error\":null}");
+    ev(f, 142, "bob", "notify", "sending",
+       "{\"service\":\"slack\",\"event\":\"trigger\",\"status\":null,\"error\":null}");
+    ev(f, 142, "bob", "notify", NULL,
+       "{\"service\":\"slack\",\"event\":\"trigger\",\"status\":0,\"error\":\"Slack: "
+       "Failed to connect to hooks.example port 443\"}");
+    ev(f, 143, "bob", "notify", NULL,
+       "{\"service\":\"slack\",\"event\":null,\"status\":500,\"error\":\"Slack: HTTP 500 "
+       "Internal Server Error\"}");
+    ev(f, 150, "bob", "step.done", "sent", "{\"how\":\"skipped\"}");
+    ev(f, 151, "bob", "step.enter", NULL,
+       "{\"index\":8,\"title\":\"Tidy | up\",\"phase\":\"E\",\"type\":\"command\"}");
+    snprintf(buf, sizeof buf, "{\"command\":\"echo `date` | tee\",\"offset\":%zu}", l1);
+    ev(f, 152, "bob", "command.start", NULL, buf);
+    snprintf(buf, sizeof buf, "{\"offset\":%zu,\"length\":%zu}", l1, l2);
+    ev(f, 153, "bob", "command.output", NULL, buf);
+    ev(f, 155, "bob", "command.exit", NULL,
+       "{\"code\":1,\"error\":null,\"elapsed_ms\":2000,\"var\":\"listing\",\"value\":"
+       "\"a1\\na2\\na3\\na4\\na5\\na6\\na7\\na8\\na9\\na10\\na11\\na12 "
+       "0123456789012345678901234567890123456789012345678901234567890123456789\"}");
+    ev(f, 155, "bob", "step.done", "exit 1 (expected 0)", "{\"how\":\"failed\"}");
+    ev(f, 156, "bob", "back", NULL,
+       "{\"from\":\"tidy-up\",\"to\":\"page-the-next-person\",\"why\":\"retry\"}");
+    ev(f, 157, "bob", "note", NULL, "{\"text\":\"paged | escalated\\nby phone\"}");
+    ev(f, 160, "bob", "run.end", NULL, "{\"how\":\"finished\"}");
+    fclose(f);
+}
+
+static bool has(const char *text, const char *want)
+{
+    bool ok = text != NULL && strstr(text, want) != NULL;
+    if (!ok) {
+        tap_diag("missing: %s", want);
+    }
+    return ok;
+}
+
+static bool lacks(const char *text, const char *unwanted)
+{
+    return text != NULL && strstr(text, unwanted) == NULL;
+}
+
+static void test_full(void)
+{
+    write_full_run();
+    char *cause = NULL;
+    char *md = report_markdown(dir, "r1", &cause);
+    tap_ok(md != NULL, "a report for r1 (%s)", cause ? cause : "ok");
+    if (md == NULL) {
+        free(cause);
+        return;
+    }
+    if (getenv("REPORT_SHOW") != NULL) {
+        fputs(md, stderr);
+    }
+    tap_ok(has(md, "# Incident report: Checkout 5xx\n"), "title");
+    tap_ok(has(md, "- Runbook: examples/runbooks/checkout.md\n"), "runbook path");
+    tap_ok(has(md, "- Run: r1\n"), "run id");
+    tap_ok(has(md, "- Who: alice@bastion-1, bob@laptop\n"), "every actor, the starter first");
+    tap_ok(has(md, "- Started: 2026-11-23 10:00:00 UTC\n"), "start in UTC");
+    tap_ok(has(md, "- Ended: 2026-11-23 10:02:40 UTC, after 2m40s\n- Outcome: finished\n"),
+           "end in UTC and how it ended");
+
+    tap_ok(has(md, "- 10:00:00 +00:00 run started by alice@bastion-1; variables given: "
+                   "region=eu-1\n"),
+           "run.start");
+    tap_ok(has(md, "- 10:00:01 +00:01 [S] Acknowledge the page: entered\n"), "step.enter");
+    tap_ok(has(md, "- 10:00:31 +00:31 [S] Acknowledge the page: done\n"), "step.done");
+    tap_ok(has(md, "- 10:00:40 +00:40 [A] Check the error rate: ran `curl -s "
+                   "http://prom:9090/q`\n"),
+           "command.start");
+    tap_ok(has(md, "- 10:00:45 +00:45 [A] Check the error rate: exit 0 in 5.0 s, captured "
+                   "rate = 0.31\n"
+                   "      line 1\n      line 2\n"),
+           "command.exit with its output under it");
+    tap_ok(has(md, "      line 10\n      (5 more lines)\n"), "output trimmed to 10 lines");
+    tap_ok(lacks(md, "line 11"), "line 11 is not shown");
+    tap_ok(has(md, "[A] Check the error rate: done: exit 0 in 5.0 s\n"), "step.done's result");
+    tap_ok(has(md, "- 10:00:50 +00:50 [A] Which service?: input svc = checkout|api second\n"),
+           "input (newline flattened in the list)");
+    tap_ok(has(md, "[A] Which service?: input token (secret, not recorded)\n"), "secret input");
+    char *blob = xasprintf("input blob = %080d...\n", 0);
+    tap_ok(has(md, blob), "a long input is cut at 80 bytes in the timeline");
+    free(blob);
+    blob = xasprintf("| blob | %0100d |\n", 0);
+    tap_ok(has(md, blob), "and shown whole in the variables");
+    free(blob);
+    tap_ok(lacks(md, "hunter2"), "a secret's value never appears, even if journaled");
+    tap_ok(has(md, "- 10:00:53 +00:53 [A] Which service?: note: error rate 31%, since 09:55\n"),
+           "note in the timeline");
+    tap_ok(has(md, "- 10:01:05 +01:05 [F] Roll back?: chose \"yes\" -> approve\n"), "choice");
+    tap_ok(has(md, "- 10:01:05 +01:05 [F] Roll back?: jumped from roll-back to approve "
+                   "(choice)\n"),
+           "jump");
+    tap_ok(has(md, "- 10:01:10 +01:10 [F] Approve rollback: approved by Jane Doe as incident "
+                   "commander\n"),
+           "approval");
+    tap_ok(has(md, "- 10:01:13 +01:13 [F] Roll back checkout: action rollback deploys "
+                   "shop/checkout on demo\n"),
+           "action.start");
+    tap_ok(has(md, "- 10:01:15 +01:15 [F] Roll back checkout: action rollback deploys "
+                   "shop/checkout -> ok: rolled back to v41\n"),
+           "action.end");
+    tap_ok(has(md, "- 10:01:17 +01:17 [F] Wait for the DLQ: waiting until queues orders.dlq "
+                   "ready < 10\n"),
+           "wait.start");
+    tap_ok(has(md, "- 10:01:40 +01:40 run resumed by bob@laptop at step 6\n"), "run.resume");
+    tap_ok(has(md, "- 10:01:40 +01:40 [F] Wait for the DLQ: input token (secret, not recorded) "
+                   "for step which-service\n"),
+           "a secret asked again on resume names its step");
+    tap_ok(has(md, "- 10:02:17 +02:17 [F] Wait for the DLQ: condition met after 12 tries\n"),
+           "wait.end");
+    tap_ok(has(md, "- 10:02:21 +02:21 [E] Page the next person: over its time box of 1m30s, "
+                   "not escalated\n"),
+           "overtime");
+    tap_ok(has(md, "- 10:02:22 +02:22 [E] Page the next person: notify pagerduty/trigger -> "
+                   "HTTP 202 sent\n"),
+           "notify sent");
+    tap_ok(has(md, "- 10:02:22 +02:22 [E] Page the next person: notify slack: sending\n"),
+           "notify journaled before sending");
+    tap_ok(has(md, "- 10:02:22 +02:22 [E] Page the next person: notify slack -> failed: Slack: "
+                   "Failed to connect to hooks.example port 443\n"),
+           "notify failed in transport (status 0)");
+    tap_ok(has(md, "- 10:02:23 +02:23 [E] Page the next person: notify slack -> HTTP 500 "
+                   "failed: Slack: HTTP 500 Internal Server Error\n"),
+           "notify failed");
+    tap_ok(has(md, "- 10:02:30 +02:30 [E] Page the next person: skipped: sent\n"), "skip");
+    tap_ok(has(md, "- 10:02:32 +02:32 [E] Tidy | up: ran ``echo `date` | tee``\n"),
+           "a command with a backtick keeps its code span");
+    tap_ok(has(md, "[E] Tidy | up: exit 1 in 2.0 s, captured listing = a1...\n      xxxx"),
+           "failing exit, a multi-line capture cut to its first line, then output");
+    struct strbuf cut = {0};
+    strbuf_str(&cut, "\n      ");
+    for (int i = 0; i < 1024; i++) {
+        strbuf_str(&cut, "x");
+    }
+    strbuf_str(&cut, "...\n      (1 more line)\n");
+    tap_ok(has(md, cut.s), "a huge line is cut at 1 KiB");
+    free(cut.s);
+    tap_ok(has(md, "[E] Tidy | up: failed: exit 1 (expected 0)\n"), "failed step");
+    tap_ok(has(md, "- 10:02:36 +02:36 [E] Tidy | up: went back from tidy-up to "
+                   "page-the-next-person (retry)\n"),
+           "back");
+    tap_ok(has(md, "- 10:02:40 +02:40 run finished\n"), "run.end");
+    tap_ok(lacks(md, "command.output"), "output events have no line of their own");
+
+    /* S 1->31; A 31->60; F 60->140; E 140->160 */
+    tap_ok(has(md, "| S Stay calm | 30s |\n| A Assess | 29s |\n| F Focus | 1m20s |\n"
+                   "| E Escalate | 20s |\n"),
+           "time per phase from the timestamps");
+    tap_ok(has(md, "## Time to mitigation\n\n2m17s (\"Wait for the DLQ\" done at 10:02:17 UTC)\n"),
+           "time to mitigation: the last Focus step done");
+    tap_ok(has(md, "## Notes\n\n- 10:00:53 alice: error rate 31%, since 09:55\n"
+                   "- 10:02:37 bob: paged | escalated by phone\n"),
+           "notes collected with who");
+    tap_ok(has(md, "| service | checkout |\n"), "a default variable");
+    tap_ok(has(md, "| instance | (unset) |\n"), "an unset variable");
+    tap_ok(has(md, "| region | eu-1 |\n"), "a --var");
+    tap_ok(has(md, "| rate | 0.31 |\n"), "a capture");
+    tap_ok(has(md, "| svc | checkout\\|api<br>second |\n"), "table cells escape | and newlines");
+    tap_ok(has(md, "| token | (secret, not recorded) |\n"), "a secret variable shows no value");
+    tap_ok(has(md, "| listing | a1<br>a2<br>a3<br>a4<br>a5<br>a6<br>a7<br>a8<br>a9<br>a10... |\n"),
+           "a long value is cut to 10 lines in the table");
+    free(md);
+}
+
+static void test_damaged(void)
+{
+    char *path = xasprintf("%s/r2.jsonl", dir);
+    FILE *f = fopen(path, "w");
+    free(path);
+    seq = 0;
+    ev(f, 0, "alice", "run.start", NULL, "{\"runbook\":\"a.md\",\"title\":\"Disk full\"}");
+    ev(f, 5, "alice", "step.enter", NULL,
+       "{\"index\":0,\"title\":\"Free space\",\"phase\":\"F\",\"type\":\"command\"}");
+    fputs("{\"seq\":3,\"ts\":\"2026-11-23T10:00:0\x01garbage\n", f);
+    ev(f, 9, "alice", "command.start", NULL, "{\"command\":\"rm -rf /tmp/cache\",\"offset\":0}");
+    ev(f, 12, "alice", "note", NULL, "{\"text\":\"after the garbage\"}");
+    fputs("{\"seq\":6,\"ts\":\"2026-11-23T10:00:13.000Z\",\"action\":\"no", f);
+    fclose(f);
+    char *cause = NULL;
+    char *md = report_markdown(dir, "r2", &cause);
+    tap_ok(md != NULL, "a damaged journal still gives a report (%s)", cause ? cause : "ok");
+    if (getenv("REPORT_SHOW") != NULL && md != NULL) {
+        fputs(md, stderr);
+    }
+    tap_ok(has(md, "- (journal line 3 unreadable)\n"), "a garbage middle line is named");
+    tap_ok(has(md, "- 10:00:12 +00:12 [F] Free space: note: after the garbage\n"),
+           "and what follows is still reported");
+    tap_ok(lacks(md, "line 6"), "a torn last line is ignored");
+    tap_ok(has(md, "- 10:00:12 +00:12 [F] Free space: note: after the garbage\n"
+                   "- (no exit recorded: the session ended while the command ran)\n"),
+           "a command that never exited says so");
+    tap_ok(has(md, "- Outcome: still open\n"), "a run without run.end is still open");
+    tap_ok(has(md, "- Ended: not yet (last event 2026-11-23 10:00:12 UTC)\n"),
+           "with its last event");
+    tap_ok(has(md, "| F Focus | 7s |\n"), "an open step counts up to the last event");
+    tap_ok(has(md, "not reached"), "no Focus step done: mitigation not reached");
+    tap_ok(has(md, "## Notes\n\n- 10:00:12 alice: after the garbage\n"), "notes");
+    tap_ok(has(md, "## Variables at the end\n\n(none)\n"), "no variables");
+    free(md);
+}
+
+static void test_errors(void)
+{
+    char *cause = NULL;
+    char *md = report_markdown(dir, "nope", &cause);
+    char *want = xasprintf("no run nope in %s", dir);
+    tap_ok(md == NULL, "no such run: no report");
+    tap_is_str(cause, want, "and a clear cause");
+    free(want);
+    free(cause);
+    cause = NULL;
+    md = report_markdown(dir, "../r1", &cause);
+    tap_ok(md == NULL && cause != NULL && strstr(cause, "bad run id"),
+           "a run id with a slash is refused");
+    free(cause);
+    cause = NULL;
+    write_file("empty.jsonl", "");
+    md = report_markdown(dir, "empty", &cause);
+    tap_ok(md == NULL && cause != NULL && strstr(cause, "no readable events"),
+           "an empty journal is an error (%s)", cause ? cause : "-");
+    free(cause);
+    cause = NULL;
+
+    /* the default directory is $XDG_STATE_HOME/opsdeck/runs */
+    char *state = xasprintf("%s/state", dir);
+    char *runs = xasprintf("%s/opsdeck/runs", state);
+    char *cmd = xasprintf("mkdir -p %s && cp %s/r1.jsonl %s/r1.out %s/", runs, dir, dir, runs);
+    tap_ok(system(cmd) == 0, "copy r1 into a state directory");
+    setenv("XDG_STATE_HOME", state, 1);
+    md = report_markdown(NULL, "r1", &cause);
+    tap_ok(md != NULL && has(md, "# Incident report: Checkout 5xx"),
+           "NULL runs_dir reads $XDG_STATE_HOME/opsdeck/runs");
+    free(md);
+    free(cmd);
+    cmd = xasprintf("rm -rf %s", state);
+    if (system(cmd) != 0) {
+        tap_diag("cannot remove %s", state);
+    }
+    free(cmd);
+    free(runs);
+    free(state);
+}
+
+int main(void)
+{
+    if (mkdtemp(dir) == NULL) {
+        tap_ok(false, "mkdtemp");
+        return tap_done();
+    }
+    test_full();
+    test_damaged();
+    test_errors();
+    char *cmd = xasprintf("rm -rf %s", dir);
+    if (system(cmd) != 0) {
+        tap_diag("cannot remove %s", dir);
+    }
+    free(cmd);
+    return tap_done();
+}
