@@ -116,5 +116,23 @@ check "with how the run ended" grep -q "^- Outcome: aborted" "$T/out"
 check "report of a missing run exits 1" test "$(status_of "$OPSDECK" report nosuch)" = 1
 check "and names it" grep -q "no run nosuch in $XDG_STATE_HOME/opsdeck/runs" "$T/err"
 check "report without a run id exits 2" test "$(status_of "$OPSDECK" report)" = 2
+# the shipped runbooks: lint-clean, every step type used, the notify env vars checked
+RUNBOOKS="$(cd "$(dirname "$0")/.." && pwd)/examples/runbooks"
+check "four runbooks are shipped" test "$(ls "$RUNBOOKS"/*.md | wc -l)" -eq 4
+for f in "$RUNBOOKS"/*.md; do
+    check "lint accepts $(basename "$f")" bash -c \
+        'OPSDECK_SLACK_WEBHOOK=http://127.0.0.1:9/hook OPSDECK_PD_ROUTING_KEY=k "$1" lint "$2" >"$3/out" 2>&1 || { cat "$3/out" >&2; exit 1; }' \
+        _ "$OPSDECK" "$f" "$T"
+done
+for type in command prompt decision wait action approval notify; do
+    check "the shipped runbooks use a $type step" grep -q "^type: $type\$" "$RUNBOOKS"/*.md
+done
+check "and time boxes, captures, alert variables, live pane waits" bash -c \
+    'grep -q "^timebox: " "$@" && grep -q "^capture: " "$@" && grep -q "^var: instance\$" "$@" && grep -q "^until: pools " "$@" && grep -q "^until: queues " "$@"' \
+    _ "$RUNBOOKS"/*.md
+check "the wiki page has no annotations" bash -c '! grep -q "^...opsdeck\$" "$1"' _ "$RUNBOOKS/plain-wiki-page.md"
+check "lint refuses a runbook whose notify env var is not set" bash -c \
+    'env -u OPSDECK_SLACK_WEBHOOK OPSDECK_PD_ROUTING_KEY=k "$1" lint "$2" >"$3/out" 2>&1; [ $? = 2 ] && grep -q "OPSDECK_SLACK_WEBHOOK" "$3/out"' \
+    _ "$OPSDECK" "$RUNBOOKS/pool-server-down.md" "$T"
 
 done_testing

@@ -415,7 +415,8 @@ static void test_queues(void)
     tap_ok(k != NULL && strlen(k) == 16, "DLQ alert keyed by a 16-hex fingerprint");
     const char *det = detail(&s, MODEL_ALERTS, k != NULL ? k : "");
     tap_ok(strstr(det, "label.queue\torders.created.dlq\n") != NULL &&
-               strstr(det, "runbook_url\thttps://runbooks.example.com/shop/queue-backlog.md\n") != NULL &&
+               strstr(det, "runbook_url\thttps://runbooks.example.com/shop/queue-backlog.md\n") !=
+                   NULL &&
                strstr(det, "generatorURL\thttp") != NULL,
            "DLQ alert details: labels, runbook, generator");
     tap_is_str(k != NULL ? cell(&s, MODEL_ALERTS, k, ALERT_TARGET) : NULL,
