@@ -93,6 +93,9 @@ Nothing to do.
 ```opsdeck
 timebox: 1s
 ```
+
+## Escalate: page the cache owner
+Page them.
 EOF
 
 SECRET="$E2E_DIR/secret.md"
@@ -110,7 +113,7 @@ ask: API token?
 ## Use it
 ```opsdeck
 type: command
-run: printf %s ${token} | wc -c
+run: printf %s ${token} | wc -c; seq 101 160
 ```
 EOF
 
@@ -337,9 +340,9 @@ keys J
 check "J asks for a step in the status line" wait_for "Jump to step (id or number): _"
 keys 2 Enter
 check "J 2 jumps to step 2" wait_line "▶ +2\. \[S\] After the wait"
-wait_for "Escalate now?"
-keys Escape
-wait_gone "Escalate now?"
+check "the time box asks again for the new step" wait_for "Escalate now?"
+keys Tab Enter
+check "Escalate jumps to the Escalate step" wait_line "▶ +3\. \[E\] Escalate: page the cache owner"
 keys q
 check "q quits with status 0" test "$(wait_exit)" = 0
 
@@ -355,6 +358,14 @@ check "not even in part" screen_lacks -F "hunter"
 keys Enter
 check "the step using it shows it masked" wait_for "'********'"
 check "the secret is nowhere on screen" screen_lacks -F "hunter2"
+keys Enter
+check "long output shows its tail" wait_line "^\| 160 +\|"
+check "and says how long it is" wait_for "output (61 lines)"
+keys PPage
+check "PgUp scrolls the output up" wait_for "scrolled up"
+check "earlier lines come into view" screen_lacks -E "^\| 160 +\|"
+keys NPage NPage NPage NPage
+check "PgDn scrolls back to the tail" wait_line "^\| 160 +\|"
 keys q
 check "q quits with status 0" test "$(wait_exit)" = 0
 done_testing
