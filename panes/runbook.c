@@ -33,6 +33,8 @@ struct rbpane {
     size_t overtime_asked; /* step index + 1 already asked about */
 };
 
+static char *mask_secrets(const struct rbpane *p, char *text);
+
 /* ---- marks and glyphs ---- */
 
 static const char *mark_glyph(const struct rbpane *p, enum run_mark m, bool current)
@@ -410,7 +412,9 @@ static void draw_output(struct frame *f, int rows)
                 }
             }
             buf[k] = '\0';
-            put_line(f, buf, theme_attr(THEME_NORMAL));
+            char *shown = mask_secrets(f->p, xstrdup(buf));
+            put_line(f, shown, theme_attr(THEME_NORMAL));
+            free(shown);
         }
         line++;
         i += n + 1;
