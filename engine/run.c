@@ -90,6 +90,7 @@ struct run {
     enum run_state fly_prev; /* state to return to after a one-off code block */
     struct proc *proc;
     uint64_t ref_from, last_ref_ms;
+    struct loop_timer *ref_timer; /* output waiting for its reference */
     struct loop_timer *wait_timer;
     struct cond wcond;
     bool wcond_set;
@@ -397,7 +398,49 @@ static void step_succeeded(struct run *r, char *msg, const char *go)
     changed(r);
 }
 
+/* ---- secrets ---- */
+
+/*
+ * The text as it may be shown or journaled: expanded with the value of every
+ * secret prompt's variable replaced by [secret]. The real expansion goes only
+ * to the child, the backend or the notify request.
+ */
+static char *expand_shown(const struct run *r, const char *text, enum vars_mode mode)
+{
+    struct vars masked = {0};
+    for (size_t i = 0; i < r->vars.n; i++) {
+        vars_set(&masked, r->vars.names[i], r->vars.values[i]);
+    }
+    for (size_t i = 0; i < r->rb->nsteps; i++) {
+        const struct rb_step *s = &r->rb->steps[i];
+        if (s->type == RB_PROMPT && s->secret && s->var != NULL &&
+            vars_get(&masked, s->var) != NULL) {
+            vars_set(&masked, s->var, "[secret]");
+        }
+    }
+    char *missing = NULL;
+    char *out = vars_expand(&masked, text != NULL ? text : "", mode, &missing);
+    free(missing);
+    vars_clear(&masked);
+    return out != NULL ? out : xstrdup(text != NULL ? text : "");
+}
+
 /* ---- commands ---- */
+
+static void ref_due(void *ud)
+{
+    struct run *r = ud;
+    r->ref_timer = NULL;
+    out_reference(r);
+}
+
+static void cancel_ref_timer(struct run *r)
+{
+    if (r->ref_timer != NULL) {
+        loop_timer_cancel(r->loop, r->ref_timer);
+        r->ref_timer = NULL;
+    }
+}
 
 static void on_cmd_output(const char *buf, size_t n, bool is_stderr, void *ud)
 {
@@ -405,8 +448,13 @@ static void on_cmd_output(const char *buf, size_t n, bool is_stderr, void *ud)
     (void)is_stderr;
     out_keep(r, buf, n);
     out_write(r, buf, n);
-    if (clock_mono_ms() - r->last_ref_ms >= REF_EVERY_MS) {
+    uint64_t since = clock_mono_ms() - r->last_ref_ms;
+    if (since >= REF_EVERY_MS) {
+        cancel_ref_timer(r);
         out_reference(r);
+    } else if (r->ref_timer == NULL) {
+        /* output then silence: still referenced within the second */
+        r->ref_timer = loop_timer_add(r->loop, REF_EVERY_MS - since, 0, ref_due, r);
     }
     changed(r);
 }
@@ -415,6 +463,7 @@ static void on_cmd_done(const struct proc_result *res, void *ud)
 {
     struct run *r = ud;
     r->proc = NULL;
+    cancel_ref_timer(r);
     out_reference(r);
     const struct rb_step *s = &r->rb->steps[r->idx];
     bool code = r->fly == FLY_CODE;
@@ -480,8 +529,10 @@ static bool start_command(struct run *r, const char *text, bool one_off, char **
         }
         return false;
     }
+    char *shown = expand_shown(r, text, VARS_SHELL);
     if (r->dry_run) {
-        set_message(r, xasprintf("dry run: would run: %s", cmd));
+        set_message(r, xasprintf("dry run: would run: %s", shown));
+        free(shown);
         free(cmd);
         if (!one_off) {
             step_succeeded(r, xstrdup(r->message), NULL);
@@ -492,12 +543,13 @@ static bool start_command(struct run *r, const char *text, bool one_off, char **
     r->ref_from = r->out_size;
     r->last_ref_ms = clock_mono_ms();
     cJSON *d = cJSON_CreateObject();
-    cJSON_AddStringToObject(d, "command", cmd);
+    cJSON_AddStringToObject(d, "command", shown);
     cJSON_AddNumberToObject(d, "offset", (double)r->out_size);
     if (one_off) {
         cJSON_AddBoolToObject(d, "code", true);
     }
     if (!jstep(r, "command.start", NULL, d)) {
+        free(shown);
         free(cmd);
         set_cause(cause, r->message);
         changed(r);
@@ -513,7 +565,8 @@ static bool start_command(struct run *r, const char *text, bool one_off, char **
     r->fly = one_off ? FLY_CODE : FLY_COMMAND;
     r->fly_prev = r->state;
     r->state = RUN_BUSY;
-    set_message(r, xasprintf("running: %s", cmd));
+    set_message(r, xasprintf("running: %s", shown));
+    free(shown);
     r->proc = proc_spawn(r->loop, &o, on_cmd_done, r, &why);
     free(cmd);
     if (r->proc == NULL) {
@@ -674,7 +727,10 @@ static bool start_wait(struct run *r, char **cause)
         return true;
     }
     cJSON *d = cJSON_CreateObject();
-    cJSON_AddStringToObject(d, "condition", text);
+    char *shown = s->until != NULL ? expand_shown(r, s->until, VARS_TEXT)
+                                   : expand_shown(r, s->run, VARS_SHELL);
+    cJSON_AddStringToObject(d, "condition", shown);
+    free(shown);
     if (!jstep(r, "wait.start", NULL, d)) {
         free(text);
         set_cause(cause, r->message);
@@ -803,8 +859,14 @@ static bool start_action(struct run *r, char **cause)
     cJSON_AddStringToObject(d, "backend", b->name);
     cJSON_AddStringToObject(d, "pane", s->pane);
     cJSON_AddStringToObject(d, "verb", def->verb);
-    cJSON_AddStringToObject(d, "target", target);
-    if (input != NULL) {
+    char *shown = expand_shown(r, s->target, VARS_TEXT);
+    cJSON_AddStringToObject(d, "target", shown);
+    free(shown);
+    if (input != NULL && s->input != NULL) {
+        shown = expand_shown(r, s->input, VARS_TEXT);
+        cJSON_AddStringToObject(d, "input", shown);
+        free(shown);
+    } else if (input != NULL) {
         cJSON_AddStringToObject(d, "input", input);
     } else {
         cJSON_AddNullToObject(d, "input");
@@ -1102,17 +1164,20 @@ struct run *run_start(const struct run_env *env, struct runbook *rb, const struc
     for (size_t i = 0; initial != NULL && i < initial->n; i++) {
         vars_set(&r->vars, initial->names[i], initial->values[i]);
     }
-    r->id = new_id(rb->path);
-    if (!r->dry_run) {
-        for (int tries = 0; tries < 5 && !open_files(r, true, cause); tries++) {
-            if (tries == 4 || r->j != NULL) {
-                run_destroy(r);
-                return NULL;
-            }
-            free(*cause);
-            *cause = NULL;
+    /* two runs of one runbook in the same second: another 4 hex digits */
+    for (int tries = 0; r->id == NULL; tries++) {
+        r->id = new_id(rb->path);
+        char *jpath = r->runs_dir != NULL ? xasprintf("%s/%s.jsonl", r->runs_dir, r->id) : NULL;
+        if (jpath != NULL && tries < 8 && access(jpath, F_OK) == 0) {
             free(r->id);
-            r->id = new_id(rb->path);
+            r->id = NULL;
+        }
+        free(jpath);
+    }
+    if (!r->dry_run) {
+        if (!open_files(r, true, cause)) {
+            run_destroy(r);
+            return NULL;
         }
         char *apath = realpath(rb->path, NULL);
         cJSON *d = cJSON_CreateObject();
@@ -1143,6 +1208,7 @@ static void stop_inflight(struct run *r)
 {
     proc_cancel(r->proc);
     r->proc = NULL;
+    cancel_ref_timer(r);
     proc_cancel(r->wait_proc);
     r->wait_proc = NULL;
     if (r->wait_timer != NULL) {
@@ -1499,6 +1565,13 @@ struct run *run_resume(const struct run_env *env, const char *run_id, const stru
         free_events(ev, n);
         return NULL;
     }
+    if (rb->nissues > 0) {
+        *cause = xasprintf("run %s: its runbook has problems now: %s:%d: %s", run_id, rb->path,
+                           rb->issues[0].line, rb->issues[0].message);
+        runbook_free(rb);
+        free_events(ev, n);
+        return NULL;
+    }
     struct run *r = run_alloc(env, rb, hooks);
     r->id = xstrdup(run_id);
     if (!resume_check(r, start, ev, n, cause)) {
@@ -1608,9 +1681,10 @@ static char *expand_or_missing(const struct run *r, const char *text, enum vars_
         } else {
             free(m);
         }
-        out = xstrdup(text != NULL ? text : "");
+        return xstrdup(text != NULL ? text : "");
     }
-    return out;
+    free(out);
+    return expand_shown(r, text, mode);
 }
 
 char *run_preview(const struct run *r, char **missing)

@@ -95,13 +95,22 @@ printf 'a\n' | "$OPSDECK" run "$T/simple.json" --plain --var who=x >"$T/a.out" 2
 check "abort: exit 4" test $? = 4
 "$OPSDECK" run "$T/nosuch.json" --plain >/dev/null 2>&1
 check "a missing runbook: exit 2" test $? = 2
-"$OPSDECK" run "$T/simple.json" --plain </dev/null >/dev/null 2>"$T/l.err"
-check "a runbook with lint problems: exit 2" test $? = 2
-check "naming file:line" grep -q "simple.json:3: variable 'who'" "$T/l.err"
+printf '{"title": "Bad", "steps": [{"title": "One", "type": "telepathy"}]}\n' >"$T/bad.json"
+"$OPSDECK" run "$T/bad.json" --plain </dev/null >/dev/null 2>"$T/l.err"
+check "a runbook that does not parse clean: exit 2" test $? = 2
+check "naming file:line" grep -q "bad.json:1: .*telepathy" "$T/l.err"
+printf '\n\n' | "$OPSDECK" run "$T/simple.json" --plain >"$T/w.out" 2>"$T/w.err"
+check "lint findings are warnings: the run starts (exit 3 at end of input)" test $? = 3
+check "the warning names file:line" grep -q "simple.json:3: warning: variable 'who'" "$T/w.err"
+check "the step with the unset variable fails when it runs" grep -q -- "-> unset variable who" "$T/w.out"
 "$OPSDECK" run --resume nosuch --plain >/dev/null 2>"$T/r.err"
 check "resume of an unknown run: exit 1" test $? = 1
 "$OPSDECK" run >/dev/null 2>&1
 check "run without FILE: exit 2" test $? = 2
+"$OPSDECK" run --resume x --var a=b >/dev/null 2>&1
+check "--resume with --var: exit 2" test $? = 2
+"$OPSDECK" --help >"$T/help.out"
+check "--help documents the exit codes of run" grep -q "^run exit status: 0 finished" "$T/help.out"
 
 # ---- resume ----
 cat >"$T/res.json" <<EOF

@@ -201,10 +201,7 @@ static void parse_args(int argc, char **argv, struct options *o)
             o->input = take_value(argc, argv, &i);
         } else if (o->command == CMD_ACT && o->nact < 4 && a[0] != '-') {
             o->act_args[o->nact++] = a;
-        } else if (o->command == CMD_RUN && !parse_run_arg(argc, argv, &i, o)) {
-            fprintf(stderr, "opsdeck: unknown argument '%s' (see --help)\n", a);
-            exit(2);
-        } else if (o->command == CMD_RUN) {
+        } else if (o->command == CMD_RUN && parse_run_arg(argc, argv, &i, o)) {
             continue;
         } else {
             fprintf(stderr, "opsdeck: unknown argument '%s' (see --help)\n", a);
@@ -221,6 +218,11 @@ static void parse_args(int argc, char **argv, struct options *o)
     }
     if (o->command == CMD_RUN && (o->run_file == NULL) == (o->run_resume == NULL)) {
         fprintf(stderr, "opsdeck: run needs a FILE or --resume RUN-ID (one of them)\n");
+        exit(2);
+    }
+    if (o->command == CMD_RUN && o->run_resume != NULL && (o->nrun_vars > 0 || o->dry_run)) {
+        fprintf(stderr, "opsdeck: --resume goes on with the run's own variables: no --var or "
+                        "--dry-run\n");
         exit(2);
     }
     if (o->command == CMD_ACT && !o->yes) {

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <termios.h>
 #include <unistd.h>
 
 struct plain {
@@ -52,6 +53,9 @@ struct plain {
     bool overtime_told;
     bool dispatching;
     bool echo; /* stdin is not a terminal: show what was read */
+    bool tty;  /* stdin is a terminal: secrets are typed without echo */
+    bool echo_off;
+    struct termios saved;
 };
 
 static void say(struct plain *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -229,6 +233,21 @@ static void on_changed(struct run *r, void *ud)
     }
 }
 
+/* A secret prompt on a terminal is typed without echo; everything else with. */
+static void set_echo(struct plain *p, bool on)
+{
+    if (!p->tty || p->echo_off == !on) {
+        return;
+    }
+    struct termios t = p->saved;
+    if (!on) {
+        t.c_lflag &= ~(tcflag_t)ECHO;
+        t.c_lflag |= ECHONL;
+    }
+    tcsetattr(STDIN_FILENO, TCSANOW, &t);
+    p->echo_off = !on;
+}
+
 static void prompt(struct plain *p)
 {
     if (p->prompted || p->finished) {
@@ -236,7 +255,10 @@ static void prompt(struct plain *p)
     }
     p->prompted = true;
     end_output_line(p);
-    say(p, "[%s] > ", keys_for(run_step(p->run), run_state(p->run)));
+    const struct rb_step *s = run_step(p->run);
+    set_echo(p, !(s->type == RB_PROMPT && s->secret && run_state(p->run) == RUN_READY));
+    say(p, "[%s%s] > ", keys_for(s, run_state(p->run)),
+        s->ncode > 0 && run_state(p->run) != RUN_INTERRUPTED ? ", x N = run code block N" : "");
 }
 
 static void show_cause(struct plain *p, char *cause)
@@ -301,6 +323,7 @@ static void handle_line(struct plain *p, char *line)
     bool ok = true;
     str_trim(line);
     p->prompted = false;
+    set_echo(p, true);
     bool asks = (s->type == RB_PROMPT || s->type == RB_APPROVAL) && st == RUN_READY;
     if (st == RUN_INTERRUPTED && strcmp(line, "c") == 0) {
         ok = run_skip(r, &cause);
@@ -474,7 +497,14 @@ static bool parse_vars(const char *const *list, struct vars *v)
     return true;
 }
 
-/* Load and lint; NULL after printing the problems. */
+/*
+ * Load and check. Problems found by parsing (unknown keys or types, bad
+ * durations) refuse the run, as `opsdeck lint` would. What only the static
+ * checks find (a notify env var not set here, a variable nothing sets yet) is
+ * printed as a warning and the run goes on: at 3 a.m. a runbook must not
+ * refuse to start because Slack is not configured; that step fails when it
+ * runs, with the same reason, and can be skipped.
+ */
 static struct runbook *load(const char *file, const struct vars *v)
 {
     char *cause = NULL;
@@ -484,12 +514,6 @@ static struct runbook *load(const char *file, const struct vars *v)
         free(cause);
         return NULL;
     }
-    const char **known = xcalloc(v->n + 1, sizeof *known);
-    for (size_t i = 0; i < v->n; i++) {
-        known[i] = v->names[i];
-    }
-    runbook_lint(rb, known);
-    free(known);
     if (rb->nissues > 0) {
         for (size_t i = 0; i < rb->nissues; i++) {
             fprintf(stderr, "%s:%d: %s\n", rb->path, rb->issues[i].line, rb->issues[i].message);
@@ -497,6 +521,18 @@ static struct runbook *load(const char *file, const struct vars *v)
         runbook_free(rb);
         return NULL;
     }
+    const char **known = xcalloc(v->n + 1, sizeof *known);
+    for (size_t i = 0; i < v->n; i++) {
+        known[i] = v->names[i];
+    }
+    runbook_lint(rb, known);
+    free(known);
+    for (size_t i = 0; i < rb->nissues; i++) {
+        fprintf(stderr, "%s:%d: warning: %s\n", rb->path, rb->issues[i].line,
+                rb->issues[i].message);
+        free(rb->issues[i].message);
+    }
+    rb->nissues = 0;
     return rb;
 }
 
@@ -534,6 +570,11 @@ static void print_resume(struct plain *p)
     size_t i = run_index(p->run);
     say(p, "Resuming run %s of %s at step %zu/%zu: %s\n", run_id(p->run), rb->path, i + 1,
         rb->nsteps, rb->steps[i].title);
+    const struct rb_step *s = run_step(p->run);
+    if (s != NULL && s->type == RB_PROMPT && s->secret && s->var != NULL &&
+        vars_get(run_vars(p->run), s->var) == NULL) {
+        say(p, "  ! secret answers are not journaled: \"%s\" is asked again first\n", s->title);
+    }
     if (run_state(p->run) == RUN_INTERRUPTED) {
         say(p, "  ! the step was in flight when the session ended: c = continue past it, r = "
                "re-run it, j ID = jump\n");
@@ -545,6 +586,7 @@ int plain_run(struct loop *loop, struct store *store, struct backend **backends,
 {
     struct plain p = {.loop = loop, .out = stdout, .shown_idx = SIZE_MAX, .out_bol = true};
     p.echo = !isatty(STDIN_FILENO);
+    p.tty = !p.echo && tcgetattr(STDIN_FILENO, &p.saved) == 0;
     struct run_env env = {
         .loop = loop,
         .store = store,
@@ -605,6 +647,7 @@ int plain_run(struct loop *loop, struct store *store, struct backend **backends,
     if (p.in_watch != NULL) {
         loop_unwatch(loop, p.in_watch);
     }
+    set_echo(&p, true);
     end_output_line(&p);
     run_destroy(p.run);
     for (size_t i = 0; i < p.nlines; i++) {

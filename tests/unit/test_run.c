@@ -469,6 +469,42 @@ static void test_inputs(void)
     free(id);
 }
 
+static const char *const secret_rb =
+    "{\"title\": \"Secret\", \"steps\": [\n"
+    " {\"id\": \"tok\", \"title\": \"Token\", \"type\": \"prompt\", \"var\": \"token\", "
+    "\"secret\": true},\n"
+    " {\"id\": \"use\", \"title\": \"Use it\", \"type\": \"command\", \"run\": \"echo "
+    "${token} | tr a-z A-Z\", \"capture\": \"upper\"},\n"
+    " {\"id\": \"fin\", \"title\": \"Done\"}\n"
+    "]}\n";
+
+static void test_secret_in_command(void)
+{
+    struct run *r = start("secret.json", secret_rb, NULL);
+    if (!tap_ok(r != NULL, "secret: started")) {
+        return;
+    }
+    char *id = xstrdup(run_id(r));
+    char *cause = NULL;
+    run_input(r, "hunter2", &cause);
+    char *pv = run_preview(r, NULL);
+    tap_is_str(pv, "sh: echo '[secret]' | tr a-z A-Z", "the preview masks a secret");
+    free(pv);
+    run_confirm(r, &cause);
+    settle(r, 3000);
+    tap_is_str(vars_get(run_vars(r), "upper"), "HUNTER2", "the command got the real value");
+    tap_ok(strstr(run_message(r), "hunter2") == NULL, "the message does not show it");
+    run_destroy(r);
+    char *jpath = xasprintf("%s/%s.jsonl", runs, id);
+    size_t len;
+    char *all = tap_fixture(runs, strrchr(jpath, '/') + 1, &len);
+    tap_ok(len > 0 && strstr(all, "hunter2") == NULL, "the secret is not in the journal");
+    tap_ok(strstr(all, "[secret]") != NULL, "command.start shows it masked");
+    free(all);
+    free(jpath);
+    free(id);
+}
+
 static struct rowset *queue_rows(double ready)
 {
     struct rowset *rs = rowset_create(MODEL_QUEUES, "test");
@@ -549,6 +585,19 @@ static void test_waits(void)
     FILE *f = fopen(flag, "w");
     fclose(f);
     tap_ok(settle(r, 2000) && run_mark(r, 2) == RUN_MARK_DONE, "command wait: met");
+
+    /* a wait in flight when the session dies comes back interrupted */
+    run_jump(r, "never", &cause);
+    run_confirm(r, &cause);
+    tap_is_int(run_state(r), RUN_BUSY, "a wait in flight");
+    run_destroy(r);
+    r = resume(id, &cause);
+    tap_ok(r != NULL && run_state(r) == RUN_INTERRUPTED, "resume: the wait is interrupted");
+    tap_ok(r != NULL && strstr(run_message(r), "wait.start") != NULL, "saying what was in flight");
+    tap_ok(run_skip(r, &cause) && run_index(r) == 2, "continue past it");
+    tap_is_int(run_mark(r, 1), RUN_MARK_SKIPPED, "continued: marked skipped, not re-run");
+    run_back(r, &cause);
+    tap_ok(run_jump(r, "cmd", &cause), "back to the command wait");
 
     /* stopping a wait */
     run_back(r, &cause);
@@ -784,8 +833,10 @@ static void test_overtime_and_stop(void)
     tap_ok(!run_overtime(r), "dismissed: no longer asked for this step");
     run_confirm(r, &cause);
     run_confirm(r, &cause);
-    spin(200);
+    spin(1300);
     tap_is_int(run_state(r), RUN_BUSY, "a long command runs");
+    tap_is_int(count_events(id, "command.output"), 1,
+               "output followed by silence is referenced within a second");
     tap_ok(run_stop(r, &cause), "run_stop (Ctrl-C)");
     tap_ok(settle(r, 3000), "the command stopped");
     tap_is_int(run_state(r), RUN_FAILED, "a stopped command fails the step");
@@ -1074,6 +1125,7 @@ int main(void)
     test_manual_and_command();
     test_failures();
     test_inputs();
+    test_secret_in_command();
     test_waits();
     test_action(audit_path);
     test_notify();
