@@ -31,6 +31,7 @@ struct rbpane {
     long out_scroll;   /* output lines up from the bottom */
     uint64_t last_tick;
     size_t overtime_asked; /* step index + 1 already asked about */
+    char *warning;         /* lint's finding, said once the pane is on screen */
 };
 
 static char *mask_secrets(const struct rbpane *p, char *text);
@@ -476,7 +477,7 @@ static char *mask_secrets(const struct rbpane *p, char *text)
         const char *c = text;
         for (const char *hit = strstr(c, v); hit != NULL; hit = strstr(c, v)) {
             strbuf_add(&sb, c, (size_t)(hit - c));
-            strbuf_str(&sb, "********");
+            strbuf_str(&sb, "[secret]"); /* as the engine's previews say it */
             c = hit + vn;
         }
         strbuf_str(&sb, c);
@@ -866,6 +867,11 @@ static void rb_resize(void *self, int h, int w)
 static bool rb_update(void *self, uint64_t now_ms)
 {
     struct rbpane *p = self;
+    if (p->warning != NULL) {
+        say(p, true, p->warning); /* after the console's "started", so it is seen */
+        free(p->warning);
+        p->warning = NULL;
+    }
     size_t idx = run_index(p->run);
     if (idx != p->shown_step) {
         p->shown_step = idx;
@@ -933,6 +939,7 @@ static void rb_free(void *self)
 {
     struct rbpane *p = self;
     run_destroy(p->run); /* never run_abort: the run stays resumable */
+    free(p->warning);
     free(p);
 }
 
@@ -979,15 +986,35 @@ void *runbook_pane_start(const struct run_env *env, const char *file, const stru
     for (size_t i = 0; i < n; i++) {
         known[i] = initial->names[i];
     }
-    runbook_lint(rb, known);
+    /*
+     * As line mode does: what only lint finds (a notify env var not set here,
+     * a variable nothing sets yet) is a warning, not a refusal; that step
+     * fails when it runs, with the same reason, and can be skipped. Problems
+     * of parsing were already in rb->issues: run_start refuses those.
+     */
+    char *warning = NULL;
+    if (rb->nissues == 0) {
+        runbook_lint(rb, known);
+        if (rb->nissues > 0) {
+            warning = xasprintf("%s:%d: warning: %s%s", rb->path, rb->issues[0].line,
+                                rb->issues[0].message,
+                                rb->nissues > 1 ? " (and more: opsdeck lint lists them)" : "");
+        }
+        for (size_t i = 0; i < rb->nissues; i++) {
+            free(rb->issues[i].message);
+        }
+        rb->nissues = 0;
+    }
     free(known);
     struct rbpane *p = pane_new(host);
     struct run_hooks hooks = {.changed = on_changed, .ud = p};
     p->run = run_start(env, rb, initial, &hooks, cause);
     if (p->run == NULL) {
+        free(warning);
         free(p);
         return NULL;
     }
+    p->warning = warning;
     return p;
 }
 

@@ -356,7 +356,7 @@ keys -l hunter2
 check "a secret answer is not echoed" wait_for "API token?: *******_"
 check "not even in part" screen_lacks -F "hunter"
 keys Enter
-check "the step using it shows it masked" wait_for "'********'"
+check "the step using it shows it masked" wait_for "'[secret]'"
 check "the secret is nowhere on screen" screen_lacks -F "hunter2"
 keys Enter
 check "long output shows its tail" wait_line "^\| 160 +\|"

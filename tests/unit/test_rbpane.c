@@ -219,7 +219,7 @@ int main(void)
     tap_ok(host.prompt_secret, "a secret prompt asks not to echo");
     host.answer(pane, "s3cr3t-value");
     tap_is_int(run_index(r), 2, "the answer moves on");
-    tap_ok(shows(pane, win, "will run: sh: echo using '********'; sleep 20"),
+    tap_ok(shows(pane, win, "will run: sh: echo using '[secret]'; sleep 20"),
            "a later step shows the secret masked");
     char *screen = screen_text(pane, win);
     tap_ok(strstr(screen, "s3cr3t") == NULL, "the secret is nowhere on screen");
@@ -238,7 +238,7 @@ int main(void)
     tap_ok(spin_until(loop, r, RUN_FAILED), "and stops it: the step fails");
     tap_ok(shows(pane, win, "failed: "), "the failure is shown");
     tap_ok(shows(pane, win, "Enter retry  s skip"), "with its choices");
-    tap_ok(shows(pane, win, "using ********"), "output that prints the secret shows it masked");
+    tap_ok(shows(pane, win, "using [secret]"), "output that prints the secret shows it masked");
     screen = screen_text(pane, win);
     tap_ok(strstr(screen, "s3cr3t") == NULL, "the secret is still nowhere on screen");
     free(screen);
@@ -264,6 +264,34 @@ int main(void)
     struct run_info *list = run_list(dir, &n, NULL);
     tap_ok(n == 1 && !list[0].ended, "freeing the pane leaves the run open for resume");
     run_info_free(list, n);
+
+    /* what only lint finds is a warning, as in line mode; a parse problem refuses */
+    char *notify = xasprintf("%s/notify.md", dir);
+    f = fopen(notify, "w");
+    fputs("# N\n\n## Tell them\n```opsdeck\ntype: notify\nservice: slack\n"
+          "url_env: OPSDECK_TEST_UNSET_HOOK\nmessage: hi\n```\n",
+          f);
+    fclose(f);
+    unsetenv("OPSDECK_TEST_UNSET_HOOK");
+    host.message[0] = '\0';
+    pane = runbook_pane_start(&env, notify, NULL, &ph, &cause);
+    tap_ok(pane != NULL, "a notify whose env var is not set still starts");
+    if (pane != NULL) {
+        runbook_pane.update(pane, 5000);
+        tap_ok(strstr(host.message, "warning") != NULL &&
+                   strstr(host.message, "OPSDECK_TEST_UNSET_HOOK") != NULL,
+               "and says so once on screen: %s", host.message);
+        runbook_pane.free(pane);
+    }
+    f = fopen(notify, "w");
+    fputs("# N\n\n## Broken\n```opsdeck\ntype: teleport\n```\n", f);
+    fclose(f);
+    cause = NULL;
+    pane = runbook_pane_start(&env, notify, NULL, &ph, &cause);
+    tap_ok(pane == NULL && cause != NULL && strstr(cause, "notify.md:") != NULL,
+           "a parse problem refuses, naming file:line (%s)", cause ? cause : "no cause");
+    free(cause);
+    free(notify);
 
     loop_destroy(loop);
     delwin(win);
