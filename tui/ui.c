@@ -9,6 +9,10 @@
  * Modes stack simply: NORMAL, or one of FILTER/COMMAND (the status line is a
  * prompt), CONFIRM (a dialog), VIEW (detail or help viewer). Panes keep
  * updating underneath every mode.
+ *
+ * With a run open, the runbook pane (panes/runbook.c, a non-table pane) takes
+ * the right of the grid or a fifth tab; it gets keys first when focused, and
+ * borrows the status line (MODE_PROMPT) and dialogs through struct pane_host.
  */
 #include "ui.h"
 

@@ -186,8 +186,9 @@ keys Enter
 wait_for "[ Cancel ]  [ Drain ]"
 keys Tab Enter
 check "confirming drains web2: DRAIN in the pools pane" wait_line "be_web +web2 +DRAIN"
-check "the drain is audited with the run" \
-    poll_until 5 grep -q '"action":"drain","target":"be_web/web2","result":"ok"' "$AUDIT"
+RUN1=$(ls -t "$RUNS" | grep jsonl | head -1 | sed 's/\.jsonl$//')
+check "the drain is audited with the run and its step" \
+    poll_until 5 grep -qE "\"run\":\"$RUN1\",\"step\":\"[^\"]+\",\"action\":\"drain\",\"target\":\"be_web/web2\",\"result\":\"ok\"" "$AUDIT"
 check "the notify step previews the message" wait_for "web2 drained by alice"
 check "the webhook URL is not shown" screen_lacks -F "secret"
 keys Enter
