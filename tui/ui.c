@@ -1075,8 +1075,14 @@ static void open_help(struct ui *ui)
     viewer_add(&ui->viewer, "Moving around");
     viewer_add(&ui->viewer, "  %-12s %s", "Tab S-Tab", "next / previous pane");
     viewer_add(&ui->viewer, "  %-12s %s", "1 2 3 4", "Alerts, Queues, Pools, Deployments");
+    if (ui->rb.self != NULL) {
+        viewer_add(&ui->viewer, "  %-12s %s", "5", "the runbook pane");
+    }
     if (kind_slot(p->impl->kind) == 0) {
         viewer_add(&ui->viewer, "  %-12s %s", "v", "switch between Alerts and Silences");
+    }
+    if (p->impl->kind == MODEL_ALERTS) {
+        viewer_add(&ui->viewer, "  %-12s %s", "r", "open the selected alert's runbook");
     }
     viewer_add(&ui->viewer, "  %-12s %s", "j k  Up Down", "select row");
     viewer_add(&ui->viewer, "  %-12s %s", "PgUp PgDn", "page");

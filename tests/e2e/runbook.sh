@@ -231,6 +231,10 @@ check ":close closes the pane" wait_gone "5 Runbook"
 # r on an alert: its runbook (the demo links the shipped ones), its labels as variables
 keys 1 / D e a d L e t t e r Enter
 wait_for "1 of "
+keys '?'
+check "the alerts help offers r" wait_for "open the selected alert's runbook"
+keys q
+wait_gone "Help: Alerts pane"
 keys r
 check "r on an alert opens its runbook" wait_for "5 Runbook: Queue backlog and dead letters (RabbitMQ)"
 keys Enter
