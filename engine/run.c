@@ -1519,8 +1519,13 @@ static void resume_state(struct run *r, struct replay *p)
     }
 }
 
-struct run *run_resume(const struct run_env *env, const char *run_id, const struct run_hooks *hooks,
-                       char **cause)
+/*
+ * The journal of an open run and its runbook, reloaded; NULL with *cause when
+ * there is nothing to resume (no such run, it ended, the runbook is gone or
+ * does not parse clean any more).
+ */
+static struct runbook *resume_load(const struct run_env *env, const char *run_id, cJSON ***evp,
+                                   size_t *np, char **cause)
 {
     char *dir = env->runs_dir != NULL ? xstrdup(env->runs_dir) : run_default_dir();
     if (dir == NULL) {
@@ -1572,6 +1577,21 @@ struct run *run_resume(const struct run_env *env, const char *run_id, const stru
         free_events(ev, n);
         return NULL;
     }
+    *evp = ev;
+    *np = n;
+    return rb;
+}
+
+struct run *run_resume(const struct run_env *env, const char *run_id, const struct run_hooks *hooks,
+                       char **cause)
+{
+    cJSON **ev = NULL;
+    size_t n = 0;
+    struct runbook *rb = resume_load(env, run_id, &ev, &n, cause);
+    if (rb == NULL) {
+        return NULL;
+    }
+    const cJSON *start = ev[0];
     struct run *r = run_alloc(env, rb, hooks);
     r->id = xstrdup(run_id);
     if (!resume_check(r, start, ev, n, cause)) {

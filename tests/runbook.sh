@@ -77,6 +77,20 @@ check "Markdown: sections give the phases" grep -q '^== \[A\] step 2/3: Check th
 check "Markdown: x 1 ran the code block" grep -q '^  | disk-ok$' "$T/md.out"
 check "Markdown: the annotated step ran" grep -q '^  | counted db1$' "$T/md.out"
 
+# a time box: the prompt says the step ran over; e escalates to the Escalate step
+cat >"$T/tb.json" <<'EOF'
+{"title": "Time box", "steps": [
+ {"id": "slow", "title": "Slow step", "timebox": "1s"},
+ {"id": "fix", "title": "Fix", "phase": "F"},
+ {"id": "page", "title": "Page the owner", "phase": "E"}
+]}
+EOF
+(sleep 1.6; printf 'e\n\n') | "$OPSDECK" run "$T/tb.json" --plain >"$T/tb.out" 2>&1
+check "time box: finished after escalating" test $? = 0
+check "time box: says the step ran over" grep -q "over its time box (1s): e = escalate now" "$T/tb.out"
+check "time box: e jumped to the Escalate step" grep -q '^== \[E\] step 3/3: Page the owner' "$T/tb.out"
+check "time box: the Focus step was passed over" bash -c '! grep -q "step 2/3: Fix" "$1"' _ "$T/tb.out"
+
 # --dry-run: every automated step, variables substituted, unset ones reported; nothing written
 before=$(ls "$RUNS" | wc -l)
 "$OPSDECK" run "$T/simple.json" --dry-run --var who=me >"$T/d.out" 2>&1
