@@ -173,8 +173,8 @@ struct game_env {
 struct game *game_start(const struct game_env *env, struct drill *d, const struct game_hooks *h,
                         char **cause);
 /* Resume an open drill run from its journal (clock position, states, pending rollbacks). */
-struct game *game_resume(const struct game_env *env, const char *run_id,
-                         const struct game_hooks *h, char **cause);
+struct game *game_resume(const struct game_env *env, const char *run_id, const struct game_hooks *h,
+                         char **cause);
 /*
  * Free. rollback: run every pending rollback first, synchronously on the loop
  * with a time limit (SIGHUP, SIGTERM, quitting); the run stays open unless it

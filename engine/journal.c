@@ -304,3 +304,86 @@ const char *journal_host(void)
     host[sizeof host - 1] = '\0';
     return host;
 }
+
+enum { JOURNAL_READ_MAX = 256 << 20 };
+
+static char *read_whole(const char *path, size_t *len, int *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > JOURNAL_READ_MAX) {
+        *err = fd < 0 ? errno : (S_ISREG(st.st_mode) ? EFBIG : EINVAL);
+        if (fd >= 0) {
+            close(fd);
+        }
+        return NULL;
+    }
+    size_t size = (size_t)st.st_size;
+    char *buf = xmalloc(size + 1);
+    size_t got = 0;
+    while (got < size) {
+        ssize_t n = read(fd, buf + got, size - got);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            break; /* shrunk under us: what we have */
+        }
+        got += (size_t)n;
+    }
+    close(fd);
+    buf[got] = '\0';
+    *len = got;
+    return buf;
+}
+
+static bool blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r') {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool journal_read(const char *path, struct journal_line **lines, size_t *count, int *err)
+{
+    size_t len = 0;
+    char *buf = read_whole(path, &len, err);
+    if (buf == NULL) {
+        return false;
+    }
+    struct journal_line *out = NULL;
+    size_t n = 0;
+    int number = 0;
+    for (size_t pos = 0; pos < len;) {
+        const char *nl = memchr(buf + pos, '\n', len - pos);
+        size_t end = nl != NULL ? (size_t)(nl - buf) : len;
+        number++;
+        if (!blank(buf + pos, end - pos)) {
+            cJSON *obj = cJSON_ParseWithLength(buf + pos, end - pos);
+            if (obj != NULL && !cJSON_IsObject(obj)) {
+                cJSON_Delete(obj);
+                obj = NULL;
+            }
+            if (obj != NULL || nl != NULL) {
+                out = xreallocarray(out, n + 1, sizeof *out);
+                out[n++] = (struct journal_line){.number = number, .obj = obj};
+            }
+        }
+        pos = end + 1;
+    }
+    free(buf);
+    *lines = out;
+    *count = n;
+    return true;
+}
+
+void journal_lines_free(struct journal_line *lines, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        cJSON_Delete(lines[i].obj);
+    }
+    free(lines);
+}

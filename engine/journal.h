@@ -12,6 +12,7 @@
 #define OPSDECK_JOURNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct cJSON;
@@ -36,6 +37,21 @@ void journal_close(struct journal *j);
 bool journal_append(struct journal *j, const struct journal_event *ev, char **cause);
 const char *journal_path(const struct journal *j);
 uint64_t journal_last_seq(const struct journal *j);
+
+/* One line of a journal read back. */
+struct journal_line {
+    int number;        /* 1-based */
+    struct cJSON *obj; /* the event; NULL when the line is not a JSON object */
+};
+
+/*
+ * Read a journal back (at most 256 MiB): every non-blank line, except a torn
+ * tail (a last line without its newline that does not parse: a crash
+ * mid-write). false with *err (an errno value: ENOENT, EFBIG...) when the file
+ * cannot be read. Free with journal_lines_free().
+ */
+bool journal_read(const char *path, struct journal_line **lines, size_t *n, int *err);
+void journal_lines_free(struct journal_line *lines, size_t n);
 
 /* Format one line (without newline); exposed for tests. Caller frees. */
 char *journal_format(uint64_t seq, int64_t wall_ms, const struct journal_event *ev);

@@ -22,7 +22,8 @@
 
 #include "../backends/json.h"
 #include "../common/util.h"
-#include "paths.h"
+#include "journal.h"
+#include "run.h"
 
 #include <cjson/cJSON.h>
 
@@ -819,92 +820,33 @@ static bool valid_id(const char *id)
     return id != NULL && id[0] != '\0' && id[0] != '.' && strchr(id, '/') == NULL;
 }
 
-static char *read_all(const char *path, size_t *len, int *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > JOURNAL_MAX) {
-        *err = fd < 0 ? errno : (S_ISREG(st.st_mode) ? EFBIG : EINVAL);
-        if (fd >= 0) {
-            close(fd);
-        }
-        return NULL;
-    }
-    size_t size = (size_t)st.st_size;
-    char *buf = xmalloc(size + 1);
-    size_t got = 0;
-    while (got < size) {
-        ssize_t n = read(fd, buf + got, size - got);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            break; /* shrunk under us: report what we have */
-        }
-        got += (size_t)n;
-    }
-    close(fd);
-    buf[got] = '\0';
-    *len = got;
-    return buf;
-}
-
 struct line {
     int number;
     cJSON *obj; /* NULL: unreadable */
     int64_t ms;
 };
 
-static bool blank(const char *s, size_t n)
+/* The journal's events with their times; a line without a readable time carries the last one. */
+static struct line *timed_lines(const struct journal_line *jl, size_t count, size_t *nout)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r') {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* Every line but blank ones and a torn tail; times carried forward when missing. */
-static struct line *split_lines(const char *buf, size_t len, size_t *count)
-{
-    struct line *lines = NULL;
-    size_t n = 0;
-    int number = 0;
+    struct line *lines = xcalloc(count > 0 ? count : 1, sizeof *lines);
     int64_t last_ms = INT64_MIN;
-    for (size_t pos = 0; pos < len;) {
-        const char *nl = memchr(buf + pos, '\n', len - pos);
-        size_t end = nl != NULL ? (size_t)(nl - buf) : len;
-        number++;
-        cJSON *obj = NULL;
-        if (!blank(buf + pos, end - pos)) {
-            obj = cJSON_ParseWithLength(buf + pos, end - pos);
-            if (obj != NULL && !cJSON_IsObject(obj)) {
-                cJSON_Delete(obj);
-                obj = NULL;
-            }
-            /* a crash mid-write leaves a fragment without its newline: not an event */
-            bool torn = obj == NULL && nl == NULL;
-            if (!torn) {
-                int64_t ms;
-                if (obj != NULL && parse_ts(str_of(obj, "ts"), &ms)) {
-                    last_ms = ms;
-                }
-                lines = xreallocarray(lines, n + 1, sizeof *lines);
-                lines[n++] = (struct line){.number = number, .obj = obj, .ms = last_ms};
-            }
+    for (size_t i = 0; i < count; i++) {
+        int64_t ms;
+        if (jl[i].obj != NULL && parse_ts(str_of(jl[i].obj, "ts"), &ms)) {
+            last_ms = ms;
         }
-        pos = end + 1;
+        lines[i] = (struct line){.number = jl[i].number, .obj = jl[i].obj, .ms = last_ms};
     }
     /* events before the first readable time take the first one known */
     int64_t first = INT64_MIN;
-    for (size_t i = 0; i < n && first == INT64_MIN; i++) {
+    for (size_t i = 0; i < count && first == INT64_MIN; i++) {
         first = lines[i].ms;
     }
-    for (size_t i = 0; i < n && lines[i].ms == INT64_MIN; i++) {
+    for (size_t i = 0; i < count && lines[i].ms == INT64_MIN; i++) {
         lines[i].ms = first != INT64_MIN ? first : 0;
     }
-    *count = n;
+    *nout = count;
     return lines;
 }
 
@@ -1031,13 +973,10 @@ static char *runs_dir_or_default(const char *runs_dir, char **cause)
     if (runs_dir != NULL) {
         return xstrdup(runs_dir);
     }
-    char *state = paths_state_dir();
-    if (state == NULL) {
+    char *dir = run_default_dir();
+    if (dir == NULL) {
         *cause = xstrdup("no home directory: cannot find the runs directory");
-        return NULL;
     }
-    char *dir = xasprintf("%s/runs", state);
-    free(state);
     return dir;
 }
 
@@ -1052,10 +991,10 @@ char *report_markdown(const char *runs_dir, const char *run_id, char **cause)
         return NULL;
     }
     char *path = xasprintf("%s/%s.jsonl", dir, run_id);
-    size_t len = 0;
+    struct journal_line *jl = NULL;
+    size_t njl = 0;
     int err = 0;
-    char *buf = read_all(path, &len, &err);
-    if (buf == NULL) {
+    if (!journal_read(path, &jl, &njl, &err)) {
         *cause = err == ENOENT ? xasprintf("no run %s in %s", run_id, dir)
                                : xasprintf("%s: %s", path, strerror(err));
         free(path);
@@ -1063,8 +1002,7 @@ char *report_markdown(const char *runs_dir, const char *run_id, char **cause)
         return NULL;
     }
     size_t n;
-    struct line *lines = split_lines(buf, len, &n);
-    free(buf);
+    struct line *lines = timed_lines(jl, njl, &n);
     bool any = false;
     for (size_t i = 0; i < n && !any; i++) {
         any = lines[i].obj != NULL;
@@ -1072,6 +1010,7 @@ char *report_markdown(const char *runs_dir, const char *run_id, char **cause)
     if (!any) {
         *cause = xasprintf("%s: no readable events", path);
         free(lines);
+        journal_lines_free(jl, njl);
         free(path);
         free(dir);
         return NULL;
@@ -1099,10 +1038,8 @@ char *report_markdown(const char *runs_dir, const char *run_id, char **cause)
     render_tail(&out, &r);
     report_finish(&r);
     /* the report borrows strings from the events: free them last */
-    for (size_t i = 0; i < n; i++) {
-        cJSON_Delete(lines[i].obj);
-    }
     free(lines);
+    journal_lines_free(jl, njl);
     free(path);
     free(dir);
     return out.s;

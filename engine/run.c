@@ -118,6 +118,12 @@ static void changed(struct run *r)
     }
 }
 
+/* A command step runs `run:`, else its first code block (docs/runbooks.md). */
+static const char *step_command(const struct rb_step *s)
+{
+    return s->run != NULL ? s->run : (s->ncode > 0 ? s->code[0] : "");
+}
+
 static const struct rb_step *cur(const struct run *r)
 {
     if (r->state == RUN_DONE || r->state == RUN_ABORTED || r->idx >= r->rb->nsteps) {
@@ -1258,30 +1264,26 @@ void run_destroy(struct run *r)
 
 /* ---- reading journals ---- */
 
-/* Parse every line; a line that does not parse is skipped (a torn tail after kill -9). */
+/* The journal's events; lines that are not events are skipped (a torn tail after kill -9). */
 static cJSON **read_journal(const char *path, size_t *n, char **cause)
 {
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        *cause = xasprintf("%s: %s", path, strerror(errno));
+    struct journal_line *lines = NULL;
+    size_t nlines = 0;
+    int err = 0;
+    if (!journal_read(path, &lines, &nlines, &err)) {
+        *cause = xasprintf("%s: %s", path, strerror(err));
         return NULL;
     }
-    cJSON **ev = NULL;
+    cJSON **ev = xcalloc(nlines > 0 ? nlines : 1, sizeof *ev);
     size_t cnt = 0;
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    while ((len = getline(&line, &cap, f)) > 0) {
-        cJSON *o = cJSON_ParseWithLength(line, (size_t)len);
-        if (!cJSON_IsObject(o) || !cJSON_IsString(cJSON_GetObjectItem(o, "action"))) {
-            cJSON_Delete(o);
-            continue;
+    for (size_t i = 0; i < nlines; i++) {
+        if (cJSON_IsString(cJSON_GetObjectItem(lines[i].obj, "action"))) {
+            ev[cnt++] = lines[i].obj;
+        } else {
+            cJSON_Delete(lines[i].obj);
         }
-        ev = xreallocarray(ev, cnt + 1, sizeof *ev);
-        ev[cnt++] = o;
     }
-    free(line);
-    fclose(f);
+    free(lines);
     *n = cnt;
     return ev;
 }
@@ -1716,7 +1718,7 @@ char *run_preview(const struct run *r, char **missing)
     char *out = NULL, *a = NULL;
     switch (s->type) {
     case RB_COMMAND:
-        a = expand_or_missing(r, s->run, VARS_SHELL, missing);
+        a = expand_or_missing(r, step_command(s), VARS_SHELL, missing);
         out = xasprintf("sh: %s", a);
         break;
     case RB_WAIT:
@@ -1844,8 +1846,7 @@ bool run_confirm(struct run *r, char **cause)
         step_succeeded(r, NULL, NULL);
         return r->state != RUN_FAILED;
     case RB_COMMAND:
-        return start_command(r, s->run != NULL ? s->run : (s->ncode > 0 ? s->code[0] : ""), false,
-                             cause);
+        return start_command(r, step_command(s), false, cause);
     case RB_WAIT:
         return start_wait(r, cause);
     case RB_ACTION:

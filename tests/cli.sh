@@ -116,6 +116,7 @@ check "with how the run ended" grep -q "^- Outcome: aborted" "$T/out"
 check "report of a missing run exits 1" test "$(status_of "$OPSDECK" report nosuch)" = 1
 check "and names it" grep -q "no run nosuch in $XDG_STATE_HOME/opsdeck/runs" "$T/err"
 check "report without a run id exits 2" test "$(status_of "$OPSDECK" report)" = 2
+
 # the shipped runbooks: lint-clean, every step type used, the notify env vars checked
 RUNBOOKS="$(cd "$(dirname "$0")/.." && pwd)/examples/runbooks"
 check "four runbooks are shipped" test "$(ls "$RUNBOOKS"/*.md | wc -l)" -eq 4

@@ -245,4 +245,17 @@ send "q"
 stop_paced
 check "q: exit 3 with the run open" test "$STATUS" = 3
 
+# a secret answer read from a pipe is not echoed back, nor journaled
+cat >"$T/secret.json" <<'EOF'
+{"title": "Secret", "steps": [
+ {"id": "pw", "title": "Password", "type": "prompt", "var": "pw", "secret": true},
+ {"id": "use", "title": "Use it", "type": "command", "run": "test ${pw} = \"$WANT\" && echo matched"}
+]}
+EOF
+printf 'hunter2\n\n' | WANT=hunter2 "$OPSDECK" run "$T/secret.json" --plain >"$T/s.out" 2>&1
+check "a secret prompt through a pipe: the run finishes" test $? = 0
+check "the secret reached the command" grep -q '^  | matched$' "$T/s.out"
+check "the secret is not echoed" bash -c '! grep -q hunter2 "$1"' _ "$T/s.out"
+check "nor journaled" bash -c '! grep -rq hunter2 "$1"' _ "$RUNS"
+
 done_testing

@@ -414,7 +414,11 @@ static void dispatch(struct plain *p)
         p->nlines--;
         prompt(p);
         if (p->echo) {
-            say(p, "%s\n", line); /* a terminal echoes typed input; a pipe does not */
+            /* a terminal echoes typed input; a pipe does not, and a secret is never shown */
+            const struct rb_step *s = run_step(p->run);
+            bool secret =
+                s != NULL && s->type == RB_PROMPT && s->secret && run_state(p->run) == RUN_READY;
+            say(p, "%s\n", secret ? "[secret]" : line);
         }
         handle_line(p, line);
         free(line);

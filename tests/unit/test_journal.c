@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <regex.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,6 +345,32 @@ static void test_paths(void)
     free(cause);
 }
 
+/* Reading back: blank lines skipped, garbage kept as unreadable, a torn tail dropped. */
+static void test_read(void)
+{
+    char *p = path_in("read.jsonl");
+    FILE *f = fopen(p, "w");
+    fputs("{\"seq\":1,\"action\":\"a\"}\n\n  \n[1,2]\nnot "
+          "json\n{\"seq\":2,\"action\":\"b\"}\n{\"seq\":3,",
+          f);
+    fclose(f);
+    struct journal_line *l = NULL;
+    size_t n = 0;
+    int err = 0;
+    tap_ok(journal_read(p, &l, &n, &err), "journal_read reads");
+    tap_is_int((long long)n, 4, "blank lines and the torn tail are not lines");
+    if (n == 4) {
+        tap_ok(l[0].obj != NULL && l[0].number == 1, "line 1 is an event");
+        tap_ok(l[1].obj == NULL && l[1].number == 4, "line 4 (not an object) is unreadable");
+        tap_ok(l[2].obj == NULL && l[2].number == 5, "line 5 (garbage) is unreadable");
+        tap_ok(l[3].obj != NULL && l[3].number == 6, "line 6 is an event");
+    }
+    journal_lines_free(l, n);
+    unlink(p);
+    tap_ok(!journal_read(p, &l, &n, &err) && err == ENOENT, "a missing journal: ENOENT");
+    free(p);
+}
+
 int main(void)
 {
     umask(022);
@@ -355,6 +382,7 @@ int main(void)
     test_data_copy();
     test_append();
     test_torn();
+    test_read();
     test_errors();
     test_who();
     test_paths();

@@ -548,6 +548,11 @@ static void test_waits(void)
     char *cause = NULL;
     struct run *r = run_start(&e, rb, &v, &hooks, &cause);
     vars_clear(&v);
+    if (!tap_ok(r != NULL, "wait: started (%s)", cause ? cause : "")) {
+        free(cause);
+        free(flag);
+        return;
+    }
     char *pv = run_preview(r, NULL);
     tap_is_str(pv, "wait until queues orders.dlq ready < 10", "wait preview");
     free(pv);
@@ -823,6 +828,10 @@ static void test_overtime_and_stop(void)
     struct run_env e = env();
     char *cause = NULL;
     struct run *r = run_start(&e, rb, NULL, &hooks, &cause);
+    if (!tap_ok(r != NULL, "overtime: started (%s)", cause ? cause : "")) {
+        free(cause);
+        return;
+    }
     char *id = xstrdup(run_id(r));
     tap_ok(!run_overtime(r), "not over its time box yet");
     int before = changes;
@@ -891,7 +900,11 @@ static void test_dry_run(void)
     e.dry_run = true;
     char *cause = NULL;
     struct run *r = run_start(&e, rb, NULL, &hooks, &cause);
-    tap_ok(r != NULL, "dry run: started");
+    if (!tap_ok(r != NULL, "dry run: started")) {
+        free(cause);
+        free(dir);
+        return;
+    }
     run_confirm(r, &cause);
     tap_ok(run_confirm(r, &cause), "dry run: command confirmed");
     tap_is_int(run_state(r), RUN_READY, "dry run: nothing in flight");
@@ -927,6 +940,11 @@ static void test_resume(void)
     run_destroy(r);
 
     r = resume(id, &cause);
+    if (!tap_ok(r != NULL, "resumed (%s)", cause ? cause : "")) {
+        free(cause);
+        free(id);
+        return;
+    }
     tap_ok(r != NULL, "resume after a manual step");
     tap_is_int((long long)run_index(r), 1, "resume: same position");
     tap_is_int(run_state(r), RUN_READY, "resume: ready");
@@ -942,6 +960,11 @@ static void test_resume(void)
     run_destroy(r);
 
     r = resume(id, &cause);
+    if (!tap_ok(r != NULL, "resumed (%s)", cause ? cause : "")) {
+        free(cause);
+        free(id);
+        return;
+    }
     tap_is_str(vars_get(run_vars(r), "two"), "v2", "resume: captured variable restored");
     tap_is_int((long long)run_index(r), 2, "resume: after the command");
     size_t len;
@@ -953,6 +976,11 @@ static void test_resume(void)
     tap_is_int(count_events(id, "command.exit"), 1, "no exit journaled for the killed command");
 
     r = resume(id, &cause);
+    if (!tap_ok(r != NULL, "resumed (%s)", cause ? cause : "")) {
+        free(cause);
+        free(id);
+        return;
+    }
     tap_is_int(run_state(r), RUN_INTERRUPTED, "resume: an in-flight command is interrupted");
     tap_is_int((long long)run_index(r), 2, "resume: at that step");
     tap_ok(strstr(run_output(r, &len), "started") != NULL, "resume: its output so far");
@@ -967,6 +995,11 @@ static void test_resume(void)
     run_destroy(r);
 
     r = resume(id, &cause);
+    if (!tap_ok(r != NULL, "resumed (%s)", cause ? cause : "")) {
+        free(cause);
+        free(id);
+        return;
+    }
     tap_is_int(run_state(r), RUN_FAILED, "resume: a failed step is still failed");
     tap_ok(strstr(run_message(r), "exit 2") != NULL, "resume: with its message");
     tap_ok(run_back(r, &cause) && run_index(r) == 0, "back after resume follows the jump");
@@ -980,6 +1013,11 @@ static void test_resume(void)
     tap_ok(write(fd, torn, sizeof torn - 1) == (ssize_t)(sizeof torn - 1), "tear the last line");
     close(fd);
     r = resume(id, &cause);
+    if (!tap_ok(r != NULL, "resumed (%s)", cause ? cause : "")) {
+        free(cause);
+        free(id);
+        return;
+    }
     tap_ok(r != NULL, "resume with a torn last line");
     tap_is_int((long long)run_index(r), 4, "torn line ignored: position kept");
     tap_ok(run_confirm(r, &cause) && run_state(r) == RUN_DONE, "and the run can finish");
@@ -996,6 +1034,9 @@ static void test_resume(void)
 static void test_resume_changed(void)
 {
     struct run *r = start("change.json", resume_rb, NULL);
+    if (!tap_ok(r != NULL, "change.json: started")) {
+        return;
+    }
     char *id = xstrdup(run_id(r));
     char *cause = NULL;
     run_confirm(r, &cause);
@@ -1032,6 +1073,9 @@ static void test_resume_changed(void)
 static void test_resume_at_start(void)
 {
     struct run *r = start("early.json", resume_rb, NULL);
+    if (!tap_ok(r != NULL, "early.json: started")) {
+        return;
+    }
     char *id = xstrdup(run_id(r));
     run_destroy(r);
     char *jpath = xasprintf("%s/%s.jsonl", runs, id);
@@ -1089,6 +1133,9 @@ static void test_list(void)
 static void test_abort(void)
 {
     struct run *r = start("abort.json", resume_rb, NULL);
+    if (!tap_ok(r != NULL, "abort.json: started")) {
+        return;
+    }
     char *id = xstrdup(run_id(r));
     char *cause = NULL;
     run_abort(r);
@@ -1102,6 +1149,32 @@ static void test_abort(void)
     tap_ok(resume(id, &cause) == NULL, "an aborted run is not resumed");
     free(cause);
     free(id);
+}
+
+/* A command step without `run:` runs its first code block: the preview shows it, confirm runs it.
+ */
+static void test_code_block_command(void)
+{
+    struct vars v = {0};
+    vars_set(&v, "who", "it's me");
+    struct run *r =
+        start("codeblock.md",
+              "# Code\n\n## Say who\n\n```opsdeck\ntype: command\ncapture: said\n```\n\n"
+              "```sh\necho ${who}\n```\n",
+              &v);
+    vars_clear(&v);
+    if (!tap_ok(r != NULL, "code block command: started")) {
+        return;
+    }
+    char *pv = run_preview(r, NULL);
+    tap_is_str(pv, "sh: echo 'it'\\''s me'", "the preview shows the code block, quoted");
+    free(pv);
+    char *cause = NULL;
+    tap_ok(run_confirm(r, &cause), "code block command: confirm runs it");
+    free(cause);
+    tap_ok(settle(r, 5000), "code block command: finished");
+    tap_is_str(vars_get(run_vars(r), "said"), "it's me", "the code block ran with the variable");
+    run_destroy(r);
 }
 
 int main(void)
@@ -1123,6 +1196,7 @@ int main(void)
     action_setup(audit, false);
 
     test_manual_and_command();
+    test_code_block_command();
     test_failures();
     test_inputs();
     test_secret_in_command();
