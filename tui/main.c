@@ -531,6 +531,7 @@ static int run_console(struct app *app, const struct options *o)
         .run_file = o->run_file,
         .run_resume = o->run_resume,
         .run_vars = o->run_vars,
+        .config = app->cfg,
     };
     int status;
     struct ui *ui = ui_create(app->loop, app->store, app->backends, app->nbackends, &uo, &cause);

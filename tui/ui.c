@@ -9,13 +9,19 @@
  * Modes stack simply: NORMAL, or one of FILTER/COMMAND (the status line is a
  * prompt), CONFIRM (a dialog), VIEW (detail or help viewer). Panes keep
  * updating underneath every mode.
+ *
+ * With a run open, the runbook pane (panes/runbook.c, a non-table pane) takes
+ * the right of the grid or a fifth tab; it gets keys first when focused, and
+ * borrows the status line (MODE_PROMPT) and dialogs through struct pane_host.
  */
 #include "ui.h"
 
 #include "../common/util.h"
 #include "../engine/action.h"
 #include "../engine/journal.h"
+#include "../engine/locate.h"
 #include "../panes/pane.h"
+#include "../panes/runbook.h"
 #include "loop.h"
 #include "screen.h"
 #include "table.h"
@@ -34,7 +40,7 @@
 #include <unistd.h>
 
 enum layout { LAYOUT_GRID, LAYOUT_TABS, LAYOUT_TOO_SMALL };
-enum mode { MODE_NORMAL, MODE_FILTER, MODE_COMMAND, MODE_CONFIRM, MODE_VIEW };
+enum mode { MODE_NORMAL, MODE_FILTER, MODE_COMMAND, MODE_CONFIRM, MODE_VIEW, MODE_PROMPT };
 
 enum { MIN_COLS = 60, MIN_ROWS = 15, GRID_COLS = 120, GRID_ROWS = 30 };
 
@@ -91,6 +97,20 @@ struct ui {
     char message[256];
     bool message_error;
     uint64_t message_until;
+
+    /* the runbook pane, a non-table pane: open while a run is shown */
+    struct {
+        const struct pane_ops *ops;
+        void *self;
+        WINDOW *win;
+        bool visible, dirty, focus;
+    } rb;
+    struct pane_host rb_host;
+    pane_answer_cb prompt_cb; /* MODE_PROMPT: the pane's question in the status line */
+    char prompt_label[256];
+    bool prompt_secret;
+    pane_confirm_cb pane_confirm; /* MODE_CONFIRM for the pane instead of a pending action */
+    char *resume_offer;           /* the newest unfinished run, for R */
 
     int64_t last_second;
     uint64_t started_ms;
@@ -151,6 +171,7 @@ static void mark_panes_dirty(struct ui *ui)
     for (int k = 0; k < MODEL_KINDS; k++) {
         ui->panes[k].dirty = true;
     }
+    ui->rb.dirty = true;
     ui->chrome_dirty = true;
     ui->overlay_dirty = true;
 }
@@ -171,6 +192,11 @@ static void drop_windows(struct ui *ui)
         }
         ui->panes[k].visible = false;
     }
+    if (ui->rb.win != NULL) {
+        delwin(ui->rb.win);
+        ui->rb.win = NULL;
+    }
+    ui->rb.visible = false;
     WINDOW **bars[] = {&ui->titlebar, &ui->statusbar, &ui->tabbar};
     for (size_t i = 0; i < sizeof bars / sizeof bars[0]; i++) {
         if (*bars[i] != NULL) {
@@ -196,6 +222,16 @@ static void place_pane(struct ui *ui, int k, int h, int w, int y, int x)
     ui->panes[k].dirty = true;
 }
 
+static void place_rb(struct ui *ui, int h, int w, int y, int x)
+{
+    ui->rb.win = make_window(h, w, y, x);
+    ui->rb.visible = ui->rb.win != NULL;
+    ui->rb.dirty = true;
+    if (ui->rb.visible) {
+        ui->rb.ops->resize(ui->rb.self, h, w);
+    }
+}
+
 static void do_layout(struct ui *ui)
 {
     drop_windows(ui);
@@ -214,18 +250,31 @@ static void do_layout(struct ui *ui)
     int top = 1, area = H - 2;
     if (W >= GRID_COLS && H >= GRID_ROWS && !ui->zoom) {
         ui->layout = LAYOUT_GRID;
-        int lw = W / 2, th = area / 2;
+        /* a run open: the grid keeps the left 55%, the runbook the right, full height */
+        int GW = ui->rb.self != NULL ? W * 55 / 100 : W;
+        int lw = GW / 2, th = area / 2;
         place_pane(ui, slot_kind(ui, 0), th, lw, top, 0);
-        place_pane(ui, MODEL_QUEUES, th, W - lw, top, lw);
+        place_pane(ui, MODEL_QUEUES, th, GW - lw, top, lw);
         place_pane(ui, MODEL_POOLS, area - th, lw, top + th, 0);
-        place_pane(ui, MODEL_DEPLOYS, area - th, W - lw, top + th, lw);
+        place_pane(ui, MODEL_DEPLOYS, area - th, GW - lw, top + th, lw);
+        if (ui->rb.self != NULL) {
+            place_rb(ui, area, W - GW, top, GW);
+        }
     } else if (ui->zoom && W >= GRID_COLS && H >= GRID_ROWS) {
         ui->layout = LAYOUT_GRID;
-        place_pane(ui, ui->focus, area, W, top, 0);
+        if (ui->rb.focus) {
+            place_rb(ui, area, W, top, 0);
+        } else {
+            place_pane(ui, ui->focus, area, W, top, 0);
+        }
     } else {
         ui->layout = LAYOUT_TABS;
         ui->tabbar = make_window(1, W, top, 0);
-        place_pane(ui, ui->focus, area - 1, W, top + 1, 0);
+        if (ui->rb.focus) {
+            place_rb(ui, area - 1, W, top + 1, 0);
+        } else {
+            place_pane(ui, ui->focus, area - 1, W, top + 1, 0);
+        }
     }
     ui->need_layout = false;
     mark_panes_dirty(ui);
@@ -352,7 +401,7 @@ static void draw_pane_frame(struct ui *ui, struct pane_state *p, bool is_focus, 
 static void draw_pane(struct ui *ui, struct pane_state *p)
 {
     int h = getmaxy(p->win), w = getmaxx(p->win);
-    bool is_focus = p == focused(ui);
+    bool is_focus = p == focused(ui) && !ui->rb.focus;
     werase(p->win);
     if (p->tv.nrows == 0) {
         table_draw(p->win, 1, 1, 1, w - 2, &p->tv, false, ui->last_second, ui->g);
@@ -405,12 +454,17 @@ static void draw_tabbar(struct ui *ui)
         char tab[64];
         snprintf(tab, sizeof tab, " %d %s %zu ", slot + 1, model_schema((enum model_kind)k)->title,
                  ui->panes[k].tv.nrows);
-        unsigned attr =
-            k == ui->focus ? theme_attr(THEME_SELECTED) | A_BOLD : theme_attr(THEME_TITLE);
+        unsigned attr = k == ui->focus && !ui->rb.focus ? theme_attr(THEME_SELECTED) | A_BOLD
+                                                        : theme_attr(THEME_TITLE);
         x += screen_put(w, 0, x, W - x, tab, attr, ui->g);
         if (x < W) {
             x += screen_put(w, 0, x, W - x, " ", theme_attr(THEME_NORMAL), ui->g);
         }
+    }
+    if (ui->rb.self != NULL && x < W) {
+        unsigned attr =
+            ui->rb.focus ? theme_attr(THEME_SELECTED) | A_BOLD : theme_attr(THEME_TITLE);
+        screen_put(w, 0, x, W - x, " 5 Runbook ", attr, ui->g);
     }
     wnoutrefresh(w);
 }
@@ -436,6 +490,18 @@ static void draw_statusbar(struct ui *ui)
     unsigned st = theme_attr(THEME_STATUS);
     werase(w);
     screen_fill(w, 0, 0, W, st);
+    if (ui->mode == MODE_PROMPT) {
+        struct strbuf sb = {0};
+        strbuf_str(&sb, ui->prompt_label);
+        for (size_t i = 0; i < ui->line.len && ui->prompt_secret; i++) {
+            strbuf_str(&sb, "*"); /* a secret is not echoed; its length shows typing works */
+        }
+        strbuf_printf(&sb, "%s_", ui->prompt_secret ? "" : ui->line.buf);
+        screen_put_tail(w, 0, 0, W, sb.s, theme_attr(THEME_NORMAL) | A_BOLD, ui->g);
+        free(sb.s);
+        wnoutrefresh(w);
+        return;
+    }
     if (ui->mode == MODE_FILTER || ui->mode == MODE_COMMAND) {
         char prompt[300];
         snprintf(prompt, sizeof prompt, "%s%s_", ui->mode == MODE_FILTER ? "/" : ":", ui->line.buf);
@@ -543,6 +609,15 @@ static void ui_frame(struct ui *ui)
                 drew = true;
                 ui->overlay_dirty = true;
             }
+        }
+        if (ui->rb.self != NULL && ui->rb.ops->update(ui->rb.self, loop_now_ms(ui->loop))) {
+            ui->rb.dirty = true;
+        }
+        if (ui->rb.visible && ui->rb.dirty) {
+            ui->rb.ops->draw(ui->rb.self, ui->rb.win, ui->rb.focus);
+            ui->rb.dirty = false;
+            drew = true;
+            ui->overlay_dirty = true;
         }
         if (ui->chrome_dirty) {
             draw_titlebar(ui);
@@ -968,8 +1043,25 @@ static void help_actions(struct ui *ui, enum model_kind kind)
     }
 }
 
+static void open_rb_help(struct ui *ui)
+{
+    viewer_open(&ui->viewer, "Help: Runbook pane");
+    ui->rb.ops->help(ui->rb.self, &ui->viewer);
+    viewer_add(&ui->viewer, "Moving around");
+    viewer_add(&ui->viewer, "  %-12s %s", "Tab S-Tab", "next / previous pane");
+    viewer_add(&ui->viewer, "  %-12s %s", "1 2 3 4 5",
+               "Alerts, Queues, Pools, Deployments, Runbook");
+    viewer_add(&ui->viewer, "  %-12s %s", ":q", "quit (also q); the run stays resumable");
+    ui->mode = MODE_VIEW;
+    ui->overlay_dirty = true;
+}
+
 static void open_help(struct ui *ui)
 {
+    if (ui->rb.focus) {
+        open_rb_help(ui);
+        return;
+    }
     struct pane_state *p = focused(ui);
     char title[96];
     snprintf(title, sizeof title, "Help: %s pane", model_schema(p->impl->kind)->title);
@@ -983,8 +1075,14 @@ static void open_help(struct ui *ui)
     viewer_add(&ui->viewer, "Moving around");
     viewer_add(&ui->viewer, "  %-12s %s", "Tab S-Tab", "next / previous pane");
     viewer_add(&ui->viewer, "  %-12s %s", "1 2 3 4", "Alerts, Queues, Pools, Deployments");
+    if (ui->rb.self != NULL) {
+        viewer_add(&ui->viewer, "  %-12s %s", "5", "the runbook pane");
+    }
     if (kind_slot(p->impl->kind) == 0) {
         viewer_add(&ui->viewer, "  %-12s %s", "v", "switch between Alerts and Silences");
+    }
+    if (p->impl->kind == MODEL_ALERTS) {
+        viewer_add(&ui->viewer, "  %-12s %s", "r", "open the selected alert's runbook");
     }
     viewer_add(&ui->viewer, "  %-12s %s", "j k  Up Down", "select row");
     viewer_add(&ui->viewer, "  %-12s %s", "PgUp PgDn", "page");
@@ -1007,6 +1105,9 @@ static void open_help(struct ui *ui)
     viewer_add(&ui->viewer, "Commands");
     viewer_add(&ui->viewer, "  %-12s %s", ":theme NAME", "switch theme (:themes lists them)");
     viewer_add(&ui->viewer, "  %-12s %s", ":sort COL", "sort by a column title");
+    viewer_add(&ui->viewer, "  %-12s %s", ":run FILE",
+               "open a runbook (r on an alert: its runbook)");
+    viewer_add(&ui->viewer, "  %-12s %s", ":resume ID", "resume a run (R: the newest unfinished)");
     viewer_add(&ui->viewer, "  %-12s %s", ":help", "this help");
     viewer_add(&ui->viewer, "  %-12s %s", ":q", "quit (also q)");
     viewer_add(&ui->viewer, "  %-12s %s", "?", "this help");
@@ -1044,6 +1145,11 @@ static void list_themes(struct ui *ui)
     set_message(ui, false, "%s", buf);
 }
 
+static bool run_pane_command(struct ui *ui, const char *cmd, const char *arg);
+static void open_alert_runbook(struct ui *ui);
+static void resume_newest(struct ui *ui);
+static void focus_rb(struct ui *ui);
+
 static void run_command(struct ui *ui, char *cmd)
 {
     str_trim(cmd);
@@ -1069,6 +1175,8 @@ static void run_command(struct ui *ui, char *cmd)
             tableview_set_sort(&p->tv, ui->store, col, p->tv.sort_col == col && !p->tv.sort_desc);
             p->dirty = true;
         }
+    } else if (run_pane_command(ui, cmd, arg)) {
+        /* :run :resume :abort :close */
     } else if (strcmp(cmd, "filter") == 0) {
         tableview_set_filter(&p->tv, ui->store, arg ? arg : "");
         p->dirty = true;
@@ -1081,12 +1189,28 @@ static void run_command(struct ui *ui, char *cmd)
 
 static void focus_pane(struct ui *ui, int k)
 {
-    if (k == ui->focus) {
+    if (k == ui->focus && !ui->rb.focus) {
         return;
     }
+    if (ui->rb.focus && ui->layout == LAYOUT_GRID && !ui->zoom) {
+        ui->rb.dirty = true; /* its border loses the focus colour */
+    }
+    ui->rb.focus = false;
     ui->focus = k;
     if (ui->layout != LAYOUT_GRID || ui->zoom) {
         ui->need_layout = true; /* a different pane fills the screen */
+    }
+    mark_panes_dirty(ui);
+}
+
+static void focus_rb(struct ui *ui)
+{
+    if (ui->rb.self == NULL || ui->rb.focus) {
+        return;
+    }
+    ui->rb.focus = true;
+    if (ui->layout != LAYOUT_GRID || ui->zoom) {
+        ui->need_layout = true;
     }
     mark_panes_dirty(ui);
 }
@@ -1114,13 +1238,27 @@ static bool key_navigation(struct ui *ui, wint_t ch, bool is_key)
 {
     struct pane_state *p = focused(ui);
     if ((is_key && ch == KEY_BTAB) || (!is_key && ch == '\t')) {
-        int step = is_key ? SLOTS - 1 : 1;
-        focus_pane(ui, slot_kind(ui, (kind_slot(ui->focus) + step) % SLOTS));
+        /* the runbook, when open, is the fifth slot */
+        int slots = ui->rb.self != NULL ? SLOTS + 1 : SLOTS;
+        int step = is_key ? slots - 1 : 1;
+        int next = ((ui->rb.focus ? SLOTS : kind_slot(ui->focus)) + step) % slots;
+        if (next == SLOTS) {
+            focus_rb(ui);
+        } else {
+            focus_pane(ui, slot_kind(ui, next));
+        }
         return true;
     }
     if (!is_key && ch >= '1' && ch <= '4') {
         focus_pane(ui, slot_kind(ui, (int)(ch - '1')));
         return true;
+    }
+    if (!is_key && ch == '5' && ui->rb.self != NULL) {
+        focus_rb(ui);
+        return true;
+    }
+    if (ui->rb.focus) {
+        return false; /* the table under the runbook does not move */
     }
     long delta = 0;
     if (!widgets_move_key(ch, is_key, page_rows(ui), (long)p->tv.nrows, &delta)) {
@@ -1138,9 +1276,34 @@ static void start_line(struct ui *ui, enum mode mode, const char *text)
     ui->chrome_dirty = true;
 }
 
+static bool pane_has_key(struct ui *ui, int key)
+{
+    for (size_t i = 0; i < ui->nbackends; i++) {
+        if (backend_action(ui->backends[i], focused(ui)->impl->kind, key) != NULL) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The focused runbook pane sees keys first; table keys do not reach the table under it. */
+static bool key_rb(struct ui *ui, wint_t ch, bool is_key)
+{
+    if (ui->rb.ops->key(ui->rb.self, ch, is_key)) {
+        return true;
+    }
+    if (is_key) {
+        return ch != KEY_BTAB && ch != KEY_RESIZE;
+    }
+    return ch == 0 || ch >= 128 || (strchr("q?:z\t12345R", (int)ch) == NULL && ch != 12);
+}
+
 static void key_normal(struct ui *ui, wint_t ch, bool is_key)
 {
     struct pane_state *p = focused(ui);
+    if (ui->rb.focus && key_rb(ui, ch, is_key)) {
+        return;
+    }
     if (key_navigation(ui, ch, is_key)) {
         return;
     }
@@ -1172,6 +1335,19 @@ static void key_normal(struct ui *ui, wint_t ch, bool is_key)
         ui->zoom = !ui->zoom;
         ui->need_layout = true;
         return;
+    case 'r':
+        if (ui->focus == MODEL_ALERTS && !ui->rb.focus) {
+            open_alert_runbook(ui);
+            return;
+        }
+        break;
+    case 'R':
+        /* an action on R (restart a deployment) keeps its key */
+        if (ui->rb.focus || !pane_has_key(ui, 'R')) {
+            resume_newest(ui);
+            return;
+        }
+        break;
     case 'v':
         if (kind_slot(ui->focus) == 0) {
             ui->show_silences = !ui->show_silences;
@@ -1221,10 +1397,36 @@ static void key_normal(struct ui *ui, wint_t ch, bool is_key)
     }
 }
 
+/* The runbook pane's question in the status line: Enter answers, Esc drops it. */
+static void key_prompt(struct ui *ui, wint_t ch, bool is_key)
+{
+    bool enter = (!is_key && (ch == '\r' || ch == '\n')) || (is_key && ch == KEY_ENTER);
+    if (!is_key && ch == 27) {
+        ui->mode = MODE_NORMAL;
+        set_message(ui, false, "cancelled");
+    } else if (enter) {
+        ui->mode = MODE_NORMAL;
+        char answer[sizeof ui->line.buf];
+        snprintf(answer, sizeof answer, "%s", ui->line.buf);
+        lineedit_set(&ui->line, ""); /* a secret does not linger */
+        if (ui->rb.self != NULL && ui->prompt_cb != NULL) {
+            ui->prompt_cb(ui->rb.self, answer);
+        }
+        explicit_bzero(answer, sizeof answer);
+    } else {
+        lineedit_key(&ui->line, ch, is_key);
+    }
+    ui->chrome_dirty = true;
+}
+
 static void key_line(struct ui *ui, wint_t ch, bool is_key)
 {
     struct pane_state *p = focused(ui);
     bool enter = (!is_key && (ch == '\r' || ch == '\n')) || (is_key && ch == KEY_ENTER);
+    if (ui->mode == MODE_PROMPT) {
+        key_prompt(ui, ch, is_key);
+        return;
+    }
     if (!is_key && ch == 27) {
         if (ui->mode == MODE_FILTER) {
             tableview_set_filter(&p->tv, ui->store, ui->filter_before);
@@ -1250,7 +1452,18 @@ static void key_line(struct ui *ui, wint_t ch, bool is_key)
 
 static void key_modal(struct ui *ui, wint_t ch, bool is_key)
 {
-    if (ui->mode == MODE_CONFIRM) {
+    if (ui->mode == MODE_CONFIRM && ui->pane_confirm != NULL) {
+        enum dialog_result r = dialog_key(&ui->dialog, ch, is_key);
+        if (r != DIALOG_OPEN) {
+            pane_confirm_cb cb = ui->pane_confirm;
+            ui->pane_confirm = NULL;
+            ui->mode = MODE_NORMAL;
+            dialog_close(&ui->dialog);
+            if (ui->rb.self != NULL) {
+                cb(ui->rb.self, r == DIALOG_CONFIRM);
+            }
+        }
+    } else if (ui->mode == MODE_CONFIRM) {
         enum dialog_result r = dialog_key(&ui->dialog, ch, is_key);
         if (r == DIALOG_CONFIRM) {
             ui->mode = MODE_NORMAL;
@@ -1293,6 +1506,7 @@ static void handle_key(struct ui *ui, wint_t ch, bool is_key)
         break;
     case MODE_FILTER:
     case MODE_COMMAND:
+    case MODE_PROMPT:
         key_line(ui, ch, is_key);
         break;
     case MODE_CONFIRM:
@@ -1300,6 +1514,314 @@ static void handle_key(struct ui *ui, wint_t ch, bool is_key)
         key_modal(ui, ch, is_key);
         break;
     }
+}
+
+/* ---- the runbook pane: opening, closing, and what the console lends it ---- */
+
+static void host_message(void *host, bool error, const char *text)
+{
+    set_message(host, error, "%s", text);
+}
+
+static bool host_prompt(void *host, const char *label, const char *initial, bool secret,
+                        pane_answer_cb cb)
+{
+    struct ui *ui = host;
+    if (ui->mode != MODE_NORMAL) {
+        return false;
+    }
+    snprintf(ui->prompt_label, sizeof ui->prompt_label, "%s", label);
+    ui->prompt_secret = secret;
+    ui->prompt_cb = cb;
+    start_line(ui, MODE_PROMPT, initial);
+    return true;
+}
+
+static bool host_confirm(void *host, const char *title, const char *body, const char *confirm,
+                         const char *must_type, pane_confirm_cb cb)
+{
+    struct ui *ui = host;
+    if (ui->mode != MODE_NORMAL) {
+        return false; /* asked again later: the operator is answering something else */
+    }
+    dialog_open(&ui->dialog, title, body, confirm, NULL, NULL, must_type);
+    ui->pane_confirm = cb;
+    ui->mode = MODE_CONFIRM;
+    ui->overlay_dirty = true;
+    return true;
+}
+
+/* The dialog of the action keys (open_pending_dialog), for an action step of a run. */
+static bool host_confirm_action(void *host, const char *backend, const char *pane, const char *verb,
+                                const char *target, const char *input, pane_confirm_cb cb)
+{
+    struct ui *ui = host;
+    int kind = -1;
+    for (int k = 0; k < MODEL_KINDS && pane != NULL; k++) {
+        if (strcmp(live_panes[k]->name, pane) == 0) {
+            kind = k;
+        }
+    }
+    struct backend *b = NULL;
+    const struct action_def *def = NULL;
+    for (size_t i = 0; i < ui->nbackends && kind >= 0 && verb != NULL && def == NULL; i++) {
+        if (backend == NULL || strcmp(ui->backends[i]->name, backend) == 0) {
+            b = ui->backends[i];
+            def = backend_action_by_verb(b, (enum model_kind)kind, verb);
+        }
+    }
+    if (def == NULL) {
+        set_message(ui, true, "no backend offers '%s' on %s", verb ? verb : "?", pane ? pane : "?");
+        return false;
+    }
+    char *cause = NULL;
+    if (!action_check(b, def, &cause)) {
+        set_message(ui, true, "%s %s: %s", def->label, target, cause);
+        free(cause);
+        return false;
+    }
+    char *body = xasprintf("%s %s%s%s\non backend '%s' (%s)%s%s\nRunbook step: recorded in the run "
+                           "and the audit log.",
+                           def->label, target, input ? " with " : "", input ? input : "", b->name,
+                           b->impl->type,
+                           (def->flags & ACTION_DISRUPTIVE) ? "\nThis changes live traffic." : "",
+                           (def->flags & ACTION_TYPED) ? "\nThis cannot be undone." : "");
+    char *confirm = capitalised(def->verb);
+    bool ok = host_confirm(ui, def->label, body, confirm,
+                           (def->flags & ACTION_TYPED) ? target : NULL, cb);
+    free(confirm);
+    free(body);
+    return ok;
+}
+
+/* OSC 52: the terminal (or tmux with set-clipboard) puts the text on the clipboard. */
+static void host_clipboard(void *host, const char *text)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    (void)host;
+    struct strbuf sb = {0};
+    strbuf_str(&sb, "\033]52;c;");
+    const unsigned char *in = (const unsigned char *)text;
+    size_t n = strlen(text);
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)in[i] << 16;
+        v |= i + 1 < n ? (unsigned)in[i + 1] << 8 : 0;
+        v |= i + 2 < n ? in[i + 2] : 0;
+        char q[4] = {b64[(v >> 18) & 63], b64[(v >> 12) & 63], i + 1 < n ? b64[(v >> 6) & 63] : '=',
+                     i + 2 < n ? b64[v & 63] : '='};
+        strbuf_add(&sb, q, 4);
+    }
+    strbuf_str(&sb, "\a");
+    /* straight to the terminal: curses has no call for it, and a frame is not in progress */
+    for (size_t off = 0; off < sb.n;) {
+        ssize_t w = write(STDOUT_FILENO, sb.s + off, sb.n - off);
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w <= 0) {
+            break;
+        }
+        off += (size_t)w;
+    }
+    free(sb.s);
+}
+
+static const struct pane_host_ops rb_host_ops = {
+    .message = host_message,
+    .prompt = host_prompt,
+    .confirm = host_confirm,
+    .confirm_action = host_confirm_action,
+    .clipboard = host_clipboard,
+};
+
+static void rb_env(struct ui *ui, struct run_env *env)
+{
+    memset(env, 0, sizeof *env);
+    env->loop = ui->loop;
+    env->store = ui->store;
+    env->backends = ui->backends;
+    env->nbackends = ui->nbackends;
+}
+
+static bool rb_already_open(struct ui *ui)
+{
+    if (ui->rb.self == NULL) {
+        return false;
+    }
+    set_message(ui, true, "run %s is open: :close it first", run_id(runbook_pane_run(ui->rb.self)));
+    return true;
+}
+
+static void rb_opened(struct ui *ui, void *self, const char *how)
+{
+    ui->rb.ops = &runbook_pane;
+    ui->rb.self = self;
+    free(ui->resume_offer);
+    ui->resume_offer = NULL;
+    focus_rb(ui);
+    ui->need_layout = true; /* the grid makes room */
+    set_message(ui, false, "run %s %s", run_id(runbook_pane_run(self)), how);
+}
+
+static void open_run_file(struct ui *ui, const char *file, const struct vars *vars)
+{
+    if (rb_already_open(ui)) {
+        return;
+    }
+    struct run_env env;
+    rb_env(ui, &env);
+    char *cause = NULL;
+    void *self = runbook_pane_start(&env, file, vars, &ui->rb_host, &cause);
+    if (self == NULL) {
+        set_message(ui, true, "%s", cause ? cause : "the run did not start");
+        free(cause);
+        return;
+    }
+    rb_opened(ui, self, "started");
+}
+
+static void open_run_resume(struct ui *ui, const char *id)
+{
+    if (rb_already_open(ui)) {
+        return;
+    }
+    struct run_env env;
+    rb_env(ui, &env);
+    char *cause = NULL;
+    void *self = runbook_pane_resume(&env, id, &ui->rb_host, &cause);
+    if (self == NULL) {
+        set_message(ui, true, "resume %s: %s", id, cause ? cause : "failed");
+        free(cause);
+        return;
+    }
+    rb_opened(ui, self, "resumed");
+}
+
+/* Unfinished runs on disk: say so, and remember the newest for R. */
+static size_t offer_unfinished(struct ui *ui)
+{
+    size_t n = 0, open = 0;
+    char *cause = NULL;
+    struct run_info *list = run_list(NULL, &n, &cause);
+    free(cause);
+    free(ui->resume_offer);
+    ui->resume_offer = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!list[i].ended) {
+            if (ui->resume_offer == NULL) {
+                ui->resume_offer = xstrdup(list[i].id); /* newest first */
+            }
+            open++;
+        }
+    }
+    if (open > 0) {
+        set_message(ui, false, "%zu unfinished run%s: press R to resume %s", open,
+                    open == 1 ? "" : "s", ui->resume_offer);
+    }
+    run_info_free(list, n);
+    return open;
+}
+
+static void resume_newest(struct ui *ui)
+{
+    if (ui->rb.self != NULL) {
+        focus_rb(ui);
+        return;
+    }
+    if (ui->resume_offer == NULL && offer_unfinished(ui) == 0) {
+        set_message(ui, false, "no unfinished run to resume");
+        return;
+    }
+    char *id = xstrdup(ui->resume_offer);
+    open_run_resume(ui, id);
+    free(id);
+}
+
+static void close_rb(struct ui *ui)
+{
+    if (ui->rb.self == NULL) {
+        set_message(ui, true, "no run is open");
+        return;
+    }
+    struct run *r = runbook_pane_run(ui->rb.self);
+    char *id = xstrdup(run_id(r));
+    bool ended = run_state(r) == RUN_DONE || run_state(r) == RUN_ABORTED;
+    ui->rb.ops->free(ui->rb.self); /* run_destroy: an open run stays resumable */
+    ui->rb.self = NULL;
+    ui->rb.focus = false;
+    ui->need_layout = true;
+    if (ended) {
+        set_message(ui, false, "run %s closed", id);
+        free(id);
+    } else {
+        set_message(ui, false, "run %s closed, still open: R resumes it", id);
+        free(ui->resume_offer);
+        ui->resume_offer = id;
+    }
+}
+
+static void on_abort_confirmed(void *self, bool yes)
+{
+    if (yes) {
+        runbook_pane_abort(self);
+    }
+}
+
+static bool run_pane_command(struct ui *ui, const char *cmd, const char *arg)
+{
+    if (strcmp(cmd, "run") == 0) {
+        if (arg == NULL || *arg == '\0') {
+            set_message(ui, true, "usage: :run FILE");
+        } else {
+            open_run_file(ui, arg, NULL);
+        }
+    } else if (strcmp(cmd, "resume") == 0) {
+        if (arg == NULL || *arg == '\0') {
+            resume_newest(ui);
+        } else {
+            open_run_resume(ui, arg);
+        }
+    } else if (strcmp(cmd, "close") == 0) {
+        close_rb(ui);
+    } else if (strcmp(cmd, "abort") == 0) {
+        if (ui->rb.self == NULL) {
+            set_message(ui, true, "no run is open");
+            return true;
+        }
+        char *body = xasprintf("End run %s for good? It will not be offered for resume.",
+                               run_id(runbook_pane_run(ui->rb.self)));
+        host_confirm(ui, "Abort the run", body, "Abort", "abort", on_abort_confirmed);
+        free(body);
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* r on an alert: its runbook (engine/locate.h), its labels as the run's variables. */
+static void open_alert_runbook(struct ui *ui)
+{
+    struct pane_state *p = &ui->panes[MODEL_ALERTS];
+    const struct rowset *rs;
+    size_t row;
+    if (!tableview_selected(&p->tv, &rs, &row)) {
+        set_message(ui, true, "no alert selected");
+        return;
+    }
+    const char *name = rowset_cell_text(rs, row, ALERT_NAME);
+    const char *detail = rowset_str(rs, rs->rows[row].detail);
+    char *cause = NULL;
+    char *path = locate_runbook(ui->opts.config, name, detail, &cause);
+    if (path == NULL) {
+        set_message(ui, true, "no runbook for %s: %s", name, cause ? cause : "not found");
+        free(cause);
+        return;
+    }
+    struct vars v = {0};
+    locate_alert_vars(detail, name, &v);
+    open_run_file(ui, path, &v);
+    vars_clear(&v);
+    free(path);
 }
 
 /* ---- terminal input and signals ---- */
@@ -1350,6 +1872,10 @@ static void on_signal(int signo, void *ud)
         loop_quit(ui->loop);
         break;
     case SIGINT:
+        /* Ctrl-C while a runbook command runs stops the command, not opsdeck */
+        if (ui->rb.self != NULL && ui->rb.ops->interrupt(ui->rb.self)) {
+            break;
+        }
         ui->exit_status = 130;
         loop_quit(ui->loop);
         break;
@@ -1399,6 +1925,25 @@ struct ui *ui_create(struct loop *loop, struct store *store, struct backend **ba
     loop_on_signal(loop, on_signal, ui);
     ui->tty_watch = loop_watch_fd(loop, STDIN_FILENO, POLLIN, on_tty, ui);
     screen_resize();
+    ui->rb_host.ops = &rb_host_ops;
+    ui->rb_host.host = ui;
+    if (opts->run_file != NULL) {
+        struct vars v = {0};
+        for (size_t i = 0; opts->run_vars != NULL && opts->run_vars[i] != NULL; i++) {
+            const char *eq = strchr(opts->run_vars[i], '=');
+            if (eq != NULL) {
+                char *name = xstrndup(opts->run_vars[i], (size_t)(eq - opts->run_vars[i]));
+                vars_set(&v, name, eq + 1);
+                free(name);
+            }
+        }
+        open_run_file(ui, opts->run_file, &v);
+        vars_clear(&v);
+    } else if (opts->run_resume != NULL) {
+        open_run_resume(ui, opts->run_resume);
+    } else {
+        offer_unfinished(ui);
+    }
     return ui;
 }
 
@@ -1426,6 +1971,10 @@ void ui_destroy(struct ui *ui)
         viewer_close(&ui->viewer);
     }
     pending_clear(ui);
+    if (ui->rb.self != NULL) {
+        ui->rb.ops->free(ui->rb.self); /* left open for resume, never aborted */
+    }
+    free(ui->resume_offer);
     if (ui->overlay != NULL) {
         delwin(ui->overlay);
     }

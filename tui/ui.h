@@ -14,6 +14,7 @@
 
 struct loop;
 struct store;
+struct config;
 
 struct ui_options {
     bool demo;
@@ -29,6 +30,7 @@ struct ui_options {
     /* a drill to open in the drill pane at start (opsdeck drill FILE), or a drill run to resume */
     const char *drill_file;
     const char *drill_resume;
+    const struct config *config; /* [runbooks] for r on an alert; may be NULL */
 };
 
 struct ui;

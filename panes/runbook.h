@@ -1,0 +1,28 @@
+/*
+ * The runbook pane: one run of a runbook (engine/run.h) beside the live
+ * panes. It shows the S.A.F.E. progress, the checklist, the current step
+ * with its exact preview, the state and the output tail, and turns keys into
+ * run_* calls. Dialogs, prompts and the clipboard are the console's (struct
+ * pane_host); the pane owns the run and destroys it (never aborts it) when
+ * freed, so a closed pane leaves the run resumable.
+ */
+#ifndef OPSDECK_RUNBOOK_PANE_H
+#define OPSDECK_RUNBOOK_PANE_H
+
+#include "../engine/run.h"
+#include "pane.h"
+
+extern const struct pane_ops runbook_pane;
+
+/* Load FILE and start a run with these variables; NULL with *cause. */
+void *runbook_pane_start(const struct run_env *env, const char *file, const struct vars *initial,
+                         const struct pane_host *host, char **cause);
+/* Resume RUN-ID; NULL with *cause. */
+void *runbook_pane_resume(const struct run_env *env, const char *run_id,
+                          const struct pane_host *host, char **cause);
+/* The pane's run (borrowed). */
+struct run *runbook_pane_run(void *self);
+/* End the run for good (:abort, after the console's typed confirmation). */
+void runbook_pane_abort(void *self);
+
+#endif

@@ -1,0 +1,308 @@
+/*
+ * The runbook pane headless: a real run (journal in a temp dir, commands on a
+ * real loop) drawn into a curses window of a terminal that writes to
+ * /dev/null, read back cell by cell. The console is a stub host that records
+ * what the pane asked of it (prompts, dialogs, the action dialog, OSC 52).
+ */
+#include "../../common/util.h"
+#include "../../panes/runbook.h"
+#include "../../tui/loop.h"
+#include "tap.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char RUNBOOK[] = "# Unit drill\n"
+                              "\n"
+                              "## Stay calm: read this\n"
+                              "alpha\n"
+                              "beta continues the paragraph.\n"
+                              "\n"
+                              "    echo first block\n"
+                              "\n"
+                              "```\n"
+                              "echo second block\n"
+                              "```\n"
+                              "\n"
+                              "- a list item\n"
+                              "\n"
+                              "## Assess: the token\n"
+                              "```opsdeck\n"
+                              "type: prompt\n"
+                              "var: token\n"
+                              "secret: true\n"
+                              "ask: Token?\n"
+                              "```\n"
+                              "\n"
+                              "## Use the token\n"
+                              "```opsdeck\n"
+                              "type: command\n"
+                              "run: echo using ${token}; sleep 20\n"
+                              "```\n"
+                              "\n"
+                              "## Focus: drain web2\n"
+                              "```opsdeck\n"
+                              "type: action\n"
+                              "action: drain\n"
+                              "pane: pools\n"
+                              "target: be_web/web2\n"
+                              "```\n";
+
+/* What the stub console was asked. */
+static struct {
+    char message[512];
+    char prompt[256];
+    bool prompt_secret;
+    pane_answer_cb answer;
+    char dialog[1024];
+    pane_confirm_cb confirm;
+    char action[256];
+    char clipboard[256];
+} host;
+
+static void h_message(void *h, bool error, const char *text)
+{
+    (void)h;
+    snprintf(host.message, sizeof host.message, "%s%s", error ? "ERR " : "", text);
+}
+
+static bool h_prompt(void *h, const char *label, const char *initial, bool secret,
+                     pane_answer_cb cb)
+{
+    (void)h;
+    (void)initial;
+    snprintf(host.prompt, sizeof host.prompt, "%s", label);
+    host.prompt_secret = secret;
+    host.answer = cb;
+    return true;
+}
+
+static bool h_confirm(void *h, const char *title, const char *body, const char *confirm,
+                      const char *must_type, pane_confirm_cb cb)
+{
+    (void)h;
+    (void)must_type;
+    snprintf(host.dialog, sizeof host.dialog, "%s|%s|%s", title, body, confirm);
+    host.confirm = cb;
+    return true;
+}
+
+static bool h_confirm_action(void *h, const char *backend, const char *pane, const char *verb,
+                             const char *target, const char *input, pane_confirm_cb cb)
+{
+    (void)h;
+    snprintf(host.action, sizeof host.action, "%s %s %s %s %s", backend ? backend : "-", pane, verb,
+             target, input ? input : "-");
+    host.confirm = cb;
+    return true;
+}
+
+static void h_clipboard(void *h, const char *text)
+{
+    (void)h;
+    snprintf(host.clipboard, sizeof host.clipboard, "%s", text);
+}
+
+static const struct pane_host_ops host_ops = {
+    .message = h_message,
+    .prompt = h_prompt,
+    .confirm = h_confirm,
+    .confirm_action = h_confirm_action,
+    .clipboard = h_clipboard,
+};
+
+/* The window as text, one line per row, trailing blanks kept. */
+static char *screen_text(void *pane, WINDOW *win)
+{
+    runbook_pane.draw(pane, win, true);
+    struct strbuf sb = {0};
+    int h = getmaxy(win), w = getmaxx(win);
+    for (int y = 0; y < h; y++) {
+        char row[512];
+        mvwinnstr(win, y, 0, row, w < 511 ? w : 511);
+        strbuf_printf(&sb, "%s\n", row);
+    }
+    return sb.s;
+}
+
+static bool shows(void *pane, WINDOW *win, const char *text)
+{
+    char *s = screen_text(pane, win);
+    bool found = strstr(s, text) != NULL;
+    if (!found) {
+        tap_diag("not on screen: '%s'; screen:\n%s", text, s);
+    }
+    free(s);
+    return found;
+}
+
+static bool key(void *pane, int ch)
+{
+    return runbook_pane.key(pane, (wint_t)ch, false);
+}
+
+static bool spin_until(struct loop *loop, struct run *r, enum run_state want)
+{
+    for (int i = 0; i < 300 && run_state(r) != want; i++) {
+        loop_run_once(loop, 20);
+    }
+    return run_state(r) == want;
+}
+
+int main(void)
+{
+    setlocale(LC_ALL, "C"); /* ASCII glyphs: what a terminal without UTF-8 gets */
+    char dir[] = "/tmp/opsdeck-rbpane.XXXXXX";
+    if (mkdtemp(dir) == NULL) {
+        perror("mkdtemp");
+        return 1;
+    }
+    char *file = xasprintf("%s/drill.md", dir);
+    FILE *f = fopen(file, "w");
+    fputs(RUNBOOK, f);
+    fclose(f);
+
+    FILE *out = fopen("/dev/null", "w");
+    SCREEN *scr = newterm("xterm", out, stdin);
+    if (scr == NULL) {
+        tap_ok(false, "newterm(xterm) works");
+        return tap_done();
+    }
+    WINDOW *win = newwin(34, 72, 0, 0);
+
+    struct loop *loop = loop_create();
+    struct run_env env = {.loop = loop, .runs_dir = dir};
+    struct pane_host ph = {.ops = &host_ops, .host = NULL};
+    char *cause = NULL;
+    void *pane = runbook_pane_start(&env, file, NULL, &ph, &cause);
+    tap_ok(pane != NULL, "the pane starts a run (%s)", cause ? cause : "ok");
+    if (pane == NULL) {
+        return tap_done();
+    }
+    struct run *r = runbook_pane_run(pane);
+    runbook_pane.resize(pane, 34, 72);
+    tap_ok(runbook_pane.update(pane, 1000), "a new pane wants drawing");
+
+    tap_ok(shows(pane, win, "5 Runbook: Unit drill"), "title names the runbook");
+    tap_ok(shows(pane, win, " ready "), "and the state");
+    tap_ok(shows(pane, win, run_id(r)), "the run id is on screen");
+    tap_ok(shows(pane, win, "S 0/1"), "the phase bar counts the S step");
+    tap_ok(shows(pane, win, "A 0/2"), "and both A steps");
+    tap_ok(shows(pane, win, "F 0/1"), "and the F step");
+    tap_ok(shows(pane, win, ">  1. [S] Stay calm: read this"), "step 1 is marked current");
+    tap_ok(shows(pane, win, "alpha beta continues the paragraph."),
+           "a paragraph's source line break flows");
+    tap_ok(shows(pane, win, "- a list item"), "a list item keeps its own line");
+    tap_ok(shows(pane, win, "[1] echo first block"), "code blocks are numbered");
+    tap_ok(shows(pane, win, "[2] echo second block"), "both of them");
+    tap_ok(shows(pane, win, "Enter done"), "the hint fits a manual step with code");
+    tap_ok(!runbook_pane.update(pane, 1500), "nothing changed: no redraw");
+
+    key(pane, 'y');
+    tap_is_str(host.clipboard, "echo first block", "y copies the selected block");
+    key(pane, ']');
+    tap_ok(runbook_pane.update(pane, 1600), "selecting a block redraws");
+    key(pane, 'y');
+    tap_is_str(host.clipboard, "echo second block", "] selects the next block");
+    key(pane, 'x');
+    tap_ok(strstr(host.dialog, "echo second block") != NULL && strstr(host.dialog, "|Run") != NULL,
+           "x asks first, showing the exact command");
+
+    key(pane, '\r');
+    tap_is_int(run_index(r), 1, "Enter on a manual step moves on");
+    tap_ok(shows(pane, win, "x  1. [S] Stay calm"), "step 1 shows done");
+    key(pane, '\r');
+    tap_ok(strstr(host.prompt, "Token?") != NULL, "Enter on a prompt asks in the status line");
+    tap_ok(host.prompt_secret, "a secret prompt asks not to echo");
+    host.answer(pane, "s3cr3t-value");
+    tap_is_int(run_index(r), 2, "the answer moves on");
+    tap_ok(shows(pane, win, "will run: sh: echo using '[secret]'; sleep 20"),
+           "a later step shows the secret masked");
+    char *screen = screen_text(pane, win);
+    tap_ok(strstr(screen, "s3cr3t") == NULL, "the secret is nowhere on screen");
+    free(screen);
+
+    tap_ok(!runbook_pane.interrupt(pane), "Ctrl-C is not taken while nothing runs");
+    key(pane, '\r');
+    tap_is_int(run_state(r), RUN_BUSY, "Enter on a command runs it");
+    size_t outlen = 0;
+    for (int i = 0; i < 300 && (run_output(r, &outlen) == NULL || outlen == 0); i++) {
+        loop_run_once(loop, 20);
+    }
+    tap_ok(outlen > 0, "its output streams in while it runs");
+    tap_ok(shows(pane, win, "running"), "a busy step says it is running");
+    tap_ok(runbook_pane.interrupt(pane), "Ctrl-C is taken while a command runs");
+    tap_ok(spin_until(loop, r, RUN_FAILED), "and stops it: the step fails");
+    tap_ok(shows(pane, win, "failed: "), "the failure is shown");
+    tap_ok(shows(pane, win, "Enter retry  s skip"), "with its choices");
+    tap_ok(shows(pane, win, "using [secret]"), "output that prints the secret shows it masked");
+    screen = screen_text(pane, win);
+    tap_ok(strstr(screen, "s3cr3t") == NULL, "the secret is still nowhere on screen");
+    free(screen);
+    key(pane, 's');
+    tap_is_int(run_index(r), 3, "s skips the failed step");
+    tap_ok(shows(pane, win, "will do: drain pools be_web/web2"), "the action step previews");
+    key(pane, '\r');
+    tap_is_str(host.action, "- pools drain be_web/web2 -",
+               "Enter asks the console's action dialog");
+    tap_is_int(run_state(r), RUN_READY, "nothing happens before the dialog is confirmed");
+    host.confirm(pane, false);
+    tap_is_int(run_state(r), RUN_READY, "Cancel leaves the step as it was");
+
+    key(pane, 'J');
+    tap_ok(strstr(host.prompt, "Jump to step") != NULL, "J asks for a step");
+    host.answer(pane, "1");
+    tap_is_int(run_index(r), 0, "a number jumps to that step");
+    host.answer(pane, "99");
+    tap_ok(strstr(host.message, "no such step") != NULL, "a bad number is refused");
+
+    runbook_pane.free(pane); /* run_destroy: the run stays open */
+    size_t n = 0;
+    struct run_info *list = run_list(dir, &n, NULL);
+    tap_ok(n == 1 && !list[0].ended, "freeing the pane leaves the run open for resume");
+    run_info_free(list, n);
+
+    /* what only lint finds is a warning, as in line mode; a parse problem refuses */
+    char *notify = xasprintf("%s/notify.md", dir);
+    f = fopen(notify, "w");
+    fputs("# N\n\n## Tell them\n```opsdeck\ntype: notify\nservice: slack\n"
+          "url_env: OPSDECK_TEST_UNSET_HOOK\nmessage: hi\n```\n",
+          f);
+    fclose(f);
+    unsetenv("OPSDECK_TEST_UNSET_HOOK");
+    host.message[0] = '\0';
+    pane = runbook_pane_start(&env, notify, NULL, &ph, &cause);
+    tap_ok(pane != NULL, "a notify whose env var is not set still starts");
+    if (pane != NULL) {
+        runbook_pane.update(pane, 5000);
+        tap_ok(strstr(host.message, "warning") != NULL &&
+                   strstr(host.message, "OPSDECK_TEST_UNSET_HOOK") != NULL,
+               "and says so once on screen: %s", host.message);
+        runbook_pane.free(pane);
+    }
+    f = fopen(notify, "w");
+    fputs("# N\n\n## Broken\n```opsdeck\ntype: teleport\n```\n", f);
+    fclose(f);
+    cause = NULL;
+    pane = runbook_pane_start(&env, notify, NULL, &ph, &cause);
+    tap_ok(pane == NULL && cause != NULL && strstr(cause, "notify.md:") != NULL,
+           "a parse problem refuses, naming file:line (%s)", cause ? cause : "no cause");
+    free(cause);
+    free(notify);
+
+    loop_destroy(loop);
+    delwin(win);
+    endwin();
+    delscreen(scr);
+    fclose(out);
+    free(file);
+    char *rm = xasprintf("rm -rf '%s'", dir);
+    if (system(rm) != 0) {
+        tap_diag("could not remove %s", dir);
+    }
+    free(rm);
+    return tap_done();
+}
