@@ -917,6 +917,15 @@ static void fire(struct game *g, size_t i, const char *why)
     }
     cJSON_AddStringToObject(d, "channel", in->channel != NULL ? in->channel : "announce");
     cJSON_AddStringToObject(d, "why", why);
+    /* what is expected, so the report can list what nobody marked and score like game_score */
+    cJSON *ex = cJSON_AddArrayToObject(d, "expects");
+    for (size_t k = 0; k < in->nexpects; k++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "text", in->expects[k].text != NULL ? in->expects[k].text : "");
+        cJSON_AddNumberToObject(o, "deadline_s", in->expects[k].deadline_s);
+        cJSON_AddNumberToObject(o, "points", in->expects[k].points);
+        cJSON_AddItemToArray(ex, o);
+    }
     if (!jlog(g, in->id, "inject.fire", NULL, why, d)) {
         return;
     }
@@ -955,6 +964,7 @@ static void journal_expect(struct game *g, size_t i, size_t e, enum expect_state
     cJSON_AddStringToObject(d, "text", x->text != NULL ? x->text : "");
     cJSON_AddStringToObject(d, "status", status);
     cJSON_AddNumberToObject(d, "points", points);
+    cJSON_AddNumberToObject(d, "max", x->points);
     if (by != NULL && *by != '\0') {
         cJSON_AddStringToObject(d, "by", by);
     } else {

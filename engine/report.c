@@ -980,7 +980,8 @@ static void report_finish(struct report *r)
 
 struct dr_inject {
     const char *id, *title;
-    int64_t fired_ms; /* drill time; -1: not fired */
+    int64_t fired_ms;     /* drill time; -1: not fired */
+    const cJSON *expects; /* [{text, deadline_s, points}] as fired, or NULL */
 };
 
 struct dr_expect {
@@ -1178,6 +1179,7 @@ static void dr_fire(struct drill_report *r, const cJSON *data)
     if (in != NULL) {
         in->title = str_of(data, "title");
         in->fired_ms = r->t_ms;
+        in->expects = cJSON_GetObjectItemCaseSensitive(data, "expects");
     }
     strbuf_str(&r->timeline, "inject ");
     dr_quoted(&r->timeline, dr_inject_title(r, id));
@@ -1500,6 +1502,19 @@ static bool dr_expect_superseded(const struct drill_report *r, size_t i)
     return false;
 }
 
+/* Was this expectation of this inject marked (an expect event)? */
+static bool dr_marked(const struct drill_report *r, const char *inject, const char *text)
+{
+    for (size_t i = 0; i < r->nexpects; i++) {
+        const struct dr_expect *e = &r->expects[i];
+        if (inject != NULL && text != NULL && e->inject != NULL && e->text != NULL &&
+            strcmp(e->inject, inject) == 0 && strcmp(e->text, text) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void dr_expectations(struct strbuf *out, struct drill_report *r)
 {
     char t[32], d[32];
@@ -1558,13 +1573,57 @@ static void dr_expectations(struct strbuf *out, struct drill_report *r)
             max_known = false;
         }
     }
+    /*
+     * What the fired injects expected and nobody marked: listed, worth nothing.
+     * When the journal says what each inject expected, the maximum is all of it,
+     * as the drill pane's score counts it.
+     */
+    double fired_max = 0;
+    bool fired_known = r->ninjects > 0;
+    int unmarked = 0;
+    for (size_t i = 0; i < r->ninjects; i++) {
+        const struct dr_inject *in = &r->injects[i];
+        if (in->fired_ms < 0) {
+            continue;
+        }
+        if (!cJSON_IsArray(in->expects)) {
+            fired_known = false;
+            continue;
+        }
+        const cJSON *x;
+        cJSON_ArrayForEach(x, in->expects)
+        {
+            double pts = 0;
+            num_of(x, "points", &pts);
+            fired_max += pts;
+            const char *text = str_of(x, "text");
+            if (dr_marked(r, in->id, text)) {
+                continue;
+            }
+            if (r->nexpects == 0 && unmarked == 0) {
+                strbuf_str(out, "| inject | expected | actual | status | points |\n"
+                                "|---|---|---|---|---|\n");
+            }
+            unmarked++;
+            strbuf_str(out, "| ");
+            add_cell(out, dr_inject_title(r, in->id));
+            strbuf_str(out, " | ");
+            add_cell(out, text != NULL ? text : "?");
+            strbuf_printf(out, " | not marked | not marked | 0 of %g |\n", pts);
+        }
+    }
+    if (fired_known) {
+        max = fired_max;
+        max_known = true;
+    }
     strbuf_str(out, "\n## Score\n\n");
     if (max_known && max > 0) {
         strbuf_printf(out, "%g of %g points (%.0f%%)", score, max, 100.0 * score / max);
     } else {
         strbuf_printf(out, "%g points", score);
     }
-    strbuf_printf(out, ": %d met, %d late, %d missed.\n", met, late, missed);
+    strbuf_printf(out, ": %d met, %d late, %d missed", met, late, missed);
+    strbuf_printf(out, unmarked > 0 ? ", %d not marked.\n" : ".\n", unmarked);
 }
 
 static void dr_checks(struct strbuf *out, const struct drill_report *r)

@@ -98,6 +98,8 @@ check "the contingency by hand" grep -q 'INJECT 3: CEO calls' "$T/tt.out"
 check "marks" grep -q 'expect 1.1 Incident declared: met' "$T/tt.out"
 check "the score (10 met of 20)" grep -q "^Drill $id finished. Score 10/20." "$T/tt.out"
 check "the debrief questions" grep -q '^Debrief 1: What went well?' "$T/tt.out"
+"$OPSDECK" report "$id" >"$T/tt.md" 2>&1
+check "the report scores as the drill did (10 of 20)" grep -q '^10 of 20 points (50%)' "$T/tt.md"
 check "the journal ends with run.end" bash -c 'tail -1 "$1" | grep -q "\"action\":\"run.end\".*\"finished\""' _ "$RUNS/$id.jsonl"
 check "three inject.fire events" test "$(jcount "$id" inject.fire)" = 3
 check "a note and a debrief answer" test "$(jcount "$id" note)$(jcount "$id" debrief)" = 11

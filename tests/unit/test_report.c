@@ -406,14 +406,18 @@ static void write_drill_run(void)
     ev(f, 2, "alice", "drill.start", NULL, "{\"t_ms\":0}");
     ev(f, 2, "alice", "inject.fire", "clock",
        "{\"id\":\"start\",\"title\":\"Game day starts\",\"to\":[\"ic\"],\"channel\":\"announce\","
-       "\"why\":\"clock\",\"t_ms\":0}");
+       "\"why\":\"clock\",\"expects\":[{\"text\":\"Steady state confirmed\",\"deadline_s\":120,"
+       "\"points\":5},{\"text\":\"Status page updated\",\"deadline_s\":600,\"points\":3}],"
+       "\"t_ms\":0}");
     ev(f, 3, "alice", "notify", "sending",
        "{\"service\":\"slack\",\"event\":\"trigger\",\"status\":null,\"t_ms\":1000}");
     ev(f, 3, "alice", "notify", "ok",
        "{\"service\":\"slack\",\"event\":\"trigger\",\"status\":200,\"error\":null,\"t_ms\":1200}");
     ev(f, 62, "alice", "inject.fire", "clock",
        "{\"id\":\"drain-web2\",\"title\":\"web2 leaves the pool\",\"to\":[\"ic\",\"obs\"],"
-       "\"channel\":\"dashboard\",\"why\":\"clock\",\"t_ms\":60000}");
+       "\"channel\":\"dashboard\",\"why\":\"clock\",\"expects\":[{\"text\":\"web2 spotted in "
+       "DRAIN\","
+       "\"deadline_s\":180,\"points\":10}],\"t_ms\":60000}");
     ev(f, 62, "alice", "chaos.plan", NULL,
        "{\"inject\":\"drain-web2\",\"index\":0,\"action\":\"pools drain be_web/web2\","
        "\"rollback\":\"pools ready be_web/web2\",\"t_ms\":60000}");
@@ -427,7 +431,9 @@ static void write_drill_run(void)
     ev(f, 170, "alice", "drill.resume", NULL, "{\"t_ms\":108000}");
     ev(f, 175, "alice", "inject.fire", "early",
        "{\"id\":\"stop-search\",\"title\":\"Search stops\",\"to\":[\"ic\"],\"channel\":\"page\","
-       "\"why\":\"early\",\"t_ms\":113000}");
+       "\"why\":\"early\",\"expects\":[{\"text\":\"CONS 0 "
+       "found\",\"deadline_s\":60,\"points\":10}],"
+       "\"t_ms\":113000}");
     ev(f, 175, "alice", "chaos.plan", NULL,
        "{\"inject\":\"stop-search\",\"index\":0,\"action\":\"queues stop prod/search.index\","
        "\"rollback\":\"queues start prod/search.index\",\"t_ms\":113000}");
@@ -448,7 +454,7 @@ static void write_drill_run(void)
        "\"missed\",\"points\":0,\"by\":null,\"t_ms\":240000}");
     ev(f, 242, "alice", "inject.fire", "contingency",
        "{\"id\":\"traffic\",\"title\":\"Is traffic balanced?\",\"to\":[\"ic\"],\"channel\":"
-       "\"email\",\"why\":\"contingency\",\"t_ms\":240000}");
+       "\"email\",\"why\":\"contingency\",\"expects\":[],\"t_ms\":240000}");
     ev(f, 300, "bob", "expect", "late",
        "{\"inject\":\"stop-search\",\"index\":0,\"text\":\"CONS 0 found\",\"status\":\"late\","
        "\"points\":5,\"max\":10,\"by\":\"carol\",\"t_ms\":298000}");
@@ -573,8 +579,11 @@ static void test_drill(void)
     tap_ok(has(md, "| Search stops | CONS 0 found | done at T+04:58, 3m05s after the inject, by "
                    "carol | late | 5 of 10 |\n"),
            "late: half the points, of the max when journaled");
-    tap_ok(has(md, "## Score\n\n10 points: 1 met, 1 late, 1 missed.\n"),
-           "score: the total (no max when a missed one's max is not journaled)");
+    tap_ok(
+        has(md, "| Game day starts | Status page updated | not marked | not marked | 0 of 3 |\n"),
+        "an expectation nobody marked is listed, worth nothing");
+    tap_ok(has(md, "## Score\n\n10 of 28 points (36%): 1 met, 1 late, 1 missed, 1 not marked.\n"),
+           "score: of every expectation of the fired injects, as the pane counts it");
 
     tap_ok(has(md, "### Before the drill (the gate)\n\n| check | result | detail |\n|---|---|---|\n"
                    "| pool-whole | ok | web2 STATUS is UP |\n"),
