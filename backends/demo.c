@@ -400,6 +400,8 @@ struct queue {
     double prev; /* messages at the previous step, for TREND */
     double in, out, ack;
     int consumers;
+    bool stopped;      /* consumers stopped by an action (a drill's chaos) */
+    int was_consumers; /* what start brings back */
 };
 
 struct deploy {
@@ -834,11 +836,24 @@ static void queue_bulk(struct demo *d, struct queue *q, double dt)
     q->unacked = q->consumers;
 }
 
+/* Nobody consumes: publishers go on, so the depth grows until start. */
+static void queue_stopped(struct demo *d, struct queue *q, const struct queue_def *def, double dt)
+{
+    double rate = def != NULL ? def->rate : 6;
+    queue_flow(q, rate * (0.85 + 0.3 * rng_unit(d)), 0, dt);
+    q->unacked = 0;
+    q->consumers = 0;
+}
+
 static void queue_step(struct demo *d, size_t i, double dt)
 {
     struct queue *q = &d->queues[i];
     const struct queue_def *def = i < NAMED_QUEUES ? &queue_defs[i] : NULL;
     q->prev = queue_msgs(q);
+    if (q->stopped) {
+        queue_stopped(d, q, def, dt);
+        return;
+    }
     switch (queue_shape(i)) {
     case SHAPE_BUSY:
         queue_busy(d, q, def->rate, dt);
@@ -1445,6 +1460,8 @@ static const struct action_def demo_actions[] = {
     {"purge", "Purge queue", MODEL_QUEUES, 'P', ACTION_TYPED, NULL, NULL},
     {"peek", "Peek messages", MODEL_QUEUES, 'p', ACTION_INPUT, "Messages to peek (requeued)", "5"},
     {"moveback", "Move dead letters back", MODEL_QUEUES, 'M', ACTION_DISRUPTIVE, NULL, NULL},
+    {"stop", "Stop consumers", MODEL_QUEUES, 'c', ACTION_DISRUPTIVE, NULL, NULL},
+    {"start", "Start consumers", MODEL_QUEUES, 'C', 0, NULL, NULL},
 };
 
 /* The queue whose row key is key ("prod/orders.created", "%2F/bulk.q00001"). */
@@ -1534,6 +1551,38 @@ static bool act_peek(struct demo *d, struct queue *q, const char *name, const ch
     return ok;
 }
 
+/*
+ * Stop or start a queue's consumers (game days: "a consumer died"). Both are
+ * idempotent like the server actions, so a rollback after a half-done stop
+ * still succeeds; stopping a queue nobody consumes is a mistake and says so.
+ */
+static bool act_consumers(struct queue *q, const char *name, bool stop, char **msg)
+{
+    q->prev = queue_msgs(q);
+    if (stop && q->stopped) {
+        *msg = xasprintf("the consumers of %s are already stopped", name);
+    } else if (stop && q->consumers == 0) {
+        *msg = xasprintf("%s has no consumers to stop", name);
+        return false;
+    } else if (stop) {
+        *msg = xasprintf("stopped %d consumers of %s", q->consumers, name);
+        q->was_consumers = q->consumers;
+        q->consumers = 0;
+        q->ready += q->unacked; /* unacknowledged deliveries go back to the queue */
+        q->unacked = 0;
+        q->out = 0;
+        q->ack = 0;
+        q->stopped = true;
+    } else if (!q->stopped) {
+        *msg = xasprintf("%s already has %d consumers running", name, q->consumers);
+    } else {
+        q->consumers = q->was_consumers;
+        q->stopped = false;
+        *msg = xasprintf("started %d consumers of %s", q->consumers, name);
+    }
+    return true;
+}
+
 static bool act_queue(struct demo *d, const struct action *a, char **msg)
 {
     char name[32];
@@ -1542,6 +1591,9 @@ static bool act_queue(struct demo *d, const struct action *a, char **msg)
     if (q == NULL) {
         *msg = xasprintf("no such queue: %s", a->target);
         return false;
+    }
+    if (strcmp(verb, "stop") == 0 || strcmp(verb, "start") == 0) {
+        return act_consumers(q, name, strcmp(verb, "stop") == 0, msg);
     }
     if (strcmp(verb, "peek") == 0) {
         return act_peek(d, q, name, a->input != NULL ? a->input : a->def->input_default, msg);

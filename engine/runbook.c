@@ -7,25 +7,20 @@
  * which nodes are sections, infer phases, give ids, apply the annotation keys
  * with the same checks. So a problem reads the same whichever form it came in.
  *
- * md4c reports no positions, but the text it hands to callbacks points into
- * our buffer, so an offset gives a line; the few things that carry no text (an
- * empty heading) are found by scanning forward from the last known offset.
- * Body text is written with lazy breaks: a block asks for a line or a
- * paragraph break, and the break is only written before real text, so empty
- * blocks leave no blank lines behind.
+ * The Markdown walk into nodes is mdoc.c, shared with drills.
  */
 #include "runbook.h"
 
 #include "../backends/json.h"
 #include "../common/util.h"
 #include "cond.h"
+#include "mdoc.h"
 #include "vars.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <md4c.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,68 +29,15 @@
 #include <unistd.h>
 
 /* A runbook is read by a person at 3 a.m.: more steps than this is a mistake, not a runbook. */
-enum { RUNBOOK_MAX_BYTES = 4 << 20, RUNBOOK_MAX_STEPS = 5000, MAX_LISTS = 32 };
+enum { RUNBOOK_MAX_BYTES = 4 << 20, RUNBOOK_MAX_STEPS = 5000 };
 
-struct kv {
-    char *key;
-    char *value;
-    int line;
-};
-
-struct node {
-    int level; /* 0: what comes before the first step (the intro) */
-    char *title;
-    int line;
-    struct strbuf body;
-    char **code;
-    size_t ncode;
-    struct kv *kvs;
-    size_t nkvs;
-    bool content; /* anything under the heading: text, code, an annotation */
-};
-
-enum brk { BRK_NONE, BRK_LINE, BRK_PARA };
-
-struct list_state {
-    bool ordered;
-    unsigned next;
-};
+/* Keys whose value is free text: a '#' in them is content, not a comment. */
+static const char *const free_keys[] = {"run",     "until",  "ask",       "message", "input",
+                                        "default", "target", "dedup_key", NULL};
 
 struct parse {
-    const char *src;
-    size_t len;
-    size_t *starts; /* offset of each line's first byte */
-    size_t nlines;
+    struct mdoc *m;
     struct runbook *rb;
-    struct node *nodes;
-    size_t nnodes, cap;
-    bool titled;
-
-    /* md4c walk */
-    int depth;
-    size_t last_off;
-    bool seen_off;
-    bool in_heading;
-    unsigned heading_level;
-    int heading_line;
-    struct strbuf heading;
-    bool in_code;
-    bool code_is_note;
-    struct strbuf code;
-    int *code_lines; /* source line of each line of the code block, 0 when unknown */
-    size_t ncode_lines, code_lines_cap;
-    int code_fence_line;
-    bool in_html;
-    enum brk pending;
-    char marker[MAX_LISTS * 2 + 16];
-    struct list_state lists[MAX_LISTS];
-    int nlists;
-    int quotes;
-    int cell;
-    size_t link_start;
-    char *link_href;
-    int in_link;
-    bool stopped; /* too big: every callback is ignored, md_parse may not stop at once */
 };
 
 /* ---- small helpers ---- */
@@ -110,122 +52,6 @@ static void add_issue(struct runbook *rb, int line, char *message)
     rb->issues[rb->nissues].line = line;
     rb->issues[rb->nissues].message = message;
     rb->nissues++;
-}
-
-static void compute_lines(struct parse *p)
-{
-    size_t cap = 64;
-    p->starts = xmalloc(cap * sizeof *p->starts);
-    p->starts[0] = 0;
-    p->nlines = 1;
-    for (size_t i = 0; i < p->len; i++) {
-        char c = p->src[i];
-        if (c == '\r' && i + 1 < p->len && p->src[i + 1] == '\n') {
-            continue; /* CRLF: the '\n' ends the line */
-        }
-        if (c == '\n' || c == '\r') {
-            if (p->nlines == cap) {
-                cap *= 2;
-                p->starts = xreallocarray(p->starts, cap, sizeof *p->starts);
-            }
-            p->starts[p->nlines++] = i + 1;
-        }
-    }
-}
-
-/* 1-based line of a byte offset. */
-static int line_at(const struct parse *p, size_t off)
-{
-    size_t lo = 0, hi = p->nlines;
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (p->starts[mid] <= off) {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    return (int)lo + 1;
-}
-
-static bool in_src(const struct parse *p, const char *ptr)
-{
-    return p->src != NULL && ptr >= p->src && ptr < p->src + p->len;
-}
-
-static void saw(struct parse *p, const char *ptr, size_t size)
-{
-    if (in_src(p, ptr)) {
-        size_t off = (size_t)(ptr - p->src) + (size > 0 ? size - 1 : 0);
-        if (!p->seen_off || off > p->last_off) {
-            p->last_off = off;
-        }
-        p->seen_off = true;
-    }
-}
-
-static char *trim_dup(const char *s, size_t n)
-{
-    while (n > 0 && isspace((unsigned char)*s)) {
-        s++;
-        n--;
-    }
-    while (n > 0 && isspace((unsigned char)s[n - 1])) {
-        n--;
-    }
-    return xstrndup(s, n);
-}
-
-static struct node *cur(struct parse *p)
-{
-    return &p->nodes[p->nnodes - 1];
-}
-
-static struct node *push_node(struct parse *p, int level, char *title, int line)
-{
-    if (p->nnodes == p->cap) {
-        p->cap = p->cap == 0 ? 16 : p->cap * 2;
-        p->nodes = xreallocarray(p->nodes, p->cap, sizeof *p->nodes);
-    }
-    struct node *n = &p->nodes[p->nnodes++];
-    memset(n, 0, sizeof *n);
-    n->level = level;
-    n->title = title;
-    n->line = line;
-    strbuf_add(&n->body, "", 0);
-    return n;
-}
-
-static void node_add_kv(struct node *n, const char *key, const char *value, int line)
-{
-    if ((n->nkvs & (n->nkvs - 1)) == 0) {
-        n->kvs = xreallocarray(n->kvs, n->nkvs == 0 ? 1 : n->nkvs * 2, sizeof *n->kvs);
-    }
-    n->kvs[n->nkvs].key = xstrdup(key);
-    n->kvs[n->nkvs].value = xstrdup(value);
-    n->kvs[n->nkvs].line = line;
-    n->nkvs++;
-}
-
-static void node_add_code(struct node *n, const char *text)
-{
-    n->code = xreallocarray(n->code, n->ncode + 1, sizeof *n->code);
-    n->code[n->ncode++] = xstrdup(text);
-}
-
-static void node_free(struct node *n)
-{
-    free(n->title);
-    free(n->body.s);
-    for (size_t i = 0; i < n->ncode; i++) {
-        free(n->code[i]);
-    }
-    free(n->code);
-    for (size_t i = 0; i < n->nkvs; i++) {
-        free(n->kvs[i].key);
-        free(n->kvs[i].value);
-    }
-    free(n->kvs);
 }
 
 /*
@@ -294,566 +120,21 @@ static void strmap_free(struct strmap *m)
     memset(m, 0, sizeof *m);
 }
 
-/* ---- body text with lazy breaks ---- */
-
-static void want_break(struct parse *p, enum brk b)
-{
-    if (b > p->pending) {
-        p->pending = b;
-    }
-}
-
-static void body_emit(struct parse *p, const char *s, size_t n)
-{
-    struct strbuf *sb = &cur(p)->body;
-    if (n == 0) {
-        return;
-    }
-    if (sb->n > 0 && p->pending != BRK_NONE) {
-        if (sb->s[sb->n - 1] != '\n') {
-            strbuf_add(sb, "\n", 1);
-        }
-        if (p->pending == BRK_PARA) {
-            strbuf_add(sb, "\n", 1);
-        }
-    }
-    bool line_start = sb->n == 0 || sb->s[sb->n - 1] == '\n';
-    p->pending = BRK_NONE;
-    if (line_start) {
-        for (int i = 0; i < p->quotes; i++) {
-            strbuf_add(sb, "> ", 2);
-        }
-        if (p->marker[0] != '\0') {
-            strbuf_str(sb, p->marker);
-            p->marker[0] = '\0';
-        } else {
-            for (int i = 0; i < p->nlists; i++) {
-                strbuf_add(sb, "  ", 2); /* a continuation inside a list item */
-            }
-        }
-        /* A new line starts with text, not the blanks that ended a soft break. */
-        while (n > 0 && *s == ' ') {
-            s++;
-            n--;
-        }
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] != '\r') {
-            strbuf_add(sb, &s[i], 1);
-        }
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (!isspace((unsigned char)s[i])) {
-            cur(p)->content = true;
-            break;
-        }
-    }
-}
-
-static void emit_str(struct parse *p, const char *s, size_t n)
-{
-    if (p->in_heading) {
-        strbuf_add(&p->heading, s, n);
-    } else {
-        body_emit(p, s, n);
-    }
-}
-
-static void put_utf8(struct parse *p, unsigned long cp)
-{
-    char b[4];
-    size_t n;
-    if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-        cp = 0xfffd;
-    }
-    if (cp < 0x80) {
-        b[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        b[0] = (char)(0xc0 | (cp >> 6));
-        b[1] = (char)(0x80 | (cp & 0x3f));
-        n = 2;
-    } else if (cp < 0x10000) {
-        b[0] = (char)(0xe0 | (cp >> 12));
-        b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        b[2] = (char)(0x80 | (cp & 0x3f));
-        n = 3;
-    } else {
-        b[0] = (char)(0xf0 | (cp >> 18));
-        b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-        b[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        b[3] = (char)(0x80 | (cp & 0x3f));
-        n = 4;
-    }
-    emit_str(p, b, n);
-}
-
-/* The entities people write in runbooks; anything else is shown as written. */
-static void emit_entity(struct parse *p, const char *s, size_t n)
-{
-    static const struct {
-        const char *name;
-        unsigned long cp;
-    } names[] = {
-        {"&amp;", '&'},       {"&lt;", '<'},      {"&gt;", '>'},       {"&quot;", '"'},
-        {"&apos;", '\''},     {"&nbsp;", ' '},    {"&mdash;", 0x2014}, {"&ndash;", 0x2013},
-        {"&hellip;", 0x2026}, {"&rarr;", 0x2192}, {"&copy;", 0xa9},
-    };
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (strlen(names[i].name) == n && memcmp(names[i].name, s, n) == 0) {
-            put_utf8(p, names[i].cp);
-            return;
-        }
-    }
-    if (n >= 4 && s[1] == '#') {
-        char buf[16];
-        bool hex = s[2] == 'x' || s[2] == 'X';
-        size_t start = hex ? 3 : 2;
-        if (n - start - 1 < sizeof buf && n - start >= 2) {
-            memcpy(buf, s + start, n - start - 1);
-            buf[n - start - 1] = '\0';
-            char *end;
-            unsigned long cp = strtoul(buf, &end, hex ? 16 : 10);
-            if (*end == '\0') {
-                put_utf8(p, cp);
-                return;
-            }
-        }
-    }
-    emit_str(p, s, n);
-}
-
-/* ---- md4c callbacks ---- */
-
-static void heading_line_by_scan(struct parse *p, unsigned level)
-{
-    size_t first = p->seen_off ? (size_t)line_at(p, p->last_off) : 0; /* 0-based next line */
-    for (size_t l = first; l < p->nlines; l++) {
-        const char *s = p->src + p->starts[l];
-        const char *end = l + 1 < p->nlines ? p->src + p->starts[l + 1] : p->src + p->len;
-        int sp = 0;
-        while (s < end && *s == ' ' && sp < 3) {
-            s++;
-            sp++;
-        }
-        unsigned hashes = 0;
-        while (s < end && *s == '#') {
-            s++;
-            hashes++;
-        }
-        if (hashes == level && (s == end || *s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')) {
-            p->heading_line = (int)l + 1;
-            p->last_off = p->starts[l];
-            p->seen_off = true;
-            return;
-        }
-    }
-    p->heading_line = (int)first + 1 <= (int)p->nlines ? (int)first + 1 : (int)p->nlines;
-}
-
-static void parse_note(struct parse *p, struct node *n);
-
-static void leave_heading(struct parse *p)
-{
-    char *title = trim_dup(p->heading.s != NULL ? p->heading.s : "", p->heading.n);
-    if (p->heading_line <= 0) {
-        heading_line_by_scan(p, p->heading_level);
-    }
-    p->in_heading = false;
-    p->pending = BRK_NONE;
-    if (!p->titled && p->nnodes == 1 && p->heading_level == 1) {
-        p->titled = true;
-        p->rb->title = title;
-        want_break(p, BRK_PARA);
-        return;
-    }
-    p->titled = true; /* a later H1 is a step, not the title */
-    push_node(p, (int)p->heading_level, title, p->heading_line);
-}
-
-static void enter_code(struct parse *p, const MD_BLOCK_CODE_DETAIL *d)
-{
-    p->in_code = true;
-    p->code.n = 0;
-    strbuf_add(&p->code, "", 0);
-    p->ncode_lines = 0;
-    p->code_fence_line = p->seen_off ? line_at(p, p->last_off) + 1 : 1;
-    p->code_is_note = false;
-    if (d != NULL && d->fence_char != 0 && p->depth == 1 && d->info.text != NULL) {
-        char *info = trim_dup(d->info.text, d->info.size);
-        size_t w = strcspn(info, " \t{");
-        p->code_is_note = w == 7 && strncasecmp(info, "opsdeck", 7) == 0;
-        free(info);
-    }
-}
-
-static void code_text(struct parse *p, const char *text, size_t size)
-{
-    for (size_t i = 0; i < size; i++) {
-        bool line_start = p->code.n == 0 || p->code.s[p->code.n - 1] == '\n';
-        if (line_start) {
-            if (p->ncode_lines == p->code_lines_cap) {
-                p->code_lines_cap = p->code_lines_cap == 0 ? 64 : p->code_lines_cap * 2;
-                p->code_lines =
-                    xreallocarray(p->code_lines, p->code_lines_cap, sizeof *p->code_lines);
-            }
-            p->code_lines[p->ncode_lines++] =
-                in_src(p, text + i) ? line_at(p, (size_t)(text + i - p->src)) : 0;
-        }
-        if (text[i] != '\r') {
-            strbuf_add(&p->code, &text[i], 1);
-        }
-    }
-}
-
-static void leave_code(struct parse *p)
-{
-    struct node *n = cur(p);
-    p->in_code = false;
-    if (p->code_is_note) {
-        parse_note(p, n);
-        n->content = true;
-        return;
-    }
-    char *text = xstrdup(p->code.s != NULL ? p->code.s : "");
-    size_t len = strlen(text);
-    while (len > 0 && text[len - 1] == '\n') {
-        text[--len] = '\0';
-    }
-    node_add_code(n, text);
-    free(text);
-    n->content = true;
-    want_break(p, BRK_PARA);
-}
-
-static int on_enter_block(MD_BLOCKTYPE type, void *detail, void *ud)
-{
-    struct parse *p = ud;
-    if (p->stopped) {
-        return 1;
-    }
-    switch (type) {
-    case MD_BLOCK_H:
-        p->in_heading = true;
-        p->heading_level = ((MD_BLOCK_H_DETAIL *)detail)->level;
-        p->heading_line = 0;
-        p->heading.n = 0;
-        strbuf_add(&p->heading, "", 0);
-        break;
-    case MD_BLOCK_CODE:
-        enter_code(p, detail);
-        break;
-    case MD_BLOCK_HTML:
-        p->in_html = true;
-        break;
-    case MD_BLOCK_P:
-        if (p->nlists > 0 && p->marker[0] == '\0') {
-            want_break(p, BRK_LINE);
-        } else if (p->nlists == 0) {
-            want_break(p, BRK_PARA);
-        }
-        break;
-    case MD_BLOCK_QUOTE:
-        want_break(p, BRK_PARA);
-        p->quotes++;
-        break;
-    case MD_BLOCK_UL:
-    case MD_BLOCK_OL:
-        want_break(p, p->nlists == 0 ? BRK_PARA : BRK_LINE);
-        if (p->nlists < MAX_LISTS) {
-            p->lists[p->nlists].ordered = type == MD_BLOCK_OL;
-            p->lists[p->nlists].next =
-                type == MD_BLOCK_OL ? ((MD_BLOCK_OL_DETAIL *)detail)->start : 0;
-        }
-        p->nlists++;
-        break;
-    case MD_BLOCK_LI: {
-        want_break(p, BRK_LINE);
-        int depth = p->nlists < MAX_LISTS ? p->nlists : MAX_LISTS;
-        size_t at = 0;
-        for (int i = 1; i < depth && at + 2 < sizeof p->marker; i++) {
-            p->marker[at++] = ' ';
-            p->marker[at++] = ' ';
-        }
-        p->marker[at] = '\0';
-        struct list_state *l = depth > 0 ? &p->lists[depth - 1] : NULL;
-        if (l != NULL && l->ordered) {
-            snprintf(p->marker + at, sizeof p->marker - at, "%u. ", l->next++);
-        } else {
-            snprintf(p->marker + at, sizeof p->marker - at, "- ");
-        }
-        MD_BLOCK_LI_DETAIL *li = detail;
-        if (li != NULL && li->is_task) {
-            size_t m = strlen(p->marker);
-            snprintf(p->marker + m, sizeof p->marker - m, "[%c] ",
-                     li->task_mark == ' ' ? ' ' : 'x');
-        }
-        break;
-    }
-    case MD_BLOCK_HR:
-        want_break(p, BRK_PARA);
-        body_emit(p, "---", 3);
-        want_break(p, BRK_PARA);
-        break;
-    case MD_BLOCK_TABLE:
-        want_break(p, BRK_PARA);
-        break;
-    case MD_BLOCK_TR:
-        want_break(p, BRK_LINE);
-        p->cell = 0;
-        break;
-    case MD_BLOCK_TH:
-    case MD_BLOCK_TD:
-        if (p->cell++ > 0) {
-            body_emit(p, " | ", 3);
-        }
-        break;
-    default:
-        break;
-    }
-    p->depth++;
-    return 0;
-}
-
-static int on_leave_block(MD_BLOCKTYPE type, void *detail, void *ud)
-{
-    struct parse *p = ud;
-    if (p->stopped) {
-        return 1;
-    }
-    (void)detail;
-    p->depth--;
-    switch (type) {
-    case MD_BLOCK_H:
-        leave_heading(p);
-        if (p->nnodes > RUNBOOK_MAX_STEPS + 1) {
-            p->stopped = true;
-            return 1; /* stops md_parse */
-        }
-        break;
-    case MD_BLOCK_CODE:
-        leave_code(p);
-        break;
-    case MD_BLOCK_HTML:
-        p->in_html = false;
-        break;
-    case MD_BLOCK_QUOTE:
-        p->quotes--;
-        want_break(p, BRK_PARA);
-        break;
-    case MD_BLOCK_UL:
-    case MD_BLOCK_OL:
-        p->nlists--;
-        p->marker[0] = '\0';
-        want_break(p, p->nlists == 0 ? BRK_PARA : BRK_LINE);
-        break;
-    case MD_BLOCK_P:
-        if (p->nlists == 0) {
-            want_break(p, BRK_PARA);
-        }
-        break;
-    case MD_BLOCK_TABLE:
-        want_break(p, BRK_PARA);
-        break;
-    default:
-        break;
-    }
-    return 0;
-}
-
-static int on_enter_span(MD_SPANTYPE type, void *detail, void *ud)
-{
-    struct parse *p = ud;
-    if (p->stopped) {
-        return 1;
-    }
-    if (type == MD_SPAN_A) {
-        MD_SPAN_A_DETAIL *a = detail;
-        p->in_link++;
-        if (p->in_link == 1 && !p->in_heading && a != NULL && a->href.text != NULL) {
-            free(p->link_href);
-            p->link_href = xstrndup(a->href.text, a->href.size);
-            p->link_start = cur(p)->body.n;
-        }
-    }
-    return 0;
-}
-
-static int on_leave_span(MD_SPANTYPE type, void *detail, void *ud)
-{
-    struct parse *p = ud;
-    if (p->stopped) {
-        return 1;
-    }
-    (void)detail;
-    if (type == MD_SPAN_A) {
-        p->in_link--;
-        if (p->in_link == 0 && p->link_href != NULL && !p->in_heading) {
-            struct strbuf *sb = &cur(p)->body;
-            const char *shown =
-                sb->s != NULL && p->link_start <= sb->n ? sb->s + p->link_start : "";
-            const char *href = p->link_href;
-            /* An autolink shows its URL already; mailto: is noise next to the address. */
-            bool same = strcmp(shown, href) == 0 ||
-                        (str_has_prefix(href, "mailto:") && strcmp(shown, href + 7) == 0);
-            if (!same && href[0] != '\0') {
-                char *s = xasprintf(" <%s>", href);
-                body_emit(p, s, strlen(s));
-                free(s);
-            }
-            free(p->link_href);
-            p->link_href = NULL;
-        }
-    }
-    return 0;
-}
-
-static int on_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *ud)
-{
-    struct parse *p = ud;
-    if (p->stopped) {
-        return 1;
-    }
-    if (in_src(p, text) && (size_t)(text - p->src) + size > p->len) {
-        size = (MD_SIZE)(p->len - (size_t)(text - p->src));
-    }
-    if (p->in_heading && p->heading_line <= 0 && in_src(p, text)) {
-        p->heading_line = line_at(p, (size_t)(text - p->src));
-    }
-    saw(p, text, size);
-    if (p->in_code) {
-        code_text(p, text, size);
-        return 0;
-    }
-    switch (type) {
-    case MD_TEXT_NULLCHAR:
-        put_utf8(p, 0xfffd);
-        break;
-    case MD_TEXT_BR:
-        if (p->in_heading) {
-            emit_str(p, " ", 1);
-        } else {
-            want_break(p, BRK_LINE);
-        }
-        break;
-    case MD_TEXT_SOFTBR:
-        emit_str(p, " ", 1);
-        break;
-    case MD_TEXT_ENTITY:
-        emit_entity(p, text, size);
-        break;
-    case MD_TEXT_HTML:
-        break; /* comments and tags are markup, not text */
-    default:
-        if (!p->in_html) {
-            emit_str(p, text, size);
-        }
-        break;
-    }
-    return 0;
-}
-
-/* ---- annotation blocks ---- */
-
-/* Keys whose value is free text: a '#' in them is content, not a comment. */
-static bool free_text_key(const char *key)
-{
-    static const char *const keys[] = {"run",   "until",   "ask",    "message",
-                                       "input", "default", "target", "dedup_key"};
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        if (strcmp(key, keys[i]) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
-static void strip_comment(char *v)
-{
-    for (char *s = v; *s != '\0'; s++) {
-        if (*s == '#' && (s == v || *(s - 1) == ' ' || *(s - 1) == '\t')) {
-            *s = '\0';
-            break;
-        }
-    }
-    str_trim(v);
-}
-
-static void parse_note(struct parse *p, struct node *n)
-{
-    const char *s = p->code.s != NULL ? p->code.s : "";
-    size_t k = 0;
-    int prev_line = p->code_fence_line;
-    while (*s != '\0') {
-        size_t len = strcspn(s, "\n");
-        int line = k < p->ncode_lines && p->code_lines[k] > 0 ? p->code_lines[k] : prev_line + 1;
-        prev_line = line;
-        char *text = trim_dup(s, len);
-        s += len;
-        if (*s == '\n') {
-            s++;
-        }
-        k++;
-        if (text[0] == '\0' || text[0] == '#') {
-            free(text);
-            continue;
-        }
-        char *colon = strchr(text, ':');
-        if (colon == NULL) {
-            add_issue(p->rb, line, xasprintf("expected 'key: value', got '%s'", text));
-            free(text);
-            continue;
-        }
-        *colon = '\0';
-        char *key = trim_dup(text, strlen(text));
-        char *value = trim_dup(colon + 1, strlen(colon + 1));
-        for (char *c = key; *c != '\0'; c++) {
-            *c = (char)tolower((unsigned char)*c);
-        }
-        if (!free_text_key(key)) {
-            strip_comment(value);
-        }
-        node_add_kv(n, key, value, line);
-        free(key);
-        free(value);
-        free(text);
-    }
-}
-
 static bool parse_markdown(struct parse *p, char **cause)
 {
-    MD_PARSER parser = {
-        .abi_version = 0,
-        .flags = MD_FLAG_TABLES | MD_FLAG_STRIKETHROUGH | MD_FLAG_TASKLISTS |
-                 MD_FLAG_PERMISSIVEURLAUTOLINKS,
-        .enter_block = on_enter_block,
-        .leave_block = on_leave_block,
-        .enter_span = on_enter_span,
-        .leave_span = on_leave_span,
-        .text = on_text,
-    };
-    push_node(p, 0, NULL, 1);
-    /*
-     * md4c 0.4.8 can hand a text callback one byte past the end of its input
-     * (found by fuzz-runbook): it parses a zero-padded copy, and on_text()
-     * never takes a byte past the real end.
-     */
-    const char *orig = p->src;
-    char *copy = xcalloc(p->len + 64, 1);
-    memcpy(copy, orig, p->len);
-    p->src = copy;
-    int rc = md_parse(p->src, (MD_SIZE)p->len, &parser, p);
-    p->src = orig;
-    free(copy);
-    free(p->heading.s);
-    free(p->code.s);
-    free(p->code_lines);
-    free(p->link_href);
-    if (p->stopped) {
-        *cause = xasprintf("%s:%d: not a runbook: more than %d steps", p->rb->path, cur(p)->line,
-                           RUNBOOK_MAX_STEPS);
+    bool ok = mdoc_parse_markdown(p->m, free_keys, RUNBOOK_MAX_STEPS);
+    /* The walk's own problems come first, as when they were found during it. */
+    for (size_t i = 0; i < p->m->nissues; i++) {
+        add_issue(p->rb, p->m->issues[i].line, p->m->issues[i].message);
     }
-    return rc == 0 && !p->stopped;
+    p->m->nissues = 0;
+    p->rb->title = p->m->title;
+    p->m->title = NULL;
+    if (p->m->too_many) {
+        *cause = xasprintf("%s:%d: not a runbook: more than %d steps", p->rb->path,
+                           p->m->nodes[p->m->nnodes - 1].line, RUNBOOK_MAX_STEPS);
+    }
+    return ok;
 }
 
 /* ---- JSON ---- */
@@ -888,30 +169,30 @@ static void json_lines(const struct parse *p, struct json_lines *jl)
     const char *last_str = NULL;
     size_t last_len = 0, last_at = 0;
     memset(jl, 0, sizeof *jl);
-    for (size_t i = 0; i < p->len; i++) {
-        char c = p->src[i];
+    for (size_t i = 0; i < p->m->len; i++) {
+        char c = p->m->src[i];
         if (isspace((unsigned char)c)) {
             continue;
         }
         if (in_steps && depth == 2 && expect && c != ']') {
-            push_line(&jl->steps, &jl->nsteps, line_at(p, i));
+            push_line(&jl->steps, &jl->nsteps, mdoc_line_at(p->m, i));
             push_line(&jl->step_first, &jl->nstep_first, (int)jl->nstep_members);
             expect = false;
         }
         if (c == '"') {
             size_t j = i + 1;
-            while (j < p->len && p->src[j] != '"') {
-                j += p->src[j] == '\\' ? 2 : 1;
+            while (j < p->m->len && p->m->src[j] != '"') {
+                j += p->m->src[j] == '\\' ? 2 : 1;
             }
-            last_str = p->src + i + 1;
-            last_len = j < p->len ? j - i - 1 : 0;
+            last_str = p->m->src + i + 1;
+            last_len = j < p->m->len ? j - i - 1 : 0;
             last_at = i;
             i = j;
         } else if (c == ':' && depth == 1) {
             steps_key = last_str != NULL && last_len == 5 && memcmp(last_str, "steps", 5) == 0;
-            push_line(&jl->members, &jl->nmembers, line_at(p, last_at));
+            push_line(&jl->members, &jl->nmembers, mdoc_line_at(p->m, last_at));
         } else if (c == ':' && depth == 3 && in_steps) {
-            push_line(&jl->step_members, &jl->nstep_members, line_at(p, last_at));
+            push_line(&jl->step_members, &jl->nstep_members, mdoc_line_at(p->m, last_at));
         } else if (c == '[' || c == '{') {
             if (c == '[' && depth == 1 && steps_key) {
                 in_steps = true;
@@ -964,7 +245,7 @@ static void json_step(struct parse *p, const cJSON *obj, const struct json_lines
                       int sline)
 {
     int line = sline;
-    struct node *n = push_node(p, 2, NULL, line);
+    struct mdoc_node *n = mdoc_push_node(p->m, 2, NULL, line);
     n->content = true;
     if (!cJSON_IsObject(obj)) {
         add_issue(p->rb, line, xasprintf("a step must be an object, not %s", json_type_name(obj)));
@@ -981,7 +262,7 @@ static void json_step(struct parse *p, const cJSON *obj, const struct json_lines
                           xasprintf("'%s' must be a string, not %s", k, json_type_name(m)));
             } else if (k[0] == 't') {
                 free(n->title);
-                n->title = trim_dup(m->valuestring, strlen(m->valuestring));
+                n->title = mdoc_trim_dup(m->valuestring, strlen(m->valuestring));
             } else {
                 n->body.n = 0;
                 strbuf_str(&n->body, m->valuestring);
@@ -993,7 +274,7 @@ static void json_step(struct parse *p, const cJSON *obj, const struct json_lines
             }
             for (const cJSON *c = m->child; c != NULL; c = c->next) {
                 if (cJSON_IsString(c)) {
-                    node_add_code(n, c->valuestring);
+                    mdoc_node_add_code(n, c->valuestring);
                 } else {
                     add_issue(p->rb, line, xasprintf("'code' must be a list of strings"));
                 }
@@ -1003,10 +284,10 @@ static void json_step(struct parse *p, const cJSON *obj, const struct json_lines
                 const char *label = json_str(c, "label");
                 const char *go = json_str(c, "goto");
                 if (cJSON_IsString(c)) {
-                    node_add_kv(n, "choices", c->valuestring, line);
+                    mdoc_node_add_kv(n, "choices", c->valuestring, line);
                 } else if (label != NULL && go != NULL) {
                     char *v = xasprintf("%s -> %s", label, go);
-                    node_add_kv(n, "choice", v, line);
+                    mdoc_node_add_kv(n, "choice", v, line);
                     free(v);
                 } else {
                     add_issue(p->rb, line,
@@ -1022,7 +303,7 @@ static void json_step(struct parse *p, const cJSON *obj, const struct json_lines
                           xasprintf("'%s' must be a string, not %s", k, json_type_name(m)));
                 continue;
             }
-            node_add_kv(n, k, v, line);
+            mdoc_node_add_kv(n, k, v, line);
             free(v);
         }
     }
@@ -1038,9 +319,9 @@ static bool parse_json(struct parse *p, char **cause)
 {
     cJSON *doc = NULL;
     char *why = NULL;
-    if (!json_parse(p->src, p->len, &doc, &why)) {
+    if (!json_parse(p->m->src, p->m->len, &doc, &why)) {
         const char *at = cJSON_GetErrorPtr();
-        int line = in_src(p, at) ? line_at(p, (size_t)(at - p->src)) : 1;
+        int line = mdoc_in_src(p->m, at) ? mdoc_line_at(p->m, (size_t)(at - p->m->src)) : 1;
         *cause = xasprintf("%s:%d: not a runbook: %s", p->rb->path, line, why);
         free(why);
         return false;
@@ -1051,7 +332,7 @@ static bool parse_json(struct parse *p, char **cause)
         cJSON_Delete(doc);
         return false;
     }
-    struct node *intro = push_node(p, 0, NULL, 1);
+    struct mdoc_node *intro = mdoc_push_node(p->m, 0, NULL, 1);
     struct json_lines jl;
     json_lines(p, &jl);
     size_t mi = 0;
@@ -1062,7 +343,7 @@ static bool parse_json(struct parse *p, char **cause)
             free(p->rb->title);
             p->rb->title = xstrdup(m->valuestring);
         } else if (strcmp(k, "intro") == 0 && cJSON_IsString(m)) {
-            intro = &p->nodes[0];
+            intro = &p->m->nodes[0];
             intro->body.n = 0;
             strbuf_str(&intro->body, m->valuestring);
         } else if (strcmp(k, "vars") == 0 && cJSON_IsObject(m)) {
@@ -1070,7 +351,7 @@ static bool parse_json(struct parse *p, char **cause)
                 char *val = json_scalar(v);
                 char *decl = val != NULL ? xasprintf("%s = %s", v->string, val)
                                          : xstrdup(v->string != NULL ? v->string : "");
-                node_add_kv(&p->nodes[0], "var", decl, mline);
+                mdoc_node_add_kv(&p->m->nodes[0], "var", decl, mline);
                 free(decl);
                 free(val);
             }
@@ -1290,7 +571,7 @@ int rb_step_key_line(const struct rb_step *s, const char *key)
     return s->line;
 }
 
-static bool parse_duration_ms(struct runbook *rb, const struct kv *kv, int *out)
+static bool parse_duration_ms(struct runbook *rb, const struct mdoc_kv *kv, int *out)
 {
     int64_t secs;
     if (!duration_parse(kv->value, &secs) || kv->value[0] == '\0') {
@@ -1332,7 +613,7 @@ static void add_choice(struct rb_step *s, char *label, char *go, int line)
     s->nchoices++;
 }
 
-static void apply_kv(struct runbook *rb, struct rb_step *s, int key, const struct kv *kv,
+static void apply_kv(struct runbook *rb, struct rb_step *s, int key, const struct mdoc_kv *kv,
                      int *phase)
 {
     static const char *const services[] = {"slack", "pagerduty", NULL};
@@ -1399,7 +680,7 @@ static void apply_kv(struct runbook *rb, struct rb_step *s, int key, const struc
         const char *p = v;
         while (*p != '\0') {
             size_t n = strcspn(p, ",");
-            char *label = trim_dup(p, n);
+            char *label = mdoc_trim_dup(p, n);
             if (label[0] != '\0') {
                 add_choice(s, label, NULL, kv->line);
             } else {
@@ -1426,8 +707,8 @@ static void apply_kv(struct runbook *rb, struct rb_step *s, int key, const struc
         break;
     case K_CHOICE: {
         const char *arrow = strstr(v, "->");
-        char *label = arrow != NULL ? trim_dup(v, (size_t)(arrow - v)) : NULL;
-        char *go = arrow != NULL ? trim_dup(arrow + 2, strlen(arrow + 2)) : NULL;
+        char *label = arrow != NULL ? mdoc_trim_dup(v, (size_t)(arrow - v)) : NULL;
+        char *go = arrow != NULL ? mdoc_trim_dup(arrow + 2, strlen(arrow + 2)) : NULL;
         if (label == NULL || label[0] == '\0' || go[0] == '\0') {
             add_issue(rb, kv->line, xasprintf("choice needs LABEL -> STEP-ID, got '%s'", v));
             free(label);
@@ -1493,14 +774,14 @@ static void apply_kv(struct runbook *rb, struct rb_step *s, int key, const struc
 }
 
 /* Fill a step from its node's annotation; returns the phase it names, or -1. */
-static int apply_node(struct runbook *rb, struct rb_step *s, const struct node *n, char **id)
+static int apply_node(struct runbook *rb, struct rb_step *s, const struct mdoc_node *n, char **id)
 {
     int phase = -1;
     bool seen[K_COUNT] = {false};
     bool type_ok = true; /* after an unknown type, "not a key of a manual step" is noise */
     s->type = RB_MANUAL;
     for (size_t i = 0; i < n->nkvs; i++) {
-        const struct kv *kv = &n->kvs[i];
+        const struct mdoc_kv *kv = &n->kvs[i];
         if (strcmp(kv->key, "type") != 0) {
             continue;
         }
@@ -1523,7 +804,7 @@ static int apply_node(struct runbook *rb, struct rb_step *s, const struct node *
     s->interval_ms = 5000;
     s->expect_exit = 0;
     for (size_t i = 0; i < n->nkvs; i++) {
-        const struct kv *kv = &n->kvs[i];
+        const struct mdoc_kv *kv = &n->kvs[i];
         int key = key_lookup(kv->key);
         if (key < 0) {
             add_issue(rb, kv->line, xasprintf("unknown key '%s'", kv->key));
@@ -1562,31 +843,11 @@ static int apply_node(struct runbook *rb, struct rb_step *s, const struct node *
     return phase;
 }
 
-static char *slug(const char *title)
-{
-    size_t n = strlen(title);
-    char *s = xmalloc(n + 1);
-    size_t at = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)title[i];
-        if (isalnum(c) && c < 0x80) {
-            s[at++] = (char)tolower(c);
-        } else if (at > 0 && s[at - 1] != '-') {
-            s[at++] = '-';
-        }
-    }
-    while (at > 0 && s[at - 1] == '-') {
-        at--;
-    }
-    s[at] = '\0';
-    return s;
-}
-
-static void runbook_block(struct parse *p, const struct node *n)
+static void runbook_block(struct parse *p, const struct mdoc_node *n)
 {
     struct runbook *rb = p->rb;
     for (size_t i = 0; i < n->nkvs; i++) {
-        const struct kv *kv = &n->kvs[i];
+        const struct mdoc_kv *kv = &n->kvs[i];
         if (strcmp(kv->key, "var") != 0) {
             add_issue(rb, kv->line,
                       xasprintf("'%s' is not a key of the runbook block (only var: before the "
@@ -1595,8 +856,9 @@ static void runbook_block(struct parse *p, const struct node *n)
             continue;
         }
         const char *eq = strchr(kv->value, '=');
-        char *name = trim_dup(kv->value, eq != NULL ? (size_t)(eq - kv->value) : strlen(kv->value));
-        char *value = eq != NULL ? trim_dup(eq + 1, strlen(eq + 1)) : NULL;
+        char *name =
+            mdoc_trim_dup(kv->value, eq != NULL ? (size_t)(eq - kv->value) : strlen(kv->value));
+        char *value = eq != NULL ? mdoc_trim_dup(eq + 1, strlen(eq + 1)) : NULL;
         size_t vl = value != NULL ? strlen(value) : 0;
         if (vl >= 2 && (value[0] == '"' || value[0] == '\'') && value[vl - 1] == value[0]) {
             memmove(value, value + 1, vl - 2);
@@ -1625,20 +887,6 @@ static void runbook_block(struct parse *p, const struct node *n)
     }
 }
 
-static char *body_text(const struct strbuf *sb)
-{
-    const char *s = sb->s != NULL ? sb->s : "";
-    size_t n = sb->n;
-    while (n > 0 && (*s == '\n' || *s == '\r')) {
-        s++;
-        n--;
-    }
-    while (n > 0 && isspace((unsigned char)s[n - 1])) {
-        n--;
-    }
-    return xstrndup(s, n);
-}
-
 struct stack_entry {
     int level;
     int phase;
@@ -1647,23 +895,24 @@ struct stack_entry {
 static void build_steps(struct parse *p)
 {
     struct runbook *rb = p->rb;
-    size_t n = p->nnodes;
+    size_t n = p->m->nnodes;
     bool *section = xcalloc(n + 1, sizeof *section);
     char **ids = xcalloc(n + 1, sizeof *ids);
     size_t nsteps = 0;
     for (size_t i = 1; i < n; i++) {
-        section[i] = !p->nodes[i].content && i + 1 < n && p->nodes[i + 1].level > p->nodes[i].level;
+        section[i] =
+            !p->m->nodes[i].content && i + 1 < n && p->m->nodes[i + 1].level > p->m->nodes[i].level;
         nsteps += section[i] ? 0 : 1;
     }
-    runbook_block(p, &p->nodes[0]);
-    rb->intro = body_text(&p->nodes[0].body);
+    runbook_block(p, &p->m->nodes[0]);
+    rb->intro = mdoc_body_text(&p->m->nodes[0].body);
     rb->steps = xcalloc(nsteps > 0 ? nsteps : 1, sizeof *rb->steps);
 
     struct stack_entry *stack = xcalloc(n + 1, sizeof *stack);
     size_t depth = 0;
     int prev = RB_PHASE_S;
     for (size_t i = 1; i < n; i++) {
-        const struct node *nd = &p->nodes[i];
+        const struct mdoc_node *nd = &p->m->nodes[i];
         while (depth > 0 && stack[depth - 1].level >= nd->level) {
             depth--;
         }
@@ -1677,7 +926,7 @@ static void build_steps(struct parse *p)
         struct rb_step *s = &rb->steps[rb->nsteps];
         s->title = xstrdup(nd->title[0] != '\0' ? nd->title : "(untitled)");
         s->line = nd->line;
-        s->body = body_text(&nd->body);
+        s->body = mdoc_body_text(&nd->body);
         s->code = nd->ncode > 0 ? xcalloc(nd->ncode, sizeof *s->code) : NULL;
         for (size_t c = 0; c < nd->ncode; c++) {
             s->code[c] = xstrdup(nd->code[c]);
@@ -1718,7 +967,7 @@ static void build_steps(struct parse *p)
         if (s->id != NULL) {
             continue;
         }
-        char *base = slug(s->title);
+        char *base = mdoc_slug(s->title);
         if (base[0] == '\0') {
             free(base);
             base = xasprintf("step-%zu", i + 1);
@@ -1772,45 +1021,6 @@ static void sort_issues(struct runbook *rb)
     free(v);
 }
 
-static bool valid_text(const char *s, size_t len, size_t *bad)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = (unsigned char)s[i];
-        size_t n = c < 0x80             ? 1
-                   : (c & 0xe0) == 0xc0 ? 2
-                   : (c & 0xf0) == 0xe0 ? 3
-                   : (c & 0xf8) == 0xf0 ? 4
-                                        : 0;
-        if (n == 0 || (n == 2 && c < 0xc2) || i + n > len) {
-            *bad = i;
-            return false;
-        }
-        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v') {
-            *bad = i;
-            return false;
-        }
-        for (size_t k = 1; k < n; k++) {
-            if (((unsigned char)s[i + k] & 0xc0) != 0x80) {
-                *bad = i;
-                return false;
-            }
-        }
-        i += n;
-    }
-    return true;
-}
-
-static unsigned long long hash_bytes(const char *s, size_t len)
-{
-    uint64_t h = FNV1A_OFFSET;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
 static char *default_title(const char *path)
 {
     const char *base = strrchr(path, '/');
@@ -1835,19 +1045,19 @@ struct runbook *runbook_parse(const char *text, size_t len, const char *path, ch
         text += 3; /* a byte order mark from an editor is not text */
         len -= 3;
     }
-    p.src = text;
-    p.len = len;
-    compute_lines(&p);
+    struct mdoc md;
+    mdoc_init(&md, text, len);
+    p.m = &md;
     size_t bad;
-    if (!valid_text(text, len, &bad)) {
+    if (!mdoc_valid_text(text, len, &bad)) {
         *cause = xasprintf("%s:%d: not a runbook: not UTF-8 text (byte %zu)", name,
-                           line_at(&p, bad), bad);
-        free(p.starts);
+                           mdoc_line_at(&md, bad), bad);
+        mdoc_finish(&md);
         return NULL;
     }
     struct runbook *rb = xcalloc(1, sizeof *rb);
     rb->path = xstrdup(name);
-    rb->hash = hash_bytes(text, len);
+    rb->hash = mdoc_hash(text, len);
     p.rb = rb;
     size_t first = 0;
     while (first < len && isspace((unsigned char)text[first])) {
@@ -1865,11 +1075,7 @@ struct runbook *runbook_parse(const char *text, size_t len, const char *path, ch
             ok = false;
         }
     }
-    for (size_t i = 0; i < p.nnodes; i++) {
-        node_free(&p.nodes[i]);
-    }
-    free(p.nodes);
-    free(p.starts);
+    mdoc_finish(&md);
     if (!ok) {
         runbook_free(rb);
         return NULL;

@@ -136,4 +136,27 @@ check "lint refuses a runbook whose notify env var is not set" bash -c \
     'env -u OPSDECK_SLACK_WEBHOOK OPSDECK_PD_ROUTING_KEY=k "$1" lint "$2" >"$3/out" 2>&1; [ $? = 2 ] && grep -q "OPSDECK_SLACK_WEBHOOK" "$3/out"' \
     _ "$OPSDECK" "$RUNBOOKS/pool-server-down.md" "$T"
 
+# the shipped drills: lint-clean with the sandbox hook set, FILE: ok (N injects, M checks)
+DRILLS="$(cd "$(dirname "$0")/.." && pwd)/examples/drills"
+check "two drills are shipped" test "$(ls "$DRILLS"/*.md | wc -l)" -eq 2
+for f in "$DRILLS"/*.md; do
+    check "lint accepts the drill $(basename "$f")" bash -c \
+        'OPSDECK_DRILL_WEBHOOK=http://127.0.0.1:9/hook "$1" lint "$2" >"$3/out" 2>&1 || { cat "$3/out" >&2; exit 1; }' \
+        _ "$OPSDECK" "$f" "$T"
+    check "and counts its injects and checks" grep -qE "^$f: ok \([0-9]+ injects, [0-9]+ checks\)\$" "$T/out"
+done
+OPSDECK_DRILL_WEBHOOK=x "$OPSDECK" lint "$DRILLS/bcp-office-lost.md" >"$T/out.bcp" 2>&1
+check "the tabletop drill: 7 injects, six roles, a contingency, a debrief, action items" bash -c \
+    'grep -q "ok (7 injects, 0 checks)" "$2" && [ "$(grep -c "^role: " "$1")" = 6 ] && grep -q "^at: contingency" "$1" && grep -q "^## Debrief" "$1" && grep -q "^- Action items" "$1"' \
+    _ "$DRILLS/bcp-office-lost.md" "$T/out.bcp"
+check "the game day: chaos with rollbacks, before, during and after checks" bash -c \
+    'grep -q "^chaos: pools drain be_web/web2" "$1" && grep -q "^rollback: pools ready be_web/web2" "$1" && grep -q "^chaos: queues stop " "$1" && grep -q "^rollback: queues start " "$1" && for w in before during after; do grep -q "^check: $w" "$1" || exit 1; done' \
+    _ "$DRILLS/gameday-web-pool.md"
+check "lint refuses a drill whose sandbox hook env var is not set" bash -c \
+    'env -u OPSDECK_DRILL_WEBHOOK "$1" lint "$2" >"$3/out" 2>&1; [ $? = 2 ] && grep -qE "^$2:[0-9]+: environment variable OPSDECK_DRILL_WEBHOOK" "$3/out"' \
+    _ "$OPSDECK" "$DRILLS/gameday-web-pool.md" "$T"
+printf '```opsdeck\ndrill: live\nrole: gm = GM\nfacilitator: gm\n```\n## X\n```opsdeck\nat: T+1\nchaos: pools drain be_web/web2\n```\n' >"$T/bad-drill.md"
+check "lint rejects a chaos without rollback (exit 2)" test "$(status_of "$OPSDECK" lint "$T/bad-drill.md")" = 2
+check "and names file:line" grep -q "^$T/bad-drill.md:9: 1 chaos action but 0 rollbacks" "$T/err"
+
 done_testing

@@ -10,6 +10,7 @@
 #include "../common/util.h"
 #include "../engine/action.h"
 #include "../engine/config.h"
+#include "../engine/drill.h"
 #include "../engine/journal.h"
 #include "../engine/paths.h"
 #include "../engine/runbook.h"
@@ -357,10 +358,51 @@ static void app_finish(struct app *app)
     loop_destroy(app->loop);
 }
 
+/* A drill's problems, as for a runbook. */
+static int lint_drill(const char *file)
+{
+    char *cause = NULL;
+    struct drill *d = drill_load(file, &cause);
+    if (d == NULL) {
+        fprintf(stderr, "%s\n", cause);
+        free(cause);
+        return 2;
+    }
+    size_t n = drill_lint(d);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(stderr, "%s:%d: %s\n", file, d->issues[i].line, d->issues[i].message);
+    }
+    if (n == 0) {
+        printf("%s: ok (%zu inject%s, %zu check%s)\n", file, d->ninjects,
+               d->ninjects == 1 ? "" : "s", d->nchecks, d->nchecks == 1 ? "" : "s");
+    }
+    drill_free(d);
+    return n > 0 ? 2 : 0;
+}
+
+/* Is this Markdown file a drill? Unreadable files are left to the runbook path's message. */
+static bool file_is_drill(const char *file)
+{
+    FILE *f = fopen(file, "rb");
+    if (f == NULL) {
+        return false;
+    }
+    size_t cap = 4u << 20, len = 0;
+    char *buf = xmalloc(cap);
+    len = fread(buf, 1, cap, f);
+    fclose(f);
+    bool yes = drill_detect(buf, len);
+    free(buf);
+    return yes;
+}
+
 /* A runbook's problems, one "FILE:LINE: message" each; exit 2 when there is any. */
 static int lint_runbook(const char *file)
 {
     char *cause = NULL;
+    if (file_is_drill(file)) {
+        return lint_drill(file);
+    }
     struct runbook *rb = runbook_load(file, &cause);
     if (rb == NULL) {
         fprintf(stderr, "%s\n", cause);

@@ -794,6 +794,68 @@ static void test_queue_actions(void)
     sim_close(&s);
 }
 
+/* A game day's "a consumer died": stop makes CONS 0 and the depth grow, start brings them back. */
+static void test_consumer_actions(void)
+{
+    const char *orders = "prod/orders.created";
+    struct sim s = sim_open((const char *const[]){"epoch", EPOCH, NULL});
+    struct sim twin = sim_open((const char *const[]){"epoch", EPOCH, NULL});
+    tick(&s, 2);
+    tick(&twin, 2);
+    const struct action_def *def = backend_action_by_verb(s.b, MODEL_QUEUES, "stop");
+    tap_ok(def != NULL && def->key == 'c' && (def->flags & ACTION_DISRUPTIVE),
+           "stop consumers is c, disruptive");
+    def = backend_action_by_verb(s.b, MODEL_QUEUES, "start");
+    tap_ok(def != NULL && def->key == 'C', "start consumers is C");
+    double cons = num(&s, MODEL_QUEUES, orders, QUEUE_CONSUMERS);
+    double msgs = num(&s, MODEL_QUEUES, orders, QUEUE_MSGS);
+    tap_is_int((long long)cons, 4, "orders.created has 4 consumers");
+    struct report r = act(&s, MODEL_QUEUES, "stop", orders, NULL);
+    tap_ok(r.ok, "stop succeeds");
+    tap_is_str(r.msg, "stopped 4 consumers of orders.created", "and says how many");
+    tap_is_int((long long)num(&s, MODEL_QUEUES, orders, QUEUE_CONSUMERS), 0, "CONS is 0 at once");
+    tap_is_int((long long)num(&s, MODEL_QUEUES, orders, QUEUE_UNACK), 0,
+               "unacknowledged deliveries go back to the queue");
+    tap_ok(num(&s, MODEL_QUEUES, orders, QUEUE_MSGS) == msgs, "no message is lost (%g)", msgs);
+    bool grows = true;
+    double prev = num(&s, MODEL_QUEUES, orders, QUEUE_READY);
+    for (int t = 0; t < 5; t++) {
+        tick(&s, 1);
+        double now = num(&s, MODEL_QUEUES, orders, QUEUE_READY);
+        grows = grows && now > prev && num(&s, MODEL_QUEUES, orders, QUEUE_CONSUMERS) == 0;
+        prev = now;
+    }
+    tap_ok(grows, "while stopped the depth grows every tick and CONS stays 0 (%g)", prev);
+    tap_is_str(cell(&s, MODEL_QUEUES, orders, QUEUE_TREND), "grow", "its trend says grow");
+    r = act(&s, MODEL_QUEUES, "stop", orders, NULL);
+    tap_ok(r.ok && strstr(r.msg, "already stopped") != NULL, "a second stop says so (%s)", r.msg);
+    r = act(&s, MODEL_QUEUES, "stop", "prod/orders.created.dlq", NULL);
+    tap_ok(!r.ok && strstr(r.msg, "has no consumers to stop") != NULL,
+           "a queue nobody consumes cannot be stopped");
+    r = act(&s, MODEL_QUEUES, "start", orders, NULL);
+    tap_ok(r.ok, "start succeeds");
+    tap_is_str(r.msg, "started 4 consumers of orders.created", "and says how many");
+    tap_is_int((long long)num(&s, MODEL_QUEUES, orders, QUEUE_CONSUMERS), 4, "CONS is back to 4");
+    bool drained = false;
+    for (int t = 0; t < 10 && !drained; t++) {
+        tick(&s, 1);
+        drained = num(&s, MODEL_QUEUES, orders, QUEUE_READY) < prev;
+    }
+    tap_ok(drained, "the consumers work the backlog off");
+    r = act(&s, MODEL_QUEUES, "start", orders, NULL);
+    tap_ok(r.ok && strstr(r.msg, "already has 4 consumers running") != NULL,
+           "start on a running queue is a no-op that succeeds (a rollback never fails on it)");
+    r = act(&s, MODEL_QUEUES, "stop", "prod/nope", NULL);
+    tap_is_str(r.msg, "no such queue: prod/nope", "stop of an unknown queue");
+    /* The rest of the shop is not touched: payments.settle matches a twin that saw no action. */
+    tick(&twin, 16);
+    tap_ok(num(&s, MODEL_QUEUES, "prod/payments.settle", QUEUE_CONSUMERS) ==
+               num(&twin, MODEL_QUEUES, "prod/payments.settle", QUEUE_CONSUMERS),
+           "other queues keep their consumers");
+    sim_close(&twin);
+    sim_close(&s);
+}
+
 static void test_still(void)
 {
     struct sim s = sim_open((const char *const[]){"epoch", EPOCH, "mode", "still", NULL});
@@ -911,6 +973,7 @@ int main(void)
     test_restart();
     test_deploy_actions();
     test_queue_actions();
+    test_consumer_actions();
     test_still();
     test_trickle();
     test_bulk();

@@ -386,6 +386,266 @@ static void test_errors(void)
     free(state);
 }
 
+/* ---- a drill run (docs/drills.md: every journal event, data.t_ms the drill clock) ---- */
+
+static void write_drill_run(void)
+{
+    char *path = xasprintf("%s/d1.jsonl", dir);
+    FILE *f = fopen(path, "w");
+    free(path);
+    ev(f, 0, "alice", "run.start", NULL,
+       "{\"kind\":\"drill\",\"drill\":\"/x/gameday.md\",\"title\":\"Game day\",\"hash\":\"ab\","
+       "\"roles\":[{\"id\":\"gm\",\"name\":\"Game "
+       "master\",\"facilitator\":true,\"observer\":false},"
+       "{\"id\":\"ic\",\"name\":\"Incident | commander\",\"facilitator\":false,\"observer\":false},"
+       "{\"id\":\"obs\",\"name\":\"Audit\",\"facilitator\":false,\"observer\":true}],"
+       "\"objectives\":[\"Notice the drain\",\"Keep serving\"],\"t_ms\":0}");
+    ev(f, 1, "alice", "check", "ok",
+       "{\"id\":\"pool-whole\",\"when\":\"before\",\"ok\":true,\"reason\":\"web2 STATUS is UP\","
+       "\"t_ms\":0}");
+    ev(f, 2, "alice", "drill.start", NULL, "{\"t_ms\":0}");
+    ev(f, 2, "alice", "inject.fire", "clock",
+       "{\"id\":\"start\",\"title\":\"Game day starts\",\"to\":[\"ic\"],\"channel\":\"announce\","
+       "\"why\":\"clock\",\"t_ms\":0}");
+    ev(f, 3, "alice", "notify", "sending",
+       "{\"service\":\"slack\",\"event\":\"trigger\",\"status\":null,\"t_ms\":1000}");
+    ev(f, 3, "alice", "notify", "ok",
+       "{\"service\":\"slack\",\"event\":\"trigger\",\"status\":200,\"error\":null,\"t_ms\":1200}");
+    ev(f, 62, "alice", "inject.fire", "clock",
+       "{\"id\":\"drain-web2\",\"title\":\"web2 leaves the pool\",\"to\":[\"ic\",\"obs\"],"
+       "\"channel\":\"dashboard\",\"why\":\"clock\",\"t_ms\":60000}");
+    ev(f, 62, "alice", "chaos.plan", NULL,
+       "{\"inject\":\"drain-web2\",\"index\":0,\"action\":\"pools drain be_web/web2\","
+       "\"rollback\":\"pools ready be_web/web2\",\"t_ms\":60000}");
+    ev(f, 63, "alice", "chaos.end", "ok",
+       "{\"inject\":\"drain-web2\",\"index\":0,\"ok\":true,\"message\":\"be_web/web2 set to "
+       "DRAIN\",\"t_ms\":61000}");
+    ev(f, 100, "alice", "expect", "met",
+       "{\"inject\":\"start\",\"index\":0,\"text\":\"Steady state confirmed\",\"status\":\"met\","
+       "\"points\":5,\"by\":\"bob\",\"t_ms\":98000}");
+    ev(f, 110, "alice", "drill.pause", NULL, "{\"t_ms\":108000}");
+    ev(f, 170, "alice", "drill.resume", NULL, "{\"t_ms\":108000}");
+    ev(f, 175, "alice", "inject.fire", "early",
+       "{\"id\":\"stop-search\",\"title\":\"Search stops\",\"to\":[\"ic\"],\"channel\":\"page\","
+       "\"why\":\"early\",\"t_ms\":113000}");
+    ev(f, 175, "alice", "chaos.plan", NULL,
+       "{\"inject\":\"stop-search\",\"index\":0,\"action\":\"queues stop prod/search.index\","
+       "\"rollback\":\"queues start prod/search.index\",\"t_ms\":113000}");
+    ev(f, 176, "alice", "chaos.end", "failed",
+       "{\"inject\":\"stop-search\",\"index\":0,\"ok\":false,\"message\":\"backend timed out\","
+       "\"t_ms\":114000}");
+    ev(f, 180, "alice", "check", "ok",
+       "{\"id\":\"serving\",\"when\":\"during\",\"ok\":true,\"reason\":\"web1 "
+       "UP\",\"t_ms\":118000}");
+    ev(f, 185, "alice", "check", "web1 DOWN",
+       "{\"id\":\"serving\",\"when\":\"during\",\"ok\":false,\"reason\":\"web1 STATUS is DOWN\","
+       "\"t_ms\":123000}");
+    ev(f, 190, "alice", "check", "ok",
+       "{\"id\":\"serving\",\"when\":\"during\",\"ok\":true,\"reason\":\"web1 "
+       "UP\",\"t_ms\":128000}");
+    ev(f, 242, "alice", "expect", "missed",
+       "{\"inject\":\"drain-web2\",\"index\":0,\"text\":\"web2 spotted in DRAIN\",\"status\":"
+       "\"missed\",\"points\":0,\"by\":null,\"t_ms\":240000}");
+    ev(f, 242, "alice", "inject.fire", "contingency",
+       "{\"id\":\"traffic\",\"title\":\"Is traffic balanced?\",\"to\":[\"ic\"],\"channel\":"
+       "\"email\",\"why\":\"contingency\",\"t_ms\":240000}");
+    ev(f, 300, "bob", "expect", "late",
+       "{\"inject\":\"stop-search\",\"index\":0,\"text\":\"CONS 0 found\",\"status\":\"late\","
+       "\"points\":5,\"max\":10,\"by\":\"carol\",\"t_ms\":298000}");
+    ev(f, 301, "alice", "inject.skip", NULL, "{\"id\":\"traffic\",\"t_ms\":299000}");
+    ev(f, 310, "alice", "chaos.plan", NULL,
+       "{\"inject\":\"stop-search\",\"index\":1,\"action\":\"pools maint be_web/web4\","
+       "\"rollback\":\"pools ready be_web/web4\",\"t_ms\":308000}");
+    ev(f, 320, "alice", "note", NULL,
+       "{\"text\":\"web1 flapped once\",\"section\":null,"
+       "\"t_ms\":318000}");
+    ev(f, 321, "bob", "note", NULL,
+       "{\"text\":\"@carol put the runbooks outside the office wiki\",\"section\":\"Action "
+       "items\",\"t_ms\":319000}");
+    ev(f, 322, "alice", "note", NULL,
+       "{\"text\":\"alert on queues without consumers\",\"section\":\"Action items\","
+       "\"t_ms\":320000}");
+    ev(f, 323, "alice", "note", NULL,
+       "{\"text\":\"the console showed DRAIN at once\",\"section\":\"What went well\","
+       "\"t_ms\":321000}");
+    ev(f, 330, "alice", "drill.abort", NULL,
+       "{\"why\":\"the abort word was said: PINEAPPLE\",\"t_ms\":328000}");
+    ev(f, 331, "alice", "rollback.start", NULL,
+       "{\"inject\":\"drain-web2\",\"index\":0,\"action\":\"pools ready be_web/web2\","
+       "\"t_ms\":328000}");
+    ev(f, 332, "alice", "rollback.end", "ok",
+       "{\"ok\":true,\"message\":\"be_web/web2 set to READY\",\"t_ms\":328000}");
+    ev(f, 333, "alice", "rollback.start", NULL,
+       "{\"inject\":\"stop-search\",\"index\":0,\"action\":\"queues start prod/search.index\","
+       "\"t_ms\":328000}");
+    ev(f, 334, "alice", "rollback.end", "connection refused",
+       "{\"ok\":false,\"message\":\"connection refused\",\"inject\":\"stop-search\",\"index\":0,"
+       "\"t_ms\":328000}");
+    ev(f, 335, "alice", "check", "ok",
+       "{\"id\":\"web2-back\",\"when\":\"after\",\"ok\":true,\"reason\":\"web2 STATUS is UP\","
+       "\"t_ms\":328000}");
+    ev(f, 336, "alice", "check", "CONS is 0",
+       "{\"id\":\"search-back\",\"when\":\"after\",\"ok\":false,\"reason\":\"search.index CONS is "
+       "0 (want > 0)\",\"t_ms\":328000}");
+    ev(f, 340, "alice", "debrief", NULL,
+       "{\"question\":\"How did we notice web2?\",\"answer\":\"The pools pane\",\"t_ms\":328000}");
+    ev(f, 341, "alice", "run.end", NULL, "{\"how\":\"aborted\",\"t_ms\":328000}");
+    fclose(f);
+}
+
+/* What comes first in the report. */
+static bool before(const char *md, const char *a, const char *b)
+{
+    const char *x = md != NULL ? strstr(md, a) : NULL;
+    const char *y = md != NULL ? strstr(md, b) : NULL;
+    return x != NULL && y != NULL && x < y;
+}
+
+static void test_drill(void)
+{
+    write_drill_run();
+    char *cause = NULL;
+    char *md = report_markdown(dir, "d1", &cause);
+    if (!tap_ok(md != NULL, "a drill run has a report")) {
+        tap_diag("%s", cause != NULL ? cause : "?");
+        free(cause);
+        return;
+    }
+    tap_ok(has(md, "# Drill report: Game day\n"), "titled as a drill report");
+    tap_ok(lacks(md, "Time per phase"), "not the runbook report (no phases)");
+    tap_ok(has(md, "- Drill: /x/gameday.md\n- Run: d1\n"), "the drill file and the run");
+    tap_ok(has(md, "- Facilitated from: alice@bastion-1, bob@laptop\n"), "who ran it, from where");
+    tap_ok(has(md, "- Started: 2026-11-23 10:00:00 UTC\n"), "start, wall clock");
+    tap_ok(has(md, "- Ended: 2026-11-23 10:05:41 UTC, after 5m41s (drill clock T+05:28)\n"),
+           "end: wall time and drill clock differ by the pause");
+    tap_ok(has(md, "- Outcome: aborted (the abort word was said: PINEAPPLE)\n"),
+           "the outcome says why it was aborted");
+
+    tap_ok(has(md, "## Participants by role\n\n| role | who | part |\n"), "participants table");
+    tap_ok(has(md, "| gm | Game master | facilitator |\n"), "the facilitator");
+    tap_ok(has(md, "| ic | Incident \\| commander | plays |\n"), "a player, | escaped");
+    tap_ok(has(md, "| obs | Audit | observer |\n"), "the observer");
+    tap_ok(has(md, "## Objectives\n\n- Notice the drain\n- Keep serving\n"), "objectives");
+
+    tap_ok(has(md, "- T+00:00 (10:00:01) check before \"pool-whole\": ok (web2 STATUS is UP)\n"),
+           "timeline: a before check at T+00:00 with its wall clock");
+    tap_ok(has(md, "- T+00:00 (10:00:02) drill clock started\n"), "timeline: the clock starts");
+    tap_ok(
+        has(md, "- T+01:00 (10:01:02) inject \"web2 leaves the pool\" to ic, obs by dashboard\n"),
+        "timeline: an inject on the clock, its roles and channel");
+    tap_ok(has(md, "- T+00:01 (10:00:03) notify slack: sending\n") &&
+               has(md, "- T+00:01 (10:00:03) notify slack -> HTTP 200 sent\n"),
+           "timeline: the notify, sending then sent");
+    tap_ok(has(md, "chaos planned: `pools drain be_web/web2`, its rollback journaled first: "
+                   "`pools ready be_web/web2`\n"),
+           "timeline: chaos planned with its rollback");
+    tap_ok(has(md, "- T+01:01 (10:01:03) chaos `pools drain be_web/web2`: done (be_web/web2 set "
+                   "to DRAIN)\n"),
+           "timeline: chaos done");
+    tap_ok(has(md, "- T+01:48 (10:01:50) drill paused\n- T+01:48 (10:02:50) drill resumed\n"),
+           "timeline: the drill clock stands still while paused");
+    tap_ok(has(md, "inject \"Search stops\" to ic by page, fired early\n"),
+           "an inject fired early");
+    tap_ok(has(md, "inject \"Is traffic balanced?\" to ic by email, as a contingency\n"),
+           "a contingency");
+    tap_ok(has(md, "inject \"Is traffic balanced?\" skipped\n"), "a skipped inject");
+    tap_ok(has(md, "check during \"serving\": FAILED (web1 STATUS is DOWN)\n"), "a failed check");
+    tap_ok(has(md, "expectation met: \"Steady state confirmed\" (5 points, by bob)\n"),
+           "timeline: an expectation marked");
+    tap_ok(has(md, "note (Action items): @carol put the runbooks"), "timeline: notes");
+    tap_ok(has(md, "- T+05:28 (10:05:30) DRILL ABORTED: the abort word was said: PINEAPPLE\n"),
+           "timeline: the abort, plainly");
+    tap_ok(has(md, "rollback `pools ready be_web/web2`: restored (be_web/web2 set to READY)\n"),
+           "timeline: a rollback restored (rollback.end without inject ends the last started)");
+    tap_ok(has(md, "rollback `queues start prod/search.index`: FAILED, not restored (connection "
+                   "refused)\n"),
+           "timeline: a failed rollback");
+    tap_ok(has(md, "debrief: \"How did we notice web2?\" answered\n"), "timeline: a debrief");
+    tap_ok(has(md, "- T+05:28 (10:05:41) drill aborted\n"), "timeline: the end");
+
+    tap_ok(has(md, "| inject | expected | actual | status | points |\n"), "expectations table");
+    tap_ok(has(md, "| Game day starts | Steady state confirmed | done at T+01:38, 1m38s after the "
+                   "inject, by bob | met | 5 |\n"),
+           "met: when, how long after the inject, by whom");
+    tap_ok(has(md, "| web2 leaves the pool | web2 spotted in DRAIN | no response by the deadline "
+                   "(T+04:00) | missed | 0 |\n"),
+           "missed at its deadline");
+    tap_ok(has(md, "| Search stops | CONS 0 found | done at T+04:58, 3m05s after the inject, by "
+                   "carol | late | 5 of 10 |\n"),
+           "late: half the points, of the max when journaled");
+    tap_ok(has(md, "## Score\n\n10 points: 1 met, 1 late, 1 missed.\n"),
+           "score: the total (no max when a missed one's max is not journaled)");
+
+    tap_ok(has(md, "### Before the drill (the gate)\n\n| check | result | detail |\n|---|---|---|\n"
+                   "| pool-whole | ok | web2 STATUS is UP |\n"),
+           "before checks");
+    tap_ok(has(md, "| serving | ok in the end (failed 1 of 3) | first failure at T+02:03: web1 "
+                   "STATUS is DOWN |\n"),
+           "during checks: runs, failures and the first failure");
+    tap_ok(has(md, "| web2-back | ok | web2 STATUS is UP |\n| search-back | FAILED (1 of 1) | "
+                   "search.index CONS is 0 (want > 0) |\n"),
+           "after checks: what was and was not restored");
+
+    tap_ok(has(md, "| drain-web2 | pools drain be_web/web2 | done: be_web/web2 set to DRAIN | "
+                   "pools ready be_web/web2 | yes: be_web/web2 set to READY |\n"),
+           "chaos table: done and rolled back");
+    tap_ok(has(md, "| stop-search | queues stop prod/search.index | failed: backend timed out | "
+                   "queues start prod/search.index | NO: connection refused |\n"),
+           "chaos table: failed action, failed rollback");
+    tap_ok(has(md, "| stop-search | pools maint be_web/web4 | no result journaled | pools ready "
+                   "be_web/web4 | NO: the rollback never ran |\n"),
+           "chaos table: a planned rollback that never ran");
+    tap_ok(has(md, "**Not restored (2): put these back by hand.**\n\n"
+                   "- `queues start prod/search.index` (undoes `queues stop prod/search.index`) "
+                   "failed: connection refused\n"
+                   "- `pools ready be_web/web4` (undoes `pools maint be_web/web4`) has not run\n"),
+           "what could not be restored, said plainly");
+
+    tap_ok(has(md, "## Debrief\n\n- **How did we notice web2?**\n  The pools pane\n"),
+           "debrief answers");
+    tap_ok(has(md, "## Action items\n\n| owner | action |\n|---|---|\n"
+                   "| carol | put the runbooks outside the office wiki |\n"
+                   "| (no owner) | alert on queues without consumers |\n"),
+           "action items with their owners");
+    tap_ok(has(md, "## What went well\n\n- T+05:21 alice: the console showed DRAIN at once\n"),
+           "another report section with its notes");
+    tap_ok(has(md, "## Notes\n\n- T+05:18 alice: web1 flapped once\n"), "the other notes");
+    tap_ok(before(md, "## Timeline", "## Expectations") && before(md, "## Score", "## Checks") &&
+               before(md, "## Chaos actions", "## Debrief") &&
+               before(md, "## Action items", "## Notes"),
+           "sections in order");
+    free(md);
+}
+
+/* A drill still open, with a damaged line and events without a clock: no crash, says so. */
+static void test_drill_open(void)
+{
+    char *path = xasprintf("%s/d2.jsonl", dir);
+    FILE *f = fopen(path, "w");
+    free(path);
+    ev(f, 0, "alice", "run.start", NULL, "{\"kind\":\"drill\",\"title\":\"Tabletop\",\"roles\":7}");
+    fputs("{not json\n", f);
+    ev(f, 5, "alice", "inject.fire", NULL, "{\"id\":5,\"to\":\"ic\"}");
+    ev(f, 6, "alice", "chaos.plan", NULL,
+       "{\"inject\":\"x\",\"index\":0,\"action\":\"pools drain "
+       "a/b\",\"rollback\":\"pools ready a/b\",\"t_ms\":-5}");
+    ev(f, 7, "alice", "expect", NULL,
+       "{\"inject\":\"x\",\"text\":\"t\",\"status\":\"met\","
+       "\"points\":3,\"t_ms\":7000}");
+    fclose(f);
+    char *cause = NULL;
+    char *md = report_markdown(dir, "d2", &cause);
+    tap_ok(md != NULL, "an open drill run has a report");
+    tap_ok(has(md, "- Outcome: still open, the drill clock never started\n"),
+           "and says it is open");
+    tap_ok(has(md, "- (journal line 2 unreadable)\n"), "a damaged line is named");
+    tap_ok(has(md, "(no roles recorded)"), "roles of the wrong type are ignored");
+    tap_ok(has(md, "NO: the rollback never ran"), "a planned rollback of an open run is pending");
+    tap_ok(has(md, "3 of 3 points (100%)"), "score of met expectations");
+    free(md);
+    free(cause);
+}
+
 int main(void)
 {
     if (mkdtemp(dir) == NULL) {
@@ -395,6 +655,8 @@ int main(void)
     test_full();
     test_damaged();
     test_errors();
+    test_drill();
+    test_drill_open();
     char *cmd = xasprintf("rm -rf %s", dir);
     if (system(cmd) != 0) {
         tap_diag("cannot remove %s", dir);
