@@ -29,6 +29,7 @@
 #include "journal.h"
 #include "notify.h"
 #include "paths.h"
+#include "runlog.h"
 
 #include <cjson/cJSON.h>
 
@@ -1042,60 +1043,6 @@ char *run_default_dir(void)
     return dir;
 }
 
-static char *slug(const char *path)
-{
-    const char *base = strrchr(path, '/');
-    base = base != NULL ? base + 1 : path;
-    const char *dot = strrchr(base, '.');
-    size_t n = dot != NULL && dot != base ? (size_t)(dot - base) : strlen(base);
-    char *s = xmalloc(n + 2);
-    size_t o = 0;
-    for (size_t i = 0; i < n && o < 40; i++) {
-        unsigned char c = (unsigned char)base[i];
-        if (isalnum(c)) {
-            s[o++] = (char)tolower(c);
-        } else if (o > 0 && s[o - 1] != '-') {
-            s[o++] = '-';
-        }
-    }
-    while (o > 0 && s[o - 1] == '-') {
-        o--;
-    }
-    if (o == 0) {
-        s[o++] = 'r';
-    }
-    s[o] = '\0';
-    return s;
-}
-
-static unsigned random16(void)
-{
-    unsigned char b[2] = {0, 0};
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || read(fd, b, 2) != 2) {
-        uint64_t x = clock_mono_ms() ^ ((uint64_t)getpid() << 16);
-        b[0] = (unsigned char)x;
-        b[1] = (unsigned char)(x >> 8);
-    }
-    if (fd >= 0) {
-        close(fd);
-    }
-    return (unsigned)b[0] << 8 | b[1];
-}
-
-static char *new_id(const char *path)
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    char ts[32];
-    strftime(ts, sizeof ts, "%Y%m%dT%H%M%SZ", &tm);
-    char *sl = slug(path);
-    char *id = xasprintf("%s-%s-%04x", ts, sl, random16());
-    free(sl);
-    return id;
-}
-
 static bool open_files(struct run *r, bool create, char **cause)
 {
     if (r->runs_dir == NULL) {
@@ -1172,7 +1119,7 @@ struct run *run_start(const struct run_env *env, struct runbook *rb, const struc
     }
     /* two runs of one runbook in the same second: another 4 hex digits */
     for (int tries = 0; r->id == NULL; tries++) {
-        r->id = new_id(rb->path);
+        r->id = runlog_new_id(rb->path);
         char *jpath = r->runs_dir != NULL ? xasprintf("%s/%s.jsonl", r->runs_dir, r->id) : NULL;
         if (jpath != NULL && tries < 8 && access(jpath, F_OK) == 0) {
             free(r->id);
@@ -1263,38 +1210,6 @@ void run_destroy(struct run *r)
 }
 
 /* ---- reading journals ---- */
-
-/* The journal's events; lines that are not events are skipped (a torn tail after kill -9). */
-static cJSON **read_journal(const char *path, size_t *n, char **cause)
-{
-    struct journal_line *lines = NULL;
-    size_t nlines = 0;
-    int err = 0;
-    if (!journal_read(path, &lines, &nlines, &err)) {
-        *cause = xasprintf("%s: %s", path, strerror(err));
-        return NULL;
-    }
-    cJSON **ev = xcalloc(nlines > 0 ? nlines : 1, sizeof *ev);
-    size_t cnt = 0;
-    for (size_t i = 0; i < nlines; i++) {
-        if (cJSON_IsString(cJSON_GetObjectItem(lines[i].obj, "action"))) {
-            ev[cnt++] = lines[i].obj;
-        } else {
-            cJSON_Delete(lines[i].obj);
-        }
-    }
-    free(lines);
-    *n = cnt;
-    return ev;
-}
-
-static void free_events(cJSON **ev, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        cJSON_Delete(ev[i]);
-    }
-    free(ev);
-}
 
 static const char *jstr(const cJSON *o, const char *key)
 {
@@ -1541,7 +1456,7 @@ static struct runbook *resume_load(const struct run_env *env, const char *run_id
     }
     char *jpath = xasprintf("%s/%s.jsonl", dir, run_id);
     size_t n = 0;
-    cJSON **ev = read_journal(jpath, &n, cause);
+    cJSON **ev = runlog_read(jpath, &n, cause);
     free(jpath);
     free(dir);
     if (ev == NULL && *cause != NULL) {
@@ -1550,7 +1465,7 @@ static struct runbook *resume_load(const struct run_env *env, const char *run_id
     const cJSON *start = n > 0 ? ev[0] : NULL;
     if (start == NULL || strcmp(jstr(start, "action"), "run.start") != 0) {
         *cause = xasprintf("run %s: the journal has no run.start", run_id);
-        free_events(ev, n);
+        runlog_free(ev, n);
         return NULL;
     }
     for (size_t i = 0; i < n; i++) {
@@ -1558,7 +1473,7 @@ static struct runbook *resume_load(const struct run_env *env, const char *run_id
             const char *how = jstr(jdata(ev[i]), "how");
             *cause = xasprintf("run %s has ended (%s): nothing to resume", run_id,
                                how != NULL ? how : "ended");
-            free_events(ev, n);
+            runlog_free(ev, n);
             return NULL;
         }
     }
@@ -1569,14 +1484,14 @@ static struct runbook *resume_load(const struct run_env *env, const char *run_id
         *cause = xasprintf("run %s: cannot reload its runbook: %s", run_id,
                            why != NULL ? why : "no path in the journal");
         free(why);
-        free_events(ev, n);
+        runlog_free(ev, n);
         return NULL;
     }
     if (rb->nissues > 0) {
         *cause = xasprintf("run %s: its runbook has problems now: %s:%d: %s", run_id, rb->path,
                            rb->issues[0].line, rb->issues[0].message);
         runbook_free(rb);
-        free_events(ev, n);
+        runlog_free(ev, n);
         return NULL;
     }
     *evp = ev;
@@ -1597,7 +1512,7 @@ struct run *run_resume(const struct run_env *env, const char *run_id, const stru
     struct run *r = run_alloc(env, rb, hooks);
     r->id = xstrdup(run_id);
     if (!resume_check(r, start, ev, n, cause)) {
-        free_events(ev, n);
+        runlog_free(ev, n);
         run_destroy(r);
         return NULL;
     }
@@ -1619,7 +1534,7 @@ struct run *run_resume(const struct run_env *env, const char *run_id, const stru
     }
     resume_state(r, &p);
     if (!r->dry_run && !open_files(r, false, cause)) {
-        free_events(ev, n);
+        runlog_free(ev, n);
         run_destroy(r);
         return NULL;
     }
@@ -1628,7 +1543,7 @@ struct run *run_resume(const struct run_env *env, const char *run_id, const stru
     cJSON_AddStringToObject(d, "at", r->rb->steps[r->idx].id);
     bool completed = p.completed;
     char *go = p.go != NULL ? xstrdup(p.go) : NULL;
-    free_events(ev, n);
+    runlog_free(ev, n);
     if (!jstep(r, "run.resume", NULL, d)) {
         *cause = xstrdup(r->message);
         free(go);
@@ -2194,11 +2109,11 @@ static bool read_info(const char *dir, const char *name, struct run_info *ri)
     char *path = xasprintf("%s/%s", dir, name);
     size_t n = 0;
     char *why = NULL;
-    cJSON **ev = read_journal(path, &n, &why);
+    cJSON **ev = runlog_read(path, &n, &why);
     free(path);
     free(why);
     if (ev == NULL || n == 0 || strcmp(jstr(ev[0], "action"), "run.start") != 0) {
-        free_events(ev, n);
+        runlog_free(ev, n);
         return false;
     }
     memset(ri, 0, sizeof *ri);
@@ -2219,7 +2134,7 @@ static bool read_info(const char *dir, const char *name, struct run_info *ri)
             ri->how = xstrdup(how != NULL ? how : "ended");
         }
     }
-    free_events(ev, n);
+    runlog_free(ev, n);
     return true;
 }
 

@@ -391,3 +391,8 @@ bool loop_quitting(const struct loop *loop)
 {
     return loop->quit;
 }
+
+void loop_cancel_quit(struct loop *loop)
+{
+    loop->quit = false;
+}

@@ -54,6 +54,8 @@ void loop_run_once(struct loop *loop, int max_wait_ms);
 void loop_run(struct loop *loop);
 void loop_quit(struct loop *loop);
 bool loop_quitting(const struct loop *loop);
+/* Undo loop_quit(): work that must finish while quitting (a drill's rollbacks) runs the loop. */
+void loop_cancel_quit(struct loop *loop);
 /* The loop's view of now, refreshed once per iteration. */
 uint64_t loop_now_ms(const struct loop *loop);
 

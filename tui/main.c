@@ -15,6 +15,7 @@
 #include "../engine/paths.h"
 #include "../engine/runbook.h"
 #include "../engine/report.h"
+#include "drillplain.h"
 #include "loop.h"
 #include "plain.h"
 #include "snapshot.h"
@@ -38,7 +39,7 @@
 #define OPSDECK_SOURCE_THEMEDIR ""
 #endif
 
-enum command { CMD_CONSOLE, CMD_SNAPSHOT, CMD_LINT, CMD_ACT, CMD_RUN, CMD_RUNS };
+enum command { CMD_CONSOLE, CMD_SNAPSHOT, CMD_LINT, CMD_ACT, CMD_RUN, CMD_RUNS, CMD_DRILL };
 
 struct options {
     enum command command;
@@ -61,6 +62,7 @@ struct options {
     const char **run_vars;  /* --var k=v, NULL-terminated */
     int nrun_vars;
     bool plain, dry_run;
+    bool drill_recover; /* drill --recover */
 };
 
 static void usage(FILE *out)
@@ -75,6 +77,9 @@ static void usage(FILE *out)
             "       opsdeck run --resume RUN-ID [--plain]\n"
             "                                         the runbook pane, or line mode (--plain,\n"
             "                                         or without a terminal)\n"
+            "       opsdeck drill FILE [--plain]      run a drill (line mode until the drill\n"
+            "       opsdeck drill --resume RUN-ID [--plain]  pane exists)\n"
+            "       opsdeck drill --recover           roll back what a crashed drill left\n"
             "       opsdeck runs                      the runs in the state directory\n"
             "       opsdeck report RUN-ID             a run's post-incident report (Markdown)\n"
             "\n"
@@ -142,6 +147,8 @@ static bool parse_run_arg(int argc, char **argv, int *i, struct options *o)
         o->dry_run = true;
     } else if (strcmp(a, "--resume") == 0) {
         o->run_resume = take_value(argc, argv, i);
+    } else if (strcmp(a, "--recover") == 0 && o->command == CMD_DRILL) {
+        o->drill_recover = true;
     } else if (o->run_file == NULL && a[0] != '-') {
         o->run_file = a;
     } else {
@@ -161,6 +168,9 @@ static void parse_args(int argc, char **argv, struct options *o)
         i = 2;
     } else if (argc > 1 && strcmp(argv[1], "act") == 0) {
         o->command = CMD_ACT;
+        i = 2;
+    } else if (argc > 1 && strcmp(argv[1], "drill") == 0) {
+        o->command = CMD_DRILL;
         i = 2;
     } else if (argc > 1 && (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "runs") == 0)) {
         o->command = strcmp(argv[1], "run") == 0 ? CMD_RUN : CMD_RUNS;
@@ -202,7 +212,8 @@ static void parse_args(int argc, char **argv, struct options *o)
             o->input = take_value(argc, argv, &i);
         } else if (o->command == CMD_ACT && o->nact < 4 && a[0] != '-') {
             o->act_args[o->nact++] = a;
-        } else if (o->command == CMD_RUN && parse_run_arg(argc, argv, &i, o)) {
+        } else if ((o->command == CMD_RUN || o->command == CMD_DRILL) &&
+                   parse_run_arg(argc, argv, &i, o)) {
             continue;
         } else {
             fprintf(stderr, "opsdeck: unknown argument '%s' (see --help)\n", a);
@@ -224,6 +235,16 @@ static void parse_args(int argc, char **argv, struct options *o)
     if (o->command == CMD_RUN && o->run_resume != NULL && (o->nrun_vars > 0 || o->dry_run)) {
         fprintf(stderr, "opsdeck: --resume goes on with the run's own variables: no --var or "
                         "--dry-run\n");
+        exit(2);
+    }
+    if (o->command == CMD_DRILL &&
+        (o->run_file != NULL) + (o->run_resume != NULL) + o->drill_recover != 1) {
+        fprintf(stderr,
+                "opsdeck: drill needs a FILE, --resume RUN-ID or --recover (one of them)\n");
+        exit(2);
+    }
+    if (o->command == CMD_DRILL && (o->nrun_vars > 0 || o->dry_run)) {
+        fprintf(stderr, "opsdeck: drill takes no --var or --dry-run\n");
         exit(2);
     }
     if (o->command == CMD_ACT && !o->yes) {
@@ -604,6 +625,53 @@ static int run_act(struct app *app, const struct options *o)
     return status;
 }
 
+/*
+ * Roll back what a crashed drill left (DESIGN rule 5) before anything else
+ * runs: at every start of the console, a runbook or a drill. Its actions go
+ * through the audit log like every other. Returns false when the audit log
+ * cannot be opened.
+ */
+static bool recover_drills(struct app *app, const struct options *o, bool quiet, size_t *failed)
+{
+    char *cause = NULL;
+    struct journal *audit = open_audit(&cause);
+    if (audit == NULL) {
+        fprintf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
+        free(cause);
+        return false;
+    }
+    action_setup(audit, o->read_only || (app->cfg != NULL && app->cfg->read_only));
+    *failed = drillplain_recover(app->loop, app->store, app->backends, app->nbackends, NULL,
+                                 quiet ? stderr : stdout, quiet);
+    action_setup(NULL, false);
+    journal_close(audit);
+    return true;
+}
+
+/* `opsdeck drill`: line mode (the console's drill pane is not written yet). */
+static int run_drill(struct app *app, const struct options *o)
+{
+    size_t failed = 0;
+    if (o->drill_recover) {
+        return recover_drills(app, o, false, &failed) && failed == 0 ? 0 : 1;
+    }
+    char *cause = NULL;
+    struct journal *audit = open_audit(&cause);
+    if (audit == NULL) {
+        fprintf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
+        free(cause);
+        return 1;
+    }
+    action_setup(audit, o->read_only || (app->cfg != NULL && app->cfg->read_only));
+    /* before checks read the live panes: let every backend answer once first */
+    snapshot_wait(app->loop, app->backends, app->nbackends);
+    struct drillplain_options dpo = {.file = o->run_file, .resume = o->run_resume};
+    int status = drillplain_run(app->loop, app->store, app->backends, app->nbackends, &dpo);
+    action_setup(NULL, false);
+    journal_close(audit);
+    return status;
+}
+
 /* `opsdeck run` in line mode: the audit log is opened as for the console (action steps). */
 static int run_plain(struct app *app, const struct options *o)
 {
@@ -648,6 +716,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "opsdeck: %s\n", cause);
         free(cause);
         status = 2;
+    } else if ((o.command == CMD_CONSOLE || o.command == CMD_RUN ||
+                (o.command == CMD_DRILL && !o.drill_recover)) &&
+               !recover_drills(&app, &o, true, &(size_t){0})) {
+        status = 1;
+    } else if (o.command == CMD_DRILL) {
+        status = run_drill(&app, &o);
     } else if (o.command == CMD_ACT) {
         status = run_act(&app, &o);
     } else if (o.command == CMD_RUN &&

@@ -1,7 +1,7 @@
 /*
  * Line mode for runbooks: the do-nothing script, on the one loop.
  *
- * Input is read from stdin when the loop says it is readable (one read(2),
+ * Input is read from stdin by linein.c when the loop says it is readable (one read(2),
  * which does not block on a readable pipe or tty, so stdin keeps its flags
  * for the shell after us) and split into lines kept in a queue. A line is
  * taken from the queue only while the machine waits for the operator, never
@@ -21,6 +21,7 @@
 
 #include "../common/util.h"
 #include "../engine/run.h"
+#include "linein.h"
 #include "loop.h"
 
 #include <errno.h>
@@ -37,11 +38,7 @@ struct plain {
     struct loop *loop;
     struct run *run;
     FILE *out;
-    struct loop_watch *in_watch;
-    bool in_eof;
-    struct strbuf partial; /* input after the last newline */
-    char **lines;
-    size_t nlines;
+    struct linein *in;
     int status;
     bool finished;
     size_t shown_idx; /* the step last printed, or SIZE_MAX */
@@ -398,8 +395,9 @@ static void dispatch(struct plain *p)
         if (p->finished || run_state(p->run) == RUN_BUSY) {
             break;
         }
-        if (p->nlines == 0) {
-            if (p->in_eof) {
+        char *line = linein_take(p->in);
+        if (line == NULL) {
+            if (linein_eof(p->in)) {
                 end_output_line(p);
                 say(p, "\nEnd of input: the run stays open: opsdeck run --resume %s --plain\n",
                     run_id(p->run));
@@ -409,9 +407,6 @@ static void dispatch(struct plain *p)
             }
             break;
         }
-        char *line = p->lines[0];
-        memmove(p->lines, p->lines + 1, (p->nlines - 1) * sizeof *p->lines);
-        p->nlines--;
         prompt(p);
         if (p->echo) {
             /* a terminal echoes typed input; a pipe does not, and a secret is never shown */
@@ -426,43 +421,9 @@ static void dispatch(struct plain *p)
     p->dispatching = false;
 }
 
-static void push_line(struct plain *p, const char *s, size_t n)
+static void on_input(void *ud)
 {
-    p->lines = xreallocarray(p->lines, p->nlines + 1, sizeof *p->lines);
-    p->lines[p->nlines++] = xstrndup(s, n);
-}
-
-static void on_stdin(int fd, short revents, void *ud)
-{
-    struct plain *p = ud;
-    char buf[4096];
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
-        return;
-    }
-    if (n <= 0) {
-        (void)revents;
-        if (p->partial.n > 0) {
-            push_line(p, p->partial.s, p->partial.n);
-            p->partial.n = 0;
-        }
-        p->in_eof = true;
-        loop_unwatch(p->loop, p->in_watch);
-        p->in_watch = NULL;
-    } else {
-        strbuf_add(&p->partial, buf, (size_t)n);
-        char *start = p->partial.s;
-        char *nl;
-        while ((nl = memchr(start, '\n', p->partial.n - (size_t)(start - p->partial.s))) != NULL) {
-            push_line(p, start, (size_t)(nl - start));
-            start = nl + 1;
-        }
-        size_t rest = p->partial.n - (size_t)(start - p->partial.s);
-        memmove(p->partial.s, start, rest);
-        p->partial.n = rest;
-        p->partial.s[rest] = '\0';
-    }
-    dispatch(p);
+    dispatch(ud);
 }
 
 static void on_signal(int signo, void *ud)
@@ -640,7 +601,7 @@ int plain_run(struct loop *loop, struct store *store, struct backend **backends,
             print_block(&p, rb->intro, "   ");
         }
     }
-    p.in_watch = loop_watch_fd(loop, STDIN_FILENO, POLLIN, on_stdin, &p);
+    p.in = linein_create(loop, STDIN_FILENO, on_input, &p);
     on_changed(p.run, &p);
     while (!p.finished) {
         loop_run_once(loop, 1000);
@@ -648,17 +609,10 @@ int plain_run(struct loop *loop, struct store *store, struct backend **backends,
             on_changed(p.run, &p);
         }
     }
-    if (p.in_watch != NULL) {
-        loop_unwatch(loop, p.in_watch);
-    }
+    linein_destroy(p.in);
     set_echo(&p, true);
     end_output_line(&p);
     run_destroy(p.run);
-    for (size_t i = 0; i < p.nlines; i++) {
-        free(p.lines[i]);
-    }
-    free(p.lines);
-    free(p.partial.s);
     free(p.last_message);
     return p.status;
 }

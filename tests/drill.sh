@@ -1,0 +1,247 @@
+#!/bin/bash
+# Drills in line mode, end to end: a tabletop drill through a pipe from start
+# to end, the clock firing injects and ending the drill by itself, the abort
+# word; a live drill against the demo stopped by SIGTERM (its chaos rolled back
+# before exit, the run left open), and killed with -9 (rolled back exactly
+# once by the next start: `opsdeck drill --recover`, or any `opsdeck run`).
+# The demo's state lives in its process, so what was done is read from the
+# journal and the audit log; tests/integration/drill-haproxy.sh checks the
+# real state against HAProxy.
+set -u
+OPSDECK=${OPSDECK:?}
+T=$(mktemp -d /tmp/opsdeck-drill.XXXXXX)
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+    rm -rf "$T"
+}
+trap cleanup EXIT
+export XDG_STATE_HOME="$T/state" XDG_CONFIG_HOME="$T/config"
+. "$(dirname "$0")/tap.sh"
+RUNS="$XDG_STATE_HOME/opsdeck/runs"
+AUDIT="$XDG_STATE_HOME/opsdeck/audit.jsonl"
+
+cat >"$T/tabletop.md" <<'EOF'
+# Office lost
+
+The office is gone for the day.
+
+```opsdeck
+drill: tabletop
+duration: 45m
+label: [DRILL]
+abort_word: PINEAPPLE
+objective: Declare an incident within 5 minutes
+role: gm = Game master
+role: ic = Incident commander
+role: db = DB expert
+facilitator: gm
+```
+
+## Office evacuated
+```opsdeck
+at: T+00
+to: ic
+channel: announce
+expect: 5m 10 Incident declared
+expect: 10m 4 Status page updated
+contingency: ceo-calls
+```
+The office is being evacuated. Chat is down.
+
+## Replication lag
+```opsdeck
+at: T+08
+to: db
+channel: page
+expect: 2m 6 DB expert looks at the lag
+```
+Replication lag is 900 s.
+
+## CEO calls
+```opsdeck
+at: contingency
+to: ic
+```
+The CEO wants to know what is happening.
+
+## Debrief
+- What went well?
+EOF
+
+# jcount RUN-ID ACTION: how many events of that action the run's journal has
+jcount() {
+    python3 -c '
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    n += e["action"] == sys.argv[2]
+print(n)' "$RUNS/$1.jsonl" "$2"
+}
+runid() { sed -n 's/^Drill \([^:]*\): .*/\1/p' "$1" | head -1; }
+
+printf 'start\nmet 1.1 alice\nfire 2\nmissed 2.1\ncontingency 1\nnote the bridge is open\ndebrief 1 we declared fast\nend\n' |
+    "$OPSDECK" drill "$T/tabletop.md" --plain >"$T/tt.out" 2>"$T/tt.err"
+check "tabletop through a pipe: exit 0 when finished" test $? = 0
+id=$(runid "$T/tt.out")
+check "run id looks like a run's ($id)" bash -c '[[ $1 =~ ^[0-9]{8}T[0-9]{6}Z-tabletop-[0-9a-f]{4}$ ]]' _ "$id"
+check "prints the injects to come" grep -q '^   2\. T+08:00     Replication lag -> db' "$T/tt.out"
+check "prints the first inject as it fires, with roles" grep -q '^\[T+00:00\] INJECT 1: Office evacuated (announce) -> ic' "$T/tt.out"
+check "and its expectations" grep -q '^   expect 1.1: Incident declared (by T+05:00, 10 points)' "$T/tt.out"
+check "an early inject" grep -q '^\[T+00:00\] INJECT 2: Replication lag (page) -> db' "$T/tt.out"
+check "the contingency by hand" grep -q 'INJECT 3: CEO calls' "$T/tt.out"
+check "marks" grep -q 'expect 1.1 Incident declared: met' "$T/tt.out"
+check "the score (10 met of 20)" grep -q "^Drill $id finished. Score 10/20." "$T/tt.out"
+check "the debrief questions" grep -q '^Debrief 1: What went well?' "$T/tt.out"
+check "the journal ends with run.end" bash -c 'tail -1 "$1" | grep -q "\"action\":\"run.end\".*\"finished\""' _ "$RUNS/$id.jsonl"
+check "three inject.fire events" test "$(jcount "$id" inject.fire)" = 3
+check "a note and a debrief answer" test "$(jcount "$id" note)$(jcount "$id" debrief)" = 11
+check "every event carries data.t_ms" python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+assert all(isinstance(e["data"]["t_ms"], (int, float)) and e["ts"] for e in ev), ev
+s = ev[0]["data"]
+assert s["kind"] == "drill" and s["title"] == "Office lost" and [r["id"] for r in s["roles"]] == ["gm", "ic", "db"], s
+' "$RUNS/$id.jsonl"
+
+# the clock fires injects and ends the drill by itself
+sed -e 's/^duration: 45m/duration: 3s/' -e 's/^at: T+08/at: 1s/' "$T/tabletop.md" >"$T/short.md"
+(echo start; sleep 5) | "$OPSDECK" drill "$T/short.md" --plain >"$T/short.out" 2>&1
+check "a 3 s drill ends by itself: exit 0" test $? = 0
+sid=$(runid "$T/short.out")
+check "the T+1s inject fired on the clock" python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+f = [e["data"] for e in ev if e["action"] == "inject.fire" and e["data"]["id"] == "replication-lag"]
+assert len(f) == 1 and f[0]["why"] == "clock" and 1000 <= f[0]["t_ms"] < 2000, f
+end = [e for e in ev if e["action"] == "run.end"][0]
+assert end["data"]["how"] == "finished" and end["data"]["t_ms"] >= 3000, end
+' "$RUNS/$sid.jsonl"
+
+printf 'start\nnote ok everyone, pineapple\n' | "$OPSDECK" drill "$T/tabletop.md" --plain >"$T/aw.out" 2>&1
+check "the abort word in a note aborts: exit 4" test $? = 4
+check "saying why" grep -q 'aborted: the abort word was said' "$T/aw.out"
+
+printf 'start\n' | "$OPSDECK" drill "$T/tabletop.md" --plain >"$T/eof.out" 2>&1
+check "end of input mid-drill: exit 3, the drill open" test $? = 3
+check "saying how to resume" grep -q 'opsdeck drill --resume .* --plain' "$T/eof.out"
+
+printf '# Not a drill\n\n## Step\n' >"$T/runbook.md"
+"$OPSDECK" drill "$T/runbook.md" --plain </dev/null >/dev/null 2>"$T/nd.err"
+check "a file that is not a drill: exit 2" test $? = 2
+"$OPSDECK" drill </dev/null >/dev/null 2>&1
+check "drill without FILE: exit 2" test $? = 2
+
+# a live game day against the demo
+cat >"$T/live.md" <<'EOF'
+# Game day
+
+```opsdeck
+drill: live
+duration: 30m
+label: [DRILL]
+abort_word: PINEAPPLE
+role: gm = Game master
+role: ic = Incident commander
+facilitator: gm
+```
+
+## Lose a web server
+```opsdeck
+at: T+00
+to: ic
+chaos: pools drain be_web/web2
+rollback: pools ready be_web/web2
+chaos: queues stop prod/orders.created
+rollback: queues start prod/orders.created
+```
+web2 is being drained and the order consumers stop.
+EOF
+
+# start_live NAME: the live drill on a fifo, started; sets LPID and LID
+start_live() {
+    rm -f "$T/$1.fifo"
+    mkfifo "$T/$1.fifo"
+    "$OPSDECK" drill "$T/live.md" --plain <"$T/$1.fifo" >"$T/$1.out" 2>"$T/$1.err" &
+    LPID=$!
+    PIDS+=($LPID)
+    exec 7>"$T/$1.fifo"
+    echo start >&7
+    wait_until 10 grep -q 'chaos 1.2 .*: active' "$T/$1.out"
+    LID=$(runid "$T/$1.out")
+}
+
+start_live term
+check "live: both chaos actions active" grep -q 'chaos 1.1 pools drain be_web/web2: active' "$T/term.out"
+check "live: chaos.plan journaled before the action" python3 -c '
+import json, sys
+ev = [json.loads(l)["action"] for l in open(sys.argv[1])]
+assert ev.index("chaos.plan") < ev.index("chaos.end"), ev
+' "$RUNS/$LID.jsonl"
+kill -TERM "$LPID"
+# the fifo stays open until the signal is seen: end of input must not win the race
+wait_until 10 grep -q 'Stopped by signal 15' "$T/term.out"
+wait "$LPID"
+check "SIGTERM: exit 143" test $? = 143
+exec 7>&-
+check "SIGTERM: both rolled back before exit" test "$(jcount "$LID" rollback.end)" = 2
+check "SIGTERM: the drill stays open (no run.end)" test "$(jcount "$LID" run.end)" = 0
+check "SIGTERM: the audit log has the ready and the start, ok, for this run" python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+done = [(e["action"], e["target"]) for e in ev if e["run"] == sys.argv[2] and e["result"] == "ok"]
+assert done == [("drain", "be_web/web2"), ("stop", "prod/orders.created"),
+                ("start", "prod/orders.created"), ("ready", "be_web/web2")], done
+' "$AUDIT" "$LID"
+"$OPSDECK" drill --recover >"$T/rec0.out" 2>&1
+check "recover after SIGTERM: nothing to do" grep -q 'no drill left anything to roll back' "$T/rec0.out"
+printf 'resume\nend\n' | "$OPSDECK" drill --resume "$LID" --plain >"$T/res.out" 2>&1
+check "--resume after SIGTERM: exit 0 when ended" test $? = 0
+check "it comes back paused at its drill time" grep -q 'resumed at T+00:00, paused' "$T/res.out"
+check "its chaos shows rolled back" grep -q 'chaos 1.1 pools ready be_web/web2: rolled back' "$T/res.out"
+check "nothing rolled back twice, the run ended" test "$(jcount "$LID" rollback.end)$(jcount "$LID" run.end)" = 21
+"$OPSDECK" drill --resume "$LID" --plain </dev/null >/dev/null 2>"$T/res2.err"
+check "an ended drill does not resume: exit 1" test $? = 1
+check "saying it has ended" grep -q 'has ended' "$T/res2.err"
+
+start_live kill9
+kill -9 "$LPID"
+wait "$LPID" 2>/dev/null
+exec 7>&-
+check "kill -9: nothing rolled back yet" test "$(jcount "$LID" rollback.end)" = 0
+"$OPSDECK" drill --recover >"$T/rec1.out" 2>&1
+check "drill --recover: exit 0" test $? = 0
+check "it says what it rolled back" grep -q "run $LID: rolled back pools ready be_web/web2" "$T/rec1.out"
+check "both rolled back, journaled into the run" test "$(jcount "$LID" rollback.end)" = 2
+check "the run ends aborted, recovered after a crash" python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+assert [e["data"]["why"] for e in ev if e["action"] == "drill.abort"] == ["recovered after a crash"]
+assert ev[-1]["action"] == "run.end" and ev[-1]["data"]["how"] == "aborted"
+' "$RUNS/$LID.jsonl"
+"$OPSDECK" drill --recover >"$T/rec2.out" 2>&1
+check "a second recover: nothing" grep -q 'no drill left anything to roll back' "$T/rec2.out"
+check "each rollback ran exactly once" test "$(jcount "$LID" rollback.end)" = 2
+
+# any start of opsdeck (here a runbook run) rolls back a crashed drill first
+start_live kill9b
+kill -9 "$LPID"
+wait "$LPID" 2>/dev/null
+exec 7>&-
+printf '{"title": "One", "steps": [{"id": "a", "title": "A"}]}\n' >"$T/one.json"
+printf '\n' | "$OPSDECK" run "$T/one.json" --plain >"$T/run.out" 2>"$T/run.err"
+check "opsdeck run after a crashed drill: the run still works (exit 0)" test $? = 0
+check "and says it rolled the drill back first" grep -q "drill recovery: 2 rolled back, 0 NOT restored" "$T/run.err"
+check "exactly once" test "$(jcount "$LID" rollback.end)" = 2
+
+# end of input mid live drill rolls back too
+printf 'start\n' | "$OPSDECK" drill "$T/live.md" --plain >"$T/leof.out" 2>&1
+check "live, end of input: exit 3" test $? = 3
+eid=$(runid "$T/leof.out")
+check "live, end of input: rolled back before exit" test "$(jcount "$eid" rollback.end)" = 2
+
+done_testing
