@@ -31,6 +31,7 @@ struct ui_options {
     /* a drill to open in the drill pane at start (opsdeck drill FILE), or a drill run to resume */
     const char *drill_file;
     const char *drill_resume;
+    const char *start_message; /* said in the status line at start (drill recovery); may be NULL */
 };
 
 struct ui;
