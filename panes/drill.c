@@ -255,7 +255,7 @@ static void draw_injects(struct frame *f, int rows)
         } else if (is == INJECT_SKIPPED) {
             snprintf(state, sizeof state, "skipped");
             attr = theme_attr(THEME_MUTED);
-        } else if (i == due) {
+        } else if (i == due && !over(g)) {
             char left[24];
             uint64_t at_ms = (uint64_t)in->at_s * 1000;
             mmss(left, sizeof left, at_ms > now ? at_ms - now : 0);
@@ -290,7 +290,7 @@ static void draw_expect(struct frame *f, size_t i, size_t e)
     } else if (es == EXPECT_MISSED) {
         snprintf(state, sizeof state, "missed");
         attr = theme_attr(THEME_ERROR);
-    } else if (game_inject_state(g, i) == INJECT_FIRED) {
+    } else if (game_inject_state(g, i) == INJECT_FIRED && !over(g)) {
         uint64_t due = game_inject_fired_ms(g, i) + (uint64_t)x->deadline_s * 1000;
         uint64_t now = game_clock_ms(g);
         char left[24];
