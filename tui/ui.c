@@ -2106,7 +2106,10 @@ struct ui *ui_create(struct loop *loop, struct store *store, struct backend **ba
         offer_unfinished(ui);
     }
     if (opts->start_message != NULL) {
-        set_message(ui, false, "%s", opts->start_message); /* after the others: it matters more */
+        /* first: what recovery rolled back matters more than a resume offer */
+        char *said = ui->message[0] != '\0' ? xstrdup(ui->message) : NULL;
+        set_message(ui, false, "%s%s%s", opts->start_message, said ? "; " : "", said ? said : "");
+        free(said);
     }
     return ui;
 }

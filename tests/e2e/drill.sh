@@ -200,8 +200,17 @@ check "SIGTERM exits 143" [ "$(wait_exit)" = 143 ]
 J=$(ls -t "$RUNS"/*.jsonl | head -1)
 check "SIGTERM ran the rollback before exit" grep -q '"action":"rollback.end"' "$J"
 check "... and left the drill open" sh -c "! grep -q '\"action\":\"run.end\"' '$J'"
+# a crash (kill -9) of another drill: the next start rolls it back and says so
+e2e_start 160 40 USER=alice -- drill "$GD"
+wait_for "Enter/S start"
+keys Enter
+check "a second drill drains web2" wait_line "be_web +web2 +DRAIN"
+kill -KILL "$(opsdeck_pid)"
+check "kill -9 ends opsdeck mid-drill" [ "$(wait_exit)" = 137 ]
 e2e_start 160 40 USER=alice --
 ID=$(basename "$J" .jsonl)
+check "the next start says what recovery rolled back" \
+    wait_for "drill recovery: 1 rolled back, 0 NOT restored"
 check "the console offers the open drill" wait_for "press R to resume the drill $ID"
 keys R
 check "R resumes it in the drill pane, paused" wait_line "live  T\+00:[0-9]{2} / 2:00  paused"
