@@ -595,7 +595,9 @@ static void write_report(struct dpane *p)
     say(p, !ok, m);
     free(m);
     char *title = xasprintf("Report %s", id);
-    p->host.ops->view(p->host.host, title, md);
+    if (p->host.ops->view != NULL) {
+        p->host.ops->view(p->host.host, title, md);
+    }
     free(title);
     free(path);
     free(md);
