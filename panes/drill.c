@@ -42,6 +42,7 @@ struct dpane {
     char *scribe;    /* who marks, remembered */
     uint64_t last_s; /* the second last drawn, for the clock */
     enum game_state told;
+    char *warning; /* lint's finding, said once the pane is on screen */
 };
 
 /* ---- text ---- */
@@ -719,6 +720,11 @@ static bool dp_update(void *self, uint64_t now_ms)
     struct dpane *p = self;
     const struct drill *d = game_drill(p->g);
     enum game_state st = game_state(p->g);
+    if (p->warning != NULL) {
+        say(p, true, p->warning); /* after the console's "opened", so it is seen */
+        free(p->warning);
+        p->warning = NULL;
+    }
     if (p->follow) {
         /* the newest fired inject (the list is in clock order, contingencies last) */
         size_t pick = p->sel;
@@ -788,6 +794,7 @@ static void dp_free(void *self)
     game_destroy(p->g, true); /* every pending rollback runs before we go */
     free(p->runs_dir);
     free(p->scribe);
+    free(p->warning);
     free(p);
 }
 
@@ -835,9 +842,15 @@ void *drill_pane_start(const struct game_env *env, const char *file, const struc
     if (d == NULL) {
         return NULL;
     }
+    char *warning = NULL;
     if (d->nissues == 0) {
         /* as line mode: what only lint finds (a sandbox hook not set here) does not refuse */
         drill_lint(d);
+        if (d->nissues > 0) {
+            warning =
+                xasprintf("%s:%d: warning: %s%s", file, d->issues[0].line, d->issues[0].message,
+                          d->nissues > 1 ? " (and more: opsdeck lint lists them)" : "");
+        }
         for (size_t i = 0; i < d->nissues; i++) {
             free(d->issues[i].message);
         }
@@ -847,11 +860,13 @@ void *drill_pane_start(const struct game_env *env, const char *file, const struc
     struct game_hooks hooks = {.changed = on_changed, .ud = p};
     p->g = game_start(env, d, &hooks, cause); /* takes d, refuses parse problems */
     if (p->g == NULL) {
+        free(warning);
         free(p->runs_dir);
         free(p->scribe);
         free(p);
         return NULL;
     }
+    p->warning = warning;
     return p;
 }
 

@@ -1880,13 +1880,18 @@ static void close_rb(struct ui *ui)
         struct run *r = runbook_pane_run(ui->rb.self);
         ended = run_state(r) == RUN_DONE || run_state(r) == RUN_ABORTED;
     }
-    /* run_destroy, or game_destroy after every pending rollback: both stay resumable */
-    ui->rb.ops->free(ui->rb.self);
+    /*
+     * run_destroy, or game_destroy after every pending rollback: both stay
+     * resumable. The slot is emptied first: game_destroy runs the loop, and a
+     * key read meanwhile must not reach a pane being freed.
+     */
+    void *self = ui->rb.self;
     ui->rb.self = NULL;
     ui->rb.focus = false;
+    ui->rb.ops->free(self);
     ui->need_layout = true;
     if (ended) {
-        set_message(ui, false, "run %s closed", id);
+        set_message(ui, false, "%s %s closed", drill ? "drill" : "run", id);
         free(id);
     } else {
         set_message(ui, false, "%s %s closed, still open: R resumes it", drill ? "drill" : "run",
@@ -2139,6 +2144,9 @@ void ui_destroy(struct ui *ui)
     }
     pending_clear(ui);
     if (ui->rb.self != NULL) {
+        /* no key may reach the pane while a drill's rollbacks run the loop in free */
+        loop_unwatch(ui->loop, ui->tty_watch);
+        ui->tty_watch = NULL;
         ui->rb.ops->free(ui->rb.self); /* left open for resume, never aborted */
     }
     free(ui->resume_offer);
