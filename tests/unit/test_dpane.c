@@ -283,6 +283,27 @@ int main(void)
     free(md);
 
     drill_pane.free(pane);
+
+    /* what only lint finds does not refuse the drill: it is said once it is on screen */
+    char *file2 = xasprintf("%s/notify.md", dir);
+    f = fopen(file2, "w");
+    fputs("# Notify\n\n```opsdeck\ndrill: tabletop\nduration: 5m\nsandbox_env: "
+          "UNIT_UNSET_HOOK\nrole: gm = GM\nfacilitator: gm\n```\n\n## Hello\n```opsdeck\n"
+          "at: T+00\nnotify: hello\n```\nHello.\n",
+          f);
+    fclose(f);
+    unsetenv("UNIT_UNSET_HOOK");
+    host.message[0] = '\0';
+    pane = drill_pane_start(&env, file2, &ph, &cause);
+    tap_ok(pane != NULL, "a drill with a lint warning still opens (%s)", cause ? cause : "ok");
+    if (pane != NULL) {
+        drill_pane.update(pane, fake_now);
+        tap_ok(strstr(host.message, "warning") != NULL &&
+                   strstr(host.message, "UNIT_UNSET_HOOK") != NULL,
+               "the warning is said (%s)", host.message);
+        drill_pane.free(pane);
+    }
+    free(file2);
     free(host.view_text);
     loop_destroy(loop);
     delwin(win);
