@@ -1756,6 +1756,18 @@ static void recover_run(const struct game_env *env, const char *dir, const char 
     }
     g->base_ms = r.t;
     g->state = GAME_ROLLING_BACK;
+    /* a drill another opsdeck is running has not crashed: not ours to touch */
+    char *path = xasprintf("%s/%s.jsonl", dir, id);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    free(path);
+    bool busy = fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0;
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (busy) {
+        free_game(g);
+        return;
+    }
     char *cause = NULL;
     if (!open_journal(g, false, &cause)) {
         strbuf_printf(rep, "run %s: not recovered: %s\n", id, cause);

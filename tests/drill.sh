@@ -13,6 +13,7 @@ T=$(mktemp -d /tmp/opsdeck-drill.XXXXXX)
 PIDS=()
 cleanup() {
     for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+    wait 2>/dev/null
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -122,6 +123,39 @@ end = [e for e in ev if e["action"] == "run.end"][0]
 assert end["data"]["how"] == "finished" and end["data"]["t_ms"] >= 3000, end
 ' "$RUNS/$sid.jsonl"
 
+# notifications: labelled, to the sandbox hook, or to the live one with notify: live
+read -r P_HOOK < <(free_ports 1)
+python3 "$(dirname "$0")/integration/webhook.py" "$P_HOOK" "$T/hook.log" 120 >"$T/hook.port" 2>&1 &
+PIDS+=($!)
+wait_until 10 grep -q . "$T/hook.port"
+sed -e 's/^label: \[DRILL\]/label: [DRILL]\nsandbox_env: DRILL_HOOK/' \
+    -e 's/^channel: announce/channel: announce\nnotify: Office evacuated, chat is down/' "$T/tabletop.md" >"$T/notify.md"
+(echo start; sleep 2; echo end) | DRILL_HOOK="http://127.0.0.1:$P_HOOK/sandbox" OPSDECK_SLACK_WEBHOOK="http://127.0.0.1:$P_HOOK/live" \
+    "$OPSDECK" drill "$T/notify.md" --plain >"$T/n.out" 2>&1
+check "notify drill: exit 0" test $? = 0
+nid=$(runid "$T/n.out")
+check "the inject's notify went to the sandbox hook, labelled" python3 -c '
+import json, sys
+reqs = [json.loads(l) for l in open(sys.argv[1])]
+assert [r["path"] for r in reqs] == ["/sandbox"], reqs
+assert json.loads(reqs[0]["body"])["text"] == "[DRILL] Office evacuated, chat is down", reqs
+' "$T/hook.log"
+check "and was journaled with its status" python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+n = [e["data"] for e in ev if e["action"] == "notify"]
+assert len(n) == 1 and n[0]["status"] == 200 and n[0]["error"] is None, n
+' "$RUNS/$nid.jsonl"
+sed -e 's/^sandbox_env: DRILL_HOOK/sandbox_env: DRILL_HOOK\nnotify: live/' "$T/notify.md" >"$T/live-notify.md"
+: >"$T/hook.log"
+(echo start; sleep 2; echo end) | DRILL_HOOK="http://127.0.0.1:$P_HOOK/sandbox" OPSDECK_SLACK_WEBHOOK="http://127.0.0.1:$P_HOOK/live" \
+    "$OPSDECK" drill "$T/live-notify.md" --plain >"$T/nl.out" 2>&1
+check "notify: live goes to OPSDECK_SLACK_WEBHOOK" python3 -c '
+import json, sys
+reqs = [json.loads(l) for l in open(sys.argv[1])]
+assert [r["path"] for r in reqs] == ["/live"], reqs
+' "$T/hook.log"
+
 printf 'start\nnote ok everyone, pineapple\n' | "$OPSDECK" drill "$T/tabletop.md" --plain >"$T/aw.out" 2>&1
 check "the abort word in a note aborts: exit 4" test $? = 4
 check "saying why" grep -q 'aborted: the abort word was said' "$T/aw.out"
@@ -201,12 +235,19 @@ assert done == [("drain", "be_web/web2"), ("stop", "prod/orders.created"),
 check "recover after SIGTERM: nothing to do" grep -q 'no drill left anything to roll back' "$T/rec0.out"
 printf 'resume\nend\n' | "$OPSDECK" drill --resume "$LID" --plain >"$T/res.out" 2>&1
 check "--resume after SIGTERM: exit 0 when ended" test $? = 0
-check "it comes back paused at its drill time" grep -q 'resumed at T+00:00, paused' "$T/res.out"
+check "it comes back paused at its drill time" grep -q 'resumed at T+00:[0-5][0-9], paused' "$T/res.out"
 check "its chaos shows rolled back" grep -q 'chaos 1.1 pools ready be_web/web2: rolled back' "$T/res.out"
 check "nothing rolled back twice, the run ended" test "$(jcount "$LID" rollback.end)$(jcount "$LID" run.end)" = 21
 "$OPSDECK" drill --resume "$LID" --plain </dev/null >/dev/null 2>"$T/res2.err"
 check "an ended drill does not resume: exit 1" test $? = 1
 check "saying it has ended" grep -q 'has ended' "$T/res2.err"
+
+start_live hup
+kill -HUP "$LPID"
+wait "$LPID"
+check "SIGHUP: exit 129" test $? = 129
+exec 7>&-
+check "SIGHUP: both rolled back before exit, the run open" test "$(jcount "$LID" rollback.end)$(jcount "$LID" run.end)" = 20
 
 start_live kill9
 kill -9 "$LPID"
@@ -243,5 +284,29 @@ printf 'start\n' | "$OPSDECK" drill "$T/live.md" --plain >"$T/leof.out" 2>&1
 check "live, end of input: exit 3" test $? = 3
 eid=$(runid "$T/leof.out")
 check "live, end of input: rolled back before exit" test "$(jcount "$eid" rollback.end)" = 2
+
+# the shipped drills, start to end, with their report
+EX="$(dirname "$0")/../examples/drills"
+printf 'start\nmet 1.1 alice\nfire 2\nfire 3\nmissed 1.2\nfire 4\nfire 5\nfire 6\nnote Action items: fix the call tree\ndebrief 1 the bridge worked\nend\n' |
+    "$OPSDECK" drill "$EX/bcp-office-lost.md" --plain >"$T/bcp.out" 2>&1
+check "the BCP tabletop runs start to end: exit 0" test $? = 0
+bid=$(runid "$T/bcp.out")
+check "six injects and the contingency fired" test "$(jcount "$bid" inject.fire)" = 7
+"$OPSDECK" report "$bid" >"$T/bcp.md" 2>&1
+check "its report: exit 0, a drill report" grep -q '^# Drill report' "$T/bcp.md"
+printf 'start\nfire 2\nfire 3\nend\n' | "$OPSDECK" drill "$EX/gameday-web-pool.md" --plain >"$T/gd.out" 2>&1
+check "the live game day against the demo runs start to end: exit 0" test $? = 0
+gid=$(runid "$T/gd.out")
+check "both chaos actions rolled back once, the after checks ok" python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+rb = [e["data"] for e in ev if e["action"] == "rollback.end"]
+after = [e["data"] for e in ev if e["action"] == "check" and e["data"]["when"] == "after"]
+assert len(rb) == 2 and all(r["ok"] for r in rb), rb
+assert after and all(a["ok"] for a in after), after
+assert ev[-1]["action"] == "run.end" and ev[-1]["data"]["how"] == "finished", ev[-1]
+' "$RUNS/$gid.jsonl"
+"$OPSDECK" report "$gid" >"$T/gd.md" 2>&1
+check "its report names the rollbacks" grep -q 'pools ready be_web/web2' "$T/gd.md"
 
 done_testing

@@ -101,7 +101,9 @@ static void usage(FILE *out)
             "\n"
             "run exit status: 0 finished (or dry run printed); 1 runtime failure (journal,\n"
             "resume refused); 2 usage or runbook errors; 3 quit or end of input with the run\n"
-            "open (resume it); 4 aborted; 128+N ended by signal N, the run open.\n");
+            "open (resume it); 4 aborted; 128+N ended by signal N, the run open.\n"
+            "drill: the same, 4 also when a before check blocks it; leaving early always\n"
+            "rolls its chaos back first.\n");
 }
 
 static bool parse_exit_after(const char *s, struct options *o)
@@ -637,6 +639,14 @@ static int run_act(struct app *app, const struct options *o)
  */
 static bool recover_drills(struct app *app, const struct options *o, bool quiet, size_t *failed)
 {
+    if (o->read_only || (app->cfg != NULL && app->cfg->read_only)) {
+        /* a refused rollback would be journaled as failed and never tried again */
+        if (!quiet) {
+            fprintf(stderr, "opsdeck: read-only mode: drill rollbacks are not run\n");
+            *failed = 1;
+        }
+        return true;
+    }
     char *cause = NULL;
     struct journal *audit = open_audit(&cause);
     if (audit == NULL) {
@@ -644,7 +654,7 @@ static bool recover_drills(struct app *app, const struct options *o, bool quiet,
         free(cause);
         return false;
     }
-    action_setup(audit, o->read_only || (app->cfg != NULL && app->cfg->read_only));
+    action_setup(audit, false);
     /* quiet (a start): also kept for the console, whose screen hides what stderr said */
     char *text = NULL;
     size_t len = 0;
@@ -735,7 +745,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "opsdeck: %s\n", cause);
         free(cause);
         status = 2;
-    } else if ((o.command == CMD_CONSOLE || o.command == CMD_RUN ||
+    } else if ((o.command == CMD_CONSOLE || (o.command == CMD_RUN && !o.dry_run) ||
                 (o.command == CMD_DRILL && !o.drill_recover)) &&
                !recover_drills(&app, &o, true, &(size_t){0})) {
         status = 1;

@@ -454,6 +454,14 @@ static void test_rollback_abort(void)
         tap_ok(plan >= 0 && end > plan, "the plan is journaled before the action ends");
         free_events(ev, n);
     }
+    struct game_env e = env();
+    char *report = NULL;
+    tap_is_int((long long)drill_recover(&e, 5000, NULL, &report), 0,
+               "recover leaves a drill that is running alone");
+    tap_ok(report == NULL, "and says nothing about it");
+    free(report);
+    tap_ok(holds("pools be_web/web2 status == DRAIN"), "web2 still drained");
+    tap_is_int(count(id, "rollback.start"), 0, "nothing journaled into the running drill");
     game_abort(g, "by the facilitator");
     tap_is_int(game_state(g), GAME_ABORTED, "aborted");
     tap_is_int(count(id, "rollback.end"), 2, "two rollbacks");
