@@ -440,13 +440,17 @@ static void say(struct dpane *p, bool error, const char *text)
     p->host.ops->message(p->host.host, error, text);
 }
 
-/* Report a refused operation; free the cause. */
-static bool check(struct dpane *p, bool ok, char *cause)
+/*
+ * Report a refused operation; free the cause. It takes &cause: the call that
+ * sets it is another argument, and C leaves their order open.
+ */
+static bool check(struct dpane *p, bool ok, char **cause)
 {
     if (!ok) {
-        say(p, true, cause ? cause : "not possible now");
+        say(p, true, *cause ? *cause : "not possible now");
     }
-    free(cause);
+    free(*cause);
+    *cause = NULL;
     p->dirty = true;
     return ok;
 }
@@ -474,7 +478,7 @@ static void on_fire(void *self, bool yes)
         return;
     }
     char *cause = NULL;
-    check(p, game_fire(p->g, p->sel, &cause), cause);
+    check(p, game_fire(p->g, p->sel, &cause), &cause);
 }
 
 static void ask_fire(struct dpane *p)
@@ -515,7 +519,7 @@ static void on_scribe(void *self, const char *answer)
     free(p->scribe);
     p->scribe = by;
     char *cause = NULL;
-    if (check(p, game_mark(p->g, p->sel, p->esel, p->mark_met, by, &cause), cause)) {
+    if (check(p, game_mark(p->g, p->sel, p->esel, p->mark_met, by, &cause), &cause)) {
         char *m = xasprintf("expectation %zu.%zu marked %s by %s", p->sel + 1, p->esel + 1,
                             game_expect_state(p->g, p->sel, p->esel) == EXPECT_LATE ? "late"
                             : p->mark_met                                           ? "met"
@@ -547,7 +551,7 @@ static void on_note(void *self, const char *answer)
         return;
     }
     char *cause = NULL;
-    if (check(p, game_note(p->g, answer, NULL, &cause), cause) &&
+    if (check(p, game_note(p->g, answer, NULL, &cause), &cause) &&
         game_state(p->g) != GAME_ROLLING_BACK && !over(p->g)) {
         say(p, false, "note added to the drill's journal");
     }
@@ -561,7 +565,7 @@ static void on_end(void *self, bool yes)
         return;
     }
     char *cause = NULL;
-    check(p, game_end(p->g, &cause), cause);
+    check(p, game_end(p->g, &cause), &cause);
 }
 
 static void on_abort(void *self, bool yes)
@@ -582,7 +586,7 @@ static void write_report(struct dpane *p)
     const char *id = game_run_id(p->g);
     char *md = report_markdown(p->runs_dir, id, &cause);
     if (md == NULL) {
-        check(p, false, cause);
+        check(p, false, &cause);
         return;
     }
     char *path = xasprintf("%s/%s.md", p->runs_dir, id);
@@ -622,7 +626,7 @@ static bool key_move(struct dpane *p, int delta)
 static void start(struct dpane *p)
 {
     char *cause = NULL;
-    if (check(p, game_begin(p->g, &cause), cause)) {
+    if (check(p, game_begin(p->g, &cause), &cause)) {
         say(p, false, "the drill clock runs");
     }
 }
@@ -653,9 +657,9 @@ static bool dp_key(void *self, wint_t ch, bool is_key)
         return true;
     case 'p':
         if (game_state(p->g) == GAME_PAUSED) {
-            check(p, game_resume_clock(p->g, &cause), cause);
+            check(p, game_resume_clock(p->g, &cause), &cause);
         } else {
-            check(p, game_pause(p->g, &cause), cause);
+            check(p, game_pause(p->g, &cause), &cause);
         }
         return true;
     case 'k':
@@ -666,10 +670,10 @@ static bool dp_key(void *self, wint_t ch, bool is_key)
         ask_fire(p);
         return true;
     case 's':
-        check(p, game_skip(p->g, p->sel, &cause), cause);
+        check(p, game_skip(p->g, p->sel, &cause), &cause);
         return true;
     case 'c':
-        check(p, game_fire_contingency(p->g, p->sel, &cause), cause);
+        check(p, game_fire_contingency(p->g, p->sel, &cause), &cause);
         return true;
     case 'm':
     case 'M':

@@ -4,7 +4,10 @@
  * writes to /dev/null and read back. The console is a stub host that records
  * what the pane asked of it (prompts, dialogs, the viewer).
  */
+#include "../../backends/demo.h"
 #include "../../common/util.h"
+#include "../../engine/action.h"
+#include "../../engine/journal.h"
 #include "../../panes/drill.h"
 #include "../../tui/loop.h"
 #include "tap.h"
@@ -116,6 +119,28 @@ static uint64_t fake_clock(void *ud)
 {
     (void)ud;
     return fake_now;
+}
+
+static const char BLOCKED[] = "# Blocked\n\n```opsdeck\ndrill: tabletop\nduration: 5m\n"
+                              "role: gm = GM\nfacilitator: gm\n```\n\n## The database\n"
+                              "```opsdeck\ncheck: before\nrun: echo db is down; exit 1\n```\n\n"
+                              "## Hello\n```opsdeck\nat: T+00\n```\nHello.\n";
+
+/* web1's rollback names a server that does not exist: it cannot be restored */
+static const char LIVE[] = "# Live unit\n\n```opsdeck\ndrill: live\nduration: 5m\n"
+                           "role: gm = GM\nfacilitator: gm\n```\n\n## Drain web1\n```opsdeck\n"
+                           "at: T+00\nchaos: pools drain be_web/web1\n"
+                           "rollback: pools ready be_web/nosuch\n```\nweb1 goes.\n\n"
+                           "## Drain web3\n```opsdeck\nat: T+05\nchaos: pools drain be_web/web3\n"
+                           "rollback: pools ready be_web/web3\n```\nweb3 goes.\n";
+
+static char *write_file(const char *dir, const char *name, const char *text)
+{
+    char *path = xasprintf("%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+    return path;
 }
 
 static char *screen_text(void *pane, WINDOW *win)
@@ -304,6 +329,76 @@ int main(void)
         drill_pane.free(pane);
     }
     free(file2);
+
+    /* a failing before check blocks, and says which and why */
+    char *file3 = write_file(dir, "blocked.md", BLOCKED);
+    pane = drill_pane_start(&env, file3, &ph, &cause);
+    tap_ok(pane != NULL, "the blocked drill opens (%s)", cause ? cause : "ok");
+    if (pane != NULL) {
+        g = drill_pane_game(pane);
+        for (int i = 0; i < 300 && game_state(g) == GAME_CHECKING; i++) {
+            loop_run_once(loop, 10);
+        }
+        tap_ok(game_state(g) == GAME_BLOCKED, "a failing before check blocks the drill");
+        tap_ok(shows(pane, win, " blocked "), "blocked in the border");
+        tap_ok(shows(pane, win, "before FAILED The database: exit 1"), "the check FAILED");
+        tap_ok(shows(pane, win, "db is down"), "with why");
+        tap_ok(shows(pane, win, "blocked by a before check"), "the hint says what is left");
+        key(pane, '\r');
+        tap_ok(game_state(g) == GAME_BLOCKED &&
+                   strstr(host.message, "ERR a before check failed") != NULL,
+               "Enter does not start a blocked drill (%s)", host.message);
+        drill_pane.free(pane);
+    }
+    free(file3);
+
+    /* live: the fire dialog lists the chaos; a rollback that fails is said plainly */
+    struct store *store = store_create();
+    struct backend *demo = backend_create(&demo_backend, "demo", store, NULL);
+    backend_configure(demo, "seed", "4", &cause);
+    backend_configure(demo, "mode", "still", &cause);
+    demo->impl->poll(demo);
+    char *audit_path = xasprintf("%s/audit.jsonl", dir);
+    struct journal *audit = journal_open(audit_path, &cause);
+    action_setup(audit, false);
+    struct game_env lenv = env;
+    lenv.store = store;
+    lenv.backends = &demo;
+    lenv.nbackends = 1;
+    char *file4 = write_file(dir, "live.md", LIVE);
+    pane = drill_pane_start(&lenv, file4, &ph, &cause);
+    tap_ok(pane != NULL, "the live drill opens (%s)", cause ? cause : "ok");
+    if (pane != NULL) {
+        g = drill_pane_game(pane);
+        key(pane, 'S');
+        advance(pane, 100);
+        tap_ok(shows(pane, win, "chaos pools drain be_web/web1: active"), "the chaos is active");
+        key(pane, 'j');
+        key(pane, 'f');
+        tap_ok(strstr(host.dialog, "pools drain be_web/web3 (rollback: pools ready be_web/web3)") !=
+                   NULL,
+               "the fire dialog lists the chaos and its rollback (%s)", host.dialog);
+        host.confirm(pane, false);
+        key(pane, 'A');
+        host.confirm(pane, true);
+        for (int i = 0; i < 300 && game_state(g) != GAME_ABORTED; i++) {
+            loop_run_once(loop, 10);
+        }
+        drill_pane.update(pane, fake_now);
+        tap_ok(game_state(g) == GAME_ABORTED, "A (confirmed) aborts");
+        tap_ok(shows(pane, win, "NOT RESTORED: pools drain be_web/web1"),
+               "the banner says what could not be restored");
+        key(pane, 'k');
+        tap_ok(shows(pane, win, "chaos pools drain be_web/web1: NOT RESTORED"),
+               "the chaos line says it too");
+        drill_pane.free(pane);
+    }
+    free(file4);
+    action_setup(NULL, false);
+    journal_close(audit);
+    free(audit_path);
+    backend_destroy(demo);
+    store_destroy(store);
     free(host.view_text);
     loop_destroy(loop);
     delwin(win);
