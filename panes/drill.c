@@ -43,6 +43,7 @@ struct dpane {
     uint64_t last_s; /* the second last drawn, for the clock */
     enum game_state told;
     char *warning; /* lint's finding, said once the pane is on screen */
+    bool *said;    /* per inject: its firing was said in the status line */
 };
 
 /* ---- text ---- */
@@ -729,6 +730,20 @@ static bool dp_update(void *self, uint64_t now_ms)
         free(p->warning);
         p->warning = NULL;
     }
+    for (size_t i = 0; i < d->ninjects; i++) {
+        if (p->said[i] || game_inject_state(p->g, i) != INJECT_FIRED) {
+            continue;
+        }
+        /* said where it is seen even when another pane fills the screen (tabs) */
+        p->said[i] = true;
+        char t[24], roles[200];
+        clock_text(t, sizeof t, game_inject_fired_ms(p->g, i));
+        join_roles(roles, sizeof roles, &d->injects[i]);
+        char *m = xasprintf("%s %s inject %zu: %s -> %s", d->label ? d->label : "[DRILL]", t, i + 1,
+                            d->injects[i].title, roles);
+        say(p, false, m);
+        free(m);
+    }
     if (p->follow) {
         /* the newest fired inject (the list is in clock order, contingencies last) */
         size_t pick = p->sel;
@@ -799,6 +814,7 @@ static void dp_free(void *self)
     free(p->runs_dir);
     free(p->scribe);
     free(p->warning);
+    free(p->said);
     free(p);
 }
 
@@ -871,6 +887,7 @@ void *drill_pane_start(const struct game_env *env, const char *file, const struc
         return NULL;
     }
     p->warning = warning;
+    p->said = xcalloc(game_drill(p->g)->ninjects + 1, sizeof *p->said);
     return p;
 }
 
@@ -885,6 +902,11 @@ void *drill_pane_resume(const struct game_env *env, const char *run_id,
         free(p->scribe);
         free(p);
         return NULL;
+    }
+    /* what fired before the resume is on screen, not news */
+    p->said = xcalloc(game_drill(p->g)->ninjects + 1, sizeof *p->said);
+    for (size_t i = 0; i < game_drill(p->g)->ninjects; i++) {
+        p->said[i] = game_inject_state(p->g, i) == INJECT_FIRED;
     }
     return p;
 }

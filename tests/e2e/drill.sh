@@ -176,6 +176,8 @@ keys S
 check "S starts the clock" wait_for "web2 leaves the pool -> oncall [dashboard] fired T+00:03"
 keys 3
 check "80x24: 3 shows the pools pane, web2 drained" wait_line "be_web +web2 +DRAIN"
+check "80x24: the status line told the inject while the pools pane fills the screen" \
+    wait_for "[E2E] T+00:03 inject 2: web2 leaves the pool -> oncall"
 keys 5 n
 check "n asks for a note" wait_for "Note: "
 keys -l "ops says PINEAPPLE now"

@@ -281,6 +281,9 @@ int main(void)
     key(pane, 'f');
     host.confirm(pane, true);
     tap_ok(game_inject_state(g, 1) == INJECT_FIRED, "confirmed, it fires");
+    drill_pane.update(pane, fake_now);
+    tap_ok(strstr(host.message, "[UNIT] T+02:01 inject 2: Replication lag -> ic") != NULL,
+           "a fired inject is said in the status line (%s)", host.message);
 
     key(pane, 'r');
     tap_ok(strstr(host.message, "ERR") != NULL && host.view_text == NULL,
