@@ -6,8 +6,9 @@
 # contingency fires, pause stops the clock, the end rolls everything back
 # (web2 UP again) and the report opens with its expectations and score.
 # Then, at 80x24: the layout with a drill open, and the abort word said in a
-# note rolling everything back. Last, SIGTERM rolls back before exit and the
-# console offers the open drill for resume.
+# note rolling everything back. Last, SIGTERM rolls back before exit; after a
+# kill -9 the next start rolls back and says so; the console offers the open
+# drill for resume and :abort ends it; SIGHUP rolls back before exit.
 . "$(dirname "$0")/lib.sh"
 
 GD="$E2E_DIR/gameday.md"
@@ -226,5 +227,15 @@ keys Tab Enter
 check ":abort ends the drill" wait_line "\] E2E game day .* aborted"
 keys q
 check "quit exits 0" [ "$(wait_exit)" = 0 ]
+
+# SIGHUP (the SSH link dropped) rolls back before exit too
+e2e_start 160 40 USER=alice -- drill "$GD"
+wait_for "Enter/S start"
+keys Enter
+check "a third drill drains web2" wait_line "be_web +web2 +DRAIN"
+kill -HUP "$(opsdeck_pid)"
+check "SIGHUP exits 129" [ "$(wait_exit)" = 129 ]
+J=$(ls -t "$RUNS"/*.jsonl | head -1)
+check "SIGHUP ran the rollback before exit" grep -q '"action":"rollback.end"' "$J"
 
 done_testing
