@@ -10,7 +10,8 @@
  *                      and chaos actions (active / rolled back / NOT RESTORED)
  *   a key hint         for the state
  * Everything shown is read from the game each frame; the pane keeps only the
- * selection and the scribe's name. It redraws when the game's changed hook
+ * selection, the scribe's name and which fired injects it has announced in
+ * the status line. It redraws when the game's changed hook
  * fired, a key moved something, or (while the clock matters) the second
  * changed. Until the facilitator picks an inject by hand, the selection
  * follows the newest fired inject, so what was just said is on screen.
