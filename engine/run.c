@@ -2122,6 +2122,7 @@ static bool read_info(const char *dir, const char *name, struct run_info *ri)
     ri->title = xstrdup(jstr(d, "title") != NULL ? jstr(d, "title") : "");
     ri->runbook = xstrdup(jstr(d, "runbook") != NULL ? jstr(d, "runbook") : "");
     ri->started = xstrdup(jstr(ev[0], "ts") != NULL ? jstr(ev[0], "ts") : "");
+    ri->drill = jstr(d, "kind") != NULL && strcmp(jstr(d, "kind"), "drill") == 0;
     for (size_t i = 1; i < n; i++) {
         const char *a = jstr(ev[i], "action");
         if (strcmp(a, "step.enter") == 0 && jstr(jdata(ev[i]), "title") != NULL) {

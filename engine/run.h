@@ -139,7 +139,8 @@ struct run_info {
     char *started; /* RFC 3339 */
     char *step;    /* title of the last step entered */
     bool ended;
-    char *how; /* "finished", "aborted", or NULL while open */
+    char *how;  /* "finished", "aborted", or NULL while open */
+    bool drill; /* a drill's run (resumed by the drill pane) */
 };
 /* Every run in runs_dir (NULL: default), newest first. */
 struct run_info *run_list(const char *runs_dir, size_t *n, char **cause);

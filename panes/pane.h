@@ -78,6 +78,9 @@ struct pane_host_ops {
                            const char *target, const char *input, pane_confirm_cb cb);
     /* Put text on the terminal's clipboard (OSC 52). */
     void (*clipboard)(void *host, const char *text);
+    /* Show a long text (a drill's report) in the console's viewer; false: busy with another mode.
+     */
+    bool (*view)(void *host, const char *title, const char *text);
 };
 
 struct pane_host {

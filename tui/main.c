@@ -77,10 +77,8 @@ static void usage(FILE *out)
             "       opsdeck run --resume RUN-ID [--plain]\n"
             "                                         the runbook pane, or line mode (--plain,\n"
             "                                         or without a terminal)\n"
-            "       opsdeck drill FILE [--plain]\n"
-            "       opsdeck drill --resume RUN-ID [--plain]\n"
-            "                                         a drill in line mode (the console's drill\n"
-            "                                         pane is to come)\n"
+            "       opsdeck drill FILE [--plain]      run a drill: the drill pane, or line mode\n"
+            "       opsdeck drill --resume RUN-ID [--plain]  (--plain, or without a terminal)\n"
             "       opsdeck drill --recover           roll back what a crashed drill left\n"
             "       opsdeck runs                      the runs in the state directory\n"
             "       opsdeck report RUN-ID             a run's post-incident report (Markdown)\n"
@@ -283,6 +281,7 @@ struct app {
     size_t nbackends;
     struct config *cfg;
     bool demo;
+    char *recovered; /* what drill recovery did, for the console's status line */
 };
 
 static void add_backend(struct app *app, struct backend *b)
@@ -528,10 +527,13 @@ static int run_console(struct app *app, const struct options *o)
         .theme_dirs = dirs,
         .exit_after_ms = o->exit_after_ms,
         .exit_after_frames = o->exit_after_frames,
-        .run_file = o->run_file,
-        .run_resume = o->run_resume,
+        .run_file = o->command == CMD_DRILL ? NULL : o->run_file,
+        .run_resume = o->command == CMD_DRILL ? NULL : o->run_resume,
         .run_vars = o->run_vars,
         .config = app->cfg,
+        .drill_file = o->command == CMD_DRILL ? o->run_file : NULL,
+        .drill_resume = o->command == CMD_DRILL ? o->run_resume : NULL,
+        .start_message = app->recovered,
     };
     int status;
     struct ui *ui = ui_create(app->loop, app->store, app->backends, app->nbackends, &uo, &cause);
@@ -653,14 +655,29 @@ static bool recover_drills(struct app *app, const struct options *o, bool quiet,
         return false;
     }
     action_setup(audit, false);
+    /* quiet (a start): also kept for the console, whose screen hides what stderr said */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = quiet ? open_memstream(&text, &len) : NULL;
     *failed = drillplain_recover(app->loop, app->store, app->backends, app->nbackends, NULL,
-                                 quiet ? stderr : stdout, quiet);
+                                 out != NULL ? out
+                                 : quiet     ? stderr
+                                             : stdout,
+                                 quiet);
+    if (out != NULL) {
+        fclose(out);
+        fputs(text, stderr);
+        if (len > 0) {
+            app->recovered = xstrndup(text, strcspn(text, "\n"));
+        }
+        free(text);
+    }
     action_setup(NULL, false);
     journal_close(audit);
     return true;
 }
 
-/* `opsdeck drill`: line mode (the console's drill pane is not written yet). */
+/* `opsdeck drill` in line mode: --plain, --recover, or without a terminal. */
 static int run_drill(struct app *app, const struct options *o)
 {
     size_t failed = 0;
@@ -732,7 +749,8 @@ int main(int argc, char **argv)
                 (o.command == CMD_DRILL && !o.drill_recover)) &&
                !recover_drills(&app, &o, true, &(size_t){0})) {
         status = 1;
-    } else if (o.command == CMD_DRILL) {
+    } else if (o.command == CMD_DRILL &&
+               (o.plain || o.drill_recover || !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
         status = run_drill(&app, &o);
     } else if (o.command == CMD_ACT) {
         status = run_act(&app, &o);
@@ -742,8 +760,13 @@ int main(int argc, char **argv)
     } else if (o.command == CMD_SNAPSHOT) {
         status = snapshot_run(app.loop, app.store, app.backends, app.nbackends, o.json, stdout);
     } else {
+        if (o.command == CMD_DRILL) {
+            /* the before checks read the live panes: let every backend answer once first */
+            snapshot_wait(app.loop, app.backends, app.nbackends);
+        }
         status = run_console(&app, &o);
     }
+    free(app.recovered);
     app_finish(&app);
     free(o.run_vars);
     return status;

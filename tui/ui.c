@@ -13,6 +13,7 @@
  * With a run open, the runbook pane (panes/runbook.c, a non-table pane) takes
  * the right of the grid or a fifth tab; it gets keys first when focused, and
  * borrows the status line (MODE_PROMPT) and dialogs through struct pane_host.
+ * A drill (panes/drill.c) takes the same side slot: one side pane at a time.
  */
 #include "ui.h"
 
@@ -20,6 +21,7 @@
 #include "../engine/action.h"
 #include "../engine/journal.h"
 #include "../engine/locate.h"
+#include "../panes/drill.h"
 #include "../panes/pane.h"
 #include "../panes/runbook.h"
 #include "loop.h"
@@ -111,6 +113,7 @@ struct ui {
     bool prompt_secret;
     pane_confirm_cb pane_confirm; /* MODE_CONFIRM for the pane instead of a pending action */
     char *resume_offer;           /* the newest unfinished run, for R */
+    bool resume_offer_drill;      /* ... and it is a drill */
 
     int64_t last_second;
     uint64_t started_ms;
@@ -124,6 +127,18 @@ struct ui {
 static struct pane_state *focused(struct ui *ui)
 {
     return &ui->panes[ui->focus];
+}
+
+/* The side slot holds a runbook run or a drill. */
+static bool side_is_drill(const struct ui *ui)
+{
+    return ui->rb.self != NULL && ui->rb.ops == &drill_pane;
+}
+
+static const char *side_id(struct ui *ui)
+{
+    return side_is_drill(ui) ? game_run_id(drill_pane_game(ui->rb.self))
+                             : run_id(runbook_pane_run(ui->rb.self));
 }
 
 enum { SLOTS = 4 };
@@ -464,7 +479,7 @@ static void draw_tabbar(struct ui *ui)
     if (ui->rb.self != NULL && x < W) {
         unsigned attr =
             ui->rb.focus ? theme_attr(THEME_SELECTED) | A_BOLD : theme_attr(THEME_TITLE);
-        screen_put(w, 0, x, W - x, " 5 Runbook ", attr, ui->g);
+        screen_put(w, 0, x, W - x, side_is_drill(ui) ? " 5 Drill " : " 5 Runbook ", attr, ui->g);
     }
     wnoutrefresh(w);
 }
@@ -1045,13 +1060,16 @@ static void help_actions(struct ui *ui, enum model_kind kind)
 
 static void open_rb_help(struct ui *ui)
 {
-    viewer_open(&ui->viewer, "Help: Runbook pane");
+    viewer_open(&ui->viewer, side_is_drill(ui) ? "Help: Drill pane" : "Help: Runbook pane");
     ui->rb.ops->help(ui->rb.self, &ui->viewer);
     viewer_add(&ui->viewer, "Moving around");
     viewer_add(&ui->viewer, "  %-12s %s", "Tab S-Tab", "next / previous pane");
     viewer_add(&ui->viewer, "  %-12s %s", "1 2 3 4 5",
-               "Alerts, Queues, Pools, Deployments, Runbook");
-    viewer_add(&ui->viewer, "  %-12s %s", ":q", "quit (also q); the run stays resumable");
+               side_is_drill(ui) ? "Alerts, Queues, Pools, Deployments, Drill"
+                                 : "Alerts, Queues, Pools, Deployments, Runbook");
+    viewer_add(&ui->viewer, "  %-12s %s", ":q",
+               side_is_drill(ui) ? "quit (also q); chaos rolls back, the drill stays resumable"
+                                 : "quit (also q); the run stays resumable");
     ui->mode = MODE_VIEW;
     ui->overlay_dirty = true;
 }
@@ -1076,7 +1094,8 @@ static void open_help(struct ui *ui)
     viewer_add(&ui->viewer, "  %-12s %s", "Tab S-Tab", "next / previous pane");
     viewer_add(&ui->viewer, "  %-12s %s", "1 2 3 4", "Alerts, Queues, Pools, Deployments");
     if (ui->rb.self != NULL) {
-        viewer_add(&ui->viewer, "  %-12s %s", "5", "the runbook pane");
+        viewer_add(&ui->viewer, "  %-12s %s", "5",
+                   side_is_drill(ui) ? "the drill pane" : "the runbook pane");
     }
     if (kind_slot(p->impl->kind) == 0) {
         viewer_add(&ui->viewer, "  %-12s %s", "v", "switch between Alerts and Silences");
@@ -1107,6 +1126,8 @@ static void open_help(struct ui *ui)
     viewer_add(&ui->viewer, "  %-12s %s", ":sort COL", "sort by a column title");
     viewer_add(&ui->viewer, "  %-12s %s", ":run FILE",
                "open a runbook (r on an alert: its runbook)");
+    viewer_add(&ui->viewer, "  %-12s %s", ":drill FILE",
+               "open a drill (game day) in the drill pane");
     viewer_add(&ui->viewer, "  %-12s %s", ":resume ID", "resume a run (R: the newest unfinished)");
     viewer_add(&ui->viewer, "  %-12s %s", ":help", "this help");
     viewer_add(&ui->viewer, "  %-12s %s", ":q", "quit (also q)");
@@ -1626,12 +1647,32 @@ static void host_clipboard(void *host, const char *text)
     free(sb.s);
 }
 
+/* A long text (a drill's report) in the viewer, one viewer line per line. */
+static bool host_view(void *host, const char *title, const char *text)
+{
+    struct ui *ui = host;
+    if (ui->mode != MODE_NORMAL) {
+        return false;
+    }
+    viewer_open(&ui->viewer, title);
+    for (const char *s = text; *s != '\0';) {
+        size_t n = strcspn(s, "\n");
+        viewer_add(&ui->viewer, "%.*s", (int)n, s);
+        s += n;
+        s += *s == '\n';
+    }
+    ui->mode = MODE_VIEW;
+    ui->overlay_dirty = true;
+    return true;
+}
+
 static const struct pane_host_ops rb_host_ops = {
     .message = host_message,
     .prompt = host_prompt,
     .confirm = host_confirm,
     .confirm_action = host_confirm_action,
     .clipboard = host_clipboard,
+    .view = host_view,
 };
 
 static void rb_env(struct ui *ui, struct run_env *env)
@@ -1648,7 +1689,8 @@ static bool rb_already_open(struct ui *ui)
     if (ui->rb.self == NULL) {
         return false;
     }
-    set_message(ui, true, "run %s is open: :close it first", run_id(runbook_pane_run(ui->rb.self)));
+    set_message(ui, true, "%s %s is open: :close it first", side_is_drill(ui) ? "drill" : "run",
+                side_id(ui));
     return true;
 }
 
@@ -1656,6 +1698,7 @@ static void rb_opened(struct ui *ui, void *self, const char *how)
 {
     ui->rb.ops = &runbook_pane;
     ui->rb.self = self;
+    ui->resume_offer_drill = false;
     free(ui->resume_offer);
     ui->resume_offer = NULL;
     focus_rb(ui);
@@ -1680,9 +1723,87 @@ static void open_run_file(struct ui *ui, const char *file, const struct vars *va
     rb_opened(ui, self, "started");
 }
 
+/* ---- the drill pane: the same side slot ---- */
+
+static void drill_env(struct ui *ui, struct game_env *env)
+{
+    memset(env, 0, sizeof *env);
+    env->loop = ui->loop;
+    env->store = ui->store;
+    env->backends = ui->backends;
+    env->nbackends = ui->nbackends;
+}
+
+static void drill_opened(struct ui *ui, void *self, const char *how)
+{
+    ui->rb.ops = &drill_pane;
+    ui->rb.self = self;
+    ui->resume_offer_drill = false;
+    free(ui->resume_offer);
+    ui->resume_offer = NULL;
+    focus_rb(ui);
+    ui->need_layout = true;
+    set_message(ui, false, "drill %s %s", game_run_id(drill_pane_game(self)), how);
+}
+
+static void open_drill_file(struct ui *ui, const char *file)
+{
+    if (rb_already_open(ui)) {
+        return;
+    }
+    struct game_env env;
+    drill_env(ui, &env);
+    char *cause = NULL;
+    void *self = drill_pane_start(&env, file, &ui->rb_host, &cause);
+    if (self == NULL) {
+        set_message(ui, true, "%s", cause ? cause : "the drill did not start");
+        free(cause);
+        return;
+    }
+    drill_opened(ui, self, "opened: before checks");
+}
+
+static void open_drill_resume(struct ui *ui, const char *id)
+{
+    if (rb_already_open(ui)) {
+        return;
+    }
+    struct game_env env;
+    drill_env(ui, &env);
+    char *cause = NULL;
+    void *self = drill_pane_resume(&env, id, &ui->rb_host, &cause);
+    if (self == NULL) {
+        set_message(ui, true, "resume %s: %s", id, cause ? cause : "failed");
+        free(cause);
+        return;
+    }
+    drill_opened(ui, self, "resumed");
+}
+
+/* Is run ID a drill (its run.start says kind drill)? */
+static bool run_is_drill(const char *id)
+{
+    size_t n = 0;
+    char *cause = NULL;
+    struct run_info *list = run_list(NULL, &n, &cause);
+    free(cause);
+    bool drill = false;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(list[i].id, id) == 0) {
+            drill = list[i].drill;
+        }
+    }
+    run_info_free(list, n);
+    return drill;
+}
+
 static void open_run_resume(struct ui *ui, const char *id)
 {
     if (rb_already_open(ui)) {
+        return;
+    }
+    if (run_is_drill(id)) {
+        open_drill_resume(ui, id);
         return;
     }
     struct run_env env;
@@ -1710,13 +1831,15 @@ static size_t offer_unfinished(struct ui *ui)
         if (!list[i].ended) {
             if (ui->resume_offer == NULL) {
                 ui->resume_offer = xstrdup(list[i].id); /* newest first */
+                ui->resume_offer_drill = list[i].drill;
             }
             open++;
         }
     }
     if (open > 0) {
-        set_message(ui, false, "%zu unfinished run%s: press R to resume %s", open,
-                    open == 1 ? "" : "s", ui->resume_offer);
+        set_message(ui, false, "%zu unfinished run%s: press R to resume %s%s", open,
+                    open == 1 ? "" : "s", ui->resume_offer_drill ? "the drill " : "",
+                    ui->resume_offer);
     }
     run_info_free(list, n);
     return open;
@@ -1733,7 +1856,11 @@ static void resume_newest(struct ui *ui)
         return;
     }
     char *id = xstrdup(ui->resume_offer);
-    open_run_resume(ui, id);
+    if (ui->resume_offer_drill) {
+        open_drill_resume(ui, id);
+    } else {
+        open_run_resume(ui, id);
+    }
     free(id);
 }
 
@@ -1743,20 +1870,35 @@ static void close_rb(struct ui *ui)
         set_message(ui, true, "no run is open");
         return;
     }
-    struct run *r = runbook_pane_run(ui->rb.self);
-    char *id = xstrdup(run_id(r));
-    bool ended = run_state(r) == RUN_DONE || run_state(r) == RUN_ABORTED;
-    ui->rb.ops->free(ui->rb.self); /* run_destroy: an open run stays resumable */
+    bool drill = side_is_drill(ui);
+    char *id = xstrdup(side_id(ui));
+    bool ended;
+    if (drill) {
+        enum game_state st = game_state(drill_pane_game(ui->rb.self));
+        ended = st == GAME_ENDED || st == GAME_ABORTED;
+    } else {
+        struct run *r = runbook_pane_run(ui->rb.self);
+        ended = run_state(r) == RUN_DONE || run_state(r) == RUN_ABORTED;
+    }
+    /*
+     * run_destroy, or game_destroy after every pending rollback: both stay
+     * resumable. The slot is emptied first: game_destroy runs the loop, and a
+     * key read meanwhile must not reach a pane being freed.
+     */
+    void *self = ui->rb.self;
     ui->rb.self = NULL;
     ui->rb.focus = false;
+    ui->rb.ops->free(self);
     ui->need_layout = true;
     if (ended) {
-        set_message(ui, false, "run %s closed", id);
+        set_message(ui, false, "%s %s closed", drill ? "drill" : "run", id);
         free(id);
     } else {
-        set_message(ui, false, "run %s closed, still open: R resumes it", id);
+        set_message(ui, false, "%s %s closed, still open: R resumes it", drill ? "drill" : "run",
+                    id);
         free(ui->resume_offer);
         ui->resume_offer = id;
+        ui->resume_offer_drill = drill;
     }
 }
 
@@ -1767,6 +1909,13 @@ static void on_abort_confirmed(void *self, bool yes)
     }
 }
 
+static void on_drill_abort_confirmed(void *self, bool yes)
+{
+    if (yes) {
+        drill_pane_abort(self);
+    }
+}
+
 static bool run_pane_command(struct ui *ui, const char *cmd, const char *arg)
 {
     if (strcmp(cmd, "run") == 0) {
@@ -1774,6 +1923,12 @@ static bool run_pane_command(struct ui *ui, const char *cmd, const char *arg)
             set_message(ui, true, "usage: :run FILE");
         } else {
             open_run_file(ui, arg, NULL);
+        }
+    } else if (strcmp(cmd, "drill") == 0) {
+        if (arg == NULL || *arg == '\0') {
+            set_message(ui, true, "usage: :drill FILE");
+        } else {
+            open_drill_file(ui, arg);
         }
     } else if (strcmp(cmd, "resume") == 0) {
         if (arg == NULL || *arg == '\0') {
@@ -1786,6 +1941,13 @@ static bool run_pane_command(struct ui *ui, const char *cmd, const char *arg)
     } else if (strcmp(cmd, "abort") == 0) {
         if (ui->rb.self == NULL) {
             set_message(ui, true, "no run is open");
+            return true;
+        }
+        if (side_is_drill(ui)) {
+            char *body =
+                xasprintf("Abort drill %s? Every chaos action is rolled back.", side_id(ui));
+            host_confirm(ui, "Abort the drill", body, "Abort", "abort", on_drill_abort_confirmed);
+            free(body);
             return true;
         }
         char *body = xasprintf("End run %s for good? It will not be offered for resume.",
@@ -1941,8 +2103,18 @@ struct ui *ui_create(struct loop *loop, struct store *store, struct backend **ba
         vars_clear(&v);
     } else if (opts->run_resume != NULL) {
         open_run_resume(ui, opts->run_resume);
+    } else if (opts->drill_file != NULL) {
+        open_drill_file(ui, opts->drill_file);
+    } else if (opts->drill_resume != NULL) {
+        open_drill_resume(ui, opts->drill_resume);
     } else {
         offer_unfinished(ui);
+    }
+    if (opts->start_message != NULL) {
+        /* first: what recovery rolled back matters more than a resume offer */
+        char *said = ui->message[0] != '\0' ? xstrdup(ui->message) : NULL;
+        set_message(ui, false, "%s%s%s", opts->start_message, said ? "; " : "", said ? said : "");
+        free(said);
     }
     return ui;
 }
@@ -1972,6 +2144,9 @@ void ui_destroy(struct ui *ui)
     }
     pending_clear(ui);
     if (ui->rb.self != NULL) {
+        /* no key may reach the pane while a drill's rollbacks run the loop in free */
+        loop_unwatch(ui->loop, ui->tty_watch);
+        ui->tty_watch = NULL;
         ui->rb.ops->free(ui->rb.self); /* left open for resume, never aborted */
     }
     free(ui->resume_offer);

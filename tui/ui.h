@@ -27,10 +27,11 @@ struct ui_options {
     const char *run_file;
     const char *run_resume;
     const char *const *run_vars; /* "name=value" strings from --var, NULL-terminated; may be NULL */
+    const struct config *config; /* [runbooks] for r on an alert; may be NULL */
     /* a drill to open in the drill pane at start (opsdeck drill FILE), or a drill run to resume */
     const char *drill_file;
     const char *drill_resume;
-    const struct config *config; /* [runbooks] for r on an alert; may be NULL */
+    const char *start_message; /* said in the status line at start (drill recovery); may be NULL */
 };
 
 struct ui;

@@ -1,0 +1,925 @@
+/*
+ * The drill pane. Top to bottom, inside its box:
+ *   the clock line     kind, T+mm:ss / duration, score
+ *   the message        what blocks, why it aborted (the game's message)
+ *   a banner           after the end: every chaos action NOT restored
+ *   the checks         before / during / after with their last result
+ *   the injects        offset, title, roles, channel, state; the next due
+ *                      one highlighted with its countdown
+ *   the selected one   its text, expectations (state, time left, points)
+ *                      and chaos actions (active / rolled back / NOT RESTORED)
+ *   a key hint         for the state
+ * Everything shown is read from the game each frame; the pane keeps only the
+ * selection, the scribe's name and which fired injects it has announced in
+ * the status line. It redraws when the game's changed hook
+ * fired, a key moved something, or (while the clock matters) the second
+ * changed. Until the facilitator picks an inject by hand, the selection
+ * follows the newest fired inject, so what was just said is on screen.
+ */
+#include "drill.h"
+
+#include "../common/util.h"
+#include "../engine/report.h"
+#include "../engine/run.h"
+#include "../tui/theme.h"
+#include "../tui/widgets.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct dpane {
+    struct game *g;
+    struct pane_host host;
+    char *runs_dir; /* where the journal is: the report goes next to it */
+    bool utf8;
+    bool dirty;
+    int h, w;
+    size_t sel;      /* the selected inject */
+    size_t esel;     /* the selected expectation of it */
+    bool follow;     /* the selection follows the newest fired inject */
+    bool mark_met;   /* what the scribe prompt is for: met or missed */
+    char *scribe;    /* who marks, remembered */
+    uint64_t last_s; /* the second last drawn, for the clock */
+    enum game_state told;
+    char *warning; /* lint's finding, said once the pane is on screen */
+    bool *said;    /* per inject: its firing was said in the status line */
+};
+
+/* ---- text ---- */
+
+static void clock_text(char *buf, size_t len, uint64_t ms)
+{
+    snprintf(buf, len, "T+%02llu:%02llu", (unsigned long long)(ms / 60000),
+             (unsigned long long)(ms / 1000 % 60));
+}
+
+static void mmss(char *buf, size_t len, uint64_t ms)
+{
+    uint64_t s = (ms + 999) / 1000; /* a countdown shows 0:00 only when it is due */
+    snprintf(buf, len, "%llu:%02llu", (unsigned long long)(s / 60), (unsigned long long)(s % 60));
+}
+
+static const char *state_name(enum game_state s)
+{
+    static const char *const names[] = {"checking", "ready",        "blocked", "running",
+                                        "paused",   "rolling back", "ended",   "aborted"};
+    return (size_t)s < sizeof names / sizeof names[0] ? names[s] : "?";
+}
+
+static const char *chaos_name(enum chaos_state s)
+{
+    static const char *const names[] = {"not run", "asked for",   "active",
+                                        "FAILED",  "rolled back", "NOT RESTORED"};
+    return (size_t)s < sizeof names / sizeof names[0] ? names[s] : "?";
+}
+
+static void act_text(char *buf, size_t len, const struct drill_act *a)
+{
+    snprintf(buf, len, "%s %s %s%s%s", a->pane, a->verb, a->target, a->input ? " " : "",
+             a->input ? a->input : "");
+}
+
+static void join_roles(char *buf, size_t len, const struct drill_inject *in)
+{
+    buf[0] = '\0';
+    for (size_t k = 0; k < in->nto; k++) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, len - used, "%s%s", k > 0 ? "," : "", in->to[k]);
+    }
+    if (in->nto == 0) {
+        snprintf(buf, len, "everyone");
+    }
+}
+
+/* The first pending inject on the clock: the next one due. */
+static size_t next_due(const struct game *g)
+{
+    const struct drill *d = game_drill(g);
+    for (size_t i = 0; i < d->ninjects; i++) {
+        if (d->injects[i].at_s >= 0 && game_inject_state(g, i) == INJECT_PENDING) {
+            return i;
+        }
+    }
+    return (size_t)-1;
+}
+
+static bool over(const struct game *g)
+{
+    enum game_state st = game_state(g);
+    return st == GAME_ENDED || st == GAME_ABORTED;
+}
+
+/* ---- drawing ---- */
+
+struct frame {
+    struct dpane *p;
+    WINDOW *win;
+    int y, bottom, x, w;
+};
+
+static void put(struct frame *f, const char *text, unsigned attr)
+{
+    if (f->y < f->bottom) {
+        screen_put(f->win, f->y, f->x, f->w, text, attr, screen_glyphs(f->p->utf8));
+        f->y++;
+    }
+}
+
+/* Word-wrap text (newlines are paragraph breaks) into at most max rows. */
+static void put_wrapped(struct frame *f, const char *text, unsigned attr, int max)
+{
+    int width = f->w > 8 ? f->w : 8;
+    char *copy = xstrdup(text);
+    struct strbuf line = {0};
+    int lw = 0;
+    for (char *para = copy; para != NULL && max > 0;) {
+        char *nl = strchr(para, '\n');
+        if (nl != NULL) {
+            *nl = '\0';
+        }
+        char *save = NULL;
+        for (char *word = strtok_r(para, " \t", &save); word != NULL && max > 0;
+             word = strtok_r(NULL, " \t", &save)) {
+            int ww = utf8_width(word);
+            if (lw > 0 && lw + 1 + ww > width) {
+                put(f, line.s, attr);
+                max--;
+                line.n = 0;
+                lw = 0;
+            }
+            if (lw > 0) {
+                strbuf_add(&line, " ", 1);
+                lw++;
+            }
+            strbuf_str(&line, word);
+            lw += ww;
+        }
+        /* a blank line or the end closes the paragraph; single breaks flow (Markdown) */
+        bool brk = nl == NULL || nl[1] == '\n' || nl[1] == '-' || nl[1] == '*';
+        if (brk && lw > 0 && max > 0) {
+            put(f, line.s, attr);
+            max--;
+            line.n = 0;
+            lw = 0;
+        }
+        para = nl != NULL ? nl + 1 : NULL;
+    }
+    free(line.s);
+    free(copy);
+}
+
+static void put_rule(struct frame *f)
+{
+    if (f->y >= f->bottom) {
+        return;
+    }
+    struct strbuf sb = {0};
+    const char *h = screen_glyphs(f->p->utf8)->h;
+    for (int i = 0; i < f->w; i++) {
+        strbuf_str(&sb, h);
+    }
+    put(f, sb.s, theme_attr(THEME_BORDER));
+    free(sb.s);
+}
+
+static void draw_banner(struct frame *f)
+{
+    const struct game *g = f->p->g;
+    const struct drill *d = game_drill(g);
+    if (!over(g)) {
+        return;
+    }
+    for (size_t i = 0; i < d->ninjects; i++) {
+        for (size_t c = 0; c < d->injects[i].nchaos; c++) {
+            if (game_chaos_state(g, i, c) != CHAOS_UNRESTORED) {
+                continue;
+            }
+            char act[300], line[700];
+            act_text(act, sizeof act, &d->injects[i].chaos[c].action);
+            const char *m = game_chaos_message(g, i, c);
+            snprintf(line, sizeof line, "NOT RESTORED: %s%s%s", act, m ? ": " : "", m ? m : "");
+            put_wrapped(f, line, theme_attr(THEME_CRIT) | A_BOLD, 2);
+        }
+    }
+}
+
+static void draw_checks(struct frame *f, int rows)
+{
+    const struct game *g = f->p->g;
+    const struct drill *d = game_drill(g);
+    static const char *const when[] = {"before", "during", "after"};
+    for (size_t i = 0; i < d->nchecks && rows > 0; i++, rows--) {
+        const char *why = NULL;
+        int r = game_check_result(g, i, &why);
+        char line[600];
+        snprintf(line, sizeof line, "%-6s %-6s %s%s%s", when[d->checks[i].when],
+                 r < 0   ? "-"
+                 : r > 0 ? "ok"
+                         : "FAILED",
+                 d->checks[i].title ? d->checks[i].title : d->checks[i].id,
+                 r == 0 && why ? ": " : "", r == 0 && why ? why : "");
+        put(f, line,
+            r == 0  ? theme_attr(THEME_ERROR) | A_BOLD
+            : r > 0 ? theme_attr(THEME_OK)
+                    : theme_attr(THEME_MUTED));
+    }
+}
+
+/* The rows of the inject list around the selection. */
+static void draw_injects(struct frame *f, int rows)
+{
+    struct dpane *p = f->p;
+    const struct game *g = p->g;
+    const struct drill *d = game_drill(g);
+    size_t due = next_due(g);
+    uint64_t now = game_clock_ms(g);
+    size_t first = 0;
+    if (rows > 0 && p->sel >= (size_t)rows) {
+        first = p->sel - (size_t)rows + 1;
+    }
+    for (size_t i = first; i < d->ninjects && rows > 0; i++, rows--) {
+        const struct drill_inject *in = &d->injects[i];
+        char at[24], roles[200], state[64], line[700];
+        if (in->at_s >= 0) {
+            clock_text(at, sizeof at, (uint64_t)in->at_s * 1000);
+        } else {
+            snprintf(at, sizeof at, "conting.");
+        }
+        join_roles(roles, sizeof roles, in);
+        enum inject_state is = game_inject_state(g, i);
+        unsigned attr = theme_attr(THEME_NORMAL);
+        if (is == INJECT_FIRED) {
+            char t[24];
+            clock_text(t, sizeof t, game_inject_fired_ms(g, i));
+            snprintf(state, sizeof state, "fired %s", t);
+            attr = theme_attr(THEME_OK);
+        } else if (is == INJECT_SKIPPED) {
+            snprintf(state, sizeof state, "skipped");
+            attr = theme_attr(THEME_MUTED);
+        } else if (i == due && !over(g)) {
+            char left[24];
+            uint64_t at_ms = (uint64_t)in->at_s * 1000;
+            mmss(left, sizeof left, at_ms > now ? at_ms - now : 0);
+            snprintf(state, sizeof state, "NEXT in %s", left);
+            attr = theme_attr(THEME_WARN) | A_BOLD;
+        } else {
+            snprintf(state, sizeof state, "pending");
+        }
+        snprintf(line, sizeof line, "%s%-8s %s -> %s [%s] %s", i == p->sel ? "> " : "  ", at,
+                 in->title, roles, in->channel ? in->channel : "announce", state);
+        if (i == p->sel) {
+            attr = theme_attr(THEME_SELECTED) | A_BOLD;
+        }
+        put(f, line, attr);
+    }
+}
+
+static void draw_expect(struct frame *f, size_t i, size_t e)
+{
+    const struct game *g = f->p->g;
+    const struct drill_inject *in = &game_drill(g)->injects[i];
+    const struct drill_expect *x = &in->expects[e];
+    enum expect_state es = game_expect_state(g, i, e);
+    char state[64], line[700];
+    unsigned attr = theme_attr(THEME_NORMAL);
+    if (es == EXPECT_MET) {
+        snprintf(state, sizeof state, "met");
+        attr = theme_attr(THEME_OK);
+    } else if (es == EXPECT_LATE) {
+        snprintf(state, sizeof state, "late");
+        attr = theme_attr(THEME_WARN);
+    } else if (es == EXPECT_MISSED) {
+        snprintf(state, sizeof state, "missed");
+        attr = theme_attr(THEME_ERROR);
+    } else if (game_inject_state(g, i) == INJECT_FIRED && !over(g)) {
+        uint64_t due = game_inject_fired_ms(g, i) + (uint64_t)x->deadline_s * 1000;
+        uint64_t now = game_clock_ms(g);
+        char left[24];
+        mmss(left, sizeof left, due > now ? due - now : 0);
+        snprintf(state, sizeof state, "pending, %s left", left);
+    } else {
+        snprintf(state, sizeof state, "pending");
+        attr = theme_attr(THEME_MUTED);
+    }
+    snprintf(line, sizeof line, "%s%zu. [%s] %dp %s", e == f->p->esel ? ">" : " ", e + 1, state,
+             x->points, x->text);
+    put(f, line, e == f->p->esel ? attr | A_BOLD : attr);
+}
+
+static void draw_selected(struct frame *f)
+{
+    const struct game *g = f->p->g;
+    const struct drill *d = game_drill(g);
+    if (f->p->sel >= d->ninjects) {
+        return;
+    }
+    size_t i = f->p->sel;
+    const struct drill_inject *in = &d->injects[i];
+    char line[700];
+    snprintf(line, sizeof line, "%zu. %s", i + 1, in->title);
+    put(f, line, theme_attr(THEME_TITLE) | A_BOLD);
+    int room = f->bottom - f->y - (int)in->nexpects - (int)in->nchaos - 1;
+    if (in->text != NULL && room > 0) {
+        put_wrapped(f, in->text, theme_attr(THEME_NORMAL), room < 3 ? room : 3);
+    }
+    for (size_t e = 0; e < in->nexpects; e++) {
+        draw_expect(f, i, e);
+    }
+    for (size_t c = 0; c < in->nchaos; c++) {
+        char act[300];
+        enum chaos_state cs = game_chaos_state(g, i, c);
+        const char *m = game_chaos_message(g, i, c);
+        act_text(act, sizeof act, &in->chaos[c].action);
+        snprintf(line, sizeof line, "chaos %s: %s%s%s", act, chaos_name(cs),
+                 cs == CHAOS_UNRESTORED && m ? ": " : "", cs == CHAOS_UNRESTORED && m ? m : "");
+        unsigned attr = cs == CHAOS_UNRESTORED || cs == CHAOS_FAILED
+                            ? theme_attr(THEME_CRIT) | A_BOLD
+                        : cs == CHAOS_ROLLED_BACK ? theme_attr(THEME_OK)
+                        : cs == CHAOS_NONE        ? theme_attr(THEME_MUTED)
+                                                  : theme_attr(THEME_WARN);
+        put(f, line, attr);
+    }
+    if (in->contingency != NULL) {
+        snprintf(line, sizeof line, "contingency: %s", in->contingency);
+        put(f, line, theme_attr(THEME_MUTED));
+    }
+}
+
+static const char *hint_for(const struct game *g)
+{
+    switch (game_state(g)) {
+    case GAME_CHECKING:
+        return "before checks running; A abort";
+    case GAME_READY:
+        return "Enter/S start  j/k inject  A abort  ? help";
+    case GAME_BLOCKED:
+        return "blocked by a before check: A abort, :close";
+    case GAME_RUNNING:
+        return "p pause j/k f fire s skip c conting. 1-9 m/M mark n note E end A abort";
+    case GAME_PAUSED:
+        return "p resume j/k f fire s skip 1-9 m/M mark n note E end A abort";
+    case GAME_ROLLING_BACK:
+        return "rolling back every chaos action...";
+    case GAME_ENDED:
+    case GAME_ABORTED:
+        return "r report  :close closes the pane";
+    }
+    return "";
+}
+
+static void dp_draw(void *self, WINDOW *win, bool focused)
+{
+    struct dpane *p = self;
+    const struct glyphs *gl = screen_glyphs(p->utf8);
+    const struct game *g = p->g;
+    const struct drill *d = game_drill(g);
+    int h = getmaxy(win), w = getmaxx(win);
+    werase(win);
+    screen_box(win, gl, theme_attr(focused ? THEME_BORDER_FOCUS : THEME_BORDER));
+    char title[400];
+    snprintf(title, sizeof title, " 5 %s %s ", d->label ? d->label : "[DRILL]",
+             d->title ? d->title : d->path);
+    int x = 2 + screen_put(win, 0, 2, w - 4, title,
+                           theme_attr(focused ? THEME_BORDER_FOCUS : THEME_TITLE) | A_BOLD, gl);
+    enum game_state st = game_state(g);
+    char right[64];
+    snprintf(right, sizeof right, " %s ", state_name(st));
+    int rw = utf8_width(right);
+    if (w - 2 - x > rw) {
+        unsigned sa = st == GAME_BLOCKED || st == GAME_ABORTED ? THEME_ERROR
+                      : st == GAME_RUNNING                     ? THEME_OK
+                      : st == GAME_ENDED                       ? THEME_OK
+                                                               : THEME_WARN;
+        screen_put(win, 0, w - 2 - rw, rw, right, theme_attr(sa) | A_BOLD, gl);
+    }
+    struct frame f = {.p = p, .win = win, .y = 1, .bottom = h - 2, .x = 2, .w = w - 4};
+    if (f.bottom > f.y && f.w >= 8) {
+        char clk[24], dur[24], line[300];
+        int max = 0, score = game_score(g, &max);
+        clock_text(clk, sizeof clk, game_clock_ms(g));
+        mmss(dur, sizeof dur, (uint64_t)d->duration_s * 1000);
+        snprintf(line, sizeof line, "%s  %s / %s  %s  score %d/%d",
+                 d->kind == DRILL_LIVE ? "live" : "tabletop", clk, dur, state_name(st), score, max);
+        put(&f, line, theme_attr(THEME_HEADER) | A_BOLD);
+        const char *msg = game_message(g);
+        if (msg != NULL && *msg != '\0') {
+            unsigned ma = st == GAME_BLOCKED || st == GAME_ABORTED
+                              ? theme_attr(THEME_ERROR) | A_BOLD
+                              : theme_attr(THEME_INFO);
+            put_wrapped(&f, msg, ma, 2);
+        }
+        draw_banner(&f);
+        int avail = f.bottom - f.y;
+        int crows = (int)d->nchecks;
+        if (crows > avail / 4) {
+            crows = avail / 4 > 1 ? avail / 4 : 1;
+        }
+        draw_checks(&f, crows);
+        avail = f.bottom - f.y;
+        int irows = (int)d->ninjects;
+        if (irows > avail / 2) {
+            irows = avail / 2 > 2 ? avail / 2 : 2;
+        }
+        draw_injects(&f, irows);
+        put_rule(&f);
+        draw_selected(&f);
+    }
+    char foot[160];
+    snprintf(foot, sizeof foot, " drill %s ", game_run_id(g));
+    screen_put(win, h - 1, 2, w - 4, foot, theme_attr(THEME_BORDER), gl);
+    screen_fill(win, h - 2, 2, w - 4, theme_attr(THEME_NORMAL));
+    screen_put(win, h - 2, 2, w - 4, hint_for(g), theme_attr(THEME_KEY), gl);
+    wnoutrefresh(win);
+    p->dirty = false;
+}
+
+/* ---- keys ---- */
+
+static void say(struct dpane *p, bool error, const char *text)
+{
+    p->host.ops->message(p->host.host, error, text);
+}
+
+/*
+ * Report a refused operation; free the cause. It takes &cause: the call that
+ * sets it is another argument, and C leaves their order open.
+ */
+static bool check(struct dpane *p, bool ok, char **cause)
+{
+    if (!ok) {
+        say(p, true, *cause ? *cause : "not possible now");
+    }
+    free(*cause);
+    *cause = NULL;
+    p->dirty = true;
+    return ok;
+}
+
+static const struct drill_inject *selected(const struct dpane *p)
+{
+    const struct drill *d = game_drill(p->g);
+    return p->sel < d->ninjects ? &d->injects[p->sel] : NULL;
+}
+
+static void select_inject(struct dpane *p, size_t i)
+{
+    if (i != p->sel) {
+        p->esel = 0;
+    }
+    p->sel = i;
+    p->dirty = true;
+}
+
+static void on_fire(void *self, bool yes)
+{
+    struct dpane *p = self;
+    if (!yes) {
+        say(p, false, "cancelled: the inject did not fire");
+        return;
+    }
+    char *cause = NULL;
+    check(p, game_fire(p->g, p->sel, &cause), &cause);
+}
+
+static void ask_fire(struct dpane *p)
+{
+    const struct drill_inject *in = selected(p);
+    if (in == NULL) {
+        return;
+    }
+    struct strbuf sb = {0};
+    strbuf_printf(&sb, "Fire inject %zu \"%s\" now?", p->sel + 1, in->title);
+    if (in->at_s >= 0) {
+        char at[24];
+        clock_text(at, sizeof at, (uint64_t)in->at_s * 1000);
+        strbuf_printf(&sb, " (due at %s)", at);
+    }
+    if (in->nchaos > 0 && game_drill(p->g)->kind == DRILL_LIVE) {
+        strbuf_str(&sb, "\n\nIts chaos actions run on live systems:");
+        for (size_t c = 0; c < in->nchaos; c++) {
+            char a[300], r[300];
+            act_text(a, sizeof a, &in->chaos[c].action);
+            act_text(r, sizeof r, &in->chaos[c].rollback);
+            strbuf_printf(&sb, "\n  %s (rollback: %s)", a, r);
+        }
+    }
+    p->host.ops->confirm(p->host.host, "Fire inject", sb.s, "Fire", NULL, on_fire);
+    free(sb.s);
+}
+
+static void on_scribe(void *self, const char *answer)
+{
+    struct dpane *p = self;
+    char *by = xstrdup(answer);
+    str_trim(by);
+    if (*by == '\0') {
+        free(by);
+        by = xstrdup(p->scribe);
+    }
+    free(p->scribe);
+    p->scribe = by;
+    char *cause = NULL;
+    if (check(p, game_mark(p->g, p->sel, p->esel, p->mark_met, by, &cause), &cause)) {
+        char *m = xasprintf("expectation %zu.%zu marked %s by %s", p->sel + 1, p->esel + 1,
+                            game_expect_state(p->g, p->sel, p->esel) == EXPECT_LATE ? "late"
+                            : p->mark_met                                           ? "met"
+                                                                                    : "missed",
+                            by);
+        say(p, false, m);
+        free(m);
+    }
+}
+
+static void ask_mark(struct dpane *p, bool met)
+{
+    const struct drill_inject *in = selected(p);
+    if (in == NULL || p->esel >= in->nexpects) {
+        say(p, true, "this inject has no expectation to mark");
+        return;
+    }
+    p->mark_met = met;
+    char label[120];
+    snprintf(label, sizeof label, "Expectation %zu.%zu %s, marked by: ", p->sel + 1, p->esel + 1,
+             met ? "met" : "missed");
+    p->host.ops->prompt(p->host.host, label, p->scribe, false, on_scribe);
+}
+
+static void on_note(void *self, const char *answer)
+{
+    struct dpane *p = self;
+    if (answer[0] == '\0') {
+        return;
+    }
+    char *cause = NULL;
+    if (check(p, game_note(p->g, answer, NULL, &cause), &cause) &&
+        game_state(p->g) != GAME_ROLLING_BACK && !over(p->g)) {
+        say(p, false, "note added to the drill's journal");
+    }
+}
+
+static void on_end(void *self, bool yes)
+{
+    struct dpane *p = self;
+    if (!yes) {
+        say(p, false, "cancelled: the drill goes on");
+        return;
+    }
+    char *cause = NULL;
+    check(p, game_end(p->g, &cause), &cause);
+}
+
+static void on_abort(void *self, bool yes)
+{
+    if (yes) {
+        drill_pane_abort(self);
+    }
+}
+
+/* The after-action report, written next to the journal (RUN-ID.md) and shown. */
+static void write_report(struct dpane *p)
+{
+    if (!over(p->g)) {
+        say(p, true, "the report comes after the end (E ends, A aborts)");
+        return;
+    }
+    char *cause = NULL;
+    const char *id = game_run_id(p->g);
+    char *md = report_markdown(p->runs_dir, id, &cause);
+    if (md == NULL) {
+        check(p, false, &cause);
+        return;
+    }
+    char *path = xasprintf("%s/%s.md", p->runs_dir, id);
+    FILE *f = fopen(path, "w");
+    bool ok = f != NULL && fputs(md, f) >= 0;
+    if (f != NULL && fclose(f) != 0) {
+        ok = false;
+    }
+    char *m = ok ? xasprintf("report written to %s", path)
+                 : xasprintf("cannot write %s: %s", path, strerror(errno));
+    say(p, !ok, m);
+    free(m);
+    char *title = xasprintf("Report %s", id);
+    if (p->host.ops->view != NULL) {
+        p->host.ops->view(p->host.host, title, md);
+    }
+    free(title);
+    free(path);
+    free(md);
+}
+
+static bool key_move(struct dpane *p, int delta)
+{
+    const struct drill *d = game_drill(p->g);
+    if (d->ninjects == 0) {
+        return true;
+    }
+    p->follow = false;
+    if (delta < 0 && p->sel > 0) {
+        select_inject(p, p->sel - 1);
+    } else if (delta > 0 && p->sel + 1 < d->ninjects) {
+        select_inject(p, p->sel + 1);
+    }
+    return true;
+}
+
+static void start(struct dpane *p)
+{
+    char *cause = NULL;
+    if (check(p, game_begin(p->g, &cause), &cause)) {
+        say(p, false, "the drill clock runs");
+    }
+}
+
+static bool dp_key(void *self, wint_t ch, bool is_key)
+{
+    struct dpane *p = self;
+    char *cause = NULL;
+    if (is_key) {
+        switch (ch) {
+        case KEY_UP:
+            return key_move(p, -1);
+        case KEY_DOWN:
+            return key_move(p, 1);
+        case KEY_ENTER:
+            start(p);
+            return true;
+        default:
+            return false;
+        }
+    }
+    const struct drill_inject *in = selected(p);
+    switch (ch) {
+    case '\r':
+    case '\n':
+    case 'S':
+        start(p);
+        return true;
+    case 'p':
+        if (game_state(p->g) == GAME_PAUSED) {
+            check(p, game_resume_clock(p->g, &cause), &cause);
+        } else {
+            check(p, game_pause(p->g, &cause), &cause);
+        }
+        return true;
+    case 'k':
+        return key_move(p, -1);
+    case 'j':
+        return key_move(p, 1);
+    case 'f':
+        ask_fire(p);
+        return true;
+    case 's':
+        check(p, game_skip(p->g, p->sel, &cause), &cause);
+        return true;
+    case 'c':
+        check(p, game_fire_contingency(p->g, p->sel, &cause), &cause);
+        return true;
+    case 'm':
+    case 'M':
+        ask_mark(p, ch == 'm');
+        return true;
+    case 'n':
+        p->host.ops->prompt(p->host.host, "Note: ", "", false, on_note);
+        return true;
+    case 'E':
+        p->host.ops->confirm(p->host.host, "End the drill",
+                             "End the drill now? Every chaos action still in place is rolled "
+                             "back, then the after checks run.",
+                             "End", NULL, on_end);
+        return true;
+    case 'A':
+        if (!over(p->g)) {
+            p->host.ops->confirm(p->host.host, "Abort the drill",
+                                 "Abort the drill? Every chaos action is rolled back and the "
+                                 "drill ends as aborted. Type abort to confirm.",
+                                 "Abort", "abort", on_abort);
+        }
+        return true;
+    case 'r':
+        write_report(p);
+        return true;
+    default:
+        break;
+    }
+    /* digits pick an expectation the inject has; others still switch panes */
+    if (ch >= '1' && ch <= '9' && in != NULL && (size_t)(ch - '1') < in->nexpects) {
+        p->esel = (size_t)(ch - '1');
+        p->dirty = true;
+        return true;
+    }
+    return false;
+}
+
+static void dp_resize(void *self, int h, int w)
+{
+    struct dpane *p = self;
+    p->h = h;
+    p->w = w;
+    p->dirty = true;
+}
+
+static bool dp_update(void *self, uint64_t now_ms)
+{
+    struct dpane *p = self;
+    const struct drill *d = game_drill(p->g);
+    enum game_state st = game_state(p->g);
+    if (p->warning != NULL) {
+        say(p, true, p->warning); /* after the console's "opened", so it is seen */
+        free(p->warning);
+        p->warning = NULL;
+    }
+    for (size_t i = 0; i < d->ninjects; i++) {
+        if (p->said[i] || game_inject_state(p->g, i) != INJECT_FIRED) {
+            continue;
+        }
+        /* said where it is seen even when another pane fills the screen (tabs) */
+        p->said[i] = true;
+        char t[24], roles[200];
+        clock_text(t, sizeof t, game_inject_fired_ms(p->g, i));
+        join_roles(roles, sizeof roles, &d->injects[i]);
+        char *m = xasprintf("%s %s inject %zu: %s -> %s", d->label ? d->label : "[DRILL]", t, i + 1,
+                            d->injects[i].title, roles);
+        say(p, false, m);
+        free(m);
+    }
+    if (p->follow) {
+        /* the newest fired inject (the list is in clock order, contingencies last) */
+        size_t pick = p->sel;
+        uint64_t best = 0;
+        bool any = false;
+        for (size_t i = 0; i < d->ninjects; i++) {
+            if (game_inject_state(p->g, i) == INJECT_FIRED &&
+                (!any || game_inject_fired_ms(p->g, i) >= best)) {
+                best = game_inject_fired_ms(p->g, i);
+                pick = i;
+                any = true;
+            }
+        }
+        if (pick != p->sel) {
+            select_inject(p, pick);
+        }
+    }
+    if (st != p->told) {
+        p->told = st;
+        if (over(p->g)) {
+            int max = 0, score = game_score(p->g, &max);
+            char *m = xasprintf("drill %s %s, score %d/%d: r writes the report", game_run_id(p->g),
+                                state_name(st), score, max);
+            say(p, false, m);
+            free(m);
+        }
+        p->dirty = true;
+    }
+    if (!over(p->g) && now_ms / 1000 != p->last_s) {
+        p->dirty = true; /* the clock and the countdowns */
+    }
+    p->last_s = now_ms / 1000;
+    return p->dirty;
+}
+
+static bool dp_interrupt(void *self)
+{
+    (void)self;
+    return false; /* Ctrl-C quits as ever: the rollbacks run when the pane is freed */
+}
+
+static void dp_help(void *self, struct viewer *v)
+{
+    (void)self;
+    viewer_add(v, "The drill pane (the facilitator's keys)");
+    viewer_add(v, "  %-12s %s", "Enter S", "start the drill clock (once the before checks pass)");
+    viewer_add(v, "  %-12s %s", "p", "pause / resume the clock");
+    viewer_add(v, "  %-12s %s", "j k  Up Down", "select an inject");
+    viewer_add(v, "  %-12s %s", "f", "fire the selected inject now (asks, lists its chaos)");
+    viewer_add(v, "  %-12s %s", "s", "skip the selected inject");
+    viewer_add(v, "  %-12s %s", "c", "fire the selected inject's contingency");
+    viewer_add(v, "  %-12s %s", "1-9", "select an expectation of the inject");
+    viewer_add(v, "  %-12s %s", "m M", "mark it met / missed (asks who marks)");
+    viewer_add(v, "  %-12s %s", "n", "a note; saying the abort word aborts");
+    viewer_add(v, "  %-12s %s", "E", "end the drill (asks): rollbacks, after checks");
+    viewer_add(v, "  %-12s %s", "A", "abort (typed confirmation): everything rolls back");
+    viewer_add(v, "  %-12s %s", "r", "after the end: write the report (RUN-ID.md) and show it");
+    viewer_add(v, "  %-12s %s", ":drill FILE", "open a drill");
+    viewer_add(v, "  %-12s %s", ":close", "close the pane: chaos rolls back, the drill resumable");
+    viewer_add(v, "  %-12s %s", "5 z", "focus this pane, zoom it");
+    viewer_add(v, "%s", "");
+}
+
+static void dp_free(void *self)
+{
+    struct dpane *p = self;
+    game_destroy(p->g, true); /* every pending rollback runs before we go */
+    free(p->runs_dir);
+    free(p->scribe);
+    free(p->warning);
+    free(p->said);
+    free(p);
+}
+
+const struct pane_ops drill_pane = {
+    .name = "drill",
+    .draw = dp_draw,
+    .key = dp_key,
+    .resize = dp_resize,
+    .update = dp_update,
+    .interrupt = dp_interrupt,
+    .help = dp_help,
+    .free = dp_free,
+};
+
+/* ---- life cycle ---- */
+
+static void on_changed(struct game *g, void *ud)
+{
+    struct dpane *p = ud;
+    (void)g;
+    p->dirty = true;
+}
+
+static struct dpane *pane_new(const struct game_env *env, const struct pane_host *host)
+{
+    struct dpane *p = xcalloc(1, sizeof *p);
+    p->host = *host;
+    p->utf8 = screen_locale_utf8();
+    p->dirty = true;
+    p->follow = true;
+    p->told = (enum game_state) - 1;
+    p->runs_dir = env->runs_dir != NULL ? xstrdup(env->runs_dir) : run_default_dir();
+    if (p->runs_dir == NULL) {
+        p->runs_dir = xstrdup(".");
+    }
+    const char *user = getenv("USER");
+    p->scribe = xstrdup(user != NULL && *user != '\0' ? user : "scribe");
+    return p;
+}
+
+void *drill_pane_start(const struct game_env *env, const char *file, const struct pane_host *host,
+                       char **cause)
+{
+    struct drill *d = drill_load(file, cause);
+    if (d == NULL) {
+        return NULL;
+    }
+    char *warning = NULL;
+    if (d->nissues == 0) {
+        /* as line mode: what only lint finds (a sandbox hook not set here) does not refuse */
+        drill_lint(d);
+        if (d->nissues > 0) {
+            warning =
+                xasprintf("%s:%d: warning: %s%s", file, d->issues[0].line, d->issues[0].message,
+                          d->nissues > 1 ? " (and more: opsdeck lint lists them)" : "");
+        }
+        for (size_t i = 0; i < d->nissues; i++) {
+            free(d->issues[i].message);
+        }
+        d->nissues = 0;
+    }
+    struct dpane *p = pane_new(env, host);
+    struct game_hooks hooks = {.changed = on_changed, .ud = p};
+    p->g = game_start(env, d, &hooks, cause); /* takes d, refuses parse problems */
+    if (p->g == NULL) {
+        free(warning);
+        free(p->runs_dir);
+        free(p->scribe);
+        free(p);
+        return NULL;
+    }
+    p->warning = warning;
+    p->said = xcalloc(game_drill(p->g)->ninjects + 1, sizeof *p->said);
+    return p;
+}
+
+void *drill_pane_resume(const struct game_env *env, const char *run_id,
+                        const struct pane_host *host, char **cause)
+{
+    struct dpane *p = pane_new(env, host);
+    struct game_hooks hooks = {.changed = on_changed, .ud = p};
+    p->g = game_resume(env, run_id, &hooks, cause);
+    if (p->g == NULL) {
+        free(p->runs_dir);
+        free(p->scribe);
+        free(p);
+        return NULL;
+    }
+    /* what fired before the resume is on screen, not news */
+    p->said = xcalloc(game_drill(p->g)->ninjects + 1, sizeof *p->said);
+    for (size_t i = 0; i < game_drill(p->g)->ninjects; i++) {
+        p->said[i] = game_inject_state(p->g, i) == INJECT_FIRED;
+    }
+    return p;
+}
+
+struct game *drill_pane_game(void *self)
+{
+    return ((struct dpane *)self)->g;
+}
+
+void drill_pane_abort(void *self)
+{
+    struct dpane *p = self;
+    game_abort(p->g, "by the facilitator");
+    p->dirty = true;
+}

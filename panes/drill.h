@@ -1,0 +1,30 @@
+/*
+ * The drill pane: one running drill (engine/drill.h, the game) beside the
+ * live panes, for the facilitator. It shows the state, the drill clock, the
+ * checks, the injects with the next due one, and under the selected inject
+ * its text, expectations and chaos actions; it turns keys into game_* calls.
+ * Dialogs, prompts and the viewer are the console's (struct pane_host). The
+ * pane owns the game: freeing it runs every pending rollback first
+ * (game_destroy(g, true)), so quitting, SIGHUP or SIGTERM never leave chaos
+ * behind, and the drill stays resumable unless it ended.
+ */
+#ifndef OPSDECK_DRILL_PANE_H
+#define OPSDECK_DRILL_PANE_H
+
+#include "../engine/drill.h"
+#include "pane.h"
+
+extern const struct pane_ops drill_pane;
+
+/* Load FILE and start a game (its before checks run at once); NULL with *cause. */
+void *drill_pane_start(const struct game_env *env, const char *file, const struct pane_host *host,
+                       char **cause);
+/* Resume the drill run RUN-ID; NULL with *cause. */
+void *drill_pane_resume(const struct game_env *env, const char *run_id,
+                        const struct pane_host *host, char **cause);
+/* The pane's game (borrowed). */
+struct game *drill_pane_game(void *self);
+/* Abort the drill (:abort, after the console's typed confirmation): everything rolls back. */
+void drill_pane_abort(void *self);
+
+#endif
