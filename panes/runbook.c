@@ -614,12 +614,17 @@ static void say(struct rbpane *p, bool error, const char *text)
 }
 
 /* Report a refused operation; free the cause. */
-static void check(struct rbpane *p, bool ok, char *cause)
+/*
+ * Say why an operation was refused. cause is passed by address: as a value it
+ * could be read before the call that sets it (argument order is unspecified).
+ */
+static void check(struct rbpane *p, bool ok, char **cause)
 {
     if (!ok) {
-        say(p, true, cause ? cause : "not possible now");
+        say(p, true, *cause ? *cause : "not possible now");
     }
-    free(cause);
+    free(*cause);
+    *cause = NULL;
     p->dirty = true;
 }
 
@@ -627,7 +632,7 @@ static void on_answer(void *self, const char *answer)
 {
     struct rbpane *p = self;
     char *cause = NULL;
-    check(p, run_input(p->run, answer, &cause), cause);
+    check(p, run_input(p->run, answer, &cause), &cause);
 }
 
 static void on_jump(void *self, const char *answer)
@@ -645,7 +650,7 @@ static void on_jump(void *self, const char *answer)
         id = rb->steps[n - 1].id;
     }
     char *cause = NULL;
-    check(p, run_jump(p->run, id, &cause), cause);
+    check(p, run_jump(p->run, id, &cause), &cause);
 }
 
 static void on_note(void *self, const char *answer)
@@ -656,7 +661,7 @@ static void on_note(void *self, const char *answer)
     }
     char *cause = NULL;
     bool ok = run_note(p->run, answer, &cause);
-    check(p, ok, cause);
+    check(p, ok, &cause);
     if (ok) {
         say(p, false, "note added to the run's journal");
     }
@@ -670,7 +675,7 @@ static void on_confirmed(void *self, bool yes)
         return;
     }
     char *cause = NULL;
-    check(p, run_confirm(p->run, &cause), cause);
+    check(p, run_confirm(p->run, &cause), &cause);
 }
 
 static void on_code_confirmed(void *self, bool yes)
@@ -681,7 +686,7 @@ static void on_code_confirmed(void *self, bool yes)
         return;
     }
     char *cause = NULL;
-    check(p, run_code(p->run, p->code_sel, &cause), cause);
+    check(p, run_code(p->run, p->code_sel, &cause), &cause);
 }
 
 static void on_overtime(void *self, bool yes)
@@ -689,7 +694,7 @@ static void on_overtime(void *self, bool yes)
     struct rbpane *p = self;
     if (yes) {
         char *cause = NULL;
-        check(p, run_escalate(p->run, &cause), cause);
+        check(p, run_escalate(p->run, &cause), &cause);
     } else {
         run_dismiss_overtime(p->run);
     }
@@ -766,7 +771,7 @@ static void do_enter(struct rbpane *p)
     }
     /* manual, command, wait, notify: the preview on screen is the confirmation */
     char *cause = NULL;
-    check(p, run_confirm(p->run, &cause), cause);
+    check(p, run_confirm(p->run, &cause), &cause);
 }
 
 static bool rb_key(void *self, wint_t ch, bool is_key)
@@ -800,10 +805,10 @@ static bool rb_key(void *self, wint_t ch, bool is_key)
         do_enter(p);
         return true;
     case 's':
-        check(p, run_skip(p->run, &cause), cause);
+        check(p, run_skip(p->run, &cause), &cause);
         return true;
     case 'b':
-        check(p, run_back(p->run, &cause), cause);
+        check(p, run_back(p->run, &cause), &cause);
         return true;
     case 'J':
         p->host.ops->prompt(p->host.host, "Jump to step (id or number): ", "", false, on_jump);
@@ -812,7 +817,7 @@ static bool rb_key(void *self, wint_t ch, bool is_key)
         p->host.ops->prompt(p->host.host, "Note: ", "", false, on_note);
         return true;
     case 'K':
-        check(p, run_stop(p->run, &cause), cause);
+        check(p, run_stop(p->run, &cause), &cause);
         return true;
     case '[':
     case ']':
@@ -850,7 +855,7 @@ static bool rb_key(void *self, wint_t ch, bool is_key)
         break;
     }
     if (ch >= '1' && ch <= '9' && s != NULL && s->type == RB_DECISION) {
-        check(p, run_choose(p->run, (size_t)(ch - '1'), &cause), cause);
+        check(p, run_choose(p->run, (size_t)(ch - '1'), &cause), &cause);
         return true;
     }
     return false;
@@ -906,7 +911,7 @@ static bool rb_interrupt(void *self)
         return false;
     }
     char *cause = NULL;
-    check(p, run_stop(p->run, &cause), cause);
+    check(p, run_stop(p->run, &cause), &cause);
     say(p, false, "stopping the command (Ctrl-C stops the step, not opsdeck)");
     return true;
 }

@@ -211,6 +211,10 @@ int main(void)
     tap_ok(strstr(host.dialog, "echo second block") != NULL && strstr(host.dialog, "|Run") != NULL,
            "x asks first, showing the exact command");
 
+    host.message[0] = '\0';
+    key(pane, 'b');
+    tap_ok(strstr(host.message, "this is the first step") != NULL,
+           "a refusal says the engine's reason (%s)", host.message);
     key(pane, '\r');
     tap_is_int(run_index(r), 1, "Enter on a manual step moves on");
     tap_ok(shows(pane, win, "x  1. [S] Stay calm"), "step 1 shows done");
