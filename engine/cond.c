@@ -12,6 +12,8 @@
  */
 #include "cond.h"
 
+#include "vars.h"
+
 #include "../common/util.h"
 
 #include <math.h>
@@ -317,4 +319,24 @@ bool cond_eval(const struct cond *c, const struct store *st, char **why)
         free(msg);
     }
     return result;
+}
+
+static void placeholder(const char *name, void *ud)
+{
+    vars_set(ud, name, "0");
+}
+
+bool cond_check(const char *text, char **cause)
+{
+    struct vars ph = {0};
+    vars_each_ref(text, placeholder, &ph);
+    char *t = vars_expand(&ph, text, VARS_TEXT, NULL);
+    vars_clear(&ph);
+    struct cond c;
+    bool ok = t != NULL && cond_parse(&c, t, cause);
+    if (ok) {
+        cond_free(&c);
+    }
+    free(t);
+    return ok || t == NULL; /* an expansion that fails is vars' business, not ours */
 }

@@ -26,6 +26,11 @@ struct cond {
 /* Parse "PANE ROW COLUMN OP VALUE"; false with *cause ("unknown column 'x' in queues"). */
 bool cond_parse(struct cond *c, const char *text, char **cause);
 void cond_free(struct cond *c);
+/*
+ * For lint: does a condition that may still hold ${variables} parse, each
+ * variable standing for a value? false with *cause.
+ */
+bool cond_check(const char *text, char **cause);
 
 /*
  * Does it hold now? *why (caller frees, may be NULL) says what was seen:

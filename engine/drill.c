@@ -40,13 +40,7 @@ static const char *const free_keys[] = {"run", "until", "notify", NULL};
 
 static void add_issue(struct drill *d, int line, char *message)
 {
-    if ((d->nissues & (d->nissues - 1)) == 0) {
-        d->issues =
-            xreallocarray(d->issues, d->nissues == 0 ? 1 : d->nissues * 2, sizeof *d->issues);
-    }
-    d->issues[d->nissues].line = line;
-    d->issues[d->nissues].message = message;
-    d->nissues++;
+    mdoc_issues_add(&d->issues, &d->nissues, line, message);
 }
 
 static void set_str(char **slot, const char *v)
@@ -214,26 +208,13 @@ static bool parse_act(struct drill *d, const struct mdoc_kv *kv, struct drill_ac
     return ok;
 }
 
-static void placeholder(const char *name, void *ud)
-{
-    vars_set(ud, name, "0");
-}
-
 /* Does a live condition parse (variables stand for a value)? An issue when not. */
 static void check_cond(struct drill *d, int line, const char *text)
 {
-    struct vars ph = {0};
-    struct cond c;
     char *cause = NULL;
-    vars_each_ref(text, placeholder, &ph);
-    char *t = vars_expand(&ph, text, VARS_TEXT, NULL);
-    if (t != NULL && !cond_parse(&c, t, &cause)) {
+    if (!cond_check(text, &cause)) {
         add_issue(d, line, cause);
-    } else if (t != NULL) {
-        cond_free(&c);
     }
-    free(t);
-    vars_clear(&ph);
 }
 
 /* The line of a key in a node, or the node's own line. */
@@ -907,34 +888,6 @@ static void build(struct drill *d, const struct mdoc *m, size_t block)
 
 /* ---- entry points ---- */
 
-struct issue_at {
-    struct rb_issue issue;
-    size_t order;
-};
-
-static int issue_cmp(const void *a, const void *b)
-{
-    const struct issue_at *x = a, *y = b;
-    if (x->issue.line != y->issue.line) {
-        return x->issue.line < y->issue.line ? -1 : 1;
-    }
-    return x->order < y->order ? -1 : x->order > y->order;
-}
-
-static void sort_issues(struct drill *d)
-{
-    struct issue_at *v = xcalloc(d->nissues + 1, sizeof *v);
-    for (size_t i = 0; i < d->nissues; i++) {
-        v[i].issue = d->issues[i];
-        v[i].order = i;
-    }
-    qsort(v, d->nissues, sizeof *v, issue_cmp);
-    for (size_t i = 0; i < d->nissues; i++) {
-        d->issues[i] = v[i].issue;
-    }
-    free(v);
-}
-
 /* The first node with an annotation, if that annotation says drill:; else -1. */
 static int find_block(const struct mdoc *m)
 {
@@ -975,14 +928,6 @@ bool drill_detect(const char *text, size_t len)
     bool ok = mdoc_parse_markdown(&m, free_keys, DRILL_MAX_NODES) && find_block(&m) >= 0;
     mdoc_finish(&m);
     return ok;
-}
-
-static char *default_title(const char *path)
-{
-    const char *base = strrchr(path, '/');
-    base = base != NULL ? base + 1 : path;
-    size_t n = strcspn(base, ".");
-    return n > 0 ? xstrndup(base, n) : xstrdup(base);
 }
 
 struct drill *drill_parse(const char *text, size_t len, const char *path, char **cause)
@@ -1035,9 +980,9 @@ struct drill *drill_parse(const char *text, size_t len, const char *path, char *
     mdoc_finish(&m);
     if (d->title == NULL || d->title[0] == '\0') {
         free(d->title);
-        d->title = default_title(name);
+        d->title = mdoc_default_title(name);
     }
-    sort_issues(d);
+    mdoc_issues_sort(d->issues, d->nissues);
     return d;
 }
 
@@ -1170,7 +1115,7 @@ size_t drill_lint(struct drill *d)
                                 d->sandbox_env, n, n == 1 ? "" : "s", n == 1 ? "ies" : "y"));
         }
     }
-    sort_issues(d);
+    mdoc_issues_sort(d->issues, d->nissues);
     return d->nissues;
 }
 

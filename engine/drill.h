@@ -111,7 +111,7 @@ struct drill {
     size_t ndebrief;
     char **sections; /* extra report sections */
     size_t nsections;
-    struct rb_issue *issues;
+    struct mdoc_issue *issues;
     size_t nissues;
     unsigned long long hash;
 };

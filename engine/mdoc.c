@@ -135,16 +135,57 @@ bool mdoc_in_src(const struct mdoc *m, const char *ptr)
     return m->src != NULL && ptr >= m->src && ptr < m->src + m->len;
 }
 
-void mdoc_add_issue(struct mdoc *m, int line, char *message)
+void mdoc_issues_add(struct mdoc_issue **v, size_t *n, int line, char *message)
 {
     /* Doubling at powers of two: no capacity field, and still linear for a file of errors. */
-    if ((m->nissues & (m->nissues - 1)) == 0) {
-        m->issues =
-            xreallocarray(m->issues, m->nissues == 0 ? 1 : m->nissues * 2, sizeof *m->issues);
+    if ((*n & (*n - 1)) == 0) {
+        *v = xreallocarray(*v, *n == 0 ? 1 : *n * 2, sizeof **v);
     }
-    m->issues[m->nissues].line = line;
-    m->issues[m->nissues].message = message;
-    m->nissues++;
+    (*v)[*n].line = line;
+    (*v)[*n].message = message;
+    (*n)++;
+}
+
+void mdoc_add_issue(struct mdoc *m, int line, char *message)
+{
+    mdoc_issues_add(&m->issues, &m->nissues, line, message);
+}
+
+struct issue_at {
+    struct mdoc_issue issue;
+    size_t order;
+};
+
+static int issue_cmp(const void *a, const void *b)
+{
+    const struct issue_at *x = a, *y = b;
+    if (x->issue.line != y->issue.line) {
+        return x->issue.line < y->issue.line ? -1 : 1;
+    }
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* By line, in the order found within a line: lint output reads top to bottom. */
+void mdoc_issues_sort(struct mdoc_issue *v, size_t n)
+{
+    struct issue_at *tmp = xcalloc(n + 1, sizeof *tmp);
+    for (size_t i = 0; i < n; i++) {
+        tmp[i].issue = v[i];
+        tmp[i].order = i;
+    }
+    qsort(tmp, n, sizeof *tmp, issue_cmp);
+    for (size_t i = 0; i < n; i++) {
+        v[i] = tmp[i].issue;
+    }
+    free(tmp);
+}
+
+char *mdoc_default_title(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base != NULL ? base + 1 : path;
+    size_t n = strcspn(base, ".");
+    return n > 0 ? xstrndup(base, n) : xstrdup(base);
 }
 
 struct mdoc_node *mdoc_push_node(struct mdoc *m, int level, char *title, int line)

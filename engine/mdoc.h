@@ -73,6 +73,12 @@ struct mdoc_node *mdoc_push_node(struct mdoc *m, int level, char *title, int lin
 void mdoc_node_add_kv(struct mdoc_node *n, const char *key, const char *value, int line);
 void mdoc_node_add_code(struct mdoc_node *n, const char *text);
 void mdoc_add_issue(struct mdoc *m, int line, char *message);
+/* Issue lists of runbooks and drills: append (takes message), sort by line keeping order within
+ * one. */
+void mdoc_issues_add(struct mdoc_issue **v, size_t *n, int line, char *message);
+void mdoc_issues_sort(struct mdoc_issue *v, size_t n);
+/* A title for a file without an H1: its name without directory and extensions. */
+char *mdoc_default_title(const char *path);
 
 /* UTF-8 text without control characters other than blanks; *bad: the first bad byte. */
 bool mdoc_valid_text(const char *s, size_t len, size_t *bad);

@@ -44,14 +44,7 @@ struct parse {
 
 static void add_issue(struct runbook *rb, int line, char *message)
 {
-    /* Doubling at powers of two: no capacity field, and still linear for a file of errors. */
-    if ((rb->nissues & (rb->nissues - 1)) == 0) {
-        rb->issues =
-            xreallocarray(rb->issues, rb->nissues == 0 ? 1 : rb->nissues * 2, sizeof *rb->issues);
-    }
-    rb->issues[rb->nissues].line = line;
-    rb->issues[rb->nissues].message = message;
-    rb->nissues++;
+    mdoc_issues_add(&rb->issues, &rb->nissues, line, message);
 }
 
 /*
@@ -992,43 +985,6 @@ static void build_steps(struct parse *p)
 
 /* ---- entry points ---- */
 
-struct issue_at {
-    struct rb_issue issue;
-    size_t order;
-};
-
-static int issue_cmp(const void *a, const void *b)
-{
-    const struct issue_at *x = a, *y = b;
-    if (x->issue.line != y->issue.line) {
-        return x->issue.line < y->issue.line ? -1 : 1;
-    }
-    return x->order < y->order ? -1 : x->order > y->order;
-}
-
-/* By line, in the order found within a line: lint output reads top to bottom. */
-static void sort_issues(struct runbook *rb)
-{
-    struct issue_at *v = xcalloc(rb->nissues + 1, sizeof *v);
-    for (size_t i = 0; i < rb->nissues; i++) {
-        v[i].issue = rb->issues[i];
-        v[i].order = i;
-    }
-    qsort(v, rb->nissues, sizeof *v, issue_cmp);
-    for (size_t i = 0; i < rb->nissues; i++) {
-        rb->issues[i] = v[i].issue;
-    }
-    free(v);
-}
-
-static char *default_title(const char *path)
-{
-    const char *base = strrchr(path, '/');
-    base = base != NULL ? base + 1 : path;
-    size_t n = strcspn(base, ".");
-    return n > 0 ? xstrndup(base, n) : xstrdup(base);
-}
-
 struct runbook *runbook_parse(const char *text, size_t len, const char *path, char **cause)
 {
     struct parse p = {0};
@@ -1081,12 +1037,12 @@ struct runbook *runbook_parse(const char *text, size_t len, const char *path, ch
         return NULL;
     }
     if (rb->title == NULL) {
-        rb->title = default_title(name);
+        rb->title = mdoc_default_title(name);
     }
     if (rb->intro == NULL) {
         rb->intro = xstrdup("");
     }
-    sort_issues(rb);
+    mdoc_issues_sort(rb->issues, rb->nissues);
     return rb;
 }
 
@@ -1240,11 +1196,6 @@ static void check_refs(struct runbook *rb, const struct rb_step *s, const struct
     vars_each_ref(text, check_ref, &rc);
 }
 
-static void placeholder(const char *name, void *ud)
-{
-    vars_set(ud, name, "0");
-}
-
 static void lint_jump(struct runbook *rb, const struct strmap *ids, int line, const char *what,
                       const char *go)
 {
@@ -1317,18 +1268,10 @@ static void lint_step(struct runbook *rb, const struct rb_step *s, const struct 
                       xasprintf("wait with both until and run: use one"));
         }
         if (s->until != NULL) {
-            struct vars ph = {0};
-            struct cond c;
             char *cause = NULL;
-            vars_each_ref(s->until, placeholder, &ph);
-            char *text = vars_expand(&ph, s->until, VARS_TEXT, NULL);
-            if (text != NULL && !cond_parse(&c, text, &cause)) {
+            if (!cond_check(s->until, &cause)) {
                 add_issue(rb, rb_step_key_line(s, "until"), cause);
-            } else if (text != NULL) {
-                cond_free(&c);
             }
-            free(text);
-            vars_clear(&ph);
         }
         break;
     case RB_ACTION: {
@@ -1398,6 +1341,6 @@ size_t runbook_lint(struct runbook *rb, const char *const *known)
     }
     strmap_free(&ns);
     strmap_free(&ids);
-    sort_issues(rb);
+    mdoc_issues_sort(rb->issues, rb->nissues);
     return rb->nissues;
 }

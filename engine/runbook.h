@@ -14,6 +14,8 @@
 #ifndef OPSDECK_RUNBOOK_H
 #define OPSDECK_RUNBOOK_H
 
+#include "mdoc.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -98,12 +100,6 @@ struct rb_var {
     int line;
 };
 
-/* A problem found while parsing: lint prints them, the runner will not start. */
-struct rb_issue {
-    int line;
-    char *message;
-};
-
 struct runbook {
     char *path; /* as given; used in messages */
     char *title;
@@ -112,7 +108,7 @@ struct runbook {
     size_t nsteps;
     struct rb_var *vars;
     size_t nvars;
-    struct rb_issue *issues;
+    struct mdoc_issue *issues; /* problems found: lint prints them, the runner will not start */
     size_t nissues;
     unsigned long long hash; /* FNV-1a of the source text: a resumed run checks it */
 };
