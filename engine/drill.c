@@ -21,14 +21,11 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 /* A drill is run by people in a room: more than this is a mistake, not a drill. */
 enum { DRILL_MAX_BYTES = 4 << 20, DRILL_MAX_NODES = 5000 };
@@ -988,43 +985,14 @@ struct drill *drill_parse(const char *text, size_t len, const char *path, char *
 
 struct drill *drill_load(const char *path, char **cause)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        *cause = xasprintf("%s: %s", path, strerror(errno));
+    size_t len = 0;
+    char *buf = mdoc_read_file(path, DRILL_MAX_BYTES, &len, cause);
+    if (buf == NULL) {
         return NULL;
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        *cause = xasprintf("%s: not a regular file", path);
-        close(fd);
-        return NULL;
-    }
-    size_t cap = DRILL_MAX_BYTES + 1, len = 0;
-    char *buf = xmalloc(cap);
-    for (;;) {
-        ssize_t n = read(fd, buf + len, cap - len);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            *cause = xasprintf("%s: %s", path, strerror(errno));
-            free(buf);
-            close(fd);
-            return NULL;
-        }
-        if (n == 0 || (len += (size_t)n) == cap) {
-            break;
-        }
-    }
-    close(fd);
-    struct drill *d = NULL;
-    if (len > DRILL_MAX_BYTES) {
-        *cause = xasprintf("%s: larger than 4 MiB", path);
-    } else {
-        d = drill_parse(buf, len, path, cause);
-    }
+    struct drill *x = drill_parse(buf, len, path, cause);
     free(buf);
-    return d;
+    return x;
 }
 
 static void free_strs(char **v, size_t n)

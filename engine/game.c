@@ -1273,27 +1273,12 @@ static struct game *alloc_game(const struct game_env *env, struct drill *d,
 /* Open (create) the journal and take the run's lock; false with *cause. */
 static bool open_journal(struct game *g, bool create, char **cause)
 {
-    if (g->runs_dir == NULL) {
-        set_cause(cause, "no home directory for the state: set XDG_STATE_HOME or HOME");
-        return false;
-    }
-    if (!paths_mkdir_p(g->runs_dir, 0700, cause)) {
-        return false;
-    }
-    char *path = xasprintf("%s/%s.jsonl", g->runs_dir, g->id);
-    if (create && access(path, F_OK) == 0) {
-        *cause = xasprintf("%s exists already", path);
-        free(path);
-        return false;
-    }
-    g->j = journal_open(path, cause);
-    if (g->j != NULL) {
-        g->lock_fd = open(path, O_RDONLY | O_CLOEXEC);
-    }
-    free(path);
+    g->j = runlog_open(g->runs_dir, g->id, create, cause);
     if (g->j == NULL) {
         return false;
     }
+    /* one opsdeck per drill; the lock goes with the descriptor, so kill -9 leaves none */
+    g->lock_fd = open(journal_path(g->j), O_RDONLY | O_CLOEXEC);
     if (g->lock_fd < 0 || flock(g->lock_fd, LOCK_EX | LOCK_NB) != 0) {
         *cause = xasprintf("run %s is in use by another opsdeck", g->id);
         return false;

@@ -11,12 +11,16 @@
 #include "mdoc.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <md4c.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 enum { MAX_LISTS = 32 };
 
@@ -894,4 +898,46 @@ unsigned long long mdoc_hash(const char *s, size_t len)
         h *= 0x100000001b3ULL;
     }
     return h;
+}
+
+char *mdoc_read_file(const char *path, size_t max, size_t *lenp, char **cause)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        *cause = xasprintf("%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        *cause = xasprintf("%s: not a regular file", path);
+        close(fd);
+        return NULL;
+    }
+    /* read one byte past the cap to tell "exactly max" from "more" */
+    size_t cap = max + 1, len = 0;
+    char *buf = xmalloc(cap + 1);
+    for (;;) {
+        ssize_t n = read(fd, buf + len, cap - len);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            *cause = xasprintf("%s: %s", path, strerror(errno));
+            free(buf);
+            close(fd);
+            return NULL;
+        }
+        if (n == 0 || (len += (size_t)n) == cap) {
+            break;
+        }
+    }
+    close(fd);
+    if (len > max) {
+        *cause = xasprintf("%s: larger than %zu MiB", path, max >> 20);
+        free(buf);
+        return NULL;
+    }
+    buf[len] = '\0';
+    *lenp = len;
+    return buf;
 }

@@ -77,6 +77,11 @@ void mdoc_add_issue(struct mdoc *m, int line, char *message);
  * one. */
 void mdoc_issues_add(struct mdoc_issue **v, size_t *n, int line, char *message);
 void mdoc_issues_sort(struct mdoc_issue *v, size_t n);
+/*
+ * Read a script file (a regular file of at most max bytes) for parsing.
+ * Caller frees; NULL with *cause ("path: larger than 4 MiB").
+ */
+char *mdoc_read_file(const char *path, size_t max, size_t *len, char **cause);
 /* A title for a file without an H1: its name without directory and extensions. */
 char *mdoc_default_title(const char *path);
 

@@ -1045,21 +1045,7 @@ char *run_default_dir(void)
 
 static bool open_files(struct run *r, bool create, char **cause)
 {
-    if (r->runs_dir == NULL) {
-        set_cause(cause, "no home directory for the state: set XDG_STATE_HOME or HOME");
-        return false;
-    }
-    if (!paths_mkdir_p(r->runs_dir, 0700, cause)) {
-        return false;
-    }
-    char *jpath = xasprintf("%s/%s.jsonl", r->runs_dir, r->id);
-    if (create && access(jpath, F_OK) == 0) {
-        *cause = xasprintf("%s exists already", jpath);
-        free(jpath);
-        return false;
-    }
-    r->j = journal_open(jpath, cause);
-    free(jpath);
+    r->j = runlog_open(r->runs_dir, r->id, create, cause);
     if (r->j == NULL) {
         return false;
     }

@@ -18,15 +18,11 @@
 #include "vars.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 /* A runbook is read by a person at 3 a.m.: more steps than this is a mistake, not a runbook. */
 enum { RUNBOOK_MAX_BYTES = 4 << 20, RUNBOOK_MAX_STEPS = 5000 };
@@ -1048,47 +1044,14 @@ struct runbook *runbook_parse(const char *text, size_t len, const char *path, ch
 
 struct runbook *runbook_load(const char *path, char **cause)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        *cause = xasprintf("%s: %s", path, strerror(errno));
+    size_t len = 0;
+    char *buf = mdoc_read_file(path, RUNBOOK_MAX_BYTES, &len, cause);
+    if (buf == NULL) {
         return NULL;
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        *cause = xasprintf("%s: not a regular file", path);
-        close(fd);
-        return NULL;
-    }
-    size_t cap = RUNBOOK_MAX_BYTES + 1, len = 0;
-    char *buf = xmalloc(cap);
-    for (;;) {
-        ssize_t n = read(fd, buf + len, cap - len);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            *cause = xasprintf("%s: %s", path, strerror(errno));
-            free(buf);
-            close(fd);
-            return NULL;
-        }
-        if (n == 0) {
-            break;
-        }
-        len += (size_t)n;
-        if (len == cap) {
-            break;
-        }
-    }
-    close(fd);
-    struct runbook *rb = NULL;
-    if (len > RUNBOOK_MAX_BYTES) {
-        *cause = xasprintf("%s: larger than 4 MiB", path);
-    } else {
-        rb = runbook_parse(buf, len, path, cause);
-    }
+    struct runbook *x = runbook_parse(buf, len, path, cause);
     free(buf);
-    return rb;
+    return x;
 }
 
 static void step_finish(struct rb_step *s)

@@ -3,6 +3,7 @@
 
 #include "../common/util.h"
 #include "journal.h"
+#include "paths.h"
 
 #include <cjson/cJSON.h>
 
@@ -100,4 +101,24 @@ void runlog_free(cJSON **ev, size_t n)
         cJSON_Delete(ev[i]);
     }
     free(ev);
+}
+
+struct journal *runlog_open(const char *dir, const char *id, bool create, char **cause)
+{
+    if (dir == NULL) {
+        *cause = xstrdup("no home directory for the state: set XDG_STATE_HOME or HOME");
+        return NULL;
+    }
+    if (!paths_mkdir_p(dir, 0700, cause)) {
+        return NULL;
+    }
+    char *path = xasprintf("%s/%s.jsonl", dir, id);
+    struct journal *j = NULL;
+    if (create && access(path, F_OK) == 0) {
+        *cause = xasprintf("%s exists already", path);
+    } else {
+        j = journal_open(path, cause);
+    }
+    free(path);
+    return j;
 }

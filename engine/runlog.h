@@ -7,6 +7,7 @@
 #ifndef OPSDECK_RUNLOG_H
 #define OPSDECK_RUNLOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct cJSON;
@@ -16,5 +17,12 @@ char *runlog_new_id(const char *path);
 /* Every event of the journal at path, in order; NULL with *cause when it cannot be opened. */
 struct cJSON **runlog_read(const char *path, size_t *n, char **cause);
 void runlog_free(struct cJSON **ev, size_t n);
+
+struct journal;
+/*
+ * Open the journal of run id in dir (NULL: no home, an error), creating dir
+ * (0700) as needed; with create, a journal that exists already is an error.
+ */
+struct journal *runlog_open(const char *dir, const char *id, bool create, char **cause);
 
 #endif
