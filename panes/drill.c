@@ -439,22 +439,13 @@ static void dp_draw(void *self, WINDOW *win, bool focused)
 
 static void say(struct dpane *p, bool error, const char *text)
 {
-    p->host.ops->message(p->host.host, error, text);
+    pane_say(&p->host, error, text);
 }
 
-/*
- * Report a refused operation; free the cause. It takes &cause: the call that
- * sets it is another argument, and C leaves their order open.
- */
 static bool check(struct dpane *p, bool ok, char **cause)
 {
-    if (!ok) {
-        say(p, true, *cause ? *cause : "not possible now");
-    }
-    free(*cause);
-    *cause = NULL;
     p->dirty = true;
-    return ok;
+    return pane_check(&p->host, ok, cause);
 }
 
 static const struct drill_inject *selected(const struct dpane *p)

@@ -1,6 +1,8 @@
 /* Shared helpers for pane summaries and the screen order of the live panes. */
 #include "pane.h"
 
+#include <stdlib.h>
+
 #include <strings.h>
 
 const struct pane_impl *const live_panes[MODEL_KINDS] = {
@@ -18,4 +20,19 @@ size_t pane_count_text(const struct tableview *tv, int col, const char *text)
         }
     }
     return n;
+}
+
+void pane_say(const struct pane_host *h, bool error, const char *text)
+{
+    h->ops->message(h->host, error, text);
+}
+
+bool pane_check(const struct pane_host *h, bool ok, char **cause)
+{
+    if (!ok) {
+        pane_say(h, true, *cause != NULL ? *cause : "not possible now");
+    }
+    free(*cause);
+    *cause = NULL;
+    return ok;
 }

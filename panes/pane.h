@@ -88,6 +88,15 @@ struct pane_host {
     void *host;
 };
 
+/* A line in the status bar. */
+void pane_say(const struct pane_host *h, bool error, const char *text);
+/*
+ * Say why an operation was refused (when !ok) and free the cause. It takes
+ * &cause: the call that sets it is another argument of the same call, and C
+ * leaves the order of arguments open. Returns ok.
+ */
+bool pane_check(const struct pane_host *h, bool ok, char **cause);
+
 /*
  * Callbacks of a non-table pane; self is the pane's state.
  * - draw: werase and draw the whole window (the console refreshes it).

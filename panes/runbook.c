@@ -610,22 +610,13 @@ static void rb_draw(void *self, WINDOW *win, bool focused)
 
 static void say(struct rbpane *p, bool error, const char *text)
 {
-    p->host.ops->message(p->host.host, error, text);
+    pane_say(&p->host, error, text);
 }
 
-/* Report a refused operation; free the cause. */
-/*
- * Say why an operation was refused. cause is passed by address: as a value it
- * could be read before the call that sets it (argument order is unspecified).
- */
 static void check(struct rbpane *p, bool ok, char **cause)
 {
-    if (!ok) {
-        say(p, true, *cause ? *cause : "not possible now");
-    }
-    free(*cause);
-    *cause = NULL;
     p->dirty = true;
+    pane_check(&p->host, ok, cause);
 }
 
 static void on_answer(void *self, const char *answer)
