@@ -70,7 +70,7 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: opsdeck [OPTIONS]                 the console\n"
             "       opsdeck snapshot [--json] [OPTIONS] print every pane once and exit\n"
-            "       opsdeck lint FILE                 check a config or a runbook (.md, .json)\n"
+            "       opsdeck lint FILE                 check a config, a runbook or a drill\n"
             "       opsdeck act --yes [--input V] BACKEND PANE VERB TARGET\n"
             "                                         one action, headless, through the audit log\n"
             "       opsdeck run FILE [--var k=v ...] [--plain] [--dry-run]\n"
