@@ -1930,10 +1930,8 @@ char *report_markdown(const char *runs_dir, const char *run_id, char **cause)
     }
     if (is_drill_run(lines, n)) {
         char *md = drill_markdown(lines, n, run_id);
-        for (size_t i = 0; i < n; i++) {
-            cJSON_Delete(lines[i].obj);
-        }
         free(lines);
+        journal_lines_free(jl, njl);
         free(path);
         free(dir);
         return md;
