@@ -346,19 +346,25 @@ static void begin_item(struct report *r, int64_t ms, bool in_step)
     }
 }
 
-static void note_actor(struct report *r, const cJSON *ev)
+/* Add the event's actor@host to a list of distinct ones (both kinds of report). */
+static void add_actor(char ***actors, size_t *n, const cJSON *ev)
 {
     const char *actor = str_of(ev, "actor");
     const char *host = str_of(ev, "host");
     char *who = xasprintf("%s@%s", actor ? actor : "unknown", host ? host : "unknown");
-    for (size_t i = 0; i < r->nactors; i++) {
-        if (strcmp(r->actors[i], who) == 0) {
+    for (size_t i = 0; i < *n; i++) {
+        if (strcmp((*actors)[i], who) == 0) {
             free(who);
             return;
         }
     }
-    r->actors = xreallocarray(r->actors, r->nactors + 1, sizeof *r->actors);
-    r->actors[r->nactors++] = who;
+    *actors = xreallocarray(*actors, *n + 1, sizeof **actors);
+    (*actors)[(*n)++] = who;
+}
+
+static void note_actor(struct report *r, const cJSON *ev)
+{
+    add_actor(&r->actors, &r->nactors, ev);
 }
 
 static int phase_index(const cJSON *v)
@@ -1361,17 +1367,7 @@ static void dr_other(struct drill_report *r, const char *action, const cJSON *ev
 
 static void dr_actor(struct drill_report *r, const cJSON *ev)
 {
-    const char *actor = str_of(ev, "actor");
-    const char *host = str_of(ev, "host");
-    char *who = xasprintf("%s@%s", actor ? actor : "unknown", host ? host : "unknown");
-    for (size_t i = 0; i < r->nactors; i++) {
-        if (strcmp(r->actors[i], who) == 0) {
-            free(who);
-            return;
-        }
-    }
-    r->actors = xreallocarray(r->actors, r->nactors + 1, sizeof *r->actors);
-    r->actors[r->nactors++] = who;
+    add_actor(&r->actors, &r->nactors, ev);
 }
 
 static void dr_event(struct drill_report *r, const cJSON *ev, int64_t ms)
