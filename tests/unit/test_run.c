@@ -515,6 +515,23 @@ static struct rowset *queue_rows(double ready)
     return rs;
 }
 
+/*
+ * The queue backend the waits read: it answers every poll (no loop: at once)
+ * with orders.dlq's READY as the test sets it, as a real one would.
+ */
+static double wait_ready = 42;
+
+static void wq_poll(struct backend *b)
+{
+    backend_publish(b, queue_rows(wait_ready));
+}
+
+static const struct backend_impl wait_queues_impl = {
+    .type = "test",
+    .kinds = 1u << MODEL_QUEUES,
+    .poll = wq_poll,
+};
+
 static const char *const wait_rb =
     "{\"title\": \"Wait\", \"steps\": [\n"
     " {\"id\": \"drain\", \"title\": \"Wait for the DLQ\", \"type\": \"wait\", \"until\": \"queues "
@@ -528,7 +545,8 @@ static const char *const wait_rb =
 
 static void test_waits(void)
 {
-    store_publish(store, queue_rows(42));
+    struct backend *qb = backend_create(&wait_queues_impl, "test", store, NULL);
+    wait_ready = 42;
     struct vars v = {0};
     vars_set(&v, "q", "orders.dlq");
     char *flag = xasprintf("%s/waitflag", tmp);
@@ -545,12 +563,14 @@ static void test_waits(void)
         rb->steps[i].timeout_ms = i == 1 ? 300 : 5000;
     }
     struct run_env e = env();
+    e.backends = &qb;
     char *cause = NULL;
     struct run *r = run_start(&e, rb, &v, &hooks, &cause);
     vars_clear(&v);
     if (!tap_ok(r != NULL, "wait: started (%s)", cause ? cause : "")) {
         free(cause);
         free(flag);
+        backend_destroy(qb);
         return;
     }
     char *pv = run_preview(r, NULL);
@@ -561,7 +581,8 @@ static void test_waits(void)
     tap_is_int(run_state(r), RUN_BUSY, "wait: still waiting while ready is 42");
     tap_ok(strstr(run_message(r), "42") != NULL, "wait: the message shows what it sees (%s)",
            run_message(r));
-    store_publish(store, queue_rows(3));
+    wait_ready = 3;
+    backend_publish(qb, queue_rows(3));
     tap_ok(settle(r, 2000), "wait: ends once the new rowset is published");
     tap_is_int(run_mark(r, 0), RUN_MARK_DONE, "wait: met");
     tap_is_int((long long)run_index(r), 1, "wait: moved on");
@@ -614,6 +635,8 @@ static void test_waits(void)
     run_destroy(r);
     free(id);
     free(flag);
+    store_forget(store, MODEL_QUEUES, "test");
+    backend_destroy(qb);
 }
 
 static const char *const action_rb =
