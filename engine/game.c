@@ -171,7 +171,7 @@ struct game {
     bool was_ended;                 /* recovering a run that had ended (pending rollbacks) */
     bool closing;                   /* game_close() was called */
     uint64_t seq_since;             /* loop time the before/after checks began */
-    uint64_t during_since;          /* ... the clock started (during checks) */
+    uint64_t during_since;          /* ... this session of the drill began (during checks) */
     struct loop_timer *ready_timer; /* a rollback waits for its backend's first answer */
 
     struct nreq **nreqs;
@@ -1188,7 +1188,6 @@ bool game_begin(struct game *g, char **cause)
         return false;
     }
     g->began = true;
-    g->during_since = loop_ms(g);
     set_message(g, xstrdup("the clock runs"));
     changed(g);
     game_tick(g);
@@ -1217,7 +1216,6 @@ bool game_resume_clock(struct game *g, char **cause)
     }
     jlog(g, NULL, "drill.resume", NULL, NULL, NULL);
     g->since = now(g);
-    g->during_since = loop_ms(g);
     g->state = GAME_RUNNING;
     set_message(g, xstrdup("the clock runs"));
     changed(g);
@@ -1393,6 +1391,7 @@ static struct game *alloc_game(const struct game_env *env, struct drill *d,
     g->env = *env;
     g->runs_dir = env->runs_dir != NULL ? xstrdup(env->runs_dir) : run_default_dir();
     g->env.runs_dir = g->runs_dir;
+    g->during_since = loop_ms(g);
     g->d = d;
     g->lock_fd = -1;
     if (h != NULL) {
@@ -2208,6 +2207,11 @@ size_t drill_give_up(const char *runs_dir, const char *run_id, const char *typed
             given++;
             strbuf_printf(&rep, "run %s: given up: %s (inject %s): put it back by hand\n", run_id,
                           p->rollback, p->inject);
+        }
+        if (r.aborted && !r.ended && count_unresolved(g) == 0) {
+            /* a crashed drill recovery kept open only for this: it ends as recovery would */
+            g->ending = END_RECOVER;
+            finish(g);
         }
         *report = rep.s;
     }

@@ -607,11 +607,13 @@ int drillplain_run(struct loop *loop, struct store *store, struct backend **back
     linein_destroy(p.in);
     p.in = NULL;
     /* leaving: the rollbacks are work on this loop, each told as it ends (on_changed) */
+    loop_cancel_quit(loop); /* a quitting loop dispatches nothing */
     game_close(p.g);
     uint64_t until = clock_mono_ms() + GAME_CLOSE_LIMIT_MS;
     while (!game_closed(p.g) && clock_mono_ms() < until) {
         loop_run_once(loop, 100);
     }
+    loop_quit(loop);
     if (!game_closed(p.g)) {
         say(&p, "Rollbacks still running after %d s: left pending, the next start tries again.\n",
             GAME_CLOSE_LIMIT_MS / 1000);
