@@ -719,8 +719,9 @@ static int give_up_cmd(struct app *app, const struct options *o)
     }
     typed[strcspn(typed, "\r\n")] = '\0';
     if (!isatty(STDIN_FILENO)) {
-        printf("%s\n", typed);
+        printf("%s\n", typed); /* a terminal echoes what is typed; a pipe does not */
     }
+    fflush(stdout);
     if (strcmp(typed, id) != 0) {
         fprintf(stderr, "opsdeck: not given up: that is not the run id\n");
         return 1;
