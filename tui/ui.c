@@ -552,17 +552,19 @@ static void draw_statusbar(struct ui *ui)
         /* before anything else: chaos a drill left that nothing has put back */
         char crit[300];
         snprintf(crit, sizeof crit, " NOT RESTORED: %s ", ui->pending_text);
-        x += screen_put(w, 0, x, W - hw, crit, theme_attr(THEME_CRIT) | A_REVERSE | A_BOLD, ui->g);
+        x += screen_put(w, 0, x, W - hw - 1, crit, theme_attr(THEME_CRIT) | A_REVERSE | A_BOLD,
+                        ui->g);
     }
     if (ui->message[0] != '\0' && clock_mono_ms() < ui->message_until) {
         char msg[300];
         snprintf(msg, sizeof msg, " %s %s ", ui->message_error ? ui->g->bad : ui->g->ok,
                  ui->message);
-        x += screen_put(w, 0, x, W - hw - x, msg,
+        /* after NOT RESTORED, a long message leaves the hint its place */
+        x += screen_put(w, 0, x, ui->npending > 0 ? W - hw - x - 1 : W - hw - x, msg,
                         theme_attr(ui->message_error ? THEME_ERROR : THEME_OK) | A_REVERSE, ui->g);
     } else {
         ui->message[0] = '\0';
-        draw_backends(ui, w, &x, W - hw);
+        draw_backends(ui, w, &x, ui->npending > 0 ? W - hw - 1 : W - hw);
     }
     if (W - x > hw) {
         screen_put(w, 0, W - hw, hw, hint, st, ui->g);
