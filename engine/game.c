@@ -518,9 +518,9 @@ static void step_rollback(struct game *g)
             for (size_t i = 0; i < g->nplans; i++) {
                 left += !g->plans[i].resolved && !g->plans[i].attempted;
             }
-            set_message(g, left > 0 ? xasprintf("rolling back: %s (%zu more after it)",
-                                                p->rollback, left)
-                                    : xasprintf("rolling back: %s", p->rollback));
+            set_message(
+                g, left > 0 ? xasprintf("rolling back: %s (%zu more after it)", p->rollback, left)
+                            : xasprintf("rolling back: %s", p->rollback));
             changed(g);
             if (!send_action(g, p->backend, &a, p->inject, on_rollback_report, p->tok, &why)) {
                 free(p->tok);
