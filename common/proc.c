@@ -389,8 +389,9 @@ static bool started(pid_t pid, int fd, const struct proc_options *o, char **caus
         *cause = xasprintf("could not start: cannot enter %s: %s", o->cwd, strerror(r.err));
     } else if (r.stage == STAGE_EXEC && r.err == E2BIG) {
         *cause = xasprintf("could not start /bin/sh: %s (the command and its environment are "
-                           "over the kernel's limit: a value of at most %d KiB each)",
-                           strerror(r.err), 128);
+                           "over the kernel's limits: 128 KiB for one value, about a quarter of "
+                           "the stack limit for all)",
+                           strerror(r.err));
     } else {
         *cause = xasprintf("could not start /bin/sh: %s", strerror(r.err));
     }

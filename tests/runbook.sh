@@ -333,4 +333,25 @@ check "the command with a secret is running" grep -q "sleep 3; test" "$T/ps.list
 check "ps shows no secret value" bash -c '! grep -q Hunter2Secret "$1"' _ "$T/ps.list"
 check "the command got it" grep -q '^  | matched$' "$T/ps.out"
 
+# a value too long for the kernel to pass: said, not a bare "exit 127"
+cat >"$T/big.md" <<'EOF'
+# Big
+
+## Make a big value
+```opsdeck
+type: command
+run: head -c 1048576 /dev/zero | tr '\0' x
+capture: big
+```
+
+## Use it
+```opsdeck
+type: command
+run: printf %s ${big} | wc -c
+```
+EOF
+printf '\n\n\n' | "$OPSDECK" run "$T/big.md" --plain >"$T/big.out" 2>&1
+check "a 1 MiB value: the step says why it cannot run" \
+    grep -q -- "-> variable big is 1048576 bytes: the kernel passes at most" "$T/big.out"
+
 done_testing

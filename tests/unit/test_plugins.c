@@ -542,6 +542,45 @@ static void test_proc(void)
     done_free(&d);
     o.env = NULL;
 
+    const char *add[] = {"ONLY=added", "HOME=/replaced", NULL};
+    o.command = "echo \"$ONLY|$HOME|${PATH:+path}\"";
+    o.env_add = add;
+    tap_ok(run_proc(loop, &o, &d, 5) && strcmp(d.out, "added|/replaced|path\n") == 0,
+           "env_add adds to the environment and replaces a name it has");
+    done_free(&d);
+
+    /* an environment the kernel refuses: said, not a bare exit 127 */
+    enum { NBIG = 40, BIG = 100 * 1024 };
+    char *bigs[NBIG + 1];
+    for (int i = 0; i < NBIG; i++) {
+        bigs[i] = xmalloc(BIG);
+        int n = snprintf(bigs[i], BIG, "BIG%d=", i);
+        memset(bigs[i] + n, 'x', BIG - (size_t)n - 1);
+        bigs[i][BIG - 1] = '\0';
+    }
+    bigs[NBIG] = NULL;
+    o.command = "echo never";
+    o.env_add = (const char *const *)bigs;
+    char *why = NULL;
+    struct proc *big = proc_spawn(loop, &o, on_done, &d, &why);
+    tap_ok(big == NULL && why != NULL && strstr(why, "Argument list too long") != NULL,
+           "an environment over the kernel's limit: proc_spawn says so");
+    tap_diag("%s", why != NULL ? why : "(started)");
+    free(why);
+    for (int i = 0; i < NBIG; i++) {
+        free(bigs[i]);
+    }
+    o.env_add = NULL;
+
+    o.cwd = "/nonexistent-dir";
+    o.command = "pwd";
+    why = NULL;
+    big = proc_spawn(loop, &o, on_done, &d, &why);
+    tap_ok(big == NULL && why != NULL && strstr(why, "cannot enter /nonexistent-dir") != NULL,
+           "a working directory that is not there: proc_spawn says so");
+    free(why);
+    o.cwd = NULL;
+
     int leak = dup(1); /* no close-on-exec: the child must close it anyway */
     char *cmd =
         xasprintf("if [ -e /proc/self/fd/%d ]; then echo leaked; else echo closed; fi", leak);
