@@ -94,9 +94,11 @@ void vars_clear(struct vars *v)
  */
 static size_t ref_at(const char *p, const char **end)
 {
-    size_t e;
+    size_t e = 0;
     size_t n = shtmpl_ref_len(p, SHTMPL_VARS, &e);
-    *end = p + e;
+    if (n > 0) {
+        *end = p + e;
+    }
     return n;
 }
 
