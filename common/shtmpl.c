@@ -766,9 +766,10 @@ static void heredoc_start(struct lex *l)
         } else if (ch == quote) {
             quote = 0;
         } else if (ch == '\\' && quote == 0 && l->s[l->i + 1] != '\0') {
-            emit(l, "\\", 1);
-            l->i++;
-            strbuf_add(&d, l->s + l->i, 1);
+            strbuf_add(&d, l->s + l->i + 1, 1); /* \EOF: the delimiter is EOF */
+            emit(l, l->s + l->i, 2);
+            l->i += 2;
+            continue;
         } else {
             strbuf_add(&d, &ch, 1);
         }
