@@ -229,7 +229,7 @@ static void exec_act(struct backend *b, struct action *a)
         return;
     }
     char *cause = NULL;
-    struct plugin_command cmd;
+    struct shtmpl_command cmd;
     if (!plugin_command(x->kind, x->actions[i].command, a->target, row, a->input, &cmd, &cause)) {
         action_done(a, false, cause);
         free(cause);
@@ -252,7 +252,7 @@ static void exec_act(struct backend *b, struct action *a)
         free(extra[k]);
     }
     free(extra);
-    plugin_command_finish(&cmd);
+    shtmpl_command_finish(&cmd);
     if (ctx->proc == NULL) {
         action_done(a, false, cause);
         free(cause);

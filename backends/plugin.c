@@ -706,32 +706,16 @@ bool plugin_template_check(enum model_kind kind, const char *tmpl, bool has_inpu
 }
 
 bool plugin_command(enum model_kind kind, const char *tmpl, const char *key,
-                    const struct plugin_row *row, const char *input, struct plugin_command *out,
+                    const struct plugin_row *row, const char *input, struct shtmpl_command *out,
                     char **cause)
 {
     struct row_values rv = {kind, key, row, input, true, NULL};
-    struct shtmpl t;
-    memset(out, 0, sizeof *out);
-    if (!compile(&t, tmpl, &rv, cause)) {
-        return false;
+    char *why = NULL;
+    if (shtmpl_command(tmpl, SHTMPL_ANY, row_value, &rv, out, NULL, &why)) {
+        return true;
     }
-    out->env = shtmpl_env(&t, row_value, &rv, cause);
-    if (out->env == NULL) {
-        shtmpl_finish(&t);
-        return false;
-    }
-    out->command = t.command;
-    t.command = NULL;
-    shtmpl_finish(&t);
-    return true;
-}
-
-void plugin_command_finish(struct plugin_command *c)
-{
-    if (c == NULL) {
-        return;
-    }
-    free(c->command);
-    shtmpl_env_free(c->env);
-    memset(c, 0, sizeof *c);
+    /* an unknown name is said as the config check says it */
+    *cause = rv.cause != NULL ? rv.cause : xasprintf("%s (in '%s')", why, tmpl);
+    free(why);
+    return false;
 }

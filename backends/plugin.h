@@ -20,6 +20,8 @@
 
 #include "model.h"
 
+#include "../common/shtmpl.h"
+
 #include <cjson/cJSON.h>
 
 #include <stdbool.h>
@@ -84,15 +86,12 @@ bool plugin_map_rows(const cJSON *doc, const struct plugin_map *m, struct rowset
  */
 bool plugin_template_check(enum model_kind kind, const char *tmpl, bool has_input, char **cause);
 
-/* What an action runs: `/bin/sh -c command` with env added to its environment. */
-struct plugin_command {
-    char *command;
-    char **env; /* "OPSDECK_VAR_NAME=value", NULL-terminated */
-};
-/* Build the command of a template for one row (row may be NULL: empty cells). */
+/*
+ * Build what an action runs for one row (row may be NULL: empty cells); free
+ * it with shtmpl_command_finish.
+ */
 bool plugin_command(enum model_kind kind, const char *tmpl, const char *key,
-                    const struct plugin_row *row, const char *input, struct plugin_command *out,
+                    const struct plugin_row *row, const char *input, struct shtmpl_command *out,
                     char **cause);
-void plugin_command_finish(struct plugin_command *c);
 
 #endif

@@ -1030,6 +1030,33 @@ void shtmpl_env_free(char **env)
     free(env);
 }
 
+bool shtmpl_command(const char *tmpl, enum shtmpl_names names, shtmpl_value_fn value, void *ud,
+                    struct shtmpl_command *out, int *line, char **cause)
+{
+    struct shtmpl t;
+    memset(out, 0, sizeof *out);
+    if (!shtmpl_compile(&t, tmpl, names, line, cause)) {
+        return false;
+    }
+    out->env = shtmpl_env(&t, value, ud, cause);
+    if (out->env != NULL) {
+        out->command = t.command;
+        t.command = NULL;
+    }
+    shtmpl_finish(&t);
+    return out->env != NULL;
+}
+
+void shtmpl_command_finish(struct shtmpl_command *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    free(c->command);
+    shtmpl_env_free(c->env);
+    memset(c, 0, sizeof *c);
+}
+
 char *shtmpl_quote(const char *s)
 {
     struct strbuf sb = {0};

@@ -86,6 +86,20 @@ typedef const char *(*shtmpl_value_fn)(const char *name, void *ud);
 char **shtmpl_env(const struct shtmpl *t, shtmpl_value_fn value, void *ud, char **cause);
 void shtmpl_env_free(char **env);
 
+/* What runs: `/bin/sh -c command` with env added to the child's environment. */
+struct shtmpl_command {
+    char *command;
+    char **env; /* "OPSDECK_VAR_name=value", NULL-terminated */
+};
+
+/*
+ * Compile tmpl and take the values of its references: false with *cause
+ * (and *line, which may be NULL) as shtmpl_compile() and shtmpl_env() say.
+ */
+bool shtmpl_command(const char *tmpl, enum shtmpl_names names, shtmpl_value_fn value, void *ud,
+                    struct shtmpl_command *out, int *line, char **cause);
+void shtmpl_command_finish(struct shtmpl_command *c);
+
 /*
  * The command as the operator reads it before confirming: the template with
  * each value where its reference stands, as the command will see it (a

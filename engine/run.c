@@ -95,7 +95,7 @@ struct run {
     struct loop_timer *wait_timer;
     struct cond wcond;
     bool wcond_set;
-    struct vars_command wait_cmd; /* a wait on a command; zeroed otherwise */
+    struct shtmpl_command wait_cmd; /* a wait on a command; zeroed otherwise */
     struct proc *wait_proc;
     int tries;
     int64_t wait_deadline;
@@ -523,7 +523,7 @@ static void on_cmd_done(const struct proc_result *res, void *ud)
 
 static bool start_command(struct run *r, const char *text, bool one_off, char **cause)
 {
-    struct vars_command cmd;
+    struct shtmpl_command cmd;
     char *why = NULL;
     if (!vars_command(&r->vars, text, &cmd, &why)) {
         set_cause(cause, why);
@@ -538,7 +538,7 @@ static bool start_command(struct run *r, const char *text, bool one_off, char **
     if (r->dry_run) {
         set_message(r, xasprintf("dry run: would run: %s", shown));
         free(shown);
-        vars_command_finish(&cmd);
+        shtmpl_command_finish(&cmd);
         if (!one_off) {
             step_succeeded(r, xstrdup(r->message), NULL);
         }
@@ -555,7 +555,7 @@ static bool start_command(struct run *r, const char *text, bool one_off, char **
     }
     if (!jstep(r, "command.start", NULL, d)) {
         free(shown);
-        vars_command_finish(&cmd);
+        shtmpl_command_finish(&cmd);
         set_cause(cause, r->message);
         changed(r);
         return false;
@@ -573,7 +573,7 @@ static bool start_command(struct run *r, const char *text, bool one_off, char **
     set_message(r, xasprintf("running: %s", shown));
     free(shown);
     r->proc = proc_spawn(r->loop, &o, on_cmd_done, r, &why);
-    vars_command_finish(&cmd);
+    shtmpl_command_finish(&cmd);
     if (r->proc == NULL) {
         /* journal the end too, or resume would call it interrupted */
         cJSON *e = cJSON_CreateObject();
@@ -610,7 +610,7 @@ static void wait_end(struct run *r, bool met, char *reason)
         cond_free(&r->wcond);
         r->wcond_set = false;
     }
-    vars_command_finish(&r->wait_cmd);
+    shtmpl_command_finish(&r->wait_cmd);
     cJSON *d = cJSON_CreateObject();
     cJSON_AddBoolToObject(d, "met", met);
     cJSON_AddNumberToObject(d, "tries", r->tries);
@@ -717,7 +717,7 @@ static bool start_wait(struct run *r, char **cause)
             cond_free(&r->wcond);
             r->wcond_set = false;
         }
-        vars_command_finish(&r->wait_cmd);
+        shtmpl_command_finish(&r->wait_cmd);
         char *msg = xasprintf("dry run: would wait until %s", shown);
         free(shown);
         step_succeeded(r, msg, NULL);
@@ -731,7 +731,7 @@ static bool start_wait(struct run *r, char **cause)
             cond_free(&r->wcond);
             r->wcond_set = false;
         }
-        vars_command_finish(&r->wait_cmd);
+        shtmpl_command_finish(&r->wait_cmd);
         set_cause(cause, r->message);
         changed(r);
         return false;
@@ -1145,7 +1145,7 @@ static void stop_inflight(struct run *r)
         cond_free(&r->wcond);
         r->wcond_set = false;
     }
-    vars_command_finish(&r->wait_cmd);
+    shtmpl_command_finish(&r->wait_cmd);
     if (r->token != NULL) {
         r->token->r = NULL;
         r->token = NULL;

@@ -128,37 +128,18 @@ static char *shown_command(const struct vars *v, const char *text, char **missin
     return out;
 }
 
-bool vars_command(const struct vars *v, const char *tmpl, struct vars_command *out, char **cause)
+bool vars_command(const struct vars *v, const char *tmpl, struct shtmpl_command *out, char **cause)
 {
-    struct shtmpl t;
     int line = 0;
     char *why = NULL;
-    memset(out, 0, sizeof *out);
-    if (!shtmpl_compile(&t, tmpl, SHTMPL_VARS, &line, &why)) {
-        *cause = strchr(tmpl, '\n') != NULL ? xasprintf("line %d of the command: %s", line, why)
-                                            : xstrdup(why);
-        free(why);
-        return false;
+    if (shtmpl_command(tmpl, SHTMPL_VARS, value_of, (void *)v, out, &line, &why)) {
+        return true;
     }
-    out->env = shtmpl_env(&t, value_of, (void *)v, cause);
-    if (out->env == NULL) {
-        shtmpl_finish(&t);
-        return false;
-    }
-    out->command = t.command;
-    t.command = NULL;
-    shtmpl_finish(&t);
-    return true;
-}
-
-void vars_command_finish(struct vars_command *c)
-{
-    if (c == NULL) {
-        return;
-    }
-    free(c->command);
-    shtmpl_env_free(c->env);
-    memset(c, 0, sizeof *c);
+    *cause = line > 0 && strchr(tmpl, '\n') != NULL
+                 ? xasprintf("line %d of the command: %s", line, why)
+                 : xstrdup(why);
+    free(why);
+    return false;
 }
 
 char *vars_expand(const struct vars *v, const char *text, enum vars_mode mode, char **missing)

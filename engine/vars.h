@@ -14,6 +14,8 @@
 #ifndef OPSDECK_VARS_H
 #define OPSDECK_VARS_H
 
+#include "../common/shtmpl.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -44,19 +46,13 @@ enum vars_mode { VARS_TEXT, VARS_SHOWN_COMMAND };
  */
 char *vars_expand(const struct vars *v, const char *text, enum vars_mode mode, char **missing);
 
-/* What runs: `/bin/sh -c command` with env added to the child's environment. */
-struct vars_command {
-    char *command;
-    char **env; /* "OPSDECK_VAR_name=value", NULL-terminated */
-};
-
 /*
- * Build the command of template tmpl. False with *cause: an unset variable
- * ("unset variable NAME"), a value in a place where it could be code (the
- * line and a hint, see common/shtmpl.h), a value too long to pass.
+ * Build the command of template tmpl (free with shtmpl_command_finish). False
+ * with *cause: an unset variable ("unset variable NAME"), a value in a place
+ * where it could be code (the line and a hint, see common/shtmpl.h), a value
+ * too long to pass.
  */
-bool vars_command(const struct vars *v, const char *tmpl, struct vars_command *out, char **cause);
-void vars_command_finish(struct vars_command *c);
+bool vars_command(const struct vars *v, const char *tmpl, struct shtmpl_command *out, char **cause);
 
 /* Call fn for each ${name} referenced in text (not $${...}); for lint. */
 void vars_each_ref(const char *text, void (*fn)(const char *name, void *ud), void *ud);

@@ -46,11 +46,11 @@ static void rows(const char *body, size_t len, enum model_kind kind)
             }
             const char *col = model_schema(kind)->cols[0].title;
             char *tmpl = xasprintf("echo ${%s} ${key} ${input}", col);
-            struct plugin_command cmd;
+            struct shtmpl_command cmd;
             if (!plugin_command(kind, tmpl, r->key, r, "in", &cmd, &cause)) {
                 abort(); /* a good template always builds */
             }
-            plugin_command_finish(&cmd);
+            shtmpl_command_finish(&cmd);
             free(tmpl);
         }
     } else if (cause == NULL) {
@@ -135,14 +135,14 @@ static void templates(const char *tmpl, enum model_kind kind)
 {
     char *cause = NULL;
     if (plugin_template_check(kind, tmpl, true, &cause)) {
-        struct plugin_command cmd;
+        struct shtmpl_command cmd;
         if (!plugin_command(kind, tmpl, "k'ey", NULL, "$(x)", &cmd, &cause)) {
             abort();
         }
         if (count(cmd.command, "$(x)") > count(tmpl, "$(x)")) {
             abort(); /* a value is never pasted into the command's text */
         }
-        plugin_command_finish(&cmd);
+        shtmpl_command_finish(&cmd);
     } else if (cause == NULL) {
         abort();
     }

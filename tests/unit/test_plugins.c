@@ -328,7 +328,7 @@ static void test_quoting(void)
         bool ok = parse(MODEL_QUEUES, json, &rs, &keep, &cause);
         free(json);
         rowset_destroy(rs);
-        struct plugin_command cmd = {0};
+        struct shtmpl_command cmd = {0};
         ok = ok && plugin_command(MODEL_QUEUES,
                                   "printf '%s|' ${QUEUE} ${input}; printf '<%s>' \"q=${QUEUE}\"",
                                   "k", plugin_rows_find(&keep, "k"), values[i], &cmd, &cause);
@@ -339,7 +339,7 @@ static void test_quoting(void)
         free(what);
         free(want);
         free(out);
-        plugin_command_finish(&cmd);
+        shtmpl_command_finish(&cmd);
     }
     struct stat st;
     tap_ok(stat(pwned, &st) != 0, "no hostile value ran a command");
@@ -383,11 +383,11 @@ static void test_templates(void)
     template_refused("echo ${QUEUE", false, "unterminated");
     template_refused("echo 'x", false, "unterminated single quote");
     template_refused("echo ${HOME:-x}", false, "unknown variable");
-    struct plugin_command cmd;
+    struct shtmpl_command cmd;
     tap_ok(plugin_command(MODEL_QUEUES, "a ${MSGS} b ${IN/s}", "k", NULL, NULL, &cmd, &cause),
            "a command for no row");
     tap_ok(strcmp(cmd.env[0], "OPSDECK_VAR_MSGS=") == 0, "no row: cells are empty values");
-    plugin_command_finish(&cmd);
+    shtmpl_command_finish(&cmd);
 }
 
 /* ---- the child-process module ---- */

@@ -123,7 +123,7 @@ static void test_expand(void)
     s = vars_expand(&v, "${nope}", VARS_TEXT, NULL);
     tap_ok(s == NULL, "missing may be NULL");
 
-    struct vars_command c;
+    struct shtmpl_command c;
     char *cause = NULL;
     tap_ok(vars_command(&v, "echo ${svc} \"${q}\"", &c, &cause), "a command is built");
     tap_is_str(c.command, "echo \"${OPSDECK_VAR_svc}\" \"${OPSDECK_VAR_q}\"",
@@ -131,7 +131,7 @@ static void test_expand(void)
     tap_ok(c.env != NULL && strcmp(c.env[0], "OPSDECK_VAR_svc=checkout") == 0 &&
                strcmp(c.env[1], "OPSDECK_VAR_q=it's") == 0 && c.env[2] == NULL,
            "the values travel in the environment");
-    vars_command_finish(&c);
+    shtmpl_command_finish(&c);
     tap_ok(!vars_command(&v, "echo ${nope}", &c, &cause) &&
                strcmp(cause, "unset variable nope") == 0,
            "an unset variable refuses the command");
@@ -210,7 +210,7 @@ static void test_injection(void)
         char *cause = NULL;
         vars_set(&v, "v", corpus[i]);
         vars_set(&v, "other", "EXPANDED");
-        struct vars_command cmd;
+        struct shtmpl_command cmd;
         bool built = vars_command(&v, "printf %s ${v}; printf '|%s' \"${v}\"", &cmd, &cause);
         char *out = built ? run_sh(cmd.command, cmd.env) : xstrdup("(not built)");
         char *want = xasprintf("%s|%s", corpus[i], corpus[i]);
@@ -224,19 +224,19 @@ static void test_injection(void)
         free(want);
         free(out);
         free(cause);
-        vars_command_finish(&cmd);
+        shtmpl_command_finish(&cmd);
         vars_clear(&v);
     }
     /* The same value twice and next to text: still words of their own. */
     struct vars v = {0};
     vars_set(&v, "v", "a b");
-    struct vars_command cmd;
+    struct shtmpl_command cmd;
     char *cause = NULL;
     vars_command(&v, "printf '[%s]' ${v} x${v}y", &cmd, &cause);
     char *out = run_sh(cmd.command, cmd.env);
     tap_is_str(out, "[a b][xa by]", "a value glued to text stays one word");
     free(out);
-    vars_command_finish(&cmd);
+    shtmpl_command_finish(&cmd);
     vars_clear(&v);
 
     if (chdir(cwd) != 0) {
