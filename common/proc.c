@@ -27,7 +27,14 @@
 
 extern char **environ;
 
-enum { GRACE_MS = 500, REAP_MS = 10, ERR_TAIL = 4096 };
+enum { GRACE_MS = 500, REAP_MS = 10, ERR_TAIL = 4096, REPORT_FD = 3 };
+
+/* What the child writes on the report pipe when it cannot start the command. */
+enum start_stage { STAGE_FDS, STAGE_CWD, STAGE_EXEC };
+struct start_report {
+    int stage; /* enum start_stage */
+    int err;   /* errno */
+};
 
 struct proc {
     struct loop *loop;
@@ -56,11 +63,14 @@ static void set_nonblock_cloexec(int fd)
     fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
-/* Everything but 0, 1, 2: the child must not hold the terminal's or curl's fds. */
+/*
+ * Everything but 0, 1, 2 and REPORT_FD: the child must not hold the
+ * terminal's or curl's fds.
+ */
 static void close_other_fds(void)
 {
 #ifdef SYS_close_range
-    if (syscall(SYS_close_range, 3u, ~0u, 0u) == 0) {
+    if (syscall(SYS_close_range, (unsigned)REPORT_FD + 1, ~0u, 0u) == 0) {
         return;
     }
 #endif
@@ -68,13 +78,25 @@ static void close_other_fds(void)
     if (max < 0 || max > 65536) {
         max = 65536;
     }
-    for (int fd = 3; fd < max; fd++) {
+    for (int fd = REPORT_FD + 1; fd < max; fd++) {
         close(fd);
     }
 }
 
-static void child(const struct proc_options *o, int out_w, int err_w, char *const *envp)
+/* The child could not start the command: say why on the report pipe, then exit. */
+static void child_fail(enum start_stage stage, int code)
 {
+    struct start_report r = {stage, errno};
+    ssize_t n = write(REPORT_FD, &r, sizeof r);
+    (void)n;
+    _exit(code);
+}
+
+static void child(const struct proc_options *o, int out_w, int err_w, int report_w,
+                  char *const *envp)
+{
+    /* out of the way of 0-3 first; it closes itself when exec succeeds */
+    int report = fcntl(report_w, F_DUPFD_CLOEXEC, 10);
     static const int defaults[] = {SIGPIPE, SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH};
     /* ignored signals stay ignored across exec: give the command a normal start */
     for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++) {
@@ -85,19 +107,19 @@ static void child(const struct proc_options *o, int out_w, int err_w, char *cons
     sigprocmask(SIG_SETMASK, &none, NULL);
     setpgid(0, 0);
     int in = open("/dev/null", O_RDONLY);
-    if (in < 0 || dup2(in, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0) {
+    if (report < 0 || dup2(report, REPORT_FD) < 0 || fcntl(REPORT_FD, F_SETFD, FD_CLOEXEC) < 0) {
         _exit(126);
+    }
+    if (in < 0 || dup2(in, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0) {
+        child_fail(STAGE_FDS, 126);
     }
     close_other_fds();
     if (o->cwd != NULL && chdir(o->cwd) != 0) {
-        static const char msg[] = "opsdeck: cannot enter the working directory\n";
-        ssize_t n = write(2, msg, sizeof msg - 1);
-        (void)n;
-        _exit(126);
+        child_fail(STAGE_CWD, 126);
     }
     char *argv[] = {(char *)"sh", (char *)"-c", (char *)o->command, NULL};
     execve("/bin/sh", argv, envp);
-    _exit(127);
+    child_fail(STAGE_EXEC, 127);
 }
 
 static void close_pipe(struct proc *p, int i)
@@ -306,6 +328,76 @@ void proc_stop(struct proc *p)
     p->grace_timer = loop_timer_add(p->loop, GRACE_MS, 0, on_grace, p);
 }
 
+static void close_pair(int fds[2])
+{
+    close(fds[0]);
+    close(fds[1]);
+}
+
+/*
+ * The child's environment: base with each "NAME=value" of add in place of
+ * base's own NAME. The array is new; its strings are borrowed.
+ */
+static char **env_merge(char *const *base, const char *const *add)
+{
+    size_t nb = 0, na = 0;
+    while (base[nb] != NULL) {
+        nb++;
+    }
+    while (add != NULL && add[na] != NULL) {
+        na++;
+    }
+    char **env = xcalloc(nb + na + 1, sizeof *env);
+    size_t o = 0;
+    for (size_t i = 0; i < nb; i++) {
+        bool replaced = false;
+        for (size_t j = 0; j < na && !replaced; j++) {
+            size_t len = strcspn(add[j], "=") + 1;
+            replaced = strncmp(base[i], add[j], len) == 0;
+        }
+        if (!replaced) {
+            env[o++] = base[i];
+        }
+    }
+    for (size_t j = 0; j < na; j++) {
+        env[o++] = (char *)add[j];
+    }
+    return env;
+}
+
+/*
+ * Did the child exec the shell? The report pipe closes on exec (EOF) or
+ * carries why it could not; a child that could not is reaped here, at once
+ * (it exits right after writing). Exec takes microseconds: this read is the
+ * only wait in proc_spawn, as in posix_spawn.
+ */
+static bool started(pid_t pid, int fd, const struct proc_options *o, char **cause)
+{
+    struct start_report r;
+    ssize_t n;
+    do {
+        n = read(fd, &r, sizeof r);
+    } while (n < 0 && errno == EINTR);
+    close(fd);
+    if (n != (ssize_t)sizeof r) {
+        return true;
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (r.stage == STAGE_CWD) {
+        *cause = xasprintf("could not start: cannot enter %s: %s", o->cwd, strerror(r.err));
+    } else if (r.stage == STAGE_EXEC && r.err == E2BIG) {
+        *cause = xasprintf("could not start /bin/sh: %s (the command and its environment are "
+                           "over the kernel's limits: 128 KiB for one value, about a quarter of "
+                           "the stack limit for all)",
+                           strerror(r.err));
+    } else {
+        *cause = xasprintf("could not start /bin/sh: %s", strerror(r.err));
+    }
+    return false;
+}
+
 static bool make_pipe(int fds[2], char **cause)
 {
     if (pipe(fds) != 0) {
@@ -329,23 +421,36 @@ struct proc *proc_spawn(struct loop *loop, const struct proc_options *o, proc_do
         close(out[1]);
         return NULL;
     }
-    char *const *envp = o->env != NULL ? (char *const *)o->env : environ;
+    int rep[2];
+    if (!make_pipe(rep, cause)) {
+        close_pair(out);
+        close_pair(err);
+        return NULL;
+    }
+    char **envp = env_merge(o->env != NULL ? (char *const *)o->env : environ, o->env_add);
     pid_t pid = fork();
     if (pid < 0) {
         *cause = xasprintf("could not start: fork: %s", strerror(errno));
-        close(out[0]);
-        close(out[1]);
-        close(err[0]);
-        close(err[1]);
+        close_pair(out);
+        close_pair(err);
+        close_pair(rep);
+        free(envp);
         return NULL;
     }
     if (pid == 0) {
-        child(o, out[1], err[1], envp);
+        child(o, out[1], err[1], rep[1], envp);
     }
     /* also here: a kill of the group must not race the child's own setpgid */
     setpgid(pid, pid);
+    free(envp);
     close(out[1]);
     close(err[1]);
+    close(rep[1]);
+    if (!started(pid, rep[0], o, cause)) {
+        close(out[0]);
+        close(err[0]);
+        return NULL;
+    }
     struct proc *p = xcalloc(1, sizeof *p);
     p->loop = loop;
     p->cb = cb;

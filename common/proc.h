@@ -30,8 +30,10 @@ struct proc_options {
     const char *command;    /* run as /bin/sh -c command */
     const char *cwd;        /* NULL: the current directory */
     const char *const *env; /* NULL-terminated "NAME=value" list; NULL: inherit ours */
-    int timeout_ms;         /* total run time; 0: none */
-    size_t max_output;      /* bytes of stdout + stderr; 0: PROC_DEFAULT_MAX_OUTPUT */
+    /* NULL-terminated "NAME=value" entries added to env (replacing its own NAME); may be NULL */
+    const char *const *env_add;
+    int timeout_ms;    /* total run time; 0: none */
+    size_t max_output; /* bytes of stdout + stderr; 0: PROC_DEFAULT_MAX_OUTPUT */
     /*
      * Optional: each chunk as it arrives (stdout and stderr interleaved as
      * read), with the callback's ud; for output streamed into a pane. The
@@ -58,7 +60,9 @@ typedef void (*proc_done_cb)(const struct proc_result *r, void *ud);
 
 /*
  * Start a child. Returns NULL with *cause set when it could not start (no
- * pipes, no fork); the callback then never runs. Otherwise the callback runs
+ * pipes, no fork, a working directory it cannot enter, an exec the kernel
+ * refused: "Argument list too long" for an environment over its limits); the
+ * callback then never runs. Otherwise the callback runs
  * exactly once, later, on the loop, unless proc_cancel() comes first; the
  * handle is gone after the callback (never cancel it there).
  */

@@ -98,6 +98,7 @@ static void node_free(struct mdoc_node *n)
         free(n->code[i]);
     }
     free(n->code);
+    free(n->code_line);
     for (size_t i = 0; i < n->nkvs; i++) {
         free(n->kvs[i].key);
         free(n->kvs[i].value);
@@ -218,9 +219,11 @@ void mdoc_node_add_kv(struct mdoc_node *n, const char *key, const char *value, i
     n->nkvs++;
 }
 
-void mdoc_node_add_code(struct mdoc_node *n, const char *text)
+void mdoc_node_add_code(struct mdoc_node *n, const char *text, int line)
 {
     n->code = xreallocarray(n->code, n->ncode + 1, sizeof *n->code);
+    n->code_line = xreallocarray(n->code_line, n->ncode + 1, sizeof *n->code_line);
+    n->code_line[n->ncode] = line;
     n->code[n->ncode++] = xstrdup(text);
 }
 
@@ -491,7 +494,8 @@ static void leave_code(struct parse *p)
     while (len > 0 && text[len - 1] == '\n') {
         text[--len] = '\0';
     }
-    mdoc_node_add_code(n, text);
+    int line = p->ncode_lines > 0 && p->code_lines[0] > 0 ? p->code_lines[0] : p->code_fence_line;
+    mdoc_node_add_code(n, text, line);
     free(text);
     n->content = true;
     want_break(p, BRK_PARA);

@@ -28,6 +28,7 @@ struct mdoc_node {
     int line;
     struct strbuf body; /* plain text; see mdoc_body_text() */
     char **code;        /* code blocks other than the annotation */
+    int *code_line;     /* the line of each code block's first line */
     size_t ncode;
     struct mdoc_kv *kvs;
     size_t nkvs;
@@ -71,7 +72,7 @@ bool mdoc_in_src(const struct mdoc *m, const char *ptr);
 /* Building nodes by hand (the JSON form of runbooks). */
 struct mdoc_node *mdoc_push_node(struct mdoc *m, int level, char *title, int line);
 void mdoc_node_add_kv(struct mdoc_node *n, const char *key, const char *value, int line);
-void mdoc_node_add_code(struct mdoc_node *n, const char *text);
+void mdoc_node_add_code(struct mdoc_node *n, const char *text, int line);
 void mdoc_add_issue(struct mdoc *m, int line, char *message);
 /* Issue lists of runbooks and drills: append (takes message), sort by line keeping order within
  * one. */

@@ -95,7 +95,7 @@ struct run {
     struct loop_timer *wait_timer;
     struct cond wcond;
     bool wcond_set;
-    char *wait_run;
+    struct shtmpl_command wait_cmd; /* a wait on a command; zeroed otherwise */
     struct proc *wait_proc;
     int tries;
     int64_t wait_deadline;
@@ -523,11 +523,9 @@ static void on_cmd_done(const struct proc_result *res, void *ud)
 
 static bool start_command(struct run *r, const char *text, bool one_off, char **cause)
 {
-    char *missing = NULL;
-    char *cmd = vars_expand(&r->vars, text, VARS_SHELL, &missing);
-    if (cmd == NULL) {
-        char *why = xasprintf("unset variable %s", missing);
-        free(missing);
+    struct shtmpl_command cmd;
+    char *why = NULL;
+    if (!vars_command(&r->vars, text, &cmd, &why)) {
         set_cause(cause, why);
         if (one_off) {
             free(why);
@@ -536,11 +534,11 @@ static bool start_command(struct run *r, const char *text, bool one_off, char **
         }
         return false;
     }
-    char *shown = expand_shown(r, text, VARS_SHELL);
+    char *shown = expand_shown(r, text, VARS_SHOWN_COMMAND);
     if (r->dry_run) {
         set_message(r, xasprintf("dry run: would run: %s", shown));
         free(shown);
-        free(cmd);
+        shtmpl_command_finish(&cmd);
         if (!one_off) {
             step_succeeded(r, xstrdup(r->message), NULL);
         }
@@ -557,25 +555,25 @@ static bool start_command(struct run *r, const char *text, bool one_off, char **
     }
     if (!jstep(r, "command.start", NULL, d)) {
         free(shown);
-        free(cmd);
+        shtmpl_command_finish(&cmd);
         set_cause(cause, r->message);
         changed(r);
         return false;
     }
     const struct rb_step *s = &r->rb->steps[r->idx];
     struct proc_options o = {
-        .command = cmd,
+        .command = cmd.command,
+        .env_add = (const char *const *)cmd.env,
         .timeout_ms = one_off ? 0 : s->timeout_ms,
         .on_output = on_cmd_output,
     };
-    char *why = NULL;
     r->fly = one_off ? FLY_CODE : FLY_COMMAND;
     r->fly_prev = r->state;
     r->state = RUN_BUSY;
     set_message(r, xasprintf("running: %s", shown));
     free(shown);
     r->proc = proc_spawn(r->loop, &o, on_cmd_done, r, &why);
-    free(cmd);
+    shtmpl_command_finish(&cmd);
     if (r->proc == NULL) {
         /* journal the end too, or resume would call it interrupted */
         cJSON *e = cJSON_CreateObject();
@@ -612,8 +610,7 @@ static void wait_end(struct run *r, bool met, char *reason)
         cond_free(&r->wcond);
         r->wcond_set = false;
     }
-    free(r->wait_run);
-    r->wait_run = NULL;
+    shtmpl_command_finish(&r->wait_cmd);
     cJSON *d = cJSON_CreateObject();
     cJSON_AddBoolToObject(d, "met", met);
     cJSON_AddNumberToObject(d, "tries", r->tries);
@@ -688,7 +685,8 @@ static void wait_tick(void *ud)
     }
     int64_t left = r->wait_deadline - clock_wall_ms();
     struct proc_options o = {
-        .command = r->wait_run,
+        .command = r->wait_cmd.command,
+        .env_add = (const char *const *)r->wait_cmd.env,
         .timeout_ms = left > 1000 ? (int)left : 1000,
     };
     char *why = NULL;
@@ -703,51 +701,40 @@ static void wait_tick(void *ud)
 static bool start_wait(struct run *r, char **cause)
 {
     const struct rb_step *s = &r->rb->steps[r->idx];
-    char *missing = NULL;
-    char *text = s->until != NULL ? vars_expand(&r->vars, s->until, VARS_TEXT, &missing)
-                                  : vars_expand(&r->vars, s->run, VARS_SHELL, &missing);
-    if (text == NULL) {
-        char *why = xasprintf("unset variable %s", missing);
-        free(missing);
+    char *why = NULL;
+    bool ok = s->until != NULL ? cond_parse_vars(&r->wcond, s->until, &r->vars, &why)
+                               : vars_command(&r->vars, s->run, &r->wait_cmd, &why);
+    if (!ok) {
         set_cause(cause, why);
         step_failed(r, why);
         return false;
     }
-    if (s->until != NULL) {
-        char *why = NULL;
-        if (!cond_parse(&r->wcond, text, &why)) {
-            free(text);
-            set_cause(cause, why);
-            step_failed(r, why);
-            return false;
-        }
-        r->wcond_set = true;
-    }
+    r->wcond_set = s->until != NULL;
+    char *shown = s->until != NULL ? expand_shown(r, s->until, VARS_TEXT)
+                                   : expand_shown(r, s->run, VARS_SHOWN_COMMAND);
     if (r->dry_run) {
         if (r->wcond_set) {
             cond_free(&r->wcond);
             r->wcond_set = false;
         }
-        char *msg = xasprintf("dry run: would wait until %s", text);
-        free(text);
+        shtmpl_command_finish(&r->wait_cmd);
+        char *msg = xasprintf("dry run: would wait until %s", shown);
+        free(shown);
         step_succeeded(r, msg, NULL);
         return true;
     }
     cJSON *d = cJSON_CreateObject();
-    char *shown = s->until != NULL ? expand_shown(r, s->until, VARS_TEXT)
-                                   : expand_shown(r, s->run, VARS_SHELL);
     cJSON_AddStringToObject(d, "condition", shown);
     free(shown);
     if (!jstep(r, "wait.start", NULL, d)) {
-        free(text);
+        if (r->wcond_set) {
+            cond_free(&r->wcond);
+            r->wcond_set = false;
+        }
+        shtmpl_command_finish(&r->wait_cmd);
         set_cause(cause, r->message);
         changed(r);
         return false;
-    }
-    if (s->run != NULL && s->until == NULL) {
-        r->wait_run = text;
-    } else {
-        free(text);
     }
     r->fly = FLY_WAIT;
     r->state = RUN_BUSY;
@@ -1158,8 +1145,7 @@ static void stop_inflight(struct run *r)
         cond_free(&r->wcond);
         r->wcond_set = false;
     }
-    free(r->wait_run);
-    r->wait_run = NULL;
+    shtmpl_command_finish(&r->wait_cmd);
     if (r->token != NULL) {
         r->token->r = NULL;
         r->token = NULL;
@@ -1619,12 +1605,12 @@ char *run_preview(const struct run *r, char **missing)
     char *out = NULL, *a = NULL;
     switch (s->type) {
     case RB_COMMAND:
-        a = expand_or_missing(r, step_command(s), VARS_SHELL, missing);
+        a = expand_or_missing(r, step_command(s), VARS_SHOWN_COMMAND, missing);
         out = xasprintf("sh: %s", a);
         break;
     case RB_WAIT:
         a = s->until != NULL ? expand_or_missing(r, s->until, VARS_TEXT, missing)
-                             : expand_or_missing(r, s->run, VARS_SHELL, missing);
+                             : expand_or_missing(r, s->run, VARS_SHOWN_COMMAND, missing);
         out = xasprintf("wait until %s%s", s->until != NULL ? "" : "this succeeds: sh: ", a);
         break;
     case RB_ACTION: {

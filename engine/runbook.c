@@ -12,6 +12,7 @@
 #include "runbook.h"
 
 #include "../backends/json.h"
+#include "../common/shtmpl.h"
 #include "../common/util.h"
 #include "cond.h"
 #include "mdoc.h"
@@ -263,7 +264,7 @@ static void json_step(struct parse *p, const cJSON *obj, const struct json_lines
             }
             for (const cJSON *c = m->child; c != NULL; c = c->next) {
                 if (cJSON_IsString(c)) {
-                    mdoc_node_add_code(n, c->valuestring);
+                    mdoc_node_add_code(n, c->valuestring, line);
                 } else {
                     add_issue(p->rb, line, xasprintf("'code' must be a list of strings"));
                 }
@@ -917,8 +918,10 @@ static void build_steps(struct parse *p)
         s->line = nd->line;
         s->body = mdoc_body_text(&nd->body);
         s->code = nd->ncode > 0 ? xcalloc(nd->ncode, sizeof *s->code) : NULL;
+        s->code_line = nd->ncode > 0 ? xcalloc(nd->ncode, sizeof *s->code_line) : NULL;
         for (size_t c = 0; c < nd->ncode; c++) {
             s->code[c] = xstrdup(nd->code[c]);
+            s->code_line[c] = nd->code_line[c];
         }
         s->ncode = nd->ncode;
         int explicit_phase = apply_node(rb, s, nd, &ids[rb->nsteps]);
@@ -1063,6 +1066,7 @@ static void step_finish(struct rb_step *s)
         free(s->code[i]);
     }
     free(s->code);
+    free(s->code_line);
     free(s->next);
     free(s->run);
     free(s->capture);
@@ -1159,6 +1163,32 @@ static void check_refs(struct runbook *rb, const struct rb_step *s, const struct
     vars_each_ref(text, check_ref, &rc);
 }
 
+/*
+ * A shell command: no value may stand where it could be code (common/shtmpl.h).
+ * what names it in the message; line is where its text starts.
+ */
+static void lint_command(struct runbook *rb, int line, const char *what, const char *text)
+{
+    struct shtmpl t;
+    int at = 1;
+    char *cause = NULL;
+    if (text == NULL) {
+        return;
+    }
+    if (shtmpl_compile(&t, text, SHTMPL_VARS, &at, &cause)) {
+        shtmpl_finish(&t);
+        return;
+    }
+    add_issue(rb, line + at - 1, xasprintf("%s: %s", what, cause));
+    free(cause);
+}
+
+static void has_ref(const char *name, void *ud)
+{
+    (void)name;
+    *(bool *)ud = true;
+}
+
 static void lint_jump(struct runbook *rb, const struct strmap *ids, int line, const char *what,
                       const char *go)
 {
@@ -1181,6 +1211,15 @@ static void lint_step(struct runbook *rb, const struct rb_step *s, const struct 
     check_refs(rb, s, known, "run", s->run);
     if (s->run == NULL && s->type == RB_COMMAND && s->ncode > 0) {
         check_refs(rb, s, known, "run", s->code[0]);
+    }
+    lint_command(rb, rb_step_key_line(s, "run"), "run", s->run);
+    for (size_t i = 0; i < s->ncode; i++) {
+        /* a code block is shell only when it may run: as the step's command, or with a value */
+        bool refs = false;
+        vars_each_ref(s->code[i], has_ref, &refs);
+        if (refs || (s->run == NULL && s->type == RB_COMMAND && i == 0)) {
+            lint_command(rb, s->code_line[i], "code block", s->code[i]);
+        }
     }
     check_refs(rb, s, known, "until", s->until);
     check_refs(rb, s, known, "target", s->target);

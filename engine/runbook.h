@@ -51,8 +51,9 @@ struct rb_step {
     int line; /* of the heading (JSON: of the step object, best effort) */
     enum rb_phase phase;
     enum rb_step_type type;
-    char *body;  /* text shown, plain (inline markup removed), lines split by '\n' */
-    char **code; /* code blocks (not the annotation), in order */
+    char *body;     /* text shown, plain (inline markup removed), lines split by '\n' */
+    char **code;    /* code blocks (not the annotation), in order */
+    int *code_line; /* the line of each code block's first line */
     size_t ncode;
     int timebox_s; /* 0: none */
     char *next;    /* explicit next step id, "end", or NULL */

@@ -258,4 +258,100 @@ check "the secret reached the command" grep -q '^  | matched$' "$T/s.out"
 check "the secret is not echoed" bash -c '! grep -q hunter2 "$1"' _ "$T/s.out"
 check "nor journaled" bash -c '! grep -rq hunter2 "$1"' _ "$RUNS"
 
+# ---- no value becomes shell code (line mode) ----
+cat >"$T/inject.md" <<'EOF'
+# Inject
+
+## Every context
+```opsdeck
+type: command
+run: printf '<%s>' ${v} "q=${v}" x${v}y "$(printf '%s' "${v}")"; echo; echo done-contexts
+```
+
+## Quoted by the author
+```opsdeck
+type: command
+run: printf '[%s]\n' 'q=${v}'
+```
+EOF
+inject_ok=0
+inject_runs=0
+for payload in "\$(touch $T/pwned)" "\`touch $T/pwned\`" "'; touch $T/pwned; '" \
+    "\"; touch $T/pwned; \"" "a\$((1+1))b" "x
+touch $T/pwned" "\\\$(touch $T/pwned)\\"; do
+    inject_runs=$((inject_runs + 1))
+    printf '\n\n' | "$OPSDECK" run "$T/inject.md" --plain --var "v=$payload" >"$T/inj.out" 2>&1
+    want=$(printf '<%s>' "$payload" "q=$payload" "x${payload}y" "$payload")
+    # the output is prefixed line by line: compare it without the prefixes
+    got=$(sed -n '/^  | /s/^  | //p' "$T/inj.out" | sed '/^done-contexts$/,$d')
+    if [ "$got" = "$want" ] && ! ls "$T" | grep -q pwned; then
+        inject_ok=$((inject_ok + 1))
+    else
+        echo "# payload $inject_runs: got '$got' want '$want'"
+    fi
+done
+check "line mode: $inject_runs payloads in every allowed context reach the command unchanged, none runs" \
+    test "$inject_ok" = "$inject_runs"
+check "line mode: the author's single quotes refuse the step, saying why" \
+    grep -q -- "-> \${v} inside single quotes" "$T/inj.out"
+check "line mode: nothing ran there either" bash -c '! ls "$1" | grep -q pwned' _ "$T"
+"$OPSDECK" lint "$T/inject.md" >"$T/lint.out" 2>&1
+check "lint: exit 2 for a value where it could be code" test $? = 2
+check "lint: the single-quoted value is named at its line" \
+    bash -c 'grep -q "inject.md:12: run: \${v} inside single quotes" "$1"' _ "$T/lint.out"
+
+# a condition takes a value as one word: the value cannot add an operator
+cat >"$T/cond.md" <<'EOF'
+# Cond
+
+## Wait for maint
+```opsdeck
+type: wait
+until: pools be_web/${server} status == MAINTX
+interval: 1s
+timeout: 3s
+```
+EOF
+printf '\n\n' | "$OPSDECK" run "$T/cond.md" --plain --var 'server=web1 status != zzz' >"$T/cond.out" 2>&1
+check "until: a value holding an operator stays in the row name" \
+    grep -q "no row be_web/web1 status != zzz in pools" "$T/cond.out"
+check "until: it is never met" bash -c '! grep -q "met after" "$1"' _ "$T/cond.out"
+
+# a secret value is in the child's environment, not in its argv (ps)
+cat >"$T/ps.json" <<'EOF'
+{"title": "Ps", "steps": [
+ {"id": "pw", "title": "Password", "type": "prompt", "var": "pw", "secret": true},
+ {"id": "use", "title": "Use it", "type": "command", "run": "sleep 3; test ${pw} = \"$WANT\" && echo matched"}
+]}
+EOF
+(printf 'Hunter2Secret\n\n'; sleep 5) | WANT=Hunter2Secret "$OPSDECK" run "$T/ps.json" --plain >"$T/ps.out" 2>&1 &
+PSPID=$!
+sleep 1.5
+ps -eo args >"$T/ps.list"
+wait "$PSPID"
+check "the command with a secret is running" grep -q "sleep 3; test" "$T/ps.list"
+check "ps shows no secret value" bash -c '! grep -q Hunter2Secret "$1"' _ "$T/ps.list"
+check "the command got it" grep -q '^  | matched$' "$T/ps.out"
+
+# a value too long for the kernel to pass: said, not a bare "exit 127"
+cat >"$T/big.md" <<'EOF'
+# Big
+
+## Make a big value
+```opsdeck
+type: command
+run: head -c 1048576 /dev/zero | tr '\0' x
+capture: big
+```
+
+## Use it
+```opsdeck
+type: command
+run: printf %s ${big} | wc -c
+```
+EOF
+printf '\n\n\n' | "$OPSDECK" run "$T/big.md" --plain >"$T/big.out" 2>&1
+check "a 1 MiB value: the step says why it cannot run" \
+    grep -q -- "-> variable big is 1048576 bytes: the kernel passes at most" "$T/big.out"
+
 done_testing

@@ -724,9 +724,28 @@ static int run_plain(struct app *app, const struct options *o)
     return status;
 }
 
+/*
+ * Commands opsdeck runs (runbook steps, plugins) find the opsdeck that runs
+ * them in $OPSDECK, to call it back ("$OPSDECK" snapshot --json).
+ */
+static void export_self(const char *argv0)
+{
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0) {
+        self[n] = '\0';
+        setenv("OPSDECK", self, 1);
+    } else if (strchr(argv0, '/') != NULL) {
+        setenv("OPSDECK", argv0, 1);
+    } else {
+        setenv("OPSDECK", "opsdeck", 1);
+    }
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
+    export_self(argv[0]);
     struct options o = {0};
     if (argc > 1 && strcmp(argv[1], "report") == 0) {
         return report_cmd(argc, argv);
