@@ -170,16 +170,35 @@ char *text_clean_str(const char *s, unsigned flags)
     return s != NULL ? text_clean(s, strlen(s), flags) : NULL;
 }
 
-void text_printf(FILE *out, unsigned flags, const char *fmt, ...)
+void text_vprintf(FILE *out, const char *fmt, va_list ap)
+{
+    size_t lead = strspn(fmt, "\n"), flen = strlen(fmt), trail = 0;
+    while (trail < flen - lead && fmt[flen - 1 - trail] == '\n') {
+        trail++;
+    }
+    char *raw = xvasprintf(fmt, ap);
+    size_t n = strlen(raw);
+    if (n < lead + trail) {
+        lead = trail = 0; /* vsnprintf failed and gave "" */
+    }
+    /* the format's own newlines are the first lead and last trail bytes of raw */
+    struct strbuf sb = {0};
+    strbuf_add(&sb, raw, lead);
+    text_add(&sb, raw + lead, n - lead - trail, TEXT_TAB);
+    strbuf_add(&sb, raw + n - trail, trail);
+    if (sb.n > 0) {
+        fwrite(sb.s, 1, sb.n, out);
+    }
+    free(sb.s);
+    free(raw);
+}
+
+void text_printf(FILE *out, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *raw = xvasprintf(fmt, ap);
+    text_vprintf(out, fmt, ap);
     va_end(ap);
-    char *clean = text_clean(raw, strlen(raw), flags);
-    fputs(clean, out);
-    free(clean);
-    free(raw);
 }
 
 void text_stream_init(struct text_stream *ts, unsigned flags)

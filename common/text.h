@@ -32,6 +32,7 @@
 
 #include "util.h"
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -69,11 +70,15 @@ char *text_clean(const char *s, size_t n, unsigned flags);
 char *text_clean_str(const char *s, unsigned flags);
 
 /*
- * printf, cleaned, to out: the way line modes print. The format's own \n and
- * \t pass when flags allow them (TEXT_NEWLINE for whole lines).
+ * printf to out, cleaned: how line modes print. The formatted text is one
+ * line (a \n inside it shows as ^J, \t passes), except the newlines that
+ * begin and end the format itself: "\n== %s ==\n" prints a blank line and a
+ * line whatever %s holds, so outside text can neither control the terminal
+ * nor forge a line of its own. Multi-line text goes through text_clean()
+ * with TEXT_NEWLINE, or line by line.
  */
-void text_printf(FILE *out, unsigned flags, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void text_printf(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void text_vprintf(FILE *out, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /*
  * Text that arrives in chunks (a child's output read by read(2)): a UTF-8
