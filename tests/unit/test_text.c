@@ -194,6 +194,27 @@ static void test_next(void)
            "text_next: a cut sequence is one invalid byte");
 }
 
+/* Lines: the format's own leading and trailing newlines pass, outside text stays on its line. */
+static void test_printf(void)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    text_printf(f, "\n== %s (%d) ==\n", "evil\n== fake\x1b[2J", 3);
+    text_printf(f, "%s\t|\n\n", "a\tb\xc2\x9b");
+    text_printf(f, "\n");
+    text_printf(f, "%s", "");
+    text_printf(f, "%s\n", "\n\n");
+    fclose(f);
+    tap_is_str(buf,
+               "\n== evil^J== fake^[[2J (3) ==\n"
+               "a\tb<U+009B>\t|\n\n"
+               "\n"
+               "^J^J\n",
+               "text_printf: newlines of the format pass, those of the values are ^J");
+    free(buf);
+}
+
 /* The console's cells draw the same forms, and count their width. */
 static void test_cells(void)
 {
@@ -233,6 +254,7 @@ int main(void)
     test_stream();
     test_long();
     test_next();
+    test_printf();
     test_cells();
     return tap_done();
 }
