@@ -261,6 +261,12 @@ void duration_format2(char *buf, size_t len, int64_t s)
 static size_t cell_next(const char *s, const char **out, size_t *outlen, int *w,
                         struct text_char *c)
 {
+    *out = s;
+    if ((unsigned char)*s >= 0x20 && (unsigned char)*s < 0x7f) {
+        *outlen = 1; /* printable ASCII, the common case */
+        *w = 1;
+        return 1;
+    }
     text_next(s, strnlen(s, 4), 0, c);
     if (!c->plain) {
         *out = c->shown;
@@ -268,12 +274,8 @@ static size_t cell_next(const char *s, const char **out, size_t *outlen, int *w,
         *w = (int)*outlen;
         return c->len;
     }
-    *out = s;
     *outlen = c->len;
     *w = 1;
-    if (c->len == 1) {
-        return 1; /* printable ASCII */
-    }
     mbstate_t st;
     memset(&st, 0, sizeof st);
     wchar_t wc;
