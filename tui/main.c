@@ -621,7 +621,10 @@ static int run_act(struct app *app, const struct options *o)
         text_printf(stderr, "opsdeck: %s %s: no answer from %s\n", verb, target, name);
         status = 1;
     } else if (r.ok) {
-        text_printf(stdout, "%s\n", r.message);
+        /* a result may have lines of its own (a peek at messages) */
+        char *text = text_clean_str(r.message, TEXT_NEWLINE | TEXT_TAB);
+        printf("%s\n", text);
+        free(text);
     } else {
         text_printf(stderr, "opsdeck: %s %s: %s\n", verb, target, r.message);
         status = 1;
