@@ -134,6 +134,7 @@ static void test_stream(void)
         }
     }
     tap_ok(bad == 0, "a stream cut anywhere (twice) gives the one-shot text (%d differ)", bad);
+    free(want);
 
     /* one byte at a time: U+009B and U+202E split across reads are still shown */
     struct text_stream ts;
