@@ -138,8 +138,8 @@ static size_t add(struct strbuf *sb, const char *s, size_t n, unsigned flags, bo
             continue;
         }
         struct text_char c;
-        bool short_ = classify(s + i, n - i, flags, &c);
-        if (short_ && cut) {
+        bool cut_short = classify(s + i, n - i, flags, &c);
+        if (cut_short && cut) {
             break;
         }
         if (!c.plain) {
