@@ -13,6 +13,7 @@
  */
 #include "http.h"
 
+#include "../common/text.h"
 #include "../common/util.h"
 #include "../tui/loop.h"
 
@@ -657,23 +658,27 @@ char *http_describe_failure(const struct http_response *r)
     if (r->error != NULL) {
         return xstrdup(r->error);
     }
-    /* the first line of the body, cleaned and short: servers explain themselves there */
-    char first[128];
-    size_t n = 0;
-    for (size_t i = 0; i < r->len && n + 1 < sizeof first; i++) {
-        char c = r->body[i];
-        if (c == '\n' || c == '\r') {
-            if (n > 0) {
-                break;
-            }
-            continue;
-        }
-        first[n++] = (c >= 0x20 && c != 0x7f) || (c & 0x80) ? c : '?';
+    /* the first line of the body, short and shown as text (text.h): servers explain themselves
+     * there, and a hostile one would put escapes there */
+    size_t i = 0, n = 0;
+    while (i < r->len && (r->body[i] == '\n' || r->body[i] == '\r')) {
+        i++;
     }
-    first[n] = '\0';
+    while (i + n < r->len && n < 127 && r->body[i + n] != '\n' && r->body[i + n] != '\r') {
+        n++;
+    }
+    if (n == 127) {
+        /* cut by the limit: not inside a UTF-8 sequence */
+        while (n > 0 && i + n < r->len && ((unsigned char)r->body[i + n] & 0xc0) == 0x80) {
+            n--;
+        }
+    }
     const char *phrase = reason_phrase(r->status);
     if (n == 0) {
         return xasprintf("HTTP %ld%s%s", r->status, phrase[0] ? " " : "", phrase);
     }
-    return xasprintf("HTTP %ld%s%s: %s", r->status, phrase[0] ? " " : "", phrase, first);
+    char *first = text_clean(r->body + i, n, 0);
+    char *out = xasprintf("HTTP %ld%s%s: %s", r->status, phrase[0] ? " " : "", phrase, first);
+    free(first);
+    return out;
 }

@@ -17,10 +17,17 @@
  * The timeline is a list, not a table: command output needs lines of its own
  * to stay readable as plain text. Tables (phases, variables) escape | and
  * newlines in their cells.
+ *
+ * Reports are read in terminals and pasted into documents: the journal's
+ * words pass text.h as they are added (a control shown as ^[, U+202E as
+ * <U+202E>; newlines and tabs in one-line fields as blanks), and the whole
+ * document once more at the end, so a field added later without care is
+ * still shown, never obeyed.
  */
 #include "report.h"
 
 #include "../backends/json.h"
+#include "../common/text.h"
 #include "../common/util.h"
 #include "journal.h"
 #include "run.h"
@@ -194,31 +201,35 @@ static void fmt_dur(char buf[32], int64_t ms)
     }
 }
 
-/* Inline text: control characters (newlines too) would break the list item. */
+/* Inline text: newlines would break the list item (blanks instead); controls are shown. */
 static void add_inline(struct strbuf *sb, const char *s)
 {
-    for (; s != NULL && *s != '\0'; s++) {
-        unsigned char c = (unsigned char)*s;
-        char ch = c < 0x20 || c == 0x7f ? ' ' : (char)c;
-        strbuf_add(sb, &ch, 1);
+    while (s != NULL && *s != '\0') {
+        size_t n = strcspn(s, "\r\n\t");
+        text_add(sb, s, n, 0);
+        s += n;
+        if (*s != '\0') {
+            strbuf_add(sb, " ", 1);
+            s++;
+        }
     }
 }
 
-/* A table cell: | escaped, newlines as <br>, other controls as spaces. */
+/* A table cell: | escaped, newlines as <br>, tabs as blanks, controls shown. */
 static void add_cell(struct strbuf *sb, const char *s)
 {
-    for (; s != NULL && *s != '\0'; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '|') {
+    while (s != NULL && *s != '\0') {
+        size_t n = strcspn(s, "|\r\n\t");
+        text_add(sb, s, n, 0);
+        s += n;
+        if (*s == '|') {
             strbuf_str(sb, "\\|");
-        } else if (c == '\r' && s[1] == '\n') {
-            continue;
-        } else if (c == '\n') {
+        } else if (*s == '\n') {
             strbuf_str(sb, "<br>");
-        } else {
-            char ch = c < 0x20 || c == 0x7f ? ' ' : (char)c;
-            strbuf_add(sb, &ch, 1);
+        } else if (*s != '\0' && !(*s == '\r' && s[1] == '\n')) {
+            strbuf_add(sb, " ", 1);
         }
+        s += *s != '\0';
     }
 }
 
@@ -268,12 +279,8 @@ static void add_code_span(struct strbuf *sb, const char *s)
 static void add_block_line(struct strbuf *sb, const char *line, size_t len)
 {
     strbuf_str(sb, "      ");
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)line[i];
-        /* terminal escapes from a command's colours would garble the text */
-        char ch = (c < 0x20 && c != '\t') || c == 0x7f ? '?' : (char)c;
-        strbuf_add(sb, &ch, 1);
-    }
+    /* terminal escapes from a command's colours are shown (^[[31m), never obeyed */
+    text_add(sb, line, len, TEXT_TAB);
     strbuf_str(sb, "\n");
 }
 
@@ -1889,7 +1896,7 @@ static char *runs_dir_or_default(const char *runs_dir, char **cause)
     return dir;
 }
 
-char *report_markdown(const char *runs_dir, const char *run_id, char **cause)
+static char *markdown(const char *runs_dir, const char *run_id, char **cause)
 {
     if (!valid_id(run_id)) {
         *cause = xasprintf("bad run id '%s'", run_id != NULL ? run_id : "");
@@ -1960,4 +1967,12 @@ char *report_markdown(const char *runs_dir, const char *run_id, char **cause)
     free(path);
     free(dir);
     return out.s;
+}
+
+char *report_markdown(const char *runs_dir, const char *run_id, char **cause)
+{
+    char *md = markdown(runs_dir, run_id, cause);
+    char *clean = text_clean_str(md, TEXT_NEWLINE | TEXT_TAB);
+    free(md);
+    return clean;
 }

@@ -9,12 +9,16 @@
  * is not busy (before checks, rolling back): piped commands then mean the same
  * as typed ones.
  *
+ * Every line is printed through text_printf() (text.h): a drill's text, a
+ * backend's message and a journal's words are shown, never obeyed.
+ *
  * Leaving early (q, end of input, SIGHUP, SIGTERM, SIGINT) always goes through
  * game_destroy(g, true): every pending rollback runs before we exit, and the
  * drill stays open for --resume.
  */
 #include "drillplain.h"
 
+#include "../common/text.h"
 #include "../common/util.h"
 #include "../engine/drill.h"
 #include "linein.h"
@@ -60,7 +64,7 @@ static void say(struct dplain *p, const char *fmt, ...)
     }
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(p->out, fmt, ap);
+    text_vprintf(p->out, fmt, ap);
     va_end(ap);
     fflush(p->out);
 }
@@ -506,13 +510,13 @@ static struct drill *load(const char *file)
     char *cause = NULL;
     struct drill *d = drill_load(file, &cause);
     if (d == NULL) {
-        fprintf(stderr, "opsdeck: %s\n", cause != NULL ? cause : "not a drill");
+        text_printf(stderr, "opsdeck: %s\n", cause != NULL ? cause : "not a drill");
         free(cause);
         return NULL;
     }
     if (d->nissues > 0) {
         for (size_t i = 0; i < d->nissues; i++) {
-            fprintf(stderr, "%s:%d: %s\n", file, d->issues[i].line, d->issues[i].message);
+            text_printf(stderr, "%s:%d: %s\n", file, d->issues[i].line, d->issues[i].message);
         }
         drill_free(d);
         return NULL;
@@ -520,7 +524,7 @@ static struct drill *load(const char *file)
     /* what only lint finds (a sandbox hook not set here) is a warning, as for runbooks */
     drill_lint(d);
     for (size_t i = 0; i < d->nissues; i++) {
-        fprintf(stderr, "%s:%d: warning: %s\n", file, d->issues[i].line, d->issues[i].message);
+        text_printf(stderr, "%s:%d: warning: %s\n", file, d->issues[i].line, d->issues[i].message);
         free(d->issues[i].message);
     }
     d->nissues = 0;
@@ -581,7 +585,7 @@ int drillplain_run(struct loop *loop, struct store *store, struct backend **back
         p.g = game_start(&env, d, &h, &cause);
     }
     if (p.g == NULL) {
-        fprintf(stderr, "opsdeck: %s\n", cause);
+        text_printf(stderr, "opsdeck: %s\n", cause);
         free(cause);
         return PLAIN_EXIT_FAIL;
     }
@@ -623,8 +627,10 @@ size_t drillplain_recover(struct loop *loop, struct store *store, struct backend
             fprintf(out, "no drill left anything to roll back\n");
         }
     } else {
-        fprintf(out, "drill recovery: %zu rolled back, %zu NOT restored\n%s", done, failed,
-                report != NULL ? report : "");
+        /* the report quotes backends' answers: lines of outside text */
+        char *text = text_clean_str(report != NULL ? report : "", TEXT_NEWLINE | TEXT_TAB);
+        fprintf(out, "drill recovery: %zu rolled back, %zu NOT restored\n%s", done, failed, text);
+        free(text);
     }
     fflush(out);
     free(report);

@@ -7,6 +7,7 @@
  * 128+N when ended by signal N (SIGHUP also for a closed terminal).
  */
 #include "../backends/backend.h"
+#include "../common/text.h"
 #include "../common/util.h"
 #include "../engine/action.h"
 #include "../engine/config.h"
@@ -129,7 +130,7 @@ static bool parse_exit_after(const char *s, struct options *o)
 static const char *take_value(int argc, char **argv, int *i)
 {
     if (*i + 1 >= argc) {
-        fprintf(stderr, "opsdeck: %s needs a value\n", argv[*i]);
+        text_printf(stderr, "opsdeck: %s needs a value\n", argv[*i]);
         exit(2);
     }
     return argv[++*i];
@@ -203,7 +204,7 @@ static void parse_args(int argc, char **argv, struct options *o)
         } else if (strcmp(a, "--exit-after") == 0) {
             const char *v = take_value(argc, argv, &i);
             if (!parse_exit_after(v, o)) {
-                fprintf(stderr, "opsdeck: bad --exit-after '%s' (e.g. 5, 5s or 100f)\n", v);
+                text_printf(stderr, "opsdeck: bad --exit-after '%s' (e.g. 5, 5s or 100f)\n", v);
                 exit(2);
             }
         } else if (o->command == CMD_LINT && o->lint_file == NULL && a[0] != '-') {
@@ -218,7 +219,7 @@ static void parse_args(int argc, char **argv, struct options *o)
                    parse_run_arg(argc, argv, &i, o)) {
             continue;
         } else {
-            fprintf(stderr, "opsdeck: unknown argument '%s' (see --help)\n", a);
+            text_printf(stderr, "opsdeck: unknown argument '%s' (see --help)\n", a);
             exit(2);
         }
     }
@@ -388,17 +389,17 @@ static int lint_drill(const char *file)
     char *cause = NULL;
     struct drill *d = drill_load(file, &cause);
     if (d == NULL) {
-        fprintf(stderr, "%s\n", cause);
+        text_printf(stderr, "%s\n", cause);
         free(cause);
         return 2;
     }
     size_t n = drill_lint(d);
     for (size_t i = 0; i < n; i++) {
-        fprintf(stderr, "%s:%d: %s\n", file, d->issues[i].line, d->issues[i].message);
+        text_printf(stderr, "%s:%d: %s\n", file, d->issues[i].line, d->issues[i].message);
     }
     if (n == 0) {
-        printf("%s: ok (%zu inject%s, %zu check%s)\n", file, d->ninjects,
-               d->ninjects == 1 ? "" : "s", d->nchecks, d->nchecks == 1 ? "" : "s");
+        text_printf(stdout, "%s: ok (%zu inject%s, %zu check%s)\n", file, d->ninjects,
+                    d->ninjects == 1 ? "" : "s", d->nchecks, d->nchecks == 1 ? "" : "s");
     }
     drill_free(d);
     return n > 0 ? 2 : 0;
@@ -429,16 +430,16 @@ static int lint_runbook(const char *file)
     }
     struct runbook *rb = runbook_load(file, &cause);
     if (rb == NULL) {
-        fprintf(stderr, "%s\n", cause);
+        text_printf(stderr, "%s\n", cause);
         free(cause);
         return 2;
     }
     size_t n = runbook_lint(rb, NULL);
     for (size_t i = 0; i < n; i++) {
-        fprintf(stderr, "%s:%d: %s\n", file, rb->issues[i].line, rb->issues[i].message);
+        text_printf(stderr, "%s:%d: %s\n", file, rb->issues[i].line, rb->issues[i].message);
     }
     if (n == 0) {
-        printf("%s: ok (%zu step%s)\n", file, rb->nsteps, rb->nsteps == 1 ? "" : "s");
+        text_printf(stdout, "%s: ok (%zu step%s)\n", file, rb->nsteps, rb->nsteps == 1 ? "" : "s");
     }
     runbook_free(rb);
     return n > 0 ? 2 : 0;
@@ -456,15 +457,15 @@ static int lint(const char *file)
     char *cause = NULL;
     int status = 0;
     if (!build_backends(&app, &o, &cause) || !start_backends(&app, &cause)) {
-        fprintf(stderr, "%s\n", cause);
+        text_printf(stderr, "%s\n", cause);
         free(cause);
         status = 2;
     } else {
         size_t n = app.cfg != NULL ? app.cfg->nbackends : 0;
         if (n == 0) {
-            printf("%s: ok (no backends: the demo runs)\n", file);
+            text_printf(stdout, "%s: ok (no backends: the demo runs)\n", file);
         } else {
-            printf("%s: ok (%zu backend%s)\n", file, n, n == 1 ? "" : "s");
+            text_printf(stdout, "%s: ok (%zu backend%s)\n", file, n, n == 1 ? "" : "s");
         }
     }
     app.loop = NULL;
@@ -482,7 +483,7 @@ static int report_cmd(int argc, char **argv)
     char *cause = NULL;
     char *md = report_markdown(NULL, argv[2], &cause);
     if (md == NULL) {
-        fprintf(stderr, "opsdeck: %s\n", cause);
+        text_printf(stderr, "opsdeck: %s\n", cause);
         free(cause);
         return 1;
     }
@@ -510,7 +511,7 @@ static int run_console(struct app *app, const struct options *o)
     char *cause = NULL;
     struct journal *audit = open_audit(&cause);
     if (audit == NULL) {
-        fprintf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
+        text_printf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
         free(cause);
         return 1;
     }
@@ -538,7 +539,7 @@ static int run_console(struct app *app, const struct options *o)
     int status;
     struct ui *ui = ui_create(app->loop, app->store, app->backends, app->nbackends, &uo, &cause);
     if (ui == NULL) {
-        fprintf(stderr, "opsdeck: %s\n", cause);
+        text_printf(stderr, "opsdeck: %s\n", cause);
         free(cause);
         status = 2;
     } else {
@@ -584,25 +585,25 @@ static int run_act(struct app *app, const struct options *o)
     struct backend *b = backend_named(app, name);
     enum model_kind kind;
     if (b == NULL || !model_kind_from_name(pane, &kind)) {
-        fprintf(stderr, "opsdeck: no %s '%s'\n", b == NULL ? "backend" : "pane",
-                b == NULL ? name : pane);
+        text_printf(stderr, "opsdeck: no %s '%s'\n", b == NULL ? "backend" : "pane",
+                    b == NULL ? name : pane);
         return 2;
     }
     const struct action_def *def = backend_action_by_verb(b, kind, verb);
     if (def == NULL) {
-        fprintf(stderr, "opsdeck: %s (%s) has no action '%s' on %s\n", name, b->impl->type, verb,
-                pane);
+        text_printf(stderr, "opsdeck: %s (%s) has no action '%s' on %s\n", name, b->impl->type,
+                    verb, pane);
         return 2;
     }
     if ((def->flags & ACTION_INPUT) && o->input == NULL) {
-        fprintf(stderr, "opsdeck: %s needs --input (%s, e.g. %s)\n", verb, def->input_prompt,
-                def->input_default);
+        text_printf(stderr, "opsdeck: %s needs --input (%s, e.g. %s)\n", verb, def->input_prompt,
+                    def->input_default);
         return 2;
     }
     char *cause = NULL;
     struct journal *audit = open_audit(&cause);
     if (audit == NULL) {
-        fprintf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
+        text_printf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
         free(cause);
         return 1;
     }
@@ -617,12 +618,15 @@ static int run_act(struct app *app, const struct options *o)
     }
     int status = 0;
     if (!r.done) {
-        fprintf(stderr, "opsdeck: %s %s: no answer from %s\n", verb, target, name);
+        text_printf(stderr, "opsdeck: %s %s: no answer from %s\n", verb, target, name);
         status = 1;
     } else if (r.ok) {
-        printf("%s\n", r.message);
+        /* a result may have lines of its own (a peek at messages) */
+        char *text = text_clean_str(r.message, TEXT_NEWLINE | TEXT_TAB);
+        printf("%s\n", text);
+        free(text);
     } else {
-        fprintf(stderr, "opsdeck: %s %s: %s\n", verb, target, r.message);
+        text_printf(stderr, "opsdeck: %s %s: %s\n", verb, target, r.message);
         status = 1;
     }
     free(r.message);
@@ -650,7 +654,7 @@ static bool recover_drills(struct app *app, const struct options *o, bool quiet,
     char *cause = NULL;
     struct journal *audit = open_audit(&cause);
     if (audit == NULL) {
-        fprintf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
+        text_printf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
         free(cause);
         return false;
     }
@@ -687,7 +691,7 @@ static int run_drill(struct app *app, const struct options *o)
     char *cause = NULL;
     struct journal *audit = open_audit(&cause);
     if (audit == NULL) {
-        fprintf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
+        text_printf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
         free(cause);
         return 1;
     }
@@ -707,7 +711,7 @@ static int run_plain(struct app *app, const struct options *o)
     char *cause = NULL;
     struct journal *audit = NULL;
     if (!o->dry_run && (audit = open_audit(&cause)) == NULL) {
-        fprintf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
+        text_printf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
         free(cause);
         return 1;
     }
@@ -761,7 +765,7 @@ int main(int argc, char **argv)
     char *cause = NULL;
     int status;
     if (!build_backends(&app, &o, &cause) || !start_backends(&app, &cause)) {
-        fprintf(stderr, "opsdeck: %s\n", cause);
+        text_printf(stderr, "opsdeck: %s\n", cause);
         free(cause);
         status = 2;
     } else if ((o.command == CMD_CONSOLE || (o.command == CMD_RUN && !o.dry_run) ||

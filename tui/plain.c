@@ -11,7 +11,10 @@
  *
  * Output is printed from the run's `changed` hook: a step when it is
  * entered, new command output (prefixed "  | "), each new message, and the
- * prompt once the machine waits again.
+ * prompt once the machine waits again. Every byte printed passes text.h:
+ * lines through text_printf() (outside text stays on its line), command
+ * output through a text_stream (a character cut between two reads is shown
+ * whole; a control is shown whatever came before it).
  *
  * Signals: SIGINT stops a running command (the machine's run_stop); at the
  * prompt it quits with the run open. SIGHUP and SIGTERM stop every child and
@@ -19,6 +22,7 @@
  */
 #include "plain.h"
 
+#include "../common/text.h"
 #include "../common/util.h"
 #include "../engine/run.h"
 #include "linein.h"
@@ -46,7 +50,8 @@ struct plain {
     bool prompted;
     char *last_message;
     uint64_t out_printed;
-    bool out_bol; /* the next output byte starts a line */
+    struct text_stream out_text; /* the command output, cleaned as it comes */
+    bool out_bol;                /* the next output byte starts a line */
     bool overtime_told;
     bool dispatching;
     bool echo; /* stdin is not a terminal: show what was read */
@@ -60,7 +65,7 @@ static void say(struct plain *p, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(p->out, fmt, ap);
+    text_vprintf(p->out, fmt, ap);
     va_end(ap);
     fflush(p->out);
 }
@@ -150,7 +155,12 @@ static void print_step(struct plain *p, size_t i, const struct rb_step *s, bool 
     char *missing = NULL;
     char *pv = run_preview(p->run, &missing);
     if (pv != NULL) {
-        say(p, "   > %s\n", pv);
+        /* a multi-line command keeps its lines, indented under the first */
+        size_t n = strcspn(pv, "\n");
+        say(p, "   > %.*s\n", (int)n, pv);
+        if (pv[n] != '\0') {
+            print_block(p, pv + n + 1, "     ");
+        }
     }
     if (missing != NULL) {
         say(p, "   ! unset variable %s\n", missing);
@@ -159,34 +169,60 @@ static void print_step(struct plain *p, size_t i, const struct rb_step *s, bool 
     free(missing);
 }
 
+/* Cleaned output text, each line prefixed "  | ". */
+static void put_output(struct plain *p, const struct strbuf *sb)
+{
+    for (size_t k = 0; k < sb->n; k++) {
+        if (p->out_bol) {
+            fputs("  | ", p->out);
+            p->out_bol = false;
+        }
+        fputc(sb->s[k], p->out);
+        if (sb->s[k] == '\n') {
+            p->out_bol = true;
+        }
+    }
+}
+
+/* The output ended or jumped: a character it cut short is shown as invalid bytes. */
+static void end_output_text(struct plain *p)
+{
+    struct strbuf sb = {0};
+    text_stream_end(&p->out_text, &sb);
+    put_output(p, &sb);
+    free(sb.s);
+}
+
 static void print_new_output(struct plain *p)
 {
     uint64_t total = run_output_total(p->run);
     if (total < p->out_printed) {
+        end_output_text(p);
         p->out_printed = 0; /* another command started */
     }
     if (total == p->out_printed) {
+        if (run_state(p->run) != RUN_BUSY) {
+            end_output_text(p);
+        }
+        fflush(p->out);
         return;
     }
     size_t len;
     const char *tail = run_output(p->run, &len);
     uint64_t fresh = total - p->out_printed;
     if (fresh > len) {
+        end_output_text(p);
         end_output_line(p);
         say(p, "  | [... %llu bytes not shown]\n", (unsigned long long)(fresh - len));
         fresh = len;
     }
-    const char *s = tail + len - fresh;
-    for (uint64_t k = 0; k < fresh; k++) {
-        if (p->out_bol) {
-            fputs("  | ", p->out);
-            p->out_bol = false;
-        }
-        fputc(s[k], p->out);
-        if (s[k] == '\n') {
-            p->out_bol = true;
-        }
+    struct strbuf sb = {0};
+    text_stream_add(&p->out_text, &sb, tail + len - fresh, (size_t)fresh);
+    if (run_state(p->run) != RUN_BUSY) {
+        text_stream_end(&p->out_text, &sb);
     }
+    put_output(p, &sb);
+    free(sb.s);
     fflush(p->out);
     p->out_printed = total;
 }
@@ -452,7 +488,7 @@ static bool parse_vars(const char *const *list, struct vars *v)
         const char *eq = strchr(list[i], '=');
         char *name = eq != NULL ? xstrndup(list[i], (size_t)(eq - list[i])) : NULL;
         if (name == NULL || !vars_valid_name(name)) {
-            fprintf(stderr, "opsdeck: bad --var '%s' (want name=value)\n", list[i]);
+            text_printf(stderr, "opsdeck: bad --var '%s' (want name=value)\n", list[i]);
             free(name);
             return false;
         }
@@ -475,13 +511,13 @@ static struct runbook *load(const char *file, const struct vars *v)
     char *cause = NULL;
     struct runbook *rb = runbook_load(file, &cause);
     if (rb == NULL) {
-        fprintf(stderr, "opsdeck: %s\n", cause);
+        text_printf(stderr, "opsdeck: %s\n", cause);
         free(cause);
         return NULL;
     }
     if (rb->nissues > 0) {
         for (size_t i = 0; i < rb->nissues; i++) {
-            fprintf(stderr, "%s:%d: %s\n", rb->path, rb->issues[i].line, rb->issues[i].message);
+            text_printf(stderr, "%s:%d: %s\n", rb->path, rb->issues[i].line, rb->issues[i].message);
         }
         runbook_free(rb);
         return NULL;
@@ -493,8 +529,8 @@ static struct runbook *load(const char *file, const struct vars *v)
     runbook_lint(rb, known);
     free(known);
     for (size_t i = 0; i < rb->nissues; i++) {
-        fprintf(stderr, "%s:%d: warning: %s\n", rb->path, rb->issues[i].line,
-                rb->issues[i].message);
+        text_printf(stderr, "%s:%d: warning: %s\n", rb->path, rb->issues[i].line,
+                    rb->issues[i].message);
         free(rb->issues[i].message);
     }
     rb->nissues = 0;
@@ -550,6 +586,7 @@ int plain_run(struct loop *loop, struct store *store, struct backend **backends,
               const struct plain_options *o)
 {
     struct plain p = {.loop = loop, .out = stdout, .shown_idx = SIZE_MAX, .out_bol = true};
+    text_stream_init(&p.out_text, TEXT_NEWLINE | TEXT_TAB);
     p.echo = !isatty(STDIN_FILENO);
     p.tty = !p.echo && tcgetattr(STDIN_FILENO, &p.saved) == 0;
     struct run_env env = {
@@ -581,7 +618,7 @@ int plain_run(struct loop *loop, struct store *store, struct backend **backends,
     }
     vars_clear(&v);
     if (p.run == NULL) {
-        fprintf(stderr, "opsdeck: %s\n", cause);
+        text_printf(stderr, "opsdeck: %s\n", cause);
         free(cause);
         return PLAIN_EXIT_FAIL;
     }
@@ -623,7 +660,7 @@ int plain_list_runs(const char *runs_dir, FILE *out)
     char *cause = NULL;
     struct run_info *list = run_list(runs_dir, &n, &cause);
     if (list == NULL) {
-        fprintf(stderr, "opsdeck: %s\n", cause);
+        text_printf(stderr, "opsdeck: %s\n", cause);
         free(cause);
         return PLAIN_EXIT_FAIL;
     }
@@ -631,9 +668,9 @@ int plain_list_runs(const char *runs_dir, FILE *out)
         fprintf(out, "no runs\n");
     }
     for (size_t i = 0; i < n; i++) {
-        fprintf(out, "%s  %-8s  %s  (%s)  at: %s\n", list[i].id,
-                list[i].ended ? list[i].how : "open", list[i].title, list[i].runbook,
-                list[i].step != NULL ? list[i].step : "-");
+        text_printf(out, "%s  %-8s  %s  (%s)  at: %s\n", list[i].id,
+                    list[i].ended ? list[i].how : "open", list[i].title, list[i].runbook,
+                    list[i].step != NULL ? list[i].step : "-");
     }
     run_info_free(list, n);
     return PLAIN_EXIT_OK;
