@@ -943,8 +943,9 @@ struct drill *drill_parse(const char *text, size_t len, const char *path, char *
     mdoc_init(&m, text, len);
     size_t bad;
     if (!mdoc_valid_text(text, len, &bad)) {
-        *cause = xasprintf("%s:%d: not a drill: not UTF-8 text (byte %zu)", name,
-                           mdoc_line_at(&m, bad), bad);
+        *cause = xasprintf("%s:%d: not a drill: not UTF-8 text (byte %zu%s)", name,
+                           mdoc_line_at(&m, bad), bad,
+                           mdoc_is_control(text, len, bad) ? ", a control character" : "");
         mdoc_finish(&m);
         return NULL;
     }

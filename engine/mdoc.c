@@ -831,6 +831,14 @@ bool mdoc_parse_markdown(struct mdoc *m, const char *const *free_keys, size_t ma
     return rc == 0 && !p->stopped;
 }
 
+bool mdoc_is_control(const char *s, size_t len, size_t at)
+{
+    unsigned char c = at < len ? (unsigned char)s[at] : 0;
+    return c < 0x20 || c == 0x7f ||
+           (c == 0xc2 && at + 1 < len && (unsigned char)s[at + 1] >= 0x80 &&
+            (unsigned char)s[at + 1] < 0xa0);
+}
+
 bool mdoc_valid_text(const char *s, size_t len, size_t *bad)
 {
     size_t i = 0;
@@ -845,8 +853,9 @@ bool mdoc_valid_text(const char *s, size_t len, size_t *bad)
             *bad = i;
             return false;
         }
-        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v') {
-            *bad = i;
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v') ||
+            c == 0x7f || (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] < 0xa0)) {
+            *bad = i; /* C0 but blanks, DEL, C1 (U+0080-U+009F) */
             return false;
         }
         for (size_t k = 1; k < n; k++) {

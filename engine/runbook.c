@@ -305,10 +305,47 @@ static void json_step(struct parse *p, const cJSON *obj, const struct json_lines
     }
 }
 
+/*
+ * The first escape in a JSON string of src that stands for a control
+ * character (C0 but tab, newline and CR; DEL; C1: "\u001b", "\b"): its offset,
+ * or len. A runbook is text; raw control bytes are refused before this.
+ */
+static size_t json_control_escape(const char *src, size_t len)
+{
+    bool in = false;
+    for (size_t i = 0; i < len; i++) {
+        if (src[i] == '"') {
+            in = !in;
+        } else if (in && src[i] == '\\' && i + 1 < len) {
+            char e = src[i + 1];
+            if (e == 'b' || e == 'f') {
+                return i;
+            }
+            if (e == 'u' && i + 5 < len) {
+                char hex[5] = {src[i + 2], src[i + 3], src[i + 4], src[i + 5], '\0'};
+                char *end;
+                unsigned long c = strtoul(hex, &end, 16);
+                if (*end == '\0' && ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') ||
+                                     (c >= 0x7f && c <= 0x9f))) {
+                    return i;
+                }
+            }
+            i++; /* the escaped character, a quote included */
+        }
+    }
+    return len;
+}
+
 static bool parse_json(struct parse *p, char **cause)
 {
     cJSON *doc = NULL;
     char *why = NULL;
+    size_t ctl = json_control_escape(p->m->src, p->m->len);
+    if (ctl < p->m->len) {
+        *cause = xasprintf("%s:%d: not a runbook: a control character (%.6s) in a string",
+                           p->rb->path, mdoc_line_at(p->m, ctl), p->m->src + ctl);
+        return false;
+    }
     if (!json_parse(p->m->src, p->m->len, &doc, &why)) {
         const char *at = cJSON_GetErrorPtr();
         int line = mdoc_in_src(p->m, at) ? mdoc_line_at(p->m, (size_t)(at - p->m->src)) : 1;
@@ -1005,8 +1042,9 @@ struct runbook *runbook_parse(const char *text, size_t len, const char *path, ch
     p.m = &md;
     size_t bad;
     if (!mdoc_valid_text(text, len, &bad)) {
-        *cause = xasprintf("%s:%d: not a runbook: not UTF-8 text (byte %zu)", name,
-                           mdoc_line_at(&md, bad), bad);
+        *cause = xasprintf("%s:%d: not a runbook: not UTF-8 text (byte %zu%s)", name,
+                           mdoc_line_at(&md, bad), bad,
+                           mdoc_is_control(text, len, bad) ? ", a control character" : "");
         mdoc_finish(&md);
         return NULL;
     }

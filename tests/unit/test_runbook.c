@@ -377,6 +377,25 @@ static void test_junk(void)
     rb = runbook_parse(bad_utf8, sizeof bad_utf8 - 1, "b.md", &cause);
     tap_ok(rb == NULL, "a cut UTF-8 sequence is not text");
     free(cause);
+    const char c1[] = "# T\n\n## a \xc2\x9b[31m b\n";
+    rb = runbook_parse(c1, sizeof c1 - 1, "c.md", &cause);
+    tap_ok(rb == NULL && cause != NULL && str_has_prefix(cause, "c.md:3:") &&
+               strstr(cause, "a control character") != NULL,
+           "a C1 control (U+009B) is not text either, and the error says so");
+    free(cause);
+    const char esc[] =
+        "{\"title\": \"t\",\n \"steps\": [{\"title\": \"x\\u001b]52;c;YQ==\\u0007\"}]}";
+    rb = runbook_parse(esc, sizeof esc - 1, "e.json", &cause);
+    tap_ok(rb == NULL && cause != NULL &&
+               strcmp(cause,
+                      "e.json:2: not a runbook: a control character (\\u001b) in a string") == 0,
+           "a JSON runbook with an escaped ESC is refused at its line");
+    free(cause);
+    const char ok_esc[] =
+        "{\"title\": \"t \\\\u001b\", \"steps\": [{\"title\": \"a\\tb \\u00e9\"}]}";
+    rb = runbook_parse(ok_esc, sizeof ok_esc - 1, "o.json", &cause);
+    tap_ok(rb != NULL, "an escaped backslash, a tab and an accent are fine");
+    runbook_free(rb);
 
     struct strbuf big = {0};
     for (int i = 0; i < 6000; i++) {
