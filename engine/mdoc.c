@@ -833,10 +833,7 @@ bool mdoc_parse_markdown(struct mdoc *m, const char *const *free_keys, size_t ma
 
 bool mdoc_is_control(const char *s, size_t len, size_t at)
 {
-    unsigned char c = at < len ? (unsigned char)s[at] : 0;
-    return c < 0x20 || c == 0x7f ||
-           (c == 0xc2 && at + 1 < len && (unsigned char)s[at + 1] >= 0x80 &&
-            (unsigned char)s[at + 1] < 0xa0);
+    return at < len && (unsigned char)s[at] < 0x20;
 }
 
 bool mdoc_valid_text(const char *s, size_t len, size_t *bad)
@@ -853,9 +850,8 @@ bool mdoc_valid_text(const char *s, size_t len, size_t *bad)
             *bad = i;
             return false;
         }
-        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v') ||
-            c == 0x7f || (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] < 0xa0)) {
-            *bad = i; /* C0 but blanks, DEL, C1 (U+0080-U+009F) */
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v') {
+            *bad = i;
             return false;
         }
         for (size_t k = 1; k < n; k++) {

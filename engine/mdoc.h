@@ -86,7 +86,7 @@ char *mdoc_read_file(const char *path, size_t max, size_t *len, char **cause);
 /* A title for a file without an H1: its name without directory and extensions. */
 char *mdoc_default_title(const char *path);
 
-/* UTF-8 text without control characters (C0 but blanks, DEL, C1); *bad: the first bad byte. */
+/* UTF-8 text without control characters other than blanks; *bad: the first bad byte. */
 bool mdoc_valid_text(const char *s, size_t len, size_t *bad);
 /* Is the character at s[at] a control character (rather than invalid UTF-8)? */
 bool mdoc_is_control(const char *s, size_t len, size_t at);

@@ -306,9 +306,9 @@ static void json_step(struct parse *p, const cJSON *obj, const struct json_lines
 }
 
 /*
- * The first escape in a JSON string of src that stands for a control
- * character (C0 but tab, newline and CR; DEL; C1: "\u001b", "\b"): its offset,
- * or len. A runbook is text; raw control bytes are refused before this.
+ * The first escape in a JSON string of src that stands for a C0 control
+ * character but tab, newline and CR ("\u001b", "\b"): its offset, or len. The
+ * same bytes raw are not text (mdoc_valid_text); escaped, they are not either.
  */
 static size_t json_control_escape(const char *src, size_t len)
 {
@@ -325,8 +325,7 @@ static size_t json_control_escape(const char *src, size_t len)
                 char hex[5] = {src[i + 2], src[i + 3], src[i + 4], src[i + 5], '\0'};
                 char *end;
                 unsigned long c = strtoul(hex, &end, 16);
-                if (*end == '\0' && ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') ||
-                                     (c >= 0x7f && c <= 0x9f))) {
+                if (*end == '\0' && c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
                     return i;
                 }
             }

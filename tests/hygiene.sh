@@ -87,30 +87,44 @@ check "report under LC_ALL=C: the same bytes (the filter decodes UTF-8 itself)" 
 LC_ALL=C "$OPSDECK" runs >"$T/runs-c.out" 2>&1
 check "runs under LC_ALL=C: the same bytes" cmp -s "$T/runs.out" "$T/runs-c.out"
 
-# ---- a JSON runbook: \u001b decodes to a real ESC ----
+# ---- a JSON runbook: \u001b is refused as a raw ESC is; C1 and bidi escapes are shown ----
 cat >"$T/esc.json" <<'EOF'
-{"title": "JSON \u001b]0;owned\u0007 title",
+{"title": "JSON title",
  "steps": [
-  {"id": "a", "title": "Step \u001b[2J\u009b", "body": "body \u001b]52;c;ZWNobyBoaQ==\u0007\nline2 \u202e",
-   "next": "nowhere\u001b[31m"}
+  {"id": "a", "title": "Step \u001b[2J\u009b", "body": "body \u001b]52;c;ZWNobyBoaQ==\u0007"}
 ]}
 EOF
 "$OPSDECK" lint "$T/esc.json" >"$T/lint.out" 2>"$T/lint.err"
+check "lint JSON: exit 2 for an escaped ESC" test $? = 2
+check "lint JSON: the message names the line and the escape" \
+    grep -qxF "$T/esc.json:3: not a runbook: a control character (\\u001b) in a string" "$T/lint.err"
+check "lint JSON: clean" bash -c "$(declare -f raw); ! raw \"\$1\" && ! raw \"\$2\"" _ "$T/lint.out" "$T/lint.err"
+printf '\n' | "$OPSDECK" run "$T/esc.json" --plain >"$T/json.out" 2>&1
+check "run --plain JSON: refused (exit 2)" test $? = 2
+check "run --plain JSON: clean" clean "$T/json.out"
+cat >"$T/c1.json" <<'EOF'
+{"title": "JSON \u009b]0;owned title",
+ "steps": [
+  {"id": "a", "title": "Step \u009b2J \u2066", "body": "body \u009b31m\nline2 \u202e",
+   "next": "nowhere\u009b31m"}
+]}
+EOF
+"$OPSDECK" lint "$T/c1.json" >"$T/lint.out" 2>"$T/lint.err"
 check "lint JSON: exit 2 for the missing step" test $? = 2
 check "lint JSON: the message quotes the id visibly" \
-    grep -qxF "$T/esc.json:4: next goes to a missing step 'nowhere^[[31m'" "$T/lint.err"
-check "lint JSON: clean" bash -c "$(declare -f raw); ! raw \"\$1\" && ! raw \"\$2\"" _ "$T/lint.out" "$T/lint.err"
-sed 's/"nowhere\\u001b\[31m"/"end"/' "$T/esc.json" >"$T/esc-ok.json"
-"$OPSDECK" run "$T/esc-ok.json" --dry-run >"$T/dry.out" 2>&1
+    grep -qxF "$T/c1.json:4: next goes to a missing step 'nowhere<U+009B>31m'" "$T/lint.err"
+check "lint JSON: clean too" bash -c "$(declare -f raw); ! raw \"\$1\" && ! raw \"\$2\"" _ "$T/lint.out" "$T/lint.err"
+sed 's/"nowhere\\u009b31m"/"end"/' "$T/c1.json" >"$T/c1-ok.json"
+"$OPSDECK" run "$T/c1-ok.json" --dry-run >"$T/dry.out" 2>&1
 check "dry run JSON: exit 0" test $? = 0
 check "dry run JSON: clean" clean "$T/dry.out"
-check "dry run JSON: the title's OSC shown" shows "$T/dry.out" "JSON ^[]0;owned^G title"
-check "dry run JSON: the step title shown" shows "$T/dry.out" "step 1/1: Step ^[[2J<U+009B> (a)"
-check "dry run JSON: the body's lines, OSC 52 and RLO shown" bash -c \
-    'grep -qxF "   body $2" "$1" && grep -qxF "   line2 <U+202E>" "$1"' _ "$T/dry.out" "$OSC"
-printf '\n' | "$OPSDECK" run "$T/esc-ok.json" --plain >"$T/json.out" 2>&1
+check "dry run JSON: the title's C1 shown" shows "$T/dry.out" "JSON <U+009B>]0;owned title"
+check "dry run JSON: the step title shown" shows "$T/dry.out" "step 1/1: Step <U+009B>2J <U+2066> (a)"
+check "dry run JSON: the body's lines, C1 and RLO shown" bash -c \
+    'grep -qxF "   body <U+009B>31m" "$1" && grep -qxF "   line2 <U+202E>" "$1"' _ "$T/dry.out"
+printf '\n' | "$OPSDECK" run "$T/c1-ok.json" --plain >"$T/json.out" 2>&1
 check "run --plain JSON: clean" clean "$T/json.out"
-check "run --plain JSON: the title shown" shows "$T/json.out" "JSON ^[]0;owned^G title"
+check "run --plain JSON: the title shown" shows "$T/json.out" "JSON <U+009B>]0;owned title"
 
 # ---- an exec plugin: rows, an error, an action's stdout and stderr ----
 cat >"$T/rows.sh" <<'EOF'
