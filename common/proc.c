@@ -14,6 +14,8 @@
 #include "../tui/loop.h"
 #include "util.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -48,6 +50,7 @@ struct proc {
     size_t err_len;
     char *error;
     uint64_t started;
+    int go; /* a held child waits for a byte here before exec; -1 when released */
 };
 
 static void set_nonblock_cloexec(int fd)
@@ -73,7 +76,26 @@ static void close_other_fds(void)
     }
 }
 
-static void child(const struct proc_options *o, int out_w, int err_w, char *const *envp)
+/* Held: wait for the parent's go byte; EOF (cancelled, or the parent died) means never run. */
+static void child_wait_go(int go_r, int go_w)
+{
+    if (go_r < 0) {
+        return;
+    }
+    close(go_w); /* our copy would keep the pipe open: EOF must mean the parent's end closed */
+    char c;
+    ssize_t n;
+    do {
+        n = read(go_r, &c, 1);
+    } while (n < 0 && errno == EINTR);
+    if (n != 1) {
+        _exit(125);
+    }
+    close(go_r);
+}
+
+static void child(const struct proc_options *o, int out_w, int err_w, const int go[2],
+                  char *const *envp)
 {
     static const int defaults[] = {SIGPIPE, SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH};
     /* ignored signals stay ignored across exec: give the command a normal start */
@@ -84,6 +106,7 @@ static void child(const struct proc_options *o, int out_w, int err_w, char *cons
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     setpgid(0, 0);
+    child_wait_go(go[0], go[1]);
     int in = open("/dev/null", O_RDONLY);
     if (in < 0 || dup2(in, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0) {
         _exit(126);
@@ -120,6 +143,9 @@ static void cancel_timers(struct proc *p)
 
 static void proc_free(struct proc *p)
 {
+    if (p->go >= 0) {
+        close(p->go);
+    }
     close_pipe(p, 0);
     close_pipe(p, 1);
     cancel_timers(p);
@@ -306,9 +332,21 @@ void proc_stop(struct proc *p)
     p->grace_timer = loop_timer_add(p->loop, GRACE_MS, 0, on_grace, p);
 }
 
+static void close_pair(int fds[2])
+{
+    for (int i = 0; i < 2; i++) {
+        if (fds[i] >= 0) {
+            close(fds[i]);
+            fds[i] = -1;
+        }
+    }
+}
+
 static bool make_pipe(int fds[2], char **cause)
 {
+    fds[0] = fds[1] = -1;
     if (pipe(fds) != 0) {
+        fds[0] = fds[1] = -1;
         *cause = xasprintf("could not start: pipe: %s", strerror(errno));
         return false;
     }
@@ -320,33 +358,36 @@ static bool make_pipe(int fds[2], char **cause)
 struct proc *proc_spawn(struct loop *loop, const struct proc_options *o, proc_done_cb cb, void *ud,
                         char **cause)
 {
-    int out[2], err[2];
+    int out[2], err[2], go[2] = {-1, -1};
     if (!make_pipe(out, cause)) {
         return NULL;
     }
-    if (!make_pipe(err, cause)) {
-        close(out[0]);
-        close(out[1]);
+    if (!make_pipe(err, cause) || (o->hold && !make_pipe(go, cause))) {
+        close_pair(out);
+        close_pair(err);
         return NULL;
     }
     char *const *envp = o->env != NULL ? (char *const *)o->env : environ;
     pid_t pid = fork();
     if (pid < 0) {
         *cause = xasprintf("could not start: fork: %s", strerror(errno));
-        close(out[0]);
-        close(out[1]);
-        close(err[0]);
-        close(err[1]);
+        close_pair(out);
+        close_pair(err);
+        close_pair(go);
         return NULL;
     }
     if (pid == 0) {
-        child(o, out[1], err[1], envp);
+        child(o, out[1], err[1], go, envp);
     }
     /* also here: a kill of the group must not race the child's own setpgid */
     setpgid(pid, pid);
     close(out[1]);
     close(err[1]);
+    if (go[0] >= 0) {
+        close(go[0]);
+    }
     struct proc *p = xcalloc(1, sizeof *p);
+    p->go = go[1];
     p->loop = loop;
     p->cb = cb;
     p->ud = ud;
@@ -380,9 +421,137 @@ void proc_cancel(struct proc *p)
     proc_free(p);
 }
 
+void proc_release(struct proc *p)
+{
+    if (p == NULL || p->go < 0) {
+        return;
+    }
+    char c = 'g';
+    ssize_t n;
+    do {
+        n = write(p->go, &c, 1);
+    } while (n < 0 && errno == EINTR);
+    close(p->go);
+    p->go = -1;
+}
+
 int proc_pid(const struct proc *p)
 {
     return (int)p->pid;
+}
+
+/* ---- process groups that outlive us ---- */
+
+/* state, process group and start time (field 22) of /proc/PID/stat. */
+static bool read_stat(long pid, char *state, long *pgrp, unsigned long long *start)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return false;
+    }
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) {
+        return false;
+    }
+    buf[n] = '\0';
+    /* the command name may hold spaces and parentheses: the fields start after the last ')' */
+    char *p = strrchr(buf, ')');
+    if (p == NULL) {
+        return false;
+    }
+    p++;
+    char st = '?';
+    long ppid = 0, pg = 0;
+    if (sscanf(p, " %c %ld %ld", &st, &ppid, &pg) != 3) {
+        return false;
+    }
+    /* after ')': state is field 3; starttime is field 22, 19 fields further */
+    char *save = NULL;
+    char *tok = strtok_r(p, " ", &save);
+    for (int i = 0; tok != NULL && i < 19; i++) {
+        tok = strtok_r(NULL, " ", &save);
+    }
+    if (tok == NULL) {
+        return false;
+    }
+    *state = st;
+    *pgrp = pg;
+    *start = strtoull(tok, NULL, 10);
+    return true;
+}
+
+static const char *boot_id(void)
+{
+    static char id[40];
+    if (id[0] == '\0') {
+        int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd >= 0 ? read(fd, id, sizeof id - 1) : -1;
+        if (fd >= 0) {
+            close(fd);
+        }
+        id[n > 0 ? n : 0] = '\0';
+        id[strcspn(id, "\n")] = '\0';
+    }
+    return id;
+}
+
+bool proc_ident(const struct proc *p, struct proc_ident *out)
+{
+    char st;
+    long pg;
+    memset(out, 0, sizeof *out);
+    out->pgid = (int)p->pid;
+    snprintf(out->boot, sizeof out->boot, "%s", boot_id());
+    return read_stat(p->pid, &st, &pg, &out->start);
+}
+
+bool proc_group_alive(const struct proc_ident *id)
+{
+    if (id->pgid <= 1) {
+        return false;
+    }
+    if (id->boot[0] != '\0' && boot_id()[0] != '\0' && strcmp(id->boot, boot_id()) != 0) {
+        return false; /* rebooted since: nothing of it can be left */
+    }
+    if (kill(-id->pgid, 0) != 0 && errno == ESRCH) {
+        return false;
+    }
+    DIR *d = opendir("/proc");
+    if (d == NULL) {
+        return true; /* no /proc: the group exists, which is all we can tell */
+    }
+    bool live = false, recycled = false;
+    struct dirent *de;
+    while (!recycled && (de = readdir(d)) != NULL) {
+        if (!isdigit((unsigned char)de->d_name[0])) {
+            continue;
+        }
+        long pid = strtol(de->d_name, NULL, 10), pg = 0;
+        char st = '?';
+        unsigned long long start = 0;
+        if (!read_stat(pid, &st, &pg, &start) || pg != id->pgid) {
+            continue;
+        }
+        /*
+         * While any member is left the number cannot be given to a new process,
+         * so only a leader can be an impostor: one that started at another time.
+         */
+        if (pid == id->pgid && id->start != 0 && start != id->start) {
+            recycled = true;
+        } else if (st != 'Z' && st != 'X') {
+            live = true;
+        }
+    }
+    closedir(d);
+    return live && !recycled;
+}
+
+bool proc_group_signal(const struct proc_ident *id, int sig)
+{
+    return proc_group_alive(id) && kill(-id->pgid, sig) == 0;
 }
 
 char *proc_last_line(const char *text)
