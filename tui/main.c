@@ -505,17 +505,25 @@ static struct journal *open_audit(char **cause)
     return j;
 }
 
+/*
+ * The console. Without a writable audit log (a read-only state directory, a
+ * full disk) it still shows the data: every action is off (nothing may run
+ * unrecorded) and the title bar says why.
+ */
 static int run_console(struct app *app, const struct options *o)
 {
     char *cause = NULL;
+    char *no_audit = NULL;
     struct journal *audit = open_audit(&cause);
     if (audit == NULL) {
-        fprintf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
+        no_audit = xasprintf("no audit log (%s): actions are off", cause);
+        fprintf(stderr, "opsdeck: cannot open the audit log: %s: actions are off\n", cause);
         free(cause);
-        return 1;
+        cause = NULL;
     }
-    bool read_only = o->read_only || (app->cfg != NULL && app->cfg->read_only);
+    bool read_only = o->read_only || (app->cfg != NULL && app->cfg->read_only) || audit == NULL;
     action_setup(audit, read_only);
+    action_read_only_why(no_audit);
     char *cfgdir = paths_config_dir();
     char *user_themes = cfgdir ? xasprintf("%s/themes", cfgdir) : xstrdup("");
     free(cfgdir);
@@ -523,6 +531,7 @@ static int run_console(struct app *app, const struct options *o)
     struct ui_options uo = {
         .demo = app->demo,
         .read_only = read_only,
+        .read_only_why = no_audit,
         .theme = o->theme ? o->theme : (app->cfg ? app->cfg->theme : NULL),
         .theme_dirs = dirs,
         .exit_after_ms = o->exit_after_ms,
@@ -546,8 +555,10 @@ static int run_console(struct app *app, const struct options *o)
         ui_destroy(ui);
     }
     action_setup(NULL, read_only);
+    action_read_only_why(NULL);
     journal_close(audit);
     free(user_themes);
+    free(no_audit);
     return status;
 }
 
@@ -637,7 +648,8 @@ static int run_act(struct app *app, const struct options *o)
  * through the audit log like every other. Returns false when the audit log
  * cannot be opened.
  */
-static bool recover_drills(struct app *app, const struct options *o, bool quiet, size_t *failed)
+static bool recover_drills(struct app *app, const struct options *o, bool quiet, size_t *failed,
+                           bool console)
 {
     if (o->read_only || (app->cfg != NULL && app->cfg->read_only)) {
         /* a refused rollback would be journaled as failed and never tried again */
@@ -649,6 +661,13 @@ static bool recover_drills(struct app *app, const struct options *o, bool quiet,
     }
     char *cause = NULL;
     struct journal *audit = open_audit(&cause);
+    if (audit == NULL && console) {
+        /* the console starts all the same, with actions off: nothing could roll back now */
+        app->recovered =
+            xasprintf("drill rollbacks not checked: cannot open the audit log (%s)", cause);
+        free(cause);
+        return true;
+    }
     if (audit == NULL) {
         fprintf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
         free(cause);
@@ -682,7 +701,7 @@ static int run_drill(struct app *app, const struct options *o)
 {
     size_t failed = 0;
     if (o->drill_recover) {
-        return recover_drills(app, o, false, &failed) && failed == 0 ? 0 : 1;
+        return recover_drills(app, o, false, &failed, false) && failed == 0 ? 0 : 1;
     }
     char *cause = NULL;
     struct journal *audit = open_audit(&cause);
@@ -741,21 +760,24 @@ int main(int argc, char **argv)
     struct app app = {.loop = loop_create(), .store = store_create()};
     char *cause = NULL;
     int status;
+    bool no_tty = !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO);
+    bool drill_plain = o.command == CMD_DRILL && (o.plain || o.drill_recover || no_tty);
+    bool run_plain_mode = o.command == CMD_RUN && (o.plain || o.dry_run || no_tty);
+    bool console = (o.command == CMD_CONSOLE || o.command == CMD_RUN || o.command == CMD_DRILL) &&
+                   !drill_plain && !run_plain_mode;
     if (!build_backends(&app, &o, &cause) || !start_backends(&app, &cause)) {
         fprintf(stderr, "opsdeck: %s\n", cause);
         free(cause);
         status = 2;
     } else if ((o.command == CMD_CONSOLE || (o.command == CMD_RUN && !o.dry_run) ||
                 (o.command == CMD_DRILL && !o.drill_recover)) &&
-               !recover_drills(&app, &o, true, &(size_t){0})) {
+               !recover_drills(&app, &o, true, &(size_t){0}, console)) {
         status = 1;
-    } else if (o.command == CMD_DRILL &&
-               (o.plain || o.drill_recover || !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+    } else if (drill_plain) {
         status = run_drill(&app, &o);
     } else if (o.command == CMD_ACT) {
         status = run_act(&app, &o);
-    } else if (o.command == CMD_RUN &&
-               (o.plain || o.dry_run || !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+    } else if (run_plain_mode) {
         status = run_plain(&app, &o);
     } else if (o.command == CMD_SNAPSHOT) {
         status = snapshot_run(app.loop, app.store, app.backends, app.nbackends, o.json, stdout);
