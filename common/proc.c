@@ -97,7 +97,8 @@ static void child_wait_go(int go_r, int go_w)
 static void child(const struct proc_options *o, int out_w, int err_w, const int go[2],
                   char *const *envp)
 {
-    static const int defaults[] = {SIGPIPE, SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH};
+    static const int defaults[] = {SIGPIPE, SIGCHLD, SIGINT,   SIGTERM,
+                                   SIGHUP,  SIGQUIT, SIGWINCH, SIGXFSZ};
     /* ignored signals stay ignored across exec: give the command a normal start */
     for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++) {
         signal(defaults[i], SIG_DFL);

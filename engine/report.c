@@ -490,6 +490,17 @@ static void ev_command_exit(struct report *r, const cJSON *data)
     if (num_of(data, "elapsed_ms", &elapsed)) {
         strbuf_printf(&r->timeline, " in %.1f s", elapsed / 1000.0);
     }
+    double lost;
+    if (num_of(data, "output_lost", &lost) && lost > 0) {
+        /* a full disk when it ran: the output below is not all of it */
+        strbuf_printf(&r->timeline, ", output cut: %.0f bytes not saved", lost);
+        const char *why = str_of(data, "output_error");
+        if (why != NULL && why[0] != '\0') {
+            strbuf_str(&r->timeline, " (");
+            add_inline(&r->timeline, why);
+            strbuf_str(&r->timeline, ")");
+        }
+    }
     const char *var = str_of(data, "var");
     if (var != NULL && var[0] != '\0') {
         const cJSON *value = cJSON_GetObjectItemCaseSensitive(data, "value");

@@ -287,6 +287,15 @@ send "q"
 stop_paced
 check "q: exit 3 with the run open" test "$STATUS" = 3
 
+# a full disk (here a 32 KiB file size limit) while a command prints: the output saved is cut,
+# and the step and the report say so; opsdeck itself is not killed by SIGXFSZ
+printf '{"title": "Cut", "steps": [{"id": "big", "title": "Big", "type": "command", "run": "seq 1 30000"}]}\n' >"$T/cut.json"
+(ulimit -f 32 && printf '\n' | "$OPSDECK" run "$T/cut.json" --plain) 2>&1 | tail -n 5 >"$T/cut.out"
+check "cut output: the run still finishes" grep -q '^Run .* finished\.$' "$T/cut.out"
+check "the step says output was cut" grep -q -- "-> exit 0 in .*; output cut: [0-9]* bytes not saved (File too large)" "$T/cut.out"
+cut_id=$(ls -t "$RUNS" | grep -- '-cut-.*\.jsonl$' | head -1 | sed 's/\.jsonl$//')
+check "so does the report" bash -c '"$1" report "$2" | grep -q "output cut: [0-9]* bytes not saved"' _ "$OPSDECK" "$cut_id"
+
 # a secret answer read from a pipe is not echoed back, nor journaled
 cat >"$T/secret.json" <<'EOF'
 {"title": "Secret", "steps": [

@@ -10,6 +10,7 @@
 #include "../../common/util.h"
 #include "../../engine/action.h"
 #include "../../engine/journal.h"
+#include "../../engine/report.h"
 #include "../../tui/loop.h"
 #include "tap.h"
 
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -1537,6 +1539,56 @@ static void test_orphan_identity(void)
     free(marker);
 }
 
+/* A full disk (here: a file size limit) cuts the saved output: the step and the report say so. */
+static void test_output_cut(void)
+{
+    struct run *r =
+        start("cut.json",
+              "{\"title\": \"Cut\", \"steps\": [\n"
+              " {\"id\": \"big\", \"title\": \"Big\", \"type\": \"command\",\n"
+              "  \"run\": \"seq 1 30000\"}, {\"id\": \"after\", \"title\": \"After\"}]}\n",
+              NULL);
+    if (!tap_ok(r != NULL, "cut: started")) {
+        return;
+    }
+    char *id = xstrdup(run_id(r));
+    struct rlimit old, lim;
+    getrlimit(RLIMIT_FSIZE, &old);
+    lim = old;
+    lim.rlim_cur = 32 * 1024; /* the journal stays far below it; the output does not */
+    setrlimit(RLIMIT_FSIZE, &lim);
+    char *cause = NULL;
+    tap_ok(run_confirm(r, &cause), "cut: the command runs");
+    settle(r, 10000);
+    setrlimit(RLIMIT_FSIZE, &old);
+    tap_is_int((long long)run_index(r), 1, "the step itself succeeded");
+    tap_ok(run_message(r) != NULL && strstr(run_message(r), "output cut: ") != NULL &&
+               strstr(run_message(r), "bytes not saved") != NULL,
+           "its message says the output was cut (%s)", run_message(r) ? run_message(r) : "");
+    size_t n;
+    cJSON **ev = events(id, &n);
+    const cJSON *ex = last_event(ev, n, "command.exit");
+    const cJSON *lost = ex != NULL ? cJSON_GetObjectItem(data(ex), "output_lost") : NULL;
+    char *opath = xasprintf("%s/%s.out", runs, id);
+    struct stat st;
+    bool have = stat(opath, &st) == 0;
+    tap_ok(cJSON_IsNumber(lost) && have &&
+               (uint64_t)lost->valuedouble + (uint64_t)st.st_size == run_output_total(r),
+           "command.exit counts the bytes not saved (%.0f + %lld = %llu)",
+           cJSON_IsNumber(lost) ? lost->valuedouble : -1.0, have ? (long long)st.st_size : -1LL,
+           (unsigned long long)run_output_total(r));
+    tap_ok(str(data(ex), "output_error") != NULL, "and why (%s)",
+           str(data(ex), "output_error") ? str(data(ex), "output_error") : "");
+    free_events(ev, n);
+    free(opath);
+    run_destroy(r);
+    char *md = report_markdown(runs, id, &cause);
+    tap_ok(md != NULL && strstr(md, "output cut: ") != NULL, "the report says output was cut");
+    free(md);
+    free(cause);
+    free(id);
+}
+
 int main(void)
 {
     snprintf(tmp, sizeof tmp, "/tmp/opsdeck-run-XXXXXX");
@@ -1569,6 +1621,7 @@ int main(void)
     test_resume_changed();
     test_resume_at_start();
     test_held_until_journaled();
+    test_output_cut();
     test_orphan_stop();
     test_orphan_wait();
     test_orphan_identity();
