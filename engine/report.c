@@ -1972,3 +1972,40 @@ char *report_markdown(const char *runs_dir, const char *run_id, char **cause)
     free(dir);
     return out.s;
 }
+
+bool report_write(const char *runs_dir, const char *run_id, const char *md, char **path,
+                  char **cause)
+{
+    *path = xasprintf("%s/%s.md", runs_dir != NULL ? runs_dir : ".", run_id);
+    if (!valid_id(run_id) || runs_dir == NULL) {
+        *cause = xasprintf("bad run id '%s'", run_id);
+        return false;
+    }
+    int fd = open(*path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0 || fchmod(fd, 0600) != 0) {
+        *cause = xasprintf("cannot write %s: %s", *path, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+        }
+        return false;
+    }
+    size_t len = strlen(md), done = 0;
+    while (done < len) {
+        ssize_t n = write(fd, md + done, len - done);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            *cause =
+                xasprintf("cannot write %s: %s", *path, n < 0 ? strerror(errno) : "short write");
+            close(fd);
+            return false;
+        }
+        done += (size_t)n;
+    }
+    if (close(fd) != 0) {
+        *cause = xasprintf("cannot write %s: %s", *path, strerror(errno));
+        return false;
+    }
+    return true;
+}
