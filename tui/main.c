@@ -45,6 +45,7 @@ struct options {
     enum command command;
     const char *config;
     const char *lint_file;
+    bool strict; /* lint: warnings fail too */
     bool json;
     bool read_only;
     const char *theme;
@@ -70,7 +71,8 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: opsdeck [OPTIONS]                 the console\n"
             "       opsdeck snapshot [--json] [OPTIONS] print every pane once and exit\n"
-            "       opsdeck lint FILE                 check a config, a runbook or a drill\n"
+            "       opsdeck lint [--strict] FILE      check a config, a runbook or a drill\n"
+            "                                         (--strict: warnings fail too)\n"
             "       opsdeck act --yes [--input V] BACKEND PANE VERB TARGET\n"
             "                                         one action, headless, through the audit log\n"
             "       opsdeck run FILE [--var k=v ...] [--plain] [--dry-run]\n"
@@ -206,6 +208,8 @@ static void parse_args(int argc, char **argv, struct options *o)
                 fprintf(stderr, "opsdeck: bad --exit-after '%s' (e.g. 5, 5s or 100f)\n", v);
                 exit(2);
             }
+        } else if (o->command == CMD_LINT && strcmp(a, "--strict") == 0) {
+            o->strict = true;
         } else if (o->command == CMD_LINT && o->lint_file == NULL && a[0] != '-') {
             o->lint_file = a;
         } else if (o->command == CMD_ACT && strcmp(a, "--yes") == 0) {
@@ -382,8 +386,35 @@ static void app_finish(struct app *app)
     loop_destroy(app->loop);
 }
 
+/*
+ * Print lint's findings, one "FILE:LINE: message" per error and one
+ * "FILE:LINE: warning: message" per warning (what is missing only here, an
+ * environment variable). Returns the exit status: 2 with an error, or with a
+ * warning under --strict; else 0. *warnings: how many there were.
+ */
+static int print_issues(const char *file, const struct mdoc_issue *v, size_t n, bool strict,
+                        size_t *warnings)
+{
+    size_t errors = 0;
+    *warnings = 0;
+    for (size_t i = 0; i < n; i++) {
+        fprintf(stderr, "%s:%d: %s%s\n", file, v[i].line, v[i].warning ? "warning: " : "",
+                v[i].message);
+        *warnings += v[i].warning;
+        errors += !v[i].warning;
+    }
+    return errors > 0 || (strict && *warnings > 0) ? 2 : 0;
+}
+
+static void print_warned(size_t warnings)
+{
+    if (warnings > 0) {
+        printf("; %zu warning%s", warnings, warnings == 1 ? "" : "s");
+    }
+}
+
 /* A drill's problems, as for a runbook. */
-static int lint_drill(const char *file)
+static int lint_drill(const char *file, bool strict)
 {
     char *cause = NULL;
     struct drill *d = drill_load(file, &cause);
@@ -392,16 +423,16 @@ static int lint_drill(const char *file)
         free(cause);
         return 2;
     }
-    size_t n = drill_lint(d);
-    for (size_t i = 0; i < n; i++) {
-        fprintf(stderr, "%s:%d: %s\n", file, d->issues[i].line, d->issues[i].message);
-    }
-    if (n == 0) {
-        printf("%s: ok (%zu inject%s, %zu check%s)\n", file, d->ninjects,
-               d->ninjects == 1 ? "" : "s", d->nchecks, d->nchecks == 1 ? "" : "s");
+    size_t warnings;
+    int status = print_issues(file, d->issues, drill_lint(d), strict, &warnings);
+    if (status == 0) {
+        printf("%s: ok (%zu inject%s, %zu check%s", file, d->ninjects, d->ninjects == 1 ? "" : "s",
+               d->nchecks, d->nchecks == 1 ? "" : "s");
+        print_warned(warnings);
+        printf(")\n");
     }
     drill_free(d);
-    return n > 0 ? 2 : 0;
+    return status;
 }
 
 /* Is this Markdown file a drill? Unreadable files are left to the runbook path's message. */
@@ -420,12 +451,12 @@ static bool file_is_drill(const char *file)
     return yes;
 }
 
-/* A runbook's problems, one "FILE:LINE: message" each; exit 2 when there is any. */
-static int lint_runbook(const char *file)
+/* A runbook's problems, one "FILE:LINE: message" each; exit 2 when there is an error. */
+static int lint_runbook(const char *file, bool strict)
 {
     char *cause = NULL;
     if (file_is_drill(file)) {
-        return lint_drill(file);
+        return lint_drill(file, strict);
     }
     struct runbook *rb = runbook_load(file, &cause);
     if (rb == NULL) {
@@ -433,23 +464,23 @@ static int lint_runbook(const char *file)
         free(cause);
         return 2;
     }
-    size_t n = runbook_lint(rb, NULL);
-    for (size_t i = 0; i < n; i++) {
-        fprintf(stderr, "%s:%d: %s\n", file, rb->issues[i].line, rb->issues[i].message);
-    }
-    if (n == 0) {
-        printf("%s: ok (%zu step%s)\n", file, rb->nsteps, rb->nsteps == 1 ? "" : "s");
+    size_t warnings;
+    int status = print_issues(file, rb->issues, runbook_lint(rb, NULL), strict, &warnings);
+    if (status == 0) {
+        printf("%s: ok (%zu step%s", file, rb->nsteps, rb->nsteps == 1 ? "" : "s");
+        print_warned(warnings);
+        printf(")\n");
     }
     runbook_free(rb);
-    return n > 0 ? 2 : 0;
+    return status;
 }
 
-static int lint(const char *file)
+static int lint(const char *file, bool strict)
 {
     const char *ext = strrchr(file, '.');
     if (ext != NULL &&
         (strcmp(ext, ".md") == 0 || strcmp(ext, ".markdown") == 0 || strcmp(ext, ".json") == 0)) {
-        return lint_runbook(file);
+        return lint_runbook(file, strict);
     }
     struct options o = {.config = file};
     struct app app = {.store = store_create()};
@@ -752,7 +783,7 @@ int main(int argc, char **argv)
     }
     parse_args(argc, argv, &o);
     if (o.command == CMD_LINT) {
-        return lint(o.lint_file);
+        return lint(o.lint_file, o.strict);
     }
     if (o.command == CMD_RUNS) {
         return plain_list_runs(NULL, stdout);
