@@ -296,6 +296,21 @@ check "the step says output was cut" grep -q -- "-> exit 0 in .*; output cut: [0
 cut_id=$(ls -t "$RUNS" | grep -- '-cut-.*\.jsonl$' | head -1 | sed 's/\.jsonl$//')
 check "so does the report" bash -c '"$1" report "$2" | grep -q "output cut: [0-9]* bytes not saved"' _ "$OPSDECK" "$cut_id"
 
+# step text shows values in line mode too: a secret answer as [secret], an unset variable as itself
+cat >"$T/text.json" <<'EOF'
+{"title": "Text", "vars": {"v": "hello"}, "steps": [
+ {"id": "pw", "title": "Password", "type": "prompt", "var": "pw", "secret": true, "ask": "Password for ${v}?"},
+ {"id": "tell", "title": "Tell", "body": "Deploying ${v} for ${who}; token ${pw}."},
+ {"id": "say", "title": "Say", "type": "prompt", "var": "said", "ask": "Say ${v} now"}
+]}
+EOF
+printf 'pw-s3cret\n\nok\n' | "$OPSDECK" run "$T/text.json" --plain >"$T/text.out" 2>&1
+check "step text: the run finishes" test $? = 0
+check "a body shows values, a secret as [secret], an unset one as itself" \
+    grep -qxF '   Deploying hello for ${who}; token [secret].' "$T/text.out"
+check "a question shows the value" grep -qF '> ask: Say hello now -> ${said}' "$T/text.out"
+check "the secret is not in the output" bash -c '! grep -q "pw-s3cret" "$1"' _ "$T/text.out"
+
 # a secret answer read from a pipe is not echoed back, nor journaled
 cat >"$T/secret.json" <<'EOF'
 {"title": "Secret", "steps": [

@@ -152,6 +152,105 @@ static bool spin_until(struct loop *loop, struct run *r, enum run_state want)
     return run_state(r) == want;
 }
 
+static char *write_rb(const char *dir, const char *name, const char *text)
+{
+    char *path = xasprintf("%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (f != NULL) {
+        fputs(text, f);
+        fclose(f);
+    }
+    return path;
+}
+
+/* Step text shows values (a secret as [secret], an unset one as itself), as line mode does. */
+static void test_vars_shown(const struct run_env *env, const struct pane_host *ph, WINDOW *win,
+                            const char *dir)
+{
+    char *file = write_rb(dir, "vars.md",
+                          "# V\n\n```opsdeck\nvar: v = hello\n```\n\n"
+                          "## Tell\nDeploying ${v}; owner ${who}.\n\n"
+                          "```opsdeck\ntype: prompt\nvar: pw\nsecret: true\nask: Password for "
+                          "${v}?\n```\n\n"
+                          "## Say\nToken was ${pw}.\n\n"
+                          "```opsdeck\ntype: prompt\nvar: said\nask: Say ${v} now\n```\n\n"
+                          "## Decide\n```opsdeck\ntype: decision\nask: Roll back ${v}?\n"
+                          "choice: yes -> end\n```\n");
+    char *cause = NULL;
+    void *pane = runbook_pane_start(env, file, NULL, ph, &cause);
+    free(file);
+    if (!tap_ok(pane != NULL, "vars: the pane starts (%s)", cause ? cause : "ok")) {
+        free(cause);
+        return;
+    }
+    runbook_pane.resize(pane, 34, 72);
+    tap_ok(shows(pane, win, "Deploying hello; owner ${who}."),
+           "the body shows a value, and an unset variable as itself");
+    tap_ok(shows(pane, win, "asks: Password for hello?"), "the question shows the value");
+    key(pane, '\r');
+    tap_ok(strstr(host.prompt, "Password for hello?") != NULL, "so does the status-line prompt");
+    host.answer(pane, "pw-s3cret");
+    tap_ok(shows(pane, win, "Token was [secret]."), "a secret answer in a body is [secret]");
+    tap_ok(shows(pane, win, "asks: Say hello now"), "asks: Say ${v} now shows the value");
+    char *screen = screen_text(pane, win);
+    tap_ok(strstr(screen, "pw-s3cret") == NULL, "the secret is nowhere on screen");
+    free(screen);
+    key(pane, '\r');
+    host.answer(pane, "ok");
+    tap_ok(shows(pane, win, "decide: Roll back hello?"), "a decision's question too");
+    runbook_pane.free(pane);
+}
+
+/* After a resume, Enter on an interrupted command asks first; Cancel is the default. */
+static void test_rerun_asks(const struct run_env *env, const struct pane_host *ph, WINDOW *win,
+                            const char *dir)
+{
+    char *file = write_rb(dir, "rerun.md",
+                          "# R\n\n## Deploy\n```opsdeck\ntype: command\nrun: sleep 20\n```\n\n"
+                          "## After\nDone.\n");
+    char *cause = NULL;
+    void *pane = runbook_pane_start(env, file, NULL, ph, &cause);
+    free(file);
+    if (!tap_ok(pane != NULL, "rerun: the pane starts (%s)", cause ? cause : "ok")) {
+        free(cause);
+        return;
+    }
+    key(pane, '\r');
+    tap_is_int(run_state(runbook_pane_run(pane)), RUN_BUSY, "the command runs");
+    char *id = xstrdup(run_id(runbook_pane_run(pane)));
+    runbook_pane.free(pane); /* the session ends mid-command */
+    pane = runbook_pane_resume(env, id, ph, &cause);
+    free(id);
+    if (!tap_ok(pane != NULL, "resumed in the pane (%s)", cause ? cause : "ok")) {
+        free(cause);
+        return;
+    }
+    struct run *r = runbook_pane_run(pane);
+    runbook_pane.resize(pane, 34, 72);
+    tap_is_int(run_state(r), RUN_INTERRUPTED, "the command is interrupted");
+    tap_ok(shows(pane, win, "Enter re-run (asks)"), "the hint says Enter asks");
+    host.dialog[0] = '\0';
+    host.confirm = NULL;
+    key(pane, '\r');
+    tap_ok(strstr(host.dialog, "Re-run interrupted step|") != NULL &&
+               strstr(host.dialog, "may have run partly") != NULL &&
+               strstr(host.dialog, "sh: sleep 20") != NULL,
+           "Enter opens a dialog saying it may have run partly");
+    tap_is_int(run_state(r), RUN_INTERRUPTED, "nothing runs before the dialog is answered");
+    if (host.confirm != NULL) {
+        host.confirm(pane, false);
+    }
+    tap_ok(strstr(host.message, "cancelled: the step did not run") != NULL,
+           "Cancel: the step did not run");
+    tap_is_int(run_state(r), RUN_INTERRUPTED, "still interrupted");
+    key(pane, '\r');
+    if (host.confirm != NULL) {
+        host.confirm(pane, true);
+    }
+    tap_is_int(run_state(r), RUN_BUSY, "confirmed, it runs again");
+    runbook_pane.free(pane);
+}
+
 int main(void)
 {
     setlocale(LC_ALL, "C"); /* ASCII glyphs: what a terminal without UTF-8 gets */
@@ -296,6 +395,9 @@ int main(void)
            "a parse problem refuses, naming file:line (%s)", cause ? cause : "no cause");
     free(cause);
     free(notify);
+
+    test_vars_shown(&env, &ph, win, dir);
+    test_rerun_asks(&env, &ph, win, dir);
 
     loop_destroy(loop);
     delwin(win);

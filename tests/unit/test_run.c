@@ -1589,6 +1589,34 @@ static void test_output_cut(void)
     free(id);
 }
 
+/* run_text: what every view shows of a body or a question. */
+static void test_run_text(void)
+{
+    struct vars v = {0};
+    vars_set(&v, "svc", "checkout");
+    struct run *r = start("text.json",
+                          "{\"title\": \"T\", \"steps\": [\n"
+                          " {\"id\": \"pw\", \"title\": \"Pw\", \"type\": \"prompt\", \"var\": "
+                          "\"pw\", \"secret\": true},\n"
+                          " {\"id\": \"z\", \"title\": \"Z\"}]}\n",
+                          &v);
+    vars_clear(&v);
+    if (!tap_ok(r != NULL, "text: started")) {
+        return;
+    }
+    char *t = run_text(r, "${svc} ${pw} ${nope} $${svc}");
+    tap_is_str(t, "checkout ${pw} ${nope} ${svc}", "values in, unset ones shown as themselves");
+    free(t);
+    char *cause = NULL;
+    run_input(r, "hunter2", &cause);
+    t = run_text(r, "token ${pw} for ${svc}");
+    tap_is_str(t, "token [secret] for checkout", "a secret answer is [secret]");
+    free(t);
+    tap_ok(run_text(r, NULL) == NULL, "NULL for NULL");
+    run_destroy(r);
+    free(cause);
+}
+
 int main(void)
 {
     snprintf(tmp, sizeof tmp, "/tmp/opsdeck-run-XXXXXX");
@@ -1620,6 +1648,7 @@ int main(void)
     test_resume();
     test_resume_changed();
     test_resume_at_start();
+    test_run_text();
     test_held_until_journaled();
     test_output_cut();
     test_orphan_stop();
