@@ -726,6 +726,32 @@ static void ev_run_start(struct report *r, const cJSON *ev, const cJSON *data)
     strbuf_str(&r->timeline, "\n");
 }
 
+/* A command's processes left running by a session killed with SIGKILL, and what was done. */
+static void ev_orphan(struct report *r, const char *action, const cJSON *data)
+{
+    double pgid = 0;
+    num_of(data, "pgid", &pgid);
+    const char *how = str_of(data, "how");
+    const char *sig = str_of(data, "signal");
+    if (strcmp(action, "step.rerun") == 0) {
+        strbuf_str(&r->timeline, "re-run after the interruption (confirmed)\n");
+    } else if (strcmp(action, "orphan.found") == 0) {
+        strbuf_printf(&r->timeline,
+                      "the interrupted command was still running at resume (process group "
+                      "%.0f)\n",
+                      pgid);
+    } else if (strcmp(action, "orphan.wait") == 0) {
+        strbuf_printf(&r->timeline, "waited for process group %.0f\n", pgid);
+    } else if (strcmp(action, "orphan.signal") == 0) {
+        strbuf_str(&r->timeline, "sent ");
+        add_inline(&r->timeline, sig != NULL ? sig : "a signal");
+        strbuf_printf(&r->timeline, " to process group %.0f\n", pgid);
+    } else {
+        strbuf_printf(&r->timeline, "process group %.0f %s\n", pgid,
+                      how != NULL && strcmp(how, "stopped") == 0 ? "stopped" : "ended by itself");
+    }
+}
+
 static void ev_other(struct report *r, const char *action, const cJSON *ev, const cJSON *data,
                      int64_t ms)
 {
@@ -791,6 +817,9 @@ static void event(struct report *r, const cJSON *ev, int64_t ms)
         read_output(r, data); /* no line of its own: shown under the exit */
         return;
     }
+    if (strcmp(action, "command.pgid") == 0) {
+        return; /* bookkeeping for resume, not an event of the incident */
+    }
     bool enter = strcmp(action, "step.enter") == 0;
     if (enter || strcmp(action, "command.start") == 0 || strcmp(action, "run.end") == 0) {
         abandon_command(r); /* its note goes under the item before this one */
@@ -826,6 +855,8 @@ static void event(struct report *r, const cJSON *ev, int64_t ms)
         ev_overtime(r, data);
     } else if (strcmp(action, "run.start") == 0) {
         ev_run_start(r, ev, data);
+    } else if (str_has_prefix(action, "orphan.") || strcmp(action, "step.rerun") == 0) {
+        ev_orphan(r, action, data);
     } else {
         ev_other(r, action, ev, data, ms);
     }

@@ -1399,6 +1399,14 @@ static void test_orphan_stop(void)
     tap_is_int((long long)run_index(r), 2, "and moved on");
     run_destroy(r);
 
+    char *md = report_markdown(runs, id, &cause);
+    char *want = xasprintf("still running at resume (process group %d)", pgid);
+    tap_ok(md != NULL && strstr(md, want) != NULL && strstr(md, "sent SIGTERM to process group") &&
+               strstr(md, "stopped") != NULL && strstr(md, "re-run after the interruption"),
+           "the report tells the story of the left-over group");
+    tap_ok(md != NULL && strstr(md, "command.pgid") == NULL, "without bookkeeping events");
+    free(want);
+    free(md);
     r = resume(id, &cause);
     tap_ok(r != NULL && run_orphan(r, NULL, NULL) == RUN_ORPHAN_NONE,
            "a later resume does not look for the ended group");
