@@ -668,8 +668,9 @@ static void test_write(void)
     }
     chmod(pre, 0644);
     tap_ok(report_write(dir, "w1", "# Report\n", &path, &cause), "report_write");
-    struct stat st;
-    tap_ok(stat(pre, &st) == 0 && (st.st_mode & 0777) == 0600 && st.st_size == 9,
+    struct stat st = {0};
+    bool got = stat(pre, &st) == 0;
+    tap_ok(got && (st.st_mode & 0777) == 0600 && st.st_size == 9,
            "RUN-ID.md replaced, mode 0600 (%o)", (unsigned)(st.st_mode & 0777));
     tap_is_str(path, pre, "its path is returned");
     free(path);
