@@ -241,6 +241,7 @@ cat >"$T/orph.json" <<EOF
 {"title": "Orphan", "steps": [
  {"id": "s1", "title": "Start"},
  {"id": "dep", "title": "Deploy", "type": "command", "run": "echo \$\$ > '$T/orph.pid'; sleep 3; echo fin >> '$M'"},
+ {"id": "ask", "title": "Ask", "type": "prompt", "var": "x"},
  {"id": "last", "title": "End"}
 ]}
 EOF
@@ -255,7 +256,7 @@ orphan_run() {
 }
 orphan_run f
 check "F: the command's group outlived opsdeck" alive "$OPGID"
-printf 'r\nk\nc\n\n' | "$OPSDECK" run --resume "$RID" --plain >"$T/f2.out" 2>&1
+printf 'r\nk\nc\nv\n\n' | "$OPSDECK" run --resume "$RID" --plain >"$T/f2.out" 2>&1
 check "F: resume after stopping it finishes" test $? = 0
 check "F: resume sees the live group" grep -q "process group $OPGID) are still running: w = wait" "$T/f2.out"
 check "F: re-run is refused while it runs" grep -q "! the interrupted command is still running (process group $OPGID)" "$T/f2.out"
@@ -267,12 +268,22 @@ sleep 3.5
 check "F: stopped: the marker was never written" test "$(count fin)" = 0
 
 orphan_run g
-printf 'w\nc\n\n' | "$OPSDECK" run --resume "$RID" --plain >"$T/g2.out" 2>&1
+printf 'w\nc\nv\n\n' | "$OPSDECK" run --resume "$RID" --plain >"$T/g2.out" 2>&1
 check "G: resume after waiting finishes" test $? = 0
 check "G: waited for it" grep -q -- "-> waiting for process group $OPGID" "$T/g2.out"
 check "G: it ended by itself" grep -q -- "-> process group $OPGID of the interrupted command has ended" "$T/g2.out"
 check "G: and finished its side effect, once" test "$(count fin)" = 1
 check "G: orphan.end ended is journaled" grep -q '"action":"orphan.end".*"how":"ended"' "$RUNS/$RID.jsonl"
+
+# H: continued past it while it runs: a prompt's answer "k" is an answer; k at the next step stops it
+orphan_run h
+printf 'c\nk\nk\n\n' | "$OPSDECK" run --resume "$RID" --plain >"$T/h2.out" 2>&1
+check "H: the run finishes" test $? = 0
+check "H: the keys are still offered after continuing" grep -q "w / k = wait for / stop the interrupted command" "$T/h2.out"
+check "H: k typed as a prompt's answer is the answer" grep -q '"action":"input".*"value":"k"' "$RUNS/$RID.jsonl"
+check "H: k at the next step stopped it" grep -q -- "-> stopped: process group $OPGID" "$T/h2.out"
+sleep 3.5
+check "H: the marker was never written" test "$(count fin)" = 0
 
 # SIGINT stops the running command, not opsdeck
 rm -f "$M" "$T/go" "$T/child.pid"

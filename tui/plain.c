@@ -269,8 +269,16 @@ static void prompt(struct plain *p)
     end_output_line(p);
     const struct rb_step *s = run_step(p->run);
     set_echo(p, !(s->type == RB_PROMPT && s->secret && run_state(p->run) == RUN_READY));
-    say(p, "[%s%s] > ", keys_for(p, s, run_state(p->run)),
-        s->ncode > 0 && run_state(p->run) != RUN_INTERRUPTED ? ", x N = run code block N" : "");
+    enum run_state st = run_state(p->run);
+    /* after continuing past it, the left-over command's keys are still offered */
+    bool left = run_orphan(p->run, NULL, NULL) != RUN_ORPHAN_NONE && st != RUN_INTERRUPTED &&
+                !p->confirm_rerun;
+    bool asks = (s->type == RB_PROMPT || s->type == RB_APPROVAL) && st == RUN_READY;
+    say(p, "[%s%s%s] > ", keys_for(p, s, st),
+        s->ncode > 0 && st != RUN_INTERRUPTED ? ", x N = run code block N" : "",
+        !left  ? ""
+        : asks ? ", !w / !k = wait for / stop the interrupted command"
+               : ", w / k = wait for / stop the interrupted command");
 }
 
 static void show_cause(struct plain *p, char *cause)
@@ -287,10 +295,29 @@ static bool is_cmd(const char *line, const char *cmd)
     return strncmp(line, cmd, n) == 0 && (line[n] == '\0' || line[n] == ' ');
 }
 
+/* w and k: the processes a session that died left running. */
+static bool orphan_keys(struct plain *p, const char *line, char **cause, bool *ok)
+{
+    if (run_orphan(p->run, NULL, NULL) == RUN_ORPHAN_NONE) {
+        return false;
+    }
+    if (strcmp(line, "w") == 0) {
+        *ok = run_orphan_wait(p->run, cause);
+    } else if (strcmp(line, "k") == 0) {
+        *ok = run_orphan_stop(p->run, cause);
+    } else {
+        return false;
+    }
+    return true;
+}
+
 /* The operator's keys; true when the line was one of them. */
 static bool keys(struct plain *p, const char *line, char **cause, bool *ok)
 {
     struct run *r = p->run;
+    if (orphan_keys(p, line, cause, ok)) {
+        return true; /* a prompt's answer "w" is not taken for this: there it is !w */
+    }
     if (strcmp(line, "s") == 0) {
         *ok = run_skip(r, cause);
     } else if (strcmp(line, "b") == 0) {
@@ -362,7 +389,12 @@ static bool interrupted_keys(struct plain *p, const char *line, char **cause, bo
     if (strcmp(line, "c") == 0) {
         *ok = run_skip(r, cause);
     } else if (strcmp(line, "r") == 0 && orphan) {
-        *ok = run_rerun(r, cause); /* refused while its processes run: says why */
+        int pgid = 0;
+        run_orphan(r, &pgid, NULL);
+        *ok = false;
+        *cause = xasprintf("the interrupted command is still running (process group %d): wait for "
+                           "it (w) or stop it (k) first",
+                           pgid);
     } else if (strcmp(line, "r") == 0) {
         ask_rerun(p, run_step(r));
     } else if (*line == '\0') {
@@ -370,22 +402,6 @@ static bool interrupted_keys(struct plain *p, const char *line, char **cause, bo
         *cause = xstrdup(orphan ? "choose w (wait for it), k (stop it), c (continue past it), r "
                                   "(re-run it) or j ID (jump)"
                                 : "choose c (continue past it), r (re-run it) or j ID (jump)");
-    } else {
-        return false;
-    }
-    return true;
-}
-
-/* w and k: the processes a session that died left running. */
-static bool orphan_keys(struct plain *p, const char *line, char **cause, bool *ok)
-{
-    if (run_orphan(p->run, NULL, NULL) == RUN_ORPHAN_NONE) {
-        return false;
-    }
-    if (strcmp(line, "w") == 0) {
-        *ok = run_orphan_wait(p->run, cause);
-    } else if (strcmp(line, "k") == 0) {
-        *ok = run_orphan_stop(p->run, cause);
     } else {
         return false;
     }
@@ -407,9 +423,7 @@ static void handle_line(struct plain *p, char *line)
         return;
     }
     bool asks = (s->type == RB_PROMPT || s->type == RB_APPROVAL) && st == RUN_READY;
-    if (orphan_keys(p, line, &cause, &ok)) {
-        /* done */
-    } else if (st == RUN_INTERRUPTED && interrupted_keys(p, line, &cause, &ok)) {
+    if (st == RUN_INTERRUPTED && interrupted_keys(p, line, &cause, &ok)) {
         /* done */
     } else if (asks && line[0] == '!') {
         if (!keys(p, line + 1, &cause, &ok)) {
