@@ -381,10 +381,13 @@ static void draw_state(struct frame *f, const struct rb_step *s)
     case RUN_INTERRUPTED:
         put_wrapped(f, "interrupted: this step was in flight when the session ended",
                     theme_attr(THEME_WARN) | A_BOLD, 2);
-        put_wrapped(f,
-                    "choose: s continue past it, Enter re-run it (asks first: it may have run "
-                    "partly), J jump elsewhere",
-                    theme_attr(THEME_WARN), 2);
+        if (run_orphan(p->run, NULL, NULL) == RUN_ORPHAN_NONE) {
+            /* while its processes run, the line below offers what can be done: w, K */
+            put_wrapped(f,
+                        "choose: s continue past it, Enter re-run it (asks first: it may have run "
+                        "partly), J jump elsewhere",
+                        theme_attr(THEME_WARN), 2);
+        }
         break;
     case RUN_DONE:
         put_line(f, "Run finished.", theme_attr(THEME_OK) | A_BOLD);

@@ -10,9 +10,11 @@
 #include "tap.h"
 
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const char RUNBOOK[] = "# Unit drill\n"
@@ -251,6 +253,82 @@ static void test_rerun_asks(const struct run_env *env, const struct pane_host *p
     runbook_pane.free(pane);
 }
 
+/* A run started in a child process that dies of SIGKILL mid-command: its group lives on. */
+static char *killed_mid_command(const struct run_env *env, const char *file)
+{
+    int fds[2];
+    if (pipe(fds) != 0) {
+        return NULL;
+    }
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct run_env e = *env;
+        e.loop = loop_create();
+        char *cause = NULL;
+        struct runbook *rb = runbook_load(file, &cause);
+        struct run *r = rb != NULL ? run_start(&e, rb, NULL, NULL, &cause) : NULL;
+        bool ok = r != NULL && run_confirm(r, &cause) && run_state(r) == RUN_BUSY;
+        const char *id = ok ? run_id(r) : "";
+        ssize_t w = write(fds[1], id, strlen(id) + 1);
+        (void)w;
+        for (;;) {
+            pause();
+        }
+    }
+    close(fds[1]);
+    char id[256] = "";
+    size_t got = 0;
+    for (ssize_t n; got + 1 < sizeof id && (n = read(fds[0], id + got, 1)) == 1 && id[got];) {
+        got++;
+    }
+    id[got] = '\0';
+    close(fds[0]);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    return id[0] != '\0' ? xstrdup(id) : NULL;
+}
+
+/* After kill -9: the pane says the command still runs, and w / K wait for it or stop it. */
+static void test_orphan_keys(const struct run_env *env, const struct pane_host *ph, WINDOW *win,
+                             struct loop *loop, const char *dir)
+{
+    char *file = write_rb(dir, "orphan.md",
+                          "# O\n\n## Deploy\n```opsdeck\ntype: command\nrun: sleep 20\n```\n\n"
+                          "## After\nDone.\n");
+    char *id = killed_mid_command(env, file);
+    free(file);
+    char *cause = NULL;
+    void *pane = id != NULL ? runbook_pane_resume(env, id, ph, &cause) : NULL;
+    free(id);
+    if (!tap_ok(pane != NULL, "orphan: resumed in the pane (%s)", cause ? cause : "ok")) {
+        free(cause);
+        return;
+    }
+    struct run *r = runbook_pane_run(pane);
+    runbook_pane.resize(pane, 34, 72);
+    int pgid = 0;
+    tap_is_int(run_orphan(r, &pgid, NULL), RUN_ORPHAN_ALIVE, "the command's group is alive");
+    char *want = xasprintf("(process group %d) are still running: w wait for", pgid);
+    tap_ok(shows(pane, win, want), "the pane says so, with the keys");
+    free(want);
+    tap_ok(shows(pane, win, "w wait for it  K stop it"), "and the hint");
+    host.dialog[0] = '\0';
+    key(pane, '\r');
+    tap_ok(host.dialog[0] == '\0' && strstr(host.message, "still running") != NULL,
+           "Enter opens no re-run dialog while it runs (%s)", host.message);
+    tap_ok(key(pane, 'w') && run_orphan(r, NULL, NULL) == RUN_ORPHAN_WAITING, "w waits for it");
+    tap_ok(shows(pane, win, "waiting for process group"), "and says so");
+    tap_ok(key(pane, 'K') && run_orphan(r, NULL, NULL) == RUN_ORPHAN_STOPPING, "K stops it");
+    for (int i = 0; i < 300 && run_orphan(r, NULL, NULL) != RUN_ORPHAN_NONE; i++) {
+        loop_run_once(loop, 20);
+    }
+    tap_is_int(run_orphan(r, NULL, NULL), RUN_ORPHAN_NONE, "it is gone");
+    tap_ok(shows(pane, win, "Enter re-run it (asks first"), "then re-running is offered again");
+    tap_ok(!key(pane, 'w'), "w is not the pane's key any more");
+    runbook_pane.free(pane);
+}
+
 int main(void)
 {
     setlocale(LC_ALL, "C"); /* ASCII glyphs: what a terminal without UTF-8 gets */
@@ -398,6 +476,7 @@ int main(void)
 
     test_vars_shown(&env, &ph, win, dir);
     test_rerun_asks(&env, &ph, win, dir);
+    test_orphan_keys(&env, &ph, win, loop, dir);
 
     loop_destroy(loop);
     delwin(win);
