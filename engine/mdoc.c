@@ -148,7 +148,14 @@ void mdoc_issues_add(struct mdoc_issue **v, size_t *n, int line, char *message)
     }
     (*v)[*n].line = line;
     (*v)[*n].message = message;
+    (*v)[*n].warning = false;
     (*n)++;
+}
+
+void mdoc_issues_warn(struct mdoc_issue **v, size_t *n, int line, char *message)
+{
+    mdoc_issues_add(v, n, line, message);
+    (*v)[*n - 1].warning = true;
 }
 
 void mdoc_add_issue(struct mdoc *m, int line, char *message)

@@ -38,6 +38,12 @@ struct mdoc_node {
 struct mdoc_issue {
     int line;
     char *message;
+    /*
+     * Not wrong in the file, only here: an environment variable this shell
+     * does not set (a CI without secrets). lint says "warning:" and passes
+     * unless --strict.
+     */
+    bool warning;
 };
 
 struct mdoc {
@@ -77,6 +83,8 @@ void mdoc_add_issue(struct mdoc *m, int line, char *message);
 /* Issue lists of runbooks and drills: append (takes message), sort by line keeping order within
  * one. */
 void mdoc_issues_add(struct mdoc_issue **v, size_t *n, int line, char *message);
+/* The same, as a warning. */
+void mdoc_issues_warn(struct mdoc_issue **v, size_t *n, int line, char *message);
 void mdoc_issues_sort(struct mdoc_issue *v, size_t n);
 /*
  * Read a script file (a regular file of at most max bytes) for parsing.

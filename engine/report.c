@@ -497,6 +497,17 @@ static void ev_command_exit(struct report *r, const cJSON *data)
     if (num_of(data, "elapsed_ms", &elapsed)) {
         strbuf_printf(&r->timeline, " in %.1f s", elapsed / 1000.0);
     }
+    double lost;
+    if (num_of(data, "output_lost", &lost) && lost > 0) {
+        /* a full disk when it ran: the output below is not all of it */
+        strbuf_printf(&r->timeline, ", output cut: %.0f bytes not saved", lost);
+        const char *why = str_of(data, "output_error");
+        if (why != NULL && why[0] != '\0') {
+            strbuf_str(&r->timeline, " (");
+            add_inline(&r->timeline, why);
+            strbuf_str(&r->timeline, ")");
+        }
+    }
     const char *var = str_of(data, "var");
     if (var != NULL && var[0] != '\0') {
         const cJSON *value = cJSON_GetObjectItemCaseSensitive(data, "value");
@@ -722,6 +733,32 @@ static void ev_run_start(struct report *r, const cJSON *ev, const cJSON *data)
     strbuf_str(&r->timeline, "\n");
 }
 
+/* A command's processes left running by a session killed with SIGKILL, and what was done. */
+static void ev_orphan(struct report *r, const char *action, const cJSON *data)
+{
+    double pgid = 0;
+    num_of(data, "pgid", &pgid);
+    const char *how = str_of(data, "how");
+    const char *sig = str_of(data, "signal");
+    if (strcmp(action, "step.rerun") == 0) {
+        strbuf_str(&r->timeline, "re-run after the interruption (confirmed)\n");
+    } else if (strcmp(action, "orphan.found") == 0) {
+        strbuf_printf(&r->timeline,
+                      "the interrupted command was still running at resume (process group "
+                      "%.0f)\n",
+                      pgid);
+    } else if (strcmp(action, "orphan.wait") == 0) {
+        strbuf_printf(&r->timeline, "waited for process group %.0f\n", pgid);
+    } else if (strcmp(action, "orphan.signal") == 0) {
+        strbuf_str(&r->timeline, "sent ");
+        add_inline(&r->timeline, sig != NULL ? sig : "a signal");
+        strbuf_printf(&r->timeline, " to process group %.0f\n", pgid);
+    } else {
+        strbuf_printf(&r->timeline, "process group %.0f %s\n", pgid,
+                      how != NULL && strcmp(how, "stopped") == 0 ? "stopped" : "ended by itself");
+    }
+}
+
 static void ev_other(struct report *r, const char *action, const cJSON *ev, const cJSON *data,
                      int64_t ms)
 {
@@ -787,6 +824,9 @@ static void event(struct report *r, const cJSON *ev, int64_t ms)
         read_output(r, data); /* no line of its own: shown under the exit */
         return;
     }
+    if (strcmp(action, "command.pgid") == 0) {
+        return; /* bookkeeping for resume, not an event of the incident */
+    }
     bool enter = strcmp(action, "step.enter") == 0;
     if (enter || strcmp(action, "command.start") == 0 || strcmp(action, "run.end") == 0) {
         abandon_command(r); /* its note goes under the item before this one */
@@ -822,6 +862,8 @@ static void event(struct report *r, const cJSON *ev, int64_t ms)
         ev_overtime(r, data);
     } else if (strcmp(action, "run.start") == 0) {
         ev_run_start(r, ev, data);
+    } else if (str_has_prefix(action, "orphan.") || strcmp(action, "step.rerun") == 0) {
+        ev_orphan(r, action, data);
     } else {
         ev_other(r, action, ev, data, ms);
     }
@@ -1975,4 +2017,41 @@ char *report_markdown(const char *runs_dir, const char *run_id, char **cause)
     char *clean = text_clean_str(md, TEXT_NEWLINE | TEXT_TAB);
     free(md);
     return clean;
+}
+
+bool report_write(const char *runs_dir, const char *run_id, const char *md, char **path,
+                  char **cause)
+{
+    *path = xasprintf("%s/%s.md", runs_dir != NULL ? runs_dir : ".", run_id);
+    if (!valid_id(run_id) || runs_dir == NULL) {
+        *cause = xasprintf("bad run id '%s'", run_id);
+        return false;
+    }
+    int fd = open(*path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0 || fchmod(fd, 0600) != 0) {
+        *cause = xasprintf("cannot write %s: %s", *path, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+        }
+        return false;
+    }
+    size_t len = strlen(md), done = 0;
+    while (done < len) {
+        ssize_t n = write(fd, md + done, len - done);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            *cause =
+                xasprintf("cannot write %s: %s", *path, n < 0 ? strerror(errno) : "short write");
+            close(fd);
+            return false;
+        }
+        done += (size_t)n;
+    }
+    if (close(fd) != 0) {
+        *cause = xasprintf("cannot write %s: %s", *path, strerror(errno));
+        return false;
+    }
+    return true;
 }

@@ -1234,11 +1234,12 @@ static void lint_jump(struct runbook *rb, const struct strmap *ids, int line, co
     }
 }
 
+/* Not set here is a warning: the runbook is not broken, this shell (a CI) lacks a secret. */
 static void lint_env(struct runbook *rb, const struct rb_step *s, const char *key, const char *name)
 {
     if (name != NULL && getenv(name) == NULL) {
-        add_issue(rb, rb_step_key_line(s, key),
-                  xasprintf("environment variable %s (%s) is not set", name, key));
+        mdoc_issues_warn(&rb->issues, &rb->nissues, rb_step_key_line(s, key),
+                         xasprintf("environment variable %s (%s) is not set", name, key));
     }
 }
 

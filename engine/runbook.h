@@ -132,7 +132,8 @@ int runbook_find_step(const struct runbook *rb, const char *id);
  * steps, variables used before any declaration, prompt or capture sets them
  * (known: names that are always set, e.g. the command line's --var names;
  * may be NULL), conditions that do not parse, notify env vars that are not
- * set in this environment. Appends to rb->issues; returns the total count.
+ * set in this environment (warnings: issues[i].warning). Appends to
+ * rb->issues; returns the total count, warnings included.
  */
 size_t runbook_lint(struct runbook *rb, const char *const *known);
 

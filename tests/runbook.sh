@@ -142,12 +142,12 @@ EOF
 count() { grep -c "^$1\( \|$\)" "$M" 2>/dev/null || echo 0; }
 journal_has() { grep -q "\"step\":\"$2\",\"action\":\"$3\"" "$RUNS/$1.jsonl"; }
 
-# start_paced NAME: opsdeck on a fifo; lines are sent with `send`
+# start_paced NAME [FILE]: opsdeck on a fifo; lines are sent with `send`
 start_paced() {
     rm -f "$T/in"
     mkfifo "$T/in"
     exec 3<>"$T/in"
-    "$OPSDECK" run "$T/res.json" --plain <"$T/in" >"$T/$1.out" 2>&1 &
+    "$OPSDECK" run "${2:-$T/res.json}" --plain <"$T/in" >"$T/$1.out" 2>&1 &
     PID=$!
     PIDS+=("$PID")
     wait_until 5 grep -q '^Run ' "$T/$1.out"
@@ -209,6 +209,10 @@ check "C: resume with end of input leaves it open (exit 3)" test $? = 3
 check "C: the command comes back interrupted" grep -q "in flight when the session ended" "$T/c2.out"
 check "C: offers continue / re-run / jump" grep -q "c = continue past it, r = re-run it, j ID = jump" "$T/c2.out"
 check "C: Enter alone does not re-run it" test "$(count c3)" = 1
+printf 'r\n\n' | "$OPSDECK" run --resume "$RID" --plain >"$T/c2r.out" 2>&1
+check "C: r asks first, saying it may have run partly" grep -q 'Re-run "Long command"? .*may have run partly' "$T/c2r.out"
+check "C: the question's default is cancel" grep -q "cancelled: the step did not run" "$T/c2r.out"
+check "C: r then Enter did not re-run it" test "$(count c3)" = 1
 printf 'c\n\n\n' | "$OPSDECK" run --resume "$RID" --plain >"$T/c3.out" 2>&1
 check "C: continue finishes the run" test $? = 0
 check "C: continue did not run it again" test "$(count c3)" = 1
@@ -227,10 +231,59 @@ check "D: SIGHUP exits 129" test "$STATUS" = 129
 alive() { ps -eo pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /Z/' | grep -q .; }
 check "D: the command's process group is gone" wait_until 3 bash -c "$(declare -f alive); ! alive $child"
 touch "$T/go"
-printf 'r\n\n\n' | "$OPSDECK" run --resume "$RID" --plain >"$T/d2.out" 2>&1
-check "D: re-run finishes" test $? = 0
+printf 'r\ny\n\n\n' | "$OPSDECK" run --resume "$RID" --plain >"$T/d2.out" 2>&1
+check "D: re-run (r, then y to the question) finishes" test $? = 0
 check "D: re-run ran the command again" test "$(count c3)" = 2
 check "D: the others ran once" test "$(count c1)$(count c2)$(count c4)" = 111
+
+# F: kill -9 during a command: its process group lives on; resume sees it, stops it or waits
+cat >"$T/orph.json" <<EOF
+{"title": "Orphan", "steps": [
+ {"id": "s1", "title": "Start"},
+ {"id": "dep", "title": "Deploy", "type": "command", "run": "echo \$\$ > '$T/orph.pid'; sleep 3; echo fin >> '$M'"},
+ {"id": "ask", "title": "Ask", "type": "prompt", "var": "x"},
+ {"id": "last", "title": "End"}
+]}
+EOF
+orphan_run() {
+    rm -f "$M" "$T/orph.pid"
+    start_paced "$1" "$T/orph.json"
+    send "" ""
+    wait_until 5 test -s "$T/orph.pid"
+    kill -9 "$PID"
+    stop_paced
+    OPGID=$(cat "$T/orph.pid")
+}
+orphan_run f
+check "F: the command's group outlived opsdeck" alive "$OPGID"
+printf 'r\nk\nc\nv\n\n' | "$OPSDECK" run --resume "$RID" --plain >"$T/f2.out" 2>&1
+check "F: resume after stopping it finishes" test $? = 0
+check "F: resume sees the live group" grep -q "process group $OPGID) are still running: w = wait" "$T/f2.out"
+check "F: re-run is refused while it runs" grep -q "! the interrupted command is still running (process group $OPGID)" "$T/f2.out"
+check "F: k stopped it" grep -q -- "-> stopped: process group $OPGID of the interrupted command is gone" "$T/f2.out"
+check "F: the group is gone" bash -c "$(declare -f alive); ! alive $OPGID"
+check "F: the stop is journaled, SIGTERM before the end" bash -c \
+    'grep -o "\"action\":\"orphan[.a-z]*\"" "$1" | tr -d "\n" | grep -q "orphan.found.*orphan.signal.*orphan.end"' _ "$RUNS/$RID.jsonl"
+sleep 3.5
+check "F: stopped: the marker was never written" test "$(count fin)" = 0
+
+orphan_run g
+printf 'w\nc\nv\n\n' | "$OPSDECK" run --resume "$RID" --plain >"$T/g2.out" 2>&1
+check "G: resume after waiting finishes" test $? = 0
+check "G: waited for it" grep -q -- "-> waiting for process group $OPGID" "$T/g2.out"
+check "G: it ended by itself" grep -q -- "-> process group $OPGID of the interrupted command has ended" "$T/g2.out"
+check "G: and finished its side effect, once" test "$(count fin)" = 1
+check "G: orphan.end ended is journaled" grep -q '"action":"orphan.end".*"how":"ended"' "$RUNS/$RID.jsonl"
+
+# H: continued past it while it runs: a prompt's answer "k" is an answer; k at the next step stops it
+orphan_run h
+printf 'c\nk\nk\n\n' | "$OPSDECK" run --resume "$RID" --plain >"$T/h2.out" 2>&1
+check "H: the run finishes" test $? = 0
+check "H: the keys are still offered after continuing" grep -q "w / k = wait for / stop the interrupted command" "$T/h2.out"
+check "H: k typed as a prompt's answer is the answer" grep -q '"action":"input".*"value":"k"' "$RUNS/$RID.jsonl"
+check "H: k at the next step stopped it" grep -q -- "-> stopped: process group $OPGID" "$T/h2.out"
+sleep 3.5
+check "H: the marker was never written" test "$(count fin)" = 0
 
 # SIGINT stops the running command, not opsdeck
 rm -f "$M" "$T/go" "$T/child.pid"
@@ -244,6 +297,30 @@ check "SIGINT: opsdeck is still running" kill -0 "$PID"
 send "q"
 stop_paced
 check "q: exit 3 with the run open" test "$STATUS" = 3
+
+# a full disk (here a 32 KiB file size limit) while a command prints: the output saved is cut,
+# and the step and the report say so; opsdeck itself is not killed by SIGXFSZ
+printf '{"title": "Cut", "steps": [{"id": "big", "title": "Big", "type": "command", "run": "seq 1 30000"}]}\n' >"$T/cut.json"
+(ulimit -f 32 && printf '\n' | "$OPSDECK" run "$T/cut.json" --plain) 2>&1 | tail -n 5 >"$T/cut.out"
+check "cut output: the run still finishes" grep -q '^Run .* finished\.$' "$T/cut.out"
+check "the step says output was cut" grep -q -- "-> exit 0 in .*; output cut: [0-9]* bytes not saved (File too large)" "$T/cut.out"
+cut_id=$(ls -t "$RUNS" | grep -- '-cut-.*\.jsonl$' | head -1 | sed 's/\.jsonl$//')
+check "so does the report" bash -c '"$1" report "$2" | grep -q "output cut: [0-9]* bytes not saved"' _ "$OPSDECK" "$cut_id"
+
+# step text shows values in line mode too: a secret answer as [secret], an unset variable as itself
+cat >"$T/text.json" <<'EOF'
+{"title": "Text", "vars": {"v": "hello"}, "steps": [
+ {"id": "pw", "title": "Password", "type": "prompt", "var": "pw", "secret": true, "ask": "Password for ${v}?"},
+ {"id": "tell", "title": "Tell", "body": "Deploying ${v} for ${who}; token ${pw}."},
+ {"id": "say", "title": "Say", "type": "prompt", "var": "said", "ask": "Say ${v} now"}
+]}
+EOF
+printf 'pw-s3cret\n\nok\n' | "$OPSDECK" run "$T/text.json" --plain >"$T/text.out" 2>&1
+check "step text: the run finishes" test $? = 0
+check "a body shows values, a secret as [secret], an unset one as itself" \
+    grep -qxF '   Deploying hello for ${who}; token [secret].' "$T/text.out"
+check "a question shows the value" grep -qF '> ask: Say hello now -> ${said}' "$T/text.out"
+check "the secret is not in the output" bash -c '! grep -q "pw-s3cret" "$1"' _ "$T/text.out"
 
 # a secret answer read from a pipe is not echoed back, nor journaled
 cat >"$T/secret.json" <<'EOF'

@@ -46,6 +46,7 @@ struct options {
     enum command command;
     const char *config;
     const char *lint_file;
+    bool strict; /* lint: warnings fail too */
     bool json;
     bool read_only;
     const char *theme;
@@ -71,7 +72,8 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: opsdeck [OPTIONS]                 the console\n"
             "       opsdeck snapshot [--json] [OPTIONS] print every pane once and exit\n"
-            "       opsdeck lint FILE                 check a config, a runbook or a drill\n"
+            "       opsdeck lint [--strict] FILE      check a config, a runbook or a drill\n"
+            "                                         (--strict: warnings fail too)\n"
             "       opsdeck act --yes [--input V] BACKEND PANE VERB TARGET\n"
             "                                         one action, headless, through the audit log\n"
             "       opsdeck run FILE [--var k=v ...] [--plain] [--dry-run]\n"
@@ -207,6 +209,8 @@ static void parse_args(int argc, char **argv, struct options *o)
                 text_printf(stderr, "opsdeck: bad --exit-after '%s' (e.g. 5, 5s or 100f)\n", v);
                 exit(2);
             }
+        } else if (o->command == CMD_LINT && strcmp(a, "--strict") == 0) {
+            o->strict = true;
         } else if (o->command == CMD_LINT && o->lint_file == NULL && a[0] != '-') {
             o->lint_file = a;
         } else if (o->command == CMD_ACT && strcmp(a, "--yes") == 0) {
@@ -383,8 +387,35 @@ static void app_finish(struct app *app)
     loop_destroy(app->loop);
 }
 
+/*
+ * Print lint's findings, one "FILE:LINE: message" per error and one
+ * "FILE:LINE: warning: message" per warning (what is missing only here, an
+ * environment variable). Returns the exit status: 2 with an error, or with a
+ * warning under --strict; else 0. *warnings: how many there were.
+ */
+static int print_issues(const char *file, const struct mdoc_issue *v, size_t n, bool strict,
+                        size_t *warnings)
+{
+    size_t errors = 0;
+    *warnings = 0;
+    for (size_t i = 0; i < n; i++) {
+        text_printf(stderr, "%s:%d: %s%s\n", file, v[i].line, v[i].warning ? "warning: " : "",
+                    v[i].message);
+        *warnings += v[i].warning;
+        errors += !v[i].warning;
+    }
+    return errors > 0 || (strict && *warnings > 0) ? 2 : 0;
+}
+
+static void print_warned(size_t warnings)
+{
+    if (warnings > 0) {
+        printf("; %zu warning%s", warnings, warnings == 1 ? "" : "s");
+    }
+}
+
 /* A drill's problems, as for a runbook. */
-static int lint_drill(const char *file)
+static int lint_drill(const char *file, bool strict)
 {
     char *cause = NULL;
     struct drill *d = drill_load(file, &cause);
@@ -393,16 +424,16 @@ static int lint_drill(const char *file)
         free(cause);
         return 2;
     }
-    size_t n = drill_lint(d);
-    for (size_t i = 0; i < n; i++) {
-        text_printf(stderr, "%s:%d: %s\n", file, d->issues[i].line, d->issues[i].message);
-    }
-    if (n == 0) {
-        text_printf(stdout, "%s: ok (%zu inject%s, %zu check%s)\n", file, d->ninjects,
+    size_t warnings;
+    int status = print_issues(file, d->issues, drill_lint(d), strict, &warnings);
+    if (status == 0) {
+        text_printf(stdout, "%s: ok (%zu inject%s, %zu check%s", file, d->ninjects,
                     d->ninjects == 1 ? "" : "s", d->nchecks, d->nchecks == 1 ? "" : "s");
+        print_warned(warnings);
+        printf(")\n");
     }
     drill_free(d);
-    return n > 0 ? 2 : 0;
+    return status;
 }
 
 /* Is this Markdown file a drill? Unreadable files are left to the runbook path's message. */
@@ -421,12 +452,12 @@ static bool file_is_drill(const char *file)
     return yes;
 }
 
-/* A runbook's problems, one "FILE:LINE: message" each; exit 2 when there is any. */
-static int lint_runbook(const char *file)
+/* A runbook's problems, one "FILE:LINE: message" each; exit 2 when there is an error. */
+static int lint_runbook(const char *file, bool strict)
 {
     char *cause = NULL;
     if (file_is_drill(file)) {
-        return lint_drill(file);
+        return lint_drill(file, strict);
     }
     struct runbook *rb = runbook_load(file, &cause);
     if (rb == NULL) {
@@ -434,23 +465,23 @@ static int lint_runbook(const char *file)
         free(cause);
         return 2;
     }
-    size_t n = runbook_lint(rb, NULL);
-    for (size_t i = 0; i < n; i++) {
-        text_printf(stderr, "%s:%d: %s\n", file, rb->issues[i].line, rb->issues[i].message);
-    }
-    if (n == 0) {
-        text_printf(stdout, "%s: ok (%zu step%s)\n", file, rb->nsteps, rb->nsteps == 1 ? "" : "s");
+    size_t warnings;
+    int status = print_issues(file, rb->issues, runbook_lint(rb, NULL), strict, &warnings);
+    if (status == 0) {
+        text_printf(stdout, "%s: ok (%zu step%s", file, rb->nsteps, rb->nsteps == 1 ? "" : "s");
+        print_warned(warnings);
+        printf(")\n");
     }
     runbook_free(rb);
-    return n > 0 ? 2 : 0;
+    return status;
 }
 
-static int lint(const char *file)
+static int lint(const char *file, bool strict)
 {
     const char *ext = strrchr(file, '.');
     if (ext != NULL &&
         (strcmp(ext, ".md") == 0 || strcmp(ext, ".markdown") == 0 || strcmp(ext, ".json") == 0)) {
-        return lint_runbook(file);
+        return lint_runbook(file, strict);
     }
     struct options o = {.config = file};
     struct app app = {.store = store_create()};
@@ -506,17 +537,25 @@ static struct journal *open_audit(char **cause)
     return j;
 }
 
+/*
+ * The console. Without a writable audit log (a read-only state directory, a
+ * full disk) it still shows the data: every action is off (nothing may run
+ * unrecorded) and the title bar says why.
+ */
 static int run_console(struct app *app, const struct options *o)
 {
     char *cause = NULL;
+    char *no_audit = NULL;
     struct journal *audit = open_audit(&cause);
     if (audit == NULL) {
-        text_printf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
+        no_audit = xasprintf("no audit log (%s): actions are off", cause);
+        text_printf(stderr, "opsdeck: cannot open the audit log: %s: actions are off\n", cause);
         free(cause);
-        return 1;
+        cause = NULL;
     }
-    bool read_only = o->read_only || (app->cfg != NULL && app->cfg->read_only);
+    bool read_only = o->read_only || (app->cfg != NULL && app->cfg->read_only) || audit == NULL;
     action_setup(audit, read_only);
+    action_read_only_why(no_audit);
     char *cfgdir = paths_config_dir();
     char *user_themes = cfgdir ? xasprintf("%s/themes", cfgdir) : xstrdup("");
     free(cfgdir);
@@ -524,6 +563,7 @@ static int run_console(struct app *app, const struct options *o)
     struct ui_options uo = {
         .demo = app->demo,
         .read_only = read_only,
+        .read_only_why = no_audit,
         .theme = o->theme ? o->theme : (app->cfg ? app->cfg->theme : NULL),
         .theme_dirs = dirs,
         .exit_after_ms = o->exit_after_ms,
@@ -547,8 +587,10 @@ static int run_console(struct app *app, const struct options *o)
         ui_destroy(ui);
     }
     action_setup(NULL, read_only);
+    action_read_only_why(NULL);
     journal_close(audit);
     free(user_themes);
+    free(no_audit);
     return status;
 }
 
@@ -641,7 +683,8 @@ static int run_act(struct app *app, const struct options *o)
  * through the audit log like every other. Returns false when the audit log
  * cannot be opened.
  */
-static bool recover_drills(struct app *app, const struct options *o, bool quiet, size_t *failed)
+static bool recover_drills(struct app *app, const struct options *o, bool quiet, size_t *failed,
+                           bool console)
 {
     if (o->read_only || (app->cfg != NULL && app->cfg->read_only)) {
         /* a refused rollback would be journaled as failed and never tried again */
@@ -653,6 +696,13 @@ static bool recover_drills(struct app *app, const struct options *o, bool quiet,
     }
     char *cause = NULL;
     struct journal *audit = open_audit(&cause);
+    if (audit == NULL && console) {
+        /* the console starts all the same, with actions off: nothing could roll back now */
+        app->recovered =
+            xasprintf("drill rollbacks not checked: cannot open the audit log (%s)", cause);
+        free(cause);
+        return true;
+    }
     if (audit == NULL) {
         text_printf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
         free(cause);
@@ -686,7 +736,7 @@ static int run_drill(struct app *app, const struct options *o)
 {
     size_t failed = 0;
     if (o->drill_recover) {
-        return recover_drills(app, o, false, &failed) && failed == 0 ? 0 : 1;
+        return recover_drills(app, o, false, &failed, false) && failed == 0 ? 0 : 1;
     }
     char *cause = NULL;
     struct journal *audit = open_audit(&cause);
@@ -756,7 +806,7 @@ int main(int argc, char **argv)
     }
     parse_args(argc, argv, &o);
     if (o.command == CMD_LINT) {
-        return lint(o.lint_file);
+        return lint(o.lint_file, o.strict);
     }
     if (o.command == CMD_RUNS) {
         return plain_list_runs(NULL, stdout);
@@ -764,21 +814,24 @@ int main(int argc, char **argv)
     struct app app = {.loop = loop_create(), .store = store_create()};
     char *cause = NULL;
     int status;
+    bool no_tty = !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO);
+    bool drill_plain = o.command == CMD_DRILL && (o.plain || o.drill_recover || no_tty);
+    bool run_plain_mode = o.command == CMD_RUN && (o.plain || o.dry_run || no_tty);
+    bool console = (o.command == CMD_CONSOLE || o.command == CMD_RUN || o.command == CMD_DRILL) &&
+                   !drill_plain && !run_plain_mode;
     if (!build_backends(&app, &o, &cause) || !start_backends(&app, &cause)) {
         text_printf(stderr, "opsdeck: %s\n", cause);
         free(cause);
         status = 2;
     } else if ((o.command == CMD_CONSOLE || (o.command == CMD_RUN && !o.dry_run) ||
                 (o.command == CMD_DRILL && !o.drill_recover)) &&
-               !recover_drills(&app, &o, true, &(size_t){0})) {
+               !recover_drills(&app, &o, true, &(size_t){0}, console)) {
         status = 1;
-    } else if (o.command == CMD_DRILL &&
-               (o.plain || o.drill_recover || !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+    } else if (drill_plain) {
         status = run_drill(&app, &o);
     } else if (o.command == CMD_ACT) {
         status = run_act(&app, &o);
-    } else if (o.command == CMD_RUN &&
-               (o.plain || o.dry_run || !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+    } else if (run_plain_mode) {
         status = run_plain(&app, &o);
     } else if (o.command == CMD_SNAPSHOT) {
         status = snapshot_run(app.loop, app.store, app.backends, app.nbackends, o.json, stdout);

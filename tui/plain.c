@@ -16,8 +16,14 @@
  * output through a text_stream (a character cut between two reads is shown
  * whole; a control is shown whatever came before it).
  *
- * Signals: SIGINT stops a running command (the machine's run_stop); at the
- * prompt it quits with the run open. SIGHUP and SIGTERM stop every child and
+ * After a resume, an interrupted step is re-run only on `r` and then `y` to
+ * the question that says it may have run partly; a command's processes
+ * left running by the session that died are waited for (`w`) or stopped
+ * (`k`), and no line is taken meanwhile.
+ *
+ * Signals: SIGINT stops a running command (the machine's run_stop), or the
+ * processes left running that line mode is waiting for; at the prompt it
+ * quits with the run open. SIGHUP and SIGTERM stop every child and
  * leave the run open; the exit status is 128+N.
  */
 #include "plain.h"
@@ -57,6 +63,7 @@ struct plain {
     bool echo; /* stdin is not a terminal: show what was read */
     bool tty;  /* stdin is a terminal: secrets are typed without echo */
     bool echo_off;
+    bool confirm_rerun; /* the next line answers "re-run the interrupted step?" */
     struct termios saved;
 };
 
@@ -101,8 +108,14 @@ static void print_block(struct plain *p, const char *text, const char *indent)
     }
 }
 
-static const char *keys_for(const struct rb_step *s, enum run_state st)
+static const char *keys_for(const struct plain *p, const struct rb_step *s, enum run_state st)
 {
+    if (p->confirm_rerun) {
+        return "y = re-run it, anything else = cancel";
+    }
+    if (st == RUN_INTERRUPTED && run_orphan(p->run, NULL, NULL) != RUN_ORPHAN_NONE) {
+        return "w = wait for it, k = stop it, c = continue past it, r = re-run it, j ID = jump";
+    }
     if (st == RUN_INTERRUPTED) {
         return "c = continue past it, r = re-run it, j ID = jump";
     }
@@ -130,7 +143,9 @@ static void print_step(struct plain *p, size_t i, const struct rb_step *s, bool 
     say(p, "\n== [%c] step %zu/%zu: %s (%s)\n", rb_phase_letter(s->phase), i + 1, rb->nsteps,
         s->title, s->id);
     if (s->body != NULL && *s->body != '\0') {
-        print_block(p, s->body, "   ");
+        char *body = run_text(p->run, s->body);
+        print_block(p, body, "   ");
+        free(body);
     }
     for (size_t c = 0; c < s->ncode; c++) {
         say(p, "   code %zu:\n", c + 1);
@@ -290,8 +305,16 @@ static void prompt(struct plain *p)
     end_output_line(p);
     const struct rb_step *s = run_step(p->run);
     set_echo(p, !(s->type == RB_PROMPT && s->secret && run_state(p->run) == RUN_READY));
-    say(p, "[%s%s] > ", keys_for(s, run_state(p->run)),
-        s->ncode > 0 && run_state(p->run) != RUN_INTERRUPTED ? ", x N = run code block N" : "");
+    enum run_state st = run_state(p->run);
+    /* after continuing past it, the left-over command's keys are still offered */
+    bool left = run_orphan(p->run, NULL, NULL) != RUN_ORPHAN_NONE && st != RUN_INTERRUPTED &&
+                !p->confirm_rerun;
+    bool asks = (s->type == RB_PROMPT || s->type == RB_APPROVAL) && st == RUN_READY;
+    say(p, "[%s%s%s] > ", keys_for(p, s, st),
+        s->ncode > 0 && st != RUN_INTERRUPTED ? ", x N = run code block N" : "",
+        !left  ? ""
+        : asks ? ", !w / !k = wait for / stop the interrupted command"
+               : ", w / k = wait for / stop the interrupted command");
 }
 
 static void show_cause(struct plain *p, char *cause)
@@ -308,10 +331,29 @@ static bool is_cmd(const char *line, const char *cmd)
     return strncmp(line, cmd, n) == 0 && (line[n] == '\0' || line[n] == ' ');
 }
 
+/* w and k: the processes a session that died left running. */
+static bool orphan_keys(struct plain *p, const char *line, char **cause, bool *ok)
+{
+    if (run_orphan(p->run, NULL, NULL) == RUN_ORPHAN_NONE) {
+        return false;
+    }
+    if (strcmp(line, "w") == 0) {
+        *ok = run_orphan_wait(p->run, cause);
+    } else if (strcmp(line, "k") == 0) {
+        *ok = run_orphan_stop(p->run, cause);
+    } else {
+        return false;
+    }
+    return true;
+}
+
 /* The operator's keys; true when the line was one of them. */
 static bool keys(struct plain *p, const char *line, char **cause, bool *ok)
 {
     struct run *r = p->run;
+    if (orphan_keys(p, line, cause, ok)) {
+        return true; /* a prompt's answer "w" is not taken for this: there it is !w */
+    }
     if (strcmp(line, "s") == 0) {
         *ok = run_skip(r, cause);
     } else if (strcmp(line, "b") == 0) {
@@ -347,6 +389,61 @@ static bool keys(struct plain *p, const char *line, char **cause, bool *ok)
     return true;
 }
 
+/* The answer to "re-run the interrupted step?": only y (or yes) runs it. */
+static void answer_rerun(struct plain *p, const char *line)
+{
+    p->confirm_rerun = false;
+    if (strcasecmp(line, "y") != 0 && strcasecmp(line, "yes") != 0) {
+        say(p, "  cancelled: the step did not run\n");
+        return;
+    }
+    char *cause = NULL;
+    p->show_again = true;
+    if (!run_rerun(p->run, &cause)) {
+        show_cause(p, cause);
+    }
+}
+
+static void ask_rerun(struct plain *p, const struct rb_step *s)
+{
+    char *missing = NULL;
+    char *pv = run_preview(p->run, &missing);
+    free(missing);
+    say(p,
+        "  ? Re-run \"%s\"? It was in flight when the session ended and may have run partly:\n"
+        "    its side effects may have happened already.%s%s\n",
+        s->title, pv != NULL ? "\n    > " : "", pv != NULL ? pv : "");
+    free(pv);
+    p->confirm_rerun = true;
+}
+
+/* The keys of an interrupted step; true when the line was one of them. */
+static bool interrupted_keys(struct plain *p, const char *line, char **cause, bool *ok)
+{
+    struct run *r = p->run;
+    bool orphan = run_orphan(r, NULL, NULL) != RUN_ORPHAN_NONE;
+    if (strcmp(line, "c") == 0) {
+        *ok = run_skip(r, cause);
+    } else if (strcmp(line, "r") == 0 && orphan) {
+        int pgid = 0;
+        run_orphan(r, &pgid, NULL);
+        *ok = false;
+        *cause = xasprintf("the interrupted command is still running (process group %d): wait for "
+                           "it (w) or stop it (k) first",
+                           pgid);
+    } else if (strcmp(line, "r") == 0) {
+        ask_rerun(p, run_step(r));
+    } else if (*line == '\0') {
+        *ok = false;
+        *cause = xstrdup(orphan ? "choose w (wait for it), k (stop it), c (continue past it), r "
+                                  "(re-run it) or j ID (jump)"
+                                : "choose c (continue past it), r (re-run it) or j ID (jump)");
+    } else {
+        return false;
+    }
+    return true;
+}
+
 static void handle_line(struct plain *p, char *line)
 {
     struct run *r = p->run;
@@ -357,15 +454,13 @@ static void handle_line(struct plain *p, char *line)
     str_trim(line);
     p->prompted = false;
     set_echo(p, true);
+    if (p->confirm_rerun) {
+        answer_rerun(p, line);
+        return;
+    }
     bool asks = (s->type == RB_PROMPT || s->type == RB_APPROVAL) && st == RUN_READY;
-    if (st == RUN_INTERRUPTED && strcmp(line, "c") == 0) {
-        ok = run_skip(r, &cause);
-    } else if (st == RUN_INTERRUPTED && strcmp(line, "r") == 0) {
-        p->show_again = true;
-        ok = run_confirm(r, &cause);
-    } else if (st == RUN_INTERRUPTED && *line == '\0') {
-        ok = false;
-        cause = xstrdup("choose c (continue past it), r (re-run it) or j ID (jump)");
+    if (st == RUN_INTERRUPTED && interrupted_keys(p, line, &cause, &ok)) {
+        /* done */
     } else if (asks && line[0] == '!') {
         if (!keys(p, line + 1, &cause, &ok)) {
             ok = false;
@@ -428,7 +523,9 @@ static void dispatch(struct plain *p)
     p->dispatching = true;
     while (!p->finished) {
         after_end(p);
-        if (p->finished || run_state(p->run) == RUN_BUSY) {
+        enum run_orphan o = run_orphan(p->run, NULL, NULL);
+        if (p->finished || run_state(p->run) == RUN_BUSY || o == RUN_ORPHAN_WAITING ||
+            o == RUN_ORPHAN_STOPPING) {
             break;
         }
         char *line = linein_take(p->in);
@@ -468,6 +565,14 @@ static void on_signal(int signo, void *ud)
     if (signo == SIGINT && p->run != NULL && run_state(p->run) == RUN_BUSY) {
         char *cause = NULL;
         if (!run_stop(p->run, &cause)) {
+            show_cause(p, cause);
+        }
+        return;
+    }
+    enum run_orphan o = p->run != NULL ? run_orphan(p->run, NULL, NULL) : RUN_ORPHAN_NONE;
+    if (signo == SIGINT && (o == RUN_ORPHAN_WAITING || o == RUN_ORPHAN_STOPPING)) {
+        char *cause = NULL;
+        if (o == RUN_ORPHAN_WAITING && !run_orphan_stop(p->run, &cause)) {
             show_cause(p, cause);
         }
         return;
@@ -579,6 +684,13 @@ static void print_resume(struct plain *p)
     if (run_state(p->run) == RUN_INTERRUPTED) {
         say(p, "  ! the step was in flight when the session ended: c = continue past it, r = "
                "re-run it, j ID = jump\n");
+    }
+    int pgid = 0;
+    if (run_orphan(p->run, &pgid, NULL) != RUN_ORPHAN_NONE) {
+        say(p,
+            "  ! its processes (process group %d) are still running: w = wait for them to end, "
+            "k = stop them (SIGTERM, then SIGKILL)\n",
+            pgid);
     }
 }
 

@@ -567,6 +567,19 @@ static void test_proc(void)
            "an environment over the kernel's limit: proc_spawn says so");
     tap_diag("%s", why != NULL ? why : "(started)");
     free(why);
+    /* held: the same failure comes through the callback once released */
+    o.hold = true;
+    big = proc_spawn(loop, &o, on_done, &d, &why);
+    tap_ok(big != NULL, "a held child is forked before it tries to exec");
+    proc_release(big);
+    uint64_t until = clock_mono_ms() + 5000;
+    while (big != NULL && !d.called && clock_mono_ms() < until) {
+        loop_run_once(loop, 100);
+    }
+    tap_ok(d.called && d.error != NULL && strstr(d.error, "Argument list too long") != NULL,
+           "released, the exec the kernel refused is the callback's error");
+    done_free(&d);
+    o.hold = false;
     for (int i = 0; i < NBIG; i++) {
         free(bigs[i]);
     }
