@@ -22,8 +22,6 @@
 #include <string.h>
 #include <strings.h>
 
-extern char **environ;
-
 enum { MESSAGE_MAX = 300, MAX_ACTIONS = 16 };
 
 /* Keys the screen itself uses (navigation, views, marks): not for plugin actions. */
@@ -62,68 +60,44 @@ struct exec {
     struct act_ctx *acts;
 };
 
-/* ---- environment ---- */
+/* ---- children ---- */
 
-/* Ours plus extra ("NAME=value", NULL-terminated); the strings of extra are taken. */
-static char **env_build(char **extra, size_t nextra)
-{
-    size_t n = 0;
-    while (environ[n] != NULL) {
-        n++;
-    }
-    char **env = xcalloc(n + nextra + 1, sizeof *env);
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        bool replaced = false;
-        for (size_t j = 0; j < nextra && !replaced; j++) {
-            size_t len = strcspn(extra[j], "=") + 1;
-            replaced = strncmp(environ[i], extra[j], len) == 0;
-        }
-        if (!replaced) {
-            env[o++] = xstrdup(environ[i]);
-        }
-    }
-    for (size_t j = 0; j < nextra; j++) {
-        env[o++] = extra[j];
-    }
-    env[o] = NULL;
-    return env;
-}
-
-static void env_free(char **env)
-{
-    for (size_t i = 0; env != NULL && env[i] != NULL; i++) {
-        free(env[i]);
-    }
-    free(env);
-}
-
-static struct proc *run(struct exec *x, const char *command, char **extra, size_t nextra,
-                        proc_done_cb cb, void *ud, char **cause)
+/*
+ * Run command with the plugin's variables in its environment: OPSDECK_BACKEND,
+ * OPSDECK_PANE, OPSDECK_TIMEOUT_MS, then extra (borrowed, NULL-terminated,
+ * may be NULL): an action's key, input and template values.
+ */
+static struct proc *run(struct exec *x, const char *command, char *const *extra, proc_done_cb cb,
+                        void *ud, char **cause)
 {
     char *base[] = {
         xasprintf("OPSDECK_BACKEND=%s", x->b->name),
         xasprintf("OPSDECK_PANE=%s", model_schema(x->kind)->name),
         xasprintf("OPSDECK_TIMEOUT_MS=%d", x->b->timeout_ms),
     };
-    char *all[8];
-    size_t n = 0;
-    for (size_t i = 0; i < 3; i++) {
-        all[n++] = base[i];
+    size_t nbase = sizeof base / sizeof base[0], nextra = 0;
+    while (extra != NULL && extra[nextra] != NULL) {
+        nextra++;
     }
-    for (size_t i = 0; i < nextra && n < 8; i++) {
-        all[n++] = extra[i];
+    const char **add = xcalloc(nbase + nextra + 1, sizeof *add);
+    for (size_t i = 0; i < nbase; i++) {
+        add[i] = base[i];
     }
-    char **env = env_build(all, n);
+    for (size_t i = 0; i < nextra; i++) {
+        add[nbase + i] = extra[i];
+    }
     struct proc_options o = {
         .command = command,
         .cwd = x->dir,
-        .env = (const char *const *)env,
+        .env_add = add,
         .timeout_ms = x->b->timeout_ms,
         .max_output = x->max_output,
     };
     struct proc *p = proc_spawn(x->b->loop, &o, cb, ud, cause);
-    env_free(env);
+    free(add);
+    for (size_t i = 0; i < nbase; i++) {
+        free(base[i]);
+    }
     return p;
 }
 
@@ -183,7 +157,7 @@ static void exec_poll(struct backend *b)
         return; /* the last run is still going: one at a time */
     }
     char *cause = NULL;
-    x->poll_proc = run(x, x->command, NULL, 0, on_poll_done, b, &cause);
+    x->poll_proc = run(x, x->command, NULL, on_poll_done, b, &cause);
     if (x->poll_proc == NULL) {
         backend_fail(b, "%s", cause);
         free(cause);
@@ -255,22 +229,30 @@ static void exec_act(struct backend *b, struct action *a)
         return;
     }
     char *cause = NULL;
-    char *command = plugin_expand(x->kind, x->actions[i].command, a->target, row, a->input, &cause);
-    if (command == NULL) {
+    struct shtmpl_command cmd;
+    if (!plugin_command(x->kind, x->actions[i].command, a->target, row, a->input, &cmd, &cause)) {
         action_done(a, false, cause);
         free(cause);
         return;
     }
-    char *extra[] = {
-        xasprintf("OPSDECK_ACTION=%s", x->actions[i].verb),
-        xasprintf("OPSDECK_KEY=%s", a->target),
-        xasprintf("OPSDECK_INPUT=%s", a->input != NULL ? a->input : ""),
-    };
+    size_t nvals = 0;
+    while (cmd.env[nvals] != NULL) {
+        nvals++;
+    }
+    char **extra = xcalloc(nvals + 4, sizeof *extra);
+    extra[0] = xasprintf("OPSDECK_ACTION=%s", x->actions[i].verb);
+    extra[1] = xasprintf("OPSDECK_KEY=%s", a->target);
+    extra[2] = xasprintf("OPSDECK_INPUT=%s", a->input != NULL ? a->input : "");
+    memcpy(extra + 3, cmd.env, nvals * sizeof *extra);
     struct act_ctx *ctx = xcalloc(1, sizeof *ctx);
     ctx->x = x;
     ctx->a = a;
-    ctx->proc = run(x, command, extra, 3, on_act_done, ctx, &cause);
-    free(command);
+    ctx->proc = run(x, cmd.command, extra, on_act_done, ctx, &cause);
+    for (size_t k = 0; k < 3; k++) {
+        free(extra[k]);
+    }
+    free(extra);
+    shtmpl_command_finish(&cmd);
     if (ctx->proc == NULL) {
         action_done(a, false, cause);
         free(cause);

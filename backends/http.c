@@ -13,6 +13,7 @@
  */
 #include "http.h"
 
+#include "../common/text.h"
 #include "../common/util.h"
 #include "../tui/loop.h"
 
@@ -226,36 +227,104 @@ int http_settings_configure(struct http_settings *s, const char *key, const char
     return 0;
 }
 
-static bool read_secret_file(const char *path, char **out, char **cause)
+/* "PATH" or "PATH (a symlink to TARGET)": errors name the file the user can fix. */
+static char *secret_file_name(const char *path)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    struct stat lst;
+    if (lstat(path, &lst) != 0 || !S_ISLNK(lst.st_mode)) {
+        return xstrdup(path);
+    }
+    char *target = realpath(path, NULL);
+    if (target == NULL) {
+        char link[4096];
+        ssize_t n = readlink(path, link, sizeof link - 1);
+        link[n > 0 ? n : 0] = '\0';
+        return xasprintf("%s (a symlink to %s)", path, link);
+    }
+    char *name = xasprintf("%s (a symlink to %s)", path, target);
+    free(target);
+    return name;
+}
+
+/*
+ * A secret's bytes become part of a request: a token goes into an HTTP
+ * header, where a CR or LF would start another header. Empty is a mistake too
+ * (it would send "Bearer ").
+ */
+static bool secret_ok(const char *secret, const char *what, bool header, char **cause)
+{
+    if (secret[0] == '\0') {
+        *cause = xasprintf("%s is empty", what);
+        return false;
+    }
+    for (const unsigned char *c = (const unsigned char *)secret; header && *c != '\0'; c++) {
+        if (*c < 0x20 || *c == 0x7f) {
+            *cause =
+                xasprintf("%s holds %s inside the token: refused (it would add to the HTTP "
+                          "request's headers)",
+                          what, *c == '\r' || *c == '\n' ? "a line break" : "a control character");
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * A symlink is followed (Kubernetes mounts a service account's token through
+ * two of them); what it reaches must be a regular file that is not group or
+ * world readable, checked on the descriptor that is read.
+ */
+static bool read_secret_file(const char *path, bool header, char **out, char **cause)
+{
+    char *name = secret_file_name(path);
+    /* O_NONBLOCK: a FIFO in its place must not freeze the start */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
-        *cause = xasprintf("%s: %s", path, strerror(errno));
+        int err = errno;
+        const char *why = err == ENOENT && strchr(name, '(') != NULL
+                              ? "the symlink's target does not exist"
+                          : err == ELOOP ? "its symlinks loop (too many levels of symbolic links)"
+                                         : strerror(err);
+        *cause = xasprintf("%s: %s", name, why);
+        free(name);
         return false;
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        *cause = xasprintf("%s: not a regular file", path);
+        *cause = xasprintf("%s: not a regular file", name);
         close(fd);
+        free(name);
         return false;
     }
     if (st.st_mode & 077) {
-        *cause = xasprintf("%s is readable by group or others: chmod 600 it", path);
+        *cause = xasprintf("%s is readable by group or others: chmod 600 it%s", name,
+                           strchr(name, '(') != NULL
+                               ? " (the target; in Kubernetes, defaultMode: 0400 on the volume)"
+                               : "");
         close(fd);
+        free(name);
         return false;
     }
     char *buf = xmalloc(SECRET_FILE_MAX + 1);
     ssize_t n = read(fd, buf, SECRET_FILE_MAX);
     close(fd);
     if (n < 0) {
-        *cause = xasprintf("%s: %s", path, strerror(errno));
+        *cause = xasprintf("%s: %s", name, strerror(errno));
         free(buf);
+        free(name);
         return false;
     }
     buf[n] = '\0';
     while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) {
         buf[--n] = '\0';
     }
+    if (!secret_ok(buf, name, header, cause)) {
+        memset(buf, 0, (size_t)n);
+        free(buf);
+        free(name);
+        return false;
+    }
+    free(name);
     *out = buf;
     return true;
 }
@@ -315,14 +384,22 @@ bool http_settings_finish(struct http_settings *s, int timeout_ms, char **cause)
         *cause = xstrdup("auth = basic needs user");
         return false;
     }
+    bool header = s->auth == HTTP_AUTH_BEARER;
     if (s->secret_env != NULL) {
         const char *v = getenv(s->secret_env);
         if (v == NULL || v[0] == '\0') {
             *cause = xasprintf("environment variable %s is not set", s->secret_env);
             return false;
         }
+        char *what = xasprintf("environment variable %s", s->secret_env);
+        bool ok = secret_ok(v, what, header, cause);
+        free(what);
+        if (!ok) {
+            return false;
+        }
         s->secret = xstrdup(v);
-    } else if (s->secret_file != NULL && !read_secret_file(s->secret_file, &s->secret, cause)) {
+    } else if (s->secret_file != NULL &&
+               !read_secret_file(s->secret_file, header, &s->secret, cause)) {
         return false;
     }
     if (s->ca_file != NULL && access(s->ca_file, R_OK) != 0) {
@@ -657,23 +734,27 @@ char *http_describe_failure(const struct http_response *r)
     if (r->error != NULL) {
         return xstrdup(r->error);
     }
-    /* the first line of the body, cleaned and short: servers explain themselves there */
-    char first[128];
-    size_t n = 0;
-    for (size_t i = 0; i < r->len && n + 1 < sizeof first; i++) {
-        char c = r->body[i];
-        if (c == '\n' || c == '\r') {
-            if (n > 0) {
-                break;
-            }
-            continue;
-        }
-        first[n++] = (c >= 0x20 && c != 0x7f) || (c & 0x80) ? c : '?';
+    /* the first line of the body, short and shown as text (text.h): servers explain themselves
+     * there, and a hostile one would put escapes there */
+    size_t i = 0, n = 0;
+    while (i < r->len && (r->body[i] == '\n' || r->body[i] == '\r')) {
+        i++;
     }
-    first[n] = '\0';
+    while (i + n < r->len && n < 127 && r->body[i + n] != '\n' && r->body[i + n] != '\r') {
+        n++;
+    }
+    if (n == 127) {
+        /* cut by the limit: not inside a UTF-8 sequence */
+        while (n > 0 && i + n < r->len && ((unsigned char)r->body[i + n] & 0xc0) == 0x80) {
+            n--;
+        }
+    }
     const char *phrase = reason_phrase(r->status);
     if (n == 0) {
         return xasprintf("HTTP %ld%s%s", r->status, phrase[0] ? " " : "", phrase);
     }
-    return xasprintf("HTTP %ld%s%s: %s", r->status, phrase[0] ? " " : "", phrase, first);
+    char *first = text_clean(r->body + i, n, 0);
+    char *out = xasprintf("HTTP %ld%s%s: %s", r->status, phrase[0] ? " " : "", phrase, first);
+    free(first);
+    return out;
 }

@@ -17,7 +17,9 @@
  *   user = alice                      basic auth user
  *   password_env = AM_PASSWORD        secret from an environment variable, or
  *   password_file = ~/.secrets/am     from a file that is not group/world readable
- *   token_env / token_file            bearer token, the same way
+ *                                     (or a symlink to one: Kubernetes mounts)
+ *   token_env / token_file            bearer token, the same way; an empty one, or one
+ *                                     holding a CR, LF or other control byte, is refused
  *
  * The total timeout is the backend's common `timeout` key. Secrets are read
  * once at start, never printed, logged or journaled.

@@ -3,14 +3,14 @@
  *
  * A plugin is untrusted input twice over: its output is parsed defensively
  * (wrong types are errors that name the row and column, never guesses), and
- * its row values may end up in shell commands, where they only ever appear as
- * single-quoted words. A template that puts ${NAME} inside quotes of its own
- * is refused when the config is read: inside "..." a quoted value would be
- * reopened (`"'$(x)'"` runs x), so the only safe place is a bare word.
+ * its row values may end up in action commands, which they reach only through
+ * the child's environment (common/shtmpl.h): the template names them, the
+ * shell expands them once, nothing reads them as syntax.
  */
 #include "plugin.h"
 #include "json.h"
 
+#include "../common/shtmpl.h"
 #include "../common/util.h"
 
 #include <math.h>
@@ -638,137 +638,84 @@ bool plugin_map_rows(const cJSON *doc, const struct plugin_map *m, struct rowset
 
 /* ---- shell templates ---- */
 
-char *plugin_shell_quote(const char *s)
-{
-    size_t n = 2;
-    for (const char *p = s; *p != '\0'; p++) {
-        n += *p == '\'' ? 4 : 1;
-    }
-    char *out = xmalloc(n + 1);
-    char *o = out;
-    *o++ = '\'';
-    for (const char *p = s; *p != '\0'; p++) {
-        if (*p == '\'') {
-            memcpy(o, "'\\''", 4);
-            o += 4;
-        } else {
-            *o++ = *p;
-        }
-    }
-    *o++ = '\'';
-    *o = '\0';
-    return out;
-}
-
-struct buf {
-    char *s;
-    size_t len, cap;
+struct row_values {
+    enum model_kind kind;
+    const char *key;
+    const struct plugin_row *row;
+    const char *input;
+    bool has_input;
+    char *cause; /* the first unknown name */
 };
 
-static void buf_add(struct buf *b, const char *s, size_t n)
+/* The value of ${name}: key, input, or a column of the row ("" when the row has none). */
+static const char *row_value(const char *name, void *ud)
 {
-    if (b == NULL) {
-        return;
-    }
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2;
-        b->s = xrealloc(b->s, b->cap);
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-/* The value of ${name}, or NULL with *cause when name is not known. */
-static const char *var_value(enum model_kind kind, const char *name, const char *key,
-                             const struct plugin_row *row, const char *input, bool has_input,
-                             char **cause)
-{
+    struct row_values *rv = ud;
     if (strcmp(name, "key") == 0) {
-        return key != NULL ? key : "";
+        return rv->key != NULL ? rv->key : "";
     }
-    if (strcmp(name, "input") == 0 && has_input) {
-        return input != NULL ? input : "";
+    if (strcmp(name, "input") == 0 && rv->has_input) {
+        return rv->input != NULL ? rv->input : "";
     }
-    int col = model_column_by_title(kind, name);
+    int col = model_column_by_title(rv->kind, name);
     if (col < 0 || strcmp(name, "input") == 0) {
-        char *cols = column_list(kind);
-        *cause = xasprintf("unknown variable ${%s} (known: ${key}%s, and the columns of %s: %s)",
-                           name, has_input ? ", ${input}" : "", model_schema(kind)->name, cols);
-        free(cols);
+        if (rv->cause == NULL) {
+            char *cols = column_list(rv->kind);
+            rv->cause = xasprintf("unknown variable ${%s} (known: ${key}%s, and the columns of "
+                                  "%s: %s)",
+                                  name, rv->has_input ? ", ${input}" : "",
+                                  model_schema(rv->kind)->name, cols);
+            free(cols);
+        }
         return NULL;
     }
-    if (row != NULL && col < PLUGIN_MAX_COLS && row->cells[col] != NULL) {
-        return row->cells[col];
+    if (rv->row != NULL && col < PLUGIN_MAX_COLS && rv->row->cells[col] != NULL) {
+        return rv->row->cells[col];
     }
     return "";
 }
 
-enum quote_state { Q_NONE, Q_SINGLE, Q_DOUBLE };
-
-/* Walk the template once; out == NULL only checks. */
-static bool expand(enum model_kind kind, const char *tmpl, const char *key,
-                   const struct plugin_row *row, const char *input, bool has_input, struct buf *out,
-                   char **cause)
+/* Compile tmpl and check every name; false with *cause. */
+static bool compile(struct shtmpl *t, const char *tmpl, struct row_values *rv, char **cause)
 {
-    enum quote_state q = Q_NONE;
-    for (const char *p = tmpl; *p != '\0'; p++) {
-        if (*p == '\\' && q != Q_SINGLE && p[1] != '\0') {
-            buf_add(out, p, 2); /* an escaped character, "\$" included, stays as it is */
-            p++;
-            continue;
-        }
-        if (*p == '\'' && q != Q_DOUBLE) {
-            q = q == Q_SINGLE ? Q_NONE : Q_SINGLE;
-        } else if (*p == '"' && q != Q_SINGLE) {
-            q = q == Q_DOUBLE ? Q_NONE : Q_DOUBLE;
-        } else if (p[0] == '$' && p[1] == '{') {
-            const char *end = strchr(p + 2, '}');
-            if (end == NULL) {
-                *cause = xasprintf("unterminated ${ in '%s'", tmpl);
-                return false;
-            }
-            char *name = xstrndup(p + 2, (size_t)(end - p - 2));
-            if (q != Q_NONE) {
-                *cause =
-                    xasprintf("${%s} inside quotes: write it bare, opsdeck quotes the value", name);
-                free(name);
-                return false;
-            }
-            const char *v = var_value(kind, name, key, row, input, has_input, cause);
-            free(name);
-            if (v == NULL) {
-                return false;
-            }
-            char *quoted = plugin_shell_quote(v);
-            buf_add(out, quoted, strlen(quoted));
-            free(quoted);
-            p = end;
-            continue;
-        }
-        buf_add(out, p, 1);
-    }
-    if (q != Q_NONE) {
-        *cause =
-            xasprintf("unbalanced %s quote in '%s'", q == Q_SINGLE ? "single" : "double", tmpl);
+    char *why = NULL;
+    if (!shtmpl_compile(t, tmpl, SHTMPL_ANY, NULL, &why)) {
+        *cause = xasprintf("%s (in '%s')", why, tmpl);
+        free(why);
         return false;
+    }
+    for (size_t i = 0; i < t->nrefs; i++) {
+        if (row_value(t->refs[i].name, rv) == NULL) {
+            *cause = rv->cause;
+            shtmpl_finish(t);
+            return false;
+        }
     }
     return true;
 }
 
 bool plugin_template_check(enum model_kind kind, const char *tmpl, bool has_input, char **cause)
 {
-    return expand(kind, tmpl, NULL, NULL, NULL, has_input, NULL, cause);
+    struct row_values rv = {.kind = kind, .has_input = has_input};
+    struct shtmpl t;
+    if (!compile(&t, tmpl, &rv, cause)) {
+        return false;
+    }
+    shtmpl_finish(&t);
+    return true;
 }
 
-char *plugin_expand(enum model_kind kind, const char *tmpl, const char *key,
-                    const struct plugin_row *row, const char *input, char **cause)
+bool plugin_command(enum model_kind kind, const char *tmpl, const char *key,
+                    const struct plugin_row *row, const char *input, struct shtmpl_command *out,
+                    char **cause)
 {
-    struct buf b = {0};
-    buf_add(&b, "", 0);
-    if (!expand(kind, tmpl, key, row, input, true, &b, cause)) {
-        free(b.s);
-        return NULL;
+    struct row_values rv = {kind, key, row, input, true, NULL};
+    char *why = NULL;
+    if (shtmpl_command(tmpl, SHTMPL_ANY, row_value, &rv, out, NULL, &why)) {
+        return true;
     }
-    return b.s;
+    /* an unknown name is said as the config check says it */
+    *cause = rv.cause != NULL ? rv.cause : xasprintf("%s (in '%s')", why, tmpl);
+    free(why);
+    return false;
 }

@@ -9,8 +9,9 @@
  *   are unique;
  * - JSON pointers (RFC 6901) and the column mapping of http-json;
  * - the text of the last rows per key, for ${COLUMN} in action commands;
- * - command templates: ${COLUMN}, ${key} and ${input} replaced by values
- *   quoted for the shell, refused where a quote would not protect them.
+ * - command templates (common/shtmpl.h): ${COLUMN}, ${key} and ${input}
+ *   reach the command in its environment, never as shell text; a template
+ *   where a value could be read as code is refused when the config is read.
  *
  * Everything here is pure (no I/O) so the unit tests and the fuzzer drive it.
  */
@@ -18,6 +19,8 @@
 #define OPSDECK_PLUGIN_H
 
 #include "model.h"
+
+#include "../common/shtmpl.h"
 
 #include <cjson/cJSON.h>
 
@@ -77,15 +80,18 @@ void plugin_map_free(struct plugin_map *m);
 bool plugin_map_rows(const cJSON *doc, const struct plugin_map *m, struct rowset *rs,
                      struct plugin_rows *keep, char **cause);
 
-/* 'text' with every ' as '\'' : one shell word whatever text holds. */
-char *plugin_shell_quote(const char *s);
 /*
  * Check a command template: every ${NAME} is a column of kind, key, or input
- * (only when has_input), and stands outside quotes (opsdeck quotes it).
+ * (only when has_input), and stands where the shell reads it as data.
  */
 bool plugin_template_check(enum model_kind kind, const char *tmpl, bool has_input, char **cause);
-/* Expand a checked template for one row (row may be NULL: empty cells). */
-char *plugin_expand(enum model_kind kind, const char *tmpl, const char *key,
-                    const struct plugin_row *row, const char *input, char **cause);
+
+/*
+ * Build what an action runs for one row (row may be NULL: empty cells); free
+ * it with shtmpl_command_finish.
+ */
+bool plugin_command(enum model_kind kind, const char *tmpl, const char *key,
+                    const struct plugin_row *row, const char *input, struct shtmpl_command *out,
+                    char **cause);
 
 #endif

@@ -26,6 +26,7 @@
 #include "rabbitmq.h"
 #include "json.h"
 
+#include "../common/text.h"
 #include "../common/util.h"
 #include "../engine/action.h"
 #include "alertmanager.h"
@@ -102,20 +103,21 @@ static char *json_text(const cJSON *v)
 
 /* ---- text ---- */
 
-/* Text from the server for the viewer: newlines kept, other control bytes as '?'. */
+/* Text from the server for the viewer: newlines kept, \r dropped, tabs as blanks, and every
+ * other control shown (^[, <U+009B>: text.h). */
 static void sb_clean(struct strbuf *sb, const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (c == '\r') {
-            continue;
+    size_t i = 0;
+    while (i < n) {
+        size_t k = i;
+        while (k < n && s[k] != '\r' && s[k] != '\t') {
+            k++;
         }
-        if (c == '\t') {
-            c = ' ';
-        } else if (c != '\n' && ((unsigned char)c < 0x20 || c == 0x7f)) {
-            c = '?';
+        text_add(sb, s + i, k - i, TEXT_NEWLINE);
+        if (k < n && s[k] == '\t') {
+            strbuf_add(sb, " ", 1);
         }
-        strbuf_add(sb, &c, 1);
+        i = k + (k < n);
     }
 }
 
@@ -924,14 +926,9 @@ bool rabbitmq_format_peek(const char *body, size_t len, const char *queue, char 
         }
     }
     cJSON_Delete(doc);
-    /* names and x-death fields came in unfiltered: nothing but '\n' below 0x20 reaches the screen
-     */
-    for (char *p = sb.s; *p != '\0'; p++) {
-        if (((unsigned char)*p < 0x20 && *p != '\n') || *p == 0x7f) {
-            *p = '?';
-        }
-    }
-    *text = sb.s;
+    /* names and x-death fields came in unfiltered: shown, not obeyed (text.h) */
+    *text = text_clean(sb.s, sb.n, TEXT_NEWLINE);
+    free(sb.s);
     return true;
 }
 
@@ -1032,14 +1029,16 @@ static char *describe_failure(const struct http_response *r)
     if (reason != NULL && reason[0] != '\0') {
         struct strbuf sb = {0};
         strbuf_add(&sb, "", 0);
-        for (const char *p = reason; *p != '\0'; p++) {
+        for (const char *p = reason; *p != '\0';) {
+            size_t len = strcspn(p, "\n");
+            sb_clean(&sb, p, len);
+            p += len;
             if (*p == '\n') {
                 if (sb.n > 0 && sb.s[sb.n - 1] != ' ') {
                     strbuf_add(&sb, ": ", sb.s[sb.n - 1] == ':' ? 1 : 2);
                 }
-                continue;
+                p++;
             }
-            sb_clean(&sb, p, 1);
         }
         while (sb.n > 0 && (sb.s[sb.n - 1] == ' ' || sb.s[sb.n - 1] == ':')) {
             sb.s[--sb.n] = '\0';

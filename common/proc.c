@@ -14,6 +14,8 @@
 #include "../tui/loop.h"
 #include "util.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -27,7 +29,14 @@
 
 extern char **environ;
 
-enum { GRACE_MS = 500, REAP_MS = 10, ERR_TAIL = 4096 };
+enum { GRACE_MS = 500, REAP_MS = 10, ERR_TAIL = 4096, REPORT_FD = 3 };
+
+/* What the child writes on the report pipe when it cannot start the command. */
+enum start_stage { STAGE_FDS, STAGE_CWD, STAGE_EXEC };
+struct start_report {
+    int stage; /* enum start_stage */
+    int err;   /* errno */
+};
 
 struct proc {
     struct loop *loop;
@@ -48,6 +57,9 @@ struct proc {
     size_t err_len;
     char *error;
     uint64_t started;
+    int go;     /* a held child waits for a byte here before exec; -1 when released */
+    int report; /* a held child's report pipe, read at release; -1 otherwise */
+    char *cwd;  /* a held child's working directory, for the message */
 };
 
 static void set_nonblock_cloexec(int fd)
@@ -56,11 +68,14 @@ static void set_nonblock_cloexec(int fd)
     fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
-/* Everything but 0, 1, 2: the child must not hold the terminal's or curl's fds. */
+/*
+ * Everything but 0, 1, 2 and REPORT_FD: the child must not hold the
+ * terminal's or curl's fds.
+ */
 static void close_other_fds(void)
 {
 #ifdef SYS_close_range
-    if (syscall(SYS_close_range, 3u, ~0u, 0u) == 0) {
+    if (syscall(SYS_close_range, (unsigned)REPORT_FD + 1, ~0u, 0u) == 0) {
         return;
     }
 #endif
@@ -68,14 +83,45 @@ static void close_other_fds(void)
     if (max < 0 || max > 65536) {
         max = 65536;
     }
-    for (int fd = 3; fd < max; fd++) {
+    for (int fd = REPORT_FD + 1; fd < max; fd++) {
         close(fd);
     }
 }
 
-static void child(const struct proc_options *o, int out_w, int err_w, char *const *envp)
+/* The child could not start the command: say why on the report pipe, then exit. */
+static void child_fail(enum start_stage stage, int code)
 {
-    static const int defaults[] = {SIGPIPE, SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH};
+    struct start_report r = {stage, errno};
+    ssize_t n = write(REPORT_FD, &r, sizeof r);
+    (void)n;
+    _exit(code);
+}
+
+/* Held: wait for the parent's go byte; EOF (cancelled, or the parent died) means never run. */
+static void child_wait_go(int go_r, int go_w)
+{
+    if (go_r < 0) {
+        return;
+    }
+    close(go_w); /* our copy would keep the pipe open: EOF must mean the parent's end closed */
+    char c;
+    ssize_t n;
+    do {
+        n = read(go_r, &c, 1);
+    } while (n < 0 && errno == EINTR);
+    if (n != 1) {
+        _exit(125);
+    }
+    close(go_r);
+}
+
+static void child(const struct proc_options *o, int out_w, int err_w, int report_w, const int go[2],
+                  char *const *envp)
+{
+    /* out of the way of 0-3 first; it closes itself when exec succeeds */
+    int report = fcntl(report_w, F_DUPFD_CLOEXEC, 10);
+    static const int defaults[] = {SIGPIPE, SIGCHLD, SIGINT,   SIGTERM,
+                                   SIGHUP,  SIGQUIT, SIGWINCH, SIGXFSZ};
     /* ignored signals stay ignored across exec: give the command a normal start */
     for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++) {
         signal(defaults[i], SIG_DFL);
@@ -84,20 +130,21 @@ static void child(const struct proc_options *o, int out_w, int err_w, char *cons
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     setpgid(0, 0);
+    child_wait_go(go[0], go[1]);
     int in = open("/dev/null", O_RDONLY);
-    if (in < 0 || dup2(in, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0) {
+    if (report < 0 || dup2(report, REPORT_FD) < 0 || fcntl(REPORT_FD, F_SETFD, FD_CLOEXEC) < 0) {
         _exit(126);
+    }
+    if (in < 0 || dup2(in, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0) {
+        child_fail(STAGE_FDS, 126);
     }
     close_other_fds();
     if (o->cwd != NULL && chdir(o->cwd) != 0) {
-        static const char msg[] = "opsdeck: cannot enter the working directory\n";
-        ssize_t n = write(2, msg, sizeof msg - 1);
-        (void)n;
-        _exit(126);
+        child_fail(STAGE_CWD, 126);
     }
     char *argv[] = {(char *)"sh", (char *)"-c", (char *)o->command, NULL};
     execve("/bin/sh", argv, envp);
-    _exit(127);
+    child_fail(STAGE_EXEC, 127);
 }
 
 static void close_pipe(struct proc *p, int i)
@@ -120,6 +167,13 @@ static void cancel_timers(struct proc *p)
 
 static void proc_free(struct proc *p)
 {
+    if (p->go >= 0) {
+        close(p->go);
+    }
+    if (p->report >= 0) {
+        close(p->report);
+    }
+    free(p->cwd);
     close_pipe(p, 0);
     close_pipe(p, 1);
     cancel_timers(p);
@@ -306,9 +360,81 @@ void proc_stop(struct proc *p)
     p->grace_timer = loop_timer_add(p->loop, GRACE_MS, 0, on_grace, p);
 }
 
+static void close_pair(int fds[2])
+{
+    for (int i = 0; i < 2; i++) {
+        if (fds[i] >= 0) {
+            close(fds[i]);
+            fds[i] = -1;
+        }
+    }
+}
+
+/*
+ * The child's environment: base with each "NAME=value" of add in place of
+ * base's own NAME. The array is new; its strings are borrowed.
+ */
+static char **env_merge(char *const *base, const char *const *add)
+{
+    size_t nb = 0, na = 0;
+    while (base[nb] != NULL) {
+        nb++;
+    }
+    while (add != NULL && add[na] != NULL) {
+        na++;
+    }
+    char **env = xcalloc(nb + na + 1, sizeof *env);
+    size_t o = 0;
+    for (size_t i = 0; i < nb; i++) {
+        bool replaced = false;
+        for (size_t j = 0; j < na && !replaced; j++) {
+            size_t len = strcspn(add[j], "=") + 1;
+            replaced = strncmp(base[i], add[j], len) == 0;
+        }
+        if (!replaced) {
+            env[o++] = base[i];
+        }
+    }
+    for (size_t j = 0; j < na; j++) {
+        env[o++] = (char *)add[j];
+    }
+    return env;
+}
+
+/*
+ * Did the child exec the shell? The report pipe closes on exec (EOF) or
+ * carries why it could not. Exec takes microseconds: this read is the only
+ * wait in proc_spawn (and proc_release), as in posix_spawn. NULL when it
+ * started, else why not (caller frees).
+ */
+static char *start_failure(int fd, const char *cwd)
+{
+    struct start_report r;
+    ssize_t n;
+    do {
+        n = read(fd, &r, sizeof r);
+    } while (n < 0 && errno == EINTR);
+    close(fd);
+    if (n != (ssize_t)sizeof r) {
+        return NULL;
+    }
+    if (r.stage == STAGE_CWD) {
+        return xasprintf("could not start: cannot enter %s: %s", cwd, strerror(r.err));
+    }
+    if (r.stage == STAGE_EXEC && r.err == E2BIG) {
+        return xasprintf("could not start /bin/sh: %s (the command and its environment are "
+                         "over the kernel's limits: 128 KiB for one value, about a quarter of "
+                         "the stack limit for all)",
+                         strerror(r.err));
+    }
+    return xasprintf("could not start /bin/sh: %s", strerror(r.err));
+}
+
 static bool make_pipe(int fds[2], char **cause)
 {
+    fds[0] = fds[1] = -1;
     if (pipe(fds) != 0) {
+        fds[0] = fds[1] = -1;
         *cause = xasprintf("could not start: pipe: %s", strerror(errno));
         return false;
     }
@@ -320,33 +446,54 @@ static bool make_pipe(int fds[2], char **cause)
 struct proc *proc_spawn(struct loop *loop, const struct proc_options *o, proc_done_cb cb, void *ud,
                         char **cause)
 {
-    int out[2], err[2];
+    int out[2], err[2], rep[2], go[2] = {-1, -1};
     if (!make_pipe(out, cause)) {
         return NULL;
     }
-    if (!make_pipe(err, cause)) {
-        close(out[0]);
-        close(out[1]);
+    if (!make_pipe(err, cause) || !make_pipe(rep, cause) || (o->hold && !make_pipe(go, cause))) {
+        close_pair(out);
+        close_pair(err);
+        close_pair(rep);
         return NULL;
     }
-    char *const *envp = o->env != NULL ? (char *const *)o->env : environ;
+    char **envp = env_merge(o->env != NULL ? (char *const *)o->env : environ, o->env_add);
     pid_t pid = fork();
     if (pid < 0) {
         *cause = xasprintf("could not start: fork: %s", strerror(errno));
-        close(out[0]);
-        close(out[1]);
-        close(err[0]);
-        close(err[1]);
+        close_pair(out);
+        close_pair(err);
+        close_pair(rep);
+        close_pair(go);
+        free(envp);
         return NULL;
     }
     if (pid == 0) {
-        child(o, out[1], err[1], envp);
+        child(o, out[1], err[1], rep[1], go, envp);
     }
     /* also here: a kill of the group must not race the child's own setpgid */
     setpgid(pid, pid);
+    free(envp);
     close(out[1]);
     close(err[1]);
+    close(rep[1]);
+    if (go[0] >= 0) {
+        close(go[0]);
+    }
+    /* a held child has not tried to exec yet: its report is read at release */
+    char *why = o->hold ? NULL : start_failure(rep[0], o->cwd);
+    if (why != NULL) {
+        int status;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        close(out[0]);
+        close(err[0]);
+        *cause = why;
+        return NULL;
+    }
     struct proc *p = xcalloc(1, sizeof *p);
+    p->go = go[1];
+    p->report = o->hold ? rep[0] : -1;
+    p->cwd = o->hold && o->cwd != NULL ? xstrdup(o->cwd) : NULL;
     p->loop = loop;
     p->cb = cb;
     p->ud = ud;
@@ -380,9 +527,143 @@ void proc_cancel(struct proc *p)
     proc_free(p);
 }
 
+void proc_release(struct proc *p)
+{
+    if (p == NULL || p->go < 0) {
+        return;
+    }
+    char c = 'g';
+    ssize_t n;
+    do {
+        n = write(p->go, &c, 1);
+    } while (n < 0 && errno == EINTR);
+    close(p->go);
+    p->go = -1;
+    /* a command that could not start ends as any failed one: on the loop, with the reason */
+    char *why = start_failure(p->report, p->cwd);
+    p->report = -1;
+    if (why != NULL) {
+        set_error(p, why);
+    }
+}
+
 int proc_pid(const struct proc *p)
 {
     return (int)p->pid;
+}
+
+/* ---- process groups that outlive us ---- */
+
+/* state, process group and start time (field 22) of /proc/PID/stat. */
+static bool read_stat(long pid, char *state, long *pgrp, unsigned long long *start)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return false;
+    }
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) {
+        return false;
+    }
+    buf[n] = '\0';
+    /* the command name may hold spaces and parentheses: the fields start after the last ')' */
+    char *p = strrchr(buf, ')');
+    if (p == NULL) {
+        return false;
+    }
+    p++;
+    char st = '?';
+    long ppid = 0, pg = 0;
+    if (sscanf(p, " %c %ld %ld", &st, &ppid, &pg) != 3) {
+        return false;
+    }
+    /* after ')': state is field 3; starttime is field 22, 19 fields further */
+    char *save = NULL;
+    char *tok = strtok_r(p, " ", &save);
+    for (int i = 0; tok != NULL && i < 19; i++) {
+        tok = strtok_r(NULL, " ", &save);
+    }
+    if (tok == NULL) {
+        return false;
+    }
+    *state = st;
+    *pgrp = pg;
+    *start = strtoull(tok, NULL, 10);
+    return true;
+}
+
+static const char *boot_id(void)
+{
+    static char id[40];
+    if (id[0] == '\0') {
+        int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd >= 0 ? read(fd, id, sizeof id - 1) : -1;
+        if (fd >= 0) {
+            close(fd);
+        }
+        id[n > 0 ? n : 0] = '\0';
+        id[strcspn(id, "\n")] = '\0';
+    }
+    return id;
+}
+
+bool proc_ident(const struct proc *p, struct proc_ident *out)
+{
+    char st;
+    long pg;
+    memset(out, 0, sizeof *out);
+    out->pgid = (int)p->pid;
+    snprintf(out->boot, sizeof out->boot, "%s", boot_id());
+    return read_stat(p->pid, &st, &pg, &out->start);
+}
+
+bool proc_group_alive(const struct proc_ident *id)
+{
+    if (id->pgid <= 1) {
+        return false;
+    }
+    if (id->boot[0] != '\0' && boot_id()[0] != '\0' && strcmp(id->boot, boot_id()) != 0) {
+        return false; /* rebooted since: nothing of it can be left */
+    }
+    if (kill(-id->pgid, 0) != 0 && errno == ESRCH) {
+        return false;
+    }
+    DIR *d = opendir("/proc");
+    if (d == NULL) {
+        return true; /* no /proc: the group exists, which is all we can tell */
+    }
+    bool live = false, recycled = false;
+    struct dirent *de;
+    while (!recycled && (de = readdir(d)) != NULL) {
+        if (!isdigit((unsigned char)de->d_name[0])) {
+            continue;
+        }
+        long pid = strtol(de->d_name, NULL, 10), pg = 0;
+        char st = '?';
+        unsigned long long start = 0;
+        if (!read_stat(pid, &st, &pg, &start) || pg != id->pgid) {
+            continue;
+        }
+        /*
+         * While any member is left the number cannot be given to a new process,
+         * so only a leader can be an impostor: one that started at another time.
+         */
+        if (pid == id->pgid && id->start != 0 && start != id->start) {
+            recycled = true;
+        } else if (st != 'Z' && st != 'X') {
+            live = true;
+        }
+    }
+    closedir(d);
+    return live && !recycled;
+}
+
+bool proc_group_signal(const struct proc_ident *id, int sig)
+{
+    return proc_group_alive(id) && kill(-id->pgid, sig) == 0;
 }
 
 char *proc_last_line(const char *text)

@@ -13,6 +13,15 @@
  * The child is reaped by pid with waitpid(WNOHANG) once its pipes reach EOF,
  * retried on a short timer: the loop has one signal callback (the UI's), and
  * headless modes install none, so SIGCHLD is not relied upon.
+ *
+ * A held child (proc_options.hold) is forked, in its group, but waits before
+ * exec until proc_release(): the caller can journal its process group first,
+ * and a child cancelled (or whose parent died) while held never runs at all.
+ *
+ * Process groups outlive a parent killed with SIGKILL. proc_ident names one
+ * so that a later opsdeck can tell whether it is still alive and still the
+ * same group (a recycled pid is not: its start time differs; after a reboot
+ * the boot id does), and signal it.
  */
 #ifndef OPSDECK_PROC_H
 #define OPSDECK_PROC_H
@@ -30,14 +39,18 @@ struct proc_options {
     const char *command;    /* run as /bin/sh -c command */
     const char *cwd;        /* NULL: the current directory */
     const char *const *env; /* NULL-terminated "NAME=value" list; NULL: inherit ours */
-    int timeout_ms;         /* total run time; 0: none */
-    size_t max_output;      /* bytes of stdout + stderr; 0: PROC_DEFAULT_MAX_OUTPUT */
+    /* NULL-terminated "NAME=value" entries added to env (replacing its own NAME); may be NULL */
+    const char *const *env_add;
+    int timeout_ms;    /* total run time; 0: none */
+    size_t max_output; /* bytes of stdout + stderr; 0: PROC_DEFAULT_MAX_OUTPUT */
     /*
      * Optional: each chunk as it arrives (stdout and stderr interleaved as
      * read), with the callback's ud; for output streamed into a pane. The
      * result still carries all of stdout.
      */
     void (*on_output)(const char *buf, size_t n, bool is_stderr, void *ud);
+    /* Fork now, exec only at proc_release(). */
+    bool hold;
 };
 
 struct proc_result {
@@ -58,7 +71,10 @@ typedef void (*proc_done_cb)(const struct proc_result *r, void *ud);
 
 /*
  * Start a child. Returns NULL with *cause set when it could not start (no
- * pipes, no fork); the callback then never runs. Otherwise the callback runs
+ * pipes, no fork, a working directory it cannot enter, an exec the kernel
+ * refused: "Argument list too long" for an environment over its limits); the
+ * callback then never runs. A held child reports those at proc_release(),
+ * through the callback's error. Otherwise the callback runs
  * exactly once, later, on the loop, unless proc_cancel() comes first; the
  * handle is gone after the callback (never cancel it there).
  */
@@ -75,8 +91,30 @@ void proc_cancel(struct proc *p);
  * after a short grace. The callback still runs, with error "stopped".
  */
 void proc_stop(struct proc *p);
+/*
+ * Let a held child exec its command. Not held or NULL: a no-op. When it
+ * cannot start, the callback says why, as for any failure.
+ */
+void proc_release(struct proc *p);
 /* The child's pid (its process group id too). */
 int proc_pid(const struct proc *p);
+
+/* A process group, as journaled: its id, its leader's start time and the boot. */
+struct proc_ident {
+    int pgid;
+    unsigned long long start; /* /proc/PGID/stat starttime, clock ticks since boot; 0: unknown */
+    char boot[40];            /* /proc/sys/kernel/random/boot_id; "" when unknown */
+};
+/* The identity of p's group, read from /proc now; false when it cannot be read. */
+bool proc_ident(const struct proc *p, struct proc_ident *out);
+/*
+ * Is the group still alive and still the one named? Alive means a member
+ * that is not a zombie (orphans may never be reaped). Another boot, or a
+ * leader with another start time (a recycled pid), is not ours: false.
+ */
+bool proc_group_alive(const struct proc_ident *id);
+/* Send sig to the group if proc_group_alive(); false when it was not sent. */
+bool proc_group_signal(const struct proc_ident *id, int sig);
 
 /* Last non-empty line of text, trimmed, into a new string ("" when none). */
 char *proc_last_line(const char *text);

@@ -4,6 +4,8 @@
  */
 #include "util.h"
 
+#include "text.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -248,64 +250,88 @@ void duration_format2(char *buf, size_t len, int64_t s)
     }
 }
 
-/* Decode one UTF-8 character; returns bytes consumed (>=1) and the width in *w. */
-static size_t utf8_next(const char *s, int *w)
+/*
+ * One character as the console draws it: text_next() decides what is shown
+ * (a control as ^[, an invalid byte as \xNN, ...), the locale only how wide a
+ * plain character is. A plain character the locale cannot decode or calls
+ * unprintable (an ASCII terminal, an unassigned code point) is drawn as '?'.
+ * Returns the input bytes it takes; *out and *outlen are what to draw, *w its
+ * cells.
+ */
+static size_t cell_next(const char *s, const char **out, size_t *outlen, int *w,
+                        struct text_char *c)
 {
-    mbstate_t st;
-    memset(&st, 0, sizeof st);
-    wchar_t wc;
-    size_t n = mbrtowc(&wc, s, MB_CUR_MAX, &st);
-    if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+    *out = s;
+    if ((unsigned char)*s >= 0x20 && (unsigned char)*s < 0x7f) {
+        *outlen = 1; /* printable ASCII, the common case */
         *w = 1;
         return 1;
     }
-    int cw = wcwidth(wc);
-    *w = cw < 0 ? -1 : cw; /* -1: unprintable, drawn as '?' */
-    return n;
+    text_next(s, strnlen(s, 4), 0, c);
+    if (!c->plain) {
+        *out = c->shown;
+        *outlen = strlen(c->shown);
+        *w = (int)*outlen;
+        return c->len;
+    }
+    *outlen = c->len;
+    *w = 1;
+    mbstate_t st;
+    memset(&st, 0, sizeof st);
+    wchar_t wc;
+    int cw = -1;
+    if (mbrtowc(&wc, s, c->len, &st) == c->len) {
+        cw = wcwidth(wc);
+    }
+    if (cw < 0) {
+        *out = "?";
+        *outlen = 1;
+    } else {
+        *w = cw;
+    }
+    return c->len;
 }
 
 int utf8_width(const char *s)
 {
     int total = 0;
     while (*s != '\0') {
-        if ((unsigned char)*s < 0x80) {
-            /* ASCII, the common case, needs no decoding: controls count as one '?' too */
-            total++;
+        if ((unsigned char)*s >= 0x20 && (unsigned char)*s < 0x7f) {
+            total++; /* printable ASCII, the common case, needs no decoding */
             s++;
             continue;
         }
+        const char *out;
+        size_t outlen;
         int w;
-        s += utf8_next(s, &w);
-        total += w < 0 ? 1 : w;
+        struct text_char c;
+        s += cell_next(s, &out, &outlen, &w, &c);
+        total += w;
     }
     return total;
 }
 
 /*
- * Copy whole characters of *sp while they fit limit columns and the buffer
- * (keeping reserve bytes and the NUL free); control and invalid bytes become
- * '?'. Advances *sp past what was copied, adds the columns to *used.
+ * Copy whole characters of *sp, as cell_next() draws them, while they fit
+ * limit columns and the buffer (keeping reserve bytes and the NUL free).
+ * Advances *sp past what was copied, adds the columns to *used.
  */
 static size_t fit_copy(char *buf, size_t len, const char **sp, int limit, size_t reserve, int *used)
 {
     const char *s = *sp;
     size_t o = 0;
     while (*s != '\0') {
+        const char *out;
+        size_t outlen;
         int w;
-        size_t n = utf8_next(s, &w);
-        bool bad = w < 0 || (n == 1 && (unsigned char)*s >= 0x80) || (unsigned char)*s < 0x20 ||
-                   *s == 0x7f;
-        int cw = bad ? 1 : w;
-        if (*used + cw > limit || o + (bad ? 1 : n) + reserve + 1 > len) {
+        struct text_char c;
+        size_t n = cell_next(s, &out, &outlen, &w, &c);
+        if (*used + w > limit || o + outlen + reserve + 1 > len) {
             break;
         }
-        if (bad) {
-            buf[o++] = '?';
-        } else {
-            memcpy(buf + o, s, n);
-            o += n;
-        }
-        *used += cw;
+        memcpy(buf + o, out, outlen);
+        o += outlen;
+        *used += w;
         s += n;
     }
     *sp = s;
@@ -347,10 +373,12 @@ int utf8_fit_tail(char *buf, size_t len, const char *s, int width, const char *e
     int ew = utf8_width(ellipsis);
     /* skip characters from the front until the rest and the ellipsis fit */
     while (*s != '\0' && full > width - ew) {
+        const char *out;
+        size_t outlen;
         int w;
-        size_t n = utf8_next(s, &w);
-        full -= w < 0 ? 1 : w;
-        s += n;
+        struct text_char c;
+        s += cell_next(s, &out, &outlen, &w, &c);
+        full -= w;
     }
     size_t elen = strlen(ellipsis);
     if (width < ew || elen + 1 > len) {

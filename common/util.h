@@ -57,14 +57,17 @@ uint64_t fnv1a(uint64_t h, const char *s);
 void duration_format2(char *buf, size_t len, int64_t seconds);
 
 /*
- * Display width of UTF-8 text in terminal cells. Invalid bytes and control
- * characters count as one cell each (they are drawn as '?').
+ * Display width of UTF-8 text in terminal cells, as utf8_fit() draws it:
+ * controls, bidi and invisible characters and invalid bytes take the width of
+ * their visible form from text.h (ESC is ^[, two cells; U+202E is <U+202E>).
  */
 int utf8_width(const char *s);
 /*
  * Copy s into buf so that it occupies at most width cells, replacing the tail
- * with the ellipsis when it does not fit. Invalid and control bytes become '?'.
- * Returns the width used. buf must hold at least len bytes.
+ * with the ellipsis when it does not fit. What text.h shows visibly is shown
+ * so (a visible form is never cut in half); a plain character the locale
+ * cannot draw (an ASCII terminal) becomes '?'. Returns the width used. buf
+ * must hold at least len bytes.
  */
 int utf8_fit(char *buf, size_t len, const char *s, int width, const char *ellipsis);
 

@@ -30,6 +30,7 @@
 static struct {
     struct journal *audit;
     bool read_only;
+    const char *why;
 } settings;
 
 void action_setup(struct journal *audit, bool read_only)
@@ -41,6 +42,11 @@ void action_setup(struct journal *audit, bool read_only)
 bool action_read_only(void)
 {
     return settings.read_only;
+}
+
+void action_read_only_why(const char *why)
+{
+    settings.why = why;
 }
 
 /* By identity: a def from another type's table is not ours, even if its verb is. */
@@ -59,7 +65,8 @@ static bool backend_has(const struct backend *b, const struct action_def *def)
 bool action_check(const struct backend *b, const struct action_def *def, char **cause)
 {
     if (settings.read_only) {
-        *cause = xstrdup("read-only mode (--read-only)");
+        *cause = settings.why != NULL ? xasprintf("read-only mode: %s", settings.why)
+                                      : xstrdup("read-only mode (--read-only)");
         return false;
     }
     if (!b->actions_enabled) {

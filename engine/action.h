@@ -33,6 +33,12 @@ struct action {
 /* Process-wide settings: the audit journal (may be NULL in tests) and read-only. */
 void action_setup(struct journal *audit, bool read_only);
 bool action_read_only(void);
+/*
+ * Why actions are off when it is not --read-only (say, "no audit log: ...":
+ * the console then starts read-only). Borrowed until the next call; NULL
+ * restores "read-only mode (--read-only)".
+ */
+void action_read_only_why(const char *why);
 
 /* May this action be taken at all? false with *cause ("read-only mode", ...). */
 bool action_check(const struct backend *b, const struct action_def *def, char **cause);

@@ -117,7 +117,44 @@ static void split(const char *text, struct words *w)
     }
 }
 
-bool cond_parse(struct cond *c, const char *text, char **cause)
+static void set_true(const char *name, void *ud)
+{
+    (void)name;
+    *(bool *)ud = true;
+}
+
+/* Does s[0..n) hold a ${reference}? */
+static bool has_ref(const char *s, size_t n)
+{
+    char *copy = xstrndup(s, n);
+    bool found = false;
+    vars_each_ref(copy, set_true, &found);
+    free(copy);
+    return found;
+}
+
+/*
+ * A field of the condition with its variables substituted (v NULL: as it is).
+ * Each field is substituted on its own, after the split: a value holding
+ * blanks or an operator stays inside its field.
+ */
+static char *field(const char *s, size_t n, const struct vars *v, char **cause)
+{
+    char *raw = xstrndup(s, n);
+    if (v == NULL) {
+        return raw;
+    }
+    char *missing = NULL;
+    char *out = vars_expand(v, raw, VARS_TEXT, &missing);
+    free(raw);
+    if (out == NULL) {
+        fail(cause, xasprintf("unset variable %s", missing));
+        free(missing);
+    }
+    return out;
+}
+
+static bool parse(struct cond *c, const char *text, const struct vars *v, char **cause)
 {
     struct words w;
     memset(c, 0, sizeof *c);
@@ -146,6 +183,13 @@ bool cond_parse(struct cond *c, const char *text, char **cause)
     if (opi == 0) {
         return fail(cause, xasprintf("no operator (<, <=, >, >=, ==, !=) in '%s'", text));
     }
+    for (size_t i = 0; i <= opi; i++) {
+        if (i != 1 && has_ref(w.start[i], w.len[i])) {
+            return fail(cause, xasprintf("a variable can stand only for the row or the value, "
+                                         "not in '%.*s'",
+                                         (int)w.len[i], w.start[i]));
+        }
+    }
     char *opword = xstrndup(w.start[opi], w.len[opi]);
     if (!op_from(opword, &c->op)) {
         char *msg = xasprintf("unknown operator '%s' (<, <=, >, >=, ==, !=)", opword);
@@ -164,7 +208,10 @@ bool cond_parse(struct cond *c, const char *text, char **cause)
     }
     free(col);
 
-    char *value = xstrdup(w.start[opi] + w.len[opi]);
+    char *value = field(w.start[opi] + w.len[opi], strlen(w.start[opi] + w.len[opi]), v, cause);
+    if (value == NULL) {
+        return false;
+    }
     str_trim(value);
     size_t vlen = strlen(value);
     if (vlen >= 2 && (value[0] == '"' || value[0] == '\'') && value[vlen - 1] == value[0]) {
@@ -193,9 +240,23 @@ bool cond_parse(struct cond *c, const char *text, char **cause)
         free(value);
         return fail(cause, msg);
     }
-    c->row = xstrndup(w.start[1], w.len[1]);
+    c->row = field(w.start[1], w.len[1], v, cause);
+    if (c->row == NULL) {
+        free(value);
+        return false;
+    }
     c->value = value;
     return true;
+}
+
+bool cond_parse(struct cond *c, const char *text, char **cause)
+{
+    return parse(c, text, NULL, cause);
+}
+
+bool cond_parse_vars(struct cond *c, const char *text, const struct vars *v, char **cause)
+{
+    return parse(c, text, v, cause);
 }
 
 void cond_free(struct cond *c)
@@ -376,13 +437,11 @@ bool cond_check(const char *text, char **cause)
 {
     struct vars ph = {0};
     vars_each_ref(text, placeholder, &ph);
-    char *t = vars_expand(&ph, text, VARS_TEXT, NULL);
-    vars_clear(&ph);
     struct cond c;
-    bool ok = t != NULL && cond_parse(&c, t, cause);
+    bool ok = parse(&c, text, &ph, cause);
+    vars_clear(&ph);
     if (ok) {
         cond_free(&c);
     }
-    free(t);
-    return ok || t == NULL; /* an expansion that fails is vars' business, not ours */
+    return ok;
 }

@@ -14,6 +14,8 @@
 
 #include "../backends/model.h"
 
+struct vars;
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,6 +47,13 @@ struct cond {
 
 /* Parse "PANE ROW COLUMN OP VALUE"; false with *cause ("unknown column 'x' in queues"). */
 bool cond_parse(struct cond *c, const char *text, char **cause);
+/*
+ * The same for a condition written with ${variables}: the text is split into
+ * its fields first, then each of ROW and VALUE is substituted on its own, so
+ * a value ("web1 status != x") never changes what the condition says. A
+ * variable anywhere else is refused; an unset one is "unset variable NAME".
+ */
+bool cond_parse_vars(struct cond *c, const char *text, const struct vars *v, char **cause);
 void cond_free(struct cond *c);
 /*
  * For lint: does a condition that may still hold ${variables} parse, each

@@ -943,8 +943,9 @@ struct drill *drill_parse(const char *text, size_t len, const char *path, char *
     mdoc_init(&m, text, len);
     size_t bad;
     if (!mdoc_valid_text(text, len, &bad)) {
-        *cause = xasprintf("%s:%d: not a drill: not UTF-8 text (byte %zu)", name,
-                           mdoc_line_at(&m, bad), bad);
+        *cause = xasprintf("%s:%d: not a drill: not UTF-8 text (byte %zu%s)", name,
+                           mdoc_line_at(&m, bad), bad,
+                           mdoc_is_control(text, len, bad) ? ", a control character" : "");
         mdoc_finish(&m);
         return NULL;
     }
@@ -1077,10 +1078,11 @@ size_t drill_lint(struct drill *d)
                                 "var holding the sandbox webhook URL)",
                                 in->id));
         } else if (getenv(d->sandbox_env) == NULL) {
-            add_issue(d, in->line,
-                      xasprintf("environment variable %s (sandbox_env) is not set; %zu inject%s "
-                                "notif%s",
-                                d->sandbox_env, n, n == 1 ? "" : "s", n == 1 ? "ies" : "y"));
+            /* a warning: the drill is fine, this shell (a CI) lacks the hook */
+            mdoc_issues_warn(&d->issues, &d->nissues, in->line,
+                             xasprintf("environment variable %s (sandbox_env) is not set; %zu "
+                                       "inject%s notif%s",
+                                       d->sandbox_env, n, n == 1 ? "" : "s", n == 1 ? "ies" : "y"));
         }
     }
     mdoc_issues_sort(d->issues, d->nissues);

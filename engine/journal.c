@@ -12,6 +12,13 @@
  *     after a short write we start the next line with a newline, so a torn
  *     fragment never swallows the next good line.
  *
+ * Several writers (two consoles on one audit log): each append holds an
+ * exclusive flock() on the journal's directory (not on the file: a drill's
+ * game holds flock() on its journal file for the whole run), and catches up
+ * first when the file grew since our last line, so every seq is one more
+ * than the line before it, whoever wrote that. The wait is bounded
+ * (LOCK_WAIT_MS): past it the append fails rather than freezing the loop.
+ *
  * Permissions: the parent directories we create get 0700 and a file we create
  * gets 0600. We do not chmod a directory or file that already exists: a mode
  * the user chose (say, a group-readable audit log for the team) is theirs to
@@ -30,15 +37,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* How much of the tail we read first when looking for the last seq. */
 static const size_t tail_first = 64 * 1024;
 
+enum { LOCK_WAIT_MS = 2000 };
+
 struct journal {
     char *path;
     int fd;
+    int dir_fd;         /* flock()ed around each append; -1: no locking (no directory) */
+    off_t end;          /* the file's size after our last append or scan */
     uint64_t seq;       /* of the last line written or found */
     bool needs_newline; /* the file ends in a torn line */
 };
@@ -144,8 +157,59 @@ static bool scan_tail(struct journal *j, char **cause)
     if (!ok) {
         *cause = xasprintf("%s: cannot read", j->path);
     }
+    j->end = (off_t)size;
     close(fd);
     return ok;
+}
+
+static int open_dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash == NULL   ? xstrdup(".")
+                : slash == path ? xstrdup("/")
+                                : xstrndup(path, (size_t)(slash - path));
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(dir);
+    return fd;
+}
+
+/* The appenders' lock, waited for at most LOCK_WAIT_MS; false with *cause. */
+static bool lock_appends(struct journal *j, char **cause)
+{
+    if (j->dir_fd < 0) {
+        return true;
+    }
+    uint64_t until = clock_mono_ms() + LOCK_WAIT_MS;
+    while (flock(j->dir_fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno != EWOULDBLOCK && errno != EINTR) {
+            return true; /* a file system without flock: no worse than before */
+        }
+        if (clock_mono_ms() >= until) {
+            *cause = xasprintf("%s: another opsdeck has held the append lock for over %d s",
+                               j->path, LOCK_WAIT_MS / 1000);
+            return false;
+        }
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
+    return true;
+}
+
+static void unlock_appends(struct journal *j)
+{
+    if (j->dir_fd >= 0) {
+        flock(j->dir_fd, LOCK_UN);
+    }
+}
+
+/* Another process appended since our last line: continue from its seq. */
+static bool catch_up(struct journal *j, char **cause)
+{
+    struct stat st;
+    if (fstat(j->fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == j->end) {
+        return true;
+    }
+    return scan_tail(j, cause);
 }
 
 struct journal *journal_open(const char *path, char **cause)
@@ -161,6 +225,7 @@ struct journal *journal_open(const char *path, char **cause)
     struct journal *j = xcalloc(1, sizeof *j);
     j->path = xstrdup(path);
     j->fd = fd;
+    j->dir_fd = open_dir_of(path);
     if (!scan_tail(j, cause)) {
         journal_close(j);
         return NULL;
@@ -174,6 +239,9 @@ void journal_close(struct journal *j)
         return;
     }
     close(j->fd);
+    if (j->dir_fd >= 0) {
+        close(j->dir_fd);
+    }
     free(j->path);
     free(j);
 }
@@ -246,7 +314,28 @@ static bool write_all(int fd, const char *buf, size_t len, size_t *written)
     return true;
 }
 
+/* After a write: where the file ends now, so the next append knows whether anyone else wrote. */
+static void note_end(struct journal *j)
+{
+    struct stat st;
+    if (fstat(j->fd, &st) == 0) {
+        j->end = st.st_size;
+    }
+}
+
+static bool append_locked(struct journal *j, const struct journal_event *ev, char **cause);
+
 bool journal_append(struct journal *j, const struct journal_event *ev, char **cause)
+{
+    if (!lock_appends(j, cause)) {
+        return false;
+    }
+    bool ok = catch_up(j, cause) && append_locked(j, ev, cause);
+    unlock_appends(j);
+    return ok;
+}
+
+static bool append_locked(struct journal *j, const struct journal_event *ev, char **cause)
 {
     uint64_t seq = j->seq + 1;
     char *line = journal_format(seq, clock_wall_ms(), ev);
@@ -263,9 +352,11 @@ bool journal_append(struct journal *j, const struct journal_event *ev, char **ca
         if (written > 0) {
             j->needs_newline = true;
         }
+        note_end(j);
         return false;
     }
     j->needs_newline = false;
+    note_end(j);
     if (fsync(j->fd) < 0) {
         *cause = xasprintf("%s: %s", j->path, strerror(errno));
         /* The line may be on disk; do not reuse its seq. */

@@ -6,7 +6,9 @@
  * is an object (or null). Each append is one write(2) of the whole line on an
  * O_APPEND descriptor followed by fsync(2), so a crash never leaves half a line
  * from us and a line once returned is on disk. seq continues from the last line
- * already in the file.
+ * already in the file, also when another process appended to it meanwhile
+ * (appends are serialised by a lock: two consoles on one audit log never
+ * write the same seq).
  */
 #ifndef OPSDECK_JOURNAL_H
 #define OPSDECK_JOURNAL_H

@@ -98,6 +98,7 @@ static void node_free(struct mdoc_node *n)
         free(n->code[i]);
     }
     free(n->code);
+    free(n->code_line);
     for (size_t i = 0; i < n->nkvs; i++) {
         free(n->kvs[i].key);
         free(n->kvs[i].value);
@@ -147,7 +148,14 @@ void mdoc_issues_add(struct mdoc_issue **v, size_t *n, int line, char *message)
     }
     (*v)[*n].line = line;
     (*v)[*n].message = message;
+    (*v)[*n].warning = false;
     (*n)++;
+}
+
+void mdoc_issues_warn(struct mdoc_issue **v, size_t *n, int line, char *message)
+{
+    mdoc_issues_add(v, n, line, message);
+    (*v)[*n - 1].warning = true;
 }
 
 void mdoc_add_issue(struct mdoc *m, int line, char *message)
@@ -218,9 +226,11 @@ void mdoc_node_add_kv(struct mdoc_node *n, const char *key, const char *value, i
     n->nkvs++;
 }
 
-void mdoc_node_add_code(struct mdoc_node *n, const char *text)
+void mdoc_node_add_code(struct mdoc_node *n, const char *text, int line)
 {
     n->code = xreallocarray(n->code, n->ncode + 1, sizeof *n->code);
+    n->code_line = xreallocarray(n->code_line, n->ncode + 1, sizeof *n->code_line);
+    n->code_line[n->ncode] = line;
     n->code[n->ncode++] = xstrdup(text);
 }
 
@@ -491,7 +501,8 @@ static void leave_code(struct parse *p)
     while (len > 0 && text[len - 1] == '\n') {
         text[--len] = '\0';
     }
-    mdoc_node_add_code(n, text);
+    int line = p->ncode_lines > 0 && p->code_lines[0] > 0 ? p->code_lines[0] : p->code_fence_line;
+    mdoc_node_add_code(n, text, line);
     free(text);
     n->content = true;
     want_break(p, BRK_PARA);
@@ -825,6 +836,11 @@ bool mdoc_parse_markdown(struct mdoc *m, const char *const *free_keys, size_t ma
     free(p->link_href);
     m->too_many = p->stopped;
     return rc == 0 && !p->stopped;
+}
+
+bool mdoc_is_control(const char *s, size_t len, size_t at)
+{
+    return at < len && (unsigned char)s[at] < 0x20;
 }
 
 bool mdoc_valid_text(const char *s, size_t len, size_t *bad)

@@ -28,6 +28,7 @@ struct mdoc_node {
     int line;
     struct strbuf body; /* plain text; see mdoc_body_text() */
     char **code;        /* code blocks other than the annotation */
+    int *code_line;     /* the line of each code block's first line */
     size_t ncode;
     struct mdoc_kv *kvs;
     size_t nkvs;
@@ -37,6 +38,12 @@ struct mdoc_node {
 struct mdoc_issue {
     int line;
     char *message;
+    /*
+     * Not wrong in the file, only here: an environment variable this shell
+     * does not set (a CI without secrets). lint says "warning:" and passes
+     * unless --strict.
+     */
+    bool warning;
 };
 
 struct mdoc {
@@ -71,11 +78,13 @@ bool mdoc_in_src(const struct mdoc *m, const char *ptr);
 /* Building nodes by hand (the JSON form of runbooks). */
 struct mdoc_node *mdoc_push_node(struct mdoc *m, int level, char *title, int line);
 void mdoc_node_add_kv(struct mdoc_node *n, const char *key, const char *value, int line);
-void mdoc_node_add_code(struct mdoc_node *n, const char *text);
+void mdoc_node_add_code(struct mdoc_node *n, const char *text, int line);
 void mdoc_add_issue(struct mdoc *m, int line, char *message);
 /* Issue lists of runbooks and drills: append (takes message), sort by line keeping order within
  * one. */
 void mdoc_issues_add(struct mdoc_issue **v, size_t *n, int line, char *message);
+/* The same, as a warning. */
+void mdoc_issues_warn(struct mdoc_issue **v, size_t *n, int line, char *message);
 void mdoc_issues_sort(struct mdoc_issue *v, size_t n);
 /*
  * Read a script file (a regular file of at most max bytes) for parsing.
@@ -87,6 +96,8 @@ char *mdoc_default_title(const char *path);
 
 /* UTF-8 text without control characters other than blanks; *bad: the first bad byte. */
 bool mdoc_valid_text(const char *s, size_t len, size_t *bad);
+/* Is the character at s[at] a control character (rather than invalid UTF-8)? */
+bool mdoc_is_control(const char *s, size_t len, size_t at);
 /* A node's body without leading blank lines or trailing blanks (caller frees). */
 char *mdoc_body_text(const struct strbuf *sb);
 /* "Check the error rate" -> "check-the-error-rate" (caller frees). */

@@ -17,10 +17,17 @@
  * The timeline is a list, not a table: command output needs lines of its own
  * to stay readable as plain text. Tables (phases, variables) escape | and
  * newlines in their cells.
+ *
+ * Reports are read in terminals and pasted into documents: the journal's
+ * words pass text.h as they are added (a control shown as ^[, U+202E as
+ * <U+202E>; newlines and tabs in one-line fields as blanks), and the whole
+ * document once more at the end, so a field added later without care is
+ * still shown, never obeyed.
  */
 #include "report.h"
 
 #include "../backends/json.h"
+#include "../common/text.h"
 #include "../common/util.h"
 #include "journal.h"
 #include "run.h"
@@ -194,31 +201,35 @@ static void fmt_dur(char buf[32], int64_t ms)
     }
 }
 
-/* Inline text: control characters (newlines too) would break the list item. */
+/* Inline text: newlines would break the list item (blanks instead); controls are shown. */
 static void add_inline(struct strbuf *sb, const char *s)
 {
-    for (; s != NULL && *s != '\0'; s++) {
-        unsigned char c = (unsigned char)*s;
-        char ch = c < 0x20 || c == 0x7f ? ' ' : (char)c;
-        strbuf_add(sb, &ch, 1);
+    while (s != NULL && *s != '\0') {
+        size_t n = strcspn(s, "\r\n\t");
+        text_add(sb, s, n, 0);
+        s += n;
+        if (*s != '\0') {
+            strbuf_add(sb, " ", 1);
+            s++;
+        }
     }
 }
 
-/* A table cell: | escaped, newlines as <br>, other controls as spaces. */
+/* A table cell: | escaped, newlines as <br>, tabs as blanks, controls shown. */
 static void add_cell(struct strbuf *sb, const char *s)
 {
-    for (; s != NULL && *s != '\0'; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '|') {
+    while (s != NULL && *s != '\0') {
+        size_t n = strcspn(s, "|\r\n\t");
+        text_add(sb, s, n, 0);
+        s += n;
+        if (*s == '|') {
             strbuf_str(sb, "\\|");
-        } else if (c == '\r' && s[1] == '\n') {
-            continue;
-        } else if (c == '\n') {
+        } else if (*s == '\n') {
             strbuf_str(sb, "<br>");
-        } else {
-            char ch = c < 0x20 || c == 0x7f ? ' ' : (char)c;
-            strbuf_add(sb, &ch, 1);
+        } else if (*s != '\0' && !(*s == '\r' && s[1] == '\n')) {
+            strbuf_add(sb, " ", 1);
         }
+        s += *s != '\0';
     }
 }
 
@@ -268,12 +279,8 @@ static void add_code_span(struct strbuf *sb, const char *s)
 static void add_block_line(struct strbuf *sb, const char *line, size_t len)
 {
     strbuf_str(sb, "      ");
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)line[i];
-        /* terminal escapes from a command's colours would garble the text */
-        char ch = (c < 0x20 && c != '\t') || c == 0x7f ? '?' : (char)c;
-        strbuf_add(sb, &ch, 1);
-    }
+    /* terminal escapes from a command's colours are shown (^[[31m), never obeyed */
+    text_add(sb, line, len, TEXT_TAB);
     strbuf_str(sb, "\n");
 }
 
@@ -489,6 +496,17 @@ static void ev_command_exit(struct report *r, const cJSON *data)
     }
     if (num_of(data, "elapsed_ms", &elapsed)) {
         strbuf_printf(&r->timeline, " in %.1f s", elapsed / 1000.0);
+    }
+    double lost;
+    if (num_of(data, "output_lost", &lost) && lost > 0) {
+        /* a full disk when it ran: the output below is not all of it */
+        strbuf_printf(&r->timeline, ", output cut: %.0f bytes not saved", lost);
+        const char *why = str_of(data, "output_error");
+        if (why != NULL && why[0] != '\0') {
+            strbuf_str(&r->timeline, " (");
+            add_inline(&r->timeline, why);
+            strbuf_str(&r->timeline, ")");
+        }
     }
     const char *var = str_of(data, "var");
     if (var != NULL && var[0] != '\0') {
@@ -715,6 +733,32 @@ static void ev_run_start(struct report *r, const cJSON *ev, const cJSON *data)
     strbuf_str(&r->timeline, "\n");
 }
 
+/* A command's processes left running by a session killed with SIGKILL, and what was done. */
+static void ev_orphan(struct report *r, const char *action, const cJSON *data)
+{
+    double pgid = 0;
+    num_of(data, "pgid", &pgid);
+    const char *how = str_of(data, "how");
+    const char *sig = str_of(data, "signal");
+    if (strcmp(action, "step.rerun") == 0) {
+        strbuf_str(&r->timeline, "re-run after the interruption (confirmed)\n");
+    } else if (strcmp(action, "orphan.found") == 0) {
+        strbuf_printf(&r->timeline,
+                      "the interrupted command was still running at resume (process group "
+                      "%.0f)\n",
+                      pgid);
+    } else if (strcmp(action, "orphan.wait") == 0) {
+        strbuf_printf(&r->timeline, "waited for process group %.0f\n", pgid);
+    } else if (strcmp(action, "orphan.signal") == 0) {
+        strbuf_str(&r->timeline, "sent ");
+        add_inline(&r->timeline, sig != NULL ? sig : "a signal");
+        strbuf_printf(&r->timeline, " to process group %.0f\n", pgid);
+    } else {
+        strbuf_printf(&r->timeline, "process group %.0f %s\n", pgid,
+                      how != NULL && strcmp(how, "stopped") == 0 ? "stopped" : "ended by itself");
+    }
+}
+
 static void ev_other(struct report *r, const char *action, const cJSON *ev, const cJSON *data,
                      int64_t ms)
 {
@@ -780,6 +824,9 @@ static void event(struct report *r, const cJSON *ev, int64_t ms)
         read_output(r, data); /* no line of its own: shown under the exit */
         return;
     }
+    if (strcmp(action, "command.pgid") == 0) {
+        return; /* bookkeeping for resume, not an event of the incident */
+    }
     bool enter = strcmp(action, "step.enter") == 0;
     if (enter || strcmp(action, "command.start") == 0 || strcmp(action, "run.end") == 0) {
         abandon_command(r); /* its note goes under the item before this one */
@@ -815,6 +862,8 @@ static void event(struct report *r, const cJSON *ev, int64_t ms)
         ev_overtime(r, data);
     } else if (strcmp(action, "run.start") == 0) {
         ev_run_start(r, ev, data);
+    } else if (str_has_prefix(action, "orphan.") || strcmp(action, "step.rerun") == 0) {
+        ev_orphan(r, action, data);
     } else {
         ev_other(r, action, ev, data, ms);
     }
@@ -1917,7 +1966,7 @@ static char *runs_dir_or_default(const char *runs_dir, char **cause)
     return dir;
 }
 
-char *report_markdown(const char *runs_dir, const char *run_id, char **cause)
+static char *markdown(const char *runs_dir, const char *run_id, char **cause)
 {
     if (!valid_id(run_id)) {
         *cause = xasprintf("bad run id '%s'", run_id != NULL ? run_id : "");
@@ -1988,4 +2037,49 @@ char *report_markdown(const char *runs_dir, const char *run_id, char **cause)
     free(path);
     free(dir);
     return out.s;
+}
+
+char *report_markdown(const char *runs_dir, const char *run_id, char **cause)
+{
+    char *md = markdown(runs_dir, run_id, cause);
+    char *clean = text_clean_str(md, TEXT_NEWLINE | TEXT_TAB);
+    free(md);
+    return clean;
+}
+
+bool report_write(const char *runs_dir, const char *run_id, const char *md, char **path,
+                  char **cause)
+{
+    *path = xasprintf("%s/%s.md", runs_dir != NULL ? runs_dir : ".", run_id);
+    if (!valid_id(run_id) || runs_dir == NULL) {
+        *cause = xasprintf("bad run id '%s'", run_id);
+        return false;
+    }
+    int fd = open(*path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0 || fchmod(fd, 0600) != 0) {
+        *cause = xasprintf("cannot write %s: %s", *path, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+        }
+        return false;
+    }
+    size_t len = strlen(md), done = 0;
+    while (done < len) {
+        ssize_t n = write(fd, md + done, len - done);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            *cause =
+                xasprintf("cannot write %s: %s", *path, n < 0 ? strerror(errno) : "short write");
+            close(fd);
+            return false;
+        }
+        done += (size_t)n;
+    }
+    if (close(fd) != 0) {
+        *cause = xasprintf("cannot write %s: %s", *path, strerror(errno));
+        return false;
+    }
+    return true;
 }

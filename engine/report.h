@@ -7,6 +7,8 @@
 #ifndef OPSDECK_REPORT_H
 #define OPSDECK_REPORT_H
 
+#include <stdbool.h>
+
 /*
  * The Markdown report of RUN-ID in runs_dir (NULL: the default runs
  * directory). Caller frees; NULL with *cause (no such run, unreadable journal).
@@ -14,5 +16,12 @@
  * reported in the text as "(journal line N unreadable)".
  */
 char *report_markdown(const char *runs_dir, const char *run_id, char **cause);
+/*
+ * Write md as RUN-ID.md next to the run's journal in runs_dir, mode 0600 like
+ * everything opsdeck writes (an existing file gets 0600 too). *path is the
+ * caller's, set on success and failure; false with *cause.
+ */
+bool report_write(const char *runs_dir, const char *run_id, const char *md, char **path,
+                  char **cause);
 
 #endif

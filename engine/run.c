@@ -37,6 +37,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,7 +102,7 @@ struct run {
     struct loop_timer *wait_timer;
     struct cond wcond;
     bool wcond_set;
-    char *wait_run;
+    struct shtmpl_command wait_cmd; /* a wait on a command; zeroed otherwise */
     struct proc *wait_proc;
     int tries;
     int64_t wait_deadline;
@@ -113,6 +114,15 @@ struct run {
     uint64_t ready_deadline;
     struct action_token *token;
     struct notify *notify;
+
+    uint64_t out_lost;          /* bytes of the current command's output not saved (full disk) */
+    char *out_error;            /* why, the first time */
+    struct proc_ident *orphans; /* groups left running by a session that died */
+    size_t norphans;
+    enum run_orphan orphan_mode;
+    struct loop_timer *orphan_timer;
+    uint64_t orphan_term_ms; /* when SIGTERM was sent (stopping) */
+    bool orphan_killed;      /* SIGKILL sent too */
 };
 
 /* ---- small helpers ---- */
@@ -207,6 +217,9 @@ static void out_reset(struct run *r)
 {
     r->out_len = 0;
     r->out_total = 0;
+    r->out_lost = 0;
+    free(r->out_error);
+    r->out_error = NULL;
     if (r->out != NULL) {
         r->out[0] = '\0';
     }
@@ -245,11 +258,16 @@ static void out_write(struct run *r, const char *buf, size_t n)
             continue;
         }
         if (w <= 0) {
+            /* a full disk or a file size limit: the step and the report say output was cut */
+            if (r->out_error == NULL) {
+                r->out_error = xstrdup(w < 0 ? strerror(errno) : "nothing written");
+            }
             break;
         }
         done += (size_t)w;
     }
     r->out_size += done;
+    r->out_lost += n - done;
 }
 
 /* Journal the output written since the last reference. */
@@ -513,6 +531,14 @@ static void on_cmd_done(const struct proc_result *res, void *ud)
     } else {
         msg = xasprintf("exit %d in %.1f s", res->exit_code, res->elapsed_ms / 1000.0);
     }
+    if (r->out_lost > 0) {
+        cJSON_AddNumberToObject(d, "output_lost", (double)r->out_lost);
+        cJSON_AddStringToObject(d, "output_error", r->out_error);
+        char *cut = xasprintf("%s; output cut: %llu bytes not saved (%s)", msg,
+                              (unsigned long long)r->out_lost, r->out_error);
+        free(msg);
+        msg = cut;
+    }
     free(value);
     if (!jstep(r, "command.exit", msg, d)) {
         free(msg);
@@ -532,13 +558,37 @@ static void on_cmd_done(const struct proc_result *res, void *ud)
     }
 }
 
+/*
+ * The child is forked but held before exec: journal its process group
+ * (command.pgid: pgid, its start time, the boot id) and only then let it run,
+ * so a session killed at any moment leaves either no side effect or a group a
+ * later resume can find. Not journaled: the child never runs.
+ */
+static bool journal_group(struct run *r, char **cause)
+{
+    struct proc_ident id;
+    proc_ident(r->proc, &id);
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddNumberToObject(d, "pgid", id.pgid);
+    cJSON_AddNumberToObject(d, "start", (double)id.start);
+    cJSON_AddStringToObject(d, "boot", id.boot);
+    if (!jstep(r, "command.pgid", NULL, d)) {
+        proc_cancel(r->proc);
+        r->proc = NULL;
+        r->fly = FLY_NONE; /* jlog() failed the run: nothing runs unjournaled */
+        set_cause(cause, r->message);
+        changed(r);
+        return false;
+    }
+    proc_release(r->proc);
+    return true;
+}
+
 static bool start_command(struct run *r, const char *text, bool one_off, char **cause)
 {
-    char *missing = NULL;
-    char *cmd = vars_expand(&r->vars, text, VARS_SHELL, &missing);
-    if (cmd == NULL) {
-        char *why = xasprintf("unset variable %s", missing);
-        free(missing);
+    struct shtmpl_command cmd;
+    char *why = NULL;
+    if (!vars_command(&r->vars, text, &cmd, &why)) {
         set_cause(cause, why);
         if (one_off) {
             free(why);
@@ -547,11 +597,11 @@ static bool start_command(struct run *r, const char *text, bool one_off, char **
         }
         return false;
     }
-    char *shown = expand_shown(r, text, VARS_SHELL);
+    char *shown = expand_shown(r, text, VARS_SHOWN_COMMAND);
     if (r->dry_run) {
         set_message(r, xasprintf("dry run: would run: %s", shown));
         free(shown);
-        free(cmd);
+        shtmpl_command_finish(&cmd);
         if (!one_off) {
             step_succeeded(r, xstrdup(r->message), NULL);
         }
@@ -568,25 +618,26 @@ static bool start_command(struct run *r, const char *text, bool one_off, char **
     }
     if (!jstep(r, "command.start", NULL, d)) {
         free(shown);
-        free(cmd);
+        shtmpl_command_finish(&cmd);
         set_cause(cause, r->message);
         changed(r);
         return false;
     }
     const struct rb_step *s = &r->rb->steps[r->idx];
     struct proc_options o = {
-        .command = cmd,
+        .command = cmd.command,
+        .env_add = (const char *const *)cmd.env,
         .timeout_ms = one_off ? 0 : s->timeout_ms,
         .on_output = on_cmd_output,
+        .hold = true, /* until its group is journaled: see journal_group() */
     };
-    char *why = NULL;
     r->fly = one_off ? FLY_CODE : FLY_COMMAND;
     r->fly_prev = r->state;
     r->state = RUN_BUSY;
     set_message(r, xasprintf("running: %s", shown));
     free(shown);
     r->proc = proc_spawn(r->loop, &o, on_cmd_done, r, &why);
-    free(cmd);
+    shtmpl_command_finish(&cmd);
     if (r->proc == NULL) {
         /* journal the end too, or resume would call it interrupted */
         cJSON *e = cJSON_CreateObject();
@@ -605,8 +656,118 @@ static bool start_command(struct run *r, const char *text, bool one_off, char **
         }
         return false;
     }
+    if (!journal_group(r, cause)) {
+        return false;
+    }
     changed(r);
     return true;
+}
+
+/* ---- commands left running by a session that died ---- */
+
+enum { ORPHAN_POLL_MS = 500, ORPHAN_GRACE_MS = 3000 };
+
+static bool orphan_event(struct run *r, const char *action, const struct proc_ident *id,
+                         const char *key, const char *value)
+{
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddNumberToObject(d, "pgid", id->pgid);
+    if (key != NULL) {
+        cJSON_AddStringToObject(d, key, value);
+    }
+    return jstep(r, action, value, d);
+}
+
+static void orphan_timer_stop(struct run *r)
+{
+    if (r->orphan_timer != NULL) {
+        loop_timer_cancel(r->loop, r->orphan_timer);
+        r->orphan_timer = NULL;
+    }
+}
+
+/* SIGKILL to every group still there, each journaled first. */
+static void orphan_kill(struct run *r)
+{
+    r->orphan_killed = true;
+    for (size_t i = 0; i < r->norphans; i++) {
+        if (orphan_event(r, "orphan.signal", &r->orphans[i], "signal", "SIGKILL")) {
+            proc_group_signal(&r->orphans[i], SIGKILL);
+        }
+    }
+    set_message(
+        r, xasprintf("process group %d did not stop on SIGTERM: sent SIGKILL", r->orphans[0].pgid));
+}
+
+/*
+ * Check every group left running: the end of each one gone is journaled
+ * (orphan.end, how: ended or stopped); a stop past its grace gets SIGKILL.
+ */
+static void orphan_poll(struct run *r)
+{
+    if (r->norphans == 0) {
+        return;
+    }
+    const char *how = r->orphan_mode == RUN_ORPHAN_STOPPING ? "stopped" : "ended";
+    size_t kept = 0;
+    int last = 0;
+    for (size_t i = 0; i < r->norphans; i++) {
+        if (proc_group_alive(&r->orphans[i])) {
+            r->orphans[kept++] = r->orphans[i];
+        } else {
+            last = r->orphans[i].pgid;
+            orphan_event(r, "orphan.end", &r->orphans[i], "how", how);
+        }
+    }
+    r->norphans = kept;
+    if (kept == 0) {
+        orphan_timer_stop(r);
+        set_message(r, r->orphan_mode == RUN_ORPHAN_STOPPING
+                           ? xasprintf("stopped: process group %d of the interrupted command is "
+                                       "gone",
+                                       last)
+                           : xasprintf("process group %d of the interrupted command has ended "
+                                       "(its exit status is unknown: see its output)",
+                                       last));
+        r->orphan_mode = RUN_ORPHAN_NONE;
+        changed(r);
+    } else if (r->orphan_mode == RUN_ORPHAN_STOPPING && !r->orphan_killed &&
+               clock_mono_ms() - r->orphan_term_ms >= ORPHAN_GRACE_MS) {
+        orphan_kill(r);
+        changed(r);
+    }
+}
+
+static void orphan_tick(void *ud)
+{
+    orphan_poll(ud);
+}
+
+/* At resume: which of the journaled groups are still alive and ours. */
+static void orphans_found(struct run *r, const struct proc_ident *groups, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!proc_group_alive(&groups[i])) {
+            continue;
+        }
+        r->orphans = xreallocarray(r->orphans, r->norphans + 1, sizeof *r->orphans);
+        r->orphans[r->norphans++] = groups[i];
+        orphan_event(r, "orphan.found", &groups[i], NULL, NULL);
+    }
+    if (r->norphans == 0) {
+        return;
+    }
+    r->orphan_mode = RUN_ORPHAN_ALIVE;
+    if (r->loop != NULL) {
+        r->orphan_timer = loop_timer_add(r->loop, ORPHAN_POLL_MS, ORPHAN_POLL_MS, orphan_tick, r);
+    }
+    char *said = r->message;
+    r->message = NULL;
+    set_message(r,
+                xasprintf("%s%sthe command's processes (process group %d) are still running: "
+                          "its side effects may still happen; wait for it or stop it",
+                          said != NULL ? said : "", said != NULL ? "; " : "", r->orphans[0].pgid));
+    free(said);
 }
 
 /* ---- waits ---- */
@@ -623,8 +784,7 @@ static void wait_end(struct run *r, bool met, char *reason)
         cond_free(&r->wcond);
         r->wcond_set = false;
     }
-    free(r->wait_run);
-    r->wait_run = NULL;
+    shtmpl_command_finish(&r->wait_cmd);
     cJSON *d = cJSON_CreateObject();
     cJSON_AddBoolToObject(d, "met", met);
     cJSON_AddNumberToObject(d, "tries", r->tries);
@@ -733,7 +893,8 @@ static void wait_tick(void *ud)
     r->tries++;
     int64_t left = r->wait_deadline - clock_wall_ms();
     struct proc_options o = {
-        .command = r->wait_run,
+        .command = r->wait_cmd.command,
+        .env_add = (const char *const *)r->wait_cmd.env,
         .timeout_ms = left > 1000 ? (int)left : 1000,
     };
     char *why = NULL;
@@ -748,51 +909,40 @@ static void wait_tick(void *ud)
 static bool start_wait(struct run *r, char **cause)
 {
     const struct rb_step *s = &r->rb->steps[r->idx];
-    char *missing = NULL;
-    char *text = s->until != NULL ? vars_expand(&r->vars, s->until, VARS_TEXT, &missing)
-                                  : vars_expand(&r->vars, s->run, VARS_SHELL, &missing);
-    if (text == NULL) {
-        char *why = xasprintf("unset variable %s", missing);
-        free(missing);
+    char *why = NULL;
+    bool ok = s->until != NULL ? cond_parse_vars(&r->wcond, s->until, &r->vars, &why)
+                               : vars_command(&r->vars, s->run, &r->wait_cmd, &why);
+    if (!ok) {
         set_cause(cause, why);
         step_failed(r, why);
         return false;
     }
-    if (s->until != NULL) {
-        char *why = NULL;
-        if (!cond_parse(&r->wcond, text, &why)) {
-            free(text);
-            set_cause(cause, why);
-            step_failed(r, why);
-            return false;
-        }
-        r->wcond_set = true;
-    }
+    r->wcond_set = s->until != NULL;
+    char *shown = s->until != NULL ? expand_shown(r, s->until, VARS_TEXT)
+                                   : expand_shown(r, s->run, VARS_SHOWN_COMMAND);
     if (r->dry_run) {
         if (r->wcond_set) {
             cond_free(&r->wcond);
             r->wcond_set = false;
         }
-        char *msg = xasprintf("dry run: would wait until %s", text);
-        free(text);
+        shtmpl_command_finish(&r->wait_cmd);
+        char *msg = xasprintf("dry run: would wait until %s", shown);
+        free(shown);
         step_succeeded(r, msg, NULL);
         return true;
     }
     cJSON *d = cJSON_CreateObject();
-    char *shown = s->until != NULL ? expand_shown(r, s->until, VARS_TEXT)
-                                   : expand_shown(r, s->run, VARS_SHELL);
     cJSON_AddStringToObject(d, "condition", shown);
     free(shown);
     if (!jstep(r, "wait.start", NULL, d)) {
-        free(text);
+        if (r->wcond_set) {
+            cond_free(&r->wcond);
+            r->wcond_set = false;
+        }
+        shtmpl_command_finish(&r->wait_cmd);
         set_cause(cause, r->message);
         changed(r);
         return false;
-    }
-    if (s->run != NULL && s->until == NULL) {
-        r->wait_run = text;
-    } else {
-        free(text);
     }
     r->fly = FLY_WAIT;
     r->state = RUN_BUSY;
@@ -1281,8 +1431,7 @@ static void stop_inflight(struct run *r)
         cond_free(&r->wcond);
         r->wcond_set = false;
     }
-    free(r->wait_run);
-    r->wait_run = NULL;
+    shtmpl_command_finish(&r->wait_cmd);
     if (r->token != NULL) {
         r->token->r = NULL;
         r->token = NULL;
@@ -1302,6 +1451,10 @@ void run_destroy(struct run *r)
     if (r->timebox_timer != NULL) {
         loop_timer_cancel(r->loop, r->timebox_timer);
     }
+    /* groups left from before are not killed here: the next resume finds them again */
+    orphan_timer_stop(r);
+    free(r->orphans);
+    free(r->out_error);
     journal_close(r->j);
     if (r->out_fd >= 0) {
         close(r->out_fd);
@@ -1388,7 +1541,43 @@ struct replay {
     int64_t entered_ts;
     double out_from;
     bool has_out;
+    struct proc_ident *groups; /* command groups with no exit journaled: maybe still running */
+    size_t ngroups;
+    bool group_open; /* the last group is the open command's */
 };
+
+static double jnum(const cJSON *o, const char *key)
+{
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(n) ? n->valuedouble : 0;
+}
+
+static void replay_group(struct replay *p, const char *a, const cJSON *d)
+{
+    if (strcmp(a, "command.start") == 0) {
+        p->group_open = false;
+    } else if (strcmp(a, "command.pgid") == 0 && jnum(d, "pgid") > 1) {
+        struct proc_ident id = {.pgid = (int)jnum(d, "pgid"),
+                                .start = (unsigned long long)jnum(d, "start")};
+        snprintf(id.boot, sizeof id.boot, "%s", jstr(d, "boot") != NULL ? jstr(d, "boot") : "");
+        p->groups = xreallocarray(p->groups, p->ngroups + 1, sizeof *p->groups);
+        p->groups[p->ngroups++] = id;
+        p->group_open = true;
+    } else if (strcmp(a, "command.exit") == 0 && p->group_open) {
+        p->ngroups--;
+        p->group_open = false;
+    } else if (strcmp(a, "orphan.end") == 0) {
+        int pgid = (int)jnum(d, "pgid");
+        size_t kept = 0;
+        for (size_t i = 0; i < p->ngroups; i++) {
+            if (p->groups[i].pgid != pgid) {
+                p->groups[kept++] = p->groups[i];
+            }
+        }
+        p->group_open = p->group_open && kept == p->ngroups;
+        p->ngroups = kept;
+    }
+}
 
 static void replay_vars_input(struct run *r, const cJSON *d, int step)
 {
@@ -1416,6 +1605,7 @@ static void replay_one(struct run *r, struct replay *p, const cJSON *e)
     const char *a = jstr(e, "action");
     const cJSON *d = jdata(e);
     int step = ev_step(r, e);
+    replay_group(p, a, d);
     if (strcmp(a, "step.enter") == 0 && step >= 0) {
         int64_t ts = parse_ts(jstr(e, "ts"));
         if (p->pos >= 0) {
@@ -1645,6 +1835,7 @@ struct run *run_resume(const struct run_env *env, const char *run_id, const stru
     resume_state(r, &p);
     if (!r->dry_run && !open_files(r, false, cause)) {
         runlog_free(ev, n);
+        free(p.groups);
         run_destroy(r);
         return NULL;
     }
@@ -1657,6 +1848,7 @@ struct run *run_resume(const struct run_env *env, const char *run_id, const stru
     if (!jstep(r, "run.resume", NULL, d)) {
         *cause = xstrdup(r->message);
         free(go);
+        free(p.groups);
         run_destroy(r);
         return NULL;
     }
@@ -1670,6 +1862,8 @@ struct run *run_resume(const struct run_env *env, const char *run_id, const stru
         arm_timebox(r);
     }
     free(go);
+    orphans_found(r, p.groups, p.ngroups);
+    free(p.groups);
     if (r->nreask > 0 && r->state != RUN_DONE) {
         r->saved_idx = r->idx;
         r->saved_state = r->state;
@@ -1743,12 +1937,12 @@ char *run_preview(const struct run *r, char **missing)
     char *out = NULL, *a = NULL;
     switch (s->type) {
     case RB_COMMAND:
-        a = expand_or_missing(r, step_command(s), VARS_SHELL, missing);
+        a = expand_or_missing(r, step_command(s), VARS_SHOWN_COMMAND, missing);
         out = xasprintf("sh: %s", a);
         break;
     case RB_WAIT:
         a = s->until != NULL ? expand_or_missing(r, s->until, VARS_TEXT, missing)
-                             : expand_or_missing(r, s->run, VARS_SHELL, missing);
+                             : expand_or_missing(r, s->run, VARS_SHOWN_COMMAND, missing);
         out = xasprintf("wait until %s%s", s->until != NULL ? "" : "this succeeds: sh: ", a);
         break;
     case RB_ACTION: {
@@ -1786,6 +1980,48 @@ char *run_preview(const struct run *r, char **missing)
     }
     free(a);
     return out;
+}
+
+struct shown_refs {
+    const struct run *r;
+    struct vars *masked;
+};
+
+/* An unset variable stays visible as itself: its value is the text ${name}. */
+static void keep_unset(const char *name, void *ud)
+{
+    struct shown_refs *sr = ud;
+    if (vars_get(sr->masked, name) == NULL) {
+        char *self = xasprintf("${%s}", name);
+        vars_set(sr->masked, name, self);
+        free(self);
+    }
+}
+
+char *run_text(const struct run *r, const char *text)
+{
+    if (text == NULL) {
+        return NULL;
+    }
+    /* substitution is one pass: a value (even "${x}" or "[secret]") is never scanned again */
+    struct vars masked = {0};
+    for (size_t i = 0; i < r->vars.n; i++) {
+        vars_set(&masked, r->vars.names[i], r->vars.values[i]);
+    }
+    for (size_t i = 0; i < r->rb->nsteps; i++) {
+        const struct rb_step *s = &r->rb->steps[i];
+        if (s->type == RB_PROMPT && s->secret && s->var != NULL &&
+            vars_get(&masked, s->var) != NULL) {
+            vars_set(&masked, s->var, "[secret]");
+        }
+    }
+    struct shown_refs sr = {r, &masked};
+    vars_each_ref(text, keep_unset, &sr);
+    char *missing = NULL;
+    char *out = vars_expand(&masked, text, VARS_TEXT, &missing);
+    free(missing);
+    vars_clear(&masked);
+    return out != NULL ? out : xstrdup(text);
 }
 
 const char *run_message(const struct run *r)
@@ -1865,6 +2101,12 @@ bool run_confirm(struct run *r, char **cause)
     if (!can_act(r, cause)) {
         return false;
     }
+    if (r->state == RUN_INTERRUPTED) {
+        /* never by accident: the UI asks first, then calls run_rerun() */
+        set_cause(cause, "this step was interrupted and may have run partly: re-running it "
+                         "needs a confirmation");
+        return false;
+    }
     const struct rb_step *s = cur(r);
     switch (s->type) {
     case RB_MANUAL:
@@ -1887,6 +2129,91 @@ bool run_confirm(struct run *r, char **cause)
         return false;
     }
     return false;
+}
+
+bool run_rerun(struct run *r, char **cause)
+{
+    if (r->state != RUN_INTERRUPTED) {
+        set_cause(cause, "the step was not interrupted");
+        return false;
+    }
+    orphan_poll(r);
+    if (r->norphans > 0) {
+        if (cause != NULL) {
+            *cause = xasprintf("the interrupted command is still running (process group %d): "
+                               "wait for it or stop it first",
+                               r->orphans[0].pgid);
+        }
+        return false;
+    }
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddBoolToObject(d, "confirmed", true);
+    if (!jstep(r, "step.rerun", NULL, d)) {
+        set_cause(cause, r->message);
+        changed(r);
+        return false;
+    }
+    r->state = RUN_READY;
+    return run_confirm(r, cause);
+}
+
+enum run_orphan run_orphan(const struct run *r, int *pgid, size_t *n)
+{
+    if (pgid != NULL) {
+        *pgid = r->norphans > 0 ? r->orphans[0].pgid : 0;
+    }
+    if (n != NULL) {
+        *n = r->norphans;
+    }
+    return r->norphans > 0 ? r->orphan_mode : RUN_ORPHAN_NONE;
+}
+
+bool run_orphan_wait(struct run *r, char **cause)
+{
+    orphan_poll(r);
+    if (r->norphans == 0 || r->orphan_mode == RUN_ORPHAN_STOPPING) {
+        set_cause(cause, r->norphans == 0 ? "no command from before the resume is running"
+                                          : "it is being stopped already");
+        return false;
+    }
+    if (r->orphan_mode == RUN_ORPHAN_WAITING) {
+        return true;
+    }
+    for (size_t i = 0; i < r->norphans; i++) {
+        orphan_event(r, "orphan.wait", &r->orphans[i], NULL, NULL);
+    }
+    r->orphan_mode = RUN_ORPHAN_WAITING;
+    set_message(r, xasprintf("waiting for process group %d of the interrupted command to end",
+                             r->orphans[0].pgid));
+    changed(r);
+    return true;
+}
+
+bool run_orphan_stop(struct run *r, char **cause)
+{
+    orphan_poll(r);
+    if (r->norphans == 0 || r->orphan_mode == RUN_ORPHAN_STOPPING) {
+        set_cause(cause, r->norphans == 0 ? "no command from before the resume is running"
+                                          : "it is being stopped already");
+        return false;
+    }
+    /* journaled before each signal: a stop the journal cannot record is not done */
+    for (size_t i = 0; i < r->norphans; i++) {
+        if (!orphan_event(r, "orphan.signal", &r->orphans[i], "signal", "SIGTERM")) {
+            set_cause(cause, r->message);
+            changed(r);
+            return false;
+        }
+        proc_group_signal(&r->orphans[i], SIGTERM);
+    }
+    r->orphan_mode = RUN_ORPHAN_STOPPING;
+    r->orphan_term_ms = clock_mono_ms();
+    r->orphan_killed = false;
+    set_message(r, xasprintf("stopping process group %d: SIGTERM sent, SIGKILL in %d s if it "
+                             "does not end",
+                             r->orphans[0].pgid, ORPHAN_GRACE_MS / 1000));
+    changed(r);
+    return true;
 }
 
 bool run_skip(struct run *r, char **cause)

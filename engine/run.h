@@ -16,17 +16,25 @@
  *   RUN_FAILED   the automated part failed (exit code, timeout, action error):
  *                run_confirm() retries, run_skip() moves on, run_back() goes back.
  *   RUN_INTERRUPTED  after resume: the step was in flight when the session
- *                died. run_confirm() re-runs it, run_skip() continues past it,
- *                run_jump() goes elsewhere. Nothing re-runs by itself.
+ *                died and may have run partly. run_rerun() re-runs it (only
+ *                after the UI's confirmation, default Cancel: run_confirm()
+ *                refuses here), run_skip() continues past it, run_jump() goes
+ *                elsewhere. Nothing re-runs by itself.
  *   RUN_DONE     the last step is done (or a `next: end`); run.end is journaled.
  *   RUN_ABORTED  run_abort() was called.
  * A step that succeeds moves to the next one by itself (its output stays in
  * run_output() until another command starts).
  *
+ * A command's process group is journaled (command.pgid) before it may exec.
+ * After kill -9 the group lives on; resume finds it (run_orphan()) when it
+ * is still alive and still the same group, and the operator waits for it or
+ * stops it (each journaled); re-running the step is refused meanwhile.
+ *
  * Journal: $state/runs/RUN-ID.jsonl (events as in docs/runbooks.md) and
- * RUN-ID.out (raw command output). Every transition is journaled before it
- * takes effect on the screen; if the journal cannot be written the run stops
- * with RUN_FAILED and says so (nothing runs unjournaled).
+ * RUN-ID.out (raw command output). Output that cannot be saved (a full disk)
+ * is counted: the step's message and command.exit say it was cut. Every transition is journaled
+ * before it takes effect on the screen; if the journal cannot be written the run stops with
+ * RUN_FAILED and says so (nothing runs unjournaled).
  */
 #ifndef OPSDECK_RUN_H
 #define OPSDECK_RUN_H
@@ -98,6 +106,12 @@ const struct vars *run_vars(const struct run *r);
  * manual step. *missing is set when a variable is unset (caller frees).
  */
 char *run_preview(const struct run *r, char **missing);
+/*
+ * Runbook text (a body, a question) as every view shows it: each ${name}
+ * replaced by its value, a secret answer by [secret], an unset variable left
+ * as ${name}. NULL for NULL; caller frees.
+ */
+char *run_text(const struct run *r, const char *text);
 /* The last message: why it failed, what a wait sees now, "exit 0 in 1.2 s". */
 const char *run_message(const struct run *r);
 /* Output of the last command (tail, at most 64 KiB), and its length. */
@@ -113,8 +127,24 @@ bool run_overtime(const struct run *r);
 /* Time per phase so far, in ms (for the progress bar). */
 void run_phase_ms(const struct run *r, uint64_t out[RB_PHASES]);
 
+/*
+ * Command process groups left running by a session that died (kill -9),
+ * found alive at resume: ALIVE until the operator chooses, WAITING (polled
+ * on a timer, nothing blocks), STOPPING (SIGTERM sent; SIGKILL after a
+ * grace). When the last one is gone, orphan.end is journaled, the mode goes
+ * back to NONE and the changed hook fires. *pgid: the first group; *n: how
+ * many (either may be NULL).
+ */
+enum run_orphan { RUN_ORPHAN_NONE, RUN_ORPHAN_ALIVE, RUN_ORPHAN_WAITING, RUN_ORPHAN_STOPPING };
+enum run_orphan run_orphan(const struct run *r, int *pgid, size_t *n);
+
 /* ---- what the operator does; false with *cause when not possible now ---- */
 bool run_confirm(struct run *r, char **cause);
+/* Re-run an interrupted step, after the UI asked (it may have run partly); step.rerun. */
+bool run_rerun(struct run *r, char **cause);
+/* Wait for the groups left running (orphan.wait), or stop them (orphan.signal). */
+bool run_orphan_wait(struct run *r, char **cause);
+bool run_orphan_stop(struct run *r, char **cause);
 bool run_skip(struct run *r, char **cause);
 bool run_back(struct run *r, char **cause);
 bool run_jump(struct run *r, const char *step_id, char **cause);

@@ -12,6 +12,7 @@
 #include "runbook.h"
 
 #include "../backends/json.h"
+#include "../common/shtmpl.h"
 #include "../common/util.h"
 #include "cond.h"
 #include "mdoc.h"
@@ -263,7 +264,7 @@ static void json_step(struct parse *p, const cJSON *obj, const struct json_lines
             }
             for (const cJSON *c = m->child; c != NULL; c = c->next) {
                 if (cJSON_IsString(c)) {
-                    mdoc_node_add_code(n, c->valuestring);
+                    mdoc_node_add_code(n, c->valuestring, line);
                 } else {
                     add_issue(p->rb, line, xasprintf("'code' must be a list of strings"));
                 }
@@ -304,10 +305,46 @@ static void json_step(struct parse *p, const cJSON *obj, const struct json_lines
     }
 }
 
+/*
+ * The first escape in a JSON string of src that stands for a C0 control
+ * character but tab, newline and CR ("\u001b", "\b"): its offset, or len. The
+ * same bytes raw are not text (mdoc_valid_text); escaped, they are not either.
+ */
+static size_t json_control_escape(const char *src, size_t len)
+{
+    bool in = false;
+    for (size_t i = 0; i < len; i++) {
+        if (src[i] == '"') {
+            in = !in;
+        } else if (in && src[i] == '\\' && i + 1 < len) {
+            char e = src[i + 1];
+            if (e == 'b' || e == 'f') {
+                return i;
+            }
+            if (e == 'u' && i + 5 < len) {
+                char hex[5] = {src[i + 2], src[i + 3], src[i + 4], src[i + 5], '\0'};
+                char *end;
+                unsigned long c = strtoul(hex, &end, 16);
+                if (*end == '\0' && c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+                    return i;
+                }
+            }
+            i++; /* the escaped character, a quote included */
+        }
+    }
+    return len;
+}
+
 static bool parse_json(struct parse *p, char **cause)
 {
     cJSON *doc = NULL;
     char *why = NULL;
+    size_t ctl = json_control_escape(p->m->src, p->m->len);
+    if (ctl < p->m->len) {
+        *cause = xasprintf("%s:%d: not a runbook: a control character (%.6s) in a string",
+                           p->rb->path, mdoc_line_at(p->m, ctl), p->m->src + ctl);
+        return false;
+    }
     if (!json_parse(p->m->src, p->m->len, &doc, &why)) {
         const char *at = cJSON_GetErrorPtr();
         int line = mdoc_in_src(p->m, at) ? mdoc_line_at(p->m, (size_t)(at - p->m->src)) : 1;
@@ -917,8 +954,10 @@ static void build_steps(struct parse *p)
         s->line = nd->line;
         s->body = mdoc_body_text(&nd->body);
         s->code = nd->ncode > 0 ? xcalloc(nd->ncode, sizeof *s->code) : NULL;
+        s->code_line = nd->ncode > 0 ? xcalloc(nd->ncode, sizeof *s->code_line) : NULL;
         for (size_t c = 0; c < nd->ncode; c++) {
             s->code[c] = xstrdup(nd->code[c]);
+            s->code_line[c] = nd->code_line[c];
         }
         s->ncode = nd->ncode;
         int explicit_phase = apply_node(rb, s, nd, &ids[rb->nsteps]);
@@ -1002,8 +1041,9 @@ struct runbook *runbook_parse(const char *text, size_t len, const char *path, ch
     p.m = &md;
     size_t bad;
     if (!mdoc_valid_text(text, len, &bad)) {
-        *cause = xasprintf("%s:%d: not a runbook: not UTF-8 text (byte %zu)", name,
-                           mdoc_line_at(&md, bad), bad);
+        *cause = xasprintf("%s:%d: not a runbook: not UTF-8 text (byte %zu%s)", name,
+                           mdoc_line_at(&md, bad), bad,
+                           mdoc_is_control(text, len, bad) ? ", a control character" : "");
         mdoc_finish(&md);
         return NULL;
     }
@@ -1063,6 +1103,7 @@ static void step_finish(struct rb_step *s)
         free(s->code[i]);
     }
     free(s->code);
+    free(s->code_line);
     free(s->next);
     free(s->run);
     free(s->capture);
@@ -1159,6 +1200,32 @@ static void check_refs(struct runbook *rb, const struct rb_step *s, const struct
     vars_each_ref(text, check_ref, &rc);
 }
 
+/*
+ * A shell command: no value may stand where it could be code (common/shtmpl.h).
+ * what names it in the message; line is where its text starts.
+ */
+static void lint_command(struct runbook *rb, int line, const char *what, const char *text)
+{
+    struct shtmpl t;
+    int at = 1;
+    char *cause = NULL;
+    if (text == NULL) {
+        return;
+    }
+    if (shtmpl_compile(&t, text, SHTMPL_VARS, &at, &cause)) {
+        shtmpl_finish(&t);
+        return;
+    }
+    add_issue(rb, line + at - 1, xasprintf("%s: %s", what, cause));
+    free(cause);
+}
+
+static void has_ref(const char *name, void *ud)
+{
+    (void)name;
+    *(bool *)ud = true;
+}
+
 static void lint_jump(struct runbook *rb, const struct strmap *ids, int line, const char *what,
                       const char *go)
 {
@@ -1167,11 +1234,12 @@ static void lint_jump(struct runbook *rb, const struct strmap *ids, int line, co
     }
 }
 
+/* Not set here is a warning: the runbook is not broken, this shell (a CI) lacks a secret. */
 static void lint_env(struct runbook *rb, const struct rb_step *s, const char *key, const char *name)
 {
     if (name != NULL && getenv(name) == NULL) {
-        add_issue(rb, rb_step_key_line(s, key),
-                  xasprintf("environment variable %s (%s) is not set", name, key));
+        mdoc_issues_warn(&rb->issues, &rb->nissues, rb_step_key_line(s, key),
+                         xasprintf("environment variable %s (%s) is not set", name, key));
     }
 }
 
@@ -1181,6 +1249,15 @@ static void lint_step(struct runbook *rb, const struct rb_step *s, const struct 
     check_refs(rb, s, known, "run", s->run);
     if (s->run == NULL && s->type == RB_COMMAND && s->ncode > 0) {
         check_refs(rb, s, known, "run", s->code[0]);
+    }
+    lint_command(rb, rb_step_key_line(s, "run"), "run", s->run);
+    for (size_t i = 0; i < s->ncode; i++) {
+        /* a code block is shell only when it may run: as the step's command, or with a value */
+        bool refs = false;
+        vars_each_ref(s->code[i], has_ref, &refs);
+        if (refs || (s->run == NULL && s->type == RB_COMMAND && i == 0)) {
+            lint_command(rb, s->code_line[i], "code block", s->code[i]);
+        }
     }
     check_refs(rb, s, known, "until", s->until);
     check_refs(rb, s, known, "target", s->target);

@@ -51,8 +51,9 @@ struct rb_step {
     int line; /* of the heading (JSON: of the step object, best effort) */
     enum rb_phase phase;
     enum rb_step_type type;
-    char *body;  /* text shown, plain (inline markup removed), lines split by '\n' */
-    char **code; /* code blocks (not the annotation), in order */
+    char *body;     /* text shown, plain (inline markup removed), lines split by '\n' */
+    char **code;    /* code blocks (not the annotation), in order */
+    int *code_line; /* the line of each code block's first line */
     size_t ncode;
     int timebox_s; /* 0: none */
     char *next;    /* explicit next step id, "end", or NULL */
@@ -131,7 +132,8 @@ int runbook_find_step(const struct runbook *rb, const char *id);
  * steps, variables used before any declaration, prompt or capture sets them
  * (known: names that are always set, e.g. the command line's --var names;
  * may be NULL), conditions that do not parse, notify env vars that are not
- * set in this environment. Appends to rb->issues; returns the total count.
+ * set in this environment (warnings: issues[i].warning). Appends to
+ * rb->issues; returns the total count, warnings included.
  */
 size_t runbook_lint(struct runbook *rb, const char *const *known);
 

@@ -3,40 +3,29 @@
  *
  * Substitution is a single left-to-right pass over the template: a value is
  * copied out and never scanned again, so a label holding "${other}" or "$(..)"
- * stays inert. In VARS_SHELL mode every value becomes one single-quoted word:
- * inside single quotes the shell interprets nothing, and the only character
- * that needs care is the single quote itself ('\'' closes, escapes, reopens).
- * A `${` that does not open a valid name is left as it is, so shell text such
- * as "${HOME:-/}" passes through untouched.
+ * stays inert. Shell commands are not built by substitution at all: the
+ * template is compiled by common/shtmpl.c and the values go to the child's
+ * environment. A `${` that does not open a valid name is left as it is, so
+ * shell text such as "${HOME:-/}" passes through untouched.
  */
 #include "vars.h"
 
+#include "../common/shtmpl.h"
 #include "../common/util.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static bool name_start(char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
-}
-
-static bool name_char(char c)
-{
-    return name_start(c) || (c >= '0' && c <= '9') || c == '.' || c == '-';
-}
-
 bool vars_valid_name(const char *name)
 {
-    if (name == NULL || !name_start(name[0])) {
+    size_t end = 0;
+    if (name == NULL || name[0] == '\0') {
         return false;
     }
-    for (const char *p = name + 1; *p != '\0'; p++) {
-        if (!name_char(*p)) {
-            return false;
-        }
-    }
-    return true;
+    char *ref = xasprintf("${%s}", name);
+    bool ok = shtmpl_ref_len(ref, SHTMPL_VARS, &end) == strlen(name) && ref[end] == '\0';
+    free(ref);
+    return ok;
 }
 
 static ptrdiff_t vars_index(const struct vars *v, const char *name)
@@ -99,43 +88,65 @@ void vars_clear(struct vars *v)
     memset(v, 0, sizeof *v);
 }
 
-char *vars_shell_quote(const char *s)
-{
-    struct strbuf sb = {0};
-    strbuf_add(&sb, "'", 1);
-    for (const char *p = s; *p != '\0'; p++) {
-        if (*p == '\'') {
-            strbuf_add(&sb, "'\\''", 4);
-        } else {
-            strbuf_add(&sb, p, 1);
-        }
-    }
-    strbuf_add(&sb, "'", 1);
-    return sb.s;
-}
-
 /*
  * If p starts a reference "${name}", return the name's length and set *end
  * past the closing brace; else 0.
  */
 static size_t ref_at(const char *p, const char **end)
 {
-    if (p[0] != '$' || p[1] != '{' || !name_start(p[2])) {
-        return 0;
+    size_t e = 0;
+    size_t n = shtmpl_ref_len(p, SHTMPL_VARS, &e);
+    if (n > 0) {
+        *end = p + e;
     }
-    size_t n = 1;
-    while (name_char(p[2 + n])) {
-        n++;
-    }
-    if (p[2 + n] != '}') {
-        return 0;
-    }
-    *end = p + 2 + n + 1;
     return n;
+}
+
+static const char *value_of(const char *name, void *ud)
+{
+    return vars_get(ud, name);
+}
+
+/* A command as shown: values where they stand; a template that does not compile, as text. */
+static char *shown_command(const struct vars *v, const char *text, char **missing)
+{
+    struct shtmpl t;
+    if (!shtmpl_compile(&t, text, SHTMPL_VARS, NULL, NULL)) {
+        return vars_expand(v, text, VARS_TEXT, missing);
+    }
+    for (size_t i = 0; i < t.nrefs; i++) {
+        if (vars_get(v, t.refs[i].name) == NULL) {
+            if (missing != NULL) {
+                *missing = xstrdup(t.refs[i].name);
+            }
+            shtmpl_finish(&t);
+            return NULL;
+        }
+    }
+    char *out = shtmpl_preview(&t, text, value_of, (void *)v);
+    shtmpl_finish(&t);
+    return out;
+}
+
+bool vars_command(const struct vars *v, const char *tmpl, struct shtmpl_command *out, char **cause)
+{
+    int line = 0;
+    char *why = NULL;
+    if (shtmpl_command(tmpl, SHTMPL_VARS, value_of, (void *)v, out, &line, &why)) {
+        return true;
+    }
+    *cause = line > 0 && strchr(tmpl, '\n') != NULL
+                 ? xasprintf("line %d of the command: %s", line, why)
+                 : xstrdup(why);
+    free(why);
+    return false;
 }
 
 char *vars_expand(const struct vars *v, const char *text, enum vars_mode mode, char **missing)
 {
+    if (mode == VARS_SHOWN_COMMAND) {
+        return shown_command(v, text, missing);
+    }
     struct strbuf sb = {0};
     const char *p = text;
     strbuf_add(&sb, "", 0);
@@ -159,13 +170,7 @@ char *vars_expand(const struct vars *v, const char *text, enum vars_mode mode, c
                 return NULL;
             }
             free(name);
-            if (mode == VARS_SHELL) {
-                char *q = vars_shell_quote(val);
-                strbuf_str(&sb, q);
-                free(q);
-            } else {
-                strbuf_str(&sb, val);
-            }
+            strbuf_str(&sb, val);
             p = end;
         } else {
             strbuf_add(&sb, p, 1);

@@ -24,7 +24,6 @@
 #include "../tui/theme.h"
 #include "../tui/widgets.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -586,14 +585,9 @@ static void write_report(struct dpane *p)
         check(p, false, &cause);
         return;
     }
-    char *path = xasprintf("%s/%s.md", p->runs_dir, id);
-    FILE *f = fopen(path, "w");
-    bool ok = f != NULL && fputs(md, f) >= 0;
-    if (f != NULL && fclose(f) != 0) {
-        ok = false;
-    }
-    char *m = ok ? xasprintf("report written to %s", path)
-                 : xasprintf("cannot write %s: %s", path, strerror(errno));
+    char *path = NULL;
+    bool ok = report_write(p->runs_dir, id, md, &path, &cause);
+    char *m = ok ? xasprintf("report written to %s", path) : cause;
     say(p, !ok, m);
     free(m);
     char *title = xasprintf("Report %s", id);

@@ -9,6 +9,10 @@
  *   a key hint            for the current state
  * The pane redraws only when the run's changed hook fired, a key moved
  * something, or (busy) the second changed for the elapsed time.
+ *
+ * After a resume, Enter on an interrupted step opens a dialog (default
+ * Cancel) saying it may have run partly; processes the session that died
+ * left running are waited for (w) or stopped (K) first.
  */
 #include "runbook.h"
 
@@ -292,8 +296,9 @@ static void draw_inputs(struct frame *f, const struct rb_step *s)
     char line[600];
     if (s->type == RB_PROMPT || s->type == RB_APPROVAL) {
         struct strbuf sb = {0};
-        strbuf_printf(&sb, "%s %s",
-                      s->type == RB_APPROVAL ? "approval:" : "asks:", s->ask ? s->ask : s->title);
+        char *ask = run_text(f->p->run, s->ask ? s->ask : s->title);
+        strbuf_printf(&sb, "%s %s", s->type == RB_APPROVAL ? "approval:" : "asks:", ask);
+        free(ask);
         if (s->role != NULL) {
             strbuf_printf(&sb, " (by the %s)", s->role);
         }
@@ -316,7 +321,9 @@ static void draw_inputs(struct frame *f, const struct rb_step *s)
         put_line(f, sb.s, theme_attr(THEME_INFO) | A_BOLD);
         free(sb.s);
     } else if (s->type == RB_DECISION) {
-        snprintf(line, sizeof line, "decide: %s", s->ask ? s->ask : s->title);
+        char *ask = run_text(f->p->run, s->ask ? s->ask : s->title);
+        snprintf(line, sizeof line, "decide: %s", ask);
+        free(ask);
         put_line(f, line, theme_attr(THEME_INFO) | A_BOLD);
         for (size_t i = 0; i < s->nchoices; i++) {
             snprintf(line, sizeof line, "  %zu) %s -> %s", i + 1, s->choices[i].label,
@@ -324,6 +331,33 @@ static void draw_inputs(struct frame *f, const struct rb_step *s)
             put_line(f, line, theme_attr(THEME_NORMAL));
         }
     }
+}
+
+/* Processes a session that died left running: what they are doing now and the keys. */
+static void draw_orphan(struct frame *f)
+{
+    int pgid = 0;
+    enum run_orphan o = run_orphan(f->p->run, &pgid, NULL);
+    char line[200];
+    switch (o) {
+    case RUN_ORPHAN_NONE:
+        return;
+    case RUN_ORPHAN_ALIVE:
+        snprintf(line, sizeof line,
+                 "%s its processes (process group %d) are still running: w wait for them, K "
+                 "stop them",
+                 screen_glyphs(f->p->utf8)->bad, pgid);
+        break;
+    case RUN_ORPHAN_WAITING:
+        snprintf(line, sizeof line, "%s waiting for process group %d to end (K stops it)",
+                 spinner(f->p, clock_mono_ms()), pgid);
+        break;
+    case RUN_ORPHAN_STOPPING:
+        snprintf(line, sizeof line, "%s stopping process group %d (SIGTERM, then SIGKILL)",
+                 spinner(f->p, clock_mono_ms()), pgid);
+        break;
+    }
+    put_wrapped(f, line, theme_attr(THEME_WARN) | A_BOLD, 2);
 }
 
 static void draw_state(struct frame *f, const struct rb_step *s)
@@ -347,8 +381,13 @@ static void draw_state(struct frame *f, const struct rb_step *s)
     case RUN_INTERRUPTED:
         put_wrapped(f, "interrupted: this step was in flight when the session ended",
                     theme_attr(THEME_WARN) | A_BOLD, 2);
-        put_wrapped(f, "choose: s continue past it, Enter re-run it, J jump elsewhere",
-                    theme_attr(THEME_WARN), 2);
+        if (run_orphan(p->run, NULL, NULL) == RUN_ORPHAN_NONE) {
+            /* while its processes run, the line below offers what can be done: w, K */
+            put_wrapped(f,
+                        "choose: s continue past it, Enter re-run it (asks first: it may have run "
+                        "partly), J jump elsewhere",
+                        theme_attr(THEME_WARN), 2);
+        }
         break;
     case RUN_DONE:
         put_line(f, "Run finished.", theme_attr(THEME_OK) | A_BOLD);
@@ -366,6 +405,7 @@ static void draw_state(struct frame *f, const struct rb_step *s)
         }
         break;
     }
+    draw_orphan(f);
     (void)s;
 }
 
@@ -430,7 +470,9 @@ static const char *hint_for(const struct rbpane *p, const struct rb_step *s)
     case RUN_FAILED:
         return "Enter retry  s skip  b back  J jump  n note";
     case RUN_INTERRUPTED:
-        return "s continue  Enter re-run  J jump  n note";
+        return run_orphan(p->run, NULL, NULL) != RUN_ORPHAN_NONE
+                   ? "w wait for it  K stop it  s continue  J jump  n note"
+                   : "s continue  Enter re-run (asks)  J jump  n note";
     case RUN_DONE:
     case RUN_ABORTED:
         return ":close closes this pane  PgUp/PgDn output";
@@ -504,13 +546,9 @@ static void draw_current(struct frame *f, const struct rb_step *s, int out_rows)
     /* leave room below for the preview, state and output: the body yields first */
     int room = f->bottom - f->y - out_rows - 4;
     if (s->body != NULL && *s->body != '\0' && room > 0) {
-        char *text = NULL;
-        char *missing = NULL;
-        text = vars_expand(run_vars(p->run), s->body, VARS_TEXT, &missing);
-        free(missing);
+        char *text = mask_secrets(p, run_text(p->run, s->body));
         struct wrap_put wp = {.f = f, .attr = theme_attr(THEME_NORMAL), .max = room};
-        text = mask_secrets(p, text);
-        char *flowed = reflow(text ? text : s->body);
+        char *flowed = reflow(text);
         wrap_text(flowed, f->w, wrap_put_line, &wp);
         free(flowed);
         free(text);
@@ -669,6 +707,42 @@ static void on_confirmed(void *self, bool yes)
     check(p, run_confirm(p->run, &cause), &cause);
 }
 
+static void on_rerun_confirmed(void *self, bool yes)
+{
+    struct rbpane *p = self;
+    if (!yes) {
+        say(p, false, "cancelled: the step did not run");
+        return;
+    }
+    char *cause = NULL;
+    check(p, run_rerun(p->run, &cause), &cause);
+}
+
+/* Enter on an interrupted step: never straight away (it may have run partly). */
+static void ask_rerun(struct rbpane *p, const struct rb_step *s)
+{
+    int pgid = 0;
+    if (run_orphan(p->run, &pgid, NULL) != RUN_ORPHAN_NONE) {
+        char *m = xasprintf("its processes (process group %d) are still running: w waits for "
+                            "them, K stops them",
+                            pgid);
+        say(p, true, m);
+        free(m);
+        return;
+    }
+    char *missing = NULL;
+    char *preview = mask_secrets(p, run_preview(p->run, &missing));
+    free(missing);
+    char *body = xasprintf("\"%s\" was in flight when the session ended: it may have run "
+                           "partly, and its side effects may have happened already.%s%s\n\nRun "
+                           "it again?",
+                           s->title, preview != NULL ? "\n\n" : "", preview != NULL ? preview : "");
+    p->host.ops->confirm(p->host.host, "Re-run interrupted step", body, "Re-run", NULL,
+                         on_rerun_confirmed);
+    free(body);
+    free(preview);
+}
+
 static void on_code_confirmed(void *self, bool yes)
 {
     struct rbpane *p = self;
@@ -698,10 +772,8 @@ static void ask_input(struct rbpane *p, const struct rb_step *s)
         strbuf_printf(&sb, "%s: name of the %s who approved", s->ask ? s->ask : s->title,
                       s->role ? s->role : "approver");
     } else {
-        char *missing = NULL;
-        char *ask = vars_expand(run_vars(p->run), s->ask ? s->ask : s->title, VARS_TEXT, &missing);
-        free(missing);
-        strbuf_str(&sb, ask ? ask : s->title);
+        char *ask = run_text(p->run, s->ask ? s->ask : s->title);
+        strbuf_str(&sb, ask);
         free(ask);
         if (s->nchoices > 0) {
             strbuf_str(&sb, " [");
@@ -729,6 +801,10 @@ static void do_enter(struct rbpane *p)
     }
     if (st == RUN_BUSY) {
         say(p, false, "the step is running: K or Ctrl-C stops it");
+        return;
+    }
+    if (st == RUN_INTERRUPTED) {
+        ask_rerun(p, s);
         return;
     }
     if ((s->type == RB_PROMPT || s->type == RB_APPROVAL) && st != RUN_INTERRUPTED) {
@@ -808,7 +884,17 @@ static bool rb_key(void *self, wint_t ch, bool is_key)
         p->host.ops->prompt(p->host.host, "Note: ", "", false, on_note);
         return true;
     case 'K':
-        check(p, run_stop(p->run, &cause), &cause);
+        if (run_state(p->run) != RUN_BUSY && run_orphan(p->run, NULL, NULL) != RUN_ORPHAN_NONE) {
+            check(p, run_orphan_stop(p->run, &cause), &cause);
+        } else {
+            check(p, run_stop(p->run, &cause), &cause);
+        }
+        return true;
+    case 'w':
+        if (run_orphan(p->run, NULL, NULL) == RUN_ORPHAN_NONE) {
+            return false;
+        }
+        check(p, run_orphan_wait(p->run, &cause), &cause);
         return true;
     case '[':
     case ']':
@@ -875,7 +961,10 @@ static bool rb_update(void *self, uint64_t now_ms)
         p->out_scroll = 0;
         p->dirty = true;
     }
-    if (run_state(p->run) == RUN_BUSY && now_ms / 1000 != p->last_tick / 1000) {
+    enum run_orphan o = run_orphan(p->run, NULL, NULL);
+    bool spins =
+        run_state(p->run) == RUN_BUSY || o == RUN_ORPHAN_WAITING || o == RUN_ORPHAN_STOPPING;
+    if (spins && now_ms / 1000 != p->last_tick / 1000) {
         p->dirty = true; /* elapsed time and the spinner */
     }
     p->last_tick = now_ms;
@@ -898,6 +987,11 @@ static bool rb_update(void *self, uint64_t now_ms)
 static bool rb_interrupt(void *self)
 {
     struct rbpane *p = self;
+    if (run_state(p->run) != RUN_BUSY && run_orphan(p->run, NULL, NULL) == RUN_ORPHAN_WAITING) {
+        char *cause = NULL;
+        check(p, run_orphan_stop(p->run, &cause), &cause);
+        return true;
+    }
     if (run_state(p->run) != RUN_BUSY) {
         return false;
     }
@@ -922,6 +1016,8 @@ static void rb_help(void *self, struct viewer *v)
     viewer_add(v, "  %-12s %s", "y", "copy the code block to the clipboard (OSC 52)");
     viewer_add(v, "  %-12s %s", "x", "run the code block (asks first, shows the command)");
     viewer_add(v, "  %-12s %s", "K Ctrl-C", "stop the running command (not opsdeck)");
+    viewer_add(v, "  %-12s %s", "", "after a resume: Enter re-runs an interrupted step (asks)");
+    viewer_add(v, "  %-12s %s", "w K", "after kill -9: wait for / stop its command's processes");
     viewer_add(v, "  %-12s %s", "PgUp PgDn", "scroll the command output");
     viewer_add(v, "  %-12s %s", ":abort", "end the run for good (typed confirmation)");
     viewer_add(v, "  %-12s %s", ":close", "close the pane; the run stays resumable");

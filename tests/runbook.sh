@@ -142,12 +142,12 @@ EOF
 count() { grep -c "^$1\( \|$\)" "$M" 2>/dev/null || echo 0; }
 journal_has() { grep -q "\"step\":\"$2\",\"action\":\"$3\"" "$RUNS/$1.jsonl"; }
 
-# start_paced NAME: opsdeck on a fifo; lines are sent with `send`
+# start_paced NAME [FILE]: opsdeck on a fifo; lines are sent with `send`
 start_paced() {
     rm -f "$T/in"
     mkfifo "$T/in"
     exec 3<>"$T/in"
-    "$OPSDECK" run "$T/res.json" --plain <"$T/in" >"$T/$1.out" 2>&1 &
+    "$OPSDECK" run "${2:-$T/res.json}" --plain <"$T/in" >"$T/$1.out" 2>&1 &
     PID=$!
     PIDS+=("$PID")
     wait_until 5 grep -q '^Run ' "$T/$1.out"
@@ -209,6 +209,10 @@ check "C: resume with end of input leaves it open (exit 3)" test $? = 3
 check "C: the command comes back interrupted" grep -q "in flight when the session ended" "$T/c2.out"
 check "C: offers continue / re-run / jump" grep -q "c = continue past it, r = re-run it, j ID = jump" "$T/c2.out"
 check "C: Enter alone does not re-run it" test "$(count c3)" = 1
+printf 'r\n\n' | "$OPSDECK" run --resume "$RID" --plain >"$T/c2r.out" 2>&1
+check "C: r asks first, saying it may have run partly" grep -q 'Re-run "Long command"? .*may have run partly' "$T/c2r.out"
+check "C: the question's default is cancel" grep -q "cancelled: the step did not run" "$T/c2r.out"
+check "C: r then Enter did not re-run it" test "$(count c3)" = 1
 printf 'c\n\n\n' | "$OPSDECK" run --resume "$RID" --plain >"$T/c3.out" 2>&1
 check "C: continue finishes the run" test $? = 0
 check "C: continue did not run it again" test "$(count c3)" = 1
@@ -227,10 +231,59 @@ check "D: SIGHUP exits 129" test "$STATUS" = 129
 alive() { ps -eo pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /Z/' | grep -q .; }
 check "D: the command's process group is gone" wait_until 3 bash -c "$(declare -f alive); ! alive $child"
 touch "$T/go"
-printf 'r\n\n\n' | "$OPSDECK" run --resume "$RID" --plain >"$T/d2.out" 2>&1
-check "D: re-run finishes" test $? = 0
+printf 'r\ny\n\n\n' | "$OPSDECK" run --resume "$RID" --plain >"$T/d2.out" 2>&1
+check "D: re-run (r, then y to the question) finishes" test $? = 0
 check "D: re-run ran the command again" test "$(count c3)" = 2
 check "D: the others ran once" test "$(count c1)$(count c2)$(count c4)" = 111
+
+# F: kill -9 during a command: its process group lives on; resume sees it, stops it or waits
+cat >"$T/orph.json" <<EOF
+{"title": "Orphan", "steps": [
+ {"id": "s1", "title": "Start"},
+ {"id": "dep", "title": "Deploy", "type": "command", "run": "echo \$\$ > '$T/orph.pid'; sleep 3; echo fin >> '$M'"},
+ {"id": "ask", "title": "Ask", "type": "prompt", "var": "x"},
+ {"id": "last", "title": "End"}
+]}
+EOF
+orphan_run() {
+    rm -f "$M" "$T/orph.pid"
+    start_paced "$1" "$T/orph.json"
+    send "" ""
+    wait_until 5 test -s "$T/orph.pid"
+    kill -9 "$PID"
+    stop_paced
+    OPGID=$(cat "$T/orph.pid")
+}
+orphan_run f
+check "F: the command's group outlived opsdeck" alive "$OPGID"
+printf 'r\nk\nc\nv\n\n' | "$OPSDECK" run --resume "$RID" --plain >"$T/f2.out" 2>&1
+check "F: resume after stopping it finishes" test $? = 0
+check "F: resume sees the live group" grep -q "process group $OPGID) are still running: w = wait" "$T/f2.out"
+check "F: re-run is refused while it runs" grep -q "! the interrupted command is still running (process group $OPGID)" "$T/f2.out"
+check "F: k stopped it" grep -q -- "-> stopped: process group $OPGID of the interrupted command is gone" "$T/f2.out"
+check "F: the group is gone" bash -c "$(declare -f alive); ! alive $OPGID"
+check "F: the stop is journaled, SIGTERM before the end" bash -c \
+    'grep -o "\"action\":\"orphan[.a-z]*\"" "$1" | tr -d "\n" | grep -q "orphan.found.*orphan.signal.*orphan.end"' _ "$RUNS/$RID.jsonl"
+sleep 3.5
+check "F: stopped: the marker was never written" test "$(count fin)" = 0
+
+orphan_run g
+printf 'w\nc\nv\n\n' | "$OPSDECK" run --resume "$RID" --plain >"$T/g2.out" 2>&1
+check "G: resume after waiting finishes" test $? = 0
+check "G: waited for it" grep -q -- "-> waiting for process group $OPGID" "$T/g2.out"
+check "G: it ended by itself" grep -q -- "-> process group $OPGID of the interrupted command has ended" "$T/g2.out"
+check "G: and finished its side effect, once" test "$(count fin)" = 1
+check "G: orphan.end ended is journaled" grep -q '"action":"orphan.end".*"how":"ended"' "$RUNS/$RID.jsonl"
+
+# H: continued past it while it runs: a prompt's answer "k" is an answer; k at the next step stops it
+orphan_run h
+printf 'c\nk\nk\n\n' | "$OPSDECK" run --resume "$RID" --plain >"$T/h2.out" 2>&1
+check "H: the run finishes" test $? = 0
+check "H: the keys are still offered after continuing" grep -q "w / k = wait for / stop the interrupted command" "$T/h2.out"
+check "H: k typed as a prompt's answer is the answer" grep -q '"action":"input".*"value":"k"' "$RUNS/$RID.jsonl"
+check "H: k at the next step stopped it" grep -q -- "-> stopped: process group $OPGID" "$T/h2.out"
+sleep 3.5
+check "H: the marker was never written" test "$(count fin)" = 0
 
 # SIGINT stops the running command, not opsdeck
 rm -f "$M" "$T/go" "$T/child.pid"
@@ -245,6 +298,30 @@ send "q"
 stop_paced
 check "q: exit 3 with the run open" test "$STATUS" = 3
 
+# a full disk (here a 32 KiB file size limit) while a command prints: the output saved is cut,
+# and the step and the report say so; opsdeck itself is not killed by SIGXFSZ
+printf '{"title": "Cut", "steps": [{"id": "big", "title": "Big", "type": "command", "run": "seq 1 30000"}]}\n' >"$T/cut.json"
+(ulimit -f 32 && printf '\n' | "$OPSDECK" run "$T/cut.json" --plain) 2>&1 | tail -n 5 >"$T/cut.out"
+check "cut output: the run still finishes" grep -q '^Run .* finished\.$' "$T/cut.out"
+check "the step says output was cut" grep -q -- "-> exit 0 in .*; output cut: [0-9]* bytes not saved (File too large)" "$T/cut.out"
+cut_id=$(ls -t "$RUNS" | grep -- '-cut-.*\.jsonl$' | head -1 | sed 's/\.jsonl$//')
+check "so does the report" bash -c '"$1" report "$2" | grep -q "output cut: [0-9]* bytes not saved"' _ "$OPSDECK" "$cut_id"
+
+# step text shows values in line mode too: a secret answer as [secret], an unset variable as itself
+cat >"$T/text.json" <<'EOF'
+{"title": "Text", "vars": {"v": "hello"}, "steps": [
+ {"id": "pw", "title": "Password", "type": "prompt", "var": "pw", "secret": true, "ask": "Password for ${v}?"},
+ {"id": "tell", "title": "Tell", "body": "Deploying ${v} for ${who}; token ${pw}."},
+ {"id": "say", "title": "Say", "type": "prompt", "var": "said", "ask": "Say ${v} now"}
+]}
+EOF
+printf 'pw-s3cret\n\nok\n' | "$OPSDECK" run "$T/text.json" --plain >"$T/text.out" 2>&1
+check "step text: the run finishes" test $? = 0
+check "a body shows values, a secret as [secret], an unset one as itself" \
+    grep -qxF '   Deploying hello for ${who}; token [secret].' "$T/text.out"
+check "a question shows the value" grep -qF '> ask: Say hello now -> ${said}' "$T/text.out"
+check "the secret is not in the output" bash -c '! grep -q "pw-s3cret" "$1"' _ "$T/text.out"
+
 # a secret answer read from a pipe is not echoed back, nor journaled
 cat >"$T/secret.json" <<'EOF'
 {"title": "Secret", "steps": [
@@ -257,5 +334,101 @@ check "a secret prompt through a pipe: the run finishes" test $? = 0
 check "the secret reached the command" grep -q '^  | matched$' "$T/s.out"
 check "the secret is not echoed" bash -c '! grep -q hunter2 "$1"' _ "$T/s.out"
 check "nor journaled" bash -c '! grep -rq hunter2 "$1"' _ "$RUNS"
+
+# ---- no value becomes shell code (line mode) ----
+cat >"$T/inject.md" <<'EOF'
+# Inject
+
+## Every context
+```opsdeck
+type: command
+run: printf '<%s>' ${v} "q=${v}" x${v}y "$(printf '%s' "${v}")"; echo; echo done-contexts
+```
+
+## Quoted by the author
+```opsdeck
+type: command
+run: printf '[%s]\n' 'q=${v}'
+```
+EOF
+inject_ok=0
+inject_runs=0
+for payload in "\$(touch $T/pwned)" "\`touch $T/pwned\`" "'; touch $T/pwned; '" \
+    "\"; touch $T/pwned; \"" "a\$((1+1))b" "x
+touch $T/pwned" "\\\$(touch $T/pwned)\\"; do
+    inject_runs=$((inject_runs + 1))
+    printf '\n\n' | "$OPSDECK" run "$T/inject.md" --plain --var "v=$payload" >"$T/inj.out" 2>&1
+    want=$(printf '<%s>' "$payload" "q=$payload" "x${payload}y" "$payload")
+    # the output is prefixed line by line: compare it without the prefixes
+    got=$(sed -n '/^  | /s/^  | //p' "$T/inj.out" | sed '/^done-contexts$/,$d')
+    if [ "$got" = "$want" ] && ! ls "$T" | grep -q pwned; then
+        inject_ok=$((inject_ok + 1))
+    else
+        echo "# payload $inject_runs: got '$got' want '$want'"
+    fi
+done
+check "line mode: $inject_runs payloads in every allowed context reach the command unchanged, none runs" \
+    test "$inject_ok" = "$inject_runs"
+check "line mode: the author's single quotes refuse the step, saying why" \
+    grep -q -- "-> \${v} inside single quotes" "$T/inj.out"
+check "line mode: nothing ran there either" bash -c '! ls "$1" | grep -q pwned' _ "$T"
+"$OPSDECK" lint "$T/inject.md" >"$T/lint.out" 2>&1
+check "lint: exit 2 for a value where it could be code" test $? = 2
+check "lint: the single-quoted value is named at its line" \
+    bash -c 'grep -q "inject.md:12: run: \${v} inside single quotes" "$1"' _ "$T/lint.out"
+
+# a condition takes a value as one word: the value cannot add an operator
+cat >"$T/cond.md" <<'EOF'
+# Cond
+
+## Wait for maint
+```opsdeck
+type: wait
+until: pools be_web/${server} status == MAINTX
+interval: 1s
+timeout: 3s
+```
+EOF
+printf '\n\n' | "$OPSDECK" run "$T/cond.md" --plain --var 'server=web1 status != zzz' >"$T/cond.out" 2>&1
+check "until: a value holding an operator stays in the row name" \
+    grep -q "no row be_web/web1 status != zzz in pools" "$T/cond.out"
+check "until: it is never met" bash -c '! grep -q "met after" "$1"' _ "$T/cond.out"
+
+# a secret value is in the child's environment, not in its argv (ps)
+cat >"$T/ps.json" <<'EOF'
+{"title": "Ps", "steps": [
+ {"id": "pw", "title": "Password", "type": "prompt", "var": "pw", "secret": true},
+ {"id": "use", "title": "Use it", "type": "command", "run": "sleep 3; test ${pw} = \"$WANT\" && echo matched"}
+]}
+EOF
+(printf 'Hunter2Secret\n\n'; sleep 5) | WANT=Hunter2Secret "$OPSDECK" run "$T/ps.json" --plain >"$T/ps.out" 2>&1 &
+PSPID=$!
+sleep 1.5
+ps -eo args >"$T/ps.list"
+wait "$PSPID"
+check "the command with a secret is running" grep -q "sleep 3; test" "$T/ps.list"
+check "ps shows no secret value" bash -c '! grep -q Hunter2Secret "$1"' _ "$T/ps.list"
+check "the command got it" grep -q '^  | matched$' "$T/ps.out"
+
+# a value too long for the kernel to pass: said, not a bare "exit 127"
+cat >"$T/big.md" <<'EOF'
+# Big
+
+## Make a big value
+```opsdeck
+type: command
+run: head -c 1048576 /dev/zero | tr '\0' x
+capture: big
+```
+
+## Use it
+```opsdeck
+type: command
+run: printf %s ${big} | wc -c
+```
+EOF
+printf '\n\n\n' | "$OPSDECK" run "$T/big.md" --plain >"$T/big.out" 2>&1
+check "a 1 MiB value: the step says why it cannot run" \
+    grep -q -- "-> variable big is 1048576 bytes: the kernel passes at most" "$T/big.out"
 
 done_testing

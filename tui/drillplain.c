@@ -9,6 +9,9 @@
  * is not busy (before checks, rolling back): piped commands then mean the same
  * as typed ones.
  *
+ * Every line is printed through text_printf() (text.h): a drill's text, a
+ * backend's message and a journal's words are shown, never obeyed.
+ *
  * Leaving early (q, end of input, SIGHUP, SIGTERM, SIGINT) always goes through
  * game_close(): every pending rollback runs on the loop, told as it goes,
  * before we exit (at most GAME_CLOSE_LIMIT_MS), and the drill stays open for
@@ -16,6 +19,7 @@
  */
 #include "drillplain.h"
 
+#include "../common/text.h"
 #include "../common/util.h"
 #include "../engine/drill.h"
 #include "linein.h"
@@ -61,7 +65,7 @@ static void say(struct dplain *p, const char *fmt, ...)
     }
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(p->out, fmt, ap);
+    text_vprintf(p->out, fmt, ap);
     va_end(ap);
     fflush(p->out);
 }
@@ -513,13 +517,13 @@ static struct drill *load(const char *file)
     char *cause = NULL;
     struct drill *d = drill_load(file, &cause);
     if (d == NULL) {
-        fprintf(stderr, "opsdeck: %s\n", cause != NULL ? cause : "not a drill");
+        text_printf(stderr, "opsdeck: %s\n", cause != NULL ? cause : "not a drill");
         free(cause);
         return NULL;
     }
     if (d->nissues > 0) {
         for (size_t i = 0; i < d->nissues; i++) {
-            fprintf(stderr, "%s:%d: %s\n", file, d->issues[i].line, d->issues[i].message);
+            text_printf(stderr, "%s:%d: %s\n", file, d->issues[i].line, d->issues[i].message);
         }
         drill_free(d);
         return NULL;
@@ -527,7 +531,7 @@ static struct drill *load(const char *file)
     /* what only lint finds (a sandbox hook not set here) is a warning, as for runbooks */
     drill_lint(d);
     for (size_t i = 0; i < d->nissues; i++) {
-        fprintf(stderr, "%s:%d: warning: %s\n", file, d->issues[i].line, d->issues[i].message);
+        text_printf(stderr, "%s:%d: warning: %s\n", file, d->issues[i].line, d->issues[i].message);
         free(d->issues[i].message);
     }
     d->nissues = 0;
@@ -588,7 +592,7 @@ int drillplain_run(struct loop *loop, struct store *store, struct backend **back
         p.g = game_start(&env, d, &h, &cause);
     }
     if (p.g == NULL) {
-        fprintf(stderr, "opsdeck: %s\n", cause);
+        text_printf(stderr, "opsdeck: %s\n", cause);
         free(cause);
         return PLAIN_EXIT_FAIL;
     }
@@ -643,8 +647,10 @@ size_t drillplain_recover(struct loop *loop, struct store *store, struct backend
             fprintf(out, "no drill left anything to roll back\n");
         }
     } else {
-        fprintf(out, "drill recovery: %zu rolled back, %zu NOT restored\n%s", done, failed,
-                report != NULL ? report : "");
+        /* the report quotes backends' answers: lines of outside text */
+        char *text = text_clean_str(report != NULL ? report : "", TEXT_NEWLINE | TEXT_TAB);
+        fprintf(out, "drill recovery: %zu rolled back, %zu NOT restored\n%s", done, failed, text);
+        free(text);
     }
     fflush(out);
     free(report);

@@ -81,6 +81,8 @@ struct loop *loop_create(void)
     struct loop *loop = xcalloc(1, sizeof *loop);
     loop->now = clock_mono_ms();
     signal(SIGPIPE, SIG_IGN);
+    /* a file size limit makes a write fail with EFBIG (said and journaled), not end opsdeck */
+    signal(SIGXFSZ, SIG_IGN);
     return loop;
 }
 

@@ -7,6 +7,7 @@
  * 128+N when ended by signal N (SIGHUP also for a closed terminal).
  */
 #include "../backends/backend.h"
+#include "../common/text.h"
 #include "../common/util.h"
 #include "../engine/action.h"
 #include "../engine/config.h"
@@ -45,6 +46,7 @@ struct options {
     enum command command;
     const char *config;
     const char *lint_file;
+    bool strict; /* lint: warnings fail too */
     bool json;
     bool read_only;
     const char *theme;
@@ -71,7 +73,8 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: opsdeck [OPTIONS]                 the console\n"
             "       opsdeck snapshot [--json] [OPTIONS] print every pane once and exit\n"
-            "       opsdeck lint FILE                 check a config, a runbook or a drill\n"
+            "       opsdeck lint [--strict] FILE      check a config, a runbook or a drill\n"
+            "                                         (--strict: warnings fail too)\n"
             "       opsdeck act --yes [--input V] BACKEND PANE VERB TARGET\n"
             "                                         one action, headless, through the audit log\n"
             "       opsdeck run FILE [--var k=v ...] [--plain] [--dry-run]\n"
@@ -132,7 +135,7 @@ static bool parse_exit_after(const char *s, struct options *o)
 static const char *take_value(int argc, char **argv, int *i)
 {
     if (*i + 1 >= argc) {
-        fprintf(stderr, "opsdeck: %s needs a value\n", argv[*i]);
+        text_printf(stderr, "opsdeck: %s needs a value\n", argv[*i]);
         exit(2);
     }
     return argv[++*i];
@@ -208,9 +211,11 @@ static void parse_args(int argc, char **argv, struct options *o)
         } else if (strcmp(a, "--exit-after") == 0) {
             const char *v = take_value(argc, argv, &i);
             if (!parse_exit_after(v, o)) {
-                fprintf(stderr, "opsdeck: bad --exit-after '%s' (e.g. 5, 5s or 100f)\n", v);
+                text_printf(stderr, "opsdeck: bad --exit-after '%s' (e.g. 5, 5s or 100f)\n", v);
                 exit(2);
             }
+        } else if (o->command == CMD_LINT && strcmp(a, "--strict") == 0) {
+            o->strict = true;
         } else if (o->command == CMD_LINT && o->lint_file == NULL && a[0] != '-') {
             o->lint_file = a;
         } else if (o->command == CMD_ACT && strcmp(a, "--yes") == 0) {
@@ -223,7 +228,7 @@ static void parse_args(int argc, char **argv, struct options *o)
                    parse_run_arg(argc, argv, &i, o)) {
             continue;
         } else {
-            fprintf(stderr, "opsdeck: unknown argument '%s' (see --help)\n", a);
+            text_printf(stderr, "opsdeck: unknown argument '%s' (see --help)\n", a);
             exit(2);
         }
     }
@@ -388,26 +393,53 @@ static void app_finish(struct app *app)
     loop_destroy(app->loop);
 }
 
+/*
+ * Print lint's findings, one "FILE:LINE: message" per error and one
+ * "FILE:LINE: warning: message" per warning (what is missing only here, an
+ * environment variable). Returns the exit status: 2 with an error, or with a
+ * warning under --strict; else 0. *warnings: how many there were.
+ */
+static int print_issues(const char *file, const struct mdoc_issue *v, size_t n, bool strict,
+                        size_t *warnings)
+{
+    size_t errors = 0;
+    *warnings = 0;
+    for (size_t i = 0; i < n; i++) {
+        text_printf(stderr, "%s:%d: %s%s\n", file, v[i].line, v[i].warning ? "warning: " : "",
+                    v[i].message);
+        *warnings += v[i].warning;
+        errors += !v[i].warning;
+    }
+    return errors > 0 || (strict && *warnings > 0) ? 2 : 0;
+}
+
+static void print_warned(size_t warnings)
+{
+    if (warnings > 0) {
+        printf("; %zu warning%s", warnings, warnings == 1 ? "" : "s");
+    }
+}
+
 /* A drill's problems, as for a runbook. */
-static int lint_drill(const char *file)
+static int lint_drill(const char *file, bool strict)
 {
     char *cause = NULL;
     struct drill *d = drill_load(file, &cause);
     if (d == NULL) {
-        fprintf(stderr, "%s\n", cause);
+        text_printf(stderr, "%s\n", cause);
         free(cause);
         return 2;
     }
-    size_t n = drill_lint(d);
-    for (size_t i = 0; i < n; i++) {
-        fprintf(stderr, "%s:%d: %s\n", file, d->issues[i].line, d->issues[i].message);
-    }
-    if (n == 0) {
-        printf("%s: ok (%zu inject%s, %zu check%s)\n", file, d->ninjects,
-               d->ninjects == 1 ? "" : "s", d->nchecks, d->nchecks == 1 ? "" : "s");
+    size_t warnings;
+    int status = print_issues(file, d->issues, drill_lint(d), strict, &warnings);
+    if (status == 0) {
+        text_printf(stdout, "%s: ok (%zu inject%s, %zu check%s", file, d->ninjects,
+                    d->ninjects == 1 ? "" : "s", d->nchecks, d->nchecks == 1 ? "" : "s");
+        print_warned(warnings);
+        printf(")\n");
     }
     drill_free(d);
-    return n > 0 ? 2 : 0;
+    return status;
 }
 
 /* Is this Markdown file a drill? Unreadable files are left to the runbook path's message. */
@@ -426,51 +458,51 @@ static bool file_is_drill(const char *file)
     return yes;
 }
 
-/* A runbook's problems, one "FILE:LINE: message" each; exit 2 when there is any. */
-static int lint_runbook(const char *file)
+/* A runbook's problems, one "FILE:LINE: message" each; exit 2 when there is an error. */
+static int lint_runbook(const char *file, bool strict)
 {
     char *cause = NULL;
     if (file_is_drill(file)) {
-        return lint_drill(file);
+        return lint_drill(file, strict);
     }
     struct runbook *rb = runbook_load(file, &cause);
     if (rb == NULL) {
-        fprintf(stderr, "%s\n", cause);
+        text_printf(stderr, "%s\n", cause);
         free(cause);
         return 2;
     }
-    size_t n = runbook_lint(rb, NULL);
-    for (size_t i = 0; i < n; i++) {
-        fprintf(stderr, "%s:%d: %s\n", file, rb->issues[i].line, rb->issues[i].message);
-    }
-    if (n == 0) {
-        printf("%s: ok (%zu step%s)\n", file, rb->nsteps, rb->nsteps == 1 ? "" : "s");
+    size_t warnings;
+    int status = print_issues(file, rb->issues, runbook_lint(rb, NULL), strict, &warnings);
+    if (status == 0) {
+        text_printf(stdout, "%s: ok (%zu step%s", file, rb->nsteps, rb->nsteps == 1 ? "" : "s");
+        print_warned(warnings);
+        printf(")\n");
     }
     runbook_free(rb);
-    return n > 0 ? 2 : 0;
+    return status;
 }
 
-static int lint(const char *file)
+static int lint(const char *file, bool strict)
 {
     const char *ext = strrchr(file, '.');
     if (ext != NULL &&
         (strcmp(ext, ".md") == 0 || strcmp(ext, ".markdown") == 0 || strcmp(ext, ".json") == 0)) {
-        return lint_runbook(file);
+        return lint_runbook(file, strict);
     }
     struct options o = {.config = file};
     struct app app = {.store = store_create()};
     char *cause = NULL;
     int status = 0;
     if (!build_backends(&app, &o, &cause) || !start_backends(&app, &cause)) {
-        fprintf(stderr, "%s\n", cause);
+        text_printf(stderr, "%s\n", cause);
         free(cause);
         status = 2;
     } else {
         size_t n = app.cfg != NULL ? app.cfg->nbackends : 0;
         if (n == 0) {
-            printf("%s: ok (no backends: the demo runs)\n", file);
+            text_printf(stdout, "%s: ok (no backends: the demo runs)\n", file);
         } else {
-            printf("%s: ok (%zu backend%s)\n", file, n, n == 1 ? "" : "s");
+            text_printf(stdout, "%s: ok (%zu backend%s)\n", file, n, n == 1 ? "" : "s");
         }
     }
     app.loop = NULL;
@@ -488,7 +520,7 @@ static int report_cmd(int argc, char **argv)
     char *cause = NULL;
     char *md = report_markdown(NULL, argv[2], &cause);
     if (md == NULL) {
-        fprintf(stderr, "opsdeck: %s\n", cause);
+        text_printf(stderr, "opsdeck: %s\n", cause);
         free(cause);
         return 1;
     }
@@ -511,17 +543,25 @@ static struct journal *open_audit(char **cause)
     return j;
 }
 
+/*
+ * The console. Without a writable audit log (a read-only state directory, a
+ * full disk) it still shows the data: every action is off (nothing may run
+ * unrecorded) and the title bar says why.
+ */
 static int run_console(struct app *app, const struct options *o)
 {
     char *cause = NULL;
+    char *no_audit = NULL;
     struct journal *audit = open_audit(&cause);
     if (audit == NULL) {
-        fprintf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
+        no_audit = xasprintf("no audit log (%s): actions are off", cause);
+        text_printf(stderr, "opsdeck: cannot open the audit log: %s: actions are off\n", cause);
         free(cause);
-        return 1;
+        cause = NULL;
     }
-    bool read_only = o->read_only || (app->cfg != NULL && app->cfg->read_only);
+    bool read_only = o->read_only || (app->cfg != NULL && app->cfg->read_only) || audit == NULL;
     action_setup(audit, read_only);
+    action_read_only_why(no_audit);
     char *cfgdir = paths_config_dir();
     char *user_themes = cfgdir ? xasprintf("%s/themes", cfgdir) : xstrdup("");
     free(cfgdir);
@@ -529,6 +569,7 @@ static int run_console(struct app *app, const struct options *o)
     struct ui_options uo = {
         .demo = app->demo,
         .read_only = read_only,
+        .read_only_why = no_audit,
         .theme = o->theme ? o->theme : (app->cfg ? app->cfg->theme : NULL),
         .theme_dirs = dirs,
         .exit_after_ms = o->exit_after_ms,
@@ -544,7 +585,7 @@ static int run_console(struct app *app, const struct options *o)
     int status;
     struct ui *ui = ui_create(app->loop, app->store, app->backends, app->nbackends, &uo, &cause);
     if (ui == NULL) {
-        fprintf(stderr, "opsdeck: %s\n", cause);
+        text_printf(stderr, "opsdeck: %s\n", cause);
         free(cause);
         status = 2;
     } else {
@@ -552,8 +593,10 @@ static int run_console(struct app *app, const struct options *o)
         ui_destroy(ui);
     }
     action_setup(NULL, read_only);
+    action_read_only_why(NULL);
     journal_close(audit);
     free(user_themes);
+    free(no_audit);
     return status;
 }
 
@@ -590,25 +633,25 @@ static int run_act(struct app *app, const struct options *o)
     struct backend *b = backend_named(app, name);
     enum model_kind kind;
     if (b == NULL || !model_kind_from_name(pane, &kind)) {
-        fprintf(stderr, "opsdeck: no %s '%s'\n", b == NULL ? "backend" : "pane",
-                b == NULL ? name : pane);
+        text_printf(stderr, "opsdeck: no %s '%s'\n", b == NULL ? "backend" : "pane",
+                    b == NULL ? name : pane);
         return 2;
     }
     const struct action_def *def = backend_action_by_verb(b, kind, verb);
     if (def == NULL) {
-        fprintf(stderr, "opsdeck: %s (%s) has no action '%s' on %s\n", name, b->impl->type, verb,
-                pane);
+        text_printf(stderr, "opsdeck: %s (%s) has no action '%s' on %s\n", name, b->impl->type,
+                    verb, pane);
         return 2;
     }
     if ((def->flags & ACTION_INPUT) && o->input == NULL) {
-        fprintf(stderr, "opsdeck: %s needs --input (%s, e.g. %s)\n", verb, def->input_prompt,
-                def->input_default);
+        text_printf(stderr, "opsdeck: %s needs --input (%s, e.g. %s)\n", verb, def->input_prompt,
+                    def->input_default);
         return 2;
     }
     char *cause = NULL;
     struct journal *audit = open_audit(&cause);
     if (audit == NULL) {
-        fprintf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
+        text_printf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
         free(cause);
         return 1;
     }
@@ -623,12 +666,15 @@ static int run_act(struct app *app, const struct options *o)
     }
     int status = 0;
     if (!r.done) {
-        fprintf(stderr, "opsdeck: %s %s: no answer from %s\n", verb, target, name);
+        text_printf(stderr, "opsdeck: %s %s: no answer from %s\n", verb, target, name);
         status = 1;
     } else if (r.ok) {
-        printf("%s\n", r.message);
+        /* a result may have lines of its own (a peek at messages) */
+        char *text = text_clean_str(r.message, TEXT_NEWLINE | TEXT_TAB);
+        printf("%s\n", text);
+        free(text);
     } else {
-        fprintf(stderr, "opsdeck: %s %s: %s\n", verb, target, r.message);
+        text_printf(stderr, "opsdeck: %s %s: %s\n", verb, target, r.message);
         status = 1;
     }
     free(r.message);
@@ -643,10 +689,11 @@ static int run_act(struct app *app, const struct options *o)
  * through the audit log like every other. Returns false when the audit log
  * cannot be opened.
  */
-static bool recover_drills(struct app *app, const struct options *o, bool quiet, size_t *failed)
+static bool recover_drills(struct app *app, const struct options *o, bool quiet, size_t *failed,
+                           bool console)
 {
     if (o->read_only || (app->cfg != NULL && app->cfg->read_only)) {
-        /* a refused rollback would be journaled as failed and never tried again */
+        /* read-only refuses every action: a rollback would only be journaled as failed */
         if (!quiet) {
             fprintf(stderr, "opsdeck: read-only mode: drill rollbacks are not run\n");
             *failed = 1;
@@ -655,8 +702,15 @@ static bool recover_drills(struct app *app, const struct options *o, bool quiet,
     }
     char *cause = NULL;
     struct journal *audit = open_audit(&cause);
+    if (audit == NULL && console) {
+        /* the console starts all the same, with actions off: nothing could roll back now */
+        app->recovered =
+            xasprintf("drill rollbacks not checked: cannot open the audit log (%s)", cause);
+        free(cause);
+        return true;
+    }
     if (audit == NULL) {
-        fprintf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
+        text_printf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
         free(cause);
         return false;
     }
@@ -699,15 +753,16 @@ static int give_up_cmd(struct app *app, const struct options *o)
             continue;
         }
         if (mine++ == 0) {
-            printf("Drill %s: rollbacks still pending:\n", id);
+            text_printf(stdout, "Drill %s: rollbacks still pending:\n", id);
         }
-        printf("  %s (inject %s)%s%s\n", list[i].rollback, list[i].inject,
-               list[i].message != NULL ? ": last try: " : ": never ran",
-               list[i].message != NULL ? list[i].message : "");
+        /* from the journal: a backend's words */
+        text_printf(stdout, "  %s (inject %s)%s%s\n", list[i].rollback, list[i].inject,
+                    list[i].message != NULL ? ": last try: " : ": never ran",
+                    list[i].message != NULL ? list[i].message : "");
     }
     drill_pending_free(list, n);
     if (mine == 0) {
-        fprintf(stderr, "opsdeck: run %s has no pending rollback\n", id);
+        text_printf(stderr, "opsdeck: run %s has no pending rollback\n", id);
         return 1;
     }
     printf("Giving up means no start of opsdeck tries them again: put them back by hand.\n"
@@ -719,7 +774,7 @@ static int give_up_cmd(struct app *app, const struct options *o)
     }
     typed[strcspn(typed, "\r\n")] = '\0';
     if (!isatty(STDIN_FILENO)) {
-        printf("%s\n", typed); /* a terminal echoes what is typed; a pipe does not */
+        text_printf(stdout, "%s\n", typed); /* a terminal echoes what is typed; a pipe does not */
     }
     fflush(stdout);
     if (strcmp(typed, id) != 0) {
@@ -729,7 +784,7 @@ static int give_up_cmd(struct app *app, const struct options *o)
     char *cause = NULL;
     struct journal *audit = open_audit(&cause);
     if (audit == NULL) {
-        fprintf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
+        text_printf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
         free(cause);
         return 1;
     }
@@ -738,10 +793,12 @@ static int give_up_cmd(struct app *app, const struct options *o)
     drill_give_up(NULL, id, typed, &report, &cause);
     int status = 0;
     if (report != NULL) {
-        fputs(report, stdout);
+        char *text = text_clean_str(report, TEXT_NEWLINE | TEXT_TAB);
+        fputs(text, stdout);
+        free(text);
     }
     if (cause != NULL) {
-        fprintf(stderr, "opsdeck: %s\n", cause);
+        text_printf(stderr, "opsdeck: %s\n", cause);
         status = 1;
     }
     free(report);
@@ -756,12 +813,12 @@ static int run_drill(struct app *app, const struct options *o)
 {
     size_t failed = 0;
     if (o->drill_recover) {
-        return recover_drills(app, o, false, &failed) && failed == 0 ? 0 : 1;
+        return recover_drills(app, o, false, &failed, false) && failed == 0 ? 0 : 1;
     }
     char *cause = NULL;
     struct journal *audit = open_audit(&cause);
     if (audit == NULL) {
-        fprintf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
+        text_printf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
         free(cause);
         return 1;
     }
@@ -781,7 +838,7 @@ static int run_plain(struct app *app, const struct options *o)
     char *cause = NULL;
     struct journal *audit = NULL;
     if (!o->dry_run && (audit = open_audit(&cause)) == NULL) {
-        fprintf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
+        text_printf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
         free(cause);
         return 1;
     }
@@ -798,16 +855,35 @@ static int run_plain(struct app *app, const struct options *o)
     return status;
 }
 
+/*
+ * Commands opsdeck runs (runbook steps, plugins) find the opsdeck that runs
+ * them in $OPSDECK, to call it back ("$OPSDECK" snapshot --json).
+ */
+static void export_self(const char *argv0)
+{
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0) {
+        self[n] = '\0';
+        setenv("OPSDECK", self, 1);
+    } else if (strchr(argv0, '/') != NULL) {
+        setenv("OPSDECK", argv0, 1);
+    } else {
+        setenv("OPSDECK", "opsdeck", 1);
+    }
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
+    export_self(argv[0]);
     struct options o = {0};
     if (argc > 1 && strcmp(argv[1], "report") == 0) {
         return report_cmd(argc, argv);
     }
     parse_args(argc, argv, &o);
     if (o.command == CMD_LINT) {
-        return lint(o.lint_file);
+        return lint(o.lint_file, o.strict);
     }
     if (o.command == CMD_RUNS) {
         return plain_list_runs(NULL, stdout);
@@ -815,23 +891,26 @@ int main(int argc, char **argv)
     struct app app = {.loop = loop_create(), .store = store_create()};
     char *cause = NULL;
     int status;
+    bool no_tty = !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO);
+    bool drill_plain = o.command == CMD_DRILL && (o.plain || o.drill_recover || no_tty);
+    bool run_plain_mode = o.command == CMD_RUN && (o.plain || o.dry_run || no_tty);
+    bool console = (o.command == CMD_CONSOLE || o.command == CMD_RUN || o.command == CMD_DRILL) &&
+                   !drill_plain && !run_plain_mode;
     if (!build_backends(&app, &o, &cause) || !start_backends(&app, &cause)) {
-        fprintf(stderr, "opsdeck: %s\n", cause);
+        text_printf(stderr, "opsdeck: %s\n", cause);
         free(cause);
         status = 2;
     } else if (o.command == CMD_DRILL && o.drill_give_up != NULL) {
         status = give_up_cmd(&app, &o); /* not after a retry: the operator decided */
     } else if ((o.command == CMD_CONSOLE || (o.command == CMD_RUN && !o.dry_run) ||
                 (o.command == CMD_DRILL && !o.drill_recover)) &&
-               !recover_drills(&app, &o, true, &(size_t){0})) {
+               !recover_drills(&app, &o, true, &(size_t){0}, console)) {
         status = 1;
-    } else if (o.command == CMD_DRILL &&
-               (o.plain || o.drill_recover || !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+    } else if (drill_plain) {
         status = run_drill(&app, &o);
     } else if (o.command == CMD_ACT) {
         status = run_act(&app, &o);
-    } else if (o.command == CMD_RUN &&
-               (o.plain || o.dry_run || !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+    } else if (run_plain_mode) {
         status = run_plain(&app, &o);
     } else if (o.command == CMD_SNAPSHOT) {
         status = snapshot_run(app.loop, app.store, app.backends, app.nbackends, o.json, stdout);

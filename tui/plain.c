@@ -11,14 +11,24 @@
  *
  * Output is printed from the run's `changed` hook: a step when it is
  * entered, new command output (prefixed "  | "), each new message, and the
- * prompt once the machine waits again.
+ * prompt once the machine waits again. Every byte printed passes text.h:
+ * lines through text_printf() (outside text stays on its line), command
+ * output through a text_stream (a character cut between two reads is shown
+ * whole; a control is shown whatever came before it).
  *
- * Signals: SIGINT stops a running command (the machine's run_stop); at the
- * prompt it quits with the run open. SIGHUP and SIGTERM stop every child and
+ * After a resume, an interrupted step is re-run only on `r` and then `y` to
+ * the question that says it may have run partly; a command's processes
+ * left running by the session that died are waited for (`w`) or stopped
+ * (`k`), and no line is taken meanwhile.
+ *
+ * Signals: SIGINT stops a running command (the machine's run_stop), or the
+ * processes left running that line mode is waiting for; at the prompt it
+ * quits with the run open. SIGHUP and SIGTERM stop every child and
  * leave the run open; the exit status is 128+N.
  */
 #include "plain.h"
 
+#include "../common/text.h"
 #include "../common/util.h"
 #include "../engine/drill.h"
 #include "../engine/run.h"
@@ -47,12 +57,14 @@ struct plain {
     bool prompted;
     char *last_message;
     uint64_t out_printed;
-    bool out_bol; /* the next output byte starts a line */
+    struct text_stream out_text; /* the command output, cleaned as it comes */
+    bool out_bol;                /* the next output byte starts a line */
     bool overtime_told;
     bool dispatching;
     bool echo; /* stdin is not a terminal: show what was read */
     bool tty;  /* stdin is a terminal: secrets are typed without echo */
     bool echo_off;
+    bool confirm_rerun; /* the next line answers "re-run the interrupted step?" */
     struct termios saved;
 };
 
@@ -61,7 +73,7 @@ static void say(struct plain *p, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(p->out, fmt, ap);
+    text_vprintf(p->out, fmt, ap);
     va_end(ap);
     fflush(p->out);
 }
@@ -97,8 +109,14 @@ static void print_block(struct plain *p, const char *text, const char *indent)
     }
 }
 
-static const char *keys_for(const struct rb_step *s, enum run_state st)
+static const char *keys_for(const struct plain *p, const struct rb_step *s, enum run_state st)
 {
+    if (p->confirm_rerun) {
+        return "y = re-run it, anything else = cancel";
+    }
+    if (st == RUN_INTERRUPTED && run_orphan(p->run, NULL, NULL) != RUN_ORPHAN_NONE) {
+        return "w = wait for it, k = stop it, c = continue past it, r = re-run it, j ID = jump";
+    }
     if (st == RUN_INTERRUPTED) {
         return "c = continue past it, r = re-run it, j ID = jump";
     }
@@ -126,7 +144,9 @@ static void print_step(struct plain *p, size_t i, const struct rb_step *s, bool 
     say(p, "\n== [%c] step %zu/%zu: %s (%s)\n", rb_phase_letter(s->phase), i + 1, rb->nsteps,
         s->title, s->id);
     if (s->body != NULL && *s->body != '\0') {
-        print_block(p, s->body, "   ");
+        char *body = run_text(p->run, s->body);
+        print_block(p, body, "   ");
+        free(body);
     }
     for (size_t c = 0; c < s->ncode; c++) {
         say(p, "   code %zu:\n", c + 1);
@@ -151,7 +171,12 @@ static void print_step(struct plain *p, size_t i, const struct rb_step *s, bool 
     char *missing = NULL;
     char *pv = run_preview(p->run, &missing);
     if (pv != NULL) {
-        say(p, "   > %s\n", pv);
+        /* a multi-line command keeps its lines, indented under the first */
+        size_t n = strcspn(pv, "\n");
+        say(p, "   > %.*s\n", (int)n, pv);
+        if (pv[n] != '\0') {
+            print_block(p, pv + n + 1, "     ");
+        }
     }
     if (missing != NULL) {
         say(p, "   ! unset variable %s\n", missing);
@@ -160,34 +185,60 @@ static void print_step(struct plain *p, size_t i, const struct rb_step *s, bool 
     free(missing);
 }
 
+/* Cleaned output text, each line prefixed "  | ". */
+static void put_output(struct plain *p, const struct strbuf *sb)
+{
+    for (size_t k = 0; k < sb->n; k++) {
+        if (p->out_bol) {
+            fputs("  | ", p->out);
+            p->out_bol = false;
+        }
+        fputc(sb->s[k], p->out);
+        if (sb->s[k] == '\n') {
+            p->out_bol = true;
+        }
+    }
+}
+
+/* The output ended or jumped: a character it cut short is shown as invalid bytes. */
+static void end_output_text(struct plain *p)
+{
+    struct strbuf sb = {0};
+    text_stream_end(&p->out_text, &sb);
+    put_output(p, &sb);
+    free(sb.s);
+}
+
 static void print_new_output(struct plain *p)
 {
     uint64_t total = run_output_total(p->run);
     if (total < p->out_printed) {
+        end_output_text(p);
         p->out_printed = 0; /* another command started */
     }
     if (total == p->out_printed) {
+        if (run_state(p->run) != RUN_BUSY) {
+            end_output_text(p);
+        }
+        fflush(p->out);
         return;
     }
     size_t len;
     const char *tail = run_output(p->run, &len);
     uint64_t fresh = total - p->out_printed;
     if (fresh > len) {
+        end_output_text(p);
         end_output_line(p);
         say(p, "  | [... %llu bytes not shown]\n", (unsigned long long)(fresh - len));
         fresh = len;
     }
-    const char *s = tail + len - fresh;
-    for (uint64_t k = 0; k < fresh; k++) {
-        if (p->out_bol) {
-            fputs("  | ", p->out);
-            p->out_bol = false;
-        }
-        fputc(s[k], p->out);
-        if (s[k] == '\n') {
-            p->out_bol = true;
-        }
+    struct strbuf sb = {0};
+    text_stream_add(&p->out_text, &sb, tail + len - fresh, (size_t)fresh);
+    if (run_state(p->run) != RUN_BUSY) {
+        text_stream_end(&p->out_text, &sb);
     }
+    put_output(p, &sb);
+    free(sb.s);
     fflush(p->out);
     p->out_printed = total;
 }
@@ -255,8 +306,16 @@ static void prompt(struct plain *p)
     end_output_line(p);
     const struct rb_step *s = run_step(p->run);
     set_echo(p, !(s->type == RB_PROMPT && s->secret && run_state(p->run) == RUN_READY));
-    say(p, "[%s%s] > ", keys_for(s, run_state(p->run)),
-        s->ncode > 0 && run_state(p->run) != RUN_INTERRUPTED ? ", x N = run code block N" : "");
+    enum run_state st = run_state(p->run);
+    /* after continuing past it, the left-over command's keys are still offered */
+    bool left = run_orphan(p->run, NULL, NULL) != RUN_ORPHAN_NONE && st != RUN_INTERRUPTED &&
+                !p->confirm_rerun;
+    bool asks = (s->type == RB_PROMPT || s->type == RB_APPROVAL) && st == RUN_READY;
+    say(p, "[%s%s%s] > ", keys_for(p, s, st),
+        s->ncode > 0 && st != RUN_INTERRUPTED ? ", x N = run code block N" : "",
+        !left  ? ""
+        : asks ? ", !w / !k = wait for / stop the interrupted command"
+               : ", w / k = wait for / stop the interrupted command");
 }
 
 static void show_cause(struct plain *p, char *cause)
@@ -273,10 +332,29 @@ static bool is_cmd(const char *line, const char *cmd)
     return strncmp(line, cmd, n) == 0 && (line[n] == '\0' || line[n] == ' ');
 }
 
+/* w and k: the processes a session that died left running. */
+static bool orphan_keys(struct plain *p, const char *line, char **cause, bool *ok)
+{
+    if (run_orphan(p->run, NULL, NULL) == RUN_ORPHAN_NONE) {
+        return false;
+    }
+    if (strcmp(line, "w") == 0) {
+        *ok = run_orphan_wait(p->run, cause);
+    } else if (strcmp(line, "k") == 0) {
+        *ok = run_orphan_stop(p->run, cause);
+    } else {
+        return false;
+    }
+    return true;
+}
+
 /* The operator's keys; true when the line was one of them. */
 static bool keys(struct plain *p, const char *line, char **cause, bool *ok)
 {
     struct run *r = p->run;
+    if (orphan_keys(p, line, cause, ok)) {
+        return true; /* a prompt's answer "w" is not taken for this: there it is !w */
+    }
     if (strcmp(line, "s") == 0) {
         *ok = run_skip(r, cause);
     } else if (strcmp(line, "b") == 0) {
@@ -312,6 +390,61 @@ static bool keys(struct plain *p, const char *line, char **cause, bool *ok)
     return true;
 }
 
+/* The answer to "re-run the interrupted step?": only y (or yes) runs it. */
+static void answer_rerun(struct plain *p, const char *line)
+{
+    p->confirm_rerun = false;
+    if (strcasecmp(line, "y") != 0 && strcasecmp(line, "yes") != 0) {
+        say(p, "  cancelled: the step did not run\n");
+        return;
+    }
+    char *cause = NULL;
+    p->show_again = true;
+    if (!run_rerun(p->run, &cause)) {
+        show_cause(p, cause);
+    }
+}
+
+static void ask_rerun(struct plain *p, const struct rb_step *s)
+{
+    char *missing = NULL;
+    char *pv = run_preview(p->run, &missing);
+    free(missing);
+    say(p,
+        "  ? Re-run \"%s\"? It was in flight when the session ended and may have run partly:\n"
+        "    its side effects may have happened already.%s%s\n",
+        s->title, pv != NULL ? "\n    > " : "", pv != NULL ? pv : "");
+    free(pv);
+    p->confirm_rerun = true;
+}
+
+/* The keys of an interrupted step; true when the line was one of them. */
+static bool interrupted_keys(struct plain *p, const char *line, char **cause, bool *ok)
+{
+    struct run *r = p->run;
+    bool orphan = run_orphan(r, NULL, NULL) != RUN_ORPHAN_NONE;
+    if (strcmp(line, "c") == 0) {
+        *ok = run_skip(r, cause);
+    } else if (strcmp(line, "r") == 0 && orphan) {
+        int pgid = 0;
+        run_orphan(r, &pgid, NULL);
+        *ok = false;
+        *cause = xasprintf("the interrupted command is still running (process group %d): wait for "
+                           "it (w) or stop it (k) first",
+                           pgid);
+    } else if (strcmp(line, "r") == 0) {
+        ask_rerun(p, run_step(r));
+    } else if (*line == '\0') {
+        *ok = false;
+        *cause = xstrdup(orphan ? "choose w (wait for it), k (stop it), c (continue past it), r "
+                                  "(re-run it) or j ID (jump)"
+                                : "choose c (continue past it), r (re-run it) or j ID (jump)");
+    } else {
+        return false;
+    }
+    return true;
+}
+
 static void handle_line(struct plain *p, char *line)
 {
     struct run *r = p->run;
@@ -322,15 +455,13 @@ static void handle_line(struct plain *p, char *line)
     str_trim(line);
     p->prompted = false;
     set_echo(p, true);
+    if (p->confirm_rerun) {
+        answer_rerun(p, line);
+        return;
+    }
     bool asks = (s->type == RB_PROMPT || s->type == RB_APPROVAL) && st == RUN_READY;
-    if (st == RUN_INTERRUPTED && strcmp(line, "c") == 0) {
-        ok = run_skip(r, &cause);
-    } else if (st == RUN_INTERRUPTED && strcmp(line, "r") == 0) {
-        p->show_again = true;
-        ok = run_confirm(r, &cause);
-    } else if (st == RUN_INTERRUPTED && *line == '\0') {
-        ok = false;
-        cause = xstrdup("choose c (continue past it), r (re-run it) or j ID (jump)");
+    if (st == RUN_INTERRUPTED && interrupted_keys(p, line, &cause, &ok)) {
+        /* done */
     } else if (asks && line[0] == '!') {
         if (!keys(p, line + 1, &cause, &ok)) {
             ok = false;
@@ -393,7 +524,9 @@ static void dispatch(struct plain *p)
     p->dispatching = true;
     while (!p->finished) {
         after_end(p);
-        if (p->finished || run_state(p->run) == RUN_BUSY) {
+        enum run_orphan o = run_orphan(p->run, NULL, NULL);
+        if (p->finished || run_state(p->run) == RUN_BUSY || o == RUN_ORPHAN_WAITING ||
+            o == RUN_ORPHAN_STOPPING) {
             break;
         }
         char *line = linein_take(p->in);
@@ -437,6 +570,14 @@ static void on_signal(int signo, void *ud)
         }
         return;
     }
+    enum run_orphan o = p->run != NULL ? run_orphan(p->run, NULL, NULL) : RUN_ORPHAN_NONE;
+    if (signo == SIGINT && (o == RUN_ORPHAN_WAITING || o == RUN_ORPHAN_STOPPING)) {
+        char *cause = NULL;
+        if (o == RUN_ORPHAN_WAITING && !run_orphan_stop(p->run, &cause)) {
+            show_cause(p, cause);
+        }
+        return;
+    }
     if (signo == SIGINT || signo == SIGHUP || signo == SIGTERM) {
         end_output_line(p);
         if (signo != SIGHUP) {
@@ -453,7 +594,7 @@ static bool parse_vars(const char *const *list, struct vars *v)
         const char *eq = strchr(list[i], '=');
         char *name = eq != NULL ? xstrndup(list[i], (size_t)(eq - list[i])) : NULL;
         if (name == NULL || !vars_valid_name(name)) {
-            fprintf(stderr, "opsdeck: bad --var '%s' (want name=value)\n", list[i]);
+            text_printf(stderr, "opsdeck: bad --var '%s' (want name=value)\n", list[i]);
             free(name);
             return false;
         }
@@ -476,13 +617,13 @@ static struct runbook *load(const char *file, const struct vars *v)
     char *cause = NULL;
     struct runbook *rb = runbook_load(file, &cause);
     if (rb == NULL) {
-        fprintf(stderr, "opsdeck: %s\n", cause);
+        text_printf(stderr, "opsdeck: %s\n", cause);
         free(cause);
         return NULL;
     }
     if (rb->nissues > 0) {
         for (size_t i = 0; i < rb->nissues; i++) {
-            fprintf(stderr, "%s:%d: %s\n", rb->path, rb->issues[i].line, rb->issues[i].message);
+            text_printf(stderr, "%s:%d: %s\n", rb->path, rb->issues[i].line, rb->issues[i].message);
         }
         runbook_free(rb);
         return NULL;
@@ -494,8 +635,8 @@ static struct runbook *load(const char *file, const struct vars *v)
     runbook_lint(rb, known);
     free(known);
     for (size_t i = 0; i < rb->nissues; i++) {
-        fprintf(stderr, "%s:%d: warning: %s\n", rb->path, rb->issues[i].line,
-                rb->issues[i].message);
+        text_printf(stderr, "%s:%d: warning: %s\n", rb->path, rb->issues[i].line,
+                    rb->issues[i].message);
         free(rb->issues[i].message);
     }
     rb->nissues = 0;
@@ -545,12 +686,20 @@ static void print_resume(struct plain *p)
         say(p, "  ! the step was in flight when the session ended: c = continue past it, r = "
                "re-run it, j ID = jump\n");
     }
+    int pgid = 0;
+    if (run_orphan(p->run, &pgid, NULL) != RUN_ORPHAN_NONE) {
+        say(p,
+            "  ! its processes (process group %d) are still running: w = wait for them to end, "
+            "k = stop them (SIGTERM, then SIGKILL)\n",
+            pgid);
+    }
 }
 
 int plain_run(struct loop *loop, struct store *store, struct backend **backends, size_t nbackends,
               const struct plain_options *o)
 {
     struct plain p = {.loop = loop, .out = stdout, .shown_idx = SIZE_MAX, .out_bol = true};
+    text_stream_init(&p.out_text, TEXT_NEWLINE | TEXT_TAB);
     p.echo = !isatty(STDIN_FILENO);
     p.tty = !p.echo && tcgetattr(STDIN_FILENO, &p.saved) == 0;
     struct run_env env = {
@@ -582,7 +731,7 @@ int plain_run(struct loop *loop, struct store *store, struct backend **backends,
     }
     vars_clear(&v);
     if (p.run == NULL) {
-        fprintf(stderr, "opsdeck: %s\n", cause);
+        text_printf(stderr, "opsdeck: %s\n", cause);
         free(cause);
         return PLAIN_EXIT_FAIL;
     }
@@ -624,7 +773,7 @@ int plain_list_runs(const char *runs_dir, FILE *out)
     char *cause = NULL;
     struct run_info *list = run_list(runs_dir, &n, &cause);
     if (list == NULL) {
-        fprintf(stderr, "opsdeck: %s\n", cause);
+        text_printf(stderr, "opsdeck: %s\n", cause);
         free(cause);
         return PLAIN_EXIT_FAIL;
     }
@@ -634,17 +783,18 @@ int plain_list_runs(const char *runs_dir, FILE *out)
     size_t np = 0;
     struct drill_pending *pend = drill_pending_list(runs_dir, &np);
     for (size_t i = 0; i < n; i++) {
-        fprintf(out, "%s  %-8s  %s  (%s)  at: %s", list[i].id, list[i].ended ? list[i].how : "open",
-                list[i].title, list[i].runbook, list[i].step != NULL ? list[i].step : "-");
+        text_printf(out, "%s  %-8s  %s  (%s)  at: %s", list[i].id,
+                    list[i].ended ? list[i].how : "open", list[i].title, list[i].runbook,
+                    list[i].step != NULL ? list[i].step : "-");
         /* chaos a drill left that nothing has put back: failed, or its drill crashed */
         size_t lost = 0;
         for (size_t k = 0; k < np; k++) {
             lost += strcmp(pend[k].run, list[i].id) == 0 && (pend[k].failed || !pend[k].live);
         }
         if (lost > 0) {
-            fprintf(out,
-                    "  NOT RESTORED: %zu rollback%s (opsdeck drill --recover, or --give-up %s)",
-                    lost, lost == 1 ? "" : "s", list[i].id);
+            text_printf(out,
+                        "  NOT RESTORED: %zu rollback%s (opsdeck drill --recover, or --give-up %s)",
+                        lost, lost == 1 ? "" : "s", list[i].id);
         }
         fputc('\n', out);
     }

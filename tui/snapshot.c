@@ -2,9 +2,13 @@
  * The snapshot printer. Text mode pads columns to the widest cell (no
  * truncation: this output is for pipes and diffs); JSON mode gives every row
  * with its source, key, tone, cells by column title and detail fields.
+ * Backends' text is shown, never obeyed (text.h): cells through utf8_fit as
+ * on screen, other lines through text_printf(), and the JSON document with
+ * TEXT_JSON, whose escapes keep the data exact.
  */
 #include "snapshot.h"
 
+#include "../common/text.h"
 #include "../common/util.h"
 #include "../panes/pane.h"
 #include "loop.h"
@@ -161,7 +165,8 @@ int snapshot_run(struct loop *loop, struct store *store, struct backend **backen
         } else {
             char summary[128];
             live_panes[k]->summary(&tv, summary, sizeof summary);
-            fprintf(out, "%s== %s: %s ==\n", k ? "\n" : "", model_schema(tv.kind)->title, summary);
+            fputs(k ? "\n" : "", out);
+            text_printf(out, "== %s: %s ==\n", model_schema(tv.kind)->title, summary);
             print_text_pane(&tv, now, out);
         }
         tableview_finish(&tv);
@@ -174,7 +179,10 @@ int snapshot_run(struct loop *loop, struct store *store, struct backend **backen
     if (json) {
         add_backends(root, backends, nbackends, mono);
         char *text = cJSON_Print(root);
-        fprintf(out, "%s\n", text);
+        /* cJSON escapes C0 controls; C1, bidi, invisible characters and bad bytes are ours */
+        char *clean = text_clean_str(text, TEXT_JSON | TEXT_NEWLINE | TEXT_TAB);
+        fprintf(out, "%s\n", clean);
+        free(clean);
         free(text);
         cJSON_Delete(root);
     } else {
@@ -182,8 +190,8 @@ int snapshot_run(struct loop *loop, struct store *store, struct backend **backen
         for (size_t i = 0; i < nbackends; i++) {
             char health[256];
             backend_health_text(backends[i], mono, health, sizeof health);
-            fprintf(out, "backend %s (%s): %s\n", backends[i]->name, backends[i]->impl->type,
-                    health);
+            text_printf(out, "backend %s (%s): %s\n", backends[i]->name, backends[i]->impl->type,
+                        health);
         }
     }
     return status;

@@ -460,6 +460,11 @@ static void draw_titlebar(struct ui *ui)
     if (ui->opts.read_only) {
         x += screen_put(w, 0, x, W - x, " READ-ONLY ", theme_attr(THEME_WARN) | A_REVERSE, ui->g);
     }
+    if (ui->opts.read_only && ui->opts.read_only_why != NULL) {
+        char why[400];
+        snprintf(why, sizeof why, " %s ", ui->opts.read_only_why);
+        x += screen_put(w, 0, x, W - x, why, theme_attr(THEME_WARN), ui->g);
+    }
     char right[160];
     time_t now = (time_t)ui->last_second;
     struct tm tm;

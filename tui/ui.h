@@ -19,7 +19,8 @@ struct config;
 struct ui_options {
     bool demo;
     bool read_only;
-    const char *theme;             /* NULL: default */
+    const char *read_only_why; /* in the title bar after READ-ONLY ("no audit log: ..."); NULL */
+    const char *theme;         /* NULL: default */
     const char *const *theme_dirs; /* NULL-terminated search path */
     int64_t exit_after_ms;         /* 0: never */
     long exit_after_frames;        /* 0: never */

@@ -125,4 +125,31 @@ check "help shows actions disabled" wait_for "Drain server (demo): disabled, rea
 keys q q
 check "read-only run exits 0" test "$(wait_exit)" = 0
 check "nothing was performed" bash -c '! grep -q "\"result\":\"ok\"" "$1"' _ "$AUDIT"
+
+# A state directory that cannot be written (a read-only mount; without root, a path through a
+# file): the console still starts and shows the data, with actions off and the reason on top
+tm kill-server
+RO="$E2E_DIR/ro"
+mkdir -p "$RO"
+if mount -t tmpfs -o ro,size=64k tmpfs "$RO" 2>/dev/null; then
+    trap 'umount "$RO" 2>/dev/null; e2e_cleanup' EXIT
+    RO_STATE="$RO/state" RO_WHY="Read-only file system"
+else
+    : >"$RO/file"
+    RO_STATE="$RO/file/state" RO_WHY="Not a directory"
+fi
+for flags in --read-only ""; do
+    e2e_start 240 48 LANG=C.UTF-8 XDG_STATE_HOME="$RO_STATE" -- --seed 7 $flags
+    check "no audit log ${flags:-(no flag)}: the console starts" wait_for "READ-ONLY"
+    check "the title bar says why" wait_for "no audit log ("
+    check "naming the cause" wait_for "$RO_WHY"
+    check "and the data is there" wait_line "be_web +web2 +UP"
+    keys 3 d
+    check "an action is refused, saying why" wait_for "read-only mode: no audit log"
+    check "no dialog opens" bash -c '! tmux -S "$1" capture-pane -p -t main | grep -qF "[ Cancel ]"' _ "$E2E_SOCK"
+    keys q
+    check "it quits with status 0" test "$(wait_exit)" = 0
+    tm kill-server
+done
+umount "$RO" 2>/dev/null
 done_testing

@@ -84,7 +84,7 @@ Warm the cache for ${who}.
 
 ```opsdeck
 type: command
-run: echo cache warming; sleep 30; echo never printed
+run: echo cache warming; echo ran >> @MARK@; sleep 30; echo never printed
 ```
 
 ## After the wait
@@ -97,6 +97,10 @@ timebox: 1s
 ## Escalate: page the cache owner
 Page them.
 EOF
+
+SLOW_MARK="$E2E_DIR/slow.marker"
+sed -i "s|@MARK@|'$SLOW_MARK'|" "$SLOW"
+slow_runs() { wc -l <"$SLOW_MARK" 2>/dev/null || echo 0; }
 
 SECRET="$E2E_DIR/secret.md"
 cat >"$SECRET" <<'EOF'
@@ -341,6 +345,18 @@ keys R
 check "the step in flight at the drop shows interrupted" wait_for "interrupted: this step was in flight"
 check "with the choices" wait_for "choose: s continue past it, Enter re-run it"
 check "nothing re-ran by itself" screen_lacks -E "running [0-9]"
+RAN=$(slow_runs)
+check "the command had started once before the drop" test "$RAN" -ge 1
+keys Enter
+check "Enter on the interrupted step asks first" wait_for "Re-run interrupted step"
+check "saying it may have run partly" wait_for "may have run partly"
+check "Cancel is the default" wait_for "[ Cancel ]  [ Re-run ]"
+keys Enter
+check "a second Enter cancels" wait_gone "Re-run interrupted step"
+check "and says the step did not run" wait_for "cancelled: the step did not run"
+sleep 1
+check "the marker proves it did not run again" test "$(slow_runs)" = "$RAN"
+check "still interrupted, nothing running" screen_lacks -E "running [0-9]"
 keys J
 check "J asks for a step in the status line" wait_for "Jump to step (id or number): _"
 keys 2 Enter

@@ -6,13 +6,15 @@
  *      the rows; every kept row expands an action template;
  *   1  "POINTER\nJSON": resolve the pointer, then map the document with it as
  *      the rows pointer;
- *   2  a value for the shell: quoting it and reading the result back the way
- *      sh reads single quotes gives the value again, and no byte of it
- *      stands outside quotes;
- *   3  a command template: checked, and when accepted, expanded.
+ *   2  a value for display as a shell word: quoting it and reading the result
+ *      back the way sh reads single quotes gives the value again, and no
+ *      byte of it stands outside quotes;
+ *   3  a command template: checked, and when accepted, built into a command
+ *      whose values are all in its environment.
  * The input is not NUL-terminated.
  */
 #include "../../backends/plugin.h"
+#include "../../common/shtmpl.h"
 #include "../../common/util.h"
 
 #include <stdint.h>
@@ -44,11 +46,11 @@ static void rows(const char *body, size_t len, enum model_kind kind)
             }
             const char *col = model_schema(kind)->cols[0].title;
             char *tmpl = xasprintf("echo ${%s} ${key} ${input}", col);
-            char *cmd = plugin_expand(kind, tmpl, r->key, r, "in", &cause);
-            if (cmd == NULL) {
-                abort(); /* a checked template always expands */
+            struct shtmpl_command cmd;
+            if (!plugin_command(kind, tmpl, r->key, r, "in", &cmd, &cause)) {
+                abort(); /* a good template always builds */
             }
-            free(cmd);
+            shtmpl_command_finish(&cmd);
             free(tmpl);
         }
     } else if (cause == NULL) {
@@ -95,7 +97,7 @@ static void pointer(const char *body, size_t len)
 /* Read a quoted word as sh does: '...' literally, \x outside quotes as x. */
 static void quoting(const char *value)
 {
-    char *q = plugin_shell_quote(value);
+    char *q = shtmpl_quote(value);
     size_t n = strlen(q);
     char *back = xmalloc(n + 1);
     size_t o = 0;
@@ -120,15 +122,27 @@ static void quoting(const char *value)
     free(q);
 }
 
+static size_t count(const char *s, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = strstr(s, needle); p != NULL; p = strstr(p + 1, needle)) {
+        n++;
+    }
+    return n;
+}
+
 static void templates(const char *tmpl, enum model_kind kind)
 {
     char *cause = NULL;
     if (plugin_template_check(kind, tmpl, true, &cause)) {
-        char *cmd = plugin_expand(kind, tmpl, "k'ey", NULL, "$(x)", &cause);
-        if (cmd == NULL) {
+        struct shtmpl_command cmd;
+        if (!plugin_command(kind, tmpl, "k'ey", NULL, "$(x)", &cmd, &cause)) {
             abort();
         }
-        free(cmd);
+        if (count(cmd.command, "$(x)") > count(tmpl, "$(x)")) {
+            abort(); /* a value is never pasted into the command's text */
+        }
+        shtmpl_command_finish(&cmd);
     } else if (cause == NULL) {
         abort();
     }

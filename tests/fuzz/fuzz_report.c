@@ -2,7 +2,11 @@
  * libFuzzer harness: a report from any journal bytes (a damaged or hand-edited
  * run) must be a report or an error, never a crash. The input is the journal;
  * RUN-ID.out beside it is fixed, so output offsets point anywhere in it or past it.
+ * A report is printed in terminals and pasted: it must be a fixed point of the
+ * text filter (text.h), whose fixed points fuzz_text proves hold no control,
+ * C1, bidi or invisible character and are valid UTF-8.
  */
+#include "../../common/text.h"
 #include "../../common/util.h"
 #include "../../engine/report.h"
 
@@ -43,6 +47,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *md = report_markdown(dir, "fz", &cause);
     if ((md == NULL) == (cause == NULL)) {
         abort(); /* exactly one of a report or a reason */
+    }
+    if (md != NULL) {
+        char *again = text_clean_str(md, TEXT_NEWLINE | TEXT_TAB);
+        if (strcmp(again, md) != 0) {
+            abort(); /* something outside text reached the report unfiltered */
+        }
+        free(again);
     }
     free(md);
     free(cause);

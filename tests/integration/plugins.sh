@@ -453,7 +453,11 @@ bad_config() { # bad_config WANT LINES...: lint fails naming the line and WANT
     [ "$st" -ne 0 ] && has "$(cat "$T/lint.out")" "$want"
 }
 check "a template with \${QUEUE} in quotes is refused" \
-    bad_config "bad.ini:5: action.x: \${QUEUE} inside quotes" "action.x = x | X | none | echo '\${QUEUE}'"
+    bad_config "bad.ini:5: action.x: \${QUEUE} inside single quotes" "action.x = x | X | none | echo '\${QUEUE}'"
+check "a template with \${QUEUE} in arithmetic is refused" \
+    bad_config "bad.ini:5: action.x: \${QUEUE} inside \$(( ))" "action.x = x | X | none | echo \$((\${QUEUE} + 1))"
+check "a template with \${QUEUE} in sh -c is refused" \
+    bad_config "is in the script that a second shell runs" "action.x = x | X | none | sh -c \"echo \${QUEUE}\""
 check "an unknown template variable is refused" \
     bad_config "unknown variable \${QUEU}" "action.x = x | X | none | echo \${QUEU}"
 check "\${input} without the input flag is refused" \

@@ -125,6 +125,13 @@ static void test_basics(void)
     char *d = http_describe_failure(&resp);
     tap_is_str(d, "HTTP 401 Unauthorized: something went wrong", "and is described plainly");
     free(d);
+    const char *hostile = "\r\n\x1b]52;c;QQ==\x07 \xc2\x9b"
+                          "31m \xe2\x80\xae evil\nsecond line";
+    resp = (struct http_response){.status = 500, .body = hostile, .len = strlen(hostile)};
+    d = http_describe_failure(&resp);
+    tap_is_str(d, "HTTP 500 Internal Server Error: ^[]52;c;QQ==^G <U+009B>31m <U+202E> evil",
+               "a hostile error body: its first line, controls shown, not obeyed");
+    free(d);
     get(&s, "/status/500", &r);
     wait_done(&r, 5000);
     tap_is_int(r.status, 500, "500 comes back as a status");

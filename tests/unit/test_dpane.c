@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char DRILL[] = "# Unit tabletop\n"
@@ -303,9 +304,15 @@ int main(void)
            "the end is said in the status line (%s)", host.message);
     tap_ok(shows(pane, win, "r report"), "the hint offers the report");
     tap_ok(shows(pane, win, "aborted: the abort word was said"), "why it aborted");
+    mode_t old_mask = umask(022); /* the usual one: files are 0644 unless opsdeck says 0600 */
     key(pane, 'r');
+    umask(old_mask);
     char *md = xasprintf("%s/%s.md", dir, game_run_id(g));
     tap_ok(access(md, R_OK) == 0, "r writes RUN-ID.md next to the journal");
+    struct stat mst = {0};
+    bool got = stat(md, &mst) == 0; /* before the call: its arguments' order is not fixed */
+    tap_ok(got && (mst.st_mode & 0777) == 0600, "mode 0600, as all opsdeck writes (%o)",
+           (unsigned)(mst.st_mode & 0777));
     tap_ok(host.view_text != NULL && strstr(host.view_text, "## Expectations") != NULL,
            "and shows the report in the viewer");
     free(md);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char tmp[] = "/tmp/opsdeck-journal-XXXXXX";
@@ -371,6 +372,63 @@ static void test_read(void)
     free(p);
 }
 
+/* Every seq in the file is the one before it plus one (n lines, seq 1..n). */
+static bool seqs_in_order(const char *path, int want)
+{
+    cJSON **lines = calloc((size_t)want + 8, sizeof *lines);
+    int n = read_lines(path, lines, want + 8);
+    bool ok = n == want;
+    for (int i = 0; ok && i < n; i++) {
+        ok = seq_of(lines[i]) == i + 1;
+    }
+    free_lines(lines, n < 0 ? 0 : n);
+    free(lines);
+    return ok;
+}
+
+/* Two writers on one audit log (two consoles): no seq is used twice. */
+static void test_two_writers(void)
+{
+    char *path = path_in("shared.jsonl");
+    char *cause = NULL;
+    struct journal *a = journal_open(path, &cause);
+    struct journal *b = journal_open(path, &cause);
+    tap_ok(a != NULL && b != NULL, "two journals open on one file");
+    bool ok = append(a, "a1") && append(b, "b1") && append(a, "a2") && append(b, "b2");
+    tap_ok(ok, "appends alternate");
+    tap_is_int((long long)journal_last_seq(b), 4, "the second writer continued the first's seq");
+    tap_ok(seqs_in_order(path, 4), "seq 1..4 in file order, none twice");
+    journal_close(a);
+    journal_close(b);
+    unlink(path);
+
+    /* two processes appending at once */
+    enum { PER = 150 };
+    pid_t kids[2];
+    for (int k = 0; k < 2; k++) {
+        fflush(stdout);
+        kids[k] = fork();
+        if (kids[k] == 0) {
+            struct journal *j = journal_open(path, &cause);
+            int good = 0;
+            for (int i = 0; j != NULL && i < PER; i++) {
+                struct journal_event ev = plain;
+                ev.result = k == 0 ? "first" : "second";
+                good += journal_append(j, &ev, &cause);
+            }
+            journal_close(j);
+            _exit(good == PER ? 0 : 1);
+        }
+    }
+    int st0 = -1, st1 = -1;
+    waitpid(kids[0], &st0, 0);
+    waitpid(kids[1], &st1, 0);
+    tap_ok(st0 == 0 && st1 == 0, "two processes appended %d lines each", PER);
+    tap_ok(seqs_in_order(path, 2 * PER), "seq 1..%d in file order, none twice", 2 * PER);
+    unlink(path);
+    free(path);
+}
+
 int main(void)
 {
     umask(022);
@@ -381,6 +439,7 @@ int main(void)
     test_format();
     test_data_copy();
     test_append();
+    test_two_writers();
     test_torn();
     test_read();
     test_errors();

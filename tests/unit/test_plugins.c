@@ -282,8 +282,16 @@ static void test_map(void)
 static char *tmpdir;
 
 /* Run cmd through /bin/sh and return its stdout. */
-static char *sh_output(const char *cmd)
+/* Output of cmd run by /bin/sh with env ("NAME=value", NULL-terminated) set. */
+static char *sh_output(const char *cmd, char **env)
 {
+    for (size_t i = 0; env != NULL && env[i] != NULL; i++) {
+        char *copy = xstrdup(env[i]);
+        char *eq = strchr(copy, '=');
+        *eq = '\0';
+        setenv(copy, eq + 1, 1);
+        free(copy);
+    }
     FILE *f = popen(cmd, "r");
     char *out = xcalloc(1, 4096);
     size_t n = f != NULL ? fread(out, 1, 4095, f) : 0;
@@ -320,26 +328,21 @@ static void test_quoting(void)
         bool ok = parse(MODEL_QUEUES, json, &rs, &keep, &cause);
         free(json);
         rowset_destroy(rs);
-        char *cmd = ok ? plugin_expand(MODEL_QUEUES, "printf '%s|' ${QUEUE} ${input}", "k",
-                                       plugin_rows_find(&keep, "k"), values[i], &cause)
-                       : NULL;
-        char *out = cmd != NULL ? sh_output(cmd) : xstrdup("(no command)");
-        char *want = xasprintf("%s|%s|", values[i], values[i]);
+        struct shtmpl_command cmd = {0};
+        ok = ok && plugin_command(MODEL_QUEUES,
+                                  "printf '%s|' ${QUEUE} ${input}; printf '<%s>' \"q=${QUEUE}\"",
+                                  "k", plugin_rows_find(&keep, "k"), values[i], &cmd, &cause);
+        char *out = ok ? sh_output(cmd.command, cmd.env) : xstrdup("(no command)");
+        char *want = xasprintf("%s|%s|<q=%s>", values[i], values[i], values[i]);
         char *what = xasprintf("value %zu reaches the command as one word, unchanged", i);
         tap_is_str(out, want, what);
         free(what);
         free(want);
         free(out);
-        free(cmd);
+        shtmpl_command_finish(&cmd);
     }
     struct stat st;
     tap_ok(stat(pwned, &st) != 0, "no hostile value ran a command");
-    char *q = plugin_shell_quote("it's");
-    tap_is_str(q, "'it'\\''s'", "single quotes are closed, escaped, reopened");
-    free(q);
-    q = plugin_shell_quote("");
-    tap_is_str(q, "''", "the empty string is an empty word");
-    free(q);
     plugin_rows_clear(&keep);
     free(pwned);
     free(dollar);
@@ -369,16 +372,22 @@ static void test_templates(void)
     tap_ok(plugin_template_check(MODEL_QUEUES, "echo \"$HOME\" '$x' \\${QUEUE} ${key} ${msgs}",
                                  false, &cause),
            "shell variables, quotes without ${...}, an escaped ${ and folded case are fine");
-    template_refused("echo '${QUEUE}'", false, "inside quotes");
-    template_refused("echo \"x ${QUEUE}\"", false, "inside quotes");
+    template_refused("echo '${QUEUE}'", false, "inside single quotes");
+    template_refused("echo $((${MSGS} + 1))", false, "inside $(( ))");
+    template_refused("echo `echo ${QUEUE}`", false, "inside backquotes");
+    template_refused("sh -c \"echo ${QUEUE}\"", false, "sh -c");
+    tap_ok(plugin_template_check(MODEL_QUEUES, "echo \"x ${QUEUE}\"", false, &cause),
+           "a variable inside double quotes is data");
     template_refused("echo ${QUEU}", false, "unknown variable ${QUEU}");
     template_refused("echo ${input}", false, "unknown variable ${input}");
     template_refused("echo ${QUEUE", false, "unterminated");
-    template_refused("echo 'x", false, "unbalanced single quote");
+    template_refused("echo 'x", false, "unterminated single quote");
     template_refused("echo ${HOME:-x}", false, "unknown variable");
-    char *cmd = plugin_expand(MODEL_QUEUES, "a ${MSGS} b", "k", NULL, NULL, &cause);
-    tap_is_str(cmd, "a '' b", "no row: cells expand to empty words");
-    free(cmd);
+    struct shtmpl_command cmd;
+    tap_ok(plugin_command(MODEL_QUEUES, "a ${MSGS} b ${IN/s}", "k", NULL, NULL, &cmd, &cause),
+           "a command for no row");
+    tap_ok(strcmp(cmd.env[0], "OPSDECK_VAR_MSGS=") == 0, "no row: cells are empty values");
+    shtmpl_command_finish(&cmd);
 }
 
 /* ---- the child-process module ---- */
@@ -532,6 +541,58 @@ static void test_proc(void)
            "the environment is exactly the one given");
     done_free(&d);
     o.env = NULL;
+
+    const char *add[] = {"ONLY=added", "HOME=/replaced", NULL};
+    o.command = "echo \"$ONLY|$HOME|${PATH:+path}\"";
+    o.env_add = add;
+    tap_ok(run_proc(loop, &o, &d, 5) && strcmp(d.out, "added|/replaced|path\n") == 0,
+           "env_add adds to the environment and replaces a name it has");
+    done_free(&d);
+
+    /* an environment the kernel refuses: said, not a bare exit 127 */
+    enum { NBIG = 40, BIG = 100 * 1024 };
+    char *bigs[NBIG + 1];
+    for (int i = 0; i < NBIG; i++) {
+        bigs[i] = xmalloc(BIG);
+        int n = snprintf(bigs[i], BIG, "BIG%d=", i);
+        memset(bigs[i] + n, 'x', BIG - (size_t)n - 1);
+        bigs[i][BIG - 1] = '\0';
+    }
+    bigs[NBIG] = NULL;
+    o.command = "echo never";
+    o.env_add = (const char *const *)bigs;
+    char *why = NULL;
+    struct proc *big = proc_spawn(loop, &o, on_done, &d, &why);
+    tap_ok(big == NULL && why != NULL && strstr(why, "Argument list too long") != NULL,
+           "an environment over the kernel's limit: proc_spawn says so");
+    tap_diag("%s", why != NULL ? why : "(started)");
+    free(why);
+    /* held: the same failure comes through the callback once released */
+    o.hold = true;
+    big = proc_spawn(loop, &o, on_done, &d, &why);
+    tap_ok(big != NULL, "a held child is forked before it tries to exec");
+    proc_release(big);
+    uint64_t until = clock_mono_ms() + 5000;
+    while (big != NULL && !d.called && clock_mono_ms() < until) {
+        loop_run_once(loop, 100);
+    }
+    tap_ok(d.called && d.error != NULL && strstr(d.error, "Argument list too long") != NULL,
+           "released, the exec the kernel refused is the callback's error");
+    done_free(&d);
+    o.hold = false;
+    for (int i = 0; i < NBIG; i++) {
+        free(bigs[i]);
+    }
+    o.env_add = NULL;
+
+    o.cwd = "/nonexistent-dir";
+    o.command = "pwd";
+    why = NULL;
+    big = proc_spawn(loop, &o, on_done, &d, &why);
+    tap_ok(big == NULL && why != NULL && strstr(why, "cannot enter /nonexistent-dir") != NULL,
+           "a working directory that is not there: proc_spawn says so");
+    free(why);
+    o.cwd = NULL;
 
     int leak = dup(1); /* no close-on-exec: the child must close it anyway */
     char *cmd =

@@ -10,9 +10,11 @@
 #include "tap.h"
 
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const char RUNBOOK[] = "# Unit drill\n"
@@ -150,6 +152,181 @@ static bool spin_until(struct loop *loop, struct run *r, enum run_state want)
         loop_run_once(loop, 20);
     }
     return run_state(r) == want;
+}
+
+static char *write_rb(const char *dir, const char *name, const char *text)
+{
+    char *path = xasprintf("%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (f != NULL) {
+        fputs(text, f);
+        fclose(f);
+    }
+    return path;
+}
+
+/* Step text shows values (a secret as [secret], an unset one as itself), as line mode does. */
+static void test_vars_shown(const struct run_env *env, const struct pane_host *ph, WINDOW *win,
+                            const char *dir)
+{
+    char *file = write_rb(dir, "vars.md",
+                          "# V\n\n```opsdeck\nvar: v = hello\n```\n\n"
+                          "## Tell\nDeploying ${v}; owner ${who}.\n\n"
+                          "```opsdeck\ntype: prompt\nvar: pw\nsecret: true\nask: Password for "
+                          "${v}?\n```\n\n"
+                          "## Say\nToken was ${pw}.\n\n"
+                          "```opsdeck\ntype: prompt\nvar: said\nask: Say ${v} now\n```\n\n"
+                          "## Decide\n```opsdeck\ntype: decision\nask: Roll back ${v}?\n"
+                          "choice: yes -> end\n```\n");
+    char *cause = NULL;
+    void *pane = runbook_pane_start(env, file, NULL, ph, &cause);
+    free(file);
+    if (!tap_ok(pane != NULL, "vars: the pane starts (%s)", cause ? cause : "ok")) {
+        free(cause);
+        return;
+    }
+    runbook_pane.resize(pane, 34, 72);
+    tap_ok(shows(pane, win, "Deploying hello; owner ${who}."),
+           "the body shows a value, and an unset variable as itself");
+    tap_ok(shows(pane, win, "asks: Password for hello?"), "the question shows the value");
+    key(pane, '\r');
+    tap_ok(strstr(host.prompt, "Password for hello?") != NULL, "so does the status-line prompt");
+    host.answer(pane, "pw-s3cret");
+    tap_ok(shows(pane, win, "Token was [secret]."), "a secret answer in a body is [secret]");
+    tap_ok(shows(pane, win, "asks: Say hello now"), "asks: Say ${v} now shows the value");
+    char *screen = screen_text(pane, win);
+    tap_ok(strstr(screen, "pw-s3cret") == NULL, "the secret is nowhere on screen");
+    free(screen);
+    key(pane, '\r');
+    host.answer(pane, "ok");
+    tap_ok(shows(pane, win, "decide: Roll back hello?"), "a decision's question too");
+    runbook_pane.free(pane);
+}
+
+/* After a resume, Enter on an interrupted command asks first; Cancel is the default. */
+static void test_rerun_asks(const struct run_env *env, const struct pane_host *ph, WINDOW *win,
+                            const char *dir)
+{
+    char *file = write_rb(dir, "rerun.md",
+                          "# R\n\n## Deploy\n```opsdeck\ntype: command\nrun: sleep 20\n```\n\n"
+                          "## After\nDone.\n");
+    char *cause = NULL;
+    void *pane = runbook_pane_start(env, file, NULL, ph, &cause);
+    free(file);
+    if (!tap_ok(pane != NULL, "rerun: the pane starts (%s)", cause ? cause : "ok")) {
+        free(cause);
+        return;
+    }
+    key(pane, '\r');
+    tap_is_int(run_state(runbook_pane_run(pane)), RUN_BUSY, "the command runs");
+    char *id = xstrdup(run_id(runbook_pane_run(pane)));
+    runbook_pane.free(pane); /* the session ends mid-command */
+    pane = runbook_pane_resume(env, id, ph, &cause);
+    free(id);
+    if (!tap_ok(pane != NULL, "resumed in the pane (%s)", cause ? cause : "ok")) {
+        free(cause);
+        return;
+    }
+    struct run *r = runbook_pane_run(pane);
+    runbook_pane.resize(pane, 34, 72);
+    tap_is_int(run_state(r), RUN_INTERRUPTED, "the command is interrupted");
+    tap_ok(shows(pane, win, "Enter re-run (asks)"), "the hint says Enter asks");
+    host.dialog[0] = '\0';
+    host.confirm = NULL;
+    key(pane, '\r');
+    tap_ok(strstr(host.dialog, "Re-run interrupted step|") != NULL &&
+               strstr(host.dialog, "may have run partly") != NULL &&
+               strstr(host.dialog, "sh: sleep 20") != NULL,
+           "Enter opens a dialog saying it may have run partly");
+    tap_is_int(run_state(r), RUN_INTERRUPTED, "nothing runs before the dialog is answered");
+    if (host.confirm != NULL) {
+        host.confirm(pane, false);
+    }
+    tap_ok(strstr(host.message, "cancelled: the step did not run") != NULL,
+           "Cancel: the step did not run");
+    tap_is_int(run_state(r), RUN_INTERRUPTED, "still interrupted");
+    key(pane, '\r');
+    if (host.confirm != NULL) {
+        host.confirm(pane, true);
+    }
+    tap_is_int(run_state(r), RUN_BUSY, "confirmed, it runs again");
+    runbook_pane.free(pane);
+}
+
+/* A run started in a child process that dies of SIGKILL mid-command: its group lives on. */
+static char *killed_mid_command(const struct run_env *env, const char *file)
+{
+    int fds[2];
+    if (pipe(fds) != 0) {
+        return NULL;
+    }
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct run_env e = *env;
+        e.loop = loop_create();
+        char *cause = NULL;
+        struct runbook *rb = runbook_load(file, &cause);
+        struct run *r = rb != NULL ? run_start(&e, rb, NULL, NULL, &cause) : NULL;
+        bool ok = r != NULL && run_confirm(r, &cause) && run_state(r) == RUN_BUSY;
+        const char *id = ok ? run_id(r) : "";
+        ssize_t w = write(fds[1], id, strlen(id) + 1);
+        (void)w;
+        for (;;) {
+            pause();
+        }
+    }
+    close(fds[1]);
+    char id[256] = "";
+    size_t got = 0;
+    for (ssize_t n; got + 1 < sizeof id && (n = read(fds[0], id + got, 1)) == 1 && id[got];) {
+        got++;
+    }
+    id[got] = '\0';
+    close(fds[0]);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    return id[0] != '\0' ? xstrdup(id) : NULL;
+}
+
+/* After kill -9: the pane says the command still runs, and w / K wait for it or stop it. */
+static void test_orphan_keys(const struct run_env *env, const struct pane_host *ph, WINDOW *win,
+                             struct loop *loop, const char *dir)
+{
+    char *file = write_rb(dir, "orphan.md",
+                          "# O\n\n## Deploy\n```opsdeck\ntype: command\nrun: sleep 20\n```\n\n"
+                          "## After\nDone.\n");
+    char *id = killed_mid_command(env, file);
+    free(file);
+    char *cause = NULL;
+    void *pane = id != NULL ? runbook_pane_resume(env, id, ph, &cause) : NULL;
+    free(id);
+    if (!tap_ok(pane != NULL, "orphan: resumed in the pane (%s)", cause ? cause : "ok")) {
+        free(cause);
+        return;
+    }
+    struct run *r = runbook_pane_run(pane);
+    runbook_pane.resize(pane, 34, 72);
+    int pgid = 0;
+    tap_is_int(run_orphan(r, &pgid, NULL), RUN_ORPHAN_ALIVE, "the command's group is alive");
+    char *want = xasprintf("(process group %d) are still running: w wait for", pgid);
+    tap_ok(shows(pane, win, want), "the pane says so, with the keys");
+    free(want);
+    tap_ok(shows(pane, win, "w wait for it  K stop it"), "and the hint");
+    host.dialog[0] = '\0';
+    key(pane, '\r');
+    tap_ok(host.dialog[0] == '\0' && strstr(host.message, "still running") != NULL,
+           "Enter opens no re-run dialog while it runs (%s)", host.message);
+    tap_ok(key(pane, 'w') && run_orphan(r, NULL, NULL) == RUN_ORPHAN_WAITING, "w waits for it");
+    tap_ok(shows(pane, win, "waiting for process group"), "and says so");
+    tap_ok(key(pane, 'K') && run_orphan(r, NULL, NULL) == RUN_ORPHAN_STOPPING, "K stops it");
+    for (int i = 0; i < 300 && run_orphan(r, NULL, NULL) != RUN_ORPHAN_NONE; i++) {
+        loop_run_once(loop, 20);
+    }
+    tap_is_int(run_orphan(r, NULL, NULL), RUN_ORPHAN_NONE, "it is gone");
+    tap_ok(shows(pane, win, "Enter re-run it (asks first"), "then re-running is offered again");
+    tap_ok(!key(pane, 'w'), "w is not the pane's key any more");
+    runbook_pane.free(pane);
 }
 
 int main(void)
@@ -296,6 +473,10 @@ int main(void)
            "a parse problem refuses, naming file:line (%s)", cause ? cause : "no cause");
     free(cause);
     free(notify);
+
+    test_vars_shown(&env, &ph, win, dir);
+    test_rerun_asks(&env, &ph, win, dir);
+    test_orphan_keys(&env, &ph, win, loop, dir);
 
     loop_destroy(loop);
     delwin(win);

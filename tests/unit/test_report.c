@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* 2026-11-23T10:00:00Z */
@@ -704,6 +705,32 @@ static void test_drill_pending(void)
     free(cause);
 }
 
+/* The report file is 0600 like everything opsdeck writes, even one that was there before. */
+static void test_write(void)
+{
+    char *path = NULL, *cause = NULL;
+    char *pre = xasprintf("%s/w1.md", dir);
+    FILE *f = fopen(pre, "w");
+    if (f != NULL) {
+        fputs("old", f);
+        fclose(f);
+    }
+    chmod(pre, 0644);
+    tap_ok(report_write(dir, "w1", "# Report\n", &path, &cause), "report_write");
+    struct stat st = {0};
+    bool got = stat(pre, &st) == 0;
+    tap_ok(got && (st.st_mode & 0777) == 0600 && st.st_size == 9,
+           "RUN-ID.md replaced, mode 0600 (%o)", (unsigned)(st.st_mode & 0777));
+    tap_is_str(path, pre, "its path is returned");
+    free(path);
+    path = NULL;
+    tap_ok(!report_write(dir, "../w1", "x", &path, &cause) && cause != NULL,
+           "a run id with a slash is refused");
+    free(cause);
+    free(path);
+    free(pre);
+}
+
 int main(void)
 {
     if (mkdtemp(dir) == NULL) {
@@ -716,6 +743,7 @@ int main(void)
     test_drill();
     test_drill_open();
     test_drill_pending();
+    test_write();
     char *cmd = xasprintf("rm -rf %s", dir);
     if (system(cmd) != 0) {
         tap_diag("cannot remove %s", dir);

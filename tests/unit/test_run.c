@@ -10,6 +10,7 @@
 #include "../../common/util.h"
 #include "../../engine/action.h"
 #include "../../engine/journal.h"
+#include "../../engine/report.h"
 #include "../../tui/loop.h"
 #include "tap.h"
 
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -234,10 +236,10 @@ static void test_manual_and_command(void)
 
     size_t n;
     cJSON **ev = events(id, &n);
-    const char *want[] = {"run.start",    "step.enter",    "step.done",
-                          "step.enter",   "command.start", "command.output",
-                          "command.exit", "step.done",     "step.enter"};
-    bool same = n == 9;
+    const char *want[] = {"run.start",     "step.enter",   "step.done",      "step.enter",
+                          "command.start", "command.pgid", "command.output", "command.exit",
+                          "step.done",     "step.enter"};
+    bool same = n == 10;
     for (size_t i = 0; same && i < n; i++) {
         same = strcmp(str(ev[i], "action"), want[i]) == 0;
     }
@@ -255,6 +257,14 @@ static void test_manual_and_command(void)
     const cJSON *cs = last_event(ev, n, "command.start");
     tap_is_str(str(data(cs), "command"), "echo hello; echo oops >&2; echo 'checkout'",
                "command.start has the exact command");
+    const cJSON *pg = last_event(ev, n, "command.pgid");
+    const cJSON *pgid = cJSON_GetObjectItem(data(pg), "pgid");
+    const cJSON *pstart = cJSON_GetObjectItem(data(pg), "start");
+    tap_ok(cJSON_IsNumber(pgid) && pgid->valueint > 1 && cJSON_IsNumber(pstart) &&
+               pstart->valuedouble > 0,
+           "command.pgid has the process group and its start time");
+    tap_ok(str(data(pg), "boot") != NULL && strlen(str(data(pg), "boot")) >= 32,
+           "and the boot id (%s)", str(data(pg), "boot") ? str(data(pg), "boot") : "");
     const cJSON *co = last_event(ev, n, "command.output");
     tap_ok(cJSON_GetObjectItem(data(co), "length")->valueint == (int)len,
            "command.output references every byte");
@@ -1416,6 +1426,444 @@ static void test_code_block_command(void)
     run_destroy(r);
 }
 
+/* ---- kill -9 mid-command: the command's group outlives opsdeck ---- */
+
+static int marker_lines(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    int n = 0;
+    for (int c; f != NULL && (c = fgetc(f)) != EOF;) {
+        n += c == '\n';
+    }
+    if (f != NULL) {
+        fclose(f);
+    }
+    return n;
+}
+
+/*
+ * In a child process (a whole opsdeck of its own: its own loop), start the
+ * runbook, do its first step (manual) and start its second (the command),
+ * then die of SIGKILL right there. Returns the run id; the command's
+ * process group is left running, as after kill -9 of opsdeck.
+ */
+static char *killed_mid_command(const char *name, const char *text)
+{
+    struct runbook *rb = load(name, text);
+    if (rb == NULL) {
+        return NULL;
+    }
+    int fds[2];
+    if (pipe(fds) != 0) {
+        runbook_free(rb);
+        return NULL;
+    }
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        struct run_env e = env();
+        e.loop = loop_create();
+        e.store = NULL;
+        char *cause = NULL;
+        struct run *r = run_start(&e, rb, NULL, NULL, &cause);
+        bool ok = r != NULL && run_confirm(r, &cause) && run_confirm(r, &cause) &&
+                  run_state(r) == RUN_BUSY;
+        const char *id = ok ? run_id(r) : "";
+        ssize_t w = write(fds[1], id, strlen(id) + 1);
+        (void)w;
+        for (;;) {
+            pause(); /* until SIGKILL */
+        }
+    }
+    runbook_free(rb);
+    close(fds[1]);
+    char id[256] = "";
+    size_t got = 0;
+    for (ssize_t n; got + 1 < sizeof id && (n = read(fds[0], id + got, 1)) == 1 && id[got];) {
+        got++;
+    }
+    id[got] = '\0';
+    close(fds[0]);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    return id[0] != '\0' ? xstrdup(id) : NULL;
+}
+
+/* The journaled process group of the last command of run id, or 0. */
+static int journaled_pgid(const char *id)
+{
+    size_t n;
+    cJSON **ev = events(id, &n);
+    const cJSON *pg = last_event(ev, n, "command.pgid");
+    const cJSON *v = pg != NULL ? cJSON_GetObjectItem(data(pg), "pgid") : NULL;
+    int pgid = cJSON_IsNumber(v) ? v->valueint : 0;
+    free_events(ev, n);
+    return pgid;
+}
+
+/* Run the loop until the run has no groups left from before, at most ms. */
+static bool orphans_gone(struct run *r, int ms)
+{
+    uint64_t end = clock_mono_ms() + (uint64_t)ms;
+    while (run_orphan(r, NULL, NULL) != RUN_ORPHAN_NONE && clock_mono_ms() < end) {
+        loop_run_once(loop, 20);
+    }
+    return run_orphan(r, NULL, NULL) == RUN_ORPHAN_NONE;
+}
+
+/* The action names of run id's events from index from on, joined by spaces. */
+static char *actions_from(const char *id, size_t from)
+{
+    size_t n;
+    cJSON **ev = events(id, &n);
+    struct strbuf sb = {0};
+    strbuf_str(&sb, "");
+    for (size_t i = from; i < n; i++) {
+        strbuf_printf(&sb, "%s%s", sb.n > 0 ? " " : "", str(ev[i], "action"));
+    }
+    free_events(ev, n);
+    return sb.s;
+}
+
+static size_t event_count(const char *id)
+{
+    size_t n;
+    cJSON **ev = events(id, &n);
+    free_events(ev, n);
+    return n;
+}
+
+static char *orphan_rb(const char *marker, const char *command)
+{
+    return xasprintf("{\"title\": \"Orphan\", \"steps\": [\n"
+                     " {\"id\": \"a\", \"title\": \"Start\"},\n"
+                     " {\"id\": \"c\", \"title\": \"Deploy\", \"type\": \"command\",\n"
+                     "  \"run\": \"%s; echo done >> %s\"},\n"
+                     " {\"id\": \"z\", \"title\": \"End\"}\n"
+                     "]}\n",
+                     command, marker);
+}
+
+/* The command is forked held: its group is journaled before it can do anything. */
+static void test_held_until_journaled(void)
+{
+    /* the pattern is not in the command's own text, which command.start holds */
+    char *cmd = xasprintf("grep -c command[.]pgid %s/*-held-*.jsonl; echo $$", runs);
+    char *text = xasprintf("{\"title\": \"Held\", \"steps\": [\n"
+                           " {\"id\": \"c\", \"title\": \"C\", \"type\": \"command\",\n"
+                           "  \"run\": \"%s\", \"capture\": \"seen\"}]}\n",
+                           cmd);
+    struct run *r = start("held.json", text, NULL);
+    free(text);
+    free(cmd);
+    if (!tap_ok(r != NULL, "held: started")) {
+        return;
+    }
+    char *id = xstrdup(run_id(r));
+    char *cause = NULL;
+    run_confirm(r, &cause);
+    settle(r, 5000);
+    run_destroy(r);
+    char *want = xasprintf("1\n%d", journaled_pgid(id));
+    size_t n;
+    cJSON **ev = events(id, &n);
+    const cJSON *ex = last_event(ev, n, "command.exit");
+    tap_is_str(ex != NULL ? str(data(ex), "value") : NULL, want,
+               "the command found its group in the journal when it ran (its pgid is $$)");
+    free_events(ev, n);
+    free(want);
+    free(id);
+    free(cause);
+}
+
+static void test_orphan_stop(void)
+{
+    char *marker = xasprintf("%s/orphan-stop.marker", tmp);
+    char *text = orphan_rb(marker, "sleep 1");
+    char *id = killed_mid_command("orphan-stop.json", text);
+    free(text);
+    if (!tap_ok(id != NULL, "kill -9 mid-command: the run was started in a child")) {
+        free(marker);
+        return;
+    }
+    int pgid = journaled_pgid(id);
+    tap_ok(pgid > 1 && kill(-pgid, 0) == 0, "the command's group outlived the killed opsdeck");
+    char *cause = NULL;
+    struct run *r = resume(id, &cause);
+    if (!tap_ok(r != NULL, "resumed (%s)", cause ? cause : "")) {
+        free(cause);
+        free(id);
+        free(marker);
+        return;
+    }
+    int seen = 0;
+    size_t count = 0;
+    tap_is_int(run_state(r), RUN_INTERRUPTED, "orphan: the step is interrupted");
+    tap_is_int(run_orphan(r, &seen, &count), RUN_ORPHAN_ALIVE, "resume sees the live group");
+    tap_ok(seen == pgid && count == 1, "the journaled one (%d, %zu)", seen, count);
+    tap_ok(run_message(r) != NULL && strstr(run_message(r), "still running") != NULL,
+           "and says so (%s)", run_message(r) ? run_message(r) : "");
+    tap_is_int(count_events(id, "orphan.found"), 1, "orphan.found journaled");
+    tap_ok(!run_confirm(r, &cause) && cause != NULL && strstr(cause, "confirmation") != NULL,
+           "Enter (run_confirm) never re-runs an interrupted step (%s)", cause ? cause : "");
+    free(cause);
+    cause = NULL;
+    tap_ok(!run_rerun(r, &cause) && cause != NULL && strstr(cause, "still running") != NULL,
+           "re-run is refused while its processes run (%s)", cause ? cause : "");
+    free(cause);
+    cause = NULL;
+    size_t before = event_count(id);
+    tap_ok(run_orphan_stop(r, &cause), "stop it");
+    tap_is_int(run_orphan(r, NULL, NULL), RUN_ORPHAN_STOPPING, "stopping");
+    tap_ok(orphans_gone(r, 3000), "the group is gone");
+    char *acts = actions_from(id, before);
+    tap_is_str(acts, "orphan.signal orphan.end", "SIGTERM journaled before, the end after");
+    free(acts);
+    size_t n;
+    cJSON **ev = events(id, &n);
+    const cJSON *sig = last_event(ev, n, "orphan.signal");
+    const cJSON *end = last_event(ev, n, "orphan.end");
+    tap_is_str(sig ? str(data(sig), "signal") : NULL, "SIGTERM", "orphan.signal names SIGTERM");
+    tap_is_str(end ? str(data(end), "how") : NULL, "stopped", "orphan.end: stopped");
+    free_events(ev, n);
+    spin(1500);
+    tap_is_int(marker_lines(marker), 0, "stopped: the marker was never written");
+    tap_ok(run_rerun(r, &cause), "now re-run is possible (after the confirmation)");
+    free(cause);
+    cause = NULL;
+    tap_ok(count_events(id, "step.rerun") == 1, "step.rerun journaled");
+    settle(r, 5000);
+    tap_is_int(marker_lines(marker), 1, "the re-run ran it once");
+    tap_is_int((long long)run_index(r), 2, "and moved on");
+    run_destroy(r);
+
+    char *md = report_markdown(runs, id, &cause);
+    char *want = xasprintf("still running at resume (process group %d)", pgid);
+    tap_ok(md != NULL && strstr(md, want) != NULL && strstr(md, "sent SIGTERM to process group") &&
+               strstr(md, "stopped") != NULL && strstr(md, "re-run after the interruption"),
+           "the report tells the story of the left-over group");
+    tap_ok(md != NULL && strstr(md, "command.pgid") == NULL, "without bookkeeping events");
+    free(want);
+    free(md);
+    r = resume(id, &cause);
+    tap_ok(r != NULL && run_orphan(r, NULL, NULL) == RUN_ORPHAN_NONE,
+           "a later resume does not look for the ended group");
+    run_destroy(r);
+    free(cause);
+    free(id);
+    free(marker);
+}
+
+static void test_orphan_wait(void)
+{
+    char *marker = xasprintf("%s/orphan-wait.marker", tmp);
+    char *text = orphan_rb(marker, "sleep 1");
+    char *id = killed_mid_command("orphan-wait.json", text);
+    free(text);
+    if (!tap_ok(id != NULL, "wait: killed mid-command")) {
+        free(marker);
+        return;
+    }
+    char *cause = NULL;
+    struct run *r = resume(id, &cause);
+    if (!tap_ok(r != NULL && run_orphan(r, NULL, NULL) == RUN_ORPHAN_ALIVE,
+                "wait: resume sees the live group")) {
+        run_destroy(r);
+        free(cause);
+        free(id);
+        free(marker);
+        return;
+    }
+    tap_is_int(marker_lines(marker), 0, "not finished yet");
+    uint64_t t0 = clock_mono_ms();
+    tap_ok(run_orphan_wait(r, &cause), "wait for it");
+    tap_ok(clock_mono_ms() - t0 < 100, "waiting does not block: polled on a timer");
+    tap_is_int(run_orphan(r, NULL, NULL), RUN_ORPHAN_WAITING, "waiting");
+    tap_is_int(count_events(id, "orphan.wait"), 1, "orphan.wait journaled");
+    tap_ok(orphans_gone(r, 4000), "the group ended by itself");
+    tap_is_int(marker_lines(marker), 1, "it finished its side effect, once");
+    size_t n;
+    cJSON **ev = events(id, &n);
+    const cJSON *end = last_event(ev, n, "orphan.end");
+    tap_is_str(end ? str(data(end), "how") : NULL, "ended", "orphan.end: ended");
+    free_events(ev, n);
+    tap_ok(run_message(r) != NULL && strstr(run_message(r), "ended") != NULL, "says it ended (%s)",
+           run_message(r) ? run_message(r) : "");
+    tap_is_int(run_state(r), RUN_INTERRUPTED, "still the operator's choice what next");
+    tap_ok(run_skip(r, &cause) && run_index(r) == 2, "continue past it");
+    tap_is_int(marker_lines(marker), 1, "nothing ran again");
+    run_destroy(r);
+    free(cause);
+    free(id);
+    free(marker);
+}
+
+/* Rewrite one field of the last command.pgid event of run id. */
+static void forge_pgid(const char *id, const char *key, cJSON *value)
+{
+    char *path = xasprintf("%s/%s.jsonl", runs, id);
+    size_t n;
+    cJSON **ev = events(id, &n);
+    FILE *f = fopen(path, "w");
+    const cJSON *pg = last_event(ev, n, "command.pgid");
+    for (size_t i = 0; i < n && f != NULL; i++) {
+        if (ev[i] == pg) {
+            cJSON_ReplaceItemInObject(cJSON_GetObjectItem(ev[i], "data"), key,
+                                      cJSON_Duplicate(value, true));
+        }
+        char *line = cJSON_PrintUnformatted(ev[i]);
+        fprintf(f, "%s\n", line);
+        cJSON_free(line);
+    }
+    if (f != NULL) {
+        fclose(f);
+    }
+    cJSON_Delete(value);
+    free_events(ev, n);
+    free(path);
+}
+
+/* A live group that is not the journaled one (a recycled pid, another boot) is not ours. */
+static void test_orphan_identity(void)
+{
+    char *marker = xasprintf("%s/orphan-id.marker", tmp);
+    char *text = orphan_rb(marker, "trap '' TERM; sleep 30");
+    char *id = killed_mid_command("orphan-id.json", text);
+    free(text);
+    if (!tap_ok(id != NULL, "identity: killed mid-command")) {
+        free(marker);
+        return;
+    }
+    int pgid = journaled_pgid(id);
+    size_t n;
+    cJSON **ev = events(id, &n);
+    const cJSON *pg = last_event(ev, n, "command.pgid");
+    double start = pg ? cJSON_GetObjectItem(data(pg), "start")->valuedouble : 0;
+    free_events(ev, n);
+
+    forge_pgid(id, "start", cJSON_CreateNumber(start + 1));
+    char *cause = NULL;
+    struct run *r = resume(id, &cause);
+    tap_ok(r != NULL && run_orphan(r, NULL, NULL) == RUN_ORPHAN_NONE,
+           "another start time: a recycled pid, not ours");
+    tap_ok(kill(-pgid, 0) == 0, "(the group is alive all the same)");
+    run_destroy(r);
+
+    forge_pgid(id, "start", cJSON_CreateNumber(start));
+    forge_pgid(id, "boot", cJSON_CreateString("00000000-0000-0000-0000-000000000000"));
+    r = resume(id, &cause);
+    tap_ok(r != NULL && run_orphan(r, NULL, NULL) == RUN_ORPHAN_NONE, "another boot: not ours");
+    run_destroy(r);
+
+    /* the real identity back: ours again; it ignores SIGTERM, so SIGKILL follows */
+    char real[64] = "";
+    FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+    if (f != NULL && fgets(real, sizeof real, f) != NULL) {
+        real[strcspn(real, "\n")] = '\0';
+    }
+    if (f != NULL) {
+        fclose(f);
+    }
+    forge_pgid(id, "boot", cJSON_CreateString(real));
+    r = resume(id, &cause);
+    tap_ok(r != NULL && run_orphan(r, NULL, NULL) == RUN_ORPHAN_ALIVE, "the real one is ours");
+    tap_ok(r != NULL && run_orphan_stop(r, &cause), "stop it");
+    tap_ok(r != NULL && orphans_gone(r, 6000), "SIGTERM ignored: gone after SIGKILL");
+    run_destroy(r);
+    ev = events(id, &n);
+    int kills = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *a = str(ev[i], "action");
+        kills += a != NULL && strcmp(a, "orphan.signal") == 0 &&
+                 strcmp(str(data(ev[i]), "signal"), "SIGKILL") == 0;
+    }
+    free_events(ev, n);
+    tap_is_int(kills, 1, "SIGKILL journaled after the grace");
+    kill(-pgid, SIGKILL);
+    free(cause);
+    free(id);
+    free(marker);
+}
+
+/* A full disk (here: a file size limit) cuts the saved output: the step and the report say so. */
+static void test_output_cut(void)
+{
+    struct run *r =
+        start("cut.json",
+              "{\"title\": \"Cut\", \"steps\": [\n"
+              " {\"id\": \"big\", \"title\": \"Big\", \"type\": \"command\",\n"
+              "  \"run\": \"seq 1 30000\"}, {\"id\": \"after\", \"title\": \"After\"}]}\n",
+              NULL);
+    if (!tap_ok(r != NULL, "cut: started")) {
+        return;
+    }
+    char *id = xstrdup(run_id(r));
+    struct rlimit old, lim;
+    getrlimit(RLIMIT_FSIZE, &old);
+    lim = old;
+    lim.rlim_cur = 32 * 1024; /* the journal stays far below it; the output does not */
+    setrlimit(RLIMIT_FSIZE, &lim);
+    char *cause = NULL;
+    tap_ok(run_confirm(r, &cause), "cut: the command runs");
+    settle(r, 10000);
+    setrlimit(RLIMIT_FSIZE, &old);
+    tap_is_int((long long)run_index(r), 1, "the step itself succeeded");
+    tap_ok(run_message(r) != NULL && strstr(run_message(r), "output cut: ") != NULL &&
+               strstr(run_message(r), "bytes not saved") != NULL,
+           "its message says the output was cut (%s)", run_message(r) ? run_message(r) : "");
+    size_t n;
+    cJSON **ev = events(id, &n);
+    const cJSON *ex = last_event(ev, n, "command.exit");
+    const cJSON *lost = ex != NULL ? cJSON_GetObjectItem(data(ex), "output_lost") : NULL;
+    char *opath = xasprintf("%s/%s.out", runs, id);
+    struct stat st;
+    bool have = stat(opath, &st) == 0;
+    tap_ok(cJSON_IsNumber(lost) && have &&
+               (uint64_t)lost->valuedouble + (uint64_t)st.st_size == run_output_total(r),
+           "command.exit counts the bytes not saved (%.0f + %lld = %llu)",
+           cJSON_IsNumber(lost) ? lost->valuedouble : -1.0, have ? (long long)st.st_size : -1LL,
+           (unsigned long long)run_output_total(r));
+    tap_ok(str(data(ex), "output_error") != NULL, "and why (%s)",
+           str(data(ex), "output_error") ? str(data(ex), "output_error") : "");
+    free_events(ev, n);
+    free(opath);
+    run_destroy(r);
+    char *md = report_markdown(runs, id, &cause);
+    tap_ok(md != NULL && strstr(md, "output cut: ") != NULL, "the report says output was cut");
+    free(md);
+    free(cause);
+    free(id);
+}
+
+/* run_text: what every view shows of a body or a question. */
+static void test_run_text(void)
+{
+    struct vars v = {0};
+    vars_set(&v, "svc", "checkout");
+    struct run *r = start("text.json",
+                          "{\"title\": \"T\", \"steps\": [\n"
+                          " {\"id\": \"pw\", \"title\": \"Pw\", \"type\": \"prompt\", \"var\": "
+                          "\"pw\", \"secret\": true},\n"
+                          " {\"id\": \"z\", \"title\": \"Z\"}]}\n",
+                          &v);
+    vars_clear(&v);
+    if (!tap_ok(r != NULL, "text: started")) {
+        return;
+    }
+    char *t = run_text(r, "${svc} ${pw} ${nope} $${svc}");
+    tap_is_str(t, "checkout ${pw} ${nope} ${svc}", "values in, unset ones shown as themselves");
+    free(t);
+    char *cause = NULL;
+    run_input(r, "hunter2", &cause);
+    t = run_text(r, "token ${pw} for ${svc}");
+    tap_is_str(t, "token [secret] for checkout", "a secret answer is [secret]");
+    free(t);
+    tap_ok(run_text(r, NULL) == NULL, "NULL for NULL");
+    run_destroy(r);
+    free(cause);
+}
+
 int main(void)
 {
     snprintf(tmp, sizeof tmp, "/tmp/opsdeck-run-XXXXXX");
@@ -1449,6 +1897,12 @@ int main(void)
     test_resume();
     test_resume_changed();
     test_resume_at_start();
+    test_run_text();
+    test_held_until_journaled();
+    test_output_cut();
+    test_orphan_stop();
+    test_orphan_wait();
+    test_orphan_identity();
     test_list();
     test_abort();
     tap_ok(changes > 0, "the changed hook fired");

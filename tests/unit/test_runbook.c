@@ -377,6 +377,25 @@ static void test_junk(void)
     rb = runbook_parse(bad_utf8, sizeof bad_utf8 - 1, "b.md", &cause);
     tap_ok(rb == NULL, "a cut UTF-8 sequence is not text");
     free(cause);
+    const char esc_md[] = "# T\n\n## a \x1b]52;c;YQ==\x07 b\n";
+    rb = runbook_parse(esc_md, sizeof esc_md - 1, "c.md", &cause);
+    tap_ok(rb == NULL && cause != NULL && str_has_prefix(cause, "c.md:3:") &&
+               strstr(cause, "a control character") != NULL,
+           "a raw ESC is not text, and the error says it is a control character");
+    free(cause);
+    const char esc[] =
+        "{\"title\": \"t\",\n \"steps\": [{\"title\": \"x\\u001b]52;c;YQ==\\u0007\"}]}";
+    rb = runbook_parse(esc, sizeof esc - 1, "e.json", &cause);
+    tap_ok(rb == NULL && cause != NULL &&
+               strcmp(cause,
+                      "e.json:2: not a runbook: a control character (\\u001b) in a string") == 0,
+           "a JSON runbook with an escaped ESC is refused at its line");
+    free(cause);
+    const char ok_esc[] =
+        "{\"title\": \"t \\\\u001b\", \"steps\": [{\"title\": \"a\\tb \\u00e9\"}]}";
+    rb = runbook_parse(ok_esc, sizeof ok_esc - 1, "o.json", &cause);
+    tap_ok(rb != NULL, "an escaped backslash, a tab and an accent are fine");
+    runbook_free(rb);
 
     struct strbuf big = {0};
     for (int i = 0; i < 6000; i++) {

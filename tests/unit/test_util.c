@@ -48,11 +48,11 @@ static void test_widths(void)
     w = utf8_fit(buf, sizeof buf, "short", 10, "~");
     tap_is_str(buf, "short", "fit leaves short text alone");
     utf8_fit(buf, sizeof buf, "a\x1b[2Jb\x07", 20, "~");
-    tap_is_str(buf, "a?[2Jb?", "control bytes never reach the terminal");
+    tap_is_str(buf, "a^[[2Jb^G", "control bytes never reach the terminal: shown as ^[ and ^G");
     utf8_fit(buf, sizeof buf, "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 5, "~");
     tap_ok(utf8_width(buf) <= 5, "fit never splits a wide char over the limit (%s)", buf);
-    utf8_fit(buf, sizeof buf, "\xff\xfe", 5, "~");
-    tap_is_str(buf, "??", "invalid UTF-8 shown as ?");
+    utf8_fit(buf, sizeof buf, "\xff\xfe", 8, "~");
+    tap_is_str(buf, "\\xFF\\xFE", "invalid UTF-8 shown as \\xNN");
     utf8_fit(buf, 4, "abcdefgh", 100, "~");
     tap_ok(strlen(buf) < 4, "fit respects the buffer size");
     /* the text fits 9 columns (its last marks take none); a 20-byte buffer does not hold it */

@@ -1,8 +1,9 @@
 /*
- * Variables: the table, ${name} expansion, and above all shell quoting. Each
- * hostile value is substituted into a real command line and run by /bin/sh in
- * an empty directory: the output must be the value byte for byte and nothing
- * may appear in the directory.
+ * Variables: the table, ${name} expansion, and above all commands. Each
+ * hostile value goes into a real command built by vars_command() and run by
+ * /bin/sh in an empty directory with the values in its environment, as
+ * opsdeck runs it: the output must be the value byte for byte and nothing may
+ * appear in the directory. (common/shtmpl.c has the full corpus of contexts.)
  */
 #include "../../engine/vars.h"
 #include "tap.h"
@@ -13,8 +14,15 @@
 #include <string.h>
 #include <unistd.h>
 
-static char *run_sh(const char *cmd)
+static char *run_sh(const char *cmd, char **env)
 {
+    for (size_t i = 0; env != NULL && env[i] != NULL; i++) {
+        char *copy = xstrdup(env[i]);
+        char *eq = strchr(copy, '=');
+        *eq = '\0';
+        setenv(copy, eq + 1, 1);
+        free(copy);
+    }
     FILE *f = popen(cmd, "r");
     struct strbuf sb = {0};
     strbuf_add(&sb, "", 0);
@@ -84,19 +92,28 @@ static void test_expand(void)
     char *s = vars_expand(&v, "restart ${svc} now", VARS_TEXT, &missing);
     tap_is_str(s, "restart checkout now", "text mode substitutes as is");
     free(s);
-    s = vars_expand(&v, "echo ${q}", VARS_SHELL, &missing);
-    tap_is_str(s, "echo 'it'\\''s'", "shell mode: one single-quoted word");
+    s = vars_expand(&v, "echo ${q} \"q=${q}\"", VARS_SHOWN_COMMAND, &missing);
+    tap_is_str(s, "echo 'it'\\''s' \"q=it's\"",
+               "shown command: a quoted word where it stands bare, as it is inside \"...\"");
     free(s);
+    s = vars_expand(&v, "echo '${q}'", VARS_SHOWN_COMMAND, &missing);
+    tap_is_str(s, "echo 'it's'", "a command that will be refused is shown as text");
+    free(s);
+    s = vars_expand(&v, "echo ${nope}", VARS_SHOWN_COMMAND, &missing);
+    tap_ok(s == NULL && missing != NULL && strcmp(missing, "nope") == 0,
+           "shown command: an unset variable is named");
+    free(missing);
+    missing = NULL;
     s = vars_expand(&v, "${ref}", VARS_TEXT, &missing);
     tap_is_str(s, "${other}", "a value is not expanded again");
     free(s);
-    s = vars_expand(&v, "echo $${HOME} $HOME $$ ${ svc} ${svc", VARS_SHELL, &missing);
+    s = vars_expand(&v, "echo $${HOME} $HOME $$ ${ svc} ${svc", VARS_SHOWN_COMMAND, &missing);
     tap_is_str(s, "echo ${HOME} $HOME $$ ${ svc} ${svc", "$${X} escapes; other $ text untouched");
     free(s);
-    s = vars_expand(&v, "${HOME:-/}", VARS_SHELL, &missing);
+    s = vars_expand(&v, "${HOME:-/}", VARS_SHOWN_COMMAND, &missing);
     tap_is_str(s, "${HOME:-/}", "shell parameter expansion is not a reference");
     free(s);
-    s = vars_expand(&v, "", VARS_SHELL, &missing);
+    s = vars_expand(&v, "", VARS_SHOWN_COMMAND, &missing);
     tap_is_str(s, "", "empty template");
     free(s);
     s = vars_expand(&v, "a ${svc} ${nope} ${also}", VARS_TEXT, &missing);
@@ -105,9 +122,24 @@ static void test_expand(void)
     free(missing);
     s = vars_expand(&v, "${nope}", VARS_TEXT, NULL);
     tap_ok(s == NULL, "missing may be NULL");
-    char *q = vars_shell_quote("");
-    tap_is_str(q, "''", "empty value quotes to ''");
-    free(q);
+
+    struct shtmpl_command c;
+    char *cause = NULL;
+    tap_ok(vars_command(&v, "echo ${svc} \"${q}\"", &c, &cause), "a command is built");
+    tap_is_str(c.command, "echo \"${OPSDECK_VAR_svc}\" \"${OPSDECK_VAR_q}\"",
+               "its text names environment variables, never values");
+    tap_ok(c.env != NULL && strcmp(c.env[0], "OPSDECK_VAR_svc=checkout") == 0 &&
+               strcmp(c.env[1], "OPSDECK_VAR_q=it's") == 0 && c.env[2] == NULL,
+           "the values travel in the environment");
+    shtmpl_command_finish(&c);
+    tap_ok(!vars_command(&v, "echo ${nope}", &c, &cause) &&
+               strcmp(cause, "unset variable nope") == 0,
+           "an unset variable refuses the command");
+    free(cause);
+    tap_ok(!vars_command(&v, "echo ok\nawk '{print \"${q}\"}'", &c, &cause) &&
+               str_has_prefix(cause, "line 2 of the command: ${q} inside single quotes"),
+           "a value where it could be code refuses the command, with its line");
+    free(cause);
     vars_clear(&v);
 }
 
@@ -175,31 +207,36 @@ static void test_injection(void)
     }
     for (size_t i = 0; i < sizeof corpus / sizeof corpus[0]; i++) {
         struct vars v = {0};
-        char *missing = NULL;
+        char *cause = NULL;
         vars_set(&v, "v", corpus[i]);
         vars_set(&v, "other", "EXPANDED");
-        char *cmd = vars_expand(&v, "printf %s ${v}", VARS_SHELL, &missing);
-        char *out = cmd != NULL ? run_sh(cmd) : xstrdup("(expand failed)");
-        bool same = strcmp(out, corpus[i]) == 0;
-        tap_ok(same, "value %zu reaches the shell as one literal word", i);
+        struct shtmpl_command cmd;
+        bool built = vars_command(&v, "printf %s ${v}; printf '|%s' \"${v}\"", &cmd, &cause);
+        char *out = built ? run_sh(cmd.command, cmd.env) : xstrdup("(not built)");
+        char *want = xasprintf("%s|%s", corpus[i], corpus[i]);
+        bool same = strcmp(out, want) == 0;
+        tap_ok(same, "value %zu reaches the shell as data, bare and inside quotes", i);
         if (!same) {
-            tap_diag("cmd: %s", cmd ? cmd : "(null)");
+            tap_diag("cmd: %s", built ? cmd.command : cause);
             tap_diag("got: %s", out);
         }
         tap_is_int(stray_files(dir), 0, "and created no file");
+        free(want);
         free(out);
-        free(cmd);
-        free(missing);
+        free(cause);
+        shtmpl_command_finish(&cmd);
         vars_clear(&v);
     }
     /* The same value twice and next to text: still words of their own. */
     struct vars v = {0};
     vars_set(&v, "v", "a b");
-    char *cmd = vars_expand(&v, "printf '[%s]' ${v} x${v}y", VARS_SHELL, NULL);
-    char *out = run_sh(cmd);
+    struct shtmpl_command cmd;
+    char *cause = NULL;
+    vars_command(&v, "printf '[%s]' ${v} x${v}y", &cmd, &cause);
+    char *out = run_sh(cmd.command, cmd.env);
     tap_is_str(out, "[a b][xa by]", "a value glued to text stays one word");
     free(out);
-    free(cmd);
+    shtmpl_command_finish(&cmd);
     vars_clear(&v);
 
     if (chdir(cwd) != 0) {
