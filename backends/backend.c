@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 extern const struct backend_impl demo_backend;
 extern const struct backend_impl alertmanager_backend;
@@ -239,6 +240,82 @@ const struct action_def *backend_action_by_verb(const struct backend *b, enum mo
 bool backend_is_stale(const struct backend *b, uint64_t now)
 {
     return b->last_ok_ms != 0 && now > b->last_ok_ms + 3u * (uint64_t)b->refresh_ms;
+}
+
+static void put_why(char **why, char *text)
+{
+    if (why != NULL) {
+        *why = text;
+    } else {
+        free(text);
+    }
+}
+
+/* A loop time as the wall clock shows it: "14:02:11 UTC" (the title bar's clock is UTC). */
+static void wall_text(char *buf, size_t len, uint64_t at, uint64_t now)
+{
+    time_t t = (time_t)((clock_wall_ms() - (int64_t)(now > at ? now - at : 0)) / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "%H:%M:%S UTC", &tm);
+}
+
+bool backend_fresh(const struct backend *b, uint64_t since, uint64_t now, char **why)
+{
+    char when[32];
+    if (b->health == BACKEND_ERROR) {
+        put_why(why, xasprintf("%s: error: %s", b->name, b->error != NULL ? b->error : "failed"));
+        return false;
+    }
+    if (b->last_ok_ms == 0 || b->last_ok_ms < since) {
+        if (since == 0) {
+            put_why(why, xasprintf("%s has not answered yet", b->name));
+        } else {
+            wall_text(when, sizeof when, since, now);
+            put_why(why, xasprintf("%s has not answered since %s", b->name, when));
+        }
+        return false;
+    }
+    if (backend_is_stale(b, now)) {
+        char age[16];
+        duration_format(age, sizeof age, (int64_t)((now - b->last_ok_ms) / 1000));
+        put_why(why, xasprintf("%s: stale %s", b->name, age));
+        return false;
+    }
+    return true;
+}
+
+bool backend_kind_fresh(struct backend *const *bs, size_t n, enum model_kind kind, uint64_t since,
+                        uint64_t now, char **why)
+{
+    size_t feeding = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!(backend_kinds(bs[i]) & (1u << kind))) {
+            continue;
+        }
+        feeding++;
+        char *one = NULL;
+        if (!backend_fresh(bs[i], since, now, why != NULL ? &one : NULL)) {
+            put_why(why, xasprintf("%s: %s", model_schema(kind)->name, one));
+            free(one);
+            return false;
+        }
+    }
+    if (feeding == 0) {
+        put_why(why, xasprintf("%s: no backend feeds this pane", model_schema(kind)->name));
+        return false;
+    }
+    return true;
+}
+
+struct backend *backend_find(struct backend *const *bs, size_t n, const char *name)
+{
+    for (size_t i = 0; name != NULL && i < n; i++) {
+        if (strcmp(bs[i]->name, name) == 0) {
+            return bs[i];
+        }
+    }
+    return NULL;
 }
 
 static void health_core(const struct backend *b, uint64_t now, char *buf, size_t len);

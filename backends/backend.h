@@ -144,4 +144,24 @@ void backend_health_text(const struct backend *b, uint64_t now_ms, char *buf, si
 /* True when the newest data is older than three refresh intervals. */
 bool backend_is_stale(const struct backend *b, uint64_t now_ms);
 
+/*
+ * Freshness (DESIGN rule 7: data the console does not have is unknown). Has b
+ * answered successfully since `since` (the clock of last_ok_ms: the loop's),
+ * and is what it shows still good now (its last poll did not fail, it is not
+ * stale)? false with *why (caller frees; why may be NULL): "am has not
+ * answered since 14:02:11 UTC", "am: error: connection refused", "am: stale
+ * 42s". since 0: any answer counts.
+ */
+bool backend_fresh(const struct backend *b, uint64_t since, uint64_t now_ms, char **why);
+/*
+ * The same for a pane: have all the backends feeding kind answered since
+ * `since`, and is none of them failing or stale? false with *why naming the
+ * first that is not ("alerts: am has not answered since 14:02:11 UTC"), or
+ * "alerts: no backend feeds this pane".
+ */
+bool backend_kind_fresh(struct backend *const *bs, size_t n, enum model_kind kind, uint64_t since,
+                        uint64_t now_ms, char **why);
+/* The backend named name among bs, or NULL. */
+struct backend *backend_find(struct backend *const *bs, size_t n, const char *name);
+
 #endif

@@ -224,3 +224,26 @@ void action_done(struct action *a, bool ok, const char *message)
     finish(a, ok, text);
     free(text);
 }
+
+bool action_record(const char *verb, const char *target, const char *run, const char *step,
+                   const char *result, const cJSON *data, char **cause)
+{
+    if (settings.read_only) {
+        *cause = xstrdup("read-only mode (--read-only)");
+        return false;
+    }
+    if (settings.audit == NULL) {
+        return true;
+    }
+    struct journal_event ev = {
+        .actor = journal_actor(),
+        .host = journal_host(),
+        .run = run,
+        .step = step,
+        .action = verb,
+        .target = target,
+        .result = result,
+        .data = data,
+    };
+    return journal_append(settings.audit, &ev, cause);
+}

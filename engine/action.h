@@ -15,6 +15,7 @@
 
 struct journal;
 struct action;
+struct cJSON;
 
 typedef void (*action_report_cb)(const struct action *a, bool ok, const char *message, void *ud);
 
@@ -55,5 +56,15 @@ void action_destroy(struct action *a);
 bool action_run(struct action *a, action_report_cb report, void *ud);
 /* For backends: the action finished. message is the backend's text or NULL. */
 void action_done(struct action *a, bool ok, const char *message);
+
+/*
+ * A decision that changes no system but must be on record like an action
+ * (giving up a drill's rollback): one audit line with the same fields
+ * (actor, host, run, step, action: verb, target, result, data). Refused in
+ * read-only mode. false with *cause when refused or not written: then the
+ * decision must not take effect.
+ */
+bool action_record(const char *verb, const char *target, const char *run, const char *step,
+                   const char *result, const struct cJSON *data, char **cause);
 
 #endif

@@ -9,10 +9,16 @@
  * for web2 behind every load balancer. Numbers compare as numbers, AGE columns
  * as durations ("deploys shop/api age > 2m"), anything else as text, ignoring
  * case, because the operator types what the screen shows.
+ *
+ * Only rows from a backend that answered since the step began (and is not
+ * failing or stale now) count; when a backend of the pane has not, the
+ * answer is unknown unless a fresh row already fails (cond.h).
  */
 #include "cond.h"
 
 #include "vars.h"
+
+#include "../backends/backend.h"
 
 #include "../common/util.h"
 
@@ -323,8 +329,38 @@ static bool row_holds(const struct cond *c, const struct rowset *rs, size_t row,
     return compare(c->op, strcasecmp(text, c->value));
 }
 
-bool cond_eval(const struct cond *c, const struct store *st, char **why)
+const char *cond_result_name(enum cond_result r)
 {
+    return r == COND_MET ? "met" : r == COND_NOT_MET ? "not met" : "unknown";
+}
+
+/* Rows of this source count: it is a backend of the pane that answered afresh. */
+static bool source_fresh(const struct cond_env *env, enum model_kind kind, const char *source)
+{
+    const struct backend *b = backend_find(env->backends, env->nbackends, source);
+    return b != NULL && (backend_kinds(b) & (1u << kind)) &&
+           backend_fresh(b, env->since_ms, env->now_ms, NULL);
+}
+
+static enum cond_result give(enum cond_result r, char *msg, char **why)
+{
+    if (why != NULL) {
+        *why = msg;
+    } else {
+        free(msg);
+    }
+    return r;
+}
+
+enum cond_result cond_eval(const struct cond *c, const struct cond_env *env, char **why)
+{
+    if (env->store == NULL) {
+        return give(COND_UNKNOWN, xstrdup("no live data"), why);
+    }
+    const struct store *st = env->store;
+    char *unknown = NULL;
+    backend_kind_fresh(env->backends, env->nbackends, c->kind, env->since_ms, env->now_ms,
+                       &unknown);
     int ncol = name_column(c->kind);
     size_t matched = 0;
     bool all = true;
@@ -335,10 +371,19 @@ bool cond_eval(const struct cond *c, const struct store *st, char **why)
     size_t nsets = store_nsets(st, c->kind);
     for (size_t s = 0; s < nsets; s++) {
         const struct rowset *rs = store_set(st, c->kind, s);
+        bool fresh = source_fresh(env, c->kind, rs->source);
         for (size_t r = 0; r < rs->nrows; r++) {
             const char *key = rowset_key(rs, r);
             const char *name = ncol >= 0 ? rowset_cell_text(rs, r, ncol) : "";
             if (strcmp(key, c->row) != 0 && strcmp(name, c->row) != 0) {
+                continue;
+            }
+            if (!fresh) {
+                /* what a failing, stale or unknown source shows says nothing */
+                if (unknown == NULL) {
+                    unknown = xasprintf("%s: %s comes from '%s', which is not a live backend",
+                                        model_schema(c->kind)->name, key, rs->source);
+                }
                 continue;
             }
             matched++;
@@ -354,32 +399,33 @@ bool cond_eval(const struct cond *c, const struct store *st, char **why)
             last_name = key;
         }
     }
-    bool result;
+    enum cond_result result;
     char *msg;
-    if (matched == 0) {
-        result = c->op == COND_NE;
-        msg = xasprintf("no row %s in %s", c->row, model_schema(c->kind)->name);
-    } else if (!all) {
-        result = false;
+    if (!all) {
+        /* a row that fails on fresh data fails, whatever the other sources say */
+        result = COND_NOT_MET;
         msg = first_fail;
         first_fail = NULL;
+    } else if (unknown != NULL) {
+        result = COND_UNKNOWN;
+        msg = unknown;
+        unknown = NULL;
+    } else if (matched == 0) {
+        result = c->op == COND_NE ? COND_MET : COND_NOT_MET;
+        msg = xasprintf("no row %s in %s", c->row, model_schema(c->kind)->name);
     } else if (matched == 1) {
-        result = true;
+        result = COND_MET;
         msg = xasprintf("%s %s is %s (want %s %s)", last_name, title, last_seen, op_names[c->op],
                         c->value);
     } else {
-        result = true;
+        result = COND_MET;
         msg = xasprintf("%zu rows %s: %s %s %s on every one", matched, c->row, title,
                         op_names[c->op], c->value);
     }
+    free(unknown);
     free(first_fail);
     free(last_seen);
-    if (why != NULL) {
-        *why = msg;
-    } else {
-        free(msg);
-    }
-    return result;
+    return give(result, msg, why);
 }
 
 static void placeholder(const char *name, void *ud)

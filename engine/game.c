@@ -10,12 +10,25 @@
  * Rollback is one machine for every way a drill stops. Each chaos.plan adds a
  * `plan` (the rollback as text, so a crashed run is rolled back from its
  * journal alone, even when the drill file changed or is gone). Ending,
- * aborting, game_destroy(..., true) and drill_recover() all start the same
- * machine: wait for chaos actions still in flight (a rollback sent before its
- * action would be undone by it), then run the rollbacks one at a time, newest
- * first, each exactly once (a failed one is not retried: it is reported
- * unrestored), then the after checks and run.end (not after destroy: the run
- * stays open for resume).
+ * aborting, game_close() and drill_recover() all start the same machine:
+ * wait for chaos actions still in flight (a rollback sent before its action
+ * would be undone by it), then run the rollbacks one at a time, newest first,
+ * each once per process, each after its backend has answered once (a plugin
+ * acts on the rows it printed; at most its timeout and a margin), then the
+ * after checks and run.end (not after close: the run stays open for resume).
+ * Nothing here runs the loop: the callers keep it turning and drawing.
+ *
+ * A plan stays pending until a rollback.end with ok true, or a
+ * rollback.giveup (the operator's explicit, typed and audited decision). A
+ * failed rollback is said plainly (NOT RESTORED) and is tried again by every
+ * later start (drill_recover), even of a run that has ended; recovery does
+ * not end a run while a plan of it is pending.
+ *
+ * Checks over live panes have three outcomes (cond.h): before and after
+ * checks wait (bounded) for the panes' backends to answer afresh, and one
+ * still unknown then does not pass; a during check that is unknown is said
+ * but does not count toward the abort: only a failure seen on fresh data
+ * does.
  *
  * The clock: base_ms of drill time banked, plus now - since while running.
  * Resume sets it to the last t_ms in the journal and pauses: the time between
@@ -55,7 +68,9 @@ enum {
     CHECK_INTERVAL_MS = 5000,
     CHECK_TIMEOUT_MS = 10000,
     DESTROY_LIMIT_MS = 15000,
-    SETTLE_MS = 5000, /* at most, for the backends to show the state after the rollbacks */
+    FRESH_RETRY_MS = 250,   /* a before/after check waiting for fresh data looks again */
+    FRESH_MARGIN_MS = 2000, /* ... for at most the backends' timeout and this */
+    READY_TICK_MS = 100,    /* a rollback waiting for its backend's first answer */
 };
 
 /* The Slack hook of `notify: live` drills (the sandbox one is the drill's sandbox_env). */
@@ -81,9 +96,14 @@ struct plan {
     size_t ii;      /* the inject's index in the drill, SIZE_MAX when unknown */
     bool chaos_inflight;
     bool attempted; /* rollback.start journaled (here or before a crash) */
-    bool done;      /* rollback.end journaled */
-    bool ok;
-    bool prior; /* done before this process (drill_recover reports only its own) */
+    bool done;      /* the attempt's rollback.end journaled */
+    bool ok;        /* ... and it succeeded */
+    bool resolved;  /* not pending any more: rolled back, or given up */
+    bool gave_up;
+    bool prior;           /* resolved before this process (drill_recover reports only its own) */
+    bool tried;           /* attempted in this process */
+    uint64_t ready_until; /* waiting for the backend's first answer until (loop ms) */
+    bool unanswered;      /* sent although its backend never answered */
     char *message;
     struct act_token *tok;
 };
@@ -102,9 +122,10 @@ struct inject_rt {
 };
 
 struct check_rt {
-    int result;
+    int result; /* enum check_result */
     char *why;
-    int journaled; /* the last result journaled, -1 none (during checks journal changes) */
+    int journaled;        /* the last result journaled, -1 none (during checks journal changes) */
+    uint64_t fresh_until; /* a before/after check waiting for fresh data, until (loop ms) */
     bool failing;
     uint64_t fail_since;
     uint64_t next_ms;
@@ -134,21 +155,24 @@ struct game {
 
     struct inject_rt *inj;
     struct check_rt *chk;
-    size_t seq_i;     /* before/after checks: the next one to run */
-    bool seq_all_ok;  /* before checks so far */
-    char *seq_failed; /* the first before check that failed */
+    struct loop_timer *seq_timer; /* a before/after check waiting for fresh data looks again */
+    size_t seq_wait;              /* ... which one */
+    size_t seq_i;                 /* before/after checks: the next one to run */
+    bool seq_all_ok;              /* before checks so far */
+    char *seq_failed;             /* the first before check that failed */
 
     struct plan *plans;
     size_t nplans;
 
     enum ending ending;
     char *abort_why;
-    struct loop_timer *settle_timer; /* after checks wait for a fresh look at the panes */
-    uint64_t settle_until;
-    unsigned settle_kinds;
-    uint64_t gen[MODEL_KINDS];
     bool ending_done;
     bool after_running;
+    bool was_ended;                 /* recovering a run that had ended (pending rollbacks) */
+    bool closing;                   /* game_close() was called */
+    uint64_t seq_since;             /* loop time the before/after checks began */
+    uint64_t during_since;          /* ... this session of the drill began (during checks) */
+    struct loop_timer *ready_timer; /* a rollback waits for its backend's first answer */
 
     struct nreq **nreqs;
     size_t nnreqs;
@@ -321,14 +345,31 @@ static const char *when_name(enum drill_when w)
     return w == DRILL_BEFORE ? "before" : w == DRILL_DURING ? "during" : "after";
 }
 
+/* A plan not yet tried in this process that is still pending. */
 static bool has_pending_rollback(const struct game *g)
 {
     for (size_t i = 0; i < g->nplans; i++) {
-        if (!g->plans[i].done && !g->plans[i].attempted) {
+        if (!g->plans[i].resolved && !g->plans[i].attempted) {
             return true;
         }
     }
     return false;
+}
+
+/* Plans still pending: not rolled back, not given up. */
+static size_t count_unresolved(const struct game *g)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < g->nplans; i++) {
+        n += !g->plans[i].resolved;
+    }
+    return n;
+}
+
+/* The loop's time: the clock of backend.last_ok_ms (not the drill clock, which tests fake). */
+static uint64_t loop_ms(const struct game *g)
+{
+    return g->env.loop != NULL ? loop_now_ms(g->env.loop) : clock_mono_ms();
 }
 
 /* ---- rollback ---- */
@@ -347,7 +388,8 @@ static struct chaos_rt *plan_chaos(struct game *g, const struct plan *p)
 static void rollback_ended(struct game *g, size_t pi, bool ok, const char *message)
 {
     struct plan *p = &g->plans[pi];
-    const char *m = message != NULL ? message : (ok ? "done" : "failed");
+    const char *m0 = message != NULL ? message : (ok ? "done" : "failed");
+    char *m = !ok && p->unanswered ? xasprintf("%s (its backend never answered)", m0) : xstrdup(m0);
     cJSON *d = cJSON_CreateObject();
     cJSON_AddBoolToObject(d, "ok", ok);
     cJSON_AddStringToObject(d, "message", m);
@@ -355,11 +397,15 @@ static void rollback_ended(struct game *g, size_t pi, bool ok, const char *messa
     cJSON_AddStringToObject(d, "inject", p->inject);
     cJSON_AddNumberToObject(d, "index", p->index);
     bool on_disk = jlog(g, p->inject, "rollback.end", NULL, ok ? "ok" : m, d);
-    /* not on disk: it stays pending for drill_recover (ready twice does no harm) */
+    /*
+     * Failed, or not on disk: it stays pending, and the next start tries it
+     * again (ready twice does no harm).
+     */
     p->done = on_disk;
     p->ok = ok;
+    p->resolved = on_disk && ok;
     free(p->message);
-    p->message = xstrdup(m);
+    p->message = m;
     struct chaos_rt *c = plan_chaos(g, p);
     if (c != NULL) {
         c->state = ok ? CHAOS_ROLLED_BACK : CHAOS_UNRESTORED;
@@ -386,10 +432,53 @@ static void on_rollback_report(const struct action *a, bool ok, const char *mess
     step_rollback(g);
 }
 
+static void on_ready_tick(void *ud)
+{
+    struct game *g = ud;
+    g->ready_timer = NULL; /* one-shot: gone once fired */
+    step_rollback(g);
+}
+
+/*
+ * Is p's backend ready for its rollback? A backend that has not answered yet
+ * may not know the target (a plugin acts on the rows it printed): wait for
+ * its first answer, at most its timeout and a margin, on a timer; then send
+ * anyway (a failure stays pending). false while waiting.
+ */
+static bool rollback_ready(struct game *g, struct plan *p)
+{
+    struct drill_act a;
+    if (g->env.loop == NULL || !act_parse(p->rollback, &a)) {
+        return true;
+    }
+    const struct action_def *def = NULL;
+    char *why = NULL;
+    struct backend *b = resolve(g->env.backends, g->env.nbackends, p->backend, &a, &def, &why);
+    free(why);
+    act_clear(&a);
+    if (b == NULL || b->last_ok_ms != 0 || b->timer == NULL) {
+        return true; /* not on a schedule: it will not answer by waiting */
+    }
+    uint64_t t = loop_ms(g);
+    if (p->ready_until == 0) {
+        p->ready_until = t + (uint64_t)b->timeout_ms + FRESH_MARGIN_MS;
+    }
+    if (t >= p->ready_until) {
+        p->unanswered = true;
+        return true;
+    }
+    set_message(g, xasprintf("rolling back %s: waiting for %s to answer first (at most %llu s)",
+                             p->rollback, b->name,
+                             (unsigned long long)((p->ready_until - t + 999) / 1000)));
+    g->ready_timer = loop_timer_add(g->env.loop, READY_TICK_MS, 0, on_ready_tick, g);
+    changed(g);
+    return false;
+}
+
 /* Next rollback, newest plan first; after checks once none is left. */
 static void step_rollback(struct game *g)
 {
-    if (g->ending == END_NONE || g->ending_done || g->after_running) {
+    if (g->ending == END_NONE || g->ending_done || g->after_running || g->ready_timer != NULL) {
         return;
     }
     for (size_t i = 0; i < g->nplans; i++) {
@@ -399,8 +488,11 @@ static void step_rollback(struct game *g)
     }
     for (size_t k = g->nplans; k > 0; k--) {
         struct plan *p = &g->plans[k - 1];
-        if (p->done || p->attempted) {
+        if (p->resolved || p->attempted) {
             continue;
+        }
+        if (!rollback_ready(g, p)) {
+            return; /* the timer calls us again */
         }
         cJSON *d = cJSON_CreateObject();
         cJSON_AddStringToObject(d, "inject", p->inject);
@@ -412,6 +504,7 @@ static void step_rollback(struct game *g)
             continue;
         }
         p->attempted = true;
+        p->tried = true;
         struct drill_act a;
         char *why = NULL;
         if (!act_parse(p->rollback, &a)) {
@@ -421,7 +514,13 @@ static void step_rollback(struct game *g)
             p->tok->g = g;
             p->tok->plan = (size_t)(p - g->plans);
             p->tok->rollback = true;
-            set_message(g, xasprintf("rolling back: %s", p->rollback));
+            size_t left = 0;
+            for (size_t i = 0; i < g->nplans; i++) {
+                left += !g->plans[i].resolved && !g->plans[i].attempted;
+            }
+            set_message(
+                g, left > 0 ? xasprintf("rolling back: %s (%zu more after it)", p->rollback, left)
+                            : xasprintf("rolling back: %s", p->rollback));
             changed(g);
             if (!send_action(g, p->backend, &a, p->inject, on_rollback_report, p->tok, &why)) {
                 free(p->tok);
@@ -442,7 +541,7 @@ static void step_rollback(struct game *g)
 
 /* ---- checks ---- */
 
-static void check_done(struct game *g, size_t i, bool ok, char *why);
+static void check_done(struct game *g, size_t i, int result, char *why);
 
 static void on_check_proc(const struct proc_result *res, void *ud)
 {
@@ -469,26 +568,85 @@ static void on_check_proc(const struct proc_result *res, void *ud)
                         *last != '\0' ? ": " : "", last);
     }
     free(last);
-    check_done(g, i, ok, why);
+    check_done(g, i, ok ? CHECK_OK : CHECK_FAILED, why);
 }
 
-/* Start check i: a condition answers now, a command later (both end in check_done). */
+/* How long a before/after check waits for kind's backends to answer: their timeout and a margin. */
+static uint64_t fresh_limit(const struct game *g, enum model_kind kind)
+{
+    int most = -1;
+    for (size_t i = 0; i < g->env.nbackends; i++) {
+        const struct backend *b = g->env.backends[i];
+        if ((backend_kinds(b) & (1u << kind)) && b->timeout_ms > most) {
+            most = b->timeout_ms;
+        }
+    }
+    return most < 0 ? 0 : (uint64_t)most + FRESH_MARGIN_MS;
+}
+
+static void look_check(struct game *g, size_t i, bool first);
+
+static void on_seq_retry(void *ud)
+{
+    struct game *g = ud;
+    g->seq_timer = NULL; /* one-shot: gone once fired */
+    look_check(g, g->seq_wait, false);
+}
+
+/*
+ * A condition check: met, not met, or unknown (cond.h). Before and after
+ * checks count only answers since their sequence began: the first look asks
+ * the pane's backends for one, and while unknown they look again until the
+ * backends' timeout and a margin have passed.
+ */
+static void look_check(struct game *g, size_t i, bool first)
+{
+    const struct drill_check *c = &g->d->checks[i];
+    bool seq = c->when != DRILL_DURING;
+    struct cond cd;
+    char *why = NULL;
+    if (!cond_parse(&cd, c->until, &why)) {
+        check_done(g, i, CHECK_FAILED, why);
+        return;
+    }
+    if (first && seq) {
+        for (size_t k = 0; k < g->env.nbackends; k++) {
+            if (backend_kinds(g->env.backends[k]) & (1u << cd.kind)) {
+                backend_refresh_soon(g->env.backends[k]);
+            }
+        }
+        g->chk[i].fresh_until = loop_ms(g) + fresh_limit(g, cd.kind);
+    }
+    struct cond_env ce = {
+        .store = g->env.store,
+        .backends = g->env.backends,
+        .nbackends = g->env.nbackends,
+        .since_ms = seq ? g->seq_since : g->during_since,
+        .now_ms = loop_ms(g),
+    };
+    enum cond_result res = cond_eval(&cd, &ce, &why);
+    cond_free(&cd);
+    if (res == COND_UNKNOWN && seq && g->env.loop != NULL && loop_ms(g) < g->chk[i].fresh_until) {
+        set_message(g, xasprintf("check '%s' waits for fresh data: %s", c->id, why));
+        free(why);
+        g->seq_wait = i;
+        g->seq_timer = loop_timer_add(g->env.loop, FRESH_RETRY_MS, 0, on_seq_retry, g);
+        changed(g);
+        return;
+    }
+    check_done(g, i,
+               res == COND_MET       ? CHECK_OK
+               : res == COND_NOT_MET ? CHECK_FAILED
+                                     : CHECK_UNKNOWN,
+               why);
+}
+
+/* Start check i: a condition answers now or soon, a command later (all end in check_done). */
 static void run_check(struct game *g, size_t i)
 {
     const struct drill_check *c = &g->d->checks[i];
     if (c->until != NULL) {
-        struct cond cd;
-        char *why = NULL;
-        if (!cond_parse(&cd, c->until, &why)) {
-            check_done(g, i, false, why);
-            return;
-        }
-        bool ok = g->env.store != NULL && cond_eval(&cd, g->env.store, &why);
-        cond_free(&cd);
-        if (why == NULL) {
-            why = xstrdup(g->env.store == NULL ? "no live data" : (ok ? "holds" : "does not hold"));
-        }
-        check_done(g, i, ok, why);
+        look_check(g, i, true);
         return;
     }
     struct proc_options o = {
@@ -505,38 +663,51 @@ static void run_check(struct game *g, size_t i)
     if (g->chk[i].proc == NULL) {
         free(t);
         g->chk[i].ptok = NULL;
-        check_done(g, i, false, why != NULL ? why : xstrdup("no event loop to run it on"));
+        check_done(g, i, CHECK_FAILED, why != NULL ? why : xstrdup("no event loop to run it on"));
     }
 }
 
-static void journal_check(struct game *g, size_t i, bool ok, const char *why)
+static void journal_check(struct game *g, size_t i, int result, const char *why)
 {
     const struct drill_check *c = &g->d->checks[i];
     cJSON *d = cJSON_CreateObject();
     cJSON_AddStringToObject(d, "id", c->id);
     cJSON_AddStringToObject(d, "when", when_name(c->when));
-    cJSON_AddBoolToObject(d, "ok", ok);
+    cJSON_AddBoolToObject(d, "ok", result == CHECK_OK);
+    if (result == CHECK_UNKNOWN) {
+        cJSON_AddBoolToObject(d, "unknown", true);
+    }
     cJSON_AddStringToObject(d, "reason", why);
-    jlog(g, c->id, "check", NULL, ok ? "ok" : why, d);
-    g->chk[i].journaled = ok;
+    jlog(g, c->id, "check", NULL,
+         result == CHECK_OK        ? "ok"
+         : result == CHECK_UNKNOWN ? "unknown"
+                                   : why,
+         d);
+    g->chk[i].journaled = result;
 }
 
 static void next_sequential(struct game *g, enum drill_when when);
 static void finish(struct game *g);
 
-static void check_done(struct game *g, size_t i, bool ok, char *why)
+static void check_done(struct game *g, size_t i, int result, char *why)
 {
     struct check_rt *r = &g->chk[i];
     const struct drill_check *c = &g->d->checks[i];
-    r->result = ok;
+    bool ok = result == CHECK_OK;
+    r->result = result;
     free(r->why);
     r->why = why;
     if (c->when == DRILL_DURING) {
         if (g->state != GAME_RUNNING && g->state != GAME_PAUSED) {
             return;
         }
-        if (r->journaled != (int)ok) {
-            journal_check(g, i, ok, why);
+        if (r->journaled != result) {
+            journal_check(g, i, result, why);
+        }
+        if (result == CHECK_UNKNOWN) {
+            /* said, but blindness is not a failure: only one seen on fresh data counts */
+            changed(g);
+            return;
         }
         uint64_t t = game_clock_ms(g);
         if (ok) {
@@ -557,10 +728,12 @@ static void check_done(struct game *g, size_t i, bool ok, char *why)
     if (c->when == DRILL_BEFORE && g->state != GAME_CHECKING) {
         return;
     }
-    journal_check(g, i, ok, why);
+    journal_check(g, i, result, why);
     if (!ok && c->when == DRILL_BEFORE && g->seq_all_ok) {
+        /* unknown does not pass: the gate opens only on what was seen */
         g->seq_all_ok = false;
-        g->seq_failed = xasprintf("before check '%s' failed: %s", c->id, why);
+        g->seq_failed = xasprintf("before check '%s' %s: %s", c->id,
+                                  result == CHECK_UNKNOWN ? "is unknown" : "failed", why);
     }
     changed(g);
     next_sequential(g, c->when);
@@ -594,6 +767,7 @@ static void next_sequential(struct game *g, enum drill_when when)
 
 static void start_sequential(struct game *g, enum drill_when when)
 {
+    g->seq_since = loop_ms(g);
     g->seq_i = 0;
     g->seq_all_ok = true;
     next_sequential(g, when);
@@ -610,10 +784,7 @@ static void finish(struct game *g)
     g->ending_done = true;
     if (g->d != NULL) {
         g->state = aborted ? GAME_ABORTED : GAME_ENDED;
-        size_t bad = 0;
-        for (size_t i = 0; i < g->nplans; i++) {
-            bad += g->plans[i].done && !g->plans[i].ok;
-        }
+        size_t bad = count_unresolved(g);
         char *base = aborted ? xasprintf("aborted: %s", g->abort_why ? g->abort_why : "aborted")
                              : xstrdup("the drill is over");
         if (bad > 0) {
@@ -627,74 +798,46 @@ static void finish(struct game *g)
     }
 }
 
-/* The panes the after checks' conditions read (bits of enum model_kind). */
-static unsigned after_kinds(const struct game *g)
-{
-    unsigned kinds = 0;
-    for (size_t i = 0; i < g->d->nchecks; i++) {
-        struct cond c;
-        char *why = NULL;
-        if (g->d->checks[i].when == DRILL_AFTER && g->d->checks[i].until != NULL &&
-            cond_parse(&c, g->d->checks[i].until, &why)) {
-            kinds |= 1u << c.kind;
-            cond_free(&c);
-        }
-        free(why);
-    }
-    return kinds;
-}
-
-static void settle_tick(void *ud)
-{
-    struct game *g = ud;
-    bool fresh = true;
-    for (int k = 0; k < MODEL_KINDS; k++) {
-        if ((g->settle_kinds & (1u << k)) &&
-            store_generation(g->env.store, (enum model_kind)k) == g->gen[k]) {
-            fresh = false;
-        }
-    }
-    if (fresh || clock_mono_ms() >= g->settle_until) {
-        loop_timer_cancel(g->env.loop, g->settle_timer);
-        g->settle_timer = NULL;
-        start_sequential(g, DRILL_AFTER);
-    }
-}
-
 static void after_rollbacks(struct game *g)
 {
     if (g->ending == END_DESTROY) {
         g->ending_done = true;
+        size_t bad = count_unresolved(g);
+        set_message(g, bad > 0 ? xasprintf("closed; %zu rollback%s failed: NOT restored (every "
+                                           "start tries again)",
+                                           bad, bad == 1 ? "" : "s")
+                               : xstrdup("closed: every chaos action is rolled back"));
+        changed(g);
         return;
     }
-    if (g->ending == END_RECOVER || g->d == NULL || !g->began) {
+    if (g->ending == END_RECOVER) {
+        /* a run with a rollback still pending is not closed: the next start tries again */
+        if (!g->was_ended && count_unresolved(g) == 0) {
+            finish(g);
+        } else {
+            g->ending_done = true;
+        }
+        return;
+    }
+    if (g->d == NULL || !g->began) {
         finish(g);
         return;
     }
-    g->after_running = true;
     /*
      * A condition read now would see the panes from before the rollbacks:
-     * ask every backend for a fresh look and wait until the panes the after
-     * checks read have changed (or SETTLE_MS).
+     * the after checks count only answers from now on (look_check asks for
+     * them and waits, bounded).
      */
-    g->settle_kinds =
-        g->nplans > 0 && g->env.loop != NULL && g->env.store != NULL ? after_kinds(g) : 0;
-    if (g->settle_kinds != 0) {
-        for (int k = 0; k < MODEL_KINDS; k++) {
-            g->gen[k] = store_generation(g->env.store, (enum model_kind)k);
-        }
-        g->settle_until = clock_mono_ms() + SETTLE_MS;
-        g->settle_timer = loop_timer_add(g->env.loop, 100, 100, settle_tick, g);
-        for (size_t i = 0; i < g->env.nbackends; i++) {
-            backend_refresh_soon(g->env.backends[i]);
-        }
-        return;
-    }
+    g->after_running = true;
     start_sequential(g, DRILL_AFTER);
 }
 
 static void stop_checks(struct game *g)
 {
+    if (g->seq_timer != NULL) {
+        loop_timer_cancel(g->env.loop, g->seq_timer);
+        g->seq_timer = NULL;
+    }
     for (size_t i = 0; g->d != NULL && i < g->d->nchecks; i++) {
         if (g->chk[i].proc != NULL) {
             proc_cancel(g->chk[i].proc);
@@ -1250,6 +1393,7 @@ static struct game *alloc_game(const struct game_env *env, struct drill *d,
     g->env = *env;
     g->runs_dir = env->runs_dir != NULL ? xstrdup(env->runs_dir) : run_default_dir();
     g->env.runs_dir = g->runs_dir;
+    g->during_since = loop_ms(g);
     g->d = d;
     g->lock_fd = -1;
     if (h != NULL) {
@@ -1298,8 +1442,11 @@ static void free_game(struct game *g)
     if (g->timer != NULL) {
         loop_timer_cancel(g->env.loop, g->timer);
     }
-    if (g->settle_timer != NULL) {
-        loop_timer_cancel(g->env.loop, g->settle_timer);
+    if (g->seq_timer != NULL) {
+        loop_timer_cancel(g->env.loop, g->seq_timer);
+    }
+    if (g->ready_timer != NULL) {
+        loop_timer_cancel(g->env.loop, g->ready_timer);
     }
     for (size_t i = 0; i < g->nplans; i++) {
         if (g->plans[i].tok != NULL) {
@@ -1414,7 +1561,7 @@ static size_t find_plan(const struct game *g, const char *inject, int index)
 {
     for (size_t i = g->nplans; i > 0; i--) {
         const struct plan *p = &g->plans[i - 1];
-        if (!p->done && strcmp(p->inject, inject) == 0 && p->index == index) {
+        if (!p->resolved && strcmp(p->inject, inject) == 0 && p->index == index) {
             return i - 1;
         }
     }
@@ -1429,6 +1576,33 @@ static int find_check(const struct drill *d, const char *id)
         }
     }
     return -1;
+}
+
+/* rollback.end (ok: resolved; failed: still pending) or rollback.giveup (resolved, not restored).
+ */
+static void replay_rollback_end(struct game *g, struct plan *pl, const char *a, const cJSON *e,
+                                const cJSON *d)
+{
+    bool giveup = strcmp(a, "rollback.giveup") == 0;
+    const char *m = jstr(d, "message") != NULL ? jstr(d, "message") : "";
+    free(pl->message);
+    if (giveup) {
+        pl->gave_up = true;
+        pl->resolved = true;
+        pl->message = xasprintf("given up by %s%s%s", jstr(e, "actor") ? jstr(e, "actor") : "?",
+                                *m != '\0' ? " after: " : "", m);
+    } else {
+        pl->done = true;
+        pl->ok = cJSON_IsTrue(cJSON_GetObjectItem(d, "ok"));
+        pl->resolved = pl->ok;
+        pl->message = xstrdup(m);
+    }
+    struct chaos_rt *c = plan_chaos(g, pl);
+    if (c != NULL) {
+        c->state = pl->ok ? CHAOS_ROLLED_BACK : CHAOS_UNRESTORED;
+        free(c->message);
+        c->message = xstrdup(pl->message);
+    }
 }
 
 static void replay_one(struct game *g, struct replay *r, const cJSON *e)
@@ -1452,7 +1626,9 @@ static void replay_one(struct game *g, struct replay *r, const cJSON *e)
     } else if (strcmp(a, "check") == 0) {
         int c = find_check(g->d, jstr(d, "id"));
         if (c >= 0) {
-            g->chk[c].result = cJSON_IsTrue(cJSON_GetObjectItem(d, "ok"));
+            g->chk[c].result = cJSON_IsTrue(cJSON_GetObjectItem(d, "ok"))        ? CHECK_OK
+                               : cJSON_IsTrue(cJSON_GetObjectItem(d, "unknown")) ? CHECK_UNKNOWN
+                                                                                 : CHECK_FAILED;
             free(g->chk[c].why);
             g->chk[c].why = xstrdup(jstr(d, "reason") != NULL ? jstr(d, "reason") : "");
         }
@@ -1497,19 +1673,11 @@ static void replay_one(struct game *g, struct replay *r, const cJSON *e)
         if (p != SIZE_MAX) {
             g->plans[p].attempted = true;
         }
-    } else if (strcmp(a, "rollback.end") == 0 && inj != NULL) {
+    } else if ((strcmp(a, "rollback.end") == 0 || strcmp(a, "rollback.giveup") == 0) &&
+               inj != NULL) {
         size_t p = find_plan(g, inj, idx);
         if (p != SIZE_MAX) {
-            struct plan *pl = &g->plans[p];
-            pl->done = true;
-            pl->ok = cJSON_IsTrue(cJSON_GetObjectItem(d, "ok"));
-            pl->message = xstrdup(jstr(d, "message") != NULL ? jstr(d, "message") : "");
-            struct chaos_rt *c = plan_chaos(g, pl);
-            if (c != NULL) {
-                c->state = pl->ok ? CHAOS_ROLLED_BACK : CHAOS_UNRESTORED;
-                free(c->message);
-                c->message = xstrdup(pl->message);
-            }
+            replay_rollback_end(g, &g->plans[p], a, e, d);
         }
     }
 }
@@ -1533,12 +1701,13 @@ static cJSON **load_run(const char *dir, const char *run_id, size_t *n, char **c
     return ev;
 }
 
-/* Attempted rollbacks without their end were cut short by a crash: run them again. */
+/* Every pending plan is tried again: cut short by a crash, or failed before. */
 static void replay_reopen(struct game *g)
 {
     for (size_t i = 0; i < g->nplans; i++) {
-        if (!g->plans[i].done) {
+        if (!g->plans[i].resolved) {
             g->plans[i].attempted = false;
+            g->plans[i].done = false;
         }
     }
 }
@@ -1610,31 +1779,44 @@ struct game *game_resume(const struct game_env *env, const char *run_id, const s
     return g;
 }
 
+void game_close(struct game *g)
+{
+    g->closing = true;
+    if (g->ending == END_NONE && g->state != GAME_ENDED && g->state != GAME_ABORTED &&
+        has_pending_rollback(g)) {
+        g->base_ms = game_clock_ms(g);
+        g->state = GAME_ROLLING_BACK;
+        g->ending = END_DESTROY;
+        stop_checks(g);
+        set_message(g, xstrdup("closing: rolling back first"));
+        changed(g);
+        step_rollback(g);
+    }
+}
+
+bool game_closed(const struct game *g)
+{
+    return g->ending == END_NONE || g->ending_done;
+}
+
+bool game_closing(const struct game *g)
+{
+    return g->closing && !game_closed(g);
+}
+
 void game_destroy(struct game *g, bool rollback)
 {
     if (g == NULL) {
         return;
     }
     g->hooks.changed = NULL; /* the UI is going away */
-    if (rollback && g->ending == END_NONE && g->state != GAME_ENDED && g->state != GAME_ABORTED &&
-        has_pending_rollback(g)) {
-        g->base_ms = game_clock_ms(g);
-        g->state = GAME_ROLLING_BACK;
-        g->ending = END_DESTROY;
-        stop_checks(g);
-        step_rollback(g);
-    }
-    if (rollback && g->ending != END_NONE && g->env.loop != NULL) {
-        /* quitting (q, SIGTERM) stops the loop's dispatch: the rollbacks need it once more */
-        bool quitting = loop_quitting(g->env.loop);
-        loop_cancel_quit(g->env.loop);
-        uint64_t end = clock_mono_ms() + DESTROY_LIMIT_MS;
-        while (!g->ending_done && clock_mono_ms() < end) {
-            loop_run_once(g->env.loop, 50);
-        }
-        if (quitting) {
-            loop_quit(g->env.loop);
-        }
+    if (rollback) {
+        /*
+         * What finishes now (an answer in the same call) is journaled; a
+         * rollback still in flight is left pending for the next start.
+         * Callers that can keep the loop turning use game_close() first.
+         */
+        game_close(g);
     }
     free_game(g);
 }
@@ -1727,31 +1909,27 @@ const char *game_message(const struct game *g)
 
 /* ---- after a crash ---- */
 
-static void recover_run(const struct game_env *env, const char *dir, const char *id,
-                        int64_t deadline, size_t *done, size_t *failed, struct strbuf *rep)
+/* A drill run's plans from its journal alone (no drill file); NULL when it is not a drill. */
+static struct game *replay_plans(const struct game_env *env, const char *dir, const char *id,
+                                 struct replay *r, char **cause)
 {
     size_t n = 0;
-    char *why = NULL;
-    cJSON **ev = load_run(dir, id, &n, &why);
-    free(why);
+    cJSON **ev = load_run(dir, id, &n, cause);
     if (ev == NULL) {
-        return;
+        return NULL;
     }
     struct game *g = alloc_game(env, NULL, NULL);
     g->id = xstrdup(id);
-    struct replay r = {0};
     for (size_t i = 1; i < n; i++) {
-        replay_one(g, &r, ev[i]);
+        replay_one(g, r, ev[i]);
     }
     runlog_free(ev, n);
-    replay_reopen(g);
-    if (r.ended || !has_pending_rollback(g)) {
-        free_game(g);
-        return;
-    }
-    g->base_ms = r.t;
-    g->state = GAME_ROLLING_BACK;
-    /* a drill another opsdeck is running has not crashed: not ours to touch */
+    return g;
+}
+
+/* Does another opsdeck hold run id (it is running that drill)? */
+static bool run_busy(const char *dir, const char *id)
+{
     char *path = xasprintf("%s/%s.jsonl", dir, id);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     free(path);
@@ -1759,7 +1937,33 @@ static void recover_run(const struct game_env *env, const char *dir, const char 
     if (fd >= 0) {
         close(fd);
     }
-    if (busy) {
+    return busy;
+}
+
+static void recover_run(const struct game_env *env, const char *dir, const char *id,
+                        int64_t deadline, size_t *done, size_t *failed, struct strbuf *rep)
+{
+    struct replay r = {0};
+    char *why = NULL;
+    struct game *g = replay_plans(env, dir, id, &r, &why);
+    free(why);
+    if (g == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < g->nplans; i++) {
+        g->plans[i].prior = g->plans[i].resolved;
+    }
+    replay_reopen(g);
+    /* an ended run too: a rollback that failed stays pending until it works or is given up */
+    if (!has_pending_rollback(g)) {
+        free_game(g);
+        return;
+    }
+    g->was_ended = r.ended;
+    g->base_ms = r.t;
+    g->state = GAME_ROLLING_BACK;
+    /* a drill another opsdeck is running has not crashed: not ours to touch */
+    if (run_busy(dir, id)) {
         free_game(g);
         return;
     }
@@ -1770,11 +1974,10 @@ static void recover_run(const struct game_env *env, const char *dir, const char 
         free_game(g);
         return;
     }
-    cJSON *d = cJSON_CreateObject();
-    cJSON_AddStringToObject(d, "why", "recovered after a crash");
-    jlog(g, NULL, "drill.abort", NULL, NULL, d);
-    for (size_t i = 0; i < g->nplans; i++) {
-        g->plans[i].prior = g->plans[i].done;
+    if (!r.ended && !r.aborted) {
+        cJSON *d = cJSON_CreateObject();
+        cJSON_AddStringToObject(d, "why", "recovered after a crash");
+        jlog(g, NULL, "drill.abort", NULL, NULL, d);
     }
     g->ending = END_RECOVER;
     step_rollback(g);
@@ -1786,7 +1989,7 @@ static void recover_run(const struct game_env *env, const char *dir, const char 
         if (p->prior) {
             continue;
         }
-        if (p->done && p->ok) {
+        if (p->resolved) {
             (*done)++;
             strbuf_printf(rep, "run %s: rolled back %s (inject %s): %s\n", id, p->rollback,
                           p->inject, p->message);
@@ -1794,10 +1997,14 @@ static void recover_run(const struct game_env *env, const char *dir, const char 
             (*failed)++;
             strbuf_printf(rep, "run %s: NOT restored: %s (inject %s): %s\n", id, p->rollback,
                           p->inject,
-                          p->message != NULL ? p->message
-                                             : "no answer in time (retried at the "
-                                               "next start)");
+                          p->done && p->message != NULL ? p->message : "no answer in time");
         }
+    }
+    if (count_unresolved(g) > 0) {
+        strbuf_printf(rep,
+                      "run %s: still pending: every start of opsdeck tries again; to stop, put it "
+                      "back by hand and run: opsdeck drill --give-up %s\n",
+                      id, id);
     }
     free_game(g);
 }
@@ -1832,4 +2039,185 @@ size_t drill_recover(const struct game_env *env, int timeout_ms, size_t *failed,
         free(rep.s);
     }
     return done;
+}
+
+/* ---- what is still pending, and giving it up ---- */
+
+/* Every *.jsonl run id in dir, or NULL when it cannot be read. */
+static char **run_ids(const char *dir, size_t *n)
+{
+    *n = 0;
+    DIR *dh = dir != NULL ? opendir(dir) : NULL;
+    if (dh == NULL) {
+        return NULL;
+    }
+    char **ids = NULL;
+    struct dirent *de;
+    while ((de = readdir(dh)) != NULL) {
+        size_t len = strlen(de->d_name);
+        if (len > 6 && strcmp(de->d_name + len - 6, ".jsonl") == 0) {
+            ids = xreallocarray(ids, *n + 1, sizeof *ids);
+            ids[(*n)++] = xstrndup(de->d_name, len - 6);
+        }
+    }
+    closedir(dh);
+    return ids;
+}
+
+static int newest_first(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)b, *(char *const *)a); /* ids start with the start time */
+}
+
+struct drill_pending *drill_pending_list(const char *runs_dir, size_t *n)
+{
+    *n = 0;
+    char *dir = runs_dir != NULL ? xstrdup(runs_dir) : run_default_dir();
+    if (dir == NULL) {
+        return NULL;
+    }
+    size_t nids = 0;
+    char **ids = run_ids(dir, &nids);
+    if (nids > 1) {
+        qsort(ids, nids, sizeof *ids, newest_first);
+    }
+    struct drill_pending *list = xcalloc(1, sizeof *list);
+    struct game_env env = {.runs_dir = dir};
+    for (size_t k = 0; k < nids; k++) {
+        struct replay r = {0};
+        char *why = NULL;
+        struct game *g = replay_plans(&env, dir, ids[k], &r, &why);
+        free(why);
+        int live = -1;
+        for (size_t i = 0; g != NULL && i < g->nplans; i++) {
+            const struct plan *p = &g->plans[i];
+            if (p->resolved) {
+                continue;
+            }
+            list = xreallocarray(list, *n + 1, sizeof *list);
+            list[(*n)++] = (struct drill_pending){
+                .run = xstrdup(ids[k]),
+                .inject = xstrdup(p->inject),
+                .index = p->index,
+                .rollback = xstrdup(p->rollback),
+                .message = p->done && p->message != NULL ? xstrdup(p->message) : NULL,
+                .ended = r.ended,
+            };
+            /* the lock is looked at only when it matters (once): no failure yet, run not ended */
+            struct drill_pending *e = &list[*n - 1];
+            if (live < 0 && !p->done && !r.ended) {
+                live = run_busy(dir, ids[k]);
+            }
+            e->live = !p->done && live > 0;
+            e->failed = p->done || (p->attempted && !e->live);
+        }
+        if (g != NULL) {
+            free_game(g);
+        }
+        free(ids[k]);
+    }
+    free(ids);
+    free(dir);
+    return list;
+}
+
+void drill_pending_free(struct drill_pending *list, size_t n)
+{
+    for (size_t i = 0; list != NULL && i < n; i++) {
+        free(list[i].run);
+        free(list[i].inject);
+        free(list[i].rollback);
+        free(list[i].message);
+    }
+    free(list);
+}
+
+/* The target of a rollback's text ("pools ready be_web/web2" -> "be_web/web2"), caller frees. */
+static char *rollback_target(const char *rollback)
+{
+    struct drill_act a;
+    if (!act_parse(rollback, &a)) {
+        return NULL;
+    }
+    char *t = xstrdup(a.target);
+    act_clear(&a);
+    return t;
+}
+
+/* Audit, then journal, one give-up; false with *cause (nothing after it is given up). */
+static bool give_up_one(struct game *g, struct plan *p, const char *typed, char **cause)
+{
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddStringToObject(d, "inject", p->inject);
+    cJSON_AddNumberToObject(d, "index", p->index);
+    cJSON_AddStringToObject(d, "action", p->rollback);
+    cJSON_AddStringToObject(d, "typed", typed != NULL ? typed : "");
+    if (p->done && p->message != NULL) {
+        cJSON_AddStringToObject(d, "message", p->message);
+    } else {
+        cJSON_AddNullToObject(d, "message");
+    }
+    char *target = rollback_target(p->rollback);
+    bool ok = action_record("rollback.giveup", target, g->id, p->inject, "given up", d, cause);
+    free(target);
+    if (!ok) {
+        cJSON_Delete(d);
+        return false;
+    }
+    if (!jlog(g, p->inject, "rollback.giveup", NULL, "given up", d)) {
+        *cause = xstrdup(g->message);
+        return false;
+    }
+    p->resolved = true;
+    p->gave_up = true;
+    return true;
+}
+
+size_t drill_give_up(const char *runs_dir, const char *run_id, const char *typed, char **report,
+                     char **cause)
+{
+    *report = NULL;
+    char *dir = runs_dir != NULL ? xstrdup(runs_dir) : run_default_dir();
+    if (dir == NULL) {
+        set_cause(cause, "no home directory for the state: set XDG_STATE_HOME or HOME");
+        return 0;
+    }
+    struct game_env env = {.runs_dir = dir};
+    struct replay r = {0};
+    struct game *g = replay_plans(&env, dir, run_id, &r, cause);
+    if (g == NULL) {
+        free(dir);
+        return 0;
+    }
+    size_t given = 0;
+    if (count_unresolved(g) == 0) {
+        *cause = xasprintf("run %s has no pending rollback", run_id);
+    } else if (action_read_only()) {
+        *cause = xstrdup("read-only mode (--read-only): nothing is given up");
+    } else if (run_busy(dir, run_id)) {
+        *cause = xasprintf("run %s is in use by another opsdeck", run_id);
+    } else if (open_journal(g, false, cause)) {
+        struct strbuf rep = {0};
+        for (size_t i = 0; i < g->nplans; i++) {
+            struct plan *p = &g->plans[i];
+            if (p->resolved) {
+                continue;
+            }
+            if (!give_up_one(g, p, typed, cause)) {
+                break;
+            }
+            given++;
+            strbuf_printf(&rep, "run %s: given up: %s (inject %s): put it back by hand\n", run_id,
+                          p->rollback, p->inject);
+        }
+        if (r.aborted && !r.ended && count_unresolved(g) == 0) {
+            /* a crashed drill recovery kept open only for this: it ends as recovery would */
+            g->ending = END_RECOVER;
+            finish(g);
+        }
+        *report = rep.s;
+    }
+    free_game(g);
+    free(dir);
+    return given;
 }

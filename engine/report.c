@@ -1047,8 +1047,8 @@ struct dr_expect {
 
 struct dr_check {
     const char *id, *when;
-    int runs, failures;
-    bool last_ok;
+    int runs, failures, unknowns;
+    bool last_ok, last_unknown;
     const char *last_reason, *first_failure;
     int64_t first_failure_ms;
 };
@@ -1060,6 +1060,7 @@ struct dr_chaos {
     int ok;    /* chaos.end: 1 ok, 0 failed, -1 none */
     int rb_ok; /* rollback.end: 1, 0, -1 none */
     bool rb_started;
+    const char *gave_up_by; /* rollback.giveup: who gave it up, or NULL */
 };
 
 struct dr_note {
@@ -1188,6 +1189,7 @@ static void dr_check(struct drill_report *r, const cJSON *data)
     const char *when = str_of(data, "when");
     const char *reason = str_of(data, "reason");
     bool ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(data, "ok"));
+    bool unknown = !ok && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(data, "unknown"));
     struct dr_check *c = NULL;
     id = id != NULL ? id : "?";
     when = when != NULL ? when : "?";
@@ -1204,14 +1206,17 @@ static void dr_check(struct drill_report *r, const cJSON *data)
     }
     c->runs++;
     c->last_ok = ok;
+    c->last_unknown = unknown;
     c->last_reason = reason;
-    if (!ok && c->failures++ == 0) {
+    /* unknown (no fresh data to say) is neither a pass nor a failure */
+    c->unknowns += unknown;
+    if (!ok && !unknown && c->failures++ == 0) {
         c->first_failure = reason;
         c->first_failure_ms = r->t_ms;
     }
     strbuf_printf(&r->timeline, "check %s ", when);
     dr_quoted(&r->timeline, id);
-    strbuf_str(&r->timeline, ok ? ": ok" : ": FAILED");
+    strbuf_str(&r->timeline, ok ? ": ok" : unknown ? ": UNKNOWN" : ": FAILED");
     if (reason != NULL && reason[0] != '\0') {
         strbuf_str(&r->timeline, " (");
         add_inline(&r->timeline, reason);
@@ -1287,7 +1292,8 @@ static void dr_expect(struct drill_report *r, const cJSON *data)
     strbuf_str(&r->timeline, ")\n");
 }
 
-static void dr_chaos_event(struct drill_report *r, const char *action, const cJSON *data)
+static void dr_chaos_event(struct drill_report *r, const char *action, const cJSON *ev,
+                           const cJSON *data)
 {
     const char *message = str_of(data, "message");
     bool ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(data, "ok"));
@@ -1319,6 +1325,18 @@ static void dr_chaos_event(struct drill_report *r, const char *action, const cJS
         r->last_rollback = c != NULL ? c : r->last_rollback;
         strbuf_str(&r->timeline, "rollback: ");
         add_code_span(&r->timeline, str_of(data, "action") ? str_of(data, "action") : "?");
+    } else if (strcmp(action, "rollback.giveup") == 0) {
+        struct dr_chaos *c = dr_chaos(r, data, false);
+        const char *by = str_of(ev, "actor") != NULL ? str_of(ev, "actor") : "?";
+        if (c != NULL) {
+            c->gave_up_by = by;
+        }
+        strbuf_str(&r->timeline, "rollback ");
+        add_code_span(&r->timeline, c != NULL && c->rollback != NULL ? c->rollback : "?");
+        strbuf_str(&r->timeline, ": given up by ");
+        add_inline(&r->timeline, by);
+        strbuf_str(&r->timeline, " (to be put back by hand)\n");
+        return;
     } else {
         /* rollback.end names its chaos when the game says so, else it ends the last started */
         struct dr_chaos *c = dr_chaos(r, data, false);
@@ -1440,7 +1458,7 @@ static void dr_event(struct drill_report *r, const cJSON *ev, int64_t ms)
     } else if (strcmp(action, "expect") == 0) {
         dr_expect(r, data);
     } else if (strncmp(action, "chaos.", 6) == 0 || strncmp(action, "rollback.", 9) == 0) {
-        dr_chaos_event(r, action, data);
+        dr_chaos_event(r, action, ev, data);
     } else if (strcmp(action, "notify") == 0) {
         struct report tmp = {0};
         ev_notify(&tmp, data);
@@ -1691,7 +1709,11 @@ static void dr_checks(struct strbuf *out, const struct drill_report *r)
             }
             strbuf_str(out, "| ");
             add_cell(out, c->id);
-            if (c->failures == 0) {
+            if (c->failures == 0 && c->last_unknown) {
+                strbuf_printf(out, " | UNKNOWN (%d of %d)", c->unknowns, c->runs);
+            } else if (c->failures == 0 && c->unknowns > 0) {
+                strbuf_printf(out, " | ok (unknown %d of %d)", c->unknowns, c->runs);
+            } else if (c->failures == 0) {
                 strbuf_str(out, " | ok");
             } else if (c->last_ok) {
                 strbuf_printf(out, " | ok in the end (failed %d of %d)", c->failures, c->runs);
@@ -1736,10 +1758,11 @@ static void dr_chaos_section(struct strbuf *out, const struct drill_report *r)
         strbuf_str(out, " | ");
         add_cell(out, c->rollback != NULL ? c->rollback : "?");
         strbuf_str(out, " | ");
-        add_cell(out, c->rb_ok == 1   ? "yes"
-                      : c->rb_ok == 0 ? "NO"
-                      : c->rb_started ? "NO: the rollback started but never finished"
-                                      : "NO: the rollback never ran");
+        add_cell(out, c->rb_ok == 1           ? "yes"
+                      : c->gave_up_by != NULL ? "NO: given up (by hand)"
+                      : c->rb_ok == 0         ? "NO"
+                      : c->rb_started         ? "NO: the rollback started but never finished"
+                                              : "NO: the rollback never ran");
         if (c->rb_message != NULL && c->rb_message[0] != '\0') {
             strbuf_str(out, ": ");
             add_cell(out, c->rb_message);
@@ -1761,7 +1784,12 @@ static void dr_chaos_section(struct strbuf *out, const struct drill_report *r)
         add_code_span(out, c->rollback != NULL ? c->rollback : "?");
         strbuf_str(out, " (undoes ");
         add_code_span(out, c->action != NULL ? c->action : "?");
-        strbuf_str(out, c->rb_ok == 0 ? ") failed" : ") has not run");
+        strbuf_str(out, c->gave_up_by != NULL ? ") was given up by "
+                        : c->rb_ok == 0       ? ") failed"
+                                              : ") has not run");
+        if (c->gave_up_by != NULL) {
+            add_inline(out, c->gave_up_by);
+        }
         if (c->rb_message != NULL && c->rb_message[0] != '\0') {
             strbuf_str(out, ": ");
             add_inline(out, c->rb_message);

@@ -46,7 +46,13 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { OUT_TAIL = 64 * 1024, REF_EVERY_MS = 1000 };
+enum {
+    OUT_TAIL = 64 * 1024,
+    REF_EVERY_MS = 1000,
+    UNKNOWN_RETRY_MS = 250, /* a wait whose condition is unknown looks again this soon */
+    READY_TICK_MS = 100,    /* an action step waiting for its backend's first answer */
+    READY_MARGIN_MS = 2000, /* ... waits at most the backend's timeout and this */
+};
 
 enum inflight { FLY_NONE, FLY_COMMAND, FLY_CODE, FLY_WAIT, FLY_ACTION, FLY_NOTIFY };
 
@@ -101,6 +107,11 @@ struct run {
     int tries;
     int64_t wait_deadline;
     char *wait_seen;
+    uint64_t wait_since;            /* loop time the wait began: older answers do not count */
+    bool wait_unknown;              /* the last look could not say (cond.h) */
+    struct loop_timer *ready_timer; /* an action waiting for its backend's first answer */
+    struct backend *ready_backend;
+    uint64_t ready_deadline;
     struct action_token *token;
     struct notify *notify;
 
@@ -794,8 +805,13 @@ static void wait_end(struct run *r, bool met, char *reason)
 static void wait_check_deadline(struct run *r)
 {
     if (r->fly == FLY_WAIT && clock_wall_ms() >= r->wait_deadline) {
-        char *why = xasprintf("timed out after %d tries; last: %s", r->tries,
-                              r->wait_seen != NULL ? r->wait_seen : "nothing yet");
+        const char *seen = r->wait_seen != NULL ? r->wait_seen : "nothing yet";
+        /* unknown until the end fails with why it was unknown, never as met */
+        char *why = !r->wait_unknown
+                        ? xasprintf("timed out after %d tries; last: %s", r->tries, seen)
+                    : r->tries > 0
+                        ? xasprintf("timed out after %d tries; last: unknown: %s", r->tries, seen)
+                        : xasprintf("timed out; the condition stayed unknown: %s", seen);
         wait_end(r, false, why);
     }
 }
@@ -825,27 +841,56 @@ static void on_wait_proc(const struct proc_result *res, void *ud)
     changed(r);
 }
 
+static uint64_t run_now(const struct run *r)
+{
+    return r->loop != NULL ? loop_now_ms(r->loop) : clock_mono_ms();
+}
+
+/* A condition's look: a try counts only when the console has the data to say. */
+static void wait_look(struct run *r)
+{
+    char *why = NULL;
+    struct cond_env ce = {
+        .store = r->store,
+        .backends = r->backends,
+        .nbackends = r->nbackends,
+        .since_ms = r->wait_since,
+        .now_ms = run_now(r),
+    };
+    enum cond_result res = cond_eval(&r->wcond, &ce, &why);
+    free(r->wait_seen);
+    r->wait_seen = why != NULL ? why : xstrdup("?");
+    r->wait_unknown = res == COND_UNKNOWN;
+    if (res == COND_MET) {
+        r->tries++;
+        wait_end(r, true, xasprintf("met after %d tries: %s", r->tries, r->wait_seen));
+        return;
+    }
+    if (res == COND_UNKNOWN) {
+        set_message(r, xasprintf("unknown: %s", r->wait_seen));
+        const struct rb_step *s = &r->rb->steps[r->idx];
+        if (r->wait_timer != NULL && (s->interval_ms <= 0 || s->interval_ms > UNKNOWN_RETRY_MS)) {
+            loop_timer_reset(r->loop, r->wait_timer, UNKNOWN_RETRY_MS);
+        }
+    } else {
+        r->tries++;
+        set_message(r, xasprintf("try %d: %s", r->tries, r->wait_seen));
+    }
+    wait_check_deadline(r);
+    changed(r);
+}
+
 static void wait_tick(void *ud)
 {
     struct run *r = ud;
     if (r->fly != FLY_WAIT || r->wait_proc != NULL) {
         return;
     }
-    r->tries++;
     if (r->wcond_set) {
-        char *why = NULL;
-        bool met = r->store != NULL && cond_eval(&r->wcond, r->store, &why);
-        free(r->wait_seen);
-        r->wait_seen = why != NULL ? why : xstrdup(r->store == NULL ? "no live data" : "?");
-        if (met) {
-            wait_end(r, true, xasprintf("met after %d tries: %s", r->tries, r->wait_seen));
-            return;
-        }
-        set_message(r, xasprintf("try %d: %s", r->tries, r->wait_seen));
-        wait_check_deadline(r);
-        changed(r);
+        wait_look(r);
         return;
     }
+    r->tries++;
     int64_t left = r->wait_deadline - clock_wall_ms();
     struct proc_options o = {
         .command = r->wait_cmd.command,
@@ -904,6 +949,16 @@ static bool start_wait(struct run *r, char **cause)
     r->tries = 0;
     free(r->wait_seen);
     r->wait_seen = NULL;
+    r->wait_unknown = false;
+    r->wait_since = run_now(r);
+    if (r->wcond_set) {
+        /* only answers from now on count: ask the pane's backends for one at once */
+        for (size_t i = 0; i < r->nbackends; i++) {
+            if (backend_kinds(r->backends[i]) & (1u << r->wcond.kind)) {
+                backend_refresh_soon(r->backends[i]);
+            }
+        }
+    }
     r->wait_deadline = clock_wall_ms() + (s->timeout_ms > 0 ? s->timeout_ms : 600000);
     int interval = s->interval_ms > 0 ? s->interval_ms : 5000;
     set_message(r, xstrdup("waiting"));
@@ -994,6 +1049,41 @@ static bool action_args(const struct run *r, const struct rb_step *s, const stru
     return true;
 }
 
+static bool send_step_action(struct run *r, char **cause);
+
+static void cancel_ready(struct run *r)
+{
+    if (r->ready_timer != NULL) {
+        loop_timer_cancel(r->loop, r->ready_timer);
+        r->ready_timer = NULL;
+    }
+    r->ready_backend = NULL;
+}
+
+/* Waiting for the action's backend to answer once: send when it has, fail at the bound. */
+static void ready_tick(void *ud)
+{
+    struct run *r = ud;
+    struct backend *b = r->ready_backend;
+    if (b->last_ok_ms == 0 && run_now(r) < r->ready_deadline) {
+        return;
+    }
+    cancel_ready(r);
+    if (b->last_ok_ms == 0) {
+        int secs = (b->timeout_ms + READY_MARGIN_MS + 999) / 1000;
+        step_failed(r, b->health == BACKEND_ERROR
+                           ? xasprintf("not sent: %s has not answered in %d s (error: %s); Enter "
+                                       "tries again",
+                                       b->name, secs, b->error != NULL ? b->error : "?")
+                           : xasprintf("not sent: %s has not answered in %d s; Enter tries again",
+                                       b->name, secs));
+        return;
+    }
+    char *cause = NULL;
+    send_step_action(r, &cause);
+    free(cause);
+}
+
 static bool start_action(struct run *r, char **cause)
 {
     const struct rb_step *s = &r->rb->steps[r->idx];
@@ -1011,6 +1101,39 @@ static bool start_action(struct run *r, char **cause)
         free(input);
         step_succeeded(r, msg, NULL);
         return true;
+    }
+    free(target);
+    free(input);
+    if (b->last_ok_ms == 0 && b->timer != NULL && r->loop != NULL) {
+        /*
+         * A backend that has not answered yet may not know the target (a
+         * plugin acts on the rows it printed): wait for its first answer,
+         * at most its timeout and a margin, while the loop goes on.
+         */
+        r->ready_backend = b;
+        r->ready_deadline = run_now(r) + (uint64_t)b->timeout_ms + READY_MARGIN_MS;
+        r->ready_timer = loop_timer_add(r->loop, READY_TICK_MS, READY_TICK_MS, ready_tick, r);
+        r->fly = FLY_ACTION;
+        r->state = RUN_BUSY;
+        set_message(r, xasprintf("waiting for %s to answer before %s (at most %d s)", b->name,
+                                 def->verb, (b->timeout_ms + READY_MARGIN_MS + 999) / 1000));
+        changed(r);
+        return true;
+    }
+    return send_step_action(r, cause);
+}
+
+/* Journal action.start, then send the step's action through the action path. */
+static bool send_step_action(struct run *r, char **cause)
+{
+    const struct rb_step *s = &r->rb->steps[r->idx];
+    const struct action_def *def = NULL;
+    char *why = NULL, *target = NULL, *input = NULL;
+    struct backend *b = find_action(r, s, &def, &why);
+    if (b == NULL || !action_args(r, s, def, &target, &input, &why)) {
+        set_cause(cause, why);
+        step_failed(r, why);
+        return false;
     }
     cJSON *d = cJSON_CreateObject();
     cJSON_AddStringToObject(d, "backend", b->name);
@@ -1315,6 +1438,7 @@ static void stop_inflight(struct run *r)
     }
     notify_cancel(r->notify);
     r->notify = NULL;
+    cancel_ready(r);
     r->fly = FLY_NONE;
 }
 
@@ -2339,6 +2463,11 @@ bool run_stop(struct run *r, char **cause)
         step_failed(r, xstrdup("stopped"));
         return true;
     case FLY_ACTION:
+        if (r->ready_timer != NULL) {
+            cancel_ready(r); /* not sent yet: waiting for the backend's first answer */
+            step_failed(r, xstrdup("stopped"));
+            return true;
+        }
         set_cause(cause, "an action cannot be stopped once sent: wait for its result");
         return false;
     case FLY_NONE:

@@ -213,16 +213,19 @@ static void draw_checks(struct frame *f, int rows)
         const char *why = NULL;
         int r = game_check_result(g, i, &why);
         char line[600];
+        bool tell = (r == CHECK_FAILED || r == CHECK_UNKNOWN) && why != NULL;
         snprintf(line, sizeof line, "%-6s %-6s %s%s%s", when[d->checks[i].when],
-                 r < 0   ? "-"
-                 : r > 0 ? "ok"
-                         : "FAILED",
-                 d->checks[i].title ? d->checks[i].title : d->checks[i].id,
-                 r == 0 && why ? ": " : "", r == 0 && why ? why : "");
+                 r == CHECK_NOT_RUN   ? "-"
+                 : r == CHECK_OK      ? "ok"
+                 : r == CHECK_UNKNOWN ? "UNKNOWN"
+                                      : "FAILED",
+                 d->checks[i].title ? d->checks[i].title : d->checks[i].id, tell ? ": " : "",
+                 tell ? why : "");
         put(f, line,
-            r == 0  ? theme_attr(THEME_ERROR) | A_BOLD
-            : r > 0 ? theme_attr(THEME_OK)
-                    : theme_attr(THEME_MUTED));
+            r == CHECK_FAILED    ? theme_attr(THEME_ERROR) | A_BOLD
+            : r == CHECK_UNKNOWN ? theme_attr(THEME_WARN) | A_BOLD
+            : r == CHECK_OK      ? theme_attr(THEME_OK)
+                                 : theme_attr(THEME_MUTED));
     }
 }
 
@@ -360,7 +363,8 @@ static const char *hint_for(const struct game *g)
     case GAME_PAUSED:
         return "p resume j/k f fire s skip 1-9 m/M mark n note E end A abort";
     case GAME_ROLLING_BACK:
-        return "rolling back every chaos action...";
+        return game_closing(g) ? "closing: rolling back every chaos action first..."
+                               : "rolling back every chaos action...";
     case GAME_ENDED:
     case GAME_ABORTED:
         return "r report  :close closes the pane";
@@ -796,7 +800,8 @@ static void dp_help(void *self, struct viewer *v)
 static void dp_free(void *self)
 {
     struct dpane *p = self;
-    game_destroy(p->g, true); /* every pending rollback runs before we go */
+    /* the console closed the game first (game_close, its rollbacks done); this only makes sure */
+    game_destroy(p->g, true);
     free(p->runs_dir);
     free(p->scribe);
     free(p->warning);

@@ -4,9 +4,11 @@
  * checks, the injects with the next due one, and under the selected inject
  * its text, expectations and chaos actions; it turns keys into game_* calls.
  * Dialogs, prompts and the viewer are the console's (struct pane_host). The
- * pane owns the game: freeing it runs every pending rollback first
- * (game_destroy(g, true)), so quitting, SIGHUP or SIGTERM never leave chaos
- * behind, and the drill stays resumable unless it ended.
+ * pane owns the game; the console closes it first (game_close on
+ * drill_pane_game, then waits while it draws until game_closed), so
+ * quitting, SIGHUP or SIGTERM never leave chaos behind, and the drill stays
+ * resumable unless it ended. Freeing it calls game_destroy(g, true) as a
+ * last resort: what does not finish then stays pending for the next start.
  */
 #ifndef OPSDECK_DRILL_PANE_H
 #define OPSDECK_DRILL_PANE_H

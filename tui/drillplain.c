@@ -13,8 +13,9 @@
  * backend's message and a journal's words are shown, never obeyed.
  *
  * Leaving early (q, end of input, SIGHUP, SIGTERM, SIGINT) always goes through
- * game_destroy(g, true): every pending rollback runs before we exit, and the
- * drill stays open for --resume.
+ * game_close(): every pending rollback runs on the loop, told as it goes,
+ * before we exit (at most GAME_CLOSE_LIMIT_MS), and the drill stays open for
+ * --resume.
  */
 #include "drillplain.h"
 
@@ -219,7 +220,10 @@ static void report_changes(struct dplain *p)
                     d->checks[i].when == DRILL_BEFORE   ? "before"
                     : d->checks[i].when == DRILL_DURING ? "during"
                                                         : "after",
-                    r ? "ok" : "FAILED", why ? " - " : "", why ? why : "");
+                    r == CHECK_OK        ? "ok"
+                    : r == CHECK_UNKNOWN ? "UNKNOWN"
+                                         : "FAILED",
+                    why ? " - " : "", why ? why : "");
             }
         }
     }
@@ -494,6 +498,9 @@ static void on_input(void *ud)
 static void on_signal(int signo, void *ud)
 {
     struct dplain *p = ud;
+    if (p->finished) {
+        return; /* leaving already: the rollbacks run first */
+    }
     if (signo == SIGINT || signo == SIGHUP || signo == SIGTERM) {
         char why[32];
         snprintf(why, sizeof why, "Stopped by signal %d", signo);
@@ -602,6 +609,19 @@ int drillplain_run(struct loop *loop, struct store *store, struct backend **back
         loop_run_once(loop, 1000);
     }
     linein_destroy(p.in);
+    p.in = NULL;
+    /* leaving: the rollbacks are work on this loop, each told as it ends (on_changed) */
+    loop_cancel_quit(loop); /* a quitting loop dispatches nothing */
+    game_close(p.g);
+    uint64_t until = clock_mono_ms() + GAME_CLOSE_LIMIT_MS;
+    while (!game_closed(p.g) && clock_mono_ms() < until) {
+        loop_run_once(loop, 100);
+    }
+    loop_quit(loop);
+    if (!game_closed(p.g)) {
+        say(&p, "Rollbacks still running after %d s: left pending, the next start tries again.\n",
+            GAME_CLOSE_LIMIT_MS / 1000);
+    }
     const struct drill *d = game_drill(p.g);
     free_seen(&p, d);
     game_destroy(p.g, true);

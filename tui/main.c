@@ -64,7 +64,8 @@ struct options {
     const char **run_vars;  /* --var k=v, NULL-terminated */
     int nrun_vars;
     bool plain, dry_run;
-    bool drill_recover; /* drill --recover */
+    bool drill_recover;        /* drill --recover */
+    const char *drill_give_up; /* drill --give-up RUN-ID */
 };
 
 static void usage(FILE *out)
@@ -83,6 +84,8 @@ static void usage(FILE *out)
             "       opsdeck drill FILE [--plain]      run a drill: the drill pane, or line mode\n"
             "       opsdeck drill --resume RUN-ID [--plain]  (--plain, or without a terminal)\n"
             "       opsdeck drill --recover           roll back what a crashed drill left\n"
+            "       opsdeck drill --give-up RUN-ID    stop retrying a rollback that keeps failing\n"
+            "                                         (you put it back by hand; typed, audited)\n"
             "       opsdeck runs                      the runs in the state directory\n"
             "       opsdeck report RUN-ID             a run's post-incident report (Markdown)\n"
             "\n"
@@ -154,6 +157,8 @@ static bool parse_run_arg(int argc, char **argv, int *i, struct options *o)
         o->run_resume = take_value(argc, argv, i);
     } else if (strcmp(a, "--recover") == 0 && o->command == CMD_DRILL) {
         o->drill_recover = true;
+    } else if (strcmp(a, "--give-up") == 0 && o->command == CMD_DRILL) {
+        o->drill_give_up = take_value(argc, argv, i);
     } else if (o->run_file == NULL && a[0] != '-') {
         o->run_file = a;
     } else {
@@ -244,10 +249,11 @@ static void parse_args(int argc, char **argv, struct options *o)
                         "--dry-run\n");
         exit(2);
     }
-    if (o->command == CMD_DRILL &&
-        (o->run_file != NULL) + (o->run_resume != NULL) + o->drill_recover != 1) {
-        fprintf(stderr,
-                "opsdeck: drill needs a FILE, --resume RUN-ID or --recover (one of them)\n");
+    if (o->command == CMD_DRILL && (o->run_file != NULL) + (o->run_resume != NULL) +
+                                           o->drill_recover + (o->drill_give_up != NULL) !=
+                                       1) {
+        fprintf(stderr, "opsdeck: drill needs a FILE, --resume RUN-ID, --recover or --give-up "
+                        "RUN-ID (one of them)\n");
         exit(2);
     }
     if (o->command == CMD_DRILL && (o->nrun_vars > 0 || o->dry_run)) {
@@ -687,7 +693,7 @@ static bool recover_drills(struct app *app, const struct options *o, bool quiet,
                            bool console)
 {
     if (o->read_only || (app->cfg != NULL && app->cfg->read_only)) {
-        /* a refused rollback would be journaled as failed and never tried again */
+        /* read-only refuses every action: a rollback would only be journaled as failed */
         if (!quiet) {
             fprintf(stderr, "opsdeck: read-only mode: drill rollbacks are not run\n");
             *failed = 1;
@@ -729,6 +735,77 @@ static bool recover_drills(struct app *app, const struct options *o, bool quiet,
     action_setup(NULL, false);
     journal_close(audit);
     return true;
+}
+
+/*
+ * `opsdeck drill --give-up RUN-ID`: stop retrying the rollbacks of a drill
+ * that keep failing, because the operator puts them back by hand. Says what
+ * is pending, asks for the run id typed (from a pipe too: a script types it
+ * as deliberately), then audits and journals rollback.giveup.
+ */
+static int give_up_cmd(struct app *app, const struct options *o)
+{
+    const char *id = o->drill_give_up;
+    size_t n = 0, mine = 0;
+    struct drill_pending *list = drill_pending_list(NULL, &n);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(list[i].run, id) != 0) {
+            continue;
+        }
+        if (mine++ == 0) {
+            text_printf(stdout, "Drill %s: rollbacks still pending:\n", id);
+        }
+        /* from the journal: a backend's words */
+        text_printf(stdout, "  %s (inject %s)%s%s\n", list[i].rollback, list[i].inject,
+                    list[i].message != NULL ? ": last try: " : ": never ran",
+                    list[i].message != NULL ? list[i].message : "");
+    }
+    drill_pending_free(list, n);
+    if (mine == 0) {
+        text_printf(stderr, "opsdeck: run %s has no pending rollback\n", id);
+        return 1;
+    }
+    printf("Giving up means no start of opsdeck tries them again: put them back by hand.\n"
+           "Type the run id to give them up: ");
+    fflush(stdout);
+    char typed[256] = "";
+    if (fgets(typed, sizeof typed, stdin) == NULL) {
+        typed[0] = '\0';
+    }
+    typed[strcspn(typed, "\r\n")] = '\0';
+    if (!isatty(STDIN_FILENO)) {
+        text_printf(stdout, "%s\n", typed); /* a terminal echoes what is typed; a pipe does not */
+    }
+    fflush(stdout);
+    if (strcmp(typed, id) != 0) {
+        fprintf(stderr, "opsdeck: not given up: that is not the run id\n");
+        return 1;
+    }
+    char *cause = NULL;
+    struct journal *audit = open_audit(&cause);
+    if (audit == NULL) {
+        text_printf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
+        free(cause);
+        return 1;
+    }
+    action_setup(audit, o->read_only || (app->cfg != NULL && app->cfg->read_only));
+    char *report = NULL;
+    drill_give_up(NULL, id, typed, &report, &cause);
+    int status = 0;
+    if (report != NULL) {
+        char *text = text_clean_str(report, TEXT_NEWLINE | TEXT_TAB);
+        fputs(text, stdout);
+        free(text);
+    }
+    if (cause != NULL) {
+        text_printf(stderr, "opsdeck: %s\n", cause);
+        status = 1;
+    }
+    free(report);
+    free(cause);
+    action_setup(NULL, false);
+    journal_close(audit);
+    return status;
 }
 
 /* `opsdeck drill` in line mode: --plain, --recover, or without a terminal. */
@@ -823,6 +900,8 @@ int main(int argc, char **argv)
         text_printf(stderr, "opsdeck: %s\n", cause);
         free(cause);
         status = 2;
+    } else if (o.command == CMD_DRILL && o.drill_give_up != NULL) {
+        status = give_up_cmd(&app, &o); /* not after a retry: the operator decided */
     } else if ((o.command == CMD_CONSOLE || (o.command == CMD_RUN && !o.dry_run) ||
                 (o.command == CMD_DRILL && !o.drill_recover)) &&
                !recover_drills(&app, &o, true, &(size_t){0}, console)) {

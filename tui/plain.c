@@ -30,6 +30,7 @@
 
 #include "../common/text.h"
 #include "../common/util.h"
+#include "../engine/drill.h"
 #include "../engine/run.h"
 #include "linein.h"
 #include "loop.h"
@@ -779,11 +780,25 @@ int plain_list_runs(const char *runs_dir, FILE *out)
     if (n == 0) {
         fprintf(out, "no runs\n");
     }
+    size_t np = 0;
+    struct drill_pending *pend = drill_pending_list(runs_dir, &np);
     for (size_t i = 0; i < n; i++) {
-        text_printf(out, "%s  %-8s  %s  (%s)  at: %s\n", list[i].id,
+        text_printf(out, "%s  %-8s  %s  (%s)  at: %s", list[i].id,
                     list[i].ended ? list[i].how : "open", list[i].title, list[i].runbook,
                     list[i].step != NULL ? list[i].step : "-");
+        /* chaos a drill left that nothing has put back: failed, or its drill crashed */
+        size_t lost = 0;
+        for (size_t k = 0; k < np; k++) {
+            lost += strcmp(pend[k].run, list[i].id) == 0 && (pend[k].failed || !pend[k].live);
+        }
+        if (lost > 0) {
+            text_printf(out,
+                        "  NOT RESTORED: %zu rollback%s (opsdeck drill --recover, or --give-up %s)",
+                        lost, lost == 1 ? "" : "s", list[i].id);
+        }
+        fputc('\n', out);
     }
+    drill_pending_free(pend, np);
     run_info_free(list, n);
     return PLAIN_EXIT_OK;
 }

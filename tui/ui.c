@@ -14,6 +14,14 @@
  * the right of the grid or a fifth tab; it gets keys first when focused, and
  * borrows the status line (MODE_PROMPT) and dialogs through struct pane_host.
  * A drill (panes/drill.c) takes the same side slot: one side pane at a time.
+ * Closing a drill with chaos to undo (:close, quitting, SIGTERM, SIGHUP) does
+ * not run a loop of its own: game_close() starts the rollbacks, the pane
+ * stays and shows them go, and the slot (or the console) closes once
+ * game_closed() says they are done, or after GAME_CLOSE_LIMIT_MS.
+ *
+ * Rollbacks still pending in any drill's journal (one failed: every start
+ * tries it again until it works or is given up) are said first in the status
+ * line, NOT RESTORED in the critical tone, until they are resolved.
  */
 #include "ui.h"
 
@@ -114,6 +122,13 @@ struct ui {
     pane_confirm_cb pane_confirm; /* MODE_CONFIRM for the pane instead of a pending action */
     char *resume_offer;           /* the newest unfinished run, for R */
     bool resume_offer_drill;      /* ... and it is a drill */
+    bool rb_closing;              /* the drill pane is rolling back before it closes */
+    uint64_t rb_close_until;      /* ... at most until (mono ms) */
+    bool quit_after_close;        /* quitting waits for it */
+    enum game_state drill_seen;   /* the drill's state at the last frame */
+    size_t npending;              /* rollbacks pending in the journals (NOT RESTORED) */
+    char pending_text[200];       /* the first of them, for the status line */
+    uint64_t pending_checked;     /* when (mono ms) the journals were last read */
 
     int64_t last_second;
     uint64_t started_ms;
@@ -538,15 +553,23 @@ static void draw_statusbar(struct ui *ui)
     int x = 0;
     const char *hint = " ? help  q quit ";
     int hw = utf8_width(hint);
+    if (ui->npending > 0) {
+        /* before anything else: chaos a drill left that nothing has put back */
+        char crit[300];
+        snprintf(crit, sizeof crit, " NOT RESTORED: %s ", ui->pending_text);
+        x += screen_put(w, 0, x, W - hw - 1, crit, theme_attr(THEME_CRIT) | A_REVERSE | A_BOLD,
+                        ui->g);
+    }
     if (ui->message[0] != '\0' && clock_mono_ms() < ui->message_until) {
         char msg[300];
         snprintf(msg, sizeof msg, " %s %s ", ui->message_error ? ui->g->bad : ui->g->ok,
                  ui->message);
-        x += screen_put(w, 0, x, W - hw, msg,
+        /* after NOT RESTORED, a long message leaves the hint its place */
+        x += screen_put(w, 0, x, ui->npending > 0 ? W - hw - x - 1 : W - hw - x, msg,
                         theme_attr(ui->message_error ? THEME_ERROR : THEME_OK) | A_REVERSE, ui->g);
     } else {
         ui->message[0] = '\0';
-        draw_backends(ui, w, &x, W - hw);
+        draw_backends(ui, w, &x, ui->npending > 0 ? W - hw - 1 : W - hw);
     }
     if (W - x > hw) {
         screen_put(w, 0, W - hw, hw, hint, st, ui->g);
@@ -1315,6 +1338,16 @@ static bool pane_has_key(struct ui *ui, int key)
 /* The focused runbook pane sees keys first; table keys do not reach the table under it. */
 static bool key_rb(struct ui *ui, wint_t ch, bool is_key)
 {
+    if (ui->rb_closing) {
+        /* the pane is closing: its keys wait, the console's (q, :, ?, Tab, 1-5) do not */
+        if (!is_key && ch < 128 && ch != 0 && strchr("q?:z\t12345R", (int)ch) != NULL) {
+            return false;
+        }
+        struct game *g = drill_pane_game(ui->rb.self);
+        set_message(ui, false, "closing drill %s: %s", game_run_id(g),
+                    game_message(g) != NULL ? game_message(g) : "rolling back");
+        return true;
+    }
     if (ui->rb.ops->key(ui->rb.self, ch, is_key)) {
         return true;
     }
@@ -1869,12 +1902,126 @@ static void resume_newest(struct ui *ui)
     free(id);
 }
 
+enum { PENDING_EVERY_MS = 30000 };
+
+/* Read the journals again: rollbacks NOT RESTORED (failed, or a crashed drill's) for the status
+ * line. */
+static void refresh_pending(struct ui *ui)
+{
+    size_t n = 0, shown = 0;
+    struct drill_pending *list = drill_pending_list(NULL, &n);
+    const struct drill_pending *first = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (list[i].failed || !list[i].live) {
+            first = first != NULL ? first : &list[i];
+            shown++;
+        }
+    }
+    char text[sizeof ui->pending_text] = "";
+    if (first != NULL) {
+        snprintf(text, sizeof text, "%zu rollback%s of drill %s%s%s", shown, shown == 1 ? "" : "s",
+                 first->run, shown == 1 ? ": " : "", shown == 1 ? first->rollback : "");
+    }
+    if (shown != ui->npending || strcmp(text, ui->pending_text) != 0) {
+        ui->chrome_dirty = true;
+    }
+    ui->npending = shown;
+    snprintf(ui->pending_text, sizeof ui->pending_text, "%s", text);
+    ui->pending_checked = clock_mono_ms();
+    drill_pending_free(list, n);
+}
+
+static void close_now(struct ui *ui);
+
+/* The drill pane's rollbacks are done (or took too long): close it for good. */
+static void finish_close(struct ui *ui)
+{
+    ui->rb_closing = false;
+    close_now(ui);
+    refresh_pending(ui);
+    if (ui->quit_after_close) {
+        loop_quit(ui->loop);
+    }
+}
+
+/* Every frame: how a drill's closing goes, and whether its end changed what is pending. */
+static void watch_drill(struct ui *ui)
+{
+    if (side_is_drill(ui)) {
+        struct game *g = drill_pane_game(ui->rb.self);
+        enum game_state st = game_state(g);
+        if (st != ui->drill_seen) {
+            ui->drill_seen = st;
+            if (st == GAME_ENDED || st == GAME_ABORTED) {
+                refresh_pending(ui); /* a failed rollback is NOT RESTORED from now on */
+            }
+        }
+        if (ui->rb_closing && !game_closed(g)) {
+            /* the status line follows the rollbacks too (the pane may be hidden) */
+            char now[sizeof ui->message];
+            snprintf(now, sizeof now, "closing drill %s: %s", game_run_id(g),
+                     game_message(g) != NULL ? game_message(g) : "rolling back");
+            if (strcmp(now, ui->message) != 0) {
+                set_message(ui, false, "%s", now);
+            }
+        }
+        if (ui->rb_closing) {
+            if (game_closed(g)) {
+                finish_close(ui);
+            } else if (clock_mono_ms() >= ui->rb_close_until) {
+                set_message(ui, true,
+                            "rollbacks still running after %d s: left pending for the "
+                            "next start",
+                            GAME_CLOSE_LIMIT_MS / 1000);
+                finish_close(ui);
+            }
+        }
+    }
+    if (clock_mono_ms() - ui->pending_checked >= PENDING_EVERY_MS) {
+        refresh_pending(ui);
+    }
+}
+
+/*
+ * A drill with chaos to undo closes in two steps: game_close() starts the
+ * rollbacks and the pane stays, showing them; watch_drill() closes the slot
+ * once they are done. true when it has to wait.
+ */
+static bool drill_close_starts(struct ui *ui)
+{
+    struct game *g = drill_pane_game(ui->rb.self);
+    if (ui->rb_closing) {
+        set_message(ui, false, "closing drill %s: %s", game_run_id(g),
+                    game_message(g) != NULL ? game_message(g) : "rolling back");
+        return true;
+    }
+    game_close(g);
+    if (game_closed(g)) {
+        return false;
+    }
+    ui->rb_closing = true;
+    ui->rb_close_until = clock_mono_ms() + GAME_CLOSE_LIMIT_MS;
+    ui->rb.dirty = true;
+    set_message(ui, false, "closing drill %s: rolling back every chaos action first",
+                game_run_id(g));
+    return true;
+}
+
 static void close_rb(struct ui *ui)
 {
     if (ui->rb.self == NULL) {
         set_message(ui, true, "no run is open");
         return;
     }
+    if (side_is_drill(ui) && drill_close_starts(ui)) {
+        return; /* watch_drill() closes it when the rollbacks are done */
+    }
+    close_now(ui);
+}
+
+/* Free the side pane now: the run (or drill, rolled back) stays resumable unless it ended. */
+static void close_now(struct ui *ui)
+{
     bool drill = side_is_drill(ui);
     char *id = xstrdup(side_id(ui));
     bool ended;
@@ -1885,14 +2032,12 @@ static void close_rb(struct ui *ui)
         struct run *r = runbook_pane_run(ui->rb.self);
         ended = run_state(r) == RUN_DONE || run_state(r) == RUN_ABORTED;
     }
-    /*
-     * run_destroy, or game_destroy after every pending rollback: both stay
-     * resumable. The slot is emptied first: game_destroy runs the loop, and a
-     * key read meanwhile must not reach a pane being freed.
-     */
+    /* run_destroy, or game_destroy once the rollbacks are done: both stay resumable */
     void *self = ui->rb.self;
     ui->rb.self = NULL;
     ui->rb.focus = false;
+    ui->rb_closing = false;
+    ui->drill_seen = GAME_CHECKING;
     ui->rb.ops->free(self);
     ui->need_layout = true;
     if (ended) {
@@ -1995,8 +2140,10 @@ static void open_alert_runbook(struct ui *ui)
 
 static void hang_up(struct ui *ui)
 {
-    /* the terminal is gone (SSH dropped): leave without drawing */
+    /* the terminal is gone (SSH dropped): leave without drawing, nor reading it again */
     ui->exit_status = 129;
+    loop_unwatch(ui->loop, ui->tty_watch);
+    ui->tty_watch = NULL;
     loop_quit(ui->loop);
 }
 
@@ -2115,6 +2262,7 @@ struct ui *ui_create(struct loop *loop, struct store *store, struct backend **ba
     } else {
         offer_unfinished(ui);
     }
+    refresh_pending(ui);
     if (opts->start_message != NULL) {
         /* first: what recovery rolled back matters more than a resume offer */
         char *said = ui->message[0] != '\0' ? xstrdup(ui->message) : NULL;
@@ -2124,13 +2272,42 @@ struct ui *ui_create(struct loop *loop, struct store *store, struct backend **ba
     return ui;
 }
 
+/*
+ * Quitting (q, :q, SIGTERM, SIGHUP, a closed terminal) with a drill whose
+ * chaos is active: the quit waits, the rollbacks run on the loop and the
+ * screen draws them (not after a hang-up: nobody is there), then it quits.
+ * true when the quit was put off.
+ */
+static bool quit_waits(struct ui *ui)
+{
+    if (ui->quit_after_close || !side_is_drill(ui)) {
+        return ui->rb_closing;
+    }
+    ui->quit_after_close = true;
+    if (!ui->rb_closing && !drill_close_starts(ui)) {
+        return false;
+    }
+    set_message(ui, false, "quitting once drill %s is rolled back",
+                game_run_id(drill_pane_game(ui->rb.self)));
+    return true;
+}
+
 int ui_run(struct ui *ui)
 {
     ui_frame(ui);
-    while (!loop_quitting(ui->loop)) {
+    for (;;) {
         loop_run_once(ui->loop, 1000);
-        if (!loop_quitting(ui->loop) || ui->exit_status == 0) {
+        watch_drill(ui);
+        if (loop_quitting(ui->loop) && quit_waits(ui)) {
+            loop_cancel_quit(ui->loop);
+        }
+        bool quitting = loop_quitting(ui->loop);
+        bool blind = ui->exit_status == 129; /* the terminal is gone */
+        if ((!quitting && !blind) || (quitting && ui->exit_status == 0)) {
             ui_frame(ui);
+        }
+        if (quitting) {
+            break;
         }
     }
     return ui->exit_status;

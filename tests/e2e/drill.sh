@@ -8,7 +8,10 @@
 # Then, at 80x24: the layout with a drill open, and the abort word said in a
 # note rolling everything back. Last, SIGTERM rolls back before exit; after a
 # kill -9 the next start rolls back and says so; the console offers the open
-# drill for resume and :abort ends it; SIGHUP rolls back before exit.
+# drill for resume and :abort ends it; SIGHUP rolls back before exit. On an
+# exec-plugin pool: :close with a slow rollback shows it running while the
+# screen draws, quitting waits for it, and a refused rollback is NOT
+# RESTORED in the status line until a later start puts it back.
 . "$(dirname "$0")/lib.sh"
 
 GD="$E2E_DIR/gameday.md"
@@ -237,5 +240,138 @@ kill -HUP "$(opsdeck_pid)"
 check "SIGHUP exits 129" [ "$(wait_exit)" = 129 ]
 J=$(ls -t "$RUNS"/*.jsonl | head -1)
 check "SIGHUP ran the rollback before exit" grep -q '"action":"rollback.end"' "$J"
+
+# ---- an exec-plugin pool whose rollback is slow, then refused ----
+# The plugin keeps the pool in a state file; `ready` takes 3 s while lb.json.slow
+# exists and is refused while lb.json.broken exists.
+cat >"$E2E_DIR/lb.py" <<'PY'
+import json, os, sys, time
+state = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lb.json")
+def load():
+    try:
+        return json.load(open(state))
+    except (OSError, ValueError):
+        return {"be_web/web1": "UP", "be_web/web2": "UP"}
+if sys.argv[1] == "list":
+    rows = [{"key": k, "cells": {"POOL": k.split("/")[0], "SERVER": k.split("/")[1], "STATUS": v}}
+            for k, v in sorted(load().items())]
+    print(json.dumps({"rows": rows}))
+else:
+    if os.path.exists(state + ".slow") and sys.argv[3] == "UP":
+        time.sleep(3)
+    if os.path.exists(state + ".broken"):
+        sys.exit("runtime API refused: read-only")
+    s = load()
+    s[sys.argv[2]] = sys.argv[3]
+    json.dump(s, open(state + ".tmp", "w"))
+    os.rename(state + ".tmp", state)
+    print("%s set to %s" % (sys.argv[2], sys.argv[3]))
+PY
+cat >"$E2E_DIR/lb.ini" <<INI
+[backend "lb"]
+type = exec
+pane = pools
+command = python3 $E2E_DIR/lb.py list
+refresh = 1s
+action.drain = d | Drain server | none | python3 $E2E_DIR/lb.py set \${key} DRAIN
+action.ready = r | Ready server | none | python3 $E2E_DIR/lb.py set \${key} UP
+INI
+cat >"$E2E_DIR/plugin-day.md" <<'EOF'
+# Plugin game day
+
+```opsdeck
+drill: live
+duration: 10m
+label: [E2E]
+role: gm = Game master
+role: ic = Incident commander
+facilitator: gm
+```
+
+### Drain web2
+```opsdeck
+at: T+00
+to: ic
+chaos: pools drain be_web/web2
+rollback: pools ready be_web/web2
+```
+web2 leaves the pool.
+EOF
+lb_web2() {
+    python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["be_web/web2"])' "$E2E_DIR/lb.json" 2>/dev/null
+}
+lb_web2_is() { [ "$(lb_web2)" = "$1" ]; }
+
+# :close on a running drill: the rollback is slow, the screen shows it go
+e2e_start 160 40 USER=alice -- drill -c "$E2E_DIR/lb.ini" "$E2E_DIR/plugin-day.md"
+wait_for "Enter/S start"
+keys Enter
+check "plugin drill: the chaos drains web2" poll_until 10 lb_web2_is DRAIN
+touch "$E2E_DIR/lb.json.slow"
+keys :
+keys -l close
+keys Enter
+check ":close with a slow rollback: the screen keeps drawing (the clock moves)" sh -c '
+    sleep 0.3; a=$(tmux -S "$1" capture-pane -p -t main | head -1); sleep 1.2
+    b=$(tmux -S "$1" capture-pane -p -t main | head -1); [ "$a" != "$b" ]' _ "$E2E_SOCK"
+check "... the status line shows the rollback running" \
+    wait_for "closing drill" 2
+check "... naming it" wait_for "rolling back: pools ready be_web/web2" 2
+check "... the pane says it closes once done" wait_for "closing: rolling back every chaos action first" 2
+check "then the pane closes, the drill resumable" wait_for "closed, still open: R resumes it"
+check "web2 UP again" lb_web2_is UP
+# quitting waits for the rollback too, drawing it
+keys R
+check "R resumes the drill" wait_for "resumed"
+keys :
+keys -l abort
+keys Enter
+wait_for "Type 'abort' to confirm"
+keys -l abort
+keys Tab Enter
+check "the resumed drill, aborted" wait_line "\] Plugin game day .* aborted"
+keys q
+check "q exits 0" [ "$(wait_exit)" = 0 ]
+
+# q with chaos active and a slow rollback: the quit waits, drawing it
+e2e_start 160 40 USER=alice -- drill -c "$E2E_DIR/lb.ini" "$E2E_DIR/plugin-day.md"
+wait_for "Enter/S start"
+keys Enter
+poll_until 10 lb_web2_is DRAIN
+keys q
+check "q with chaos active: the screen says it quits once rolled back" \
+    wait_line "closing drill .*rolling back: pools ready be_web/web2" 3
+check "... then it exits 0" [ "$(wait_exit)" = 0 ]
+check "... web2 UP again" lb_web2_is UP
+rm -f "$E2E_DIR/lb.json.slow"
+
+# a rollback that fails: NOT RESTORED in the status line, at this and every later start
+e2e_start 160 40 USER=alice -- drill -c "$E2E_DIR/lb.ini" "$E2E_DIR/plugin-day.md"
+wait_for "Enter/S start"
+keys Enter
+poll_until 10 lb_web2_is DRAIN
+touch "$E2E_DIR/lb.json.broken"
+keys :
+keys -l abort
+keys Enter
+wait_for "Type 'abort' to confirm"
+keys -l abort
+keys Tab Enter
+check "the refused rollback: the status line says NOT RESTORED" \
+    wait_line "NOT RESTORED: 1 rollback of drill [0-9]{8}T[0-9]{6}Z-plugin-day-[0-9a-f]{4}: pools ready"
+keys q
+check "quit exits 0" [ "$(wait_exit)" = 0 ]
+e2e_start 160 40 USER=alice -- -c "$E2E_DIR/lb.ini"
+check "the next start tries again and says it failed" wait_for "drill recovery: 0 rolled back, 1 NOT restored"
+check "... and the status line keeps saying NOT RESTORED" wait_for "NOT RESTORED: 1 rollback of drill"
+keys q
+wait_exit >/dev/null
+rm -f "$E2E_DIR/lb.json.broken"
+e2e_start 160 40 USER=alice -- -c "$E2E_DIR/lb.ini"
+check "once it works: the start rolls it back" wait_for "drill recovery: 1 rolled back, 0 NOT restored"
+check "... and NOT RESTORED is gone" screen_lacks -F "NOT RESTORED:"
+check "web2 UP again" lb_web2_is UP
+keys q
+wait_exit >/dev/null
 
 done_testing

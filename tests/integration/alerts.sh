@@ -3,7 +3,8 @@
 # Alertmanager and a real Prometheus (whose rules fire and notify that
 # Alertmanager) on free loopback ports, alerts posted with curl, then
 # `opsdeck snapshot --json` and `opsdeck act` (silence, expire) checked against
-# what the servers themselves say and against the audit log.
+# what the servers themselves say and against the audit log; and a runbook's
+# wait on an alert with Alertmanager down: unknown, never met on a missing row.
 #
 # env: OPSDECK = the opsdeck binary. TAP output; exit status 1 when a check fails.
 set -u
@@ -386,6 +387,73 @@ check "naming the connection failure" \
 check "the other backends' alerts still print" \
     is "$(q "$T/d.json" 'len(rows("am")) >= 4 and row("prom","AlwaysFiringDemo") is not None')" true
 check "and they are ok" is "$(q "$T/d.json" 'health("am") + " " + health("prom")')" "ok ok"
+
+# ---- a condition over data the console does not have is unknown, never met ----
+
+# deploy-rollback.md's "confirm the alert cleared", against an Alertmanager
+# that is down: "no row" must not count as "not firing"
+cat >"$T/cleared.md" <<'MD'
+# Alert cleared
+
+## Confirm the alert cleared
+```opsdeck
+type: wait
+until: alerts HighErrorRate state != firing
+interval: 1s
+timeout: 4s
+```
+MD
+cat >"$T/am-down.ini" <<INI
+[backend "gone"]
+type = alertmanager
+url = http://127.0.0.1:$CLOSED_PORT
+retries = 0
+timeout = 1s
+refresh = 1s
+INI
+printf '\n' | "$OPSDECK" run "$T/cleared.md" --plain -c "$T/am-down.ini" >"$T/w1.out" 2>&1
+check "Alertmanager down: the wait is not met (exit 3, the run open)" is "$?" 3
+check "  it is not 'met' on a missing row" is "$(grep -c 'met after' "$T/w1.out")" 0
+check "  it fails as unknown, saying why" grep -q \
+    'timed out; the condition stayed unknown: alerts: gone: error: ' "$T/w1.out"
+check "  and what the operator saw while it waited" grep -q 'unknown: alerts: gone' "$T/w1.out"
+
+# the same wait with Alertmanager up: the alert fires, so it is not met either
+cat >"$T/am-up.ini" <<INI
+[backend "am"]
+type = alertmanager
+url = $AM
+refresh = 1s
+INI
+printf '\n' | "$OPSDECK" run "$T/cleared.md" --plain -c "$T/am-up.ini" >"$T/w2.out" 2>&1
+check "Alertmanager up, the alert firing: not met (timed out)" grep -q \
+    'timed out after [0-9]* tries; last: .* STATE is firing (want != firing)' "$T/w2.out"
+
+# an alert that is not there, on a fresh answer: met
+sed 's/HighErrorRate/NoSuchAlert/' "$T/cleared.md" >"$T/gone.md"
+printf '\n' | "$OPSDECK" run "$T/gone.md" --plain -c "$T/am-up.ini" >"$T/w3.out" 2>&1
+check "Alertmanager up, the alert absent: met (exit 0)" is "$?" 0
+check "  after a fresh answer: no row" grep -q 'met after 1 tries: no row NoSuchAlert in alerts' \
+    "$T/w3.out"
+
+# one of two Alertmanagers down: a missing row is unknown, not met
+cat >"$T/am-half.ini" <<INI
+[backend "am"]
+type = alertmanager
+url = $AM
+refresh = 1s
+
+[backend "gone"]
+type = alertmanager
+url = http://127.0.0.1:$CLOSED_PORT
+retries = 0
+timeout = 1s
+refresh = 1s
+INI
+printf '\n' | "$OPSDECK" run "$T/gone.md" --plain -c "$T/am-half.ini" >"$T/w4.out" 2>&1
+check "one of two Alertmanagers down, the alert absent: not met" is "$(grep -c 'met after' "$T/w4.out")" 0
+check "  unknown because of the one that is down" grep -q \
+    'the condition stayed unknown: alerts: gone: error: ' "$T/w4.out"
 
 cat >"$T/bad.ini" <<INI
 [backend "am"]

@@ -1,8 +1,45 @@
-/* Live pane conditions against a store filled by hand. */
+/*
+ * Live pane conditions against a store filled by hand, each source a backend
+ * that answered (fresh) unless a test says otherwise: met, not met, and
+ * unknown when the console does not have the data (never answered, failing,
+ * stale, no backend for the pane).
+ */
 #include "../../engine/cond.h"
+#include "../../backends/backend.h"
+#include "../../common/util.h"
 #include "tap.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+/* Backends that only stand for the sources of the fixture's rows. */
+static const struct backend_impl fake_impl = {
+    .type = "fake",
+    .kinds = (1u << MODEL_KINDS) - 1,
+};
+
+static const char *const sources[] = {"rabbit", "lb1", "lb2", "am", "k8s"};
+static const unsigned feeds[] = {1u << MODEL_QUEUES, 1u << MODEL_POOLS, 1u << MODEL_POOLS,
+                                 1u << MODEL_ALERTS | 1u << MODEL_SILENCES, 1u << MODEL_DEPLOYS};
+enum { NSOURCES = sizeof sources / sizeof sources[0] };
+static struct backend *backends[NSOURCES];
+static struct cond_env cenv;
+
+static void fresh_backends(struct store *st)
+{
+    for (size_t i = 0; i < NSOURCES; i++) {
+        backends[i] = backend_create(&fake_impl, sources[i], st, NULL);
+        backends[i]->kinds = feeds[i];
+        backend_ok(backends[i]);
+    }
+    cenv = (struct cond_env){
+        .store = st,
+        .backends = backends,
+        .nbackends = NSOURCES,
+        .since_ms = clock_mono_ms() - 1,
+        .now_ms = clock_mono_ms(),
+    };
+}
 
 static struct store *fixture(void)
 {
@@ -70,7 +107,9 @@ static int check(const struct store *st, const char *text, char **why)
         free(cause);
         return -1;
     }
-    int r = cond_eval(&c, st, why) ? 1 : 0;
+    struct cond_env e = cenv;
+    e.store = st;
+    int r = cond_eval(&c, &e, why) == COND_MET ? 1 : 0;
     cond_free(&c);
     return r;
 }
@@ -99,9 +138,110 @@ static void parse_error(const char *text, const char *want)
     free(cause);
 }
 
+/* Evaluate text over env e: the result, and why in *why (caller frees). */
+static enum cond_result eval(const struct cond_env *e, const char *text, char **why)
+{
+    struct cond c;
+    *why = NULL;
+    if (!cond_parse(&c, text, why)) {
+        return COND_NOT_MET;
+    }
+    enum cond_result r = cond_eval(&c, e, why);
+    cond_free(&c);
+    return r;
+}
+
+static void result_is(const struct cond_env *e, const char *text, enum cond_result want,
+                      const char *why_has, const char *what)
+{
+    char *why = NULL;
+    enum cond_result got = eval(e, text, &why);
+    tap_ok(got == want && why != NULL && strstr(why, why_has) != NULL, "%s: %s", what,
+           cond_result_name(want));
+    if (got != want || why == NULL || strstr(why, why_has) == NULL) {
+        tap_diag("got %s: %s (want %s with '%s')", cond_result_name(got), why ? why : "(none)",
+                 cond_result_name(want), why_has);
+    }
+    free(why);
+}
+
+/* Data the console does not have is unknown, never met (DESIGN rule 7). */
+static void test_unknown(struct store *st)
+{
+    struct backend *am = backends[3], *lb2 = backends[2];
+    struct cond_env e = cenv;
+
+    /* am has not answered since the step began */
+    e.since_ms = am->last_ok_ms + 1;
+    e.now_ms = am->last_ok_ms + 2;
+    result_is(&e, "alerts GoneAlert state != firing", COND_UNKNOWN,
+              "alerts: am has not answered since", "a missing row before a fresh answer");
+    result_is(&e, "alerts CheckoutHighErrorRate state == firing", COND_UNKNOWN,
+              "am has not answered since", "a row from before the step began");
+    e = cenv;
+
+    /* never answered at all */
+    uint64_t saved = am->last_ok_ms;
+    am->last_ok_ms = 0;
+    am->health = BACKEND_STARTING;
+    result_is(&e, "alerts GoneAlert state != firing", COND_UNKNOWN, "am has not answered",
+              "a backend that never answered");
+    am->last_ok_ms = saved;
+
+    /* its last poll failed: Alertmanager is down */
+    backend_fail(am, "connection refused");
+    result_is(&e, "alerts GoneAlert state != firing", COND_UNKNOWN,
+              "alerts: am: error: connection refused", "a missing row while the backend fails");
+    result_is(&e, "alerts CheckoutHighErrorRate state == firing", COND_UNKNOWN,
+              "am: error: connection refused", "a row shown by a failing backend");
+    backend_ok(am);
+    result_is(&e, "alerts GoneAlert state != firing", COND_MET, "no row GoneAlert in alerts",
+              "once it answers, a missing row counts");
+
+    /* stale: nothing for more than three refresh intervals */
+    e.now_ms = am->last_ok_ms + 3u * (uint64_t)am->refresh_ms + 1000;
+    result_is(&e, "alerts GoneAlert state != firing", COND_UNKNOWN, "am: stale",
+              "a missing row on stale data");
+    e = cenv;
+
+    /* one of two load balancers failing: web2 is unknown, unless a fresh row fails */
+    backend_fail(lb2, "timeout");
+    result_is(&e, "pools web2 status != gone", COND_UNKNOWN, "pools: lb2: error: timeout",
+              "every source must hold: one failing says nothing");
+    result_is(&e, "pools web2 status == DOWN", COND_NOT_MET, "be_web/web2 STATUS is UP",
+              "a fresh row that fails fails");
+    result_is(&e, "pools web1 status == UP", COND_UNKNOWN, "lb2: error: timeout",
+              "lb2 might show web1 too: unknown");
+    backend_ok(lb2);
+    result_is(&e, "pools web2 status != gone", COND_MET, "on every one", "both answered: met");
+
+    /* no backend feeds the pane; no store */
+    e.nbackends = 0;
+    result_is(&e, "queues nope ready < 10", COND_UNKNOWN, "queues: no backend feeds this pane",
+              "no backend for the pane");
+    e = cenv;
+    e.store = NULL;
+    result_is(&e, "queues orders.dlq ready < 10", COND_UNKNOWN, "no live data", "no store");
+    e = cenv;
+
+    /* rows whose source is not a live backend of the pane */
+    struct rowset *x = rowset_create(MODEL_QUEUES, "ghost");
+    rowset_begin(x, "/orders.dlq");
+    rowset_text(x, QUEUE_NAME, "orders.dlq");
+    rowset_num(x, QUEUE_READY, 1);
+    rowset_end(x);
+    store_publish(st, x);
+    result_is(&e, "queues orders.dlq ready < 100", COND_UNKNOWN, "not a live backend",
+              "a row from a source that is not a backend");
+    store_forget(st, MODEL_QUEUES, "ghost");
+    result_is(&e, "queues orders.dlq ready < 100", COND_MET, "READY is 42", "without it: met");
+    tap_is_str(cond_result_name(COND_NOT_MET), "not met", "result names");
+}
+
 int main(void)
 {
     struct store *st = fixture();
+    fresh_backends(st);
 
     /* numbers, every operator, matched by name and by key */
     holds(st, "queues orders.dlq ready < 10", 0);
@@ -195,6 +335,11 @@ int main(void)
     cond_free(&c);
     cond_free(NULL);
 
+    test_unknown(st);
+
+    for (size_t i = 0; i < NSOURCES; i++) {
+        backend_destroy(backends[i]);
+    }
     store_destroy(st);
     return tap_done();
 }

@@ -656,6 +656,55 @@ static void test_drill_open(void)
     free(cause);
 }
 
+/* Unknown checks, a rollback retried until it worked, and one given up. */
+static void test_drill_pending(void)
+{
+    char *path = xasprintf("%s/d3.jsonl", dir);
+    FILE *f = fopen(path, "w");
+    free(path);
+    ev(f, 0, "alice", "run.start", NULL, "{\"kind\":\"drill\",\"title\":\"Retries\",\"t_ms\":0}");
+    ev(f, 1, "alice", "check", "unknown",
+       "{\"id\":\"web1\",\"when\":\"during\",\"ok\":false,\"unknown\":true,\"reason\":\"pools: "
+       "lb has not answered since 10:00:01 UTC\",\"t_ms\":0}");
+    ev(f, 2, "alice", "check", "ok",
+       "{\"id\":\"web1\",\"when\":\"during\",\"ok\":true,\"reason\":\"web1 UP\",\"t_ms\":1000}");
+    ev(f, 3, "alice", "chaos.plan", NULL,
+       "{\"inject\":\"a\",\"index\":0,\"action\":\"pools drain be_web/web2\","
+       "\"rollback\":\"pools ready be_web/web2\",\"t_ms\":2000}");
+    ev(f, 4, "alice", "chaos.plan", NULL,
+       "{\"inject\":\"b\",\"index\":0,\"action\":\"pools drain be_web/web3\","
+       "\"rollback\":\"pools ready be_web/web3\",\"t_ms\":2000}");
+    ev(f, 5, "alice", "rollback.end", "refused",
+       "{\"inject\":\"a\",\"index\":0,\"ok\":false,\"message\":\"refused\",\"t_ms\":3000}");
+    ev(f, 6, "alice", "rollback.end", "refused",
+       "{\"inject\":\"b\",\"index\":0,\"ok\":false,\"message\":\"refused\",\"t_ms\":3000}");
+    ev(f, 7, "alice", "run.end", NULL, "{\"how\":\"aborted\",\"t_ms\":3000}");
+    ev(f, 60, "bob", "rollback.end", "ok",
+       "{\"inject\":\"a\",\"index\":0,\"ok\":true,\"message\":\"set to UP\",\"t_ms\":3000}");
+    ev(f, 70, "carol", "rollback.giveup", "given up",
+       "{\"inject\":\"b\",\"index\":0,\"action\":\"pools ready be_web/web3\",\"typed\":\"d3\","
+       "\"t_ms\":3000}");
+    fclose(f);
+    char *cause = NULL;
+    char *md = report_markdown(dir, "d3", &cause);
+    tap_ok(md != NULL, "a drill with retries and a give-up has a report");
+    tap_ok(has(md, "check during \"web1\": UNKNOWN (pools: lb has not answered"),
+           "timeline: an unknown check is said as such");
+    tap_ok(has(md, "| web1 | ok (unknown 1 of 2) |"), "checks table: unknown is not a failure");
+    tap_ok(has(md, "pools ready be_web/web2 | yes: set to UP |"),
+           "a rollback that failed, then worked at a later start: restored");
+    tap_ok(
+        has(md, "rollback `pools ready be_web/web3`: given up by carol (to be put back by hand)"),
+        "timeline: the give-up and who");
+    tap_ok(has(md, "pools ready be_web/web3 | NO: given up (by hand): refused |"),
+           "chaos table: given up");
+    tap_ok(has(md, "**Not restored (1): put these back by hand.**\n\n- `pools ready be_web/web3` "
+                   "(undoes `pools drain be_web/web3`) was given up by carol: refused\n"),
+           "not restored: the given-up one, by whom");
+    free(md);
+    free(cause);
+}
+
 /* The report file is 0600 like everything opsdeck writes, even one that was there before. */
 static void test_write(void)
 {
@@ -693,6 +742,7 @@ int main(void)
     test_errors();
     test_drill();
     test_drill_open();
+    test_drill_pending();
     test_write();
     char *cmd = xasprintf("rm -rf %s", dir);
     if (system(cmd) != 0) {

@@ -525,6 +525,23 @@ static struct rowset *queue_rows(double ready)
     return rs;
 }
 
+/*
+ * The queue backend the waits read: it answers every poll (no loop: at once)
+ * with orders.dlq's READY as the test sets it, as a real one would.
+ */
+static double wait_ready = 42;
+
+static void wq_poll(struct backend *b)
+{
+    backend_publish(b, queue_rows(wait_ready));
+}
+
+static const struct backend_impl wait_queues_impl = {
+    .type = "test",
+    .kinds = 1u << MODEL_QUEUES,
+    .poll = wq_poll,
+};
+
 static const char *const wait_rb =
     "{\"title\": \"Wait\", \"steps\": [\n"
     " {\"id\": \"drain\", \"title\": \"Wait for the DLQ\", \"type\": \"wait\", \"until\": \"queues "
@@ -538,7 +555,8 @@ static const char *const wait_rb =
 
 static void test_waits(void)
 {
-    store_publish(store, queue_rows(42));
+    struct backend *qb = backend_create(&wait_queues_impl, "test", store, NULL);
+    wait_ready = 42;
     struct vars v = {0};
     vars_set(&v, "q", "orders.dlq");
     char *flag = xasprintf("%s/waitflag", tmp);
@@ -555,12 +573,14 @@ static void test_waits(void)
         rb->steps[i].timeout_ms = i == 1 ? 300 : 5000;
     }
     struct run_env e = env();
+    e.backends = &qb;
     char *cause = NULL;
     struct run *r = run_start(&e, rb, &v, &hooks, &cause);
     vars_clear(&v);
     if (!tap_ok(r != NULL, "wait: started (%s)", cause ? cause : "")) {
         free(cause);
         free(flag);
+        backend_destroy(qb);
         return;
     }
     char *pv = run_preview(r, NULL);
@@ -571,7 +591,8 @@ static void test_waits(void)
     tap_is_int(run_state(r), RUN_BUSY, "wait: still waiting while ready is 42");
     tap_ok(strstr(run_message(r), "42") != NULL, "wait: the message shows what it sees (%s)",
            run_message(r));
-    store_publish(store, queue_rows(3));
+    wait_ready = 3;
+    backend_publish(qb, queue_rows(3));
     tap_ok(settle(r, 2000), "wait: ends once the new rowset is published");
     tap_is_int(run_mark(r, 0), RUN_MARK_DONE, "wait: met");
     tap_is_int((long long)run_index(r), 1, "wait: moved on");
@@ -624,6 +645,224 @@ static void test_waits(void)
     run_destroy(r);
     free(id);
     free(flag);
+    store_forget(store, MODEL_QUEUES, "test");
+    backend_destroy(qb);
+}
+
+/*
+ * A load balancer on the loop that answers each poll answer_ms later (never
+ * when -1) with be_web/web2 UP, and, like an exec plugin, acts only on a row
+ * it has printed.
+ */
+struct fake_lb {
+    int answer_ms;
+    struct loop_timer *t;
+};
+
+static void *lb_create(struct backend *b)
+{
+    (void)b;
+    return xcalloc(1, sizeof(struct fake_lb));
+}
+
+static void lb_answered(void *ud)
+{
+    struct backend *b = ud;
+    struct fake_lb *f = b->priv;
+    f->t = NULL;
+    struct rowset *rs = rowset_create(MODEL_POOLS, b->name);
+    rowset_begin(rs, "be_web/web2");
+    rowset_text(rs, POOL_NAME, "be_web");
+    rowset_text(rs, POOL_SERVER, "web2");
+    rowset_text(rs, POOL_STATUS, "UP");
+    rowset_end(rs);
+    backend_publish(b, rs);
+    backend_poll_end(b);
+}
+
+static void lb_poll(struct backend *b)
+{
+    struct fake_lb *f = b->priv;
+    if (f->answer_ms < 0 || !backend_poll_begin(b)) {
+        return;
+    }
+    f->t = loop_timer_add(b->loop, (uint64_t)f->answer_ms, 0, lb_answered, b);
+}
+
+static void lb_act(struct backend *b, struct action *a)
+{
+    if (b->last_ok_ms == 0) {
+        char *why = xasprintf("no row '%s' in %s's last output", a->target, b->name);
+        action_done(a, false, why);
+        free(why);
+        return;
+    }
+    action_done(a, true, "drained");
+}
+
+static void lb_destroy(struct backend *b)
+{
+    struct fake_lb *f = b->priv;
+    if (f->t != NULL) {
+        loop_timer_cancel(b->loop, f->t);
+    }
+    free(f);
+}
+
+static const struct action_def lb_actions[] = {
+    {"drain", "Drain server", MODEL_POOLS, 'd', 0, NULL, NULL},
+};
+
+static const struct backend_impl fake_lb_impl = {
+    .type = "fake-lb",
+    .kinds = 1u << MODEL_POOLS,
+    .actions = lb_actions,
+    .nactions = 1,
+    .create = lb_create,
+    .poll = lb_poll,
+    .act = lb_act,
+    .destroy = lb_destroy,
+};
+
+/* A fake load balancer named name, started on the loop (its first poll at once). */
+static struct backend *fake_lb(const char *name, int answer_ms)
+{
+    struct backend *b = backend_create(&fake_lb_impl, name, store, loop);
+    char *cause = NULL;
+    backend_configure(b, "timeout", "1s", &cause);
+    backend_configure(b, "refresh", "1s", &cause);
+    ((struct fake_lb *)b->priv)->answer_ms = answer_ms;
+    backend_start(b, &cause);
+    return b;
+}
+
+static const char *const unknown_rb =
+    "{\"title\": \"Unknown\", \"steps\": [\n"
+    " {\"id\": \"gone\", \"title\": \"web9 is gone\", \"type\": \"wait\", \"until\": \"pools "
+    "web9 status != UP\", \"timeout\": \"1s\"},\n"
+    " {\"id\": \"fin\", \"title\": \"Done\"}\n"
+    "]}\n";
+
+/* A wait over data the console does not have is unknown: it waits, never met (DESIGN rule 7). */
+static void test_wait_unknown(void)
+{
+    struct backend *mute = fake_lb("mute", -1);
+    struct runbook *rb = load("unknown.json", unknown_rb);
+    if (!tap_ok(rb != NULL, "unknown: loaded")) {
+        backend_destroy(mute);
+        return;
+    }
+    rb->steps[0].interval_ms = 50;
+    struct run_env e = env();
+    e.backends = &mute;
+    char *cause = NULL;
+    struct run *r = run_start(&e, rb, NULL, &hooks, &cause);
+    if (!tap_ok(r != NULL, "unknown: started")) {
+        free(cause);
+        backend_destroy(mute);
+        return;
+    }
+    run_confirm(r, &cause);
+    spin(300);
+    tap_is_int(run_state(r), RUN_BUSY, "a missing row before any answer: still waiting, not met");
+    tap_ok(strstr(run_message(r), "unknown: pools: mute has not answered") != NULL,
+           "saying why it cannot tell (%s)", run_message(r));
+    settle(r, 3000);
+    tap_is_int(run_state(r), RUN_FAILED, "unknown until the timeout: the wait fails");
+    tap_ok(strstr(run_message(r), "timed out; the condition stayed unknown: pools: mute has not "
+                                  "answered since") != NULL,
+           "with the unknown reason (%s)", run_message(r));
+    char *id = xstrdup(run_id(r));
+    size_t n;
+    cJSON **ev = events(id, &n);
+    const cJSON *we = last_event(ev, n, "wait.end");
+    tap_ok(we != NULL && cJSON_IsFalse(cJSON_GetObjectItem(data(we), "met")),
+           "wait.end says not met");
+    free_events(ev, n);
+
+    /* a failing backend: unknown as well */
+    backend_fail(mute, "connection refused");
+    run_confirm(r, &cause);
+    spin(200);
+    tap_ok(run_state(r) == RUN_BUSY && strstr(run_message(r), "mute: error: connection refused"),
+           "a failing backend: unknown (%s)", run_message(r));
+    run_stop(r, &cause);
+    run_destroy(r);
+    free(id);
+    backend_destroy(mute);
+
+    /* once the pane's backend answers afresh, the missing row counts */
+    struct backend *slow = fake_lb("slow", 300);
+    rb = load("unknown.json", unknown_rb);
+    rb->steps[0].interval_ms = 50;
+    e.backends = &slow;
+    r = run_start(&e, rb, NULL, &hooks, &cause);
+    run_confirm(r, &cause);
+    settle(r, 3000);
+    tap_ok(run_mark(r, 0) == RUN_MARK_DONE, "after a fresh answer: met (%s)", run_message(r));
+    tap_ok(strstr(run_message(r), "no row web9 in pools") != NULL, "because web9 is not there");
+    run_destroy(r);
+    store_forget(store, MODEL_POOLS, "slow");
+    backend_destroy(slow);
+}
+
+static const char *const lb_action_rb =
+    "{\"title\": \"Act on lb\", \"steps\": [\n"
+    " {\"id\": \"drain\", \"title\": \"Drain web2\", \"type\": \"action\", \"action\": \"drain\", "
+    "\"pane\": \"pools\", \"target\": \"be_web/web2\"},\n"
+    " {\"id\": \"fin\", \"title\": \"Done\"}\n"
+    "]}\n";
+
+/* An action step waits (bounded, on the loop) for its backend's first answer. */
+static void test_action_waits_for_backend(void)
+{
+    struct backend *lb = fake_lb("lb", 400);
+    struct runbook *rb = load("lbact.json", lb_action_rb);
+    struct run_env e = env();
+    e.backends = &lb;
+    char *cause = NULL;
+    struct run *r = rb != NULL ? run_start(&e, rb, NULL, &hooks, &cause) : NULL;
+    if (!tap_ok(r != NULL, "action wait: started")) {
+        free(cause);
+        backend_destroy(lb);
+        return;
+    }
+    char *id = xstrdup(run_id(r));
+    tap_ok(run_confirm(r, &cause), "confirmed before the backend ever answered");
+    tap_is_int(run_state(r), RUN_BUSY, "the action waits");
+    tap_ok(strstr(run_message(r), "waiting for lb to answer before drain") != NULL,
+           "saying so (%s)", run_message(r));
+    tap_is_int(count_events(id, "action.start"), 0, "nothing sent, nothing journaled yet");
+    settle(r, 3000);
+    tap_ok(run_mark(r, 0) == RUN_MARK_DONE, "sent once it answered: done (%s)", run_message(r));
+    tap_is_int(count_events(id, "action.start"), 1, "one action.start");
+    run_destroy(r);
+    free(id);
+    backend_destroy(lb);
+
+    /* a backend that never answers: not sent, the step fails at the bound */
+    struct backend *mute = fake_lb("lb", -1);
+    rb = load("lbact.json", lb_action_rb);
+    e.backends = &mute;
+    r = run_start(&e, rb, NULL, &hooks, &cause);
+    id = xstrdup(run_id(r));
+    uint64_t t0 = clock_mono_ms();
+    run_confirm(r, &cause);
+    settle(r, 6000);
+    tap_is_int(run_state(r), RUN_FAILED, "never answered: failed");
+    tap_ok(clock_mono_ms() - t0 >= 2900 && clock_mono_ms() - t0 < 5000,
+           "after its timeout and the margin (1 s + 2 s)");
+    tap_ok(strstr(run_message(r), "not sent: lb has not answered in 3 s") != NULL, "saying so (%s)",
+           run_message(r));
+    tap_is_int(count_events(id, "action.start"), 0, "nothing was sent");
+    /* and it can be stopped while it waits */
+    run_confirm(r, &cause);
+    tap_ok(run_state(r) == RUN_BUSY && run_stop(r, &cause),
+           "a wait for the backend can be stopped");
+    tap_is_str(run_message(r), "stopped", "stopped");
+    run_destroy(r);
+    free(id);
+    backend_destroy(mute);
 }
 
 static const char *const action_rb =
@@ -1649,7 +1888,9 @@ int main(void)
     test_inputs();
     test_secret_in_command();
     test_waits();
+    test_wait_unknown();
     test_action(audit_path);
+    test_action_waits_for_backend();
     test_notify();
     test_overtime_and_stop();
     test_dry_run();
