@@ -548,6 +548,23 @@ static struct journal *open_audit(char **cause)
  * full disk) it still shows the data: every action is off (nothing may run
  * unrecorded) and the title bar says why.
  */
+/*
+ * The audit log for a headless mode that may act, set up for action_run();
+ * NULL after saying why (a mode that acts needs it).
+ */
+static struct journal *audit_for_actions(struct app *app, const struct options *o)
+{
+    char *cause = NULL;
+    struct journal *audit = open_audit(&cause);
+    if (audit == NULL) {
+        text_printf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
+        free(cause);
+        return NULL;
+    }
+    action_setup(audit, o->read_only || (app->cfg != NULL && app->cfg->read_only));
+    return audit;
+}
+
 static int run_console(struct app *app, const struct options *o)
 {
     char *cause = NULL;
@@ -648,14 +665,10 @@ static int run_act(struct app *app, const struct options *o)
                     def->input_default);
         return 2;
     }
-    char *cause = NULL;
-    struct journal *audit = open_audit(&cause);
+    struct journal *audit = audit_for_actions(app, o);
     if (audit == NULL) {
-        text_printf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
-        free(cause);
         return 1;
     }
-    action_setup(audit, o->read_only || (app->cfg != NULL && app->cfg->read_only));
     /* actions may need what the backend saw (an alert's labels): let it answer once */
     snapshot_wait(app->loop, &b, 1);
     struct act_result r = {0};
@@ -782,13 +795,10 @@ static int give_up_cmd(struct app *app, const struct options *o)
         return 1;
     }
     char *cause = NULL;
-    struct journal *audit = open_audit(&cause);
+    struct journal *audit = audit_for_actions(app, o);
     if (audit == NULL) {
-        text_printf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
-        free(cause);
         return 1;
     }
-    action_setup(audit, o->read_only || (app->cfg != NULL && app->cfg->read_only));
     char *report = NULL;
     drill_give_up(NULL, id, typed, &report, &cause);
     int status = 0;
@@ -815,14 +825,10 @@ static int run_drill(struct app *app, const struct options *o)
     if (o->drill_recover) {
         return recover_drills(app, o, false, &failed, false) && failed == 0 ? 0 : 1;
     }
-    char *cause = NULL;
-    struct journal *audit = open_audit(&cause);
+    struct journal *audit = audit_for_actions(app, o);
     if (audit == NULL) {
-        text_printf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
-        free(cause);
         return 1;
     }
-    action_setup(audit, o->read_only || (app->cfg != NULL && app->cfg->read_only));
     /* before checks read the live panes: let every backend answer once first */
     snapshot_wait(app->loop, app->backends, app->nbackends);
     struct drillplain_options dpo = {.file = o->run_file, .resume = o->run_resume};
@@ -835,14 +841,13 @@ static int run_drill(struct app *app, const struct options *o)
 /* `opsdeck run` in line mode: the audit log is opened as for the console (action steps). */
 static int run_plain(struct app *app, const struct options *o)
 {
-    char *cause = NULL;
     struct journal *audit = NULL;
-    if (!o->dry_run && (audit = open_audit(&cause)) == NULL) {
-        text_printf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
-        free(cause);
+    if (!o->dry_run && (audit = audit_for_actions(app, o)) == NULL) {
         return 1;
     }
-    action_setup(audit, o->read_only || (app->cfg != NULL && app->cfg->read_only));
+    if (o->dry_run) {
+        action_setup(NULL, o->read_only || (app->cfg != NULL && app->cfg->read_only));
+    }
     struct plain_options po = {
         .file = o->run_file,
         .resume = o->run_resume,
