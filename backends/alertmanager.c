@@ -26,7 +26,7 @@
  * The label-set helpers at the top are shared with the Prometheus backend.
  */
 #include "alertmanager.h"
-#include "json.h"
+#include "../common/json.h"
 
 #include "../common/util.h"
 #include "../engine/action.h"

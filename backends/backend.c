@@ -6,7 +6,7 @@
 
 #include "../common/util.h"
 #include "../engine/config.h"
-#include "../tui/loop.h"
+#include "../common/loop.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -28,7 +28,7 @@
 
 #include "../common/util.h"
 #include "../engine/action.h"
-#include "../tui/loop.h"
+#include "../common/loop.h"
 #include "http.h"
 
 #include <arpa/inet.h>

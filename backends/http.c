@@ -15,7 +15,7 @@
 
 #include "../common/text.h"
 #include "../common/util.h"
-#include "../tui/loop.h"
+#include "../common/loop.h"
 
 #include <ctype.h>
 #include <curl/curl.h>

@@ -24,7 +24,7 @@
  * user sees.
  */
 #include "kubernetes.h"
-#include "json.h"
+#include "../common/json.h"
 
 #include "../common/util.h"
 #include "../engine/action.h"

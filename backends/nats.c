@@ -24,10 +24,10 @@
  * name so they do not jump. Read-only: there are no actions.
  */
 #include "nats.h"
-#include "json.h"
+#include "../common/json.h"
 
 #include "../common/util.h"
-#include "../tui/loop.h"
+#include "../common/loop.h"
 #include "alertmanager.h"
 #include "http.h"
 

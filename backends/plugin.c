@@ -8,7 +8,7 @@
  * shell expands them once, nothing reads them as syntax.
  */
 #include "plugin.h"
-#include "json.h"
+#include "../common/json.h"
 
 #include "../common/shtmpl.h"
 #include "../common/util.h"

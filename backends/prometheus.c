@@ -14,7 +14,7 @@
  * wrong type counts as missing; a failed poll keeps the last good rows.
  */
 #include "prometheus.h"
-#include "json.h"
+#include "../common/json.h"
 
 #include "../common/util.h"
 #include "alertmanager.h"

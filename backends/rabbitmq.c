@@ -24,7 +24,7 @@
  * dynamic shovel that deletes itself once it has moved the queue's length).
  */
 #include "rabbitmq.h"
-#include "json.h"
+#include "../common/json.h"
 
 #include "../common/text.h"
 #include "../common/util.h"

@@ -11,7 +11,7 @@
  */
 #include "proc.h"
 
-#include "../tui/loop.h"
+#include "loop.h"
 #include "util.h"
 
 #include <ctype.h>

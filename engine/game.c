@@ -42,7 +42,7 @@
 #include "../backends/backend.h"
 #include "../common/proc.h"
 #include "../common/util.h"
-#include "../tui/loop.h"
+#include "../common/loop.h"
 #include "action.h"
 #include "cond.h"
 #include "journal.h"

@@ -16,7 +16,7 @@
 #include "notify.h"
 
 #include "../backends/http.h"
-#include "../backends/json.h"
+#include "../common/json.h"
 #include "../common/util.h"
 #include "journal.h"
 

@@ -26,7 +26,7 @@
  */
 #include "report.h"
 
-#include "../backends/json.h"
+#include "../common/json.h"
 #include "../common/text.h"
 #include "../common/util.h"
 #include "journal.h"

@@ -11,7 +11,7 @@
  */
 #include "runbook.h"
 
-#include "../backends/json.h"
+#include "../common/json.h"
 #include "../common/shtmpl.h"
 #include "../common/util.h"
 #include "cond.h"

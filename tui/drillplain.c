@@ -23,7 +23,7 @@
 #include "../common/util.h"
 #include "../engine/drill.h"
 #include "linein.h"
-#include "loop.h"
+#include "../common/loop.h"
 #include "plain.h"
 
 #include <signal.h>

@@ -2,7 +2,7 @@
 #include "linein.h"
 
 #include "../common/util.h"
-#include "loop.h"
+#include "../common/loop.h"
 
 #include <errno.h>
 #include <poll.h>

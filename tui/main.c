@@ -17,7 +17,7 @@
 #include "../engine/runbook.h"
 #include "../engine/report.h"
 #include "drillplain.h"
-#include "loop.h"
+#include "../common/loop.h"
 #include "plain.h"
 #include "snapshot.h"
 #include "ui.h"

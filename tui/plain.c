@@ -33,7 +33,7 @@
 #include "../engine/drill.h"
 #include "../engine/run.h"
 #include "linein.h"
-#include "loop.h"
+#include "../common/loop.h"
 
 #include <errno.h>
 #include <poll.h>

@@ -11,7 +11,7 @@
 #include "../common/text.h"
 #include "../common/util.h"
 #include "../panes/pane.h"
-#include "loop.h"
+#include "../common/loop.h"
 #include "table.h"
 
 #include <cjson/cJSON.h>

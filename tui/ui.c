@@ -32,7 +32,7 @@
 #include "../panes/drill.h"
 #include "../panes/pane.h"
 #include "../panes/runbook.h"
-#include "loop.h"
+#include "../common/loop.h"
 #include "screen.h"
 #include "table.h"
 #include "theme.h"

@@ -7,7 +7,7 @@
  */
 #include "../../backends/http.h"
 #include "../../common/util.h"
-#include "../../tui/loop.h"
+#include "../../common/loop.h"
 #include "../unit/tap.h"
 
 #include <signal.h>

@@ -4,11 +4,11 @@
  * a receiver that never answers) and cancel. Every message that comes back is
  * checked for the secrets: the webhook path and the routing key.
  */
-#include "../../backends/json.h"
+#include "../../common/json.h"
 #include "../../common/util.h"
 #include "../../engine/journal.h"
 #include "../../engine/notify.h"
-#include "../../tui/loop.h"
+#include "../../common/loop.h"
 #include "../unit/tap.h"
 
 #include <arpa/inet.h>

@@ -9,7 +9,7 @@
 #include "../../engine/action.h"
 #include "../../engine/journal.h"
 #include "../../panes/drill.h"
-#include "../../tui/loop.h"
+#include "../../common/loop.h"
 #include "tap.h"
 
 #include <locale.h>

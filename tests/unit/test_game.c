@@ -13,7 +13,7 @@
 #include "../../engine/action.h"
 #include "../../engine/cond.h"
 #include "../../engine/journal.h"
-#include "../../tui/loop.h"
+#include "../../common/loop.h"
 #include "tap.h"
 
 #include <cjson/cJSON.h>

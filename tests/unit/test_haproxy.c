@@ -9,7 +9,7 @@
 #include "../../backends/model.h"
 #include "../../common/util.h"
 #include "../../engine/action.h"
-#include "../../tui/loop.h"
+#include "../../common/loop.h"
 #include "tap.h"
 
 #include <arpa/inet.h>

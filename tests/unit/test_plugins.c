@@ -10,7 +10,7 @@
 #include "../../backends/plugin.h"
 #include "../../common/proc.h"
 #include "../../common/util.h"
-#include "../../tui/loop.h"
+#include "../../common/loop.h"
 #include "tap.h"
 
 #include <errno.h>

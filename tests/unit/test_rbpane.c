@@ -6,7 +6,7 @@
  */
 #include "../../common/util.h"
 #include "../../panes/runbook.h"
-#include "../../tui/loop.h"
+#include "../../common/loop.h"
 #include "tap.h"
 
 #include <locale.h>

@@ -11,7 +11,7 @@
 #include "../../engine/action.h"
 #include "../../engine/journal.h"
 #include "../../engine/report.h"
-#include "../../tui/loop.h"
+#include "../../common/loop.h"
 #include "tap.h"
 
 #include <cjson/cJSON.h>
