@@ -28,6 +28,7 @@
 #include "alertmanager.h"
 #include "../common/json.h"
 
+#include "../common/clock.h"
 #include "../common/util.h"
 #include "../engine/action.h"
 #include "../engine/journal.h"
@@ -56,99 +57,6 @@ static const char DEFAULT_COMMENT[] = "silenced from opsdeck";
 /* The labels that say what an alert is about, most telling first. */
 static const char *const target_labels[] = {"instance", "job",        "service",
                                             "queue",    "deployment", "pod"};
-
-/* ---- RFC 3339 ---- */
-
-/* n decimal digits at *p, advancing it; false if any is not a digit. */
-static bool take_digits(const char **p, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        char c = (*p)[i];
-        if (c < '0' || c > '9') {
-            return false;
-        }
-        v = v * 10 + (c - '0');
-    }
-    *p += n;
-    *out = v;
-    return true;
-}
-
-static bool take_char(const char **p, const char *accept)
-{
-    if (**p != '\0' && strchr(accept, **p) != NULL) {
-        (*p)++;
-        return true;
-    }
-    return false;
-}
-
-static int days_in_month(int year, int month)
-{
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    return month == 2 && leap ? 29 : days[month - 1];
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* "Z", "+hh:mm", "-hhmm" to seconds east of UTC. */
-static bool take_offset(const char **p, int *out)
-{
-    int hh, mm;
-    if (take_char(p, "Zz")) {
-        *out = 0;
-        return true;
-    }
-    char sign = **p;
-    if (!take_char(p, "+-") || !take_digits(p, 2, &hh)) {
-        return false;
-    }
-    take_char(p, ":");
-    if (!take_digits(p, 2, &mm) || hh > 23 || mm > 59) {
-        return false;
-    }
-    *out = (sign == '-' ? -1 : 1) * (hh * 3600 + mm * 60);
-    return true;
-}
-
-bool alertmanager_parse_time(const char *s, int64_t *out)
-{
-    int y, mo, d, h, mi, sec, off;
-    const char *p = s;
-    if (s == NULL || !take_digits(&p, 4, &y) || !take_char(&p, "-") || !take_digits(&p, 2, &mo) ||
-        !take_char(&p, "-") || !take_digits(&p, 2, &d) || !take_char(&p, "Tt ") ||
-        !take_digits(&p, 2, &h) || !take_char(&p, ":") || !take_digits(&p, 2, &mi) ||
-        !take_char(&p, ":") || !take_digits(&p, 2, &sec)) {
-        return false;
-    }
-    if (take_char(&p, ".")) {
-        if (*p < '0' || *p > '9') {
-            return false;
-        }
-        while (*p >= '0' && *p <= '9') {
-            p++;
-        }
-    }
-    if (!take_offset(&p, &off) || *p != '\0') {
-        return false;
-    }
-    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 60) {
-        return false;
-    }
-    *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
-    return true;
-}
 
 /* ---- label sets ---- */
 
@@ -420,7 +328,7 @@ static void add_alert(struct rowset *rs, const cJSON *alert, int64_t now, struct
     }
     struct alertmanager_row r = {.labels = labels, .annotations = json_obj(alert, "annotations")};
     int64_t t;
-    if (alertmanager_parse_time(json_str(alert, "startsAt"), &t) && t > 0) {
+    if (clock_parse_rfc3339_s(json_str(alert, "startsAt"), &t) && t > 0) {
         /* a server clock ahead of ours would show a negative age */
         r.starts_at = now > 0 && t > now ? now : t;
     }
@@ -555,7 +463,7 @@ static enum silence_state silence_state(const cJSON *silence)
 static int64_t json_time(const cJSON *obj, const char *name)
 {
     int64_t t = 0;
-    return alertmanager_parse_time(json_str(obj, name), &t) ? t : 0;
+    return clock_parse_rfc3339_s(json_str(obj, name), &t) ? t : 0;
 }
 
 static void add_silence(struct rowset *rs, const cJSON *silence, int64_t now,

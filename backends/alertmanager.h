@@ -53,12 +53,6 @@ bool alertmanager_parse_silences(const char *body, size_t len, struct rowset *rs
 /* ---- shared with the Prometheus backend ---- */
 
 /*
- * RFC 3339 ("2026-11-23T09:12:59.798Z", "...+02:00") to seconds since the
- * epoch (fractions dropped). False on anything else.
- */
-bool alertmanager_parse_time(const char *s, int64_t *out);
-
-/*
  * The fingerprint of a label set as Prometheus and Alertmanager compute it
  * (FNV-1a 64 over name, 0xff, value, 0xff for each label sorted by name),
  * as 16 hex digits: an alert seen through Prometheus and through

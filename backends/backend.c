@@ -4,6 +4,7 @@
  */
 #include "backend.h"
 
+#include "../common/clock.h"
 #include "../common/util.h"
 #include "../engine/config.h"
 #include "../common/loop.h"

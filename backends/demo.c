@@ -21,6 +21,7 @@
  */
 #include "demo.h"
 
+#include "../common/clock.h"
 #include "../common/util.h"
 #include "../engine/action.h"
 #include "../engine/journal.h"

@@ -26,6 +26,7 @@
  */
 #include "haproxy.h"
 
+#include "../common/clock.h"
 #include "../common/util.h"
 #include "../engine/action.h"
 #include "../common/loop.h"

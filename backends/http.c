@@ -14,6 +14,7 @@
 #include "http.h"
 
 #include "../common/text.h"
+#include "../common/clock.h"
 #include "../common/util.h"
 #include "../common/loop.h"
 

@@ -26,6 +26,7 @@
 #include "kubernetes.h"
 #include "../common/json.h"
 
+#include "../common/clock.h"
 #include "../common/util.h"
 #include "../engine/action.h"
 
@@ -324,7 +325,7 @@ static void add_deploy(struct rowset *rs, const cJSON *d, int64_t now, struct mo
     rowset_num(rs, DEPLOY_UPTODATE, (double)json_int(status, "updatedReplicas", 0));
     rowset_num(rs, DEPLOY_AVAILABLE, (double)json_int(status, "availableReplicas", 0));
     int64_t created = 0;
-    if (alertmanager_parse_time(json_str(meta, "creationTimestamp"), &created) && created > 0) {
+    if (clock_parse_rfc3339_s(json_str(meta, "creationTimestamp"), &created) && created > 0) {
         /* an API server clock ahead of ours would show a negative age */
         rowset_cell(rs, DEPLOY_AGE, "", (double)(now > 0 && created > now ? now : created));
     }
@@ -771,19 +772,10 @@ static void patch_json(struct kube_op *op, const char *path, const char *content
     free(body);
 }
 
-/* kubectl writes RFC 3339 in seconds; so do we, in UTC. */
-static void now_rfc3339(char buf[32])
-{
-    time_t t = (time_t)clock_wall_s();
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static void start_restart(struct kube_op *op)
 {
     char now[32];
-    now_rfc3339(now);
+    clock_format_rfc3339_s(now, clock_wall_s()); /* kubectl writes seconds; so do we */
     cJSON *o = cJSON_CreateObject();
     cJSON *ann = cJSON_AddObjectToObject(
         cJSON_AddObjectToObject(

@@ -7,6 +7,7 @@
  */
 #include "model.h"
 
+#include "../common/clock.h"
 #include "../common/util.h"
 
 #include <math.h>

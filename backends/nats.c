@@ -26,6 +26,7 @@
 #include "nats.h"
 #include "../common/json.h"
 
+#include "../common/clock.h"
 #include "../common/util.h"
 #include "../common/loop.h"
 #include "alertmanager.h"
@@ -432,7 +433,7 @@ static void detail_time(struct build *b, const char *key, const char *ts)
     if (ts == NULL || ts[0] == '\0') {
         return;
     }
-    if (!alertmanager_parse_time(ts, &t)) {
+    if (!clock_parse_rfc3339_s(ts, &t)) {
         rowset_detail(b->rs, key, ts);
     } else if (t <= 0) {
         rowset_detail(b->rs, key, "never");
@@ -762,7 +763,7 @@ bool nats_parse_jsz(const char *body, size_t len, const char *account, struct na
     }
     if (b.c.cause == NULL) {
         int64_t t;
-        if (alertmanager_parse_time(get_str(&b.c, doc, "", "now"), &t) && t > 0) {
+        if (clock_parse_rfc3339_s(get_str(&b.c, doc, "", "now"), &t) && t > 0) {
             b.server_now = t;
         }
         add_accounts(&b, doc, account);

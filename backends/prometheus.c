@@ -14,6 +14,7 @@
  * wrong type counts as missing; a failed poll keeps the last good rows.
  */
 #include "prometheus.h"
+#include "../common/clock.h"
 #include "../common/json.h"
 
 #include "../common/util.h"
@@ -71,7 +72,7 @@ static void add_alert(struct rowset *rs, const cJSON *alert, struct model_keys *
     char hash[17];
     int64_t t;
     alertmanager_labels_hash(labels, hash);
-    if (alertmanager_parse_time(json_str(alert, "activeAt"), &t) && t > 0) {
+    if (clock_parse_rfc3339_s(json_str(alert, "activeAt"), &t) && t > 0) {
         r.starts_at = t;
     }
     alert_state(json_str(alert, "state"), &r);

@@ -14,6 +14,7 @@
  */
 #include "loop.h"
 
+#include "clock.h"
 #include "../common/util.h"
 
 #include <curl/curl.h>

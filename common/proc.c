@@ -12,6 +12,7 @@
 #include "proc.h"
 
 #include "loop.h"
+#include "clock.h"
 #include "util.h"
 
 #include <ctype.h>

@@ -1,7 +1,7 @@
 /*
  * Small helpers shared by every layer: allocation that aborts on OOM (a console
  * that half-works after malloc failed is worse than one that stops), strings,
- * display widths of UTF-8 text, clocks and human durations.
+ * display widths of UTF-8 text. Time is in clock.h.
  */
 #ifndef OPSDECK_UTIL_H
 #define OPSDECK_UTIL_H
@@ -26,21 +26,6 @@ bool str_has_prefix(const char *s, const char *prefix);
 /* Strip leading and trailing ASCII whitespace in place; returns s. */
 char *str_trim(char *s);
 
-/* Monotonic milliseconds, and wall-clock seconds since the epoch. */
-uint64_t clock_mono_ms(void);
-int64_t clock_wall_s(void);
-/* UTC RFC 3339 with milliseconds, e.g. 2026-11-23T10:12:59.123Z, into buf[32]. */
-void clock_format_rfc3339(char buf[32], int64_t wall_ms);
-int64_t clock_wall_ms(void);
-
-/*
- * Parse "90", "90s", "30m", "1h30m", "2d" into seconds. Returns false (and
- * leaves *out alone) on anything else, including overflow and negatives.
- */
-bool duration_parse(const char *s, int64_t *out);
-/* Compact human age: "42s", "5m", "3h", "2d", "--" when negative. buf >= 16. */
-void duration_format(char *buf, size_t len, int64_t seconds);
-
 /* A growing string; zero-initialise, append, free(sb.s). s is NUL-terminated once non-empty. */
 struct strbuf {
     char *s;
@@ -53,8 +38,6 @@ void strbuf_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((forma
 /* 64-bit FNV-1a: fnv1a(FNV1A_OFFSET, s) hashes s; chain calls to hash several strings. */
 extern const uint64_t FNV1A_OFFSET;
 uint64_t fnv1a(uint64_t h, const char *s);
-/* The same with a second unit where it matters: "42s", "5m", "1h59m", "2d3h". buf >= 24. */
-void duration_format2(char *buf, size_t len, int64_t seconds);
 
 /*
  * Display width of UTF-8 text in terminal cells, as utf8_fit() draws it:

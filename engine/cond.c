@@ -20,6 +20,7 @@
 
 #include "../backends/backend.h"
 
+#include "../common/clock.h"
 #include "../common/util.h"
 
 #include <math.h>

@@ -14,6 +14,7 @@
 #include "drill.h"
 
 #include "../backends/model.h"
+#include "../common/clock.h"
 #include "../common/util.h"
 #include "cond.h"
 #include "mdoc.h"

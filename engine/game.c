@@ -41,6 +41,7 @@
 
 #include "../backends/backend.h"
 #include "../common/proc.h"
+#include "../common/clock.h"
 #include "../common/util.h"
 #include "../common/loop.h"
 #include "action.h"

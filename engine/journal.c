@@ -26,6 +26,7 @@
  */
 #include "journal.h"
 
+#include "../common/clock.h"
 #include "../common/util.h"
 #include "paths.h"
 

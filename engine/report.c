@@ -26,6 +26,7 @@
  */
 #include "report.h"
 
+#include "../common/clock.h"
 #include "../common/json.h"
 #include "../common/text.h"
 #include "../common/util.h"
@@ -121,53 +122,6 @@ static char *scalar_text(const cJSON *v)
         return xstrdup(cJSON_IsTrue(v) ? "true" : "false");
     }
     return NULL;
-}
-
-/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* RFC 3339 (as journal_format writes it, or with an offset) to ms; false if not one. */
-static bool parse_ts(const char *s, int64_t *out)
-{
-    int y, mo, d, h, mi, sec, n = 0;
-    if (s == NULL || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
-        n != 19 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) {
-        return false;
-    }
-    const char *p = s + n;
-    int64_t ms = 0;
-    if (*p == '.') {
-        int digits = 0;
-        for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
-            if (digits < 3) {
-                ms = ms * 10 + (*p - '0');
-            }
-        }
-        for (; digits < 3; digits++) {
-            ms *= 10;
-        }
-    }
-    int64_t offset_s = 0;
-    if (*p == '+' || *p == '-') {
-        int oh, om;
-        if (sscanf(p + 1, "%2d:%2d", &oh, &om) != 2) {
-            return false;
-        }
-        offset_s = (*p == '-' ? -1 : 1) * (oh * 3600 + om * 60);
-    } else if (*p != 'Z' && *p != 'z') {
-        return false;
-    }
-    int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset_s;
-    *out = secs * 1000 + ms;
-    return true;
 }
 
 static void fmt_clock(char buf[16], int64_t ms)
@@ -889,7 +843,7 @@ static struct line *timed_lines(const struct journal_line *jl, size_t count, siz
     int64_t last_ms = INT64_MIN;
     for (size_t i = 0; i < count; i++) {
         int64_t ms;
-        if (jl[i].obj != NULL && parse_ts(str_of(jl[i].obj, "ts"), &ms)) {
+        if (jl[i].obj != NULL && clock_parse_rfc3339(str_of(jl[i].obj, "ts"), &ms)) {
             last_ms = ms;
         }
         lines[i] = (struct line){.number = jl[i].number, .obj = jl[i].obj, .ms = last_ms};

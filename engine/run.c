@@ -22,6 +22,7 @@
 
 #include "../backends/backend.h"
 #include "../common/proc.h"
+#include "../common/clock.h"
 #include "../common/util.h"
 #include "../common/loop.h"
 #include "action.h"
@@ -1484,19 +1485,6 @@ static const cJSON *jdata(const cJSON *o)
     return cJSON_GetObjectItemCaseSensitive(o, "data");
 }
 
-static int64_t parse_ts(const char *ts)
-{
-    struct tm tm = {0};
-    int ms = 0;
-    if (ts == NULL || sscanf(ts, "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                             &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) < 6) {
-        return 0;
-    }
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    return (int64_t)timegm(&tm) * 1000 + ms;
-}
-
 static void load_out_tail(struct run *r, uint64_t from)
 {
     char *opath = xasprintf("%s/%s.out", r->runs_dir, r->id);
@@ -1607,7 +1595,8 @@ static void replay_one(struct run *r, struct replay *p, const cJSON *e)
     int step = ev_step(r, e);
     replay_group(p, a, d);
     if (strcmp(a, "step.enter") == 0 && step >= 0) {
-        int64_t ts = parse_ts(jstr(e, "ts"));
+        int64_t ts = 0;
+        clock_parse_rfc3339(jstr(e, "ts"), &ts);
         if (p->pos >= 0) {
             if (!p->after_back) {
                 r->hist = xreallocarray(r->hist, r->nhist + 1, sizeof *r->hist);

@@ -13,6 +13,7 @@
 
 #include "../common/json.h"
 #include "../common/shtmpl.h"
+#include "../common/clock.h"
 #include "../common/util.h"
 #include "cond.h"
 #include "mdoc.h"

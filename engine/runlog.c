@@ -1,6 +1,7 @@
 /* Run ids and journal reading shared by runbook runs and drills (runlog.h). */
 #include "runlog.h"
 
+#include "../common/clock.h"
 #include "../common/util.h"
 #include "journal.h"
 #include "paths.h"

@@ -16,6 +16,7 @@
  */
 #include "runbook.h"
 
+#include "../common/clock.h"
 #include "../common/util.h"
 #include "../tui/theme.h"
 #include "../tui/widgets.h"

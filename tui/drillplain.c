@@ -20,6 +20,7 @@
 #include "drillplain.h"
 
 #include "../common/text.h"
+#include "../common/clock.h"
 #include "../common/util.h"
 #include "../engine/drill.h"
 #include "linein.h"

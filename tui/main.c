@@ -8,6 +8,7 @@
  */
 #include "../backends/backend.h"
 #include "../common/text.h"
+#include "../common/clock.h"
 #include "../common/util.h"
 #include "../engine/action.h"
 #include "../engine/config.h"

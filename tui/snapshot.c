@@ -9,6 +9,7 @@
 #include "snapshot.h"
 
 #include "../common/text.h"
+#include "../common/clock.h"
 #include "../common/util.h"
 #include "../panes/pane.h"
 #include "../common/loop.h"

@@ -6,6 +6,7 @@
  */
 #include "table.h"
 
+#include "../common/clock.h"
 #include "../common/util.h"
 
 #include <stdio.h>

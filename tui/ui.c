@@ -25,6 +25,7 @@
  */
 #include "ui.h"
 
+#include "../common/clock.h"
 #include "../common/util.h"
 #include "../engine/action.h"
 #include "../engine/journal.h"

@@ -7,6 +7,7 @@
  */
 #include "../../backends/alertmanager.h"
 #include "../../backends/haproxy.h"
+#include "../../common/clock.h"
 #include "../../common/util.h"
 #include "../../tui/table.h"
 #include "../../tui/theme.h"

@@ -6,6 +6,7 @@
  */
 #include "../../backends/backend.h"
 #include "../../backends/demo.h"
+#include "../../common/clock.h"
 #include "../../common/util.h"
 #include "../../tui/table.h"
 #include "../../tui/theme.h"

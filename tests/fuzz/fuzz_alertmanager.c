@@ -5,6 +5,7 @@
  * parser gets the same bytes as a string.
  */
 #include "../../backends/alertmanager.h"
+#include "../../common/clock.h"
 #include "../../common/util.h"
 
 #include <cjson/cJSON.h>
@@ -50,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     char *text = xstrndup((const char *)data, size);
     int64_t t;
-    alertmanager_parse_time(text, &t);
+    clock_parse_rfc3339_s(text, &t);
     /* the silence form's matchers are typed by a person: any text, no crash */
     cJSON *matchers = NULL;
     char *why = NULL;

@@ -6,6 +6,7 @@
  * clear error on the loop, never as a hang or a crash.
  */
 #include "../../backends/http.h"
+#include "../../common/clock.h"
 #include "../../common/util.h"
 #include "../../common/loop.h"
 #include "../unit/tap.h"

@@ -5,6 +5,7 @@
  * checked for the secrets: the webhook path and the routing key.
  */
 #include "../../common/json.h"
+#include "../../common/clock.h"
 #include "../../common/util.h"
 #include "../../engine/journal.h"
 #include "../../engine/notify.h"

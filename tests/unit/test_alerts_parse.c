@@ -6,6 +6,7 @@
  * silences parser too, on a real response and on a mix built from real shapes.
  */
 #include "../../backends/alertmanager.h"
+#include "../../common/clock.h"
 #include "../../backends/prometheus.h"
 #include "../../common/util.h"
 #include "tap.h"
@@ -267,7 +268,7 @@ static void test_prom_fixture(void)
 static void is_time(const char *s, bool ok, int64_t want)
 {
     int64_t got = -1;
-    bool parsed = alertmanager_parse_time(s, &got);
+    bool parsed = clock_parse_rfc3339_s(s, &got);
     if (ok) {
         tap_ok(parsed && got == want, "time '%s' is %lld", s, (long long)want);
         if (!parsed || got != want) {

@@ -6,6 +6,7 @@
  */
 #include "../../engine/cond.h"
 #include "../../backends/backend.h"
+#include "../../common/clock.h"
 #include "../../common/util.h"
 #include "tap.h"
 

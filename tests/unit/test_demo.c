@@ -5,6 +5,7 @@
  */
 #include "../../backends/demo.h"
 #include "../../backends/model.h"
+#include "../../common/clock.h"
 #include "../../common/util.h"
 #include "../../engine/action.h"
 #include "tap.h"

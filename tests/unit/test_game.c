@@ -9,6 +9,7 @@
  */
 #include "../../engine/drill.h"
 #include "../../backends/demo.h"
+#include "../../common/clock.h"
 #include "../../common/util.h"
 #include "../../engine/action.h"
 #include "../../engine/cond.h"

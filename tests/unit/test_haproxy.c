@@ -7,6 +7,7 @@
  */
 #include "../../backends/haproxy.h"
 #include "../../backends/model.h"
+#include "../../common/clock.h"
 #include "../../common/util.h"
 #include "../../engine/action.h"
 #include "../../common/loop.h"

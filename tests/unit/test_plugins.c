@@ -9,6 +9,7 @@
 #include "../../backends/model.h"
 #include "../../backends/plugin.h"
 #include "../../common/proc.h"
+#include "../../common/clock.h"
 #include "../../common/util.h"
 #include "../../common/loop.h"
 #include "tap.h"

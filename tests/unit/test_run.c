@@ -7,6 +7,7 @@
  */
 #include "../../engine/run.h"
 #include "../../backends/demo.h"
+#include "../../common/clock.h"
 #include "../../common/util.h"
 #include "../../engine/action.h"
 #include "../../engine/journal.h"

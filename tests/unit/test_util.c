@@ -1,4 +1,5 @@
 /* Durations, display widths and fitting text into cells. */
+#include "../../common/clock.h"
 #include "../../common/util.h"
 #include "tap.h"
 
