@@ -30,6 +30,7 @@
 
 #include "../common/clock.h"
 #include "../common/util.h"
+#include "../common/whoami.h"
 #include "../engine/action.h"
 #include "../engine/journal.h"
 #include "http.h"
@@ -938,7 +939,7 @@ static char *silence_body(const struct am_op *op, const cJSON *labels)
                                                : label_matchers(labels));
     cJSON_AddStringToObject(o, "startsAt", starts);
     cJSON_AddStringToObject(o, "endsAt", ends);
-    char *by = xasprintf("%s@%s", journal_actor(), journal_host());
+    char *by = xasprintf("%s@%s", whoami_user(), whoami_host());
     cJSON_AddStringToObject(o, "createdBy", by);
     free(by);
     cJSON_AddStringToObject(o, "comment", op->comment != NULL ? op->comment : DEFAULT_COMMENT);

@@ -6,7 +6,6 @@
 
 #include "../common/clock.h"
 #include "../common/util.h"
-#include "../engine/config.h"
 #include "../common/loop.h"
 
 #include <stdarg.h>
@@ -102,7 +101,7 @@ bool backend_configure(struct backend *b, const char *key, const char *value, ch
         return parse_ms(value, 1000, &b->timeout_ms, cause);
     }
     if (strcmp(key, "actions") == 0) {
-        if (!config_parse_bool(value, &b->actions_enabled)) {
+        if (!str_parse_bool(value, &b->actions_enabled)) {
             *cause = xasprintf("bad value '%s' for actions (on or off)", value);
             return false;
         }

@@ -23,6 +23,7 @@
 
 #include "../common/clock.h"
 #include "../common/util.h"
+#include "../common/whoami.h"
 #include "../engine/action.h"
 #include "../engine/journal.h"
 #include "rabbitmq.h"
@@ -1661,7 +1662,7 @@ static bool act_silence(struct demo *d, const char *target, const char *input, c
         return false;
     }
     char by[80];
-    snprintf(by, sizeof by, "%s@%s", journal_actor(), journal_host());
+    snprintf(by, sizeof by, "%s@%s", whoami_user(), whoami_host());
     const struct silence *sl = silence_add(d, id, d->now, secs, by, "silenced from opsdeck");
     *msg = xasprintf("silenced %s for %s (silence %s)", alert_defs[id].name, input, sl->id);
     return true;

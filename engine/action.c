@@ -20,6 +20,7 @@
 #include "action.h"
 
 #include "../common/util.h"
+#include "../common/whoami.h"
 #include "journal.h"
 
 #include <cjson/cJSON.h>
@@ -132,8 +133,8 @@ static bool audit(const struct action *a, const char *result, const cJSON *data,
         return true;
     }
     struct journal_event ev = {
-        .actor = journal_actor(),
-        .host = journal_host(),
+        .actor = whoami_user(),
+        .host = whoami_host(),
         .run = a->run,
         .step = a->step,
         .action = a->def != NULL ? a->def->verb : NULL,
@@ -236,8 +237,8 @@ bool action_record(const char *verb, const char *target, const char *run, const 
         return true;
     }
     struct journal_event ev = {
-        .actor = journal_actor(),
-        .host = journal_host(),
+        .actor = whoami_user(),
+        .host = whoami_host(),
         .run = run,
         .step = step,
         .action = verb,

@@ -239,7 +239,7 @@ static bool opsdeck_key(struct parser *p, const char *key, const char *value)
             return fail(p, p->line, "duplicate key 'read_only' in [opsdeck] (first on line %d)",
                         p->read_only_line);
         }
-        if (!config_parse_bool(value, &p->cfg->read_only)) {
+        if (!str_parse_bool(value, &p->cfg->read_only)) {
             return fail(p, p->line,
                         "bad value '%s' for read_only (on/off, true/false, yes/no, 1/0)", value);
         }
@@ -487,21 +487,4 @@ void config_destroy(struct config *cfg)
     free(cfg->theme);
     free(cfg->path);
     free(cfg);
-}
-
-bool config_parse_bool(const char *s, bool *out)
-{
-    static const char *const yes[] = {"on", "true", "yes", "1"};
-    static const char *const no[] = {"off", "false", "no", "0"};
-    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
-        if (strcasecmp(s, yes[i]) == 0) {
-            *out = true;
-            return true;
-        }
-        if (strcasecmp(s, no[i]) == 0) {
-            *out = false;
-            return true;
-        }
-    }
-    return false;
 }

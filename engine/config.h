@@ -59,7 +59,5 @@ struct config *config_load(const char *path, char **cause);
 struct config *config_parse(const char *name, const char *text, char **cause);
 void config_destroy(struct config *cfg);
 
-/* Parse booleans as the config accepts them: on/off, true/false, yes/no, 1/0. */
-bool config_parse_bool(const char *s, bool *out);
 
 #endif

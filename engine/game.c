@@ -43,6 +43,7 @@
 #include "../common/proc.h"
 #include "../common/clock.h"
 #include "../common/util.h"
+#include "../common/whoami.h"
 #include "../common/loop.h"
 #include "action.h"
 #include "cond.h"
@@ -240,8 +241,8 @@ static bool jlog(struct game *g, const char *step, const char *action, const cha
     }
     cJSON_AddNumberToObject(data, "t_ms", (double)game_clock_ms(g));
     struct journal_event ev = {
-        .actor = journal_actor(),
-        .host = journal_host(),
+        .actor = whoami_user(),
+        .host = whoami_host(),
         .run = g->id,
         .step = step,
         .action = action,

@@ -34,7 +34,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -366,35 +365,6 @@ static bool append_locked(struct journal *j, const struct journal_event *ev, cha
     }
     j->seq = seq;
     return true;
-}
-
-const char *journal_actor(void)
-{
-    static char actor[256];
-    if (actor[0] != '\0') {
-        return actor;
-    }
-    const char *user = getenv("USER");
-    if (user == NULL || *user == '\0') {
-        struct passwd *pw = getpwuid(geteuid());
-        user = pw != NULL && pw->pw_name != NULL && *pw->pw_name != '\0' ? pw->pw_name : "unknown";
-    }
-    snprintf(actor, sizeof actor, "%s", user);
-    return actor;
-}
-
-const char *journal_host(void)
-{
-    static char host[256];
-    if (host[0] != '\0') {
-        return host;
-    }
-    /* gethostname may not terminate a truncated name. */
-    if (gethostname(host, sizeof host - 1) < 0 || host[0] == '\0') {
-        snprintf(host, sizeof host, "unknown");
-    }
-    host[sizeof host - 1] = '\0';
-    return host;
 }
 
 enum { JOURNAL_READ_MAX = 256 << 20 };

@@ -58,8 +58,5 @@ void journal_lines_free(struct journal_line *lines, size_t n);
 /* Format one line (without newline); exposed for tests. Caller frees. */
 char *journal_format(uint64_t seq, int64_t wall_ms, const struct journal_event *ev);
 
-/* $USER (or the passwd name) and the host name, computed once. */
-const char *journal_actor(void);
-const char *journal_host(void);
 
 #endif

@@ -18,6 +18,7 @@
 #include "../backends/http.h"
 #include "../common/json.h"
 #include "../common/util.h"
+#include "../common/whoami.h"
 #include "journal.h"
 
 #include <cjson/cJSON.h>
@@ -257,7 +258,7 @@ static char *pagerduty_body(const struct notify_request *r, const char *key)
         char *summary = cut_utf8(r->message != NULL ? r->message : "", PD_SUMMARY_MAX);
         cJSON_AddStringToObject(p, "summary", summary);
         free(summary);
-        cJSON_AddStringToObject(p, "source", r->source != NULL ? r->source : journal_host());
+        cJSON_AddStringToObject(p, "source", r->source != NULL ? r->source : whoami_host());
         cJSON_AddStringToObject(p, "severity", r->severity != NULL ? r->severity : "error");
     }
     return print_json(o);

@@ -24,6 +24,7 @@
 #include "../common/proc.h"
 #include "../common/clock.h"
 #include "../common/util.h"
+#include "../common/whoami.h"
 #include "../common/loop.h"
 #include "action.h"
 #include "cond.h"
@@ -180,8 +181,8 @@ static bool jlog(struct run *r, const char *step, const char *action, const char
         return true;
     }
     struct journal_event ev = {
-        .actor = journal_actor(),
-        .host = journal_host(),
+        .actor = whoami_user(),
+        .host = whoami_host(),
         .run = r->id,
         .step = step,
         .action = action,

@@ -27,6 +27,7 @@
 
 #include "../common/clock.h"
 #include "../common/util.h"
+#include "../common/whoami.h"
 #include "../engine/action.h"
 #include "../engine/journal.h"
 #include "../engine/locate.h"
@@ -472,7 +473,7 @@ static void draw_titlebar(struct ui *ui)
     gmtime_r(&now, &tm);
     char clock[16];
     strftime(clock, sizeof clock, "%H:%M:%S", &tm);
-    snprintf(right, sizeof right, "%s@%s  %s UTC ", journal_actor(), journal_host(), clock);
+    snprintf(right, sizeof right, "%s@%s  %s UTC ", whoami_user(), whoami_host(), clock);
     int rw = utf8_width(right);
     if (W - x > rw) {
         screen_put(w, 0, W - rw, rw, right, st, ui->g);

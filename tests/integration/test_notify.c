@@ -7,6 +7,7 @@
 #include "../../common/json.h"
 #include "../../common/clock.h"
 #include "../../common/util.h"
+#include "../../common/whoami.h"
 #include "../../engine/journal.h"
 #include "../../engine/notify.h"
 #include "../../common/loop.h"
@@ -254,7 +255,7 @@ static void test_pagerduty(void)
     const cJSON *p = json_obj(body, "payload");
     tap_is_str(json_str(p, "summary"), "checkout 5xx", "pagerduty: payload.summary");
     tap_is_str(json_str(p, "severity"), "error", "pagerduty: severity defaults to error");
-    tap_is_str(json_str(p, "source"), journal_host(), "pagerduty: source defaults to the host");
+    tap_is_str(json_str(p, "source"), whoami_host(), "pagerduty: source defaults to the host");
     cJSON_Delete(body);
     cJSON_Delete(got);
 

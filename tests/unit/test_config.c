@@ -322,15 +322,15 @@ static void test_bools(void)
     const char *bad[] = {"", "2", "onn", "y", "n", "enabled", " on", "-1"};
     for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
         bool v = false;
-        tap_ok(config_parse_bool(yes[i], &v) && v, "'%s' is true", yes[i]);
+        tap_ok(str_parse_bool(yes[i], &v) && v, "'%s' is true", yes[i]);
     }
     for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
         bool v = true;
-        tap_ok(config_parse_bool(no[i], &v) && !v, "'%s' is false", no[i]);
+        tap_ok(str_parse_bool(no[i], &v) && !v, "'%s' is false", no[i]);
     }
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         bool v = true;
-        tap_ok(!config_parse_bool(bad[i], &v) && v, "'%s' is rejected, value untouched", bad[i]);
+        tap_ok(!str_parse_bool(bad[i], &v) && v, "'%s' is rejected, value untouched", bad[i]);
     }
 }
 

@@ -3,6 +3,7 @@
  * seq across reopen, damaged tails, write failures, and data copies.
  */
 #include "../../engine/journal.h"
+#include "../../common/whoami.h"
 #include "../../engine/paths.h"
 #include "tap.h"
 
@@ -296,13 +297,13 @@ static void test_errors(void)
 static void test_who(void)
 {
     setenv("USER", "oncall-test", 1);
-    tap_is_str(journal_actor(), "oncall-test", "actor is $USER");
+    tap_is_str(whoami_user(), "oncall-test", "actor is $USER");
     setenv("USER", "someone-else", 1);
-    tap_is_str(journal_actor(), "oncall-test", "actor is computed once");
+    tap_is_str(whoami_user(), "oncall-test", "actor is computed once");
     char host[256] = "";
     gethostname(host, sizeof host - 1);
-    tap_ok(journal_host()[0] != '\0', "host is set");
-    tap_is_str(journal_host(), host[0] != '\0' ? host : "unknown", "host is the host name");
+    tap_ok(whoami_host()[0] != '\0', "host is set");
+    tap_is_str(whoami_host(), host[0] != '\0' ? host : "unknown", "host is the host name");
 }
 
 static void dir_is(char *got, const char *want, const char *what)
