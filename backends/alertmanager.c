@@ -31,8 +31,6 @@
 #include "../common/clock.h"
 #include "../common/util.h"
 #include "../common/whoami.h"
-#include "../engine/action.h"
-#include "../engine/journal.h"
 #include "http.h"
 
 #include <cjson/cJSON.h>
@@ -821,7 +819,7 @@ enum op_verb { OP_SILENCE, OP_EXPIRE };
 
 struct am_op {
     struct backend *b;
-    struct action *a;
+    struct backend_request *a;
     enum op_verb verb;
     int64_t seconds; /* silence: how long */
     cJSON *matchers; /* silence from the form: the edited matchers; NULL: every label */
@@ -864,7 +862,7 @@ static void op_finish(struct am_op *op, bool ok, const char *message)
 {
     struct backend *b = op->b;
     op_unlink(op);
-    action_done(op->a, ok, message);
+    backend_done(op->a, ok, message);
     op_free(op);
     if (ok) {
         backend_refresh_soon(b);
@@ -1155,7 +1153,7 @@ static bool silence_input(struct am_op *op, char **cause)
     return ok;
 }
 
-static void am_act(struct backend *b, struct action *a)
+static void am_act(struct backend *b, struct backend_request *a)
 {
     struct am *am = b->priv;
     struct am_op *op = xcalloc(1, sizeof *op);
@@ -1362,7 +1360,7 @@ static void am_destroy(struct backend *b)
         struct am_op *op = am->ops;
         am->ops = op->next_op;
         http_cancel(op->req);
-        action_destroy(op->a);
+        backend_drop(op->a);
         op_free(op);
     }
     index_free(&am->index);

@@ -355,3 +355,15 @@ static void health_core(const struct backend *b, uint64_t now, char *buf, size_t
         break;
     }
 }
+
+void backend_done(struct backend_request *req, bool ok, const char *message)
+{
+    req->done(req, ok, message);
+}
+
+void backend_drop(struct backend_request *req)
+{
+    if (req != NULL) {
+        req->drop(req);
+    }
+}

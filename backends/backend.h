@@ -15,8 +15,9 @@
  *   a fetch on the loop and return at once; when data arrives, build a rowset
  *   and call backend_publish(); on failure call backend_fail(). Must never
  *   block. A poll while the previous fetch is in flight should be skipped.
- * - act: perform an action whose verb is in the type's action table; return
- *   at once and call action_done() exactly once, now or later.
+ * - act: perform the request (a verb of the type's action table on one
+ *   row); return at once and answer with backend_done() exactly once, now
+ *   or later. The request stays valid until then.
  * - destroy: free priv and cancel anything in flight.
  * A backend never calls curses.
  */
@@ -28,7 +29,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct action;
+struct backend_request;
 struct loop;
 struct loop_timer;
 
@@ -50,6 +51,31 @@ struct action_def {
 
 struct backend;
 
+/*
+ * What a backend is asked to do: a verb on one row, with the value typed for
+ * an input action. The engine makes it (engine/action.c: check, confirm,
+ * audit) and hears the answer through done; a backend only reads it and
+ * calls backend_done(). This is how results travel up without a backend
+ * knowing the engine.
+ */
+struct backend_request {
+    struct backend *backend;
+    const struct action_def *def;
+    const char *target; /* the row key, e.g. "be_web/web2" */
+    const char *input;  /* the value typed for ACTION_INPUT, or NULL */
+    void (*done)(struct backend_request *req, bool ok, const char *message);
+    void (*drop)(struct backend_request *req);
+};
+
+/* The backend's answer to req, exactly once; message is its text or NULL. req may be gone after. */
+void backend_done(struct backend_request *req, bool ok, const char *message);
+/*
+ * The backend goes away (destroy) with req unanswered: let it go without a
+ * report, since whoever asked is shutting down too. Its "started" audit line
+ * stays, as after a crash.
+ */
+void backend_drop(struct backend_request *req);
+
 struct backend_impl {
     const char *type;
     const char *description;
@@ -60,7 +86,7 @@ struct backend_impl {
     bool (*configure)(struct backend *b, const char *key, const char *value, char **cause);
     bool (*start)(struct backend *b, char **cause);
     void (*poll)(struct backend *b);
-    void (*act)(struct backend *b, struct action *a);
+    void (*act)(struct backend *b, struct backend_request *req);
     /*
      * Optional: a form for def on one target, instead of the def's single
      * input. Fill labels (borrowed) and values (malloc'd, prefilled), at most

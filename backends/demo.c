@@ -24,8 +24,6 @@
 #include "../common/clock.h"
 #include "../common/util.h"
 #include "../common/whoami.h"
-#include "../engine/action.h"
-#include "../engine/journal.h"
 #include "rabbitmq.h"
 
 #include <cjson/cJSON.h>
@@ -1585,7 +1583,7 @@ static bool act_consumers(struct queue *q, const char *name, bool stop, char **m
     return true;
 }
 
-static bool act_queue(struct demo *d, const struct action *a, char **msg)
+static bool act_queue(struct demo *d, const struct backend_request *a, char **msg)
 {
     char name[32];
     struct queue *q = queue_find(d, a->target, name, sizeof name);
@@ -1816,7 +1814,7 @@ static int demo_form(struct backend *b, const struct action_def *def, const char
     return 1;
 }
 
-static bool act_apply(struct demo *d, const struct action *a, char **msg)
+static bool act_apply(struct demo *d, const struct backend_request *a, char **msg)
 {
     const char *verb = a->def->verb;
     switch (a->def->kind) {
@@ -1957,7 +1955,7 @@ static void demo_poll(struct backend *b)
     publish_all(b);
 }
 
-static void demo_act(struct backend *b, struct action *a)
+static void demo_act(struct backend *b, struct backend_request *a)
 {
     struct demo *d = b->priv;
     char *msg = NULL;
@@ -1968,7 +1966,7 @@ static void demo_act(struct backend *b, struct action *a)
     if (ok) {
         publish_all(b); /* show the reaction now, without advancing time */
     }
-    action_done(a, ok, msg);
+    backend_done(a, ok, msg);
     free(msg);
 }
 

@@ -14,7 +14,6 @@
 
 #include "../common/proc.h"
 #include "../common/util.h"
-#include "../engine/action.h"
 #include "plugin.h"
 
 #include <stdio.h>
@@ -40,7 +39,7 @@ struct exec_action {
 
 struct act_ctx {
     struct exec *x;
-    struct action *a;
+    struct backend_request *a;
     struct proc *proc;
     struct act_ctx *next;
 };
@@ -203,35 +202,35 @@ static void on_act_done(const struct proc_result *r, void *ud)
     backend_refresh_soon(x->b);
     if (r->error != NULL || r->exit_code != 0) {
         char *why = failure_text(r);
-        action_done(ctx->a, false, why);
+        backend_done(ctx->a, false, why);
         free(why);
     } else {
         char *msg = message_text(r->out);
-        action_done(ctx->a, true, msg);
+        backend_done(ctx->a, true, msg);
         free(msg);
     }
     free(ctx);
 }
 
-static void exec_act(struct backend *b, struct action *a)
+static void exec_act(struct backend *b, struct backend_request *a)
 {
     struct exec *x = b->priv;
     int i = (int)(a->def - x->defs);
     if (i < 0 || i >= x->nactions) {
-        action_done(a, false, "not an action of this backend");
+        backend_done(a, false, "not an action of this backend");
         return;
     }
     const struct plugin_row *row = plugin_rows_find(&x->rows, a->target);
     if (row == NULL) {
         char *why = xasprintf("no row '%s' in %s's last output", a->target, b->name);
-        action_done(a, false, why);
+        backend_done(a, false, why);
         free(why);
         return;
     }
     char *cause = NULL;
     struct shtmpl_command cmd;
     if (!plugin_command(x->kind, x->actions[i].command, a->target, row, a->input, &cmd, &cause)) {
-        action_done(a, false, cause);
+        backend_done(a, false, cause);
         free(cause);
         return;
     }
@@ -254,7 +253,7 @@ static void exec_act(struct backend *b, struct action *a)
     free(extra);
     shtmpl_command_finish(&cmd);
     if (ctx->proc == NULL) {
-        action_done(a, false, cause);
+        backend_done(a, false, cause);
         free(cause);
         free(ctx);
         return;
@@ -555,7 +554,7 @@ static void exec_destroy(struct backend *b)
         struct act_ctx *ctx = x->acts;
         x->acts = ctx->next;
         proc_cancel(ctx->proc); /* its result is unknown; nobody is left to tell */
-        action_destroy(ctx->a);
+        backend_drop(ctx->a);
         free(ctx);
     }
     for (int i = 0; i < x->nactions; i++) {

@@ -28,7 +28,6 @@
 
 #include "../common/clock.h"
 #include "../common/util.h"
-#include "../engine/action.h"
 #include "../common/loop.h"
 #include "http.h"
 
@@ -1003,7 +1002,7 @@ static const struct action_def haproxy_actions[] = {
 };
 
 struct act_ctx {
-    struct action *a;
+    struct backend_request *a;
     char *ok_message;
 };
 
@@ -1066,7 +1065,8 @@ static bool weight_ok(const char *input, char *out, size_t len, char **cause)
 }
 
 /* The runtime API command for an action, and what success will say. */
-static bool action_command(const struct action *a, char **cmd, char **ok_message, char **cause)
+static bool action_command(const struct backend_request *a, char **cmd, char **ok_message,
+                           char **cause)
 {
     const char *verb = a->def->verb;
     if (!target_ok(a->target, cause)) {
@@ -1118,7 +1118,7 @@ static void on_act_reply(struct haproxy *h, void *ud, const char *error, const c
 {
     struct act_ctx *ctx = ud;
     if (error != NULL) {
-        action_done(ctx->a, false, error);
+        backend_done(ctx->a, false, error);
         act_free(ctx);
         return;
     }
@@ -1126,9 +1126,9 @@ static void on_act_reply(struct haproxy *h, void *ud, const char *error, const c
     if (text[0] == '\0') {
         /* refresh first: the report may be the last thing its caller waits for */
         backend_refresh_soon(h->b);
-        action_done(ctx->a, true, ctx->ok_message);
+        backend_done(ctx->a, true, ctx->ok_message);
     } else {
-        action_done(ctx->a, false, text);
+        backend_done(ctx->a, false, text);
     }
     free(text);
     act_free(ctx);
@@ -1138,22 +1138,22 @@ static void on_act_reply(struct haproxy *h, void *ud, const char *error, const c
 static void act_drop(void *ud)
 {
     struct act_ctx *ctx = ud;
-    action_destroy(ctx->a);
+    backend_drop(ctx->a);
     act_free(ctx);
 }
 
-static void haproxy_act(struct backend *b, struct action *a)
+static void haproxy_act(struct backend *b, struct backend_request *a)
 {
     struct haproxy *h = b->priv;
     char *cmd = NULL, *ok_message = NULL, *cause = NULL;
     if (!h->have_socket) {
-        action_done(a, false,
-                    "actions need the runtime API: set socket = /path/to/admin.sock "
-                    "(a stats socket with level admin)");
+        backend_done(a, false,
+                     "actions need the runtime API: set socket = /path/to/admin.sock "
+                     "(a stats socket with level admin)");
         return;
     }
     if (!action_command(a, &cmd, &ok_message, &cause)) {
-        action_done(a, false, cause);
+        backend_done(a, false, cause);
         free(cause);
         return;
     }
@@ -1161,7 +1161,7 @@ static void haproxy_act(struct backend *b, struct action *a)
     ctx->a = a;
     ctx->ok_message = ok_message;
     if (rt_start(h, cmd, on_act_reply, act_drop, ctx, &cause) == NULL) {
-        action_done(a, false, cause);
+        backend_done(a, false, cause);
         free(cause);
         act_free(ctx);
     }

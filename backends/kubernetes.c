@@ -28,7 +28,6 @@
 
 #include "../common/clock.h"
 #include "../common/util.h"
-#include "../engine/action.h"
 
 #include <cjson/cJSON.h>
 
@@ -643,7 +642,7 @@ static const char *const verb_names[] = {"restart", "pause", "resume", "scale", 
 
 struct kube_op {
     struct backend *b;
-    struct action *a;
+    struct backend_request *a;
     enum op_verb verb;
     char *ns, *name;
     char *path; /* the deployment's */
@@ -675,7 +674,7 @@ static void op_finish(struct kube_op *op, bool ok, const char *message)
             break;
         }
     }
-    action_done(op->a, ok, message);
+    backend_done(op->a, ok, message);
     op_free(op);
     if (ok) {
         backend_refresh_soon(b);
@@ -936,7 +935,7 @@ static bool parse_replicas(const char *input, long *out)
     return ok;
 }
 
-static void kube_act(struct backend *b, struct action *a)
+static void kube_act(struct backend *b, struct backend_request *a)
 {
     struct kube *k = b->priv;
     struct kube_op *op = xcalloc(1, sizeof *op);
@@ -996,7 +995,7 @@ static void kube_destroy(struct backend *b)
         struct kube_op *op = k->ops;
         k->ops = op->next_op;
         http_cancel(op->req);
-        action_destroy(op->a);
+        backend_drop(op->a);
         op_free(op);
     }
     free(k->ns);

@@ -28,7 +28,6 @@
 
 #include "../common/text.h"
 #include "../common/util.h"
-#include "../engine/action.h"
 #include "alertmanager.h"
 #include "http.h"
 
@@ -1188,7 +1187,7 @@ enum op_verb { OP_PURGE, OP_PEEK, OP_MOVEBACK };
 
 struct rq_op {
     struct backend *b;
-    struct action *a;
+    struct backend_request *a;
     enum op_verb verb;
     char *vhost, *name; /* the queue acted on (move-back: the DLQ) */
     char *dest;         /* move-back: the source queue the letters go back to */
@@ -1216,7 +1215,7 @@ static void op_finish(struct rq_op *op, bool ok, const char *message)
             break;
         }
     }
-    action_done(op->a, ok, message);
+    backend_done(op->a, ok, message);
     op_free(op);
     if (ok) {
         refresh_soon(b);
@@ -1421,7 +1420,7 @@ static void start_peek(struct rq_op *op)
     free(body);
 }
 
-static void rq_act(struct backend *b, struct action *a)
+static void rq_act(struct backend *b, struct backend_request *a)
 {
     struct rq *rq = b->priv;
     struct rq_op *op = xcalloc(1, sizeof *op);
@@ -1468,7 +1467,7 @@ static void rq_destroy(struct backend *b)
         struct rq_op *op = rq->ops;
         rq->ops = op->next_op;
         http_cancel(op->req);
-        action_destroy(op->a);
+        backend_drop(op->a);
         op_free(op);
     }
     rabbitmq_memory_destroy(rq->mem);

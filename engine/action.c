@@ -25,6 +25,7 @@
 
 #include <cjson/cJSON.h>
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,6 +173,18 @@ static void refuse(struct action *a, char *reason)
     free(reason);
 }
 
+static void done(struct backend_request *req, bool ok, const char *message);
+
+static struct action *of_request(struct backend_request *req)
+{
+    return (struct action *)(void *)((char *)req - offsetof(struct action, req));
+}
+
+static void drop(struct backend_request *req)
+{
+    action_destroy(of_request(req));
+}
+
 bool action_run(struct action *a, action_report_cb report, void *ud)
 {
     a->report = report;
@@ -191,17 +204,20 @@ bool action_run(struct action *a, action_report_cb report, void *ud)
         free(reason);
         return false;
     }
+    a->req = (struct backend_request){a->backend, a->def, a->target, a->input, done, drop};
     if (a->backend->impl->act == NULL) {
-        action_done(a, false, "this backend cannot perform actions");
+        backend_done(&a->req, false, "this backend cannot perform actions");
         return true;
     }
-    /* May call action_done() and free a before returning. */
-    a->backend->impl->act(a->backend, a);
+    /* May answer, and free a, before returning. */
+    a->backend->impl->act(a->backend, &a->req);
     return true;
 }
 
-void action_done(struct action *a, bool ok, const char *message)
+/* The backend's answer: audit the outcome, then tell the caller. */
+static void done(struct backend_request *req, bool ok, const char *message)
 {
+    struct action *a = of_request(req);
     /*
      * A multi-line message (peeked messages) is for the screen; the audit
      * keeps its first line: payloads may carry customer data or secrets.

@@ -20,6 +20,7 @@ struct cJSON;
 typedef void (*action_report_cb)(const struct action *a, bool ok, const char *message, void *ud);
 
 struct action {
+    struct backend_request req; /* what the backend sees (req.target, req.input: ours below) */
     struct backend *backend;
     const struct action_def *def;
     char *target; /* the row key, e.g. "be_web/web2" */
@@ -49,13 +50,12 @@ void action_destroy(struct action *a);
 
 /*
  * Check, audit and perform. Takes ownership of a. report is called exactly
- * once with the result (maybe before this returns); a is freed after it.
+ * once with the result (maybe before this returns: a refusal, or a backend
+ * that answers at once); a is freed after it.
  * Returns false when the action was refused before reaching the backend
  * (report has then been called with the reason).
  */
 bool action_run(struct action *a, action_report_cb report, void *ud);
-/* For backends: the action finished. message is the backend's text or NULL. */
-void action_done(struct action *a, bool ok, const char *message);
 
 /*
  * A decision that changes no system but must be on record like an action

@@ -59,5 +59,4 @@ struct config *config_load(const char *path, char **cause);
 struct config *config_parse(const char *name, const char *text, char **cause);
 void config_destroy(struct config *cfg);
 
-
 #endif

@@ -27,18 +27,18 @@ static const struct action_def foreign_drain = {"drain", "Drain", MODEL_POOLS, '
 static const struct action_def restart = {"restart", "Restart", MODEL_POOLS, 'r', 0, NULL, NULL};
 
 static int act_calls;
-static struct action *pending;
+static struct backend_request *pending;
 
-static void fake_act(struct backend *b, struct action *a)
+static void fake_act(struct backend *b, struct backend_request *a)
 {
     (void)b;
     act_calls++;
     if (strcmp(a->def->verb, "later") == 0) {
         pending = a;
     } else if (a->input != NULL && strcmp(a->input, "bad") == 0) {
-        action_done(a, false, "weight out of range");
+        backend_done(a, false, "weight out of range");
     } else {
-        action_done(a, true, "done by fake");
+        backend_done(a, true, "done by fake");
     }
 }
 
@@ -253,7 +253,7 @@ static void test_success_and_error(struct backend *b)
     last_lines(line, 1);
     tap_is_str(str(line[0], "result"), "started", "deferred: 'started' is on disk already");
     cJSON_Delete(line[0]);
-    action_done(pending, true, NULL);
+    backend_done(pending, true, NULL);
     pending = NULL;
     tap_is_int(reported.calls, 1, "deferred: reported once when done");
     tap_ok(reported.ok, "deferred: ok");
@@ -268,7 +268,7 @@ static void test_success_and_error(struct backend *b)
     reset();
     a = action_create(b, &fake_actions[2], "q1", NULL);
     action_run(a, on_report, &ud);
-    action_done(pending, true, "peeked 1 message\npayload: card 4111");
+    backend_done(pending, true, "peeked 1 message\npayload: card 4111");
     pending = NULL;
     tap_is_str(reported.message, "peeked 1 message\npayload: card 4111",
                "multi-line: reported whole");
@@ -316,7 +316,7 @@ static void test_audit_failure(struct backend *b)
     a = action_create(b, &fake_actions[2], "be_web/web5", NULL);
     action_run(a, on_report, &ud);
     action_setup(full, false);
-    action_done(pending, false, "timed out");
+    backend_done(pending, false, "timed out");
     pending = NULL;
     tap_is_int(reported.calls, 1, "unaudited completion: still reported once");
     tap_is_str(reported.message,

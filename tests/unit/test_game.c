@@ -716,7 +716,7 @@ static struct {
 struct fake_lb {
     int answer_ms;
     struct loop_timer *t;
-    struct action *pending;
+    struct backend_request *pending;
     struct loop_timer *act_t;
 };
 
@@ -754,35 +754,35 @@ static void lb_poll(struct backend *b)
     f->t = loop_timer_add(b->loop, (uint64_t)f->answer_ms, 0, lb_answered, b);
 }
 
-static void lb_finish(struct backend *b, struct action *a)
+static void lb_finish(struct backend *b, struct backend_request *a)
 {
     if (b->last_ok_ms == 0) {
         char *why = xasprintf("no row '%s' in %s's last output", a->target, b->name);
-        action_done(a, false, why);
+        backend_done(a, false, why);
         free(why);
         return;
     }
     if (lbsys.broken) {
-        action_done(a, false, "refused: the runtime API is read-only");
+        backend_done(a, false, "refused: the runtime API is read-only");
         return;
     }
     snprintf(lbsys.status, sizeof lbsys.status, "%s",
              strcmp(a->def->verb, "drain") == 0 ? "DRAIN" : "UP");
     lb_publish(b);
-    action_done(a, true, lbsys.status);
+    backend_done(a, true, lbsys.status);
 }
 
 static void lb_acted(void *ud)
 {
     struct backend *b = ud;
     struct fake_lb *f = b->priv;
-    struct action *a = f->pending;
+    struct backend_request *a = f->pending;
     f->act_t = NULL;
     f->pending = NULL;
     lb_finish(b, a);
 }
 
-static void lb_act(struct backend *b, struct action *a)
+static void lb_act(struct backend *b, struct backend_request *a)
 {
     struct fake_lb *f = b->priv;
     if (lbsys.act_ms <= 0) {
@@ -801,7 +801,7 @@ static void lb_destroy(struct backend *b)
     }
     if (f->act_t != NULL) {
         loop_timer_cancel(b->loop, f->act_t);
-        action_done(f->pending, false, "cancelled");
+        backend_done(f->pending, false, "cancelled");
     }
     free(f);
 }

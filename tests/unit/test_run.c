@@ -690,15 +690,15 @@ static void lb_poll(struct backend *b)
     f->t = loop_timer_add(b->loop, (uint64_t)f->answer_ms, 0, lb_answered, b);
 }
 
-static void lb_act(struct backend *b, struct action *a)
+static void lb_act(struct backend *b, struct backend_request *a)
 {
     if (b->last_ok_ms == 0) {
         char *why = xasprintf("no row '%s' in %s's last output", a->target, b->name);
-        action_done(a, false, why);
+        backend_done(a, false, why);
         free(why);
         return;
     }
-    action_done(a, true, "drained");
+    backend_done(a, true, "drained");
 }
 
 static void lb_destroy(struct backend *b)
