@@ -29,7 +29,6 @@
 #include "../common/clock.h"
 #include "../common/util.h"
 #include "../common/loop.h"
-#include "alertmanager.h"
 #include "http.h"
 
 #include <cjson/cJSON.h>

@@ -28,7 +28,6 @@
 
 #include "../common/text.h"
 #include "../common/util.h"
-#include "alertmanager.h"
 #include "http.h"
 
 #include <cjson/cJSON.h>
