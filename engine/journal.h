@@ -58,5 +58,4 @@ void journal_lines_free(struct journal_line *lines, size_t n);
 /* Format one line (without newline); exposed for tests. Caller frees. */
 char *journal_format(uint64_t seq, int64_t wall_ms, const struct journal_event *ev);
 
-
 #endif
