@@ -5,6 +5,9 @@
 #include <string.h>
 #include <strings.h>
 
+/* Each defined in its own file, panes/NAME.c. */
+extern const struct pane_ops alerts_pane, queues_pane, pools_pane, deploys_pane, silences_pane;
+
 /* One line per pane: the pane and its slot (panes sharing a slot take turns: v). */
 const struct pane_reg pane_registry[] = {
     {&alerts_pane, 1}, {&queues_pane, 2}, {&pools_pane, 3}, {&deploys_pane, 4}, {&silences_pane, 1},

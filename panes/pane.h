@@ -169,16 +169,11 @@ struct pane_ops {
     void (*abort)(void *self);
 };
 
-extern const struct pane_ops alerts_pane;
-extern const struct pane_ops queues_pane;
-extern const struct pane_ops pools_pane;
-extern const struct pane_ops deploys_pane;
-extern const struct pane_ops silences_pane;
-
 /*
  * The panes of the screen, in order, with the layout slot each goes in
  * (1, 2, ...; panes sharing a slot take turns in it: v switches). The side
- * slot for a run comes after the last. One line here registers a pane.
+ * slot for a run comes after the last. A pane is registered in pane.c, in
+ * one place: its name declared and its line in the table.
  */
 struct pane_reg {
     const struct pane_ops *ops;
