@@ -206,6 +206,6 @@ void commands_help(struct ui *ui, struct viewer *v)
         size_t n = strcspn(c->names, " ");
         snprintf(name, sizeof name, ":%.*s%s%s", (int)n, c->names, c->args ? " " : "",
                  c->args ? c->args : "");
-        viewer_add(v, "  %-12s %s", name, c->help);
+        viewer_add(v, "  %-16s %s", name, c->help);
     }
 }

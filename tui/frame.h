@@ -60,12 +60,15 @@ struct line_mode {
     const char *hint;    /* NULL: a question (label and text, the end kept in view) */
     bool secret;         /* not echoed */
     bool live;           /* change runs after every edit */
-    bool short_lived;    /* Backspace on an empty line leaves, as Esc does (but keeps it) */
+    bool short_lived;    /* Backspace on an empty line leaves (what was typed stays) */
     struct panel *panel; /* who asked (its self gets the answer); NULL: the console */
     pane_answer_cb enter, change, cancel;
 };
 
-/* The action a dialog asks about: one target, or several (marked rows). */
+/*
+ * The action a dialog asks about: one target, or several (marked rows); or,
+ * with pane_confirm set, a pane's own dialog.
+ */
 struct pending {
     const struct action_def *def;
     size_t n;

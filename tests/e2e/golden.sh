@@ -15,7 +15,7 @@
 
 GOLDEN=$(cd "$(dirname "$0")/../golden" && pwd)
 EPOCH=1795000000
-HOST=$(hostname)
+HOST=$(uname -n)
 TMUX_VERSION=$(tmux -V)
 UPDATE=${GOLDEN_UPDATE:-}
 if [ -n "$UPDATE" ]; then
