@@ -5,13 +5,24 @@
 #include <string.h>
 #include <strings.h>
 
-/* Each defined in its own file, panes/NAME.c. */
-extern const struct pane_ops alerts_pane, queues_pane, pools_pane, deploys_pane, silences_pane;
+/*
+ * The panes on screen, one line each: the pane (defined in panes/NAME.c) and
+ * its slot; panes sharing a slot take turns in it (v).
+ */
+#define PANES(X)                                                                                   \
+    X(alerts_pane, 1)                                                                              \
+    X(queues_pane, 2)                                                                              \
+    X(pools_pane, 3)                                                                               \
+    X(deploys_pane, 4)                                                                             \
+    X(silences_pane, 1)
 
-/* One line per pane: the pane and its slot (panes sharing a slot take turns: v). */
-const struct pane_reg pane_registry[] = {
-    {&alerts_pane, 1}, {&queues_pane, 2}, {&pools_pane, 3}, {&deploys_pane, 4}, {&silences_pane, 1},
-};
+#define X_EXTERN(pane, slot) extern const struct pane_ops pane;
+PANES(X_EXTERN)
+#undef X_EXTERN
+
+#define X_ENTRY(pane, slot) {&pane, slot},
+const struct pane_reg pane_registry[] = {PANES(X_ENTRY)};
+#undef X_ENTRY
 
 const size_t pane_count = sizeof pane_registry / sizeof pane_registry[0];
 

@@ -172,8 +172,8 @@ struct pane_ops {
 /*
  * The panes of the screen, in order, with the layout slot each goes in
  * (1, 2, ...; panes sharing a slot take turns in it: v switches). The side
- * slot for a run comes after the last. A pane is registered in pane.c, in
- * one place: its name declared and its line in the table.
+ * slot for a run comes after the last. A pane is registered by one line of
+ * PANES in pane.c.
  */
 struct pane_reg {
     const struct pane_ops *ops;
