@@ -1,11 +1,11 @@
 /*
- * The chrome around the panes (frame.h): the title bar (DEMO, READ-ONLY and
+ * The chrome around the panes (console.h): the title bar (DEMO, READ-ONLY and
  * why, who and where, the UTC clock), the status bar (the line being edited;
  * else rollbacks NOT RESTORED first, then the last message or every
  * backend's health, and the help hint), the tab bar (one tab per slot and
  * the side pane, with row counts) and the "too small" notice.
  */
-#include "frame.h"
+#include "console.h"
 
 #include "../common/clock.h"
 #include "../common/loop.h"

@@ -1,10 +1,10 @@
 /*
- * The : commands, one table (frame.h): names (the first is the one shown,
+ * The : commands, one table (console.h): names (the first is the one shown,
  * the others are aliases), arguments, a line of help and when help lists
  * it. ? help and :help print the table, so a command is documented where it
  * is defined. Names are stable: scripts and fingers rely on them.
  */
-#include "frame.h"
+#include "console.h"
 
 #include "../common/util.h"
 #include "../panes/tablepane.h"

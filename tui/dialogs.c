@@ -1,5 +1,5 @@
 /*
- * The confirm path and the overlay (frame.h). An action key on a table pane
+ * The confirm path and the overlay (console.h). An action key on a table pane
  * becomes a pending action over the pane's action rows (marked rows, else
  * the selected one; groups expand): every row must offer the same verb and
  * allow it (action_check), then a dialog asks, Cancel being the default:
@@ -13,7 +13,7 @@
  * viewer). Panes ask for dialogs and the viewer the same way, through their
  * host; a pane's dialog answers to the pane's self.
  */
-#include "frame.h"
+#include "console.h"
 
 #include "../common/util.h"
 #include "../engine/action.h"

@@ -3,7 +3,7 @@
  * actions on its kind (enabled or why not), then the pane's key table, the
  * console's keys and the : commands. Nothing here names a key by hand.
  */
-#include "frame.h"
+#include "console.h"
 
 #include <stdio.h>
 

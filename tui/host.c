@@ -4,7 +4,7 @@
  * alert's runbook. The host of each panel is the panel itself, so an answer
  * goes back to the pane that asked, and to nobody once it is gone.
  */
-#include "frame.h"
+#include "console.h"
 
 #include "../common/util.h"
 

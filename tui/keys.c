@@ -1,5 +1,5 @@
 /*
- * Keys (frame.h). In NORMAL mode a key goes, in this order, to:
+ * Keys (console.h). In NORMAL mode a key goes, in this order, to:
  *   1. the focused pane (its own key table; a closing side pane gets none,
  *      and says so),
  *   2. the console's key table below (focus, zoom, help, :, quit...),
@@ -12,7 +12,7 @@
  * question (Enter answers, Esc says cancelled). Its answer goes to whoever
  * asked, if it still exists.
  */
-#include "frame.h"
+#include "console.h"
 
 #include "../common/util.h"
 

@@ -1,5 +1,5 @@
 /*
- * The side slot (frame.h): one run at a time beside the table panes, a
+ * The side slot (console.h): one run at a time beside the table panes, a
  * runbook (panes/runbook.c) or a drill (panes/drill.c), opened from a file
  * or resumed from its journal. Past opening, the console knows the pane
  * only through its ops (noun, run_id, ended, close, closing, abort).
@@ -13,7 +13,7 @@
  * tries it again until it works or is given up) are said first in the status
  * line, NOT RESTORED in the critical tone, until they are resolved.
  */
-#include "frame.h"
+#include "console.h"
 
 #include "../common/clock.h"
 #include "../common/loop.h"

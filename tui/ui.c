@@ -1,5 +1,5 @@
 /*
- * The console (frame.h says which module does what). State is one struct
+ * The console (console.h says which module does what). State is one struct
  * ui; the loop runs one iteration, then ui_frame() redraws whatever became
  * dirty:
  *   - a panel is dirty when its pane's update says so (a table's model
@@ -16,7 +16,7 @@
  * layout.c places the slots. A run or a drill takes the side slot after the
  * last (side.c); the focused pane gets keys first (keys.c).
  */
-#include "frame.h"
+#include "console.h"
 
 #include "../common/clock.h"
 #include "../common/loop.h"

@@ -18,7 +18,7 @@
 #include "../../panes/drill.h"
 #include "../../panes/runbook.h"
 #include "../../panes/tablepane.h"
-#include "../../tui/frame.h"
+#include "../../tui/console.h"
 #include "tap.h"
 
 #include <ctype.h>

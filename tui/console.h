@@ -1,5 +1,5 @@
 /*
- * The console's frame, shared by its modules (not by anything outside tui/).
+ * The console, shared by its modules (and by tests; by nothing else outside tui/).
  * One struct ui holds the state; each module owns a part of it and says so:
  *
  *   ui.c        life cycle, the panels and slots, focus, one frame per loop
@@ -22,8 +22,8 @@
  * (panes sharing a slot take turns: v); the side panel holds a run while
  * one is open and sits after the last slot.
  */
-#ifndef OPSDECK_FRAME_H
-#define OPSDECK_FRAME_H
+#ifndef OPSDECK_CONSOLE_H
+#define OPSDECK_CONSOLE_H
 
 #include "../panes/pane.h"
 #include "layout.h"
