@@ -183,7 +183,8 @@ bool dialogs_confirm_action(struct ui *ui, struct panel *asker, const char *back
 bool dialogs_view(struct ui *ui, const char *title, const char *text);
 void dialogs_key(struct ui *ui, wint_t ch, bool is_key);
 void dialogs_draw(struct ui *ui);
-void dialogs_finish(struct ui *ui);
+/* Close what is open and free the pending action (the console is going away). */
+void dialogs_free(struct ui *ui);
 /* Help lines for the actions of kind, from the backends' action tables. */
 void dialogs_help(struct ui *ui, enum model_kind kind, struct viewer *v);
 
@@ -196,6 +197,7 @@ void side_open_drill(struct ui *ui, const char *file);
 /* A run or a drill by id (the journal says which). */
 void side_resume(struct ui *ui, const char *id);
 void side_resume_newest(struct ui *ui);
+/* r on an alert: the runbook the config maps NAME to, DETAIL's labels as its variables. */
 void side_open_for(struct ui *ui, const char *name, const char *detail);
 void side_close(struct ui *ui);
 void side_abort(struct ui *ui);
@@ -205,9 +207,13 @@ void side_watch(struct ui *ui);
 bool side_quit_waits(struct ui *ui);
 /* Closing: the pane's keys wait. Say so; true when the key was the pane's. */
 bool side_closing_key(struct ui *ui, wint_t ch, bool is_key);
+/* Say how many runs are unfinished and remember the newest for R; returns the count. */
 size_t side_offer_unfinished(struct ui *ui);
+/* Read the journals' pending rollbacks again (NOT RESTORED in the status line). */
 void side_refresh_pending(struct ui *ui);
-void side_start(struct ui *ui, const struct ui_options *opts);
-void side_finish(struct ui *ui);
+/* What the command line asked for (a run, a drill, a resume), else the resume offer. */
+void side_open_at_start(struct ui *ui, const struct ui_options *opts);
+/* Free the side pane (the run stays resumable) and the resume offer. */
+void side_free(struct ui *ui);
 
 #endif

@@ -509,7 +509,7 @@ void dialogs_draw(struct ui *ui)
     }
 }
 
-void dialogs_finish(struct ui *ui)
+void dialogs_free(struct ui *ui)
 {
     if (ui->mode == MODE_CONFIRM) {
         dialog_close(&ui->dialog);

@@ -399,7 +399,7 @@ bool side_quit_waits(struct ui *ui)
 
 /* ---- start and end ---- */
 
-void side_start(struct ui *ui, const struct ui_options *opts)
+void side_open_at_start(struct ui *ui, const struct ui_options *opts)
 {
     if (opts->run_file != NULL) {
         struct vars v = {0};
@@ -431,7 +431,7 @@ void side_start(struct ui *ui, const struct ui_options *opts)
     }
 }
 
-void side_finish(struct ui *ui)
+void side_free(struct ui *ui)
 {
     if (ui->side.ops != NULL) {
         ui->side.ops->free(ui->side.self); /* left open for resume, never aborted */

@@ -400,7 +400,7 @@ struct ui *ui_create(struct loop *loop, struct store *store, struct backend **ba
     loop_on_signal(loop, on_signal, ui);
     ui->tty_watch = loop_watch_fd(loop, STDIN_FILENO, POLLIN, on_tty, ui);
     screen_resize();
-    side_start(ui, opts);
+    side_open_at_start(ui, opts);
     return ui;
 }
 
@@ -430,13 +430,13 @@ void ui_destroy(struct ui *ui)
     if (ui == NULL) {
         return;
     }
-    dialogs_finish(ui);
+    dialogs_free(ui);
     if (ui->side.ops != NULL) {
         /* no key may reach the pane while a drill's rollbacks run the loop in free */
         loop_unwatch(ui->loop, ui->tty_watch);
         ui->tty_watch = NULL;
     }
-    side_finish(ui);
+    side_free(ui);
     drop_window(&ui->overlay);
     drop_windows(ui);
     for (size_t i = 0; i < ui->npanels; i++) {
