@@ -32,6 +32,7 @@
 #include "../common/util.h"
 #include "../common/whoami.h"
 #include "http.h"
+#include "http_poll.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -546,19 +547,18 @@ struct am {
     struct http_settings http;
     char **filters; /* matchers, each sent as filter=... */
     size_t nfilters;
-    char *path;                    /* GET path with the query */
-    struct http_request *poll_req; /* the poll's alerts request, then its silences request */
-    uint64_t poll_answers;         /* poll callbacks run so far */
-    struct rowset *alerts;         /* this poll's alerts, published once its silences answer */
+    char *path;            /* GET path with the query */
+    struct http_poll poll; /* the poll's alerts request, then its silences request */
+    struct rowset *alerts; /* this poll's alerts, published once its silences answer */
     struct alert_index index;
     struct am_op *ops; /* actions in flight */
 };
 
 static void *am_create(struct backend *b)
 {
-    (void)b;
     struct am *am = xcalloc(1, sizeof *am);
     http_settings_init(&am->http);
+    http_poll_init(&am->poll, b, &am->http);
     return am;
 }
 
@@ -749,62 +749,41 @@ static void take_silences(struct backend *b, const struct http_response *r)
     backend_publish(b, rs);
 }
 
-/* The poll request's callback has run: its handle is gone. */
-static struct backend *poll_received(void *ud)
-{
-    struct backend *b = ud;
-    struct am *am = b->priv;
-    am->poll_req = NULL;
-    am->poll_answers++;
-    return b;
-}
-
-static void poll_send(struct backend *b, const char *path, http_done_cb cb)
-{
-    struct am *am = b->priv;
-    uint64_t answers = am->poll_answers;
-    struct http_request *req = http_request(b->loop, &am->http, "GET", path, NULL, NULL, 0, cb, b);
-    if (am->poll_answers == answers) { /* the callback may have run already */
-        am->poll_req = req;
-    }
-}
-
 /*
  * The alerts are published with the silences, so that a poll is one answer:
  * the health says "ok" once both are in (a snapshot waits for that).
  */
 static void on_poll_silences(const struct http_response *r, void *ud)
 {
-    struct backend *b = poll_received(ud);
+    struct backend *b = http_poll_received(ud);
     struct am *am = b->priv;
     if (am->alerts != NULL) {
         backend_publish(b, am->alerts);
         am->alerts = NULL;
     }
     take_silences(b, r);
-    backend_poll_end(b);
+    http_poll_end(&am->poll);
 }
 
 static void on_poll(const struct http_response *r, void *ud)
 {
-    struct backend *b = poll_received(ud);
+    struct backend *b = http_poll_received(ud);
     struct am *am = b->priv;
     rowset_destroy(am->alerts);
     am->alerts = read_alerts(b, r);
     if (am->alerts == NULL) {
-        backend_poll_end(b);
+        http_poll_end(&am->poll);
         return;
     }
-    poll_send(b, SILENCES_PATH, on_poll_silences);
+    http_poll_send(&am->poll, SILENCES_PATH, on_poll_silences);
 }
 
 static void am_poll(struct backend *b)
 {
     struct am *am = b->priv;
-    if (!backend_poll_begin(b)) {
-        return;
+    if (http_poll_begin(&am->poll)) {
+        http_poll_send(&am->poll, am->path, on_poll);
     }
-    poll_send(b, am->path, on_poll);
 }
 
 /* ---- actions ---- */
@@ -825,7 +804,6 @@ struct am_op {
     cJSON *matchers; /* silence from the form: the edited matchers; NULL: every label */
     char *comment;   /* silence from the form */
     bool fetched;    /* the alerts were fetched for this action */
-    bool waiting;    /* a request of this op is in flight */
     struct http_request *req;
     char **ids; /* expire: the silences, and the next one to delete */
     size_t nids, next;
@@ -873,13 +851,9 @@ static void op_send(struct am_op *op, const char *method, const char *path, cons
                     http_done_cb cb)
 {
     struct am *am = op->b->priv;
-    op->waiting = true;
-    struct http_request *req =
+    op->req =
         http_request(op->b->loop, &am->http, method, path, body != NULL ? "application/json" : NULL,
                      body, body != NULL ? strlen(body) : 0, cb, op);
-    if (op->waiting) {
-        op->req = req;
-    }
 }
 
 /* Take the response off the op: the request is gone after the callback. */
@@ -887,7 +861,6 @@ static struct am_op *op_received(void *ud)
 {
     struct am_op *op = ud;
     op->req = NULL;
-    op->waiting = false;
     return op;
 }
 
@@ -1349,7 +1322,7 @@ static void am_destroy(struct backend *b)
     if (am == NULL) {
         return;
     }
-    http_cancel(am->poll_req);
+    http_poll_finish(&am->poll);
     rowset_destroy(am->alerts);
     /*
      * Actions still in flight are dropped without a report: whoever asked is

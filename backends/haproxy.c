@@ -30,6 +30,7 @@
 #include "../common/util.h"
 #include "../common/loop.h"
 #include "http.h"
+#include "http_poll.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -680,7 +681,7 @@ struct haproxy {
     const char *path;    /* ";csv" or "" when the url already asks for CSV */
     struct rt_addr addr; /* valid when have_socket */
     bool have_socket;
-    struct http_request *http_req;
+    struct http_poll poll; /* over HTTP */
     struct rt_call *calls; /* every runtime API call in flight */
 };
 
@@ -941,8 +942,7 @@ static void publish_csv(struct haproxy *h, const char *text, size_t len, bool fr
 
 static void on_http(const struct http_response *r, void *ud)
 {
-    struct haproxy *h = ud;
-    h->http_req = NULL;
+    struct haproxy *h = http_poll_received(ud)->priv;
     if (r->error != NULL || r->status < 200 || r->status > 299) {
         char *why = http_describe_failure(r);
         backend_fail(h->b, "%s", why);
@@ -950,7 +950,7 @@ static void on_http(const struct http_response *r, void *ud)
     } else {
         publish_csv(h, r->body != NULL ? r->body : "", r->body != NULL ? r->len : 0, false);
     }
-    backend_poll_end(h->b);
+    http_poll_end(&h->poll);
 }
 
 static void on_show_stat(struct haproxy *h, void *ud, const char *error, const char *reply,
@@ -976,12 +976,7 @@ static void haproxy_poll(struct backend *b)
         return;
     }
     if (h->have_url) {
-        /* the callback may run before http_request() returns */
-        struct http_request *req =
-            http_request(b->loop, &h->http, "GET", h->path, NULL, NULL, 0, on_http, h);
-        if (b->polling) {
-            h->http_req = req;
-        }
+        http_poll_send(&h->poll, h->path, on_http);
         return;
     }
     char *cause = NULL;
@@ -1175,6 +1170,7 @@ static void *haproxy_create(struct backend *b)
     struct haproxy *h = xcalloc(1, sizeof *h);
     h->b = b;
     http_settings_init(&h->http);
+    http_poll_init(&h->poll, b, &h->http);
     h->path = ";csv";
     return h;
 }
@@ -1239,7 +1235,7 @@ static void haproxy_destroy(struct backend *b)
     if (h == NULL) {
         return;
     }
-    http_cancel(h->http_req);
+    http_poll_finish(&h->poll);
     while (h->calls != NULL) {
         struct rt_call *call = h->calls;
         rt_release(call);

@@ -10,6 +10,13 @@
  * that fail in transport or with 502/503/504 are retried on a loop timer after
  * a random delay in [0, min(2 s, 250 ms * 2^attempt)] ("full jitter"), so many
  * backends recovering together do not knock a server over again.
+ *
+ * No callback runs before the call that registered it returns (DESIGN rule
+ * 2): a request that cannot even start (curl refuses the handle) is answered
+ * from a zero-delay loop timer, and every other answer comes from the loop's
+ * curl handler or a retry timer, never from inside http_request(). So a
+ * caller may store the handle after the call without wondering whether the
+ * callback has already run and freed it.
  */
 #include "http.h"
 
@@ -48,7 +55,7 @@ struct http_request {
     http_done_cb cb;
     void *ud;
     int attempt;
-    struct loop_timer *retry;
+    struct loop_timer *retry; /* a retry, or the delivery of a failure to start */
     uint64_t started_ms;
 };
 
@@ -502,6 +509,9 @@ static void set_method(struct http_request *r)
     }
 }
 
+static void drop_transfer(struct http_request *r);
+
+/* False when curl refuses the transfer; nothing of it is left then. */
 static bool start_transfer(struct http_request *r)
 {
     r->easy = curl_easy_init();
@@ -531,12 +541,17 @@ static bool start_transfer(struct http_request *r)
     set_auth(r);
     set_tls(r);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
-    return curl_multi_add_handle(multi_for(r->loop), e) == CURLM_OK;
+    if (curl_multi_add_handle(multi_for(r->loop), e) != CURLM_OK) {
+        drop_transfer(r);
+        return false;
+    }
+    return true;
 }
 
 static void drop_transfer(struct http_request *r)
 {
     if (r->easy != NULL) {
+        /* harmless for a handle the multi never took (CURLM_BAD_EASY_HANDLE) */
         curl_multi_remove_handle(multi_for(r->loop), r->easy);
         curl_easy_cleanup(r->easy);
         r->easy = NULL;
@@ -575,12 +590,22 @@ static void complete(struct http_request *r, long status, const char *error)
     request_free(r);
 }
 
+static const char START_FAILED[] = "cannot start the request";
+
+/* The answer to a request that could not start, delivered from the loop. */
+static void start_failed(void *ud)
+{
+    struct http_request *r = ud;
+    r->retry = NULL;
+    complete(r, 0, START_FAILED);
+}
+
 static void retry_now(void *ud)
 {
     struct http_request *r = ud;
     r->retry = NULL;
     if (!start_transfer(r)) {
-        complete(r, 0, "cannot start the request");
+        complete(r, 0, START_FAILED);
     }
 }
 
@@ -671,8 +696,8 @@ struct http_request *http_request(struct loop *loop, const struct http_settings 
     r->cb = cb;
     r->ud = ud;
     if (!start_transfer(r)) {
-        /* report on the loop, never inside the caller's own call */
-        r->retry = loop_timer_add(loop, 0, 0, retry_now, r);
+        /* answered on the loop, never inside the caller's own call */
+        r->retry = loop_timer_add(loop, 0, 0, start_failed, r);
     }
     return r;
 }

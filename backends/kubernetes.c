@@ -28,6 +28,7 @@
 
 #include "../common/clock.h"
 #include "../common/util.h"
+#include "http_poll.h"
 
 #include <cjson/cJSON.h>
 
@@ -473,20 +474,18 @@ struct kube {
     struct http_settings http;
     char *ns;        /* one namespace, or NULL for all */
     char *list_path; /* without the query */
-    struct http_request *poll_req;
-    uint64_t poll_answers;
+    struct http_poll poll;
     struct rowset *building; /* the pages of this poll so far */
     struct model_keys keys;
     int pages;
     struct kube_op *ops;
-    uint64_t op_answers; /* action callbacks run so far: an op may be gone after a send */
 };
 
 static void *kube_create(struct backend *b)
 {
-    (void)b;
     struct kube *k = xcalloc(1, sizeof *k);
     http_settings_init(&k->http);
+    http_poll_init(&k->poll, b, &k->http);
     return k;
 }
 
@@ -546,7 +545,7 @@ static bool is_success(const struct http_response *r)
 
 static void on_poll(const struct http_response *r, void *ud);
 
-static void poll_send(struct backend *b, const char *cont)
+static void page_send(struct backend *b, const char *cont)
 {
     struct kube *k = b->priv;
     char *path;
@@ -557,12 +556,7 @@ static void poll_send(struct backend *b, const char *cont)
     } else {
         path = xasprintf("%s?limit=%d", k->list_path, PAGE_LIMIT);
     }
-    uint64_t answers = k->poll_answers;
-    struct http_request *req =
-        http_request(b->loop, &k->http, "GET", path, NULL, NULL, 0, on_poll, b);
-    if (k->poll_answers == answers) { /* the callback may have run already */
-        k->poll_req = req;
-    }
+    http_poll_send(&k->poll, path, on_poll);
     free(path);
 }
 
@@ -572,15 +566,13 @@ static void poll_done(struct backend *b)
     rowset_destroy(k->building);
     k->building = NULL;
     model_keys_free(&k->keys);
-    backend_poll_end(b);
+    http_poll_end(&k->poll);
 }
 
 static void on_poll(const struct http_response *r, void *ud)
 {
-    struct backend *b = ud;
+    struct backend *b = http_poll_received(ud);
     struct kube *k = b->priv;
-    k->poll_req = NULL;
-    k->poll_answers++;
     if (!is_success(r)) {
         char *why = kubernetes_describe_failure(r);
         backend_fail(b, "%s", why);
@@ -597,7 +589,7 @@ static void on_poll(const struct http_response *r, void *ud)
         return;
     }
     if (cont != NULL && ++k->pages < MAX_PAGES) {
-        poll_send(b, cont);
+        page_send(b, cont);
         free(cont);
         return;
     }
@@ -617,12 +609,12 @@ static void on_poll(const struct http_response *r, void *ud)
 static void kube_poll(struct backend *b)
 {
     struct kube *k = b->priv;
-    if (!backend_poll_begin(b)) {
+    if (!http_poll_begin(&k->poll)) {
         return;
     }
     k->pages = 0;
     k->building = rowset_create(MODEL_DEPLOYS, b->name);
-    poll_send(b, NULL);
+    page_send(b, NULL);
 }
 
 /* ---- actions ---- */
@@ -698,20 +690,13 @@ static void op_send(struct kube_op *op, const char *method, const char *path,
                     const char *content_type, const char *body, http_done_cb cb)
 {
     struct kube *k = op->b->priv;
-    uint64_t answers = k->op_answers;
-    struct http_request *req = http_request(op->b->loop, &k->http, method, path, content_type, body,
-                                            body != NULL ? strlen(body) : 0, cb, op);
-    /* an immediate error has run the callback, which may have finished (freed) the op */
-    if (k->op_answers == answers) {
-        op->req = req;
-    }
+    op->req = http_request(op->b->loop, &k->http, method, path, content_type, body,
+                           body != NULL ? strlen(body) : 0, cb, op);
 }
 
 static struct kube_op *op_received(void *ud)
 {
     struct kube_op *op = ud;
-    struct kube *k = op->b->priv;
-    k->op_answers++;
     op->req = NULL;
     return op;
 }
@@ -987,7 +972,7 @@ static void kube_destroy(struct backend *b)
     if (k == NULL) {
         return;
     }
-    http_cancel(k->poll_req);
+    http_poll_finish(&k->poll);
     rowset_destroy(k->building);
     model_keys_free(&k->keys);
     /* as in alertmanager.c: in-flight actions go without a report; "started" stays audited */

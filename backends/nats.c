@@ -30,6 +30,7 @@
 #include "../common/util.h"
 #include "../common/loop.h"
 #include "http.h"
+#include "http_poll.h"
 
 #include <cjson/cJSON.h>
 
@@ -795,14 +796,14 @@ struct nats {
     struct http_settings http;
     char *account;
     struct nats_history *hist;
-    struct http_request *poll_req;
+    struct http_poll poll;
 };
 
 static void *nats_create(struct backend *b)
 {
-    (void)b;
     struct nats *n = xcalloc(1, sizeof *n);
     http_settings_init(&n->http);
+    http_poll_init(&n->poll, b, &n->http);
     n->hist = nats_history_create();
     return n;
 }
@@ -836,10 +837,9 @@ static bool nats_start(struct backend *b, char **cause)
 
 static void on_poll(const struct http_response *r, void *ud)
 {
-    struct backend *b = ud;
+    struct backend *b = http_poll_received(ud);
     struct nats *n = b->priv;
-    n->poll_req = NULL;
-    backend_poll_end(b);
+    http_poll_end(&n->poll);
     if (r->error != NULL || r->status < 200 || r->status > 299) {
         char *why = http_describe_failure(r);
         backend_fail(b, "%s", why);
@@ -861,13 +861,8 @@ static void on_poll(const struct http_response *r, void *ud)
 static void nats_poll(struct backend *b)
 {
     struct nats *n = b->priv;
-    if (!backend_poll_begin(b)) {
-        return;
-    }
-    struct http_request *req =
-        http_request(b->loop, &n->http, "GET", JSZ_PATH, NULL, NULL, 0, on_poll, b);
-    if (b->polling) { /* the callback may have run already */
-        n->poll_req = req;
+    if (http_poll_begin(&n->poll)) {
+        http_poll_send(&n->poll, JSZ_PATH, on_poll);
     }
 }
 
@@ -877,7 +872,7 @@ static void nats_destroy(struct backend *b)
     if (n == NULL) {
         return;
     }
-    http_cancel(n->poll_req);
+    http_poll_finish(&n->poll);
     http_settings_free(&n->http);
     nats_history_destroy(n->hist);
     free(n->account);

@@ -20,6 +20,7 @@
 #include "../common/util.h"
 #include "alertmanager.h"
 #include "http.h"
+#include "http_poll.h"
 
 #include <cjson/cJSON.h>
 
@@ -140,14 +141,14 @@ bool prometheus_parse_alerts(const char *body, size_t len, struct rowset *rs, ch
 
 struct prom {
     struct http_settings http;
-    struct http_request *poll_req;
+    struct http_poll poll;
 };
 
 static void *prom_create(struct backend *b)
 {
-    (void)b;
     struct prom *p = xcalloc(1, sizeof *p);
     http_settings_init(&p->http);
+    http_poll_init(&p->poll, b, &p->http);
     return p;
 }
 
@@ -188,10 +189,9 @@ static void fail_http(struct backend *b, const struct http_response *r)
 
 static void on_poll(const struct http_response *r, void *ud)
 {
-    struct backend *b = ud;
+    struct backend *b = http_poll_received(ud);
     struct prom *p = b->priv;
-    p->poll_req = NULL;
-    backend_poll_end(b);
+    http_poll_end(&p->poll);
     if (r->error != NULL || r->status < 200 || r->status > 299) {
         fail_http(b, r);
         return;
@@ -210,13 +210,8 @@ static void on_poll(const struct http_response *r, void *ud)
 static void prom_poll(struct backend *b)
 {
     struct prom *p = b->priv;
-    if (!backend_poll_begin(b)) {
-        return;
-    }
-    struct http_request *req =
-        http_request(b->loop, &p->http, "GET", ALERTS_PATH, NULL, NULL, 0, on_poll, b);
-    if (b->polling) { /* the callback may have run already */
-        p->poll_req = req;
+    if (http_poll_begin(&p->poll)) {
+        http_poll_send(&p->poll, ALERTS_PATH, on_poll);
     }
 }
 
@@ -226,7 +221,7 @@ static void prom_destroy(struct backend *b)
     if (p == NULL) {
         return;
     }
-    http_cancel(p->poll_req);
+    http_poll_finish(&p->poll);
     http_settings_free(&p->http);
     free(p);
     b->priv = NULL;

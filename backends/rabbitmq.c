@@ -29,6 +29,7 @@
 #include "../common/text.h"
 #include "../common/util.h"
 #include "http.h"
+#include "http_poll.h"
 
 #include <cjson/cJSON.h>
 
@@ -940,10 +941,7 @@ struct rq {
     char *queues_path;    /* GET /api/queues[/vhost] */
     char *bindings_path;  /* GET /api/bindings[/vhost] */
     char *consumers_path; /* GET /api/consumers[/vhost] */
-    struct http_request *poll_req;
-    uint64_t poll_answers;
-    bool polling;
-    bool repoll;
+    struct http_poll poll;
     char *queues_body; /* this poll's queues, parsed once the consumers answer */
     size_t queues_len;
     char *bindings_body; /* this poll's bindings, NULL when they failed */
@@ -954,9 +952,9 @@ struct rq {
 
 static void *rq_create(struct backend *b)
 {
-    (void)b;
     struct rq *rq = xcalloc(1, sizeof *rq);
     http_settings_init(&rq->http);
+    http_poll_init(&rq->poll, b, &rq->http);
     rq->mem = rabbitmq_memory_create();
     return rq;
 }
@@ -1055,37 +1053,14 @@ static char *describe_failure(const struct http_response *r)
     return out;
 }
 
-static struct backend *poll_received(void *ud)
-{
-    struct backend *b = ud;
-    struct rq *rq = b->priv;
-    rq->poll_req = NULL;
-    rq->poll_answers++;
-    return b;
-}
-
-static void poll_send(struct backend *b, const char *path, http_done_cb cb)
-{
-    struct rq *rq = b->priv;
-    uint64_t answers = rq->poll_answers;
-    struct http_request *req = http_request(b->loop, &rq->http, "GET", path, NULL, NULL, 0, cb, b);
-    if (rq->poll_answers == answers) {
-        rq->poll_req = req;
-    }
-}
-
 static void poll_done(struct backend *b)
 {
     struct rq *rq = b->priv;
-    rq->polling = false;
     free(rq->queues_body);
     rq->queues_body = NULL;
     free(rq->bindings_body);
     rq->bindings_body = NULL;
-    if (rq->repoll) {
-        rq->repoll = false;
-        backend_poll_now(b);
-    }
+    http_poll_end(&rq->poll);
 }
 
 static char *copy_body(const struct http_response *r)
@@ -1098,7 +1073,7 @@ static char *copy_body(const struct http_response *r)
 
 static void on_poll_consumers(const struct http_response *r, void *ud)
 {
-    struct backend *b = poll_received(ud);
+    struct backend *b = http_poll_received(ud);
     struct rq *rq = b->priv;
     /* without consumers (an old server, a user without the monitoring tag) the queues still
      * show; their detail says why the consumers are missing */
@@ -1128,18 +1103,18 @@ static void on_poll_consumers(const struct http_response *r, void *ud)
 
 static void on_poll_bindings(const struct http_response *r, void *ud)
 {
-    struct backend *b = poll_received(ud);
+    struct backend *b = http_poll_received(ud);
     struct rq *rq = b->priv;
     /* without bindings the queues still show; their DLQ links say why they are missing */
     free(rq->bindings_body);
     rq->bindings_body = is_success(r) ? copy_body(r) : NULL;
     rq->bindings_len = is_success(r) ? r->len : 0;
-    poll_send(b, rq->consumers_path, on_poll_consumers);
+    http_poll_send(&rq->poll, rq->consumers_path, on_poll_consumers);
 }
 
 static void on_poll_queues(const struct http_response *r, void *ud)
 {
-    struct backend *b = poll_received(ud);
+    struct backend *b = http_poll_received(ud);
     struct rq *rq = b->priv;
     if (!is_success(r)) {
         char *why = describe_failure(r);
@@ -1151,26 +1126,14 @@ static void on_poll_queues(const struct http_response *r, void *ud)
     free(rq->queues_body);
     rq->queues_body = copy_body(r);
     rq->queues_len = r->len;
-    poll_send(b, rq->bindings_path, on_poll_bindings);
+    http_poll_send(&rq->poll, rq->bindings_path, on_poll_bindings);
 }
 
 static void rq_poll(struct backend *b)
 {
     struct rq *rq = b->priv;
-    if (rq->polling) {
-        return;
-    }
-    rq->polling = true;
-    poll_send(b, rq->queues_path, on_poll_queues);
-}
-
-static void refresh_soon(struct backend *b)
-{
-    struct rq *rq = b->priv;
-    if (rq->polling) {
-        rq->repoll = true;
-    } else {
-        backend_poll_now(b);
+    if (http_poll_begin(&rq->poll)) {
+        http_poll_send(&rq->poll, rq->queues_path, on_poll_queues);
     }
 }
 
@@ -1191,7 +1154,6 @@ struct rq_op {
     char *vhost, *name; /* the queue acted on (move-back: the DLQ) */
     char *dest;         /* move-back: the source queue the letters go back to */
     double msgs;        /* the queue's messages at the last poll, -1 unknown */
-    bool waiting;
     struct http_request *req;
     struct rq_op *next_op;
 };
@@ -1217,7 +1179,7 @@ static void op_finish(struct rq_op *op, bool ok, const char *message)
     backend_done(op->a, ok, message);
     op_free(op);
     if (ok) {
-        refresh_soon(b);
+        backend_refresh_soon(b);
     }
 }
 
@@ -1225,7 +1187,6 @@ static struct rq_op *op_received(void *ud)
 {
     struct rq_op *op = ud;
     op->req = NULL;
-    op->waiting = false;
     return op;
 }
 
@@ -1233,13 +1194,9 @@ static void op_send(struct rq_op *op, const char *method, const char *path, cons
                     http_done_cb cb)
 {
     struct rq *rq = op->b->priv;
-    op->waiting = true;
-    struct http_request *req =
+    op->req =
         http_request(op->b->loop, &rq->http, method, path, body != NULL ? "application/json" : NULL,
                      body, body != NULL ? strlen(body) : 0, cb, op);
-    if (op->waiting) {
-        op->req = req;
-    }
 }
 
 /* "/api/queues/{vh}/{q}" + suffix, both escaped. */
@@ -1460,7 +1417,7 @@ static void rq_destroy(struct backend *b)
     if (rq == NULL) {
         return;
     }
-    http_cancel(rq->poll_req);
+    http_poll_finish(&rq->poll);
     /* actions in flight are dropped unreported, as in the other backends */
     while (rq->ops != NULL) {
         struct rq_op *op = rq->ops;
