@@ -32,7 +32,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -85,15 +84,6 @@ void http_settings_free(struct http_settings *s)
     memset(s, 0, sizeof *s);
 }
 
-static char *expand_home(const char *path)
-{
-    const char *home = getenv("HOME");
-    if (str_has_prefix(path, "~/") && home != NULL) {
-        return xasprintf("%s/%s", home, path + 2);
-    }
-    return xstrdup(path);
-}
-
 static bool parse_size(const char *v, size_t *out)
 {
     char *end;
@@ -120,21 +110,6 @@ static bool parse_size(const char *v, size_t *out)
     return true;
 }
 
-static bool parse_bool(const char *v, bool *out)
-{
-    if (strcasecmp(v, "true") == 0 || strcasecmp(v, "on") == 0 || strcasecmp(v, "yes") == 0 ||
-        strcmp(v, "1") == 0) {
-        *out = true;
-        return true;
-    }
-    if (strcasecmp(v, "false") == 0 || strcasecmp(v, "off") == 0 || strcasecmp(v, "no") == 0 ||
-        strcmp(v, "0") == 0) {
-        *out = false;
-        return true;
-    }
-    return false;
-}
-
 static int set_secret_source(struct http_settings *s, const char *key, const char *value,
                              char **cause)
 {
@@ -148,7 +123,7 @@ static int set_secret_source(struct http_settings *s, const char *key, const cha
     if (is_env) {
         s->secret_env = xstrdup(value);
     } else {
-        s->secret_file = expand_home(value);
+        s->secret_file = str_expand_home(value);
     }
     return 1;
 }
@@ -200,11 +175,11 @@ int http_settings_configure(struct http_settings *s, const char *key, const char
     }
     if (strcmp(key, "ca_file") == 0) {
         free(s->ca_file);
-        s->ca_file = expand_home(value);
+        s->ca_file = str_expand_home(value);
         return 1;
     }
     if (strcmp(key, "insecure") == 0) {
-        if (!parse_bool(value, &s->insecure)) {
+        if (!str_parse_bool(value, &s->insecure)) {
             *cause = xasprintf("bad insecure '%s' (true or false)", value);
             return -1;
         }
