@@ -270,28 +270,21 @@ static int count_strings(const cJSON *arr)
     return n;
 }
 
-static void detail_nonempty(struct rowset *rs, const char *key, const char *value)
-{
-    if (value != NULL && value[0] != '\0') {
-        rowset_detail(rs, key, value);
-    }
-}
-
 static void detail_list(struct rowset *rs, const char *key, const cJSON *arr, const char *field)
 {
     char *s = join_strings(arr, field);
-    detail_nonempty(rs, key, s);
+    rowset_detail_nonempty(rs, key, s);
     free(s);
 }
 
 static void alert_details(struct rowset *rs, const cJSON *alert, const cJSON *status)
 {
-    detail_nonempty(rs, "generatorURL", json_str(alert, "generatorURL"));
-    detail_nonempty(rs, "startsAt", json_str(alert, "startsAt"));
-    detail_nonempty(rs, "endsAt", json_str(alert, "endsAt"));
-    detail_nonempty(rs, "updatedAt", json_str(alert, "updatedAt"));
-    detail_nonempty(rs, "fingerprint", json_str(alert, "fingerprint"));
-    detail_nonempty(rs, "status", json_str(status, "state"));
+    rowset_detail_nonempty(rs, "generatorURL", json_str(alert, "generatorURL"));
+    rowset_detail_nonempty(rs, "startsAt", json_str(alert, "startsAt"));
+    rowset_detail_nonempty(rs, "endsAt", json_str(alert, "endsAt"));
+    rowset_detail_nonempty(rs, "updatedAt", json_str(alert, "updatedAt"));
+    rowset_detail_nonempty(rs, "fingerprint", json_str(alert, "fingerprint"));
+    rowset_detail_nonempty(rs, "status", json_str(status, "state"));
     detail_list(rs, "silencedBy", json_arr(status, "silencedBy"), NULL);
     detail_list(rs, "inhibitedBy", json_arr(status, "inhibitedBy"), NULL);
     detail_list(rs, "receivers", json_arr(alert, "receivers"), "name");
@@ -484,7 +477,7 @@ static void add_silence(struct rowset *rs, const cJSON *silence, int64_t now,
     rowset_text(rs, SILENCE_COMMENT, json_str(silence, "comment"));
     rowset_text(rs, SILENCE_SOURCE, rs->source);
     for (size_t i = 0; i < sizeof detail_fields / sizeof detail_fields[0]; i++) {
-        detail_nonempty(rs, detail_fields[i], json_str(silence, detail_fields[i]));
+        rowset_detail_nonempty(rs, detail_fields[i], json_str(silence, detail_fields[i]));
     }
     silence_matchers(rs, json_arr(silence, "matchers"));
 }
@@ -682,11 +675,6 @@ static bool am_start(struct backend *b, char **cause)
     return true;
 }
 
-static bool is_success(const struct http_response *r)
-{
-    return r->error == NULL && r->status >= 200 && r->status <= 299;
-}
-
 /*
  * Read a GET /api/v2/alerts response: its rows, and the index for actions.
  * NULL after backend_fail(); the last rows stay.
@@ -694,7 +682,7 @@ static bool is_success(const struct http_response *r)
 static struct rowset *read_alerts(struct backend *b, const struct http_response *r)
 {
     struct am *am = b->priv;
-    if (!is_success(r)) {
+    if (!http_ok(r)) {
         char *why = http_describe_failure(r);
         backend_fail(b, "%s", why);
         free(why);
@@ -732,7 +720,7 @@ static bool take_alerts(struct backend *b, const struct http_response *r)
 /* Publish a GET /api/v2/silences response, or fail the backend; the last rows stay. */
 static void take_silences(struct backend *b, const struct http_response *r)
 {
-    if (!is_success(r)) {
+    if (!http_ok(r)) {
         char *why = http_describe_failure(r);
         backend_fail(b, "silences: %s", why);
         free(why);
@@ -932,7 +920,7 @@ static const char *op_alertname(const struct am_op *op)
 static void on_silenced(const struct http_response *r, void *ud)
 {
     struct am_op *op = op_received(ud);
-    if (!is_success(r)) {
+    if (!http_ok(r)) {
         char *why = http_describe_failure(r);
         op_finish(op, false, why);
         free(why);
@@ -994,7 +982,7 @@ static void expire_failed(struct am_op *op, const struct http_response *r)
 static void on_expired(const struct http_response *r, void *ud)
 {
     struct am_op *op = op_received(ud);
-    if (!is_success(r)) {
+    if (!http_ok(r)) {
         expire_failed(op, r);
         return;
     }

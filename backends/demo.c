@@ -498,18 +498,6 @@ static double max0(double x)
     return x > 0 ? x : 0;
 }
 
-static void detailf(struct rowset *rs, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void detailf(struct rowset *rs, const char *key, const char *fmt, ...)
-{
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    rowset_detail(rs, key, buf);
-}
-
 static void detail_time(struct rowset *rs, const char *key, int64_t wall_s)
 {
     char buf[32];
@@ -700,7 +688,7 @@ static void publish_server(struct rowset *rs, const struct server *s, const char
     rowset_num(rs, POOL_RT, s->rt);
     rowset_text(rs, POOL_SOURCE, source);
 
-    detailf(rs, "address", "10.0.%d.%d:8080", s->pool->subnet, 10 + s->num);
+    rowset_detailf(rs, "address", "10.0.%d.%d:8080", s->pool->subnet, 10 + s->num);
     rowset_detail(rs, "check",
                   s->admin == ADMIN_MAINT ? "disabled (maintenance)" : checks[s->check].desc);
     rowset_detail(rs, "admin state", admin_names[s->admin]);
@@ -903,7 +891,7 @@ static enum tone queue_tone(const struct queue *q, enum queue_shape shape)
 
 static void queue_details(struct rowset *rs, size_t i)
 {
-    detailf(rs, "node", "rabbit@mq-%zu.prod", i % 3 + 1);
+    rowset_detailf(rs, "node", "rabbit@mq-%zu.prod", i % 3 + 1);
     rowset_detail(rs, "durable", "true");
     if (i >= NAMED_QUEUES) {
         return;
@@ -1050,7 +1038,7 @@ static void deploy_conditions(struct rowset *rs, const struct deploy *dp, const 
     case ROLLOUT_FAILED:
         rowset_detail(rs, "condition.Progressing", "False (ProgressDeadlineExceeded)");
         rowset_detail(rs, "reason", "ProgressDeadlineExceeded");
-        detailf(rs, "message", "ReplicaSet \"%s\" has timed out progressing.", rs_name);
+        rowset_detailf(rs, "message", "ReplicaSet \"%s\" has timed out progressing.", rs_name);
         break;
     case ROLLOUT_PAUSED:
         rowset_detail(rs, "condition.Progressing", "Unknown (DeploymentPaused)");
@@ -1065,11 +1053,11 @@ static void deploy_details(struct rowset *rs, const struct deploy *dp, const str
     uint64_t h = fnv1a(fnv1a(FNV1A_OFFSET, def->name), def->image) + (uint64_t)dp->revision;
     snprintf(rs_name, sizeof rs_name, "%s-%09" PRIx64, def->name, h >> 28);
     rowset_detail(rs, "namespace", def->ns);
-    detailf(rs, "replicas", "%d desired, %d updated, %d ready", dp->replicas, dp->updated,
-            deploy_ready(dp, def));
+    rowset_detailf(rs, "replicas", "%d desired, %d updated, %d ready", dp->replicas, dp->updated,
+                   deploy_ready(dp, def));
     rowset_detail(rs, "strategy", "RollingUpdate (maxSurge 25%, maxUnavailable 25%)");
-    detailf(rs, "selector", "app=%s", def->name);
-    detailf(rs, "revision", "%d", dp->revision);
+    rowset_detailf(rs, "selector", "app=%s", def->name);
+    rowset_detailf(rs, "revision", "%d", dp->revision);
     rowset_detail(rs, "replicaset", rs_name);
     rowset_detail(rs, "image", def->image);
     detail_time(rs, "created", dp->created);
@@ -1299,8 +1287,8 @@ static void alert_details(struct rowset *rs, const struct alert *al, const struc
     rowset_detail(rs, "description", def->description);
     rowset_detail(rs, "runbook_url", def->runbook);
     url_encode(enc, sizeof enc, def->expr);
-    detailf(rs, "generatorURL", "http://prometheus.example.com:9090/graph?g0.expr=%s&g0.tab=1",
-            enc);
+    rowset_detailf(rs, "generatorURL",
+                   "http://prometheus.example.com:9090/graph?g0.expr=%s&g0.tab=1", enc);
     detail_time(rs, "startsAt", al->starts_at);
     if (al->silenced_until != 0) {
         rowset_detail(rs, "silencedBy", al->silence_id);

@@ -72,7 +72,7 @@ static void publish_csv(struct haproxy *h, const char *text, size_t len, bool fr
 static void on_http(const struct http_response *r, void *ud)
 {
     struct haproxy *h = http_poll_received(ud)->priv;
-    if (r->error != NULL || r->status < 200 || r->status > 299) {
+    if (!http_ok(r)) {
         char *why = http_describe_failure(r);
         backend_fail(h->b, "%s", why);
         free(why);

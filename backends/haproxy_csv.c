@@ -303,13 +303,6 @@ static void cell_num(struct rowset *rs, int col, const char *value)
     }
 }
 
-static void detail_text(struct rowset *rs, const char *key, const char *value)
-{
-    if (value[0] != '\0') {
-        rowset_detail(rs, key, value);
-    }
-}
-
 static void detail_duration(struct rowset *rs, const char *key, const char *value,
                             const char *suffix)
 {
@@ -346,24 +339,24 @@ static void detail_check(struct rowset *rs, const struct record *r)
 
 static void row_details(struct rowset *rs, const struct record *r, bool aggregate)
 {
-    detail_text(rs, "address", rec_value(r, F_ADDR));
+    rowset_detail_nonempty(rs, "address", rec_value(r, F_ADDR));
     detail_check(rs, r);
-    detail_text(rs, "last check", rec_value(r, F_LAST_CHK));
+    rowset_detail_nonempty(rs, "last check", rec_value(r, F_LAST_CHK));
     detail_duration(rs, "last change", rec_value(r, F_LASTCHG), " ago");
-    detail_text(rs, "check failures", rec_value(r, F_CHKFAIL));
-    detail_text(rs, "down transitions", rec_value(r, F_CHKDOWN));
+    rowset_detail_nonempty(rs, "check failures", rec_value(r, F_CHKFAIL));
+    rowset_detail_nonempty(rs, "down transitions", rec_value(r, F_CHKDOWN));
     detail_duration(rs, "downtime", rec_value(r, F_DOWNTIME), "");
-    detail_text(rs, "sessions max", rec_value(r, F_SMAX));
-    detail_text(rs, "session limit", rec_value(r, F_SLIM));
-    detail_text(rs, "queue max", rec_value(r, F_QMAX));
+    rowset_detail_nonempty(rs, "sessions max", rec_value(r, F_SMAX));
+    rowset_detail_nonempty(rs, "session limit", rec_value(r, F_SLIM));
+    rowset_detail_nonempty(rs, "queue max", rec_value(r, F_QMAX));
     if (aggregate) {
-        detail_text(rs, "active servers", rec_value(r, F_ACT));
-        detail_text(rs, "backup servers", rec_value(r, F_BCK));
+        rowset_detail_nonempty(rs, "active servers", rec_value(r, F_ACT));
+        rowset_detail_nonempty(rs, "backup servers", rec_value(r, F_BCK));
     } else if (strcmp(rec_value(r, F_BCK), "1") == 0) {
         rowset_detail(rs, "role", "backup");
     }
-    detail_text(rs, "mode", rec_value(r, F_MODE));
-    detail_text(rs, "balance", rec_value(r, F_ALGO));
+    rowset_detail_nonempty(rs, "mode", rec_value(r, F_MODE));
+    rowset_detail_nonempty(rs, "balance", rec_value(r, F_ALGO));
 }
 
 static void emit_row(struct rowset *rs, const struct record *r)

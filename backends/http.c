@@ -684,6 +684,11 @@ void http_cancel(struct http_request *r)
     }
 }
 
+bool http_ok(const struct http_response *r)
+{
+    return r->error == NULL && r->status >= 200 && r->status <= 299;
+}
+
 char *http_escape(const char *s)
 {
     size_t n = strlen(s);

@@ -93,6 +93,9 @@ struct http_request *http_request(struct loop *loop, const struct http_settings 
 /* Abandon a request: its callback will not run. NULL is a no-op. */
 void http_cancel(struct http_request *req);
 
+/* A response arrived, with a 2xx status. */
+bool http_ok(const struct http_response *r);
+
 /* Percent-encode one path segment or query value (caller frees). */
 char *http_escape(const char *s);
 /* A short description of a failed response for a pane: "HTTP 401 Unauthorized: <body start>". */

@@ -134,7 +134,7 @@ static void on_fetch(const struct http_response *r, void *ud)
     struct backend *b = http_poll_received(ud);
     struct httpjson *h = b->priv;
     http_poll_end(&h->poll);
-    if (r->error != NULL || r->status < 200 || r->status > 299) {
+    if (!http_ok(r)) {
         char *why = http_describe_failure(r);
         backend_fail(b, "%s", why);
         free(why);

@@ -173,26 +173,6 @@ static void selector_text(struct strbuf *sb, const cJSON *selector)
     }
 }
 
-static void detail_nonempty(struct rowset *rs, const char *key, const char *value)
-{
-    if (value != NULL && value[0] != '\0') {
-        rowset_detail(rs, key, value);
-    }
-}
-
-static void detailf(struct rowset *rs, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void detailf(struct rowset *rs, const char *key, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *s = xvasprintf(fmt, ap);
-    va_end(ap);
-    rowset_detail(rs, key, s);
-    free(s);
-}
-
 /* maxSurge and maxUnavailable are an int or a percentage string. */
 static char *int_or_string(const cJSON *obj, const char *name)
 {
@@ -220,7 +200,7 @@ static void strategy_detail(struct rowset *rs, const cJSON *spec)
     }
     char *surge = int_or_string(ru, "maxSurge");
     char *unavail = int_or_string(ru, "maxUnavailable");
-    detailf(rs, "strategy", "%s (maxSurge %s, maxUnavailable %s)", type, surge, unavail);
+    rowset_detailf(rs, "strategy", "%s (maxSurge %s, maxUnavailable %s)", type, surge, unavail);
     free(surge);
     free(unavail);
 }
@@ -239,9 +219,9 @@ static void conditions_detail(struct rowset *rs, const cJSON *status)
         const char *reason = json_str(c, "reason");
         const char *msg = json_str(c, "message");
         char *key = xasprintf("condition.%s", type);
-        detailf(rs, key, "%s%s%s%s%s%s", st != NULL ? st : "?", reason != NULL ? " (" : "",
-                reason != NULL ? reason : "", reason != NULL ? ")" : "", msg != NULL ? ": " : "",
-                msg != NULL ? msg : "");
+        rowset_detailf(rs, key, "%s%s%s%s%s%s", st != NULL ? st : "?", reason != NULL ? " (" : "",
+                       reason != NULL ? reason : "", reason != NULL ? ")" : "",
+                       msg != NULL ? ": " : "", msg != NULL ? msg : "");
         free(key);
     }
 }
@@ -274,26 +254,27 @@ static void deploy_details(struct rowset *rs, const cJSON *d, const char *why)
     const cJSON *spec = json_obj(d, "spec");
     const cJSON *status = json_obj(d, "status");
     const cJSON *tmeta = json_obj(json_obj(spec, "template"), "metadata");
-    detail_nonempty(rs, "rollout", why);
-    detailf(rs, "replicas",
-            "%" PRId64 " desired, %" PRId64 " updated, %" PRId64 " ready, %" PRId64
-            " available, %" PRId64 " total",
-            json_int(spec, "replicas", 1), json_int(status, "updatedReplicas", 0),
-            json_int(status, "readyReplicas", 0), json_int(status, "availableReplicas", 0),
-            json_int(status, "replicas", 0));
+    rowset_detail_nonempty(rs, "rollout", why);
+    rowset_detailf(rs, "replicas",
+                   "%" PRId64 " desired, %" PRId64 " updated, %" PRId64 " ready, %" PRId64
+                   " available, %" PRId64 " total",
+                   json_int(spec, "replicas", 1), json_int(status, "updatedReplicas", 0),
+                   json_int(status, "readyReplicas", 0), json_int(status, "availableReplicas", 0),
+                   json_int(status, "replicas", 0));
     rowset_detail(rs, "paused", json_bool(spec, "paused") ? "true" : "false");
-    detail_nonempty(rs, "revision", json_str(json_obj(meta, "annotations"), REVISION_ANNOTATION));
-    detailf(rs, "generation", "%" PRId64 " (observed %" PRId64 ")", json_int(meta, "generation", 0),
-            json_int(status, "observedGeneration", 0));
+    rowset_detail_nonempty(rs, "revision",
+                           json_str(json_obj(meta, "annotations"), REVISION_ANNOTATION));
+    rowset_detailf(rs, "generation", "%" PRId64 " (observed %" PRId64 ")",
+                   json_int(meta, "generation", 0), json_int(status, "observedGeneration", 0));
     strategy_detail(rs, spec);
     struct strbuf sel = {0};
     selector_text(&sel, json_obj(spec, "selector"));
-    detail_nonempty(rs, "selector", sb_text(&sel));
+    rowset_detail_nonempty(rs, "selector", sb_text(&sel));
     free(sel.s);
-    detail_nonempty(rs, "restartedAt",
-                    json_str(json_obj(tmeta, "annotations"), RESTARTED_ANNOTATION));
-    detail_nonempty(rs, "created", json_str(meta, "creationTimestamp"));
-    detail_nonempty(rs, "uid", json_str(meta, "uid"));
+    rowset_detail_nonempty(rs, "restartedAt",
+                           json_str(json_obj(tmeta, "annotations"), RESTARTED_ANNOTATION));
+    rowset_detail_nonempty(rs, "created", json_str(meta, "creationTimestamp"));
+    rowset_detail_nonempty(rs, "uid", json_str(meta, "uid"));
     conditions_detail(rs, status);
 }
 
@@ -538,11 +519,6 @@ static bool kube_start(struct backend *b, char **cause)
     return true;
 }
 
-static bool is_success(const struct http_response *r)
-{
-    return r->error == NULL && r->status >= 200 && r->status <= 299;
-}
-
 static void on_poll(const struct http_response *r, void *ud);
 
 static void page_send(struct backend *b, const char *cont)
@@ -573,7 +549,7 @@ static void on_poll(const struct http_response *r, void *ud)
 {
     struct backend *b = http_poll_received(ud);
     struct kube *k = b->priv;
-    if (!is_success(r)) {
+    if (!http_ok(r)) {
         char *why = kubernetes_describe_failure(r);
         backend_fail(b, "%s", why);
         free(why);
@@ -704,7 +680,7 @@ static struct kube_op *op_received(void *ud)
 /* A failed response: the Status message, else the HTTP status and the body's start. */
 static bool op_failed(struct kube_op *op, const struct http_response *r)
 {
-    if (is_success(r)) {
+    if (http_ok(r)) {
         return false;
     }
     char *why = kubernetes_describe_failure(r);

@@ -30,19 +30,12 @@
 
 static const char ALERTS_PATH[] = "/api/v1/alerts";
 
-static void detail_nonempty(struct rowset *rs, const char *key, const char *value)
-{
-    if (value != NULL && value[0] != '\0') {
-        rowset_detail(rs, key, value);
-    }
-}
-
 /* Sample values are strings ("1e+00", "NaN", "+Inf"); a number is taken too. */
 static void detail_value(struct rowset *rs, const cJSON *alert)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(alert, "value");
     if (cJSON_IsString(v)) {
-        detail_nonempty(rs, "value", v->valuestring);
+        rowset_detail_nonempty(rs, "value", v->valuestring);
     } else if (cJSON_IsNumber(v)) {
         char buf[32];
         snprintf(buf, sizeof buf, "%g", v->valuedouble);
@@ -80,9 +73,9 @@ static void add_alert(struct rowset *rs, const cJSON *alert, struct model_keys *
     char *key = model_keys_unique(keys, hash);
     r.key = key;
     alertmanager_row_begin(rs, &r);
-    detail_nonempty(rs, "state", json_str(alert, "state"));
-    detail_nonempty(rs, "activeAt", json_str(alert, "activeAt"));
-    detail_nonempty(rs, "keepFiringSince", json_str(alert, "keepFiringSince"));
+    rowset_detail_nonempty(rs, "state", json_str(alert, "state"));
+    rowset_detail_nonempty(rs, "activeAt", json_str(alert, "activeAt"));
+    rowset_detail_nonempty(rs, "keepFiringSince", json_str(alert, "keepFiringSince"));
     detail_value(rs, alert);
     rowset_detail(rs, "fingerprint", hash);
     free(key);
@@ -192,7 +185,7 @@ static void on_poll(const struct http_response *r, void *ud)
     struct backend *b = http_poll_received(ud);
     struct prom *p = b->priv;
     http_poll_end(&p->poll);
-    if (r->error != NULL || r->status < 200 || r->status > 299) {
+    if (!http_ok(r)) {
         fail_http(b, r);
         return;
     }

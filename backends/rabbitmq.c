@@ -413,13 +413,6 @@ static const char *trend_word(double now, double before)
     return now > before ? "grow" : now < before ? "drain" : "flat";
 }
 
-static void detail_nonempty(struct rowset *rs, const char *key, const char *value)
-{
-    if (value != NULL && value[0] != '\0') {
-        rowset_detail(rs, key, value);
-    }
-}
-
 /* One "prefix.name" line per member, JSON values as JSON. */
 static void detail_members(struct rowset *rs, const char *prefix, const cJSON *obj)
 {
@@ -541,34 +534,34 @@ static void consumer_details(struct rowset *rs, const struct parse *p, const str
 static void queue_details(struct rowset *rs, const struct parse *p, const struct qinfo *qi)
 {
     const cJSON *q = qi->q;
-    detail_nonempty(rs, "vhost", qi->vhost);
-    detail_nonempty(rs, "node", json_str(q, "node"));
-    detail_nonempty(rs, "leader", json_str(q, "leader"));
+    rowset_detail_nonempty(rs, "vhost", qi->vhost);
+    rowset_detail_nonempty(rs, "node", json_str(q, "node"));
+    rowset_detail_nonempty(rs, "leader", json_str(q, "leader"));
     const cJSON *mem = cJSON_GetObjectItemCaseSensitive(q, "memory");
     if (cJSON_IsNumber(mem)) {
         char buf[32];
         snprintf(buf, sizeof buf, "%.0f bytes", mem->valuedouble);
         rowset_detail(rs, "memory", buf);
     }
-    detail_nonempty(rs, "idle_since", json_str(q, "idle_since"));
+    rowset_detail_nonempty(rs, "idle_since", json_str(q, "idle_since"));
     const cJSON *durable = cJSON_GetObjectItemCaseSensitive(q, "durable");
     if (cJSON_IsBool(durable)) {
         rowset_detail(rs, "durable", cJSON_IsTrue(durable) ? "true" : "false");
     }
     const char *policy = json_str(q, "policy");
     rowset_detail(rs, "policy", policy != NULL && policy[0] != '\0' ? policy : "(none)");
-    detail_nonempty(rs, "operator_policy", json_str(q, "operator_policy"));
+    rowset_detail_nonempty(rs, "operator_policy", json_str(q, "operator_policy"));
     detail_members(rs, "argument", json_obj(q, "arguments"));
     detail_members(rs, "effective_policy", json_obj(q, "effective_policy_definition"));
     if (qi->dlx != NULL) {
         rowset_detail(rs, "dead-letter exchange", qi->dlx[0] != '\0' ? qi->dlx : "(default)");
-        detail_nonempty(rs, "dead-letter routing key", qi->dlrk);
+        rowset_detail_nonempty(rs, "dead-letter routing key", qi->dlrk);
         rowset_detail(rs, "dead-letter set by", qi->dl_from);
         rowset_detail(rs, "dead-letter queue",
                       qi->dlq >= 0 ? p->qs[qi->dlq].name : "(not resolved)");
-        detail_nonempty(rs, "dead-letter resolved by", qi->how);
+        rowset_detail_nonempty(rs, "dead-letter resolved by", qi->how);
     }
-    detail_nonempty(rs, "dead letters from", qi->sources);
+    rowset_detail_nonempty(rs, "dead letters from", qi->sources);
     consumer_details(rs, p, qi);
 }
 
@@ -1003,11 +996,6 @@ static bool rq_start(struct backend *b, char **cause)
     return true;
 }
 
-static bool is_success(const struct http_response *r)
-{
-    return r->error == NULL && r->status >= 200 && r->status <= 299;
-}
-
 /*
  * RabbitMQ explains failures as {"error":"not_authorized","reason":"Login
  * failed"}: say the status and the reason, on one line. Caller frees.
@@ -1077,7 +1065,7 @@ static void on_poll_consumers(const struct http_response *r, void *ud)
     struct rq *rq = b->priv;
     /* without consumers (an old server, a user without the monitoring tag) the queues still
      * show; their detail says why the consumers are missing */
-    bool have = is_success(r);
+    bool have = http_ok(r);
     char *why = have ? NULL : describe_failure(r);
     struct rabbitmq_bodies in = {
         .queues = rq->queues_body,
@@ -1107,8 +1095,8 @@ static void on_poll_bindings(const struct http_response *r, void *ud)
     struct rq *rq = b->priv;
     /* without bindings the queues still show; their DLQ links say why they are missing */
     free(rq->bindings_body);
-    rq->bindings_body = is_success(r) ? copy_body(r) : NULL;
-    rq->bindings_len = is_success(r) ? r->len : 0;
+    rq->bindings_body = http_ok(r) ? copy_body(r) : NULL;
+    rq->bindings_len = http_ok(r) ? r->len : 0;
     http_poll_send(&rq->poll, rq->consumers_path, on_poll_consumers);
 }
 
@@ -1116,7 +1104,7 @@ static void on_poll_queues(const struct http_response *r, void *ud)
 {
     struct backend *b = http_poll_received(ud);
     struct rq *rq = b->priv;
-    if (!is_success(r)) {
+    if (!http_ok(r)) {
         char *why = describe_failure(r);
         backend_fail(b, "%s", why);
         free(why);
@@ -1211,7 +1199,7 @@ static char *queue_path(const char *vhost, const char *name, const char *suffix)
 
 static bool op_failed(struct rq_op *op, const struct http_response *r)
 {
-    if (is_success(r)) {
+    if (http_ok(r)) {
         return false;
     }
     if (r->error == NULL && r->status == 404) {
@@ -1260,7 +1248,7 @@ static void on_peeked(const struct http_response *r, void *ud)
 static void on_shovel(const struct http_response *r, void *ud)
 {
     struct rq_op *op = op_received(ud);
-    if (!is_success(r)) {
+    if (!http_ok(r)) {
         char *why = describe_failure(r);
         /* 3.10 answers 400 "Validation failed ... component shovel not found" */
         bool no_plugin = r->error == NULL && strstr(why, "component shovel not found") != NULL;
