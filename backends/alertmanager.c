@@ -390,13 +390,6 @@ static void sb_matcher(struct strbuf *sb, const char *name, const char *op, cons
     strbuf_add(sb, "\"", 1);
 }
 
-/* obj[name] as a bool; dflt when absent or not a bool. */
-static bool json_bool(const cJSON *obj, const char *name, bool dflt)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-    return cJSON_IsBool(v) ? cJSON_IsTrue(v) : dflt;
-}
-
 /* One matcher as Alertmanager writes it (name="v", name!~"re"); false when it has no name. */
 static bool matcher_text(struct strbuf *sb, const cJSON *m)
 {
