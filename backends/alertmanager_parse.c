@@ -334,12 +334,7 @@ static bool parse_alerts(const char *body, size_t len, struct rowset *rs, int64_
                          struct alertmanager_index *idx, char **cause)
 {
     cJSON *doc = NULL;
-    if (!json_parse(body, len, &doc, cause)) {
-        return false;
-    }
-    if (!cJSON_IsArray(doc)) {
-        cJSON_Delete(doc);
-        *cause = xstrdup("expected a JSON array of alerts");
+    if (!json_parse_array(body, len, "alerts", &doc, cause)) {
         return false;
     }
     struct model_keys keys = {0};
@@ -519,12 +514,7 @@ bool alertmanager_parse_silences(const char *body, size_t len, struct rowset *rs
                                  char **cause)
 {
     cJSON *doc = NULL;
-    if (!json_parse(body, len, &doc, cause)) {
-        return false;
-    }
-    if (!cJSON_IsArray(doc)) {
-        cJSON_Delete(doc);
-        *cause = xstrdup("expected a JSON array of silences");
+    if (!json_parse_array(body, len, "silences", &doc, cause)) {
         return false;
     }
     size_t n = 0;

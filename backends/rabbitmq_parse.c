@@ -703,12 +703,7 @@ bool rabbitmq_parse(const struct rabbitmq_bodies *in, struct rabbitmq_memory *me
     const char *bindings = in->bindings;
     size_t blen = in->blen;
     cJSON *doc = NULL, *bdoc = NULL, *cdoc = NULL;
-    if (!json_parse(in->queues, in->qlen, &doc, cause)) {
-        return false;
-    }
-    if (!cJSON_IsArray(doc)) {
-        cJSON_Delete(doc);
-        *cause = xstrdup("expected a JSON array of queues");
+    if (!json_parse_array(in->queues, in->qlen, "queues", &doc, cause)) {
         return false;
     }
     struct parse p = {0};

@@ -132,12 +132,7 @@ bool rabbitmq_format_peek(const char *body, size_t len, const char *queue, char 
                           char **cause)
 {
     cJSON *doc = NULL;
-    if (!json_parse(body, len, &doc, cause)) {
-        return false;
-    }
-    if (!cJSON_IsArray(doc)) {
-        cJSON_Delete(doc);
-        *cause = xstrdup("expected a JSON array of messages");
+    if (!json_parse_array(body, len, "messages", &doc, cause)) {
         return false;
     }
     int n = 0;

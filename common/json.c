@@ -41,6 +41,21 @@ bool json_parse(const char *body, size_t len, cJSON **out, char **cause)
     return true;
 }
 
+bool json_parse_array(const char *body, size_t len, const char *what, cJSON **out, char **cause)
+{
+    cJSON *doc = NULL;
+    if (!json_parse(body, len, &doc, cause)) {
+        return false;
+    }
+    if (!cJSON_IsArray(doc)) {
+        cJSON_Delete(doc);
+        *cause = xasprintf("expected a JSON array of %s", what);
+        return false;
+    }
+    *out = doc;
+    return true;
+}
+
 const cJSON *json_get(const cJSON *obj, const char *name)
 {
     return cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, name) : NULL;

@@ -16,6 +16,8 @@
  * data; the caller owns *out.
  */
 bool json_parse(const char *body, size_t len, cJSON **out, char **cause);
+/* json_parse, and the document must be an array: else *cause is "expected a JSON array of WHAT". */
+bool json_parse_array(const char *body, size_t len, const char *what, cJSON **out, char **cause);
 
 /* obj[name] of any type; NULL when absent or obj is no object. */
 const cJSON *json_get(const cJSON *obj, const char *name);

@@ -65,6 +65,19 @@ static void test_parse(void)
     got = parse_cause(nul_bad, sizeof nul_bad - 1);
     tap_is_str(got, "invalid JSON at byte 2 of 3", "and the length counts to the NUL");
     free(got);
+    doc = NULL;
+    tap_ok(json_parse_array("[1]", 3, "things", &doc, &cause) && cJSON_IsArray(doc),
+           "parse_array: an array");
+    cJSON_Delete(doc);
+    got = NULL;
+    tap_ok(!json_parse_array("{}", 2, "things", &doc, &got), "parse_array: an object is refused");
+    tap_is_str(got, "expected a JSON array of things", "saying what was expected");
+    free(got);
+    got = NULL;
+    tap_ok(!json_parse_array("[", 1, "things", &doc, &got) && got != NULL &&
+               strstr(got, "invalid JSON") != NULL,
+           "parse_array: a parse error is the parser's");
+    free(got);
     /* len bounds the read: the text need not be NUL-terminated */
     got = parse_cause("[12345]", 4);
     tap_is_str(got, "invalid JSON at byte 3 of 4", "len bounds the read");
