@@ -30,6 +30,7 @@
 #include "../common/util.h"
 #include "../common/whoami.h"
 #include "http.h"
+#include "http_action.h"
 #include "http_poll.h"
 
 #include <cjson/cJSON.h>
@@ -60,14 +61,17 @@ struct am {
     struct http_poll poll;            /* the poll's alerts request, then its silences request */
     struct rowset *alerts;            /* this poll's alerts, published once its silences answer */
     struct alertmanager_index *index; /* of the last good alerts, for actions */
-    struct am_op *ops;                /* actions in flight */
+    struct http_actions actions;      /* in flight */
 };
+
+static void op_free(struct http_action *act);
 
 static void *am_create(struct backend *b)
 {
     struct am *am = xcalloc(1, sizeof *am);
     http_settings_init(&am->http);
     http_poll_init(&am->poll, b, &am->http);
+    http_actions_init(&am->actions, op_free);
     return am;
 }
 
@@ -301,23 +305,21 @@ static const struct action_def am_actions[] = {
 enum op_verb { OP_SILENCE, OP_EXPIRE };
 
 struct am_op {
-    struct backend *b;
-    struct backend_request *a;
+    struct http_action act; /* first: http_action.h */
     enum op_verb verb;
     int64_t seconds; /* silence: how long */
     cJSON *matchers; /* silence from the form: the edited matchers; NULL: every label */
     char *comment;   /* silence from the form */
     bool fetched;    /* the alerts were fetched for this action */
-    struct http_request *req;
-    char **ids; /* expire: the silences, and the next one to delete */
+    char **ids;      /* expire: the silences, and the next one to delete */
     size_t nids, next;
     bool by_id;      /* expire from a silence row: its id is the target */
     char *done_text; /* expire: what was done so far */
-    struct am_op *next_op;
 };
 
-static void op_free(struct am_op *op)
+static void op_free(struct http_action *act)
 {
+    struct am_op *op = (struct am_op *)act;
     for (size_t i = 0; i < op->nids; i++) {
         free(op->ids[i]);
     }
@@ -328,54 +330,29 @@ static void op_free(struct am_op *op)
     free(op);
 }
 
-static void op_unlink(struct am_op *op)
-{
-    struct am *am = op->b->priv;
-    for (struct am_op **p = &am->ops; *p != NULL; p = &(*p)->next_op) {
-        if (*p == op) {
-            *p = op->next_op;
-            return;
-        }
-    }
-}
-
 /* Report exactly once and let the op go. */
 static void op_finish(struct am_op *op, bool ok, const char *message)
 {
-    struct backend *b = op->b;
-    op_unlink(op);
-    backend_done(op->a, ok, message);
-    op_free(op);
-    if (ok) {
-        backend_refresh_soon(b);
-    }
+    http_action_end(&op->act, ok, message);
 }
 
 static void op_send(struct am_op *op, const char *method, const char *path, const char *body,
                     http_done_cb cb)
 {
-    struct am *am = op->b->priv;
-    op->req =
-        http_request(op->b->loop, &am->http, method, path, body != NULL ? "application/json" : NULL,
-                     body, body != NULL ? strlen(body) : 0, cb, op);
+    struct am *am = op->act.b->priv;
+    http_action_send(&op->act, &am->http, method, path, body != NULL ? "application/json" : NULL,
+                     body, cb);
 }
 
 /* Take the response off the op: the request is gone after the callback. */
-static struct am_op *op_received(void *ud)
-{
-    struct am_op *op = ud;
-    op->req = NULL;
-    return op;
-}
-
 static void op_proceed(struct am_op *op);
 
 static void on_op_fetch(const struct http_response *r, void *ud)
 {
-    struct am_op *op = op_received(ud);
+    struct am_op *op = http_action_received(ud);
     op->fetched = true;
-    if (!take_alerts(op->b, r)) {
-        char *msg = xasprintf("cannot read the alerts: %s", op->b->error);
+    if (!take_alerts(op->act.b, r)) {
+        char *msg = xasprintf("cannot read the alerts: %s", op->act.b->error);
         op_finish(op, false, msg);
         free(msg);
         return;
@@ -411,15 +388,15 @@ static char *silence_body(const struct am_op *op, cJSON *label_matchers)
 
 static const char *op_alertname(const struct am_op *op)
 {
-    struct am *am = op->b->priv;
-    const cJSON *alert = alertmanager_index_find(am->index, op->a->target);
+    struct am *am = op->act.b->priv;
+    const cJSON *alert = alertmanager_index_find(am->index, op->act.request->target);
     const char *name = json_str(json_obj(alert, "labels"), "alertname");
-    return name != NULL && name[0] != '\0' ? name : op->a->target;
+    return name != NULL && name[0] != '\0' ? name : op->act.request->target;
 }
 
 static void on_silenced(const struct http_response *r, void *ud)
 {
-    struct am_op *op = op_received(ud);
+    struct am_op *op = http_action_received(ud);
     if (!http_ok(r)) {
         char *why = http_describe_failure(r);
         op_finish(op, false, why);
@@ -482,7 +459,7 @@ static void expire_failed(struct am_op *op, const struct http_response *r)
 
 static void on_expired(const struct http_response *r, void *ud)
 {
-    struct am_op *op = op_received(ud);
+    struct am_op *op = http_action_received(ud);
     if (!http_ok(r)) {
         expire_failed(op, r);
         return;
@@ -538,7 +515,7 @@ static void start_expire(struct am_op *op, const cJSON *alert)
 /* The silence the target names; Alertmanager itself says whether it exists. */
 static void start_expire_id(struct am_op *op)
 {
-    const char *id = op->a->target;
+    const char *id = op->act.request->target;
     if (id == NULL || id[0] == '\0') {
         op_finish(op, false, "no silence id");
         return;
@@ -547,7 +524,7 @@ static void start_expire_id(struct am_op *op)
     /* Alertmanager answers 200 to expiring an expired silence; say what it is instead */
     const struct rowset *rs;
     size_t row;
-    if (store_find(op->b->store, MODEL_SILENCES, op->b->name, id, &rs, &row) &&
+    if (store_find(op->act.b->store, MODEL_SILENCES, op->act.b->name, id, &rs, &row) &&
         strcmp(rowset_cell_text(rs, row, SILENCE_STATE), "expired") == 0) {
         char *msg = xasprintf("silence %.*s has already expired", ALERTMANAGER_SHORT_ID, id);
         op_finish(op, false, msg);
@@ -561,14 +538,14 @@ static void start_expire_id(struct am_op *op)
 /* Find the alert (fetching the alerts once if it is not known yet), then act. */
 static void op_proceed(struct am_op *op)
 {
-    struct am *am = op->b->priv;
-    const cJSON *alert = alertmanager_index_find(am->index, op->a->target);
+    struct am *am = op->act.b->priv;
+    const cJSON *alert = alertmanager_index_find(am->index, op->act.request->target);
     if (alert == NULL && !op->fetched) {
         op_send(op, "GET", am->path, NULL, on_op_fetch);
         return;
     }
     if (alert == NULL) {
-        char *msg = xasprintf("no such alert: %s (resolved?)", op->a->target);
+        char *msg = xasprintf("no such alert: %s (resolved?)", op->act.request->target);
         op_finish(op, false, msg);
         free(msg);
         return;
@@ -586,7 +563,8 @@ static void op_proceed(struct am_op *op)
  */
 static bool silence_input(struct am_op *op, char **cause)
 {
-    const char *input = op->a->input != NULL ? op->a->input : op->a->def->input_default;
+    const char *input = op->act.request->input != NULL ? op->act.request->input
+                                                       : op->act.request->def->input_default;
     char *copy = xstrdup(input);
     char *dur = copy, *comment = NULL;
     char *nl = strchr(copy, '\n');
@@ -619,11 +597,8 @@ static void am_act(struct backend *b, struct backend_request *a)
 {
     struct am *am = b->priv;
     struct am_op *op = xcalloc(1, sizeof *op);
-    op->b = b;
-    op->a = a;
+    http_action_begin(&am->actions, &op->act, b, a);
     op->verb = strcmp(a->def->verb, "silence") == 0 ? OP_SILENCE : OP_EXPIRE;
-    op->next_op = am->ops;
-    am->ops = op;
     char *cause = NULL;
     if (op->verb == OP_SILENCE && !silence_input(op, &cause)) {
         op_finish(op, false, cause);
@@ -665,18 +640,7 @@ static void am_destroy(struct backend *b)
     }
     http_poll_finish(&am->poll);
     rowset_destroy(am->alerts);
-    /*
-     * Actions still in flight are dropped without a report: whoever asked is
-     * shutting down too (its report callback may point at a finished frame).
-     * Their "started" audit line stays, as after a crash.
-     */
-    while (am->ops != NULL) {
-        struct am_op *op = am->ops;
-        am->ops = op->next_op;
-        http_cancel(op->req);
-        backend_drop(op->a);
-        op_free(op);
-    }
+    http_actions_drop(&am->actions);
     alertmanager_index_destroy(am->index);
     for (size_t i = 0; i < am->nfilters; i++) {
         free(am->filters[i]);

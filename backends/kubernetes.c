@@ -25,6 +25,7 @@
 
 #include "../common/clock.h"
 #include "../common/util.h"
+#include "http_action.h"
 #include "http_poll.h"
 
 #include <cjson/cJSON.h>
@@ -58,14 +59,17 @@ struct kube {
     struct rowset *building; /* the pages of this poll so far */
     struct model_keys keys;
     int pages;
-    struct kube_op *ops;
+    struct http_actions actions; /* in flight */
 };
+
+static void op_free(struct http_action *act);
 
 static void *kube_create(struct backend *b)
 {
     struct kube *k = xcalloc(1, sizeof *k);
     http_settings_init(&k->http);
     http_poll_init(&k->poll, b, &k->http);
+    http_actions_init(&k->actions, op_free);
     return k;
 }
 
@@ -208,21 +212,19 @@ enum op_verb { OP_RESTART, OP_PAUSE, OP_RESUME, OP_SCALE, OP_UNDO };
 static const char *const verb_names[] = {"restart", "pause", "resume", "scale", "undo"};
 
 struct kube_op {
-    struct backend *b;
-    struct backend_request *a;
+    struct http_action act; /* first: http_action.h */
     enum op_verb verb;
     char *ns, *name;
     char *path; /* the deployment's */
     long replicas;
-    struct http_request *req;
     cJSON *deploy;   /* as fetched */
     cJSON *template; /* undo: the one to go back to */
     long revision;   /* undo: its revision */
-    struct kube_op *next_op;
 };
 
-static void op_free(struct kube_op *op)
+static void op_free(struct http_action *act)
 {
+    struct kube_op *op = (struct kube_op *)act;
     free(op->ns);
     free(op->name);
     free(op->path);
@@ -233,19 +235,7 @@ static void op_free(struct kube_op *op)
 
 static void op_finish(struct kube_op *op, bool ok, const char *message)
 {
-    struct backend *b = op->b;
-    struct kube *k = b->priv;
-    for (struct kube_op **p = &k->ops; *p != NULL; p = &(*p)->next_op) {
-        if (*p == op) {
-            *p = op->next_op;
-            break;
-        }
-    }
-    backend_done(op->a, ok, message);
-    op_free(op);
-    if (ok) {
-        backend_refresh_soon(b);
-    }
+    http_action_end(&op->act, ok, message);
 }
 
 static void op_finishf(struct kube_op *op, bool ok, const char *fmt, ...)
@@ -264,16 +254,8 @@ static void op_finishf(struct kube_op *op, bool ok, const char *fmt, ...)
 static void op_send(struct kube_op *op, const char *method, const char *path,
                     const char *content_type, const char *body, http_done_cb cb)
 {
-    struct kube *k = op->b->priv;
-    op->req = http_request(op->b->loop, &k->http, method, path, content_type, body,
-                           body != NULL ? strlen(body) : 0, cb, op);
-}
-
-static struct kube_op *op_received(void *ud)
-{
-    struct kube_op *op = ud;
-    op->req = NULL;
-    return op;
+    struct kube *k = op->act.b->priv;
+    http_action_send(&op->act, &k->http, method, path, content_type, body, cb);
 }
 
 /* A failed response: the Status message, else the HTTP status and the body's start. */
@@ -291,7 +273,7 @@ static bool op_failed(struct kube_op *op, const struct http_response *r)
 
 static void on_patched(const struct http_response *r, void *ud)
 {
-    struct kube_op *op = op_received(ud);
+    struct kube_op *op = http_action_received(ud);
     if (op_failed(op, r)) {
         return;
     }
@@ -362,7 +344,7 @@ static void start_scale(struct kube_op *op)
 
 static void on_replicasets(const struct http_response *r, void *ud)
 {
-    struct kube_op *op = op_received(ud);
+    struct kube_op *op = http_action_received(ud);
     if (op_failed(op, r)) {
         return;
     }
@@ -420,7 +402,7 @@ static void start_undo(struct kube_op *op)
 
 static void on_deployment(const struct http_response *r, void *ud)
 {
-    struct kube_op *op = op_received(ud);
+    struct kube_op *op = http_action_received(ud);
     if (op_failed(op, r)) {
         return;
     }
@@ -499,15 +481,12 @@ static void kube_act(struct backend *b, struct backend_request *a)
 {
     struct kube *k = b->priv;
     struct kube_op *op = xcalloc(1, sizeof *op);
-    op->b = b;
-    op->a = a;
+    http_action_begin(&k->actions, &op->act, b, a);
     for (int i = 0; i < (int)(sizeof verb_names / sizeof verb_names[0]); i++) {
         if (strcmp(a->def->verb, verb_names[i]) == 0) {
             op->verb = (enum op_verb)i;
         }
     }
-    op->next_op = k->ops;
-    k->ops = op;
     if (!split_target(a->target, &op->ns, &op->name)) {
         op_finishf(op, false, "not a deployment: '%s' (namespace/name)", a->target);
         return;
@@ -550,14 +529,7 @@ static void kube_destroy(struct backend *b)
     http_poll_finish(&k->poll);
     rowset_destroy(k->building);
     model_keys_free(&k->keys);
-    /* as in alertmanager.c: in-flight actions go without a report; "started" stays audited */
-    while (k->ops != NULL) {
-        struct kube_op *op = k->ops;
-        k->ops = op->next_op;
-        http_cancel(op->req);
-        backend_drop(op->a);
-        op_free(op);
-    }
+    http_actions_drop(&k->actions);
     free(k->ns);
     free(k->list_path);
     http_settings_free(&k->http);

@@ -21,6 +21,7 @@
 
 #include "../common/util.h"
 #include "http.h"
+#include "http_action.h"
 #include "http_poll.h"
 
 #include <cjson/cJSON.h>
@@ -54,14 +55,17 @@ struct rq {
     char *bindings_body; /* this poll's bindings, NULL when they failed */
     size_t bindings_len;
     struct rabbitmq_memory *mem;
-    struct rq_op *ops;
+    struct http_actions actions; /* in flight */
 };
+
+static void op_free(struct http_action *act);
 
 static void *rq_create(struct backend *b)
 {
     struct rq *rq = xcalloc(1, sizeof *rq);
     http_settings_init(&rq->http);
     http_poll_init(&rq->poll, b, &rq->http);
+    http_actions_init(&rq->actions, op_free);
     rq->mem = rabbitmq_memory_create();
     return rq;
 }
@@ -205,18 +209,16 @@ static const struct action_def rq_actions[] = {
 enum op_verb { OP_PURGE, OP_PEEK, OP_MOVEBACK };
 
 struct rq_op {
-    struct backend *b;
-    struct backend_request *a;
+    struct http_action act; /* first: http_action.h */
     enum op_verb verb;
     char *vhost, *name; /* the queue acted on (move-back: the DLQ) */
     char *dest;         /* move-back: the source queue the letters go back to */
     double msgs;        /* the queue's messages at the last poll, -1 unknown */
-    struct http_request *req;
-    struct rq_op *next_op;
 };
 
-static void op_free(struct rq_op *op)
+static void op_free(struct http_action *act)
 {
+    struct rq_op *op = (struct rq_op *)act;
     free(op->vhost);
     free(op->name);
     free(op->dest);
@@ -225,35 +227,15 @@ static void op_free(struct rq_op *op)
 
 static void op_finish(struct rq_op *op, bool ok, const char *message)
 {
-    struct backend *b = op->b;
-    struct rq *rq = b->priv;
-    for (struct rq_op **p = &rq->ops; *p != NULL; p = &(*p)->next_op) {
-        if (*p == op) {
-            *p = op->next_op;
-            break;
-        }
-    }
-    backend_done(op->a, ok, message);
-    op_free(op);
-    if (ok) {
-        backend_refresh_soon(b);
-    }
-}
-
-static struct rq_op *op_received(void *ud)
-{
-    struct rq_op *op = ud;
-    op->req = NULL;
-    return op;
+    http_action_end(&op->act, ok, message);
 }
 
 static void op_send(struct rq_op *op, const char *method, const char *path, const char *body,
                     http_done_cb cb)
 {
-    struct rq *rq = op->b->priv;
-    op->req =
-        http_request(op->b->loop, &rq->http, method, path, body != NULL ? "application/json" : NULL,
-                     body, body != NULL ? strlen(body) : 0, cb, op);
+    struct rq *rq = op->act.b->priv;
+    http_action_send(&op->act, &rq->http, method, path, body != NULL ? "application/json" : NULL,
+                     body, cb);
 }
 
 /* "/api/queues/{vh}/{q}" + suffix, both escaped. */
@@ -285,7 +267,7 @@ static bool op_failed(struct rq_op *op, const struct http_response *r)
 
 static void on_purged(const struct http_response *r, void *ud)
 {
-    struct rq_op *op = op_received(ud);
+    struct rq_op *op = http_action_received(ud);
     if (op_failed(op, r)) {
         return;
     }
@@ -298,7 +280,7 @@ static void on_purged(const struct http_response *r, void *ud)
 
 static void on_peeked(const struct http_response *r, void *ud)
 {
-    struct rq_op *op = op_received(ud);
+    struct rq_op *op = http_action_received(ud);
     if (op_failed(op, r)) {
         return;
     }
@@ -316,7 +298,7 @@ static void on_peeked(const struct http_response *r, void *ud)
 
 static void on_shovel(const struct http_response *r, void *ud)
 {
-    struct rq_op *op = op_received(ud);
+    struct rq_op *op = http_action_received(ud);
     if (!http_ok(r)) {
         char *why = rabbitmq_describe_failure(r);
         /* 3.10 answers 400 "Validation failed ... component shovel not found" */
@@ -363,21 +345,21 @@ static char *shovel_body(const struct rq_op *op)
 /* Which DLQ goes back to which source: the target is the DLQ, or a queue that has one. */
 static bool moveback_queues(struct rq_op *op, char **why)
 {
-    struct rq *rq = op->b->priv;
-    const char *dlq = rabbitmq_memory_dlq(rq->mem, op->a->target);
+    struct rq *rq = op->act.b->priv;
+    const char *dlq = rabbitmq_memory_dlq(rq->mem, op->act.request->target);
     if (dlq != NULL) { /* a source queue: take its letters back from its DLQ */
         op->dest = op->name;
         op->name = xstrdup(dlq);
         char *key = rabbitmq_key(op->vhost, dlq);
         const struct rowset *rs;
         size_t row;
-        op->msgs = store_find(op->b->store, MODEL_QUEUES, op->b->name, key, &rs, &row)
+        op->msgs = store_find(op->act.b->store, MODEL_QUEUES, op->act.b->name, key, &rs, &row)
                        ? rowset_cell_num(rs, row, QUEUE_MSGS)
                        : -1;
         free(key);
         return true;
     }
-    char *sources = rabbitmq_memory_sources(rq->mem, op->a->target);
+    char *sources = rabbitmq_memory_sources(rq->mem, op->act.request->target);
     if (sources == NULL) {
         *why = xasprintf("%s is not a dead-letter queue of any queue here", op->name);
         return false;
@@ -412,7 +394,8 @@ static void start_moveback(struct rq_op *op)
 
 static void start_peek(struct rq_op *op)
 {
-    const char *input = op->a->input != NULL ? op->a->input : op->a->def->input_default;
+    const char *input = op->act.request->input != NULL ? op->act.request->input
+                                                       : op->act.request->def->input_default;
     char *end = NULL;
     long n = strtol(input, &end, 10);
     while (end != NULL && *end == ' ') {
@@ -437,14 +420,11 @@ static void rq_act(struct backend *b, struct backend_request *a)
 {
     struct rq *rq = b->priv;
     struct rq_op *op = xcalloc(1, sizeof *op);
-    op->b = b;
-    op->a = a;
+    http_action_begin(&rq->actions, &op->act, b, a);
     op->msgs = -1;
     op->verb = strcmp(a->def->verb, "purge") == 0  ? OP_PURGE
                : strcmp(a->def->verb, "peek") == 0 ? OP_PEEK
                                                    : OP_MOVEBACK;
-    op->next_op = rq->ops;
-    rq->ops = op;
     if (!rabbitmq_split_key(a->target, &op->vhost, &op->name)) {
         char *msg =
             xasprintf("bad queue '%s' (vhost/name, the vhost %%-encoded: %%2F/orders)", a->target);
@@ -475,14 +455,7 @@ static void rq_destroy(struct backend *b)
         return;
     }
     http_poll_finish(&rq->poll);
-    /* actions in flight are dropped unreported, as in the other backends */
-    while (rq->ops != NULL) {
-        struct rq_op *op = rq->ops;
-        rq->ops = op->next_op;
-        http_cancel(op->req);
-        backend_drop(op->a);
-        op_free(op);
-    }
+    http_actions_drop(&rq->actions);
     rabbitmq_memory_destroy(rq->mem);
     free(rq->queues_body);
     free(rq->bindings_body);

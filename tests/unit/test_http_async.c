@@ -4,13 +4,16 @@
  * once, from the loop; cancelling right away means no answer at all; a
  * request made from another's callback is no exception. Then the poll helper
  * every HTTP backend shares (http_poll.h): one request in flight, begin and
- * end counted on the backend, a refresh asked for meanwhile run at the end.
+ * end counted on the backend, a refresh asked for meanwhile run at the end;
+ * and the action helper (http_action.h): one answer per request, dropped
+ * (not answered) when the backend goes away.
  *
  * No server is needed: every request here fails (a closed port on loopback,
  * URLs curl refuses), which is the point.
  */
 #include "../../backends/backend.h"
 #include "../../backends/http.h"
+#include "../../backends/http_action.h"
 #include "../../backends/http_poll.h"
 #include "../../common/clock.h"
 #include "../../common/loop.h"
@@ -314,6 +317,96 @@ static void test_poll_helper(void)
     store_destroy(st);
 }
 
+/* ---- the action helper ---- */
+
+struct asked {
+    struct backend_request req;
+    int done, dropped;
+    bool ok;
+    char *message;
+};
+
+static void on_req_done(struct backend_request *req, bool ok, const char *message)
+{
+    struct asked *a = (struct asked *)req;
+    a->done++;
+    a->ok = ok;
+    free(a->message);
+    a->message = message != NULL ? xstrdup(message) : NULL;
+}
+
+static void on_req_drop(struct backend_request *req)
+{
+    ((struct asked *)req)->dropped++;
+}
+
+struct test_op {
+    struct http_action act; /* first */
+    char *note;
+};
+
+static int ops_freed;
+
+static void test_op_free(struct http_action *act)
+{
+    struct test_op *op = (struct test_op *)act;
+    free(op->note);
+    free(op);
+    ops_freed++;
+}
+
+static void on_op_answer(const struct http_response *r, void *ud)
+{
+    struct test_op *op = http_action_received(ud);
+    http_action_end(&op->act, r->error == NULL, r->error != NULL ? r->error : "fine");
+}
+
+static void test_action_helper(void)
+{
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", closed_port());
+    struct http_settings s;
+    settings(&s, url, 0);
+    struct store *st = store_create();
+    struct backend *b = backend_create(&fake_impl, "acts", st, loop);
+    struct http_actions list;
+    http_actions_init(&list, test_op_free);
+
+    struct asked one = {.req = {.done = on_req_done, .drop = on_req_drop}};
+    struct test_op *op = xcalloc(1, sizeof *op);
+    op->note = xstrdup("first");
+    http_action_begin(&list, &op->act, b, &one.req);
+    http_action_send(&op->act, &s, "POST", "/x", "application/json", "{}", on_op_answer);
+    tap_ok(list.head == &op->act && op->act.http != NULL, "an action in flight is listed");
+    tap_is_int(one.done, 0, "and not answered inside the send");
+    uint64_t end = clock_mono_ms() + 5000;
+    while (one.done == 0 && clock_mono_ms() < end) {
+        loop_run_once(loop, 20);
+    }
+    tap_is_int(one.done, 1, "its request is answered once");
+    tap_ok(!one.ok && one.message != NULL, "with the failure (%s)",
+           one.message != NULL ? one.message : "none");
+    tap_ok(list.head == NULL && ops_freed == 1, "it leaves the list, freed");
+
+    struct asked two = {.req = {.done = on_req_done, .drop = on_req_drop}};
+    struct asked three = {.req = {.done = on_req_done, .drop = on_req_drop}};
+    struct test_op *a = xcalloc(1, sizeof *a), *c = xcalloc(1, sizeof *c);
+    http_action_begin(&list, &a->act, b, &two.req);
+    http_action_send(&a->act, &s, "DELETE", "/y", NULL, NULL, on_op_answer);
+    http_action_begin(&list, &c->act, b, &three.req);
+    http_actions_drop(&list);
+    for (int i = 0; i < 20; i++) {
+        loop_run_once(loop, 10);
+    }
+    tap_ok(two.done == 0 && three.done == 0, "dropped actions are never answered");
+    tap_ok(two.dropped == 1 && three.dropped == 1, "their requests are dropped, once each");
+    tap_ok(list.head == NULL && ops_freed == 3, "and the ops freed");
+    free(one.message);
+    backend_destroy(b);
+    store_destroy(st);
+    http_settings_free(&s);
+}
+
 int main(void)
 {
     loop = loop_create();
@@ -321,6 +414,7 @@ int main(void)
     test_cancel();
     test_chained();
     test_poll_helper();
+    test_action_helper();
     loop_destroy(loop);
     return tap_done();
 }
