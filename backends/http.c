@@ -47,8 +47,7 @@ struct http_request {
     size_t body_len;
     char *content_type;
     const struct http_settings *s;
-    char *buf;
-    size_t len, cap;
+    struct strbuf response; /* the body that has arrived, NUL-terminated */
     bool too_big;
     char errbuf[CURL_ERROR_SIZE];
     http_done_cb cb;
@@ -420,21 +419,11 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
 {
     struct http_request *r = ud;
     size_t bytes = size * n;
-    if (r->len + bytes > r->s->max_body) {
+    if (r->response.n + bytes > r->s->max_body) {
         r->too_big = true;
         return 0; /* makes curl stop with CURLE_WRITE_ERROR */
     }
-    if (r->len + bytes + 1 > r->cap) {
-        size_t cap = r->cap ? r->cap : 16384;
-        while (cap < r->len + bytes + 1) {
-            cap *= 2;
-        }
-        r->buf = xrealloc(r->buf, cap);
-        r->cap = cap;
-    }
-    memcpy(r->buf + r->len, data, bytes);
-    r->len += bytes;
-    r->buf[r->len] = '\0';
+    strbuf_add(&r->response, data, bytes);
     return bytes;
 }
 
@@ -493,7 +482,10 @@ static bool start_transfer(struct http_request *r)
     if (r->easy == NULL) {
         return false;
     }
-    r->len = 0;
+    r->response.n = 0; /* a retry starts the body afresh */
+    if (r->response.s != NULL) {
+        r->response.s[0] = '\0';
+    }
     r->too_big = false;
     r->errbuf[0] = '\0';
     r->started_ms = clock_mono_ms();
@@ -545,7 +537,7 @@ static void request_free(struct http_request *r)
     free(r->method);
     free(r->body);
     free(r->content_type);
-    free(r->buf);
+    free(r->response.s);
     free(r);
 }
 
@@ -553,8 +545,8 @@ static void complete(struct http_request *r, long status, const char *error)
 {
     struct http_response resp = {
         .status = status,
-        .body = r->buf != NULL ? r->buf : "",
-        .len = r->len,
+        .body = r->response.s != NULL ? r->response.s : "",
+        .len = r->response.n,
         .error = error,
         .elapsed_ms = (double)(clock_mono_ms() - r->started_ms),
     };

@@ -70,20 +70,6 @@ static bool read_rate(const cJSON *q, double *out)
 
 /* ---- keys ---- */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /* Percent-decode n bytes; false on a bad escape or an encoded NUL. */
 static bool unescape(const char *s, size_t n, char **out)
 {
@@ -94,8 +80,8 @@ static bool unescape(const char *s, size_t n, char **out)
             o[k++] = s[i];
             continue;
         }
-        int hi = i + 2 < n ? hexval(s[i + 1]) : -1;
-        int lo = i + 2 < n ? hexval(s[i + 2]) : -1;
+        int hi = i + 2 < n ? str_hex_value(s[i + 1]) : -1;
+        int lo = i + 2 < n ? str_hex_value(s[i + 2]) : -1;
         if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
             free(o);
             return false;

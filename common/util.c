@@ -360,6 +360,20 @@ bool str_parse_decimal(const char *s, double *out)
     return true;
 }
 
+int str_hex_value(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
 char *str_expand_home(const char *path)
 {
     const char *home = getenv("HOME");

@@ -33,6 +33,8 @@ char *str_trim(char *s);
  * 19 digits before the point. False (and *out untouched) for anything else, "" too.
  */
 bool str_parse_decimal(const char *s, double *out);
+/* The value of one hex digit (0-9, a-f, A-F), or -1. */
+int str_hex_value(char c);
 /* "~/x" as "$HOME/x" when HOME is set; anything else as it is. Caller frees. */
 char *str_expand_home(const char *path);
 

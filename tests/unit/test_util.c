@@ -96,6 +96,9 @@ static void test_numbers_and_paths(void)
                !str_parse_decimal("12345678901234567890", &v),
            "decimal: empty, '+', blanks, exponents, a bare point, hex, 20 digits are refused");
     tap_ok(v == -7, "decimal: a refusal leaves *out alone");
+    tap_ok(str_hex_value('0') == 0 && str_hex_value('9') == 9 && str_hex_value('a') == 10 &&
+               str_hex_value('F') == 15 && str_hex_value('g') == -1 && str_hex_value('%') == -1,
+           "hex digits");
 
     const char *home = getenv("HOME");
     char *saved = home != NULL ? xstrdup(home) : NULL;
