@@ -349,7 +349,7 @@ static void test_held(void)
         loop_run_once(loop, 20);
     }
     tap_ok(!d.called && access(mark, F_OK) != 0, "and does not run before its release");
-    struct proc_ident id;
+    struct proc_ident id = {0};
     tap_ok(proc_ident(p, &id) && id.pgid == proc_pid(p) && id.start != 0,
            "its group can be named before it runs (pgid %d)", id.pgid);
     tap_ok(proc_group_alive(&id), "and is alive");
@@ -445,7 +445,7 @@ static void test_ident(void)
     struct proc_options o = {.command = "exec sleep 30", .timeout_ms = 10000};
     char *cause = NULL;
     struct proc *p = proc_spawn(loop, &o, on_done, &d, &cause);
-    struct proc_ident id;
+    struct proc_ident id = {0};
     tap_ok(p != NULL && proc_ident(p, &id), "a running child's group has an identity");
     tap_ok(proc_group_alive(&id), "it is alive");
     struct proc_ident other = id;
