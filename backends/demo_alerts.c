@@ -28,6 +28,8 @@ static const char *const severity_names[] = {"critical", "warning", "info"};
 
 static const enum tone severity_tones[] = {TONE_CRIT, TONE_WARN, TONE_INFO};
 
+/* ---- the rules ---- */
+
 static const struct queue *named_queue(const struct demo *d, enum named_queue q)
 {
     return (size_t)q < d->nqueues ? &d->queues[q] : NULL;
@@ -63,6 +65,8 @@ static bool alert_condition(const struct demo *d, enum alert_id id)
     }
     return true;
 }
+
+/* ---- silences ---- */
 
 /* Silence ids look like Alertmanager's UUIDs and are derived, not random. */
 static void silence_id(struct demo *d, const struct alert *al, char id[40])
@@ -172,6 +176,8 @@ void demo_alerts_step(struct demo *d)
         alert_step(d, (enum alert_id)i);
     }
 }
+
+/* ---- rows ---- */
 
 static bool alert_shown(const struct alert *al)
 {
@@ -307,6 +313,8 @@ void demo_silences_publish(struct backend *b, const struct demo *d)
     rowset_end(rs);
     backend_publish(b, rs);
 }
+
+/* ---- actions ---- */
 
 bool demo_alerts_silence(struct demo *d, const char *target, const char *input, char **msg)
 {

@@ -18,6 +18,8 @@ enum {
     DEADLINE_TICKS = 6, /* progressDeadlineSeconds, in ticks */
 };
 
+/* ---- the simulation ---- */
+
 void demo_deploys_init(struct demo *d)
 {
     for (int i = 0; i < NDEPLOYS; i++) {
@@ -88,6 +90,8 @@ static struct deploy *deploy_find(struct demo *d, const char *key, const struct 
     }
     return NULL;
 }
+
+/* ---- rows ---- */
 
 static void deploy_conditions(struct rowset *rs, const struct deploy *dp, const char *rs_name)
 {
@@ -166,6 +170,8 @@ void demo_deploys_publish(struct backend *b, const struct demo *d)
     }
     backend_publish(b, rs);
 }
+
+/* ---- actions ---- */
 
 /* A new revision rolls out from the first pod. */
 static void deploy_roll(struct demo *d, struct deploy *dp)

@@ -28,6 +28,8 @@ static const struct {
     [CHECK_TIMEOUT] = {"L4TOUT", "Layer4 timeout"},
 };
 
+/* ---- the simulation ---- */
+
 /* A slow load curve shared by every pool, so traffic visibly rises and falls. */
 static double load_wave(const struct demo *d)
 {
@@ -166,6 +168,8 @@ const struct server *demo_server_flapper(const struct demo *d)
     return NULL;
 }
 
+/* ---- rows ---- */
+
 static void publish_server(struct rowset *rs, const struct server *s, const char *source)
 {
     char key[64];
@@ -208,6 +212,8 @@ void demo_pools_publish(struct backend *b, const struct demo *d)
     }
     backend_publish(b, rs);
 }
+
+/* ---- actions ---- */
 
 bool demo_pools_act(struct demo *d, const char *verb, const char *target, char **msg)
 {

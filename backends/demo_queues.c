@@ -22,6 +22,8 @@ enum {
     BACKLOG_WARN = 1000, /* a growing queue this deep is tinted */
 };
 
+/* ---- the simulation ---- */
+
 static enum queue_shape queue_shape(size_t i)
 {
     return i < NAMED_QUEUES ? demo_queue_defs[i].shape : SHAPE_BULK;
@@ -188,6 +190,8 @@ void demo_queues_step(struct demo *d, double dt)
     }
 }
 
+/* ---- rows ---- */
+
 static const char *queue_trend(const struct queue *q)
 {
     double now = demo_queue_msgs(q);
@@ -281,6 +285,8 @@ void demo_queues_publish(struct backend *b, const struct demo *d)
     backend_publish(b, rs);
 }
 
+/* ---- trickle mode ---- */
+
 /* One more message in one queue, round-robin; everything else stands still. */
 void demo_queues_trickle(struct demo *d)
 {
@@ -288,6 +294,8 @@ void demo_queues_trickle(struct demo *d)
     q->prev = demo_queue_msgs(q);
     q->ready += 1;
 }
+
+/* ---- actions ---- */
 
 /* The queue whose row key is key ("prod/orders.created", "%2F/bulk.q00001"). */
 static struct queue *queue_find(struct demo *d, const char *key, char *name, size_t len)
