@@ -27,6 +27,8 @@ bool str_has_prefix(const char *s, const char *prefix);
 bool str_parse_bool(const char *s, bool *out);
 /* Strip leading and trailing ASCII whitespace in place; returns s. */
 char *str_trim(char *s);
+/* The tmux convention: *cause = a copy of text for the caller to free; a NULL cause is a no-op. */
+void set_cause(char **cause, const char *text);
 
 /* A growing string; zero-initialise, append, free(sb.s). s is NUL-terminated once non-empty. */
 struct strbuf {
