@@ -42,11 +42,14 @@ struct drillview *drillview_create(const struct drill *d, uint64_t (*now_ms)(voi
     v->state = GAME_CHECKING;
     if (d != NULL) {
         v->inj = xcalloc(d->ninjects + 1, sizeof *v->inj);
+        v->ninj = d->ninjects;
         for (size_t i = 0; i < d->ninjects; i++) {
             v->inj[i].ex = xcalloc(d->injects[i].nexpects + 1, sizeof *v->inj[i].ex);
             v->inj[i].ch = xcalloc(d->injects[i].nchaos + 1, sizeof *v->inj[i].ch);
+            v->inj[i].nchaos = d->injects[i].nchaos;
         }
         v->chk = xcalloc(d->nchecks + 1, sizeof *v->chk);
+        v->nchk = d->nchecks;
         for (size_t i = 0; i < d->nchecks; i++) {
             v->chk[i].result = CHECK_NOT_RUN;
         }
@@ -59,11 +62,11 @@ void drillview_destroy(struct drillview *v)
     if (v == NULL) {
         return;
     }
-    for (size_t i = 0; v->d != NULL && i < v->d->nchecks; i++) {
+    for (size_t i = 0; i < v->nchk; i++) {
         free(v->chk[i].why);
     }
-    for (size_t i = 0; v->d != NULL && i < v->d->ninjects; i++) {
-        for (size_t c = 0; c < v->d->injects[i].nchaos; c++) {
+    for (size_t i = 0; i < v->ninj; i++) {
+        for (size_t c = 0; c < v->inj[i].nchaos; c++) {
             free(v->inj[i].ch[c].message);
         }
         free(v->inj[i].ex);

@@ -61,6 +61,21 @@ uint64_t game_loop_ms(const struct game *g)
     return g->env.loop != NULL ? loop_now_ms(g->env.loop) : clock_mono_ms();
 }
 
+static cJSON *status_data(const struct game *g)
+{
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddStringToObject(d, "state", state_names[g->state]);
+    if (g->message != NULL) {
+        cJSON_AddStringToObject(d, "message", g->message);
+    } else {
+        cJSON_AddNullToObject(d, "message");
+    }
+    cJSON_AddNumberToObject(d, "t_ms", (double)game_clock_ms(g));
+    cJSON_AddBoolToObject(d, "running", g->state == GAME_RUNNING);
+    cJSON_AddBoolToObject(d, "closing", game_closing(g));
+    return d;
+}
+
 /* Tell the subscribers the state, the clock, the message and closing, when one changed. */
 static void publish(struct game *g)
 {
@@ -78,17 +93,7 @@ static void publish(struct game *g)
     g->told_closing = closing;
     free(g->told_message);
     g->told_message = m != NULL ? xstrdup(m) : NULL;
-    cJSON *d = cJSON_CreateObject();
-    cJSON_AddStringToObject(d, "state", state_names[g->state]);
-    if (m != NULL) {
-        cJSON_AddStringToObject(d, "message", m);
-    } else {
-        cJSON_AddNullToObject(d, "message");
-    }
-    cJSON_AddNumberToObject(d, "t_ms", (double)game_clock_ms(g));
-    cJSON_AddBoolToObject(d, "running", g->state == GAME_RUNNING);
-    cJSON_AddBoolToObject(d, "closing", closing);
-    game_notice(g, RL_STATUS, d);
+    game_notice(g, RL_STATUS, status_data(g));
 }
 
 void game_set_message(struct game *g, char *msg)
@@ -683,7 +688,16 @@ struct game *game_start(const struct game_env *env, struct drill *d, const struc
 
 bool game_history(const struct game *g, runlog_event_cb cb, void *ud, char **cause)
 {
-    return g->log == NULL || runlog_history(g->log, cb, ud, cause);
+    if (g->log != NULL && !runlog_history(g->log, cb, ud, cause)) {
+        return false;
+    }
+    /* and where the game is now, in its own words */
+    cJSON *d = status_data(g);
+    struct runlog_event ev = {
+        .kind = RL_STATUS, .action = "status", .live = true, .run = g->id, .data = d};
+    cb(&ev, ud);
+    cJSON_Delete(d);
+    return true;
 }
 
 void game_subscribe(struct game *g, runlog_event_cb cb, void *ud)

@@ -40,6 +40,7 @@ struct dv_chaos {
 };
 
 struct dv_inject {
+    size_t nchaos; /* of ch, kept for freeing: the drill may be gone first */
     enum inject_state state;
     uint64_t fired_ms;
     bool contingency_fired;
@@ -64,7 +65,9 @@ struct drillview {
     uint64_t since;   /* on now_ms */
     bool running;
     struct dv_inject *inj;
+    size_t ninj;
     struct dv_check *chk;
+    size_t nchk;
     /* what the journal said (resume and recovery start from it) */
     bool began, aborted, ended;
     uint64_t t; /* the last t_ms */

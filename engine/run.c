@@ -41,6 +41,19 @@
 
 /* ---- small helpers ---- */
 
+static cJSON *status_data(const struct run *r)
+{
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddStringToObject(d, "state", run_state_name(r->state));
+    cJSON_AddNumberToObject(d, "index", (double)r->idx);
+    if (r->message != NULL) {
+        cJSON_AddStringToObject(d, "message", r->message);
+    } else {
+        cJSON_AddNullToObject(d, "message");
+    }
+    return d;
+}
+
 void run_publish(struct run *r)
 {
     const char *m = r->message;
@@ -55,15 +68,7 @@ void run_publish(struct run *r)
     r->told_idx = r->idx;
     free(r->told_message);
     r->told_message = m != NULL ? xstrdup(m) : NULL;
-    cJSON *d = cJSON_CreateObject();
-    cJSON_AddStringToObject(d, "state", run_state_name(r->state));
-    cJSON_AddNumberToObject(d, "index", (double)r->idx);
-    if (m != NULL) {
-        cJSON_AddStringToObject(d, "message", m);
-    } else {
-        cJSON_AddNullToObject(d, "message");
-    }
-    run_notice(r, RL_STATUS, d, NULL, 0);
+    run_notice(r, RL_STATUS, status_data(r), NULL, 0);
 }
 
 void run_set_message(struct run *r, char *msg)
@@ -472,7 +477,16 @@ void run_destroy(struct run *r)
 
 bool run_history(const struct run *r, runlog_event_cb cb, void *ud, char **cause)
 {
-    return r->log == NULL || runlog_history(r->log, cb, ud, cause);
+    if (r->log != NULL && !runlog_history(r->log, cb, ud, cause)) {
+        return false;
+    }
+    /* and where the run is now, in its own words */
+    cJSON *d = status_data(r);
+    struct runlog_event ev = {
+        .kind = RL_STATUS, .action = "status", .live = true, .run = r->id, .data = d};
+    cb(&ev, ud);
+    cJSON_Delete(d);
+    return true;
 }
 
 void run_subscribe(struct run *r, runlog_event_cb cb, void *ud)

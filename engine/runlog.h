@@ -18,7 +18,9 @@
  * - Subscribe (the owner's screen): runlog_history() replays what the writer
  *   has written so far, synchronously; runlog_subscribe() then hears every
  *   later event as it is appended, parsed back from the very line written,
- *   and every notice. A subscriber must not append from its callback.
+ *   and every notice. A subscriber must not append from its callback. (The
+ *   owner's run_history() and game_history() end with a status notice: where
+ *   it is now, in its own words.)
  * - Follow (a second console, later: a war room): runlog_follow() replays a
  *   journal and then watches it on the loop, so a follower in another process
  *   gets the same events in the same order, each once. Its first callback
