@@ -1,8 +1,8 @@
 /*
  * Drills (docs/drills.md): the document. The model and its parser (drill.c),
- * its lint (drill_lint.c). The parser reads the same Markdown as runbooks
- * (headings with `opsdeck` blocks, engine/mdoc.h). A running drill, the game,
- * is engine/game.h. No curses, no I/O besides drill_load().
+ * freeing, lint and lookups (drill_doc.c). The parser reads the same Markdown
+ * as runbooks (headings with `opsdeck` blocks, engine/mdoc.h). A running
+ * drill, the game, is engine/game.h. No curses, no I/O besides drill_load().
  */
 #ifndef OPSDECK_DRILL_H
 #define OPSDECK_DRILL_H
@@ -113,5 +113,7 @@ void drill_free(struct drill *d);
 /* Roles, contingencies, chaos/rollback pairs, conditions, env vars; returns the issue count. */
 size_t drill_lint(struct drill *d);
 int drill_find_inject(const struct drill *d, const char *id);
+/* Free an action's strings and zero it. */
+void drill_act_finish(struct drill_act *a);
 
 #endif

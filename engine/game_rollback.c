@@ -64,14 +64,6 @@ bool game_act_parse(const char *text, struct drill_act *a)
     return true;
 }
 
-void game_act_clear(struct drill_act *a)
-{
-    free(a->pane);
-    free(a->verb);
-    free(a->target);
-    free(a->input);
-}
-
 /* The backend and definition of a console action; NULL with *why. */
 static struct backend *resolve(struct backend **bs, size_t n, const char *name,
                                const struct drill_act *a, const struct action_def **def, char **why)
@@ -217,7 +209,7 @@ static bool rollback_ready(struct game *g, struct plan *p)
     char *why = NULL;
     struct backend *b = resolve(g->env.backends, g->env.nbackends, p->backend, &a, &def, &why);
     free(why);
-    game_act_clear(&a);
+    drill_act_finish(&a);
     if (b == NULL || b->last_ok_ms != 0 || b->timer == NULL) {
         return true; /* not on a schedule: it will not answer by waiting */
     }
@@ -290,7 +282,7 @@ void game_step_rollback(struct game *g)
                 p->tok = NULL;
             }
         }
-        game_act_clear(&a);
+        drill_act_finish(&a);
         if (why != NULL) {
             rollback_ended(g, (size_t)(p - g->plans), false, why);
             free(why);
@@ -739,7 +731,7 @@ static char *rollback_target(const char *rollback)
         return NULL;
     }
     char *t = xstrdup(a.target);
-    game_act_clear(&a);
+    drill_act_finish(&a);
     return t;
 }
 

@@ -198,7 +198,6 @@ void game_stop_checks(struct game *g);
 
 /* Split "PANE VERB TARGET [INPUT]" (the journal's form) into a (strings are the caller's). */
 bool game_act_parse(const char *text, struct drill_act *a);
-void game_act_clear(struct drill_act *a);
 char *game_act_text(const struct drill_act *a);
 /* Journal the plan with its rollback, then ask for the chaos action. */
 void game_start_chaos(struct game *g, size_t ii, size_t ci);
