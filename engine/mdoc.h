@@ -107,19 +107,4 @@ char *mdoc_trim_dup(const char *s, size_t n);
 void mdoc_strip_comment(char *v);
 unsigned long long mdoc_hash(const char *s, size_t len); /* FNV-1a of the bytes */
 
-/*
- * A string -> int map, open addressing, owning its keys: ids and variable
- * names are checked once per step, and a 4 MiB runbook of 100,000 steps must
- * not take minutes to lint.
- */
-struct mdoc_map {
-    char **keys;
-    int *vals;
-    size_t cap, n;
-};
-/* The value of key, NULL when absent; put adds or replaces (the map copies key). */
-int *mdoc_map_get(const struct mdoc_map *m, const char *key);
-void mdoc_map_put(struct mdoc_map *m, const char *key, int val);
-void mdoc_map_free(struct mdoc_map *m); /* empties it; zero-initialised is empty */
-
 #endif

@@ -8,6 +8,7 @@
 
 #include "mdoc.h"
 #include "runbook.h"
+#include "strmap.h"
 
 /* A runbook is read by a person at 3 a.m.: more steps than this is a mistake, not a runbook. */
 enum { RUNBOOK_MAX_BYTES = 4 << 20, RUNBOOK_MAX_STEPS = 5000 };

@@ -615,20 +615,20 @@ static void build_steps(struct parse *p)
     free(stack);
 
     /* Ids: the written ones first, so a default never takes a name a jump means. */
-    struct mdoc_map taken = {0}, next_suffix = {0};
-    mdoc_map_put(&taken, "end", -1);
+    struct strmap taken = {0}, next_suffix = {0};
+    strmap_put(&taken, "end", -1);
     for (size_t i = 0; i < rb->nsteps; i++) {
         if (ids[i] == NULL) {
             continue;
         }
-        if (mdoc_map_get(&taken, ids[i]) != NULL) {
+        if (strmap_get(&taken, ids[i]) != NULL) {
             runbook_add_issue(rb, rb_step_key_line(&rb->steps[i], "id"),
                               xasprintf("step id '%s' is used twice", ids[i]));
             free(ids[i]);
             ids[i] = NULL;
             continue;
         }
-        mdoc_map_put(&taken, ids[i], (int)i);
+        strmap_put(&taken, ids[i], (int)i);
         rb->steps[i].id = ids[i];
         ids[i] = NULL;
     }
@@ -643,19 +643,19 @@ static void build_steps(struct parse *p)
             base = xasprintf("step-%zu", i + 1);
         }
         char *id = xstrdup(base);
-        int *k = mdoc_map_get(&next_suffix, base);
+        int *k = strmap_get(&next_suffix, base);
         int suffix = k != NULL ? *k : 2;
-        while (mdoc_map_get(&taken, id) != NULL) {
+        while (strmap_get(&taken, id) != NULL) {
             free(id);
             id = xasprintf("%s-%d", base, suffix++);
         }
-        mdoc_map_put(&next_suffix, base, suffix);
-        mdoc_map_put(&taken, id, (int)i);
+        strmap_put(&next_suffix, base, suffix);
+        strmap_put(&taken, id, (int)i);
         free(base);
         s->id = id;
     }
-    mdoc_map_free(&taken);
-    mdoc_map_free(&next_suffix);
+    strmap_free(&taken);
+    strmap_free(&next_suffix);
     free(ids);
     free(section);
 }

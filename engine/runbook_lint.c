@@ -18,7 +18,7 @@
 
 struct ref_check {
     struct runbook *rb;
-    const struct mdoc_map *known;
+    const struct strmap *known;
     int line;
     const char *key;
 };
@@ -26,14 +26,14 @@ struct ref_check {
 static void check_ref(const char *name, void *ud)
 {
     struct ref_check *rc = ud;
-    if (mdoc_map_get(rc->known, name) == NULL) {
+    if (strmap_get(rc->known, name) == NULL) {
         runbook_add_issue(
             rc->rb, rc->line,
             xasprintf("variable '%s' in %s is used before anything sets it", name, rc->key));
     }
 }
 
-static void check_refs(struct runbook *rb, const struct rb_step *s, const struct mdoc_map *known,
+static void check_refs(struct runbook *rb, const struct rb_step *s, const struct strmap *known,
                        const char *key, const char *text)
 {
     if (text == NULL) {
@@ -69,10 +69,10 @@ static void has_ref(const char *name, void *ud)
     *(bool *)ud = true;
 }
 
-static void lint_jump(struct runbook *rb, const struct mdoc_map *ids, int line, const char *what,
+static void lint_jump(struct runbook *rb, const struct strmap *ids, int line, const char *what,
                       const char *go)
 {
-    if (go != NULL && strcmp(go, "end") != 0 && mdoc_map_get(ids, go) == NULL) {
+    if (go != NULL && strcmp(go, "end") != 0 && strmap_get(ids, go) == NULL) {
         runbook_add_issue(rb, line, xasprintf("%s goes to a missing step '%s'", what, go));
     }
 }
@@ -86,8 +86,8 @@ static void lint_env(struct runbook *rb, const struct rb_step *s, const char *ke
     }
 }
 
-static void lint_step(struct runbook *rb, const struct rb_step *s, const struct mdoc_map *known,
-                      const struct mdoc_map *ids)
+static void lint_step(struct runbook *rb, const struct rb_step *s, const struct strmap *known,
+                      const struct strmap *ids)
 {
     check_refs(rb, s, known, "run", s->run);
     if (s->run == NULL && s->type == RB_COMMAND && s->ncode > 0) {
@@ -203,31 +203,31 @@ static void lint_step(struct runbook *rb, const struct rb_step *s, const struct 
 
 size_t runbook_lint(struct runbook *rb, const char *const *known)
 {
-    struct mdoc_map ns = {0}, ids = {0};
+    struct strmap ns = {0}, ids = {0};
     for (size_t i = 0; known != NULL && known[i] != NULL; i++) {
-        mdoc_map_put(&ns, known[i], 1);
+        strmap_put(&ns, known[i], 1);
     }
     /* A var: without a default still counts: it must come from the alert or --var. */
     for (size_t i = 0; i < rb->nvars; i++) {
-        mdoc_map_put(&ns, rb->vars[i].name, 1);
+        strmap_put(&ns, rb->vars[i].name, 1);
     }
     for (size_t i = 0; i < rb->nsteps; i++) {
         if (rb->steps[i].id != NULL) {
-            mdoc_map_put(&ids, rb->steps[i].id, (int)i);
+            strmap_put(&ids, rb->steps[i].id, (int)i);
         }
     }
     for (size_t i = 0; i < rb->nsteps; i++) {
         const struct rb_step *s = &rb->steps[i];
         lint_step(rb, s, &ns, &ids);
         if (s->type == RB_PROMPT && s->var != NULL) {
-            mdoc_map_put(&ns, s->var, 1);
+            strmap_put(&ns, s->var, 1);
         }
         if (s->type == RB_COMMAND && s->capture != NULL) {
-            mdoc_map_put(&ns, s->capture, 1);
+            strmap_put(&ns, s->capture, 1);
         }
     }
-    mdoc_map_free(&ns);
-    mdoc_map_free(&ids);
+    strmap_free(&ns);
+    strmap_free(&ids);
     mdoc_issues_sort(rb->issues, rb->nissues);
     return rb->nissues;
 }
