@@ -155,6 +155,10 @@ struct runview {
     bool group_open; /* the last group is the open command's */
     size_t *reask;   /* steps whose secret answer is lost at resume */
     size_t nreask;
+    size_t *asking; /* after run.resume: the secrets asked again, in turn */
+    size_t nasking;
+    size_t asked_idx; /* ... and where the run is meanwhile */
+    enum run_state asked_state;
 };
 
 /* What every view says of a step: variables substituted, secret answers masked. */

@@ -81,6 +81,7 @@ void runview_destroy(struct runview *v)
     free(v->last_failed);
     free(v->groups);
     free(v->reask);
+    free(v->asking);
     free(v);
 }
 
@@ -348,6 +349,43 @@ static void apply_run(struct runview *v, const struct runlog_event *ev)
         v->state = how == NULL || strcmp(how, "finished") == 0 ? RUN_DONE : RUN_ABORTED;
     } else {
         runview_settle(v); /* run.resume: the run was resumed from here */
+        if (v->nreask > 0 && v->pos >= 0 && v->state != RUN_DONE) {
+            /* the run asks the lost secrets again first, where it shows them */
+            v->asking = xreallocarray(v->asking, v->nreask, sizeof *v->asking);
+            memcpy(v->asking, v->reask, v->nreask * sizeof *v->asking);
+            v->nasking = v->nreask;
+            v->asked_idx = v->idx;
+            v->asked_state = v->state;
+            v->idx = v->asking[0];
+            v->state = RUN_READY;
+        }
+    }
+}
+
+/*
+ * Asking secrets again after a resume: an answer asks the next one; anything
+ * else the run journals means it went on (a skipped one is not journaled).
+ */
+static void asked(struct runview *v, bool answered)
+{
+    if (answered && v->nasking > 1) {
+        memmove(v->asking, v->asking + 1, (v->nasking - 1) * sizeof *v->asking);
+        v->nasking--;
+        v->idx = v->asking[0];
+        return;
+    }
+    v->nasking = 0;
+    v->idx = v->asked_idx;
+    v->state = v->asked_state;
+}
+
+/* An event of a kind of step: its replay. */
+static void runview_apply_kinds(struct runview *v, const struct runlog_event *ev)
+{
+    for (size_t i = 0; step_kinds[i] != NULL; i++) {
+        if (step_kinds[i]->replay != NULL && step_kinds[i]->replay(v, ev)) {
+            return;
+        }
     }
 }
 
@@ -355,6 +393,16 @@ void runview_apply(const struct runlog_event *ev, void *ud)
 {
     struct runview *v = ud;
     int step = step_of(v, ev);
+    if (v->nasking > 0 && !ev->live) {
+        bool answer = ev->kind == RL_INPUT && step >= 0 && (size_t)step == v->asking[0];
+        if (!answer) {
+            asked(v, false);
+        } else {
+            runview_apply_kinds(v, ev);
+            asked(v, true);
+            return;
+        }
+    }
     switch (ev->kind) {
     case RL_RUN_START:
     case RL_RUN_RESUME:
@@ -399,11 +447,7 @@ void runview_apply(const struct runlog_event *ev, void *ud)
     default:
         break;
     }
-    for (size_t i = 0; step_kinds[i] != NULL; i++) {
-        if (step_kinds[i]->replay != NULL && step_kinds[i]->replay(v, ev)) {
-            return;
-        }
-    }
+    runview_apply_kinds(v, ev);
 }
 
 void runview_settle(struct runview *v)
