@@ -117,6 +117,15 @@ static void set_chaos(struct drillview *v, int ii, int index, enum chaos_state s
     }
 }
 
+static size_t before_checks(const struct drillview *v)
+{
+    size_t n = 0;
+    for (size_t i = 0; v->d != NULL && i < v->d->nchecks; i++) {
+        n += v->d->checks[i].when == DRILL_BEFORE;
+    }
+    return n;
+}
+
 static void apply_check(struct drillview *v, const struct runlog_event *ev)
 {
     const struct cJSON *d = ev->data;
@@ -133,10 +142,7 @@ static void apply_check(struct drillview *v, const struct runlog_event *ev)
         return;
     }
     /* a follower knows the gate is open when every before check has said */
-    size_t before = 0;
-    for (size_t i = 0; i < v->d->nchecks; i++) {
-        before += v->d->checks[i].when == DRILL_BEFORE;
-    }
+    size_t before = before_checks(v);
     v->before_failed = v->before_failed || v->chk[c].result != CHECK_OK;
     if (++v->before_seen >= before) {
         v->state = v->before_failed ? GAME_BLOCKED : GAME_READY;
@@ -249,6 +255,7 @@ static void apply_clock(struct drillview *v, const struct runlog_event *ev)
     case RL_RUN_START:
         free(v->id);
         v->id = xstrdup(ev->run != NULL ? ev->run : "");
+        v->state = before_checks(v) > 0 ? GAME_CHECKING : GAME_READY;
         break;
     case RL_DRILL_START:
     case RL_DRILL_RESUME:
