@@ -13,8 +13,9 @@
  *     fragment never swallows the next good line.
  *
  * Several writers (two consoles on one audit log): each append holds an
- * exclusive flock() on the journal's directory (not on the file: a drill's
- * game holds flock() on its journal file for the whole run), and catches up
+ * exclusive flock() on the journal's directory (not on the file: the owner
+ * of a run holds flock() on its journal file for the whole run, runlog.h),
+ * and catches up
  * first when the file grew since our last line, so every seq is one more
  * than the line before it, whoever wrote that. The wait is bounded
  * (LOCK_WAIT_MS): past it the append fails rather than freezing the loop.

@@ -553,17 +553,23 @@ struct runlog_follow {
 
 void runlog_follow_poll(struct runlog_follow *f)
 {
-    char *buf = xmalloc(FOLLOW_CHUNK);
+    struct stat st;
+    if (fstat(f->fd, &st) != 0 || st.st_size <= f->off) {
+        return; /* nothing new (an append-only journal never shrinks) */
+    }
+    off_t left = st.st_size - f->off;
+    size_t want = left > FOLLOW_CHUNK ? FOLLOW_CHUNK : (size_t)left;
+    char *buf = xmalloc(want);
     ssize_t n;
     do {
-        n = pread(f->fd, buf, FOLLOW_CHUNK, f->off);
+        n = pread(f->fd, buf, want, f->off);
     } while (n < 0 && errno == EINTR);
     if (n > 0) {
         f->off += n;
         runlog_reader_feed(f->reader, buf, (size_t)n);
     }
     free(buf);
-    if (n == FOLLOW_CHUNK) {
+    if (n > 0 && (off_t)n < left) {
         loop_timer_reset(f->loop, f->timer, 0); /* more is there: look again at once */
     }
 }
