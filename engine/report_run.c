@@ -25,6 +25,7 @@
  * still shown, never obeyed.
  */
 #include "report_md.h"
+#include "runlog.h"
 
 #include "../common/json.h"
 #include "../common/util.h"
@@ -545,60 +546,89 @@ static bool run_level(const char *action)
            strcmp(action, "run.end") == 0;
 }
 
+/* The line of one event after its time (and step), by its kind (runlog.h). */
+static void event_line(struct report *r, enum runlog_kind kind, const char *action, const cJSON *ev,
+                       const cJSON *data, int64_t ms)
+{
+    switch (kind) {
+    case RL_STEP_ENTER:
+        strbuf_str(&r->timeline, "entered\n");
+        return;
+    case RL_STEP_DONE:
+        ev_step_done(r, ev, data, ms);
+        return;
+    case RL_INPUT:
+        ev_input(r, ev, data);
+        return;
+    case RL_COMMAND_START:
+        ev_command_start(r, data);
+        return;
+    case RL_COMMAND_EXIT:
+        ev_command_exit(r, data);
+        return;
+    case RL_WAIT_END:
+        ev_wait_end(r, data);
+        return;
+    case RL_ACTION_START:
+        ev_action_start(r, data);
+        return;
+    case RL_ACTION_END:
+        ev_action_end(r, data);
+        return;
+    case RL_NOTIFY:
+        md_notify(&r->timeline, data);
+        return;
+    case RL_NOTE:
+        ev_note(r, ev, data, ms);
+        return;
+    case RL_JUMP:
+    case RL_BACK:
+        ev_move(r, kind == RL_JUMP ? "jumped" : "went back", data);
+        return;
+    case RL_OVERTIME:
+        ev_overtime(r, data);
+        return;
+    case RL_RUN_START:
+        ev_run_start(r, ev, data);
+        return;
+    case RL_STEP_RERUN:
+        ev_orphan(r, action, data);
+        return;
+    default:
+        break;
+    }
+    /* orphan.* of this version and any later one */
+    if (str_has_prefix(action, "orphan.")) {
+        ev_orphan(r, action, data);
+    } else {
+        ev_other(r, action, ev, data, ms);
+    }
+}
+
 static void event(struct report *r, const cJSON *ev, int64_t ms)
 {
     const char *action = md_str(ev, "action");
     const cJSON *data = json_obj(ev, "data");
     action = action != NULL ? action : "(no action)";
+    enum runlog_kind kind = runlog_kind(action);
     note_actor(r, ev);
     r->last_ms = ms;
-    if (strcmp(action, "command.output") == 0) {
+    if (kind == RL_COMMAND_OUTPUT) {
         read_output(r, data); /* no line of its own: shown under the exit */
         return;
     }
-    if (strcmp(action, "command.pgid") == 0) {
+    if (kind == RL_COMMAND_PGID) {
         return; /* bookkeeping for resume, not an event of the incident */
     }
-    bool enter = strcmp(action, "step.enter") == 0;
-    if (enter || strcmp(action, "command.start") == 0 || strcmp(action, "run.end") == 0) {
+    if (kind == RL_STEP_ENTER || kind == RL_COMMAND_START || kind == RL_RUN_END) {
         abandon_command(r); /* its note goes under the item before this one */
     }
-    if (enter) {
+    if (kind == RL_STEP_ENTER) {
         ev_step_enter(r, data, ms);
         r->step_id = md_str(ev, "step");
     }
     begin_item(r, ms, !run_level(action));
-    if (enter) {
-        strbuf_str(&r->timeline, "entered\n");
-    } else if (strcmp(action, "step.done") == 0) {
-        ev_step_done(r, ev, data, ms);
-    } else if (strcmp(action, "input") == 0) {
-        ev_input(r, ev, data);
-    } else if (strcmp(action, "command.start") == 0) {
-        ev_command_start(r, data);
-    } else if (strcmp(action, "command.exit") == 0) {
-        ev_command_exit(r, data);
-    } else if (strcmp(action, "wait.end") == 0) {
-        ev_wait_end(r, data);
-    } else if (strcmp(action, "action.start") == 0) {
-        ev_action_start(r, data);
-    } else if (strcmp(action, "action.end") == 0) {
-        ev_action_end(r, data);
-    } else if (strcmp(action, "notify") == 0) {
-        md_notify(&r->timeline, data);
-    } else if (strcmp(action, "note") == 0) {
-        ev_note(r, ev, data, ms);
-    } else if (strcmp(action, "jump") == 0 || strcmp(action, "back") == 0) {
-        ev_move(r, strcmp(action, "jump") == 0 ? "jumped" : "went back", data);
-    } else if (strcmp(action, "overtime") == 0) {
-        ev_overtime(r, data);
-    } else if (strcmp(action, "run.start") == 0) {
-        ev_run_start(r, ev, data);
-    } else if (str_has_prefix(action, "orphan.") || strcmp(action, "step.rerun") == 0) {
-        ev_orphan(r, action, data);
-    } else {
-        ev_other(r, action, ev, data, ms);
-    }
+    event_line(r, kind, action, ev, data, ms);
 }
 
 /* ---- the document ---- */
