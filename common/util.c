@@ -133,6 +133,13 @@ char *str_trim(char *s)
     return s;
 }
 
+void set_cause(char **cause, const char *text)
+{
+    if (cause != NULL) {
+        *cause = xstrdup(text);
+    }
+}
+
 /*
  * One character as the console draws it: text_next() decides what is shown
  * (a control as ^[, an invalid byte as \xNN, ...), the locale only how wide a

@@ -37,6 +37,8 @@ bool str_parse_decimal(const char *s, double *out);
 int str_hex_value(char c);
 /* "~/x" as "$HOME/x" when HOME is set; anything else as it is. Caller frees. */
 char *str_expand_home(const char *path);
+/* The tmux convention: *cause = a copy of text for the caller to free; a NULL cause is a no-op. */
+void set_cause(char **cause, const char *text);
 
 /* A growing string; zero-initialise, append, free(sb.s). s is NUL-terminated once non-empty. */
 struct strbuf {
