@@ -6,6 +6,9 @@
  * It also exports the pieces that show a Prometheus-style label set as an
  * alert row (JSON reading, RFC 3339 times, label hashing, the row itself), so
  * that the Prometheus backend shows the same alert the same way.
+ *
+ * Two files: alertmanager.c is the backend (settings, poll, actions),
+ * alertmanager_parse.c reads what Alertmanager answers (every function here).
  */
 #ifndef OPSDECK_ALERTMANAGER_H
 #define OPSDECK_ALERTMANAGER_H
@@ -79,5 +82,32 @@ void alertmanager_row_begin(struct rowset *rs, const struct alertmanager_row *r)
 
 /* critical, error, page: crit; warning: warn; info: info; else normal. */
 enum tone alertmanager_severity_tone(const char *severity);
+
+/* ---- for the actions (alertmanager.c) ---- */
+
+/* A silence row's SILENCE cell shows this much of its id, as messages do. */
+enum { ALERTMANAGER_SHORT_ID = 8 };
+
+/* Row key -> alert object of one alerts response: what an action needs beyond its row. */
+struct alertmanager_index;
+
+/*
+ * alertmanager_parse_alerts, keeping the document: *index (caller destroys)
+ * maps each row key to its alert object.
+ */
+bool alertmanager_parse_alerts_index(const char *body, size_t len, struct rowset *rs, int64_t now,
+                                     struct alertmanager_index **index, char **cause);
+/* The alert object of a row key, or NULL (borrowed from idx; idx may be NULL). */
+const struct cJSON *alertmanager_index_find(const struct alertmanager_index *idx, const char *key);
+void alertmanager_index_destroy(struct alertmanager_index *idx);
+
+/*
+ * One equality matcher per label (the narrowest silence), as a JSON array of
+ * {name, value, isRegex, isEqual}; members that are not strings are left
+ * out. Caller deletes.
+ */
+struct cJSON *alertmanager_label_matchers(const struct cJSON *labels);
+/* Matchers as Alertmanager writes them: name="v", name!~"re", ... Caller frees. */
+char *alertmanager_matchers_text(const struct cJSON *matchers);
 
 #endif

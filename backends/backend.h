@@ -19,7 +19,10 @@
  *   row); return at once and answer with backend_done() exactly once, now
  *   or later. The request stays valid until then.
  * - destroy: free priv and cancel anything in flight.
- * A backend never calls curses.
+ * A backend never calls curses. No callback a backend registers (HTTP, a
+ * child, a socket, a timer) runs before the call that registered it returns.
+ * HTTP backends share their bookkeeping: http_poll.h for the poll (one fetch
+ * in flight, however many requests it chains), http_action.h for actions.
  */
 #ifndef OPSDECK_BACKEND_H
 #define OPSDECK_BACKEND_H

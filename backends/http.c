@@ -10,6 +10,13 @@
  * that fail in transport or with 502/503/504 are retried on a loop timer after
  * a random delay in [0, min(2 s, 250 ms * 2^attempt)] ("full jitter"), so many
  * backends recovering together do not knock a server over again.
+ *
+ * No callback runs before the call that registered it returns (DESIGN rule
+ * 2): a request that cannot even start (curl refuses the handle) is answered
+ * from a zero-delay loop timer, and every other answer comes from the loop's
+ * curl handler or a retry timer, never from inside http_request(). So a
+ * caller may store the handle after the call without wondering whether the
+ * callback has already run and freed it.
  */
 #include "http.h"
 
@@ -25,7 +32,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,14 +47,13 @@ struct http_request {
     size_t body_len;
     char *content_type;
     const struct http_settings *s;
-    char *buf;
-    size_t len, cap;
+    struct strbuf response; /* the body that has arrived, NUL-terminated */
     bool too_big;
     char errbuf[CURL_ERROR_SIZE];
     http_done_cb cb;
     void *ud;
     int attempt;
-    struct loop_timer *retry;
+    struct loop_timer *retry; /* a retry, or the delivery of a failure to start */
     uint64_t started_ms;
 };
 
@@ -78,15 +83,6 @@ void http_settings_free(struct http_settings *s)
     memset(s, 0, sizeof *s);
 }
 
-static char *expand_home(const char *path)
-{
-    const char *home = getenv("HOME");
-    if (str_has_prefix(path, "~/") && home != NULL) {
-        return xasprintf("%s/%s", home, path + 2);
-    }
-    return xstrdup(path);
-}
-
 static bool parse_size(const char *v, size_t *out)
 {
     char *end;
@@ -113,21 +109,6 @@ static bool parse_size(const char *v, size_t *out)
     return true;
 }
 
-static bool parse_bool(const char *v, bool *out)
-{
-    if (strcasecmp(v, "true") == 0 || strcasecmp(v, "on") == 0 || strcasecmp(v, "yes") == 0 ||
-        strcmp(v, "1") == 0) {
-        *out = true;
-        return true;
-    }
-    if (strcasecmp(v, "false") == 0 || strcasecmp(v, "off") == 0 || strcasecmp(v, "no") == 0 ||
-        strcmp(v, "0") == 0) {
-        *out = false;
-        return true;
-    }
-    return false;
-}
-
 static int set_secret_source(struct http_settings *s, const char *key, const char *value,
                              char **cause)
 {
@@ -141,7 +122,7 @@ static int set_secret_source(struct http_settings *s, const char *key, const cha
     if (is_env) {
         s->secret_env = xstrdup(value);
     } else {
-        s->secret_file = expand_home(value);
+        s->secret_file = str_expand_home(value);
     }
     return 1;
 }
@@ -193,11 +174,11 @@ int http_settings_configure(struct http_settings *s, const char *key, const char
     }
     if (strcmp(key, "ca_file") == 0) {
         free(s->ca_file);
-        s->ca_file = expand_home(value);
+        s->ca_file = str_expand_home(value);
         return 1;
     }
     if (strcmp(key, "insecure") == 0) {
-        if (!parse_bool(value, &s->insecure)) {
+        if (!str_parse_bool(value, &s->insecure)) {
             *cause = xasprintf("bad insecure '%s' (true or false)", value);
             return -1;
         }
@@ -438,21 +419,11 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
 {
     struct http_request *r = ud;
     size_t bytes = size * n;
-    if (r->len + bytes > r->s->max_body) {
+    if (r->response.n + bytes > r->s->max_body) {
         r->too_big = true;
         return 0; /* makes curl stop with CURLE_WRITE_ERROR */
     }
-    if (r->len + bytes + 1 > r->cap) {
-        size_t cap = r->cap ? r->cap : 16384;
-        while (cap < r->len + bytes + 1) {
-            cap *= 2;
-        }
-        r->buf = xrealloc(r->buf, cap);
-        r->cap = cap;
-    }
-    memcpy(r->buf + r->len, data, bytes);
-    r->len += bytes;
-    r->buf[r->len] = '\0';
+    strbuf_add(&r->response, data, bytes);
     return bytes;
 }
 
@@ -502,13 +473,19 @@ static void set_method(struct http_request *r)
     }
 }
 
+static void drop_transfer(struct http_request *r);
+
+/* False when curl refuses the transfer; nothing of it is left then. */
 static bool start_transfer(struct http_request *r)
 {
     r->easy = curl_easy_init();
     if (r->easy == NULL) {
         return false;
     }
-    r->len = 0;
+    r->response.n = 0; /* a retry starts the body afresh */
+    if (r->response.s != NULL) {
+        r->response.s[0] = '\0';
+    }
     r->too_big = false;
     r->errbuf[0] = '\0';
     r->started_ms = clock_mono_ms();
@@ -531,12 +508,17 @@ static bool start_transfer(struct http_request *r)
     set_auth(r);
     set_tls(r);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
-    return curl_multi_add_handle(multi_for(r->loop), e) == CURLM_OK;
+    if (curl_multi_add_handle(multi_for(r->loop), e) != CURLM_OK) {
+        drop_transfer(r);
+        return false;
+    }
+    return true;
 }
 
 static void drop_transfer(struct http_request *r)
 {
     if (r->easy != NULL) {
+        /* harmless for a handle the multi never took (CURLM_BAD_EASY_HANDLE) */
         curl_multi_remove_handle(multi_for(r->loop), r->easy);
         curl_easy_cleanup(r->easy);
         r->easy = NULL;
@@ -555,7 +537,7 @@ static void request_free(struct http_request *r)
     free(r->method);
     free(r->body);
     free(r->content_type);
-    free(r->buf);
+    free(r->response.s);
     free(r);
 }
 
@@ -563,8 +545,8 @@ static void complete(struct http_request *r, long status, const char *error)
 {
     struct http_response resp = {
         .status = status,
-        .body = r->buf != NULL ? r->buf : "",
-        .len = r->len,
+        .body = r->response.s != NULL ? r->response.s : "",
+        .len = r->response.n,
         .error = error,
         .elapsed_ms = (double)(clock_mono_ms() - r->started_ms),
     };
@@ -575,12 +557,22 @@ static void complete(struct http_request *r, long status, const char *error)
     request_free(r);
 }
 
+static const char START_FAILED[] = "cannot start the request";
+
+/* The answer to a request that could not start, delivered from the loop. */
+static void start_failed(void *ud)
+{
+    struct http_request *r = ud;
+    r->retry = NULL;
+    complete(r, 0, START_FAILED);
+}
+
 static void retry_now(void *ud)
 {
     struct http_request *r = ud;
     r->retry = NULL;
     if (!start_transfer(r)) {
-        complete(r, 0, "cannot start the request");
+        complete(r, 0, START_FAILED);
     }
 }
 
@@ -671,8 +663,8 @@ struct http_request *http_request(struct loop *loop, const struct http_settings 
     r->cb = cb;
     r->ud = ud;
     if (!start_transfer(r)) {
-        /* report on the loop, never inside the caller's own call */
-        r->retry = loop_timer_add(loop, 0, 0, retry_now, r);
+        /* answered on the loop, never inside the caller's own call */
+        r->retry = loop_timer_add(loop, 0, 0, start_failed, r);
     }
     return r;
 }
@@ -682,6 +674,11 @@ void http_cancel(struct http_request *r)
     if (r != NULL) {
         request_free(r);
     }
+}
+
+bool http_ok(const struct http_response *r)
+{
+    return r->error == NULL && r->status >= 200 && r->status <= 299;
 }
 
 char *http_escape(const char *s)

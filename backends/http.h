@@ -26,10 +26,13 @@
  *
  * Requests: http_request() starts one at once and returns; the callback runs
  * exactly once on the loop with the status and body (or a transport error),
- * unless the request is cancelled first; once the callback has run, the handle
- * is gone (forget it first thing in the callback, never cancel it there). GETs
- * that fail in transport or with
- * 502/503/504 are retried with exponential backoff and full jitter.
+ * unless the request is cancelled first. It never runs before http_request()
+ * returns, not even for an error found at once (a bad URL, a request curl
+ * refuses): those are answered from the loop too, so the caller may keep the
+ * handle it gets back. Once the callback has run, the handle is gone (forget
+ * it first thing in the callback, never cancel it there). GETs that fail in
+ * transport or with 502/503/504 are retried with exponential backoff and full
+ * jitter.
  */
 #ifndef OPSDECK_HTTP_H
 #define OPSDECK_HTTP_H
@@ -82,14 +85,16 @@ struct http_request;
 
 /*
  * Start METHOD url+path. body may be NULL; content_type applies to it.
- * Returns a handle for http_cancel(); the callback may run before this returns
- * only for immediate errors (bad URL).
+ * Returns a handle for http_cancel(), never NULL; cb runs later, on the loop.
  */
 struct http_request *http_request(struct loop *loop, const struct http_settings *s,
                                   const char *method, const char *path, const char *content_type,
                                   const char *body, size_t body_len, http_done_cb cb, void *ud);
 /* Abandon a request: its callback will not run. NULL is a no-op. */
 void http_cancel(struct http_request *req);
+
+/* A response arrived, with a 2xx status. */
+bool http_ok(const struct http_response *r);
 
 /* Percent-encode one path segment or query value (caller frees). */
 char *http_escape(const char *s);

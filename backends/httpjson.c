@@ -15,6 +15,7 @@
 
 #include "../common/util.h"
 #include "http.h"
+#include "http_poll.h"
 #include "plugin.h"
 
 #include <stdio.h>
@@ -23,7 +24,7 @@
 
 struct httpjson {
     struct http_settings http;
-    struct http_request *req;
+    struct http_poll poll;
     enum model_kind kind;
     bool have_pane;
     struct plugin_map map;
@@ -34,9 +35,9 @@ struct httpjson {
 
 static void *hj_create(struct backend *b)
 {
-    (void)b;
     struct httpjson *h = xcalloc(1, sizeof *h);
     http_settings_init(&h->http);
+    http_poll_init(&h->poll, b, &h->http);
     return h;
 }
 
@@ -130,11 +131,10 @@ static bool hj_start(struct backend *b, char **cause)
 
 static void on_fetch(const struct http_response *r, void *ud)
 {
-    struct backend *b = ud;
+    struct backend *b = http_poll_received(ud);
     struct httpjson *h = b->priv;
-    h->req = NULL;
-    backend_poll_end(b);
-    if (r->error != NULL || r->status < 200 || r->status > 299) {
+    http_poll_end(&h->poll);
+    if (!http_ok(r)) {
         char *why = http_describe_failure(r);
         backend_fail(b, "%s", why);
         free(why);
@@ -160,13 +160,8 @@ static void on_fetch(const struct http_response *r, void *ud)
 static void hj_poll(struct backend *b)
 {
     struct httpjson *h = b->priv;
-    if (!backend_poll_begin(b)) {
-        return;
-    }
-    struct http_request *req =
-        http_request(b->loop, &h->http, "GET", "", NULL, NULL, 0, on_fetch, b);
-    if (b->polling) { /* the callback may have run already */
-        h->req = req;
+    if (http_poll_begin(&h->poll)) {
+        http_poll_send(&h->poll, "", on_fetch);
     }
 }
 
@@ -176,7 +171,7 @@ static void hj_destroy(struct backend *b)
     if (h == NULL) {
         return;
     }
-    http_cancel(h->req);
+    http_poll_finish(&h->poll);
     http_settings_free(&h->http);
     plugin_map_free(&h->map);
     for (size_t i = 0; i < h->ncols; i++) {

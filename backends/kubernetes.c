@@ -5,11 +5,8 @@
  * half a list. At most MAX_PAGES pages of PAGE_LIMIT are read a poll; beyond
  * that the rows are cut and the pane says so in the first row's detail.
  *
- * ROLLOUT is what `kubectl rollout status` would say, in its order: a spec
- * the controller has not observed yet is progressing; a Progressing condition
- * with reason ProgressDeadlineExceeded is failed; a paused deployment is
- * paused; then the replica counts (not all updated, old replicas still
- * terminating, updated ones not yet available) are progressing; else complete.
+ * ROLLOUT is what `kubectl rollout status` would say (kubernetes_parse.c
+ * reads the answers: rows, rollout state, revisions, Status messages).
  *
  * Actions fetch the deployment first (fresh state, and a 404 says it is gone
  * before anything is written), then PATCH it the way kubectl does:
@@ -28,22 +25,18 @@
 
 #include "../common/clock.h"
 #include "../common/util.h"
+#include "http_action.h"
+#include "http_poll.h"
 
 #include <cjson/cJSON.h>
 
 #include <inttypes.h>
-#include <limits.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static const char API_PREFIX[] = "/apis/apps/v1";
-static const char REVISION_ANNOTATION[] = "deployment.kubernetes.io/revision";
-static const char RESTARTED_ANNOTATION[] = "kubectl.kubernetes.io/restartedAt";
-static const char HASH_LABEL[] = "pod-template-hash";
 static const char STRATEGIC_PATCH[] = "application/strategic-merge-patch+json";
 static const char MERGE_PATCH[] = "application/merge-patch+json";
 static const char JSON_PATCH[] = "application/json-patch+json";
@@ -54,417 +47,6 @@ enum {
     MAX_REPLICAS = 10000,
 };
 
-/* ---- JSON helpers: a field of the wrong type counts as missing ---- */
-
-static const cJSON *json_get(const cJSON *obj, const char *name)
-{
-    return cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, name) : NULL;
-}
-
-static bool json_bool(const cJSON *obj, const char *name)
-{
-    return cJSON_IsTrue(json_get(obj, name));
-}
-
-/* An integer field clamped to what a replica count or generation can be; dflt if missing. */
-static int64_t json_int(const cJSON *obj, const char *name, int64_t dflt)
-{
-    const cJSON *v = json_get(obj, name);
-    if (!cJSON_IsNumber(v) || isnan(v->valuedouble)) {
-        return dflt;
-    }
-    double d = v->valuedouble;
-    if (d < 0) {
-        return 0;
-    }
-    return d > (double)INT32_MAX * 1024 ? (int64_t)INT32_MAX * 1024 : (int64_t)d;
-}
-
-/* A decimal revision annotation; -1 when missing or not a number. */
-static long parse_revision(const char *s)
-{
-    if (s == NULL || *s < '0' || *s > '9') {
-        return -1;
-    }
-    char *end;
-    long v = strtol(s, &end, 10);
-    return *end == '\0' && v >= 0 && v < LONG_MAX ? v : -1;
-}
-
-/* ---- the rollout state ---- */
-
-static const cJSON *find_condition(const cJSON *status, const char *type)
-{
-    const cJSON *c;
-    cJSON_ArrayForEach(c, json_arr(status, "conditions"))
-    {
-        const char *t = json_str(c, "type");
-        if (t != NULL && strcmp(t, type) == 0) {
-            return c;
-        }
-    }
-    return NULL;
-}
-
-enum rollout kubernetes_rollout_state(const cJSON *deploy, char **why)
-{
-    const cJSON *meta = json_obj(deploy, "metadata");
-    const cJSON *spec = json_obj(deploy, "spec");
-    const cJSON *status = json_obj(deploy, "status");
-    *why = NULL;
-    if (json_int(meta, "generation", 0) > json_int(status, "observedGeneration", 0)) {
-        *why = xstrdup("waiting for the deployment spec update to be observed");
-        return ROLLOUT_PROGRESSING;
-    }
-    const char *reason = json_str(find_condition(status, "Progressing"), "reason");
-    if (reason != NULL && strcmp(reason, "ProgressDeadlineExceeded") == 0) {
-        *why = xstrdup("exceeded its progress deadline");
-        return ROLLOUT_FAILED;
-    }
-    if (json_bool(spec, "paused")) {
-        return ROLLOUT_PAUSED;
-    }
-    /* the API server defaults spec.replicas to 1 */
-    int64_t desired = json_int(spec, "replicas", 1);
-    int64_t updated = json_int(status, "updatedReplicas", 0);
-    int64_t total = json_int(status, "replicas", 0);
-    int64_t available = json_int(status, "availableReplicas", 0);
-    if (updated < desired) {
-        *why = xasprintf("%" PRId64 " out of %" PRId64 " new replicas have been updated", updated,
-                         desired);
-    } else if (total > updated) {
-        *why = xasprintf("%" PRId64 " old replicas are pending termination", total - updated);
-    } else if (available < updated) {
-        *why = xasprintf("%" PRId64 " of %" PRId64 " updated replicas are available", available,
-                         updated);
-    } else {
-        return ROLLOUT_COMPLETE;
-    }
-    return ROLLOUT_PROGRESSING;
-}
-
-/* ---- rows ---- */
-
-static void sb_sep(struct strbuf *sb, const char *sep)
-{
-    if (sb->n > 0) {
-        strbuf_str(sb, sep);
-    }
-}
-
-static const char *sb_text(const struct strbuf *sb)
-{
-    return sb->s != NULL ? sb->s : "";
-}
-
-/* matchLabels as a label selector: "app=web,tier=front". */
-static void selector_text(struct strbuf *sb, const cJSON *selector)
-{
-    const cJSON *l;
-    cJSON_ArrayForEach(l, json_obj(selector, "matchLabels"))
-    {
-        if (cJSON_IsString(l) && l->string != NULL) {
-            sb_sep(sb, ",");
-            strbuf_str(sb, l->string);
-            strbuf_str(sb, "=");
-            strbuf_str(sb, l->valuestring);
-        }
-    }
-}
-
-static void detail_nonempty(struct rowset *rs, const char *key, const char *value)
-{
-    if (value != NULL && value[0] != '\0') {
-        rowset_detail(rs, key, value);
-    }
-}
-
-static void detailf(struct rowset *rs, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void detailf(struct rowset *rs, const char *key, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *s = xvasprintf(fmt, ap);
-    va_end(ap);
-    rowset_detail(rs, key, s);
-    free(s);
-}
-
-/* maxSurge and maxUnavailable are an int or a percentage string. */
-static char *int_or_string(const cJSON *obj, const char *name)
-{
-    const cJSON *v = json_get(obj, name);
-    if (cJSON_IsString(v)) {
-        return xstrdup(v->valuestring);
-    }
-    if (cJSON_IsNumber(v)) {
-        return xasprintf("%" PRId64, json_int(obj, name, 0));
-    }
-    return xstrdup("?");
-}
-
-static void strategy_detail(struct rowset *rs, const cJSON *spec)
-{
-    const cJSON *strategy = json_obj(spec, "strategy");
-    const char *type = json_str(strategy, "type");
-    const cJSON *ru = json_obj(strategy, "rollingUpdate");
-    if (type == NULL) {
-        return;
-    }
-    if (ru == NULL) {
-        rowset_detail(rs, "strategy", type);
-        return;
-    }
-    char *surge = int_or_string(ru, "maxSurge");
-    char *unavail = int_or_string(ru, "maxUnavailable");
-    detailf(rs, "strategy", "%s (maxSurge %s, maxUnavailable %s)", type, surge, unavail);
-    free(surge);
-    free(unavail);
-}
-
-/* condition.Progressing = "True (NewReplicaSetAvailable): ReplicaSet \"x\" has ..." */
-static void conditions_detail(struct rowset *rs, const cJSON *status)
-{
-    const cJSON *c;
-    cJSON_ArrayForEach(c, json_arr(status, "conditions"))
-    {
-        const char *type = json_str(c, "type");
-        if (type == NULL) {
-            continue;
-        }
-        const char *st = json_str(c, "status");
-        const char *reason = json_str(c, "reason");
-        const char *msg = json_str(c, "message");
-        char *key = xasprintf("condition.%s", type);
-        detailf(rs, key, "%s%s%s%s%s%s", st != NULL ? st : "?", reason != NULL ? " (" : "",
-                reason != NULL ? reason : "", reason != NULL ? ")" : "", msg != NULL ? ": " : "",
-                msg != NULL ? msg : "");
-        free(key);
-    }
-}
-
-/* The IMAGE cell (every container's image, comma-joined) and an image.NAME line each. */
-static void images(struct rowset *rs, const cJSON *pod_spec)
-{
-    struct strbuf all = {0};
-    const cJSON *c;
-    cJSON_ArrayForEach(c, json_arr(pod_spec, "containers"))
-    {
-        const char *image = json_str(c, "image");
-        const char *name = json_str(c, "name");
-        if (image == NULL) {
-            continue;
-        }
-        sb_sep(&all, ",");
-        strbuf_str(&all, image);
-        char *key = xasprintf("image.%s", name != NULL ? name : "?");
-        rowset_detail(rs, key, image);
-        free(key);
-    }
-    rowset_text(rs, DEPLOY_IMAGE, sb_text(&all));
-    free(all.s);
-}
-
-static void deploy_details(struct rowset *rs, const cJSON *d, const char *why)
-{
-    const cJSON *meta = json_obj(d, "metadata");
-    const cJSON *spec = json_obj(d, "spec");
-    const cJSON *status = json_obj(d, "status");
-    const cJSON *tmeta = json_obj(json_obj(spec, "template"), "metadata");
-    detail_nonempty(rs, "rollout", why);
-    detailf(rs, "replicas",
-            "%" PRId64 " desired, %" PRId64 " updated, %" PRId64 " ready, %" PRId64
-            " available, %" PRId64 " total",
-            json_int(spec, "replicas", 1), json_int(status, "updatedReplicas", 0),
-            json_int(status, "readyReplicas", 0), json_int(status, "availableReplicas", 0),
-            json_int(status, "replicas", 0));
-    rowset_detail(rs, "paused", json_bool(spec, "paused") ? "true" : "false");
-    detail_nonempty(rs, "revision", json_str(json_obj(meta, "annotations"), REVISION_ANNOTATION));
-    detailf(rs, "generation", "%" PRId64 " (observed %" PRId64 ")", json_int(meta, "generation", 0),
-            json_int(status, "observedGeneration", 0));
-    strategy_detail(rs, spec);
-    struct strbuf sel = {0};
-    selector_text(&sel, json_obj(spec, "selector"));
-    detail_nonempty(rs, "selector", sb_text(&sel));
-    free(sel.s);
-    detail_nonempty(rs, "restartedAt",
-                    json_str(json_obj(tmeta, "annotations"), RESTARTED_ANNOTATION));
-    detail_nonempty(rs, "created", json_str(meta, "creationTimestamp"));
-    detail_nonempty(rs, "uid", json_str(meta, "uid"));
-    conditions_detail(rs, status);
-}
-
-static void add_deploy(struct rowset *rs, const cJSON *d, int64_t now, struct model_keys *keys)
-{
-    const cJSON *meta = json_obj(d, "metadata");
-    const cJSON *spec = json_obj(d, "spec");
-    const cJSON *status = json_obj(d, "status");
-    const char *ns = json_str(meta, "namespace");
-    const char *name = json_str(meta, "name");
-    char *k = xasprintf("%s/%s", ns != NULL ? ns : "", name != NULL ? name : "");
-    char *key = model_keys_unique(keys, k);
-    free(k);
-    rowset_begin(rs, key);
-    free(key);
-
-    char *why = NULL;
-    enum rollout state = kubernetes_rollout_state(d, &why);
-    int64_t desired = json_int(spec, "replicas", 1);
-    int64_t ready = json_int(status, "readyReplicas", 0);
-    char readytext[48];
-    snprintf(readytext, sizeof readytext, "%" PRId64 "/%" PRId64, ready, desired);
-    rowset_text(rs, DEPLOY_NAMESPACE, ns);
-    rowset_text(rs, DEPLOY_NAME, name);
-    rowset_cell(rs, DEPLOY_READY, readytext, (double)ready);
-    if (ready < desired) {
-        rowset_cell_tone(rs, DEPLOY_READY, TONE_WARN);
-    }
-    rowset_num(rs, DEPLOY_UPTODATE, (double)json_int(status, "updatedReplicas", 0));
-    rowset_num(rs, DEPLOY_AVAILABLE, (double)json_int(status, "availableReplicas", 0));
-    int64_t created = 0;
-    if (clock_parse_rfc3339_s(json_str(meta, "creationTimestamp"), &created) && created > 0) {
-        /* an API server clock ahead of ours would show a negative age */
-        rowset_cell(rs, DEPLOY_AGE, "", (double)(now > 0 && created > now ? now : created));
-    }
-    rowset_text(rs, DEPLOY_STATE, model_rollout_name(state));
-    rowset_cell_tone(rs, DEPLOY_STATE, model_rollout_tone(state));
-    if (state == ROLLOUT_FAILED) {
-        rowset_row_tone(rs, TONE_CRIT);
-    }
-    rowset_text(rs, DEPLOY_SOURCE, rs->source);
-    images(rs, json_obj(json_obj(spec, "template"), "spec"));
-    deploy_details(rs, d, why);
-    free(why);
-}
-
-bool kubernetes_parse_deployments(const char *body, size_t len, struct rowset *rs, int64_t now,
-                                  struct model_keys *keys, char **cont, char **cause)
-{
-    cJSON *doc = NULL;
-    *cont = NULL;
-    if (!json_parse(body, len, &doc, cause)) {
-        return false;
-    }
-    const char *kind = json_str(doc, "kind");
-    const cJSON *items = json_arr(doc, "items");
-    if (!cJSON_IsObject(doc) || items == NULL || (kind != NULL && strcmp(kind, "DeploymentList"))) {
-        *cause = kind != NULL ? xasprintf("expected a DeploymentList, got a %s", kind)
-                              : xstrdup("expected a DeploymentList (an object with items)");
-        cJSON_Delete(doc);
-        return false;
-    }
-    struct model_keys local = {0};
-    const cJSON *d;
-    cJSON_ArrayForEach(d, items)
-    {
-        if (cJSON_IsObject(d)) {
-            add_deploy(rs, d, now, keys != NULL ? keys : &local);
-        }
-    }
-    rowset_end(rs);
-    model_keys_free(&local);
-    const char *c = json_str(json_obj(doc, "metadata"), "continue");
-    if (c != NULL && c[0] != '\0') {
-        *cont = xstrdup(c);
-    }
-    cJSON_Delete(doc);
-    return true;
-}
-
-/* ---- ReplicaSets ---- */
-
-static bool owned_by(const cJSON *rs, const char *uid)
-{
-    const cJSON *o;
-    cJSON_ArrayForEach(o, json_arr(json_obj(rs, "metadata"), "ownerReferences"))
-    {
-        const char *u = json_str(o, "uid");
-        if (u != NULL && strcmp(u, uid) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
-bool kubernetes_previous_revision(const char *body, size_t len, const char *owner_uid, long current,
-                                  cJSON **template_out, long *revision, char **cause)
-{
-    cJSON *doc = NULL;
-    if (!json_parse(body, len, &doc, cause)) {
-        return false;
-    }
-    const cJSON *items = json_arr(doc, "items");
-    if (items == NULL) {
-        *cause = xstrdup("expected a ReplicaSetList (an object with items)");
-        cJSON_Delete(doc);
-        return false;
-    }
-    const cJSON *best = NULL, *rs;
-    long best_rev = -1;
-    cJSON_ArrayForEach(rs, items)
-    {
-        long rev = parse_revision(
-            json_str(json_obj(json_obj(rs, "metadata"), "annotations"), REVISION_ANNOTATION));
-        if (rev >= 0 && rev < current && rev > best_rev && owner_uid != NULL &&
-            owned_by(rs, owner_uid) && json_obj(json_obj(rs, "spec"), "template") != NULL) {
-            best = rs;
-            best_rev = rev;
-        }
-    }
-    if (best == NULL) {
-        *cause = xasprintf("no previous revision (revision %ld is the oldest kept)", current);
-        cJSON_Delete(doc);
-        return false;
-    }
-    cJSON *t = cJSON_Duplicate(json_obj(json_obj(best, "spec"), "template"), 1);
-    cJSON *labels =
-        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(t, "metadata"), "labels");
-    if (cJSON_IsObject(labels)) {
-        cJSON_DeleteItemFromObjectCaseSensitive(labels, HASH_LABEL);
-    }
-    *template_out = t;
-    *revision = best_rev;
-    cJSON_Delete(doc);
-    return true;
-}
-
-/* ---- errors ---- */
-
-char *kubernetes_describe_failure(const struct http_response *r)
-{
-    if (r->error != NULL || r->body == NULL) {
-        return http_describe_failure(r);
-    }
-    cJSON *doc = NULL;
-    char *cause = NULL;
-    const char *msg = NULL;
-    if (json_parse(r->body, r->len, &doc, &cause)) {
-        const char *kind = json_str(doc, "kind");
-        if (kind != NULL && strcmp(kind, "Status") == 0) {
-            msg = json_str(doc, "message");
-        }
-    }
-    free(cause);
-    if (msg == NULL || msg[0] == '\0') {
-        cJSON_Delete(doc);
-        return http_describe_failure(r);
-    }
-    struct http_response bare = {.status = r->status, .body = "", .len = 0};
-    char *head = http_describe_failure(&bare);
-    char *out = xasprintf("%s: %.300s", head, msg);
-    free(head);
-    cJSON_Delete(doc);
-    /* Status messages are one line in practice; a pane line must be */
-    for (char *p = out; *p != '\0'; p++) {
-        if (*p == '\n' || *p == '\r' || *p == '\t') {
-            *p = ' ';
-        }
-    }
-    return out;
-}
-
 /* ---- the backend ---- */
 
 struct kube_op;
@@ -473,20 +55,21 @@ struct kube {
     struct http_settings http;
     char *ns;        /* one namespace, or NULL for all */
     char *list_path; /* without the query */
-    struct http_request *poll_req;
-    uint64_t poll_answers;
+    struct http_poll poll;
     struct rowset *building; /* the pages of this poll so far */
     struct model_keys keys;
     int pages;
-    struct kube_op *ops;
-    uint64_t op_answers; /* action callbacks run so far: an op may be gone after a send */
+    struct http_actions actions; /* in flight */
 };
+
+static void op_free(struct http_action *act);
 
 static void *kube_create(struct backend *b)
 {
-    (void)b;
     struct kube *k = xcalloc(1, sizeof *k);
     http_settings_init(&k->http);
+    http_poll_init(&k->poll, b, &k->http);
+    http_actions_init(&k->actions, op_free);
     return k;
 }
 
@@ -539,14 +122,9 @@ static bool kube_start(struct backend *b, char **cause)
     return true;
 }
 
-static bool is_success(const struct http_response *r)
-{
-    return r->error == NULL && r->status >= 200 && r->status <= 299;
-}
-
 static void on_poll(const struct http_response *r, void *ud);
 
-static void poll_send(struct backend *b, const char *cont)
+static void page_send(struct backend *b, const char *cont)
 {
     struct kube *k = b->priv;
     char *path;
@@ -557,12 +135,7 @@ static void poll_send(struct backend *b, const char *cont)
     } else {
         path = xasprintf("%s?limit=%d", k->list_path, PAGE_LIMIT);
     }
-    uint64_t answers = k->poll_answers;
-    struct http_request *req =
-        http_request(b->loop, &k->http, "GET", path, NULL, NULL, 0, on_poll, b);
-    if (k->poll_answers == answers) { /* the callback may have run already */
-        k->poll_req = req;
-    }
+    http_poll_send(&k->poll, path, on_poll);
     free(path);
 }
 
@@ -572,16 +145,14 @@ static void poll_done(struct backend *b)
     rowset_destroy(k->building);
     k->building = NULL;
     model_keys_free(&k->keys);
-    backend_poll_end(b);
+    http_poll_end(&k->poll);
 }
 
 static void on_poll(const struct http_response *r, void *ud)
 {
-    struct backend *b = ud;
+    struct backend *b = http_poll_received(ud);
     struct kube *k = b->priv;
-    k->poll_req = NULL;
-    k->poll_answers++;
-    if (!is_success(r)) {
+    if (!http_ok(r)) {
         char *why = kubernetes_describe_failure(r);
         backend_fail(b, "%s", why);
         free(why);
@@ -597,7 +168,7 @@ static void on_poll(const struct http_response *r, void *ud)
         return;
     }
     if (cont != NULL && ++k->pages < MAX_PAGES) {
-        poll_send(b, cont);
+        page_send(b, cont);
         free(cont);
         return;
     }
@@ -617,12 +188,12 @@ static void on_poll(const struct http_response *r, void *ud)
 static void kube_poll(struct backend *b)
 {
     struct kube *k = b->priv;
-    if (!backend_poll_begin(b)) {
+    if (!http_poll_begin(&k->poll)) {
         return;
     }
     k->pages = 0;
     k->building = rowset_create(MODEL_DEPLOYS, b->name);
-    poll_send(b, NULL);
+    page_send(b, NULL);
 }
 
 /* ---- actions ---- */
@@ -641,21 +212,19 @@ enum op_verb { OP_RESTART, OP_PAUSE, OP_RESUME, OP_SCALE, OP_UNDO };
 static const char *const verb_names[] = {"restart", "pause", "resume", "scale", "undo"};
 
 struct kube_op {
-    struct backend *b;
-    struct backend_request *a;
+    struct http_action act; /* first: http_action.h */
     enum op_verb verb;
     char *ns, *name;
     char *path; /* the deployment's */
     long replicas;
-    struct http_request *req;
     cJSON *deploy;   /* as fetched */
     cJSON *template; /* undo: the one to go back to */
     long revision;   /* undo: its revision */
-    struct kube_op *next_op;
 };
 
-static void op_free(struct kube_op *op)
+static void op_free(struct http_action *act)
 {
+    struct kube_op *op = (struct kube_op *)act;
     free(op->ns);
     free(op->name);
     free(op->path);
@@ -666,19 +235,7 @@ static void op_free(struct kube_op *op)
 
 static void op_finish(struct kube_op *op, bool ok, const char *message)
 {
-    struct backend *b = op->b;
-    struct kube *k = b->priv;
-    for (struct kube_op **p = &k->ops; *p != NULL; p = &(*p)->next_op) {
-        if (*p == op) {
-            *p = op->next_op;
-            break;
-        }
-    }
-    backend_done(op->a, ok, message);
-    op_free(op);
-    if (ok) {
-        backend_refresh_soon(b);
-    }
+    http_action_end(&op->act, ok, message);
 }
 
 static void op_finishf(struct kube_op *op, bool ok, const char *fmt, ...)
@@ -697,29 +254,14 @@ static void op_finishf(struct kube_op *op, bool ok, const char *fmt, ...)
 static void op_send(struct kube_op *op, const char *method, const char *path,
                     const char *content_type, const char *body, http_done_cb cb)
 {
-    struct kube *k = op->b->priv;
-    uint64_t answers = k->op_answers;
-    struct http_request *req = http_request(op->b->loop, &k->http, method, path, content_type, body,
-                                            body != NULL ? strlen(body) : 0, cb, op);
-    /* an immediate error has run the callback, which may have finished (freed) the op */
-    if (k->op_answers == answers) {
-        op->req = req;
-    }
-}
-
-static struct kube_op *op_received(void *ud)
-{
-    struct kube_op *op = ud;
-    struct kube *k = op->b->priv;
-    k->op_answers++;
-    op->req = NULL;
-    return op;
+    struct kube *k = op->act.b->priv;
+    http_action_send(&op->act, &k->http, method, path, content_type, body, cb);
 }
 
 /* A failed response: the Status message, else the HTTP status and the body's start. */
 static bool op_failed(struct kube_op *op, const struct http_response *r)
 {
-    if (is_success(r)) {
+    if (http_ok(r)) {
         return false;
     }
     char *why = kubernetes_describe_failure(r);
@@ -731,11 +273,11 @@ static bool op_failed(struct kube_op *op, const struct http_response *r)
 
 static void on_patched(const struct http_response *r, void *ud)
 {
-    struct kube_op *op = op_received(ud);
+    struct kube_op *op = http_action_received(ud);
     if (op_failed(op, r)) {
         return;
     }
-    int64_t before = json_int(json_obj(op->deploy, "spec"), "replicas", 1);
+    int64_t before = kubernetes_replicas(op->deploy);
     switch (op->verb) {
     case OP_RESTART:
         op_finishf(op, true, "%s/%s restarted", op->ns, op->name);
@@ -780,7 +322,7 @@ static void start_restart(struct kube_op *op)
         cJSON_AddObjectToObject(
             cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "spec"), "template"), "metadata"),
         "annotations");
-    cJSON_AddStringToObject(ann, RESTARTED_ANNOTATION, now);
+    cJSON_AddStringToObject(ann, KUBERNETES_RESTARTED_ANNOTATION, now);
     patch_json(op, op->path, STRATEGIC_PATCH, o);
 }
 
@@ -802,12 +344,12 @@ static void start_scale(struct kube_op *op)
 
 static void on_replicasets(const struct http_response *r, void *ud)
 {
-    struct kube_op *op = op_received(ud);
+    struct kube_op *op = http_action_received(ud);
     if (op_failed(op, r)) {
         return;
     }
     const cJSON *meta = json_obj(op->deploy, "metadata");
-    long current = parse_revision(json_str(json_obj(meta, "annotations"), REVISION_ANNOTATION));
+    long current = kubernetes_revision(op->deploy);
     char *cause = NULL;
     if (!kubernetes_previous_revision(r->body, r->len, json_str(meta, "uid"), current,
                                       &op->template, &op->revision, &cause)) {
@@ -835,14 +377,14 @@ static void on_replicasets(const struct http_response *r, void *ud)
 static void start_undo(struct kube_op *op)
 {
     const cJSON *meta = json_obj(op->deploy, "metadata");
-    long current = parse_revision(json_str(json_obj(meta, "annotations"), REVISION_ANNOTATION));
+    long current = kubernetes_revision(op->deploy);
     if (current < 0 || json_str(meta, "uid") == NULL) {
         op_finishf(op, false, "%s/%s has no revision yet (the controller has not rolled it out)",
                    op->ns, op->name);
         return;
     }
     struct strbuf sel = {0};
-    selector_text(&sel, json_obj(json_obj(op->deploy, "spec"), "selector"));
+    kubernetes_selector_text(&sel, json_obj(json_obj(op->deploy, "spec"), "selector"));
     char *esc_ns = http_escape(op->ns);
     char *path;
     if (sel.n > 0) {
@@ -860,7 +402,7 @@ static void start_undo(struct kube_op *op)
 
 static void on_deployment(const struct http_response *r, void *ud)
 {
-    struct kube_op *op = op_received(ud);
+    struct kube_op *op = http_action_received(ud);
     if (op_failed(op, r)) {
         return;
     }
@@ -871,7 +413,7 @@ static void on_deployment(const struct http_response *r, void *ud)
         free(cause);
         return;
     }
-    bool paused = json_bool(json_obj(op->deploy, "spec"), "paused");
+    bool paused = json_bool(json_obj(op->deploy, "spec"), "paused", false);
     switch (op->verb) {
     case OP_RESTART:
         if (paused) {
@@ -939,15 +481,12 @@ static void kube_act(struct backend *b, struct backend_request *a)
 {
     struct kube *k = b->priv;
     struct kube_op *op = xcalloc(1, sizeof *op);
-    op->b = b;
-    op->a = a;
+    http_action_begin(&k->actions, &op->act, b, a);
     for (int i = 0; i < (int)(sizeof verb_names / sizeof verb_names[0]); i++) {
         if (strcmp(a->def->verb, verb_names[i]) == 0) {
             op->verb = (enum op_verb)i;
         }
     }
-    op->next_op = k->ops;
-    k->ops = op;
     if (!split_target(a->target, &op->ns, &op->name)) {
         op_finishf(op, false, "not a deployment: '%s' (namespace/name)", a->target);
         return;
@@ -987,17 +526,10 @@ static void kube_destroy(struct backend *b)
     if (k == NULL) {
         return;
     }
-    http_cancel(k->poll_req);
+    http_poll_finish(&k->poll);
     rowset_destroy(k->building);
     model_keys_free(&k->keys);
-    /* as in alertmanager.c: in-flight actions go without a report; "started" stays audited */
-    while (k->ops != NULL) {
-        struct kube_op *op = k->ops;
-        k->ops = op->next_op;
-        http_cancel(op->req);
-        backend_drop(op->a);
-        op_free(op);
-    }
+    http_actions_drop(&k->actions);
     free(k->ns);
     free(k->list_path);
     http_settings_free(&k->http);

@@ -2,6 +2,8 @@
  * The Kubernetes Deployments backend (apps/v1): every Deployment in one
  * namespace or in all of them, with the rollout state `kubectl rollout status`
  * would report, and the rollout actions: restart, pause, resume, scale, undo.
+ * kubernetes.c is the backend (polling, actions); kubernetes_parse.c reads
+ * what the API answers (every function below but the backend itself).
  */
 #ifndef OPSDECK_KUBERNETES_H
 #define OPSDECK_KUBERNETES_H
@@ -15,10 +17,10 @@
 #include <stdint.h>
 
 struct cJSON;
+struct strbuf;
 
 extern const struct backend_impl kubernetes_backend;
 
-/* The ROLLOUT words, the same as the demo's. */
 /*
  * The rollout state of one Deployment object, in the order `kubectl rollout
  * status` checks it (generation not yet observed, progress deadline exceeded,
@@ -53,5 +55,17 @@ bool kubernetes_previous_revision(const char *body, size_t len, const char *owne
  * else as http_describe_failure() does. Caller frees.
  */
 char *kubernetes_describe_failure(const struct http_response *r);
+
+/* ---- read by the actions too (kubernetes.c) ---- */
+
+/* The pod template annotation `kubectl rollout restart` sets (and the detail shows). */
+#define KUBERNETES_RESTARTED_ANNOTATION "kubectl.kubernetes.io/restartedAt"
+
+/* An object's deployment.kubernetes.io/revision annotation; -1 when missing or not a number. */
+long kubernetes_revision(const struct cJSON *obj);
+/* A Deployment's spec.replicas (1 when missing, as the API server defaults it). */
+int64_t kubernetes_replicas(const struct cJSON *deploy);
+/* A selector's matchLabels appended to sb as a label selector: "app=web,tier=front". */
+void kubernetes_selector_text(struct strbuf *sb, const struct cJSON *selector);
 
 #endif

@@ -271,6 +271,23 @@ void rowset_detail(struct rowset *rs, const char *key, const char *value)
     rs->detail[rs->dlen] = '\0';
 }
 
+void rowset_detail_nonempty(struct rowset *rs, const char *key, const char *value)
+{
+    if (value != NULL && value[0] != '\0') {
+        rowset_detail(rs, key, value);
+    }
+}
+
+void rowset_detailf(struct rowset *rs, const char *key, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = xvasprintf(fmt, ap);
+    va_end(ap);
+    rowset_detail(rs, key, s);
+    free(s);
+}
+
 const char *rowset_str(const struct rowset *rs, uint32_t off)
 {
     return rs->strings + off;

@@ -186,6 +186,10 @@ void rowset_cell(struct rowset *rs, int col, const char *text, double num);
 void rowset_cell_tone(struct rowset *rs, int col, enum tone tone);
 void rowset_row_tone(struct rowset *rs, enum tone tone);
 void rowset_detail(struct rowset *rs, const char *key, const char *value);
+/* A detail line only when value is not NULL and not empty. */
+void rowset_detail_nonempty(struct rowset *rs, const char *key, const char *value);
+void rowset_detailf(struct rowset *rs, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void rowset_end(struct rowset *rs);
 
 /* A row key not seen before in this batch: key itself, else key~2, key~3... */

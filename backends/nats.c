@@ -30,6 +30,7 @@
 #include "../common/util.h"
 #include "../common/loop.h"
 #include "http.h"
+#include "http_poll.h"
 
 #include <cjson/cJSON.h>
 
@@ -379,29 +380,10 @@ static const char *trend_word(bool had, double before, double now)
     return now > before ? "grow" : now < before ? "drain" : "flat";
 }
 
-static void detailf(struct rowset *rs, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void detailf(struct rowset *rs, const char *key, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *s = xvasprintf(fmt, ap);
-    va_end(ap);
-    rowset_detail(rs, key, s);
-    free(s);
-}
-
-static void detail_str(struct rowset *rs, const char *key, const char *value)
-{
-    if (value != NULL && value[0] != '\0') {
-        rowset_detail(rs, key, value);
-    }
-}
-
 /* A count or sequence: exact as long as a double holds it, which is to 2^53. */
 static void detail_count(struct rowset *rs, const char *key, double v)
 {
-    detailf(rs, key, "%.0f", v);
+    rowset_detailf(rs, key, "%.0f", v);
 }
 
 /* A limit where -1 (or 0 with zero_unlimited) means none. */
@@ -439,7 +421,7 @@ static void detail_time(struct build *b, const char *key, const char *ts)
     } else if (b->server_now > 0 && b->server_now >= t) {
         char age[24];
         duration_format2(age, sizeof age, b->server_now - t);
-        detailf(b->rs, key, "%s (%s ago)", ts, age);
+        rowset_detailf(b->rs, key, "%s (%s ago)", ts, age);
     } else {
         rowset_detail(b->rs, key, ts);
     }
@@ -535,14 +517,14 @@ static void add_stream(struct build *b, const char *account, const cJSON *st, co
     if (deleted > 0) {
         detail_count(rs, "deleted", deleted);
     }
-    detail_str(rs, "subjects", subj);
+    rowset_detail_nonempty(rs, "subjects", subj);
     detail_count(rs, "distinct subjects", nsubj);
     detail_count(rs, "consumers", ncons);
     if (cfg != NULL) {
-        detail_str(rs, "retention", retention);
-        detail_str(rs, "storage", storage);
+        rowset_detail_nonempty(rs, "retention", retention);
+        rowset_detail_nonempty(rs, "storage", storage);
         detail_count(rs, "replicas", replicas);
-        detail_str(rs, "discard", discard);
+        rowset_detail_nonempty(rs, "discard", discard);
         detail_limit(rs, "max msgs", max_msgs, false);
         if (max_bytes < 0 || max_bytes == 0) {
             rowset_detail(rs, "max bytes", "unlimited");
@@ -554,7 +536,7 @@ static void add_stream(struct build *b, const char *account, const cJSON *st, co
         rowset_detail(rs, "sealed", sealed ? "true" : "false");
     }
     detail_time(b, "created", created);
-    detail_str(rs, "leader", leader);
+    rowset_detail_nonempty(rs, "leader", leader);
     rowset_end(rs);
     free(subj);
     free(key);
@@ -607,16 +589,16 @@ static void consumer_details(struct build *b, const char *account, const char *s
     detail_count(rs, "ack pending", x->ack_pending);
     detail_count(rs, "redelivered", x->redelivered);
     detail_count(rs, "waiting pulls", x->waiting);
-    detailf(rs, "delivered", "consumer seq %.0f, stream seq %.0f", x->dseq_c, x->dseq_s);
-    detailf(rs, "ack floor", "consumer seq %.0f, stream seq %.0f", x->aseq_c, x->aseq_s);
+    rowset_detailf(rs, "delivered", "consumer seq %.0f, stream seq %.0f", x->dseq_c, x->dseq_s);
+    rowset_detailf(rs, "ack floor", "consumer seq %.0f, stream seq %.0f", x->aseq_c, x->aseq_s);
     detail_time(b, "last delivered", x->delivered_at != NULL ? x->delivered_at : "");
     detail_time(b, "last ack", x->acked_at != NULL ? x->acked_at : "");
     if (x->has_config) {
         rowset_detail(rs, "durable", x->durable != NULL ? x->durable : "(ephemeral)");
         rowset_detail(rs, "mode", x->deliver_subject != NULL ? "push" : "pull");
-        detail_str(rs, "deliver subject", x->deliver_subject);
-        detail_str(rs, "ack policy", x->ack_policy);
-        detail_str(rs, "deliver policy", x->deliver_policy);
+        rowset_detail_nonempty(rs, "deliver subject", x->deliver_subject);
+        rowset_detail_nonempty(rs, "ack policy", x->ack_policy);
+        rowset_detail_nonempty(rs, "deliver policy", x->deliver_policy);
         rowset_detail(rs, "filter subject",
                       x->filter != NULL && x->filter[0] != '\0' ? x->filter : "(all)");
         detail_limit(rs, "max deliver", x->max_deliver, true);
@@ -795,14 +777,14 @@ struct nats {
     struct http_settings http;
     char *account;
     struct nats_history *hist;
-    struct http_request *poll_req;
+    struct http_poll poll;
 };
 
 static void *nats_create(struct backend *b)
 {
-    (void)b;
     struct nats *n = xcalloc(1, sizeof *n);
     http_settings_init(&n->http);
+    http_poll_init(&n->poll, b, &n->http);
     n->hist = nats_history_create();
     return n;
 }
@@ -836,11 +818,10 @@ static bool nats_start(struct backend *b, char **cause)
 
 static void on_poll(const struct http_response *r, void *ud)
 {
-    struct backend *b = ud;
+    struct backend *b = http_poll_received(ud);
     struct nats *n = b->priv;
-    n->poll_req = NULL;
-    backend_poll_end(b);
-    if (r->error != NULL || r->status < 200 || r->status > 299) {
+    http_poll_end(&n->poll);
+    if (!http_ok(r)) {
         char *why = http_describe_failure(r);
         backend_fail(b, "%s", why);
         free(why);
@@ -861,13 +842,8 @@ static void on_poll(const struct http_response *r, void *ud)
 static void nats_poll(struct backend *b)
 {
     struct nats *n = b->priv;
-    if (!backend_poll_begin(b)) {
-        return;
-    }
-    struct http_request *req =
-        http_request(b->loop, &n->http, "GET", JSZ_PATH, NULL, NULL, 0, on_poll, b);
-    if (b->polling) { /* the callback may have run already */
-        n->poll_req = req;
+    if (http_poll_begin(&n->poll)) {
+        http_poll_send(&n->poll, JSZ_PATH, on_poll);
     }
 }
 
@@ -877,7 +853,7 @@ static void nats_destroy(struct backend *b)
     if (n == NULL) {
         return;
     }
-    http_cancel(n->poll_req);
+    http_poll_finish(&n->poll);
     http_settings_free(&n->http);
     nats_history_destroy(n->hist);
     free(n->account);

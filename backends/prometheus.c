@@ -20,6 +20,7 @@
 #include "../common/util.h"
 #include "alertmanager.h"
 #include "http.h"
+#include "http_poll.h"
 
 #include <cjson/cJSON.h>
 
@@ -29,19 +30,12 @@
 
 static const char ALERTS_PATH[] = "/api/v1/alerts";
 
-static void detail_nonempty(struct rowset *rs, const char *key, const char *value)
-{
-    if (value != NULL && value[0] != '\0') {
-        rowset_detail(rs, key, value);
-    }
-}
-
 /* Sample values are strings ("1e+00", "NaN", "+Inf"); a number is taken too. */
 static void detail_value(struct rowset *rs, const cJSON *alert)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(alert, "value");
     if (cJSON_IsString(v)) {
-        detail_nonempty(rs, "value", v->valuestring);
+        rowset_detail_nonempty(rs, "value", v->valuestring);
     } else if (cJSON_IsNumber(v)) {
         char buf[32];
         snprintf(buf, sizeof buf, "%g", v->valuedouble);
@@ -79,9 +73,9 @@ static void add_alert(struct rowset *rs, const cJSON *alert, struct model_keys *
     char *key = model_keys_unique(keys, hash);
     r.key = key;
     alertmanager_row_begin(rs, &r);
-    detail_nonempty(rs, "state", json_str(alert, "state"));
-    detail_nonempty(rs, "activeAt", json_str(alert, "activeAt"));
-    detail_nonempty(rs, "keepFiringSince", json_str(alert, "keepFiringSince"));
+    rowset_detail_nonempty(rs, "state", json_str(alert, "state"));
+    rowset_detail_nonempty(rs, "activeAt", json_str(alert, "activeAt"));
+    rowset_detail_nonempty(rs, "keepFiringSince", json_str(alert, "keepFiringSince"));
     detail_value(rs, alert);
     rowset_detail(rs, "fingerprint", hash);
     free(key);
@@ -140,14 +134,14 @@ bool prometheus_parse_alerts(const char *body, size_t len, struct rowset *rs, ch
 
 struct prom {
     struct http_settings http;
-    struct http_request *poll_req;
+    struct http_poll poll;
 };
 
 static void *prom_create(struct backend *b)
 {
-    (void)b;
     struct prom *p = xcalloc(1, sizeof *p);
     http_settings_init(&p->http);
+    http_poll_init(&p->poll, b, &p->http);
     return p;
 }
 
@@ -188,11 +182,10 @@ static void fail_http(struct backend *b, const struct http_response *r)
 
 static void on_poll(const struct http_response *r, void *ud)
 {
-    struct backend *b = ud;
+    struct backend *b = http_poll_received(ud);
     struct prom *p = b->priv;
-    p->poll_req = NULL;
-    backend_poll_end(b);
-    if (r->error != NULL || r->status < 200 || r->status > 299) {
+    http_poll_end(&p->poll);
+    if (!http_ok(r)) {
         fail_http(b, r);
         return;
     }
@@ -210,13 +203,8 @@ static void on_poll(const struct http_response *r, void *ud)
 static void prom_poll(struct backend *b)
 {
     struct prom *p = b->priv;
-    if (!backend_poll_begin(b)) {
-        return;
-    }
-    struct http_request *req =
-        http_request(b->loop, &p->http, "GET", ALERTS_PATH, NULL, NULL, 0, on_poll, b);
-    if (b->polling) { /* the callback may have run already */
-        p->poll_req = req;
+    if (http_poll_begin(&p->poll)) {
+        http_poll_send(&p->poll, ALERTS_PATH, on_poll);
     }
 }
 
@@ -226,7 +214,7 @@ static void prom_destroy(struct backend *b)
     if (p == NULL) {
         return;
     }
-    http_cancel(p->poll_req);
+    http_poll_finish(&p->poll);
     http_settings_free(&p->http);
     free(p);
     b->priv = NULL;

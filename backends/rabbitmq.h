@@ -4,6 +4,9 @@
  * detail, and three actions: purge,
  * peek (get with requeue) and move-back (a dynamic shovel from a dead-letter
  * queue to its source).
+ *
+ * Three files: rabbitmq.c (the backend), rabbitmq_parse.c (the queues),
+ * rabbitmq_text.c (peeked messages and failures as text).
  */
 #ifndef OPSDECK_RABBITMQ_H
 #define OPSDECK_RABBITMQ_H
@@ -82,5 +85,27 @@ bool rabbitmq_format_peek(const char *body, size_t len, const char *queue, char 
 
 /* Split a row key "vhost/name" into the unescaped vhost and name; false if malformed. */
 bool rabbitmq_split_key(const char *key, char **vhost, char **name);
+
+/* ---- between rabbitmq.c, rabbitmq_parse.c and rabbitmq_text.c ---- */
+
+struct cJSON;
+struct http_response;
+struct strbuf;
+
+/* The row key of a queue: "vhost/name", the vhost percent-encoded. Caller frees. */
+char *rabbitmq_key(const char *vhost, const char *name);
+/*
+ * Text from the server for the viewer, appended to sb: newlines kept, \r
+ * dropped, tabs as blanks, every other control shown (^[, <U+009B>: text.h).
+ */
+void rabbitmq_text_add(struct strbuf *sb, const char *s, size_t n);
+/* Any JSON value as short text: strings as they are, the rest as JSON (cut). Caller frees. */
+char *rabbitmq_json_text(const struct cJSON *v);
+/*
+ * A failed response on one line: RabbitMQ explains failures as
+ * {"error":"not_authorized","reason":"Login failed"}, so the status and the
+ * reason; else as http_describe_failure(). Caller frees.
+ */
+char *rabbitmq_describe_failure(const struct http_response *r);
 
 #endif

@@ -41,27 +41,48 @@ bool json_parse(const char *body, size_t len, cJSON **out, char **cause)
     return true;
 }
 
-static const cJSON *field(const cJSON *obj, const char *name)
+bool json_parse_array(const char *body, size_t len, const char *what, cJSON **out, char **cause)
+{
+    cJSON *doc = NULL;
+    if (!json_parse(body, len, &doc, cause)) {
+        return false;
+    }
+    if (!cJSON_IsArray(doc)) {
+        cJSON_Delete(doc);
+        *cause = xasprintf("expected a JSON array of %s", what);
+        return false;
+    }
+    *out = doc;
+    return true;
+}
+
+const cJSON *json_get(const cJSON *obj, const char *name)
 {
     return cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, name) : NULL;
 }
 
 const char *json_str(const cJSON *obj, const char *name)
 {
-    const cJSON *v = field(obj, name);
+    const cJSON *v = json_get(obj, name);
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
 const cJSON *json_obj(const cJSON *obj, const char *name)
 {
-    const cJSON *v = field(obj, name);
+    const cJSON *v = json_get(obj, name);
     return cJSON_IsObject(v) ? v : NULL;
 }
 
 const cJSON *json_arr(const cJSON *obj, const char *name)
 {
-    const cJSON *v = field(obj, name);
+    const cJSON *v = json_get(obj, name);
     return cJSON_IsArray(v) ? v : NULL;
+}
+
+bool json_bool(const cJSON *obj, const char *name, bool dflt)
+{
+    const cJSON *v = json_get(obj, name);
+    return cJSON_IsBool(v) ? cJSON_IsTrue(v) : dflt;
 }
 
 const char *json_type_name(const cJSON *v)

@@ -16,12 +16,18 @@
  * data; the caller owns *out.
  */
 bool json_parse(const char *body, size_t len, cJSON **out, char **cause);
+/* json_parse, and the document must be an array: else *cause is "expected a JSON array of WHAT". */
+bool json_parse_array(const char *body, size_t len, const char *what, cJSON **out, char **cause);
 
+/* obj[name] of any type; NULL when absent or obj is no object. */
+const cJSON *json_get(const cJSON *obj, const char *name);
 /* obj[name] as a string, object or array; NULL when absent, of another type, or obj is no object.
  */
 const char *json_str(const cJSON *obj, const char *name);
 const cJSON *json_obj(const cJSON *obj, const char *name);
 const cJSON *json_arr(const cJSON *obj, const char *name);
+/* obj[name] as a bool; dflt when absent or of another type. */
+bool json_bool(const cJSON *obj, const char *name, bool dflt);
 
 /* "a string", "a number", "a boolean", "an array", "an object", "null": for error messages. */
 const char *json_type_name(const cJSON *v);

@@ -52,8 +52,7 @@ struct proc {
     struct loop_timer *timeout_timer, *grace_timer, *reap_timer;
     int timeout_ms;
     size_t max_output, total;
-    char *out;
-    size_t out_len, out_cap;
+    struct strbuf out;      /* all of stdout */
     char err[2 * ERR_TAIL]; /* stderr, of which the last ERR_TAIL bytes are kept */
     size_t err_len;
     char *error;
@@ -178,7 +177,7 @@ static void proc_free(struct proc *p)
     close_pipe(p, 0);
     close_pipe(p, 1);
     cancel_timers(p);
-    free(p->out);
+    free(p->out.s);
     free(p->error);
     free(p);
 }
@@ -225,8 +224,8 @@ static void finish(struct proc *p)
         }
     }
     r.error = p->error;
-    r.out = p->out != NULL ? p->out : "";
-    r.out_len = p->out_len;
+    r.out = p->out.s != NULL ? p->out.s : "";
+    r.out_len = p->out.n;
     p->err[p->err_len] = '\0';
     r.err_tail = p->err;
     r.elapsed_ms = (double)(clock_mono_ms() - p->started);
@@ -286,17 +285,7 @@ static void keep_err(struct proc *p, const char *buf, size_t n)
 
 static void keep_out(struct proc *p, const char *buf, size_t n)
 {
-    if (p->out_len + n + 1 > p->out_cap) {
-        size_t cap = p->out_cap ? p->out_cap : 4096;
-        while (cap < p->out_len + n + 1) {
-            cap *= 2;
-        }
-        p->out = xrealloc(p->out, cap);
-        p->out_cap = cap;
-    }
-    memcpy(p->out + p->out_len, buf, n);
-    p->out_len += n;
-    p->out[p->out_len] = '\0';
+    strbuf_add(&p->out, buf, n);
 }
 
 static void on_pipe(int fd, short revents, void *ud)

@@ -11,14 +11,14 @@
  * `$${name}` escape), so a template without references comes out unchanged.
  *
  * In list context the words of each simple command are kept (their span and
- * their text without quotes) and looked at when the command ends: a
- * reference inside a word that another shell will run as code (see
- * shtmpl.h) is refused. Wrappers such as sudo, env, timeout or xargs are
- * looked through to the command they run. This is about where a value lands,
- * not a full sh parser: what it does not recognise it leaves alone.
+ * their text without quotes) and handed to shcode.c's judge when the command
+ * ends: a reference inside a word that another shell will run as code (see
+ * shtmpl.h) is refused. This is about where a value lands, not a full sh
+ * parser: what it does not recognise it leaves alone.
  */
 #include "shtmpl.h"
 
+#include "shcode.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -445,7 +445,7 @@ static void lex_dollar(struct lex *l, bool quoted, struct command *c)
         /* $${x}: the shell's own ${x} */
     } else if ((n = shtmpl_ref_len(p, l->names, &end)) > 0) {
         if (c != NULL) {
-            strbuf_add(&c->text, "\x01", 1); /* a value: never a command word */
+            strbuf_add(&c->text, SHCODE_VALUE, 1); /* a value: never a command word */
         }
         rewrite_ref(l, n, end, quoted);
     } else if (p[1] == '{') {
@@ -476,206 +476,7 @@ static void lex_dollar(struct lex *l, bool quoted, struct command *c)
     }
 }
 
-/* ---- simple commands: where a value would be code ---- */
-
-static const char *word_base(const char *w)
-{
-    const char *slash = strrchr(w, '/');
-    return slash != NULL ? slash + 1 : w;
-}
-
-static bool is_one_of(const char *w, const char *const *list)
-{
-    for (size_t i = 0; list[i] != NULL; i++) {
-        if (strcmp(w, list[i]) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Commands that run another command: their options, then it. */
-struct wrapper {
-    const char *name;
-    const char *argopts; /* short options that take the next word */
-    int operands;        /* words before the command (timeout's duration) */
-    bool assignments;    /* NAME=value words before the command (env) */
-};
-
-static const struct wrapper WRAPPERS[] = {
-    {"sudo", "ugCDhprtUT", 0, true}, {"doas", "uC", 0, false},          {"env", "uCS", 0, true},
-    {"nohup", "", 0, false},         {"time", "fo", 0, false},          {"exec", "a", 0, false},
-    {"command", "", 0, false},       {"builtin", "", 0, false},         {"setsid", "", 0, false},
-    {"nice", "n", 0, false},         {"ionice", "cnt", 0, false},       {"timeout", "sk", 1, false},
-    {"stdbuf", "ioe", 0, false},     {"xargs", "IinPLlsdEa", 0, false}, {"chroot", "", 1, false},
-};
-
-static const struct wrapper *wrapper_find(const char *w)
-{
-    for (size_t i = 0; i < sizeof WRAPPERS / sizeof WRAPPERS[0]; i++) {
-        if (strcmp(w, WRAPPERS[i].name) == 0) {
-            return &WRAPPERS[i];
-        }
-    }
-    return NULL;
-}
-
-static bool is_assignment(const char *w)
-{
-    if (!name_start(w[0])) {
-        return false;
-    }
-    size_t n = 1;
-    while ((w[n] >= 'A' && w[n] <= 'Z') || (w[n] >= 'a' && w[n] <= 'z') ||
-           (w[n] >= '0' && w[n] <= '9') || w[n] == '_') {
-        n++;
-    }
-    return w[n] == '=';
-}
-
-/* Index of the first word after the options of words[i] (argopts take the next word). */
-static size_t skip_options(char **w, size_t n, size_t i, const char *argopts)
-{
-    while (i < n && w[i][0] == '-' && w[i][1] != '\0') {
-        if (strcmp(w[i], "--") == 0) {
-            return i + 1;
-        }
-        bool takes = w[i][1] != '-' && strchr(argopts, w[i][strlen(w[i]) - 1]) != NULL;
-        i += takes ? 2 : 1;
-    }
-    return i;
-}
-
-/* Why word k of a simple command is code, or NULL; w[] are the words' texts. */
-struct verdict {
-    const char *where;
-    const char *hint;
-};
-
-static const struct verdict V_COMMAND = {
-    "names the program to run",
-    "a value never chooses what runs; use a decision step with one fixed command per choice"};
-static const struct verdict V_SHELL = {
-    "is in the script that a second shell runs (sh -c)",
-    "pass it as an argument after the script: sh -c 'echo \"$1\"' sh \"${v}\""};
-static const struct verdict V_EVAL = {"is in what eval runs as shell code",
-                                      "drop eval and write the command itself"};
-static const struct verdict V_SSH = {
-    "is in ssh's remote command, which the remote shell reads as code",
-    "send it on stdin: printf '%s\\n' \"${v}\" | ssh HOST 'read -r v; do-something \"$v\"'"};
-static const struct verdict V_SU = {"is in the command su -c runs as shell code",
-                                    "pass it in the environment (su -w) or on stdin instead"};
-static const struct verdict V_WATCH = {"is in what watch runs through sh -c",
-                                       "use watch -x, which runs the command without a shell"};
-static const struct verdict V_TEST = {
-    "is an operand of an arithmetic test in [[ ]], which bash evaluates as an expression",
-    "compare as text with =, or check it is a number first"};
-
-static const char *const SHELLS[] = {"sh",   "bash", "dash",    "zsh", "ksh",
-                                     "mksh", "ash",  "busybox", NULL};
-
-/*
- * Mark which of words i..n-1 (one simple command, redirections removed) are
- * code: code[k] set to the reason.
- */
-static void judge(char **w, size_t n, size_t i, const struct verdict **code)
-{
-    while (i < n && is_assignment(w[i])) {
-        i++;
-    }
-    /* look through wrappers to the command they run */
-    const struct wrapper *wr;
-    while (i < n && w[i][0] != '\x01' && (wr = wrapper_find(word_base(w[i]))) != NULL) {
-        i = skip_options(w, n, i + 1, wr->argopts);
-        while (wr->assignments && i < n && is_assignment(w[i])) {
-            i++;
-        }
-        i += (size_t)wr->operands;
-    }
-    if (i >= n) {
-        return;
-    }
-    if (strchr(w[i], '\x01') != NULL) {
-        code[i] = &V_COMMAND;
-        return;
-    }
-    const char *cmd = word_base(w[i]);
-    if (strcmp(cmd, "eval") == 0) {
-        for (size_t k = i + 1; k < n; k++) {
-            code[k] = &V_EVAL;
-        }
-    } else if (is_one_of(cmd, SHELLS)) {
-        bool dash_c = false;
-        size_t k = i + 1;
-        if (strcmp(cmd, "busybox") == 0 && k < n && is_one_of(w[k], SHELLS)) {
-            k++;
-        }
-        for (; k < n && (w[k][0] == '-' || w[k][0] == '+'); k++) {
-            if (strcmp(w[k], "--") == 0) {
-                k++;
-                break;
-            }
-            dash_c = dash_c || (w[k][1] != '-' && strchr(w[k] + 1, 'c') != NULL);
-            if ((strcmp(w[k], "-o") == 0 || strcmp(w[k], "+o") == 0 || strcmp(w[k], "-O") == 0) &&
-                k + 1 < n) {
-                k++; /* -o pipefail */
-            }
-        }
-        if (dash_c && k < n) {
-            code[k] = &V_SHELL;
-        }
-    } else if (strcmp(cmd, "ssh") == 0 || strcmp(cmd, "slogin") == 0) {
-        size_t k = skip_options(w, n, i + 1, "bcDEeFIiJLlmOopQRSWwB");
-        for (k++; k < n; k++) {
-            code[k] = &V_SSH;
-        }
-    } else if (strcmp(cmd, "su") == 0 || strcmp(cmd, "runuser") == 0) {
-        for (size_t k = i + 1; k < n; k++) {
-            if (strcmp(w[k], "-c") == 0 || strcmp(w[k], "--command") == 0) {
-                if (k + 1 < n) {
-                    code[k + 1] = &V_SU;
-                }
-            } else if (str_has_prefix(w[k], "--command=")) {
-                code[k] = &V_SU;
-            }
-        }
-    } else if (strcmp(cmd, "watch") == 0) {
-        size_t k = i + 1;
-        bool exec = false;
-        for (; k < n && w[k][0] == '-'; k++) {
-            exec = exec || strcmp(w[k], "-x") == 0 || strcmp(w[k], "--exec") == 0;
-            if (strcmp(w[k], "-n") == 0 || strcmp(w[k], "--interval") == 0) {
-                k++;
-            }
-        }
-        for (; k < n && !exec; k++) {
-            code[k] = &V_WATCH;
-        }
-        if (exec) {
-            judge(w, n, k, code);
-        }
-    } else if (strcmp(cmd, "[[") == 0) {
-        static const char *const arith[] = {"-eq", "-ne", "-lt", "-le", "-gt", "-ge", NULL};
-        for (size_t k = i + 1; k + 1 < n; k++) {
-            if (is_one_of(w[k], arith)) {
-                code[k - 1] = &V_TEST;
-                code[k + 1] = &V_TEST;
-            }
-        }
-    } else if ((strcmp(cmd, "kubectl") == 0 || strcmp(cmd, "oc") == 0) && i + 1 < n &&
-               strcmp(w[i + 1], "exec") == 0) {
-        for (size_t k = i + 2; k < n; k++) {
-            if (strcmp(w[k], "--") == 0) {
-                judge(w, n, k + 1, code);
-                break;
-            }
-        }
-    } else if ((strcmp(cmd, "docker") == 0 || strcmp(cmd, "podman") == 0) && i + 1 < n &&
-               strcmp(w[i + 1], "exec") == 0) {
-        size_t k = skip_options(w, n, i + 2, "euw");
-        judge(w, n, k + 1, code); /* past the container */
-    }
-}
+/* ---- simple commands ---- */
 
 static void word_end(struct command *c, size_t at)
 {
@@ -718,8 +519,8 @@ static void command_end(struct lex *l, struct command *c)
             w[n++] = c->words[k].text;
         }
     }
-    const struct verdict **code = xcalloc(n + 1, sizeof *code);
-    judge(w, n, 0, code);
+    const struct shcode_verdict **code = xcalloc(n + 1, sizeof *code);
+    shcode_judge(w, n, code);
     for (size_t k = 0; k < n && !failed(l); k++) {
         const struct word *wd = &c->words[span[k]];
         for (size_t u = 0; code[k] != NULL && u < l->t->nuses; u++) {

@@ -133,6 +133,13 @@ char *str_trim(char *s)
     return s;
 }
 
+void set_cause(char **cause, const char *text)
+{
+    if (cause != NULL) {
+        *cause = xstrdup(text);
+    }
+}
+
 /*
  * One character as the console draws it: text_next() decides what is shown
  * (a control as ^[, an invalid byte as \xNN, ...), the locale only how wide a
@@ -323,4 +330,62 @@ bool str_parse_bool(const char *s, bool *out)
         }
     }
     return false;
+}
+
+bool str_parse_decimal(const char *s, double *out)
+{
+    const char *p = s;
+    double v = 0, scale = 0.1;
+    int digits = 0;
+    bool neg = *p == '-';
+    if (neg) {
+        p++;
+    }
+    if (*p < '0' || *p > '9') {
+        return false;
+    }
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (++digits > 19) {
+            return false;
+        }
+        v = v * 10 + (*p - '0');
+    }
+    if (*p == '.') {
+        p++;
+        if (*p < '0' || *p > '9') {
+            return false;
+        }
+        for (; *p >= '0' && *p <= '9'; p++) {
+            v += (*p - '0') * scale;
+            scale /= 10;
+        }
+    }
+    if (*p != '\0') {
+        return false;
+    }
+    *out = neg ? -v : v;
+    return true;
+}
+
+int str_hex_value(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+char *str_expand_home(const char *path)
+{
+    const char *home = getenv("HOME");
+    if (str_has_prefix(path, "~/") && home != NULL) {
+        return xasprintf("%s/%s", home, path + 2);
+    }
+    return xstrdup(path);
 }

@@ -27,6 +27,18 @@ bool str_has_prefix(const char *s, const char *prefix);
 bool str_parse_bool(const char *s, bool *out);
 /* Strip leading and trailing ASCII whitespace in place; returns s. */
 char *str_trim(char *s);
+/*
+ * A plain decimal ("12", "-1", "0.5"), read without the locale: digits, an
+ * optional leading '-' and fraction; no '+', blanks, exponent, or more than
+ * 19 digits before the point. False (and *out untouched) for anything else, "" too.
+ */
+bool str_parse_decimal(const char *s, double *out);
+/* The value of one hex digit (0-9, a-f, A-F), or -1. */
+int str_hex_value(char c);
+/* "~/x" as "$HOME/x" when HOME is set; anything else as it is. Caller frees. */
+char *str_expand_home(const char *path);
+/* The tmux convention: *cause = a copy of text for the caller to free; a NULL cause is a no-op. */
+void set_cause(char **cause, const char *text);
 
 /* A growing string; zero-initialise, append, free(sb.s). s is NUL-terminated once non-empty. */
 struct strbuf {

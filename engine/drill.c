@@ -141,15 +141,6 @@ static bool parse_offset(const char *v, int *out)
     return true;
 }
 
-static void act_finish(struct drill_act *a)
-{
-    free(a->pane);
-    free(a->verb);
-    free(a->target);
-    free(a->input);
-    memset(a, 0, sizeof *a);
-}
-
 /* "PANE VERB TARGET [INPUT]"; issues for a short one, an unknown pane or an odd verb. */
 static bool parse_act(struct drill *d, const struct mdoc_kv *kv, struct drill_act *a)
 {
@@ -201,7 +192,7 @@ static bool parse_act(struct drill *d, const struct mdoc_kv *kv, struct drill_ac
         ok = false;
     }
     if (!ok) {
-        act_finish(a);
+        drill_act_finish(a);
     }
     return ok;
 }
@@ -583,7 +574,7 @@ static void make_inject(struct drill *d, const struct mdoc_node *n, struct drill
         if (i < in->nchaos) {
             in->chaos[i].rollback = il.rollbacks[i];
         } else {
-            act_finish(&il.rollbacks[i]);
+            drill_act_finish(&il.rollbacks[i]);
         }
     }
     free(il.rollbacks);
@@ -995,110 +986,4 @@ struct drill *drill_load(const char *path, char **cause)
     struct drill *x = drill_parse(buf, len, path, cause);
     free(buf);
     return x;
-}
-
-static void free_strs(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        free(v[i]);
-    }
-    free(v);
-}
-
-void drill_free(struct drill *d)
-{
-    if (d == NULL) {
-        return;
-    }
-    for (size_t i = 0; i < d->ninjects; i++) {
-        struct drill_inject *in = &d->injects[i];
-        free(in->id);
-        free(in->title);
-        free(in->text);
-        free_strs(in->to, in->nto);
-        free(in->channel);
-        for (size_t e = 0; e < in->nexpects; e++) {
-            free(in->expects[e].text);
-        }
-        free(in->expects);
-        free(in->contingency);
-        for (size_t c = 0; c < in->nchaos; c++) {
-            act_finish(&in->chaos[c].action);
-            act_finish(&in->chaos[c].rollback);
-        }
-        free(in->chaos);
-        free(in->backend);
-        free(in->notify);
-    }
-    free(d->injects);
-    for (size_t i = 0; i < d->nchecks; i++) {
-        free(d->checks[i].id);
-        free(d->checks[i].title);
-        free(d->checks[i].until);
-        free(d->checks[i].run);
-    }
-    free(d->checks);
-    for (size_t i = 0; i < d->nroles; i++) {
-        free(d->roles[i].id);
-        free(d->roles[i].name);
-    }
-    free(d->roles);
-    free_strs(d->objectives, d->nobjectives);
-    free_strs(d->debrief, d->ndebrief);
-    free_strs(d->sections, d->nsections);
-    for (size_t i = 0; i < d->nissues; i++) {
-        free(d->issues[i].message);
-    }
-    free(d->issues);
-    free(d->path);
-    free(d->title);
-    free(d->intro);
-    free(d->label);
-    free(d->abort_word);
-    free(d->sandbox_env);
-    free(d);
-}
-
-size_t drill_lint(struct drill *d)
-{
-    if (d == NULL) {
-        return 0;
-    }
-    /* Once, at the first inject that would send: the fix is one export, not one per inject. */
-    size_t first = d->ninjects, n = 0;
-    for (size_t i = 0; i < d->ninjects; i++) {
-        if (d->injects[i].notify != NULL) {
-            first = n++ == 0 ? i : first;
-        }
-    }
-    if (!d->notify_live && n > 0) {
-        const struct drill_inject *in = &d->injects[first];
-        if (d->sandbox_env == NULL) {
-            add_issue(d, in->line,
-                      xasprintf("inject '%s' notifies but the drill has no sandbox_env (the env "
-                                "var holding the sandbox webhook URL)",
-                                in->id));
-        } else if (getenv(d->sandbox_env) == NULL) {
-            /* a warning: the drill is fine, this shell (a CI) lacks the hook */
-            mdoc_issues_warn(&d->issues, &d->nissues, in->line,
-                             xasprintf("environment variable %s (sandbox_env) is not set; %zu "
-                                       "inject%s notif%s",
-                                       d->sandbox_env, n, n == 1 ? "" : "s", n == 1 ? "ies" : "y"));
-        }
-    }
-    mdoc_issues_sort(d->issues, d->nissues);
-    return d->nissues;
-}
-
-int drill_find_inject(const struct drill *d, const char *id)
-{
-    if (d == NULL || id == NULL) {
-        return -1;
-    }
-    for (size_t i = 0; i < d->ninjects; i++) {
-        if (d->injects[i].id != NULL && strcmp(d->injects[i].id, id) == 0) {
-            return (int)i;
-        }
-    }
-    return -1;
 }

@@ -1,18 +1,8 @@
 /*
- * Drills (docs/drills.md): the model and its parser, and a running game.
- *
- * The parser reads the same Markdown as runbooks (headings with `opsdeck`
- * blocks). The game is driven by the facilitator (start, pause, fire, skip,
- * mark, note, abort) and by a drill clock: monotonic time that stops while
- * paused, read through env->now_ms so tests run on a fake clock and call
- * game_tick() themselves. Chaos actions go through action_run(); each one's
- * rollback is journaled (chaos.plan) before the action is asked for, and every
- * planned rollback that has not run is run on abort, at the end, on
- * game_close() (closing the pane, quitting, SIGHUP/SIGTERM) and by
- * drill_recover() on the next start after a crash. A rollback that fails
- * stays pending in the journal until one succeeds or the operator gives it up
- * (drill_give_up). Nothing here runs the loop: long work (rollbacks) goes on
- * while the caller's loop turns and draws. No curses here.
+ * Drills (docs/drills.md): the document. The model and its parser (drill.c),
+ * freeing, lint and lookups (drill_doc.c). The parser reads the same Markdown
+ * as runbooks (headings with `opsdeck` blocks, engine/mdoc.h). A running
+ * drill, the game, is engine/game.h. No curses, no I/O besides drill_load().
  */
 #ifndef OPSDECK_DRILL_H
 #define OPSDECK_DRILL_H
@@ -22,11 +12,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-struct loop;
-struct store;
-struct backend;
-struct vars;
 
 /* ---- the model ---- */
 
@@ -128,152 +113,7 @@ void drill_free(struct drill *d);
 /* Roles, contingencies, chaos/rollback pairs, conditions, env vars; returns the issue count. */
 size_t drill_lint(struct drill *d);
 int drill_find_inject(const struct drill *d, const char *id);
-
-/* ---- a running drill ---- */
-
-struct game;
-
-enum game_state {
-    GAME_CHECKING, /* before checks running */
-    GAME_READY,    /* checks passed (or none): drill_begin() starts the clock */
-    GAME_BLOCKED,  /* a before check failed: the drill will not start */
-    GAME_RUNNING,
-    GAME_PAUSED,
-    GAME_ROLLING_BACK, /* ending or aborting: rollbacks, then after checks */
-    GAME_ENDED,
-    GAME_ABORTED,
-};
-
-enum inject_state { INJECT_PENDING, INJECT_FIRED, INJECT_SKIPPED };
-enum expect_state { EXPECT_PENDING, EXPECT_MET, EXPECT_LATE, EXPECT_MISSED };
-/* The last result of a check: a condition may be unknown (engine/cond.h). */
-enum check_result { CHECK_NOT_RUN = -1, CHECK_FAILED = 0, CHECK_OK = 1, CHECK_UNKNOWN = 2 };
-
-enum chaos_state {
-    CHAOS_NONE,        /* not run */
-    CHAOS_PLANNED,     /* rollback journaled, action asked for */
-    CHAOS_ACTIVE,      /* action done: rollback pending */
-    CHAOS_FAILED,      /* the action itself failed (the rollback still runs) */
-    CHAOS_ROLLED_BACK, /* rollback done */
-    CHAOS_UNRESTORED,  /* rollback failed (pending: tried again by every start) or given up */
-};
-
-struct game_hooks {
-    void (*changed)(struct game *g, void *ud);
-    void *ud;
-};
-
-struct game_env {
-    struct loop *loop;
-    struct store *store;
-    struct backend **backends;
-    size_t nbackends;
-    const char *runs_dir; /* NULL: default */
-    /* The clock (ms, monotonic); NULL: the real one. Tests pass a fake and call game_tick(). */
-    uint64_t (*now_ms)(void *ud);
-    void *now_ud;
-    bool no_timer; /* tests: no loop timer, only game_tick() */
-};
-
-/* Start a game (takes d): journal run.start, run the before checks. */
-struct game *game_start(const struct game_env *env, struct drill *d, const struct game_hooks *h,
-                        char **cause);
-/* Resume an open drill run from its journal (clock position, states, pending rollbacks). */
-struct game *game_resume(const struct game_env *env, const char *run_id, const struct game_hooks *h,
-                         char **cause);
-/*
- * Close (the pane closes, quitting, SIGHUP, SIGTERM): start every pending
- * rollback as work on the loop and return; the changed hook fires as each
- * one ends and game_message() says how far it is. The run stays open for
- * resume unless it ended. Keep the loop turning until game_closed(), with a
- * bound (CLOSE_LIMIT_MS is what the console and line mode wait), then
- * game_destroy(g, false).
- */
-void game_close(struct game *g);
-/* Nothing is in flight any more (true at once when nothing was pending). */
-bool game_closed(const struct game *g);
-/* game_close() was called and its rollbacks are still running. */
-bool game_closing(const struct game *g);
-enum { GAME_CLOSE_LIMIT_MS = 30000 };
-/*
- * Free. rollback: game_close() first; what does not finish within the call
- * (an asynchronous backend) stays pending for the next start. NULL is a no-op.
- */
-void game_destroy(struct game *g, bool rollback);
-
-/* The facilitator; false with *cause when not possible now. */
-bool game_begin(struct game *g, char **cause); /* start the clock (READY only) */
-bool game_pause(struct game *g, char **cause);
-bool game_resume_clock(struct game *g, char **cause);
-bool game_fire(struct game *g, size_t inject, char **cause); /* early, or a contingency by hand */
-bool game_skip(struct game *g, size_t inject, char **cause);
-bool game_fire_contingency(struct game *g, size_t inject, char **cause);
-bool game_mark(struct game *g, size_t inject, size_t expect, bool met, const char *by,
-               char **cause);
-/* A note; if it contains the abort word, the drill aborts. section may be NULL. */
-bool game_note(struct game *g, const char *text, const char *section, char **cause);
-bool game_debrief(struct game *g, size_t question, const char *answer, char **cause);
-/* End (clock past duration or by hand) / abort: rollbacks, after checks, run.end. */
-bool game_end(struct game *g, char **cause);
-void game_abort(struct game *g, const char *why);
-/* Fire what is due, turn expectations missed, run during checks. Called by the timer. */
-void game_tick(struct game *g);
-
-/* What the pane shows. */
-const struct drill *game_drill(const struct game *g);
-const char *game_run_id(const struct game *g);
-enum game_state game_state(const struct game *g);
-uint64_t game_clock_ms(const struct game *g); /* drill time */
-enum inject_state game_inject_state(const struct game *g, size_t i);
-uint64_t game_inject_fired_ms(const struct game *g, size_t i); /* drill time */
-enum expect_state game_expect_state(const struct game *g, size_t inject, size_t e);
-enum chaos_state game_chaos_state(const struct game *g, size_t inject, size_t c);
-const char *game_chaos_message(const struct game *g, size_t inject, size_t c);
-/* The last result of check i (enum check_result); *why borrowed. */
-int game_check_result(const struct game *g, size_t i, const char **why);
-int game_score(const struct game *g, int *max);
-const char *game_message(const struct game *g); /* why it aborted, what is blocking */
-
-/*
- * After a crash, at every start: find every drill run in runs_dir with a
- * rollback still pending (never run, cut short, or failed before), run them
- * through the action path (journaling into that run), each once its backend
- * has answered (bounded), and end a crashed run once nothing of it is
- * pending. Runs the loop until done or timeout_ms (it is called before the
- * console or a line mode starts its own loop). Returns how many were rolled
- * back; *failed counts those that could not be (still pending); *report
- * (caller frees, may be NULL) is one line per rollback for the screen.
- */
-size_t drill_recover(const struct game_env *env, int timeout_ms, size_t *failed, char **report);
-
-/* A rollback still pending in a run's journal: failed, or never run. */
-struct drill_pending {
-    char *run;      /* the run id */
-    char *inject;   /* the inject whose chaos it undoes */
-    int index;      /* ... which of its chaos actions */
-    char *rollback; /* "pools ready be_web/web2" */
-    char *message;  /* why the last attempt failed, or NULL when none ended */
-    bool ended;     /* the run has ended (run.end) */
-    bool failed;    /* a rollback was tried and did not end well (failed, or no answer) */
-    bool live;      /* an opsdeck is running the drill: its chaos is active, not lost */
-};
-/*
- * Every pending rollback of every drill run in runs_dir (NULL: default),
- * newest run first; *n is their count. NULL only without a state directory.
- * NOT RESTORED is what is failed or not live (a crashed drill's chaos).
- */
-struct drill_pending *drill_pending_list(const char *runs_dir, size_t *n);
-void drill_pending_free(struct drill_pending *list, size_t n);
-/*
- * Give up the pending rollbacks of run_id for good (the operator puts them
- * back by hand): for each, an audit line first (action_record), then
- * rollback.giveup {inject, index, action, typed, message} in the run, so no
- * start tries it again. typed is what the operator typed to confirm (the
- * caller checks it). Refused in read-only mode and while another opsdeck
- * holds the run. Returns how many were given up; *report (caller frees) says
- * which; 0 with *cause when refused or nothing is pending.
- */
-size_t drill_give_up(const char *runs_dir, const char *run_id, const char *typed, char **report,
-                     char **cause);
+/* Free an action's strings and zero it. */
+void drill_act_finish(struct drill_act *a);
 
 #endif

@@ -13,8 +13,9 @@
  *     fragment never swallows the next good line.
  *
  * Several writers (two consoles on one audit log): each append holds an
- * exclusive flock() on the journal's directory (not on the file: a drill's
- * game holds flock() on its journal file for the whole run), and catches up
+ * exclusive flock() on the journal's directory (not on the file: the owner
+ * of a run holds flock() on its journal file for the whole run, runlog.h),
+ * and catches up
  * first when the file grew since our last line, so every seq is one more
  * than the line before it, whoever wrote that. The wait is bounded
  * (LOCK_WAIT_MS): past it the append fails rather than freezing the loop.
@@ -323,24 +324,44 @@ static void note_end(struct journal *j)
     }
 }
 
-static bool append_locked(struct journal *j, const struct journal_event *ev, char **cause);
+static bool append_locked(struct journal *j, const struct journal_event *ev, char **line,
+                          char **cause);
 
-bool journal_append(struct journal *j, const struct journal_event *ev, char **cause)
+static void drop_line(char **line)
+{
+    if (line != NULL) {
+        free(*line);
+        *line = NULL;
+    }
+}
+
+bool journal_append_line(struct journal *j, const struct journal_event *ev, char **line,
+                         char **cause)
 {
     if (!lock_appends(j, cause)) {
         return false;
     }
-    bool ok = catch_up(j, cause) && append_locked(j, ev, cause);
+    bool ok = catch_up(j, cause) && append_locked(j, ev, line, cause);
     unlock_appends(j);
     return ok;
 }
 
-static bool append_locked(struct journal *j, const struct journal_event *ev, char **cause)
+bool journal_append(struct journal *j, const struct journal_event *ev, char **cause)
+{
+    return journal_append_line(j, ev, NULL, cause);
+}
+
+static bool append_locked(struct journal *j, const struct journal_event *ev, char **linep,
+                          char **cause)
 {
     uint64_t seq = j->seq + 1;
     char *line = journal_format(seq, clock_wall_ms(), ev);
     char *buf = xasprintf("%s%s\n", j->needs_newline ? "\n" : "", line);
-    free(line);
+    if (linep != NULL) {
+        *linep = line;
+    } else {
+        free(line);
+    }
     size_t len = strlen(buf);
     size_t written;
     bool ok = write_all(j->fd, buf, len, &written);
@@ -353,6 +374,7 @@ static bool append_locked(struct journal *j, const struct journal_event *ev, cha
             j->needs_newline = true;
         }
         note_end(j);
+        drop_line(linep);
         return false;
     }
     j->needs_newline = false;
@@ -361,6 +383,7 @@ static bool append_locked(struct journal *j, const struct journal_event *ev, cha
         *cause = xasprintf("%s: %s", j->path, strerror(errno));
         /* The line may be on disk; do not reuse its seq. */
         j->seq = seq;
+        drop_line(linep);
         return false;
     }
     j->seq = seq;

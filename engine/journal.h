@@ -1,6 +1,6 @@
 /*
- * Append-only JSON lines files (DESIGN rule 5): the audit log now, run journals
- * later. One object per line:
+ * Append-only JSON lines files (DESIGN rule 5): the audit log, and under
+ * runlog.h the journals of runs and drills. One object per line:
  *   {seq, ts, actor, host, run, step, action, target, result, data}
  * ts is UTC RFC 3339 with milliseconds; run and step are null when unset; data
  * is an object (or null). Each append is one write(2) of the whole line on an
@@ -37,6 +37,9 @@ struct journal *journal_open(const char *path, char **cause);
 void journal_close(struct journal *j);
 /* Append one event; false with *cause on a write or fsync failure. */
 bool journal_append(struct journal *j, const struct journal_event *ev, char **cause);
+/* The same; *line (caller frees) is the line written, without its newline, on success. */
+bool journal_append_line(struct journal *j, const struct journal_event *ev, char **line,
+                         char **cause);
 const char *journal_path(const struct journal *j);
 uint64_t journal_last_seq(const struct journal *j);
 

@@ -184,28 +184,14 @@ static char *detail_get(const char *detail, const char *key)
     return NULL;
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /* %XX decoding; a %00 or a malformed escape is left as it is. */
 static char *url_decode(const char *s, size_t len)
 {
     char *out = xmalloc(len + 1);
     size_t n = 0;
     for (size_t i = 0; i < len; i++) {
-        int hi = s[i] == '%' && i + 2 < len ? hex_digit(s[i + 1]) : -1;
-        int lo = hi >= 0 ? hex_digit(s[i + 2]) : -1;
+        int hi = s[i] == '%' && i + 2 < len ? str_hex_value(s[i + 1]) : -1;
+        int lo = hi >= 0 ? str_hex_value(s[i + 2]) : -1;
         if (lo >= 0 && hi * 16 + lo != 0) {
             out[n++] = (char)(hi * 16 + lo);
             i += 2;

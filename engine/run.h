@@ -30,8 +30,8 @@
  * is still alive and still the same group, and the operator waits for it or
  * stops it (each journaled); re-running the step is refused meanwhile.
  *
- * Journal: $state/runs/RUN-ID.jsonl (events as in docs/runbooks.md) and
- * RUN-ID.out (raw command output). Output that cannot be saved (a full disk)
+ * Journal: $state/runs/RUN-ID.jsonl (events as in docs/runbooks.md, written
+ * through runlog.h) and RUN-ID.out (raw command output). Output that cannot be saved (a full disk)
  * is counted: the step's message and command.exit say it was cut. Every transition is journaled
  * before it takes effect on the screen; if the journal cannot be written the run stops with
  * RUN_FAILED and says so (nothing runs unjournaled).
@@ -40,6 +40,8 @@
 #define OPSDECK_RUN_H
 
 #include "runbook.h"
+#include "runlog.h"
+#include "runview.h"
 #include "vars.h"
 
 #include <stdbool.h>
@@ -50,8 +52,6 @@ struct loop;
 struct store;
 struct backend;
 struct run;
-
-enum run_state { RUN_READY, RUN_BUSY, RUN_FAILED, RUN_INTERRUPTED, RUN_DONE, RUN_ABORTED };
 
 struct run_hooks {
     /* Something visible changed (state, step, output, wait status). */
@@ -89,14 +89,23 @@ struct run *run_resume(const struct run_env *env, const char *run_id, const stru
  */
 void run_destroy(struct run *r);
 
-/* ---- what the UI shows ---- */
+/*
+ * The run's event stream (runlog.h), for a view (runview.h): run_history()
+ * replays what is journaled so far into cb, now; run_subscribe() then tells
+ * cb every later event and notice, as they happen. The run's journal file
+ * (NULL in a dry run) is where a console that is not the owner follows it.
+ */
+bool run_history(const struct run *r, runlog_event_cb cb, void *ud, char **cause);
+void run_subscribe(struct run *r, runlog_event_cb cb, void *ud);
+void run_unsubscribe(struct run *r, runlog_event_cb cb, void *ud);
+const char *run_journal(const struct run *r);
+
+/* ---- what line mode shows (the runbook pane draws a view instead) ---- */
 const char *run_id(const struct run *r);
 const struct runbook *run_runbook(const struct run *r);
 enum run_state run_state(const struct run *r);
 size_t run_index(const struct run *r);               /* current step */
 const struct rb_step *run_step(const struct run *r); /* NULL when DONE/ABORTED */
-/* Step i is done / skipped / not yet (for the checklist). */
-enum run_mark { RUN_MARK_TODO, RUN_MARK_DONE, RUN_MARK_SKIPPED, RUN_MARK_FAILED };
 enum run_mark run_mark(const struct run *r, size_t i);
 const struct vars *run_vars(const struct run *r);
 /*
@@ -135,7 +144,6 @@ void run_phase_ms(const struct run *r, uint64_t out[RB_PHASES]);
  * back to NONE and the changed hook fires. *pgid: the first group; *n: how
  * many (either may be NULL).
  */
-enum run_orphan { RUN_ORPHAN_NONE, RUN_ORPHAN_ALIVE, RUN_ORPHAN_WAITING, RUN_ORPHAN_STOPPING };
 enum run_orphan run_orphan(const struct run *r, int *pgid, size_t *n);
 
 /* ---- what the operator does; false with *cause when not possible now ---- */

@@ -9,14 +9,10 @@
  *
  * The Markdown walk into nodes is mdoc.c, shared with drills.
  */
-#include "runbook.h"
+#include "rbparse.h"
 
-#include "../common/json.h"
-#include "../common/shtmpl.h"
 #include "../common/clock.h"
 #include "../common/util.h"
-#include "cond.h"
-#include "mdoc.h"
 #include "vars.h"
 
 #include <ctype.h>
@@ -26,89 +22,15 @@
 #include <string.h>
 #include <strings.h>
 
-/* A runbook is read by a person at 3 a.m.: more steps than this is a mistake, not a runbook. */
-enum { RUNBOOK_MAX_BYTES = 4 << 20, RUNBOOK_MAX_STEPS = 5000 };
-
 /* Keys whose value is free text: a '#' in them is content, not a comment. */
 static const char *const free_keys[] = {"run",     "until",  "ask",       "message", "input",
                                         "default", "target", "dedup_key", NULL};
 
-struct parse {
-    struct mdoc *m;
-    struct runbook *rb;
-};
-
 /* ---- small helpers ---- */
 
-static void add_issue(struct runbook *rb, int line, char *message)
+void runbook_add_issue(struct runbook *rb, int line, char *message)
 {
     mdoc_issues_add(&rb->issues, &rb->nissues, line, message);
-}
-
-/*
- * A string -> int map, open addressing, owning its keys: ids and variable
- * names are checked once per step, and a 4 MiB runbook of 100,000 steps must
- * not take minutes to lint.
- */
-struct strmap {
-    char **keys;
-    int *vals;
-    size_t cap, n;
-};
-
-static size_t strmap_slot(const struct strmap *m, const char *key)
-{
-    size_t i = (size_t)fnv1a(FNV1A_OFFSET, key) & (m->cap - 1);
-    while (m->keys[i] != NULL && strcmp(m->keys[i], key) != 0) {
-        i = (i + 1) & (m->cap - 1);
-    }
-    return i;
-}
-
-static int *strmap_get(const struct strmap *m, const char *key)
-{
-    if (m->cap == 0) {
-        return NULL;
-    }
-    size_t i = strmap_slot(m, key);
-    return m->keys[i] != NULL ? &m->vals[i] : NULL;
-}
-
-static void strmap_put(struct strmap *m, const char *key, int val)
-{
-    if ((m->n + 1) * 2 > m->cap) {
-        struct strmap big = {0};
-        big.cap = m->cap == 0 ? 64 : m->cap * 2;
-        big.keys = xcalloc(big.cap, sizeof *big.keys);
-        big.vals = xcalloc(big.cap, sizeof *big.vals);
-        for (size_t i = 0; i < m->cap; i++) {
-            if (m->keys[i] != NULL) {
-                size_t j = strmap_slot(&big, m->keys[i]);
-                big.keys[j] = m->keys[i];
-                big.vals[j] = m->vals[i];
-            }
-        }
-        big.n = m->n;
-        free(m->keys);
-        free(m->vals);
-        *m = big;
-    }
-    size_t i = strmap_slot(m, key);
-    if (m->keys[i] == NULL) {
-        m->keys[i] = xstrdup(key);
-        m->n++;
-    }
-    m->vals[i] = val;
-}
-
-static void strmap_free(struct strmap *m)
-{
-    for (size_t i = 0; i < m->cap; i++) {
-        free(m->keys[i]);
-    }
-    free(m->keys);
-    free(m->vals);
-    memset(m, 0, sizeof *m);
 }
 
 static bool parse_markdown(struct parse *p, char **cause)
@@ -116,7 +38,7 @@ static bool parse_markdown(struct parse *p, char **cause)
     bool ok = mdoc_parse_markdown(p->m, free_keys, RUNBOOK_MAX_STEPS);
     /* The walk's own problems come first, as when they were found during it. */
     for (size_t i = 0; i < p->m->nissues; i++) {
-        add_issue(p->rb, p->m->issues[i].line, p->m->issues[i].message);
+        runbook_add_issue(p->rb, p->m->issues[i].line, p->m->issues[i].message);
     }
     p->m->nissues = 0;
     p->rb->title = p->m->title;
@@ -126,295 +48,6 @@ static bool parse_markdown(struct parse *p, char **cause)
                            p->m->nodes[p->m->nnodes - 1].line, RUNBOOK_MAX_STEPS);
     }
     return ok;
-}
-
-/* ---- JSON ---- */
-
-/*
- * cJSON keeps no positions: a scan that skips strings finds the line of each
- * element of the top-level "steps" array and of each top-level member, in order.
- */
-struct json_lines {
-    int *steps; /* line of each step */
-    size_t nsteps;
-    int *members; /* line of each top-level member */
-    size_t nmembers;
-    int *step_members; /* line of each member of every step, step after step */
-    size_t nstep_members;
-    int *step_first; /* index in step_members of each step's first member */
-    size_t nstep_first;
-};
-
-static void push_line(int **v, size_t *n, int line)
-{
-    if ((*n & (*n - 1)) == 0) {
-        *v = xreallocarray(*v, *n == 0 ? 1 : *n * 2, sizeof **v);
-    }
-    (*v)[(*n)++] = line;
-}
-
-static void json_lines(const struct parse *p, struct json_lines *jl)
-{
-    int depth = 0;
-    bool steps_key = false, in_steps = false, expect = false;
-    const char *last_str = NULL;
-    size_t last_len = 0, last_at = 0;
-    memset(jl, 0, sizeof *jl);
-    for (size_t i = 0; i < p->m->len; i++) {
-        char c = p->m->src[i];
-        if (isspace((unsigned char)c)) {
-            continue;
-        }
-        if (in_steps && depth == 2 && expect && c != ']') {
-            push_line(&jl->steps, &jl->nsteps, mdoc_line_at(p->m, i));
-            push_line(&jl->step_first, &jl->nstep_first, (int)jl->nstep_members);
-            expect = false;
-        }
-        if (c == '"') {
-            size_t j = i + 1;
-            while (j < p->m->len && p->m->src[j] != '"') {
-                j += p->m->src[j] == '\\' ? 2 : 1;
-            }
-            last_str = p->m->src + i + 1;
-            last_len = j < p->m->len ? j - i - 1 : 0;
-            last_at = i;
-            i = j;
-        } else if (c == ':' && depth == 1) {
-            steps_key = last_str != NULL && last_len == 5 && memcmp(last_str, "steps", 5) == 0;
-            push_line(&jl->members, &jl->nmembers, mdoc_line_at(p->m, last_at));
-        } else if (c == ':' && depth == 3 && in_steps) {
-            push_line(&jl->step_members, &jl->nstep_members, mdoc_line_at(p->m, last_at));
-        } else if (c == '[' || c == '{') {
-            if (c == '[' && depth == 1 && steps_key) {
-                in_steps = true;
-                expect = true;
-            }
-            depth++;
-        } else if (c == ']' || c == '}') {
-            depth--;
-            if (depth == 1) {
-                in_steps = false;
-                steps_key = false;
-            }
-        } else if (c == ',' && depth == 2 && in_steps) {
-            expect = true;
-        }
-    }
-}
-
-/* A JSON member as annotation text: strings as they are, numbers and booleans spelled out. */
-static char *json_scalar(const cJSON *v)
-{
-    if (cJSON_IsString(v)) {
-        return xstrdup(v->valuestring);
-    }
-    if (cJSON_IsBool(v)) {
-        return xstrdup(cJSON_IsTrue(v) ? "true" : "false");
-    }
-    if (cJSON_IsNumber(v)) {
-        double d = v->valuedouble;
-        if (d == (double)(long long)d && d > -1e15 && d < 1e15) {
-            return xasprintf("%lld", (long long)d);
-        }
-        return xasprintf("%g", d);
-    }
-    return NULL;
-}
-
-/* Line of member m of step i, or the step's own line. */
-static int json_member_line(const struct json_lines *jl, size_t i, size_t m, int line)
-{
-    if (i >= jl->nstep_first) {
-        return line;
-    }
-    size_t at = (size_t)jl->step_first[i] + m;
-    size_t end = i + 1 < jl->nstep_first ? (size_t)jl->step_first[i + 1] : jl->nstep_members;
-    return at < end ? jl->step_members[at] : line;
-}
-
-static void json_step(struct parse *p, const cJSON *obj, const struct json_lines *jl, size_t si,
-                      int sline)
-{
-    int line = sline;
-    struct mdoc_node *n = mdoc_push_node(p->m, 2, NULL, line);
-    n->content = true;
-    if (!cJSON_IsObject(obj)) {
-        add_issue(p->rb, line, xasprintf("a step must be an object, not %s", json_type_name(obj)));
-        n->title = xstrdup("");
-        return;
-    }
-    size_t mi = 0;
-    for (const cJSON *m = obj->child; m != NULL; m = m->next, mi++) {
-        const char *k = m->string != NULL ? m->string : "";
-        line = json_member_line(jl, si, mi, sline);
-        if (strcmp(k, "title") == 0 || strcmp(k, "body") == 0) {
-            if (!cJSON_IsString(m)) {
-                add_issue(p->rb, line,
-                          xasprintf("'%s' must be a string, not %s", k, json_type_name(m)));
-            } else if (k[0] == 't') {
-                free(n->title);
-                n->title = mdoc_trim_dup(m->valuestring, strlen(m->valuestring));
-            } else {
-                n->body.n = 0;
-                strbuf_str(&n->body, m->valuestring);
-            }
-        } else if (strcmp(k, "code") == 0) {
-            if (!cJSON_IsArray(m)) {
-                add_issue(p->rb, line, xasprintf("'code' must be a list of strings"));
-                continue;
-            }
-            for (const cJSON *c = m->child; c != NULL; c = c->next) {
-                if (cJSON_IsString(c)) {
-                    mdoc_node_add_code(n, c->valuestring, line);
-                } else {
-                    add_issue(p->rb, line, xasprintf("'code' must be a list of strings"));
-                }
-            }
-        } else if (strcmp(k, "choices") == 0 && cJSON_IsArray(m)) {
-            for (const cJSON *c = m->child; c != NULL; c = c->next) {
-                const char *label = json_str(c, "label");
-                const char *go = json_str(c, "goto");
-                if (cJSON_IsString(c)) {
-                    mdoc_node_add_kv(n, "choices", c->valuestring, line);
-                } else if (label != NULL && go != NULL) {
-                    char *v = xasprintf("%s -> %s", label, go);
-                    mdoc_node_add_kv(n, "choice", v, line);
-                    free(v);
-                } else {
-                    add_issue(p->rb, line,
-                              xasprintf("a choice is a string or {\"label\", \"goto\"}"));
-                }
-            }
-        } else if (cJSON_IsNull(m)) {
-            continue;
-        } else {
-            char *v = json_scalar(m);
-            if (v == NULL) {
-                add_issue(p->rb, line,
-                          xasprintf("'%s' must be a string, not %s", k, json_type_name(m)));
-                continue;
-            }
-            mdoc_node_add_kv(n, k, v, line);
-            free(v);
-        }
-    }
-    if (n->title == NULL || n->title[0] == '\0') {
-        add_issue(p->rb, sline, xasprintf("step without a title"));
-    }
-    if (n->title == NULL) {
-        n->title = xstrdup("");
-    }
-}
-
-/*
- * The first escape in a JSON string of src that stands for a C0 control
- * character but tab, newline and CR ("\u001b", "\b"): its offset, or len. The
- * same bytes raw are not text (mdoc_valid_text); escaped, they are not either.
- */
-static size_t json_control_escape(const char *src, size_t len)
-{
-    bool in = false;
-    for (size_t i = 0; i < len; i++) {
-        if (src[i] == '"') {
-            in = !in;
-        } else if (in && src[i] == '\\' && i + 1 < len) {
-            char e = src[i + 1];
-            if (e == 'b' || e == 'f') {
-                return i;
-            }
-            if (e == 'u' && i + 5 < len) {
-                char hex[5] = {src[i + 2], src[i + 3], src[i + 4], src[i + 5], '\0'};
-                char *end;
-                unsigned long c = strtoul(hex, &end, 16);
-                if (*end == '\0' && c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-                    return i;
-                }
-            }
-            i++; /* the escaped character, a quote included */
-        }
-    }
-    return len;
-}
-
-static bool parse_json(struct parse *p, char **cause)
-{
-    cJSON *doc = NULL;
-    char *why = NULL;
-    size_t ctl = json_control_escape(p->m->src, p->m->len);
-    if (ctl < p->m->len) {
-        *cause = xasprintf("%s:%d: not a runbook: a control character (%.6s) in a string",
-                           p->rb->path, mdoc_line_at(p->m, ctl), p->m->src + ctl);
-        return false;
-    }
-    if (!json_parse(p->m->src, p->m->len, &doc, &why)) {
-        const char *at = cJSON_GetErrorPtr();
-        int line = mdoc_in_src(p->m, at) ? mdoc_line_at(p->m, (size_t)(at - p->m->src)) : 1;
-        *cause = xasprintf("%s:%d: not a runbook: %s", p->rb->path, line, why);
-        free(why);
-        return false;
-    }
-    if (!cJSON_IsObject(doc)) {
-        *cause = xasprintf("%s:1: not a runbook: the JSON is %s, not an object", p->rb->path,
-                           json_type_name(doc));
-        cJSON_Delete(doc);
-        return false;
-    }
-    struct mdoc_node *intro = mdoc_push_node(p->m, 0, NULL, 1);
-    struct json_lines jl;
-    json_lines(p, &jl);
-    size_t mi = 0;
-    for (const cJSON *m = doc->child; m != NULL; m = m->next, mi++) {
-        const char *k = m->string != NULL ? m->string : "";
-        int mline = mi < jl.nmembers ? jl.members[mi] : 1;
-        if (strcmp(k, "title") == 0 && cJSON_IsString(m)) {
-            free(p->rb->title);
-            p->rb->title = xstrdup(m->valuestring);
-        } else if (strcmp(k, "intro") == 0 && cJSON_IsString(m)) {
-            intro = &p->m->nodes[0];
-            intro->body.n = 0;
-            strbuf_str(&intro->body, m->valuestring);
-        } else if (strcmp(k, "vars") == 0 && cJSON_IsObject(m)) {
-            for (const cJSON *v = m->child; v != NULL; v = v->next) {
-                char *val = json_scalar(v);
-                char *decl = val != NULL ? xasprintf("%s = %s", v->string, val)
-                                         : xstrdup(v->string != NULL ? v->string : "");
-                mdoc_node_add_kv(&p->m->nodes[0], "var", decl, mline);
-                free(decl);
-                free(val);
-            }
-        } else if (strcmp(k, "steps") == 0 && cJSON_IsArray(m)) {
-            size_t i = 0;
-            if (cJSON_GetArraySize(m) > RUNBOOK_MAX_STEPS) {
-                *cause = xasprintf("%s:%d: not a runbook: more than %d steps", p->rb->path, mline,
-                                   RUNBOOK_MAX_STEPS);
-                free(jl.steps);
-                free(jl.members);
-                free(jl.step_members);
-                free(jl.step_first);
-                cJSON_Delete(doc);
-                return false;
-            }
-            for (const cJSON *s = m->child; s != NULL; s = s->next, i++) {
-                json_step(p, s, &jl, i, i < jl.nsteps ? jl.steps[i] : mline);
-            }
-        } else if (strcmp(k, "title") == 0 || strcmp(k, "intro") == 0) {
-            add_issue(p->rb, mline,
-                      xasprintf("'%s' must be a string, not %s", k, json_type_name(m)));
-        } else if (strcmp(k, "vars") == 0 || strcmp(k, "steps") == 0) {
-            add_issue(p->rb, mline,
-                      xasprintf("'%s' must be %s, not %s", k, k[0] == 'v' ? "an object" : "a list",
-                                json_type_name(m)));
-        } else {
-            add_issue(p->rb, mline,
-                      xasprintf("unknown member '%s' (title, intro, vars, steps)", k));
-        }
-    }
-    free(jl.steps);
-    free(jl.members);
-    free(jl.step_members);
-    free(jl.step_first);
-    cJSON_Delete(doc);
-    return true;
 }
 
 /* ---- from nodes to steps ---- */
@@ -602,13 +235,14 @@ static bool parse_duration_ms(struct runbook *rb, const struct mdoc_kv *kv, int 
 {
     int64_t secs;
     if (!duration_parse(kv->value, &secs) || kv->value[0] == '\0') {
-        add_issue(rb, kv->line,
-                  xasprintf("bad duration '%s' for %s (e.g. 90s, 5m, 1h)", kv->value, kv->key));
+        runbook_add_issue(
+            rb, kv->line,
+            xasprintf("bad duration '%s' for %s (e.g. 90s, 5m, 1h)", kv->value, kv->key));
         return false;
     }
     if (secs <= 0 || secs > INT_MAX / 1000) {
-        add_issue(rb, kv->line,
-                  xasprintf("%s '%s' is out of range (1s to 24 days)", kv->key, kv->value));
+        runbook_add_issue(rb, kv->line,
+                          xasprintf("%s '%s' is out of range (1s to 24 days)", kv->key, kv->value));
         return false;
     }
     *out = (int)(secs * 1000);
@@ -654,7 +288,7 @@ static void apply_kv(struct runbook *rb, struct rb_step *s, int key, const struc
     case K_PHASE:
         *phase = phase_from_value(v);
         if (*phase < 0) {
-            add_issue(
+            runbook_add_issue(
                 rb, kv->line,
                 xasprintf("bad phase '%s' (S, A, F, E, stay calm, assess, focus, escalate)", v));
         }
@@ -675,7 +309,7 @@ static void apply_kv(struct runbook *rb, struct rb_step *s, int key, const struc
     case K_CAPTURE:
     case K_VAR:
         if (!vars_valid_name(v)) {
-            add_issue(rb, kv->line, xasprintf("'%s' is not a variable name", v));
+            runbook_add_issue(rb, kv->line, xasprintf("'%s' is not a variable name", v));
         }
         set_str(key == K_VAR ? &s->var : &s->capture, v);
         break;
@@ -693,7 +327,8 @@ static void apply_kv(struct runbook *rb, struct rb_step *s, int key, const struc
         } else if (v[0] != '\0' && *end == '\0' && code >= 0 && code <= 255) {
             s->expect_exit = (int)code;
         } else {
-            add_issue(rb, kv->line, xasprintf("bad expect '%s' (an exit code 0-255, or any)", v));
+            runbook_add_issue(rb, kv->line,
+                              xasprintf("bad expect '%s' (an exit code 0-255, or any)", v));
         }
         break;
     }
@@ -729,7 +364,7 @@ static void apply_kv(struct runbook *rb, struct rb_step *s, int key, const struc
         } else if (strcasecmp(v, "false") == 0 || strcasecmp(v, "no") == 0) {
             s->secret = false;
         } else {
-            add_issue(rb, kv->line, xasprintf("bad secret '%s' (true or false)", v));
+            runbook_add_issue(rb, kv->line, xasprintf("bad secret '%s' (true or false)", v));
         }
         break;
     case K_CHOICE: {
@@ -737,7 +372,8 @@ static void apply_kv(struct runbook *rb, struct rb_step *s, int key, const struc
         char *label = arrow != NULL ? mdoc_trim_dup(v, (size_t)(arrow - v)) : NULL;
         char *go = arrow != NULL ? mdoc_trim_dup(arrow + 2, strlen(arrow + 2)) : NULL;
         if (label == NULL || label[0] == '\0' || go[0] == '\0') {
-            add_issue(rb, kv->line, xasprintf("choice needs LABEL -> STEP-ID, got '%s'", v));
+            runbook_add_issue(rb, kv->line,
+                              xasprintf("choice needs LABEL -> STEP-ID, got '%s'", v));
             free(label);
             free(go);
         } else {
@@ -765,7 +401,8 @@ static void apply_kv(struct runbook *rb, struct rb_step *s, int key, const struc
         break;
     case K_SERVICE:
         if (!one_of(v, services)) {
-            add_issue(rb, kv->line, xasprintf("unknown service '%s' (slack, pagerduty)", v));
+            runbook_add_issue(rb, kv->line,
+                              xasprintf("unknown service '%s' (slack, pagerduty)", v));
         }
         set_str(&s->service, v);
         break;
@@ -780,15 +417,16 @@ static void apply_kv(struct runbook *rb, struct rb_step *s, int key, const struc
         break;
     case K_EVENT:
         if (!one_of(v, events)) {
-            add_issue(rb, kv->line,
-                      xasprintf("unknown event '%s' (trigger, acknowledge, resolve)", v));
+            runbook_add_issue(rb, kv->line,
+                              xasprintf("unknown event '%s' (trigger, acknowledge, resolve)", v));
         }
         set_str(&s->event, v);
         break;
     case K_SEVERITY:
         if (!one_of(v, severities)) {
-            add_issue(rb, kv->line,
-                      xasprintf("unknown severity '%s' (critical, error, warning, info)", v));
+            runbook_add_issue(
+                rb, kv->line,
+                xasprintf("unknown severity '%s' (critical, error, warning, info)", v));
         }
         set_str(&s->severity, v);
         break;
@@ -821,10 +459,11 @@ static int apply_node(struct runbook *rb, struct rb_step *s, const struct mdoc_n
         }
         type_ok = type_ok && found;
         if (!found) {
-            add_issue(rb, kv->line,
-                      xasprintf("unknown step type '%s' (manual, command, prompt, decision, "
-                                "wait, action, approval, notify)",
-                                kv->value));
+            runbook_add_issue(
+                rb, kv->line,
+                xasprintf("unknown step type '%s' (manual, command, prompt, decision, "
+                          "wait, action, approval, notify)",
+                          kv->value));
         }
     }
     s->timeout_ms = s->type == RB_COMMAND ? 5 * 60 * 1000 : s->type == RB_WAIT ? 10 * 60 * 1000 : 0;
@@ -834,32 +473,33 @@ static int apply_node(struct runbook *rb, struct rb_step *s, const struct mdoc_n
         const struct mdoc_kv *kv = &n->kvs[i];
         int key = key_lookup(kv->key);
         if (key < 0) {
-            add_issue(rb, kv->line, xasprintf("unknown key '%s'", kv->key));
+            runbook_add_issue(rb, kv->line, xasprintf("unknown key '%s'", kv->key));
             continue;
         }
         step_key_line(s, kv->key, kv->line);
         if (seen[key] && !keys[key].repeatable) {
-            add_issue(rb, kv->line, xasprintf("duplicate key '%s'", kv->key));
+            runbook_add_issue(rb, kv->line, xasprintf("duplicate key '%s'", kv->key));
         }
         seen[key] = true;
         if (!(keys[key].types & (1u << s->type))) {
             if (!type_ok) {
                 continue;
             }
-            add_issue(
+            runbook_add_issue(
                 rb, kv->line,
                 xasprintf("'%s' is not a key of a %s step", kv->key, rb_step_type_name(s->type)));
             continue;
         }
         if (kv->value[0] == '\0' && key != K_DEFAULT) {
-            add_issue(rb, kv->line, xasprintf("empty value for '%s'", kv->key));
+            runbook_add_issue(rb, kv->line, xasprintf("empty value for '%s'", kv->key));
             continue;
         }
         if (key == K_ID) {
             if (kv->value[strcspn(kv->value, " \t")] != '\0') {
-                add_issue(rb, kv->line, xasprintf("step id '%s' has a blank", kv->value));
+                runbook_add_issue(rb, kv->line, xasprintf("step id '%s' has a blank", kv->value));
             } else if (strcmp(kv->value, "end") == 0) {
-                add_issue(rb, kv->line, xasprintf("step id 'end' is taken: it ends the run"));
+                runbook_add_issue(rb, kv->line,
+                                  xasprintf("step id 'end' is taken: it ends the run"));
             } else {
                 set_str(id, kv->value);
             }
@@ -876,10 +516,11 @@ static void runbook_block(struct parse *p, const struct mdoc_node *n)
     for (size_t i = 0; i < n->nkvs; i++) {
         const struct mdoc_kv *kv = &n->kvs[i];
         if (strcmp(kv->key, "var") != 0) {
-            add_issue(rb, kv->line,
-                      xasprintf("'%s' is not a key of the runbook block (only var: before the "
-                                "first step)",
-                                kv->key));
+            runbook_add_issue(
+                rb, kv->line,
+                xasprintf("'%s' is not a key of the runbook block (only var: before the "
+                          "first step)",
+                          kv->key));
             continue;
         }
         const char *eq = strchr(kv->value, '=');
@@ -892,7 +533,7 @@ static void runbook_block(struct parse *p, const struct mdoc_node *n)
             value[vl - 2] = '\0';
         }
         if (!vars_valid_name(name)) {
-            add_issue(
+            runbook_add_issue(
                 rb, kv->line,
                 xasprintf("'%s' is not a variable name (var: NAME or var: NAME = default)", name));
             free(name);
@@ -901,7 +542,7 @@ static void runbook_block(struct parse *p, const struct mdoc_node *n)
         }
         for (size_t j = 0; j < rb->nvars; j++) {
             if (strcmp(rb->vars[j].name, name) == 0) {
-                add_issue(
+                runbook_add_issue(
                     rb, kv->line,
                     xasprintf("variable '%s' is declared twice (line %d)", name, rb->vars[j].line));
             }
@@ -981,8 +622,8 @@ static void build_steps(struct parse *p)
             continue;
         }
         if (strmap_get(&taken, ids[i]) != NULL) {
-            add_issue(rb, rb_step_key_line(&rb->steps[i], "id"),
-                      xasprintf("step id '%s' is used twice", ids[i]));
+            runbook_add_issue(rb, rb_step_key_line(&rb->steps[i], "id"),
+                              xasprintf("step id '%s' is used twice", ids[i]));
             free(ids[i]);
             ids[i] = NULL;
             continue;
@@ -1056,7 +697,8 @@ struct runbook *runbook_parse(const char *text, size_t len, const char *path, ch
     while (first < len && isspace((unsigned char)text[first])) {
         first++;
     }
-    bool ok = first < len && text[first] == '{' ? parse_json(&p, cause) : parse_markdown(&p, cause);
+    bool ok = first < len && text[first] == '{' ? runbook_parse_json(&p, cause)
+                                                : parse_markdown(&p, cause);
     if (!ok && *cause == NULL) {
         *cause = xasprintf("%s:1: not a runbook: the Markdown parser failed", name);
     }
@@ -1171,217 +813,4 @@ int runbook_find_step(const struct runbook *rb, const char *id)
         }
     }
     return -1;
-}
-
-/* ---- lint ---- */
-
-struct ref_check {
-    struct runbook *rb;
-    const struct strmap *known;
-    int line;
-    const char *key;
-};
-
-static void check_ref(const char *name, void *ud)
-{
-    struct ref_check *rc = ud;
-    if (strmap_get(rc->known, name) == NULL) {
-        add_issue(rc->rb, rc->line,
-                  xasprintf("variable '%s' in %s is used before anything sets it", name, rc->key));
-    }
-}
-
-static void check_refs(struct runbook *rb, const struct rb_step *s, const struct strmap *known,
-                       const char *key, const char *text)
-{
-    if (text == NULL) {
-        return;
-    }
-    struct ref_check rc = {rb, known, rb_step_key_line(s, key), key};
-    vars_each_ref(text, check_ref, &rc);
-}
-
-/*
- * A shell command: no value may stand where it could be code (common/shtmpl.h).
- * what names it in the message; line is where its text starts.
- */
-static void lint_command(struct runbook *rb, int line, const char *what, const char *text)
-{
-    struct shtmpl t;
-    int at = 1;
-    char *cause = NULL;
-    if (text == NULL) {
-        return;
-    }
-    if (shtmpl_compile(&t, text, SHTMPL_VARS, &at, &cause)) {
-        shtmpl_finish(&t);
-        return;
-    }
-    add_issue(rb, line + at - 1, xasprintf("%s: %s", what, cause));
-    free(cause);
-}
-
-static void has_ref(const char *name, void *ud)
-{
-    (void)name;
-    *(bool *)ud = true;
-}
-
-static void lint_jump(struct runbook *rb, const struct strmap *ids, int line, const char *what,
-                      const char *go)
-{
-    if (go != NULL && strcmp(go, "end") != 0 && strmap_get(ids, go) == NULL) {
-        add_issue(rb, line, xasprintf("%s goes to a missing step '%s'", what, go));
-    }
-}
-
-/* Not set here is a warning: the runbook is not broken, this shell (a CI) lacks a secret. */
-static void lint_env(struct runbook *rb, const struct rb_step *s, const char *key, const char *name)
-{
-    if (name != NULL && getenv(name) == NULL) {
-        mdoc_issues_warn(&rb->issues, &rb->nissues, rb_step_key_line(s, key),
-                         xasprintf("environment variable %s (%s) is not set", name, key));
-    }
-}
-
-static void lint_step(struct runbook *rb, const struct rb_step *s, const struct strmap *known,
-                      const struct strmap *ids)
-{
-    check_refs(rb, s, known, "run", s->run);
-    if (s->run == NULL && s->type == RB_COMMAND && s->ncode > 0) {
-        check_refs(rb, s, known, "run", s->code[0]);
-    }
-    lint_command(rb, rb_step_key_line(s, "run"), "run", s->run);
-    for (size_t i = 0; i < s->ncode; i++) {
-        /* a code block is shell only when it may run: as the step's command, or with a value */
-        bool refs = false;
-        vars_each_ref(s->code[i], has_ref, &refs);
-        if (refs || (s->run == NULL && s->type == RB_COMMAND && i == 0)) {
-            lint_command(rb, s->code_line[i], "code block", s->code[i]);
-        }
-    }
-    check_refs(rb, s, known, "until", s->until);
-    check_refs(rb, s, known, "target", s->target);
-    check_refs(rb, s, known, "input", s->input);
-    check_refs(rb, s, known, "message", s->message);
-    check_refs(rb, s, known, "ask", s->ask);
-    lint_jump(rb, ids, rb_step_key_line(s, "next"), "next", s->next);
-    for (size_t i = 0; i < s->nchoices; i++) {
-        if (s->choices[i].go != NULL) {
-            char *what = xasprintf("choice '%s'", s->choices[i].label);
-            lint_jump(rb, ids, s->choices[i].line, what, s->choices[i].go);
-            free(what);
-        }
-    }
-    switch (s->type) {
-    case RB_MANUAL:
-        break;
-    case RB_COMMAND:
-        if (s->run == NULL && s->ncode == 0) {
-            add_issue(rb, s->line, xasprintf("command step without run or a code block"));
-        }
-        break;
-    case RB_PROMPT:
-        if (s->var == NULL) {
-            add_issue(rb, s->line, xasprintf("prompt without var"));
-        }
-        if (s->default_value != NULL && s->nchoices > 0) {
-            bool found = false;
-            for (size_t i = 0; i < s->nchoices; i++) {
-                found = found || strcmp(s->choices[i].label, s->default_value) == 0;
-            }
-            if (!found) {
-                add_issue(rb, rb_step_key_line(s, "default"),
-                          xasprintf("default '%s' is not one of the choices", s->default_value));
-            }
-        }
-        break;
-    case RB_DECISION:
-        if (s->nchoices == 0) {
-            add_issue(rb, s->line, xasprintf("decision without a choice (choice: LABEL -> ID)"));
-        }
-        break;
-    case RB_WAIT:
-        if (s->until == NULL && s->run == NULL) {
-            add_issue(rb, s->line, xasprintf("wait without until or run"));
-        } else if (s->until != NULL && s->run != NULL) {
-            add_issue(rb, rb_step_key_line(s, "run"),
-                      xasprintf("wait with both until and run: use one"));
-        }
-        if (s->until != NULL) {
-            char *cause = NULL;
-            if (!cond_check(s->until, &cause)) {
-                add_issue(rb, rb_step_key_line(s, "until"), cause);
-            }
-        }
-        break;
-    case RB_ACTION: {
-        enum model_kind kind;
-        if (s->action == NULL) {
-            add_issue(rb, s->line, xasprintf("action step without action (the verb)"));
-        }
-        if (s->pane == NULL) {
-            add_issue(rb, s->line, xasprintf("action step without pane"));
-        } else if (!model_kind_from_name(s->pane, &kind)) {
-            add_issue(rb, rb_step_key_line(s, "pane"),
-                      xasprintf("unknown pane '%s' (alerts, queues, pools, deploys)", s->pane));
-        }
-        if (s->target == NULL) {
-            add_issue(rb, s->line, xasprintf("action step without target"));
-        }
-        break;
-    }
-    case RB_APPROVAL:
-        if (s->role == NULL) {
-            add_issue(rb, s->line, xasprintf("approval without role"));
-        }
-        break;
-    case RB_NOTIFY:
-        if (s->service == NULL) {
-            add_issue(rb, s->line, xasprintf("notify without service (slack, pagerduty)"));
-        } else if (strcmp(s->service, "slack") == 0) {
-            if (s->url_env == NULL) {
-                add_issue(rb, s->line, xasprintf("notify to slack without url_env"));
-            }
-            lint_env(rb, s, "url_env", s->url_env);
-        } else if (strcmp(s->service, "pagerduty") == 0) {
-            if (s->routing_key_env == NULL) {
-                add_issue(rb, s->line, xasprintf("notify to pagerduty without routing_key_env"));
-            }
-            lint_env(rb, s, "routing_key_env", s->routing_key_env);
-            lint_env(rb, s, "url_env", s->url_env);
-        }
-        break;
-    }
-}
-
-size_t runbook_lint(struct runbook *rb, const char *const *known)
-{
-    struct strmap ns = {0}, ids = {0};
-    for (size_t i = 0; known != NULL && known[i] != NULL; i++) {
-        strmap_put(&ns, known[i], 1);
-    }
-    /* A var: without a default still counts: it must come from the alert or --var. */
-    for (size_t i = 0; i < rb->nvars; i++) {
-        strmap_put(&ns, rb->vars[i].name, 1);
-    }
-    for (size_t i = 0; i < rb->nsteps; i++) {
-        if (rb->steps[i].id != NULL) {
-            strmap_put(&ids, rb->steps[i].id, (int)i);
-        }
-    }
-    for (size_t i = 0; i < rb->nsteps; i++) {
-        const struct rb_step *s = &rb->steps[i];
-        lint_step(rb, s, &ns, &ids);
-        if (s->type == RB_PROMPT && s->var != NULL) {
-            strmap_put(&ns, s->var, 1);
-        }
-        if (s->type == RB_COMMAND && s->capture != NULL) {
-            strmap_put(&ns, s->capture, 1);
-        }
-    }
-    strmap_free(&ns);
-    strmap_free(&ids);
-    mdoc_issues_sort(rb->issues, rb->nissues);
-    return rb->nissues;
 }

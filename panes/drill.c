@@ -9,20 +9,24 @@
  *   the selected one   its text, expectations (state, time left, points)
  *                      and chaos actions (active / rolled back / NOT RESTORED)
  *   a key hint         for the state
- * Everything shown is read from the game each frame; the pane keeps only the
- * selection, the scribe's name and which fired injects it has announced in
- * the status line. It redraws when the game's changed hook
- * fired, a key moved something, or (while the clock matters) the second
- * changed. Until the facilitator picks an inject by hand, the selection
+ * Everything shown is read each frame from the pane's view of the game
+ * (engine/drillview.h), built from the game's event stream: a console
+ * following the drill draws the same. The facilitator's commands go to the
+ * game. The pane keeps only the selection, the scribe's name and which fired
+ * injects it has announced in the status line. It redraws when the game's
+ * changed hook fired, a key moved something, or (while the clock matters)
+ * the second changed. Until the facilitator picks an inject by hand, the selection
  * follows the newest fired inject, so what was just said is on screen.
  */
 #include "drill.h"
 
 #include "../common/util.h"
+#include "../engine/drillview.h"
 #include "../engine/report.h"
 #include "../engine/run.h"
 #include "../tui/theme.h"
 #include "../tui/widgets.h"
+#include "frame.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +34,7 @@
 
 struct dpane {
     struct game *g;
+    struct drillview *view;
     struct pane_host host;
     char *runs_dir; /* where the journal is: the report goes next to it */
     bool utf8;
@@ -93,125 +98,63 @@ static void join_roles(char *buf, size_t len, const struct drill_inject *in)
 }
 
 /* The first pending inject on the clock: the next one due. */
-static size_t next_due(const struct game *g)
+static size_t next_due(const struct drillview *v)
 {
-    const struct drill *d = game_drill(g);
+    const struct drill *d = drillview_drill(v);
     for (size_t i = 0; i < d->ninjects; i++) {
-        if (d->injects[i].at_s >= 0 && game_inject_state(g, i) == INJECT_PENDING) {
+        if (d->injects[i].at_s >= 0 && drillview_inject_state(v, i) == INJECT_PENDING) {
             return i;
         }
     }
     return (size_t)-1;
 }
 
-static bool over(const struct game *g)
+static bool over(const struct drillview *v)
 {
-    enum game_state st = game_state(g);
+    enum game_state st = drillview_state(v);
     return st == GAME_ENDED || st == GAME_ABORTED;
 }
 
 /* ---- drawing ---- */
 
-struct frame {
-    struct dpane *p;
-    WINDOW *win;
-    int y, bottom, x, w;
-};
-
-static void put(struct frame *f, const char *text, unsigned attr)
+/* Word-wrapped into at most max rows: single breaks flow (Markdown), a blank line or a list item
+ * breaks. */
+static void put_flowed(struct frame *f, const char *text, unsigned attr, int max)
 {
-    if (f->y < f->bottom) {
-        screen_put(f->win, f->y, f->x, f->w, text, attr, screen_glyphs(f->p->utf8));
-        f->y++;
-    }
+    char *flowed = frame_reflow(text, "-*");
+    frame_put_wrapped(f, flowed, attr, max, true);
+    free(flowed);
 }
 
-/* Word-wrap text (newlines are paragraph breaks) into at most max rows. */
-static void put_wrapped(struct frame *f, const char *text, unsigned attr, int max)
+static void draw_banner(struct dpane *p, struct frame *f)
 {
-    int width = f->w > 8 ? f->w : 8;
-    char *copy = xstrdup(text);
-    struct strbuf line = {0};
-    int lw = 0;
-    for (char *para = copy; para != NULL && max > 0;) {
-        char *nl = strchr(para, '\n');
-        if (nl != NULL) {
-            *nl = '\0';
-        }
-        char *save = NULL;
-        for (char *word = strtok_r(para, " \t", &save); word != NULL && max > 0;
-             word = strtok_r(NULL, " \t", &save)) {
-            int ww = utf8_width(word);
-            if (lw > 0 && lw + 1 + ww > width) {
-                put(f, line.s, attr);
-                max--;
-                line.n = 0;
-                lw = 0;
-            }
-            if (lw > 0) {
-                strbuf_add(&line, " ", 1);
-                lw++;
-            }
-            strbuf_str(&line, word);
-            lw += ww;
-        }
-        /* a blank line or the end closes the paragraph; single breaks flow (Markdown) */
-        bool brk = nl == NULL || nl[1] == '\n' || nl[1] == '-' || nl[1] == '*';
-        if (brk && lw > 0 && max > 0) {
-            put(f, line.s, attr);
-            max--;
-            line.n = 0;
-            lw = 0;
-        }
-        para = nl != NULL ? nl + 1 : NULL;
-    }
-    free(line.s);
-    free(copy);
-}
-
-static void put_rule(struct frame *f)
-{
-    if (f->y >= f->bottom) {
-        return;
-    }
-    struct strbuf sb = {0};
-    const char *h = screen_glyphs(f->p->utf8)->h;
-    for (int i = 0; i < f->w; i++) {
-        strbuf_str(&sb, h);
-    }
-    put(f, sb.s, theme_attr(THEME_BORDER));
-    free(sb.s);
-}
-
-static void draw_banner(struct frame *f)
-{
-    const struct game *g = f->p->g;
-    const struct drill *d = game_drill(g);
-    if (!over(g)) {
+    const struct drillview *v = p->view;
+    const struct drill *d = drillview_drill(v);
+    if (!over(v)) {
         return;
     }
     for (size_t i = 0; i < d->ninjects; i++) {
         for (size_t c = 0; c < d->injects[i].nchaos; c++) {
-            if (game_chaos_state(g, i, c) != CHAOS_UNRESTORED) {
+            if (drillview_chaos_state(v, i, c) != CHAOS_UNRESTORED) {
                 continue;
             }
             char act[300], line[700];
             act_text(act, sizeof act, &d->injects[i].chaos[c].action);
-            const char *m = game_chaos_message(g, i, c);
+            const char *m = drillview_chaos_message(v, i, c);
             snprintf(line, sizeof line, "NOT RESTORED: %s%s%s", act, m ? ": " : "", m ? m : "");
-            put_wrapped(f, line, theme_attr(THEME_CRIT) | A_BOLD, 2);
+            put_flowed(f, line, theme_attr(THEME_CRIT) | A_BOLD, 2);
         }
     }
 }
 
-static void draw_checks(struct frame *f, int rows)
+static void draw_checks(struct dpane *p, struct frame *f, int rows)
 {
-    const struct game *g = f->p->g;
-    const struct drill *d = game_drill(g);
+    const struct drillview *v = p->view;
+    const struct drill *d = drillview_drill(v);
     static const char *const when[] = {"before", "during", "after"};
     for (size_t i = 0; i < d->nchecks && rows > 0; i++, rows--) {
         const char *why = NULL;
-        int r = game_check_result(g, i, &why);
+        int r = drillview_check_result(v, i, &why);
         char line[600];
         bool tell = (r == CHECK_FAILED || r == CHECK_UNKNOWN) && why != NULL;
         snprintf(line, sizeof line, "%-6s %-6s %s%s%s", when[d->checks[i].when],
@@ -221,22 +164,21 @@ static void draw_checks(struct frame *f, int rows)
                                       : "FAILED",
                  d->checks[i].title ? d->checks[i].title : d->checks[i].id, tell ? ": " : "",
                  tell ? why : "");
-        put(f, line,
-            r == CHECK_FAILED    ? theme_attr(THEME_ERROR) | A_BOLD
-            : r == CHECK_UNKNOWN ? theme_attr(THEME_WARN) | A_BOLD
-            : r == CHECK_OK      ? theme_attr(THEME_OK)
-                                 : theme_attr(THEME_MUTED));
+        frame_put(f, line,
+                  r == CHECK_FAILED    ? theme_attr(THEME_ERROR) | A_BOLD
+                  : r == CHECK_UNKNOWN ? theme_attr(THEME_WARN) | A_BOLD
+                  : r == CHECK_OK      ? theme_attr(THEME_OK)
+                                       : theme_attr(THEME_MUTED));
     }
 }
 
 /* The rows of the inject list around the selection. */
-static void draw_injects(struct frame *f, int rows)
+static void draw_injects(struct dpane *p, struct frame *f, int rows)
 {
-    struct dpane *p = f->p;
-    const struct game *g = p->g;
-    const struct drill *d = game_drill(g);
-    size_t due = next_due(g);
-    uint64_t now = game_clock_ms(g);
+    const struct drillview *v = p->view;
+    const struct drill *d = drillview_drill(v);
+    size_t due = next_due(v);
+    uint64_t now = drillview_clock_ms(v);
     size_t first = 0;
     if (rows > 0 && p->sel >= (size_t)rows) {
         first = p->sel - (size_t)rows + 1;
@@ -250,17 +192,17 @@ static void draw_injects(struct frame *f, int rows)
             snprintf(at, sizeof at, "conting.");
         }
         join_roles(roles, sizeof roles, in);
-        enum inject_state is = game_inject_state(g, i);
+        enum inject_state is = drillview_inject_state(v, i);
         unsigned attr = theme_attr(THEME_NORMAL);
         if (is == INJECT_FIRED) {
             char t[24];
-            clock_text(t, sizeof t, game_inject_fired_ms(g, i));
+            clock_text(t, sizeof t, drillview_inject_fired_ms(v, i));
             snprintf(state, sizeof state, "fired %s", t);
             attr = theme_attr(THEME_OK);
         } else if (is == INJECT_SKIPPED) {
             snprintf(state, sizeof state, "skipped");
             attr = theme_attr(THEME_MUTED);
-        } else if (i == due && !over(g)) {
+        } else if (i == due && !over(v)) {
             char left[24];
             uint64_t at_ms = (uint64_t)in->at_s * 1000;
             mmss(left, sizeof left, at_ms > now ? at_ms - now : 0);
@@ -274,16 +216,16 @@ static void draw_injects(struct frame *f, int rows)
         if (i == p->sel) {
             attr = theme_attr(THEME_SELECTED) | A_BOLD;
         }
-        put(f, line, attr);
+        frame_put(f, line, attr);
     }
 }
 
-static void draw_expect(struct frame *f, size_t i, size_t e)
+static void draw_expect(struct dpane *p, struct frame *f, size_t i, size_t e)
 {
-    const struct game *g = f->p->g;
-    const struct drill_inject *in = &game_drill(g)->injects[i];
+    const struct drillview *v = p->view;
+    const struct drill_inject *in = &drillview_drill(v)->injects[i];
     const struct drill_expect *x = &in->expects[e];
-    enum expect_state es = game_expect_state(g, i, e);
+    enum expect_state es = drillview_expect_state(v, i, e);
     char state[64], line[700];
     unsigned attr = theme_attr(THEME_NORMAL);
     if (es == EXPECT_MET) {
@@ -295,9 +237,9 @@ static void draw_expect(struct frame *f, size_t i, size_t e)
     } else if (es == EXPECT_MISSED) {
         snprintf(state, sizeof state, "missed");
         attr = theme_attr(THEME_ERROR);
-    } else if (game_inject_state(g, i) == INJECT_FIRED && !over(g)) {
-        uint64_t due = game_inject_fired_ms(g, i) + (uint64_t)x->deadline_s * 1000;
-        uint64_t now = game_clock_ms(g);
+    } else if (drillview_inject_state(v, i) == INJECT_FIRED && !over(v)) {
+        uint64_t due = drillview_inject_fired_ms(v, i) + (uint64_t)x->deadline_s * 1000;
+        uint64_t now = drillview_clock_ms(v);
         char left[24];
         mmss(left, sizeof left, due > now ? due - now : 0);
         snprintf(state, sizeof state, "pending, %s left", left);
@@ -305,34 +247,34 @@ static void draw_expect(struct frame *f, size_t i, size_t e)
         snprintf(state, sizeof state, "pending");
         attr = theme_attr(THEME_MUTED);
     }
-    snprintf(line, sizeof line, "%s%zu. [%s] %dp %s", e == f->p->esel ? ">" : " ", e + 1, state,
+    snprintf(line, sizeof line, "%s%zu. [%s] %dp %s", e == p->esel ? ">" : " ", e + 1, state,
              x->points, x->text);
-    put(f, line, e == f->p->esel ? attr | A_BOLD : attr);
+    frame_put(f, line, e == p->esel ? attr | A_BOLD : attr);
 }
 
-static void draw_selected(struct frame *f)
+static void draw_selected(struct dpane *p, struct frame *f)
 {
-    const struct game *g = f->p->g;
-    const struct drill *d = game_drill(g);
-    if (f->p->sel >= d->ninjects) {
+    const struct drillview *v = p->view;
+    const struct drill *d = drillview_drill(v);
+    if (p->sel >= d->ninjects) {
         return;
     }
-    size_t i = f->p->sel;
+    size_t i = p->sel;
     const struct drill_inject *in = &d->injects[i];
     char line[700];
     snprintf(line, sizeof line, "%zu. %s", i + 1, in->title);
-    put(f, line, theme_attr(THEME_TITLE) | A_BOLD);
+    frame_put(f, line, theme_attr(THEME_TITLE) | A_BOLD);
     int room = f->bottom - f->y - (int)in->nexpects - (int)in->nchaos - 1;
     if (in->text != NULL && room > 0) {
-        put_wrapped(f, in->text, theme_attr(THEME_NORMAL), room < 3 ? room : 3);
+        put_flowed(f, in->text, theme_attr(THEME_NORMAL), room < 3 ? room : 3);
     }
     for (size_t e = 0; e < in->nexpects; e++) {
-        draw_expect(f, i, e);
+        draw_expect(p, f, i, e);
     }
     for (size_t c = 0; c < in->nchaos; c++) {
         char act[300];
-        enum chaos_state cs = game_chaos_state(g, i, c);
-        const char *m = game_chaos_message(g, i, c);
+        enum chaos_state cs = drillview_chaos_state(v, i, c);
+        const char *m = drillview_chaos_message(v, i, c);
         act_text(act, sizeof act, &in->chaos[c].action);
         snprintf(line, sizeof line, "chaos %s: %s%s%s", act, chaos_name(cs),
                  cs == CHAOS_UNRESTORED && m ? ": " : "", cs == CHAOS_UNRESTORED && m ? m : "");
@@ -341,17 +283,17 @@ static void draw_selected(struct frame *f)
                         : cs == CHAOS_ROLLED_BACK ? theme_attr(THEME_OK)
                         : cs == CHAOS_NONE        ? theme_attr(THEME_MUTED)
                                                   : theme_attr(THEME_WARN);
-        put(f, line, attr);
+        frame_put(f, line, attr);
     }
     if (in->contingency != NULL) {
         snprintf(line, sizeof line, "contingency: %s", in->contingency);
-        put(f, line, theme_attr(THEME_MUTED));
+        frame_put(f, line, theme_attr(THEME_MUTED));
     }
 }
 
-static const char *hint_for(const struct game *g)
+static const char *hint_for(const struct drillview *v)
 {
-    switch (game_state(g)) {
+    switch (drillview_state(v)) {
     case GAME_CHECKING:
         return "before checks running; A abort";
     case GAME_READY:
@@ -363,8 +305,8 @@ static const char *hint_for(const struct game *g)
     case GAME_PAUSED:
         return "p resume j/k f fire s skip 1-9 m/M mark n note E end A abort";
     case GAME_ROLLING_BACK:
-        return game_closing(g) ? "closing: rolling back every chaos action first..."
-                               : "rolling back every chaos action...";
+        return drillview_closing(v) ? "closing: rolling back every chaos action first..."
+                                    : "rolling back every chaos action...";
     case GAME_ENDED:
     case GAME_ABORTED:
         return "r report  :close closes the pane";
@@ -377,8 +319,8 @@ static void dp_draw(void *self, WINDOW *win, const struct pane_view *view)
     struct dpane *p = self;
     bool focused = view->focused;
     const struct glyphs *gl = screen_glyphs(p->utf8);
-    const struct game *g = p->g;
-    const struct drill *d = game_drill(g);
+    const struct drillview *v = p->view;
+    const struct drill *d = drillview_drill(v);
     int h = getmaxy(win), w = getmaxx(win);
     werase(win);
     screen_box(win, gl, theme_attr(focused ? THEME_BORDER_FOCUS : THEME_BORDER));
@@ -387,7 +329,7 @@ static void dp_draw(void *self, WINDOW *win, const struct pane_view *view)
              d->title ? d->title : d->path);
     int x = 2 + screen_put(win, 0, 2, w - 4, title,
                            theme_attr(focused ? THEME_BORDER_FOCUS : THEME_TITLE) | A_BOLD, gl);
-    enum game_state st = game_state(g);
+    enum game_state st = drillview_state(v);
     char right[64];
     snprintf(right, sizeof right, " %s ", state_name(st));
     int rw = utf8_width(right);
@@ -398,43 +340,43 @@ static void dp_draw(void *self, WINDOW *win, const struct pane_view *view)
                                                                : THEME_WARN;
         screen_put(win, 0, w - 2 - rw, rw, right, theme_attr(sa) | A_BOLD, gl);
     }
-    struct frame f = {.p = p, .win = win, .y = 1, .bottom = h - 2, .x = 2, .w = w - 4};
+    struct frame f = {.win = win, .y = 1, .bottom = h - 2, .x = 2, .w = w - 4, .gl = gl};
     if (f.bottom > f.y && f.w >= 8) {
         char clk[24], dur[24], line[300];
-        int max = 0, score = game_score(g, &max);
-        clock_text(clk, sizeof clk, game_clock_ms(g));
+        int max = 0, score = drillview_score(v, &max);
+        clock_text(clk, sizeof clk, drillview_clock_ms(v));
         mmss(dur, sizeof dur, (uint64_t)d->duration_s * 1000);
         snprintf(line, sizeof line, "%s  %s / %s  %s  score %d/%d",
                  d->kind == DRILL_LIVE ? "live" : "tabletop", clk, dur, state_name(st), score, max);
-        put(&f, line, theme_attr(THEME_HEADER) | A_BOLD);
-        const char *msg = game_message(g);
+        frame_put(&f, line, theme_attr(THEME_HEADER) | A_BOLD);
+        const char *msg = drillview_message(v);
         if (msg != NULL && *msg != '\0') {
             unsigned ma = st == GAME_BLOCKED || st == GAME_ABORTED
                               ? theme_attr(THEME_ERROR) | A_BOLD
                               : theme_attr(THEME_INFO);
-            put_wrapped(&f, msg, ma, 2);
+            put_flowed(&f, msg, ma, 2);
         }
-        draw_banner(&f);
+        draw_banner(p, &f);
         int avail = f.bottom - f.y;
         int crows = (int)d->nchecks;
         if (crows > avail / 4) {
             crows = avail / 4 > 1 ? avail / 4 : 1;
         }
-        draw_checks(&f, crows);
+        draw_checks(p, &f, crows);
         avail = f.bottom - f.y;
         int irows = (int)d->ninjects;
         if (irows > avail / 2) {
             irows = avail / 2 > 2 ? avail / 2 : 2;
         }
-        draw_injects(&f, irows);
-        put_rule(&f);
-        draw_selected(&f);
+        draw_injects(p, &f, irows);
+        frame_rule(&f, theme_attr(THEME_BORDER));
+        draw_selected(p, &f);
     }
     char foot[160];
-    snprintf(foot, sizeof foot, " drill %s ", game_run_id(g));
+    snprintf(foot, sizeof foot, " drill %s ", drillview_id(v));
     screen_put(win, h - 1, 2, w - 4, foot, theme_attr(THEME_BORDER), gl);
     screen_fill(win, h - 2, 2, w - 4, theme_attr(THEME_NORMAL));
-    screen_put(win, h - 2, 2, w - 4, hint_for(g), theme_attr(THEME_KEY), gl);
+    screen_put(win, h - 2, 2, w - 4, hint_for(v), theme_attr(THEME_KEY), gl);
     wnoutrefresh(win);
     p->dirty = false;
 }
@@ -454,7 +396,7 @@ static bool check(struct dpane *p, bool ok, char **cause)
 
 static const struct drill_inject *selected(const struct dpane *p)
 {
-    const struct drill *d = game_drill(p->g);
+    const struct drill *d = drillview_drill(p->view);
     return p->sel < d->ninjects ? &d->injects[p->sel] : NULL;
 }
 
@@ -491,7 +433,7 @@ static void ask_fire(struct dpane *p)
         clock_text(at, sizeof at, (uint64_t)in->at_s * 1000);
         strbuf_printf(&sb, " (due at %s)", at);
     }
-    if (in->nchaos > 0 && game_drill(p->g)->kind == DRILL_LIVE) {
+    if (in->nchaos > 0 && drillview_drill(p->view)->kind == DRILL_LIVE) {
         strbuf_str(&sb, "\n\nIts chaos actions run on live systems:");
         for (size_t c = 0; c < in->nchaos; c++) {
             char a[300], r[300];
@@ -518,9 +460,9 @@ static void on_scribe(void *self, const char *answer)
     char *cause = NULL;
     if (check(p, game_mark(p->g, p->sel, p->esel, p->mark_met, by, &cause), &cause)) {
         char *m = xasprintf("expectation %zu.%zu marked %s by %s", p->sel + 1, p->esel + 1,
-                            game_expect_state(p->g, p->sel, p->esel) == EXPECT_LATE ? "late"
-                            : p->mark_met                                           ? "met"
-                                                                                    : "missed",
+                            drillview_expect_state(p->view, p->sel, p->esel) == EXPECT_LATE ? "late"
+                            : p->mark_met                                                   ? "met"
+                                          : "missed",
                             by);
         say(p, false, m);
         free(m);
@@ -549,7 +491,7 @@ static void on_note(void *self, const char *answer)
     }
     char *cause = NULL;
     if (check(p, game_note(p->g, answer, NULL, &cause), &cause) &&
-        game_state(p->g) != GAME_ROLLING_BACK && !over(p->g)) {
+        drillview_state(p->view) != GAME_ROLLING_BACK && !over(p->view)) {
         say(p, false, "note added to the drill's journal");
     }
 }
@@ -575,12 +517,12 @@ static void on_abort(void *self, bool yes)
 /* The after-action report, written next to the journal (RUN-ID.md) and shown. */
 static void write_report(struct dpane *p)
 {
-    if (!over(p->g)) {
+    if (!over(p->view)) {
         say(p, true, "the report comes after the end (E ends, A aborts)");
         return;
     }
     char *cause = NULL;
-    const char *id = game_run_id(p->g);
+    const char *id = drillview_id(p->view);
     char *md = report_markdown(p->runs_dir, id, &cause);
     if (md == NULL) {
         check(p, false, &cause);
@@ -602,7 +544,7 @@ static void write_report(struct dpane *p)
 
 static bool key_move(struct dpane *p, int delta)
 {
-    const struct drill *d = game_drill(p->g);
+    const struct drill *d = drillview_drill(p->view);
     if (d->ninjects == 0) {
         return true;
     }
@@ -667,7 +609,7 @@ static bool dp_key(void *self, wint_t ch, bool is_key)
         start(p);
         return true;
     case DP_PAUSE:
-        if (game_state(p->g) == GAME_PAUSED) {
+        if (drillview_state(p->view) == GAME_PAUSED) {
             check(p, game_resume_clock(p->g, &cause), &cause);
         } else {
             check(p, game_pause(p->g, &cause), &cause);
@@ -700,7 +642,7 @@ static bool dp_key(void *self, wint_t ch, bool is_key)
                              "End", NULL, on_end);
         return true;
     case DP_ABORT:
-        if (!over(p->g)) {
+        if (!over(p->view)) {
             p->host.ops->confirm(p->host.host, "Abort the drill",
                                  "Abort the drill? Every chaos action is rolled back and the "
                                  "drill ends as aborted. Type abort to confirm.",
@@ -733,21 +675,21 @@ static void dp_resize(void *self, int h, int w)
 static bool dp_update(void *self, uint64_t now_ms)
 {
     struct dpane *p = self;
-    const struct drill *d = game_drill(p->g);
-    enum game_state st = game_state(p->g);
+    const struct drill *d = drillview_drill(p->view);
+    enum game_state st = drillview_state(p->view);
     if (p->warning != NULL) {
         say(p, true, p->warning); /* after the console's "opened", so it is seen */
         free(p->warning);
         p->warning = NULL;
     }
     for (size_t i = 0; i < d->ninjects; i++) {
-        if (p->said[i] || game_inject_state(p->g, i) != INJECT_FIRED) {
+        if (p->said[i] || drillview_inject_state(p->view, i) != INJECT_FIRED) {
             continue;
         }
         /* said where it is seen even when another pane fills the screen (tabs) */
         p->said[i] = true;
         char t[24], roles[200];
-        clock_text(t, sizeof t, game_inject_fired_ms(p->g, i));
+        clock_text(t, sizeof t, drillview_inject_fired_ms(p->view, i));
         join_roles(roles, sizeof roles, &d->injects[i]);
         char *m = xasprintf("%s %s inject %zu: %s -> %s", d->label ? d->label : "[DRILL]", t, i + 1,
                             d->injects[i].title, roles);
@@ -760,9 +702,9 @@ static bool dp_update(void *self, uint64_t now_ms)
         uint64_t best = 0;
         bool any = false;
         for (size_t i = 0; i < d->ninjects; i++) {
-            if (game_inject_state(p->g, i) == INJECT_FIRED &&
-                (!any || game_inject_fired_ms(p->g, i) >= best)) {
-                best = game_inject_fired_ms(p->g, i);
+            if (drillview_inject_state(p->view, i) == INJECT_FIRED &&
+                (!any || drillview_inject_fired_ms(p->view, i) >= best)) {
+                best = drillview_inject_fired_ms(p->view, i);
                 pick = i;
                 any = true;
             }
@@ -773,16 +715,16 @@ static bool dp_update(void *self, uint64_t now_ms)
     }
     if (st != p->told) {
         p->told = st;
-        if (over(p->g)) {
-            int max = 0, score = game_score(p->g, &max);
-            char *m = xasprintf("drill %s %s, score %d/%d: r writes the report", game_run_id(p->g),
-                                state_name(st), score, max);
+        if (over(p->view)) {
+            int max = 0, score = drillview_score(p->view, &max);
+            char *m = xasprintf("drill %s %s, score %d/%d: r writes the report",
+                                drillview_id(p->view), state_name(st), score, max);
             say(p, false, m);
             free(m);
         }
         p->dirty = true;
     }
-    if (!over(p->g) && now_ms / 1000 != p->last_s) {
+    if (!over(p->view) && now_ms / 1000 != p->last_s) {
         p->dirty = true; /* the clock and the countdowns */
     }
     p->last_s = now_ms / 1000;
@@ -798,6 +740,10 @@ static bool dp_interrupt(void *self)
 static void dp_free(void *self)
 {
     struct dpane *p = self;
+    if (p->g != NULL) {
+        game_unsubscribe(p->g, drillview_apply, p->view);
+    }
+    drillview_destroy(p->view);
     /* the console closed the game first (game_close, its rollbacks done); this only makes sure */
     game_destroy(p->g, true);
     free(p->runs_dir);
@@ -816,7 +762,7 @@ static const char *dp_run_id(void *self)
 static bool dp_ended(void *self)
 {
     struct dpane *p = self;
-    return game_state(p->g) == GAME_ENDED || game_state(p->g) == GAME_ABORTED;
+    return drillview_state(p->view) == GAME_ENDED || drillview_state(p->view) == GAME_ABORTED;
 }
 
 /* Closing rolls back every chaos action first; the console draws it meanwhile. */
@@ -879,6 +825,22 @@ static void on_changed(struct game *g, void *ud)
     p->dirty = true;
 }
 
+/*
+ * The pane's view of its game: what is journaled so far, then every event and
+ * notice as the game tells it, on the game's clock. false with *cause when
+ * the journal cannot be read back.
+ */
+static bool watch(struct dpane *p, const struct game_env *env, char **cause)
+{
+    p->view = drillview_create(game_drill(p->g), env->now_ms, env->now_ud);
+    if (!game_history(p->g, drillview_apply, p->view, cause)) {
+        return false;
+    }
+    game_subscribe(p->g, drillview_apply, p->view);
+    p->said = xcalloc(drillview_drill(p->view)->ninjects + 1, sizeof *p->said);
+    return true;
+}
+
 static struct dpane *pane_new(const struct game_env *env, const struct pane_host *host)
 {
     struct dpane *p = xcalloc(1, sizeof *p);
@@ -920,15 +882,12 @@ void *drill_pane_start(const struct game_env *env, const char *file, const struc
     struct dpane *p = pane_new(env, host);
     struct game_hooks hooks = {.changed = on_changed, .ud = p};
     p->g = game_start(env, d, &hooks, cause); /* takes d, refuses parse problems */
-    if (p->g == NULL) {
+    if (p->g == NULL || !watch(p, env, cause)) {
         free(warning);
-        free(p->runs_dir);
-        free(p->scribe);
-        free(p);
+        dp_free(p);
         return NULL;
     }
     p->warning = warning;
-    p->said = xcalloc(game_drill(p->g)->ninjects + 1, sizeof *p->said);
     return p;
 }
 
@@ -938,16 +897,13 @@ void *drill_pane_resume(const struct game_env *env, const char *run_id,
     struct dpane *p = pane_new(env, host);
     struct game_hooks hooks = {.changed = on_changed, .ud = p};
     p->g = game_resume(env, run_id, &hooks, cause);
-    if (p->g == NULL) {
-        free(p->runs_dir);
-        free(p->scribe);
-        free(p);
+    if (p->g == NULL || !watch(p, env, cause)) {
+        dp_free(p);
         return NULL;
     }
     /* what fired before the resume is on screen, not news */
-    p->said = xcalloc(game_drill(p->g)->ninjects + 1, sizeof *p->said);
-    for (size_t i = 0; i < game_drill(p->g)->ninjects; i++) {
-        p->said[i] = game_inject_state(p->g, i) == INJECT_FIRED;
+    for (size_t i = 0; i < drillview_drill(p->view)->ninjects; i++) {
+        p->said[i] = drillview_inject_state(p->view, i) == INJECT_FIRED;
     }
     return p;
 }

@@ -13,7 +13,7 @@
 #ifndef OPSDECK_DRILL_PANE_H
 #define OPSDECK_DRILL_PANE_H
 
-#include "../engine/drill.h"
+#include "../engine/game.h"
 #include "pane.h"
 
 extern const struct pane_ops drill_pane;

@@ -1,10 +1,10 @@
 /*
  * The runbook pane: one run of a runbook (engine/run.h) beside the live
  * panes. It shows the S.A.F.E. progress, the checklist, the current step
- * with its exact preview, the state and the output tail, and turns keys into
- * run_* calls. Dialogs, prompts and the clipboard are the console's (struct
- * pane_host); the pane owns the run and destroys it (never aborts it) when
- * freed, so a closed pane leaves the run resumable.
+ * with its exact preview, the state and the output tail, drawn from a view of
+ * the run's event stream (engine/runview.h), and turns keys into run_* calls. Dialogs, prompts and
+ * the clipboard are the console's (struct pane_host); the pane owns the run and destroys it (never
+ * aborts it) when freed, so a closed pane leaves the run resumable.
  */
 #ifndef OPSDECK_RUNBOOK_PANE_H
 #define OPSDECK_RUNBOOK_PANE_H

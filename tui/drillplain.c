@@ -22,7 +22,7 @@
 #include "../common/text.h"
 #include "../common/clock.h"
 #include "../common/util.h"
-#include "../engine/drill.h"
+#include "../engine/game.h"
 #include "linein.h"
 #include "../common/loop.h"
 #include "plain.h"

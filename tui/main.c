@@ -12,7 +12,7 @@
 #include "../common/util.h"
 #include "../engine/action.h"
 #include "../engine/config.h"
-#include "../engine/drill.h"
+#include "../engine/game.h"
 #include "../engine/journal.h"
 #include "../engine/paths.h"
 #include "../engine/runbook.h"

@@ -30,7 +30,7 @@
 
 #include "../common/text.h"
 #include "../common/util.h"
-#include "../engine/drill.h"
+#include "../engine/game.h"
 #include "../engine/run.h"
 #include "linein.h"
 #include "../common/loop.h"

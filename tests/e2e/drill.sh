@@ -139,7 +139,8 @@ check "p pauses" wait_line "live  T\+00:[0-9]{2} / 2:00  paused"
 c1=$(drill_clock)
 sleep 2.2
 c2=$(drill_clock)
-check "the clock stands still while paused ($c1 = $c2)" [ -n "$c1" ] && [ "$c1" = "$c2" ]
+check "the clock stands still while paused ($c1 = $c2)" \
+    bash -c '[ -n "$1" ] && [ "$1" = "$2" ]' _ "$c1" "$c2"
 keys p
 check "p resumes" wait_line "live  T\+00:[0-9]{2} / 2:00  running"
 keys E

@@ -7,7 +7,7 @@
  * crash through drill_recover(), with a rollback that fails. Drills are built
  * by hand: the tests do not depend on the parser.
  */
-#include "../../engine/drill.h"
+#include "../../engine/game.h"
 #include "../../backends/demo.h"
 #include "../../common/clock.h"
 #include "../../common/util.h"

@@ -82,11 +82,52 @@ static void test_strings(void)
     free(p);
 }
 
+static void test_numbers_and_paths(void)
+{
+    double v = -7;
+    tap_ok(str_parse_decimal("12", &v) && v == 12, "decimal: 12");
+    tap_ok(str_parse_decimal("-1", &v) && v == -1, "decimal: -1");
+    tap_ok(str_parse_decimal("0.5", &v) && v == 0.5, "decimal: 0.5");
+    v = -7;
+    tap_ok(!str_parse_decimal("", &v) && !str_parse_decimal("+1", &v) &&
+               !str_parse_decimal(" 1", &v) && !str_parse_decimal("1e3", &v) &&
+               !str_parse_decimal("1.", &v) && !str_parse_decimal(".5", &v) &&
+               !str_parse_decimal("-", &v) && !str_parse_decimal("0x10", &v) &&
+               !str_parse_decimal("12345678901234567890", &v),
+           "decimal: empty, '+', blanks, exponents, a bare point, hex, 20 digits are refused");
+    tap_ok(v == -7, "decimal: a refusal leaves *out alone");
+    tap_ok(str_hex_value('0') == 0 && str_hex_value('9') == 9 && str_hex_value('a') == 10 &&
+               str_hex_value('F') == 15 && str_hex_value('g') == -1 && str_hex_value('%') == -1,
+           "hex digits");
+
+    const char *home = getenv("HOME");
+    char *saved = home != NULL ? xstrdup(home) : NULL;
+    setenv("HOME", "/home/op", 1);
+    char *p = str_expand_home("~/secrets/token");
+    tap_is_str(p, "/home/op/secrets/token", "expand_home: ~/ is $HOME");
+    free(p);
+    p = str_expand_home("~op/x");
+    tap_is_str(p, "~op/x", "expand_home: ~user is left alone");
+    free(p);
+    p = str_expand_home("/etc/x");
+    tap_is_str(p, "/etc/x", "expand_home: an absolute path is left alone");
+    free(p);
+    unsetenv("HOME");
+    p = str_expand_home("~/x");
+    tap_is_str(p, "~/x", "expand_home: without HOME, as it is");
+    free(p);
+    if (saved != NULL) {
+        setenv("HOME", saved, 1);
+        free(saved);
+    }
+}
+
 int main(void)
 {
     setlocale(LC_ALL, "C.UTF-8");
     test_durations();
     test_widths();
     test_strings();
+    test_numbers_and_paths();
     return tap_done();
 }

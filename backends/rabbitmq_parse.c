@@ -1,0 +1,729 @@
+/*
+ * What RabbitMQ's management API lists, read (rabbitmq.h): the queues with
+ * their dead-letter queues resolved through the bindings and their consumers
+ * attached, and the memory one poll leaves for the next.
+ *
+ * Dead letters: a queue names its dead-letter exchange in its arguments
+ * (x-dead-letter-exchange, x-dead-letter-routing-key) or through a policy
+ * (effective_policy_definition: dead-letter-exchange, dead-letter-routing-key);
+ * arguments win, as in RabbitMQ. The exchange is resolved to a queue through
+ * the bindings (or, for the default exchange, the routing key names the
+ * queue), and the detail says how. The DLQ column links both ways.
+ *
+ * TREND compares a queue's messages with the previous poll; on the first poll
+ * RabbitMQ's own messages_details.rate stands in. The counts are kept in a
+ * sorted array (struct rabbitmq_memory) replaced whole by each parse.
+ */
+#include "rabbitmq.h"
+
+#include "../common/json.h"
+#include "../common/util.h"
+#include "http.h"
+
+#include <cjson/cJSON.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    SOURCES_SHOWN_MAX = 1,    /* source names in a DLQ's cell before "+N" */
+    CONSUMERS_SHOWN = 20,     /* consumer lines in one queue's detail before "+N more" */
+    CONSUMER_FIELD_MAX = 200, /* bytes of a consumer tag or channel name shown */
+};
+
+/* ---- JSON helpers ---- */
+
+/*
+ * obj[name] as a count or rate: absent or null is 0 (idle queues have no
+ * message_stats); another type, a negative or an infinite number is an error.
+ */
+static bool json_count(const cJSON *obj, const char *name, double *out, char **why)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+    *out = 0;
+    if (v == NULL || cJSON_IsNull(v)) {
+        return true;
+    }
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0) {
+        *why = xasprintf("%s is not a count", name);
+        return false;
+    }
+    *out = v->valuedouble;
+    return true;
+}
+
+/* obj[name].rate, e.g. message_stats.publish_details.rate. */
+static bool json_rate(const cJSON *stats, const char *name, double *out, char **why)
+{
+    return json_count(json_obj(stats, name), "rate", out, why);
+}
+
+/* messages_details.rate: the change of messages per second, signed; 0 when unknown. */
+static bool read_rate(const cJSON *q, double *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(json_obj(q, "messages_details"), "rate");
+    *out = cJSON_IsNumber(v) && isfinite(v->valuedouble) ? v->valuedouble : 0;
+    return true;
+}
+
+/* ---- keys ---- */
+
+/* Percent-decode n bytes; false on a bad escape or an encoded NUL. */
+static bool unescape(const char *s, size_t n, char **out)
+{
+    char *o = xmalloc(n + 1);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != '%') {
+            o[k++] = s[i];
+            continue;
+        }
+        int hi = i + 2 < n ? str_hex_value(s[i + 1]) : -1;
+        int lo = i + 2 < n ? str_hex_value(s[i + 2]) : -1;
+        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+            free(o);
+            return false;
+        }
+        o[k++] = (char)(hi * 16 + lo);
+        i += 2;
+    }
+    o[k] = '\0';
+    *out = o;
+    return true;
+}
+
+bool rabbitmq_split_key(const char *key, char **vhost, char **name)
+{
+    const char *slash = key != NULL ? strchr(key, '/') : NULL;
+    if (slash == NULL || slash == key || slash[1] == '\0') {
+        return false;
+    }
+    if (!unescape(key, (size_t)(slash - key), vhost)) {
+        return false;
+    }
+    *name = xstrdup(slash + 1);
+    return true;
+}
+
+char *rabbitmq_key(const char *vhost, const char *name)
+{
+    char *esc = http_escape(vhost);
+    char *key = xasprintf("%s/%s", esc, name);
+    free(esc);
+    return key;
+}
+
+/* ---- memory between polls ---- */
+
+struct count_entry {
+    char *key;
+    double msgs;
+    char *dlq;     /* the queue's dead-letter queue name, or NULL */
+    char *sources; /* for a DLQ: the queues dead-lettering into it, or NULL */
+};
+
+struct rabbitmq_memory {
+    struct count_entry *e; /* sorted by key */
+    size_t n;
+};
+
+struct rabbitmq_memory *rabbitmq_memory_create(void)
+{
+    return xcalloc(1, sizeof(struct rabbitmq_memory));
+}
+
+static void memory_clear(struct rabbitmq_memory *m)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        free(m->e[i].key);
+        free(m->e[i].dlq);
+        free(m->e[i].sources);
+    }
+    free(m->e);
+    m->e = NULL;
+    m->n = 0;
+}
+
+void rabbitmq_memory_destroy(struct rabbitmq_memory *m)
+{
+    if (m == NULL) {
+        return;
+    }
+    memory_clear(m);
+    free(m);
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+    return strcmp(((const struct count_entry *)a)->key, ((const struct count_entry *)b)->key);
+}
+
+static const struct count_entry *memory_find(const struct rabbitmq_memory *m, const char *key)
+{
+    if (m == NULL || m->n == 0) {
+        return NULL;
+    }
+    struct count_entry probe = {.key = (char *)key};
+    return bsearch(&probe, m->e, m->n, sizeof *m->e, cmp_entry);
+}
+
+char *rabbitmq_memory_sources(const struct rabbitmq_memory *m, const char *dlq)
+{
+    const struct count_entry *e = memory_find(m, dlq);
+    return e != NULL && e->sources != NULL ? xstrdup(e->sources) : NULL;
+}
+
+const char *rabbitmq_memory_dlq(const struct rabbitmq_memory *m, const char *key)
+{
+    const struct count_entry *e = memory_find(m, key);
+    return e != NULL ? e->dlq : NULL;
+}
+
+/* ---- the queues response ---- */
+
+/* One queue of the response and what the second pass needs to draw it. */
+struct qinfo {
+    const cJSON *q;
+    const char *vhost, *name;
+    char *key;
+    const char *dlx, *dlrk; /* dead-letter exchange and routing key, NULL when none */
+    const char *dl_from;    /* "arguments" or "policy" */
+    long dlq;               /* index of the resolved DLQ, -1 when none */
+    char *how;              /* how it was resolved, or why not */
+    char *sources;          /* for a DLQ: the names of its sources */
+    size_t nsources;
+    const cJSON *cons[CONSUMERS_SHOWN]; /* its first consumers in /api/consumers */
+    size_t ncons;                       /* all of them, shown or not */
+    double msgs, ready, unack, consumers, in, out, ack, rate;
+};
+
+struct parse {
+    struct qinfo *qs;
+    size_t n;
+    const cJSON *bindings;  /* array, or NULL when not read */
+    const cJSON *consumers; /* array, or NULL when not read */
+    char *cons_why;         /* why the consumers were not read, or NULL */
+};
+
+static long find_queue(const struct parse *p, const char *vhost, const char *name)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        if (strcmp(p->qs[i].vhost, vhost) == 0 && strcmp(p->qs[i].name, name) == 0) {
+            return (long)i;
+        }
+    }
+    return -1;
+}
+
+/* The numbers of one queue; false with *why (naming the field) on a wrong type. */
+static bool read_numbers(struct qinfo *qi, char **why)
+{
+    const cJSON *q = qi->q;
+    const cJSON *stats = json_obj(q, "message_stats");
+    return json_count(q, "messages", &qi->msgs, why) &&
+           json_count(q, "messages_ready", &qi->ready, why) &&
+           json_count(q, "messages_unacknowledged", &qi->unack, why) &&
+           json_count(q, "consumers", &qi->consumers, why) &&
+           json_rate(stats, "publish_details", &qi->in, why) &&
+           json_rate(stats, "deliver_get_details", &qi->out, why) &&
+           json_rate(stats, "ack_details", &qi->ack, why) && read_rate(q, &qi->rate);
+}
+
+/* Where the dead letters go: arguments first, then the effective policy. */
+static void read_dead_letter(struct qinfo *qi)
+{
+    const cJSON *args = json_obj(qi->q, "arguments");
+    const cJSON *pol = json_obj(qi->q, "effective_policy_definition");
+    qi->dlx = json_str(args, "x-dead-letter-exchange");
+    if (qi->dlx != NULL) {
+        qi->dl_from = "arguments";
+        qi->dlrk = json_str(args, "x-dead-letter-routing-key");
+        if (qi->dlrk == NULL) {
+            qi->dlrk = json_str(pol, "dead-letter-routing-key");
+        }
+        return;
+    }
+    qi->dlx = json_str(pol, "dead-letter-exchange");
+    if (qi->dlx != NULL) {
+        qi->dl_from = "policy";
+        qi->dlrk = json_str(args, "x-dead-letter-routing-key");
+        if (qi->dlrk == NULL) {
+            qi->dlrk = json_str(pol, "dead-letter-routing-key");
+        }
+    }
+}
+
+/* A binding of exchange dlx in vhost to a queue, with routing key rk (NULL: any). */
+static const cJSON *next_binding(const cJSON *b, const char *vhost, const char *dlx, const char *rk)
+{
+    for (; b != NULL; b = b->next) {
+        const char *src = json_str(b, "source"), *vh = json_str(b, "vhost");
+        const char *type = json_str(b, "destination_type"), *key = json_str(b, "routing_key");
+        if (src != NULL && vh != NULL && type != NULL && json_str(b, "destination") != NULL &&
+            strcmp(src, dlx) == 0 && strcmp(vh, vhost) == 0 && strcmp(type, "queue") == 0 &&
+            (rk == NULL || (key != NULL && strcmp(key, rk) == 0))) {
+            return b;
+        }
+    }
+    return NULL;
+}
+
+static void resolve_through_bindings(struct parse *p, struct qinfo *qi)
+{
+    const cJSON *first = p->bindings->child;
+    const cJSON *b = NULL;
+    const char *rk = qi->dlrk;
+    if (rk != NULL) {
+        b = next_binding(first, qi->vhost, qi->dlx, rk);
+        if (b != NULL) {
+            qi->how = xasprintf("binding of %s with routing key '%s'", qi->dlx, rk);
+        }
+    } else {
+        /* without a dead-letter routing key, messages keep the key they were published with */
+        b = next_binding(first, qi->vhost, qi->dlx, qi->name);
+        if (b != NULL) {
+            qi->how = xasprintf("binding of %s with the queue's own name as routing key", qi->dlx);
+        } else if ((b = next_binding(first, qi->vhost, qi->dlx, NULL)) != NULL) {
+            size_t n = 0;
+            for (const cJSON *x = b; x != NULL;
+                 x = next_binding(x->next, qi->vhost, qi->dlx, NULL)) {
+                n++;
+            }
+            qi->how = n == 1 ? xasprintf("the only queue bound to %s", qi->dlx)
+                             : xasprintf("the first of %zu queues bound to %s", n, qi->dlx);
+        }
+    }
+    if (b != NULL) {
+        qi->dlq = find_queue(p, qi->vhost, json_str(b, "destination"));
+        if (qi->dlq < 0) {
+            free(qi->how);
+            qi->how = xasprintf("bound queue %s is not listed", json_str(b, "destination"));
+        }
+        return;
+    }
+    qi->how = rk != NULL ? xasprintf("no queue bound to %s with routing key '%s'", qi->dlx, rk)
+                         : xasprintf("no queue bound to %s", qi->dlx);
+}
+
+static void resolve_dlq(struct parse *p, struct qinfo *qi)
+{
+    qi->dlq = -1;
+    if (qi->dlx == NULL) {
+        return;
+    }
+    if (qi->dlx[0] == '\0') {
+        /* the default exchange routes by queue name */
+        const char *target = qi->dlrk != NULL ? qi->dlrk : qi->name;
+        qi->dlq = find_queue(p, qi->vhost, target);
+        qi->how = qi->dlq >= 0 ? xasprintf("default exchange, routing key '%s'", target)
+                               : xasprintf("default exchange: no queue named '%s'", target);
+        if (qi->dlrk == NULL && qi->dlq >= 0) {
+            /* dead letters would come straight back: not a DLQ */
+            qi->dlq = -1;
+            free(qi->how);
+            qi->how = xstrdup("default exchange without a routing key: back to itself");
+        }
+        return;
+    }
+    if (p->bindings == NULL) {
+        qi->how = xasprintf("bindings not read: cannot resolve exchange %s", qi->dlx);
+        return;
+    }
+    resolve_through_bindings(p, qi);
+}
+
+static void add_source(struct qinfo *dlq, const char *name)
+{
+    char *s = dlq->sources != NULL ? xasprintf("%s, %s", dlq->sources, name) : xstrdup(name);
+    free(dlq->sources);
+    dlq->sources = s;
+    dlq->nsources++;
+}
+
+static const char *trend_word(double now, double before)
+{
+    return now > before ? "grow" : now < before ? "drain" : "flat";
+}
+
+/* One "prefix.name" line per member, JSON values as JSON. */
+static void detail_members(struct rowset *rs, const char *prefix, const cJSON *obj)
+{
+    const cJSON *m;
+    cJSON_ArrayForEach(m, obj)
+    {
+        if (m->string == NULL) {
+            continue;
+        }
+        char *k = xasprintf("%s.%s", prefix, m->string);
+        char *v = rabbitmq_json_text(m);
+        rowset_detail(rs, k, v);
+        free(v);
+        free(k);
+    }
+}
+
+/* A name from the server, cut to CONSUMER_FIELD_MAX bytes on a UTF-8 boundary, cleaned. */
+static void sb_field(struct strbuf *sb, const char *s)
+{
+    size_t n = strlen(s);
+    if (n > CONSUMER_FIELD_MAX) {
+        n = CONSUMER_FIELD_MAX;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) {
+            n--;
+        }
+    }
+    rabbitmq_text_add(sb, s, n);
+}
+
+/*
+ * One consumer as one line: "billing-1 on 127.0.0.1:44146 -> 127.0.0.1:5672 (1),
+ * user guest, prefetch 3, ack required, active". Missing fields (or of another
+ * type) are left out. Caller frees.
+ */
+static char *consumer_text(const cJSON *c)
+{
+    struct strbuf sb = {0};
+    strbuf_add(&sb, "", 0);
+    const char *tag = json_str(c, "consumer_tag");
+    const cJSON *ch = json_obj(c, "channel_details");
+    const char *chan = json_str(ch, "name"), *user = json_str(ch, "user");
+    if (tag != NULL) {
+        sb_field(&sb, tag);
+    }
+    if (chan != NULL) {
+        strbuf_add(&sb, tag != NULL ? " on " : "on ", tag != NULL ? 4 : 3);
+        sb_field(&sb, chan);
+    }
+    const char *sep = sb.n > 0 ? ", " : "";
+    if (user != NULL) {
+        strbuf_printf(&sb, "%suser ", sep);
+        sb_field(&sb, user);
+        sep = ", ";
+    }
+    const cJSON *prefetch = cJSON_GetObjectItemCaseSensitive(c, "prefetch_count");
+    if (cJSON_IsNumber(prefetch) && isfinite(prefetch->valuedouble) && prefetch->valuedouble >= 0) {
+        /* 0 is no limit in AMQP 0-9-1 */
+        if (prefetch->valuedouble == 0) {
+            strbuf_printf(&sb, "%sprefetch unlimited", sep);
+        } else {
+            strbuf_printf(&sb, "%sprefetch %.0f", sep, prefetch->valuedouble);
+        }
+        sep = ", ";
+    }
+    const cJSON *ack = cJSON_GetObjectItemCaseSensitive(c, "ack_required");
+    if (cJSON_IsBool(ack)) {
+        strbuf_printf(&sb, "%s%s", sep, cJSON_IsTrue(ack) ? "ack required" : "auto-ack");
+        sep = ", ";
+    }
+    const cJSON *active = cJSON_GetObjectItemCaseSensitive(c, "active");
+    const char *status = json_str(c, "activity_status");
+    if (cJSON_IsBool(active)) {
+        strbuf_printf(&sb, "%s%s", sep, cJSON_IsTrue(active) ? "active" : "inactive");
+        sep = ", ";
+    }
+    /* "up" is the usual; single_active and waiting say more than active does */
+    if (status != NULL && status[0] != '\0' && strcmp(status, "up") != 0) {
+        strbuf_add(&sb, cJSON_IsBool(active) ? " (" : sep, cJSON_IsBool(active) ? 2 : strlen(sep));
+        sb_field(&sb, status);
+        if (cJSON_IsBool(active)) {
+            strbuf_add(&sb, ")", 1);
+        }
+        sep = ", ";
+    }
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "exclusive"))) {
+        strbuf_printf(&sb, "%sexclusive", sep);
+    }
+    if (sb.n == 0) {
+        strbuf_add(&sb, "(no details)", 12);
+    }
+    return sb.s;
+}
+
+/* consumer.1 .. consumer.20, then "+N more"; or why they are not known. */
+static void consumer_details(struct rowset *rs, const struct parse *p, const struct qinfo *qi)
+{
+    if (p->cons_why != NULL) {
+        char *v = xasprintf("unavailable: %s", p->cons_why);
+        rowset_detail(rs, "consumers", v);
+        free(v);
+        return;
+    }
+    size_t shown = qi->ncons < CONSUMERS_SHOWN ? qi->ncons : CONSUMERS_SHOWN;
+    for (size_t i = 0; i < shown; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "consumer.%zu", i + 1);
+        char *v = consumer_text(qi->cons[i]);
+        rowset_detail(rs, key, v);
+        free(v);
+    }
+    if (qi->ncons > shown) {
+        char v[64];
+        snprintf(v, sizeof v, "+%zu more (%zu in all)", qi->ncons - shown, qi->ncons);
+        rowset_detail(rs, "consumers", v);
+    }
+}
+
+static void queue_details(struct rowset *rs, const struct parse *p, const struct qinfo *qi)
+{
+    const cJSON *q = qi->q;
+    rowset_detail_nonempty(rs, "vhost", qi->vhost);
+    rowset_detail_nonempty(rs, "node", json_str(q, "node"));
+    rowset_detail_nonempty(rs, "leader", json_str(q, "leader"));
+    const cJSON *mem = cJSON_GetObjectItemCaseSensitive(q, "memory");
+    if (cJSON_IsNumber(mem)) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%.0f bytes", mem->valuedouble);
+        rowset_detail(rs, "memory", buf);
+    }
+    rowset_detail_nonempty(rs, "idle_since", json_str(q, "idle_since"));
+    const cJSON *durable = cJSON_GetObjectItemCaseSensitive(q, "durable");
+    if (cJSON_IsBool(durable)) {
+        rowset_detail(rs, "durable", cJSON_IsTrue(durable) ? "true" : "false");
+    }
+    const char *policy = json_str(q, "policy");
+    rowset_detail(rs, "policy", policy != NULL && policy[0] != '\0' ? policy : "(none)");
+    rowset_detail_nonempty(rs, "operator_policy", json_str(q, "operator_policy"));
+    detail_members(rs, "argument", json_obj(q, "arguments"));
+    detail_members(rs, "effective_policy", json_obj(q, "effective_policy_definition"));
+    if (qi->dlx != NULL) {
+        rowset_detail(rs, "dead-letter exchange", qi->dlx[0] != '\0' ? qi->dlx : "(default)");
+        rowset_detail_nonempty(rs, "dead-letter routing key", qi->dlrk);
+        rowset_detail(rs, "dead-letter set by", qi->dl_from);
+        rowset_detail(rs, "dead-letter queue",
+                      qi->dlq >= 0 ? p->qs[qi->dlq].name : "(not resolved)");
+        rowset_detail_nonempty(rs, "dead-letter resolved by", qi->how);
+    }
+    rowset_detail_nonempty(rs, "dead letters from", qi->sources);
+    consumer_details(rs, p, qi);
+}
+
+static void queue_row(struct rowset *rs, const struct parse *p, const struct qinfo *qi,
+                      const struct rabbitmq_memory *old)
+{
+    rowset_begin(rs, qi->key);
+    rowset_text(rs, QUEUE_NAME, qi->name);
+    rowset_text(rs, QUEUE_VHOST, qi->vhost);
+    rowset_text(rs, QUEUE_TYPE, json_str(qi->q, "type"));
+    const char *state = json_str(qi->q, "state");
+    rowset_text(rs, QUEUE_STATE, state);
+    if (state != NULL && strcmp(state, "running") != 0) {
+        rowset_cell_tone(rs, QUEUE_STATE, TONE_CRIT);
+    }
+    rowset_num(rs, QUEUE_MSGS, qi->msgs);
+    rowset_num(rs, QUEUE_READY, qi->ready);
+    rowset_num(rs, QUEUE_UNACK, qi->unack);
+    rowset_num(rs, QUEUE_CONSUMERS, qi->consumers);
+    if (qi->consumers == 0 && qi->msgs > 0) {
+        rowset_cell_tone(rs, QUEUE_CONSUMERS, TONE_WARN);
+    }
+    rowset_num(rs, QUEUE_IN, qi->in);
+    rowset_num(rs, QUEUE_OUT, qi->out);
+    rowset_num(rs, QUEUE_ACK, qi->ack);
+    const struct count_entry *before = memory_find(old, qi->key);
+    rowset_text(rs, QUEUE_TREND,
+                before != NULL ? trend_word(qi->msgs, before->msgs) : trend_word(qi->rate, 0));
+    rowset_text(rs, QUEUE_SOURCE, rs->source);
+    if (qi->dlq >= 0) {
+        rowset_text(rs, QUEUE_DLQ, p->qs[qi->dlq].name);
+    } else if (qi->nsources > 0) {
+        const char *comma = strchr(qi->sources, ',');
+        if (comma == NULL) {
+            rowset_textf(rs, QUEUE_DLQ, "<- %s", qi->sources);
+        } else {
+            rowset_textf(rs, QUEUE_DLQ, "<- %.*s +%zu", (int)(comma - qi->sources), qi->sources,
+                         qi->nsources - SOURCES_SHOWN_MAX);
+        }
+    }
+    if (qi->nsources > 0 && qi->msgs > 0) {
+        /* dead letters waiting: someone's messages failed */
+        rowset_row_tone(rs, TONE_CRIT);
+        rowset_cell_tone(rs, QUEUE_NAME, TONE_CRIT);
+    } else if (state != NULL && strcmp(state, "running") != 0) {
+        rowset_row_tone(rs, TONE_WARN);
+    }
+    queue_details(rs, p, qi);
+}
+
+static void parse_free(struct parse *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        free(p->qs[i].key);
+        free(p->qs[i].how);
+        free(p->qs[i].sources);
+    }
+    free(p->qs);
+    free(p->cons_why);
+}
+
+/* First pass: every queue with its numbers and dead-letter settings. */
+static bool collect(struct parse *p, const cJSON *doc, char **cause)
+{
+    struct model_keys keys = {0};
+    p->qs = xcalloc((size_t)cJSON_GetArraySize(doc) + 1, sizeof *p->qs);
+    const cJSON *q;
+    bool ok = true;
+    cJSON_ArrayForEach(q, doc)
+    {
+        if (!cJSON_IsObject(q)) {
+            continue;
+        }
+        struct qinfo *qi = &p->qs[p->n];
+        qi->q = q;
+        qi->name = json_str(q, "name");
+        qi->vhost = json_str(q, "vhost");
+        /* RabbitMQ names every queue and vhost: an empty one is not a queue */
+        if (qi->name == NULL || qi->vhost == NULL || qi->name[0] == '\0' || qi->vhost[0] == '\0') {
+            *cause = xasprintf("queue %zu has no name or vhost", p->n + 1);
+            ok = false;
+            break;
+        }
+        char *why = NULL;
+        if (!read_numbers(qi, &why)) {
+            *cause = xasprintf("queue %s: %s", qi->name, why);
+            free(why);
+            ok = false;
+            break;
+        }
+        char *key = rabbitmq_key(qi->vhost, qi->name);
+        qi->key = model_keys_unique(&keys, key);
+        free(key);
+        read_dead_letter(qi);
+        p->n++;
+    }
+    model_keys_free(&keys);
+    return ok;
+}
+
+static void remember(struct rabbitmq_memory *mem, const struct parse *p)
+{
+    memory_clear(mem);
+    mem->e = xcalloc(p->n + 1, sizeof *mem->e);
+    for (size_t i = 0; i < p->n; i++) {
+        const struct qinfo *qi = &p->qs[i];
+        mem->e[i].key = xstrdup(qi->key);
+        mem->e[i].msgs = qi->msgs;
+        mem->e[i].dlq = qi->dlq >= 0 ? xstrdup(p->qs[qi->dlq].name) : NULL;
+        mem->e[i].sources = qi->sources != NULL ? xstrdup(qi->sources) : NULL;
+    }
+    mem->n = p->n;
+    qsort(mem->e, mem->n, sizeof *mem->e, cmp_entry);
+}
+
+static int cmp_qinfo(const void *a, const void *b)
+{
+    const struct qinfo *x = *(const struct qinfo *const *)a, *y = *(const struct qinfo *const *)b;
+    int c = strcmp(x->vhost, y->vhost);
+    return c != 0 ? c : strcmp(x->name, y->name);
+}
+
+/*
+ * Each consumer to its queue by queue.vhost and queue.name, through an index
+ * sorted by both (one poll may list thousands of each). Consumers of queues
+ * not listed (made between the two requests) and entries without a queue are
+ * left out.
+ */
+static void attach_consumers(struct parse *p)
+{
+    struct qinfo **index = xcalloc(p->n + 1, sizeof *index);
+    for (size_t i = 0; i < p->n; i++) {
+        index[i] = &p->qs[i];
+    }
+    qsort(index, p->n, sizeof *index, cmp_qinfo);
+    const cJSON *c;
+    cJSON_ArrayForEach(c, p->consumers)
+    {
+        const cJSON *queue = json_obj(c, "queue");
+        struct qinfo probe = {.vhost = json_str(queue, "vhost"), .name = json_str(queue, "name")};
+        if (probe.vhost == NULL || probe.name == NULL || p->n == 0) {
+            continue;
+        }
+        const struct qinfo *key = &probe;
+        struct qinfo **found = bsearch(&key, index, p->n, sizeof *index, cmp_qinfo);
+        if (found == NULL) {
+            continue;
+        }
+        struct qinfo *qi = *found;
+        if (qi->ncons < CONSUMERS_SHOWN) {
+            qi->cons[qi->ncons] = c;
+        }
+        qi->ncons++;
+    }
+    free(index);
+}
+
+/* The consumers body as an array in *out, or *why it is not one. */
+static void read_consumers(const struct rabbitmq_bodies *in, cJSON **out, struct parse *p)
+{
+    if (in->consumers == NULL) {
+        if (in->consumers_error != NULL) {
+            p->cons_why = xstrdup(in->consumers_error);
+        }
+        return;
+    }
+    char *why = NULL;
+    if (!json_parse(in->consumers, in->clen, out, &why)) {
+        p->cons_why = xasprintf("bad answer: %s", why);
+        free(why);
+        return;
+    }
+    if (!cJSON_IsArray(*out)) {
+        p->cons_why = xasprintf("expected a JSON array of consumers, got %s", json_type_name(*out));
+        return;
+    }
+    p->consumers = *out;
+}
+
+bool rabbitmq_parse_queues(const char *queues, size_t qlen, const char *bindings, size_t blen,
+                           struct rabbitmq_memory *mem, struct rowset *rs, char **cause)
+{
+    struct rabbitmq_bodies in = {
+        .queues = queues, .qlen = qlen, .bindings = bindings, .blen = blen};
+    return rabbitmq_parse(&in, mem, rs, cause);
+}
+
+bool rabbitmq_parse(const struct rabbitmq_bodies *in, struct rabbitmq_memory *mem,
+                    struct rowset *rs, char **cause)
+{
+    const char *bindings = in->bindings;
+    size_t blen = in->blen;
+    cJSON *doc = NULL, *bdoc = NULL, *cdoc = NULL;
+    if (!json_parse_array(in->queues, in->qlen, "queues", &doc, cause)) {
+        return false;
+    }
+    struct parse p = {0};
+    char *bcause = NULL;
+    if (bindings != NULL && json_parse(bindings, blen, &bdoc, &bcause) && cJSON_IsArray(bdoc)) {
+        p.bindings = bdoc;
+    }
+    free(bcause);
+    bool ok = collect(&p, doc, cause);
+    if (ok) {
+        read_consumers(in, &cdoc, &p);
+        if (p.consumers != NULL) {
+            attach_consumers(&p);
+        }
+        for (size_t i = 0; i < p.n; i++) {
+            resolve_dlq(&p, &p.qs[i]);
+            if (p.qs[i].dlq >= 0 && (size_t)p.qs[i].dlq != i) {
+                add_source(&p.qs[p.qs[i].dlq], p.qs[i].name);
+            } else if (p.qs[i].dlq >= 0) {
+                p.qs[i].dlq = -1; /* dead-lettering into itself is a loop, not a DLQ */
+            }
+        }
+        rowset_reserve(rs, p.n, 256);
+        for (size_t i = 0; i < p.n; i++) {
+            queue_row(rs, &p, &p.qs[i], mem);
+        }
+        rowset_end(rs);
+        if (mem != NULL) {
+            remember(mem, &p);
+        }
+    }
+    parse_free(&p);
+    cJSON_Delete(cdoc);
+    cJSON_Delete(bdoc);
+    cJSON_Delete(doc);
+    return ok;
+}

@@ -1,0 +1,45 @@
+/*
+ * What a screen shows of a running drill, built from its event stream alone
+ * (runlog.h): the state and the drill clock, which injects fired (and when),
+ * expectations, the checks' last results, chaos actions and their rollbacks,
+ * the score. The drill pane draws from a view; another console renders the
+ * same drill by following its journal (runlog_follow into drillview_apply).
+ * The game keeps its own state in a view too: resume replays into it.
+ *
+ * Durable events carry every state and data.t_ms, the drill clock; the
+ * owner's status notices carry the exact state, clock and message (and
+ * whether it is closing), and check notices the checks' results between the
+ * journaled changes. The clock runs between events on now_ms (the owner's
+ * game clock; NULL: the monotonic clock).
+ *
+ * The view borrows the drill (the document); it must outlive the view.
+ */
+#ifndef OPSDECK_DRILLVIEW_H
+#define OPSDECK_DRILLVIEW_H
+
+#include "game.h"
+
+struct drillview;
+
+struct drillview *drillview_create(const struct drill *d, uint64_t (*now_ms)(void *ud),
+                                   void *now_ud);
+void drillview_destroy(struct drillview *v); /* NULL is a no-op */
+/* Apply one event; a runlog_event_cb with the view as ud. */
+void drillview_apply(const struct runlog_event *ev, void *v);
+
+const struct drill *drillview_drill(const struct drillview *v);
+const char *drillview_id(const struct drillview *v); /* "" before run.start */
+enum game_state drillview_state(const struct drillview *v);
+const char *drillview_message(const struct drillview *v);
+bool drillview_closing(const struct drillview *v);
+uint64_t drillview_clock_ms(const struct drillview *v);
+enum inject_state drillview_inject_state(const struct drillview *v, size_t i);
+uint64_t drillview_inject_fired_ms(const struct drillview *v, size_t i);
+enum expect_state drillview_expect_state(const struct drillview *v, size_t inject, size_t e);
+enum chaos_state drillview_chaos_state(const struct drillview *v, size_t inject, size_t c);
+const char *drillview_chaos_message(const struct drillview *v, size_t inject, size_t c);
+/* The last result of check i (enum check_result); *why borrowed. */
+int drillview_check_result(const struct drillview *v, size_t i, const char **why);
+int drillview_score(const struct drillview *v, int *max);
+
+#endif

@@ -1,0 +1,228 @@
+/*
+ * Inside a running drill (engine only; game.h is the interface). The game is
+ * four files:
+ *   game.c           the clock, injects, expectations, the facilitator, life
+ *   game_check.c     before / during / after checks
+ *   game_rollback.c  chaos actions and their rollback, ending, recovery after
+ *                    a crash, what is still pending, giving it up
+ *   game_replay.c    rebuilding a game (or only its plans) from its journal
+ * and what the game shows is a drill view (drillview.c) that it keeps itself:
+ * its live code sets the view's states, resume replays into it.
+ */
+#ifndef OPSDECK_GAMESTATE_H
+#define OPSDECK_GAMESTATE_H
+
+#include "drillview.h"
+#include "game.h"
+
+struct cJSON;
+struct action;
+struct proc;
+struct notify;
+struct loop_timer;
+struct runlog;
+
+enum {
+    TICK_MS = 250,
+    CHECK_INTERVAL_MS = 5000,
+    CHECK_TIMEOUT_MS = 10000,
+    DESTROY_LIMIT_MS = 15000,
+    FRESH_RETRY_MS = 250,   /* a before/after check waiting for fresh data looks again */
+    FRESH_MARGIN_MS = 2000, /* ... for at most the backends' timeout and this */
+    READY_TICK_MS = 100,    /* a rollback waiting for its backend's first answer */
+};
+
+/* ---- the view (drillview.c) ---- */
+
+struct dv_chaos {
+    enum chaos_state state;
+    char *message;
+};
+
+struct dv_inject {
+    size_t nchaos; /* of ch, kept for freeing: the drill may be gone first */
+    enum inject_state state;
+    uint64_t fired_ms;
+    bool contingency_fired;
+    enum expect_state *ex;
+    struct dv_chaos *ch;
+};
+
+struct dv_check {
+    int result; /* enum check_result */
+    char *why;
+};
+
+struct drillview {
+    const struct drill *d; /* NULL: a run read from its journal alone (recovery) */
+    uint64_t (*now_ms)(void *ud);
+    void *now_ud;
+    char *id;
+    enum game_state state;
+    char *message;
+    bool closing;
+    uint64_t base_ms; /* drill time at since */
+    uint64_t since;   /* on now_ms */
+    bool running;
+    struct dv_inject *inj;
+    size_t ninj;
+    struct dv_check *chk;
+    size_t nchk;
+    /* what the journal said (resume and recovery start from it) */
+    bool began, aborted, ended;
+    uint64_t t; /* the last t_ms */
+    size_t before_seen;
+    bool before_failed;
+};
+
+int drillview_find_check(const struct drill *d, const char *id);
+
+/* ---- the game ---- */
+
+enum ending { END_NONE, END_FINISH, END_ABORT, END_DESTROY, END_RECOVER };
+
+/* An action's report may come after the game is gone: it finds g NULL then. */
+struct act_token {
+    struct game *g;
+    size_t plan;
+    bool rollback;
+};
+
+/* A planned rollback (one per chaos.plan). */
+struct plan {
+    char *inject;
+    int index;
+    char *rollback; /* "PANE VERB TARGET [INPUT]" */
+    char *backend;  /* or NULL: the first with the verb */
+    size_t ii;      /* the inject's index in the drill, SIZE_MAX when unknown */
+    bool chaos_inflight;
+    bool attempted; /* rollback.start journaled (here or before a crash) */
+    bool done;      /* the attempt's rollback.end journaled */
+    bool ok;        /* ... and it succeeded */
+    bool resolved;  /* not pending any more: rolled back, or given up */
+    bool gave_up;
+    bool prior;           /* resolved before this process (drill_recover reports only its own) */
+    bool tried;           /* attempted in this process */
+    uint64_t ready_until; /* waiting for the backend's first answer until (loop ms) */
+    bool unanswered;      /* sent although its backend never answered */
+    char *message;
+    struct act_token *tok;
+};
+
+/* A check while it runs. */
+struct check_rt {
+    int journaled;        /* the last result journaled, -1 none (during checks journal changes) */
+    uint64_t fresh_until; /* a before/after check waiting for fresh data, until (loop ms) */
+    bool failing;
+    uint64_t fail_since;
+    uint64_t next_ms;
+    struct proc *proc;
+    struct act_token *ptok; /* the proc's callback data, freed if it is cancelled */
+};
+
+struct nreq {
+    struct game *g;
+    struct notify *n;
+};
+
+struct game {
+    struct game_env env;
+    char *runs_dir;
+    struct drill *d; /* NULL while recovering a crashed run */
+    char *id;
+    struct runlog *log;
+    struct game_hooks hooks;
+    enum game_state state;
+    char *message;
+    bool began;
+
+    uint64_t base_ms, since;
+    struct loop_timer *timer;
+
+    struct drillview *dv; /* injects, expectations, chaos and check results */
+    struct check_rt *chk;
+    struct loop_timer *seq_timer; /* a before/after check waiting for fresh data looks again */
+    size_t seq_wait;              /* ... which one */
+    size_t seq_i;                 /* before/after checks: the next one to run */
+    bool seq_all_ok;              /* before checks so far */
+    char *seq_failed;             /* the first before check that failed */
+
+    struct plan *plans;
+    size_t nplans;
+
+    enum ending ending;
+    char *abort_why;
+    bool ending_done;
+    bool after_running;
+    bool was_ended;                 /* recovering a run that had ended (pending rollbacks) */
+    bool closing;                   /* game_close() was called */
+    uint64_t seq_since;             /* loop time the before/after checks began */
+    uint64_t during_since;          /* ... this session of the drill began (during checks) */
+    struct loop_timer *ready_timer; /* a rollback waits for its backend's first answer */
+
+    struct nreq **nreqs;
+    size_t nnreqs;
+
+    /* the status last told to the subscribers */
+    bool told;
+    enum game_state told_state;
+    char *told_message;
+    uint64_t told_base, told_since;
+    bool told_closing;
+};
+
+/* ---- game.c ---- */
+
+void game_set_message(struct game *g, char *msg);
+void game_changed(struct game *g);
+/* Append one event (data consumed, t_ms added); false when it is not on disk. */
+bool game_log(struct game *g, const char *step, const char *action, const char *target,
+              const char *result, struct cJSON *data);
+/* Tell the subscribers a notice (data consumed). */
+void game_notice(struct game *g, enum runlog_kind kind, struct cJSON *data);
+/* The loop's time: the clock of backend.last_ok_ms (not the drill clock, which tests fake). */
+uint64_t game_loop_ms(const struct game *g);
+struct game *game_alloc(const struct game_env *env, struct drill *d, const struct game_hooks *h);
+void game_free(struct game *g);
+/* Open (create) the journal and take the run's lock; false with *cause. */
+bool game_open_journal(struct game *g, bool create, char **cause);
+void game_arm_timer(struct game *g);
+
+/* ---- game_check.c ---- */
+
+void game_start_checks(struct game *g, enum drill_when when);
+void game_run_check(struct game *g, size_t i);
+void game_stop_checks(struct game *g);
+
+/* ---- game_rollback.c ---- */
+
+/* Split "PANE VERB TARGET [INPUT]" (the journal's form) into a (strings are the caller's). */
+bool game_act_parse(const char *text, struct drill_act *a);
+char *game_act_text(const struct drill_act *a);
+/* Journal the plan with its rollback, then ask for the chaos action. */
+void game_start_chaos(struct game *g, size_t ii, size_t ci);
+struct plan *game_add_plan(struct game *g, const char *inject, int index, const char *rollback,
+                           const char *backend, size_t ii);
+struct dv_chaos *game_plan_chaos(struct game *g, const struct plan *p);
+bool game_has_pending_rollback(const struct game *g);
+size_t game_count_unresolved(const struct game *g);
+void game_begin_end(struct game *g, enum ending how);
+/* run.end: the drill is over (or a crashed one is recovered). */
+void game_finish(struct game *g);
+/* Rollbacks are done: after checks (or run.end). */
+void game_after_rollbacks(struct game *g);
+void game_step_rollback(struct game *g);
+
+/* ---- game_replay.c ---- */
+
+/* A drill run's journal; NULL with *cause (no such run, not a drill). */
+struct cJSON **game_load_run(const char *dir, const char *run_id, size_t *n, char **cause);
+/* Replay events 1..n into g's view and plans. */
+void game_replay(struct game *g, struct cJSON **ev, size_t n);
+/* Every pending plan is tried again: cut short by a crash, or failed before. */
+void game_replay_reopen(struct game *g);
+/* A drill run's plans from its journal alone (no drill file); NULL when it is not a drill. */
+struct game *game_replay_plans(const struct game_env *env, const char *dir, const char *id,
+                               char **cause);
+
+#endif

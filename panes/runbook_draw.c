@@ -1,0 +1,481 @@
+/*
+ * Drawing the runbook pane (runbook.c has its keys and its life). Top to
+ * bottom, inside its box:
+ *   the S.A.F.E. bar      one cell per phase: steps done / steps, time spent
+ *   the checklist         a window of steps that keeps the current one visible
+ *   the current step      body (wrapped), code blocks (numbered, one selected),
+ *                         the exact preview of its automated part, its input
+ *                         or choices, and its state
+ *   the output tail       of the last command, filling what is left
+ *   a key hint            for the current state
+ * Everything comes from the pane's view of the run (engine/runview.h), built
+ * from the run's events: a console following the run draws the same. A
+ * secret answer (secret: true) is never on screen, even where a later step
+ * uses it: the view masks its value wherever it appears.
+ */
+#include "rbpane.h"
+
+#include "../common/clock.h"
+#include "../common/util.h"
+#include "../tui/theme.h"
+#include "../tui/widgets.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Where a paragraph's source line break stays on screen: before a list, a quote, an indent. */
+static const char REFLOW_KEEP[] = "-*> \t0123456789";
+
+/* ---- marks and glyphs ---- */
+
+static const char *mark_glyph(const struct rbpane *p, enum run_mark m, bool current)
+{
+    if (current) {
+        return p->utf8 ? "▶" : ">";
+    }
+    switch (m) {
+    case RUN_MARK_DONE:
+        return p->utf8 ? "✓" : "x";
+    case RUN_MARK_SKIPPED:
+        return p->utf8 ? "↷" : "-";
+    case RUN_MARK_FAILED:
+        return p->utf8 ? "✗" : "!";
+    case RUN_MARK_TODO:
+        break;
+    }
+    return " ";
+}
+
+static const char *spinner(const struct rbpane *p, uint64_t ms)
+{
+    static const char *const utf[] = {"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"};
+    static const char *const ascii[] = {"|", "/", "-", "\\"};
+    uint64_t i = ms / 1000;
+    return p->utf8 ? utf[i % 10] : ascii[i % 4];
+}
+
+/* "--" for a phase with no time yet. */
+static void fmt_ms(char *buf, size_t len, uint64_t ms)
+{
+    if (ms == 0) {
+        snprintf(buf, len, "--");
+    } else if (ms < 60000) {
+        snprintf(buf, len, "%llus", (unsigned long long)(ms / 1000));
+    } else {
+        duration_format2(buf, len, (int64_t)(ms / 1000));
+    }
+}
+
+/* ---- drawing ---- */
+
+static void draw_phases(struct rbpane *p, struct frame *f)
+{
+    const struct runbook *rb = runview_runbook(p->view);
+    const struct rb_step *cur = runview_step(p->view);
+    uint64_t ms[RB_PHASES];
+    runview_phase_ms(p->view, ms);
+    int cell = f->w / RB_PHASES;
+    for (int ph = 0; ph < RB_PHASES; ph++) {
+        size_t total = 0, done = 0;
+        for (size_t i = 0; i < rb->nsteps; i++) {
+            if ((int)rb->steps[i].phase == ph) {
+                total++;
+                enum run_mark m = runview_mark(p->view, i);
+                done += m == RUN_MARK_DONE || m == RUN_MARK_SKIPPED;
+            }
+        }
+        char t[16], text[96];
+        fmt_ms(t, sizeof t, ms[ph]);
+        bool is_cur = cur != NULL && (int)cur->phase == ph;
+        bool all = total > 0 && done == total;
+        if (cell >= 24) {
+            snprintf(text, sizeof text, " %c %s %zu/%zu %s ", rb_phase_letter((enum rb_phase)ph),
+                     rb_phase_name((enum rb_phase)ph), done, total, t);
+        } else {
+            snprintf(text, sizeof text, " %c %zu/%zu %s ", rb_phase_letter((enum rb_phase)ph), done,
+                     total, t);
+        }
+        unsigned attr = is_cur  ? theme_attr(THEME_SELECTED) | A_BOLD
+                        : all   ? theme_attr(THEME_OK)
+                        : total ? theme_attr(THEME_NORMAL)
+                                : theme_attr(THEME_MUTED);
+        screen_fill(f->win, f->y, f->x + ph * cell, cell - 1, attr);
+        screen_put(f->win, f->y, f->x + ph * cell, cell - 1, text, attr, screen_glyphs(p->utf8));
+    }
+    f->y++;
+}
+
+static void draw_checklist(struct rbpane *p, struct frame *f, int rows)
+{
+    const struct runbook *rb = runview_runbook(p->view);
+    enum run_state st = runview_state(p->view);
+    size_t cur = runview_index(p->view);
+    bool ended = st == RUN_DONE || st == RUN_ABORTED;
+    size_t n = rb->nsteps;
+    size_t top = 0;
+    if (n > (size_t)rows) {
+        /* keep the current step on the second visible row: what was just done stays in view */
+        top = cur > 0 ? cur - 1 : 0;
+        if (top + (size_t)rows > n) {
+            top = n - (size_t)rows;
+        }
+    }
+    for (size_t i = top; i < n && i < top + (size_t)rows; i++) {
+        const struct rb_step *s = &rb->steps[i];
+        bool is_cur = !ended && i == cur;
+        enum run_mark m = runview_mark(p->view, i);
+        char line[512];
+        snprintf(line, sizeof line, "%s %2zu. [%c] %s", mark_glyph(p, m, is_cur), i + 1,
+                 rb_phase_letter(s->phase), s->title);
+        unsigned attr = is_cur                  ? theme_attr(THEME_TITLE) | A_BOLD
+                        : m == RUN_MARK_DONE    ? theme_attr(THEME_OK)
+                        : m == RUN_MARK_FAILED  ? theme_attr(THEME_ERROR)
+                        : m == RUN_MARK_SKIPPED ? theme_attr(THEME_MUTED)
+                                                : theme_attr(THEME_NORMAL);
+        frame_put(f, line, attr);
+    }
+}
+
+static void draw_code(struct rbpane *p, struct frame *f, const struct rb_step *s, int max)
+{
+    for (size_t i = 0; i < s->ncode && max > 0; i++) {
+        bool sel = i == p->code_sel;
+        unsigned attr = sel ? theme_attr(THEME_SELECTED) : theme_attr(THEME_INFO);
+        const char *c = s->code[i];
+        bool first = true;
+        while (*c != '\0' && max > 0) {
+            size_t n = strcspn(c, "\n");
+            char line[600];
+            /* the number marks where a block starts; its other lines are indented under it */
+            int cut = (int)(n > 500 ? 500 : n);
+            if (first) {
+                snprintf(line, sizeof line, "[%zu] %.*s", i + 1, cut, c);
+            } else {
+                snprintf(line, sizeof line, "    %.*s", cut, c);
+            }
+            frame_put(f, line, attr);
+            max--;
+            first = false;
+            c += n;
+            if (*c == '\n') {
+                c++;
+            }
+        }
+    }
+}
+
+static void draw_inputs(struct rbpane *p, struct frame *f, const struct rb_step *s)
+{
+    char line[600];
+    if (s->type == RB_PROMPT || s->type == RB_APPROVAL) {
+        struct strbuf sb = {0};
+        char *ask = runview_text(p->view, s->ask ? s->ask : s->title);
+        strbuf_printf(&sb, "%s %s", s->type == RB_APPROVAL ? "approval:" : "asks:", ask);
+        free(ask);
+        if (s->role != NULL) {
+            strbuf_printf(&sb, " (by the %s)", s->role);
+        }
+        if (s->nchoices > 0) {
+            strbuf_str(&sb, " [");
+            for (size_t i = 0; i < s->nchoices; i++) {
+                strbuf_printf(&sb, "%s%s", i ? "/" : "", s->choices[i].label);
+            }
+            strbuf_str(&sb, "]");
+        }
+        if (s->default_value != NULL) {
+            strbuf_printf(&sb, " default %s", s->default_value);
+        }
+        if (s->var != NULL) {
+            const char *v = runview_var(p->view, s->var);
+            if (v != NULL && !s->secret) {
+                strbuf_printf(&sb, "  (now: %s)", v);
+            }
+        }
+        frame_put(f, sb.s, theme_attr(THEME_INFO) | A_BOLD);
+        free(sb.s);
+    } else if (s->type == RB_DECISION) {
+        char *ask = runview_text(p->view, s->ask ? s->ask : s->title);
+        snprintf(line, sizeof line, "decide: %s", ask);
+        free(ask);
+        frame_put(f, line, theme_attr(THEME_INFO) | A_BOLD);
+        for (size_t i = 0; i < s->nchoices; i++) {
+            snprintf(line, sizeof line, "  %zu) %s -> %s", i + 1, s->choices[i].label,
+                     s->choices[i].go ? s->choices[i].go : "next");
+            frame_put(f, line, theme_attr(THEME_NORMAL));
+        }
+    }
+}
+
+/* Processes a session that died left running: what they are doing now and the keys. */
+static void draw_orphan(struct rbpane *p, struct frame *f)
+{
+    int pgid = 0;
+    enum run_orphan o = runview_orphan(p->view, &pgid, NULL);
+    char line[200];
+    switch (o) {
+    case RUN_ORPHAN_NONE:
+        return;
+    case RUN_ORPHAN_ALIVE:
+        snprintf(line, sizeof line,
+                 "%s its processes (process group %d) are still running: w wait for them, K "
+                 "stop them",
+                 screen_glyphs(p->utf8)->bad, pgid);
+        break;
+    case RUN_ORPHAN_WAITING:
+        snprintf(line, sizeof line, "%s waiting for process group %d to end (K stops it)",
+                 spinner(p, clock_mono_ms()), pgid);
+        break;
+    case RUN_ORPHAN_STOPPING:
+        snprintf(line, sizeof line, "%s stopping process group %d (SIGTERM, then SIGKILL)",
+                 spinner(p, clock_mono_ms()), pgid);
+        break;
+    }
+    frame_put_wrapped(f, line, theme_attr(THEME_WARN) | A_BOLD, 2, false);
+}
+
+static void draw_state(struct rbpane *p, struct frame *f, const struct rb_step *s)
+{
+    enum run_state st = runview_state(p->view);
+    const char *msg = runview_message(p->view);
+    char line[600], t[24];
+    switch (st) {
+    case RUN_BUSY:
+        fmt_ms(t, sizeof t, runview_step_elapsed_ms(p->view) + 1);
+        snprintf(line, sizeof line, "%s running %s%s%s",
+                 spinner(p, runview_step_elapsed_ms(p->view)), t, msg && *msg ? ": " : "",
+                 msg ? msg : "");
+        frame_put(f, line, theme_attr(THEME_WARN) | A_BOLD);
+        break;
+    case RUN_FAILED:
+        snprintf(line, sizeof line, "%s failed: %s", screen_glyphs(p->utf8)->bad,
+                 msg && *msg ? msg : "(no reason given)");
+        frame_put_wrapped(f, line, theme_attr(THEME_ERROR) | A_BOLD, 3, false);
+        break;
+    case RUN_INTERRUPTED:
+        frame_put_wrapped(f, "interrupted: this step was in flight when the session ended",
+                          theme_attr(THEME_WARN) | A_BOLD, 2, false);
+        if (runview_orphan(p->view, NULL, NULL) == RUN_ORPHAN_NONE) {
+            /* while its processes run, the line below offers what can be done: w, K */
+            frame_put_wrapped(f,
+                              "choose: s continue past it, Enter re-run it (asks first: it may "
+                              "have run partly), J jump elsewhere",
+                              theme_attr(THEME_WARN), 2, false);
+        }
+        break;
+    case RUN_DONE:
+        frame_put(f, "Run finished.", theme_attr(THEME_OK) | A_BOLD);
+        if (msg && *msg) {
+            frame_put(f, msg, theme_attr(THEME_NORMAL));
+        }
+        break;
+    case RUN_ABORTED:
+        frame_put(f, "Run aborted.", theme_attr(THEME_ERROR) | A_BOLD);
+        break;
+    case RUN_READY:
+        if (msg && *msg) {
+            snprintf(line, sizeof line, "last: %s", msg);
+            frame_put(f, line, theme_attr(THEME_MUTED));
+        }
+        break;
+    }
+    draw_orphan(p, f);
+    (void)s;
+}
+
+/* The last lines of the output that fit in rows, scrolled up by out_scroll lines. */
+static void draw_output(struct rbpane *p, struct frame *f, int rows)
+{
+    size_t len = 0;
+    const char *out = runview_output(p->view, &len);
+    if (out == NULL || len == 0 || rows < 2) {
+        return;
+    }
+    size_t nlines = 0;
+    for (size_t i = 0; i < len; i++) {
+        nlines += out[i] == '\n';
+    }
+    if (out[len - 1] != '\n') {
+        nlines++;
+    }
+    long body = rows - 1;
+    long maxscroll = (long)nlines > body ? (long)nlines - body : 0;
+    if (p->out_scroll > maxscroll) {
+        p->out_scroll = maxscroll;
+    }
+    size_t first = nlines > (size_t)body ? nlines - (size_t)body - (size_t)p->out_scroll : 0;
+    char head[96];
+    if (p->out_scroll > 0) {
+        snprintf(head, sizeof head, "output (%zu line%s, scrolled up %ld: PgDn)", nlines,
+                 nlines == 1 ? "" : "s", p->out_scroll);
+    } else {
+        snprintf(head, sizeof head, "output (%zu line%s)", nlines, nlines == 1 ? "" : "s");
+    }
+    frame_put(f, head, theme_attr(THEME_HEADER));
+    size_t line = 0;
+    for (size_t i = 0; i < len && f->y < f->bottom;) {
+        size_t n = 0;
+        while (i + n < len && out[i + n] != '\n') {
+            n++;
+        }
+        if (line >= first) {
+            char buf[1024];
+            size_t k = 0;
+            for (size_t j = 0; j < n && k + 1 < sizeof buf; j++) {
+                if (out[i + j] != '\r') {
+                    buf[k++] = out[i + j] == '\t' ? ' ' : out[i + j];
+                }
+            }
+            buf[k] = '\0';
+            char *shown = runview_mask(p->view, xstrdup(buf));
+            frame_put(f, shown, theme_attr(THEME_NORMAL));
+            free(shown);
+        }
+        line++;
+        i += n + 1;
+    }
+}
+
+static const char *hint_for(const struct rbpane *p, const struct rb_step *s)
+{
+    switch (runview_state(p->view)) {
+    case RUN_BUSY:
+        return "K/Ctrl-C stop  n note  PgUp/PgDn output";
+    case RUN_FAILED:
+        return "Enter retry  s skip  b back  J jump  n note";
+    case RUN_INTERRUPTED:
+        return runview_orphan(p->view, NULL, NULL) != RUN_ORPHAN_NONE
+                   ? "w wait for it  K stop it  s continue  J jump  n note"
+                   : "s continue  Enter re-run (asks)  J jump  n note";
+    case RUN_DONE:
+    case RUN_ABORTED:
+        return ":close closes this pane  PgUp/PgDn output";
+    case RUN_READY:
+        break;
+    }
+    if (s == NULL) {
+        return "";
+    }
+    switch (s->type) {
+    case RB_MANUAL:
+        return s->ncode ? "Enter done  s skip  b back  [ ] block  y copy  x run  n note"
+                        : "Enter done  s skip  b back  J jump  n note  ? help";
+    case RB_PROMPT:
+    case RB_APPROVAL:
+        return "Enter answer  s skip  b back  J jump  n note";
+    case RB_DECISION:
+        return "1-9 choose  s skip  b back  J jump  n note";
+    case RB_ACTION:
+        return "Enter confirm the action  s skip  b back  n note";
+    case RB_COMMAND:
+    case RB_WAIT:
+    case RB_NOTIFY:
+        break;
+    }
+    return "Enter run the preview  s skip  b back  J jump  n note";
+}
+
+static void draw_current(struct rbpane *p, struct frame *f, const struct rb_step *s, int out_rows)
+{
+    const struct runbook *rb = runview_runbook(p->view);
+    char line[600], t[24], box[48] = "";
+    fmt_ms(t, sizeof t, runview_step_elapsed_ms(p->view) + 1); /* an elapsed time is never "--" */
+    if (s->timebox_s > 0) {
+        char d[24];
+        duration_format2(d, sizeof d, s->timebox_s);
+        snprintf(box, sizeof box, " / box %s", d);
+    }
+    snprintf(line, sizeof line, "Step %zu/%zu [%c] %s (%s)  %s%s", runview_index(p->view) + 1,
+             rb->nsteps, rb_phase_letter(s->phase), s->title, rb_step_type_name(s->type), t, box);
+    frame_put(f, line, theme_attr(runview_overtime(p->view) ? THEME_WARN : THEME_TITLE) | A_BOLD);
+    /* leave room below for the preview, state and output: the body yields first */
+    int room = f->bottom - f->y - out_rows - 4;
+    if (s->body != NULL && *s->body != '\0' && room > 0) {
+        char *text = runview_mask(p->view, runview_text(p->view, s->body));
+        char *flowed = frame_reflow(text, REFLOW_KEEP);
+        frame_put_wrapped(f, flowed, theme_attr(THEME_NORMAL), room, false);
+        free(flowed);
+        free(text);
+    }
+    room = f->bottom - f->y - out_rows - 3;
+    if (s->ncode > 0 && room > 0) {
+        draw_code(p, f, s, room);
+    }
+    draw_inputs(p, f, s);
+    char *missing = NULL;
+    /* prompts, decisions and approvals show their question above: no preview twice */
+    bool asks = s->type == RB_PROMPT || s->type == RB_DECISION || s->type == RB_APPROVAL;
+    char *preview = asks ? NULL : runview_mask(p->view, runview_preview(p->view, &missing));
+    if (missing != NULL) {
+        snprintf(line, sizeof line, "%s unset variable %s", screen_glyphs(p->utf8)->bad, missing);
+        frame_put(f, line, theme_attr(THEME_ERROR) | A_BOLD);
+    } else if (preview != NULL) {
+        snprintf(line, sizeof line, "will %s: %s",
+                 s->type == RB_COMMAND || s->type == RB_WAIT ? "run" : "do", preview);
+        frame_put_wrapped(f, line, theme_attr(THEME_KEY) | A_BOLD, 3, false);
+    }
+    free(missing);
+    free(preview);
+}
+
+void rbpane_draw(struct rbpane *p, WINDOW *win, const struct pane_view *view)
+{
+    bool focused = view->focused;
+    const struct glyphs *g = screen_glyphs(p->utf8);
+    int h = getmaxy(win), w = getmaxx(win);
+    werase(win);
+    screen_box(win, g, theme_attr(focused ? THEME_BORDER_FOCUS : THEME_BORDER));
+    const struct runbook *rb = runview_runbook(p->view);
+    enum run_state st = runview_state(p->view);
+    char title[400];
+    snprintf(title, sizeof title, " %d Runbook: %s ", view->number,
+             rb->title ? rb->title : rb->path);
+    int x = 2 + screen_put(win, 0, 2, w - 4, title,
+                           theme_attr(focused ? THEME_BORDER_FOCUS : THEME_TITLE) | A_BOLD, g);
+    char right[160];
+    snprintf(right, sizeof right, " %s ", run_state_name(st));
+    int rw = utf8_width(right);
+    if (w - 2 - x > rw) {
+        unsigned sa = st == RUN_FAILED    ? THEME_ERROR
+                      : st == RUN_BUSY    ? THEME_WARN
+                      : st == RUN_DONE    ? THEME_OK
+                      : st == RUN_ABORTED ? THEME_ERROR
+                                          : THEME_TITLE;
+        screen_put(win, 0, w - 2 - rw, rw, right, theme_attr(sa), g);
+    }
+    struct frame f = {.win = win, .y = 1, .bottom = h - 2, .x = 2, .w = w - 4, .gl = g};
+    if (f.bottom <= f.y || f.w < 8) {
+        wnoutrefresh(win);
+        p->dirty = false;
+        return;
+    }
+    draw_phases(p, &f);
+    const struct rb_step *s = runview_step(p->view);
+    int avail = f.bottom - f.y;
+    /* the checklist takes at most a third: the current step matters more */
+    int list_rows = (int)rb->nsteps;
+    int cap = avail / 3 > 3 ? avail / 3 : 3;
+    if (list_rows > cap) {
+        list_rows = cap;
+    }
+    draw_checklist(p, &f, list_rows);
+    frame_rule(&f, theme_attr(THEME_BORDER));
+    size_t outlen = 0;
+    runview_output(p->view, &outlen);
+    int out_rows = outlen > 0 ? (f.bottom - f.y) / 3 : 0;
+    if (s != NULL) {
+        draw_current(p, &f, s, out_rows);
+    }
+    draw_state(p, &f, s);
+    if (outlen > 0 && f.bottom - f.y >= 2) {
+        draw_output(p, &f, f.bottom - f.y);
+    }
+    /* the run id in the bottom border, where it has the whole width: :resume wants it */
+    char foot[160];
+    snprintf(foot, sizeof foot, " run %s ", runview_id(p->view));
+    screen_put(win, h - 1, 2, w - 4, foot, theme_attr(THEME_BORDER), g);
+    screen_fill(win, h - 2, 2, w - 4, theme_attr(THEME_NORMAL));
+    screen_put(win, h - 2, 2, w - 4, hint_for(p, s), theme_attr(THEME_KEY), g);
+    wnoutrefresh(win);
+    p->dirty = false;
+}
