@@ -16,8 +16,19 @@ uint64_t clock_mono_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* -1: the real clock; else where clock_pin_wall() stopped it */
+static int64_t pinned_ms = -1;
+
+void clock_pin_wall(int64_t wall_ms)
+{
+    pinned_ms = wall_ms;
+}
+
 int64_t clock_wall_ms(void)
 {
+    if (pinned_ms >= 0) {
+        return pinned_ms;
+    }
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;

@@ -14,6 +14,14 @@
 uint64_t clock_mono_ms(void);
 int64_t clock_wall_ms(void);
 int64_t clock_wall_s(void);
+/*
+ * Test-only (OPSDECK_EPOCH, golden screens): the wall clock stands still at
+ * wall_ms from now on, so every time shown (the title bar, ages, a step's
+ * elapsed time, journal stamps) is the same on every run. Deadlines on the
+ * wall clock never pass while it stands; the monotonic clock still runs.
+ * A negative value restores the real clock.
+ */
+void clock_pin_wall(int64_t wall_ms);
 
 /* UTC RFC 3339 with milliseconds, e.g. 2026-11-23T10:12:59.123Z, into buf[32]. */
 void clock_format_rfc3339(char buf[32], int64_t wall_ms);

@@ -1,7 +1,9 @@
-/* The alerts pane: what is burning. */
-#include "pane.h"
+/* The alerts pane: what is burning; r opens the selected alert's runbook. */
+#include "tablepane.h"
 
 #include <stdio.h>
+
+enum { ALERTS_RUNBOOK = TABLEPANE_KEY_OWN };
 
 static void alerts_summary(const struct tableview *tv, char *buf, size_t len)
 {
@@ -11,11 +13,52 @@ static void alerts_summary(const struct tableview *tv, char *buf, size_t len)
     snprintf(buf, len, "%zu firing, %zu critical, %zu silenced", firing, crit, silenced);
 }
 
-const struct pane_impl alerts_pane = {
-    .name = "alerts",
+/* r: the console finds the alert's runbook (engine/locate.h); its labels become variables. */
+static bool alerts_key(void *self, int id)
+{
+    const struct pane_host *h = tablepane_host(self);
+    const struct rowset *rs;
+    size_t row;
+    if (id != ALERTS_RUNBOOK) {
+        return false;
+    }
+    if (!tablepane_selected(self, &rs, &row)) {
+        pane_say(h, true, "no alert selected");
+        return true;
+    }
+    h->ops->open_runbook(h->host, rowset_cell_text(rs, row, ALERT_NAME),
+                         rowset_str(rs, rs->rows[row].detail));
+    return true;
+}
+
+static const struct key_def alerts_keys[] = {
+    {.more = tablepane_keys},
+    {.keys = "r",
+     .verb = "alert-runbook",
+     .id = ALERTS_RUNBOOK,
+     .help = "open the selected alert's runbook"},
+    {0},
+};
+
+static const struct pane_table alerts_table = {
     .kind = MODEL_ALERTS,
     .sort_col = -1,
     .group_col = ALERT_NAME,
     .name_col = ALERT_NAME,
     .summary = alerts_summary,
+    .key = alerts_key,
+};
+
+const struct pane_ops alerts_pane = {
+    .name = "alerts",
+    .title = "Alerts",
+    .keys = alerts_keys,
+    .table = &alerts_table,
+    .create = tablepane_create,
+    .draw = tablepane_draw,
+    .key = tablepane_key,
+    .resize = tablepane_resize,
+    .update = tablepane_update,
+    .interrupt = tablepane_interrupt,
+    .free = tablepane_free,
 };

@@ -1,5 +1,5 @@
 /* The deployments pane: what just changed. */
-#include "pane.h"
+#include "tablepane.h"
 
 #include <stdio.h>
 
@@ -12,11 +12,24 @@ static void deploys_summary(const struct tableview *tv, char *buf, size_t len)
     snprintf(buf, len, "%zu deployments, %zu rolling, %zu failed", n, rolling, failed);
 }
 
-const struct pane_impl deploys_pane = {
-    .name = "deploys",
+static const struct pane_table deploys_table = {
     .kind = MODEL_DEPLOYS,
     .sort_col = -1,
     .group_col = DEPLOY_NAMESPACE,
     .name_col = DEPLOY_NAME,
     .summary = deploys_summary,
+};
+
+const struct pane_ops deploys_pane = {
+    .name = "deploys",
+    .title = "Deployments",
+    .keys = tablepane_keys,
+    .table = &deploys_table,
+    .create = tablepane_create,
+    .draw = tablepane_draw,
+    .key = tablepane_key,
+    .resize = tablepane_resize,
+    .update = tablepane_update,
+    .interrupt = tablepane_interrupt,
+    .free = tablepane_free,
 };

@@ -314,9 +314,10 @@ static const char *hint_for(const struct drillview *v)
     return "";
 }
 
-static void dp_draw(void *self, WINDOW *win, bool focused)
+static void dp_draw(void *self, WINDOW *win, const struct pane_view *view)
 {
     struct dpane *p = self;
+    bool focused = view->focused;
     const struct glyphs *gl = screen_glyphs(p->utf8);
     const struct drillview *v = p->view;
     const struct drill *d = drillview_drill(v);
@@ -324,7 +325,7 @@ static void dp_draw(void *self, WINDOW *win, bool focused)
     werase(win);
     screen_box(win, gl, theme_attr(focused ? THEME_BORDER_FOCUS : THEME_BORDER));
     char title[400];
-    snprintf(title, sizeof title, " 5 %s %s ", d->label ? d->label : "[DRILL]",
+    snprintf(title, sizeof title, " %d %s %s ", view->number, d->label ? d->label : "[DRILL]",
              d->title ? d->title : d->path);
     int x = 2 + screen_put(win, 0, 2, w - 4, title,
                            theme_attr(focused ? THEME_BORDER_FOCUS : THEME_TITLE) | A_BOLD, gl);
@@ -564,64 +565,83 @@ static void start(struct dpane *p)
     }
 }
 
+/* The facilitator's keys: id, keys, verb, help (tui/keymap.h). */
+#define DP_KEYS(X)                                                                                 \
+    X(DP_START, "Enter S", "drill-start", "start the drill clock (once the before checks pass)")   \
+    X(DP_PAUSE, "p", "drill-pause", "pause / resume the clock")                                    \
+    X(DP_DOWN, "j Down", "inject-next", "select the next inject")                                  \
+    X(DP_UP, "k Up", "inject-prev", "select the previous inject")                                  \
+    X(DP_FIRE, "f", "inject-fire", "fire the selected inject now (asks, lists its chaos)")         \
+    X(DP_SKIP, "s", "inject-skip", "skip the selected inject")                                     \
+    X(DP_CONTINGENCY, "c", "inject-contingency", "fire the selected inject's contingency")         \
+    X(DP_EXPECT, "1-9", "expect-select", "select an expectation of the inject")                    \
+    X(DP_MET, "m", "expect-met", "mark it met (asks who marks)")                                   \
+    X(DP_MISSED, "M", "expect-missed", "mark it missed (asks who marks)")                          \
+    X(DP_NOTE, "n", "note", "a note; saying the abort word aborts")                                \
+    X(DP_END, "E", "drill-end", "end the drill (asks): rollbacks, after checks")                   \
+    X(DP_ABORT, "A", "drill-abort", "abort (typed confirmation): everything rolls back")           \
+    X(DP_REPORT, "r", "drill-report", "after the end: write the report (RUN-ID.md) and show it")
+
+#define X_ENUM(id, keys, verb, help) id,
+enum dp_key { DP_NONE, DP_KEYS(X_ENUM) };
+#undef X_ENUM
+
+#define X_KEY(i, k, v, h) {.keys = k, .verb = v, .id = i, .help = h},
+static const struct key_def dp_keys[] = {
+    {.heading = "The drill pane (the facilitator's keys)"},
+    DP_KEYS(X_KEY){0},
+};
+#undef X_KEY
+
 static bool dp_key(void *self, wint_t ch, bool is_key)
 {
     struct dpane *p = self;
     char *cause = NULL;
-    if (is_key) {
-        switch (ch) {
-        case KEY_UP:
-            return key_move(p, -1);
-        case KEY_DOWN:
-            return key_move(p, 1);
-        case KEY_ENTER:
-            start(p);
-            return true;
-        default:
-            return false;
-        }
-    }
     const struct drill_inject *in = selected(p);
-    switch (ch) {
-    case '\r':
-    case '\n':
-    case 'S':
+    const struct key_def *k = key_find(dp_keys, p, ch, is_key);
+    if (k == NULL) {
+        return false;
+    }
+    switch ((enum dp_key)k->id) {
+    case DP_NONE:
+        return false;
+    case DP_START:
         start(p);
         return true;
-    case 'p':
+    case DP_PAUSE:
         if (drillview_state(p->view) == GAME_PAUSED) {
             check(p, game_resume_clock(p->g, &cause), &cause);
         } else {
             check(p, game_pause(p->g, &cause), &cause);
         }
         return true;
-    case 'k':
+    case DP_UP:
         return key_move(p, -1);
-    case 'j':
+    case DP_DOWN:
         return key_move(p, 1);
-    case 'f':
+    case DP_FIRE:
         ask_fire(p);
         return true;
-    case 's':
+    case DP_SKIP:
         check(p, game_skip(p->g, p->sel, &cause), &cause);
         return true;
-    case 'c':
+    case DP_CONTINGENCY:
         check(p, game_fire_contingency(p->g, p->sel, &cause), &cause);
         return true;
-    case 'm':
-    case 'M':
-        ask_mark(p, ch == 'm');
+    case DP_MET:
+    case DP_MISSED:
+        ask_mark(p, k->id == DP_MET);
         return true;
-    case 'n':
+    case DP_NOTE:
         p->host.ops->prompt(p->host.host, "Note: ", "", false, on_note);
         return true;
-    case 'E':
+    case DP_END:
         p->host.ops->confirm(p->host.host, "End the drill",
                              "End the drill now? Every chaos action still in place is rolled "
                              "back, then the after checks run.",
                              "End", NULL, on_end);
         return true;
-    case 'A':
+    case DP_ABORT:
         if (!over(p->view)) {
             p->host.ops->confirm(p->host.host, "Abort the drill",
                                  "Abort the drill? Every chaos action is rolled back and the "
@@ -629,17 +649,17 @@ static bool dp_key(void *self, wint_t ch, bool is_key)
                                  "Abort", "abort", on_abort);
         }
         return true;
-    case 'r':
+    case DP_REPORT:
         write_report(p);
         return true;
-    default:
-        break;
-    }
-    /* digits pick an expectation the inject has; others still switch panes */
-    if (ch >= '1' && ch <= '9' && in != NULL && (size_t)(ch - '1') < in->nexpects) {
-        p->esel = (size_t)(ch - '1');
-        p->dirty = true;
-        return true;
+    case DP_EXPECT:
+        /* digits pick an expectation the inject has; others still switch panes */
+        if (in != NULL && (size_t)(ch - '1') < in->nexpects) {
+            p->esel = (size_t)(ch - '1');
+            p->dirty = true;
+            return true;
+        }
+        return false;
     }
     return false;
 }
@@ -717,28 +737,6 @@ static bool dp_interrupt(void *self)
     return false; /* Ctrl-C quits as ever: the rollbacks run when the pane is freed */
 }
 
-static void dp_help(void *self, struct viewer *v)
-{
-    (void)self;
-    viewer_add(v, "The drill pane (the facilitator's keys)");
-    viewer_add(v, "  %-12s %s", "Enter S", "start the drill clock (once the before checks pass)");
-    viewer_add(v, "  %-12s %s", "p", "pause / resume the clock");
-    viewer_add(v, "  %-12s %s", "j k  Up Down", "select an inject");
-    viewer_add(v, "  %-12s %s", "f", "fire the selected inject now (asks, lists its chaos)");
-    viewer_add(v, "  %-12s %s", "s", "skip the selected inject");
-    viewer_add(v, "  %-12s %s", "c", "fire the selected inject's contingency");
-    viewer_add(v, "  %-12s %s", "1-9", "select an expectation of the inject");
-    viewer_add(v, "  %-12s %s", "m M", "mark it met / missed (asks who marks)");
-    viewer_add(v, "  %-12s %s", "n", "a note; saying the abort word aborts");
-    viewer_add(v, "  %-12s %s", "E", "end the drill (asks): rollbacks, after checks");
-    viewer_add(v, "  %-12s %s", "A", "abort (typed confirmation): everything rolls back");
-    viewer_add(v, "  %-12s %s", "r", "after the end: write the report (RUN-ID.md) and show it");
-    viewer_add(v, "  %-12s %s", ":drill FILE", "open a drill");
-    viewer_add(v, "  %-12s %s", ":close", "close the pane: chaos rolls back, the drill resumable");
-    viewer_add(v, "  %-12s %s", "5 z", "focus this pane, zoom it");
-    viewer_add(v, "%s", "");
-}
-
 static void dp_free(void *self)
 {
     struct dpane *p = self;
@@ -755,15 +753,67 @@ static void dp_free(void *self)
     free(p);
 }
 
+static const char *dp_run_id(void *self)
+{
+    struct dpane *p = self;
+    return game_run_id(p->g);
+}
+
+static bool dp_ended(void *self)
+{
+    struct dpane *p = self;
+    return drillview_state(p->view) == GAME_ENDED || drillview_state(p->view) == GAME_ABORTED;
+}
+
+/* Closing rolls back every chaos action first; the console draws it meanwhile. */
+static const char *dp_close(void *self)
+{
+    struct dpane *p = self;
+    game_close(p->g);
+    return game_closed(p->g) ? NULL : "rolling back every chaos action first";
+}
+
+static const char *dp_closing(void *self)
+{
+    struct dpane *p = self;
+    if (game_closed(p->g)) {
+        return NULL;
+    }
+    return game_message(p->g) != NULL ? game_message(p->g) : "rolling back";
+}
+
+static void on_abort_command(void *self, bool yes)
+{
+    if (yes) {
+        drill_pane_abort(self);
+    }
+}
+
+static void dp_abort(void *self)
+{
+    struct dpane *p = self;
+    char *body = xasprintf("Abort drill %s? Every chaos action is rolled back.", game_run_id(p->g));
+    p->host.ops->confirm(p->host.host, "Abort the drill", body, "Abort", "abort", on_abort_command);
+    free(body);
+}
+
 const struct pane_ops drill_pane = {
     .name = "drill",
+    .title = "Drill",
+    .keys = dp_keys,
     .draw = dp_draw,
     .key = dp_key,
     .resize = dp_resize,
     .update = dp_update,
     .interrupt = dp_interrupt,
-    .help = dp_help,
     .free = dp_free,
+    .noun = "drill",
+    .run_id = dp_run_id,
+    .ended = dp_ended,
+    .close = dp_close,
+    .closing = dp_closing,
+    .close_limit_ms = GAME_CLOSE_LIMIT_MS,
+    .abort = dp_abort,
 };
 
 /* ---- life cycle ---- */

@@ -1,13 +1,40 @@
-/* Shared helpers for pane summaries and the screen order of the live panes. */
+/* The registry of panes on screen, and what every pane shares (pane.h). */
 #include "pane.h"
 
 #include <stdlib.h>
-
+#include <string.h>
 #include <strings.h>
 
-const struct pane_impl *const live_panes[MODEL_KINDS] = {
-    &alerts_pane, &queues_pane, &pools_pane, &deploys_pane, &silences_pane,
-};
+/*
+ * The panes on screen, one line each: the pane (defined in panes/NAME.c) and
+ * its slot; panes sharing a slot take turns in it (v).
+ */
+#define PANES(X)                                                                                   \
+    X(alerts_pane, 1)                                                                              \
+    X(queues_pane, 2)                                                                              \
+    X(pools_pane, 3)                                                                               \
+    X(deploys_pane, 4)                                                                             \
+    X(silences_pane, 1)
+
+#define X_EXTERN(pane, slot) extern const struct pane_ops pane;
+PANES(X_EXTERN)
+#undef X_EXTERN
+
+#define X_ENTRY(pane, slot) {&pane, slot},
+const struct pane_reg pane_registry[] = {PANES(X_ENTRY)};
+#undef X_ENTRY
+
+const size_t pane_count = sizeof pane_registry / sizeof pane_registry[0];
+
+const struct pane_ops *pane_find(const char *name)
+{
+    for (size_t i = 0; i < pane_count; i++) {
+        if (strcmp(pane_registry[i].ops->name, name) == 0) {
+            return pane_registry[i].ops;
+        }
+    }
+    return NULL;
+}
 
 size_t pane_count_text(const struct tableview *tv, int col, const char *text)
 {

@@ -1,72 +1,64 @@
 /*
- * Panes. A pane reads its model (through a tableview) and says what matters
- * about it; it never does I/O and never performs an action itself: action keys
- * are looked up in the backends' action tables and sent through the one action
- * path by the UI.
+ * Panes: one interface for every pane, table or not (DESIGN rule 3).
  *
- * The four live panes are tables and share the table widget; their const
- * tables below give what differs: name, title, default sort and the summary
- * shown in the pane's title ("2 critical, 3 firing").
+ * A pane is a const struct pane_ops (name, title, its keys and its
+ * callbacks) over its own state (void *self). The console (tui/) owns the
+ * windows, the layout, the status line, dialogs and the terminal, and lends
+ * the pane what it needs through struct pane_host; a pane never draws
+ * outside its window, never stacks modes of its own, never writes to the tty
+ * and never does I/O. It asks for actions; the console performs them through
+ * the one action path (engine/action.c).
+ *
+ * Every pane on screen is registered once in pane_registry (pane.c), with
+ * the slot of the layout it goes in. The table panes (alerts, queues, pools,
+ * deploys, silences) share one implementation, panes/tablepane.c: each is a
+ * small file with its struct pane_table (kind, sort, grouping, summary) and
+ * its ops table pointing at tablepane_*. The panes that hold a run (runbook,
+ * drill) are opened by their own start functions (a file, a run to resume)
+ * and go in the side slot; they fill in the run part of the ops.
+ *
+ * Keys: ops->keys is the pane's key table (tui/keymap.h). The pane resolves
+ * its keys through it (key_find) in its key callback, and the console builds
+ * the ? help from it, so the help is always what the pane does.
  */
 #ifndef OPSDECK_PANE_H
 #define OPSDECK_PANE_H
 
 #include "../tui/tableview.h"
 
+#include "../tui/keymap.h"
 #include "../tui/screen.h"
 
 #include <stddef.h>
 #include <stdint.h>
 #include <wchar.h>
 
-struct pane_impl {
-    const char *name; /* for :commands and snapshot */
-    enum model_kind kind;
-    int sort_col; /* default sort, -1 = as published */
-    bool sort_desc;
-    int group_col; /* what '=' groups by */
-    int name_col;  /* what names a row to a person: a typed confirmation asks for it */
-    /*
-     * A few words on the state of the rows, e.g. "2 crit 3 firing"; called
-     * after each rebuild, so it may walk every row. buf >= 64.
-     */
-    void (*summary)(const struct tableview *tv, char *buf, size_t len);
-};
-
-extern const struct pane_impl alerts_pane;
-extern const struct pane_impl queues_pane;
-extern const struct pane_impl pools_pane;
-extern const struct pane_impl deploys_pane;
-extern const struct pane_impl silences_pane;
-
-/*
- * Every pane, by model kind. The screen has four slots (1-4); the first shows
- * Alerts or, toggled, Silences.
- */
-extern const struct pane_impl *const live_panes[MODEL_KINDS];
-
-/* Count filtered rows (all members, when grouped) whose column col equals text. */
-size_t pane_count_text(const struct tableview *tv, int col, const char *text);
-
-/*
- * Panes that are not tables (the runbook pane) are a const table of callbacks
- * over their own state (DESIGN rule 3). The console owns the window, the
- * layout, the status line, dialogs and the terminal; it lends the last three
- * through struct pane_host, so a pane never draws outside its window, never
- * stacks its own modes and never writes to the tty.
- */
-struct viewer;
+struct loop;
+struct store;
+struct backend;
+struct pane_host;
 
 /* An answer typed in the status-line prompt. */
 typedef void (*pane_answer_cb)(void *self, const char *answer);
 /* A dialog's outcome: confirmed, or cancelled (the default). */
 typedef void (*pane_confirm_cb)(void *self, bool confirmed);
 
+/* A line edited in the status line as one types (a filter): every change is applied at once. */
+struct pane_edit {
+    const char *label; /* before the text: "/" */
+    const char *initial;
+    const char *hint;      /* the keys, on the right of the status line */
+    pane_answer_cb change; /* after every change; Enter keeps the last */
+    pane_answer_cb cancel; /* Esc: gets initial back */
+};
+
 struct pane_host_ops {
     void (*message)(void *host, bool error, const char *text);
     /* Ask one line in the status line; cb runs on Enter only. false: busy with another mode. */
     bool (*prompt)(void *host, const char *label, const char *initial, bool secret,
                    pane_answer_cb cb);
+    /* Edit a line live in the status line (struct pane_edit). false: busy with another mode. */
+    bool (*edit)(void *host, const struct pane_edit *e);
     /* A confirmation dialog, default Cancel; must_type (may be NULL) asks a typed confirmation. */
     bool (*confirm)(void *host, const char *title, const char *body, const char *confirm_label,
                     const char *must_type, pane_confirm_cb cb);
@@ -78,9 +70,13 @@ struct pane_host_ops {
                            const char *target, const char *input, pane_confirm_cb cb);
     /* Put text on the terminal's clipboard (OSC 52). */
     void (*clipboard)(void *host, const char *text);
-    /* Show a long text (a drill's report) in the console's viewer; false: busy with another mode.
-     */
+    /* Show a long text (a drill's report, a row's detail) in the viewer; false: busy. */
     bool (*view)(void *host, const char *title, const char *text);
+    /*
+     * Open the runbook the config maps NAME to (an alert's name, engine/locate.h),
+     * with the "label\tvalue" lines of DETAIL as the run's variables.
+     */
+    void (*open_runbook)(void *host, const char *name, const char *detail);
 };
 
 struct pane_host {
@@ -97,26 +93,99 @@ void pane_say(const struct pane_host *h, bool error, const char *text);
  */
 bool pane_check(const struct pane_host *h, bool ok, char **cause);
 
+/* What the console lends a table pane when it creates it. */
+struct pane_env {
+    struct loop *loop;
+    struct store *store;
+    struct backend **backends;
+    size_t nbackends;
+    const struct pane_host *host;
+    const struct glyphs *g;
+};
+
+/* How a pane is drawn this frame. */
+struct pane_view {
+    int number; /* the digit that focuses it, shown in its title */
+    bool focused;
+    int64_t now_s; /* the console's wall clock (ages) */
+};
+
+/* What differs between table panes (panes/tablepane.c draws and drives them all). */
+struct pane_table {
+    enum model_kind kind;
+    int sort_col; /* default sort, -1 = as published */
+    bool sort_desc;
+    int group_col; /* what '=' groups by */
+    int name_col;  /* what names a row to a person: a typed confirmation asks for it */
+    /*
+     * A few words on the state of the rows, e.g. "2 crit 3 firing"; called
+     * after each rebuild, so it may walk every row. buf >= 64.
+     */
+    void (*summary)(const struct tableview *tv, char *buf, size_t len);
+    /* The pane's own keys (ids from TABLEPANE_KEY_OWN up): NULL when none. */
+    bool (*key)(void *self, int id);
+};
+
 /*
- * Callbacks of a non-table pane; self is the pane's state.
- * - draw: werase and draw the whole window (the console refreshes it).
+ * Callbacks of a pane; self is the pane's state. Every pane fills in name,
+ * title, keys, draw, key, resize, update, interrupt and free.
+ * - create: table panes only: a new pane over env (the console frees it).
+ * - draw: werase and draw the whole window and wnoutrefresh it.
  * - key: a key while the pane has focus and no mode is open; false lets the
- *   console handle it (q, :, ?, Tab, digits, z).
+ *   console have it (its keys, then a table pane's backend actions).
  * - resize: the window's new size, before the next draw.
- * - update: called every frame; true when the pane must be redrawn.
+ * - update: called every frame, shown or not; true when it must be redrawn.
  * - interrupt: Ctrl-C; true when the pane used it (the console must not quit).
- * - help: add the pane's key lines to the help viewer.
  * - free: release everything; NULL is never passed.
+ * Panes that hold a run (the side slot) also fill in:
+ * - noun: "run", "drill", in the console's messages ("drill X closed").
+ * - run_id: the run's id, for :resume.
+ * - ended: the run is over (done or aborted): closing it leaves nothing to resume.
+ * - close: start closing; NULL when it may be freed now, else what it does
+ *   meanwhile (a drill rolls its chaos back). The console keeps drawing it and
+ *   polls closing(), which says what it is doing, or NULL once done; after
+ *   close_limit_ms the console frees it anyway.
+ * - abort: :abort; the pane asks (a typed confirmation) and ends the run.
  */
 struct pane_ops {
-    const char *name;
-    void (*draw)(void *self, WINDOW *win, bool focused);
+    const char *name;  /* stable: :commands, snapshot, a runbook step's pane: */
+    const char *title; /* "Alerts", shown in titles, tabs and help */
+    const struct key_def *keys;
+    const struct pane_table *table; /* table panes; NULL for others */
+    void *(*create)(const struct pane_ops *ops, const struct pane_env *env);
+    void (*draw)(void *self, WINDOW *win, const struct pane_view *view);
     bool (*key)(void *self, wint_t ch, bool is_key);
     void (*resize)(void *self, int h, int w);
     bool (*update)(void *self, uint64_t now_ms);
     bool (*interrupt)(void *self);
-    void (*help)(void *self, struct viewer *v);
     void (*free)(void *self);
+
+    const char *noun;
+    const char *(*run_id)(void *self);
+    bool (*ended)(void *self);
+    const char *(*close)(void *self);
+    const char *(*closing)(void *self);
+    int close_limit_ms;
+    void (*abort)(void *self);
 };
+
+/*
+ * The panes of the screen, in order, with the layout slot each goes in
+ * (1, 2, ...; panes sharing a slot take turns in it: v switches). The side
+ * slot for a run comes after the last. A pane is registered by one line of
+ * PANES in pane.c.
+ */
+struct pane_reg {
+    const struct pane_ops *ops;
+    int slot;
+};
+extern const struct pane_reg pane_registry[];
+extern const size_t pane_count;
+
+/* A registered pane by name ("pools"), or NULL. */
+const struct pane_ops *pane_find(const char *name);
+
+/* Count filtered rows (all members, when grouped) whose column col equals text. */
+size_t pane_count_text(const struct tableview *tv, int col, const char *text);
 
 #endif

@@ -1,5 +1,5 @@
 /* The pools pane: what is serving. */
-#include "pane.h"
+#include "tablepane.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -35,11 +35,24 @@ static void pools_summary(const struct tableview *tv, char *buf, size_t len)
              count[3]);
 }
 
-const struct pane_impl pools_pane = {
-    .name = "pools",
+static const struct pane_table pools_table = {
     .kind = MODEL_POOLS,
     .sort_col = -1,
     .group_col = POOL_NAME,
     .name_col = POOL_SERVER,
     .summary = pools_summary,
+};
+
+const struct pane_ops pools_pane = {
+    .name = "pools",
+    .title = "Pools",
+    .keys = tablepane_keys,
+    .table = &pools_table,
+    .create = tablepane_create,
+    .draw = tablepane_draw,
+    .key = tablepane_key,
+    .resize = tablepane_resize,
+    .update = tablepane_update,
+    .interrupt = tablepane_interrupt,
+    .free = tablepane_free,
 };

@@ -1,5 +1,5 @@
 /* The queues pane: what is backing up. */
-#include "pane.h"
+#include "tablepane.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -31,11 +31,24 @@ static void queues_summary(const struct tableview *tv, char *buf, size_t len)
     }
 }
 
-const struct pane_impl queues_pane = {
-    .name = "queues",
+static const struct pane_table queues_table = {
     .kind = MODEL_QUEUES,
     .sort_col = -1,
     .group_col = QUEUE_VHOST,
     .name_col = QUEUE_NAME,
     .summary = queues_summary,
+};
+
+const struct pane_ops queues_pane = {
+    .name = "queues",
+    .title = "Queues",
+    .keys = tablepane_keys,
+    .table = &queues_table,
+    .create = tablepane_create,
+    .draw = tablepane_draw,
+    .key = tablepane_key,
+    .resize = tablepane_resize,
+    .update = tablepane_update,
+    .interrupt = tablepane_interrupt,
+    .free = tablepane_free,
 };

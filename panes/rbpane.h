@@ -27,6 +27,6 @@ struct rbpane {
 };
 
 /* werase and draw the whole window from the view. */
-void rbpane_draw(struct rbpane *p, WINDOW *win, bool focused);
+void rbpane_draw(struct rbpane *p, WINDOW *win, const struct pane_view *view);
 
 #endif

@@ -20,9 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void rb_draw(void *self, WINDOW *win, bool focused)
+static void rb_draw(void *self, WINDOW *win, const struct pane_view *view)
 {
-    rbpane_draw(self, win, focused);
+    rbpane_draw(self, win, view);
 }
 
 /* ---- keys ---- */
@@ -222,49 +222,76 @@ static void do_enter(struct rbpane *p)
     check(p, run_confirm(p->run, &cause), &cause);
 }
 
+/* The pane's keys: id, keys, verb, help (tui/keymap.h). */
+#define RB_KEYS(X)                                                                                 \
+    X(RBK_ENTER, "Enter", "step-do",                                                               \
+      "do the step: done, run the preview shown, answer (an action step asks first)")              \
+    X(RBK_SKIP, "s", "step-skip", "skip the step (after an interruption: continue past it)")       \
+    X(RBK_BACK, "b", "step-back", "back to the previous step")                                     \
+    X(RBK_JUMP, "J", "step-jump", "jump to a step (id or number)")                                 \
+    X(RBK_NOTE, "n", "note", "add a note to the run's journal")                                    \
+    X(RBK_CHOOSE, "1-9", "choose", "choose in a decision")                                         \
+    X(RBK_CODE_PREV, "[", "code-prev", "select the previous code block")                           \
+    X(RBK_CODE_NEXT, "]", "code-next", "select the next code block")                               \
+    X(RBK_COPY, "y", "code-copy", "copy the code block to the clipboard (OSC 52)")                 \
+    X(RBK_RUN_CODE, "x", "code-run", "run the code block (asks first, shows the command)")         \
+    X(RBK_STOP, "K", "stop", "stop the running command (not opsdeck), as Ctrl-C does")             \
+    X(RBK_WAIT, "w", "orphan-wait",                                                                \
+      "after kill -9: wait for its command's processes (K stops them)")                            \
+    X(RBK_OUT_UP, "PgUp", "output-up", "scroll the command output up")                             \
+    X(RBK_OUT_DOWN, "PgDn", "output-down", "scroll the command output down")
+
+#define X_ENUM(id, keys, verb, help) id,
+enum rb_key { RBK_NONE, RB_KEYS(X_ENUM) };
+#undef X_ENUM
+
+/* After a resume, Enter on an interrupted step asks before it runs again (ask_rerun). */
+#define X_KEY(i, k, v, h) {.keys = k, .verb = v, .id = i, .help = h},
+static const struct key_def rb_keys[] = {
+    {.heading = "The runbook pane (the current step)"},
+    RB_KEYS(X_KEY){0},
+};
+#undef X_KEY
+
 static bool rb_key(void *self, wint_t ch, bool is_key)
 {
     struct rbpane *p = self;
     const struct rb_step *s = runview_step(p->view);
     char *cause = NULL;
-    if (is_key) {
-        switch (ch) {
-        case KEY_ENTER:
-            do_enter(p);
-            return true;
-        case KEY_PPAGE:
-            p->out_scroll += p->h > 8 ? p->h / 3 : 3;
-            p->dirty = true;
-            return true;
-        case KEY_NPAGE:
-            p->out_scroll -= p->h > 8 ? p->h / 3 : 3;
-            if (p->out_scroll < 0) {
-                p->out_scroll = 0;
-            }
-            p->dirty = true;
-            return true;
-        default:
-            return false;
-        }
+    const struct key_def *k = key_find(rb_keys, p, ch, is_key);
+    if (k == NULL) {
+        return false;
     }
-    switch (ch) {
-    case '\r':
-    case '\n':
+    switch ((enum rb_key)k->id) {
+    case RBK_NONE:
+        return false;
+    case RBK_ENTER:
         do_enter(p);
         return true;
-    case 's':
+    case RBK_OUT_UP:
+        p->out_scroll += p->h > 8 ? p->h / 3 : 3;
+        p->dirty = true;
+        return true;
+    case RBK_OUT_DOWN:
+        p->out_scroll -= p->h > 8 ? p->h / 3 : 3;
+        if (p->out_scroll < 0) {
+            p->out_scroll = 0;
+        }
+        p->dirty = true;
+        return true;
+    case RBK_SKIP:
         check(p, run_skip(p->run, &cause), &cause);
         return true;
-    case 'b':
+    case RBK_BACK:
         check(p, run_back(p->run, &cause), &cause);
         return true;
-    case 'J':
+    case RBK_JUMP:
         p->host.ops->prompt(p->host.host, "Jump to step (id or number): ", "", false, on_jump);
         return true;
-    case 'n':
+    case RBK_NOTE:
         p->host.ops->prompt(p->host.host, "Note: ", "", false, on_note);
         return true;
-    case 'K':
+    case RBK_STOP:
         if (runview_state(p->view) != RUN_BUSY &&
             runview_orphan(p->view, NULL, NULL) != RUN_ORPHAN_NONE) {
             check(p, run_orphan_stop(p->run, &cause), &cause);
@@ -272,16 +299,16 @@ static bool rb_key(void *self, wint_t ch, bool is_key)
             check(p, run_stop(p->run, &cause), &cause);
         }
         return true;
-    case 'w':
+    case RBK_WAIT:
         if (runview_orphan(p->view, NULL, NULL) == RUN_ORPHAN_NONE) {
             return false;
         }
         check(p, run_orphan_wait(p->run, &cause), &cause);
         return true;
-    case '[':
-    case ']':
+    case RBK_CODE_PREV:
+    case RBK_CODE_NEXT:
         if (s != NULL && s->ncode > 0) {
-            if (ch == '[') {
+            if (k->id == RBK_CODE_PREV) {
                 p->code_sel = p->code_sel > 0 ? p->code_sel - 1 : s->ncode - 1;
             } else {
                 p->code_sel = (p->code_sel + 1) % s->ncode;
@@ -289,7 +316,7 @@ static bool rb_key(void *self, wint_t ch, bool is_key)
             p->dirty = true;
         }
         return true;
-    case 'y':
+    case RBK_COPY:
         if (s != NULL && p->code_sel < s->ncode) {
             p->host.ops->clipboard(p->host.host, s->code[p->code_sel]);
             char *m = xasprintf("code block %zu copied to the clipboard (OSC 52)", p->code_sel + 1);
@@ -299,7 +326,7 @@ static bool rb_key(void *self, wint_t ch, bool is_key)
             say(p, true, "this step has no code block");
         }
         return true;
-    case 'x':
+    case RBK_RUN_CODE:
         if (s != NULL && p->code_sel < s->ncode) {
             char *body = xasprintf("Run code block %zu with /bin/sh -c:\n\n%s", p->code_sel + 1,
                                    s->code[p->code_sel]);
@@ -310,10 +337,10 @@ static bool rb_key(void *self, wint_t ch, bool is_key)
             say(p, true, "this step has no code block");
         }
         return true;
-    default:
-        break;
-    }
-    if (ch >= '1' && ch <= '9' && s != NULL && s->type == RB_DECISION) {
+    case RBK_CHOOSE:
+        if (s == NULL || s->type != RB_DECISION) {
+            return false;
+        }
         check(p, run_choose(p->run, (size_t)(ch - '1'), &cause), &cause);
         return true;
     }
@@ -384,32 +411,6 @@ static bool rb_interrupt(void *self)
     return true;
 }
 
-static void rb_help(void *self, struct viewer *v)
-{
-    (void)self;
-    viewer_add(v, "The runbook pane (the current step)");
-    viewer_add(v, "  %-12s %s", "Enter", "do the step: done, run the preview shown, answer");
-    viewer_add(v, "  %-12s %s", "", "(an action step asks in the action dialog first)");
-    viewer_add(v, "  %-12s %s", "s", "skip the step (after an interruption: continue past it)");
-    viewer_add(v, "  %-12s %s", "b", "back to the previous step");
-    viewer_add(v, "  %-12s %s", "J", "jump to a step (id or number)");
-    viewer_add(v, "  %-12s %s", "n", "add a note to the run's journal");
-    viewer_add(v, "  %-12s %s", "1-9", "choose in a decision");
-    viewer_add(v, "  %-12s %s", "[ ]", "select a code block");
-    viewer_add(v, "  %-12s %s", "y", "copy the code block to the clipboard (OSC 52)");
-    viewer_add(v, "  %-12s %s", "x", "run the code block (asks first, shows the command)");
-    viewer_add(v, "  %-12s %s", "K Ctrl-C", "stop the running command (not opsdeck)");
-    viewer_add(v, "  %-12s %s", "", "after a resume: Enter re-runs an interrupted step (asks)");
-    viewer_add(v, "  %-12s %s", "w K", "after kill -9: wait for / stop its command's processes");
-    viewer_add(v, "  %-12s %s", "PgUp PgDn", "scroll the command output");
-    viewer_add(v, "  %-12s %s", ":abort", "end the run for good (typed confirmation)");
-    viewer_add(v, "  %-12s %s", ":close", "close the pane; the run stays resumable");
-    viewer_add(v, "  %-12s %s", ":run FILE", "open a runbook");
-    viewer_add(v, "  %-12s %s", ":resume ID", "resume a run (R: the newest unfinished one)");
-    viewer_add(v, "  %-12s %s", "5 z", "focus this pane, zoom it");
-    viewer_add(v, "%s", "");
-}
-
 static void rb_free(void *self)
 {
     struct rbpane *p = self;
@@ -422,15 +423,48 @@ static void rb_free(void *self)
     free(p);
 }
 
+static const char *rb_run_id(void *self)
+{
+    struct rbpane *p = self;
+    return run_id(p->run);
+}
+
+static bool rb_ended(void *self)
+{
+    struct rbpane *p = self;
+    return runview_state(p->view) == RUN_DONE || runview_state(p->view) == RUN_ABORTED;
+}
+
+static void on_abort_confirmed(void *self, bool yes)
+{
+    if (yes) {
+        runbook_pane_abort(self);
+    }
+}
+
+static void rb_abort(void *self)
+{
+    struct rbpane *p = self;
+    char *body =
+        xasprintf("End run %s for good? It will not be offered for resume.", run_id(p->run));
+    p->host.ops->confirm(p->host.host, "Abort the run", body, "Abort", "abort", on_abort_confirmed);
+    free(body);
+}
+
 const struct pane_ops runbook_pane = {
     .name = "runbook",
+    .title = "Runbook",
+    .keys = rb_keys,
     .draw = rb_draw,
     .key = rb_key,
     .resize = rb_resize,
     .update = rb_update,
     .interrupt = rb_interrupt,
-    .help = rb_help,
     .free = rb_free,
+    .noun = "run",
+    .run_id = rb_run_id,
+    .ended = rb_ended,
+    .abort = rb_abort,
 };
 
 /* ---- life cycle ---- */

@@ -418,8 +418,9 @@ static void draw_current(struct rbpane *p, struct frame *f, const struct rb_step
     free(preview);
 }
 
-void rbpane_draw(struct rbpane *p, WINDOW *win, bool focused)
+void rbpane_draw(struct rbpane *p, WINDOW *win, const struct pane_view *view)
 {
+    bool focused = view->focused;
     const struct glyphs *g = screen_glyphs(p->utf8);
     int h = getmaxy(win), w = getmaxx(win);
     werase(win);
@@ -427,7 +428,8 @@ void rbpane_draw(struct rbpane *p, WINDOW *win, bool focused)
     const struct runbook *rb = runview_runbook(p->view);
     enum run_state st = runview_state(p->view);
     char title[400];
-    snprintf(title, sizeof title, " 5 Runbook: %s ", rb->title ? rb->title : rb->path);
+    snprintf(title, sizeof title, " %d Runbook: %s ", view->number,
+             rb->title ? rb->title : rb->path);
     int x = 2 + screen_put(win, 0, 2, w - 4, title,
                            theme_attr(focused ? THEME_BORDER_FOCUS : THEME_TITLE) | A_BOLD, g);
     char right[160];

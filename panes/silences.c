@@ -1,5 +1,5 @@
 /* The silences pane: what is muted, until when. Shown in the Alerts slot (v). */
-#include "pane.h"
+#include "tablepane.h"
 
 #include <stdio.h>
 
@@ -11,11 +11,24 @@ static void silences_summary(const struct tableview *tv, char *buf, size_t len)
     snprintf(buf, len, "%zu active, %zu pending, %zu expired", active, pending, expired);
 }
 
-const struct pane_impl silences_pane = {
-    .name = "silences",
+static const struct pane_table silences_table = {
     .kind = MODEL_SILENCES,
     .sort_col = -1,
     .group_col = SILENCE_STATE,
     .name_col = SILENCE_ID,
     .summary = silences_summary,
+};
+
+const struct pane_ops silences_pane = {
+    .name = "silences",
+    .title = "Silences",
+    .keys = tablepane_keys,
+    .table = &silences_table,
+    .create = tablepane_create,
+    .draw = tablepane_draw,
+    .key = tablepane_key,
+    .resize = tablepane_resize,
+    .update = tablepane_update,
+    .interrupt = tablepane_interrupt,
+    .free = tablepane_free,
 };

@@ -879,9 +879,35 @@ static void export_self(const char *argv0)
     }
 }
 
+/*
+ * Test-only: OPSDECK_EPOCH=SECONDS stops the wall clock there
+ * (clock_pin_wall), so golden screens (tests/e2e/golden.sh) show the same
+ * clock, ages and elapsed times on every run. Not for real use: a deadline
+ * on the wall clock never passes while it stands.
+ */
+static bool pin_epoch(void)
+{
+    const char *e = getenv("OPSDECK_EPOCH");
+    if (e == NULL || *e == '\0') {
+        return true;
+    }
+    char *end;
+    errno = 0;
+    long long v = strtoll(e, &end, 10);
+    if (errno != 0 || *end != '\0' || v < 0 || v > 253402300799LL) {
+        text_printf(stderr, "opsdeck: bad OPSDECK_EPOCH '%s' (unix seconds)\n", e);
+        return false;
+    }
+    clock_pin_wall((int64_t)v * 1000);
+    return true;
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
+    if (!pin_epoch()) {
+        return 2;
+    }
     export_self(argv[0]);
     struct options o = {0};
     if (argc > 1 && strcmp(argv[1], "report") == 0) {

@@ -152,20 +152,25 @@ int snapshot_run(struct loop *loop, struct store *store, struct backend **backen
     int status = 0;
     cJSON *root = json ? cJSON_CreateObject() : NULL;
     cJSON *panes = json ? cJSON_AddObjectToObject(root, "panes") : NULL;
-    for (int k = 0; k < MODEL_KINDS; k++) {
+    for (size_t k = 0; k < pane_count; k++) {
+        const struct pane_ops *pane = pane_registry[k].ops;
+        const struct pane_table *t = pane->table;
+        if (t == NULL) {
+            continue;
+        }
         struct tableview tv;
-        tableview_init(&tv, (enum model_kind)k);
-        tv.sort_col = live_panes[k]->sort_col;
-        tv.sort_desc = live_panes[k]->sort_desc;
+        tableview_init(&tv, t->kind);
+        tv.sort_col = t->sort_col;
+        tv.sort_desc = t->sort_desc;
         tableview_rebuild(&tv, store);
         if (json) {
-            cJSON *rows = cJSON_AddArrayToObject(panes, live_panes[k]->name);
+            cJSON *rows = cJSON_AddArrayToObject(panes, pane->name);
             for (size_t i = 0; i < tv.nrows; i++) {
                 cJSON_AddItemToArray(rows, row_json(&tv, i, now));
             }
         } else {
             char summary[128];
-            live_panes[k]->summary(&tv, summary, sizeof summary);
+            t->summary(&tv, summary, sizeof summary);
             fputs(k ? "\n" : "", out);
             text_printf(out, "== %s: %s ==\n", model_schema(tv.kind)->title, summary);
             print_text_pane(&tv, now, out);

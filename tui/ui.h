@@ -1,7 +1,8 @@
 /*
- * The interactive console: layout, focus, keys, frames. It owns the curses
- * windows and the tableviews of the live panes, and sends every action through
- * engine/action.c.
+ * The interactive console: the registered panes (panes/pane.h) in a layout
+ * of slots, a run or a drill beside them, the chrome, keys, commands and
+ * dialogs. It owns the terminal and the windows and sends every action
+ * through engine/action.c. tui/console.h is the map of its modules.
  */
 #ifndef OPSDECK_UI_H
 #define OPSDECK_UI_H

@@ -146,7 +146,7 @@ static char *write_file(const char *dir, const char *name, const char *text)
 
 static char *screen_text(void *pane, WINDOW *win)
 {
-    drill_pane.draw(pane, win, true);
+    drill_pane.draw(pane, win, &(struct pane_view){.number = 5, .focused = true});
     struct strbuf sb = {0};
     int h = getmaxy(win), w = getmaxx(win);
     for (int y = 0; y < h; y++) {

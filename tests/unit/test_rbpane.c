@@ -119,7 +119,7 @@ static const struct pane_host_ops host_ops = {
 /* The window as text, one line per row, trailing blanks kept. */
 static char *screen_text(void *pane, WINDOW *win)
 {
-    runbook_pane.draw(pane, win, true);
+    runbook_pane.draw(pane, win, &(struct pane_view){.number = 5, .focused = true});
     struct strbuf sb = {0};
     int h = getmaxy(win), w = getmaxx(win);
     for (int y = 0; y < h; y++) {

@@ -1,0 +1,63 @@
+/*
+ * The table panes' one implementation: a tableview of one model kind (filter,
+ * sort, grouping, marks, selection) drawn as a boxed table with a summary in
+ * its title, the health of its backends and a footer saying what is shown.
+ * Each table pane (alerts.c, queues.c, ...) is its struct pane_table and an
+ * ops table pointing here; what they share is written once.
+ *
+ * Action keys are not the pane's: the console looks them up in the backends'
+ * action tables for the pane's kind, on the rows tablepane_action_rows()
+ * gives (the marked rows, else the selected one; groups expand to members).
+ */
+#ifndef OPSDECK_TABLEPANE_H
+#define OPSDECK_TABLEPANE_H
+
+#include "pane.h"
+
+/* The keys every table pane has: id, keys, verb, help (tui/keymap.h). */
+#define TABLEPANE_KEYS(X)                                                                          \
+    X(TABLEPANE_DOWN, "j Down", "row-down", "next row")                                            \
+    X(TABLEPANE_UP, "k Up", "row-up", "previous row")                                              \
+    X(TABLEPANE_PAGE_DOWN, "PgDn Ctrl-F", "page-down", "next page")                                \
+    X(TABLEPANE_PAGE_UP, "PgUp Ctrl-B", "page-up", "previous page")                                \
+    X(TABLEPANE_FIRST, "g Home", "row-first", "first row")                                         \
+    X(TABLEPANE_LAST, "G End", "row-last", "last row")                                             \
+    X(TABLEPANE_DETAIL, "Enter", "detail", "details of the selected row")                          \
+    X(TABLEPANE_FILTER, "/", "filter", "filter rows (substring; !text inverts)")                   \
+    X(TABLEPANE_CLEAR_FILTER, "Esc", "filter-clear", "clear the filter")                           \
+    X(TABLEPANE_MARK, "Space", "mark", "mark the row for a bulk action")                           \
+    X(TABLEPANE_UNMARK, "u", "unmark-all", "unmark every row")                                     \
+    X(TABLEPANE_GROUP, "=", "group", "group rows (toggle); an action on a group acts on all")      \
+    X(TABLEPANE_SORT, "s", "sort-next", "sort by the next column")                                 \
+    X(TABLEPANE_REVERSE, "S", "sort-reverse", "reverse the sort")
+
+/* Their ids; a pane's own keys (pane_table.key) start at TABLEPANE_KEY_OWN. */
+#define X_ENUM(id, keys, verb, help) id,
+enum tablepane_key { TABLEPANE_NONE, TABLEPANE_KEYS(X_ENUM) TABLEPANE_KEY_OWN = 100 };
+#undef X_ENUM
+
+/* The keys every table pane has; a pane with keys of its own includes it (key_def.more). */
+extern const struct key_def tablepane_keys[];
+
+void *tablepane_create(const struct pane_ops *ops, const struct pane_env *env);
+void tablepane_draw(void *self, WINDOW *win, const struct pane_view *view);
+bool tablepane_key(void *self, wint_t ch, bool is_key);
+void tablepane_resize(void *self, int h, int w);
+bool tablepane_update(void *self, uint64_t now_ms);
+bool tablepane_interrupt(void *self);
+void tablepane_free(void *self);
+
+/* For the console and the pane's own keys. */
+const struct tableview *tablepane_view(const void *self);
+const struct pane_host *tablepane_host(const void *self);
+/* The selected row; false when the view is empty. */
+bool tablepane_selected(const void *self, const struct rowset **rs, size_t *row);
+/* The rows an action key applies to (the caller frees *out); borrowed until the next update. */
+size_t tablepane_action_rows(void *self, struct rowref **out);
+void tablepane_clear_marks(void *self);
+/* :sort TITLE (a column title, any case); false with *cause. */
+bool tablepane_sort_by(void *self, const char *title, char **cause);
+/* :filter TEXT ("" clears). */
+void tablepane_filter(void *self, const char *text);
+
+#endif

@@ -1,0 +1,337 @@
+/*
+ * Every pane through the one interface (panes/pane.h), driven the way the
+ * console drives it, with a stub host:
+ *   - every registered pane, the runbook and the drill pane, and the
+ *     console's own table: a name, a title, keys that parse, verbs that are
+ *     stable identifiers used once per pane, a line of help for each key;
+ *   - every registered table pane, over the demo's rows (seed 1, a pinned
+ *     clock): its slot digit, title and summary in its top border, its row
+ *     count in the bottom one, its keys (move, filter through the host's
+ *     line editor, Esc, sort, mark, group, detail through the viewer), and
+ *     the rows an action applies to.
+ * A new table pane is covered by registering it; its summary goes in
+ * summaries[] below.
+ */
+#include "../../backends/demo.h"
+#include "../../common/clock.h"
+#include "../../common/loop.h"
+#include "../../panes/drill.h"
+#include "../../panes/runbook.h"
+#include "../../panes/tablepane.h"
+#include "../../tui/console.h"
+#include "tap.h"
+
+#include <ctype.h>
+#include <locale.h>
+
+static const struct {
+    const char *pane;
+    const char *summary;
+} summaries[] = {
+    {"alerts", "4 firing, 2 critical, 1 silenced"},
+    {"queues", "8 queues, 1.2M msgs, 5 growing"},
+    {"pools", "12 up, 0 down, 0 drain, 0 maint"},
+    {"deploys", "6 deployments, 1 rolling, 1 failed"},
+    {"silences", "1 active, 0 pending, 0 expired"},
+};
+
+/* What the stub console was asked. */
+static struct {
+    char message[256];
+    char view_title[256];
+    char *view_text;
+    struct pane_edit edit;
+    bool editing;
+} host;
+
+static void h_message(void *h, bool error, const char *text)
+{
+    (void)h;
+    snprintf(host.message, sizeof host.message, "%s%s", error ? "ERR " : "", text);
+}
+
+static bool h_edit(void *h, const struct pane_edit *e)
+{
+    (void)h;
+    host.edit = *e;
+    host.editing = true;
+    return true;
+}
+
+static bool h_view(void *h, const char *title, const char *text)
+{
+    (void)h;
+    snprintf(host.view_title, sizeof host.view_title, "%s", title);
+    free(host.view_text);
+    host.view_text = xstrdup(text);
+    return true;
+}
+
+static const struct pane_host_ops stub_ops = {
+    .message = h_message,
+    .edit = h_edit,
+    .view = h_view,
+};
+
+static bool is_verb(const char *v)
+{
+    if (v == NULL || !islower((unsigned char)v[0])) {
+        return false;
+    }
+    for (; *v != '\0'; v++) {
+        if (!islower((unsigned char)*v) && *v != '-') {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Walk a key table (and the tables it includes): valid specs, verbs, help; verbs once. */
+static void check_keys(const char *who, const struct key_def *table, const char **verbs,
+                       size_t *nverbs)
+{
+    for (const struct key_def *k = table; k->keys != NULL || k->heading != NULL || k->more != NULL;
+         k++) {
+        if (k->more != NULL) {
+            check_keys(who, k->more, verbs, nverbs);
+            continue;
+        }
+        if (k->heading != NULL) {
+            continue;
+        }
+        char *bad = NULL;
+        bool ok = key_spec_valid(k->keys, &bad);
+        ok = ok && is_verb(k->verb) && k->help != NULL && *k->help != '\0' && k->id != 0;
+        for (size_t i = 0; i < *nverbs && ok; i++) {
+            ok = strcmp(verbs[i], k->verb) != 0;
+        }
+        if (!ok) {
+            tap_ok(false, "%s: key '%s' (verb '%s'): %s", who, k->keys, k->verb ? k->verb : "",
+                   bad != NULL ? bad : "a verb once, a-z and -, with help and an id");
+        }
+        free(bad);
+        verbs[(*nverbs)++] = k->verb;
+    }
+}
+
+static void tables(void)
+{
+    const struct pane_ops *all[32];
+    size_t n = 0;
+    for (size_t i = 0; i < pane_count; i++) {
+        all[n++] = pane_registry[i].ops;
+    }
+    all[n++] = &runbook_pane;
+    all[n++] = &drill_pane;
+    for (size_t i = 0; i < n; i++) {
+        const struct pane_ops *p = all[i];
+        tap_ok(p->name != NULL && is_verb(p->name) && p->title != NULL && p->keys != NULL,
+               "%s: a name, a title and keys", p->name);
+        tap_ok(p->draw && p->key && p->resize && p->update && p->interrupt && p->free,
+               "%s: every callback of a pane", p->name);
+        tap_ok(p->table == NULL || p->create != NULL, "%s: a table pane can be created", p->name);
+        tap_ok(p->table != NULL ||
+                   (p->noun && p->run_id && p->ended && p->abort && (!p->close || p->closing)),
+               "%s: a side pane has the run part", p->name);
+        const char *verbs[64];
+        size_t nverbs = 0;
+        int before = tap_failed;
+        check_keys(p->name, p->keys, verbs, &nverbs);
+        tap_ok(tap_failed == before && nverbs > 0, "%s: %zu keys, each valid, verbs once", p->name,
+               nverbs);
+        for (size_t j = 0; j < i; j++) {
+            tap_ok(strcmp(all[j]->name, p->name) != 0, "%s: a name no other pane has", p->name);
+        }
+        tap_ok(pane_find(p->name) == (p->table != NULL ? p : NULL),
+               "%s: pane_find finds the registered ones", p->name);
+    }
+    const char *verbs[64];
+    size_t nverbs = 0;
+    int before = tap_failed;
+    check_keys("console", frame_keys, verbs, &nverbs);
+    tap_ok(tap_failed == before && nverbs > 0, "the console's keys: each valid, verbs once");
+    int slots = 0;
+    for (size_t i = 0; i < pane_count; i++) {
+        slots = pane_registry[i].slot > slots ? pane_registry[i].slot : slots;
+        tap_ok(pane_registry[i].slot >= 1 && pane_registry[i].slot < LAYOUT_MAX_SLOTS,
+               "%s: in a slot the digits reach", pane_registry[i].ops->name);
+    }
+    for (int s = 1; s <= slots; s++) {
+        bool used = false;
+        for (size_t i = 0; i < pane_count; i++) {
+            used = used || pane_registry[i].slot == s;
+        }
+        tap_ok(used, "slot %d holds a pane (no gaps)", s);
+    }
+}
+
+static char *window_text(WINDOW *win)
+{
+    struct strbuf sb = {0};
+    int h = getmaxy(win), w = getmaxx(win);
+    for (int y = 0; y < h; y++) {
+        char row[512];
+        mvwinnstr(win, y, 0, row, w < 511 ? w : 511);
+        strbuf_printf(&sb, "%s\n", row);
+    }
+    return sb.s;
+}
+
+static bool shows(void *self, const struct pane_ops *ops, WINDOW *win, const char *text)
+{
+    struct pane_view view = {.number = 3, .focused = true, .now_s = clock_wall_s()};
+    ops->draw(self, win, &view);
+    char *s = window_text(win);
+    bool found = strstr(s, text) != NULL;
+    if (!found) {
+        tap_diag("not on screen: '%s'; screen:\n%s", text, s);
+    }
+    free(s);
+    return found;
+}
+
+static const char *summary_of(const char *name)
+{
+    for (size_t i = 0; i < sizeof summaries / sizeof summaries[0]; i++) {
+        if (strcmp(summaries[i].pane, name) == 0) {
+            return summaries[i].summary;
+        }
+    }
+    return NULL;
+}
+
+static bool key(const struct pane_ops *ops, void *self, wint_t ch, bool is_key)
+{
+    return ops->key(self, ch, is_key);
+}
+
+static void one_table(const struct pane_ops *ops, const struct pane_env *env, WINDOW *win)
+{
+    void *p = ops->create(ops, env);
+    ops->resize(p, getmaxy(win), getmaxx(win));
+    tap_ok(ops->update(p, 0), "%s: new rows want a redraw", ops->name);
+    tap_ok(!ops->update(p, 0), "%s: nothing changed, no redraw", ops->name);
+    const struct tableview *tv = tablepane_view(p);
+    tap_ok(tv->nrows > 0, "%s: the demo's rows (%zu)", ops->name, tv->nrows);
+    char title[160];
+    snprintf(title, sizeof title, " 3 %s %s ", ops->title, summary_of(ops->name));
+    tap_ok(summary_of(ops->name) != NULL && shows(p, ops, win, title),
+           "%s: the slot digit, the title and the summary in the border", ops->name);
+    char foot[64];
+    snprintf(foot, sizeof foot, " %zu rows", tv->nrows);
+    tap_ok(shows(p, ops, win, foot), "%s: the row count in the bottom border", ops->name);
+
+    size_t sel = tv->sel;
+    bool two = tv->nrows >= 2; /* the demo has one silence */
+    tap_ok(key(ops, p, 'j', false) && tv->sel == (two ? sel + 1 : sel) && ops->update(p, 0),
+           "%s: j moves down and asks for a redraw", ops->name);
+    key(ops, p, KEY_HOME, true);
+    tap_ok(tv->sel == 0, "%s: Home goes to the first row", ops->name);
+    tap_ok(!key(ops, p, 'q', false) && !key(ops, p, '\t', false),
+           "%s: the console's keys are the console's", ops->name);
+
+    host.editing = false;
+    tap_ok(key(ops, p, '/', false) && host.editing && strcmp(host.edit.label, "/") == 0,
+           "%s: / edits the filter in the status line", ops->name);
+    const struct rowset *rs;
+    size_t row;
+    tablepane_selected(p, &rs, &row);
+    char *needle = xstrdup(rowset_cell_text(rs, row, ops->table->name_col));
+    if (host.editing) {
+        host.edit.change(p, needle);
+    }
+    tap_ok(tv->nrows >= 1 && (tv->nrows < tv->total || !two) && strcmp(tv->filter, needle) == 0,
+           "%s: typing filters as it goes (%zu of %zu)", ops->name, tv->nrows, tv->total);
+    if (host.editing) {
+        host.edit.cancel(p, host.edit.initial);
+    }
+    tap_ok(tv->filter[0] == '\0' && tv->nrows == tv->total, "%s: Esc restores the filter",
+           ops->name);
+    tablepane_filter(p, needle);
+    tap_ok(shows(p, ops, win, "filter: "), "%s: the footer shows a filter", ops->name);
+    tap_ok(key(ops, p, 27, false) && tv->filter[0] == '\0', "%s: Esc clears it", ops->name);
+    free(needle);
+
+    int next = tv->sort_col + 1 < model_schema(ops->table->kind)->ncols ? tv->sort_col + 1 : -1;
+    key(ops, p, 's', false);
+    tap_ok(tv->sort_col == next, "%s: s sorts by the next column", ops->name);
+    key(ops, p, 'S', false);
+    tap_ok(tv->sort_desc, "%s: S reverses", ops->name);
+    char *cause = NULL;
+    const char *col = model_schema(ops->table->kind)->cols[1].title;
+    tap_ok(tablepane_sort_by(p, col, &cause) && tv->sort_col == 1, "%s: :sort %s", ops->name, col);
+    tap_ok(!tablepane_sort_by(p, "nope", &cause) && cause != NULL && strstr(cause, "nope"),
+           "%s: :sort with an unknown column says so", ops->name);
+    free(cause);
+
+    struct rowref *refs = NULL;
+    tap_is_int((long long)tablepane_action_rows(p, &refs), 1, "an action applies to the selection");
+    free(refs);
+    refs = NULL;
+    key(ops, p, KEY_HOME, true);
+    key(ops, p, ' ', false);
+    key(ops, p, two ? ' ' : 'k', false);
+    size_t marked = two ? 2 : 1;
+    tap_ok(tv->nmarks == marked && tablepane_action_rows(p, &refs) == marked,
+           "%s: space marks rows: the action applies to them all", ops->name);
+    free(refs);
+    tap_ok(key(ops, p, 'u', false) && tv->nmarks == 0, "%s: u unmarks", ops->name);
+    tap_ok(!key(ops, p, 'u', false), "%s: u with no marks is left to the actions", ops->name);
+
+    host.view_title[0] = '\0';
+    key(ops, p, '\r', false);
+    tap_ok(strstr(host.view_title, model_schema(ops->table->kind)->title) != NULL &&
+               host.view_text != NULL &&
+               strstr(host.view_text, model_schema(ops->table->kind)->cols[0].title) != NULL,
+           "%s: Enter shows the row's detail in the viewer", ops->name);
+    key(ops, p, '=', false);
+    tap_ok(tv->group_col == ops->table->group_col && shows(p, ops, win, "grouped by"),
+           "%s: = groups", ops->name);
+    tap_ok(!ops->interrupt(p), "%s: Ctrl-C is not a table's", ops->name);
+    ops->free(p);
+}
+
+int main(void)
+{
+    setlocale(LC_ALL, "C");
+    clock_pin_wall(1795000000000);
+    tables();
+
+    struct store *st = store_create();
+    char *cause = NULL;
+    struct backend *b = backend_create(&demo_backend, "demo", st, NULL);
+    backend_configure(b, "seed", "1", &cause);
+    backend_configure(b, "mode", "still", &cause);
+    backend_start(b, &cause);
+    demo_backend.poll(b);
+    FILE *out = fopen("/dev/null", "w");
+    SCREEN *scr = newterm("xterm", out, stdin);
+    if (!tap_ok(scr != NULL, "newterm(xterm) works")) {
+        return tap_done();
+    }
+    WINDOW *win = newwin(20, 110, 0, 0);
+    struct loop *loop = loop_create();
+    struct pane_host ph = {.ops = &stub_ops, .host = NULL};
+    struct pane_env env = {
+        .loop = loop,
+        .store = st,
+        .backends = &b,
+        .nbackends = 1,
+        .host = &ph,
+        .g = screen_glyphs(false),
+    };
+    for (size_t i = 0; i < pane_count; i++) {
+        if (pane_registry[i].ops->table != NULL) {
+            one_table(pane_registry[i].ops, &env, win);
+        }
+    }
+    free(host.view_text);
+    delwin(win);
+    endwin();
+    delscreen(scr);
+    fclose(out);
+    loop_destroy(loop);
+    backend_destroy(b);
+    store_destroy(st);
+    return tap_done();
+}

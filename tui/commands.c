@@ -1,0 +1,211 @@
+/*
+ * The : commands, one table (console.h): names (the first is the one shown,
+ * the others are aliases), arguments, a line of help and when help lists
+ * it. ? help and :help print the table, so a command is documented where it
+ * is defined. Names are stable: scripts and fingers rely on them.
+ */
+#include "console.h"
+
+#include "../common/util.h"
+#include "../panes/tablepane.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum command_id {
+    CMD_QUIT = 1,
+    CMD_HELP,
+    CMD_THEME,
+    CMD_THEMES,
+    CMD_SORT,
+    CMD_FILTER,
+    CMD_RUN,
+    CMD_DRILL,
+    CMD_RESUME,
+    CMD_CLOSE,
+    CMD_ABORT,
+};
+
+struct command_def {
+    const char *names; /* "q quit q!": the first is shown in help */
+    const char *args;  /* as shown: "FILE", "[TEXT]"; NULL: none */
+    enum command_id id;
+    const char *help;
+    bool (*shown)(const struct ui *ui); /* NULL: help always lists it */
+};
+
+static bool on_table(const struct ui *ui)
+{
+    return !ui->side_focus;
+}
+
+static bool run_open(const struct ui *ui)
+{
+    return ui->side.ops != NULL;
+}
+
+static const struct command_def commands[] = {
+    {"sort", "COL", CMD_SORT, "sort by a column title (again: reverse)", on_table},
+    {"filter", "[TEXT]", CMD_FILTER, "filter rows as / does (!TEXT inverts; none: clear)",
+     on_table},
+    {"theme", "[NAME]", CMD_THEME, "switch theme (no NAME: list them)", NULL},
+    {"themes", NULL, CMD_THEMES, "list the themes", NULL},
+    {"run", "FILE", CMD_RUN, "open a runbook (r on an alert: its runbook)", NULL},
+    {"drill", "FILE", CMD_DRILL, "open a drill (game day) in the drill pane", NULL},
+    {"resume", "[ID]", CMD_RESUME, "resume a run (no ID, or R: the newest unfinished)", NULL},
+    {"close", NULL, CMD_CLOSE, "close the run's pane; it stays resumable (a drill rolls back)",
+     run_open},
+    {"abort", NULL, CMD_ABORT, "end the run for good (typed confirmation)", run_open},
+    {"help h", NULL, CMD_HELP, "this help (also ?)", NULL},
+    {"q quit q!", NULL, CMD_QUIT, "quit (also q)", NULL},
+};
+
+static bool names_match(const char *names, const char *cmd)
+{
+    size_t n = strlen(cmd);
+    for (const char *s = names; *s != '\0';) {
+        size_t len = strcspn(s, " ");
+        if (len == n && strncmp(s, cmd, n) == 0) {
+            return true;
+        }
+        s += len;
+        s += strspn(s, " ");
+    }
+    return false;
+}
+
+static void apply_theme(struct ui *ui, const char *name)
+{
+    struct theme t;
+    char *cause = NULL;
+    if (!theme_load(&t, name, ui->opts.theme_dirs, &cause)) {
+        ui_say(ui, true, "%s", cause);
+        free(cause);
+        return;
+    }
+    ui->theme = t;
+    theme_apply(&ui->theme, ui->tier);
+    clearok(curscr, TRUE);
+    ui_dirty_all(ui);
+    ui_say(ui, false, "theme %s", name);
+}
+
+static void list_themes(struct ui *ui)
+{
+    char **names = theme_list(ui->opts.theme_dirs);
+    char buf[256] = "";
+    for (size_t i = 0; names[i] != NULL; i++) {
+        strncat(buf, i ? ", " : "themes: ", sizeof buf - strlen(buf) - 1);
+        strncat(buf, names[i], sizeof buf - strlen(buf) - 1);
+    }
+    theme_list_free(names);
+    ui_say(ui, false, "%s", buf);
+}
+
+/* :sort and :filter act on the focused table pane. */
+static struct panel *table_for(struct ui *ui, const char *cmd)
+{
+    struct panel *p = ui_focused_table(ui);
+    if (p == NULL) {
+        ui_say(ui, true, ":%s: the focused pane is not a table", cmd);
+    }
+    return p;
+}
+
+static void run(struct ui *ui, const struct command_def *c, const char *cmd, const char *arg)
+{
+    bool has_arg = arg != NULL && *arg != '\0';
+    struct panel *p;
+    char *cause = NULL;
+    switch (c->id) {
+    case CMD_QUIT:
+        ui_quit(ui);
+        break;
+    case CMD_HELP:
+        help_open(ui);
+        break;
+    case CMD_THEME:
+        if (has_arg) {
+            apply_theme(ui, arg);
+        } else {
+            list_themes(ui);
+        }
+        break;
+    case CMD_THEMES:
+        list_themes(ui);
+        break;
+    case CMD_SORT:
+        if (!has_arg) {
+            ui_say(ui, true, "usage: :sort COL");
+        } else if ((p = table_for(ui, cmd)) != NULL && !tablepane_sort_by(p->self, arg, &cause)) {
+            ui_say(ui, true, "%s", cause);
+            free(cause);
+        }
+        break;
+    case CMD_FILTER:
+        if ((p = table_for(ui, cmd)) != NULL) {
+            tablepane_filter(p->self, arg != NULL ? arg : "");
+        }
+        break;
+    case CMD_RUN:
+    case CMD_DRILL:
+        if (!has_arg) {
+            ui_say(ui, true, "usage: :%s FILE", c->names);
+        } else if (c->id == CMD_RUN) {
+            side_open_run(ui, arg, NULL);
+        } else {
+            side_open_drill(ui, arg);
+        }
+        break;
+    case CMD_RESUME:
+        if (has_arg) {
+            side_resume(ui, arg);
+        } else {
+            side_resume_newest(ui);
+        }
+        break;
+    case CMD_CLOSE:
+        side_close(ui);
+        break;
+    case CMD_ABORT:
+        side_abort(ui);
+        break;
+    }
+}
+
+void commands_run(struct ui *ui, char *line)
+{
+    str_trim(line);
+    char *arg = strchr(line, ' ');
+    if (arg != NULL) {
+        *arg++ = '\0';
+        str_trim(arg);
+    }
+    if (line[0] == '\0') {
+        return;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (names_match(commands[i].names, line)) {
+            run(ui, &commands[i], line, arg);
+            return;
+        }
+    }
+    ui_say(ui, true, "unknown command ':%s' (:help lists them)", line);
+}
+
+void commands_help(struct ui *ui, struct viewer *v)
+{
+    viewer_add(v, "Commands");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        const struct command_def *c = &commands[i];
+        if (c->shown != NULL && !c->shown(ui)) {
+            continue;
+        }
+        char name[64];
+        size_t n = strcspn(c->names, " ");
+        snprintf(name, sizeof name, ":%.*s%s%s", (int)n, c->names, c->args ? " " : "",
+                 c->args ? c->args : "");
+        viewer_add(v, "  %-16s %s", name, c->help);
+    }
+}

@@ -1,0 +1,219 @@
+/*
+ * The console, shared by its modules (and by tests; by nothing else outside tui/).
+ * One struct ui holds the state; each module owns a part of it and says so:
+ *
+ *   ui.c        life cycle, the panels and slots, focus, one frame per loop
+ *               iteration (redraw what is dirty, one doupdate), signals,
+ *               terminal input
+ *   layout.c    where the panels go, from the slot count (pure)
+ *   chrome.c    the title bar, the status bar, the tab bar, "too small"
+ *   keys.c      the console's key table and the key dispatch of every mode;
+ *               the status-line line modes (:, a filter, a pane's question)
+ *   commands.c  the : command table
+ *   help.c      ? help, generated from the key and command tables
+ *   dialogs.c   the confirm path of the action keys (single, bulk, typed),
+ *               the dialogs and the viewer panes ask for, and the overlay
+ *   host.c      what the console lends a pane (struct pane_host)
+ *   side.c      the side slot: opening, resuming and closing runs and
+ *               drills, and the rollbacks NOT RESTORED in the status line
+ *
+ * A panel is a pane on screen: its ops, its state, its window. The table
+ * panes are created once, from pane_registry, and grouped into slots
+ * (panes sharing a slot take turns: v); the side panel holds a run while
+ * one is open and sits after the last slot.
+ */
+#ifndef OPSDECK_CONSOLE_H
+#define OPSDECK_CONSOLE_H
+
+#include "../panes/pane.h"
+#include "layout.h"
+#include "ui.h"
+#include "widgets.h"
+
+#include <stdint.h>
+
+struct vars;
+
+struct panel {
+    struct ui *ui;
+    const struct pane_ops *ops; /* NULL: an empty side slot */
+    void *self;
+    struct pane_host host; /* host.host is this panel */
+    WINDOW *win;
+    int slot; /* its slot; the side panel: nslots */
+    bool visible, dirty;
+};
+
+struct slot {
+    size_t panel[LAYOUT_MAX_SLOTS]; /* indexes into ui->panels */
+    size_t n;
+    size_t shown; /* which of them is on screen */
+};
+
+enum mode { MODE_NORMAL, MODE_LINE, MODE_CONFIRM, MODE_VIEW };
+
+/* The status line as an editor: the : command line, a filter, a pane's question. */
+struct line_mode {
+    struct lineedit edit;
+    char label[256];
+    char initial[256];   /* what a cancelled edit gets back */
+    const char *hint;    /* NULL: a question (label and text, the end kept in view) */
+    bool secret;         /* not echoed */
+    bool live;           /* change runs after every edit */
+    bool short_lived;    /* Backspace on an empty line leaves (what was typed stays) */
+    struct panel *panel; /* who asked (its self gets the answer); NULL: the console */
+    pane_answer_cb enter, change, cancel;
+};
+
+/*
+ * The action a dialog asks about: one target, or several (marked rows); or,
+ * with pane_confirm set, a pane's own dialog.
+ */
+struct pending {
+    const struct action_def *def;
+    size_t n;
+    char **backend; /* per target */
+    char **target;
+    bool asking_input; /* bulk input actions: first the value, then the typed confirmation */
+    char *input;
+    char *must_type;     /* single typed actions: the row's name (QUEUE, SERVER...), not its key */
+    struct panel *table; /* whose marks a bulk action clears */
+    struct panel *asker; /* a pane's own dialog (pane_confirm): its self gets the outcome */
+    pane_confirm_cb pane_confirm;
+};
+
+struct ui {
+    struct loop *loop;
+    struct store *store;
+    struct backend **backends;
+    size_t nbackends;
+    struct ui_options opts;
+    const struct glyphs *g;
+    struct theme theme;
+    enum theme_tier tier;
+
+    struct panel *panels; /* the table panes, in pane_registry order */
+    size_t npanels;
+    struct slot slots[LAYOUT_MAX_SLOTS];
+    int nslots;
+    struct panel side; /* a run or a drill, while one is open */
+    int focus;         /* the focused table slot (kept while the side panel has the focus) */
+    bool side_focus;   /* the side panel has the focus */
+    bool zoom;
+    struct layout layout;
+    WINDOW *titlebar;
+    WINDOW *statusbar;
+    WINDOW *tabbar;
+    WINDOW *overlay;
+    bool need_layout;
+    bool chrome_dirty;
+    bool overlay_dirty;
+
+    enum mode mode;
+    struct line_mode line;
+    struct dialog dialog;
+    struct pending pending;
+    struct viewer viewer;
+
+    char message[256];
+    bool message_error;
+    uint64_t message_until;
+
+    char *resume_offer;        /* the newest unfinished run, for R */
+    bool side_closing;         /* the side pane is closing (a drill rolling back) */
+    uint64_t side_close_until; /* ... at most until (mono ms) */
+    bool quit_after_close;     /* quitting waits for it */
+    bool side_ended;           /* the side run had ended at the last frame */
+    size_t npending;           /* rollbacks pending in the journals (NOT RESTORED) */
+    char pending_text[200];    /* the first of them, for the status line */
+    uint64_t pending_checked;  /* when (mono ms) the journals were last read */
+
+    int64_t last_second;
+    uint64_t started_ms;
+    long frames;
+    int exit_status;
+    struct loop_watch *tty_watch;
+};
+
+/* ui.c */
+void ui_say(struct ui *ui, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void ui_dirty_all(struct ui *ui);
+struct panel *ui_focused(struct ui *ui);
+/* The focused panel when it is a table pane, else NULL. */
+struct panel *ui_focused_table(struct ui *ui);
+struct panel *ui_slot_panel(struct ui *ui, int slot);
+/* Focus a slot (nslots: the side panel, when a run is open). */
+void ui_focus(struct ui *ui, int slot);
+/* Show the next pane of the focused slot (v). */
+void ui_swap(struct ui *ui);
+void ui_quit(struct ui *ui);
+struct backend *ui_backend(struct ui *ui, const char *name);
+
+/* chrome.c */
+void chrome_draw(struct ui *ui);
+void chrome_too_small(struct ui *ui);
+
+/* keys.c */
+void keys_handle(struct ui *ui, wint_t ch, bool is_key);
+/* Open the status line as an editor; false when another mode is open. */
+bool keys_line_open(struct ui *ui, const struct line_mode *line, const char *initial);
+extern const struct key_def frame_keys[];
+/* The console's keys in help, the digits and v naming the panes they reach. */
+void keys_help(struct ui *ui, struct viewer *v);
+
+/* commands.c */
+void commands_run(struct ui *ui, char *line);
+void commands_help(struct ui *ui, struct viewer *v);
+
+/* help.c */
+void help_open(struct ui *ui);
+
+/* dialogs.c */
+/* A backend's action key on the focused table pane: true when a dialog opened or it said why not.
+ */
+bool dialogs_action_key(struct ui *ui, struct panel *table, int key);
+/* Does any backend offer an action on this key in the focused table pane? */
+bool dialogs_has_action(struct ui *ui, int key);
+/* The pane host's dialogs and viewer. */
+bool dialogs_confirm(struct ui *ui, struct panel *asker, const char *title, const char *body,
+                     const char *confirm, const char *must_type, pane_confirm_cb cb);
+bool dialogs_confirm_action(struct ui *ui, struct panel *asker, const char *backend,
+                            const char *pane, const char *verb, const char *target,
+                            const char *input, pane_confirm_cb cb);
+bool dialogs_view(struct ui *ui, const char *title, const char *text);
+void dialogs_key(struct ui *ui, wint_t ch, bool is_key);
+void dialogs_draw(struct ui *ui);
+/* Close what is open and free the pending action (the console is going away). */
+void dialogs_free(struct ui *ui);
+/* Help lines for the actions of kind, from the backends' action tables. */
+void dialogs_help(struct ui *ui, enum model_kind kind, struct viewer *v);
+
+/* host.c */
+extern const struct pane_host_ops host_ops;
+
+/* side.c */
+void side_open_run(struct ui *ui, const char *file, const struct vars *vars);
+void side_open_drill(struct ui *ui, const char *file);
+/* A run or a drill by id (the journal says which). */
+void side_resume(struct ui *ui, const char *id);
+void side_resume_newest(struct ui *ui);
+/* r on an alert: the runbook the config maps NAME to, DETAIL's labels as its variables. */
+void side_open_for(struct ui *ui, const char *name, const char *detail);
+void side_close(struct ui *ui);
+void side_abort(struct ui *ui);
+/* Every loop iteration: closing, ends, the journals' pending rollbacks. */
+void side_watch(struct ui *ui);
+/* Quitting with chaos to undo waits for it; true when the quit was put off. */
+bool side_quit_waits(struct ui *ui);
+/* Closing: the pane's keys wait. Say so; true when the key was the pane's. */
+bool side_closing_key(struct ui *ui, wint_t ch, bool is_key);
+/* Say how many runs are unfinished and remember the newest for R; returns the count. */
+size_t side_offer_unfinished(struct ui *ui);
+/* Read the journals' pending rollbacks again (NOT RESTORED in the status line). */
+void side_refresh_pending(struct ui *ui);
+/* What the command line asked for (a run, a drill, a resume), else the resume offer. */
+void side_open_at_start(struct ui *ui, const struct ui_options *opts);
+/* Free the side pane (the run stays resumable) and the resume offer. */
+void side_free(struct ui *ui);
+
+#endif
