@@ -573,7 +573,7 @@ static void recover_run(const struct game_env *env, const char *dir, const char 
     }
     g->ending = END_RECOVER;
     game_step_rollback(g);
-    while (!g->ending_done && g->env.loop != NULL && clock_wall_ms() < deadline) {
+    while (!g->ending_done && g->env.loop != NULL && (int64_t)clock_mono_ms() < deadline) {
         loop_run_once(g->env.loop, 50);
     }
     for (size_t i = 0; i < g->nplans; i++) {
@@ -607,7 +607,7 @@ size_t drill_recover(const struct game_env *env, int timeout_ms, size_t *failed,
     struct strbuf rep = {0};
     char *dir = env->runs_dir != NULL ? xstrdup(env->runs_dir) : run_default_dir();
     DIR *dh = dir != NULL ? opendir(dir) : NULL;
-    int64_t deadline = clock_wall_ms() + (timeout_ms > 0 ? timeout_ms : DESTROY_LIMIT_MS);
+    int64_t deadline = (int64_t)clock_mono_ms() + (timeout_ms > 0 ? timeout_ms : DESTROY_LIMIT_MS);
     struct dirent *de;
     while (dh != NULL && (de = readdir(dh)) != NULL) {
         size_t len = strlen(de->d_name);

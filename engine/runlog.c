@@ -192,7 +192,7 @@ static unsigned random16(void)
 
 char *runlog_new_id(const char *path)
 {
-    time_t now = time(NULL);
+    time_t now = (time_t)clock_wall_s(); /* pinned by OPSDECK_EPOCH in tests, like every stamp */
     struct tm tm;
     gmtime_r(&now, &tm);
     char ts[32];
