@@ -20,16 +20,6 @@ static const char *word_base(const char *w)
     return slash != NULL ? slash + 1 : w;
 }
 
-static bool is_one_of(const char *w, const char *const *list)
-{
-    for (size_t i = 0; list[i] != NULL; i++) {
-        if (strcmp(w, list[i]) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /* Commands that run another command: their options, then it. */
 struct wrapper {
     const char *name;
@@ -141,10 +131,10 @@ static void judge(char *const *w, size_t n, size_t i, const struct shcode_verdic
         for (size_t k = i + 1; k < n; k++) {
             code[k] = &V_EVAL;
         }
-    } else if (is_one_of(cmd, SHELLS)) {
+    } else if (str_in(cmd, SHELLS)) {
         bool dash_c = false;
         size_t k = i + 1;
-        if (strcmp(cmd, "busybox") == 0 && k < n && is_one_of(w[k], SHELLS)) {
+        if (strcmp(cmd, "busybox") == 0 && k < n && str_in(w[k], SHELLS)) {
             k++;
         }
         for (; k < n && (w[k][0] == '-' || w[k][0] == '+'); k++) {
@@ -194,7 +184,7 @@ static void judge(char *const *w, size_t n, size_t i, const struct shcode_verdic
     } else if (strcmp(cmd, "[[") == 0) {
         static const char *const arith[] = {"-eq", "-ne", "-lt", "-le", "-gt", "-ge", NULL};
         for (size_t k = i + 1; k + 1 < n; k++) {
-            if (is_one_of(w[k], arith)) {
+            if (str_in(w[k], arith)) {
                 code[k - 1] = &V_TEST;
                 code[k + 1] = &V_TEST;
             }

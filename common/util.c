@@ -389,3 +389,13 @@ char *str_expand_home(const char *path)
     }
     return xstrdup(path);
 }
+
+bool str_in(const char *s, const char *const *list)
+{
+    for (; *list != NULL; list++) {
+        if (strcmp(s, *list) == 0) {
+            return true;
+        }
+    }
+    return false;
+}

@@ -23,6 +23,8 @@ char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0
 /* Case-insensitive substring search (ASCII folding); NULL when absent. */
 const char *str_casestr(const char *haystack, const char *needle);
 bool str_has_prefix(const char *s, const char *prefix);
+/* Is s one of the strings of list (NULL-terminated)? */
+bool str_in(const char *s, const char *const *list);
 /* on/off, true/false, yes/no, 1/0 (any case); false (and *out untouched) on anything else. */
 bool str_parse_bool(const char *s, bool *out);
 /* Strip leading and trailing ASCII whitespace in place; returns s. */

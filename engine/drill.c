@@ -239,16 +239,6 @@ static bool first_use(struct drill *d, const struct mdoc_node *n, size_t at)
     return true;
 }
 
-static bool one_of(const char *v, const char *const *list)
-{
-    for (; *list != NULL; list++) {
-        if (strcmp(v, *list) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /* ---- the drill block ---- */
 
 struct pending_role {
@@ -497,7 +487,7 @@ static void inject_kv(struct drill *d, struct drill_inject *in, struct inject_li
         il->to = kv->line;
         split_list(v, &in->to, &in->nto);
     } else if (strcmp(k, "channel") == 0) {
-        if (!one_of(v, channels)) {
+        if (!str_in(v, channels)) {
             add_issue(d, kv->line,
                       xasprintf("unknown channel '%s' (page, dashboard, email, announce)", v));
         }

@@ -688,30 +688,18 @@ struct game *game_start(const struct game_env *env, struct drill *d, const struc
 
 bool game_history(const struct game *g, runlog_event_cb cb, void *ud, char **cause)
 {
-    if (g->log != NULL && !runlog_history(g->log, cb, ud, cause)) {
-        return false;
-    }
-    /* and where the game is now, in its own words */
-    cJSON *d = status_data(g);
-    struct runlog_event ev = {
-        .kind = RL_STATUS, .action = "status", .live = true, .run = g->id, .data = d};
-    cb(&ev, ud);
-    cJSON_Delete(d);
-    return true;
+    /* and where it is now, in its own words */
+    return runlog_history_status(g->log, g->id, status_data(g), cb, ud, cause);
 }
 
 void game_subscribe(struct game *g, runlog_event_cb cb, void *ud)
 {
-    if (g->log != NULL) {
-        runlog_subscribe(g->log, cb, ud);
-    }
+    runlog_subscribe(g->log, cb, ud);
 }
 
 void game_unsubscribe(struct game *g, runlog_event_cb cb, void *ud)
 {
-    if (g->log != NULL) {
-        runlog_unsubscribe(g->log, cb, ud);
-    }
+    runlog_unsubscribe(g->log, cb, ud);
 }
 
 const char *game_journal(const struct game *g)

@@ -115,26 +115,16 @@ static const char *env_value(const char *name, const char *what, char **cause)
     return v;
 }
 
-static bool one_of(const char *v, const char *const *allowed)
-{
-    for (; *allowed != NULL; allowed++) {
-        if (strcmp(v, *allowed) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 static bool check_pagerduty(const struct notify_request *r, char **cause)
 {
     static const char *const events[] = {"trigger", "acknowledge", "resolve", NULL};
     static const char *const severities[] = {"critical", "error", "warning", "info", NULL};
     const char *event = r->event != NULL ? r->event : "trigger";
-    if (!one_of(event, events)) {
+    if (!str_in(event, events)) {
         *cause = xasprintf("unknown PagerDuty event '%s' (trigger, acknowledge or resolve)", event);
         return false;
     }
-    if (r->severity != NULL && !one_of(r->severity, severities)) {
+    if (r->severity != NULL && !str_in(r->severity, severities)) {
         *cause = xasprintf("unknown PagerDuty severity '%s' (critical, error, warning or info)",
                            r->severity);
         return false;

@@ -477,30 +477,18 @@ void run_destroy(struct run *r)
 
 bool run_history(const struct run *r, runlog_event_cb cb, void *ud, char **cause)
 {
-    if (r->log != NULL && !runlog_history(r->log, cb, ud, cause)) {
-        return false;
-    }
-    /* and where the run is now, in its own words */
-    cJSON *d = status_data(r);
-    struct runlog_event ev = {
-        .kind = RL_STATUS, .action = "status", .live = true, .run = r->id, .data = d};
-    cb(&ev, ud);
-    cJSON_Delete(d);
-    return true;
+    /* and where it is now, in its own words */
+    return runlog_history_status(r->log, r->id, status_data(r), cb, ud, cause);
 }
 
 void run_subscribe(struct run *r, runlog_event_cb cb, void *ud)
 {
-    if (r->log != NULL) {
-        runlog_subscribe(r->log, cb, ud);
-    }
+    runlog_subscribe(r->log, cb, ud);
 }
 
 void run_unsubscribe(struct run *r, runlog_event_cb cb, void *ud)
 {
-    if (r->log != NULL) {
-        runlog_unsubscribe(r->log, cb, ud);
-    }
+    runlog_unsubscribe(r->log, cb, ud);
 }
 
 const char *run_journal(const struct run *r)

@@ -249,16 +249,6 @@ static bool parse_duration_ms(struct runbook *rb, const struct mdoc_kv *kv, int 
     return true;
 }
 
-static bool one_of(const char *v, const char *const *list)
-{
-    for (; *list != NULL; list++) {
-        if (strcmp(v, *list) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 static void set_str(char **slot, const char *v)
 {
     free(*slot);
@@ -400,7 +390,7 @@ static void apply_kv(struct runbook *rb, struct rb_step *s, int key, const struc
         set_str(&s->backend, v);
         break;
     case K_SERVICE:
-        if (!one_of(v, services)) {
+        if (!str_in(v, services)) {
             runbook_add_issue(rb, kv->line,
                               xasprintf("unknown service '%s' (slack, pagerduty)", v));
         }
@@ -416,14 +406,14 @@ static void apply_kv(struct runbook *rb, struct rb_step *s, int key, const struc
         set_str(&s->routing_key_env, v);
         break;
     case K_EVENT:
-        if (!one_of(v, events)) {
+        if (!str_in(v, events)) {
             runbook_add_issue(rb, kv->line,
                               xasprintf("unknown event '%s' (trigger, acknowledge, resolve)", v));
         }
         set_str(&s->event, v);
         break;
     case K_SEVERITY:
-        if (!one_of(v, severities)) {
+        if (!str_in(v, severities)) {
             runbook_add_issue(
                 rb, kv->line,
                 xasprintf("unknown severity '%s' (critical, error, warning, info)", v));

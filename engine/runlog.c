@@ -451,15 +451,32 @@ bool runlog_history(const struct runlog *rl, runlog_event_cb cb, void *ud, char 
     return true;
 }
 
+bool runlog_history_status(const struct runlog *rl, const char *run_id, cJSON *status,
+                           runlog_event_cb cb, void *ud, char **cause)
+{
+    if (rl != NULL && !runlog_history(rl, cb, ud, cause)) {
+        cJSON_Delete(status);
+        return false;
+    }
+    struct runlog_event ev = {
+        .kind = RL_STATUS, .action = "status", .live = true, .run = run_id, .data = status};
+    cb(&ev, ud);
+    cJSON_Delete(status);
+    return true;
+}
+
 void runlog_subscribe(struct runlog *rl, runlog_event_cb cb, void *ud)
 {
+    if (rl == NULL) {
+        return;
+    }
     rl->subs = xreallocarray(rl->subs, rl->nsubs + 1, sizeof *rl->subs);
     rl->subs[rl->nsubs++] = (struct sub){cb, ud};
 }
 
 void runlog_unsubscribe(struct runlog *rl, runlog_event_cb cb, void *ud)
 {
-    for (size_t i = 0; i < rl->nsubs; i++) {
+    for (size_t i = 0; rl != NULL && i < rl->nsubs; i++) {
         if (rl->subs[i].cb == cb && rl->subs[i].ud == ud) {
             memmove(&rl->subs[i], &rl->subs[i + 1], (rl->nsubs - i - 1) * sizeof *rl->subs);
             rl->nsubs--;

@@ -190,7 +190,15 @@ bool runlog_append(struct runlog *rl, const struct journal_event *ev, char **cau
 void runlog_notice(struct runlog *rl, struct runlog_event *ev);
 /* Replay what this writer's run holds so far into cb, now (a read, not a registration). */
 bool runlog_history(const struct runlog *rl, runlog_event_cb cb, void *ud, char **cause);
+/*
+ * The owner's history for a new screen: runlog_history() (rl may be NULL:
+ * nothing yet), then a live "status" notice of run_id with status (taken:
+ * freed here), where the run is now in its own words.
+ */
+bool runlog_history_status(const struct runlog *rl, const char *run_id, struct cJSON *status,
+                           runlog_event_cb cb, void *ud, char **cause);
 /* Hear every later event and notice; the first call comes with the next append. */
+/* rl NULL (a run without a journal yet): a no-op. */
 void runlog_subscribe(struct runlog *rl, runlog_event_cb cb, void *ud);
 void runlog_unsubscribe(struct runlog *rl, runlog_event_cb cb, void *ud);
 

@@ -54,11 +54,5 @@ const struct pane_ops alerts_pane = {
     .title = "Alerts",
     .keys = alerts_keys,
     .table = &alerts_table,
-    .create = tablepane_create,
-    .draw = tablepane_draw,
-    .key = tablepane_key,
-    .resize = tablepane_resize,
-    .update = tablepane_update,
-    .interrupt = tablepane_interrupt,
-    .free = tablepane_free,
+    TABLEPANE_CALLBACKS,
 };

@@ -25,11 +25,5 @@ const struct pane_ops deploys_pane = {
     .title = "Deployments",
     .keys = tablepane_keys,
     .table = &deploys_table,
-    .create = tablepane_create,
-    .draw = tablepane_draw,
-    .key = tablepane_key,
-    .resize = tablepane_resize,
-    .update = tablepane_update,
-    .interrupt = tablepane_interrupt,
-    .free = tablepane_free,
+    TABLEPANE_CALLBACKS,
 };

@@ -48,11 +48,5 @@ const struct pane_ops pools_pane = {
     .title = "Pools",
     .keys = tablepane_keys,
     .table = &pools_table,
-    .create = tablepane_create,
-    .draw = tablepane_draw,
-    .key = tablepane_key,
-    .resize = tablepane_resize,
-    .update = tablepane_update,
-    .interrupt = tablepane_interrupt,
-    .free = tablepane_free,
+    TABLEPANE_CALLBACKS,
 };

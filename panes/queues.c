@@ -44,11 +44,5 @@ const struct pane_ops queues_pane = {
     .title = "Queues",
     .keys = tablepane_keys,
     .table = &queues_table,
-    .create = tablepane_create,
-    .draw = tablepane_draw,
-    .key = tablepane_key,
-    .resize = tablepane_resize,
-    .update = tablepane_update,
-    .interrupt = tablepane_interrupt,
-    .free = tablepane_free,
+    TABLEPANE_CALLBACKS,
 };

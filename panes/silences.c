@@ -24,11 +24,5 @@ const struct pane_ops silences_pane = {
     .title = "Silences",
     .keys = tablepane_keys,
     .table = &silences_table,
-    .create = tablepane_create,
-    .draw = tablepane_draw,
-    .key = tablepane_key,
-    .resize = tablepane_resize,
-    .update = tablepane_update,
-    .interrupt = tablepane_interrupt,
-    .free = tablepane_free,
+    TABLEPANE_CALLBACKS,
 };

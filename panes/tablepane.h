@@ -39,6 +39,16 @@ enum tablepane_key { TABLEPANE_NONE, TABLEPANE_KEYS(X_ENUM) TABLEPANE_KEY_OWN = 
 /* The keys every table pane has; a pane with keys of its own includes it (key_def.more). */
 extern const struct key_def tablepane_keys[];
 
+/*
+ * The callbacks of every table pane, for its ops table: a table pane writes
+ *     const struct pane_ops x_pane = {.name = ..., .title = ..., .keys = ...,
+ *                                     .table = &x_table, TABLEPANE_CALLBACKS};
+ */
+#define TABLEPANE_CALLBACKS                                                                        \
+    .create = tablepane_create, .draw = tablepane_draw, .key = tablepane_key,                      \
+    .resize = tablepane_resize, .update = tablepane_update, .interrupt = tablepane_interrupt,      \
+    .free = tablepane_free
+
 void *tablepane_create(const struct pane_ops *ops, const struct pane_env *env);
 void tablepane_draw(void *self, WINDOW *win, const struct pane_view *view);
 bool tablepane_key(void *self, wint_t ch, bool is_key);
