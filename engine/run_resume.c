@@ -152,10 +152,14 @@ static void take_replay(struct run *r, struct runview *v, bool entered)
     memcpy(r->marks, v->marks, r->rb->nsteps * sizeof *r->marks);
     memcpy(r->phase_ms, v->phase_ms, sizeof r->phase_ms);
     r->hist = xreallocarray(NULL, v->nhist + 1, sizeof *r->hist);
-    memcpy(r->hist, v->hist, v->nhist * sizeof *r->hist);
+    if (v->nhist > 0) {
+        memcpy(r->hist, v->hist, v->nhist * sizeof *r->hist);
+    }
     r->nhist = v->nhist;
     r->reask = xreallocarray(NULL, v->nreask + 1, sizeof *r->reask);
-    memcpy(r->reask, v->reask, v->nreask * sizeof *r->reask);
+    if (v->nreask > 0) {
+        memcpy(r->reask, v->reask, v->nreask * sizeof *r->reask);
+    }
     r->nreask = v->nreask;
     r->idx = entered ? (size_t)v->pos : 0;
     r->state = entered ? v->state : RUN_READY;
