@@ -81,7 +81,7 @@ type = exec
 pane = pools
 command = python3 $T/lb.py list
 refresh = 1s
-timeout = 3s
+timeout = 15s
 action.drain = d | Drain server | none | python3 $T/lb.py set \${key} DRAIN
 action.ready = r | Ready server | none | python3 $T/lb.py set \${key} UP
 INI
@@ -133,7 +133,8 @@ start() {
     PIDS+=($DPID)
     exec 7>"$T/$1.fifo"
     echo start >&7
-    wait_until 15 grep -q 'chaos 1.1 pools drain be_web/web2: active' "$T/$1.out" ||
+    # every section below starts from web2 drained: say so when it is not
+    wait_until 30 grep -q 'chaos 1.1 pools drain be_web/web2: active' "$T/$1.out" ||
         sed 's/^/# /' "$T/$1.out" "$T/$1.log"
     DID=$(sed -n 's/^Drill \([^:]*\): .*/\1/p' "$T/$1.out" | head -1)
 }
