@@ -50,6 +50,8 @@ struct rb_step {
     char *title;
     int line; /* of the heading (JSON: of the step object, best effort) */
     enum rb_phase phase;
+    char
+        *phase_word; /* the verb the phase was inferred from ("Drain"); NULL: a heading or phase: */
     enum rb_step_type type;
     char *body;     /* text shown, plain (inline markup removed), lines split by '\n' */
     char **code;    /* code blocks (not the annotation), in order */
