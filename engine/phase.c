@@ -292,32 +292,64 @@ int phase_named(const char *heading)
     return phase;
 }
 
-/* The first verb in s, looking at every word (all) or at sentence and item starts only. */
-static int first_verb(const char *s, bool all, size_t max_words, const char **at, size_t *len)
+/* Words after which a title names its next action: "Resolve or escalate", "How to drain". */
+static bool joins(const char *w, size_t n)
 {
-    bool start = true;
+    static const char *const words[] = {"and", "or", "then", "to", NULL};
+    for (const char *const *j = words; *j != NULL; j++) {
+        if (strlen(*j) == n && strncasecmp(w, *j, n) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * The first verb where an action starts: in a title, its start and after
+ * ',', ':', ';', '-' or a joining word; in a body (lines), its start and the
+ * start of each list item. A word elsewhere ("Overview of the rollback",
+ * "Customers see errors. Drain nothing yet") says nothing.
+ */
+static int first_verb(const char *s, bool lines, size_t max_words, const char **at, size_t *len)
+{
+    bool start = true, line_start = true;
     size_t words = 0;
     while (*s != '\0' && words < max_words) {
         size_t w = word_len(s);
         if (w == 0) {
-            if (*s == '.' || *s == '!' || *s == '?' || *s == '\n' || *s == ':' || *s == ';') {
-                start = true;
-            } else if (*s != ' ' && *s != '\t' && *s != '-' && *s != '*' && *s != '>' &&
-                       *s != '[' && *s != ']' && !isdigit((unsigned char)*s)) {
+            if (*s == '\n') {
+                line_start = true;
                 start = false;
+            } else if (line_start && (*s == '-' || *s == '*' || *s == '+')) {
+                start = lines; /* a list item */
+            } else if (line_start && isdigit((unsigned char)*s)) {
+                const char *q = s;
+                while (isdigit((unsigned char)*q)) {
+                    q++;
+                }
+                start = lines && (*q == '.' || *q == ')');
+                s = start ? q + 1 : q;
+                continue;
+            } else if (!lines && strchr(",:;-", *s) != NULL) {
+                start = true;
+            } else if (*s != ' ' && *s != '\t' && *s != '>' && *s != '[' && *s != ']' &&
+                       *s != '*' && *s != '_') {
+                start = false;
+                line_start = false;
             }
             s++;
             continue;
         }
         words++;
-        if (all || start) {
+        line_start = false;
+        if (start) {
             int ph = match_at(s, verbs, len);
             if (ph >= 0) {
                 *at = s;
                 return ph;
             }
         }
-        start = false;
+        start = !lines && joins(s, w);
         s += w;
     }
     return -1;
@@ -328,13 +360,13 @@ int phase_infer(const char *title, const char *body, char **word)
     const char *at = NULL;
     size_t len = 0;
     char *t = phase_title(title != NULL ? title : "");
-    int ph = first_verb(t, true, 12, &at, &len);
+    int ph = first_verb(t, false, 12, &at, &len);
     if (ph >= 0 && word != NULL) {
         *word = xstrndup(at, len);
     }
     free(t);
     if (ph < 0 && body != NULL) {
-        ph = first_verb(body, false, 60, &at, &len);
+        ph = first_verb(body, true, 60, &at, &len);
         if (ph >= 0 && word != NULL) {
             *word = xstrndup(at, len);
         }
@@ -365,7 +397,7 @@ bool phase_is_overview(const char *heading)
                                         "symptoms",
                                         "table of contents",
                                         NULL};
-    static const char *const tails[] = {" of ", " for ", " this ", " the ", " (", NULL};
+    static const char *const tails[] = {" of ", " for ", " this ", " (", NULL};
     char *t = phase_title(heading);
     bool yes = false;
     for (const char *const *w = words; *w != NULL && !yes; w++) {

@@ -139,6 +139,16 @@ int runbook_find_step(const struct runbook *rb, const char *id);
  */
 size_t runbook_lint(struct runbook *rb, const char *const *known);
 
+/*
+ * What the parser guessed, for lint to say (docs/runbooks.md "Lint"): a note
+ * per step whose phase was inferred from its verbs ("phase inferred from
+ * 'Drain': F (Focus)"). fn gets each step's heading line and the message
+ * (borrowed for the call). Returns how many. Notes are not problems: they
+ * fail nothing, not even --strict.
+ */
+size_t runbook_notes(const struct runbook *rb, void (*fn)(int line, const char *message, void *ud),
+                     void *ud);
+
 /* Line of a step's annotation key, or of its heading when the key is not written. */
 int rb_step_key_line(const struct rb_step *s, const char *key);
 
