@@ -480,8 +480,8 @@ static int lint_runbook(const char *file, bool strict)
     }
     size_t warnings;
     int status = print_issues(file, rb->issues, runbook_lint(rb, NULL), strict, &warnings);
-    runbook_notes(rb, print_note, (void *)file);
     if (status == 0) {
+        runbook_notes(rb, print_note, (void *)file); /* what was guessed, once nothing is wrong */
         text_printf(stdout, "%s: ok (%zu step%s", file, rb->nsteps, rb->nsteps == 1 ? "" : "s");
         print_warned(warnings);
         printf(")\n");
