@@ -456,11 +456,16 @@ static void draw_step_region(struct rbpane *p, struct frame *f, const char *head
     if (rows <= 0) {
         return;
     }
-    frame_put(
-        f, head,
-        theme_attr(runview_overtime(p->view) && !p->show_overview ? THEME_WARN : THEME_TITLE) |
-            A_BOLD);
-    rows--;
+    /* the heading line wraps too: a long title is read whole */
+    struct frame_lines hl = {0};
+    struct frame c = frame_collect(&hl, f->w, f->gl);
+    unsigned attr =
+        theme_attr(runview_overtime(p->view) && !p->show_overview ? THEME_WARN : THEME_TITLE);
+    frame_put_wrapped(&c, head, attr | A_BOLD, INT_MAX, true);
+    int head_rows = (int)hl.n < rows ? (int)hl.n : rows;
+    frame_draw_lines(f, &hl, 0, head_rows);
+    frame_lines_free(&hl);
+    rows -= head_rows;
     int state_rows = (int)state->n < rows - 1 ? (int)state->n : (rows > 1 ? rows - 1 : 0);
     int text_rows = rows - state_rows;
     if ((int)text->n <= text_rows) {
@@ -554,7 +559,8 @@ void rbpane_draw(struct rbpane *p, WINDOW *win, const struct pane_view *view)
     int entries = (int)rb->nsteps + (has_overview(rb) ? 1 : 0);
     int list_rows =
         entries < (avail / 3 > 3 ? avail / 3 : 3) ? entries : (avail / 3 > 3 ? avail / 3 : 3);
-    int need = (head[0] != '\0' ? 1 : 0) + (int)text.n + (int)state.n;
+    int head_rows = head[0] != '\0' ? (utf8_width(head) + f.w - 1) / f.w : 0; /* about */
+    int need = head_rows + (int)text.n + (int)state.n;
     int out_need = out.n > 0 ? (int)out.n + 1 : 0;
     int out_min = out_need < 4 ? out_need : 4;
     if (need + out_min > avail - list_rows - 1) {
