@@ -67,7 +67,7 @@ warning_whole() {
         grep -q "Never drain more than one server of be_web at a time"
 }
 
-phase_bar() { screen | grep -E "S $1 .*A $2 .*F $3 .*E $4 "; }
+phase_bar() { screen | grep -qE "S $1 .*A $2 .*F $3 .*E $4 "; }
 
 walk() {
     local cols=$1 rows=$2
