@@ -57,7 +57,8 @@ struct parse {
     struct list_state lists[MAX_LISTS];
     int nlists;
     int quotes;
-    int cell;
+    int cell;   /* cells so far in this table row */
+    bool thead; /* in a table's head: its row is followed by a |---| line */
     size_t link_start;
     char *link_href;
     int in_link;
@@ -580,14 +581,20 @@ static int on_enter_block(MD_BLOCKTYPE type, void *detail, void *ud)
     case MD_BLOCK_TABLE:
         want_break(p, BRK_PARA);
         break;
+    case MD_BLOCK_THEAD:
+        p->thead = true;
+        break;
     case MD_BLOCK_TR:
         want_break(p, BRK_LINE);
         p->cell = 0;
         break;
     case MD_BLOCK_TH:
     case MD_BLOCK_TD:
+        /* a table row as GitHub writes it: "| a | b |" (panes/frame.c lays it out) */
         if (p->cell++ > 0) {
             body_emit(p, " | ", 3);
+        } else {
+            body_emit(p, "| ", 2);
         }
         break;
     default:
@@ -636,6 +643,21 @@ static int on_leave_block(MD_BLOCKTYPE type, void *detail, void *ud)
         break;
     case MD_BLOCK_TABLE:
         want_break(p, BRK_PARA);
+        break;
+    case MD_BLOCK_THEAD:
+        p->thead = false;
+        break;
+    case MD_BLOCK_TR:
+        if (p->cell > 0) {
+            body_emit(p, " |", 2);
+        }
+        if (p->thead && p->cell > 0) {
+            want_break(p, BRK_LINE);
+            for (int i = 0; i < p->cell; i++) {
+                body_emit(p, "|---", 4);
+            }
+            body_emit(p, "|", 1);
+        }
         break;
     default:
         break;

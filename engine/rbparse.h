@@ -16,6 +16,7 @@ enum { RUNBOOK_MAX_BYTES = 4 << 20, RUNBOOK_MAX_STEPS = 5000 };
 struct parse {
     struct mdoc *m;
     struct runbook *rb;
+    bool json; /* the JSON form: its intro is its own, no heading is an overview */
 };
 
 /* Add a problem at line (takes message). */

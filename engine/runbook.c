@@ -13,6 +13,7 @@
 
 #include "../common/clock.h"
 #include "../common/util.h"
+#include "phase.h"
 #include "vars.h"
 
 #include <ctype.h>
@@ -181,31 +182,6 @@ static int phase_from_value(const char *v)
     for (int p = 0; p < RB_PHASES; p++) {
         for (int w = 0; w < 3 && words[p][w] != NULL; w++) {
             if (strcasecmp(v, words[p][w]) == 0) {
-                return p;
-            }
-        }
-    }
-    return -1;
-}
-
-/* The phase a heading names by its first word ("Assess", "F: Mitigate", "E - Escalate"), or -1. */
-static int phase_from_heading(const char *title)
-{
-    static const char *const prefixes[][2] = {
-        {"stay calm", NULL}, {"assess", NULL}, {"focus", "mitigat"}, {"escalat", NULL}};
-    const char *letters = "SAFE";
-    const char *t = title;
-    while (*t == ' ') {
-        t++;
-    }
-    for (int p = 0; p < RB_PHASES; p++) {
-        if (toupper((unsigned char)t[0]) == letters[p] &&
-            (t[1] == ':' || t[1] == '.' || str_has_prefix(t + 1, " -") ||
-             str_has_prefix(t + 1, " :"))) {
-            return p;
-        }
-        for (int w = 0; w < 2 && prefixes[p][w] != NULL; w++) {
-            if (strncasecmp(t, prefixes[p][w], strlen(prefixes[p][w])) == 0) {
                 return p;
             }
         }
@@ -548,22 +524,115 @@ static void runbook_block(struct parse *p, const struct mdoc_node *n)
 struct stack_entry {
     int level;
     int phase;
+    bool section;
 };
+
+/*
+ * The overview (docs/runbooks.md "The overview"): headings before the first
+ * step that introduce rather than ask (TL;DR, Overview, Impact...), with the
+ * headings under them, are read with the introduction, not done as steps.
+ * None is when it would leave no step at all, or when a heading is annotated.
+ */
+static void find_overview(const struct mdoc *m, const bool *section, bool *overview)
+{
+    int level = 0; /* of the overview heading being read, 0: none */
+    size_t steps = 0, folded = 0;
+    bool before = true;
+    for (size_t i = 1; i < m->nnodes; i++) {
+        const struct mdoc_node *nd = &m->nodes[i];
+        if (before && nd->nkvs == 0 &&
+            ((level > 0 && nd->level > level) || phase_is_overview(nd->title))) {
+            overview[i] = true;
+            level = level > 0 && nd->level > level ? level : nd->level;
+            folded += !section[i];
+            continue;
+        }
+        before = false;
+        steps += !section[i];
+    }
+    if (steps == 0 && folded > 0) {
+        memset(overview, 0, m->nnodes * sizeof *overview);
+    }
+}
+
+/* The introduction and the overview's headings, text and code, as one text. */
+static char *overview_text(const struct mdoc *m, const bool *overview)
+{
+    struct strbuf sb = {0};
+    char *intro = mdoc_body_text(&m->nodes[0].body);
+    strbuf_str(&sb, intro);
+    free(intro);
+    for (size_t i = 1; i < m->nnodes; i++) {
+        if (!overview[i]) {
+            continue;
+        }
+        const struct mdoc_node *nd = &m->nodes[i];
+        char *title = phase_title(nd->title);
+        char *body = mdoc_body_text(&nd->body);
+        strbuf_printf(&sb, "%s%s", sb.n > 0 ? "\n\n" : "", title);
+        if (body[0] != '\0') {
+            strbuf_printf(&sb, "\n%s", body);
+        }
+        for (size_t c = 0; c < nd->ncode; c++) {
+            for (const char *l = nd->code[c]; *l != '\0';) {
+                size_t n = strcspn(l, "\n");
+                strbuf_printf(&sb, "\n    %.*s", (int)n, l);
+                l += n + (l[n] == '\n');
+            }
+        }
+        free(title);
+        free(body);
+    }
+    char *text = sb.s != NULL ? sb.s : xstrdup("");
+    return text;
+}
+
+/*
+ * A step's phase, in order: its phase: annotation; its own heading naming
+ * one; the nearest section above it naming one (a runbook that names its
+ * phases keeps them); its verbs (s->phase_word says which); the step before.
+ */
+static int step_phase(struct rb_step *s, const struct mdoc_node *nd, int annotated,
+                      const struct stack_entry *stack, size_t depth, int prev)
+{
+    if (annotated >= 0) {
+        return annotated;
+    }
+    if (stack[depth - 1].phase >= 0) {
+        return stack[depth - 1].phase;
+    }
+    for (size_t d = depth - 1; d > 0; d--) {
+        if (stack[d - 1].section && stack[d - 1].phase >= 0) {
+            return stack[d - 1].phase;
+        }
+    }
+    char *body = mdoc_body_text(&nd->body);
+    int inferred = phase_infer(nd->title, body, &s->phase_word);
+    free(body);
+    return inferred >= 0 ? inferred : prev;
+}
 
 static void build_steps(struct parse *p)
 {
     struct runbook *rb = p->rb;
     size_t n = p->m->nnodes;
     bool *section = xcalloc(n + 1, sizeof *section);
+    bool *overview = xcalloc(n + 1, sizeof *overview);
     char **ids = xcalloc(n + 1, sizeof *ids);
+    char **slugs = xcalloc(n + 1, sizeof *slugs);
     size_t nsteps = 0;
     for (size_t i = 1; i < n; i++) {
         section[i] =
             !p->m->nodes[i].content && i + 1 < n && p->m->nodes[i + 1].level > p->m->nodes[i].level;
-        nsteps += section[i] ? 0 : 1;
+    }
+    if (!p->json) {
+        find_overview(p->m, section, overview);
+    }
+    for (size_t i = 1; i < n; i++) {
+        nsteps += section[i] || overview[i] ? 0 : 1;
     }
     runbook_block(p, &p->m->nodes[0]);
-    rb->intro = mdoc_body_text(&p->m->nodes[0].body);
+    rb->intro = overview_text(p->m, overview);
     rb->steps = xcalloc(nsteps > 0 ? nsteps : 1, sizeof *rb->steps);
 
     struct stack_entry *stack = xcalloc(n + 1, sizeof *stack);
@@ -571,18 +640,21 @@ static void build_steps(struct parse *p)
     int prev = RB_PHASE_S;
     for (size_t i = 1; i < n; i++) {
         const struct mdoc_node *nd = &p->m->nodes[i];
+        if (overview[i]) {
+            continue;
+        }
         while (depth > 0 && stack[depth - 1].level >= nd->level) {
             depth--;
         }
-        int own = phase_from_heading(nd->title);
         stack[depth].level = nd->level;
-        stack[depth].phase = own;
+        stack[depth].phase = phase_named(nd->title);
+        stack[depth].section = section[i];
         depth++;
         if (section[i]) {
             continue;
         }
         struct rb_step *s = &rb->steps[rb->nsteps];
-        s->title = xstrdup(nd->title[0] != '\0' ? nd->title : "(untitled)");
+        s->title = nd->title[0] != '\0' ? phase_title(nd->title) : xstrdup("(untitled)");
         s->line = nd->line;
         s->body = mdoc_body_text(&nd->body);
         s->code = nd->ncode > 0 ? xcalloc(nd->ncode, sizeof *s->code) : NULL;
@@ -592,17 +664,16 @@ static void build_steps(struct parse *p)
             s->code_line[c] = nd->code_line[c];
         }
         s->ncode = nd->ncode;
-        int explicit_phase = apply_node(rb, s, nd, &ids[rb->nsteps]);
-        int heading = -1;
-        for (size_t d = depth; d > 0 && heading < 0; d--) {
-            heading = stack[d - 1].phase;
-        }
-        int phase = explicit_phase >= 0 ? explicit_phase : heading >= 0 ? heading : prev;
+        int annotated = apply_node(rb, s, nd, &ids[rb->nsteps]);
+        /* the default id is the heading's as written: ids in jumps stay what they were */
+        slugs[rb->nsteps] = mdoc_slug(nd->title);
+        int phase = step_phase(s, nd, annotated, stack, depth, prev);
         s->phase = (enum rb_phase)phase;
         prev = phase;
         rb->nsteps++;
     }
     free(stack);
+    free(overview);
 
     /* Ids: the written ones first, so a default never takes a name a jump means. */
     struct strmap taken = {0}, next_suffix = {0};
@@ -627,7 +698,8 @@ static void build_steps(struct parse *p)
         if (s->id != NULL) {
             continue;
         }
-        char *base = mdoc_slug(s->title);
+        char *base = slugs[i];
+        slugs[i] = NULL;
         if (base[0] == '\0') {
             free(base);
             base = xasprintf("step-%zu", i + 1);
@@ -646,6 +718,10 @@ static void build_steps(struct parse *p)
     }
     strmap_free(&taken);
     strmap_free(&next_suffix);
+    for (size_t i = 0; i < rb->nsteps; i++) {
+        free(slugs[i]);
+    }
+    free(slugs);
     free(ids);
     free(section);
 }
@@ -687,8 +763,8 @@ struct runbook *runbook_parse(const char *text, size_t len, const char *path, ch
     while (first < len && isspace((unsigned char)text[first])) {
         first++;
     }
-    bool ok = first < len && text[first] == '{' ? runbook_parse_json(&p, cause)
-                                                : parse_markdown(&p, cause);
+    p.json = first < len && text[first] == '{';
+    bool ok = p.json ? runbook_parse_json(&p, cause) : parse_markdown(&p, cause);
     if (!ok && *cause == NULL) {
         *cause = xasprintf("%s:1: not a runbook: the Markdown parser failed", name);
     }
@@ -731,6 +807,7 @@ static void step_finish(struct rb_step *s)
 {
     free(s->id);
     free(s->title);
+    free(s->phase_word);
     free(s->body);
     for (size_t i = 0; i < s->ncode; i++) {
         free(s->code[i]);

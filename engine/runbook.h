@@ -50,6 +50,8 @@ struct rb_step {
     char *title;
     int line; /* of the heading (JSON: of the step object, best effort) */
     enum rb_phase phase;
+    char
+        *phase_word; /* the verb the phase was inferred from ("Drain"); NULL: a heading or phase: */
     enum rb_step_type type;
     char *body;     /* text shown, plain (inline markup removed), lines split by '\n' */
     char **code;    /* code blocks (not the annotation), in order */
@@ -136,6 +138,16 @@ int runbook_find_step(const struct runbook *rb, const char *id);
  * rb->issues; returns the total count, warnings included.
  */
 size_t runbook_lint(struct runbook *rb, const char *const *known);
+
+/*
+ * What the parser guessed, for lint to say (docs/runbooks.md "Lint"): a note
+ * per step whose phase was inferred from its verbs ("phase inferred from
+ * 'Drain': F (Focus)"). fn gets each step's heading line and the message
+ * (borrowed for the call). Returns how many. Notes are not problems: they
+ * fail nothing, not even --strict.
+ */
+size_t runbook_notes(const struct runbook *rb, void (*fn)(int line, const char *message, void *ud),
+                     void *ud);
 
 /* Line of a step's annotation key, or of its heading when the key is not written. */
 int rb_step_key_line(const struct rb_step *s, const char *key);

@@ -231,3 +231,21 @@ size_t runbook_lint(struct runbook *rb, const char *const *known)
     mdoc_issues_sort(rb->issues, rb->nissues);
     return rb->nissues;
 }
+
+size_t runbook_notes(const struct runbook *rb, void (*fn)(int line, const char *message, void *ud),
+                     void *ud)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < rb->nsteps; i++) {
+        const struct rb_step *s = &rb->steps[i];
+        if (s->phase_word == NULL) {
+            continue;
+        }
+        char *m = xasprintf("phase inferred from '%s': %c (%s)", s->phase_word,
+                            rb_phase_letter(s->phase), rb_phase_name(s->phase));
+        fn(s->line, m, ud);
+        free(m);
+        n++;
+    }
+    return n;
+}

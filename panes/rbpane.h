@@ -19,8 +19,11 @@ struct rbpane {
     bool dirty;
     int h, w;
     size_t code_sel;
-    size_t shown_step; /* the step code_sel and out_scroll belong to */
-    long out_scroll;   /* output lines up from the bottom */
+    size_t shown_step;  /* the step code_sel and out_scroll belong to */
+    long out_scroll;    /* output lines up from the bottom */
+    long text_scroll;   /* the step's text lines scrolled past (when it does not fit) */
+    int text_page;      /* rows of text last shown: how far Up/Down scroll */
+    bool show_overview; /* the overview is shown in the step's place (o) */
     uint64_t last_tick;
     size_t overtime_asked; /* step index + 1 already asked about */
     char *warning;         /* lint's finding, said once the pane is on screen */

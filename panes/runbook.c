@@ -239,7 +239,11 @@ static void do_enter(struct rbpane *p)
     X(RBK_WAIT, "w", "orphan-wait",                                                                \
       "after kill -9: wait for its command's processes (K stops them)")                            \
     X(RBK_OUT_UP, "PgUp", "output-up", "scroll the command output up")                             \
-    X(RBK_OUT_DOWN, "PgDn", "output-down", "scroll the command output down")
+    X(RBK_OUT_DOWN, "PgDn", "output-down", "scroll the command output down")                       \
+    X(RBK_TEXT_UP, "Up k", "text-up", "scroll the step's text up (when it does not fit)")          \
+    X(RBK_TEXT_DOWN, "Down j", "text-down", "scroll the step's text down (when it does not fit)")  \
+    X(RBK_OVERVIEW, "o", "overview",                                                               \
+      "show the runbook's overview (introduction, TL;DR), again: the step")
 
 #define X_ENUM(id, keys, verb, help) id,
 enum rb_key { RBK_NONE, RB_KEYS(X_ENUM) };
@@ -266,8 +270,36 @@ static bool rb_key(void *self, wint_t ch, bool is_key)
     case RBK_NONE:
         return false;
     case RBK_ENTER:
+        if (p->show_overview) {
+            /* the overview is read, never done: Enter goes back to the step */
+            p->show_overview = false;
+            p->text_scroll = 0;
+            p->dirty = true;
+            return true;
+        }
         do_enter(p);
         return true;
+    case RBK_OVERVIEW: {
+        const struct runbook *rb = runview_runbook(p->view);
+        if (rb->intro == NULL || rb->intro[0] == '\0') {
+            say(p, false, "this runbook has no overview (no text before its first step)");
+            return true;
+        }
+        p->show_overview = !p->show_overview;
+        p->text_scroll = 0;
+        p->dirty = true;
+        return true;
+    }
+    case RBK_TEXT_UP:
+    case RBK_TEXT_DOWN: {
+        long page = p->text_page > 2 ? p->text_page - 1 : 1;
+        p->text_scroll += k->id == RBK_TEXT_UP ? -page : page;
+        if (p->text_scroll < 0) {
+            p->text_scroll = 0;
+        }
+        p->dirty = true; /* drawing clamps it to the text */
+        return true;
+    }
     case RBK_OUT_UP:
         p->out_scroll += p->h > 8 ? p->h / 3 : 3;
         p->dirty = true;
@@ -368,6 +400,7 @@ static bool rb_update(void *self, uint64_t now_ms)
         p->shown_step = idx;
         p->code_sel = 0;
         p->out_scroll = 0;
+        p->text_scroll = 0;
         p->dirty = true;
     }
     enum run_orphan o = runview_orphan(p->view, NULL, NULL);

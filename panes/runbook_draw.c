@@ -2,12 +2,20 @@
  * Drawing the runbook pane (runbook.c has its keys and its life). Top to
  * bottom, inside its box:
  *   the S.A.F.E. bar      one cell per phase: steps done / steps, time spent
- *   the checklist         a window of steps that keeps the current one visible
- *   the current step      body (wrapped), code blocks (numbered, one selected),
- *                         the exact preview of its automated part, its input
- *                         or choices, and its state
- *   the output tail       of the last command, filling what is left
+ *   the checklist         the overview entry (the page's introduction, when
+ *                         it has one), then a window of steps that keeps the
+ *                         current one visible
+ *   the current step      its heading line, then its text: body (paragraphs
+ *                         wrapped, tables in columns), code blocks (numbered,
+ *                         one selected), its input or choices, the exact
+ *                         preview of its automated part; then its state
+ *   the output            of the last command, in its own region, wrapped
  *   a key hint            for the current state
+ * The step's text is never cut: it gets the rows it needs before the
+ * output does (the output keeps a few rows and scrolls with PgUp/PgDn), the
+ * checklist shrinks to three rows for it, and when it still does not fit it
+ * scrolls (Up/Down, j/k) with a line saying so. `o` shows the overview in the
+ * step's place: it is read, never done, and counts in no progress.
  * Everything comes from the pane's view of the run (engine/runview.h), built
  * from the run's events: a console following the run draws the same. A
  * secret answer (secret: true) is never on screen, even where a later step
@@ -20,9 +28,12 @@
 #include "../tui/theme.h"
 #include "../tui/widgets.h"
 
+#include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Where a paragraph's source line break stays on screen: before a list, a quote, an indent. */
 static const char REFLOW_KEEP[] = "-*> \t0123456789";
@@ -106,13 +117,20 @@ static void draw_phases(struct rbpane *p, struct frame *f)
     f->y++;
 }
 
+static bool has_overview(const struct runbook *rb)
+{
+    return rb->intro != NULL && rb->intro[0] != '\0';
+}
+
 static void draw_checklist(struct rbpane *p, struct frame *f, int rows)
 {
     const struct runbook *rb = runview_runbook(p->view);
     enum run_state st = runview_state(p->view);
-    size_t cur = runview_index(p->view);
     bool ended = st == RUN_DONE || st == RUN_ABORTED;
-    size_t n = rb->nsteps;
+    size_t ov = has_overview(rb) ? 1 : 0;
+    /* entries: the overview (when there is one), then the steps */
+    size_t n = rb->nsteps + ov;
+    size_t cur = p->show_overview && ov ? 0 : runview_index(p->view) + ov;
     size_t top = 0;
     if (n > (size_t)rows) {
         /* keep the current step on the second visible row: what was just done stays in view */
@@ -121,11 +139,19 @@ static void draw_checklist(struct rbpane *p, struct frame *f, int rows)
             top = n - (size_t)rows;
         }
     }
-    for (size_t i = top; i < n && i < top + (size_t)rows; i++) {
-        const struct rb_step *s = &rb->steps[i];
-        bool is_cur = !ended && i == cur;
-        enum run_mark m = runview_mark(p->view, i);
+    for (size_t e = top; e < n && e < top + (size_t)rows; e++) {
         char line[512];
+        if (e < ov) {
+            bool on = p->show_overview;
+            snprintf(line, sizeof line, "%s     %s (o)",
+                     on ? mark_glyph(p, RUN_MARK_TODO, true) : " ", "Overview");
+            frame_put(f, line, on ? theme_attr(THEME_TITLE) | A_BOLD : theme_attr(THEME_INFO));
+            continue;
+        }
+        size_t i = e - ov;
+        const struct rb_step *s = &rb->steps[i];
+        bool is_cur = !ended && i == runview_index(p->view) && !p->show_overview;
+        enum run_mark m = runview_mark(p->view, i);
         snprintf(line, sizeof line, "%s %2zu. [%c] %s", mark_glyph(p, m, is_cur), i + 1,
                  rb_phase_letter(s->phase), s->title);
         unsigned attr = is_cur                  ? theme_attr(THEME_TITLE) | A_BOLD
@@ -137,25 +163,20 @@ static void draw_checklist(struct rbpane *p, struct frame *f, int rows)
     }
 }
 
-static void draw_code(struct rbpane *p, struct frame *f, const struct rb_step *s, int max)
+static void draw_code(struct rbpane *p, struct frame *f, const struct rb_step *s)
 {
-    for (size_t i = 0; i < s->ncode && max > 0; i++) {
+    for (size_t i = 0; i < s->ncode; i++) {
         bool sel = i == p->code_sel;
         unsigned attr = sel ? theme_attr(THEME_SELECTED) : theme_attr(THEME_INFO);
         const char *c = s->code[i];
         bool first = true;
-        while (*c != '\0' && max > 0) {
+        while (*c != '\0') {
             size_t n = strcspn(c, "\n");
-            char line[600];
             /* the number marks where a block starts; its other lines are indented under it */
-            int cut = (int)(n > 500 ? 500 : n);
-            if (first) {
-                snprintf(line, sizeof line, "[%zu] %.*s", i + 1, cut, c);
-            } else {
-                snprintf(line, sizeof line, "    %.*s", cut, c);
-            }
-            frame_put(f, line, attr);
-            max--;
+            char *line = first ? xasprintf("[%zu] %.*s", i + 1, (int)n, c)
+                               : xasprintf("    %.*s", (int)n, c);
+            frame_put_hard(f, line, attr, 4);
+            free(line);
             first = false;
             c += n;
             if (*c == '\n') {
@@ -283,57 +304,55 @@ static void draw_state(struct rbpane *p, struct frame *f, const struct rb_step *
     (void)s;
 }
 
-/* The last lines of the output that fit in rows, scrolled up by out_scroll lines. */
-static void draw_output(struct rbpane *p, struct frame *f, int rows)
+/* The output as lines wrapped at the width, blanks kept. */
+static void output_lines(struct rbpane *p, struct frame *c)
 {
     size_t len = 0;
     const char *out = runview_output(p->view, &len);
-    if (out == NULL || len == 0 || rows < 2) {
-        return;
-    }
-    size_t nlines = 0;
-    for (size_t i = 0; i < len; i++) {
-        nlines += out[i] == '\n';
-    }
-    if (out[len - 1] != '\n') {
-        nlines++;
-    }
-    long body = rows - 1;
-    long maxscroll = (long)nlines > body ? (long)nlines - body : 0;
-    if (p->out_scroll > maxscroll) {
-        p->out_scroll = maxscroll;
-    }
-    size_t first = nlines > (size_t)body ? nlines - (size_t)body - (size_t)p->out_scroll : 0;
-    char head[96];
-    if (p->out_scroll > 0) {
-        snprintf(head, sizeof head, "output (%zu line%s, scrolled up %ld: PgDn)", nlines,
-                 nlines == 1 ? "" : "s", p->out_scroll);
-    } else {
-        snprintf(head, sizeof head, "output (%zu line%s)", nlines, nlines == 1 ? "" : "s");
-    }
-    frame_put(f, head, theme_attr(THEME_HEADER));
-    size_t line = 0;
-    for (size_t i = 0; i < len && f->y < f->bottom;) {
+    for (size_t i = 0; out != NULL && i < len;) {
         size_t n = 0;
         while (i + n < len && out[i + n] != '\n') {
             n++;
         }
-        if (line >= first) {
-            char buf[1024];
-            size_t k = 0;
-            for (size_t j = 0; j < n && k + 1 < sizeof buf; j++) {
-                if (out[i + j] != '\r') {
-                    buf[k++] = out[i + j] == '\t' ? ' ' : out[i + j];
-                }
+        struct strbuf sb = {0};
+        strbuf_add(&sb, "", 0);
+        for (size_t j = 0; j < n; j++) {
+            if (out[i + j] != '\r') {
+                strbuf_add(&sb, out[i + j] == '\t' ? " " : &out[i + j], 1);
             }
-            buf[k] = '\0';
-            char *shown = runview_mask(p->view, xstrdup(buf));
-            frame_put(f, shown, theme_attr(THEME_NORMAL));
-            free(shown);
         }
-        line++;
+        char *shown = runview_mask(p->view, sb.s);
+        frame_put_hard(c, shown, theme_attr(THEME_NORMAL), 2);
+        free(shown);
         i += n + 1;
     }
+}
+
+/* The last lines of the output that fit in rows (a head line and the text), scrolled up by
+ * out_scroll lines. */
+static void draw_output(struct rbpane *p, struct frame *f, const struct frame_lines *out, int rows)
+{
+    if (out->n == 0 || rows < 2) {
+        return;
+    }
+    long body = rows - 1;
+    long maxscroll = (long)out->n > body ? (long)out->n - body : 0;
+    if (p->out_scroll > maxscroll) {
+        p->out_scroll = maxscroll;
+    }
+    size_t first = out->n > (size_t)body ? out->n - (size_t)body - (size_t)p->out_scroll : 0;
+    char head[128];
+    if (p->out_scroll > 0) {
+        snprintf(head, sizeof head, "output (%zu line%s, scrolled up %ld: PgDn)", out->n,
+                 out->n == 1 ? "" : "s", p->out_scroll);
+    } else if (maxscroll > 0) {
+        snprintf(head, sizeof head, "output (%zu line%s, the last %ld: PgUp scrolls)", out->n,
+                 out->n == 1 ? "" : "s", body);
+    } else {
+        snprintf(head, sizeof head, "output (%zu line%s)", out->n, out->n == 1 ? "" : "s");
+    }
+    frame_put(f, head, theme_attr(THEME_HEADER));
+    frame_draw_lines(f, out, first, (int)body);
 }
 
 static const char *hint_for(const struct rbpane *p, const struct rb_step *s)
@@ -375,32 +394,31 @@ static const char *hint_for(const struct rbpane *p, const struct rb_step *s)
     return "Enter run the preview  s skip  b back  J jump  n note";
 }
 
-static void draw_current(struct rbpane *p, struct frame *f, const struct rb_step *s, int out_rows)
+/* The step's heading line: number, phase, title, type, time. */
+static void step_head(struct rbpane *p, const struct rb_step *s, char *line, size_t len)
 {
     const struct runbook *rb = runview_runbook(p->view);
-    char line[600], t[24], box[48] = "";
+    char t[24], box[48] = "";
     fmt_ms(t, sizeof t, runview_step_elapsed_ms(p->view) + 1); /* an elapsed time is never "--" */
     if (s->timebox_s > 0) {
         char d[24];
         duration_format2(d, sizeof d, s->timebox_s);
         snprintf(box, sizeof box, " / box %s", d);
     }
-    snprintf(line, sizeof line, "Step %zu/%zu [%c] %s (%s)  %s%s", runview_index(p->view) + 1,
-             rb->nsteps, rb_phase_letter(s->phase), s->title, rb_step_type_name(s->type), t, box);
-    frame_put(f, line, theme_attr(runview_overtime(p->view) ? THEME_WARN : THEME_TITLE) | A_BOLD);
-    /* leave room below for the preview, state and output: the body yields first */
-    int room = f->bottom - f->y - out_rows - 4;
-    if (s->body != NULL && *s->body != '\0' && room > 0) {
+    snprintf(line, len, "Step %zu/%zu [%c] %s (%s)  %s%s", runview_index(p->view) + 1, rb->nsteps,
+             rb_phase_letter(s->phase), s->title, rb_step_type_name(s->type), t, box);
+}
+
+/* The step's text, whole: body, code blocks, inputs, the preview. */
+static void draw_current(struct rbpane *p, struct frame *f, const struct rb_step *s)
+{
+    char line[600];
+    if (s->body != NULL && *s->body != '\0') {
         char *text = runview_mask(p->view, runview_text(p->view, s->body));
-        char *flowed = frame_reflow(text, REFLOW_KEEP);
-        frame_put_wrapped(f, flowed, theme_attr(THEME_NORMAL), room, false);
-        free(flowed);
+        frame_put_text(f, text, theme_attr(THEME_NORMAL), REFLOW_KEEP);
         free(text);
     }
-    room = f->bottom - f->y - out_rows - 3;
-    if (s->ncode > 0 && room > 0) {
-        draw_code(p, f, s, room);
-    }
+    draw_code(p, f, s);
     draw_inputs(p, f, s);
     char *missing = NULL;
     /* prompts, decisions and approvals show their question above: no preview twice */
@@ -410,12 +428,69 @@ static void draw_current(struct rbpane *p, struct frame *f, const struct rb_step
         snprintf(line, sizeof line, "%s unset variable %s", screen_glyphs(p->utf8)->bad, missing);
         frame_put(f, line, theme_attr(THEME_ERROR) | A_BOLD);
     } else if (preview != NULL) {
-        snprintf(line, sizeof line, "will %s: %s",
-                 s->type == RB_COMMAND || s->type == RB_WAIT ? "run" : "do", preview);
-        frame_put_wrapped(f, line, theme_attr(THEME_KEY) | A_BOLD, 3, false);
+        char *will = xasprintf("will %s: %s",
+                               s->type == RB_COMMAND || s->type == RB_WAIT ? "run" : "do", preview);
+        frame_put_wrapped(f, will, theme_attr(THEME_KEY) | A_BOLD, INT_MAX, false);
+        free(will);
     }
     free(missing);
     free(preview);
+}
+
+/* "Runbook: Checkout" or "Checkout runbook" already says it: the pane's title does not again. */
+static bool says_runbook(const char *title)
+{
+    size_t n = strlen(title);
+    return (strncasecmp(title, "runbook", 7) == 0 && !isalpha((unsigned char)title[7])) ||
+           (n >= 8 && strcasecmp(title + n - 8, " runbook") == 0);
+}
+
+/*
+ * The step region: the heading line, the text (scrolled by text_scroll when
+ * it does not fit, with a line that says so), the state lines below it.
+ */
+static void draw_step_region(struct rbpane *p, struct frame *f, const char *head,
+                             const struct frame_lines *text, const struct frame_lines *state,
+                             int rows)
+{
+    if (rows <= 0) {
+        return;
+    }
+    /* the heading line wraps too: a long title is read whole */
+    struct frame_lines hl = {0};
+    struct frame c = frame_collect(&hl, f->w, f->gl);
+    unsigned attr =
+        theme_attr(runview_overtime(p->view) && !p->show_overview ? THEME_WARN : THEME_TITLE);
+    frame_put_wrapped(&c, head, attr | A_BOLD, INT_MAX, true);
+    int head_rows = (int)hl.n < rows ? (int)hl.n : rows;
+    frame_draw_lines(f, &hl, 0, head_rows);
+    frame_lines_free(&hl);
+    rows -= head_rows;
+    int state_rows = (int)state->n < rows - 1 ? (int)state->n : (rows > 1 ? rows - 1 : 0);
+    int text_rows = rows - state_rows;
+    if ((int)text->n <= text_rows) {
+        p->text_scroll = 0;
+        p->text_page = text_rows;
+        frame_draw_lines(f, text, 0, text_rows);
+    } else {
+        int vis = text_rows - 1 > 0 ? text_rows - 1 : 0;
+        long max = (long)text->n - vis;
+        p->text_scroll = p->text_scroll < 0 ? 0 : p->text_scroll > max ? max : p->text_scroll;
+        p->text_page = vis;
+        frame_draw_lines(f, text, (size_t)p->text_scroll, vis);
+        char more[160];
+        long below = max - p->text_scroll;
+        if (below > 0) {
+            snprintf(more, sizeof more, "%s %ld more line%s below: Down/j scrolls%s",
+                     p->utf8 ? "▼" : "v", below, below == 1 ? "" : "s",
+                     p->text_scroll > 0 ? ", Up/k back" : "");
+        } else {
+            snprintf(more, sizeof more, "%s end of the text: Up/k scrolls back",
+                     p->utf8 ? "▲" : "^");
+        }
+        frame_put(f, more, theme_attr(THEME_KEY) | A_BOLD);
+    }
+    frame_draw_lines(f, state, 0, state_rows);
 }
 
 void rbpane_draw(struct rbpane *p, WINDOW *win, const struct pane_view *view)
@@ -428,8 +503,9 @@ void rbpane_draw(struct rbpane *p, WINDOW *win, const struct pane_view *view)
     const struct runbook *rb = runview_runbook(p->view);
     enum run_state st = runview_state(p->view);
     char title[400];
-    snprintf(title, sizeof title, " %d Runbook: %s ", view->number,
-             rb->title ? rb->title : rb->path);
+    const char *name = rb->title ? rb->title : rb->path;
+    snprintf(title, sizeof title, " %d %s%s ", view->number,
+             says_runbook(name) ? "" : "Runbook: ", name);
     int x = 2 + screen_put(win, 0, 2, w - 4, title,
                            theme_attr(focused ? THEME_BORDER_FOCUS : THEME_TITLE) | A_BOLD, g);
     char right[160];
@@ -451,25 +527,65 @@ void rbpane_draw(struct rbpane *p, WINDOW *win, const struct pane_view *view)
     }
     draw_phases(p, &f);
     const struct rb_step *s = runview_step(p->view);
+    if (!has_overview(rb)) {
+        p->show_overview = false;
+    }
+
+    /* what the step region and the output hold, as lines at the width */
+    struct frame_lines text = {0}, state = {0}, out = {0};
+    struct frame c = frame_collect(&text, f.w, g);
+    char head[600] = "";
+    if (p->show_overview) {
+        snprintf(head, sizeof head, "Overview (not a step: o or Enter goes back to step %zu)",
+                 runview_index(p->view) + 1);
+        char *intro = runview_mask(p->view, xstrdup(rb->intro));
+        frame_put_text(&c, intro, theme_attr(THEME_NORMAL), REFLOW_KEEP);
+        free(intro);
+    } else if (s != NULL) {
+        step_head(p, s, head, sizeof head);
+        draw_current(p, &c, s);
+    }
+    c = frame_collect(&state, f.w, g);
+    draw_state(p, &c, s);
+    c = frame_collect(&out, f.w, g);
+    output_lines(p, &c);
+
+    /*
+     * Rows: the checklist takes at most a third, and gives up to all but three
+     * rows to the step; the step's text comes before the output, which keeps
+     * a head line and three lines when there is any.
+     */
     int avail = f.bottom - f.y;
-    /* the checklist takes at most a third: the current step matters more */
-    int list_rows = (int)rb->nsteps;
-    int cap = avail / 3 > 3 ? avail / 3 : 3;
-    if (list_rows > cap) {
-        list_rows = cap;
+    int entries = (int)rb->nsteps + (has_overview(rb) ? 1 : 0);
+    int list_rows =
+        entries < (avail / 3 > 3 ? avail / 3 : 3) ? entries : (avail / 3 > 3 ? avail / 3 : 3);
+    int head_rows = head[0] != '\0' ? (utf8_width(head) + f.w - 1) / f.w : 0; /* about */
+    int need = head_rows + (int)text.n + (int)state.n;
+    int out_need = out.n > 0 ? (int)out.n + 1 : 0;
+    int out_min = out_need < 4 ? out_need : 4;
+    if (need + out_min > avail - list_rows - 1) {
+        int floor = entries < 3 ? entries : 3;
+        int want = avail - 1 - need - out_min;
+        list_rows = want > list_rows ? list_rows : want < floor ? floor : want;
+    }
+    int rest = avail - list_rows - 1;
+    int out_rows = rest - need;
+    out_rows = out_rows < out_min ? out_min : out_rows > out_need ? out_need : out_rows;
+    if (rest - out_rows < 3) {
+        out_rows = rest - 3 >= 2 ? rest - 3 : 0;
     }
     draw_checklist(p, &f, list_rows);
     frame_rule(&f, theme_attr(THEME_BORDER));
-    size_t outlen = 0;
-    runview_output(p->view, &outlen);
-    int out_rows = outlen > 0 ? (f.bottom - f.y) / 3 : 0;
-    if (s != NULL) {
-        draw_current(p, &f, s, out_rows);
+    if (head[0] != '\0') {
+        draw_step_region(p, &f, head, &text, &state, rest - out_rows);
+    } else {
+        frame_draw_lines(&f, &state, 0, rest - out_rows);
     }
-    draw_state(p, &f, s);
-    if (outlen > 0 && f.bottom - f.y >= 2) {
-        draw_output(p, &f, f.bottom - f.y);
-    }
+    f.y = f.bottom - out_rows;
+    draw_output(p, &f, &out, out_rows);
+    frame_lines_free(&text);
+    frame_lines_free(&state);
+    frame_lines_free(&out);
     /* the run id in the bottom border, where it has the whole width: :resume wants it */
     char foot[160];
     snprintf(foot, sizeof foot, " run %s ", runview_id(p->view));

@@ -81,6 +81,15 @@ check "one line per problem, nothing on stdout" bash -c '[ "$(wc -l <"$1")" = 3 
 printf '{"title": "J", "steps": [\n  {"title": "a", "type": "wait"}\n]}\n' >"$T/bad.json"
 check "a JSON runbook is linted too" test "$(status_of "$OPSDECK" lint "$T/bad.json")" = 2
 check "at the line of its step" grep -qx "$T/bad.json:2: wait without until or run" "$T/err"
+# a wiki runbook: numbered headings, phases named or inferred from verbs, said as notes
+STYLES="$(dirname "$0")/data/runbooks/styles"
+check "lint accepts a numbered wiki runbook (exit 0)" test "$(status_of "$OPSDECK" lint "$STYLES/wiki-numbered.md")" = 0
+check "noting the phase inferred from 'Drain' at its heading" grep -qx "$STYLES/wiki-numbered.md:25: note: phase inferred from 'Drain': F (Focus)" "$T/out"
+check "and from 'Roll back'" grep -qx "$STYLES/wiki-numbered.md:38: note: phase inferred from 'Roll back': F (Focus)" "$T/out"
+check "no note where a heading names the phase" bash -c '! grep -q "wiki-numbered.md:\(13\|18\|32\|41\):" "$1"' _ "$T/out"
+check "notes are not problems: nothing on stderr" test ! -s "$T/err"
+check "nor under --strict" test "$(status_of "$OPSDECK" lint --strict "$STYLES/wiki-numbered.md")" = 0
+check "a runbook that names its phases gets no note" bash -c '"$1" lint "$2" | grep -c note: | grep -qx 0' _ "$OPSDECK" "$STYLES/explicit-sections.md"
 printf '\x00\xff\xfe garbage\n' >"$T/bin.md"
 check "a binary .md: exit 2, no crash" test "$(status_of "$OPSDECK" lint "$T/bin.md")" = 2
 check "saying it is not a runbook" grep -q "^$T/bin.md:1: not a runbook" "$T/err"

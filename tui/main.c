@@ -459,6 +459,12 @@ static bool file_is_drill(const char *file)
     return yes;
 }
 
+/* What lint guessed, on stdout: "FILE:LINE: note: ..." (runbook_notes). */
+static void print_note(int line, const char *message, void *ud)
+{
+    text_printf(stdout, "%s:%d: note: %s\n", (const char *)ud, line, message);
+}
+
 /* A runbook's problems, one "FILE:LINE: message" each; exit 2 when there is an error. */
 static int lint_runbook(const char *file, bool strict)
 {
@@ -475,6 +481,7 @@ static int lint_runbook(const char *file, bool strict)
     size_t warnings;
     int status = print_issues(file, rb->issues, runbook_lint(rb, NULL), strict, &warnings);
     if (status == 0) {
+        runbook_notes(rb, print_note, (void *)file); /* what was guessed, once nothing is wrong */
         text_printf(stdout, "%s: ok (%zu step%s", file, rb->nsteps, rb->nsteps == 1 ? "" : "s");
         print_warned(warnings);
         printf(")\n");

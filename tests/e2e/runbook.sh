@@ -381,7 +381,7 @@ check "the step using it shows it masked" wait_for "'[secret]'"
 check "the secret is nowhere on screen" screen_lacks -F "hunter2"
 keys Enter
 check "long output shows its tail" wait_line "^\| 160 +\|"
-check "and says how long it is" wait_for "output (61 lines)"
+check "and says how long it is" wait_for "output (61 lines"
 keys PPage
 check "PgUp scrolls the output up" wait_for "scrolled up"
 check "earlier lines come into view" screen_lacks -E "^\| 160 +\|"
