@@ -21,7 +21,7 @@ struct expect_code {
 
 static const struct expect_code code_cases[] = {
     {"gitlab-haproxy.md", "show servers state be_web", "", NULL},
-    {"gitlab-haproxy.md", "# TODO: this should be", "", NULL},
+    {"gitlab-haproxy.md", "TODO: this should be", "", NULL},
     {"gitlab-haproxy.md", "be_web/<server> state drain", "<server>",
      "drain pools be_web/${server}"},
     {"gitlab-haproxy.md", "watch -n 2", "<server>", NULL},
