@@ -263,11 +263,23 @@ static bool action_replay(struct runview *v, const struct runlog_event *ev)
         const char *verb = runlog_str(d, "verb");
         const char *backend = runlog_str(d, "backend");
         const char *target = runlog_str(d, "target"); /* as shown: secrets masked */
+        bool code = runlog_true(d, "code"); /* a code block done as the console's action */
+        if (code) {
+            v->code_prev = v->state;
+        }
         runview_open(v, ev->kind, verb,
                      xasprintf("%s %s on %s...", verb != NULL ? verb : "?",
                                target != NULL ? target : "?", backend != NULL ? backend : "?"));
+        v->open_code = code;
+        if (code) {
+            runview_ran(v);
+        }
     } else if (ev->kind == RL_ACTION_END) {
+        bool code = v->open == RL_ACTION_START && v->open_code;
         runview_close(v, runlog_str(d, "message"));
+        if (code) {
+            runview_set_state(v, v->code_prev, NULL);
+        }
     } else {
         return false;
     }
