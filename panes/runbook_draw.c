@@ -304,12 +304,19 @@ static void draw_output(struct rbpane *p, struct frame *f, int rows)
         p->out_scroll = maxscroll;
     }
     size_t first = nlines > (size_t)body ? nlines - (size_t)body - (size_t)p->out_scroll : 0;
-    char head[96];
+    char head[140], at[32] = "";
+    int64_t ts = 0;
+    runview_output_step(p->view, &ts);
+    if (ts > 0) {
+        char t[32];
+        clock_format_rfc3339(t, ts);
+        snprintf(at, sizeof at, " at %.8s", t + 11); /* HH:MM:SS UTC */
+    }
     if (p->out_scroll > 0) {
-        snprintf(head, sizeof head, "output (%zu line%s, scrolled up %ld: PgDn)", nlines,
-                 nlines == 1 ? "" : "s", p->out_scroll);
+        snprintf(head, sizeof head, "output (%zu line%s, scrolled up %ld: PgDn)%s", nlines,
+                 nlines == 1 ? "" : "s", p->out_scroll, at);
     } else {
-        snprintf(head, sizeof head, "output (%zu line%s)", nlines, nlines == 1 ? "" : "s");
+        snprintf(head, sizeof head, "output (%zu line%s)%s", nlines, nlines == 1 ? "" : "s", at);
     }
     frame_put(f, head, theme_attr(THEME_HEADER));
     size_t line = 0;
@@ -358,7 +365,7 @@ static const char *hint_for(const struct rbpane *p, const struct rb_step *s)
     }
     switch (s->type) {
     case RB_MANUAL:
-        return s->ncode ? "Enter done  s skip  b back  [ ] block  y copy  x run  n note"
+        return s->ncode ? "Enter done  s skip  b back  [ ] block  y copy  x run  e edit  a action"
                         : "Enter done  s skip  b back  J jump  n note  ? help";
     case RB_PROMPT:
     case RB_APPROVAL:
@@ -400,6 +407,13 @@ static void draw_current(struct rbpane *p, struct frame *f, const struct rb_step
     room = f->bottom - f->y - out_rows - 3;
     if (s->ncode > 0 && room > 0) {
         draw_code(p, f, s, room);
+        char *hint = rbpane_code_hint(p); /* what the selected block does, or holds */
+        if (hint != NULL && f->bottom - f->y - out_rows - 3 > 0) {
+            char *shown = runview_mask(p->view, hint);
+            frame_put_wrapped(f, shown, theme_attr(THEME_KEY), 2, false);
+            hint = shown;
+        }
+        free(hint);
     }
     draw_inputs(p, f, s);
     char *missing = NULL;
@@ -462,6 +476,9 @@ void rbpane_draw(struct rbpane *p, WINDOW *win, const struct pane_view *view)
     frame_rule(&f, theme_attr(THEME_BORDER));
     size_t outlen = 0;
     runview_output(p->view, &outlen);
+    if (runview_output_step(p->view, NULL) != (int)runview_index(p->view)) {
+        outlen = 0; /* output belongs to the step that ran it, never shown under another */
+    }
     int out_rows = outlen > 0 ? (f.bottom - f.y) / 3 : 0;
     if (s != NULL) {
         draw_current(p, &f, s, out_rows);
