@@ -40,6 +40,8 @@ bool rbpane_code_edit(struct rbpane *p);
 bool rbpane_code_action(struct rbpane *p);
 /* The line under the blocks: what the selected block does or holds; NULL: nothing to say. */
 char *rbpane_code_hint(const struct rbpane *p);
+/* o: the last command's output whole in the viewer, titled with its step and time. */
+bool rbpane_output_view(struct rbpane *p);
 /* Enter on a manual step whose code never ran: ask first (true: asked). */
 bool rbpane_ask_unrun(struct rbpane *p, const struct rb_step *s);
 

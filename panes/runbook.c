@@ -235,6 +235,8 @@ static void do_enter(struct rbpane *p)
     X(RBK_STOP, "K", "stop", "stop the running command (not opsdeck), as Ctrl-C does")             \
     X(RBK_WAIT, "w", "orphan-wait",                                                                \
       "after kill -9: wait for its command's processes (K stops them)")                            \
+    X(RBK_OUT_VIEW, "o", "output-view",                                                            \
+      "show the last command's output whole, with its step and time (the viewer)")                 \
     X(RBK_OUT_UP, "PgUp", "output-up", "scroll the command output up")                             \
     X(RBK_OUT_DOWN, "PgDn", "output-down", "scroll the command output down")
 
@@ -265,6 +267,8 @@ static bool rb_key(void *self, wint_t ch, bool is_key)
     case RBK_ENTER:
         do_enter(p);
         return true;
+    case RBK_OUT_VIEW:
+        return rbpane_output_view(p);
     case RBK_OUT_UP:
         p->out_scroll += p->h > 8 ? p->h / 3 : 3;
         p->dirty = true;

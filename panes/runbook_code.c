@@ -14,6 +14,7 @@
 #include "rbpane.h"
 
 #include "../backends/backend.h"
+#include "../common/clock.h"
 #include "../common/util.h"
 
 #include <stdlib.h>
@@ -325,5 +326,33 @@ bool rbpane_ask_unrun(struct rbpane *p, const struct rb_step *s)
     }
     p->host.ops->prompt(p->host.host, "the command in this step was not run: done anyway? y/N ", "",
                         false, on_done_anyway);
+    return true;
+}
+
+/* ---- the output, whole, in the viewer ---- */
+
+bool rbpane_output_view(struct rbpane *p)
+{
+    size_t len = 0;
+    const char *out = runview_output(p->view, &len);
+    int64_t ts = 0;
+    int step = runview_output_step(p->view, &ts);
+    const struct runbook *rb = runview_runbook(p->view);
+    if (step < 0 || (size_t)step >= rb->nsteps || len == 0) {
+        say(p, false, "no command of this run has printed anything yet");
+        return true;
+    }
+    char t[32] = "";
+    if (ts > 0) {
+        clock_format_rfc3339(t, ts);
+    }
+    char *title = xasprintf("Output of step %d (%s), started %.8s UTC", step + 1,
+                            rb->steps[step].title, ts > 0 ? t + 11 : "?");
+    char *text = runview_mask(p->view, xstrndup(out, len));
+    if (!p->host.ops->view(p->host.host, title, text)) {
+        say(p, true, "busy: answer the question open first");
+    }
+    free(text);
+    free(title);
     return true;
 }

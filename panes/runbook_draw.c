@@ -476,7 +476,9 @@ void rbpane_draw(struct rbpane *p, WINDOW *win, const struct pane_view *view)
     frame_rule(&f, theme_attr(THEME_BORDER));
     size_t outlen = 0;
     runview_output(p->view, &outlen);
-    if (runview_output_step(p->view, NULL) != (int)runview_index(p->view)) {
+    int out_step = runview_output_step(p->view, NULL);
+    bool elsewhere = outlen > 0 && out_step != (int)runview_index(p->view);
+    if (elsewhere) {
         outlen = 0; /* output belongs to the step that ran it, never shown under another */
     }
     int out_rows = outlen > 0 ? (f.bottom - f.y) / 3 : 0;
@@ -484,6 +486,11 @@ void rbpane_draw(struct rbpane *p, WINDOW *win, const struct pane_view *view)
         draw_current(p, &f, s, out_rows);
     }
     draw_state(p, &f, s);
+    if (elsewhere && f.bottom - f.y >= 1) {
+        char line[80];
+        snprintf(line, sizeof line, "(step %d printed output: o shows it)", out_step + 1);
+        frame_put(&f, line, theme_attr(THEME_INFO));
+    }
     if (outlen > 0 && f.bottom - f.y >= 2) {
         draw_output(p, &f, f.bottom - f.y);
     }
