@@ -313,28 +313,6 @@ bool run_code_recognise(const struct run *r, size_t i, struct run_recognised *m)
     return true;
 }
 
-static void on_code_action_report(const struct action *a, bool ok, const char *message, void *ud)
-{
-    struct action_token *t = ud;
-    struct run *r = t->r;
-    (void)a;
-    free(t);
-    if (r == NULL) {
-        return; /* the run was destroyed meanwhile; the audit log has the outcome */
-    }
-    r->token = NULL;
-    const char *m = message != NULL ? message : (ok ? "done" : "failed");
-    cJSON *d = cJSON_CreateObject();
-    cJSON_AddBoolToObject(d, "ok", ok);
-    cJSON_AddStringToObject(d, "message", m);
-    cJSON_AddBoolToObject(d, "code", true);
-    run_log_step(r, "action.end", m, d);
-    r->fly = NULL;
-    r->state = r->fly_prev;
-    run_set_message(r, xasprintf("%s %s", ok ? "done:" : "failed:", m));
-    run_changed(r);
-}
-
 bool run_code_action(struct run *r, size_t i, char **cause)
 {
     if (!run_can_act(r, cause)) {
@@ -390,6 +368,6 @@ bool run_code_action(struct run *r, size_t i, char **cause)
     r->token = xcalloc(1, sizeof *r->token);
     r->token->r = r;
     run_changed(r);
-    action_run(a, on_code_action_report, r->token); /* may report before returning */
+    action_run(a, step_action_report, r->token); /* may report before returning */
     return true;
 }

@@ -242,6 +242,11 @@ char *step_shown_or_missing(const struct step_text *t, const char *text, enum va
 char *step_text(const struct step_text *t, const char *text);
 char *step_preview(const struct step_text *t, const struct rb_step *s, char **missing);
 
+/* ---- step_action.c: an action's report (action.end), for a step or a code block (fly_code) ----
+ */
+struct action;
+void step_action_report(const struct action *a, bool ok, const char *message, void *ud);
+
 /* ---- step_action.c: which backend and definition an action step means; NULL with *cause ---- */
 struct backend *step_find_action(struct backend **backends, size_t n, const struct rb_step *s,
                                  const struct action_def **def, char **cause);
