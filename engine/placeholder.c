@@ -102,7 +102,7 @@ void placeholder_list_free(struct ph_list *l)
 static size_t match_angle(const char *s, size_t n, size_t i, size_t *name_len)
 {
     if (s[i] != '<' || i + 2 >= n || !isalpha((unsigned char)s[i + 1]) ||
-        (i > 0 && (s[i - 1] == '<' || s[i - 1] == '>'))) {
+        (i > 0 && s[i - 1] == '<')) {
         return 0;
     }
     size_t j = i + 1;
