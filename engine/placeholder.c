@@ -274,12 +274,12 @@ static bool assigned(const char *s, const char *name)
     return false;
 }
 
-static bool dollar_known(const struct lex *x, const char *name)
+static bool dollar_known(const struct lex *x, const char *name, bool braced)
 {
     if (str_in(name, shell_names) || assigned(x->s, name)) {
         return true;
     }
-    return x->set != NULL ? x->set(name, x->ud) : getenv(name) != NULL;
+    return x->set != NULL ? x->set(name, braced, x->ud) : getenv(name) != NULL;
 }
 
 /* At '$': a placeholder $NAME or ${NAME}, or the shell's own; returns how far to go. */
@@ -313,7 +313,7 @@ static size_t at_dollar(struct lex *x, size_t i, enum ph_where where)
     }
     size_t end = brace ? j + 1 : j;
     char *name = xstrndup(s + a, j - a);
-    if (!dollar_known(x, name)) {
+    if (!dollar_known(x, name, brace)) {
         add(x->out, s, i, end, name, strlen(name), PH_DOLLAR, where);
     }
     free(name);

@@ -51,8 +51,11 @@ struct ph_list {
     size_t n;
 };
 
-/* Is $NAME set for the command anyway (the environment it runs in)? NULL: getenv(). */
-typedef bool (*ph_set_fn)(const char *name, void *ud);
+/*
+ * Is $NAME (braced: ${NAME}) set for the command anyway: the environment it
+ * runs in, or for ${NAME} a variable of the runbook? NULL: getenv().
+ */
+typedef bool (*ph_set_fn)(const char *name, bool braced, void *ud);
 
 /* The placeholders of a shell code block, in order (appended to out). */
 void placeholder_find_code(const char *code, ph_set_fn set, void *ud, struct ph_list *out);

@@ -33,11 +33,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* $NAME is set for the command: the environment, or a variable of the runbook. */
-static bool known_name(const char *name, void *ud)
+/*
+ * $NAME is set for the command: the environment; ${NAME} also when it is a
+ * variable of the runbook (opsdeck passes it). A bare $NAME that only the
+ * run knows stays a placeholder: its value then comes in as ${NAME}.
+ */
+static bool known_name(const char *name, bool braced, void *ud)
 {
     const struct run *r = ud;
-    if (getenv(name) != NULL || vars_get(&r->vars, name) != NULL) {
+    if (getenv(name) != NULL) {
+        return true;
+    }
+    if (!braced) {
+        return false;
+    }
+    if (vars_get(&r->vars, name) != NULL) {
         return true;
     }
     for (size_t i = 0; i < r->rb->nvars; i++) {
