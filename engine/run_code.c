@@ -185,15 +185,16 @@ char *run_code_template(const struct run *r, const char *text, char **cause)
     struct ph_list l = {0};
     placeholder_find_code(text, known_name, (void *)r, &l);
     for (size_t i = 0; i < l.n; i++) {
-        if (vars_get(&r->vars, l.v[i].var) == NULL && l.v[i].form == PH_DOLLAR) {
+        if (vars_get(&r->vars, l.v[i].var) == NULL && l.v[i].form == PH_DOLLAR &&
+            l.v[i].raw[1] == '{') {
             *cause = xasprintf("unset variable %s", l.v[i].var); /* as any ${name} says */
             placeholder_list_free(&l);
             return NULL;
         }
         if (vars_get(&r->vars, l.v[i].var) == NULL) {
-            *cause = xasprintf("not run: %s has no value yet (x asks for it first; e edits the "
-                               "command)",
-                               l.v[i].raw);
+            *cause = xasprintf("not run: %s has no value yet (the console's x asks for it; "
+                               "--var %s=... sets it)",
+                               l.v[i].raw, l.v[i].var);
             placeholder_list_free(&l);
             return NULL;
         }

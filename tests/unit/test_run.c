@@ -955,7 +955,8 @@ static void test_wiki_blocks(void)
     char *cause = NULL;
     tap_ok(!run_code(r, 1, &cause), "a placeholder with no value: the block is refused");
     tap_is_str(cause,
-               "not run: <server> has no value yet (x asks for it first; e edits the command)",
+               "not run: <server> has no value yet (the console's x asks for it; --var "
+               "server=... sets it)",
                "... saying which");
     free(cause);
     cause = NULL;
