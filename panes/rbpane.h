@@ -30,7 +30,7 @@ struct rbpane {
     struct ph_list fill;
     size_t fill_at;
     size_t fill_block;
-    enum rb_fill { RB_FILL_RUN, RB_FILL_ACTION } fill_then;
+    enum rb_fill { RB_FILL_RUN, RB_FILL_ACTION, RB_FILL_STEP } fill_then;
     char *edited; /* the operator's edit of the block, waiting for its values and dialog */
 };
 
@@ -42,6 +42,8 @@ bool rbpane_code_action(struct rbpane *p);
 char *rbpane_code_hint(const struct rbpane *p);
 /* o: the last command's output whole in the viewer, titled with its step and time. */
 bool rbpane_output_view(struct rbpane *p);
+/* Enter on a command step whose command has placeholders: ask them, then do it (true: asked). */
+bool rbpane_ask_step_values(struct rbpane *p, const struct rb_step *s);
 /* Enter on a manual step whose code never ran: ask first (true: asked). */
 bool rbpane_ask_unrun(struct rbpane *p, const struct rb_step *s);
 

@@ -209,6 +209,9 @@ static void do_enter(struct rbpane *p)
     if (st == RUN_READY && rbpane_ask_unrun(p, s)) {
         return; /* a wiki step's command never ran: done anyway? */
     }
+    if ((st == RUN_READY || st == RUN_FAILED) && rbpane_ask_step_values(p, s)) {
+        return; /* its placeholders first, then the step */
+    }
     /* manual, command, wait, notify: the preview on screen is the confirmation */
     char *cause = NULL;
     check(p, run_confirm(p->run, &cause), &cause);

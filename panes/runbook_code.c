@@ -105,6 +105,10 @@ static void then(struct rbpane *p)
     placeholder_list_free(&p->fill);
     if (p->fill_then == RB_FILL_ACTION) {
         confirm_action(p);
+    } else if (p->fill_then == RB_FILL_STEP) {
+        char *cause = NULL; /* the step's preview was its confirmation */
+        p->dirty = true;
+        pane_check(&p->host, run_confirm(p->run, &cause), &cause);
     } else {
         confirm_run(p);
     }
@@ -302,6 +306,18 @@ char *rbpane_code_hint(const struct rbpane *p)
     }
     placeholder_list_free(&l);
     return hint;
+}
+
+bool rbpane_ask_step_values(struct rbpane *p, const struct rb_step *s)
+{
+    const char *text = s->run != NULL ? s->run : (s->ncode > 0 ? s->code[0] : NULL);
+    struct ph_list l = {0};
+    if (s->type != RB_COMMAND || !run_code_placeholders(p->run, text, &l)) {
+        return false;
+    }
+    placeholder_list_free(&l);
+    fill_then(p, text, RB_FILL_STEP);
+    return true;
 }
 
 /* ---- Enter on a step whose code did not run ---- */

@@ -176,4 +176,18 @@ check "<server> is offered the value of the label instance" \
 keys Escape
 keys q
 wait_exit >/dev/null
+
+# ---- Enter on a command step whose command holds a placeholder asks it first ----
+CMD="$E2E_DIR/greet.md"
+printf '# Greet\n\n## Say hello\n\n```opsdeck\ntype: command\n```\n\n```sh\necho "hello <name>"\n```\n' >"$CMD"
+e2e_start 120 30 LANG=C.UTF-8 -- run "$CMD" -c "$T/opsdeck.ini"
+wait_for "5 Runbook: Greet"
+keys 5 Enter
+check "Enter on the command step asks its placeholder" wait_for "Value for <name> (1/1"
+keys -l bob
+keys Enter
+check "then the step runs with the value" wait_for "Run finished."
+check "its command got it as data" grep -q '"command":"echo \\"hello bob\\""' "$RUNS"/*greet*.jsonl
+keys q
+wait_exit >/dev/null
 done_testing
