@@ -299,7 +299,8 @@ char *rbpane_code_hint(const struct rbpane *p)
         struct strbuf sb = {0};
         strbuf_printf(&sb, "block %zu has placeholders:", p->code_sel + 1);
         for (size_t i = 0; i < l.n; i++) {
-            strbuf_printf(&sb, " %s", l.v[i].raw);
+            const char *v = vars_get(run_vars(p->run), l.v[i].var);
+            strbuf_printf(&sb, " %s%s%s", l.v[i].raw, v != NULL ? "=" : "", v != NULL ? v : "");
         }
         strbuf_str(&sb, " (x asks for them; never run as written)");
         hint = sb.s;
