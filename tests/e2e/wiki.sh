@@ -76,11 +76,16 @@ drained() {
 }
 
 # ---- line mode: an unfilled placeholder is never run as written ----
-OUT=$(printf 'j 2-drain-the-node\nx 1\nq\n' | "$OPSDECK" run "$RB" -c "$T/opsdeck.ini" --plain 2>&1)
-check "line mode: x on an unfilled <server> refuses, saying why" \
-    grep -qF "not run: <server> has no value yet" <<<"$OUT"
+OUT=$(printf 'j 2-drain-the-node\nx 1\n\nq\n' | "$OPSDECK" run "$RB" -c "$T/opsdeck.ini" --plain 2>&1)
+check "line mode: x asks the block's placeholder" grep -qF "? value for <server> (1/1)" <<<"$OUT"
+check "line mode: no answer, nothing offered: not run, saying why" \
+    grep -qF "not run: <server> has no value" <<<"$OUT"
 PLAIN_RUN=$(ls -t "$RUNS" | grep jsonl | head -1)
 check "line mode: no command started" bash -c '! grep -q "command.start" "$1"' _ "$RUNS/$PLAIN_RUN"
+OUT=$(printf 'j 3-check-it\nx 1\nweb1\nq\n' | "$OPSDECK" run "$RB" -c "$T/opsdeck.ini" --plain 2>&1)
+check "line mode: the answer reaches the command" grep -q "be_web,web1," <<<"$OUT"
+OUT=$(printf 'j 3-check-it\nx 1\n\nq\n' | "$OPSDECK" run "$RB" -c "$T/opsdeck.ini" --plain --var instance=web2 2>&1)
+check "line mode: Enter alone takes the value offered from the label" grep -q "be_web,web2," <<<"$OUT"
 check "web3 is not drained" bash -c "$(declare -f admin_state drained); SOCK='$SOCK'; ! drained web3"
 
 # ---- the console, 120x30 ----
