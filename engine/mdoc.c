@@ -9,6 +9,7 @@
  * blocks leave no blank lines behind.
  */
 #include "mdoc.h"
+#include "placeholder.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -747,7 +748,11 @@ static int on_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *ud
         emit_entity(p, text, size);
         break;
     case MD_TEXT_HTML:
-        break; /* comments and tags are markup, not text */
+        /* comments and tags are markup, not text; `<your name>` reads as a tag but is a blank */
+        if (!p->in_html && placeholder_html_is_text(text, size)) {
+            emit_str(p, text, size);
+        }
+        break;
     default:
         if (!p->in_html) {
             emit_str(p, text, size);

@@ -254,6 +254,19 @@ static void ev_command_start(struct report *r, const cJSON *data)
     strbuf_str(&r->timeline, "\n");
 }
 
+/* The operator's edit of a code block, before it ran: the journal keeps both. */
+static void ev_command_edit(struct report *r, const cJSON *data)
+{
+    double block = 0;
+    md_num(data, "block", &block);
+    const char *was = md_str(data, "original");
+    const char *now = md_str(data, "edited");
+    strbuf_printf(&r->timeline, "edited code block %.0f before running it; it was:\n", block + 1);
+    md_block(&r->timeline, was != NULL ? was : "");
+    strbuf_str(&r->timeline, "  and became:\n");
+    md_block(&r->timeline, now != NULL ? now : "");
+}
+
 static void ev_command_exit(struct report *r, const cJSON *data)
 {
     double code, elapsed;
@@ -367,6 +380,15 @@ static void ev_action_start(struct report *r, const cJSON *data)
     strbuf_str(&r->timeline, r->action_desc);
     md_field(&r->timeline, " input ", cJSON_GetObjectItemCaseSensitive(data, "input"));
     md_field(&r->timeline, " on ", cJSON_GetObjectItemCaseSensitive(data, "backend"));
+    double block;
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(data, "code")) &&
+        md_num(data, "block", &block)) {
+        /* a wiki page's shell block, done as the console's audited action instead */
+        strbuf_printf(&r->timeline, " (code block %.0f, as the console's action instead of ",
+                      block + 1);
+        md_code_span(&r->timeline, md_str(data, "command") ? md_str(data, "command") : "");
+        strbuf_str(&r->timeline, ")");
+    }
     strbuf_str(&r->timeline, "\n");
 }
 
@@ -565,6 +587,9 @@ static void event_line(struct report *r, enum runlog_kind kind, const char *acti
         return;
     case RL_COMMAND_EXIT:
         ev_command_exit(r, data);
+        return;
+    case RL_COMMAND_EDIT:
+        ev_command_edit(r, data);
         return;
     case RL_WAIT_END:
         ev_wait_end(r, data);

@@ -39,6 +39,8 @@
 #ifndef OPSDECK_RUN_H
 #define OPSDECK_RUN_H
 
+#include "placeholder.h"
+#include "recognise.h"
 #include "runbook.h"
 #include "runlog.h"
 #include "runview.h"
@@ -161,6 +163,46 @@ bool run_choose(struct run *r, size_t choice, char **cause);    /* decision */
 bool run_note(struct run *r, const char *text, char **cause);
 /* Run code block i of the current step as a one-off command (confirmed by the caller). */
 bool run_code(struct run *r, size_t i, char **cause);
+
+/*
+ * ---- code blocks of a wiki page (run_code.c; docs/runbooks.md "Placeholders") ----
+ * A command (a step's, a code block, an edit) with a placeholder that has no
+ * value never runs: run_code() and the others refuse it, saying which one.
+ */
+/* The placeholders of text (a code block), one per variable; false when it has none. */
+bool run_code_placeholders(const struct run *r, const char *text, struct ph_list *out);
+/* What to offer as p's value: the variable of that name (any case), an alias, the user. */
+const char *run_placeholder_guess(const struct run *r, const struct placeholder *p);
+/* p's value: journaled (input {var, value, placeholder}), a variable from then on. */
+bool run_fill(struct run *r, const struct placeholder *p, const char *value, char **cause);
+/* text with each placeholder as a ${var} reference; NULL with *cause when one has no value. */
+char *run_code_template(const struct run *r, const char *text, char **cause);
+/* The command as it will run, values where they stand (the confirmation); NULL as above. */
+char *run_code_shown(const struct run *r, const char *text, char **cause);
+/* Run the operator's edit of code block i: command.edit {block, original, edited} first. */
+bool run_code_edited(struct run *r, size_t i, const char *text, char **cause);
+
+/* Code block i of the current step does a console action (recognise.h). */
+struct run_recognised {
+    struct recog rc;
+    char *what;        /* "drains be_web/web3" (a placeholder with no value as written) */
+    bool filled;       /* every placeholder of the block has a value: the rest is set */
+    struct backend *b; /* who does it; NULL: why says why not */
+    const struct action_def *def;
+    char *key;   /* the row it acts on */
+    char *input; /* weight, replicas, duration */
+    char *why;
+};
+/* false when the block is not one console action. */
+bool run_code_recognise(const struct run *r, size_t i, struct run_recognised *m);
+void run_recognised_finish(struct run_recognised *m);
+/*
+ * Do code block i as the console action (after the caller's confirm_action
+ * dialog): the action path audits it with the run and step; journaled
+ * action.start/end with {code: true, block, command}. The step stays where it is.
+ */
+bool run_code_action(struct run *r, size_t i, char **cause);
+
 /* Stop what is in flight (Ctrl-C). */
 bool run_stop(struct run *r, char **cause);
 /* Over time: escalate jumps to the next Escalate step; dismiss stops asking for this step. */

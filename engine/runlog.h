@@ -68,6 +68,7 @@ enum runlog_where {
     X(RL_COMMAND_PGID, "command.pgid", RUNLOG_DURABLE)                                             \
     X(RL_COMMAND_OUTPUT, "command.output", RUNLOG_DURABLE)                                         \
     X(RL_COMMAND_EXIT, "command.exit", RUNLOG_DURABLE)                                             \
+    X(RL_COMMAND_EDIT, "command.edit", RUNLOG_DURABLE)                                             \
     X(RL_WAIT_START, "wait.start", RUNLOG_DURABLE)                                                 \
     X(RL_WAIT_END, "wait.end", RUNLOG_DURABLE)                                                     \
     X(RL_ACTION_START, "action.start", RUNLOG_DURABLE)                                             \

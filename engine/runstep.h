@@ -150,6 +150,9 @@ struct runview {
     int64_t entered_ts;
     uint64_t out_from;
     bool has_out;
+    int out_step;   /* the step whose command the output is, -1: none */
+    int64_t out_ts; /* ... and when that command started (wall ms) */
+    bool *ran;      /* per step: its command or a code block of it ran (or was done as an action) */
     struct proc_ident *groups; /* command groups with no exit journaled: maybe still running */
     size_t ngroups;
     bool group_open; /* the last group is the open command's */
@@ -239,6 +242,11 @@ char *step_shown_or_missing(const struct step_text *t, const char *text, enum va
 char *step_text(const struct step_text *t, const char *text);
 char *step_preview(const struct step_text *t, const struct rb_step *s, char **missing);
 
+/* ---- step_action.c: an action's report (action.end), for a step or a code block (fly_code) ----
+ */
+struct action;
+void step_action_report(const struct action *a, bool ok, const char *message, void *ud);
+
 /* ---- step_action.c: which backend and definition an action step means; NULL with *cause ---- */
 struct backend *step_find_action(struct backend **backends, size_t n, const struct rb_step *s,
                                  const struct action_def **def, char **cause);
@@ -250,5 +258,7 @@ void runview_open(struct runview *v, enum runlog_kind kind, const char *what, ch
 void runview_close(struct runview *v, const char *message);
 void runview_out_reset(struct runview *v, uint64_t from);
 void runview_out_range(struct runview *v, uint64_t offset, uint64_t length);
+/* The current step ran something (a command, a code block, a block done as an action). */
+void runview_ran(struct runview *v);
 
 #endif

@@ -52,7 +52,9 @@ struct runview *runview_create(const struct runbook *rb, const char *journal)
     struct runview *v = xcalloc(1, sizeof *v);
     v->rb = rb;
     v->marks = xcalloc(rb->nsteps > 0 ? rb->nsteps : 1, sizeof *v->marks);
+    v->ran = xcalloc(rb->nsteps > 0 ? rb->nsteps : 1, sizeof *v->ran);
     v->pos = -1;
+    v->out_step = -1;
     v->open = RL_UNKNOWN;
     v->id = xstrdup("");
     size_t n = journal != NULL ? strlen(journal) : 0;
@@ -71,6 +73,7 @@ void runview_destroy(struct runview *v)
     free(v->id);
     free(v->message);
     free(v->marks);
+    free(v->ran);
     vars_clear(&v->vars);
     vars_clear(&v->secrets);
     free(v->out);
@@ -176,6 +179,13 @@ static void out_read(struct runview *v, uint64_t from, uint64_t to)
         free(buf);
     }
     close(fd);
+}
+
+void runview_ran(struct runview *v)
+{
+    if (v->pos >= 0) {
+        v->ran[v->pos] = true;
+    }
 }
 
 void runview_out_range(struct runview *v, uint64_t offset, uint64_t length)
@@ -526,6 +536,19 @@ enum run_mark runview_mark(const struct runview *v, size_t i)
 const char *runview_message(const struct runview *v)
 {
     return v->message;
+}
+
+int runview_output_step(const struct runview *v, int64_t *ts_ms)
+{
+    if (ts_ms != NULL) {
+        *ts_ms = v->out_ts;
+    }
+    return v->out_step;
+}
+
+bool runview_code_ran(const struct runview *v, size_t i)
+{
+    return i < v->rb->nsteps && v->ran[i];
 }
 
 const char *runview_output(const struct runview *v, size_t *len)

@@ -59,6 +59,13 @@ const struct rb_step *runview_step(const struct runview *v); /* NULL when DONE/A
 enum run_mark runview_mark(const struct runview *v, size_t i);
 const char *runview_message(const struct runview *v);
 const char *runview_output(const struct runview *v, size_t *len);
+/*
+ * The step the output belongs to (-1: none yet) and when its command started
+ * (*ts_ms, wall ms; may be NULL): output is shown under that step only.
+ */
+int runview_output_step(const struct runview *v, int64_t *ts_ms);
+/* Step i ran something: its command, a code block, a block done as the console's action. */
+bool runview_code_ran(const struct runview *v, size_t i);
 /* A variable's value as shown (a secret answer: "[secret]"); NULL when unset. */
 const char *runview_var(const struct runview *v, const char *name);
 uint64_t runview_step_elapsed_ms(const struct runview *v);

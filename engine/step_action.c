@@ -25,7 +25,7 @@ enum {
     READY_MARGIN_MS = 2000, /* ... waits at most the backend's timeout and this */
 };
 
-static void on_action_report(const struct action *a, bool ok, const char *message, void *ud)
+void step_action_report(const struct action *a, bool ok, const char *message, void *ud)
 {
     struct action_token *t = ud;
     struct run *r = t->r;
@@ -39,12 +39,21 @@ static void on_action_report(const struct action *a, bool ok, const char *messag
     cJSON *d = cJSON_CreateObject();
     cJSON_AddBoolToObject(d, "ok", ok);
     cJSON_AddStringToObject(d, "message", m);
+    if (r->fly_code) {
+        cJSON_AddBoolToObject(d, "code", true);
+    }
     if (!run_log_step(r, "action.end", m, d)) {
         r->fly = NULL;
         run_changed(r);
         return;
     }
-    if (ok) {
+    if (r->fly_code) {
+        /* a code block done as the console's action: the step stays where it was */
+        r->fly = NULL;
+        r->state = r->fly_prev;
+        run_set_message(r, xasprintf("%s %s", ok ? "done:" : "failed:", m));
+        run_changed(r);
+    } else if (ok) {
         run_step_succeeded(r, xstrdup(m), NULL);
     } else {
         run_step_failed(r, xstrdup(m));
@@ -170,12 +179,13 @@ static bool send_step_action(struct run *r, char **cause)
     free(target);
     free(input);
     r->fly = &step_action;
+    r->fly_code = false;
     r->state = RUN_BUSY;
     r->token = xcalloc(1, sizeof *r->token);
     r->token->r = r;
     run_changed(r);
     /* may report before returning: the token is then gone already */
-    action_run(a, on_action_report, r->token);
+    action_run(a, step_action_report, r->token);
     return true;
 }
 
@@ -263,11 +273,23 @@ static bool action_replay(struct runview *v, const struct runlog_event *ev)
         const char *verb = runlog_str(d, "verb");
         const char *backend = runlog_str(d, "backend");
         const char *target = runlog_str(d, "target"); /* as shown: secrets masked */
+        bool code = runlog_true(d, "code"); /* a code block done as the console's action */
+        if (code) {
+            v->code_prev = v->state;
+        }
         runview_open(v, ev->kind, verb,
                      xasprintf("%s %s on %s...", verb != NULL ? verb : "?",
                                target != NULL ? target : "?", backend != NULL ? backend : "?"));
+        v->open_code = code;
+        if (code) {
+            runview_ran(v);
+        }
     } else if (ev->kind == RL_ACTION_END) {
+        bool code = v->open == RL_ACTION_START && v->open_code;
         runview_close(v, runlog_str(d, "message"));
+        if (code) {
+            runview_set_state(v, v->code_prev, NULL);
+        }
     } else {
         return false;
     }

@@ -272,11 +272,14 @@ static bool spawn_failed(struct run *r, bool one_off, char *why, char **cause)
     return false;
 }
 
-bool run_start_command(struct run *r, const char *text, bool one_off, char **cause)
+bool run_start_command(struct run *r, const char *given, bool one_off, char **cause)
 {
     struct shtmpl_command cmd;
     char *why = NULL;
-    if (!vars_command(&r->vars, text, &cmd, &why)) {
+    /* a placeholder is never run as written: its value comes in as data, or nothing runs */
+    char *text = run_code_template(r, given, &why);
+    if (text == NULL || !vars_command(&r->vars, text, &cmd, &why)) {
+        free(text);
         set_cause(cause, why);
         if (one_off) {
             free(why);
@@ -287,6 +290,7 @@ bool run_start_command(struct run *r, const char *text, bool one_off, char **cau
     }
     struct step_text t = run_step_text(r);
     char *shown = step_shown(&t, text, VARS_SHOWN_COMMAND);
+    free(text);
     if (r->dry_run) {
         run_set_message(r, xasprintf("dry run: would run: %s", shown));
         free(shown);
@@ -561,6 +565,9 @@ static bool command_replay(struct runview *v, const struct runlog_event *ev)
         v->out_from = (uint64_t)runlog_num(d, "offset", 0);
         v->has_out = true;
         runview_out_reset(v, v->out_from);
+        runview_ran(v);
+        v->out_step = v->pos;
+        v->out_ts = ev->ts_ms;
         return true;
     }
     case RL_COMMAND_PGID:

@@ -8,8 +8,10 @@
 #include "runstep.h"
 
 #include "../common/util.h"
+#include "placeholder.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* t->vars with every secret answer masked. */
 static void masked_vars(const struct step_text *t, struct vars *masked)
@@ -66,6 +68,17 @@ static void keep_unset(const char *name, void *ud)
     }
 }
 
+static void expand_part(struct strbuf *sb, const struct vars *masked, const char *text, size_t n)
+{
+    char *part = xstrndup(text, n);
+    char *missing = NULL;
+    char *out = vars_expand(masked, part, VARS_TEXT, &missing);
+    strbuf_str(sb, out != NULL ? out : part);
+    free(missing);
+    free(out);
+    free(part);
+}
+
 char *step_text(const struct step_text *t, const char *text)
 {
     if (text == NULL) {
@@ -75,11 +88,22 @@ char *step_text(const struct step_text *t, const char *text)
     struct vars masked = {0};
     masked_vars(t, &masked);
     vars_each_ref(text, keep_unset, &masked);
-    char *missing = NULL;
-    char *out = vars_expand(&masked, text, VARS_TEXT, &missing);
-    free(missing);
+    /* a wiki page's placeholder (<your name>) shows its value once it has one */
+    struct ph_list l = {0};
+    placeholder_find_text(text, &l);
+    struct strbuf sb = {0};
+    size_t at = 0;
+    strbuf_str(&sb, "");
+    for (size_t i = 0; i < l.n; i++) {
+        const char *v = vars_get(&masked, l.v[i].var);
+        expand_part(&sb, &masked, text + at, l.v[i].start - at);
+        strbuf_str(&sb, v != NULL ? v : l.v[i].raw);
+        at = l.v[i].end;
+    }
+    expand_part(&sb, &masked, text + at, strlen(text + at));
+    placeholder_list_free(&l);
     vars_clear(&masked);
-    return out != NULL ? out : xstrdup(text);
+    return sb.s;
 }
 
 char *step_preview(const struct step_text *t, const struct rb_step *s, char **missing)

@@ -7,6 +7,7 @@
 #ifndef OPSDECK_RBPANE_H
 #define OPSDECK_RBPANE_H
 
+#include "../engine/run.h"
 #include "../engine/runview.h"
 #include "frame.h"
 #include "runbook.h"
@@ -27,7 +28,27 @@ struct rbpane {
     uint64_t last_tick;
     size_t overtime_asked; /* step index + 1 already asked about */
     char *warning;         /* lint's finding, said once the pane is on screen */
+
+    /* a code block's placeholders being asked, in turn (runbook_code.c) */
+    struct ph_list fill;
+    size_t fill_at;
+    size_t fill_block;
+    enum rb_fill { RB_FILL_RUN, RB_FILL_ACTION, RB_FILL_STEP } fill_then;
+    char *edited; /* the operator's edit of the block, waiting for its values and dialog */
 };
+
+/* runbook_code.c: the keys x, e, a on the selected code block (true: the key was used). */
+bool rbpane_code_run(struct rbpane *p);
+bool rbpane_code_edit(struct rbpane *p);
+bool rbpane_code_action(struct rbpane *p);
+/* The line under the blocks: what the selected block does or holds; NULL: nothing to say. */
+char *rbpane_code_hint(const struct rbpane *p);
+/* o: the last command's output whole in the viewer, titled with its step and time. */
+bool rbpane_output_view(struct rbpane *p);
+/* Enter on a command step whose command has placeholders: ask them, then do it (true: asked). */
+bool rbpane_ask_step_values(struct rbpane *p, const struct rb_step *s);
+/* Enter on a manual step whose code never ran: ask first (true: asked). */
+bool rbpane_ask_unrun(struct rbpane *p, const struct rb_step *s);
 
 /* werase and draw the whole window from the view. */
 void rbpane_draw(struct rbpane *p, WINDOW *win, const struct pane_view *view);

@@ -124,17 +124,6 @@ static void ask_rerun(struct rbpane *p, const struct rb_step *s)
     free(preview);
 }
 
-static void on_code_confirmed(void *self, bool yes)
-{
-    struct rbpane *p = self;
-    if (!yes) {
-        say(p, false, "cancelled: the code block did not run");
-        return;
-    }
-    char *cause = NULL;
-    check(p, run_code(p->run, p->code_sel, &cause), &cause);
-}
-
 static void on_overtime(void *self, bool yes)
 {
     struct rbpane *p = self;
@@ -217,6 +206,12 @@ static void do_enter(struct rbpane *p)
         free(input);
         return;
     }
+    if (st == RUN_READY && rbpane_ask_unrun(p, s)) {
+        return; /* a wiki step's command never ran: done anyway? */
+    }
+    if ((st == RUN_READY || st == RUN_FAILED) && rbpane_ask_step_values(p, s)) {
+        return; /* its placeholders first, then the step */
+    }
     /* manual, command, wait, notify: the preview on screen is the confirmation */
     char *cause = NULL;
     check(p, run_confirm(p->run, &cause), &cause);
@@ -234,15 +229,22 @@ static void do_enter(struct rbpane *p)
     X(RBK_CODE_PREV, "[", "code-prev", "select the previous code block")                           \
     X(RBK_CODE_NEXT, "]", "code-next", "select the next code block")                               \
     X(RBK_COPY, "y", "code-copy", "copy the code block to the clipboard (OSC 52)")                 \
-    X(RBK_RUN_CODE, "x", "code-run", "run the code block (asks first, shows the command)")         \
+    X(RBK_RUN_CODE, "x", "code-run",                                                               \
+      "run the code block (asks its placeholders, then shows the command)")                        \
+    X(RBK_EDIT_CODE, "e", "code-edit",                                                             \
+      "edit the code block, then run it (the journal keeps both)")                                 \
+    X(RBK_CODE_ACTION, "a", "code-action",                                                         \
+      "do the code block as the console action it stands for (same dialog, audited)")              \
     X(RBK_STOP, "K", "stop", "stop the running command (not opsdeck), as Ctrl-C does")             \
     X(RBK_WAIT, "w", "orphan-wait",                                                                \
       "after kill -9: wait for its command's processes (K stops them)")                            \
+    X(RBK_OUT_VIEW, "o", "output-view",                                                            \
+      "show the last command's output whole, with its step and time (the viewer)")                 \
     X(RBK_OUT_UP, "PgUp", "output-up", "scroll the command output up")                             \
     X(RBK_OUT_DOWN, "PgDn", "output-down", "scroll the command output down")                       \
     X(RBK_TEXT_UP, "Up k", "text-up", "scroll the step's text up (when it does not fit)")          \
     X(RBK_TEXT_DOWN, "Down j", "text-down", "scroll the step's text down (when it does not fit)")  \
-    X(RBK_OVERVIEW, "o", "overview",                                                               \
+    X(RBK_OVERVIEW, "i", "overview",                                                               \
       "show the runbook's overview (introduction, TL;DR), again: the step")
 
 #define X_ENUM(id, keys, verb, help) id,
@@ -300,6 +302,8 @@ static bool rb_key(void *self, wint_t ch, bool is_key)
         p->dirty = true; /* drawing clamps it to the text */
         return true;
     }
+    case RBK_OUT_VIEW:
+        return rbpane_output_view(p);
     case RBK_OUT_UP:
         p->out_scroll += p->h > 8 ? p->h / 3 : 3;
         p->dirty = true;
@@ -359,16 +363,11 @@ static bool rb_key(void *self, wint_t ch, bool is_key)
         }
         return true;
     case RBK_RUN_CODE:
-        if (s != NULL && p->code_sel < s->ncode) {
-            char *body = xasprintf("Run code block %zu with /bin/sh -c:\n\n%s", p->code_sel + 1,
-                                   s->code[p->code_sel]);
-            p->host.ops->confirm(p->host.host, "Run code block", body, "Run", NULL,
-                                 on_code_confirmed);
-            free(body);
-        } else {
-            say(p, true, "this step has no code block");
-        }
-        return true;
+        return rbpane_code_run(p);
+    case RBK_EDIT_CODE:
+        return rbpane_code_edit(p);
+    case RBK_CODE_ACTION:
+        return rbpane_code_action(p);
     case RBK_CHOOSE:
         if (s == NULL || s->type != RB_DECISION) {
             return false;
@@ -453,6 +452,8 @@ static void rb_free(void *self)
     runview_destroy(p->view);
     run_destroy(p->run); /* never run_abort: the run stays resumable */
     free(p->warning);
+    placeholder_list_free(&p->fill);
+    free(p->edited);
     free(p);
 }
 

@@ -143,7 +143,7 @@ static void draw_checklist(struct rbpane *p, struct frame *f, int rows)
         char line[512];
         if (e < ov) {
             bool on = p->show_overview;
-            snprintf(line, sizeof line, "%s     %s (o)",
+            snprintf(line, sizeof line, "%s     %s (i)",
                      on ? mark_glyph(p, RUN_MARK_TODO, true) : " ", "Overview");
             frame_put(f, line, on ? theme_attr(THEME_TITLE) | A_BOLD : theme_attr(THEME_INFO));
             continue;
@@ -309,6 +309,9 @@ static void output_lines(struct rbpane *p, struct frame *c)
 {
     size_t len = 0;
     const char *out = runview_output(p->view, &len);
+    if (runview_output_step(p->view, NULL) != (int)runview_index(p->view)) {
+        return; /* output belongs to the step that ran it, never shown under another */
+    }
     for (size_t i = 0; out != NULL && i < len;) {
         size_t n = 0;
         while (i + n < len && out[i + n] != '\n') {
@@ -341,15 +344,22 @@ static void draw_output(struct rbpane *p, struct frame *f, const struct frame_li
         p->out_scroll = maxscroll;
     }
     size_t first = out->n > (size_t)body ? out->n - (size_t)body - (size_t)p->out_scroll : 0;
-    char head[128];
+    char head[160], at[32] = "";
+    int64_t ts = 0;
+    runview_output_step(p->view, &ts);
+    if (ts > 0) {
+        char t[32];
+        clock_format_rfc3339(t, ts);
+        snprintf(at, sizeof at, " at %.8s", t + 11); /* HH:MM:SS UTC */
+    }
     if (p->out_scroll > 0) {
-        snprintf(head, sizeof head, "output (%zu line%s, scrolled up %ld: PgDn)", out->n,
-                 out->n == 1 ? "" : "s", p->out_scroll);
+        snprintf(head, sizeof head, "output (%zu line%s, scrolled up %ld: PgDn)%s", out->n,
+                 out->n == 1 ? "" : "s", p->out_scroll, at);
     } else if (maxscroll > 0) {
-        snprintf(head, sizeof head, "output (%zu line%s, the last %ld: PgUp scrolls)", out->n,
-                 out->n == 1 ? "" : "s", body);
+        snprintf(head, sizeof head, "output (%zu line%s, the last %ld: PgUp scrolls)%s", out->n,
+                 out->n == 1 ? "" : "s", body, at);
     } else {
-        snprintf(head, sizeof head, "output (%zu line%s)", out->n, out->n == 1 ? "" : "s");
+        snprintf(head, sizeof head, "output (%zu line%s)%s", out->n, out->n == 1 ? "" : "s", at);
     }
     frame_put(f, head, theme_attr(THEME_HEADER));
     frame_draw_lines(f, out, first, (int)body);
@@ -377,7 +387,7 @@ static const char *hint_for(const struct rbpane *p, const struct rb_step *s)
     }
     switch (s->type) {
     case RB_MANUAL:
-        return s->ncode ? "Enter done  s skip  b back  [ ] block  y copy  x run  n note"
+        return s->ncode ? "Enter done  s skip  b back  [ ] block  y copy  x run  e edit  a action"
                         : "Enter done  s skip  b back  J jump  n note  ? help";
     case RB_PROMPT:
     case RB_APPROVAL:
@@ -419,6 +429,12 @@ static void draw_current(struct rbpane *p, struct frame *f, const struct rb_step
         free(text);
     }
     draw_code(p, f, s);
+    char *hint = rbpane_code_hint(p); /* what the selected block does, or holds */
+    if (hint != NULL) {
+        char *shown = runview_mask(p->view, hint);
+        frame_put_wrapped(f, shown, theme_attr(THEME_KEY), INT_MAX, false);
+        free(shown);
+    }
     draw_inputs(p, f, s);
     char *missing = NULL;
     /* prompts, decisions and approvals show their question above: no preview twice */
@@ -536,7 +552,7 @@ void rbpane_draw(struct rbpane *p, WINDOW *win, const struct pane_view *view)
     struct frame c = frame_collect(&text, f.w, g);
     char head[600] = "";
     if (p->show_overview) {
-        snprintf(head, sizeof head, "Overview (not a step: o or Enter goes back to step %zu)",
+        snprintf(head, sizeof head, "Overview (not a step: i or Enter goes back to step %zu)",
                  runview_index(p->view) + 1);
         char *intro = runview_mask(p->view, xstrdup(rb->intro));
         frame_put_text(&c, intro, theme_attr(THEME_NORMAL), REFLOW_KEEP);
@@ -547,6 +563,14 @@ void rbpane_draw(struct rbpane *p, WINDOW *win, const struct pane_view *view)
     }
     c = frame_collect(&state, f.w, g);
     draw_state(p, &c, s);
+    size_t outlen = 0;
+    runview_output(p->view, &outlen);
+    int out_step = runview_output_step(p->view, NULL);
+    if (outlen > 0 && out_step >= 0 && out_step != (int)runview_index(p->view)) {
+        char line[80];
+        snprintf(line, sizeof line, "(step %d printed output: o shows it)", out_step + 1);
+        frame_put(&c, line, theme_attr(THEME_INFO));
+    }
     c = frame_collect(&out, f.w, g);
     output_lines(p, &c);
 

@@ -64,7 +64,9 @@ struct plain {
     bool echo; /* stdin is not a terminal: show what was read */
     bool tty;  /* stdin is a terminal: secrets are typed without echo */
     bool echo_off;
-    bool confirm_rerun; /* the next line answers "re-run the interrupted step?" */
+    bool confirm_rerun;  /* the next line answers "re-run the interrupted step?" */
+    struct ph_list fill; /* x N: the block's placeholders, asked in turn (the next lines) */
+    size_t fill_at, fill_block;
     struct termios saved;
 };
 
@@ -113,6 +115,9 @@ static const char *keys_for(const struct plain *p, const struct rb_step *s, enum
 {
     if (p->confirm_rerun) {
         return "y = re-run it, anything else = cancel";
+    }
+    if (p->fill_at < p->fill.n) {
+        return "the value; Enter alone takes the one offered, or cancels when none is";
     }
     if (st == RUN_INTERRUPTED && run_orphan(p->run, NULL, NULL) != RUN_ORPHAN_NONE) {
         return "w = wait for it, k = stop it, c = continue past it, r = re-run it, j ID = jump";
@@ -348,6 +353,55 @@ static bool orphan_keys(struct plain *p, const char *line, char **cause, bool *o
     return true;
 }
 
+/* x N: ask the block's next placeholder (its guess offered), or run it once all are answered. */
+static bool ask_fill(struct plain *p, char **cause)
+{
+    if (p->fill_at >= p->fill.n) {
+        placeholder_list_free(&p->fill);
+        p->fill_at = 0;
+        return run_code(p->run, p->fill_block, cause);
+    }
+    const struct placeholder *ph = &p->fill.v[p->fill_at];
+    const char *guess = run_placeholder_guess(p->run, ph);
+    say(p, "  ? value for %s (%zu/%zu)%s%s%s\n", ph->raw, p->fill_at + 1, p->fill.n,
+        guess != NULL ? ", Enter alone takes '" : "", guess != NULL ? guess : "",
+        guess != NULL ? "'" : "");
+    return true;
+}
+
+static bool fill_or_run(struct plain *p, size_t block, char **cause)
+{
+    const struct rb_step *s = run_step(p->run);
+    if (s == NULL || block >= s->ncode) {
+        set_cause(cause, "no such code block");
+        return false;
+    }
+    placeholder_list_free(&p->fill);
+    p->fill_at = 0;
+    p->fill_block = block;
+    run_code_placeholders(p->run, s->code[block], &p->fill);
+    return ask_fill(p, cause);
+}
+
+/* A line that answers the placeholder asked; an empty one with nothing offered runs nothing. */
+static void answer_fill(struct plain *p, const char *line)
+{
+    const struct placeholder *ph = &p->fill.v[p->fill_at];
+    const char *value = line[0] != '\0' ? line : run_placeholder_guess(p->run, ph);
+    char *cause = NULL;
+    if (value == NULL) {
+        say(p, "  not run: %s has no value\n", ph->raw);
+        placeholder_list_free(&p->fill);
+        p->fill_at = 0;
+        return;
+    }
+    if (!run_fill(p->run, ph, value, &cause) || (p->fill_at++, !ask_fill(p, &cause))) {
+        placeholder_list_free(&p->fill);
+        p->fill_at = 0;
+        show_cause(p, cause);
+    }
+}
+
 /* The operator's keys; true when the line was one of them. */
 static bool keys(struct plain *p, const char *line, char **cause, bool *ok)
 {
@@ -371,7 +425,7 @@ static bool keys(struct plain *p, const char *line, char **cause, bool *ok)
         }
     } else if (is_cmd(line, "x")) {
         long n = line[1] != '\0' ? strtol(line + 2, NULL, 10) : 1;
-        *ok = n >= 1 && run_code(r, (size_t)(n - 1), cause);
+        *ok = n >= 1 && fill_or_run(p, (size_t)(n - 1), cause);
     } else if (strcmp(line, "q") == 0) {
         say(p, "\nLeft open: resume with  opsdeck run --resume %s --plain\n", run_id(r));
         quit(p, PLAIN_EXIT_OPEN);
@@ -457,6 +511,10 @@ static void handle_line(struct plain *p, char *line)
     set_echo(p, true);
     if (p->confirm_rerun) {
         answer_rerun(p, line);
+        return;
+    }
+    if (p->fill_at < p->fill.n) {
+        answer_fill(p, line);
         return;
     }
     bool asks = (s->type == RB_PROMPT || s->type == RB_APPROVAL) && st == RUN_READY;
@@ -764,6 +822,7 @@ int plain_run(struct loop *loop, struct store *store, struct backend **backends,
     end_output_line(&p);
     run_destroy(p.run);
     free(p.last_message);
+    placeholder_list_free(&p.fill);
     return p.status;
 }
 

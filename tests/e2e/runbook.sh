@@ -177,8 +177,16 @@ keys Enter
 check "the command step shows exactly what will run" \
     wait_for "will run: sh: for i in 1 2 3; do echo log line \$i for 'alice'; done"
 keys Enter
-check "its output streams into the pane" wait_for "log line 3 for alice"
+check "the next step does not show the output of the one before" \
+    wait_for "(step 3 printed output: o shows it)"
+check "step 4 shows none of step 3's output" screen_lacks -F "log line 3 for alice"
+keys o
+check "o shows the output whole, named by its step and time" \
+    wait_line "Output of step 3 \(Look at the logs\), started [0-9:]{8} UTC"
+check "its output is all there" wait_for "log line 3 for alice"
 check "with the runbook's own variable" wait_for "tail marker checkout"
+keys q
+wait_gone "Output of step 3"
 check "the action step previews the drain" wait_line "will do: drain pools be_web/web2"
 keys Enter
 check "an action step opens the action dialog, Cancel first" wait_for "[ Cancel ]  [ Drain ]"
@@ -269,6 +277,10 @@ e2e_start 120 30 LANG=C.UTF-8 E2E_SLACK_URL="http://127.0.0.1:$PORT/x" -- --seed
 open_runbook "$RB"
 wait_for "5 Runbook: E2E drill"
 keys Enter
+check "Enter on a step whose code never ran asks first" \
+    wait_for "the command in this step was not run: done anyway? y/N"
+keys -l y
+keys Enter
 wait_for "Who is on call?" && keys Enter
 wait_for "Who is on call?: _"
 keys -l bob
@@ -287,7 +299,11 @@ check "R resumes it" wait_for "5 Runbook: E2E drill"
 check "at step 3" wait_line "▶ +3\. \[A\] Look at the logs"
 check "with the earlier answer still used" wait_for "for 'bob'; done"
 keys Enter
+wait_for "(step 3 printed output: o shows it)"
+keys o
 check "the resumed step runs with it" wait_for "log line 3 for bob"
+keys q
+wait_gone "Output of step 3"
 
 # ---- Ctrl-C stops a long command, not opsdeck ----
 keys :

@@ -79,9 +79,9 @@ walk() {
     check "$cols x $rows: step titles without their numbering" wait_line "▶ +1\. \[S\] Acknowledge +│"
     check "$cols x $rows: no '1. [S] 1.'" screen_lacks -E "\[S\] 1\. "
     check "$cols x $rows: 'Drain' is Focus by its verb" wait_line " 3\. \[F\] Drain the bad node"
-    check "$cols x $rows: the overview entry is before step 1" wait_line "│ +Overview \(o\) +│"
-    keys o
-    check "$cols x $rows: o shows the overview, not a step" wait_for "Overview (not a step"
+    check "$cols x $rows: the overview entry is before step 1" wait_line "│ +Overview \(i\) +│"
+    keys i
+    check "$cols x $rows: i shows the overview, not a step" wait_for "Overview (not a step"
     check "$cols x $rows: with the introduction" wait_for "Owner: the web team."
     check "$cols x $rows: the TL;DR table in columns" \
         wait_line "│ Symptom +│ First move +│"
@@ -104,7 +104,7 @@ walk() {
     check "$cols x $rows: its bold warning line is on screen whole" poll_until 5 warning_whole
     check "$cols x $rows: its text above it too" wait_for "Take the server with the highest error"
     check "$cols x $rows: and its code block" wait_for '[1] echo "set server be_web/web3 state drain"'
-    check "$cols x $rows: the output keeps its own region below" wait_for "output (60 lines"
+    check "$cols x $rows: step 2's output stays with step 2, said in one line" wait_for "(step 2 printed output: o shows it)"
     keys J
     wait_for "Jump to step (id or number): _"
     keys -l 7

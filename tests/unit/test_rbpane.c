@@ -393,6 +393,12 @@ int main(void)
     tap_ok(strstr(host.message, "this is the first step") != NULL,
            "a refusal says the engine's reason (%s)", host.message);
     key(pane, '\r');
+    tap_ok(strstr(host.prompt, "was not run: done anyway? y/N") != NULL,
+           "Enter on a step whose code never ran asks first (%s)", host.prompt);
+    host.answer(pane, "");
+    tap_is_int(run_index(r), 0, "... and anything but y keeps the step");
+    key(pane, '\r');
+    host.answer(pane, "y");
     tap_is_int(run_index(r), 1, "Enter on a manual step moves on");
     tap_ok(shows(pane, win, "x  1. [S] Stay calm"), "step 1 shows done");
     key(pane, '\r');

@@ -930,6 +930,114 @@ static void test_action(const char *audit_path)
     free(id);
 }
 
+/* A wiki page's blocks: placeholders, an edit, a block done as the console's action. */
+static const char wiki_rb[] = "# Web node\n\n"
+                              "## Drain it\n\nIC: <your name>\n\n"
+                              "```shell\n"
+                              "echo \"set server be_web/<server> state drain\" | socat stdio /s\n"
+                              "```\n\n"
+                              "```shell\n"
+                              "printf '%s|%s\\n' '<server>' \"$SERVER_NAME\"\n"
+                              "```\n\n"
+                              "## Next\n\nText.\n";
+
+static void test_wiki_blocks(void)
+{
+    struct vars v = {0};
+    vars_set(&v, "instance", "web4");
+    unsetenv("SERVER_NAME");
+    struct run *r = start("wiki.md", wiki_rb, &v);
+    vars_clear(&v);
+    if (!tap_ok(r != NULL, "wiki: started")) {
+        return;
+    }
+    char *id = xstrdup(run_id(r));
+    char *cause = NULL;
+    tap_ok(!run_code(r, 1, &cause), "a placeholder with no value: the block is refused");
+    tap_is_str(cause,
+               "not run: <server> has no value yet (the console's x asks for it; --var "
+               "server=... sets it)",
+               "... saying which");
+    free(cause);
+    cause = NULL;
+    tap_is_int(count_events(id, "command.start"), 0, "... and nothing started");
+
+    struct ph_list l = {0};
+    tap_ok(run_code_placeholders(r, run_step(r)->code[1], &l), "the block's placeholders");
+    tap_is_int((long long)l.n, 2, "one per variable: <server> twice is one, $SERVER_NAME");
+    tap_is_str(l.n > 0 ? run_placeholder_guess(r, &l.v[0]) : NULL, "web4",
+               "<server> is offered the label instance");
+    tap_ok(l.n > 1 && run_placeholder_guess(r, &l.v[1]) == NULL, "$SERVER_NAME has no guess");
+    tap_ok(!run_fill(r, &l.v[0], "", &cause), "an empty answer is refused");
+    free(cause);
+    cause = NULL;
+    tap_ok(run_fill(r, &l.v[0], "web3'; touch /tmp/x #", &cause), "an answer is journaled");
+    tap_ok(l.n > 1 && run_fill(r, &l.v[1], "$(id)", &cause), "another");
+    placeholder_list_free(&l);
+    tap_ok(run_code(r, 1, &cause), "filled, the block runs (%s)", cause ? cause : "ok");
+    settle(r, 3000);
+    size_t len = 0;
+    const char *out = run_output(r, &len);
+    tap_is_str(out, "web3'; touch /tmp/x #|$(id)\n",
+               "the values reached the command as data, in single and double quotes");
+    char *text = run_text(r, run_step(r)->body);
+    tap_ok(strstr(text, "IC: <your name>") != NULL,
+           "an unanswered text placeholder stays as written");
+    free(text);
+
+    tap_ok(run_code_edited(r, 1, "printf 'edited %s\\n' '<server>'", &cause), "an edit runs");
+    settle(r, 3000);
+    out = run_output(r, &len);
+    tap_is_str(out, "edited web3'; touch /tmp/x #\n", "the edit ran, with the value");
+    tap_is_int(count_events(id, "command.edit"), 1, "command.edit is journaled");
+
+    struct run_recognised m;
+    tap_ok(!run_code_recognise(r, 1, &m), "a printf is no console action");
+    tap_ok(run_code_recognise(r, 0, &m), "the socat drain is recognised");
+    tap_ok(m.filled && m.b == NULL && m.why != NULL && strstr(m.why, "no pools") != NULL,
+           "the target must be a row of the backend (%s)", m.why ? m.why : "?");
+    run_recognised_finish(&m);
+    tap_ok(!run_code_action(r, 0, &cause), "so it is not done (%s)", cause ? cause : "?");
+    free(cause);
+    cause = NULL;
+    struct ph_list one = {0};
+    run_code_placeholders(r, run_step(r)->code[0], &one);
+    run_fill(r, &one.v[0], "web2", &cause);
+    placeholder_list_free(&one);
+    tap_ok(run_code_recognise(r, 0, &m) && m.b == demo, "with web2 it goes to the demo's pools");
+    tap_is_str(m.what, "drains be_web/web2", "what it does");
+    run_recognised_finish(&m);
+    tap_ok(run_code_action(r, 0, &cause), "done as the console's action (%s)",
+           cause ? cause : "ok");
+    settle(r, 3000);
+    tap_ok(run_state(r) == RUN_READY && run_index(r) == 0,
+           "the step stays where it was, ready (%s)", run_message(r));
+    size_t n;
+    cJSON **ev = events(id, &n);
+    const cJSON *as = last_event(ev, n, "action.start");
+    tap_is_str(str(data(as), "target"), "be_web/web2", "action.start: its target");
+    tap_ok(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(data(as), "code")),
+           "action.start: a code block's");
+    const cJSON *in = last_event(ev, n, "input");
+    tap_is_str(str(data(in), "placeholder"), "<server>", "input: names the placeholder it fills");
+    free_events(ev, n);
+    text = run_text(r, "drain <server>, IC: <your name>");
+    tap_is_str(text, "drain web2, IC: <your name>", "text shows a placeholder's value once known");
+    free(text);
+
+    /* a view of the journal: what ran where, and whose output it is */
+    struct runview *view = runview_create(run_runbook(r), run_journal(r));
+    run_history(r, runview_apply, view, &cause);
+    tap_ok(runview_code_ran(view, 0), "the view: step 1 ran its code");
+    tap_ok(!runview_code_ran(view, 1), "the view: step 2 did not");
+    int64_t ts = 0;
+    tap_is_int(runview_output_step(view, &ts), 0, "the output is step 1's");
+    tap_ok(ts > 0, "with the time its command started");
+    runview_destroy(view);
+    run_destroy(r);
+    free(id);
+}
+
 /* A one-shot HTTP receiver in a child: stores the request body, answers 202. */
 static pid_t receiver(int *port, const char *body_path)
 {
@@ -1891,6 +1999,7 @@ int main(void)
     test_waits();
     test_wait_unknown();
     test_action(audit_path);
+    test_wiki_blocks();
     test_action_waits_for_backend();
     test_notify();
     test_overtime_and_stop();

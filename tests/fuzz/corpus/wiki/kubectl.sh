@@ -1,0 +1,1 @@
+kubectl -n <NAMESPACE> rollout undo deploy/{{ .name }} && kubectl scale deploy/x --replicas=$N

@@ -1,0 +1,1 @@
+rabbitmqctl purge_queue q -p / ; echo '<your name>' $'\'<b c>'
