@@ -228,7 +228,10 @@ void tablepane_draw(void *self, WINDOW *win, const struct pane_view *view)
 
 /* ---- keys ---- */
 
-/* Enter: every column of the selected row, the members of its group, the backend's detail. */
+/*
+ * Enter: every column of the selected row, the members of its group, the
+ * backend's detail; as fields ("LABEL\tvalue"), which the viewer wraps and y copies.
+ */
 static void open_detail(struct tablepane *p)
 {
     const struct rowset *rs;
@@ -240,9 +243,9 @@ static void open_detail(struct tablepane *p)
     char *title = xasprintf("%s %s (%s)", s->title, rowset_key(rs, row), rs->source);
     struct strbuf sb = {0};
     for (int c = 0; c < s->ncols; c++) {
-        char text[512];
+        char text[4096];
         table_cell_text(&p->tv, rs, row, c, clock_wall_s(), text, sizeof text);
-        strbuf_printf(&sb, "%-12s %s\n", s->cols[c].title, text);
+        strbuf_printf(&sb, "%s\t%s\n", s->cols[c].title, text);
     }
     size_t members = tableview_members(&p->tv, p->tv.sel, NULL, 0);
     if (members > 1) {
@@ -263,8 +266,8 @@ static void open_detail(struct tablepane *p)
         size_t n = nl ? (size_t)(nl - d) : strlen(d);
         const char *tab = memchr(d, '\t', n);
         if (tab != NULL) {
-            strbuf_printf(&sb, "%-20.*s %.*s\n", (int)(tab - d), d,
-                          (int)(n - (size_t)(tab - d) - 1), tab + 1);
+            strbuf_printf(&sb, "%.*s\t%.*s\n", (int)(tab - d), d, (int)(n - (size_t)(tab - d) - 1),
+                          tab + 1);
         } else {
             strbuf_printf(&sb, "%.*s\n", (int)n, d);
         }

@@ -74,6 +74,7 @@ struct pending {
     size_t n;
     char **backend; /* per target */
     char **target;
+    char **shown; /* per target, what a person calls it: an alert's name and labels, not its key */
     bool asking_input; /* bulk input actions: first the value, then the typed confirmation */
     char *input;
     char *must_type;     /* single typed actions: the row's name (QUEUE, SERVER...), not its key */
@@ -114,6 +115,7 @@ struct ui {
     struct dialog dialog;
     struct pending pending;
     struct viewer viewer;
+    struct panel *viewer_opener; /* the pane whose own keys (r on an alert) work in its viewer */
 
     char message[256];
     bool message_error;
@@ -180,7 +182,8 @@ bool dialogs_confirm(struct ui *ui, struct panel *asker, const char *title, cons
 bool dialogs_confirm_action(struct ui *ui, struct panel *asker, const char *backend,
                             const char *pane, const char *verb, const char *target,
                             const char *input, pane_confirm_cb cb);
-bool dialogs_view(struct ui *ui, const char *title, const char *text);
+/* The viewer for a pane (opener: its own keys reach it from the viewer; may be NULL). */
+bool dialogs_view(struct ui *ui, struct panel *opener, const char *title, const char *text);
 void dialogs_key(struct ui *ui, wint_t ch, bool is_key);
 void dialogs_draw(struct ui *ui);
 /* Close what is open and free the pending action (the console is going away). */
