@@ -48,6 +48,8 @@ void *tablepane_create(const struct pane_ops *ops, const struct pane_env *env)
     tableview_init(&p->tv, p->t->kind);
     p->tv.sort_col = p->t->sort_col;
     p->tv.sort_desc = p->t->sort_desc;
+    p->tv.then_col = p->t->then_by ? p->t->then_col : -1;
+    p->tv.then_desc = p->t->then_desc;
     p->t->summary(&p->tv, p->summary, sizeof p->summary);
     p->changed = true;
     return p;

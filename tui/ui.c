@@ -20,6 +20,7 @@
 
 #include "../common/clock.h"
 #include "../common/loop.h"
+#include "../backends/backend.h"
 #include "../common/util.h"
 #include "screen.h"
 #include "theme.h"
@@ -332,24 +333,52 @@ static void on_signal(int signo, void *ud)
 
 /* ---- life cycle ---- */
 
-/* The table panes from the registry, each in its slot. */
+/* Does any backend feed this pane's kind? */
+static bool pane_fed(const struct ui *ui, const struct pane_ops *ops)
+{
+    for (size_t i = 0; i < ui->nbackends && ops->table != NULL; i++) {
+        if (backend_kinds(ui->backends[i]) & (1u << ops->table->kind)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * The table panes from the registry, each in its slot. A pane no backend
+ * feeds gets no slot (its slot == -1): the layout re-flows over the others
+ * and the console opens on the first that has a backend. With none fed at
+ * all, every pane shows (and says there is no backend).
+ */
 static void make_panels(struct ui *ui)
 {
     ui->npanels = pane_count;
     ui->panels = xcalloc(pane_count, sizeof *ui->panels);
+    bool any = false;
     for (size_t i = 0; i < pane_count; i++) {
-        int slot = pane_registry[i].slot - 1;
-        if (slot + 1 > ui->nslots) {
-            ui->nslots = slot + 1;
+        any = any || pane_fed(ui, pane_registry[i].ops);
+    }
+    int compact[LAYOUT_MAX_SLOTS + 1];
+    for (int i = 0; i <= LAYOUT_MAX_SLOTS; i++) {
+        compact[i] = -1;
+    }
+    for (size_t i = 0; i < pane_count; i++) {
+        int reg = pane_registry[i].slot;
+        ui->panels[i].slot = -1;
+        if (any && !pane_fed(ui, pane_registry[i].ops)) {
+            continue;
         }
-        struct slot *s = &ui->slots[slot];
+        if (compact[reg] < 0) {
+            compact[reg] = ui->nslots++;
+        }
+        struct slot *s = &ui->slots[compact[reg]];
         s->panel[s->n++] = i;
+        ui->panels[i].slot = compact[reg];
     }
     for (size_t i = 0; i < pane_count; i++) {
         struct panel *p = &ui->panels[i];
         p->ui = ui;
         p->ops = pane_registry[i].ops;
-        p->slot = pane_registry[i].slot - 1;
         p->host.ops = &host_ops;
         p->host.host = p;
         struct pane_env env = {
