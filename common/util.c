@@ -442,6 +442,21 @@ size_t utf8_wrap_next(const char *s, int width, size_t *shown)
     return n;
 }
 
+const char *utf8_skip_width(const char *s, int cols, int *over)
+{
+    int used = 0;
+    while (*s != '\0' && used < cols) {
+        const char *out;
+        size_t outlen;
+        int w;
+        struct text_char c;
+        s += cell_next(s, &out, &outlen, &w, &c);
+        used += w;
+    }
+    *over = used > cols ? used - cols : 0;
+    return s;
+}
+
 char *base64_encode(const void *data, size_t n)
 {
     static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

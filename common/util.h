@@ -82,6 +82,9 @@ int utf8_fit_tail(char *buf, size_t len, const char *s, int width, const char *e
  * row). The caller skips the '\n'.
  */
 size_t utf8_wrap_next(const char *s, int width, size_t *shown);
+/* s past its first cols cells (a character across the edge is skipped whole; *over gets the cells
+ * it spilled). */
+const char *utf8_skip_width(const char *s, int cols, int *over);
 
 /* Standard base64 (RFC 4648, with padding) of n bytes; the caller frees. */
 char *base64_encode(const void *data, size_t n);

@@ -371,6 +371,13 @@ bool tablepane_key(void *self, wint_t ch, bool is_key)
     case TABLEPANE_REVERSE:
         tableview_set_sort(&p->tv, p->env.store, p->tv.sort_col, !p->tv.sort_desc);
         break;
+    case TABLEPANE_LEFT:
+    case TABLEPANE_RIGHT:
+        if (!table_hscroll(&p->tv, p->w - 2 - (p->tv.nmarks > 0 ? 2 : 0),
+                           k->id == TABLEPANE_LEFT ? -1 : 1)) {
+            return true; /* nothing more to that side */
+        }
+        break;
     case TABLEPANE_NONE:
     case TABLEPANE_KEY_OWN:
         return false;

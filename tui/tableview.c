@@ -169,6 +169,7 @@ static void measure(struct tableview *tv)
     measure_cells(tv, s);
     if (tv->group_col >= 0 && tv->group_col < 16) {
         tv->widths[tv->group_col] += 6; /* room for " (123)" */
+        tv->full[tv->group_col] += 6;
     }
 }
 
@@ -176,19 +177,23 @@ static void measure_cells(struct tableview *tv, const struct model_schema *s)
 {
     for (int c = 0; c < s->ncols && c < 16; c++) {
         tv->widths[c] = 0;
+        tv->full[c] = 0;
     }
     for (size_t i = 0; i < tv->nrows; i++) {
         const struct cell *cells = rowset_cells(tv->rows[i].rs, tv->rows[i].row);
         for (int c = 0; c < s->ncols && c < 16; c++) {
-            if (tv->widths[c] >= s->cols[c].max_width) {
+            const char *t = rowset_str(tv->rows[i].rs, cells[c].text);
+            if (t[0] == '\0') {
                 continue;
             }
-            const char *t = rowset_str(tv->rows[i].rs, cells[c].text);
             int w = utf8_width(t);
-            if (w > tv->widths[c]) {
-                tv->widths[c] = w;
+            if (w > tv->full[c]) {
+                tv->full[c] = w;
             }
         }
+    }
+    for (int c = 0; c < s->ncols && c < 16; c++) {
+        tv->widths[c] = tv->full[c] < s->cols[c].max_width ? tv->full[c] : s->cols[c].max_width;
     }
 }
 

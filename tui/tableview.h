@@ -45,7 +45,10 @@ struct tableview {
     size_t nmarks;
     uint64_t generation; /* store generation the rows were built from */
     bool built;
-    int widths[16]; /* widest cell of each column over the visible rows */
+    int widths[16]; /* widest cell of each column over the visible rows, up to its max width */
+    int full[16];   /* widest cell of each column, uncut */
+    bool wide;      /* h/l: every column at its full width, scrolled sideways by hoff cells */
+    int hoff;
 };
 
 void tableview_init(struct tableview *tv, enum model_kind kind);

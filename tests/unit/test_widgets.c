@@ -5,6 +5,7 @@
  * the OSC 52 clipboard sequence.
  */
 #include "../../tui/clipboard.h"
+#include "../../tui/table.h"
 #include "../../tui/widgets.h"
 #include "tap.h"
 
@@ -204,8 +205,51 @@ static void test_osc52(void)
     free(big);
 }
 
+/* h/l: a long SUMMARY in a 40-cell table can be read whole by scrolling. */
+static void test_hscroll(void)
+{
+    struct store *st = store_create();
+    struct rowset *rs = rowset_create(MODEL_ALERTS, "am");
+    rowset_begin(rs, "fp1");
+    rowset_text(rs, ALERT_SEV, "critical");
+    rowset_text(rs, ALERT_NAME, "CheckoutErrors");
+    rowset_text(rs, ALERT_SUMMARY,
+                "Checkout error ratio above 5% for 10 minutes on every region of "
+                "the shop, see the runbook before you drain anything");
+    store_publish(st, rs);
+    struct tableview tv;
+    tableview_init(&tv, MODEL_ALERTS);
+    tableview_refresh(&tv, st);
+    struct table_layout lay;
+    table_layout(&tv, 40, &lay);
+    tap_ok(lay.natural > 40 && lay.total == 40, "fitted: the row takes the width, more exists (%d)",
+           lay.natural);
+    tap_ok(!table_hscroll(&tv, 40, -1), "h at the fitted view: nowhere to go");
+    tap_ok(table_hscroll(&tv, 40, 1) && tv.wide && tv.hoff == 0, "l: every column whole");
+    table_layout(&tv, 40, &lay);
+    int summary = -1;
+    for (int i = 0; i < lay.ncols; i++) {
+        summary = lay.col[i] == ALERT_SUMMARY ? lay.width[i] : summary;
+    }
+    tap_ok(summary >= 111, "the SUMMARY column is as wide as its text (%d)", summary);
+    int steps = 0;
+    while (table_hscroll(&tv, 40, 1) && steps < 100) {
+        steps++;
+    }
+    tap_ok(tv.hoff == lay.total - 40, "l again scrolls, up to the last cell of the row (%d of %d)",
+           tv.hoff, lay.total);
+    while (tv.wide && steps < 200) {
+        table_hscroll(&tv, 40, -1);
+        steps++;
+    }
+    tap_ok(!tv.wide && tv.hoff == 0, "h back past the left edge: the fitted view again");
+    tableview_finish(&tv);
+    store_destroy(st);
+}
+
 int main(void)
 {
+    test_hscroll();
     setlocale(LC_ALL, "C.UTF-8");
     test_focus_no_field();
     test_focus_one_field();
