@@ -457,3 +457,10 @@ void tablepane_filter(void *self, const char *text)
 {
     on_filter(self, text);
 }
+
+void tablepane_select_key(void *self, const char *source, const char *key)
+{
+    struct tablepane *p = self;
+    tableview_select_key(&p->tv, source, key);
+    p->changed = true;
+}

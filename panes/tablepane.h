@@ -71,5 +71,7 @@ void tablepane_clear_marks(void *self);
 bool tablepane_sort_by(void *self, const char *title, char **cause);
 /* :filter TEXT ("" clears). */
 void tablepane_filter(void *self, const char *text);
+/* Select a row by identity (a remembered selection): now, or when it is published. */
+void tablepane_select_key(void *self, const char *source, const char *key);
 
 #endif

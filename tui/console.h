@@ -16,6 +16,7 @@
  *   host.c      what the console lends a pane (struct pane_host)
  *   side.c      the side slot: opening, resuming and closing runs and
  *               drills, and the rollbacks NOT RESTORED in the status line
+ *   selstate.c  the selected row of each table pane, kept across sessions
  *
  * A panel is a pane on screen: its ops, its state, its window. The table
  * panes are created once, from pane_registry, and grouped into slots
@@ -130,6 +131,8 @@ struct ui {
     char pending_text[200];    /* the first of them, for the status line */
     uint64_t pending_checked;  /* when (mono ms) the journals were last read */
 
+    char *selstate_saved; /* the selections as last written (selstate.c) */
+
     int64_t last_second;
     uint64_t started_ms;
     long frames;
@@ -190,6 +193,11 @@ void dialogs_draw(struct ui *ui);
 void dialogs_free(struct ui *ui);
 /* Help lines for the actions of kind, from the backends' action tables. */
 void dialogs_help(struct ui *ui, enum model_kind kind, struct viewer *v);
+
+/* selstate.c: remember each table pane's selected row (by key) in the state directory */
+void selstate_load(struct ui *ui);
+/* Write when a selection changed since the last write. */
+void selstate_save(struct ui *ui);
 
 /* host.c */
 extern const struct pane_host_ops host_ops;

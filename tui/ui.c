@@ -261,6 +261,7 @@ static void ui_frame(struct ui *ui)
     if (drew) {
         doupdate();
     }
+    selstate_save(ui);
     ui->frames++;
     if ((ui->opts.exit_after_frames > 0 && ui->frames >= ui->opts.exit_after_frames) ||
         (ui->opts.exit_after_ms > 0 &&
@@ -424,6 +425,7 @@ struct ui *ui_create(struct loop *loop, struct store *store, struct backend **ba
     }
     theme_apply(&ui->theme, ui->tier);
     make_panels(ui);
+    selstate_load(ui);
     ui->need_layout = true;
     ui->started_ms = clock_mono_ms();
     loop_on_signal(loop, on_signal, ui);
@@ -472,6 +474,7 @@ void ui_destroy(struct ui *ui)
         ui->panels[i].ops->free(ui->panels[i].self);
     }
     free(ui->panels);
+    free(ui->selstate_saved);
     loop_unwatch(ui->loop, ui->tty_watch);
     screen_finish();
     free(ui);
