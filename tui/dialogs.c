@@ -183,17 +183,25 @@ static void list_targets(const struct pending *p, char *buf, size_t len, size_t 
     }
 }
 
+/* What the backend can say about the action on target (how many messages go where), or NULL. */
+static char *describe(struct backend *b, const struct action_def *def, const char *target)
+{
+    return b != NULL && b->impl->describe != NULL ? b->impl->describe(b, def, target) : NULL;
+}
+
 static void open_single_dialog(struct ui *ui, const char *confirm)
 {
     struct pending *p = &ui->pending;
     const struct action_def *def = p->def;
     bool input = (def->flags & ACTION_INPUT) != 0;
-    char body[4096];
+    char body[8192];
     struct backend *b = ui_backend(ui, p->backend[0]);
-    snprintf(body, sizeof body, "%s %s\non backend '%s' (%s)%s%s", def->label, p->shown[0],
-             p->backend[0], b ? b->impl->type : "?",
+    char *what = describe(b, def, p->target[0]);
+    snprintf(body, sizeof body, "%s %s\non backend '%s' (%s)%s%s%s%s", def->label, p->shown[0],
+             p->backend[0], b ? b->impl->type : "?", what ? "\n" : "", what ? what : "",
              (def->flags & ACTION_DISRUPTIVE) ? "\nThis changes live traffic." : "",
              (def->flags & ACTION_TYPED) ? "\nThis cannot be undone." : "");
+    free(what);
     const char *labels[DIALOG_MAX_FIELDS];
     char *values[DIALOG_MAX_FIELDS];
     int nform = b != NULL && b->impl->form != NULL
@@ -441,12 +449,14 @@ bool dialogs_confirm_action(struct ui *ui, struct panel *asker, const char *back
         free(cause);
         return false;
     }
-    char *body = xasprintf("%s %s%s%s\non backend '%s' (%s)%s%s\nRunbook step: recorded in the run "
-                           "and the audit log.",
+    char *what = describe(b, def, target);
+    char *body = xasprintf("%s %s%s%s\non backend '%s' (%s)%s%s%s%s\nRunbook step: recorded in the "
+                           "run and the audit log.",
                            def->label, target, input ? " with " : "", input ? input : "", b->name,
-                           b->impl->type,
+                           b->impl->type, what ? "\n" : "", what ? what : "",
                            (def->flags & ACTION_DISRUPTIVE) ? "\nThis changes live traffic." : "",
                            (def->flags & ACTION_TYPED) ? "\nThis cannot be undone." : "");
+    free(what);
     char *confirm = capitalised(def->verb);
     bool ok = dialogs_confirm(ui, asker, def->label, body, confirm,
                               (def->flags & ACTION_TYPED) ? target : NULL, cb);
