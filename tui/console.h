@@ -34,6 +34,7 @@
 #include <stdint.h>
 
 struct vars;
+struct finished_offer;
 
 struct panel {
     struct ui *ui;
@@ -122,14 +123,15 @@ struct ui {
     bool message_error;
     uint64_t message_until;
 
-    char *resume_offer;        /* the newest unfinished run, for R */
-    bool side_closing;         /* the side pane is closing (a drill rolling back) */
-    uint64_t side_close_until; /* ... at most until (mono ms) */
-    bool quit_after_close;     /* quitting waits for it */
-    bool side_ended;           /* the side run had ended at the last frame */
-    size_t npending;           /* rollbacks pending in the journals (NOT RESTORED) */
-    char pending_text[200];    /* the first of them, for the status line */
-    uint64_t pending_checked;  /* when (mono ms) the journals were last read */
+    char *resume_offer;                    /* the newest unfinished run, for R */
+    struct finished_offer *finished_offer; /* r on an alert whose run ended: report or new run? */
+    bool side_closing;                     /* the side pane is closing (a drill rolling back) */
+    uint64_t side_close_until;             /* ... at most until (mono ms) */
+    bool quit_after_close;                 /* quitting waits for it */
+    bool side_ended;                       /* the side run had ended at the last frame */
+    size_t npending;                       /* rollbacks pending in the journals (NOT RESTORED) */
+    char pending_text[200];                /* the first of them, for the status line */
+    uint64_t pending_checked;              /* when (mono ms) the journals were last read */
 
     char *selstate_saved; /* the selections as last written (selstate.c) */
 
