@@ -301,7 +301,16 @@ size_t tableview_members(const struct tableview *tv, size_t idx, struct rowref *
     return n;
 }
 
+static void rebuild(struct tableview *tv, const struct store *st, bool keep_wanted);
+
+/* The operator changed the view (filter, sort, group): the row they see selected is the one kept.
+ */
 void tableview_rebuild(struct tableview *tv, const struct store *st)
+{
+    rebuild(tv, st, false);
+}
+
+static void rebuild(struct tableview *tv, const struct store *st, bool keep_wanted)
 {
     size_t old_index = tv->sel;
     bool invert = tv->filter[0] == '!';
@@ -332,7 +341,7 @@ void tableview_rebuild(struct tableview *tv, const struct store *st)
     }
     group_rows(tv);
     restore_selection(tv, old_index);
-    if (tv->sel_key == NULL) {
+    if (tv->sel_key == NULL || !keep_wanted) {
         remember_selection(tv);
     }
     measure(tv);
@@ -345,7 +354,7 @@ bool tableview_refresh(struct tableview *tv, const struct store *st)
     if (tv->built && tv->generation == store_generation(st, tv->kind)) {
         return false;
     }
-    tableview_rebuild(tv, st);
+    rebuild(tv, st, true); /* new data: a row gone for now is still the one wanted */
     return true;
 }
 

@@ -55,7 +55,10 @@ void tableview_init(struct tableview *tv, enum model_kind kind);
 void tableview_finish(struct tableview *tv);
 /* Rebuild when the store changed; true when the rows were rebuilt. */
 bool tableview_refresh(struct tableview *tv, const struct store *st);
-/* Rebuild now (after a filter or sort change). */
+/*
+ * Rebuild now (after a filter or sort change): the operator's change, so the
+ * row then selected is the one kept, even if the one wanted before is hidden.
+ */
 void tableview_rebuild(struct tableview *tv, const struct store *st);
 void tableview_set_filter(struct tableview *tv, const struct store *st, const char *filter);
 void tableview_set_sort(struct tableview *tv, const struct store *st, int col, bool desc);

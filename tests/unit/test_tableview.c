@@ -170,6 +170,10 @@ static void test_select_key(void)
     publish(st, "lb", v, 3);
     tableview_refresh(&tv, st);
     tap_is_str(selected_name(&tv), "web2", "once the operator moves, the new row is the one kept");
+    tableview_set_filter(&tv, st, "web1");
+    tableview_set_filter(&tv, st, "");
+    tap_is_str(selected_name(&tv), "web1",
+               "a filter is the operator's choice too: the row it left selected is kept");
     tableview_finish(&tv);
     store_destroy(st);
 }
