@@ -94,6 +94,33 @@ keys r Enter
 check "r: the run's report in the viewer" wait_for "Outcome: aborted" 10
 keys q
 
+# a confirmation shows the whole command, wrapped, never cut
+cat >"$T/long.md" <<'MD'
+# Long command
+
+## 1. Look at the access log
+
+```sh
+cut -d, -f1,2 /var/log/haproxy/access.csv | grep -E '^(GET|POST) /api/(orders|payments)/[0-9]+$' | sort | uniq -c | sort -rn | head -n 20 # END-OF-THE-COMMAND
+```
+MD
+keys : r u n Space
+tm send-keys -t main -l "$T/long.md"
+keys Enter
+check "the runbook opens" wait_for "Look at the access log" 10
+keys x
+check "x asks first" wait_for "[ Cancel ]"
+check "the command's end is in the dialog: shown whole, wrapped" wait_for "END-OF-THE-COMMAND"
+check "its middle too" wait_for "(orders|payments)"
+keys Escape
+keys : a b o r t Enter
+wait_for "Type 'abort' to confirm"
+tm send-keys -t main -l abort
+keys Enter Enter
+wait_for "aborted" 10
+keys : c l o s e Enter
+wait_gone "Runbook: Long command"
+
 # the selected row comes back after a restart
 keys 3 j j j Enter
 check "web4 selected in Pools" wait_for "Pools be_web/web4 (demo)"
