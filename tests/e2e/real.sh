@@ -91,7 +91,8 @@ check "web3 goes DOWN by HAProxy's own check" wait_line "be_web +web3 +DOWN" 15
 check "no DEMO marker with a real config" bash -c '! tmux -S "$1" capture-pane -p -t main | grep -q "DEMO"' _ "$E2E_SOCK"
 
 # keys stay instant while 'hung' waits on a server that never answers
-keys 3 / w e b 2
+# only fed panes show: 1 Alerts (am, hung), 2 Pools (edge)
+keys 2 / w e b 2
 check "typing shows at once while a backend hangs" wait_for "/web2_" 1
 keys Enter
 check "the filter applies" wait_for "filter: web2"
