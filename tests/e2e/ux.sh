@@ -8,7 +8,8 @@
 #   run ended offering its report; the selected row back after a restart;
 #   a real HAProxy alone: the console opens on Pools with no empty panes, at
 #   80x24 and 120x30; a drained DOWN server shows DOWN drain and counts; the
-#   selection stays on its row when a refresh reorders the rows.
+#   selection stays on its row when a refresh reorders the rows; three fed
+#   panes share 120x30.
 . "$(dirname "$0")/lib.sh"
 
 T="$E2E_DIR/srv"
@@ -180,4 +181,34 @@ check "120x30: still no Alerts pane" \
     bash -c '! tmux -S "$1" capture-pane -p -t main | grep -q "Alerts"' _ "$E2E_SOCK"
 keys q
 check "q quits with status 0" test "$(wait_exit)" = 0
+
+# three fed panes (HAProxy and two exec plugins) share 120x30: the grid re-flows
+cat >"$T/three.ini" <<INI
+[backend "lb"]
+type = haproxy
+socket = $SOCK
+refresh = 1s
+
+[backend "q"]
+type = exec
+pane = queues
+command = printf '{"rows":[{"key":"orders","cells":{"QUEUE":"orders","MSGS":7}}]}'
+refresh = 5s
+
+[backend "k"]
+type = exec
+pane = deployments
+command = printf '{"rows":[{"key":"shop/cart","cells":{"NAMESPACE":"shop","DEPLOYMENT":"cart"}}]}'
+refresh = 5s
+INI
+e2e_start 120 30 LANG=C.UTF-8 -- -c "$T/three.ini"
+check "120x30, three fed panes: Queues and Pools side by side, numbered 1 and 2" \
+    wait_line "^┌─ 1 Queues .*┐┌─ 2 Pools .*┐$"
+check "Deployments (3) takes the whole last row" wait_line "^┌─ 3 Deployments .*─┐$"
+check "its box is the screen's width" \
+    bash -c '[ "$(tmux -S "$1" capture-pane -p -t main | grep "^┌─ 3 Deployments" | LC_ALL=C.UTF-8 wc -L)" = 120 ]' _ "$E2E_SOCK"
+check "no Alerts pane" bash -c '! tmux -S "$1" capture-pane -p -t main | grep -q "Alerts"' _ "$E2E_SOCK"
+check "the data is in each" wait_line "be_web +web1 +UP"
+keys q
+wait_exit >/dev/null
 done_testing
