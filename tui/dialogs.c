@@ -166,21 +166,15 @@ static char *capitalised(const char *verb)
     return s;
 }
 
-/* "be_web/web1 (lb1)" lines for as many targets as the screen holds. */
-static void list_targets(const struct pending *p, char *buf, size_t len, size_t room)
+/* "be_web/web1 (lb1)": every target, one a line; the dialog scrolls when they are many. */
+static char *list_targets(const struct pending *p)
 {
-    size_t n = 0;
-    buf[0] = '\0';
+    struct strbuf sb = {0};
+    strbuf_add(&sb, "", 0);
     for (size_t i = 0; i < p->n; i++) {
-        if (i == room && p->n > room + 1) {
-            snprintf(buf + n, len - n, "\n  ... and %zu more", p->n - i);
-            return;
-        }
-        n += (size_t)snprintf(buf + n, len - n, "\n  %s (%s)", p->shown[i], p->backend[i]);
-        if (n >= len) {
-            return;
-        }
+        strbuf_printf(&sb, "\n  %s (%s)", p->shown[i], p->backend[i]);
     }
+    return sb.s;
 }
 
 /* What the backend can say about the action on target (how many messages go where), or NULL. */
@@ -194,13 +188,13 @@ static void open_single_dialog(struct ui *ui, const char *confirm)
     struct pending *p = &ui->pending;
     const struct action_def *def = p->def;
     bool input = (def->flags & ACTION_INPUT) != 0;
-    char body[8192];
     struct backend *b = ui_backend(ui, p->backend[0]);
     char *what = describe(b, def, p->target[0]);
-    snprintf(body, sizeof body, "%s %s\non backend '%s' (%s)%s%s%s%s", def->label, p->shown[0],
-             p->backend[0], b ? b->impl->type : "?", what ? "\n" : "", what ? what : "",
-             (def->flags & ACTION_DISRUPTIVE) ? "\nThis changes live traffic." : "",
-             (def->flags & ACTION_TYPED) ? "\nThis cannot be undone." : "");
+    char *body =
+        xasprintf("%s %s\non backend '%s' (%s)%s%s%s%s", def->label, p->shown[0], p->backend[0],
+                  b ? b->impl->type : "?", what ? "\n" : "", what ? what : "",
+                  (def->flags & ACTION_DISRUPTIVE) ? "\nThis changes live traffic." : "",
+                  (def->flags & ACTION_TYPED) ? "\nThis cannot be undone." : "");
     free(what);
     const char *labels[DIALOG_MAX_FIELDS];
     char *values[DIALOG_MAX_FIELDS];
@@ -216,6 +210,7 @@ static void open_single_dialog(struct ui *ui, const char *confirm)
         dialog_open(&ui->dialog, def->label, body, confirm, input ? def->input_prompt : NULL,
                     def->input_default, (def->flags & ACTION_TYPED) ? p->must_type : NULL);
     }
+    free(body);
 }
 
 /* Open the dialog for the pending action: single, bulk value, or bulk confirmation. */
@@ -227,19 +222,20 @@ static void open_pending_dialog(struct ui *ui)
     if (p->n == 1) {
         open_single_dialog(ui, confirm);
     } else {
-        char body[4096], typed[96], list[3500];
-        size_t room = LINES > 16 ? (size_t)(LINES - 16) : 1;
-        list_targets(p, list, sizeof list, room);
+        char typed[96];
+        char *list = list_targets(p), *body;
         if (p->asking_input) {
-            snprintf(body, sizeof body, "%s on %zu targets:%s", def->label, p->n, list);
+            body = xasprintf("%s on %zu targets:%s", def->label, p->n, list);
             dialog_open(&ui->dialog, def->label, body, "Next", def->input_prompt,
                         def->input_default, NULL);
         } else {
             snprintf(typed, sizeof typed, "%s %zu", def->verb, p->n);
-            snprintf(body, sizeof body, "%s on %zu targets%s%s:%s", def->label, p->n,
-                     p->input ? " with " : "", p->input ? p->input : "", list);
+            body = xasprintf("%s on %zu targets%s%s:%s", def->label, p->n, p->input ? " with " : "",
+                             p->input ? p->input : "", list);
             dialog_open(&ui->dialog, def->label, body, confirm, NULL, NULL, typed);
         }
+        free(body);
+        free(list);
     }
     free(confirm);
     ui->mode = MODE_CONFIRM;

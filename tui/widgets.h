@@ -14,7 +14,7 @@
 #include <wchar.h>
 
 struct lineedit {
-    char buf[256];
+    char buf[4096]; /* a silence's matchers, prefilled from every label, must fit whole */
     size_t len;
 };
 
