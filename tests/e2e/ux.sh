@@ -104,7 +104,14 @@ cat >"$T/long.md" <<'MD'
 ```sh
 cut -d, -f1,2 /var/log/haproxy/access.csv | grep -E '^(GET|POST) /api/(orders|payments)/[0-9]+$' | sort | uniq -c | sort -rn | head -n 20 # END-OF-THE-COMMAND
 ```
+
+## 2. A script taller than the screen
+
+```sh
+FIRST-LINE-OF-THE-SCRIPT
 MD
+for i in $(seq 1 30); do echo "echo line $i" >>"$T/long.md"; done
+printf 'echo LAST-LINE-OF-THE-SCRIPT\n```\n' >>"$T/long.md"
 keys : r u n Space
 tm send-keys -t main -l "$T/long.md"
 keys Enter
@@ -113,6 +120,16 @@ keys x
 check "x asks first" wait_for "[ Cancel ]"
 check "the command's end is in the dialog: shown whole, wrapped" wait_for "END-OF-THE-COMMAND"
 check "its middle too" wait_for "(orders|payments)"
+keys Escape
+keys s # skip: the step's code was not run
+wait_for "A script taller than the screen"
+keys x
+check "a dialog taller than the screen keeps its buttons in view" wait_for "[ Cancel ]"
+check "and says there is more below" wait_for "more: PgDn"
+check "the last line is not in view yet" bash -c '! tmux -S "$1" capture-pane -p -t main | grep -q LAST-LINE' _ "$E2E_SOCK"
+keys PgDn PgDn PgDn
+check "PgDn scrolls the body to the last line" wait_for "LAST-LINE-OF-THE-SCRIPT"
+check "the buttons still there" wait_for "[ Cancel ]"
 keys Escape
 keys : a b o r t Enter
 wait_for "Type 'abort' to confirm"
