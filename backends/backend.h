@@ -98,6 +98,12 @@ struct backend_impl {
      */
     int (*form)(struct backend *b, const struct action_def *def, const char *target,
                 const char **labels, char **values, int max);
+    /*
+     * Optional: lines for def's confirmation dialog on target, from what the
+     * backend knows now (how many messages go where, a warning); the caller
+     * frees. NULL: nothing to add.
+     */
+    char *(*describe)(struct backend *b, const struct action_def *def, const char *target);
     void (*destroy)(struct backend *b);
 };
 

@@ -41,7 +41,8 @@ struct haproxy {
     const char *path;     /* ";csv" or "" when the url already asks for CSV */
     struct haproxy_rt rt; /* its address is set when have_socket */
     bool have_socket;
-    struct http_poll poll; /* over HTTP */
+    struct http_poll poll;      /* over HTTP */
+    struct haproxy_admin admin; /* from the socket, read before each poll's CSV */
 };
 
 /* ---- polling ---- */
@@ -51,7 +52,7 @@ static void publish_csv(struct haproxy *h, const char *text, size_t len, bool fr
     struct backend *b = h->b;
     struct rowset *rs = rowset_create(MODEL_POOLS, b->name);
     char *cause = NULL;
-    if (haproxy_parse_csv(text, len, rs, &cause)) {
+    if (haproxy_parse_csv_admin(text, len, h->have_socket ? &h->admin : NULL, rs, &cause)) {
         backend_publish(b, rs);
         return;
     }
@@ -82,15 +83,35 @@ static void on_http(const struct http_response *r, void *ud)
     http_poll_end(&h->poll);
 }
 
+/*
+ * "show servers state;show stat" in one call: the admin states, then the
+ * CSV from its "# pxname" header on. An answer without the first part (an
+ * old HAProxy, a proxy in front) leaves the admin states unknown.
+ */
 static void on_show_stat(void *ud, const char *error, const char *reply, size_t len)
 {
     struct haproxy *h = ud;
     if (error != NULL) {
         backend_fail(h->b, "%s", error);
     } else {
-        publish_csv(h, reply, len, true);
+        const char *csv = strstr(reply, "# pxname");
+        size_t at = csv != NULL && (csv == reply || csv[-1] == '\n') ? (size_t)(csv - reply) : 0;
+        haproxy_parse_admin(reply, at, &h->admin);
+        publish_csv(h, reply + at, len - at, true);
     }
     backend_poll_end(h->b);
+}
+
+/* Over HTTP, the admin states come first from the socket, when there is one. */
+static void on_servers_state(void *ud, const char *error, const char *reply, size_t len)
+{
+    struct haproxy *h = ud;
+    if (error != NULL) {
+        haproxy_admin_clear(&h->admin); /* unknown: the rows say what the CSV says */
+    } else {
+        haproxy_parse_admin(reply, len, &h->admin);
+    }
+    http_poll_send(&h->poll, h->path, on_http);
 }
 
 static void haproxy_poll(struct backend *b)
@@ -103,12 +124,17 @@ static void haproxy_poll(struct backend *b)
     if (!backend_poll_begin(b)) {
         return;
     }
+    char *cause = NULL;
     if (h->have_url) {
-        http_poll_send(&h->poll, h->path, on_http);
+        if (!h->have_socket ||
+            !haproxy_rt_call(&h->rt, "show servers state", on_servers_state, NULL, h, &cause)) {
+            haproxy_admin_clear(&h->admin);
+            http_poll_send(&h->poll, h->path, on_http);
+        }
+        free(cause);
         return;
     }
-    char *cause = NULL;
-    if (!haproxy_rt_call(&h->rt, "show stat", on_show_stat, NULL, h, &cause)) {
+    if (!haproxy_rt_call(&h->rt, "show servers state;show stat", on_show_stat, NULL, h, &cause)) {
         backend_fail(b, "%s", cause);
         free(cause);
         backend_poll_end(h->b);
@@ -367,6 +393,7 @@ static void haproxy_destroy(struct backend *b)
     }
     http_poll_finish(&h->poll);
     haproxy_rt_finish(&h->rt);
+    haproxy_admin_clear(&h->admin);
     http_settings_free(&h->http);
     free(h->http_key);
     free(h);

@@ -28,4 +28,23 @@ extern const struct backend_impl haproxy_backend;
  */
 bool haproxy_parse_csv(const char *text, size_t len, struct rowset *rs, char **cause);
 
+/* Admin states by "backend/server", from `show servers state` (haproxy_state.c). */
+struct haproxy_admin {
+    char **key;
+    unsigned *bits; /* srv_admin_state */
+    size_t n;
+};
+/* Replace a's contents with the servers of the answer; a text of another shape gives none. */
+void haproxy_parse_admin(const char *text, size_t len, struct haproxy_admin *a);
+void haproxy_admin_clear(struct haproxy_admin *a);
+/* "maint", "drain" or "ready" for a server, NULL when a (may be NULL) does not know it. */
+const char *haproxy_admin_word(const struct haproxy_admin *a, const char *key);
+/*
+ * haproxy_parse_csv() with the admin states: a server whose status hides
+ * its admin state (a DOWN server that is drained reads "DOWN" in the CSV)
+ * shows both ("DOWN drain"), and every server's detail names its admin state.
+ */
+bool haproxy_parse_csv_admin(const char *text, size_t len, const struct haproxy_admin *admin,
+                             struct rowset *rs, char **cause);
+
 #endif

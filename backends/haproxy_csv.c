@@ -359,7 +359,16 @@ static void row_details(struct rowset *rs, const struct record *r, bool aggregat
     rowset_detail_nonempty(rs, "balance", rec_value(r, F_ALGO));
 }
 
-static void emit_row(struct rowset *rs, const struct record *r)
+/* "DOWN" with the admin state it hides: "DOWN drain", "DOWN maint" (else NULL: as it is). */
+static char *status_with_admin(const char *status, const char *admin)
+{
+    if (admin == NULL || strcmp(admin, "ready") == 0 || !has_word_prefix(status, "DOWN")) {
+        return NULL;
+    }
+    return xasprintf("%s %s", status, admin);
+}
+
+static void emit_row(struct rowset *rs, const struct record *r, const struct haproxy_admin *admin)
 {
     const char *px = rec_value(r, F_PXNAME), *sv = rec_value(r, F_SVNAME);
     double type;
@@ -371,10 +380,12 @@ static void emit_row(struct rowset *rs, const struct record *r)
     bool aggregate = strcmp(sv, "BACKEND") == 0 || (typed && type == TYPE_BACKEND);
     char *key = xasprintf("%s/%s", px, sv);
     rowset_begin(rs, key);
+    const char *admin_word = aggregate ? NULL : haproxy_admin_word(admin, key);
     free(key);
     rowset_text(rs, POOL_NAME, px);
     rowset_text(rs, POOL_SERVER, aggregate ? "(backend)" : sv);
-    const char *status = rec_value(r, F_STATUS);
+    char *both = status_with_admin(rec_value(r, F_STATUS), admin_word);
+    const char *status = both != NULL ? both : rec_value(r, F_STATUS);
     enum tone st = status_tone(status);
     rowset_text(rs, POOL_STATUS, status);
     rowset_cell_tone(rs, POOL_STATUS, st);
@@ -391,7 +402,9 @@ static void emit_row(struct rowset *rs, const struct record *r)
     cell_num(rs, POOL_5XX, rec_value(r, F_HRSP_5XX));
     cell_num(rs, POOL_RT, rec_value(r, F_RTIME));
     rowset_text(rs, POOL_SOURCE, rs->source);
+    rowset_detail_nonempty(rs, "admin state", admin_word);
     row_details(rs, r, aggregate);
+    free(both);
 }
 
 /* Find the header; false with *cause when the text is not stats CSV. */
@@ -425,6 +438,12 @@ static bool csv_open(struct csv *c, int **map, size_t *nmap, char **cause)
 
 bool haproxy_parse_csv(const char *text, size_t len, struct rowset *rs, char **cause)
 {
+    return haproxy_parse_csv_admin(text, len, NULL, rs, cause);
+}
+
+bool haproxy_parse_csv_admin(const char *text, size_t len, const struct haproxy_admin *admin,
+                             struct rowset *rs, char **cause)
+{
     struct csv c = {text, text + len};
     int *map = NULL;
     size_t nmap = 0;
@@ -444,7 +463,7 @@ bool haproxy_parse_csv(const char *text, size_t len, struct rowset *rs, char **c
         if (r.cut || (!r.complete && r.nfields < nmap)) {
             break; /* the text ends mid-record */
         }
-        emit_row(rs, &r);
+        emit_row(rs, &r, admin);
     }
     rowset_end(rs);
     free(r.buf);

@@ -61,6 +61,25 @@ int model_column_by_title(enum model_kind kind, const char *title)
     return -1;
 }
 
+int model_severity_rank(const char *severity)
+{
+    static const char *const words[][6] = {
+        {"none", NULL},
+        {"info", "informational", "low", "notice", NULL},
+        {"warning", "warn", "medium", "minor", NULL},
+        {"error", "err", "high", "major", NULL},
+        {"critical", "crit", "fatal", "page", "emergency", NULL},
+    };
+    for (int rank = 4; rank > 0; rank--) {
+        for (int i = 0; words[rank][i] != NULL; i++) {
+            if (strcasecmp(severity, words[rank][i]) == 0) {
+                return rank;
+            }
+        }
+    }
+    return 0;
+}
+
 void model_format_num(char *buf, size_t len, double v)
 {
     double a = fabs(v);

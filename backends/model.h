@@ -48,7 +48,7 @@ enum tone model_rollout_tone(enum rollout r);
  * narrow), flags (enum column_flags)
  */
 #define ALERT_COLUMNS(X)                                                                           \
-    X(ALERT_SEV, "SEV", CELL_TEXT, 4, 8, 0, 0)                                                     \
+    X(ALERT_SEV, "SEV", CELL_TEXT, 4, 8, 0, COL_SEVERITY)                                          \
     X(ALERT_NAME, "ALERT", CELL_TEXT, 8, 28, 0, 0)                                                 \
     X(ALERT_STATE, "STATE", CELL_TEXT, 6, 10, 0, 0)                                                \
     X(ALERT_AGE, "AGE", CELL_AGE, 4, 5, 1, 0)                                                      \
@@ -115,7 +115,15 @@ enum silence_column { SILENCE_COLUMNS(X_ENUM) SILENCE_NCOLS };
 
 enum column_flags {
     COL_KEEP_TAIL = 1u << 0, /* when cut, keep the end (an image tag, a path) */
+    COL_SEVERITY = 1u << 1,  /* sorts by model_severity_rank(), not alphabetically */
 };
+
+/*
+ * How severe a severity word is: critical (crit, fatal, page, emergency) 4 >
+ * error (err, high, major) 3 > warning (warn, medium, minor) 2 > info
+ * (informational, low, notice) 1 > anything else, none included, 0.
+ */
+int model_severity_rank(const char *severity);
 
 struct column_def {
     const char *title;

@@ -448,6 +448,63 @@ static void rq_act(struct backend *b, struct backend_request *a)
     }
 }
 
+/* A cell of a queue of this backend, by vhost and name; -1 when it is not known. */
+static double queue_num(struct backend *b, const char *vhost, const char *name, int col)
+{
+    char *key = rabbitmq_key(vhost, name);
+    const struct rowset *rs;
+    size_t row;
+    double v = store_find(b->store, MODEL_QUEUES, b->name, key, &rs, &row)
+                   ? rowset_cell_num(rs, row, col)
+                   : -1;
+    free(key);
+    return v;
+}
+
+/* Move-back: how many messages go from which queue to which, and whether anyone consumes there. */
+static char *rq_describe(struct backend *b, const struct action_def *def, const char *target)
+{
+    struct rq *rq = b->priv;
+    char *vhost = NULL, *name = NULL;
+    if (strcmp(def->verb, "moveback") != 0 || !rabbitmq_split_key(target, &vhost, &name)) {
+        return NULL;
+    }
+    const char *dlq = rabbitmq_memory_dlq(rq->mem, target);
+    char *from = xstrdup(dlq != NULL ? dlq : name);
+    char *to = dlq != NULL ? xstrdup(name) : rabbitmq_memory_sources(rq->mem, target);
+    struct strbuf sb = {0};
+    if (to == NULL || strchr(to, ',') != NULL) {
+        strbuf_printf(&sb, "%s is not the dead-letter queue of one queue here: nothing will move",
+                      from);
+    } else {
+        double msgs = queue_num(b, vhost, from, QUEUE_MSGS);
+        double consumers = queue_num(b, vhost, to, QUEUE_CONSUMERS);
+        if (msgs >= 0) {
+            strbuf_printf(&sb, "Moves %.0f message%s from %s back to %s.", msgs,
+                          msgs == 1 ? "" : "s", from, to);
+        } else {
+            strbuf_printf(&sb, "Moves the messages of %s (how many is not known) back to %s.", from,
+                          to);
+        }
+        if (consumers == 0) {
+            strbuf_printf(&sb,
+                          "\nWarning: %s has no consumers: the messages will wait there, "
+                          "unprocessed.",
+                          to);
+        } else if (consumers < 0) {
+            strbuf_printf(&sb, "\nWhether %s has consumers is not known.", to);
+        } else {
+            strbuf_printf(&sb, "\n%s has %.0f consumer%s.", to, consumers,
+                          consumers == 1 ? "" : "s");
+        }
+    }
+    free(from);
+    free(to);
+    free(vhost);
+    free(name);
+    return sb.s;
+}
+
 static void rq_destroy(struct backend *b)
 {
     struct rq *rq = b->priv;
@@ -479,5 +536,6 @@ const struct backend_impl rabbitmq_backend = {
     .start = rq_start,
     .poll = rq_poll,
     .act = rq_act,
+    .describe = rq_describe,
     .destroy = rq_destroy,
 };

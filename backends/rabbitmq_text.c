@@ -18,8 +18,8 @@
 #include <string.h>
 
 enum {
-    PEEK_PAYLOAD_SHOWN = 2000, /* bytes of each payload shown */
-    DETAIL_VALUE_MAX = 400,    /* a JSON value shown in the detail */
+    PEEK_PAYLOAD_SHOWN = 50000, /* bytes of each payload shown: whole, as RabbitMQ sends it */
+    DETAIL_VALUE_MAX = 400,     /* a JSON value shown in the detail */
 };
 
 /* ---- text ---- */
@@ -124,6 +124,10 @@ static void peek_message(struct strbuf *sb, const cJSON *m, int i, int n)
                       plen > PEEK_PAYLOAD_SHOWN ? PEEK_PAYLOAD_SHOWN : plen);
     if (plen > PEEK_PAYLOAD_SHOWN) {
         strbuf_printf(sb, "\n... (%zu more characters not shown)", plen - PEEK_PAYLOAD_SHOWN);
+    } else if (cJSON_IsNumber(bytes) && enc != NULL && strcmp(enc, "string") == 0 &&
+               bytes->valuedouble > (double)plen) {
+        strbuf_printf(sb, "\n... (RabbitMQ sent the first %zu of %.0f bytes)", plen,
+                      bytes->valuedouble);
     }
     strbuf_add(sb, "\n", 1);
 }

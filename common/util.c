@@ -399,3 +399,79 @@ bool str_in(const char *s, const char *const *list)
     }
     return false;
 }
+
+static size_t wrap_row(const char *s, int width)
+{
+    size_t at = 0, brk = 0;
+    int used = 0;
+    while (s[at] != '\0' && s[at] != '\n') {
+        const char *out;
+        size_t outlen;
+        int w;
+        struct text_char c;
+        size_t n = cell_next(s + at, &out, &outlen, &w, &c);
+        if (used + w > width && at > 0) {
+            if (s[at] == ' ') {
+                while (s[at] == ' ') {
+                    at++; /* the blanks at the edge are the break */
+                }
+                return at;
+            }
+            return brk > 0 ? brk : at;
+        }
+        used += w;
+        at += n;
+        if (s[at - 1] == ' ') {
+            brk = at;
+        }
+    }
+    return at;
+}
+
+size_t utf8_wrap_next(const char *s, int width, size_t *shown)
+{
+    size_t n = wrap_row(s, width);
+    if (shown != NULL) {
+        size_t k = n;
+        bool more = s[n] != '\0' && s[n] != '\n';
+        while (more && k > 0 && s[k - 1] == ' ') {
+            k--;
+        }
+        *shown = k;
+    }
+    return n;
+}
+
+const char *utf8_skip_width(const char *s, int cols, int *over)
+{
+    int used = 0;
+    while (*s != '\0' && used < cols) {
+        const char *out;
+        size_t outlen;
+        int w;
+        struct text_char c;
+        s += cell_next(s, &out, &outlen, &w, &c);
+        used += w;
+    }
+    *over = used > cols ? used - cols : 0;
+    return s;
+}
+
+char *base64_encode(const void *data, size_t n)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const unsigned char *in = data;
+    char *out = xmalloc((n + 2) / 3 * 4 + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)in[i] << 16;
+        v |= i + 1 < n ? (unsigned)in[i + 1] << 8 : 0u;
+        v |= i + 2 < n ? (unsigned)in[i + 2] : 0u;
+        out[o++] = b64[(v >> 18) & 63];
+        out[o++] = b64[(v >> 12) & 63];
+        out[o++] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
+        out[o++] = i + 2 < n ? b64[v & 63] : '=';
+    }
+    out[o] = '\0';
+    return out;
+}

@@ -73,4 +73,20 @@ int utf8_fit(char *buf, size_t len, const char *s, int width, const char *ellips
 /* Like utf8_fit(), but keeps the end of s: "…checkout:v2.14.1". */
 int utf8_fit_tail(char *buf, size_t len, const char *s, int width, const char *ellipsis);
 
+/*
+ * Wrapping that keeps every character: the bytes the next row of s takes
+ * (at most width cells, up to the next '\n' excluded), broken after the
+ * last blank that fits, else inside the word; *shown (may be NULL) gets how
+ * many of them to draw: the blanks where the row breaks are the break. Never
+ * 0 while *s is not '\n' or NUL (a character wider than width still takes a
+ * row). The caller skips the '\n'.
+ */
+size_t utf8_wrap_next(const char *s, int width, size_t *shown);
+/* s past its first cols cells (a character across the edge is skipped whole; *over gets the cells
+ * it spilled). */
+const char *utf8_skip_width(const char *s, int cols, int *over);
+
+/* Standard base64 (RFC 4648, with padding) of n bytes; the caller frees. */
+char *base64_encode(const void *data, size_t n);
+
 #endif

@@ -219,9 +219,16 @@ struct run_info {
     char *started; /* RFC 3339 */
     char *step;    /* title of the last step entered */
     bool ended;
-    char *how;  /* "finished", "aborted", or NULL while open */
-    bool drill; /* a drill's run (resumed by the drill pane) */
+    char *how;   /* "finished", "aborted", or NULL while open */
+    bool drill;  /* a drill's run (resumed by the drill pane) */
+    char *alert; /* the alert it was opened for (run_alert_key of its first variables), or NULL */
 };
+/*
+ * Who a run is for: the "name=value" lines of variables, sorted, when they
+ * name an alert (alertname is one of them); NULL otherwise. r on an alert
+ * and the run it opened give the same key (its labels are the variables).
+ */
+char *run_alert_key(const struct vars *v);
 /* Every run in runs_dir (NULL: default), newest first. */
 struct run_info *run_list(const char *runs_dir, size_t *n, char **cause);
 void run_info_free(struct run_info *list, size_t n);

@@ -11,6 +11,7 @@
 #include "runstep.h"
 
 #include "../common/clock.h"
+#include "../common/json.h"
 #include "../common/util.h"
 
 #include <cjson/cJSON.h>
@@ -234,6 +235,46 @@ struct run *run_resume(const struct run_env *env, const char *run_id, const stru
 
 /* ---- runs on disk ---- */
 
+static int line_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *run_alert_key(const struct vars *v)
+{
+    if (v == NULL || vars_get(v, "alertname") == NULL) {
+        return NULL;
+    }
+    char **lines = xcalloc(v->n ? v->n : 1, sizeof *lines);
+    for (size_t i = 0; i < v->n; i++) {
+        lines[i] = xasprintf("%s=%s", v->names[i], v->values[i]);
+    }
+    qsort(lines, v->n, sizeof *lines, line_cmp);
+    struct strbuf sb = {0};
+    for (size_t i = 0; i < v->n; i++) {
+        strbuf_printf(&sb, "%s\n", lines[i]);
+        free(lines[i]);
+    }
+    free(lines);
+    return sb.s;
+}
+
+/* The alert key of a run.start's argv_vars (the variables it was opened with). */
+static char *start_alert_key(const cJSON *data)
+{
+    const cJSON *argv = json_obj(data, "argv_vars"), *it;
+    struct vars v = {0};
+    cJSON_ArrayForEach(it, argv)
+    {
+        if (it->string != NULL && cJSON_IsString(it)) {
+            vars_set(&v, it->string, it->valuestring);
+        }
+    }
+    char *key = run_alert_key(&v);
+    vars_clear(&v);
+    return key;
+}
+
 static bool read_info(const char *dir, const char *name, struct run_info *ri)
 {
     char *path = xasprintf("%s/%s", dir, name);
@@ -257,6 +298,7 @@ static bool read_info(const char *dir, const char *name, struct run_info *ri)
     ri->runbook = xstrdup(runbook != NULL ? runbook : "");
     ri->started = xstrdup(ts != NULL ? ts : "");
     ri->drill = kind != NULL && strcmp(kind, "drill") == 0;
+    ri->alert = start_alert_key(e.data);
     for (size_t i = 1; i < n; i++) {
         if (!runlog_event_parse(ev[i], &e)) {
             continue;
@@ -329,6 +371,7 @@ void run_info_free(struct run_info *list, size_t n)
         free(list[i].started);
         free(list[i].step);
         free(list[i].how);
+        free(list[i].alert);
     }
     free(list);
 }

@@ -42,7 +42,12 @@ static const struct key_def alerts_keys[] = {
 
 static const struct pane_table alerts_table = {
     .kind = MODEL_ALERTS,
-    .sort_col = -1,
+    /* the worst first (critical, error, warning, info, none), then the newest: what just paged */
+    .sort_col = ALERT_SEV,
+    .sort_desc = true,
+    .then_by = true,
+    .then_col = ALERT_AGE,
+    .then_desc = true, /* by start time: the latest start, the smallest age, first */
     .group_col = ALERT_NAME,
     .name_col = ALERT_NAME,
     .summary = alerts_summary,

@@ -115,6 +115,9 @@ struct pane_table {
     enum model_kind kind;
     int sort_col; /* default sort, -1 = as published */
     bool sort_desc;
+    bool then_by; /* ties of the sort go by then_col (else the published order) */
+    int then_col;
+    bool then_desc;
     int group_col; /* what '=' groups by */
     int name_col;  /* what names a row to a person: a typed confirmation asks for it */
     /*

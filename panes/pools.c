@@ -13,6 +13,13 @@ static bool is_server(const struct rowset *rs, size_t row)
     return !(n >= 8 && strcmp(key + n - 8, "/BACKEND") == 0);
 }
 
+/* "DOWN drain" ends with the admin word the operator set (HAProxy's show servers state). */
+static bool ends_with_word(const char *status, const char *word)
+{
+    size_t n = strlen(status), k = strlen(word);
+    return n > k && status[n - k - 1] == ' ' && strcasecmp(status + n - k, word) == 0;
+}
+
 static void pools_summary(const struct tableview *tv, char *buf, size_t len)
 {
     /* by the first word: "UP 1/2" is going down but still up, "DOWN 1/2" coming back */
@@ -28,6 +35,8 @@ static void pools_summary(const struct tableview *tv, char *buf, size_t len)
             size_t n = strlen(words[w]);
             if (strncasecmp(status, words[w], n) == 0 && (status[n] == '\0' || status[n] == ' ')) {
                 count[w]++;
+            } else if (w >= 2 && ends_with_word(status, words[w])) {
+                count[w]++; /* "DOWN drain": down, and drained by someone, both counted */
             }
         }
     }

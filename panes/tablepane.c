@@ -48,6 +48,8 @@ void *tablepane_create(const struct pane_ops *ops, const struct pane_env *env)
     tableview_init(&p->tv, p->t->kind);
     p->tv.sort_col = p->t->sort_col;
     p->tv.sort_desc = p->t->sort_desc;
+    p->tv.then_col = p->t->then_by ? p->t->then_col : -1;
+    p->tv.then_desc = p->t->then_desc;
     p->t->summary(&p->tv, p->summary, sizeof p->summary);
     p->changed = true;
     return p;
@@ -228,7 +230,10 @@ void tablepane_draw(void *self, WINDOW *win, const struct pane_view *view)
 
 /* ---- keys ---- */
 
-/* Enter: every column of the selected row, the members of its group, the backend's detail. */
+/*
+ * Enter: every column of the selected row, the members of its group, the
+ * backend's detail; as fields ("LABEL\tvalue"), which the viewer wraps and y copies.
+ */
 static void open_detail(struct tablepane *p)
 {
     const struct rowset *rs;
@@ -240,9 +245,9 @@ static void open_detail(struct tablepane *p)
     char *title = xasprintf("%s %s (%s)", s->title, rowset_key(rs, row), rs->source);
     struct strbuf sb = {0};
     for (int c = 0; c < s->ncols; c++) {
-        char text[512];
+        char text[4096];
         table_cell_text(&p->tv, rs, row, c, clock_wall_s(), text, sizeof text);
-        strbuf_printf(&sb, "%-12s %s\n", s->cols[c].title, text);
+        strbuf_printf(&sb, "%s\t%s\n", s->cols[c].title, text);
     }
     size_t members = tableview_members(&p->tv, p->tv.sel, NULL, 0);
     if (members > 1) {
@@ -263,8 +268,8 @@ static void open_detail(struct tablepane *p)
         size_t n = nl ? (size_t)(nl - d) : strlen(d);
         const char *tab = memchr(d, '\t', n);
         if (tab != NULL) {
-            strbuf_printf(&sb, "%-20.*s %.*s\n", (int)(tab - d), d,
-                          (int)(n - (size_t)(tab - d) - 1), tab + 1);
+            strbuf_printf(&sb, "%.*s\t%.*s\n", (int)(tab - d), d, (int)(n - (size_t)(tab - d) - 1),
+                          tab + 1);
         } else {
             strbuf_printf(&sb, "%.*s\n", (int)n, d);
         }
@@ -366,6 +371,13 @@ bool tablepane_key(void *self, wint_t ch, bool is_key)
     case TABLEPANE_REVERSE:
         tableview_set_sort(&p->tv, p->env.store, p->tv.sort_col, !p->tv.sort_desc);
         break;
+    case TABLEPANE_LEFT:
+    case TABLEPANE_RIGHT:
+        if (!table_hscroll(&p->tv, p->w - 2 - (p->tv.nmarks > 0 ? 2 : 0),
+                           k->id == TABLEPANE_LEFT ? -1 : 1)) {
+            return true; /* nothing more to that side */
+        }
+        break;
     case TABLEPANE_NONE:
     case TABLEPANE_KEY_OWN:
         return false;
@@ -444,4 +456,11 @@ bool tablepane_sort_by(void *self, const char *title, char **cause)
 void tablepane_filter(void *self, const char *text)
 {
     on_filter(self, text);
+}
+
+void tablepane_select_key(void *self, const char *source, const char *key)
+{
+    struct tablepane *p = self;
+    tableview_select_key(&p->tv, source, key);
+    p->changed = true;
 }

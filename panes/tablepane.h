@@ -29,7 +29,9 @@
     X(TABLEPANE_UNMARK, "u", "unmark-all", "unmark every row")                                     \
     X(TABLEPANE_GROUP, "=", "group", "group rows (toggle); an action on a group acts on all")      \
     X(TABLEPANE_SORT, "s", "sort-next", "sort by the next column")                                 \
-    X(TABLEPANE_REVERSE, "S", "sort-reverse", "reverse the sort")
+    X(TABLEPANE_REVERSE, "S", "sort-reverse", "reverse the sort")                                  \
+    X(TABLEPANE_RIGHT, "l Right", "scroll-right", "every column whole, then scroll right")         \
+    X(TABLEPANE_LEFT, "h Left", "scroll-left", "scroll left; at the edge back to the fitted view")
 
 /* Their ids; a pane's own keys (pane_table.key) start at TABLEPANE_KEY_OWN. */
 #define X_ENUM(id, keys, verb, help) id,
@@ -69,5 +71,7 @@ void tablepane_clear_marks(void *self);
 bool tablepane_sort_by(void *self, const char *title, char **cause);
 /* :filter TEXT ("" clears). */
 void tablepane_filter(void *self, const char *text);
+/* Select a row by identity (a remembered selection): now, or when it is published. */
+void tablepane_select_key(void *self, const char *source, const char *key);
 
 #endif

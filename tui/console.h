@@ -16,6 +16,7 @@
  *   host.c      what the console lends a pane (struct pane_host)
  *   side.c      the side slot: opening, resuming and closing runs and
  *               drills, and the rollbacks NOT RESTORED in the status line
+ *   selstate.c  the selected row of each table pane, kept across sessions
  *
  * A panel is a pane on screen: its ops, its state, its window. The table
  * panes are created once, from pane_registry, and grouped into slots
@@ -33,6 +34,7 @@
 #include <stdint.h>
 
 struct vars;
+struct finished_offer;
 
 struct panel {
     struct ui *ui;
@@ -74,6 +76,7 @@ struct pending {
     size_t n;
     char **backend; /* per target */
     char **target;
+    char **shown; /* per target, what a person calls it: an alert's name and labels, not its key */
     bool asking_input; /* bulk input actions: first the value, then the typed confirmation */
     char *input;
     char *must_type;     /* single typed actions: the row's name (QUEUE, SERVER...), not its key */
@@ -114,19 +117,23 @@ struct ui {
     struct dialog dialog;
     struct pending pending;
     struct viewer viewer;
+    struct panel *viewer_opener; /* the pane whose own keys (r on an alert) work in its viewer */
 
     char message[256];
     bool message_error;
     uint64_t message_until;
 
-    char *resume_offer;        /* the newest unfinished run, for R */
-    bool side_closing;         /* the side pane is closing (a drill rolling back) */
-    uint64_t side_close_until; /* ... at most until (mono ms) */
-    bool quit_after_close;     /* quitting waits for it */
-    bool side_ended;           /* the side run had ended at the last frame */
-    size_t npending;           /* rollbacks pending in the journals (NOT RESTORED) */
-    char pending_text[200];    /* the first of them, for the status line */
-    uint64_t pending_checked;  /* when (mono ms) the journals were last read */
+    char *resume_offer;                    /* the newest unfinished run, for R */
+    struct finished_offer *finished_offer; /* r on an alert whose run ended: report or new run? */
+    bool side_closing;                     /* the side pane is closing (a drill rolling back) */
+    uint64_t side_close_until;             /* ... at most until (mono ms) */
+    bool quit_after_close;                 /* quitting waits for it */
+    bool side_ended;                       /* the side run had ended at the last frame */
+    size_t npending;                       /* rollbacks pending in the journals (NOT RESTORED) */
+    char pending_text[200];                /* the first of them, for the status line */
+    uint64_t pending_checked;              /* when (mono ms) the journals were last read */
+
+    char *selstate_saved; /* the selections as last written (selstate.c) */
 
     int64_t last_second;
     uint64_t started_ms;
@@ -180,13 +187,19 @@ bool dialogs_confirm(struct ui *ui, struct panel *asker, const char *title, cons
 bool dialogs_confirm_action(struct ui *ui, struct panel *asker, const char *backend,
                             const char *pane, const char *verb, const char *target,
                             const char *input, pane_confirm_cb cb);
-bool dialogs_view(struct ui *ui, const char *title, const char *text);
+/* The viewer for a pane (opener: its own keys reach it from the viewer; may be NULL). */
+bool dialogs_view(struct ui *ui, struct panel *opener, const char *title, const char *text);
 void dialogs_key(struct ui *ui, wint_t ch, bool is_key);
 void dialogs_draw(struct ui *ui);
 /* Close what is open and free the pending action (the console is going away). */
 void dialogs_free(struct ui *ui);
 /* Help lines for the actions of kind, from the backends' action tables. */
 void dialogs_help(struct ui *ui, enum model_kind kind, struct viewer *v);
+
+/* selstate.c: remember each table pane's selected row (by key) in the state directory */
+void selstate_load(struct ui *ui);
+/* Write when a selection changed since the last write. */
+void selstate_save(struct ui *ui);
 
 /* host.c */
 extern const struct pane_host_ops host_ops;

@@ -18,6 +18,7 @@
 #include "../common/util.h"
 #include "../engine/action.h"
 #include "../panes/tablepane.h"
+#include "clipboard.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,12 +46,13 @@ static void view_lines(struct ui *ui, const char *title, const char *text)
     ui->overlay_dirty = true;
 }
 
-bool dialogs_view(struct ui *ui, const char *title, const char *text)
+bool dialogs_view(struct ui *ui, struct panel *opener, const char *title, const char *text)
 {
     if (ui->mode != MODE_NORMAL) {
         return false;
     }
     view_lines(ui, title, text);
+    ui->viewer_opener = opener;
     return true;
 }
 
@@ -67,6 +69,7 @@ static void show_long_report(struct ui *ui, const char *label, const char *text)
     }
     viewer_close(&ui->viewer);
     view_lines(ui, label, text);
+    ui->viewer_opener = NULL;
 }
 
 /* Say the result once every report is in, then let the outcome go. */
@@ -114,7 +117,9 @@ static void pending_clear(struct ui *ui)
     for (size_t i = 0; i < ui->pending.n; i++) {
         free(ui->pending.backend[i]);
         free(ui->pending.target[i]);
+        free(ui->pending.shown[i]);
     }
+    free(ui->pending.shown);
     free(ui->pending.backend);
     free(ui->pending.target);
     free(ui->pending.input);
@@ -122,13 +127,33 @@ static void pending_clear(struct ui *ui)
     memset(&ui->pending, 0, sizeof ui->pending);
 }
 
-static void pending_add(struct ui *ui, const char *backend, const char *target)
+/*
+ * What the dialog calls a row: its key, unless the key does not hold the
+ * row's name (an alert's fingerprint): then the name, with the row's TARGET
+ * (the alert's key labels) when it has one, and the key after it.
+ */
+static char *shown_name(const struct pane_table *t, const struct rowref *ref)
+{
+    const char *key = rowset_key(ref->rs, ref->row);
+    const char *name = rowset_cell_text(ref->rs, ref->row, t->name_col);
+    if (name[0] == '\0' || strstr(key, name) != NULL) {
+        return xstrdup(key);
+    }
+    int tc = model_column_by_title(t->kind, "TARGET");
+    const char *target = tc >= 0 ? rowset_cell_text(ref->rs, ref->row, tc) : "";
+    return target[0] != '\0' ? xasprintf("%s %s (%s)", name, target, key)
+                             : xasprintf("%s (%s)", name, key);
+}
+
+static void pending_add(struct ui *ui, const char *backend, const char *target, char *shown)
 {
     struct pending *p = &ui->pending;
     p->backend = xreallocarray(p->backend, p->n + 1, sizeof *p->backend);
     p->target = xreallocarray(p->target, p->n + 1, sizeof *p->target);
+    p->shown = xreallocarray(p->shown, p->n + 1, sizeof *p->shown);
     p->backend[p->n] = xstrdup(backend);
     p->target[p->n] = xstrdup(target);
+    p->shown[p->n] = shown != NULL ? shown : xstrdup(target);
     p->n++;
 }
 
@@ -141,21 +166,21 @@ static char *capitalised(const char *verb)
     return s;
 }
 
-/* "be_web/web1 (lb1)" lines for as many targets as the screen holds. */
-static void list_targets(const struct pending *p, char *buf, size_t len, size_t room)
+/* "be_web/web1 (lb1)": every target, one a line; the dialog scrolls when they are many. */
+static char *list_targets(const struct pending *p)
 {
-    size_t n = 0;
-    buf[0] = '\0';
+    struct strbuf sb = {0};
+    strbuf_add(&sb, "", 0);
     for (size_t i = 0; i < p->n; i++) {
-        if (i == room && p->n > room + 1) {
-            snprintf(buf + n, len - n, "\n  ... and %zu more", p->n - i);
-            return;
-        }
-        n += (size_t)snprintf(buf + n, len - n, "\n  %s (%s)", p->target[i], p->backend[i]);
-        if (n >= len) {
-            return;
-        }
+        strbuf_printf(&sb, "\n  %s (%s)", p->shown[i], p->backend[i]);
     }
+    return sb.s;
+}
+
+/* What the backend can say about the action on target (how many messages go where), or NULL. */
+static char *describe(struct backend *b, const struct action_def *def, const char *target)
+{
+    return b != NULL && b->impl->describe != NULL ? b->impl->describe(b, def, target) : NULL;
 }
 
 static void open_single_dialog(struct ui *ui, const char *confirm)
@@ -163,12 +188,14 @@ static void open_single_dialog(struct ui *ui, const char *confirm)
     struct pending *p = &ui->pending;
     const struct action_def *def = p->def;
     bool input = (def->flags & ACTION_INPUT) != 0;
-    char body[4096];
     struct backend *b = ui_backend(ui, p->backend[0]);
-    snprintf(body, sizeof body, "%s %s\non backend '%s' (%s)%s%s", def->label, p->target[0],
-             p->backend[0], b ? b->impl->type : "?",
-             (def->flags & ACTION_DISRUPTIVE) ? "\nThis changes live traffic." : "",
-             (def->flags & ACTION_TYPED) ? "\nThis cannot be undone." : "");
+    char *what = describe(b, def, p->target[0]);
+    char *body =
+        xasprintf("%s %s\non backend '%s' (%s)%s%s%s%s", def->label, p->shown[0], p->backend[0],
+                  b ? b->impl->type : "?", what ? "\n" : "", what ? what : "",
+                  (def->flags & ACTION_DISRUPTIVE) ? "\nThis changes live traffic." : "",
+                  (def->flags & ACTION_TYPED) ? "\nThis cannot be undone." : "");
+    free(what);
     const char *labels[DIALOG_MAX_FIELDS];
     char *values[DIALOG_MAX_FIELDS];
     int nform = b != NULL && b->impl->form != NULL
@@ -183,6 +210,7 @@ static void open_single_dialog(struct ui *ui, const char *confirm)
         dialog_open(&ui->dialog, def->label, body, confirm, input ? def->input_prompt : NULL,
                     def->input_default, (def->flags & ACTION_TYPED) ? p->must_type : NULL);
     }
+    free(body);
 }
 
 /* Open the dialog for the pending action: single, bulk value, or bulk confirmation. */
@@ -194,19 +222,20 @@ static void open_pending_dialog(struct ui *ui)
     if (p->n == 1) {
         open_single_dialog(ui, confirm);
     } else {
-        char body[4096], typed[96], list[3500];
-        size_t room = LINES > 16 ? (size_t)(LINES - 16) : 1;
-        list_targets(p, list, sizeof list, room);
+        char typed[96];
+        char *list = list_targets(p), *body;
         if (p->asking_input) {
-            snprintf(body, sizeof body, "%s on %zu targets:%s", def->label, p->n, list);
+            body = xasprintf("%s on %zu targets:%s", def->label, p->n, list);
             dialog_open(&ui->dialog, def->label, body, "Next", def->input_prompt,
                         def->input_default, NULL);
         } else {
             snprintf(typed, sizeof typed, "%s %zu", def->verb, p->n);
-            snprintf(body, sizeof body, "%s on %zu targets%s%s:%s", def->label, p->n,
-                     p->input ? " with " : "", p->input ? p->input : "", list);
+            body = xasprintf("%s on %zu targets%s%s:%s", def->label, p->n, p->input ? " with " : "",
+                             p->input ? p->input : "", list);
             dialog_open(&ui->dialog, def->label, body, confirm, NULL, NULL, typed);
         }
+        free(body);
+        free(list);
     }
     free(confirm);
     ui->mode = MODE_CONFIRM;
@@ -273,7 +302,7 @@ static bool ask_single(struct ui *ui, struct panel *table, const struct rowref *
     pending_clear(ui);
     ui->pending.def = def;
     ui->pending.table = table;
-    pending_add(ui, b->name, target);
+    pending_add(ui, b->name, target, shown_name(t, ref));
     if (def->flags & ACTION_TYPED) {
         /* "orders.created", not "%2F/orders.created": what the person sees in the row */
         const char *name = rowset_cell_text(ref->rs, ref->row, t->name_col);
@@ -306,7 +335,7 @@ static bool ask_bulk(struct ui *ui, struct panel *table, const struct rowref *re
             return true;
         }
         ui->pending.def = def;
-        pending_add(ui, b->name, target);
+        pending_add(ui, b->name, target, shown_name(table->ops->table, &refs[i]));
     }
     ui->pending.table = table;
     ui->pending.asking_input = (ui->pending.def->flags & ACTION_INPUT) != 0;
@@ -416,12 +445,14 @@ bool dialogs_confirm_action(struct ui *ui, struct panel *asker, const char *back
         free(cause);
         return false;
     }
-    char *body = xasprintf("%s %s%s%s\non backend '%s' (%s)%s%s\nRunbook step: recorded in the run "
-                           "and the audit log.",
+    char *what = describe(b, def, target);
+    char *body = xasprintf("%s %s%s%s\non backend '%s' (%s)%s%s%s%s\nRunbook step: recorded in the "
+                           "run and the audit log.",
                            def->label, target, input ? " with " : "", input ? input : "", b->name,
-                           b->impl->type,
+                           b->impl->type, what ? "\n" : "", what ? what : "",
                            (def->flags & ACTION_DISRUPTIVE) ? "\nThis changes live traffic." : "",
                            (def->flags & ACTION_TYPED) ? "\nThis cannot be undone." : "");
+    free(what);
     char *confirm = capitalised(def->verb);
     bool ok = dialogs_confirm(ui, asker, def->label, body, confirm,
                               (def->flags & ACTION_TYPED) ? target : NULL, cb);
@@ -458,7 +489,7 @@ static void key_action_dialog(struct ui *ui, wint_t ch, bool is_key)
     } else if (r == DIALOG_CANCEL) {
         ui->mode = MODE_NORMAL;
         if (ui->pending.n == 1) {
-            ui_say(ui, false, "cancelled: %s %s", ui->pending.def->label, ui->pending.target[0]);
+            ui_say(ui, false, "cancelled: %s %s", ui->pending.def->label, ui->pending.shown[0]);
         } else {
             ui_say(ui, false, "cancelled: %s on %zu targets", ui->pending.def->label,
                    ui->pending.n);
@@ -470,6 +501,57 @@ static void key_action_dialog(struct ui *ui, wint_t ch, bool is_key)
     }
 }
 
+/* y: the selected field (or the whole text) to the clipboard, through OSC 52. */
+static void copy_from_viewer(struct ui *ui)
+{
+    char *what = NULL, *cause = NULL;
+    char *text = viewer_copy_text(&ui->viewer, &what);
+    if (clipboard_copy(text, &cause)) {
+        ui_say(ui, false, "copied %s (%zu bytes) to the clipboard (OSC 52)", what, strlen(text));
+    } else {
+        ui_say(ui, true, "%s not copied: %s", what, cause);
+        free(cause);
+    }
+    free(text);
+    free(what);
+}
+
+/*
+ * The opener's own keys (not the shared table keys) work from its viewer: r
+ * on an alert's detail opens its runbook. The viewer closes first: the pane's
+ * selection is still the row the detail shows.
+ */
+static bool opener_key(struct ui *ui, wint_t ch, bool is_key)
+{
+    struct panel *p = ui->viewer_opener;
+    if (p == NULL || p->self == NULL || p->ops->table == NULL || is_key) {
+        return false;
+    }
+    const struct key_def *k = key_find(p->ops->keys, p->self, ch, is_key);
+    if (k == NULL || k->id < TABLEPANE_KEY_OWN) {
+        return false;
+    }
+    viewer_close(&ui->viewer);
+    ui->viewer_opener = NULL;
+    ui->mode = MODE_NORMAL;
+    p->ops->key(p->self, ch, is_key);
+    return true;
+}
+
+static void key_viewer(struct ui *ui, wint_t ch, bool is_key)
+{
+    int page = LINES - 6;
+    if (!is_key && ch == 'y') {
+        copy_from_viewer(ui);
+    } else if (opener_key(ui, ch, is_key)) {
+        return;
+    } else if (!viewer_key(&ui->viewer, ch, is_key, page > 1 ? page : 1)) {
+        viewer_close(&ui->viewer);
+        ui->viewer_opener = NULL;
+        ui->mode = MODE_NORMAL;
+    }
+}
+
 void dialogs_key(struct ui *ui, wint_t ch, bool is_key)
 {
     if (ui->mode == MODE_CONFIRM && ui->pending.pane_confirm != NULL) {
@@ -477,11 +559,7 @@ void dialogs_key(struct ui *ui, wint_t ch, bool is_key)
     } else if (ui->mode == MODE_CONFIRM) {
         key_action_dialog(ui, ch, is_key);
     } else if (ui->mode == MODE_VIEW) {
-        int page = LINES - 6;
-        if (!viewer_key(&ui->viewer, ch, is_key, page > 1 ? page : 1)) {
-            viewer_close(&ui->viewer);
-            ui->mode = MODE_NORMAL;
-        }
+        key_viewer(ui, ch, is_key);
     }
     ui->overlay_dirty = true;
 }

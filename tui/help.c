@@ -14,6 +14,7 @@ void help_open(struct ui *ui)
     char title[96];
     snprintf(title, sizeof title, "Help: %s pane", p->ops->title);
     viewer_open(&ui->viewer, title);
+    ui->viewer_opener = NULL;
     if (t != NULL) {
         viewer_add(&ui->viewer,
                    "Actions on the selected row, or on every marked row (each asks first;");

@@ -7,11 +7,10 @@
 #include "console.h"
 
 #include "../common/util.h"
+#include "clipboard.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static void host_message(void *host, bool error, const char *text)
 {
@@ -57,42 +56,21 @@ static bool host_confirm_action(void *host, const char *backend, const char *pan
     return dialogs_confirm_action(p->ui, p, backend, pane, verb, target, input, cb);
 }
 
-/* OSC 52: the terminal (or tmux with set-clipboard) puts the text on the clipboard. */
+/* OSC 52 (clipboard.h); a text too long is refused in the status line, not cut. */
 static void host_clipboard(void *host, const char *text)
 {
-    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    (void)host;
-    struct strbuf sb = {0};
-    strbuf_str(&sb, "\033]52;c;");
-    const unsigned char *in = (const unsigned char *)text;
-    size_t n = strlen(text);
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)in[i] << 16;
-        v |= i + 1 < n ? (unsigned)in[i + 1] << 8 : 0;
-        v |= i + 2 < n ? in[i + 2] : 0;
-        char q[4] = {b64[(v >> 18) & 63], b64[(v >> 12) & 63], i + 1 < n ? b64[(v >> 6) & 63] : '=',
-                     i + 2 < n ? b64[v & 63] : '='};
-        strbuf_add(&sb, q, 4);
+    struct panel *p = host;
+    char *cause = NULL;
+    if (!clipboard_copy(text, &cause)) {
+        ui_say(p->ui, true, "not copied: %s", cause);
+        free(cause);
     }
-    strbuf_str(&sb, "\a");
-    /* straight to the terminal: curses has no call for it, and a frame is not in progress */
-    for (size_t off = 0; off < sb.n;) {
-        ssize_t w = write(STDOUT_FILENO, sb.s + off, sb.n - off);
-        if (w < 0 && errno == EINTR) {
-            continue;
-        }
-        if (w <= 0) {
-            break;
-        }
-        off += (size_t)w;
-    }
-    free(sb.s);
 }
 
 static bool host_view(void *host, const char *title, const char *text)
 {
     struct panel *p = host;
-    return dialogs_view(p->ui, title, text);
+    return dialogs_view(p->ui, p, title, text);
 }
 
 static void host_open_runbook(void *host, const char *name, const char *detail)

@@ -856,6 +856,12 @@ static int run_plain(struct app *app, const struct options *o)
     if (o->dry_run) {
         action_setup(NULL, o->read_only || (app->cfg != NULL && app->cfg->read_only));
     }
+    if (app->demo && app->cfg == NULL) {
+        /* said first, before any step: a runbook's actions act on the simulation only */
+        fprintf(stderr,
+                "opsdeck: no config: this run acts on the built-in DEMO (simulated systems; "
+                "nothing real changes). Give -c FILE to act on yours.\n");
+    }
     struct plain_options po = {
         .file = o->run_file,
         .resume = o->run_resume,

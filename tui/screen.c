@@ -30,6 +30,8 @@ static const struct glyphs glyphs_utf8 = {
     .sep = " │ ",
     .mark = "›",
     .marked = "● ",
+    .left = "◂",
+    .right = "▸",
 };
 
 static const struct glyphs glyphs_ascii = {
@@ -47,6 +49,8 @@ static const struct glyphs glyphs_ascii = {
     .sep = " | ",
     .mark = ">",
     .marked = "* ",
+    .left = "<",
+    .right = ">",
 };
 
 static bool screen_active;

@@ -13,11 +13,12 @@
 struct glyphs {
     const char *h, *v, *tl, *tr, *bl, *br; /* box drawing */
     const char *ellipsis;
-    const char *up, *down; /* sort direction */
-    const char *ok, *bad;  /* action results */
-    const char *sep;       /* status bar separator */
-    const char *mark;      /* selected-row marker when the pane is not focused */
-    const char *marked;    /* gutter of a row marked for a bulk action */
+    const char *up, *down;    /* sort direction */
+    const char *ok, *bad;     /* action results */
+    const char *sep;          /* status bar separator */
+    const char *mark;         /* selected-row marker when the pane is not focused */
+    const char *marked;       /* gutter of a row marked for a bulk action */
+    const char *left, *right; /* more of a table to that side (h/l scroll) */
 };
 
 /* Decide UTF-8 from the locale (call after setlocale). */

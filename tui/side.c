@@ -19,6 +19,9 @@
 #include "../common/loop.h"
 #include "../common/util.h"
 #include "../engine/locate.h"
+#include "../engine/report.h"
+#include "../engine/run.h"
+#include "../engine/vars.h"
 #include "../engine/runlog.h"
 #include "../panes/drill.h"
 #include "../panes/runbook.h"
@@ -205,6 +208,105 @@ void side_resume_newest(struct ui *ui)
 }
 
 /* r on an alert: its runbook (engine/locate.h), its labels as the run's variables. */
+/* r on an alert whose last run has ended: its report, or a new run (side_open_for). */
+struct finished_offer {
+    char *path; /* the runbook, for a new run */
+    struct vars vars;
+    char *run; /* the run that ended */
+};
+
+static void offer_free(struct finished_offer *o)
+{
+    if (o != NULL) {
+        free(o->path);
+        free(o->run);
+        vars_clear(&o->vars);
+        free(o);
+    }
+}
+
+static void on_offer_answer(void *self, const char *answer)
+{
+    struct ui *ui = self;
+    struct finished_offer *o = ui->finished_offer;
+    ui->finished_offer = NULL;
+    if (o == NULL) {
+        return;
+    }
+    if (answer[0] == 'r' || answer[0] == 'R') {
+        char *cause = NULL;
+        char *md = report_markdown(NULL, o->run, &cause);
+        char *title = xasprintf("Report of run %s", o->run);
+        if (md == NULL) {
+            ui_say(ui, true, "no report for %s: %s", o->run, cause ? cause : "?");
+        } else {
+            dialogs_view(ui, NULL, title, md);
+        }
+        free(title);
+        free(md);
+        free(cause);
+    } else if (answer[0] == 'n' || answer[0] == 'N') {
+        side_open_run(ui, o->path, &o->vars);
+    } else {
+        ui_say(ui, false, "nothing opened (r: the report of %s, n: a new run)", o->run);
+    }
+    offer_free(o);
+}
+
+static void on_offer_cancel(void *self, const char *answer)
+{
+    struct ui *ui = self;
+    (void)answer;
+    offer_free(ui->finished_offer);
+    ui->finished_offer = NULL;
+    ui_say(ui, false, "cancelled");
+}
+
+/* The newest run opened for this alert (same name and labels) that has ended; NULL if none. */
+static char *ended_run_for(const struct vars *v, char **how)
+{
+    char *key = run_alert_key(v), *id = NULL;
+    size_t n = 0;
+    char *cause = NULL;
+    struct run_info *list = key != NULL ? run_list(NULL, &n, &cause) : NULL;
+    for (size_t i = 0; i < n && id == NULL; i++) {
+        if (!list[i].drill && list[i].alert != NULL && strcmp(list[i].alert, key) == 0) {
+            if (!list[i].ended) {
+                break; /* the newest is still open: resume it as always */
+            }
+            id = xstrdup(list[i].id);
+            *how = xstrdup(list[i].how != NULL ? list[i].how : "ended");
+        }
+    }
+    run_info_free(list, n);
+    free(cause);
+    free(key);
+    return id;
+}
+
+/* Ask whether to open the ended run's report or start anew; false when the line is busy. */
+static bool offer_ended(struct ui *ui, const char *name, const char *path, const struct vars *v,
+                        char *run, char *how)
+{
+    struct finished_offer *o = xcalloc(1, sizeof *o);
+    o->path = xstrdup(path);
+    o->run = run;
+    for (size_t i = 0; i < v->n; i++) {
+        vars_set(&o->vars, v->names[i], v->values[i]);
+    }
+    struct line_mode l = {.enter = on_offer_answer, .cancel = on_offer_cancel};
+    snprintf(l.label, sizeof l.label, "%s run %s %s: r report, n new run: ", name, run, how);
+    free(how);
+    offer_free(ui->finished_offer);
+    ui->finished_offer = o;
+    if (!keys_line_open(ui, &l, "")) {
+        offer_free(o);
+        ui->finished_offer = NULL;
+        return false;
+    }
+    return true;
+}
+
 void side_open_for(struct ui *ui, const char *name, const char *detail)
 {
     char *cause = NULL;
@@ -216,7 +318,11 @@ void side_open_for(struct ui *ui, const char *name, const char *detail)
     }
     struct vars v = {0};
     locate_alert_vars(detail, name, &v);
-    side_open_run(ui, path, &v);
+    char *how = NULL;
+    char *ended = ui->side.ops == NULL ? ended_run_for(&v, &how) : NULL;
+    if (ended == NULL || !offer_ended(ui, name, path, &v, ended, how)) {
+        side_open_run(ui, path, &v);
+    }
     vars_clear(&v);
     free(path);
 }
@@ -440,4 +546,6 @@ void side_free(struct ui *ui)
     }
     free(ui->resume_offer);
     ui->resume_offer = NULL;
+    offer_free(ui->finished_offer);
+    ui->finished_offer = NULL;
 }

@@ -10,6 +10,7 @@
 #include "../common/util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 unsigned table_tone_attr(enum tone tone)
@@ -93,13 +94,42 @@ static int readmit_columns(const struct model_schema *s, int *want, bool *keep, 
     return used;
 }
 
+/* Every column whole, in schema order: the wide view that h/l scroll. */
+static void wide_layout(const struct tableview *tv, int width, struct table_layout *out)
+{
+    const struct model_schema *s = model_schema(tv->kind);
+    out->ncols = 0;
+    out->total = -1;
+    for (int c = 0; c < s->ncols && c < 16; c++) {
+        int w = tv->full[c];
+        int tw = utf8_width(s->cols[c].title) + 1;
+        w = w < tw ? tw : w;
+        w = w < s->cols[c].min_width ? s->cols[c].min_width : w;
+        out->col[out->ncols] = c;
+        out->width[out->ncols++] = w;
+        out->total += w + 1;
+    }
+    if (out->total < width && out->ncols > 0) {
+        out->width[out->ncols - 1] += width - out->total;
+        out->total = width;
+    }
+    out->natural = out->total;
+}
+
 void table_layout(const struct tableview *tv, int width, struct table_layout *out)
 {
     const struct model_schema *s = model_schema(tv->kind);
+    if (tv->wide) {
+        wide_layout(tv, width, out);
+        return;
+    }
     int want[16];
     bool keep[16];
+    out->natural = -1;
     for (int c = 0; c < s->ncols; c++) {
         want[c] = col_want(tv, c);
+        int tw = utf8_width(s->cols[c].title) + 1;
+        out->natural += (tv->full[c] > want[c] ? tv->full[c] : want[c] > tw ? want[c] : tw) + 1;
     }
     int used = drop_columns(s, want, keep, width);
     used = readmit_columns(s, want, keep, used, width);
@@ -139,6 +169,39 @@ void table_layout(const struct tableview *tv, int width, struct table_layout *ou
     } else if (widest_text >= 0) {
         out->width[widest_text] += slack;
     }
+    out->total = width;
+}
+
+bool table_hscroll(struct tableview *tv, int width, int dir)
+{
+    int step = width / 3 > 8 ? width / 3 : 8;
+    if (dir < 0) {
+        if (!tv->wide) {
+            return false;
+        }
+        if (tv->hoff == 0) {
+            tv->wide = false; /* back to the fitted view */
+        }
+        tv->hoff = tv->hoff > step ? tv->hoff - step : 0;
+        return true;
+    }
+    struct table_layout lay;
+    if (!tv->wide) {
+        table_layout(tv, width, &lay);
+        if (lay.natural <= width) {
+            return false; /* everything shows already */
+        }
+        tv->wide = true;
+        tv->hoff = 0;
+        return true;
+    }
+    table_layout(tv, width, &lay);
+    int max = lay.total > width ? lay.total - width : 0;
+    if (tv->hoff >= max) {
+        return false;
+    }
+    tv->hoff = tv->hoff + step < max ? tv->hoff + step : max;
+    return true;
 }
 
 void table_cell_text(const struct tableview *tv, const struct rowset *rs, size_t row, int col,
@@ -156,24 +219,70 @@ void table_cell_text(const struct tableview *tv, const struct rowset *rs, size_t
     snprintf(buf, len, "%s", rowset_str(rs, cell->text));
 }
 
+enum align { ALIGN_LEFT, ALIGN_RIGHT, ALIGN_TAIL };
+
+/*
+ * A cell at virtual column vx (cw cells) of a row scrolled by hoff, in a
+ * window of width cells from screen column x: only the part in view, cut at
+ * either edge. Unscrolled cells that fit are drawn as they always were.
+ */
+static void put_cell(WINDOW *w, int y, int x, int vx, int cw, int hoff, int width, const char *text,
+                     unsigned attr, enum align align, const struct glyphs *g)
+{
+    if (hoff == 0 && vx + cw <= width) {
+        if (align == ALIGN_RIGHT) {
+            screen_put_right(w, y, x + vx, cw, text, attr, g);
+        } else if (align == ALIGN_TAIL) {
+            screen_put_tail(w, y, x + vx, cw, text, attr, g);
+        } else {
+            screen_put(w, y, x + vx, cw, text, attr, g);
+        }
+        return;
+    }
+    int lo = vx > hoff ? vx : hoff;
+    int hi = vx + cw < hoff + width ? vx + cw : hoff + width;
+    if (hi <= lo) {
+        return;
+    }
+    char fit[1024];
+    int fw = align == ALIGN_TAIL ? utf8_fit_tail(fit, sizeof fit, text, cw, g->ellipsis)
+                                 : utf8_fit(fit, sizeof fit, text, cw, g->ellipsis);
+    char *cell = align == ALIGN_RIGHT ? xasprintf("%*s%s", cw - fw, "", fit)
+                                      : xasprintf("%s%*s", fit, cw - fw, "");
+    int over;
+    const char *rest = utf8_skip_width(cell, lo - vx, &over);
+    if (hi - lo - over > 0) {
+        struct glyphs clean =
+            *g; /* cut clean at the window's edge: the marker says there is more */
+        clean.ellipsis = "";
+        screen_put(w, y, x + (lo - hoff) + over, hi - lo - over, rest, attr, &clean);
+    }
+    free(cell);
+}
+
 static void draw_header(WINDOW *w, int y, int x, const struct tableview *tv,
                         const struct table_layout *lay, int width, const struct glyphs *g)
 {
     const struct model_schema *s = model_schema(tv->kind);
     unsigned attr = theme_attr(THEME_HEADER);
     screen_fill(w, y, x, width, attr);
-    int cx = x;
+    int hoff = tv->wide ? tv->hoff : 0;
+    int vx = 0;
     for (int i = 0; i < lay->ncols; i++) {
         int c = lay->col[i];
         char title[64];
         snprintf(title, sizeof title, "%s%s", s->cols[c].title,
                  tv->sort_col == c ? (tv->sort_desc ? g->down : g->up) : "");
-        if (s->cols[c].type == CELL_TEXT) {
-            screen_put(w, y, cx, lay->width[i], title, attr, g);
-        } else {
-            screen_put_right(w, y, cx, lay->width[i], title, attr, g);
-        }
-        cx += lay->width[i] + 1;
+        put_cell(w, y, x, vx, lay->width[i], hoff, width, title, attr,
+                 s->cols[c].type == CELL_TEXT ? ALIGN_LEFT : ALIGN_RIGHT, g);
+        vx += lay->width[i] + 1;
+    }
+    /* more to a side: h/l show it */
+    if (hoff > 0) {
+        screen_put(w, y, x, 1, g->left, attr | A_BOLD, g);
+    }
+    if ((tv->wide && hoff + width < lay->total) || (!tv->wide && lay->natural > width)) {
+        screen_put(w, y, x + width - 1, 1, g->right, attr | A_BOLD, g);
     }
 }
 
@@ -190,10 +299,11 @@ static void draw_row(WINDOW *w, int y, int x, const struct tableview *tv, size_t
     if (selected) {
         screen_fill(w, y, x, width, sel_attr);
     }
-    int cx = x;
+    int hoff = tv->wide ? tv->hoff : 0;
+    int vx = 0;
     for (int i = 0; i < lay->ncols; i++) {
         int c = lay->col[i];
-        char text[512];
+        char text[1024];
         table_cell_text(tv, rs, row, c, now_wall, text, sizeof text);
         if (c == tv->group_col && tv->group_size != NULL && tv->group_size[idx] > 1) {
             size_t n = strlen(text);
@@ -204,14 +314,11 @@ static void draw_row(WINDOW *w, int y, int x, const struct tableview *tv, size_t
         if (selected) {
             attr = sel_attr;
         }
-        if (s->cols[c].type != CELL_TEXT) {
-            screen_put_right(w, y, cx, lay->width[i], text, attr, g);
-        } else if (s->cols[c].flags & COL_KEEP_TAIL) {
-            screen_put_tail(w, y, cx, lay->width[i], text, attr, g);
-        } else {
-            screen_put(w, y, cx, lay->width[i], text, attr, g);
-        }
-        cx += lay->width[i] + 1;
+        enum align align = s->cols[c].type != CELL_TEXT         ? ALIGN_RIGHT
+                           : (s->cols[c].flags & COL_KEEP_TAIL) ? ALIGN_TAIL
+                                                                : ALIGN_LEFT;
+        put_cell(w, y, x, vx, lay->width[i], hoff, width, text, attr, align, g);
+        vx += lay->width[i] + 1;
     }
 }
 

@@ -15,6 +15,8 @@ struct table_layout {
     int ncols;
     int col[16];   /* column index in the schema */
     int width[16]; /* cells for that column */
+    int total;     /* cells of a row: more than the width when wide (h/l) */
+    int natural;   /* cells every column would take whole: more than the width: cut or dropped */
 };
 
 /* Choose the columns and widths for a width; exposed for tests. */
@@ -32,5 +34,12 @@ void table_cell_text(const struct tableview *tv, const struct rowset *rs, size_t
                      int64_t now_wall, char *buf, size_t len);
 
 unsigned table_tone_attr(enum tone tone);
+
+/*
+ * h/l on a table of width cells: l shows every column whole (wide), then
+ * scrolls right; h scrolls back, and from the left edge returns to the
+ * fitted view. dir is -1 (h) or 1 (l). false when there is nowhere to go.
+ */
+bool table_hscroll(struct tableview *tv, int width, int dir);
 
 #endif

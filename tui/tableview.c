@@ -18,6 +18,7 @@ void tableview_init(struct tableview *tv, enum model_kind kind)
     memset(tv, 0, sizeof *tv);
     tv->kind = kind;
     tv->sort_col = -1;
+    tv->then_col = -1;
     tv->group_col = -1;
 }
 
@@ -88,21 +89,32 @@ static int natural_cmp(const char *a, const char *b)
 /* qsort has no context argument in C11; the loop is single-threaded. */
 static const struct tableview *sort_ctx;
 
+static int compare_col(const struct tableview *tv, const struct rowref *a, const struct rowref *b,
+                       int col, bool desc)
+{
+    const struct column_def *d = &model_schema(tv->kind)->cols[col];
+    const struct cell *ca = &rowset_cells(a->rs, a->row)[col];
+    const struct cell *cb = &rowset_cells(b->rs, b->row)[col];
+    const char *ta = rowset_str(a->rs, ca->text), *tb = rowset_str(b->rs, cb->text);
+    int c = 0;
+    if (d->flags & COL_SEVERITY) {
+        int ra = model_severity_rank(ta), rb = model_severity_rank(tb);
+        c = ra < rb ? -1 : ra > rb ? 1 : 0; /* "Warning" is "warning": the next key decides */
+    } else if (d->type == CELL_TEXT) {
+        c = natural_cmp(ta, tb);
+    } else {
+        c = ca->num < cb->num ? -1 : ca->num > cb->num ? 1 : 0;
+    }
+    return desc ? -c : c;
+}
+
 static int compare_refs(const void *pa, const void *pb)
 {
     const struct rowref *a = pa, *b = pb;
     const struct tableview *tv = sort_ctx;
-    int col = tv->sort_col;
-    int c = 0;
-    const struct cell *ca = &rowset_cells(a->rs, a->row)[col];
-    const struct cell *cb = &rowset_cells(b->rs, b->row)[col];
-    if (model_schema(tv->kind)->cols[col].type == CELL_TEXT) {
-        c = natural_cmp(rowset_str(a->rs, ca->text), rowset_str(b->rs, cb->text));
-    } else {
-        c = ca->num < cb->num ? -1 : ca->num > cb->num ? 1 : 0;
-    }
-    if (tv->sort_desc) {
-        c = -c;
+    int c = compare_col(tv, a, b, tv->sort_col, tv->sort_desc);
+    if (c == 0 && tv->then_col >= 0 && tv->then_col != tv->sort_col) {
+        c = compare_col(tv, a, b, tv->then_col, tv->then_desc);
     }
     if (c == 0) {
         /* ties keep the published order: stable and predictable */
@@ -140,9 +152,13 @@ static void restore_selection(struct tableview *tv, size_t old_index)
             }
         }
     }
-    /* the selected row is gone: stay at the same place, on its neighbour */
+    /*
+     * the selected row is gone: stay at the same place, on its neighbour, but
+     * keep wanting the row itself until the operator moves: a backend that
+     * failed for a while, or a row remembered from the last session whose
+     * source has not answered yet, brings it back
+     */
     tv->sel = old_index < tv->nrows ? old_index : tv->nrows - 1;
-    remember_selection(tv);
 }
 
 static void measure_cells(struct tableview *tv, const struct model_schema *s);
@@ -153,6 +169,7 @@ static void measure(struct tableview *tv)
     measure_cells(tv, s);
     if (tv->group_col >= 0 && tv->group_col < 16) {
         tv->widths[tv->group_col] += 6; /* room for " (123)" */
+        tv->full[tv->group_col] += 6;
     }
 }
 
@@ -160,19 +177,23 @@ static void measure_cells(struct tableview *tv, const struct model_schema *s)
 {
     for (int c = 0; c < s->ncols && c < 16; c++) {
         tv->widths[c] = 0;
+        tv->full[c] = 0;
     }
     for (size_t i = 0; i < tv->nrows; i++) {
         const struct cell *cells = rowset_cells(tv->rows[i].rs, tv->rows[i].row);
         for (int c = 0; c < s->ncols && c < 16; c++) {
-            if (tv->widths[c] >= s->cols[c].max_width) {
+            const char *t = rowset_str(tv->rows[i].rs, cells[c].text);
+            if (t[0] == '\0') {
                 continue;
             }
-            const char *t = rowset_str(tv->rows[i].rs, cells[c].text);
             int w = utf8_width(t);
-            if (w > tv->widths[c]) {
-                tv->widths[c] = w;
+            if (w > tv->full[c]) {
+                tv->full[c] = w;
             }
         }
+    }
+    for (int c = 0; c < s->ncols && c < 16; c++) {
+        tv->widths[c] = tv->full[c] < s->cols[c].max_width ? tv->full[c] : s->cols[c].max_width;
     }
 }
 
@@ -280,7 +301,16 @@ size_t tableview_members(const struct tableview *tv, size_t idx, struct rowref *
     return n;
 }
 
+static void rebuild(struct tableview *tv, const struct store *st, bool keep_wanted);
+
+/* The operator changed the view (filter, sort, group): the row they see selected is the one kept.
+ */
 void tableview_rebuild(struct tableview *tv, const struct store *st)
+{
+    rebuild(tv, st, false);
+}
+
+static void rebuild(struct tableview *tv, const struct store *st, bool keep_wanted)
 {
     size_t old_index = tv->sel;
     bool invert = tv->filter[0] == '!';
@@ -311,7 +341,7 @@ void tableview_rebuild(struct tableview *tv, const struct store *st)
     }
     group_rows(tv);
     restore_selection(tv, old_index);
-    if (tv->sel_key == NULL) {
+    if (tv->sel_key == NULL || !keep_wanted) {
         remember_selection(tv);
     }
     measure(tv);
@@ -324,7 +354,7 @@ bool tableview_refresh(struct tableview *tv, const struct store *st)
     if (tv->built && tv->generation == store_generation(st, tv->kind)) {
         return false;
     }
-    tableview_rebuild(tv, st);
+    rebuild(tv, st, true); /* new data: a row gone for now is still the one wanted */
     return true;
 }
 
@@ -356,6 +386,21 @@ void tableview_move(struct tableview *tv, long delta)
     }
     tv->sel = (size_t)target;
     remember_selection(tv);
+}
+
+void tableview_select_key(struct tableview *tv, const char *source, const char *key)
+{
+    free(tv->sel_source);
+    free(tv->sel_key);
+    tv->sel_source = xstrdup(source);
+    tv->sel_key = xstrdup(key);
+    for (size_t i = 0; i < tv->nrows; i++) {
+        const struct rowref *r = &tv->rows[i];
+        if (strcmp(rowset_key(r->rs, r->row), key) == 0 && strcmp(r->rs->source, source) == 0) {
+            tv->sel = i;
+            return;
+        }
+    }
 }
 
 void tableview_select_first(struct tableview *tv)

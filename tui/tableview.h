@@ -5,7 +5,9 @@
  * The view holds references into the store's rowsets; it must be refreshed
  * (tableview_refresh) before use whenever the store may have changed, since a
  * publish frees the rowset it replaces. Selection is kept by identity (source
- * + key), so the selected row stays selected when rows move or others appear.
+ * + key), so the selected row stays selected when rows move or others appear,
+ * and when its rows come back after a gap (a failing backend) or from a
+ * key remembered elsewhere (tableview_select_key).
  */
 #ifndef OPSDECK_TABLEVIEW_H
 #define OPSDECK_TABLEVIEW_H
@@ -29,6 +31,8 @@ struct tableview {
     char filter[128]; /* as typed; a leading '!' inverts */
     int sort_col;     /* -1: the order the backends published */
     bool sort_desc;
+    int then_col; /* ties of a sort: by this column (-1: the published order) */
+    bool then_desc;
     size_t sel;       /* index into rows (valid when nrows > 0) */
     size_t top;       /* first row shown */
     char *sel_source; /* identity of the selected row */
@@ -41,20 +45,28 @@ struct tableview {
     size_t nmarks;
     uint64_t generation; /* store generation the rows were built from */
     bool built;
-    int widths[16]; /* widest cell of each column over the visible rows */
+    int widths[16]; /* widest cell of each column over the visible rows, up to its max width */
+    int full[16];   /* widest cell of each column, uncut */
+    bool wide;      /* h/l: every column at its full width, scrolled sideways by hoff cells */
+    int hoff;
 };
 
 void tableview_init(struct tableview *tv, enum model_kind kind);
 void tableview_finish(struct tableview *tv);
 /* Rebuild when the store changed; true when the rows were rebuilt. */
 bool tableview_refresh(struct tableview *tv, const struct store *st);
-/* Rebuild now (after a filter or sort change). */
+/*
+ * Rebuild now (after a filter or sort change): the operator's change, so the
+ * row then selected is the one kept, even if the one wanted before is hidden.
+ */
 void tableview_rebuild(struct tableview *tv, const struct store *st);
 void tableview_set_filter(struct tableview *tv, const struct store *st, const char *filter);
 void tableview_set_sort(struct tableview *tv, const struct store *st, int col, bool desc);
 /* Move the selection by delta rows (clamped) and remember the new identity. */
 void tableview_move(struct tableview *tv, long delta);
 void tableview_select_first(struct tableview *tv);
+/* Select the row of this identity now if it is there, else as soon as it appears. */
+void tableview_select_key(struct tableview *tv, const char *source, const char *key);
 void tableview_select_last(struct tableview *tv);
 /* Adjust top so that the selection is visible in a window of height rows. */
 void tableview_scroll(struct tableview *tv, int height);

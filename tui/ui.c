@@ -20,6 +20,7 @@
 
 #include "../common/clock.h"
 #include "../common/loop.h"
+#include "../backends/backend.h"
 #include "../common/util.h"
 #include "screen.h"
 #include "theme.h"
@@ -260,6 +261,7 @@ static void ui_frame(struct ui *ui)
     if (drew) {
         doupdate();
     }
+    selstate_save(ui);
     ui->frames++;
     if ((ui->opts.exit_after_frames > 0 && ui->frames >= ui->opts.exit_after_frames) ||
         (ui->opts.exit_after_ms > 0 &&
@@ -332,24 +334,52 @@ static void on_signal(int signo, void *ud)
 
 /* ---- life cycle ---- */
 
-/* The table panes from the registry, each in its slot. */
+/* Does any backend feed this pane's kind? */
+static bool pane_fed(const struct ui *ui, const struct pane_ops *ops)
+{
+    for (size_t i = 0; i < ui->nbackends && ops->table != NULL; i++) {
+        if (backend_kinds(ui->backends[i]) & (1u << ops->table->kind)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * The table panes from the registry, each in its slot. A pane no backend
+ * feeds gets no slot (its slot == -1): the layout re-flows over the others
+ * and the console opens on the first that has a backend. With none fed at
+ * all, every pane shows (and says there is no backend).
+ */
 static void make_panels(struct ui *ui)
 {
     ui->npanels = pane_count;
     ui->panels = xcalloc(pane_count, sizeof *ui->panels);
+    bool any = false;
     for (size_t i = 0; i < pane_count; i++) {
-        int slot = pane_registry[i].slot - 1;
-        if (slot + 1 > ui->nslots) {
-            ui->nslots = slot + 1;
+        any = any || pane_fed(ui, pane_registry[i].ops);
+    }
+    int compact[LAYOUT_MAX_SLOTS + 1];
+    for (int i = 0; i <= LAYOUT_MAX_SLOTS; i++) {
+        compact[i] = -1;
+    }
+    for (size_t i = 0; i < pane_count; i++) {
+        int reg = pane_registry[i].slot;
+        ui->panels[i].slot = -1;
+        if (any && !pane_fed(ui, pane_registry[i].ops)) {
+            continue;
         }
-        struct slot *s = &ui->slots[slot];
+        if (compact[reg] < 0) {
+            compact[reg] = ui->nslots++;
+        }
+        struct slot *s = &ui->slots[compact[reg]];
         s->panel[s->n++] = i;
+        ui->panels[i].slot = compact[reg];
     }
     for (size_t i = 0; i < pane_count; i++) {
         struct panel *p = &ui->panels[i];
         p->ui = ui;
         p->ops = pane_registry[i].ops;
-        p->slot = pane_registry[i].slot - 1;
         p->host.ops = &host_ops;
         p->host.host = p;
         struct pane_env env = {
@@ -395,6 +425,7 @@ struct ui *ui_create(struct loop *loop, struct store *store, struct backend **ba
     }
     theme_apply(&ui->theme, ui->tier);
     make_panels(ui);
+    selstate_load(ui);
     ui->need_layout = true;
     ui->started_ms = clock_mono_ms();
     loop_on_signal(loop, on_signal, ui);
@@ -443,6 +474,7 @@ void ui_destroy(struct ui *ui)
         ui->panels[i].ops->free(ui->panels[i].self);
     }
     free(ui->panels);
+    free(ui->selstate_saved);
     loop_unwatch(ui->loop, ui->tty_watch);
     screen_finish();
     free(ui);

@@ -98,7 +98,7 @@ void dialog_open(struct dialog *d, const char *title, const char *body, const ch
         lineedit_set(&d->fields[0], input_default);
         d->nfields = 1;
     }
-    d->focus = d->nfields; /* Cancel */
+    d->focus = dialog_first_focus(d);
 }
 
 void dialog_open_form(struct dialog *d, const char *title, const char *body, const char *confirm,
@@ -110,7 +110,7 @@ void dialog_open_form(struct dialog *d, const char *title, const char *body, con
         d->labels[i] = xstrdup(labels[i]);
         lineedit_set(&d->fields[i], defaults[i]);
     }
-    d->focus = 0;
+    d->focus = dialog_first_focus(d);
 }
 
 void dialog_close(struct dialog *d)
@@ -143,14 +143,36 @@ bool dialog_can_confirm(const struct dialog *d)
     return true;
 }
 
+int dialog_confirm_at(const struct dialog *d)
+{
+    return d->nfields;
+}
+
+int dialog_cancel_at(const struct dialog *d)
+{
+    return d->nfields + 1;
+}
+
+int dialog_first_focus(const struct dialog *d)
+{
+    return d->nfields > 0 ? 0 : dialog_cancel_at(d);
+}
+
 static void dialog_move(struct dialog *d, int step)
 {
-    if (d->nfields > 1) {
-        int n = d->nfields + 2;
-        d->focus = (d->focus + step + n) % n;
-    } else {
-        /* one field takes typing anyway: Tab only moves between the buttons */
-        d->focus = d->focus == d->nfields ? d->nfields + 1 : d->nfields;
+    int n = d->nfields + 2;
+    d->focus = (d->focus + step + n) % n;
+}
+
+static void dialog_scroll(struct dialog *d, int delta)
+{
+    int max = d->body_rows - d->body_shown;
+    d->scroll += delta;
+    if (d->scroll > max) {
+        d->scroll = max;
+    }
+    if (d->scroll < 0) {
+        d->scroll = 0;
     }
 }
 
@@ -167,12 +189,17 @@ enum dialog_result dialog_key(struct dialog *d, wint_t ch, bool is_key)
         dialog_move(d, -1);
         return DIALOG_OPEN;
     }
+    if (is_key && (ch == KEY_UP || ch == KEY_DOWN || ch == KEY_PPAGE || ch == KEY_NPAGE)) {
+        int page = d->body_shown > 1 ? d->body_shown - 1 : 1;
+        dialog_scroll(d, ch == KEY_UP ? -1 : ch == KEY_DOWN ? 1 : ch == KEY_PPAGE ? -page : page);
+        return DIALOG_OPEN;
+    }
     if ((!is_key && (ch == '\r' || ch == '\n')) || (is_key && ch == KEY_ENTER)) {
         if (d->focus < d->nfields) {
-            d->focus++; /* next field, then Cancel: Enter alone never confirms */
+            d->focus++; /* the next field, after the last the confirm button: never confirms */
             return DIALOG_OPEN;
         }
-        if (d->focus == d->nfields) {
+        if (d->focus == dialog_cancel_at(d)) {
             return DIALOG_CANCEL;
         }
         return dialog_can_confirm(d) ? DIALOG_CONFIRM : DIALOG_OPEN;
@@ -205,8 +232,8 @@ static int count_lines(const char *s, int *widest)
 }
 
 /* A fresh boxed window in the dialog colours with a title on its top border. */
-static WINDOW *framed(WINDOW *old, int h, int w, int y, int x, const char *title,
-                      const struct glyphs *g)
+WINDOW *widgets_framed(WINDOW *old, int h, int w, int y, int x, const char *title,
+                       const struct glyphs *g)
 {
     if (old != NULL) {
         delwin(old);
@@ -284,133 +311,104 @@ static void draw_buttons(WINDOW *win, const struct dialog *d, int y, int w, cons
     int total = utf8_width(cancel) + 2 + utf8_width(ok);
     int x = (w - total) / 2;
     unsigned base = theme_attr(THEME_DIALOG), sel = theme_attr(THEME_SELECTED);
-    unsigned okattr = d->focus == d->nfields + 1 ? sel : base;
+    unsigned okattr = d->focus == dialog_confirm_at(d) ? sel : base;
     if (!dialog_can_confirm(d)) {
         okattr = theme_attr(THEME_MUTED);
     }
-    x += screen_put(win, y, x, utf8_width(cancel), cancel, d->focus == d->nfields ? sel : base, g) +
+    x += screen_put(win, y, x, utf8_width(cancel), cancel,
+                    d->focus == dialog_cancel_at(d) ? sel : base, g) +
          2;
     screen_put(win, y, x, utf8_width(ok), ok, okattr, g);
 }
 
-WINDOW *dialog_draw(const struct dialog *d, WINDOW *old, const struct glyphs *g)
+/* Rows of text wrapped to width; with put, drawn from row y on (first..first+max-1 of them). */
+static int wrap_rows(WINDOW *win, const char *text, int width, int y, int first, int max,
+                     unsigned attr, const struct glyphs *g)
+{
+    int row = 0;
+    for (const char *p = text;;) {
+        size_t shown;
+        size_t n = utf8_wrap_next(p, width, &shown);
+        if (win != NULL && row >= first && row < first + max) {
+            char *line = xstrndup(p, shown);
+            screen_put(win, y + row - first, 2, width, line, attr, g);
+            free(line);
+        }
+        row++;
+        p += n;
+        if (*p == '\0') {
+            break;
+        }
+        if (*p == '\n') {
+            p++;
+        }
+    }
+    return row;
+}
+
+static char *field_text(const struct dialog *d, int i)
+{
+    /* the cursor shows where typing goes: the focused field, or the only one */
+    bool typing = d->focus == i || (d->nfields == 1 && d->focus >= d->nfields);
+    return xasprintf("%s: %s%s", d->labels[i], d->fields[i].buf, typing ? "_" : "");
+}
+
+WINDOW *dialog_draw(struct dialog *d, WINDOW *old, const struct glyphs *g)
 {
     int widest;
-    int nbody = count_lines(d->body, &widest);
-    int extra = d->nfields > 0 ? d->nfields + 1 : 0;
+    count_lines(d->body, &widest);
     for (int i = 0; i < d->nfields; i++) {
-        /* "Label: value_" must fit too: matchers can be long */
         int fw = utf8_width(d->labels[i]) + 3 + utf8_width(d->fields[i].buf);
         widest = fw > widest ? fw : widest;
     }
-    int w = widest + 4;
-    if (w < 44) {
-        w = 44;
+    int inner = widest < 40 ? 40 : widest;
+    if (inner > COLS - 6) {
+        inner = COLS - 6 > 10 ? COLS - 6 : 10;
     }
-    if (w > COLS - 2) {
-        w = COLS - 2;
+    int w = inner + 4;
+    d->body_rows = wrap_rows(NULL, d->body, inner, 0, 0, 0, 0, g);
+    int field_rows = 0;
+    for (int i = 0; i < d->nfields; i++) {
+        char *f = field_text(d, i);
+        field_rows += wrap_rows(NULL, f, inner, 0, 0, 0, 0, g);
+        free(f);
     }
-    int h = nbody + extra + 4;
+    int below = d->nfields > 0 ? field_rows + 1 : 0; /* the fields after a blank row */
+    int h = d->body_rows + below + 4;
     if (h > LINES - 2) {
         h = LINES - 2;
     }
-    WINDOW *win = framed(old, h, w, (LINES - h) / 2, (COLS - w) / 2, d->title, g);
+    d->body_shown = h - 4 - below;
+    if (d->body_shown < 1) {
+        d->body_shown = 1;
+    }
+    dialog_scroll(d, 0); /* clamp to the rows there are now */
+    WINDOW *win = widgets_framed(old, h, w, (LINES - h) / 2, (COLS - w) / 2, d->title, g);
     if (win == NULL) {
         return NULL;
     }
     unsigned base = theme_attr(THEME_DIALOG);
-    const char *p = d->body;
-    for (int i = 0; i < nbody && 1 + i < h - 1; i++) {
-        const char *nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        char line[512];
-        snprintf(line, sizeof line, "%.*s", (int)n, p);
-        screen_put(win, 1 + i, 2, w - 4, line, base, g);
-        p = nl ? nl + 1 : p + n;
-    }
+    wrap_rows(win, d->body, inner, 1, d->scroll, d->body_shown, base, g);
+    int y = 1 + d->body_shown + 1;
     for (int i = 0; i < d->nfields; i++) {
-        /* the cursor shows where typing goes: the focused field, or the only one */
-        bool typing = d->focus == i || (d->nfields == 1 && d->focus >= d->nfields);
-        char field[400];
-        snprintf(field, sizeof field, "%s: %s%s", d->labels[i], d->fields[i].buf,
-                 typing ? "_" : "");
         unsigned attr = base | A_BOLD;
         if (d->nfields > 1 && d->focus == i) {
             attr = theme_attr(THEME_SELECTED);
         }
-        screen_put(win, nbody + 2 + i, 2, w - 4, field, attr, g);
+        char *f = field_text(d, i);
+        int rows = wrap_rows(NULL, f, inner, 0, 0, 0, 0, g);
+        int room = h - 2 - y;
+        wrap_rows(win, f, inner, y, 0, rows < room ? rows : room, attr, g);
+        y += rows;
+        free(f);
+    }
+    if (d->body_rows > d->body_shown) {
+        /* more above or below: say where, and how to get there; the buttons stay */
+        char more[80];
+        snprintf(more, sizeof more, " %d-%d/%d %s ", d->scroll + 1, d->scroll + d->body_shown,
+                 d->body_rows, d->scroll + d->body_shown < d->body_rows ? "more: PgDn" : "PgUp");
+        screen_put_right(win, 1 + d->body_shown, 2, w - 4, more, theme_attr(THEME_MUTED), g);
     }
     draw_buttons(win, d, h - 2, w, g);
-    return win;
-}
-
-void viewer_open(struct viewer *v, const char *title)
-{
-    memset(v, 0, sizeof *v);
-    v->title = xstrdup(title);
-}
-
-void viewer_add(struct viewer *v, const char *fmt, ...)
-{
-    if (v->nlines == v->cap) {
-        v->cap = v->cap ? v->cap * 2 : 32;
-        v->lines = xreallocarray(v->lines, v->cap, sizeof *v->lines);
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    v->lines[v->nlines++] = xvasprintf(fmt, ap);
-    va_end(ap);
-}
-
-void viewer_close(struct viewer *v)
-{
-    for (size_t i = 0; i < v->nlines; i++) {
-        free(v->lines[i]);
-    }
-    free(v->lines);
-    free(v->title);
-    memset(v, 0, sizeof *v);
-}
-
-bool viewer_key(struct viewer *v, wint_t ch, bool is_key, int page)
-{
-    if ((is_key && ch == KEY_ENTER) ||
-        (!is_key && (ch == 27 || ch == 'q' || ch == '\r' || ch == '\n' || ch == '?'))) {
-        return false;
-    }
-    long delta = 0;
-    if (!is_key && ch == ' ') {
-        delta = page; /* space pages text; in tables it is left free for marking rows */
-    } else if (!widgets_move_key(ch, is_key, page, (long)v->nlines, &delta)) {
-        return true;
-    }
-    long top = (long)v->top + delta;
-    long max = (long)v->nlines - page;
-    if (top > max) {
-        top = max;
-    }
-    if (top < 0) {
-        top = 0;
-    }
-    v->top = (size_t)top;
-    return true;
-}
-
-WINDOW *viewer_draw(struct viewer *v, WINDOW *old, int y, int x, int h, int w,
-                    const struct glyphs *g)
-{
-    WINDOW *win = framed(old, h, w, y, x, v->title, g);
-    if (win == NULL) {
-        return NULL;
-    }
-    unsigned base = theme_attr(THEME_DIALOG);
-    int body = h - 2;
-    for (int i = 0; i < body && v->top + (size_t)i < v->nlines; i++) {
-        screen_put(win, 1 + i, 2, w - 4, v->lines[v->top + (size_t)i], base, g);
-    }
-    char foot[64];
-    snprintf(foot, sizeof foot, " %zu-%zu/%zu  j/k scroll  Esc close ", v->nlines ? v->top + 1 : 0,
-             v->top + (size_t)body < v->nlines ? v->top + (size_t)body : v->nlines, v->nlines);
-    screen_put_right(win, h - 1, 2, w - 4, foot, base, g);
     return win;
 }

@@ -1,19 +1,20 @@
 /*
  * Small widgets: a one-line editor (filter, command line, dialog fields), a
- * confirmation dialog whose default answer is Cancel, and a scrollable text
- * viewer (detail view, help).
+ * confirmation dialog whose default answer is Cancel (the text viewer is
+ * viewer.h).
  */
 #ifndef OPSDECK_WIDGETS_H
 #define OPSDECK_WIDGETS_H
 
 #include "screen.h"
+#include "viewer.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <wchar.h>
 
 struct lineedit {
-    char buf[256];
+    char buf[4096]; /* a silence's matchers, prefilled from every label, must fit whole */
     size_t len;
 };
 
@@ -30,15 +31,25 @@ bool lineedit_key(struct lineedit *le, wint_t ch, bool is_key);
  */
 bool widgets_move_key(wint_t ch, bool is_key, long page, long count, long *delta);
 
+/* A fresh boxed window in the dialog colours, the title on its top border (old is deleted). */
+WINDOW *widgets_framed(WINDOW *old, int h, int w, int y, int x, const char *title,
+                       const struct glyphs *g);
+
 enum dialog_result { DIALOG_OPEN, DIALOG_CANCEL, DIALOG_CONFIRM };
 
 enum { DIALOG_MAX_FIELDS = 4 };
 
 /*
- * Focus runs over the fields, then Cancel, then the confirm button. Enter on a
- * field moves to the next one, so Enter never confirms by accident: the
- * confirm button has to be chosen. Plain dialogs start on Cancel with typing
- * going to their one field; forms start on their first field.
+ * One focus rule for every dialog (dialog_first_focus, dialog_key): the
+ * fields, then the confirm button, then Cancel; Tab and the arrows go round
+ * in that order. A dialog opens on its first field, or on Cancel when there
+ * is nothing to type. Enter on a field moves to the next one (the last: to
+ * the confirm button), so confirming takes one more deliberate Enter on a
+ * button the operator sees focused.
+ *
+ * The body is shown whole: wrapped to the width, never cut; when it is
+ * taller than the screen it scrolls (Up/Down, PgUp/PgDn) between the title
+ * and the fields, which stay in view with the buttons.
  */
 struct dialog {
     char *title;
@@ -48,8 +59,17 @@ struct dialog {
     char *labels[DIALOG_MAX_FIELDS];
     struct lineedit fields[DIALOG_MAX_FIELDS];
     char *must_type; /* typed confirmation: field 0 must equal it */
-    int focus;       /* < nfields: a field; nfields: Cancel (the default); nfields + 1: confirm */
+    int focus;       /* < nfields: a field; DIALOG_AT_CONFIRM; DIALOG_AT_CANCEL (see below) */
+    int scroll;      /* first body row shown */
+    int body_rows;   /* wrapped body rows, and how many show (from the last draw) */
+    int body_shown;
 };
+
+/* Where focus is: the fields are 0 .. nfields - 1. */
+int dialog_confirm_at(const struct dialog *d);
+int dialog_cancel_at(const struct dialog *d);
+/* Where a dialog opens: its first field, else Cancel. */
+int dialog_first_focus(const struct dialog *d);
 
 /* A confirmation with at most one field: a value (input_label) or the typed confirmation. */
 void dialog_open(struct dialog *d, const char *title, const char *body, const char *confirm,
@@ -62,21 +82,6 @@ const char *dialog_field(const struct dialog *d, int i);
 bool dialog_can_confirm(const struct dialog *d);
 enum dialog_result dialog_key(struct dialog *d, wint_t ch, bool is_key);
 /* Draw centred in the screen; returns the window to refresh (owned by the caller). */
-WINDOW *dialog_draw(const struct dialog *d, WINDOW *old, const struct glyphs *g);
-
-struct viewer {
-    char *title;
-    char **lines;
-    size_t nlines, cap;
-    size_t top;
-};
-
-void viewer_open(struct viewer *v, const char *title);
-void viewer_add(struct viewer *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void viewer_close(struct viewer *v);
-/* true while open; false when the key closes it (Esc, q, Enter). */
-bool viewer_key(struct viewer *v, wint_t ch, bool is_key, int page);
-WINDOW *viewer_draw(struct viewer *v, WINDOW *old, int y, int x, int h, int w,
-                    const struct glyphs *g);
+WINDOW *dialog_draw(struct dialog *d, WINDOW *old, const struct glyphs *g);
 
 #endif

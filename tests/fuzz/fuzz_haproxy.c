@@ -1,7 +1,9 @@
 /*
- * libFuzzer harness: HAProxy stats CSV from a server we do not control. Any
- * bytes give rows or a cause, never a crash or a read past the input (the
- * input is copied into a buffer of exactly its size, without a NUL).
+ * libFuzzer harness: HAProxy stats CSV and `show servers state` from a
+ * server we do not control. Any bytes give rows or a cause, never a crash or
+ * a read past the input (the input is copied into a buffer of exactly its
+ * size, without a NUL); the admin states parsed from the same bytes are
+ * applied to the CSV's rows.
  */
 #include "../../backends/haproxy.h"
 #include "../../backends/model.h"
@@ -17,9 +19,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *text = xmalloc(size ? size : 1);
     memcpy(text, data, size);
+    struct haproxy_admin admin = {0};
+    haproxy_parse_admin(text, size, &admin);
+    for (size_t i = 0; i < admin.n; i++) {
+        if (strchr(admin.key[i], '/') == NULL || strlen(admin.key[i]) > size) {
+            abort(); /* backend/server, made of input bytes */
+        }
+    }
     struct rowset *rs = rowset_create(MODEL_POOLS, "fuzz");
     char *cause = NULL;
-    bool ok = haproxy_parse_csv(text, size, rs, &cause);
+    bool ok = haproxy_parse_csv_admin(text, size, &admin, rs, &cause);
     if (ok == (cause != NULL)) {
         abort(); /* a cause exactly when it fails */
     }
@@ -33,6 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     rowset_destroy(rs);
+    haproxy_admin_clear(&admin);
     free(cause);
     free(text);
     return 0;

@@ -174,6 +174,24 @@ started = [e for e in ev if e["result"] == "started"]
 assert len(started) >= 6, len(started)
 ' "$AUDIT"
 
+# admin state apart from operational state: web3 fails its check (DOWN) and is drained
+act drain be_web/web3
+check "drain the DOWN web3 exits 0" test $? = 0
+check "HAProxy's show servers state has web3's admin state drain (0x08)" bash -c \
+    'echo "show servers state be_web" | socat -t 2 stdio "UNIX-CONNECT:$1" | grep -qE "^[0-9]+ be_web [0-9]+ web3 [^ ]+ 0 8 "' _ "$SOCK"
+check "while its stats CSV still says only DOWN" hstat_is web3 status DOWN
+check "the snapshot (stats page + socket) shows web3 DOWN drain" wait_until 5 snapshot_shows web3 STATUS "'DOWN drain'"
+check "still critical: it is down" snap_check live "R['be_web/web3']['tone'] == 'crit'"
+check "its detail names the admin state" snap_check live "R['be_web/web3']['detail'].get('admin state') == 'drain'"
+check "the socket alone (show servers state;show stat) shows it too" snap sock2 "$T/socket-only.ini"
+check "DOWN drain over the socket" snap_check sock2 "R['be_web/web3']['cells']['STATUS'] == 'DOWN drain'"
+check "the url alone cannot know: plain DOWN, nothing made up" snap urlonly2 "$T/url-only.ini"
+check "DOWN over the stats page only" snap_check urlonly2 "R['be_web/web3']['cells']['STATUS'] == 'DOWN'"
+check "the Pools title counts web3 as down and as drained" bash -c \
+    '"$1" snapshot -c "$2" | grep -q "== Pools: 2 up, 1 down, 1 drain, 0 maint =="' _ "$OPSDECK" "$T/opsdeck.ini"
+act ready be_web/web3
+check "ready web3 again" wait_until 5 snapshot_shows web3 STATUS "'DOWN'"
+
 check "a dead endpoint: snapshot exits 1" test "$(status_of "$OPSDECK" snapshot -c "$T/dead.ini")" = 1
 check "naming the failure" grep -qiE "refused|couldn't connect|failed to connect" "$T/out" "$T/err"
 check "an action on a dead socket exits 1" test "$(status_of "$OPSDECK" act -c "$T/dead.ini" --yes lb pools drain be_web/web1)" = 1

@@ -415,7 +415,7 @@ check "RabbitMQ itself answers 400 'component shovel not found'" \
 for i in 1 2 3; do publish emails.outbound "again $i" || bail "publish"; done
 wait_until 15 has_messages emails.outbound 3 || bail "emails.outbound refill"
 e2e_start 80 24 LANG=C.UTF-8 RMQ_PASSWORD=guest -- -c "$CFG"
-keys 2
+keys 1
 check "the Queues pane shows the real queues" wait_line "emails\.outbound( +/)?( +running)? +3 " 15
 check "at 80 columns the header reads, the DLQ column kept over VHOST and STATE" \
     wait_line "QUEUE +MSGS +READY +UNACK +CONS +IN/s +OUT/s +TREND +DLQ"
@@ -451,6 +451,15 @@ check "showing the payload" wait_for "late letter"
 check "the status bar sums up" wait_for "peeked 1 message of"
 keys q
 check "q closes the viewer, back to the table" wait_gone "--- message 1 of 1 ---"
+keys M
+check "move-back says how many messages go where" \
+    wait_for "Moves 1 message from orders.created.dlq back to orders.created."
+check "and warns that nobody consumes the destination" \
+    wait_for "Warning: orders.created has no consumers"
+check "RabbitMQ agrees: orders.created has no consumer" \
+    test "$(curl -s -u guest:guest "$API/queues/%2F/orders.created" | python3 -c 'import json,sys; print(json.load(sys.stdin)["consumers"])')" = 0
+keys Escape
+check "Esc cancels the move-back" wait_for "cancelled: Move dead letters back %2F/orders.created.dlq"
 keys q
 check "q quits with status 0" test "$(wait_exit)" = 0
 

@@ -211,6 +211,48 @@ static void test_after_drain(void)
     rowset_destroy(rs);
 }
 
+/* HAProxy 2.6's `show servers state`: web1 drained and UP, web3 drained and DOWN, web4 in maint. */
+static void test_admin_state(void)
+{
+    size_t len;
+    char *state = tap_fixture(fixtures, "show_servers_state.txt", &len);
+    struct haproxy_admin admin = {0};
+    haproxy_parse_admin(state, len, &admin);
+    tap_is_int((long long)admin.n, 4, "show servers state: four servers");
+    tap_is_str(haproxy_admin_word(&admin, "be_web/web3"), "drain", "web3's admin state is drain");
+    tap_is_str(haproxy_admin_word(&admin, "be_web/web2"), "ready", "web2's is ready");
+    tap_is_str(haproxy_admin_word(&admin, "be_web/web4"), "maint", "web4's is maint");
+    tap_ok(haproxy_admin_word(&admin, "be_web/nope") == NULL, "an unknown server: unknown");
+    const char *csv = "# pxname,svname,status,weight,type\n"
+                      "be_web,web1,DRAIN,100,2\n"
+                      "be_web,web2,UP,100,2\n"
+                      "be_web,web3,DOWN,100,2\n"
+                      "be_web,web4,MAINT,100,2\n"
+                      "be_web,BACKEND,UP,200,1\n";
+    struct rowset *rs = rowset_create(MODEL_POOLS, "lb");
+    char *cause = NULL;
+    tap_ok(haproxy_parse_csv_admin(csv, strlen(csv), &admin, rs, &cause),
+           "the CSV with admin states");
+    is_cell(rs, "be_web/web3", POOL_STATUS, "DOWN drain");
+    is_cell(rs, "be_web/web1", POOL_STATUS, "DRAIN");
+    is_cell(rs, "be_web/web4", POOL_STATUS, "MAINT");
+    is_cell(rs, "be_web/web2", POOL_STATUS, "UP");
+    tap_ok(has_detail(rs, "be_web/web3", "admin state\tdrain"), "the detail names the admin state");
+    rowset_destroy(rs);
+    rs = rowset_create(MODEL_POOLS, "lb");
+    haproxy_parse_csv(csv, strlen(csv), rs, &cause);
+    is_cell(rs, "be_web/web3", POOL_STATUS, "DOWN");
+    rowset_destroy(rs);
+    haproxy_parse_admin("Permission denied.\n", 19, &admin);
+    tap_is_int((long long)admin.n, 0, "an answer of another shape: nothing known");
+    haproxy_parse_admin("1\n# be_id be_name srv_id\n3 be_web 1\n", 35, &admin);
+    tap_is_int((long long)admin.n, 0, "a header without srv_admin_state: nothing known");
+    haproxy_parse_admin("1\n# be_name srv_name srv_admin_state\nbe web x\nbe web2\n", 55, &admin);
+    tap_is_int((long long)admin.n, 0, "a state that is not a number, a short line: skipped");
+    haproxy_admin_clear(&admin);
+    free(state);
+}
+
 static void test_shuffled(void)
 {
     struct rowset *a = parse_fixture("haproxy_show_stat.csv");
@@ -648,7 +690,8 @@ static void test_runtime_unix(const char *dir)
 
     struct backend *b = open_backend(loop, st, path, 2000);
     tap_is_int(b->health, BACKEND_OK, "show stat over the unix socket: ok");
-    tap_is_str(f.got, "show stat\n", "the command sent is 'show stat' and a newline");
+    tap_is_str(f.got, "show servers state;show stat\n",
+               "the command sent: the admin states and the stats in one call, and a newline");
     tap_is_int((long long)store_nrows(st, MODEL_POOLS), 4, "its rows are published");
     const struct rowset *rs = store_nsets(st, MODEL_POOLS) ? store_set(st, MODEL_POOLS, 0) : NULL;
     tap_ok(rs != NULL && strcmp(cell(rs, "be_web/web3", POOL_STATUS), "DOWN") == 0,
@@ -708,7 +751,7 @@ static void check_refresh_and_errors(struct loop *loop, struct backend *b, struc
     while (starting(b) && clock_mono_ms() < end) {
         loop_run_once(loop, 20);
     }
-    tap_ok(b->health == BACKEND_OK && strcmp(f->got, "show stat\n") == 0,
+    tap_ok(b->health == BACKEND_OK && strcmp(f->got, "show servers state;show stat\n") == 0,
            "a successful action triggers a refresh");
 
     f->reply = "Unknown command: 'show stat', but this is a test\n";
@@ -827,6 +870,7 @@ int main(int argc, char **argv)
     action_setup(NULL, false);
     test_show_stat();
     test_after_drain();
+    test_admin_state();
     test_shuffled();
     test_mini();
     test_truncated();

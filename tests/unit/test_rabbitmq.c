@@ -504,14 +504,25 @@ static void test_peek(void)
                strcmp(text, "q is empty: no message to peek") == 0,
            "an empty queue says so");
     free(text);
-    char big[12000];
+    static char big[60000];
     memset(big, 'x', sizeof big);
     char *huge =
         xasprintf("[{\"payload\":\"%.*s\",\"payload_encoding\":\"string\"}]", (int)sizeof big, big);
     text = NULL;
     tap_ok(rabbitmq_format_peek(huge, strlen(huge), "q", &text, &cause) && text != NULL &&
                strstr(text, "(10000 more characters not shown)") != NULL,
-           "a long payload is cut to 2000 characters");
+           "a payload past RabbitMQ's own cut (50000) is cut there, and says so");
+    free(text);
+    free(huge);
+    memset(big, 'y', 12000);
+    huge = xasprintf("[{\"payload\":\"%.*s\",\"payload_encoding\":\"string\","
+                     "\"payload_bytes\":12000}]",
+                     12000, big);
+    text = NULL;
+    tap_ok(rabbitmq_format_peek(huge, strlen(huge), "q", &text, &cause) && text != NULL &&
+               strstr(text, "not shown") == NULL && strstr(text, "yyyyy\n") != NULL &&
+               strchr(text, 'y') != NULL && strlen(strchr(text, 'y')) >= 12000,
+           "a 12000-character payload is shown whole");
     free(text);
     free(huge);
 }

@@ -95,8 +95,93 @@ static void test_grouping(void)
     store_destroy(st);
 }
 
+/* Default alert order: severity (critical > error > warning > info > none), then newest first. */
+static void test_severity_sort(void)
+{
+    static const struct {
+        const char *key, *sev;
+        double started;
+    } a[] = {
+        {"a", "info", 100},    {"b", "critical", 50}, {"c", "warning", 300}, {"d", "none", 400},
+        {"e", "critical", 90}, {"f", "error", 10},    {"g", "Warning", 200}, {"h", "", 500},
+    };
+    struct store *st = store_create();
+    struct rowset *rs = rowset_create(MODEL_ALERTS, "am");
+    for (size_t i = 0; i < sizeof a / sizeof a[0]; i++) {
+        rowset_begin(rs, a[i].key);
+        rowset_text(rs, ALERT_SEV, a[i].sev);
+        rowset_cell(rs, ALERT_AGE, "", a[i].started);
+    }
+    store_publish(st, rs);
+    struct tableview tv;
+    tableview_init(&tv, MODEL_ALERTS);
+    tv.sort_col = ALERT_SEV;
+    tv.sort_desc = true;
+    tv.then_col = ALERT_AGE;
+    tv.then_desc = true;
+    tableview_refresh(&tv, st);
+    char order[16] = "";
+    for (size_t i = 0; i < tv.nrows; i++) {
+        strcat(order, rowset_key(tv.rows[i].rs, tv.rows[i].row));
+    }
+    tap_is_str(order, "ebfcgahd",
+               "critical (newest first), error, warning (any case), info, then none and empty");
+    tap_is_int(model_severity_rank("CRIT"), 4, "crit is critical");
+    tap_is_int(model_severity_rank("page"), 4, "page is critical");
+    tap_is_int(model_severity_rank("bogus"), 0, "an unknown word ranks with none");
+    tableview_set_sort(&tv, st, ALERT_SEV, false);
+    tap_ok(strcmp(rowset_key(tv.rows[0].rs, tv.rows[0].row), "d") == 0 ||
+               strcmp(rowset_key(tv.rows[0].rs, tv.rows[0].row), "h") == 0,
+           "S reverses: the least severe first");
+    tableview_finish(&tv);
+    store_destroy(st);
+}
+
+/* A key remembered (last session) or lost for a while (a failing backend) comes back. */
+static void test_select_key(void)
+{
+    struct store *st = store_create();
+    const struct srv v[] = {{"web1", "UP", 1}, {"web2", "UP", 2}, {"web3", "UP", 3}};
+    struct tableview tv;
+    tableview_init(&tv, MODEL_POOLS);
+    tableview_select_key(&tv, "lb", "be/web3");
+    tableview_refresh(&tv, st);
+    tap_is_int((long long)tv.nrows, 0, "nothing published yet");
+    publish(st, "other", v, 1);
+    tableview_refresh(&tv, st);
+    tap_is_str(selected_name(&tv), "web1",
+               "another source first: its row shows selected meanwhile");
+    publish(st, "lb", v, 3);
+    tableview_refresh(&tv, st);
+    tap_ok(strcmp(selected_name(&tv), "web3") == 0 && strcmp(tv.rows[tv.sel].rs->source, "lb") == 0,
+           "the remembered row is selected once its source publishes it");
+    publish(st, "lb", v, 2);
+    tableview_refresh(&tv, st);
+    tap_is_str(selected_name(&tv), "web2", "its row gone: the neighbour in its place");
+    publish(st, "lb", v, 3);
+    tableview_refresh(&tv, st);
+    tap_is_str(selected_name(&tv), "web3", "back: the selection returns to it, by key");
+    const struct srv r[] = {{"web3", "UP", 3}, {"web2", "UP", 2}, {"web1", "UP", 1}};
+    publish(st, "lb", r, 3);
+    tableview_refresh(&tv, st);
+    tap_ok(strcmp(selected_name(&tv), "web3") == 0 && tv.sel == 1,
+           "reordered by a refresh: still web3 (now row %zu)", tv.sel);
+    tableview_move(&tv, 1);
+    publish(st, "lb", v, 3);
+    tableview_refresh(&tv, st);
+    tap_is_str(selected_name(&tv), "web2", "once the operator moves, the new row is the one kept");
+    tableview_set_filter(&tv, st, "web1");
+    tableview_set_filter(&tv, st, "");
+    tap_is_str(selected_name(&tv), "web1",
+               "a filter is the operator's choice too: the row it left selected is kept");
+    tableview_finish(&tv);
+    store_destroy(st);
+}
+
 int main(void)
 {
+    test_severity_sort();
+    test_select_key();
     struct store *st = store_create();
     const struct srv v1[] = {
         {"web10", "UP", 5},
