@@ -90,9 +90,9 @@ check "web3 is not drained" bash -c "$(declare -f admin_state drained); SOCK='$S
 
 # ---- the console, 120x30 ----
 e2e_start 120 30 LANG=C.UTF-8 USER=oncall -- run "$RB" -c "$T/opsdeck.ini"
-check "the wiki runbook opens in the pane" wait_for "5 Runbook: Web node unhealthy"
+check "the wiki runbook opens in the pane" wait_for "2 Runbook: Web node unhealthy"
 check "IC: <your name> is shown as written, not dropped as HTML" wait_for "IC: <your name>"
-keys 5 Enter
+keys 2 Enter
 check "step 1 (no code) is done by Enter" wait_line "✓ +1\. "
 check "the drain step's block holds the placeholder" \
     wait_for 'echo "set server be_web/<server> state drain"'
@@ -172,8 +172,8 @@ wait_exit >/dev/null
 
 # ---- an alert's label fills the value offered: <server> from instance ----
 e2e_start 120 30 LANG=C.UTF-8 -- run "$RB" -c "$T/opsdeck.ini" --var instance=web2
-wait_for "5 Runbook: Web node unhealthy"
-keys 5 Enter
+wait_for "2 Runbook: Web node unhealthy"
+keys 2 Enter
 wait_line "▶ +2\. "
 keys x
 check "<server> is offered the value of the label instance" \
@@ -186,8 +186,8 @@ wait_exit >/dev/null
 CMD="$E2E_DIR/greet.md"
 printf '# Greet\n\n## Say hello\n\n```opsdeck\ntype: command\n```\n\n```sh\necho "hello <name>"\n```\n' >"$CMD"
 e2e_start 120 30 LANG=C.UTF-8 -- run "$CMD" -c "$T/opsdeck.ini"
-wait_for "5 Runbook: Greet"
-keys 5 Enter
+wait_for "2 Runbook: Greet"
+keys 2 Enter
 check "Enter on the command step asks its placeholder" wait_for "Value for <name> (1/1"
 keys -l bob
 keys Enter
