@@ -217,7 +217,7 @@ static bool check(const struct item *it, const struct store *st, struct leftover
     return true;
 }
 
-static void leftover_finish(struct leftover *lo)
+void leftover_finish(struct leftover *lo)
 {
     char **fields[] = {&lo->backend,   &lo->target,     &lo->name,  &lo->what,
                        &lo->undo_verb, &lo->undo_input, &lo->actor, &lo->run};

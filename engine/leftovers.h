@@ -48,6 +48,8 @@ struct leftover {
 /* The leftovers of the actions in t (TL_ACTION entries), checked against st when not NULL. */
 struct leftover *leftovers_derive(const struct timeline *t, const struct store *st, size_t *n);
 void leftovers_free(struct leftover *v, size_t n);
+/* Free one's fields (not the struct). */
+void leftover_finish(struct leftover *lo);
 
 /* As JSON (an array of objects) and back, for a run's journal ("leftovers" event). */
 struct cJSON *leftovers_json(const struct leftover *v, size_t n);

@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,6 +62,9 @@ static bool outcome_of(const cJSON *obj, const cJSON *out)
 static bool selected_audit(const cJSON *obj, int64_t ms, const struct tl_select *sel)
 {
     const char *run = json_str(obj, "run");
+    if (sel->host_only && !same(json_str(obj, "host"), sel->host)) {
+        return false;
+    }
     if (sel->run == NULL) {
         return ms >= sel->from && ms <= sel->until;
     }
@@ -263,6 +267,18 @@ bool timeline_load_alerts(struct timeline *t, const char *path, const struct tl_
     free(v);
     journal_lines_free(all, nall);
     return true;
+}
+
+bool timeline_run_id_time(const char *run_id, int64_t *ms)
+{
+    char buf[32];
+    if (run_id == NULL || strlen(run_id) < 16 || run_id[8] != 'T' || run_id[15] != 'Z') {
+        return false;
+    }
+    /* 20261123T101259Z -> 2026-11-23T10:12:59Z, parsed by the one RFC 3339 parser */
+    snprintf(buf, sizeof buf, "%.4s-%.2s-%.2sT%.2s:%.2s:%.2sZ", run_id, run_id + 4, run_id + 6,
+             run_id + 9, run_id + 11, run_id + 13);
+    return clock_parse_rfc3339(buf, ms);
 }
 
 /* ---- order ---- */

@@ -64,6 +64,7 @@ struct timeline {
 struct tl_select {
     const char *run;  /* NULL: by time only */
     const char *host; /* with run: the host of unattributed lines; NULL: any */
+    bool host_only;   /* every line must be from host (a console's own actions) */
     int64_t from, until;
 };
 
@@ -73,6 +74,8 @@ bool timeline_load_audit(struct timeline *t, const char *path, const struct tl_s
 /* Add the alert transitions of path.1 and path (missing files add none). */
 bool timeline_load_alerts(struct timeline *t, const char *path, const struct tl_select *sel,
                           char **cause);
+/* When a run started, from its id (20261123T101259Z-...); false for another shape. */
+bool timeline_run_id_time(const char *run_id, int64_t *ms);
 /* In time order (stable). */
 void timeline_sort(struct timeline *t);
 void timeline_free(struct timeline *t);

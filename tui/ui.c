@@ -21,6 +21,7 @@
 #include "../common/clock.h"
 #include "../common/loop.h"
 #include "../common/util.h"
+#include "../engine/alertlog.h"
 #include "screen.h"
 #include "theme.h"
 
@@ -400,6 +401,11 @@ struct ui *ui_create(struct loop *loop, struct store *store, struct backend **ba
     loop_on_signal(loop, on_signal, ui);
     ui->tty_watch = loop_watch_fd(loop, STDIN_FILENO, POLLIN, on_tty, ui);
     screen_resize();
+    char *alerts = alertlog_default_path();
+    char *why = NULL;
+    ui->alertlog = alerts != NULL ? alertlog_open(alerts, 0, &why) : NULL;
+    free(why); /* no state directory: the report has no alert transitions, the console runs */
+    free(alerts);
     side_open_at_start(ui, opts);
     return ui;
 }
@@ -410,6 +416,7 @@ int ui_run(struct ui *ui)
     for (;;) {
         loop_run_once(ui->loop, 1000);
         side_watch(ui);
+        leftovers_watch(ui);
         if (loop_quitting(ui->loop) && side_quit_waits(ui)) {
             loop_cancel_quit(ui->loop);
         }
@@ -437,6 +444,7 @@ void ui_destroy(struct ui *ui)
         ui->tty_watch = NULL;
     }
     side_free(ui);
+    alertlog_close(ui->alertlog);
     drop_window(&ui->overlay);
     drop_windows(ui);
     for (size_t i = 0; i < ui->npanels; i++) {
