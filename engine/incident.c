@@ -8,6 +8,7 @@
 #include "../common/clock.h"
 #include "../common/json.h"
 #include "../common/util.h"
+#include "../common/whoami.h"
 #include "paths.h"
 #include "report_md.h"
 
@@ -103,6 +104,33 @@ void incident_paths(const char *runs_dir, char **audit, char **alerts)
     *audit = state != NULL ? xasprintf("%s/audit.jsonl", state) : NULL;
     *alerts = state != NULL ? xasprintf("%s/alerts.jsonl", state) : NULL;
     free(state);
+}
+
+struct leftover *incident_leftovers(const char *run, const struct store *st, size_t *n,
+                                    char **cause)
+{
+    struct timeline t = {0};
+    int64_t now = clock_wall_ms();
+    /* a run: whatever it holds; none: what this host did */
+    struct tl_select sel = {
+        .run = run, .host = whoami_host(), .host_only = run == NULL, .until = now};
+    if (run == NULL || !timeline_run_id_time(run, &sel.from)) {
+        sel.from = now - INCIDENT_LOOKBACK_MS;
+    }
+    char *audit = NULL, *alerts = NULL;
+    incident_paths(NULL, &audit, &alerts);
+    if (audit != NULL && !timeline_load_audit(&t, audit, &sel, cause)) {
+        *n = 0;
+        free(audit);
+        free(alerts);
+        return NULL;
+    }
+    free(audit);
+    free(alerts);
+    timeline_sort(&t);
+    struct leftover *v = leftovers_derive(&t, st, n);
+    timeline_free(&t);
+    return v;
 }
 
 void incident_load(struct incident *in, const char *audit, const char *alerts,

@@ -46,6 +46,15 @@ extern const size_t postmortem_nquestions;
  */
 struct cJSON *postmortem_event(const char *field, const char *value);
 
+/*
+ * What is left in place (leftovers.h) by the actions of run (its audit lines,
+ * and this host's unattributed ones since it started), or with run NULL by
+ * this host's actions of the last week; checked against st (NULL: unchecked).
+ */
+enum { INCIDENT_LOOKBACK_MS = 7 * 24 * 3600 * 1000 };
+struct leftover *incident_leftovers(const char *run, const struct store *st, size_t *n,
+                                    char **cause);
+
 /* ---- the incident ---- */
 
 struct incident {

@@ -32,8 +32,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { LEFTOVERS_LOOKBACK_MS = 7 * 24 * 3600 * 1000LL };
-
 struct leftovers_list {
     char *run; /* the run whose leftovers these are; NULL: this console's */
     struct leftover *v;
@@ -55,30 +53,16 @@ static bool configured(struct ui *ui, const char *backend)
     return backend != NULL && ui_backend(ui, backend) != NULL;
 }
 
-/* The run's actions (named, or unattributed here in its window), else this console's. */
+/* The run's leftovers, else this console's, of the backends it has. */
 static struct leftover *derive(struct ui *ui, const char *run, size_t *n)
 {
-    struct timeline t = {0};
-    int64_t now = clock_wall_ms();
-    /* a run: whatever it holds; :leftovers: what this console's host did */
-    struct tl_select sel = {
-        .run = run, .host = whoami_host(), .host_only = run == NULL, .until = now};
-    if (run == NULL || !timeline_run_id_time(run, &sel.from)) {
-        sel.from = now - LEFTOVERS_LOOKBACK_MS;
-    }
-    char *audit = NULL, *alerts = NULL;
-    incident_paths(NULL, &audit, &alerts);
+    size_t all = 0;
     char *cause = NULL;
-    if (audit != NULL && !timeline_load_audit(&t, audit, &sel, &cause)) {
+    struct leftover *v = incident_leftovers(run, ui->store, &all, &cause);
+    if (cause != NULL) {
         ui_say(ui, true, "leftovers: %s", cause);
         free(cause);
     }
-    free(audit);
-    free(alerts);
-    timeline_sort(&t);
-    size_t all;
-    struct leftover *v = leftovers_derive(&t, ui->store, &all);
-    timeline_free(&t);
     /* rows of backends this console does not have cannot be checked nor undone here */
     *n = 0;
     for (size_t i = 0; i < all; i++) {
