@@ -156,8 +156,13 @@ static bool check(const struct item *it, const struct store *st, struct leftover
         out->undo_verb = xstrdup("ready");
         if (row_of(st, MODEL_POOLS, e->backend, e->target, &rs, &row)) {
             const char *status = rowset_cell_text(rs, row, POOL_STATUS);
-            out->checked = true;
-            return str_casestr(status, "drain") != NULL || str_casestr(status, "maint") != NULL;
+            if (str_casestr(status, "drain") != NULL || str_casestr(status, "maint") != NULL) {
+                out->checked = true;
+                return true;
+            }
+            /* UP says ready; DOWN alone does not say whether it is still drained */
+            out->checked = str_has_prefix(status, "UP") || str_has_prefix(status, "OPEN");
+            return !out->checked;
         }
         return true;
     case LO_SILENCE:

@@ -3,7 +3,8 @@
  * still in place. Derived from the audited actions (timeline.h entries, in
  * time order) and, when a store is given, checked against the current models:
  *
- *   drain / maint   a server           undo: ready    (pools: STATUS says DRAIN or MAINT)
+ *   drain / maint   a server           undo: ready    (pools: STATUS says DRAIN or MAINT;
+ *                                                     UP: over; DOWN alone: unknown)
  *   silence         an Alertmanager    undo: expire   (silences: the row is active)
  *                   silence
  *   pause           a deployment       undo: resume   (deploys: ROLLOUT paused)

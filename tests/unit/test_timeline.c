@@ -200,6 +200,15 @@ static void test_run_selection(void)
     tap_ok(n == 1 && strcmp(lo[0].target, "1111-aaaa-2222") == 0 && !lo[0].checked,
            "a server back UP goes; a silence the model no longer has stays, unchecked");
     leftovers_free(lo, n);
+    rs = rowset_create(MODEL_POOLS, "lb");
+    rowset_begin(rs, "be_web/web3");
+    rowset_text(rs, POOL_STATUS, "DOWN");
+    rowset_end(rs);
+    store_publish(st, rs);
+    lo = leftovers_derive(&t, st, &n);
+    tap_ok(n == 2 && strcmp(lo[1].target, "be_web/web3") == 0 && !lo[1].checked,
+           "a drained server now DOWN stays, its admin state unknown");
+    leftovers_free(lo, n);
     store_destroy(st);
     timeline_free(&t);
     free(audit);
