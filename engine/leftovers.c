@@ -143,6 +143,23 @@ static long desired(const char *ready)
     return end != NULL && end != slash + 1 && *end == '\0' ? v : -1;
 }
 
+/*
+ * The DLQ a move-back drains: M on a source queue moves its DLQ, named in the
+ * outcome ("moving 3 messages from orders.dlq back to orders"); the row key
+ * is the target's vhost and that name. Caller frees.
+ */
+static char *dlq_key(const struct tl_entry *e)
+{
+    const char *m = e->message != NULL ? strstr(e->message, " from ") : NULL;
+    const char *end = m != NULL ? strstr(m + 6, " back to ") : NULL;
+    const char *slash = e->target != NULL ? strchr(e->target, '/') : NULL;
+    if (end == NULL || slash == NULL) {
+        return xstrdup(e->target != NULL ? e->target : "");
+    }
+    return xasprintf("%.*s%.*s", (int)(slash + 1 - e->target), e->target, (int)(end - m - 6),
+                     m + 6);
+}
+
 /* Fill out from it; false when the model says it is over. */
 static bool check(const struct item *it, const struct store *st, struct leftover *out)
 {
@@ -169,8 +186,9 @@ static bool check(const struct item *it, const struct store *st, struct leftover
         out->kind = it->silence_id != NULL ? MODEL_SILENCES : MODEL_ALERTS;
         free(out->target);
         out->target = xstrdup(it->silence_id != NULL ? it->silence_id : e->target);
-        out->what = xasprintf("silence%s%s", e->input != NULL ? " for " : "",
-                              e->input != NULL ? e->input : "");
+        /* a form's input is its fields, one a line: only a lone value is a duration */
+        bool lone = e->input != NULL && strchr(e->input, '\n') == NULL;
+        out->what = xasprintf("silence%s%s", lone ? " for " : "", lone ? e->input : "");
         out->undo_verb = xstrdup("expire");
         if (it->silence_id != NULL &&
             row_of(st, MODEL_SILENCES, e->backend, it->silence_id, &rs, &row)) {
@@ -207,10 +225,13 @@ static bool check(const struct item *it, const struct store *st, struct leftover
             }
         }
         return true;
-    case LO_SHOVEL:
+    case LO_SHOVEL: {
         out->kind = MODEL_QUEUES;
         out->what = xstrdup("move-back shovel started");
-        if (row_of(st, MODEL_QUEUES, e->backend, e->target, &rs, &row)) {
+        char *dlq = dlq_key(e);
+        bool found = row_of(st, MODEL_QUEUES, e->backend, dlq, &rs, &row);
+        free(dlq);
+        if (found) {
             double msgs = rowset_cell_num(rs, row, QUEUE_MSGS);
             out->checked = true;
             free(out->what);
@@ -218,6 +239,7 @@ static bool check(const struct item *it, const struct store *st, struct leftover
             return msgs > 0;
         }
         return true;
+    }
     }
     return true;
 }

@@ -331,6 +331,11 @@ void leftovers_review(struct ui *ui)
 
 void leftovers_watch(struct ui *ui)
 {
+    if (ui->mode == MODE_LEFTOVERS && ui->lov != NULL) {
+        for (int k = 0; k < MODEL_KINDS && !ui->overlay_dirty; k++) {
+            ui->overlay_dirty = ui->lov->gens[k] != store_generation(ui->store, (enum model_kind)k);
+        }
+    }
     if (ui->review_pending && ui->mode == MODE_NORMAL) {
         leftovers_review(ui);
     }

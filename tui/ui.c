@@ -251,8 +251,8 @@ static void ui_frame(struct ui *ui)
             ui->chrome_dirty = false;
             drew = true;
         }
-        if (ui->overlay_dirty &&
-            (ui->mode == MODE_CONFIRM || ui->mode == MODE_VIEW || ui->overlay != NULL)) {
+        if (ui->overlay_dirty && (ui->mode == MODE_CONFIRM || ui->mode == MODE_VIEW ||
+                                  ui->mode == MODE_LEFTOVERS || ui->overlay != NULL)) {
             dialogs_draw(ui);
             drew = true;
         }

@@ -245,8 +245,8 @@ check "report --last exits 0" test $? = 0
 check "the report is the run's" grep -q "^- Run: $RUN_ID$" "$T/report.md"
 check "the timeline has the alert firing, with its start" grep -qE "^- [0-9:]{8} [-+][0-9:]{5} alert Web5xx fired .*instance=web2" "$T/report.md"
 check "... the drain, by whom" grep -qE "^- [0-9:]{8} \+[0-9:]{5} oncall-e2e@[^:]+: drain be_web/web2 on edge -> ok" "$T/report.md"
-check "... the silence" grep -qE "oncall-e2e@[^:]+: silence [^ ]+ with 2h on am -> ok" "$T/report.md"
-check "... the move-back" grep -qE "oncall-e2e@[^:]+: moveback %2F/orders.created.dlq on rabbit -> ok" "$T/report.md"
+check "... the silence, with its form" grep -qE "oncall-e2e@[^:]+: silence [^ ]+ with alertname=.Web5xx.* 2h .* on am -> ok" "$T/report.md"
+check "... the move-back (M on the source queue moves its DLQ)" grep -qE "oncall-e2e@[^:]+: moveback %2F/orders.created on rabbit -> ok at [0-9:]+: moving 3 messages from orders.created.dlq" "$T/report.md"
 check "... the alert silenced and resolved" bash -c 'grep -q "alert Web5xx silenced" "$1" && grep -q "alert Web5xx resolved" "$1"' _ "$T/report.md"
 check "... the ready taken from the leftovers list" grep -qE "oncall-e2e@[^:]+: ready be_web/web2 on edge -> ok" "$T/report.md"
 check "the figures: detected, acknowledged, first mitigation, resolved" bash -c '
@@ -258,6 +258,7 @@ grep -qE "^\| Resolved \| .* \| Web5xx resolved \|" "$1" &&
 check "the answers" bash -c 'grep -q "^- Severity: SEV2$" "$1" && grep -q "^| raise the fd limit | bob |$" "$1"' _ "$T/report.md"
 check "what was left in place at the end" bash -c '
 grep -qE "^\| be_web/web2 \(edge\) \| drained \|" "$1" && grep -qE "^\| Web5xx \(am\) \| silence active" "$1"' _ "$T/report.md"
+[ "${FAILED:-0}" -gt 0 ] && sed 's/^/# report: /' "$T/report.md"
 
 # ---- 80x24: a later console, no run open: :leftovers ----
 e2e_start 80 24 LANG=C.UTF-8 RMQ_PASSWORD=guest -- -c "$T/opsdeck.ini"
