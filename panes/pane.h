@@ -149,7 +149,8 @@ struct pane_table {
  * - abort: :abort; the pane asks (a typed confirmation) and ends the run.
  * - record, reviewed (runbook runs; NULL otherwise): journal an end-of-run
  *   record into the run (engine/run.h run_record: the post-incident answers,
- *   the leftovers; takes data); whether that review is journaled already.
+ *   the leftovers; takes data); reviewed: nothing to ask at the end (the
+ *   review is journaled already, or the run was aborted).
  */
 struct pane_ops {
     const char *name;  /* stable: :commands, snapshot, a runbook step's pane: */

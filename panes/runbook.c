@@ -460,7 +460,8 @@ static bool rb_record(void *self, const char *action, struct cJSON *data, char *
 static bool rb_reviewed(void *self)
 {
     struct rbpane *p = self;
-    return runview_reviewed(p->view);
+    /* an aborted run was no incident to review */
+    return runview_reviewed(p->view) || runview_state(p->view) == RUN_ABORTED;
 }
 
 const struct pane_ops runbook_pane = {

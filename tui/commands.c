@@ -26,6 +26,7 @@ enum command_id {
     CMD_CLOSE,
     CMD_ABORT,
     CMD_LEFTOVERS,
+    CMD_REVIEW,
 };
 
 struct command_def {
@@ -60,6 +61,8 @@ static const struct command_def commands[] = {
     {"abort", NULL, CMD_ABORT, "end the run for good (typed confirmation)", run_open},
     {"leftovers", NULL, CMD_LEFTOVERS,
      "what this console left in place (drained, silenced, paused...), u undoes", NULL},
+    {"review", NULL, CMD_REVIEW, "answer the ended run's post-incident questions (again)",
+     run_open},
     {"help h", NULL, CMD_HELP, "this help (also ?)", NULL},
     {"q quit q!", NULL, CMD_QUIT, "quit (also q)", NULL},
 };
@@ -176,6 +179,9 @@ static void run(struct ui *ui, const struct command_def *c, const char *cmd, con
         break;
     case CMD_LEFTOVERS:
         leftovers_open(ui);
+        break;
+    case CMD_REVIEW:
+        leftovers_review_again(ui);
         break;
     }
 }

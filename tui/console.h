@@ -206,6 +206,8 @@ const char *leftovers_open_run(struct ui *ui);
 void leftovers_open(struct ui *ui);
 /* The side run ended: ask the questions (Esc skips), journal the answers and the leftovers. */
 void leftovers_review(struct ui *ui);
+/* :review: the questions again for the ended run (later answers replace earlier ones). */
+void leftovers_review_again(struct ui *ui);
 void leftovers_key(struct ui *ui, wint_t ch, bool is_key);
 void leftovers_draw(struct ui *ui);
 /* Back to the list after an undo's dialog closed (keys.c, after every dialog key). */

@@ -268,6 +268,10 @@ static void review_done(struct ui *ui, bool skipped)
     if (!ui->side.ops->record(ui->side.self, "leftovers", d, &cause)) {
         ui_say(ui, true, "the run's journal: %s", cause);
         free(cause);
+    } else if (n == 0) {
+        ui_say(ui, false, "%snothing left in place (:leftovers)",
+               skipped ? "post-incident questions skipped; " : "");
+        return;
     }
     show(ui, run);
 }
@@ -325,6 +329,20 @@ void leftovers_review(struct ui *ui)
         return;
     }
     ui->review_pending = false;
+    ui->review_q = 1;
+    ask_next(ui);
+}
+
+void leftovers_review_again(struct ui *ui)
+{
+    if (ui->side.ops == NULL || ui->side.ops->record == NULL ||
+        !ui->side.ops->ended(ui->side.self)) {
+        ui_say(ui, true, "no ended run open: the questions come at the end of a runbook run");
+        return;
+    }
+    if (ui->mode != MODE_NORMAL || ui->review_q > 0) {
+        return;
+    }
     ui->review_q = 1;
     ask_next(ui);
 }
