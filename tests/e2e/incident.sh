@@ -13,58 +13,25 @@
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 T="$E2E_DIR/srv"
-R="$T/rabbitmq"
-mkdir -p "$T/www" "$T/am" "$R/home"
+mkdir -p "$T/am"
 PIDS=()
-EPMD_PORT=
+. "$HERE/../integration/haproxy-lib.sh"
+. "$HERE/../integration/rabbitmq-lib.sh"
 stop_servers() {
-    [ -s "$R/rabbitmq.pid" ] && kill -KILL "$(cat "$R/rabbitmq.pid")" 2>/dev/null
+    rabbitmq_stop
     for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
     for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-    if [ -n "$EPMD_PORT" ]; then
-        for pid in $(ss -ltnpH "sport = :$EPMD_PORT" 2>/dev/null | sed -n 's/.*"epmd",pid=\([0-9]*\).*/\1/p' | sort -u); do
-            kill "$pid" 2>/dev/null
-        done
-    fi
     e2e_cleanup
 }
 trap stop_servers EXIT
 AM_BIN=$(command -v prometheus-alertmanager || command -v alertmanager)
-RMQ_BIN=/usr/lib/rabbitmq/bin
-for tool in "$AM_BIN" haproxy curl "$RMQ_BIN/rabbitmq-server"; do
+for tool in "$AM_BIN" haproxy curl socat "$RMQ_BIN/rabbitmq-server"; do
     [ -x "$(command -v "$tool")" ] || { echo "not ok 1 - $tool is installed (scripts/deps --test)"; echo "1..1"; exit 1; }
 done
 export USER=oncall-e2e
 
-read -r AM_PORT P_WEB1 P_WEB2 P_FE AMQP_PORT DIST_PORT MGMT_PORT PROM_PORT EPMD_PORT < <(free_ports 9)
-
-# ---- RabbitMQ first: it takes the longest to start ----
-(
-    export HOME="$R/home" RABBITMQ_CONF_ENV_FILE="$R/rabbitmq-env.conf"
-    export RABBITMQ_NODENAME="rabbit-opsdeck-inc-$$@localhost" RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
-    export RABBITMQ_NODE_PORT=$AMQP_PORT RABBITMQ_DIST_PORT=$DIST_PORT
-    export RABBITMQ_CONFIG_FILE="$R/rabbitmq.conf" RABBITMQ_ENABLED_PLUGINS_FILE="$R/enabled_plugins"
-    export RABBITMQ_MNESIA_BASE="$R/mnesia" RABBITMQ_LOG_BASE="$R/log" RABBITMQ_LOGS=-
-    export RABBITMQ_PID_FILE="$R/rabbitmq.pid" ERL_EPMD_ADDRESS=127.0.0.1 ERL_EPMD_PORT=$EPMD_PORT
-    export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
-    export PATH="$RMQ_BIN:$PATH"
-    : >"$R/rabbitmq-env.conf"
-    cat >"$R/rabbitmq.conf" <<CONF
-listeners.tcp.default = 127.0.0.1:$AMQP_PORT
-management.tcp.ip   = 127.0.0.1
-management.tcp.port = $MGMT_PORT
-prometheus.tcp.ip   = 127.0.0.1
-prometheus.tcp.port = $PROM_PORT
-collect_statistics_interval = 1000
-loopback_users.guest = true
-CONF
-    rabbitmq-plugins --offline enable rabbitmq_management rabbitmq_shovel \
-        rabbitmq_shovel_management >"$T/plugins.log" 2>&1
-    exec rabbitmq-server >"$T/rabbitmq.log" 2>&1
-) &
-PIDS+=($!)
-
 # ---- Alertmanager with the incident's alert ----
+read -r AM_PORT < <(free_ports 1)
 printf "route:\n  receiver: 'null'\nreceivers:\n  - name: 'null'\n" >"$T/am.yml"
 "$AM_BIN" --config.file="$T/am.yml" --storage.path="$T/am" \
     --web.listen-address="127.0.0.1:$AM_PORT" --cluster.listen-address= >"$T/am.log" 2>&1 &
@@ -74,40 +41,11 @@ ALERT='"labels":{"alertname":"Web5xx","severity":"critical","instance":"web2","s
 curl -sf -H 'Content-Type: application/json' -d "[{$ALERT}]" \
     "http://127.0.0.1:$AM_PORT/api/v2/alerts" >/dev/null
 
-# ---- HAProxy over two live servers ----
-for p in "$P_WEB1" "$P_WEB2"; do
-    python3 -m http.server "$p" --bind 127.0.0.1 --directory "$T/www" >/dev/null 2>&1 &
-    PIDS+=($!)
-done
-cat >"$T/haproxy.cfg" <<CFG
-global
-    stats socket $T/admin.sock mode 600 level admin
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 10s
-    timeout server 10s
-frontend fe_web
-    bind 127.0.0.1:$P_FE
-    default_backend be_web
-backend be_web
-    option httpchk GET /
-    timeout check 5s
-    default-server inter 1s fall 2 rise 1
-    server web1 127.0.0.1:$P_WEB1 check
-    server web2 127.0.0.1:$P_WEB2 check
-CFG
-haproxy -db -f "$T/haproxy.cfg" >"$T/haproxy.log" 2>&1 &
-PIDS+=($!)
-wait_until 10 test -S "$T/admin.sock" || { echo "Bail out! haproxy"; exit 1; }
+# ---- HAProxy: web1 and web2 up, web3 down (haproxy-lib.sh) ----
+haproxy_start
 
-API="http://127.0.0.1:$MGMT_PORT/api"
-STARTED=$SECONDS
-wait_until 90 curl -sf -u guest:guest "$API/overview" >/dev/null || { echo "Bail out! RabbitMQ did not start"; exit 1; }
-echo "# RabbitMQ ready in $((SECONDS - STARTED)) s"
-api() {
-    curl -sf -u guest:guest -X "$1" -H 'content-type: application/json' ${3:+--data-binary "$3"} "$API$2"
-}
+# ---- RabbitMQ: orders.created dead-letters into orders.created.dlq, which holds 3 ----
+rabbitmq_start "$T/rabbitmq"
 api PUT /exchanges/%2F/orders.dlx '{"type":"direct","durable":true}' &&
     api PUT /queues/%2F/orders.created.dlq '{"durable":true}' &&
     api PUT /queues/%2F/orders.created '{"durable":true,"arguments":{"x-dead-letter-exchange":"orders.dlx","x-dead-letter-routing-key":"orders.created.dlq"}}' &&
@@ -143,7 +81,7 @@ refresh = 1s
 
 [backend "edge"]
 type = haproxy
-socket = $T/admin.sock
+socket = $SOCK
 refresh = 1s
 
 [backend "rabbit"]
@@ -232,7 +170,7 @@ check "the DLQ moved: no shovel left" screen_lacks "move-back shovel"
 keys u
 check "u asks through the usual dialog" wait_for "Set server ready be_web/web2"
 keys Tab Enter
-check "web2 is ready again in HAProxy" bash -c 'echo "show stat" | socat stdio "UNIX-CONNECT:$1" | grep -q "^be_web,web2,.*,UP,"' _ "$T/admin.sock"
+check "web2 is ready again in HAProxy" bash -c 'echo "show stat" | socat stdio "UNIX-CONNECT:$1" | grep -q "^be_web,web2,.*,UP,"' _ "$SOCK"
 check "the list follows: the drained row goes" wait_gone "be_web/web2 (edge): drained" 10
 check "the silence stays" wait_line "Web5xx \(am\): silence active"
 keys Escape
@@ -276,4 +214,42 @@ curl -sf "http://127.0.0.1:$1/api/v2/silences" | python3 -c "import json,sys; sy
 check "80x24: the list empties" wait_for "Nothing: no server drained" 10
 keys Escape q
 check "80x24: q quits with status 0" test "$(wait_exit)" = 0
+
+# ---- line mode at a terminal asks the same questions ----
+PLAIN_SOCK="$E2E_DIR/tmux.plain.sock" # its own server; e2e_cleanup kills it
+ptm() { tmux -S "$PLAIN_SOCK" "$@"; }
+plain_screen() { ptm capture-pane -p -t plain; }
+plain_has() { plain_screen | grep -qF -- "$1"; }
+ptm -f /dev/null new-session -d -s plain -x 100 -y 30 "$(printf '%q ' env XDG_STATE_HOME="$XDG_STATE_HOME" \
+    XDG_CONFIG_HOME="$XDG_CONFIG_HOME" RMQ_PASSWORD=guest "$OPSDECK" run "$T/web-5xx.md" --plain \
+    -c "$T/opsdeck.ini"); sleep 30"
+poll_until 10 plain_has "step 1/3" || {
+    not_ok "the plain run starts"
+    plain_screen | sed 's/^/#   plain|/'
+}
+ptm send-keys -t plain Enter
+poll_until 5 plain_has "step 2/3"
+ptm send-keys -t plain Enter
+poll_until 5 plain_has "step 3/3"
+ptm send-keys -t plain Enter
+check "plain: the end asks the impact" poll_until 10 plain_has "Impact (who or what was affected, how long) [1/4"
+ptm send-keys -t plain -l "none, a drill"
+ptm send-keys -t plain Enter
+check "plain: then the severity" poll_until 5 plain_has "Severity (SEV1..SEV4) [2/4"
+ptm send-keys -t plain -l "SEV4"
+ptm send-keys -t plain Enter
+poll_until 5 plain_has "Root cause [3/4"
+ptm send-keys -t plain -l "-"
+ptm send-keys -t plain Enter
+check "plain: - skips the rest; nothing of this run is left in place" poll_until 5 plain_has "Left in place: nothing."
+check "plain: the run finishes" poll_until 5 plain_has "finished."
+PLAIN_RUN=$(ls -t "$RUNS" | sed -n 's/\.jsonl$//p' | head -1)
+check "plain: the answers and the leftovers are in its journal" python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+pm = {e["data"]["field"]: e["data"]["value"] for e in ev if e["action"] == "postmortem"}
+assert pm == {"impact": "none, a drill", "severity": "SEV4"}, pm
+lo = [e for e in ev if e["action"] == "leftovers"]
+assert len(lo) == 1 and lo[0]["data"]["items"] == [] and lo[0]["data"]["review_skipped"], lo
+' "$RUNS/$PLAIN_RUN.jsonl"
 done_testing
