@@ -551,12 +551,7 @@ bool dialogs_undo(struct ui *ui, const char *backend, enum model_kind kind, cons
                   const char *target, const char *input)
 {
     struct backend *b = ui_backend(ui, backend);
-    const struct action_def *def = NULL;
-    int n = 0;
-    const struct action_def *defs = b != NULL ? backend_actions(b, &n) : NULL;
-    for (int i = 0; i < n && def == NULL; i++) {
-        def = defs[i].kind == kind && strcmp(defs[i].verb, verb) == 0 ? &defs[i] : NULL;
-    }
+    const struct action_def *def = b != NULL ? backend_action_by_verb(b, kind, verb) : NULL;
     if (def == NULL) {
         ui_say(ui, true, "%s: no %s action on %s", target, verb, backend);
         return false;
