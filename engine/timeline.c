@@ -221,6 +221,16 @@ static bool same_alert(const struct atr *a, const struct atr *b)
     return strcmp(a->source, b->source) == 0 && strcmp(a->key, b->key) == 0;
 }
 
+static bool known_alert(const struct atr *list, size_t n, const struct atr *a)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (same_alert(&list[i], a)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 bool timeline_load_alerts(struct timeline *t, const char *path, const struct tl_select *sel,
                           char **cause)
 {
@@ -233,37 +243,47 @@ bool timeline_load_alerts(struct timeline *t, const char *path, const struct tl_
     read_alerts(path, &all, &nall, &v, &n);
     free(older);
     bool *take = xcalloc(n > 0 ? n : 1, sizeof *take);
-    bool *relevant = xcalloc(n > 0 ? n : 1, sizeof *relevant);
+    /* the alerts that belong (distinct), found in one pass each way: O(lines x alerts) */
+    struct atr *rel = NULL;
+    size_t nrel = 0;
     for (size_t i = 0; i < n; i++) {
-        if (v[i].ms >= sel->from && v[i].ms <= sel->until) {
-            take[i] = relevant[i] = true;
+        take[i] = v[i].ms >= sel->from && v[i].ms <= sel->until;
+        if (take[i] && !known_alert(rel, nrel, &v[i])) {
+            rel = xreallocarray(rel, nrel + 1, sizeof *rel);
+            rel[nrel++] = v[i];
+        }
+    }
+    /* open at from: an alert's last transition before from, when it is not over */
+    struct atr *before = NULL;
+    size_t nbefore = 0;
+    for (size_t i = n; i-- > 0;) {
+        if (v[i].ms >= sel->from || known_alert(before, nbefore, &v[i])) {
             continue;
         }
-        if (v[i].ms < sel->from && !is_over(v[i].result)) {
-            /* open at from: its last transition before from (when it fired) */
-            bool later = false;
-            for (size_t k = i + 1; k < n && v[k].ms < sel->from && !later; k++) {
-                later = same_alert(&v[i], &v[k]);
+        before = xreallocarray(before, nbefore + 1, sizeof *before);
+        before[nbefore++] = v[i];
+        if (!is_over(v[i].result)) {
+            take[i] = true;
+            if (!known_alert(rel, nrel, &v[i])) {
+                rel = xreallocarray(rel, nrel + 1, sizeof *rel);
+                rel[nrel++] = v[i];
             }
-            take[i] = relevant[i] = !later;
         }
     }
     /* after until, up to the grace: the resolution of the alerts seen */
     for (size_t i = 0; i < n; i++) {
-        if (v[i].ms <= sel->until || v[i].ms > sel->until + TL_RESOLVE_GRACE_MS) {
-            continue;
-        }
-        for (size_t k = 0; k < n && !take[i]; k++) {
-            take[i] = relevant[k] && same_alert(&v[i], &v[k]);
+        if (v[i].ms > sel->until && v[i].ms <= sel->until + TL_RESOLVE_GRACE_MS) {
+            take[i] = known_alert(rel, nrel, &v[i]);
         }
     }
+    free(rel);
+    free(before);
     for (size_t i = 0; i < n; i++) {
         if (take[i] && strcmp(json_str(v[i].obj, "action"), "alert.open") != 0) {
             fill_alert(add(t), v[i].obj, v[i].ms);
         }
     }
     free(take);
-    free(relevant);
     free(v);
     journal_lines_free(all, nall);
     return true;
