@@ -178,18 +178,17 @@ void leftovers_key(struct ui *ui, wint_t ch, bool is_key)
     ui->overlay_dirty = true;
 }
 
+/* "ready   be_web/web2 (edge): drained, since 14:46 by alice": what u does first. */
 static char *row_text(const struct leftover *lo)
 {
-    char clock[16];
     int64_t s = lo->since_ms / 1000;
-    snprintf(clock, sizeof clock, "%02lld:%02lld", (long long)(s / 3600 % 24),
-             (long long)(s / 60 % 60));
-    char *undo = lo->undo_verb == NULL    ? xstrdup("(no undo key)")
-                 : lo->undo_input != NULL ? xasprintf("u: %s %s", lo->undo_verb, lo->undo_input)
-                                          : xasprintf("u: %s", lo->undo_verb);
-    char *raw = xasprintf("%s (%s): %s%s, since %s by %s  [%s]", lo->name, lo->backend, lo->what,
-                          lo->checked ? "" : " (state unknown)", clock,
-                          lo->actor != NULL ? lo->actor : "?", undo);
+    char *undo = lo->undo_verb == NULL    ? xstrdup("-")
+                 : lo->undo_input != NULL ? xasprintf("%s %s", lo->undo_verb, lo->undo_input)
+                                          : xstrdup(lo->undo_verb);
+    char *raw =
+        xasprintf("%-7s %s (%s): %s%s, since %02lld:%02lld by %s", undo, lo->name, lo->backend,
+                  lo->what, lo->checked ? "" : " (state unknown)", (long long)(s / 3600 % 24),
+                  (long long)(s / 60 % 60), lo->actor != NULL ? lo->actor : "?");
     free(undo);
     char *clean = text_clean_str(raw, 0);
     free(raw);
@@ -243,8 +242,8 @@ void leftovers_draw(struct ui *ui)
     screen_fill(ui->overlay, h - 1, 2, w - 4, base);
     screen_box(ui->overlay, ui->g, base);
     screen_put(ui->overlay, 0, 2, w - 4, l->view.title, base | A_BOLD, ui->g);
-    screen_put_right(ui->overlay, h - 1, 2, w - 4, " j/k choose  u undo  r refresh  Esc close ",
-                     base, ui->g);
+    screen_put_right(ui->overlay, h - 1, 2, w - 4,
+                     " j/k choose  u undo (first word)  r re-read  Esc close ", base, ui->g);
 }
 
 /* ---- the end-of-run review ---- */
@@ -313,7 +312,7 @@ static void ask_next(struct ui *ui)
     }
     struct line_mode l = {.enter = on_answer, .cancel = on_skip};
     snprintf(l.label, sizeof l.label,
-             "%s [%zu/%zu, Enter: none, Esc: skip all]: ", postmortem_questions[q].prompt, q + 1,
+             "%s [%zu/%zu, Esc skips all]: ", postmortem_questions[q].prompt, q + 1,
              postmortem_nquestions);
     keys_line_open(ui, &l, "");
 }
