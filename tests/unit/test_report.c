@@ -296,7 +296,8 @@ static void test_full(void)
     tap_ok(has(md, "| First mitigation | 2026-11-23 10:01:11 UTC | 1m11s (from the start) | "
                    "step \"Approve rollback\" done |\n"),
            "first mitigation: the first Focus step done");
-    tap_ok(has(md, "| Acknowledged | 2026-11-23 10:00:31 UTC | 31s (from the start) | step \"Acknowledge the page\" done |"),
+    tap_ok(has(md, "| Acknowledged | 2026-11-23 10:00:31 UTC | 31s (from the start) | step "
+                   "\"Acknowledge the page\" done |"),
            "acknowledged: the first Stay-calm step done");
     tap_ok(has(md, "| Detected | not reached | | no alert seen firing |\n"),
            "detected: not reached without an alert");
