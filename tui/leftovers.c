@@ -17,14 +17,11 @@
  */
 #include "console.h"
 
-#include "../common/clock.h"
 #include "../common/text.h"
 #include "../common/util.h"
-#include "../common/whoami.h"
 #include "../engine/alertlog.h"
 #include "../engine/incident.h"
 #include "../engine/leftovers.h"
-#include "../engine/paths.h"
 
 #include <cjson/cJSON.h>
 
