@@ -341,8 +341,12 @@ static bool observe_gone(struct alertlog *al, const char *source, char **cause)
 
 bool alertlog_observe(struct alertlog *al, const struct store *st, char **cause)
 {
-    if (al == NULL || al->j == NULL) {
+    if (al == NULL) {
         return true;
+    }
+    if (al->j == NULL) {
+        *cause = xasprintf("%s could not be reopened after its rotation", al->path);
+        return false;
     }
     uint64_t gen = store_generation(st, MODEL_ALERTS);
     if (al->observed && gen == al->gen) {

@@ -137,11 +137,16 @@ void incident_load(struct incident *in, const char *audit, const char *alerts,
                    const struct tl_select *sel)
 {
     char *cause = NULL;
+    /* an unreadable log adds nothing, and the report says so under its figures */
     if (audit != NULL && !timeline_load_audit(&in->t, audit, sel, &cause)) {
-        free(cause); /* an unreadable audit log adds nothing; the report says what it has */
+        in->problem = xasprintf("the audit log could not be read (%s): its actions are missing",
+                                cause);
+        free(cause);
         cause = NULL;
     }
     if (alerts != NULL && !timeline_load_alerts(&in->t, alerts, sel, &cause)) {
+        free(in->problem);
+        in->problem = xasprintf("the alert log could not be read (%s)", cause);
         free(cause);
     }
     timeline_sort(&in->t);
@@ -471,6 +476,11 @@ void incident_render(struct strbuf *out, struct incident *in)
 {
     figure(in);
     figures_md(out, &in->fig);
+    if (in->problem != NULL) {
+        strbuf_str(out, "\nIncomplete: ");
+        md_inline(out, in->problem);
+        strbuf_str(out, "\n");
+    }
     postmortem_md(out, in);
     leftovers_md(out, in);
 }
@@ -491,6 +501,9 @@ void incident_json(cJSON *obj, struct incident *in)
         add_str(o, "what", m->what);
     }
     cJSON_AddNumberToObject(fig, "open_alerts", (double)in->fig.open_alerts);
+    if (in->problem != NULL) {
+        cJSON_AddStringToObject(obj, "incomplete", in->problem);
+    }
     cJSON *pm = cJSON_AddObjectToObject(obj, "postmortem");
     add_str(pm, "impact", in->impact);
     add_str(pm, "severity", in->severity);
@@ -548,6 +561,7 @@ char *incident_summary(const char *title, struct incident *in)
 
 void incident_free(struct incident *in)
 {
+    free(in->problem);
     timeline_free(&in->t);
     tl_figures_free(&in->fig);
 }

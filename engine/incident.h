@@ -66,6 +66,7 @@ struct incident {
     const struct cJSON *items;     /* array of {text, owner} */
     const struct cJSON *leftovers; /* the run's "leftovers" event data.items, or NULL */
     bool figured;                  /* the timeline is in the figures */
+    char *problem;                 /* a source that could not be read, said in the report */
 };
 
 /* The state directory's audit.jsonl and alerts.jsonl next to runs_dir (NULL: the defaults). */

@@ -320,6 +320,17 @@ static void test_report(void)
            "a range backwards is refused");
     free(cause);
     cause = NULL;
+    /* an audit log that cannot be read: the report comes, and says what is missing */
+    o.audit = runs; /* a directory */
+    md = report_build(&o, run_id, 0, 0, NULL, &cause);
+    tap_ok(has(md, "Incomplete: the audit log could not be read (") &&
+               has(md, "alert HighErrorRate fired") && md != NULL &&
+               strstr(md, "drain be_web/web3") == NULL,
+           "an unreadable audit log: said, the rest still reported");
+    free(md);
+    o.audit = NULL;
+    free(cause);
+    cause = NULL;
     char *last = report_last_run(runs, &cause);
     tap_ok(last != NULL && strcmp(last, run_id) == 0, "--last: the newest run");
     free(last);
