@@ -139,8 +139,8 @@ void incident_load(struct incident *in, const char *audit, const char *alerts,
     char *cause = NULL;
     /* an unreadable log adds nothing, and the report says so under its figures */
     if (audit != NULL && !timeline_load_audit(&in->t, audit, sel, &cause)) {
-        in->problem = xasprintf("the audit log could not be read (%s): its actions are missing",
-                                cause);
+        in->problem =
+            xasprintf("the audit log could not be read (%s): its actions are missing", cause);
         free(cause);
         cause = NULL;
     }
