@@ -175,6 +175,15 @@ check "the list follows: the drained row goes" wait_gone "be_web/web2 (edge): dr
 check "the silence stays" wait_line "Web5xx \(am\): silence active"
 keys Escape
 check "Esc closes the list" wait_gone "Left in place by run"
+keys :
+tm send-keys -t main -l "review"
+keys Enter
+check ":review asks the questions again" wait_for "Impact (who or what was affected, how long) [1/4"
+keys Escape
+check "Esc skips them; the list again: the silence only" wait_line "expire +Web5xx \(am\): silence active"
+check "... web2 is not left any more" screen_lacks "be_web/web2 (edge): drained"
+keys Escape
+wait_gone "Left in place by run"
 keys q
 check "q quits with status 0" test "$(wait_exit)" = 0
 
@@ -194,8 +203,15 @@ grep -qE "^\| First mitigation \| .* \| drain be_web/web2 by oncall-e2e \|" "$1"
 grep -qE "^\| Resolved \| .* \| Web5xx resolved \|" "$1" &&
 ! grep -q "not reached" "$1"' _ "$T/report.md"
 check "the answers" bash -c 'grep -q "^- Severity: SEV2$" "$1" && grep -q "^| raise the fd limit | bob |$" "$1"' _ "$T/report.md"
-check "what was left in place at the end" bash -c '
-grep -qE "^\| be_web/web2 \(edge\) \| drained \|" "$1" && grep -qE "^\| Web5xx \(am\) \| silence active" "$1"' _ "$T/report.md"
+check "what was left in place at the last review: the silence, not the server made ready" bash -c '
+grep -qE "^\| Web5xx \(am\) \| silence active" "$1" && ! grep -qE "^\| be_web/web2 \(edge\) \| drained" "$1"' _ "$T/report.md"
+check "the first review had both" python3 -c '
+import json, sys
+lo = [e["data"]["items"] for e in map(json.loads, open(sys.argv[1])) if e["action"] == "leftovers"]
+assert len(lo) == 2, lo
+assert {i["name"] for i in lo[0]} == {"be_web/web2", "Web5xx"}, lo[0]
+assert {i["name"] for i in lo[1]} == {"Web5xx"}, lo[1]
+' "$RUNS/$RUN_ID.jsonl"
 [ "${FAILED:-0}" -gt 0 ] && sed 's/^/# report: /' "$T/report.md"
 
 # ---- 80x24: a later console, no run open: :leftovers ----
