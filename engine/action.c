@@ -9,7 +9,9 @@
  * the outcome ("ok" or "error: <message>") before telling the caller.
  *
  * Each audit line is {action: verb, target: row key, run/step when a runbook
- * or drill acts, data: {backend, type, input, message}}. input is the value
+ * or drill acts (run alone: an action taken in the console while the run is
+ * open), data: {backend, type, input, prior, message}}; prior is the value an
+ * input action replaced (a scale's replicas), so that it can be undone. input is the value
  * the operator typed for an ACTION_INPUT action (a duration, a weight) and
  * message the backend's text. Neither may carry a secret: no action today
  * takes one, and a backend must keep credentials out of its messages.
@@ -106,6 +108,7 @@ void action_destroy(struct action *a)
     free(a->target);
     free(a->input);
     free(a->run);
+    free(a->prior);
     free(a->step);
     free(a);
 }
@@ -118,6 +121,9 @@ static cJSON *audit_data(const struct action *a, bool with_message, const char *
     cJSON_AddStringToObject(data, "type", a->backend->impl->type);
     if (a->input != NULL) {
         cJSON_AddStringToObject(data, "input", a->input);
+    }
+    if (a->prior != NULL) {
+        cJSON_AddStringToObject(data, "prior", a->prior);
     }
     if (with_message && message != NULL) {
         cJSON_AddStringToObject(data, "message", message);

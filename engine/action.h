@@ -25,7 +25,8 @@ struct action {
     const struct action_def *def;
     char *target; /* the row key, e.g. "be_web/web2" */
     char *input;  /* the value typed for ACTION_INPUT, or NULL */
-    char *run;    /* run id when a runbook or drill acts, or NULL */
+    char *run;    /* run id when a runbook or drill acts, or the run open in the console; NULL */
+    char *prior;  /* the value an input action replaces (scale: the replicas), audited; NULL */
     char *step;
     action_report_cb report;
     void *report_ud;

@@ -315,8 +315,18 @@ static bool runbooks_key(struct parser *p, const char *key, const char *value)
     if (strcmp(key, "path") == 0) {
         return runbook_path(p, value);
     }
+    if (strcmp(key, "slack_url_env") == 0) {
+        if (!is_name(value, "_")) {
+            return fail(p, p->line, "bad slack_url_env '%s' (the NAME of an environment variable)",
+                        value);
+        }
+        free(cfg->slack_url_env);
+        cfg->slack_url_env = xstrdup(value);
+        return true;
+    }
     if (!str_has_prefix(key, "alert.")) {
-        return fail(p, p->line, "unknown key '%s' in [runbooks] (expected path or alert.NAME)",
+        return fail(p, p->line,
+                    "unknown key '%s' in [runbooks] (expected path, slack_url_env or alert.NAME)",
                     key);
     }
     const char *name = key + 6;
@@ -479,6 +489,7 @@ void config_destroy(struct config *cfg)
         free(cfg->runbook_dirs[i]);
     }
     free(cfg->runbook_dirs);
+    free(cfg->slack_url_env);
     for (size_t i = 0; i < cfg->nrunbook_alerts; i++) {
         free(cfg->runbook_alerts[i].key);
         free(cfg->runbook_alerts[i].value);

@@ -51,6 +51,8 @@ struct config {
     /* [runbooks] alert.NAME = FILE: key is NAME (the alertname), value FILE as written */
     struct config_entry *runbook_alerts;
     size_t nrunbook_alerts;
+    /* [runbooks] slack_url_env: the env var holding the webhook `opsdeck report --post` uses */
+    char *slack_url_env;
 };
 
 /* Parse a file; NULL with *cause = "path:line: message" on any error. */

@@ -7,11 +7,15 @@
  */
 #include "report.h"
 
+#include "../common/clock.h"
 #include "../common/text.h"
 #include "../common/util.h"
+#include "incident.h"
 #include "journal.h"
 #include "report_md.h"
 #include "run.h"
+
+#include <cjson/cJSON.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,13 +42,34 @@ static char *runs_dir_or_default(const char *runs_dir, char **cause)
     return dir;
 }
 
-static char *markdown(const char *runs_dir, const char *run_id, char **cause)
+struct sources {
+    struct report_sources src;
+    char *audit, *alerts; /* ours, when derived */
+};
+
+static void sources_for(const struct report_opts *o, const char *dir, struct sources *s)
+{
+    memset(s, 0, sizeof *s);
+    incident_paths(o->runs_dir != NULL ? dir : NULL, &s->audit, &s->alerts);
+    s->src.audit = o->audit != NULL ? o->audit : s->audit;
+    s->src.alerts = o->alerts != NULL ? o->alerts : s->alerts;
+}
+
+static void sources_free(struct sources *s)
+{
+    free(s->audit);
+    free(s->alerts);
+}
+
+/* The document of a run: Markdown, or the JSON text; the summary when asked. */
+static char *run_document(const struct report_opts *o, const char *run_id, char **summary,
+                          char **cause)
 {
     if (!valid_id(run_id)) {
         *cause = xasprintf("bad run id '%s'", run_id != NULL ? run_id : "");
         return NULL;
     }
-    char *dir = runs_dir_or_default(runs_dir, cause);
+    char *dir = runs_dir_or_default(o->runs_dir, cause);
     if (dir == NULL) {
         return NULL;
     }
@@ -65,30 +90,140 @@ static char *markdown(const char *runs_dir, const char *run_id, char **cause)
     for (size_t i = 0; i < n && !any; i++) {
         any = lines[i].obj != NULL;
     }
+    char *doc = NULL;
     if (!any) {
         *cause = xasprintf("%s: no readable events", path);
-        free(lines);
-        journal_lines_free(jl, njl);
-        free(path);
-        free(dir);
-        return NULL;
+    } else if (report_is_drill(lines, n)) {
+        doc = o->json ? NULL : report_drill_markdown(lines, n, run_id);
+        if (doc == NULL) {
+            *cause = xasprintf("%s is a drill: its report has no JSON form", run_id);
+        }
+    } else {
+        struct sources s;
+        sources_for(o, dir, &s);
+        struct report_extra extra = {.want_json = o->json, .want_summary = summary != NULL};
+        char *md = report_run_markdown(lines, n, dir, run_id, &s.src, &extra);
+        if (o->json) {
+            doc = cJSON_Print(extra.json);
+            free(md);
+        } else {
+            doc = md;
+        }
+        cJSON_Delete(extra.json);
+        if (summary != NULL) {
+            *summary = extra.summary;
+        }
+        sources_free(&s);
     }
-    char *md = report_is_drill(lines, n) ? report_drill_markdown(lines, n, run_id)
-                                         : report_run_markdown(lines, n, dir, run_id);
     /* the report borrows strings from the events: free them last */
     free(lines);
     journal_lines_free(jl, njl);
     free(path);
     free(dir);
-    return md;
+    return doc;
+}
+
+/* A time range with no run: the audited actions and the alert transitions. */
+static char *range_document(const struct report_opts *o, int64_t from, int64_t until,
+                            char **summary, char **cause)
+{
+    if (until < from) {
+        *cause = xstrdup("--until is before --since");
+        return NULL;
+    }
+    char *dir = runs_dir_or_default(o->runs_dir, cause);
+    if (dir == NULL) {
+        return NULL;
+    }
+    struct sources s;
+    sources_for(o, dir, &s);
+    struct incident in = {0};
+    in.fig.start_ms = from;
+    struct tl_select sel = {.from = from, .until = until};
+    incident_load(&in, s.src.audit, s.src.alerts, &sel);
+    char a[80], b[80];
+    md_date(a, from);
+    md_date(b, until);
+    char *title = xasprintf("%s to %s", a, b);
+    struct strbuf out = {0};
+    cJSON *json = o->json ? cJSON_CreateObject() : NULL;
+    cJSON *items = json != NULL ? cJSON_CreateArray() : NULL;
+    struct strbuf tl = {0};
+    incident_emit_until(&in, &tl, items, INT64_MAX, from);
+    if (json != NULL) {
+        cJSON *range = cJSON_AddObjectToObject(json, "range");
+        char ts[32];
+        clock_format_rfc3339(ts, from);
+        cJSON_AddStringToObject(range, "since", ts);
+        clock_format_rfc3339(ts, until);
+        cJSON_AddStringToObject(range, "until", ts);
+        incident_json(json, &in);
+        cJSON_AddItemToObject(json, "timeline", items);
+        out.s = cJSON_Print(json);
+        cJSON_Delete(json);
+    } else {
+        strbuf_str(&out, "# Incident timeline: ");
+        strbuf_str(&out, title);
+        strbuf_str(&out, "\n\n- Run: none (a time range)\n\n## Timeline\n\n");
+        strbuf_str(&out, tl.s != NULL ? tl.s : "(no events)\n");
+        incident_render(&out, &in);
+    }
+    if (summary != NULL) {
+        *summary = incident_summary(title, &in);
+    }
+    free(tl.s);
+    free(title);
+    incident_free(&in);
+    sources_free(&s);
+    free(dir);
+    return out.s;
+}
+
+char *report_build(const struct report_opts *o, const char *run_id, int64_t from, int64_t until,
+                   char **summary, char **cause)
+{
+    char *doc = run_id != NULL ? run_document(o, run_id, summary, cause)
+                               : range_document(o, from, until, summary, cause);
+    if (doc == NULL) {
+        return NULL;
+    }
+    if (o->json) {
+        return doc; /* cJSON escapes every control character itself */
+    }
+    char *clean = text_clean_str(doc, TEXT_NEWLINE | TEXT_TAB);
+    free(doc);
+    if (summary != NULL && *summary != NULL) {
+        char *s = text_clean_str(*summary, TEXT_NEWLINE | TEXT_TAB);
+        free(*summary);
+        *summary = s;
+    }
+    return clean;
 }
 
 char *report_markdown(const char *runs_dir, const char *run_id, char **cause)
 {
-    char *md = markdown(runs_dir, run_id, cause);
-    char *clean = text_clean_str(md, TEXT_NEWLINE | TEXT_TAB);
-    free(md);
-    return clean;
+    struct report_opts o = {.runs_dir = runs_dir};
+    return report_build(&o, run_id, 0, 0, NULL, cause);
+}
+
+char *report_last_run(const char *runs_dir, char **cause)
+{
+    size_t n = 0;
+    struct run_info *list = run_list(runs_dir, &n, cause);
+    if (list == NULL) {
+        return NULL;
+    }
+    char *id = NULL;
+    for (size_t i = 0; i < n && id == NULL; i++) {
+        if (!list[i].drill) {
+            id = xstrdup(list[i].id);
+        }
+    }
+    run_info_free(list, n);
+    if (id == NULL) {
+        *cause = xstrdup("no runbook run yet");
+    }
+    return id;
 }
 
 bool report_write(const char *runs_dir, const char *run_id, const char *md, char **path,

@@ -59,9 +59,23 @@ void md_actor(char ***actors, size_t *n, const cJSON *ev);
 /* A notify event: "notify slack -> HTTP 200 sent". */
 void md_notify(struct strbuf *sb, const cJSON *data);
 
-/* report_run.c and report_drill.c: the documents. */
+/* Where the other sources of a run's timeline are (NULL: none). */
+struct report_sources {
+    const char *audit;  /* audit.jsonl */
+    const char *alerts; /* alerts.jsonl */
+};
+
+/* Besides the Markdown: the JSON form and the summary for Slack, when wanted (else NULL). */
+struct report_extra {
+    bool want_json, want_summary;
+    cJSON *json;
+    char *summary;
+};
+
+/* report_run.c and report_drill.c: the documents. extra may be NULL. */
 char *report_run_markdown(const struct md_line *lines, size_t n, const char *dir,
-                          const char *run_id);
+                          const char *run_id, const struct report_sources *src,
+                          struct report_extra *extra);
 bool report_is_drill(const struct md_line *lines, size_t n);
 char *report_drill_markdown(const struct md_line *lines, size_t n, const char *run_id);
 

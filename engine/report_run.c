@@ -24,9 +24,11 @@
  * document once more at the end, so a field added later without care is
  * still shown, never obeyed.
  */
+#include "incident.h"
 #include "report_md.h"
 #include "runlog.h"
 
+#include "../common/clock.h"
 #include "../common/json.h"
 #include "../common/util.h"
 
@@ -72,8 +74,10 @@ struct report {
     int64_t step_ms;
     bool in_step;
     uint64_t phase_ms[NPHASES];
-    int64_t mitigated_ms;
-    char *mitigated_step;
+    /* the audited actions and alert transitions merged in, the figures, the answers */
+    struct incident in;
+    cJSON *items; /* the timeline as JSON, when asked for; NULL otherwise */
+    char *action_verb, *action_target;
     /* the command in flight */
     bool cmd_open;
     struct strbuf cmd_out;
@@ -331,10 +335,8 @@ static void ev_step_done(struct report *r, const cJSON *ev, const cJSON *data, i
         md_inline(&r->timeline, result);
     }
     strbuf_str(&r->timeline, "\n");
-    if ((how == NULL || strcmp(how, "done") == 0) && r->in_step && r->phase == 2) {
-        r->mitigated_ms = ms;
-        free(r->mitigated_step);
-        r->mitigated_step = xstrdup(r->step_title != NULL ? r->step_title : "(untitled step)");
+    if ((how == NULL || strcmp(how, "done") == 0) && r->in_step) {
+        tl_figures_step(&r->in.fig, r->phase, ms, r->step_title);
     }
 }
 
@@ -376,6 +378,10 @@ static void ev_action_start(struct report *r, const cJSON *data)
     md_field(&d, " ", cJSON_GetObjectItemCaseSensitive(data, "target"));
     free(r->action_desc);
     r->action_desc = d.s != NULL ? d.s : xstrdup("action");
+    free(r->action_verb);
+    r->action_verb = verb != NULL ? xstrdup(verb) : NULL;
+    free(r->action_target);
+    r->action_target = md_scalar(cJSON_GetObjectItemCaseSensitive(data, "target"));
     strbuf_str(&r->timeline, "action ");
     strbuf_str(&r->timeline, r->action_desc);
     md_field(&r->timeline, " input ", cJSON_GetObjectItemCaseSensitive(data, "input"));
@@ -392,9 +398,12 @@ static void ev_action_start(struct report *r, const cJSON *data)
     strbuf_str(&r->timeline, "\n");
 }
 
-static void ev_action_end(struct report *r, const cJSON *data)
+static void ev_action_end(struct report *r, const cJSON *ev, const cJSON *data, int64_t ms)
 {
     const char *msg = md_str(data, "message");
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(data, "ok"))) {
+        tl_figures_action(&r->in.fig, r->action_verb, r->action_target, ms, md_str(ev, "actor"));
+    }
     strbuf_printf(&r->timeline, "action %s -> %s", r->action_desc ? r->action_desc : "",
                   cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(data, "ok")) ? "ok" : "failed");
     if (msg != NULL && msg[0] != '\0') {
@@ -546,6 +555,15 @@ static void ev_other(struct report *r, const char *action, const cJSON *ev, cons
         md_inline(&r->timeline, by != NULL ? by : "?");
         md_field(&r->timeline, " as ", cJSON_GetObjectItemCaseSensitive(data, "role"));
         strbuf_str(&r->timeline, "\n");
+    } else if (strcmp(action, "postmortem") == 0) {
+        strbuf_str(&r->timeline, "post-incident review: ");
+        md_inline(&r->timeline, md_str(data, "field"));
+        strbuf_str(&r->timeline, " = ");
+        md_inline(&r->timeline, md_str(data, "value"));
+        strbuf_str(&r->timeline, "\n");
+    } else if (strcmp(action, "leftovers") == 0) {
+        int n = cJSON_GetArraySize(json_arr(data, "items"));
+        strbuf_printf(&r->timeline, "left in place at the end: %d item%s\n", n, n == 1 ? "" : "s");
     } else if (strcmp(action, "wait.start") == 0) {
         strbuf_str(&r->timeline, "waiting until ");
         md_inline(&r->timeline, md_str(data, "condition"));
@@ -565,7 +583,8 @@ static void ev_other(struct report *r, const char *action, const cJSON *ev, cons
 static bool run_level(const char *action)
 {
     return strcmp(action, "run.start") == 0 || strcmp(action, "run.resume") == 0 ||
-           strcmp(action, "run.end") == 0;
+           strcmp(action, "run.end") == 0 || strcmp(action, "postmortem") == 0 ||
+           strcmp(action, "leftovers") == 0;
 }
 
 /* The line of one event after its time (and step), by its kind (runlog.h). */
@@ -598,7 +617,7 @@ static void event_line(struct report *r, enum runlog_kind kind, const char *acti
         ev_action_start(r, data);
         return;
     case RL_ACTION_END:
-        ev_action_end(r, data);
+        ev_action_end(r, ev, data, ms);
         return;
     case RL_NOTIFY:
         md_notify(&r->timeline, data);
@@ -630,6 +649,36 @@ static void event_line(struct report *r, enum runlog_kind kind, const char *acti
     }
 }
 
+/* A run event on the JSON timeline: its fields and the line the Markdown has. */
+static void item_json(struct report *r, const cJSON *ev, const char *action, int64_t ms, size_t at)
+{
+    cJSON *o = cJSON_CreateObject();
+    char ts[32];
+    clock_format_rfc3339(ts, ms);
+    cJSON_AddStringToObject(o, "ts", ts);
+    cJSON_AddStringToObject(o, "source", "run");
+    static const char *const fields[] = {"actor", "host", "step"};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        const char *v = md_str(ev, fields[i]);
+        if (v != NULL) {
+            cJSON_AddStringToObject(o, fields[i], v);
+        }
+    }
+    cJSON_AddStringToObject(o, "action", action);
+    if (r->in_step && r->phase >= 0 && !run_level(action)) {
+        char letter[2] = {phase_letters[r->phase], '\0'};
+        cJSON_AddStringToObject(o, "phase", letter);
+    }
+    size_t len = r->timeline.n - at;
+    while (len > 0 && r->timeline.s[at + len - 1] == '\n') {
+        len--;
+    }
+    char *text = xstrndup(r->timeline.s != NULL ? r->timeline.s + at : "", len);
+    cJSON_AddStringToObject(o, "text", text);
+    free(text);
+    cJSON_AddItemToArray(r->items, o);
+}
+
 static void event(struct report *r, const cJSON *ev, int64_t ms)
 {
     const char *action = md_str(ev, "action");
@@ -652,8 +701,14 @@ static void event(struct report *r, const cJSON *ev, int64_t ms)
         ev_step_enter(r, data, ms);
         r->step_id = md_str(ev, "step");
     }
+    incident_emit_until(&r->in, &r->timeline, r->items, ms, r->start_ms);
+    incident_event(&r->in, ev);
     begin_item(r, ms, !run_level(action));
+    size_t at = r->timeline.n;
     event_line(r, kind, action, ev, data, ms);
+    if (r->items != NULL) {
+        item_json(r, ev, action, ms, at);
+    }
 }
 
 /* ---- the document ---- */
@@ -691,24 +746,13 @@ static void render_header(struct strbuf *out, const struct report *r, const char
     }
 }
 
-static void render_tail(struct strbuf *out, const struct report *r)
+static void render_tail(struct strbuf *out, struct report *r)
 {
     char d[32];
     strbuf_str(out, "\n## Time per phase\n\n| phase | time |\n|---|---|\n");
     for (int i = 0; i < NPHASES; i++) {
         md_dur(d, (int64_t)r->phase_ms[i]);
         strbuf_printf(out, "| %c %s | %s |\n", phase_letters[i], phase_names[i], d);
-    }
-    strbuf_str(out, "\n## Time to mitigation\n\n");
-    if (r->mitigated_step != NULL) {
-        char clock[16];
-        md_dur(d, r->mitigated_ms - r->start_ms);
-        md_clock(clock, r->mitigated_ms);
-        strbuf_printf(out, "%s (\"", d);
-        md_inline(out, r->mitigated_step);
-        strbuf_printf(out, "\" done at %s UTC)\n", clock);
-    } else {
-        strbuf_str(out, "not reached (no Focus step was done)\n");
     }
     strbuf_str(out, "\n## Notes\n\n");
     strbuf_str(out, r->notes.n > 0 ? r->notes.s : "(none)\n");
@@ -746,8 +790,11 @@ static void report_finish(struct report *r)
         free(r->actors[i]);
     }
     free(r->actors);
-    free(r->mitigated_step);
+    free(r->action_verb);
+    free(r->action_target);
     free(r->action_desc);
+    incident_free(&r->in);
+    cJSON_Delete(r->items);
     for (size_t i = 0; i < r->nvars; i++) {
         free(r->vars[i].name);
         free(r->vars[i].value);
@@ -758,14 +805,63 @@ static void report_finish(struct report *r)
     }
 }
 
+/* The report as JSON: the run, the figures, the timeline, the answers, the leftovers. */
+static cJSON *run_json(struct report *r, const char *run_id)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON *run = cJSON_AddObjectToObject(o, "run");
+    cJSON_AddStringToObject(run, "id", run_id);
+    cJSON_AddStringToObject(run, "title", r->title != NULL ? r->title : "");
+    cJSON_AddStringToObject(run, "runbook", r->runbook != NULL ? r->runbook : "");
+    cJSON_AddStringToObject(run, "started_by", r->starter != NULL ? r->starter : "");
+    char ts[32];
+    clock_format_rfc3339(ts, r->start_ms);
+    cJSON_AddStringToObject(run, "started", ts);
+    if (r->how != NULL) {
+        clock_format_rfc3339(ts, r->end_ms);
+        cJSON_AddStringToObject(run, "ended", ts);
+        cJSON_AddStringToObject(run, "outcome", r->how);
+    } else {
+        cJSON_AddNullToObject(run, "ended");
+        cJSON_AddStringToObject(run, "outcome", "open");
+    }
+    incident_json(o, &r->in);
+    cJSON_AddItemToObject(o, "timeline", r->items);
+    r->items = NULL;
+    return o;
+}
+
+/* Which audit lines and alert transitions belong to the run: its window, its host. */
+static void select_for(const struct md_line *lines, size_t n, const char *run_id, int64_t start_ms,
+                       struct tl_select *sel)
+{
+    sel->run = run_id;
+    sel->from = start_ms;
+    sel->until = clock_wall_ms(); /* still open: up to now */
+    for (size_t i = 0; i < n; i++) {
+        const char *action = md_str(lines[i].obj, "action");
+        if (action != NULL && strcmp(action, "run.start") == 0 && sel->host == NULL) {
+            sel->host = md_str(lines[i].obj, "host");
+        } else if (action != NULL && strcmp(action, "run.end") == 0) {
+            sel->until = lines[i].ms;
+        }
+    }
+}
+
 char *report_run_markdown(const struct md_line *lines, size_t n, const char *dir,
-                          const char *run_id)
+                          const char *run_id, const struct report_sources *src,
+                          struct report_extra *extra)
 {
     char *out_path = xasprintf("%s/%s.out", dir, run_id);
     struct report r = {.fd_out = open(out_path, O_RDONLY | O_CLOEXEC), .phase = -1};
     free(out_path);
     r.start_ms = md_start_time(lines, n);
     r.last_ms = r.start_ms;
+    r.in.fig.start_ms = r.start_ms;
+    struct tl_select sel = {0};
+    select_for(lines, n, run_id, r.start_ms, &sel);
+    incident_load(&r.in, src->audit, src->alerts, &sel);
+    r.items = extra != NULL && extra->want_json ? cJSON_CreateArray() : NULL;
     for (size_t i = 0; i < n; i++) {
         if (lines[i].obj == NULL) {
             strbuf_printf(&r.timeline, "- (journal line %d unreadable)\n", lines[i].number);
@@ -777,11 +873,21 @@ char *report_run_markdown(const struct md_line *lines, size_t n, const char *dir
         abandon_command(&r);
         close_step(&r, r.last_ms);
     }
+    incident_emit_until(&r.in, &r.timeline, r.items, INT64_MAX, r.start_ms);
     struct strbuf out = {0};
     render_header(&out, &r, run_id);
     strbuf_str(&out, "\n## Timeline\n\n");
     strbuf_str(&out, r.timeline.s != NULL ? r.timeline.s : "(no events)\n");
+    incident_render(&out, &r.in);
     render_tail(&out, &r);
+    if (extra != NULL && extra->want_json) {
+        extra->json = run_json(&r, run_id);
+    }
+    if (extra != NULL && extra->want_summary) {
+        char *title = xasprintf("%s (run %s)", r.title != NULL ? r.title : run_id, run_id);
+        extra->summary = incident_summary(title, &r.in);
+        free(title);
+    }
     report_finish(&r);
     return out.s;
 }

@@ -753,6 +753,21 @@ bool run_note(struct run *r, const char *text, char **cause)
     return true;
 }
 
+bool run_record(struct run *r, const char *action, cJSON *data, char **cause)
+{
+    enum runlog_kind kind = runlog_kind(action);
+    if (kind != RL_POSTMORTEM && kind != RL_LEFTOVERS) {
+        cJSON_Delete(data);
+        set_cause(cause, "not an event the console may record in a run");
+        return false;
+    }
+    if (!run_log(r, NULL, action, NULL, NULL, data)) {
+        set_cause(cause, r->message);
+        return false;
+    }
+    return true;
+}
+
 bool run_code(struct run *r, size_t i, char **cause)
 {
     if (!can_act(r, cause)) {

@@ -161,6 +161,12 @@ bool run_jump(struct run *r, const char *step_id, char **cause);
 bool run_input(struct run *r, const char *value, char **cause); /* prompt, approval */
 bool run_choose(struct run *r, size_t choice, char **cause);    /* decision */
 bool run_note(struct run *r, const char *text, char **cause);
+/*
+ * The end-of-run records the console adds (also after the run ended): a
+ * "postmortem" answer (incident.h postmortem_event) or the "leftovers" it
+ * found ({items: [...]}, leftovers.h). Takes data. false with *cause.
+ */
+bool run_record(struct run *r, const char *action, struct cJSON *data, char **cause);
 /* Run code block i of the current step as a one-off command (confirmed by the caller). */
 bool run_code(struct run *r, size_t i, char **cause);
 

@@ -92,6 +92,8 @@ enum runlog_where {
     X(RL_ROLLBACK_END, "rollback.end", RUNLOG_DURABLE)                                             \
     X(RL_ROLLBACK_GIVEUP, "rollback.giveup", RUNLOG_DURABLE)                                       \
     X(RL_DEBRIEF, "debrief", RUNLOG_DURABLE)                                                       \
+    X(RL_POSTMORTEM, "postmortem", RUNLOG_DURABLE)                                                 \
+    X(RL_LEFTOVERS, "leftovers", RUNLOG_DURABLE)                                                   \
     X(RL_STATUS, "status", RUNLOG_LIVE)                                                            \
     X(RL_OUTPUT, "output", RUNLOG_LIVE)                                                            \
     X(RL_SECRET, "secret", RUNLOG_LOCAL)

@@ -129,6 +129,7 @@ struct runview {
     struct vars secrets; /* values of secret answers, told only to the owner's view */
     uint64_t phase_ms[RB_PHASES];
     int64_t step_started; /* wall ms of the step's step.enter */
+    bool reviewed;        /* the end-of-run review was journaled (its "leftovers" event) */
     bool overtime_dismissed;
     char *out; /* the output tail */
     size_t out_len;

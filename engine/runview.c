@@ -437,6 +437,9 @@ void runview_apply(const struct runlog_event *ev, void *ud)
     case RL_OVERTIME:
         v->overtime_dismissed = v->overtime_dismissed || !runlog_true(ev->data, "escalated");
         return;
+    case RL_LEFTOVERS:
+        v->reviewed = true;
+        return;
     case RL_ORPHAN_FOUND:
     case RL_ORPHAN_WAIT:
     case RL_ORPHAN_SIGNAL:
@@ -566,6 +569,11 @@ uint64_t runview_step_elapsed_ms(const struct runview *v)
 {
     int64_t d = clock_wall_ms() - v->step_started;
     return runview_step(v) != NULL && v->step_started > 0 && d > 0 ? (uint64_t)d : 0;
+}
+
+bool runview_reviewed(const struct runview *v)
+{
+    return v->reviewed;
 }
 
 bool runview_overtime(const struct runview *v)

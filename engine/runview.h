@@ -70,6 +70,8 @@ bool runview_code_ran(const struct runview *v, size_t i);
 const char *runview_var(const struct runview *v, const char *name);
 uint64_t runview_step_elapsed_ms(const struct runview *v);
 bool runview_overtime(const struct runview *v);
+/* The end-of-run review (answers, leftovers) is in the journal: do not ask again. */
+bool runview_reviewed(const struct runview *v);
 void runview_phase_ms(const struct runview *v, uint64_t out[RB_PHASES]);
 enum run_orphan runview_orphan(const struct runview *v, int *pgid, size_t *n);
 /* run_text() and run_preview() of run.h, from what the view knows. */

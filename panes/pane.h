@@ -33,6 +33,7 @@
 #include <stdint.h>
 #include <wchar.h>
 
+struct cJSON;
 struct loop;
 struct store;
 struct backend;
@@ -149,6 +150,10 @@ struct pane_table {
  *   polls closing(), which says what it is doing, or NULL once done; after
  *   close_limit_ms the console frees it anyway.
  * - abort: :abort; the pane asks (a typed confirmation) and ends the run.
+ * - record, reviewed (runbook runs; NULL otherwise): journal an end-of-run
+ *   record into the run (engine/run.h run_record: the post-incident answers,
+ *   the leftovers; takes data); reviewed: nothing to ask at the end (the
+ *   review is journaled already, or the run was aborted).
  */
 struct pane_ops {
     const char *name;  /* stable: :commands, snapshot, a runbook step's pane: */
@@ -170,6 +175,8 @@ struct pane_ops {
     const char *(*closing)(void *self);
     int close_limit_ms;
     void (*abort)(void *self);
+    bool (*record)(void *self, const char *action, struct cJSON *data, char **cause);
+    bool (*reviewed)(void *self);
 };
 
 /*

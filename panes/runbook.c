@@ -485,6 +485,19 @@ static void rb_abort(void *self)
     free(body);
 }
 
+static bool rb_record(void *self, const char *action, struct cJSON *data, char **cause)
+{
+    struct rbpane *p = self;
+    return run_record(p->run, action, data, cause);
+}
+
+static bool rb_reviewed(void *self)
+{
+    struct rbpane *p = self;
+    /* an aborted run was no incident to review */
+    return runview_reviewed(p->view) || runview_state(p->view) == RUN_ABORTED;
+}
+
 const struct pane_ops runbook_pane = {
     .name = "runbook",
     .title = "Runbook",
@@ -499,6 +512,8 @@ const struct pane_ops runbook_pane = {
     .run_id = rb_run_id,
     .ended = rb_ended,
     .abort = rb_abort,
+    .record = rb_record,
+    .reviewed = rb_reviewed,
 };
 
 /* ---- life cycle ---- */

@@ -25,6 +25,8 @@ enum command_id {
     CMD_RESUME,
     CMD_CLOSE,
     CMD_ABORT,
+    CMD_LEFTOVERS,
+    CMD_REVIEW,
 };
 
 struct command_def {
@@ -57,6 +59,10 @@ static const struct command_def commands[] = {
     {"close", NULL, CMD_CLOSE, "close the run's pane; it stays resumable (a drill rolls back)",
      run_open},
     {"abort", NULL, CMD_ABORT, "end the run for good (typed confirmation)", run_open},
+    {"leftovers", NULL, CMD_LEFTOVERS,
+     "what this console left in place (drained, silenced, paused...), u undoes", NULL},
+    {"review", NULL, CMD_REVIEW, "answer the ended run's post-incident questions (again)",
+     run_open},
     {"help h", NULL, CMD_HELP, "this help (also ?)", NULL},
     {"q quit q!", NULL, CMD_QUIT, "quit (also q)", NULL},
 };
@@ -170,6 +176,12 @@ static void run(struct ui *ui, const struct command_def *c, const char *cmd, con
         break;
     case CMD_ABORT:
         side_abort(ui);
+        break;
+    case CMD_LEFTOVERS:
+        leftovers_open(ui);
+        break;
+    case CMD_REVIEW:
+        leftovers_review_again(ui);
         break;
     }
 }

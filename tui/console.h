@@ -52,7 +52,7 @@ struct slot {
     size_t shown; /* which of them is on screen */
 };
 
-enum mode { MODE_NORMAL, MODE_LINE, MODE_CONFIRM, MODE_VIEW };
+enum mode { MODE_NORMAL, MODE_LINE, MODE_CONFIRM, MODE_VIEW, MODE_LEFTOVERS };
 
 /* The status line as an editor: the : command line, a filter, a pane's question. */
 struct line_mode {
@@ -83,6 +83,8 @@ struct pending {
     struct panel *table; /* whose marks a bulk action clears */
     struct panel *asker; /* a pane's own dialog (pane_confirm): its self gets the outcome */
     pane_confirm_cb pane_confirm;
+    char *prior;   /* single input actions: the value before (scale: the replicas), audited */
+    char *initial; /* the value field's start (an undo's prior value); NULL: the default */
 };
 
 struct ui {
@@ -140,6 +142,12 @@ struct ui {
     long frames;
     int exit_status;
     struct loop_watch *tty_watch;
+
+    struct alertlog *alertlog;  /* alert transitions seen (engine/alertlog.h); NULL: none */
+    bool alertlog_failed;       /* said once */
+    struct leftovers_list *lov; /* leftovers.c: the list while open */
+    size_t review_q;            /* the end-of-run question being asked, +1; 0: none */
+    bool review_pending;        /* the run ended: ask once no mode is open */
 };
 
 /* ui.c */
@@ -193,6 +201,9 @@ void dialogs_key(struct ui *ui, wint_t ch, bool is_key);
 void dialogs_draw(struct ui *ui);
 /* Close what is open and free the pending action (the console is going away). */
 void dialogs_free(struct ui *ui);
+/* An undo from the leftovers: the backend's VERB on kind's row TARGET, in the usual dialog. */
+bool dialogs_undo(struct ui *ui, const char *backend, enum model_kind kind, const char *verb,
+                  const char *target, const char *input);
 /* Help lines for the actions of kind, from the backends' action tables. */
 void dialogs_help(struct ui *ui, enum model_kind kind, struct viewer *v);
 
@@ -200,6 +211,23 @@ void dialogs_help(struct ui *ui, enum model_kind kind, struct viewer *v);
 void selstate_load(struct ui *ui);
 /* Write when a selection changed since the last write. */
 void selstate_save(struct ui *ui);
+
+/* leftovers.c: the end-of-run review and the :leftovers list */
+/* The side run's id for the audit lines of actions taken while it is open; NULL: none. */
+const char *leftovers_open_run(struct ui *ui);
+/* :leftovers: what this console left in place (run: the side run's, when one is open). */
+void leftovers_open(struct ui *ui);
+/* The side run ended: ask the questions (Esc skips), journal the answers and the leftovers. */
+void leftovers_review(struct ui *ui);
+/* :review: the questions again for the ended run (later answers replace earlier ones). */
+void leftovers_review_again(struct ui *ui);
+void leftovers_key(struct ui *ui, wint_t ch, bool is_key);
+void leftovers_draw(struct ui *ui);
+/* Back to the list after an undo's dialog closed (keys.c, after every dialog key). */
+void leftovers_after_dialog(struct ui *ui);
+void leftovers_close(struct ui *ui);
+/* Every loop iteration: the alert log, a review waiting for the modes to close. */
+void leftovers_watch(struct ui *ui);
 
 /* host.c */
 extern const struct pane_host_ops host_ops;

@@ -124,6 +124,8 @@ static void pending_clear(struct ui *ui)
     free(ui->pending.target);
     free(ui->pending.input);
     free(ui->pending.must_type);
+    free(ui->pending.prior);
+    free(ui->pending.initial);
     memset(&ui->pending, 0, sizeof ui->pending);
 }
 
@@ -208,7 +210,8 @@ static void open_single_dialog(struct ui *ui, const char *confirm)
         }
     } else {
         dialog_open(&ui->dialog, def->label, body, confirm, input ? def->input_prompt : NULL,
-                    def->input_default, (def->flags & ACTION_TYPED) ? p->must_type : NULL);
+                    p->initial != NULL ? p->initial : def->input_default,
+                    (def->flags & ACTION_TYPED) ? p->must_type : NULL);
     }
     free(body);
 }
@@ -275,13 +278,33 @@ static void confirm_action(struct ui *ui)
             o->total--;
             continue;
         }
-        action_run(action_create(b, p->def, p->target[i], input), on_action_report, o);
+        struct action *a = action_create(b, p->def, p->target[i], input);
+        /* while a run is open, what is done here is part of it (issue 13) */
+        const char *run = leftovers_open_run(ui);
+        a->run = run != NULL ? xstrdup(run) : NULL;
+        a->prior = p->n == 1 && p->prior != NULL ? xstrdup(p->prior) : NULL;
+        action_run(a, on_action_report, o);
     }
     if (p->n > 1 && p->table != NULL) {
         tablepane_clear_marks(p->table->self);
     }
     o->total--;
     outcome_settle(o);
+}
+
+/* The value an input action replaces, from the row (scale: READY's desired; weight). */
+static char *prior_value(const struct rowref *ref, const struct action_def *def)
+{
+    if (def->kind == MODEL_DEPLOYS && strcmp(def->verb, "scale") == 0) {
+        const char *ready = rowset_cell_text(ref->rs, ref->row, DEPLOY_READY);
+        const char *slash = strchr(ready, '/');
+        return slash != NULL && slash[1] != '\0' ? xstrdup(slash + 1) : NULL;
+    }
+    if (def->kind == MODEL_POOLS && strcmp(def->verb, "weight") == 0) {
+        const char *w = rowset_cell_text(ref->rs, ref->row, POOL_WEIGHT);
+        return w[0] != '\0' ? xstrdup(w) : NULL;
+    }
+    return NULL;
 }
 
 static bool ask_single(struct ui *ui, struct panel *table, const struct rowref *ref, int key)
@@ -303,6 +326,7 @@ static bool ask_single(struct ui *ui, struct panel *table, const struct rowref *
     ui->pending.def = def;
     ui->pending.table = table;
     pending_add(ui, b->name, target, shown_name(t, ref));
+    ui->pending.prior = prior_value(ref, def);
     if (def->flags & ACTION_TYPED) {
         /* "orders.created", not "%2F/orders.created": what the person sees in the row */
         const char *name = rowset_cell_text(ref->rs, ref->row, t->name_col);
@@ -574,6 +598,8 @@ void dialogs_draw(struct ui *ui)
             w = 110;
         }
         ui->overlay = viewer_draw(&ui->viewer, ui->overlay, 2, (COLS - w) / 2, h, w, ui->g);
+    } else if (ui->mode == MODE_LEFTOVERS) {
+        leftovers_draw(ui);
     } else {
         if (ui->overlay != NULL) {
             delwin(ui->overlay);
@@ -595,5 +621,35 @@ void dialogs_free(struct ui *ui)
     if (ui->mode == MODE_VIEW) {
         viewer_close(&ui->viewer);
     }
+    leftovers_close(ui);
     pending_clear(ui);
+}
+
+bool dialogs_undo(struct ui *ui, const char *backend, enum model_kind kind, const char *verb,
+                  const char *target, const char *input)
+{
+    struct backend *b = ui_backend(ui, backend);
+    const struct action_def *def = b != NULL ? backend_action_by_verb(b, kind, verb) : NULL;
+    if (def == NULL) {
+        ui_say(ui, true, "%s: no %s action on %s", target, verb, backend);
+        return false;
+    }
+    char *cause = NULL;
+    if (!action_check(b, def, &cause)) {
+        ui_say(ui, true, "%s %s: %s", def->label, target, cause);
+        free(cause);
+        return false;
+    }
+    if (ui->mode != MODE_NORMAL) {
+        return false;
+    }
+    pending_clear(ui);
+    ui->pending.def = def;
+    pending_add(ui, b->name, target, NULL);
+    ui->pending.initial = input != NULL ? xstrdup(input) : NULL;
+    if (def->flags & ACTION_TYPED) {
+        ui->pending.must_type = xstrdup(target);
+    }
+    open_pending_dialog(ui);
+    return true;
 }

@@ -219,6 +219,10 @@ void keys_handle(struct ui *ui, wint_t ch, bool is_key)
     case MODE_CONFIRM:
     case MODE_VIEW:
         dialogs_key(ui, ch, is_key);
+        leftovers_after_dialog(ui);
+        break;
+    case MODE_LEFTOVERS:
+        leftovers_key(ui, ch, is_key);
         break;
     }
 }

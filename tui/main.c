@@ -16,10 +16,10 @@
 #include "../engine/journal.h"
 #include "../engine/paths.h"
 #include "../engine/runbook.h"
-#include "../engine/report.h"
 #include "drillplain.h"
 #include "../common/loop.h"
 #include "plain.h"
+#include "reportcmd.h"
 #include "snapshot.h"
 #include "ui.h"
 
@@ -71,46 +71,49 @@ struct options {
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: opsdeck [OPTIONS]                 the console\n"
-            "       opsdeck snapshot [--json] [OPTIONS] print every pane once and exit\n"
-            "       opsdeck lint [--strict] FILE      check a config, a runbook or a drill\n"
-            "                                         (--strict: warnings fail too)\n"
-            "       opsdeck act --yes [--input V] BACKEND PANE VERB TARGET\n"
-            "                                         one action, headless, through the audit log\n"
-            "       opsdeck run FILE [--var k=v ...] [--plain] [--dry-run]\n"
-            "       opsdeck run --resume RUN-ID [--plain]\n"
-            "                                         the runbook pane, or line mode (--plain,\n"
-            "                                         or without a terminal)\n"
-            "       opsdeck drill FILE [--plain]      run a drill: the drill pane, or line mode\n"
-            "       opsdeck drill --resume RUN-ID [--plain]  (--plain, or without a terminal)\n"
-            "       opsdeck drill --recover           roll back what a crashed drill left\n"
-            "       opsdeck drill --give-up RUN-ID    stop retrying a rollback that keeps failing\n"
-            "                                         (you put it back by hand; typed, audited)\n"
-            "       opsdeck runs                      the runs in the state directory\n"
-            "       opsdeck report RUN-ID             a run's post-incident report (Markdown)\n"
-            "\n"
-            "options:\n"
-            "  -c, --config FILE     config file (default: $XDG_CONFIG_HOME/opsdeck/config.ini;\n"
-            "                        without one, the built-in demo runs)\n"
-            "  -r, --read-only       disable every action\n"
-            "  -t, --theme NAME      dark (default), light, high-contrast, mono, or a user theme\n"
-            "      --seed N          demo: random seed (same seed, same story)\n"
-            "      --demo-mode MODE  demo: live (default), still (nothing changes), trickle\n"
-            "      --demo-queues N   demo: number of queue rows (for benchmarks)\n"
-            "      --exit-after N    quit by itself after N seconds (5, 5s) or frames (100f)\n"
-            "      --yes             act: confirm the action (there is no prompt)\n"
-            "      --input VALUE     act: the value the action asks for (duration, weight)\n"
-            "  -h, --help            this help\n"
-            "  -V, --version         version\n"
-            "\n"
-            "Keys: ? in the console lists the keys of the focused pane.\n"
-            "\n"
-            "run exit status: 0 finished (or dry run printed); 1 runtime failure (journal,\n"
-            "resume refused); 2 usage or runbook errors; 3 quit or end of input with the run\n"
-            "open (resume it); 4 aborted; 128+N ended by signal N, the run open.\n"
-            "drill: the same, 4 also when a before check blocks it; leaving early always\n"
-            "rolls its chaos back first.\n");
+    fprintf(
+        out,
+        "usage: opsdeck [OPTIONS]                 the console\n"
+        "       opsdeck snapshot [--json] [OPTIONS] print every pane once and exit\n"
+        "       opsdeck lint [--strict] FILE      check a config, a runbook or a drill\n"
+        "                                         (--strict: warnings fail too)\n"
+        "       opsdeck act --yes [--input V] BACKEND PANE VERB TARGET\n"
+        "                                         one action, headless, through the audit log\n"
+        "       opsdeck run FILE [--var k=v ...] [--plain] [--dry-run]\n"
+        "       opsdeck run --resume RUN-ID [--plain]\n"
+        "                                         the runbook pane, or line mode (--plain,\n"
+        "                                         or without a terminal)\n"
+        "       opsdeck drill FILE [--plain]      run a drill: the drill pane, or line mode\n"
+        "       opsdeck drill --resume RUN-ID [--plain]  (--plain, or without a terminal)\n"
+        "       opsdeck drill --recover           roll back what a crashed drill left\n"
+        "       opsdeck drill --give-up RUN-ID    stop retrying a rollback that keeps failing\n"
+        "                                         (you put it back by hand; typed, audited)\n"
+        "       opsdeck runs                      the runs in the state directory\n"
+        "       opsdeck report RUN-ID | --last | --since TIME [--until TIME] [--json] [--post]\n"
+        "                                         the incident report: a run's or a time\n"
+        "                                         range's timeline, figures, leftovers\n"
+        "\n"
+        "options:\n"
+        "  -c, --config FILE     config file (default: $XDG_CONFIG_HOME/opsdeck/config.ini;\n"
+        "                        without one, the built-in demo runs)\n"
+        "  -r, --read-only       disable every action\n"
+        "  -t, --theme NAME      dark (default), light, high-contrast, mono, or a user theme\n"
+        "      --seed N          demo: random seed (same seed, same story)\n"
+        "      --demo-mode MODE  demo: live (default), still (nothing changes), trickle\n"
+        "      --demo-queues N   demo: number of queue rows (for benchmarks)\n"
+        "      --exit-after N    quit by itself after N seconds (5, 5s) or frames (100f)\n"
+        "      --yes             act: confirm the action (there is no prompt)\n"
+        "      --input VALUE     act: the value the action asks for (duration, weight)\n"
+        "  -h, --help            this help\n"
+        "  -V, --version         version\n"
+        "\n"
+        "Keys: ? in the console lists the keys of the focused pane.\n"
+        "\n"
+        "run exit status: 0 finished (or dry run printed); 1 runtime failure (journal,\n"
+        "resume refused); 2 usage or runbook errors; 3 quit or end of input with the run\n"
+        "open (resume it); 4 aborted; 128+N ended by signal N, the run open.\n"
+        "drill: the same, 4 also when a before check blocks it; leaving early always\n"
+        "rolls its chaos back first.\n");
 }
 
 static bool parse_exit_after(const char *s, struct options *o)
@@ -518,25 +521,6 @@ static int lint(const char *file, bool strict)
     return status;
 }
 
-/* `opsdeck report RUN-ID`: the run's journal as Markdown on stdout. */
-static int report_cmd(int argc, char **argv)
-{
-    if (argc != 3 || argv[2][0] == '-') {
-        fprintf(stderr, "usage: opsdeck report RUN-ID\n");
-        return 2;
-    }
-    char *cause = NULL;
-    char *md = report_markdown(NULL, argv[2], &cause);
-    if (md == NULL) {
-        text_printf(stderr, "opsdeck: %s\n", cause);
-        free(cause);
-        return 1;
-    }
-    fputs(md, stdout);
-    free(md);
-    return fflush(stdout) == 0 ? 0 : 1;
-}
-
 static struct journal *open_audit(char **cause)
 {
     char *dir = paths_state_dir();
@@ -924,7 +908,7 @@ int main(int argc, char **argv)
     export_self(argv[0]);
     struct options o = {0};
     if (argc > 1 && strcmp(argv[1], "report") == 0) {
-        return report_cmd(argc, argv);
+        return reportcmd_main(argc, argv);
     }
     parse_args(argc, argv, &o);
     if (o.command == CMD_LINT) {

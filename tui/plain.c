@@ -31,7 +31,10 @@
 #include "../common/text.h"
 #include "../common/util.h"
 #include "../engine/game.h"
+#include "../engine/incident.h"
 #include "../engine/run.h"
+
+#include <cjson/cJSON.h>
 #include "linein.h"
 #include "../common/loop.h"
 
@@ -68,6 +71,9 @@ struct plain {
     struct ph_list fill; /* x N: the block's placeholders, asked in turn (the next lines) */
     size_t fill_at, fill_block;
     struct termios saved;
+    struct store *store;
+    size_t review_q; /* the end-of-run question asked, + 1; 0: none */
+    bool reviewed;   /* asked (or skipped) already */
 };
 
 static void say(struct plain *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -562,9 +568,86 @@ static void handle_line(struct plain *p, char *line)
     }
 }
 
+/* ---- the end-of-run review (a person at a terminal only; engine/incident.h) ---- */
+
+static void record(struct plain *p, const char *action, cJSON *data)
+{
+    char *cause = NULL;
+    if (!run_record(p->run, action, data, &cause)) {
+        say(p, "  ! the run's journal: %s\n", cause);
+        free(cause);
+    }
+}
+
+/* The leftovers into the run, and on screen with the command that undoes each. */
+static void review_finish(struct plain *p, bool skipped)
+{
+    p->review_q = 0;
+    p->reviewed = true;
+    size_t n = 0;
+    char *cause = NULL;
+    struct leftover *v = incident_leftovers(run_id(p->run), p->store, &n, &cause);
+    if (cause != NULL) {
+        say(p, "  ! leftovers: %s\n", cause);
+        free(cause);
+    }
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddItemToObject(d, "items", leftovers_json(v, n));
+    cJSON_AddBoolToObject(d, "review_skipped", skipped);
+    record(p, "leftovers", d);
+    say(p, "%s\n", n == 0 ? "Left in place: nothing." : "Left in place:");
+    for (size_t i = 0; i < n; i++) {
+        say(p, "  %s (%s): %s%s\n", v[i].name, v[i].backend, v[i].what,
+            v[i].checked ? "" : " (state unknown)");
+        if (v[i].undo_verb != NULL) {
+            say(p, "    undo: opsdeck act --yes%s%s %s %s %s %s\n",
+                v[i].undo_input != NULL ? " --input " : "",
+                v[i].undo_input != NULL ? v[i].undo_input : "", v[i].backend,
+                model_schema(v[i].kind)->name, v[i].undo_verb, v[i].target);
+        }
+    }
+    leftovers_free(v, n);
+}
+
+static void review_ask(struct plain *p)
+{
+    size_t q = p->review_q - 1;
+    if (q >= postmortem_nquestions) {
+        review_finish(p, false);
+        return;
+    }
+    say(p, "%s [%zu/%zu, Enter: none, -: skip the rest]: ", postmortem_questions[q].prompt, q + 1,
+        postmortem_nquestions);
+}
+
+static void review_line(struct plain *p, char *line)
+{
+    str_trim(line);
+    if (strcmp(line, "-") == 0) {
+        say(p, "post-incident questions skipped\n");
+        review_finish(p, true);
+        return;
+    }
+    if (line[0] != '\0') {
+        record(p, "postmortem",
+               postmortem_event(postmortem_questions[p->review_q - 1].field, line));
+    }
+    p->review_q++;
+    review_ask(p);
+}
+
 static void after_end(struct plain *p)
 {
     enum run_state st = run_state(p->run);
+    if (st == RUN_DONE && p->tty && !p->reviewed) {
+        if (p->review_q == 0) {
+            end_output_line(p);
+            say(p, "\nThe run is over. Post-incident review:\n");
+            p->review_q = 1;
+            review_ask(p);
+        }
+        return;
+    }
     if (st == RUN_DONE) {
         end_output_line(p);
         say(p, "\nRun %s finished.\n", run_id(p->run));
@@ -588,6 +671,18 @@ static void dispatch(struct plain *p)
             break;
         }
         char *line = linein_take(p->in);
+        if (p->review_q > 0) {
+            if (line != NULL) {
+                review_line(p, line);
+                free(line);
+                continue;
+            }
+            if (!linein_eof(p->in)) {
+                break; /* the next answer comes later */
+            }
+            review_finish(p, true);
+            continue; /* after_end says finished */
+        }
         if (line == NULL) {
             if (linein_eof(p->in)) {
                 end_output_line(p);
@@ -756,7 +851,8 @@ static void print_resume(struct plain *p)
 int plain_run(struct loop *loop, struct store *store, struct backend **backends, size_t nbackends,
               const struct plain_options *o)
 {
-    struct plain p = {.loop = loop, .out = stdout, .shown_idx = SIZE_MAX, .out_bol = true};
+    struct plain p = {
+        .loop = loop, .out = stdout, .shown_idx = SIZE_MAX, .out_bol = true, .store = store};
     text_stream_init(&p.out_text, TEXT_NEWLINE | TEXT_TAB);
     p.echo = !isatty(STDIN_FILENO);
     p.tty = !p.echo && tcgetattr(STDIN_FILENO, &p.saved) == 0;

@@ -459,6 +459,7 @@ void side_watch(struct ui *ui)
             ui->side_ended = ended;
             if (ended) {
                 side_refresh_pending(ui); /* a failed rollback is NOT RESTORED from now on */
+                leftovers_review(ui);     /* a runbook run: the questions, the leftovers */
             }
         }
     }

@@ -22,6 +22,7 @@
 #include "../common/loop.h"
 #include "../backends/backend.h"
 #include "../common/util.h"
+#include "../engine/alertlog.h"
 #include "screen.h"
 #include "theme.h"
 
@@ -251,8 +252,8 @@ static void ui_frame(struct ui *ui)
             ui->chrome_dirty = false;
             drew = true;
         }
-        if (ui->overlay_dirty &&
-            (ui->mode == MODE_CONFIRM || ui->mode == MODE_VIEW || ui->overlay != NULL)) {
+        if (ui->overlay_dirty && (ui->mode == MODE_CONFIRM || ui->mode == MODE_VIEW ||
+                                  ui->mode == MODE_LEFTOVERS || ui->overlay != NULL)) {
             dialogs_draw(ui);
             drew = true;
         }
@@ -431,6 +432,11 @@ struct ui *ui_create(struct loop *loop, struct store *store, struct backend **ba
     loop_on_signal(loop, on_signal, ui);
     ui->tty_watch = loop_watch_fd(loop, STDIN_FILENO, POLLIN, on_tty, ui);
     screen_resize();
+    char *alerts = alertlog_default_path();
+    char *why = NULL;
+    ui->alertlog = alerts != NULL ? alertlog_open(alerts, 0, &why) : NULL;
+    free(why); /* no state directory: the report has no alert transitions, the console runs */
+    free(alerts);
     side_open_at_start(ui, opts);
     return ui;
 }
@@ -441,6 +447,7 @@ int ui_run(struct ui *ui)
     for (;;) {
         loop_run_once(ui->loop, 1000);
         side_watch(ui);
+        leftovers_watch(ui);
         if (loop_quitting(ui->loop) && side_quit_waits(ui)) {
             loop_cancel_quit(ui->loop);
         }
@@ -468,6 +475,7 @@ void ui_destroy(struct ui *ui)
         ui->tty_watch = NULL;
     }
     side_free(ui);
+    alertlog_close(ui->alertlog);
     drop_window(&ui->overlay);
     drop_windows(ui);
     for (size_t i = 0; i < ui->npanels; i++) {

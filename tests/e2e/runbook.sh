@@ -235,6 +235,10 @@ keys Enter
 check "the last step done ends the run" wait_for "Run finished."
 check "the journal says finished" \
     poll_until 5 bash -c 'grep -q "\"action\":\"run.end\".*finished" "$1"/*.jsonl' _ "$RUNS"
+check "the run's end asks the post-incident questions" wait_for "Impact (who or what was affected"
+keys Escape
+check "Esc skips them all; nothing was left in place" \
+    wait_for "post-incident questions skipped; nothing left in place"
 keys :
 keys -l close
 keys Enter
@@ -398,6 +402,8 @@ check "the secret is nowhere on screen" screen_lacks -F "hunter2"
 keys Enter
 check "long output shows its tail" wait_line "^\| 160 +\|"
 check "and says how long it is" wait_for "output (61 lines"
+wait_for "Impact (who or what was affected"
+keys Escape
 keys PPage
 check "PgUp scrolls the output up" wait_for "scrolled up"
 check "earlier lines come into view" screen_lacks -E "^\| 160 +\|"

@@ -29,17 +29,11 @@ T="$E2E_DIR/it"
 R="$T/rabbitmq"
 mkdir -p "$R/home"
 PIDS=()
-EPMD_PORT=
+. "$HERE/rabbitmq-lib.sh"
 cleanup() {
-    # a throwaway node: SIGKILL is enough (SIGTERM takes ~6 s), then its epmd by the port we gave it
-    [ -s "$R/rabbitmq.pid" ] && kill -KILL "$(cat "$R/rabbitmq.pid")" 2>/dev/null
+    rabbitmq_stop
     for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
     for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-    if [ -n "$EPMD_PORT" ]; then
-        for pid in $(ss -ltnpH "sport = :$EPMD_PORT" 2>/dev/null | sed -n 's/.*"epmd",pid=\([0-9]*\).*/\1/p' | sort -u); do
-            kill "$pid" 2>/dev/null
-        done
-    fi
     e2e_cleanup
 }
 trap cleanup EXIT
@@ -81,48 +75,10 @@ contains() {
 
 # ---- the server ----
 
-# the last port is bound and released: nothing listens there
-read -r AMQP_PORT DIST_PORT MGMT_PORT PROM_PORT EPMD_PORT CLOSED_PORT < <(free_ports 6)
-export HOME="$R/home"
-export RABBITMQ_CONF_ENV_FILE="$R/rabbitmq-env.conf"
-export RABBITMQ_NODENAME="rabbit-opsdeck-$$@localhost"
-export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
-export RABBITMQ_NODE_PORT=$AMQP_PORT
-export RABBITMQ_DIST_PORT=$DIST_PORT
-export RABBITMQ_CONFIG_FILE="$R/rabbitmq.conf"
-export RABBITMQ_ENABLED_PLUGINS_FILE="$R/enabled_plugins"
-export RABBITMQ_MNESIA_BASE="$R/mnesia"
-export RABBITMQ_LOG_BASE="$R/log"
-export RABBITMQ_LOGS=-
-export RABBITMQ_PID_FILE="$R/rabbitmq.pid"
-export ERL_EPMD_ADDRESS=127.0.0.1
-export ERL_EPMD_PORT=$EPMD_PORT
-export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
-export PATH="$RMQ_BIN:$PATH"
-: >"$R/rabbitmq-env.conf"
-cat >"$R/rabbitmq.conf" <<CONF
-listeners.tcp.default = 127.0.0.1:$AMQP_PORT
-management.tcp.ip   = 127.0.0.1
-management.tcp.port = $MGMT_PORT
-prometheus.tcp.ip   = 127.0.0.1
-prometheus.tcp.port = $PROM_PORT
-collect_statistics_interval = 1000
-loopback_users.guest = true
-CONF
-rabbitmq-plugins --offline enable rabbitmq_management rabbitmq_shovel \
-    rabbitmq_shovel_management >"$T/plugins.log" 2>&1 || bail "rabbitmq-plugins failed"
-rabbitmq-server >"$T/rabbitmq.log" 2>&1 &
-PIDS+=($!)
-API="http://127.0.0.1:$MGMT_PORT/api"
-STARTED=$SECONDS
-wait_until 90 curl -sf -u guest:guest "$API/overview" || bail "RabbitMQ did not start"
-echo "# RabbitMQ ready in $((SECONDS - STARTED)) s"
+# the port is bound and released: nothing listens there
+read -r CLOSED_PORT < <(free_ports 1)
+rabbitmq_start "$R"
 
-# api METHOD PATH [JSON]: the management API as guest; prints the body
-api() {
-    curl -sf -u guest:guest -X "$1" -H 'content-type: application/json' \
-        ${3:+--data-binary "$3"} "$API$2"
-}
 publish() { # QUEUE PAYLOAD [PROPERTIES]
     api POST /exchanges/%2F/amq.default/publish \
         "{\"properties\":${3:-{\}},\"routing_key\":\"$1\",\"payload\":\"$2\",\"payload_encoding\":\"string\"}" |

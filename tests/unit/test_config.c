@@ -213,9 +213,10 @@ static void test_runbooks(void)
     expect_error("[runbooks]\npath =\n",
                  "t.ini:2: empty directory in [runbooks] path (separate them with ':')",
                  "empty path");
-    expect_error("[runbooks]\ndir = a\n",
-                 "t.ini:2: unknown key 'dir' in [runbooks] (expected path or alert.NAME)",
-                 "unknown key in [runbooks]");
+    expect_error(
+        "[runbooks]\ndir = a\n",
+        "t.ini:2: unknown key 'dir' in [runbooks] (expected path, slack_url_env or alert.NAME)",
+        "unknown key in [runbooks]");
     expect_error("[runbooks]\nalert. = a.md\n",
                  "t.ini:2: bad alert name '' in [runbooks] (expected alert.ALERTNAME)",
                  "alert. without a name");

@@ -292,8 +292,16 @@ static void test_full(void)
     tap_ok(has(md, "| S Stay calm | 30s |\n| A Assess | 29s |\n| F Focus | 1m20s |\n"
                    "| E Escalate | 20s |\n"),
            "time per phase from the timestamps");
-    tap_ok(has(md, "## Time to mitigation\n\n2m17s (\"Wait for the DLQ\" done at 10:02:17 UTC)\n"),
-           "time to mitigation: the last Focus step done");
+    /* no alert seen: the figures count from the start; the first Focus step done mitigates */
+    tap_ok(has(md, "| First mitigation | 2026-11-23 10:01:11 UTC | 1m11s (from the start) | "
+                   "step \"Approve rollback\" done |\n"),
+           "first mitigation: the first Focus step done");
+    tap_ok(has(md, "| Acknowledged | 2026-11-23 10:00:31 UTC | 31s (from the start) | step "
+                   "\"Acknowledge the page\" done |"),
+           "acknowledged: the first Stay-calm step done");
+    tap_ok(has(md, "| Detected | not reached | | no alert seen firing |\n"),
+           "detected: not reached without an alert");
+    tap_ok(has(md, "\nTime to mitigation: 1m11s\n"), "time to mitigation from the figures");
     tap_ok(has(md, "## Notes\n\n- 10:00:53 alice: error rate 31%, since 09:55\n"
                    "- 10:02:37 bob: paged | escalated by phone\n"),
            "notes collected with who");

@@ -1,0 +1,54 @@
+/*
+ * The alert transitions this console saw (issue 13: one timeline): when an
+ * alert fired, was silenced or inhibited, fired again, or resolved (it was
+ * resolved or left the source's answer). Kept in the state directory as
+ * alerts.jsonl, append-only JSON lines in the journal's format (journal.h:
+ * O_APPEND, 0600, one fsync per line):
+ *
+ *   {seq, ts, actor, host, run: null, step: null,
+ *    action: "alert.fired" | "alert.silenced" | "alert.inhibited" |
+ *            "alert.pending" | "alert.resolved",
+ *    target: alertname, result: the new state ("gone" when it left),
+ *    data: {source, key, from, fingerprint, severity, starts_at, labels}}
+ *
+ * alertlog_observe() compares the alert sets of the store with the last ones
+ * it saw, only when the store's generation moved (a poll's answer, not a
+ * frame), and only for sources that published: a source that has not answered
+ * yet resolves nothing. At open the file is replayed, so a restarted console
+ * does not record every firing alert as new.
+ *
+ * Bounded: when the file passes its cap it is renamed alerts.jsonl.1 (the
+ * older .1 goes) and a new file starts with one "alert.open" line per alert
+ * still open, so a replay of the new file alone knows them. Readers
+ * (timeline.c) read the .1 file and then the current one.
+ */
+#ifndef OPSDECK_ALERTLOG_H
+#define OPSDECK_ALERTLOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct store;
+struct alertlog;
+
+enum { ALERTLOG_CAP = 4 << 20 };
+
+/* $XDG_STATE_HOME/opsdeck/alerts.jsonl; caller frees; NULL without a home. */
+char *alertlog_default_path(void);
+
+/* Open (creating it, 0600) and replay path; cap_bytes 0: ALERTLOG_CAP. NULL with *cause. */
+struct alertlog *alertlog_open(const char *path, size_t cap_bytes, char **cause);
+void alertlog_close(struct alertlog *al);
+
+/*
+ * Record the transitions between the alerts last seen and the store's. Does
+ * nothing when the alerts' generation has not moved. false with *cause when a
+ * line could not be written (what was seen is kept: the next call does not
+ * write it again).
+ */
+bool alertlog_observe(struct alertlog *al, const struct store *st, char **cause);
+
+/* Alerts open now (fired, silenced, inhibited, pending), for tests. */
+size_t alertlog_open_count(const struct alertlog *al);
+
+#endif
