@@ -117,7 +117,7 @@ keys Tab Enter
 check "web2 drained" wait_line "be_web +web2 +DRAIN" 10
 keys 1 m
 check "the silence form opens" wait_for "Comment: silenced from opsdeck"
-keys Enter Enter Enter Tab Enter
+keys Enter Enter Enter Enter
 check "the alert shows silenced" wait_line "critical +Web5xx +silenced" 10
 keys 2 / d l q Enter
 wait_for "filter: dlq"
@@ -148,7 +148,7 @@ check "the alert log has it fired, silenced, then resolved" wait_until 15 resolv
 check "the resolved alert leaves the pane" wait_gone "critical Web5xx" 5
 
 # end the run: the questions, then the leftovers
-keys 5 Enter
+keys 4 Enter
 wait_for "Escalate: tell the team"
 keys Enter
 check "the run ends and asks about the impact" wait_for "Impact (who or what was affected, how long) [1/4"
