@@ -319,6 +319,9 @@ void incident_emit_until(struct incident *in, struct strbuf *sb, cJSON *arr, int
 {
     while (in->next < in->t.n && in->t.v[in->next].ms <= ms) {
         const struct tl_entry *e = &in->t.v[in->next++];
+        if (e->journaled) {
+            continue; /* the run's own journal tells it */
+        }
         item_prefix(sb, e->ms, start_ms);
         if (e->source == TL_ACTION) {
             action_line(sb, e);

@@ -69,8 +69,7 @@ static bool selected_audit(const cJSON *obj, int64_t ms, const struct tl_select 
         return ms >= sel->from && ms <= sel->until;
     }
     if (run != NULL) {
-        /* the run's action steps are in its journal already */
-        return strcmp(run, sel->run) == 0 && json_str(obj, "step") == NULL;
+        return strcmp(run, sel->run) == 0;
     }
     return ms >= sel->from && ms <= sel->until &&
            (sel->host == NULL || same(json_str(obj, "host"), sel->host));
@@ -116,6 +115,8 @@ bool timeline_load_audit(struct timeline *t, const char *path, const struct tl_s
         }
         struct tl_entry *e = add(t);
         fill_action(e, obj, ms);
+        /* the run's action steps (and blocks done as actions) are told by its journal */
+        e->journaled = sel->run != NULL && e->step != NULL;
         if (strcmp(result, "started") != 0) {
             e->result = xstrdup(result); /* a refusal, or an outcome whose start is not here */
             e->message = dup_str(json_obj(obj, "data"), "message");
@@ -434,7 +435,7 @@ void tl_figures_timeline(struct tl_figures *f, const struct timeline *t)
         const struct tl_entry *e = &t->v[i];
         if (e->source == TL_ALERT) {
             alert_entry(f, e, &open, &nopen, &fired);
-        } else if (e->result != NULL && strcmp(e->result, "ok") == 0) {
+        } else if (!e->journaled && e->result != NULL && strcmp(e->result, "ok") == 0) {
             tl_figures_action(f, e->what, e->target, e->done_ms > 0 ? e->done_ms : e->ms, e->actor);
         }
     }

@@ -54,6 +54,9 @@ struct tl_entry {
     char *message; /* the outcome's message; an alert: its labels "k=v, k=v" */
     char *key;     /* an alert: the source's key */
     char *run, *step;
+    /* an action of the selected run's steps: its journal tells it on the timeline and in the
+     * figures; still counted for leftovers */
+    bool journaled;
 };
 
 struct timeline {
