@@ -16,16 +16,9 @@
 HERE=$(cd "$(dirname "$0")" && pwd)
 T="$E2E_DIR/srv"
 mkdir -p "$T/am"
-PIDS=()
 . "$HERE/../integration/haproxy-lib.sh"
 . "$HERE/../integration/rabbitmq-lib.sh"
-stop_servers() {
-    rabbitmq_stop
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-    e2e_cleanup
-}
-trap stop_servers EXIT
+e2e_stop_hook() { rabbitmq_stop; }
 AM_BIN=$(command -v prometheus-alertmanager || command -v alertmanager)
 for tool in "$AM_BIN" haproxy curl socat "$RMQ_BIN/rabbitmq-server"; do
     [ -x "$(command -v "$tool")" ] || { echo "not ok 1 - $tool is installed (scripts/deps --test)"; echo "1..1"; exit 1; }

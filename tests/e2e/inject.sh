@@ -10,13 +10,6 @@
 
 T="$E2E_DIR/inj"
 mkdir -p "$T/am"
-PIDS=()
-stop_servers() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-    e2e_cleanup
-}
-trap stop_servers EXIT
 AM_BIN=$(command -v prometheus-alertmanager || command -v alertmanager)
 [ -n "$AM_BIN" ] || { echo "not ok 1 - alertmanager is installed (scripts/deps --test)"; echo "1..1"; exit 1; }
 RUNS="$XDG_STATE_HOME/opsdeck/runs"

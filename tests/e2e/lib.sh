@@ -15,7 +15,13 @@ export XDG_STATE_HOME="$E2E_DIR/state" XDG_CONFIG_HOME="$E2E_DIR/config"
 
 E2E_STARTS=0
 
+# Servers a test starts put their pids in PIDS; on exit they are stopped (after
+# e2e_stop_hook, when the test defines one: rabbitmq_stop), then the tmux servers.
+PIDS=()
 e2e_cleanup() {
+    declare -F e2e_stop_hook >/dev/null && e2e_stop_hook
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
     for sock in "$E2E_DIR"/tmux.*.sock; do
         [ -S "$sock" ] && tmux -S "$sock" kill-server 2>/dev/null
     done

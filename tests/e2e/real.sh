@@ -8,13 +8,6 @@
 HERE=$(cd "$(dirname "$0")" && pwd)
 T="$E2E_DIR/srv"
 mkdir -p "$T/www" "$T/am"
-PIDS=()
-stop_servers() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-    e2e_cleanup
-}
-trap stop_servers EXIT
 AM_BIN=$(command -v prometheus-alertmanager || command -v alertmanager)
 for tool in "$AM_BIN" haproxy curl; do
     command -v "$tool" >/dev/null || { echo "not ok 1 - $tool is installed (scripts/deps --test)"; echo "1..1"; exit 1; }

@@ -14,13 +14,6 @@
 
 T="$E2E_DIR/srv"
 mkdir -p "$T"
-PIDS=()
-stop_servers() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-    e2e_cleanup
-}
-trap stop_servers EXIT
 
 # ---- the demo ----
 

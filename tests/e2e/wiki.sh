@@ -11,13 +11,6 @@
 
 T="$E2E_DIR/srv"
 mkdir -p "$T"
-PIDS=()
-stop_servers() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-    e2e_cleanup
-}
-trap stop_servers EXIT
 for tool in haproxy socat curl python3; do
     command -v "$tool" >/dev/null || { echo "not ok 1 - $tool is installed (scripts/deps --test)"; echo "1..1"; exit 1; }
 done
