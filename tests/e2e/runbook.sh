@@ -237,8 +237,10 @@ check "the journal says finished" \
     poll_until 5 bash -c 'grep -q "\"action\":\"run.end\".*finished" "$1"/*.jsonl' _ "$RUNS"
 check "the run's end asks the post-incident questions" wait_for "Impact (who or what was affected"
 keys Escape
-check "Esc skips them all; nothing was left in place" \
-    wait_for "post-incident questions skipped; nothing left in place"
+check "Esc skips them all; what the run left in place is listed: its drain step's web2" \
+    wait_line "> ready +be_web/web2 \(demo\): drained, since [0-9:]+ by "
+keys Escape
+check "Esc closes the list" wait_gone "Left in place by run"
 keys :
 keys -l close
 keys Enter
