@@ -211,9 +211,11 @@ static void read_alerts(const char *path, struct journal_line **all, size_t *nal
         (*v)[(*n)++] = a;
     }
     /* the objects stay alive until the caller is done with them */
-    *all = xreallocarray(*all, *nall + count, sizeof **all);
-    memcpy(*all + *nall, lines, count * sizeof *lines);
-    *nall += count;
+    if (count > 0) {
+        *all = xreallocarray(*all, *nall + count, sizeof **all);
+        memcpy(*all + *nall, lines, count * sizeof *lines);
+        *nall += count;
+    }
     free(lines);
 }
 
