@@ -104,3 +104,10 @@ const char *json_type_name(const cJSON *v)
     }
     return "null";
 }
+
+void json_add_str(cJSON *obj, const char *name, const char *value)
+{
+    if (value != NULL) {
+        cJSON_AddStringToObject(obj, name, value);
+    }
+}

@@ -31,5 +31,7 @@ bool json_bool(const cJSON *obj, const char *name, bool dflt);
 
 /* "a string", "a number", "a boolean", "an array", "an object", "null": for error messages. */
 const char *json_type_name(const cJSON *v);
+/* Add name: value to obj when value is not NULL (an absent field stays absent). */
+void json_add_str(cJSON *obj, const char *name, const char *value);
 
 #endif

@@ -276,13 +276,6 @@ static void alert_line(struct strbuf *sb, const struct tl_entry *e)
     who(sb, e);
 }
 
-static void add_str(cJSON *o, const char *name, const char *s)
-{
-    if (s != NULL) {
-        cJSON_AddStringToObject(o, name, s);
-    }
-}
-
 static void add_time(cJSON *o, const char *name, int64_t ms)
 {
     char ts[32];
@@ -295,16 +288,16 @@ cJSON *incident_entry_json(const struct tl_entry *e)
     cJSON *o = cJSON_CreateObject();
     add_time(o, "ts", e->ms);
     cJSON_AddStringToObject(o, "source", e->source == TL_ACTION ? "action" : "alert");
-    add_str(o, "actor", e->actor);
-    add_str(o, "host", e->host);
-    add_str(o, "action", e->what);
-    add_str(o, "target", e->target);
-    add_str(o, "result", e->result);
-    add_str(o, "backend", e->backend);
-    add_str(o, "input", e->input);
-    add_str(o, "message", e->message);
-    add_str(o, "key", e->key);
-    add_str(o, "run", e->run);
+    json_add_str(o, "actor", e->actor);
+    json_add_str(o, "host", e->host);
+    json_add_str(o, "action", e->what);
+    json_add_str(o, "target", e->target);
+    json_add_str(o, "result", e->result);
+    json_add_str(o, "backend", e->backend);
+    json_add_str(o, "input", e->input);
+    json_add_str(o, "message", e->message);
+    json_add_str(o, "key", e->key);
+    json_add_str(o, "run", e->run);
     if (e->done_ms > 0) {
         add_time(o, "done", e->done_ms);
     }
@@ -501,16 +494,16 @@ void incident_json(cJSON *obj, struct incident *in)
         cJSON *o = cJSON_AddObjectToObject(fig, marks[i].key);
         add_time(o, "at", m->ms);
         cJSON_AddNumberToObject(o, "after_s", (double)((m->ms - origin(&in->fig)) / 1000));
-        add_str(o, "what", m->what);
+        json_add_str(o, "what", m->what);
     }
     cJSON_AddNumberToObject(fig, "open_alerts", (double)in->fig.open_alerts);
     if (in->problem != NULL) {
         cJSON_AddStringToObject(obj, "incomplete", in->problem);
     }
     cJSON *pm = cJSON_AddObjectToObject(obj, "postmortem");
-    add_str(pm, "impact", in->impact);
-    add_str(pm, "severity", in->severity);
-    add_str(pm, "root_cause", in->root_cause);
+    json_add_str(pm, "impact", in->impact);
+    json_add_str(pm, "severity", in->severity);
+    json_add_str(pm, "root_cause", in->root_cause);
     cJSON_AddItemToObject(pm, "action_items",
                           in->items != NULL ? cJSON_Duplicate(in->items, true)
                                             : cJSON_CreateArray());

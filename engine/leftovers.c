@@ -313,30 +313,23 @@ void leftovers_free(struct leftover *v, size_t n)
     free(v);
 }
 
-static void add_str(cJSON *o, const char *name, const char *s)
-{
-    if (s != NULL) {
-        cJSON_AddStringToObject(o, name, s);
-    }
-}
-
 cJSON *leftovers_json(const struct leftover *v, size_t n)
 {
     cJSON *arr = cJSON_CreateArray();
     for (size_t i = 0; i < n; i++) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "pane", model_schema(v[i].kind)->name);
-        add_str(o, "backend", v[i].backend);
-        add_str(o, "target", v[i].target);
-        add_str(o, "name", v[i].name);
-        add_str(o, "what", v[i].what);
-        add_str(o, "undo", v[i].undo_verb);
-        add_str(o, "undo_input", v[i].undo_input);
+        json_add_str(o, "backend", v[i].backend);
+        json_add_str(o, "target", v[i].target);
+        json_add_str(o, "name", v[i].name);
+        json_add_str(o, "what", v[i].what);
+        json_add_str(o, "undo", v[i].undo_verb);
+        json_add_str(o, "undo_input", v[i].undo_input);
         char ts[32];
         clock_format_rfc3339(ts, v[i].since_ms);
         cJSON_AddStringToObject(o, "since", ts);
-        add_str(o, "actor", v[i].actor);
-        add_str(o, "run", v[i].run);
+        json_add_str(o, "actor", v[i].actor);
+        json_add_str(o, "run", v[i].run);
         cJSON_AddBoolToObject(o, "checked", v[i].checked);
         cJSON_AddItemToArray(arr, o);
     }
