@@ -35,7 +35,13 @@
 /* Far beyond any real config; a bigger file is a mistake (a log, a binary). */
 static const size_t config_max_bytes = 1024 * 1024;
 
-enum section_kind { SECTION_NONE, SECTION_OPSDECK, SECTION_BACKEND, SECTION_RUNBOOKS };
+enum section_kind {
+    SECTION_NONE,
+    SECTION_OPSDECK,
+    SECTION_BACKEND,
+    SECTION_RUNBOOKS,
+    SECTION_SHARE
+};
 
 struct parser {
     const char *text; /* the whole input, NUL-terminated */
@@ -159,13 +165,18 @@ static bool section_header(struct parser *p, char *inner)
         p->section = SECTION_RUNBOOKS;
         return true;
     }
+    if (strcmp(inner, "share") == 0) {
+        p->section = SECTION_SHARE;
+        return true;
+    }
     if (str_has_prefix(inner, "backend") &&
         (inner[7] == '\0' || is_blank(inner[7]) || inner[7] == '"')) {
         return backend_header(p, str_trim(inner + 7));
     }
-    return fail(p, p->line,
-                "unknown section [%s] (expected [opsdeck], [runbooks] or [backend \"NAME\"])",
-                inner);
+    return fail(
+        p, p->line,
+        "unknown section [%s] (expected [opsdeck], [runbooks], [share] or [backend \"NAME\"])",
+        inner);
 }
 
 /* line: one line without its newline, leading blanks stripped, starting with '['. */
@@ -321,6 +332,10 @@ static bool runbooks_key(struct parser *p, const char *key, const char *value)
                         value);
         }
         free(cfg->slack_url_env);
+        free(cfg->share_dir);
+        free(cfg->share_participants);
+        free(cfg->share_nats);
+        free(cfg->share_nats_creds);
         cfg->slack_url_env = xstrdup(value);
         return true;
     }
@@ -352,6 +367,42 @@ static bool runbooks_key(struct parser *p, const char *key, const char *value)
     return true;
 }
 
+/* [share] (docs/war-room.md): one value per key; nothing secret is read from here. */
+static bool share_key(struct parser *p, const char *key, const char *value)
+{
+    struct config *cfg = p->cfg;
+    char **slot = strcmp(key, "dir") == 0            ? &cfg->share_dir
+                  : strcmp(key, "participants") == 0 ? &cfg->share_participants
+                  : strcmp(key, "nats") == 0         ? &cfg->share_nats
+                  : strcmp(key, "nats_creds") == 0   ? &cfg->share_nats_creds
+                                                     : NULL;
+    if (slot == NULL) {
+        return fail(p, p->line,
+                    "unknown key '%s' in [share] (expected dir, participants, nats or nats_creds)",
+                    key);
+    }
+    if (*slot != NULL) {
+        return fail(p, p->line, "duplicate key '%s' in [share]", key);
+    }
+    if (*value == '\0') {
+        return fail(p, p->line, "empty value for '%s' in [share]", key);
+    }
+    if (strcmp(key, "nats") == 0 && !str_has_prefix(value, "nats://") &&
+        !str_has_prefix(value, "tls://")) {
+        return fail(p, p->line,
+                    "bad nats URL '%s' (expected nats://HOST:PORT; credentials go in nats_creds "
+                    "or the environment, never here)",
+                    value);
+    }
+    if (strcmp(key, "nats") == 0 && strchr(value, '@') != NULL) {
+        return fail(p, p->line,
+                    "the nats URL holds credentials: put them in a file named by nats_creds or in "
+                    "the environment (docs/war-room.md)");
+    }
+    *slot = xstrdup(value);
+    return true;
+}
+
 /* The ini_handler. We track sections ourselves (see the top), so ignore inih's. */
 static int on_pair(void *user, const char *section, const char *key, const char *value)
 {
@@ -367,6 +418,8 @@ static int on_pair(void *user, const char *section, const char *key, const char 
         return backend_key(p, key, value);
     case SECTION_RUNBOOKS:
         return runbooks_key(p, key, value);
+    case SECTION_SHARE:
+        return share_key(p, key, value);
     case SECTION_NONE:
         break;
     }
@@ -490,6 +543,10 @@ void config_destroy(struct config *cfg)
     }
     free(cfg->runbook_dirs);
     free(cfg->slack_url_env);
+    free(cfg->share_dir);
+    free(cfg->share_participants);
+    free(cfg->share_nats);
+    free(cfg->share_nats_creds);
     for (size_t i = 0; i < cfg->nrunbook_alerts; i++) {
         free(cfg->runbook_alerts[i].key);
         free(cfg->runbook_alerts[i].value);

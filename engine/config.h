@@ -53,6 +53,11 @@ struct config {
     size_t nrunbook_alerts;
     /* [runbooks] slack_url_env: the env var holding the webhook `opsdeck report --post` uses */
     char *slack_url_env;
+    /* [share] (docs/war-room.md), each as written; NULL: not set */
+    char *share_dir;          /* the on-call group's directory: sockets, cards, shared journals */
+    char *share_participants; /* "bob, carol, @oncall, *": who joins as a participant */
+    char *share_nats;         /* nats://HOST:PORT: share across hosts */
+    char *share_nats_creds;   /* a NATS credentials file */
 };
 
 /* Parse a file; NULL with *cause = "path:line: message" on any error. */

@@ -44,6 +44,7 @@
 #include "runbook.h"
 #include "runlog.h"
 #include "runview.h"
+#include "share.h"
 #include "vars.h"
 
 #include <stdbool.h>
@@ -167,6 +168,13 @@ bool run_note(struct run *r, const char *text, char **cause);
  * found ({items: [...]}, leftovers.h). Takes data. false with *cause.
  */
 bool run_record(struct run *r, const char *action, struct cJSON *data, char **cause);
+/*
+ * A war-room request (share.h) applied to the run: the owner's keys and a
+ * follower's requests take this one path (run_apply.c). args: the request's
+ * fields (text, step, value, choice, to, from). false with *cause: refused.
+ */
+bool run_apply(struct run *r, enum share_op op, const struct cJSON *args, char **cause);
+
 /* Run code block i of the current step as a one-off command (confirmed by the caller). */
 bool run_code(struct run *r, size_t i, char **cause);
 

@@ -1,7 +1,14 @@
-/* Roles and request names of the war room (share.h). */
+/* Roles, request names and the default line of the war room (share.h). */
 #include "share.h"
 
+#include "../common/util.h"
+
+#include <cJSON.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *const role_names[] = {"observer", "participant", "driver"};
 
@@ -48,4 +55,74 @@ const char *share_op_name(enum share_op op)
 enum share_role share_op_role(enum share_op op)
 {
     return (unsigned)op < sizeof ops / sizeof ops[0] ? ops[op].role : SHARE_DRIVER;
+}
+
+/* Is user a member of Unix group name (its primary group or a supplementary one)? */
+static bool in_group(const char *user, const char *name)
+{
+    struct group *gr = getgrnam(name);
+    if (gr == NULL) {
+        return false;
+    }
+    for (char **m = gr->gr_mem; m != NULL && *m != NULL; m++) {
+        if (strcmp(*m, user) == 0) {
+            return true;
+        }
+    }
+    struct passwd *pw = getpwnam(user);
+    return pw != NULL && pw->pw_gid == gr->gr_gid;
+}
+
+enum share_role share_role_for(const char *list, const char *user)
+{
+    if (list == NULL || user == NULL) {
+        return SHARE_OBSERVER;
+    }
+    char *copy = xstrdup(list);
+    enum share_role role = SHARE_OBSERVER;
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ", \t", &save); tok != NULL;
+         tok = strtok_r(NULL, ", \t", &save)) {
+        if (strcmp(tok, "*") == 0 || strcmp(tok, user) == 0 ||
+            (tok[0] == '@' && in_group(user, tok + 1))) {
+            role = SHARE_PARTICIPANT;
+            break;
+        }
+    }
+    free(copy);
+    return role;
+}
+
+static void add_str(cJSON *o, const char *key, const char *v)
+{
+    if (v != NULL) {
+        cJSON_AddStringToObject(o, key, v);
+    }
+}
+
+cJSON *share_event_line(const struct runlog_event *ev)
+{
+    if (!ev->live) {
+        return ev->obj != NULL ? cJSON_Duplicate(ev->obj, true) : NULL;
+    }
+    if (runlog_kind_where(ev->kind) == RUNLOG_LOCAL) {
+        return NULL; /* a secret answer never leaves the owner's process */
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddBoolToObject(o, "live", true);
+    add_str(o, "action", ev->action != NULL ? ev->action : runlog_kind_name(ev->kind));
+    add_str(o, "actor", ev->actor);
+    add_str(o, "run", ev->run);
+    add_str(o, "step", ev->step);
+    add_str(o, "target", ev->target);
+    add_str(o, "result", ev->result);
+    if (ev->data != NULL) {
+        cJSON_AddItemToObject(o, "data", cJSON_Duplicate(ev->data, true));
+    }
+    if (ev->bytes != NULL && ev->len > 0) {
+        char *b = xstrndup(ev->bytes, ev->len);
+        cJSON_AddStringToObject(o, "bytes", b);
+        free(b);
+    }
+    return o;
 }

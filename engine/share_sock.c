@@ -1,0 +1,913 @@
+/*
+ * The war room on one host (share.h): the owner's Unix socket and card, and
+ * the follower's connection. The owner never waits for a follower: every
+ * message is queued on the follower's channel (common/chan.h) and a follower
+ * whose queue passes SHARE_QUEUE_MAX is dropped ("too slow"; it may join
+ * again and replays). Identity is the kernel's (SO_PEERCRED), never a word
+ * the client sends.
+ */
+#define _GNU_SOURCE /* struct ucred */
+#include "share.h"
+
+#include "../common/chan.h"
+#include "../common/clock.h"
+#include "../common/json.h"
+#include "../common/util.h"
+#include "../common/whoami.h"
+
+#include <cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "../common/loop.h"
+
+enum {
+    SHARE_LINE_MAX = 1 << 20,   /* a request, or a journal line with a command's output */
+    SHARE_QUEUE_MAX = 64 << 20, /* a follower this far behind is dropped */
+    SHARE_PEERS_MAX = 256,
+};
+
+/* ---- paths ---- */
+
+/* DIR/RUN-ID.EXT; NULL with *cause for a bad id or a path too long for a socket. */
+static char *share_path(const char *dir, const char *run_id, const char *ext, char **cause)
+{
+    if (run_id == NULL || run_id[0] == '\0' || run_id[0] == '.' || strchr(run_id, '/') != NULL) {
+        set_cause(cause, "bad run id");
+        return NULL;
+    }
+    char *p = xasprintf("%s/%s.%s", dir, run_id, ext);
+    if (strcmp(ext, "sock") == 0 && strlen(p) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+        if (cause != NULL) {
+            *cause = xasprintf("socket path %s is too long (at most %zu bytes): use a shorter "
+                               "[share] dir",
+                               p, sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+        }
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+static void sockaddr_of(struct sockaddr_un *sa, const char *path)
+{
+    memset(sa, 0, sizeof *sa);
+    sa->sun_family = AF_UNIX;
+    snprintf(sa->sun_path, sizeof sa->sun_path, "%s", path);
+}
+
+/* ---- the owner ---- */
+
+struct peer {
+    struct share_server *s;
+    struct chan *ch;
+    struct share_peer info; /* user and host owned */
+    bool gone;
+};
+
+struct share_server {
+    struct loop *loop;
+    const struct share_owner_ops *ops;
+    void *ud;
+    char *run_id, *title, *participants;
+    char *sock_path, *card_path;
+    int fd;
+    struct loop_watch *watch;
+    struct peer **peers;
+    size_t npeers;
+    struct share_peer *people; /* share_server_people() */
+    char *driver;              /* NULL: the owner's console drives */
+    char *offered;             /* who control is offered to (the owner's name: back to it) */
+    int64_t started_ms;
+    struct loop_timer *sweep;
+};
+
+static enum share_role role_now(const struct share_server *s, const struct peer *p)
+{
+    if (s->driver != NULL && strcmp(s->driver, p->info.user) == 0) {
+        return SHARE_DRIVER;
+    }
+    return p->info.role;
+}
+
+static void send_obj(struct peer *p, cJSON *o)
+{
+    if (p->gone) {
+        cJSON_Delete(o);
+        return;
+    }
+    char *line = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (!chan_send(p->ch, line, strlen(line))) {
+        p->gone = true; /* too slow: dropped at the next sweep */
+        loop_timer_reset(p->s->loop, p->s->sweep, 0);
+    }
+    free(line);
+}
+
+static void send_line(struct peer *p, const char *line)
+{
+    if (!p->gone && !chan_send(p->ch, line, strlen(line))) {
+        p->gone = true;
+        loop_timer_reset(p->s->loop, p->s->sweep, 0);
+    }
+}
+
+static cJSON *line_for(struct share_server *s, enum share_role role, const struct runlog_event *ev)
+{
+    return s->ops->line != NULL ? s->ops->line(s->ud, role, ev) : share_event_line(ev);
+}
+
+static void write_card(struct share_server *s)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "run", s->run_id);
+    cJSON_AddStringToObject(o, "kind", s->ops->kind);
+    json_add_str(o, "title", s->title);
+    cJSON_AddStringToObject(o, "owner", whoami_user());
+    cJSON_AddStringToObject(o, "host", whoami_host());
+    cJSON_AddNumberToObject(o, "pid", (double)getpid());
+    cJSON_AddNumberToObject(o, "started", (double)s->started_ms);
+    json_add_str(o, "driver", s->driver);
+    cJSON *people = cJSON_AddArrayToObject(o, "people");
+    for (size_t i = 0; i < s->npeers; i++) {
+        if (!s->peers[i]->gone) {
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddStringToObject(e, "user", s->peers[i]->info.user);
+            cJSON_AddStringToObject(e, "role", share_role_name(role_now(s, s->peers[i])));
+            cJSON_AddItemToArray(people, e);
+        }
+    }
+    char *text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    char *tmp = xasprintf("%s.tmp", s->card_path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    if (fd >= 0) {
+        size_t len = strlen(text);
+        bool ok = write(fd, text, len) == (ssize_t)len;
+        (void)fchmod(fd, 0640);
+        close(fd);
+        if (!ok || rename(tmp, s->card_path) != 0) {
+            unlink(tmp);
+        }
+    }
+    free(tmp);
+    free(text);
+}
+
+static void send_presence(struct share_server *s)
+{
+    for (size_t i = 0; i < s->npeers; i++) {
+        struct peer *p = s->peers[i];
+        if (p->gone) {
+            continue;
+        }
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "t", "presence");
+        cJSON_AddStringToObject(o, "owner", whoami_user());
+        cJSON_AddStringToObject(o, "driver", s->driver != NULL ? s->driver : whoami_user());
+        cJSON *arr = cJSON_AddArrayToObject(o, "people");
+        for (size_t k = 0; k < s->npeers; k++) {
+            const struct peer *q = s->peers[k];
+            if (q->gone) {
+                continue;
+            }
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddStringToObject(e, "user", q->info.user);
+            cJSON_AddStringToObject(e, "host", q->info.host);
+            cJSON_AddStringToObject(e, "role", share_role_name(role_now(s, q)));
+            cJSON_AddNumberToObject(e, "since", (double)q->info.since_ms);
+            cJSON_AddItemToArray(arr, e);
+        }
+        send_obj(p, o);
+    }
+    write_card(s);
+    if (s->ops->changed != NULL) {
+        s->ops->changed(s->ud);
+    }
+}
+
+struct replay_ctx {
+    struct share_server *s;
+    struct peer *p;
+    enum share_role role;
+};
+
+static void replay_one(const struct runlog_event *ev, void *ud)
+{
+    struct replay_ctx *x = ud;
+    cJSON *o = line_for(x->s, x->role, ev);
+    if (o != NULL) {
+        send_obj(x->p, o);
+    }
+}
+
+/* hello, then the run so far as the peer's role may see it */
+static void start_over(struct share_server *s, struct peer *p)
+{
+    enum share_role role = role_now(s, p);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "t", "hello");
+    cJSON_AddStringToObject(o, "run", s->run_id);
+    cJSON_AddStringToObject(o, "kind", s->ops->kind);
+    json_add_str(o, "title", s->title);
+    cJSON_AddStringToObject(o, "owner", whoami_user());
+    cJSON_AddStringToObject(o, "host", whoami_host());
+    cJSON_AddStringToObject(o, "you", p->info.user);
+    cJSON_AddStringToObject(o, "role", share_role_name(role));
+    cJSON_AddStringToObject(o, "driver", s->driver != NULL ? s->driver : whoami_user());
+    cJSON *doc = s->ops->doc(s->ud, role);
+    cJSON_AddItemToObject(o, "doc", doc != NULL ? doc : cJSON_CreateObject());
+    send_obj(p, o);
+    struct replay_ctx x = {.s = s, .p = p, .role = role};
+    char *cause = NULL;
+    if (!s->ops->history(s->ud, replay_one, &x, &cause)) {
+        cJSON *b = cJSON_CreateObject();
+        cJSON_AddStringToObject(b, "t", "bye");
+        cJSON_AddStringToObject(b, "reason", cause != NULL ? cause : "cannot read the run back");
+        send_obj(p, b);
+        p->gone = true;
+        loop_timer_reset(s->loop, s->sweep, 0);
+    }
+    free(cause);
+}
+
+static void reply(struct peer *p, double id, bool ok, const char *message)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "t", "reply");
+    cJSON_AddNumberToObject(o, "id", id);
+    cJSON_AddBoolToObject(o, "ok", ok);
+    json_add_str(o, "message", message);
+    send_obj(p, o);
+}
+
+static struct peer *peer_of(struct share_server *s, const char *user)
+{
+    for (size_t i = 0; i < s->npeers; i++) {
+        if (!s->peers[i]->gone && strcmp(s->peers[i]->info.user, user) == 0) {
+            return s->peers[i];
+        }
+    }
+    return NULL;
+}
+
+/* Every connection of user starts over with its new role. */
+static void role_changed(struct share_server *s, const char *user)
+{
+    for (size_t i = 0; i < s->npeers; i++) {
+        struct peer *p = s->peers[i];
+        if (!p->gone && strcmp(p->info.user, user) == 0) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "t", "role");
+            cJSON_AddStringToObject(o, "role", share_role_name(role_now(s, p)));
+            send_obj(p, o);
+            start_over(s, p);
+        }
+    }
+}
+
+static void send_offer(struct share_server *s, const char *to, const char *from)
+{
+    for (size_t i = 0; i < s->npeers; i++) {
+        struct peer *p = s->peers[i];
+        if (!p->gone && strcmp(p->info.user, to) == 0) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "t", "offer");
+            cJSON_AddStringToObject(o, "from", from);
+            send_obj(p, o);
+        }
+    }
+}
+
+/* The hub's own part of a handover; false with *cause when it makes no sense now. */
+static bool handover(struct share_server *s, struct peer *p, enum share_op op, const cJSON *req,
+                     char **cause)
+{
+    const char *me = p->info.user;
+    if (op == SOP_HANDOVER) {
+        const char *to = json_str(req, "to");
+        if (to == NULL || to[0] == '\0') {
+            set_cause(cause, "hand over to whom? (a joined person's name)");
+            return false;
+        }
+        if (strcmp(to, me) == 0) {
+            set_cause(cause, "you drive already");
+            return false;
+        }
+        bool owner = strcmp(to, whoami_user()) == 0;
+        if (!owner && peer_of(s, to) == NULL) {
+            if (cause != NULL) {
+                *cause = xasprintf("%s has not joined this run", to);
+            }
+            return false;
+        }
+        free(s->offered);
+        s->offered = xstrdup(to);
+        if (!owner) {
+            send_offer(s, to, me);
+        }
+        return true;
+    }
+    if (s->offered == NULL || strcmp(s->offered, me) != 0) {
+        set_cause(cause, "nobody offered you control");
+        return false;
+    }
+    free(s->offered);
+    s->offered = NULL;
+    if (op == SOP_DECLINE) {
+        return true;
+    }
+    char *before = s->driver;
+    s->driver = xstrdup(me);
+    role_changed(s, me);
+    if (before != NULL) {
+        role_changed(s, before);
+        free(before);
+    }
+    return true;
+}
+
+static void on_request(struct share_server *s, struct peer *p, const cJSON *req)
+{
+    double id = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(req, "id"));
+    const char *opname = json_str(req, "op");
+    enum share_op op = share_op_parse(opname);
+    if (op == SOP_UNKNOWN) {
+        char *m = xasprintf("unknown request '%s'", opname != NULL ? opname : "");
+        reply(p, id, false, m);
+        free(m);
+        return;
+    }
+    enum share_role need = share_op_role(op), have = role_now(s, p);
+    if (have < need) {
+        char *m = need == SHARE_DRIVER
+                      ? xasprintf("only the driver (%s) may %s: you are %s %s",
+                                  s->driver != NULL ? s->driver : whoami_user(), opname,
+                                  have == SHARE_OBSERVER ? "an" : "a", share_role_name(have))
+                      : xasprintf("you are an observer: observers see everything and act on "
+                                  "nothing (%s may make you a participant)",
+                                  s->driver != NULL ? s->driver : whoami_user());
+        reply(p, id, false, m);
+        free(m);
+        return;
+    }
+    char *cause = NULL;
+    bool ok = true;
+    if (op == SOP_HANDOVER || op == SOP_ACCEPT || op == SOP_DECLINE) {
+        ok = handover(s, p, op, req, &cause);
+    }
+    /* the owner journals it (and applies the run's commands) under the requester's name */
+    struct share_peer as = p->info;
+    as.role = have;
+    if (ok) {
+        ok = s->ops->apply(s->ud, &as, op, req, &cause);
+    }
+    reply(p, id, ok, ok ? "done" : (cause != NULL ? cause : "refused"));
+    free(cause);
+    if (ok && (op == SOP_HANDOVER || op == SOP_ACCEPT || op == SOP_DECLINE)) {
+        send_presence(s);
+    }
+}
+
+static bool on_peer_line(void *ud, const char *line, size_t len)
+{
+    struct peer *p = ud;
+    if (p->gone) {
+        return false;
+    }
+    cJSON *req = NULL;
+    if (!json_parse(line, len, &req, NULL) || !cJSON_IsObject(req) ||
+        strcmp(json_str(req, "t") != NULL ? json_str(req, "t") : "", "req") != 0) {
+        cJSON_Delete(req);
+        reply(p, 0, false, "not a request");
+        return true;
+    }
+    on_request(p->s, p, req);
+    cJSON_Delete(req);
+    return true;
+}
+
+static void on_peer_close(void *ud, const char *why)
+{
+    struct peer *p = ud;
+    (void)why;
+    p->gone = true;
+    loop_timer_reset(p->s->loop, p->s->sweep, 0);
+}
+
+/* Free the peers that left or were dropped, journaling each leave. */
+static void sweep(void *ud)
+{
+    struct share_server *s = ud;
+    size_t keep = 0;
+    bool any = false;
+    for (size_t i = 0; i < s->npeers; i++) {
+        struct peer *p = s->peers[i];
+        if (!p->gone) {
+            s->peers[keep++] = p;
+            continue;
+        }
+        any = true;
+        bool slow = chan_queued(p->ch) > SHARE_QUEUE_MAX / 2;
+        p->info.role = role_now(s, p);
+        if (s->offered != NULL && strcmp(s->offered, p->info.user) == 0 &&
+            peer_of(s, p->info.user) == NULL) {
+            free(s->offered);
+            s->offered = NULL;
+        }
+        s->ops->presence(s->ud, &p->info, false, slow ? "dropped" : "left");
+        chan_destroy(p->ch);
+        free((char *)p->info.user);
+        free((char *)p->info.host);
+        free(p);
+    }
+    s->npeers = keep;
+    if (any) {
+        send_presence(s);
+    }
+}
+
+static char *user_of_uid(uid_t uid)
+{
+    struct passwd pw, *res = NULL;
+    char buf[4096];
+    if (getpwuid_r(uid, &pw, buf, sizeof buf, &res) == 0 && res != NULL) {
+        return xstrdup(pw.pw_name);
+    }
+    return xasprintf("uid%u", (unsigned)uid);
+}
+
+static void on_accept(int fd, short revents, void *ud)
+{
+    struct share_server *s = ud;
+    (void)revents;
+    for (;;) {
+        int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (c < 0) {
+            return;
+        }
+        struct ucred cred;
+        socklen_t clen = sizeof cred;
+        if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &clen) != 0 ||
+            s->npeers >= SHARE_PEERS_MAX) {
+            close(c);
+            continue;
+        }
+        struct peer *p = xcalloc(1, sizeof *p);
+        p->s = s;
+        p->info.user = user_of_uid(cred.uid);
+        p->info.host = xstrdup(whoami_host());
+        p->info.role = share_role_for(s->participants, p->info.user);
+        p->info.since_ms = clock_wall_ms();
+        p->ch = chan_create(s->loop, c, SHARE_LINE_MAX, SHARE_QUEUE_MAX, on_peer_line,
+                            on_peer_close, p);
+        s->peers = xreallocarray(s->peers, s->npeers + 1, sizeof *s->peers);
+        s->peers[s->npeers++] = p;
+        start_over(s, p);
+        struct share_peer as = p->info;
+        s->ops->presence(s->ud, &as, true, NULL);
+        send_presence(s);
+    }
+}
+
+struct share_server *share_server_create(struct loop *loop, const char *dir, const char *run_id,
+                                         const char *title, const char *participants,
+                                         const struct share_owner_ops *ops, void *ud, char **cause)
+{
+    char *sock = share_path(dir, run_id, "sock", cause);
+    if (sock == NULL) {
+        return NULL;
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    struct sockaddr_un sa;
+    sockaddr_of(&sa, sock);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
+        if (cause != NULL) {
+            *cause = xasprintf("run %s is shared by another console already (%s)", run_id, sock);
+        }
+        close(fd);
+        free(sock);
+        return NULL;
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    (void)unlink(sock); /* a dead owner's */
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    mode_t old = umask(0117);
+    bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(fd, 64) == 0;
+    umask(old);
+    if (!ok) {
+        if (cause != NULL) {
+            *cause = xasprintf("cannot share run %s on %s: %s", run_id, sock, strerror(errno));
+        }
+        if (fd >= 0) {
+            close(fd);
+        }
+        free(sock);
+        return NULL;
+    }
+    (void)chmod(sock, 0660);
+    struct share_server *s = xcalloc(1, sizeof *s);
+    s->loop = loop;
+    s->ops = ops;
+    s->ud = ud;
+    s->run_id = xstrdup(run_id);
+    s->title = title != NULL ? xstrdup(title) : NULL;
+    s->participants = participants != NULL ? xstrdup(participants) : NULL;
+    s->sock_path = sock;
+    s->card_path = share_path(dir, run_id, "json", NULL);
+    s->fd = fd;
+    s->started_ms = clock_wall_ms();
+    s->sweep = loop_timer_add(loop, 3600 * 1000, 3600 * 1000, sweep, s);
+    s->watch = loop_watch_fd(loop, fd, POLLIN, on_accept, s);
+    write_card(s);
+    return s;
+}
+
+void share_server_event(const struct runlog_event *ev, void *server)
+{
+    struct share_server *s = server;
+    char *lines[SHARE_DRIVER + 1] = {0};
+    bool done[SHARE_DRIVER + 1] = {0};
+    for (size_t i = 0; i < s->npeers; i++) {
+        struct peer *p = s->peers[i];
+        if (p->gone) {
+            continue;
+        }
+        enum share_role r = role_now(s, p);
+        if (!done[r]) {
+            done[r] = true;
+            cJSON *o = line_for(s, r, ev);
+            lines[r] = o != NULL ? cJSON_PrintUnformatted(o) : NULL;
+            cJSON_Delete(o);
+        }
+        if (lines[r] != NULL) {
+            send_line(p, lines[r]);
+        }
+    }
+    for (size_t r = 0; r <= SHARE_DRIVER; r++) {
+        free(lines[r]);
+    }
+}
+
+void share_server_doc_changed(struct share_server *s)
+{
+    for (size_t i = 0; i < s->npeers; i++) {
+        if (!s->peers[i]->gone) {
+            start_over(s, s->peers[i]);
+        }
+    }
+}
+
+const struct share_peer *share_server_people(const struct share_server *s, size_t *n)
+{
+    struct share_server *w = (struct share_server *)s;
+    free(w->people);
+    w->people = xcalloc(s->npeers + 1, sizeof *w->people);
+    size_t k = 0;
+    for (size_t i = 0; i < s->npeers; i++) {
+        if (!s->peers[i]->gone) {
+            w->people[k] = s->peers[i]->info;
+            w->people[k++].role = role_now(s, s->peers[i]);
+        }
+    }
+    *n = k;
+    return w->people;
+}
+
+const char *share_server_driver(const struct share_server *s)
+{
+    return s->driver;
+}
+
+const char *share_server_offered(const struct share_server *s)
+{
+    return s->offered;
+}
+
+bool share_server_set_role(struct share_server *s, const char *user, enum share_role role,
+                           char **cause)
+{
+    if (role == SHARE_DRIVER) {
+        set_cause(cause, "control is handed over, not given: :handover USER");
+        return false;
+    }
+    if (peer_of(s, user) == NULL) {
+        if (cause != NULL) {
+            *cause = xasprintf("%s has not joined this run", user);
+        }
+        return false;
+    }
+    for (size_t i = 0; i < s->npeers; i++) {
+        if (!s->peers[i]->gone && strcmp(s->peers[i]->info.user, user) == 0) {
+            s->peers[i]->info.role = role;
+        }
+    }
+    role_changed(s, user);
+    send_presence(s);
+    return true;
+}
+
+bool share_server_offer(struct share_server *s, const char *user, char **cause)
+{
+    if (s->driver != NULL) {
+        if (cause != NULL) {
+            *cause = xasprintf("%s drives now: only the driver hands control over", s->driver);
+        }
+        return false;
+    }
+    if (user == NULL) {
+        free(s->offered);
+        s->offered = NULL;
+        return true;
+    }
+    if (peer_of(s, user) == NULL) {
+        if (cause != NULL) {
+            *cause = xasprintf("%s has not joined this run (opsdeck join %s)", user, s->run_id);
+        }
+        return false;
+    }
+    free(s->offered);
+    s->offered = xstrdup(user);
+    send_offer(s, user, whoami_user());
+    return true;
+}
+
+bool share_server_take_back(struct share_server *s, char **cause)
+{
+    if (s->offered == NULL || strcmp(s->offered, whoami_user()) != 0) {
+        set_cause(cause, "nobody handed control back to you");
+        return false;
+    }
+    free(s->offered);
+    s->offered = NULL;
+    char *before = s->driver;
+    s->driver = NULL;
+    if (before != NULL) {
+        role_changed(s, before);
+        free(before);
+    }
+    send_presence(s);
+    return true;
+}
+
+void share_server_destroy(struct share_server *s, const char *reason)
+{
+    if (s == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < s->npeers; i++) {
+        struct peer *p = s->peers[i];
+        if (!p->gone) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "t", "bye");
+            cJSON_AddStringToObject(o, "reason", reason != NULL ? reason : "the owner closed");
+            send_obj(p, o);
+            chan_flush(p->ch);
+        }
+        chan_destroy(p->ch);
+        free((char *)p->info.user);
+        free((char *)p->info.host);
+        free(p);
+    }
+    free(s->peers);
+    free(s->people);
+    loop_unwatch(s->loop, s->watch);
+    loop_timer_cancel(s->loop, s->sweep);
+    close(s->fd);
+    unlink(s->sock_path);
+    if (s->card_path != NULL) {
+        unlink(s->card_path);
+    }
+    free(s->sock_path);
+    free(s->card_path);
+    free(s->run_id);
+    free(s->title);
+    free(s->participants);
+    free(s->driver);
+    free(s->offered);
+    free(s);
+}
+
+/* ---- the follower ---- */
+
+struct share_client {
+    struct chan *ch;
+    const struct share_follow_hooks *hooks;
+    void *ud;
+    uint64_t next_id;
+    bool bye;
+    char *why;
+};
+
+static bool on_client_line(void *ud, const char *line, size_t len)
+{
+    struct share_client *c = ud;
+    cJSON *o = NULL;
+    if (!json_parse(line, len, &o, NULL) || !cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        return true; /* not ours: skipped, as a torn journal line is */
+    }
+    const char *t = json_str(o, "t");
+    if (t != NULL) {
+        if (strcmp(t, "bye") == 0) {
+            c->bye = true;
+            free(c->why);
+            const char *r = json_str(o, "reason");
+            c->why = xstrdup(r != NULL ? r : "the owner closed");
+        }
+        c->hooks->message(c->ud, t, o);
+        cJSON_Delete(o);
+        return true;
+    }
+    struct runlog_event ev;
+    if (runlog_event_parse(o, &ev)) {
+        if (json_bool(o, "live", false)) {
+            ev.live = true;
+            ev.seq = 0;
+            ev.obj = NULL;
+            const char *b = json_str(o, "bytes");
+            if (b != NULL) {
+                ev.bytes = b;
+                ev.len = strlen(b);
+            }
+        }
+        c->hooks->event(c->ud, &ev);
+    }
+    cJSON_Delete(o);
+    return true;
+}
+
+static void on_client_close(void *ud, const char *why)
+{
+    struct share_client *c = ud;
+    c->hooks->closed(c->ud, c->bye, c->bye ? c->why : why);
+}
+
+struct share_client *share_client_connect(struct loop *loop, const char *dir, const char *run_id,
+                                          const struct share_follow_hooks *hooks, void *ud,
+                                          char **cause)
+{
+    char *sock = share_path(dir, run_id, "sock", cause);
+    if (sock == NULL) {
+        return NULL;
+    }
+    struct sockaddr_un sa;
+    sockaddr_of(&sa, sock);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        int e = errno;
+        if (cause != NULL) {
+            *cause =
+                e == ENOENT
+                    ? xasprintf("no shared run %s in %s (opsdeck runs lists them)", run_id, dir)
+                : e == ECONNREFUSED
+                    ? xasprintf("the owner of run %s is gone (:takeover takes it over)", run_id)
+                : e == EACCES ? xasprintf("permission denied on %s: the share directory "
+                                          "is its group's (docs/war-room.md)",
+                                          sock)
+                              : xasprintf("cannot join run %s: %s", run_id, strerror(e));
+        }
+        if (fd >= 0) {
+            close(fd);
+        }
+        free(sock);
+        return NULL;
+    }
+    free(sock);
+    struct share_client *c = xcalloc(1, sizeof *c);
+    c->hooks = hooks;
+    c->ud = ud;
+    c->ch =
+        chan_create(loop, fd, SHARE_LINE_MAX, SHARE_QUEUE_MAX, on_client_line, on_client_close, c);
+    return c;
+}
+
+uint64_t share_client_request(struct share_client *c, enum share_op op, cJSON *args, char **cause)
+{
+    cJSON *o = args != NULL ? args : cJSON_CreateObject();
+    uint64_t id = ++c->next_id;
+    cJSON_AddStringToObject(o, "t", "req");
+    cJSON_AddNumberToObject(o, "id", (double)id);
+    cJSON_AddStringToObject(o, "op", share_op_name(op));
+    char *line = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    bool ok = chan_send(c->ch, line, strlen(line));
+    free(line);
+    if (!ok) {
+        set_cause(cause, "the owner is not reading (gone?)");
+        return 0;
+    }
+    return id;
+}
+
+void share_client_destroy(struct share_client *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    chan_destroy(c->ch);
+    free(c->why);
+    free(c);
+}
+
+/* ---- cards ---- */
+
+static bool pid_alive(long pid)
+{
+    return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
+static int card_cmp(const void *a, const void *b)
+{
+    const struct share_card *x = a, *y = b;
+    return x->started_ms < y->started_ms ? 1 : x->started_ms > y->started_ms ? -1 : 0;
+}
+
+struct share_card *share_cards(const char *dir, size_t *n)
+{
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        return NULL;
+    }
+    struct share_card *cards = NULL;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        size_t len = strlen(de->d_name);
+        if (de->d_name[0] == '.' || len < 6 || strcmp(de->d_name + len - 5, ".json") != 0) {
+            continue;
+        }
+        char *path = xasprintf("%s/%s", dir, de->d_name);
+        char *text = NULL;
+        FILE *f = fopen(path, "re");
+        free(path);
+        if (f == NULL) {
+            continue;
+        }
+        char buf[65536];
+        size_t got = fread(buf, 1, sizeof buf, f);
+        fclose(f);
+        text = xstrndup(buf, got);
+        cJSON *o = cJSON_Parse(text);
+        free(text);
+        const char *run = json_str(o, "run");
+        if (run == NULL) {
+            cJSON_Delete(o);
+            continue;
+        }
+        cards = xreallocarray(cards, *n + 1, sizeof *cards);
+        struct share_card *c = &cards[(*n)++];
+        memset(c, 0, sizeof *c);
+        c->run = xstrdup(run);
+        c->kind = xstrdup(json_str(o, "kind") ? json_str(o, "kind") : "run");
+        c->title = xstrdup(json_str(o, "title") ? json_str(o, "title") : "");
+        c->owner = xstrdup(json_str(o, "owner") ? json_str(o, "owner") : "?");
+        c->host = xstrdup(json_str(o, "host") ? json_str(o, "host") : "?");
+        c->pid = (long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "pid"));
+        c->started_ms =
+            (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "started"));
+        struct strbuf sb = {0};
+        const cJSON *e;
+        cJSON_ArrayForEach(e, json_arr(o, "people"))
+        {
+            strbuf_printf(&sb, "%s%s (%s)", sb.s != NULL ? ", " : "",
+                          json_str(e, "user") ? json_str(e, "user") : "?",
+                          json_str(e, "role") ? json_str(e, "role") : "?");
+        }
+        c->people = sb.s != NULL ? sb.s : xstrdup("");
+        c->live = strcmp(c->host, whoami_host()) == 0 && pid_alive(c->pid);
+        cJSON_Delete(o);
+    }
+    closedir(d);
+    if (*n > 1) {
+        qsort(cards, *n, sizeof *cards, card_cmp);
+    }
+    return cards;
+}
+
+void share_cards_free(struct share_card *cards, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(cards[i].run);
+        free(cards[i].kind);
+        free(cards[i].title);
+        free(cards[i].owner);
+        free(cards[i].host);
+        free(cards[i].people);
+    }
+    free(cards);
+}

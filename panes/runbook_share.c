@@ -1,0 +1,446 @@
+/*
+ * The runbook pane in a war room (engine/share.h, docs/war-room.md).
+ *
+ * The owner: rbpane_share() listens for followers; their requests and the
+ * owner's own keys take one path, rbpane_do() -> run_apply(), under the
+ * name of whoever asked. While someone else drives, the owner's console may
+ * not drive (it says who does).
+ *
+ * A follower: runbook_pane_join() connects and builds its view from the
+ * owner's stream alone (the document comes in "hello"); its keys become
+ * requests, the owner's replies come back to the status line. When the
+ * stream ends without a goodbye the owner is gone: the pane says so, keeps
+ * what it showed, and tries to join again every second, so that it follows
+ * whoever takes the run over (:takeover).
+ */
+#include "rbpane.h"
+
+#include "../common/json.h"
+#include "../common/loop.h"
+#include "../common/util.h"
+#include "../common/whoami.h"
+
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { REJOIN_MS = 1000 };
+
+static void say(struct rbpane *p, bool error, const char *text)
+{
+    pane_say(&p->host, error, text);
+}
+
+/* ---- the owner ---- */
+
+static struct cJSON *owner_doc(void *ud, enum share_role role)
+{
+    struct rbpane *p = ud;
+    (void)role; /* a runbook has nothing to hide */
+    const struct runbook *rb = runview_runbook(p->view);
+    cJSON *d = cJSON_CreateObject();
+    json_add_str(d, "path", rb->path);
+    json_add_str(d, "source", p->share_src);
+    return d;
+}
+
+static bool owner_history(void *ud, runlog_event_cb cb, void *cbud, char **cause)
+{
+    struct rbpane *p = ud;
+    return run_history(p->run, cb, cbud, cause);
+}
+
+static bool owner_apply(void *ud, const struct share_peer *peer, enum share_op op,
+                        const cJSON *req, char **cause)
+{
+    struct rbpane *p = ud;
+    run_set_actor(p->run, peer->user, peer->host);
+    bool ok = run_apply(p->run, op, req, cause);
+    run_set_actor(p->run, NULL, NULL);
+    p->dirty = true;
+    if (ok && op == SOP_HANDOVER) {
+        const char *to = json_str(req, "to");
+        if (to != NULL && strcmp(to, whoami_user()) == 0) {
+            char *m = xasprintf("%s hands control back to you: :accept takes it", peer->user);
+            say(p, false, m);
+            free(m);
+        }
+    }
+    return ok;
+}
+
+static void owner_presence(void *ud, const struct share_peer *peer, bool joined,
+                           const char *reason)
+{
+    struct rbpane *p = ud;
+    cJSON *d = cJSON_CreateObject();
+    if (joined) {
+        cJSON_AddStringToObject(d, "role", share_role_name(peer->role));
+        cJSON_AddStringToObject(d, "via", "unix");
+    } else {
+        cJSON_AddStringToObject(d, "reason", reason != NULL ? reason : "left");
+    }
+    run_set_actor(p->run, peer->user, peer->host);
+    char *cause = NULL;
+    if (!run_record(p->run, joined ? "join" : "leave", d, &cause)) {
+        say(p, true, cause);
+    }
+    free(cause);
+    run_set_actor(p->run, NULL, NULL);
+    char *m = xasprintf("%s %s (%s)", peer->user, joined ? "joined" : "left",
+                        joined ? share_role_name(peer->role) : (reason ? reason : "left"));
+    say(p, false, m);
+    free(m);
+    p->dirty = true;
+}
+
+static void owner_changed(void *ud)
+{
+    ((struct rbpane *)ud)->dirty = true;
+}
+
+static const struct share_owner_ops owner_ops = {
+    .kind = "runbook",
+    .doc = owner_doc,
+    .history = owner_history,
+    .apply = owner_apply,
+    .presence = owner_presence,
+    .changed = owner_changed,
+};
+
+bool rbpane_share(struct rbpane *p, struct loop *loop, const char *dir, const char *participants,
+                  char **cause)
+{
+    if (p->run == NULL || p->server != NULL) {
+        return p->server != NULL;
+    }
+    const struct runbook *rb = runview_runbook(p->view);
+    size_t len = 0;
+    char *src = NULL;
+    FILE *f = rb->path != NULL ? fopen(rb->path, "re") : NULL;
+    if (f != NULL) {
+        struct strbuf sb = {0};
+        char buf[8192];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+            strbuf_add(&sb, buf, n);
+            len += n;
+        }
+        fclose(f);
+        src = sb.s;
+    }
+    if (src == NULL) {
+        if (cause != NULL) {
+            *cause = xasprintf("cannot share: %s cannot be read again", rb->path ? rb->path : "?");
+        }
+        return false;
+    }
+    p->share_src = src;
+    p->server = share_server_create(loop, dir, run_id(p->run), rb->title, participants,
+                                    &owner_ops, p, cause);
+    if (p->server == NULL) {
+        free(p->share_src);
+        p->share_src = NULL;
+        return false;
+    }
+    run_subscribe(p->run, share_server_event, p->server);
+    struct share_peer me = {.user = whoami_user(), .host = whoami_host(), .role = SHARE_DRIVER};
+    owner_presence(p, &me, true, NULL);
+    return true;
+}
+
+void rbpane_unshare(struct rbpane *p, const char *reason)
+{
+    if (p->server == NULL) {
+        return;
+    }
+    run_unsubscribe(p->run, share_server_event, p->server);
+    share_server_destroy(p->server, reason);
+    p->server = NULL;
+    free(p->share_src);
+    p->share_src = NULL;
+}
+
+/* ---- one path for every request ---- */
+
+bool rbpane_do(struct rbpane *p, enum share_op op, cJSON *args)
+{
+    char *cause = NULL;
+    bool ok;
+    if (p->client != NULL) {
+        if (p->owner_gone) {
+            say(p, true, "the owner is gone: :takeover takes the run over");
+            cJSON_Delete(args);
+            return false;
+        }
+        if (p->role < share_op_role(op)) {
+            char *m = p->role == SHARE_OBSERVER
+                          ? xasprintf("you are an observer: you see everything and act on nothing "
+                                      "(%s may make you a participant)",
+                                      p->driver ? p->driver : "the driver")
+                          : xasprintf("only the driver (%s) may do that",
+                                      p->driver ? p->driver : "?");
+            say(p, true, m);
+            free(m);
+            cJSON_Delete(args);
+            return false;
+        }
+        ok = share_client_request(p->client, op, args, &cause) != 0;
+        if (ok) {
+            say(p, false, "sent to the owner's console...");
+        }
+        return pane_check(&p->host, ok, &cause);
+    }
+    const char *driver = p->server != NULL ? share_server_driver(p->server) : NULL;
+    if (driver != NULL && share_op_role(op) == SHARE_DRIVER) {
+        char *m = xasprintf("%s drives now (handed over): ask them, or they hand back", driver);
+        say(p, true, m);
+        free(m);
+        cJSON_Delete(args);
+        return false;
+    }
+    ok = run_apply(p->run, op, args, &cause);
+    cJSON_Delete(args);
+    p->dirty = true;
+    return pane_check(&p->host, ok, &cause);
+}
+
+bool rbpane_room(struct rbpane *p, const char *verb, const char *arg, char **cause)
+{
+    cJSON *a = cJSON_CreateObject();
+    if (strcmp(verb, "handover") == 0) {
+        if (arg == NULL || arg[0] == '\0') {
+            cJSON_Delete(a);
+            set_cause(cause, "usage: :handover USER");
+            return false;
+        }
+        cJSON_AddStringToObject(a, "to", arg);
+        if (p->server != NULL) {
+            cJSON_Delete(a);
+            if (!share_server_offer(p->server, arg, cause)) {
+                return false;
+            }
+            cJSON *d = cJSON_CreateObject();
+            cJSON_AddStringToObject(d, "to", arg);
+            return run_apply(p->run, SOP_HANDOVER, d, cause) || (cJSON_Delete(d), false);
+        }
+        return rbpane_do(p, SOP_HANDOVER, a);
+    }
+    if (strcmp(verb, "accept") == 0 || strcmp(verb, "decline") == 0) {
+        bool accept = verb[0] == 'a';
+        if (p->server != NULL) {
+            const char *was = share_server_driver(p->server);
+            char *from = was != NULL ? xstrdup(was) : NULL;
+            bool ok = accept ? share_server_take_back(p->server, cause)
+                             : share_server_offer(p->server, NULL, cause);
+            if (ok && from != NULL) {
+                cJSON_AddStringToObject(a, "from", from);
+            }
+            free(from);
+            ok = ok && run_apply(p->run, accept ? SOP_ACCEPT : SOP_DECLINE, a, cause);
+            cJSON_Delete(a);
+            return ok;
+        }
+        if (p->offer_from != NULL) {
+            cJSON_AddStringToObject(a, "from", p->offer_from);
+        }
+        return rbpane_do(p, accept ? SOP_ACCEPT : SOP_DECLINE, a);
+    }
+    if (strcmp(verb, "role") == 0) {
+        cJSON_Delete(a);
+        char user[128], role[32];
+        enum share_role r;
+        if (arg == NULL || sscanf(arg, "%127s %31s", user, role) != 2 ||
+            !share_role_parse(role, &r)) {
+            set_cause(cause, "usage: :role USER observer|participant");
+            return false;
+        }
+        if (p->server == NULL) {
+            set_cause(cause, "only the owner's console gives roles");
+            return false;
+        }
+        if (!share_server_set_role(p->server, user, r, cause)) {
+            return false;
+        }
+        cJSON *d = cJSON_CreateObject();
+        cJSON_AddStringToObject(d, "user", user);
+        cJSON_AddStringToObject(d, "role", role);
+        return run_record(p->run, "role", d, cause);
+    }
+    cJSON_Delete(a);
+    set_cause(cause, "not a war-room command here");
+    return false;
+}
+
+/* ---- a follower ---- */
+
+static void follower_event(void *ud, const struct runlog_event *ev)
+{
+    struct rbpane *p = ud;
+    if (p->view != NULL) {
+        runview_apply(ev, p->view);
+        p->dirty = true;
+    }
+}
+
+/* "hello": the document and who we are; the view starts over */
+static void hello(struct rbpane *p, const cJSON *msg)
+{
+    const cJSON *doc = json_obj(msg, "doc");
+    const char *src = json_str(doc, "source");
+    const char *path = json_str(doc, "path");
+    char *cause = NULL;
+    struct runbook *rb =
+        src != NULL ? runbook_parse(src, strlen(src), path != NULL ? path : "shared", &cause)
+                    : NULL;
+    if (rb == NULL) {
+        char *m = xasprintf("the owner sent no runbook I can read: %s",
+                            cause != NULL ? cause : "no document");
+        say(p, true, m);
+        free(m);
+        free(cause);
+        return;
+    }
+    runview_destroy(p->view);
+    runbook_free(p->rb);
+    p->rb = rb;
+    p->view = runview_create(rb, NULL);
+    share_role_parse(json_str(msg, "role"), &p->role);
+    free(p->owner);
+    p->owner = xstrdup(json_str(msg, "owner") ? json_str(msg, "owner") : "?");
+    free(p->driver);
+    p->driver = xstrdup(json_str(msg, "driver") ? json_str(msg, "driver") : p->owner);
+    p->owner_gone = false;
+    p->shown_step = (size_t)-1;
+    p->dirty = true;
+}
+
+static void follower_message(void *ud, const char *type, const cJSON *msg)
+{
+    struct rbpane *p = ud;
+    if (strcmp(type, "hello") == 0) {
+        hello(p, msg);
+    } else if (strcmp(type, "reply") == 0) {
+        bool ok = json_bool(msg, "ok", false);
+        const char *m = json_str(msg, "message");
+        say(p, !ok, ok ? "done (journaled by the owner's console)" : (m ? m : "refused"));
+    } else if (strcmp(type, "presence") == 0) {
+        free(p->driver);
+        p->driver = xstrdup(json_str(msg, "driver") ? json_str(msg, "driver") : "?");
+        size_t n = (size_t)cJSON_GetArraySize(json_arr(msg, "people"));
+        p->npeople = n;
+    } else if (strcmp(type, "role") == 0) {
+        share_role_parse(json_str(msg, "role"), &p->role);
+        char *m = xasprintf("you are now %s %s",
+                            p->role == SHARE_DRIVER        ? "the"
+                            : p->role == SHARE_OBSERVER ? "an"
+                                                           : "a",
+                            share_role_name(p->role));
+        say(p, false, m);
+        free(m);
+    } else if (strcmp(type, "offer") == 0) {
+        free(p->offer_from);
+        p->offer_from = xstrdup(json_str(msg, "from") ? json_str(msg, "from") : "?");
+        char *m = xasprintf("%s offers you control of the run: :accept takes it, :decline not",
+                            p->offer_from);
+        say(p, false, m);
+        free(m);
+    }
+    p->dirty = true;
+}
+
+static void rejoin(void *ud);
+
+static void follower_closed(void *ud, bool bye, const char *why)
+{
+    struct rbpane *p = ud;
+    p->dead_client = p->client; /* freed on the loop, not inside its own callback */
+    p->client = NULL;
+    char *m = bye ? xasprintf("the owner closed the shared run: %s", why ? why : "")
+                  : xasprintf("owner gone (%s's console: %s): :takeover takes the run over",
+                              p->owner ? p->owner : "?", why ? why : "closed");
+    say(p, !bye, m);
+    free(m);
+    p->owner_gone = !bye;
+    p->share_closed = bye;
+    p->dirty = true;
+    if (!bye) {
+        p->rejoin = loop_timer_add(p->loop, REJOIN_MS, REJOIN_MS, rejoin, p);
+    }
+}
+
+static const struct share_follow_hooks follow_hooks = {
+    .event = follower_event,
+    .message = follower_message,
+    .closed = follower_closed,
+};
+
+static void rejoin(void *ud)
+{
+    struct rbpane *p = ud;
+    share_client_destroy(p->dead_client);
+    p->dead_client = NULL;
+    if (p->client != NULL) {
+        return;
+    }
+    p->client = share_client_connect(p->loop, p->share_dir, p->join_id, &follow_hooks, p, NULL);
+    if (p->client != NULL) {
+        loop_timer_cancel(p->loop, p->rejoin);
+        p->rejoin = NULL;
+        say(p, false, "joined again: following the run's new owner");
+    }
+}
+
+bool rbpane_join(struct rbpane *p, struct loop *loop, const char *dir, const char *id,
+                 char **cause)
+{
+    p->loop = loop;
+    p->share_dir = xstrdup(dir);
+    p->join_id = xstrdup(id);
+    p->client = share_client_connect(loop, dir, id, &follow_hooks, p, cause);
+    return p->client != NULL;
+}
+
+const char *rbpane_gone(const struct rbpane *p)
+{
+    return p->owner_gone ? p->join_id : NULL;
+}
+
+void rbpane_share_free(struct rbpane *p)
+{
+    rbpane_unshare(p, "the owner closed the run's pane");
+    if (p->rejoin != NULL) {
+        loop_timer_cancel(p->loop, p->rejoin);
+    }
+    share_client_destroy(p->client);
+    share_client_destroy(p->dead_client);
+    runbook_free(p->rb);
+    free(p->share_dir);
+    free(p->join_id);
+    free(p->owner);
+    free(p->driver);
+    free(p->offer_from);
+}
+
+void rbpane_share_foot(const struct rbpane *p, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (p->client != NULL || p->owner_gone || p->share_closed) {
+        snprintf(buf, len, " · %s's · you: %s%s%s", p->owner ? p->owner : "?",
+                 share_role_name(p->role), p->driver ? " · driver: " : "",
+                 p->driver ? p->driver : "");
+        if (p->owner_gone) {
+            snprintf(buf, len, " · OWNER GONE: :takeover");
+        } else if (p->share_closed) {
+            snprintf(buf, len, " · closed by its owner");
+        }
+        return;
+    }
+    if (p->server != NULL) {
+        size_t n = 0;
+        share_server_people(p->server, &n);
+        const char *d = share_server_driver(p->server);
+        snprintf(buf, len, " · shared: %zu joined%s%s", n, d ? " · driver: " : "", d ? d : "");
+    }
+}
