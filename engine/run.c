@@ -26,7 +26,6 @@
 #include "../common/clock.h"
 #include "../common/loop.h"
 #include "../common/util.h"
-#include "../common/whoami.h"
 #include "journal.h"
 
 #include <cjson/cJSON.h>
@@ -118,8 +117,8 @@ bool run_log(struct run *r, const char *step, const char *action, const char *ta
         return true;
     }
     struct journal_event ev = {
-        .actor = whoami_user(),
-        .host = whoami_host(),
+        .actor = run_actor(r),
+        .host = run_actor_host(r),
         .run = r->id,
         .step = step,
         .action = action,
@@ -129,6 +128,9 @@ bool run_log(struct run *r, const char *step, const char *action, const char *ta
     };
     char *why = NULL;
     bool ok = runlog_append(r->log, &ev, &why);
+    if (ok) {
+        run_crew_logged(r, &ev);
+    }
     cJSON_Delete(data);
     if (ok) {
         /* a view derives from the event; the run's own words follow it */
@@ -470,6 +472,9 @@ void run_destroy(struct run *r)
     free(r->told_message);
     free(r->out);
     free(r->wait_seen);
+    free(r->actor);
+    free(r->actor_host);
+    crew_finish(&r->crew);
     free(r);
 }
 
@@ -639,6 +644,10 @@ bool run_confirm(struct run *r, char **cause)
                          "needs a confirmation");
         return false;
     }
+    bool ok;
+    if (run_two_person_confirm(r, &ok, cause)) {
+        return ok;
+    }
     return step_kind_of(run_cur(r)->type)->start(r, cause);
 }
 
@@ -756,6 +765,9 @@ bool run_note(struct run *r, const char *text, char **cause)
 bool run_record(struct run *r, const char *action, cJSON *data, char **cause)
 {
     enum runlog_kind kind = runlog_kind(action);
+    if (crew_kind(kind)) {
+        return run_record_people(r, kind, data, cause);
+    }
     if (kind != RL_POSTMORTEM && kind != RL_LEFTOVERS) {
         cJSON_Delete(data);
         set_cause(cause, "not an event the console may record in a run");

@@ -169,6 +169,43 @@ bool run_note(struct run *r, const char *text, char **cause);
  */
 bool run_record(struct run *r, const char *action, struct cJSON *data, char **cause);
 /*
+ * ---- the war room (run_share.c; docs/war-room.md) ----
+ * The owner applies a follower's request between run_set_actor(r, user,
+ * host) and run_set_actor(r, NULL, NULL): every journal line written
+ * meanwhile names that actor and host (NULL user: the local user again).
+ * run_record() also takes the people events (crew.h): "join" {role, via},
+ * "leave" {reason}, "role" {user, role}, "claim" / "unclaim" {step: id, or
+ * the current step}, "propose" {step, text}, "handover.offer" {to},
+ * "handover.accept" / "handover.decline" {from}, "approval.request" (the
+ * current step, as run_confirm() under the two-person rule), each by the
+ * actor and checked first (an unknown step, a claim not held, a handover
+ * nobody offered: false with *cause).
+ */
+void run_set_actor(struct run *r, const char *user, const char *host);
+/*
+ * The run is shared (the console sets it when it shares the run): the
+ * two-person rule holds. An approval step or a `two-person: true` step is not
+ * done by run_confirm(): it journals approval.request by the actor and the
+ * step waits for run_approve() by somebody else. run_input() on an approval
+ * step is refused. Not shared (the default): as before, the operator types
+ * who approved.
+ */
+void run_set_shared(struct run *r, bool shared);
+bool run_shared(const struct run *r);
+/* Who asked for the approval the current step waits for; NULL: none pending (also after resume). */
+const char *run_approval_pending(const struct run *r);
+/*
+ * approver approves the pending request: refused when approver asked it
+ * ("two-person rule: alice asked; another person must approve") or nothing
+ * is pending. Journals approval {role, by, requested_by} by the approver;
+ * then the step is done, or (a two-person automated step) it runs, its lines
+ * by the one who asked.
+ */
+bool run_approve(struct run *r, const char *approver, char **cause);
+/* Who is on the run as its journal says (crew.h); borrowed. */
+struct crew;
+const struct crew *run_crew(const struct run *r);
+/*
  * A war-room request (share.h) applied to the run: the owner's keys and a
  * follower's requests take this one path (run_apply.c). args: the request's
  * fields (text, step, value, choice, to, from). false with *cause: refused.

@@ -5,6 +5,7 @@
  * the same checks. The caller sets who asked (run_set_actor) around it.
  */
 #include "run.h"
+#include "runstep.h"
 
 #include "../common/json.h"
 #include "../common/util.h"
@@ -67,9 +68,8 @@ bool run_apply(struct run *r, enum share_op op, const cJSON *args, char **cause)
         cJSON *d = step_data(r, args, &step, cause);
         return d != NULL && run_record(r, share_op_name(op), d, cause);
     }
-    case SOP_APPROVE: /* MERGE: run_approve from wip-roles */
-        set_cause(cause, "approvals are not shared yet");
-        return false;
+    case SOP_APPROVE:
+        return run_approve(r, run_actor(r), cause);
     case SOP_CONFIRM:
         return run_confirm(r, cause);
     case SOP_SKIP:

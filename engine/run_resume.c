@@ -162,6 +162,9 @@ static void take_replay(struct run *r, struct runview *v, bool entered)
         memcpy(r->reask, v->reask, v->nreask * sizeof *r->reask);
     }
     r->nreask = v->nreask;
+    /* who is on it, and an approval request still pending */
+    r->crew = v->crew;
+    v->crew = (struct crew){0};
     r->idx = entered ? (size_t)v->pos : 0;
     r->state = entered ? v->state : RUN_READY;
     if (v->has_out) {

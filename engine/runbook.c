@@ -84,6 +84,7 @@ enum key_id {
     K_EVENT,
     K_SEVERITY,
     K_DEDUP_KEY,
+    K_TWO_PERSON,
     K_COUNT
 };
 
@@ -133,6 +134,7 @@ static const struct {
     [K_EVENT] = {"event", M_NOTIFY, false},
     [K_SEVERITY] = {"severity", M_NOTIFY, false},
     [K_DEDUP_KEY] = {"dedup_key", M_NOTIFY, false},
+    [K_TWO_PERSON] = {"two-person", M_ALL & ~(unsigned)(M_PROMPT | M_DECISION), false},
 };
 
 static const char *const type_names[] = {
@@ -187,6 +189,19 @@ static int phase_from_value(const char *v)
         }
     }
     return -1;
+}
+
+/* true/yes or false/no into *out; false for another word. */
+static bool bool_value(const char *v, bool *out)
+{
+    if (strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0) {
+        *out = true;
+    } else if (strcasecmp(v, "false") == 0 || strcasecmp(v, "no") == 0) {
+        *out = false;
+    } else {
+        return false;
+    }
+    return true;
 }
 
 static void step_key_line(struct rb_step *s, const char *key, int line)
@@ -325,12 +340,10 @@ static void apply_kv(struct runbook *rb, struct rb_step *s, int key, const struc
         set_str(&s->default_value, v);
         break;
     case K_SECRET:
-        if (strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0) {
-            s->secret = true;
-        } else if (strcasecmp(v, "false") == 0 || strcasecmp(v, "no") == 0) {
-            s->secret = false;
-        } else {
-            runbook_add_issue(rb, kv->line, xasprintf("bad secret '%s' (true or false)", v));
+    case K_TWO_PERSON:
+        if (!bool_value(v, key == K_SECRET ? &s->secret : &s->two_person)) {
+            runbook_add_issue(rb, kv->line,
+                              xasprintf("bad %s '%s' (true or false)", keys[key].name, v));
         }
         break;
     case K_CHOICE: {

@@ -57,8 +57,9 @@ struct rb_step {
     char **code;    /* code blocks (not the annotation), in order */
     int *code_line; /* the line of each code block's first line */
     size_t ncode;
-    int timebox_s; /* 0: none */
-    char *next;    /* explicit next step id, "end", or NULL */
+    int timebox_s;   /* 0: none */
+    char *next;      /* explicit next step id, "end", or NULL */
+    bool two_person; /* `two-person: true`: in a shared run, another person approves it first */
 
     /* command and wait */
     char *run;       /* NULL for a command step: the first code block */

@@ -94,6 +94,16 @@ enum runlog_where {
     X(RL_DEBRIEF, "debrief", RUNLOG_DURABLE)                                                       \
     X(RL_POSTMORTEM, "postmortem", RUNLOG_DURABLE)                                                 \
     X(RL_LEFTOVERS, "leftovers", RUNLOG_DURABLE)                                                   \
+    X(RL_JOIN, "join", RUNLOG_DURABLE)                                                             \
+    X(RL_LEAVE, "leave", RUNLOG_DURABLE)                                                           \
+    X(RL_ROLE, "role", RUNLOG_DURABLE)                                                             \
+    X(RL_CLAIM, "claim", RUNLOG_DURABLE)                                                           \
+    X(RL_UNCLAIM, "unclaim", RUNLOG_DURABLE)                                                       \
+    X(RL_PROPOSE, "propose", RUNLOG_DURABLE)                                                       \
+    X(RL_HANDOVER_OFFER, "handover.offer", RUNLOG_DURABLE)                                         \
+    X(RL_HANDOVER_ACCEPT, "handover.accept", RUNLOG_DURABLE)                                       \
+    X(RL_HANDOVER_DECLINE, "handover.decline", RUNLOG_DURABLE)                                     \
+    X(RL_APPROVAL_REQUEST, "approval.request", RUNLOG_DURABLE)                                     \
     X(RL_STATUS, "status", RUNLOG_LIVE)                                                            \
     X(RL_OUTPUT, "output", RUNLOG_LIVE)                                                            \
     X(RL_SECRET, "secret", RUNLOG_LOCAL)

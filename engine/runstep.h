@@ -22,9 +22,11 @@
 
 #include "../common/proc.h"
 #include "cond.h"
+#include "crew.h"
 #include "run.h"
 
 struct cJSON;
+struct journal_event;
 struct action_def;
 struct notify;
 struct loop_timer;
@@ -110,6 +112,11 @@ struct run {
     struct loop_timer *orphan_timer;
     uint64_t orphan_term_ms; /* when SIGTERM was sent (stopping) */
     bool orphan_killed;      /* SIGKILL sent too */
+
+    /* the war room (run_share.c) */
+    char *actor, *actor_host; /* who the journal lines are by now; NULL: whoami */
+    bool shared;              /* other consoles follow: the two-person rule holds */
+    struct crew crew;         /* who is on it, claims, a pending approval request */
 };
 
 /* What a view knows (runview.c); the replay fields follow the rules of run_resume(). */
@@ -163,6 +170,7 @@ struct runview {
     size_t nasking;
     size_t asked_idx; /* ... and where the run is meanwhile */
     enum run_state asked_state;
+    struct crew crew; /* who is on it (crew.h) */
 };
 
 /* What every view says of a step: variables substituted, secret answers masked. */
@@ -229,6 +237,14 @@ void run_orphans_found(struct run *r, const struct proc_ident *groups, size_t n)
 void run_orphan_poll(struct run *r);
 void run_orphan_timer_stop(struct run *r);
 bool run_start_command(struct run *r, const char *text, bool one_off, char **cause);
+/* run_share.c: the journal's actor and host now; a journaled event reaches the crew. */
+const char *run_actor(const struct run *r);
+const char *run_actor_host(const struct run *r);
+void run_crew_logged(struct run *r, const struct journal_event *ev);
+/* run_confirm under the two-person rule: true when the rule took it (*ok: its result). */
+bool run_two_person_confirm(struct run *r, bool *ok, char **cause);
+/* run_record of a people event (crew.h): checked, then journaled. */
+bool run_record_people(struct run *r, enum runlog_kind kind, struct cJSON *data, char **cause);
 /* step_notify.c: the notify event of a request that never got an answer. */
 void run_notify_refused(struct run *r, const struct rb_step *s, const char *why);
 

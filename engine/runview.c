@@ -85,6 +85,7 @@ void runview_destroy(struct runview *v)
     free(v->groups);
     free(v->reask);
     free(v->asking);
+    crew_finish(&v->crew);
     free(v);
 }
 
@@ -403,6 +404,7 @@ void runview_apply(const struct runlog_event *ev, void *ud)
 {
     struct runview *v = ud;
     int step = step_of(v, ev);
+    crew_apply(&v->crew, ev);
     if (v->nasking > 0 && !ev->live) {
         bool answer = ev->kind == RL_INPUT && step >= 0 && (size_t)step == v->asking[0];
         if (!answer) {
@@ -439,6 +441,11 @@ void runview_apply(const struct runlog_event *ev, void *ud)
         return;
     case RL_LEFTOVERS:
         v->reviewed = true;
+        return;
+    case RL_APPROVAL_REQUEST:
+        if (runview_approval_pending(v) != NULL) {
+            set_message(v, crew_waiting_text(v->crew.request.user));
+        }
         return;
     case RL_ORPHAN_FOUND:
     case RL_ORPHAN_WAIT:
@@ -498,6 +505,8 @@ void runview_settle(struct runview *v)
     } else if (v->last_failed != NULL) {
         v->state = RUN_FAILED;
         set_message(v, xstrdup(v->last_failed));
+    } else if (runview_approval_pending(v) != NULL) {
+        set_message(v, crew_waiting_text(v->crew.request.user));
     }
 }
 
@@ -642,4 +651,17 @@ char *runview_mask(const struct runview *v, char *text)
         text = sb.s;
     }
     return text;
+}
+
+const struct crew *runview_crew(const struct runview *v)
+{
+    return &v->crew;
+}
+
+const char *runview_approval_pending(const struct runview *v)
+{
+    const struct rb_step *s = runview_step(v);
+    const struct crew_request *q = &v->crew.request;
+    bool here = s != NULL && q->user != NULL && q->step != NULL && strcmp(q->step, s->id) == 0;
+    return here ? q->user : NULL;
 }

@@ -80,4 +80,15 @@ char *runview_preview(const struct runview *v, char **missing);
 /* Every secret answer this view was told replaced by [secret]; takes text, returns it. */
 char *runview_mask(const struct runview *v, char *text);
 
+/*
+ * The war room (crew.h, docs/war-room.md): who is on the run with which
+ * role, their claims per step (crew_claim_text(c, step id, -1)), the latest
+ * proposal, a pending handover offer, a pending approval request. Empty for
+ * a run nobody shared. Borrowed; changes with every event applied.
+ */
+struct crew;
+const struct crew *runview_crew(const struct runview *v);
+/* Who asked for the approval the current step waits for; NULL: nothing pending. */
+const char *runview_approval_pending(const struct runview *v);
+
 #endif

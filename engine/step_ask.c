@@ -119,6 +119,10 @@ bool run_input(struct run *r, const char *value, char **cause)
         set_cause(cause, "this step asks nothing");
         return false;
     }
+    if (run_shared(r)) {
+        set_cause(cause, "two-person rule: another person on the run approves this step");
+        return false;
+    }
     char *by = str_trim(xstrdup(value));
     if (*by == '\0') {
         free(by);
