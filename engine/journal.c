@@ -223,6 +223,7 @@ struct journal *journal_open(const char *path, char **cause)
         *cause = xasprintf("%s: %s", path, strerror(errno));
         return NULL;
     }
+    paths_share_mode(fd, path);
     struct journal *j = xcalloc(1, sizeof *j);
     j->path = xstrdup(path);
     j->fd = fd;

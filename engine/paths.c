@@ -54,10 +54,37 @@ char *paths_config_dir(void)
     return xdg_dir("XDG_CONFIG_HOME", ".config");
 }
 
+/* Is the directory of path (or path itself, dir true) a group's shared one (setgid)? */
+static bool shared_dir(const char *path, bool dir)
+{
+    const char *slash = strrchr(path, '/');
+    char *d = dir             ? xstrdup(path)
+              : slash != NULL ? xstrndup(path, (size_t)(slash - path))
+                              : xstrdup(".");
+    struct stat st;
+    bool yes =
+        stat(d[0] != '\0' ? d : "/", &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & S_ISGID);
+    free(d);
+    return yes;
+}
+
+void paths_share_mode(int fd, const char *path)
+{
+    struct stat st;
+    if (shared_dir(path, false) && fstat(fd, &st) == 0 && st.st_uid == geteuid() &&
+        (st.st_mode & 0777) != 0660) {
+        (void)fchmod(fd, 0660);
+    }
+}
+
 /* Make one component; an existing directory (or a link to one) is fine. */
 static bool make_one(const char *dir, int mode, char **cause)
 {
-    if (mkdir(dir, (mode_t)mode) == 0) {
+    bool group = shared_dir(dir, false);
+    if (mkdir(dir, (mode_t)(group ? 02770 : mode)) == 0) {
+        if (group) {
+            (void)chmod(dir, 02770); /* past the umask: the group works in it */
+        }
         return true;
     }
     int err = errno;

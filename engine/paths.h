@@ -11,7 +11,14 @@
 char *paths_state_dir(void);
 /* $XDG_CONFIG_HOME/opsdeck, else ~/.config/opsdeck. */
 char *paths_config_dir(void);
-/* mkdir -p with mode for every created component; false with *cause. */
+/*
+ * mkdir -p with mode for every created component; false with *cause. A
+ * component made inside a setgid directory (an on-call group's shared
+ * directory, docs/war-room.md) gets 2770 instead: the group works in it.
+ */
 bool paths_mkdir_p(const char *path, int mode, char **cause);
+
+/* A file fd (at path) we own in a setgid directory becomes 0660: the group may take a run over. */
+void paths_share_mode(int fd, const char *path);
 
 #endif

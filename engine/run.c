@@ -21,6 +21,7 @@
  * to subscribers: the journaled events, and a status notice whenever the
  * state, the position or the message changed.
  */
+#include "paths.h"
 #include "runstep.h"
 
 #include "../common/clock.h"
@@ -345,6 +346,9 @@ bool run_open_files(struct run *r, bool create, char **cause)
     }
     char *opath = xasprintf("%s/%s.out", r->runs_dir, r->id);
     r->out_fd = open(opath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (r->out_fd >= 0) {
+        paths_share_mode(r->out_fd, opath);
+    }
     struct stat st;
     if (r->out_fd < 0 || fstat(r->out_fd, &st) < 0) {
         *cause = xasprintf("%s: %s", opath, strerror(errno));

@@ -118,8 +118,19 @@ bool runlog_event_parse(const cJSON *obj, struct runlog_event *ev)
 
 /* ---- where runs live ---- */
 
+static char *default_dir; /* runlog_set_default_dir() */
+
+void runlog_set_default_dir(const char *dir)
+{
+    free(default_dir);
+    default_dir = dir != NULL ? xstrdup(dir) : NULL;
+}
+
 char *runlog_default_dir(void)
 {
+    if (default_dir != NULL) {
+        return xstrdup(default_dir);
+    }
     char *state = paths_state_dir();
     if (state == NULL) {
         return NULL;

@@ -148,6 +148,12 @@ typedef void (*runlog_event_cb)(const struct runlog_event *ev, void *ud);
 
 /* The runs directory ($XDG_STATE_HOME/opsdeck/runs), caller frees; NULL without a home. */
 char *runlog_default_dir(void);
+/*
+ * The process's runs directory from now on, instead of the state one (NULL:
+ * back to it): with [share] dir, runs live in SHARE/runs, where another
+ * engineer of the group can follow and take them over (docs/war-room.md).
+ */
+void runlog_set_default_dir(const char *dir);
 /* dir, or the default one; NULL with *cause without a home. */
 char *runlog_dir(const char *dir, char **cause);
 /* DIR/ID.jsonl (ext ".out": its output); NULL with *cause for a bad id ('/', leading '.'). */

@@ -177,6 +177,12 @@ struct pane_ops {
     void (*abort)(void *self);
     bool (*record)(void *self, const char *action, struct cJSON *data, char **cause);
     bool (*reviewed)(void *self);
+    /* the war room (docs/war-room.md): share the run (the owner), :handover, :accept, :decline,
+     * :role (verb, arg), and the run whose owner is gone (a follower: :takeover); may be NULL */
+    bool (*share)(void *self, struct loop *loop, const char *dir, const char *participants,
+                  char **cause);
+    bool (*room)(void *self, const char *verb, const char *arg, char **cause);
+    const char *(*gone)(void *self);
 };
 
 /*

@@ -35,7 +35,37 @@ struct rbpane {
     size_t fill_block;
     enum rb_fill { RB_FILL_RUN, RB_FILL_ACTION, RB_FILL_STEP } fill_then;
     char *edited; /* the operator's edit of the block, waiting for its values and dialog */
+
+    /* the war room (runbook_share.c): the owner shares the run, or the pane follows one */
+    struct share_server *server; /* the owner: followers connect here */
+    char *share_src;             /* the runbook's text, sent to them */
+    struct share_client *client; /* a follower: run is NULL, view is built from the stream */
+    struct share_client *dead_client;
+    struct runbook *rb; /* a follower's copy of the document (view is NULL until "hello") */
+    struct loop *loop;
+    char *share_dir, *join_id;
+    enum share_role role; /* a follower's */
+    char *owner, *driver, *offer_from, *you;
+    size_t npeople;
+    bool owner_gone, share_closed;
+    struct loop_timer *rejoin;
 };
+
+/* runbook_share.c: the war room */
+bool rbpane_share(struct rbpane *p, struct loop *loop, const char *dir, const char *participants,
+                  char **cause);
+void rbpane_unshare(struct rbpane *p, const char *reason);
+bool rbpane_join(struct rbpane *p, struct loop *loop, const char *dir, const char *id,
+                 char **cause);
+/* One path for what keys ask: the run (owner) or a request (follower). Takes args. */
+bool rbpane_do(struct rbpane *p, enum share_op op, struct cJSON *args);
+/* :handover USER, :accept, :decline, :role USER ROLE. */
+bool rbpane_room(struct rbpane *p, const char *verb, const char *arg, char **cause);
+/* The run id whose owner is gone (a follower), else NULL. */
+const char *rbpane_gone(const struct rbpane *p);
+/* " · shared: 2 joined", " · alice's · you: observer", " · OWNER GONE: :takeover". */
+void rbpane_share_foot(const struct rbpane *p, char *buf, size_t len);
+void rbpane_share_free(struct rbpane *p);
 
 /* runbook_code.c: the keys x, e, a on the selected code block (true: the key was used). */
 bool rbpane_code_run(struct rbpane *p);

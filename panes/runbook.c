@@ -12,16 +12,33 @@
 #include "rbpane.h"
 
 #include "../common/clock.h"
+#include "../common/json.h"
 #include "../common/util.h"
+#include "../common/whoami.h"
+#include "../engine/crew.h"
 #include "../tui/theme.h"
 #include "../tui/widgets.h"
 
+#include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static void rb_draw(void *self, WINDOW *win, const struct pane_view *view)
 {
+    struct rbpane *p = self;
+    if (p->view == NULL) {
+        /* a follower before the owner's first word */
+        werase(win);
+        const struct glyphs *g = screen_glyphs(p->utf8);
+        screen_box(win, g, theme_attr(view->focused ? THEME_BORDER_FOCUS : THEME_BORDER));
+        char line[200];
+        snprintf(line, sizeof line, "joining run %s...", p->join_id ? p->join_id : "");
+        screen_put(win, 1, 2, getmaxx(win) - 4, line, theme_attr(THEME_MUTED), g);
+        wnoutrefresh(win);
+        p->dirty = false;
+        return;
+    }
     rbpane_draw(self, win, view);
 }
 
@@ -38,11 +55,19 @@ static void check(struct rbpane *p, bool ok, char **cause)
     pane_check(&p->host, ok, cause);
 }
 
+/* A request with one string field (NULL name: none). */
+static bool ask(struct rbpane *p, enum share_op op, const char *name, const char *value)
+{
+    cJSON *a = cJSON_CreateObject();
+    if (name != NULL) {
+        cJSON_AddStringToObject(a, name, value);
+    }
+    return rbpane_do(p, op, a);
+}
+
 static void on_answer(void *self, const char *answer)
 {
-    struct rbpane *p = self;
-    char *cause = NULL;
-    check(p, run_input(p->run, answer, &cause), &cause);
+    ask(self, SOP_INPUT, "value", answer);
 }
 
 static void on_jump(void *self, const char *answer)
@@ -59,8 +84,7 @@ static void on_jump(void *self, const char *answer)
         }
         id = rb->steps[n - 1].id;
     }
-    char *cause = NULL;
-    check(p, run_jump(p->run, id, &cause), &cause);
+    ask(p, SOP_JUMP, "step", id);
 }
 
 static void on_note(void *self, const char *answer)
@@ -69,12 +93,25 @@ static void on_note(void *self, const char *answer)
     if (answer[0] == '\0') {
         return;
     }
-    char *cause = NULL;
-    bool ok = run_note(p->run, answer, &cause);
-    check(p, ok, &cause);
-    if (ok) {
+    if (ask(p, SOP_NOTE, "text", answer) && p->client == NULL) {
         say(p, false, "note added to the run's journal");
     }
+}
+
+static void on_propose(void *self, const char *answer)
+{
+    struct rbpane *p = self;
+    char step[128] = "";
+    int used = 0;
+    if (sscanf(answer, "%127s %n", step, &used) < 1) {
+        return;
+    }
+    cJSON *a = cJSON_CreateObject();
+    cJSON_AddStringToObject(a, "step", step);
+    if (answer[used] != '\0') {
+        cJSON_AddStringToObject(a, "text", answer + used);
+    }
+    rbpane_do(p, SOP_PROPOSE, a);
 }
 
 static void on_confirmed(void *self, bool yes)
@@ -84,8 +121,7 @@ static void on_confirmed(void *self, bool yes)
         say(p, false, "cancelled: the step did not run");
         return;
     }
-    char *cause = NULL;
-    check(p, run_confirm(p->run, &cause), &cause);
+    ask(p, SOP_CONFIRM, NULL, NULL);
 }
 
 static void on_rerun_confirmed(void *self, bool yes)
@@ -174,7 +210,34 @@ static void do_enter(struct rbpane *p)
         return;
     }
     if (st == RUN_INTERRUPTED) {
+        if (p->run == NULL) {
+            say(p, true, "an interrupted step is re-run from the owner's console only");
+            return;
+        }
         ask_rerun(p, s);
+        return;
+    }
+    bool shared = p->server != NULL || p->client != NULL;
+    if (shared && (s->type == RB_APPROVAL || s->two_person)) {
+        /* the two-person rule: Enter asks, somebody else approves (A) */
+        ask(p, SOP_CONFIRM, NULL, NULL);
+        return;
+    }
+    if (p->run == NULL && s->type == RB_ACTION) {
+        /* a follower's dialog: its own backends are not the ones that act */
+        char *missing = NULL;
+        char *preview = runview_mask(p->view, runview_preview(p->view, &missing));
+        free(missing);
+        char *body = xasprintf("The owner's console does it, as you see it:\n\n%s",
+                               preview != NULL ? preview : s->title);
+        p->host.ops->confirm(p->host.host, "Do the step", body, "Do it", NULL, on_confirmed);
+        free(body);
+        free(preview);
+        return;
+    }
+    if (p->run == NULL && s->type != RB_PROMPT && s->type != RB_DECISION) {
+        /* a follower: what the owner's console asks first (values, blocks) it asks there */
+        ask(p, SOP_CONFIRM, NULL, NULL);
         return;
     }
     if ((s->type == RB_PROMPT || s->type == RB_APPROVAL) && st != RUN_INTERRUPTED) {
@@ -213,8 +276,22 @@ static void do_enter(struct rbpane *p)
         return; /* its placeholders first, then the step */
     }
     /* manual, command, wait, notify: the preview on screen is the confirmation */
-    char *cause = NULL;
-    check(p, run_confirm(p->run, &cause), &cause);
+    ask(p, SOP_CONFIRM, NULL, NULL);
+}
+
+/* c: "I am on it", again: not any more */
+static void do_claim(struct rbpane *p, const struct rb_step *s)
+{
+    const char *me = p->client != NULL ? NULL : whoami_user();
+    const struct crew *c = runview_crew(p->view);
+    bool mine = false;
+    for (size_t i = 0; c != NULL && i < c->nclaims; i++) {
+        if (strcmp(c->claims[i].on, s->id) == 0 && c->claims[i].expect < 0 &&
+            strcmp(c->claims[i].user, me != NULL ? me : (p->you != NULL ? p->you : "")) == 0) {
+            mine = true;
+        }
+    }
+    ask(p, mine ? SOP_UNCLAIM : SOP_CLAIM, "step", s->id);
 }
 
 /* The pane's keys: id, keys, verb, help (tui/keymap.h). */
@@ -245,7 +322,11 @@ static void do_enter(struct rbpane *p)
     X(RBK_TEXT_UP, "Up k", "text-up", "scroll the step's text up (when it does not fit)")          \
     X(RBK_TEXT_DOWN, "Down j", "text-down", "scroll the step's text down (when it does not fit)")  \
     X(RBK_OVERVIEW, "i", "overview",                                                               \
-      "show the runbook's overview (introduction, TL;DR), again: the step")
+      "show the runbook's overview (introduction, TL;DR), again: the step")                        \
+    X(RBK_CLAIM, "c", "step-claim", "shared run: say you are on this step (again: not any more)")  \
+    X(RBK_PROPOSE, "p", "step-propose", "shared run: propose the next step to the driver")         \
+    X(RBK_APPROVE, "A", "approve",                                                                 \
+      "shared run: approve what somebody else asked (the two-person rule)")
 
 #define X_ENUM(id, keys, verb, help) id,
 enum rb_key { RBK_NONE, RB_KEYS(X_ENUM) };
@@ -262,6 +343,9 @@ static const struct key_def rb_keys[] = {
 static bool rb_key(void *self, wint_t ch, bool is_key)
 {
     struct rbpane *p = self;
+    if (p->view == NULL) {
+        return false; /* a follower before the owner's hello */
+    }
     const struct rb_step *s = runview_step(p->view);
     char *cause = NULL;
     const struct key_def *k = key_find(rb_keys, p, ch, is_key);
@@ -316,10 +400,24 @@ static bool rb_key(void *self, wint_t ch, bool is_key)
         p->dirty = true;
         return true;
     case RBK_SKIP:
-        check(p, run_skip(p->run, &cause), &cause);
+        ask(p, SOP_SKIP, NULL, NULL);
         return true;
     case RBK_BACK:
-        check(p, run_back(p->run, &cause), &cause);
+        ask(p, SOP_BACK, NULL, NULL);
+        return true;
+    case RBK_CLAIM:
+        if (s == NULL) {
+            say(p, false, "the run has ended");
+        } else {
+            do_claim(p, s);
+        }
+        return true;
+    case RBK_PROPOSE:
+        p->host.ops->prompt(p->host.host, "Propose step (id or number, then why): ", "", false,
+                            on_propose);
+        return true;
+    case RBK_APPROVE:
+        ask(p, SOP_APPROVE, NULL, NULL);
         return true;
     case RBK_JUMP:
         p->host.ops->prompt(p->host.host, "Jump to step (id or number): ", "", false, on_jump);
@@ -329,14 +427,14 @@ static bool rb_key(void *self, wint_t ch, bool is_key)
         return true;
     case RBK_STOP:
         if (runview_state(p->view) != RUN_BUSY &&
-            runview_orphan(p->view, NULL, NULL) != RUN_ORPHAN_NONE) {
+            runview_orphan(p->view, NULL, NULL) != RUN_ORPHAN_NONE && p->run != NULL) {
             check(p, run_orphan_stop(p->run, &cause), &cause);
         } else {
-            check(p, run_stop(p->run, &cause), &cause);
+            ask(p, SOP_STOP, NULL, NULL);
         }
         return true;
     case RBK_WAIT:
-        if (runview_orphan(p->view, NULL, NULL) == RUN_ORPHAN_NONE) {
+        if (runview_orphan(p->view, NULL, NULL) == RUN_ORPHAN_NONE || p->run == NULL) {
             return false;
         }
         check(p, run_orphan_wait(p->run, &cause), &cause);
@@ -363,16 +461,22 @@ static bool rb_key(void *self, wint_t ch, bool is_key)
         }
         return true;
     case RBK_RUN_CODE:
-        return rbpane_code_run(p);
     case RBK_EDIT_CODE:
-        return rbpane_code_edit(p);
     case RBK_CODE_ACTION:
-        return rbpane_code_action(p);
+        if (p->run == NULL) {
+            say(p, true, "code blocks run from the owner's console (y copies one)");
+            return true;
+        }
+        return k->id == RBK_RUN_CODE    ? rbpane_code_run(p)
+               : k->id == RBK_EDIT_CODE ? rbpane_code_edit(p)
+                                        : rbpane_code_action(p);
     case RBK_CHOOSE:
         if (s == NULL || s->type != RB_DECISION) {
             return false;
         }
-        check(p, run_choose(p->run, (size_t)(ch - '1'), &cause), &cause);
+        cJSON *a = cJSON_CreateObject();
+        cJSON_AddNumberToObject(a, "choice", (double)(ch - '1'));
+        rbpane_do(p, SOP_CHOOSE, a);
         return true;
     }
     return false;
@@ -389,6 +493,9 @@ static void rb_resize(void *self, int h, int w)
 static bool rb_update(void *self, uint64_t now_ms)
 {
     struct rbpane *p = self;
+    if (p->view == NULL) {
+        return p->dirty;
+    }
     if (p->warning != NULL) {
         say(p, true, p->warning); /* after the console's "started", so it is seen */
         free(p->warning);
@@ -428,6 +535,12 @@ static bool rb_update(void *self, uint64_t now_ms)
 static bool rb_interrupt(void *self)
 {
     struct rbpane *p = self;
+    if (p->view == NULL) {
+        return false;
+    }
+    if (p->run == NULL) {
+        return runview_state(p->view) == RUN_BUSY && ask(p, SOP_STOP, NULL, NULL);
+    }
     if (runview_state(p->view) != RUN_BUSY &&
         runview_orphan(p->view, NULL, NULL) == RUN_ORPHAN_WAITING) {
         char *cause = NULL;
@@ -446,6 +559,7 @@ static bool rb_interrupt(void *self)
 static void rb_free(void *self)
 {
     struct rbpane *p = self;
+    rbpane_share_free(p);
     if (p->run != NULL) {
         run_unsubscribe(p->run, runview_apply, p->view);
     }
@@ -460,12 +574,15 @@ static void rb_free(void *self)
 static const char *rb_run_id(void *self)
 {
     struct rbpane *p = self;
-    return run_id(p->run);
+    return p->run != NULL ? run_id(p->run) : p->join_id;
 }
 
 static bool rb_ended(void *self)
 {
     struct rbpane *p = self;
+    if (p->run == NULL) {
+        return true; /* a follower's pane: closing it leaves the owner's run as it is */
+    }
     return runview_state(p->view) == RUN_DONE || runview_state(p->view) == RUN_ABORTED;
 }
 
@@ -479,6 +596,10 @@ static void on_abort_confirmed(void *self, bool yes)
 static void rb_abort(void *self)
 {
     struct rbpane *p = self;
+    if (p->run == NULL) {
+        say(p, true, "only the owner's console ends the run");
+        return;
+    }
     char *body =
         xasprintf("End run %s for good? It will not be offered for resume.", run_id(p->run));
     p->host.ops->confirm(p->host.host, "Abort the run", body, "Abort", "abort", on_abort_confirmed);
@@ -488,6 +609,11 @@ static void rb_abort(void *self)
 static bool rb_record(void *self, const char *action, struct cJSON *data, char **cause)
 {
     struct rbpane *p = self;
+    if (p->run == NULL) {
+        cJSON_Delete(data);
+        set_cause(cause, "the owner's console keeps the run's records");
+        return false;
+    }
     return run_record(p->run, action, data, cause);
 }
 
@@ -495,7 +621,28 @@ static bool rb_reviewed(void *self)
 {
     struct rbpane *p = self;
     /* an aborted run was no incident to review */
-    return runview_reviewed(p->view) || runview_state(p->view) == RUN_ABORTED;
+    return p->run == NULL || runview_reviewed(p->view) || runview_state(p->view) == RUN_ABORTED;
+}
+
+static bool rb_share(void *self, struct loop *loop, const char *dir, const char *participants,
+                     char **cause)
+{
+    struct rbpane *p = self;
+    if (p->run == NULL) {
+        return true; /* a follower shares nothing */
+    }
+    run_set_shared(p->run, true);
+    return rbpane_share(p, loop, dir, participants, cause);
+}
+
+static bool rb_room(void *self, const char *verb, const char *arg, char **cause)
+{
+    return rbpane_room(self, verb, arg, cause);
+}
+
+static const char *rb_gone(void *self)
+{
+    return rbpane_gone(self);
 }
 
 const struct pane_ops runbook_pane = {
@@ -514,6 +661,9 @@ const struct pane_ops runbook_pane = {
     .abort = rb_abort,
     .record = rb_record,
     .reviewed = rb_reviewed,
+    .share = rb_share,
+    .room = rb_room,
+    .gone = rb_gone,
 };
 
 /* ---- life cycle ---- */
@@ -603,6 +753,17 @@ void *runbook_pane_resume(const struct run_env *env, const char *run_id,
     struct run_hooks hooks = {.changed = on_changed, .ud = p};
     p->run = run_resume(env, run_id, &hooks, cause);
     if (p->run == NULL || !watch(p, env, cause)) {
+        rb_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void *runbook_pane_join(struct loop *loop, const char *dir, const char *run_id,
+                        const struct pane_host *host, char **cause)
+{
+    struct rbpane *p = pane_new(host);
+    if (!rbpane_join(p, loop, dir, run_id, cause)) {
         rb_free(p);
         return NULL;
     }

@@ -612,7 +612,9 @@ void rbpane_draw(struct rbpane *p, WINDOW *win, const struct pane_view *view)
     frame_lines_free(&out);
     /* the run id in the bottom border, where it has the whole width: :resume wants it */
     char foot[160];
-    snprintf(foot, sizeof foot, " run %s ", runview_id(p->view));
+    char room[120];
+    rbpane_share_foot(p, room, sizeof room);
+    snprintf(foot, sizeof foot, " run %s%s ", runview_id(p->view), room);
     screen_put(win, h - 1, 2, w - 4, foot, theme_attr(THEME_BORDER), g);
     screen_fill(win, h - 2, 2, w - 4, theme_attr(THEME_NORMAL));
     screen_put(win, h - 2, 2, w - 4, hint_for(p, s), theme_attr(THEME_KEY), g);

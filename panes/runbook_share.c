@@ -51,8 +51,8 @@ static bool owner_history(void *ud, runlog_event_cb cb, void *cbud, char **cause
     return run_history(p->run, cb, cbud, cause);
 }
 
-static bool owner_apply(void *ud, const struct share_peer *peer, enum share_op op,
-                        const cJSON *req, char **cause)
+static bool owner_apply(void *ud, const struct share_peer *peer, enum share_op op, const cJSON *req,
+                        char **cause)
 {
     struct rbpane *p = ud;
     run_set_actor(p->run, peer->user, peer->host);
@@ -70,8 +70,7 @@ static bool owner_apply(void *ud, const struct share_peer *peer, enum share_op o
     return ok;
 }
 
-static void owner_presence(void *ud, const struct share_peer *peer, bool joined,
-                           const char *reason)
+static void owner_presence(void *ud, const struct share_peer *peer, bool joined, const char *reason)
 {
     struct rbpane *p = ud;
     cJSON *d = cJSON_CreateObject();
@@ -137,8 +136,8 @@ bool rbpane_share(struct rbpane *p, struct loop *loop, const char *dir, const ch
         return false;
     }
     p->share_src = src;
-    p->server = share_server_create(loop, dir, run_id(p->run), rb->title, participants,
-                                    &owner_ops, p, cause);
+    p->server = share_server_create(loop, dir, run_id(p->run), rb->title, participants, &owner_ops,
+                                    p, cause);
     if (p->server == NULL) {
         free(p->share_src);
         p->share_src = NULL;
@@ -175,12 +174,12 @@ bool rbpane_do(struct rbpane *p, enum share_op op, cJSON *args)
             return false;
         }
         if (p->role < share_op_role(op)) {
-            char *m = p->role == SHARE_OBSERVER
-                          ? xasprintf("you are an observer: you see everything and act on nothing "
-                                      "(%s may make you a participant)",
-                                      p->driver ? p->driver : "the driver")
-                          : xasprintf("only the driver (%s) may do that",
-                                      p->driver ? p->driver : "?");
+            char *m =
+                p->role == SHARE_OBSERVER
+                    ? xasprintf("you are an observer: you see everything and act on nothing "
+                                "(%s may make you a participant)",
+                                p->driver ? p->driver : "the driver")
+                    : xasprintf("only the driver (%s) may do that", p->driver ? p->driver : "?");
             say(p, true, m);
             free(m);
             cJSON_Delete(args);
@@ -309,6 +308,8 @@ static void hello(struct rbpane *p, const cJSON *msg)
     share_role_parse(json_str(msg, "role"), &p->role);
     free(p->owner);
     p->owner = xstrdup(json_str(msg, "owner") ? json_str(msg, "owner") : "?");
+    free(p->you);
+    p->you = xstrdup(json_str(msg, "you") ? json_str(msg, "you") : "?");
     free(p->driver);
     p->driver = xstrdup(json_str(msg, "driver") ? json_str(msg, "driver") : p->owner);
     p->owner_gone = false;
@@ -333,9 +334,9 @@ static void follower_message(void *ud, const char *type, const cJSON *msg)
     } else if (strcmp(type, "role") == 0) {
         share_role_parse(json_str(msg, "role"), &p->role);
         char *m = xasprintf("you are now %s %s",
-                            p->role == SHARE_DRIVER        ? "the"
+                            p->role == SHARE_DRIVER     ? "the"
                             : p->role == SHARE_OBSERVER ? "an"
-                                                           : "a",
+                                                        : "a",
                             share_role_name(p->role));
         say(p, false, m);
         free(m);
@@ -392,8 +393,7 @@ static void rejoin(void *ud)
     }
 }
 
-bool rbpane_join(struct rbpane *p, struct loop *loop, const char *dir, const char *id,
-                 char **cause)
+bool rbpane_join(struct rbpane *p, struct loop *loop, const char *dir, const char *id, char **cause)
 {
     p->loop = loop;
     p->share_dir = xstrdup(dir);
@@ -421,6 +421,7 @@ void rbpane_share_free(struct rbpane *p)
     free(p->owner);
     free(p->driver);
     free(p->offer_from);
+    free(p->you);
 }
 
 void rbpane_share_foot(const struct rbpane *p, char *buf, size_t len)

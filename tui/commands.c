@@ -27,6 +27,12 @@ enum command_id {
     CMD_ABORT,
     CMD_LEFTOVERS,
     CMD_REVIEW,
+    CMD_JOIN,
+    CMD_HANDOVER,
+    CMD_ACCEPT,
+    CMD_DECLINE,
+    CMD_ROLE,
+    CMD_TAKEOVER,
 };
 
 struct command_def {
@@ -62,6 +68,15 @@ static const struct command_def commands[] = {
     {"leftovers", NULL, CMD_LEFTOVERS,
      "what this console left in place (drained, silenced, paused...), u undoes", NULL},
     {"review", NULL, CMD_REVIEW, "answer the ended run's post-incident questions (again)",
+     run_open},
+    {"join", "RUN-ID", CMD_JOIN, "follow a run another console shares ([share] dir; opsdeck runs)",
+     NULL},
+    {"handover", "USER", CMD_HANDOVER, "shared run: offer control to a joined person", run_open},
+    {"accept", NULL, CMD_ACCEPT, "shared run: take the control offered to you", run_open},
+    {"decline", NULL, CMD_DECLINE, "shared run: refuse the control offered to you", run_open},
+    {"role", "USER ROLE", CMD_ROLE, "shared run (owner): make a person observer or participant",
+     run_open},
+    {"takeover", NULL, CMD_TAKEOVER, "the owner of the run you follow is gone: take it over",
      run_open},
     {"help h", NULL, CMD_HELP, "this help (also ?)", NULL},
     {"q quit q!", NULL, CMD_QUIT, "quit (also q)", NULL},
@@ -182,6 +197,22 @@ static void run(struct ui *ui, const struct command_def *c, const char *cmd, con
         break;
     case CMD_REVIEW:
         leftovers_review_again(ui);
+        break;
+    case CMD_JOIN:
+        if (!has_arg) {
+            ui_say(ui, true, "usage: :join RUN-ID (opsdeck runs lists the shared runs)");
+        } else {
+            room_join(ui, arg);
+        }
+        break;
+    case CMD_HANDOVER:
+    case CMD_ACCEPT:
+    case CMD_DECLINE:
+    case CMD_ROLE:
+        room_command(ui, c->names, arg);
+        break;
+    case CMD_TAKEOVER:
+        room_takeover(ui);
         break;
     }
 }

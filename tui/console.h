@@ -232,7 +232,15 @@ void leftovers_watch(struct ui *ui);
 /* host.c */
 extern const struct pane_host_ops host_ops;
 
+/* room.c: the war room (docs/war-room.md) */
+void room_share(struct ui *ui);
+void room_join(struct ui *ui, const char *id);
+void room_command(struct ui *ui, const char *verb, const char *arg);
+void room_takeover(struct ui *ui);
+
 /* side.c */
+/* A pane now holds the side slot: focus it, say how, share it (room_share). */
+void side_opened(struct ui *ui, const struct pane_ops *ops, void *self, const char *how);
 void side_open_run(struct ui *ui, const char *file, const struct vars *vars);
 void side_open_drill(struct ui *ui, const char *file);
 /* A run or a drill by id (the journal says which). */

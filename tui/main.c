@@ -16,6 +16,8 @@
 #include "../engine/journal.h"
 #include "../engine/paths.h"
 #include "../engine/runbook.h"
+#include "../engine/runlog.h"
+#include "../engine/share.h"
 #include "drillplain.h"
 #include "../common/loop.h"
 #include "plain.h"
@@ -41,7 +43,16 @@
 #define OPSDECK_SOURCE_THEMEDIR ""
 #endif
 
-enum command { CMD_CONSOLE, CMD_SNAPSHOT, CMD_LINT, CMD_ACT, CMD_RUN, CMD_RUNS, CMD_DRILL };
+enum command {
+    CMD_CONSOLE,
+    CMD_SNAPSHOT,
+    CMD_LINT,
+    CMD_ACT,
+    CMD_RUN,
+    CMD_RUNS,
+    CMD_DRILL,
+    CMD_JOIN
+};
 
 struct options {
     enum command command;
@@ -62,6 +73,8 @@ struct options {
     int nact;
     const char *run_file;   /* run FILE */
     const char *run_resume; /* run --resume ID */
+    const char *join_id;    /* join RUN-ID */
+    bool projector;         /* join --projector */
     const char **run_vars;  /* --var k=v, NULL-terminated */
     int nrun_vars;
     bool plain, dry_run;
@@ -88,7 +101,10 @@ static void usage(FILE *out)
         "       opsdeck drill --recover           roll back what a crashed drill left\n"
         "       opsdeck drill --give-up RUN-ID    stop retrying a rollback that keeps failing\n"
         "                                         (you put it back by hand; typed, audited)\n"
-        "       opsdeck runs                      the runs in the state directory\n"
+        "       opsdeck runs                      the runs in the state directory (and the\n"
+        "                                         shared ones in [share] dir, with who is on "
+        "them)\n"
+        "       opsdeck join RUN-ID [--projector]  follow a shared run or drill (the war room)\n"
         "       opsdeck report RUN-ID | --last | --since TIME [--until TIME] [--json] [--post]\n"
         "                                         the incident report: a run's or a time\n"
         "                                         range's timeline, figures, leftovers\n"
@@ -186,6 +202,9 @@ static void parse_args(int argc, char **argv, struct options *o)
     } else if (argc > 1 && strcmp(argv[1], "drill") == 0) {
         o->command = CMD_DRILL;
         i = 2;
+    } else if (argc > 1 && strcmp(argv[1], "join") == 0) {
+        o->command = CMD_JOIN;
+        i = 2;
     } else if (argc > 1 && (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "runs") == 0)) {
         o->command = strcmp(argv[1], "run") == 0 ? CMD_RUN : CMD_RUNS;
         i = 2;
@@ -228,6 +247,10 @@ static void parse_args(int argc, char **argv, struct options *o)
             o->input = take_value(argc, argv, &i);
         } else if (o->command == CMD_ACT && o->nact < 4 && a[0] != '-') {
             o->act_args[o->nact++] = a;
+        } else if (o->command == CMD_JOIN && strcmp(a, "--projector") == 0) {
+            o->projector = true;
+        } else if (o->command == CMD_JOIN && o->join_id == NULL && a[0] != '-') {
+            o->join_id = a;
         } else if ((o->command == CMD_RUN || o->command == CMD_DRILL) &&
                    parse_run_arg(argc, argv, &i, o)) {
             continue;
@@ -235,6 +258,10 @@ static void parse_args(int argc, char **argv, struct options *o)
             text_printf(stderr, "opsdeck: unknown argument '%s' (see --help)\n", a);
             exit(2);
         }
+    }
+    if (o->command == CMD_JOIN && o->join_id == NULL) {
+        fprintf(stderr, "opsdeck: join needs a RUN-ID (opsdeck runs lists the shared runs)\n");
+        exit(2);
     }
     if (o->command == CMD_LINT && o->lint_file == NULL) {
         fprintf(stderr, "opsdeck: lint needs a FILE\n");
@@ -371,6 +398,67 @@ static bool build_backends(struct app *app, const struct options *o, char **caus
         }
     }
     return true;
+}
+
+/*
+ * With [share] dir, runs live in SHARE/runs (2770: the group's), so another
+ * engineer of the group can follow them and take one over (docs/war-room.md).
+ */
+static bool share_runs_dir(const struct config *cfg, char **cause)
+{
+    if (cfg == NULL || cfg->share_dir == NULL) {
+        return true;
+    }
+    char *runs = xasprintf("%s/runs", cfg->share_dir);
+    struct stat st;
+    bool ok = stat(cfg->share_dir, &st) == 0 && S_ISDIR(st.st_mode);
+    if (!ok) {
+        *cause = xasprintf("%s:[share] dir %s: %s (create it for the on-call group: "
+                           "docs/war-room.md)",
+                           cfg->path, cfg->share_dir, strerror(errno));
+    } else {
+        ok = paths_mkdir_p(runs, 0700, cause);
+    }
+    if (ok) {
+        runlog_set_default_dir(runs);
+    }
+    free(runs);
+    return ok;
+}
+
+/* opsdeck runs: the shared runs first (who owns them, who is on them), then this user's. */
+static int list_runs(const struct options *o)
+{
+    char *cause = NULL;
+    char *path = config_path(o);
+    struct config *cfg = path != NULL ? config_load(path, &cause) : NULL;
+    free(path);
+    if (cause != NULL) {
+        text_printf(stderr, "opsdeck: %s\n", cause);
+        free(cause);
+        return 2;
+    }
+    if (cfg != NULL && cfg->share_dir != NULL) {
+        size_t n = 0;
+        struct share_card *cards = share_cards(cfg->share_dir, &n);
+        text_printf(stdout, "Shared in %s:\n", cfg->share_dir);
+        if (n == 0) {
+            text_printf(stdout, "  (none)\n");
+        }
+        for (size_t i = 0; i < n; i++) {
+            text_printf(stdout, "  %s  %s  owner %s@%s%s  %s\n    on it: %s\n", cards[i].run,
+                        cards[i].kind, cards[i].owner, cards[i].host,
+                        cards[i].live ? "" : " (OWNER GONE: :takeover)", cards[i].title,
+                        cards[i].people[0] != '\0' ? cards[i].people : "nobody has joined");
+        }
+        share_cards_free(cards, n);
+        if (!share_runs_dir(cfg, &cause)) {
+            text_printf(stderr, "opsdeck: %s\n", cause);
+            free(cause);
+        }
+    }
+    config_destroy(cfg);
+    return plain_list_runs(NULL, stdout);
 }
 
 static bool start_backends(struct app *app, char **cause)
@@ -590,6 +678,8 @@ static int run_console(struct app *app, const struct options *o)
         .drill_file = o->command == CMD_DRILL ? o->run_file : NULL,
         .drill_resume = o->command == CMD_DRILL ? o->run_resume : NULL,
         .start_message = app->recovered,
+        .join_id = o->join_id,
+        .projector = o->projector,
     };
     int status;
     struct ui *ui = ui_create(app->loop, app->store, app->backends, app->nbackends, &uo, &cause);
@@ -915,7 +1005,7 @@ int main(int argc, char **argv)
         return lint(o.lint_file, o.strict);
     }
     if (o.command == CMD_RUNS) {
-        return plain_list_runs(NULL, stdout);
+        return list_runs(&o);
     }
     struct app app = {.loop = loop_create(), .store = store_create()};
     char *cause = NULL;
@@ -923,9 +1013,15 @@ int main(int argc, char **argv)
     bool no_tty = !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO);
     bool drill_plain = o.command == CMD_DRILL && (o.plain || o.drill_recover || no_tty);
     bool run_plain_mode = o.command == CMD_RUN && (o.plain || o.dry_run || no_tty);
-    bool console = (o.command == CMD_CONSOLE || o.command == CMD_RUN || o.command == CMD_DRILL) &&
+    bool console = (o.command == CMD_CONSOLE || o.command == CMD_RUN || o.command == CMD_DRILL ||
+                    o.command == CMD_JOIN) &&
                    !drill_plain && !run_plain_mode;
-    if (!build_backends(&app, &o, &cause) || !start_backends(&app, &cause)) {
+    if (o.command == CMD_JOIN && no_tty) {
+        fprintf(stderr, "opsdeck: join needs a terminal\n");
+        return 2;
+    }
+    if (!build_backends(&app, &o, &cause) || !start_backends(&app, &cause) ||
+        !share_runs_dir(app.cfg, &cause)) {
         text_printf(stderr, "opsdeck: %s\n", cause);
         free(cause);
         status = 2;

@@ -46,7 +46,7 @@ static bool already_open(struct ui *ui)
     return true;
 }
 
-static void opened(struct ui *ui, const struct pane_ops *ops, void *self, const char *how)
+void side_opened(struct ui *ui, const struct pane_ops *ops, void *self, const char *how)
 {
     ui->side.ops = ops;
     ui->side.self = self;
@@ -56,6 +56,7 @@ static void opened(struct ui *ui, const struct pane_ops *ops, void *self, const 
     ui_focus(ui, ui->nslots);
     ui->need_layout = true; /* the grid makes room */
     ui_say(ui, false, "%s %s %s", ops->noun, side_id(ui), how);
+    room_share(ui); /* with [share] dir: others may join (a joined pane shares nothing) */
 }
 
 static void run_env(struct ui *ui, struct run_env *env)
@@ -90,7 +91,7 @@ void side_open_run(struct ui *ui, const char *file, const struct vars *vars)
         free(cause);
         return;
     }
-    opened(ui, &runbook_pane, self, "started");
+    side_opened(ui, &runbook_pane, self, "started");
 }
 
 void side_open_drill(struct ui *ui, const char *file)
@@ -107,7 +108,7 @@ void side_open_drill(struct ui *ui, const char *file)
         free(cause);
         return;
     }
-    opened(ui, &drill_pane, self, "opened: before checks");
+    side_opened(ui, &drill_pane, self, "opened: before checks");
 }
 
 static void resume_drill(struct ui *ui, const char *id)
@@ -124,7 +125,7 @@ static void resume_drill(struct ui *ui, const char *id)
         free(cause);
         return;
     }
-    opened(ui, &drill_pane, self, "resumed");
+    side_opened(ui, &drill_pane, self, "resumed");
 }
 
 /* Is run ID a drill (its run.start says kind drill)? */
@@ -162,7 +163,7 @@ void side_resume(struct ui *ui, const char *id)
         free(cause);
         return;
     }
-    opened(ui, &runbook_pane, self, "resumed");
+    side_opened(ui, &runbook_pane, self, "resumed");
 }
 
 /* Unfinished runs on disk: say so, and remember the newest for R. */
@@ -526,6 +527,8 @@ void side_open_at_start(struct ui *ui, const struct ui_options *opts)
         side_open_drill(ui, opts->drill_file);
     } else if (opts->drill_resume != NULL) {
         resume_drill(ui, opts->drill_resume);
+    } else if (opts->join_id != NULL) {
+        room_join(ui, opts->join_id);
     } else {
         side_offer_unfinished(ui);
     }

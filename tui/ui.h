@@ -34,6 +34,8 @@ struct ui_options {
     const char *drill_file;
     const char *drill_resume;
     const char *start_message; /* said in the status line at start (drill recovery); may be NULL */
+    const char *join_id;       /* opsdeck join RUN-ID: follow a shared run at start */
+    bool projector;            /* ... as the room's projector: the run alone, no keys but q */
 };
 
 struct ui;
