@@ -19,6 +19,7 @@
 #include "../common/loop.h"
 #include "../common/util.h"
 #include "../common/whoami.h"
+#include "../engine/crew.h"
 
 #include <cJSON.h>
 #include <stdio.h>
@@ -87,10 +88,12 @@ static void owner_presence(void *ud, const struct share_peer *peer, bool joined,
     }
     free(cause);
     run_set_actor(p->run, NULL, NULL);
-    char *m = xasprintf("%s %s (%s)", peer->user, joined ? "joined" : "left",
-                        joined ? share_role_name(peer->role) : (reason ? reason : "left"));
-    say(p, false, m);
-    free(m);
+    if (p->server != NULL) { /* not the owner's own join */
+        char *m = xasprintf("%s %s (%s)", peer->user, joined ? "joined" : "left",
+                            joined ? share_role_name(peer->role) : (reason ? reason : "left"));
+        say(p, false, m);
+        free(m);
+    }
     p->dirty = true;
 }
 
@@ -144,6 +147,21 @@ bool rbpane_share(struct rbpane *p, struct loop *loop, const char *dir, const ch
         return false;
     }
     run_subscribe(p->run, share_server_event, p->server);
+    /* a run taken over: whoever its journal has present followed the owner that died */
+    const struct crew *c = run_crew(p->run);
+    size_t n = c != NULL ? c->npeople : 0;
+    char **gone = xcalloc(n + 1, sizeof *gone);
+    for (size_t i = 0; i < n; i++) {
+        gone[i] = c->people[i].present ? xstrdup(c->people[i].user) : NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (gone[i] != NULL) {
+            struct share_peer was = {.user = gone[i], .host = NULL};
+            owner_presence(p, &was, false, "gone");
+            free(gone[i]);
+        }
+    }
+    free(gone);
     struct share_peer me = {.user = whoami_user(), .host = whoami_host(), .role = SHARE_DRIVER};
     owner_presence(p, &me, true, NULL);
     return true;

@@ -441,15 +441,15 @@ static int list_runs(const struct options *o)
     if (cfg != NULL && cfg->share_dir != NULL) {
         size_t n = 0;
         struct share_card *cards = share_cards(cfg->share_dir, &n);
-        text_printf(stdout, "Shared in %s:\n", cfg->share_dir);
-        if (n == 0) {
-            text_printf(stdout, "  (none)\n");
-        }
+        text_printf(stdout, "Shared in %s:", cfg->share_dir);
+        fputs(n == 0 ? "\n  (none)\n" : "\n", stdout);
         for (size_t i = 0; i < n; i++) {
-            text_printf(stdout, "  %s  %s  owner %s@%s%s  %s\n    on it: %s\n", cards[i].run,
-                        cards[i].kind, cards[i].owner, cards[i].host,
-                        cards[i].live ? "" : " (OWNER GONE: :takeover)", cards[i].title,
+            text_printf(stdout, "  %s  %s  owner %s@%s%s  %s", cards[i].run, cards[i].kind,
+                        cards[i].owner, cards[i].host,
+                        cards[i].live ? "" : " (OWNER GONE: :takeover)", cards[i].title);
+            text_printf(stdout, "\n    on it: %s",
                         cards[i].people[0] != '\0' ? cards[i].people : "nobody has joined");
+            fputc('\n', stdout);
         }
         share_cards_free(cards, n);
         if (!share_runs_dir(cfg, &cause)) {
