@@ -19,6 +19,7 @@
 #include "../common/text.h"
 #include "../common/util.h"
 #include "../engine/config.h"
+#include "../engine/runlog.h"
 #include "../engine/notify.h"
 #include "../engine/paths.h"
 #include "../engine/report.h"
@@ -80,8 +81,8 @@ static bool parse(int argc, char **argv, struct args *a)
     return modes == 1 && (a->until == NULL || a->since != NULL);
 }
 
-/* The env var named in the config for the webhook; NULL with *cause. Caller frees. */
-static char *webhook_env(const char *config, char **cause)
+/* The config (-c, or the default one when it exists); NULL: none, or *cause set. */
+static struct config *load_config(const char *config, char **cause)
 {
     char *path = NULL;
     if (config != NULL) {
@@ -95,17 +96,19 @@ static char *webhook_env(const char *config, char **cause)
             path = NULL;
         }
     }
-    if (path == NULL) {
+    struct config *cfg = path != NULL ? config_load(path, cause) : NULL;
+    free(path);
+    return cfg;
+}
+
+/* The env var named in the config for the webhook; NULL with *cause. Caller frees. */
+static char *webhook_env(const struct config *cfg, char **cause)
+{
+    if (cfg == NULL) {
         *cause = xstrdup("--post: no config file (set [runbooks] slack_url_env in it)");
         return NULL;
     }
-    struct config *cfg = config_load(path, cause);
-    free(path);
-    if (cfg == NULL) {
-        return NULL;
-    }
     char *env = cfg->slack_url_env != NULL ? xstrdup(cfg->slack_url_env) : NULL;
-    config_destroy(cfg);
     if (env == NULL) {
         *cause = xstrdup("--post: no Slack webhook configured ([runbooks] slack_url_env = "
                          "NAME of the environment variable holding the webhook URL)");
@@ -167,11 +170,20 @@ int reportcmd_main(int argc, char **argv)
     }
     char *cause = NULL;
     char *env = NULL;
-    if (a.post && (env = webhook_env(a.config, &cause)) == NULL) {
+    struct config *cfg = load_config(a.config, &cause);
+    if (cause == NULL && cfg != NULL && cfg->share_dir != NULL) {
+        /* shared runs live in the group's directory (docs/war-room.md) */
+        char *runs = xasprintf("%s/runs", cfg->share_dir);
+        runlog_set_default_dir(runs);
+        free(runs);
+    }
+    if (cause != NULL || (a.post && (env = webhook_env(cfg, &cause)) == NULL)) {
         text_printf(stderr, "opsdeck: %s\n", cause);
         free(cause);
+        config_destroy(cfg);
         return 2;
     }
+    config_destroy(cfg);
     char *id = a.last ? report_last_run(NULL, &cause) : a.run_id != NULL ? xstrdup(a.run_id) : NULL;
     char *summary = NULL;
     struct report_opts o = {.json = a.json};
