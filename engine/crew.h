@@ -74,6 +74,9 @@ struct crew {
 void crew_finish(struct crew *c); /* frees what c holds; c is empty after */
 /* Apply one event (any kind: those that are not about people are ignored). */
 void crew_apply(struct crew *c, const struct runlog_event *ev);
+/* The same for a line its writer has just journaled (now). */
+struct journal_event;
+void crew_apply_journal(struct crew *c, const struct journal_event *ev);
 
 /* How many people are present now. */
 size_t crew_present(const struct crew *c);
