@@ -331,6 +331,28 @@ char *crew_presence_line(const struct crew *c, const char *sep)
     return sb.s;
 }
 
+char *crew_proposal_text(const struct crew *c)
+{
+    const struct crew_proposal *q = &c->proposal;
+    if (q->user == NULL) {
+        return NULL;
+    }
+    if (q->text == NULL) {
+        return xasprintf("%s proposes %s", q->user, q->step != NULL ? q->step : "?");
+    }
+    return xasprintf("%s proposes%s%s: %s", q->user, q->step != NULL ? " " : "",
+                     q->step != NULL ? q->step : "", q->text);
+}
+
+char *crew_offer_text(const struct crew *c)
+{
+    if (c->offer_to == NULL) {
+        return NULL;
+    }
+    return xasprintf("%s offers control to %s: waiting for an answer",
+                     c->offer_from != NULL ? c->offer_from : "?", c->offer_to);
+}
+
 char *crew_waiting_text(const char *who)
 {
     return xasprintf("approval asked by %s: waiting for a second person", who);

@@ -96,6 +96,10 @@ char *crew_claim_text(const struct crew *c, const char *on, int expect);
  */
 char *crew_presence_line(const struct crew *c, const char *sep);
 
+/* "bob proposes close: skip to the end", "bob proposes: fire it now"; NULL: none. */
+char *crew_proposal_text(const struct crew *c);
+/* "alice offers control to bob: waiting for an answer"; NULL: no offer pending. */
+char *crew_offer_text(const struct crew *c);
 /* "approval asked by alice: waiting for a second person" (caller frees). */
 char *crew_waiting_text(const char *who);
 
