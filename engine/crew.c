@@ -7,7 +7,9 @@
  */
 #include "crew.h"
 
+#include "../common/clock.h"
 #include "../common/util.h"
+#include "journal.h"
 #include "share.h"
 
 #include <cjson/cJSON.h>
@@ -171,7 +173,8 @@ static void apply_propose(struct crew *c, const struct runlog_event *ev)
 /* What ends a pending request, or a proposal that was followed. */
 static void apply_step(struct crew *c, const struct runlog_event *ev)
 {
-    bool same = ev->step != NULL && c->request.step != NULL && strcmp(ev->step, c->request.step) == 0;
+    bool same =
+        ev->step != NULL && c->request.step != NULL && strcmp(ev->step, c->request.step) == 0;
     if (ev->kind == RL_STEP_ENTER || ev->kind == RL_RUN_END || ev->kind == RL_BACK ||
         ev->kind == RL_JUMP || same) {
         request_clear(&c->request);
@@ -233,6 +236,23 @@ void crew_apply(struct crew *c, const struct runlog_event *ev)
         apply_handover(c, ev);
         break;
     }
+}
+
+void crew_apply_journal(struct crew *c, const struct journal_event *ev)
+{
+    struct runlog_event e = {
+        .kind = runlog_kind(ev->action),
+        .action = ev->action,
+        .ts_ms = clock_wall_ms(),
+        .actor = ev->actor,
+        .host = ev->host,
+        .run = ev->run,
+        .step = ev->step,
+        .target = ev->target,
+        .result = ev->result,
+        .data = ev->data,
+    };
+    crew_apply(c, &e);
 }
 
 /* ---- what it shows ---- */
@@ -309,6 +329,28 @@ char *crew_presence_line(const struct crew *c, const char *sep)
         }
     }
     return sb.s;
+}
+
+char *crew_proposal_text(const struct crew *c)
+{
+    const struct crew_proposal *q = &c->proposal;
+    if (q->user == NULL) {
+        return NULL;
+    }
+    if (q->text == NULL) {
+        return xasprintf("%s proposes %s", q->user, q->step != NULL ? q->step : "?");
+    }
+    return xasprintf("%s proposes%s%s: %s", q->user, q->step != NULL ? " " : "",
+                     q->step != NULL ? q->step : "", q->text);
+}
+
+char *crew_offer_text(const struct crew *c)
+{
+    if (c->offer_to == NULL) {
+        return NULL;
+    }
+    return xasprintf("%s offers control to %s: waiting for an answer",
+                     c->offer_from != NULL ? c->offer_from : "?", c->offer_to);
 }
 
 char *crew_waiting_text(const char *who)

@@ -74,6 +74,9 @@ struct crew {
 void crew_finish(struct crew *c); /* frees what c holds; c is empty after */
 /* Apply one event (any kind: those that are not about people are ignored). */
 void crew_apply(struct crew *c, const struct runlog_event *ev);
+/* The same for a line its writer has just journaled (now). */
+struct journal_event;
+void crew_apply_journal(struct crew *c, const struct journal_event *ev);
 
 /* How many people are present now. */
 size_t crew_present(const struct crew *c);
@@ -93,6 +96,10 @@ char *crew_claim_text(const struct crew *c, const char *on, int expect);
  */
 char *crew_presence_line(const struct crew *c, const char *sep);
 
+/* "bob proposes close: skip to the end", "bob proposes: fire it now"; NULL: none. */
+char *crew_proposal_text(const struct crew *c);
+/* "alice offers control to bob: waiting for an answer"; NULL: no offer pending. */
+char *crew_offer_text(const struct crew *c);
 /* "approval asked by alice: waiting for a second person" (caller frees). */
 char *crew_waiting_text(const char *who);
 

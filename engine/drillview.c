@@ -76,6 +76,7 @@ void drillview_destroy(struct drillview *v)
     free(v->chk);
     free(v->id);
     free(v->message);
+    crew_finish(&v->crew);
     free(v);
 }
 
@@ -290,6 +291,7 @@ static void apply_clock(struct drillview *v, const struct runlog_event *ev)
 void drillview_apply(const struct runlog_event *ev, void *ud)
 {
     struct drillview *v = ud;
+    crew_apply(&v->crew, ev);
     if (ev->kind == RL_STATUS) {
         apply_status(v, ev);
         return;
@@ -400,4 +402,9 @@ int drillview_score(const struct drillview *v, int *max)
         *max = top;
     }
     return score;
+}
+
+const struct crew *drillview_crew(const struct drillview *v)
+{
+    return &v->crew;
 }

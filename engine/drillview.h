@@ -41,5 +41,13 @@ const char *drillview_chaos_message(const struct drillview *v, size_t inject, si
 /* The last result of check i (enum check_result); *why borrowed. */
 int drillview_check_result(const struct drillview *v, size_t i, const char **why);
 int drillview_score(const struct drillview *v, int *max);
+/*
+ * The war room (crew.h, docs/war-room.md): who is on the drill with which
+ * role, claims per inject (crew_claim_text(c, inject id, -1)) and per
+ * expectation (..., inject id, index)), the latest proposal, a pending
+ * handover offer. Empty for a drill nobody shared. Borrowed.
+ */
+struct crew;
+const struct crew *drillview_crew(const struct drillview *v);
 
 #endif

@@ -22,7 +22,6 @@
 #include "../common/loop.h"
 #include "../common/proc.h"
 #include "../common/util.h"
-#include "../common/whoami.h"
 #include "journal.h"
 #include "notify.h"
 #include "run.h"
@@ -128,8 +127,8 @@ bool game_log(struct game *g, const char *step, const char *action, const char *
     }
     cJSON_AddNumberToObject(data, "t_ms", (double)game_clock_ms(g));
     struct journal_event ev = {
-        .actor = whoami_user(),
-        .host = whoami_host(),
+        .actor = game_actor(g),
+        .host = game_actor_host(g),
         .run = g->id,
         .step = step,
         .action = action,
@@ -139,6 +138,9 @@ bool game_log(struct game *g, const char *step, const char *action, const char *
     };
     char *why = NULL;
     bool ok = g->log != NULL && runlog_append(g->log, &ev, &why);
+    if (ok && g->dv != NULL) {
+        crew_apply_journal(&g->dv->crew, &ev);
+    }
     cJSON_Delete(data);
     if (ok) {
         /* a view derives from the event; the game's own words follow it */
@@ -619,6 +621,8 @@ void game_free(struct game *g)
         game_stop_checks(g);
     }
     drillview_destroy(g->dv);
+    free(g->actor);
+    free(g->actor_host);
     free(g->chk);
     runlog_destroy(g->log);
     drill_free(g->d);

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct cJSON;
 struct loop;
 struct store;
 struct backend;
@@ -115,6 +116,20 @@ bool game_end(struct game *g, char **cause);
 void game_abort(struct game *g, const char *why);
 /* Fire what is due, turn expectations missed, run during checks. Called by the timer. */
 void game_tick(struct game *g);
+
+/*
+ * The war room (game_share.c; docs/war-room.md). The owner applies a
+ * follower's request between game_set_actor(g, user, host) and
+ * game_set_actor(g, NULL, NULL): every journal line written meanwhile names
+ * that actor and host (NULL user: the local user again). game_record()
+ * journals a people event (crew.h) by the actor after its checks: "join"
+ * {role, via}, "leave" {reason}, "role" {user, role}, "claim" / "unclaim"
+ * {inject: ID, expect: INDEX or absent} (an unknown inject or expectation, a
+ * claim not held: refused), "propose" {step, text}, "handover.offer" {to},
+ * "handover.accept" / "handover.decline" {from}. Takes data; false with *cause.
+ */
+void game_set_actor(struct game *g, const char *user, const char *host);
+bool game_record(struct game *g, const char *action, struct cJSON *data, char **cause);
 
 /*
  * The game's event stream (runlog.h), for a drill view (drillview.h):

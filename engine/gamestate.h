@@ -12,6 +12,7 @@
 #ifndef OPSDECK_GAMESTATE_H
 #define OPSDECK_GAMESTATE_H
 
+#include "crew.h"
 #include "drillview.h"
 #include "game.h"
 
@@ -73,6 +74,7 @@ struct drillview {
     uint64_t t; /* the last t_ms */
     size_t before_seen;
     bool before_failed;
+    struct crew crew; /* who is on it (crew.h) */
 };
 
 int drillview_find_check(const struct drill *d, const char *id);
@@ -169,6 +171,8 @@ struct game {
     char *told_message;
     uint64_t told_base, told_since;
     bool told_closing;
+
+    char *actor, *actor_host; /* who the journal lines are by now (game_share.c); NULL: whoami */
 };
 
 /* ---- game.c ---- */
@@ -187,6 +191,11 @@ void game_free(struct game *g);
 /* Open (create) the journal and take the run's lock; false with *cause. */
 bool game_open_journal(struct game *g, bool create, char **cause);
 void game_arm_timer(struct game *g);
+
+/* ---- game_share.c ---- */
+
+const char *game_actor(const struct game *g);
+const char *game_actor_host(const struct game *g);
 
 /* ---- game_check.c ---- */
 

@@ -72,6 +72,15 @@ struct report_extra {
     char *summary;
 };
 
+/*
+ * report_people.c: the "People" section of a journal (Markdown, or a JSON
+ * array; nothing / NULL when one person did it all), and the timeline's line
+ * of a people event (join, leave, role, claim, ...: false for another kind).
+ */
+void report_people_md(struct strbuf *out, const struct md_line *lines, size_t n);
+cJSON *report_people_json(const struct md_line *lines, size_t n);
+bool report_people_line(struct strbuf *sb, const char *action, const cJSON *ev, const cJSON *data);
+
 /* report_run.c and report_drill.c: the documents. extra may be NULL. */
 char *report_run_markdown(const struct md_line *lines, size_t n, const char *dir,
                           const char *run_id, const struct report_sources *src,

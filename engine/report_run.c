@@ -564,6 +564,8 @@ static void ev_other(struct report *r, const char *action, const cJSON *ev, cons
     } else if (strcmp(action, "leftovers") == 0) {
         int n = cJSON_GetArraySize(json_arr(data, "items"));
         strbuf_printf(&r->timeline, "left in place at the end: %d item%s\n", n, n == 1 ? "" : "s");
+    } else if (report_people_line(&r->timeline, action, ev, data)) {
+        /* join, leave, claim...: said by report_people.c */
     } else if (strcmp(action, "wait.start") == 0) {
         strbuf_str(&r->timeline, "waiting until ");
         md_inline(&r->timeline, md_str(data, "condition"));
@@ -880,8 +882,13 @@ char *report_run_markdown(const struct md_line *lines, size_t n, const char *dir
     strbuf_str(&out, r.timeline.s != NULL ? r.timeline.s : "(no events)\n");
     incident_render(&out, &r.in);
     render_tail(&out, &r);
+    report_people_md(&out, lines, n);
     if (extra != NULL && extra->want_json) {
         extra->json = run_json(&r, run_id);
+        cJSON *people = report_people_json(lines, n);
+        if (people != NULL) {
+            cJSON_AddItemToObject(extra->json, "people", people);
+        }
     }
     if (extra != NULL && extra->want_summary) {
         char *title = xasprintf("%s (run %s)", r.title != NULL ? r.title : run_id, run_id);

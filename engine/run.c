@@ -130,7 +130,7 @@ bool run_log(struct run *r, const char *step, const char *action, const char *ta
     char *why = NULL;
     bool ok = runlog_append(r->log, &ev, &why);
     if (ok) {
-        run_crew_logged(r, &ev);
+        crew_apply_journal(&r->crew, &ev);
     }
     cJSON_Delete(data);
     if (ok) {

@@ -18,7 +18,6 @@
  */
 #include "runstep.h"
 
-#include "../common/clock.h"
 #include "../common/util.h"
 #include "../common/whoami.h"
 #include "journal.h"
@@ -65,23 +64,6 @@ const struct crew *run_crew(const struct run *r)
     return &r->crew;
 }
 
-void run_crew_logged(struct run *r, const struct journal_event *ev)
-{
-    struct runlog_event e = {
-        .kind = runlog_kind(ev->action),
-        .action = ev->action,
-        .ts_ms = clock_wall_ms(),
-        .actor = ev->actor,
-        .host = ev->host,
-        .run = ev->run,
-        .step = ev->step,
-        .target = ev->target,
-        .result = ev->result,
-        .data = ev->data,
-    };
-    crew_apply(&r->crew, &e);
-}
-
 /* Where user is, as far as the run knows: their join, or this process's own user. */
 static const char *host_of(const struct run *r, const char *user)
 {
@@ -121,8 +103,7 @@ static void as_end(struct run *r, struct as saved)
 
 static bool gated(const struct run *r, const struct rb_step *s)
 {
-    return r->shared && s != NULL && (s->type == RB_APPROVAL || s->two_person) &&
-           !run_reasking(r);
+    return r->shared && s != NULL && (s->type == RB_APPROVAL || s->two_person) && !run_reasking(r);
 }
 
 const char *run_approval_pending(const struct run *r)
@@ -231,9 +212,9 @@ static const char *claim_step(struct run *r, enum runlog_kind kind, const cJSON 
     id = id != NULL ? id : cur != NULL ? cur->id : NULL;
     if (id == NULL || runbook_find_step(r->rb, id) < 0) {
         if (cause != NULL) {
-            *cause = id != NULL ? xasprintf("%s: no step '%s' in this runbook",
-                                            runlog_kind_name(kind), id)
-                                : xasprintf("%s: which step?", runlog_kind_name(kind));
+            *cause = id != NULL
+                         ? xasprintf("%s: no step '%s' in this runbook", runlog_kind_name(kind), id)
+                         : xasprintf("%s: which step?", runlog_kind_name(kind));
         }
         return NULL;
     }

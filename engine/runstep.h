@@ -26,7 +26,6 @@
 #include "run.h"
 
 struct cJSON;
-struct journal_event;
 struct action_def;
 struct notify;
 struct loop_timer;
@@ -237,10 +236,9 @@ void run_orphans_found(struct run *r, const struct proc_ident *groups, size_t n)
 void run_orphan_poll(struct run *r);
 void run_orphan_timer_stop(struct run *r);
 bool run_start_command(struct run *r, const char *text, bool one_off, char **cause);
-/* run_share.c: the journal's actor and host now; a journaled event reaches the crew. */
+/* run_share.c: the journal's actor and host now. */
 const char *run_actor(const struct run *r);
 const char *run_actor_host(const struct run *r);
-void run_crew_logged(struct run *r, const struct journal_event *ev);
 /* run_confirm under the two-person rule: true when the rule took it (*ok: its result). */
 bool run_two_person_confirm(struct run *r, bool *ok, char **cause);
 /* run_record of a people event (crew.h): checked, then journaled. */

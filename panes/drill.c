@@ -21,6 +21,7 @@
 #include "drill.h"
 
 #include "../common/util.h"
+#include "../engine/crew.h"
 #include "../engine/drillview.h"
 #include "../engine/report.h"
 #include "../engine/run.h"
@@ -173,6 +174,38 @@ static void draw_checks(struct dpane *p, struct frame *f, int rows)
 }
 
 /* The rows of the inject list around the selection. */
+/* "  · bob is on it" after line, when somebody claims the inject (expect -1) or expectation. */
+static void claimed(const struct dpane *p, char *line, size_t len, const char *inject, int expect)
+{
+    char *claim = crew_claim_text(drillview_crew(p->view), inject, expect);
+    if (claim != NULL) {
+        size_t used = strlen(line);
+        snprintf(line + used, len - used, "  %s %s", p->utf8 ? "·" : "-", claim);
+        free(claim);
+    }
+}
+
+/* The war room (engine/crew.h): who is on the drill, the latest proposal, a handover offered. */
+static void draw_people(struct dpane *p, struct frame *f)
+{
+    const struct crew *c = drillview_crew(p->view);
+    char *line = crew_presence_line(c, p->utf8 ? " · " : ", ");
+    if (line != NULL) {
+        put_flowed(f, line, theme_attr(THEME_INFO), 2);
+        free(line);
+    }
+    line = crew_proposal_text(c);
+    if (line != NULL) {
+        put_flowed(f, line, theme_attr(THEME_INFO), 2);
+        free(line);
+    }
+    line = crew_offer_text(c);
+    if (line != NULL) {
+        put_flowed(f, line, theme_attr(THEME_WARN), 2);
+        free(line);
+    }
+}
+
 static void draw_injects(struct dpane *p, struct frame *f, int rows)
 {
     const struct drillview *v = p->view;
@@ -213,6 +246,7 @@ static void draw_injects(struct dpane *p, struct frame *f, int rows)
         }
         snprintf(line, sizeof line, "%s%-8s %s -> %s [%s] %s", i == p->sel ? "> " : "  ", at,
                  in->title, roles, in->channel ? in->channel : "announce", state);
+        claimed(p, line, sizeof line, in->id, -1);
         if (i == p->sel) {
             attr = theme_attr(THEME_SELECTED) | A_BOLD;
         }
@@ -249,6 +283,7 @@ static void draw_expect(struct dpane *p, struct frame *f, size_t i, size_t e)
     }
     snprintf(line, sizeof line, "%s%zu. [%s] %dp %s", e == p->esel ? ">" : " ", e + 1, state,
              x->points, x->text);
+    claimed(p, line, sizeof line, in->id, (int)e);
     frame_put(f, line, e == p->esel ? attr | A_BOLD : attr);
 }
 
@@ -357,6 +392,7 @@ static void dp_draw(void *self, WINDOW *win, const struct pane_view *view)
             put_flowed(&f, msg, ma, 2);
         }
         draw_banner(p, &f);
+        draw_people(p, &f);
         int avail = f.bottom - f.y;
         int crows = (int)d->nchecks;
         if (crows > avail / 4) {

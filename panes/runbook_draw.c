@@ -25,6 +25,7 @@
 
 #include "../common/clock.h"
 #include "../common/util.h"
+#include "../engine/crew.h"
 #include "../tui/theme.h"
 #include "../tui/widgets.h"
 
@@ -154,6 +155,14 @@ static void draw_checklist(struct rbpane *p, struct frame *f, int rows)
         enum run_mark m = runview_mark(p->view, i);
         snprintf(line, sizeof line, "%s %2zu. [%c] %s", mark_glyph(p, m, is_cur), i + 1,
                  rb_phase_letter(s->phase), s->title);
+        char *claim = m == RUN_MARK_TODO || m == RUN_MARK_FAILED
+                          ? crew_claim_text(runview_crew(p->view), s->id, -1)
+                          : NULL;
+        if (claim != NULL) {
+            size_t used = strlen(line);
+            snprintf(line + used, sizeof line - used, "  %s %s", p->utf8 ? "·" : "-", claim);
+            free(claim);
+        }
         unsigned attr = is_cur                  ? theme_attr(THEME_TITLE) | A_BOLD
                         : m == RUN_MARK_DONE    ? theme_attr(THEME_OK)
                         : m == RUN_MARK_FAILED  ? theme_attr(THEME_ERROR)
@@ -255,8 +264,40 @@ static void draw_orphan(struct rbpane *p, struct frame *f)
     frame_put_wrapped(f, line, theme_attr(THEME_WARN) | A_BOLD, 2, false);
 }
 
+/*
+ * The war room (engine/crew.h): who is on the run, a request waiting for a
+ * second person, the latest proposal, a handover offered. Nothing for a run
+ * nobody shares.
+ */
+static void draw_people(struct rbpane *p, struct frame *f)
+{
+    const struct crew *c = runview_crew(p->view);
+    char *line = crew_presence_line(c, p->utf8 ? " · " : ", ");
+    if (line != NULL) {
+        frame_put(f, line, theme_attr(THEME_INFO));
+        free(line);
+    }
+    const char *asked = runview_approval_pending(p->view);
+    if (asked != NULL) {
+        line = crew_waiting_text(asked);
+        frame_put_wrapped(f, line, theme_attr(THEME_WARN) | A_BOLD, 2, false);
+        free(line);
+    }
+    line = crew_proposal_text(c);
+    if (line != NULL) {
+        frame_put_wrapped(f, line, theme_attr(THEME_INFO), 2, false);
+        free(line);
+    }
+    line = crew_offer_text(c);
+    if (line != NULL) {
+        frame_put_wrapped(f, line, theme_attr(THEME_WARN), 2, false);
+        free(line);
+    }
+}
+
 static void draw_state(struct rbpane *p, struct frame *f, const struct rb_step *s)
 {
+    draw_people(p, f);
     enum run_state st = runview_state(p->view);
     const char *msg = runview_message(p->view);
     char line[600], t[24];
@@ -294,7 +335,7 @@ static void draw_state(struct rbpane *p, struct frame *f, const struct rb_step *
         frame_put(f, "Run aborted.", theme_attr(THEME_ERROR) | A_BOLD);
         break;
     case RUN_READY:
-        if (msg && *msg) {
+        if (msg && *msg && runview_approval_pending(p->view) == NULL) {
             snprintf(line, sizeof line, "last: %s", msg);
             frame_put(f, line, theme_attr(THEME_MUTED));
         }

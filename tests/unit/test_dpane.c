@@ -12,6 +12,7 @@
 #include "../../common/loop.h"
 #include "tap.h"
 
+#include <cjson/cJSON.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -318,6 +319,47 @@ int main(void)
     free(md);
 
     drill_pane.free(pane);
+
+    /* a shared drill: presence, claims beside the inject and the expectation, a proposal */
+    char *file5 = write_file(dir, "shared.md", DRILL);
+    pane = drill_pane_start(&env, file5, &ph, &cause);
+    tap_ok(pane != NULL, "the shared drill opens (%s)", cause ? cause : "ok");
+    if (pane != NULL) {
+        g = drill_pane_game(pane);
+        drill_pane.resize(pane, 30, 76);
+        char *alone = screen_text(pane, win);
+        tap_ok(strstr(alone, "participant") == NULL && strstr(alone, "is on it") == NULL,
+               "a drill nobody shares shows no people");
+        free(alone);
+        static const char *const people[][3] = {
+            {"alice", "join", "{\"role\":\"driver\",\"via\":\"local\"}"},
+            {"bob", "join", "{\"role\":\"participant\",\"via\":\"unix\"}"},
+            {"bob", "claim", "{\"inject\":\"office-lost\",\"expect\":1}"},
+            {"carol", "join", "{\"role\":\"participant\",\"via\":\"nats\"}"},
+            {"carol", "claim", "{\"inject\":\"office-lost\"}"},
+            {"carol", "propose", "{\"text\":\"fire the CEO call now\"}"},
+        };
+        for (size_t i = 0; i < sizeof people / sizeof people[0]; i++) {
+            game_set_actor(g, people[i][0], "bastion");
+            char *why = NULL;
+            if (!game_record(g, people[i][1], cJSON_Parse(people[i][2]), &why)) {
+                tap_diag("%s %s: %s", people[i][0], people[i][1], why);
+                free(why);
+            }
+            game_set_actor(g, NULL, NULL);
+        }
+        tap_ok(shows(pane, win, "alice driver, bob participant, carol participant"),
+               "one presence line with the roles");
+        tap_ok(shows(pane, win, "Office lost -> ic [announce] NEXT in 0:00  - carol is on it"),
+               "carol is on the inject, beside it");
+        tap_ok(shows(pane, win, "2. [pending] 4p Status page updated  - bob is on it"),
+               "bob is on the second expectation, beside it");
+        tap_ok(shows(pane, win, ">1. [pending] 10p Incident declared          "),
+               "nobody on the first expectation: nothing beside it");
+        tap_ok(shows(pane, win, "carol proposes: fire the CEO call now"), "the latest proposal");
+        drill_pane.free(pane);
+    }
+    free(file5);
 
     /* what only lint finds does not refuse the drill: it is said once it is on screen */
     char *file2 = xasprintf("%s/notify.md", dir);

@@ -9,6 +9,7 @@
 #include "../../common/loop.h"
 #include "tap.h"
 
+#include <cjson/cJSON.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -200,6 +201,81 @@ static void test_vars_shown(const struct run_env *env, const struct pane_host *p
     key(pane, '\r');
     host.answer(pane, "ok");
     tap_ok(shows(pane, win, "decide: Roll back hello?"), "a decision's question too");
+    runbook_pane.free(pane);
+}
+
+static bool hides(void *pane, WINDOW *win, const char *text)
+{
+    char *s = screen_text(pane, win);
+    bool gone = strstr(s, text) == NULL;
+    free(s);
+    return gone;
+}
+
+static bool record(struct run *r, const char *who, const char *action, const char *json)
+{
+    run_set_actor(r, who, "bastion");
+    char *cause = NULL;
+    bool ok = run_record(r, action, cJSON_Parse(json), &cause);
+    run_set_actor(r, NULL, NULL);
+    if (!ok) {
+        tap_diag("%s %s: %s", who, action, cause);
+        free(cause);
+    }
+    return ok;
+}
+
+/* A shared run: presence, "bob is on it", a proposal, a request waiting for a second person. */
+static void test_people_drawn(const struct run_env *env, const struct pane_host *ph, WINDOW *win,
+                              const char *dir)
+{
+    char *file = write_rb(dir, "people.md",
+                          "# P\n\n## Look\nLook around.\n\n## Go ahead\n```opsdeck\n"
+                          "type: approval\nrole: IC\n```\n\n## Drain\nDrain it.\n");
+    char *cause = NULL;
+    void *pane = runbook_pane_start(env, file, NULL, ph, &cause);
+    free(file);
+    if (!tap_ok(pane != NULL, "people: the pane starts (%s)", cause ? cause : "ok")) {
+        free(cause);
+        return;
+    }
+    runbook_pane.resize(pane, 34, 72);
+    struct run *r = runbook_pane_run(pane);
+    char *before = screen_text(pane, win);
+    tap_ok(strstr(before, "participant") == NULL && strstr(before, "is on it") == NULL,
+           "a run nobody shares shows no people");
+    run_set_shared(r, true);
+    char *shared = screen_text(pane, win);
+    tap_is_str(shared, before, "sharing alone changes nothing on screen");
+    free(before);
+    free(shared);
+    record(r, "alice", "join", "{\"role\":\"driver\",\"via\":\"local\"}");
+    tap_ok(hides(pane, win, "alice driver"), "one person: no presence line");
+    record(r, "bob", "join", "{\"role\":\"participant\",\"via\":\"unix\"}");
+    record(r, "carol", "join", "{\"role\":\"observer\",\"via\":\"unix\"}");
+    tap_ok(shows(pane, win, "alice driver, bob participant, carol observer"),
+           "one presence line with every role (ASCII separators)");
+    const struct runbook *rb = run_runbook(r);
+    char *claim = xasprintf("{\"step\":\"%s\"}", rb->steps[2].id);
+    record(r, "bob", "claim", claim);
+    free(claim);
+    tap_ok(shows(pane, win, "3. [F] Drain  - bob is on it"), "bob is on it beside the step");
+    tap_ok(hides(pane, win, "Look  - "), "an unclaimed step says nothing");
+    char *prop = xasprintf("{\"step\":\"%s\",\"text\":\"drain now\"}", rb->steps[2].id);
+    record(r, "bob", "propose", prop);
+    free(prop);
+    char *want = xasprintf("bob proposes %s: drain now", rb->steps[2].id);
+    tap_ok(shows(pane, win, want), "the latest proposal is shown");
+    free(want);
+    key(pane, '\r');
+    run_set_actor(r, "alice", "bastion");
+    tap_ok(run_confirm(r, NULL), "alice asks for the approval");
+    run_set_actor(r, NULL, NULL);
+    tap_ok(shows(pane, win, "approval asked by alice: waiting for a second person"),
+           "the pending request says who asked");
+    tap_ok(run_approve(r, "bob", NULL), "bob approves");
+    tap_ok(hides(pane, win, "waiting for a second person"), "no request pending once approved");
+    tap_ok(shows(pane, win, "approved by bob (asked by alice)"), "the result names both");
     runbook_pane.free(pane);
 }
 
@@ -481,6 +557,7 @@ int main(void)
     free(notify);
 
     test_vars_shown(&env, &ph, win, dir);
+    test_people_drawn(&env, &ph, win, dir);
     test_rerun_asks(&env, &ph, win, dir);
     test_orphan_keys(&env, &ph, win, loop, dir);
 
