@@ -84,13 +84,10 @@ as_user() { # SESSION USER opsdeck-args...
         env -i HOME="$BASE/home/$u" USER="$u" LOGNAME="$u" TERM=tmux-256color LANG=C.UTF-8 \
         XDG_STATE_HOME="$BASE/home/$u/state" XDG_CONFIG_HOME="$BASE/home/$u/config" \
         "$OPSDECK" "$@" -c "$BASE/home/$u/opsdeck.ini")
-    if tm has-session 2>/dev/null; then
-        tm new-session -d -s "$s" -x 110 -y 32 "sh -c '$cmd; sleep 60'"
-    else
-        tm -f /dev/null new-session -d -s "$s" -x 110 -y 32 "sh -c '$cmd; sleep 60'"
-        tm set-option -g window-size manual >/dev/null
-    fi
+    tm new-session -d -s "$s" -x 110 -y 32 "sh -c '$cmd; sleep 60'"
+    tm set-option -t "$s" window-size manual >/dev/null # (set -g here crashes tmux 3.3a)
 }
+tm -f /dev/null new-session -d -s idle -x 80 -y 24 "sleep 600"
 on() { S=$1; } # the session screen, keys and wait_for read
 screen() { tm capture-pane -p -t "$S"; }
 keys() { tm send-keys -t "$S" "$@"; }
