@@ -132,6 +132,13 @@ cJSON *drill_public_doc(const struct drill *d, enum share_role role, const struc
             cJSON_AddItemToArray(injects, doc_inject(d, &d->injects[i], full));
         }
     }
+    if (fired != NULL) {
+        cJSON *st = cJSON_AddObjectToObject(o, "status");
+        cJSON_AddStringToObject(st, "state", drillview_state_name(drillview_state(fired)));
+        cJSON_AddNumberToObject(st, "t_ms", (double)drillview_clock_ms(fired));
+        cJSON_AddBoolToObject(st, "running", drillview_state(fired) == GAME_RUNNING);
+        cJSON_AddBoolToObject(st, "closing", drillview_closing(fired));
+    }
     cJSON_AddItemToObject(o, "debrief", str_array(d->debrief, d->ndebrief));
     cJSON_AddItemToObject(o, "sections", str_array(d->sections, d->nsections));
     if (full) {
@@ -143,6 +150,17 @@ cJSON *drill_public_doc(const struct drill *d, enum share_role role, const struc
         cJSON_AddStringToObject(o, "hash", hash);
     }
     return o;
+}
+
+bool drill_public_settle(const cJSON *doc, struct drillview *v)
+{
+    const cJSON *st = json_obj(doc, "status");
+    if (st == NULL || v == NULL) {
+        return false;
+    }
+    struct runlog_event ev = {.kind = RL_STATUS, .action = "status", .live = true, .data = st};
+    drillview_apply(&ev, v);
+    return true;
 }
 
 /* ---- reading a document back ---- */

@@ -11,7 +11,7 @@
  * Anybody else gets what the players may know:
  *   - the document: title, intro, kind, duration, label, abort word, roles,
  *     objectives, the checks' ids, titles and when, debrief questions, report
- *     sections, players_mark, and the injects that have fired (id, title,
+ *     sections, players_mark, the state and clock now, and the injects that have fired (id, title,
  *     text, at, to, channel, expectation deadlines; an expectation's text
  *     only when the drill lets players mark them). Injects still to come are
  *     absent, not anonymous slots: even a count or an offset tells the room
@@ -28,7 +28,8 @@
  * keeps. A follower builds its view from drill_from_public(doc) and replays
  * the filtered lines into it; when an inject fires the owner sends a new
  * document (drill_public_doc with its view) and the follower builds the view
- * again from it and replays. Lines are filtered from the event alone, so
+ * again from it, replays, and settles the view on the document's status (the
+ * state and clock when it was made). Lines are filtered from the event alone, so
  * replaying old lines against a newer document gives the same view.
  */
 #ifndef OPSDECK_DRILL_PUBLIC_H
@@ -51,6 +52,13 @@ bool drill_public_full(enum share_role role);
  */
 struct cJSON *drill_public_doc(const struct drill *d, enum share_role role,
                                const struct drillview *fired);
+
+/*
+ * After replaying the lines into a view built from doc: set the state and the
+ * clock the document was made at (its "status": a replay sets the clock to
+ * each old event's time as of now). false when doc has none.
+ */
+bool drill_public_settle(const struct cJSON *doc, struct drillview *v);
 
 /*
  * A drill from a document (either kind): the view and the drill pane work

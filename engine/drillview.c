@@ -401,3 +401,8 @@ int drillview_score(const struct drillview *v, int *max)
     }
     return score;
 }
+
+const char *drillview_state_name(enum game_state s)
+{
+    return (size_t)s < sizeof state_names / sizeof state_names[0] ? state_names[s] : "?";
+}
