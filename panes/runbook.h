@@ -22,6 +22,8 @@ void *runbook_pane_resume(const struct run_env *env, const char *run_id,
                           const struct pane_host *host, char **cause);
 /* The pane's run (borrowed). */
 struct run *runbook_pane_run(void *self);
+/* The pane's view of its run (borrowed): what the projector draws. */
+const struct runview *runbook_pane_view(void *self);
 /* End the run for good (:abort, after the console's typed confirmation). */
 void runbook_pane_abort(void *self);
 

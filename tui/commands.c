@@ -27,6 +27,7 @@ enum command_id {
     CMD_ABORT,
     CMD_LEFTOVERS,
     CMD_REVIEW,
+    CMD_PROJECTOR,
 };
 
 struct command_def {
@@ -62,6 +63,8 @@ static const struct command_def commands[] = {
     {"leftovers", NULL, CMD_LEFTOVERS,
      "what this console left in place (drained, silenced, paused...), u undoes", NULL},
     {"review", NULL, CMD_REVIEW, "answer the ended run's post-incident questions (again)",
+     run_open},
+    {"projector", NULL, CMD_PROJECTOR, "the run or drill full screen for the room (q leaves)",
      run_open},
     {"help h", NULL, CMD_HELP, "this help (also ?)", NULL},
     {"q quit q!", NULL, CMD_QUIT, "quit (also q)", NULL},
@@ -182,6 +185,9 @@ static void run(struct ui *ui, const struct command_def *c, const char *cmd, con
         break;
     case CMD_REVIEW:
         leftovers_review_again(ui);
+        break;
+    case CMD_PROJECTOR:
+        projview_toggle(ui);
         break;
     }
 }

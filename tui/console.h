@@ -148,6 +148,7 @@ struct ui {
     struct leftovers_list *lov; /* leftovers.c: the list while open */
     size_t review_q;            /* the end-of-run question being asked, +1; 0: none */
     bool review_pending;        /* the run ended: ask once no mode is open */
+    WINDOW *projector;          /* projview.c: the projector's window while it is on */
 };
 
 /* ui.c */
@@ -231,6 +232,14 @@ void leftovers_watch(struct ui *ui);
 
 /* host.c */
 extern const struct pane_host_ops host_ops;
+
+/* projview.c */
+/* :projector: the side slot's run or drill full screen, or back. */
+void projview_toggle(struct ui *ui);
+/* A key while it is on: q leaves; true when it is on (it takes every key). */
+bool projview_key(struct ui *ui, wint_t ch, bool is_key);
+/* Draw it when its run changed or a second passed; true when it drew (false: it is off). */
+bool projview_frame(struct ui *ui, uint64_t now);
 
 /* side.c */
 void side_open_run(struct ui *ui, const char *file, const struct vars *vars);
