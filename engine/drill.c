@@ -333,6 +333,10 @@ static void block_kv(struct drill *d, struct block *b, const struct mdoc_node *n
         free(w);
     } else if (strcmp(k, "sandbox_env") == 0) {
         set_str(&d->sandbox_env, v);
+    } else if (strcmp(k, "players_mark") == 0 || strcmp(k, "players-mark") == 0) {
+        if (!str_parse_bool(v, &d->players_mark)) {
+            add_issue(d, kv->line, xasprintf("bad %s '%s' (true or false)", k, v));
+        }
     } else if (strcmp(k, "objective") == 0) {
         push_str(&d->objectives, &d->nobjectives, xstrdup(v));
     } else if (strcmp(k, "role") == 0) {
@@ -346,8 +350,8 @@ static void block_kv(struct drill *d, struct block *b, const struct mdoc_node *n
     } else {
         add_issue(d, kv->line,
                   xasprintf("unknown key '%s' in the drill block (drill, duration, label, "
-                            "abort_word, notify, sandbox_env, objective, role, facilitator, "
-                            "observers)",
+                            "abort_word, notify, sandbox_env, players_mark, objective, role, "
+                            "facilitator, observers)",
                             k));
     }
 }

@@ -86,6 +86,7 @@ struct drill {
     char *label;
     char *abort_word;
     bool notify_live;
+    bool players_mark; /* participants may mark expectations (their texts are public) */
     char *sandbox_env;
     char **objectives;
     size_t nobjectives;

@@ -408,3 +408,8 @@ const struct crew *drillview_crew(const struct drillview *v)
 {
     return &v->crew;
 }
+
+const char *drillview_state_name(enum game_state s)
+{
+    return (size_t)s < sizeof state_names / sizeof state_names[0] ? state_names[s] : "?";
+}

@@ -30,6 +30,8 @@ void drillview_apply(const struct runlog_event *ev, void *v);
 const struct drill *drillview_drill(const struct drillview *v);
 const char *drillview_id(const struct drillview *v); /* "" before run.start */
 enum game_state drillview_state(const struct drillview *v);
+/* "checking", "ready", ... as the status notices say it. */
+const char *drillview_state_name(enum game_state s);
 const char *drillview_message(const struct drillview *v);
 bool drillview_closing(const struct drillview *v);
 uint64_t drillview_clock_ms(const struct drillview *v);

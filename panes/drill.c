@@ -949,6 +949,11 @@ struct game *drill_pane_game(void *self)
     return ((struct dpane *)self)->g;
 }
 
+const struct drillview *drill_pane_view(void *self)
+{
+    return ((struct dpane *)self)->view;
+}
+
 void drill_pane_abort(void *self)
 {
     struct dpane *p = self;

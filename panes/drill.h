@@ -26,6 +26,8 @@ void *drill_pane_resume(const struct game_env *env, const char *run_id,
                         const struct pane_host *host, char **cause);
 /* The pane's game (borrowed). */
 struct game *drill_pane_game(void *self);
+/* The pane's view of its game (borrowed): what the projector draws. */
+const struct drillview *drill_pane_view(void *self);
 /* Abort the drill (:abort, after the console's typed confirmation): everything rolls back. */
 void drill_pane_abort(void *self);
 

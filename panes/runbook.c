@@ -775,6 +775,11 @@ struct run *runbook_pane_run(void *self)
     return ((struct rbpane *)self)->run;
 }
 
+const struct runview *runbook_pane_view(void *self)
+{
+    return ((struct rbpane *)self)->view;
+}
+
 void runbook_pane_abort(void *self)
 {
     struct rbpane *p = self;

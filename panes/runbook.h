@@ -29,6 +29,8 @@ void *runbook_pane_join(struct loop *loop, const char *dir, const char *run_id,
                         const struct pane_host *host, char **cause);
 /* The pane's run (borrowed; NULL when it follows another console's run). */
 struct run *runbook_pane_run(void *self);
+/* The pane's view of its run (borrowed): what the projector draws. */
+const struct runview *runbook_pane_view(void *self);
 /* End the run for good (:abort, after the console's typed confirmation). */
 void runbook_pane_abort(void *self);
 

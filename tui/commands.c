@@ -33,6 +33,7 @@ enum command_id {
     CMD_DECLINE,
     CMD_ROLE,
     CMD_TAKEOVER,
+    CMD_PROJECTOR,
 };
 
 struct command_def {
@@ -77,6 +78,8 @@ static const struct command_def commands[] = {
     {"role", "USER ROLE", CMD_ROLE, "shared run (owner): make a person observer or participant",
      run_open},
     {"takeover", NULL, CMD_TAKEOVER, "the owner of the run you follow is gone: take it over",
+     run_open},
+    {"projector", NULL, CMD_PROJECTOR, "the run or drill full screen for the room (q leaves)",
      run_open},
     {"help h", NULL, CMD_HELP, "this help (also ?)", NULL},
     {"q quit q!", NULL, CMD_QUIT, "quit (also q)", NULL},
@@ -213,6 +216,9 @@ static void run(struct ui *ui, const struct command_def *c, const char *cmd, con
         break;
     case CMD_TAKEOVER:
         room_takeover(ui);
+        break;
+    case CMD_PROJECTOR:
+        projview_toggle(ui);
         break;
     }
 }

@@ -148,6 +148,7 @@ struct ui {
     struct leftovers_list *lov; /* leftovers.c: the list while open */
     size_t review_q;            /* the end-of-run question being asked, +1; 0: none */
     bool review_pending;        /* the run ended: ask once no mode is open */
+    WINDOW *projector;          /* projview.c: the projector's window while it is on */
 };
 
 /* ui.c */
@@ -237,6 +238,14 @@ void room_share(struct ui *ui);
 void room_join(struct ui *ui, const char *id);
 void room_command(struct ui *ui, const char *verb, const char *arg);
 void room_takeover(struct ui *ui);
+
+/* projview.c */
+/* :projector: the side slot's run or drill full screen, or back. */
+void projview_toggle(struct ui *ui);
+/* A key while it is on: q leaves; true when it is on (it takes every key). */
+bool projview_key(struct ui *ui, wint_t ch, bool is_key);
+/* Draw it when its run changed or a second passed; true when it drew (false: it is off). */
+bool projview_frame(struct ui *ui, uint64_t now);
 
 /* side.c */
 /* A pane now holds the side slot: focus it, say how, share it (room_share). */

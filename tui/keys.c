@@ -203,6 +203,9 @@ static void key_normal(struct ui *ui, wint_t ch, bool is_key)
 
 void keys_handle(struct ui *ui, wint_t ch, bool is_key)
 {
+    if (projview_key(ui, ch, is_key)) {
+        return;
+    }
     if (ui->layout.kind == LAYOUT_TOO_SMALL) {
         if (!is_key && (ch == 'q' || ch == 3)) {
             ui_quit(ui);

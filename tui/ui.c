@@ -227,7 +227,9 @@ static void ui_frame(struct ui *ui)
             ui->chrome_dirty = true; /* tab counts */
         }
     }
-    if (ui->layout.kind == LAYOUT_TOO_SMALL) {
+    if (ui->projector != NULL) {
+        drew = projview_frame(ui, now);
+    } else if (ui->layout.kind == LAYOUT_TOO_SMALL) {
         if (ui->chrome_dirty) {
             chrome_too_small(ui);
             ui->chrome_dirty = false;
@@ -469,6 +471,7 @@ void ui_destroy(struct ui *ui)
         return;
     }
     dialogs_free(ui);
+    drop_window(&ui->projector);
     if (ui->side.ops != NULL) {
         /* no key may reach the pane while a drill's rollbacks run the loop in free */
         loop_unwatch(ui->loop, ui->tty_watch);
