@@ -18,6 +18,7 @@
 #define OPSDECK_GAME_H
 
 #include "drill.h"
+#include "share.h"
 #include "runlog.h"
 
 #include <stdbool.h>
@@ -130,6 +131,12 @@ void game_tick(struct game *g);
  */
 void game_set_actor(struct game *g, const char *user, const char *host);
 bool game_record(struct game *g, const char *action, struct cJSON *data, char **cause);
+/*
+ * A war-room request (share.h) applied to the drill: the facilitator's keys
+ * and a follower's requests take this path (game_apply.c). args name injects
+ * by id. false with *cause: refused.
+ */
+bool game_apply(struct game *g, enum share_op op, const struct cJSON *args, char **cause);
 
 /*
  * The game's event stream (runlog.h), for a drill view (drillview.h):

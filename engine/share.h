@@ -18,6 +18,7 @@
  *     a live notice          {"live":true,"action":"status",...}
  *     {"t":"hello","run":ID,"kind":"runbook"|"drill","owner":U,"host":H,
  *      "you":U,"role":R,"doc":{...}}        first (again: start over)
+ *     {"t":"synced"}                        the history is told; live events follow
  *     {"t":"presence","people":[{"user":U,"role":R,"host":H,"since":MS}]}
  *     {"t":"reply","id":N,"ok":B,"message":S}
  *     {"t":"role","role":R}                 your role changed (handover, :role)
@@ -166,7 +167,8 @@ void share_server_destroy(struct share_server *s, const char *reason);
 struct share_follow_hooks {
     /* Journal lines and notices, in order, each once. */
     void (*event)(void *ud, const struct runlog_event *ev);
-    /* The other messages ("hello": start over, "presence", "reply", "role", "offer").
+    /* The other messages ("hello": start over, "synced", "presence", "reply", "role",
+     * "offer", "bye").
      * Neither hook may destroy the client; closed may. */
     void (*message)(void *ud, const char *type, const struct cJSON *msg);
     /* The stream ended: bye true when the owner said goodbye, false when it is gone. */

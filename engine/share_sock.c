@@ -239,6 +239,10 @@ static void start_over(struct share_server *s, struct peer *p)
         send_obj(p, b);
         p->gone = true;
         loop_timer_reset(s->loop, s->sweep, 0);
+    } else {
+        cJSON *y = cJSON_CreateObject();
+        cJSON_AddStringToObject(y, "t", "synced"); /* the history is told: live from here */
+        send_obj(p, y);
     }
     free(cause);
 }

@@ -18,9 +18,10 @@
  * the second changed. Until the facilitator picks an inject by hand, the selection
  * follows the newest fired inject, so what was just said is on screen.
  */
-#include "drill.h"
+#include "dpane.h"
 
 #include "../common/util.h"
+#include "../common/whoami.h"
 #include "../engine/crew.h"
 #include "../engine/drillview.h"
 #include "../engine/report.h"
@@ -29,30 +30,18 @@
 #include "../tui/widgets.h"
 #include "frame.h"
 
+#include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct dpane {
-    struct game *g;
-    struct drillview *view;
-    struct pane_host host;
-    char *runs_dir; /* where the journal is: the report goes next to it */
-    bool utf8;
-    bool dirty;
-    int h, w;
-    size_t sel;      /* the selected inject */
-    size_t esel;     /* the selected expectation of it */
-    bool follow;     /* the selection follows the newest fired inject */
-    bool mark_met;   /* what the scribe prompt is for: met or missed */
-    char *scribe;    /* who marks, remembered */
-    uint64_t last_s; /* the second last drawn, for the clock */
-    enum game_state told;
-    char *warning; /* lint's finding, said once the pane is on screen */
-    bool *said;    /* per inject: its firing was said in the status line */
-};
-
 /* ---- text ---- */
+
+/* A follower who is not the driver: no points, no score (they never reach it anyway). */
+static bool keyless(const struct dpane *p)
+{
+    return p->following && p->fol.role != SHARE_DRIVER;
+}
 
 static void clock_text(char *buf, size_t len, uint64_t ms)
 {
@@ -281,8 +270,12 @@ static void draw_expect(struct dpane *p, struct frame *f, size_t i, size_t e)
         snprintf(state, sizeof state, "pending");
         attr = theme_attr(THEME_MUTED);
     }
-    snprintf(line, sizeof line, "%s%zu. [%s] %dp %s", e == p->esel ? ">" : " ", e + 1, state,
-             x->points, x->text);
+    char pts[16] = "";
+    if (!keyless(p)) {
+        snprintf(pts, sizeof pts, "%dp ", x->points);
+    }
+    snprintf(line, sizeof line, "%s%zu. [%s] %s%s", e == p->esel ? ">" : " ", e + 1, state, pts,
+             x->text != NULL ? x->text : "");
     claimed(p, line, sizeof line, in->id, (int)e);
     frame_put(f, line, e == p->esel ? attr | A_BOLD : attr);
 }
@@ -352,6 +345,17 @@ static const char *hint_for(const struct drillview *v)
 static void dp_draw(void *self, WINDOW *win, const struct pane_view *view)
 {
     struct dpane *p = self;
+    if (p->view == NULL) { /* a follower before the owner's first word */
+        werase(win);
+        const struct glyphs *g = screen_glyphs(p->utf8);
+        screen_box(win, g, theme_attr(view->focused ? THEME_BORDER_FOCUS : THEME_BORDER));
+        char line[200];
+        snprintf(line, sizeof line, "joining drill %s...", p->fol.id ? p->fol.id : "");
+        screen_put(win, 1, 2, getmaxx(win) - 4, line, theme_attr(THEME_MUTED), g);
+        wnoutrefresh(win);
+        p->dirty = false;
+        return;
+    }
     bool focused = view->focused;
     const struct glyphs *gl = screen_glyphs(p->utf8);
     const struct drillview *v = p->view;
@@ -381,8 +385,12 @@ static void dp_draw(void *self, WINDOW *win, const struct pane_view *view)
         int max = 0, score = drillview_score(v, &max);
         clock_text(clk, sizeof clk, drillview_clock_ms(v));
         mmss(dur, sizeof dur, (uint64_t)d->duration_s * 1000);
-        snprintf(line, sizeof line, "%s  %s / %s  %s  score %d/%d",
-                 d->kind == DRILL_LIVE ? "live" : "tabletop", clk, dur, state_name(st), score, max);
+        snprintf(line, sizeof line, "%s  %s / %s  %s", d->kind == DRILL_LIVE ? "live" : "tabletop",
+                 clk, dur, state_name(st));
+        if (!keyless(p)) { /* the scoring key is the facilitator's */
+            size_t used = strlen(line);
+            snprintf(line + used, sizeof line - used, "  score %d/%d", score, max);
+        }
         frame_put(&f, line, theme_attr(THEME_HEADER) | A_BOLD);
         const char *msg = drillview_message(v);
         if (msg != NULL && *msg != '\0') {
@@ -408,8 +416,9 @@ static void dp_draw(void *self, WINDOW *win, const struct pane_view *view)
         frame_rule(&f, theme_attr(THEME_BORDER));
         draw_selected(p, &f);
     }
-    char foot[160];
-    snprintf(foot, sizeof foot, " drill %s ", drillview_id(v));
+    char foot[300], room[120];
+    dpane_share_foot(p, room, sizeof room);
+    snprintf(foot, sizeof foot, " drill %s%s ", drillview_id(v), room);
     screen_put(win, h - 1, 2, w - 4, foot, theme_attr(THEME_BORDER), gl);
     screen_fill(win, h - 2, 2, w - 4, theme_attr(THEME_NORMAL));
     screen_put(win, h - 2, 2, w - 4, hint_for(v), theme_attr(THEME_KEY), gl);
@@ -445,6 +454,19 @@ static void select_inject(struct dpane *p, size_t i)
     p->dirty = true;
 }
 
+/* A drill command for the facilitator's game, or a request to the owner's (cmd on the selection).
+ */
+static bool command(struct dpane *p, const char *cmd, bool inject)
+{
+    cJSON *a = cJSON_CreateObject();
+    cJSON_AddStringToObject(a, "cmd", cmd);
+    const struct drill *d = drillview_drill(p->view);
+    if (inject && p->sel < d->ninjects) {
+        cJSON_AddStringToObject(a, "inject", d->injects[p->sel].id);
+    }
+    return dpane_do(p, SOP_DRILL, a);
+}
+
 static void on_fire(void *self, bool yes)
 {
     struct dpane *p = self;
@@ -452,8 +474,7 @@ static void on_fire(void *self, bool yes)
         say(p, false, "cancelled: the inject did not fire");
         return;
     }
-    char *cause = NULL;
-    check(p, game_fire(p->g, p->sel, &cause), &cause);
+    command(p, "fire", true);
 }
 
 static void ask_fire(struct dpane *p)
@@ -525,8 +546,9 @@ static void on_note(void *self, const char *answer)
     if (answer[0] == '\0') {
         return;
     }
-    char *cause = NULL;
-    if (check(p, game_note(p->g, answer, NULL, &cause), &cause) &&
+    cJSON *a = cJSON_CreateObject();
+    cJSON_AddStringToObject(a, "text", answer);
+    if (dpane_do(p, SOP_NOTE, a) && !p->following &&
         drillview_state(p->view) != GAME_ROLLING_BACK && !over(p->view)) {
         say(p, false, "note added to the drill's journal");
     }
@@ -539,8 +561,7 @@ static void on_end(void *self, bool yes)
         say(p, false, "cancelled: the drill goes on");
         return;
     }
-    char *cause = NULL;
-    check(p, game_end(p->g, &cause), &cause);
+    command(p, "end", false);
 }
 
 static void on_abort(void *self, bool yes)
@@ -595,10 +616,48 @@ static bool key_move(struct dpane *p, int delta)
 
 static void start(struct dpane *p)
 {
-    char *cause = NULL;
-    if (check(p, game_begin(p->g, &cause), &cause)) {
+    if (command(p, "begin", false) && !p->following) {
         say(p, false, "the drill clock runs");
     }
+}
+
+/* A participant marks an expectation of the selected inject (the drill allows it). */
+static void mark_as_me(struct dpane *p, bool met)
+{
+    const struct drill_inject *in = selected(p);
+    if (in == NULL || p->esel >= in->nexpects) {
+        say(p, true, "this inject has no expectation to mark");
+        return;
+    }
+    cJSON *a = cJSON_CreateObject();
+    cJSON_AddStringToObject(a, "inject", in->id);
+    cJSON_AddNumberToObject(a, "expect", (double)p->esel);
+    cJSON_AddBoolToObject(a, "met", met);
+    dpane_do(p, SOP_EXPECT, a);
+}
+
+/* o: "I am on it" for the selected expectation (or the inject); again: not any more. */
+static void claim(struct dpane *p)
+{
+    const struct drill_inject *in = selected(p);
+    if (in == NULL) {
+        say(p, true, "no inject selected");
+        return;
+    }
+    int e = p->esel < in->nexpects ? (int)p->esel : -1;
+    const char *me = p->following ? p->fol.you : whoami_user();
+    const struct crew *c = drillview_crew(p->view);
+    bool mine = false;
+    for (size_t i = 0; c != NULL && i < c->nclaims; i++) {
+        mine = mine || (strcmp(c->claims[i].on, in->id) == 0 && c->claims[i].expect == e &&
+                        me != NULL && strcmp(c->claims[i].user, me) == 0);
+    }
+    cJSON *a = cJSON_CreateObject();
+    cJSON_AddStringToObject(a, "inject", in->id);
+    if (e >= 0) {
+        cJSON_AddNumberToObject(a, "expect", e);
+    }
+    dpane_do(p, mine ? SOP_UNCLAIM : SOP_CLAIM, a);
 }
 
 /* The facilitator's keys: id, keys, verb, help (tui/keymap.h). */
@@ -616,7 +675,9 @@ static void start(struct dpane *p)
     X(DP_NOTE, "n", "note", "a note; saying the abort word aborts")                                \
     X(DP_END, "E", "drill-end", "end the drill (asks): rollbacks, after checks")                   \
     X(DP_ABORT, "A", "drill-abort", "abort (typed confirmation): everything rolls back")           \
-    X(DP_REPORT, "r", "drill-report", "after the end: write the report (RUN-ID.md) and show it")
+    X(DP_REPORT, "r", "drill-report", "after the end: write the report (RUN-ID.md) and show it")   \
+    X(DP_CLAIM, "o", "expect-claim",                                                               \
+      "shared drill: say you are on the selected expectation (again: not any more)")
 
 #define X_ENUM(id, keys, verb, help) id,
 enum dp_key { DP_NONE, DP_KEYS(X_ENUM) };
@@ -632,7 +693,9 @@ static const struct key_def dp_keys[] = {
 static bool dp_key(void *self, wint_t ch, bool is_key)
 {
     struct dpane *p = self;
-    char *cause = NULL;
+    if (p->view == NULL) {
+        return false; /* a follower before the owner's hello */
+    }
     const struct drill_inject *in = selected(p);
     const struct key_def *k = key_find(dp_keys, p, ch, is_key);
     if (k == NULL) {
@@ -645,11 +708,10 @@ static bool dp_key(void *self, wint_t ch, bool is_key)
         start(p);
         return true;
     case DP_PAUSE:
-        if (drillview_state(p->view) == GAME_PAUSED) {
-            check(p, game_resume_clock(p->g, &cause), &cause);
-        } else {
-            check(p, game_pause(p->g, &cause), &cause);
-        }
+        command(p, drillview_state(p->view) == GAME_PAUSED ? "resume" : "pause", false);
+        return true;
+    case DP_CLAIM:
+        claim(p);
         return true;
     case DP_UP:
         return key_move(p, -1);
@@ -659,14 +721,18 @@ static bool dp_key(void *self, wint_t ch, bool is_key)
         ask_fire(p);
         return true;
     case DP_SKIP:
-        check(p, game_skip(p->g, p->sel, &cause), &cause);
+        command(p, "skip", true);
         return true;
     case DP_CONTINGENCY:
-        check(p, game_fire_contingency(p->g, p->sel, &cause), &cause);
+        command(p, "contingency", true);
         return true;
     case DP_MET:
     case DP_MISSED:
-        ask_mark(p, k->id == DP_MET);
+        if (p->following) {
+            mark_as_me(p, k->id == DP_MET);
+        } else {
+            ask_mark(p, k->id == DP_MET);
+        }
         return true;
     case DP_NOTE:
         p->host.ops->prompt(p->host.host, "Note: ", "", false, on_note);
@@ -678,15 +744,19 @@ static bool dp_key(void *self, wint_t ch, bool is_key)
                              "End", NULL, on_end);
         return true;
     case DP_ABORT:
-        if (!over(p->view)) {
+    case DP_REPORT:
+        if (p->following) {
+            say(p, true, "only the facilitator's console aborts the drill or writes its report");
+            return true;
+        }
+        if (k->id == DP_REPORT) {
+            write_report(p);
+        } else if (!over(p->view)) {
             p->host.ops->confirm(p->host.host, "Abort the drill",
                                  "Abort the drill? Every chaos action is rolled back and the "
                                  "drill ends as aborted. Type abort to confirm.",
                                  "Abort", "abort", on_abort);
         }
-        return true;
-    case DP_REPORT:
-        write_report(p);
         return true;
     case DP_EXPECT:
         /* digits pick an expectation the inject has; others still switch panes */
@@ -711,6 +781,9 @@ static void dp_resize(void *self, int h, int w)
 static bool dp_update(void *self, uint64_t now_ms)
 {
     struct dpane *p = self;
+    if (p->view == NULL) {
+        return p->dirty;
+    }
     const struct drill *d = drillview_drill(p->view);
     enum game_state st = drillview_state(p->view);
     if (p->warning != NULL) {
@@ -776,6 +849,7 @@ static bool dp_interrupt(void *self)
 static void dp_free(void *self)
 {
     struct dpane *p = self;
+    dpane_share_free(p);
     if (p->g != NULL) {
         game_unsubscribe(p->g, drillview_apply, p->view);
     }
@@ -792,12 +866,15 @@ static void dp_free(void *self)
 static const char *dp_run_id(void *self)
 {
     struct dpane *p = self;
-    return game_run_id(p->g);
+    return p->g != NULL ? game_run_id(p->g) : p->fol.id;
 }
 
 static bool dp_ended(void *self)
 {
     struct dpane *p = self;
+    if (p->g == NULL) {
+        return true; /* a follower's pane: closing it leaves the drill as it is */
+    }
     return drillview_state(p->view) == GAME_ENDED || drillview_state(p->view) == GAME_ABORTED;
 }
 
@@ -805,6 +882,9 @@ static bool dp_ended(void *self)
 static const char *dp_close(void *self)
 {
     struct dpane *p = self;
+    if (p->g == NULL) {
+        return NULL;
+    }
     game_close(p->g);
     return game_closed(p->g) ? NULL : "rolling back every chaos action first";
 }
@@ -812,7 +892,7 @@ static const char *dp_close(void *self)
 static const char *dp_closing(void *self)
 {
     struct dpane *p = self;
-    if (game_closed(p->g)) {
+    if (p->g == NULL || game_closed(p->g)) {
         return NULL;
     }
     return game_message(p->g) != NULL ? game_message(p->g) : "rolling back";
@@ -828,9 +908,29 @@ static void on_abort_command(void *self, bool yes)
 static void dp_abort(void *self)
 {
     struct dpane *p = self;
+    if (p->g == NULL) {
+        say(p, true, "only the facilitator's console aborts the drill");
+        return;
+    }
     char *body = xasprintf("Abort drill %s? Every chaos action is rolled back.", game_run_id(p->g));
     p->host.ops->confirm(p->host.host, "Abort the drill", body, "Abort", "abort", on_abort_command);
     free(body);
+}
+
+static bool dp_share(void *self, struct loop *loop, const char *dir, const char *participants,
+                     char **cause)
+{
+    return dpane_share(self, loop, dir, participants, cause);
+}
+
+static bool dp_room(void *self, const char *verb, const char *arg, char **cause)
+{
+    return dpane_room(self, verb, arg, cause);
+}
+
+static const char *dp_gone(void *self)
+{
+    return dpane_gone(self);
 }
 
 const struct pane_ops drill_pane = {
@@ -850,6 +950,9 @@ const struct pane_ops drill_pane = {
     .closing = dp_closing,
     .close_limit_ms = GAME_CLOSE_LIMIT_MS,
     .abort = dp_abort,
+    .share = dp_share,
+    .room = dp_room,
+    .gone = dp_gone,
 };
 
 /* ---- life cycle ---- */
@@ -940,6 +1043,18 @@ void *drill_pane_resume(const struct game_env *env, const char *run_id,
     /* what fired before the resume is on screen, not news */
     for (size_t i = 0; i < drillview_drill(p->view)->ninjects; i++) {
         p->said[i] = drillview_inject_state(p->view, i) == INJECT_FIRED;
+    }
+    return p;
+}
+
+void *drill_pane_join(struct loop *loop, const char *dir, const char *run_id,
+                      const struct pane_host *host, char **cause)
+{
+    struct game_env env = {.loop = loop};
+    struct dpane *p = pane_new(&env, host);
+    if (!dpane_join(p, loop, dir, run_id, cause)) {
+        dp_free(p);
+        return NULL;
     }
     return p;
 }

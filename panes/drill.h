@@ -24,7 +24,14 @@ void *drill_pane_start(const struct game_env *env, const char *file, const struc
 /* Resume the drill run RUN-ID; NULL with *cause. */
 void *drill_pane_resume(const struct game_env *env, const char *run_id,
                         const struct pane_host *host, char **cause);
-/* The pane's game (borrowed). */
+/*
+ * Follow drill RUN-ID that another console owns and shares in dir (the war
+ * room): the document and the lines the owner lets our role see. NULL with
+ * *cause.
+ */
+void *drill_pane_join(struct loop *loop, const char *dir, const char *run_id,
+                      const struct pane_host *host, char **cause);
+/* The pane's game (borrowed; NULL when it follows another console's drill). */
 struct game *drill_pane_game(void *self);
 /* The pane's view of its game (borrowed): what the projector draws. */
 const struct drillview *drill_pane_view(void *self);

@@ -9,6 +9,7 @@
 
 #include "../engine/run.h"
 #include "../engine/runview.h"
+#include "follow.h"
 #include "frame.h"
 #include "runbook.h"
 
@@ -39,16 +40,9 @@ struct rbpane {
     /* the war room (runbook_share.c): the owner shares the run, or the pane follows one */
     struct share_server *server; /* the owner: followers connect here */
     char *share_src;             /* the runbook's text, sent to them */
-    struct share_client *client; /* a follower: run is NULL, view is built from the stream */
-    struct share_client *dead_client;
+    bool following;              /* run is NULL: the view is built from the owner's stream */
+    struct pane_follow fol;
     struct runbook *rb; /* a follower's copy of the document (view is NULL until "hello") */
-    struct loop *loop;
-    char *share_dir, *join_id;
-    enum share_role role; /* a follower's */
-    char *owner, *driver, *offer_from, *you;
-    size_t npeople;
-    bool owner_gone, share_closed;
-    struct loop_timer *rejoin;
 };
 
 /* runbook_share.c: the war room */

@@ -33,7 +33,7 @@ static void rb_draw(void *self, WINDOW *win, const struct pane_view *view)
         const struct glyphs *g = screen_glyphs(p->utf8);
         screen_box(win, g, theme_attr(view->focused ? THEME_BORDER_FOCUS : THEME_BORDER));
         char line[200];
-        snprintf(line, sizeof line, "joining run %s...", p->join_id ? p->join_id : "");
+        snprintf(line, sizeof line, "joining run %s...", p->fol.id ? p->fol.id : "");
         screen_put(win, 1, 2, getmaxx(win) - 4, line, theme_attr(THEME_MUTED), g);
         wnoutrefresh(win);
         p->dirty = false;
@@ -93,7 +93,7 @@ static void on_note(void *self, const char *answer)
     if (answer[0] == '\0') {
         return;
     }
-    if (ask(p, SOP_NOTE, "text", answer) && p->client == NULL) {
+    if (ask(p, SOP_NOTE, "text", answer) && !p->following) {
         say(p, false, "note added to the run's journal");
     }
 }
@@ -217,7 +217,7 @@ static void do_enter(struct rbpane *p)
         ask_rerun(p, s);
         return;
     }
-    bool shared = p->server != NULL || p->client != NULL;
+    bool shared = p->server != NULL || p->following;
     if (shared && (s->type == RB_APPROVAL || s->two_person)) {
         /* the two-person rule: Enter asks, somebody else approves (A) */
         ask(p, SOP_CONFIRM, NULL, NULL);
@@ -282,12 +282,13 @@ static void do_enter(struct rbpane *p)
 /* c: "I am on it", again: not any more */
 static void do_claim(struct rbpane *p, const struct rb_step *s)
 {
-    const char *me = p->client != NULL ? NULL : whoami_user();
+    const char *me = p->following ? NULL : whoami_user();
     const struct crew *c = runview_crew(p->view);
     bool mine = false;
     for (size_t i = 0; c != NULL && i < c->nclaims; i++) {
         if (strcmp(c->claims[i].on, s->id) == 0 && c->claims[i].expect < 0 &&
-            strcmp(c->claims[i].user, me != NULL ? me : (p->you != NULL ? p->you : "")) == 0) {
+            strcmp(c->claims[i].user, me != NULL ? me : (p->fol.you != NULL ? p->fol.you : "")) ==
+                0) {
             mine = true;
         }
     }
@@ -574,7 +575,7 @@ static void rb_free(void *self)
 static const char *rb_run_id(void *self)
 {
     struct rbpane *p = self;
-    return p->run != NULL ? run_id(p->run) : p->join_id;
+    return p->run != NULL ? run_id(p->run) : p->fol.id;
 }
 
 static bool rb_ended(void *self)

@@ -26,8 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { REJOIN_MS = 1000 };
-
 static void say(struct rbpane *p, bool error, const char *text)
 {
     pane_say(&p->host, error, text);
@@ -183,31 +181,8 @@ void rbpane_unshare(struct rbpane *p, const char *reason)
 
 bool rbpane_do(struct rbpane *p, enum share_op op, cJSON *args)
 {
-    char *cause = NULL;
-    bool ok;
-    if (p->client != NULL) {
-        if (p->owner_gone) {
-            say(p, true, "the owner is gone: :takeover takes the run over");
-            cJSON_Delete(args);
-            return false;
-        }
-        if (p->role < share_op_role(op)) {
-            char *m =
-                p->role == SHARE_OBSERVER
-                    ? xasprintf("you are an observer: you see everything and act on nothing "
-                                "(%s may make you a participant)",
-                                p->driver ? p->driver : "the driver")
-                    : xasprintf("only the driver (%s) may do that", p->driver ? p->driver : "?");
-            say(p, true, m);
-            free(m);
-            cJSON_Delete(args);
-            return false;
-        }
-        ok = share_client_request(p->client, op, args, &cause) != 0;
-        if (ok) {
-            say(p, false, "sent to the owner's console...");
-        }
-        return pane_check(&p->host, ok, &cause);
+    if (p->following) {
+        return follow_request(&p->fol, op, args);
     }
     const char *driver = p->server != NULL ? share_server_driver(p->server) : NULL;
     if (driver != NULL && share_op_role(op) == SHARE_DRIVER) {
@@ -217,7 +192,8 @@ bool rbpane_do(struct rbpane *p, enum share_op op, cJSON *args)
         cJSON_Delete(args);
         return false;
     }
-    ok = run_apply(p->run, op, args, &cause);
+    char *cause = NULL;
+    bool ok = run_apply(p->run, op, args, &cause);
     cJSON_Delete(args);
     p->dirty = true;
     return pane_check(&p->host, ok, &cause);
@@ -259,9 +235,6 @@ bool rbpane_room(struct rbpane *p, const char *verb, const char *arg, char **cau
             cJSON_Delete(a);
             return ok;
         }
-        if (p->offer_from != NULL) {
-            cJSON_AddStringToObject(a, "from", p->offer_from);
-        }
         return rbpane_do(p, accept ? SOP_ACCEPT : SOP_DECLINE, a);
     }
     if (strcmp(verb, "role") == 0) {
@@ -301,7 +274,7 @@ static void follower_event(void *ud, const struct runlog_event *ev)
     }
 }
 
-/* "hello": the document and who we are; the view starts over */
+/* "hello": the document; the view starts over (the history follows) */
 static void hello(struct rbpane *p, const cJSON *msg)
 {
     const cJSON *doc = json_obj(msg, "doc");
@@ -323,16 +296,7 @@ static void hello(struct rbpane *p, const cJSON *msg)
     runbook_free(p->rb);
     p->rb = rb;
     p->view = runview_create(rb, NULL);
-    share_role_parse(json_str(msg, "role"), &p->role);
-    free(p->owner);
-    p->owner = xstrdup(json_str(msg, "owner") ? json_str(msg, "owner") : "?");
-    free(p->you);
-    p->you = xstrdup(json_str(msg, "you") ? json_str(msg, "you") : "?");
-    free(p->driver);
-    p->driver = xstrdup(json_str(msg, "driver") ? json_str(msg, "driver") : p->owner);
-    p->owner_gone = false;
     p->shown_step = (size_t)-1;
-    p->dirty = true;
 }
 
 static void follower_message(void *ud, const char *type, const cJSON *msg)
@@ -340,53 +304,16 @@ static void follower_message(void *ud, const char *type, const cJSON *msg)
     struct rbpane *p = ud;
     if (strcmp(type, "hello") == 0) {
         hello(p, msg);
-    } else if (strcmp(type, "reply") == 0) {
-        bool ok = json_bool(msg, "ok", false);
-        const char *m = json_str(msg, "message");
-        say(p, !ok, ok ? "done (journaled by the owner's console)" : (m ? m : "refused"));
-    } else if (strcmp(type, "presence") == 0) {
-        free(p->driver);
-        p->driver = xstrdup(json_str(msg, "driver") ? json_str(msg, "driver") : "?");
-        size_t n = (size_t)cJSON_GetArraySize(json_arr(msg, "people"));
-        p->npeople = n;
-    } else if (strcmp(type, "role") == 0) {
-        share_role_parse(json_str(msg, "role"), &p->role);
-        char *m = xasprintf("you are now %s %s",
-                            p->role == SHARE_DRIVER     ? "the"
-                            : p->role == SHARE_OBSERVER ? "an"
-                                                        : "a",
-                            share_role_name(p->role));
-        say(p, false, m);
-        free(m);
-    } else if (strcmp(type, "offer") == 0) {
-        free(p->offer_from);
-        p->offer_from = xstrdup(json_str(msg, "from") ? json_str(msg, "from") : "?");
-        char *m = xasprintf("%s offers you control of the run: :accept takes it, :decline not",
-                            p->offer_from);
-        say(p, false, m);
-        free(m);
     }
+    follow_message(&p->fol, type, msg);
     p->dirty = true;
 }
-
-static void rejoin(void *ud);
 
 static void follower_closed(void *ud, bool bye, const char *why)
 {
     struct rbpane *p = ud;
-    p->dead_client = p->client; /* freed on the loop, not inside its own callback */
-    p->client = NULL;
-    char *m = bye ? xasprintf("the owner closed the shared run: %s", why ? why : "")
-                  : xasprintf("owner gone (%s's console: %s): :takeover takes the run over",
-                              p->owner ? p->owner : "?", why ? why : "closed");
-    say(p, !bye, m);
-    free(m);
-    p->owner_gone = !bye;
-    p->share_closed = bye;
+    follow_closed(&p->fol, bye, why);
     p->dirty = true;
-    if (!bye) {
-        p->rejoin = loop_timer_add(p->loop, REJOIN_MS, REJOIN_MS, rejoin, p);
-    }
 }
 
 static const struct share_follow_hooks follow_hooks = {
@@ -395,68 +322,32 @@ static const struct share_follow_hooks follow_hooks = {
     .closed = follower_closed,
 };
 
-static void rejoin(void *ud)
-{
-    struct rbpane *p = ud;
-    share_client_destroy(p->dead_client);
-    p->dead_client = NULL;
-    if (p->client != NULL) {
-        return;
-    }
-    p->client = share_client_connect(p->loop, p->share_dir, p->join_id, &follow_hooks, p, NULL);
-    if (p->client != NULL) {
-        loop_timer_cancel(p->loop, p->rejoin);
-        p->rejoin = NULL;
-        say(p, false, "joined again: following the run's new owner");
-    }
-}
-
 bool rbpane_join(struct rbpane *p, struct loop *loop, const char *dir, const char *id, char **cause)
 {
-    p->loop = loop;
-    p->share_dir = xstrdup(dir);
-    p->join_id = xstrdup(id);
-    p->client = share_client_connect(loop, dir, id, &follow_hooks, p, cause);
-    return p->client != NULL;
+    p->following = true;
+    return follow_start(&p->fol, loop, dir, id, &p->host, &follow_hooks, p, cause);
 }
 
 const char *rbpane_gone(const struct rbpane *p)
 {
-    return p->owner_gone ? p->join_id : NULL;
+    return p->following ? follow_gone(&p->fol) : NULL;
 }
 
 void rbpane_share_free(struct rbpane *p)
 {
     rbpane_unshare(p, "the owner closed the run's pane");
-    if (p->rejoin != NULL) {
-        loop_timer_cancel(p->loop, p->rejoin);
+    if (p->following) {
+        follow_finish(&p->fol);
     }
-    share_client_destroy(p->client);
-    share_client_destroy(p->dead_client);
     runbook_free(p->rb);
-    free(p->share_dir);
-    free(p->join_id);
-    free(p->owner);
-    free(p->driver);
-    free(p->offer_from);
-    free(p->you);
 }
 
 void rbpane_share_foot(const struct rbpane *p, char *buf, size_t len)
 {
     buf[0] = '\0';
-    if (p->client != NULL || p->owner_gone || p->share_closed) {
-        snprintf(buf, len, " · %s's · you: %s%s%s", p->owner ? p->owner : "?",
-                 share_role_name(p->role), p->driver ? " · driver: " : "",
-                 p->driver ? p->driver : "");
-        if (p->owner_gone) {
-            snprintf(buf, len, " · OWNER GONE: :takeover");
-        } else if (p->share_closed) {
-            snprintf(buf, len, " · closed by its owner");
-        }
-        return;
-    }
-    if (p->server != NULL) {
+    if (p->following) {
+        follow_foot(&p->fol, buf, len);
+    } else if (p->server != NULL) {
         size_t n = 0;
         share_server_people(p->server, &n);
         const char *d = share_server_driver(p->server);

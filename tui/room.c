@@ -11,6 +11,7 @@
 #include "../common/util.h"
 #include "../engine/config.h"
 #include "../engine/share.h"
+#include "../panes/drill.h"
 #include "../panes/runbook.h"
 
 #include <stdlib.h>
@@ -67,7 +68,8 @@ void room_join(struct ui *ui, const char *id)
     void *self = NULL;
     const struct pane_ops *ops = NULL;
     if (kind != NULL && strcmp(kind, "drill") == 0) {
-        cause = xstrdup("DRILLJOIN");
+        ops = &drill_pane;
+        self = drill_pane_join(ui->loop, dir, id, &ui->side.host, &cause);
     } else {
         ops = &runbook_pane;
         self = runbook_pane_join(ui->loop, dir, id, &ui->side.host, &cause);

@@ -1,0 +1,59 @@
+/*
+ * Inside the drill pane (drill.h is its interface): its state, shared by
+ * drill.c (drawing, keys, life) and drill_share.c (the war room). The pane
+ * owns the game (the facilitator's) or, following another console's drill,
+ * only the view built from the owner's stream.
+ */
+#ifndef OPSDECK_DPANE_H
+#define OPSDECK_DPANE_H
+
+#include "../engine/drill.h"
+#include "../engine/drillview.h"
+#include "../engine/share.h"
+#include "drill.h"
+#include "follow.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cJSON;
+
+struct dpane {
+    struct game *g;
+    struct drillview *view;
+    struct pane_host host;
+    char *runs_dir; /* where the journal is: the report goes next to it */
+    bool utf8;
+    bool dirty;
+    int h, w;
+    size_t sel;      /* the selected inject */
+    size_t esel;     /* the selected expectation of it */
+    bool follow;     /* the selection follows the newest fired inject */
+    bool mark_met;   /* what the scribe prompt is for: met or missed */
+    char *scribe;    /* who marks, remembered */
+    uint64_t last_s; /* the second last drawn, for the clock */
+    enum game_state told;
+    char *warning; /* lint's finding, said once the pane is on screen */
+    bool *said;    /* per inject: its firing was said in the status line */
+
+    /* the war room (drill_share.c) */
+    struct share_server *server; /* the facilitator shares the drill */
+    bool following;              /* g is NULL: the view is built from the owner's stream */
+    struct pane_follow fol;
+    struct drill *doc;   /* a follower's drill, from the owner's document */
+    struct cJSON *hello; /* the last hello (its document settles the view) */
+};
+
+/* drill_share.c */
+bool dpane_share(struct dpane *p, struct loop *loop, const char *dir, const char *participants,
+                 char **cause);
+bool dpane_join(struct dpane *p, struct loop *loop, const char *dir, const char *id, char **cause);
+/* One path for the keys: the game (owner) or a request (follower). Takes args. */
+bool dpane_do(struct dpane *p, enum share_op op, struct cJSON *args);
+bool dpane_room(struct dpane *p, const char *verb, const char *arg, char **cause);
+const char *dpane_gone(const struct dpane *p);
+/* " · shared: 2 joined", " · alice's · you: participant", " · OWNER GONE: :takeover". */
+void dpane_share_foot(const struct dpane *p, char *buf, size_t len);
+void dpane_share_free(struct dpane *p);
+
+#endif

@@ -1,0 +1,316 @@
+/*
+ * The drill pane in a war room (engine/share.h, docs/war-room.md).
+ *
+ * The facilitator: dpane_share() listens; each follower gets the document
+ * and lines its role may see (engine/drill_public.h: a participant's process
+ * never receives an inject before it fires, nor the scoring key), and when
+ * an inject fires every follower starts over with its new document. Keys
+ * and requests take one path, dpane_do() -> game_apply().
+ *
+ * A follower: dpane_join(); the drill is built from the owner's document and
+ * the view from its lines, settled on the document's state and clock once
+ * the history is told ("synced").
+ */
+#include "dpane.h"
+
+#include "../common/json.h"
+#include "../common/util.h"
+#include "../common/whoami.h"
+#include "../engine/crew.h"
+#include "../engine/drill_public.h"
+#include "../engine/game.h"
+
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void say(struct dpane *p, bool error, const char *text)
+{
+    pane_say(&p->host, error, text);
+}
+
+/* ---- the facilitator ---- */
+
+static cJSON *owner_doc(void *ud, enum share_role role)
+{
+    struct dpane *p = ud;
+    return drill_public_doc(game_drill(p->g), role, p->view);
+}
+
+static cJSON *owner_line(void *ud, enum share_role role, const struct runlog_event *ev)
+{
+    struct dpane *p = ud;
+    return drill_public_line(game_drill(p->g), role, ev);
+}
+
+static bool owner_history(void *ud, runlog_event_cb cb, void *cbud, char **cause)
+{
+    struct dpane *p = ud;
+    return game_history(p->g, cb, cbud, cause);
+}
+
+static bool owner_apply(void *ud, const struct share_peer *peer, enum share_op op, const cJSON *req,
+                        char **cause)
+{
+    struct dpane *p = ud;
+    game_set_actor(p->g, peer->user, peer->host);
+    bool ok = game_apply(p->g, op, req, cause);
+    game_set_actor(p->g, NULL, NULL);
+    p->dirty = true;
+    return ok;
+}
+
+static void owner_presence(void *ud, const struct share_peer *peer, bool joined, const char *reason)
+{
+    struct dpane *p = ud;
+    cJSON *d = cJSON_CreateObject();
+    if (joined) {
+        cJSON_AddStringToObject(d, "role", share_role_name(peer->role));
+        cJSON_AddStringToObject(d, "via", "unix");
+    } else {
+        cJSON_AddStringToObject(d, "reason", reason != NULL ? reason : "left");
+    }
+    game_set_actor(p->g, peer->user, peer->host);
+    char *cause = NULL;
+    if (!game_record(p->g, joined ? "join" : "leave", d, &cause)) {
+        say(p, true, cause);
+    }
+    free(cause);
+    game_set_actor(p->g, NULL, NULL);
+    p->dirty = true;
+}
+
+static void owner_changed(void *ud)
+{
+    ((struct dpane *)ud)->dirty = true;
+}
+
+static const struct share_owner_ops owner_ops = {
+    .kind = "drill",
+    .doc = owner_doc,
+    .line = owner_line,
+    .history = owner_history,
+    .apply = owner_apply,
+    .presence = owner_presence,
+    .changed = owner_changed,
+};
+
+/* Every event goes out as each role may see it; a fired inject changes the documents. */
+static void owner_event(const struct runlog_event *ev, void *ud)
+{
+    struct dpane *p = ud;
+    share_server_event(ev, p->server);
+    if (!ev->live && ev->kind == RL_INJECT_FIRE) {
+        share_server_doc_changed(p->server);
+    }
+}
+
+bool dpane_share(struct dpane *p, struct loop *loop, const char *dir, const char *participants,
+                 char **cause)
+{
+    if (p->g == NULL || p->server != NULL) {
+        return true;
+    }
+    const struct drill *d = game_drill(p->g);
+    p->server = share_server_create(loop, dir, game_run_id(p->g), d->title, participants,
+                                    &owner_ops, p, cause);
+    if (p->server == NULL) {
+        return false;
+    }
+    game_subscribe(p->g, owner_event, p);
+    const struct crew *c = drillview_crew(p->view);
+    for (size_t i = 0; c != NULL && i < c->npeople; i++) {
+        if (c->people[i].present) { /* a drill taken over: they followed the owner that died */
+            char *user = xstrdup(c->people[i].user);
+            struct share_peer was = {.user = user};
+            owner_presence(p, &was, false, "gone");
+            free(user);
+            c = drillview_crew(p->view);
+        }
+    }
+    struct share_peer me = {.user = whoami_user(), .host = whoami_host(), .role = SHARE_DRIVER};
+    owner_presence(p, &me, true, NULL);
+    return true;
+}
+
+bool dpane_do(struct dpane *p, enum share_op op, cJSON *args)
+{
+    if (p->following) {
+        return follow_request(&p->fol, op, args);
+    }
+    const char *driver = p->server != NULL ? share_server_driver(p->server) : NULL;
+    if (driver != NULL && share_op_role(op) == SHARE_DRIVER) {
+        char *m = xasprintf("%s drives now (handed over): ask them, or they hand back", driver);
+        say(p, true, m);
+        free(m);
+        cJSON_Delete(args);
+        return false;
+    }
+    char *cause = NULL;
+    bool ok = game_apply(p->g, op, args, &cause);
+    cJSON_Delete(args);
+    p->dirty = true;
+    return pane_check(&p->host, ok, &cause);
+}
+
+bool dpane_room(struct dpane *p, const char *verb, const char *arg, char **cause)
+{
+    if (p->following) {
+        cJSON *a = cJSON_CreateObject();
+        if (strcmp(verb, "handover") == 0) {
+            json_add_str(a, "to", arg);
+            return follow_request(&p->fol, SOP_HANDOVER, a);
+        }
+        if (strcmp(verb, "accept") == 0 || strcmp(verb, "decline") == 0) {
+            return follow_request(&p->fol, verb[0] == 'a' ? SOP_ACCEPT : SOP_DECLINE, a);
+        }
+        cJSON_Delete(a);
+        set_cause(cause, "only the owner's console gives roles");
+        return false;
+    }
+    if (p->server == NULL) {
+        set_cause(cause, "this drill is not shared ([share] dir in the config)");
+        return false;
+    }
+    cJSON *d = cJSON_CreateObject();
+    if (strcmp(verb, "handover") == 0) {
+        if (arg == NULL || !share_server_offer(p->server, arg, cause)) {
+            cJSON_Delete(d);
+            return false;
+        }
+        json_add_str(d, "to", arg);
+        bool ok = game_apply(p->g, SOP_HANDOVER, d, cause);
+        cJSON_Delete(d);
+        return ok;
+    }
+    if (strcmp(verb, "accept") == 0 || strcmp(verb, "decline") == 0) {
+        bool accept = verb[0] == 'a';
+        const char *was = share_server_driver(p->server);
+        json_add_str(d, "from", was);
+        bool ok = (accept ? share_server_take_back(p->server, cause)
+                          : share_server_offer(p->server, NULL, cause)) &&
+                  game_apply(p->g, accept ? SOP_ACCEPT : SOP_DECLINE, d, cause);
+        cJSON_Delete(d);
+        return ok;
+    }
+    cJSON_Delete(d);
+    char user[128], role[32];
+    enum share_role r;
+    if (strcmp(verb, "role") != 0 || arg == NULL || sscanf(arg, "%127s %31s", user, role) != 2 ||
+        !share_role_parse(role, &r)) {
+        set_cause(cause, "usage: :role USER observer|participant");
+        return false;
+    }
+    if (!share_server_set_role(p->server, user, r, cause)) {
+        return false;
+    }
+    cJSON *rd = cJSON_CreateObject();
+    cJSON_AddStringToObject(rd, "user", user);
+    cJSON_AddStringToObject(rd, "role", role);
+    return game_record(p->g, "role", rd, cause);
+}
+
+/* ---- a follower ---- */
+
+static void follower_event(void *ud, const struct runlog_event *ev)
+{
+    struct dpane *p = ud;
+    if (p->view != NULL) {
+        drillview_apply(ev, p->view);
+        p->dirty = true;
+    }
+}
+
+/* "hello": a new document; the view starts over (the history follows, then "synced") */
+static void hello(struct dpane *p, const cJSON *msg)
+{
+    char *cause = NULL;
+    struct drill *d = drill_from_public(json_obj(msg, "doc"), &cause);
+    if (d == NULL) {
+        char *m = xasprintf("the owner sent no drill I can read: %s", cause ? cause : "?");
+        say(p, true, m);
+        free(m);
+        free(cause);
+        return;
+    }
+    drillview_destroy(p->view);
+    drill_free(p->doc);
+    p->doc = d;
+    p->view = drillview_create(d, NULL, NULL);
+    free(p->said);
+    p->said = xcalloc(d->ninjects + 1, sizeof *p->said);
+    cJSON_Delete(p->hello);
+    p->hello = cJSON_Duplicate(msg, true);
+    if (p->sel >= d->ninjects) {
+        p->sel = d->ninjects > 0 ? d->ninjects - 1 : 0;
+    }
+    p->esel = 0;
+}
+
+static void follower_message(void *ud, const char *type, const cJSON *msg)
+{
+    struct dpane *p = ud;
+    if (strcmp(type, "hello") == 0) {
+        hello(p, msg);
+    } else if (strcmp(type, "synced") == 0 && p->view != NULL && p->hello != NULL) {
+        drill_public_settle(json_obj(p->hello, "doc"), p->view);
+        /* what fired before we joined is on screen, not news */
+        for (size_t i = 0; i < p->doc->ninjects; i++) {
+            p->said[i] = p->said[i] || drillview_inject_state(p->view, i) == INJECT_FIRED;
+        }
+    }
+    follow_message(&p->fol, type, msg);
+    p->dirty = true;
+}
+
+static void follower_closed(void *ud, bool bye, const char *why)
+{
+    struct dpane *p = ud;
+    follow_closed(&p->fol, bye, why);
+    p->dirty = true;
+}
+
+static const struct share_follow_hooks follow_hooks = {
+    .event = follower_event,
+    .message = follower_message,
+    .closed = follower_closed,
+};
+
+bool dpane_join(struct dpane *p, struct loop *loop, const char *dir, const char *id, char **cause)
+{
+    p->following = true;
+    return follow_start(&p->fol, loop, dir, id, &p->host, &follow_hooks, p, cause);
+}
+
+const char *dpane_gone(const struct dpane *p)
+{
+    return p->following ? follow_gone(&p->fol) : NULL;
+}
+
+void dpane_share_foot(const struct dpane *p, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (p->following) {
+        follow_foot(&p->fol, buf, len);
+    } else if (p->server != NULL) {
+        size_t n = 0;
+        share_server_people(p->server, &n);
+        const char *d = share_server_driver(p->server);
+        snprintf(buf, len, " · shared: %zu joined%s%s", n, d ? " · driver: " : "", d ? d : "");
+    }
+}
+
+void dpane_share_free(struct dpane *p)
+{
+    if (p->server != NULL) {
+        game_unsubscribe(p->g, owner_event, p);
+        share_server_destroy(p->server, "the facilitator closed the drill's pane");
+        p->server = NULL;
+    }
+    if (p->following) {
+        follow_finish(&p->fol);
+    }
+    cJSON_Delete(p->hello);
+    drill_free(p->doc);
+}

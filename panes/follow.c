@@ -1,0 +1,166 @@
+/* A pane following another console's run: the war room's common part (follow.h). */
+#include "follow.h"
+
+#include "../common/json.h"
+#include "../common/loop.h"
+#include "../common/util.h"
+
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { REJOIN_MS = 1000 };
+
+static void say(struct pane_follow *f, bool error, const char *text)
+{
+    pane_say(f->host, error, text);
+}
+
+static void set(char **slot, const char *v, const char *dflt)
+{
+    free(*slot);
+    *slot = xstrdup(v != NULL ? v : dflt);
+}
+
+bool follow_start(struct pane_follow *f, struct loop *loop, const char *dir, const char *id,
+                  const struct pane_host *host, const struct share_follow_hooks *hooks, void *ud,
+                  char **cause)
+{
+    memset(f, 0, sizeof *f);
+    f->loop = loop;
+    f->dir = xstrdup(dir);
+    f->id = xstrdup(id);
+    f->host = host;
+    f->hooks = hooks;
+    f->ud = ud;
+    f->client = share_client_connect(loop, dir, id, hooks, ud, cause);
+    return f->client != NULL;
+}
+
+static const char *article(enum share_role r)
+{
+    return r == SHARE_DRIVER ? "the" : r == SHARE_OBSERVER ? "an" : "a";
+}
+
+void follow_message(struct pane_follow *f, const char *type, const cJSON *msg)
+{
+    if (strcmp(type, "hello") == 0) {
+        share_role_parse(json_str(msg, "role"), &f->role);
+        set(&f->owner, json_str(msg, "owner"), "?");
+        set(&f->you, json_str(msg, "you"), "?");
+        set(&f->driver, json_str(msg, "driver"), f->owner);
+        f->gone = false;
+    } else if (strcmp(type, "reply") == 0) {
+        bool ok = json_bool(msg, "ok", false);
+        const char *m = json_str(msg, "message");
+        say(f, !ok, ok ? "done (journaled by the owner's console)" : (m ? m : "refused"));
+    } else if (strcmp(type, "presence") == 0) {
+        set(&f->driver, json_str(msg, "driver"), "?");
+    } else if (strcmp(type, "role") == 0) {
+        share_role_parse(json_str(msg, "role"), &f->role);
+        char *m = xasprintf("you are now %s %s", article(f->role), share_role_name(f->role));
+        say(f, false, m);
+        free(m);
+    } else if (strcmp(type, "offer") == 0) {
+        set(&f->offer_from, json_str(msg, "from"), "?");
+        char *m = xasprintf("%s offers you control: :accept takes it, :decline not", f->offer_from);
+        say(f, false, m);
+        free(m);
+    }
+}
+
+static void rejoin(void *ud)
+{
+    struct pane_follow *f = ud;
+    share_client_destroy(f->dead);
+    f->dead = NULL;
+    if (f->client != NULL) {
+        return;
+    }
+    f->client = share_client_connect(f->loop, f->dir, f->id, f->hooks, f->ud, NULL);
+    if (f->client != NULL) {
+        loop_timer_cancel(f->loop, f->rejoin);
+        f->rejoin = NULL;
+        say(f, false, "joined again: following the run's new owner");
+    }
+}
+
+void follow_closed(struct pane_follow *f, bool bye, const char *why)
+{
+    f->dead = f->client;
+    f->client = NULL;
+    char *m = bye ? xasprintf("the owner closed the shared run: %s", why ? why : "")
+                  : xasprintf("owner gone (%s's console: %s): :takeover takes the run over",
+                              f->owner ? f->owner : "?", why ? why : "closed");
+    say(f, !bye, m);
+    free(m);
+    f->gone = !bye;
+    f->closed = bye;
+    if (!bye && f->rejoin == NULL) {
+        f->rejoin = loop_timer_add(f->loop, REJOIN_MS, REJOIN_MS, rejoin, f);
+    }
+}
+
+bool follow_request(struct pane_follow *f, enum share_op op, cJSON *args)
+{
+    if (f->client == NULL) {
+        say(f, true,
+            f->gone ? "the owner is gone: :takeover takes the run over" : "the run is closed");
+        cJSON_Delete(args);
+        return false;
+    }
+    if (f->role < share_op_role(op)) {
+        char *m = f->role == SHARE_OBSERVER
+                      ? xasprintf("you are an observer: you see everything and act on nothing "
+                                  "(%s may make you a participant)",
+                                  f->driver ? f->driver : "the driver")
+                      : xasprintf("only the driver (%s) may do that", f->driver ? f->driver : "?");
+        say(f, true, m);
+        free(m);
+        cJSON_Delete(args);
+        return false;
+    }
+    if (op == SOP_ACCEPT || op == SOP_DECLINE) {
+        json_add_str(args, "from", f->offer_from);
+    }
+    char *cause = NULL;
+    bool ok = share_client_request(f->client, op, args, &cause) != 0;
+    if (ok) {
+        say(f, false, "sent to the owner's console...");
+    }
+    return pane_check(f->host, ok, &cause);
+}
+
+void follow_foot(const struct pane_follow *f, char *buf, size_t len)
+{
+    if (f->gone) {
+        snprintf(buf, len, " · OWNER GONE: :takeover");
+    } else if (f->closed) {
+        snprintf(buf, len, " · closed by its owner");
+    } else {
+        snprintf(buf, len, " · %s's · you: %s · driver: %s", f->owner ? f->owner : "?",
+                 share_role_name(f->role), f->driver ? f->driver : "?");
+    }
+}
+
+const char *follow_gone(const struct pane_follow *f)
+{
+    return f->gone ? f->id : NULL;
+}
+
+void follow_finish(struct pane_follow *f)
+{
+    if (f->rejoin != NULL) {
+        loop_timer_cancel(f->loop, f->rejoin);
+    }
+    share_client_destroy(f->client);
+    share_client_destroy(f->dead);
+    free(f->dir);
+    free(f->id);
+    free(f->owner);
+    free(f->driver);
+    free(f->you);
+    free(f->offer_from);
+    memset(f, 0, sizeof *f);
+}
