@@ -202,4 +202,115 @@ check "report: a People section" grep -q "People" <<<"$REPORT"
 check "report: bob's note under his name" grep -q "wrbob.*bob checks the replica lag" <<<"$REPORT"
 check "report: carol the observer" grep -q "wrcarol.*observer" <<<"$REPORT"
 
+echo "# a drill: what the facilitator hides never reaches a participant's process"
+cat > "$BASE/drill.md" <<'EOF'
+# Game day: cache lost
+
+```opsdeck
+drill: tabletop
+duration: 60m
+facilitator: gm
+role: gm = Game master
+role: ic = Incident commander
+```
+
+## Injects
+
+### The cache is gone
+```opsdeck
+at: T+00
+to: ic
+expect: 5m 7 OPENEXPECTATIONMARKER declared
+```
+OPENINJECTMARKER: every request misses the cache.
+
+### The replica lags
+```opsdeck
+at: T+50
+to: ic
+expect: 5m 13 HIDDENEXPECTMARKER failover decided
+```
+HIDDENINJECTMARKER: the replica is ten minutes behind.
+
+## Contingency
+
+### The CEO calls
+```opsdeck
+id: ceo
+at: contingency
+to: ic
+```
+HIDDENCONTINGENCYMARKER: what is going on?
+EOF
+chmod 644 "$BASE/drill.md"
+pkill -9 -u wrbob -x opsdeck; pkill -9 -u wrcarol -x opsdeck
+as_user DA wralice drill "$BASE/drill.md"
+on DA
+check "alice: the drill is shared" wait_for "shared: 0 joined"
+DRILL=$(basename "$(ls -t "$SHARE"/*drill*.sock 2>/dev/null | head -1)" .sock)
+[ -n "$DRILL" ] || DRILL=$(basename "$(ls -t "$SHARE"/*.sock | head -1)" .sock)
+keys Enter
+check "alice: the drill runs, the first inject fired" wait_for "OPENINJECTMARKER"
+
+# bob joins through a recorder of the socket's bytes, run as bob (SO_PEERCRED still says bob)
+PROXY=$BASE/home/wrbob/proxy
+mkdir -p "$PROXY"
+cp "$SHARE/$DRILL.json" "$PROXY/"
+chown -R wrbob "$PROXY"
+printf '[share]\ndir = %s\n' "$PROXY" > "$BASE/home/wrbob/proxy.ini"
+chown wrbob "$BASE/home/wrbob/proxy.ini"
+setpriv --reuid=wrbob --regid="$GROUP" --init-groups socat -x \
+    "UNIX-LISTEN:$PROXY/$DRILL.sock,fork" "UNIX-CONNECT:$SHARE/$DRILL.sock" 2>"$BASE/traffic.hex" &
+PIDS+=($!)
+poll_until 5 test -S "$PROXY/$DRILL.sock"
+cmd=$(printf '%q ' setpriv --reuid=wrbob --regid="$GROUP" --init-groups \
+    env -i HOME="$BASE/home/wrbob" USER=wrbob LOGNAME=wrbob TERM=tmux-256color LANG=C.UTF-8 \
+    XDG_STATE_HOME="$BASE/home/wrbob/state" "$OPSDECK" join "$DRILL" -c "$BASE/home/wrbob/proxy.ini")
+tm new-session -d -s DB -x 110 -y 32 "sh -c '$cmd; sleep 60'"
+tm set-option -t DB window-size manual >/dev/null
+on DB
+check "bob follows the drill: the fired inject's text" wait_for "OPENINJECTMARKER"
+check "bob is a participant" wait_for "you: participant"
+check "bob sees no score" screen_lacks -F "score"
+on DA
+check "alice sees the score" screen_has -F "score"
+check "alice sees the hidden inject in her list" screen_has -F "The replica lags"
+sleep 1
+# the bytes as socat -x wrote them (hex), back to text
+traffic() { python3 -c 'import re,sys; sys.stdout.write(bytes.fromhex("".join(re.findall(r"(?:^| )([0-9a-f]{2})(?= |$)", open(sys.argv[1]).read(), re.M))).decode("utf-8","replace"))' "$BASE/traffic.hex"; }
+# every readable mapping of a process, searched for a string (as root)
+in_memory() { # PID TEXT
+    python3 - "$1" "$2" <<'PY2'
+import re, sys
+pid, needle = sys.argv[1], sys.argv[2].encode()
+found = False
+with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
+    for line in maps:
+        m = re.match(r"([0-9a-f]+)-([0-9a-f]+) r", line)
+        if not m:
+            continue
+        lo, hi = int(m.group(1), 16), int(m.group(2), 16)
+        try:
+            mem.seek(lo)
+            if needle in mem.read(hi - lo):
+                found = True
+                break
+        except (OSError, ValueError, OverflowError):
+            pass
+sys.exit(0 if found else 1)
+PY2
+}
+BPID=$(pid_of wrbob)
+APID=$(pid_of wralice)
+traffic_has() { traffic | grep -qE "$1"; }
+not_in_memory() { ! in_memory "$@"; }
+no_traffic() { ! traffic_has "$1"; }
+check "the recorder saw the drill (the fired inject's text crossed the socket)" traffic_has OPENINJECTMARKER
+for marker in HIDDENINJECTMARKER HIDDENCONTINGENCYMARKER HIDDENEXPECTMARKER; do
+    check "$marker is in alice's process (the search works)" in_memory "$APID" "$marker"
+    check "$marker is not in bob's process memory" not_in_memory "$BPID" "$marker"
+    check "$marker never crossed bob's socket" no_traffic "$marker"
+done
+check "nor did the scoring key (points, score)" no_traffic '"points"|"score"'
+
 done_testing
