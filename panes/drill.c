@@ -1069,6 +1069,11 @@ const struct drillview *drill_pane_view(void *self)
     return ((struct dpane *)self)->view;
 }
 
+bool drill_pane_keyless(void *self)
+{
+    return keyless(self);
+}
+
 void drill_pane_abort(void *self)
 {
     struct dpane *p = self;

@@ -35,6 +35,8 @@ void *drill_pane_join(struct loop *loop, const char *dir, const char *run_id,
 struct game *drill_pane_game(void *self);
 /* The pane's view of its game (borrowed): what the projector draws. */
 const struct drillview *drill_pane_view(void *self);
+/* A follower who is not the driver: the scoring key and what comes next are not shown. */
+bool drill_pane_keyless(void *self);
 /* Abort the drill (:abort, after the console's typed confirmation): everything rolls back. */
 void drill_pane_abort(void *self);
 

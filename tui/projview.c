@@ -20,6 +20,8 @@ static struct projector_src source(const struct ui *ui)
         src.run = runbook_pane_view(ui->side.self);
     } else if (ui->side.ops == &drill_pane) {
         src.drill = drill_pane_view(ui->side.self);
+        /* a participant's projector: the scoring key and what comes next are not the room's */
+        src.show_score = src.show_next = !drill_pane_keyless(ui->side.self);
     }
     return src;
 }
@@ -51,17 +53,27 @@ void projview_toggle(struct ui *ui)
 
 bool projview_key(struct ui *ui, wint_t ch, bool is_key)
 {
-    if (ui->projector == NULL) {
+    if (ui->projector == NULL && !ui->opts.projector) {
         return false;
     }
     if (!is_key && ch == 'q') {
-        leave(ui);
+        if (ui->opts.projector) {
+            ui_quit(ui); /* opsdeck join --projector: the room's screen, q ends it */
+        } else {
+            leave(ui);
+        }
     }
     return true; /* no other key: a room screen takes none */
 }
 
 bool projview_frame(struct ui *ui, uint64_t now)
 {
+    if (ui->projector == NULL && ui->opts.projector && ui->side.ops != NULL) {
+        struct projector_src want = source(ui);
+        if (want.run != NULL || want.drill != NULL) { /* joined: the owner's first word came */
+            projview_toggle(ui);
+        }
+    }
     if (ui->projector == NULL) {
         return false;
     }
