@@ -527,7 +527,7 @@ static cJSON *public_data(const struct drill *d, int row, const struct runlog_ev
 
 cJSON *drill_public_line(const struct drill *d, enum share_role role, const struct runlog_event *ev)
 {
-    if (ev == NULL || ev->action == NULL || ev->kind == RL_SECRET) {
+    if (ev == NULL || ev->action == NULL || runlog_kind_where(ev->kind) == RUNLOG_LOCAL) {
         return NULL; /* a secret answer never leaves the process, whoever asks */
     }
     bool full = drill_public_full(role);

@@ -251,6 +251,9 @@ static void test_bad_documents(void)
     }
     char *cause = NULL;
     tap_ok(drill_from_public(NULL, &cause) == NULL && cause != NULL, "no document: refused");
+    struct runlog_event secret = {.kind = RL_SECRET, .action = "secret", .live = true};
+    tap_ok(drill_public_line(NULL, SHARE_DRIVER, &secret) == NULL,
+           "a secret answer goes to nobody, not even the driver");
     free(cause);
 }
 
