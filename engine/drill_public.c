@@ -455,6 +455,16 @@ static const struct {
     {"note", {"text", "section"}, false},
     {"debrief", {"question", "answer"}, false},
     {"status", {"state", "running", "closing"}, false}, /* no message: it names rollbacks */
+    /* the war room's people (crew.h): who is on the drill, who is on what */
+    {"join", {"role", "via"}, false},
+    {"leave", {"reason"}, false},
+    {"role", {"user", "role"}, false},
+    {"claim", {"inject", "expect"}, false},
+    {"unclaim", {"inject", "expect"}, false},
+    {"propose", {"step", "text"}, false},
+    {"handover.offer", {"to"}, false},
+    {"handover.accept", {"from"}, false},
+    {"handover.decline", {"from"}, false},
 };
 
 static int public_index(const char *action)
