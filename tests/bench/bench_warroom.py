@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""War-room numbers on one host (docs/war-room.md), two real consoles on ptys.
+Reports (does not judge; the targets are in the README):
+
+  event -> follower screen   the owner's Enter until the next step's title is on
+                             the follower's terminal (median, p95)
+  owner key, 0 followers     the owner's Enter until its own terminal shows the
+                             next step (median, p95)
+  owner key, 1 follower      the same with one console following
+  owner key, 51 followers    ... and 50 more followers reading the run's socket
+                             (raw clients in another process: the owner's fan-out
+                             cost alone, not 50 consoles' drawing)
+
+usage: bench_warroom.py OPSDECK [--keys N]
+"""
+import argparse
+import fcntl
+import glob
+import os
+import pty
+import select
+import shutil
+import socket
+import statistics
+import struct
+import sys
+import tempfile
+import termios
+import time
+
+COLS, ROWS = 160, 48
+
+
+def title(i):
+    # every step's title differs from the one before at every position, so the
+    # terminal gets the whole title when it becomes the current step
+    return "".join(chr(ord("A") + (i * 7 + k * 3) % 26) for k in range(12))
+
+
+def spawn(argv, env):
+    pid, fd = pty.fork()
+    if pid == 0:
+        try:
+            os.execve(argv[0], argv, env)
+        finally:
+            os._exit(127)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+    return pid, fd
+
+
+class Reader:
+    """Drains every terminal and socket; waits for text on one of them."""
+
+    def __init__(self):
+        self.fds = {}
+
+    def add(self, name, fd):
+        self.fds[name] = [fd, b""]
+
+    def pump(self, timeout):
+        r, _, _ = select.select([v[0] for v in self.fds.values()], [], [], timeout)
+        for name, v in self.fds.items():
+            if v[0] in r:
+                try:
+                    chunk = os.read(v[0], 1 << 20)
+                except OSError:
+                    chunk = b""
+                v[1] = (v[1] + chunk)[-(1 << 20):]
+
+    def wait(self, name, needle, timeout=10.0):
+        end = time.monotonic() + timeout
+        while needle not in self.fds[name][1]:
+            left = end - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"{name}: no {needle!r} within {timeout}s")
+            self.pump(left)
+        return time.monotonic()
+
+    def clear(self):
+        for v in self.fds.values():
+            v[1] = b""
+
+
+def raw_followers(path, n, ready_fd):
+    """n followers that read everything the owner sends (their own process)."""
+    socks = []
+    for _ in range(n):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(path)
+        socks.append(s)
+    bufs = {s.fileno(): b"" for s in socks}
+    while any(b'"t":"synced"' not in b for b in bufs.values()):
+        r, _, _ = select.select(socks, [], [], 10)
+        for s in r:
+            bufs[s.fileno()] = (bufs[s.fileno()] + s.recv(1 << 16))[-4096:]
+    os.write(ready_fd, b"ready")
+    while True:
+        r, _, _ = select.select(socks, [], [], 10)
+        for s in r:
+            if not s.recv(1 << 16):
+                return
+
+
+def pct(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(len(xs) * p))]
+
+
+def show(label, ms):
+    print(f"{label:28s} median {statistics.median(ms):7.2f} ms   p95 {pct(ms, 0.95):7.2f} ms"
+          f"   ({len(ms)} keys)")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("opsdeck")
+    ap.add_argument("--keys", type=int, default=20)
+    a = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="opsdeck-bench-wr.")
+    share = os.path.join(tmp, "share")
+    os.makedirs(share)
+    os.chmod(share, 0o2770)
+    cfg = os.path.join(tmp, "opsdeck.ini")
+    with open(cfg, "w") as f:
+        f.write(f"[share]\ndir = {share}\nparticipants = *\n")
+    nsteps = 3 * a.keys + 5
+    rb = os.path.join(tmp, "bench.md")
+    with open(rb, "w") as f:
+        f.write("# Bench\n\n## Stay calm\n\n")
+        for i in range(nsteps):
+            f.write(f"### {title(i)}\nNothing to do.\n\n")
+    base = {"TERM": "xterm-256color", "LANG": "C.UTF-8", "PATH": os.environ.get("PATH", ""),
+            "HOME": tmp, "USER": os.environ.get("USER", "bench")}
+    pids = []
+    try:
+        env = dict(base, XDG_STATE_HOME=os.path.join(tmp, "own"),
+                   XDG_CONFIG_HOME=os.path.join(tmp, "c"))
+        opid, ofd = spawn([a.opsdeck, "run", rb, "-c", cfg], env)
+        pids.append(opid)
+        rd = Reader()
+        rd.add("owner", ofd)
+        rd.wait("owner", b"shared", 15)
+        run = os.path.basename(glob.glob(os.path.join(share, "*.sock"))[0])[:-5]
+        step = 0
+
+        def owner_key(follower=None):
+            nonlocal step
+            rd.clear()
+            t0 = time.monotonic()
+            os.write(ofd, b"\r")
+            step += 1
+            want = title(step).encode()
+            t_own = rd.wait("owner", want)
+            t_fol = rd.wait(follower, want) if follower else None
+            # let both finish the frame before the next key
+            time.sleep(0.05)
+            rd.pump(0)
+            return (t_own - t0) * 1000, (t_fol - t0) * 1000 if t_fol else None
+
+        own0 = [owner_key()[0] for _ in range(a.keys)]
+
+        fenv = dict(base, XDG_STATE_HOME=os.path.join(tmp, "fol"),
+                    XDG_CONFIG_HOME=os.path.join(tmp, "c"))
+        fpid, ffd = spawn([a.opsdeck, "join", run, "-c", cfg], fenv)
+        pids.append(fpid)
+        rd.add("follower", ffd)
+        rd.wait("follower", b"you: participant", 15)
+        fol = [owner_key("follower")[1] for _ in range(a.keys)]
+
+        own1 = [owner_key()[0] for _ in range(a.keys)]
+        # 50 more followers, read by another process (this one only measures)
+        rpipe, wpipe = os.pipe()
+        rawpid = os.fork()
+        if rawpid == 0:
+            os.close(rpipe)
+            raw_followers(os.path.join(share, run + ".sock"), 50, wpipe)
+            os._exit(0)
+        pids.append(rawpid)
+        os.close(wpipe)
+        if os.read(rpipe, 16) != b"ready":
+            raise RuntimeError("the 50 followers did not join")
+        own50 = [owner_key()[0] for _ in range(a.keys)]
+
+        print(f"war room on one host: {nsteps}-step runbook, {COLS}x{ROWS}, "
+              f"{os.cpu_count()} CPUs")
+        show("event -> follower screen", fol)
+        show("owner key, 0 followers", own0)
+        show("owner key, 1 follower", own1)
+        show("owner key, 51 followers", own50)
+        print(f"{'50 more followers cost':28s} median "
+              f"{statistics.median(own50) - statistics.median(own1):+7.2f} ms")
+    finally:
+        for pid in pids:
+            try:
+                os.kill(pid, 15)
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
