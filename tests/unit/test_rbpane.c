@@ -5,6 +5,7 @@
  * what the pane asked of it (prompts, dialogs, the action dialog, OSC 52).
  */
 #include "../../common/util.h"
+#include "../../common/whoami.h"
 #include "../../panes/runbook.h"
 #include "../../common/loop.h"
 #include "tap.h"
@@ -268,14 +269,20 @@ static void test_people_drawn(const struct run_env *env, const struct pane_host 
     tap_ok(shows(pane, win, want), "the latest proposal is shown");
     free(want);
     key(pane, '\r');
-    run_set_actor(r, "alice", "bastion");
-    tap_ok(run_confirm(r, NULL), "alice asks for the approval");
-    run_set_actor(r, NULL, NULL);
-    tap_ok(shows(pane, win, "approval asked by alice: waiting for a second person"),
-           "the pending request says who asked");
+    host.prompt[0] = '\0';
+    key(pane, '\r');
+    tap_ok(host.prompt[0] == '\0' && run_approval_pending(r) != NULL &&
+               strcmp(run_approval_pending(r), whoami_user()) == 0,
+           "Enter on an approval step of a shared run asks, as the local user (no prompt)");
+    char *asked = xasprintf("approval asked by %s: waiting for a second person", whoami_user());
+    tap_ok(shows(pane, win, asked), "the pending request says who asked");
+    free(asked);
+    tap_ok(!run_approve(r, whoami_user(), NULL), "the one who asked cannot approve");
     tap_ok(run_approve(r, "bob", NULL), "bob approves");
     tap_ok(hides(pane, win, "waiting for a second person"), "no request pending once approved");
-    tap_ok(shows(pane, win, "approved by bob (asked by alice)"), "the result names both");
+    char *both = xasprintf("approved by bob (asked by %s)", whoami_user());
+    tap_ok(shows(pane, win, both), "the result names both");
+    free(both);
     runbook_pane.free(pane);
 }
 
