@@ -177,7 +177,7 @@ static void do_enter(struct rbpane *p)
         ask_rerun(p, s);
         return;
     }
-    if (s->type == RB_APPROVAL && run_shared(p->run)) {
+    if (s->type == RB_APPROVAL && p->run != NULL && run_shared(p->run)) {
         /* the two-person rule: Enter asks, somebody else on the run approves */
         char *cause = NULL;
         check(p, run_confirm(p->run, &cause), &cause);

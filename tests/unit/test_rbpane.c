@@ -269,6 +269,8 @@ static void test_people_drawn(const struct run_env *env, const struct pane_host 
     tap_ok(shows(pane, win, want), "the latest proposal is shown");
     free(want);
     key(pane, '\r');
+    tap_ok(shows(pane, win, "Enter ask a second person to approve"),
+           "the hint of an approval step in a shared run");
     host.prompt[0] = '\0';
     key(pane, '\r');
     tap_ok(host.prompt[0] == '\0' && run_approval_pending(r) != NULL &&
@@ -276,6 +278,8 @@ static void test_people_drawn(const struct run_env *env, const struct pane_host 
            "Enter on an approval step of a shared run asks, as the local user (no prompt)");
     char *asked = xasprintf("approval asked by %s: waiting for a second person", whoami_user());
     tap_ok(shows(pane, win, asked), "the pending request says who asked");
+    tap_ok(shows(pane, win, "waiting for a second person to approve  s skip"),
+           "the key hint says what the step waits for");
     free(asked);
     tap_ok(!run_approve(r, whoami_user(), NULL), "the one who asked cannot approve");
     tap_ok(run_approve(r, "bob", NULL), "bob approves");
