@@ -415,7 +415,7 @@ bool crew_check(const struct crew *c, enum runlog_kind kind, const cJSON *data, 
             return fail(cause, xstrdup("join: role must be observer, participant or driver"));
         }
         if (!one_of(runlog_str(data, "via"), vias)) {
-            return fail(cause, xstrdup("join: via must be unix or nats"));
+            return fail(cause, xstrdup("join: via must be unix, nats or local"));
         }
         return true;
     case RL_LEAVE:
