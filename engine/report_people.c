@@ -110,7 +110,7 @@ static void named(struct strbuf *sb, const cJSON *obj, const char *key)
 /* " (prefix VALUE)" when the field says something. */
 static void aside(struct strbuf *sb, const char *prefix, const cJSON *obj, const char *key)
 {
-    if (md_str(obj, key) != NULL) {
+    if (md_str(obj, key) != NULL && *md_str(obj, key) != '\0') {
         strbuf_printf(sb, " (%s", prefix);
         md_inline(sb, md_str(obj, key));
         strbuf_str(sb, ")");
@@ -185,7 +185,7 @@ bool report_people_line(struct strbuf *sb, const char *action, const cJSON *ev, 
         break;
     default:
         strbuf_str(sb, " asked for approval");
-        md_field(sb, " by a ", json_get(data, "role"));
+        aside(sb, "", data, "role");
         strbuf_str(sb, ": waiting for a second person");
         break;
     }

@@ -210,6 +210,11 @@ static void test_two_person(void)
     tap_ok(run_index(r) == 2 && run_mark(r, 1) == RUN_MARK_DONE,
            "the step is done, on to the next");
     tap_ok(run_approval_pending(r) == NULL, "nothing pending on the next step");
+    char *md = report_markdown(runs, id, NULL);
+    tap_ok(md != NULL && strstr(md, "approved by bob as IC, asked by alice\n") != NULL &&
+               strstr(md, "alice asked for approval (IC): waiting for a second person") != NULL,
+           "the report's timeline has the request and the approval with both names");
+    free(md);
 
     /* a two-person command: asked, not run, until somebody else approves */
     run_set_actor(r, "alice", "bastion");
