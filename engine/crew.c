@@ -9,6 +9,7 @@
 
 #include "../common/clock.h"
 #include "../common/util.h"
+#include "../common/whoami.h"
 #include "journal.h"
 #include "share.h"
 
@@ -63,6 +64,26 @@ void crew_finish(struct crew *c)
     free(c->offer_from);
     free(c->offer_to);
     *c = (struct crew){0};
+}
+
+void crew_actor_set(struct crew_actor *a, const char *user, const char *host)
+{
+    char *u = user != NULL ? xstrdup(user) : NULL;
+    char *h = user != NULL && host != NULL ? xstrdup(host) : NULL;
+    free(a->user);
+    free(a->host);
+    a->user = u;
+    a->host = h;
+}
+
+const char *crew_actor_user(const struct crew_actor *a)
+{
+    return a->user != NULL ? a->user : whoami_user();
+}
+
+const char *crew_actor_host(const struct crew_actor *a)
+{
+    return a->user != NULL ? a->host : whoami_host();
 }
 
 static struct crew_person *person(struct crew *c, const char *user)
@@ -276,6 +297,17 @@ const struct crew_person *crew_find(const struct crew *c, const char *user)
     return NULL;
 }
 
+bool crew_holds(const struct crew *c, const char *user, const char *on, int expect)
+{
+    for (size_t i = 0; i < c->nclaims; i++) {
+        const struct crew_claim *k = &c->claims[i];
+        if (k->expect == expect && strcmp(k->user, user) == 0 && strcmp(k->on, on) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 size_t crew_claimers(const struct crew *c, const char *on, int expect, const char **first)
 {
     size_t n = 0;
@@ -415,7 +447,7 @@ bool crew_check(const struct crew *c, enum runlog_kind kind, const cJSON *data, 
             return fail(cause, xstrdup("join: role must be observer, participant or driver"));
         }
         if (!one_of(runlog_str(data, "via"), vias)) {
-            return fail(cause, xstrdup("join: via must be unix or nats"));
+            return fail(cause, xstrdup("join: via must be unix, nats or local"));
         }
         return true;
     case RL_LEAVE:

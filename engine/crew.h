@@ -72,6 +72,17 @@ struct crew {
 };
 
 void crew_finish(struct crew *c); /* frees what c holds; c is empty after */
+
+/*
+ * Who a writer's journal lines are by now (run_set_actor, game_set_actor):
+ * user NULL is this process's own user and host (whoami).
+ */
+struct crew_actor {
+    char *user, *host;
+};
+void crew_actor_set(struct crew_actor *a, const char *user, const char *host); /* NULL: reset */
+const char *crew_actor_user(const struct crew_actor *a);
+const char *crew_actor_host(const struct crew_actor *a);
 /* Apply one event (any kind: those that are not about people are ignored). */
 void crew_apply(struct crew *c, const struct runlog_event *ev);
 /* The same for a line its writer has just journaled (now). */
@@ -87,6 +98,8 @@ const struct crew_person *crew_find(const struct crew *c, const char *user);
  * (*first: the first one's name, may be NULL).
  */
 size_t crew_claimers(const struct crew *c, const char *on, int expect, const char **first);
+/* Does user claim on (a step or inject id) with expect (-1: itself)? */
+bool crew_holds(const struct crew *c, const char *user, const char *on, int expect);
 /* "bob is on it", "bob and carol are on it", "bob and 2 others are on it"; NULL: nobody. */
 char *crew_claim_text(const struct crew *c, const char *on, int expect);
 /*

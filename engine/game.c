@@ -127,8 +127,8 @@ bool game_log(struct game *g, const char *step, const char *action, const char *
     }
     cJSON_AddNumberToObject(data, "t_ms", (double)game_clock_ms(g));
     struct journal_event ev = {
-        .actor = game_actor(g),
-        .host = game_actor_host(g),
+        .actor = crew_actor_user(&g->actor),
+        .host = crew_actor_host(&g->actor),
         .run = g->id,
         .step = step,
         .action = action,
@@ -621,8 +621,7 @@ void game_free(struct game *g)
         game_stop_checks(g);
     }
     drillview_destroy(g->dv);
-    free(g->actor);
-    free(g->actor_host);
+    crew_actor_set(&g->actor, NULL, NULL);
     free(g->chk);
     runlog_destroy(g->log);
     drill_free(g->d);

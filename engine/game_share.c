@@ -11,7 +11,6 @@
 #include "gamestate.h"
 
 #include "../common/util.h"
-#include "../common/whoami.h"
 
 #include <cjson/cJSON.h>
 
@@ -20,33 +19,7 @@
 
 void game_set_actor(struct game *g, const char *user, const char *host)
 {
-    char *u = user != NULL ? xstrdup(user) : NULL;
-    char *h = user != NULL && host != NULL ? xstrdup(host) : NULL;
-    free(g->actor);
-    free(g->actor_host);
-    g->actor = u;
-    g->actor_host = h;
-}
-
-const char *game_actor(const struct game *g)
-{
-    return g->actor != NULL ? g->actor : whoami_user();
-}
-
-const char *game_actor_host(const struct game *g)
-{
-    return g->actor != NULL ? g->actor_host : whoami_host();
-}
-
-static bool claimed(const struct crew *c, const char *user, const char *inject, int expect)
-{
-    for (size_t i = 0; i < c->nclaims; i++) {
-        const struct crew_claim *k = &c->claims[i];
-        if (k->expect == expect && strcmp(k->user, user) == 0 && strcmp(k->on, inject) == 0) {
-            return true;
-        }
-    }
-    return false;
+    crew_actor_set(&g->actor, user, host);
 }
 
 /* A claim's inject (and expectation): known to the drill, held or not as it must be. */
@@ -76,11 +49,11 @@ static bool claim_check(struct game *g, const char *what, bool claim, const cJSO
         }
         expect = (int)e->valuedouble;
     }
-    bool held = claimed(&g->dv->crew, game_actor(g), inj, expect);
+    bool held = crew_holds(&g->dv->crew, crew_actor_user(&g->actor), inj, expect);
     if (claim == held) {
         if (cause != NULL) {
-            *cause = held ? xasprintf("claim: %s is already on it", game_actor(g))
-                          : xasprintf("unclaim: %s has no claim on it", game_actor(g));
+            *cause = held ? xasprintf("claim: %s is already on it", crew_actor_user(&g->actor))
+                          : xasprintf("unclaim: %s has no claim on it", crew_actor_user(&g->actor));
         }
         return false;
     }
@@ -104,7 +77,7 @@ bool game_record(struct game *g, const char *action, cJSON *data, char **cause)
         set_cause(cause, "the drill has ended");
         ok = false;
     }
-    ok = ok && crew_check(&g->dv->crew, kind, data, game_actor(g), cause);
+    ok = ok && crew_check(&g->dv->crew, kind, data, crew_actor_user(&g->actor), cause);
     if (ok && (kind == RL_CLAIM || kind == RL_UNCLAIM)) {
         ok = claim_check(g, action, kind == RL_CLAIM, data, cause);
     }

@@ -172,7 +172,7 @@ struct game {
     uint64_t told_base, told_since;
     bool told_closing;
 
-    char *actor, *actor_host; /* who the journal lines are by now (game_share.c); NULL: whoami */
+    struct crew_actor actor; /* who the journal lines are by now (game_share.c) */
 };
 
 /* ---- game.c ---- */
@@ -191,11 +191,6 @@ void game_free(struct game *g);
 /* Open (create) the journal and take the run's lock; false with *cause. */
 bool game_open_journal(struct game *g, bool create, char **cause);
 void game_arm_timer(struct game *g);
-
-/* ---- game_share.c ---- */
-
-const char *game_actor(const struct game *g);
-const char *game_actor_host(const struct game *g);
 
 /* ---- game_check.c ---- */
 

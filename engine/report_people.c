@@ -101,6 +101,22 @@ static void quoted(struct strbuf *sb, const char *s)
     strbuf_str(sb, "\"");
 }
 
+/* A field's text, or "?" when it is missing. */
+static void named(struct strbuf *sb, const cJSON *obj, const char *key)
+{
+    md_inline(sb, md_str(obj, key) != NULL ? md_str(obj, key) : "?");
+}
+
+/* " (prefix VALUE)" when the field says something. */
+static void aside(struct strbuf *sb, const char *prefix, const cJSON *obj, const char *key)
+{
+    if (md_str(obj, key) != NULL && *md_str(obj, key) != '\0') {
+        strbuf_printf(sb, " (%s", prefix);
+        md_inline(sb, md_str(obj, key));
+        strbuf_str(sb, ")");
+    }
+}
+
 /* "step ID" or "inject ID (expectation N)". */
 static void claimed(struct strbuf *sb, const cJSON *ev, const cJSON *data)
 {
@@ -114,7 +130,7 @@ static void claimed(struct strbuf *sb, const cJSON *ev, const cJSON *data)
         }
     } else {
         strbuf_str(sb, "step ");
-        md_inline(sb, md_str(ev, "step") != NULL ? md_str(ev, "step") : "?");
+        named(sb, ev, "step");
     }
 }
 
@@ -131,20 +147,18 @@ bool report_people_line(struct strbuf *sb, const char *action, const cJSON *ev, 
     switch (kind) {
     case RL_JOIN:
         strbuf_str(sb, " joined as ");
-        md_inline(sb, md_str(data, "role") != NULL ? md_str(data, "role") : "?");
-        md_field(sb, " (", json_get(data, "via"));
-        strbuf_str(sb, md_str(data, "via") != NULL ? ")" : "");
+        named(sb, data, "role");
+        aside(sb, "", data, "via");
         break;
     case RL_LEAVE:
         strbuf_str(sb, " left");
-        md_field(sb, " (", json_get(data, "reason"));
-        strbuf_str(sb, md_str(data, "reason") != NULL ? ")" : "");
+        aside(sb, "", data, "reason");
         break;
     case RL_ROLE:
         strbuf_str(sb, " made ");
-        md_inline(sb, md_str(data, "user") != NULL ? md_str(data, "user") : "?");
+        named(sb, data, "user");
         strbuf_str(sb, " ");
-        md_inline(sb, md_str(data, "role") != NULL ? md_str(data, "role") : "?");
+        named(sb, data, "role");
         break;
     case RL_CLAIM:
     case RL_UNCLAIM:
@@ -161,17 +175,17 @@ bool report_people_line(struct strbuf *sb, const char *action, const cJSON *ev, 
         break;
     case RL_HANDOVER_OFFER:
         strbuf_str(sb, " offered control to ");
-        md_inline(sb, md_str(data, "to") != NULL ? md_str(data, "to") : "?");
+        named(sb, data, "to");
         break;
     case RL_HANDOVER_ACCEPT:
     case RL_HANDOVER_DECLINE:
         strbuf_str(sb,
                    kind == RL_HANDOVER_ACCEPT ? " took control from " : " declined control from ");
-        md_inline(sb, md_str(data, "from") != NULL ? md_str(data, "from") : "?");
+        named(sb, data, "from");
         break;
     default:
         strbuf_str(sb, " asked for approval");
-        md_field(sb, " by a ", json_get(data, "role"));
+        aside(sb, "", data, "role");
         strbuf_str(sb, ": waiting for a second person");
         break;
     }
@@ -194,8 +208,7 @@ static void action_words(struct strbuf *sb, const char *action, const cJSON *ev,
     case RL_APPROVAL:
         strbuf_str(sb, "approved");
         md_field(sb, " step ", json_get(ev, "step"));
-        md_field(sb, " (asked by ", json_get(data, "requested_by"));
-        strbuf_str(sb, md_str(data, "requested_by") != NULL ? ")" : "");
+        aside(sb, "asked by ", data, "requested_by");
         break;
     case RL_COMMAND_START:
         strbuf_str(sb, "ran ");
@@ -214,11 +227,15 @@ static void action_words(struct strbuf *sb, const char *action, const cJSON *ev,
     strbuf_str(sb, "\n");
 }
 
-/* Lines of no interest as somebody's action. */
-static bool bookkeeping(enum runlog_kind kind)
+/* The action of a line user did (but bookkeeping: output references, checks); NULL otherwise. */
+static const char *mine(const cJSON *ev, const char *user)
 {
-    return kind == RL_COMMAND_OUTPUT || kind == RL_COMMAND_PGID || kind == RL_CHECK ||
-           kind == RL_STATUS;
+    const char *actor = md_str(ev, "actor");
+    const char *action = md_str(ev, "action");
+    enum runlog_kind kind = runlog_kind(action);
+    bool bookkeeping = kind == RL_COMMAND_OUTPUT || kind == RL_COMMAND_PGID || kind == RL_CHECK;
+    return actor != NULL && action != NULL && strcmp(actor, user) == 0 && !bookkeeping ? action
+                                                                                       : NULL;
 }
 
 /* ---- the section ---- */
@@ -245,19 +262,17 @@ static void one_person(struct strbuf *out, const struct person *p, const struct 
     struct strbuf acts = {0};
     for (size_t i = 0; i < n; i++) {
         const cJSON *ev = lines[i].obj;
-        const char *actor = md_str(ev, "actor");
-        const char *action = md_str(ev, "action");
-        enum runlog_kind kind = runlog_kind(action);
-        if (actor == NULL || action == NULL || strcmp(actor, p->user) != 0 || bookkeeping(kind)) {
+        const char *action = mine(ev, p->user);
+        if (action == NULL) {
             continue;
         }
+        enum runlog_kind kind = runlog_kind(action);
         md_clock(clock, lines[i].ms);
         if (kind == RL_JOIN || kind == RL_LEAVE) {
             strbuf_printf(out, "- %s %s", kind == RL_JOIN ? "Joined" : "Left", clock);
-            md_field(out, kind == RL_JOIN ? " as " : " (",
-                     json_get(json_obj(ev, "data"), kind == RL_JOIN ? "role" : "reason"));
-            strbuf_str(out,
-                       kind == RL_LEAVE && md_str(json_obj(ev, "data"), "reason") ? ")\n" : "\n");
+            aside(out, kind == RL_JOIN ? "as " : "", json_obj(ev, "data"),
+                  kind == RL_JOIN ? "role" : "reason");
+            strbuf_str(out, "\n");
         }
         strbuf_printf(&acts, "  - %s ", clock);
         action_words(&acts, action, ev, json_obj(ev, "data"));
@@ -308,13 +323,11 @@ cJSON *report_people_json(const struct md_line *lines, size_t n)
             cJSON *acts = cJSON_AddArrayToObject(o, "actions");
             for (size_t k = 0; k < n; k++) {
                 const cJSON *ev = lines[k].obj;
-                const char *actor = md_str(ev, "actor");
-                const char *action = md_str(ev, "action");
-                enum runlog_kind kind = runlog_kind(action);
-                if (actor == NULL || action == NULL || strcmp(actor, p->user) != 0 ||
-                    bookkeeping(kind)) {
+                const char *action = mine(ev, p->user);
+                if (action == NULL) {
                     continue;
                 }
+                enum runlog_kind kind = runlog_kind(action);
                 char ts[32];
                 clock_format_rfc3339(ts, lines[k].ms);
                 if (kind == RL_JOIN || kind == RL_LEAVE) {

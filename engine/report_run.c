@@ -554,6 +554,8 @@ static void ev_other(struct report *r, const char *action, const cJSON *ev, cons
         strbuf_str(&r->timeline, "approved by ");
         md_inline(&r->timeline, by != NULL ? by : "?");
         md_field(&r->timeline, " as ", cJSON_GetObjectItemCaseSensitive(data, "role"));
+        md_field(&r->timeline, ", asked by ",
+                 cJSON_GetObjectItemCaseSensitive(data, "requested_by"));
         strbuf_str(&r->timeline, "\n");
     } else if (strcmp(action, "postmortem") == 0) {
         strbuf_str(&r->timeline, "post-incident review: ");

@@ -476,8 +476,7 @@ void run_destroy(struct run *r)
     free(r->told_message);
     free(r->out);
     free(r->wait_seen);
-    free(r->actor);
-    free(r->actor_host);
+    crew_actor_set(&r->actor, NULL, NULL);
     crew_finish(&r->crew);
     free(r);
 }

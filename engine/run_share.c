@@ -31,22 +31,17 @@
 
 void run_set_actor(struct run *r, const char *user, const char *host)
 {
-    char *u = user != NULL ? xstrdup(user) : NULL;
-    char *h = user != NULL && host != NULL ? xstrdup(host) : NULL;
-    free(r->actor);
-    free(r->actor_host);
-    r->actor = u;
-    r->actor_host = h;
+    crew_actor_set(&r->actor, user, host);
 }
 
 const char *run_actor(const struct run *r)
 {
-    return r->actor != NULL ? r->actor : whoami_user();
+    return crew_actor_user(&r->actor);
 }
 
 const char *run_actor_host(const struct run *r)
 {
-    return r->actor != NULL ? r->actor_host : whoami_host();
+    return crew_actor_host(&r->actor);
 }
 
 void run_set_shared(struct run *r, bool shared)
@@ -71,32 +66,26 @@ static const char *host_of(const struct run *r, const char *user)
     if (p != NULL && p->host != NULL) {
         return p->host;
     }
-    if (r->actor != NULL && strcmp(r->actor, user) == 0) {
-        return r->actor_host;
+    if (r->actor.user != NULL && strcmp(r->actor.user, user) == 0) {
+        return r->actor.host;
     }
     return strcmp(user, whoami_user()) == 0 ? whoami_host() : NULL;
 }
 
 /* Journal as user for a while (as_begin), then as before (as_end). */
-struct as {
-    char *user, *host;
-};
-
-static struct as as_begin(struct run *r, const char *user)
+static struct crew_actor as_begin(struct run *r, const char *user)
 {
-    struct as saved = {r->actor, r->actor_host};
+    struct crew_actor saved = r->actor;
     const char *host = host_of(r, user);
-    r->actor = xstrdup(user);
-    r->actor_host = host != NULL ? xstrdup(host) : NULL;
+    r->actor = (struct crew_actor){0};
+    crew_actor_set(&r->actor, user, host);
     return saved;
 }
 
-static void as_end(struct run *r, struct as saved)
+static void as_end(struct run *r, struct crew_actor saved)
 {
-    free(r->actor);
-    free(r->actor_host);
-    r->actor = saved.user;
-    r->actor_host = saved.host;
+    crew_actor_set(&r->actor, NULL, NULL);
+    r->actor = saved;
 }
 
 /* ---- the two-person rule ---- */
@@ -172,7 +161,7 @@ bool run_approve(struct run *r, const char *approver, char **cause)
     cJSON_AddStringToObject(d, "role", s->role != NULL ? s->role : "");
     cJSON_AddStringToObject(d, "by", by);
     cJSON_AddStringToObject(d, "requested_by", asker);
-    struct as saved = as_begin(r, by);
+    struct crew_actor saved = as_begin(r, by);
     bool ok = run_log_step(r, "approval", by, d);
     as_end(r, saved);
     if (!ok) {
@@ -193,17 +182,6 @@ bool run_approve(struct run *r, const char *approver, char **cause)
 
 /* ---- people events (crew.h) ---- */
 
-static bool has_claim(const struct crew *c, const char *user, const char *step)
-{
-    for (size_t i = 0; i < c->nclaims; i++) {
-        const struct crew_claim *k = &c->claims[i];
-        if (k->expect < 0 && strcmp(k->user, user) == 0 && strcmp(k->on, step) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /* A claim's step: data's "step", or the current one; NULL with *cause. */
 static const char *claim_step(struct run *r, enum runlog_kind kind, const cJSON *data, char **cause)
 {
@@ -218,7 +196,7 @@ static const char *claim_step(struct run *r, enum runlog_kind kind, const cJSON 
         }
         return NULL;
     }
-    bool held = has_claim(&r->crew, run_actor(r), id);
+    bool held = crew_holds(&r->crew, run_actor(r), id, -1);
     if (kind == RL_CLAIM && held) {
         if (cause != NULL) {
             *cause = xasprintf("claim: %s is already on step '%s'", run_actor(r), id);

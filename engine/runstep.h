@@ -113,9 +113,9 @@ struct run {
     bool orphan_killed;      /* SIGKILL sent too */
 
     /* the war room (run_share.c) */
-    char *actor, *actor_host; /* who the journal lines are by now; NULL: whoami */
-    bool shared;              /* other consoles follow: the two-person rule holds */
-    struct crew crew;         /* who is on it, claims, a pending approval request */
+    struct crew_actor actor; /* who the journal lines are by now */
+    bool shared;             /* other consoles follow: the two-person rule holds */
+    struct crew crew;        /* who is on it, claims, a pending approval request */
 };
 
 /* What a view knows (runview.c); the replay fields follow the rules of run_resume(). */

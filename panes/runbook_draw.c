@@ -426,6 +426,12 @@ static const char *hint_for(const struct rbpane *p, const struct rb_step *s)
     if (s == NULL) {
         return "";
     }
+    if (runview_approval_pending(p->view) != NULL) {
+        return "waiting for a second person to approve  s skip  b back  J jump  n note";
+    }
+    if (s->type == RB_APPROVAL && p->run != NULL && run_shared(p->run)) {
+        return "Enter ask a second person to approve  s skip  b back  J jump  n note";
+    }
     switch (s->type) {
     case RB_MANUAL:
         return s->ncode ? "Enter done  s skip  b back  [ ] block  y copy  x run  e edit  a action"

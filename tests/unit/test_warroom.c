@@ -210,6 +210,11 @@ static void test_two_person(void)
     tap_ok(run_index(r) == 2 && run_mark(r, 1) == RUN_MARK_DONE,
            "the step is done, on to the next");
     tap_ok(run_approval_pending(r) == NULL, "nothing pending on the next step");
+    char *md = report_markdown(runs, id, NULL);
+    tap_ok(md != NULL && strstr(md, "approved by bob as IC, asked by alice\n") != NULL &&
+               strstr(md, "alice asked for approval (IC): waiting for a second person") != NULL,
+           "the report's timeline has the request and the approval with both names");
+    free(md);
 
     /* a two-person command: asked, not run, until somebody else approves */
     run_set_actor(r, "alice", "bastion");
@@ -494,6 +499,79 @@ static void test_single_person_report(void)
     free(id);
 }
 
+/* The step key two-person: parsed in Markdown, linted (a bad value, a step it means nothing on). */
+static void test_two_person_key(void)
+{
+    static const char md[] = "# K\n\n## Restart\n```opsdeck\ntype: command\nrun: echo hi\n"
+                             "two-person: true\n```\n\n## Plain\nNothing.\n";
+    char *cause = NULL;
+    struct runbook *rb = runbook_parse(md, strlen(md), "k.md", &cause);
+    tap_ok(rb != NULL && rb->nissues == 0 && rb->steps[0].two_person && !rb->steps[1].two_person,
+           "two-person: true marks the step (and only it)");
+    runbook_free(rb);
+    static const char bad[] = "# K\n\n## Restart\n```opsdeck\ntype: command\nrun: echo hi\n"
+                              "two-person: maybe\n```\n";
+    rb = runbook_parse(bad, strlen(bad), "k.md", &cause);
+    tap_ok(rb != NULL && rb->nissues == 1 &&
+               strcmp(rb->issues[0].message, "bad two-person 'maybe' (true or false)") == 0,
+           "a bad value is an issue naming it (%s)",
+           rb != NULL && rb->nissues > 0 ? rb->issues[0].message : "none");
+    runbook_free(rb);
+    static const char prompt[] = "# K\n\n## Ask\n```opsdeck\ntype: prompt\nvar: x\n"
+                                 "two-person: true\n```\n";
+    rb = runbook_parse(prompt, strlen(prompt), "k.md", &cause);
+    tap_ok(rb != NULL && rb->nissues == 1 &&
+               strstr(rb->issues[0].message, "'two-person' is not a key of a prompt step") != NULL,
+           "two-person on a prompt is refused (%s)",
+           rb != NULL && rb->nissues > 0 ? rb->issues[0].message : "none");
+    runbook_free(rb);
+    free(cause);
+}
+
+/* The JSON report lists the people too, with their actions. */
+static void test_people_json(void)
+{
+    struct run *r = start_run(two_rb);
+    if (r == NULL) {
+        return;
+    }
+    char *id = xstrdup(run_id(r));
+    record(r, "bob", "join", "{\"role\":\"participant\",\"via\":\"unix\"}", NULL);
+    record(r, "bob", "claim", "{\"step\":\"cmd\"}", NULL);
+    record(r, "bob", "leave", "{\"reason\":\"left\"}", NULL);
+    run_destroy(r);
+    struct report_opts o = {.runs_dir = runs, .json = true};
+    char *cause = NULL;
+    char *text = report_build(&o, id, 0, 0, NULL, &cause);
+    cJSON *doc = text != NULL ? cJSON_Parse(text) : NULL;
+    const cJSON *people = cJSON_GetObjectItemCaseSensitive(doc, "people");
+    const cJSON *bob = NULL, *it;
+    cJSON_ArrayForEach(it, people)
+    {
+        const char *u = str(it, "user");
+        bob = u != NULL && strcmp(u, "bob") == 0 ? it : bob;
+    }
+    tap_ok(cJSON_GetArraySize(people) == 2 && bob != NULL,
+           "the JSON report has two people, bob one of them (%s)", cause ? cause : "ok");
+    const cJSON *roles = cJSON_GetObjectItemCaseSensitive(bob, "roles");
+    tap_ok(cJSON_GetArraySize(roles) == 1 &&
+               strcmp(cJSON_GetArrayItem(roles, 0)->valuestring, "participant") == 0,
+           "bob's role");
+    tap_ok(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(bob, "joined")) == 1 &&
+               cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(bob, "left")) == 1,
+           "when bob joined and left");
+    const cJSON *acts = cJSON_GetObjectItemCaseSensitive(bob, "actions");
+    const cJSON *claim = cJSON_GetArrayItem(acts, 1);
+    tap_ok(cJSON_GetArraySize(acts) == 3 && strcmp(str(claim, "action"), "claim") == 0 &&
+               strcmp(str(claim, "step"), "cmd") == 0 &&
+               strcmp(str(claim, "text"), "bob claimed step cmd") == 0,
+           "bob's actions: join, claim (with its step and words), leave");
+    cJSON_Delete(doc);
+    free(text);
+    free(cause);
+    free(id);
+}
+
 int main(void)
 {
     snprintf(tmp, sizeof tmp, "/tmp/opsdeck-warroom-XXXXXX");
@@ -508,6 +586,8 @@ int main(void)
     test_people();
     test_drill();
     test_single_person_report();
+    test_two_person_key();
+    test_people_json();
     loop_destroy(loop);
     char *cmd = xasprintf("rm -rf '%s'", tmp);
     if (system(cmd) != 0) {
