@@ -81,8 +81,8 @@ bool game_apply(struct game *g, enum share_op op, const cJSON *args, char **caus
             set_cause(cause, "no such expectation");
             return false;
         }
-        return game_mark(g, (size_t)i, (size_t)e, json_bool(args, "met", true), game_actor(g),
-                         cause);
+        return game_mark(g, (size_t)i, (size_t)e, json_bool(args, "met", true),
+                         crew_actor_user(&g->actor), cause);
     }
     case SOP_CLAIM:
     case SOP_UNCLAIM:
