@@ -10,6 +10,9 @@ Reports (does not judge; the targets are in the README):
   owner key, 51 followers    ... and 50 more followers reading the run's socket
                              (raw clients in another process: the owner's fan-out
                              cost alone, not 50 consoles' drawing)
+  owner CPU per key          the owner process's own CPU time per key (schedstat),
+                             with 1 and with 51 followers: what the followers cost
+                             the owner, apart from the machine's other work
 
 usage: bench_warroom.py OPSDECK [--keys N]
 """
@@ -72,7 +75,7 @@ class Reader:
         while needle not in self.fds[name][1]:
             left = end - time.monotonic()
             if left <= 0:
-                raise TimeoutError(f"{name}: no {needle!r} within {timeout}s")
+                raise TimeoutError(f"{name}: no {needle!r} within {timeout}s; got {self.fds[name][1][-600:]!r}")
             self.pump(left)
         return time.monotonic()
 
@@ -89,16 +92,26 @@ def raw_followers(path, n, ready_fd):
         s.connect(path)
         socks.append(s)
     bufs = {s.fileno(): b"" for s in socks}
-    while any(b'"t":"synced"' not in b for b in bufs.values()):
+    synced = set()
+    while len(synced) < n:
         r, _, _ = select.select(socks, [], [], 10)
         for s in r:
-            bufs[s.fileno()] = (bufs[s.fileno()] + s.recv(1 << 16))[-4096:]
+            b = bufs[s.fileno()] + s.recv(1 << 16)
+            if b'"t":"synced"' in b:
+                synced.add(s.fileno())
+            bufs[s.fileno()] = b[-64:]
     os.write(ready_fd, b"ready")
     while True:
         r, _, _ = select.select(socks, [], [], 10)
         for s in r:
             if not s.recv(1 << 16):
                 return
+
+
+def cpu_ns(pid):
+    """CPU time a process has used so far (ns, /proc/PID/schedstat)."""
+    with open(f"/proc/{pid}/schedstat") as f:
+        return int(f.read().split()[0])
 
 
 def pct(xs, p):
@@ -123,7 +136,7 @@ def main():
     cfg = os.path.join(tmp, "opsdeck.ini")
     with open(cfg, "w") as f:
         f.write(f"[share]\ndir = {share}\nparticipants = *\n")
-    nsteps = 3 * a.keys + 5
+    nsteps = 4 * a.keys + 5  # four rounds of keys, each moves one step
     rb = os.path.join(tmp, "bench.md")
     with open(rb, "w") as f:
         f.write("# Bench\n\n## Stay calm\n\n")
@@ -167,7 +180,9 @@ def main():
         rd.wait("follower", b"you: participant", 15)
         fol = [owner_key("follower")[1] for _ in range(a.keys)]
 
+        c0 = cpu_ns(opid)
         own1 = [owner_key()[0] for _ in range(a.keys)]
+        cpu1 = (cpu_ns(opid) - c0) / 1e6 / a.keys
         # 50 more followers, read by another process (this one only measures)
         rpipe, wpipe = os.pipe()
         rawpid = os.fork()
@@ -177,9 +192,11 @@ def main():
             os._exit(0)
         pids.append(rawpid)
         os.close(wpipe)
-        if os.read(rpipe, 16) != b"ready":
-            raise RuntimeError("the 50 followers did not join")
+        rd.add("raw", rpipe)  # the terminals are drained while the 50 join
+        rd.wait("raw", b"ready", 30)
+        c0 = cpu_ns(opid)
         own50 = [owner_key()[0] for _ in range(a.keys)]
+        cpu50 = (cpu_ns(opid) - c0) / 1e6 / a.keys
 
         print(f"war room on one host: {nsteps}-step runbook, {COLS}x{ROWS}, "
               f"{os.cpu_count()} CPUs")
@@ -188,7 +205,9 @@ def main():
         show("owner key, 1 follower", own1)
         show("owner key, 51 followers", own50)
         print(f"{'50 more followers cost':28s} median "
-              f"{statistics.median(own50) - statistics.median(own1):+7.2f} ms")
+              f"{statistics.median(own50) - statistics.median(own1):+7.2f} ms (wall, shared CPUs)")
+        print(f"{'owner CPU per key':28s} 1 follower {cpu1:6.2f} ms   51 followers {cpu50:6.2f} ms"
+              f"   ({cpu50 - cpu1:+.2f} ms)")
     finally:
         for pid in pids:
             try:
