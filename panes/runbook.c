@@ -217,7 +217,7 @@ static void do_enter(struct rbpane *p)
         ask_rerun(p, s);
         return;
     }
-    bool shared = p->server != NULL || p->following;
+    bool shared = p->following || (p->run != NULL && run_shared(p->run));
     if (shared && (s->type == RB_APPROVAL || s->two_person)) {
         /* the two-person rule: Enter asks, somebody else approves (A) */
         ask(p, SOP_CONFIRM, NULL, NULL);

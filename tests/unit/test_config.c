@@ -85,13 +85,27 @@ static void expect_error(const char *text, const char *want, const char *what)
 static void test_errors(void)
 {
     expect_error("[opsdeck]\n[bogus]\n",
-                 "t.ini:2: unknown section [bogus] (expected [opsdeck], [runbooks] or [backend "
-                 "\"NAME\"])",
+                 "t.ini:2: unknown section [bogus] (expected [opsdeck], [runbooks], [share] or "
+                 "[backend \"NAME\"])",
                  "unknown section");
     expect_error("[backends \"a\"]\ntype = x\n",
-                 "t.ini:1: unknown section [backends \"a\"] (expected [opsdeck], [runbooks] or "
-                 "[backend \"NAME\"])",
+                 "t.ini:1: unknown section [backends \"a\"] (expected [opsdeck], [runbooks], "
+                 "[share] or [backend \"NAME\"])",
                  "a section that only starts with 'backend'");
+    expect_error("[share]\ndir = /srv/x\nsocket = y\n",
+                 "t.ini:3: unknown key 'socket' in [share] (expected dir, participants, nats or "
+                 "nats_creds)",
+                 "[share]: an unknown key");
+    expect_error("[share]\ndir = /a\ndir = /b\n", "t.ini:3: duplicate key 'dir' in [share]",
+                 "[share]: a key twice");
+    expect_error("[share]\nnats = nats://bob:secret@host:4222\n",
+                 "t.ini:2: the nats URL holds credentials: put them in a file named by nats_creds "
+                 "or in the environment (docs/war-room.md)",
+                 "[share]: no credentials in the config");
+    expect_error("[share]\nnats = http://host:4222\n",
+                 "t.ini:2: bad nats URL 'http://host:4222' (expected nats://HOST:PORT; "
+                 "credentials go in nats_creds or the environment, never here)",
+                 "[share]: a nats URL");
     expect_error("[opsdeck]\ntheme = dark\ncolour = red\n",
                  "t.ini:3: unknown key 'colour' in [opsdeck]", "unknown key in [opsdeck]");
     expect_error("[opsdeck]\nread_only = maybe\n",
@@ -175,6 +189,28 @@ static const char runbooks[] = "[opsdeck]\n"                                 /* 
                                "type = demo\n"                               /* 7 */
                                "[runbooks]\n"                                /* 8 */
                                "alert.Watchdog = ~/watchdog.md ; comment\n"; /* 9 */
+
+static void test_share(void)
+{
+    char *cause = NULL;
+    struct config *cfg = config_parse(
+        "s.ini",
+        "[share]\ndir = /srv/opsdeck\nparticipants = bob, @sre\nnats = nats://10.0.0.5:4222\n"
+        "nats_creds = /etc/opsdeck/nats.creds\n",
+        &cause);
+    if (!tap_ok(cfg != NULL, "[share] parses")) {
+        tap_diag("%s", cause);
+        free(cause);
+        return;
+    }
+    tap_is_str(cfg->share_dir, "/srv/opsdeck", "[share] dir");
+    tap_is_str(cfg->share_participants, "bob, @sre", "[share] participants as written");
+    tap_is_str(cfg->share_nats, "nats://10.0.0.5:4222", "[share] nats");
+    tap_is_str(cfg->share_nats_creds, "/etc/opsdeck/nats.creds", "[share] nats_creds");
+    config_destroy(cfg);
+    expect_error("[share]\ndir =\n", "t.ini:2: empty value for 'dir' in [share]",
+                 "[share]: an empty dir");
+}
 
 static void test_runbooks(void)
 {
@@ -340,6 +376,7 @@ int main(void)
     test_good();
     test_errors();
     test_runbooks();
+    test_share();
     test_empty();
     test_files();
     test_bools();
