@@ -241,6 +241,11 @@ static bool work(struct share_nats_owner *own)
     if (l == NULL) {
         return false;
     }
+    own->head = l->next; /* ours while we publish it: an overflow cannot free it */
+    if (own->head == NULL) {
+        own->tail = &own->head;
+    }
+    own->queued_bytes -= l->len;
     natsStatus s = NATS_OK;
     if (l->seq > own->acked) {
         pthread_mutex_unlock(&b->mu);
@@ -249,21 +254,24 @@ static bool work(struct share_nats_owner *own)
     }
     if (s != NATS_OK) {
         nbr_set_error(b, nbr_status_text(b, "publish", s));
+        if (own->from_journal) {
+            free_oline(l); /* dropped meanwhile: the journal has it */
+        } else {
+            l->next = own->head; /* first again */
+            own->head = l;
+            if (l->next == NULL) {
+                own->tail = &l->next;
+            }
+            own->queued_bytes += l->len;
+        }
         return false;
     }
-    if (own->head == l) { /* still ours: not dropped by an overflow meanwhile */
-        own->head = l->next;
-        if (own->head == NULL) {
-            own->tail = &own->head;
-        }
-        own->queued_bytes -= l->len;
-        if (l->seq > own->acked) {
-            own->acked = l->seq;
-            own->published++;
-        }
-        free_oline(l);
-        nbr_set_error(b, NULL);
+    if (l->seq > own->acked) {
+        own->acked = l->seq;
+        own->published++;
     }
+    free_oline(l);
+    nbr_set_error(b, NULL);
     return true;
 }
 

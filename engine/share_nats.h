@@ -40,7 +40,7 @@ struct share_nats_opts {
     const char *url;        /* "nats://host:4222"; required */
     const char *creds_file; /* see above; NULL: the environment */
     const char *env_prefix; /* NULL: "OPSDECK_NATS" (_USER, _PASSWORD, _TOKEN) */
-    const char *user;       /* the name requests go out as; NULL: from the file or env */
+    const char *user;       /* the name requests go out as; NULL: the user logged in as */
     const char *stream;     /* NULL: "OPSDECK_RUNS" */
     const char *prefix;     /* subject prefix; NULL: "opsdeck" */
     int timeout_ms;         /* first connect, a publish ack, a request; 0: 2000 */

@@ -265,7 +265,7 @@ struct share_nats_follower *share_nats_follow(struct loop *loop, const struct sh
     }
     f->filter = xasprintf("%s.run.%s.>", f->b.prefix, f->b.run);
     f->ev_subject = nbr_subject(&f->b, "run", "ev");
-    f->req_subject = nbr_subject(&f->b, "req", f->b.user != NULL ? f->b.user : "?");
+    f->req_subject = nbr_subject(&f->b, "req", f->b.as != NULL ? f->b.as : "?");
     if (!nbr_start(&f->b, follow_worker, f, cause)) {
         share_nats_unfollow(f);
         return NULL;
@@ -299,7 +299,7 @@ void share_nats_unfollow(struct share_nats_follower *f)
 
 bool share_nats_request(struct share_nats_follower *f, const char *line, size_t len, char **cause)
 {
-    if (f->b.user == NULL) {
+    if (f->b.as == NULL) {
         *cause = xstrdup("NATS: no user name for requests (OPSDECK_NATS_USER, or \"user =\" "
                          "in the credentials file)");
         return false;

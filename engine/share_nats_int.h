@@ -59,7 +59,7 @@ struct nbridge {
     bool worker_started;
 
     /* options, copied */
-    char *url, *user, *password, *token, *creds, *stream, *prefix, *run, *name;
+    char *url, *user, *as, *password, *token, *creds, *stream, *prefix, *run, *name;
     int timeout_ms;
 };
 

@@ -247,23 +247,19 @@ bool nbr_init(struct nbridge *b, struct loop *loop, const struct share_nats_opts
     b->prefix = xstrdup(o->prefix != NULL ? o->prefix : "opsdeck");
     b->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 2000;
     b->name = xasprintf("opsdeck %s %s", role, run_id);
-    if (o->user != NULL) {
-        b->user = xstrdup(o->user);
-    }
     if (o->creds_file != NULL) {
         if (!read_secret_file(b, o->creds_file, cause)) {
             return false;
         }
     } else {
         const char *pfx = o->env_prefix != NULL ? o->env_prefix : "OPSDECK_NATS";
-        if (b->user == NULL) {
-            b->user = env_of(pfx, "USER");
-        }
+        b->user = env_of(pfx, "USER");
         b->password = env_of(pfx, "PASSWORD");
         b->token = env_of(pfx, "TOKEN");
     }
-    if (b->user != NULL && strpbrk(b->user, ".*> \t") != NULL) {
-        *cause = xasprintf("NATS user \"%s\" cannot be a subject token", b->user);
+    b->as = o->user != NULL ? xstrdup(o->user) : b->user != NULL ? xstrdup(b->user) : NULL;
+    if (b->as != NULL && strpbrk(b->as, ".*> \t") != NULL) {
+        *cause = xasprintf("NATS user \"%s\" cannot be a subject token", b->as);
         return false;
     }
     if (pipe(b->pipe) != 0) {
@@ -327,7 +323,7 @@ void nbr_fini(struct nbridge *b)
         free(ev->reply);
         free(ev);
     }
-    free(b->url), free(b->user), free(b->password), free(b->token), free(b->creds);
+    free(b->url), free(b->user), free(b->as), free(b->password), free(b->token), free(b->creds);
     free(b->stream), free(b->prefix), free(b->run), free(b->name), free(b->error);
     pthread_cond_destroy(&b->cond);
     pthread_mutex_destroy(&b->mu);
