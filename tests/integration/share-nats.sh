@@ -8,7 +8,8 @@
 # owner keeps appending, the server comes back: the follower ends with
 # exactly the owner's events (seq lists equal: none lost, none twice); the
 # owner's small queue spilled to its journal meanwhile. A late joiner replays
-# the same. Requests: bob's arrives tagged bob and gets the owner's answer;
+# the same; a new owner of the same journal (a takeover) adds no event to the
+# stream. Requests: bob's arrives tagged bob and gets the owner's answer;
 # bob claiming to be alice is refused by the server. Errors: refused port,
 # wrong password, a credentials file others can read, a server without
 # JetStream.
@@ -149,6 +150,25 @@ check "the owner never heard a request from alice" not_grep "^request alice" "$T
 touch "$T/host-a/stop"
 wait "$OWNER"
 check "the owner stops cleanly" test $? -eq 0
+
+stream_msgs() {
+    curl -sf "http://127.0.0.1:$P_MON/jsz?streams=true" | python3 -c '
+import json, sys
+for a in json.load(sys.stdin).get("account_details", []):
+    for s in a.get("stream_detail", []):
+        if s["name"] == "OPSDECK_RUNS":
+            print(s["state"]["messages"])'
+}
+check "the stream holds $COUNT events and one document" test "$(stream_msgs)" -eq $((COUNT + 1))
+rm -f "$T/host-a/stop"
+as alice alice-pw "$PEER" owner "$URL" "$RUN" "$T/host-a" 0 50 >"$T/owner2.log" 2>&1 &
+OWNER=$!
+PIDS+=($OWNER)
+wait_until 10 grep -q "^acked $COUNT" "$T/owner2.log"
+touch "$T/host-a/stop"
+wait "$OWNER"
+check "a new owner of the same journal (a takeover) republishes no event: $COUNT events, two documents" \
+    test "$(stream_msgs)" -eq $((COUNT + 2))
 
 # ---- clear errors ----
 
