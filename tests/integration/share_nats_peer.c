@@ -247,6 +247,10 @@ static int cmp_double(const void *a, const void *b)
 static int run_bench(struct share_nats_opts *o, char **argv)
 {
     struct bench_state b = {.n = atol(argv[4])};
+    if (b.n <= 0) {
+        fprintf(stderr, "share_nats_peer bench: N must be a positive count\n");
+        return 64;
+    }
     b.t_pub = xcalloc((size_t)b.n, sizeof *b.t_pub);
     b.lat = xcalloc((size_t)b.n, sizeof *b.lat);
     char *cause = NULL;
