@@ -175,6 +175,19 @@ check "a new owner of the same journal (a takeover) republishes no event: $COUNT
 out=$(as bob bob-pw "$PEER" follow "nats://127.0.0.1:$P_CLOSED" "$RUN" "$T/x" 1)
 check "a refused port is a clear error ($out)" \
     grep -q "^error NATS at nats://127.0.0.1:$P_CLOSED: no server answers" <<<"$out"
+mkdir -p "$T/host-d"
+as alice alice-pw "$PEER" owner "nats://127.0.0.1:$P_CLOSED" "$RUN" "$T/host-d" 3 50 >"$T/owner-down.log" 2>&1 &
+OWNER=$!
+PIDS+=($OWNER)
+wait_until 10 grep -q "^status nats: link down since" "$T/owner-down.log"
+last_seq_is() { test "$(seqs "$1" 2>/dev/null | tail -1)" = "$2"; }
+wait_until 5 last_seq_is "$T/host-d/$RUN.jsonl" 3
+check "an owner whose server is down at start still runs: link down, its journal grows" \
+    test "$(seqs "$T/host-d/$RUN.jsonl" 2>/dev/null | tail -1)" = 3
+check "... and its status names the unreachable server" \
+    grep -q "^status nats: link down since .*NATS at nats://127.0.0.1:$P_CLOSED: no server answers" "$T/owner-down.log"
+touch "$T/host-d/stop"
+wait "$OWNER"
 out=$(as bob wrong-pw "$PEER" follow "$URL" "$RUN" "$T/x" 1)
 check "a wrong password is a clear error ($out)" \
     grep -q "^error NATS at $URL: the server refused the credentials.*user bob" <<<"$out"
