@@ -121,11 +121,15 @@ static int run_owner(struct share_nats_opts *o, char **argv, int argc)
     st.j = journal_open(path, &cause);
     if (st.j == NULL) {
         fprintf(stderr, "journal: %s\n", cause);
+        free(cause);
         return 1;
     }
     owner = share_nats_owner_create(loop, o, st.run, path, on_request, &st, &cause);
     if (owner == NULL) {
         printf("error %s\n", cause);
+        free(cause);
+        journal_close(st.j);
+        free(path);
         return 2;
     }
     const char doc[] = "{\"t\":\"doc\",\"doc\":{\"path\":\"drill.md\"}}";
@@ -188,6 +192,7 @@ static int run_follow(struct share_nats_opts *o, char **argv, bool request)
     follower = share_nats_follow(loop, o, argv[3], on_line, on_link, &st, &cause);
     if (follower == NULL) {
         printf("error %s\n", cause);
+        free(cause);
         return 2;
     }
     if (request) {
@@ -259,6 +264,7 @@ static int run_bench(struct share_nats_opts *o, char **argv)
         owner != NULL ? share_nats_follow(loop, o, argv[3], bench_line, NULL, &b, &cause) : NULL;
     if (follower == NULL) {
         printf("error %s\n", cause);
+        free(cause);
         return 2;
     }
     loop_timer_add(loop, 20, 20, bench_tick, &b);
