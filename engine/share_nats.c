@@ -55,7 +55,6 @@ struct share_nats_owner {
     uint64_t published;   /* lines this owner published */
     uint64_t synced;      /* b.reconnects when the stream was last asked */
     natsSubscription *req_sub;
-    bool req_done;
 };
 
 static void free_oline(struct oline *l)
@@ -84,15 +83,6 @@ static void on_request(natsConnection *nc, natsSubscription *sub, natsMsg *msg, 
     natsMsg_Destroy(msg);
 }
 
-static void on_request_done(void *closure)
-{
-    struct share_nats_owner *own = closure;
-    pthread_mutex_lock(&own->b.mu);
-    own->req_done = true;
-    pthread_cond_broadcast(&own->b.cond);
-    pthread_mutex_unlock(&own->b.mu);
-}
-
 /* ---- the worker ---- */
 
 /* After a connect: the stream, the request subscription. */
@@ -106,7 +96,7 @@ static bool setup(struct share_nats_owner *own, char **cause)
     natsStatus s = natsConnection_Subscribe(&own->req_sub, b->nc, subj, on_request, own);
     free(subj);
     if (s == NATS_OK) {
-        natsSubscription_SetOnCompleteCB(own->req_sub, on_request_done, own);
+        nbr_track_sub(b, own->req_sub);
         s = natsConnection_FlushTimeout(b->nc, b->timeout_ms);
     }
     if (s != NATS_OK) {
@@ -378,18 +368,7 @@ void share_nats_owner_destroy(struct share_nats_owner *own)
     if (own == NULL) {
         return;
     }
-    pthread_mutex_lock(&own->b.mu);
-    own->b.stop = true;
-    pthread_mutex_unlock(&own->b.mu);
-    if (own->req_sub != NULL) {
-        natsSubscription_Unsubscribe(own->req_sub);
-        pthread_mutex_lock(&own->b.mu);
-        for (int i = 0; i < 20 && !own->req_done; i++) {
-            nbr_wait(&own->b, 100);
-        }
-        pthread_mutex_unlock(&own->b.mu);
-    }
-    nbr_fini(&own->b);
+    nbr_fini(&own->b); /* the worker is gone, the connection closed: no more callbacks */
     natsSubscription_Destroy(own->req_sub);
     for (struct oline *l = own->head, *next; l != NULL; l = next) {
         next = l->next;

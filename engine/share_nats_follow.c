@@ -124,6 +124,9 @@ static void subscribe(struct share_nats_follower *f)
     natsSubscription *sub = NULL;
     jsErrCode jerr = 0;
     natsStatus s = js_Subscribe(&sub, b->js, f->filter, on_msg, fs, NULL, &so, &jerr);
+    if (s == NATS_OK) {
+        nbr_track_sub(b, sub);
+    }
     pthread_mutex_lock(&b->mu);
     if (s == NATS_OK) {
         f->sub = sub;

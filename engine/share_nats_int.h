@@ -49,6 +49,7 @@ struct nbridge {
     int64_t down_since_ms;
     uint64_t reconnects; /* each reconnect: the worker re-syncs */
     bool closed;         /* the connection's closed callback ran */
+    int live_subs;       /* async subscriptions whose handler may still run */
     bool stop;
     char *error; /* the last lasting error, for the status line */
 
@@ -83,6 +84,12 @@ struct nbr_event *nbr_line_event(const char *data, size_t len);
 bool nbr_dial(struct nbridge *b, bool *transient, char **cause);
 /* The stream's info; create it when create and missing. A clear *cause for no JetStream. */
 bool nbr_stream(struct nbridge *b, bool create, char **cause);
+/*
+ * Count sub as live until libnats says its handler has returned for good
+ * (after it is unsubscribed or the connection closed): nbr_fini waits for
+ * that before the owner or follower is freed. Call right after subscribing.
+ */
+void nbr_track_sub(struct nbridge *b, natsSubscription *sub);
 /* "opsdeck.run.RUN.ev" etc.; caller frees. */
 char *nbr_subject(const struct nbridge *b, const char *kind, const char *tail);
 /* Wait on cond for at most ms (mu held). */

@@ -151,6 +151,24 @@ static void link_error(natsConnection *nc, natsSubscription *sub, natsStatus err
     pthread_mutex_unlock(&b->mu);
 }
 
+static void sub_done(void *closure)
+{
+    struct nbridge *b = closure;
+    pthread_mutex_lock(&b->mu);
+    b->live_subs--;
+    pthread_cond_broadcast(&b->cond);
+    pthread_mutex_unlock(&b->mu);
+}
+
+void nbr_track_sub(struct nbridge *b, natsSubscription *sub)
+{
+    pthread_mutex_lock(&b->mu);
+    if (natsSubscription_SetOnCompleteCB(sub, sub_done, b) == NATS_OK) {
+        b->live_subs++;
+    }
+    pthread_mutex_unlock(&b->mu);
+}
+
 /* ---- options and credentials ---- */
 
 static char *env_of(const char *prefix, const char *what)
@@ -299,10 +317,10 @@ void nbr_fini(struct nbridge *b)
         pthread_join(b->worker, NULL);
     }
     if (b->nc != NULL) {
-        natsConnection_Close(b->nc);
+        natsConnection_Close(b->nc); /* closes every subscription too */
         pthread_mutex_lock(&b->mu);
-        for (int i = 0; i < 20 && !b->closed; i++) {
-            nbr_wait(b, 100);
+        for (int i = 0; i < 30 && (!b->closed || b->live_subs > 0); i++) {
+            nbr_wait(b, 100); /* until no handler of ours can run any more */
         }
         pthread_mutex_unlock(&b->mu);
         jsCtx_Destroy(b->js);
