@@ -9,7 +9,8 @@
 # exactly the owner's events (seq lists equal: none lost, none twice); the
 # owner's small queue spilled to its journal meanwhile. A late joiner replays
 # the same; a new owner of the same journal (a takeover) adds no event to the
-# stream. Requests: bob's arrives tagged bob and gets the owner's answer;
+# stream. A stream with a duplicate, a gap and a line out of order (published
+# raw) gives the follower 1 2 4. Requests: bob's arrives tagged bob and gets the owner's answer;
 # bob claiming to be alice is refused by the server. Errors: refused port,
 # wrong password, a credentials file others can read, a server without
 # JetStream.
@@ -169,6 +170,20 @@ touch "$T/host-a/stop"
 wait "$OWNER"
 check "a new owner of the same journal (a takeover) republishes no event: $COUNT events, two documents" \
     test "$(stream_msgs)" -eq $((COUNT + 2))
+
+# ---- the follower's own rules, on a stream no owner would make ----
+# 1, 2, 2 again (another message id: past the duplicate window), 4, then 3:
+# 2 passes once; 4 is a gap, asked again from the last line delivered, still
+# there: the journal's own gap, it passes; 3 comes after 4: out of order, dropped.
+RAW=raw-0001
+for m in "$RAW:1 1" "$RAW:2 2" "retry:2 2" "$RAW:4 4" "$RAW:3 3"; do
+    set -- $m
+    as alice alice-pw "$PEER" raw "$URL" "opsdeck.run.$RAW.ev" "$1" "{\"seq\":$2,\"action\":\"note\"}" >>"$T/raw.log" 2>&1 ||
+        bail "cannot publish raw line $m"
+done
+as bob bob-pw "$PEER" follow "$URL" "$RAW" "$T/host-c/raw.jsonl" 4 >"$T/raw-follow.log" 2>&1
+check "duplicates dropped, a gap asked again and then passed, nothing out of order: seqs 1 2 4" \
+    test "$(seqs "$T/host-c/raw.jsonl" | tr '\n' ' ')" = "1 2 4 "
 
 # ---- clear errors ----
 

@@ -15,6 +15,9 @@
  *       one second after the line with seq EXPECT (late duplicates would show).
  *   request URL RUN LINE
  *       send LINE, print the reply line, exit 0 (1 without one in 15 s).
+ *   raw URL SUBJECT MSG-ID LINE
+ *       publish LINE to JetStream as it is, with that Nats-Msg-Id (libnats
+ *       directly: a stream with duplicates and gaps that no owner would make).
  *   bench URL RUN N
  *       owner and follower on one loop: N events 20 ms apart, publish call to
  *       follower's line callback; prints p50/p95/max in ms.
@@ -29,6 +32,7 @@
 #include "../../engine/share_nats.h"
 
 #include <cjson/cJSON.h>
+#include <nats/nats.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,6 +214,37 @@ static int run_follow(struct share_nats_opts *o, char **argv, bool request)
     return request || st.reached ? 0 : 1;
 }
 
+/* ---- raw ---- */
+
+static int run_raw(char **argv)
+{
+    natsConnection *nc = NULL;
+    natsOptions *opts = NULL;
+    jsCtx *js = NULL;
+    jsPubAck *ack = NULL;
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    po.MsgId = argv[4];
+    natsStatus s = natsOptions_Create(&opts);
+    if (s == NATS_OK) {
+        natsOptions_SetURL(opts, argv[2]);
+        natsOptions_SetUserInfo(opts, getenv("OPSDECK_NATS_USER"), getenv("OPSDECK_NATS_PASSWORD"));
+        s = natsConnection_Connect(&nc, opts);
+    }
+    if (s == NATS_OK) {
+        s = natsConnection_JetStream(&js, nc, NULL);
+    }
+    if (s == NATS_OK) {
+        s = js_Publish(&ack, js, argv[3], argv[5], (int)strlen(argv[5]), &po, NULL);
+    }
+    printf("%s\n", natsStatus_GetText(s));
+    jsPubAck_Destroy(ack);
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    natsOptions_Destroy(opts);
+    return s == NATS_OK ? 0 : 1;
+}
+
 /* ---- bench ---- */
 
 struct bench_state {
@@ -298,6 +333,8 @@ int main(int argc, char **argv)
         rc = run_follow(&o, argv, false);
     } else if (strcmp(argv[1], "request") == 0) {
         rc = run_follow(&o, argv, true);
+    } else if (strcmp(argv[1], "raw") == 0 && argc >= 6) {
+        rc = run_raw(argv);
     } else if (strcmp(argv[1], "bench") == 0) {
         rc = run_bench(&o, argv);
     } else {
