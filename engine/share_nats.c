@@ -144,7 +144,7 @@ static natsStatus publish_one(struct share_nats_owner *own, uint64_t seq, const 
 }
 
 /* Read the journal and publish every line after own->acked; true at its end. */
-static bool catch_up(struct share_nats_owner *own)
+static bool catch_up(struct share_nats_owner *own, uint64_t *sent)
 {
     FILE *f = fopen(own->journal, "r");
     if (f == NULL) {
@@ -172,6 +172,7 @@ static bool catch_up(struct share_nats_owner *own)
         if (s == NATS_OK) {
             own->acked = seq;
             own->published++;
+            (*sent)++;
         } else {
             nbr_set_error(&own->b, nbr_status_text(&own->b, "publish", s));
         }
@@ -218,12 +219,17 @@ static bool work(struct share_nats_owner *own)
         return s == NATS_OK;
     }
     if (own->from_journal) {
+        uint64_t sent = 0;
         pthread_mutex_unlock(&b->mu);
-        bool done = catch_up(own);
+        bool done = catch_up(own, &sent);
         pthread_mutex_lock(&b->mu);
         if (done && own->dropped_max <= own->acked) {
             own->from_journal = false; /* caught up: memory again */
             nbr_set_error(b, NULL);
+        } else if (done && sent == 0) { /* not there (yet): look again in a while */
+            nbr_set_error(b, xasprintf("journal %s has no line with seq %llu", own->journal,
+                                       (unsigned long long)own->dropped_max));
+            return false;
         }
         return done;
     }
