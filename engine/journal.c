@@ -69,8 +69,7 @@ static bool parent_dir(const char *path, char **cause)
     return ok;
 }
 
-/* The seq of one line, or false when it is not a journal line. */
-static bool line_seq(const char *line, size_t len, uint64_t *seq)
+bool journal_line_seq(const char *line, size_t len, uint64_t *seq)
 {
     cJSON *obj = cJSON_ParseWithLength(line, len);
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(obj, "seq");
@@ -98,7 +97,7 @@ static bool last_seq_in(const char *buf, size_t len, bool from_start, uint64_t *
         if (start == 0 && !from_start) {
             return false;
         }
-        if (end > start && line_seq(buf + start, end - start, seq)) {
+        if (end > start && journal_line_seq(buf + start, end - start, seq)) {
             return true;
         }
         end = start > 0 ? start - 1 : 0;

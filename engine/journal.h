@@ -42,6 +42,8 @@ bool journal_append_line(struct journal *j, const struct journal_event *ev, char
                          char **cause);
 const char *journal_path(const struct journal *j);
 uint64_t journal_last_seq(const struct journal *j);
+/* The seq of one line, or false when it is not a journal line (an object with a seq). */
+bool journal_line_seq(const char *line, size_t len, uint64_t *seq);
 
 /* One line of a journal read back. */
 struct journal_line {
