@@ -40,6 +40,8 @@ struct share_nats_owner {
     struct nbridge b; /* first: libnats' closures point here */
     share_nats_request_cb cb;
     void *ud;
+    char *(*filter)(void *ud, const char *line, size_t len); /* opts.filter */
+    void *filter_ud;
     char *journal;
     char *ev_subject, *doc_subject;
     size_t queue_max;
@@ -167,7 +169,11 @@ static bool catch_up(struct share_nats_owner *own, uint64_t *sent)
         if (!journal_line_seq(line, (size_t)n - 1, &seq) || seq <= acked) {
             continue;
         }
-        natsStatus s = publish_one(own, seq, line, (size_t)n - 1);
+        char *shown = own->filter != NULL ? own->filter(own->filter_ud, line, (size_t)n - 1) : NULL;
+        natsStatus s = own->filter == NULL ? publish_one(own, seq, line, (size_t)n - 1)
+                       : shown != NULL     ? publish_one(own, seq, shown, strlen(shown))
+                                           : NATS_OK; /* not for the stream: counted as done */
+        free(shown);
         pthread_mutex_lock(&own->b.mu);
         if (s == NATS_OK) {
             own->acked = seq;
@@ -343,6 +349,8 @@ struct share_nats_owner *share_nats_owner_create(struct loop *loop, const struct
     own->rtail = &own->replies;
     own->cb = cb;
     own->ud = ud;
+    own->filter = o->filter;
+    own->filter_ud = o->filter_ud;
     if (!nbr_init(&own->b, loop, o, run_id, "owner", owner_event, own, cause)) {
         share_nats_owner_destroy(own);
         return NULL;

@@ -45,6 +45,14 @@ struct share_nats_opts {
     const char *prefix;     /* subject prefix; NULL: "opsdeck" */
     int timeout_ms;         /* first connect, a publish ack, a request; 0: 2000 */
     size_t queue_max;       /* owner: bytes of lines kept in memory; 0: 1 MiB */
+    /*
+     * owner: what a journal line read back from the journal (catching up)
+     * becomes on the stream: a new string, or NULL to leave it out (a drill's
+     * facilitator-only lines). Called on the worker thread: it may read only
+     * what does not change (the drill document). NULL: every line as it is.
+     */
+    char *(*filter)(void *ud, const char *line, size_t len);
+    void *filter_ud;
 };
 
 /* ---- owner: the only publisher of a run ---- */
