@@ -392,7 +392,10 @@ static bool on_peer_line(void *ud, const char *line, size_t len)
         return false;
     }
     cJSON *req = NULL;
-    if (!json_parse(line, len, &req, NULL) || !cJSON_IsObject(req) ||
+    char *bad = NULL; /* json_parse writes a cause: NULL would crash on any garbage */
+    bool parsed = json_parse(line, len, &req, &bad);
+    free(bad);
+    if (!parsed || !cJSON_IsObject(req) ||
         strcmp(json_str(req, "t") != NULL ? json_str(req, "t") : "", "req") != 0) {
         cJSON_Delete(req);
         reply(p, 0, false, "not a request");
@@ -721,7 +724,10 @@ static bool on_client_line(void *ud, const char *line, size_t len)
 {
     struct share_client *c = ud;
     cJSON *o = NULL;
-    if (!json_parse(line, len, &o, NULL) || !cJSON_IsObject(o)) {
+    char *bad = NULL;
+    bool parsed = json_parse(line, len, &o, &bad);
+    free(bad);
+    if (!parsed || !cJSON_IsObject(o)) {
         cJSON_Delete(o);
         return true; /* not ours: skipped, as a torn journal line is */
     }
