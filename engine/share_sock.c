@@ -441,6 +441,16 @@ static void sweep(void *ud)
         free(p);
     }
     s->npeers = keep;
+    if (s->driver != NULL && peer_of(s, s->driver) == NULL) {
+        /* the driver left or was dropped: control goes back to the owner's console, which
+         * could otherwise neither drive nor offer nor take back (until they came back) */
+        free(s->driver);
+        s->driver = NULL;
+        if (s->offered != NULL && strcmp(s->offered, whoami_user()) == 0) {
+            free(s->offered); /* a hand back to the owner that is done now */
+            s->offered = NULL;
+        }
+    }
     if (any) {
         send_presence(s);
     }

@@ -649,7 +649,30 @@ static void test_handover(void)
     tap_ok(ask(&f, SOP_CONFIRM, NULL) && !f.reply_ok, "its driver op is refused now");
     tap_is_int(o.applied, before, "and does not reach apply");
     free(cause);
+    cause = NULL;
+
+    /* the driver's connection drops: control comes back to the owner's console */
+    tap_ok(share_server_offer(o.s, me, &cause), "the owner offers again");
+    wait_for(&f, "offer", 2000);
+    tap_ok(ask(&f, SOP_ACCEPT, NULL) && f.reply_ok, "and it accepts again");
+    tap_is_str(share_server_driver(o.s), me, "it drives");
+    size_t npres = o.npres;
     fol_free(&f);
+    uint64_t end = clock_mono_ms() + 2000;
+    while (o.npres == npres && clock_mono_ms() < end) {
+        loop_run_once(loop, 10);
+    }
+    tap_ok(o.npres == npres + 1 && strcmp(o.pres[npres].reason, "left") == 0,
+           "the driver left: presence(left)");
+    tap_ok(share_server_driver(o.s) == NULL, "the owner's console drives again");
+    struct fol g;
+    fol_join(&g, "run-hand");
+    wait_for(&g, "synced", 2000);
+    tap_ok(wait_for(&g, "hello:participant", 10),
+           "who joins again is a participant, not the driver");
+    tap_ok(share_server_offer(o.s, me, &cause), "and the owner can offer control again");
+    free(cause);
+    fol_free(&g);
     run_for(30);
     owner_stop(&o, NULL);
 }
