@@ -34,6 +34,8 @@
 
 enum {
     SHARE_LINE_MAX = 1 << 20,   /* a request, or a journal line with a command's output */
+    SHARE_HELLO_MAX = 32 << 20, /* owner -> follower: a hello carries the whole document (a
+                                   4 MiB runbook or drill, JSON-escaped) */
     SHARE_QUEUE_MAX = 64 << 20, /* a follower this far behind is dropped */
     SHARE_PEERS_MAX = 256,
 };
@@ -812,7 +814,7 @@ struct share_client *share_client_connect(struct loop *loop, const char *dir, co
     c->hooks = hooks;
     c->ud = ud;
     c->ch =
-        chan_create(loop, fd, SHARE_LINE_MAX, SHARE_QUEUE_MAX, on_client_line, on_client_close, c);
+        chan_create(loop, fd, SHARE_HELLO_MAX, SHARE_QUEUE_MAX, on_client_line, on_client_close, c);
     return c;
 }
 

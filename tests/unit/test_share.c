@@ -67,13 +67,17 @@ struct owner {
     struct presence_rec pres[64];
     size_t npres;
     int changed;
+    const char *source; /* the doc's source (a big runbook), or NULL */
 };
 
 static cJSON *o_doc(void *ud, enum share_role role)
 {
-    (void)ud;
+    struct owner *o = ud;
     cJSON *d = cJSON_CreateObject();
     cJSON_AddStringToObject(d, "path", "test.md");
+    if (o->source != NULL) {
+        cJSON_AddStringToObject(d, "source", o->source);
+    }
     cJSON_AddStringToObject(d, "for", share_role_name(role));
     return d;
 }
@@ -455,6 +459,24 @@ static void test_follow(void)
     tap_is_int((long long)fol_count(&g, "ev:6:"), 1, "the second once");
     fol_free(&f);
     fol_free(&g);
+
+    /* a big runbook (runbooks may be 4 MiB): its hello is one long line */
+    size_t big = 3 << 20;
+    char *source = xcalloc(1, big + 1);
+    for (size_t i = 0; i < big; i++) {
+        source[i] = i % 64 == 63 ? '\n' : 'm'; /* escaped on the wire: longer still */
+    }
+    o.source = source;
+    fol_join(&f, "run-follow");
+    tap_ok(wait_for(&f, "synced", 5000), "a follower of a 3 MiB runbook is synced");
+    const cJSON *src = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(f.hello, "doc"), "source");
+    tap_ok(cJSON_IsString(src) && strcmp(src->valuestring, source) == 0,
+           "its hello carries the whole source");
+    tap_ok(!f.closed, "and the connection stays up (%s)", f.why);
+    fol_free(&f);
+    o.source = NULL;
+    free(source);
     run_for(30);
     owner_stop(&o, NULL);
 }
