@@ -601,6 +601,13 @@ static void test_roles(void)
     append(&o, "note", NULL, NULL);
     tap_ok(wait_for(&f, "ev:2:note", 2000), "the owner still serves the other follower");
     tap_ok(raw_until(fd, &sb, "\"seq\":2", 2000) != NULL, "and the raw one");
+    notice(&o, RL_SECRET, "hunter2");
+    notice(&o, RL_STATUS, "where we are");
+    tap_ok(raw_until(fd, &sb, "where we are", 2000) != NULL &&
+               strstr(sb.s, "{\"live\":true,\"action\":\"status\"") != NULL,
+           "on the wire a notice is {\"live\":true,\"action\":\"status\",...}");
+    tap_ok(strstr(sb.s, "hunter2") == NULL && strstr(sb.s, "secret") == NULL,
+           "a local notice never crosses the socket");
     free(sb.s);
     close(fd);
     fol_free(&f);
