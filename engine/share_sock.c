@@ -512,7 +512,8 @@ struct share_server *share_server_create(struct loop *loop, const char *dir, con
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     struct sockaddr_un sa;
     sockaddr_of(&sa, sock);
-    if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
+    /* EAGAIN: a live owner whose backlog is full (stopped, or many joining): not stale */
+    if (fd >= 0 && (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0 || errno == EAGAIN)) {
         if (cause != NULL) {
             *cause = xasprintf("run %s is shared by another console already (%s)", run_id, sock);
         }
@@ -789,7 +790,9 @@ struct share_client *share_client_connect(struct loop *loop, const char *dir, co
     }
     struct sockaddr_un sa;
     sockaddr_of(&sa, sock);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    /* non-blocking: a Unix connect completes at once or says EAGAIN (the owner's backlog is
+     * full: it is stopped); a blocking one would hang this console's loop */
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
         int e = errno;
         if (cause != NULL) {
@@ -798,6 +801,10 @@ struct share_client *share_client_connect(struct loop *loop, const char *dir, co
                     ? xasprintf("no shared run %s in %s (opsdeck runs lists them)", run_id, dir)
                 : e == ECONNREFUSED
                     ? xasprintf("the owner of run %s is gone (:takeover takes it over)", run_id)
+                : e == EAGAIN
+                    ? xasprintf("the owner of run %s does not answer (stopped, or busy): try "
+                                "again",
+                                run_id)
                 : e == EACCES ? xasprintf("permission denied on %s: the share directory "
                                           "is its group's (docs/war-room.md)",
                                           sock)

@@ -932,6 +932,57 @@ static void test_errors(void)
     owner_stop(&o, NULL);
 }
 
+/* A live owner that does not accept (stopped): its backlog full, it is neither replaced nor
+ * waited for. */
+static void test_owner_stuck(void)
+{
+    int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s/run-stuck.sock", tmp);
+    if (!tap_ok(bind(lfd, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(lfd, 0) == 0,
+                "an owner that listens and never accepts")) {
+        close(lfd);
+        return;
+    }
+    int pending[64];
+    size_t np = 0;
+    bool full = false;
+    while (np < 64 && !full) {
+        int c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (connect(c, (struct sockaddr *)&sa, sizeof sa) == 0) {
+            pending[np++] = c;
+        } else {
+            full = errno == EAGAIN;
+            close(c);
+        }
+    }
+    tap_ok(full, "its backlog is full after %zu connections", np);
+    struct owner o;
+    memset(&o, 0, sizeof o);
+    char *cause = NULL;
+    struct share_server *s =
+        share_server_create(loop, tmp, "run-stuck", NULL, NULL, &ops, &o, &cause);
+    tap_ok(s == NULL && cause != NULL && strstr(cause, "shared by another console") != NULL,
+           "a second owner does not take a stuck live owner's socket (%s)",
+           cause != NULL ? cause : "");
+    free(cause);
+    cause = NULL;
+    share_server_destroy(s, NULL);
+    tap_ok(exists(tmp, "run-stuck.sock"), "the socket is still there");
+    struct fol f;
+    memset(&f, 0, sizeof f);
+    f.c = share_client_connect(loop, tmp, "run-stuck", &hooks, &f, &cause);
+    tap_ok(f.c == NULL && cause != NULL && strstr(cause, "does not answer") != NULL,
+           "a follower is told the owner does not answer (%s)", cause != NULL ? cause : "");
+    free(cause);
+    fol_free(&f);
+    for (size_t i = 0; i < np; i++) {
+        close(pending[i]);
+    }
+    close(lfd);
+    unlink(sa.sun_path);
+}
+
 static void write_file(const char *name, const char *text)
 {
     char *p = xasprintf("%s/cards/%s", tmp, name);
@@ -1012,6 +1063,7 @@ int main(void)
     test_slow();
     test_owner_killed();
     test_errors();
+    test_owner_stuck();
     test_cards();
     loop_destroy(loop);
     char *cmd = xasprintf("rm -rf '%s'", tmp);
