@@ -75,6 +75,10 @@ static bool lines(struct chan *c)
             break;
         }
         size_t len = (size_t)(nl - (c->in + start));
+        if (len > c->max_line) { /* whole in one read: as long as one still coming */
+            closed(c, "line too long");
+            return false;
+        }
         if (!c->on_line(c->ud, c->in + start, len)) {
             return false;
         }

@@ -34,6 +34,8 @@
 
 enum {
     SHARE_LINE_MAX = 1 << 20,   /* a request, or a journal line with a command's output */
+    SHARE_HELLO_MAX = 32 << 20, /* owner -> follower: a hello carries the whole document (a
+                                   4 MiB runbook or drill, JSON-escaped) */
     SHARE_QUEUE_MAX = 64 << 20, /* a follower this far behind is dropped */
     SHARE_PEERS_MAX = 256,
 };
@@ -392,7 +394,10 @@ static bool on_peer_line(void *ud, const char *line, size_t len)
         return false;
     }
     cJSON *req = NULL;
-    if (!json_parse(line, len, &req, NULL) || !cJSON_IsObject(req) ||
+    char *bad = NULL; /* json_parse writes a cause: NULL would crash on any garbage */
+    bool parsed = json_parse(line, len, &req, &bad);
+    free(bad);
+    if (!parsed || !cJSON_IsObject(req) ||
         strcmp(json_str(req, "t") != NULL ? json_str(req, "t") : "", "req") != 0) {
         cJSON_Delete(req);
         reply(p, 0, false, "not a request");
@@ -438,6 +443,16 @@ static void sweep(void *ud)
         free(p);
     }
     s->npeers = keep;
+    if (s->driver != NULL && peer_of(s, s->driver) == NULL) {
+        /* the driver left or was dropped: control goes back to the owner's console, which
+         * could otherwise neither drive nor offer nor take back (until they came back) */
+        free(s->driver);
+        s->driver = NULL;
+        if (s->offered != NULL && strcmp(s->offered, whoami_user()) == 0) {
+            free(s->offered); /* a hand back to the owner that is done now */
+            s->offered = NULL;
+        }
+    }
     if (any) {
         send_presence(s);
     }
@@ -497,7 +512,8 @@ struct share_server *share_server_create(struct loop *loop, const char *dir, con
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     struct sockaddr_un sa;
     sockaddr_of(&sa, sock);
-    if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
+    /* EAGAIN: a live owner whose backlog is full (stopped, or many joining): not stale */
+    if (fd >= 0 && (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0 || errno == EAGAIN)) {
         if (cause != NULL) {
             *cause = xasprintf("run %s is shared by another console already (%s)", run_id, sock);
         }
@@ -721,7 +737,10 @@ static bool on_client_line(void *ud, const char *line, size_t len)
 {
     struct share_client *c = ud;
     cJSON *o = NULL;
-    if (!json_parse(line, len, &o, NULL) || !cJSON_IsObject(o)) {
+    char *bad = NULL;
+    bool parsed = json_parse(line, len, &o, &bad);
+    free(bad);
+    if (!parsed || !cJSON_IsObject(o)) {
         cJSON_Delete(o);
         return true; /* not ours: skipped, as a torn journal line is */
     }
@@ -771,7 +790,9 @@ struct share_client *share_client_connect(struct loop *loop, const char *dir, co
     }
     struct sockaddr_un sa;
     sockaddr_of(&sa, sock);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    /* non-blocking: a Unix connect completes at once or says EAGAIN (the owner's backlog is
+     * full: it is stopped); a blocking one would hang this console's loop */
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
         int e = errno;
         if (cause != NULL) {
@@ -780,6 +801,10 @@ struct share_client *share_client_connect(struct loop *loop, const char *dir, co
                     ? xasprintf("no shared run %s in %s (opsdeck runs lists them)", run_id, dir)
                 : e == ECONNREFUSED
                     ? xasprintf("the owner of run %s is gone (:takeover takes it over)", run_id)
+                : e == EAGAIN
+                    ? xasprintf("the owner of run %s does not answer (stopped, or busy): try "
+                                "again",
+                                run_id)
                 : e == EACCES ? xasprintf("permission denied on %s: the share directory "
                                           "is its group's (docs/war-room.md)",
                                           sock)
@@ -796,7 +821,7 @@ struct share_client *share_client_connect(struct loop *loop, const char *dir, co
     c->hooks = hooks;
     c->ud = ud;
     c->ch =
-        chan_create(loop, fd, SHARE_LINE_MAX, SHARE_QUEUE_MAX, on_client_line, on_client_close, c);
+        chan_create(loop, fd, SHARE_HELLO_MAX, SHARE_QUEUE_MAX, on_client_line, on_client_close, c);
     return c;
 }
 
