@@ -1,6 +1,7 @@
 /* Roles, request names and the default line of the war room (share.h). */
 #include "share.h"
 
+#include "../common/json.h"
 #include "../common/util.h"
 
 #include <cJSON.h>
@@ -125,4 +126,56 @@ cJSON *share_event_line(const struct runlog_event *ev)
         free(b);
     }
     return o;
+}
+
+bool share_line_dispatch(const char *line, size_t len, const struct share_follow_hooks *h, void *ud,
+                         char **bye)
+{
+    cJSON *o = NULL;
+    char *bad = NULL;
+    bool parsed = json_parse(line, len, &o, &bad);
+    free(bad);
+    if (!parsed || !cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        return false; /* not ours: skipped, as a torn journal line is */
+    }
+    bool was_bye = false;
+    const char *t = json_str(o, "t");
+    if (t != NULL) {
+        if (strcmp(t, "bye") == 0) {
+            was_bye = true;
+            const char *r = json_str(o, "reason");
+            *bye = xstrdup(r != NULL ? r : "the owner closed");
+        }
+        h->message(ud, t, o);
+        cJSON_Delete(o);
+        return was_bye;
+    }
+    struct runlog_event ev;
+    if (runlog_event_parse(o, &ev)) {
+        if (json_bool(o, "live", false)) {
+            ev.live = true;
+            ev.seq = 0;
+            ev.obj = NULL;
+            const char *b = json_str(o, "bytes");
+            if (b != NULL) {
+                ev.bytes = b;
+                ev.len = strlen(b);
+            }
+        }
+        h->event(ud, &ev);
+    }
+    cJSON_Delete(o);
+    return false;
+}
+
+char *share_request_line(uint64_t id, enum share_op op, cJSON *args)
+{
+    cJSON *o = args != NULL ? args : cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "t", "req");
+    cJSON_AddNumberToObject(o, "id", (double)id);
+    cJSON_AddStringToObject(o, "op", share_op_name(op));
+    char *line = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return line;
 }

@@ -175,6 +175,16 @@ struct share_follow_hooks {
     void (*closed)(void *ud, bool bye, const char *why);
 };
 
+/*
+ * One line from the owner to the hooks (a Unix stream or NATS alike): a
+ * message, or a journal line or notice as an event; a line that is neither is
+ * skipped. true when it was "bye" (*bye: its reason, caller frees).
+ */
+bool share_line_dispatch(const char *line, size_t len, const struct share_follow_hooks *h, void *ud,
+                         char **bye);
+/* A request's line {"t":"req","id":id,"op":...} with args' fields (taken, may be NULL). */
+char *share_request_line(uint64_t id, enum share_op op, struct cJSON *args);
+
 struct share_client;
 /* Connect to DIR/RUN-ID.sock; NULL with *cause (no such shared run, owner gone, no permission). */
 struct share_client *share_client_connect(struct loop *loop, const char *dir, const char *run_id,

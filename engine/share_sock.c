@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE /* struct ucred */
 #include "share.h"
+#include "share_int.h"
 
 #include "../common/chan.h"
 #include "../common/clock.h"
@@ -32,18 +33,10 @@
 
 #include "../common/loop.h"
 
-enum {
-    SHARE_LINE_MAX = 1 << 20,   /* a request, or a journal line with a command's output */
-    SHARE_HELLO_MAX = 32 << 20, /* owner -> follower: a hello carries the whole document (a
-                                   4 MiB runbook or drill, JSON-escaped) */
-    SHARE_QUEUE_MAX = 64 << 20, /* a follower this far behind is dropped */
-    SHARE_PEERS_MAX = 256,
-};
-
 /* ---- paths ---- */
 
 /* DIR/RUN-ID.EXT; NULL with *cause for a bad id or a path too long for a socket. */
-static char *share_path(const char *dir, const char *run_id, const char *ext, char **cause)
+char *share_path(const char *dir, const char *run_id, const char *ext, char **cause)
 {
     if (run_id == NULL || run_id[0] == '\0' || run_id[0] == '.' || strchr(run_id, '/') != NULL) {
         set_cause(cause, "bad run id");
@@ -62,7 +55,7 @@ static char *share_path(const char *dir, const char *run_id, const char *ext, ch
     return p;
 }
 
-static void sockaddr_of(struct sockaddr_un *sa, const char *path)
+void share_sockaddr(struct sockaddr_un *sa, const char *path)
 {
     memset(sa, 0, sizeof *sa);
     sa->sun_family = AF_UNIX;
@@ -345,46 +338,56 @@ static bool handover(struct share_server *s, struct peer *p, enum share_op op, c
     return true;
 }
 
-static void on_request(struct share_server *s, struct peer *p, const cJSON *req)
+/*
+ * Check and apply one request of who (whose role now is have); p: its Unix
+ * connection, NULL over NATS (no handover from there). *ok and the reply's
+ * message (caller frees).
+ */
+static char *decide(struct share_server *s, struct peer *p, const struct share_peer *who,
+                    enum share_role have, const cJSON *req, bool *ok)
 {
-    double id = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(req, "id"));
+    *ok = false;
     const char *opname = json_str(req, "op");
     enum share_op op = share_op_parse(opname);
     if (op == SOP_UNKNOWN) {
-        char *m = xasprintf("unknown request '%s'", opname != NULL ? opname : "");
-        reply(p, id, false, m);
-        free(m);
-        return;
+        return xasprintf("unknown request '%s'", opname != NULL ? opname : "");
     }
-    enum share_role need = share_op_role(op), have = role_now(s, p);
+    enum share_role need = share_op_role(op);
     if (have < need) {
-        char *m = need == SHARE_DRIVER
-                      ? xasprintf("only the driver (%s) may %s: you are %s %s",
-                                  s->driver != NULL ? s->driver : whoami_user(), opname,
-                                  have == SHARE_OBSERVER ? "an" : "a", share_role_name(have))
-                      : xasprintf("you are an observer: observers see everything and act on "
-                                  "nothing (%s may make you a participant)",
-                                  s->driver != NULL ? s->driver : whoami_user());
-        reply(p, id, false, m);
-        free(m);
-        return;
+        return need == SHARE_DRIVER
+                   ? xasprintf("only the driver (%s) may %s: you are %s %s",
+                               s->driver != NULL ? s->driver : whoami_user(), opname,
+                               have == SHARE_OBSERVER ? "an" : "a", share_role_name(have))
+                   : xasprintf("you are an observer: observers see everything and act on "
+                               "nothing (%s may make you a participant)",
+                               s->driver != NULL ? s->driver : whoami_user());
+    }
+    bool hand = op == SOP_HANDOVER || op == SOP_ACCEPT || op == SOP_DECLINE;
+    if (hand && p == NULL) {
+        return xstrdup("control is handed over between consoles on the owner's host");
     }
     char *cause = NULL;
-    bool ok = true;
-    if (op == SOP_HANDOVER || op == SOP_ACCEPT || op == SOP_DECLINE) {
-        ok = handover(s, p, op, req, &cause);
-    }
+    bool done = !hand || handover(s, p, op, req, &cause);
     /* the owner journals it (and applies the run's commands) under the requester's name */
-    struct share_peer as = p->info;
+    struct share_peer as = *who;
     as.role = have;
-    if (ok) {
-        ok = s->ops->apply(s->ud, &as, op, req, &cause);
-    }
-    reply(p, id, ok, ok ? "done" : (cause != NULL ? cause : "refused"));
-    free(cause);
-    if (ok && (op == SOP_HANDOVER || op == SOP_ACCEPT || op == SOP_DECLINE)) {
+    done = done && s->ops->apply(s->ud, &as, op, req, &cause);
+    *ok = done;
+    if (done && hand) {
         send_presence(s);
     }
+    char *m = xstrdup(done ? "done" : (cause != NULL ? cause : "refused"));
+    free(cause);
+    return m;
+}
+
+static void on_request(struct share_server *s, struct peer *p, const cJSON *req)
+{
+    double id = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(req, "id"));
+    bool ok = false;
+    char *m = decide(s, p, &p->info, role_now(s, p), req, &ok);
+    reply(p, id, ok, m);
+    free(m);
 }
 
 static bool on_peer_line(void *ud, const char *line, size_t len)
@@ -511,7 +514,7 @@ struct share_server *share_server_create(struct loop *loop, const char *dir, con
     }
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     struct sockaddr_un sa;
-    sockaddr_of(&sa, sock);
+    share_sockaddr(&sa, sock);
     /* EAGAIN: a live owner whose backlog is full (stopped, or many joining): not stale */
     if (fd >= 0 && (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0 || errno == EAGAIN)) {
         if (cause != NULL) {
@@ -720,223 +723,4 @@ void share_server_destroy(struct share_server *s, const char *reason)
     free(s->driver);
     free(s->offered);
     free(s);
-}
-
-/* ---- the follower ---- */
-
-struct share_client {
-    struct chan *ch;
-    const struct share_follow_hooks *hooks;
-    void *ud;
-    uint64_t next_id;
-    bool bye;
-    char *why;
-};
-
-static bool on_client_line(void *ud, const char *line, size_t len)
-{
-    struct share_client *c = ud;
-    cJSON *o = NULL;
-    char *bad = NULL;
-    bool parsed = json_parse(line, len, &o, &bad);
-    free(bad);
-    if (!parsed || !cJSON_IsObject(o)) {
-        cJSON_Delete(o);
-        return true; /* not ours: skipped, as a torn journal line is */
-    }
-    const char *t = json_str(o, "t");
-    if (t != NULL) {
-        if (strcmp(t, "bye") == 0) {
-            c->bye = true;
-            free(c->why);
-            const char *r = json_str(o, "reason");
-            c->why = xstrdup(r != NULL ? r : "the owner closed");
-        }
-        c->hooks->message(c->ud, t, o);
-        cJSON_Delete(o);
-        return true;
-    }
-    struct runlog_event ev;
-    if (runlog_event_parse(o, &ev)) {
-        if (json_bool(o, "live", false)) {
-            ev.live = true;
-            ev.seq = 0;
-            ev.obj = NULL;
-            const char *b = json_str(o, "bytes");
-            if (b != NULL) {
-                ev.bytes = b;
-                ev.len = strlen(b);
-            }
-        }
-        c->hooks->event(c->ud, &ev);
-    }
-    cJSON_Delete(o);
-    return true;
-}
-
-static void on_client_close(void *ud, const char *why)
-{
-    struct share_client *c = ud;
-    c->hooks->closed(c->ud, c->bye, c->bye ? c->why : why);
-}
-
-struct share_client *share_client_connect(struct loop *loop, const char *dir, const char *run_id,
-                                          const struct share_follow_hooks *hooks, void *ud,
-                                          char **cause)
-{
-    char *sock = share_path(dir, run_id, "sock", cause);
-    if (sock == NULL) {
-        return NULL;
-    }
-    struct sockaddr_un sa;
-    sockaddr_of(&sa, sock);
-    /* non-blocking: a Unix connect completes at once or says EAGAIN (the owner's backlog is
-     * full: it is stopped); a blocking one would hang this console's loop */
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-        int e = errno;
-        if (cause != NULL) {
-            *cause =
-                e == ENOENT
-                    ? xasprintf("no shared run %s in %s (opsdeck runs lists them)", run_id, dir)
-                : e == ECONNREFUSED
-                    ? xasprintf("the owner of run %s is gone (:takeover takes it over)", run_id)
-                : e == EAGAIN
-                    ? xasprintf("the owner of run %s does not answer (stopped, or busy): try "
-                                "again",
-                                run_id)
-                : e == EACCES ? xasprintf("permission denied on %s: the share directory "
-                                          "is its group's (docs/war-room.md)",
-                                          sock)
-                              : xasprintf("cannot join run %s: %s", run_id, strerror(e));
-        }
-        if (fd >= 0) {
-            close(fd);
-        }
-        free(sock);
-        return NULL;
-    }
-    free(sock);
-    struct share_client *c = xcalloc(1, sizeof *c);
-    c->hooks = hooks;
-    c->ud = ud;
-    c->ch =
-        chan_create(loop, fd, SHARE_HELLO_MAX, SHARE_QUEUE_MAX, on_client_line, on_client_close, c);
-    return c;
-}
-
-uint64_t share_client_request(struct share_client *c, enum share_op op, cJSON *args, char **cause)
-{
-    cJSON *o = args != NULL ? args : cJSON_CreateObject();
-    uint64_t id = ++c->next_id;
-    cJSON_AddStringToObject(o, "t", "req");
-    cJSON_AddNumberToObject(o, "id", (double)id);
-    cJSON_AddStringToObject(o, "op", share_op_name(op));
-    char *line = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    bool ok = chan_send(c->ch, line, strlen(line));
-    free(line);
-    if (!ok) {
-        set_cause(cause, "the owner is not reading (gone?)");
-        return 0;
-    }
-    return id;
-}
-
-void share_client_destroy(struct share_client *c)
-{
-    if (c == NULL) {
-        return;
-    }
-    chan_destroy(c->ch);
-    free(c->why);
-    free(c);
-}
-
-/* ---- cards ---- */
-
-static bool pid_alive(long pid)
-{
-    return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
-}
-
-static int card_cmp(const void *a, const void *b)
-{
-    const struct share_card *x = a, *y = b;
-    return x->started_ms < y->started_ms ? 1 : x->started_ms > y->started_ms ? -1 : 0;
-}
-
-struct share_card *share_cards(const char *dir, size_t *n)
-{
-    *n = 0;
-    DIR *d = opendir(dir);
-    if (d == NULL) {
-        return NULL;
-    }
-    struct share_card *cards = NULL;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        size_t len = strlen(de->d_name);
-        if (de->d_name[0] == '.' || len < 6 || strcmp(de->d_name + len - 5, ".json") != 0) {
-            continue;
-        }
-        char *path = xasprintf("%s/%s", dir, de->d_name);
-        char *text = NULL;
-        FILE *f = fopen(path, "re");
-        free(path);
-        if (f == NULL) {
-            continue;
-        }
-        char buf[65536];
-        size_t got = fread(buf, 1, sizeof buf, f);
-        fclose(f);
-        text = xstrndup(buf, got);
-        cJSON *o = cJSON_Parse(text);
-        free(text);
-        const char *run = json_str(o, "run");
-        if (run == NULL) {
-            cJSON_Delete(o);
-            continue;
-        }
-        cards = xreallocarray(cards, *n + 1, sizeof *cards);
-        struct share_card *c = &cards[(*n)++];
-        memset(c, 0, sizeof *c);
-        c->run = xstrdup(run);
-        c->kind = xstrdup(json_str(o, "kind") ? json_str(o, "kind") : "run");
-        c->title = xstrdup(json_str(o, "title") ? json_str(o, "title") : "");
-        c->owner = xstrdup(json_str(o, "owner") ? json_str(o, "owner") : "?");
-        c->host = xstrdup(json_str(o, "host") ? json_str(o, "host") : "?");
-        c->pid = (long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "pid"));
-        c->started_ms =
-            (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "started"));
-        struct strbuf sb = {0};
-        const cJSON *e;
-        cJSON_ArrayForEach(e, json_arr(o, "people"))
-        {
-            strbuf_printf(&sb, "%s%s (%s)", sb.s != NULL ? ", " : "",
-                          json_str(e, "user") ? json_str(e, "user") : "?",
-                          json_str(e, "role") ? json_str(e, "role") : "?");
-        }
-        c->people = sb.s != NULL ? sb.s : xstrdup("");
-        c->live = strcmp(c->host, whoami_host()) == 0 && pid_alive(c->pid);
-        cJSON_Delete(o);
-    }
-    closedir(d);
-    if (*n > 1) {
-        qsort(cards, *n, sizeof *cards, card_cmp);
-    }
-    return cards;
-}
-
-void share_cards_free(struct share_card *cards, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        free(cards[i].run);
-        free(cards[i].kind);
-        free(cards[i].title);
-        free(cards[i].owner);
-        free(cards[i].host);
-        free(cards[i].people);
-    }
-    free(cards);
 }
