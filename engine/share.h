@@ -159,6 +159,19 @@ bool share_server_set_role(struct share_server *s, const char *user, enum share_
 bool share_server_offer(struct share_server *s, const char *user, char **cause);
 /* The owner's console accepts control handed back to it (by the driver, with "handover"). */
 bool share_server_take_back(struct share_server *s, char **cause);
+/*
+ * Also carry the run over NATS JetStream (share_nats.h, docs/war-room.md):
+ * every journal line as a participant may see it (the stream is everybody's:
+ * a drill's facilitator-only lines never go on it, not even when the link
+ * catches up from the journal), the participant's document, and requests
+ * from NATS users, named by the server (roles as for the socket; no
+ * handover from there). journal: the run's file. false with *cause.
+ */
+struct share_nats_opts;
+bool share_server_nats(struct share_server *s, const struct share_nats_opts *o, const char *journal,
+                       char **cause);
+/* "nats: link down since 01:02:03, 5 queued"; NULL when not over NATS. Caller frees. */
+char *share_server_nats_status(struct share_server *s);
 /* Close: every follower gets "bye" (reason), then the socket and the card go. NULL: no-op. */
 void share_server_destroy(struct share_server *s, const char *reason);
 

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE /* struct ucred */
 #include "share.h"
 #include "share_int.h"
+#include "share_nats.h"
 
 #include "../common/chan.h"
 #include "../common/clock.h"
@@ -86,6 +87,7 @@ struct share_server {
     char *offered;             /* who control is offered to (the owner's name: back to it) */
     int64_t started_ms;
     struct loop_timer *sweep;
+    struct share_nats_owner *nats; /* also published over NATS (share_server_nats) */
 };
 
 static enum share_role role_now(const struct share_server *s, const struct peer *p)
@@ -209,9 +211,9 @@ static void replay_one(const struct runlog_event *ev, void *ud)
 }
 
 /* hello, then the run so far as the peer's role may see it */
-static void start_over(struct share_server *s, struct peer *p)
+/* The hello for you (NULL: anybody on the NATS stream) in role. */
+static cJSON *hello_for(struct share_server *s, const char *you, enum share_role role)
 {
-    enum share_role role = role_now(s, p);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "t", "hello");
     cJSON_AddStringToObject(o, "run", s->run_id);
@@ -219,12 +221,18 @@ static void start_over(struct share_server *s, struct peer *p)
     json_add_str(o, "title", s->title);
     cJSON_AddStringToObject(o, "owner", whoami_user());
     cJSON_AddStringToObject(o, "host", whoami_host());
-    cJSON_AddStringToObject(o, "you", p->info.user);
+    json_add_str(o, "you", you);
     cJSON_AddStringToObject(o, "role", share_role_name(role));
     cJSON_AddStringToObject(o, "driver", s->driver != NULL ? s->driver : whoami_user());
     cJSON *doc = s->ops->doc(s->ud, role);
     cJSON_AddItemToObject(o, "doc", doc != NULL ? doc : cJSON_CreateObject());
-    send_obj(p, o);
+    return o;
+}
+
+static void start_over(struct share_server *s, struct peer *p)
+{
+    enum share_role role = role_now(s, p);
+    send_obj(p, hello_for(s, p->info.user, role));
     struct replay_ctx x = {.s = s, .p = p, .role = role};
     char *cause = NULL;
     if (!s->ops->history(s->ud, replay_one, &x, &cause)) {
@@ -581,13 +589,28 @@ void share_server_event(const struct runlog_event *ev, void *server)
             send_line(p, lines[r]);
         }
     }
+    if (s->nats != NULL && !ev->live && ev->seq > 0) {
+        /* the stream is everybody's: what a participant may see, as it was journaled */
+        if (!done[SHARE_PARTICIPANT]) {
+            cJSON *o = line_for(s, SHARE_PARTICIPANT, ev);
+            lines[SHARE_PARTICIPANT] = o != NULL ? cJSON_PrintUnformatted(o) : NULL;
+            cJSON_Delete(o);
+        }
+        if (lines[SHARE_PARTICIPANT] != NULL) {
+            share_nats_publish(s->nats, ev->seq, lines[SHARE_PARTICIPANT],
+                               strlen(lines[SHARE_PARTICIPANT]));
+        }
+    }
     for (size_t r = 0; r <= SHARE_DRIVER; r++) {
         free(lines[r]);
     }
 }
 
+static void nats_doc(struct share_server *s);
+
 void share_server_doc_changed(struct share_server *s)
 {
+    nats_doc(s);
     for (size_t i = 0; i < s->npeers; i++) {
         if (!s->peers[i]->gone) {
             start_over(s, s->peers[i]);
@@ -706,6 +729,7 @@ void share_server_destroy(struct share_server *s, const char *reason)
         free((char *)p->info.host);
         free(p);
     }
+    share_nats_owner_destroy(s->nats);
     free(s->peers);
     free(s->people);
     loop_unwatch(s->loop, s->watch);
@@ -723,4 +747,90 @@ void share_server_destroy(struct share_server *s, const char *reason)
     free(s->driver);
     free(s->offered);
     free(s);
+}
+
+/* ---- across hosts: the same run over NATS JetStream (share_nats.h) ---- */
+
+static void nats_doc(struct share_server *s)
+{
+    if (s->nats == NULL) {
+        return;
+    }
+    cJSON *o = hello_for(s, NULL, SHARE_PARTICIPANT);
+    char *line = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    share_nats_publish_doc(s->nats, line, strlen(line));
+    free(line);
+}
+
+/* A line read back from the journal, as the stream may carry it (the worker's thread). */
+static char *nats_filter(void *ud, const char *line, size_t len)
+{
+    struct share_server *s = ud;
+    cJSON *o = NULL;
+    char *bad = NULL;
+    char *out = NULL;
+    struct runlog_event ev;
+    if (json_parse(line, len, &o, &bad) && runlog_event_parse(o, &ev)) {
+        cJSON *l = line_for(s, SHARE_PARTICIPANT, &ev);
+        out = l != NULL ? cJSON_PrintUnformatted(l) : NULL;
+        cJSON_Delete(l);
+    }
+    free(bad);
+    cJSON_Delete(o);
+    return out;
+}
+
+/* A request from the stream: user is the NATS user the server authenticated. */
+static void nats_request(void *ud, const char *user, const char *line, size_t len,
+                         struct share_nats_reply *r)
+{
+    struct share_server *s = ud;
+    cJSON *req = NULL;
+    char *bad = NULL;
+    bool ok = false;
+    char *m = NULL;
+    double id = 0;
+    if (!json_parse(line, len, &req, &bad) || !cJSON_IsObject(req) ||
+        strcmp(json_str(req, "t") != NULL ? json_str(req, "t") : "", "req") != 0) {
+        m = xstrdup("not a request");
+    } else {
+        id = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(req, "id"));
+        struct share_peer who = {.user = user, .host = "nats", .since_ms = clock_wall_ms()};
+        enum share_role have = s->driver != NULL && strcmp(s->driver, user) == 0
+                                   ? SHARE_DRIVER
+                                   : share_role_for(s->participants, user);
+        m = decide(s, NULL, &who, have, req, &ok);
+    }
+    free(bad);
+    cJSON_Delete(req);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "t", "reply");
+    cJSON_AddNumberToObject(o, "id", id);
+    cJSON_AddBoolToObject(o, "ok", ok);
+    json_add_str(o, "message", m);
+    char *text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    share_nats_reply(s->nats, r, text, strlen(text));
+    free(text);
+    free(m);
+}
+
+bool share_server_nats(struct share_server *s, const struct share_nats_opts *o, const char *journal,
+                       char **cause)
+{
+    struct share_nats_opts opts = *o;
+    opts.filter = nats_filter; /* what the journal holds goes out as a participant sees it */
+    opts.filter_ud = s;
+    s->nats = share_nats_owner_create(s->loop, &opts, s->run_id, journal, nats_request, s, cause);
+    if (s->nats == NULL) {
+        return false;
+    }
+    nats_doc(s);
+    return true;
+}
+
+char *share_server_nats_status(struct share_server *s)
+{
+    return s->nats != NULL ? share_nats_owner_status(s->nats) : NULL;
 }

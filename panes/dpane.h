@@ -45,9 +45,9 @@ struct dpane {
 };
 
 /* drill_share.c */
-bool dpane_share(struct dpane *p, struct loop *loop, const char *dir, const char *participants,
-                 char **cause);
-bool dpane_join(struct dpane *p, struct loop *loop, const char *dir, const char *id, char **cause);
+bool dpane_share(struct dpane *p, struct loop *loop, const struct pane_share *how, char **cause);
+bool dpane_join(struct dpane *p, struct loop *loop, const struct pane_share *how, const char *id,
+                char **cause);
 /* One path for the keys: the game (owner) or a request (follower). Takes args. */
 bool dpane_do(struct dpane *p, enum share_op op, struct cJSON *args);
 bool dpane_room(struct dpane *p, const char *verb, const char *arg, char **cause);

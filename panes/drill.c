@@ -718,7 +718,9 @@ static bool dp_key(void *self, wint_t ch, bool is_key)
     case DP_DOWN:
         return key_move(p, 1);
     case DP_FIRE:
-        ask_fire(p);
+        if (!p->following || follow_allowed(&p->fol, SOP_DRILL)) {
+            ask_fire(p);
+        }
         return true;
     case DP_SKIP:
         command(p, "skip", true);
@@ -738,6 +740,9 @@ static bool dp_key(void *self, wint_t ch, bool is_key)
         p->host.ops->prompt(p->host.host, "Note: ", "", false, on_note);
         return true;
     case DP_END:
+        if (p->following && !follow_allowed(&p->fol, SOP_DRILL)) {
+            return true;
+        }
         p->host.ops->confirm(p->host.host, "End the drill",
                              "End the drill now? Every chaos action still in place is rolled "
                              "back, then the after checks run.",
@@ -917,10 +922,9 @@ static void dp_abort(void *self)
     free(body);
 }
 
-static bool dp_share(void *self, struct loop *loop, const char *dir, const char *participants,
-                     char **cause)
+static bool dp_share(void *self, struct loop *loop, const struct pane_share *how, char **cause)
 {
-    return dpane_share(self, loop, dir, participants, cause);
+    return dpane_share(self, loop, how, cause);
 }
 
 static bool dp_room(void *self, const char *verb, const char *arg, char **cause)
@@ -1047,12 +1051,12 @@ void *drill_pane_resume(const struct game_env *env, const char *run_id,
     return p;
 }
 
-void *drill_pane_join(struct loop *loop, const char *dir, const char *run_id,
+void *drill_pane_join(struct loop *loop, const struct pane_share *how, const char *run_id,
                       const struct pane_host *host, char **cause)
 {
     struct game_env env = {.loop = loop};
     struct dpane *p = pane_new(&env, host);
-    if (!dpane_join(p, loop, dir, run_id, cause)) {
+    if (!dpane_join(p, loop, how, run_id, cause)) {
         dp_free(p);
         return NULL;
     }

@@ -29,7 +29,7 @@ void *drill_pane_resume(const struct game_env *env, const char *run_id,
  * room): the document and the lines the owner lets our role see. NULL with
  * *cause.
  */
-void *drill_pane_join(struct loop *loop, const char *dir, const char *run_id,
+void *drill_pane_join(struct loop *loop, const struct pane_share *how, const char *run_id,
                       const struct pane_host *host, char **cause);
 /* The pane's game (borrowed; NULL when it follows another console's drill). */
 struct game *drill_pane_game(void *self);

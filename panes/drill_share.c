@@ -106,16 +106,20 @@ static void owner_event(const struct runlog_event *ev, void *ud)
     }
 }
 
-bool dpane_share(struct dpane *p, struct loop *loop, const char *dir, const char *participants,
-                 char **cause)
+bool dpane_share(struct dpane *p, struct loop *loop, const struct pane_share *how, char **cause)
 {
     if (p->g == NULL || p->server != NULL) {
         return true;
     }
     const struct drill *d = game_drill(p->g);
-    p->server = share_server_create(loop, dir, game_run_id(p->g), d->title, participants,
+    p->server = share_server_create(loop, how->dir, game_run_id(p->g), d->title, how->participants,
                                     &owner_ops, p, cause);
     if (p->server == NULL) {
+        return false;
+    }
+    if (how->nats != NULL && !share_server_nats(p->server, how->nats, game_journal(p->g), cause)) {
+        share_server_destroy(p->server, "not shared over NATS");
+        p->server = NULL;
         return false;
     }
     game_subscribe(p->g, owner_event, p);
@@ -216,6 +220,7 @@ bool dpane_room(struct dpane *p, const char *verb, const char *arg, char **cause
 static void follower_event(void *ud, const struct runlog_event *ev)
 {
     struct dpane *p = ud;
+    follow_keep(&p->fol, ev);
     if (p->view != NULL) {
         drillview_apply(ev, p->view);
         p->dirty = true;
@@ -242,6 +247,10 @@ static void hello(struct dpane *p, const cJSON *msg)
     p->said = xcalloc(d->ninjects + 1, sizeof *p->said);
     cJSON_Delete(p->hello);
     p->hello = cJSON_Duplicate(msg, true);
+    if (p->fol.nats != NULL) { /* over NATS the lines came first: replay, then as of the doc */
+        follow_replay(&p->fol, drillview_apply, p->view);
+        drill_public_settle(json_obj(msg, "doc"), p->view);
+    }
     if (p->sel >= d->ninjects) {
         p->sel = d->ninjects > 0 ? d->ninjects - 1 : 0;
     }
@@ -277,10 +286,11 @@ static const struct share_follow_hooks follow_hooks = {
     .closed = follower_closed,
 };
 
-bool dpane_join(struct dpane *p, struct loop *loop, const char *dir, const char *id, char **cause)
+bool dpane_join(struct dpane *p, struct loop *loop, const struct pane_share *how, const char *id,
+                char **cause)
 {
     p->following = true;
-    return follow_start(&p->fol, loop, dir, id, &p->host, &follow_hooks, p, cause);
+    return follow_start(&p->fol, loop, how, id, &p->host, &follow_hooks, p, cause);
 }
 
 const char *dpane_gone(const struct dpane *p)

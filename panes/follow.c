@@ -1,9 +1,12 @@
 /* A pane following another console's run: the war room's common part (follow.h). */
 #include "follow.h"
 
+#include "../common/clock.h"
 #include "../common/json.h"
 #include "../common/loop.h"
 #include "../common/util.h"
+#include "../common/whoami.h"
+#include "../engine/share_nats.h"
 
 #include <cJSON.h>
 #include <stdio.h>
@@ -23,18 +26,41 @@ static void set(char **slot, const char *v, const char *dflt)
     *slot = xstrdup(v != NULL ? v : dflt);
 }
 
-bool follow_start(struct pane_follow *f, struct loop *loop, const char *dir, const char *id,
-                  const struct pane_host *host, const struct share_follow_hooks *hooks, void *ud,
-                  char **cause)
+static void on_nats_line(void *ud, const char *line, size_t len)
+{
+    struct pane_follow *f = ud;
+    char *bye = NULL;
+    share_line_dispatch(line, len, f->hooks, f->ud, &bye);
+    free(bye); /* the stream goes on: an owner's goodbye over NATS ends nothing here */
+}
+
+static void on_nats_link(void *ud, bool up, int64_t since_ms)
+{
+    struct pane_follow *f = ud;
+    char t[32];
+    clock_format_rfc3339(t, since_ms); /* 2026-12-04T01:02:03Z: the time is what counts */
+    char *m = up ? xasprintf("nats: link back (down since %s): caught up", t)
+                 : xasprintf("nats: link down since %s: the run goes on at its owner's", t);
+    say(f, !up, m);
+    free(m);
+}
+
+bool follow_start(struct pane_follow *f, struct loop *loop, const struct pane_share *how,
+                  const char *id, const struct pane_host *host,
+                  const struct share_follow_hooks *hooks, void *ud, char **cause)
 {
     memset(f, 0, sizeof *f);
     f->loop = loop;
-    f->dir = xstrdup(dir);
+    f->dir = xstrdup(how->dir != NULL ? how->dir : "");
     f->id = xstrdup(id);
     f->host = host;
     f->hooks = hooks;
     f->ud = ud;
-    f->client = share_client_connect(loop, dir, id, hooks, ud, cause);
+    if (how->nats != NULL) {
+        f->nats = share_nats_follow(loop, how->nats, id, on_nats_line, on_nats_link, f, cause);
+        return f->nats != NULL;
+    }
+    f->client = share_client_connect(loop, how->dir, id, hooks, ud, cause);
     return f->client != NULL;
 }
 
@@ -48,7 +74,9 @@ void follow_message(struct pane_follow *f, const char *type, const cJSON *msg)
     if (strcmp(type, "hello") == 0) {
         share_role_parse(json_str(msg, "role"), &f->role);
         set(&f->owner, json_str(msg, "owner"), "?");
-        set(&f->you, json_str(msg, "you"), "?");
+        /* over NATS the document is everybody's: we are who NATS says, the owner decides */
+        const char *nuser = getenv("OPSDECK_NATS_USER");
+        set(&f->you, json_str(msg, "you"), nuser != NULL && *nuser ? nuser : whoami_user());
         set(&f->driver, json_str(msg, "driver"), f->owner);
         f->gone = false;
     } else if (strcmp(type, "reply") == 0) {
@@ -102,22 +130,47 @@ void follow_closed(struct pane_follow *f, bool bye, const char *why)
     }
 }
 
-bool follow_request(struct pane_follow *f, enum share_op op, cJSON *args)
+void follow_keep(struct pane_follow *f, const struct runlog_event *ev)
 {
-    if (f->client == NULL) {
+    if (f->nats != NULL && !ev->live && ev->obj != NULL) {
+        f->lines = xreallocarray(f->lines, f->nlines + 1, sizeof *f->lines);
+        f->lines[f->nlines++] = cJSON_Duplicate(ev->obj, true);
+    }
+}
+
+void follow_replay(const struct pane_follow *f, runlog_event_cb cb, void *ud)
+{
+    for (size_t i = 0; i < f->nlines; i++) {
+        struct runlog_event ev;
+        if (runlog_event_parse(f->lines[i], &ev)) {
+            cb(&ev, ud);
+        }
+    }
+}
+
+bool follow_allowed(struct pane_follow *f, enum share_op op)
+{
+    if (f->client == NULL && f->nats == NULL) {
         say(f, true,
             f->gone ? "the owner is gone: :takeover takes the run over" : "the run is closed");
-        cJSON_Delete(args);
         return false;
     }
-    if (f->role < share_op_role(op)) {
-        char *m = f->role == SHARE_OBSERVER
-                      ? xasprintf("you are an observer: you see everything and act on nothing "
-                                  "(%s may make you a participant)",
-                                  f->driver ? f->driver : "the driver")
-                      : xasprintf("only the driver (%s) may do that", f->driver ? f->driver : "?");
-        say(f, true, m);
-        free(m);
+    if (f->role >= share_op_role(op)) {
+        return true;
+    }
+    char *m = f->role == SHARE_OBSERVER
+                  ? xasprintf("you are an observer: you see everything and act on nothing "
+                              "(%s may make you a participant)",
+                              f->driver ? f->driver : "the driver")
+                  : xasprintf("only the driver (%s) may do that", f->driver ? f->driver : "?");
+    say(f, true, m);
+    free(m);
+    return false;
+}
+
+bool follow_request(struct pane_follow *f, enum share_op op, cJSON *args)
+{
+    if (!follow_allowed(f, op)) {
         cJSON_Delete(args);
         return false;
     }
@@ -125,7 +178,14 @@ bool follow_request(struct pane_follow *f, enum share_op op, cJSON *args)
         json_add_str(args, "from", f->offer_from);
     }
     char *cause = NULL;
-    bool ok = share_client_request(f->client, op, args, &cause) != 0;
+    bool ok;
+    if (f->nats != NULL) {
+        char *line = share_request_line(++f->next_id, op, args);
+        ok = share_nats_request(f->nats, line, strlen(line), &cause);
+        free(line);
+    } else {
+        ok = share_client_request(f->client, op, args, &cause) != 0;
+    }
     if (ok) {
         say(f, false, "sent to the owner's console...");
     }
@@ -139,8 +199,9 @@ void follow_foot(const struct pane_follow *f, char *buf, size_t len)
     } else if (f->closed) {
         snprintf(buf, len, " · closed by its owner");
     } else {
-        snprintf(buf, len, " · %s's · you: %s · driver: %s", f->owner ? f->owner : "?",
-                 share_role_name(f->role), f->driver ? f->driver : "?");
+        snprintf(buf, len, " · %s's%s · you: %s · driver: %s", f->owner ? f->owner : "?",
+                 f->nats != NULL ? " over NATS" : "", share_role_name(f->role),
+                 f->driver ? f->driver : "?");
     }
 }
 
@@ -156,6 +217,11 @@ void follow_finish(struct pane_follow *f)
     }
     share_client_destroy(f->client);
     share_client_destroy(f->dead);
+    share_nats_unfollow(f->nats);
+    for (size_t i = 0; i < f->nlines; i++) {
+        cJSON_Delete(f->lines[i]);
+    }
+    free(f->lines);
     free(f->dir);
     free(f->id);
     free(f->owner);

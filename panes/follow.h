@@ -17,9 +17,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct share_nats_follower;
+
 struct pane_follow {
     struct share_client *client;
-    struct share_client *dead; /* freed on the loop, not inside its own callback */
+    struct share_nats_follower *nats; /* over NATS instead (how->nats) */
+    uint64_t next_id;                 /* of a request over NATS */
+    struct share_client *dead;        /* freed on the loop, not inside its own callback */
     struct loop *loop;
     char *dir, *id;
     enum share_role role;
@@ -30,16 +34,28 @@ struct pane_follow {
     const struct pane_host *host;
     const struct share_follow_hooks *hooks; /* the pane's: its events and messages */
     void *ud;
+    struct cJSON **lines; /* over NATS: every journal line so far (a hello comes after them) */
+    size_t nlines;
 };
 
-/* Connect (f is zeroed first); false with *cause. */
-bool follow_start(struct pane_follow *f, struct loop *loop, const char *dir, const char *id,
-                  const struct pane_host *host, const struct share_follow_hooks *hooks, void *ud,
-                  char **cause);
+/* Connect to how->dir's socket, or over NATS when how->nats (f is zeroed first); false with *cause.
+ */
+bool follow_start(struct pane_follow *f, struct loop *loop, const struct pane_share *how,
+                  const char *id, const struct pane_host *host,
+                  const struct share_follow_hooks *hooks, void *ud, char **cause);
 /* A message the pane got: hello (who we are), reply, presence, role, offer. */
 void follow_message(struct pane_follow *f, const char *type, const struct cJSON *msg);
 /* The stream ended: say so; when the owner is gone, try again every second. */
 void follow_closed(struct pane_follow *f, bool bye, const char *why);
+/*
+ * Over NATS a hello (a new document) comes after the lines it follows, not
+ * before a history as on the socket: keep each journal line (follow_keep,
+ * a no-op on the socket) and replay them into a new view (follow_replay).
+ */
+void follow_keep(struct pane_follow *f, const struct runlog_event *ev);
+void follow_replay(const struct pane_follow *f, runlog_event_cb cb, void *ud);
+/* May we ask for op (our role)? When not, says why. */
+bool follow_allowed(struct pane_follow *f, enum share_op op);
 /* A request, after our role allows it (said when not); takes args. */
 bool follow_request(struct pane_follow *f, enum share_op op, struct cJSON *args);
 /* " · alice's · you: observer · driver: alice", " · OWNER GONE: :takeover". */

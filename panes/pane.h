@@ -94,6 +94,14 @@ void pane_say(const struct pane_host *h, bool error, const char *text);
  */
 bool pane_check(const struct pane_host *h, bool ok, char **cause);
 
+/* How the console shares a run ([share] in the config; docs/war-room.md). */
+struct share_nats_opts;
+struct pane_share {
+    const char *dir;                    /* the group's directory: the socket, the card */
+    const char *participants;           /* who joins as a participant */
+    const struct share_nats_opts *nats; /* also over NATS; NULL: this host only */
+};
+
 /* What the console lends a table pane when it creates it. */
 struct pane_env {
     struct loop *loop;
@@ -179,8 +187,7 @@ struct pane_ops {
     bool (*reviewed)(void *self);
     /* the war room (docs/war-room.md): share the run (the owner), :handover, :accept, :decline,
      * :role (verb, arg), and the run whose owner is gone (a follower: :takeover); may be NULL */
-    bool (*share)(void *self, struct loop *loop, const char *dir, const char *participants,
-                  char **cause);
+    bool (*share)(void *self, struct loop *loop, const struct pane_share *how, char **cause);
     bool (*room)(void *self, const char *verb, const char *arg, char **cause);
     const char *(*gone)(void *self);
 };

@@ -46,10 +46,9 @@ struct rbpane {
 };
 
 /* runbook_share.c: the war room */
-bool rbpane_share(struct rbpane *p, struct loop *loop, const char *dir, const char *participants,
-                  char **cause);
+bool rbpane_share(struct rbpane *p, struct loop *loop, const struct pane_share *how, char **cause);
 void rbpane_unshare(struct rbpane *p, const char *reason);
-bool rbpane_join(struct rbpane *p, struct loop *loop, const char *dir, const char *id,
+bool rbpane_join(struct rbpane *p, struct loop *loop, const struct pane_share *how, const char *id,
                  char **cause);
 /* One path for what keys ask: the run (owner) or a request (follower). Takes args. */
 bool rbpane_do(struct rbpane *p, enum share_op op, struct cJSON *args);

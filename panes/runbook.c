@@ -224,6 +224,9 @@ static void do_enter(struct rbpane *p)
         return;
     }
     if (p->run == NULL && s->type == RB_ACTION) {
+        if (!follow_allowed(&p->fol, SOP_CONFIRM)) {
+            return;
+        }
         /* a follower's dialog: its own backends are not the ones that act */
         char *missing = NULL;
         char *preview = runview_mask(p->view, runview_preview(p->view, &missing));
@@ -625,15 +628,14 @@ static bool rb_reviewed(void *self)
     return p->run == NULL || runview_reviewed(p->view) || runview_state(p->view) == RUN_ABORTED;
 }
 
-static bool rb_share(void *self, struct loop *loop, const char *dir, const char *participants,
-                     char **cause)
+static bool rb_share(void *self, struct loop *loop, const struct pane_share *how, char **cause)
 {
     struct rbpane *p = self;
     if (p->run == NULL) {
         return true; /* a follower shares nothing */
     }
     run_set_shared(p->run, true);
-    return rbpane_share(p, loop, dir, participants, cause);
+    return rbpane_share(p, loop, how, cause);
 }
 
 static bool rb_room(void *self, const char *verb, const char *arg, char **cause)
@@ -760,11 +762,11 @@ void *runbook_pane_resume(const struct run_env *env, const char *run_id,
     return p;
 }
 
-void *runbook_pane_join(struct loop *loop, const char *dir, const char *run_id,
+void *runbook_pane_join(struct loop *loop, const struct pane_share *how, const char *run_id,
                         const struct pane_host *host, char **cause)
 {
     struct rbpane *p = pane_new(host);
-    if (!rbpane_join(p, loop, dir, run_id, cause)) {
+    if (!rbpane_join(p, loop, how, run_id, cause)) {
         rb_free(p);
         return NULL;
     }

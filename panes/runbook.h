@@ -21,11 +21,11 @@ void *runbook_pane_start(const struct run_env *env, const char *file, const stru
 void *runbook_pane_resume(const struct run_env *env, const char *run_id,
                           const struct pane_host *host, char **cause);
 /*
- * Follow run RUN-ID that another console owns and shares in dir (the war
- * room, docs/war-room.md): the pane draws the owner's stream and its keys
- * become requests. NULL with *cause (no such run, owner gone, permission).
+ * Follow run RUN-ID that another console owns and shares in how->dir, or
+ * over NATS when how->nats is set (the war room, docs/war-room.md): the pane draws the owner's
+ * stream and its keys become requests. NULL with *cause (no such run, owner gone, permission).
  */
-void *runbook_pane_join(struct loop *loop, const char *dir, const char *run_id,
+void *runbook_pane_join(struct loop *loop, const struct pane_share *how, const char *run_id,
                         const struct pane_host *host, char **cause);
 /* The pane's run (borrowed; NULL when it follows another console's run). */
 struct run *runbook_pane_run(void *self);

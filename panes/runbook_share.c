@@ -109,8 +109,7 @@ static const struct share_owner_ops owner_ops = {
     .changed = owner_changed,
 };
 
-bool rbpane_share(struct rbpane *p, struct loop *loop, const char *dir, const char *participants,
-                  char **cause)
+bool rbpane_share(struct rbpane *p, struct loop *loop, const struct pane_share *how, char **cause)
 {
     if (p->run == NULL || p->server != NULL) {
         return p->server != NULL;
@@ -137,11 +136,15 @@ bool rbpane_share(struct rbpane *p, struct loop *loop, const char *dir, const ch
         return false;
     }
     p->share_src = src;
-    p->server = share_server_create(loop, dir, run_id(p->run), rb->title, participants, &owner_ops,
-                                    p, cause);
+    p->server = share_server_create(loop, how->dir, run_id(p->run), rb->title, how->participants,
+                                    &owner_ops, p, cause);
     if (p->server == NULL) {
         free(p->share_src);
         p->share_src = NULL;
+        return false;
+    }
+    if (how->nats != NULL && !share_server_nats(p->server, how->nats, run_journal(p->run), cause)) {
+        rbpane_unshare(p, "not shared over NATS");
         return false;
     }
     run_subscribe(p->run, share_server_event, p->server);
@@ -268,6 +271,7 @@ bool rbpane_room(struct rbpane *p, const char *verb, const char *arg, char **cau
 static void follower_event(void *ud, const struct runlog_event *ev)
 {
     struct rbpane *p = ud;
+    follow_keep(&p->fol, ev);
     if (p->view != NULL) {
         runview_apply(ev, p->view);
         p->dirty = true;
@@ -296,6 +300,7 @@ static void hello(struct rbpane *p, const cJSON *msg)
     runbook_free(p->rb);
     p->rb = rb;
     p->view = runview_create(rb, NULL);
+    follow_replay(&p->fol, runview_apply, p->view); /* over NATS: what came before it */
     p->shown_step = (size_t)-1;
 }
 
@@ -322,10 +327,11 @@ static const struct share_follow_hooks follow_hooks = {
     .closed = follower_closed,
 };
 
-bool rbpane_join(struct rbpane *p, struct loop *loop, const char *dir, const char *id, char **cause)
+bool rbpane_join(struct rbpane *p, struct loop *loop, const struct pane_share *how, const char *id,
+                 char **cause)
 {
     p->following = true;
-    return follow_start(&p->fol, loop, dir, id, &p->host, &follow_hooks, p, cause);
+    return follow_start(&p->fol, loop, how, id, &p->host, &follow_hooks, p, cause);
 }
 
 const char *rbpane_gone(const struct rbpane *p)

@@ -148,6 +148,7 @@ struct ui {
     struct leftovers_list *lov; /* leftovers.c: the list while open */
     size_t review_q;            /* the end-of-run question being asked, +1; 0: none */
     bool review_pending;        /* the run ended: ask once no mode is open */
+    struct room_probe *probe;   /* :join over NATS, until the run's document says what it is */
     WINDOW *projector;          /* projview.c: the projector's window while it is on */
 };
 
@@ -238,6 +239,7 @@ void room_share(struct ui *ui);
 void room_join(struct ui *ui, const char *id);
 void room_command(struct ui *ui, const char *verb, const char *arg);
 void room_takeover(struct ui *ui);
+void room_free(struct ui *ui); /* a :join over NATS still reading the run's document */
 
 /* projview.c */
 /* :projector: the side slot's run or drill full screen, or back. */

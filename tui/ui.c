@@ -477,6 +477,7 @@ void ui_destroy(struct ui *ui)
         loop_unwatch(ui->loop, ui->tty_watch);
         ui->tty_watch = NULL;
     }
+    room_free(ui);
     side_free(ui);
     alertlog_close(ui->alertlog);
     drop_window(&ui->overlay);
