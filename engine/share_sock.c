@@ -492,6 +492,10 @@ static void on_accept(int fd, short revents, void *ud)
         socklen_t clen = sizeof cred;
         if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &clen) != 0 ||
             s->npeers >= SHARE_PEERS_MAX) {
+            /* a goodbye with the reason, so that it is not taken for an owner gone */
+            static const char full[] = "{\"t\":\"bye\",\"reason\":\"the run has as many "
+                                       "followers as it takes (256)\"}\n";
+            (void)send(c, full, sizeof full - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
             close(c);
             continue;
         }
