@@ -12,6 +12,7 @@
 #include "../engine/share.h"
 #include "drill.h"
 #include "follow.h"
+#include "owner.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -37,8 +38,8 @@ struct dpane {
     bool *said;    /* per inject: its firing was said in the status line */
 
     /* the war room (drill_share.c) */
-    struct share_server *server; /* the facilitator shares the drill */
-    bool following;              /* g is NULL: the view is built from the owner's stream */
+    struct pane_owner own; /* the facilitator shares the drill: own.server */
+    bool following;        /* g is NULL: the view is built from the owner's stream */
     struct pane_follow fol;
     struct drill *doc;   /* a follower's drill, from the owner's document */
     struct cJSON *hello; /* the last hello (its document settles the view) */

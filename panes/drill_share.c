@@ -50,34 +50,18 @@ static bool owner_history(void *ud, runlog_event_cb cb, void *cbud, char **cause
     return game_history(p->g, cb, cbud, cause);
 }
 
-static bool owner_apply(void *ud, const struct share_peer *peer, enum share_op op, const cJSON *req,
-                        char **cause)
+static bool on_apply(void *ud, const struct share_peer *peer, enum share_op op, const cJSON *req,
+                     char **cause)
 {
     struct dpane *p = ud;
-    game_set_actor(p->g, peer->user, peer->host);
-    bool ok = game_apply(p->g, op, req, cause);
-    game_set_actor(p->g, NULL, NULL);
     p->dirty = true;
-    return ok;
+    return owner_apply(&p->own, peer, op, req, cause);
 }
 
-static void owner_presence(void *ud, const struct share_peer *peer, bool joined, const char *reason)
+static void on_presence(void *ud, const struct share_peer *peer, bool joined, const char *reason)
 {
     struct dpane *p = ud;
-    cJSON *d = cJSON_CreateObject();
-    if (joined) {
-        cJSON_AddStringToObject(d, "role", share_role_name(peer->role));
-        cJSON_AddStringToObject(d, "via", "unix");
-    } else {
-        cJSON_AddStringToObject(d, "reason", reason != NULL ? reason : "left");
-    }
-    game_set_actor(p->g, peer->user, peer->host);
-    char *cause = NULL;
-    if (!game_record(p->g, joined ? "join" : "leave", d, &cause)) {
-        say(p, true, cause);
-    }
-    free(cause);
-    game_set_actor(p->g, NULL, NULL);
+    owner_presence(&p->own, peer, joined, reason);
     p->dirty = true;
 }
 
@@ -86,13 +70,34 @@ static void owner_changed(void *ud)
     ((struct dpane *)ud)->dirty = true;
 }
 
+static bool game_apply_any(void *g, enum share_op op, const cJSON *args, char **cause)
+{
+    return game_apply(g, op, args, cause);
+}
+
+static bool game_record_any(void *g, const char *action, cJSON *data, char **cause)
+{
+    return game_record(g, action, data, cause);
+}
+
+static void game_actor_any(void *g, const char *user, const char *host)
+{
+    game_set_actor(g, user, host);
+}
+
+static const struct pane_owner_ops game_owner = {
+    .apply = game_apply_any,
+    .record = game_record_any,
+    .actor = game_actor_any,
+};
+
 static const struct share_owner_ops owner_ops = {
     .kind = "drill",
     .doc = owner_doc,
     .line = owner_line,
     .history = owner_history,
-    .apply = owner_apply,
-    .presence = owner_presence,
+    .apply = on_apply,
+    .presence = on_presence,
     .changed = owner_changed,
 };
 
@@ -100,119 +105,63 @@ static const struct share_owner_ops owner_ops = {
 static void owner_event(const struct runlog_event *ev, void *ud)
 {
     struct dpane *p = ud;
-    share_server_event(ev, p->server);
+    share_server_event(ev, p->own.server);
     if (!ev->live && ev->kind == RL_INJECT_FIRE) {
-        share_server_doc_changed(p->server);
+        share_server_doc_changed(p->own.server);
     }
 }
 
 bool dpane_share(struct dpane *p, struct loop *loop, const struct pane_share *how, char **cause)
 {
-    if (p->g == NULL || p->server != NULL) {
+    if (p->g == NULL || p->own.server != NULL) {
         return true;
     }
-    const struct drill *d = game_drill(p->g);
-    p->server = share_server_create(loop, how->dir, game_run_id(p->g), d->title, how->participants,
-                                    &owner_ops, p, cause);
-    if (p->server == NULL) {
+    p->own = (struct pane_owner){.ops = &game_owner, .run = p->g, .host = &p->host};
+    p->own.server = share_server_create(loop, how->dir, game_run_id(p->g), game_drill(p->g)->title,
+                                        how->participants, &owner_ops, p, cause);
+    if (p->own.server == NULL) {
         return false;
     }
-    if (how->nats != NULL && !share_server_nats(p->server, how->nats, game_journal(p->g), cause)) {
-        share_server_destroy(p->server, "not shared over NATS");
-        p->server = NULL;
+    if (how->nats != NULL &&
+        !share_server_nats(p->own.server, how->nats, game_journal(p->g), cause)) {
+        share_server_destroy(p->own.server, "not shared over NATS");
+        p->own.server = NULL;
         return false;
     }
     game_subscribe(p->g, owner_event, p);
-    const struct crew *c = drillview_crew(p->view);
-    for (size_t i = 0; c != NULL && i < c->npeople; i++) {
-        if (c->people[i].present) { /* a drill taken over: they followed the owner that died */
-            char *user = xstrdup(c->people[i].user);
-            struct share_peer was = {.user = user};
-            owner_presence(p, &was, false, "gone");
-            free(user);
-            c = drillview_crew(p->view);
-        }
-    }
-    struct share_peer me = {.user = whoami_user(), .host = whoami_host(), .role = SHARE_DRIVER};
-    owner_presence(p, &me, true, NULL);
+    owner_arrive(&p->own, drillview_crew(p->view));
     return true;
 }
 
 bool dpane_do(struct dpane *p, enum share_op op, cJSON *args)
 {
+    p->dirty = true;
     if (p->following) {
         return follow_request(&p->fol, op, args);
     }
-    const char *driver = p->server != NULL ? share_server_driver(p->server) : NULL;
-    if (driver != NULL && share_op_role(op) == SHARE_DRIVER) {
-        char *m = xasprintf("%s drives now (handed over): ask them, or they hand back", driver);
-        say(p, true, m);
-        free(m);
-        cJSON_Delete(args);
-        return false;
-    }
-    char *cause = NULL;
-    bool ok = game_apply(p->g, op, args, &cause);
-    cJSON_Delete(args);
-    p->dirty = true;
-    return pane_check(&p->host, ok, &cause);
+    p->own.ops = &game_owner; /* shared or not, keys take this path */
+    p->own.run = p->g;
+    p->own.host = &p->host;
+    return owner_do(&p->own, op, args);
 }
 
 bool dpane_room(struct dpane *p, const char *verb, const char *arg, char **cause)
 {
-    if (p->following) {
-        cJSON *a = cJSON_CreateObject();
-        if (strcmp(verb, "handover") == 0) {
-            json_add_str(a, "to", arg);
-            return follow_request(&p->fol, SOP_HANDOVER, a);
-        }
-        if (strcmp(verb, "accept") == 0 || strcmp(verb, "decline") == 0) {
-            return follow_request(&p->fol, verb[0] == 'a' ? SOP_ACCEPT : SOP_DECLINE, a);
-        }
-        cJSON_Delete(a);
-        set_cause(cause, "only the owner's console gives roles");
-        return false;
+    if (!p->following) {
+        return owner_room(&p->own, verb, arg, cause);
     }
-    if (p->server == NULL) {
-        set_cause(cause, "this drill is not shared ([share] dir in the config)");
-        return false;
-    }
-    cJSON *d = cJSON_CreateObject();
-    if (strcmp(verb, "handover") == 0) {
-        if (arg == NULL || !share_server_offer(p->server, arg, cause)) {
-            cJSON_Delete(d);
-            return false;
-        }
-        json_add_str(d, "to", arg);
-        bool ok = game_apply(p->g, SOP_HANDOVER, d, cause);
-        cJSON_Delete(d);
-        return ok;
+    cJSON *a = cJSON_CreateObject();
+    if (strcmp(verb, "handover") == 0 && arg != NULL && arg[0] != '\0') {
+        cJSON_AddStringToObject(a, "to", arg);
+        return follow_request(&p->fol, SOP_HANDOVER, a);
     }
     if (strcmp(verb, "accept") == 0 || strcmp(verb, "decline") == 0) {
-        bool accept = verb[0] == 'a';
-        const char *was = share_server_driver(p->server);
-        json_add_str(d, "from", was);
-        bool ok = (accept ? share_server_take_back(p->server, cause)
-                          : share_server_offer(p->server, NULL, cause)) &&
-                  game_apply(p->g, accept ? SOP_ACCEPT : SOP_DECLINE, d, cause);
-        cJSON_Delete(d);
-        return ok;
+        return follow_request(&p->fol, verb[0] == 'a' ? SOP_ACCEPT : SOP_DECLINE, a);
     }
-    cJSON_Delete(d);
-    char user[128], role[32];
-    enum share_role r;
-    if (strcmp(verb, "role") != 0 || arg == NULL || sscanf(arg, "%127s %31s", user, role) != 2 ||
-        !share_role_parse(role, &r)) {
-        set_cause(cause, "usage: :role USER observer|participant");
-        return false;
-    }
-    if (!share_server_set_role(p->server, user, r, cause)) {
-        return false;
-    }
-    cJSON *rd = cJSON_CreateObject();
-    cJSON_AddStringToObject(rd, "user", user);
-    cJSON_AddStringToObject(rd, "role", role);
-    return game_record(p->g, "role", rd, cause);
+    cJSON_Delete(a);
+    set_cause(cause, strcmp(verb, "handover") == 0 ? "usage: :handover USER"
+                                                   : "only the owner's console gives roles");
+    return false;
 }
 
 /* ---- a follower ---- */
@@ -303,20 +252,17 @@ void dpane_share_foot(const struct dpane *p, char *buf, size_t len)
     buf[0] = '\0';
     if (p->following) {
         follow_foot(&p->fol, buf, len);
-    } else if (p->server != NULL) {
-        size_t n = 0;
-        share_server_people(p->server, &n);
-        const char *d = share_server_driver(p->server);
-        snprintf(buf, len, " · shared: %zu joined%s%s", n, d ? " · driver: " : "", d ? d : "");
+    } else {
+        owner_foot(&p->own, buf, len);
     }
 }
 
 void dpane_share_free(struct dpane *p)
 {
-    if (p->server != NULL) {
+    if (p->own.server != NULL) {
         game_unsubscribe(p->g, owner_event, p);
-        share_server_destroy(p->server, "the facilitator closed the drill's pane");
-        p->server = NULL;
+        share_server_destroy(p->own.server, "the facilitator closed the drill's pane");
+        p->own.server = NULL;
     }
     if (p->following) {
         follow_finish(&p->fol);

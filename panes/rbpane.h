@@ -10,6 +10,7 @@
 #include "../engine/run.h"
 #include "../engine/runview.h"
 #include "follow.h"
+#include "owner.h"
 #include "frame.h"
 #include "runbook.h"
 
@@ -38,9 +39,9 @@ struct rbpane {
     char *edited; /* the operator's edit of the block, waiting for its values and dialog */
 
     /* the war room (runbook_share.c): the owner shares the run, or the pane follows one */
-    struct share_server *server; /* the owner: followers connect here */
-    char *share_src;             /* the runbook's text, sent to them */
-    bool following;              /* run is NULL: the view is built from the owner's stream */
+    struct pane_owner own; /* the owner: own.server is where followers connect */
+    char *share_src;       /* the runbook's text, sent to them */
+    bool following;        /* run is NULL: the view is built from the owner's stream */
     struct pane_follow fol;
     struct runbook *rb; /* a follower's copy of the document (view is NULL until "hello") */
 };

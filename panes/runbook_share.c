@@ -50,48 +50,18 @@ static bool owner_history(void *ud, runlog_event_cb cb, void *cbud, char **cause
     return run_history(p->run, cb, cbud, cause);
 }
 
-static bool owner_apply(void *ud, const struct share_peer *peer, enum share_op op, const cJSON *req,
-                        char **cause)
+static bool on_apply(void *ud, const struct share_peer *peer, enum share_op op, const cJSON *req,
+                     char **cause)
 {
     struct rbpane *p = ud;
-    run_set_actor(p->run, peer->user, peer->host);
-    bool ok = run_apply(p->run, op, req, cause);
-    run_set_actor(p->run, NULL, NULL);
     p->dirty = true;
-    if (ok && op == SOP_HANDOVER) {
-        const char *to = json_str(req, "to");
-        if (to != NULL && strcmp(to, whoami_user()) == 0) {
-            char *m = xasprintf("%s hands control back to you: :accept takes it", peer->user);
-            say(p, false, m);
-            free(m);
-        }
-    }
-    return ok;
+    return owner_apply(&p->own, peer, op, req, cause);
 }
 
-static void owner_presence(void *ud, const struct share_peer *peer, bool joined, const char *reason)
+static void on_presence(void *ud, const struct share_peer *peer, bool joined, const char *reason)
 {
     struct rbpane *p = ud;
-    cJSON *d = cJSON_CreateObject();
-    if (joined) {
-        cJSON_AddStringToObject(d, "role", share_role_name(peer->role));
-        cJSON_AddStringToObject(d, "via", "unix");
-    } else {
-        cJSON_AddStringToObject(d, "reason", reason != NULL ? reason : "left");
-    }
-    run_set_actor(p->run, peer->user, peer->host);
-    char *cause = NULL;
-    if (!run_record(p->run, joined ? "join" : "leave", d, &cause)) {
-        say(p, true, cause);
-    }
-    free(cause);
-    run_set_actor(p->run, NULL, NULL);
-    if (p->server != NULL) { /* not the owner's own join */
-        char *m = xasprintf("%s %s (%s)", peer->user, joined ? "joined" : "left",
-                            joined ? share_role_name(peer->role) : (reason ? reason : "left"));
-        say(p, false, m);
-        free(m);
-    }
+    owner_presence(&p->own, peer, joined, reason);
     p->dirty = true;
 }
 
@@ -100,19 +70,40 @@ static void owner_changed(void *ud)
     ((struct rbpane *)ud)->dirty = true;
 }
 
+static bool run_apply_any(void *run, enum share_op op, const cJSON *args, char **cause)
+{
+    return run_apply(run, op, args, cause);
+}
+
+static bool run_record_any(void *run, const char *action, cJSON *data, char **cause)
+{
+    return run_record(run, action, data, cause);
+}
+
+static void run_actor_any(void *run, const char *user, const char *host)
+{
+    run_set_actor(run, user, host);
+}
+
+static const struct pane_owner_ops run_owner = {
+    .apply = run_apply_any,
+    .record = run_record_any,
+    .actor = run_actor_any,
+};
+
 static const struct share_owner_ops owner_ops = {
     .kind = "runbook",
     .doc = owner_doc,
     .history = owner_history,
-    .apply = owner_apply,
-    .presence = owner_presence,
+    .apply = on_apply,
+    .presence = on_presence,
     .changed = owner_changed,
 };
 
 bool rbpane_share(struct rbpane *p, struct loop *loop, const struct pane_share *how, char **cause)
 {
-    if (p->run == NULL || p->server != NULL) {
-        return p->server != NULL;
+    if (p->run == NULL || p->own.server != NULL) {
+        return p->own.server != NULL;
     }
     const struct runbook *rb = runview_runbook(p->view);
     size_t len = 0;
@@ -136,46 +127,32 @@ bool rbpane_share(struct rbpane *p, struct loop *loop, const struct pane_share *
         return false;
     }
     p->share_src = src;
-    p->server = share_server_create(loop, how->dir, run_id(p->run), rb->title, how->participants,
-                                    &owner_ops, p, cause);
-    if (p->server == NULL) {
+    p->own = (struct pane_owner){.ops = &run_owner, .run = p->run, .host = &p->host};
+    p->own.server = share_server_create(loop, how->dir, run_id(p->run), rb->title,
+                                        how->participants, &owner_ops, p, cause);
+    if (p->own.server == NULL) {
         free(p->share_src);
         p->share_src = NULL;
         return false;
     }
-    if (how->nats != NULL && !share_server_nats(p->server, how->nats, run_journal(p->run), cause)) {
+    if (how->nats != NULL &&
+        !share_server_nats(p->own.server, how->nats, run_journal(p->run), cause)) {
         rbpane_unshare(p, "not shared over NATS");
         return false;
     }
-    run_subscribe(p->run, share_server_event, p->server);
-    /* a run taken over: whoever its journal has present followed the owner that died */
-    const struct crew *c = run_crew(p->run);
-    size_t n = c != NULL ? c->npeople : 0;
-    char **gone = xcalloc(n + 1, sizeof *gone);
-    for (size_t i = 0; i < n; i++) {
-        gone[i] = c->people[i].present ? xstrdup(c->people[i].user) : NULL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (gone[i] != NULL) {
-            struct share_peer was = {.user = gone[i], .host = NULL};
-            owner_presence(p, &was, false, "gone");
-            free(gone[i]);
-        }
-    }
-    free(gone);
-    struct share_peer me = {.user = whoami_user(), .host = whoami_host(), .role = SHARE_DRIVER};
-    owner_presence(p, &me, true, NULL);
+    run_subscribe(p->run, share_server_event, p->own.server);
+    owner_arrive(&p->own, run_crew(p->run));
     return true;
 }
 
 void rbpane_unshare(struct rbpane *p, const char *reason)
 {
-    if (p->server == NULL) {
+    if (p->own.server == NULL) {
         return;
     }
-    run_unsubscribe(p->run, share_server_event, p->server);
-    share_server_destroy(p->server, reason);
-    p->server = NULL;
+    run_unsubscribe(p->run, share_server_event, p->own.server);
+    share_server_destroy(p->own.server, reason);
+    p->own.server = NULL;
     free(p->share_src);
     p->share_src = NULL;
 }
@@ -184,85 +161,32 @@ void rbpane_unshare(struct rbpane *p, const char *reason)
 
 bool rbpane_do(struct rbpane *p, enum share_op op, cJSON *args)
 {
+    p->dirty = true;
     if (p->following) {
         return follow_request(&p->fol, op, args);
     }
-    const char *driver = p->server != NULL ? share_server_driver(p->server) : NULL;
-    if (driver != NULL && share_op_role(op) == SHARE_DRIVER) {
-        char *m = xasprintf("%s drives now (handed over): ask them, or they hand back", driver);
-        say(p, true, m);
-        free(m);
-        cJSON_Delete(args);
-        return false;
-    }
-    char *cause = NULL;
-    bool ok = run_apply(p->run, op, args, &cause);
-    cJSON_Delete(args);
-    p->dirty = true;
-    return pane_check(&p->host, ok, &cause);
+    p->own.ops = &run_owner; /* shared or not, keys take this path */
+    p->own.run = p->run;
+    p->own.host = &p->host;
+    return owner_do(&p->own, op, args);
 }
 
 bool rbpane_room(struct rbpane *p, const char *verb, const char *arg, char **cause)
 {
+    if (!p->following) {
+        return owner_room(&p->own, verb, arg, cause);
+    }
     cJSON *a = cJSON_CreateObject();
-    if (strcmp(verb, "handover") == 0) {
-        if (arg == NULL || arg[0] == '\0') {
-            cJSON_Delete(a);
-            set_cause(cause, "usage: :handover USER");
-            return false;
-        }
+    if (strcmp(verb, "handover") == 0 && arg != NULL && arg[0] != '\0') {
         cJSON_AddStringToObject(a, "to", arg);
-        if (p->server != NULL) {
-            cJSON_Delete(a);
-            if (!share_server_offer(p->server, arg, cause)) {
-                return false;
-            }
-            cJSON *d = cJSON_CreateObject();
-            cJSON_AddStringToObject(d, "to", arg);
-            return run_apply(p->run, SOP_HANDOVER, d, cause) || (cJSON_Delete(d), false);
-        }
         return rbpane_do(p, SOP_HANDOVER, a);
     }
     if (strcmp(verb, "accept") == 0 || strcmp(verb, "decline") == 0) {
-        bool accept = verb[0] == 'a';
-        if (p->server != NULL) {
-            const char *was = share_server_driver(p->server);
-            char *from = was != NULL ? xstrdup(was) : NULL;
-            bool ok = accept ? share_server_take_back(p->server, cause)
-                             : share_server_offer(p->server, NULL, cause);
-            if (ok && from != NULL) {
-                cJSON_AddStringToObject(a, "from", from);
-            }
-            free(from);
-            ok = ok && run_apply(p->run, accept ? SOP_ACCEPT : SOP_DECLINE, a, cause);
-            cJSON_Delete(a);
-            return ok;
-        }
-        return rbpane_do(p, accept ? SOP_ACCEPT : SOP_DECLINE, a);
-    }
-    if (strcmp(verb, "role") == 0) {
-        cJSON_Delete(a);
-        char user[128], role[32];
-        enum share_role r;
-        if (arg == NULL || sscanf(arg, "%127s %31s", user, role) != 2 ||
-            !share_role_parse(role, &r)) {
-            set_cause(cause, "usage: :role USER observer|participant");
-            return false;
-        }
-        if (p->server == NULL) {
-            set_cause(cause, "only the owner's console gives roles");
-            return false;
-        }
-        if (!share_server_set_role(p->server, user, r, cause)) {
-            return false;
-        }
-        cJSON *d = cJSON_CreateObject();
-        cJSON_AddStringToObject(d, "user", user);
-        cJSON_AddStringToObject(d, "role", role);
-        return run_record(p->run, "role", d, cause);
+        return rbpane_do(p, verb[0] == 'a' ? SOP_ACCEPT : SOP_DECLINE, a);
     }
     cJSON_Delete(a);
-    set_cause(cause, "not a war-room command here");
+    set_cause(cause, strcmp(verb, "handover") == 0 ? "usage: :handover USER"
+                                                   : "only the owner's console gives roles");
     return false;
 }
 
@@ -353,10 +277,7 @@ void rbpane_share_foot(const struct rbpane *p, char *buf, size_t len)
     buf[0] = '\0';
     if (p->following) {
         follow_foot(&p->fol, buf, len);
-    } else if (p->server != NULL) {
-        size_t n = 0;
-        share_server_people(p->server, &n);
-        const char *d = share_server_driver(p->server);
-        snprintf(buf, len, " · shared: %zu joined%s%s", n, d ? " · driver: " : "", d ? d : "");
+    } else {
+        owner_foot(&p->own, buf, len);
     }
 }

@@ -96,7 +96,7 @@ console() { # SESSION STATE-DIR ENV... -- opsdeck args
     shift
     local cmd
     cmd=$(printf '%q ' env XDG_STATE_HOME="$st" XDG_CONFIG_HOME="$st/config" "${envs[@]}" "$OPSDECK" "$@")
-    tm new-session -d -s "$s" -x 120 -y 36 "sh -c '$cmd; sleep 60'"
+    tm new-session -d -s "$s" -x 160 -y 40 "sh -c '$cmd; sleep 60'"
     tm set-option -t "$s" window-size manual >/dev/null
 }
 on() { S=$1; }
