@@ -122,11 +122,14 @@ bool dpane_share(struct dpane *p, struct loop *loop, const struct pane_share *ho
     if (p->own.server == NULL) {
         return false;
     }
+    char *why = NULL;
     if (how->nats != NULL &&
-        !share_server_nats(p->own.server, how->nats, game_journal(p->g), cause)) {
-        share_server_destroy(p->own.server, "not shared over NATS");
-        p->own.server = NULL;
-        return false;
+        !share_server_nats(p->own.server, how->nats, game_journal(p->g), &why)) {
+        /* this host's followers still have the drill: say what NATS said */
+        char *m = xasprintf("shared on this host only: NATS: %s", why != NULL ? why : "?");
+        say(p, true, m);
+        free(m);
+        free(why);
     }
     game_subscribe(p->g, owner_event, p);
     owner_arrive(&p->own, drillview_crew(p->view));

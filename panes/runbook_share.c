@@ -135,10 +135,14 @@ bool rbpane_share(struct rbpane *p, struct loop *loop, const struct pane_share *
         p->share_src = NULL;
         return false;
     }
+    char *why = NULL;
     if (how->nats != NULL &&
-        !share_server_nats(p->own.server, how->nats, run_journal(p->run), cause)) {
-        rbpane_unshare(p, "not shared over NATS");
-        return false;
+        !share_server_nats(p->own.server, how->nats, run_journal(p->run), &why)) {
+        /* this host's followers still have the run: say what NATS said */
+        char *m = xasprintf("shared on this host only: NATS: %s", why != NULL ? why : "?");
+        say(p, true, m);
+        free(m);
+        free(why);
     }
     run_subscribe(p->run, share_server_event, p->own.server);
     owner_arrive(&p->own, run_crew(p->run));

@@ -148,4 +148,14 @@ check "nor the stream: no hidden marker among the stored messages" \
 check "but the stream holds the fired inject (the check reads the right files)" \
     bash -c "grep -rq SECONDINJECT '$W/js'"
 
+echo "# a wrong NATS password: the run is still shared on this host, and the console says why"
+mkdir -p "$W/c/share"
+chmod 2770 "$W/c/share"
+printf '[share]\ndir = %s\nnats = nats://127.0.0.1:%s\n' "$W/c/share" "$P_NATS" >"$W/c.ini"
+console C "$W/c/state" OPSDECK_NATS_USER=alice OPSDECK_NATS_PASSWORD=wrong -- drill "$W/drill.md" -c "$W/c.ini"
+on C
+check "the console says NATS refused it" wait_for "shared on this host only: NATS:"
+check "and shares it on this host" wait_for "· shared:"
+check "its socket is there" bash -c "ls '$W/c/share'/*.sock >/dev/null 2>&1"
+
 done_testing
