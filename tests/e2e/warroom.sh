@@ -201,6 +201,9 @@ echo "$REPORT" | sed -n '/People/,/^## [^P]/p' | sed 's/^/#   /' | head -30
 check "report: a People section" grep -q "People" <<<"$REPORT"
 check "report: bob's note under his name" grep -q "wrbob.*bob checks the replica lag" <<<"$REPORT"
 check "report: carol the observer" grep -q "wrcarol.*observer" <<<"$REPORT"
+check "report: bob's claim under his name" grep -q "wrbob claimed step approve-the-failover" <<<"$REPORT"
+check "report: the joins and the owner gone on the timeline" \
+    bash -c "grep -q 'wrcarol joined as observer' <<<\"\$1\" && grep -q 'wralice left (gone)' <<<\"\$1\"" _ "$REPORT"
 
 echo "# a drill: what the facilitator hides never reaches a participant's process"
 cat > "$BASE/drill.md" <<'EOF'
