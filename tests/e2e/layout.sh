@@ -4,7 +4,9 @@
 . "$(dirname "$0")/lib.sh"
 
 e2e_start 160 48 LANG=C.UTF-8 -- --seed 7
-
+# the first frame may come before the demo's first answer (slower under the sanitizers)
+wait_for "demo: ok"
+wait_line "be_web +web1 +UP"
 s=$(screen)
 for title in "1 Alerts" "2 Queues" "3 Pools" "4 Deployments"; do
     check "160x48 shows the $title pane" grep -qF "$title" <<<"$s"
