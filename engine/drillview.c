@@ -150,10 +150,17 @@ static void apply_check(struct drillview *v, const struct runlog_event *ev)
     }
 }
 
+/* A drill clock (t_ms) from data: dflt when missing, negative or past any real drill. */
+static uint64_t clock_of(const struct cJSON *d, uint64_t dflt)
+{
+    double t = runlog_num(d, "t_ms", -1);
+    return t >= 0 && t < 1e15 ? (uint64_t)t : dflt;
+}
+
 static void apply_fire(struct drillview *v, int ii, const char *inj, const struct cJSON *d)
 {
     v->inj[ii].state = INJECT_FIRED;
-    v->inj[ii].fired_ms = (uint64_t)runlog_num(d, "t_ms", 0);
+    v->inj[ii].fired_ms = clock_of(d, 0);
     const char *why = runlog_str(d, "why");
     for (size_t k = 0; why != NULL && strcmp(why, "contingency") == 0 && k < v->d->ninjects; k++) {
         const char *c = v->d->injects[k].contingency;
@@ -239,17 +246,17 @@ static void apply_status(struct drillview *v, const struct runlog_event *ev)
     set_message(v, m != NULL ? xstrdup(m) : NULL);
     v->closing = runlog_true(ev->data, "closing");
     v->running = runlog_true(ev->data, "running");
-    v->base_ms = (uint64_t)runlog_num(ev->data, "t_ms", (double)v->base_ms);
+    v->base_ms = clock_of(ev->data, v->base_ms);
     v->since = now(v);
 }
 
 /* The state and the clock, as the journal says them. */
 static void apply_clock(struct drillview *v, const struct runlog_event *ev)
 {
-    double t = runlog_num(ev->data, "t_ms", -1);
-    if (t >= 0) {
-        v->t = (uint64_t)t > v->t ? (uint64_t)t : v->t;
-        v->base_ms = (uint64_t)t;
+    uint64_t t = clock_of(ev->data, UINT64_MAX);
+    if (t != UINT64_MAX) {
+        v->t = t > v->t ? t : v->t;
+        v->base_ms = t;
         v->since = now(v);
     }
     switch (ev->kind) {

@@ -185,7 +185,9 @@ static bool check(const struct item *it, const struct store *st, struct leftover
     case LO_SILENCE:
         out->kind = it->silence_id != NULL ? MODEL_SILENCES : MODEL_ALERTS;
         free(out->target);
-        out->target = xstrdup(it->silence_id != NULL ? it->silence_id : e->target);
+        out->target = xstrdup(it->silence_id != NULL ? it->silence_id
+                              : e->target != NULL    ? e->target
+                                                     : "");
         /* a form's input is its fields, one a line: only a lone value is a duration */
         bool lone = e->input != NULL && strchr(e->input, '\n') == NULL;
         out->what = xasprintf("silence%s%s", lone ? " for " : "", lone ? e->input : "");
