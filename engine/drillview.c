@@ -153,8 +153,7 @@ static void apply_check(struct drillview *v, const struct runlog_event *ev)
 /* A drill clock (t_ms) from data: dflt when missing, negative or past any real drill. */
 static uint64_t clock_of(const struct cJSON *d, uint64_t dflt)
 {
-    double t = runlog_num(d, "t_ms", -1);
-    return t >= 0 && t < 1e15 ? (uint64_t)t : dflt;
+    return runlog_u64(d, "t_ms", dflt);
 }
 
 static void apply_fire(struct drillview *v, int ii, const char *inj, const struct cJSON *d)
@@ -191,7 +190,7 @@ static void apply_drill(struct drillview *v, const struct runlog_event *ev)
     const char *inj =
         runlog_str(d, "inject") != NULL ? runlog_str(d, "inject") : runlog_str(d, "id");
     int ii = inj != NULL ? drill_find_inject(v->d, inj) : -1;
-    int idx = (int)runlog_num(d, "index", -1);
+    int idx = runlog_int(d, "index", -1);
     switch (ev->kind) {
     case RL_CHECK:
         apply_check(v, ev);

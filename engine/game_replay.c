@@ -60,7 +60,7 @@ static void replay_plan(struct game *g, const struct runlog_event *ev)
     const struct cJSON *d = ev->data;
     const char *inj =
         runlog_str(d, "inject") != NULL ? runlog_str(d, "inject") : runlog_str(d, "id");
-    int idx = (int)runlog_num(d, "index", -1);
+    int idx = runlog_int(d, "index", -1);
     if (inj == NULL) {
         return;
     }

@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -85,6 +86,19 @@ double runlog_num(const cJSON *data, const char *key, double dflt)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(data, key);
     return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+}
+
+uint64_t runlog_u64(const cJSON *data, const char *key, uint64_t dflt)
+{
+    double v = runlog_num(data, key, -1);
+    return v >= 0 && v < 9007199254740992.0 ? (uint64_t)v : dflt; /* exact in a double */
+}
+
+int runlog_int(const cJSON *data, const char *key, int dflt)
+{
+    double v = runlog_num(data, key, (double)dflt);
+    /* in range first: the cast of a NaN or a huge number is undefined */
+    return v >= (double)INT_MIN && v <= (double)INT_MAX ? (int)v : dflt;
 }
 
 bool runlog_true(const cJSON *data, const char *key)

@@ -140,6 +140,10 @@ bool runlog_event_parse(const struct cJSON *obj, struct runlog_event *ev);
 /* Fields of an event's data, where a field of the wrong type is missing. */
 const char *runlog_str(const struct cJSON *data, const char *key);
 double runlog_num(const struct cJSON *data, const char *key, double dflt);
+/* A whole number that fits an int (dflt when missing, mistyped, NaN or out of range). */
+int runlog_int(const struct cJSON *data, const char *key, int dflt);
+/* An offset, a length, a clock: 0 to 2^53 (dflt when missing, negative, NaN or past it). */
+uint64_t runlog_u64(const struct cJSON *data, const char *key, uint64_t dflt);
 bool runlog_true(const struct cJSON *data, const char *key);
 
 typedef void (*runlog_event_cb)(const struct runlog_event *ev, void *ud);

@@ -292,7 +292,7 @@ static void drop_orphan(struct runview *v, int pgid)
 
 static void apply_orphan(struct runview *v, const struct runlog_event *ev)
 {
-    int pgid = (int)runlog_num(ev->data, "pgid", 0);
+    int pgid = runlog_int(ev->data, "pgid", 0);
     switch (ev->kind) {
     case RL_ORPHAN_FOUND:
         v->orphans = xreallocarray(v->orphans, v->norphans + 1, sizeof *v->orphans);
@@ -333,10 +333,10 @@ static void apply_status(struct runview *v, const struct runlog_event *ev)
 
 static void apply_output(struct runview *v, const struct runlog_event *ev)
 {
-    double off = runlog_num(ev->data, "offset", -1);
+    uint64_t off = runlog_u64(ev->data, "offset", UINT64_MAX);
     out_keep(v, ev->bytes, ev->len);
-    if (off >= 0 && (uint64_t)off + ev->len > v->out_end) {
-        v->out_end = (uint64_t)off + ev->len;
+    if (off != UINT64_MAX && off + ev->len > v->out_end) {
+        v->out_end = off + ev->len;
     }
 }
 

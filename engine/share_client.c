@@ -180,9 +180,9 @@ struct share_card *share_cards(const char *dir, size_t *n)
         c->title = xstrdup(json_str(o, "title") ? json_str(o, "title") : "");
         c->owner = xstrdup(json_str(o, "owner") ? json_str(o, "owner") : "?");
         c->host = xstrdup(json_str(o, "host") ? json_str(o, "host") : "?");
-        c->pid = (long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "pid"));
-        c->started_ms =
-            (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "started"));
+        c->pid = runlog_int(o, "pid", 0); /* a card is the group's file: any number may be in it */
+        double started = runlog_num(o, "started", 0);
+        c->started_ms = started > 0 && started < 1e15 ? (int64_t)started : 0;
         struct strbuf sb = {0};
         const cJSON *e;
         cJSON_ArrayForEach(e, json_arr(o, "people"))

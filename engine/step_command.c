@@ -536,8 +536,8 @@ static void replay_group(struct runview *v, const struct runlog_event *ev)
     if (ev->kind == RL_COMMAND_START) {
         v->group_open = false;
     } else if (ev->kind == RL_COMMAND_PGID && runlog_num(d, "pgid", 0) > 1) {
-        struct proc_ident id = {.pgid = (int)runlog_num(d, "pgid", 0),
-                                .start = (unsigned long long)runlog_num(d, "start", 0)};
+        struct proc_ident id = {.pgid = runlog_int(d, "pgid", 0),
+                                .start = runlog_u64(d, "start", 0)};
         const char *boot = runlog_str(d, "boot");
         snprintf(id.boot, sizeof id.boot, "%s", boot != NULL ? boot : "");
         v->groups = xreallocarray(v->groups, v->ngroups + 1, sizeof *v->groups);
@@ -562,7 +562,7 @@ static bool command_replay(struct runview *v, const struct runlog_event *ev)
         }
         runview_open(v, ev->kind, cmd, xasprintf("running: %s", cmd != NULL ? cmd : ""));
         v->open_code = code;
-        v->out_from = (uint64_t)runlog_num(d, "offset", 0);
+        v->out_from = runlog_u64(d, "offset", 0);
         v->has_out = true;
         runview_out_reset(v, v->out_from);
         runview_ran(v);
@@ -574,8 +574,7 @@ static bool command_replay(struct runview *v, const struct runlog_event *ev)
         replay_group(v, ev);
         return true;
     case RL_COMMAND_OUTPUT:
-        runview_out_range(v, (uint64_t)runlog_num(d, "offset", 0),
-                          (uint64_t)runlog_num(d, "length", 0));
+        runview_out_range(v, runlog_u64(d, "offset", 0), runlog_u64(d, "length", 0));
         return true;
     case RL_COMMAND_EXIT: {
         replay_group(v, ev);
