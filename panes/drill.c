@@ -346,13 +346,7 @@ static void dp_draw(void *self, WINDOW *win, const struct pane_view *view)
 {
     struct dpane *p = self;
     if (p->view == NULL) { /* a follower before the owner's first word */
-        werase(win);
-        const struct glyphs *g = screen_glyphs(p->utf8);
-        screen_box(win, g, theme_attr(view->focused ? THEME_BORDER_FOCUS : THEME_BORDER));
-        char line[200];
-        snprintf(line, sizeof line, "joining drill %s...", p->fol.id ? p->fol.id : "");
-        screen_put(win, 1, 2, getmaxx(win) - 4, line, theme_attr(THEME_MUTED), g);
-        wnoutrefresh(win);
+        follow_draw_joining(&p->fol, win, view->focused, p->utf8, "drill");
         p->dirty = false;
         return;
     }

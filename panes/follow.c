@@ -7,6 +7,8 @@
 #include "../common/util.h"
 #include "../common/whoami.h"
 #include "../engine/share_nats.h"
+#include "../tui/theme.h"
+#include "../tui/widgets.h"
 
 #include <cJSON.h>
 #include <stdio.h>
@@ -208,6 +210,18 @@ void follow_foot(const struct pane_follow *f, char *buf, size_t len)
 const char *follow_gone(const struct pane_follow *f)
 {
     return f->gone ? f->id : NULL;
+}
+
+void follow_draw_joining(const struct pane_follow *f, WINDOW *win, bool focused, bool utf8,
+                         const char *noun)
+{
+    werase(win);
+    const struct glyphs *g = screen_glyphs(utf8);
+    screen_box(win, g, theme_attr(focused ? THEME_BORDER_FOCUS : THEME_BORDER));
+    char line[200];
+    snprintf(line, sizeof line, "joining %s %s...", noun, f->id != NULL ? f->id : "");
+    screen_put(win, 1, 2, getmaxx(win) - 4, line, theme_attr(THEME_MUTED), g);
+    wnoutrefresh(win);
 }
 
 void follow_finish(struct pane_follow *f)

@@ -62,6 +62,9 @@ bool follow_request(struct pane_follow *f, enum share_op op, struct cJSON *args)
 void follow_foot(const struct pane_follow *f, char *buf, size_t len);
 /* The run id whose owner is gone, else NULL. */
 const char *follow_gone(const struct pane_follow *f);
+/* The pane before the owner's first word: its box and "joining NOUN ID...". */
+void follow_draw_joining(const struct pane_follow *f, WINDOW *win, bool focused, bool utf8,
+                         const char *noun);
 void follow_finish(struct pane_follow *f);
 
 #endif

@@ -27,15 +27,8 @@
 static void rb_draw(void *self, WINDOW *win, const struct pane_view *view)
 {
     struct rbpane *p = self;
-    if (p->view == NULL) {
-        /* a follower before the owner's first word */
-        werase(win);
-        const struct glyphs *g = screen_glyphs(p->utf8);
-        screen_box(win, g, theme_attr(view->focused ? THEME_BORDER_FOCUS : THEME_BORDER));
-        char line[200];
-        snprintf(line, sizeof line, "joining run %s...", p->fol.id ? p->fol.id : "");
-        screen_put(win, 1, 2, getmaxx(win) - 4, line, theme_attr(THEME_MUTED), g);
-        wnoutrefresh(win);
+    if (p->view == NULL) { /* a follower before the owner's first word */
+        follow_draw_joining(&p->fol, win, view->focused, p->utf8, "run");
         p->dirty = false;
         return;
     }
