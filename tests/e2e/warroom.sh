@@ -41,6 +41,13 @@ for u in "${USERS[@]}"; do
     chown "$u:$GROUP" "$BASE/home/$u"
     chmod 700 "$BASE/home/$u"
 done
+# the users must reach the binary (and the sanitizer's suppressions): a clone may sit in a 0700 dir
+cp "$OPSDECK" "$BASE/opsdeck" && chmod 755 "$BASE/opsdeck" && OPSDECK=$BASE/opsdeck
+if [[ "${LSAN_OPTIONS:-}" =~ suppressions=([^:]+) ]] && [ -f "${BASH_REMATCH[1]}" ]; then
+    cp "${BASH_REMATCH[1]}" "$BASE/lsan.supp" && chmod 644 "$BASE/lsan.supp"
+    LSAN_OPTIONS=${LSAN_OPTIONS//${BASH_REMATCH[1]}/$BASE/lsan.supp}
+    export LSAN_OPTIONS
+fi
 SHARE=$BASE/share
 mkdir -p "$SHARE"
 chgrp "$GROUP" "$SHARE"
