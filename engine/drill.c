@@ -533,10 +533,12 @@ static void inject_kv(struct drill *d, struct drill_inject *in, struct inject_li
         set_str(&in->backend, v);
     } else if (strcmp(k, "notify") == 0) {
         set_str(&in->notify, v);
+    } else if (strcmp(k, "ttl") == 0) {
+        parse_secs(d, kv, 1, &in->ttl_s); /* the lifetime of its chaos (game_guard.c) */
     } else {
         add_issue(d, kv->line,
                   xasprintf("unknown key '%s' for an inject (id, at, to, channel, expect, "
-                            "contingency, chaos, rollback, backend, notify)",
+                            "contingency, chaos, rollback, backend, notify, ttl)",
                             k));
     }
 }

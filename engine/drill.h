@@ -62,6 +62,7 @@ struct drill_inject {
     size_t nchaos;
     char *backend; /* NULL: first backend with the verb */
     char *notify;  /* Slack message or NULL */
+    int ttl_s;     /* `ttl:` the lifetime of its chaos actions; 0: the default (drill_ttl_s) */
 };
 
 struct drill_check {
@@ -114,6 +115,9 @@ void drill_free(struct drill *d);
 /* Roles, contingencies, chaos/rollback pairs, conditions, env vars; returns the issue count. */
 size_t drill_lint(struct drill *d);
 int drill_find_inject(const struct drill *d, const char *id);
+/* The lifetime of inject i's chaos actions in seconds: its ttl, else duration + 5m. */
+int drill_ttl_s(const struct drill *d, size_t i);
+enum { DRILL_TTL_MARGIN_S = 300 };
 /* Free an action's strings and zero it. */
 void drill_act_finish(struct drill_act *a);
 

@@ -126,3 +126,11 @@ int drill_find_inject(const struct drill *d, const char *id)
     }
     return -1;
 }
+
+int drill_ttl_s(const struct drill *d, size_t i)
+{
+    if (i < d->ninjects && d->injects[i].ttl_s > 0) {
+        return d->injects[i].ttl_s;
+    }
+    return (d->duration_s > 0 ? d->duration_s : 0) + DRILL_TTL_MARGIN_S;
+}

@@ -282,8 +282,15 @@ static void apply_clock(struct drillview *v, const struct runlog_event *ev)
         set_message(v, xasprintf("aborted: %s", why != NULL ? why : "aborted"));
         break;
     }
+    case RL_GUARD_START:
+        v->guard_pid = runlog_int(ev->data, "pid", 0);
+        break;
+    case RL_GUARD_STOP:
+        v->guard_pid = 0;
+        break;
     case RL_RUN_END: {
         const char *how = runlog_str(ev->data, "how");
+        v->guard_pid = 0;
         v->ended = true;
         v->running = false;
         v->state = how != NULL && strcmp(how, "aborted") == 0 ? GAME_ABORTED : GAME_ENDED;
@@ -320,6 +327,11 @@ const struct drill *drillview_drill(const struct drillview *v)
 const char *drillview_id(const struct drillview *v)
 {
     return v->id;
+}
+
+int drillview_guard_pid(const struct drillview *v)
+{
+    return v->guard_pid;
 }
 
 enum game_state drillview_state(const struct drillview *v)

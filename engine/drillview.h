@@ -29,6 +29,7 @@ void drillview_apply(const struct runlog_event *ev, void *v);
 
 const struct drill *drillview_drill(const struct drillview *v);
 const char *drillview_id(const struct drillview *v); /* "" before run.start */
+int drillview_guard_pid(const struct drillview *v);  /* the dead-man guard watching, 0: none */
 enum game_state drillview_state(const struct drillview *v);
 /* "checking", "ready", ... as the status notices say it. */
 const char *drillview_state_name(enum game_state s);

@@ -289,6 +289,7 @@ static void journal_expect(struct game *g, size_t i, size_t e, enum expect_state
 
 void game_tick(struct game *g)
 {
+    game_guard_tick(g); /* the safety lever and ttls, in every state */
     if (g->state != GAME_RUNNING) {
         return;
     }
@@ -564,6 +565,7 @@ struct game *game_alloc(const struct game_env *env, struct drill *d, const struc
     g->runs_dir = env->runs_dir != NULL ? xstrdup(env->runs_dir) : run_default_dir();
     g->env.runs_dir = g->runs_dir;
     g->during_since = game_loop_ms(g);
+    g->guard_fd = -1;
     g->d = d;
     if (h != NULL) {
         g->hooks = *h;
@@ -620,6 +622,7 @@ void game_free(struct game *g)
     if (g->d != NULL) {
         game_stop_checks(g);
     }
+    game_guard_release(g, "closed");
     drillview_destroy(g->dv);
     crew_actor_set(&g->actor, NULL, NULL);
     free(g->chk);
@@ -670,12 +673,21 @@ struct game *game_start(const struct game_env *env, struct drill *d, const struc
         drill_free(d);
         return NULL;
     }
+    if (!game_guard_lever_allows(d, cause)) {
+        drill_free(d);
+        return NULL;
+    }
     struct game *g = game_alloc(env, d, h);
     g->id = runlog_unique_id(g->runs_dir, d->path);
     if (!game_open_journal(g, true, cause) ||
-        !game_log(g, NULL, "run.start", NULL, NULL, start_data(d))) {
+        !game_log(g, NULL, "run.start", NULL, NULL, start_data(d)) || !game_guard_spawn(g, cause)) {
         if (*cause == NULL) {
             *cause = xstrdup(g->message);
+        } else if (g->log != NULL) {
+            /* no guard: the run is over before anything ran */
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddStringToObject(e, "how", "aborted");
+            game_log(g, NULL, "run.end", NULL, NULL, e);
         }
         game_free(g);
         return NULL;

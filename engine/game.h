@@ -207,4 +207,34 @@ void drill_pending_free(struct drill_pending *list, size_t n);
 size_t drill_give_up(const char *runs_dir, const char *run_id, const char *typed, char **report,
                      char **cause);
 
+/*
+ * The dead-man guard, ttl and the safety lever (game_guard.c, game_lever.c;
+ * docs/drills.md). game_guard_setup() once, by main: the binary to run as
+ * the guard (NULL: no guard, as in tests) and the config it reads (NULL:
+ * none). From then on a live drill with chaos starts a guard when its game
+ * starts or resumes, and does not start when the guard does not.
+ */
+void game_guard_setup(const char *exe, const char *config);
+/*
+ * The guard process itself (`opsdeck drill --guard SPEC`): env has the
+ * backends built from the owner's config, started on env->loop; error is
+ * why they could not be (said to the owner, which then does not start).
+ * Returns the exit status.
+ */
+int drill_guard_main(const struct game_env *env, const char *spec, const char *error);
+/* The pid of this game's guard (0: none). */
+int game_guard_pid(const struct game *g);
+/* The pid of the guard watching run id (0: none, or it is gone). */
+int drill_guard_pid(const char *runs_dir, const char *id);
+/*
+ * The safety lever. drill_lever_pulled(): the lever's words ("REASON
+ * (pulled by USER@HOST at TS)", caller frees; outside text) and *path (may
+ * be NULL) its file, or NULL when it is not pulled. Pull and release audit
+ * first, then write (the state directory, and [share] dir's when runs live
+ * there); *report (caller frees) says which files. false with *cause.
+ */
+char *drill_lever_pulled(char **path);
+bool drill_lever_pull(const char *reason, char **report, char **cause);
+bool drill_lever_release(char **report, char **cause);
+
 #endif

@@ -66,17 +66,22 @@ static void replay_plan(struct game *g, const struct runlog_event *ev)
     }
     if (ev->kind == RL_CHAOS_PLAN) {
         int ii = g->d != NULL ? drill_find_inject(g->d, inj) : -1;
-        game_add_plan(g, inj, idx, runlog_str(d, "rollback"), runlog_str(d, "backend"),
-                      ii >= 0 ? (size_t)ii : SIZE_MAX);
+        struct plan *p = game_add_plan(g, inj, idx, runlog_str(d, "rollback"),
+                                       runlog_str(d, "backend"), ii >= 0 ? (size_t)ii : SIZE_MAX);
+        p->ttl_s = runlog_int(d, "ttl_s", 0);
+        p->planned_wall_ms = ev->ts_ms;
+        p->seen_seq = ev->seq;
     } else if (ev->kind == RL_ROLLBACK_START) {
         size_t p = find_plan(g, inj, idx);
         if (p != SIZE_MAX) {
             g->plans[p].attempted = true;
+            g->plans[p].seen_seq = ev->seq;
         }
     } else if (ev->kind == RL_ROLLBACK_END || ev->kind == RL_ROLLBACK_GIVEUP) {
         size_t p = find_plan(g, inj, idx);
         if (p != SIZE_MAX) {
             plan_end(&g->plans[p], ev);
+            g->plans[p].seen_seq = ev->seq;
         }
     }
 }
@@ -137,8 +142,7 @@ struct game *game_replay_plans(const struct game_env *env, const char *dir, cons
     return g;
 }
 
-/* The drill of a run, reloaded; NULL with *cause. */
-static struct drill *reload(cJSON **ev, size_t n, const char *run_id, char **cause)
+struct drill *game_reload_drill(cJSON **ev, size_t n, const char *run_id, char **cause)
 {
     for (size_t i = 0; i < n; i++) {
         if (runlog_kind(runlog_str(ev[i], "action")) == RL_RUN_END) {
@@ -174,8 +178,9 @@ struct game *game_resume(const struct game_env *env, const char *run_id, const s
     if (ev == NULL) {
         return NULL;
     }
-    struct drill *d = reload(ev, n, run_id, cause);
-    if (d == NULL) {
+    struct drill *d = game_reload_drill(ev, n, run_id, cause);
+    if (d == NULL || !game_guard_lever_allows(d, cause)) {
+        drill_free(d);
         runlog_free(ev, n);
         return NULL;
     }
@@ -185,7 +190,7 @@ struct game *game_resume(const struct game_env *env, const char *run_id, const s
     runlog_free(ev, n);
     game_replay_reopen(g);
     g->base_ms = g->dv->t;
-    if (!game_open_journal(g, false, cause)) {
+    if (!game_open_journal(g, false, cause) || !game_guard_spawn(g, cause)) {
         game_free(g);
         return NULL;
     }

@@ -152,7 +152,11 @@ static void rollback_ended(struct game *g, size_t pi, bool ok, const char *messa
     /* which plan it ends, so a reader needs no pairing by order */
     cJSON_AddStringToObject(d, "inject", p->inject);
     cJSON_AddNumberToObject(d, "index", p->index);
+    if (p->expired && g->rb_why != NULL) {
+        cJSON_AddStringToObject(d, "why", g->rb_why);
+    }
     bool on_disk = game_log(g, p->inject, "rollback.end", NULL, ok ? "ok" : m, d);
+    game_guard_seen(g, p);
     /*
      * Failed, or not on disk: it stays pending, and the next start tries it
      * again (ready twice does no harm).
@@ -230,10 +234,14 @@ static bool rollback_ready(struct game *g, struct plan *p)
     return false;
 }
 
-/* Next rollback, newest plan first; after checks once none is left. */
+/*
+ * Next rollback, newest plan first; after checks once none is left. While
+ * the drill goes on (no ending), only plans whose ttl expired, alone.
+ */
 void game_step_rollback(struct game *g)
 {
-    if (g->ending == END_NONE || g->ending_done || g->after_running || g->ready_timer != NULL) {
+    bool alone = g->ending == END_NONE;
+    if (g->ending_done || g->after_running || g->ready_timer != NULL) {
         return;
     }
     for (size_t i = 0; i < g->nplans; i++) {
@@ -243,21 +251,29 @@ void game_step_rollback(struct game *g)
     }
     for (size_t k = g->nplans; k > 0; k--) {
         struct plan *p = &g->plans[k - 1];
-        if (p->resolved || p->attempted) {
+        if (p->resolved || p->attempted || (alone && !p->expired)) {
             continue;
         }
         if (!rollback_ready(g, p)) {
             return; /* the timer calls us again */
         }
+        if (game_guard_taken(g, p)) {
+            game_changed(g);
+            continue; /* the guard (or the owner) has it: the journal says so */
+        }
         cJSON *d = cJSON_CreateObject();
         cJSON_AddStringToObject(d, "inject", p->inject);
         cJSON_AddNumberToObject(d, "index", p->index);
         cJSON_AddStringToObject(d, "action", p->rollback);
+        if (p->expired && g->rb_why != NULL) {
+            cJSON_AddStringToObject(d, "why", g->rb_why);
+        }
         if (!game_log(g, p->inject, "rollback.start", NULL, NULL, d)) {
             /* nothing runs unjournaled: leave it to drill_recover */
             p->attempted = true;
             continue;
         }
+        game_guard_seen(g, p);
         p->attempted = true;
         p->tried = true;
         struct drill_act a;
@@ -291,7 +307,9 @@ void game_step_rollback(struct game *g)
         }
         return; /* one at a time; the report calls us again */
     }
-    game_after_rollbacks(g);
+    if (!alone) {
+        game_after_rollbacks(g);
+    }
 }
 
 /* ---- ending ---- */
@@ -301,6 +319,7 @@ void game_finish(struct game *g)
     bool aborted = g->ending == END_ABORT || g->ending == END_RECOVER;
     cJSON *d = cJSON_CreateObject();
     cJSON_AddStringToObject(d, "how", aborted ? "aborted" : "finished");
+    game_guard_release(g, aborted ? "the drill was aborted" : "the drill is over");
     game_log(g, NULL, "run.end", NULL, NULL, d);
     g->ending_done = true;
     if (g->d != NULL) {
@@ -455,6 +474,8 @@ void game_start_chaos(struct game *g, size_t ii, size_t ci)
     } else {
         cJSON_AddNullToObject(d, "backend");
     }
+    int ttl_s = drill_ttl_s(g->d, ii);
+    cJSON_AddNumberToObject(d, "ttl_s", ttl_s);
     if (!game_log(g, in->id, "chaos.plan", ch->action.target, NULL, d)) {
         /* the rollback is not on disk: the action must not run */
         c->state = CHAOS_FAILED;
@@ -465,6 +486,9 @@ void game_start_chaos(struct game *g, size_t ii, size_t ci)
         return;
     }
     struct plan *p = game_add_plan(g, in->id, (int)ci, rollback, in->backend, ii);
+    p->ttl_s = ttl_s;
+    p->planned_wall_ms = clock_wall_ms();
+    game_guard_seen(g, p);
     size_t pi = (size_t)(p - g->plans);
     c->state = CHAOS_PLANNED;
     p->chaos_inflight = true;

@@ -31,6 +31,7 @@ enum {
     FRESH_RETRY_MS = 250,   /* a before/after check waiting for fresh data looks again */
     FRESH_MARGIN_MS = 2000, /* ... for at most the backends' timeout and this */
     READY_TICK_MS = 100,    /* a rollback waiting for its backend's first answer */
+    GUARD_GRACE_MS = 5000,  /* the guard rolls back what the owner has not, this long after */
 };
 
 /* ---- the view (drillview.c) ---- */
@@ -75,6 +76,7 @@ struct drillview {
     size_t before_seen;
     bool before_failed;
     struct crew crew; /* who is on it (crew.h) */
+    int guard_pid;    /* the dead-man guard watching (guard.start), 0: none */
 };
 
 int drillview_find_check(const struct drill *d, const char *id);
@@ -109,6 +111,10 @@ struct plan {
     bool unanswered;      /* sent although its backend never answered */
     char *message;
     struct act_token *tok;
+    int ttl_s;               /* the chaos's lifetime (chaos.plan ttl_s); 0: none journaled */
+    int64_t planned_wall_ms; /* when its chaos.plan was written (wall clock) */
+    bool expired;            /* its ttl passed: rolled back alone (game_guard.c) */
+    uint64_t seen_seq;       /* the last journal seq about it this process knows */
 };
 
 /* A check while it runs. */
@@ -173,6 +179,12 @@ struct game {
     bool told_closing;
 
     struct crew_actor actor; /* who the journal lines are by now (game_share.c) */
+
+    /* the dead-man guard and the safety lever (game_guard.c) */
+    int guard_pid;       /* the guard process, 0: none */
+    int guard_fd;        /* the write end of the pipe the guard watches, -1: none */
+    uint64_t lever_next; /* loop time of the next look at the lever */
+    const char *rb_why;  /* why a plan rolled back alone ("ttl", "lever"), or NULL */
 };
 
 /* ---- game.c ---- */
@@ -217,6 +229,27 @@ void game_finish(struct game *g);
 void game_after_rollbacks(struct game *g);
 void game_step_rollback(struct game *g);
 
+/* ---- game_guard.c ---- */
+
+/* The owner's tick (any state): the safety lever, then expired ttls (rolled back alone). */
+void game_guard_tick(struct game *g);
+/* Start the guard of a live drill with chaos (no-op otherwise); false with *cause. */
+bool game_guard_spawn(struct game *g, char **cause);
+/* The owner ends or closes: guard.stop, and the guard exits quietly. */
+void game_guard_release(struct game *g, const char *why);
+/* A live drill with chaos (game_lever.c). */
+bool game_has_chaos(const struct drill *d);
+/* Refuse a live drill with chaos while the safety lever is pulled; false with *cause. */
+bool game_guard_lever_allows(const struct drill *d, char **cause);
+/*
+ * Did another process (the guard, or the owner beside a guard) journal a
+ * rollback of p since this one last knew of it? Then p takes what the
+ * journal says (attempted, done, resolved) and true: p must not run here.
+ */
+bool game_guard_taken(struct game *g, struct plan *p);
+/* A plan's journal line was written here: remember its seq. */
+void game_guard_seen(struct game *g, struct plan *p);
+
 /* ---- game_replay.c ---- */
 
 /* A drill run's journal; NULL with *cause (no such run, not a drill). */
@@ -225,6 +258,8 @@ struct cJSON **game_load_run(const char *dir, const char *run_id, size_t *n, cha
 void game_replay(struct game *g, struct cJSON **ev, size_t n);
 /* Every pending plan is tried again: cut short by a crash, or failed before. */
 void game_replay_reopen(struct game *g);
+/* The drill of a run reloaded from the path its run.start names; NULL with *cause. */
+struct drill *game_reload_drill(struct cJSON **ev, size_t n, const char *run_id, char **cause);
 /* A drill run's plans from its journal alone (no drill file); NULL when it is not a drill. */
 struct game *game_replay_plans(const struct game_env *env, const char *dir, const char *id,
                                char **cause);

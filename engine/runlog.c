@@ -375,6 +375,30 @@ struct runlog *runlog_create(const char *dir, const char *id, enum runlog_mode m
     return rl;
 }
 
+struct runlog *runlog_adopt(const char *dir, const char *id, int lock_fd, char **cause)
+{
+    char *path = runlog_path(dir, id, NULL, cause);
+    if (path == NULL) {
+        return NULL;
+    }
+    struct runlog *rl = xcalloc(1, sizeof *rl);
+    rl->id = xstrdup(id);
+    rl->lock_fd = lock_fd;
+    rl->j = journal_open(path, cause);
+    free(path);
+    if (rl->j == NULL) {
+        rl->lock_fd = -1; /* still the caller's */
+        runlog_destroy(rl);
+        return NULL;
+    }
+    return rl;
+}
+
+int runlog_lock_fd(const struct runlog *rl)
+{
+    return rl != NULL ? rl->lock_fd : -1;
+}
+
 void runlog_destroy(struct runlog *rl)
 {
     if (rl == NULL) {

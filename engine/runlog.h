@@ -104,6 +104,8 @@ enum runlog_where {
     X(RL_HANDOVER_ACCEPT, "handover.accept", RUNLOG_DURABLE)                                       \
     X(RL_HANDOVER_DECLINE, "handover.decline", RUNLOG_DURABLE)                                     \
     X(RL_APPROVAL_REQUEST, "approval.request", RUNLOG_DURABLE)                                     \
+    X(RL_GUARD_START, "guard.start", RUNLOG_DURABLE)                                               \
+    X(RL_GUARD_STOP, "guard.stop", RUNLOG_DURABLE)                                                 \
     X(RL_STATUS, "status", RUNLOG_LIVE)                                                            \
     X(RL_OUTPUT, "output", RUNLOG_LIVE)                                                            \
     X(RL_SECRET, "secret", RUNLOG_LOCAL)
@@ -199,6 +201,15 @@ enum runlog_mode {
  * used for RUNLOG_MEMORY.
  */
 struct runlog *runlog_create(const char *dir, const char *id, enum runlog_mode mode, char **cause);
+/*
+ * The same on a lock already held: lock_fd is a descriptor of the journal's
+ * open file description that holds the owner lock (inherited from the owner:
+ * the dead-man guard, game_guard.c); the writer owns it from now on. Writing
+ * beside a living owner is safe (journal.c serialises appends).
+ */
+struct runlog *runlog_adopt(const char *dir, const char *id, int lock_fd, char **cause);
+/* The descriptor that holds the lock (-1 in memory): the owner hands it to its guard. */
+int runlog_lock_fd(const struct runlog *rl);
 void runlog_destroy(struct runlog *rl); /* NULL is a no-op */
 const char *runlog_id(const struct runlog *rl);
 /* The journal's path (NULL in memory). */

@@ -410,9 +410,12 @@ static void dp_draw(void *self, WINDOW *win, const struct pane_view *view)
         frame_rule(&f, theme_attr(THEME_BORDER));
         draw_selected(p, &f);
     }
-    char foot[300], room[120];
+    char foot[300], room[120], guard[40] = "";
     dpane_share_foot(p, room, sizeof room);
-    snprintf(foot, sizeof foot, " drill %s%s ", drillview_id(v), room);
+    if (drillview_guard_pid(v) > 0) {
+        snprintf(guard, sizeof guard, "  guard pid %d", drillview_guard_pid(v));
+    }
+    snprintf(foot, sizeof foot, " drill %s%s%s ", drillview_id(v), guard, room);
     screen_put(win, h - 1, 2, w - 4, foot, theme_attr(THEME_BORDER), gl);
     screen_fill(win, h - 2, 2, w - 4, theme_attr(THEME_NORMAL));
     screen_put(win, h - 2, 2, w - 4, hint_for(v), theme_attr(THEME_KEY), gl);

@@ -602,6 +602,10 @@ int drillplain_run(struct loop *loop, struct store *store, struct backend **back
         say(&p, "Resuming drill %s\n", game_run_id(p.g));
     }
     print_overview(&p);
+    if (game_guard_pid(p.g) > 0) {
+        say(&p, "Guard pid %d watches: if this opsdeck dies, it rolls the chaos back\n",
+            game_guard_pid(p.g));
+    }
     say(&p, "Commands: %s\n", HELP);
     loop_on_signal(loop, on_signal, &p);
     p.in = linein_create(loop, STDIN_FILENO, on_input, &p);

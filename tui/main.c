@@ -21,6 +21,7 @@
 #include "drillplain.h"
 #include "../common/loop.h"
 #include "plain.h"
+#include "guardcmd.h"
 #include "reportcmd.h"
 #include "snapshot.h"
 #include "ui.h"
@@ -80,6 +81,9 @@ struct options {
     bool plain, dry_run;
     bool drill_recover;        /* drill --recover */
     const char *drill_give_up; /* drill --give-up RUN-ID */
+    const char *drill_guard;   /* drill --guard SPEC: the dead-man guard (a live drill starts it) */
+    bool stop_all, release_lever; /* drill --stop-all [REASON], --release-lever */
+    const char *lever_reason;
 };
 
 static void usage(FILE *out)
@@ -101,6 +105,8 @@ static void usage(FILE *out)
         "       opsdeck drill --recover           roll back what a crashed drill left\n"
         "       opsdeck drill --give-up RUN-ID    stop retrying a rollback that keeps failing\n"
         "                                         (you put it back by hand; typed, audited)\n"
+        "       opsdeck drill --stop-all [REASON] the safety lever: stop every live drill here,\n"
+        "                                         and none starts until --release-lever\n"
         "       opsdeck runs                      the runs in the state directory (and the\n"
         "                                         shared ones in [share] dir, with who is on "
         "them)\n"
@@ -179,6 +185,13 @@ static bool parse_run_arg(int argc, char **argv, int *i, struct options *o)
         o->drill_recover = true;
     } else if (strcmp(a, "--give-up") == 0 && o->command == CMD_DRILL) {
         o->drill_give_up = take_value(argc, argv, i);
+    } else if (strcmp(a, "--guard") == 0 && o->command == CMD_DRILL) {
+        o->drill_guard = take_value(argc, argv, i);
+    } else if (strcmp(a, "--stop-all") == 0 && o->command == CMD_DRILL) {
+        o->stop_all = true;
+        o->lever_reason = *i + 1 < argc && argv[*i + 1][0] != '-' ? argv[++*i] : NULL;
+    } else if (strcmp(a, "--release-lever") == 0 && o->command == CMD_DRILL) {
+        o->release_lever = true;
     } else if (o->run_file == NULL && a[0] != '-') {
         o->run_file = a;
     } else {
@@ -281,10 +294,12 @@ static void parse_args(int argc, char **argv, struct options *o)
         exit(2);
     }
     if (o->command == CMD_DRILL && (o->run_file != NULL) + (o->run_resume != NULL) +
-                                           o->drill_recover + (o->drill_give_up != NULL) !=
+                                           o->drill_recover + (o->drill_give_up != NULL) +
+                                           (o->drill_guard != NULL) + o->stop_all +
+                                           o->release_lever !=
                                        1) {
-        fprintf(stderr, "opsdeck: drill needs a FILE, --resume RUN-ID, --recover or --give-up "
-                        "RUN-ID (one of them)\n");
+        fprintf(stderr, "opsdeck: drill needs a FILE, --resume RUN-ID, --recover, --give-up "
+                        "RUN-ID, --stop-all or --release-lever (one of them)\n");
         exit(2);
     }
     if (o->command == CMD_DRILL && (o->nrun_vars > 0 || o->dry_run)) {
@@ -645,8 +660,22 @@ static struct journal *audit_for_actions(struct app *app, const struct options *
     return audit;
 }
 
+/*
+ * A live drill started from here has a dead-man guard: this binary, reading
+ * this config. Not on the demo: its simulation dies with this process.
+ */
+static void guard_setup(const struct app *app, const struct options *o)
+{
+    if (!app->demo) {
+        char *path = config_path(o);
+        game_guard_setup(getenv("OPSDECK"), path);
+        free(path);
+    }
+}
+
 static int run_console(struct app *app, const struct options *o)
 {
+    guard_setup(app, o);
     char *cause = NULL;
     char *no_audit = NULL;
     struct journal *audit = open_audit(&cause);
@@ -900,6 +929,31 @@ static int give_up_cmd(struct app *app, const struct options *o)
     return status;
 }
 
+/*
+ * The guard (`drill --guard SPEC`, started by a live drill; error: why its
+ * backends could not be built) and the safety lever (--stop-all,
+ * --release-lever): engine/game_guard.c, tui/guardcmd.c.
+ */
+static int guard_cmd(struct app *app, const struct options *o, const char *error)
+{
+    struct journal *audit = error == NULL ? audit_for_actions(app, o) : NULL;
+    int status = 1;
+    if (o->drill_guard != NULL) {
+        struct game_env env = {.loop = app->loop,
+                               .store = app->store,
+                               .backends = app->backends,
+                               .nbackends = app->nbackends};
+        const char *no_audit = error == NULL && audit == NULL ? "cannot open the audit log" : NULL;
+        status = drill_guard_main(&env, o->drill_guard, error != NULL ? error : no_audit);
+    } else if (audit != NULL) {
+        status =
+            o->stop_all ? guardcmd_stop_all(o->lever_reason, stdout) : guardcmd_release(stdout);
+    }
+    action_setup(NULL, false);
+    journal_close(audit);
+    return status;
+}
+
 /* `opsdeck drill` in line mode: --plain, --recover, or without a terminal. */
 static int run_drill(struct app *app, const struct options *o)
 {
@@ -911,6 +965,7 @@ static int run_drill(struct app *app, const struct options *o)
     if (audit == NULL) {
         return 1;
     }
+    guard_setup(app, o);
     /* before checks read the live panes: let every backend answer once first */
     snapshot_wait(app->loop, app->backends, app->nbackends);
     struct drillplain_options dpo = {.file = o->run_file, .resume = o->run_resume};
@@ -1022,9 +1077,13 @@ int main(int argc, char **argv)
     }
     if (!build_backends(&app, &o, &cause) || !start_backends(&app, &cause) ||
         !share_runs_dir(app.cfg, &cause)) {
-        text_printf(stderr, "opsdeck: %s\n", cause);
+        status = o.drill_guard != NULL ? guard_cmd(&app, &o, cause) : 2; /* the owner says it */
+        if (o.drill_guard == NULL) {
+            text_printf(stderr, "opsdeck: %s\n", cause);
+        }
         free(cause);
-        status = 2;
+    } else if (o.command == CMD_DRILL && (o.drill_guard != NULL || o.stop_all || o.release_lever)) {
+        status = guard_cmd(&app, &o, NULL);
     } else if (o.command == CMD_DRILL && o.drill_give_up != NULL) {
         status = give_up_cmd(&app, &o); /* not after a retry: the operator decided */
     } else if ((o.command == CMD_CONSOLE || (o.command == CMD_RUN && !o.dry_run) ||

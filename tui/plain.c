@@ -946,6 +946,10 @@ int plain_list_runs(const char *runs_dir, FILE *out)
         for (size_t k = 0; k < np; k++) {
             lost += strcmp(pend[k].run, list[i].id) == 0 && (pend[k].failed || !pend[k].live);
         }
+        int guard = list[i].ended ? 0 : drill_guard_pid(runs_dir, list[i].id);
+        if (guard > 0) {
+            fprintf(out, "  guard pid %d", guard);
+        }
         if (lost > 0) {
             text_printf(out,
                         "  NOT RESTORED: %zu rollback%s (opsdeck drill --recover, or --give-up %s)",
