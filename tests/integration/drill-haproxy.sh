@@ -3,7 +3,9 @@
 # drains be_web/web2 with the rollback `ready`. HAProxy's own `show stat` must
 # say DRAIN while the drill runs and UP again after it: when it ends, when it
 # is aborted, on SIGTERM, and after kill -9 once `opsdeck drill --recover` has
-# run (exactly one rollback in the journal, and nothing on a second recover).
+# run (exactly one rollback in the journal, and nothing on a second recover):
+# the owner and its dead-man guard killed, as a reboot does (drill-guard.sh:
+# the guard on its own).
 # Env: OPSDECK = the opsdeck binary. TAP output; exit 1 when a check fails.
 set -u
 OPSDECK=${OPSDECK:?set OPSDECK to the opsdeck binary}
@@ -141,6 +143,8 @@ check "SIGTERM: one rollback, the run open" test "$(jcount "$DID" rollback.end)$
 
 start kill9
 check "kill -9: web2 DRAIN" wait_until 10 hstat_is web2 status DRAIN
+# the owner and its dead-man guard (as a reboot does; drill-guard.sh: the guard alone)
+kill -9 "$(sed -n 's/^Guard pid \([0-9]*\) watches.*/\1/p' "$T/kill9.out")"
 kill -9 "$DPID"
 finish ""
 sleep 1.5

@@ -126,6 +126,7 @@ print(sum(json.loads(l)["action"] == sys.argv[2] for l in open(sys.argv[1])))' "
 }
 # the drill on a fifo (fd 7), started, web2 drained; sets DPID and DID
 start() {
+    NAME=$1
     rm -f "$T/$1.fifo"
     mkfifo "$T/$1.fifo"
     "$OPSDECK" drill -c "$T/opsdeck.ini" "$T/gameday.md" --plain <"$T/$1.fifo" >"$T/$1.out" 2>"$T/$1.log" &
@@ -143,7 +144,8 @@ finish() { # send a line (or nothing), close the fifo, wait: the exit status
     exec 7>&-
     { wait "$DPID"; } 2>/dev/null
 }
-crash() {
+crash() { # kill -9 of the owner and of its dead-man guard (as a reboot does): nothing rolls back
+    kill -9 "$(sed -n 's/^Guard pid \([0-9]*\) watches.*/\1/p' "$T/$NAME.out")"
     kill -9 "$DPID"
     finish ""
 }
