@@ -308,6 +308,7 @@ e2e_start 160 40 USER=alice -- drill -c "$E2E_DIR/lb.ini" "$E2E_DIR/plugin-day.m
 wait_for "Enter/S start"
 keys Enter
 check "plugin drill: the chaos drains web2" poll_until 10 lb_web2_is DRAIN
+check "a dead-man guard watches the live drill: its pid in the pane's foot" wait_line "drill [^ ]+  guard pid [0-9]+"
 touch "$E2E_DIR/lb.json.slow"
 keys :
 keys -l close
