@@ -465,6 +465,9 @@ static const struct {
     {"handover.offer", {"to"}, false},
     {"handover.accept", {"from"}, false},
     {"handover.decline", {"from"}, false},
+    /* a dead-man guard watches (game_guard.c): everyone may know the drill is safe */
+    {"guard.start", {"pid"}, false},
+    {"guard.stop", {NULL}, false},
 };
 
 static int public_index(const char *action)
@@ -491,7 +494,8 @@ static const char *public_why(const char *why)
     if (why == NULL) {
         return "aborted";
     }
-    if (str_has_prefix(why, "the abort word was said") || strcmp(why, "by the facilitator") == 0) {
+    if (str_has_prefix(why, "the abort word was said") || strcmp(why, "by the facilitator") == 0 ||
+        str_has_prefix(why, "owner gone (pid ") || str_has_prefix(why, "safety lever: ")) {
         return why; /* the note that said it is public too */
     }
     if (str_has_prefix(why, "check '")) {
