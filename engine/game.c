@@ -352,6 +352,15 @@ bool game_begin(struct game *g, char **cause)
                              : "the clock has started already");
         return false;
     }
+    /* the dead-man guard watches before any chaos can run; none, no start */
+    char *why = NULL;
+    if (!game_guard_spawn(g, &why)) {
+        game_set_message(g, xasprintf("not started: %s", why));
+        set_cause(cause, why);
+        free(why);
+        game_changed(g);
+        return false;
+    }
     g->state = GAME_RUNNING;
     g->since = now(g);
     g->base_ms = 0;
@@ -680,14 +689,9 @@ struct game *game_start(const struct game_env *env, struct drill *d, const struc
     struct game *g = game_alloc(env, d, h);
     g->id = runlog_unique_id(g->runs_dir, d->path);
     if (!game_open_journal(g, true, cause) ||
-        !game_log(g, NULL, "run.start", NULL, NULL, start_data(d)) || !game_guard_spawn(g, cause)) {
+        !game_log(g, NULL, "run.start", NULL, NULL, start_data(d))) {
         if (*cause == NULL) {
             *cause = xstrdup(g->message);
-        } else if (g->log != NULL) {
-            /* no guard: the run is over before anything ran */
-            cJSON *e = cJSON_CreateObject();
-            cJSON_AddStringToObject(e, "how", "aborted");
-            game_log(g, NULL, "run.end", NULL, NULL, e);
         }
         game_free(g);
         return NULL;

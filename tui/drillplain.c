@@ -381,6 +381,15 @@ static void leave_open(struct dplain *p, int status, const char *why)
     quit(p, status);
 }
 
+/* A dead-man guard watches (from the start of the clock, or a resume). */
+static void say_guard(struct dplain *p)
+{
+    if (game_guard_pid(p->g) > 0) {
+        say(p, "Guard pid %d watches: if this opsdeck dies, it rolls the chaos back\n",
+            game_guard_pid(p->g));
+    }
+}
+
 static void handle_line(struct dplain *p, char *line)
 {
     struct game *g = p->g;
@@ -393,6 +402,9 @@ static void handle_line(struct dplain *p, char *line)
         return;
     } else if (strcmp(line, "start") == 0) {
         ok = game_begin(g, &cause);
+        if (ok) {
+            say_guard(p);
+        }
     } else if (strcmp(line, "pause") == 0) {
         ok = game_pause(g, &cause);
     } else if (strcmp(line, "resume") == 0) {
@@ -602,10 +614,7 @@ int drillplain_run(struct loop *loop, struct store *store, struct backend **back
         say(&p, "Resuming drill %s\n", game_run_id(p.g));
     }
     print_overview(&p);
-    if (game_guard_pid(p.g) > 0) {
-        say(&p, "Guard pid %d watches: if this opsdeck dies, it rolls the chaos back\n",
-            game_guard_pid(p.g));
-    }
+    say_guard(&p);
     say(&p, "Commands: %s\n", HELP);
     loop_on_signal(loop, on_signal, &p);
     p.in = linein_create(loop, STDIN_FILENO, on_input, &p);

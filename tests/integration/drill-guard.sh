@@ -8,6 +8,7 @@
 # - ttl: 3s with the owner alive: the owner rolls it back alone (why ttl)
 #   and the drill goes on; with the owner hung (SIGSTOP), the guard does,
 #   and the owner, woken, does not run it a second time;
+# - a guard that cannot start (its binary gone): the clock does not start;
 # - the safety lever stops two drills at once (both roll back, both
 #   journals say the lever aborted them); a third live drill refuses to
 #   start until the lever is released; pulling and releasing are audited.
@@ -156,6 +157,26 @@ wait "$DPID"
 check "hung owner, woken: the drill ends (exit 0)" test $? = 0
 check "hung owner: the owner did not roll it back a second time" test "$(jcount "$DID" rollback.start)" = 1
 check "hung owner: web2 still UP" hstat_is web2 status UP
+
+# ---- a guard that cannot start: the drill does not ----
+# the binary is gone (an upgrade removed it) by the time the clock starts
+cp "$OPSDECK" "$T/od"
+rm -f "$T/nog.fifo"
+mkfifo "$T/nog.fifo"
+"$T/od" drill -c "$T/opsdeck.ini" "$T/web2.md" --plain <"$T/nog.fifo" >"$T/nog.out" 2>"$T/nog.log" &
+DPID=$!
+PIDS+=($DPID)
+exec 7>"$T/nog.fifo"
+wait_until 15 grep -q 'ready: type start' "$T/nog.out"
+rm -f "$T/od"
+echo start >&7
+check "no guard: start is refused, saying the guard did not start" wait_until 15 grep -q '! the dead-man guard did not start: cannot exec the guard' "$T/nog.out"
+check "no guard: nothing drained" hstat_is web2 status UP
+NID=$(sed -n 's/^Drill \([^:]*\): .*/\1/p' "$T/nog.out" | head -1)
+check "no guard: no drill.start, no chaos in the journal" sh -c "! grep -q -e drill.start -e chaos.plan '$RUNS/$NID.jsonl'"
+echo abort >&7
+exec 7>&-
+wait "$DPID" 2>/dev/null
 
 # ---- the safety lever ----
 start a web2 7
