@@ -111,9 +111,15 @@ static int await_guard(int fd, char **cause)
     return 0;
 }
 
-/* Fork twice and exec the guard (only async-signal-safe calls after the fork). */
+/*
+ * Fork twice and exec the guard (only async-signal-safe calls after the
+ * fork). It keeps stdio (its log) and the three descriptors, nothing else:
+ * a socket of the owner's (a war room's) must close when the owner dies.
+ */
 static pid_t fork_guard(char **argv, int lock, int watch, int status, int out)
 {
+    long max = sysconf(_SC_OPEN_MAX);
+    int maxfd = max > 0 && max < 65536 ? (int)max : 65536;
     pid_t pid = fork();
     if (pid != 0) {
         return pid;
@@ -130,6 +136,11 @@ static pid_t fork_guard(char **argv, int lock, int watch, int status, int out)
     dup2(null, 0);
     dup2(out, 1);
     dup2(out, 2);
+    for (int fd = 3; fd < maxfd; fd++) {
+        if (fd != lock && fd != watch && fd != status) {
+            close(fd);
+        }
+    }
     fcntl(lock, F_SETFD, 0);
     fcntl(watch, F_SETFD, 0);
     fcntl(status, F_SETFD, 0);

@@ -662,11 +662,15 @@ static struct journal *audit_for_actions(struct app *app, const struct options *
 
 /*
  * A live drill started from here has a dead-man guard: this binary, reading
- * this config. Not on the demo: its simulation dies with this process.
+ * this config. Not on the demo alone: its simulation dies with this process.
  */
 static void guard_setup(const struct app *app, const struct options *o)
 {
-    if (!app->demo) {
+    bool real = false;
+    for (size_t i = 0; i < app->nbackends; i++) {
+        real = real || strcmp(app->backends[i]->impl->type, "demo") != 0;
+    }
+    if (real) {
         char *path = config_path(o);
         game_guard_setup(getenv("OPSDECK"), path);
         free(path);
