@@ -218,7 +218,19 @@ bool game_guard_spawn(struct game *g, char **cause)
 
 int game_guard_pid(const struct game *g)
 {
-    return g->guard_fd >= 0 ? g->guard_pid : 0;
+    return g->guard_fd >= 0 ? g->guard_pid : 0; /* 0 once guard.stop is said */
+}
+
+void game_guard_stop(struct game *g, const char *why)
+{
+    if (g->guard_fd < 0 || g->guard_pid == 0) {
+        return;
+    }
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddNumberToObject(d, "pid", g->guard_pid);
+    cJSON_AddStringToObject(d, "why", why);
+    game_log(g, NULL, "guard.stop", NULL, NULL, d);
+    g->guard_pid = 0;
 }
 
 void game_guard_release(struct game *g, const char *why)
@@ -226,12 +238,8 @@ void game_guard_release(struct game *g, const char *why)
     if (g->guard_fd < 0) {
         return;
     }
-    if (game_count_unresolved(g) == 0 || g->ending_done) {
-        /* nothing left for it: said, and it exits; else it takes over on EOF */
-        cJSON *d = cJSON_CreateObject();
-        cJSON_AddNumberToObject(d, "pid", g->guard_pid);
-        cJSON_AddStringToObject(d, "why", why);
-        game_log(g, NULL, "guard.stop", NULL, NULL, d);
+    if (why != NULL && game_count_unresolved(g) == 0) {
+        game_guard_stop(g, why); /* nothing left for it; else it takes over on EOF */
     }
     close(g->guard_fd);
     g->guard_fd = -1;

@@ -319,8 +319,10 @@ void game_finish(struct game *g)
     bool aborted = g->ending == END_ABORT || g->ending == END_RECOVER;
     cJSON *d = cJSON_CreateObject();
     cJSON_AddStringToObject(d, "how", aborted ? "aborted" : "finished");
-    game_guard_release(g, aborted ? "the drill was aborted" : "the drill is over");
+    /* the guard's job is over: said before run.end, its pipe closed after (it finds it ended) */
+    game_guard_stop(g, aborted ? "the drill was aborted" : "the drill is over");
     game_log(g, NULL, "run.end", NULL, NULL, d);
+    game_guard_release(g, NULL);
     g->ending_done = true;
     if (g->d != NULL) {
         g->state = aborted ? GAME_ABORTED : GAME_ENDED;

@@ -235,7 +235,12 @@ void game_step_rollback(struct game *g);
 void game_guard_tick(struct game *g);
 /* Start the guard of a live drill with chaos (no-op otherwise); false with *cause. */
 bool game_guard_spawn(struct game *g, char **cause);
-/* The owner ends or closes: guard.stop, and the guard exits quietly. */
+/* guard.stop {pid, why}: the guard's job is over (once; the pipe stays open). */
+void game_guard_stop(struct game *g, const char *why);
+/*
+ * Close the guard's pipe: it exits quietly when nothing is pending, else it
+ * takes over. why: guard.stop first when nothing is pending (NULL: none).
+ */
 void game_guard_release(struct game *g, const char *why);
 /* A live drill with chaos (game_lever.c). */
 bool game_has_chaos(const struct drill *d);

@@ -142,6 +142,11 @@ wait "$DPID"
 check "ttl: the drill ends normally (exit 0)" test $? = 0
 check "ttl: one rollback in all" test "$(jcount "$DID" rollback.start)" = 1
 check "ttl: the guard stopped with the run" wait_until 5 sh -c "! kill -0 $GPID 2>/dev/null"
+check "ttl: the journal says guard.stop, then run.end" python3 -c '
+import json, sys
+acts = [json.loads(l)["action"] for l in open(sys.argv[1])]
+assert acts[-2:] == ["guard.stop", "run.end"], acts[-3:]
+' "$RUNS/$DID.jsonl"
 
 # ---- ttl, the owner hung: the guard ----
 start h ttl 7
