@@ -1,8 +1,9 @@
 /*
  * `opsdeck drill --stop-all [REASON]` and `opsdeck drill --release-lever`:
- * the safety lever from the command line (engine/game_lever.c holds the
- * lever; docs/drills.md). The caller has set up the audit log (both are
- * audited before they take effect).
+ * the safety lever from the command line; `opsdeck drill --guard SPEC`, the
+ * dead-man guard a live drill starts (engine/game_guard.c does its work) (engine/game_lever.c holds
+ * the lever; docs/drills.md). The caller has set up the audit log (both are audited before they
+ * take effect).
  *
  * --stop-all pulls the lever, then waits (bounded) while every drill an
  * opsdeck runs on this host sees it in its tick, aborts and rolls back, and
@@ -11,6 +12,7 @@
  */
 #include "guardcmd.h"
 
+#include "../backends/backend.h"
 #include "../common/clock.h"
 #include "../common/text.h"
 #include "../common/util.h"
@@ -121,6 +123,30 @@ int guardcmd_stop_all(const char *reason, FILE *out)
     free(ids);
     fprintf(out, "new live drills refuse to start until: opsdeck drill --release-lever\n");
     return left == 0 ? 0 : 1;
+}
+
+void guardcmd_setup(struct backend **backends, size_t n, const char *config)
+{
+    bool real = false;
+    for (size_t i = 0; i < n; i++) {
+        real = real || strcmp(backends[i]->impl->type, "demo") != 0;
+    }
+    if (real) {
+        game_guard_setup(getenv("OPSDECK"), config);
+    }
+}
+
+int guardcmd_main(const struct guardcmd *g, FILE *out)
+{
+    if (g->spec != NULL) {
+        struct game_env env = {
+            .loop = g->loop, .store = g->store, .backends = g->backends, .nbackends = g->nbackends};
+        return drill_guard_main(&env, g->spec, g->error);
+    }
+    if (g->error != NULL) {
+        return 1; /* said already (no audit log: nothing unrecorded) */
+    }
+    return g->stop_all ? guardcmd_stop_all(g->reason, out) : guardcmd_release(out);
 }
 
 int guardcmd_release(FILE *out)

@@ -660,21 +660,12 @@ static struct journal *audit_for_actions(struct app *app, const struct options *
     return audit;
 }
 
-/*
- * A live drill started from here has a dead-man guard: this binary, reading
- * this config. Not on the demo alone: its simulation dies with this process.
- */
+/* A live drill started from here has a dead-man guard reading this config. */
 static void guard_setup(const struct app *app, const struct options *o)
 {
-    bool real = false;
-    for (size_t i = 0; i < app->nbackends; i++) {
-        real = real || strcmp(app->backends[i]->impl->type, "demo") != 0;
-    }
-    if (real) {
-        char *path = config_path(o);
-        game_guard_setup(getenv("OPSDECK"), path);
-        free(path);
-    }
+    char *path = config_path(o);
+    guardcmd_setup(app->backends, app->nbackends, path);
+    free(path);
 }
 
 static int run_console(struct app *app, const struct options *o)
@@ -941,18 +932,17 @@ static int give_up_cmd(struct app *app, const struct options *o)
 static int guard_cmd(struct app *app, const struct options *o, const char *error)
 {
     struct journal *audit = error == NULL ? audit_for_actions(app, o) : NULL;
-    int status = 1;
-    if (o->drill_guard != NULL) {
-        struct game_env env = {.loop = app->loop,
-                               .store = app->store,
-                               .backends = app->backends,
-                               .nbackends = app->nbackends};
-        const char *no_audit = error == NULL && audit == NULL ? "cannot open the audit log" : NULL;
-        status = drill_guard_main(&env, o->drill_guard, error != NULL ? error : no_audit);
-    } else if (audit != NULL) {
-        status =
-            o->stop_all ? guardcmd_stop_all(o->lever_reason, stdout) : guardcmd_release(stdout);
-    }
+    struct guardcmd g = {.loop = app->loop,
+                         .store = app->store,
+                         .backends = app->backends,
+                         .nbackends = app->nbackends,
+                         .spec = o->drill_guard,
+                         .error = error != NULL   ? error
+                                  : audit == NULL ? "no audit log"
+                                                  : NULL,
+                         .stop_all = o->stop_all,
+                         .reason = o->lever_reason};
+    int status = guardcmd_main(&g, stdout);
     action_setup(NULL, false);
     journal_close(audit);
     return status;
