@@ -16,7 +16,8 @@
 /* ---- the model ---- */
 
 enum drill_kind { DRILL_TABLETOP, DRILL_LIVE };
-enum drill_when { DRILL_BEFORE, DRILL_DURING, DRILL_AFTER };
+/* DRILL_STOP: a stop condition, looked at while the clock runs; true past its tolerance aborts. */
+enum drill_when { DRILL_BEFORE, DRILL_DURING, DRILL_AFTER, DRILL_STOP };
 
 struct drill_role {
     char *id;
@@ -103,6 +104,10 @@ struct drill {
     struct mdoc_issue *issues;
     size_t nissues;
     unsigned long long hash;
+    /* stop_when: CONDITION in the drill block (repeatable): each becomes a stop check */
+    char **stop_when;
+    int *stop_when_line;
+    size_t nstop_when;
 };
 
 /* Is this text a drill (its first `opsdeck` block has `drill:`)? */
@@ -116,5 +121,9 @@ size_t drill_lint(struct drill *d);
 int drill_find_inject(const struct drill *d, const char *id);
 /* Free an action's strings and zero it. */
 void drill_act_finish(struct drill_act *a);
+/* stop_when: lines (drill_stop.c): collected while the block is read, made checks after. */
+void drill_stop_when_add(struct drill *d, const char *cond, int line);
+void drill_stop_when_checks(struct drill *d);
+void drill_stop_when_free(struct drill *d);
 
 #endif

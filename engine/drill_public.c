@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const when_names[] = {"before", "during", "after"};
+static const char *const when_names[] = {"before", "during", "after", "stop"};
 
 bool drill_public_full(enum share_role role)
 {
@@ -299,13 +299,13 @@ static void read_checks(struct reader *r, struct drill *d, const cJSON *doc)
         c->title = get_str(r, o, where, "title", false);
         char *when = get_str(r, o, where, "when", true);
         size_t w = 0;
-        while (when != NULL && w < 3 && strcmp(when, when_names[w]) != 0) {
+        while (when != NULL && w < 4 && strcmp(when, when_names[w]) != 0) {
             w++;
         }
-        if (when != NULL && w == 3) {
-            fail(r, "%swhen: '%s' is not before, during or after", where, when);
+        if (when != NULL && w == 4) {
+            fail(r, "%swhen: '%s' is not before, during, after or stop", where, when);
         }
-        c->when = w < 3 ? (enum drill_when)w : DRILL_DURING;
+        c->when = w < 4 ? (enum drill_when)w : DRILL_DURING;
         free(when);
         c->until = get_str(r, o, where, "until", false);
         c->run = get_str(r, o, where, "run", false);

@@ -389,9 +389,15 @@ static void test_abort_word(void)
     game_begin(g, NULL);
     tap_ok(game_note(g, "we like pineapples", NULL, NULL), "a note");
     tap_is_int(game_state(g), GAME_RUNNING, "part of a word does not abort");
-    game_note(g, "stop: Pineapple!", NULL, NULL);
-    tap_is_int(game_state(g), GAME_ABORTED, "the abort word (any case) aborts");
+    tap_ok(game_note(g, "ops says: pineapple, real incident", NULL, NULL), "a note with the word");
+    tap_is_int(game_state(g), GAME_RUNNING, "the abort word inside a note does not abort");
+    tap_ok(!game_says_abort_word(g, "stop: Pineapple!"), "nor as part of a message");
+    tap_ok(game_says_abort_word(g, "  Pineapple \n"), "the word alone, trimmed, any case, is it");
+    game_note(g, " PINEAPPLE ", NULL, NULL);
+    tap_is_int(game_state(g), GAME_ABORTED, "the abort word as a whole note (any case) aborts");
     tap_ok(str_casestr(game_message(g), "abort word") != NULL, "the message says why");
+    field_is(game_run_id(g), "drill.abort", 0, "why", "abort word",
+             "drill.abort {why: abort word}");
     field_is(game_run_id(g), "run.end", 0, "how", "aborted", "run.end aborted");
     tap_is_int(count(game_run_id(g), "drill.abort"), 1, "one drill.abort");
     game_destroy(g, true);
