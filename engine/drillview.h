@@ -59,6 +59,9 @@ struct check_status {
 void drillview_check_status(const struct drillview *v, size_t i, struct check_status *out);
 /* "stop   STOP   abort in 0:12 TITLE: why" (caller frees). */
 char *drillview_check_text(const struct drillview *v, size_t i);
+/* The same for the facilitator's game itself, on its own state and clock (line mode). */
+void game_check_status(const struct game *g, size_t i, struct check_status *out);
+char *game_check_text(const struct game *g, size_t i);
 /*
  * The war room (crew.h, docs/war-room.md): who is on the drill with which
  * role, claims per inject (crew_claim_text(c, inject id, -1)) and per

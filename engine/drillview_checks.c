@@ -16,7 +16,9 @@
 
 static const char *const when_names[] = {"before", "during", "after", "stop"};
 
-void drillview_check_status(const struct drillview *v, size_t i, struct check_status *out)
+/* The game keeps its own state and clock (its view holds the checks): both ask here. */
+static void status_at(const struct drillview *v, size_t i, enum game_state st, uint64_t now,
+                      struct check_status *out)
 {
     const struct drill_check *c = &v->d->checks[i];
     const struct dv_check *r = &v->chk[i];
@@ -29,20 +31,27 @@ void drillview_check_status(const struct drillview *v, size_t i, struct check_st
                  : r->result == CHECK_UNKNOWN ? "UNKNOWN"
                                               : (stop ? "STOP" : "FAILED");
     bool periodic = c->when == DRILL_DURING || stop;
-    enum game_state st = v->state;
     if (periodic && r->failing && (st == GAME_RUNNING || st == GAME_PAUSED)) {
         uint64_t due = r->fail_since + (uint64_t)c->tolerance_s * 1000;
-        uint64_t now = drillview_clock_ms(v);
         out->abort_in_ms = due > now ? (int64_t)(due - now) : 0;
         out->paused = st == GAME_PAUSED;
     }
 }
 
-char *drillview_check_text(const struct drillview *v, size_t i)
+void drillview_check_status(const struct drillview *v, size_t i, struct check_status *out)
+{
+    status_at(v, i, v->state, drillview_clock_ms(v), out);
+}
+
+void game_check_status(const struct game *g, size_t i, struct check_status *out)
+{
+    status_at(g->dv, i, g->state, game_clock_ms(g), out);
+}
+
+static char *text_of(const struct drillview *v, size_t i, const struct check_status *st)
 {
     const struct drill_check *c = &v->d->checks[i];
-    struct check_status s;
-    drillview_check_status(v, i, &s);
+    struct check_status s = *st;
     char left[64] = "";
     if (s.abort_in_ms > 0) {
         uint64_t sec = ((uint64_t)s.abort_in_ms + 999) / 1000;
@@ -58,4 +67,18 @@ char *drillview_check_text(const struct drillview *v, size_t i)
         (s.result == CHECK_FAILED || s.result == CHECK_UNKNOWN) && why != NULL && why[0] != '\0';
     return xasprintf("%-6s %-6s %s%s%s%s", s.when, s.state, left, c->title ? c->title : c->id,
                      tell ? ": " : "", tell ? why : "");
+}
+
+char *drillview_check_text(const struct drillview *v, size_t i)
+{
+    struct check_status s;
+    drillview_check_status(v, i, &s);
+    return text_of(v, i, &s);
+}
+
+char *game_check_text(const struct game *g, size_t i)
+{
+    struct check_status s;
+    game_check_status(g, i, &s);
+    return text_of(g->dv, i, &s);
 }

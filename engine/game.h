@@ -164,9 +164,6 @@ enum chaos_state game_chaos_state(const struct game *g, size_t inject, size_t c)
 const char *game_chaos_message(const struct game *g, size_t inject, size_t c);
 /* The last result of check i (enum check_result); *why borrowed. */
 int game_check_result(const struct game *g, size_t i, const char **why);
-/* The game's own view of its stream (drillview.h), borrowed: what line mode prints checks from. */
-struct drillview;
-const struct drillview *game_view(const struct game *g);
 int game_score(const struct game *g, int *max);
 const char *game_message(const struct game *g); /* why it aborted, what is blocking */
 

@@ -245,6 +245,8 @@ static void check_done(struct game *g, size_t i, int result, char *why)
             r->fail_since = t;
         }
         game_changed(g);
+        shown->failing = r->failing; /* the countdown on screen (drillview_check_status) */
+        shown->fail_since = r->fail_since;
         if (r->failing && t - r->fail_since >= (uint64_t)c->tolerance_s * 1000) {
             char *msg = c->when == DRILL_STOP
                             ? xasprintf("stop condition '%s': %s", c->id, why)
@@ -302,11 +304,6 @@ void game_start_checks(struct game *g, enum drill_when when)
     g->seq_i = 0;
     g->seq_all_ok = true;
     next_sequential(g, when);
-}
-
-const struct drillview *game_view(const struct game *g)
-{
-    return g->dv;
 }
 
 void game_stop_checks(struct game *g)

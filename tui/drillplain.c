@@ -219,7 +219,7 @@ static void report_changes(struct dplain *p)
             p->chk[i] = r;
             if (r >= 0) {
                 struct check_status cs;
-                drillview_check_status(game_view(p->g), i, &cs);
+                game_check_status(p->g, i, &cs);
                 say(p, "[%s] check %s (%s): %s%s%s\n", t, d->checks[i].id, cs.when, cs.state,
                     why ? " - " : "", why ? why : "");
             }
@@ -372,13 +372,12 @@ static const char *arg(const char *line, const char *cmd)
 /* checks: every check, its state and the countdown to an automatic abort (drillview_checks.c). */
 static void print_checks(struct dplain *p)
 {
-    const struct drillview *v = game_view(p->g);
     size_t n = game_drill(p->g)->nchecks;
     if (n == 0) {
         say(p, "  no checks in this drill\n");
     }
     for (size_t i = 0; i < n; i++) {
-        char *line = drillview_check_text(v, i);
+        char *line = game_check_text(p->g, i);
         say(p, "  %s\n", line);
         free(line);
     }
