@@ -43,26 +43,31 @@ static void put_check(const struct drillview *v, struct frame *f, size_t i)
     free(line);
 }
 
-/* "+3 checks: 2 ok, 1 -" for the checks without a row of their own. */
+/* "+2 more checks: before ok, after -" for the checks without a row of their own. */
 static void put_rest(const struct drillview *v, struct frame *f, const bool *shown, size_t n)
 {
-    size_t count = 0, ok = 0, bad = 0, unknown = 0, pending = 0;
+    struct strbuf sb = {0};
+    size_t count = 0;
+    int worst = CHECK_OK;
     for (size_t i = 0; i < n; i++) {
+        if (!shown[i]) {
+            count++;
+        }
+    }
+    strbuf_printf(&sb, "+%zu more check%s:", count, count == 1 ? "" : "s");
+    for (size_t i = 0, k = 0; i < n; i++) {
         if (shown[i]) {
             continue;
         }
         struct check_status s;
         drillview_check_status(v, i, &s);
-        count++;
-        ok += s.result == CHECK_OK;
-        bad += s.result == CHECK_FAILED;
-        unknown += s.result == CHECK_UNKNOWN;
-        pending += s.result == CHECK_NOT_RUN;
+        strbuf_printf(&sb, "%s %s %s", k++ > 0 ? "," : "", s.when, s.state);
+        if (s.result == CHECK_FAILED || (s.result == CHECK_UNKNOWN && worst != CHECK_FAILED)) {
+            worst = s.result;
+        }
     }
-    char line[160];
-    snprintf(line, sizeof line, "+%zu more checks: %zu ok, %zu failed, %zu unknown, %zu not run",
-             count, ok, bad, unknown, pending);
-    frame_put(f, line, tone(bad > 0 ? CHECK_FAILED : unknown > 0 ? CHECK_UNKNOWN : CHECK_OK));
+    frame_put(f, sb.s, tone(worst));
+    free(sb.s);
 }
 
 void dpane_draw_checks(struct dpane *p, struct frame *f, int rows)
