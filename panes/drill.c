@@ -634,9 +634,9 @@ static void claim(struct dpane *p)
     X(DP_EXPECT, "1-9", "expect-select", "select an expectation of the inject")                    \
     X(DP_MET, "m", "expect-met", "mark it met (asks who marks)")                                   \
     X(DP_MISSED, "M", "expect-missed", "mark it missed (asks who marks)")                          \
-    X(DP_NOTE, "n", "note", "a note; saying the abort word aborts")                                \
+    X(DP_NOTE, "n", "note", "a note; the abort word alone aborts")                                 \
     X(DP_END, "E", "drill-end", "end the drill (asks): rollbacks, after checks")                   \
-    X(DP_ABORT, "A", "drill-abort", "abort (typed confirmation): everything rolls back")           \
+    X(DP_ABORT, "A", "drill-abort", "emergency stop (abort + Enter): all rolls back")              \
     X(DP_REPORT, "r", "drill-report", "after the end: write the report (RUN-ID.md) and show it")   \
     X(DP_CLAIM, "o", "expect-claim",                                                               \
       "shared drill: say you are on the selected expectation (again: not any more)")
