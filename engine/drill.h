@@ -75,7 +75,8 @@ struct drill_check {
     int expect_exit;
     int tolerance_s;
     int interval_ms;
-    int timeout_ms; /* of the command */
+    int timeout_ms;      /* of the command */
+    bool from_stop_when; /* a stop_when: line: its title is its condition, not for participants */
 };
 
 struct drill {

@@ -46,13 +46,15 @@ static cJSON *doc_check(const struct drill_check *c, bool full)
 {
     cJSON *o = cJSON_CreateObject();
     json_add_str(o, "id", c->id);
-    json_add_str(o, "title", c->title);
+    /* a stop_when line's title is its condition: a participant sees its id */
+    json_add_str(o, "title", !full && c->from_stop_when ? c->id : c->title);
     cJSON_AddStringToObject(o, "when", when_names[c->when]);
+    /* the tolerance is no secret: every screen counts down to an automatic abort */
+    cJSON_AddNumberToObject(o, "tolerance_s", c->tolerance_s);
     if (full) {
         json_add_str(o, "until", c->until);
         json_add_str(o, "run", c->run);
         cJSON_AddNumberToObject(o, "expect_exit", c->expect_exit);
-        cJSON_AddNumberToObject(o, "tolerance_s", c->tolerance_s);
         cJSON_AddNumberToObject(o, "interval_ms", c->interval_ms);
         cJSON_AddNumberToObject(o, "timeout_ms", c->timeout_ms);
     }

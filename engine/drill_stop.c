@@ -47,6 +47,7 @@ void drill_stop_when_checks(struct drill *d)
         c->title = xasprintf("stop when %s", d->stop_when[i]);
         c->line = d->stop_when_line[i];
         c->when = DRILL_STOP;
+        c->from_stop_when = true;
         c->until = xstrdup(d->stop_when[i]);
         c->interval_ms = 5000;
         c->timeout_ms = 30000;
