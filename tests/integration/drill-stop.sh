@@ -141,5 +141,8 @@ assert sum(e["action"] == "rollback.end" for e in ev) == 1
 after = [e["data"] for e in ev if e["action"] == "check" and e["data"]["when"] == "after"]
 assert after and after[-1]["ok"] is True, after
 ' "$RUNS/$DID.jsonl"
+"$OPSDECK" report "$DID" >"$T/report.md" 2>&1
+check "the report lists the stop condition that held" \
+    grep -qE '^\| stop-when-1 \| (ok in the end \()?FAILED' "$T/report.md"
 
 done_testing
