@@ -97,7 +97,8 @@ until: pools be_web/web2 status == UP
 ```
 EOF
 
-check "lint accepts the drill and its stop condition" "$OPSDECK" lint -c "$T/opsdeck.ini" "$T/gameday.md"
+check "lint accepts the drill and its stop condition" \
+    sh -c '"$1" lint -c "$2" "$3" | grep -q "ok (1 inject, 2 checks)"' _ "$OPSDECK" "$T/opsdeck.ini" "$T/gameday.md"
 
 rm -f "$T/d.fifo"
 mkfifo "$T/d.fifo"
