@@ -120,7 +120,8 @@ static void look_check(struct game *g, size_t i, bool first)
     struct cond cd;
     char *why = NULL;
     if (!cond_parse(&cd, c->until, &why)) {
-        check_done(g, i, CHECK_FAILED, why);
+        /* a stop condition that cannot be read says nothing: it never stops a drill */
+        check_done(g, i, c->when == DRILL_STOP ? CHECK_UNKNOWN : CHECK_FAILED, why);
         return;
     }
     if (first && seq) {
@@ -244,9 +245,9 @@ static void check_done(struct game *g, size_t i, int result, char *why)
             r->failing = true;
             r->fail_since = t;
         }
-        game_changed(g);
         shown->failing = r->failing; /* the countdown on screen (drillview_check_status) */
         shown->fail_since = r->fail_since;
+        game_changed(g);
         if (r->failing && t - r->fail_since >= (uint64_t)c->tolerance_s * 1000) {
             char *msg = c->when == DRILL_STOP
                             ? xasprintf("stop condition '%s': %s", c->id, why)
