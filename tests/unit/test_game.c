@@ -1165,6 +1165,7 @@ static void test_stop_conditions(void)
     char *run = xasprintf("test -e '%s'", flag);
     add_check(d, "errors", DRILL_STOP, NULL, run, 3, 1000);
     size_t slow = add_check(d, "blind", DRILL_STOP, NULL, "sleep 5", 0, 1000);
+    add_check(d, "garbled", DRILL_STOP, "lobby web1 status == UP", NULL, 0, 1000);
     d->checks[slow].timeout_ms = 200;
     free(run);
     struct game *g = start(d);
@@ -1206,6 +1207,8 @@ static void test_stop_conditions(void)
     loop_run_once(loop, 200);
     tap_is_int(game_state(g), GAME_RUNNING, "2 s into it: still running");
     tap_is_int(game_check_result(g, 1, NULL), CHECK_UNKNOWN, "the blind one never stopped it");
+    tap_is_int(game_check_result(g, 2, NULL), CHECK_UNKNOWN,
+               "a condition that cannot be read is unknown, and never stopped it");
     advance(1500, g);
     spin_until(g, GAME_ABORTED, 3000);
     tap_is_int(game_state(g), GAME_ABORTED, "past its tolerance the drill aborts");
