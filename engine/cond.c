@@ -388,16 +388,18 @@ enum cond_result cond_eval(const struct cond *c, const struct cond_env *env, cha
                 continue;
             }
             matched++;
+            /* an alert's key is its fingerprint: one named by its name is said by it */
+            const char *shown = c->kind == MODEL_ALERTS && strcmp(key, c->row) != 0 ? name : key;
             char *seen = NULL;
             bool ok = row_holds(c, rs, r, &seen);
             if (!ok && first_fail == NULL) {
-                first_fail = xasprintf("%s %s is %s (want %s %s)", key, title, seen,
+                first_fail = xasprintf("%s %s is %s (want %s %s)", shown, title, seen,
                                        op_names[c->op], c->value);
             }
             all = all && ok;
             free(last_seen);
             last_seen = seen;
-            last_name = key;
+            last_name = shown;
         }
     }
     enum cond_result result;

@@ -296,7 +296,8 @@ static void block_kv(struct drill *d, struct block *b, const struct mdoc_node *n
     const struct mdoc_kv *kv = &n->kvs[i];
     const char *v = kv->value;
     const char *k = kv->key;
-    bool repeatable = strcmp(k, "objective") == 0 || strcmp(k, "role") == 0;
+    bool repeatable =
+        strcmp(k, "objective") == 0 || strcmp(k, "role") == 0 || strcmp(k, "stop_when") == 0;
     if (!repeatable && !first_use(d, n, i)) {
         return;
     }
@@ -347,11 +348,14 @@ static void block_kv(struct drill *d, struct block *b, const struct mdoc_node *n
     } else if (strcmp(k, "observers") == 0) {
         split_list(v, &b->observers, &b->nobservers);
         b->observers_line = kv->line;
+    } else if (strcmp(k, "stop_when") == 0) {
+        check_cond(d, kv->line, v);
+        drill_stop_when_add(d, v, kv->line);
     } else {
         add_issue(d, kv->line,
                   xasprintf("unknown key '%s' in the drill block (drill, duration, label, "
                             "abort_word, notify, sandbox_env, players_mark, objective, role, "
-                            "facilitator, observers)",
+                            "facilitator, observers, stop_when)",
                             k));
     }
 }
@@ -607,8 +611,10 @@ static void check_kv(struct drill *d, struct drill_check *c, const struct mdoc_n
             c->when = DRILL_DURING;
         } else if (strcasecmp(v, "after") == 0) {
             c->when = DRILL_AFTER;
+        } else if (strcasecmp(v, "stop") == 0) {
+            c->when = DRILL_STOP;
         } else {
-            add_issue(d, kv->line, xasprintf("bad check '%s' (before, during, after)", v));
+            add_issue(d, kv->line, xasprintf("bad check '%s' (before, during, after, stop)", v));
         }
     } else if (strcmp(k, "until") == 0) {
         set_str(&c->until, v);
@@ -811,7 +817,7 @@ static void build(struct drill *d, const struct mdoc *m, size_t block)
     struct inject_at *v = xcalloc(ni + 1, sizeof *v);
     char **iids = xcalloc(ni + 1, sizeof *iids), **ititles = xcalloc(ni + 1, sizeof *ititles);
     int *ilines = xcalloc(ni + 1, sizeof *ilines);
-    d->checks = xcalloc(nc + 1, sizeof *d->checks);
+    d->checks = xcalloc(nc + d->nstop_when + 1, sizeof *d->checks);
     char **cids = xcalloc(nc + 1, sizeof *cids), **ctitles = xcalloc(nc + 1, sizeof *ctitles);
     int *clines = xcalloc(nc + 1, sizeof *clines);
     size_t at = 0;
@@ -855,6 +861,7 @@ static void build(struct drill *d, const struct mdoc *m, size_t block)
         d->checks[i].id = out[i];
     }
     free(out);
+    drill_stop_when_checks(d); /* after the headings' checks, ids taken */
     qsort(v, ni, sizeof *v, inject_cmp);
     d->injects = xcalloc(ni + 1, sizeof *d->injects);
     for (size_t i = 0; i < ni; i++) {

@@ -16,7 +16,8 @@
 /* ---- the model ---- */
 
 enum drill_kind { DRILL_TABLETOP, DRILL_LIVE };
-enum drill_when { DRILL_BEFORE, DRILL_DURING, DRILL_AFTER };
+/* DRILL_STOP: a stop condition, looked at while the clock runs; true past its tolerance aborts. */
+enum drill_when { DRILL_BEFORE, DRILL_DURING, DRILL_AFTER, DRILL_STOP };
 
 struct drill_role {
     char *id;
@@ -75,7 +76,8 @@ struct drill_check {
     int expect_exit;
     int tolerance_s;
     int interval_ms;
-    int timeout_ms; /* of the command */
+    int timeout_ms;      /* of the command */
+    bool from_stop_when; /* a stop_when: line: its title is its condition, not for participants */
 };
 
 struct drill {
@@ -104,6 +106,10 @@ struct drill {
     struct mdoc_issue *issues;
     size_t nissues;
     unsigned long long hash;
+    /* stop_when: CONDITION in the drill block (repeatable): each becomes a stop check */
+    char **stop_when;
+    int *stop_when_line;
+    size_t nstop_when;
 };
 
 /* Is this text a drill (its first `opsdeck` block has `drill:`)? */
@@ -120,5 +126,9 @@ int drill_ttl_s(const struct drill *d, size_t i);
 enum { DRILL_TTL_MARGIN_S = 300 };
 /* Free an action's strings and zero it. */
 void drill_act_finish(struct drill_act *a);
+/* stop_when: lines (drill_stop.c): collected while the block is read, made checks after. */
+void drill_stop_when_add(struct drill *d, const char *cond, int line);
+void drill_stop_when_checks(struct drill *d);
+void drill_stop_when_free(struct drill *d);
 
 #endif

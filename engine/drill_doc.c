@@ -61,6 +61,7 @@ void drill_free(struct drill *d)
         free(d->checks[i].run);
     }
     free(d->checks);
+    drill_stop_when_free(d);
     for (size_t i = 0; i < d->nroles; i++) {
         free(d->roles[i].id);
         free(d->roles[i].name);

@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const when_names[] = {"before", "during", "after"};
+static const char *const when_names[] = {"before", "during", "after", "stop"};
 
 bool drill_public_full(enum share_role role)
 {
@@ -46,13 +46,15 @@ static cJSON *doc_check(const struct drill_check *c, bool full)
 {
     cJSON *o = cJSON_CreateObject();
     json_add_str(o, "id", c->id);
-    json_add_str(o, "title", c->title);
+    /* a stop_when line's title is its condition: a participant sees its id */
+    json_add_str(o, "title", !full && c->from_stop_when ? c->id : c->title);
     cJSON_AddStringToObject(o, "when", when_names[c->when]);
+    /* the tolerance is no secret: every screen counts down to an automatic abort */
+    cJSON_AddNumberToObject(o, "tolerance_s", c->tolerance_s);
     if (full) {
         json_add_str(o, "until", c->until);
         json_add_str(o, "run", c->run);
         cJSON_AddNumberToObject(o, "expect_exit", c->expect_exit);
-        cJSON_AddNumberToObject(o, "tolerance_s", c->tolerance_s);
         cJSON_AddNumberToObject(o, "interval_ms", c->interval_ms);
         cJSON_AddNumberToObject(o, "timeout_ms", c->timeout_ms);
     }
@@ -299,13 +301,13 @@ static void read_checks(struct reader *r, struct drill *d, const cJSON *doc)
         c->title = get_str(r, o, where, "title", false);
         char *when = get_str(r, o, where, "when", true);
         size_t w = 0;
-        while (when != NULL && w < 3 && strcmp(when, when_names[w]) != 0) {
+        while (when != NULL && w < 4 && strcmp(when, when_names[w]) != 0) {
             w++;
         }
-        if (when != NULL && w == 3) {
-            fail(r, "%swhen: '%s' is not before, during or after", where, when);
+        if (when != NULL && w == 4) {
+            fail(r, "%swhen: '%s' is not before, during, after or stop", where, when);
         }
-        c->when = w < 3 ? (enum drill_when)w : DRILL_DURING;
+        c->when = w < 4 ? (enum drill_when)w : DRILL_DURING;
         free(when);
         c->until = get_str(r, o, where, "until", false);
         c->run = get_str(r, o, where, "run", false);

@@ -139,6 +139,13 @@ static void apply_check(struct drillview *v, const struct runlog_event *ev)
                                                    : CHECK_FAILED;
     free(v->chk[c].why);
     v->chk[c].why = xstrdup(runlog_str(d, "reason") != NULL ? runlog_str(d, "reason") : "");
+    /* like the game (game_check.c): unknown neither starts nor ends a failure */
+    if (v->chk[c].result == CHECK_OK) {
+        v->chk[c].failing = false;
+    } else if (v->chk[c].result == CHECK_FAILED && !v->chk[c].failing) {
+        v->chk[c].failing = true;
+        v->chk[c].fail_since = runlog_u64(d, "t_ms", v->t);
+    }
     if (ev->live || v->d->checks[c].when != DRILL_BEFORE || v->state != GAME_CHECKING) {
         return;
     }

@@ -45,6 +45,25 @@ const char *drillview_chaos_message(const struct drillview *v, size_t inject, si
 int drillview_check_result(const struct drillview *v, size_t i, const char **why);
 int drillview_score(const struct drillview *v, int *max);
 /*
+ * Check i as a person reads it (drillview_checks.c): when ("before", "during",
+ * "after", "stop"), state ("-", "ok", "FAILED", "UNKNOWN"; a stop check:
+ * "quiet", "STOP"), and while a during or stop check fails with the clock
+ * running or paused, the time left of its tolerance before the automatic abort.
+ */
+struct check_status {
+    const char *when;
+    const char *state;
+    int result;          /* enum check_result */
+    int64_t abort_in_ms; /* -1: no abort coming */
+    bool paused;
+};
+void drillview_check_status(const struct drillview *v, size_t i, struct check_status *out);
+/* "stop   STOP   abort in 0:12 TITLE: why" (caller frees). */
+char *drillview_check_text(const struct drillview *v, size_t i);
+/* The same for the facilitator's game itself, on its own state and clock (line mode). */
+void game_check_status(const struct game *g, size_t i, struct check_status *out);
+char *game_check_text(const struct game *g, size_t i);
+/*
  * The war room (crew.h, docs/war-room.md): who is on the drill with which
  * role, claims per inject (crew_claim_text(c, inject id, -1)) and per
  * expectation (..., inject id, index)), the latest proposal, a pending

@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* The Slack hook of `notify: live` drills (the sandbox one is the drill's sandbox_env). */
 static const char LIVE_HOOK_ENV[] = "OPSDECK_SLACK_WEBHOOK";
@@ -319,7 +320,8 @@ void game_tick(struct game *g)
         }
     }
     for (size_t i = 0; i < d->nchecks && g->state == GAME_RUNNING; i++) {
-        if (d->checks[i].when == DRILL_DURING && g->chk[i].proc == NULL && t >= g->chk[i].next_ms) {
+        if ((d->checks[i].when == DRILL_DURING || d->checks[i].when == DRILL_STOP) &&
+            g->chk[i].proc == NULL && t >= g->chk[i].next_ms) {
             g->chk[i].next_ms =
                 t + (uint64_t)(d->checks[i].interval_ms > 0 ? d->checks[i].interval_ms
                                                             : CHECK_INTERVAL_MS);
@@ -508,21 +510,20 @@ bool game_mark(struct game *g, size_t inject, size_t expect, bool met, const cha
     return true;
 }
 
-/* The abort word as a whole word, any case. */
-static bool says_abort_word(const char *text, const char *word)
+/*
+ * The abort word counts as a whole message only (trimmed, any case): a note
+ * that mentions it ("ops says: rhubarb, real incident") is a note.
+ */
+bool game_says_abort_word(const struct game *g, const char *text)
 {
-    size_t n = word != NULL ? strlen(word) : 0;
-    if (n == 0) {
+    const char *word = g->d != NULL ? g->d->abort_word : NULL;
+    if (word == NULL || word[0] == '\0' || text == NULL) {
         return false;
     }
-    for (const char *s = text; (s = str_casestr(s, word)) != NULL; s++) {
-        bool start = s == text || !isalnum((unsigned char)s[-1]);
-        bool end = !isalnum((unsigned char)s[n]);
-        if (start && end) {
-            return true;
-        }
-    }
-    return false;
+    char *t = str_trim(xstrdup(text));
+    bool is = strcasecmp(t, word) == 0;
+    free(t);
+    return is;
 }
 
 bool game_note(struct game *g, const char *text, const char *section, char **cause)
@@ -538,11 +539,8 @@ bool game_note(struct game *g, const char *text, const char *section, char **cau
         set_cause(cause, g->message);
         return false;
     }
-    if (says_abort_word(text, g->d->abort_word) && g->state != GAME_ENDED &&
-        g->state != GAME_ABORTED) {
-        char *why = xasprintf("the abort word was said: %s", text);
-        game_abort(g, why);
-        free(why);
+    if (game_says_abort_word(g, text)) {
+        game_abort(g, "abort word");
     }
     game_changed(g);
     return true;

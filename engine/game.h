@@ -109,8 +109,10 @@ bool game_skip(struct game *g, size_t inject, char **cause);
 bool game_fire_contingency(struct game *g, size_t inject, char **cause);
 bool game_mark(struct game *g, size_t inject, size_t expect, bool met, const char *by,
                char **cause);
-/* A note; if it contains the abort word, the drill aborts. section may be NULL. */
+/* A note; if it is the abort word (a whole message, game_says_abort_word), the drill aborts. */
 bool game_note(struct game *g, const char *text, const char *section, char **cause);
+/* TEXT is the drill's abort word as a whole message (trimmed, any case); a note that is aborts. */
+bool game_says_abort_word(const struct game *g, const char *text);
 bool game_debrief(struct game *g, size_t question, const char *answer, char **cause);
 /* End (clock past duration or by hand) / abort: rollbacks, after checks, run.end. */
 bool game_end(struct game *g, char **cause);

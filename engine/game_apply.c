@@ -12,6 +12,7 @@
 #include "../common/util.h"
 
 #include <cJSON.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The inject args name ("inject": id); -1 with *cause. */
@@ -115,6 +116,17 @@ bool game_apply(struct game *g, enum share_op op, const cJSON *args, char **caus
     }
     case SOP_DRILL:
         return drill_cmd(g, args, cause);
+    case SOP_ABORT: {
+        /* the emergency stop: whoever pulls it, it is named in the journal */
+        if (g->state == GAME_ENDED || g->state == GAME_ABORTED) {
+            set_cause(cause, "the drill has ended");
+            return false;
+        }
+        char *why = xasprintf("emergency stop by %s", crew_actor_user(&g->actor));
+        game_abort(g, why);
+        free(why);
+        return true;
+    }
     default:
         break;
     }

@@ -10,6 +10,11 @@
  * abort: only a failure seen on fresh data does. During checks journal a
  * result when it changes; the results in between reach the views as check
  * notices, so a screen says what the last look saw.
+ *
+ * Stop checks (DRILL_STOP) run like during checks, the other way round: the
+ * condition met (a command exiting as expected) is the failure that aborts,
+ * past its tolerance, as "stop condition 'ID': REASON". A command that cannot
+ * run or times out is unknown there: unknown data never stops a drill.
  */
 #include "gamestate.h"
 
@@ -25,7 +30,25 @@
 
 static const char *when_name(enum drill_when w)
 {
-    return w == DRILL_BEFORE ? "before" : w == DRILL_DURING ? "during" : "after";
+    return w == DRILL_BEFORE   ? "before"
+           : w == DRILL_DURING ? "during"
+           : w == DRILL_STOP   ? "stop"
+                               : "after";
+}
+
+/* Checks that run on the interval while the clock runs (during and stop), not in a sequence. */
+static bool periodic(const struct drill_check *c)
+{
+    return c->when == DRILL_DURING || c->when == DRILL_STOP;
+}
+
+/* A stop check's look, turned into a check result: the condition met is the failure. */
+static int stop_result(const struct drill_check *c, int result)
+{
+    if (c->when != DRILL_STOP || result == CHECK_UNKNOWN) {
+        return result;
+    }
+    return result == CHECK_OK ? CHECK_FAILED : CHECK_OK;
 }
 
 static void check_done(struct game *g, size_t i, int result, char *why);
@@ -55,7 +78,11 @@ static void on_check_proc(const struct proc_result *res, void *ud)
                         *last != '\0' ? ": " : "", last);
     }
     free(last);
-    check_done(g, i, ok ? CHECK_OK : CHECK_FAILED, why);
+    check_done(g, i,
+               c->when == DRILL_STOP && res->error != NULL
+                   ? CHECK_UNKNOWN
+                   : stop_result(c, ok ? CHECK_OK : CHECK_FAILED),
+               why);
 }
 
 /* How long a before/after check waits for kind's backends to answer: their timeout and a margin. */
@@ -89,11 +116,12 @@ static void on_seq_retry(void *ud)
 static void look_check(struct game *g, size_t i, bool first)
 {
     const struct drill_check *c = &g->d->checks[i];
-    bool seq = c->when != DRILL_DURING;
+    bool seq = !periodic(c);
     struct cond cd;
     char *why = NULL;
     if (!cond_parse(&cd, c->until, &why)) {
-        check_done(g, i, CHECK_FAILED, why);
+        /* a stop condition that cannot be read says nothing: it never stops a drill */
+        check_done(g, i, c->when == DRILL_STOP ? CHECK_UNKNOWN : CHECK_FAILED, why);
         return;
     }
     if (first && seq) {
@@ -123,9 +151,9 @@ static void look_check(struct game *g, size_t i, bool first)
         return;
     }
     check_done(g, i,
-               res == COND_MET       ? CHECK_OK
-               : res == COND_NOT_MET ? CHECK_FAILED
-                                     : CHECK_UNKNOWN,
+               stop_result(c, res == COND_MET       ? CHECK_OK
+                              : res == COND_NOT_MET ? CHECK_FAILED
+                                                    : CHECK_UNKNOWN),
                why);
 }
 
@@ -195,7 +223,7 @@ static void check_done(struct game *g, size_t i, int result, char *why)
     shown->result = result;
     free(shown->why);
     shown->why = why;
-    if (c->when == DRILL_DURING) {
+    if (periodic(c)) {
         if (g->state != GAME_RUNNING && g->state != GAME_PAUSED) {
             tell_check(g, i, result, why);
             return;
@@ -217,10 +245,14 @@ static void check_done(struct game *g, size_t i, int result, char *why)
             r->failing = true;
             r->fail_since = t;
         }
+        shown->failing = r->failing; /* the countdown on screen (drillview_check_status) */
+        shown->fail_since = r->fail_since;
         game_changed(g);
         if (r->failing && t - r->fail_since >= (uint64_t)c->tolerance_s * 1000) {
-            char *msg = xasprintf("check '%s' failed%s: %s", c->id,
-                                  c->tolerance_s > 0 ? " past its tolerance" : "", why);
+            char *msg = c->when == DRILL_STOP
+                            ? xasprintf("stop condition '%s': %s", c->id, why)
+                            : xasprintf("check '%s' failed%s: %s", c->id,
+                                        c->tolerance_s > 0 ? " past its tolerance" : "", why);
             game_abort(g, msg);
             free(msg);
         }

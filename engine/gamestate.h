@@ -53,6 +53,8 @@ struct dv_inject {
 struct dv_check {
     int result; /* enum check_result */
     char *why;
+    bool failing;        /* during/stop: failed (a stop: true) since fail_since, unknown between */
+    uint64_t fail_since; /* drill clock ms */
 };
 
 struct drillview {

@@ -673,13 +673,25 @@ static void dr_expectations(struct strbuf *out, struct drill_report *r)
     strbuf_printf(out, unmarked > 0 ? ", %d not marked.\n" : ".\n", unmarked);
 }
 
+static bool ran_when(const struct drill_report *r, const char *when)
+{
+    for (size_t i = 0; i < r->nchecks; i++) {
+        if (strcmp(r->checks[i].when, when) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void dr_checks(struct strbuf *out, const struct drill_report *r)
 {
-    static const char *const whens[] = {"before", "during", "after"};
+    static const char *const whens[] = {"before", "during", "after", "stop"};
     static const char *const heads[] = {"Before the drill (the gate)", "During the drill",
-                                        "After the rollbacks (steady state restored?)"};
+                                        "After the rollbacks (steady state restored?)",
+                                        "Stop conditions (FAILED: the condition held)"};
     strbuf_str(out, "\n## Checks\n");
-    for (size_t w = 0; w < 3; w++) {
+    /* stop conditions only in the drills that have them */
+    for (size_t w = 0; w < (ran_when(r, "stop") ? 4u : 3u); w++) {
         strbuf_printf(out, "\n### %s\n\n", heads[w]);
         bool any = false;
         for (size_t i = 0; i < r->nchecks; i++) {

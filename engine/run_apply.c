@@ -116,6 +116,7 @@ bool run_apply(struct run *r, enum share_op op, const cJSON *args, char **cause)
     }
     case SOP_EXPECT:
     case SOP_DRILL:
+    case SOP_ABORT:
     case SOP_UNKNOWN:
         break;
     }

@@ -78,7 +78,8 @@ bool share_role_parse(const char *s, enum share_role *out);
     X(SOP_CHOOSE, "choose", SHARE_DRIVER) /* choice */                                             \
     X(SOP_STOP, "stop", SHARE_DRIVER)                                                              \
     X(SOP_HANDOVER, "handover", SHARE_DRIVER) /* to: offer control to a joined person */           \
-    X(SOP_DRILL, "drill", SHARE_DRIVER)       /* cmd: begin|pause|resume|fire|skip|end */
+    X(SOP_DRILL, "drill", SHARE_DRIVER)       /* cmd: begin|pause|resume|fire|skip|end */          \
+    X(SOP_ABORT, "abort", SHARE_OBSERVER)     /* a drill's emergency stop: anyone may pull it */
 
 enum share_op {
 #define SHARE_OP_ENUM(op, name, role) op,

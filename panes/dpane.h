@@ -51,6 +51,11 @@ bool dpane_join(struct dpane *p, struct loop *loop, const struct pane_share *how
                 char **cause);
 /* One path for the keys: the game (owner) or a request (follower). Takes args. */
 bool dpane_do(struct dpane *p, enum share_op op, struct cJSON *args);
+/* The emergency stop (A, :abort): a typed confirmation, then abort, here or at the owner's. */
+void dpane_ask_abort(struct dpane *p);
+/* The checks block, in at most rows rows (drill_checks.c). */
+struct frame;
+void dpane_draw_checks(struct dpane *p, struct frame *f, int rows);
 bool dpane_room(struct dpane *p, const char *verb, const char *arg, char **cause);
 const char *dpane_gone(const struct dpane *p);
 /* " · shared: 2 joined", " · alice's · you: participant", " · OWNER GONE: :takeover". */

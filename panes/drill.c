@@ -3,7 +3,7 @@
  *   the clock line     kind, T+mm:ss / duration, score
  *   the message        what blocks, why it aborted (the game's message)
  *   a banner           after the end: every chaos action NOT restored
- *   the checks         before / during / after with their last result
+ *   the checks         before / during / after / stop (drill_checks.c)
  *   the injects        offset, title, roles, channel, state; the next due
  *                      one highlighted with its countdown
  *   the selected one   its text, expectations (state, time left, points)
@@ -134,31 +134,6 @@ static void draw_banner(struct dpane *p, struct frame *f)
             snprintf(line, sizeof line, "NOT RESTORED: %s%s%s", act, m ? ": " : "", m ? m : "");
             put_flowed(f, line, theme_attr(THEME_CRIT) | A_BOLD, 2);
         }
-    }
-}
-
-static void draw_checks(struct dpane *p, struct frame *f, int rows)
-{
-    const struct drillview *v = p->view;
-    const struct drill *d = drillview_drill(v);
-    static const char *const when[] = {"before", "during", "after"};
-    for (size_t i = 0; i < d->nchecks && rows > 0; i++, rows--) {
-        const char *why = NULL;
-        int r = drillview_check_result(v, i, &why);
-        char line[600];
-        bool tell = (r == CHECK_FAILED || r == CHECK_UNKNOWN) && why != NULL;
-        snprintf(line, sizeof line, "%-6s %-6s %s%s%s", when[d->checks[i].when],
-                 r == CHECK_NOT_RUN   ? "-"
-                 : r == CHECK_OK      ? "ok"
-                 : r == CHECK_UNKNOWN ? "UNKNOWN"
-                                      : "FAILED",
-                 d->checks[i].title ? d->checks[i].title : d->checks[i].id, tell ? ": " : "",
-                 tell ? why : "");
-        frame_put(f, line,
-                  r == CHECK_FAILED    ? theme_attr(THEME_ERROR) | A_BOLD
-                  : r == CHECK_UNKNOWN ? theme_attr(THEME_WARN) | A_BOLD
-                  : r == CHECK_OK      ? theme_attr(THEME_OK)
-                                       : theme_attr(THEME_MUTED));
     }
 }
 
@@ -400,7 +375,7 @@ static void dp_draw(void *self, WINDOW *win, const struct pane_view *view)
         if (crows > avail / 4) {
             crows = avail / 4 > 1 ? avail / 4 : 1;
         }
-        draw_checks(p, &f, crows);
+        dpane_draw_checks(p, &f, crows);
         avail = f.bottom - f.y;
         int irows = (int)d->ninjects;
         if (irows > avail / 2) {
@@ -561,13 +536,6 @@ static void on_end(void *self, bool yes)
     command(p, "end", false);
 }
 
-static void on_abort(void *self, bool yes)
-{
-    if (yes) {
-        drill_pane_abort(self);
-    }
-}
-
 /* The after-action report, written next to the journal (RUN-ID.md) and shown. */
 static void write_report(struct dpane *p)
 {
@@ -669,9 +637,9 @@ static void claim(struct dpane *p)
     X(DP_EXPECT, "1-9", "expect-select", "select an expectation of the inject")                    \
     X(DP_MET, "m", "expect-met", "mark it met (asks who marks)")                                   \
     X(DP_MISSED, "M", "expect-missed", "mark it missed (asks who marks)")                          \
-    X(DP_NOTE, "n", "note", "a note; saying the abort word aborts")                                \
+    X(DP_NOTE, "n", "note", "a note; the abort word alone aborts")                                 \
     X(DP_END, "E", "drill-end", "end the drill (asks): rollbacks, after checks")                   \
-    X(DP_ABORT, "A", "drill-abort", "abort (typed confirmation): everything rolls back")           \
+    X(DP_ABORT, "A", "drill-abort", "emergency stop (abort + Enter): all rolls back")              \
     X(DP_REPORT, "r", "drill-report", "after the end: write the report (RUN-ID.md) and show it")   \
     X(DP_CLAIM, "o", "expect-claim",                                                               \
       "shared drill: say you are on the selected expectation (again: not any more)")
@@ -746,19 +714,14 @@ static bool dp_key(void *self, wint_t ch, bool is_key)
                              "End", NULL, on_end);
         return true;
     case DP_ABORT:
+        dpane_ask_abort(p); /* anyone may pull the emergency stop (drill_stop.c) */
+        return true;
     case DP_REPORT:
         if (p->following) {
-            say(p, true, "only the facilitator's console aborts the drill or writes its report");
+            say(p, true, "only the facilitator's console writes the report");
             return true;
         }
-        if (k->id == DP_REPORT) {
-            write_report(p);
-        } else if (!over(p->view)) {
-            p->host.ops->confirm(p->host.host, "Abort the drill",
-                                 "Abort the drill? Every chaos action is rolled back and the "
-                                 "drill ends as aborted. Type abort to confirm.",
-                                 "Abort", "abort", on_abort);
-        }
+        write_report(p);
         return true;
     case DP_EXPECT:
         /* digits pick an expectation the inject has; others still switch panes */
@@ -900,23 +863,9 @@ static const char *dp_closing(void *self)
     return game_message(p->g) != NULL ? game_message(p->g) : "rolling back";
 }
 
-static void on_abort_command(void *self, bool yes)
-{
-    if (yes) {
-        drill_pane_abort(self);
-    }
-}
-
 static void dp_abort(void *self)
 {
-    struct dpane *p = self;
-    if (p->g == NULL) {
-        say(p, true, "only the facilitator's console aborts the drill");
-        return;
-    }
-    char *body = xasprintf("Abort drill %s? Every chaos action is rolled back.", game_run_id(p->g));
-    p->host.ops->confirm(p->host.host, "Abort the drill", body, "Abort", "abort", on_abort_command);
-    free(body);
+    dpane_ask_abort(self);
 }
 
 static bool dp_share(void *self, struct loop *loop, const struct pane_share *how, char **cause)

@@ -158,9 +158,14 @@ reqs = [json.loads(l) for l in open(sys.argv[1])]
 assert [r["path"] for r in reqs] == ["/live"], reqs
 ' "$T/hook.log"
 
-printf 'start\nnote ok everyone, pineapple\n' | "$OPSDECK" drill "$T/tabletop.md" --plain >"$T/aw.out" 2>&1
-check "the abort word in a note aborts: exit 4" test $? = 4
-check "saying why" grep -q 'aborted: the abort word was said' "$T/aw.out"
+printf 'start\nnote ops says: pineapple, real incident\n' |
+    "$OPSDECK" drill "$T/tabletop.md" --plain >"$T/awn.out" 2>&1
+check "the abort word inside a note is a note: the drill stays open (exit 3)" test $? = 3
+check "... noted, not aborted" sh -c "grep -q '  noted' '$T/awn.out' && ! grep -q aborted '$T/awn.out'"
+printf 'start\nnote ops says: pineapple, real incident\n  Pineapple \n' |
+    "$OPSDECK" drill "$T/tabletop.md" --plain >"$T/aw.out" 2>&1
+check "a line that is the abort word (any case, trimmed) aborts: exit 4" test $? = 4
+check "saying why" grep -q 'aborted: abort word' "$T/aw.out"
 
 printf 'start\n' | "$OPSDECK" drill "$T/tabletop.md" --plain >"$T/eof.out" 2>&1
 check "end of input mid-drill: exit 3, the drill open" test $? = 3

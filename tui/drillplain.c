@@ -22,6 +22,7 @@
 #include "../common/text.h"
 #include "../common/clock.h"
 #include "../common/util.h"
+#include "../engine/drillview.h"
 #include "../engine/game.h"
 #include "linein.h"
 #include "../common/loop.h"
@@ -36,7 +37,7 @@
 enum { RECOVER_LIMIT_MS = 30000 };
 
 static const char HELP[] = "start, pause, resume, fire N, skip N, contingency N, met N.M [BY], "
-                           "missed N.M, note TEXT, debrief N TEXT, end, abort, q";
+                           "missed N.M, note TEXT, debrief N TEXT, checks, end, abort, q";
 
 struct dplain {
     struct loop *loop;
@@ -217,13 +218,9 @@ static void report_changes(struct dplain *p)
         if (r != p->chk[i]) {
             p->chk[i] = r;
             if (r >= 0) {
-                say(p, "[%s] check %s (%s): %s%s%s\n", t, d->checks[i].id,
-                    d->checks[i].when == DRILL_BEFORE   ? "before"
-                    : d->checks[i].when == DRILL_DURING ? "during"
-                                                        : "after",
-                    r == CHECK_OK        ? "ok"
-                    : r == CHECK_UNKNOWN ? "UNKNOWN"
-                                         : "FAILED",
+                struct check_status cs;
+                game_check_status(p->g, i, &cs);
+                say(p, "[%s] check %s (%s): %s%s%s\n", t, d->checks[i].id, cs.when, cs.state,
                     why ? " - " : "", why ? why : "");
             }
         }
@@ -372,6 +369,20 @@ static const char *arg(const char *line, const char *cmd)
     return line;
 }
 
+/* checks: every check, its state and the countdown to an automatic abort (drillview_checks.c). */
+static void print_checks(struct dplain *p)
+{
+    size_t n = game_drill(p->g)->nchecks;
+    if (n == 0) {
+        say(p, "  no checks in this drill\n");
+    }
+    for (size_t i = 0; i < n; i++) {
+        char *line = game_check_text(p->g, i);
+        say(p, "  %s\n", line);
+        free(line);
+    }
+}
+
 static void leave_open(struct dplain *p, int status, const char *why)
 {
     say(p,
@@ -400,6 +411,8 @@ static void handle_line(struct dplain *p, char *line)
     str_trim(line);
     if (*line == '\0') {
         return;
+    } else if (game_says_abort_word(g, line)) {
+        game_abort(g, "abort word"); /* the word alone; inside a note it is a note */
     } else if (strcmp(line, "start") == 0) {
         ok = game_begin(g, &cause);
         if (ok) {
@@ -434,8 +447,11 @@ static void handle_line(struct dplain *p, char *line)
                                                   : (cause = xstrdup("debrief N TEXT"), false);
     } else if (strcmp(line, "end") == 0) {
         ok = game_end(g, &cause);
+    } else if (strcmp(line, "checks") == 0) {
+        print_checks(p);
     } else if (strcmp(line, "abort") == 0) {
         game_abort(g, "by the facilitator");
+
     } else if (strcmp(line, "q") == 0 || strcmp(line, "quit") == 0) {
         if (over(p)) {
             quit(p, end_status(p));

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <wctype.h>
 
 void lineedit_set(struct lineedit *le, const char *text)
@@ -90,8 +91,13 @@ void dialog_open(struct dialog *d, const char *title, const char *body, const ch
 {
     dialog_start(d, title, body, confirm);
     if (must_type != NULL) {
-        d->must_type = xstrdup(must_type);
-        d->labels[0] = xasprintf("Type '%s' to confirm", must_type);
+        const char *nl = strchr(must_type, '\n');
+        d->must_type =
+            nl != NULL ? xstrndup(must_type, (size_t)(nl - must_type)) : xstrdup(must_type);
+        d->also_type = nl != NULL && nl[1] != '\0' ? xstrdup(nl + 1) : NULL;
+        d->labels[0] = d->also_type != NULL
+                           ? xasprintf("Type '%s' (or '%s') to confirm", d->must_type, d->also_type)
+                           : xasprintf("Type '%s' to confirm", d->must_type);
         d->nfields = 1;
     } else if (input_label != NULL) {
         d->labels[0] = xstrdup(input_label);
@@ -122,7 +128,34 @@ void dialog_close(struct dialog *d)
         free(d->labels[i]);
     }
     free(d->must_type);
+    free(d->also_type);
+    free(d->error);
     memset(d, 0, sizeof *d);
+}
+
+/* A typed word, trimmed, against the word asked for, case-insensitively. */
+static bool typed_is(const char *typed, const char *word)
+{
+    char *t = str_trim(xstrdup(typed));
+    bool same = strcasecmp(t, word) == 0;
+    free(t);
+    return same;
+}
+
+/* Enter on a typed confirmation that is not the word: say so, keep the dialog. */
+static enum dialog_result typed_refused(struct dialog *d)
+{
+    free(d->error);
+    char *t = str_trim(xstrdup(d->fields[0].buf));
+    if (t[0] == '\0') {
+        d->error = xasprintf("type %s then Enter; Esc cancels", d->must_type);
+    } else {
+        d->error = xasprintf("'%s' is not '%s': type %s then Enter; Esc cancels", t, d->must_type,
+                             d->must_type);
+    }
+    free(t);
+    d->focus = 0;
+    return DIALOG_OPEN;
 }
 
 const char *dialog_field(const struct dialog *d, int i)
@@ -133,7 +166,8 @@ const char *dialog_field(const struct dialog *d, int i)
 bool dialog_can_confirm(const struct dialog *d)
 {
     if (d->must_type != NULL) {
-        return strcmp(d->fields[0].buf, d->must_type) == 0;
+        return typed_is(d->fields[0].buf, d->must_type) ||
+               (d->also_type != NULL && typed_is(d->fields[0].buf, d->also_type));
     }
     for (int i = 0; i < d->nfields; i++) {
         if (d->fields[i].len == 0) {
@@ -181,6 +215,8 @@ enum dialog_result dialog_key(struct dialog *d, wint_t ch, bool is_key)
     if (!is_key && ch == 27) {
         return DIALOG_CANCEL;
     }
+    free(d->error); /* said until the next key */
+    d->error = NULL;
     if ((!is_key && ch == '\t') || (is_key && ch == KEY_RIGHT)) {
         dialog_move(d, 1);
         return DIALOG_OPEN;
@@ -195,6 +231,9 @@ enum dialog_result dialog_key(struct dialog *d, wint_t ch, bool is_key)
         return DIALOG_OPEN;
     }
     if ((!is_key && (ch == '\r' || ch == '\n')) || (is_key && ch == KEY_ENTER)) {
+        if (d->must_type != NULL && d->focus != dialog_cancel_at(d)) {
+            return dialog_can_confirm(d) ? DIALOG_CONFIRM : typed_refused(d);
+        }
         if (d->focus < d->nfields) {
             d->focus++; /* the next field, after the last the confirm button: never confirms */
             return DIALOG_OPEN;
@@ -373,6 +412,9 @@ WINDOW *dialog_draw(struct dialog *d, WINDOW *old, const struct glyphs *g)
         field_rows += wrap_rows(NULL, f, inner, 0, 0, 0, 0, g);
         free(f);
     }
+    if (d->error != NULL) {
+        field_rows += wrap_rows(NULL, d->error, inner, 0, 0, 0, 0, g);
+    }
     int below = d->nfields > 0 ? field_rows + 1 : 0; /* the fields after a blank row */
     int h = d->body_rows + below + 4;
     if (h > LINES - 2) {
@@ -401,6 +443,12 @@ WINDOW *dialog_draw(struct dialog *d, WINDOW *old, const struct glyphs *g)
         wrap_rows(win, f, inner, y, 0, rows < room ? rows : room, attr, g);
         y += rows;
         free(f);
+    }
+    if (d->error != NULL && y < h - 2) {
+        int rows = wrap_rows(NULL, d->error, inner, 0, 0, 0, 0, g);
+        int room = h - 2 - y;
+        wrap_rows(win, d->error, inner, y, 0, rows < room ? rows : room,
+                  theme_attr(THEME_ERROR) | A_BOLD, g);
     }
     if (d->body_rows > d->body_shown) {
         /* more above or below: say where, and how to get there; the buttons stay */

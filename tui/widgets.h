@@ -59,6 +59,8 @@ struct dialog {
     char *labels[DIALOG_MAX_FIELDS];
     struct lineedit fields[DIALOG_MAX_FIELDS];
     char *must_type; /* typed confirmation: field 0 must equal it */
+    char *also_type; /* another word that confirms it too (a drill's abort word), or NULL */
+    char *error;     /* why Enter did not confirm, shown under the field until the next key */
     int focus;       /* < nfields: a field; DIALOG_AT_CONFIRM; DIALOG_AT_CANCEL (see below) */
     int scroll;      /* first body row shown */
     int body_rows;   /* wrapped body rows, and how many show (from the last draw) */
@@ -71,7 +73,13 @@ int dialog_cancel_at(const struct dialog *d);
 /* Where a dialog opens: its first field, else Cancel. */
 int dialog_first_focus(const struct dialog *d);
 
-/* A confirmation with at most one field: a value (input_label) or the typed confirmation. */
+/*
+ * A confirmation with at most one field: a value (input_label) or the typed
+ * confirmation. must_type may be "WORD\nOTHER": either confirms. Typed words
+ * compare trimmed and case-insensitively, and Enter in the typed field
+ * confirms when the word is right (typing it is the deliberate act); any other
+ * text keeps the dialog open and says so, Esc cancels.
+ */
 void dialog_open(struct dialog *d, const char *title, const char *body, const char *confirm,
                  const char *input_label, const char *input_default, const char *must_type);
 /* A form: n fields (n <= DIALOG_MAX_FIELDS) with labels and prefilled values. */

@@ -5,8 +5,8 @@
 # marked met, one fires early after its dialog, one turns missed and its
 # contingency fires, pause stops the clock, the end rolls everything back
 # (web2 UP again) and the report opens with its expectations and score.
-# Then, at 80x24: the layout with a drill open, and the abort word said in a
-# note rolling everything back. Last, SIGTERM rolls back before exit; after a
+# Then, at 80x24: the layout with a drill open, a note that mentions the
+# abort word is a note, and the word alone rolls everything back. Last, SIGTERM rolls back before exit; after a
 # kill -9 the next start rolls back and says so; the console offers the open
 # drill for resume and :abort ends it; SIGHUP rolls back before exit. On an
 # exec-plugin pool: :close with a slow rollback shows it running while the
@@ -185,10 +185,16 @@ check "80x24: the status line told the inject while the pools pane fills the scr
     wait_for "[E2E] T+00:03 inject 2: web2 leaves the pool -> oncall"
 keys 5 n
 check "n asks for a note" wait_for "Note: "
-keys -l "ops says PINEAPPLE now"
+keys -l "ops says: pineapple, real incident"
 keys Enter
-check "the abort word aborts the drill" wait_line "\] E2E game day .* aborted"
-check "the abort is explained" wait_for "aborted: the abort word"
+check "a note that mentions the abort word is a note" wait_for "note added to the drill's journal"
+check "... and the drill runs on" wait_line "live  T\+00:[0-9]{2} / 2:00  running"
+keys n
+wait_for "Note: "
+keys -l " pineapple "
+keys Enter
+check "the abort word alone aborts the drill" wait_line "\] E2E game day .* aborted"
+check "the abort is explained" wait_for "aborted: abort word"
 check "the drained server is rolled back" wait_for "chaos pools drain be_web/web2: rolled back"
 check "nothing is left unrestored" screen_lacks -F "NOT RESTORED"
 keys 3
@@ -225,7 +231,7 @@ check "the rolled-back chaos stays rolled back" wait_line "be_web +web2 +UP"
 keys :
 keys -l abort
 keys Enter
-check ":abort asks a typed confirmation" wait_for "Type 'abort' to confirm"
+check ":abort asks a typed confirmation" wait_for "Type 'abort' (or 'PINEAPPLE') to confirm"
 keys -l abort
 keys Tab Enter
 check ":abort ends the drill" wait_line "\] E2E game day .* aborted"

@@ -78,7 +78,7 @@ check "r from the detail view opens the alert's runbook" wait_for "Runbook: Queu
 keys : a b o r t Enter
 wait_for "Type 'abort' to confirm"
 tm send-keys -t main -l abort
-keys Enter Enter
+keys Enter
 check "the run is aborted" wait_for "aborted" 10
 keys : c l o s e Enter
 wait_gone "Runbook: Queue backlog"
@@ -127,7 +127,7 @@ keys Escape
 keys : a b o r t Enter
 wait_for "Type 'abort' to confirm"
 tm send-keys -t main -l abort
-keys Enter Enter
+keys Enter
 wait_for "aborted" 10
 keys : c l o s e Enter
 wait_gone "Runbook: Long command"

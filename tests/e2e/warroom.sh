@@ -331,4 +331,18 @@ for marker in HIDDENINJECTMARKER HIDDENCONTINGENCYMARKER HIDDENEXPECTMARKER; do
 done
 check "nor did the scoring key (points, score)" no_traffic '"points"|"score"'
 
+echo "# anyone in a shared drill may pull the emergency stop, typed on their side too"
+on DB
+keys A
+check "bob: A opens the emergency stop" wait_for "Emergency stop"
+check "bob: the stop goes to the facilitator, with his name" wait_for "with your name"
+keys -l abort
+keys Enter
+on DA
+check "alice: bob's stop aborted the drill" wait_for "aborted: emergency stop by wrbob"
+check "the journal names who pulled it" \
+    bash -c "journal() { cat '$SHARE'/runs/*.jsonl; }; journal | grep '\"action\":\"drill.abort\"' | grep -q 'emergency stop by wrbob'"
+on DB
+check "bob sees it aborted" wait_for "aborted"
+
 done_testing

@@ -291,20 +291,31 @@ int main(void)
     tap_ok(strstr(host.message, "ERR") != NULL && host.view_text == NULL,
            "r before the end is refused");
     key(pane, 'A');
-    tap_ok(strcmp(host.must_type, "abort") == 0, "A wants the word abort typed");
+    tap_ok(strcmp(host.must_type, "abort\nPINEAPPLE") == 0,
+           "A wants the word abort (or the drill's abort word) typed (%s)", host.must_type);
+    tap_ok(strstr(host.dialog, "Emergency stop|") == host.dialog,
+           "the dialog is the emergency stop");
     host.confirm(pane, false);
     tap_ok(game_state(g) == GAME_RUNNING, "cancelled: still running");
+    tap_ok(strstr(host.message, "cancelled: the drill goes on") != NULL,
+           "a cancel is said, not silent (%s)", host.message);
     key(pane, 'n');
     host.answer(pane, "the CEO says PINEAPPLE");
+    for (int i = 0; i < 20; i++) {
+        loop_run_once(loop, 10);
+    }
+    tap_ok(game_state(g) == GAME_RUNNING, "the abort word inside a note is a note");
+    key(pane, 'n');
+    host.answer(pane, " pineapple ");
     for (int i = 0; i < 100 && game_state(g) != GAME_ABORTED; i++) {
         loop_run_once(loop, 10);
     }
     drill_pane.update(pane, fake_now);
-    tap_ok(game_state(g) == GAME_ABORTED, "the abort word in a note aborts");
+    tap_ok(game_state(g) == GAME_ABORTED, "a note that is the abort word alone aborts");
     tap_ok(strstr(host.message, "aborted, score 10/14: r writes the report") != NULL,
            "the end is said in the status line (%s)", host.message);
     tap_ok(shows(pane, win, "r report"), "the hint offers the report");
-    tap_ok(shows(pane, win, "aborted: the abort word was said"), "why it aborted");
+    tap_ok(shows(pane, win, "aborted: abort word"), "why it aborted");
     mode_t old_mask = umask(022); /* the usual one: files are 0644 unless opsdeck says 0600 */
     key(pane, 'r');
     umask(old_mask);

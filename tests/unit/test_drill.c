@@ -410,6 +410,8 @@ static const struct lint_case cases[] = {
     {HEAD "```\n## X\n```opsdeck\ntype: manual\n```\n", 9, "needs at: (an inject) or check:"},
     {HEAD "```\n## X\n```opsdeck\nat: T+1\nto:\n```\n", 10, "empty value for 'to'"},
     {HEAD "just words\n```\n", 6, "expected 'key: value'"},
+    {HEAD "stop_when: alerts HighErrorRate colour == firing\n```\n", 6, "unknown column"},
+    {HEAD "stop_when: lobby web1 status == UP\n```\n", 6, "lobby"},
 };
 
 static void test_lint(void)
@@ -465,6 +467,39 @@ static void test_sandbox_env(void)
     drill_free(d);
 }
 
+/* Stop conditions: check: stop headings, and stop_when: lines made checks after them. */
+static void test_stop_when(void)
+{
+    static const char text[] =
+        "```opsdeck\ndrill: live\nrole: gm = GM\nfacilitator: gm\n"
+        "stop_when: alerts HighErrorRate state == firing\n"
+        "stop_when: pools be_web/web1 status == DOWN\n```\n"
+        "## Error rate\n```opsdeck\ncheck: stop\nrun: curl -sf http://127.0.0.1:9/x\n"
+        "tolerance: 30s\ninterval: 2s\n```\n"
+        "## Healthy\n```opsdeck\ncheck: during\nuntil: pools be_web/web1 status == UP\n```\n";
+    struct drill *d = parse(text, sizeof text - 1, NULL);
+    if (!tap_ok(d != NULL && d->nchecks == 4, "two checks and two stop_when lines: four checks")) {
+        drill_free(d);
+        return;
+    }
+    tap_is_int((long long)d->nissues, 0, "no issue");
+    tap_is_int(d->checks[0].when, DRILL_STOP, "check: stop");
+    tap_is_int(d->checks[0].tolerance_s, 30, "with its tolerance");
+    tap_is_str(d->checks[0].id, "error-rate", "its id from the heading");
+    tap_is_int(d->checks[1].when, DRILL_DURING, "the during check stays");
+    tap_is_int(d->checks[2].when, DRILL_STOP, "stop_when is a stop check");
+    tap_is_str(d->checks[2].id, "stop-when-1", "named stop-when-1");
+    tap_is_str(d->checks[2].until, "alerts HighErrorRate state == firing", "its condition");
+    tap_is_str(d->checks[2].title, "stop when alerts HighErrorRate state == firing",
+               "titled by its condition");
+    tap_is_int(d->checks[2].line, 5, "at its line");
+    tap_is_int(d->checks[2].tolerance_s, 0, "tolerance 0");
+    tap_is_int(d->checks[2].interval_ms, 5000, "every 5 s");
+    tap_is_str(d->checks[3].id, "stop-when-2", "the second one");
+    tap_is_int((long long)drill_lint(d), 0, "lint: clean");
+    drill_free(d);
+}
+
 int main(void)
 {
     test_full();
@@ -474,6 +509,7 @@ int main(void)
     test_sorting();
     test_lint();
     test_sandbox_env();
+    test_stop_when();
     drill_free(NULL);
     return tap_done();
 }

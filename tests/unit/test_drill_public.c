@@ -33,6 +33,7 @@ static const char DRILL[] = "# Public unit\n\n"
                             "role: gm = Game master\n"
                             "role: ic = Incident commander\n"
                             "facilitator: gm\n"
+                            "stop_when: pools be_web/MARKSTOPROW status == DOWN\n"
                             "```\n\n"
                             "## Web keeps serving\n"
                             "```opsdeck\n"
@@ -307,10 +308,10 @@ static void check_markers(struct seen *s, const char *when, bool hidden_fired, b
     for (int r = SHARE_OBSERVER; r <= SHARE_PARTICIPANT; r++) {
         char *t = participant_text(s, (enum share_role)r);
         static const char *const always[] = {
-            "MARKEXPECT",  "MARKFIRSTEXP",    "MARKCHECKROW", "\"points\"", "\"max\"",
-            "\"score\"",   "be_web/web2",     "chaos.",       "rollback",   "drain",
-            "public.md",   "\"hash\"",        "\"until\"",    "\"reason\"", "\"message\"",
-            "inject.skip", "\"contingency\":"};
+            "MARKEXPECT",  "MARKFIRSTEXP",     "MARKCHECKROW", "\"points\"", "\"max\"",
+            "\"score\"",   "be_web/web2",      "chaos.",       "rollback",   "drain",
+            "public.md",   "\"hash\"",         "\"until\"",    "\"reason\"", "\"message\"",
+            "inject.skip", "\"contingency\":", "MARKSTOPROW"};
         for (size_t i = 0; i < sizeof always / sizeof always[0]; i++) {
             absent(t, always[i], when);
         }
@@ -411,10 +412,13 @@ static void test_game_roles(const char *dir, struct loop *loop, struct store *st
     tap_ok(back != NULL && back->ninjects == 3 &&
                strcmp(back->injects[0].text, "Start now.") == 0 &&
                back->injects[0].expects[0].deadline_s == 60 &&
-               strcmp(back->injects[0].expects[0].text, "") == 0 && back->nchecks == 1 &&
+               strcmp(back->injects[0].expects[0].text, "") == 0 && back->nchecks == 2 &&
                back->checks[0].until == NULL && strcmp(back->title, "Public unit") == 0 &&
-               back->ndebrief == 1,
-           "the participant's drill: fired injects with deadlines, no texts, no conditions");
+               back->checks[1].when == DRILL_STOP &&
+               strcmp(back->checks[1].title, "stop-when-1") == 0 &&
+               back->checks[0].tolerance_s == 3600 && back->ndebrief == 1,
+           "the participant's drill: fired injects with deadlines, no texts, no conditions "
+           "(a stop_when by its id), the tolerances");
     cJSON_Delete(again);
     cJSON_Delete(doc);
     drill_free(back);

@@ -13,6 +13,7 @@
 #include "../../common/util.h"
 #include "../../engine/action.h"
 #include "../../engine/cond.h"
+#include "../../engine/drillview.h"
 #include "../../engine/journal.h"
 #include "../../common/loop.h"
 #include "tap.h"
@@ -389,9 +390,15 @@ static void test_abort_word(void)
     game_begin(g, NULL);
     tap_ok(game_note(g, "we like pineapples", NULL, NULL), "a note");
     tap_is_int(game_state(g), GAME_RUNNING, "part of a word does not abort");
-    game_note(g, "stop: Pineapple!", NULL, NULL);
-    tap_is_int(game_state(g), GAME_ABORTED, "the abort word (any case) aborts");
+    tap_ok(game_note(g, "ops says: pineapple, real incident", NULL, NULL), "a note with the word");
+    tap_is_int(game_state(g), GAME_RUNNING, "the abort word inside a note does not abort");
+    tap_ok(!game_says_abort_word(g, "stop: Pineapple!"), "nor as part of a message");
+    tap_ok(game_says_abort_word(g, "  Pineapple \n"), "the word alone, trimmed, any case, is it");
+    game_note(g, " PINEAPPLE ", NULL, NULL);
+    tap_is_int(game_state(g), GAME_ABORTED, "the abort word as a whole note (any case) aborts");
     tap_ok(str_casestr(game_message(g), "abort word") != NULL, "the message says why");
+    field_is(game_run_id(g), "drill.abort", 0, "why", "abort word",
+             "drill.abort {why: abort word}");
     field_is(game_run_id(g), "run.end", 0, "how", "aborted", "run.end aborted");
     tap_is_int(count(game_run_id(g), "drill.abort"), 1, "one drill.abort");
     game_destroy(g, true);
@@ -1150,6 +1157,120 @@ static void test_close_async(void)
     backend_destroy(lb);
 }
 
+/* Stop conditions: a command's signal, and a pane condition; unknown never stops. */
+static void test_stop_conditions(void)
+{
+    struct drill *d = live_drill("stop");
+    char *flag = xasprintf("%s/error-rate-high", tmp);
+    char *run = xasprintf("test -e '%s'", flag);
+    add_check(d, "errors", DRILL_STOP, NULL, run, 3, 1000);
+    size_t slow = add_check(d, "blind", DRILL_STOP, NULL, "sleep 5", 0, 1000);
+    add_check(d, "garbled", DRILL_STOP, "lobby web1 status == UP", NULL, 0, 1000);
+    d->checks[slow].timeout_ms = 200;
+    free(run);
+    struct game *g = start(d);
+    if (!tap_ok(g != NULL, "stop: started")) {
+        free(flag);
+        return;
+    }
+    char *id = xstrdup(game_run_id(g));
+    chaos_fired(g);
+    uint64_t end = clock_mono_ms() + 3000;
+    while ((game_check_result(g, 0, NULL) != CHECK_OK ||
+            game_check_result(g, 1, NULL) != CHECK_UNKNOWN) &&
+           clock_mono_ms() < end) {
+        loop_run_once(loop, 20);
+    }
+    tap_is_int(game_check_result(g, 0, NULL), CHECK_OK, "the signal is low: quiet");
+    tap_is_int(game_check_result(g, 1, NULL), CHECK_UNKNOWN, "a command that times out is unknown");
+    struct check_status cs;
+    game_check_status(g, 0, &cs);
+    tap_ok(strcmp(cs.when, "stop") == 0 && strcmp(cs.state, "quiet") == 0 && cs.abort_in_ms < 0,
+           "shown: stop, quiet, no abort coming (%s %s)", cs.when, cs.state);
+    FILE *f = fopen(flag, "w");
+    fclose(f);
+    advance(1000, g);
+    end = clock_mono_ms() + 3000;
+    while (game_check_result(g, 0, NULL) != CHECK_FAILED && clock_mono_ms() < end) {
+        loop_run_once(loop, 20);
+    }
+    tap_is_int(game_check_result(g, 0, NULL), CHECK_FAILED, "the signal is high: the stop holds");
+    tap_is_int(game_state(g), GAME_RUNNING, "within its 3 s tolerance the drill goes on");
+    game_check_status(g, 0, &cs);
+    tap_ok(strcmp(cs.state, "STOP") == 0 && cs.abort_in_ms > 0 && cs.abort_in_ms <= 3000,
+           "shown: STOP with the countdown to the abort (%s, %lld ms)", cs.state,
+           (long long)cs.abort_in_ms);
+    char *text = game_check_text(g, 0);
+    tap_ok(strstr(text, "stop   STOP   abort in 0:0") == text, "as text: %s", text);
+    free(text);
+    advance(2000, g);
+    loop_run_once(loop, 200);
+    tap_is_int(game_state(g), GAME_RUNNING, "2 s into it: still running");
+    tap_is_int(game_check_result(g, 1, NULL), CHECK_UNKNOWN, "the blind one never stopped it");
+    tap_is_int(game_check_result(g, 2, NULL), CHECK_UNKNOWN,
+               "a condition that cannot be read is unknown, and never stopped it");
+    advance(1500, g);
+    spin_until(g, GAME_ABORTED, 3000);
+    tap_is_int(game_state(g), GAME_ABORTED, "past its tolerance the drill aborts");
+    char *why = field(id, "drill.abort", 0, "why");
+    tap_ok(why != NULL && strncmp(why, "stop condition 'errors': exit 0", 31) == 0,
+           "drill.abort names the stop condition (%s)", why ? why : "(none)");
+    free(why);
+    field_is(id, "check", 0, "when", "stop", "check {when: stop} journaled");
+    tap_is_int(count(id, "rollback.end"), 2, "both chaos actions rolled back");
+    tap_ok(demo_restored(), "web2 UP and the consumers back");
+    game_destroy(g, true);
+    unlink(flag);
+    free(flag);
+    free(id);
+
+    /* a pane condition, no tolerance: the drain itself trips it at once */
+    d = live_drill("stopcond");
+    add_check(d, "drained", DRILL_STOP, "pools be_web/web2 status == DRAIN", NULL, 0, 1000);
+    g = start(d);
+    if (!tap_ok(g != NULL, "stop on a pane condition: started")) {
+        return;
+    }
+    id = xstrdup(game_run_id(g));
+    chaos_fired(g);
+    for (int i = 0; i < 10 && game_state(g) == GAME_RUNNING; i++) {
+        demo->impl->poll(demo);
+        advance(1000, g);
+        spin_until(g, GAME_ABORTED, 300);
+    }
+    tap_is_int(game_state(g), GAME_ABORTED, "the condition met aborts (tolerance 0)");
+    tap_ok(strstr(game_message(g), "stop condition 'drained': be_web/web2") != NULL,
+           "saying what was seen (%s)", game_message(g));
+    tap_ok(demo_restored(), "and rolls back");
+    game_destroy(g, true);
+    free(id);
+}
+
+/* Anyone in a shared drill may pull the emergency stop; it is named. */
+static void test_emergency_stop(void)
+{
+    struct game *g = start(live_drill("estop"));
+    if (!tap_ok(g != NULL, "emergency stop: started")) {
+        return;
+    }
+    char *id = xstrdup(game_run_id(g));
+    chaos_fired(g);
+    tap_is_int(share_op_role(SOP_ABORT), SHARE_OBSERVER, "an observer may send it");
+    game_set_actor(g, "bob", "laptop");
+    char *cause = NULL;
+    tap_ok(game_apply(g, SOP_ABORT, NULL, &cause), "applied (%s)", cause ? cause : "ok");
+    game_set_actor(g, NULL, NULL);
+    spin_until(g, GAME_ABORTED, 3000);
+    tap_is_int(game_state(g), GAME_ABORTED, "the drill aborts");
+    field_is(id, "drill.abort", 0, "why", "emergency stop by bob", "the journal names who");
+    tap_ok(demo_restored(), "and everything is rolled back");
+    tap_ok(!game_apply(g, SOP_ABORT, NULL, &cause), "once over, a second stop is refused");
+    tap_ok(cause != NULL && strstr(cause, "ended") != NULL, "saying so (%s)", cause);
+    free(cause);
+    game_destroy(g, true);
+    free(id);
+}
+
 int main(void)
 {
     snprintf(tmp, sizeof tmp, "/tmp/opsdeck-game-XXXXXX");
@@ -1187,6 +1308,8 @@ int main(void)
     test_rollback_stays_pending();
     test_recover_waits();
     test_close_async();
+    test_stop_conditions();
+    test_emergency_stop();
     tap_ok(changes > 0, "the changed hook fired");
 
     action_setup(NULL, false);

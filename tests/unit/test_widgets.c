@@ -57,9 +57,38 @@ static void test_focus_one_field(void)
         press(&d, (wint_t)*c);
     }
     tap_is_str(dialog_field(&d, 0), "orders", "typing goes to it");
-    tap_is_int(press(&d, '\r'), DIALOG_OPEN, "Enter on the field does not confirm");
-    tap_is_int(d.focus, dialog_confirm_at(&d), "it moves to the confirm button");
-    tap_is_int(press(&d, '\r'), DIALOG_CONFIRM, "where Enter confirms");
+    tap_is_int(press(&d, '\t'), DIALOG_OPEN, "Tab moves on");
+    tap_is_int(press(&d, '\r'), DIALOG_CONFIRM, "Enter on the confirm button confirms");
+    dialog_close(&d);
+
+    /* the typed word is the deliberate act: Enter on it confirms; anything else says so */
+    dialog_open(&d, "Emergency stop", "Abort?", "Abort", NULL, NULL, "abort\nPINEAPPLE");
+    tap_ok(strstr(d.labels[0], "'abort' (or 'PINEAPPLE')") != NULL, "both words are named (%s)",
+           d.labels[0]);
+    for (const char *c = "abrot"; *c; c++) {
+        press(&d, (wint_t)*c);
+    }
+    tap_is_int(press(&d, '\r'), DIALOG_OPEN, "a wrong word + Enter keeps the dialog");
+    tap_ok(d.error != NULL && strstr(d.error, "'abrot' is not 'abort'") != NULL,
+           "and says why (%s)", d.error ? d.error : "(none)");
+    tap_is_int(d.focus, 0, "the field keeps the focus");
+    press(&d, 'x');
+    tap_ok(d.error == NULL, "the message goes at the next key");
+    dialog_close(&d);
+    const char *words[] = {"abort", "ABORT", " abort ", "pineapple"};
+    for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
+        dialog_open(&d, "Emergency stop", "Abort?", "Abort", NULL, NULL, "abort\nPINEAPPLE");
+        for (const char *c = words[w]; *c; c++) {
+            press(&d, (wint_t)*c);
+        }
+        tap_ok(press(&d, '\r') == DIALOG_CONFIRM, "'%s' + Enter confirms", words[w]);
+        dialog_close(&d);
+    }
+    dialog_open(&d, "Emergency stop", "Abort?", "Abort", NULL, NULL, "abort");
+    tap_is_int(press(&d, '\r'), DIALOG_OPEN, "Enter on nothing typed keeps the dialog");
+    tap_ok(d.error != NULL && strstr(d.error, "type abort then Enter; Esc cancels") != NULL,
+           "and says what to type (%s)", d.error ? d.error : "(none)");
+    tap_is_int(press(&d, 27), DIALOG_CANCEL, "Esc cancels");
     dialog_close(&d);
 
     dialog_open(&d, "Purge", "Purge queue q", "Purge", NULL, NULL, "orders");
