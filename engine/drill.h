@@ -44,6 +44,7 @@ struct drill_chaos {
     struct drill_act action;
     struct drill_act rollback;
     int line;
+    bool restore; /* `rollback: restore`: rollback is computed from the live row (chaosverb.h) */
 };
 
 struct drill_inject {
@@ -60,8 +61,9 @@ struct drill_inject {
     char *contingency; /* inject id or NULL */
     struct drill_chaos *chaos;
     size_t nchaos;
-    char *backend; /* NULL: first backend with the verb */
-    char *notify;  /* Slack message or NULL */
+    char *backend;   /* NULL: first backend with the verb */
+    char *notify;    /* Slack message or NULL */
+    bool auto_chaos; /* `auto: true`: its chaos fires on the clock without asking the facilitator */
 };
 
 struct drill_check {

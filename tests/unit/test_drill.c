@@ -423,9 +423,16 @@ static void test_lint(void)
             free(cause);
             continue;
         }
-        size_t n = drill_lint(d);
-        bool found =
-            n == 1 && d->issues[0].line == c->line && strstr(d->issues[0].message, c->says) != NULL;
+        drill_lint(d);
+        /* the errors only: a live drill without a during check is also warned about */
+        size_t n = 0, at = 0;
+        for (size_t k = 0; k < d->nissues; k++) {
+            if (!d->issues[k].warning) {
+                at = n++ == 0 ? k : at;
+            }
+        }
+        bool found = n == 1 && d->issues[at].line == c->line &&
+                     strstr(d->issues[at].message, c->says) != NULL;
         tap_ok(found, "line %d: %s", c->line, c->says);
         if (!found) {
             for (size_t k = 0; k < n; k++) {
