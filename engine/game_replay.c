@@ -68,6 +68,13 @@ static void replay_plan(struct game *g, const struct runlog_event *ev)
         int ii = g->d != NULL ? drill_find_inject(g->d, inj) : -1;
         game_add_plan(g, inj, idx, runlog_str(d, "rollback"), runlog_str(d, "backend"),
                       ii >= 0 ? (size_t)ii : SIZE_MAX);
+    } else if (ev->kind == RL_CHAOS_END &&
+               cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(d, "applied"))) {
+        size_t p = find_plan(g, inj, idx); /* it did not apply: nothing to roll back */
+        if (p != SIZE_MAX) {
+            g->plans[p].not_applied = true;
+            g->plans[p].resolved = true;
+        }
     } else if (ev->kind == RL_ROLLBACK_START) {
         size_t p = find_plan(g, inj, idx);
         if (p != SIZE_MAX) {

@@ -18,6 +18,8 @@
 
 struct cJSON;
 struct action;
+struct action_def;
+struct backend;
 struct proc;
 struct notify;
 struct loop_timer;
@@ -109,6 +111,8 @@ struct plan {
     bool unanswered;      /* sent although its backend never answered */
     char *message;
     struct act_token *tok;
+    bool
+        not_applied; /* its chaos certainly did not apply (chaos.end applied: false): no rollback */
 };
 
 /* A check while it runs. */
@@ -205,6 +209,20 @@ bool game_act_parse(const char *text, struct drill_act *a);
 char *game_act_text(const struct drill_act *a);
 /* Journal the plan with its rollback, then ask for the chaos action. */
 void game_start_chaos(struct game *g, size_t ii, size_t ci);
+/* The backend (named, or the first with the verb) and definition of a; NULL with *why. */
+struct backend *game_act_backend(struct backend **bs, size_t n, const char *name,
+                                 const struct drill_act *a, const struct action_def **def,
+                                 char **why);
+
+/* ---- game_restore.c ---- */
+
+/*
+ * The rollback text of chaos ci of inject ii: the drill's, or for `rollback:
+ * restore` the action that puts back what its row says now (*before: {field:
+ * value}, the caller's). NULL with *why: the value cannot be read, the chaos
+ * must not run.
+ */
+char *game_chaos_rollback(struct game *g, size_t ii, size_t ci, struct cJSON **before, char **why);
 struct plan *game_add_plan(struct game *g, const char *inject, int index, const char *rollback,
                            const char *backend, size_t ii);
 struct dv_chaos *game_plan_chaos(struct game *g, const struct plan *p);
