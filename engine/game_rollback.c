@@ -361,6 +361,7 @@ void game_begin_end(struct game *g, enum ending how)
     g->base_ms = game_clock_ms(g);
     g->state = GAME_ROLLING_BACK;
     g->ending = how;
+    game_chaos_asks_drop(g);
     game_stop_checks(g);
     game_changed(g);
     game_step_rollback(g);

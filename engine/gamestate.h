@@ -177,6 +177,8 @@ struct game {
     bool told_closing;
 
     struct crew_actor actor; /* who the journal lines are by now (game_share.c) */
+    size_t *asks; /* injects whose chaos waits for the facilitator, first first (game_ask.c) */
+    size_t nasks;
 };
 
 /* ---- game.c ---- */
@@ -213,6 +215,13 @@ void game_start_chaos(struct game *g, size_t ii, size_t ci);
 struct backend *game_act_backend(struct backend **bs, size_t n, const char *name,
                                  const struct drill_act *a, const struct action_def **def,
                                  char **why);
+
+/* ---- game_ask.c ---- */
+
+/* Does inject ii's chaos wait for the facilitator? Then it is queued (true). */
+bool game_chaos_ask(struct game *g, size_t ii);
+/* The end: every question left is dropped (chaos.skip). */
+void game_chaos_asks_drop(struct game *g);
 
 /* ---- game_restore.c ---- */
 

@@ -312,6 +312,13 @@ static void dr_chaos_event(struct drill_report *r, const char *action, const cJS
         r->last_rollback = c != NULL ? c : r->last_rollback;
         strbuf_str(&r->timeline, "rollback: ");
         md_code_span(&r->timeline, md_str(data, "action") ? md_str(data, "action") : "?");
+    } else if (strcmp(action, "chaos.skip") == 0) {
+        strbuf_str(&r->timeline, "chaos of inject ");
+        md_code_span(&r->timeline, md_str(data, "inject") ? md_str(data, "inject") : "?");
+        strbuf_str(&r->timeline, " not run: ");
+        md_inline(&r->timeline, md_str(data, "why") ? md_str(data, "why") : "declined");
+        strbuf_str(&r->timeline, "\n");
+        return;
     } else if (strcmp(action, "rollback.giveup") == 0) {
         struct dr_chaos *c = dr_chaos(r, data, false);
         const char *by = md_str(ev, "actor") != NULL ? md_str(ev, "actor") : "?";

@@ -36,7 +36,8 @@
 enum { RECOVER_LIMIT_MS = 30000 };
 
 static const char HELP[] = "start, pause, resume, fire N, skip N, contingency N, met N.M [BY], "
-                           "missed N.M, note TEXT, debrief N TEXT, end, abort, q";
+                           "missed N.M, note TEXT, debrief N TEXT, y/n (run chaos?), end, "
+                           "abort, q";
 
 struct dplain {
     struct loop *loop;
@@ -55,6 +56,7 @@ struct dplain {
     enum chaos_state **ch;
     int *chk;
     char *last_message;
+    int asked; /* the inject whose chaos question was printed last, -1 none */
 };
 
 static void say(struct dplain *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -260,6 +262,15 @@ static void report_changes(struct dplain *p)
             }
         }
     }
+    int q = game_chaos_question(p->g);
+    if (q != p->asked && q >= 0) {
+        say(p, "[%s] inject %d fires chaos:", t, q + 1);
+        for (size_t c = 0; c < d->injects[q].nchaos; c++) {
+            print_act(p, c > 0 ? ", " : " ", &d->injects[q].chaos[c].action);
+        }
+        say(p, " - run it? y/n\n");
+    }
+    p->asked = q;
     const char *msg = game_message(p->g);
     if (msg != NULL && (p->last_message == NULL || strcmp(msg, p->last_message) != 0)) {
         say(p, "  -> %s\n", msg);
@@ -420,6 +431,8 @@ static void handle_line(struct dplain *p, char *line)
     } else if ((v = arg(line, "debrief")) != NULL) {
         ok = parse_ref(v, &a, NULL, false, &rest) ? game_debrief(g, a, rest, &cause)
                                                   : (cause = xstrdup("debrief N TEXT"), false);
+    } else if (str_in(line, (const char *const[]){"y", "yes", "n", "no", NULL})) {
+        ok = game_chaos_answer(g, line[0] == 'y', &cause); /* chaos asks first (game.h) */
     } else if (strcmp(line, "end") == 0) {
         ok = game_end(g, &cause);
     } else if (strcmp(line, "abort") == 0) {
@@ -579,7 +592,9 @@ int drillplain_run(struct loop *loop, struct store *store, struct backend **back
         .backends = backends,
         .nbackends = nbackends,
         .runs_dir = o->runs_dir,
+        .ask_chaos = true,
     };
+    p.asked = -1;
     /* changes before the seen-state arrays exist are printed by the first look */
     struct game_hooks h = {.changed = on_changed, .ud = &p};
     char *cause = NULL;

@@ -89,6 +89,7 @@ until: pools be_web/web2 wght == 37
 ## Lighten web2, drain web3
 ```opsdeck
 at: T+00
+auto: true
 chaos: pools weight be_web/web2 1
 rollback: restore
 chaos: pools drain be_web/web3
