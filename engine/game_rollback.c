@@ -475,6 +475,9 @@ void game_start_chaos(struct game *g, size_t ii, size_t ci)
         cJSON_AddBoolToObject(e, "ok", false);
         cJSON_AddBoolToObject(e, "applied", false);
         cJSON_AddStringToObject(e, "message", why);
+        char *act = game_act_text(&ch->action);
+        cJSON_AddStringToObject(e, "action", act); /* no chaos.plan names it */
+        free(act);
         game_log(g, in->id, "chaos.end", NULL, why, e);
         c->state = CHAOS_FAILED;
         free(c->message);

@@ -299,6 +299,7 @@ static void dr_chaos_event(struct drill_report *r, const char *action, const cJS
             c->ok = ok;
             c->message = message;
             c->not_applied = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(data, "applied"));
+            c->action = c->action != NULL ? c->action : md_str(data, "action"); /* no plan */
         }
         strbuf_str(&r->timeline, "chaos ");
         md_code_span(&r->timeline, c != NULL && c->action != NULL ? c->action : "?");

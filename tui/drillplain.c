@@ -23,6 +23,7 @@
 #include "../common/clock.h"
 #include "../common/util.h"
 #include "../engine/game.h"
+#include "drillauto.h"
 #include "linein.h"
 #include "../common/loop.h"
 #include "plain.h"
@@ -56,7 +57,8 @@ struct dplain {
     enum chaos_state **ch;
     int *chk;
     char *last_message;
-    int asked; /* the inject whose chaos question was printed last, -1 none */
+    int asked;     /* the inject whose chaos question was printed last, -1 none */
+    bool auto_run; /* --auto: nobody types (drillauto.h) */
 };
 
 static void say(struct dplain *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -468,6 +470,16 @@ static void dispatch(struct dplain *p)
         if (busy(p)) {
             break;
         }
+        if (p->auto_run) {
+            /* unattended: start once the before checks passed, leave once it is over */
+            if (game_state(p->g) == GAME_READY) {
+                say(p, "--auto: starting the clock\n");
+                game_begin(p->g, NULL);
+            } else if (over(p)) {
+                quit(p, end_status(p));
+            }
+            break;
+        }
         char *line = linein_take(p->in);
         if (line == NULL) {
             if (linein_eof(p->in)) {
@@ -592,9 +604,10 @@ int drillplain_run(struct loop *loop, struct store *store, struct backend **back
         .backends = backends,
         .nbackends = nbackends,
         .runs_dir = o->runs_dir,
-        .ask_chaos = true,
+        .ask_chaos = !o->auto_run,
     };
     p.asked = -1;
+    p.auto_run = o->auto_run;
     /* changes before the seen-state arrays exist are printed by the first look */
     struct game_hooks h = {.changed = on_changed, .ud = &p};
     char *cause = NULL;
@@ -617,9 +630,11 @@ int drillplain_run(struct loop *loop, struct store *store, struct backend **back
         say(&p, "Resuming drill %s\n", game_run_id(p.g));
     }
     print_overview(&p);
-    say(&p, "Commands: %s\n", HELP);
+    if (!o->auto_run) {
+        say(&p, "Commands: %s\n", HELP);
+    }
     loop_on_signal(loop, on_signal, &p);
-    p.in = linein_create(loop, STDIN_FILENO, on_input, &p);
+    p.in = o->auto_run ? NULL : linein_create(loop, STDIN_FILENO, on_input, &p);
     on_changed(p.g, &p);
     while (!p.finished) {
         loop_run_once(loop, 1000);
@@ -637,6 +652,10 @@ int drillplain_run(struct loop *loop, struct store *store, struct backend **back
     if (!game_closed(p.g)) {
         say(&p, "Rollbacks still running after %d s: left pending, the next start tries again.\n",
             GAME_CLOSE_LIMIT_MS / 1000);
+    }
+    if (o->auto_run && !drillauto_report(o->runs_dir, game_run_id(p.g), p.out, stderr) &&
+        p.status == PLAIN_EXIT_OK) {
+        p.status = PLAIN_EXIT_FAIL; /* nobody is watching: a report not sent is a failure */
     }
     const struct drill *d = game_drill(p.g);
     free_seen(&p, d);
