@@ -144,4 +144,66 @@ check "report: nothing NOT restored" bash -c '! grep -q "Not restored" "$1"' _ "
 "$OPSDECK" runs >"$T/runs.out" 2>&1
 check "opsdeck runs: no NOT RESTORED" bash -c '! grep -q "NOT RESTORED" "$1"' _ "$T/runs.out"
 
+# --auto: the whole drill unattended, the report to a local webhook
+read -r P_HOOK < <(free_ports 1)
+python3 "$(dirname "$0")/webhook.py" "$P_HOOK" "$T/hook.log" 120 >"$T/hook.port" 2>&1 &
+PIDS+=($!)
+wait_until 10 grep -q . "$T/hook.port" || bail "the webhook receiver did not start"
+cat >"$T/nightly.md" <<'EOF'
+# Nightly web2
+
+```opsdeck
+drill: live
+duration: 4s
+role: gm = Game master
+facilitator: gm
+```
+
+## web2 is UP
+```opsdeck
+check: before
+until: pools be_web/web2 status == UP
+```
+
+## web1 keeps serving
+```opsdeck
+check: during
+until: pools be_web/web1 status == UP
+interval: 1s
+```
+
+## web2 weighs as before
+```opsdeck
+check: after
+until: pools be_web/web2 wght == 37
+```
+
+## Lighten web2
+```opsdeck
+at: T+00
+chaos: pools weight be_web/web2 1
+rollback: restore
+```
+No one asks: it is 3 a.m. and nobody is there.
+EOF
+"$OPSDECK" drill -c "$T/opsdeck.ini" "$T/nightly.md" --auto --report-to "http://127.0.0.1:$P_HOOK/services/T0/B0/s3cr3t" </dev/null >"$T/auto.out" 2>"$T/auto.err" &
+APID=$!
+check "--auto: the chaos runs without asking" wait_until 15 hstat_is web2 weight 1
+{ wait "$APID"; } 2>/dev/null
+check "--auto: exit 0 once over" test $? = 0
+check "--auto: it asked nothing" bash -c '! grep -q "run it?" "$1"' _ "$T/auto.out"
+check "--auto: web2's weight is 37 again" wait_until 10 hstat_is web2 weight 37
+check "--auto: the report reached the webhook, with the restore confirmed" python3 -c '
+import json, sys
+posts = [json.loads(l) for l in open(sys.argv[1])]
+assert len(posts) == 1 and posts[0]["path"] == "/services/T0/B0/s3cr3t", posts
+text = json.loads(posts[0]["body"])["text"]
+assert "# Drill report: Nightly web2" in text, text
+assert "| pools weight be_web/web2 37 | yes" in text, text
+' "$T/hook.log"
+check "--auto: the URL is not printed" bash -c '! grep -q "s3cr3t" "$1" "$2"' _ "$T/auto.out" "$T/auto.err"
+"$OPSDECK" drill -c "$T/opsdeck.ini" "$T/nightly.md" --auto --report-to "http://127.0.0.1:$P_HOOK/status/500" </dev/null >"$T/auto2.out" 2>"$T/auto2.err"
+check "--auto: a report the webhook refuses: exit 1, said" bash -c '[ "$1" = 1 ] && grep -q "HTTP 500" "$2"' _ $? "$T/auto2.err"
+check "--auto: rolled back all the same" hstat_is web2 weight 37
+
 done_testing
