@@ -354,6 +354,9 @@ bool game_begin(struct game *g, char **cause)
                              : "the clock has started already");
         return false;
     }
+    if (!game_chaos_targets(g, cause)) {
+        return false; /* a chaos target not in the live data (game_restore.c) */
+    }
     g->state = GAME_RUNNING;
     g->since = now(g);
     g->base_ms = 0;

@@ -51,3 +51,55 @@ char *game_chaos_rollback(struct game *g, size_t ii, size_t ci, struct cJSON **b
     free(value);
     return rollback;
 }
+
+/* Has b data to tell whether a row is there? false with *why. */
+static bool answered(const struct backend *b, char **why)
+{
+    if (b->last_ok_ms == 0) {
+        *why = xasprintf("%s has not answered yet: start again once it has", b->name);
+        return false;
+    }
+    if (b->health == BACKEND_ERROR) {
+        *why = xasprintf("%s: %s", b->name, b->error != NULL ? b->error : "its last poll failed");
+        return false;
+    }
+    return true;
+}
+
+bool game_chaos_targets(struct game *g, char **cause)
+{
+    if (g->d == NULL || g->d->kind != DRILL_LIVE || g->env.store == NULL) {
+        return true;
+    }
+    for (size_t i = 0; i < g->d->ninjects; i++) {
+        const struct drill_inject *in = &g->d->injects[i];
+        for (size_t c = 0; c < in->nchaos; c++) {
+            const struct drill_act *a = &in->chaos[c].action;
+            const struct action_def *def = NULL;
+            char *why = NULL;
+            struct backend *b =
+                game_act_backend(g->env.backends, g->env.nbackends, in->backend, a, &def, &why);
+            enum model_kind kind = def != NULL ? def->kind : MODEL_POOLS;
+            const struct rowset *rs = NULL;
+            size_t row = 0;
+            char *text = NULL;
+            if (b != NULL && !answered(b, &why)) {
+                text = xasprintf("chaos target %s: %s", a->target, why);
+            } else if (b != NULL &&
+                       !store_find(g->env.store, kind, b->name, a->target, &rs, &row)) {
+                text =
+                    xasprintf("chaos target %s not found in %s (%s)", a->target, a->pane, b->name);
+            } /* no backend for it: the chaos says so when it runs */
+            free(why);
+            if (text != NULL) {
+                if (cause != NULL) {
+                    *cause = text;
+                } else {
+                    free(text);
+                }
+                return false;
+            }
+        }
+    }
+    return true;
+}

@@ -232,6 +232,13 @@ void game_chaos_asks_drop(struct game *g);
  * must not run.
  */
 char *game_chaos_rollback(struct game *g, size_t ii, size_t ci, struct cJSON **before, char **why);
+/*
+ * Before the clock starts: is every chaos target of a live drill in the live
+ * data of the backend that will act on it? false with *cause ("chaos target
+ * be_web/web9 not found in pools (lb)"; a backend that has not answered or
+ * failed: say so, start again once it has). No store (tests): true.
+ */
+bool game_chaos_targets(struct game *g, char **cause);
 struct plan *game_add_plan(struct game *g, const char *inject, int index, const char *rollback,
                            const char *backend, size_t ii);
 struct dv_chaos *game_plan_chaos(struct game *g, const struct plan *p);

@@ -356,4 +356,12 @@ rb = [e["data"] for e in ev if e["action"] == "rollback.end"]
 assert [r["inject"] for r in rb] == ["drain-web3"] and rb[0]["ok"], rb
 ' "$RUNS/$aid.jsonl"
 
+# preflight: every chaos target must be in the live data before the clock starts
+sed 's/be_web\/web3/be_web\/web9/' "$T/ask.md" >"$T/gate.md"
+printf 'start\nq\n' | "$OPSDECK" drill "$T/gate.md" --plain >"$T/gate.out" 2>&1
+check "gate: start refused for a chaos target not in the live data" grep -q '^  ! chaos target be_web/web9 not found in pools (demo)$' "$T/gate.out"
+check "gate: the clock never started" bash -c '! grep -q "^\[T+00:00\] running" "$1"' _ "$T/gate.out"
+"$OPSDECK" drill "$T/gate.md" --auto </dev/null >"$T/gate-auto.out" 2>&1
+check "gate: --auto says why and exits 4 (aborted)" bash -c '[ "$1" = 4 ] && grep -q -- "--auto: the drill cannot start: chaos target be_web/web9 not found in pools (demo)" "$2"' _ $? "$T/gate-auto.out"
+
 done_testing

@@ -472,10 +472,17 @@ static void dispatch(struct dplain *p)
         }
         if (p->auto_run) {
             /* unattended: start once the before checks passed, leave once it is over */
+            char *cause = NULL;
             if (game_state(p->g) == GAME_READY) {
                 say(p, "--auto: starting the clock\n");
-                game_begin(p->g, NULL);
-            } else if (over(p)) {
+                if (!game_begin(p->g, &cause)) {
+                    say(p, "--auto: the drill cannot start: %s\n", cause);
+                    game_abort(p->g, cause); /* nobody will start it again */
+                }
+                free(cause);
+            }
+            if (over(p)) {
+                tell_end(p);
                 quit(p, end_status(p));
             }
             break;
