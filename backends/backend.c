@@ -361,6 +361,12 @@ void backend_done(struct backend_request *req, bool ok, const char *message)
     req->done(req, ok, message);
 }
 
+void backend_refuse(struct backend_request *req, const char *message)
+{
+    req->refused = true;
+    req->done(req, false, message);
+}
+
 void backend_drop(struct backend_request *req)
 {
     if (req != NULL) {

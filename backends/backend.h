@@ -68,10 +68,17 @@ struct backend_request {
     const char *input;  /* the value typed for ACTION_INPUT, or NULL */
     void (*done)(struct backend_request *req, bool ok, const char *message);
     void (*drop)(struct backend_request *req);
+    bool refused; /* backend_refuse(): it certainly did not apply (not a timeout, not unsure) */
 };
 
 /* The backend's answer to req, exactly once; message is its text or NULL. req may be gone after. */
 void backend_done(struct backend_request *req, bool ok, const char *message);
+/*
+ * A failure that certainly changed nothing: the system said no (an error
+ * reply), or the request never left. Use backend_done(req, false, ...) when
+ * unsure (a timeout, a lost connection): a drill keeps that chaos's rollback.
+ */
+void backend_refuse(struct backend_request *req, const char *message);
 /*
  * The backend goes away (destroy) with req unanswered: let it go without a
  * report, since whoever asked is shutting down too. Its "started" audit line

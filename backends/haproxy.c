@@ -277,7 +277,7 @@ static void on_act_reply(void *ud, const char *error, const char *reply, size_t 
         backend_refresh_soon(ctx->b);
         backend_done(ctx->a, true, ctx->ok_message);
     } else {
-        backend_done(ctx->a, false, text);
+        backend_refuse(ctx->a, text); /* the runtime API said no: nothing changed */
     }
     free(text);
     act_free(ctx);
@@ -296,13 +296,12 @@ static void haproxy_act(struct backend *b, struct backend_request *a)
     struct haproxy *h = b->priv;
     char *cmd = NULL, *ok_message = NULL, *cause = NULL;
     if (!h->have_socket) {
-        backend_done(a, false,
-                     "actions need the runtime API: set socket = /path/to/admin.sock "
-                     "(a stats socket with level admin)");
+        backend_refuse(a, "actions need the runtime API: set socket = /path/to/admin.sock "
+                          "(a stats socket with level admin)");
         return;
     }
     if (!action_command(a, &cmd, &ok_message, &cause)) {
-        backend_done(a, false, cause);
+        backend_refuse(a, cause);
         free(cause);
         return;
     }
@@ -311,7 +310,7 @@ static void haproxy_act(struct backend *b, struct backend_request *a)
     ctx->a = a;
     ctx->ok_message = ok_message;
     if (!haproxy_rt_call(&h->rt, cmd, on_act_reply, act_drop, ctx, &cause)) {
-        backend_done(a, false, cause);
+        backend_refuse(a, cause);
         free(cause);
         act_free(ctx);
     }

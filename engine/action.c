@@ -163,6 +163,7 @@ static void finish(struct action *a, bool ok, const char *message)
 
 static void refuse(struct action *a, char *reason)
 {
+    a->req.refused = true; /* it never reached the backend */
     char *result = xasprintf("refused: %s", reason);
     cJSON *data = audit_data(a, false, NULL);
     char *cause = NULL;
@@ -206,13 +207,19 @@ bool action_run(struct action *a, action_report_cb report, void *ud)
     if (!recorded) {
         char *reason = xasprintf("not done: cannot write the audit log: %s", cause);
         free(cause);
+        a->req.refused = true;
         finish(a, false, reason);
         free(reason);
         return false;
     }
-    a->req = (struct backend_request){a->backend, a->def, a->target, a->input, done, drop};
+    a->req = (struct backend_request){.backend = a->backend,
+                                      .def = a->def,
+                                      .target = a->target,
+                                      .input = a->input,
+                                      .done = done,
+                                      .drop = drop};
     if (a->backend->impl->act == NULL) {
-        backend_done(&a->req, false, "this backend cannot perform actions");
+        backend_refuse(&a->req, "this backend cannot perform actions");
         return true;
     }
     /* May answer, and free a, before returning. */
@@ -269,4 +276,9 @@ bool action_record(const char *verb, const char *target, const char *run, const 
         .data = data,
     };
     return journal_append(settings.audit, &ev, cause);
+}
+
+bool action_refused(const struct action *a)
+{
+    return a->req.refused;
 }

@@ -57,6 +57,8 @@ void action_destroy(struct action *a);
  * (report has then been called with the reason).
  */
 bool action_run(struct action *a, action_report_cb report, void *ud);
+/* In a report: the failure certainly changed nothing (refused here, or by the backend). */
+bool action_refused(const struct action *a);
 
 /*
  * A decision that changes no system but must be on record like an action

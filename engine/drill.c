@@ -88,6 +88,13 @@ static bool is_word(const char *s)
 static bool parse_secs(struct drill *d, const struct mdoc_kv *kv, int min, int *out)
 {
     int64_t secs;
+    if (strcmp(kv->key, "duration") == 0 && kv->value[0] != '\0' &&
+        kv->value[strspn(kv->value, "0123456789")] == '\0') {
+        add_issue(d, kv->line,
+                  xasprintf("duration '%s' has no unit: %s what? e.g. %sm", kv->value, kv->value,
+                            kv->value));
+        return false;
+    }
     if (kv->value[0] == '\0' || !duration_parse(kv->value, &secs)) {
         add_issue(d, kv->line,
                   xasprintf("bad duration '%s' for %s (e.g. 90s, 5m, 1h)", kv->value, kv->key));
@@ -512,7 +519,13 @@ static void inject_kv(struct drill *d, struct drill_inject *in, struct inject_li
                       xasprintf("chaos in a tabletop drill (drill: live acts on real systems)"));
         }
         struct drill_act a;
-        bool ok = parse_act(d, kv, &a);
+        bool restore = !chaos && strcmp(v, "restore") == 0;
+        bool ok = restore || parse_act(d, kv, &a);
+        if (restore) {
+            /* "PANE restore TARGET" once paired with its chaos (make_inject) */
+            memset(&a, 0, sizeof a);
+            a.verb = xstrdup("restore");
+        }
         if (chaos) {
             /* Kept in order even when bad, so the pairing with rollbacks stays right. */
             in->chaos = xreallocarray(in->chaos, in->nchaos + 1, sizeof *in->chaos);
@@ -535,6 +548,10 @@ static void inject_kv(struct drill *d, struct drill_inject *in, struct inject_li
         }
     } else if (strcmp(k, "backend") == 0) {
         set_str(&in->backend, v);
+    } else if (strcmp(k, "auto") == 0) {
+        if (!str_parse_bool(v, &in->auto_chaos)) {
+            add_issue(d, kv->line, xasprintf("bad auto '%s' (true or false)", v));
+        }
     } else if (strcmp(k, "notify") == 0) {
         set_str(&in->notify, v);
     } else if (strcmp(k, "ttl") == 0) {
@@ -542,7 +559,7 @@ static void inject_kv(struct drill *d, struct drill_inject *in, struct inject_li
     } else {
         add_issue(d, kv->line,
                   xasprintf("unknown key '%s' for an inject (id, at, to, channel, expect, "
-                            "contingency, chaos, rollback, backend, notify, ttl)",
+                            "contingency, chaos, rollback, backend, auto, notify, ttl)",
                             k));
     }
 }
@@ -572,7 +589,15 @@ static void make_inject(struct drill *d, const struct mdoc_node *n, struct drill
     }
     for (size_t i = 0; i < il.nrollbacks; i++) {
         if (i < in->nchaos) {
-            in->chaos[i].rollback = il.rollbacks[i];
+            struct drill_act *r = &il.rollbacks[i];
+            const struct drill_act *c = &in->chaos[i].action;
+            in->chaos[i].restore =
+                r->pane == NULL && r->verb != NULL && strcmp(r->verb, "restore") == 0;
+            if (in->chaos[i].restore) {
+                r->pane = xstrdup(c->pane != NULL ? c->pane : "?");
+                r->target = xstrdup(c->target != NULL ? c->target : "?");
+            }
+            in->chaos[i].rollback = *r;
         } else {
             drill_act_finish(&il.rollbacks[i]);
         }

@@ -45,6 +45,7 @@ struct drill_chaos {
     struct drill_act action;
     struct drill_act rollback;
     int line;
+    bool restore; /* `rollback: restore`: rollback is computed from the live row (chaosverb.h) */
 };
 
 struct drill_inject {
@@ -64,6 +65,7 @@ struct drill_inject {
     char *backend; /* NULL: first backend with the verb */
     char *notify;  /* Slack message or NULL */
     int ttl_s;     /* `ttl:` the lifetime of its chaos actions; 0: the default (drill_ttl_s) */
+    bool auto_chaos; /* `auto: true`: its chaos fires on the clock without asking the facilitator */
 };
 
 struct drill_check {

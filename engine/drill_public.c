@@ -97,6 +97,7 @@ static cJSON *doc_inject(const struct drill *d, const struct drill_inject *in, b
         cJSON_AddItemToArray(ch, x);
     }
     json_add_str(o, "backend", in->backend);
+    cJSON_AddBoolToObject(o, "auto", in->auto_chaos); /* the driver's: chaos asks first */
     json_add_str(o, "notify", in->notify);
     return o;
 }
@@ -335,6 +336,8 @@ static void read_chaos(struct reader *r, struct drill_inject *in, const cJSON *o
         if (rb != NULL && !game_act_parse(rb, &c->rollback)) {
             fail(r, "%srollback: '%s' is not PANE VERB TARGET", where, rb);
         }
+        /* `rollback: restore` travels as "PANE restore TARGET" (drill.c) */
+        c->restore = c->rollback.verb != NULL && strcmp(c->rollback.verb, "restore") == 0;
         free(act);
         free(rb);
     }
@@ -352,6 +355,7 @@ static void read_inject(struct reader *r, struct drill *d, const cJSON *o, const
     in->contingency = get_str(r, o, where, "contingency", false);
     in->backend = get_str(r, o, where, "backend", false);
     in->notify = get_str(r, o, where, "notify", false);
+    in->auto_chaos = get_bool(r, o, where, "auto");
     const cJSON *a = get_arr(r, o, where, "expects");
     in->expects = xcalloc((size_t)cJSON_GetArraySize(a) + 1, sizeof *in->expects);
     size_t e = 0;

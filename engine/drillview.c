@@ -230,6 +230,12 @@ static void apply_drill(struct drillview *v, const struct runlog_event *ev)
                   xstrdup(m != NULL ? m : ""));
         break;
     }
+    case RL_CHAOS_SKIP: /* declined (game_ask.c): none of the inject's chaos ran */
+        for (int c = 0; ii >= 0 && (size_t)c < v->d->injects[ii].nchaos; c++) {
+            const char *m = runlog_str(d, "why");
+            set_chaos(v, ii, c, CHAOS_NONE, xstrdup(m != NULL ? m : "declined"));
+        }
+        break;
     case RL_ROLLBACK_END:
     case RL_ROLLBACK_GIVEUP:
         apply_rollback(v, ev, ii, idx);

@@ -247,6 +247,9 @@ static void fire(struct game *g, size_t i, const char *why)
     if (in->notify != NULL) {
         send_notify(g, in);
     }
+    if (game_chaos_ask(g, i)) {
+        return; /* the facilitator answers first (game_ask.c) */
+    }
     for (size_t c = 0; c < in->nchaos && g->d->kind == DRILL_LIVE; c++) {
         game_start_chaos(g, i, c);
     }
@@ -353,6 +356,9 @@ bool game_begin(struct game *g, char **cause)
                              ? "a before check failed: the drill cannot start"
                              : "the clock has started already");
         return false;
+    }
+    if (!game_chaos_targets(g, cause)) {
+        return false; /* a chaos target not in the live data (game_restore.c) */
     }
     /* the dead-man guard watches before any chaos can run; none, no start */
     char *why = NULL;
@@ -621,6 +627,7 @@ void game_free(struct game *g)
         free(g->plans[i].message);
     }
     free(g->plans);
+    free(g->asks);
     for (size_t i = 0; i < g->nnreqs; i++) {
         notify_cancel(g->nreqs[i]->n);
         free(g->nreqs[i]);

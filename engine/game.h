@@ -72,6 +72,8 @@ struct game_env {
     uint64_t (*now_ms)(void *ud);
     void *now_ud;
     bool no_timer; /* tests: no loop timer, only game_tick() */
+    /* chaos waits for game_chaos_answer() unless its inject says auto: true (not --auto) */
+    bool ask_chaos;
 };
 
 /* Start a game (takes d): journal run.start, run the before checks. */
@@ -117,6 +119,12 @@ bool game_debrief(struct game *g, size_t question, const char *answer, char **ca
 /* End (clock past duration or by hand) / abort: rollbacks, after checks, run.end. */
 bool game_end(struct game *g, char **cause);
 void game_abort(struct game *g, const char *why);
+/*
+ * Chaos asks the facilitator (env.ask_chaos): the inject whose chaos waits
+ * for an answer, or -1; the answer runs it (yes) or journals chaos.skip (no).
+ */
+int game_chaos_question(const struct game *g);
+bool game_chaos_answer(struct game *g, bool yes, char **cause);
 /* Fire what is due, turn expectations missed, run during checks. Called by the timer. */
 void game_tick(struct game *g);
 

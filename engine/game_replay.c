@@ -71,6 +71,13 @@ static void replay_plan(struct game *g, const struct runlog_event *ev)
         p->ttl_s = runlog_int(d, "ttl_s", 0);
         p->planned_wall_ms = ev->ts_ms;
         p->seen_seq = ev->seq;
+    } else if (ev->kind == RL_CHAOS_END &&
+               cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(d, "applied"))) {
+        size_t p = find_plan(g, inj, idx); /* it did not apply: nothing to roll back */
+        if (p != SIZE_MAX) {
+            g->plans[p].not_applied = true;
+            g->plans[p].resolved = true;
+        }
     } else if (ev->kind == RL_ROLLBACK_START) {
         size_t p = find_plan(g, inj, idx);
         if (p != SIZE_MAX) {

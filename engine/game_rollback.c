@@ -65,8 +65,9 @@ bool game_act_parse(const char *text, struct drill_act *a)
 }
 
 /* The backend and definition of a console action; NULL with *why. */
-static struct backend *resolve(struct backend **bs, size_t n, const char *name,
-                               const struct drill_act *a, const struct action_def **def, char **why)
+struct backend *game_act_backend(struct backend **bs, size_t n, const char *name,
+                                 const struct drill_act *a, const struct action_def **def,
+                                 char **why)
 {
     enum model_kind kind;
     if (a->pane == NULL || !model_kind_from_name(a->pane, &kind)) {
@@ -94,7 +95,7 @@ static bool send_action(struct game *g, const char *backend, const struct drill_
                         const char *step, action_report_cb cb, struct act_token *tok, char **why)
 {
     const struct action_def *def = NULL;
-    struct backend *b = resolve(g->env.backends, g->env.nbackends, backend, a, &def, why);
+    struct backend *b = game_act_backend(g->env.backends, g->env.nbackends, backend, a, &def, why);
     if (b == NULL) {
         return false;
     }
@@ -211,7 +212,8 @@ static bool rollback_ready(struct game *g, struct plan *p)
     }
     const struct action_def *def = NULL;
     char *why = NULL;
-    struct backend *b = resolve(g->env.backends, g->env.nbackends, p->backend, &a, &def, &why);
+    struct backend *b =
+        game_act_backend(g->env.backends, g->env.nbackends, p->backend, &a, &def, &why);
     free(why);
     drill_act_finish(&a);
     if (b == NULL || b->last_ok_ms != 0 || b->timer == NULL) {
@@ -380,6 +382,7 @@ void game_begin_end(struct game *g, enum ending how)
     g->base_ms = game_clock_ms(g);
     g->state = GAME_ROLLING_BACK;
     g->ending = how;
+    game_chaos_asks_drop(g);
     game_stop_checks(g);
     game_changed(g);
     game_step_rollback(g);
@@ -415,6 +418,28 @@ bool game_end(struct game *g, char **cause)
     return true;
 }
 
+/*
+ * chaos.end. A chaos that certainly did not apply (the backend refused it,
+ * it never left) has nothing to roll back: its plan is settled, not pending
+ * (applied: false). When unsure (a timeout) the rollback stays.
+ */
+static void chaos_ended(struct game *g, size_t pi, bool ok, bool applied, const char *m)
+{
+    struct plan *p = &g->plans[pi];
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddStringToObject(d, "inject", p->inject);
+    cJSON_AddNumberToObject(d, "index", p->index);
+    cJSON_AddBoolToObject(d, "ok", ok);
+    if (!applied) {
+        cJSON_AddBoolToObject(d, "applied", false);
+    }
+    cJSON_AddStringToObject(d, "message", m);
+    if (game_log(g, p->inject, "chaos.end", NULL, ok ? "ok" : m, d) && !applied) {
+        p->not_applied = true;
+        p->resolved = true;
+    }
+}
+
 static void on_chaos_report(const struct action *a, bool ok, const char *message, void *ud)
 {
     struct act_token *t = ud;
@@ -429,12 +454,7 @@ static void on_chaos_report(const struct action *a, bool ok, const char *message
     p->tok = NULL;
     p->chaos_inflight = false;
     const char *m = message != NULL ? message : (ok ? "done" : "failed");
-    cJSON *d = cJSON_CreateObject();
-    cJSON_AddStringToObject(d, "inject", p->inject);
-    cJSON_AddNumberToObject(d, "index", p->index);
-    cJSON_AddBoolToObject(d, "ok", ok);
-    cJSON_AddStringToObject(d, "message", m);
-    game_log(g, p->inject, "chaos.end", NULL, ok ? "ok" : m, d);
+    chaos_ended(g, pi, ok, ok || !action_refused(a), m);
     struct dv_chaos *c = game_plan_chaos(g, p);
     if (c != NULL && c->state == CHAOS_PLANNED) {
         c->state = ok ? CHAOS_ACTIVE : CHAOS_FAILED;
@@ -465,12 +485,36 @@ void game_start_chaos(struct game *g, size_t ii, size_t ci)
     const struct drill_inject *in = &g->d->injects[ii];
     const struct drill_chaos *ch = &in->chaos[ci];
     struct dv_chaos *c = &g->dv->inj[ii].ch[ci];
-    char *action = game_act_text(&ch->action), *rollback = game_act_text(&ch->rollback);
+    cJSON *before = NULL;
+    char *why = NULL;
+    char *rollback = game_chaos_rollback(g, ii, ci, &before, &why);
+    if (rollback == NULL) {
+        /* no plan, no action: it did not run, nothing to roll back */
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "inject", in->id);
+        cJSON_AddNumberToObject(e, "index", (double)ci);
+        cJSON_AddBoolToObject(e, "ok", false);
+        cJSON_AddBoolToObject(e, "applied", false);
+        cJSON_AddStringToObject(e, "message", why);
+        char *act = game_act_text(&ch->action);
+        cJSON_AddStringToObject(e, "action", act); /* no chaos.plan names it */
+        free(act);
+        game_log(g, in->id, "chaos.end", NULL, why, e);
+        c->state = CHAOS_FAILED;
+        free(c->message);
+        c->message = why;
+        return;
+    }
+    char *action = game_act_text(&ch->action);
     cJSON *d = cJSON_CreateObject();
     cJSON_AddStringToObject(d, "inject", in->id);
     cJSON_AddNumberToObject(d, "index", (double)ci);
     cJSON_AddStringToObject(d, "action", action);
     cJSON_AddStringToObject(d, "rollback", rollback);
+    if (before != NULL) {
+        cJSON_AddBoolToObject(d, "restore", true);
+        cJSON_AddItemToObject(d, "before", before);
+    }
     if (in->backend != NULL) {
         cJSON_AddStringToObject(d, "backend", in->backend);
     } else {
@@ -498,17 +542,11 @@ void game_start_chaos(struct game *g, size_t ii, size_t ci)
     p->tok->g = g;
     p->tok->plan = pi;
     struct act_token *tok = p->tok;
-    char *why = NULL;
     if (!send_action(g, in->backend, &ch->action, in->id, on_chaos_report, tok, &why)) {
         free(tok);
         g->plans[pi].tok = NULL;
         g->plans[pi].chaos_inflight = false;
-        cJSON *e = cJSON_CreateObject();
-        cJSON_AddStringToObject(e, "inject", in->id);
-        cJSON_AddNumberToObject(e, "index", (double)ci);
-        cJSON_AddBoolToObject(e, "ok", false);
-        cJSON_AddStringToObject(e, "message", why);
-        game_log(g, in->id, "chaos.end", NULL, why, e);
+        chaos_ended(g, pi, false, false, why); /* it never left */
         c->state = CHAOS_FAILED;
         free(c->message);
         c->message = why;

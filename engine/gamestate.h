@@ -18,6 +18,8 @@
 
 struct cJSON;
 struct action;
+struct action_def;
+struct backend;
 struct proc;
 struct notify;
 struct loop_timer;
@@ -117,6 +119,8 @@ struct plan {
     int64_t planned_wall_ms; /* when its chaos.plan was written (wall clock) */
     bool expired;            /* its ttl passed: rolled back alone (game_guard.c) */
     uint64_t seen_seq;       /* the last journal seq about it this process knows */
+    bool
+        not_applied; /* its chaos certainly did not apply (chaos.end applied: false): no rollback */
 };
 
 /* A check while it runs. */
@@ -187,6 +191,8 @@ struct game {
     int guard_fd;        /* the write end of the pipe the guard watches, -1: none */
     uint64_t lever_next; /* loop time of the next look at the lever */
     const char *rb_why;  /* why a plan rolled back alone ("ttl", "lever"), or NULL */
+    size_t *asks; /* injects whose chaos waits for the facilitator, first first (game_ask.c) */
+    size_t nasks;
 };
 
 /* ---- game.c ---- */
@@ -219,6 +225,34 @@ bool game_act_parse(const char *text, struct drill_act *a);
 char *game_act_text(const struct drill_act *a);
 /* Journal the plan with its rollback, then ask for the chaos action. */
 void game_start_chaos(struct game *g, size_t ii, size_t ci);
+/* The backend (named, or the first with the verb) and definition of a; NULL with *why. */
+struct backend *game_act_backend(struct backend **bs, size_t n, const char *name,
+                                 const struct drill_act *a, const struct action_def **def,
+                                 char **why);
+
+/* ---- game_ask.c ---- */
+
+/* Does inject ii's chaos wait for the facilitator? Then it is queued (true). */
+bool game_chaos_ask(struct game *g, size_t ii);
+/* The end: every question left is dropped (chaos.skip). */
+void game_chaos_asks_drop(struct game *g);
+
+/* ---- game_restore.c ---- */
+
+/*
+ * The rollback text of chaos ci of inject ii: the drill's, or for `rollback:
+ * restore` the action that puts back what its row says now (*before: {field:
+ * value}, the caller's). NULL with *why: the value cannot be read, the chaos
+ * must not run.
+ */
+char *game_chaos_rollback(struct game *g, size_t ii, size_t ci, struct cJSON **before, char **why);
+/*
+ * Before the clock starts: is every chaos target of a live drill in the live
+ * data of the backend that will act on it? false with *cause ("chaos target
+ * be_web/web9 not found in pools (lb)"; a backend that has not answered or
+ * failed: say so, start again once it has). No store (tests): true.
+ */
+bool game_chaos_targets(struct game *g, char **cause);
 struct plan *game_add_plan(struct game *g, const char *inject, int index, const char *rollback,
                            const char *backend, size_t ii);
 struct dv_chaos *game_plan_chaos(struct game *g, const struct plan *p);

@@ -46,6 +46,7 @@ struct dr_chaos {
     int rb_ok; /* rollback.end: 1, 0, -1 none */
     bool rb_started;
     const char *gave_up_by; /* rollback.giveup: who gave it up, or NULL */
+    bool not_applied;       /* chaos.end applied: false: it changed nothing, nothing to restore */
 };
 
 struct dr_note {
@@ -297,6 +298,8 @@ static void dr_chaos_event(struct drill_report *r, const char *action, const cJS
         if (c != NULL) {
             c->ok = ok;
             c->message = message;
+            c->not_applied = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(data, "applied"));
+            c->action = c->action != NULL ? c->action : md_str(data, "action"); /* no plan */
         }
         strbuf_str(&r->timeline, "chaos ");
         md_code_span(&r->timeline, c != NULL && c->action != NULL ? c->action : "?");
@@ -310,6 +313,13 @@ static void dr_chaos_event(struct drill_report *r, const char *action, const cJS
         r->last_rollback = c != NULL ? c : r->last_rollback;
         strbuf_str(&r->timeline, "rollback: ");
         md_code_span(&r->timeline, md_str(data, "action") ? md_str(data, "action") : "?");
+    } else if (strcmp(action, "chaos.skip") == 0) {
+        strbuf_str(&r->timeline, "chaos of inject ");
+        md_code_span(&r->timeline, md_str(data, "inject") ? md_str(data, "inject") : "?");
+        strbuf_str(&r->timeline, " not run: ");
+        md_inline(&r->timeline, md_str(data, "why") ? md_str(data, "why") : "declined");
+        strbuf_str(&r->timeline, "\n");
+        return;
     } else if (strcmp(action, "rollback.giveup") == 0) {
         struct dr_chaos *c = dr_chaos(r, data, false);
         const char *by = md_str(ev, "actor") != NULL ? md_str(ev, "actor") : "?";
@@ -332,7 +342,7 @@ static void dr_chaos_event(struct drill_report *r, const char *action, const cJS
         }
         strbuf_str(&r->timeline, "rollback ");
         md_code_span(&r->timeline, c != NULL && c->rollback != NULL ? c->rollback : "?");
-        strbuf_str(&r->timeline, ok ? ": restored" : ": FAILED, not restored");
+        strbuf_str(&r->timeline, ok ? ": rolled back" : ": FAILED, not restored");
     }
     if (message != NULL && message[0] != '\0' && strcmp(action, "chaos.plan") != 0) {
         strbuf_str(&r->timeline, " (");
@@ -730,6 +740,26 @@ static void dr_checks(struct strbuf *out, const struct drill_report *r)
     }
 }
 
+/*
+ * Why a rollback that worked is not yet "restored": the after checks did not
+ * all pass (or there is none); NULL when they confirm it. The caller frees.
+ */
+static char *dr_unconfirmed(const struct drill_report *r)
+{
+    size_t nafter = 0;
+    for (size_t i = 0; i < r->nchecks; i++) {
+        const struct dr_check *c = &r->checks[i];
+        if (strcmp(c->when, "after") != 0) {
+            continue;
+        }
+        nafter++;
+        if (!c->last_ok) {
+            return xasprintf("after check %s %s", c->id, c->last_unknown ? "UNKNOWN" : "FAILED");
+        }
+    }
+    return nafter == 0 ? xstrdup("no after check") : NULL;
+}
+
 static void dr_chaos_section(struct strbuf *out, const struct drill_report *r)
 {
     strbuf_str(out, "\n## Chaos actions and rollbacks\n\n");
@@ -739,6 +769,7 @@ static void dr_chaos_section(struct strbuf *out, const struct drill_report *r)
     }
     strbuf_str(out, "| inject | chaos | result | rollback | restored |\n|---|---|---|---|---|\n");
     size_t unrestored = 0;
+    char *why = dr_unconfirmed(r);
     for (size_t i = 0; i < r->nchaos; i++) {
         const struct dr_chaos *c = &r->chaos[i];
         strbuf_str(out, "| ");
@@ -754,18 +785,26 @@ static void dr_chaos_section(struct strbuf *out, const struct drill_report *r)
         strbuf_str(out, " | ");
         md_cell(out, c->rollback != NULL ? c->rollback : "?");
         strbuf_str(out, " | ");
-        md_cell(out, c->rb_ok == 1           ? "yes"
+        md_cell(out, c->not_applied          ? "nothing to restore: the chaos did not apply"
+                     : c->rb_ok == 1 && !why ? "yes"
+                     : c->rb_ok == 1         ? "rolled back, not confirmed"
                      : c->gave_up_by != NULL ? "NO: given up (by hand)"
                      : c->rb_ok == 0         ? "NO"
                      : c->rb_started         ? "NO: the rollback started but never finished"
                                              : "NO: the rollback never ran");
+        if (c->rb_ok == 1 && why != NULL && !c->not_applied) {
+            strbuf_str(out, " (");
+            md_cell(out, why);
+            strbuf_str(out, ")");
+        }
         if (c->rb_message != NULL && c->rb_message[0] != '\0') {
             strbuf_str(out, ": ");
             md_cell(out, c->rb_message);
         }
         strbuf_str(out, " |\n");
-        unrestored += c->rb_ok != 1;
+        unrestored += c->rb_ok != 1 && !c->not_applied;
     }
+    free(why);
     if (unrestored == 0) {
         strbuf_str(out, "\nEvery chaos action was rolled back.\n");
         return;
@@ -773,7 +812,7 @@ static void dr_chaos_section(struct strbuf *out, const struct drill_report *r)
     strbuf_printf(out, "\n**Not restored (%zu): put these back by hand.**\n\n", unrestored);
     for (size_t i = 0; i < r->nchaos; i++) {
         const struct dr_chaos *c = &r->chaos[i];
-        if (c->rb_ok == 1) {
+        if (c->rb_ok == 1 || c->not_applied) {
             continue;
         }
         strbuf_str(out, "- ");

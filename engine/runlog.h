@@ -88,6 +88,7 @@ enum runlog_where {
     X(RL_EXPECT, "expect", RUNLOG_DURABLE)                                                         \
     X(RL_CHAOS_PLAN, "chaos.plan", RUNLOG_DURABLE)                                                 \
     X(RL_CHAOS_END, "chaos.end", RUNLOG_DURABLE)                                                   \
+    X(RL_CHAOS_SKIP, "chaos.skip", RUNLOG_DURABLE)                                                 \
     X(RL_ROLLBACK_START, "rollback.start", RUNLOG_DURABLE)                                         \
     X(RL_ROLLBACK_END, "rollback.end", RUNLOG_DURABLE)                                             \
     X(RL_ROLLBACK_GIVEUP, "rollback.giveup", RUNLOG_DURABLE)                                       \

@@ -43,6 +43,7 @@ struct dpane {
     struct pane_follow fol;
     struct drill *doc;   /* a follower's drill, from the owner's document */
     struct cJSON *hello; /* the last hello (its document settles the view) */
+    int chaos_asking;    /* the inject whose chaos question is on screen, -1 none (drill_ask.c) */
 };
 
 /* drill_share.c */
@@ -61,5 +62,10 @@ const char *dpane_gone(const struct dpane *p);
 /* " · shared: 2 joined", " · alice's · you: participant", " · OWNER GONE: :takeover". */
 void dpane_share_foot(const struct dpane *p, char *buf, size_t len);
 void dpane_share_free(struct dpane *p);
+
+/* drill_ask.c: chaos asks the facilitator first */
+void dpane_chaos_ask(struct dpane *p);
+/* The facilitator fired inject by hand with its chaos listed: that was the answer. */
+void dpane_chaos_confirmed(struct dpane *p, size_t inject);
 
 #endif

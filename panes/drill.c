@@ -447,6 +447,7 @@ static void on_fire(void *self, bool yes)
         return;
     }
     command(p, "fire", true);
+    dpane_chaos_confirmed(p, p->sel);
 }
 
 static void ask_fire(struct dpane *p)
@@ -912,6 +913,7 @@ static void on_changed(struct game *g, void *ud)
     struct dpane *p = ud;
     (void)g;
     p->dirty = true;
+    dpane_chaos_ask(p);
 }
 
 /*
@@ -938,6 +940,7 @@ static struct dpane *pane_new(const struct game_env *env, const struct pane_host
     p->dirty = true;
     p->follow = true;
     p->told = (enum game_state) - 1;
+    p->chaos_asking = -1;
     p->runs_dir = env->runs_dir != NULL ? xstrdup(env->runs_dir) : run_default_dir();
     if (p->runs_dir == NULL) {
         p->runs_dir = xstrdup(".");

@@ -195,6 +195,7 @@ facilitator: gm
 ```opsdeck
 at: T+00
 to: ic
+auto: true
 chaos: pools drain be_web/web2
 rollback: pools ready be_web/web2
 chaos: queues stop prod/orders.created
@@ -301,7 +302,7 @@ bid=$(runid "$T/bcp.out")
 check "six injects and the contingency fired" test "$(jcount "$bid" inject.fire)" = 7
 "$OPSDECK" report "$bid" >"$T/bcp.md" 2>&1
 check "its report: exit 0, a drill report" grep -q '^# Drill report' "$T/bcp.md"
-printf 'start\nfire 2\nfire 3\nend\n' | "$OPSDECK" drill "$EX/gameday-web-pool.md" --plain >"$T/gd.out" 2>&1
+printf 'start\nfire 2\ny\nfire 3\ny\nend\n' | "$OPSDECK" drill "$EX/gameday-web-pool.md" --plain >"$T/gd.out" 2>&1
 check "the live game day against the demo runs start to end: exit 0" test $? = 0
 gid=$(runid "$T/gd.out")
 check "both chaos actions rolled back once, the after checks ok" python3 -c '
@@ -315,5 +316,57 @@ assert ev[-1]["action"] == "run.end" and ev[-1]["data"]["how"] == "finished", ev
 ' "$RUNS/$gid.jsonl"
 "$OPSDECK" report "$gid" >"$T/gd.md" 2>&1
 check "its report names the rollbacks" grep -q 'pools ready be_web/web2' "$T/gd.md"
+
+# chaos asks first (issue 15): on the clock and `fire N`, unless auto: true; n declines
+cat >"$T/ask.md" <<'EOF'
+# Ask first
+
+```opsdeck
+drill: live
+duration: 30m
+role: gm = Game master
+facilitator: gm
+```
+
+## Drain web2
+```opsdeck
+at: T+00
+chaos: pools drain be_web/web2
+rollback: pools ready be_web/web2
+```
+web2 leaves.
+
+## Drain web3
+```opsdeck
+at: T+20
+chaos: pools maint be_web/web3
+rollback: restore
+```
+web3 too.
+EOF
+printf 'start\nn\nfire 2\ny\nend\n' | "$OPSDECK" drill "$T/ask.md" --plain >"$T/ask.out" 2>&1
+check "ask: exit 0" test $? = 0
+check "ask: the clock's chaos asks, in words" grep -q '^\[T+00:00\] inject 1 fires chaos: pools drain be_web/web2 - run it? y/n$' "$T/ask.out"
+check "ask: fire N asks too" grep -q 'inject 2 fires chaos: pools maint be_web/web3 - run it? y/n$' "$T/ask.out"
+aid=$(runid "$T/ask.out")
+check "ask: declined is journaled chaos.skip and nothing ran for it; yes ran with its rollback" python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+skip = [e["data"] for e in ev if e["action"] == "chaos.skip"]
+assert len(skip) == 1 and skip[0]["inject"] == "drain-web2" and skip[0]["why"] == "declined by the facilitator", skip
+plans = [e["data"] for e in ev if e["action"] == "chaos.plan"]
+assert [p["inject"] for p in plans] == ["drain-web3"], plans
+assert plans[0]["before"] == {"status": "UP"} and plans[0]["rollback"] == "pools ready be_web/web3", plans[0]
+rb = [e["data"] for e in ev if e["action"] == "rollback.end"]
+assert [r["inject"] for r in rb] == ["drain-web3"] and rb[0]["ok"], rb
+' "$RUNS/$aid.jsonl"
+
+# preflight: every chaos target must be in the live data before the clock starts
+sed 's/be_web\/web3/be_web\/web9/' "$T/ask.md" >"$T/gate.md"
+printf 'start\nq\n' | "$OPSDECK" drill "$T/gate.md" --plain >"$T/gate.out" 2>&1
+check "gate: start refused for a chaos target not in the live data" grep -q '^  ! chaos target be_web/web9 not found in pools (demo)$' "$T/gate.out"
+check "gate: the clock never started" bash -c '! grep -q "^\[T+00:00\] running" "$1"' _ "$T/gate.out"
+"$OPSDECK" drill "$T/gate.md" --auto </dev/null >"$T/gate-auto.out" 2>&1
+check "gate: --auto says why and exits 4 (aborted)" bash -c '[ "$1" = 4 ] && grep -q -- "--auto: the drill cannot start: chaos target be_web/web9 not found in pools (demo)" "$2"' _ $? "$T/gate-auto.out"
 
 done_testing

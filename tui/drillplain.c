@@ -24,6 +24,7 @@
 #include "../common/util.h"
 #include "../engine/drillview.h"
 #include "../engine/game.h"
+#include "drillauto.h"
 #include "linein.h"
 #include "../common/loop.h"
 #include "plain.h"
@@ -37,7 +38,8 @@
 enum { RECOVER_LIMIT_MS = 30000 };
 
 static const char HELP[] = "start, pause, resume, fire N, skip N, contingency N, met N.M [BY], "
-                           "missed N.M, note TEXT, debrief N TEXT, checks, end, abort, q";
+                          "missed N.M, note TEXT, debrief N TEXT, checks, y/n (run chaos?), end, "
+                           "abort, q";
 
 struct dplain {
     struct loop *loop;
@@ -56,6 +58,8 @@ struct dplain {
     enum chaos_state **ch;
     int *chk;
     char *last_message;
+    int asked;     /* the inject whose chaos question was printed last, -1 none */
+    bool auto_run; /* --auto: nobody types (drillauto.h) */
 };
 
 static void say(struct dplain *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -257,6 +261,15 @@ static void report_changes(struct dplain *p)
             }
         }
     }
+    int q = game_chaos_question(p->g);
+    if (q != p->asked && q >= 0) {
+        say(p, "[%s] inject %d fires chaos:", t, q + 1);
+        for (size_t c = 0; c < d->injects[q].nchaos; c++) {
+            print_act(p, c > 0 ? ", " : " ", &d->injects[q].chaos[c].action);
+        }
+        say(p, " - run it? y/n\n");
+    }
+    p->asked = q;
     const char *msg = game_message(p->g);
     if (msg != NULL && (p->last_message == NULL || strcmp(msg, p->last_message) != 0)) {
         say(p, "  -> %s\n", msg);
@@ -445,6 +458,8 @@ static void handle_line(struct dplain *p, char *line)
     } else if ((v = arg(line, "debrief")) != NULL) {
         ok = parse_ref(v, &a, NULL, false, &rest) ? game_debrief(g, a, rest, &cause)
                                                   : (cause = xstrdup("debrief N TEXT"), false);
+    } else if (str_in(line, (const char *const[]){"y", "yes", "n", "no", NULL})) {
+        ok = game_chaos_answer(g, line[0] == 'y', &cause); /* chaos asks first (game.h) */
     } else if (strcmp(line, "end") == 0) {
         ok = game_end(g, &cause);
     } else if (strcmp(line, "checks") == 0) {
@@ -481,6 +496,23 @@ static void dispatch(struct dplain *p)
             tell_end(p);
         }
         if (busy(p)) {
+            break;
+        }
+        if (p->auto_run) {
+            /* unattended: start once the before checks passed, leave once it is over */
+            char *cause = NULL;
+            if (game_state(p->g) == GAME_READY) {
+                say(p, "--auto: starting the clock\n");
+                if (!game_begin(p->g, &cause)) {
+                    say(p, "--auto: the drill cannot start: %s\n", cause);
+                    game_abort(p->g, cause); /* nobody will start it again */
+                }
+                free(cause);
+            }
+            if (over(p)) {
+                tell_end(p);
+                quit(p, end_status(p));
+            }
             break;
         }
         char *line = linein_take(p->in);
@@ -607,7 +639,10 @@ int drillplain_run(struct loop *loop, struct store *store, struct backend **back
         .backends = backends,
         .nbackends = nbackends,
         .runs_dir = o->runs_dir,
+        .ask_chaos = !o->auto_run,
     };
+    p.asked = -1;
+    p.auto_run = o->auto_run;
     /* changes before the seen-state arrays exist are printed by the first look */
     struct game_hooks h = {.changed = on_changed, .ud = &p};
     char *cause = NULL;
@@ -631,9 +666,11 @@ int drillplain_run(struct loop *loop, struct store *store, struct backend **back
     }
     print_overview(&p);
     say_guard(&p);
-    say(&p, "Commands: %s\n", HELP);
+    if (!o->auto_run) {
+        say(&p, "Commands: %s\n", HELP);
+    }
     loop_on_signal(loop, on_signal, &p);
-    p.in = linein_create(loop, STDIN_FILENO, on_input, &p);
+    p.in = o->auto_run ? NULL : linein_create(loop, STDIN_FILENO, on_input, &p);
     on_changed(p.g, &p);
     while (!p.finished) {
         loop_run_once(loop, 1000);
@@ -651,6 +688,10 @@ int drillplain_run(struct loop *loop, struct store *store, struct backend **back
     if (!game_closed(p.g)) {
         say(&p, "Rollbacks still running after %d s: left pending, the next start tries again.\n",
             GAME_CLOSE_LIMIT_MS / 1000);
+    }
+    if (o->auto_run && !drillauto_report(o->runs_dir, game_run_id(p.g), p.out, stderr) &&
+        p.status == PLAIN_EXIT_OK) {
+        p.status = PLAIN_EXIT_FAIL; /* nobody is watching: a report not sent is a failure */
     }
     const struct drill *d = game_drill(p.g);
     free_seen(&p, d);

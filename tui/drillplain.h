@@ -26,6 +26,9 @@ struct drillplain_options {
     const char *file;     /* a drill to start, or */
     const char *resume;   /* a run id to resume */
     const char *runs_dir; /* NULL: the default */
+    /* --auto: no input; starts once the before checks pass, chaos without asking, the report
+     * to the webhook at the end (drillauto.h) */
+    bool auto_run;
 };
 
 int drillplain_run(struct loop *loop, struct store *store, struct backend **backends,

@@ -18,6 +18,7 @@
 #include "../engine/runbook.h"
 #include "../engine/runlog.h"
 #include "../engine/share.h"
+#include "drillauto.h"
 #include "drillplain.h"
 #include "../common/loop.h"
 #include "plain.h"
@@ -84,6 +85,8 @@ struct options {
     const char *drill_guard;   /* drill --guard SPEC: the dead-man guard (a live drill starts it) */
     bool stop_all, release_lever; /* drill --stop-all [REASON], --release-lever */
     const char *lever_reason;
+    bool drill_auto;           /* drill FILE --auto: unattended (tui/drillauto.h) */
+    const char *report_to;     /* drill --auto --report-to URL */
 };
 
 static void usage(FILE *out)
@@ -102,6 +105,8 @@ static void usage(FILE *out)
         "                                         or without a terminal)\n"
         "       opsdeck drill FILE [--plain]      run a drill: the drill pane, or line mode\n"
         "       opsdeck drill --resume RUN-ID [--plain]  (--plain, or without a terminal)\n"
+        "       opsdeck drill FILE --auto [--report-to URL]  unattended (a timer): no\n"
+        "                                         questions, the report to a webhook\n"
         "       opsdeck drill --recover           roll back what a crashed drill left\n"
         "       opsdeck drill --give-up RUN-ID    stop retrying a rollback that keeps failing\n"
         "                                         (you put it back by hand; typed, audited)\n"
@@ -183,6 +188,10 @@ static bool parse_run_arg(int argc, char **argv, int *i, struct options *o)
         o->run_resume = take_value(argc, argv, i);
     } else if (strcmp(a, "--recover") == 0 && o->command == CMD_DRILL) {
         o->drill_recover = true;
+    } else if (strcmp(a, "--auto") == 0 && o->command == CMD_DRILL) {
+        o->drill_auto = true;
+    } else if (strcmp(a, "--report-to") == 0 && o->command == CMD_DRILL) {
+        o->report_to = take_value(argc, argv, i);
     } else if (strcmp(a, "--give-up") == 0 && o->command == CMD_DRILL) {
         o->drill_give_up = take_value(argc, argv, i);
     } else if (strcmp(a, "--guard") == 0 && o->command == CMD_DRILL) {
@@ -300,6 +309,10 @@ static void parse_args(int argc, char **argv, struct options *o)
                                        1) {
         fprintf(stderr, "opsdeck: drill needs a FILE, --resume RUN-ID, --recover, --give-up "
                         "RUN-ID, --stop-all or --release-lever (one of them)\n");
+        exit(2);
+    }
+    if ((o->drill_auto && o->run_file == NULL) || (o->report_to != NULL && !o->drill_auto)) {
+        fprintf(stderr, "opsdeck: --auto runs a drill FILE; --report-to goes with --auto\n");
         exit(2);
     }
     if (o->command == CMD_DRILL && (o->nrun_vars > 0 || o->dry_run)) {
@@ -962,7 +975,11 @@ static int run_drill(struct app *app, const struct options *o)
     guard_setup(app, o);
     /* before checks read the live panes: let every backend answer once first */
     snapshot_wait(app->loop, app->backends, app->nbackends);
-    struct drillplain_options dpo = {.file = o->run_file, .resume = o->run_resume};
+    struct drillplain_options dpo = {
+        .file = o->run_file, .resume = o->run_resume, .auto_run = o->drill_auto};
+    if (o->report_to != NULL) {
+        setenv(DRILLAUTO_REPORT_ENV, o->report_to, 1); /* read by the notify code, never shown */
+    }
     int status = drillplain_run(app->loop, app->store, app->backends, app->nbackends, &dpo);
     action_setup(NULL, false);
     journal_close(audit);
@@ -1060,7 +1077,8 @@ int main(int argc, char **argv)
     char *cause = NULL;
     int status;
     bool no_tty = !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO);
-    bool drill_plain = o.command == CMD_DRILL && (o.plain || o.drill_recover || no_tty);
+    bool drill_plain =
+        o.command == CMD_DRILL && (o.plain || o.drill_recover || o.drill_auto || no_tty);
     bool run_plain_mode = o.command == CMD_RUN && (o.plain || o.dry_run || no_tty);
     bool console = (o.command == CMD_CONSOLE || o.command == CMD_RUN || o.command == CMD_DRILL ||
                     o.command == CMD_JOIN) &&

@@ -130,7 +130,7 @@ static void on_posted(bool ok, long status, const char *message, void *ud)
     p->message = xstrdup(message != NULL ? message : "");
 }
 
-static bool post(const char *env, const char *summary)
+bool reportcmd_post(const char *env, const char *summary)
 {
     struct notify_request req = {.service = "slack", .message = summary, .url_env = env};
     char *cause = NULL;
@@ -204,7 +204,7 @@ int reportcmd_main(int argc, char **argv)
     free(doc);
     bool ok = fflush(stdout) == 0;
     if (a.post) {
-        ok = post(env, summary) && ok;
+        ok = reportcmd_post(env, summary) && ok;
     }
     free(summary);
     free(env);

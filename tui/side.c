@@ -75,6 +75,7 @@ static void game_env(struct ui *ui, struct game_env *env)
     env->store = ui->store;
     env->backends = ui->backends;
     env->nbackends = ui->nbackends;
+    env->ask_chaos = true; /* chaos on the clock asks the facilitator (unless auto: true) */
 }
 
 void side_open_run(struct ui *ui, const char *file, const struct vars *vars)

@@ -57,6 +57,7 @@ to: oncall
 channel: dashboard
 expect: 3s 10 web2 spotted in DRAIN
 contingency: traffic-question
+auto: true
 chaos: pools drain be_web/web2
 rollback: pools ready be_web/web2
 ```
@@ -69,6 +70,7 @@ at: 50s
 to: oncall
 channel: page
 expect: 2m 10 search.index found with CONS 0
+auto: true
 chaos: queues stop prod/search.index
 rollback: queues start prod/search.index
 ```
@@ -299,6 +301,7 @@ facilitator: gm
 ```opsdeck
 at: T+00
 to: ic
+auto: true
 chaos: pools drain be_web/web2
 rollback: pools ready be_web/web2
 ```

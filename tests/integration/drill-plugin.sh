@@ -113,6 +113,7 @@ until: pools be_web/web2 status == UP
 ```opsdeck
 at: T+00
 to: ic
+auto: true
 chaos: pools drain be_web/web2
 rollback: pools ready be_web/web2
 ```

@@ -425,9 +425,16 @@ static void test_lint(void)
             free(cause);
             continue;
         }
-        size_t n = drill_lint(d);
-        bool found =
-            n == 1 && d->issues[0].line == c->line && strstr(d->issues[0].message, c->says) != NULL;
+        drill_lint(d);
+        /* the errors only: a live drill without a during check is also warned about */
+        size_t n = 0, at = 0;
+        for (size_t k = 0; k < d->nissues; k++) {
+            if (!d->issues[k].warning) {
+                at = n++ == 0 ? k : at;
+            }
+        }
+        bool found = n == 1 && d->issues[at].line == c->line &&
+                     strstr(d->issues[at].message, c->says) != NULL;
         tap_ok(found, "line %d: %s", c->line, c->says);
         if (!found) {
             for (size_t k = 0; k < n; k++) {
@@ -500,8 +507,76 @@ static void test_stop_when(void)
     drill_free(d);
 }
 
+/* Preflight (issue 15): each case's whole message and line, exactly. */
+static void test_preflight(void)
+{
+#define DURING "## C\n```opsdeck\ncheck: during\nrun: true\n```\n"
+#define LIVE   "```opsdeck\ndrill: live\nduration: 20m\nrole: gm = GM\nfacilitator: gm\n```\n"
+    static const struct {
+        const char *text;
+        int line;
+        bool warning;
+        const char *says;
+    } pre[] = {
+        {LIVE "## X\n```opsdeck\nat: T+1\nchaos: pools nuke be_web/x\nrollback: pools ready "
+              "be_web/x\n```\n" DURING,
+         10, false,
+         "unknown verb 'nuke' for pools (its backends have: drain, ready, maint, weight)"},
+        {LIVE "## X\n```opsdeck\nat: T+1\nchaos: pools drain be_web/x\nrollback: pools drain "
+              "be_web/x\n```\n" DURING,
+         10, false,
+         "rollback 'pools drain be_web/x' is the same action as its chaos: it undoes nothing"},
+        {LIVE "## X\n```opsdeck\nat: T+1\nchaos: pools drain be_web/x\nrollback: pools maint "
+              "be_web/x\n```\n" DURING,
+         10, false, "rollback 'maint' does not undo 'drain' (use ready, or rollback: restore)"},
+        {LIVE "## X\n```opsdeck\nat: T+1\nchaos: deploys restart shop/api\nrollback: restore\n"
+              "```\n" DURING,
+         10, false,
+         "rollback: restore cannot undo 'deploys restart' (on deploys it restores after scale, "
+         "pause, resume); name the rollback action instead"},
+        {LIVE "## X\n```opsdeck\nat: T+1\nchaos: pools weight be_web/x 1\nrollback: restore\n"
+              "```\n",
+         10, true,
+         "a live drill with no during check: nothing watches the steady state while 1 chaos "
+         "action runs"},
+        {"```opsdeck\ndrill: live\nduration: 20\nrole: gm = GM\nfacilitator: gm\n```\n", 3, false,
+         "duration '20' has no unit: 20 what? e.g. 20m"},
+        {LIVE "## X\n```opsdeck\nat: T+1\nbackend: plug\nchaos: pools nuke be_web/x\n"
+              "rollback: pools unnuke be_web/x\n```\n" DURING,
+         11, false, "no verb undoes 'pools nuke': it cannot be a chaos action with a rollback"},
+    };
+#undef LIVE
+#undef DURING
+    for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++) {
+        struct drill *d = parse(pre[i].text, strlen(pre[i].text), NULL);
+        size_t n = d != NULL ? drill_lint(d) : 0;
+        bool ok = n == 1 && d->issues[0].line == pre[i].line &&
+                  d->issues[0].warning == pre[i].warning &&
+                  strcmp(d->issues[0].message, pre[i].says) == 0;
+        tap_ok(ok, "preflight: line %d: %s", pre[i].line, pre[i].says);
+        for (size_t k = 0; !ok && k < n; k++) {
+            tap_diag("got %d: %s", d->issues[k].line, d->issues[k].message);
+        }
+        drill_free(d);
+    }
+    static const char good[] =
+        "```opsdeck\ndrill: live\nduration: 20m\nrole: gm = GM\nfacilitator: gm\n```\n"
+        "## X\n```opsdeck\nat: T+1\nauto: true\nchaos: pools weight be_web/x 1\nrollback: "
+        "restore\nchaos: pools drain be_web/x\nrollback: pools ready be_web/x\n```\n"
+        "## C\n```opsdeck\ncheck: during\nrun: true\n```\n";
+    struct drill *d = parse(good, sizeof good - 1, NULL);
+    tap_is_int((long long)drill_lint(d), 0, "preflight: restore, an inverse and a during check");
+    tap_ok(d->injects[0].auto_chaos && d->injects[0].chaos[0].restore &&
+               !d->injects[0].chaos[1].restore &&
+               strcmp(d->injects[0].chaos[0].rollback.verb, "restore") == 0 &&
+               strcmp(d->injects[0].chaos[0].rollback.target, "be_web/x") == 0,
+           "auto: true and rollback: restore are read (restore names the chaos's pane and target)");
+    drill_free(d);
+}
+
 int main(void)
 {
+    test_preflight();
     test_full();
     test_crlf();
     test_detect();

@@ -570,8 +570,8 @@ static void test_drill(void)
     tap_ok(has(md, "note (Action items): @carol put the runbooks"), "timeline: notes");
     tap_ok(has(md, "- T+05:28 (10:05:30) DRILL ABORTED: the abort word was said: PINEAPPLE\n"),
            "timeline: the abort, plainly");
-    tap_ok(has(md, "rollback `pools ready be_web/web2`: restored (be_web/web2 set to READY)\n"),
-           "timeline: a rollback restored (rollback.end without inject ends the last started)");
+    tap_ok(has(md, "rollback `pools ready be_web/web2`: rolled back (be_web/web2 set to READY)\n"),
+           "timeline: a rollback done (rollback.end without inject ends the last started)");
     tap_ok(has(md, "rollback `queues start prod/search.index`: FAILED, not restored (connection "
                    "refused)\n"),
            "timeline: a failed rollback");
@@ -605,8 +605,9 @@ static void test_drill(void)
            "after checks: what was and was not restored");
 
     tap_ok(has(md, "| drain-web2 | pools drain be_web/web2 | done: be_web/web2 set to DRAIN | "
-                   "pools ready be_web/web2 | yes: be_web/web2 set to READY |\n"),
-           "chaos table: done and rolled back");
+                   "pools ready be_web/web2 | rolled back, not confirmed (after check search-back "
+                   "FAILED): be_web/web2 set to READY |\n"),
+           "chaos table: rolled back, but an after check failed: not said restored");
     tap_ok(has(md, "| stop-search | queues stop prod/search.index | failed: backend timed out | "
                    "queues start prod/search.index | NO: connection refused |\n"),
            "chaos table: failed action, failed rollback");
@@ -699,8 +700,10 @@ static void test_drill_pending(void)
     tap_ok(has(md, "check during \"web1\": UNKNOWN (pools: lb has not answered"),
            "timeline: an unknown check is said as such");
     tap_ok(has(md, "| web1 | ok (unknown 1 of 2) |"), "checks table: unknown is not a failure");
-    tap_ok(has(md, "pools ready be_web/web2 | yes: set to UP |"),
-           "a rollback that failed, then worked at a later start: restored");
+    tap_ok(has(md, "pools ready be_web/web2 | rolled back, not confirmed (no after check): set to "
+                   "UP |"),
+           "a rollback that failed, then worked at a later start: rolled back, no after check to "
+           "confirm it");
     tap_ok(
         has(md, "rollback `pools ready be_web/web3`: given up by carol (to be put back by hand)"),
         "timeline: the give-up and who");
