@@ -37,6 +37,7 @@ until: pools be_web/web2 status == UP
 id: drain-web2
 at: T+00
 to: oncall
+auto: true
 chaos: pools drain be_web/web2
 rollback: pools ready be_web/web2
 ```

@@ -69,6 +69,7 @@ facilitator: gm
 ## Drain $2
 \`\`\`opsdeck
 at: T+00
+auto: true
 chaos: pools drain be_web/$2
 rollback: pools ready be_web/$2
 ${3:+ttl: $3}

@@ -85,6 +85,7 @@ stop_when: alerts HighErrorRate state == firing
 ```opsdeck
 at: T+00
 to: ic
+auto: true
 chaos: pools drain be_web/web2
 rollback: pools ready be_web/web2
 ```
