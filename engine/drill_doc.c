@@ -117,17 +117,20 @@ size_t drill_lint(struct drill *d)
     size_t nduring = 0, nchaos = 0;
     int line = 0; /* the first chaos action's */
     for (size_t i = 0; i < d->nchecks; i++) {
-        nduring += d->checks[i].when == DRILL_DURING;
+        /* a stop condition watches too: it aborts when the steady state breaks */
+        nduring += d->checks[i].when == DRILL_DURING || d->checks[i].when == DRILL_STOP;
     }
     for (size_t i = 0; i < d->ninjects; i++) {
         line = line == 0 && d->injects[i].nchaos > 0 ? d->injects[i].chaos[0].line : line;
         nchaos += d->injects[i].nchaos;
     }
     if (d->kind == DRILL_LIVE && nchaos > 0 && nduring == 0) {
-        mdoc_issues_warn(&d->issues, &d->nissues, line,
-                         xasprintf("a live drill with no during check: nothing watches the steady "
-                                   "state while %zu chaos action%s run%s",
-                                   nchaos, nchaos == 1 ? "" : "s", nchaos == 1 ? "s" : ""));
+        mdoc_issues_warn(
+            &d->issues, &d->nissues, line,
+            xasprintf(
+                "a live drill with no during check or stop condition: nothing watches the steady "
+                "state while %zu chaos action%s run%s",
+                nchaos, nchaos == 1 ? "" : "s", nchaos == 1 ? "s" : ""));
     }
     mdoc_issues_sort(d->issues, d->nissues);
     return d->nissues;

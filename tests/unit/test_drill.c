@@ -537,7 +537,8 @@ static void test_preflight(void)
         {LIVE "## X\n```opsdeck\nat: T+1\nchaos: pools weight be_web/x 1\nrollback: restore\n"
               "```\n",
          10, true,
-         "a live drill with no during check: nothing watches the steady state while 1 chaos "
+         "a live drill with no during check or stop condition: nothing watches the steady state "
+         "while 1 chaos "
          "action runs"},
         {"```opsdeck\ndrill: live\nduration: 20\nrole: gm = GM\nfacilitator: gm\n```\n", 3, false,
          "duration '20' has no unit: 20 what? e.g. 20m"},
