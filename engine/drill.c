@@ -579,6 +579,7 @@ static void make_inject(struct drill *d, const struct mdoc_node *n, struct drill
     if (in->at_max_s < in->at_s || in->at_s < 0) {
         in->at_max_s = in->at_s;
     }
+    in->at_min_s = in->at_s;
     if (in->channel == NULL) {
         in->channel = xstrdup("announce");
     }

@@ -74,6 +74,7 @@ struct drill_inject {
     /* hidden information, randomness and branches (drill_extra.c) */
     char *hidden;                 /* hidden: for the facilitator only, or NULL */
     int at_max_s;                 /* at: T+A..B: B (at_s is drawn at start); else at_s */
+    int at_min_s;                 /* ... and A (at_s before the draw) */
     struct drill_choice *choices; /* choice: the facilitator picks one option */
     size_t nchoices;
     bool to_all; /* to: all (to then lists every role) */

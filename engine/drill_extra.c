@@ -266,6 +266,43 @@ void drill_extra_free(struct drill *d)
     free(d->facilitator_notes);
 }
 
+static void put_offset(struct strbuf *sb, int s)
+{
+    strbuf_printf(sb, "T+%02d:%02d", s / 60, s % 60);
+}
+
+char *drill_extra_facilitator_lines(const struct drill_inject *in)
+{
+    struct strbuf sb = {0};
+    if (in->hidden != NULL) {
+        strbuf_printf(&sb, "facilitator only: %s\n", in->hidden);
+    }
+    if (in->at_s >= 0 && in->at_max_s > in->at_min_s) {
+        strbuf_str(&sb, "at: drawn from ");
+        put_offset(&sb, in->at_min_s);
+        strbuf_str(&sb, "..");
+        put_offset(&sb, in->at_max_s);
+        strbuf_str(&sb, "\n");
+    }
+    if (in->nchoices > 0) {
+        strbuf_str(&sb, "choice:");
+        for (size_t c = 0; c < in->nchoices; c++) {
+            strbuf_printf(&sb, "%s %zu. %s ->", c > 0 ? " |" : "", c + 1, in->choices[c].option);
+            for (size_t k = 0; k < in->choices[c].ninjects; k++) {
+                strbuf_printf(&sb, "%s %s", k > 0 ? "," : "", in->choices[c].injects[k]);
+            }
+        }
+        strbuf_str(&sb, "\n");
+        if (in->chosen >= 0 && (size_t)in->chosen < in->nchoices) {
+            strbuf_printf(&sb, "chosen: %s\n", in->choices[in->chosen].option);
+        }
+    }
+    if (sb.n > 0) {
+        sb.s[--sb.n] = '\0';
+    }
+    return sb.s;
+}
+
 /* ---- notifications ---- */
 
 size_t drill_extra_notify_envs(const struct drill *d, const struct drill_inject *in,
@@ -372,15 +409,15 @@ static unsigned long long mix(unsigned long long x)
 
 int drill_extra_draw(const struct drill_inject *in, unsigned long long seed)
 {
-    if (in->at_s < 0 || in->at_max_s <= in->at_s) {
+    if (in->at_min_s < 0 || in->at_max_s <= in->at_min_s) {
         return in->at_s;
     }
     unsigned long long h = seed;
     for (const char *s = in->id != NULL ? in->id : ""; *s != '\0'; s++) {
         h = mix(h ^ (unsigned char)*s);
     }
-    unsigned long long span = (unsigned long long)(in->at_max_s - in->at_s) + 1;
-    return in->at_s + (int)(mix(h) % span);
+    unsigned long long span = (unsigned long long)(in->at_max_s - in->at_min_s) + 1;
+    return in->at_min_s + (int)(mix(h) % span);
 }
 
 void drill_extra_replay(struct drill *d, const char *action, const struct cJSON *data)

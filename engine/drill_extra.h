@@ -34,6 +34,14 @@ bool drill_extra_section(struct drill *d, const struct mdoc_node *n);
 void drill_extra_free_inject(struct drill_inject *in);
 void drill_extra_free(struct drill *d);
 
+/*
+ * What the facilitator sees of an inject besides its text, one item a line
+ * (caller frees; NULL when nothing): "facilitator only: HIDDEN", "at: drawn
+ * from T+10:00..T+15:00", "choice: failover -> db-failover | wait -> db-wait"
+ * and, once picked, "chosen: failover". Never for a participant's screen.
+ */
+char *drill_extra_facilitator_lines(const struct drill_inject *in);
+
 /* ---- notifications ---- */
 
 /*

@@ -99,6 +99,7 @@ static cJSON *doc_inject(const struct drill *d, const struct drill_inject *in, b
     /* the facilitator's own: hidden text, the range an offset was drawn from, the branches */
     json_add_str(o, "hidden", in->hidden);
     cJSON_AddNumberToObject(o, "at_max_s", in->at_max_s);
+    cJSON_AddNumberToObject(o, "at_min_s", in->at_min_s);
     cJSON *chs = cJSON_AddArrayToObject(o, "choices");
     for (size_t c = 0; c < in->nchoices; c++) {
         cJSON *x = cJSON_CreateObject();
@@ -363,6 +364,7 @@ static void read_extra(struct reader *r, struct drill_inject *in, const cJSON *o
 {
     in->hidden = get_str(r, o, at, "hidden", false);
     in->at_max_s = get_int(r, o, at, "at_max_s", in->at_s, -1, INT32_MAX);
+    in->at_min_s = get_int(r, o, at, "at_min_s", in->at_s, -1, INT32_MAX);
     in->chosen = get_int(r, o, at, "chosen", -1, -1, INT32_MAX);
     const cJSON *a = get_arr(r, o, at, "choices");
     in->choices = xcalloc((size_t)cJSON_GetArraySize(a) + 1, sizeof *in->choices);

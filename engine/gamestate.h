@@ -211,6 +211,8 @@ struct dv_chaos *game_plan_chaos(struct game *g, const struct plan *p);
 bool game_has_pending_rollback(const struct game *g);
 size_t game_count_unresolved(const struct game *g);
 void game_begin_end(struct game *g, enum ending how);
+/* Draw the offsets of at: T+A..B injects and journal them (game_branch.c). */
+void game_branch_start(struct game *g);
 /* run.end: the drill is over (or a crashed one is recovered). */
 void game_finish(struct game *g);
 /* Rollbacks are done: after checks (or run.end). */
