@@ -303,6 +303,15 @@ char *drill_extra_facilitator_lines(const struct drill_inject *in)
     return sb.s;
 }
 
+bool drill_extra_uses_panes(const struct drill *d)
+{
+    bool panes = d->kind == DRILL_LIVE;
+    for (size_t i = 0; i < d->nchecks; i++) {
+        panes = panes || d->checks[i].until != NULL;
+    }
+    return panes;
+}
+
 /* ---- notifications ---- */
 
 size_t drill_extra_notify_envs(const struct drill *d, const struct drill_inject *in,

@@ -57,4 +57,9 @@ const char *dpane_gone(const struct dpane *p);
 void dpane_share_foot(const struct dpane *p, char *buf, size_t len);
 void dpane_share_free(struct dpane *p);
 
+/* drill_extra.c: an inject's text with its attachments and the facilitator's lines; choices */
+struct frame;
+void dpane_inject_text(struct dpane *p, struct frame *f, const struct drill_inject *in, int room);
+void dpane_ask_choice(struct dpane *p);
+
 #endif
