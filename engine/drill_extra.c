@@ -408,7 +408,7 @@ unsigned long long drill_extra_seed(const struct drill *d)
 }
 
 /* splitmix64: small, good enough to pick a minute, the same everywhere */
-static unsigned long long mix(unsigned long long x)
+unsigned long long drill_extra_mix(unsigned long long x)
 {
     x += 0x9e3779b97f4a7c15ULL;
     x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -423,10 +423,10 @@ int drill_extra_draw(const struct drill_inject *in, unsigned long long seed)
     }
     unsigned long long h = seed;
     for (const char *s = in->id != NULL ? in->id : ""; *s != '\0'; s++) {
-        h = mix(h ^ (unsigned char)*s);
+        h = drill_extra_mix(h ^ (unsigned char)*s);
     }
     unsigned long long span = (unsigned long long)(in->at_max_s - in->at_min_s) + 1;
-    return in->at_min_s + (int)(mix(h) % span);
+    return in->at_min_s + (int)(drill_extra_mix(h) % span);
 }
 
 void drill_extra_replay(struct drill *d, const char *action, const struct cJSON *data)

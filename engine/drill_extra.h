@@ -63,6 +63,8 @@ bool drill_extra_needs_fallback(const struct drill *d, const struct drill_inject
 
 /* The seed of a drill's draws: seed: N, else $OPSDECK_DRILL_SEED, else time and pid. */
 unsigned long long drill_extra_seed(const struct drill *d);
+/* splitmix64 of x: the one mixer of drill draws and the wheel (tui/drillcmd.c). */
+unsigned long long drill_extra_mix(unsigned long long x);
 /* The drawn offset of inject i for seed (uniform in [at_s, at_max_s]). */
 int drill_extra_draw(const struct drill_inject *in, unsigned long long seed);
 /* An event's share of the document: drill.draw sets at_s, choice sets chosen. */

@@ -21,6 +21,7 @@
 #include "drillplain.h"
 #include "../common/loop.h"
 #include "plain.h"
+#include "drillcmd.h"
 #include "reportcmd.h"
 #include "snapshot.h"
 #include "ui.h"
@@ -80,6 +81,7 @@ struct options {
     bool plain, dry_run;
     bool drill_recover;        /* drill --recover */
     const char *drill_give_up; /* drill --give-up RUN-ID */
+    const char *drill_wheel;   /* drill --wheel DIR (drillcmd.c) */
 };
 
 static void usage(FILE *out)
@@ -99,6 +101,8 @@ static void usage(FILE *out)
         "       opsdeck drill FILE [--plain]      run a drill: the drill pane, or line mode\n"
         "       opsdeck drill --resume RUN-ID [--plain]  (--plain, or without a terminal)\n"
         "       opsdeck drill --recover           roll back what a crashed drill left\n"
+        "       opsdeck drill --wheel DIR [--seed N]  draw a drill from DIR and run it\n"
+        "       opsdeck drill --from-run RUN-ID [FILE]  a past run as a tabletop drill\n"
         "       opsdeck drill --give-up RUN-ID    stop retrying a rollback that keeps failing\n"
         "                                         (you put it back by hand; typed, audited)\n"
         "       opsdeck runs                      the runs in the state directory (and the\n"
@@ -179,6 +183,8 @@ static bool parse_run_arg(int argc, char **argv, int *i, struct options *o)
         o->drill_recover = true;
     } else if (strcmp(a, "--give-up") == 0 && o->command == CMD_DRILL) {
         o->drill_give_up = take_value(argc, argv, i);
+    } else if (strcmp(a, "--wheel") == 0 && o->command == CMD_DRILL) {
+        o->drill_wheel = take_value(argc, argv, i);
     } else if (o->run_file == NULL && a[0] != '-') {
         o->run_file = a;
     } else {
@@ -279,6 +285,16 @@ static void parse_args(int argc, char **argv, struct options *o)
         fprintf(stderr, "opsdeck: --resume goes on with the run's own variables: no --var or "
                         "--dry-run\n");
         exit(2);
+    }
+    if (o->command == CMD_DRILL && o->drill_wheel != NULL && o->run_file == NULL) {
+        char *cause = NULL; /* the wheel draws the FILE (and says which) */
+        if ((o->run_file = drillcmd_wheel(o->drill_wheel, o->seed, &cause)) == NULL) {
+            text_printf(stderr, "opsdeck: %s\n", cause);
+            exit(2);
+        }
+    }
+    if (o->command == CMD_DRILL && o->seed != NULL) {
+        setenv("OPSDECK_DRILL_SEED", o->seed, 1); /* the drill's draws (at: T+A..B) too */
     }
     if (o->command == CMD_DRILL && (o->run_file != NULL) + (o->run_resume != NULL) +
                                            o->drill_recover + (o->drill_give_up != NULL) !=
@@ -999,6 +1015,9 @@ int main(int argc, char **argv)
     struct options o = {0};
     if (argc > 1 && strcmp(argv[1], "report") == 0) {
         return reportcmd_main(argc, argv);
+    }
+    if (argc > 2 && strcmp(argv[1], "drill") == 0 && strcmp(argv[2], "--from-run") == 0) {
+        return drillcmd_from_run(argc, argv);
     }
     parse_args(argc, argv, &o);
     if (o.command == CMD_LINT) {
