@@ -303,6 +303,12 @@ char *drill_extra_facilitator_lines(const struct drill_inject *in)
     return sb.s;
 }
 
+void drill_extra_fire_data(const struct drill_inject *in, cJSON *data)
+{
+    json_add_str(data, "text", in->text);
+    json_add_str(data, "hidden", in->hidden);
+}
+
 bool drill_extra_uses_panes(const struct drill *d)
 {
     bool panes = d->kind == DRILL_LIVE;

@@ -42,6 +42,9 @@ void drill_extra_free(struct drill *d);
  */
 char *drill_extra_facilitator_lines(const struct drill_inject *in);
 
+/* inject.fire's share: "text" (with its attachments) and "hidden" when there is some. */
+void drill_extra_fire_data(const struct drill_inject *in, struct cJSON *data);
+
 /* Does the drill need the live panes (live, or a check reads a pane)? Else it takes the screen. */
 bool drill_extra_uses_panes(const struct drill *d);
 

@@ -243,6 +243,7 @@ static void fire(struct game *g, size_t i, const char *why)
     }
     cJSON_AddStringToObject(d, "channel", in->channel != NULL ? in->channel : "announce");
     cJSON_AddStringToObject(d, "why", why);
+    drill_extra_fire_data(in, d); /* text (attachments), hidden: the report's; never public */
     /* what is expected, so the report can list what nobody marked and score like game_score */
     cJSON *ex = cJSON_AddArrayToObject(d, "expects");
     for (size_t k = 0; k < in->nexpects; k++) {
@@ -652,6 +653,9 @@ static cJSON *start_data(const struct drill *d)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "kind", "drill");
+    if (d->facilitator_notes != NULL) { /* the report's; not in drill_public's whitelist */
+        cJSON_AddStringToObject(o, "facilitator_notes", d->facilitator_notes);
+    }
     char *apath = realpath(d->path, NULL);
     cJSON_AddStringToObject(o, "drill", apath != NULL ? apath : d->path);
     free(apath);

@@ -928,6 +928,7 @@ char *report_drill_markdown(const struct md_line *lines, size_t n, const char *r
     dr_objectives(&out, &r);
     strbuf_str(&out, "\n## Timeline\n\n");
     strbuf_str(&out, r.timeline.s != NULL ? r.timeline.s : "(no events)\n");
+    report_drill_injects(&out, lines, n); /* report_inject.c: texts, attachments, hidden */
     dr_expectations(&out, &r);
     dr_checks(&out, &r);
     dr_chaos_section(&out, &r);
