@@ -294,10 +294,10 @@ on DA
 check "alice sees the score" screen_has -F "score"
 check "alice sees the hidden inject in her list" screen_has -F "The replica lags"
 check "alice (the facilitator) sees the inject's hidden text" screen_has -F "HIDDENTEXTMARKER"
-check "alice's tabletop drill takes the whole screen (no table pane)" screen_lacks -F "Alerts"
+check "alice's tabletop drill takes the whole screen (no table pane)" screen_lacks -E "Alerts [0-9]+ firing|POOL +SERVER"
 on DB
 check "bob sees the inject but not its hidden text" screen_lacks -F "HIDDENTEXTMARKER"
-check "bob's tabletop drill takes the whole screen too" screen_lacks -F "Alerts"
+check "bob's tabletop drill takes the whole screen too" screen_lacks -E "Alerts [0-9]+ firing|POOL +SERVER"
 on DA
 sleep 1
 # the bytes as socat -x wrote them (hex), back to text
