@@ -928,13 +928,13 @@ char *report_drill_markdown(const struct md_line *lines, size_t n, const char *r
     dr_objectives(&out, &r);
     strbuf_str(&out, "\n## Timeline\n\n");
     strbuf_str(&out, r.timeline.s != NULL ? r.timeline.s : "(no events)\n");
-    report_drill_injects(&out, lines, n); /* report_inject.c: texts, attachments, hidden */
     dr_expectations(&out, &r);
     dr_checks(&out, &r);
     dr_chaos_section(&out, &r);
     dr_debrief_section(&out, &r);
     dr_action_items(&out, &r);
     dr_sections(&out, &r);
+    report_drill_injects(&out, lines, n); /* report_inject.c: texts, attachments, hidden */
     report_people_md(&out, lines, n);
     dr_free(&r);
     return out.s;
