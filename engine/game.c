@@ -423,6 +423,11 @@ static bool in_play(const struct game *g, size_t inject, char **cause)
     return true;
 }
 
+bool game_in_play(const struct game *g, size_t inject, char **cause)
+{
+    return in_play(g, inject, cause);
+}
+
 bool game_fire(struct game *g, size_t inject, char **cause)
 {
     if (!in_play(g, inject, cause)) {

@@ -50,12 +50,7 @@ void game_branch_start(struct game *g)
 
 bool game_choose(struct game *g, size_t inject, const char *option, char **cause)
 {
-    if (g->state != GAME_RUNNING && g->state != GAME_PAUSED) {
-        set_cause(cause, "the drill is not running");
-        return false;
-    }
-    if (inject >= g->d->ninjects) {
-        set_cause(cause, "no such inject");
+    if (!game_in_play(g, inject, cause)) {
         return false;
     }
     struct drill_inject *in = &g->d->injects[inject];
