@@ -28,6 +28,8 @@ static void put_segment(struct frame *f, const char *s, size_t n, bool code, uns
              line = strtok_r(NULL, "\n", &save)) {
             frame_put_hard(f, line, theme_attr(THEME_INFO), 2);
         }
+    } else if (text[0] == '|' || strstr(text, "\n|") != NULL) {
+        frame_put_text(f, text, attr, "-*"); /* a Markdown table: in aligned columns */
     } else if (text[strspn(text, " \n")] != '\0') {
         char *flowed = frame_reflow(text, "-*|");
         frame_put_wrapped(f, flowed, attr, f->bottom - f->y, true);
