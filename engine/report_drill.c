@@ -405,6 +405,8 @@ static void dr_other(struct drill_report *r, const char *action, const cJSON *ev
         strbuf_str(&r->timeline, "\n");
     } else if (report_people_line(&r->timeline, action, ev, data)) {
         /* join, leave, claim...: said by report_people.c */
+    } else if (report_drill_extra_line(&r->timeline, action, data)) {
+        /* drill.draw, choice: said by report_inject.c */
     } else if (strcmp(action, "run.resume") == 0 || strcmp(action, "drill.recover") == 0) {
         const char *actor = md_str(ev, "actor");
         strbuf_printf(&r->timeline, "run resumed by %s\n", actor != NULL ? actor : "unknown");

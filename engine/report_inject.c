@@ -47,6 +47,30 @@ static void t_plus(char buf[32], double ms)
     snprintf(buf, 32, "T+%02lld:%02lld", s / 60, s % 60);
 }
 
+bool report_drill_extra_line(struct strbuf *sb, const char *action, const cJSON *data)
+{
+    const char *inject = md_str(data, "inject") != NULL ? md_str(data, "inject") : "?";
+    if (strcmp(action, "drill.draw") == 0) {
+        double at = 0;
+        char t[32];
+        md_num(data, "at_s", &at);
+        t_plus(t, at * 1000);
+        strbuf_str(sb, "offset of ");
+        md_inline(sb, inject);
+        strbuf_printf(sb, " drawn: %s\n", t);
+        return true;
+    }
+    if (strcmp(action, "choice") == 0) {
+        strbuf_str(sb, "choice on ");
+        md_inline(sb, inject);
+        strbuf_str(sb, ": ");
+        md_inline(sb, md_str(data, "option") != NULL ? md_str(data, "option") : "?");
+        strbuf_str(sb, "\n");
+        return true;
+    }
+    return false;
+}
+
 void report_drill_injects(struct strbuf *out, const struct md_line *lines, size_t n)
 {
     struct strbuf sb = {0}, draws = {0};
