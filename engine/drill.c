@@ -17,6 +17,7 @@
 #include "../common/clock.h"
 #include "../common/util.h"
 #include "cond.h"
+#include "drill_extra.h"
 #include "mdoc.h"
 #include "vars.h"
 
@@ -32,7 +33,7 @@
 enum { DRILL_MAX_BYTES = 4 << 20, DRILL_MAX_NODES = 5000 };
 
 /* Taken whole: commands and conditions may hold '#', a notify is a message. */
-static const char *const free_keys[] = {"run", "until", "notify", NULL};
+static const char *const free_keys[] = {"run", "until", "notify", "hidden", NULL};
 
 /* ---- small helpers ---- */
 
@@ -358,11 +359,13 @@ static void block_kv(struct drill *d, struct block *b, const struct mdoc_node *n
     } else if (strcmp(k, "stop_when") == 0) {
         check_cond(d, kv->line, v);
         drill_stop_when_add(d, v, kv->line);
+    } else if (drill_extra_block_key(d, kv)) {
+        /* intro, seed, notify_ROLE */
     } else {
         add_issue(d, kv->line,
                   xasprintf("unknown key '%s' in the drill block (drill, duration, label, "
                             "abort_word, notify, sandbox_env, players_mark, objective, role, "
-                            "facilitator, observers, stop_when)",
+                            "facilitator, observers, stop_when, intro, seed, notify_ROLE)",
                             k));
     }
 }
@@ -403,6 +406,7 @@ static void drill_block(struct drill *d, const struct mdoc_node *n)
     }
     free(b.observers);
     free(b.facilitator);
+    drill_extra_block_end(d, n);
     if (d->label == NULL) {
         d->label = xstrdup("[DRILL]");
     }
@@ -489,6 +493,24 @@ static void inject_kv(struct drill *d, struct drill_inject *in, struct inject_li
     } else if (strcmp(k, "at") == 0) {
         if (strcasecmp(v, "contingency") == 0) {
             in->at_s = -1;
+        } else if (strstr(v, "..") != NULL) {
+            /* T+10..15: drawn at start (drill_extra_draw); the second half may omit T+ */
+            const char *dots = strstr(v, "..");
+            char *lo = xstrndup(v, (size_t)(dots - v));
+            char *hi = (dots[2] == 'T' || dots[2] == 't') ? xstrdup(dots + 2)
+                                                          : xasprintf("T+%s", dots + 2);
+            int hs = 0;
+            if (!parse_offset(lo, &in->at_s) || !parse_offset(hi, &hs) || hs <= in->at_s) {
+                in->at_s = 0;
+                add_issue(d, kv->line,
+                          xasprintf("bad range '%s' (T+A..B with A before B, e.g. T+10..15)", v));
+            } else if (d->duration_s > 0 && hs > d->duration_s) {
+                add_issue(d, kv->line,
+                          xasprintf("inject at '%s' may be after the end of the drill", v));
+            }
+            in->at_max_s = hs > in->at_s ? hs : in->at_s;
+            free(lo);
+            free(hi);
         } else if (!parse_offset(v, &in->at_s)) {
             in->at_s = 0;
             add_issue(d, kv->line,
@@ -556,10 +578,13 @@ static void inject_kv(struct drill *d, struct drill_inject *in, struct inject_li
         set_str(&in->notify, v);
     } else if (strcmp(k, "ttl") == 0) {
         parse_secs(d, kv, 1, &in->ttl_s); /* the lifetime of its chaos (game_guard.c) */
+    } else if (drill_extra_inject_key(d, in, kv)) {
+        /* hidden, choice */
     } else {
         add_issue(d, kv->line,
                   xasprintf("unknown key '%s' for an inject (id, at, to, channel, expect, "
-                            "contingency, chaos, rollback, backend, auto, notify, ttl)",
+                            "contingency, chaos, rollback, backend, auto, notify, ttl, hidden, "
+                            "choice)",
                             k));
     }
 }
@@ -570,11 +595,15 @@ static void make_inject(struct drill *d, const struct mdoc_node *n, struct drill
     struct inject_lines il = {0};
     memset(in, 0, sizeof *in);
     in->title = xstrdup(n->title[0] != '\0' ? n->title : "(untitled)");
-    in->text = mdoc_body_text(&n->body);
+    drill_extra_inject_text(d, in, n);
     in->line = n->line;
     for (size_t i = 0; i < n->nkvs; i++) {
         inject_kv(d, in, &il, n, i, id);
     }
+    if (in->at_max_s < in->at_s || in->at_s < 0) {
+        in->at_max_s = in->at_s;
+    }
+    in->at_min_s = in->at_s;
     if (in->channel == NULL) {
         in->channel = xstrdup("announce");
     }
@@ -868,6 +897,8 @@ static void build(struct drill *d, const struct mdoc *m, size_t block)
             list_items(n, &d->debrief, &d->ndebrief);
         } else if (strcasecmp(n->title, "report") == 0) {
             list_items(n, &d->sections, &d->nsections);
+        } else if (drill_extra_section(d, n)) {
+            /* Facilitator notes */
         } else if (n->nkvs > 0) {
             add_issue(d, n->kvs[0].line,
                       xasprintf("an opsdeck block here needs at: (an inject) or check: (a "
@@ -893,6 +924,7 @@ static void build(struct drill *d, const struct mdoc *m, size_t block)
         d->injects[i] = v[i].in;
     }
     d->ninjects = ni;
+    drill_extra_cross(d);
     cross_check(d, v);
     free(v);
     free(iids);

@@ -24,12 +24,21 @@ struct drill_role {
     char *name;
     bool facilitator;
     bool observer;
+    char *notify_env; /* notify_ROLE: env var of this role's own hook, or NULL (drill_extra.c) */
 };
 
 struct drill_expect {
     char *text;
     int deadline_s; /* from when the inject fired */
     int points;
+    int line;
+};
+
+/* choice: OPTION -> INJECT[, INJECT] | ...: one option and the injects that follow it. */
+struct drill_choice {
+    char *option;
+    char **injects;
+    size_t ninjects;
     int line;
 };
 
@@ -62,10 +71,19 @@ struct drill_inject {
     char *contingency; /* inject id or NULL */
     struct drill_chaos *chaos;
     size_t nchaos;
-    char *backend; /* NULL: first backend with the verb */
-    char *notify;  /* Slack message or NULL */
-    int ttl_s;     /* `ttl:` the lifetime of its chaos actions; 0: the default (drill_ttl_s) */
+    char *backend;   /* NULL: first backend with the verb */
+    char *notify;    /* Slack message or NULL */
+    int ttl_s;       /* `ttl:` the lifetime of its chaos actions; 0: the default (drill_ttl_s) */
     bool auto_chaos; /* `auto: true`: its chaos fires on the clock without asking the facilitator */
+    /* hidden information, randomness and branches (drill_extra.c) */
+    char *hidden;                 /* hidden: for the facilitator only, or NULL */
+    int at_max_s;                 /* at: T+A..B: B (at_s is drawn at start); else at_s */
+    int at_min_s;                 /* ... and A (at_s before the draw) */
+    struct drill_choice *choices; /* choice: the facilitator picks one option */
+    size_t nchoices;
+    bool to_all; /* to: all (to then lists every role) */
+    int chosen;  /* the game: the option picked (journaled `choice`), -1 none yet */
+    bool html;   /* its text had raw HTML, which is not shown (a lint warning) */
 };
 
 struct drill_check {
@@ -112,6 +130,11 @@ struct drill {
     char **stop_when;
     int *stop_when_line;
     size_t nstop_when;
+    /* hidden information and randomness (drill_extra.c) */
+    char *facilitator_notes; /* the `Facilitator notes` section: the facilitator only */
+    bool intro_facilitator;  /* intro: facilitator (the introduction is not the players') */
+    bool seeded;             /* seed: N in the drill block (draws of at: ranges) */
+    unsigned long long seed;
 };
 
 /* Is this text a drill (its first `opsdeck` block has `drill:`)? */

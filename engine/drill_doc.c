@@ -4,6 +4,7 @@
  * found while parsing, drill.c), and looking injects up.
  */
 #include "drill.h"
+#include "drill_extra.h"
 
 #include "chaosverb.h"
 
@@ -54,8 +55,10 @@ void drill_free(struct drill *d)
         free(in->chaos);
         free(in->backend);
         free(in->notify);
+        drill_extra_free_inject(in);
     }
     free(d->injects);
+    drill_extra_free(d);
     for (size_t i = 0; i < d->nchecks; i++) {
         free(d->checks[i].id);
         free(d->checks[i].title);
@@ -93,7 +96,7 @@ size_t drill_lint(struct drill *d)
     /* Once, at the first inject that would send: the fix is one export, not one per inject. */
     size_t first = d->ninjects, n = 0;
     for (size_t i = 0; i < d->ninjects; i++) {
-        if (d->injects[i].notify != NULL) {
+        if (d->injects[i].notify != NULL && drill_extra_needs_fallback(d, &d->injects[i])) {
             first = n++ == 0 ? i : first;
         }
     }
@@ -132,6 +135,7 @@ size_t drill_lint(struct drill *d)
                 "state while %zu chaos action%s run%s",
                 nchaos, nchaos == 1 ? "" : "s", nchaos == 1 ? "s" : ""));
     }
+    drill_extra_lint(d);
     mdoc_issues_sort(d->issues, d->nissues);
     return d->nissues;
 }

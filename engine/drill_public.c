@@ -99,6 +99,19 @@ static cJSON *doc_inject(const struct drill *d, const struct drill_inject *in, b
     json_add_str(o, "backend", in->backend);
     cJSON_AddBoolToObject(o, "auto", in->auto_chaos); /* the driver's: chaos asks first */
     json_add_str(o, "notify", in->notify);
+    /* the facilitator's own: hidden text, the range an offset was drawn from, the branches */
+    json_add_str(o, "hidden", in->hidden);
+    cJSON_AddNumberToObject(o, "at_max_s", in->at_max_s);
+    cJSON_AddNumberToObject(o, "at_min_s", in->at_min_s);
+    cJSON *chs = cJSON_AddArrayToObject(o, "choices");
+    for (size_t c = 0; c < in->nchoices; c++) {
+        cJSON *x = cJSON_CreateObject();
+        json_add_str(x, "option", in->choices[c].option);
+        cJSON_AddItemToObject(x, "injects",
+                              str_array(in->choices[c].injects, in->choices[c].ninjects));
+        cJSON_AddItemToArray(chs, x);
+    }
+    cJSON_AddNumberToObject(o, "chosen", in->chosen);
     return o;
 }
 
@@ -109,7 +122,9 @@ cJSON *drill_public_doc(const struct drill *d, enum share_role role, const struc
     cJSON_AddStringToObject(o, "role", share_role_name(role));
     cJSON_AddBoolToObject(o, "full", full);
     cJSON_AddStringToObject(o, "title", d->title != NULL ? d->title : "");
-    json_add_str(o, "intro", d->intro);
+    if (full || !d->intro_facilitator) {
+        json_add_str(o, "intro", d->intro); /* intro: facilitator keeps it from the room */
+    }
     cJSON_AddStringToObject(o, "kind", d->kind == DRILL_LIVE ? "live" : "tabletop");
     cJSON_AddNumberToObject(o, "duration_s", d->duration_s);
     json_add_str(o, "label", d->label);
@@ -123,6 +138,9 @@ cJSON *drill_public_doc(const struct drill *d, enum share_role role, const struc
         json_add_str(r, "name", d->roles[i].name);
         cJSON_AddBoolToObject(r, "facilitator", d->roles[i].facilitator);
         cJSON_AddBoolToObject(r, "observer", d->roles[i].observer);
+        if (full) {
+            json_add_str(r, "notify_env", d->roles[i].notify_env);
+        }
         cJSON_AddItemToArray(roles, r);
     }
     cJSON *checks = cJSON_AddArrayToObject(o, "checks");
@@ -148,6 +166,8 @@ cJSON *drill_public_doc(const struct drill *d, enum share_role role, const struc
         json_add_str(o, "path", d->path);
         cJSON_AddBoolToObject(o, "notify_live", d->notify_live);
         json_add_str(o, "sandbox_env", d->sandbox_env);
+        json_add_str(o, "facilitator_notes", d->facilitator_notes);
+        cJSON_AddBoolToObject(o, "intro_facilitator", d->intro_facilitator);
         char hash[24];
         snprintf(hash, sizeof hash, "%016llx", d->hash);
         cJSON_AddStringToObject(o, "hash", hash);
@@ -286,6 +306,7 @@ static void read_roles(struct reader *r, struct drill *d, const cJSON *doc)
         ro->name = get_str(r, o, where, "name", false);
         ro->facilitator = get_bool(r, o, where, "facilitator");
         ro->observer = get_bool(r, o, where, "observer");
+        ro->notify_env = get_str(r, o, where, "notify_env", false);
     }
 }
 
@@ -343,6 +364,28 @@ static void read_chaos(struct reader *r, struct drill_inject *in, const cJSON *o
     }
 }
 
+/* What only the driver's document has (drill_extra.h): absent for everyone else. */
+static void read_extra(struct reader *r, struct drill_inject *in, const cJSON *o, const char *at)
+{
+    in->hidden = get_str(r, o, at, "hidden", false);
+    in->at_max_s = get_int(r, o, at, "at_max_s", in->at_s, -1, INT32_MAX);
+    in->at_min_s = get_int(r, o, at, "at_min_s", in->at_s, -1, INT32_MAX);
+    in->chosen = get_int(r, o, at, "chosen", -1, -1, INT32_MAX);
+    const cJSON *a = get_arr(r, o, at, "choices");
+    in->choices = xcalloc((size_t)cJSON_GetArraySize(a) + 1, sizeof *in->choices);
+    size_t i = 0;
+    char where[128];
+    for (const cJSON *it = a->child; it != NULL && r->cause == NULL; it = it->next, i++) {
+        snprintf(where, sizeof where, "%schoices[%zu].", at, i);
+        struct drill_choice *c = &in->choices[in->nchoices++];
+        c->option = get_str(r, it, where, "option", true);
+        c->injects = get_strs(r, it, where, "injects", &c->ninjects);
+    }
+    if (in->chosen >= (int)in->nchoices) {
+        fail(r, "%schosen: %d is not one of its %zu options", at, in->chosen, in->nchoices);
+    }
+}
+
 static void read_inject(struct reader *r, struct drill *d, const cJSON *o, const char *where)
 {
     struct drill_inject *in = &d->injects[d->ninjects++];
@@ -379,6 +422,7 @@ static void read_inject(struct reader *r, struct drill *d, const cJSON *o, const
         }
     }
     read_chaos(r, in, o, where);
+    read_extra(r, in, o, where);
     if (in->id != NULL && r->cause == NULL &&
         drill_find_inject(d, in->id) != (int)d->ninjects - 1) {
         fail(r, "%sid: '%s' twice", where, in->id);
@@ -410,6 +454,8 @@ struct drill *drill_from_public(const cJSON *doc, char **cause)
     d->players_mark = get_bool(&r, doc, "", "players_mark");
     d->notify_live = get_bool(&r, doc, "", "notify_live");
     d->sandbox_env = get_str(&r, doc, "", "sandbox_env", false);
+    d->facilitator_notes = get_str(&r, doc, "", "facilitator_notes", false);
+    d->intro_facilitator = get_bool(&r, doc, "", "intro_facilitator");
     d->path = get_str(&r, doc, "", "path", false);
     char *hash = get_str(&r, doc, "", "hash", false);
     d->hash = hash != NULL ? strtoull(hash, NULL, 16) : 0;

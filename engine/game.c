@@ -24,6 +24,7 @@
 #include "../common/util.h"
 #include "journal.h"
 #include "notify.h"
+#include "drill_extra.h"
 #include "run.h"
 
 #include <cjson/cJSON.h>
@@ -181,14 +182,15 @@ static void on_notify_done(bool ok, long status, const char *message, void *ud)
     game_changed(g);
 }
 
-static void send_notify(struct game *g, const struct drill_inject *in)
+/* One hook: env names the variable holding its URL (NULL: the drill has no sandbox_env). */
+static void send_notify_to(struct game *g, const struct drill_inject *in, const char *env)
 {
     const struct drill *dr = g->d;
     char *msg = dr->label != NULL ? xasprintf("%s %s", dr->label, in->notify) : xstrdup(in->notify);
     struct notify_request q = {
         .service = "slack",
         .message = msg,
-        .url_env = dr->notify_live ? LIVE_HOOK_ENV : dr->sandbox_env,
+        .url_env = env,
     };
     char *why = NULL;
     struct notify *n = NULL;
@@ -218,6 +220,18 @@ static void send_notify(struct game *g, const struct drill_inject *in)
     g->nreqs[g->nnreqs++] = r;
 }
 
+/* To each targeted role's own hook (notify_ROLE), once each, else the drill's (drill_extra.h). */
+static void send_notify(struct game *g, const struct drill_inject *in)
+{
+    const char *envs[64];
+    size_t n =
+        drill_extra_notify_envs(g->d, in, g->d->notify_live ? LIVE_HOOK_ENV : g->d->sandbox_env,
+                                envs, sizeof envs / sizeof envs[0]);
+    for (size_t k = 0; k < n; k++) {
+        send_notify_to(g, in, envs[k]);
+    }
+}
+
 static void fire(struct game *g, size_t i, const char *why)
 {
     const struct drill_inject *in = &g->d->injects[i];
@@ -230,6 +244,7 @@ static void fire(struct game *g, size_t i, const char *why)
     }
     cJSON_AddStringToObject(d, "channel", in->channel != NULL ? in->channel : "announce");
     cJSON_AddStringToObject(d, "why", why);
+    drill_extra_fire_data(in, d); /* text (attachments), hidden: the report's; never public */
     /* what is expected, so the report can list what nobody marked and score like game_score */
     cJSON *ex = cJSON_AddArrayToObject(d, "expects");
     for (size_t k = 0; k < in->nexpects; k++) {
@@ -303,7 +318,7 @@ void game_tick(struct game *g)
     bool any = false;
     for (size_t i = 0; i < d->ninjects && g->state == GAME_RUNNING; i++) {
         if (inj[i].state == INJECT_PENDING && d->injects[i].at_s >= 0 &&
-            (uint64_t)d->injects[i].at_s * 1000 <= t) {
+            (uint64_t)d->injects[i].at_s * 1000 <= t && drill_extra_may_fire(d, i)) {
             fire(g, i, "clock");
             any = true;
         }
@@ -424,6 +439,11 @@ static bool in_play(const struct game *g, size_t inject, char **cause)
         return false;
     }
     return true;
+}
+
+bool game_in_play(const struct game *g, size_t inject, char **cause)
+{
+    return in_play(g, inject, cause);
 }
 
 bool game_fire(struct game *g, size_t inject, char **cause)
@@ -655,6 +675,9 @@ static cJSON *start_data(const struct drill *d)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "kind", "drill");
+    if (d->facilitator_notes != NULL) { /* the report's; not in drill_public's whitelist */
+        cJSON_AddStringToObject(o, "facilitator_notes", d->facilitator_notes);
+    }
     char *apath = realpath(d->path, NULL);
     cJSON_AddStringToObject(o, "drill", apath != NULL ? apath : d->path);
     free(apath);
@@ -701,6 +724,7 @@ struct game *game_start(const struct game_env *env, struct drill *d, const struc
         game_free(g);
         return NULL;
     }
+    game_branch_start(g);
     g->state = GAME_CHECKING;
     game_set_message(g, xstrdup("before checks"));
     game_arm_timer(g);

@@ -109,6 +109,8 @@ bool game_resume_clock(struct game *g, char **cause);
 bool game_fire(struct game *g, size_t inject, char **cause); /* early, or a contingency by hand */
 bool game_skip(struct game *g, size_t inject, char **cause);
 bool game_fire_contingency(struct game *g, size_t inject, char **cause);
+/* Pick option (its name or 1-based number) of a fired inject's choice (game_branch.c). */
+bool game_choose(struct game *g, size_t inject, const char *option, char **cause);
 bool game_mark(struct game *g, size_t inject, size_t expect, bool met, const char *by,
                char **cause);
 /* A note; if it is the abort word (a whole message, game_says_abort_word), the drill aborts. */

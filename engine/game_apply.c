@@ -49,9 +49,13 @@ static bool drill_cmd(struct game *g, const cJSON *args, char **cause)
                           : cmd[0] == 's' ? game_skip(g, (size_t)i, cause)
                                           : game_fire_contingency(g, (size_t)i, cause));
     }
+    if (strcmp(cmd, "choose") == 0) {
+        int i = inject_of(g, args, cause);
+        return i >= 0 && game_choose(g, (size_t)i, json_str(args, "option"), cause);
+    }
     if (cause != NULL) {
         *cause = xasprintf("unknown drill command '%s' (begin, pause, resume, fire, skip, "
-                           "contingency, end)",
+                           "contingency, choose, end)",
                            cmd);
     }
     return false;

@@ -15,6 +15,7 @@
 #include "gamestate.h"
 
 #include "../common/util.h"
+#include "drill_extra.h"
 #include "run.h"
 
 #include <cjson/cJSON.h>
@@ -100,6 +101,7 @@ void game_replay(struct game *g, cJSON **ev, size_t n)
         if (runlog_event_parse(ev[i], &e)) {
             drillview_apply(&e, g->dv);
             replay_plan(g, &e);
+            drill_extra_replay(g->d, e.action, e.data); /* drawn offsets, choices */
         }
     }
     g->began = g->dv->began;

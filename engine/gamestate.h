@@ -259,6 +259,10 @@ struct dv_chaos *game_plan_chaos(struct game *g, const struct plan *p);
 bool game_has_pending_rollback(const struct game *g);
 size_t game_count_unresolved(const struct game *g);
 void game_begin_end(struct game *g, enum ending how);
+/* Running or paused, and inject is one of the drill's; false with *cause. */
+bool game_in_play(const struct game *g, size_t inject, char **cause);
+/* Draw the offsets of at: T+A..B injects and journal them (game_branch.c). */
+void game_branch_start(struct game *g);
 /* run.end: the drill is over (or a crashed one is recovered). */
 void game_finish(struct game *g);
 /* Rollbacks are done: after checks (or run.end). */

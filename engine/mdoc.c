@@ -53,6 +53,7 @@ struct parse {
     size_t ncode_lines, code_lines_cap;
     int code_fence_line;
     bool in_html;
+    bool in_comment; /* an HTML block that began with <!-- */
     enum brk pending;
     char marker[MAX_LISTS * 2 + 16];
     struct list_state lists[MAX_LISTS];
@@ -62,6 +63,7 @@ struct parse {
     bool thead; /* in a table's head: its row is followed by a |---| line */
     size_t link_start;
     char *link_href;
+    char *img_src; /* inside an image: its path or URL */
     int in_link;
     bool stopped; /* too big: every callback is ignored, md_parse may not stop at once */
 };
@@ -101,6 +103,7 @@ static void node_free(struct mdoc_node *n)
     }
     free(n->code);
     free(n->code_line);
+    free(n->code_at);
     for (size_t i = 0; i < n->nkvs; i++) {
         free(n->kvs[i].key);
         free(n->kvs[i].value);
@@ -232,7 +235,9 @@ void mdoc_node_add_code(struct mdoc_node *n, const char *text, int line)
 {
     n->code = xreallocarray(n->code, n->ncode + 1, sizeof *n->code);
     n->code_line = xreallocarray(n->code_line, n->ncode + 1, sizeof *n->code_line);
+    n->code_at = xreallocarray(n->code_at, n->ncode + 1, sizeof *n->code_at);
     n->code_line[n->ncode] = line;
+    n->code_at[n->ncode] = n->body.n;
     n->code[n->ncode++] = xstrdup(text);
 }
 
@@ -626,6 +631,7 @@ static int on_leave_block(MD_BLOCKTYPE type, void *detail, void *ud)
         break;
     case MD_BLOCK_HTML:
         p->in_html = false;
+        p->in_comment = false;
         break;
     case MD_BLOCK_QUOTE:
         p->quotes--;
@@ -672,6 +678,14 @@ static int on_enter_span(MD_SPANTYPE type, void *detail, void *ud)
     if (p->stopped) {
         return 1;
     }
+    if (type == MD_SPAN_IMG && !p->in_heading) {
+        /* an image is shown as what to open: "[image: ALT <path-or-url>]" */
+        MD_SPAN_IMG_DETAIL *img = detail;
+        free(p->img_src);
+        p->img_src = img != NULL && img->src.text != NULL ? xstrndup(img->src.text, img->src.size)
+                                                          : xstrdup("");
+        body_emit(p, "[image: ", 8);
+    }
     if (type == MD_SPAN_A) {
         MD_SPAN_A_DETAIL *a = detail;
         p->in_link++;
@@ -691,6 +705,13 @@ static int on_leave_span(MD_SPANTYPE type, void *detail, void *ud)
         return 1;
     }
     (void)detail;
+    if (type == MD_SPAN_IMG && !p->in_heading && p->img_src != NULL) {
+        char *s = xasprintf(" <%s>]", p->img_src);
+        body_emit(p, s, strlen(s));
+        free(s);
+        free(p->img_src);
+        p->img_src = NULL;
+    }
     if (type == MD_SPAN_A) {
         p->in_link--;
         if (p->in_link == 0 && p->link_href != NULL && !p->in_heading) {
@@ -711,6 +732,23 @@ static int on_leave_span(MD_SPANTYPE type, void *detail, void *ud)
         }
     }
     return 0;
+}
+
+/* Raw HTML is not shown; a comment is meant not to be, anything else is lost (lint says so). */
+static void note_html(struct parse *p, const char *text, size_t size)
+{
+    size_t i = 0;
+    while (i < size && isspace((unsigned char)text[i])) {
+        i++;
+    }
+    if (i < size && !p->in_heading && !(size - i >= 4 && memcmp(text + i, "<!--", 4) == 0) &&
+        !p->in_comment) {
+        cur(p)->html = true;
+    }
+    /* a comment block comes in lines: the ones after its first are still the comment */
+    if (p->in_html && size - i >= 4 && memcmp(text + i, "<!--", 4) == 0) {
+        p->in_comment = true;
+    }
 }
 
 static int on_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *ud)
@@ -751,11 +789,15 @@ static int on_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *ud
         /* comments and tags are markup, not text; `<your name>` reads as a tag but is a blank */
         if (!p->in_html && placeholder_html_is_text(text, size)) {
             emit_str(p, text, size);
+        } else {
+            note_html(p, text, size);
         }
         break;
     default:
         if (!p->in_html) {
             emit_str(p, text, size);
+        } else {
+            note_html(p, text, size);
         }
         break;
     }
@@ -861,6 +903,7 @@ bool mdoc_parse_markdown(struct mdoc *m, const char *const *free_keys, size_t ma
     free(p->code.s);
     free(p->code_lines);
     free(p->link_href);
+    free(p->img_src);
     m->too_many = p->stopped;
     return rc == 0 && !p->stopped;
 }
@@ -911,6 +954,38 @@ char *mdoc_body_text(const struct strbuf *sb)
         n--;
     }
     return xstrndup(s, n);
+}
+
+char *mdoc_body_with_code(const struct mdoc_node *n)
+{
+    struct strbuf sb = {0};
+    const char *body = n->body.s != NULL ? n->body.s : "";
+    size_t from = 0;
+    strbuf_add(&sb, "", 0);
+    for (size_t i = 0; i < n->ncode; i++) {
+        size_t at = n->code_at != NULL && n->code_at[i] <= n->body.n ? n->code_at[i] : n->body.n;
+        if (at < from) {
+            at = from;
+        }
+        strbuf_add(&sb, body + from, at - from);
+        while (sb.n > 0 && (sb.s[sb.n - 1] == '\n' || sb.s[sb.n - 1] == ' ')) {
+            sb.s[--sb.n] = '\0';
+        }
+        strbuf_str(&sb, sb.n > 0 ? "\n\n```\n" : "```\n");
+        strbuf_str(&sb, n->code[i]);
+        strbuf_str(&sb, "\n```\n");
+        from = at;
+        while (from < n->body.n && body[from] == '\n') {
+            from++;
+        }
+        if (from < n->body.n) {
+            strbuf_str(&sb, "\n");
+        }
+    }
+    strbuf_add(&sb, body + from, n->body.n - from);
+    char *out = mdoc_body_text(&sb);
+    free(sb.s);
+    return out;
 }
 
 char *mdoc_slug(const char *title)

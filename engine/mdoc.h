@@ -32,7 +32,9 @@ struct mdoc_node {
     size_t ncode;
     struct mdoc_kv *kvs;
     size_t nkvs;
-    bool content; /* anything under the heading: text, code, an annotation */
+    bool content;    /* anything under the heading: text, code, an annotation */
+    size_t *code_at; /* where in body each code block was (mdoc_body_with_code) */
+    bool html;       /* raw HTML other than a comment: not shown anywhere (lint warns) */
 };
 
 struct mdoc_issue {
@@ -100,6 +102,11 @@ bool mdoc_valid_text(const char *s, size_t len, size_t *bad);
 bool mdoc_is_control(const char *s, size_t len, size_t at);
 /* A node's body without leading blank lines or trailing blanks (caller frees). */
 char *mdoc_body_text(const struct strbuf *sb);
+/*
+ * A node's body with its code blocks back in place, fenced with ``` lines
+ * (their text as written: a log excerpt, a table); trimmed as mdoc_body_text.
+ */
+char *mdoc_body_with_code(const struct mdoc_node *n);
 /* "Check the error rate" -> "check-the-error-rate" (caller frees). */
 char *mdoc_slug(const char *title);
 char *mdoc_trim_dup(const char *s, size_t n);

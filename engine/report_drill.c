@@ -415,6 +415,8 @@ static void dr_other(struct drill_report *r, const char *action, const cJSON *ev
         strbuf_str(&r->timeline, "\n");
     } else if (report_people_line(&r->timeline, action, ev, data)) {
         /* join, leave, claim...: said by report_people.c */
+    } else if (report_drill_extra_line(&r->timeline, action, data)) {
+        /* drill.draw, choice: said by report_inject.c */
     } else if (strcmp(action, "run.resume") == 0 || strcmp(action, "drill.recover") == 0) {
         const char *actor = md_str(ev, "actor");
         strbuf_printf(&r->timeline, "run resumed by %s\n", actor != NULL ? actor : "unknown");
@@ -985,6 +987,7 @@ char *report_drill_markdown(const struct md_line *lines, size_t n, const char *r
     dr_debrief_section(&out, &r);
     dr_action_items(&out, &r);
     dr_sections(&out, &r);
+    report_drill_injects(&out, lines, n); /* report_inject.c: texts, attachments, hidden */
     report_people_md(&out, lines, n);
     dr_free(&r);
     return out.s;

@@ -87,5 +87,10 @@ char *report_run_markdown(const struct md_line *lines, size_t n, const char *dir
                           struct report_extra *extra);
 bool report_is_drill(const struct md_line *lines, size_t n);
 char *report_drill_markdown(const struct md_line *lines, size_t n, const char *run_id);
+/* A drill's fired injects as told (code blocks as written), hidden text, choices, draws and the
+ * facilitator's notes (report_inject.c). */
+void report_drill_injects(struct strbuf *out, const struct md_line *lines, size_t n);
+/* A timeline line for drill.draw and choice (report_inject.c); false for other actions. */
+bool report_drill_extra_line(struct strbuf *sb, const char *action, const cJSON *data);
 
 #endif

@@ -82,6 +82,7 @@ enum runlog_where {
     X(RL_DRILL_PAUSE, "drill.pause", RUNLOG_DURABLE)                                               \
     X(RL_DRILL_RESUME, "drill.resume", RUNLOG_DURABLE)                                             \
     X(RL_DRILL_ABORT, "drill.abort", RUNLOG_DURABLE)                                               \
+    X(RL_DRILL_DRAW, "drill.draw", RUNLOG_DURABLE)                                                 \
     X(RL_CHECK, "check", RUNLOG_DURABLE)                                                           \
     X(RL_INJECT_FIRE, "inject.fire", RUNLOG_DURABLE)                                               \
     X(RL_INJECT_SKIP, "inject.skip", RUNLOG_DURABLE)                                               \

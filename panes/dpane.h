@@ -67,5 +67,9 @@ void dpane_share_free(struct dpane *p);
 void dpane_chaos_ask(struct dpane *p);
 /* The facilitator fired inject by hand with its chaos listed: that was the answer. */
 void dpane_chaos_confirmed(struct dpane *p, size_t inject);
+/* drill_extra.c: an inject's text with its attachments and the facilitator's lines; choices */
+struct frame;
+void dpane_inject_text(struct dpane *p, struct frame *f, const struct drill_inject *in, int room);
+void dpane_ask_choice(struct dpane *p);
 
 #endif

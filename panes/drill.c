@@ -268,9 +268,7 @@ static void draw_selected(struct dpane *p, struct frame *f)
     snprintf(line, sizeof line, "%zu. %s", i + 1, in->title);
     frame_put(f, line, theme_attr(THEME_TITLE) | A_BOLD);
     int room = f->bottom - f->y - (int)in->nexpects - (int)in->nchaos - 1;
-    if (in->text != NULL && room > 0) {
-        put_flowed(f, in->text, theme_attr(THEME_NORMAL), room < 3 ? room : 3);
-    }
+    dpane_inject_text(p, f, in, room); /* text, attachments, hidden, choice */
     for (size_t e = 0; e < in->nexpects; e++) {
         draw_expect(p, f, i, e);
     }
@@ -635,6 +633,7 @@ static void claim(struct dpane *p)
     X(DP_FIRE, "f", "inject-fire", "fire the selected inject now (asks, lists its chaos)")         \
     X(DP_SKIP, "s", "inject-skip", "skip the selected inject")                                     \
     X(DP_CONTINGENCY, "c", "inject-contingency", "fire the selected inject's contingency")         \
+    X(DP_CHOOSE, "b", "inject-choose", "pick the branch of the selected inject's choice (asks)")   \
     X(DP_EXPECT, "1-9", "expect-select", "select an expectation of the inject")                    \
     X(DP_MET, "m", "expect-met", "mark it met (asks who marks)")                                   \
     X(DP_MISSED, "M", "expect-missed", "mark it missed (asks who marks)")                          \
@@ -693,6 +692,9 @@ static bool dp_key(void *self, wint_t ch, bool is_key)
         return true;
     case DP_CONTINGENCY:
         command(p, "contingency", true);
+        return true;
+    case DP_CHOOSE:
+        dpane_ask_choice(p);
         return true;
     case DP_MET:
     case DP_MISSED:

@@ -53,6 +53,13 @@ void frame_lines_free(struct frame_lines *lines); /* empties it; the struct stay
  */
 void frame_put_text(struct frame *f, const char *text, unsigned attr, const char *keep);
 
+/*
+ * An inject's or a step's text with fenced code blocks (```): prose flows as
+ * frame_put_wrapped, code lines are drawn as written (frame_put_hard); at
+ * most max rows (panes/drill_extra.c).
+ */
+void drill_text_put(struct frame *f, const char *text, unsigned attr, int max);
+
 /* One line (cut to the width) on the next row, if there is one left. */
 void frame_put(struct frame *f, const char *text, unsigned attr);
 /* Word-wrapped onto at most max rows; a '\n' is a hard break; skip_blank: no empty rows. */

@@ -305,9 +305,7 @@ static void draw_drill(WINDOW *win, int h, int w, const struct projector_src *sr
         frame_put_wrapped(&f, buf, theme_attr(THEME_WARN) | A_BOLD, 2, true);
         int room = f.bottom - f.y - tail - (int)in->nexpects;
         if (in->text != NULL && room > 0) {
-            char *flowed = frame_reflow(in->text, "-*");
-            frame_put_wrapped(&f, flowed, theme_attr(THEME_NORMAL), room, true);
-            free(flowed);
+            drill_text_put(&f, in->text, theme_attr(THEME_NORMAL), room); /* code as written */
         }
         draw_expects(&f, v, (size_t)li, now);
     } else {

@@ -105,6 +105,7 @@ struct ui {
     int focus;         /* the focused table slot (kept while the side panel has the focus) */
     bool side_focus;   /* the side panel has the focus */
     bool zoom;
+    bool side_full; /* the last layout gave a tabletop drill the screen (side_full_screen) */
     struct layout layout;
     WINDOW *titlebar;
     WINDOW *statusbar;
@@ -275,5 +276,7 @@ void side_refresh_pending(struct ui *ui);
 void side_open_at_start(struct ui *ui, const struct ui_options *opts);
 /* Free the side pane (the run stays resumable) and the resume offer. */
 void side_free(struct ui *ui);
+/* A tabletop drill that reads no pane is open: it takes the whole screen (z: the grid). */
+bool side_full_screen(const struct ui *ui);
 
 #endif

@@ -23,6 +23,7 @@
 #include "../common/clock.h"
 #include "../common/util.h"
 #include "../engine/drillview.h"
+#include "../engine/drill_extra.h"
 #include "../engine/game.h"
 #include "drillauto.h"
 #include "linein.h"
@@ -37,9 +38,9 @@
 
 enum { RECOVER_LIMIT_MS = 30000 };
 
-static const char HELP[] = "start, pause, resume, fire N, skip N, contingency N, met N.M [BY], "
-                          "missed N.M, note TEXT, debrief N TEXT, checks, y/n (run chaos?), end, "
-                           "abort, q";
+static const char HELP[] =
+    "start, pause, resume, fire N, skip N, choose N OPTION, contingency N, met N.M [BY], "
+    "missed N.M, note TEXT, debrief N TEXT, checks, y/n (run chaos?), end, abort, q";
 
 struct dplain {
     struct loop *loop;
@@ -160,6 +161,9 @@ static void print_inject(struct dplain *p, size_t i)
     say(p, "\n[%s] INJECT %zu: %s (%s) -> %s\n", t, i + 1, in->title,
         in->channel != NULL ? in->channel : "announce", *roles ? roles : "everyone");
     print_block(p, in->text, "   ");
+    char *fl = drill_extra_facilitator_lines(in); /* line mode is the facilitator's */
+    print_block(p, fl, "   ");
+    free(fl);
     for (size_t e = 0; e < in->nexpects; e++) {
         char due[24];
         clock_text(due, game_inject_fired_ms(p->g, i) + (uint64_t)in->expects[e].deadline_s * 1000);
@@ -180,7 +184,14 @@ static void print_overview(struct dplain *p)
     duration_format2(dur, sizeof dur, d->duration_s);
     say(p, "Drill %s: %s (%s, %s)\n", game_run_id(p->g), d->title ? d->title : d->path,
         d->kind == DRILL_LIVE ? "live" : "tabletop", dur);
+    if (d->intro_facilitator && d->intro != NULL && *d->intro != '\0') {
+        say(p, "   (intro: facilitator only)\n");
+    }
     print_block(p, d->intro, "   ");
+    if (d->facilitator_notes != NULL) {
+        say(p, "Facilitator notes (facilitator only):\n");
+        print_block(p, d->facilitator_notes, "   ");
+    }
     for (size_t i = 0; i < d->nobjectives; i++) {
         say(p, "Objective: %s\n", d->objectives[i]);
     }
@@ -441,6 +452,13 @@ static void handle_line(struct dplain *p, char *line)
     } else if ((v = arg(line, "skip")) != NULL) {
         ok = parse_ref(v, &a, NULL, false, NULL) ? game_skip(g, a, &cause)
                                                  : (cause = xstrdup("skip N"), false);
+    } else if ((v = arg(line, "choose")) != NULL) {
+        ok = parse_ref(v, &a, NULL, false, &rest) && rest != NULL && *rest != '\0'
+                 ? game_choose(g, a, rest, &cause)
+                 : (cause = xstrdup("choose N OPTION"), false);
+        if (ok) {
+            say(p, "  chosen: %s\n", rest);
+        }
     } else if ((v = arg(line, "contingency")) != NULL) {
         ok = parse_ref(v, &a, NULL, false, NULL) ? game_fire_contingency(g, a, &cause)
                                                  : (cause = xstrdup("contingency N"), false);

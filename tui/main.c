@@ -23,6 +23,7 @@
 #include "../common/loop.h"
 #include "plain.h"
 #include "guardcmd.h"
+#include "drillcmd.h"
 #include "reportcmd.h"
 #include "snapshot.h"
 #include "ui.h"
@@ -87,6 +88,7 @@ struct options {
     const char *lever_reason;
     bool drill_auto;           /* drill FILE --auto: unattended (tui/drillauto.h) */
     const char *report_to;     /* drill --auto --report-to URL */
+    const char *drill_wheel;   /* drill --wheel DIR (drillcmd.c) */
 };
 
 static void usage(FILE *out)
@@ -108,6 +110,8 @@ static void usage(FILE *out)
         "       opsdeck drill FILE --auto [--report-to URL]  unattended (a timer): no\n"
         "                                         questions, the report to a webhook\n"
         "       opsdeck drill --recover           roll back what a crashed drill left\n"
+        "       opsdeck drill --wheel DIR [--seed N]  draw a drill from DIR and run it\n"
+        "       opsdeck drill --from-run RUN-ID [FILE]  a past run as a tabletop drill\n"
         "       opsdeck drill --give-up RUN-ID    stop retrying a rollback that keeps failing\n"
         "                                         (you put it back by hand; typed, audited)\n"
         "       opsdeck drill --stop-all [REASON] the safety lever: stop every live drill here,\n"
@@ -125,7 +129,8 @@ static void usage(FILE *out)
         "                        without one, the built-in demo runs)\n"
         "  -r, --read-only       disable every action\n"
         "  -t, --theme NAME      dark (default), light, high-contrast, mono, or a user theme\n"
-        "      --seed N          demo: random seed (same seed, same story)\n"
+        "      --seed N          demo: random seed (same seed, same story); drill: the seed of\n"
+        "                        --wheel and of at: T+A..B draws\n"
         "      --demo-mode MODE  demo: live (default), still (nothing changes), trickle\n"
         "      --demo-queues N   demo: number of queue rows (for benchmarks)\n"
         "      --exit-after N    quit by itself after N seconds (5, 5s) or frames (100f)\n"
@@ -201,6 +206,8 @@ static bool parse_run_arg(int argc, char **argv, int *i, struct options *o)
         o->lever_reason = *i + 1 < argc && argv[*i + 1][0] != '-' ? argv[++*i] : NULL;
     } else if (strcmp(a, "--release-lever") == 0 && o->command == CMD_DRILL) {
         o->release_lever = true;
+    } else if (strcmp(a, "--wheel") == 0 && o->command == CMD_DRILL) {
+        o->drill_wheel = take_value(argc, argv, i);
     } else if (o->run_file == NULL && a[0] != '-') {
         o->run_file = a;
     } else {
@@ -301,6 +308,16 @@ static void parse_args(int argc, char **argv, struct options *o)
         fprintf(stderr, "opsdeck: --resume goes on with the run's own variables: no --var or "
                         "--dry-run\n");
         exit(2);
+    }
+    if (o->command == CMD_DRILL && o->drill_wheel != NULL && o->run_file == NULL) {
+        char *cause = NULL; /* the wheel draws the FILE (and says which) */
+        if ((o->run_file = drillcmd_wheel(o->drill_wheel, o->seed, &cause)) == NULL) {
+            text_printf(stderr, "opsdeck: %s\n", cause);
+            exit(2);
+        }
+    }
+    if (o->command == CMD_DRILL && o->seed != NULL) {
+        setenv("OPSDECK_DRILL_SEED", o->seed, 1); /* the drill's draws (at: T+A..B) too */
     }
     if (o->command == CMD_DRILL && (o->run_file != NULL) + (o->run_resume != NULL) +
                                            o->drill_recover + (o->drill_give_up != NULL) +
@@ -1065,6 +1082,9 @@ int main(int argc, char **argv)
     struct options o = {0};
     if (argc > 1 && strcmp(argv[1], "report") == 0) {
         return reportcmd_main(argc, argv);
+    }
+    if (argc > 2 && strcmp(argv[1], "drill") == 0 && strcmp(argv[2], "--from-run") == 0) {
+        return drillcmd_from_run(argc, argv);
     }
     parse_args(argc, argv, &o);
     if (o.command == CMD_LINT) {

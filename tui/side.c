@@ -18,6 +18,8 @@
 #include "../common/clock.h"
 #include "../common/loop.h"
 #include "../common/util.h"
+#include "../engine/drill_extra.h"
+#include "../engine/drillview.h"
 #include "../engine/locate.h"
 #include "../engine/report.h"
 #include "../engine/run.h"
@@ -553,4 +555,10 @@ void side_free(struct ui *ui)
     ui->resume_offer = NULL;
     offer_free(ui->finished_offer);
     ui->finished_offer = NULL;
+}
+
+bool side_full_screen(const struct ui *ui)
+{
+    const struct drillview *v = ui->side.ops == &drill_pane ? drill_pane_view(ui->side.self) : NULL;
+    return v != NULL && !drill_extra_uses_panes(drillview_drill(v));
 }

@@ -103,7 +103,7 @@ void ui_focus(struct ui *ui, int slot)
     if (!side) {
         ui->focus = slot;
     }
-    if (ui->layout.kind != LAYOUT_GRID || ui->zoom) {
+    if (ui->layout.kind != LAYOUT_GRID || ui->zoom || ui->side_full) {
         ui->need_layout = true; /* a different pane fills the screen */
     }
     ui_dirty_all(ui);
@@ -169,7 +169,7 @@ static void do_layout(struct ui *ui)
         .lines = LINES,
         .nslots = ui->nslots,
         .side = ui->side.ops != NULL,
-        .zoom = ui->zoom,
+        .zoom = ui->zoom != (ui->side_full = side_full_screen(ui)), /* z undoes a tabletop's */
         .focus = ui->side_focus ? ui->nslots : ui->focus,
     };
     layout_compute(&req, &ui->layout);
@@ -244,6 +244,7 @@ static void ui_frame(struct ui *ui)
         }
         if (ui->side.ops != NULL && ui->side.ops->update(ui->side.self, now)) {
             ui->side.dirty = true;
+            ui->need_layout = ui->need_layout || side_full_screen(ui) != ui->side_full;
         }
         if (ui->side.visible && ui->side.dirty) {
             draw_panel(ui, &ui->side);

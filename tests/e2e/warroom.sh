@@ -216,9 +216,12 @@ echo "# a drill: what the facilitator hides never reaches a participant's proces
 cat > "$BASE/drill.md" <<'EOF'
 # Game day: cache lost
 
+HIDDENINTROMARKER: the cache node is unplugged on purpose.
+
 ```opsdeck
 drill: tabletop
 duration: 60m
+intro: facilitator
 facilitator: gm
 role: gm = Game master
 role: ic = Incident commander
@@ -231,6 +234,7 @@ role: ic = Incident commander
 at: T+00
 to: ic
 expect: 5m 7 OPENEXPECTATIONMARKER declared
+hidden: HIDDENTEXTMARKER it comes back at T+20
 ```
 OPENINJECTMARKER: every request misses the cache.
 
@@ -251,6 +255,10 @@ at: contingency
 to: ic
 ```
 HIDDENCONTINGENCYMARKER: what is going on?
+
+## Facilitator notes
+
+HIDDENNOTESMARKER: keep the CEO call for later.
 EOF
 chmod 644 "$BASE/drill.md"
 pkill -9 -u wrbob -x opsdeck; pkill -9 -u wrcarol -x opsdeck
@@ -285,6 +293,12 @@ check "bob sees no score" screen_lacks -F "score"
 on DA
 check "alice sees the score" screen_has -F "score"
 check "alice sees the hidden inject in her list" screen_has -F "The replica lags"
+check "alice (the facilitator) sees the inject's hidden text" screen_has -F "HIDDENTEXTMARKER"
+check "alice's tabletop drill takes the whole screen (no table pane)" screen_lacks -E "Alerts [0-9]+ firing|POOL +SERVER"
+on DB
+check "bob sees the inject but not its hidden text" screen_lacks -F "HIDDENTEXTMARKER"
+check "bob's tabletop drill takes the whole screen too" screen_lacks -E "Alerts [0-9]+ firing|POOL +SERVER"
+on DA
 sleep 1
 # the bytes as socat -x wrote them (hex), back to text
 traffic() { python3 -c 'import re,sys; sys.stdout.write(bytes.fromhex("".join(re.findall(r"(?:^| )([0-9a-f]{2})(?= |$)", open(sys.argv[1]).read(), re.M))).decode("utf-8","replace"))' "$BASE/traffic.hex"; }
@@ -324,7 +338,8 @@ traffic_has() { traffic | grep -qE "$1"; }
 not_in_memory() { ! in_memory "$@"; }
 no_traffic() { ! traffic_has "$1"; }
 check "the recorder saw the drill (the fired inject's text crossed the socket)" traffic_has OPENINJECTMARKER
-for marker in HIDDENINJECTMARKER HIDDENCONTINGENCYMARKER HIDDENEXPECTMARKER; do
+for marker in HIDDENINJECTMARKER HIDDENCONTINGENCYMARKER HIDDENEXPECTMARKER HIDDENTEXTMARKER \
+    HIDDENNOTESMARKER HIDDENINTROMARKER; do
     check "$marker is in alice's process (the search works)" in_memory "$APID" "$marker"
     check "$marker is not in bob's process memory" not_in_memory "$BPID" "$marker"
     check "$marker never crossed bob's socket" no_traffic "$marker"

@@ -47,8 +47,12 @@ static const char DRILL[] = "# Public unit\n\n"
                             "to: ic\n"
                             "expect: 1m 11 MARKFIRSTEXP declared\n"
                             "contingency: markcont\n"
+                            "hidden: MARKHIDDEN the fire is in row 3\n"
                             "```\n"
                             "Start now.\n\n"
+                            "```\n"
+                            "MARKLOG   500 GET /checkout\n"
+                            "```\n\n"
                             "## Hidden MARKTITLE\n"
                             "```opsdeck\n"
                             "at: T+05\n"
@@ -66,6 +70,8 @@ static const char DRILL[] = "# Public unit\n\n"
                             "to: ic\n"
                             "```\n"
                             "MARKCONTTEXT the CEO calls.\n\n"
+                            "## Facilitator notes\n\n"
+                            "MARKNOTES keep the CEO call for later.\n\n"
                             "## Debrief\n\n"
                             "- What went well?\n";
 
@@ -303,15 +309,83 @@ static void test_players_mark(void)
     }
 }
 
+/* intro: facilitator, choices and draws are the facilitator's; the driver round-trips them. */
+static void test_facilitator_only(void)
+{
+    static const char md[] = "# F\n\nMARKINTRO the scenario is a flood.\n\n```opsdeck\n"
+                             "drill: tabletop\nduration: 30m\nintro: facilitator\nseed: 7\n"
+                             "role: gm = GM\nrole: ic = IC\nfacilitator: gm\nnotify_ic: MARKHOOK\n"
+                             "```\n\n"
+                             "## Flood\n```opsdeck\nat: T+00\nto: all\n"
+                             "choice: MARKOPTA -> a | MARKOPTB -> b\n```\nWater.\n\n"
+                             "## A\n```opsdeck\nid: a\nat: contingency\n```\nA.\n\n"
+                             "## B\n```opsdeck\nid: b\nat: T+10..15\n```\nB.\n";
+    char *cause = NULL;
+    struct drill *d = drill_parse(md, strlen(md), "f.md", &cause);
+    if (!tap_ok(d != NULL && d->nissues == 0, "the facilitator-only drill parses (%s)",
+                d && d->nissues ? d->issues[0].message : "ok")) {
+        drill_free(d);
+        return;
+    }
+    struct drillview *v = drillview_create(d, fake_clock, NULL);
+    cJSON *fire = cJSON_Parse("{\"seq\":1,\"action\":\"inject.fire\",\"data\":{\"id\":\"flood\","
+                              "\"to\":[\"gm\",\"ic\"]}}");
+    struct runlog_event ev;
+    runlog_event_parse(fire, &ev);
+    drillview_apply(&ev, v);
+    cJSON *pdoc = drill_public_doc(d, SHARE_PARTICIPANT, v);
+    char *pt = cJSON_PrintUnformatted(pdoc);
+    tap_ok(strstr(pt, "Water.") != NULL, "the fired inject reaches the participant");
+    static const char *const never[] = {"MARKINTRO", "MARKOPTA", "MARKHOOK",
+                                        "choices",   "at_max_s", "\"intro\""};
+    for (size_t i = 0; i < sizeof never / sizeof never[0]; i++) {
+        absent(pt, never[i], "intro: facilitator");
+    }
+    static const char *const lines[] = {
+        "{\"seq\":2,\"action\":\"drill.draw\",\"data\":{\"inject\":\"b\",\"at_s\":720,"
+        "\"seed\":7}}",
+        "{\"seq\":3,\"action\":\"choice\",\"data\":{\"inject\":\"flood\",\"option\":"
+        "\"MARKOPTA\"}}"};
+    for (size_t i = 0; i < 2; i++) {
+        cJSON *o = cJSON_Parse(lines[i]);
+        struct runlog_event le;
+        runlog_event_parse(o, &le);
+        cJSON *pl = drill_public_line(d, SHARE_PARTICIPANT, &le);
+        cJSON *dl = drill_public_line(d, SHARE_DRIVER, &le);
+        tap_ok(pl == NULL && dl != NULL, "%s goes to the driver only", le.action);
+        cJSON_Delete(pl);
+        cJSON_Delete(dl);
+        cJSON_Delete(o);
+    }
+    cJSON *ddoc = drill_public_doc(d, SHARE_DRIVER, NULL);
+    struct drill *back = drill_from_public(ddoc, &cause);
+    tap_ok(back != NULL && back->intro_facilitator && strstr(back->intro, "MARKINTRO") &&
+               back->injects[0].nchoices == 2 &&
+               strcmp(back->injects[0].choices[1].injects[0], "b") == 0 &&
+               back->injects[drill_find_inject(back, "b")].at_max_s == 900 &&
+               back->roles[1].notify_env != NULL &&
+               strcmp(back->roles[1].notify_env, "MARKHOOK") == 0,
+           "the driver's document keeps the intro, the choices, the range and the role hook");
+    drill_free(back);
+    free(cause);
+    free(pt);
+    cJSON_Delete(pdoc);
+    cJSON_Delete(ddoc);
+    cJSON_Delete(fire);
+    drillview_destroy(v);
+    drill_free(d);
+}
+
 static void check_markers(struct seen *s, const char *when, bool hidden_fired, bool cont_fired)
 {
     for (int r = SHARE_OBSERVER; r <= SHARE_PARTICIPANT; r++) {
         char *t = participant_text(s, (enum share_role)r);
         static const char *const always[] = {
-            "MARKEXPECT",  "MARKFIRSTEXP",     "MARKCHECKROW", "\"points\"", "\"max\"",
-            "\"score\"",   "be_web/web2",      "chaos.",       "rollback",   "drain",
-            "public.md",   "\"hash\"",         "\"until\"",    "\"reason\"", "\"message\"",
-            "inject.skip", "\"contingency\":", "MARKSTOPROW"};
+            "MARKEXPECT",        "MARKFIRSTEXP",     "MARKCHECKROW", "\"points\"", "\"max\"",
+            "\"score\"",         "be_web/web2",      "chaos.",       "rollback",   "drain",
+            "public.md",         "\"hash\"",         "\"until\"",    "\"reason\"", "\"message\"",
+            "inject.skip",       "\"contingency\":", "MARKHIDDEN",   "MARKNOTES",  "\"hidden\"",
+            "facilitator_notes", "MARKSTOPROW"};
         for (size_t i = 0; i < sizeof always / sizeof always[0]; i++) {
             absent(t, always[i], when);
         }
@@ -365,6 +439,10 @@ static void test_game_roles(const char *dir, struct loop *loop, struct store *st
     advance(g, 2000);
     tap_ok(game_inject_state(g, 0) == INJECT_FIRED, "the first inject fired");
     check_markers(&s, "T+00:02", false, false);
+    char *pt = participant_text(&s, SHARE_PARTICIPANT);
+    tap_ok(strstr(pt, "MARKLOG   500 GET /checkout") != NULL,
+           "the fired inject's code block reaches the participant as written");
+    free(pt);
 
     advance(g, 60000); /* its expectation is missed: the contingency fires */
     tap_ok(game_inject_state(g, 2) == INJECT_FIRED, "the contingency fired");
@@ -379,6 +457,8 @@ static void test_game_roles(const char *dir, struct loop *loop, struct store *st
 
     /* the driver gets everything, as written */
     char *full = participant_text(&s, SHARE_DRIVER);
+    tap_ok(strstr(full, "MARKHIDDEN") && strstr(full, "MARKNOTES"),
+           "the driver's document holds the hidden text and the facilitator notes");
     tap_ok(strstr(full, "MARKEXPECT") && strstr(full, "\"points\":37") &&
                strstr(full, "MARKCHECKROW") && strstr(full, "chaos.plan") &&
                strstr(full, "public.md"),
@@ -410,7 +490,8 @@ static void test_game_roles(const char *dir, struct loop *loop, struct store *st
     cJSON_DeleteItemFromObject(again, "injects");
     tap_ok(again != NULL && cJSON_Compare(doc, again, true), "participant document round trip");
     tap_ok(back != NULL && back->ninjects == 3 &&
-               strcmp(back->injects[0].text, "Start now.") == 0 &&
+               strcmp(back->injects[0].text,
+                      "Start now.\n\n```\nMARKLOG   500 GET /checkout\n```") == 0 &&
                back->injects[0].expects[0].deadline_s == 60 &&
                strcmp(back->injects[0].expects[0].text, "") == 0 && back->nchecks == 2 &&
                back->checks[0].until == NULL && strcmp(back->title, "Public unit") == 0 &&
@@ -460,6 +541,7 @@ int main(void)
 
     test_bad_documents();
     test_players_mark();
+    test_facilitator_only();
     test_game_roles(dir, loop, store, demo);
 
     action_setup(NULL, false);
