@@ -86,9 +86,9 @@ struct options {
     const char *drill_guard;   /* drill --guard SPEC: the dead-man guard (a live drill starts it) */
     bool stop_all, release_lever; /* drill --stop-all [REASON], --release-lever */
     const char *lever_reason;
-    bool drill_auto;           /* drill FILE --auto: unattended (tui/drillauto.h) */
-    const char *report_to;     /* drill --auto --report-to URL */
-    const char *drill_wheel;   /* drill --wheel DIR (drillcmd.c) */
+    bool drill_auto;         /* drill FILE --auto: unattended (tui/drillauto.h) */
+    const char *report_to;   /* drill --auto --report-to URL */
+    const char *drill_wheel; /* drill --wheel DIR (drillcmd.c) */
 };
 
 static void usage(FILE *out)
