@@ -32,7 +32,7 @@
 enum { DRILL_MAX_BYTES = 4 << 20, DRILL_MAX_NODES = 5000 };
 
 /* Taken whole: commands and conditions may hold '#', a notify is a message. */
-static const char *const free_keys[] = {"run", "until", "notify", NULL};
+static const char *const free_keys[] = {"run", "until", "notify", "expect", NULL};
 
 /* ---- small helpers ---- */
 
@@ -139,6 +139,11 @@ static bool parse_offset(const char *v, int *out)
     }
     *out = (int)secs;
     return true;
+}
+
+bool drill_parse_offset(const char *v, int *out)
+{
+    return parse_offset(v, out);
 }
 
 /* "PANE VERB TARGET [INPUT]"; issues for a short one, an unknown pane or an odd verb. */
@@ -338,7 +343,7 @@ static void block_kv(struct drill *d, struct block *b, const struct mdoc_node *n
             add_issue(d, kv->line, xasprintf("bad %s '%s' (true or false)", k, v));
         }
     } else if (strcmp(k, "objective") == 0) {
-        push_str(&d->objectives, &d->nobjectives, xstrdup(v));
+        drill_objective_add(d, v);
     } else if (strcmp(k, "role") == 0) {
         block_role(d, kv);
     } else if (strcmp(k, "facilitator") == 0) {
@@ -404,13 +409,25 @@ static void inject_expect(struct drill *d, struct drill_inject *in, const struct
     char dl[64];
     long points;
     int consumed = 0;
-    char *end;
-    size_t n = strcspn(kv->value, " \t");
-    const char *rest = kv->value + n;
+    char *end, *why = NULL;
+    struct drill_expect pre = {0};
+    char *val = xstrdup(kv->value);
+    const char *after = drill_expect_prefix(&pre, val, &why);
+    if (after == NULL) {
+        add_issue(d, kv->line, xasprintf("expect: %s, got '%s'", why, kv->value));
+        free(why);
+        drill_expect_finish(&pre);
+        free(val);
+        return;
+    }
+    char *value = val + (after - val);
+    mdoc_strip_comment(value); /* a comment is a '#' after the #TAGs */
+    size_t n = strcspn(value, " \t");
+    const char *rest = value + n;
     int64_t secs = 0;
     bool ok = n > 0 && n < sizeof dl;
     if (ok) {
-        memcpy(dl, kv->value, n);
+        memcpy(dl, value, n);
         dl[n] = '\0';
         ok = duration_parse(dl, &secs) && secs > 0 && secs <= INT_MAX / 1000;
     }
@@ -434,11 +451,15 @@ static void inject_expect(struct drill *d, struct drill_inject *in, const struct
                   xasprintf("expect needs DEADLINE POINTS TEXT (e.g. 5m 10 Incident declared), "
                             "got '%s'",
                             kv->value));
+        drill_expect_finish(&pre);
+        free(val);
         return;
     }
     in->expects = xreallocarray(in->expects, in->nexpects + 1, sizeof *in->expects);
     struct drill_expect *e = &in->expects[in->nexpects++];
+    *e = pre;
     e->text = xstrdup(rest);
+    free(val);
     e->deadline_s = (int)secs;
     e->points = (int)points;
     e->line = kv->line;
@@ -460,8 +481,8 @@ static void inject_kv(struct drill *d, struct drill_inject *in, struct inject_li
     const struct mdoc_kv *kv = &n->kvs[i];
     const char *k = kv->key;
     const char *v = kv->value;
-    bool repeatable =
-        strcmp(k, "expect") == 0 || strcmp(k, "chaos") == 0 || strcmp(k, "rollback") == 0;
+    bool repeatable = strcmp(k, "expect") == 0 || strcmp(k, "chaos") == 0 ||
+                      strcmp(k, "rollback") == 0 || strcmp(k, "on_miss") == 0;
     if (!repeatable && !first_use(d, n, i)) {
         return;
     }
@@ -529,6 +550,18 @@ static void inject_kv(struct drill *d, struct drill_inject *in, struct inject_li
             il->rollback_lines[il->nrollbacks] = kv->line;
             il->nrollbacks++;
         }
+    } else if (strcmp(k, "on_miss") == 0) {
+        /* after an expect: that expectation's; before any: the inject's contingency */
+        if (in->nexpects > 0) {
+            set_str(&in->expects[in->nexpects - 1].on_miss, v);
+        } else if (in->contingency != NULL) {
+            add_issue(d, kv->line,
+                      xasprintf("on_miss before any expect: is the contingency, "
+                                "given twice"));
+        } else {
+            il->contingency = kv->line;
+            set_str(&in->contingency, v);
+        }
     } else if (strcmp(k, "backend") == 0) {
         set_str(&in->backend, v);
     } else if (strcmp(k, "notify") == 0) {
@@ -536,7 +569,7 @@ static void inject_kv(struct drill *d, struct drill_inject *in, struct inject_li
     } else {
         add_issue(d, kv->line,
                   xasprintf("unknown key '%s' for an inject (id, at, to, channel, expect, "
-                            "contingency, chaos, rollback, backend, notify)",
+                            "contingency, on_miss, chaos, rollback, backend, notify)",
                             k));
     }
 }
@@ -614,13 +647,15 @@ static void check_kv(struct drill *d, struct drill_check *c, const struct mdoc_n
     } else if (strcmp(k, "run") == 0) {
         set_str(&c->run, v);
     } else if (strcmp(k, "expect") == 0) {
-        char *end;
-        long code = strtol(v, &end, 10);
-        if (isdigit((unsigned char)v[0]) && *end == '\0' && code >= 0 && code <= 255) {
+        char *end, *w = xstrdup(v);
+        mdoc_strip_comment(w); /* expect is a free key for injects' #TAGs */
+        long code = strtol(w, &end, 10);
+        if (isdigit((unsigned char)w[0]) && *end == '\0' && code >= 0 && code <= 255) {
             c->expect_exit = (int)code;
         } else {
-            add_issue(d, kv->line, xasprintf("bad expect '%s' (an exit code 0-255)", v));
+            add_issue(d, kv->line, xasprintf("bad expect '%s' (an exit code 0-255)", w));
         }
+        free(w);
     } else if (strcmp(k, "tolerance") == 0) {
         parse_secs(d, kv, 0, &c->tolerance_s);
     } else if (strcmp(k, "interval") == 0 || strcmp(k, "timeout") == 0) {
@@ -860,6 +895,7 @@ static void build(struct drill *d, const struct mdoc *m, size_t block)
     }
     d->ninjects = ni;
     cross_check(d, v);
+    drill_expect_lint(d);
     free(v);
     free(iids);
     free(ititles);

@@ -44,7 +44,13 @@ enum game_state {
 };
 
 enum inject_state { INJECT_PENDING, INJECT_FIRED, INJECT_SKIPPED };
-enum expect_state { EXPECT_PENDING, EXPECT_MET, EXPECT_LATE, EXPECT_MISSED };
+enum expect_state {
+    EXPECT_PENDING,
+    EXPECT_MET,
+    EXPECT_LATE,
+    EXPECT_MISSED,
+    EXPECT_NOT_REACHED, /* the drill ended before it was due: outside the score */
+};
 /* The last result of a check: a condition may be unknown (engine/cond.h). */
 enum check_result { CHECK_NOT_RUN = -1, CHECK_FAILED = 0, CHECK_OK = 1, CHECK_UNKNOWN = 2 };
 
@@ -109,6 +115,22 @@ bool game_skip(struct game *g, size_t inject, char **cause);
 bool game_fire_contingency(struct game *g, size_t inject, char **cause);
 bool game_mark(struct game *g, size_t inject, size_t expect, bool met, const char *by,
                char **cause);
+/*
+ * The score part (game_score.c, docs/drills.md "Scores"). game_mark_at: as
+ * game_mark, with when the team responded (drill ms, GAME_AT_NOW: now): met
+ * or late is at_ms against the deadline; refused before the inject fired or
+ * in the future. game_extend: the drill ends by_s later (drill.extend).
+ * game_unskip: a skipped inject back to pending (inject.unskip).
+ * game_undo: the last skip or mark of this session undone; *what says which.
+ */
+#define GAME_AT_NOW UINT64_MAX
+bool game_mark_at(struct game *g, size_t inject, size_t expect, bool met, const char *by,
+                  uint64_t at_ms, char **cause);
+bool game_extend(struct game *g, int by_s, char **cause);
+bool game_unskip(struct game *g, size_t inject, char **cause);
+bool game_undo(struct game *g, char **what, char **cause);
+/* `--players ic=alice,scribe=bob`: every ROLE a role of d; false with *cause. */
+bool game_players_check(const struct drill *d, const char *spec, char **cause);
 /* A note; if it contains the abort word, the drill aborts. section may be NULL. */
 bool game_note(struct game *g, const char *text, const char *section, char **cause);
 bool game_debrief(struct game *g, size_t question, const char *answer, char **cause);

@@ -357,6 +357,9 @@ void game_after_rollbacks(struct game *g)
 void game_begin_end(struct game *g, enum ending how)
 {
     g->base_ms = game_clock_ms(g);
+    if (how == END_FINISH || how == END_ABORT) {
+        game_mark_not_reached(g); /* score: before the state says it is over */
+    }
     g->state = GAME_ROLLING_BACK;
     g->ending = how;
     game_stop_checks(g);
