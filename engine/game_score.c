@@ -111,6 +111,10 @@ void game_start_score_data(cJSON *o, const struct drill *d)
         const char *id = d->objective_ids != NULL ? d->objective_ids[i] : NULL;
         cJSON_AddItemToArray(ids, id != NULL ? cJSON_CreateString(id) : cJSON_CreateNull());
     }
+    cJSON *prompts = cJSON_AddArrayToObject(o, "prompts");
+    for (size_t i = 0; i < drill_prompt_count(d); i++) {
+        cJSON_AddItemToArray(prompts, cJSON_CreateString(drill_prompt(d, i)));
+    }
     cJSON *pl = game_players_json(d->players);
     if (pl != NULL) {
         cJSON_AddItemToObject(o, "players", pl);

@@ -87,5 +87,7 @@ char *report_run_markdown(const struct md_line *lines, size_t n, const char *dir
                           struct report_extra *extra);
 bool report_is_drill(const struct md_line *lines, size_t n);
 char *report_drill_markdown(const struct md_line *lines, size_t n, const char *run_id);
+/* The same drill report as JSON text (docs/drills.md "The report as JSON"). */
+char *report_drill_json(const struct md_line *lines, size_t n, const char *run_id);
 
 #endif
