@@ -695,6 +695,10 @@ struct game *game_start(const struct game_env *env, struct drill *d, const struc
         drill_free(d);
         return NULL;
     }
+    if (!game_players_take(d, cause)) {
+        drill_free(d);
+        return NULL;
+    }
     struct game *g = game_alloc(env, d, h);
     g->id = runlog_unique_id(g->runs_dir, d->path);
     if (!game_open_journal(g, true, cause) ||

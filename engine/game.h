@@ -129,8 +129,12 @@ bool game_mark_at(struct game *g, size_t inject, size_t expect, bool met, const 
 bool game_extend(struct game *g, int by_s, char **cause);
 bool game_unskip(struct game *g, size_t inject, char **cause);
 bool game_undo(struct game *g, char **what, char **cause);
-/* `--players ic=alice,scribe=bob`: every ROLE a role of d; false with *cause. */
-bool game_players_check(const struct drill *d, const char *spec, char **cause);
+/*
+ * `opsdeck drill FILE --players ic=alice,scribe=bob`: who plays which role,
+ * for the drills this process starts (journaled in run.start). A ROLE that is
+ * not a role of the drill refuses the start.
+ */
+void game_players_set(const char *spec);
 /* A note; if it contains the abort word, the drill aborts. section may be NULL. */
 bool game_note(struct game *g, const char *text, const char *section, char **cause);
 bool game_debrief(struct game *g, size_t question, const char *answer, char **cause);

@@ -303,6 +303,7 @@ void game_finish(struct game *g)
     cJSON_AddStringToObject(d, "how", aborted ? "aborted" : "finished");
     game_log(g, NULL, "run.end", NULL, NULL, d);
     g->ending_done = true;
+    g->dv->ended = true; /* the score: clock injects that never fired are not reached */
     if (g->d != NULL) {
         g->state = aborted ? GAME_ABORTED : GAME_ENDED;
         size_t bad = game_count_unresolved(g);

@@ -63,6 +63,12 @@ bool game_mark_time_ok(struct game *g, size_t inject, bool met, uint64_t *at_ms,
     char a[24], b[24];
     t_text(a, *at_ms);
     char *why = NULL;
+    /* a time typed to the second: the second the inject fired, or this one, counts */
+    if (*at_ms < fired && *at_ms / 1000 == fired / 1000) {
+        *at_ms = fired;
+    } else if (*at_ms > now && *at_ms / 1000 == now / 1000) {
+        *at_ms = now;
+    }
     if (*at_ms < fired) {
         t_text(b, fired);
         why = xasprintf("%s is before inject %zu fired (%s)", a, inject + 1, b);
@@ -148,7 +154,15 @@ cJSON *game_players_json(const char *spec)
     return o;
 }
 
-bool game_players_check(const struct drill *d, const char *spec, char **cause)
+static char *start_players; /* game_players_set: for every drill this process starts */
+
+void game_players_set(const char *spec)
+{
+    free(start_players);
+    start_players = spec != NULL ? xstrdup(spec) : NULL;
+}
+
+static bool players_check(const struct drill *d, const char *spec, char **cause)
 {
     cJSON *o = game_players_json(spec);
     size_t n = 0;
@@ -169,6 +183,18 @@ bool game_players_check(const struct drill *d, const char *spec, char **cause)
     }
     cJSON_Delete(o);
     return ok;
+}
+
+bool game_players_take(struct drill *d, char **cause)
+{
+    if (start_players == NULL || d->players != NULL) {
+        return true;
+    }
+    if (!players_check(d, start_players, cause)) {
+        return false;
+    }
+    d->players = xstrdup(start_players);
+    return true;
 }
 
 void game_warn_end(struct game *g, uint64_t t)

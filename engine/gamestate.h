@@ -217,6 +217,8 @@ void game_undo_push(struct game *g, size_t inject, size_t expect, enum expect_st
 void game_start_score_data(struct cJSON *o, const struct drill *d);
 /* --players ic=alice,scribe=bob as {"ic": ["alice"], ...} (NULL for NULL); checked against d. */
 struct cJSON *game_players_json(const char *spec);
+/* The players given at start into d->players (game_players_set); false with *cause. */
+bool game_players_take(struct drill *d, char **cause);
 /* drill.extend in a replay: the drill ends later. */
 void game_apply_extend(struct drill *d, const struct runlog_event *ev);
 /* The status line 2 minutes and 30 s before the end. */

@@ -35,8 +35,9 @@
 
 enum { RECOVER_LIMIT_MS = 30000 };
 
-static const char HELP[] = "start, pause, resume, fire N, skip N, contingency N, met N.M [BY], "
-                           "missed N.M, note TEXT, debrief N TEXT, end, abort, q";
+static const char HELP[] = "start, pause, resume, fire N, skip N, unskip N, contingency N, "
+                           "met N.M [at T+MM:SS] [BY], missed N.M, undo, +5m, note TEXT, "
+                           "debrief N TEXT, end, abort, q";
 
 struct dplain {
     struct loop *loop;
@@ -106,7 +107,7 @@ static const char *state_name(enum game_state s)
 
 static const char *expect_name(enum expect_state s)
 {
-    static const char *const names[] = {"pending", "met", "late", "missed"};
+    static const char *const names[] = {"pending", "met", "late", "missed", "not reached"};
     return names[s];
 }
 
@@ -384,7 +385,7 @@ static void leave_open(struct dplain *p, int status, const char *why)
 static void handle_line(struct dplain *p, char *line)
 {
     struct game *g = p->g;
-    char *cause = NULL;
+    char *cause = NULL, *said = NULL;
     bool ok = true;
     size_t a = 0, b = 0;
     const char *v, *rest = NULL;
@@ -407,8 +408,9 @@ static void handle_line(struct dplain *p, char *line)
         ok = parse_ref(v, &a, NULL, false, NULL) ? game_fire_contingency(g, a, &cause)
                                                  : (cause = xstrdup("contingency N"), false);
     } else if ((v = arg(line, "met")) != NULL) {
-        ok = parse_ref(v, &a, &b, true, &rest) ? game_mark(g, a, b, true, rest, &cause)
-                                               : (cause = xstrdup("met N.M [BY]"), false);
+        ok = drillplain_met(g, v, &cause);
+    } else if (drillplain_score_cmd(g, line, &ok, &said, &cause)) {
+        /* unskip, undo, +5m: drillplain_score.c */
     } else if ((v = arg(line, "missed")) != NULL) {
         ok = parse_ref(v, &a, &b, true, NULL) ? game_mark(g, a, b, false, NULL, &cause)
                                               : (cause = xstrdup("missed N.M"), false);
@@ -438,7 +440,10 @@ static void handle_line(struct dplain *p, char *line)
     }
     if (!ok) {
         say(p, "  ! %s\n", cause != NULL ? cause : "not possible now");
+    } else if (said != NULL) {
+        say(p, "  %s\n", said);
     }
+    free(said);
     free(cause);
 }
 

@@ -98,6 +98,7 @@ static void usage(FILE *out)
         "                                         or without a terminal)\n"
         "       opsdeck drill FILE [--plain]      run a drill: the drill pane, or line mode\n"
         "       opsdeck drill --resume RUN-ID [--plain]  (--plain, or without a terminal)\n"
+        "       opsdeck drill FILE --players ic=alice,scribe=bob  who plays which role\n"
         "       opsdeck drill --recover           roll back what a crashed drill left\n"
         "       opsdeck drill --give-up RUN-ID    stop retrying a rollback that keeps failing\n"
         "                                         (you put it back by hand; typed, audited)\n"
@@ -179,6 +180,8 @@ static bool parse_run_arg(int argc, char **argv, int *i, struct options *o)
         o->drill_recover = true;
     } else if (strcmp(a, "--give-up") == 0 && o->command == CMD_DRILL) {
         o->drill_give_up = take_value(argc, argv, i);
+    } else if (strcmp(a, "--players") == 0 && o->command == CMD_DRILL) {
+        game_players_set(take_value(argc, argv, i)); /* checked against the drill's roles */
     } else if (o->run_file == NULL && a[0] != '-') {
         o->run_file = a;
     } else {
