@@ -339,3 +339,25 @@ char *dscore_text(const struct dscore *s)
     }
     return xasprintf("%d of %d points (%.0f%%)", s->points, s->max, 100.0 * s->points / s->max);
 }
+
+char *dscore_run_text(const char *runs_dir, const char *run_id)
+{
+    char *why = NULL, *dir = runlog_dir(runs_dir, &why);
+    char *path = dir != NULL ? runlog_path(dir, run_id, NULL, &why) : NULL;
+    size_t n = 0;
+    cJSON **ev = path != NULL ? runlog_read(path, &n, &why) : NULL;
+    free(why);
+    free(path);
+    free(dir);
+    if (ev == NULL) {
+        return NULL;
+    }
+    struct dscore s;
+    dscore_compute(&s, (const cJSON *const *)ev, n);
+    char *text = dscore_text(&s);
+    char *out = xasprintf("%s%s", text, s.count[DS_NOT_REACHED] > 0 ? ", some not reached" : "");
+    free(text);
+    dscore_free(&s);
+    runlog_free(ev, n);
+    return out;
+}

@@ -68,5 +68,7 @@ const char *dscore_status_name(enum dscore_status st); /* "met", ..., "not reach
 size_t dscore_misses(const struct dscore *s, size_t *out, size_t n);
 /* "10 of 28 points (36%)" (or "10 points" with no maximum); caller frees. */
 char *dscore_text(const struct dscore *s);
+/* The score of run_id's journal in runs_dir (NULL: default) as dscore_text; NULL: unreadable. */
+char *dscore_run_text(const char *runs_dir, const char *run_id);
 
 #endif
