@@ -357,10 +357,10 @@ void game_after_rollbacks(struct game *g)
 
 void game_begin_end(struct game *g, enum ending how)
 {
-    g->base_ms = game_clock_ms(g);
     if (how == END_FINISH || how == END_ABORT) {
-        game_mark_not_reached(g); /* score: before the state says it is over */
+        game_mark_not_reached(g); /* score: on the clock as it runs, before it stops */
     }
+    g->base_ms = game_clock_ms(g);
     g->state = GAME_ROLLING_BACK;
     g->ending = how;
     game_stop_checks(g);
