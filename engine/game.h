@@ -129,6 +129,8 @@ bool game_mark_at(struct game *g, size_t inject, size_t expect, bool met, const 
 bool game_extend(struct game *g, int by_s, char **cause);
 bool game_unskip(struct game *g, size_t inject, char **cause);
 bool game_undo(struct game *g, char **what, char **cause);
+/* Has debrief prompt i (drill_prompt) an answer in the journal? */
+bool game_debrief_answered(const struct game *g, size_t i);
 /*
  * `opsdeck drill FILE --players ic=alice,scribe=bob`: who plays which role,
  * for the drills this process starts (journaled in run.start). A ROLE that is

@@ -48,9 +48,12 @@ static bool drill_cmd(struct game *g, const cJSON *args, char **cause)
                           : cmd[0] == 's' ? game_skip(g, (size_t)i, cause)
                                           : game_fire_contingency(g, (size_t)i, cause));
     }
+    if (strcmp(cmd, "unskip") == 0 || strcmp(cmd, "undo") == 0 || strcmp(cmd, "extend") == 0) {
+        return game_score_cmd(g, cmd, inject_of(g, args, NULL), args, cause); /* game_score.c */
+    }
     if (cause != NULL) {
         *cause = xasprintf("unknown drill command '%s' (begin, pause, resume, fire, skip, "
-                           "contingency, end)",
+                           "unskip, contingency, undo, extend, end)",
                            cmd);
     }
     return false;

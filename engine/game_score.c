@@ -353,3 +353,45 @@ bool game_undo(struct game *g, char **what, char **cause)
     }
     return ok;
 }
+
+bool game_score_cmd(struct game *g, const char *cmd, int inject, const cJSON *args, char **cause)
+{
+    if (strcmp(cmd, "undo") == 0) {
+        char *what = NULL;
+        bool ok = game_undo(g, &what, cause);
+        if (ok) {
+            game_set_message(g, xasprintf("undone: %s", what));
+        }
+        free(what);
+        return ok;
+    }
+    if (strcmp(cmd, "extend") == 0) {
+        return game_extend(g, runlog_int(args, "by_s", 0), cause);
+    }
+    if (inject < 0) {
+        set_cause(cause, "which inject? (its id)");
+        return false;
+    }
+    return game_unskip(g, (size_t)inject, cause);
+}
+
+bool game_debrief_answered(const struct game *g, size_t i)
+{
+    if (g->d == NULL || i >= drill_prompt_count(g->d) || game_journal(g) == NULL) {
+        return false;
+    }
+    size_t n = 0;
+    char *why = NULL;
+    cJSON **ev = runlog_read(game_journal(g), &n, &why);
+    free(why);
+    bool yes = false;
+    for (size_t k = 0; ev != NULL && k < n && !yes; k++) {
+        const cJSON *d = cJSON_GetObjectItemCaseSensitive(ev[k], "data");
+        const char *a = runlog_str(ev[k], "action"), *q = runlog_str(d, "question");
+        const char *ans = runlog_str(d, "answer");
+        yes = a != NULL && strcmp(a, "debrief") == 0 && q != NULL &&
+              strcmp(q, drill_prompt(g->d, i)) == 0 && ans != NULL && ans[0] != '\0';
+    }
+    runlog_free(ev, n);
+    return yes;
+}

@@ -219,6 +219,9 @@ void game_start_score_data(struct cJSON *o, const struct drill *d);
 struct cJSON *game_players_json(const char *spec);
 /* The players given at start into d->players (game_players_set); false with *cause. */
 bool game_players_take(struct drill *d, char **cause);
+/* game_apply's unskip {inject}, undo, extend {by_s}; inject: its index or -1. */
+bool game_score_cmd(struct game *g, const char *cmd, int inject, const struct cJSON *args,
+                    char **cause);
 /* drill.extend in a replay: the drill ends later. */
 void game_apply_extend(struct drill *d, const struct runlog_event *ev);
 /* The status line 2 minutes and 30 s before the end. */

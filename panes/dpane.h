@@ -43,6 +43,7 @@ struct dpane {
     struct pane_follow fol;
     struct drill *doc;   /* a follower's drill, from the owner's document */
     struct cJSON *hello; /* the last hello (its document settles the view) */
+    size_t debrief_q;    /* the debrief form's prompt (drill_debrief.c) */
 };
 
 /* drill_share.c */
@@ -56,5 +57,11 @@ const char *dpane_gone(const struct dpane *p);
 /* " · shared: 2 joined", " · alice's · you: participant", " · OWNER GONE: :takeover". */
 void dpane_share_foot(const struct dpane *p, char *buf, size_t len);
 void dpane_share_free(struct dpane *p);
+
+/* drill_debrief.c: skip / contingency confirmed first; a mark asks its time (p->scribe marks);
+ * verb drill-undo, drill-extend, drill-debrief (the form). */
+void dpane_ask_skip(struct dpane *p, bool contingency);
+void dpane_ask_when(struct dpane *p);
+void dpane_score_key(struct dpane *p, const char *verb);
 
 #endif
