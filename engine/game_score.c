@@ -204,7 +204,10 @@ void game_warn_end(struct game *g, uint64_t t)
         return;
     }
     uint64_t left = end - t;
-    int level = left <= WARN_LAST_MS ? 2 : left <= WARN_FIRST_MS ? 1 : 0;
+    /* a warning as long as the drill itself says nothing: a 2-minute drill gets the 30 s one */
+    int level = left <= WARN_LAST_MS && end > WARN_LAST_MS     ? 2
+                : left <= WARN_FIRST_MS && end > WARN_FIRST_MS ? 1
+                                                               : 0;
     if (level > g->end_warned) {
         g->end_warned = level;
         char at[24];

@@ -44,6 +44,7 @@ struct dpane {
     struct drill *doc;   /* a follower's drill, from the owner's document */
     struct cJSON *hello; /* the last hello (its document settles the view) */
     size_t debrief_q;    /* the debrief form's prompt (drill_debrief.c) */
+    char end_said[96];   /* the last warning before the end said in the status line */
 };
 
 /* drill_share.c */
@@ -63,5 +64,7 @@ void dpane_share_free(struct dpane *p);
 void dpane_ask_skip(struct dpane *p, bool contingency);
 void dpane_ask_when(struct dpane *p);
 void dpane_score_key(struct dpane *p, const char *verb);
+/* The game's warning before the end ("2 minutes left: ..."), said once in the status line. */
+void dpane_warn_end(struct dpane *p);
 
 #endif

@@ -787,6 +787,7 @@ static bool dp_update(void *self, uint64_t now_ms)
         free(p->warning);
         p->warning = NULL;
     }
+    dpane_warn_end(p);
     for (size_t i = 0; i < d->ninjects; i++) {
         if (p->said[i] || drillview_inject_state(p->view, i) != INJECT_FIRED) {
             continue;

@@ -108,6 +108,16 @@ static void on_extend(void *self, const char *answer)
     dpane_do(p, SOP_DRILL, args);
 }
 
+void dpane_warn_end(struct dpane *p)
+{
+    const char *m = drillview_message(p->view);
+    if (m != NULL && strstr(m, " left: the drill ends at ") != NULL &&
+        strcmp(m, p->end_said) != 0) {
+        snprintf(p->end_said, sizeof p->end_said, "%s", m);
+        say(p, true, m);
+    }
+}
+
 /* ---- a mark's time ---- */
 
 static void on_when(void *self, const char *answer)
