@@ -802,23 +802,30 @@ bool report_is_drill(const struct md_line *lines, size_t n)
     return false;
 }
 
+/* Walk the journal into r (the timeline and the tables), the score and the action items. */
+static void dr_build(struct drill_report *r, const struct md_line *lines, size_t n,
+                     struct dscore *sc, struct rs_action **acts, size_t *nacts)
+{
+    r->start_ms = md_start_time(lines, n);
+    r->last_ms = r->start_ms;
+    for (size_t i = 0; i < n; i++) {
+        if (lines[i].obj == NULL) {
+            strbuf_printf(&r->timeline, "- (journal line %d unreadable)\n", lines[i].number);
+        } else {
+            dr_event(r, lines[i].obj, lines[i].ms);
+        }
+    }
+    report_score_compute(sc, lines, n);
+    report_score_actions(lines, n, acts, nacts);
+}
+
 char *report_drill_markdown(const struct md_line *lines, size_t n, const char *run_id)
 {
     struct drill_report r = {0};
-    r.start_ms = md_start_time(lines, n);
-    r.last_ms = r.start_ms;
-    for (size_t i = 0; i < n; i++) {
-        if (lines[i].obj == NULL) {
-            strbuf_printf(&r.timeline, "- (journal line %d unreadable)\n", lines[i].number);
-        } else {
-            dr_event(&r, lines[i].obj, lines[i].ms);
-        }
-    }
     struct dscore sc;
     struct rs_action *acts = NULL;
     size_t nacts = 0;
-    report_score_compute(&sc, lines, n);
-    report_score_actions(lines, n, &acts, &nacts);
+    dr_build(&r, lines, n, &sc, &acts, &nacts);
     struct strbuf out = {0};
     dr_header(&out, &r, run_id);
     report_score_summary_md(&out, &sc, acts, nacts);
@@ -857,49 +864,40 @@ static cJSON *dr_timeline_json(const struct drill_report *r)
     return a;
 }
 
-static void dr_str(cJSON *o, const char *name, const char *v)
-{
-    if (v != NULL) {
-        cJSON_AddStringToObject(o, name, v);
-    } else {
-        cJSON_AddNullToObject(o, name);
-    }
-}
-
 static cJSON *dr_lists_json(cJSON *root, const struct drill_report *r)
 {
     cJSON *checks = cJSON_AddArrayToObject(root, "checks");
     for (size_t i = 0; i < r->nchecks; i++) {
         const struct dr_check *c = &r->checks[i];
         cJSON *o = cJSON_CreateObject();
-        dr_str(o, "id", c->id);
-        dr_str(o, "when", c->when);
+        report_score_str(o, "id", c->id);
+        report_score_str(o, "when", c->when);
         cJSON_AddNumberToObject(o, "runs", c->runs);
         cJSON_AddNumberToObject(o, "failed", c->failures);
         cJSON_AddNumberToObject(o, "unknown", c->unknowns);
-        dr_str(o, "last", c->last_ok ? "ok" : c->last_unknown ? "unknown" : "failed");
+        report_score_str(o, "last", c->last_ok ? "ok" : c->last_unknown ? "unknown" : "failed");
         cJSON_AddItemToArray(checks, o);
     }
     cJSON *chaos = cJSON_AddArrayToObject(root, "chaos");
     for (size_t i = 0; i < r->nchaos; i++) {
         const struct dr_chaos *c = &r->chaos[i];
         cJSON *o = cJSON_CreateObject();
-        dr_str(o, "inject", c->inject);
-        dr_str(o, "action", c->action);
-        dr_str(o, "rollback", c->rollback);
-        dr_str(o, "chaos", c->ok == 1 ? "done" : c->ok == 0 ? "failed" : "no result");
-        dr_str(o, "rolled_back",
-               c->gave_up_by != NULL ? "given up"
-               : c->rb_ok == 1       ? "yes"
-               : c->rb_ok == 0       ? "failed"
-                                     : "not run");
+        report_score_str(o, "inject", c->inject);
+        report_score_str(o, "action", c->action);
+        report_score_str(o, "rollback", c->rollback);
+        report_score_str(o, "chaos", c->ok == 1 ? "done" : c->ok == 0 ? "failed" : "no result");
+        report_score_str(o, "rolled_back",
+                         c->gave_up_by != NULL ? "given up"
+                         : c->rb_ok == 1       ? "yes"
+                         : c->rb_ok == 0       ? "failed"
+                                               : "not run");
         cJSON_AddItemToArray(chaos, o);
     }
     cJSON *deb = cJSON_AddArrayToObject(root, "debrief");
     for (size_t i = 0; i < r->ndebrief; i++) {
         cJSON *o = cJSON_CreateObject();
-        dr_str(o, "question", r->questions[i]);
-        dr_str(o, "answer", r->answers[i]);
+        report_score_str(o, "question", r->questions[i]);
+        report_score_str(o, "answer", r->answers[i]);
         cJSON_AddItemToArray(deb, o);
     }
     return root;
@@ -908,25 +906,17 @@ static cJSON *dr_lists_json(cJSON *root, const struct drill_report *r)
 char *report_drill_json(const struct md_line *lines, size_t n, const char *run_id)
 {
     struct drill_report r = {0};
-    r.start_ms = md_start_time(lines, n);
-    r.last_ms = r.start_ms;
-    for (size_t i = 0; i < n; i++) {
-        if (lines[i].obj != NULL) {
-            dr_event(&r, lines[i].obj, lines[i].ms);
-        }
-    }
     struct dscore sc;
     struct rs_action *acts = NULL;
     size_t nacts = 0;
-    report_score_compute(&sc, lines, n);
-    report_score_actions(lines, n, &acts, &nacts);
+    dr_build(&r, lines, n, &sc, &acts, &nacts);
     cJSON *root = cJSON_CreateObject();
-    dr_str(root, "run", run_id);
-    dr_str(root, "kind", "drill");
-    dr_str(root, "title", r.title);
-    dr_str(root, "drill", r.path);
-    dr_str(root, "outcome", r.how != NULL ? r.how : "open");
-    dr_str(root, "abort_why", r.abort_why);
+    report_score_str(root, "run", run_id);
+    report_score_str(root, "kind", "drill");
+    report_score_str(root, "title", r.title);
+    report_score_str(root, "drill", r.path);
+    report_score_str(root, "outcome", r.how != NULL ? r.how : "open");
+    report_score_str(root, "abort_why", r.abort_why);
     report_score_json(root, &sc, acts, nacts, lines, n);
     cJSON *roles = cJSON_AddArrayToObject(root, "participants");
     const cJSON *it;
@@ -935,9 +925,9 @@ char *report_drill_json(const struct md_line *lines, size_t n, const char *run_i
         struct strbuf people = {0};
         dr_people(&people, md_str(it, "id"), lines, n);
         cJSON *o = cJSON_CreateObject();
-        dr_str(o, "role", md_str(it, "id"));
-        dr_str(o, "name", md_str(it, "name"));
-        dr_str(o, "people", people.s != NULL ? people.s : "");
+        report_score_str(o, "role", md_str(it, "id"));
+        report_score_str(o, "name", md_str(it, "name"));
+        report_score_str(o, "people", people.s != NULL ? people.s : "");
         cJSON_AddItemToArray(roles, o);
         free(people.s);
     }

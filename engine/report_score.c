@@ -23,8 +23,7 @@
 
 enum { MISSES = 3 };
 
-/* A string or null: the JSON keeps its shape. */
-static void add_str(cJSON *o, const char *name, const char *v)
+void report_score_str(cJSON *o, const char *name, const char *v)
 {
     if (v != NULL) {
         cJSON_AddStringToObject(o, name, v);
@@ -383,22 +382,22 @@ static void add_ms(cJSON *o, const char *name, int64_t ms)
 static cJSON *item_json(const struct dscore_item *it)
 {
     cJSON *o = cJSON_CreateObject();
-    add_str(o, "inject", it->inject);
-    add_str(o, "title", it->title);
+    report_score_str(o, "inject", it->inject);
+    report_score_str(o, "title", it->title);
     cJSON_AddNumberToObject(o, "index", it->index);
-    add_str(o, "text", it->text);
-    add_str(o, "role", it->role);
+    report_score_str(o, "text", it->text);
+    report_score_str(o, "role", it->role);
     cJSON_AddItemToObject(o, "tags",
                           it->tags != NULL ? cJSON_Duplicate(it->tags, true) : cJSON_CreateArray());
     cJSON_AddNumberToObject(o, "deadline_s", it->deadline_s);
-    add_str(o, "status", dscore_status_name(it->status));
+    report_score_str(o, "status", dscore_status_name(it->status));
     cJSON_AddNumberToObject(o, "points", it->points);
     cJSON_AddNumberToObject(o, "max", it->max);
     add_ms(o, "fired_ms", it->fired_ms);
     add_ms(o, "at_ms",
            it->status == DS_MET || it->status == DS_LATE || it->status == DS_MISSED ? it->at_ms
                                                                                     : -1);
-    add_str(o, "by", it->by);
+    report_score_str(o, "by", it->by);
     return o;
 }
 
@@ -407,7 +406,7 @@ static cJSON *groups_json(const struct dscore_group *g, size_t n, const char *ke
     cJSON *a = cJSON_CreateArray();
     for (size_t i = 0; i < n; i++) {
         cJSON *o = counts_json(g[i].count, g[i].points, g[i].max);
-        add_str(o, key, g[i].key);
+        report_score_str(o, key, g[i].key);
         cJSON_AddItemToArray(a, o);
     }
     return a;
@@ -442,8 +441,8 @@ void report_score_json(cJSON *root, const struct dscore *s, const struct rs_acti
     cJSON *acts = cJSON_AddArrayToObject(sum, "action_items");
     for (size_t i = 0; i < na; i++) {
         cJSON *o = cJSON_CreateObject();
-        add_str(o, "owner", a[i].owner);
-        add_str(o, "text", a[i].text);
+        report_score_str(o, "owner", a[i].owner);
+        report_score_str(o, "text", a[i].text);
         cJSON_AddItemToArray(acts, o);
     }
     cJSON *ex = cJSON_AddArrayToObject(root, "expectations");

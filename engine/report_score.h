@@ -15,6 +15,8 @@ struct rs_action {
     const char *text; /* borrowed from the event */
 };
 
+/* A string or null into o: the JSON keeps its shape. */
+void report_score_str(cJSON *o, const char *name, const char *v);
 void report_score_compute(struct dscore *s, const struct md_line *lines, size_t n);
 void report_score_actions(const struct md_line *lines, size_t n, struct rs_action **out,
                           size_t *count);

@@ -329,8 +329,7 @@ static void tell_end(struct dplain *p)
     say(p, "Report: opsdeck report %s\n", game_run_id(p->g));
 }
 
-/* "N" or "N.M" (1-based) into indexes; false when malformed. */
-static bool parse_ref(const char *s, size_t *a, size_t *b, bool want_b, const char **rest)
+bool drillplain_ref(const char *s, size_t *a, size_t *b, bool want_b, const char **rest)
 {
     char *end;
     long x = strtol(s, &end, 10), y = 0;
@@ -399,29 +398,29 @@ static void handle_line(struct dplain *p, char *line)
     } else if (strcmp(line, "resume") == 0) {
         ok = game_resume_clock(g, &cause);
     } else if ((v = arg(line, "fire")) != NULL) {
-        ok = parse_ref(v, &a, NULL, false, NULL) ? game_fire(g, a, &cause)
-                                                 : (cause = xstrdup("fire N"), false);
+        ok = drillplain_ref(v, &a, NULL, false, NULL) ? game_fire(g, a, &cause)
+                                                      : (cause = xstrdup("fire N"), false);
     } else if ((v = arg(line, "skip")) != NULL) {
-        ok = parse_ref(v, &a, NULL, false, NULL) ? game_skip(g, a, &cause)
-                                                 : (cause = xstrdup("skip N"), false);
+        ok = drillplain_ref(v, &a, NULL, false, NULL) ? game_skip(g, a, &cause)
+                                                      : (cause = xstrdup("skip N"), false);
     } else if ((v = arg(line, "contingency")) != NULL) {
-        ok = parse_ref(v, &a, NULL, false, NULL) ? game_fire_contingency(g, a, &cause)
-                                                 : (cause = xstrdup("contingency N"), false);
+        ok = drillplain_ref(v, &a, NULL, false, NULL) ? game_fire_contingency(g, a, &cause)
+                                                      : (cause = xstrdup("contingency N"), false);
     } else if ((v = arg(line, "met")) != NULL) {
         ok = drillplain_met(g, v, &cause);
     } else if (drillplain_score_cmd(g, line, &ok, &said, &cause)) {
         /* unskip, undo, +5m: drillplain_score.c */
     } else if ((v = arg(line, "missed")) != NULL) {
-        ok = parse_ref(v, &a, &b, true, NULL) ? game_mark(g, a, b, false, NULL, &cause)
-                                              : (cause = xstrdup("missed N.M"), false);
+        ok = drillplain_ref(v, &a, &b, true, NULL) ? game_mark(g, a, b, false, NULL, &cause)
+                                                   : (cause = xstrdup("missed N.M"), false);
     } else if ((v = arg(line, "note")) != NULL) {
         ok = game_note(g, v, NULL, &cause);
         if (ok) {
             say(p, "  noted\n");
         }
     } else if ((v = arg(line, "debrief")) != NULL) {
-        ok = parse_ref(v, &a, NULL, false, &rest) ? game_debrief(g, a, rest, &cause)
-                                                  : (cause = xstrdup("debrief N TEXT"), false);
+        ok = drillplain_ref(v, &a, NULL, false, &rest) ? game_debrief(g, a, rest, &cause)
+                                                       : (cause = xstrdup("debrief N TEXT"), false);
     } else if (strcmp(line, "end") == 0) {
         ok = game_end(g, &cause);
     } else if (strcmp(line, "abort") == 0) {

@@ -12,34 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* "N.M" or "N" (1-based) at s; the rest past blanks in *rest. */
-static bool ref(const char *s, size_t *a, size_t *b, bool want_b, const char **rest)
-{
-    char *end;
-    long x = strtol(s, &end, 10), y = 1;
-    if (end == s || x < 1) {
-        return false;
-    }
-    if (want_b) {
-        const char *s2 = end + 1;
-        if (*end != '.' || (y = strtol(s2, &end, 10)) < 1 || end == s2) {
-            return false;
-        }
-        *b = (size_t)(y - 1);
-    }
-    *a = (size_t)(x - 1);
-    while (*end == ' ') {
-        end++;
-    }
-    *rest = end;
-    return true;
-}
-
 bool drillplain_met(struct game *g, const char *args, char **cause)
 {
     size_t a = 0, b = 0;
     const char *rest = NULL;
-    if (!ref(args, &a, &b, true, &rest)) {
+    if (!drillplain_ref(args, &a, &b, true, &rest)) {
         *cause = xstrdup("met N.M [at T+MM:SS] [BY]");
         return false;
     }
@@ -69,7 +46,7 @@ bool drillplain_score_cmd(struct game *g, const char *line, bool *ok, char **sai
     size_t a = 0;
     const char *rest = NULL;
     if (strncmp(line, "unskip", 6) == 0 && (line[6] == ' ' || line[6] == '\0')) {
-        *ok = ref(line + 6 + (line[6] == ' '), &a, NULL, false, &rest) && *rest == '\0'
+        *ok = drillplain_ref(line + 6 + (line[6] == ' '), &a, NULL, false, &rest) && *rest == '\0'
                   ? game_unskip(g, a, cause)
                   : (*cause = xstrdup("unskip N"), false);
         if (*ok) {
