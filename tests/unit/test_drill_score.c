@@ -85,6 +85,15 @@ static void test_parse(void)
            "## Report items are debrief prompts");
     drill_free(d);
 
+    d = parse("# D\n\n```opsdeck\ndrill: tabletop\nrole: ic = IC\nfacilitator: ic\n```\n\n"
+              "## A\n```opsdeck\nat: T+00\nto: ic\non_miss: b\nexpect: 2m 1 x\n```\nA.\n\n"
+              "## B\n```opsdeck\nat: contingency\nto: ic\n```\nB.\n");
+    tap_ok(d != NULL && d->nissues == 0 && d->injects[0].contingency != NULL &&
+               strcmp(d->injects[0].contingency, "b") == 0 &&
+               d->injects[0].expects[0].on_miss == NULL,
+           "on_miss before any expect: is the inject's contingency");
+    drill_free(d);
+
     static const struct {
         const char *expect, *message;
     } bad[] = {
@@ -336,6 +345,31 @@ static void test_game(struct loop *loop, const char *runs)
     game_destroy(g, false);
 }
 
+/* Resume replays drill.extend: the drill still ends later. */
+static void test_resume_extend(struct loop *loop, const char *runs)
+{
+    char *path = xasprintf("%s/score.md", tmp);
+    FILE *f = fopen(path, "w");
+    fputs(DRILL, f);
+    fclose(f);
+    char *cause = NULL;
+    struct game_env e = {.loop = loop, .runs_dir = runs, .now_ms = fake_clock, .no_timer = true};
+    struct game *g = game_start(&e, drill_load(path, &cause), NULL, &cause);
+    for (int i = 0; g != NULL && i < 100 && game_state(g) == GAME_CHECKING; i++) {
+        loop_run_once(loop, 10);
+    }
+    bool ok = g != NULL && game_begin(g, &cause) && game_extend(g, 600, &cause);
+    char *id = g != NULL ? xstrdup(game_run_id(g)) : NULL;
+    game_destroy(g, false);
+    struct game *r = ok ? game_resume(&e, id, NULL, &cause) : NULL;
+    tap_ok(r != NULL && game_drill(r)->duration_s == 1800,
+           "resume honours drill.extend: 20m + 10m (%s)", cause != NULL ? cause : "");
+    game_destroy(r, false);
+    free(cause);
+    free(id);
+    free(path);
+}
+
 int main(void)
 {
     snprintf(tmp, sizeof tmp, "/tmp/opsdeck-score-XXXXXX");
@@ -348,6 +382,7 @@ int main(void)
     test_parse();
     test_rules();
     test_game(loop, runs);
+    test_resume_extend(loop, runs);
     loop_destroy(loop);
     char *rm = xasprintf("rm -rf '%s'", tmp);
     if (getenv("KEEP") == NULL && system(rm) != 0) {
