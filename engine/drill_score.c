@@ -332,12 +332,18 @@ size_t dscore_misses(const struct dscore *s, size_t *out, size_t n)
     return got;
 }
 
+int dscore_percent(const struct dscore *s)
+{
+    /* rounded half up, in whole numbers: the same in the Markdown and the JSON */
+    return s->max > 0 ? (200 * s->points + s->max) / (2 * s->max) : 0;
+}
+
 char *dscore_text(const struct dscore *s)
 {
     if (s->max <= 0) {
         return xasprintf("%d points", s->points);
     }
-    return xasprintf("%d of %d points (%.0f%%)", s->points, s->max, 100.0 * s->points / s->max);
+    return xasprintf("%d of %d points (%d%%)", s->points, s->max, dscore_percent(s));
 }
 
 char *dscore_run_text(const char *runs_dir, const char *run_id)

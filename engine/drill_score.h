@@ -66,6 +66,8 @@ void dscore_free(struct dscore *s);
 const char *dscore_status_name(enum dscore_status st); /* "met", ..., "not reached" */
 /* The n biggest misses (points lost, then plan order): indexes into s->items; returns the count. */
 size_t dscore_misses(const struct dscore *s, size_t *out, size_t n);
+/* points of max as a whole percent, half rounded up (0 without a maximum) */
+int dscore_percent(const struct dscore *s);
 /* "10 of 28 points (36%)" (or "10 points" with no maximum); caller frees. */
 char *dscore_text(const struct dscore *s);
 /* The score of run_id's journal in runs_dir (NULL: default) as dscore_text; NULL: unreadable. */

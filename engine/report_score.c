@@ -419,8 +419,7 @@ void report_score_json(cJSON *root, const struct dscore *s, const struct rs_acti
     cJSON *sum = cJSON_AddObjectToObject(root, "summary");
     cJSON *score = counts_json(s->count, s->points, s->max);
     if (s->max > 0) {
-        cJSON_AddNumberToObject(score, "percent",
-                                (double)((100 * s->points + s->max / 2) / s->max));
+        cJSON_AddNumberToObject(score, "percent", dscore_percent(s));
     }
     cJSON_AddItemToObject(sum, "score", score);
     cJSON *times = cJSON_AddObjectToObject(sum, "times");

@@ -100,7 +100,7 @@ check "the score: 10 met of 16 (1.2 was not due yet at the end: not reached)" gr
 check "ending early marks what was not due yet not reached" grep -q 'expect 1.2 Status page updated: not reached' "$T/tt.out"
 check "the debrief questions" grep -q '^Debrief 1: What went well?' "$T/tt.out"
 "$OPSDECK" report "$id" >"$T/tt.md" 2>&1
-check "the report scores as the drill did (10 of 16)" grep -q '^10 of 16 points (62%): 1 met, 0 late, 1 missed, 1 not reached (outside the score)' "$T/tt.md"
+check "the report scores as the drill did (10 of 16)" grep -q '^10 of 16 points (63%): 1 met, 0 late, 1 missed, 1 not reached (outside the score)' "$T/tt.md"
 check "the journal ends with run.end" bash -c 'tail -1 "$1" | grep -q "\"action\":\"run.end\".*\"finished\""' _ "$RUNS/$id.jsonl"
 check "three inject.fire events" test "$(jcount "$id" inject.fire)" = 3
 check "a note and a debrief answer" test "$(jcount "$id" note)$(jcount "$id" debrief)" = 11
