@@ -404,67 +404,6 @@ static void drill_block(struct drill *d, const struct mdoc_node *n)
 
 /* ---- injects ---- */
 
-static void inject_expect(struct drill *d, struct drill_inject *in, const struct mdoc_kv *kv)
-{
-    char dl[64];
-    long points;
-    int consumed = 0;
-    char *end, *why = NULL;
-    struct drill_expect pre = {0};
-    char *val = xstrdup(kv->value);
-    const char *after = drill_expect_prefix(&pre, val, &why);
-    if (after == NULL) {
-        add_issue(d, kv->line, xasprintf("expect: %s, got '%s'", why, kv->value));
-        free(why);
-        drill_expect_finish(&pre);
-        free(val);
-        return;
-    }
-    char *value = val + (after - val);
-    mdoc_strip_comment(value); /* a comment is a '#' after the #TAGs */
-    size_t n = strcspn(value, " \t");
-    const char *rest = value + n;
-    int64_t secs = 0;
-    bool ok = n > 0 && n < sizeof dl;
-    if (ok) {
-        memcpy(dl, value, n);
-        dl[n] = '\0';
-        ok = duration_parse(dl, &secs) && secs > 0 && secs <= INT_MAX / 1000;
-    }
-    while (*rest == ' ' || *rest == '\t') {
-        rest++;
-    }
-    errno = 0;
-    points = ok ? strtol(rest, &end, 10) : -1;
-    ok = ok && isdigit((unsigned char)rest[0]) && errno == 0 && points >= 0 && points <= 1000000 &&
-         (*end == ' ' || *end == '\t');
-    if (ok) {
-        consumed = (int)(end - rest);
-        rest += consumed;
-        while (*rest == ' ' || *rest == '\t') {
-            rest++;
-        }
-        ok = *rest != '\0';
-    }
-    if (!ok) {
-        add_issue(d, kv->line,
-                  xasprintf("expect needs DEADLINE POINTS TEXT (e.g. 5m 10 Incident declared), "
-                            "got '%s'",
-                            kv->value));
-        drill_expect_finish(&pre);
-        free(val);
-        return;
-    }
-    in->expects = xreallocarray(in->expects, in->nexpects + 1, sizeof *in->expects);
-    struct drill_expect *e = &in->expects[in->nexpects++];
-    *e = pre;
-    e->text = xstrdup(rest);
-    free(val);
-    e->deadline_s = (int)secs;
-    e->points = (int)points;
-    e->line = kv->line;
-}
-
 /* The lines of to and contingency, for the cross checks; rollbacks until they are paired. */
 struct inject_lines {
     int to;
@@ -518,7 +457,7 @@ static void inject_kv(struct drill *d, struct drill_inject *in, struct inject_li
         }
         set_str(&in->channel, v);
     } else if (strcmp(k, "expect") == 0) {
-        inject_expect(d, in, kv);
+        drill_expect_parse(d, in, kv); /* drill_expect.c */
     } else if (strcmp(k, "contingency") == 0) {
         il->contingency = kv->line;
         set_str(&in->contingency, v);

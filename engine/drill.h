@@ -127,6 +127,9 @@ void drill_act_finish(struct drill_act *a);
  * *cause), objectives with their ids, and the lint of roles, tags and on_miss. */
 extern const char *const drill_milestones[]; /* detect, declare, mitigate */
 const char *drill_expect_prefix(struct drill_expect *e, const char *v, char **cause);
+/* One `expect:` of an inject (problems into d->issues). */
+struct mdoc_kv;
+void drill_expect_parse(struct drill *d, struct drill_inject *in, const struct mdoc_kv *kv);
 void drill_expect_finish(struct drill_expect *e);
 void drill_objective_add(struct drill *d, const char *v);
 int drill_objective_find(const struct drill *d, const char *id);

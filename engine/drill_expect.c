@@ -1,6 +1,7 @@
 /*
- * What a drill's expectations say besides DEADLINE POINTS TEXT (drill.h,
- * docs/drills.md "Scores"): the role and tags in front of an expectation
+ * A drill's expectations (drill.h, docs/drills.md "Injects" and "Scores"):
+ * `expect: [@ROLE] [#TAG ...] DEADLINE POINTS TEXT` parsed, the role and tags in front of an
+ * expectation
  * (`expect: @ic #declare 3m 10 SEV1 declared`), objective ids (`objective:
  * ID = text`), and their lint: the role is declared, a tag is an objective
  * id or a milestone (detect, declare, mitigate), `on_miss:` names a
@@ -10,9 +11,12 @@
  */
 #include "drill.h"
 
+#include "../common/clock.h"
 #include "../common/util.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +63,69 @@ const char *drill_expect_prefix(struct drill_expect *e, const char *v, char **ca
         }
     }
     return v;
+}
+
+void drill_expect_parse(struct drill *d, struct drill_inject *in, const struct mdoc_kv *kv)
+{
+    char dl[64];
+    long points;
+    int consumed = 0;
+    char *end, *why = NULL;
+    struct drill_expect pre = {0};
+    char *val = xstrdup(kv->value);
+    const char *after = drill_expect_prefix(&pre, val, &why);
+    if (after == NULL) {
+        mdoc_issues_add(&d->issues, &d->nissues, kv->line,
+                        xasprintf("expect: %s, got '%s'", why, kv->value));
+        free(why);
+        drill_expect_finish(&pre);
+        free(val);
+        return;
+    }
+    char *value = val + (after - val);
+    mdoc_strip_comment(value); /* a comment is a '#' after the #TAGs */
+    size_t n = strcspn(value, " \t");
+    const char *rest = value + n;
+    int64_t secs = 0;
+    bool ok = n > 0 && n < sizeof dl;
+    if (ok) {
+        memcpy(dl, value, n);
+        dl[n] = '\0';
+        ok = duration_parse(dl, &secs) && secs > 0 && secs <= INT_MAX / 1000;
+    }
+    while (*rest == ' ' || *rest == '\t') {
+        rest++;
+    }
+    errno = 0;
+    points = ok ? strtol(rest, &end, 10) : -1;
+    ok = ok && isdigit((unsigned char)rest[0]) && errno == 0 && points >= 0 && points <= 1000000 &&
+         (*end == ' ' || *end == '\t');
+    if (ok) {
+        consumed = (int)(end - rest);
+        rest += consumed;
+        while (*rest == ' ' || *rest == '\t') {
+            rest++;
+        }
+        ok = *rest != '\0';
+    }
+    if (!ok) {
+        mdoc_issues_add(
+            &d->issues, &d->nissues, kv->line,
+            xasprintf("expect needs DEADLINE POINTS TEXT (e.g. 5m 10 Incident declared), "
+                      "got '%s'",
+                      kv->value));
+        drill_expect_finish(&pre);
+        free(val);
+        return;
+    }
+    in->expects = xreallocarray(in->expects, in->nexpects + 1, sizeof *in->expects);
+    struct drill_expect *e = &in->expects[in->nexpects++];
+    *e = pre;
+    e->text = xstrdup(rest);
+    free(val);
+    e->deadline_s = (int)secs;
+    e->points = (int)points;
+    e->line = kv->line;
 }
 
 void drill_expect_finish(struct drill_expect *e)
