@@ -33,7 +33,7 @@
 enum { DRILL_MAX_BYTES = 4 << 20, DRILL_MAX_NODES = 5000 };
 
 /* Taken whole: commands and conditions may hold '#', a notify is a message. */
-static const char *const free_keys[] = {"run", "until", "notify", "hidden", NULL};
+static const char *const free_keys[] = {"run", "until", "notify", "hidden", "expect", NULL};
 
 /* ---- small helpers ---- */
 
@@ -147,6 +147,11 @@ static bool parse_offset(const char *v, int *out)
     }
     *out = (int)secs;
     return true;
+}
+
+bool drill_parse_offset(const char *v, int *out)
+{
+    return parse_offset(v, out);
 }
 
 /* "PANE VERB TARGET [INPUT]"; issues for a short one, an unknown pane or an odd verb. */
@@ -347,7 +352,7 @@ static void block_kv(struct drill *d, struct block *b, const struct mdoc_node *n
             add_issue(d, kv->line, xasprintf("bad %s '%s' (true or false)", k, v));
         }
     } else if (strcmp(k, "objective") == 0) {
-        push_str(&d->objectives, &d->nobjectives, xstrdup(v));
+        drill_objective_add(d, v);
     } else if (strcmp(k, "role") == 0) {
         block_role(d, kv);
     } else if (strcmp(k, "facilitator") == 0) {
@@ -414,51 +419,6 @@ static void drill_block(struct drill *d, const struct mdoc_node *n)
 
 /* ---- injects ---- */
 
-static void inject_expect(struct drill *d, struct drill_inject *in, const struct mdoc_kv *kv)
-{
-    char dl[64];
-    long points;
-    int consumed = 0;
-    char *end;
-    size_t n = strcspn(kv->value, " \t");
-    const char *rest = kv->value + n;
-    int64_t secs = 0;
-    bool ok = n > 0 && n < sizeof dl;
-    if (ok) {
-        memcpy(dl, kv->value, n);
-        dl[n] = '\0';
-        ok = duration_parse(dl, &secs) && secs > 0 && secs <= INT_MAX / 1000;
-    }
-    while (*rest == ' ' || *rest == '\t') {
-        rest++;
-    }
-    errno = 0;
-    points = ok ? strtol(rest, &end, 10) : -1;
-    ok = ok && isdigit((unsigned char)rest[0]) && errno == 0 && points >= 0 && points <= 1000000 &&
-         (*end == ' ' || *end == '\t');
-    if (ok) {
-        consumed = (int)(end - rest);
-        rest += consumed;
-        while (*rest == ' ' || *rest == '\t') {
-            rest++;
-        }
-        ok = *rest != '\0';
-    }
-    if (!ok) {
-        add_issue(d, kv->line,
-                  xasprintf("expect needs DEADLINE POINTS TEXT (e.g. 5m 10 Incident declared), "
-                            "got '%s'",
-                            kv->value));
-        return;
-    }
-    in->expects = xreallocarray(in->expects, in->nexpects + 1, sizeof *in->expects);
-    struct drill_expect *e = &in->expects[in->nexpects++];
-    e->text = xstrdup(rest);
-    e->deadline_s = (int)secs;
-    e->points = (int)points;
-    e->line = kv->line;
-}
-
 /* The lines of to and contingency, for the cross checks; rollbacks until they are paired. */
 struct inject_lines {
     int to;
@@ -475,8 +435,8 @@ static void inject_kv(struct drill *d, struct drill_inject *in, struct inject_li
     const struct mdoc_kv *kv = &n->kvs[i];
     const char *k = kv->key;
     const char *v = kv->value;
-    bool repeatable =
-        strcmp(k, "expect") == 0 || strcmp(k, "chaos") == 0 || strcmp(k, "rollback") == 0;
+    bool repeatable = strcmp(k, "expect") == 0 || strcmp(k, "chaos") == 0 ||
+                      strcmp(k, "rollback") == 0 || strcmp(k, "on_miss") == 0;
     if (!repeatable && !first_use(d, n, i)) {
         return;
     }
@@ -530,7 +490,7 @@ static void inject_kv(struct drill *d, struct drill_inject *in, struct inject_li
         }
         set_str(&in->channel, v);
     } else if (strcmp(k, "expect") == 0) {
-        inject_expect(d, in, kv);
+        drill_expect_parse(d, in, kv); /* drill_expect.c */
     } else if (strcmp(k, "contingency") == 0) {
         il->contingency = kv->line;
         set_str(&in->contingency, v);
@@ -568,6 +528,18 @@ static void inject_kv(struct drill *d, struct drill_inject *in, struct inject_li
             il->rollback_lines[il->nrollbacks] = kv->line;
             il->nrollbacks++;
         }
+    } else if (strcmp(k, "on_miss") == 0) {
+        /* after an expect: that expectation's; before any: the inject's contingency */
+        if (in->nexpects > 0) {
+            set_str(&in->expects[in->nexpects - 1].on_miss, v);
+        } else if (in->contingency != NULL) {
+            add_issue(d, kv->line,
+                      xasprintf("on_miss before any expect: is the contingency, "
+                                "given twice"));
+        } else {
+            il->contingency = kv->line;
+            set_str(&in->contingency, v);
+        }
     } else if (strcmp(k, "backend") == 0) {
         set_str(&in->backend, v);
     } else if (strcmp(k, "auto") == 0) {
@@ -583,8 +555,8 @@ static void inject_kv(struct drill *d, struct drill_inject *in, struct inject_li
     } else {
         add_issue(d, kv->line,
                   xasprintf("unknown key '%s' for an inject (id, at, to, channel, expect, "
-                            "contingency, chaos, rollback, backend, auto, notify, ttl, hidden, "
-                            "choice)",
+                            "contingency, on_miss, chaos, rollback, backend, auto, notify, "
+                            "ttl, hidden, choice)",
                             k));
     }
 }
@@ -676,13 +648,15 @@ static void check_kv(struct drill *d, struct drill_check *c, const struct mdoc_n
     } else if (strcmp(k, "run") == 0) {
         set_str(&c->run, v);
     } else if (strcmp(k, "expect") == 0) {
-        char *end;
-        long code = strtol(v, &end, 10);
-        if (isdigit((unsigned char)v[0]) && *end == '\0' && code >= 0 && code <= 255) {
+        char *end, *w = xstrdup(v);
+        mdoc_strip_comment(w); /* expect is a free key for injects' #TAGs */
+        long code = strtol(w, &end, 10);
+        if (isdigit((unsigned char)w[0]) && *end == '\0' && code >= 0 && code <= 255) {
             c->expect_exit = (int)code;
         } else {
-            add_issue(d, kv->line, xasprintf("bad expect '%s' (an exit code 0-255)", v));
+            add_issue(d, kv->line, xasprintf("bad expect '%s' (an exit code 0-255)", w));
         }
+        free(w);
     } else if (strcmp(k, "tolerance") == 0) {
         parse_secs(d, kv, 0, &c->tolerance_s);
     } else if (strcmp(k, "interval") == 0 || strcmp(k, "timeout") == 0) {
@@ -926,6 +900,7 @@ static void build(struct drill *d, const struct mdoc *m, size_t block)
     d->ninjects = ni;
     drill_extra_cross(d);
     cross_check(d, v);
+    drill_expect_lint(d);
     free(v);
     free(iids);
     free(ititles);

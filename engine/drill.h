@@ -32,6 +32,10 @@ struct drill_expect {
     int deadline_s; /* from when the inject fired */
     int points;
     int line;
+    char *role;  /* `@ROLE` (score): who is expected to do it, or NULL */
+    char **tags; /* `#TAG`s: objective ids or the milestones detect, declare, mitigate */
+    size_t ntags;
+    char *on_miss; /* `on_miss:` after this expect: the contingency its miss fires, or NULL */
 };
 
 /* choice: OPTION -> INJECT[, INJECT] | ...: one option and the injects that follow it. */
@@ -135,6 +139,8 @@ struct drill {
     bool intro_facilitator;  /* intro: facilitator (the introduction is not the players') */
     bool seeded;             /* seed: N in the drill block (draws of at: ranges) */
     unsigned long long seed;
+    char **objective_ids; /* per objective (`objective: ID = text`), NULL where none (score) */
+    char *players;        /* `--players ic=alice,scribe=bob` given at start, or NULL (score) */
 };
 
 /* Is this text a drill (its first `opsdeck` block has `drill:`)? */
@@ -155,5 +161,22 @@ void drill_act_finish(struct drill_act *a);
 void drill_stop_when_add(struct drill *d, const char *cond, int line);
 void drill_stop_when_checks(struct drill *d);
 void drill_stop_when_free(struct drill *d);
+
+/* drill_expect.c (score): an expectation's `@ROLE #TAG ...` prefix (v past them; NULL with
+ * *cause), objectives with their ids, and the lint of roles, tags and on_miss. */
+extern const char *const drill_milestones[]; /* detect, declare, mitigate */
+const char *drill_expect_prefix(struct drill_expect *e, const char *v, char **cause);
+/* One `expect:` of an inject (problems into d->issues). */
+struct mdoc_kv;
+void drill_expect_parse(struct drill *d, struct drill_inject *in, const struct mdoc_kv *kv);
+void drill_expect_finish(struct drill_expect *e);
+void drill_objective_add(struct drill *d, const char *v);
+int drill_objective_find(const struct drill *d, const char *id);
+void drill_expect_lint(struct drill *d);
+/* drill.c: an offset on the drill clock, T+MM, T+MM:SS or a duration (90s), in seconds. */
+bool drill_parse_offset(const char *v, int *out);
+/* The debrief prompts: the Debrief questions, then the Report headings' items. */
+size_t drill_prompt_count(const struct drill *d);
+const char *drill_prompt(const struct drill *d, size_t i);
 
 #endif

@@ -44,7 +44,7 @@ void drill_free(struct drill *d)
         free_strs(in->to, in->nto);
         free(in->channel);
         for (size_t e = 0; e < in->nexpects; e++) {
-            free(in->expects[e].text);
+            drill_expect_finish(&in->expects[e]);
         }
         free(in->expects);
         free(in->contingency);
@@ -73,6 +73,7 @@ void drill_free(struct drill *d)
     }
     free(d->roles);
     free_strs(d->objectives, d->nobjectives);
+    free_strs(d->objective_ids, d->objective_ids != NULL ? d->nobjectives : 0);
     free_strs(d->debrief, d->ndebrief);
     free_strs(d->sections, d->nsections);
     for (size_t i = 0; i < d->nissues; i++) {
@@ -85,6 +86,7 @@ void drill_free(struct drill *d)
     free(d->label);
     free(d->abort_word);
     free(d->sandbox_env);
+    free(d->players);
     free(d);
 }
 

@@ -503,7 +503,9 @@ static const struct {
     {"drill.abort", {NULL}, false}, /* why: public_why() */
     {"check", {"id", "when", "ok", "unknown"}, false},
     {"inject.fire", {"id", "title", "to", "channel", "why"}, true}, /* expects: see below */
-    {"expect", {"inject", "index", "status", "by"}, true},          /* text: players_mark */
+    {"expect", {"inject", "index", "status", "by", "at_ms"}, true}, /* text: players_mark */
+    {"undo", {"inject", "index", "status"}, true}, /* a mark taken back (a skip: never) */
+    {"drill.extend", {"by_s"}, false},
     {"note", {"text", "section"}, false},
     {"debrief", {"question", "answer"}, false},
     {"status", {"state", "running", "closing"}, false}, /* no message: it names rollbacks */

@@ -212,13 +212,20 @@ static void apply_drill(struct drillview *v, const struct runlog_event *ev)
             v->inj[ii].state = INJECT_SKIPPED;
         }
         break;
+    case RL_INJECT_UNSKIP:
+        if (ii >= 0 && v->inj[ii].state == INJECT_SKIPPED) {
+            v->inj[ii].state = INJECT_PENDING;
+        }
+        break;
     case RL_EXPECT:
+    case RL_UNDO: /* undo: the state before the mark it takes back */
         if (ii >= 0 && idx >= 0 && (size_t)idx < v->d->injects[ii].nexpects) {
             const char *s = runlog_str(d, "status");
-            v->inj[ii].ex[idx] = s == NULL                ? EXPECT_PENDING
-                                 : strcmp(s, "met") == 0  ? EXPECT_MET
-                                 : strcmp(s, "late") == 0 ? EXPECT_LATE
-                                                          : EXPECT_MISSED;
+            v->inj[ii].ex[idx] = s == NULL || strcmp(s, "pending") == 0 ? EXPECT_PENDING
+                                 : strcmp(s, "met") == 0                ? EXPECT_MET
+                                 : strcmp(s, "late") == 0               ? EXPECT_LATE
+                                 : strcmp(s, "not_reached") == 0        ? EXPECT_NOT_REACHED
+                                                                        : EXPECT_MISSED;
         }
         break;
     case RL_CHAOS_PLAN:
@@ -418,13 +425,20 @@ int drillview_check_result(const struct drillview *v, size_t i, const char **why
 
 int drillview_score(const struct drillview *v, int *max)
 {
+    /* the planned denominator (docs/drills.md "Scores", engine/drill_score.c) */
     int score = 0, top = 0;
+    bool over = v->ended || v->state == GAME_ENDED || v->state == GAME_ABORTED;
     for (size_t i = 0; i < v->d->ninjects; i++) {
-        if (v->inj[i].state != INJECT_FIRED) {
-            continue;
+        bool fired = v->inj[i].state == INJECT_FIRED;
+        bool skipped = v->inj[i].state == INJECT_SKIPPED;
+        if (!fired && (v->d->injects[i].at_s < 0 || (over && !skipped))) {
+            continue; /* a contingency nobody triggered; a clock inject not reached */
         }
         for (size_t e = 0; e < v->d->injects[i].nexpects; e++) {
             int p = v->d->injects[i].expects[e].points;
+            if (v->inj[i].ex[e] == EXPECT_NOT_REACHED) {
+                continue;
+            }
             top += p;
             score += v->inj[i].ex[e] == EXPECT_MET ? p : v->inj[i].ex[e] == EXPECT_LATE ? p / 2 : 0;
         }

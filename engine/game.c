@@ -252,6 +252,7 @@ static void fire(struct game *g, size_t i, const char *why)
         cJSON_AddStringToObject(o, "text", in->expects[k].text != NULL ? in->expects[k].text : "");
         cJSON_AddNumberToObject(o, "deadline_s", in->expects[k].deadline_s);
         cJSON_AddNumberToObject(o, "points", in->expects[k].points);
+        game_expect_json(o, &in->expects[k]);
         cJSON_AddItemToArray(ex, o);
     }
     if (!game_log(g, in->id, "inject.fire", NULL, why, d)) {
@@ -283,11 +284,24 @@ static void fire_contingency_of(struct game *g, size_t i)
     }
 }
 
-static void journal_expect(struct game *g, size_t i, size_t e, enum expect_state st, const char *by)
+/* A missed expectation fires its on_miss, else its inject's contingency (once). */
+static void fire_on_miss(struct game *g, size_t i, size_t e)
+{
+    const char *om = g->d->injects[i].expects[e].on_miss;
+    int c = om != NULL ? drill_find_inject(g->d, om) : -1;
+    if (c >= 0 && g->dv->inj[c].state == INJECT_PENDING) {
+        fire(g, (size_t)c, "contingency");
+    } else if (om == NULL) {
+        fire_contingency_of(g, i);
+    }
+}
+
+void game_journal_expect(struct game *g, size_t i, size_t e, enum expect_state st, const char *by,
+                         uint64_t at_ms)
 {
     const struct drill_inject *in = &g->d->injects[i];
     const struct drill_expect *x = &in->expects[e];
-    const char *status = st == EXPECT_MET ? "met" : st == EXPECT_LATE ? "late" : "missed";
+    const char *status = game_expect_status(st);
     int points = st == EXPECT_MET ? x->points : st == EXPECT_LATE ? x->points / 2 : 0;
     cJSON *d = cJSON_CreateObject();
     cJSON_AddStringToObject(d, "inject", in->id);
@@ -301,6 +315,7 @@ static void journal_expect(struct game *g, size_t i, size_t e, enum expect_state
     } else {
         cJSON_AddNullToObject(d, "by");
     }
+    cJSON_AddNumberToObject(d, "at_ms", (double)(at_ms != GAME_AT_NOW ? at_ms : game_clock_ms(g)));
     if (game_log(g, in->id, "expect", NULL, status, d)) {
         g->dv->inj[i].ex[e] = st;
     }
@@ -331,12 +346,13 @@ void game_tick(struct game *g)
         for (size_t e = 0; e < in->nexpects; e++) {
             uint64_t due = inj[i].fired_ms + (uint64_t)in->expects[e].deadline_s * 1000;
             if (inj[i].ex[e] == EXPECT_PENDING && t >= due) {
-                journal_expect(g, i, e, EXPECT_MISSED, NULL);
-                fire_contingency_of(g, i);
+                game_journal_expect(g, i, e, EXPECT_MISSED, NULL, due);
+                fire_on_miss(g, i, e);
                 any = true;
             }
         }
     }
+    game_warn_end(g, t);
     for (size_t i = 0; i < d->nchecks && g->state == GAME_RUNNING; i++) {
         if ((d->checks[i].when == DRILL_DURING || d->checks[i].when == DRILL_STOP) &&
             g->chk[i].proc == NULL && t >= g->chk[i].next_ms) {
@@ -477,6 +493,7 @@ bool game_skip(struct game *g, size_t inject, char **cause)
         return false;
     }
     g->dv->inj[inject].state = INJECT_SKIPPED;
+    game_undo_push(g, inject, SIZE_MAX, EXPECT_PENDING);
     game_changed(g);
     return true;
 }
@@ -504,6 +521,12 @@ bool game_fire_contingency(struct game *g, size_t inject, char **cause)
 
 bool game_mark(struct game *g, size_t inject, size_t expect, bool met, const char *by, char **cause)
 {
+    return game_mark_at(g, inject, expect, met, by, GAME_AT_NOW, cause);
+}
+
+bool game_mark_at(struct game *g, size_t inject, size_t expect, bool met, const char *by,
+                  uint64_t at_ms, char **cause)
+{
     if (inject >= g->d->ninjects || expect >= g->d->injects[inject].nexpects) {
         set_cause(cause, "no such expectation");
         return false;
@@ -518,19 +541,19 @@ bool game_mark(struct game *g, size_t inject, size_t expect, bool met, const cha
         set_cause(cause, "it is marked already");
         return false;
     }
-    enum expect_state to = EXPECT_MISSED;
-    if (met) {
-        uint64_t due =
-            in->fired_ms + (uint64_t)g->d->injects[inject].expects[expect].deadline_s * 1000;
-        to = game_clock_ms(g) < due ? EXPECT_MET : EXPECT_LATE;
+    uint64_t due = in->fired_ms + (uint64_t)g->d->injects[inject].expects[expect].deadline_s * 1000;
+    if (!game_mark_time_ok(g, inject, met, &at_ms, cause)) {
+        return false;
     }
-    journal_expect(g, inject, expect, to, by);
+    enum expect_state to = !met ? EXPECT_MISSED : at_ms < due ? EXPECT_MET : EXPECT_LATE;
+    game_journal_expect(g, inject, expect, to, by, at_ms);
     if (in->ex[expect] != to) {
         set_cause(cause, g->message);
         return false;
     }
+    game_undo_push(g, inject, expect, st);
     if (to == EXPECT_MISSED && (g->state == GAME_RUNNING || g->state == GAME_PAUSED)) {
-        fire_contingency_of(g, inject);
+        fire_on_miss(g, inject, expect);
     }
     game_changed(g);
     return true;
@@ -574,12 +597,12 @@ bool game_note(struct game *g, const char *text, const char *section, char **cau
 
 bool game_debrief(struct game *g, size_t question, const char *answer, char **cause)
 {
-    if (question >= g->d->ndebrief) {
+    if (question >= drill_prompt_count(g->d)) {
         set_cause(cause, "no such debrief question");
         return false;
     }
     cJSON *d = cJSON_CreateObject();
-    cJSON_AddStringToObject(d, "question", g->d->debrief[question]);
+    cJSON_AddStringToObject(d, "question", drill_prompt(g->d, question));
     cJSON_AddStringToObject(d, "answer", answer);
     if (!game_log(g, NULL, "debrief", NULL, NULL, d)) {
         set_cause(cause, g->message);
@@ -668,6 +691,7 @@ void game_free(struct game *g)
     free(g->id);
     free(g->message);
     free(g->told_message);
+    free(g->undo);
     free(g);
 }
 
@@ -698,6 +722,7 @@ static cJSON *start_data(const struct drill *d)
     for (size_t i = 0; i < d->nobjectives; i++) {
         cJSON_AddItemToArray(obj, cJSON_CreateString(d->objectives[i]));
     }
+    game_start_score_data(o, d);
     return o;
 }
 
@@ -710,7 +735,7 @@ struct game *game_start(const struct game_env *env, struct drill *d, const struc
         drill_free(d);
         return NULL;
     }
-    if (!game_guard_lever_allows(d, cause)) {
+    if (!game_guard_lever_allows(d, cause) || !game_players_take(d, cause)) {
         drill_free(d);
         return NULL;
     }

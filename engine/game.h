@@ -44,7 +44,13 @@ enum game_state {
 };
 
 enum inject_state { INJECT_PENDING, INJECT_FIRED, INJECT_SKIPPED };
-enum expect_state { EXPECT_PENDING, EXPECT_MET, EXPECT_LATE, EXPECT_MISSED };
+enum expect_state {
+    EXPECT_PENDING,
+    EXPECT_MET,
+    EXPECT_LATE,
+    EXPECT_MISSED,
+    EXPECT_NOT_REACHED, /* the drill ended before it was due: outside the score */
+};
 /* The last result of a check: a condition may be unknown (engine/cond.h). */
 enum check_result { CHECK_NOT_RUN = -1, CHECK_FAILED = 0, CHECK_OK = 1, CHECK_UNKNOWN = 2 };
 
@@ -113,6 +119,28 @@ bool game_fire_contingency(struct game *g, size_t inject, char **cause);
 bool game_choose(struct game *g, size_t inject, const char *option, char **cause);
 bool game_mark(struct game *g, size_t inject, size_t expect, bool met, const char *by,
                char **cause);
+/*
+ * The score part (game_score.c, docs/drills.md "Scores"). game_mark_at: as
+ * game_mark, with when the team responded (drill ms, GAME_AT_NOW: now): met
+ * or late is at_ms against the deadline; refused before the inject fired or
+ * in the future. game_extend: the drill ends by_s later (drill.extend).
+ * game_unskip: a skipped inject back to pending (inject.unskip).
+ * game_undo: the last skip or mark of this session undone; *what says which.
+ */
+#define GAME_AT_NOW UINT64_MAX
+bool game_mark_at(struct game *g, size_t inject, size_t expect, bool met, const char *by,
+                  uint64_t at_ms, char **cause);
+bool game_extend(struct game *g, int by_s, char **cause);
+bool game_unskip(struct game *g, size_t inject, char **cause);
+bool game_undo(struct game *g, char **what, char **cause);
+/* Has debrief prompt i (drill_prompt) an answer in the journal? */
+bool game_debrief_answered(const struct game *g, size_t i);
+/*
+ * `opsdeck drill FILE --players ic=alice,scribe=bob`: who plays which role,
+ * for the drills this process starts (journaled in run.start). A ROLE that is
+ * not a role of the drill refuses the start.
+ */
+void game_players_set(const char *spec);
 /* A note; if it is the abort word (a whole message, game_says_abort_word), the drill aborts. */
 bool game_note(struct game *g, const char *text, const char *section, char **cause);
 /* TEXT is the drill's abort word as a whole message (trimmed, any case); a note that is aborts. */

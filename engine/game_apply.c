@@ -53,9 +53,12 @@ static bool drill_cmd(struct game *g, const cJSON *args, char **cause)
         int i = inject_of(g, args, cause);
         return i >= 0 && game_choose(g, (size_t)i, json_str(args, "option"), cause);
     }
+    if (strcmp(cmd, "unskip") == 0 || strcmp(cmd, "undo") == 0 || strcmp(cmd, "extend") == 0) {
+        return game_score_cmd(g, cmd, inject_of(g, args, NULL), args, cause); /* game_score.c */
+    }
     if (cause != NULL) {
         *cause = xasprintf("unknown drill command '%s' (begin, pause, resume, fire, skip, "
-                           "contingency, choose, end)",
+                           "unskip, contingency, choose, undo, extend, end)",
                            cmd);
     }
     return false;

@@ -99,6 +99,9 @@ void game_replay(struct game *g, cJSON **ev, size_t n)
     for (size_t i = 1; i < n; i++) {
         struct runlog_event e;
         if (runlog_event_parse(ev[i], &e)) {
+            if (e.kind == RL_DRILL_EXTEND) {
+                game_apply_extend(g->d, &e);
+            }
             drillview_apply(&e, g->dv);
             replay_plan(g, &e);
             drill_extra_replay(g->d, e.action, e.data); /* drawn offsets, choices */

@@ -326,6 +326,7 @@ void game_finish(struct game *g)
     game_log(g, NULL, "run.end", NULL, NULL, d);
     game_guard_release(g, NULL);
     g->ending_done = true;
+    g->dv->ended = true; /* the score: clock injects that never fired are not reached */
     if (g->d != NULL) {
         g->state = aborted ? GAME_ABORTED : GAME_ENDED;
         size_t bad = game_count_unresolved(g);
@@ -379,6 +380,9 @@ void game_after_rollbacks(struct game *g)
 
 void game_begin_end(struct game *g, enum ending how)
 {
+    if (how == END_FINISH || how == END_ABORT) {
+        game_mark_not_reached(g); /* score: on the clock as it runs, before it stops */
+    }
     g->base_ms = game_clock_ms(g);
     g->state = GAME_ROLLING_BACK;
     g->ending = how;

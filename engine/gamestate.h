@@ -193,6 +193,16 @@ struct game {
     const char *rb_why;  /* why a plan rolled back alone ("ttl", "lever"), or NULL */
     size_t *asks; /* injects whose chaos waits for the facilitator, first first (game_ask.c) */
     size_t nasks;
+    struct game_undo *undo; /* score: this session's skips and marks, newest last (game_undo) */
+    size_t nundo;
+    int end_warned; /* score: the end warnings given (1: 2 minutes, 2: 30 s too) */
+};
+
+/* One thing game_undo can take back: a skip (expect SIZE_MAX) or a mark. */
+struct game_undo {
+    size_t inject, expect;
+    enum expect_state before; /* a mark: the state it had */
+    uint64_t seq;             /* the journal line it wrote */
 };
 
 /* ---- game.c ---- */
@@ -211,6 +221,32 @@ void game_free(struct game *g);
 /* Open (create) the journal and take the run's lock; false with *cause. */
 bool game_open_journal(struct game *g, bool create, char **cause);
 void game_arm_timer(struct game *g);
+
+/* ---- game_score.c (and game.c's marks) ---- */
+
+void game_journal_expect(struct game *g, size_t i, size_t e, enum expect_state st, const char *by,
+                         uint64_t at_ms);
+const char *game_expect_status(enum expect_state st); /* "met", ..., "not_reached" */
+/* An expectation's role and tags into o (inject.fire's expects). */
+void game_expect_json(struct cJSON *o, const struct drill_expect *x);
+/* at_ms of a mark: GAME_AT_NOW becomes now; refused before the inject fired, in the future. */
+bool game_mark_time_ok(struct game *g, size_t inject, bool met, uint64_t *at_ms, char **cause);
+void game_undo_push(struct game *g, size_t inject, size_t expect, enum expect_state before);
+/* run.start's plan (clock injects and their expectations) and players. */
+void game_start_score_data(struct cJSON *o, const struct drill *d);
+/* --players ic=alice,scribe=bob as {"ic": ["alice"], ...} (NULL for NULL); checked against d. */
+struct cJSON *game_players_json(const char *spec);
+/* The players given at start into d->players (game_players_set); false with *cause. */
+bool game_players_take(struct drill *d, char **cause);
+/* game_apply's unskip {inject}, undo, extend {by_s}; inject: its index or -1. */
+bool game_score_cmd(struct game *g, const char *cmd, int inject, const struct cJSON *args,
+                    char **cause);
+/* drill.extend in a replay: the drill ends later. */
+void game_apply_extend(struct drill *d, const struct runlog_event *ev);
+/* The status line 2 minutes and 30 s before the end. */
+void game_warn_end(struct game *g, uint64_t t);
+/* Ending: expectations not yet due are not reached; those due are missed. */
+void game_mark_not_reached(struct game *g);
 
 /* ---- game_check.c ---- */
 

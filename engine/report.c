@@ -94,10 +94,8 @@ static char *run_document(const struct report_opts *o, const char *run_id, char 
     if (!any) {
         *cause = xasprintf("%s: no readable events", path);
     } else if (report_is_drill(lines, n)) {
-        doc = o->json ? NULL : report_drill_markdown(lines, n, run_id);
-        if (doc == NULL) {
-            *cause = xasprintf("%s is a drill: its report has no JSON form", run_id);
-        }
+        doc =
+            o->json ? report_drill_json(lines, n, run_id) : report_drill_markdown(lines, n, run_id);
     } else {
         struct sources s;
         sources_for(o, dir, &s);

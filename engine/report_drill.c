@@ -7,7 +7,7 @@
  * collected as the events go by and rendered as tables after the timeline;
  * a rollback that failed or never ran is listed on its own, plainly.
  */
-#include "report_md.h"
+#include "report_score.h"
 
 #include "../common/json.h"
 #include "../common/util.h"
@@ -169,7 +169,8 @@ static void dr_run_start(struct drill_report *r, const cJSON *ev, const cJSON *d
     strbuf_printf(&r->timeline, "drill opened by %s\n", r->starter);
 }
 
-static void dr_check(struct drill_report *r, const cJSON *data)
+/* A check on the timeline; false for a passing during check (summarised after it instead). */
+static bool dr_check(struct drill_report *r, const cJSON *data)
 {
     const char *id = md_str(data, "id");
     const char *when = md_str(data, "when");
@@ -200,6 +201,9 @@ static void dr_check(struct drill_report *r, const cJSON *data)
         c->first_failure = reason;
         c->first_failure_ms = r->t_ms;
     }
+    if (ok && strcmp(when, "during") == 0) {
+        return false;
+    }
     strbuf_printf(&r->timeline, "check %s ", when);
     dr_quoted(&r->timeline, id);
     strbuf_str(&r->timeline, ok ? ": ok" : unknown ? ": UNKNOWN" : ": FAILED");
@@ -209,6 +213,7 @@ static void dr_check(struct drill_report *r, const cJSON *data)
         strbuf_str(&r->timeline, ")");
     }
     strbuf_str(&r->timeline, "\n");
+    return true;
 }
 
 static void dr_fire(struct drill_report *r, const cJSON *data)
@@ -447,11 +452,15 @@ static void dr_event(struct drill_report *r, const cJSON *ev, int64_t ms)
     }
     dr_actor(r, ev);
     r->last_ms = ms;
+    size_t at = r->timeline.n;
     dr_item(r, ms);
     if (strcmp(action, "run.start") == 0) {
         dr_run_start(r, ev, data);
     } else if (strcmp(action, "check") == 0) {
-        dr_check(r, data);
+        if (!dr_check(r, data)) {
+            r->timeline.n = at; /* check noise: summarised after the timeline */
+            r->timeline.s[at] = '\0';
+        }
     } else if (strcmp(action, "inject.fire") == 0) {
         dr_fire(r, data);
     } else if (strcmp(action, "expect") == 0) {
@@ -507,14 +516,56 @@ static void dr_header(struct strbuf *out, const struct drill_report *r, const ch
     }
 }
 
-static void dr_roles(struct strbuf *out, const struct drill_report *r)
+/* Who played a role: the names given at start (--players), then who joined with it; once each. */
+static void dr_people(struct strbuf *out, const char *role, const struct md_line *lines, size_t n)
+{
+    const char **seen = xcalloc(n + 1, sizeof *seen);
+    size_t nseen = 0;
+    for (size_t i = 0; i < n && role != NULL; i++) {
+        const char *action = md_str(lines[i].obj, "action");
+        const cJSON *d = json_obj(lines[i].obj, "data"), *p;
+        const cJSON *given = action != NULL && strcmp(action, "run.start") == 0
+                                 ? json_arr(json_obj(d, "players"), role)
+                                 : NULL;
+        const char *who = action == NULL                ? NULL
+                          : strcmp(action, "join") == 0 ? md_str(lines[i].obj, "actor")
+                          : strcmp(action, "role") == 0 ? md_str(d, "user")
+                                                        : NULL;
+        const char *as = md_str(d, "role");
+        if (who != NULL && as != NULL && strcmp(as, role) == 0) {
+            seen[nseen++] = who;
+        }
+        cJSON_ArrayForEach(p, given)
+        {
+            if (cJSON_IsString(p)) {
+                seen = xreallocarray(seen, nseen + n + 1, sizeof *seen);
+                seen[nseen++] = p->valuestring;
+            }
+        }
+    }
+    for (size_t i = 0; i < nseen; i++) {
+        bool dup = false;
+        for (size_t k = 0; k < i && !dup; k++) {
+            dup = strcmp(seen[k], seen[i]) == 0;
+        }
+        if (!dup) {
+            strbuf_str(out, i > 0 ? ", " : "");
+            md_cell(out, seen[i]);
+        }
+    }
+    strbuf_str(out, nseen == 0 ? "-" : "");
+    free(seen);
+}
+
+static void dr_roles(struct strbuf *out, const struct drill_report *r, const struct md_line *lines,
+                     size_t n)
 {
     strbuf_str(out, "\n## Participants by role\n\n");
     if (cJSON_GetArraySize(r->roles) == 0) {
         strbuf_str(out, "(no roles recorded)\n");
         return;
     }
-    strbuf_str(out, "| role | who | part |\n|---|---|---|\n");
+    strbuf_str(out, "| role | who | part | people |\n|---|---|---|---|\n");
     const cJSON *it;
     cJSON_ArrayForEach(it, r->roles)
     {
@@ -526,7 +577,9 @@ static void dr_roles(struct strbuf *out, const struct drill_report *r)
         md_cell(out, id != NULL ? id : (cJSON_IsString(it) ? it->valuestring : "?"));
         strbuf_str(out, " | ");
         md_cell(out, name != NULL ? name : "");
-        strbuf_printf(out, " | %s |\n", fac ? "facilitator" : obs ? "observer" : "plays");
+        strbuf_printf(out, " | %s | ", fac ? "facilitator" : obs ? "observer" : "plays");
+        dr_people(out, id, lines, n);
+        strbuf_str(out, " |\n");
     }
 }
 
@@ -547,142 +600,18 @@ static void dr_objectives(struct strbuf *out, const struct drill_report *r)
     strbuf_str(out, any ? "" : "(none)\n");
 }
 
-/* The last mark of each expectation counts (a scribe may correct a mark). */
-static bool dr_expect_superseded(const struct drill_report *r, size_t i)
+static void dr_check_summary(struct strbuf *out, const struct drill_report *r)
 {
-    const struct dr_expect *e = &r->expects[i];
-    for (size_t k = i + 1; k < r->nexpects; k++) {
-        const struct dr_expect *f = &r->expects[k];
-        if (e->inject != NULL && f->inject != NULL && strcmp(e->inject, f->inject) == 0 &&
-            e->text != NULL && f->text != NULL && strcmp(e->text, f->text) == 0) {
-            return true;
+    for (size_t i = 0; i < r->nchecks; i++) {
+        const struct dr_check *c = &r->checks[i];
+        if (strcmp(c->when, "during") == 0) {
+            strbuf_str(out, "- during check ");
+            dr_quoted(out, c->id);
+            strbuf_printf(out, ": %d ok, %d failed", c->runs - c->failures - c->unknowns,
+                          c->failures);
+            strbuf_printf(out, c->unknowns > 0 ? ", %d unknown\n" : "\n", c->unknowns);
         }
     }
-    return false;
-}
-
-/* Was this expectation of this inject marked (an expect event)? */
-static bool dr_marked(const struct drill_report *r, const char *inject, const char *text)
-{
-    for (size_t i = 0; i < r->nexpects; i++) {
-        const struct dr_expect *e = &r->expects[i];
-        if (inject != NULL && text != NULL && e->inject != NULL && e->text != NULL &&
-            strcmp(e->inject, inject) == 0 && strcmp(e->text, text) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
-static void dr_expectations(struct strbuf *out, struct drill_report *r)
-{
-    char t[32], d[32];
-    double score = 0, max = 0;
-    int met = 0, late = 0, missed = 0;
-    bool max_known = true;
-    strbuf_str(out, "\n## Expectations\n\n");
-    if (r->nexpects == 0) {
-        strbuf_str(out, "(no expectation was marked)\n");
-    } else {
-        strbuf_str(out,
-                   "| inject | expected | actual | status | points |\n|---|---|---|---|---|\n");
-    }
-    for (size_t i = 0; i < r->nexpects; i++) {
-        const struct dr_expect *e = &r->expects[i];
-        if (dr_expect_superseded(r, i)) {
-            continue;
-        }
-        struct dr_inject *in = dr_inject(r, e->inject);
-        strbuf_str(out, "| ");
-        md_cell(out, dr_inject_title(r, e->inject));
-        strbuf_str(out, " | ");
-        md_cell(out, e->text != NULL ? e->text : "?");
-        strbuf_str(out, " | ");
-        fmt_t(t, e->t_ms);
-        bool is_missed = strcmp(e->status, "missed") == 0;
-        if (is_missed && (e->by == NULL || e->by[0] == '\0')) {
-            strbuf_printf(out, "no response by the deadline (%s)", t);
-        } else {
-            strbuf_printf(out, "%s at %s", is_missed ? "marked missed" : "done", t);
-            if (in != NULL && in->fired_ms >= 0 && e->t_ms >= in->fired_ms) {
-                md_dur(d, e->t_ms - in->fired_ms);
-                strbuf_printf(out, ", %s after the inject", d);
-            }
-            if (e->by != NULL && e->by[0] != '\0') {
-                strbuf_str(out, ", by ");
-                md_cell(out, e->by);
-            }
-        }
-        strbuf_str(out, " | ");
-        md_cell(out, e->status);
-        strbuf_printf(out, " | %g", e->points);
-        if (e->max >= 0) {
-            strbuf_printf(out, " of %g", e->max);
-        }
-        strbuf_str(out, " |\n");
-        score += e->points;
-        met += strcmp(e->status, "met") == 0;
-        late += strcmp(e->status, "late") == 0;
-        missed += is_missed;
-        if (e->max >= 0) {
-            max += e->max;
-        } else if (strcmp(e->status, "met") == 0) {
-            max += e->points; /* met earns all of it */
-        } else {
-            max_known = false;
-        }
-    }
-    /*
-     * What the fired injects expected and nobody marked: listed, worth nothing.
-     * When the journal says what each inject expected, the maximum is all of it,
-     * as the drill pane's score counts it.
-     */
-    double fired_max = 0;
-    bool fired_known = r->ninjects > 0;
-    int unmarked = 0;
-    for (size_t i = 0; i < r->ninjects; i++) {
-        const struct dr_inject *in = &r->injects[i];
-        if (in->fired_ms < 0) {
-            continue;
-        }
-        if (!cJSON_IsArray(in->expects)) {
-            fired_known = false;
-            continue;
-        }
-        const cJSON *x;
-        cJSON_ArrayForEach(x, in->expects)
-        {
-            double pts = 0;
-            md_num(x, "points", &pts);
-            fired_max += pts;
-            const char *text = md_str(x, "text");
-            if (dr_marked(r, in->id, text)) {
-                continue;
-            }
-            if (r->nexpects == 0 && unmarked == 0) {
-                strbuf_str(out, "| inject | expected | actual | status | points |\n"
-                                "|---|---|---|---|---|\n");
-            }
-            unmarked++;
-            strbuf_str(out, "| ");
-            md_cell(out, dr_inject_title(r, in->id));
-            strbuf_str(out, " | ");
-            md_cell(out, text != NULL ? text : "?");
-            strbuf_printf(out, " | not marked | not marked | 0 of %g |\n", pts);
-        }
-    }
-    if (fired_known) {
-        max = fired_max;
-        max_known = true;
-    }
-    strbuf_str(out, "\n## Score\n\n");
-    if (max_known && max > 0) {
-        strbuf_printf(out, "%g of %g points (%.0f%%)", score, max, 100.0 * score / max);
-    } else {
-        strbuf_printf(out, "%g points", score);
-    }
-    strbuf_printf(out, ": %d met, %d late, %d missed", met, late, missed);
-    strbuf_printf(out, unmarked > 0 ? ", %d not marked.\n" : ".\n", unmarked);
 }
 
 static bool ran_when(const struct drill_report *r, const char *when)
@@ -855,43 +784,6 @@ static bool dr_is_actions(const char *section)
     return section != NULL && strcasecmp(section, "action items") == 0;
 }
 
-static void dr_action_items(struct strbuf *out, const struct drill_report *r)
-{
-    strbuf_str(out, "\n## Action items\n\n");
-    bool any = false;
-    for (size_t i = 0; i < r->nnotes; i++) {
-        const struct dr_note *n = &r->notes[i];
-        if (!dr_is_actions(n->section)) {
-            continue;
-        }
-        if (!any) {
-            strbuf_str(out, "| owner | action |\n|---|---|\n");
-            any = true;
-        }
-        /* "@bob check the runbook copy": the owner is the first word, without its @ */
-        const char *text = n->text;
-        while (*text == ' ') {
-            text++;
-        }
-        char *owner = NULL;
-        if (text[0] == '@' && text[1] != '\0' && text[1] != ' ') {
-            size_t len = strcspn(text + 1, " \t:,");
-            owner = xstrndup(text + 1, len);
-            text += 1 + len;
-            while (*text == ' ' || *text == ':' || *text == ',' || *text == '\t') {
-                text++;
-            }
-        }
-        strbuf_str(out, "| ");
-        md_cell(out, owner != NULL ? owner : "(no owner)");
-        strbuf_str(out, " | ");
-        md_cell(out, text);
-        strbuf_str(out, " |\n");
-        free(owner);
-    }
-    strbuf_str(out, any ? "" : "(none)\n");
-}
-
 static void dr_note_line(struct strbuf *out, const struct dr_note *n)
 {
     char t[32];
@@ -963,32 +855,142 @@ bool report_is_drill(const struct md_line *lines, size_t n)
     return false;
 }
 
+/* Walk the journal into r (the timeline and the tables), the score and the action items. */
+static void dr_build(struct drill_report *r, const struct md_line *lines, size_t n,
+                     struct dscore *sc, struct rs_action **acts, size_t *nacts)
+{
+    r->start_ms = md_start_time(lines, n);
+    r->last_ms = r->start_ms;
+    for (size_t i = 0; i < n; i++) {
+        if (lines[i].obj == NULL) {
+            strbuf_printf(&r->timeline, "- (journal line %d unreadable)\n", lines[i].number);
+        } else {
+            dr_event(r, lines[i].obj, lines[i].ms);
+        }
+    }
+    report_score_compute(sc, lines, n);
+    report_score_actions(lines, n, acts, nacts);
+}
+
 char *report_drill_markdown(const struct md_line *lines, size_t n, const char *run_id)
 {
     struct drill_report r = {0};
-    r.start_ms = md_start_time(lines, n);
-    r.last_ms = r.start_ms;
-    for (size_t i = 0; i < n; i++) {
-        if (lines[i].obj == NULL) {
-            strbuf_printf(&r.timeline, "- (journal line %d unreadable)\n", lines[i].number);
-        } else {
-            dr_event(&r, lines[i].obj, lines[i].ms);
-        }
-    }
+    struct dscore sc;
+    struct rs_action *acts = NULL;
+    size_t nacts = 0;
+    dr_build(&r, lines, n, &sc, &acts, &nacts);
     struct strbuf out = {0};
     dr_header(&out, &r, run_id);
-    dr_roles(&out, &r);
+    report_score_summary_md(&out, &sc, acts, nacts);
+    dr_roles(&out, &r, lines, n);
     dr_objectives(&out, &r);
+    report_score_expectations_md(&out, &sc);
     strbuf_str(&out, "\n## Timeline\n\n");
     strbuf_str(&out, r.timeline.s != NULL ? r.timeline.s : "(no events)\n");
-    dr_expectations(&out, &r);
+    dr_check_summary(&out, &r);
     dr_checks(&out, &r);
     dr_chaos_section(&out, &r);
     dr_debrief_section(&out, &r);
-    dr_action_items(&out, &r);
+    report_score_unanswered_md(&out, &sc, lines, n);
+    report_score_actions_md(&out, acts, nacts);
     dr_sections(&out, &r);
     report_drill_injects(&out, lines, n); /* report_inject.c: texts, attachments, hidden */
     report_people_md(&out, lines, n);
+    report_score_actions_free(acts, nacts);
+    dscore_free(&sc);
     dr_free(&r);
     return out.s;
+}
+
+/* The timeline's items as strings. */
+static cJSON *dr_timeline_json(const struct drill_report *r)
+{
+    cJSON *a = cJSON_CreateArray();
+    const char *s = r->timeline.s != NULL ? r->timeline.s : "";
+    while (*s != '\0') {
+        size_t len = strcspn(s, "\n");
+        char *line = xstrndup(s[0] == '-' && s[1] == ' ' ? s + 2 : s,
+                              s[0] == '-' && s[1] == ' ' ? len - 2 : len);
+        cJSON_AddItemToArray(a, cJSON_CreateString(line));
+        free(line);
+        s += len + (s[len] == '\n');
+    }
+    return a;
+}
+
+static cJSON *dr_lists_json(cJSON *root, const struct drill_report *r)
+{
+    cJSON *checks = cJSON_AddArrayToObject(root, "checks");
+    for (size_t i = 0; i < r->nchecks; i++) {
+        const struct dr_check *c = &r->checks[i];
+        cJSON *o = cJSON_CreateObject();
+        report_score_str(o, "id", c->id);
+        report_score_str(o, "when", c->when);
+        cJSON_AddNumberToObject(o, "runs", c->runs);
+        cJSON_AddNumberToObject(o, "failed", c->failures);
+        cJSON_AddNumberToObject(o, "unknown", c->unknowns);
+        report_score_str(o, "last", c->last_ok ? "ok" : c->last_unknown ? "unknown" : "failed");
+        cJSON_AddItemToArray(checks, o);
+    }
+    cJSON *chaos = cJSON_AddArrayToObject(root, "chaos");
+    for (size_t i = 0; i < r->nchaos; i++) {
+        const struct dr_chaos *c = &r->chaos[i];
+        cJSON *o = cJSON_CreateObject();
+        report_score_str(o, "inject", c->inject);
+        report_score_str(o, "action", c->action);
+        report_score_str(o, "rollback", c->rollback);
+        report_score_str(o, "chaos", c->ok == 1 ? "done" : c->ok == 0 ? "failed" : "no result");
+        report_score_str(o, "rolled_back",
+                         c->gave_up_by != NULL ? "given up"
+                         : c->rb_ok == 1       ? "yes"
+                         : c->rb_ok == 0       ? "failed"
+                                               : "not run");
+        cJSON_AddItemToArray(chaos, o);
+    }
+    cJSON *deb = cJSON_AddArrayToObject(root, "debrief");
+    for (size_t i = 0; i < r->ndebrief; i++) {
+        cJSON *o = cJSON_CreateObject();
+        report_score_str(o, "question", r->questions[i]);
+        report_score_str(o, "answer", r->answers[i]);
+        cJSON_AddItemToArray(deb, o);
+    }
+    return root;
+}
+
+char *report_drill_json(const struct md_line *lines, size_t n, const char *run_id)
+{
+    struct drill_report r = {0};
+    struct dscore sc;
+    struct rs_action *acts = NULL;
+    size_t nacts = 0;
+    dr_build(&r, lines, n, &sc, &acts, &nacts);
+    cJSON *root = cJSON_CreateObject();
+    report_score_str(root, "run", run_id);
+    report_score_str(root, "kind", "drill");
+    report_score_str(root, "title", r.title);
+    report_score_str(root, "drill", r.path);
+    report_score_str(root, "outcome", r.how != NULL ? r.how : "open");
+    report_score_str(root, "abort_why", r.abort_why);
+    report_score_json(root, &sc, acts, nacts, lines, n);
+    cJSON *roles = cJSON_AddArrayToObject(root, "participants");
+    const cJSON *it;
+    cJSON_ArrayForEach(it, r.roles)
+    {
+        struct strbuf people = {0};
+        dr_people(&people, md_str(it, "id"), lines, n);
+        cJSON *o = cJSON_CreateObject();
+        report_score_str(o, "role", md_str(it, "id"));
+        report_score_str(o, "name", md_str(it, "name"));
+        report_score_str(o, "people", people.s != NULL ? people.s : "");
+        cJSON_AddItemToArray(roles, o);
+        free(people.s);
+    }
+    cJSON_AddItemToObject(root, "timeline", dr_timeline_json(&r));
+    dr_lists_json(root, &r);
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    report_score_actions_free(acts, nacts);
+    dscore_free(&sc);
+    dr_free(&r);
+    return text;
 }

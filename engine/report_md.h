@@ -92,5 +92,7 @@ char *report_drill_markdown(const struct md_line *lines, size_t n, const char *r
 void report_drill_injects(struct strbuf *out, const struct md_line *lines, size_t n);
 /* A timeline line for drill.draw and choice (report_inject.c); false for other actions. */
 bool report_drill_extra_line(struct strbuf *sb, const char *action, const cJSON *data);
+/* The same drill report as JSON text (docs/drills.md "The report as JSON"). */
+char *report_drill_json(const struct md_line *lines, size_t n, const char *run_id);
 
 #endif

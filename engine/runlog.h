@@ -81,12 +81,15 @@ enum runlog_where {
     X(RL_DRILL_START, "drill.start", RUNLOG_DURABLE)                                               \
     X(RL_DRILL_PAUSE, "drill.pause", RUNLOG_DURABLE)                                               \
     X(RL_DRILL_RESUME, "drill.resume", RUNLOG_DURABLE)                                             \
+    X(RL_DRILL_EXTEND, "drill.extend", RUNLOG_DURABLE)                                             \
     X(RL_DRILL_ABORT, "drill.abort", RUNLOG_DURABLE)                                               \
     X(RL_DRILL_DRAW, "drill.draw", RUNLOG_DURABLE)                                                 \
     X(RL_CHECK, "check", RUNLOG_DURABLE)                                                           \
     X(RL_INJECT_FIRE, "inject.fire", RUNLOG_DURABLE)                                               \
     X(RL_INJECT_SKIP, "inject.skip", RUNLOG_DURABLE)                                               \
+    X(RL_INJECT_UNSKIP, "inject.unskip", RUNLOG_DURABLE)                                           \
     X(RL_EXPECT, "expect", RUNLOG_DURABLE)                                                         \
+    X(RL_UNDO, "undo", RUNLOG_DURABLE)                                                             \
     X(RL_CHAOS_PLAN, "chaos.plan", RUNLOG_DURABLE)                                                 \
     X(RL_CHAOS_END, "chaos.end", RUNLOG_DURABLE)                                                   \
     X(RL_CHAOS_SKIP, "chaos.skip", RUNLOG_DURABLE)                                                 \

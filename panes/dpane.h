@@ -44,6 +44,8 @@ struct dpane {
     struct drill *doc;   /* a follower's drill, from the owner's document */
     struct cJSON *hello; /* the last hello (its document settles the view) */
     int chaos_asking;    /* the inject whose chaos question is on screen, -1 none (drill_ask.c) */
+    size_t debrief_q;    /* the debrief form's prompt (drill_debrief.c) */
+    char end_said[96];   /* the last warning before the end said in the status line */
 };
 
 /* drill_share.c */
@@ -71,5 +73,12 @@ void dpane_chaos_confirmed(struct dpane *p, size_t inject);
 struct frame;
 void dpane_inject_text(struct dpane *p, struct frame *f, const struct drill_inject *in, int room);
 void dpane_ask_choice(struct dpane *p);
+/* drill_debrief.c: skip / contingency confirmed first; a mark asks its time (p->scribe marks);
+ * verb drill-undo, drill-extend, drill-debrief (the form). */
+void dpane_ask_skip(struct dpane *p, bool contingency);
+void dpane_ask_when(struct dpane *p);
+void dpane_score_key(struct dpane *p, const char *verb);
+/* The game's warning before the end ("2 minutes left: ..."), said once in the status line. */
+void dpane_warn_end(struct dpane *p);
 
 #endif

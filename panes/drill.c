@@ -485,16 +485,7 @@ static void on_scribe(void *self, const char *answer)
     }
     free(p->scribe);
     p->scribe = by;
-    char *cause = NULL;
-    if (check(p, game_mark(p->g, p->sel, p->esel, p->mark_met, by, &cause), &cause)) {
-        char *m = xasprintf("expectation %zu.%zu marked %s by %s", p->sel + 1, p->esel + 1,
-                            drillview_expect_state(p->view, p->sel, p->esel) == EXPECT_LATE ? "late"
-                            : p->mark_met                                                   ? "met"
-                                          : "missed",
-                            by);
-        say(p, false, m);
-        free(m);
-    }
+    dpane_ask_when(p); /* drill_debrief.c: when was it done, then the mark */
 }
 
 static void ask_mark(struct dpane *p, bool met)
@@ -631,9 +622,12 @@ static void claim(struct dpane *p)
     X(DP_DOWN, "j Down", "inject-next", "select the next inject")                                  \
     X(DP_UP, "k Up", "inject-prev", "select the previous inject")                                  \
     X(DP_FIRE, "f", "inject-fire", "fire the selected inject now (asks, lists its chaos)")         \
-    X(DP_SKIP, "s", "inject-skip", "skip the selected inject")                                     \
-    X(DP_CONTINGENCY, "c", "inject-contingency", "fire the selected inject's contingency")         \
+    X(DP_SKIP, "s", "inject-skip", "skip the selected inject (asks; u undoes)")                    \
+    X(DP_CONTINGENCY, "c", "inject-contingency", "fire the selected inject's contingency (asks)")  \
     X(DP_CHOOSE, "b", "inject-choose", "pick the branch of the selected inject's choice (asks)")   \
+    X(DP_UNDO, "u", "drill-undo", "undo the last skip (while it has not fired) or mark")           \
+    X(DP_EXTEND, "+", "drill-extend", "extend the drill (asks by how much: 5m)")                   \
+    X(DP_DEBRIEF, "D", "drill-debrief", "the debrief form: answer each question in turn")          \
     X(DP_EXPECT, "1-9", "expect-select", "select an expectation of the inject")                    \
     X(DP_MET, "m", "expect-met", "mark it met (asks who marks)")                                   \
     X(DP_MISSED, "M", "expect-missed", "mark it missed (asks who marks)")                          \
@@ -688,10 +682,13 @@ static bool dp_key(void *self, wint_t ch, bool is_key)
         }
         return true;
     case DP_SKIP:
-        command(p, "skip", true);
-        return true;
     case DP_CONTINGENCY:
-        command(p, "contingency", true);
+        dpane_ask_skip(p, k->id == DP_CONTINGENCY);
+        return true;
+    case DP_UNDO:
+    case DP_EXTEND:
+    case DP_DEBRIEF:
+        dpane_score_key(p, k->verb);
         return true;
     case DP_CHOOSE:
         dpane_ask_choice(p);
@@ -759,6 +756,7 @@ static bool dp_update(void *self, uint64_t now_ms)
         free(p->warning);
         p->warning = NULL;
     }
+    dpane_warn_end(p);
     for (size_t i = 0; i < d->ninjects; i++) {
         if (p->said[i] || drillview_inject_state(p->view, i) != INJECT_FIRED) {
             continue;

@@ -96,10 +96,11 @@ check "and its expectations" grep -q '^   expect 1.1: Incident declared (by T+05
 check "an early inject" grep -q '^\[T+00:00\] INJECT 2: Replication lag (page) -> db' "$T/tt.out"
 check "the contingency by hand" grep -q 'INJECT 3: CEO calls' "$T/tt.out"
 check "marks" grep -q 'expect 1.1 Incident declared: met' "$T/tt.out"
-check "the score (10 met of 20)" grep -q "^Drill $id finished. Score 10/20." "$T/tt.out"
+check "the score: 10 met of 16 (1.2 was not due yet at the end: not reached)" grep -q "^Drill $id finished. Score 10/16." "$T/tt.out"
+check "ending early marks what was not due yet not reached" grep -q 'expect 1.2 Status page updated: not reached' "$T/tt.out"
 check "the debrief questions" grep -q '^Debrief 1: What went well?' "$T/tt.out"
 "$OPSDECK" report "$id" >"$T/tt.md" 2>&1
-check "the report scores as the drill did (10 of 20)" grep -q '^10 of 20 points (50%)' "$T/tt.md"
+check "the report scores as the drill did (10 of 16)" grep -q '^10 of 16 points (63%): 1 met, 0 late, 1 missed, 1 not reached (outside the score)' "$T/tt.md"
 check "the journal ends with run.end" bash -c 'tail -1 "$1" | grep -q "\"action\":\"run.end\".*\"finished\""' _ "$RUNS/$id.jsonl"
 check "three inject.fire events" test "$(jcount "$id" inject.fire)" = 3
 check "a note and a debrief answer" test "$(jcount "$id" note)$(jcount "$id" debrief)" = 11
@@ -110,6 +111,34 @@ assert all(isinstance(e["data"]["t_ms"], (int, float)) and e["ts"] for e in ev),
 s = ev[0]["data"]
 assert s["kind"] == "drill" and s["title"] == "Office lost" and [r["id"] for r in s["roles"]] == ["gm", "ic", "db"], s
 ' "$RUNS/$id.jsonl"
+
+# the score's commands: met at a time, undo, unskip, +5m; who plays, in run.start
+printf 'start\nmet 1.1 at T+09:00\nmet 1.1 at T+00:00 alice\nundo\nmet 1.1 at T+00:00 bob\nskip 2\nundo\n+5m\n+0s\nend\n' |
+    "$OPSDECK" drill "$T/tabletop.md" --plain --players ic=alice,db=carol >"$T/sc.out" 2>&1
+check "score commands: exit 0" test $? = 0
+scid=$(runid "$T/sc.out")
+check "met at a time still to come is refused" grep -q '! T+09:00 has not come yet' "$T/sc.out"
+check "undo takes the mark back" grep -q 'expectation 1.1 is pending again' "$T/sc.out"
+check "undo of a skip unskips the inject" grep -q 'inject 2 unskipped' "$T/sc.out"
+check "+5m extends the drill" grep -q -- '-> extended: the drill ends at T+50:00' "$T/sc.out"
+check "+0s is refused" grep -q '! +DURATION extends the drill' "$T/sc.out"
+check "the journal: at_ms, undo, inject.unskip, drill.extend, players" python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+acts = [e["action"] for e in ev]
+ex = [e["data"] for e in ev if e["action"] == "expect" and e["data"]["status"] == "met"]
+assert [x["by"] for x in ex] == ["alice", "bob"] and all(x["at_ms"] < 1000 for x in ex), ex
+assert "undo" in acts and "inject.unskip" in acts, acts
+assert [e["data"]["by_s"] for e in ev if e["action"] == "drill.extend"] == [300], acts
+assert ev[0]["data"]["players"] == {"ic": ["alice"], "db": ["carol"]}, ev[0]["data"]
+assert [p["id"] for p in ev[0]["data"]["plan"]] == ["office-evacuated", "replication-lag", "ceo-calls"]
+' "$RUNS/$scid.jsonl"
+"$OPSDECK" report "$scid" >"$T/sc.md" 2>&1
+check "report: people per role from --players" grep -q '^| db | DB expert | plays | carol |$' "$T/sc.md"
+"$OPSDECK" drill "$T/tabletop.md" --plain --players ic=alice,cook=bob </dev/null >"$T/pl.out" 2>&1
+check "--players with a role the drill lacks: refused" grep -q "'cook' is not a role of the drill" "$T/pl.out"
+"$OPSDECK" runs >"$T/runs.out" 2>&1
+check "opsdeck runs shows a drill's score" grep -q "^$scid .*score 10 of 10 points (100%)" "$T/runs.out"
 
 # the clock fires injects and ends the drill by itself
 sed -e 's/^duration: 45m/duration: 3s/' -e 's/^at: T+08/at: 1s/' "$T/tabletop.md" >"$T/short.md"

@@ -39,8 +39,9 @@
 enum { RECOVER_LIMIT_MS = 30000 };
 
 static const char HELP[] =
-    "start, pause, resume, fire N, skip N, choose N OPTION, contingency N, met N.M [BY], "
-    "missed N.M, note TEXT, debrief N TEXT, checks, y/n (run chaos?), end, abort, q";
+    "start, pause, resume, fire N, skip N, unskip N, choose N OPTION, contingency N, "
+    "met N.M [at T+MM:SS] [BY], missed N.M, undo, +5m, note TEXT, debrief N TEXT, checks, "
+    "y/n (run chaos?), end, abort, q";
 
 struct dplain {
     struct loop *loop;
@@ -112,7 +113,7 @@ static const char *state_name(enum game_state s)
 
 static const char *expect_name(enum expect_state s)
 {
-    static const char *const names[] = {"pending", "met", "late", "missed"};
+    static const char *const names[] = {"pending", "met", "late", "missed", "not reached"};
     return names[s];
 }
 
@@ -349,8 +350,7 @@ static void tell_end(struct dplain *p)
     say(p, "Report: opsdeck report %s\n", game_run_id(p->g));
 }
 
-/* "N" or "N.M" (1-based) into indexes; false when malformed. */
-static bool parse_ref(const char *s, size_t *a, size_t *b, bool want_b, const char **rest)
+bool drillplain_ref(const char *s, size_t *a, size_t *b, bool want_b, const char **rest)
 {
     char *end;
     long x = strtol(s, &end, 10), y = 0;
@@ -428,7 +428,7 @@ static void say_guard(struct dplain *p)
 static void handle_line(struct dplain *p, char *line)
 {
     struct game *g = p->g;
-    char *cause = NULL;
+    char *cause = NULL, *said = NULL;
     bool ok = true;
     size_t a = 0, b = 0;
     const char *v, *rest = NULL;
@@ -447,35 +447,36 @@ static void handle_line(struct dplain *p, char *line)
     } else if (strcmp(line, "resume") == 0) {
         ok = game_resume_clock(g, &cause);
     } else if ((v = arg(line, "fire")) != NULL) {
-        ok = parse_ref(v, &a, NULL, false, NULL) ? game_fire(g, a, &cause)
-                                                 : (cause = xstrdup("fire N"), false);
+        ok = drillplain_ref(v, &a, NULL, false, NULL) ? game_fire(g, a, &cause)
+                                                      : (cause = xstrdup("fire N"), false);
     } else if ((v = arg(line, "skip")) != NULL) {
-        ok = parse_ref(v, &a, NULL, false, NULL) ? game_skip(g, a, &cause)
-                                                 : (cause = xstrdup("skip N"), false);
+        ok = drillplain_ref(v, &a, NULL, false, NULL) ? game_skip(g, a, &cause)
+                                                      : (cause = xstrdup("skip N"), false);
     } else if ((v = arg(line, "choose")) != NULL) {
-        ok = parse_ref(v, &a, NULL, false, &rest) && rest != NULL && *rest != '\0'
+        ok = drillplain_ref(v, &a, NULL, false, &rest) && rest != NULL && *rest != '\0'
                  ? game_choose(g, a, rest, &cause)
                  : (cause = xstrdup("choose N OPTION"), false);
         if (ok) {
             say(p, "  chosen: %s\n", rest);
         }
     } else if ((v = arg(line, "contingency")) != NULL) {
-        ok = parse_ref(v, &a, NULL, false, NULL) ? game_fire_contingency(g, a, &cause)
-                                                 : (cause = xstrdup("contingency N"), false);
+        ok = drillplain_ref(v, &a, NULL, false, NULL) ? game_fire_contingency(g, a, &cause)
+                                                      : (cause = xstrdup("contingency N"), false);
     } else if ((v = arg(line, "met")) != NULL) {
-        ok = parse_ref(v, &a, &b, true, &rest) ? game_mark(g, a, b, true, rest, &cause)
-                                               : (cause = xstrdup("met N.M [BY]"), false);
+        ok = drillplain_met(g, v, &cause);
+    } else if (drillplain_score_cmd(g, line, &ok, &said, &cause)) {
+        /* unskip, undo, +5m: drillplain_score.c */
     } else if ((v = arg(line, "missed")) != NULL) {
-        ok = parse_ref(v, &a, &b, true, NULL) ? game_mark(g, a, b, false, NULL, &cause)
-                                              : (cause = xstrdup("missed N.M"), false);
+        ok = drillplain_ref(v, &a, &b, true, NULL) ? game_mark(g, a, b, false, NULL, &cause)
+                                                   : (cause = xstrdup("missed N.M"), false);
     } else if ((v = arg(line, "note")) != NULL) {
         ok = game_note(g, v, NULL, &cause);
         if (ok) {
             say(p, "  noted\n");
         }
     } else if ((v = arg(line, "debrief")) != NULL) {
-        ok = parse_ref(v, &a, NULL, false, &rest) ? game_debrief(g, a, rest, &cause)
-                                                  : (cause = xstrdup("debrief N TEXT"), false);
+        ok = drillplain_ref(v, &a, NULL, false, &rest) ? game_debrief(g, a, rest, &cause)
+                                                       : (cause = xstrdup("debrief N TEXT"), false);
     } else if (str_in(line, (const char *const[]){"y", "yes", "n", "no", NULL})) {
         ok = game_chaos_answer(g, line[0] == 'y', &cause); /* chaos asks first (game.h) */
     } else if (strcmp(line, "end") == 0) {
@@ -499,7 +500,10 @@ static void handle_line(struct dplain *p, char *line)
     }
     if (!ok) {
         say(p, "  ! %s\n", cause != NULL ? cause : "not possible now");
+    } else if (said != NULL) {
+        say(p, "  %s\n", said);
     }
+    free(said);
     free(cause);
 }
 

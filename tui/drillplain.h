@@ -41,4 +41,15 @@ int drillplain_run(struct loop *loop, struct store *store, struct backend **back
 size_t drillplain_recover(struct loop *loop, struct store *store, struct backend **backends,
                           size_t nbackends, const char *runs_dir, FILE *out, bool quiet);
 
+/*
+ * drillplain_score.c: the score's commands. `met N.M [at T+MM:SS] [BY]`;
+ * and drillplain_score_cmd() takes `unskip N`, `undo`, `+5m` (true when the
+ * line was one of them: *ok, *said (a line to print) and *cause set).
+ */
+struct game;
+/* "N" or "N.M" (1-based) into indexes, the rest past blanks in *rest (NULL: none may follow). */
+bool drillplain_ref(const char *s, size_t *a, size_t *b, bool want_b, const char **rest);
+bool drillplain_met(struct game *g, const char *args, char **cause);
+bool drillplain_score_cmd(struct game *g, const char *line, bool *ok, char **said, char **cause);
+
 #endif

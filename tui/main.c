@@ -109,6 +109,7 @@ static void usage(FILE *out)
         "       opsdeck drill --resume RUN-ID [--plain]  (--plain, or without a terminal)\n"
         "       opsdeck drill FILE --auto [--report-to URL]  unattended (a timer): no\n"
         "                                         questions, the report to a webhook\n"
+        "       opsdeck drill FILE --players ic=alice,scribe=bob  who plays which role\n"
         "       opsdeck drill --recover           roll back what a crashed drill left\n"
         "       opsdeck drill --wheel DIR [--seed N]  draw a drill from DIR and run it\n"
         "       opsdeck drill --from-run RUN-ID [FILE]  a past run as a tabletop drill\n"
@@ -208,6 +209,8 @@ static bool parse_run_arg(int argc, char **argv, int *i, struct options *o)
         o->release_lever = true;
     } else if (strcmp(a, "--wheel") == 0 && o->command == CMD_DRILL) {
         o->drill_wheel = take_value(argc, argv, i);
+    } else if (strcmp(a, "--players") == 0 && o->command == CMD_DRILL) {
+        game_players_set(take_value(argc, argv, i)); /* checked against the drill's roles */
     } else if (o->run_file == NULL && a[0] != '-') {
         o->run_file = a;
     } else {

@@ -30,6 +30,8 @@
 
 #include "../common/text.h"
 #include "../common/util.h"
+#include "../engine/drill_score.h"
+#include "../engine/runlog.h"
 #include "../engine/game.h"
 #include "../engine/incident.h"
 #include "../engine/run.h"
@@ -937,6 +939,7 @@ int plain_list_runs(const char *runs_dir, FILE *out)
     }
     size_t np = 0;
     struct drill_pending *pend = drill_pending_list(runs_dir, &np);
+    char *rdir = runlog_dir(runs_dir, NULL);
     for (size_t i = 0; i < n; i++) {
         text_printf(out, "%s  %-8s  %s  (%s)  at: %s", list[i].id,
                     list[i].ended ? list[i].how : "open", list[i].title, list[i].runbook,
@@ -945,6 +948,16 @@ int plain_list_runs(const char *runs_dir, FILE *out)
         size_t lost = 0;
         for (size_t k = 0; k < np; k++) {
             lost += strcmp(pend[k].run, list[i].id) == 0 && (pend[k].failed || !pend[k].live);
+        }
+        if (list[i].drill) {
+            char *score = dscore_run_text(runs_dir, list[i].id);
+            const char *state = list[i].ended ? NULL
+                                : rdir != NULL && runlog_busy(rdir, list[i].id)
+                                    ? "drill running, "
+                                    : "drill open (nobody runs it), ";
+            text_printf(out, "  %sscore %s", state != NULL ? state : "",
+                        score != NULL ? score : "unknown");
+            free(score);
         }
         int guard = list[i].ended ? 0 : drill_guard_pid(runs_dir, list[i].id);
         if (guard > 0) {
@@ -958,6 +971,7 @@ int plain_list_runs(const char *runs_dir, FILE *out)
         fputc('\n', out);
     }
     drill_pending_free(pend, np);
+    free(rdir);
     run_info_free(list, n);
     return PLAIN_EXIT_OK;
 }

@@ -227,6 +227,9 @@ int main(void)
            "m on a pending expectation asks who marks");
     tap_ok(strcmp(host.initial, "carol") == 0, "the scribe prompt is prefilled with $USER");
     host.answer(pane, "");
+    tap_ok(strstr(host.prompt, "1.1 done at (T+MM:SS, Enter: now)") != NULL,
+           "then it asks when it was done (%s)", host.prompt);
+    host.answer(pane, "");
     tap_ok(strstr(host.message, "ERR") != NULL, "marking before the start is refused, said");
 
     key(pane, '\r');
@@ -247,7 +250,13 @@ int main(void)
     key(pane, 'm');
     tap_ok(strstr(host.prompt, "1.1 met") != NULL, "m asks for expectation 1.1 (%s)", host.prompt);
     host.answer(pane, "dave");
-    tap_ok(game_expect_state(g, 0, 0) == EXPECT_MET, "marked met");
+    host.answer(pane, "T+99:00");
+    tap_ok(strstr(host.message, "has not come yet") != NULL, "a time still to come is refused (%s)",
+           host.message);
+    key(pane, 'm');
+    host.answer(pane, "dave");
+    host.answer(pane, "T+00:10");
+    tap_ok(game_expect_state(g, 0, 0) == EXPECT_MET, "marked met, done at T+00:10");
     tap_ok(strstr(host.message, "marked met by dave") != NULL, "the status says who (%s)",
            host.message);
     tap_ok(shows(pane, win, "[met] 10p Incident declared"), "shown met");
