@@ -556,8 +556,13 @@ static int locate(const char *name, const char *const *dirs, char **path, char *
             *path = p;
             return 1;
         }
-        /* Only absence moves on: an unreadable file is reported, not replaced by a later one. */
-        if (err != ENOENT && err != ENOTDIR) {
+        /*
+         * Absence moves on, and so does a directory we may not enter (EACCES
+         * from stat: a build tree in another user's private directory, the
+         * compiled-in source dir of a binary someone else built). A file we
+         * can see but not read is reported, not replaced by a later one.
+         */
+        if (err != ENOENT && err != ENOTDIR && err != EACCES) {
             fail(cause, "%s: %s", p, err == 0 ? "not a regular file" : strerror(err));
             free(p);
             return -1;

@@ -15,44 +15,12 @@
 # Env: OPSDECK = the opsdeck binary. TAP output; exit 1 when a check fails.
 set -u
 OPSDECK=${OPSDECK:?set OPSDECK to the opsdeck binary}
-for tool in haproxy socat python3 curl; do
-    if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "not ok 1 - $tool is installed (scripts/deps --test installs it)"
-        echo "1..1"
-        exit 1
-    fi
-done
-
-T=$(mktemp -d /tmp/opsdeck-drill-guard.XXXXXX)
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do
-        kill -CONT "$pid" 2>/dev/null
-        kill -9 "$pid" 2>/dev/null
-    done
-    for pid in "${PIDS[@]}"; do
-        wait "$pid" 2>/dev/null
-    done
-    [ -z "${KEEP:-}" ] && rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-export XDG_STATE_HOME="$T/state" XDG_CONFIG_HOME="$T/config"
-RUNS="$XDG_STATE_HOME/opsdeck/runs"
-
-. "$(dirname "$0")/../tap.sh"
+. "$(dirname "$0")/drill-lib.sh"
+drill_test drill-guard haproxy socat python3 curl
 . "$(dirname "$0")/haproxy-lib.sh"
 haproxy_start
 
-cat >"$T/opsdeck.ini" <<INI
-[backend "lb"]
-type = haproxy
-url = http://127.0.0.1:$P_STATS/stats
-socket = $SOCK
-refresh = 1s
-timeout = 3s
-INI
+drill_lb_ini
 
 # drill NAME SERVER [TTL]: a live drill draining SERVER at T+00
 drill() {
@@ -119,10 +87,12 @@ check "the guard is in a session of its own, not the facilitator's" test "$(ps -
 check "opsdeck runs shows the guard" sh -c "'$OPSDECK' runs | grep '$DID' | grep -q 'guard pid $GPID'"
 check "the journal says guard.start with its pid" ev "$DID" "e['action'] == 'guard.start' and d.get('pid') == $GPID"
 check "kill -9: web2 DRAIN during the drill" wait_until 10 hstat_is web2 status DRAIN
+KILLED_MS=$(date +%s%3N)
 kill -9 "$DPID"
 wait "$DPID" 2>/dev/null
 exec 7>&-
 check "kill -9: web2 UP again within seconds, no opsdeck started" wait_until 10 hstat_is web2 status UP
+echo "# kill -9 to web2 UP in HAProxy's show stat: $(($(date +%s%3N) - KILLED_MS)) ms"
 check "the journal says the guard rolled it back" wait_until 5 ev "$DID" "e['action'] == 'rollback.end' and e['actor'] == 'guard' and d.get('ok')"
 check "... and aborted the run: owner gone (pid $DPID)" ev "$DID" "e['action'] == 'drill.abort' and e['actor'] == 'guard' and d.get('why') == 'owner gone (pid $DPID)'"
 check "... ran the after checks and ended it" wait_until 10 ev "$DID" "e['action'] == 'run.end' and d.get('how') == 'aborted'"

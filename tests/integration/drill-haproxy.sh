@@ -9,43 +9,12 @@
 # Env: OPSDECK = the opsdeck binary. TAP output; exit 1 when a check fails.
 set -u
 OPSDECK=${OPSDECK:?set OPSDECK to the opsdeck binary}
-for tool in haproxy socat python3 curl; do
-    if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "not ok 1 - $tool is installed (scripts/deps --test installs it)"
-        echo "1..1"
-        exit 1
-    fi
-done
-
-T=$(mktemp -d /tmp/opsdeck-drill-haproxy.XXXXXX)
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do
-        kill -9 "$pid" 2>/dev/null
-    done
-    for pid in "${PIDS[@]}"; do
-        wait "$pid" 2>/dev/null
-    done
-    [ -z "${KEEP:-}" ] && rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-export XDG_STATE_HOME="$T/state" XDG_CONFIG_HOME="$T/config"
-RUNS="$XDG_STATE_HOME/opsdeck/runs"
-
-. "$(dirname "$0")/../tap.sh"
+. "$(dirname "$0")/drill-lib.sh"
+drill_test drill-haproxy haproxy socat python3 curl
 . "$(dirname "$0")/haproxy-lib.sh"
 haproxy_start
 
-cat >"$T/opsdeck.ini" <<INI
-[backend "lb"]
-type = haproxy
-url = http://127.0.0.1:$P_STATS/stats
-socket = $SOCK
-refresh = 1s
-timeout = 3s
-INI
+drill_lb_ini
 
 cat >"$T/gameday.md" <<'EOF'
 # Lose web2

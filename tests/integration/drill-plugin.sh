@@ -17,31 +17,9 @@
 # Env: OPSDECK = the opsdeck binary. TAP output; exit 1 when a check fails.
 set -u
 OPSDECK=${OPSDECK:?set OPSDECK to the opsdeck binary}
-if ! command -v python3 >/dev/null 2>&1; then
-    echo "not ok 1 - python3 is installed (scripts/deps --test installs it)"
-    echo "1..1"
-    exit 1
-fi
-
-T=$(mktemp -d /tmp/opsdeck-drill-plugin.XXXXXX)
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do
-        kill -9 "$pid" 2>/dev/null
-    done
-    for pid in "${PIDS[@]}"; do
-        wait "$pid" 2>/dev/null
-    done
-    [ -z "${KEEP:-}" ] && rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-export XDG_STATE_HOME="$T/state" XDG_CONFIG_HOME="$T/config"
-RUNS="$XDG_STATE_HOME/opsdeck/runs"
+. "$(dirname "$0")/drill-lib.sh"
+drill_test drill-plugin python3
 AUDIT="$XDG_STATE_HOME/opsdeck/audit.jsonl"
-
-. "$(dirname "$0")/../tap.sh"
 
 # the load balancer: its state file, and the plugin that reads and writes it
 cat >"$T/lb.py" <<'PY'

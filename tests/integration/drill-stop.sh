@@ -12,32 +12,8 @@
 set -u
 OPSDECK=${OPSDECK:?set OPSDECK to the opsdeck binary}
 AM_BIN=$(command -v prometheus-alertmanager || command -v alertmanager || true)
-for tool in haproxy socat python3 curl "$AM_BIN"; do
-    if [ -z "$tool" ] || ! command -v "$tool" >/dev/null 2>&1; then
-        echo "not ok 1 - ${tool:-alertmanager} is installed (scripts/deps --test installs it)"
-        echo "1..1"
-        exit 1
-    fi
-done
-
-T=$(mktemp -d /tmp/opsdeck-drill-stop.XXXXXX)
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do
-        kill -9 "$pid" 2>/dev/null
-    done
-    for pid in "${PIDS[@]}"; do
-        wait "$pid" 2>/dev/null
-    done
-    [ -z "${KEEP:-}" ] && rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-export XDG_STATE_HOME="$T/state" XDG_CONFIG_HOME="$T/config"
-RUNS="$XDG_STATE_HOME/opsdeck/runs"
-
-. "$(dirname "$0")/../tap.sh"
+. "$(dirname "$0")/drill-lib.sh"
+drill_test drill-stop haproxy socat python3 curl "${AM_BIN:-prometheus-alertmanager}"
 . "$(dirname "$0")/haproxy-lib.sh"
 haproxy_start
 
@@ -54,20 +30,11 @@ YML
 PIDS+=($!)
 wait_until 30 curl -sf "$AM/-/ready" || bail "Alertmanager did not get ready"
 
-cat >"$T/opsdeck.ini" <<INI
-[backend "lb"]
-type = haproxy
-url = http://127.0.0.1:$P_STATS/stats
-socket = $SOCK
-refresh = 1s
-timeout = 3s
-
-[backend "am"]
+drill_lb_ini "[backend \"am\"]
 type = alertmanager
 url = $AM/
 refresh = 1s
-timeout = 3s
-INI
+timeout = 3s"
 
 cat >"$T/gameday.md" <<'EOF'
 # Lose web2, stop on errors

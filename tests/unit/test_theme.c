@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const char *shipped;
@@ -432,6 +433,65 @@ static void test_garbage(void)
     free(dir);
 }
 
+/*
+ * A directory the user cannot enter (a build tree in another user's private
+ * directory: the compiled-in source themes dir of a binary someone else
+ * built) is passed over like a missing one: the built-in dark, or the theme
+ * from a later directory, not "Permission denied" at start. As root the
+ * check runs in a child that has dropped to nobody (root enters any dir).
+ */
+static void test_unreachable_dir(void)
+{
+    char *closed = make_dir("closed");
+    write_theme(closed, "light", "[theme]\nok = red default\n");
+    char pub[] = "/tmp/opsdeck-theme-pub.XXXXXX";
+    if (mkdtemp(pub) == NULL || chmod(pub, 0755) != 0 || chmod(closed, 0) != 0 ||
+        chmod(tmp_root, 0755) != 0) {
+        tap_ok(false, "unreachable dir: set-up");
+        free(closed);
+        return;
+    }
+    write_theme(pub, "light", "[theme]\nok = green default\n");
+    chmod(pub, 0755);
+    char *light = xasprintf("%s/light.theme", pub);
+    chmod(light, 0644);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (getuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0)) {
+            _exit(100);
+        }
+        struct theme t;
+        char *cause = NULL;
+        const char *only[] = {closed, NULL};
+        const char *both[] = {closed, pub, NULL};
+        int bad = 0;
+        bad |= theme_load(&t, "dark", only, &cause) ? 0 : 1;
+        bad |=
+            theme_load(&t, "light", both, &cause) && t.styles[THEME_OK].fg == COLOR_GREEN ? 0 : 2;
+        free(cause);
+        cause = NULL;
+        bad |= !theme_load(&t, "light", only, &cause) && cause != NULL &&
+                       strstr(cause, "Permission denied") == NULL
+                   ? 0
+                   : 4;
+        _exit(bad);
+    }
+    int st = 0;
+    bool ran = pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) != 100;
+    int bad = ran ? WEXITSTATUS(st) : 7;
+    tap_ok(ran, "unreachable dir: the check ran as a user who cannot enter it");
+    tap_ok(!(bad & 1), "unreachable dir: dark falls back to the built-in");
+    tap_ok(!(bad & 2), "unreachable dir: a theme in a later dir is found");
+    tap_ok(!(bad & 4), "unreachable dir: a theme only there is 'not found', no EACCES");
+    chmod(closed, 0700);
+    chmod(tmp_root, 0700);
+    unlink(light);
+    rmdir(pub);
+    free(light);
+    free(closed);
+}
+
 static void test_names(void)
 {
     char *user = make_dir("user");
@@ -650,6 +710,7 @@ int main(int argc, char **argv)
     test_errors();
     test_garbage();
     test_names();
+    test_unreachable_dir();
     test_list();
     test_mapping();
     test_apply();
