@@ -70,6 +70,7 @@ static void replay_plan(struct game *g, const struct runlog_event *ev)
         struct plan *p = game_add_plan(g, inj, idx, runlog_str(d, "rollback"),
                                        runlog_str(d, "backend"), ii >= 0 ? (size_t)ii : SIZE_MAX);
         p->ttl_s = runlog_int(d, "ttl_s", 0);
+        p->ttl_extends = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "ttl_extends"));
         p->planned_wall_ms = ev->ts_ms;
         p->seen_seq = ev->seq;
     } else if (ev->kind == RL_CHAOS_END &&
@@ -101,6 +102,7 @@ void game_replay(struct game *g, cJSON **ev, size_t n)
         if (runlog_event_parse(ev[i], &e)) {
             if (e.kind == RL_DRILL_EXTEND) {
                 game_apply_extend(g->d, &e);
+                game_plans_extend(g, runlog_int(e.data, "by_s", 0));
             }
             drillview_apply(&e, g->dv);
             replay_plan(g, &e);

@@ -526,6 +526,9 @@ void game_start_chaos(struct game *g, size_t ii, size_t ci)
     }
     int ttl_s = drill_ttl_s(g->d, ii);
     cJSON_AddNumberToObject(d, "ttl_s", ttl_s);
+    if (in->ttl_s <= 0) {
+        cJSON_AddBoolToObject(d, "ttl_extends", true); /* the default: drill.extend adds to it */
+    }
     if (!game_log(g, in->id, "chaos.plan", ch->action.target, NULL, d)) {
         /* the rollback is not on disk: the action must not run */
         c->state = CHAOS_FAILED;
@@ -537,6 +540,7 @@ void game_start_chaos(struct game *g, size_t ii, size_t ci)
     }
     struct plan *p = game_add_plan(g, in->id, (int)ci, rollback, in->backend, ii);
     p->ttl_s = ttl_s;
+    p->ttl_extends = in->ttl_s <= 0;
     p->planned_wall_ms = clock_wall_ms();
     game_guard_seen(g, p);
     size_t pi = (size_t)(p - g->plans);

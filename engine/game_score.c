@@ -268,12 +268,21 @@ bool game_extend(struct game *g, int by_s, char **cause)
         return false;
     }
     g->d->duration_s += by_s;
+    game_plans_extend(g, by_s);
     g->end_warned = 0;
     char at[24];
     t_text(at, (uint64_t)g->d->duration_s * 1000);
     game_set_message(g, xasprintf("extended: the drill ends at %s", at));
     game_changed(g);
     return true;
+}
+
+void game_plans_extend(struct game *g, int by_s)
+{
+    for (size_t i = 0; by_s > 0 && by_s <= EXTEND_MAX_S && i < g->nplans; i++) {
+        struct plan *p = &g->plans[i];
+        p->ttl_s += p->ttl_extends && !p->resolved ? by_s : 0;
+    }
 }
 
 void game_apply_extend(struct drill *d, const struct runlog_event *ev)

@@ -118,6 +118,7 @@ struct plan {
     int ttl_s;               /* the chaos's lifetime (chaos.plan ttl_s); 0: none journaled */
     int64_t planned_wall_ms; /* when its chaos.plan was written (wall clock) */
     bool expired;            /* its ttl passed: rolled back alone (game_guard.c) */
+    bool ttl_extends;        /* its ttl is the default (duration + margin): +5m lengthens it */
     uint64_t seen_seq;       /* the last journal seq about it this process knows */
     bool
         not_applied; /* its chaos certainly did not apply (chaos.end applied: false): no rollback */
@@ -243,6 +244,8 @@ bool game_score_cmd(struct game *g, const char *cmd, int inject, const struct cJ
                     char **cause);
 /* drill.extend in a replay: the drill ends later. */
 void game_apply_extend(struct drill *d, const struct runlog_event *ev);
+/* The drill is by_s longer: so is the default ttl of every chaos still in place. */
+void game_plans_extend(struct game *g, int by_s);
 /* The status line 2 minutes and 30 s before the end. */
 void game_warn_end(struct game *g, uint64_t t);
 /* Ending: expectations not yet due are not reached; those due are missed. */

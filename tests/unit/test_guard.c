@@ -10,6 +10,7 @@
  * The guard process itself is tests/integration/drill-guard.sh.
  */
 #include "../../engine/game.h"
+#include "../../engine/gamestate.h"
 #include "../../backends/demo.h"
 #include "../../common/clock.h"
 #include "../../common/loop.h"
@@ -192,6 +193,56 @@ static void test_ttl(void)
     game_destroy(g, true);
 }
 
+/*
+ * +2m lengthens the default ttl of the chaos in place (duration + margin: the
+ * drill runs longer, so may its chaos), in this process and in a replay (the
+ * guard's view); an explicit `ttl:` stays as written.
+ */
+static void test_ttl_extend(void)
+{
+    for (int explicit = 0; explicit <= 1; explicit ++) {
+        clock_pin_wall(wall);
+        char *cause = NULL;
+        struct game *g =
+            start(mk(explicit ? "ttlx" : "ttld", DRILL_LIVE, explicit ? 60 : 0), &cause);
+        if (!tap_ok(g != NULL, "ttl extend: started")) {
+            tap_diag("%s", cause);
+            free(cause);
+            return;
+        }
+        const char *id = game_run_id(g);
+        int ttl = explicit ? 60 : 600 + 300;
+        tick(g, 3);
+        game_begin(g, NULL);
+        tick(g, 5);
+        tap_is_int(game_chaos_state(g, 0, 0), CHAOS_ACTIVE, "ttl extend: the chaos is active");
+        tap_is_int(count(id, "chaos.plan", NULL, NULL), 1, "chaos.plan journaled");
+        tap_ok(game_extend(g, 120, NULL), "ttl extend: +2m");
+        struct game_env env = {.loop = loop, .store = store, .backends = &demo, .nbackends = 1};
+        struct game *r = game_replay_plans(&env, runs, id, &cause);
+        tap_ok(r != NULL && r->nplans == 1 && r->plans[0].ttl_s == (explicit ? 60 : ttl + 120),
+               "%s: the replay (the guard) has ttl %d", explicit ? "ttl: 60s" : "default ttl",
+               explicit ? 60 : ttl + 120);
+        if (r != NULL) {
+            game_free(r);
+        }
+        clock_pin_wall(wall + (ttl + 1) * 1000LL);
+        tick(g, 10);
+        tap_is_int(count(id, "rollback.start", "why", "ttl"), explicit ? 1 : 0,
+                   explicit ? "ttl: 60s: rolled back at 61 s, +2m or not"
+                            : "default ttl: not rolled back at its first ttl");
+        if (!explicit) {
+            clock_pin_wall(wall + (ttl + 121) * 1000LL);
+            tick(g, 10);
+            tap_is_int(count(id, "rollback.start", "why", "ttl"), 1,
+                       "default ttl: rolled back once the 2 minutes more passed too");
+        }
+        game_end(g, NULL);
+        tick(g, 10);
+        game_destroy(g, true);
+    }
+}
+
 /* Another process (a guard) journals the rollback: the owner takes it from the journal. */
 static void test_taken(void)
 {
@@ -358,6 +409,7 @@ int main(void)
 
     test_ttl_parse();
     test_ttl();
+    test_ttl_extend();
     test_taken();
     test_lever();
 
