@@ -660,6 +660,7 @@ void game_free(struct game *g)
     if (g->ready_timer != NULL) {
         loop_timer_cancel(g->env.loop, g->ready_timer);
     }
+    game_guard_release(g, "closed"); /* counts the plans left: before they are freed */
     for (size_t i = 0; i < g->nplans; i++) {
         if (g->plans[i].tok != NULL) {
             g->plans[i].tok->g = NULL;
@@ -679,7 +680,6 @@ void game_free(struct game *g)
     if (g->d != NULL) {
         game_stop_checks(g);
     }
-    game_guard_release(g, "closed");
     drillview_destroy(g->dv);
     crew_actor_set(&g->actor, NULL, NULL);
     free(g->chk);
