@@ -111,7 +111,13 @@ static void subscribe(struct share_nats_follower *f)
     f->fsubs = fs;
     pthread_mutex_unlock(&b->mu);
     if (old != NULL) {
-        natsSubscription_Unsubscribe(old);
+        /*
+         * Destroy alone: it drops our interest but leaves the ephemeral
+         * consumer to the server's inactivity cleanup. Unsubscribe would
+         * delete the consumer, and libnats (3.4) reads the consumer's name
+         * for that while its own ordered-consumer reset may free it (ASan:
+         * a use after free in jsSub_deleteConsumer after an outage).
+         */
         natsSubscription_Destroy(old);
     }
     jsSubOptions so;
