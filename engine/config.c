@@ -332,10 +332,6 @@ static bool runbooks_key(struct parser *p, const char *key, const char *value)
                         value);
         }
         free(cfg->slack_url_env);
-        free(cfg->share_dir);
-        free(cfg->share_participants);
-        free(cfg->share_nats);
-        free(cfg->share_nats_creds);
         cfg->slack_url_env = xstrdup(value);
         return true;
     }

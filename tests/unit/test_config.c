@@ -208,6 +208,17 @@ static void test_share(void)
     tap_is_str(cfg->share_nats, "nats://10.0.0.5:4222", "[share] nats");
     tap_is_str(cfg->share_nats_creds, "/etc/opsdeck/nats.creds", "[share] nats_creds");
     config_destroy(cfg);
+    /* [runbooks] slack_url_env after [share] leaves [share] alone (it freed them: a double free) */
+    cfg = config_parse("s.ini",
+                       "[share]\ndir = /srv/opsdeck\nparticipants = bob\nnats = nats://x:4222\n"
+                       "nats_creds = /c\n[runbooks]\nslack_url_env = HOOK\n",
+                       &cause);
+    tap_ok(cfg != NULL && strcmp(cfg->share_dir, "/srv/opsdeck") == 0 &&
+               strcmp(cfg->share_participants, "bob") == 0 &&
+               strcmp(cfg->share_nats, "nats://x:4222") == 0 &&
+               strcmp(cfg->share_nats_creds, "/c") == 0 && strcmp(cfg->slack_url_env, "HOOK") == 0,
+           "[share] then [runbooks] slack_url_env: both kept");
+    config_destroy(cfg);
     expect_error("[share]\ndir =\n", "t.ini:2: empty value for 'dir' in [share]",
                  "[share]: an empty dir");
 }
