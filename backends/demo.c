@@ -152,6 +152,8 @@ static bool act_apply(struct demo *d, const struct backend_request *a, char **ms
                                 a->input != NULL ? a->input : a->def->input_default, msg);
     case MODEL_QUEUES:
         return demo_queues_act(d, a, msg);
+    case MODEL_SIGNALS:
+    case MODEL_PROMQL:
     case MODEL_KINDS:
         break;
     }

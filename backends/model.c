@@ -23,6 +23,8 @@ static const struct column_def queue_cols[] = {QUEUE_COLUMNS(X_COL)};
 static const struct column_def pool_cols[] = {POOL_COLUMNS(X_COL)};
 static const struct column_def deploy_cols[] = {DEPLOY_COLUMNS(X_COL)};
 static const struct column_def silence_cols[] = {SILENCE_COLUMNS(X_COL)};
+static const struct column_def signal_cols[] = {SIGNAL_COLUMNS(X_COL)};
+static const struct column_def promql_cols[] = {PROMQL_COLUMNS(X_COL)};
 #undef X_COL
 
 static const struct model_schema schemas[MODEL_KINDS] = {
@@ -31,6 +33,8 @@ static const struct model_schema schemas[MODEL_KINDS] = {
     [MODEL_POOLS] = {"pools", "Pools", pool_cols, POOL_NCOLS},
     [MODEL_DEPLOYS] = {"deploys", "Deployments", deploy_cols, DEPLOY_NCOLS},
     [MODEL_SILENCES] = {"silences", "Silences", silence_cols, SILENCE_NCOLS},
+    [MODEL_SIGNALS] = {"signals", "Signals", signal_cols, SIGNAL_NCOLS},
+    [MODEL_PROMQL] = {"promql", "PromQL", promql_cols, PROMQL_NCOLS},
 };
 
 const struct model_schema *model_schema(enum model_kind kind)

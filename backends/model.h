@@ -18,13 +18,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* MODEL_SILENCES is shown in the Alerts pane's place when toggled (v). */
+/*
+ * MODEL_SILENCES and MODEL_SIGNALS are shown in the Alerts pane's place in
+ * turn (v). MODEL_PROMQL holds the series of the ad-hoc :promql queries.
+ */
 enum model_kind {
     MODEL_ALERTS,
     MODEL_QUEUES,
     MODEL_POOLS,
     MODEL_DEPLOYS,
     MODEL_SILENCES,
+    MODEL_SIGNALS,
+    MODEL_PROMQL,
     MODEL_KINDS
 };
 
@@ -33,6 +38,12 @@ enum cell_type {
     CELL_TEXT, /* left-aligned, compared as text */
     CELL_NUM,  /* right-aligned, compared by num */
     CELL_AGE,  /* num is a wall-clock time (s since epoch); drawn as an age */
+    /*
+     * A sparkline: text is the series, oldest first, as common/spark.h writes
+     * it ("0.2 0.4 nan 1"); num is its last sample, which sorts it and which a
+     * condition reads. Drawn as a sparkline as wide as the column.
+     */
+    CELL_SPARK,
 };
 
 /* State colouring of a row or a cell; the theme maps tones to colours. */
@@ -105,12 +116,43 @@ enum tone model_rollout_tone(enum rollout r);
     X(SILENCE_COMMENT, "COMMENT", CELL_TEXT, 8, 40, 4, 0)                                          \
     X(SILENCE_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5, 0)
 
+/*
+ * One row per service: the four golden signals, the objective, the error
+ * budget left over the objective's window, the burn-rate lights of the SRE
+ * workbook's four multi-window pairs (backends/slo.h) and the error ratio
+ * over the last hour. TRAFFIC is req/s, ERR% a percentage, P50/P99 ms,
+ * SAT a percentage (0-100), SLO the objective in percent (99.9), BUDGET the
+ * budget left in percent (negative: overspent); BURN's text is the lights
+ * (slo_lights_text) and its num the worst light (enum slo_light).
+ */
+#define SIGNAL_COLUMNS(X)                                                                          \
+    X(SIGNAL_SERVICE, "SERVICE", CELL_TEXT, 7, 22, 0, 0)                                           \
+    X(SIGNAL_TRAFFIC, "REQ/s", CELL_NUM, 5, 8, 1, 0)                                               \
+    X(SIGNAL_ERRORS, "ERR%", CELL_NUM, 5, 7, 0, 0)                                                 \
+    X(SIGNAL_P50, "P50ms", CELL_NUM, 5, 7, 3, 0)                                                   \
+    X(SIGNAL_P99, "P99ms", CELL_NUM, 5, 7, 1, 0)                                                   \
+    X(SIGNAL_SATURATION, "SAT%", CELL_NUM, 4, 6, 2, 0)                                             \
+    X(SIGNAL_OBJECTIVE, "SLO", CELL_NUM, 5, 7, 3, 0)                                               \
+    X(SIGNAL_BUDGET, "BUDGET", CELL_NUM, 6, 8, 0, 0)                                               \
+    X(SIGNAL_BURN, "BURN", CELL_TEXT, 4, 11, 0, 0)                                                 \
+    X(SIGNAL_TREND, "ERRORS 1h", CELL_SPARK, 6, 30, 2, 0)                                          \
+    X(SIGNAL_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5, 0)
+
+/* One row per series of an ad-hoc query (:promql): its labels, value and last hour. */
+#define PROMQL_COLUMNS(X)                                                                          \
+    X(PROMQL_SERIES, "SERIES", CELL_TEXT, 10, 80, 0, COL_KEEP_TAIL)                                \
+    X(PROMQL_VALUE, "VALUE", CELL_NUM, 5, 12, 0, 0)                                                \
+    X(PROMQL_TREND, "LAST 1h", CELL_SPARK, 6, 30, 1, 0)                                            \
+    X(PROMQL_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5, 0)
+
 #define X_ENUM(id, title, type, minw, maxw, prio, flags) id,
 enum alert_column { ALERT_COLUMNS(X_ENUM) ALERT_NCOLS };
 enum queue_column { QUEUE_COLUMNS(X_ENUM) QUEUE_NCOLS };
 enum pool_column { POOL_COLUMNS(X_ENUM) POOL_NCOLS };
 enum deploy_column { DEPLOY_COLUMNS(X_ENUM) DEPLOY_NCOLS };
 enum silence_column { SILENCE_COLUMNS(X_ENUM) SILENCE_NCOLS };
+enum signal_column { SIGNAL_COLUMNS(X_ENUM) SIGNAL_NCOLS };
+enum promql_column { PROMQL_COLUMNS(X_ENUM) PROMQL_NCOLS };
 #undef X_ENUM
 
 enum column_flags {

@@ -43,6 +43,10 @@ static int name_column(enum model_kind kind)
         return DEPLOY_NAME;
     case MODEL_SILENCES:
         return SILENCE_ID;
+    case MODEL_SIGNALS:
+        return SIGNAL_SERVICE;
+    case MODEL_PROMQL:
+        return PROMQL_SERIES;
     case MODEL_KINDS:
         break;
     }
