@@ -89,6 +89,7 @@ static void sim_init(struct demo *d, double dt)
     demo_queues_step(d, dt);
     demo_deploys_init(d);
     demo_alerts_init(d);
+    demo_signals_init(d);
     d->started = true;
 }
 
@@ -97,8 +98,9 @@ static void sim_step(struct demo *d, double dt)
     demo_pools_step(d, dt);
     demo_queues_step(d, dt);
     demo_deploys_step(d);
-    /* last: alerts read the state the steps above produced */
+    /* last: alerts and signals read the state the steps above produced */
     demo_alerts_step(d);
+    demo_signals_step(d);
 }
 
 static void publish_all(struct backend *b)
@@ -109,6 +111,7 @@ static void publish_all(struct backend *b)
     demo_pools_publish(b, d);
     demo_deploys_publish(b, d);
     demo_silences_publish(b, d);
+    demo_signals_publish(b, d);
 }
 
 /* ---- actions ---- */
@@ -309,9 +312,9 @@ static void demo_destroy(struct backend *b)
 
 const struct backend_impl demo_backend = {
     .type = "demo",
-    .description = "built-in simulator of a small shop (queues, pools, deploys, alerts)",
+    .description = "built-in simulator of a small shop (queues, pools, deploys, alerts, signals)",
     .kinds = (1u << MODEL_ALERTS) | (1u << MODEL_QUEUES) | (1u << MODEL_POOLS) |
-             (1u << MODEL_DEPLOYS) | (1u << MODEL_SILENCES),
+             (1u << MODEL_DEPLOYS) | (1u << MODEL_SILENCES) | (1u << MODEL_SIGNALS),
     .actions = demo_actions,
     .nactions = (int)(sizeof demo_actions / sizeof demo_actions[0]),
     .create = demo_create,

@@ -139,7 +139,7 @@ const struct alert_def demo_alert_defs[NALERTS] = {
         {
             .name = "HighErrorRate",
             .sev = SEV_CRITICAL,
-            .labels = {"pool=be_web", "service=web"},
+            .labels = {"pool=be_web", "service=checkout"},
             .target = "pool=be_web",
             .summary = "5xx responses on be_web above 5%",
             .description = "Requests in flight on a failing server are answered with 502/503.",

@@ -9,6 +9,7 @@
  *   demo_queues.c   RabbitMQ-like queues; purge, peek, move back, stop/start consumers
  *   demo_deploys.c  Kubernetes-like deployments; restart, pause, resume, scale, undo
  *   demo_alerts.c   Alertmanager-like alerts and silences; silence, expire
+ *   demo_signals.c  the services' golden signals and SLOs, read off the rest
  *
  * Each part is initialised, stepped once per tick and published in that
  * order (alerts last: their rules read the rest); randomness comes only from
@@ -19,6 +20,7 @@
 
 #include "backend.h"
 #include "model.h"
+#include "slo.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -120,6 +122,9 @@ extern const struct queue_def demo_queue_defs[NAMED_QUEUES];
 extern const struct deploy_def demo_deploy_defs[NDEPLOYS];
 extern const struct alert_def demo_alert_defs[NALERTS];
 
+/* The services of the Signals pane (demo_signals.c). */
+enum demo_service { SVC_CHECKOUT, SVC_CART, SVC_PAYMENTS, SVC_SEARCH, SVC_NOTIFY, DEMO_SERVICES };
+
 /* ---- the simulated state ---- */
 
 enum srv_admin { ADMIN_READY, ADMIN_DRAIN, ADMIN_MAINT };
@@ -183,6 +188,15 @@ struct alert {
     char fp[17];
 };
 
+enum { DEMO_SIGNAL_SAMPLES = 60 }; /* the last hour, a sample a (shop) minute */
+
+struct svc {
+    double ratio[SLO_NWINDOWS];                    /* error ratio over each window */
+    double window;                                 /* error ratio over the objective's 30 days */
+    double now[SLO_NSIGS];                         /* this minute: req/s, ratio, ms, ms, 0..1 */
+    double series[SLO_NSIGS][DEMO_SIGNAL_SAMPLES]; /* in the cells' units */
+};
+
 struct demo {
     /* configuration */
     uint64_t seed;
@@ -205,6 +219,8 @@ struct demo {
     struct queue *queues;
     struct deploy deploys[NDEPLOYS];
     struct alert alerts[NALERTS];
+    struct svc svcs[DEMO_SERVICES];
+    uint64_t svc_rng; /* the signals' own dice: they never shift the rest of the shop's */
 };
 
 /* ---- the dice and small helpers (demo.c) ---- */
@@ -262,5 +278,11 @@ void demo_silences_publish(struct backend *b, const struct demo *d);
 bool demo_alerts_silence(struct demo *d, const char *target, const char *input, char **msg);
 /* Expire a silence by its id (MODEL_SILENCES) or by the alert it mutes (MODEL_ALERTS). */
 bool demo_alerts_expire(struct demo *d, enum model_kind kind, const char *target, char **msg);
+
+/* ---- golden signals (demo_signals.c) ---- */
+
+void demo_signals_init(struct demo *d);
+void demo_signals_step(struct demo *d);
+void demo_signals_publish(struct backend *b, const struct demo *d);
 
 #endif

@@ -206,6 +206,7 @@ void slo_row(struct rowset *rs, const struct slo_service *s)
     double samples[256];
     size_t n = spark_parse(trend, samples, sizeof samples / sizeof samples[0]);
     rowset_cell(rs, SIGNAL_TREND, trend, spark_last(samples, n));
+    rowset_text(rs, SIGNAL_SOURCE, rs->source);
 
     enum tone budget_tone = !isfinite(budget) ? TONE_MUTED
                             : budget < 0      ? TONE_CRIT

@@ -5,6 +5,8 @@
  */
 #include "../../backends/demo.h"
 #include "../../backends/model.h"
+#include "../../backends/slo.h"
+#include "../../common/spark.h"
 #include "../../common/clock.h"
 #include "../../common/util.h"
 #include "../../engine/action.h"
@@ -958,6 +960,73 @@ static void test_bulk(void)
     sim_close(&few);
 }
 
+/* The Signals rows tell the shop's story: checkout pages while web3 flaps, payments is a ticket. */
+static void test_signals(void)
+{
+    struct sim s = sim_open((const char *const[]){"epoch", EPOCH, NULL});
+    tick(&s, 1);
+    const struct rowset *rs = rows_of(&s, MODEL_SIGNALS);
+    tap_ok(rs != NULL && rs->nrows == 5, "five services publish signals");
+    static const char *const names[] = {"checkout", "cart", "payments", "search", "notifications"};
+    bool whole = true;
+    for (size_t i = 0; i < 5; i++) {
+        const char *trend = cell(&s, MODEL_SIGNALS, names[i], SIGNAL_TREND);
+        double v[128];
+        size_t n = trend != NULL ? spark_parse(trend, v, 128) : 0;
+        double lo, hi;
+        whole = whole && n == 60 && spark_range(v, n, &lo, &hi) &&
+                num(&s, MODEL_SIGNALS, names[i], SIGNAL_TRAFFIC) > 0 &&
+                num(&s, MODEL_SIGNALS, names[i], SIGNAL_P99) >=
+                    num(&s, MODEL_SIGNALS, names[i], SIGNAL_P50);
+    }
+    tap_ok(whole, "every service: an hour of samples, traffic, p99 >= p50");
+    tap_is_str(cell(&s, MODEL_SIGNALS, "checkout", SIGNAL_BURN), "PP..",
+               "checkout pages on 1h+5m and 6h+30m at the start");
+    tap_is_int(row_tone(&s, MODEL_SIGNALS, "checkout"), TONE_CRIT, "checkout's row is crit");
+    tap_is_str(cell(&s, MODEL_SIGNALS, "payments", SIGNAL_BURN), "...T",
+               "payments burns slowly: a ticket on 3d+6h");
+    tap_is_int(cell_tone(&s, MODEL_SIGNALS, "payments", SIGNAL_BURN), TONE_WARN,
+               "payments' lights are warn");
+    tap_is_str(cell(&s, MODEL_SIGNALS, "cart", SIGNAL_BURN), "....", "cart is ok");
+    tap_ok(num(&s, MODEL_SIGNALS, "payments", SIGNAL_BUDGET) <
+               num(&s, MODEL_SIGNALS, "checkout", SIGNAL_BUDGET),
+           "payments has the least budget left");
+    tap_is_str(cell(&s, MODEL_SIGNALS, "search", SIGNAL_OBJECTIVE), "99.5", "search's objective");
+
+    /* checkout's error ratio follows web3: higher while it is down than while it is up */
+    double down = 0, up = 0;
+    int ndown = 0, nup = 0;
+    for (int t = 0; t < 60; t++) {
+        tick(&s, 1);
+        const char *st = cell(&s, MODEL_POOLS, "be_web/web3", POOL_STATUS);
+        double e = num(&s, MODEL_SIGNALS, "checkout", SIGNAL_ERRORS);
+        if (st != NULL && strcmp(st, "DOWN") == 0) {
+            down += e;
+            ndown++;
+        } else {
+            up += e;
+            nup++;
+        }
+    }
+    tap_ok(ndown > 0 && nup > 0 && down / ndown > 10 * (up / nup),
+           "checkout's ERR%% is >10x higher while web3 is down (%.2f vs %.2f)",
+           ndown ? down / ndown : 0, nup ? up / nup : 0);
+    tap_ok(strstr(detail(&s, MODEL_SIGNALS, "checkout"), "series p99\t") != NULL &&
+               strstr(detail(&s, MODEL_SIGNALS, "checkout"), "pair 1h+5m 14.4x\t") != NULL,
+           "the detail carries the series and the pairs");
+
+    /* the same seed tells the same story; the signals' dice move no other part */
+    struct sim a = sim_open((const char *const[]){"epoch", EPOCH, NULL});
+    struct sim b = sim_open((const char *const[]){"epoch", EPOCH, NULL});
+    tick(&a, 7);
+    tick(&b, 7);
+    tap_is_str(cell(&a, MODEL_SIGNALS, "search", SIGNAL_TREND),
+               cell(&b, MODEL_SIGNALS, "search", SIGNAL_TREND), "same seed, same series");
+    sim_close(&a);
+    sim_close(&b);
+    sim_close(&s);
+}
+
 int main(void)
 {
     action_setup(NULL, false);
@@ -978,5 +1047,6 @@ int main(void)
     test_still();
     test_trickle();
     test_bulk();
+    test_signals();
     return tap_done();
 }
