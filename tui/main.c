@@ -983,6 +983,9 @@ static bool pin_epoch(void)
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
+    /* numbers are read (JSON, PromQL answers, configs) and written (journals) in C's format:
+     * a de_DE terminal must not turn 0.5 into 0,5 or read "0.5" as 0 */
+    setlocale(LC_NUMERIC, "C");
     if (!pin_epoch()) {
         return 2;
     }
