@@ -14,7 +14,8 @@
     X(queues_pane, 2)                                                                              \
     X(pools_pane, 3)                                                                               \
     X(deploys_pane, 4)                                                                             \
-    X(silences_pane, 1)
+    X(silences_pane, 1)                                                                            \
+    X(signals_pane, 1)
 
 #define X_EXTERN(pane, slot) extern const struct pane_ops pane;
 PANES(X_EXTERN)

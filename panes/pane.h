@@ -136,6 +136,13 @@ struct pane_table {
     void (*summary)(const struct tableview *tv, char *buf, size_t len);
     /* The pane's own keys (ids from TABLEPANE_KEY_OWN up): NULL when none. */
     bool (*key)(void *self, int id);
+    /*
+     * Enter: the viewer's text for the selected row (the caller frees), width
+     * cells wide at most (charts); NULL: the default (every column, then the
+     * row's detail lines as fields).
+     */
+    char *(*detail)(void *self, const struct rowset *rs, size_t row, int width,
+                    const struct glyphs *g);
 };
 
 /*

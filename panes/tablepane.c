@@ -19,6 +19,7 @@
 #include "../common/util.h"
 #include "../tui/table.h"
 #include "../tui/theme.h"
+#include "../tui/viewer.h"
 #include "../tui/widgets.h"
 
 #include <stdio.h>
@@ -243,6 +244,14 @@ static void open_detail(struct tablepane *p)
     }
     const struct model_schema *s = model_schema(p->t->kind);
     char *title = xasprintf("%s %s (%s)", s->title, rowset_key(rs, row), rs->source);
+    const struct pane_host *h = p->env.host;
+    if (p->t->detail != NULL) {
+        char *text = p->t->detail(p, rs, row, viewer_text_width(COLS), p->env.g);
+        h->ops->view(h->host, title, text);
+        free(text);
+        free(title);
+        return;
+    }
     struct strbuf sb = {0};
     for (int c = 0; c < s->ncols; c++) {
         char text[4096];
@@ -275,7 +284,6 @@ static void open_detail(struct tablepane *p)
         }
         d = nl ? nl + 1 : d + n;
     }
-    const struct pane_host *h = p->env.host;
     h->ops->view(h->host, title, sb.s != NULL ? sb.s : "");
     free(sb.s);
     free(title);

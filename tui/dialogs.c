@@ -593,10 +593,7 @@ void dialogs_draw(struct ui *ui)
     if (ui->mode == MODE_CONFIRM) {
         ui->overlay = dialog_draw(&ui->dialog, ui->overlay, ui->g);
     } else if (ui->mode == MODE_VIEW) {
-        int h = LINES - 4, w = COLS - 8;
-        if (w > 110) {
-            w = 110;
-        }
+        int h = LINES - 4, w = viewer_window_width(COLS);
         ui->overlay = viewer_draw(&ui->viewer, ui->overlay, 2, (COLS - w) / 2, h, w, ui->g);
     } else if (ui->mode == MODE_LEFTOVERS) {
         leftovers_draw(ui);

@@ -32,6 +32,10 @@ static const struct glyphs glyphs_utf8 = {
     .marked = "● ",
     .left = "◂",
     .right = "▸",
+    .lit = "●",
+    .unlit = "○",
+    .nodata = "·",
+    .ascii = false,
 };
 
 static const struct glyphs glyphs_ascii = {
@@ -51,6 +55,10 @@ static const struct glyphs glyphs_ascii = {
     .marked = "* ",
     .left = "<",
     .right = ">",
+    .lit = NULL, /* ASCII: the lights' letters as they are (. ? T P) */
+    .unlit = NULL,
+    .nodata = NULL,
+    .ascii = true,
 };
 
 static bool screen_active;

@@ -19,6 +19,9 @@ struct glyphs {
     const char *mark;         /* selected-row marker when the pane is not focused */
     const char *marked;       /* gutter of a row marked for a bulk action */
     const char *left, *right; /* more of a table to that side (h/l scroll) */
+    /* burn-rate lights (Signals' BURN): a pair lit (page or ticket), ok, no data */
+    const char *lit, *unlit, *nodata;
+    bool ascii; /* ASCII mode (LANG=C): sparklines and lights in ASCII too */
 };
 
 /* Decide UTF-8 from the locale (call after setlocale). */

@@ -16,6 +16,7 @@
 #include "table.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,7 +58,7 @@ static void print_cell(FILE *out, const struct model_schema *s, int c, int width
     utf8_fit(text, sizeof text, raw, 1000, "...");
     int pad = width - utf8_width(text);
     fputs(c ? "  " : "", out);
-    if (s->cols[c].type != CELL_TEXT) {
+    if (s->cols[c].type != CELL_TEXT && s->cols[c].type != CELL_SPARK) {
         fprintf(out, "%*s%s", pad, "", text);
     } else {
         fprintf(out, "%s%*s", text, c == s->ncols - 1 ? 0 : pad, "");
@@ -105,10 +106,14 @@ static cJSON *row_json(const struct tableview *tv, size_t i, int64_t now)
     for (int c = 0; c < s->ncols; c++) {
         char text[512];
         table_cell_text(tv, rs, row, c, now, text, sizeof text);
-        if (s->cols[c].type == CELL_TEXT) {
+        double num = rowset_cell_num(rs, row, c);
+        if (s->cols[c].type == CELL_TEXT || s->cols[c].type == CELL_SPARK) {
+            /* a sparkline keeps its series, oldest first (common/spark.h) */
             cJSON_AddStringToObject(cells, s->cols[c].title, text);
+        } else if (!isfinite(num)) {
+            cJSON_AddNullToObject(cells, s->cols[c].title); /* no data */
         } else {
-            cJSON_AddNumberToObject(cells, s->cols[c].title, rowset_cell_num(rs, row, c));
+            cJSON_AddNumberToObject(cells, s->cols[c].title, num);
         }
     }
     cJSON *detail = cJSON_AddObjectToObject(o, "detail");

@@ -7,8 +7,10 @@
 #include "table.h"
 
 #include "../common/clock.h"
+#include "../common/spark.h"
 #include "../common/util.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,7 +218,60 @@ void table_cell_text(const struct tableview *tv, const struct rowset *rs, size_t
         }
         return;
     }
+    if (model_schema(tv->kind)->cols[col].type == CELL_NUM && isnan(cell->num)) {
+        buf[0] = '\0'; /* no data: an empty cell, never "NaN" */
+        return;
+    }
     snprintf(buf, len, "%s", rowset_str(rs, cell->text));
+}
+
+/* The series of a CELL_SPARK cell drawn in width cells. */
+static void spark_cell(const char *series, int width, bool ascii, char *buf, size_t len)
+{
+    double v[512];
+    size_t n = spark_parse(series, v, sizeof v / sizeof v[0]);
+    int max = (int)((len - 1) / 3);
+    spark_render(buf, len, v, n, width < max ? width : max, ascii);
+}
+
+/* The BURN lights ("..TP") as glyphs; ASCII keeps the letters. */
+static void lights_cell(const char *lights, const struct glyphs *g, char *buf, size_t len)
+{
+    if (g->ascii || g->lit == NULL) {
+        snprintf(buf, len, "%s", lights);
+        return;
+    }
+    size_t at = 0;
+    buf[0] = '\0';
+    for (const char *p = lights; *p != '\0'; p++) {
+        const char *s = *p == '.' ? g->unlit : *p == '?' ? g->nodata : g->lit;
+        size_t n = strlen(s);
+        if (at + n + 1 > len) {
+            break;
+        }
+        memcpy(buf + at, s, n + 1);
+        at += n;
+    }
+}
+
+void table_cell_shown(const struct tableview *tv, const struct rowset *rs, size_t row, int col,
+                      int width, int64_t now_wall, const struct glyphs *g, char *buf, size_t len)
+{
+    if (len == 0) {
+        return;
+    }
+    buf[0] = '\0';
+    if (width < 1) {
+        return;
+    }
+    const char *raw = rowset_cell_text(rs, row, col);
+    if (model_schema(tv->kind)->cols[col].type == CELL_SPARK) {
+        spark_cell(raw, width, g->ascii, buf, len);
+    } else if (tv->kind == MODEL_SIGNALS && col == SIGNAL_BURN) {
+        lights_cell(raw, g, buf, len);
+    } else {
+        table_cell_text(tv, rs, row, col, now_wall, buf, len);
+    }
 }
 
 enum align { ALIGN_LEFT, ALIGN_RIGHT, ALIGN_TAIL };
@@ -304,7 +359,7 @@ static void draw_row(WINDOW *w, int y, int x, const struct tableview *tv, size_t
     for (int i = 0; i < lay->ncols; i++) {
         int c = lay->col[i];
         char text[1024];
-        table_cell_text(tv, rs, row, c, now_wall, text, sizeof text);
+        table_cell_shown(tv, rs, row, c, lay->width[i], now_wall, g, text, sizeof text);
         if (c == tv->group_col && tv->group_size != NULL && tv->group_size[idx] > 1) {
             size_t n = strlen(text);
             snprintf(text + n, sizeof text - n, " (%u)", tv->group_size[idx]);

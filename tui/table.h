@@ -33,6 +33,16 @@ void table_draw(WINDOW *w, int y, int x, int height, int width, struct tableview
 void table_cell_text(const struct tableview *tv, const struct rowset *rs, size_t row, int col,
                      int64_t now_wall, char *buf, size_t len);
 
+/*
+ * What a cell shows on screen in a column width cells wide: table_cell_text,
+ * except a CELL_SPARK cell, drawn as a sparkline exactly width cells wide
+ * (common/spark.h; ASCII levels when g->ascii), and the Signals BURN lights,
+ * drawn with g's lit / unlit / nodata glyphs (ASCII: the letters ". ? T P").
+ * A number with no data (NaN) shows nothing.
+ */
+void table_cell_shown(const struct tableview *tv, const struct rowset *rs, size_t row, int col,
+                      int width, int64_t now_wall, const struct glyphs *g, char *buf, size_t len);
+
 unsigned table_tone_attr(enum tone tone);
 
 /*

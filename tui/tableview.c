@@ -8,6 +8,7 @@
 #include "../common/util.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,15 @@ static int compare_col(const struct tableview *tv, const struct rowref *a, const
     } else if (d->type == CELL_TEXT) {
         c = natural_cmp(ta, tb);
     } else {
+        /*
+         * No data (NaN) goes after every number in both directions: a service
+         * nobody measures is not the worst nor the best. NaNs tie with each
+         * other, so the order stays a total preorder (qsort needs it).
+         */
+        bool na = isnan(ca->num), nb = isnan(cb->num);
+        if (na || nb) {
+            return na == nb ? 0 : na ? 1 : -1;
+        }
         c = ca->num < cb->num ? -1 : ca->num > cb->num ? 1 : 0;
     }
     return desc ? -c : c;

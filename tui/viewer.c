@@ -12,6 +12,18 @@
 
 enum { VIEWER_MAX_LABEL = 24 };
 
+int viewer_window_width(int cols)
+{
+    int w = cols - 8;
+    return w > 110 ? 110 : w;
+}
+
+int viewer_text_width(int cols)
+{
+    int w = viewer_window_width(cols) - 4;
+    return w > 1 ? w : 1;
+}
+
 void viewer_open(struct viewer *v, const char *title)
 {
     memset(v, 0, sizeof *v);

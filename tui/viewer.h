@@ -30,6 +30,10 @@ struct viewer {
     int shown;   /* rows the window shows */
 };
 
+/* The console's viewer on a screen cols wide: its window's width, and its text's. */
+int viewer_window_width(int cols);
+int viewer_text_width(int cols);
+
 void viewer_open(struct viewer *v, const char *title);
 void viewer_add(struct viewer *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void viewer_close(struct viewer *v);

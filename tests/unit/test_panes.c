@@ -33,6 +33,7 @@ static const struct {
     {"pools", "12 up, 0 down, 0 drain, 0 maint"},
     {"deploys", "6 deployments, 1 rolling, 1 failed"},
     {"silences", "1 active, 0 pending, 0 expired"},
+    {"signals", "1 page, 1 ticket, 3 ok"},
 };
 
 /* What the stub console was asked. */
@@ -283,7 +284,7 @@ static void one_table(const struct pane_ops *ops, const struct pane_env *env, WI
     key(ops, p, '\r', false);
     tap_ok(strstr(host.view_title, model_schema(ops->table->kind)->title) != NULL &&
                host.view_text != NULL &&
-               strstr(host.view_text, model_schema(ops->table->kind)->cols[0].title) != NULL,
+               str_casestr(host.view_text, model_schema(ops->table->kind)->cols[0].title) != NULL,
            "%s: Enter shows the row's detail in the viewer", ops->name);
     key(ops, p, '=', false);
     tap_ok(tv->group_col == ops->table->group_col && shows(p, ops, win, "grouped by"),
