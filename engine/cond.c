@@ -10,6 +10,13 @@
  * as durations ("deploys shop/api age > 2m"), anything else as text, ignoring
  * case, because the operator types what the screen shows.
  *
+ * Some panes also name their columns in words (signals: errors, budget,
+ * p99, ...; aliases[] below), and a column may have a unit: a percentage
+ * takes "1%" as 1, a millisecond column takes "300ms" or "0.3s" as 300, a
+ * burn rate "14.4x". A number with no data (NaN: a signal nobody measured)
+ * never satisfies a condition, whatever the operator: the answer is
+ * unknown, and the reason says "no data".
+ *
  * Only rows from a backend that answered since the step began (and is not
  * failing or stale now) count; when a backend of the pane has not, the
  * answer is unknown unless a fresh row already fails (cond.h).
@@ -53,6 +60,84 @@ static int name_column(enum model_kind kind)
     return -1;
 }
 
+/* A column's other names in conditions, per pane (any case). */
+static const struct {
+    enum model_kind kind;
+    const char *word;
+    int col;
+} aliases[] = {
+    {MODEL_SIGNALS, "traffic", SIGNAL_TRAFFIC},
+    {MODEL_SIGNALS, "rate", SIGNAL_TRAFFIC},
+    {MODEL_SIGNALS, "errors", SIGNAL_ERRORS},
+    {MODEL_SIGNALS, "p50", SIGNAL_P50},
+    {MODEL_SIGNALS, "p99", SIGNAL_P99},
+    {MODEL_SIGNALS, "saturation", SIGNAL_SATURATION},
+    {MODEL_SIGNALS, "sat", SIGNAL_SATURATION},
+    {MODEL_SIGNALS, "slo", SIGNAL_OBJECTIVE},
+    {MODEL_SIGNALS, "budget", SIGNAL_BUDGET},
+    {MODEL_SIGNALS, "burn", SIGNAL_BURN}, /* the 1h burn rate (a number), or the lights */
+    {MODEL_SIGNALS, "trend", SIGNAL_TREND},
+};
+
+enum unit { UNIT_NONE, UNIT_PCT, UNIT_MS, UNIT_TIMES };
+
+static enum unit column_unit(enum model_kind kind, int col)
+{
+    if (kind != MODEL_SIGNALS) {
+        return UNIT_NONE;
+    }
+    switch ((enum signal_column)col) {
+    case SIGNAL_ERRORS:
+    case SIGNAL_SATURATION:
+    case SIGNAL_OBJECTIVE:
+    case SIGNAL_BUDGET:
+    case SIGNAL_TREND:
+        return UNIT_PCT;
+    case SIGNAL_P50:
+    case SIGNAL_P99:
+        return UNIT_MS;
+    case SIGNAL_BURN:
+        return UNIT_TIMES;
+    default:
+        break;
+    }
+    return UNIT_NONE;
+}
+
+/*
+ * Is the column compared by its number when the value is one? Numbers and
+ * sparklines (their last sample); the BURN lights by the 1h burn rate their
+ * cell holds (a value that is not a number compares the lights as text).
+ */
+static bool numeric_column(enum model_kind kind, int col)
+{
+    enum cell_type t = model_schema(kind)->cols[col].type;
+    return t == CELL_NUM || t == CELL_SPARK || (kind == MODEL_SIGNALS && col == SIGNAL_BURN);
+}
+
+/* The column a COLUMN word names: a title, or one of the pane's aliases; -1 if none. */
+static int column_from(enum model_kind kind, const char *word)
+{
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++) {
+        if (aliases[i].kind == kind && strcasecmp(aliases[i].word, word) == 0) {
+            return aliases[i].col;
+        }
+    }
+    return model_column_by_title(kind, word);
+}
+
+/* The aliases of a pane, for an error ("errors, budget, ..."); "" when none. */
+static char *alias_list(enum model_kind kind)
+{
+    struct strbuf sb = {0};
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++) {
+        if (aliases[i].kind == kind) {
+            strbuf_printf(&sb, "%s%s", sb.s != NULL ? ", " : "", aliases[i].word);
+        }
+    }
+    return sb.s != NULL ? sb.s : xstrdup("");
+}
+
 static const char *const op_names[] = {
     [COND_LT] = "<",  [COND_LE] = "<=", [COND_GT] = ">",
     [COND_GE] = ">=", [COND_EQ] = "==", [COND_NE] = "!=",
@@ -87,6 +172,46 @@ static bool parse_number(const char *s, double *out)
     }
     *out = d;
     return true;
+}
+
+/*
+ * A number with the column's unit: "1%" on a percentage, "300ms" or "0.3s"
+ * on milliseconds, "14.4x" on a burn rate; a bare number anywhere. false
+ * when it is not a number; *bad when it is one in a unit the column is not.
+ */
+static bool parse_unit_number(const char *s, enum unit unit, double *out, bool *bad)
+{
+    *bad = false;
+    if (parse_number(s, out)) {
+        return true;
+    }
+    static const struct {
+        const char *suffix;
+        enum unit unit;
+        double scale;
+    } units[] = {
+        {"%", UNIT_PCT, 1}, {"ms", UNIT_MS, 1}, {"s", UNIT_MS, 1000}, {"x", UNIT_TIMES, 1}};
+    size_t n = strlen(s);
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        size_t sl = strlen(units[i].suffix);
+        if (n <= sl || strcmp(s + n - sl, units[i].suffix) != 0) {
+            continue;
+        }
+        char *num = xstrndup(s, n - sl);
+        str_trim(num);
+        bool ok = parse_number(num, out);
+        free(num);
+        if (!ok) {
+            continue; /* "5ms" is not "5m" + "s": try the next suffix */
+        }
+        if (units[i].unit != unit) {
+            *bad = true;
+            return false;
+        }
+        *out *= units[i].scale;
+        return true;
+    }
+    return false;
 }
 
 static bool fail(char **cause, char *msg)
@@ -169,7 +294,8 @@ static bool parse(struct cond *c, const char *text, const struct vars *v, char *
     }
     char *pane = xstrndup(w.start[0], w.len[0]);
     if (!model_kind_from_name(pane, &c->kind)) {
-        char *msg = xasprintf("unknown pane '%s' (alerts, queues, pools, deploys, silences)", pane);
+        char *msg = xasprintf(
+            "unknown pane '%s' (alerts, queues, pools, deploys, silences, signals)", pane);
         free(pane);
         return fail(cause, msg);
     }
@@ -205,9 +331,13 @@ static bool parse(struct cond *c, const char *text, const struct vars *v, char *
 
     const char *col_end = w.start[opi - 1] + w.len[opi - 1];
     char *col = xstrndup(w.start[2], (size_t)(col_end - w.start[2]));
-    c->col = model_column_by_title(c->kind, col);
+    c->col = column_from(c->kind, col);
     if (c->col < 0) {
-        char *msg = xasprintf("unknown column '%s' in %s", col, model_schema(c->kind)->name);
+        char *also = alias_list(c->kind);
+        char *msg =
+            xasprintf("unknown column '%s' in %s%s%s%s", col, model_schema(c->kind)->name,
+                      also[0] != '\0' ? " (a title, or " : "", also, also[0] != '\0' ? ")" : "");
+        free(also);
         free(col);
         return fail(cause, msg);
     }
@@ -228,6 +358,7 @@ static bool parse(struct cond *c, const char *text, const struct vars *v, char *
         return fail(cause, xasprintf("no value after '%s'", op_names[c->op]));
     }
     const struct column_def *def = &model_schema(c->kind)->cols[c->col];
+    bool bad_unit = false;
     if (def->type == CELL_AGE) {
         int64_t secs;
         if (!duration_parse(value, &secs)) {
@@ -238,9 +369,18 @@ static bool parse(struct cond *c, const char *text, const struct vars *v, char *
         }
         c->num = (double)secs;
         c->is_num = true;
-    } else if (parse_number(value, &c->num)) {
+    } else if (parse_unit_number(value, column_unit(c->kind, c->col), &c->num, &bad_unit)) {
         c->is_num = true;
-    } else if (def->type == CELL_NUM) {
+    } else if (bad_unit && numeric_column(c->kind, c->col)) {
+        static const char *const says[] = {[UNIT_NONE] = "a plain number",
+                                           [UNIT_PCT] = "a percentage (1%)",
+                                           [UNIT_MS] = "in milliseconds (300ms, 0.3s)",
+                                           [UNIT_TIMES] = "a rate (14.4x)"};
+        char *msg = xasprintf("%s is %s: '%s' is in another unit", def->title,
+                              says[column_unit(c->kind, c->col)], value);
+        free(value);
+        return fail(cause, msg);
+    } else if (def->type == CELL_NUM || def->type == CELL_SPARK) {
         char *msg = xasprintf("%s is a number: '%s' is not", def->title, value);
         free(value);
         return fail(cause, msg);
@@ -299,8 +439,10 @@ static int num_cmp(double a, double b)
     return a < b ? -1 : a > b ? 1 : 0;
 }
 
+enum holds { HOLDS_NO, HOLDS_YES, HOLDS_NODATA };
+
 /* One row: does it hold, and what it shows (caller frees *seen). */
-static bool row_holds(const struct cond *c, const struct rowset *rs, size_t row, char **seen)
+static enum holds row_holds(const struct cond *c, const struct rowset *rs, size_t row, char **seen)
 {
     const struct column_def *def = &model_schema(c->kind)->cols[c->col];
     const char *text = rowset_cell_text(rs, row, c->col);
@@ -309,29 +451,38 @@ static bool row_holds(const struct cond *c, const struct rowset *rs, size_t row,
         double at = rowset_cell_num(rs, row, c->col);
         if (at <= 0) {
             *seen = xstrdup("unknown");
-            return c->op == COND_NE;
+            return c->op == COND_NE ? HOLDS_YES : HOLDS_NO;
         }
         double age = (double)clock_wall_s() - at;
         char buf[24];
         duration_format2(buf, sizeof buf, (int64_t)age);
         *seen = xstrdup(buf);
-        return compare(c->op, num_cmp(age, c->num));
+        return compare(c->op, num_cmp(age, c->num)) ? HOLDS_YES : HOLDS_NO;
     }
-    if (c->is_num && def->type == CELL_NUM) {
-        if (text[0] == '\0') {
+    if (c->is_num && numeric_column(c->kind, c->col)) {
+        num = rowset_cell_num(rs, row, c->col);
+        if (isnan(num)) {
+            /* no data is neither above nor below anything: never holds, not even != */
+            *seen = xstrdup("no data");
+            return HOLDS_NODATA;
+        }
+        if (text[0] == '\0' && def->type == CELL_NUM) {
             /* No data is not zero: "ready < 10" must not hold on an empty cell. */
             *seen = xstrdup("empty");
-            return c->op == COND_NE;
+            return c->op == COND_NE ? HOLDS_YES : HOLDS_NO;
         }
-        num = rowset_cell_num(rs, row, c->col);
-        *seen = xstrdup(text);
-        return compare(c->op, num_cmp(num, c->num));
+        if (def->type == CELL_NUM) {
+            *seen = xstrdup(text);
+        } else {
+            *seen = xasprintf("%.4g", num); /* a sparkline's last sample, a burn rate */
+        }
+        return compare(c->op, num_cmp(num, c->num)) ? HOLDS_YES : HOLDS_NO;
     }
     *seen = xstrdup(text[0] != '\0' ? text : "empty");
     if (c->is_num && parse_number(text, &num)) {
-        return compare(c->op, num_cmp(num, c->num));
+        return compare(c->op, num_cmp(num, c->num)) ? HOLDS_YES : HOLDS_NO;
     }
-    return compare(c->op, strcasecmp(text, c->value));
+    return compare(c->op, strcasecmp(text, c->value)) ? HOLDS_YES : HOLDS_NO;
 }
 
 const char *cond_result_name(enum cond_result r)
@@ -395,7 +546,16 @@ enum cond_result cond_eval(const struct cond *c, const struct cond_env *env, cha
             /* an alert's key is its fingerprint: one named by its name is said by it */
             const char *shown = c->kind == MODEL_ALERTS && strcmp(key, c->row) != 0 ? name : key;
             char *seen = NULL;
-            bool ok = row_holds(c, rs, r, &seen);
+            enum holds h = row_holds(c, rs, r, &seen);
+            if (h == HOLDS_NODATA) {
+                /* said by nobody: unknown (DESIGN rule 7), unless another row fails */
+                if (unknown == NULL) {
+                    unknown = xasprintf("%s %s: no data", shown, title);
+                }
+                free(seen);
+                continue;
+            }
+            bool ok = h == HOLDS_YES;
             if (!ok && first_fail == NULL) {
                 first_fail = xasprintf("%s %s is %s (want %s %s)", shown, title, seen,
                                        op_names[c->op], c->value);

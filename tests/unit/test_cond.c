@@ -6,10 +6,13 @@
  */
 #include "../../engine/cond.h"
 #include "../../backends/backend.h"
+#include "../../backends/slo.h"
+#include "../../engine/vars.h"
 #include "../../common/clock.h"
 #include "../../common/util.h"
 #include "tap.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,9 +22,10 @@ static const struct backend_impl fake_impl = {
     .kinds = (1u << MODEL_KINDS) - 1,
 };
 
-static const char *const sources[] = {"rabbit", "lb1", "lb2", "am", "k8s"};
-static const unsigned feeds[] = {1u << MODEL_QUEUES, 1u << MODEL_POOLS, 1u << MODEL_POOLS,
-                                 1u << MODEL_ALERTS | 1u << MODEL_SILENCES, 1u << MODEL_DEPLOYS};
+static const char *const sources[] = {"rabbit", "lb1", "lb2", "am", "k8s", "prom"};
+static const unsigned feeds[] = {1u << MODEL_QUEUES,  1u << MODEL_POOLS,
+                                 1u << MODEL_POOLS,   1u << MODEL_ALERTS | 1u << MODEL_SILENCES,
+                                 1u << MODEL_DEPLOYS, 1u << MODEL_SIGNALS};
 enum { NSOURCES = sizeof sources / sizeof sources[0] };
 static struct backend *backends[NSOURCES];
 static struct cond_env cenv;
@@ -95,6 +99,52 @@ static struct store *fixture(void)
     rowset_text(d, DEPLOY_READY, "3/3");
     rowset_end(d);
     store_publish(st, d);
+
+    /*
+     * Signals, built the one way (slo_row): checkout burns (2.1 % errors, 1h
+     * burn 20x), payments is at 300 ms p99 with its budget overspent, cart
+     * has no data at all.
+     */
+    struct rowset *g = rowset_create(MODEL_SIGNALS, "prom");
+    struct slo_service checkout = {
+        .name = "checkout",
+        .traffic = 174,
+        .errors = 0.021,
+        .p50 = 0.049,
+        .p99 = 0.245,
+        .saturation = 0.488,
+        .objective = 0.999,
+        .window_s = 30 * 86400.0,
+        .budget_left = 0.15,
+        .window_ratio = NAN,
+        .ratio = {0.02, 0.02, 0.02, 0.02, 0.001, 0.001, 0.0005},
+        .series = {[SLO_SIG_ERRORS] = "1 1.5 nan 2.1"},
+    };
+    slo_row(g, &checkout);
+    struct slo_service payments = checkout;
+    payments.name = "payments";
+    payments.errors = 0.005;
+    payments.p99 = 0.3;
+    payments.budget_left = -0.05;
+    payments.series[SLO_SIG_ERRORS] = NULL;
+    for (int w = 0; w < SLO_NWINDOWS; w++) {
+        payments.ratio[w] = 0.005; /* 5x everywhere: the 3d+6h ticket, no page */
+    }
+    slo_row(g, &payments);
+    struct slo_service cart = {.name = "cart",
+                               .traffic = NAN,
+                               .errors = NAN,
+                               .p50 = NAN,
+                               .p99 = NAN,
+                               .saturation = NAN,
+                               .objective = NAN,
+                               .window_s = 30 * 86400.0,
+                               .budget_left = NAN,
+                               .window_ratio = NAN,
+                               .ratio = {NAN, NAN, NAN, NAN, NAN, NAN, NAN}};
+    slo_row(g, &cart);
+    rowset_end(g);
+    store_publish(st, g);
     return st;
 }
 
@@ -239,6 +289,98 @@ static void test_unknown(struct store *st)
     tap_is_str(cond_result_name(COND_NOT_MET), "not met", "result names");
 }
 
+/* Signals: the columns' words, their units, and no data never holding. */
+static void test_signals(struct store *st)
+{
+    /* the words of the issue, each mapped to its column */
+    holds(st, "signals checkout errors < 1%", 0);
+    holds(st, "signals checkout errors < 3%", 1);
+    holds(st, "signals checkout errors > 2", 1);
+    holds(st, "signals checkout ERR% < 3", 1);
+    holds(st, "signals checkout budget > 0", 1);
+    holds(st, "signals payments budget > 0", 0);
+    holds(st, "signals payments budget < 0%", 1);
+    holds(st, "signals checkout p99 < 300ms", 1);
+    holds(st, "signals checkout p99 < 0.3s", 1);
+    holds(st, "signals checkout p99 < 0.2s", 0);
+    holds(st, "signals payments p99 < 300ms", 0);
+    holds(st, "signals payments p99 <= 0.3s", 1);
+    holds(st, "signals payments p99 == 300", 1);
+    holds(st, "signals checkout p50 < 50ms", 1);
+    holds(st, "signals checkout p50 < 49ms", 0);
+    holds(st, "signals checkout burn < 14.4", 0);
+    holds(st, "signals checkout burn >= 14.4x", 1);
+    holds(st, "signals payments burn < 14.4", 1);
+    holds(st, "signals checkout burn == P...", 1); /* not a number: the lights */
+    holds(st, "signals checkout traffic > 0", 1);
+    holds(st, "signals checkout rate > 200", 0);
+    holds(st, "signals checkout saturation < 50%", 1);
+    holds(st, "signals checkout sat > 50", 0);
+    holds(st, "signals checkout slo == 99.9", 1);
+    holds(st, "signals checkout slo >= 99.9%", 1);
+    holds(st, "signals checkout trend > 2", 1); /* the last finite sample: 2.1 */
+    holds(st, "signals checkout trend < 2%", 0);
+    holds(st, "signals checkout ERRORS 1h > 2", 1);
+    holds(st, "signals checkout service == CHECKOUT", 1);
+    char *why = NULL;
+    check(st, "signals checkout errors < 1%", &why);
+    tap_is_str(why, "checkout ERR% is 2.10 (want < 1%)", "why names the column and the unit");
+    free(why);
+    why = NULL;
+    check(st, "signals checkout burn < 14.4", &why);
+    tap_is_str(why, "checkout BURN is 20 (want < 14.4)", "burn: the 1h burn rate");
+    free(why);
+
+    /* no data is never met, whatever the operator: unknown, saying so */
+    const char *nodata[] = {
+        "signals cart errors < 1%", "signals cart errors > 1%",  "signals cart errors != 5",
+        "signals cart budget > 0",  "signals cart p99 < 300ms",  "signals cart burn < 14.4",
+        "signals cart traffic > 0", "signals cart trend < 100%", "signals cart slo == 99.9",
+    };
+    for (size_t i = 0; i < sizeof nodata / sizeof nodata[0]; i++) {
+        result_is(&cenv, nodata[i], COND_UNKNOWN, "cart", "no data");
+        why = NULL;
+        eval(&cenv, nodata[i], &why);
+        tap_ok(why != NULL && strstr(why, "no data") != NULL, "  and says 'no data' (%s)",
+               why ? why : "");
+        free(why);
+    }
+    /* one row failing on data is not met, even with another row unknown */
+    result_is(&cenv, "signals checkout errors < 1%", COND_NOT_MET, "ERR% is 2.10", "a row fails");
+
+    /* units the column is not in, and unknown words */
+    parse_error("signals checkout p99 < 1%",
+                "P99ms is in milliseconds (300ms, 0.3s): '1%' is in another unit");
+    parse_error("signals checkout errors < 5ms",
+                "ERR% is a percentage (1%): '5ms' is in another unit");
+    parse_error("signals checkout traffic < 5%",
+                "REQ/s is a plain number: '5%' is in another unit");
+    parse_error("signals checkout errors < lots", "ERR% is a number: 'lots' is not");
+    parse_error("signals checkout latency < 1",
+                "unknown column 'latency' in signals (a title, or traffic, rate, errors, p50, p99, "
+                "saturation, sat, slo, budget, burn, trend)");
+    /* units belong to signals' columns: a queue's number has none */
+    parse_error("queues orders.dlq ready < 1%", "READY is a plain number: '1%' is in another unit");
+
+    /* a runbook's wait and lint read it with variables: the same words */
+    struct vars v = {0};
+    vars_set(&v, "service", "checkout");
+    struct cond c;
+    char *cause = NULL;
+    tap_ok(cond_parse_vars(&c, "signals ${service} errors < 1%", &v, &cause) &&
+               c.kind == MODEL_SIGNALS && c.col == SIGNAL_ERRORS && c.is_num && c.num == 1 &&
+               strcmp(c.row, "checkout") == 0,
+           "wait until: signals ${service} errors < 1%%");
+    cond_free(&c);
+    tap_ok(cond_check("signals ${service} p99 < 0.3s", &cause), "lint: signals ${service} p99");
+    free(cause);
+    cause = NULL;
+    tap_ok(!cond_check("signals ${service} p99 < 3%", &cause) && cause != NULL,
+           "lint refuses a unit the column is not in");
+    free(cause);
+    vars_clear(&v);
+}
+
 int main(void)
 {
     struct store *st = fixture();
@@ -312,7 +454,7 @@ int main(void)
                 "expected PANE ROW COLUMN OP VALUE, got 'queues orders.dlq ready'");
     parse_error("", "expected PANE ROW COLUMN OP VALUE, got ''");
     parse_error("tables x ready < 10",
-                "unknown pane 'tables' (alerts, queues, pools, deploys, silences)");
+                "unknown pane 'tables' (alerts, queues, pools, deploys, silences, signals)");
     parse_error("queues x readiness < 10", "unknown column 'readiness' in queues");
     parse_error("queues x ready => 10", "unknown operator '=>' (<, <=, >, >=, ==, !=)");
     parse_error("queues x ready = 10", "unknown operator '=' (<, <=, >, >=, ==, !=)");
@@ -337,6 +479,7 @@ int main(void)
     cond_free(NULL);
 
     test_unknown(st);
+    test_signals(st);
 
     for (size_t i = 0; i < NSOURCES; i++) {
         backend_destroy(backends[i]);
