@@ -117,7 +117,8 @@ int spark_render(char *buf, size_t len, const double *v, size_t n, int width, bo
     size_t at = 0;
     int cells = 0;
     for (int i = 0; i < width; i++) {
-        double x = any ? cell_value(v, n, width, i) : NAN;
+        /* one cell is the newest level (spark.h), not the hour's mean */
+        double x = !any ? NAN : width == 1 ? spark_last(v, n) : cell_value(v, n, width, i);
         const char *s = " ";
         char one[2] = {0, 0};
         if (isfinite(x)) {
