@@ -13,16 +13,19 @@
  * summaries[] below.
  */
 #include "../../backends/demo.h"
+#include "../../backends/slo.h"
 #include "../../common/clock.h"
 #include "../../common/loop.h"
 #include "../../panes/drill.h"
 #include "../../panes/runbook.h"
 #include "../../panes/tablepane.h"
 #include "../../tui/console.h"
+#include "../../tui/table.h"
 #include "tap.h"
 
 #include <ctype.h>
 #include <locale.h>
+#include <math.h>
 
 static const struct {
     const char *pane;
@@ -293,6 +296,151 @@ static void one_table(const struct pane_ops *ops, const struct pane_env *env, WI
     ops->free(p);
 }
 
+/* Cells of a UTF-8 string (each glyph here is one cell). */
+static int ucells(const char *s)
+{
+    int n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        n += (*p & 0xC0) != 0x80;
+    }
+    return n;
+}
+
+/*
+ * Signals over rows built by hand (slo_row): the sparkline and the lights as
+ * the table draws them (ASCII and Unicode, every width), no data, the summary,
+ * Enter's charts and queries, and windows too small for anything.
+ */
+static void signals_by_hand(const struct pane_env *base)
+{
+    const struct pane_ops *ops = pane_find("signals");
+    if (!tap_ok(ops != NULL && ops->table != NULL, "signals is a registered table pane")) {
+        return;
+    }
+    struct store *st = store_create();
+    struct rowset *rs = rowset_create(MODEL_SIGNALS, "prom");
+    struct slo_service s = {
+        .name = "checkout",
+        .traffic = 174,
+        .errors = 0.0144,
+        .p50 = 0.049,
+        .p99 = 0.245,
+        .saturation = 0.4,
+        .objective = 0.999,
+        .window_s = 30 * 86400.0,
+        .budget_left = 0.15,
+        .window_ratio = NAN,
+        .ratio = {0.0144, 0.0144, 0.0144, 0, 0, 0, 0},
+        .series = {[SLO_SIG_ERRORS] = "0.1 0.2 nan 1.44", [SLO_SIG_P99] = "180 200 245"},
+        .query = {[SLO_SIG_ERRORS] = "sum(rate(http_errors_total{service=\"checkout\"}[5m]))",
+                  [SLO_SIG_TRAFFIC] = "sum(rate(http_requests_total[5m]))"},
+    };
+    slo_row(rs, &s);
+    struct slo_service none = {.name = "cart", .objective = NAN, .window_s = 30 * 86400.0};
+    none.traffic = none.errors = none.p50 = none.p99 = none.saturation = NAN;
+    none.budget_left = none.window_ratio = NAN;
+    for (int w = 0; w < SLO_NWINDOWS; w++) {
+        none.ratio[w] = NAN;
+    }
+    slo_row(rs, &none);
+    rowset_end(rs);
+    store_publish(st, rs);
+
+    for (int uni = 0; uni < 2; uni++) {
+        struct pane_env env = *base;
+        env.store = st;
+        env.g = screen_glyphs(uni == 1);
+        void *p = ops->create(ops, &env);
+        ops->resize(p, 12, 100);
+        ops->update(p, 0);
+        const struct tableview *tv = tablepane_view(p);
+        const char *mode = uni ? "Unicode" : "ASCII";
+        tap_ok(tv->nrows == 2 &&
+                   strcmp(rowset_key(tv->rows[0].rs, tv->rows[0].row), "checkout") == 0,
+               "signals %s: budget ascending, no data last", mode);
+        char sum[96];
+        ops->table->summary(tv, sum, sizeof sum);
+        tap_is_str(sum, "1 page, 0 ticket, 0 ok, 1 no data", "signals: summary from the lights");
+
+        const struct rowset *r0 = tv->rows[0].rs;
+        size_t row0 = tv->rows[0].row, row1 = tv->rows[1].row;
+        bool widths = true;
+        char buf[512];
+        for (int w = 0; w <= 40; w++) {
+            table_cell_shown(tv, r0, row0, SIGNAL_TREND, w, 0, env.g, buf, sizeof buf);
+            widths = widths && ucells(buf) == w &&
+                     (uni || strspn(buf, "._-=+*#^ ") == strlen(buf)) &&
+                     (!uni || w == 0 || strstr(buf, "\u2588") != NULL);
+        }
+        tap_ok(widths, "signals %s: the sparkline is exactly as wide as its column, 0..40", mode);
+        table_cell_shown(tv, r0, row0, SIGNAL_TREND, 4, 0, env.g, buf, sizeof buf);
+        tap_is_str(buf, uni ? "\u2581\u2582 \u2588" : "._ ^", "signals: the gap is a blank");
+        table_cell_shown(tv, r0, row0, SIGNAL_BURN, 11, 0, env.g, buf, sizeof buf);
+        tap_is_str(buf, uni ? "\u25cf\u25cb\u25cb\u25cb" : "P...",
+                   uni ? "signals: BURN lights as glyphs" : "signals: BURN lights as letters");
+        table_cell_shown(tv, r0, row1, SIGNAL_BURN, 11, 0, env.g, buf, sizeof buf);
+        tap_is_str(buf, uni ? "\u00b7\u00b7\u00b7\u00b7" : "????", "signals: lights with no data");
+        table_cell_shown(tv, r0, row1, SIGNAL_TREND, 6, 0, env.g, buf, sizeof buf);
+        tap_is_str(buf, "      ", "signals: no series is a blank sparkline");
+        table_cell_shown(tv, r0, row1, SIGNAL_ERRORS, 6, 0, env.g, buf, sizeof buf);
+        tap_is_str(buf, "", "signals: a number with no data shows nothing");
+
+        /* Enter: the charts, min / max / now, the queries as fields, the numbers */
+        host.view_title[0] = '\0';
+        key(ops, p, KEY_HOME, true);
+        key(ops, p, '\r', false);
+        const char *t = host.view_text != NULL ? host.view_text : "";
+        tap_ok(strstr(host.view_title, "checkout") != NULL, "signals Enter: the service's title");
+        tap_ok(strstr(t, "errors (%), last hour\n") != NULL &&
+                   strstr(t, "p99 (ms), last hour\n") != NULL && strstr(t, "traffic (") == NULL,
+               "signals Enter: a chart for each signal with a series");
+        tap_ok(strstr(t, "min 0.1  max 1.44  now 1.44 %") != NULL &&
+                   strstr(t, "min 180  max 245  now 245 ms") != NULL,
+               "signals Enter: min, max and now with the unit");
+        tap_ok(
+            strstr(t, "query errors\tsum(rate(http_errors_total{service=\"checkout\"}[5m]))\n") !=
+                    NULL &&
+                strstr(t, "query traffic\tsum(rate(http_requests_total[5m]))\n") != NULL,
+            "signals Enter: the queries, as fields y copies");
+        tap_ok(strstr(t, "pair 1h+5m 14.4x\tpage") != NULL && strstr(t, "burn 1h\t14.4x") != NULL &&
+                   strstr(t, "budget left\t15%") != NULL && strstr(t, "objective\t99.9%") != NULL,
+               "signals Enter: budget, burn rates and the pairs");
+        /* the chart: 8 lines as wide as the samples, with the top level at the max */
+        const char *chart = strstr(t, "errors (%), last hour\n");
+        int lines = 0;
+        bool shape = chart != NULL;
+        if (chart != NULL) {
+            const char *l = strchr(chart, '\n') + 1;
+            for (; lines < 8; lines++) {
+                const char *nl = strchr(l, '\n');
+                char *line = xstrndup(l, (size_t)(nl - l));
+                shape = shape && ucells(line) == 4;
+                free(line);
+                l = nl + 1;
+            }
+            shape = shape && strncmp(l, "min ", 4) == 0;
+        }
+        tap_ok(shape && strstr(chart, uni ? "\u2588" : "#") != NULL,
+               "signals Enter %s: an 8-line chart, a column a sample", mode);
+
+        /* windows of every small size: nothing to see, nothing broken */
+        bool drew = true;
+        for (int h = 1; h <= 6; h++) {
+            for (int w = 1; w <= 30; w++) {
+                WINDOW *win = newwin(h, w, 0, 0);
+                ops->resize(p, h, w);
+                struct pane_view view = {.number = 1, .focused = true, .now_s = 0};
+                ops->draw(p, win, &view);
+                drew = drew && win != NULL;
+                delwin(win);
+            }
+        }
+        tap_ok(drew, "signals %s: drawn in windows from 1x1 to 6x30", mode);
+        ops->free(p);
+    }
+    store_destroy(st);
+}
+
 int main(void)
 {
     setlocale(LC_ALL, "C");
@@ -327,6 +475,7 @@ int main(void)
             one_table(pane_registry[i].ops, &env, win);
         }
     }
+    signals_by_hand(&env);
     free(host.view_text);
     delwin(win);
     endwin();

@@ -2,7 +2,9 @@
 #include "../../tui/tableview.h"
 #include "tap.h"
 
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct srv {
     const char *name;
@@ -178,9 +180,56 @@ static void test_select_key(void)
     store_destroy(st);
 }
 
+/*
+ * No data (NaN) sorts after every number in both directions, ties among
+ * itself, and the order is the same whatever order the rows came in.
+ */
+static void test_nan_sort(void)
+{
+    static const double budgets[] = {NAN, 15, -5, NAN, 70, 0, NAN, 7};
+    static const char *const names[] = {"a", "b", "c", "d", "e", "f", "g", "h"};
+    enum { N = sizeof budgets / sizeof budgets[0] };
+    static const char *const asc = "cfhbe", *const desc = "ebhfc";
+    bool ok_asc = true, ok_desc = true, nan_last = true;
+    /* every rotation of the input: a comparator that is not a total preorder shows */
+    for (size_t rot = 0; rot < N; rot++) {
+        struct store *st = store_create();
+        struct rowset *rs = rowset_create(MODEL_SIGNALS, "demo");
+        for (size_t k = 0; k < N; k++) {
+            size_t i = (k + rot) % N;
+            rowset_begin(rs, names[i]);
+            rowset_text(rs, SIGNAL_SERVICE, names[i]);
+            rowset_cell(rs, SIGNAL_BUDGET, isnan(budgets[i]) ? "" : "x", budgets[i]);
+        }
+        rowset_end(rs);
+        store_publish(st, rs);
+        struct tableview tv;
+        tableview_init(&tv, MODEL_SIGNALS);
+        for (int d = 0; d < 2; d++) {
+            tableview_set_sort(&tv, st, SIGNAL_BUDGET, d == 1);
+            char got[N + 1] = {0};
+            for (size_t i = 0; i < tv.nrows; i++) {
+                got[i] = rowset_key(tv.rows[i].rs, tv.rows[i].row)[0];
+                bool isn = isnan(rowset_cell_num(tv.rows[i].rs, tv.rows[i].row, SIGNAL_BUDGET));
+                nan_last = nan_last && (isn == (i >= 5));
+            }
+            if (strncmp(got, d == 0 ? asc : desc, 5) != 0) {
+                tap_diag("rotation %zu %s: %s", rot, d ? "desc" : "asc", got);
+                *(d == 0 ? &ok_asc : &ok_desc) = false;
+            }
+        }
+        tableview_finish(&tv);
+        store_destroy(st);
+    }
+    tap_ok(ok_asc, "NaN sort ascending: numbers low to high, then no data");
+    tap_ok(ok_desc, "NaN sort descending: numbers high to low, then no data");
+    tap_ok(nan_last, "no data is last in both directions, from any input order");
+}
+
 int main(void)
 {
     test_severity_sort();
+    test_nan_sort();
     test_select_key();
     struct store *st = store_create();
     const struct srv v1[] = {
