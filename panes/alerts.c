@@ -1,9 +1,46 @@
-/* The alerts pane: what is burning; r opens the selected alert's runbook. */
+/*
+ * The alerts pane: what is burning; r opens the selected alert's runbook, g
+ * shows its service's signals (the alert's `service` label) in Signals.
+ */
 #include "tablepane.h"
 
-#include <stdio.h>
+#include "../common/util.h"
 
-enum { ALERTS_RUNBOOK = TABLEPANE_KEY_OWN };
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { ALERTS_RUNBOOK = TABLEPANE_KEY_OWN, ALERTS_SIGNALS };
+
+/* The selected alert's `service` label (the caller frees), or NULL. */
+static char *service_label(const void *self)
+{
+    const struct rowset *rs;
+    size_t row;
+    if (!tablepane_selected(self, &rs, &row)) {
+        return NULL;
+    }
+    static const char key[] = "label.service\t";
+    const char *d = rowset_str(rs, rs->rows[row].detail);
+    for (const char *line = d; *line != '\0';) {
+        size_t n = strcspn(line, "\n");
+        if (n > sizeof key - 1 && strncmp(line, key, sizeof key - 1) == 0) {
+            return xstrndup(line + sizeof key - 1, n - (sizeof key - 1));
+        }
+        line += n;
+        line += *line == '\n';
+    }
+    return NULL;
+}
+
+/* g is the jump only on an alert with a service label; elsewhere it stays first-row. */
+static bool has_service(const void *self)
+{
+    char *s = service_label(self);
+    bool yes = s != NULL && s[0] != '\0';
+    free(s);
+    return yes;
+}
 
 static void alerts_summary(const struct tableview *tv, char *buf, size_t len)
 {
@@ -19,6 +56,14 @@ static bool alerts_key(void *self, int id)
     const struct pane_host *h = tablepane_host(self);
     const struct rowset *rs;
     size_t row;
+    if (id == ALERTS_SIGNALS) {
+        char *service = service_label(self);
+        if (service != NULL && h->ops->show_row != NULL) {
+            h->ops->show_row(h->host, "signals", service);
+        }
+        free(service);
+        return true;
+    }
     if (id != ALERTS_RUNBOOK) {
         return false;
     }
@@ -32,6 +77,11 @@ static bool alerts_key(void *self, int id)
 }
 
 static const struct key_def alerts_keys[] = {
+    {.keys = "g",
+     .verb = "alert-signals",
+     .id = ALERTS_SIGNALS,
+     .help = "the alert's service in Signals (its service label; without one g is first row)",
+     .when = has_service},
     {.more = tablepane_keys},
     {.keys = "r",
      .verb = "alert-runbook",

@@ -78,6 +78,13 @@ struct pane_host_ops {
      * with the "label\tvalue" lines of DETAIL as the run's variables.
      */
     void (*open_runbook)(void *host, const char *name, const char *detail);
+    /*
+     * Show the table pane NAME in its slot, focused, with its row ROW
+     * selected (ROW: a row's key or its name column, in any source). false
+     * with a line in the status bar when there is no such pane or row; then
+     * nothing moves.
+     */
+    bool (*show_row)(void *host, const char *pane, const char *row);
 };
 
 struct pane_host {

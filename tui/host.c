@@ -1,12 +1,13 @@
 /*
  * What the console lends a pane (struct pane_host, panes/pane.h): the status
- * line, the line editor, dialogs, the viewer, the clipboard and opening an
- * alert's runbook. The host of each panel is the panel itself, so an answer
- * goes back to the pane that asked, and to nobody once it is gone.
+ * line, the line editor, dialogs, the viewer, the clipboard, opening an
+ * alert's runbook and showing another pane's row (g on an alert). The host of each panel is the
+ * panel itself, so an answer goes back to the pane that asked, and to nobody once it is gone.
  */
 #include "console.h"
 
 #include "../common/util.h"
+#include "../panes/tablepane.h"
 #include "clipboard.h"
 
 #include <stdlib.h>
@@ -79,6 +80,61 @@ static void host_open_runbook(void *host, const char *name, const char *detail)
     side_open_for(p->ui, name, detail);
 }
 
+/* The row of kind named ROW (its key, else its name column): its source and key. */
+static bool find_row(const struct store *st, const struct pane_table *t, const char *row,
+                     const char **source, const char **key)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t s = 0; s < store_nsets(st, t->kind); s++) {
+            const struct rowset *rs = store_set(st, t->kind, s);
+            for (size_t r = 0; r < rs->nrows; r++) {
+                const char *k = rowset_key(rs, r);
+                if (strcmp(pass == 0 ? k : rowset_cell_text(rs, r, t->name_col), row) == 0) {
+                    *source = rs->source;
+                    *key = k;
+                    return true;
+                }
+            }
+        }
+    }
+    return false;
+}
+
+static bool host_show_row(void *host, const char *pane, const char *row)
+{
+    struct panel *p = host;
+    struct ui *ui = p->ui;
+    for (size_t i = 0; i < ui->npanels; i++) {
+        struct panel *to = &ui->panels[i];
+        if (strcmp(to->ops->name, pane) != 0 || to->ops->table == NULL || to->slot < 0) {
+            continue;
+        }
+        const char *source, *key;
+        if (!find_row(ui->store, to->ops->table, row, &source, &key)) {
+            ui_say(ui, true, "no %s row '%s' in %s", to->ops->title, row, to->ops->title);
+            return false;
+        }
+        struct slot *s = &ui->slots[to->slot];
+        for (size_t j = 0; j < s->n; j++) {
+            if (s->panel[j] == i) {
+                s->shown = j;
+            }
+        }
+        const struct tableview *tv = tablepane_view(to->self);
+        if (tv->filter[0] != '\0') {
+            tablepane_filter(to->self, ""); /* a filter must not hide the row asked for */
+        }
+        tablepane_select_key(to->self, source, key);
+        ui->need_layout = true;
+        ui_focus(ui, to->slot);
+        ui_dirty_all(ui);
+        ui_say(ui, false, "%s: %s", to->ops->title, row);
+        return true;
+    }
+    ui_say(ui, true, "no pane %s on this screen", pane);
+    return false;
+}
+
 const struct pane_host_ops host_ops = {
     .message = host_message,
     .prompt = host_prompt,
@@ -88,4 +144,5 @@ const struct pane_host_ops host_ops = {
     .clipboard = host_clipboard,
     .view = host_view,
     .open_runbook = host_open_runbook,
+    .show_row = host_show_row,
 };

@@ -71,10 +71,20 @@ static bool h_view(void *h, const char *title, const char *text)
     return true;
 }
 
+static char shown_row[128]; /* "pane row" the last show_row asked for */
+
+static bool h_show_row(void *h, const char *pane, const char *row)
+{
+    (void)h;
+    snprintf(shown_row, sizeof shown_row, "%s %s", pane, row);
+    return true;
+}
+
 static const struct pane_host_ops stub_ops = {
     .message = h_message,
     .edit = h_edit,
     .view = h_view,
+    .show_row = h_show_row,
 };
 
 static bool is_verb(const char *v)
@@ -441,6 +451,59 @@ static void signals_by_hand(const struct pane_env *base)
     store_destroy(st);
 }
 
+/* g on an alert with a service label asks the console for Signals; without one: first row. */
+static void alerts_g(const struct pane_env *env)
+{
+    const struct pane_ops *ops = pane_find("alerts");
+    void *p = ops->create(ops, env);
+    ops->resize(p, 20, 110);
+    ops->update(p, 0);
+    const struct tableview *tv = tablepane_view(p);
+    long with = -1, without = -1;
+    char want[128] = "";
+    for (size_t i = 0; i < tv->nrows; i++) {
+        const char *d = rowset_str(tv->rows[i].rs, tv->rows[i].rs->rows[tv->rows[i].row].detail);
+        const char *has = strstr(d, "label.service\t");
+        if (has != NULL && with < 0) {
+            with = (long)i;
+            has += strlen("label.service\t");
+            snprintf(want, sizeof want, "signals %.*s", (int)strcspn(has, "\n"), has);
+        } else if (strstr(d, "label.service\t") == NULL && without < 0 && i > 0) {
+            without = (long)i;
+        }
+    }
+    if (!tap_ok(with >= 0 && without > 0, "the demo has alerts with and without a service label")) {
+        ops->free(p);
+        return;
+    }
+    key(ops, p, KEY_HOME, true);
+    for (long i = 0; i < with; i++) {
+        key(ops, p, 'j', false);
+    }
+    shown_row[0] = '\0';
+    tap_ok(key(ops, p, 'g', false) && strcmp(shown_row, want) == 0,
+           "alerts: g on an alert with a service label asks for its row in Signals (%s)",
+           shown_row);
+    tap_ok(tv->sel == (size_t)with, "alerts: g with a label leaves the selection alone");
+    key(ops, p, KEY_HOME, true);
+    for (long i = 0; i < without; i++) {
+        key(ops, p, 'j', false);
+    }
+    shown_row[0] = '\0';
+    tap_ok(key(ops, p, 'g', false) && shown_row[0] == '\0' && tv->sel == 0,
+           "alerts: g on an alert without a service label is first row");
+    ops->free(p);
+    /* g elsewhere stays first row */
+    const struct pane_ops *q = pane_find("queues");
+    p = q->create(q, env);
+    q->update(p, 0);
+    key(q, p, 'j', false);
+    shown_row[0] = '\0';
+    tap_ok(key(q, p, 'g', false) && tablepane_view(p)->sel == 0 && shown_row[0] == '\0',
+           "queues: g is first row");
+    q->free(p);
+}
+
 int main(void)
 {
     setlocale(LC_ALL, "C");
@@ -476,6 +539,7 @@ int main(void)
         }
     }
     signals_by_hand(&env);
+    alerts_g(&env);
     free(host.view_text);
     delwin(win);
     endwin();
