@@ -6,7 +6,8 @@
  * Enter shows each signal of the selected service over the last hour as a
  * chart with its min, max and now, the query behind it (a field, so y in
  * the viewer copies it), then the objective, the budget left, the burn rate
- * of every window and the state of the workbook's four pairs.
+ * of every window and the state of the workbook's four pairs (the row's
+ * detail lines as slo_row wrote them).
  */
 #include "tablepane.h"
 
@@ -121,17 +122,10 @@ static char *signals_detail(void *self, const struct rowset *rs, size_t row, int
     (void)self;
     const char *detail = rowset_str(rs, rs->rows[row].detail);
     struct strbuf sb = {0};
-    /* the numbers first (objective, budget, burn rates, the pairs), as fields */
-    for (const char *line = detail; *line != '\0';) {
-        size_t n = strcspn(line, "\n");
-        if (!signal_line(line, n)) {
-            strbuf_printf(&sb, "%.*s\n", (int)n, line);
-        }
-        line += n;
-        line += *line == '\n';
-    }
+    strbuf_printf(&sb, "service\t%s\n", rowset_cell_text(rs, row, SIGNAL_SERVICE));
     strbuf_printf(&sb, "lights\t%s (1h+5m 6h+30m page, 1d+2h 3d+6h ticket)\n",
                   rowset_cell_text(rs, row, SIGNAL_BURN));
+    /* each signal over the last hour, with the query behind it */
     for (int s = 0; s < SLO_NSIGS; s++) {
         char key[32];
         snprintf(key, sizeof key, "series %s", slo_signal_name((enum slo_signal)s));
@@ -147,6 +141,16 @@ static char *signals_detail(void *self, const struct rowset *rs, size_t row, int
         }
         free(series);
         free(query);
+    }
+    /* then the numbers: objective, budget, the burn rate of each window, the pairs */
+    strbuf_str(&sb, "\n");
+    for (const char *line = detail; *line != '\0';) {
+        size_t n = strcspn(line, "\n");
+        if (!signal_line(line, n) && strncmp(line, "service\t", 8) != 0) {
+            strbuf_printf(&sb, "%.*s\n", (int)n, line);
+        }
+        line += n;
+        line += *line == '\n';
     }
     return sb.s != NULL ? sb.s : xstrdup("");
 }
