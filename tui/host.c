@@ -111,7 +111,7 @@ static bool host_show_row(void *host, const char *pane, const char *row)
         }
         const char *source, *key;
         if (!find_row(ui->store, to->ops->table, row, &source, &key)) {
-            ui_say(ui, true, "no %s row '%s' in %s", to->ops->title, row, to->ops->title);
+            ui_say(ui, true, "no row '%s' in %s", row, to->ops->title);
             return false;
         }
         struct slot *s = &ui->slots[to->slot];
