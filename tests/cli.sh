@@ -31,7 +31,7 @@ check "snapshot reports the backend" grep -q "^backend demo (demo): ok" "$T/out"
 check "snapshot --json is valid JSON with every pane" python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert set(d["panes"]) == {"alerts", "queues", "pools", "deploys", "silences"}, d.keys()
+assert set(d["panes"]) == {"alerts", "queues", "pools", "deploys", "silences", "signals"}, d.keys()
 assert len(d["panes"]["pools"]) == 12
 row = d["panes"]["pools"][0]
 assert row["source"] == "demo" and "/" in row["key"] and "STATUS" in row["cells"]

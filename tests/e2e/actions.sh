@@ -58,7 +58,7 @@ check "v shows the silences view in slot 1" wait_for "1 Silences"
 check "the pre-start silence is listed" wait_line "active +alertname=\"HighMemoryUsage\""
 check "the expired DLQ silence is listed too" wait_line "expired +alertname=\"DeadLetterQueueGrowing\""
 keys '?'
-check "help in the silences view offers v" wait_for "switch between Alerts and Silences"
+check "help in the silences view offers v" wait_for "switch between Alerts, Silences and Signals"
 check "and e to expire" wait_for "Expire silence"
 keys q
 keys / H i g h M e m Enter
@@ -69,7 +69,9 @@ keys Tab Enter
 check "the silence shows expired" wait_line "expired +alertname=\"HighMemoryUsage\""
 check "audit records the expire by silence id" grep -q '"action":"expire","target":"[0-9a-f-]\{36\}","result":"ok"' "$AUDIT"
 keys Escape v
-check "v again is back to alerts" wait_for "1 Alerts"
+wait_for "1 Signals"
+keys v
+check "v twice more (Signals, then Alerts) is back to alerts" wait_for "1 Alerts"
 check "the memory alert is no longer silenced" wait_line "HighMemoryUsage +firing"
 
 # Deployments: restart cart and watch it roll
