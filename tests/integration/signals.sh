@@ -115,6 +115,7 @@ YML
     --web.listen-address="127.0.0.1:$PROM_PORT" --web.external-url="$PROM" >"$T/prom.log" 2>&1 &
 PIDS+=($!)
 wait_until 30 curl -sf "$PROM/-/ready" || bail "Prometheus did not get ready"
+echo "# Prometheus ready after $((SECONDS - STARTED)) s"
 
 # pq EXPR [TIME]: Prometheus's own answer, the value as it writes it ("" when no series)
 pq() {
@@ -156,105 +157,110 @@ LAST="$T/last.json"
 grep '"rows":\[{' "$T/at.jsonl" | tail -1 >"$LAST"
 check "rows were published" test -s "$LAST"
 
-# expect NAME PYTHON-EXPR-OF-OPSDECK PROMQL SCALE TOL: opsdeck's number equals
-# Prometheus's answer to PROMQL at AT, times SCALE, within TOL relative
-expect() {
-    local want
-    want=$(pq "$3" "$AT")
-    python3 - "$LAST" "$2" "$want" "$4" "$5" <<'PY'
-import json, math, sys
+# The comparisons, in one Python program (one process, not one per check):
+# each line is "ok N - ..." / "not ok N - ..." with the numbers when they differ.
+# expect(what, got, promql, scale, tol): opsdeck's number equals Prometheus's
+# answer to promql at AT (its own /api/v1/query), times scale, within tol relative.
+python3 - "$LAST" "$PROM" "$AT" "$N" >"$T/compare.tap" <<'PY'
+import json, math, sys, urllib.parse, urllib.request
 d = json.load(open(sys.argv[1]))
+prom, at, n = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+
+def query(path, **params):
+    body = urllib.parse.urlencode(params).encode()
+    with urllib.request.urlopen(prom + path, data=body, timeout=10) as r:
+        return json.load(r)["data"]["result"]
+
+def pq(q):
+    r = query("/api/v1/query", query=q, time=at)
+    return float(r[0]["value"][1]) if len(r) == 1 else None
+
 def row(name):
     return next(r for r in d["rows"] if r["key"] == name)
-got = eval(sys.argv[2])
-want = float(sys.argv[3]) * float(sys.argv[4]) if sys.argv[3] != "" else None
-tol = float(sys.argv[5])
-ok = want is not None and got is not None and math.isfinite(want) and \
-    abs(float(got) - want) <= tol * max(abs(want), 1e-12)
-if not ok:
-    print("#   opsdeck: %r  prometheus: %r (%s)" % (got, want, sys.argv[3]))
-sys.exit(0 if ok else 1)
-PY
-}
-L='service="checkout"'
-C_TRAFFIC="sum(rate(http_requests_total{$L}[5m]))"
-c_ratio() {
-    echo "(sum(rate(http_requests_total{$L,code=~\"5..\"}[$1])) or vector(0)) / sum(rate(http_requests_total{$L}[$1]))"
-}
-C_P50="histogram_quantile(0.5, sum by (le) (rate(http_request_duration_seconds_bucket{$L}[5m])))"
-C_P99="histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{$L}[5m])))"
-check "checkout REQ/s = Prometheus" expect traffic 'row("checkout")["cells"]["REQ/s"]' "$C_TRAFFIC" 1 1e-9
-check "checkout ERR% = Prometheus's 5m error ratio x 100" \
-    expect errors 'row("checkout")["cells"]["ERR%"]' "$(c_ratio 5m)" 100 1e-9
-check "checkout P50ms = histogram_quantile(0.5) x 1000" \
-    expect p50 'row("checkout")["cells"]["P50ms"]' "$C_P50" 1000 1e-9
-check "checkout P99ms = histogram_quantile(0.99) x 1000" \
-    expect p99 'row("checkout")["cells"]["P99ms"]' "$C_P99" 1000 1e-9
-check "checkout BUDGET = (1 - ratio over 30d / 0.001) x 100" \
-    expect budget 'row("checkout")["cells"]["BUDGET"]' "1 - ($(c_ratio 30d)) / (1 - 0.999)" 100 1e-9
-check "checkout BURN (its number: the 1h burn rate) = ratio 1h / (1 - 0.999)" \
-    expect burn 'row("checkout")["nums"]["BURN"]' "($(c_ratio 1h)) / (1 - 0.999)" 1 1e-9
-for w in 5m 30m 1h 2h 6h 1d 3d; do
-    check "checkout burn $w = ratio $w / (1 - 0.999) (detail, %.6g)" \
-        expect "b$w" "float(row('checkout')['detail']['burn $w'].rstrip('x'))" \
-        "($(c_ratio $w)) / (1 - 0.999)" 1 1e-5
-done
-check "checkout SLO is the default 99.9" \
-    is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print([r for r in d["rows"] if r["key"]=="checkout"][0]["cells"]["SLO"])' "$LAST")" 99.9
-check "checkout's query for errors is the documented default" \
-    is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print([r for r in d["rows"] if r["key"]=="checkout"][0]["detail"]["query errors"])' "$LAST")" \
-    "$(c_ratio 5m)"
-check "checkout has no saturation (no default)" \
-    is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print([r for r in d["rows"] if r["key"]=="checkout"][0]["cells"]["SAT%"])' "$LAST")" None
 
-# sloth's names for payments
-S='{sloth_service="payments"}'
-check "payments ERR% = max(slo:sli_error:ratio_rate5m) x 100" \
-    expect perr 'row("payments")["cells"]["ERR%"]' "max(slo:sli_error:ratio_rate5m$S)" 100 1e-9
-check "payments BUDGET = slo:period_error_budget_remaining:ratio x 100" \
-    expect pbud 'row("payments")["cells"]["BUDGET"]' \
-    "min(slo:period_error_budget_remaining:ratio$S)" 100 1e-9
-check "payments SLO comes from slo:objective:ratio (99.5)" \
-    expect pslo 'row("payments")["cells"]["SLO"]' "max(slo:objective:ratio$S)" 100 1e-9
-check "payments BURN (the 1h burn rate) = max(slo:sli_error:ratio_rate1h) / (1 - 0.995)" \
-    expect pburn 'row("payments")["nums"]["BURN"]' \
-    "max(slo:sli_error:ratio_rate1h$S) / (1 - 0.995)" 1 1e-9
-for w in 5m 30m 1h 2h 6h 1d 3d; do
-    check "payments burn $w reads slo:sli_error:ratio_rate$w" \
-        expect "p$w" "float(row('payments')['detail']['burn $w'].rstrip('x'))" \
-        "max(slo:sli_error:ratio_rate$w$S) / (1 - 0.995)" 1 1e-5
-done
-check "payments REQ/s: the default query over service=\"payments\"" \
-    expect ptraffic 'row("payments")["cells"]["REQ/s"]' \
-    'sum(rate(http_requests_total{service="payments"}[5m]))' 1 1e-9
+def check(what, ok, diag=""):
+    global n
+    n += 1
+    print(("ok %d - %s" if ok else "not ok %d - %s") % (n, what))
+    if not ok and diag:
+        print("#   " + diag)
+
+def expect(what, got, q, scale=1, tol=1e-9):
+    want = pq(q)
+    want = want * scale if want is not None else None
+    ok = want is not None and got is not None and math.isfinite(want) and \
+        abs(float(got) - want) <= tol * max(abs(want), 1e-12)
+    check(what, ok, "opsdeck: %r  prometheus: %r (%s)" % (got, want, q))
+
+def burn(name, w):
+    return float(row(name)["detail"]["burn " + w].rstrip("x"))
+
+L = 'service="checkout"'
+def c_ratio(w):
+    return ('(sum(rate(http_requests_total{%s,code=~"5.."}[%s])) or vector(0))'
+            ' / sum(rate(http_requests_total{%s}[%s]))' % (L, w, L, w))
+c = row("checkout")
+expect("checkout REQ/s = Prometheus", c["nums"]["REQ/s"],
+       "sum(rate(http_requests_total{%s}[5m]))" % L)
+expect("checkout ERR% = Prometheus's 5m error ratio x 100", c["nums"]["ERR%"], c_ratio("5m"), 100)
+expect("checkout P50ms = histogram_quantile(0.5) x 1000", c["nums"]["P50ms"],
+       "histogram_quantile(0.5, sum by (le) (rate(http_request_duration_seconds_bucket{%s}[5m])))" % L,
+       1000)
+expect("checkout P99ms = histogram_quantile(0.99) x 1000", c["nums"]["P99ms"],
+       "histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{%s}[5m])))" % L,
+       1000)
+expect("checkout BUDGET = (1 - ratio over 30d / (1 - 0.999)) x 100", c["nums"]["BUDGET"],
+       "1 - (%s) / (1 - 0.999)" % c_ratio("30d"), 100)
+expect("checkout BURN (its number: the 1h burn rate) = ratio 1h / (1 - 0.999)", c["nums"]["BURN"],
+       "(%s) / (1 - 0.999)" % c_ratio("1h"))
+for w in ("5m", "30m", "1h", "2h", "6h", "1d", "3d"):
+    expect("checkout burn %s = ratio %s / (1 - 0.999) (detail, %%.6g)" % (w, w), burn("checkout", w),
+           "(%s) / (1 - 0.999)" % c_ratio(w), 1, 1e-5)
+check("checkout SLO is the default 99.9", c["nums"]["SLO"] == 99.9, repr(c["nums"]["SLO"]))
+check("checkout's query for errors is the documented default",
+      c["detail"]["query errors"] == c_ratio("5m"), c["detail"]["query errors"])
+check("checkout has no saturation (no default)", c["nums"]["SAT%"] is None and
+      c["texts"]["SAT%"] == "", repr(c["texts"]["SAT%"]))
+
+S = '{sloth_service="payments"}'
+p = row("payments")
+expect("payments ERR% = max(slo:sli_error:ratio_rate5m) x 100", p["nums"]["ERR%"],
+       "max(slo:sli_error:ratio_rate5m%s)" % S, 100)
+expect("payments BUDGET = slo:period_error_budget_remaining:ratio x 100", p["nums"]["BUDGET"],
+       "min(slo:period_error_budget_remaining:ratio%s)" % S, 100)
+expect("payments SLO comes from slo:objective:ratio (99.5)", p["nums"]["SLO"],
+       "max(slo:objective:ratio%s)" % S, 100)
+check("  which is 99.5", p["texts"]["SLO"] == "99.5", p["texts"]["SLO"])
+expect("payments BURN (the 1h burn rate) = max(slo:sli_error:ratio_rate1h) / (1 - 0.995)",
+       p["nums"]["BURN"], "max(slo:sli_error:ratio_rate1h%s) / (1 - 0.995)" % S)
+for w in ("5m", "30m", "1h", "2h", "6h", "1d", "3d"):
+    expect("payments burn %s reads slo:sli_error:ratio_rate%s" % (w, w), burn("payments", w),
+           "max(slo:sli_error:ratio_rate%s%s) / (1 - 0.995)" % (w, S), 1, 1e-5)
+check("payments window from slo:time_period:days", p["detail"]["window"] == "30d",
+      p["detail"]["window"])
+expect('payments REQ/s: the default query over service="payments"', p["nums"]["REQ/s"],
+       'sum(rate(http_requests_total{service="payments"}[5m]))')
 
 # the ERRORS 1h series: query_range of the same expression, 60 s steps ending at AT
-curl -sf --data-urlencode "query=$(c_ratio 5m)" --data-urlencode "start=$((AT - 3600))" \
-    --data-urlencode "end=$AT" --data-urlencode step=60 "$PROM/api/v1/query_range" >"$T/range.json"
-check "the ERRORS 1h series is query_range's, in %, 61 steps" python3 - "$LAST" "$T/range.json" "$AT" <<'PY'
-import json, math, sys
-d = json.load(open(sys.argv[1]))
-row = next(r for r in d["rows"] if r["key"] == "checkout")
-got = [float(x) for x in row["texts"]["ERRORS 1h"].split()]
-assert len(got) == 61, len(got)
-at = int(sys.argv[3])
+got = [float(x) for x in c["texts"]["ERRORS 1h"].split()]
 want = [math.nan] * 61
-for ts, v in json.load(open(sys.argv[2]))["data"]["result"][0]["values"]:
+for ts, v in query("/api/v1/query_range", query=c_ratio("5m"), start=at - 3600, end=at,
+                   step=60)[0]["values"]:
     want[round((ts - (at - 3600)) / 60)] = float(v) * 100
-for g, w in zip(got, want):
-    assert math.isnan(g) == math.isnan(w), (got, want)
-    assert math.isnan(g) or abs(g - w) <= 1e-5 * max(abs(w), 1e-12), (g, w)
-assert any(not math.isnan(g) for g in got), got
-assert row["detail"]["series errors"] == row["texts"]["ERRORS 1h"]
+same = len(got) == 61 and all(math.isnan(g) == math.isnan(w) and
+                              (math.isnan(g) or abs(g - w) <= 1e-5 * max(abs(w), 1e-12))
+                              for g, w in zip(got, want))
+check("the ERRORS 1h series is query_range's, in %, 61 steps",
+      same and any(not math.isnan(g) for g in got), "%r vs %r" % (got[-5:], want[-5:]))
+check("  and the Enter view has it", c["detail"]["series errors"] == c["texts"]["ERRORS 1h"])
+check("the Enter view's series: traffic, p50, p99 too, no saturation",
+      all(len(c["detail"]["series " + s].split()) == 61 for s in ("traffic", "p50", "p99")) and
+      "series saturation" not in c["detail"])
 PY
-check "the Enter view's series: traffic, p99 too" python3 - "$LAST" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-row = next(r for r in d["rows"] if r["key"] == "checkout")
-for s in ("traffic", "p50", "p99"):
-    assert len(row["detail"]["series " + s].split()) == 61, s
-assert "series saturation" not in row["detail"]
-PY
+N=$((N + $(grep -c '^ok\|^not ok' "$T/compare.tap")))
+FAILED=$((FAILED + $(grep -c '^not ok' "$T/compare.tap")))
+cat "$T/compare.tap"
+echo "# compared after $((SECONDS - STARTED)) s"
 
 # one instant and one range query per refresh, however many services
 count_of() {
