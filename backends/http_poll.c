@@ -5,6 +5,7 @@
 #include "http_poll.h"
 
 #include <stddef.h>
+#include <string.h>
 
 void http_poll_init(struct http_poll *p, struct backend *b, const struct http_settings *http)
 {
@@ -27,6 +28,12 @@ bool http_poll_begin(struct http_poll *p)
 void http_poll_send(struct http_poll *p, const char *path, http_done_cb cb)
 {
     p->req = http_request(p->b->loop, p->http, "GET", path, NULL, NULL, 0, cb, p);
+}
+
+void http_poll_post_form(struct http_poll *p, const char *path, const char *form, http_done_cb cb)
+{
+    p->req = http_request(p->b->loop, p->http, "POST", path, "application/x-www-form-urlencoded",
+                          form, strlen(form), cb, p);
 }
 
 struct backend *http_poll_received(void *ud)

@@ -42,6 +42,8 @@ void http_poll_finish(struct http_poll *p);
 bool http_poll_begin(struct http_poll *p);
 /* GET path (below the settings' url) as the poll's request; cb gets p as its ud. */
 void http_poll_send(struct http_poll *p, const char *path, http_done_cb cb);
+/* POST a form (application/x-www-form-urlencoded, copied) to path as the poll's request. */
+void http_poll_post_form(struct http_poll *p, const char *path, const char *form, http_done_cb cb);
 /* In cb, first: the request has answered and is gone. Returns the backend. */
 struct backend *http_poll_received(void *ud);
 /* The poll is over, however it ended. */

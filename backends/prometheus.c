@@ -12,6 +12,11 @@
  * Parsing is defensive (DESIGN rule 6): an error response becomes the
  * backend's error, an entry that is not an object is skipped, a field of the
  * wrong type counts as missing; a failed poll keeps the last good rows.
+ *
+ * The same backend measures the golden signals of the services the config
+ * gives it ([service "NAME"] sections, prometheus_signals.h): it then
+ * publishes MODEL_SIGNALS too, from two more requests chained after the
+ * alerts on every refresh.
  */
 #include "prometheus.h"
 #include "../common/clock.h"
@@ -21,6 +26,7 @@
 #include "alertmanager.h"
 #include "http.h"
 #include "http_poll.h"
+#include "prometheus_signals.h"
 
 #include <cjson/cJSON.h>
 
@@ -132,17 +138,44 @@ bool prometheus_parse_alerts(const char *body, size_t len, struct rowset *rs, ch
 
 /* ---- the backend ---- */
 
+/*
+ * With services (prometheus_signals.h) a poll is a chain: the alerts, then
+ * the signals' instant query, then their range query. The alerts are stored
+ * as soon as they come; the health is settled once, at the end of the chain,
+ * so that whoever waits for a first answer (snapshot) sees the signals too.
+ * A failed step keeps the last rows of what it fetches and names itself in
+ * the health ("signals: ..."); the alerts never wait for the signals' fate.
+ */
 struct prom {
     struct http_settings http;
     struct http_poll poll;
+    struct prom_signals *signals;
+    int64_t signals_at;         /* signals_at: evaluate at this wall time (s); 0: now */
+    char *alerts_error;         /* this poll's alerts failure, or NULL */
+    struct prom_answer *answer; /* this poll's signals, while the chain runs */
+    double range_start, range_end;
 };
+
+static const char QUERY_PATH[] = "/api/v1/query";
+static const char RANGE_PATH[] = "/api/v1/query_range";
 
 static void *prom_create(struct backend *b)
 {
     struct prom *p = xcalloc(1, sizeof *p);
     http_settings_init(&p->http);
     http_poll_init(&p->poll, b, &p->http);
+    p->signals = prom_signals_create();
     return p;
+}
+
+static bool parse_at(const char *value, int64_t *out)
+{
+    double secs;
+    if (str_parse_decimal(value, &secs) && secs > 0 && secs < 1e11) {
+        *out = (int64_t)secs;
+        return true;
+    }
+    return clock_parse_rfc3339_s(value, out) && *out > 0;
 }
 
 static bool prom_configure(struct backend *b, const char *key, const char *value, char **cause)
@@ -152,6 +185,17 @@ static bool prom_configure(struct backend *b, const char *key, const char *value
     if (taken != 0) {
         return taken > 0;
     }
+    taken = prom_signals_configure(p->signals, key, value, cause);
+    if (taken != 0) {
+        return taken > 0;
+    }
+    if (strcmp(key, "signals_at") == 0) {
+        if (!parse_at(value, &p->signals_at)) {
+            *cause = xasprintf("bad signals_at '%s' (Unix seconds or RFC 3339)", value);
+            return false;
+        }
+        return true;
+    }
     *cause = xasprintf("unknown key '%s' for a prometheus backend", key);
     return false;
 }
@@ -160,44 +204,159 @@ static bool prom_start(struct backend *b, char **cause)
 {
     struct prom *p = b->priv;
     b->tls_unverified = p->http.insecure;
+    if (prom_signals_count(p->signals) == 0) {
+        b->kinds = 1u << MODEL_ALERTS; /* no services: this one feeds no Signals */
+    }
     return http_settings_finish(&p->http, b->timeout_ms, cause);
 }
 
 /* Prometheus answers errors with a JSON body too (400, 422, 503): say what it says. */
-static void fail_http(struct backend *b, const struct http_response *r)
+static char *describe_http(const struct http_response *r)
 {
     cJSON *doc = NULL;
     char *cause = NULL;
+    char *out;
     if (r->error == NULL && json_parse(r->body, r->len, &doc, &cause) &&
         !check_status(doc, &cause)) {
-        backend_fail(b, "HTTP %ld: %s", r->status, cause);
+        out = xasprintf("HTTP %ld: %s", r->status, cause);
     } else {
-        char *why = http_describe_failure(r);
-        backend_fail(b, "%s", why);
-        free(why);
+        out = http_describe_failure(r);
     }
     free(cause);
     cJSON_Delete(doc);
+    return out;
+}
+
+/* The chain is over: settle the health once. signals_error may be NULL. */
+static void chain_end(struct backend *b, char *signals_error)
+{
+    struct prom *p = b->priv;
+    prom_answer_destroy(p->answer);
+    p->answer = NULL;
+    http_poll_end(&p->poll);
+    if (p->alerts_error != NULL && signals_error != NULL) {
+        backend_fail(b, "%s; signals: %s", p->alerts_error, signals_error);
+    } else if (p->alerts_error != NULL) {
+        backend_fail(b, "%s", p->alerts_error);
+    } else if (signals_error != NULL) {
+        backend_fail(b, "signals: %s", signals_error);
+    } else {
+        backend_ok(b);
+    }
+    free(p->alerts_error);
+    p->alerts_error = NULL;
+    free(signals_error);
+}
+
+static double signals_time(const struct prom *p)
+{
+    return p->signals_at != 0 ? (double)p->signals_at : (double)clock_wall_ms() / 1000;
+}
+
+static void on_range(const struct http_response *r, void *ud)
+{
+    struct backend *b = http_poll_received(ud);
+    struct prom *p = b->priv;
+    char *cause = NULL;
+    if (!http_ok(r)) {
+        char *why = describe_http(r);
+        cause = xasprintf("%s: %s", RANGE_PATH, why);
+        free(why);
+    } else if (!prom_answer_range(p->answer, r->body, r->len, p->range_start, PROM_STEP_S,
+                                  &cause)) {
+        char *why = cause;
+        cause = xasprintf("bad response from %s: %s", RANGE_PATH, why);
+        free(why);
+    } else {
+        struct rowset *rs = rowset_create(MODEL_SIGNALS, b->name);
+        prom_answer_rows(p->answer, rs);
+        store_publish(b->store, rs);
+    }
+    chain_end(b, cause);
+}
+
+static void send_range(struct prom *p)
+{
+    char *q = prom_signals_range_query(p->signals);
+    char *eq = http_escape(q);
+    p->range_end = signals_time(p);
+    p->range_start = p->range_end - PROM_RANGE_S;
+    char *form = xasprintf("query=%s&start=%.3f&end=%.3f&step=%d", eq, p->range_start, p->range_end,
+                           (int)PROM_STEP_S);
+    http_poll_post_form(&p->poll, RANGE_PATH, form, on_range);
+    free(form);
+    free(eq);
+    free(q);
+}
+
+static void on_instant(const struct http_response *r, void *ud)
+{
+    struct backend *b = http_poll_received(ud);
+    struct prom *p = b->priv;
+    char *cause = NULL;
+    if (!http_ok(r)) {
+        char *why = describe_http(r);
+        cause = xasprintf("%s: %s", QUERY_PATH, why);
+        free(why);
+    } else if (!prom_answer_instant(p->answer, r->body, r->len, &cause)) {
+        char *why = cause;
+        cause = xasprintf("bad response from %s: %s", QUERY_PATH, why);
+        free(why);
+    }
+    if (cause != NULL) {
+        chain_end(b, cause);
+        return;
+    }
+    send_range(p);
+}
+
+static void send_instant(struct prom *p)
+{
+    p->answer = prom_answer_create(p->signals);
+    char *q = prom_signals_instant_query(p->signals);
+    char *eq = http_escape(q);
+    char *form = p->signals_at != 0 ? xasprintf("query=%s&time=%lld", eq, (long long)p->signals_at)
+                                    : xasprintf("query=%s", eq);
+    http_poll_post_form(&p->poll, QUERY_PATH, form, on_instant);
+    free(form);
+    free(eq);
+    free(q);
 }
 
 static void on_poll(const struct http_response *r, void *ud)
 {
     struct backend *b = http_poll_received(ud);
     struct prom *p = b->priv;
-    http_poll_end(&p->poll);
+    bool chained = prom_signals_count(p->signals) > 0;
+    char *error = NULL;
+    struct rowset *rs = NULL;
     if (!http_ok(r)) {
-        fail_http(b, r);
+        error = describe_http(r);
+    } else {
+        rs = rowset_create(MODEL_ALERTS, b->name);
+        char *cause = NULL;
+        if (!prometheus_parse_alerts(r->body, r->len, rs, &cause)) {
+            error = xasprintf("bad response from %s: %s", ALERTS_PATH, cause);
+            free(cause);
+            rowset_destroy(rs);
+            rs = NULL;
+        }
+    }
+    if (chained) {
+        if (rs != NULL) {
+            store_publish(b->store, rs); /* the health waits for the end of the chain */
+        }
+        p->alerts_error = error;
+        send_instant(p);
         return;
     }
-    struct rowset *rs = rowset_create(MODEL_ALERTS, b->name);
-    char *cause = NULL;
-    if (!prometheus_parse_alerts(r->body, r->len, rs, &cause)) {
-        backend_fail(b, "bad response from %s: %s", ALERTS_PATH, cause);
-        free(cause);
-        rowset_destroy(rs);
-        return;
+    http_poll_end(&p->poll);
+    if (rs != NULL) {
+        backend_publish(b, rs);
+    } else {
+        backend_fail(b, "%s", error);
     }
-    backend_publish(b, rs);
+    free(error);
 }
 
 static void prom_poll(struct backend *b)
@@ -216,14 +375,18 @@ static void prom_destroy(struct backend *b)
     }
     http_poll_finish(&p->poll);
     http_settings_free(&p->http);
+    prom_answer_destroy(p->answer);
+    prom_signals_destroy(p->signals);
+    free(p->alerts_error);
     free(p);
     b->priv = NULL;
 }
 
 const struct backend_impl prometheus_backend = {
     .type = "prometheus",
-    .description = "Prometheus (API v1): pending and firing alerts, read-only",
-    .kinds = 1u << MODEL_ALERTS,
+    .description = "Prometheus (API v1): pending and firing alerts, read-only; the golden "
+                   "signals and SLOs of [service] sections",
+    .kinds = (1u << MODEL_ALERTS) | (1u << MODEL_SIGNALS),
     .actions = NULL,
     .nactions = 0,
     .create = prom_create,

@@ -20,6 +20,7 @@
  */
 #include "config.h"
 
+#include "../backends/prometheus_service.h"
 #include "../common/util.h"
 
 #include <ini.h>
@@ -40,7 +41,18 @@ enum section_kind {
     SECTION_OPSDECK,
     SECTION_BACKEND,
     SECTION_RUNBOOKS,
-    SECTION_SHARE
+    SECTION_SHARE,
+    SECTION_SERVICE
+};
+
+/* A [service] section as read, before its backend is known (the end of the file). */
+struct pending_service {
+    struct prom_service check; /* its keys, checked as they come */
+    char *backend;             /* backend = NAME, or NULL */
+    int backend_line;
+    int line;
+    struct config_entry *entries; /* every key but backend, in file order */
+    size_t nentries;
 };
 
 struct parser {
@@ -55,6 +67,8 @@ struct parser {
     int read_only_line;
     int type_line; /* of the current backend */
     int runbook_path_line;
+    struct pending_service *svcs;
+    size_t nsvcs;
 };
 
 static bool fail(struct parser *p, int line, const char *fmt, ...)
@@ -150,6 +164,35 @@ static bool backend_header(struct parser *p, char *rest)
     return add_backend(p, rest);
 }
 
+/* rest: what follows "service" in the header: "NAME" or NAME. */
+static bool service_header(struct parser *p, char *rest)
+{
+    size_t len = strlen(rest);
+    if (len >= 2 && rest[0] == '"' && rest[len - 1] == '"') {
+        rest[len - 1] = '\0';
+        rest++;
+    }
+    if (!is_name(rest, "_-")) {
+        return fail(p, p->line,
+                    "bad service name '%s' (use letters, digits, '_' and '-', e.g. "
+                    "[service \"checkout\"])",
+                    rest);
+    }
+    for (size_t i = 0; i < p->nsvcs; i++) {
+        if (strcmp(p->svcs[i].check.name, rest) == 0) {
+            return fail(p, p->line, "duplicate service '%s' (first on line %d)", rest,
+                        p->svcs[i].line);
+        }
+    }
+    p->svcs = xreallocarray(p->svcs, p->nsvcs + 1, sizeof *p->svcs);
+    struct pending_service *ps = &p->svcs[p->nsvcs++];
+    memset(ps, 0, sizeof *ps);
+    prom_service_init(&ps->check, rest);
+    ps->line = p->line;
+    p->section = SECTION_SERVICE;
+    return true;
+}
+
 /* inner: the header between '[' and ']', trimmed. */
 static bool section_header(struct parser *p, char *inner)
 {
@@ -173,10 +216,14 @@ static bool section_header(struct parser *p, char *inner)
         (inner[7] == '\0' || is_blank(inner[7]) || inner[7] == '"')) {
         return backend_header(p, str_trim(inner + 7));
     }
-    return fail(
-        p, p->line,
-        "unknown section [%s] (expected [opsdeck], [runbooks], [share] or [backend \"NAME\"])",
-        inner);
+    if (str_has_prefix(inner, "service") &&
+        (inner[7] == '\0' || is_blank(inner[7]) || inner[7] == '"')) {
+        return service_header(p, str_trim(inner + 7));
+    }
+    return fail(p, p->line,
+                "unknown section [%s] (expected [opsdeck], [runbooks], [share], "
+                "[backend \"NAME\"] or [service \"NAME\"])",
+                inner);
 }
 
 /* line: one line without its newline, leading blanks stripped, starting with '['. */
@@ -399,6 +446,137 @@ static bool share_key(struct parser *p, const char *key, const char *value)
     return true;
 }
 
+/* [service "NAME"]: each key checked now; the backend is resolved at the end of the file. */
+static bool service_key(struct parser *p, const char *key, const char *value)
+{
+    struct pending_service *ps = &p->svcs[p->nsvcs - 1];
+    const char *name = ps->check.name;
+    if (strcmp(key, "backend") == 0) {
+        if (ps->backend != NULL) {
+            return fail(p, p->line,
+                        "duplicate key 'backend' in [service \"%s\"] (first on line %d)", name,
+                        ps->backend_line);
+        }
+        if (*value == '\0') {
+            return fail(p, p->line, "empty value for 'backend'");
+        }
+        ps->backend = xstrdup(value);
+        ps->backend_line = p->line;
+        return true;
+    }
+    for (size_t i = 0; i < ps->nentries; i++) {
+        if (strcmp(ps->entries[i].key, key) == 0) {
+            return fail(p, p->line, "duplicate key '%s' in [service \"%s\"] (first on line %d)",
+                        key, name, ps->entries[i].line);
+        }
+    }
+    char *why = NULL;
+    if (!prom_service_key(&ps->check, key, value, &why)) {
+        fail(p, p->line, "%s", why);
+        free(why);
+        return false;
+    }
+    ps->entries = xreallocarray(ps->entries, ps->nentries + 1, sizeof *ps->entries);
+    struct config_entry *e = &ps->entries[ps->nentries++];
+    e->key = xstrdup(key);
+    e->value = xstrdup(value);
+    e->line = p->line;
+    return true;
+}
+
+static void add_entry(struct config_backend *be, char *key, const char *value, int line)
+{
+    be->entries = xreallocarray(be->entries, be->nentries + 1, sizeof *be->entries);
+    struct config_entry *e = &be->entries[be->nentries++];
+    e->key = key;
+    e->value = xstrdup(value);
+    e->line = line;
+}
+
+/* The prometheus backend a service reads: the one it names, else the only one. */
+static struct config_backend *service_backend(struct parser *p, const struct pending_service *ps)
+{
+    struct config *cfg = p->cfg;
+    const char *name = ps->check.name;
+    if (ps->backend != NULL) {
+        for (size_t i = 0; i < cfg->nbackends; i++) {
+            struct config_backend *be = &cfg->backends[i];
+            if (strcmp(be->name, ps->backend) != 0) {
+                continue;
+            }
+            if (strcmp(be->type, "prometheus") != 0) {
+                fail(p, ps->backend_line,
+                     "service '%s': backend '%s' is of type %s (a service reads a prometheus "
+                     "backend)",
+                     name, be->name, be->type);
+                return NULL;
+            }
+            return be;
+        }
+        fail(p, ps->backend_line, "service '%s': unknown backend '%s'", name, ps->backend);
+        return NULL;
+    }
+    struct config_backend *found = NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < cfg->nbackends; i++) {
+        if (strcmp(cfg->backends[i].type, "prometheus") == 0) {
+            found = &cfg->backends[i];
+            n++;
+        }
+    }
+    if (n == 0) {
+        fail(p, ps->line,
+             "service '%s' needs a prometheus backend (a [backend] with type = prometheus)", name);
+        return NULL;
+    }
+    if (n > 1) {
+        fail(p, ps->line, "service '%s': %zu prometheus backends, say which with backend = NAME",
+             name, n);
+        return NULL;
+    }
+    return found;
+}
+
+/* End of the file: each service goes to its backend as that backend's keys. */
+static bool resolve_services(struct parser *p)
+{
+    struct config *cfg = p->cfg;
+    for (size_t i = 0; i < p->nsvcs; i++) {
+        struct pending_service *ps = &p->svcs[i];
+        struct config_backend *be = service_backend(p, ps);
+        if (be == NULL) {
+            return false;
+        }
+        const char *name = ps->check.name;
+        add_entry(be, xstrdup("service"), name, ps->line);
+        for (size_t e = 0; e < ps->nentries; e++) {
+            add_entry(be, xasprintf("service.%s.%s", name, ps->entries[e].key),
+                      ps->entries[e].value, ps->entries[e].line);
+        }
+        cfg->services = xreallocarray(cfg->services, cfg->nservices + 1, sizeof *cfg->services);
+        struct config_service *cs = &cfg->services[cfg->nservices++];
+        cs->name = xstrdup(name);
+        cs->backend = xstrdup(be->name);
+        cs->line = ps->line;
+    }
+    return true;
+}
+
+static void pending_free(struct parser *p)
+{
+    for (size_t i = 0; i < p->nsvcs; i++) {
+        struct pending_service *ps = &p->svcs[i];
+        prom_service_finish(&ps->check);
+        free(ps->backend);
+        for (size_t e = 0; e < ps->nentries; e++) {
+            free(ps->entries[e].key);
+            free(ps->entries[e].value);
+        }
+        free(ps->entries);
+    }
+    free(p->svcs);
+}
+
 /* The ini_handler. We track sections ourselves (see the top), so ignore inih's. */
 static int on_pair(void *user, const char *section, const char *key, const char *value)
 {
@@ -416,6 +594,8 @@ static int on_pair(void *user, const char *section, const char *key, const char 
         return runbooks_key(p, key, value);
     case SECTION_SHARE:
         return share_key(p, key, value);
+    case SECTION_SERVICE:
+        return service_key(p, key, value);
     case SECTION_NONE:
         break;
     }
@@ -430,9 +610,10 @@ struct config *config_parse(const char *name, const char *text, char **cause)
     p.cfg->path = xstrdup(name);
 
     int rc = ini_parse_stream(read_line, &p, on_pair, &p);
-    if (rc == 0 && p.err_line == 0) {
-        finish_section(&p);
+    if (rc == 0 && p.err_line == 0 && finish_section(&p)) {
+        resolve_services(&p);
     }
+    pending_free(&p);
     if (rc < 0) {
         *cause = xasprintf("%s: cannot parse (libinih error %d)", name, rc);
     } else if (rc > 0 && (p.err_line == 0 || rc < p.err_line)) {
@@ -534,6 +715,11 @@ void config_destroy(struct config *cfg)
         free(be->type);
     }
     free(cfg->backends);
+    for (size_t i = 0; i < cfg->nservices; i++) {
+        free(cfg->services[i].name);
+        free(cfg->services[i].backend);
+    }
+    free(cfg->services);
     for (size_t i = 0; i < cfg->nrunbook_dirs; i++) {
         free(cfg->runbook_dirs[i]);
     }

@@ -12,6 +12,10 @@
  *   actions = on
  *   url = ...               ; type-specific keys, checked by the backend type
  *
+ *   [service "checkout"]    ; golden signals and SLO (docs/configuration.md)
+ *   backend = prom          ; a prometheus backend; default: the only one
+ *   objective = 99.9        ; labels, window, rules, slo, traffic, errors, ...
+ *
  *   [runbooks]
  *   path = ~/runbooks:/srv/runbooks   ; where an alert's runbook is looked for
  *   alert.TargetDown = pool-server-down.md
@@ -39,6 +43,18 @@ struct config_backend {
     size_t nentries;
 };
 
+/*
+ * A [service "NAME"] section. Its keys are checked at load
+ * (backends/prometheus_service.h) and handed to its prometheus backend as
+ * that backend's keys: `service = NAME`, then `service.NAME.KEY = VALUE`, each
+ * with its own line, so backend_configure() reports them the same way.
+ */
+struct config_service {
+    char *name;
+    char *backend; /* the prometheus backend it reads, resolved at load */
+    int line;      /* of the section header */
+};
+
 struct config {
     char *path;
     char *theme; /* NULL: default */
@@ -58,6 +74,8 @@ struct config {
     char *share_participants; /* "bob, carol, @oncall, *": who joins as a participant */
     char *share_nats;         /* nats://HOST:PORT: share across hosts */
     char *share_nats_creds;   /* a NATS credentials file */
+    struct config_service *services;
+    size_t nservices;
 };
 
 /* Parse a file; NULL with *cause = "path:line: message" on any error. */

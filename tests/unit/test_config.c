@@ -3,6 +3,7 @@
  * "name:line: message", files on disk, and the booleans.
  */
 #include "../../engine/config.h"
+#include "../../common/util.h"
 #include "tap.h"
 
 #include <stdio.h>
@@ -85,12 +86,12 @@ static void expect_error(const char *text, const char *want, const char *what)
 static void test_errors(void)
 {
     expect_error("[opsdeck]\n[bogus]\n",
-                 "t.ini:2: unknown section [bogus] (expected [opsdeck], [runbooks], [share] or "
-                 "[backend \"NAME\"])",
+                 "t.ini:2: unknown section [bogus] (expected [opsdeck], [runbooks], [share], "
+                 "[backend \"NAME\"] or [service \"NAME\"])",
                  "unknown section");
     expect_error("[backends \"a\"]\ntype = x\n",
                  "t.ini:1: unknown section [backends \"a\"] (expected [opsdeck], [runbooks], "
-                 "[share] or [backend \"NAME\"])",
+                 "[share], [backend \"NAME\"] or [service \"NAME\"])",
                  "a section that only starts with 'backend'");
     expect_error("[share]\ndir = /srv/x\nsocket = y\n",
                  "t.ini:3: unknown key 'socket' in [share] (expected dir, participants, nats or "
@@ -382,12 +383,118 @@ static void test_bools(void)
     }
 }
 
+/*
+ * [service "NAME"]: checked whole at load, each key with its line; a service
+ * reaches its prometheus backend as that backend's keys (service = NAME, then
+ * service.NAME.KEY), lines kept, so the backend's own errors name them too.
+ */
+static const char services[] = "[service \"checkout\"]\n"                           /* 1 */
+                               "labels = service=\"checkout\",namespace=\"shop\"\n" /* 2 */
+                               "objective = 99.5\n"                                 /* 3 */
+                               "\n"                                                 /* 4 */
+                               "[backend \"prom\"]\n"                               /* 5 */
+                               "type = prometheus\n"                                /* 6 */
+                               "url = http://127.0.0.1:9090\n"                      /* 7 */
+                               "[backend \"am\"]\n"                                 /* 8 */
+                               "type = alertmanager\n"                              /* 9 */
+                               "url = http://127.0.0.1:9093\n"                      /* 10 */
+                               "[service payments]\n"                               /* 11 */
+                               "rules = sloth\n"                                    /* 12 */
+                               "backend = prom\n"                                   /* 13 */
+                               "[service \"web\"]\n";                               /* 14 */
+
+static void test_services(void)
+{
+    char *cause = NULL;
+    struct config *cfg = config_parse("s.ini", services, &cause);
+    if (!tap_ok(cfg != NULL, "services parse (the backend may come after them)")) {
+        tap_diag("%s", cause);
+        free(cause);
+        return;
+    }
+    tap_is_int((long long)cfg->nservices, 3, "three services");
+    tap_is_str(cfg->services[0].name, "checkout", "checkout");
+    tap_is_str(cfg->services[0].backend, "prom", "reads the only prometheus backend");
+    tap_is_int(cfg->services[0].line, 1, "its header line");
+    tap_is_str(cfg->services[1].name, "payments", "an unquoted name");
+    tap_is_str(cfg->services[2].backend, "prom", "a section with no keys: every default");
+    const struct config_backend *prom = &cfg->backends[0];
+    if (tap_is_int((long long)prom->nentries, 7, "prom: url + 3 services + 3 of their keys")) {
+        entry_is(&prom->entries[0], "url", "http://127.0.0.1:9090", 7);
+        entry_is(&prom->entries[1], "service", "checkout", 1);
+        entry_is(&prom->entries[2], "service.checkout.labels",
+                 "service=\"checkout\",namespace=\"shop\"", 2);
+        entry_is(&prom->entries[3], "service.checkout.objective", "99.5", 3);
+        entry_is(&prom->entries[4], "service", "payments", 11);
+        entry_is(&prom->entries[5], "service.payments.rules", "sloth", 12);
+        entry_is(&prom->entries[6], "service", "web", 14);
+    }
+    tap_is_int((long long)cfg->backends[1].nentries, 1, "am gets none of them");
+    config_destroy(cfg);
+
+    const char prom2[] = "[backend \"p1\"]\ntype = prometheus\nurl = x\n"
+                         "[backend \"p2\"]\ntype = prometheus\nurl = y\n";
+    char *text = xasprintf("%s[service \"a\"]\nbackend = p2\n", prom2);
+    cfg = config_parse("s.ini", text, &cause);
+    tap_ok(cfg != NULL && cfg->backends[1].nentries == 2 && cfg->backends[0].nentries == 1,
+           "backend = p2 picks that one of two");
+    config_destroy(cfg);
+    free(text);
+
+    expect_error("[backend \"p\"]\ntype = prometheus\n[service \"a\"]\nobjective = 100\n",
+                 "t.ini:4: bad objective '100' (a percentage above 0 and below 100, e.g. 99.9)",
+                 "service: objective 100");
+    expect_error("[backend \"p\"]\ntype = prometheus\n[service \"a\"]\nobjective = 0\n",
+                 "t.ini:4: bad objective '0' (a percentage above 0 and below 100, e.g. 99.9)",
+                 "service: objective 0");
+    expect_error("[service \"a\"]\nwindow = 30m\n[backend \"p\"]\ntype = prometheus\n",
+                 "t.ini:2: bad window '30m' (at least 1h, at most 400d, e.g. 30d or 28d)",
+                 "service: a window under 1h");
+    expect_error("[service \"a\"]\ncolour = red\n",
+                 "t.ini:2: unknown key 'colour' in [service \"a\"] (expected backend, labels, "
+                 "objective, window, rules, slo, traffic, errors, p50, p99, saturation)",
+                 "service: unknown key");
+    expect_error("[service \"a\"]\nrules = pyrra\n",
+                 "t.ini:2: rules = pyrra is not supported: Pyrra names its recording rules after "
+                 "each SLO's own metric and windows scaled from its window, so no fixed name reads "
+                 "them; give the queries with errors = (and traffic =, p99 =)",
+                 "service: rules = pyrra refused, saying why");
+    expect_error("[service \"a\"]\np99 = histogram_quantile(0.99, {{buckets}})\n",
+                 "t.ini:2: bad query for 'p99': unknown placeholder '{{buckets}}' (use {{labels}} "
+                 "and {{window}})",
+                 "service: an unknown placeholder");
+    expect_error("[backend \"p\"]\ntype = prometheus\n[service \"a\"]\nbackend = nope\n",
+                 "t.ini:4: service 'a': unknown backend 'nope'", "service: unknown backend");
+    expect_error("[backend \"am\"]\ntype = alertmanager\n[service \"a\"]\nbackend = am\n",
+                 "t.ini:4: service 'a': backend 'am' is of type alertmanager (a service reads a "
+                 "prometheus backend)",
+                 "service: not a prometheus backend");
+    expect_error("[backend \"am\"]\ntype = alertmanager\n\n[service \"a\"]\n",
+                 "t.ini:4: service 'a' needs a prometheus backend (a [backend] with type = "
+                 "prometheus)",
+                 "service: no prometheus backend at all");
+    text = xasprintf("%s[service \"a\"]\nlabels = x=\"y\"\n", prom2);
+    expect_error(text, "t.ini:7: service 'a': 2 prometheus backends, say which with backend = NAME",
+                 "service: two prometheus backends and no backend =");
+    free(text);
+    expect_error("[service \"a\"]\n[service \"a\"]\n",
+                 "t.ini:2: duplicate service 'a' (first on line 1)", "service: twice");
+    expect_error("[service \"a\"]\nobjective = 99\nobjective = 98\n",
+                 "t.ini:3: duplicate key 'objective' in [service \"a\"] (first on line 2)",
+                 "service: a key twice");
+    expect_error("[service \"a.b\"]\n",
+                 "t.ini:1: bad service name 'a.b' (use letters, digits, '_' and '-', e.g. "
+                 "[service \"checkout\"])",
+                 "service: a bad name");
+}
+
 int main(void)
 {
     test_good();
     test_errors();
     test_runbooks();
     test_share();
+    test_services();
     test_empty();
     test_files();
     test_bools();
