@@ -20,9 +20,11 @@
 #include "../../panes/runbook.h"
 #include "../../panes/tablepane.h"
 #include "../../tui/console.h"
+#include "../../tui/snapshot.h"
 #include "../../tui/table.h"
 #include "tap.h"
 
+#include <cjson/cJSON.h>
 #include <ctype.h>
 #include <locale.h>
 #include <math.h>
@@ -355,6 +357,51 @@ static void signals_by_hand(const struct pane_env *base)
     slo_row(rs, &none);
     rowset_end(rs);
     store_publish(st, rs);
+
+    /* the snapshot: a sparkline keeps its series, no data is null / empty, never "nan" */
+    struct loop *loop = loop_create();
+    char *out = NULL;
+    size_t outlen = 0;
+    FILE *f = open_memstream(&out, &outlen);
+    snapshot_run(loop, st, NULL, 0, true, f);
+    fclose(f);
+    cJSON *root = cJSON_Parse(out);
+    const cJSON *rows = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "panes"), "signals");
+    const cJSON *cart = NULL, *chk = NULL;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, rows)
+    {
+        const char *k = cJSON_GetStringValue(cJSON_GetObjectItem(r, "key"));
+        if (k != NULL && strcmp(k, "cart") == 0) {
+            cart = cJSON_GetObjectItem(r, "cells");
+        } else if (k != NULL && strcmp(k, "checkout") == 0) {
+            chk = cJSON_GetObjectItem(r, "cells");
+        }
+    }
+    tap_ok(chk != NULL && cart != NULL, "snapshot --json: both services");
+    const char *series =
+        chk != NULL ? cJSON_GetStringValue(cJSON_GetObjectItem(chk, "ERRORS 1h")) : NULL;
+    tap_ok(series != NULL && strcmp(series, "0.1 0.2 nan 1.44") == 0 &&
+               cJSON_IsNumber(cJSON_GetObjectItem(chk, "ERR%")),
+           "snapshot --json: ERRORS 1h is the series text, ERR%% a number");
+    tap_ok(cart != NULL && cJSON_IsNull(cJSON_GetObjectItem(cart, "ERR%")) &&
+               cJSON_IsNull(cJSON_GetObjectItem(cart, "BUDGET")) &&
+               cJSON_IsNull(cJSON_GetObjectItem(cart, "P99ms")),
+           "snapshot --json: no data is null");
+    cJSON_Delete(root);
+    free(out);
+    out = NULL;
+    f = open_memstream(&out, &outlen);
+    snapshot_run(loop, st, NULL, 0, false, f);
+    fclose(f);
+    const char *cart_line = strstr(out, "\ncart ");
+    char *cl = cart_line != NULL ? xstrndup(cart_line + 1, strcspn(cart_line + 1, "\n")) : NULL;
+    tap_ok(cl != NULL && str_casestr(cl, "nan") == NULL && strstr(cl, "????") != NULL &&
+               strstr(out, "== Signals: 1 page, 0 ticket, 0 ok, 1 no data ==") != NULL,
+           "snapshot text: the signals pane, no data empty, never NaN");
+    free(cl);
+    free(out);
+    loop_destroy(loop);
 
     for (int uni = 0; uni < 2; uni++) {
         struct pane_env env = *base;
