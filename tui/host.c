@@ -1,8 +1,9 @@
 /*
  * What the console lends a pane (struct pane_host, panes/pane.h): the status
  * line, the line editor, dialogs, the viewer, the clipboard, opening an
- * alert's runbook and showing another pane's row (g on an alert). The host of each panel is the
- * panel itself, so an answer goes back to the pane that asked, and to nobody once it is gone.
+ * alert's runbook and showing another pane's row (g on an alert). The host
+ * of each panel is the panel itself, so an answer goes back to the pane that
+ * asked, and to nobody once it is gone.
  */
 #include "console.h"
 

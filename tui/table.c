@@ -244,7 +244,11 @@ static void lights_cell(const char *lights, const struct glyphs *g, char *buf, s
     size_t at = 0;
     buf[0] = '\0';
     for (const char *p = lights; *p != '\0'; p++) {
-        const char *s = *p == '.' ? g->unlit : *p == '?' ? g->nodata : g->lit;
+        char other[2] = {*p, '\0'}; /* not a light: shown as it is (the screen filters it) */
+        const char *s = *p == '.'                ? g->unlit
+                        : *p == '?'              ? g->nodata
+                        : *p == 'T' || *p == 'P' ? g->lit
+                                                 : other;
         size_t n = strlen(s);
         if (at + n + 1 > len) {
             break;
