@@ -79,6 +79,20 @@ static void host_open_runbook(void *host, const char *name, const char *detail)
     side_open_for(p->ui, name, detail);
 }
 
+static void host_close(void *host)
+{
+    struct panel *p = host;
+    ui_pane_close(p->ui, p);
+}
+
+static void host_command(void *host, const char *line)
+{
+    struct panel *p = host;
+    char *copy = xstrdup(line);
+    commands_run(p->ui, copy);
+    free(copy);
+}
+
 const struct pane_host_ops host_ops = {
     .message = host_message,
     .prompt = host_prompt,
@@ -88,4 +102,6 @@ const struct pane_host_ops host_ops = {
     .clipboard = host_clipboard,
     .view = host_view,
     .open_runbook = host_open_runbook,
+    .close = host_close,
+    .command = host_command,
 };
