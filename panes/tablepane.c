@@ -31,8 +31,9 @@ struct tablepane {
     struct pane_env env;
     struct tableview tv;
     char summary[96];
-    char *title;  /* tablepane_set_title: what a command opened it on; NULL: ops->title */
-    char *status; /* tablepane_set_status: what its source says, or NULL */
+    uint64_t summary_gen; /* the store generation the summary was made from */
+    char *title;          /* tablepane_set_title: what a command opened it on; NULL: ops->title */
+    char *status;         /* tablepane_set_status: what its source says, or NULL */
     bool status_error;
     int h, w;
     bool changed; /* since the last update: the console redraws it */
@@ -79,8 +80,10 @@ bool tablepane_update(void *self, uint64_t now_ms)
 {
     struct tablepane *p = self;
     (void)now_ms;
-    if (tableview_refresh(&p->tv, p->env.store)) {
+    /* a filter or a sort rebuilds too, and may take new rows with it: the summary follows */
+    if (tableview_refresh(&p->tv, p->env.store) || p->tv.generation != p->summary_gen) {
         p->t->summary(&p->tv, p->summary, sizeof p->summary);
+        p->summary_gen = p->tv.generation;
         p->changed = true;
     }
     bool changed = p->changed;

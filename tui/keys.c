@@ -70,6 +70,9 @@ bool keys_line_open(struct ui *ui, const struct line_mode *line, const char *ini
     snprintf(ui->line.initial, sizeof ui->line.initial, "%s", initial != NULL ? initial : "");
     lineedit_set(&ui->line.edit, ui->line.initial);
     ui->line.hpos = ui->line.nhistory;
+    if (ui->line.hpos > 0 && strcmp(ui->line.history[ui->line.hpos - 1], ui->line.initial) == 0) {
+        ui->line.hpos--; /* prefilled with the newest: Up goes to the one before */
+    }
     ui->mode = MODE_LINE;
     ui->chrome_dirty = true;
     return true;
