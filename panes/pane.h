@@ -73,15 +73,15 @@ struct pane_host_ops {
     void (*clipboard)(void *host, const char *text);
     /* Show a long text (a drill's report, a row's detail) in the viewer; false: busy. */
     bool (*view)(void *host, const char *title, const char *text);
+    /* A pane a command opened (pane_on_demand) leaves: its slot's former pane comes back. */
+    void (*close)(void *host);
+    /* Run a : command line as if typed (a pane's key for a command: e edits the query). */
+    void (*command)(void *host, const char *line);
     /*
      * Open the runbook the config maps NAME to (an alert's name, engine/locate.h),
      * with the "label\tvalue" lines of DETAIL as the run's variables.
      */
     void (*open_runbook)(void *host, const char *name, const char *detail);
-    /* A pane a command opened (pane_on_demand) leaves: its slot's former pane comes back. */
-    void (*close)(void *host);
-    /* Run a : command line as if typed (a pane's key for a command: e edits the query). */
-    void (*command)(void *host, const char *line);
 };
 
 struct pane_host {

@@ -73,12 +73,6 @@ static bool host_view(void *host, const char *title, const char *text)
     return dialogs_view(p->ui, p, title, text);
 }
 
-static void host_open_runbook(void *host, const char *name, const char *detail)
-{
-    struct panel *p = host;
-    side_open_for(p->ui, name, detail);
-}
-
 static void host_close(void *host)
 {
     struct panel *p = host;
@@ -93,6 +87,12 @@ static void host_command(void *host, const char *line)
     free(copy);
 }
 
+static void host_open_runbook(void *host, const char *name, const char *detail)
+{
+    struct panel *p = host;
+    side_open_for(p->ui, name, detail);
+}
+
 const struct pane_host_ops host_ops = {
     .message = host_message,
     .prompt = host_prompt,
@@ -101,7 +101,7 @@ const struct pane_host_ops host_ops = {
     .confirm_action = host_confirm_action,
     .clipboard = host_clipboard,
     .view = host_view,
-    .open_runbook = host_open_runbook,
     .close = host_close,
     .command = host_command,
+    .open_runbook = host_open_runbook,
 };
