@@ -557,7 +557,7 @@ static void on_instant(const struct http_response *r, void *ud)
         return;
     }
     q->instant = xstrndup(r->body, r->len);
-    q->ilen = r->len;
+    q->ilen = strlen(q->instant); /* a NUL inside ends the text, as json_parse reads it */
     if (prometheus_query_wants_range(q->instant, q->ilen)) {
         send_range(q);
     } else {
