@@ -184,4 +184,14 @@ wait_gone ":promql $Q"
 keys Escape
 check "and Esc closes" wait_line "1 Alerts"
 
+# 80x24 without UTF-8 (one slot here: no tab bar)
+keys q
+wait_exit >/dev/null
+e2e_start 80 24 LANG=C -- -c "$T/opsdeck.ini"
+keys ":promql $Q" Enter
+check "80x24, ASCII: the PromQL pane in the first slot" wait_for "+- 1 PromQL $Q 2 series"
+check "80x24, ASCII: the row and its whole value" wait_line '^\|\{code="200"\} +[0-9]+ '
+keys Escape
+check "80x24: Esc brings the Alerts pane back" wait_for "+- 1 Alerts"
+
 done_testing
