@@ -588,6 +588,10 @@ struct prometheus_query *prometheus_query_start(struct backend *b, const char *q
         *cause = xasprintf("%s is a %s backend, not prometheus", b->name, b->impl->type);
         return NULL;
     }
+    if (b->loop == NULL) {
+        *cause = xstrdup("no event loop to run a query on");
+        return NULL;
+    }
     size_t len = query != NULL ? strlen(query) : 0;
     if (len == 0 || strspn(query, " \t") == len) {
         *cause = xstrdup("no query");
