@@ -141,7 +141,7 @@ enum tone model_rollout_tone(enum rollout r);
 /* One row per series of an ad-hoc query (:promql): its labels, value and last hour. */
 #define PROMQL_COLUMNS(X)                                                                          \
     X(PROMQL_SERIES, "SERIES", CELL_TEXT, 10, 80, 0, COL_KEEP_TAIL)                                \
-    X(PROMQL_VALUE, "VALUE", CELL_NUM, 5, 12, 0, 0)                                                \
+    X(PROMQL_VALUE, "VALUE", CELL_NUM, 10, 12, 0, 0)                                               \
     X(PROMQL_TREND, "LAST 1h", CELL_SPARK, 6, 30, 1, 0)                                            \
     X(PROMQL_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5, 0)
 

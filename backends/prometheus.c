@@ -396,3 +396,14 @@ const struct backend_impl prometheus_backend = {
     .act = NULL,
     .destroy = prom_destroy,
 };
+
+/* ---- :promql (prometheus_query.c) runs its queries over this backend's connection ---- */
+
+#include "prometheus_query.h"
+
+const struct http_settings *prometheus_http(const struct backend *b)
+{
+    return b != NULL && b->impl == &prometheus_backend && b->priv != NULL
+               ? &((const struct prom *)b->priv)->http
+               : NULL;
+}

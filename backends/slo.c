@@ -3,6 +3,7 @@
  */
 #include "slo.h"
 
+#include "../common/clock.h"
 #include "../common/spark.h"
 #include "../common/util.h"
 
@@ -223,7 +224,9 @@ void slo_row(struct rowset *rs, const struct slo_service *s)
 
     rowset_detail(rs, "service", s->name);
     detail_num(rs, "objective", objective_ok(s->objective) ? s->objective * 100 : NAN, "%");
-    rowset_detailf(rs, "window", "%.0fd", s->window_s / 86400);
+    char window[32];
+    duration_format2(window, sizeof window, (int64_t)s->window_s);
+    rowset_detail(rs, "window", window);
     detail_num(rs, "budget left", budget * 100, "%");
     for (int w = 0; w < SLO_NWINDOWS; w++) {
         char key[32];

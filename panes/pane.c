@@ -27,6 +27,19 @@ const struct pane_reg pane_registry[] = {PANES(X_ENTRY)};
 
 const size_t pane_count = sizeof pane_registry / sizeof pane_registry[0];
 
+/* The panes a command opens (pane.h), one line each, in the same form. */
+#define ON_DEMAND_PANES(X) X(promql_pane, 1)
+
+#define X_EXTERN(pane, slot) extern const struct pane_ops pane;
+ON_DEMAND_PANES(X_EXTERN)
+#undef X_EXTERN
+
+#define X_ENTRY(pane, slot) {&pane, slot},
+const struct pane_reg pane_on_demand[] = {ON_DEMAND_PANES(X_ENTRY)};
+#undef X_ENTRY
+
+const size_t pane_on_demand_count = sizeof pane_on_demand / sizeof pane_on_demand[0];
+
 const struct pane_ops *pane_find(const char *name)
 {
     for (size_t i = 0; i < pane_count; i++) {

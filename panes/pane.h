@@ -73,6 +73,10 @@ struct pane_host_ops {
     void (*clipboard)(void *host, const char *text);
     /* Show a long text (a drill's report, a row's detail) in the viewer; false: busy. */
     bool (*view)(void *host, const char *title, const char *text);
+    /* A pane a command opened (pane_on_demand) leaves: its slot's former pane comes back. */
+    void (*close)(void *host);
+    /* Run a : command line as if typed (a pane's key for a command: e edits the query). */
+    void (*command)(void *host, const char *line);
     /*
      * Open the runbook the config maps NAME to (an alert's name, engine/locate.h),
      * with the "label\tvalue" lines of DETAIL as the run's variables.
@@ -218,6 +222,17 @@ struct pane_reg {
 };
 extern const struct pane_reg pane_registry[];
 extern const size_t pane_count;
+
+/*
+ * Panes a command opens (:promql), registered by one line of ON_DEMAND_PANES
+ * in pane.c with the slot whose place they take (a slot the layout does not
+ * have: the widest). They are on screen only while open: then in that slot,
+ * shown and focused, one of the panes v switches between; closing (host
+ * close) brings back the pane that was shown. Snapshot, conditions and
+ * pane_find know only pane_registry.
+ */
+extern const struct pane_reg pane_on_demand[];
+extern const size_t pane_on_demand_count;
 
 /* A registered pane by name ("pools"), or NULL. */
 const struct pane_ops *pane_find(const char *name);

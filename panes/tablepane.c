@@ -32,6 +32,10 @@ struct tablepane {
     struct pane_env env;
     struct tableview tv;
     char summary[96];
+    uint64_t summary_gen; /* the store generation the summary was made from */
+    char *title;          /* tablepane_set_title: what a command opened it on; NULL: ops->title */
+    char *status;         /* tablepane_set_status: what its source says, or NULL */
+    bool status_error;
     int h, w;
     bool changed; /* since the last update: the console redraws it */
 };
@@ -60,6 +64,8 @@ void tablepane_free(void *self)
 {
     struct tablepane *p = self;
     tableview_finish(&p->tv);
+    free(p->title);
+    free(p->status);
     free(p);
 }
 
@@ -75,8 +81,10 @@ bool tablepane_update(void *self, uint64_t now_ms)
 {
     struct tablepane *p = self;
     (void)now_ms;
-    if (tableview_refresh(&p->tv, p->env.store)) {
+    /* a filter or a sort rebuilds too, and may take new rows with it: the summary follows */
+    if (tableview_refresh(&p->tv, p->env.store) || p->tv.generation != p->summary_gen) {
         p->t->summary(&p->tv, p->summary, sizeof p->summary);
+        p->summary_gen = p->tv.generation;
         p->changed = true;
     }
     bool changed = p->changed;
@@ -94,6 +102,9 @@ bool tablepane_interrupt(void *self)
 
 static bool kind_has_backend(const struct tablepane *p)
 {
+    if (p->title != NULL) {
+        return true; /* opened by a command, which feeds it */
+    }
     for (size_t i = 0; i < p->env.nbackends; i++) {
         if (backend_kinds(p->env.backends[i]) & (1u << p->t->kind)) {
             return true;
@@ -107,6 +118,10 @@ static bool kind_problem(const struct tablepane *p, char *buf, size_t len, bool 
 {
     uint64_t now = loop_now_ms(p->env.loop);
     *starting = false;
+    if (p->status != NULL && p->status_error) {
+        snprintf(buf, len, "%s", p->status);
+        return true;
+    }
     for (size_t i = 0; i < p->env.nbackends; i++) {
         struct backend *b = p->env.backends[i];
         if (!(backend_kinds(b) & (1u << p->t->kind))) {
@@ -135,8 +150,8 @@ static void draw_empty(struct tablepane *p, WINDOW *win, int h, int w)
     bool bad = kind_problem(p, problem, sizeof problem, &starting);
     if (!kind_has_backend(p)) {
         snprintf(msg, sizeof msg, "no backend configured for %s", p->ops->name);
-    } else if (bad) {
-        snprintf(msg, sizeof msg, "%s", problem);
+    } else if (bad || (p->status != NULL && p->tv.filter[0] == '\0')) {
+        snprintf(msg, sizeof msg, "%s", bad ? problem : p->status);
     } else if (starting && p->tv.total == 0) {
         snprintf(msg, sizeof msg, "waiting for data%s", g->ellipsis);
     } else if (p->tv.filter[0] != '\0') {
@@ -155,13 +170,15 @@ static void draw_title(struct tablepane *p, WINDOW *win, const struct pane_view 
 {
     const struct glyphs *g = p->env.g;
     char title[200];
-    snprintf(title, sizeof title, " %d %s ", view->number, p->ops->title);
+    snprintf(title, sizeof title, " %d %s ", view->number, p->title ? p->title : p->ops->title);
     int x = 2;
     x += screen_put(win, 0, x, w - 4, title,
                     theme_attr(view->focused ? THEME_BORDER_FOCUS : THEME_TITLE) | A_BOLD, g);
     char sum[120];
     /* a pane nothing feeds says so in its body; a summary of zeros would mislead */
-    snprintf(sum, sizeof sum, "%s ", kind_has_backend(p) ? p->summary : "");
+    snprintf(sum, sizeof sum, "%s%s%s ", kind_has_backend(p) ? p->summary : "",
+             p->status != NULL && !p->status_error ? "  " : "",
+             p->status != NULL && !p->status_error ? p->status : "");
     x += screen_put(win, 0, x, w - 2 - x, sum, theme_attr(THEME_TITLE), g);
     bool starting;
     char problem[200];
@@ -470,5 +487,22 @@ void tablepane_select_key(void *self, const char *source, const char *key)
 {
     struct tablepane *p = self;
     tableview_select_key(&p->tv, source, key);
+    p->changed = true;
+}
+
+void tablepane_set_title(void *self, const char *title)
+{
+    struct tablepane *p = self;
+    free(p->title);
+    p->title = title != NULL ? xstrdup(title) : NULL;
+    p->changed = true;
+}
+
+void tablepane_set_status(void *self, const char *text, bool error)
+{
+    struct tablepane *p = self;
+    free(p->status);
+    p->status = text != NULL ? xstrdup(text) : NULL;
+    p->status_error = text != NULL && error;
     p->changed = true;
 }

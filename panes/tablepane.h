@@ -71,6 +71,15 @@ void tablepane_clear_marks(void *self);
 bool tablepane_sort_by(void *self, const char *title, char **cause);
 /* :filter TEXT ("" clears). */
 void tablepane_filter(void *self, const char *text);
+/*
+ * A pane a command opens (pane_on_demand) says what it holds: its title
+ * instead of ops->title ("PromQL rate(x[5m])"; NULL: back to it), and what
+ * its source says (NULL: nothing): an error goes where a failing backend's
+ * would (the top border, the body when no row shows), other text after the
+ * summary (and in the body while there is no row).
+ */
+void tablepane_set_title(void *self, const char *title);
+void tablepane_set_status(void *self, const char *text, bool error);
 /* Select a row by identity (a remembered selection): now, or when it is published. */
 void tablepane_select_key(void *self, const char *source, const char *key);
 

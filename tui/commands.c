@@ -34,6 +34,7 @@ enum command_id {
     CMD_ROLE,
     CMD_TAKEOVER,
     CMD_PROJECTOR,
+    CMD_PROMQL,
 };
 
 struct command_def {
@@ -58,6 +59,8 @@ static const struct command_def commands[] = {
     {"sort", "COL", CMD_SORT, "sort by a column title (again: reverse)", on_table},
     {"filter", "[TEXT]", CMD_FILTER, "filter rows as / does (!TEXT inverts; none: clear)",
      on_table},
+    {"promql", "[@NAME] [QUERY]", CMD_PROMQL,
+     "a PromQL query's series in a table (no QUERY: edit the last; Esc closes)", NULL},
     {"theme", "[NAME]", CMD_THEME, "switch theme (no NAME: list them)", NULL},
     {"themes", NULL, CMD_THEMES, "list the themes", NULL},
     {"run", "FILE", CMD_RUN, "open a runbook (r on an alert: its runbook)", NULL},
@@ -219,6 +222,9 @@ static void run(struct ui *ui, const struct command_def *c, const char *cmd, con
         break;
     case CMD_PROJECTOR:
         projview_toggle(ui);
+        break;
+    case CMD_PROMQL:
+        promqlcmd_run(ui, arg != NULL ? arg : "");
         break;
     }
 }

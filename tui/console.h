@@ -34,6 +34,7 @@
 #include <stdint.h>
 
 struct vars;
+struct promqlcmd;
 struct finished_offer;
 
 struct panel {
@@ -42,8 +43,11 @@ struct panel {
     void *self;
     struct pane_host host; /* host.host is this panel */
     WINDOW *win;
-    int slot; /* its slot; the side panel: nslots */
+    int slot; /* its slot; the side panel: nslots; -1: not on screen */
     bool visible, dirty;
+    /* an on-demand pane (pane_on_demand) while open: who hears it close, what it covered */
+    void (*closed)(struct ui *ui);
+    size_t back;
 };
 
 struct slot {
@@ -65,6 +69,11 @@ struct line_mode {
     bool short_lived;    /* Backspace on an empty line leaves (what was typed stays) */
     struct panel *panel; /* who asked (its self gets the answer); NULL: the console */
     pane_answer_cb enter, change, cancel;
+    /* Up and Down walk these lines, oldest first (borrowed while the line is open); NULL: none */
+    char *const *history;
+    size_t nhistory;
+    size_t hpos;      /* the line shown: nhistory is the one being typed */
+    char draft[4096]; /* the one being typed, while walking (as edit.buf) */
 };
 
 /*
@@ -97,7 +106,7 @@ struct ui {
     struct theme theme;
     enum theme_tier tier;
 
-    struct panel *panels; /* the table panes, in pane_registry order */
+    struct panel *panels; /* the table panes, in pane_registry order, then pane_on_demand's */
     size_t npanels;
     struct slot slots[LAYOUT_MAX_SLOTS];
     int nslots;
@@ -151,6 +160,7 @@ struct ui {
     bool review_pending;        /* the run ended: ask once no mode is open */
     struct room_probe *probe;   /* :join over NATS, until the run's document says what it is */
     WINDOW *projector;          /* projview.c: the projector's window while it is on */
+    struct promqlcmd *promql;   /* promqlcmd.c: the :promql query and its history */
 };
 
 /* ui.c */
@@ -166,6 +176,15 @@ void ui_focus(struct ui *ui, int slot);
 void ui_swap(struct ui *ui);
 void ui_quit(struct ui *ui);
 struct backend *ui_backend(struct ui *ui, const char *name);
+/*
+ * Put an on-demand pane (pane_on_demand) on screen in its slot's place (or
+ * the widest slot's), shown and focused; closed (may be NULL) runs when it
+ * leaves. Already open: shown and focused again. NULL: ops is not one.
+ */
+struct panel *ui_pane_open(struct ui *ui, const struct pane_ops *ops,
+                           void (*closed)(struct ui *ui));
+/* Take it off screen (its closed runs): the pane it covered is shown again. */
+void ui_pane_close(struct ui *ui, struct panel *p);
 
 /* chrome.c */
 void chrome_draw(struct ui *ui);
@@ -241,6 +260,12 @@ void room_join(struct ui *ui, const char *id);
 void room_command(struct ui *ui, const char *verb, const char *arg);
 void room_takeover(struct ui *ui);
 void room_free(struct ui *ui); /* a :join over NATS still reading the run's document */
+
+/* promqlcmd.c: :promql [@BACKEND] [QUERY] (docs: README) */
+void promqlcmd_run(struct ui *ui, const char *arg);
+/* The query's pane closed: stop the query. */
+void promqlcmd_closed(struct ui *ui);
+void promqlcmd_free(struct ui *ui);
 
 /* projview.c */
 /* :projector: the side slot's run or drill full screen, or back. */

@@ -548,8 +548,8 @@ static void copy_from_viewer(struct ui *ui)
 static bool opener_key(struct ui *ui, wint_t ch, bool is_key)
 {
     struct panel *p = ui->viewer_opener;
-    if (p == NULL || p->self == NULL || p->ops->table == NULL || is_key) {
-        return false;
+    if (p == NULL || p->self == NULL || p->ops->table == NULL || is_key || ch == 27) {
+        return false; /* Esc closes the viewer, whatever the pane's own Esc does */
     }
     const struct key_def *k = key_find(p->ops->keys, p->self, ch, is_key);
     if (k == NULL || k->id < TABLEPANE_KEY_OWN) {

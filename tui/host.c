@@ -75,6 +75,20 @@ static bool host_view(void *host, const char *title, const char *text)
     return dialogs_view(p->ui, p, title, text);
 }
 
+static void host_close(void *host)
+{
+    struct panel *p = host;
+    ui_pane_close(p->ui, p);
+}
+
+static void host_command(void *host, const char *line)
+{
+    struct panel *p = host;
+    char *copy = xstrdup(line);
+    commands_run(p->ui, copy);
+    free(copy);
+}
+
 static void host_open_runbook(void *host, const char *name, const char *detail)
 {
     struct panel *p = host;
@@ -144,6 +158,8 @@ const struct pane_host_ops host_ops = {
     .confirm_action = host_confirm_action,
     .clipboard = host_clipboard,
     .view = host_view,
+    .close = host_close,
+    .command = host_command,
     .open_runbook = host_open_runbook,
     .show_row = host_show_row,
 };

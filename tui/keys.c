@@ -69,6 +69,10 @@ bool keys_line_open(struct ui *ui, const struct line_mode *line, const char *ini
     ui->line = *line;
     snprintf(ui->line.initial, sizeof ui->line.initial, "%s", initial != NULL ? initial : "");
     lineedit_set(&ui->line.edit, ui->line.initial);
+    ui->line.hpos = ui->line.nhistory;
+    if (ui->line.hpos > 0 && strcmp(ui->line.history[ui->line.hpos - 1], ui->line.initial) == 0) {
+        ui->line.hpos--; /* prefilled with the newest: Up goes to the one before */
+    }
     ui->mode = MODE_LINE;
     ui->chrome_dirty = true;
     return true;
@@ -85,6 +89,19 @@ static void line_call(struct ui *ui, struct panel *asker, pane_answer_cb cb, con
     } else if (asker->self != NULL) {
         cb(asker->self, text);
     }
+}
+
+/* Up (-1) and Down (+1) through the line's history; below the newest: what was being typed. */
+static void history_walk(struct line_mode *l, int dir)
+{
+    if (dir < 0 ? l->hpos == 0 : l->hpos >= l->nhistory) {
+        return;
+    }
+    if (l->hpos == l->nhistory) {
+        snprintf(l->draft, sizeof l->draft, "%s", l->edit.buf);
+    }
+    l->hpos = dir < 0 ? l->hpos - 1 : l->hpos + 1;
+    lineedit_set(&l->edit, l->hpos < l->nhistory ? l->history[l->hpos] : l->draft);
 }
 
 static void key_line(struct ui *ui, wint_t ch, bool is_key)
@@ -108,6 +125,8 @@ static void key_line(struct ui *ui, wint_t ch, bool is_key)
         lineedit_set(&l->edit, "");             /* a secret does not linger */
         line_call(ui, asker, l->enter, answer); /* it may open the line again */
         explicit_bzero(answer, sizeof answer);
+    } else if (is_key && (ch == KEY_UP || ch == KEY_DOWN) && l->history != NULL) {
+        history_walk(l, ch == KEY_UP ? -1 : 1);
     } else if (lineedit_key(&l->edit, ch, is_key)) {
         if (l->live) {
             line_call(ui, asker, l->change, l->edit.buf); /* a filter as you type */

@@ -116,6 +116,81 @@ void ui_swap(struct ui *ui)
     ui->need_layout = true;
 }
 
+/* ---- panes a command opens ---- */
+
+/* The slot an on-demand pane goes in: that of a pane registered in its slot, else the widest. */
+static int demand_slot(const struct ui *ui, int reg)
+{
+    for (size_t i = 0; i < pane_count; i++) {
+        if (pane_registry[i].slot == reg && ui->panels[i].slot >= 0) {
+            return ui->panels[i].slot;
+        }
+    }
+    int best = 0;
+    for (int s = 1; s < ui->nslots; s++) {
+        best = ui->layout.slot[s].w > ui->layout.slot[best].w ? s : best;
+    }
+    return best;
+}
+
+struct panel *ui_pane_open(struct ui *ui, const struct pane_ops *ops, void (*closed)(struct ui *ui))
+{
+    size_t k = 0;
+    while (k < pane_on_demand_count && pane_on_demand[k].ops != ops) {
+        k++;
+    }
+    if (k == pane_on_demand_count || ui->nslots == 0) {
+        return NULL;
+    }
+    size_t idx = pane_count + k;
+    struct panel *p = &ui->panels[idx];
+    if (p->slot < 0) {
+        struct slot *s = &ui->slots[demand_slot(ui, pane_on_demand[k].slot)];
+        if (s->n == LAYOUT_MAX_SLOTS) {
+            return NULL;
+        }
+        p->slot = (int)(s - ui->slots);
+        p->back = s->shown;
+        s->panel[s->n++] = idx;
+    }
+    struct slot *s = &ui->slots[p->slot];
+    for (size_t j = 0; j < s->n; j++) {
+        s->shown = s->panel[j] == idx ? j : s->shown;
+    }
+    p->closed = closed;
+    ui->side_focus = false;
+    ui->focus = p->slot;
+    ui->need_layout = true;
+    ui_dirty_all(ui);
+    return p;
+}
+
+void ui_pane_close(struct ui *ui, struct panel *p)
+{
+    if (p->slot < 0 || p->slot >= ui->nslots) {
+        return;
+    }
+    struct slot *s = &ui->slots[p->slot];
+    size_t idx = (size_t)(p - ui->panels), j = 0;
+    while (j < s->n && s->panel[j] != idx) {
+        j++;
+    }
+    if (j < s->n) {
+        memmove(&s->panel[j], &s->panel[j + 1], (s->n - j - 1) * sizeof s->panel[0]);
+        s->n--;
+        s->shown = s->shown == j ? (p->back < s->n ? p->back : 0) : s->shown - (s->shown > j);
+    }
+    p->slot = -1;
+    p->visible = false;
+    ui->need_layout = true;
+    ui_dirty_all(ui);
+    void (*closed)(struct ui *) = p->closed;
+    p->closed = NULL;
+    if (closed != NULL) {
+        closed(ui);
+    }
+}
+
 /* ---- layout ---- */
 
 static WINDOW *make_window(struct rect r)
@@ -357,8 +432,8 @@ static bool pane_fed(const struct ui *ui, const struct pane_ops *ops)
  */
 static void make_panels(struct ui *ui)
 {
-    ui->npanels = pane_count;
-    ui->panels = xcalloc(pane_count, sizeof *ui->panels);
+    ui->npanels = pane_count + pane_on_demand_count; /* those: off screen until opened */
+    ui->panels = xcalloc(ui->npanels, sizeof *ui->panels);
     bool any = false;
     for (size_t i = 0; i < pane_count; i++) {
         any = any || pane_fed(ui, pane_registry[i].ops);
@@ -380,10 +455,13 @@ static void make_panels(struct ui *ui)
         s->panel[s->n++] = i;
         ui->panels[i].slot = compact[reg];
     }
-    for (size_t i = 0; i < pane_count; i++) {
+    for (size_t i = pane_count; i < ui->npanels; i++) {
+        ui->panels[i].slot = -1;
+    }
+    for (size_t i = 0; i < ui->npanels; i++) {
         struct panel *p = &ui->panels[i];
         p->ui = ui;
-        p->ops = pane_registry[i].ops;
+        p->ops = i < pane_count ? pane_registry[i].ops : pane_on_demand[i - pane_count].ops;
         p->host.ops = &host_ops;
         p->host.host = p;
         struct pane_env env = {
@@ -480,6 +558,7 @@ void ui_destroy(struct ui *ui)
     }
     room_free(ui);
     side_free(ui);
+    promqlcmd_free(ui);
     alertlog_close(ui->alertlog);
     drop_window(&ui->overlay);
     drop_windows(ui);

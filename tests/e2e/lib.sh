@@ -3,6 +3,8 @@
 # person does (capture-pane) and wait for text rather than sleeping blindly.
 #
 # usage: . lib.sh; e2e_start COLS ROWS [ENV=VALUE...] -- [opsdeck args...]
+# (E2E_READY: the text that says opsdeck started; default "? help", which a
+# status bar full of failing backends pushes out)
 
 set -u
 OPSDECK=${OPSDECK:?set OPSDECK to the binary}
@@ -69,7 +71,7 @@ e2e_start() {
     tm -f /dev/null new-session -d -s main -x "$cols" -y "$rows" \
         "sh -c '$cmd; echo \$? > $E2E_DIR/status; sleep 30'"
     tm set-option -g window-size manual >/dev/null
-    wait_for "? help" || not_ok "opsdeck did not start"
+    wait_for "${E2E_READY:-? help}" || not_ok "opsdeck did not start"
 }
 
 screen() {
