@@ -123,7 +123,7 @@ enum tone model_rollout_tone(enum rollout r);
  * over the last hour. TRAFFIC is req/s, ERR% a percentage, P50/P99 ms,
  * SAT a percentage (0-100), SLO the objective in percent (99.9), BUDGET the
  * budget left in percent (negative: overspent); BURN's text is the lights
- * (slo_lights_text) and its num the worst light (enum slo_light).
+ * (slo_lights_text) and its num the 1h burn rate, which sorts it and `burn` reads.
  */
 #define SIGNAL_COLUMNS(X)                                                                          \
     X(SIGNAL_SERVICE, "SERVICE", CELL_TEXT, 7, 22, 0, 0)                                           \
@@ -135,7 +135,7 @@ enum tone model_rollout_tone(enum rollout r);
     X(SIGNAL_OBJECTIVE, "SLO", CELL_NUM, 5, 7, 3, 0)                                               \
     X(SIGNAL_BUDGET, "BUDGET", CELL_NUM, 6, 8, 0, 0)                                               \
     X(SIGNAL_BURN, "BURN", CELL_TEXT, 4, 11, 0, 0)                                                 \
-    X(SIGNAL_TREND, "ERRORS 1h", CELL_SPARK, 6, 30, 2, 0)                                          \
+    X(SIGNAL_TREND, "ERRORS 1h", CELL_SPARK, 6, 30, 1, 0)                                          \
     X(SIGNAL_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5, 0)
 
 /* One row per series of an ad-hoc query (:promql): its labels, value and last hour. */
