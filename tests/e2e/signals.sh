@@ -3,7 +3,8 @@
 # it: v twice from Alerts, at 120x30 and 80x24, without colour (NO_COLOR) and
 # in ASCII (LANG=C): the header, the five services, the sparklines (Unicode
 # blocks or ASCII levels), the BURN lights, Enter's charts, Esc back; g on an
-# alert with a service label; a runbook waiting on `signals ... <`.
+# alert with a service label; a runbook waiting on `signals ... <`; a drill
+# whose stop condition is a burn rate.
 . "$(dirname "$0")/lib.sh"
 
 SERVICES="checkout cart payments search notifications"
@@ -174,6 +175,45 @@ check "lint accepts signals conditions" test $? = 0
 sed 's/p99 < 0.001s/p99 < 1%/' "$E2E_DIR/wait.md" >"$E2E_DIR/bad.md"
 "$OPSDECK" lint "$E2E_DIR/bad.md" >"$E2E_DIR/lint2.out" 2>&1
 check "lint refuses a percentage on a ms column" grep -q "P99ms is in milliseconds" "$E2E_DIR/lint2.out"
+
+# ---- a drill's steady state on a burn rate, over the demo, in plain mode ----
+# cart burns under 1x (the before check passes); checkout burns past 14.4x over
+# its last hour (the demo's web3 flaps), so the stop condition aborts the drill
+# and the drain is rolled back.
+cat >"$E2E_DIR/burn.md" <<'EOF'
+# Checkout burn game day
+
+```opsdeck
+drill: live
+duration: 5m
+role: gm = Game master
+facilitator: gm
+stop_when: signals checkout burn >= 14.4
+```
+
+### Cart is within its objective
+```opsdeck
+check: before
+until: signals cart burn < 1
+```
+
+### web2 leaves the pool
+```opsdeck
+id: drain-web2
+at: T+00
+auto: true
+chaos: pools drain be_web/web2
+rollback: pools ready be_web/web2
+```
+Somebody drained web2.
+EOF
+(echo start; sleep 6) | "$OPSDECK" drill "$E2E_DIR/burn.md" --plain >"$E2E_DIR/burn.out" 2>&1
+check "drill: the before check on cart's burn rate passes (the chaos fires)" \
+    grep -q "be_web/web2 set to DRAIN" "$E2E_DIR/burn.out"
+check "drill: checkout's burn rate past 14.4x aborts it, naming the stop condition" \
+    grep -qE "aborted: stop condition 'stop-when-1': checkout BURN is [0-9.]+ \(want >= 14.4\)" \
+    "$E2E_DIR/burn.out"
+check "drill: the drain is rolled back" grep -q "be_web/web2 set to READY" "$E2E_DIR/burn.out"
 
 # ---- the snapshot keeps the series ----
 "$OPSDECK" snapshot --json >"$E2E_DIR/snap.json" 2>/dev/null
