@@ -102,10 +102,11 @@ static double unit(struct demo *d)
     return u;
 }
 
-/* How loaded a queue makes its service: 0 when empty, 1 at 1,000 waiting. */
+/* How loaded a queue makes its service: 0 when empty (or absent), 1 at 1,000 waiting. */
 static double queue_load(const struct demo *d, int q)
 {
-    return q < 0 ? 0 : demo_queue_msgs(&d->queues[q]) / 1000.0;
+    /* with queues = N below the named ones, the missing queues are empty */
+    return q < 0 || (size_t)q >= d->nqueues ? 0 : demo_queue_msgs(&d->queues[q]) / 1000.0;
 }
 
 static bool web3_down(const struct demo *d)
