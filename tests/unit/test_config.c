@@ -394,7 +394,7 @@ static const char services[] = "[service \"checkout\"]\n"                       
                                "\n"                                                 /* 4 */
                                "[backend \"prom\"]\n"                               /* 5 */
                                "type = prometheus\n"                                /* 6 */
-                               "url = http://127.0.0.1:9090\n"                      /* 7 */
+                               "url = http://prometheus.example:9090\n"             /* 7 */
                                "[backend \"am\"]\n"                                 /* 8 */
                                "type = alertmanager\n"                              /* 9 */
                                "url = http://127.0.0.1:9093\n"                      /* 10 */
@@ -420,7 +420,7 @@ static void test_services(void)
     tap_is_str(cfg->services[2].backend, "prom", "a section with no keys: every default");
     const struct config_backend *prom = &cfg->backends[0];
     if (tap_is_int((long long)prom->nentries, 7, "prom: url + 3 services + 3 of their keys")) {
-        entry_is(&prom->entries[0], "url", "http://127.0.0.1:9090", 7);
+        entry_is(&prom->entries[0], "url", "http://prometheus.example:9090", 7);
         entry_is(&prom->entries[1], "service", "checkout", 1);
         entry_is(&prom->entries[2], "service.checkout.labels",
                  "service=\"checkout\",namespace=\"shop\"", 2);

@@ -1,6 +1,6 @@
 /*
  * Every pane through the one interface (panes/pane.h), driven the way the
- * console drives it, with a stub host:
+ * console drives it, with a test host that records what the pane asks:
  *   - every registered pane, the runbook and the drill pane, and the
  *     console's own table: a name, a title, keys that parse, verbs that are
  *     stable identifiers used once per pane, a line of help for each key;
@@ -41,7 +41,7 @@ static const struct {
     {"signals", "1 page, 1 ticket, 3 ok"},
 };
 
-/* What the stub console was asked. */
+/* What the test console was asked. */
 static struct {
     char message[256];
     char view_title[256];
@@ -82,7 +82,7 @@ static bool h_show_row(void *h, const char *pane, const char *row)
     return true;
 }
 
-static const struct pane_host_ops stub_ops = {
+static const struct pane_host_ops test_host_ops = {
     .message = h_message,
     .edit = h_edit,
     .view = h_view,
@@ -571,7 +571,7 @@ int main(void)
     }
     WINDOW *win = newwin(20, 110, 0, 0);
     struct loop *loop = loop_create();
-    struct pane_host ph = {.ops = &stub_ops, .host = NULL};
+    struct pane_host ph = {.ops = &test_host_ops, .host = NULL};
     struct pane_env env = {
         .loop = loop,
         .store = st,

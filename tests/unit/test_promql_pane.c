@@ -1,10 +1,9 @@
 /*
- * The PromQL pane (panes/promql.c) with a stub host, over rows built from a
- * real Prometheus answer (argv[1]: tests/fixtures/promql): registered on
- * demand (not in pane_registry, so snapshot and conditions do not see it),
- * its keys, the query in its title, the status the console sets (a note
- * after the summary; an error in the border and, with no rows, the body),
- * Esc closing it only when no filter is on, e asking for the command.
+ * The PromQL pane (panes/promql.c) with a test host that records what the pane asks, over rows
+ * built from a real Prometheus answer (argv[1]: tests/fixtures/promql): registered on demand (not
+ * in pane_registry, so snapshot and conditions do not see it), its keys, the query in its title,
+ * the status the console sets (a note after the summary; an error in the border and, with no rows,
+ * the body), Esc closing it only when no filter is on, e asking for the command.
  */
 #include "../../backends/prometheus_query.h"
 #include "../../common/clock.h"
@@ -47,7 +46,7 @@ static void h_command(void *h, const char *line)
     snprintf(host.command, sizeof host.command, "%s", line);
 }
 
-static const struct pane_host_ops stub_ops = {
+static const struct pane_host_ops test_host_ops = {
     .message = h_message,
     .edit = h_edit,
     .close = h_close,
@@ -136,7 +135,7 @@ int main(int argc, char **argv)
     }
     WINDOW *win = newwin(12, 100, 0, 0);
     struct loop *loop = loop_create();
-    struct pane_host ph = {.ops = &stub_ops, .host = NULL};
+    struct pane_host ph = {.ops = &test_host_ops, .host = NULL};
     struct pane_env env = {.loop = loop, .store = st, .host = &ph, .g = screen_glyphs(false)};
     void *p = ops->create(ops, &env);
     struct pane_view view = {.number = 1, .focused = true, .now_s = clock_wall_s()};
