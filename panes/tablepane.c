@@ -434,10 +434,8 @@ static void keep_chooser(struct tablepane *p)
 {
     struct colchooser *cc = &p->cc;
     int cols[16], n = 0;
-    bool identity = true;
     for (int i = 0; i < cc->n; i++) {
         if (cc->shown[i]) {
-            identity = identity && cc->order[i] == n;
             cols[n++] = cc->order[i];
         }
     }
@@ -446,7 +444,7 @@ static void keep_chooser(struct tablepane *p)
         pane_say(h, true, "at least one column must show (Space on one)");
         return;
     }
-    bool all = identity && n == model_schema(p->t->kind)->ncols;
+    bool all = table_columns_default(&p->tv, cols, n);
     tableview_set_columns(&p->tv, cols, all ? 0 : n);
     cc->open = false;
     pane_say(h, false, all ? "columns: every column" : "columns kept (:cols lists them)");

@@ -85,6 +85,15 @@ int table_shown_columns(const struct tableview *tv, int *out)
     return n;
 }
 
+bool table_columns_default(const struct tableview *tv, const int *cols, int n)
+{
+    struct tableview d = *tv; /* read only: the default order of the same view */
+    d.ncolorder = 0;
+    int def[16];
+    int dn = table_shown_columns(&d, def);
+    return n == dn && memcmp(cols, def, (size_t)n * sizeof *cols) == 0;
+}
+
 /*
  * The shown columns (cols, n of them, in order) and what each wants (by
  * position). Drop the least important (highest priority number; the last

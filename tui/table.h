@@ -30,6 +30,8 @@ int table_shown_columns(const struct tableview *tv, int *out);
  * shows what it names.
  */
 bool table_col_auto_hidden(const struct tableview *tv, int col);
+/* Are these the columns the default order shows now (so an edit can go back to it, colorder 0)? */
+bool table_columns_default(const struct tableview *tv, const int *cols, int n);
 
 /* Choose the columns and widths for a width; exposed for tests. */
 void table_layout(const struct tableview *tv, int width, struct table_layout *out);

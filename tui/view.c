@@ -950,6 +950,9 @@ void view_cols_command(struct ui *ui, const char *arg)
             free(cause);
             return;
         }
+        if (table_columns_default(tv, cols, n)) {
+            n = 0; /* back to the default, which follows the contexts shown */
+        }
         struct cols_arg a = {cols, n};
         tablepane_edit(p->self, cols_cb, &a);
         ui_dirty_all(ui);

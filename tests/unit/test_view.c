@@ -305,6 +305,16 @@ static void test_layout(void)
         schema = schema && lay.col[i] == i;
     }
     tap_ok(schema, "default: in schema order");
+    int every[POOL_NCOLS];
+    for (int i = 0; i < POOL_NCOLS; i++) {
+        every[i] = i;
+    }
+    tap_ok(table_columns_default(&tv, every, POOL_NCOLS), "every column in order is the default");
+    every[0] = POOL_SERVER;
+    every[1] = POOL_NAME;
+    tap_ok(!table_columns_default(&tv, every, POOL_NCOLS) &&
+               !table_columns_default(&tv, every + 2, POOL_NCOLS - 2),
+           "another order, or fewer, is not");
 
     int mine[] = {POOL_5XX, POOL_SERVER, POOL_NAME};
     tableview_set_columns(&tv, mine, 3);
