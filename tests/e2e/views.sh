@@ -8,6 +8,13 @@
 DEMO=(--seed 7 --demo-mode still)
 e2e_start 160 48 LANG=C.UTF-8 -- "${DEMO[@]}"
 
+# The Pools pane (the left one at 160 columns) from its header to its footer:
+# its title's summary is left out (it follows the filter at the next refresh).
+pools_pane() {
+    screen | sed -n '/3 Pools/,/rows/p' | sed -n '2,$p' |
+        LC_ALL=C.UTF-8 sed -E 's/^(│[^│]*│).*/\1/; s/^(└[^┘]*┘).*/\1/'
+}
+
 # the Pools header line (the third pane)
 pools_header() {
     screen | grep -m1 -E '^│POOL|^│5XX|^│SERVER'
@@ -53,7 +60,7 @@ keys : view Enter
 check ":view lists the saved view" wait_line "web5 +pools;ctx=all;filter=web;sort=-5XX;cols=SERVER,5XX,STATUS \(saved\)"
 keys Escape
 wait_gone "─ Views" || not_ok "the views list did not close"
-before=$(screen | sed -n '/3 Pools/,/rows/p' | cut -c1-80)
+before=$(pools_pane)
 keys q
 check "the console quits" test "$(wait_exit)" = 0
 
@@ -61,8 +68,9 @@ check "the console quits" test "$(wait_exit)" = 0
 e2e_start 160 48 LANG=C.UTF-8 -- "${DEMO[@]}" --view web5
 check "--view web5: the filter and sort are back" wait_for "5 of 12 rows  filter: web  sort: 5XX"
 check "--view web5: the columns are back, in order" wait_line "^│SERVER +5XX. +STATUS"
-after=$(screen | sed -n '/3 Pools/,/rows/p' | cut -c1-80)
-check "--view web5: the Pools pane looks as it did when saved" test "$before" = "$after"
+after=$(pools_pane)
+check "--view web5: the Pools pane looks as it did when saved" \
+    test "$(wc -l <<<"$before")" -gt 5 -a "$before" = "$after"
 [ "$before" = "$after" ] || diff <(echo "$before") <(echo "$after") | sed 's/^/#   /'
 
 keys / C-u w e b 1 Enter
