@@ -42,7 +42,8 @@ enum section_kind {
     SECTION_BACKEND,
     SECTION_RUNBOOKS,
     SECTION_SHARE,
-    SECTION_SERVICE
+    SECTION_SERVICE,
+    SECTION_VIEWS
 };
 
 /* A [service] section as read, before its backend is known (the end of the file). */
@@ -212,6 +213,10 @@ static bool section_header(struct parser *p, char *inner)
         p->section = SECTION_SHARE;
         return true;
     }
+    if (strcmp(inner, "views") == 0) {
+        p->section = SECTION_VIEWS;
+        return true;
+    }
     if (str_has_prefix(inner, "backend") &&
         (inner[7] == '\0' || is_blank(inner[7]) || inner[7] == '"')) {
         return backend_header(p, str_trim(inner + 7));
@@ -221,7 +226,7 @@ static bool section_header(struct parser *p, char *inner)
         return service_header(p, str_trim(inner + 7));
     }
     return fail(p, p->line,
-                "unknown section [%s] (expected [opsdeck], [runbooks], [share], "
+                "unknown section [%s] (expected [opsdeck], [runbooks], [share], [views], "
                 "[backend \"NAME\"] or [service \"NAME\"])",
                 inner);
 }
@@ -446,6 +451,33 @@ static bool share_key(struct parser *p, const char *key, const char *value)
     return true;
 }
 
+/*
+ * [views] NAME = VIEW-STRING. The string is the console's to read
+ * (tui/view.h): it is checked when the console starts, with this line.
+ */
+static bool views_key(struct parser *p, const char *key, const char *value)
+{
+    struct config *cfg = p->cfg;
+    if (!is_name(key, "_.-")) {
+        return fail(p, p->line, "bad view name '%s' in [views] (letters, digits, _ . -)", key);
+    }
+    if (*value == '\0') {
+        return fail(p, p->line, "empty view '%s' (expected PANE[;filter=...][;sort=...]...)", key);
+    }
+    for (size_t i = 0; i < cfg->nviews; i++) {
+        if (strcmp(cfg->views[i].key, key) == 0) {
+            return fail(p, p->line, "duplicate view '%s' in [views] (first on line %d)", key,
+                        cfg->views[i].line);
+        }
+    }
+    cfg->views = xreallocarray(cfg->views, cfg->nviews + 1, sizeof *cfg->views);
+    struct config_entry *e = &cfg->views[cfg->nviews++];
+    e->key = xstrdup(key);
+    e->value = xstrdup(value);
+    e->line = p->line;
+    return true;
+}
+
 /* [service "NAME"]: each key checked now; the backend is resolved at the end of the file. */
 static bool service_key(struct parser *p, const char *key, const char *value)
 {
@@ -596,6 +628,8 @@ static int on_pair(void *user, const char *section, const char *key, const char 
         return share_key(p, key, value);
     case SECTION_SERVICE:
         return service_key(p, key, value);
+    case SECTION_VIEWS:
+        return views_key(p, key, value);
     case SECTION_NONE:
         break;
     }
@@ -734,6 +768,11 @@ void config_destroy(struct config *cfg)
         free(cfg->runbook_alerts[i].value);
     }
     free(cfg->runbook_alerts);
+    for (size_t i = 0; i < cfg->nviews; i++) {
+        free(cfg->views[i].key);
+        free(cfg->views[i].value);
+    }
+    free(cfg->views);
     free(cfg->theme);
     free(cfg->path);
     free(cfg);

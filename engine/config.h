@@ -20,6 +20,9 @@
  *   path = ~/runbooks:/srv/runbooks   ; where an alert's runbook is looked for
  *   alert.TargetDown = pool-server-down.md
  *
+ *   [views]
+ *   web5xx = pools;filter=be_web;sort=-5XX   ; NAME = VIEW-STRING (tui/view.h)
+ *
  * Errors name file:line. Type-specific keys are kept with their line so that
  * backend_configure() errors can be reported the same way.
  */
@@ -76,6 +79,9 @@ struct config {
     char *share_nats_creds;   /* a NATS credentials file */
     struct config_service *services;
     size_t nservices;
+    /* [views] NAME = VIEW-STRING (tui/view.h), in file order; the string checked at start */
+    struct config_entry *views;
+    size_t nviews;
 };
 
 /* Parse a file; NULL with *cause = "path:line: message" on any error. */

@@ -12,6 +12,8 @@
 #include "../common/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,5 +126,36 @@ bool paths_mkdir_p(const char *path, int mode, char **cause)
         }
     }
     free(dir);
+    return ok;
+}
+
+bool paths_write_whole(const char *path, const char *text, int mode, char **cause)
+{
+    char *tmp = xasprintf("%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    bool ok = fd >= 0;
+    int err = ok ? 0 : errno;
+    size_t len = strlen(text);
+    for (size_t off = 0; ok && off < len;) {
+        ssize_t n = write(fd, text + off, len - off);
+        ok = n > 0;
+        err = ok ? 0 : errno;
+        off += ok ? (size_t)n : 0;
+    }
+    if (fd >= 0 && close(fd) != 0 && ok) {
+        ok = false;
+        err = errno;
+    }
+    if (ok && rename(tmp, path) != 0) {
+        ok = false;
+        err = errno;
+    }
+    if (!ok) {
+        if (cause != NULL) {
+            *cause = xasprintf("%s: %s", path, err != 0 ? strerror(err) : "short write");
+        }
+        unlink(tmp);
+    }
+    free(tmp);
     return ok;
 }

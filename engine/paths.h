@@ -21,4 +21,11 @@ bool paths_mkdir_p(const char *path, int mode, char **cause);
 /* A file fd (at path) we own in a setgid directory becomes 0660: the group may take a run over. */
 void paths_share_mode(int fd, const char *path);
 
+/*
+ * Replace path with text whole: written to path.tmp (mode, e.g. 0600),
+ * then renamed over it, so a kill leaves the old file or the new one. false
+ * with *cause (may be NULL) naming the file and the error.
+ */
+bool paths_write_whole(const char *path, const char *text, int mode, char **cause);
+
 #endif

@@ -7,6 +7,11 @@
  * backend feeds the kind, one fails, data is still coming, or the filter
  * hides everything.
  *
+ * o opens the column chooser in the pane itself: every column of the schema,
+ * the shown ones first in their order; Space shows or hides, J/K (Shift-Up,
+ * Shift-Down) move one, Enter keeps, Esc cancels. While it is open it takes
+ * every key of the pane.
+ *
  * The pane redraws when the store's generation for its kind moved (update)
  * or a key changed the view (update says so once, the console keeps the
  * window dirty until it is drawn); ages follow the console's clock (pane_view).
@@ -26,6 +31,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* o: the columns being chosen (the tableview changes on Enter only). */
+struct colchooser {
+    bool open;
+    int n;         /* every column of the schema */
+    int order[16]; /* the shown ones first, in their order, then the hidden in schema order */
+    bool shown[16];
+    int cur, top;
+};
+
 struct tablepane {
     const struct pane_ops *ops;
     const struct pane_table *t;
@@ -38,6 +52,7 @@ struct tablepane {
     bool status_error;
     int h, w;
     bool changed; /* since the last update: the console redraws it */
+    struct colchooser cc;
 };
 
 #define X_KEY(i, k, v, h) {.keys = k, .verb = v, .id = i, .help = h},
@@ -227,12 +242,55 @@ static void draw_footer(struct tablepane *p, WINDOW *win, int h, int w)
     screen_put(win, h - 1, 2, w - 4, foot, theme_attr(THEME_BORDER), g);
 }
 
+/* The column chooser in place of the table. */
+static void draw_chooser(struct tablepane *p, WINDOW *win, const struct pane_view *view)
+{
+    const struct glyphs *g = p->env.g;
+    const struct model_schema *s = model_schema(p->t->kind);
+    struct colchooser *cc = &p->cc;
+    int h = getmaxy(win), w = getmaxx(win);
+    int body = h - 3 > 1 ? h - 3 : 1;
+    if (cc->cur < cc->top) {
+        cc->top = cc->cur;
+    } else if (cc->cur >= cc->top + body) {
+        cc->top = cc->cur - body + 1;
+    }
+    screen_put(win, 1, 2, w - 4, "Columns: shown first, in this order", theme_attr(THEME_HEADER),
+               g);
+    for (int i = 0; i < body && cc->top + i < cc->n; i++) {
+        int at = cc->top + i;
+        char line[96];
+        snprintf(line, sizeof line, "[%s] %s", cc->shown[at] ? "x" : " ",
+                 s->cols[cc->order[at]].title);
+        unsigned attr = at == cc->cur   ? theme_attr(THEME_SELECTED)
+                        : cc->shown[at] ? theme_attr(THEME_NORMAL)
+                                        : theme_attr(THEME_MUTED);
+        if (at == cc->cur) {
+            screen_fill(win, 2 + i, 1, w - 2, attr);
+        }
+        screen_put(win, 2 + i, 2, w - 4, line, attr, g);
+    }
+    screen_box(win, g, theme_attr(view->focused ? THEME_BORDER_FOCUS : THEME_BORDER));
+    char title[200];
+    snprintf(title, sizeof title, " %d %s: columns ", view->number,
+             p->title ? p->title : p->ops->title);
+    screen_put(win, 0, 2, w - 4, title,
+               theme_attr(view->focused ? THEME_BORDER_FOCUS : THEME_TITLE) | A_BOLD, g);
+    screen_put(win, h - 1, 2, w - 4, " Space show/hide  J/K move  Enter keep  Esc cancel ",
+               theme_attr(THEME_BORDER), g);
+    wnoutrefresh(win);
+}
+
 void tablepane_draw(void *self, WINDOW *win, const struct pane_view *view)
 {
     struct tablepane *p = self;
     const struct glyphs *g = p->env.g;
     int h = getmaxy(win), w = getmaxx(win);
     werase(win);
+    if (p->cc.open) {
+        draw_chooser(p, win, view);
+        return;
+    }
     if (p->tv.nrows == 0) {
         table_draw(win, 1, 1, 1, w - 2, &p->tv, false, view->now_s, g);
         draw_empty(p, win, h, w);
@@ -346,9 +404,96 @@ static void move_selection(struct tablepane *p, int id)
     tableview_move(&p->tv, delta[id]);
 }
 
+static void open_chooser(struct tablepane *p)
+{
+    struct colchooser *cc = &p->cc;
+    const struct model_schema *s = model_schema(p->t->kind);
+    int shown[16];
+    int n = table_shown_columns(&p->tv, shown);
+    memset(cc, 0, sizeof *cc);
+    for (int i = 0; i < n; i++) {
+        cc->order[cc->n] = shown[i];
+        cc->shown[cc->n++] = true;
+    }
+    for (int c = 0; c < s->ncols && c < 16; c++) {
+        bool in = false;
+        for (int i = 0; i < n; i++) {
+            in = in || shown[i] == c;
+        }
+        if (!in) {
+            cc->order[cc->n] = c;
+            cc->shown[cc->n++] = false;
+        }
+    }
+    cc->open = true;
+}
+
+/* Enter: the columns checked, in the chooser's order; every column in schema order is the default.
+ */
+static void keep_chooser(struct tablepane *p)
+{
+    struct colchooser *cc = &p->cc;
+    int cols[16], n = 0;
+    for (int i = 0; i < cc->n; i++) {
+        if (cc->shown[i]) {
+            cols[n++] = cc->order[i];
+        }
+    }
+    const struct pane_host *h = p->env.host;
+    if (n == 0) {
+        pane_say(h, true, "at least one column must show (Space on one)");
+        return;
+    }
+    bool all = table_columns_default(&p->tv, cols, n);
+    tableview_set_columns(&p->tv, cols, all ? 0 : n);
+    cc->open = false;
+    pane_say(h, false, all ? "columns: every column" : "columns kept (:cols lists them)");
+}
+
+/* Every key while the chooser is open. */
+static void chooser_key(struct tablepane *p, wint_t ch, bool is_key)
+{
+    struct colchooser *cc = &p->cc;
+    bool enter = (!is_key && (ch == '\r' || ch == '\n')) || (is_key && ch == KEY_ENTER);
+    int move = 0, swap = 0;
+    if (!is_key && ch == 27) {
+        cc->open = false;
+        pane_say(p->env.host, false, "columns unchanged");
+    } else if (enter) {
+        keep_chooser(p);
+    } else if (!is_key && ch == ' ') {
+        cc->shown[cc->cur] = !cc->shown[cc->cur];
+    } else if ((!is_key && ch == 'j') || (is_key && ch == KEY_DOWN)) {
+        move = 1;
+    } else if ((!is_key && ch == 'k') || (is_key && ch == KEY_UP)) {
+        move = -1;
+    } else if ((!is_key && ch == 'J') || (is_key && ch == KEY_SF)) {
+        swap = 1;
+    } else if ((!is_key && ch == 'K') || (is_key && ch == KEY_SR)) {
+        swap = -1;
+    }
+    int to = cc->cur + move + swap;
+    if ((move || swap) && to >= 0 && to < cc->n) {
+        if (swap) {
+            int o = cc->order[to];
+            bool sh = cc->shown[to];
+            cc->order[to] = cc->order[cc->cur];
+            cc->shown[to] = cc->shown[cc->cur];
+            cc->order[cc->cur] = o;
+            cc->shown[cc->cur] = sh;
+        }
+        cc->cur = to;
+    }
+    p->changed = true;
+}
+
 bool tablepane_key(void *self, wint_t ch, bool is_key)
 {
     struct tablepane *p = self;
+    if (p->cc.open) {
+        chooser_key(p, ch, is_key);
+        return true;
+    }
     const struct key_def *k = key_find(p->ops->keys, p, ch, is_key);
     if (k == NULL) {
         return false;
@@ -402,6 +547,9 @@ bool tablepane_key(void *self, wint_t ch, bool is_key)
                            k->id == TABLEPANE_LEFT ? -1 : 1)) {
             return true; /* nothing more to that side */
         }
+        break;
+    case TABLEPANE_COLUMNS:
+        open_chooser(p);
         break;
     case TABLEPANE_NONE:
     case TABLEPANE_KEY_OWN:
@@ -481,6 +629,15 @@ bool tablepane_sort_by(void *self, const char *title, char **cause)
 void tablepane_filter(void *self, const char *text)
 {
     on_filter(self, text);
+}
+
+void tablepane_edit(void *self, void (*fn)(struct tableview *tv, const struct store *st, void *ud),
+                    void *ud)
+{
+    struct tablepane *p = self;
+    fn(&p->tv, p->env.store, ud);
+    p->cc.open = false;
+    p->changed = true;
 }
 
 void tablepane_select_key(void *self, const char *source, const char *key)

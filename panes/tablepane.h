@@ -31,7 +31,8 @@
     X(TABLEPANE_SORT, "s", "sort-next", "sort by the next column")                                 \
     X(TABLEPANE_REVERSE, "S", "sort-reverse", "reverse the sort")                                  \
     X(TABLEPANE_RIGHT, "l Right", "scroll-right", "every column whole, then scroll right")         \
-    X(TABLEPANE_LEFT, "h Left", "scroll-left", "scroll left; at the edge back to the fitted view")
+    X(TABLEPANE_LEFT, "h Left", "scroll-left", "scroll left; at the edge back to the fitted view") \
+    X(TABLEPANE_COLUMNS, "o", "columns", "choose the columns shown and their order (:cols)")
 
 /* Their ids; a pane's own keys (pane_table.key) start at TABLEPANE_KEY_OWN. */
 #define X_ENUM(id, keys, verb, help) id,
@@ -80,6 +81,12 @@ void tablepane_filter(void *self, const char *text);
  */
 void tablepane_set_title(void *self, const char *title);
 void tablepane_set_status(void *self, const char *text, bool error);
+/*
+ * Change the view (a saved view, :cols): fn gets the pane's tableview and
+ * the store; the pane redraws.
+ */
+void tablepane_edit(void *self, void (*fn)(struct tableview *tv, const struct store *st, void *ud),
+                    void *ud);
 /* Select a row by identity (a remembered selection): now, or when it is published. */
 void tablepane_select_key(void *self, const char *source, const char *key);
 

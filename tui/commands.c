@@ -8,6 +8,7 @@
 
 #include "../common/util.h"
 #include "../panes/tablepane.h"
+#include "view.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,8 @@ enum command_id {
     CMD_TAKEOVER,
     CMD_PROJECTOR,
     CMD_PROMQL,
+    CMD_VIEW,
+    CMD_COLS,
 };
 
 struct command_def {
@@ -59,6 +62,10 @@ static const struct command_def commands[] = {
     {"sort", "COL", CMD_SORT, "sort by a column title (again: reverse)", on_table},
     {"filter", "[TEXT]", CMD_FILTER, "filter rows as / does (!TEXT inverts; none: clear)",
      on_table},
+    {"cols", "[SPEC]", CMD_COLS,
+     "columns shown, in order: A,B,C  -COL  +COL  reset (none: list; o: chooser)", on_table},
+    {"view", "[NAME]", CMD_VIEW,
+     "show a saved view or a view string (none: list); save NAME, rm NAME, show", NULL},
     {"promql", "[@NAME] [QUERY]", CMD_PROMQL,
      "a PromQL query's series in a table (no QUERY: edit the last; Esc closes)", NULL},
     {"theme", "[NAME]", CMD_THEME, "switch theme (no NAME: list them)", NULL},
@@ -225,6 +232,12 @@ static void run(struct ui *ui, const struct command_def *c, const char *cmd, con
         break;
     case CMD_PROMQL:
         promqlcmd_run(ui, arg != NULL ? arg : "");
+        break;
+    case CMD_VIEW:
+        view_command(ui, arg != NULL ? arg : "");
+        break;
+    case CMD_COLS:
+        view_cols_command(ui, arg != NULL ? arg : "");
         break;
     }
 }

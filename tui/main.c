@@ -28,6 +28,7 @@
 #include "reportcmd.h"
 #include "snapshot.h"
 #include "ui.h"
+#include "view.h"
 
 #include <errno.h>
 #include <locale.h>
@@ -90,6 +91,7 @@ struct options {
     bool drill_auto;         /* drill FILE --auto: unattended (tui/drillauto.h) */
     const char *report_to;   /* drill --auto --report-to URL */
     const char *drill_wheel; /* drill --wheel DIR (drillcmd.c) */
+    const char *view;        /* --view NAME or a view string (tui/view.h) */
 };
 
 static void usage(FILE *out)
@@ -136,6 +138,9 @@ static void usage(FILE *out)
         "      --demo-mode MODE  demo: live (default), still (nothing changes), trickle\n"
         "      --demo-queues N   demo: number of queue rows (for benchmarks)\n"
         "      --exit-after N    quit by itself after N seconds (5, 5s) or frames (100f)\n"
+        "      --view VIEW       the console: start on a view, by name ([views] in the config,\n"
+        "                        or saved with :view save) or as a string, e.g.\n"
+        "                        'pools;filter=be_web;sort=-5XX;cols=POOL,SERVER,5XX'\n"
         "      --yes             act: confirm the action (there is no prompt)\n"
         "      --input VALUE     act: the value the action asks for (duration, weight)\n"
         "  -h, --help            this help\n"
@@ -264,6 +269,8 @@ static void parse_args(int argc, char **argv, struct options *o)
             o->demo_mode = take_value(argc, argv, &i);
         } else if (strcmp(a, "--demo-queues") == 0) {
             o->demo_queues = take_value(argc, argv, &i);
+        } else if (o->command == CMD_CONSOLE && strcmp(a, "--view") == 0) {
+            o->view = take_value(argc, argv, &i);
         } else if (strcmp(a, "--exit-after") == 0) {
             const char *v = take_value(argc, argv, &i);
             if (!parse_exit_after(v, o)) {
@@ -430,7 +437,7 @@ static bool build_backends(struct app *app, const struct options *o, char **caus
     if (path != NULL) {
         app->cfg = config_load(path, cause);
         free(path);
-        if (app->cfg == NULL) {
+        if (app->cfg == NULL || !view_check_config(app->cfg, cause)) {
             return false;
         }
         if (!build_from_config(app, o, cause)) {
@@ -644,6 +651,22 @@ static int run_console(struct app *app, const struct options *o)
         .projector = o->projector,
     };
     int status;
+    struct view view;
+    char *views = view_state_path();
+    bool have_view = o->view != NULL;
+    if (have_view && !view_resolve(app->cfg, views, o->view, &view, NULL, &cause)) {
+        text_printf(stderr, "opsdeck: --view: %s\n", cause);
+        free(cause);
+        free(views);
+        action_setup(NULL, read_only);
+        action_read_only_why(NULL);
+        journal_close(audit);
+        free(user_themes);
+        free(no_audit);
+        return 2;
+    }
+    free(views);
+    uo.view = have_view ? &view : NULL;
     struct ui *ui = ui_create(app->loop, app->store, app->backends, app->nbackends, &uo, &cause);
     if (ui == NULL) {
         text_printf(stderr, "opsdeck: %s\n", cause);
@@ -652,6 +675,9 @@ static int run_console(struct app *app, const struct options *o)
     } else {
         status = ui_run(ui);
         ui_destroy(ui);
+    }
+    if (have_view) {
+        view_free(&view);
     }
     action_setup(NULL, read_only);
     action_read_only_why(NULL);

@@ -16,11 +16,9 @@
 #include "../engine/paths.h"
 #include "../panes/tablepane.h"
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 enum { SELSTATE_MAX = 64 * 1024 };
 
@@ -77,28 +75,6 @@ static char *selstate_json(struct ui *ui)
     return text;
 }
 
-static bool write_whole(const char *path, const char *text)
-{
-    char *tmp = xasprintf("%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    bool ok = fd >= 0;
-    size_t len = strlen(text);
-    for (size_t off = 0; ok && off < len;) {
-        ssize_t n = write(fd, text + off, len - off);
-        ok = n > 0;
-        off += ok ? (size_t)n : 0;
-    }
-    if (fd >= 0) {
-        ok = close(fd) == 0 && ok;
-    }
-    ok = ok && rename(tmp, path) == 0;
-    if (!ok) {
-        unlink(tmp);
-    }
-    free(tmp);
-    return ok;
-}
-
 void selstate_save(struct ui *ui)
 {
     char *text = selstate_json(ui);
@@ -108,7 +84,7 @@ void selstate_save(struct ui *ui)
     }
     char *dir = paths_state_dir(), *cause = NULL;
     char *path = selstate_path();
-    if (paths_mkdir_p(dir, 0700, &cause) && write_whole(path, text)) {
+    if (paths_mkdir_p(dir, 0700, &cause) && paths_write_whole(path, text, 0600, NULL)) {
         free(ui->selstate_saved);
         ui->selstate_saved = text;
         text = NULL;

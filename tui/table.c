@@ -1,8 +1,9 @@
 /*
  * The table widget. Widths come from the view's measurements (made once per
  * rebuild over every visible row, so scrolling does not make columns jump);
- * the layout keeps columns in schema order and drops the highest-priority
- * numbers first until the rest fit.
+ * the layout keeps the shown columns in their order (the schema's, or the
+ * pane's own: :cols, a view) and drops the highest-priority numbers first
+ * until the rest fit.
  */
 #include "table.h"
 
@@ -51,23 +52,71 @@ static int col_want(const struct tableview *tv, int c)
     return w;
 }
 
-/* Drop the least important columns (highest priority number) until the rest fit. */
-static int drop_columns(const struct model_schema *s, const int *want, bool *keep, int width)
+bool table_col_auto_hidden(const struct tableview *tv, int col)
+{
+    /*
+     * The hook for the CONTEXT column (COL_CONTEXT, contexts): not drawn
+     * while at most one context is shown. No schema has it yet.
+     */
+    (void)tv;
+    (void)col;
+    return false;
+}
+
+int table_shown_columns(const struct tableview *tv, int *out)
+{
+    const struct model_schema *s = model_schema(tv->kind);
+    int n = 0;
+    if (tv->ncolorder > 0) {
+        for (int i = 0; i < tv->ncolorder && i < 16; i++) {
+            if (tv->colorder[i] >= 0 && tv->colorder[i] < s->ncols) {
+                out[n++] = tv->colorder[i];
+            }
+        }
+        if (n > 0) {
+            return n;
+        }
+    }
+    for (int c = 0; c < s->ncols && c < 16; c++) {
+        if (!table_col_auto_hidden(tv, c)) {
+            out[n++] = c;
+        }
+    }
+    return n;
+}
+
+bool table_columns_default(const struct tableview *tv, const int *cols, int n)
+{
+    struct tableview d = *tv; /* read only: the default order of the same view */
+    d.ncolorder = 0;
+    int def[16];
+    int dn = table_shown_columns(&d, def);
+    return n == dn && memcmp(cols, def, (size_t)n * sizeof *cols) == 0;
+}
+
+/*
+ * The shown columns (cols, n of them, in order) and what each wants (by
+ * position). Drop the least important (highest priority number; the last
+ * of equals) until the rest fit.
+ */
+static int drop_columns(const struct model_schema *s, const int *cols, int n, const int *want,
+                        bool *keep, int width)
 {
     int total = 0, kept = 0;
-    for (int c = 0; c < s->ncols; c++) {
-        keep[c] = true;
-        total += want[c];
+    for (int i = 0; i < n; i++) {
+        keep[i] = true;
+        total += want[i];
         kept++;
     }
     while (kept > 1 && total + kept - 1 > width) {
         int drop = -1;
-        for (int c = 0; c < s->ncols; c++) {
-            if (keep[c] && (drop < 0 || s->cols[c].priority >= s->cols[drop].priority)) {
-                drop = c;
+        for (int i = 0; i < n; i++) {
+            if (keep[i] &&
+                (drop < 0 || s->cols[cols[i]].priority >= s->cols[cols[drop]].priority)) {
+                drop = i;
             }
         }
-        if (s->cols[drop].priority == 0) {
+        if (s->cols[cols[drop]].priority == 0) {
             break; /* essential columns stay; they get squeezed instead */
         }
         keep[drop] = false;
@@ -78,31 +127,36 @@ static int drop_columns(const struct model_schema *s, const int *want, bool *kee
 }
 
 /* Bring dropped columns back, most important first, where the slack holds them. */
-static int readmit_columns(const struct model_schema *s, int *want, bool *keep, int used, int width)
+static int readmit_columns(const struct model_schema *s, const int *cols, int n, int *want,
+                           bool *keep, int used, int width)
 {
     for (int prio = 0; prio <= 9; prio++) {
-        for (int c = 0; c < s->ncols; c++) {
+        for (int i = 0; i < n; i++) {
+            const struct column_def *d = &s->cols[cols[i]];
             int room = width - used - 1;
-            if (keep[c] || s->cols[c].priority != prio || room < s->cols[c].min_width) {
+            if (keep[i] || d->priority != prio || room < d->min_width) {
                 continue;
             }
-            if (want[c] > room) {
-                want[c] = room;
+            if (want[i] > room) {
+                want[i] = room;
             }
-            keep[c] = true;
-            used += want[c] + 1;
+            keep[i] = true;
+            used += want[i] + 1;
         }
     }
     return used;
 }
 
-/* Every column whole, in schema order: the wide view that h/l scroll. */
+/* Every shown column whole, in order: the wide view that h/l scroll. */
 static void wide_layout(const struct tableview *tv, int width, struct table_layout *out)
 {
     const struct model_schema *s = model_schema(tv->kind);
+    int cols[16];
+    int n = table_shown_columns(tv, cols);
     out->ncols = 0;
     out->total = -1;
-    for (int c = 0; c < s->ncols && c < 16; c++) {
+    for (int i = 0; i < n; i++) {
+        int c = cols[i];
         int w = tv->full[c];
         int tw = utf8_width(s->cols[c].title) + 1;
         w = w < tw ? tw : w;
@@ -125,24 +179,28 @@ void table_layout(const struct tableview *tv, int width, struct table_layout *ou
         wide_layout(tv, width, out);
         return;
     }
+    int cols[16];
+    int n = table_shown_columns(tv, cols);
     int want[16];
     bool keep[16];
     out->natural = -1;
-    for (int c = 0; c < s->ncols; c++) {
-        want[c] = col_want(tv, c);
+    for (int i = 0; i < n; i++) {
+        int c = cols[i];
+        want[i] = col_want(tv, c);
         int tw = utf8_width(s->cols[c].title) + 1;
-        out->natural += (tv->full[c] > want[c] ? tv->full[c] : want[c] > tw ? want[c] : tw) + 1;
+        out->natural += (tv->full[c] > want[i] ? tv->full[c] : want[i] > tw ? want[i] : tw) + 1;
     }
-    int used = drop_columns(s, want, keep, width);
-    used = readmit_columns(s, want, keep, used, width);
+    int used = drop_columns(s, cols, n, want, keep, width);
+    used = readmit_columns(s, cols, n, want, keep, used, width);
     out->ncols = 0;
     int widest_text = -1;
-    for (int c = 0; c < s->ncols; c++) {
-        if (!keep[c]) {
+    for (int i = 0; i < n; i++) {
+        int c = cols[i];
+        if (!keep[i]) {
             continue;
         }
         out->col[out->ncols] = c;
-        out->width[out->ncols] = want[c];
+        out->width[out->ncols] = want[i];
         if (s->cols[c].type == CELL_TEXT &&
             (widest_text < 0 || s->cols[c].max_width > s->cols[out->col[widest_text]].max_width)) {
             widest_text = out->ncols;
@@ -150,6 +208,10 @@ void table_layout(const struct tableview *tv, int width, struct table_layout *ou
         out->ncols++;
     }
     int slack = width - used;
+    if (out->ncols == 0) {
+        out->total = width;
+        return;
+    }
     if (slack < 0) {
         /* squeeze columns from the right down to their minimum */
         for (int i = out->ncols - 1; i >= 0 && slack < 0; i--) {

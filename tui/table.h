@@ -19,6 +19,20 @@ struct table_layout {
     int natural;   /* cells every column would take whole: more than the width: cut or dropped */
 };
 
+/*
+ * The columns a view shows, in order (out holds 16): its colorder, or every
+ * column of the schema less the auto-hidden ones.
+ */
+int table_shown_columns(const struct tableview *tv, int *out);
+/*
+ * A column left out of the default order now: the CONTEXT column
+ * (COL_CONTEXT) while at most one context is shown. An explicit colorder
+ * shows what it names.
+ */
+bool table_col_auto_hidden(const struct tableview *tv, int col);
+/* Are these the columns the default order shows now (so an edit can go back to it, colorder 0)? */
+bool table_columns_default(const struct tableview *tv, const int *cols, int n);
+
 /* Choose the columns and widths for a width; exposed for tests. */
 void table_layout(const struct tableview *tv, int width, struct table_layout *out);
 

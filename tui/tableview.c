@@ -518,3 +518,24 @@ size_t tableview_marked(const struct tableview *tv, struct rowref *out, size_t m
     }
     return n;
 }
+
+bool tableview_set_columns(struct tableview *tv, const int *cols, int n)
+{
+    int ncols = model_schema(tv->kind)->ncols;
+    if (n < 0 || n > 16 || n > ncols) {
+        return false;
+    }
+    bool seen[16] = {false};
+    for (int i = 0; i < n; i++) {
+        if (cols[i] < 0 || cols[i] >= ncols || seen[cols[i]]) {
+            return false;
+        }
+        seen[cols[i]] = true;
+    }
+    for (int i = 0; i < n; i++) {
+        tv->colorder[i] = (int8_t)cols[i];
+    }
+    tv->ncolorder = n;
+    tv->hoff = 0;
+    return true;
+}

@@ -49,6 +49,14 @@ struct tableview {
     int full[16];   /* widest cell of each column, uncut */
     bool wide;      /* h/l: every column at its full width, scrolled sideways by hoff cells */
     int hoff;
+    /*
+     * The columns shown, in order (schema indexes); ncolorder 0: every
+     * column in the schema's order, less those table_col_auto_hidden()
+     * drops. Filtering and sorting still use every column: a hidden column
+     * still matches a filter and can still be the sort column.
+     */
+    int8_t colorder[16];
+    int ncolorder;
 };
 
 void tableview_init(struct tableview *tv, enum model_kind kind);
@@ -88,6 +96,12 @@ void tableview_clear_marks(struct tableview *tv);
 bool tableview_is_marked(const struct tableview *tv, const struct rowset *rs, size_t row);
 /* Visible rows that are marked, in view order; returns the count (out may be NULL). */
 size_t tableview_marked(const struct tableview *tv, struct rowref *out, size_t max);
+
+/*
+ * Show these columns in this order (n 0: the default, every column); false
+ * when one is out of range or given twice, or n is over 16 (nothing changes).
+ */
+bool tableview_set_columns(struct tableview *tv, const int *cols, int n);
 
 /* Does a row match a filter (without the '!')? Case-insensitive substring of any cell. */
 bool tableview_row_matches(const struct rowset *rs, size_t row, const char *needle);

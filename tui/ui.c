@@ -17,6 +17,7 @@
  * last (side.c); the focused pane gets keys first (keys.c).
  */
 #include "console.h"
+#include "view.h"
 
 #include "../common/clock.h"
 #include "../common/loop.h"
@@ -508,6 +509,13 @@ struct ui *ui_create(struct loop *loop, struct store *store, struct backend **ba
     theme_apply(&ui->theme, ui->tier);
     make_panels(ui);
     selstate_load(ui);
+    if (opts->view != NULL && !view_apply(ui, opts->view, cause)) {
+        char *why = *cause;
+        *cause = xasprintf("--view: %s", why);
+        free(why);
+        ui_destroy(ui);
+        return NULL;
+    }
     ui->need_layout = true;
     ui->started_ms = clock_mono_ms();
     loop_on_signal(loop, on_signal, ui);

@@ -36,9 +36,11 @@ struct ui_options {
     const char *start_message; /* said in the status line at start (drill recovery); may be NULL */
     const char *join_id;       /* opsdeck join RUN-ID: follow a shared run at start */
     bool projector;            /* ... as the room's projector: the run alone, no keys but q */
+    const struct view *view;   /* --view: shown at start (tui/view.h); NULL: none */
 };
 
 struct ui;
+struct view;
 
 struct ui *ui_create(struct loop *loop, struct store *store, struct backend **backends,
                      size_t nbackends, const struct ui_options *opts, char **cause);

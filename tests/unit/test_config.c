@@ -87,11 +87,11 @@ static void test_errors(void)
 {
     expect_error("[opsdeck]\n[bogus]\n",
                  "t.ini:2: unknown section [bogus] (expected [opsdeck], [runbooks], [share], "
-                 "[backend \"NAME\"] or [service \"NAME\"])",
+                 "[views], [backend \"NAME\"] or [service \"NAME\"])",
                  "unknown section");
     expect_error("[backends \"a\"]\ntype = x\n",
                  "t.ini:1: unknown section [backends \"a\"] (expected [opsdeck], [runbooks], "
-                 "[share], [backend \"NAME\"] or [service \"NAME\"])",
+                 "[share], [views], [backend \"NAME\"] or [service \"NAME\"])",
                  "a section that only starts with 'backend'");
     expect_error("[share]\ndir = /srv/x\nsocket = y\n",
                  "t.ini:3: unknown key 'socket' in [share] (expected dir, participants, nats or "
