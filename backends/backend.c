@@ -131,8 +131,8 @@ bool backend_configure(struct backend *b, const char *key, const char *value, ch
     }
     if (strcmp(key, "context") == 0 || strcmp(key, "cluster") == 0) {
         if (!name_ok(value)) {
-            *cause = xasprintf("bad %s name '%s' (use letters, digits, '.', '_' and '-')", key,
-                               value);
+            *cause =
+                xasprintf("bad %s name '%s' (use letters, digits, '.', '_' and '-')", key, value);
             return false;
         }
         char **field = key[1] == 'o' ? &b->context : &b->cluster_name;

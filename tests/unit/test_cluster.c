@@ -67,8 +67,7 @@ static long row_of(const struct rowset *rs, const char *key)
 }
 
 /* The value of one detail line of a row, in buf. */
-static const char *detail(const struct rowset *rs, long row, const char *key, char *buf,
-                          size_t len)
+static const char *detail(const struct rowset *rs, long row, const char *key, char *buf, size_t len)
 {
     buf[0] = '\0';
     if (row < 0) {
@@ -107,11 +106,13 @@ static void test_keys_and_join(void)
     struct store *st = store_create();
     struct backend *b = backend_create(&fake_impl, "am1", st, NULL);
     char *cause = NULL;
-    tap_ok(backend_configure(b, "cluster", "am-eu", &cause) && strcmp(b->cluster_name, "am-eu") == 0,
+    tap_ok(backend_configure(b, "cluster", "am-eu", &cause) &&
+               strcmp(b->cluster_name, "am-eu") == 0,
            "cluster = am-eu");
     tap_ok(backend_configure(b, "context", "prod-eu", &cause) && strcmp(b->context, "prod-eu") == 0,
            "context = prod-eu");
-    tap_ok(!backend_configure(b, "cluster", "am eu", &cause), "a cluster name with a space is refused");
+    tap_ok(!backend_configure(b, "cluster", "am eu", &cause),
+           "a cluster name with a space is refused");
     tap_is_str(cause, "bad cluster name 'am eu' (use letters, digits, '.', '_' and '-')",
                "naming it");
     free(cause);
@@ -132,8 +133,7 @@ static void test_keys_and_join(void)
     bs[0] = member(st, &fake_impl, "am1", "am-eu", "prod-eu");
     bs[1] = member(st, &fake_impl, "am2", "am-eu", NULL);
     tap_ok(!backend_join_clusters(bs, 2, &cause), "members of two contexts: refused");
-    tap_is_str(cause, "cluster 'am-eu': backend 'am2' is not of the context of 'am1'",
-               "saying so");
+    tap_is_str(cause, "cluster 'am-eu': backend 'am2' is not of the context of 'am1'", "saying so");
     free(cause);
     cause = NULL;
     backend_destroy(bs[0]);
@@ -335,7 +335,8 @@ static void test_merge(void)
            "health: error, every member and the data's age");
     tap_diag("%s", buf);
     tap_ok(!backend_fresh(am1, 0, now, &why), "freshness: no member is fresh");
-    tap_is_str(why, "am-eu: no member is fresh: am1: error: connection refused; am2: error: timeout",
+    tap_is_str(why,
+               "am-eu: no member is fresh: am1: error: connection refused; am2: error: timeout",
                "saying why, naming every member");
     free(why);
     why = NULL;
