@@ -214,14 +214,19 @@ void backend_ok(struct backend *b)
     b->error = NULL;
 }
 
+void backend_publish_rows(struct backend *b, struct rowset *rs)
+{
+    if (b->cluster != NULL) {
+        cluster_take(b->cluster, b, rs); /* publishes the merge */
+    } else {
+        store_publish(b->store, rs);
+    }
+}
+
 void backend_publish(struct backend *b, struct rowset *rs)
 {
     backend_ok(b);
-    if (b->cluster != NULL) {
-        cluster_take(b->cluster, b, rs); /* publishes the merge */
-        return;
-    }
-    store_publish(b->store, rs);
+    backend_publish_rows(b, rs);
 }
 
 void backend_fail(struct backend *b, const char *fmt, ...)

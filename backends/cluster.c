@@ -150,12 +150,15 @@ static struct slot *keymap_get(struct keymap *km, const char *key, bool *fresh)
     return &km->slots[i];
 }
 
-/* The members with rows of kind that count (live), freshest first; returns how many. */
+/*
+ * The members with rows of kind, freshest first; returns how many. A failed
+ * member has none (cluster_drop) until it publishes again.
+ */
 static size_t merge_order(const struct cluster *c, enum model_kind kind, size_t *order)
 {
     size_t n = 0;
     for (size_t i = 0; i < c->n; i++) {
-        if (c->m[i].sets[kind] == NULL || c->m[i].b->health == BACKEND_ERROR) {
+        if (c->m[i].sets[kind] == NULL) {
             continue;
         }
         size_t j = n++;
