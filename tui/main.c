@@ -746,7 +746,10 @@ static int run_act(struct app *app, const struct options *o)
         printf("%s\n", text);
         free(text);
     } else {
-        text_printf(stderr, "opsdeck: %s %s: %s\n", verb, target, r.message);
+        /* a cluster's: the member that tried */
+        text_printf(stderr, "opsdeck: %s %s: %s%s%s\n", verb, target,
+                    strcmp(b->name, name) != 0 ? b->name : "",
+                    strcmp(b->name, name) != 0 ? ": " : "", r.message);
         status = 1;
     }
     free(r.message);
