@@ -10,7 +10,8 @@
 # - a silence made through the cluster is created once: each member has
 #   exactly that one (gossip), and the Silences pane shows it once;
 # - with one member killed, the pane shows every row of the live member, the
-#   cluster's health says the member is down, and silence and expire still work;
+#   cluster's health says the member is down, silence and expire still work,
+#   and a runbook's wait counts the cluster's rows (fresh while a member is);
 # - the third Alertmanager's rows stay under its own name.
 #
 # env: OPSDECK = the opsdeck binary. TAP output; exit status 1 when a check fails.
@@ -286,6 +287,23 @@ expect "$T/s4.json" <<X
 the alert fires again :: row("am-eu","DiskFull")["cells"]["STATE"] :: firing
 the new silence shows, once :: row("am-eu","HighLatencyP99")["cells"]["STATE"] :: silenced
 X
+
+# a runbook's wait over the cluster's rows: fresh while am2 answers, so a missing row counts
+cat >"$T/gone.md" <<'MD'
+# Alert cleared
+
+## Confirm the alert cleared
+```opsdeck
+type: wait
+until: alerts NoSuchAlert state != firing
+interval: 1s
+timeout: 4s
+```
+MD
+printf '\n' | "$OPSDECK" run "$T/gone.md" --plain -c "$CFG" >"$T/w1.out" 2>&1
+check "am1 down: a wait on the cluster's rows is met (exit 0)" is "$?" 0
+check "  after a fresh answer of the live member: no row" \
+    grep -q 'met after 1 tries: no row NoSuchAlert in alerts' "$T/w1.out"
 
 cat >"$T/bad.ini" <<INI
 [backend "am1"]
