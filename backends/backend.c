@@ -4,10 +4,13 @@
  */
 #include "backend.h"
 
+#include "cluster.h"
+
 #include "../common/clock.h"
 #include "../common/util.h"
 #include "../common/loop.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +79,11 @@ void backend_destroy(struct backend *b)
     if (b->impl->destroy != NULL) {
         b->impl->destroy(b);
     }
+    if (b->cluster != NULL) {
+        cluster_leave(b->cluster, b);
+    }
+    free(b->context);
+    free(b->cluster_name);
     free(b->name);
     free(b->error);
     free(b);
@@ -92,6 +100,20 @@ static bool parse_ms(const char *value, int min_ms, int *out, char **cause)
     return true;
 }
 
+/* A context or cluster name: what a backend name may be. */
+static bool name_ok(const char *s)
+{
+    if (s[0] == '\0') {
+        return false;
+    }
+    for (; *s != '\0'; s++) {
+        if (!isalnum((unsigned char)*s) && strchr("_.-", *s) == NULL) {
+            return false;
+        }
+    }
+    return true;
+}
+
 bool backend_configure(struct backend *b, const char *key, const char *value, char **cause)
 {
     if (strcmp(key, "refresh") == 0) {
@@ -105,6 +127,17 @@ bool backend_configure(struct backend *b, const char *key, const char *value, ch
             *cause = xasprintf("bad value '%s' for actions (on or off)", value);
             return false;
         }
+        return true;
+    }
+    if (strcmp(key, "context") == 0 || strcmp(key, "cluster") == 0) {
+        if (!name_ok(value)) {
+            *cause =
+                xasprintf("bad %s name '%s' (use letters, digits, '.', '_' and '-')", key, value);
+            return false;
+        }
+        char **field = key[1] == 'o' ? &b->context : &b->cluster_name;
+        free(*field);
+        *field = xstrdup(value);
         return true;
     }
     if (b->impl->configure == NULL) {
@@ -181,10 +214,19 @@ void backend_ok(struct backend *b)
     b->error = NULL;
 }
 
+void backend_publish_rows(struct backend *b, struct rowset *rs)
+{
+    if (b->cluster != NULL) {
+        cluster_take(b->cluster, b, rs); /* publishes the merge */
+    } else {
+        store_publish(b->store, rs);
+    }
+}
+
 void backend_publish(struct backend *b, struct rowset *rs)
 {
-    store_publish(b->store, rs);
     backend_ok(b);
+    backend_publish_rows(b, rs);
 }
 
 void backend_fail(struct backend *b, const char *fmt, ...)
@@ -195,6 +237,9 @@ void backend_fail(struct backend *b, const char *fmt, ...)
     b->error = xvasprintf(fmt, ap);
     va_end(ap);
     b->health = BACKEND_ERROR;
+    if (b->cluster != NULL) {
+        cluster_drop(b->cluster, b); /* its rows leave the merge */
+    }
 }
 
 unsigned backend_kinds(const struct backend *b)
@@ -260,7 +305,32 @@ static void wall_text(char *buf, size_t len, uint64_t at, uint64_t now)
     strftime(buf, len, "%H:%M:%S UTC", &tm);
 }
 
+static bool fresh_one(const struct backend *b, uint64_t since, uint64_t now, char **why);
+
 bool backend_fresh(const struct backend *b, uint64_t since, uint64_t now, char **why)
+{
+    if (b->cluster == NULL) {
+        return fresh_one(b, since, now, why);
+    }
+    struct strbuf sb = {0};
+    for (size_t i = 0; i < cluster_size(b->cluster); i++) {
+        char *one = NULL;
+        if (fresh_one(cluster_member(b->cluster, i), since, now, why != NULL ? &one : NULL)) {
+            free(sb.s);
+            return true;
+        }
+        if (one != NULL) {
+            strbuf_printf(&sb, "%s%s", sb.n ? "; " : "", one);
+            free(one);
+        }
+    }
+    put_why(why, xasprintf("%s: no member is fresh: %s", cluster_name(b->cluster),
+                           sb.s != NULL ? sb.s : ""));
+    free(sb.s);
+    return false;
+}
+
+static bool fresh_one(const struct backend *b, uint64_t since, uint64_t now, char **why)
 {
     char when[32];
     if (b->health == BACKEND_ERROR) {
@@ -316,6 +386,66 @@ struct backend *backend_find(struct backend *const *bs, size_t n, const char *na
         }
     }
     return NULL;
+}
+
+const char *backend_source(const struct backend *b)
+{
+    return b->cluster != NULL ? cluster_name(b->cluster) : b->name;
+}
+
+struct backend *backend_for_row(struct backend *const *bs, size_t n, const char *source,
+                                enum model_kind kind, const char *key)
+{
+    struct backend *b = backend_find(bs, n, source);
+    if (b != NULL || source == NULL) {
+        return b;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (bs[i]->cluster != NULL && strcmp(cluster_name(bs[i]->cluster), source) == 0) {
+            return cluster_pick(bs[i]->cluster, kind, key, now_ms(bs[i]));
+        }
+    }
+    return NULL;
+}
+
+struct backend *backend_for_source(struct backend *const *bs, size_t n, const char *source)
+{
+    return backend_for_row(bs, n, source, MODEL_ALERTS, NULL);
+}
+
+bool backend_join_clusters(struct backend *const *bs, size_t n, char **cause)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct backend *b = bs[i];
+        if (b->cluster_name == NULL || b->cluster != NULL) {
+            continue;
+        }
+        if (backend_find(bs, n, b->cluster_name) != NULL) {
+            *cause = xasprintf("cluster '%s' has the name of a backend", b->cluster_name);
+            return false;
+        }
+        struct cluster *c = cluster_create(b->cluster_name, b->store);
+        for (size_t j = i; j < n; j++) {
+            struct backend *o = bs[j];
+            if (o->cluster_name == NULL || strcmp(o->cluster_name, b->cluster_name) != 0) {
+                continue;
+            }
+            const char *bc = b->context != NULL ? b->context : "default";
+            const char *oc = o->context != NULL ? o->context : "default";
+            const char *why = strcmp(o->impl->type, b->impl->type) != 0 ? "type"
+                              : strcmp(oc, bc) != 0                     ? "context"
+                                                                        : NULL;
+            if (why == NULL && !cluster_add(c, o)) {
+                why = "size (at most 32 members)";
+            }
+            if (why != NULL) {
+                *cause = xasprintf("cluster '%s': backend '%s' is not of the %s of '%s'",
+                                   b->cluster_name, o->name, why, b->name);
+                return false;
+            }
+        }
+    }
+    return true;
 }
 
 static void health_core(const struct backend *b, uint64_t now, char *buf, size_t len);

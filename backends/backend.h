@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 struct backend_request;
+struct cluster;
 struct loop;
 struct loop_timer;
 
@@ -138,6 +139,14 @@ struct backend {
     int nactions;
     /* Optional: the kinds this instance feeds (plugins feed one pane); 0: impl->kinds. */
     unsigned kinds;
+    char *context; /* `context = NAME`; NULL: "default" */
+    /*
+     * `cluster = NAME`: the HA cluster it is a member of (backends/cluster.h),
+     * joined by backend_join_clusters(); its rows are published merged, under
+     * the cluster's name. NULL: none.
+     */
+    char *cluster_name;
+    struct cluster *cluster;
 };
 
 const struct backend_impl *backend_impl_find(const char *type);
@@ -147,7 +156,7 @@ const struct backend_impl *const *backend_impls(void);
 struct backend *backend_create(const struct backend_impl *impl, const char *name,
                                struct store *store, struct loop *loop);
 void backend_destroy(struct backend *b);
-/* Common keys first (refresh, timeout, actions), then the implementation's. */
+/* Common keys first (refresh, timeout, actions, context, cluster), then the implementation's. */
 bool backend_configure(struct backend *b, const char *key, const char *value, char **cause);
 /* Validate and schedule polling on the loop (first poll at once). */
 bool backend_start(struct backend *b, char **cause);
@@ -156,6 +165,8 @@ void backend_poll_now(struct backend *b);
 
 /* Called by implementations. */
 void backend_publish(struct backend *b, struct rowset *rs);
+/* Publish rows without a word on the health (a chain of requests says it at its end). */
+void backend_publish_rows(struct backend *b, struct rowset *rs);
 void backend_fail(struct backend *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Mark a successful poll that published nothing new. */
 void backend_ok(struct backend *b);
@@ -181,6 +192,7 @@ const struct action_def *backend_action_by_verb(const struct backend *b, enum mo
 /*
  * One-line health for the status bar: "ok", "starting", "stale 42s" (no fresh
  * data for more than three refresh intervals), "error: reason". buf >= 128.
+ * This is b's own; a cluster's is cluster_health_text (backends/cluster.h).
  */
 void backend_health_text(const struct backend *b, uint64_t now_ms, char *buf, size_t len);
 /* True when the newest data is older than three refresh intervals. */
@@ -192,7 +204,9 @@ bool backend_is_stale(const struct backend *b, uint64_t now_ms);
  * and is what it shows still good now (its last poll did not fail, it is not
  * stale)? false with *why (caller frees; why may be NULL): "am has not
  * answered since 14:02:11 UTC", "am: error: connection refused", "am: stale
- * 42s". since 0: any answer counts.
+ * 42s". since 0: any answer counts. A member of a cluster is fresh when some
+ * member of its cluster is (the cluster's rows are whole from the others);
+ * *why then names every member.
  */
 bool backend_fresh(const struct backend *b, uint64_t since, uint64_t now_ms, char **why);
 /*
@@ -205,5 +219,23 @@ bool backend_kind_fresh(struct backend *const *bs, size_t n, enum model_kind kin
                         uint64_t now_ms, char **why);
 /* The backend named name among bs, or NULL. */
 struct backend *backend_find(struct backend *const *bs, size_t n, const char *name);
+
+/*
+ * Make the clusters `cluster = NAME` names (backends/cluster.h): members of one
+ * cluster must be of one type and one context, and no backend may be named
+ * like a cluster; false with *cause otherwise (engine/config.c says it with
+ * file:line first). Call once, after configuring every backend of bs.
+ */
+bool backend_join_clusters(struct backend *const *bs, size_t n, char **cause);
+/* The source b's rows are published under: its cluster's name, else its own. */
+const char *backend_source(const struct backend *b);
+/*
+ * The backend that acts for the rows of source: the backend of that name, or
+ * for a cluster's name its live member (the freshest healthy one); NULL when
+ * none. backend_for_row prefers a live member whose rows of kind have key.
+ */
+struct backend *backend_for_source(struct backend *const *bs, size_t n, const char *source);
+struct backend *backend_for_row(struct backend *const *bs, size_t n, const char *source,
+                                enum model_kind kind, const char *key);
 
 #endif

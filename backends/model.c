@@ -294,6 +294,35 @@ void rowset_detail(struct rowset *rs, const char *key, const char *value)
     rs->detail[rs->dlen] = '\0';
 }
 
+static void detail_add(struct rowset *rs, const char *text, size_t n)
+{
+    if (rs->dlen + n + 1 > rs->dcap) {
+        rs->dcap = (rs->dlen + n + 1) * 2;
+        rs->detail = xrealloc(rs->detail, rs->dcap);
+    }
+    memcpy(rs->detail + rs->dlen, text, n);
+    rs->dlen += n;
+    rs->detail[rs->dlen] = '\0';
+}
+
+void rowset_copy_row(struct rowset *dst, const struct rowset *src, size_t row)
+{
+    rowset_begin(dst, rowset_key(src, row));
+    const struct cell *from = rowset_cells(src, row);
+    int ncols = src->ncols < dst->ncols ? src->ncols : dst->ncols;
+    for (int c = 0; c < ncols; c++) {
+        const char *text = rowset_str(src, from[c].text);
+        uint32_t off = arena_add(dst, text, strlen(text));
+        struct cell *to = current_cell(dst, c);
+        to->text = off;
+        to->num = from[c].num;
+        to->tone = from[c].tone;
+    }
+    dst->rows[dst->nrows - 1].tone = src->rows[row].tone;
+    const char *detail = rowset_str(src, src->rows[row].detail);
+    detail_add(dst, detail, strlen(detail));
+}
+
 void rowset_detail_nonempty(struct rowset *rs, const char *key, const char *value)
 {
     if (value != NULL && value[0] != '\0') {
@@ -346,6 +375,8 @@ struct feed_list {
 
 struct store {
     struct feed_list kinds[MODEL_KINDS];
+    char **alias; /* pairs: name, source */
+    size_t nalias;
 };
 
 struct store *store_create(void)
@@ -364,6 +395,10 @@ void store_destroy(struct store *st)
         }
         free(st->kinds[k].sets);
     }
+    for (size_t i = 0; i < st->nalias * 2; i++) {
+        free(st->alias[i]);
+    }
+    free(st->alias);
     free(st);
 }
 
@@ -425,9 +460,23 @@ size_t store_nrows(const struct store *st, enum model_kind kind)
     return n;
 }
 
+void store_alias(struct store *st, const char *name, const char *source)
+{
+    st->alias = xreallocarray(st->alias, st->nalias * 2 + 2, sizeof *st->alias);
+    st->alias[st->nalias * 2] = xstrdup(name);
+    st->alias[st->nalias * 2 + 1] = xstrdup(source);
+    st->nalias++;
+}
+
 bool store_find(const struct store *st, enum model_kind kind, const char *source, const char *key,
                 const struct rowset **rs, size_t *row)
 {
+    for (size_t i = 0; i < st->nalias; i++) {
+        if (strcmp(st->alias[i * 2], source) == 0) {
+            source = st->alias[i * 2 + 1];
+            break;
+        }
+    }
     const struct feed_list *fl = &st->kinds[kind];
     for (size_t i = 0; i < fl->n; i++) {
         if (strcmp(fl->sets[i]->source, source) != 0) {

@@ -241,6 +241,12 @@ void rowset_detail_nonempty(struct rowset *rs, const char *key, const char *valu
 void rowset_detailf(struct rowset *rs, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void rowset_end(struct rowset *rs);
+/*
+ * Start a row in dst that is a copy of src's row: key, cells (text, number,
+ * tone), row tone and detail lines. Cells and details can be added after, as
+ * to any row (a merge relabels SOURCE and says which members have it).
+ */
+void rowset_copy_row(struct rowset *dst, const struct rowset *src, size_t row);
 
 /* A row key not seen before in this batch: key itself, else key~2, key~3... */
 struct model_keys {
@@ -283,7 +289,12 @@ uint64_t store_generation(const struct store *st, enum model_kind kind);
 size_t store_nsets(const struct store *st, enum model_kind kind);
 const struct rowset *store_set(const struct store *st, enum model_kind kind, size_t i);
 size_t store_nrows(const struct store *st, enum model_kind kind);
-/* Find a row by source and key; false when gone. */
+/*
+ * Rows of backend `name` are published under `source` (the cluster it is a
+ * member of: backends/cluster.h), so looking up `name` finds them.
+ */
+void store_alias(struct store *st, const char *name, const char *source);
+/* Find a row by source (or a name aliased to it) and key; false when gone. */
 bool store_find(const struct store *st, enum model_kind kind, const char *source, const char *key,
                 const struct rowset **rs, size_t *row);
 

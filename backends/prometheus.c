@@ -270,7 +270,7 @@ static void on_range(const struct http_response *r, void *ud)
     } else {
         struct rowset *rs = rowset_create(MODEL_SIGNALS, b->name);
         prom_answer_rows(p->answer, rs);
-        store_publish(b->store, rs);
+        backend_publish_rows(b, rs);
     }
     chain_end(b, cause);
 }
@@ -344,7 +344,7 @@ static void on_poll(const struct http_response *r, void *ud)
     }
     if (chained) {
         if (rs != NULL) {
-            store_publish(b->store, rs); /* the health waits for the end of the chain */
+            backend_publish_rows(b, rs); /* the health waits for the end of the chain */
         }
         p->alerts_error = error;
         send_instant(p);

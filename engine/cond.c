@@ -493,7 +493,7 @@ const char *cond_result_name(enum cond_result r)
 /* Rows of this source count: it is a backend of the pane that answered afresh. */
 static bool source_fresh(const struct cond_env *env, enum model_kind kind, const char *source)
 {
-    const struct backend *b = backend_find(env->backends, env->nbackends, source);
+    const struct backend *b = backend_for_source(env->backends, env->nbackends, source);
     return b != NULL && (backend_kinds(b) & (1u << kind)) &&
            backend_fresh(b, env->since_ms, env->now_ms, NULL);
 }

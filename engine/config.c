@@ -637,6 +637,64 @@ static int on_pair(void *user, const char *section, const char *key, const char 
                 key);
 }
 
+/* The last value of key in be, and its line; NULL when not set. */
+static const char *entry_value(const struct config_backend *be, const char *key, int *line)
+{
+    const char *v = NULL;
+    for (size_t i = 0; i < be->nentries; i++) {
+        if (strcmp(be->entries[i].key, key) == 0) {
+            v = be->entries[i].value;
+            *line = be->entries[i].line;
+        }
+    }
+    return v;
+}
+
+/*
+ * `cluster = NAME` (backends/cluster.h): the members of one cluster are of one
+ * type and one context, and a cluster is not named like a backend.
+ */
+static bool check_clusters(struct parser *p)
+{
+    const struct config *cfg = p->cfg;
+    for (size_t i = 0; i < cfg->nbackends; i++) {
+        const struct config_backend *be = &cfg->backends[i];
+        int line = be->line, cline = 0;
+        const char *cluster = entry_value(be, "cluster", &line);
+        if (cluster == NULL) {
+            continue;
+        }
+        const char *ctx = entry_value(be, "context", &cline);
+        for (size_t j = 0; j < cfg->nbackends; j++) {
+            const struct config_backend *o = &cfg->backends[j];
+            int oline = 0;
+            if (strcmp(o->name, cluster) == 0) {
+                return fail(p, line, "cluster '%s' has the name of a backend (line %d)", cluster,
+                            o->line);
+            }
+            const char *oc = j < i ? entry_value(o, "cluster", &oline) : NULL;
+            if (oc == NULL || strcmp(oc, cluster) != 0) {
+                continue;
+            }
+            const char *octx = entry_value(o, "context", &oline);
+            if (strcmp(o->type, be->type) != 0) {
+                return fail(p, line,
+                            "backend '%s' (%s) cannot join cluster '%s': its member '%s' is %s",
+                            be->name, be->type, cluster, o->name, o->type);
+            }
+            if (strcmp(ctx != NULL ? ctx : "default", octx != NULL ? octx : "default") != 0) {
+                return fail(p, line,
+                            "backend '%s' (context %s) cannot join cluster '%s': its member '%s' "
+                            "is in context %s",
+                            be->name, ctx != NULL ? ctx : "default", cluster, o->name,
+                            octx != NULL ? octx : "default");
+            }
+            break; /* the first member checked the others against itself */
+        }
+    }
+    return true;
+}
+
 struct config *config_parse(const char *name, const char *text, char **cause)
 {
     struct parser p = {.text = text, .pos = text};
@@ -644,8 +702,8 @@ struct config *config_parse(const char *name, const char *text, char **cause)
     p.cfg->path = xstrdup(name);
 
     int rc = ini_parse_stream(read_line, &p, on_pair, &p);
-    if (rc == 0 && p.err_line == 0 && finish_section(&p)) {
-        resolve_services(&p);
+    if (rc == 0 && p.err_line == 0 && finish_section(&p) && resolve_services(&p)) {
+        check_clusters(&p);
     }
     pending_free(&p);
     if (rc < 0) {

@@ -75,7 +75,7 @@ struct backend *game_act_backend(struct backend **bs, size_t n, const char *name
         return NULL;
     }
     for (size_t i = 0; i < n; i++) {
-        if (name != NULL && strcmp(bs[i]->name, name) != 0) {
+        if (name != NULL && bs[i] != backend_for_source(bs, n, name)) {
             continue;
         }
         *def = backend_action_by_verb(bs[i], kind, a->verb != NULL ? a->verb : "");

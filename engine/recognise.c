@@ -493,7 +493,7 @@ static char *alert_key(const struct store *st, const struct backend *b, const ch
     size_t count = 0;
     for (size_t i = 0; st != NULL && i < store_nsets(st, MODEL_ALERTS); i++) {
         const struct rowset *rs = store_set(st, MODEL_ALERTS, i);
-        if (strcmp(rs->source, b->name) != 0) {
+        if (strcmp(rs->source, backend_source(b)) != 0) {
             continue;
         }
         for (size_t row = 0; row < rs->nrows; row++) {

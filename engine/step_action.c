@@ -70,7 +70,7 @@ struct backend *step_find_action(struct backend **backends, size_t n, const stru
     }
     for (size_t i = 0; i < n; i++) {
         struct backend *b = backends[i];
-        if (s->backend != NULL && strcmp(b->name, s->backend) != 0) {
+        if (s->backend != NULL && b != backend_for_source(backends, n, s->backend)) {
             continue;
         }
         *def = backend_action_by_verb(b, kind, s->action != NULL ? s->action : "");

@@ -19,6 +19,7 @@
 #include "tablepane.h"
 
 #include "../backends/backend.h"
+#include "../backends/cluster.h"
 #include "../common/clock.h"
 #include "../common/loop.h"
 #include "../common/util.h"
@@ -146,8 +147,11 @@ static bool kind_problem(const struct tablepane *p, char *buf, size_t len, bool 
             *starting = true;
         }
         if (b->health == BACKEND_ERROR || backend_is_stale(b, now)) {
-            size_t n = (size_t)snprintf(buf, len, "%s: ", b->name);
-            if (n < len) {
+            /* a cluster says its one line: "1 of 2 members down: am2: ..." */
+            size_t n = (size_t)snprintf(buf, len, "%s: ", backend_source(b));
+            if (n < len && b->cluster != NULL) {
+                cluster_health_text(b->cluster, now, buf + n, len - n);
+            } else if (n < len) {
                 backend_health_text(b, now, buf + n, len - n);
             }
             return true;

@@ -7,6 +7,7 @@
  */
 #include "console.h"
 
+#include "../backends/cluster.h"
 #include "../common/clock.h"
 #include "../common/loop.h"
 #include "../common/util.h"
@@ -89,9 +90,17 @@ static void draw_backends(struct ui *ui, WINDOW *w, int *x, int limit)
     for (size_t i = 0; i < ui->nbackends && *x < limit; i++) {
         struct backend *b = ui->backends[i];
         char h[200], item[260];
-        backend_health_text(b, now, h, sizeof h);
-        snprintf(item, sizeof item, "%s%s: %s", i ? ui->g->sep : " ", b->name, h);
         bool bad = b->health == BACKEND_ERROR || backend_is_stale(b, now);
+        if (b->cluster != NULL && cluster_member(b->cluster, 0) != b) {
+            continue; /* a cluster is one item, at its first member */
+        }
+        if (b->cluster != NULL) {
+            cluster_health_text(b->cluster, now, h, sizeof h);
+            bad = cluster_degraded(b->cluster, now);
+        } else {
+            backend_health_text(b, now, h, sizeof h);
+        }
+        snprintf(item, sizeof item, "%s%s: %s", i ? ui->g->sep : " ", backend_source(b), h);
         *x += screen_put(w, 0, *x, limit - *x, item, theme_attr(bad ? THEME_ERROR : THEME_STATUS),
                          ui->g);
     }

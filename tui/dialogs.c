@@ -106,7 +106,10 @@ static void on_action_report(const struct action *a, bool ok, const char *messag
     } else if (o->first_error == NULL) {
         o->first_error = xasprintf("%s: %s", a->target, text);
     }
-    if (o->single == NULL) {
+    if (o->single == NULL && a->backend->cluster != NULL) {
+        /* which member of the cluster did it */
+        o->single = xasprintf("%s %s on %s: %s", o->label, a->target, a->backend->name, text);
+    } else if (o->single == NULL) {
         o->single = xasprintf("%s %s: %s", o->label, a->target, text);
     }
     outcome_settle(o);
@@ -310,7 +313,9 @@ static char *prior_value(const struct rowref *ref, const struct action_def *def)
 static bool ask_single(struct ui *ui, struct panel *table, const struct rowref *ref, int key)
 {
     const struct pane_table *t = table->ops->table;
-    struct backend *b = ui_backend(ui, ref->rs->source);
+    /* a cluster's row: the live member that has it acts */
+    struct backend *b = backend_for_row(ui->backends, ui->nbackends, ref->rs->source, t->kind,
+                                        rowset_key(ref->rs, ref->row));
     const struct action_def *def = b != NULL ? backend_action(b, t->kind, key) : NULL;
     if (def == NULL) {
         return false;
@@ -344,7 +349,8 @@ static bool ask_bulk(struct ui *ui, struct panel *table, const struct rowref *re
     pending_clear(ui);
     for (size_t i = 0; i < n; i++) {
         const char *target = rowset_key(refs[i].rs, refs[i].row);
-        struct backend *b = ui_backend(ui, refs[i].rs->source);
+        struct backend *b =
+            backend_for_row(ui->backends, ui->nbackends, refs[i].rs->source, kind, target);
         const struct action_def *def = b != NULL ? backend_action(b, kind, key) : NULL;
         if (def == NULL || (ui->pending.def != NULL && strcmp(def->verb, ui->pending.def->verb))) {
             ui_say(ui, true, "'%c' does not apply to every marked row (%s)", key, target);

@@ -428,6 +428,12 @@ static bool build_from_config(struct app *app, const struct options *o, char **c
             }
         }
     }
+    char *why = NULL;
+    if (!backend_join_clusters(app->backends, app->nbackends, &why)) {
+        *cause = xasprintf("%s: %s", app->cfg->path, why);
+        free(why);
+        return false;
+    }
     return true;
 }
 
@@ -719,6 +725,12 @@ static int run_act(struct app *app, const struct options *o)
     const char *verb = o->act_args[2], *target = o->act_args[3];
     struct backend *b = backend_named(app, name);
     enum model_kind kind;
+    if (b == NULL && backend_for_source(app->backends, app->nbackends, name) != NULL) {
+        /* a cluster: its members answer first, then the live one that has the row acts */
+        snapshot_wait(app->loop, app->backends, app->nbackends);
+        b = backend_for_row(app->backends, app->nbackends, name,
+                            model_kind_from_name(pane, &kind) ? kind : MODEL_ALERTS, target);
+    }
     if (b == NULL || !model_kind_from_name(pane, &kind)) {
         text_printf(stderr, "opsdeck: no %s '%s'\n", b == NULL ? "backend" : "pane",
                     b == NULL ? name : pane);
@@ -754,10 +766,16 @@ static int run_act(struct app *app, const struct options *o)
     } else if (r.ok) {
         /* a result may have lines of its own (a peek at messages) */
         char *text = text_clean_str(r.message, TEXT_NEWLINE | TEXT_TAB);
+        if (strcmp(b->name, name) != 0) {
+            text_printf(stdout, "%s: ", b->name); /* the member of the cluster that did it */
+        }
         printf("%s\n", text);
         free(text);
     } else {
-        text_printf(stderr, "opsdeck: %s %s: %s\n", verb, target, r.message);
+        /* a cluster's: the member that tried */
+        text_printf(stderr, "opsdeck: %s %s: %s%s%s\n", verb, target,
+                    strcmp(b->name, name) != 0 ? b->name : "",
+                    strcmp(b->name, name) != 0 ? ": " : "", r.message);
         status = 1;
     }
     free(r.message);

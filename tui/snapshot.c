@@ -8,6 +8,7 @@
  */
 #include "snapshot.h"
 
+#include "../backends/cluster.h"
 #include "../common/text.h"
 #include "../common/clock.h"
 #include "../common/util.h"
@@ -144,7 +145,29 @@ static void add_backends(cJSON *root, struct backend **backends, size_t n, uint6
         cJSON_AddStringToObject(o, "name", backends[i]->name);
         cJSON_AddStringToObject(o, "type", backends[i]->impl->type);
         cJSON_AddStringToObject(o, "health", health);
+        if (backends[i]->cluster != NULL) {
+            cJSON_AddStringToObject(o, "cluster", cluster_name(backends[i]->cluster));
+        }
         cJSON_AddItemToArray(arr, o);
+    }
+    /* each cluster once, at its first member: its one line of health */
+    cJSON *clusters = cJSON_AddArrayToObject(root, "clusters");
+    for (size_t i = 0; i < n; i++) {
+        const struct cluster *c = backends[i]->cluster;
+        if (c == NULL || cluster_member(c, 0) != backends[i]) {
+            continue;
+        }
+        char health[512];
+        cluster_health_text(c, now, health, sizeof health);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", cluster_name(c));
+        cJSON_AddStringToObject(o, "type", backends[i]->impl->type);
+        cJSON *members = cJSON_AddArrayToObject(o, "members");
+        for (size_t m = 0; m < cluster_size(c); m++) {
+            cJSON_AddItemToArray(members, cJSON_CreateString(cluster_member(c, m)->name));
+        }
+        cJSON_AddStringToObject(o, "health", health);
+        cJSON_AddItemToArray(clusters, o);
     }
 }
 
@@ -203,6 +226,15 @@ int snapshot_run(struct loop *loop, struct store *store, struct backend **backen
             backend_health_text(backends[i], mono, health, sizeof health);
             text_printf(out, "backend %s (%s): %s\n", backends[i]->name, backends[i]->impl->type,
                         health);
+        }
+        for (size_t i = 0; i < nbackends; i++) {
+            const struct cluster *c = backends[i]->cluster;
+            if (c != NULL && cluster_member(c, 0) == backends[i]) {
+                char health[512];
+                cluster_health_text(c, mono, health, sizeof health);
+                text_printf(out, "cluster %s (%s, %zu members): %s\n", cluster_name(c),
+                            backends[i]->impl->type, cluster_size(c), health);
+            }
         }
     }
     return status;

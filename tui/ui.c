@@ -81,12 +81,8 @@ struct panel *ui_focused_table(struct ui *ui)
 
 struct backend *ui_backend(struct ui *ui, const char *name)
 {
-    for (size_t i = 0; i < ui->nbackends; i++) {
-        if (strcmp(ui->backends[i]->name, name) == 0) {
-            return ui->backends[i];
-        }
-    }
-    return NULL;
+    /* a cluster's name: its live member */
+    return backend_for_source(ui->backends, ui->nbackends, name);
 }
 
 void ui_quit(struct ui *ui)

@@ -289,6 +289,55 @@ static void test_unknown(struct store *st)
     tap_is_str(cond_result_name(COND_NOT_MET), "not met", "result names");
 }
 
+/*
+ * A cluster (backends/cluster.h): its rows are one source named after it;
+ * they count while one member is fresh; unknown once every member is down.
+ */
+static void test_cluster(void)
+{
+    struct store *st = store_create();
+    struct backend *bs[2];
+    for (int i = 0; i < 2; i++) {
+        bs[i] = backend_create(&fake_impl, i == 0 ? "am1" : "am2", st, NULL);
+        bs[i]->kinds = 1u << MODEL_ALERTS;
+        char *cause = NULL;
+        backend_configure(bs[i], "cluster", "am-eu", &cause);
+        free(cause);
+    }
+    char *cause = NULL;
+    tap_ok(backend_join_clusters(bs, 2, &cause), "cluster: joined");
+    free(cause);
+    uint64_t since = clock_mono_ms(); /* the answers below come after it */
+    for (int i = 0; i < 2; i++) {
+        struct rowset *rs = rowset_create(MODEL_ALERTS, bs[i]->name);
+        rowset_begin(rs, "fp1");
+        rowset_text(rs, ALERT_NAME, "DiskFull");
+        rowset_text(rs, ALERT_STATE, "firing");
+        backend_publish(bs[i], rs);
+    }
+    struct cond_env e = {
+        .store = st,
+        .backends = bs,
+        .nbackends = 2,
+        .since_ms = since,
+        .now_ms = clock_mono_ms(),
+    };
+    result_is(&e, "alerts DiskFull state == firing", COND_MET, "DiskFull",
+              "cluster: a row of the cluster's source counts");
+    backend_fail(bs[1], "connection refused");
+    result_is(&e, "alerts DiskFull state == firing", COND_MET, "DiskFull",
+              "cluster: one member down, the other fresh: still counts");
+    result_is(&e, "alerts GoneAlert state != firing", COND_MET, "no row GoneAlert",
+              "cluster: a missing row counts while a member is fresh");
+    backend_fail(bs[0], "timeout");
+    result_is(&e, "alerts GoneAlert state != firing", COND_UNKNOWN,
+              "am-eu: no member is fresh: am1: error: timeout; am2: error: connection refused",
+              "cluster: every member down: unknown, naming each");
+    backend_destroy(bs[0]);
+    backend_destroy(bs[1]);
+    store_destroy(st);
+}
+
 /* Signals: the columns' words, their units, and no data never holding. */
 static void test_signals(struct store *st)
 {
@@ -385,6 +434,7 @@ int main(void)
 {
     struct store *st = fixture();
     fresh_backends(st);
+    test_cluster();
 
     /* numbers, every operator, matched by name and by key */
     holds(st, "queues orders.dlq ready < 10", 0);

@@ -488,9 +488,39 @@ static void test_services(void)
                  "service: a bad name");
 }
 
+/* cluster = NAME: members of one type and one context; errors at the joiner's cluster line */
+static void test_clusters(void)
+{
+    static const char ok[] = "[backend \"am1\"]\ntype = alertmanager\ncluster = am-eu\n"
+                             "context = prod-eu\n"
+                             "[backend \"am2\"]\ntype = alertmanager\ncontext = prod-eu\n"
+                             "cluster = am-eu\n"
+                             "[backend \"solo\"]\ntype = alertmanager\ncluster = am-us\n";
+    char *cause = NULL;
+    struct config *cfg = config_parse("t.ini", ok, &cause);
+    tap_ok(cfg != NULL && cause == NULL, "two members of one cluster and a cluster of one: ok");
+    config_destroy(cfg);
+    free(cause);
+    expect_error("[backend \"am1\"]\ntype = alertmanager\ncluster = am-eu\n"
+                 "[backend \"lb\"]\ntype = haproxy\ncluster = am-eu\n",
+                 "t.ini:6: backend 'lb' (haproxy) cannot join cluster 'am-eu': its member 'am1' "
+                 "is alertmanager",
+                 "cluster: members of two types");
+    expect_error("[backend \"am1\"]\ntype = alertmanager\ncluster = am-eu\ncontext = prod-eu\n"
+                 "[backend \"am2\"]\ntype = alertmanager\ncluster = am-eu\n",
+                 "t.ini:7: backend 'am2' (context default) cannot join cluster 'am-eu': its member "
+                 "'am1' is in context prod-eu",
+                 "cluster: members of two contexts");
+    expect_error("[backend \"am1\"]\ntype = alertmanager\ncluster = am2\n"
+                 "[backend \"am2\"]\ntype = alertmanager\n",
+                 "t.ini:3: cluster 'am2' has the name of a backend (line 4)",
+                 "cluster: named like a backend");
+}
+
 int main(void)
 {
     test_good();
+    test_clusters();
     test_errors();
     test_runbooks();
     test_share();
