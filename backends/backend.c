@@ -78,6 +78,7 @@ void backend_destroy(struct backend *b)
     }
     free(b->name);
     free(b->error);
+    free(b->context);
     free(b);
 }
 
@@ -90,6 +91,28 @@ static bool parse_ms(const char *value, int min_ms, int *out, char **cause)
     }
     *out = (int)(s * 1000);
     return true;
+}
+
+/* A context name: what a [context "NAME"] header takes (letters, digits, '_', '-', '.'). */
+static bool set_context(struct backend *b, const char *value, char **cause)
+{
+    bool ok = value[0] != '\0' && strlen(value) <= 64;
+    for (const char *c = value; ok && *c != '\0'; c++) {
+        ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+             strchr("_-.", *c) != NULL;
+    }
+    if (!ok) {
+        *cause = xasprintf("bad context name '%s' (letters, digits, '_', '-' and '.')", value);
+        return false;
+    }
+    free(b->context);
+    b->context = xstrdup(value);
+    return true;
+}
+
+const char *backend_context(const struct backend *b)
+{
+    return b->context != NULL ? b->context : "default";
 }
 
 bool backend_configure(struct backend *b, const char *key, const char *value, char **cause)
@@ -106,6 +129,9 @@ bool backend_configure(struct backend *b, const char *key, const char *value, ch
             return false;
         }
         return true;
+    }
+    if (strcmp(key, "context") == 0) {
+        return set_context(b, value, cause);
     }
     if (b->impl->configure == NULL) {
         *cause = xasprintf("unknown key '%s' for a %s backend", key, b->impl->type);
@@ -181,8 +207,19 @@ void backend_ok(struct backend *b)
     b->error = NULL;
 }
 
+void backend_stamp(const struct backend *b, struct rowset *rs)
+{
+    free(rs->context);
+    rs->context = b->context != NULL ? xstrdup(b->context) : NULL;
+    int col = model_context_column(rs->kind);
+    if (col >= 0) {
+        rowset_fill(rs, col, backend_context(b));
+    }
+}
+
 void backend_publish(struct backend *b, struct rowset *rs)
 {
+    backend_stamp(b, rs);
     store_publish(b->store, rs);
     backend_ok(b);
 }

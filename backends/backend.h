@@ -138,7 +138,25 @@ struct backend {
     int nactions;
     /* Optional: the kinds this instance feeds (plugins feed one pane); 0: impl->kinds. */
     unsigned kinds;
+    /*
+     * Its context (`context = NAME`; NULL: "default"), stamped on every rowset
+     * it publishes. The [context] section's policy is copied here at start
+     * (tui/main.c): read_only refuses every action (engine/action.c),
+     * protected asks the typed confirmation for every one.
+     */
+    char *context;
+    bool context_read_only;
+    bool context_protected;
 };
+
+/* The name of b's context: its `context`, else "default". */
+const char *backend_context(const struct backend *b);
+/*
+ * Set rs's context and fill its CONTEXT column (one arena string for every
+ * row). backend_publish does it; a backend that publishes straight into the
+ * store (a chain whose health waits) calls it itself.
+ */
+void backend_stamp(const struct backend *b, struct rowset *rs);
 
 const struct backend_impl *backend_impl_find(const char *type);
 /* NULL-terminated list of every registered type, for --help and errors. */
@@ -147,7 +165,7 @@ const struct backend_impl *const *backend_impls(void);
 struct backend *backend_create(const struct backend_impl *impl, const char *name,
                                struct store *store, struct loop *loop);
 void backend_destroy(struct backend *b);
-/* Common keys first (refresh, timeout, actions), then the implementation's. */
+/* Common keys first (refresh, timeout, actions, context), then the implementation's. */
 bool backend_configure(struct backend *b, const char *key, const char *value, char **cause);
 /* Validate and schedule polling on the loop (first poll at once). */
 bool backend_start(struct backend *b, char **cause);

@@ -270,6 +270,7 @@ static void on_range(const struct http_response *r, void *ud)
     } else {
         struct rowset *rs = rowset_create(MODEL_SIGNALS, b->name);
         prom_answer_rows(p->answer, rs);
+        backend_stamp(b, rs);
         store_publish(b->store, rs);
     }
     chain_end(b, cause);
@@ -344,6 +345,7 @@ static void on_poll(const struct http_response *r, void *ud)
     }
     if (chained) {
         if (rs != NULL) {
+            backend_stamp(b, rs);
             store_publish(b->store, rs); /* the health waits for the end of the chain */
         }
         p->alerts_error = error;

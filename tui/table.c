@@ -51,14 +51,23 @@ static int col_want(const struct tableview *tv, int c)
     return w;
 }
 
-/* Drop the least important columns (highest priority number) until the rest fit. */
+bool table_col_auto_hidden(const struct tableview *tv, int col)
+{
+    return tableview_col_auto_hidden(tv, col);
+}
+
+/*
+ * Drop the least important columns (highest priority number) until the rest
+ * fit; keep[] comes in with the auto-hidden columns already false.
+ */
 static int drop_columns(const struct model_schema *s, const int *want, bool *keep, int width)
 {
     int total = 0, kept = 0;
     for (int c = 0; c < s->ncols; c++) {
-        keep[c] = true;
-        total += want[c];
-        kept++;
+        if (keep[c]) {
+            total += want[c];
+            kept++;
+        }
     }
     while (kept > 1 && total + kept - 1 > width) {
         int drop = -1;
@@ -78,12 +87,14 @@ static int drop_columns(const struct model_schema *s, const int *want, bool *kee
 }
 
 /* Bring dropped columns back, most important first, where the slack holds them. */
-static int readmit_columns(const struct model_schema *s, int *want, bool *keep, int used, int width)
+static int readmit_columns(const struct tableview *tv, const struct model_schema *s, int *want,
+                           bool *keep, int used, int width)
 {
     for (int prio = 0; prio <= 9; prio++) {
         for (int c = 0; c < s->ncols; c++) {
             int room = width - used - 1;
-            if (keep[c] || s->cols[c].priority != prio || room < s->cols[c].min_width) {
+            if (keep[c] || s->cols[c].priority != prio || room < s->cols[c].min_width ||
+                table_col_auto_hidden(tv, c)) {
                 continue;
             }
             if (want[c] > room) {
@@ -103,6 +114,9 @@ static void wide_layout(const struct tableview *tv, int width, struct table_layo
     out->ncols = 0;
     out->total = -1;
     for (int c = 0; c < s->ncols && c < 16; c++) {
+        if (table_col_auto_hidden(tv, c)) {
+            continue;
+        }
         int w = tv->full[c];
         int tw = utf8_width(s->cols[c].title) + 1;
         w = w < tw ? tw : w;
@@ -130,11 +144,15 @@ void table_layout(const struct tableview *tv, int width, struct table_layout *ou
     out->natural = -1;
     for (int c = 0; c < s->ncols; c++) {
         want[c] = col_want(tv, c);
+        keep[c] = !table_col_auto_hidden(tv, c);
+        if (!keep[c]) {
+            continue;
+        }
         int tw = utf8_width(s->cols[c].title) + 1;
         out->natural += (tv->full[c] > want[c] ? tv->full[c] : want[c] > tw ? want[c] : tw) + 1;
     }
     int used = drop_columns(s, want, keep, width);
-    used = readmit_columns(s, want, keep, used, width);
+    used = readmit_columns(tv, s, want, keep, used, width);
     out->ncols = 0;
     int widest_text = -1;
     for (int c = 0; c < s->ncols; c++) {

@@ -19,6 +19,12 @@ struct table_layout {
     int natural;   /* cells every column would take whole: more than the width: cut or dropped */
 };
 
+/*
+ * A column the table leaves out by itself (tableview_col_auto_hidden: CONTEXT
+ * while at most one context is shown). A pane's own column choice honours it.
+ */
+bool table_col_auto_hidden(const struct tableview *tv, int col);
+
 /* Choose the columns and widths for a width; exposed for tests. */
 void table_layout(const struct tableview *tv, int width, struct table_layout *out);
 

@@ -49,6 +49,9 @@ struct tableview {
     int full[16];   /* widest cell of each column, uncut */
     bool wide;      /* h/l: every column at its full width, scrolled sideways by hoff cells */
     int hoff;
+    char **contexts; /* tableview_set_contexts: the contexts shown; ncontexts_set 0: all */
+    size_t ncontexts_set;
+    int ncontexts; /* distinct contexts among the rowsets shown, at the last rebuild (2: 2+) */
 };
 
 void tableview_init(struct tableview *tv, enum model_kind kind);
@@ -88,6 +91,21 @@ void tableview_clear_marks(struct tableview *tv);
 bool tableview_is_marked(const struct tableview *tv, const struct rowset *rs, size_t row);
 /* Visible rows that are marked, in view order; returns the count (out may be NULL). */
 size_t tableview_marked(const struct tableview *tv, struct rowref *out, size_t max);
+
+/*
+ * Show only the rows of these contexts (n 0: all), checked per rowset (a
+ * rowset's context is its source's: NULL is "default"). Rebuilds now.
+ */
+void tableview_set_contexts(struct tableview *tv, const struct store *st, const char *const *names,
+                            size_t n);
+/* Is a rowset of this context (NULL: "default") shown? */
+bool tableview_context_shown(const struct tableview *tv, const char *context);
+/*
+ * A column the table leaves out by itself: CONTEXT (COL_CONTEXT) while at
+ * most one context is shown. It still sorts; a filter skips it then (every
+ * row would match "default").
+ */
+bool tableview_col_auto_hidden(const struct tableview *tv, int col);
 
 /* Does a row match a filter (without the '!')? Case-insensitive substring of any cell. */
 bool tableview_row_matches(const struct rowset *rs, size_t row, const char *needle);
