@@ -65,7 +65,7 @@ enum tone model_rollout_tone(enum rollout r);
     X(ALERT_AGE, "AGE", CELL_AGE, 4, 5, 1, 0)                                                      \
     X(ALERT_TARGET, "TARGET", CELL_TEXT, 8, 28, 2, 0)                                              \
     X(ALERT_SUMMARY, "SUMMARY", CELL_TEXT, 10, 60, 3, 0)                                           \
-    X(ALERT_CONTEXT, "CONTEXT", CELL_TEXT, 7, 16, 4, COL_CONTEXT)                                  \
+    X(ALERT_CONTEXT, "CONTEXT", CELL_TEXT, 7, 16, 1, COL_CONTEXT)                                  \
     X(ALERT_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5, 0)
 
 #define QUEUE_COLUMNS(X)                                                                           \
@@ -82,7 +82,7 @@ enum tone model_rollout_tone(enum rollout r);
     X(QUEUE_ACK, "ACK/s", CELL_NUM, 5, 8, 4, 0)                                                    \
     X(QUEUE_TREND, "TREND", CELL_TEXT, 5, 6, 1, 0)                                                 \
     X(QUEUE_DLQ, "DLQ", CELL_TEXT, 6, 24, 2, 0)                                                    \
-    X(QUEUE_CONTEXT, "CONTEXT", CELL_TEXT, 7, 16, 4, COL_CONTEXT)                                  \
+    X(QUEUE_CONTEXT, "CONTEXT", CELL_TEXT, 7, 16, 1, COL_CONTEXT)                                  \
     X(QUEUE_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5, 0)
 
 #define POOL_COLUMNS(X)                                                                            \
@@ -96,7 +96,7 @@ enum tone model_rollout_tone(enum rollout r);
     X(POOL_CHECK, "CHECK", CELL_TEXT, 5, 10, 1, 0)                                                 \
     X(POOL_5XX, "5XX", CELL_NUM, 3, 8, 1, 0)                                                       \
     X(POOL_RT, "RT ms", CELL_NUM, 5, 7, 2, 0)                                                      \
-    X(POOL_CONTEXT, "CONTEXT", CELL_TEXT, 7, 16, 4, COL_CONTEXT)                                   \
+    X(POOL_CONTEXT, "CONTEXT", CELL_TEXT, 7, 16, 1, COL_CONTEXT)                                   \
     X(POOL_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5, 0)
 
 #define DEPLOY_COLUMNS(X)                                                                          \
@@ -108,7 +108,7 @@ enum tone model_rollout_tone(enum rollout r);
     X(DEPLOY_AGE, "AGE", CELL_AGE, 4, 5, 3, 0)                                                     \
     X(DEPLOY_STATE, "ROLLOUT", CELL_TEXT, 8, 12, 0, 0)                                             \
     X(DEPLOY_IMAGE, "IMAGE", CELL_TEXT, 8, 40, 4, COL_KEEP_TAIL)                                   \
-    X(DEPLOY_CONTEXT, "CONTEXT", CELL_TEXT, 7, 16, 4, COL_CONTEXT)                                 \
+    X(DEPLOY_CONTEXT, "CONTEXT", CELL_TEXT, 7, 16, 1, COL_CONTEXT)                                 \
     X(DEPLOY_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5, 0)
 
 #define SILENCE_COLUMNS(X)                                                                         \
@@ -118,7 +118,7 @@ enum tone model_rollout_tone(enum rollout r);
     X(SILENCE_ENDS, "ENDS", CELL_TEXT, 6, 14, 1, 0)                                                \
     X(SILENCE_BY, "BY", CELL_TEXT, 6, 24, 2, 0)                                                    \
     X(SILENCE_COMMENT, "COMMENT", CELL_TEXT, 8, 40, 4, 0)                                          \
-    X(SILENCE_CONTEXT, "CONTEXT", CELL_TEXT, 7, 16, 4, COL_CONTEXT)                                \
+    X(SILENCE_CONTEXT, "CONTEXT", CELL_TEXT, 7, 16, 1, COL_CONTEXT)                                \
     X(SILENCE_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5, 0)
 
 /*
@@ -141,7 +141,7 @@ enum tone model_rollout_tone(enum rollout r);
     X(SIGNAL_BUDGET, "BUDGET", CELL_NUM, 6, 8, 0, 0)                                               \
     X(SIGNAL_BURN, "BURN", CELL_TEXT, 4, 11, 0, 0)                                                 \
     X(SIGNAL_TREND, "ERRORS 1h", CELL_SPARK, 6, 30, 1, 0)                                          \
-    X(SIGNAL_CONTEXT, "CONTEXT", CELL_TEXT, 7, 16, 4, COL_CONTEXT)                                 \
+    X(SIGNAL_CONTEXT, "CONTEXT", CELL_TEXT, 7, 16, 1, COL_CONTEXT)                                 \
     X(SIGNAL_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5, 0)
 
 /* One row per series of an ad-hoc query (:promql): its labels, value and last hour. */
@@ -149,7 +149,7 @@ enum tone model_rollout_tone(enum rollout r);
     X(PROMQL_SERIES, "SERIES", CELL_TEXT, 10, 80, 0, COL_KEEP_TAIL)                                \
     X(PROMQL_VALUE, "VALUE", CELL_NUM, 10, 12, 0, 0)                                               \
     X(PROMQL_TREND, "LAST 1h", CELL_SPARK, 6, 30, 1, 0)                                            \
-    X(PROMQL_CONTEXT, "CONTEXT", CELL_TEXT, 7, 16, 4, COL_CONTEXT)                                 \
+    X(PROMQL_CONTEXT, "CONTEXT", CELL_TEXT, 7, 16, 1, COL_CONTEXT)                                 \
     X(PROMQL_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5, 0)
 
 #define X_ENUM(id, title, type, minw, maxw, prio, flags) id,
