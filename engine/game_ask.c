@@ -116,7 +116,7 @@ void game_chaos_grant(struct game *g, size_t ii)
         struct backend *b = game_act_backend(g->env.backends, g->env.nbackends, in->backend,
                                              &in->chaos[c].action, &def, &why);
         free(why);
-        if (b != NULL && in->chaos[c].action.target != NULL) {
+        if (b != NULL && action_protected(b) != NULL && in->chaos[c].action.target != NULL) {
             action_grant_typed(b, def, in->chaos[c].action.target);
         }
     }
