@@ -55,6 +55,12 @@ check "line mode: the action step is refused in a protected context" \
 check "line mode: nothing drained (audited as refused, no ok)" \
     sh -c "grep -q '\"result\":\"refused: context prod-eu is protected' '$XDG_STATE_HOME/opsdeck/audit.jsonl' && ! grep -q '\"result\":\"ok\"' '$XDG_STATE_HOME/opsdeck/audit.jsonl'"
 
+# a drill in line mode: its y cannot be a typed confirmation, so the chaos is refused, saying why
+(sleep 1; echo start; sleep 1; echo y; sleep 2; echo end; sleep 2; echo q) |
+    "$OPSDECK" drill "$GD" --plain -c "$CFG" >"$E2E_DIR/drill-plain.out" 2>&1
+check "drill line mode: protected chaos refused with the reason" \
+    grep -q "chaos 1.1 pools drain be_web/web2: FAILED - context prod-eu is protected: drain be_web/web2 needs the typed confirmation" "$E2E_DIR/drill-plain.out"
+
 # the console's runbook pane: the step's dialog asks the target typed
 e2e_start 160 40 USER=alice -- run "$RB" -c "$CFG"
 check "the title says the protected context" wait_for "[prod-eu PROTECTED]"
