@@ -34,6 +34,14 @@ mode = still
 seed = 7
 INI
 
+# lint: the config's [context] sections are checked as it loads them
+check "lint accepts the contexts" sh -c '"$1" lint "$2" | grep -q ": ok (2 backends)"' _ "$OPSDECK" "$CFG"
+sed 's/^tone = warn$/tone = red/' "$CFG" >"$E2E_DIR/bad.ini"
+"$OPSDECK" lint "$E2E_DIR/bad.ini" >"$E2E_DIR/lint.out" 2>&1
+check "lint: an unknown tone exits 2" test $? = 2
+check "lint: ... naming file:line and the tones" grep -qF \
+    "bad.ini:7: bad tone 'red' for context 'staging' (normal, ok, info, warn, crit or muted)" "$E2E_DIR/lint.out"
+
 e2e_start 160 40 LANG=C.UTF-8 -- -c "$CFG"
 check "all shown: the title says both, with their flags" \
     wait_for "[all: prod-eu PROTECTED, staging READ-ONLY]"
