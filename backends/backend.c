@@ -114,6 +114,28 @@ static bool name_ok(const char *s)
     return true;
 }
 
+/* A context name: what a [context "NAME"] header takes (letters, digits, '_', '-', '.'). */
+static bool set_context(struct backend *b, const char *value, char **cause)
+{
+    bool ok = value[0] != '\0' && strlen(value) <= 64;
+    for (const char *c = value; ok && *c != '\0'; c++) {
+        ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+             strchr("_-.", *c) != NULL;
+    }
+    if (!ok) {
+        *cause = xasprintf("bad context name '%s' (letters, digits, '_', '-' and '.')", value);
+        return false;
+    }
+    free(b->context);
+    b->context = xstrdup(value);
+    return true;
+}
+
+const char *backend_context(const struct backend *b)
+{
+    return b->context != NULL ? b->context : "default";
+}
+
 bool backend_configure(struct backend *b, const char *key, const char *value, char **cause)
 {
     if (strcmp(key, "refresh") == 0) {
@@ -129,15 +151,17 @@ bool backend_configure(struct backend *b, const char *key, const char *value, ch
         }
         return true;
     }
-    if (strcmp(key, "context") == 0 || strcmp(key, "cluster") == 0) {
+    if (strcmp(key, "context") == 0) {
+        return set_context(b, value, cause);
+    }
+    if (strcmp(key, "cluster") == 0) {
         if (!name_ok(value)) {
             *cause =
-                xasprintf("bad %s name '%s' (use letters, digits, '.', '_' and '-')", key, value);
+                xasprintf("bad cluster name '%s' (use letters, digits, '.', '_' and '-')", value);
             return false;
         }
-        char **field = key[1] == 'o' ? &b->context : &b->cluster_name;
-        free(*field);
-        *field = xstrdup(value);
+        free(b->cluster_name);
+        b->cluster_name = xstrdup(value);
         return true;
     }
     if (b->impl->configure == NULL) {
@@ -214,8 +238,19 @@ void backend_ok(struct backend *b)
     b->error = NULL;
 }
 
+void backend_stamp(const struct backend *b, struct rowset *rs)
+{
+    free(rs->context);
+    rs->context = b->context != NULL ? xstrdup(b->context) : NULL;
+    int col = model_context_column(rs->kind);
+    if (col >= 0) {
+        rowset_fill(rs, col, backend_context(b));
+    }
+}
+
 void backend_publish_rows(struct backend *b, struct rowset *rs)
 {
+    backend_stamp(b, rs);
     if (b->cluster != NULL) {
         cluster_take(b->cluster, b, rs); /* publishes the merge */
     } else {

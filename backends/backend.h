@@ -139,7 +139,15 @@ struct backend {
     int nactions;
     /* Optional: the kinds this instance feeds (plugins feed one pane); 0: impl->kinds. */
     unsigned kinds;
-    char *context; /* `context = NAME`; NULL: "default" */
+    /*
+     * Its context (`context = NAME`; NULL: "default"), stamped on every rowset
+     * it publishes. The [context] section's policy is copied here at start
+     * (tui/main.c): read_only refuses every action (engine/action.c),
+     * protected asks the typed confirmation for every one.
+     */
+    char *context;
+    bool context_read_only;
+    bool context_protected;
     /*
      * `cluster = NAME`: the HA cluster it is a member of (backends/cluster.h),
      * joined by backend_join_clusters(); its rows are published merged, under
@@ -148,6 +156,15 @@ struct backend {
     char *cluster_name;
     struct cluster *cluster;
 };
+
+/* The name of b's context: its `context`, else "default". */
+const char *backend_context(const struct backend *b);
+/*
+ * Set rs's context and fill its CONTEXT column (one arena string for every
+ * row). backend_publish does it; a backend that publishes straight into the
+ * store (a chain whose health waits) calls it itself.
+ */
+void backend_stamp(const struct backend *b, struct rowset *rs);
 
 const struct backend_impl *backend_impl_find(const char *type);
 /* NULL-terminated list of every registered type, for --help and errors. */
@@ -165,7 +182,10 @@ void backend_poll_now(struct backend *b);
 
 /* Called by implementations. */
 void backend_publish(struct backend *b, struct rowset *rs);
-/* Publish rows without a word on the health (a chain of requests says it at its end). */
+/*
+ * Publish rows (stamped with b's context, merged when b is in a cluster)
+ * without a word on the health (a chain of requests says it at its end).
+ */
 void backend_publish_rows(struct backend *b, struct rowset *rs);
 void backend_fail(struct backend *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Mark a successful poll that published nothing new. */

@@ -219,6 +219,7 @@ static void merge_publish(struct cluster *c, enum model_kind kind)
         }
     }
     free(km.slots);
+    backend_stamp(c->m[0].b, out); /* the members share one context (config.c checks) */
     store_publish(c->store, out);
 }
 

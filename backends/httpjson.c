@@ -95,8 +95,10 @@ static bool map_columns(struct httpjson *h, char **cause)
     for (size_t i = 0; i < h->ncols; i++) {
         int col = model_column_by_title(h->kind, h->col_names[i]);
         const struct model_schema *s = model_schema(h->kind);
-        if (col < 0 || col >= PLUGIN_MAX_COLS || strcmp(s->cols[col].title, "SOURCE") == 0) {
-            *cause = xasprintf("column.%s: %s has no such column (SOURCE is filled by opsdeck)",
+        if (col < 0 || col >= PLUGIN_MAX_COLS || strcmp(s->cols[col].title, "SOURCE") == 0 ||
+            (s->cols[col].flags & COL_CONTEXT)) {
+            *cause = xasprintf("column.%s: %s has no such column (SOURCE and CONTEXT are filled by "
+                               "opsdeck)",
                                h->col_names[i], s->name);
             return false;
         }

@@ -65,6 +65,17 @@ int model_column_by_title(enum model_kind kind, const char *title)
     return -1;
 }
 
+int model_context_column(enum model_kind kind)
+{
+    const struct model_schema *s = &schemas[kind];
+    for (int i = 0; i < s->ncols; i++) {
+        if (s->cols[i].flags & COL_CONTEXT) {
+            return i;
+        }
+    }
+    return -1;
+}
+
 int model_severity_rank(const char *severity)
 {
     static const char *const words[][6] = {
@@ -147,6 +158,7 @@ void rowset_destroy(struct rowset *rs)
         return;
     }
     free(rs->source);
+    free(rs->context);
     free(rs->strings);
     free(rs->cells);
     free(rs->rows);
@@ -198,6 +210,18 @@ void rowset_end(struct rowset *rs)
     rs->rows[rs->nrows - 1].detail = arena_add(rs, rs->detail ? rs->detail : "", rs->dlen);
     rs->dlen = 0;
     rs->open = false;
+}
+
+void rowset_fill(struct rowset *rs, int col, const char *text)
+{
+    rowset_end(rs);
+    if (col < 0 || col >= rs->ncols || rs->nrows == 0) {
+        return;
+    }
+    uint32_t off = arena_add(rs, text, strlen(text));
+    for (size_t r = 0; r < rs->nrows; r++) {
+        rs->cells[rs->rows[r].first_cell + (uint32_t)col].text = off;
+    }
 }
 
 void rowset_begin(struct rowset *rs, const char *key)

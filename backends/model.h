@@ -65,6 +65,7 @@ enum tone model_rollout_tone(enum rollout r);
     X(ALERT_AGE, "AGE", CELL_AGE, 4, 5, 1, 0)                                                      \
     X(ALERT_TARGET, "TARGET", CELL_TEXT, 8, 28, 2, 0)                                              \
     X(ALERT_SUMMARY, "SUMMARY", CELL_TEXT, 10, 60, 3, 0)                                           \
+    X(ALERT_CONTEXT, "CONTEXT", CELL_TEXT, 7, 16, 1, COL_CONTEXT)                                  \
     X(ALERT_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5, 0)
 
 #define QUEUE_COLUMNS(X)                                                                           \
@@ -81,6 +82,7 @@ enum tone model_rollout_tone(enum rollout r);
     X(QUEUE_ACK, "ACK/s", CELL_NUM, 5, 8, 4, 0)                                                    \
     X(QUEUE_TREND, "TREND", CELL_TEXT, 5, 6, 1, 0)                                                 \
     X(QUEUE_DLQ, "DLQ", CELL_TEXT, 6, 24, 2, 0)                                                    \
+    X(QUEUE_CONTEXT, "CONTEXT", CELL_TEXT, 7, 16, 1, COL_CONTEXT)                                  \
     X(QUEUE_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5, 0)
 
 #define POOL_COLUMNS(X)                                                                            \
@@ -94,6 +96,7 @@ enum tone model_rollout_tone(enum rollout r);
     X(POOL_CHECK, "CHECK", CELL_TEXT, 5, 10, 1, 0)                                                 \
     X(POOL_5XX, "5XX", CELL_NUM, 3, 8, 1, 0)                                                       \
     X(POOL_RT, "RT ms", CELL_NUM, 5, 7, 2, 0)                                                      \
+    X(POOL_CONTEXT, "CONTEXT", CELL_TEXT, 7, 16, 1, COL_CONTEXT)                                   \
     X(POOL_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5, 0)
 
 #define DEPLOY_COLUMNS(X)                                                                          \
@@ -105,6 +108,7 @@ enum tone model_rollout_tone(enum rollout r);
     X(DEPLOY_AGE, "AGE", CELL_AGE, 4, 5, 3, 0)                                                     \
     X(DEPLOY_STATE, "ROLLOUT", CELL_TEXT, 8, 12, 0, 0)                                             \
     X(DEPLOY_IMAGE, "IMAGE", CELL_TEXT, 8, 40, 4, COL_KEEP_TAIL)                                   \
+    X(DEPLOY_CONTEXT, "CONTEXT", CELL_TEXT, 7, 16, 1, COL_CONTEXT)                                 \
     X(DEPLOY_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5, 0)
 
 #define SILENCE_COLUMNS(X)                                                                         \
@@ -114,6 +118,7 @@ enum tone model_rollout_tone(enum rollout r);
     X(SILENCE_ENDS, "ENDS", CELL_TEXT, 6, 14, 1, 0)                                                \
     X(SILENCE_BY, "BY", CELL_TEXT, 6, 24, 2, 0)                                                    \
     X(SILENCE_COMMENT, "COMMENT", CELL_TEXT, 8, 40, 4, 0)                                          \
+    X(SILENCE_CONTEXT, "CONTEXT", CELL_TEXT, 7, 16, 1, COL_CONTEXT)                                \
     X(SILENCE_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5, 0)
 
 /*
@@ -136,6 +141,7 @@ enum tone model_rollout_tone(enum rollout r);
     X(SIGNAL_BUDGET, "BUDGET", CELL_NUM, 6, 8, 0, 0)                                               \
     X(SIGNAL_BURN, "BURN", CELL_TEXT, 4, 11, 0, 0)                                                 \
     X(SIGNAL_TREND, "ERRORS 1h", CELL_SPARK, 6, 30, 1, 0)                                          \
+    X(SIGNAL_CONTEXT, "CONTEXT", CELL_TEXT, 7, 16, 1, COL_CONTEXT)                                 \
     X(SIGNAL_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5, 0)
 
 /* One row per series of an ad-hoc query (:promql): its labels, value and last hour. */
@@ -143,6 +149,7 @@ enum tone model_rollout_tone(enum rollout r);
     X(PROMQL_SERIES, "SERIES", CELL_TEXT, 10, 80, 0, COL_KEEP_TAIL)                                \
     X(PROMQL_VALUE, "VALUE", CELL_NUM, 10, 12, 0, 0)                                               \
     X(PROMQL_TREND, "LAST 1h", CELL_SPARK, 6, 30, 1, 0)                                            \
+    X(PROMQL_CONTEXT, "CONTEXT", CELL_TEXT, 7, 16, 1, COL_CONTEXT)                                 \
     X(PROMQL_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5, 0)
 
 #define X_ENUM(id, title, type, minw, maxw, prio, flags) id,
@@ -158,6 +165,11 @@ enum promql_column { PROMQL_COLUMNS(X_ENUM) PROMQL_NCOLS };
 enum column_flags {
     COL_KEEP_TAIL = 1u << 0, /* when cut, keep the end (an image tag, a path) */
     COL_SEVERITY = 1u << 1,  /* sorts by model_severity_rank(), not alphabetically */
+    /*
+     * The row's context (backend_stamp fills it; every schema has one, just
+     * before SOURCE). A table does not draw it while at most one context is shown.
+     */
+    COL_CONTEXT = 1u << 2,
 };
 
 /*
@@ -189,6 +201,8 @@ const struct model_schema *model_schema(enum model_kind kind);
 bool model_kind_from_name(const char *name, enum model_kind *out);
 /* Column index by title, case-insensitive ("ready", "status"); -1 if unknown. */
 int model_column_by_title(enum model_kind kind, const char *title);
+/* The kind's CONTEXT column (flag COL_CONTEXT); -1 if it has none. */
+int model_context_column(enum model_kind kind);
 
 struct cell {
     double num;
@@ -208,6 +222,7 @@ struct rowset {
     enum model_kind kind;
     int ncols;
     char *source;
+    char *context; /* the source's context (backend_stamp); NULL: "default" */
     char *strings;
     size_t slen, scap;
     struct cell *cells;
@@ -247,6 +262,8 @@ void rowset_end(struct rowset *rs);
  * to any row (a merge relabels SOURCE and says which members have it).
  */
 void rowset_copy_row(struct rowset *dst, const struct rowset *src, size_t row);
+/* Every row's cell col is text (one copy in the arena); ends the open row. */
+void rowset_fill(struct rowset *rs, int col, const char *text);
 
 /* A row key not seen before in this batch: key itself, else key~2, key~3... */
 struct model_keys {

@@ -160,10 +160,10 @@ static char *column_list(enum model_kind kind)
     }
     char *out = xcalloc(1, len);
     for (int i = 0; i < s->ncols; i++) {
-        if (i + 1 == s->ncols && strcmp(s->cols[i].title, "SOURCE") == 0) {
-            break;
+        if (strcmp(s->cols[i].title, "SOURCE") == 0 || (s->cols[i].flags & COL_CONTEXT)) {
+            continue; /* ours */
         }
-        if (i > 0) {
+        if (out[0] != '\0') {
             strcat(out, ", ");
         }
         strcat(out, s->cols[i].title);
@@ -171,12 +171,14 @@ static char *column_list(enum model_kind kind)
     return out;
 }
 
-/* A cell name of the pane, never SOURCE (ours); -1 with *cause otherwise. */
+/* A cell name of the pane, never SOURCE nor CONTEXT (ours); -1 with *cause otherwise. */
 static int column_named(enum model_kind kind, const char *name, const char *key, char **cause)
 {
     int col = model_column_by_title(kind, name);
-    if (col >= 0 && strcmp(model_schema(kind)->cols[col].title, "SOURCE") == 0) {
-        *cause = xasprintf("row '%s': SOURCE is filled by opsdeck", key);
+    if (col >= 0 && (strcmp(model_schema(kind)->cols[col].title, "SOURCE") == 0 ||
+                     (model_schema(kind)->cols[col].flags & COL_CONTEXT))) {
+        *cause = xasprintf("row '%s': %s is filled by opsdeck", key,
+                           model_schema(kind)->cols[col].title);
         return -1;
     }
     if (col < 0) {

@@ -508,6 +508,7 @@ static void publish(struct prometheus_query *q, const char *range, size_t rlen, 
         fail(q, cause);
         return;
     }
+    backend_stamp(q->b, rs);
     store_publish(q->b->store, rs); /* not backend_publish: the backend's health is its own */
     if (range_why == NULL) {
         range_why = rcause;

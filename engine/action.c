@@ -21,6 +21,7 @@
  */
 #include "action.h"
 
+#include "../common/clock.h"
 #include "../common/util.h"
 #include "../common/whoami.h"
 #include "journal.h"
@@ -77,11 +78,73 @@ bool action_check(const struct backend *b, const struct action_def *def, char **
         *cause = xasprintf("actions are off for backend '%s'", b->name);
         return false;
     }
+    if (b->context_read_only) {
+        *cause = xasprintf("context %s is read-only", backend_context(b));
+        return false;
+    }
     if (def == NULL || !backend_has(b, def)) {
         *cause = xasprintf("%s does not support %s", b->name, def != NULL ? def->verb : "that");
         return false;
     }
     return true;
+}
+
+const char *action_protected(const struct backend *b)
+{
+    return b != NULL && b->context_protected ? backend_context(b) : NULL;
+}
+
+/* Typed confirmations waiting for their action (action_grant_typed); few, and short-lived. */
+enum { GRANT_MAX = 16, GRANT_TTL_MS = 60000 };
+static struct grant {
+    const struct backend *b;
+    const struct action_def *def;
+    char *target;
+    uint64_t at;
+} grants[GRANT_MAX];
+
+static void grant_drop(struct grant *g)
+{
+    free(g->target);
+    memset(g, 0, sizeof *g);
+}
+
+void action_grant_typed(const struct backend *b, const struct action_def *def, const char *target)
+{
+    uint64_t now = clock_mono_ms();
+    struct grant *slot = &grants[0];
+    for (size_t i = 0; i < GRANT_MAX; i++) {
+        if (grants[i].b == NULL || now - grants[i].at > GRANT_TTL_MS) {
+            slot = &grants[i];
+            break;
+        }
+        if (grants[i].at < slot->at) {
+            slot = &grants[i]; /* full: the oldest goes */
+        }
+    }
+    grant_drop(slot);
+    *slot = (struct grant){.b = b, .def = def, .target = xstrdup(target), .at = now};
+}
+
+void action_grants_clear(void)
+{
+    for (size_t i = 0; i < GRANT_MAX; i++) {
+        grant_drop(&grants[i]);
+    }
+}
+
+static bool grant_take(const struct action *a)
+{
+    uint64_t now = clock_mono_ms();
+    for (size_t i = 0; i < GRANT_MAX; i++) {
+        struct grant *g = &grants[i];
+        if (g->b == a->backend && g->def == a->def && now - g->at <= GRANT_TTL_MS &&
+            a->target != NULL && strcmp(g->target, a->target) == 0) {
+            grant_drop(g);
+            return true;
+        }
+    }
+    return false;
 }
 
 static char *dup_or_null(const char *s)
@@ -199,6 +262,13 @@ bool action_run(struct action *a, action_report_cb report, void *ud)
     char *cause = NULL;
     if (!action_check(a->backend, a->def, &cause)) {
         refuse(a, cause);
+        return false;
+    }
+    const char *prot = action_protected(a->backend);
+    if (prot != NULL && !a->typed && !grant_take(a)) {
+        refuse(a, xasprintf("context %s is protected: %s %s needs the typed confirmation (the "
+                            "console's dialog)",
+                            prot, a->def->verb, a->target != NULL ? a->target : "?"));
         return false;
     }
     cJSON *data = audit_data(a, false, NULL);

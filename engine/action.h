@@ -1,6 +1,7 @@
 /*
  * The one path every write takes (DESIGN rule 4):
- *   action_check()   read-only mode, the backend's `actions` setting, the verb
+ *   action_check()   read-only mode, the backend's `actions` setting, the verb,
+ *                    a read-only context (its backends are never acted on)
  *   (the caller confirms with the user; default answer Cancel)
  *   action_run()     audit "started", ask the backend to perform
  *   action_done()    the backend reports; audit the result; tell the caller
@@ -28,6 +29,11 @@ struct action {
     char *run;    /* run id when a runbook or drill acts, or the run open in the console; NULL */
     char *prior;  /* the value an input action replaces (scale: the replicas), audited; NULL */
     char *step;
+    /*
+     * The operator typed the confirmation (the row's name) for this very
+     * action: a protected context's actions run only then (action_run).
+     */
+    bool typed;
     action_report_cb report;
     void *report_ud;
 };
@@ -42,8 +48,26 @@ bool action_read_only(void);
  */
 void action_read_only_why(const char *why);
 
-/* May this action be taken at all? false with *cause ("read-only mode", ...). */
+/*
+ * May this action be taken at all? false with *cause ("read-only mode",
+ * "context prod-eu is read-only", ...).
+ */
 bool action_check(const struct backend *b, const struct action_def *def, char **cause);
+
+/*
+ * A protected context (`protected = true`): the name of b's context when
+ * every action on it needs the typed confirmation, else NULL. action_run
+ * refuses such an action unless a->typed, or a grant for it is waiting.
+ */
+const char *action_protected(const struct backend *b);
+/*
+ * A typed confirmation given in a dialog whose answer starts the action
+ * through another module (a run's action step, a drill's chaos): the next
+ * action_run of def on target on b takes it, once. Grants lapse after a
+ * minute; action_grants_clear() drops them all (tests, shutdown).
+ */
+void action_grant_typed(const struct backend *b, const struct action_def *def, const char *target);
+void action_grants_clear(void);
 
 struct action *action_create(struct backend *b, const struct action_def *def, const char *target,
                              const char *input);

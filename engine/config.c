@@ -43,7 +43,8 @@ enum section_kind {
     SECTION_RUNBOOKS,
     SECTION_SHARE,
     SECTION_SERVICE,
-    SECTION_VIEWS
+    SECTION_VIEWS,
+    SECTION_CONTEXT
 };
 
 /* A [service] section as read, before its backend is known (the end of the file). */
@@ -70,6 +71,7 @@ struct parser {
     int runbook_path_line;
     struct pending_service *svcs;
     size_t nsvcs;
+    int ctx_lines[4]; /* the current [context]'s tone, read_only, protected, description */
 };
 
 static bool fail(struct parser *p, int line, const char *fmt, ...)
@@ -194,6 +196,117 @@ static bool service_header(struct parser *p, char *rest)
     return true;
 }
 
+static struct config_context *add_context(struct config *cfg, const char *name, int line)
+{
+    cfg->contexts = xreallocarray(cfg->contexts, cfg->ncontexts + 1, sizeof *cfg->contexts);
+    struct config_context *c = &cfg->contexts[cfg->ncontexts++];
+    memset(c, 0, sizeof *c);
+    c->name = xstrdup(name);
+    c->tone = TONE_NORMAL;
+    c->line = line;
+    return c;
+}
+
+/* rest: what follows "context" in the header: "NAME" or NAME. */
+static bool context_header(struct parser *p, char *rest)
+{
+    size_t len = strlen(rest);
+    if (len >= 2 && rest[0] == '"' && rest[len - 1] == '"') {
+        rest[len - 1] = '\0';
+        rest++;
+    }
+    if (!is_name(rest, "_.-") || strlen(rest) > 64) {
+        return fail(p, p->line,
+                    "bad context name '%s' (use letters, digits, '.', '_' and '-', e.g. "
+                    "[context \"prod-eu\"])",
+                    rest);
+    }
+    for (size_t i = 0; i < p->cfg->ncontexts; i++) {
+        if (strcmp(p->cfg->contexts[i].name, rest) == 0) {
+            return fail(p, p->line, "duplicate context '%s' (first on line %d)", rest,
+                        p->cfg->contexts[i].line);
+        }
+    }
+    add_context(p->cfg, rest, p->line);
+    memset(p->ctx_lines, 0, sizeof p->ctx_lines);
+    p->section = SECTION_CONTEXT;
+    return true;
+}
+
+/* [context "NAME"]: tone, read_only, protected, description. */
+static bool context_key(struct parser *p, const char *key, const char *value)
+{
+    static const char *const keys[] = {"tone", "read_only", "protected", "description"};
+    static const char *const tones[] = {"normal", "ok", "info", "warn", "crit", "muted"};
+    struct config_context *c = &p->cfg->contexts[p->cfg->ncontexts - 1];
+    int k = -1;
+    for (int i = 0; i < 4; i++) {
+        if (strcmp(key, keys[i]) == 0) {
+            k = i;
+        }
+    }
+    if (k < 0) {
+        return fail(p, p->line,
+                    "unknown key '%s' in [context \"%s\"] (expected tone, read_only, protected or "
+                    "description)",
+                    key, c->name);
+    }
+    if (p->ctx_lines[k] != 0) {
+        return fail(p, p->line, "duplicate key '%s' in [context \"%s\"] (first on line %d)", key,
+                    c->name, p->ctx_lines[k]);
+    }
+    p->ctx_lines[k] = p->line;
+    if (k == 0) {
+        for (size_t t = 0; t < sizeof tones / sizeof tones[0]; t++) {
+            if (strcmp(value, tones[t]) == 0) {
+                c->tone = (enum tone)t;
+                return true;
+            }
+        }
+        return fail(p, p->line,
+                    "bad tone '%s' for context '%s' (normal, ok, info, warn, crit or muted)", value,
+                    c->name);
+    }
+    if (k == 3) {
+        free(c->description);
+        c->description = *value != '\0' ? xstrdup(value) : NULL;
+        return true;
+    }
+    if (!str_parse_bool(value, k == 1 ? &c->read_only : &c->protected_)) {
+        return fail(p, p->line, "bad value '%s' for %s (true/false, on/off, yes/no, 1/0)", value,
+                    key);
+    }
+    return true;
+}
+
+const struct config_context *config_context_find(const struct config *cfg, const char *name)
+{
+    const char *n = name != NULL ? name : "default";
+    for (size_t i = 0; cfg != NULL && i < cfg->ncontexts; i++) {
+        if (strcmp(cfg->contexts[i].name, n) == 0) {
+            return &cfg->contexts[i];
+        }
+    }
+    return NULL;
+}
+
+/* End of the file: every context a backend names is one (undeclared: the defaults). */
+static void resolve_contexts(struct config *cfg)
+{
+    for (size_t i = 0; i < cfg->nbackends; i++) {
+        const char *name = "default";
+        for (size_t e = 0; e < cfg->backends[i].nentries; e++) {
+            if (strcmp(cfg->backends[i].entries[e].key, "context") == 0) {
+                name = cfg->backends[i].entries[e].value;
+            }
+        }
+        const struct config_context *found = config_context_find(cfg, name);
+        struct config_context *c =
+            found != NULL ? &cfg->contexts[found - cfg->contexts] : add_context(cfg, name, 0);
+        c->used = true;
+    }
+}
+
 /* inner: the header between '[' and ']', trimmed. */
 static bool section_header(struct parser *p, char *inner)
 {
@@ -225,9 +338,13 @@ static bool section_header(struct parser *p, char *inner)
         (inner[7] == '\0' || is_blank(inner[7]) || inner[7] == '"')) {
         return service_header(p, str_trim(inner + 7));
     }
+    if (str_has_prefix(inner, "context") &&
+        (inner[7] == '\0' || is_blank(inner[7]) || inner[7] == '"')) {
+        return context_header(p, str_trim(inner + 7));
+    }
     return fail(p, p->line,
                 "unknown section [%s] (expected [opsdeck], [runbooks], [share], [views], "
-                "[backend \"NAME\"] or [service \"NAME\"])",
+                "[backend \"NAME\"], [service \"NAME\"] or [context \"NAME\"])",
                 inner);
 }
 
@@ -630,6 +747,8 @@ static int on_pair(void *user, const char *section, const char *key, const char 
         return service_key(p, key, value);
     case SECTION_VIEWS:
         return views_key(p, key, value);
+    case SECTION_CONTEXT:
+        return context_key(p, key, value);
     case SECTION_NONE:
         break;
     }
@@ -703,6 +822,7 @@ struct config *config_parse(const char *name, const char *text, char **cause)
 
     int rc = ini_parse_stream(read_line, &p, on_pair, &p);
     if (rc == 0 && p.err_line == 0 && finish_section(&p) && resolve_services(&p)) {
+        resolve_contexts(p.cfg);
         check_clusters(&p);
     }
     pending_free(&p);
@@ -812,6 +932,11 @@ void config_destroy(struct config *cfg)
         free(cfg->services[i].backend);
     }
     free(cfg->services);
+    for (size_t i = 0; i < cfg->ncontexts; i++) {
+        free(cfg->contexts[i].name);
+        free(cfg->contexts[i].description);
+    }
+    free(cfg->contexts);
     for (size_t i = 0; i < cfg->nrunbook_dirs; i++) {
         free(cfg->runbook_dirs[i]);
     }

@@ -16,6 +16,12 @@
  *   backend = prom          ; a prometheus backend; default: the only one
  *   objective = 99.9        ; labels, window, rules, slo, traffic, errors, ...
  *
+ *   [context "prod-eu"]     ; backends say `context = prod-eu` (no key: "default")
+ *   tone = crit             ; normal, ok, info, warn, crit, muted: the title bar's colour
+ *   protected = true        ; every action asks the typed confirmation
+ *   read_only = false       ; true: every action is refused
+ *   description = EU production
+ *
  *   [runbooks]
  *   path = ~/runbooks:/srv/runbooks   ; where an alert's runbook is looked for
  *   alert.TargetDown = pool-server-down.md
@@ -28,6 +34,8 @@
  */
 #ifndef OPSDECK_CONFIG_H
 #define OPSDECK_CONFIG_H
+
+#include "../backends/model.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -58,6 +66,21 @@ struct config_service {
     int line;      /* of the section header */
 };
 
+/*
+ * A context: a [context "NAME"] section, or a name a backend's `context`
+ * gives (or "default", a backend without one) with the defaults. In the
+ * order declared, then the order backends first name them.
+ */
+struct config_context {
+    char *name;
+    enum tone tone;
+    bool read_only;
+    bool protected_;   /* `protected`: every action asks the typed confirmation */
+    char *description; /* NULL: none */
+    int line;          /* of the section header; 0: not declared */
+    bool used;         /* a backend is in it */
+};
+
 struct config {
     char *path;
     char *theme; /* NULL: default */
@@ -82,7 +105,12 @@ struct config {
     /* [views] NAME = VIEW-STRING (tui/view.h), in file order; the string checked at start */
     struct config_entry *views;
     size_t nviews;
+    struct config_context *contexts;
+    size_t ncontexts;
 };
+
+/* The context named name ("default" when NULL), or NULL when the config has none such. */
+const struct config_context *config_context_find(const struct config *cfg, const char *name);
 
 /* Parse a file; NULL with *cause = "path:line: message" on any error. */
 struct config *config_load(const char *path, char **cause);

@@ -155,6 +155,15 @@ void game_abort(struct game *g, const char *why);
  */
 int game_chaos_question(const struct game *g);
 bool game_chaos_answer(struct game *g, bool yes, char **cause);
+/*
+ * A chaos of inject ii on a backend of a protected context (action.h
+ * action_protected): that context's name, and in *target the word to type
+ * (the first such chaos's target); NULL: none is. Such chaos runs only
+ * after game_chaos_grant() (the typed confirmation); without it action_run
+ * refuses it (line mode, --auto) and says why.
+ */
+const char *game_chaos_protected(const struct game *g, size_t ii, const char **target);
+void game_chaos_grant(struct game *g, size_t ii);
 /* Fire what is due, turn expectations missed, run during checks. Called by the timer. */
 void game_tick(struct game *g);
 

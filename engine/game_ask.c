@@ -12,6 +12,7 @@
 #include "gamestate.h"
 
 #include "../common/util.h"
+#include "action.h"
 
 #include <cjson/cJSON.h>
 
@@ -86,5 +87,37 @@ void game_chaos_asks_drop(struct game *g)
 {
     while (g->nasks > 0) {
         skip(g, pop(g), "not answered before the end");
+    }
+}
+
+const char *game_chaos_protected(const struct game *g, size_t ii, const char **target)
+{
+    const struct drill_inject *in = &g->d->injects[ii];
+    for (size_t c = 0; c < in->nchaos; c++) {
+        const struct action_def *def = NULL;
+        char *why = NULL;
+        struct backend *b = game_act_backend(g->env.backends, g->env.nbackends, in->backend,
+                                             &in->chaos[c].action, &def, &why);
+        free(why);
+        if (b != NULL && action_protected(b) != NULL) {
+            *target = in->chaos[c].action.target;
+            return action_protected(b);
+        }
+    }
+    return NULL;
+}
+
+void game_chaos_grant(struct game *g, size_t ii)
+{
+    const struct drill_inject *in = &g->d->injects[ii];
+    for (size_t c = 0; c < in->nchaos; c++) {
+        const struct action_def *def = NULL;
+        char *why = NULL;
+        struct backend *b = game_act_backend(g->env.backends, g->env.nbackends, in->backend,
+                                             &in->chaos[c].action, &def, &why);
+        free(why);
+        if (b != NULL && action_protected(b) != NULL && in->chaos[c].action.target != NULL) {
+            action_grant_typed(b, def, in->chaos[c].action.target);
+        }
     }
 }

@@ -90,6 +90,8 @@ struct backend *game_act_backend(struct backend **bs, size_t n, const char *name
     return NULL;
 }
 
+static void on_rollback_report(const struct action *a, bool ok, const char *message, void *ud);
+
 /* Send one console action through the action path; false with *why when it cannot be sent. */
 static bool send_action(struct game *g, const char *backend, const struct drill_act *a,
                         const char *step, action_report_cb cb, struct act_token *tok, char **why)
@@ -106,6 +108,12 @@ static bool send_action(struct game *g, const char *backend, const struct drill_
     struct action *act = action_create(b, def, a->target, input);
     act->run = xstrdup(g->id);
     act->step = step != NULL ? xstrdup(step) : NULL;
+    /*
+     * A rollback puts back what a chaos changed, whose typed confirmation (a
+     * protected context) was given when it ran: holding it back would leave
+     * the damage in place. The chaos itself needs a grant (drill_ask.c).
+     */
+    act->typed = cb == on_rollback_report;
     action_run(act, cb, tok); /* may report before returning */
     return true;
 }

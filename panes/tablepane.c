@@ -334,6 +334,9 @@ static void open_detail(struct tablepane *p)
     struct strbuf sb = {0};
     for (int c = 0; c < s->ncols; c++) {
         char text[4096];
+        if (table_col_auto_hidden(&p->tv, c)) {
+            continue; /* CONTEXT, when there is one context: as in the table */
+        }
         table_cell_text(&p->tv, rs, row, c, clock_wall_s(), text, sizeof text);
         strbuf_printf(&sb, "%s\t%s\n", s->cols[c].title, text);
     }
@@ -391,6 +394,9 @@ static void cycle_sort(struct tablepane *p)
 {
     int n = model_schema(p->t->kind)->ncols;
     int next = p->tv.sort_col + 1;
+    if (next < n && table_col_auto_hidden(&p->tv, next)) {
+        next++; /* a column not shown is not a sort to step through */
+    }
     if (next >= n) {
         next = -1;
     }
@@ -614,6 +620,13 @@ void tablepane_clear_marks(void *self)
 {
     struct tablepane *p = self;
     tableview_clear_marks(&p->tv);
+    p->changed = true;
+}
+
+void tablepane_set_contexts(void *self, const char *const *names, size_t n)
+{
+    struct tablepane *p = self;
+    tableview_set_contexts(&p->tv, p->env.store, names, n);
     p->changed = true;
 }
 

@@ -70,6 +70,8 @@ size_t tablepane_action_rows(void *self, struct rowref **out);
 void tablepane_clear_marks(void *self);
 /* :sort TITLE (a column title, any case); false with *cause. */
 bool tablepane_sort_by(void *self, const char *title, char **cause);
+/* :ctx: show only the rows of these contexts (n 0: all); tui/ctx.c. */
+void tablepane_set_contexts(void *self, const char *const *names, size_t n);
 /* :filter TEXT ("" clears). */
 void tablepane_filter(void *self, const char *text);
 /*

@@ -1,9 +1,9 @@
 /*
- * The chrome around the panes (console.h): the title bar (DEMO, READ-ONLY and
- * why, who and where, the UTC clock), the status bar (the line being edited;
- * else rollbacks NOT RESTORED first, then the last message or every
- * backend's health, and the help hint), the tab bar (one tab per slot and
- * the side pane, with row counts) and the "too small" notice.
+ * The chrome around the panes (console.h): the title bar (the contexts shown
+ * in their tone, DEMO, READ-ONLY and why, who and where, the UTC clock), the status bar (the line
+ * being edited; else rollbacks NOT RESTORED first, then the last message or every backend's health,
+ * and the help hint), the tab bar (one tab per slot and the side pane, with row counts) and the
+ * "too small" notice.
  */
 #include "console.h"
 
@@ -13,6 +13,8 @@
 #include "../common/util.h"
 #include "../common/whoami.h"
 #include "../panes/tablepane.h"
+#include "ctx.h"
+#include "table.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +29,17 @@ static void draw_titlebar(struct ui *ui)
     werase(w);
     screen_fill(w, 0, 0, W, st);
     int x = screen_put(w, 0, 0, W, " opsdeck ", st | A_BOLD, ui->g);
+    char ctx[200];
+    enum tone tone;
+    if (ctx_title(ui, ctx, sizeof ctx, &tone)) {
+        /* the context(s) shown, first: in their tone, and in words for a mono terminal */
+        unsigned attr = table_tone_attr(tone) | A_BOLD;
+        if (tone == TONE_CRIT || tone == TONE_WARN) {
+            attr |= A_REVERSE;
+        }
+        x += screen_put(w, 0, x, W - x, ctx, attr, ui->g);
+        x += screen_put(w, 0, x, W - x, " ", st, ui->g);
+    }
     if (ui->opts.demo) {
         x += screen_put(w, 0, x, W - x, " DEMO ", theme_attr(THEME_DEMO), ui->g);
         x += screen_put(w, 0, x, W - x, " simulated data, actions affect nothing real ", st, ui->g);

@@ -5,6 +5,7 @@
  * is defined. Names are stable: scripts and fingers rely on them.
  */
 #include "console.h"
+#include "ctx.h"
 
 #include "../common/util.h"
 #include "../panes/tablepane.h"
@@ -38,6 +39,7 @@ enum command_id {
     CMD_PROMQL,
     CMD_VIEW,
     CMD_COLS,
+    CMD_CTX,
 };
 
 struct command_def {
@@ -58,6 +60,11 @@ static bool run_open(const struct ui *ui)
     return ui->side.ops != NULL;
 }
 
+static bool several_contexts(const struct ui *ui)
+{
+    return ctx_count(ui) > 1;
+}
+
 static const struct command_def commands[] = {
     {"sort", "COL", CMD_SORT, "sort by a column title (again: reverse)", on_table},
     {"filter", "[TEXT]", CMD_FILTER, "filter rows as / does (!TEXT inverts; none: clear)",
@@ -66,6 +73,8 @@ static const struct command_def commands[] = {
      "columns shown, in order: A,B,C  -COL  +COL  reset (none: list; o: chooser)", on_table},
     {"view", "[NAME]", CMD_VIEW,
      "show a saved view or a view string (none: list); save NAME, rm NAME, show", NULL},
+    {"ctx context", "[NAME|a,b|all]", CMD_CTX,
+     "show one context, several or all (none: list them; X cycles)", several_contexts},
     {"promql", "[@NAME] [QUERY]", CMD_PROMQL,
      "a PromQL query's series in a table (no QUERY: edit the last; Esc closes)", NULL},
     {"theme", "[NAME]", CMD_THEME, "switch theme (no NAME: list them)", NULL},
@@ -238,6 +247,18 @@ static void run(struct ui *ui, const struct command_def *c, const char *cmd, con
         break;
     case CMD_COLS:
         view_cols_command(ui, arg != NULL ? arg : "");
+        break;
+    case CMD_CTX:
+        if (!has_arg) {
+            ctx_list(ui);
+        } else if (!ctx_select(ui, arg, &cause)) {
+            ui_say(ui, true, "%s", cause);
+            free(cause);
+        } else {
+            char *spec = ctx_spec(ui);
+            ui_say(ui, false, "context: %s", spec);
+            free(spec);
+        }
         break;
     }
 }

@@ -36,6 +36,7 @@
 struct vars;
 struct promqlcmd;
 struct finished_offer;
+struct ctx_state;
 
 struct panel {
     struct ui *ui;
@@ -94,6 +95,15 @@ struct pending {
     pane_confirm_cb pane_confirm;
     char *prior;   /* single input actions: the value before (scale: the replicas), audited */
     char *initial; /* the value field's start (an undo's prior value); NULL: the default */
+    /*
+     * A protected context's name (ctx.h): the action asks the typed
+     * confirmation (a single input action: the value first, then the name).
+     */
+    char *protect;
+    /* a pane's action dialog (a run's step) in a protected context: granted once typed */
+    struct backend *grant_backend;
+    const struct action_def *grant_def;
+    char *grant_target;
 };
 
 struct ui {
@@ -161,6 +171,7 @@ struct ui {
     struct room_probe *probe;   /* :join over NATS, until the run's document says what it is */
     WINDOW *projector;          /* projview.c: the projector's window while it is on */
     struct promqlcmd *promql;   /* promqlcmd.c: the :promql query and its history */
+    struct ctx_state *ctx;      /* ctx.c: the contexts and which are shown */
 };
 
 /* ui.c */

@@ -5,7 +5,8 @@
  * allow it (action_check), then a dialog asks, Cancel being the default:
  *   one target      the action and its backend; a value or a backend's form
  *                   when the action takes input; the row's name typed when
- *                   it cannot be undone
+ *                   it cannot be undone, or when its context is protected
+ *                   (an input action: the value first, then the name)
  *   several         first the value (input actions), then every target
  *                   listed and the verb and count typed ("drain 3")
  * Confirmed, each target goes through action_run() (engine/action.c) and
@@ -129,6 +130,8 @@ static void pending_clear(struct ui *ui)
     free(ui->pending.must_type);
     free(ui->pending.prior);
     free(ui->pending.initial);
+    free(ui->pending.protect);
+    free(ui->pending.grant_target);
     memset(&ui->pending, 0, sizeof ui->pending);
 }
 
@@ -188,33 +191,56 @@ static char *describe(struct backend *b, const struct action_def *def, const cha
     return b != NULL && b->impl->describe != NULL ? b->impl->describe(b, def, target) : NULL;
 }
 
+/* "prod-eu is protected: type web2 to confirm": why the dialog asks for a typed word. */
+static char *protected_line(const char *context, const char *word)
+{
+    return xasprintf("\n%s is protected: type %s to confirm", context, word);
+}
+
 static void open_single_dialog(struct ui *ui, const char *confirm)
 {
     struct pending *p = &ui->pending;
     const struct action_def *def = p->def;
     bool input = (def->flags & ACTION_INPUT) != 0;
     struct backend *b = ui_backend(ui, p->backend[0]);
-    char *what = describe(b, def, p->target[0]);
-    char *body =
-        xasprintf("%s %s\non backend '%s' (%s)%s%s%s%s", def->label, p->shown[0], p->backend[0],
-                  b ? b->impl->type : "?", what ? "\n" : "", what ? what : "",
-                  (def->flags & ACTION_DISRUPTIVE) ? "\nThis changes live traffic." : "",
-                  (def->flags & ACTION_TYPED) ? "\nThis cannot be undone." : "");
-    free(what);
+    /* protected: the value (or the form) first, then the typed confirmation with it shown */
+    bool value_step = p->protect != NULL && p->input == NULL;
+    bool typed_step = p->protect != NULL && !value_step;
     const char *labels[DIALOG_MAX_FIELDS];
     char *values[DIALOG_MAX_FIELDS];
-    int nform = b != NULL && b->impl->form != NULL
+    int nform = b != NULL && b->impl->form != NULL && !typed_step
                     ? b->impl->form(b, def, p->target[0], labels, values, DIALOG_MAX_FIELDS)
                     : 0;
+    if (value_step && !input && nform == 0) {
+        value_step = false; /* nothing to ask first: straight to the typed word */
+        typed_step = true;
+    }
+    char *what = describe(b, def, p->target[0]);
+    char *why = typed_step ? protected_line(p->protect, p->must_type) : NULL;
+    char *body =
+        xasprintf("%s %s%s%s\non backend '%s' (%s)%s%s%s%s%s", def->label, p->shown[0],
+                  typed_step && p->input != NULL ? " with " : "",
+                  typed_step && p->input != NULL ? p->input : "", p->backend[0],
+                  b ? b->impl->type : "?", what ? "\n" : "", what ? what : "",
+                  (def->flags & ACTION_DISRUPTIVE) ? "\nThis changes live traffic." : "",
+                  (def->flags & ACTION_TYPED) ? "\nThis cannot be undone." : "", why ? why : "");
+    free(what);
+    free(why);
+    if (value_step) {
+        p->asking_input = true;
+        confirm = "Next";
+    }
     if (nform > 0) {
         dialog_open_form(&ui->dialog, def->label, body, confirm, labels, values, nform);
         for (int i = 0; i < nform; i++) {
             free(values[i]);
         }
+    } else if (typed_step) {
+        dialog_open(&ui->dialog, def->label, body, confirm, NULL, NULL, p->must_type);
     } else {
         dialog_open(&ui->dialog, def->label, body, confirm, input ? def->input_prompt : NULL,
                     p->initial != NULL ? p->initial : def->input_default,
-                    (def->flags & ACTION_TYPED) ? p->must_type : NULL);
+                    (def->flags & ACTION_TYPED) && !value_step ? p->must_type : NULL);
     }
     free(body);
 }
@@ -236,8 +262,11 @@ static void open_pending_dialog(struct ui *ui)
                         def->input_default, NULL);
         } else {
             snprintf(typed, sizeof typed, "%s %zu", def->verb, p->n);
-            body = xasprintf("%s on %zu targets%s%s:%s", def->label, p->n, p->input ? " with " : "",
-                             p->input ? p->input : "", list);
+            char *why = p->protect != NULL ? protected_line(p->protect, typed) : NULL;
+            body =
+                xasprintf("%s on %zu targets%s%s:%s%s", def->label, p->n, p->input ? " with " : "",
+                          p->input ? p->input : "", list, why != NULL ? why : "");
+            free(why);
             dialog_open(&ui->dialog, def->label, body, confirm, NULL, NULL, typed);
         }
         free(body);
@@ -251,9 +280,14 @@ static void open_pending_dialog(struct ui *ui)
 static void confirm_action(struct ui *ui)
 {
     struct pending *p = &ui->pending;
-    if (p->n > 1 && p->asking_input) {
+    if (p->asking_input) {
         /* the value is in; now show every target again and ask for the typed confirmation */
         p->input = xstrdup(dialog_field(&ui->dialog, 0));
+        for (int i = 1; p->n == 1 && i < ui->dialog.nfields; i++) {
+            char *joined = xasprintf("%s\n%s", p->input, dialog_field(&ui->dialog, i));
+            free(p->input);
+            p->input = joined;
+        }
         p->asking_input = false;
         dialog_close(&ui->dialog);
         open_pending_dialog(ui);
@@ -270,6 +304,8 @@ static void confirm_action(struct ui *ui)
         }
     }
     const char *input = p->input;
+    /* a typed word confirmed it (bulk, irreversible, protected): a protected context's pass */
+    bool typed = ui->dialog.must_type != NULL;
     struct outcome *o = xcalloc(1, sizeof *o);
     o->ui = ui;
     o->label = p->def->label;
@@ -286,6 +322,7 @@ static void confirm_action(struct ui *ui)
         const char *run = leftovers_open_run(ui);
         a->run = run != NULL ? xstrdup(run) : NULL;
         a->prior = p->n == 1 && p->prior != NULL ? xstrdup(p->prior) : NULL;
+        a->typed = typed;
         action_run(a, on_action_report, o);
     }
     if (p->n > 1 && p->table != NULL) {
@@ -332,7 +369,10 @@ static bool ask_single(struct ui *ui, struct panel *table, const struct rowref *
     ui->pending.table = table;
     pending_add(ui, b->name, target, shown_name(t, ref));
     ui->pending.prior = prior_value(ref, def);
-    if (def->flags & ACTION_TYPED) {
+    if (action_protected(b) != NULL) {
+        ui->pending.protect = xstrdup(action_protected(b));
+    }
+    if ((def->flags & ACTION_TYPED) || ui->pending.protect != NULL) {
         /* "orders.created", not "%2F/orders.created": what the person sees in the row */
         const char *name = rowset_cell_text(ref->rs, ref->row, t->name_col);
         ui->pending.must_type = xstrdup(name[0] != '\0' ? name : target);
@@ -366,6 +406,9 @@ static bool ask_bulk(struct ui *ui, struct panel *table, const struct rowref *re
         }
         ui->pending.def = def;
         pending_add(ui, b->name, target, shown_name(table->ops->table, &refs[i]));
+        if (action_protected(b) != NULL && ui->pending.protect == NULL) {
+            ui->pending.protect = xstrdup(action_protected(b));
+        }
     }
     ui->pending.table = table;
     ui->pending.asking_input = (ui->pending.def->flags & ACTION_INPUT) != 0;
@@ -476,16 +519,26 @@ bool dialogs_confirm_action(struct ui *ui, struct panel *asker, const char *back
         return false;
     }
     char *what = describe(b, def, target);
+    const char *prot = action_protected(b);
+    char *why = prot != NULL ? protected_line(prot, target) : NULL;
     char *body = xasprintf("%s %s%s%s\non backend '%s' (%s)%s%s%s%s\nRunbook step: recorded in the "
-                           "run and the audit log.",
+                           "run and the audit log.%s",
                            def->label, target, input ? " with " : "", input ? input : "", b->name,
                            b->impl->type, what ? "\n" : "", what ? what : "",
                            (def->flags & ACTION_DISRUPTIVE) ? "\nThis changes live traffic." : "",
-                           (def->flags & ACTION_TYPED) ? "\nThis cannot be undone." : "");
+                           (def->flags & ACTION_TYPED) ? "\nThis cannot be undone." : "",
+                           why != NULL ? why : "");
     free(what);
+    free(why);
     char *confirm = capitalised(def->verb);
     bool ok = dialogs_confirm(ui, asker, def->label, body, confirm,
-                              (def->flags & ACTION_TYPED) ? target : NULL, cb);
+                              (def->flags & ACTION_TYPED) || prot != NULL ? target : NULL, cb);
+    if (ok && prot != NULL) {
+        /* typed, it is granted to the step the pane then runs (action_run takes it once) */
+        ui->pending.grant_backend = b;
+        ui->pending.grant_def = def;
+        ui->pending.grant_target = xstrdup(target);
+    }
     free(confirm);
     free(body);
     return ok;
@@ -503,6 +556,14 @@ static void key_pane_dialog(struct ui *ui, wint_t ch, bool is_key)
     struct panel *asker = ui->pending.asker;
     ui->pending.pane_confirm = NULL;
     ui->pending.asker = NULL;
+    if (r == DIALOG_CONFIRM && ui->pending.grant_def != NULL && ui->dialog.must_type != NULL) {
+        action_grant_typed(ui->pending.grant_backend, ui->pending.grant_def,
+                           ui->pending.grant_target);
+    }
+    free(ui->pending.grant_target);
+    ui->pending.grant_target = NULL;
+    ui->pending.grant_def = NULL;
+    ui->pending.grant_backend = NULL;
     ui->mode = MODE_NORMAL;
     dialog_close(&ui->dialog);
     if (asker != NULL && asker->self != NULL) {
@@ -650,7 +711,10 @@ bool dialogs_undo(struct ui *ui, const char *backend, enum model_kind kind, cons
     ui->pending.def = def;
     pending_add(ui, b->name, target, NULL);
     ui->pending.initial = input != NULL ? xstrdup(input) : NULL;
-    if (def->flags & ACTION_TYPED) {
+    if (action_protected(b) != NULL) {
+        ui->pending.protect = xstrdup(action_protected(b));
+    }
+    if ((def->flags & ACTION_TYPED) || ui->pending.protect != NULL) {
         ui->pending.must_type = xstrdup(target);
     }
     open_pending_dialog(ui);

@@ -13,6 +13,7 @@
  * asked, if it still exists.
  */
 #include "console.h"
+#include "ctx.h"
 
 #include "../common/util.h"
 
@@ -34,6 +35,13 @@ static bool resume_free(const void *ctx)
     return ui->side_focus || !dialogs_has_action(ui, 'R');
 }
 
+/* X: more than one context, and no backend action on X in this pane. */
+static bool can_cycle_contexts(const void *ctx)
+{
+    struct ui *ui = (struct ui *)ctx; /* only read */
+    return ctx_count(ui) > 1 && (ui->side_focus || !dialogs_has_action(ui, 'X'));
+}
+
 /* The console's keys: id, keys, verb, help, when (tui/keymap.h). */
 #define FRAME_KEYS(X)                                                                              \
     X(FK_NEXT, "Tab", "pane-next", "next pane", NULL)                                              \
@@ -43,6 +51,8 @@ static bool resume_free(const void *ctx)
     X(FK_ZOOM, "z", "zoom", "zoom this pane full-screen (again: back)", NULL)                      \
     X(FK_RESUME, "R", "resume", "resume the newest unfinished run (or show the open one)",         \
       resume_free)                                                                                 \
+    X(FK_CONTEXT, "X", "context-next", "show the next context (all, each one, all again; :ctx)",   \
+      can_cycle_contexts)                                                                          \
     X(FK_REDRAW, "Ctrl-L", "redraw", "redraw the whole screen", NULL)                              \
     X(FK_HELP, "?", "help", "this help", NULL)                                                     \
     X(FK_COMMAND, ":", "command", "a command (below)", NULL)                                       \
@@ -183,6 +193,9 @@ static bool frame_key(struct ui *ui, const struct key_def *k, wint_t ch)
         return true;
     case FK_RESUME:
         side_resume_newest(ui);
+        return true;
+    case FK_CONTEXT:
+        ctx_cycle(ui);
         return true;
     case FK_REDRAW:
         clearok(curscr, TRUE);

@@ -74,6 +74,7 @@ struct options {
     long exit_after_frames;
     bool yes;
     const char *input;
+    const char *confirm; /* act --confirm TARGET: the typed confirmation a protected context asks */
     const char *act_args[4]; /* backend, pane, verb, target */
     int nact;
     const char *run_file;   /* run FILE */
@@ -102,8 +103,10 @@ static void usage(FILE *out)
         "       opsdeck snapshot [--json] [OPTIONS] print every pane once and exit\n"
         "       opsdeck lint [--strict] FILE      check a config, a runbook or a drill\n"
         "                                         (--strict: warnings fail too)\n"
-        "       opsdeck act --yes [--input V] BACKEND PANE VERB TARGET\n"
+        "       opsdeck act --yes [--input V] [--confirm TARGET] BACKEND PANE VERB TARGET\n"
         "                                         one action, headless, through the audit log\n"
+        "                                         (--confirm: a protected context's typed\n"
+        "                                         confirmation)\n"
         "       opsdeck run FILE [--var k=v ...] [--plain] [--dry-run]\n"
         "       opsdeck run --resume RUN-ID [--plain]\n"
         "                                         the runbook pane, or line mode (--plain,\n"
@@ -285,6 +288,8 @@ static void parse_args(int argc, char **argv, struct options *o)
             o->yes = true;
         } else if (o->command == CMD_ACT && strcmp(a, "--input") == 0) {
             o->input = take_value(argc, argv, &i);
+        } else if (o->command == CMD_ACT && strcmp(a, "--confirm") == 0) {
+            o->confirm = take_value(argc, argv, &i);
         } else if (o->command == CMD_ACT && o->nact < 4 && a[0] != '-') {
             o->act_args[o->nact++] = a;
         } else if (o->command == CMD_JOIN && strcmp(a, "--projector") == 0) {
@@ -421,6 +426,10 @@ static bool build_from_config(struct app *app, const struct options *o, char **c
                 return false;
             }
         }
+        /* its [context]'s policy (engine/action.c enforces it; config.c resolved every name) */
+        const struct config_context *cc = config_context_find(app->cfg, b->context);
+        b->context_read_only = cc != NULL && cc->read_only;
+        b->context_protected = cc != NULL && cc->protected_;
         if (strcmp(impl->type, "demo") == 0) {
             app->demo = true;
             if (!demo_overrides(b, o, cause)) {
@@ -754,7 +763,16 @@ static int run_act(struct app *app, const struct options *o)
     /* actions may need what the backend saw (an alert's labels): let it answer once */
     snapshot_wait(app->loop, &b, 1);
     struct act_result r = {0};
-    action_run(action_create(b, def, target, o->input), on_act_report, &r);
+    struct action *a = action_create(b, def, target, o->input);
+    /* a protected context: the target typed again, as the console's dialog asks */
+    a->typed = o->confirm != NULL && strcmp(o->confirm, target) == 0;
+    if (action_protected(b) != NULL && !a->typed) {
+        text_printf(stderr,
+                    "opsdeck: context %s is protected: %s %s needs --confirm %s (the typed "
+                    "confirmation)\n",
+                    action_protected(b), verb, target, target);
+    }
+    action_run(a, on_act_report, &r);
     uint64_t deadline = clock_mono_ms() + (uint64_t)b->timeout_ms + 5000;
     while (!r.done && clock_mono_ms() < deadline) {
         loop_run_once(app->loop, 100);

@@ -1,7 +1,8 @@
 /*
  * The snapshot printer. Text mode pads columns to the widest cell (no
- * truncation: this output is for pipes and diffs); JSON mode gives every row
- * with its source, key, tone, cells by column title and detail fields.
+ * truncation: this output is for pipes and diffs; CONTEXT only when more than
+ * one context shows, as on screen); JSON mode gives every row with its
+ * source, context, key, tone, cells by column title and detail fields.
  * Backends' text is shown, never obeyed (text.h): cells through utf8_fit as
  * on screen, other lines through text_printf(), and the JSON document with
  * TEXT_JSON, whose escapes keep the data exact.
@@ -73,6 +74,9 @@ static void print_text_pane(const struct tableview *tv, int64_t now, FILE *out)
     char text[512];
     for (int c = 0; c < s->ncols; c++) {
         width[c] = utf8_width(s->cols[c].title);
+        if (table_col_auto_hidden(tv, c)) {
+            continue; /* CONTEXT with one context: as on screen */
+        }
         for (size_t i = 0; i < tv->nrows; i++) {
             table_cell_text(tv, tv->rows[i].rs, tv->rows[i].row, c, now, text, sizeof text);
             int w = utf8_width(text);
@@ -82,11 +86,16 @@ static void print_text_pane(const struct tableview *tv, int64_t now, FILE *out)
         }
     }
     for (int c = 0; c < s->ncols; c++) {
-        print_cell(out, s, c, width[c], s->cols[c].title);
+        if (!table_col_auto_hidden(tv, c)) {
+            print_cell(out, s, c, width[c], s->cols[c].title);
+        }
     }
     fputc('\n', out);
     for (size_t i = 0; i < tv->nrows; i++) {
         for (int c = 0; c < s->ncols; c++) {
+            if (table_col_auto_hidden(tv, c)) {
+                continue;
+            }
             table_cell_text(tv, tv->rows[i].rs, tv->rows[i].row, c, now, text, sizeof text);
             print_cell(out, s, c, width[c], text);
         }
@@ -101,6 +110,7 @@ static cJSON *row_json(const struct tableview *tv, size_t i, int64_t now)
     size_t row = tv->rows[i].row;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "source", rs->source);
+    cJSON_AddStringToObject(o, "context", rs->context != NULL ? rs->context : "default");
     cJSON_AddStringToObject(o, "key", rowset_key(rs, row));
     cJSON_AddStringToObject(o, "tone", tone_names[rs->rows[row].tone]);
     cJSON *cells = cJSON_AddObjectToObject(o, "cells");

@@ -54,13 +54,7 @@ static int col_want(const struct tableview *tv, int c)
 
 bool table_col_auto_hidden(const struct tableview *tv, int col)
 {
-    /*
-     * The hook for the CONTEXT column (COL_CONTEXT, contexts): not drawn
-     * while at most one context is shown. No schema has it yet.
-     */
-    (void)tv;
-    (void)col;
-    return false;
+    return tableview_col_auto_hidden(tv, col);
 }
 
 int table_shown_columns(const struct tableview *tv, int *out)

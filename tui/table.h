@@ -25,9 +25,9 @@ struct table_layout {
  */
 int table_shown_columns(const struct tableview *tv, int *out);
 /*
- * A column left out of the default order now: the CONTEXT column
- * (COL_CONTEXT) while at most one context is shown. An explicit colorder
- * shows what it names.
+ * A column left out of the default order now (tableview_col_auto_hidden:
+ * CONTEXT while at most one context is shown). An explicit colorder shows
+ * what it names.
  */
 bool table_col_auto_hidden(const struct tableview *tv, int col);
 /* Are these the columns the default order shows now (so an edit can go back to it, colorder 0)? */

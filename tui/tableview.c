@@ -26,6 +26,10 @@ void tableview_init(struct tableview *tv, enum model_kind kind)
 void tableview_finish(struct tableview *tv)
 {
     tableview_clear_marks(tv);
+    for (size_t i = 0; i < tv->ncontexts_set; i++) {
+        free(tv->contexts[i]);
+    }
+    free(tv->contexts);
     free(tv->group_size);
     free(tv->all);
     free(tv->rows);
@@ -34,15 +38,79 @@ void tableview_finish(struct tableview *tv)
     memset(tv, 0, sizeof *tv);
 }
 
-bool tableview_row_matches(const struct rowset *rs, size_t row, const char *needle)
+/* skip: a column not to look at (the auto-hidden CONTEXT), or -1. */
+static bool row_matches(const struct rowset *rs, size_t row, const char *needle, int skip)
 {
     const struct cell *cells = rowset_cells(rs, row);
     for (int c = 0; c < rs->ncols; c++) {
-        if (str_casestr(rowset_str(rs, cells[c].text), needle) != NULL) {
+        if (c != skip && str_casestr(rowset_str(rs, cells[c].text), needle) != NULL) {
             return true;
         }
     }
     return false;
+}
+
+bool tableview_row_matches(const struct rowset *rs, size_t row, const char *needle)
+{
+    return row_matches(rs, row, needle, -1);
+}
+
+static const char *context_name(const char *context)
+{
+    return context != NULL ? context : "default";
+}
+
+bool tableview_context_shown(const struct tableview *tv, const char *context)
+{
+    if (tv->ncontexts_set == 0) {
+        return true;
+    }
+    for (size_t i = 0; i < tv->ncontexts_set; i++) {
+        if (strcmp(tv->contexts[i], context_name(context)) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool tableview_col_auto_hidden(const struct tableview *tv, int col)
+{
+    const struct model_schema *s = model_schema(tv->kind);
+    return col >= 0 && col < s->ncols && (s->cols[col].flags & COL_CONTEXT) && tv->ncontexts <= 1;
+}
+
+/* How many contexts the shown rowsets are of: 0, 1, or 2 for more than one. */
+static int count_contexts(const struct tableview *tv, const struct store *st)
+{
+    const char *first = NULL;
+    for (size_t s = 0; s < store_nsets(st, tv->kind); s++) {
+        const char *c = context_name(store_set(st, tv->kind, s)->context);
+        if (!tableview_context_shown(tv, c)) {
+            continue;
+        }
+        if (first == NULL) {
+            first = c;
+        } else if (strcmp(first, c) != 0) {
+            return 2;
+        }
+    }
+    return first != NULL ? 1 : 0;
+}
+
+void tableview_set_contexts(struct tableview *tv, const struct store *st, const char *const *names,
+                            size_t n)
+{
+    for (size_t i = 0; i < tv->ncontexts_set; i++) {
+        free(tv->contexts[i]);
+    }
+    free(tv->contexts);
+    tv->contexts = n > 0 ? xcalloc(n, sizeof *tv->contexts) : NULL;
+    for (size_t i = 0; i < n; i++) {
+        tv->contexts[i] = xstrdup(names[i]);
+    }
+    tv->ncontexts_set = n;
+    tv->top = 0;
+    tableview_rebuild(tv, st);
 }
 
 /*
@@ -333,10 +401,18 @@ static void rebuild(struct tableview *tv, const struct store *st, bool keep_want
     }
     tv->nrows = 0;
     tv->total = total;
+    tv->ncontexts = count_contexts(tv, st);
+    int skip = tableview_col_auto_hidden(tv, model_context_column(tv->kind))
+                   ? model_context_column(tv->kind)
+                   : -1;
     for (size_t s = 0; s < store_nsets(st, tv->kind); s++) {
         const struct rowset *rs = store_set(st, tv->kind, s);
+        if (!tableview_context_shown(tv, rs->context)) {
+            tv->total -= rs->nrows; /* not shown at all: not counted as filtered out */
+            continue;
+        }
         for (size_t r = 0; r < rs->nrows; r++) {
-            if (filtering && tableview_row_matches(rs, r, needle) == invert) {
+            if (filtering && row_matches(rs, r, needle, skip) == invert) {
                 continue;
             }
             tv->rows[tv->nrows].rs = rs;

@@ -57,6 +57,9 @@ struct tableview {
      */
     int8_t colorder[16];
     int ncolorder;
+    char **contexts; /* tableview_set_contexts: the contexts shown; ncontexts_set 0: all */
+    size_t ncontexts_set;
+    int ncontexts; /* distinct contexts among the rowsets shown, at the last rebuild (2: 2+) */
 };
 
 void tableview_init(struct tableview *tv, enum model_kind kind);
@@ -102,6 +105,20 @@ size_t tableview_marked(const struct tableview *tv, struct rowref *out, size_t m
  * when one is out of range or given twice, or n is over 16 (nothing changes).
  */
 bool tableview_set_columns(struct tableview *tv, const int *cols, int n);
+/*
+ * Show only the rows of these contexts (n 0: all), checked per rowset (a
+ * rowset's context is its source's: NULL is "default"). Rebuilds now.
+ */
+void tableview_set_contexts(struct tableview *tv, const struct store *st, const char *const *names,
+                            size_t n);
+/* Is a rowset of this context (NULL: "default") shown? */
+bool tableview_context_shown(const struct tableview *tv, const char *context);
+/*
+ * A column the table leaves out by itself: CONTEXT (COL_CONTEXT) while at
+ * most one context is shown. It still sorts; a filter skips it then (every
+ * row would match "default").
+ */
+bool tableview_col_auto_hidden(const struct tableview *tv, int col);
 
 /* Does a row match a filter (without the '!')? Case-insensitive substring of any cell. */
 bool tableview_row_matches(const struct rowset *rs, size_t row, const char *needle);

@@ -17,6 +17,7 @@
  * last (side.c); the focused pane gets keys first (keys.c).
  */
 #include "console.h"
+#include "ctx.h"
 #include "view.h"
 
 #include "../common/clock.h"
@@ -571,6 +572,7 @@ void ui_destroy(struct ui *ui)
     }
     free(ui->panels);
     free(ui->selstate_saved);
+    ctx_free(ui);
     loop_unwatch(ui->loop, ui->tty_watch);
     screen_finish();
     free(ui);

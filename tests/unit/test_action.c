@@ -338,6 +338,94 @@ static void test_no_audit(struct backend *b)
     action_destroy(NULL);
 }
 
+/* A context's policy: read_only refuses (action_check), protected wants the typed confirmation. */
+static void test_contexts(struct backend *b)
+{
+    int ud = 0;
+    char *cause = NULL;
+    struct journal *j = journal_open(audit_path, &cause);
+    action_setup(j, false);
+    cJSON *line[1] = {NULL};
+
+    tap_is_str(backend_context(b), "default", "context: none set is \"default\"");
+    tap_ok(action_protected(b) == NULL, "context: not protected by default");
+    tap_ok(backend_configure(b, "context", "staging", &cause), "context: the common key");
+    tap_is_str(backend_context(b), "staging", "context: its name");
+    tap_ok(!backend_configure(b, "context", "a b", &cause), "context: a bad name is refused");
+    tap_is_str(cause, "bad context name 'a b' (letters, digits, '_', '-' and '.')",
+               "context: why the name is bad");
+    free(cause);
+    cause = NULL;
+
+    b->context_read_only = true;
+    tap_ok(!action_check(b, &fake_actions[0], &cause), "read-only context: action_check refuses");
+    tap_is_str(cause, "context staging is read-only", "read-only context: the cause");
+    free(cause);
+    cause = NULL;
+    reset();
+    struct action *a = action_create(b, &fake_actions[0], "be_web/web2", NULL);
+    a->typed = true;
+    tap_ok(!action_run(a, on_report, &ud), "read-only context: refused even when typed");
+    tap_ok(act_calls == 0 && !reported.ok, "read-only context: the backend is not asked");
+    tap_is_str(reported.message, "context staging is read-only", "read-only context: reported");
+    last_lines(line, 1);
+    tap_is_str(str(line[0], "result"), "refused: context staging is read-only",
+               "read-only context: audited as refused");
+    cJSON_Delete(line[0]);
+    b->context_read_only = false;
+
+    tap_ok(backend_configure(b, "context", "prod-eu", &cause), "context: prod-eu");
+    b->context_protected = true;
+    tap_is_str(action_protected(b), "prod-eu", "protected: action_protected names the context");
+    tap_ok(action_check(b, &fake_actions[0], &cause) && cause == NULL,
+           "protected: action_check allows it (the dialog asks the typed word)");
+    reset();
+    a = action_create(b, &fake_actions[0], "be_web/web2", NULL);
+    tap_ok(!action_run(a, on_report, &ud), "protected: not typed, refused");
+    tap_is_int(act_calls, 0, "protected: not typed, the backend is not asked");
+    tap_is_str(reported.message,
+               "context prod-eu is protected: drain be_web/web2 needs the typed confirmation (the "
+               "console's dialog)",
+               "protected: why");
+    reset();
+    a = action_create(b, &fake_actions[0], "be_web/web2", NULL);
+    a->typed = true;
+    tap_ok(action_run(a, on_report, &ud) && act_calls == 1 && reported.ok,
+           "protected: typed, it runs");
+    last_lines(line, 1);
+    tap_is_str(str(line[0], "result"), "ok", "protected: typed, audited ok");
+    cJSON_Delete(line[0]);
+
+    /* a grant: the dialog typed it, another module runs it (a run's step, a drill's chaos) */
+    reset();
+    action_grant_typed(b, &fake_actions[0], "be_web/web1");
+    a = action_create(b, &fake_actions[0], "be_web/web2", NULL);
+    tap_ok(!action_run(a, on_report, &ud) && act_calls == 0,
+           "protected: a grant for another target does not count");
+    reset();
+    a = action_create(b, &fake_actions[1], "be_web/web1", "50");
+    tap_ok(!action_run(a, on_report, &ud) && act_calls == 0,
+           "protected: a grant for another verb does not count");
+    reset();
+    a = action_create(b, &fake_actions[0], "be_web/web1", NULL);
+    tap_ok(action_run(a, on_report, &ud) && act_calls == 1 && reported.ok,
+           "protected: the granted action runs");
+    reset();
+    a = action_create(b, &fake_actions[0], "be_web/web1", NULL);
+    tap_ok(!action_run(a, on_report, &ud) && act_calls == 0, "protected: a grant is taken once");
+    action_grant_typed(b, &fake_actions[0], "be_web/web1");
+    action_grants_clear();
+    reset();
+    a = action_create(b, &fake_actions[0], "be_web/web1", NULL);
+    tap_ok(!action_run(a, on_report, &ud) && act_calls == 0, "protected: grants cleared");
+
+    b->context_protected = false;
+    free(b->context);
+    b->context = NULL;
+    action_setup(NULL, false);
+    journal_close(j);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/opsdeck-action-XXXXXX";
@@ -352,6 +440,7 @@ int main(void)
     test_success_and_error(b);
     test_audit_failure(b);
     test_no_audit(b);
+    test_contexts(b);
     backend_destroy(b);
     store_destroy(store);
     reset();

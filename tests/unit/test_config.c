@@ -87,11 +87,11 @@ static void test_errors(void)
 {
     expect_error("[opsdeck]\n[bogus]\n",
                  "t.ini:2: unknown section [bogus] (expected [opsdeck], [runbooks], [share], "
-                 "[views], [backend \"NAME\"] or [service \"NAME\"])",
+                 "[views], [backend \"NAME\"], [service \"NAME\"] or [context \"NAME\"])",
                  "unknown section");
     expect_error("[backends \"a\"]\ntype = x\n",
                  "t.ini:1: unknown section [backends \"a\"] (expected [opsdeck], [runbooks], "
-                 "[share], [views], [backend \"NAME\"] or [service \"NAME\"])",
+                 "[share], [views], [backend \"NAME\"], [service \"NAME\"] or [context \"NAME\"])",
                  "a section that only starts with 'backend'");
     expect_error("[share]\ndir = /srv/x\nsocket = y\n",
                  "t.ini:3: unknown key 'socket' in [share] (expected dir, participants, nats or "
@@ -517,10 +517,84 @@ static void test_clusters(void)
                  "cluster: named like a backend");
 }
 
+/* [context "NAME"]: its keys, contexts named by backends, "default", and every error. */
+static void test_contexts(void)
+{
+    char *cause = NULL;
+    struct config *cfg = config_parse("t.ini",
+                                      "[context \"prod-eu\"]\n"       /* 1 */
+                                      "tone = crit\n"                 /* 2 */
+                                      "protected = true\n"            /* 3 */
+                                      "description = EU production\n" /* 4 */
+                                      "[context staging]\n"           /* 5 */
+                                      "read_only = yes\n"             /* 6 */
+                                      "tone = muted\n"                /* 7 */
+                                      "[context \"unused\"]\n"        /* 8 */
+                                      "[backend \"a\"]\n"             /* 9 */
+                                      "type = haproxy\n"              /* 10 */
+                                      "context = staging\n"           /* 11 */
+                                      "[backend \"b\"]\n"             /* 12 */
+                                      "type = haproxy\n"              /* 13 */
+                                      "context = prod-eu\n"           /* 14 */
+                                      "[backend \"c\"]\n"             /* 15 */
+                                      "type = demo\n"                 /* 16 */
+                                      "context = lab\n"               /* 17 */
+                                      "[backend \"d\"]\n"             /* 18 */
+                                      "type = demo\n",                /* 19 */
+                                      &cause);
+    tap_ok(cfg != NULL, "contexts: parsed (%s)", cause ? cause : "ok");
+    if (cfg == NULL) {
+        free(cause);
+        return;
+    }
+    tap_is_int((int)cfg->ncontexts, 5, "contexts: 3 declared + lab + default");
+    const struct config_context *c = config_context_find(cfg, "prod-eu");
+    tap_ok(c != NULL && c->tone == TONE_CRIT && c->protected_ && !c->read_only && c->used &&
+               c->line == 1,
+           "prod-eu: crit, protected, used, line 1");
+    tap_is_str(c != NULL && c->description ? c->description : "", "EU production",
+               "prod-eu: its description");
+    c = config_context_find(cfg, "staging");
+    tap_ok(c != NULL && c->tone == TONE_MUTED && c->read_only && !c->protected_ && c->used,
+           "staging (unquoted header): muted, read-only");
+    c = config_context_find(cfg, "unused");
+    tap_ok(c != NULL && !c->used && c->tone == TONE_NORMAL, "a [context] nobody uses is fine");
+    c = config_context_find(cfg, "lab");
+    tap_ok(c != NULL && c->line == 0 && c->used && c->tone == TONE_NORMAL && !c->read_only &&
+               !c->protected_,
+           "a context named by a backend, not declared: the defaults");
+    c = config_context_find(cfg, NULL);
+    tap_ok(c != NULL && strcmp(c->name, "default") == 0 && c->used,
+           "a backend without context is in \"default\"");
+    tap_ok(config_context_find(cfg, "nope") == NULL, "no such context: NULL");
+    config_destroy(cfg);
+
+    expect_error("[context \"p\"]\ntone = red\n",
+                 "t.ini:2: bad tone 'red' for context 'p' (normal, ok, info, warn, crit or muted)",
+                 "context: an unknown tone");
+    expect_error("[context \"p\"]\nprotected = maybe\n",
+                 "t.ini:2: bad value 'maybe' for protected (true/false, on/off, yes/no, 1/0)",
+                 "context: a bad boolean");
+    expect_error("[context \"p\"]\ncolour = red\n",
+                 "t.ini:2: unknown key 'colour' in [context \"p\"] (expected tone, read_only, "
+                 "protected or description)",
+                 "context: an unknown key");
+    expect_error("[context \"p\"]\ntone = ok\n\ntone = warn\n",
+                 "t.ini:4: duplicate key 'tone' in [context \"p\"] (first on line 2)",
+                 "context: a key twice");
+    expect_error("[context \"p\"]\n[context p]\n",
+                 "t.ini:2: duplicate context 'p' (first on line 1)", "context: declared twice");
+    expect_error("[context \"a b\"]\n",
+                 "t.ini:1: bad context name 'a b' (use letters, digits, '.', '_' and '-', e.g. "
+                 "[context \"prod-eu\"])",
+                 "context: a bad name");
+}
+
 int main(void)
 {
     test_good();
     test_clusters();
+    test_contexts();
     test_errors();
     test_runbooks();
     test_share();

@@ -119,6 +119,10 @@ static void test_schema_errors(void)
               "unknown column 'DEPTH' for queues (columns: QUEUE, VHOST", "an unknown column");
     error_has(MODEL_QUEUES, "{\"rows\":[{\"key\":\"a\",\"cells\":{\"SOURCE\":\"me\"}}]}",
               "SOURCE is filled by opsdeck", "SOURCE from a plugin");
+    error_has(MODEL_QUEUES, "{\"rows\":[{\"key\":\"a\",\"cells\":{\"context\":\"prod\"}}]}",
+              "row 'a': CONTEXT is filled by opsdeck", "CONTEXT from a plugin (its backend's)");
+    error_has(MODEL_QUEUES, "{\"rows\":[{\"key\":\"a\",\"cells\":{\"DEPTH\":1}}]}", "TREND, DLQ)",
+              "the column list names neither CONTEXT nor SOURCE");
     error_has(MODEL_QUEUES, "{\"rows\":[{\"key\":\"a\"},{\"key\":\"b\"},{\"key\":\"a\"}]}",
               "row 3: duplicate key 'a'", "a duplicate key");
     error_has(MODEL_QUEUES, "{\"rows\":[{\"key\":\"a\",\"cells\":{\"MSGS\":\"12\"}}]}",

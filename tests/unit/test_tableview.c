@@ -1,4 +1,6 @@
 /* The table model: filter, invert, sort (natural and numeric) and stable selection. */
+#include "../../backends/backend.h"
+#include "../../tui/table.h"
 #include "../../tui/tableview.h"
 #include "tap.h"
 
@@ -226,8 +228,113 @@ static void test_nan_sort(void)
     tap_ok(nan_last, "no data is last in both directions, from any input order");
 }
 
+/* Pools from a backend in a context (NULL: none, "default"), stamped as backend_publish does. */
+static void publish_in(struct store *st, const char *source, char *context, const char *server)
+{
+    struct backend b = {.name = (char *)source, .context = context};
+    struct rowset *rs = rowset_create(MODEL_POOLS, source);
+    for (int i = 1; i <= 2; i++) {
+        char key[64], name[32];
+        snprintf(name, sizeof name, "%s%d", server, i);
+        snprintf(key, sizeof key, "be/%s", name);
+        rowset_begin(rs, key);
+        rowset_text(rs, POOL_NAME, "be");
+        rowset_text(rs, POOL_SERVER, name);
+    }
+    backend_stamp(&b, rs);
+    store_publish(st, rs);
+}
+
+static bool layout_has(const struct tableview *tv, int col)
+{
+    struct table_layout lay;
+    table_layout(tv, 200, &lay);
+    for (int i = 0; i < lay.ncols; i++) {
+        if (lay.col[i] == col) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* tableview_set_contexts: per rowset; the CONTEXT column only with more than one context. */
+static void test_contexts(void)
+{
+    struct store *st = store_create();
+    publish_in(st, "lb-eu", "prod-eu", "eu");
+    publish_in(st, "lb-stg", "staging", "stg");
+    publish_in(st, "lb-lab", NULL, "lab");
+    struct tableview tv;
+    tableview_init(&tv, MODEL_POOLS);
+    tableview_refresh(&tv, st);
+    tap_is_int((long long)tv.nrows, 6, "contexts: all shown by default");
+    tap_is_int(tv.ncontexts, 2, "contexts: more than one shown");
+    tap_is_str(rowset_cell_text(tv.rows[0].rs, tv.rows[0].row, POOL_CONTEXT), "prod-eu",
+               "contexts: backend_stamp fills CONTEXT");
+    tap_is_str(rowset_cell_text(tv.rows[4].rs, tv.rows[4].row, POOL_CONTEXT), "default",
+               "contexts: no context key is \"default\"");
+    tap_ok(tv.rows[0].rs->context != NULL && strcmp(tv.rows[0].rs->context, "prod-eu") == 0 &&
+               tv.rows[4].rs->context == NULL,
+           "contexts: the rowset carries its context (NULL: default)");
+    tap_ok(!tableview_col_auto_hidden(&tv, POOL_CONTEXT) && layout_has(&tv, POOL_CONTEXT),
+           "contexts: all shown, the CONTEXT column is drawn");
+
+    const char *eu[] = {"prod-eu"};
+    tableview_set_contexts(&tv, st, eu, 1);
+    tap_ok(tv.nrows == 2 && strcmp(name_at(&tv, 0), "eu1") == 0 &&
+               strcmp(name_at(&tv, 1), "eu2") == 0,
+           "contexts: one context, its rows only");
+    tap_is_int((long long)tv.total, 2, "contexts: the total counts the rows of the shown context");
+    tap_ok(tableview_col_auto_hidden(&tv, POOL_CONTEXT) && !layout_has(&tv, POOL_CONTEXT) &&
+               layout_has(&tv, POOL_SOURCE),
+           "contexts: one shown, CONTEXT is not drawn (SOURCE is)");
+    tap_ok(!tableview_col_auto_hidden(&tv, POOL_SOURCE), "contexts: only CONTEXT hides itself");
+
+    const char *two[] = {"staging", "default"};
+    tableview_set_contexts(&tv, st, two, 2);
+    tap_ok(tv.nrows == 4 && strcmp(name_at(&tv, 0), "stg1") == 0 &&
+               strcmp(name_at(&tv, 3), "lab2") == 0,
+           "contexts: two named, both their rows");
+    tableview_set_filter(&tv, st, "staging");
+    tap_is_int((long long)tv.nrows, 2, "contexts: CONTEXT shown, a filter matches it");
+
+    const char *def[] = {"default"};
+    tableview_set_contexts(&tv, st, def, 1);
+    tableview_set_filter(&tv, st, "defa");
+    tap_is_int((long long)tv.nrows, 0,
+               "contexts: CONTEXT hidden, a filter does not match it (every row would)");
+    tableview_set_filter(&tv, st, "lab1");
+    tap_is_int((long long)tv.nrows, 1, "contexts: ... the other cells still match");
+    tableview_set_filter(&tv, st, "");
+
+    const char *none[] = {"nowhere"};
+    tableview_set_contexts(&tv, st, none, 1);
+    tap_ok(tv.nrows == 0 && tv.ncontexts == 0, "contexts: a context with no rows shows none");
+    tableview_set_contexts(&tv, st, NULL, 0);
+    tap_is_int((long long)tv.nrows, 6, "contexts: n 0 is all again");
+
+    /* a publish keeps the choice: checked per rowset at every rebuild */
+    tableview_set_contexts(&tv, st, eu, 1);
+    publish_in(st, "lb-stg", "staging", "new");
+    tableview_refresh(&tv, st);
+    tap_is_int((long long)tv.nrows, 2, "contexts: a publish elsewhere does not widen the view");
+    tableview_finish(&tv);
+
+    struct store *one = store_create();
+    publish_in(one, "a", NULL, "x");
+    publish_in(one, "b", NULL, "y");
+    tableview_init(&tv, MODEL_POOLS);
+    tableview_refresh(&tv, one);
+    tap_ok(tv.ncontexts == 1 && !layout_has(&tv, POOL_CONTEXT),
+           "contexts: every backend in \"default\": no CONTEXT column, as before");
+    tableview_finish(&tv);
+    store_destroy(one);
+    store_destroy(st);
+}
+
 int main(void)
 {
+    test_contexts();
     test_severity_sort();
     test_nan_sort();
     test_select_key();
