@@ -444,17 +444,27 @@ char *view_cols_describe(const struct tableview *tv)
         strbuf_printf(&sb, "%s%s", i ? ", " : "", s->cols[cols[i]].title);
     }
     bool any = false;
+    const char *auto_hidden = NULL; /* CONTEXT while one context is shown: not the user's doing */
     for (int c = 0; c < s->ncols; c++) {
-        if (!in_list(cols, n, c, NULL)) {
-            strbuf_printf(&sb, "%s%s", any ? ", " : "  hidden: ", s->cols[c].title);
-            any = true;
+        if (in_list(cols, n, c, NULL)) {
+            continue;
         }
+        if (tv->ncolorder == 0 && table_col_auto_hidden(tv, c)) {
+            auto_hidden = s->cols[c].title;
+            continue;
+        }
+        strbuf_printf(&sb, "%s%s", any ? ", " : "  hidden: ", s->cols[c].title);
+        any = true;
     }
     if (!any) {
         strbuf_str(&sb, "  hidden: none");
     }
     if (tv->ncolorder == 0) {
-        strbuf_str(&sb, "  (the default)");
+        strbuf_str(&sb, "  (the default");
+        if (auto_hidden != NULL) {
+            strbuf_printf(&sb, "; %s shows with more than one context", auto_hidden);
+        }
+        strbuf_str(&sb, ")");
     }
     return sb.s;
 }

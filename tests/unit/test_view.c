@@ -235,8 +235,8 @@ static void test_apply_capture(void)
     tableview_set_group(&tv, st, -1);
     tableview_set_columns(&tv, NULL, 0);
     int c[16], k = 0;
-    tap_ok(view_cols_edit(&tv, "-WGHT -total", c, &k, &cause) && k == POOL_NCOLS - 2,
-           ":cols -WGHT -total: two fewer");
+    tap_ok(view_cols_edit(&tv, "-WGHT -total", c, &k, &cause) && k == POOL_NCOLS - 3,
+           ":cols -WGHT -total: two fewer than the default (which has no CONTEXT)");
     bool gone = true;
     for (int i = 0; i < k; i++) {
         gone = gone && c[i] != POOL_WEIGHT && c[i] != POOL_TOTAL;
@@ -270,13 +270,14 @@ static void test_apply_capture(void)
     char *d = view_cols_describe(&tv);
     tap_is_str(d,
                "shown: 5XX, SERVER  hidden: POOL, STATUS, WGHT, SESS, TOTAL, QCUR, CHECK, RT ms, "
-               "SOURCE",
+               "CONTEXT, SOURCE",
                ":cols alone: shown, then hidden");
     free(d);
     tableview_set_columns(&tv, NULL, 0);
     d = view_cols_describe(&tv);
-    tap_ok(strstr(d, "hidden: none  (the default)") != NULL, ":cols on the default says so (%s)",
-           d);
+    tap_ok(strstr(d, "hidden: none  (the default; CONTEXT shows with more than one context)") !=
+               NULL,
+           ":cols on the default says so (%s)", d);
     free(d);
     int dup[] = {POOL_NAME, POOL_NAME};
     int out[] = {POOL_NAME, 99};
@@ -299,17 +300,20 @@ static void test_layout(void)
     tableview_refresh(&tv, st);
     struct table_layout lay;
     table_layout(&tv, 200, &lay);
-    tap_is_int(lay.ncols, POOL_NCOLS, "default: every column on a wide table");
+    /* one context: every column but CONTEXT */
+    tap_is_int(lay.ncols, POOL_NCOLS - 1, "default: every column on a wide table, less CONTEXT");
     bool schema = true;
     for (int i = 0; i < lay.ncols; i++) {
-        schema = schema && lay.col[i] == i;
+        schema = schema && lay.col[i] == (i < POOL_CONTEXT ? i : i + 1);
     }
     tap_ok(schema, "default: in schema order");
-    int every[POOL_NCOLS];
+    int every[POOL_NCOLS], nevery = 0;
     for (int i = 0; i < POOL_NCOLS; i++) {
-        every[i] = i;
+        if (i != POOL_CONTEXT) {
+            every[nevery++] = i;
+        }
     }
-    tap_ok(table_columns_default(&tv, every, POOL_NCOLS), "every column in order is the default");
+    tap_ok(table_columns_default(&tv, every, nevery), "every column in order is the default");
     every[0] = POOL_SERVER;
     every[1] = POOL_NAME;
     tap_ok(!table_columns_default(&tv, every, POOL_NCOLS) &&
@@ -356,7 +360,8 @@ static void test_layout(void)
                            rowset_cells(tv.rows[i].rs, tv.rows[i].row)[POOL_SESS].num;
     }
     tap_ok(desc, "the hidden SESS column still sorts the rows");
-    tap_ok(!table_col_auto_hidden(&tv, POOL_SOURCE), "no column is auto-hidden in this build");
+    tap_ok(!table_col_auto_hidden(&tv, POOL_SOURCE) && table_col_auto_hidden(&tv, POOL_CONTEXT),
+           "one context: CONTEXT alone is auto-hidden");
     tableview_finish(&tv);
     backend_destroy(b);
     store_destroy(st);
