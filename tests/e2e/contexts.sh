@@ -117,6 +117,25 @@ check "NO_COLOR: one context, in words" wait_for "[prod-eu PROTECTED]"
 keys q
 wait_exit >/dev/null
 
+# a view carries its context: pasted, then saved and restored after a restart
+e2e_start 160 40 LANG=C.UTF-8 -- -c "$CFG" --view 'pools;ctx=staging;filter=web2'
+check "--view with ctx=staging: the title says staging" wait_for " opsdeck [staging READ-ONLY] "
+check "... staging's web2 rows only" wait_line "be_web +web2 +UP"
+check "... no CONTEXT column (one context shown)" wait_gone "CONTEXT"
+keys : v i e w Space s a v e Space s t g Enter
+check ":view save stg: said" wait_for "stg"
+keys X
+check "X moves on from the view's context" wait_for "[all: prod-eu PROTECTED, staging READ-ONLY]"
+keys q
+wait_exit >/dev/null
+grep -q '^stg = pools;ctx=staging;filter=web2' "$XDG_STATE_HOME/opsdeck/views"
+check "the saved view names its context" test $? = 0
+e2e_start 160 40 LANG=C.UTF-8 -- -c "$CFG" --view stg
+check "--view stg after a restart: staging again" wait_for " opsdeck [staging READ-ONLY] "
+check "... filtered on web2" wait_line "be_web +web2 +UP"
+keys q
+wait_exit >/dev/null
+
 # one context named default, no flags (every config until now): nothing new on screen
 e2e_start 120 30 LANG=C.UTF-8 -- --seed 7
 check "no contexts: no label in the title" wait_line "^ opsdeck  DEMO "
