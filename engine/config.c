@@ -42,7 +42,8 @@ enum section_kind {
     SECTION_BACKEND,
     SECTION_RUNBOOKS,
     SECTION_SHARE,
-    SECTION_SERVICE
+    SECTION_SERVICE,
+    SECTION_KEYS
 };
 
 /* A [service] section as read, before its backend is known (the end of the file). */
@@ -212,6 +213,10 @@ static bool section_header(struct parser *p, char *inner)
         p->section = SECTION_SHARE;
         return true;
     }
+    if (strcmp(inner, "keys") == 0) {
+        p->section = SECTION_KEYS;
+        return true;
+    }
     if (str_has_prefix(inner, "backend") &&
         (inner[7] == '\0' || is_blank(inner[7]) || inner[7] == '"')) {
         return backend_header(p, str_trim(inner + 7));
@@ -221,7 +226,7 @@ static bool section_header(struct parser *p, char *inner)
         return service_header(p, str_trim(inner + 7));
     }
     return fail(p, p->line,
-                "unknown section [%s] (expected [opsdeck], [runbooks], [share], "
+                "unknown section [%s] (expected [opsdeck], [runbooks], [share], [keys], "
                 "[backend \"NAME\"] or [service \"NAME\"])",
                 inner);
 }
@@ -446,6 +451,35 @@ static bool share_key(struct parser *p, const char *key, const char *value)
     return true;
 }
 
+/*
+ * [keys]: VERB = KEYS or PANE.VERB = KEYS, kept with their line; the verbs,
+ * panes and key names are checked against the key tables at start
+ * (tui/keyconf.h), which the engine does not know.
+ */
+static bool keys_key(struct parser *p, const char *key, const char *value)
+{
+    struct config *cfg = p->cfg;
+    if (!is_name(key, "-_.")) {
+        return fail(p, p->line, "bad key binding '%s' in [keys] (VERB = KEYS or PANE.VERB = KEYS)",
+                    key);
+    }
+    if (*value == '\0') {
+        return fail(p, p->line, "no key for '%s' in [keys] (none unbinds it)", key);
+    }
+    for (size_t i = 0; i < cfg->nkeys; i++) {
+        if (strcmp(cfg->keys[i].key, key) == 0) {
+            return fail(p, p->line, "duplicate key '%s' in [keys] (first on line %d)", key,
+                        cfg->keys[i].line);
+        }
+    }
+    cfg->keys = xreallocarray(cfg->keys, cfg->nkeys + 1, sizeof *cfg->keys);
+    struct config_entry *e = &cfg->keys[cfg->nkeys++];
+    e->key = xstrdup(key);
+    e->value = xstrdup(value);
+    e->line = p->line;
+    return true;
+}
+
 /* [service "NAME"]: each key checked now; the backend is resolved at the end of the file. */
 static bool service_key(struct parser *p, const char *key, const char *value)
 {
@@ -596,6 +630,8 @@ static int on_pair(void *user, const char *section, const char *key, const char 
         return share_key(p, key, value);
     case SECTION_SERVICE:
         return service_key(p, key, value);
+    case SECTION_KEYS:
+        return keys_key(p, key, value);
     case SECTION_NONE:
         break;
     }
@@ -734,6 +770,11 @@ void config_destroy(struct config *cfg)
         free(cfg->runbook_alerts[i].value);
     }
     free(cfg->runbook_alerts);
+    for (size_t i = 0; i < cfg->nkeys; i++) {
+        free(cfg->keys[i].key);
+        free(cfg->keys[i].value);
+    }
+    free(cfg->keys);
     free(cfg->theme);
     free(cfg->path);
     free(cfg);

@@ -16,6 +16,10 @@
  *   backend = prom          ; a prometheus backend; default: the only one
  *   objective = 99.9        ; labels, window, rules, slo, traffic, errors, ...
  *
+ *   [keys]                  ; user key maps (tui/keymap.h): VERB = KEYS, PANE.VERB = KEYS
+ *   filter = f              ; KEYS none unbinds; checked against the key tables at start
+ *   pools.drain = D
+ *
  *   [runbooks]
  *   path = ~/runbooks:/srv/runbooks   ; where an alert's runbook is looked for
  *   alert.TargetDown = pool-server-down.md
@@ -76,6 +80,9 @@ struct config {
     char *share_nats_creds;   /* a NATS credentials file */
     struct config_service *services;
     size_t nservices;
+    /* [keys] VERB = KEYS / PANE.VERB = KEYS, as written, in file order (tui/keyconf.h checks) */
+    struct config_entry *keys;
+    size_t nkeys;
 };
 
 /* Parse a file; NULL with *cause = "path:line: message" on any error. */

@@ -349,7 +349,7 @@ static void move_selection(struct tablepane *p, int id)
 bool tablepane_key(void *self, wint_t ch, bool is_key)
 {
     struct tablepane *p = self;
-    const struct key_def *k = key_find(p->ops->keys, p, ch, is_key);
+    const struct key_def *k = key_find_in(p->ops->name, p->ops->keys, p, ch, is_key);
     if (k == NULL) {
         return false;
     }

@@ -35,6 +35,7 @@ enum command_id {
     CMD_TAKEOVER,
     CMD_PROJECTOR,
     CMD_PROMQL,
+    CMD_HISTORY,
 };
 
 struct command_def {
@@ -55,12 +56,26 @@ static bool run_open(const struct ui *ui)
     return ui->side.ops != NULL;
 }
 
+/* :history is listed where alerts are (the panes of the Alerts slot). */
+static bool on_alerts(const struct ui *ui)
+{
+    const struct panel *p = ui->side_focus ? NULL : ui_focused((struct ui *)ui); /* only read */
+    if (p == NULL || p->ops == NULL || p->ops->table == NULL) {
+        return false;
+    }
+    enum model_kind k = p->ops->table->kind;
+    return k == MODEL_ALERTS || k == MODEL_SILENCES || k == MODEL_HISTORY;
+}
+
 static const struct command_def commands[] = {
     {"sort", "COL", CMD_SORT, "sort by a column title (again: reverse)", on_table},
     {"filter", "[TEXT]", CMD_FILTER, "filter rows as / does (!TEXT inverts; none: clear)",
      on_table},
     {"promql", "[@NAME] [QUERY]", CMD_PROMQL,
      "a PromQL query's series in a table (no QUERY: edit the last; Esc closes)", NULL},
+    {"history", NULL, CMD_HISTORY,
+     "the alert history: every transition seen, newest first (also H on Alerts; Esc closes)",
+     on_alerts},
     {"theme", "[NAME]", CMD_THEME, "switch theme (no NAME: list them)", NULL},
     {"themes", NULL, CMD_THEMES, "list the themes", NULL},
     {"run", "FILE", CMD_RUN, "open a runbook (r on an alert: its runbook)", NULL},
@@ -87,6 +102,26 @@ static const struct command_def commands[] = {
     {"help h", NULL, CMD_HELP, "this help (also ?)", NULL},
     {"q quit q!", NULL, CMD_QUIT, "quit (also q)", NULL},
 };
+
+/* :history: the History pane (panes/history.c, on demand) in the Alerts slot's place. */
+static void open_history(struct ui *ui)
+{
+    const struct pane_ops *ops = NULL;
+    for (size_t i = 0; i < pane_on_demand_count; i++) {
+        if (strcmp(pane_on_demand[i].ops->name, "history") == 0) {
+            ops = pane_on_demand[i].ops;
+        }
+    }
+    struct panel *p = ops != NULL ? ui_pane_open(ui, ops, NULL) : NULL;
+    if (p == NULL) {
+        ui_say(ui, true, ":history: no room for its pane");
+    } else if (ui->alertlog == NULL) {
+        tablepane_set_status(p->self, "no alert log (no state directory): nothing is recorded",
+                             true);
+    } else {
+        tablepane_set_status(p->self, NULL, false);
+    }
+}
 
 static bool names_match(const char *names, const char *cmd)
 {
@@ -225,6 +260,9 @@ static void run(struct ui *ui, const struct command_def *c, const char *cmd, con
         break;
     case CMD_PROMQL:
         promqlcmd_run(ui, arg != NULL ? arg : "");
+        break;
+    case CMD_HISTORY:
+        open_history(ui);
         break;
     }
 }

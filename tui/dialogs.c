@@ -307,11 +307,13 @@ static char *prior_value(const struct rowref *ref, const struct action_def *def)
     return NULL;
 }
 
-static bool ask_single(struct ui *ui, struct panel *table, const struct rowref *ref, int key)
+static bool ask_single(struct ui *ui, struct panel *table, const struct rowref *ref, wint_t ch,
+                       bool is_key)
 {
     const struct pane_table *t = table->ops->table;
     struct backend *b = ui_backend(ui, ref->rs->source);
-    const struct action_def *def = b != NULL ? backend_action(b, t->kind, key) : NULL;
+    const struct action_def *def =
+        b != NULL ? keymap_action(table->ops->name, b, (int)t->kind, ch, is_key) : NULL;
     if (def == NULL) {
         return false;
     }
@@ -338,16 +340,17 @@ static bool ask_single(struct ui *ui, struct panel *table, const struct rowref *
 
 /* Every marked row must offer the action and allow it; otherwise say which does not. */
 static bool ask_bulk(struct ui *ui, struct panel *table, const struct rowref *refs, size_t n,
-                     int key)
+                     wint_t ch, bool is_key)
 {
     enum model_kind kind = table->ops->table->kind;
     pending_clear(ui);
     for (size_t i = 0; i < n; i++) {
         const char *target = rowset_key(refs[i].rs, refs[i].row);
         struct backend *b = ui_backend(ui, refs[i].rs->source);
-        const struct action_def *def = b != NULL ? backend_action(b, kind, key) : NULL;
+        const struct action_def *def =
+            b != NULL ? keymap_action(table->ops->name, b, (int)kind, ch, is_key) : NULL;
         if (def == NULL || (ui->pending.def != NULL && strcmp(def->verb, ui->pending.def->verb))) {
-            ui_say(ui, true, "'%c' does not apply to every marked row (%s)", key, target);
+            ui_say(ui, true, "that key's action does not apply to every marked row (%s)", target);
             pending_clear(ui);
             return true;
         }
@@ -367,37 +370,39 @@ static bool ask_bulk(struct ui *ui, struct panel *table, const struct rowref *re
     return true;
 }
 
-bool dialogs_action_key(struct ui *ui, struct panel *table, int key)
+bool dialogs_action_key(struct ui *ui, struct panel *table, wint_t ch, bool is_key)
 {
     struct rowref *refs = NULL;
     size_t n = tablepane_action_rows(table->self, &refs);
     bool known = false;
     for (size_t i = 0; i < n && !known; i++) {
         struct backend *b = ui_backend(ui, refs[i].rs->source);
-        known = b != NULL && backend_action(b, table->ops->table->kind, key) != NULL;
+        known = b != NULL && keymap_action(table->ops->name, b, (int)table->ops->table->kind, ch,
+                                           is_key) != NULL;
     }
     bool handled = false;
     if (known && n == 1) {
-        handled = ask_single(ui, table, &refs[0], key);
+        handled = ask_single(ui, table, &refs[0], ch, is_key);
     } else if (known) {
-        handled = ask_bulk(ui, table, refs, n, key);
+        handled = ask_bulk(ui, table, refs, n, ch, is_key);
     }
     free(refs);
     return handled;
 }
 
-bool dialogs_has_action(struct ui *ui, int key)
+bool dialogs_has_action(struct ui *ui, wint_t ch, bool is_key)
 {
     struct panel *p = ui_focused_table(ui);
     for (size_t i = 0; i < ui->nbackends && p != NULL; i++) {
-        if (backend_action(ui->backends[i], p->ops->table->kind, key) != NULL) {
+        if (keymap_action(p->ops->name, ui->backends[i], (int)p->ops->table->kind, ch, is_key) !=
+            NULL) {
             return true;
         }
     }
     return false;
 }
 
-void dialogs_help(struct ui *ui, enum model_kind kind, struct viewer *v)
+void dialogs_help(struct ui *ui, const char *scope, enum model_kind kind, struct viewer *v)
 {
     bool any = false;
     for (size_t i = 0; i < ui->nbackends; i++) {
@@ -411,8 +416,12 @@ void dialogs_help(struct ui *ui, enum model_kind kind, struct viewer *v)
             }
             char *cause = NULL;
             bool ok = action_check(b, def, &cause);
-            char key[8];
-            snprintf(key, sizeof key, "%c", def->key);
+            char dflt[2] = {(char)def->key, '\0'};
+            char key[64];
+            if (!keymap_spec(scope, def->verb, dflt, key, sizeof key)) {
+                free(cause);
+                continue; /* the user unbound it (or gave its key to another verb) */
+            }
             if (ok) {
                 viewer_add(v, "  %-12s %s (%s)", key, def->label, b->name);
             } else {
@@ -551,7 +560,7 @@ static bool opener_key(struct ui *ui, wint_t ch, bool is_key)
     if (p == NULL || p->self == NULL || p->ops->table == NULL || is_key || ch == 27) {
         return false; /* Esc closes the viewer, whatever the pane's own Esc does */
     }
-    const struct key_def *k = key_find(p->ops->keys, p->self, ch, is_key);
+    const struct key_def *k = key_find_in(p->ops->name, p->ops->keys, p->self, ch, is_key);
     if (k == NULL || k->id < TABLEPANE_KEY_OWN) {
         return false;
     }
