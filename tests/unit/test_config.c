@@ -489,9 +489,41 @@ static void test_services(void)
                  "service: a bad name");
 }
 
+/* [keys]: kept as written with their lines (the key tables check them at start: test_keymap). */
+static void test_keys(void)
+{
+    char *cause = NULL;
+    struct config *cfg = config_parse("k.ini",
+                                      "[keys]\n"
+                                      "filter = f\n"
+                                      "  pools.drain = D\n"
+                                      "; a comment\n"
+                                      "zoom = none\n"
+                                      "row-down = j Ctrl-N\n",
+                                      &cause);
+    tap_ok(cfg != NULL, "a [keys] section parses (%s)", cause != NULL ? cause : "ok");
+    if (cfg != NULL && tap_is_int((long long)cfg->nkeys, 4, "four bindings")) {
+        entry_is(&cfg->keys[0], "filter", "f", 2);
+        entry_is(&cfg->keys[1], "pools.drain", "D", 3);
+        entry_is(&cfg->keys[2], "zoom", "none", 5);
+        entry_is(&cfg->keys[3], "row-down", "j Ctrl-N", 6);
+    }
+    config_destroy(cfg);
+    free(cause);
+    expect_error("[keys]\nfilter = f\nfilter = g\n",
+                 "t.ini:3: duplicate key 'filter' in [keys] (first on line 2)",
+                 "[keys]: a verb twice");
+    expect_error("[keys]\nfilter =\n", "t.ini:2: no key for 'filter' in [keys] (none unbinds it)",
+                 "[keys]: no key");
+    expect_error("[keys]\nfil/ter = f\n",
+                 "t.ini:2: bad key binding 'fil/ter' in [keys] (VERB = KEYS or PANE.VERB = KEYS)",
+                 "[keys]: not a verb");
+}
+
 int main(void)
 {
     test_good();
+    test_keys();
     test_errors();
     test_runbooks();
     test_share();
