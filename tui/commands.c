@@ -113,6 +113,9 @@ static void open_history(struct ui *ui)
         }
     }
     struct panel *p = ops != NULL ? ui_pane_open(ui, ops, NULL) : NULL;
+    if (p != NULL) {
+        tablepane_set_title(p->self, "History"); /* opened by a command: the console feeds it */
+    }
     if (p == NULL) {
         ui_say(ui, true, ":history: no room for its pane");
     } else if (ui->alertlog == NULL) {
