@@ -418,7 +418,7 @@ void dialogs_help(struct ui *ui, const char *scope, enum model_kind kind, struct
             bool ok = action_check(b, def, &cause);
             char dflt[2] = {(char)def->key, '\0'};
             char key[64];
-            if (!keymap_spec(scope, def->verb, dflt, key, sizeof key)) {
+            if (!keymap_action_spec(scope, def->verb, dflt, key, sizeof key)) {
                 free(cause);
                 continue; /* the user unbound it (or gave its key to another verb) */
             }

@@ -193,7 +193,7 @@ void keyconf_print(FILE *out, struct backend *const *backends, size_t n)
             }
             char def[2] = {(char)sc->actions[a].key, '\0'};
             char spec[64];
-            bool bound = keymap_spec(sc->name, sc->actions[a].verb, def, spec, sizeof spec);
+            bool bound = keymap_action_spec(sc->name, sc->actions[a].verb, def, spec, sizeof spec);
             char *verb = xasprintf("%s.%s", sc->name, sc->actions[a].verb);
             fprintf(out, "  %-18s %-14s action%s\n", verb, bound ? spec : "(none)",
                     strcmp(spec, def) != 0 ? " *" : "");

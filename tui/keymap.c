@@ -123,6 +123,7 @@ struct ubind {
     char *verb;
     char *keys; /* NULL: unbound */
     int line;
+    bool action; /* binds a backend action's verb, not a key table's (keymap_install) */
 };
 
 struct uscope {
@@ -174,20 +175,27 @@ static bool scope_has_action(const struct uscope *s, const char *verb)
     return false;
 }
 
-/* Is verb one of the scope's (its table, its actions) or the console's? */
-static bool scope_has_verb(const struct uscope *s, const char *verb)
+/* Is verb one of the scope's key table verbs (its table, the console's), or of its actions? */
+static bool scope_has_verb(const struct uscope *s, const char *verb, bool action)
 {
+    if (action) {
+        return scope_has_action(s, verb);
+    }
     return table_has_verb(um.global, verb, NULL) ||
-           (s != NULL && (table_has_verb(s->keys, verb, NULL) || scope_has_action(s, verb)));
+           (s != NULL && table_has_verb(s->keys, verb, NULL));
 }
 
-/* The binding in effect for verb in scope: the pane's own, else the global one; NULL: none. */
-static const struct ubind *effective(const char *scope, const char *verb)
+/*
+ * The binding in effect for verb in scope (a key table's verb, or an
+ * action's: a verb may be both, "resume"): the pane's own, else the global
+ * one; NULL: none.
+ */
+static const struct ubind *effective(const char *scope, const char *verb, bool action)
 {
     const struct ubind *global = NULL;
     for (size_t i = 0; i < um.n; i++) {
         const struct ubind *b = &um.b[i];
-        if (strcmp(b->verb, verb) != 0) {
+        if (b->action != action || strcmp(b->verb, verb) != 0) {
             continue;
         }
         if (b->pane == NULL) {
@@ -205,8 +213,8 @@ static const struct ubind *claimer(const char *scope, wint_t ch, bool is_key)
     const struct uscope *s = scope_named(scope);
     for (size_t i = 0; i < um.n; i++) {
         const struct ubind *b = &um.b[i];
-        if (b->keys != NULL && effective(scope, b->verb) == b && scope_has_verb(s, b->verb) &&
-            key_spec_matches(b->keys, ch, is_key)) {
+        if (b->keys != NULL && effective(scope, b->verb, b->action) == b &&
+            scope_has_verb(s, b->verb, b->action) && key_spec_matches(b->keys, ch, is_key)) {
             return b;
         }
     }
@@ -265,15 +273,26 @@ static void free_keys(const char *scope, const char *spec, char *buf, size_t len
     }
 }
 
-bool keymap_spec(const char *scope, const char *verb, const char *def, char *buf, size_t len)
+static bool spec_of(const char *scope, const char *verb, bool action, const char *def, char *buf,
+                    size_t len)
 {
-    const struct ubind *b = verb != NULL && um.n > 0 ? effective(scope, verb) : NULL;
+    const struct ubind *b = verb != NULL && um.n > 0 ? effective(scope, verb, action) : NULL;
     if (b != NULL) {
         snprintf(buf, len, "%s", b->keys != NULL ? b->keys : "");
     } else {
         free_keys(scope, def != NULL ? def : "", buf, len);
     }
     return buf[0] != '\0';
+}
+
+bool keymap_spec(const char *scope, const char *verb, const char *def, char *buf, size_t len)
+{
+    return spec_of(scope, verb, false, def, buf, len);
+}
+
+bool keymap_action_spec(const char *scope, const char *verb, const char *def, char *buf, size_t len)
+{
+    return spec_of(scope, verb, true, def, buf, len);
 }
 
 /* ---- lookup and help ---- */
@@ -288,7 +307,7 @@ static const struct key_def *find_user(const char *scope, const struct key_def *
                 return in;
             }
         } else if (k->keys != NULL && k->verb != NULL) {
-            const struct ubind *b = effective(scope, k->verb);
+            const struct ubind *b = effective(scope, k->verb, false);
             if (b != NULL && b->keys != NULL && key_spec_matches(b->keys, ch, is_key) &&
                 applies(k, ctx)) {
                 return k;
@@ -309,7 +328,7 @@ static const struct key_def *find_default(const char *scope, const struct key_de
                 return in;
             }
         } else if (k->keys != NULL && key_spec_matches(k->keys, ch, is_key) &&
-                   (um.n == 0 || k->verb == NULL || effective(scope, k->verb) == NULL) &&
+                   (um.n == 0 || k->verb == NULL || effective(scope, k->verb, false) == NULL) &&
                    applies(k, ctx)) {
             return k;
         }
@@ -371,7 +390,7 @@ const struct action_def *keymap_action(const char *scope, const struct backend *
     if (um.n > 0) {
         for (int i = 0; i < n; i++) {
             const struct ubind *u =
-                (int)defs[i].kind == kind ? effective(scope, defs[i].verb) : NULL;
+                (int)defs[i].kind == kind ? effective(scope, defs[i].verb, true) : NULL;
             if (u != NULL && u->keys != NULL && key_spec_matches(u->keys, ch, is_key)) {
                 return &defs[i];
             }
@@ -384,7 +403,7 @@ const struct action_def *keymap_action(const char *scope, const struct backend *
         return NULL;
     }
     const struct action_def *def = backend_action(b, (enum model_kind)kind, (int)ch);
-    if (def != NULL && um.n > 0 && effective(scope, def->verb) != NULL) {
+    if (def != NULL && um.n > 0 && effective(scope, def->verb, true) != NULL) {
         return NULL; /* the user moved it */
     }
     return def;
@@ -450,6 +469,22 @@ static bool default_spec(const struct uscope *s, const char *verb, const char **
     return false;
 }
 
+/* Is verb a key table's verb anywhere (the console's or a pane's)? */
+static bool any_table_has(const char *verb)
+{
+    for (size_t i = 0; i < um.nscopes; i++) {
+        if (table_has_verb(um.scopes[i].keys, verb, NULL)) {
+            return true;
+        }
+    }
+    return table_has_verb(um.global, verb, NULL);
+}
+
+/*
+ * A line binds an action when it names one: PANE.VERB where PANE has that
+ * action (pools.drain; deploys.resume is the action, not the console's
+ * resume), or VERB no key table has (drain: in every pane with a drain).
+ */
 static bool check_line(const char *file, const struct keymap_line *l, char **cause)
 {
     const char *dot = strchr(l->key, '.');
@@ -472,13 +507,15 @@ static bool check_line(const char *file, const struct keymap_line *l, char **cau
         *cause = xasprintf("%s:%d: bad key '%s' for %s in [keys] (e.g. x, Ctrl-D, F5, Enter, "
                            "PgDn; several: \"j Down\"; none unbinds)",
                            file, l->line, bad, l->key);
-    } else if (strcmp(l->value, "none") != 0 && ranged(spec)) {
+    } else if (strcmp(l->value, "none") != 0 && ranged(spec) &&
+               !(s != NULL && scope_has_action(s, verb))) {
         *cause = xasprintf("%s:%d: %s takes the key typed (%s): it can be unbound (none), not "
                            "moved",
                            file, l->line, verb, spec);
     } else {
         ok = true;
     }
+    bool action = s != NULL ? scope_has_action(s, verb) : !any_table_has(verb);
     for (size_t i = 0; ok && i < um.n; i++) {
         const struct ubind *b = &um.b[i];
         if (strcmp(b->verb, verb) == 0 && (b->pane == NULL) == (pane == NULL) &&
@@ -495,6 +532,7 @@ static bool check_line(const char *file, const struct keymap_line *l, char **cau
             .verb = xstrdup(verb),
             .keys = strcmp(l->value, "none") == 0 ? NULL : xstrdup(l->value),
             .line = l->line,
+            .action = action,
         };
         pane = NULL;
     }
@@ -580,10 +618,10 @@ static bool other_on_key(const struct uscope *s, const char *scope, const struct
             }
             continue;
         }
-        if (k->keys == NULL || k->verb == NULL || strcmp(k->verb, b->verb) == 0) {
+        if (k->keys == NULL || k->verb == NULL || (!b->action && strcmp(k->verb, b->verb) == 0)) {
             continue;
         }
-        const struct ubind *o = effective(scope, k->verb);
+        const struct ubind *o = effective(scope, k->verb, false);
         if (o == NULL && key_spec_matches(k->keys, ch, is_key)) {
             snprintf(what, len, "%s (its default key)", k->verb);
             return true;
@@ -603,10 +641,10 @@ static bool other_action_on_key(const struct uscope *s, const struct ubind *b, w
 {
     for (size_t i = 0; s != NULL && i < s->nactions; i++) {
         const struct keymap_action *a = &s->actions[i];
-        if (strcmp(a->verb, b->verb) == 0) {
+        if (b->action && strcmp(a->verb, b->verb) == 0) {
             continue;
         }
-        const struct ubind *o = effective(s->name, a->verb);
+        const struct ubind *o = effective(s->name, a->verb, true);
         if (o == NULL && !is_key && (int)ch == a->key) {
             snprintf(what, len, "the action %s (its default key)", a->verb);
             return true;
@@ -632,7 +670,7 @@ struct clash {
 static void lint_clash(struct clash **v, size_t *n, const struct ubind *b, const struct uscope *s)
 {
     const char *scope = s->name;
-    if (effective(scope, b->verb) != b || !scope_has_verb(s, b->verb)) {
+    if (effective(scope, b->verb, b->action) != b || !scope_has_verb(s, b->verb, b->action)) {
         return;
     }
     for (const char *p = b->keys; *p != '\0';) {

@@ -111,6 +111,9 @@ void keymap_clear(void);
  * the verb has no key there.
  */
 bool keymap_spec(const char *scope, const char *verb, const char *def, char *buf, size_t len);
+/* The same for a backend action's verb (def: its key): a verb may name both ("resume"). */
+bool keymap_action_spec(const char *scope, const char *verb, const char *def, char *buf,
+                        size_t len);
 /* Did the user give this key to a verb of this scope? */
 bool keymap_claimed(const char *scope, wint_t ch, bool is_key);
 /* The action of b on kind this key means in scope (the user's binding, else its default key). */

@@ -145,11 +145,12 @@ static void help(void)
     viewer_close(&v);
 }
 
-enum { G_ZOOM = 1, G_QUIT };
+enum { G_ZOOM = 1, G_QUIT, G_RESUME };
 
 static const struct key_def global[] = {
     {.keys = "z", .verb = "zoom", .id = G_ZOOM, .help = "zoom"},
     {.keys = "q", .verb = "quit", .id = G_QUIT, .help = "quit"},
+    {.keys = "R", .verb = "resume", .id = G_RESUME, .help = "resume a run"},
     {0},
 };
 
@@ -247,7 +248,7 @@ static void user_map(void)
     tap_ok(keymap_claimed("alpha", 'D', false), "an action's new key is claimed in its pane");
     tap_ok(!keymap_claimed("beta", 'D', false), "not where the action is not");
     char spec[64];
-    tap_ok(keymap_spec("alpha", "drain", "d", spec, sizeof spec) && strcmp(spec, "D") == 0,
+    tap_ok(keymap_action_spec("alpha", "drain", "d", spec, sizeof spec) && strcmp(spec, "D") == 0,
            "the action's keys in effect: D");
     tap_ok(!keymap_spec("alpha", "first", "g Home", spec, sizeof spec), "unbound: no keys");
     tap_ok(keymap_spec("alpha", "only-when", "w", spec, sizeof spec) && strcmp(spec, "Ctrl-S") == 0,
@@ -301,17 +302,23 @@ static void actions(void)
     struct backend *b = backend_create(backend_impl_find("demo"), "demo", st, loop);
     int n;
     const struct action_def *defs = backend_actions(b, &n);
-    struct keymap_action acts[16];
-    size_t na = 0;
-    for (int i = 0; i < n && na < 16; i++) {
+    struct keymap_action acts[16], dacts[16];
+    size_t na = 0, nd = 0;
+    for (int i = 0; i < n && na < 16 && nd < 16; i++) {
         if (defs[i].kind == MODEL_POOLS) {
             acts[na++] = (struct keymap_action){defs[i].verb, defs[i].key};
+        } else if (defs[i].kind == MODEL_DEPLOYS) {
+            dacts[nd++] = (struct keymap_action){defs[i].verb, defs[i].key};
         }
     }
-    struct keymap_scope sc[] = {{"pools", table, acts, na}, {"alpha", inner, NULL, 0}};
-    struct keymap_line lines[] = {{"pools.drain", "D", 1}, {"maint", "F5", 2}};
+    struct keymap_scope sc[] = {
+        {"pools", table, acts, na}, {"alpha", inner, NULL, 0}, {"deploys", table, dacts, nd}};
+    struct keymap_line lines[] = {{"pools.drain", "D", 1},
+                                  {"maint", "F5", 2},
+                                  {"deploys.resume", "X", 3},
+                                  {"resume", "F2", 4}};
     char *cause = NULL;
-    tap_ok(keymap_install("k.ini", lines, 2, global, sc, 2, &cause), "action bindings install (%s)",
+    tap_ok(keymap_install("k.ini", lines, 4, global, sc, 3, &cause), "action bindings install (%s)",
            cause != NULL ? cause : "ok");
     free(cause);
     const struct action_def *def = keymap_action("pools", b, MODEL_POOLS, 'D', false);
@@ -322,10 +329,19 @@ static void actions(void)
     def = keymap_action("pools", b, MODEL_POOLS, 'r', false);
     tap_is_str(def != NULL ? def->verb : NULL, "ready", "an action not moved keeps its key");
     char spec[64];
-    tap_ok(keymap_spec("pools", "drain", "d", spec, sizeof spec) && strcmp(spec, "D") == 0,
+    tap_ok(keymap_action_spec("pools", "drain", "d", spec, sizeof spec) && strcmp(spec, "D") == 0,
            "help shows D for the drain");
+    /* resume is both the console's verb and a deploys action: PANE.VERB binds the action */
+    def = keymap_action("deploys", b, MODEL_DEPLOYS, 'X', false);
+    tap_is_str(def != NULL ? def->verb : NULL, "resume", "deploys.resume = X: the action");
+    tap_ok(keymap_action("deploys", b, MODEL_DEPLOYS, 'r', false) == NULL,
+           "its old key r does not resume a rollout");
+    tap_is_int(found_in("deploys", global, KEY_F(2), true), G_RESUME,
+               "resume = F2: the console's resume, in every pane");
+    tap_is_int(found_in("deploys", global, 'X', false), 0, "X is not the console's resume");
+    tap_is_int(found_in("deploys", global, 'R', false), 0, "nor is R any more");
     struct keymap_line bad[] = {{"alpha.drain", "D", 4}};
-    tap_ok(!keymap_install("k.ini", bad, 1, global, sc, 2, &cause) && cause != NULL &&
+    tap_ok(!keymap_install("k.ini", bad, 1, global, sc, 3, &cause) && cause != NULL &&
                strcmp(cause, "k.ini:4: unknown verb 'drain' in pane alpha in [keys] (opsdeck "
                              "--keys lists them)") == 0,
            "an action verb in a pane that has no such action is refused");
