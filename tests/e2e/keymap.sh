@@ -1,7 +1,8 @@
 #!/bin/bash
-# User key maps ([keys] in the config): a rebound table key (filter = f) and a
-# rebound backend action (pools.drain = D) answer their new keys and no
-# longer their old ones, ? shows the keys in effect; `opsdeck lint` warns
+# User key maps ([keys] in the config): a rebound table key (filter = f), a
+# rebound backend action (pools.drain = D) and a console key (quit = Q)
+# answer their new keys and no longer their old ones, ? and the status bar
+# show the keys in effect; `opsdeck lint` warns
 # about a key tmux takes (Ctrl-B) and a clash, and refuses an unknown verb
 # naming file:line; the console refuses it too.
 . "$(dirname "$0")/lib.sh"
@@ -13,9 +14,11 @@ cat >"$T/keys.ini" <<'INI'
 [keys]
 filter = f
 pools.drain = D
+quit = Q
 INI
 
 e2e_start 160 48 LANG=C.UTF-8 -- -c "$T/keys.ini" --seed 7 --demo-mode still
+check "the status bar's hint says Q quits" wait_for "? help  Q quit"
 keys 3 f w e b
 check "f opens the filter (filter = f)" wait_for "/web_"
 keys Enter
@@ -40,10 +43,14 @@ check "help shows f for the filter" wait_line "  f +filter rows"
 s=$(screen)
 check "help no longer shows / for the filter" bash -c '! grep -qE "  / +filter rows" <<<"$1"' _ "$s"
 check "nor d for the drain" bash -c '! grep -qE "  d +Drain server" <<<"$1"' _ "$s"
+check "help shows Q for quit" wait_line "  Q +quit"
 keys q
-check "q closes help" wait_gone "Help: Pools pane"
-keys : q Enter
-check ":q quits" test "$(wait_exit)" = 0
+check "q closes help (the viewer's keys are not remapped)" wait_gone "Help: Pools pane"
+keys q
+sleep 0.5
+check "q no longer quits" test ! -s "$E2E_DIR/status"
+keys Q
+check "Q quits" test "$(wait_exit)" = 0
 
 # lint: a key tmux takes, a clash with a default that was not moved
 cat >"$T/tmux.ini" <<'INI'
