@@ -131,7 +131,8 @@ static void print_entries(FILE *out, const char *scope, const struct key_def *t)
         }
         if (k->more != NULL) {
             if (k->more == tablepane_keys) {
-                fprintf(out, "  %-18s %-14s %s\n", "(table keys)", "", "every table pane's keys");
+                text_printf(out, "  %-18s %-14s %s\n", "(table keys)", "",
+                            "every table pane's keys");
             } else {
                 print_entries(out, scope, k->more);
             }
@@ -143,8 +144,8 @@ static void print_entries(FILE *out, const char *scope, const struct key_def *t)
         char spec[64];
         bool bound = keymap_spec(scope, k->verb, k->keys, spec, sizeof spec);
         bool mine = strcmp(spec, k->keys) != 0;
-        fprintf(out, "  %-18s %-14s %s%s\n", k->verb, bound ? spec : "(none)",
-                k->help != NULL ? k->help : "", mine ? " *" : "");
+        text_printf(out, "  %-18s %-14s %s%s\n", k->verb, bound ? spec : "(none)",
+                    k->help != NULL ? k->help : "", mine ? " *" : "");
     }
 }
 
@@ -157,7 +158,7 @@ static void print_pane_table_keys(FILE *out, const char *scope)
         keymap_spec(NULL, k->verb, k->keys, everywhere, sizeof everywhere);
         if (strcmp(here, everywhere) != 0) {
             char *verb = xasprintf("%s.%s", scope, k->verb);
-            fprintf(out, "  %-18s %-14s %s *\n", verb, bound ? here : "(none)", k->help);
+            text_printf(out, "  %-18s %-14s %s *\n", verb, bound ? here : "(none)", k->help);
             free(verb);
         }
     }
@@ -174,11 +175,12 @@ void keyconf_print(FILE *out, struct backend *const *backends, size_t n)
     print_entries(out, NULL, tablepane_keys);
     for (size_t i = 0; i < s.n; i++) {
         const struct keymap_scope *sc = &s.v[i];
-        fprintf(out, "\n%s\n", sc->name);
+        text_printf(out, "\n");
+        text_printf(out, "%s\n", sc->name);
         if (sc->keys != tablepane_keys) {
             print_entries(out, sc->name, sc->keys);
         } else {
-            fprintf(out, "  %-18s %-14s %s\n", "(table keys)", "", "every table pane's keys");
+            text_printf(out, "  %-18s %-14s %s\n", "(table keys)", "", "every table pane's keys");
         }
         if (sc->keys != NULL && table_includes(sc->keys, tablepane_keys)) {
             print_pane_table_keys(out, sc->name);
@@ -195,8 +197,8 @@ void keyconf_print(FILE *out, struct backend *const *backends, size_t n)
             char spec[64];
             bool bound = keymap_action_spec(sc->name, sc->actions[a].verb, def, spec, sizeof spec);
             char *verb = xasprintf("%s.%s", sc->name, sc->actions[a].verb);
-            fprintf(out, "  %-18s %-14s action%s\n", verb, bound ? spec : "(none)",
-                    strcmp(spec, def) != 0 ? " *" : "");
+            text_printf(out, "  %-18s %-14s action%s\n", verb, bound ? spec : "(none)",
+                        strcmp(spec, def) != 0 ? " *" : "");
             free(verb);
         }
     }
