@@ -607,13 +607,13 @@ static const char *where(const struct ubind *b)
     return b->pane != NULL ? b->pane : "every pane";
 }
 
-/* Does another verb of scope s than b's answer key (ch, is_key)? Its name and how it is bound. */
-static bool other_on_key(const struct uscope *s, const char *scope, const struct ubind *b,
-                         const struct key_def *t, wint_t ch, bool is_key, char *what, size_t len)
+/* Does another verb of the scope than b answer key (ch, is_key)? Its name and how it is bound. */
+static bool other_on_key(const char *scope, const struct ubind *b, const struct key_def *t,
+                         wint_t ch, bool is_key, char *what, size_t len)
 {
     for (const struct key_def *k = t; k != NULL && !is_end(k); k++) {
         if (k->more != NULL) {
-            if (other_on_key(s, scope, b, k->more, ch, is_key, what, len)) {
+            if (other_on_key(scope, b, k->more, ch, is_key, what, len)) {
                 return true;
             }
             continue;
@@ -632,7 +632,6 @@ static bool other_on_key(const struct uscope *s, const char *scope, const struct
             return true;
         }
     }
-    (void)s;
     return false;
 }
 
@@ -679,8 +678,8 @@ static void lint_clash(struct clash **v, size_t *n, const struct ubind *b, const
         bool is_key;
         char what[96];
         if (len > 0 && token_key(p, len, &ch, &is_key) &&
-            (other_on_key(s, scope, b, s->keys, ch, is_key, what, sizeof what) ||
-             other_on_key(s, scope, b, um.global, ch, is_key, what, sizeof what) ||
+            (other_on_key(scope, b, s->keys, ch, is_key, what, sizeof what) ||
+             other_on_key(scope, b, um.global, ch, is_key, what, sizeof what) ||
              other_action_on_key(s, b, ch, is_key, what, sizeof what))) {
             char *head = xasprintf("%.*s is bound to both %s and %s", (int)len, p, b->verb, what);
             size_t i = 0;
