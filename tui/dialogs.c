@@ -350,7 +350,11 @@ static bool ask_bulk(struct ui *ui, struct panel *table, const struct rowref *re
         const struct action_def *def =
             b != NULL ? keymap_action(table->ops->name, b, (int)kind, ch, is_key) : NULL;
         if (def == NULL || (ui->pending.def != NULL && strcmp(def->verb, ui->pending.def->verb))) {
-            ui_say(ui, true, "that key's action does not apply to every marked row (%s)", target);
+            char key[16] = "that key";
+            if (!is_key && ch > ' ' && ch < 127) {
+                snprintf(key, sizeof key, "'%c'", (int)ch);
+            }
+            ui_say(ui, true, "%s does not apply to every marked row (%s)", key, target);
             pending_clear(ui);
             return true;
         }
