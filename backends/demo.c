@@ -157,6 +157,7 @@ static bool act_apply(struct demo *d, const struct backend_request *a, char **ms
         return demo_queues_act(d, a, msg);
     case MODEL_SIGNALS:
     case MODEL_PROMQL:
+    case MODEL_HISTORY:
     case MODEL_KINDS:
         break;
     }

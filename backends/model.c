@@ -25,6 +25,7 @@ static const struct column_def deploy_cols[] = {DEPLOY_COLUMNS(X_COL)};
 static const struct column_def silence_cols[] = {SILENCE_COLUMNS(X_COL)};
 static const struct column_def signal_cols[] = {SIGNAL_COLUMNS(X_COL)};
 static const struct column_def promql_cols[] = {PROMQL_COLUMNS(X_COL)};
+static const struct column_def history_cols[] = {HISTORY_COLUMNS(X_COL)};
 #undef X_COL
 
 static const struct model_schema schemas[MODEL_KINDS] = {
@@ -35,6 +36,7 @@ static const struct model_schema schemas[MODEL_KINDS] = {
     [MODEL_SILENCES] = {"silences", "Silences", silence_cols, SILENCE_NCOLS},
     [MODEL_SIGNALS] = {"signals", "Signals", signal_cols, SIGNAL_NCOLS},
     [MODEL_PROMQL] = {"promql", "PromQL", promql_cols, PROMQL_NCOLS},
+    [MODEL_HISTORY] = {"history", "History", history_cols, HISTORY_NCOLS},
 };
 
 const struct model_schema *model_schema(enum model_kind kind)

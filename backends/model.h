@@ -21,6 +21,8 @@
 /*
  * MODEL_SILENCES and MODEL_SIGNALS are shown in the Alerts pane's place in
  * turn (v). MODEL_PROMQL holds the series of the ad-hoc :promql queries.
+ * MODEL_HISTORY holds the alert transitions the console saw (engine/alertlog.h
+ * publishes them as one rowset, source "history"; the History pane shows it).
  */
 enum model_kind {
     MODEL_ALERTS,
@@ -30,6 +32,7 @@ enum model_kind {
     MODEL_SILENCES,
     MODEL_SIGNALS,
     MODEL_PROMQL,
+    MODEL_HISTORY,
     MODEL_KINDS
 };
 
@@ -152,6 +155,22 @@ enum tone model_rollout_tone(enum rollout r);
     X(PROMQL_CONTEXT, "CONTEXT", CELL_TEXT, 7, 16, 1, COL_CONTEXT)                                 \
     X(PROMQL_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 5, 0)
 
+/*
+ * One row per alert transition seen (engine/alertlog.h), newest first: TIME
+ * is the wall clock of the transition shown HH:MM:SS (local) whose num is the
+ * wall time in seconds (it sorts across days); EVENT fired, resolved,
+ * silenced, unsilenced (a silenced alert firing again), inhibited, pending;
+ * FROM the state before; SOURCE the alert's backend.
+ */
+#define HISTORY_COLUMNS(X)                                                                         \
+    X(HISTORY_TIME, "TIME", CELL_NUM, 8, 8, 0, 0)                                                  \
+    X(HISTORY_EVENT, "EVENT", CELL_TEXT, 5, 10, 0, 0)                                              \
+    X(HISTORY_ALERT, "ALERT", CELL_TEXT, 8, 28, 0, 0)                                              \
+    X(HISTORY_SEV, "SEV", CELL_TEXT, 4, 8, 1, COL_SEVERITY)                                        \
+    X(HISTORY_TARGET, "TARGET", CELL_TEXT, 8, 28, 2, 0)                                            \
+    X(HISTORY_FROM, "FROM", CELL_TEXT, 4, 10, 3, 0)                                                \
+    X(HISTORY_SOURCE, "SOURCE", CELL_TEXT, 6, 14, 4, 0)
+
 #define X_ENUM(id, title, type, minw, maxw, prio, flags) id,
 enum alert_column { ALERT_COLUMNS(X_ENUM) ALERT_NCOLS };
 enum queue_column { QUEUE_COLUMNS(X_ENUM) QUEUE_NCOLS };
@@ -160,6 +179,7 @@ enum deploy_column { DEPLOY_COLUMNS(X_ENUM) DEPLOY_NCOLS };
 enum silence_column { SILENCE_COLUMNS(X_ENUM) SILENCE_NCOLS };
 enum signal_column { SIGNAL_COLUMNS(X_ENUM) SIGNAL_NCOLS };
 enum promql_column { PROMQL_COLUMNS(X_ENUM) PROMQL_NCOLS };
+enum history_column { HISTORY_COLUMNS(X_ENUM) HISTORY_NCOLS };
 #undef X_ENUM
 
 enum column_flags {

@@ -22,7 +22,8 @@
 bool plugin_pane(const char *name, enum model_kind *out)
 {
     enum model_kind k;
-    if (!model_kind_from_name(name, &k) || k == MODEL_SILENCES || k == MODEL_PROMQL) {
+    if (!model_kind_from_name(name, &k) || k == MODEL_SILENCES || k == MODEL_PROMQL ||
+        k == MODEL_HISTORY) {
         return false;
     }
     *out = k;

@@ -2,7 +2,9 @@
  * The alert transitions log (alertlog.h). One in-memory entry per open alert
  * (source + key, its state); a poll's answer is compared with them once per
  * store generation. Every line goes through journal.c, so the file has the
- * audit log's format, mode and durability.
+ * audit log's format, mode and durability. The history (the newest
+ * transitions, for the History pane) is a ring of entries built from the
+ * same journal objects, read back or just written.
  */
 #include "alertlog.h"
 
@@ -21,13 +23,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 struct seen {
     char *source, *key, *state, *name;
     bool mark; /* still in the source's answer */
 };
 
+/* One transition of the history, as its journal line says it. */
+struct hist {
+    uint64_t id; /* the row key: stable while the console runs */
+    int64_t ms;
+    char *event, *name, *state, *from, *source, *key;
+    char *sev, *target, *fp, *starts; /* NULL: not in the line (a "gone" line: the last known) */
+    char *labels;                     /* "label.NAME\tvalue\n" lines, or NULL */
+};
+
 struct alertlog {
+    struct hist *hist; /* a ring: the oldest at hhead */
+    size_t hcap, hn, hhead;
+    uint64_t hid;
+    bool hdirty;
     struct journal *j;
     char *path;
     size_t cap;
@@ -90,6 +106,122 @@ static bool is_over(const char *state)
            strcmp(state, "inactive") == 0;
 }
 
+const char *alertlog_event(const char *action, const char *from)
+{
+    if (action == NULL) {
+        return "";
+    }
+    const char *what = str_has_prefix(action, "alert.") ? action + 6 : action;
+    if (strcmp(what, "fired") == 0 && from != NULL && strcmp(from, "silenced") == 0) {
+        return "unsilenced";
+    }
+    return what;
+}
+
+static void hist_clear(struct hist *h)
+{
+    free(h->event);
+    free(h->name);
+    free(h->state);
+    free(h->from);
+    free(h->source);
+    free(h->key);
+    free(h->sev);
+    free(h->target);
+    free(h->fp);
+    free(h->starts);
+    free(h->labels);
+    memset(h, 0, sizeof *h);
+}
+
+static struct hist *hist_at(const struct alertlog *al, size_t i)
+{
+    return &al->hist[(al->hhead + i) % al->hcap];
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s != NULL ? xstrdup(s) : NULL;
+}
+
+/* The labels object as detail lines. */
+static char *labels_lines(const cJSON *labels)
+{
+    struct strbuf sb = {0};
+    const cJSON *l;
+    cJSON_ArrayForEach(l, labels)
+    {
+        if (cJSON_IsString(l) && l->string != NULL) {
+            strbuf_printf(&sb, "label.%s\t%s\n", l->string, l->valuestring);
+        }
+    }
+    return sb.s;
+}
+
+/* A transition into the history (an alert.open line is none); the oldest goes when full. */
+static void hist_add(struct alertlog *al, int64_t ms, const char *action, const char *name,
+                     const char *state, const cJSON *data)
+{
+    if (action == NULL || !str_has_prefix(action, "alert.") || strcmp(action, "alert.open") == 0 ||
+        al->hcap == 0) {
+        return;
+    }
+    if (al->hist == NULL) {
+        al->hist = xcalloc(al->hcap, sizeof *al->hist);
+    }
+    struct hist *h;
+    if (al->hn == al->hcap) {
+        h = hist_at(al, 0);
+        hist_clear(h);
+        al->hhead = (al->hhead + 1) % al->hcap;
+    } else {
+        h = hist_at(al, al->hn++);
+    }
+    const char *from = json_str(data, "from");
+    h->id = ++al->hid;
+    h->ms = ms;
+    h->event = xstrdup(alertlog_event(action, from));
+    h->name = xstrdup(name != NULL ? name : "");
+    h->state = dup_or_null(state);
+    h->from = dup_or_null(from);
+    h->source = xstrdup(json_str(data, "source") ? json_str(data, "source") : "");
+    h->key = xstrdup(json_str(data, "key") ? json_str(data, "key") : "");
+    h->sev = dup_or_null(json_str(data, "severity"));
+    h->target = dup_or_null(json_str(data, "target"));
+    h->fp = dup_or_null(json_str(data, "fingerprint"));
+    h->starts = dup_or_null(json_str(data, "starts_at"));
+    const cJSON *labels = json_obj(data, "labels");
+    h->labels = labels != NULL ? labels_lines(labels) : NULL;
+    /* a line that says less (resolved: gone) takes what the alert's last one said */
+    for (size_t i = al->hn - 1; i-- > 0 && (h->sev == NULL || h->labels == NULL);) {
+        const struct hist *o = hist_at(al, i);
+        if (strcmp(o->source, h->source) != 0 || strcmp(o->key, h->key) != 0) {
+            continue;
+        }
+        if (h->sev == NULL && h->target == NULL && h->fp == NULL) {
+            h->sev = dup_or_null(o->sev);
+            h->target = dup_or_null(o->target);
+            h->fp = dup_or_null(o->fp);
+            h->starts = h->starts != NULL ? h->starts : dup_or_null(o->starts);
+        }
+        if (h->labels == NULL) {
+            h->labels = dup_or_null(o->labels);
+        }
+        break;
+    }
+    al->hdirty = true;
+}
+
+static void hist_line(struct alertlog *al, const cJSON *obj)
+{
+    int64_t ms;
+    if (!clock_parse_rfc3339(json_str(obj, "ts"), &ms)) {
+        return;
+    }
+    hist_add(al, ms, json_str(obj, "action"), json_str(obj, "target"), json_str(obj, "result"),
+             json_obj(obj, "data"));
+}
+
 static void replay_line(struct alertlog *al, const cJSON *obj)
 {
     const cJSON *data = json_obj(obj, "data");
@@ -109,20 +241,33 @@ static void replay_line(struct alertlog *al, const cJSON *obj)
     remember(al, source, key, state, json_str(obj, "target"));
 }
 
-static void replay(struct alertlog *al)
+/* The file's transitions into the history; into the open alerts too (open). */
+static void replay_file(struct alertlog *al, const char *path, bool open)
 {
     struct journal_line *lines = NULL;
     size_t n = 0;
     int err = 0;
-    if (!journal_read(al->path, &lines, &n, &err)) {
+    if (!journal_read(path, &lines, &n, &err)) {
         return;
     }
     for (size_t i = 0; i < n; i++) {
         if (lines[i].obj != NULL) {
-            replay_line(al, lines[i].obj);
+            if (open) {
+                replay_line(al, lines[i].obj);
+            }
+            hist_line(al, lines[i].obj);
         }
     }
     journal_lines_free(lines, n);
+}
+
+/* The rotated file first (history only: the current one starts with what is open), then ours. */
+static void replay(struct alertlog *al)
+{
+    char *older = xasprintf("%s.1", al->path);
+    replay_file(al, older, false);
+    free(older);
+    replay_file(al, al->path, true);
 }
 
 static bool append(struct alertlog *al, const char *action, const char *name, const char *result,
@@ -136,6 +281,7 @@ static bool append(struct alertlog *al, const char *action, const char *name, co
         .result = result,
         .data = data,
     };
+    hist_add(al, clock_wall_ms(), action, name, result, data); /* seen, even if not written */
     return journal_append(al->j, &ev, cause);
 }
 
@@ -187,6 +333,7 @@ struct alertlog *alertlog_open(const char *path, size_t cap_bytes, char **cause)
     al->j = j;
     al->path = xstrdup(path);
     al->cap = cap_bytes > 0 ? cap_bytes : ALERTLOG_CAP;
+    al->hcap = ALERTLOG_HISTORY;
     replay(al);
     char *why = NULL;
     if (!rotate_if_full(al, &why)) {
@@ -204,6 +351,10 @@ void alertlog_close(struct alertlog *al)
     while (al->n > 0) {
         forget(al, &al->seen[0]);
     }
+    for (size_t i = 0; i < al->hn; i++) {
+        hist_clear(hist_at(al, i));
+    }
+    free(al->hist);
     free(al->seen);
     free(al->path);
     free(al);
@@ -291,6 +442,10 @@ static bool observe_row(struct alertlog *al, const struct rowset *rs, size_t row
     }
     free(fp);
     cJSON_AddStringToObject(d, "severity", rowset_cell_text(rs, row, ALERT_SEV));
+    const char *target = rowset_cell_text(rs, row, ALERT_TARGET);
+    if (target[0] != '\0') {
+        cJSON_AddStringToObject(d, "target", target);
+    }
     double starts = rowset_cell_num(rs, row, ALERT_AGE);
     if (starts > 0) {
         char buf[32];
@@ -391,4 +546,106 @@ bool alertlog_observe(struct alertlog *al, const struct store *st, char **cause)
         free(why);
     }
     return ok;
+}
+
+/* ---- the history, published ---- */
+
+size_t alertlog_history_count(const struct alertlog *al)
+{
+    return al != NULL ? al->hn : 0;
+}
+
+void alertlog_set_history_cap(struct alertlog *al, size_t cap)
+{
+    cap = cap > 0 ? cap : ALERTLOG_HISTORY;
+    struct hist *v = xcalloc(cap, sizeof *v);
+    size_t skip = al->hn > cap ? al->hn - cap : 0;
+    for (size_t i = 0; i < al->hn; i++) {
+        if (i < skip) {
+            hist_clear(hist_at(al, i));
+        } else {
+            v[i - skip] = *hist_at(al, i);
+        }
+    }
+    free(al->hist);
+    al->hist = v;
+    al->hn -= skip;
+    al->hcap = cap;
+    al->hhead = 0;
+    al->hdirty = true;
+}
+
+static enum tone event_tone(const char *event)
+{
+    if (strcmp(event, "fired") == 0 || strcmp(event, "unsilenced") == 0) {
+        return TONE_CRIT;
+    }
+    if (strcmp(event, "resolved") == 0) {
+        return TONE_OK;
+    }
+    if (strcmp(event, "pending") == 0) {
+        return TONE_WARN;
+    }
+    return strcmp(event, "silenced") == 0 || strcmp(event, "inhibited") == 0 ? TONE_MUTED
+                                                                             : TONE_NORMAL;
+}
+
+static void hist_row(struct rowset *rs, const struct hist *h)
+{
+    char key[24], clock[16], when[32];
+    snprintf(key, sizeof key, "%llu", (unsigned long long)h->id);
+    rowset_begin(rs, key);
+    time_t secs = (time_t)(h->ms / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    strftime(clock, sizeof clock, "%H:%M:%S", &tm);
+    rowset_cell(rs, HISTORY_TIME, clock, (double)h->ms / 1000.0);
+    rowset_text(rs, HISTORY_EVENT, h->event);
+    rowset_cell_tone(rs, HISTORY_EVENT, event_tone(h->event));
+    rowset_text(rs, HISTORY_ALERT, h->name);
+    rowset_text(rs, HISTORY_SEV, h->sev != NULL ? h->sev : "");
+    rowset_text(rs, HISTORY_TARGET, h->target != NULL ? h->target : "");
+    rowset_text(rs, HISTORY_FROM, h->from != NULL ? h->from : "");
+    rowset_text(rs, HISTORY_SOURCE, h->source);
+    clock_format_rfc3339(when, h->ms);
+    rowset_detail(rs, "time", when);
+    rowset_detail(rs, "event", h->event);
+    rowset_detail(rs, "alert", h->name);
+    rowset_detail_nonempty(rs, "state", h->state);
+    rowset_detail_nonempty(rs, "from", h->from);
+    rowset_detail_nonempty(rs, "severity", h->sev);
+    rowset_detail_nonempty(rs, "target", h->target);
+    rowset_detail(rs, "source", h->source);
+    rowset_detail(rs, "key", h->key);
+    rowset_detail_nonempty(rs, "fingerprint", h->fp);
+    rowset_detail_nonempty(rs, "starts_at", h->starts);
+    for (const char *p = h->labels; p != NULL && *p != '\0';) {
+        const char *end = strchr(p, '\n');
+        size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+        const char *tab = memchr(p, '\t', len);
+        if (tab != NULL) {
+            char *k = xstrndup(p, (size_t)(tab - p));
+            char *v = xstrndup(tab + 1, len - (size_t)(tab - p) - 1);
+            rowset_detail(rs, k, v);
+            free(k);
+            free(v);
+        }
+        p = end != NULL ? end + 1 : NULL;
+    }
+    rowset_end(rs);
+}
+
+bool alertlog_publish(struct alertlog *al, struct store *st)
+{
+    if (al == NULL || !al->hdirty) {
+        return false;
+    }
+    struct rowset *rs = rowset_create(MODEL_HISTORY, "history");
+    rowset_reserve(rs, al->hn, 160);
+    for (size_t i = al->hn; i-- > 0;) {
+        hist_row(rs, hist_at(al, i)); /* newest first */
+    }
+    store_publish(st, rs);
+    al->hdirty = false;
+    return true;
 }

@@ -21,6 +21,14 @@
  * older .1 goes) and a new file starts with one "alert.open" line per alert
  * still open, so a replay of the new file alone knows them. Readers
  * (timeline.c) read the .1 file and then the current one.
+ *
+ * History (the History pane): the newest ALERTLOG_HISTORY transitions are
+ * also kept in memory, filled at open by reading the .1 file and the current
+ * one and then by every transition observed, and published to the store as
+ * one MODEL_HISTORY rowset (source "history"), newest first, whenever they
+ * changed (alertlog_publish). A row's detail has the alert's labels and
+ * fingerprint. "unsilenced" is the name of an alert.fired line whose from is
+ * "silenced" (a silenced alert firing again), here and in reports.
  */
 #ifndef OPSDECK_ALERTLOG_H
 #define OPSDECK_ALERTLOG_H
@@ -31,7 +39,7 @@
 struct store;
 struct alertlog;
 
-enum { ALERTLOG_CAP = 4 << 20 };
+enum { ALERTLOG_CAP = 4 << 20, ALERTLOG_HISTORY = 5000 };
 
 /* $XDG_STATE_HOME/opsdeck/alerts.jsonl; caller frees; NULL without a home. */
 char *alertlog_default_path(void);
@@ -47,6 +55,22 @@ void alertlog_close(struct alertlog *al);
  * write it again).
  */
 bool alertlog_observe(struct alertlog *al, const struct store *st, char **cause);
+
+/*
+ * Publish the recent transitions to st as MODEL_HISTORY (source "history")
+ * when they changed since the last call; true when it published.
+ */
+bool alertlog_publish(struct alertlog *al, struct store *st);
+/* How many transitions the history holds (at most ALERTLOG_HISTORY). */
+size_t alertlog_history_count(const struct alertlog *al);
+/* The history's cap (tests: a small one; 0: ALERTLOG_HISTORY); the oldest go first. */
+void alertlog_set_history_cap(struct alertlog *al, size_t cap);
+/*
+ * The event a journal line names: action "alert.X" gives X, except
+ * alert.fired from "silenced", which is "unsilenced". Points into action or
+ * at a constant.
+ */
+const char *alertlog_event(const char *action, const char *from);
 
 /* Alerts open now (fired, silenced, inhibited, pending), for tests. */
 size_t alertlog_open_count(const struct alertlog *al);

@@ -54,6 +54,8 @@ static int name_column(enum model_kind kind)
         return SIGNAL_SERVICE;
     case MODEL_PROMQL:
         return PROMQL_SERIES;
+    case MODEL_HISTORY:
+        return HISTORY_ALERT;
     case MODEL_KINDS:
         break;
     }

@@ -44,7 +44,8 @@ enum section_kind {
     SECTION_SHARE,
     SECTION_SERVICE,
     SECTION_VIEWS,
-    SECTION_CONTEXT
+    SECTION_CONTEXT,
+    SECTION_KEYS
 };
 
 /* A [service] section as read, before its backend is known (the end of the file). */
@@ -330,6 +331,10 @@ static bool section_header(struct parser *p, char *inner)
         p->section = SECTION_VIEWS;
         return true;
     }
+    if (strcmp(inner, "keys") == 0) {
+        p->section = SECTION_KEYS;
+        return true;
+    }
     if (str_has_prefix(inner, "backend") &&
         (inner[7] == '\0' || is_blank(inner[7]) || inner[7] == '"')) {
         return backend_header(p, str_trim(inner + 7));
@@ -344,7 +349,7 @@ static bool section_header(struct parser *p, char *inner)
     }
     return fail(p, p->line,
                 "unknown section [%s] (expected [opsdeck], [runbooks], [share], [views], "
-                "[backend \"NAME\"], [service \"NAME\"] or [context \"NAME\"])",
+                "[keys], [backend \"NAME\"], [service \"NAME\"] or [context \"NAME\"])",
                 inner);
 }
 
@@ -595,6 +600,35 @@ static bool views_key(struct parser *p, const char *key, const char *value)
     return true;
 }
 
+/*
+ * [keys]: VERB = KEYS or PANE.VERB = KEYS, kept with their line; the verbs,
+ * panes and key names are checked against the key tables at start
+ * (tui/keyconf.h), which the engine does not know.
+ */
+static bool keys_key(struct parser *p, const char *key, const char *value)
+{
+    struct config *cfg = p->cfg;
+    if (!is_name(key, "-_.")) {
+        return fail(p, p->line, "bad key binding '%s' in [keys] (VERB = KEYS or PANE.VERB = KEYS)",
+                    key);
+    }
+    if (*value == '\0') {
+        return fail(p, p->line, "no key for '%s' in [keys] (none unbinds it)", key);
+    }
+    for (size_t i = 0; i < cfg->nkeys; i++) {
+        if (strcmp(cfg->keys[i].key, key) == 0) {
+            return fail(p, p->line, "duplicate key '%s' in [keys] (first on line %d)", key,
+                        cfg->keys[i].line);
+        }
+    }
+    cfg->keys = xreallocarray(cfg->keys, cfg->nkeys + 1, sizeof *cfg->keys);
+    struct config_entry *e = &cfg->keys[cfg->nkeys++];
+    e->key = xstrdup(key);
+    e->value = xstrdup(value);
+    e->line = p->line;
+    return true;
+}
+
 /* [service "NAME"]: each key checked now; the backend is resolved at the end of the file. */
 static bool service_key(struct parser *p, const char *key, const char *value)
 {
@@ -749,6 +783,8 @@ static int on_pair(void *user, const char *section, const char *key, const char 
         return views_key(p, key, value);
     case SECTION_CONTEXT:
         return context_key(p, key, value);
+    case SECTION_KEYS:
+        return keys_key(p, key, value);
     case SECTION_NONE:
         break;
     }
@@ -956,6 +992,11 @@ void config_destroy(struct config *cfg)
         free(cfg->views[i].value);
     }
     free(cfg->views);
+    for (size_t i = 0; i < cfg->nkeys; i++) {
+        free(cfg->keys[i].key);
+        free(cfg->keys[i].value);
+    }
+    free(cfg->keys);
     free(cfg->theme);
     free(cfg->path);
     free(cfg);

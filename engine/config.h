@@ -21,6 +21,9 @@
  *   protected = true        ; every action asks the typed confirmation
  *   read_only = false       ; true: every action is refused
  *   description = EU production
+ *   [keys]                  ; user key maps (tui/keymap.h): VERB = KEYS, PANE.VERB = KEYS
+ *   filter = f              ; KEYS none unbinds; checked against the key tables at start
+ *   pools.drain = D
  *
  *   [runbooks]
  *   path = ~/runbooks:/srv/runbooks   ; where an alert's runbook is looked for
@@ -107,6 +110,9 @@ struct config {
     size_t nviews;
     struct config_context *contexts;
     size_t ncontexts;
+    /* [keys] VERB = KEYS / PANE.VERB = KEYS, as written, in file order (tui/keyconf.h checks) */
+    struct config_entry *keys;
+    size_t nkeys;
 };
 
 /* The context named name ("default" when NULL), or NULL when the config has none such. */

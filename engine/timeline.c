@@ -5,6 +5,8 @@
  */
 #include "timeline.h"
 
+#include "alertlog.h"
+
 #include "../common/clock.h"
 #include "../common/json.h"
 #include "../common/util.h"
@@ -161,7 +163,8 @@ static void fill_alert(struct tl_entry *e, const cJSON *obj, int64_t ms)
     e->ms = ms;
     e->actor = dup_str(obj, "actor");
     e->host = dup_str(obj, "host");
-    e->what = xstrdup(str_has_prefix(action, "alert.") ? action + 6 : action);
+    /* fired, silenced, unsilenced (fired again from silenced), resolved, ... */
+    e->what = xstrdup(alertlog_event(action, json_str(data, "from")));
     e->target = dup_str(obj, "target");
     e->result = dup_str(obj, "result");
     e->backend = dup_str(data, "source");
@@ -416,11 +419,11 @@ static void alert_entry(struct tl_figures *f, const struct tl_entry *e, struct o
         *open = xreallocarray(*open, *nopen + 1, sizeof **open);
         (*open)[(*nopen)++] = (struct open_alert){e->backend, e->key};
     }
-    if (strcmp(e->what, "fired") == 0 || strcmp(e->what, "silenced") == 0 ||
-        strcmp(e->what, "inhibited") == 0) {
+    bool fires = strcmp(e->what, "fired") == 0 || strcmp(e->what, "unsilenced") == 0;
+    if (fires || strcmp(e->what, "silenced") == 0 || strcmp(e->what, "inhibited") == 0) {
         /* a silenced alert fired first: its source's start says when */
         int64_t when = e->starts_ms > 0 ? e->starts_ms : e->ms;
-        if (strcmp(e->what, "fired") == 0 || e->starts_ms > 0) {
+        if (fires || e->starts_ms > 0) {
             mark(&f->detected, when, xasprintf("%s fired", name));
             *fired = true;
         }

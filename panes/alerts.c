@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { ALERTS_RUNBOOK = TABLEPANE_KEY_OWN, ALERTS_SIGNALS };
+enum { ALERTS_RUNBOOK = TABLEPANE_KEY_OWN, ALERTS_SIGNALS, ALERTS_HISTORY };
 
 /* The selected alert's `service` label (the caller frees), or NULL. */
 static char *service_label(const void *self)
@@ -56,6 +56,10 @@ static bool alerts_key(void *self, int id)
     const struct pane_host *h = tablepane_host(self);
     const struct rowset *rs;
     size_t row;
+    if (id == ALERTS_HISTORY) {
+        h->ops->command(h->host, "history");
+        return true;
+    }
     if (id == ALERTS_SIGNALS) {
         char *service = service_label(self);
         if (service != NULL && h->ops->show_row != NULL) {
@@ -87,6 +91,10 @@ static const struct key_def alerts_keys[] = {
      .verb = "alert-runbook",
      .id = ALERTS_RUNBOOK,
      .help = "open the selected alert's runbook"},
+    {.keys = "H",
+     .verb = "alert-history",
+     .id = ALERTS_HISTORY,
+     .help = "the alert history: every transition seen (:history)"},
     {0},
 };
 

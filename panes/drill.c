@@ -656,7 +656,7 @@ static bool dp_key(void *self, wint_t ch, bool is_key)
         return false; /* a follower before the owner's hello */
     }
     const struct drill_inject *in = selected(p);
-    const struct key_def *k = key_find(dp_keys, p, ch, is_key);
+    const struct key_def *k = key_find_in("drill", dp_keys, p, ch, is_key);
     if (k == NULL) {
         return false;
     }

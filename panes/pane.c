@@ -28,7 +28,9 @@ const struct pane_reg pane_registry[] = {PANES(X_ENTRY)};
 const size_t pane_count = sizeof pane_registry / sizeof pane_registry[0];
 
 /* The panes a command opens (pane.h), one line each, in the same form. */
-#define ON_DEMAND_PANES(X) X(promql_pane, 1)
+#define ON_DEMAND_PANES(X)                                                                         \
+    X(promql_pane, 1)                                                                              \
+    X(history_pane, 1)
 
 #define X_EXTERN(pane, slot) extern const struct pane_ops pane;
 ON_DEMAND_PANES(X_EXTERN)

@@ -345,7 +345,7 @@ static bool rb_key(void *self, wint_t ch, bool is_key)
     }
     const struct rb_step *s = runview_step(p->view);
     char *cause = NULL;
-    const struct key_def *k = key_find(rb_keys, p, ch, is_key);
+    const struct key_def *k = key_find_in("runbook", rb_keys, p, ch, is_key);
     if (k == NULL) {
         return false;
     }

@@ -504,7 +504,7 @@ bool tablepane_key(void *self, wint_t ch, bool is_key)
         chooser_key(p, ch, is_key);
         return true;
     }
-    const struct key_def *k = key_find(p->ops->keys, p, ch, is_key);
+    const struct key_def *k = key_find_in(p->ops->name, p->ops->keys, p, ch, is_key);
     if (k == NULL) {
         return false;
     }

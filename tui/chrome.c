@@ -155,7 +155,19 @@ static void draw_statusbar(struct ui *ui)
         return;
     }
     int x = 0;
-    const char *hint = " ? help  q quit ";
+    /* the keys in effect (a user's key map may move them): " ? help  q quit " by default */
+    const char *scope = ui_focused(ui)->ops != NULL ? ui_focused(ui)->ops->name : NULL;
+    char help[32], quit[32], hint[80];
+    bool has_help = keymap_spec(scope, "help", "?", help, sizeof help);
+    bool has_quit = keymap_spec(scope, "quit", "q", quit, sizeof quit);
+    if (has_help && has_quit) {
+        snprintf(hint, sizeof hint, " %s help  %s quit ", help, quit);
+    } else {
+        snprintf(hint, sizeof hint, " %s %s ", has_help ? help : quit, has_help ? "help" : "quit");
+    }
+    if (!has_help && !has_quit) {
+        hint[0] = '\0';
+    }
     int hw = utf8_width(hint);
     if (ui->npending > 0) {
         /* before anything else: chaos a drill left that nothing has put back */

@@ -40,6 +40,7 @@ enum command_id {
     CMD_VIEW,
     CMD_COLS,
     CMD_CTX,
+    CMD_HISTORY,
 };
 
 struct command_def {
@@ -65,6 +66,17 @@ static bool several_contexts(const struct ui *ui)
     return ctx_count(ui) > 1;
 }
 
+/* :history is listed where alerts are (the panes of the Alerts slot). */
+static bool on_alerts(const struct ui *ui)
+{
+    const struct panel *p = ui->side_focus ? NULL : ui_focused((struct ui *)ui); /* only read */
+    if (p == NULL || p->ops == NULL || p->ops->table == NULL) {
+        return false;
+    }
+    enum model_kind k = p->ops->table->kind;
+    return k == MODEL_ALERTS || k == MODEL_SILENCES || k == MODEL_HISTORY;
+}
+
 static const struct command_def commands[] = {
     {"sort", "COL", CMD_SORT, "sort by a column title (again: reverse)", on_table},
     {"filter", "[TEXT]", CMD_FILTER, "filter rows as / does (!TEXT inverts; none: clear)",
@@ -77,6 +89,9 @@ static const struct command_def commands[] = {
      "show one context, several or all (none: list them; X cycles)", several_contexts},
     {"promql", "[@NAME] [QUERY]", CMD_PROMQL,
      "a PromQL query's series in a table (no QUERY: edit the last; Esc closes)", NULL},
+    {"history", NULL, CMD_HISTORY,
+     "the alert history: every transition seen, newest first (also H on Alerts; Esc closes)",
+     on_alerts},
     {"theme", "[NAME]", CMD_THEME, "switch theme (no NAME: list them)", NULL},
     {"themes", NULL, CMD_THEMES, "list the themes", NULL},
     {"run", "FILE", CMD_RUN, "open a runbook (r on an alert: its runbook)", NULL},
@@ -103,6 +118,29 @@ static const struct command_def commands[] = {
     {"help h", NULL, CMD_HELP, "this help (also ?)", NULL},
     {"q quit q!", NULL, CMD_QUIT, "quit (also q)", NULL},
 };
+
+/* :history: the History pane (panes/history.c, on demand) in the Alerts slot's place. */
+static void open_history(struct ui *ui)
+{
+    const struct pane_ops *ops = NULL;
+    for (size_t i = 0; i < pane_on_demand_count; i++) {
+        if (strcmp(pane_on_demand[i].ops->name, "history") == 0) {
+            ops = pane_on_demand[i].ops;
+        }
+    }
+    struct panel *p = ops != NULL ? ui_pane_open(ui, ops, NULL) : NULL;
+    if (p != NULL) {
+        tablepane_set_title(p->self, "History"); /* opened by a command: the console feeds it */
+    }
+    if (p == NULL) {
+        ui_say(ui, true, ":history: no room for its pane");
+    } else if (ui->alertlog == NULL) {
+        tablepane_set_status(p->self, "no alert log (no state directory): nothing is recorded",
+                             true);
+    } else {
+        tablepane_set_status(p->self, NULL, false);
+    }
+}
 
 static bool names_match(const char *names, const char *cmd)
 {
@@ -259,6 +297,9 @@ static void run(struct ui *ui, const struct command_def *c, const char *cmd, con
             ui_say(ui, false, "context: %s", spec);
             free(spec);
         }
+        break;
+    case CMD_HISTORY:
+        open_history(ui);
         break;
     }
 }

@@ -219,9 +219,9 @@ void help_open(struct ui *ui);
 /* dialogs.c */
 /* A backend's action key on the focused table pane: true when a dialog opened or it said why not.
  */
-bool dialogs_action_key(struct ui *ui, struct panel *table, int key);
+bool dialogs_action_key(struct ui *ui, struct panel *table, wint_t ch, bool is_key);
 /* Does any backend offer an action on this key in the focused table pane? */
-bool dialogs_has_action(struct ui *ui, int key);
+bool dialogs_has_action(struct ui *ui, wint_t ch, bool is_key);
 /* The pane host's dialogs and viewer. */
 bool dialogs_confirm(struct ui *ui, struct panel *asker, const char *title, const char *body,
                      const char *confirm, const char *must_type, pane_confirm_cb cb);
@@ -238,7 +238,7 @@ void dialogs_free(struct ui *ui);
 bool dialogs_undo(struct ui *ui, const char *backend, enum model_kind kind, const char *verb,
                   const char *target, const char *input);
 /* Help lines for the actions of kind, from the backends' action tables. */
-void dialogs_help(struct ui *ui, enum model_kind kind, struct viewer *v);
+void dialogs_help(struct ui *ui, const char *scope, enum model_kind kind, struct viewer *v);
 
 /* selstate.c: remember each table pane's selected row (by key) in the state directory */
 void selstate_load(struct ui *ui);

@@ -347,13 +347,15 @@ static char *prior_value(const struct rowref *ref, const struct action_def *def)
     return NULL;
 }
 
-static bool ask_single(struct ui *ui, struct panel *table, const struct rowref *ref, int key)
+static bool ask_single(struct ui *ui, struct panel *table, const struct rowref *ref, wint_t ch,
+                       bool is_key)
 {
     const struct pane_table *t = table->ops->table;
     /* a cluster's row: the live member that has it acts */
     struct backend *b = backend_for_row(ui->backends, ui->nbackends, ref->rs->source, t->kind,
                                         rowset_key(ref->rs, ref->row));
-    const struct action_def *def = b != NULL ? backend_action(b, t->kind, key) : NULL;
+    const struct action_def *def =
+        b != NULL ? keymap_action(table->ops->name, b, (int)t->kind, ch, is_key) : NULL;
     if (def == NULL) {
         return false;
     }
@@ -383,7 +385,7 @@ static bool ask_single(struct ui *ui, struct panel *table, const struct rowref *
 
 /* Every marked row must offer the action and allow it; otherwise say which does not. */
 static bool ask_bulk(struct ui *ui, struct panel *table, const struct rowref *refs, size_t n,
-                     int key)
+                     wint_t ch, bool is_key)
 {
     enum model_kind kind = table->ops->table->kind;
     pending_clear(ui);
@@ -391,9 +393,14 @@ static bool ask_bulk(struct ui *ui, struct panel *table, const struct rowref *re
         const char *target = rowset_key(refs[i].rs, refs[i].row);
         struct backend *b =
             backend_for_row(ui->backends, ui->nbackends, refs[i].rs->source, kind, target);
-        const struct action_def *def = b != NULL ? backend_action(b, kind, key) : NULL;
+        const struct action_def *def =
+            b != NULL ? keymap_action(table->ops->name, b, (int)kind, ch, is_key) : NULL;
         if (def == NULL || (ui->pending.def != NULL && strcmp(def->verb, ui->pending.def->verb))) {
-            ui_say(ui, true, "'%c' does not apply to every marked row (%s)", key, target);
+            char key[16] = "that key";
+            if (!is_key && ch > ' ' && ch < 127) {
+                snprintf(key, sizeof key, "'%c'", (int)ch);
+            }
+            ui_say(ui, true, "%s does not apply to every marked row (%s)", key, target);
             pending_clear(ui);
             return true;
         }
@@ -416,37 +423,39 @@ static bool ask_bulk(struct ui *ui, struct panel *table, const struct rowref *re
     return true;
 }
 
-bool dialogs_action_key(struct ui *ui, struct panel *table, int key)
+bool dialogs_action_key(struct ui *ui, struct panel *table, wint_t ch, bool is_key)
 {
     struct rowref *refs = NULL;
     size_t n = tablepane_action_rows(table->self, &refs);
     bool known = false;
     for (size_t i = 0; i < n && !known; i++) {
         struct backend *b = ui_backend(ui, refs[i].rs->source);
-        known = b != NULL && backend_action(b, table->ops->table->kind, key) != NULL;
+        known = b != NULL && keymap_action(table->ops->name, b, (int)table->ops->table->kind, ch,
+                                           is_key) != NULL;
     }
     bool handled = false;
     if (known && n == 1) {
-        handled = ask_single(ui, table, &refs[0], key);
+        handled = ask_single(ui, table, &refs[0], ch, is_key);
     } else if (known) {
-        handled = ask_bulk(ui, table, refs, n, key);
+        handled = ask_bulk(ui, table, refs, n, ch, is_key);
     }
     free(refs);
     return handled;
 }
 
-bool dialogs_has_action(struct ui *ui, int key)
+bool dialogs_has_action(struct ui *ui, wint_t ch, bool is_key)
 {
     struct panel *p = ui_focused_table(ui);
     for (size_t i = 0; i < ui->nbackends && p != NULL; i++) {
-        if (backend_action(ui->backends[i], p->ops->table->kind, key) != NULL) {
+        if (keymap_action(p->ops->name, ui->backends[i], (int)p->ops->table->kind, ch, is_key) !=
+            NULL) {
             return true;
         }
     }
     return false;
 }
 
-void dialogs_help(struct ui *ui, enum model_kind kind, struct viewer *v)
+void dialogs_help(struct ui *ui, const char *scope, enum model_kind kind, struct viewer *v)
 {
     bool any = false;
     for (size_t i = 0; i < ui->nbackends; i++) {
@@ -460,8 +469,12 @@ void dialogs_help(struct ui *ui, enum model_kind kind, struct viewer *v)
             }
             char *cause = NULL;
             bool ok = action_check(b, def, &cause);
-            char key[8];
-            snprintf(key, sizeof key, "%c", def->key);
+            char dflt[2] = {(char)def->key, '\0'};
+            char key[64];
+            if (!keymap_action_spec(scope, def->verb, dflt, key, sizeof key)) {
+                free(cause);
+                continue; /* the user unbound it (or gave its key to another verb) */
+            }
             if (ok) {
                 viewer_add(v, "  %-12s %s (%s)", key, def->label, b->name);
             } else {
@@ -618,7 +631,7 @@ static bool opener_key(struct ui *ui, wint_t ch, bool is_key)
     if (p == NULL || p->self == NULL || p->ops->table == NULL || is_key || ch == 27) {
         return false; /* Esc closes the viewer, whatever the pane's own Esc does */
     }
-    const struct key_def *k = key_find(p->ops->keys, p->self, ch, is_key);
+    const struct key_def *k = key_find_in(p->ops->name, p->ops->keys, p->self, ch, is_key);
     if (k == NULL || k->id < TABLEPANE_KEY_OWN) {
         return false;
     }

@@ -1,7 +1,8 @@
 /*
  * ? help for the focused pane, generated: for a table pane the backends'
  * actions on its kind (enabled or why not), then the pane's key table, the
- * console's keys and the : commands. Nothing here names a key by hand.
+ * console's keys and the : commands. Nothing here names a key by hand, and
+ * every key shown is the one in effect (a user's key map: keymap.h).
  */
 #include "console.h"
 
@@ -20,12 +21,12 @@ void help_open(struct ui *ui)
                    "Actions on the selected row, or on every marked row (each asks first;");
         viewer_add(&ui->viewer, "Cancel is the default; a bulk action shows every target and");
         viewer_add(&ui->viewer, "wants its verb and count typed, e.g. 'drain 3')");
-        dialogs_help(ui, t->kind, &ui->viewer);
+        dialogs_help(ui, p->ops->name, t->kind, &ui->viewer);
         viewer_add(&ui->viewer, "%s", "");
         viewer_add(&ui->viewer, "This table (= groups by %s)",
                    model_schema(t->kind)->cols[t->group_col].title);
     }
-    key_help(p->ops->keys, p->self, &ui->viewer);
+    key_help_in(p->ops->name, p->ops->keys, p->self, &ui->viewer);
     viewer_add(&ui->viewer, "%s", "");
     keys_help(ui, &ui->viewer);
     viewer_add(&ui->viewer, "%s", "");

@@ -4,6 +4,8 @@
  *      and says so),
  *   2. the console's key table below (focus, zoom, help, :, quit...),
  *   3. on a table pane, the backends' action keys for its kind (dialogs.c).
+ * Each layer looks its keys up in the focused pane's scope (key_find_in), so
+ * a user's key map (keymap.h, [keys] in the config) applies to all three.
  * A key nobody takes does nothing. The other modes have the key to
  * themselves: the line editor here, dialogs and the viewer in dialogs.c.
  *
@@ -32,14 +34,14 @@ static bool can_swap(const void *ctx)
 static bool resume_free(const void *ctx)
 {
     struct ui *ui = (struct ui *)ctx; /* only read */
-    return ui->side_focus || !dialogs_has_action(ui, 'R');
+    return ui->side_focus || !dialogs_has_action(ui, 'R', false);
 }
 
 /* X: more than one context, and no backend action on X in this pane. */
 static bool can_cycle_contexts(const void *ctx)
 {
     struct ui *ui = (struct ui *)ctx; /* only read */
-    return ctx_count(ui) > 1 && (ui->side_focus || !dialogs_has_action(ui, 'X'));
+    return ctx_count(ui) > 1 && (ui->side_focus || !dialogs_has_action(ui, 'X', false));
 }
 
 /* The console's keys: id, keys, verb, help, when (tui/keymap.h). */
@@ -224,12 +226,14 @@ static void key_normal(struct ui *ui, wint_t ch, bool is_key)
     } else if (p->ops->key(p->self, ch, is_key)) {
         return;
     }
-    const struct key_def *k = key_find(frame_keys, ui, ch, is_key);
+    /* the console's keys and the actions answer in the focused pane's scope (a user's key map) */
+    const char *scope = p->ops != NULL ? p->ops->name : NULL;
+    const struct key_def *k = key_find_in(scope, frame_keys, ui, ch, is_key);
     if (k != NULL && frame_key(ui, k, ch)) {
         return;
     }
-    if (p->ops->table != NULL && !is_key && ch < 128) {
-        dialogs_action_key(ui, p, (int)ch);
+    if (p->ops->table != NULL) {
+        dialogs_action_key(ui, p, ch, is_key);
     }
 }
 
@@ -276,8 +280,12 @@ void keys_help(struct ui *ui, struct viewer *v)
             continue;
         }
         struct strbuf sb = {0};
-        char keys[16];
-        snprintf(keys, sizeof keys, "%s", k->keys);
+        char keys[64];
+        struct panel *p = ui_focused(ui);
+        if (!keymap_spec(p->ops != NULL ? p->ops->name : NULL, k->verb, k->keys, keys,
+                         sizeof keys)) {
+            continue; /* unbound by the user's key map */
+        }
         if (k->id == FK_FOCUS) {
             int n = ui->nslots + (ui->side.ops != NULL);
             snprintf(keys, sizeof keys, "1-%d", n);

@@ -362,4 +362,5 @@ void leftovers_watch(struct ui *ui)
         ui_say(ui, true, "alert log: %s", cause);
     }
     free(cause);
+    alertlog_publish(ui->alertlog, ui->store); /* the History pane's rows, when they changed */
 }

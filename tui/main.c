@@ -24,6 +24,7 @@
 #include "plain.h"
 #include "guardcmd.h"
 #include "drillcmd.h"
+#include "keyconf.h"
 #include "lintdoc.h"
 #include "reportcmd.h"
 #include "snapshot.h"
@@ -63,7 +64,8 @@ struct options {
     enum command command;
     const char *config;
     const char *lint_file;
-    bool strict; /* lint: warnings fail too */
+    bool strict;    /* lint: warnings fail too */
+    bool list_keys; /* --keys: every verb with its keys */
     bool json;
     bool read_only;
     const char *theme;
@@ -146,10 +148,13 @@ static void usage(FILE *out)
         "                        'pools;filter=be_web;sort=-5XX;cols=POOL,SERVER,5XX'\n"
         "      --yes             act: confirm the action (there is no prompt)\n"
         "      --input VALUE     act: the value the action asks for (duration, weight)\n"
+        "      --keys            every verb of the key tables with its keys (the config's\n"
+        "                        [keys] applied), for key maps, then exit\n"
         "  -h, --help            this help\n"
         "  -V, --version         version\n"
         "\n"
-        "Keys: ? in the console lists the keys of the focused pane.\n"
+        "Keys: ? in the console lists the keys of the focused pane; [keys] in the config\n"
+        "rebinds them (opsdeck --keys lists the verbs).\n"
         "\n"
         "run exit status: 0 finished (or dry run printed); 1 runtime failure (journal,\n"
         "resume refused); 2 usage or runbook errors; 3 quit or end of input with the run\n"
@@ -260,6 +265,8 @@ static void parse_args(int argc, char **argv, struct options *o)
             exit(0);
         } else if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
             o->config = take_value(argc, argv, &i);
+        } else if (strcmp(a, "--keys") == 0 && o->command == CMD_CONSOLE) {
+            o->list_keys = true;
         } else if (strcmp(a, "-r") == 0 || strcmp(a, "--read-only") == 0) {
             o->read_only = true;
         } else if (strcmp(a, "-t") == 0 || strcmp(a, "--theme") == 0) {
@@ -571,13 +578,27 @@ static int lint(const char *file, bool strict)
         text_printf(stderr, "%s\n", cause);
         free(cause);
         status = 2;
+    } else if (!keyconf_install(app.cfg, app.backends, app.nbackends, &cause)) {
+        text_printf(stderr, "%s\n", cause); /* [keys]: an unknown verb, pane or key */
+        free(cause);
+        status = 2;
     } else {
+        /* [keys]: two verbs on one key, keys a terminal or tmux takes first (warnings) */
+        size_t warnings = keyconf_lint(file, stderr);
+        status = strict && warnings > 0 ? 2 : 0;
         size_t n = app.cfg != NULL ? app.cfg->nbackends : 0;
-        if (n == 0) {
-            text_printf(stdout, "%s: ok (no backends: the demo runs)\n", file);
-        } else {
-            text_printf(stdout, "%s: ok (%zu backend%s)\n", file, n, n == 1 ? "" : "s");
+        if (status == 0 && n == 0) {
+            text_printf(stdout, "%s: ok (no backends: the demo runs", file);
+        } else if (status == 0) {
+            text_printf(stdout, "%s: ok (%zu backend%s", file, n, n == 1 ? "" : "s");
         }
+        if (status == 0 && warnings > 0) {
+            printf("; %zu warning%s", warnings, warnings == 1 ? "" : "s");
+        }
+        if (status == 0) {
+            printf(")\n");
+        }
+        keyconf_free();
     }
     app.loop = NULL;
     app_finish(&app);
@@ -1087,6 +1108,16 @@ int main(int argc, char **argv)
             text_printf(stderr, "opsdeck: %s\n", cause);
         }
         free(cause);
+    } else if (o.list_keys) {
+        status = 0;
+        if (!keyconf_install(app.cfg, app.backends, app.nbackends, &cause)) {
+            text_printf(stderr, "opsdeck: %s\n", cause);
+            free(cause);
+            status = 2;
+        } else {
+            keyconf_print(stdout, app.backends, app.nbackends);
+            keyconf_free();
+        }
     } else if (o.command == CMD_DRILL && (o.drill_guard != NULL || o.stop_all || o.release_lever)) {
         status = guard_cmd(&app, &o, NULL);
     } else if (o.command == CMD_DRILL && o.drill_give_up != NULL) {

@@ -446,7 +446,7 @@ void side_abort(struct ui *ui)
 
 bool side_closing_key(struct ui *ui, wint_t ch, bool is_key)
 {
-    if (key_find(frame_keys, ui, ch, is_key) != NULL) {
+    if (key_find_in(ui->side.ops->name, frame_keys, ui, ch, is_key) != NULL) {
         return false; /* the console's keys (q, :, ?, Tab, digits) do not wait */
     }
     const char *what = ui->side.ops->closing(ui->side.self);

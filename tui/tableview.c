@@ -407,7 +407,8 @@ static void rebuild(struct tableview *tv, const struct store *st, bool keep_want
                    : -1;
     for (size_t s = 0; s < store_nsets(st, tv->kind); s++) {
         const struct rowset *rs = store_set(st, tv->kind, s);
-        if (!tableview_context_shown(tv, rs->context)) {
+        /* a kind without a CONTEXT column (the alert History: every context's) is not narrowed */
+        if (model_context_column(tv->kind) >= 0 && !tableview_context_shown(tv, rs->context)) {
             tv->total -= rs->nrows; /* not shown at all: not counted as filtered out */
             continue;
         }

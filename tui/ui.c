@@ -25,6 +25,7 @@
 #include "../backends/backend.h"
 #include "../common/util.h"
 #include "../engine/alertlog.h"
+#include "keyconf.h"
 #include "screen.h"
 #include "theme.h"
 
@@ -481,6 +482,10 @@ static void make_panels(struct ui *ui)
 struct ui *ui_create(struct loop *loop, struct store *store, struct backend **backends,
                      size_t nbackends, const struct ui_options *opts, char **cause)
 {
+    /* the user's key map ([keys]) before the screen: its errors are the config's */
+    if (!keyconf_install(opts->config, backends, nbackends, cause)) {
+        return NULL;
+    }
     struct theme theme;
     if (!theme_load(&theme, opts->theme ? opts->theme : "dark", opts->theme_dirs, cause)) {
         return NULL;
@@ -565,6 +570,7 @@ void ui_destroy(struct ui *ui)
     side_free(ui);
     promqlcmd_free(ui);
     alertlog_close(ui->alertlog);
+    keyconf_free();
     drop_window(&ui->overlay);
     drop_windows(ui);
     for (size_t i = 0; i < ui->npanels; i++) {

@@ -87,12 +87,13 @@ static void test_errors(void)
 {
     expect_error("[opsdeck]\n[bogus]\n",
                  "t.ini:2: unknown section [bogus] (expected [opsdeck], [runbooks], [share], "
-                 "[views], [backend \"NAME\"], [service \"NAME\"] or [context \"NAME\"])",
+                 "[views], [keys], [backend \"NAME\"], [service \"NAME\"] or [context \"NAME\"])",
                  "unknown section");
-    expect_error("[backends \"a\"]\ntype = x\n",
-                 "t.ini:1: unknown section [backends \"a\"] (expected [opsdeck], [runbooks], "
-                 "[share], [views], [backend \"NAME\"], [service \"NAME\"] or [context \"NAME\"])",
-                 "a section that only starts with 'backend'");
+    expect_error(
+        "[backends \"a\"]\ntype = x\n",
+        "t.ini:1: unknown section [backends \"a\"] (expected [opsdeck], [runbooks], "
+        "[share], [views], [keys], [backend \"NAME\"], [service \"NAME\"] or [context \"NAME\"])",
+        "a section that only starts with 'backend'");
     expect_error("[share]\ndir = /srv/x\nsocket = y\n",
                  "t.ini:3: unknown key 'socket' in [share] (expected dir, participants, nats or "
                  "nats_creds)",
@@ -590,11 +591,43 @@ static void test_contexts(void)
                  "context: a bad name");
 }
 
+/* [keys]: kept as written with their lines (the key tables check them at start: test_keymap). */
+static void test_keys(void)
+{
+    char *cause = NULL;
+    struct config *cfg = config_parse("k.ini",
+                                      "[keys]\n"
+                                      "filter = f\n"
+                                      "  pools.drain = D\n"
+                                      "; a comment\n"
+                                      "zoom = none\n"
+                                      "row-down = j Ctrl-N\n",
+                                      &cause);
+    tap_ok(cfg != NULL, "a [keys] section parses (%s)", cause != NULL ? cause : "ok");
+    if (cfg != NULL && tap_is_int((long long)cfg->nkeys, 4, "four bindings")) {
+        entry_is(&cfg->keys[0], "filter", "f", 2);
+        entry_is(&cfg->keys[1], "pools.drain", "D", 3);
+        entry_is(&cfg->keys[2], "zoom", "none", 5);
+        entry_is(&cfg->keys[3], "row-down", "j Ctrl-N", 6);
+    }
+    config_destroy(cfg);
+    free(cause);
+    expect_error("[keys]\nfilter = f\nfilter = g\n",
+                 "t.ini:3: duplicate key 'filter' in [keys] (first on line 2)",
+                 "[keys]: a verb twice");
+    expect_error("[keys]\nfilter =\n", "t.ini:2: no key for 'filter' in [keys] (none unbinds it)",
+                 "[keys]: no key");
+    expect_error("[keys]\nfil/ter = f\n",
+                 "t.ini:2: bad key binding 'fil/ter' in [keys] (VERB = KEYS or PANE.VERB = KEYS)",
+                 "[keys]: not a verb");
+}
+
 int main(void)
 {
     test_good();
     test_clusters();
     test_contexts();
+    test_keys();
     test_errors();
     test_runbooks();
     test_share();

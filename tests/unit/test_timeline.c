@@ -4,6 +4,10 @@
  * that merges them (engine/report_run.c, incident.c), over the fixture
  * state directory tests/fixtures/timeline (audit.jsonl, alerts.jsonl,
  * runs/RUN.jsonl: a 5xx incident on web3 between 14:37 and 14:55 UTC).
+ * The alert history (alertlog_publish): the MODEL_HISTORY rows a fired,
+ * silenced, unsilenced and resolved alert leaves, their times, replayed from
+ * the file and its .1 after a restart, bounded; and the report of that time
+ * range, which names each transition with its time and source.
  */
 #include "../../backends/model.h"
 #include "../../common/clock.h"
@@ -463,6 +467,141 @@ static void test_alertlog(void)
     free(cause);
 }
 
+/* One row of the history rowset: "TIME EVENT ALERT SEV TARGET FROM SOURCE". */
+static char *history_row(const struct store *st, size_t row)
+{
+    if (store_nsets(st, MODEL_HISTORY) != 1 || row >= store_set(st, MODEL_HISTORY, 0)->nrows) {
+        return xstrdup("(none)");
+    }
+    const struct rowset *rs = store_set(st, MODEL_HISTORY, 0);
+    struct strbuf sb = {0};
+    for (int c = 0; c < HISTORY_NCOLS; c++) {
+        strbuf_printf(&sb, "%s%s", c > 0 ? " " : "", rowset_cell_text(rs, row, c));
+    }
+    return sb.s;
+}
+
+static bool row_is(const struct store *st, size_t row, const char *want)
+{
+    char *got = history_row(st, row);
+    bool ok = strcmp(got, want) == 0;
+    if (!ok) {
+        tap_diag("row %zu: got '%s', want '%s'", row, got, want);
+    }
+    free(got);
+    return ok;
+}
+
+static void publish_one(struct store *st, const char *state, bool present)
+{
+    struct rowset *rs = rowset_create(MODEL_ALERTS, "am");
+    if (present) {
+        rowset_begin(rs, "fpH");
+        rowset_text(rs, ALERT_NAME, "HighErrorRate");
+        rowset_text(rs, ALERT_STATE, state);
+        rowset_text(rs, ALERT_SEV, "critical");
+        rowset_text(rs, ALERT_TARGET, "instance=web3");
+        rowset_cell(rs, ALERT_AGE, "", 1795444650); /* 2026-11-23T14:37:30Z */
+        rowset_detail(rs, "fingerprint", "fpH");
+        rowset_detail(rs, "label.alertname", "HighErrorRate");
+        rowset_detail(rs, "label.instance", "web3");
+    }
+    rowset_end(rs);
+    store_publish(st, rs);
+}
+
+static void test_history(void)
+{
+    char tmpl[] = "/tmp/opsdeck-history-XXXXXX";
+    char *tmp = mkdtemp(tmpl);
+    char *path = xasprintf("%s/alerts.jsonl", tmp);
+    char *cause = NULL;
+    struct alertlog *al = alertlog_open(path, 0, &cause);
+    struct store *st = store_create();
+    tap_ok(!alertlog_publish(al, st) && store_nsets(st, MODEL_HISTORY) == 0,
+           "an empty history publishes nothing");
+    static const struct {
+        const char *hms, *state;
+        bool present;
+    } story[] = {
+        {"14:38:00", "firing", true},
+        {"14:44:00", "silenced", true},
+        {"14:50:00", "firing", true},
+        {"14:55:00", "", false},
+    };
+    for (size_t i = 0; i < sizeof story / sizeof story[0]; i++) {
+        clock_pin_wall(at(story[i].hms));
+        publish_one(st, story[i].state, story[i].present);
+        alertlog_observe(al, st, &cause);
+        tap_ok(alertlog_publish(al, st), "a transition at %s: published", story[i].hms);
+    }
+    clock_pin_wall(-1);
+    tap_ok(!alertlog_publish(al, st), "nothing new: not published again");
+    tap_is_int((long long)store_nrows(st, MODEL_HISTORY), 4, "four transitions");
+    tap_ok(row_is(st, 0, "14:55:00 resolved HighErrorRate critical instance=web3 firing am"),
+           "newest first: resolved (gone), with what the alert's last line said");
+    tap_ok(row_is(st, 1, "14:50:00 unsilenced HighErrorRate critical instance=web3 silenced am"),
+           "a silenced alert firing again: unsilenced");
+    tap_ok(row_is(st, 2, "14:44:00 silenced HighErrorRate critical instance=web3 firing am"),
+           "silenced, from firing");
+    tap_ok(row_is(st, 3, "14:38:00 fired HighErrorRate critical instance=web3  am"), "fired");
+    const struct rowset *rs = store_set(st, MODEL_HISTORY, 0);
+    tap_ok(strcmp(rs->source, "history") == 0, "the rowset's source is history");
+    tap_ok(rowset_cell_num(rs, 0, HISTORY_TIME) == (double)at("14:55:00") / 1000.0,
+           "TIME sorts by the wall time (s)");
+    const char *detail = rowset_str(rs, rs->rows[0].detail);
+    tap_ok(strstr(detail, "fingerprint\tfpH\n") != NULL &&
+               strstr(detail, "label.instance\tweb3\n") != NULL &&
+               strstr(detail, "time\t2026-11-23T14:55:00.000Z\n") != NULL,
+           "a row's detail: the labels, the fingerprint, the time");
+    alertlog_close(al);
+
+    /* a restart: the history is read back from the file, .1 included after a rotation */
+    struct store *st2 = store_create();
+    al = alertlog_open(path, 0, &cause);
+    tap_is_int((long long)alertlog_history_count(al), 4, "replayed: four transitions");
+    alertlog_publish(al, st2);
+    tap_ok(row_is(st2, 1, "14:50:00 unsilenced HighErrorRate critical instance=web3 silenced am"),
+           "the same rows after a restart");
+    alertlog_close(al);
+    al = alertlog_open(path, 100, &cause); /* past the cap: rotates to .1 */
+    tap_is_int((long long)alertlog_history_count(al), 4, "after a rotation: .1 is read too");
+    alertlog_set_history_cap(al, 2);
+    alertlog_publish(al, st2);
+    tap_ok(alertlog_history_count(al) == 2 && store_nrows(st2, MODEL_HISTORY) == 2 &&
+               row_is(st2, 0, "14:55:00 resolved HighErrorRate critical instance=web3 firing am"),
+           "bounded: the oldest go first");
+    alertlog_close(al);
+
+    /* the report of that range names each transition, with its time and source */
+    char *runs = xasprintf("%s/runs", tmp);
+    struct report_opts o = {.runs_dir = runs, .alerts = path};
+    char *md = report_build(&o, NULL, at("14:30:00"), at("15:00:00"), NULL, &cause);
+    tap_ok(md != NULL, "a report of the range (%s)", cause != NULL ? cause : "ok");
+    tap_ok(has(md, "- 14:38:00 +08:00 alert HighErrorRate fired {alertname=HighErrorRate, "
+                   "instance=web3} from am, started 14:37:30;"),
+           "the report: fired, with its time, labels and source");
+    tap_ok(has(md, "- 14:44:00 +14:00 alert HighErrorRate silenced {alertname=HighErrorRate, "
+                   "instance=web3} from am;"),
+           "silenced");
+    tap_ok(has(md, "- 14:50:00 +20:00 alert HighErrorRate unsilenced {alertname=HighErrorRate, "
+                   "instance=web3} from am;"),
+           "unsilenced");
+    tap_ok(has(md, "- 14:55:00 +25:00 alert HighErrorRate resolved (no longer reported) from am;"),
+           "resolved");
+    free(cause);
+    free(md);
+    free(runs);
+    store_destroy(st);
+    store_destroy(st2);
+    char *old = xasprintf("%s.1", path);
+    unlink(old);
+    free(old);
+    unlink(path);
+    rmdir(tmp);
+    free(path);
+}
+
 int main(int argc, char **argv)
 {
     dir = argc > 1 ? argv[1] : "tests/fixtures/timeline";
@@ -471,5 +610,6 @@ int main(int argc, char **argv)
     test_report();
     test_postmortem();
     test_alertlog();
+    test_history();
     return tap_done();
 }
