@@ -131,6 +131,23 @@ bool paths_mkdir_p(const char *path, int mode, char **cause)
 
 bool paths_write_whole(const char *path, const char *text, int mode, char **cause)
 {
+    char *dir = xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    bool made = true;
+    if (slash != NULL && slash != dir) {
+        *slash = '\0';
+        char *why = NULL;
+        made = paths_mkdir_p(dir, 0700, &why);
+        if (!made && cause != NULL) {
+            *cause = why;
+            why = NULL;
+        }
+        free(why);
+    }
+    free(dir);
+    if (!made) {
+        return false;
+    }
     char *tmp = xasprintf("%s.tmp", path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     bool ok = fd >= 0;

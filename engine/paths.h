@@ -23,8 +23,9 @@ void paths_share_mode(int fd, const char *path);
 
 /*
  * Replace path with text whole: written to path.tmp (mode, e.g. 0600),
- * then renamed over it, so a kill leaves the old file or the new one. false
- * with *cause (may be NULL) naming the file and the error.
+ * then renamed over it, so a kill leaves the old file or the new one; its
+ * directory is made first (0700) when missing. false with *cause (may be
+ * NULL) naming the file and the error.
  */
 bool paths_write_whole(const char *path, const char *text, int mode, char **cause);
 

@@ -68,40 +68,13 @@ void history_load(struct history *h, const char *path, size_t max)
 
 bool history_save(const struct history *h, const char *path, char **cause)
 {
-    char *dir = xstrdup(path);
-    char *slash = strrchr(dir, '/');
-    if (slash != NULL && slash != dir) {
-        *slash = '\0';
-        if (!paths_mkdir_p(dir, 0700, cause)) {
-            free(dir);
-            return false;
-        }
+    struct strbuf sb = {0};
+    strbuf_str(&sb, "");
+    for (size_t i = 0; i < h->n; i++) {
+        strbuf_printf(&sb, "%s\n", h->lines[i]);
     }
-    free(dir);
-    char *tmp = xasprintf("%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    bool ok = fd >= 0 && fchmod(fd, 0600) == 0;
-    for (size_t i = 0; ok && i < h->n; i++) {
-        char *line = xasprintf("%s\n", h->lines[i]);
-        size_t len = strlen(line);
-        for (size_t off = 0; ok && off < len;) {
-            ssize_t w = write(fd, line + off, len - off);
-            ok = w > 0;
-            off += ok ? (size_t)w : 0;
-        }
-        free(line);
-    }
-    if (fd >= 0 && close(fd) != 0) {
-        ok = false;
-    }
-    if (ok && rename(tmp, path) != 0) {
-        ok = false;
-    }
-    if (!ok) {
-        *cause = xasprintf("cannot write %s: %s", path, strerror(errno));
-        unlink(tmp);
-    }
-    free(tmp);
+    bool ok = paths_write_whole(path, sb.s, 0600, cause);
+    free(sb.s);
     return ok;
 }
 

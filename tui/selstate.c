@@ -82,15 +82,12 @@ void selstate_save(struct ui *ui)
         free(text);
         return;
     }
-    char *dir = paths_state_dir(), *cause = NULL;
     char *path = selstate_path();
-    if (paths_mkdir_p(dir, 0700, &cause) && paths_write_whole(path, text, 0600, NULL)) {
+    if (paths_write_whole(path, text, 0600, NULL)) {
         free(ui->selstate_saved);
         ui->selstate_saved = text;
         text = NULL;
     }
-    free(cause);
     free(text);
     free(path);
-    free(dir);
 }

@@ -575,16 +575,6 @@ bool view_file_load(struct view_file *f, const char *path, char **cause)
 
 bool view_file_save(const struct view_file *f, char **cause)
 {
-    char *dir = xstrdup(f->path);
-    char *slash = strrchr(dir, '/');
-    if (slash != NULL && slash != dir) {
-        *slash = '\0';
-        if (!paths_mkdir_p(dir, 0700, cause)) {
-            free(dir);
-            return false;
-        }
-    }
-    free(dir);
     struct strbuf sb = {0};
     strbuf_str(&sb, "# opsdeck saved views (:view save NAME); NAME = VIEW-STRING\n");
     for (size_t i = 0; i < f->n; i++) {

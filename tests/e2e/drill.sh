@@ -284,6 +284,8 @@ type = exec
 pane = pools
 command = python3 $E2E_DIR/lb.py list
 refresh = 1s
+; the slow rollback takes 3 s: well inside the time a child may take, on a busy machine too
+timeout = 15s
 action.drain = d | Drain server | none | python3 $E2E_DIR/lb.py set \${key} DRAIN
 action.ready = r | Ready server | none | python3 $E2E_DIR/lb.py set \${key} UP
 INI
