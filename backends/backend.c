@@ -187,6 +187,13 @@ void backend_publish(struct backend *b, struct rowset *rs)
     backend_ok(b);
 }
 
+/* Whatever backend_publish fills in every row, it must fill in a patch's rows too. */
+void backend_patch(struct backend *b, struct rowset *rs)
+{
+    store_patch(b->store, rs);
+    backend_ok(b);
+}
+
 void backend_fail(struct backend *b, const char *fmt, ...)
 {
     va_list ap;

@@ -218,6 +218,7 @@ struct rowset {
     char *detail;
     size_t dlen, dcap;
     bool open;
+    struct rowset_index *index; /* private to model.c: interned strings, keys of a patched set */
 };
 
 struct rowset *rowset_create(enum model_kind kind, const char *source);
@@ -277,12 +278,35 @@ struct store *store_create(void);
 void store_destroy(struct store *st);
 /* Replace the rowset of rs->source for rs->kind; the store takes ownership. */
 void store_publish(struct store *st, struct rowset *rs);
+/*
+ * Update the rowset of rs->source for rs->kind in place with the rows of rs,
+ * which holds only the rows that changed since that source's last publish or
+ * patch: each replaces the row of the same key (cells, tone and detail), a
+ * key not there yet is appended. Rows not in rs stay as they are, so a
+ * backend whose 100,000 rows change a few at a time republishes only those.
+ * Without a rowset of that source yet, rs is published whole. Takes rs.
+ */
+void store_patch(struct store *st, struct rowset *rs);
 /* Drop a source's rows of one kind (backend removed). */
 void store_forget(struct store *st, enum model_kind kind, const char *source);
 uint64_t store_generation(const struct store *st, enum model_kind kind);
 size_t store_nsets(const struct store *st, enum model_kind kind);
 const struct rowset *store_set(const struct store *st, enum model_kind kind, size_t i);
 size_t store_nrows(const struct store *st, enum model_kind kind);
+/* A row a patch changed (or appended) at a generation. */
+struct store_change {
+    const struct rowset *rs;
+    uint32_t row;
+    uint64_t generation;
+};
+/*
+ * The rows patched after generation since, oldest first (a row may appear more
+ * than once): true when those are all that changed, so a view built at since
+ * can update just them; false when it must rebuild (a whole publish, a
+ * forget, or changes older than the store remembers).
+ */
+bool store_changes(const struct store *st, enum model_kind kind, uint64_t since,
+                   const struct store_change **out, size_t *n);
 /* Find a row by source and key; false when gone. */
 bool store_find(const struct store *st, enum model_kind kind, const char *source, const char *key,
                 const struct rowset **rs, size_t *row);
