@@ -1,7 +1,18 @@
 /*
- * Filter, sort and selection over the store's rows. A rebuild walks every row
- * once (filter), sorts the survivors, restores the selection by identity and
- * measures column widths, so drawing a frame touches only the visible rows.
+ * Filter, sort and selection over the store's rows, kept up to date without
+ * redoing what did not change (struct tableview_cache):
+ *
+ *   order   every row of the kind in view order (sorted, or as published);
+ *           when the store says only some rows were patched (store_changes),
+ *           those are taken out and merged back in at their new places;
+ *   match   a bit per row: passes the filter. A patched row is tested again;
+ *           a longer filter tests only the rows the shorter one kept, and the
+ *           last few filters' bits are remembered, so Backspace costs no scan;
+ *   cw      each row's cell widths, measured once per change of the row.
+ *
+ * The visible rows are then one walk of order keeping the matching ones, and
+ * the column widths one walk over their cached widths. A whole new rowset
+ * (a backend's publish) or a new sort rebuilds order from scratch.
  */
 #include "tableview.h"
 
@@ -23,8 +34,59 @@ void tableview_init(struct tableview *tv, enum model_kind kind)
     tv->group_col = -1;
 }
 
+enum {
+    MEMO_MAX = 8, /* filters whose results are remembered (Backspace) */
+    MATCH_SLOTS = 4096,
+};
+
+struct tv_memo {
+    char filter[128];
+    uint64_t *bits;
+};
+
+struct tableview_cache {
+    /* the store's sets the view was built from, each one's first row number and size */
+    const struct rowset **sets;
+    size_t *base, *size;
+    size_t nsets;
+    size_t total, words; /* rows; 64-bit words of a bitmap over them */
+    struct rowref *order;
+    bool order_valid;
+    int sort_col, then_col;
+    bool sort_desc, then_desc;
+    uint64_t *match;
+    bool match_valid;
+    char matched[128]; /* the filter match is for */
+    uint8_t *cw;       /* cell widths per row (ncols each), up to 255 */
+    uint64_t *cw_ok;
+    int ncols;
+    uint64_t *scratch; /* rows changed in one update */
+    struct tv_memo memo[MEMO_MAX];
+    int memo_next;
+};
+
+static void cache_free(struct tableview_cache *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    free(c->sets);
+    free(c->base);
+    free(c->size);
+    free(c->order);
+    free(c->match);
+    free(c->cw);
+    free(c->cw_ok);
+    free(c->scratch);
+    for (int i = 0; i < MEMO_MAX; i++) {
+        free(c->memo[i].bits);
+    }
+    free(c);
+}
+
 void tableview_finish(struct tableview *tv)
 {
+    cache_free(tv->cache);
     tableview_clear_marks(tv);
     free(tv->group_size);
     free(tv->all);
@@ -152,6 +214,14 @@ static void restore_selection(struct tableview *tv, size_t old_index)
         tv->sel = 0;
         return;
     }
+    if (tv->sel_key != NULL && old_index < tv->nrows) {
+        const struct rowref *r = &tv->rows[old_index];
+        if (strcmp(rowset_key(r->rs, r->row), tv->sel_key) == 0 &&
+            strcmp(r->rs->source, tv->sel_source) == 0) {
+            tv->sel = old_index;
+            return;
+        }
+    }
     if (tv->sel_key != NULL) {
         for (size_t i = 0; i < tv->nrows; i++) {
             const struct rowref *r = &tv->rows[i];
@@ -169,42 +239,6 @@ static void restore_selection(struct tableview *tv, size_t old_index)
      * source has not answered yet, brings it back
      */
     tv->sel = old_index < tv->nrows ? old_index : tv->nrows - 1;
-}
-
-static void measure_cells(struct tableview *tv, const struct model_schema *s);
-
-static void measure(struct tableview *tv)
-{
-    const struct model_schema *s = model_schema(tv->kind);
-    measure_cells(tv, s);
-    if (tv->group_col >= 0 && tv->group_col < 16) {
-        tv->widths[tv->group_col] += 6; /* room for " (123)" */
-        tv->full[tv->group_col] += 6;
-    }
-}
-
-static void measure_cells(struct tableview *tv, const struct model_schema *s)
-{
-    for (int c = 0; c < s->ncols && c < 16; c++) {
-        tv->widths[c] = 0;
-        tv->full[c] = 0;
-    }
-    for (size_t i = 0; i < tv->nrows; i++) {
-        const struct cell *cells = rowset_cells(tv->rows[i].rs, tv->rows[i].row);
-        for (int c = 0; c < s->ncols && c < 16; c++) {
-            const char *t = rowset_str(tv->rows[i].rs, cells[c].text);
-            if (t[0] == '\0') {
-                continue;
-            }
-            int w = utf8_width(t);
-            if (w > tv->full[c]) {
-                tv->full[c] = w;
-            }
-        }
-    }
-    for (int c = 0; c < s->ncols && c < 16; c++) {
-        tv->widths[c] = tv->full[c] < s->cols[c].max_width ? tv->full[c] : s->cols[c].max_width;
-    }
 }
 
 /* How bad a row is, for choosing who stands for a group: crit first, muted last. */
@@ -320,41 +354,446 @@ void tableview_rebuild(struct tableview *tv, const struct store *st)
     rebuild(tv, st, false);
 }
 
+/* ---- the incremental machinery ---- */
+
+static inline bool bit_get(const uint64_t *b, size_t i)
+{
+    return (b[i / 64] >> (i % 64)) & 1u;
+}
+
+static inline void bit_put(uint64_t *b, size_t i, bool v)
+{
+    if (v) {
+        b[i / 64] |= 1ull << (i % 64);
+    } else {
+        b[i / 64] &= ~(1ull << (i % 64));
+    }
+}
+
+/* The row number of a ref over every set of the kind. */
+static size_t row_index(const struct tableview_cache *c, const struct rowref *r)
+{
+    for (size_t s = 0; s < c->nsets; s++) {
+        if (c->sets[s] == r->rs) {
+            return c->base[s] + r->row;
+        }
+    }
+    abort(); /* a ref into a set the view does not know: a bug */
+}
+
+/*
+ * A case-insensitive substring test like str_casestr (tolower in the current
+ * locale), with the needle lowered once, and a per-set memo of the strings
+ * already tested: 100,000 rows repeat "classic", "running", "0" over and over.
+ */
+struct matcher {
+    unsigned char lower[256];
+    unsigned char needle[128];
+    size_t n;
+    bool invert;
+    const struct rowset *memo_rs;
+    uint32_t memo_off[MATCH_SLOTS];
+    uint8_t memo_res[MATCH_SLOTS];
+};
+
+static void matcher_init(struct matcher *m, const char *filter)
+{
+    m->invert = filter[0] == '!';
+    const char *needle = m->invert ? filter + 1 : filter;
+    for (int i = 0; i < 256; i++) {
+        m->lower[i] = (unsigned char)tolower(i);
+    }
+    m->n = strlen(needle);
+    for (size_t i = 0; i < m->n && i < sizeof m->needle; i++) {
+        m->needle[i] = m->lower[(unsigned char)needle[i]];
+    }
+    m->memo_rs = NULL;
+}
+
+static bool text_has(const struct matcher *m, const char *h)
+{
+    const unsigned char *p = (const unsigned char *)h;
+    unsigned char first = m->needle[0];
+    for (; *p != '\0'; p++) {
+        if (m->lower[*p] != first) {
+            continue;
+        }
+        size_t i = 1;
+        while (i < m->n && p[i] != '\0' && m->lower[p[i]] == m->needle[i]) {
+            i++;
+        }
+        if (i == m->n) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Does the row pass the filter (the '!' included)? */
+static bool matcher_row(struct matcher *m, const struct rowset *rs, size_t row)
+{
+    if (m->n == 0) {
+        return true;
+    }
+    if (m->memo_rs != rs) {
+        memset(m->memo_off, 0, sizeof m->memo_off);
+        m->memo_rs = rs;
+    }
+    const struct cell *cells = rowset_cells(rs, row);
+    bool hit = false;
+    for (int c = 0; c < rs->ncols && !hit; c++) {
+        uint32_t off = cells[c].text;
+        if (off == 0) {
+            continue; /* "" holds no needle */
+        }
+        size_t slot = (size_t)((off * 2654435761u) >> 20) & (MATCH_SLOTS - 1);
+        if (m->memo_off[slot] == off) {
+            hit = m->memo_res[slot];
+            continue;
+        }
+        hit = text_has(m, rowset_str(rs, off));
+        m->memo_off[slot] = off;
+        m->memo_res[slot] = hit;
+    }
+    return hit != m->invert;
+}
+
+static int set_index(const struct tableview_cache *c, const struct rowset *rs)
+{
+    for (size_t s = 0; s < c->nsets; s++) {
+        if (c->sets[s] == rs) {
+            return (int)s;
+        }
+    }
+    return -1;
+}
+
+/* Forget everything: the store's sets are not the ones the view was built from. */
+static void cache_reset(struct tableview *tv, const struct store *st)
+{
+    struct tableview_cache *c = tv->cache;
+    if (c == NULL) {
+        c = tv->cache = xcalloc(1, sizeof *c);
+    }
+    size_t nsets = store_nsets(st, tv->kind);
+    c->sets = xreallocarray(c->sets, nsets ? nsets : 1, sizeof *c->sets);
+    c->base = xreallocarray(c->base, nsets ? nsets : 1, sizeof *c->base);
+    c->size = xreallocarray(c->size, nsets ? nsets : 1, sizeof *c->size);
+    c->nsets = nsets;
+    size_t total = 0;
+    for (size_t s = 0; s < nsets; s++) {
+        c->sets[s] = store_set(st, tv->kind, s);
+        c->base[s] = total;
+        c->size[s] = c->sets[s]->nrows;
+        total += c->size[s];
+    }
+    c->ncols = model_schema(tv->kind)->ncols;
+    if (total > c->total || c->order == NULL) {
+        size_t n = total ? total : 1;
+        c->order = xreallocarray(c->order, n, sizeof *c->order);
+        c->cw = xreallocarray(c->cw, n, (size_t)c->ncols);
+    }
+    c->total = total;
+    c->words = (total + 63) / 64 + 1;
+    c->match = xreallocarray(c->match, c->words, sizeof *c->match);
+    c->cw_ok = xreallocarray(c->cw_ok, c->words, sizeof *c->cw_ok);
+    c->scratch = xreallocarray(c->scratch, c->words, sizeof *c->scratch);
+    memset(c->cw_ok, 0, c->words * sizeof *c->cw_ok);
+    memset(c->scratch, 0, c->words * sizeof *c->scratch);
+    for (int i = 0; i < MEMO_MAX; i++) {
+        free(c->memo[i].bits);
+        c->memo[i].bits = NULL;
+    }
+    c->order_valid = false;
+    c->match_valid = false;
+}
+
+/* The rows in the order the backends published them. */
+static void order_published(struct tableview_cache *c)
+{
+    size_t n = 0;
+    for (size_t s = 0; s < c->nsets; s++) {
+        for (size_t r = 0; r < c->size[s]; r++) {
+            c->order[n].rs = c->sets[s];
+            c->order[n].row = (uint32_t)r;
+            n++;
+        }
+    }
+}
+
+static void ensure_order(struct tableview *tv)
+{
+    struct tableview_cache *c = tv->cache;
+    bool same = c->order_valid && c->sort_col == tv->sort_col;
+    if (same && tv->sort_col >= 0) {
+        same = c->sort_desc == tv->sort_desc && c->then_col == tv->then_col &&
+               c->then_desc == tv->then_desc;
+    }
+    if (same) {
+        return;
+    }
+    if (tv->sort_col < 0 || !c->order_valid) {
+        order_published(c);
+    }
+    if (tv->sort_col >= 0 && c->total > 1) {
+        sort_ctx = tv;
+        qsort(c->order, c->total, sizeof *c->order, compare_refs);
+        sort_ctx = NULL;
+    }
+    c->sort_col = tv->sort_col;
+    c->sort_desc = tv->sort_desc;
+    c->then_col = tv->then_col;
+    c->then_desc = tv->then_desc;
+    c->order_valid = true;
+}
+
+/* Can every row passing `wider` be tested alone for `narrower`? */
+static bool filter_narrows(const char *wider, const char *narrower)
+{
+    bool wi = wider[0] == '!', ni = narrower[0] == '!';
+    const char *w = wi ? wider + 1 : wider, *n = ni ? narrower + 1 : narrower;
+    if (w[0] == '\0' || n[0] == '\0' || wi != ni) {
+        return false;
+    }
+    /* "ab" keeps fewer rows than "a"; "!a" fewer than "!ab" */
+    return wi ? str_casestr(w, n) != NULL : str_casestr(n, w) != NULL;
+}
+
+static void ensure_match(struct tableview *tv)
+{
+    struct tableview_cache *c = tv->cache;
+    if (c->match_valid && strcmp(c->matched, tv->filter) == 0) {
+        return;
+    }
+    const char *f = tv->filter;
+    bool empty = f[0] == '\0' || (f[0] == '!' && f[1] == '\0');
+    if (empty) {
+        memset(c->match, 0xff, c->words * sizeof *c->match);
+    } else {
+        struct tv_memo *hit = NULL;
+        for (int i = 0; i < MEMO_MAX && hit == NULL; i++) {
+            if (c->memo[i].bits != NULL && strcmp(c->memo[i].filter, f) == 0) {
+                hit = &c->memo[i];
+            }
+        }
+        if (hit != NULL) {
+            memcpy(c->match, hit->bits, c->words * sizeof *c->match);
+        } else {
+            struct matcher *m = xmalloc(sizeof *m);
+            matcher_init(m, f);
+            bool narrow = c->match_valid && filter_narrows(c->matched, f);
+            size_t g = 0;
+            for (size_t s = 0; s < c->nsets; s++) {
+                for (size_t r = 0; r < c->size[s]; r++, g++) {
+                    if (!narrow || bit_get(c->match, g)) {
+                        bit_put(c->match, g, matcher_row(m, c->sets[s], r));
+                    }
+                }
+            }
+            free(m);
+            struct tv_memo *slot = &c->memo[c->memo_next];
+            c->memo_next = (c->memo_next + 1) % MEMO_MAX;
+            snprintf(slot->filter, sizeof slot->filter, "%s", f);
+            slot->bits = xreallocarray(slot->bits, c->words, sizeof *slot->bits);
+            memcpy(slot->bits, c->match, c->words * sizeof *slot->bits);
+        }
+    }
+    snprintf(c->matched, sizeof c->matched, "%s", f);
+    c->match_valid = true;
+}
+
+/*
+ * Only some rows were patched since the view was built: test them again,
+ * and when sorted move them to their new places (out of order, sorted among
+ * themselves, merged back). false: not that case, rebuild.
+ */
+static bool apply_changes(struct tableview *tv, const struct store *st)
+{
+    struct tableview_cache *c = tv->cache;
+    const struct store_change *ch;
+    size_t n;
+    if (c == NULL || !tv->built || !store_changes(st, tv->kind, tv->generation, &ch, &n)) {
+        return false;
+    }
+    if (store_nsets(st, tv->kind) != c->nsets) {
+        return false;
+    }
+    for (size_t s = 0; s < c->nsets; s++) {
+        if (store_set(st, tv->kind, s) != c->sets[s]) {
+            return false;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        int s = set_index(c, ch[i].rs);
+        if (s < 0 || ch[i].row >= c->size[s]) {
+            return false; /* an appended row moves every row number after it */
+        }
+    }
+    if (n == 0) {
+        return true;
+    }
+    struct rowref *u = xcalloc(n, sizeof *u);
+    size_t nu = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t g = c->base[set_index(c, ch[i].rs)] + ch[i].row;
+        if (!bit_get(c->scratch, g)) {
+            bit_put(c->scratch, g, true);
+            u[nu].rs = ch[i].rs;
+            u[nu].row = ch[i].row;
+            nu++;
+        }
+    }
+    struct matcher *m = xmalloc(sizeof *m);
+    for (size_t i = 0; i < nu; i++) {
+        size_t g = row_index(c, &u[i]);
+        bit_put(c->cw_ok, g, false);
+    }
+    if (c->match_valid) {
+        matcher_init(m, c->matched);
+        for (size_t i = 0; i < nu; i++) {
+            bit_put(c->match, row_index(c, &u[i]), matcher_row(m, u[i].rs, u[i].row));
+        }
+    }
+    for (int k = 0; k < MEMO_MAX; k++) {
+        if (c->memo[k].bits == NULL) {
+            continue;
+        }
+        matcher_init(m, c->memo[k].filter);
+        for (size_t i = 0; i < nu; i++) {
+            bit_put(c->memo[k].bits, row_index(c, &u[i]), matcher_row(m, u[i].rs, u[i].row));
+        }
+    }
+    free(m);
+    if (c->order_valid && c->sort_col >= 0) {
+        /* the sort may have moved them: out, sorted among themselves, merged back */
+        size_t kept = 0;
+        for (size_t i = 0; i < c->total; i++) {
+            if (!bit_get(c->scratch, row_index(c, &c->order[i]))) {
+                c->order[kept++] = c->order[i];
+            }
+        }
+        const struct tableview tmp = {
+            .kind = tv->kind,
+            .sort_col = c->sort_col,
+            .sort_desc = c->sort_desc,
+            .then_col = c->then_col,
+            .then_desc = c->then_desc,
+        };
+        sort_ctx = &tmp;
+        qsort(u, nu, sizeof *u, compare_refs);
+        size_t i = kept, j = nu, out = c->total; /* merge from the back, in place */
+        while (j > 0) {
+            if (i > 0 && compare_refs(&c->order[i - 1], &u[j - 1]) > 0) {
+                c->order[--out] = c->order[--i];
+            } else {
+                c->order[--out] = u[--j];
+            }
+        }
+        sort_ctx = NULL;
+    }
+    for (size_t i = 0; i < nu; i++) {
+        bit_put(c->scratch, row_index(c, &u[i]), false);
+    }
+    free(u);
+    return true;
+}
+
+/* The visible rows: order, keeping the rows that pass the filter. */
+static void derive_rows(struct tableview *tv)
+{
+    struct tableview_cache *c = tv->cache;
+    const char *f = tv->filter;
+    bool filtering = !(f[0] == '\0' || (f[0] == '!' && f[1] == '\0'));
+    tv->nrows = 0;
+    if (!filtering) {
+        memcpy(tv->rows, c->order, c->total * sizeof *tv->rows);
+        tv->nrows = c->total;
+        return;
+    }
+    if (c->nsets == 1) {
+        for (size_t i = 0; i < c->total; i++) {
+            if (bit_get(c->match, c->order[i].row)) {
+                tv->rows[tv->nrows++] = c->order[i];
+            }
+        }
+        return;
+    }
+    for (size_t i = 0; i < c->total; i++) {
+        if (bit_get(c->match, row_index(c, &c->order[i]))) {
+            tv->rows[tv->nrows++] = c->order[i];
+        }
+    }
+}
+
+/* Column widths over the visible rows, each row's measured once per change of it. */
+static void measure_cached(struct tableview *tv)
+{
+    struct tableview_cache *c = tv->cache;
+    const struct model_schema *s = model_schema(tv->kind);
+    int nc = s->ncols < 16 ? s->ncols : 16;
+    int full[16] = {0};
+    for (size_t i = 0; i < tv->nrows; i++) {
+        const struct rowref *r = &tv->rows[i];
+        size_t g = c->nsets == 1 ? r->row : row_index(c, r);
+        uint8_t *w = &c->cw[g * (size_t)c->ncols];
+        if (!bit_get(c->cw_ok, g)) {
+            const struct cell *cells = rowset_cells(r->rs, r->row);
+            for (int k = 0; k < c->ncols; k++) {
+                const char *t = rowset_str(r->rs, cells[k].text);
+                int cw = t[0] == '\0' ? 0 : utf8_width(t);
+                w[k] = (uint8_t)(cw > 255 ? 255 : cw < 0 ? 0 : cw);
+            }
+            bit_put(c->cw_ok, g, true);
+        }
+        for (int k = 0; k < nc; k++) {
+            if (w[k] > full[k]) {
+                full[k] = w[k];
+            }
+        }
+    }
+    for (int k = 0; k < nc; k++) {
+        if (full[k] == 255) {
+            /* wider than a byte holds: measure that column the long way */
+            for (size_t i = 0; i < tv->nrows; i++) {
+                const char *t = rowset_cell_text(tv->rows[i].rs, tv->rows[i].row, k);
+                int cw = utf8_width(t);
+                if (cw > full[k]) {
+                    full[k] = cw;
+                }
+            }
+        }
+        tv->full[k] = full[k];
+        tv->widths[k] = full[k] < s->cols[k].max_width ? full[k] : s->cols[k].max_width;
+    }
+    if (tv->group_col >= 0 && tv->group_col < 16) {
+        tv->widths[tv->group_col] += 6; /* room for " (123)" */
+        tv->full[tv->group_col] += 6;
+    }
+}
+
 static void rebuild(struct tableview *tv, const struct store *st, bool keep_wanted)
 {
     size_t old_index = tv->sel;
-    bool invert = tv->filter[0] == '!';
-    const char *needle = invert ? tv->filter + 1 : tv->filter;
-    bool filtering = needle[0] != '\0';
-    size_t total = store_nrows(st, tv->kind);
-    if (total > tv->cap) {
-        tv->cap = total;
+    bool current = tv->built && tv->cache != NULL &&
+                   tv->generation == store_generation(st, tv->kind);
+    if (!current && !apply_changes(tv, st)) {
+        cache_reset(tv, st);
+    }
+    struct tableview_cache *c = tv->cache;
+    if (c->total > tv->cap || tv->rows == NULL) {
+        tv->cap = c->total ? c->total : 1;
         tv->rows = xreallocarray(tv->rows, tv->cap, sizeof *tv->rows);
     }
-    tv->nrows = 0;
-    tv->total = total;
-    for (size_t s = 0; s < store_nsets(st, tv->kind); s++) {
-        const struct rowset *rs = store_set(st, tv->kind, s);
-        for (size_t r = 0; r < rs->nrows; r++) {
-            if (filtering && tableview_row_matches(rs, r, needle) == invert) {
-                continue;
-            }
-            tv->rows[tv->nrows].rs = rs;
-            tv->rows[tv->nrows].row = (uint32_t)r;
-            tv->nrows++;
-        }
-    }
-    if (tv->sort_col >= 0 && tv->nrows > 1) {
-        sort_ctx = tv;
-        qsort(tv->rows, tv->nrows, sizeof *tv->rows, compare_refs);
-        sort_ctx = NULL;
-    }
+    tv->total = c->total;
+    ensure_order(tv);
+    ensure_match(tv);
+    derive_rows(tv);
     group_rows(tv);
     restore_selection(tv, old_index);
     if (tv->sel_key == NULL || !keep_wanted) {
         remember_selection(tv);
     }
-    measure(tv);
+    measure_cached(tv);
     tv->generation = store_generation(st, tv->kind);
     tv->built = true;
 }

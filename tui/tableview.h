@@ -49,6 +49,7 @@ struct tableview {
     int full[16];   /* widest cell of each column, uncut */
     bool wide;      /* h/l: every column at its full width, scrolled sideways by hoff cells */
     int hoff;
+    struct tableview_cache *cache; /* private to tableview.c: what makes a refresh incremental */
 };
 
 void tableview_init(struct tableview *tv, enum model_kind kind);
