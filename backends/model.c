@@ -172,6 +172,9 @@ static void intern_grow(struct rowset *rs)
 
 static uint32_t arena_append(struct rowset *rs, const char *s, size_t n)
 {
+    if (rs->slen + n + 1 > MODEL_ARENA_MAX) {
+        abort(); /* half a gigabyte of text in one rowset: a backend bug */
+    }
     if (rs->slen + n + 1 > rs->scap) {
         size_t cap = rs->scap * 2;
         while (cap < rs->slen + n + 1) {
@@ -541,7 +544,7 @@ static void keys_rehash(struct rowset *rs)
 {
     struct rowset_index *ix = rs->index;
     size_t cap = 64;
-    while (cap < (rs->nrows + 1) * 2) {
+    while (cap < rs->nrows + rs->nrows / 8 + 1) { /* up to 8/9 full: a key costs 4 bytes */
         cap *= 2;
     }
     free(ix->keys);
@@ -650,7 +653,7 @@ static uint32_t patch_row(struct rowset *base, struct feed_list *fl, const struc
         nr->first_cell = (uint32_t)base->ncells;
         memset(&base->cells[base->ncells], 0, sizeof *base->cells * (size_t)base->ncols);
         base->ncells += (size_t)base->ncols;
-        if ((base->index->kn + 1) * 2 > base->index->kcap) {
+        if ((base->index->kn + 1) * 8 > base->index->kcap * 7) {
             keys_rehash(base);
         } else {
             keys_put(base->index, rowset_str(base, nr->key), (uint32_t)at);

@@ -190,11 +190,20 @@ bool model_kind_from_name(const char *name, enum model_kind *out);
 /* Column index by title, case-insensitive ("ready", "status"); -1 if unknown. */
 int model_column_by_title(enum model_kind kind, const char *title);
 
+/*
+ * 12 bytes, not 16: a 100,000-row table holds 1.4 million cells. Packed to
+ * 4-byte alignment (num may sit at an address 4 mod 8, which the compiler
+ * reads correctly through the struct: take no pointer to num), and the text
+ * offset shares its word with the tone.
+ */
 struct cell {
     double num;
-    uint32_t text; /* offset into the rowset's string arena */
-    uint8_t tone;  /* enum tone */
-};
+    uint32_t text : 29; /* offset into the rowset's string arena (MODEL_ARENA_MAX) */
+    uint32_t tone : 3;  /* enum tone */
+} __attribute__((packed, aligned(4)));
+
+/* The most string bytes a rowset holds (cell offsets have 29 bits). */
+#define MODEL_ARENA_MAX ((size_t)1 << 29)
 
 struct row {
     uint32_t key;        /* offset: stable identity within the source */

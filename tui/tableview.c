@@ -488,10 +488,10 @@ static void cache_reset(struct tableview *tv, const struct store *st)
         total += c->size[s];
     }
     c->ncols = model_schema(tv->kind)->ncols;
-    if (total > c->total || c->order == NULL) {
-        size_t n = total ? total : 1;
-        c->order = xreallocarray(c->order, n, sizeof *c->order);
-        c->cw = xreallocarray(c->cw, n, (size_t)c->ncols);
+    free(c->order);
+    c->order = NULL;
+    if (total > c->total || c->cw == NULL) {
+        c->cw = xreallocarray(c->cw, total ? total : 1, (size_t)c->ncols);
     }
     c->total = total;
     c->words = (total + 63) / 64 + 1;
@@ -521,6 +521,7 @@ static void order_published(struct tableview_cache *c)
     }
 }
 
+/* Sorted: every row in view order; unsorted, the published order needs no array. */
 static void ensure_order(struct tableview *tv)
 {
     struct tableview_cache *c = tv->cache;
@@ -532,13 +533,19 @@ static void ensure_order(struct tableview *tv)
     if (same) {
         return;
     }
-    if (tv->sort_col < 0 || !c->order_valid) {
-        order_published(c);
-    }
-    if (tv->sort_col >= 0 && c->total > 1) {
-        sort_ctx = tv;
-        qsort(c->order, c->total, sizeof *c->order, compare_refs);
-        sort_ctx = NULL;
+    if (tv->sort_col < 0) {
+        free(c->order);
+        c->order = NULL;
+    } else {
+        if (c->order == NULL) {
+            c->order = xreallocarray(NULL, c->total ? c->total : 1, sizeof *c->order);
+            order_published(c);
+        }
+        if (c->total > 1) {
+            sort_ctx = tv;
+            qsort(c->order, c->total, sizeof *c->order, compare_refs);
+            sort_ctx = NULL;
+        }
     }
     c->sort_col = tv->sort_col;
     c->sort_desc = tv->sort_desc;
@@ -664,7 +671,7 @@ static bool apply_changes(struct tableview *tv, const struct store *st)
         }
     }
     free(m);
-    if (c->order_valid && c->sort_col >= 0) {
+    if (c->order_valid && c->order != NULL) {
         /* the sort may have moved them: out, sorted among themselves, merged back */
         size_t kept = 0;
         for (size_t i = 0; i < c->total; i++) {
@@ -698,29 +705,46 @@ static bool apply_changes(struct tableview *tv, const struct store *st)
     return true;
 }
 
-/* The visible rows: order, keeping the rows that pass the filter. */
+static size_t popcount_bits(const uint64_t *b, size_t nbits)
+{
+    size_t n = 0;
+    for (size_t w = 0; w < nbits / 64; w++) {
+        n += (size_t)__builtin_popcountll(b[w]);
+    }
+    if (nbits % 64 != 0) {
+        n += (size_t)__builtin_popcountll(b[nbits / 64] & ((1ull << (nbits % 64)) - 1));
+    }
+    return n;
+}
+
+/* The visible rows: every row in view order that passes the filter. */
 static void derive_rows(struct tableview *tv)
 {
     struct tableview_cache *c = tv->cache;
     const char *f = tv->filter;
     bool filtering = !(f[0] == '\0' || (f[0] == '!' && f[1] == '\0'));
-    tv->nrows = 0;
-    if (!filtering) {
-        memcpy(tv->rows, c->order, c->total * sizeof *tv->rows);
-        tv->nrows = c->total;
-        return;
+    size_t need = filtering ? popcount_bits(c->match, c->total) : c->total;
+    /* room for what is shown, not for every row: a narrow filter holds little */
+    if (need > tv->cap || tv->rows == NULL || tv->cap > 2 * need + 4096) {
+        tv->cap = need ? need : 1;
+        tv->rows = xreallocarray(tv->rows, tv->cap, sizeof *tv->rows);
     }
-    if (c->nsets == 1) {
+    tv->nrows = 0;
+    if (c->order != NULL) {
         for (size_t i = 0; i < c->total; i++) {
-            if (bit_get(c->match, c->order[i].row)) {
+            if (!filtering || bit_get(c->match, row_index(c, &c->order[i]))) {
                 tv->rows[tv->nrows++] = c->order[i];
             }
         }
         return;
     }
-    for (size_t i = 0; i < c->total; i++) {
-        if (bit_get(c->match, row_index(c, &c->order[i]))) {
-            tv->rows[tv->nrows++] = c->order[i];
+    for (size_t s = 0; s < c->nsets; s++) {
+        for (size_t r = 0, g = c->base[s]; r < c->size[s]; r++, g++) {
+            if (!filtering || bit_get(c->match, g)) {
+                tv->rows[tv->nrows].rs = c->sets[s];
+                tv->rows[tv->nrows].row = (uint32_t)r;
+                tv->nrows++;
+            }
         }
     }
 }
@@ -780,10 +804,6 @@ static void rebuild(struct tableview *tv, const struct store *st, bool keep_want
         cache_reset(tv, st);
     }
     struct tableview_cache *c = tv->cache;
-    if (c->total > tv->cap || tv->rows == NULL) {
-        tv->cap = c->total ? c->total : 1;
-        tv->rows = xreallocarray(tv->rows, tv->cap, sizeof *tv->rows);
-    }
     tv->total = c->total;
     ensure_order(tv);
     ensure_match(tv);

@@ -36,7 +36,7 @@ import time
 
 COLS, ROWS = 160, 48
 END_OF_FRAME = b"q quit"  # the status bar is the last thing a frame draws
-NAV_KEYS = [b"j", b"j", b"k", b"\x1b[6~", b"j", b"\x1b[5~", b"j"]
+NAV_KEYS = [b"j", b"j", b"k", b"\x1b[6~", b"j", b"\x1b[5~", b"\x1b[6~"]
 WORDS = ["bulk.q1", "q0042", "orders", "q9", "7x", "emails"]
 
 
@@ -154,6 +154,9 @@ def measure(opsdeck, rows, idle_s, keys_s, seed):
         c0, w0 = cpu_s(pid), time.monotonic()
         drain(fd, idle_s)
         idle = 100 * (cpu_s(pid) - c0) / (time.monotonic() - w0)
+        for _ in range(30):  # away from the top, so that k and PgUp always move
+            os.write(fd, b"\x1b[6~")
+            quiet(fd)
         nav = []
         end = time.monotonic() + keys_s
         while time.monotonic() < end:
