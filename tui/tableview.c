@@ -798,8 +798,8 @@ static void measure_cached(struct tableview *tv)
 static void rebuild(struct tableview *tv, const struct store *st, bool keep_wanted)
 {
     size_t old_index = tv->sel;
-    bool current = tv->built && tv->cache != NULL &&
-                   tv->generation == store_generation(st, tv->kind);
+    bool current =
+        tv->built && tv->cache != NULL && tv->generation == store_generation(st, tv->kind);
     if (!current && !apply_changes(tv, st)) {
         cache_reset(tv, st);
     }
