@@ -119,7 +119,8 @@ struct rowset_index {
     size_t icap, in;
     uint32_t *keys; /* row + 1 by the key's hash; 0 = empty slot */
     size_t kcap, kn;
-    size_t slen0; /* arena bytes after the last publish or compaction */
+    size_t slen0;                /* arena bytes after the last publish or compaction */
+    uint32_t last_off, last_len; /* the string appended last (a key whose tail is the name) */
 };
 
 enum {
@@ -206,7 +207,16 @@ static uint32_t arena_add_interned(struct rowset *rs, const char *s, size_t n)
         }
         at = (at + 1) & (ix->icap - 1);
     }
-    uint32_t off = arena_append(rs, s, n);
+    uint32_t off;
+    if (n <= ix->last_len && ix->last_off != 0 &&
+        memcmp(rs->strings + ix->last_off + ix->last_len - n, s, n) == 0) {
+        off =
+            ix->last_off + ix->last_len - (uint32_t)n; /* "bulk.q1" is the tail of "%2F/bulk.q1" */
+    } else {
+        off = arena_append(rs, s, n);
+        ix->last_off = off;
+        ix->last_len = (uint32_t)n;
+    }
     ix->intern[at] = off;
     ix->in++;
     return off;
@@ -226,6 +236,8 @@ static uint32_t arena_add(struct rowset *rs, const char *s, size_t n)
 static void intern_drop(struct rowset *rs)
 {
     if (rs->index != NULL) {
+        rs->index->last_off = 0;
+        rs->index->last_len = 0;
         free(rs->index->intern);
         rs->index->intern = NULL;
         rs->index->icap = 0;
@@ -594,6 +606,8 @@ static void rowset_compact(struct rowset *rs)
     rs->slen = 1;
     uint32_t *keys = ix->keys; /* rows by key: indexes, not offsets; intern meanwhile */
     ix->keys = NULL;
+    ix->last_off = 0; /* an offset into the old arena */
+    ix->last_len = 0;
     for (size_t r = 0; r < rs->nrows; r++) {
         struct row *row = &rs->rows[r];
         row->key = arena_add(rs, old + row->key, strlen(old + row->key));

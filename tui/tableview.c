@@ -57,7 +57,7 @@ struct tableview_cache {
     uint64_t *match;
     bool match_valid;
     char matched[128]; /* the filter match is for */
-    uint8_t *cw;       /* cell widths per row (ncols each), up to 255 */
+    uint8_t *cw;       /* cell widths per row, 4 bits each (15: 15 or more, measured then) */
     uint64_t *cw_ok;
     int ncols;
     uint64_t *scratch; /* rows changed in one update */
@@ -111,10 +111,28 @@ bool tableview_row_matches(const struct rowset *rs, size_t row, const char *need
  * Natural order for names: "web2" < "web10". Digits runs compare by value,
  * everything else case-insensitively.
  */
-static int natural_cmp(const char *a, const char *b)
+static unsigned char nat_lower[256];
+static bool nat_digit[256];
+static bool nat_ready;
+
+/* tolower and isdigit once per byte value: a sort of 100,000 names calls them millions of times */
+static void nat_init(void)
 {
+    if (!nat_ready) {
+        for (int i = 0; i < 256; i++) {
+            nat_lower[i] = (unsigned char)tolower(i);
+            nat_digit[i] = isdigit(i) != 0;
+        }
+        nat_ready = true;
+    }
+}
+
+static int natural_cmp(const char *sa, const char *sb)
+{
+    const unsigned char *a = (const unsigned char *)sa, *b = (const unsigned char *)sb;
+    nat_init();
     while (*a != '\0' && *b != '\0') {
-        if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+        if (nat_digit[*a] && nat_digit[*b]) {
             while (*a == '0') {
                 a++;
             }
@@ -122,24 +140,24 @@ static int natural_cmp(const char *a, const char *b)
                 b++;
             }
             size_t la = 0, lb = 0;
-            while (isdigit((unsigned char)a[la])) {
+            while (nat_digit[a[la]]) {
                 la++;
             }
-            while (isdigit((unsigned char)b[lb])) {
+            while (nat_digit[b[lb]]) {
                 lb++;
             }
             if (la != lb) {
                 return la < lb ? -1 : 1;
             }
-            int c = strncmp(a, b, la);
+            int c = memcmp(a, b, la);
             if (c != 0) {
-                return c;
+                return c < 0 ? -1 : 1;
             }
             a += la;
             b += lb;
             continue;
         }
-        int ca = tolower((unsigned char)*a), cb = tolower((unsigned char)*b);
+        int ca = nat_lower[*a], cb = nat_lower[*b];
         if (ca != cb) {
             return ca < cb ? -1 : 1;
         }
@@ -156,9 +174,9 @@ static int compare_col(const struct tableview *tv, const struct rowref *a, const
                        int col, bool desc)
 {
     const struct column_def *d = &model_schema(tv->kind)->cols[col];
-    const struct cell *ca = &rowset_cells(a->rs, a->row)[col];
-    const struct cell *cb = &rowset_cells(b->rs, b->row)[col];
-    const char *ta = rowset_str(a->rs, ca->text), *tb = rowset_str(b->rs, cb->text);
+    const struct cell *ca = &a->rs->cells[a->rs->rows[a->row].first_cell + (uint32_t)col];
+    const struct cell *cb = &b->rs->cells[b->rs->rows[b->row].first_cell + (uint32_t)col];
+    const char *ta = a->rs->strings + ca->text, *tb = b->rs->strings + cb->text;
     int c = 0;
     if (d->flags & COL_SEVERITY) {
         int ra = model_severity_rank(ta), rb = model_severity_rank(tb);
@@ -394,6 +412,8 @@ struct matcher {
     const struct rowset *memo_rs;
     uint32_t memo_off[MATCH_SLOTS];
     uint8_t memo_res[MATCH_SLOTS];
+    uint32_t prev_off[16]; /* per column, the string tested last */
+    bool prev_res[16];
 };
 
 static void matcher_init(struct matcher *m, const char *filter)
@@ -437,24 +457,34 @@ static bool matcher_row(struct matcher *m, const struct rowset *rs, size_t row)
     }
     if (m->memo_rs != rs) {
         memset(m->memo_off, 0, sizeof m->memo_off);
+        memset(m->prev_off, 0, sizeof m->prev_off);
         m->memo_rs = rs;
     }
-    const struct cell *cells = rowset_cells(rs, row);
+    const struct cell *cells = &rs->cells[rs->rows[row].first_cell];
     bool hit = false;
     for (int c = 0; c < rs->ncols && !hit; c++) {
         uint32_t off = cells[c].text;
         if (off == 0) {
             continue; /* "" holds no needle */
         }
+        if (c < 16 && m->prev_off[c] == off) {
+            hit = m->prev_res[c]; /* the same string as the row before (interned) */
+            continue;
+        }
         size_t slot = (size_t)((off * 2654435761u) >> 20) & (MATCH_SLOTS - 1);
         if (m->memo_off[slot] == off) {
             hit = m->memo_res[slot];
-            continue;
+        } else {
+            hit = text_has(m, rs->strings + off);
+            m->memo_off[slot] = off;
+            m->memo_res[slot] = hit;
         }
-        hit = text_has(m, rowset_str(rs, off));
-        m->memo_off[slot] = off;
-        m->memo_res[slot] = hit;
+        if (c < 16) {
+            m->prev_off[c] = off;
+            m->prev_res[c] = hit;
+        }
     }
+
     return hit != m->invert;
 }
 
@@ -491,7 +521,7 @@ static void cache_reset(struct tableview *tv, const struct store *st)
     free(c->order);
     c->order = NULL;
     if (total > c->total || c->cw == NULL) {
-        c->cw = xreallocarray(c->cw, total ? total : 1, (size_t)c->ncols);
+        c->cw = xreallocarray(c->cw, total ? total : 1, (size_t)(c->ncols + 1) / 2);
     }
     c->total = total;
     c->words = (total + 63) / 64 + 1;
@@ -749,43 +779,44 @@ static void derive_rows(struct tableview *tv)
     }
 }
 
-/* Column widths over the visible rows, each row's measured once per change of it. */
+/*
+ * Column widths over the visible rows, each row's measured once per change of
+ * it and kept in 4 bits a cell: the few cells 15 or more wide are measured
+ * again when needed.
+ */
 static void measure_cached(struct tableview *tv)
 {
     struct tableview_cache *c = tv->cache;
     const struct model_schema *s = model_schema(tv->kind);
     int nc = s->ncols < 16 ? s->ncols : 16;
+    size_t stride = (size_t)(c->ncols + 1) / 2;
     int full[16] = {0};
     for (size_t i = 0; i < tv->nrows; i++) {
         const struct rowref *r = &tv->rows[i];
         size_t g = c->nsets == 1 ? r->row : row_index(c, r);
-        uint8_t *w = &c->cw[g * (size_t)c->ncols];
+        uint8_t *w = &c->cw[g * stride];
+        const struct rowset *rs = r->rs;
+        const struct cell *cells = &rs->cells[rs->rows[r->row].first_cell];
         if (!bit_get(c->cw_ok, g)) {
-            const struct cell *cells = rowset_cells(r->rs, r->row);
+            memset(w, 0, stride);
             for (int k = 0; k < c->ncols; k++) {
-                const char *t = rowset_str(r->rs, cells[k].text);
+                const char *t = rs->strings + cells[k].text;
                 int cw = t[0] == '\0' ? 0 : utf8_width(t);
-                w[k] = (uint8_t)(cw > 255 ? 255 : cw < 0 ? 0 : cw);
+                w[k / 2] |= (uint8_t)((cw > 15 ? 15 : cw < 0 ? 0 : cw) << (4 * (k & 1)));
             }
             bit_put(c->cw_ok, g, true);
         }
         for (int k = 0; k < nc; k++) {
-            if (w[k] > full[k]) {
-                full[k] = w[k];
+            int cw = (w[k / 2] >> (4 * (k & 1))) & 15;
+            if (cw == 15) {
+                cw = utf8_width(rs->strings + cells[k].text);
+            }
+            if (cw > full[k]) {
+                full[k] = cw;
             }
         }
     }
     for (int k = 0; k < nc; k++) {
-        if (full[k] == 255) {
-            /* wider than a byte holds: measure that column the long way */
-            for (size_t i = 0; i < tv->nrows; i++) {
-                const char *t = rowset_cell_text(tv->rows[i].rs, tv->rows[i].row, k);
-                int cw = utf8_width(t);
-                if (cw > full[k]) {
-                    full[k] = cw;
-                }
-            }
-        }
         tv->full[k] = full[k];
         tv->widths[k] = full[k] < s->cols[k].max_width ? full[k] : s->cols[k].max_width;
     }

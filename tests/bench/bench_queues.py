@@ -4,7 +4,8 @@
 Reports (judges nothing; the targets and the numbers are in README's
 performance section):
 
-  peak RSS      VmHWM of the console at the end of the run (/proc/PID/status)
+  peak RSS      VmHWM of the console (/proc/PID/status) before the sort keys
+                and at the end of the run
   idle CPU      user + system time (/proc/PID/stat) over an idle stretch with
                 no keys, the demo still refreshing: percent of one core
   navigation    key (j, k, PgDn, PgUp) -> first byte of the answer on the
@@ -16,6 +17,7 @@ performance section):
                 its own: it includes curses' ESCDELAY (25 ms unless the
                 environment sets it), the time curses waits to tell a lone
                 Esc from the start of an escape sequence
+  sort          s pressed 15 times (every column, then unsorted again)
   each with median, p95, p99 and max over the samples.
 
 usage: bench_queues.py OPSDECK [--before OPSDECK] [--rows N] [--idle S] [--keys S]
@@ -175,20 +177,26 @@ def measure(opsdeck, rows, idle_s, keys_s, seed):
             time.sleep(rnd.uniform(0.02, 0.09))
             esc.append(key_latency(fd, b"\x1b"))
             time.sleep(rnd.uniform(0.02, 0.09))
+        hwm_keys = vm_mib(pid, "VmHWM")  # before sorting, which needs a second array of rows
+        sort = []
+        for _ in range(15):  # s: sort by the next column; 15 presses come back to unsorted
+            sort.append(key_latency(fd, b"s"))
+            time.sleep(rnd.uniform(0.02, 0.09))
         hwm = vm_mib(pid, "VmHWM")
         rss = vm_mib(pid, "VmRSS")
         os.write(fd, b"q")
         os.waitpid(pid, 0)
         os.close(fd)
-    return {"first": first, "hwm": hwm, "rss": rss, "idle": idle, "nav": stats(nav),
-            "filter": stats(typing), "esc": stats(esc)}
+    return {"first": first, "hwm": hwm, "hwm_keys": hwm_keys, "rss": rss, "idle": idle, "nav": stats(nav),
+            "filter": stats(typing), "esc": stats(esc), "sort": stats(sort)}
 
 
 def show(label, m):
-    print(f"{label}: first frame {m['first']:.0f} ms; peak RSS {m['hwm']:.1f} MiB"
-          f" (at the end {m['rss']:.1f} MiB); idle CPU {m['idle']:.2f} % of a core")
+    print(f"{label}: peak RSS {m['hwm_keys']:.1f} MiB through navigation and filtering,"
+          f" {m['hwm']:.1f} MiB after sorting (at the end {m['rss']:.1f} MiB);"
+          f" idle CPU {m['idle']:.2f} % of a core; first frame {m['first']:.0f} ms")
     for k, name in (("nav", "navigation j/k/PgDn/PgUp"), ("filter", "filter keystrokes (/ a-z Bksp)"),
-                    ("esc", "Esc (includes ESCDELAY)")):
+                    ("esc", "Esc (includes ESCDELAY)"), ("sort", "sort (s, every column)")):
         s = m[k]
         lost = f", {s['lost']} unanswered" if s["lost"] else ""
         print(f"  {name}: median {s['median']:.1f} ms, p95 {s['p95']:.1f}, p99 {s['p99']:.1f},"
