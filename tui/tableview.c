@@ -538,16 +538,112 @@ static void cache_reset(struct tableview *tv, const struct store *st)
     c->match_valid = false;
 }
 
-/* The rows in the order the backends published them. */
-static void order_published(struct tableview_cache *c)
+/*
+ * A sort key in the place of a row ref (the same 16 bytes, so the order array
+ * itself holds them while sorting): the column's number, severity rank or the
+ * start of its text as natural_cmp orders it, and the row number. Sorting
+ * sequential keys instead of chasing 100,000 rows' cells through the rowsets
+ * is what makes a sort of 100,000 rows fast; equal keys fall back to
+ * compare_refs, which decides exactly as before.
+ */
+struct sort_key {
+    union {
+        double num;
+        uint64_t pre;
+    } k;
+    uint64_t g;
+};
+
+static const struct tableview_cache *key_ctx;
+
+static struct rowref ref_of(const struct tableview_cache *c, size_t g)
 {
-    size_t n = 0;
-    for (size_t s = 0; s < c->nsets; s++) {
-        for (size_t r = 0; r < c->size[s]; r++) {
-            c->order[n].rs = c->sets[s];
-            c->order[n].row = (uint32_t)r;
+    size_t s = 0;
+    while (s + 1 < c->nsets && g >= c->base[s + 1]) {
+        s++;
+    }
+    return (struct rowref){c->sets[s], (uint32_t)(g - c->base[s])};
+}
+
+static int key_tie(const struct sort_key *a, const struct sort_key *b)
+{
+    struct rowref ra = ref_of(key_ctx, a->g), rb = ref_of(key_ctx, b->g);
+    return compare_refs(&ra, &rb);
+}
+
+static int compare_num_keys(const void *pa, const void *pb)
+{
+    const struct sort_key *a = pa, *b = pb;
+    bool na = isnan(a->k.num), nb = isnan(b->k.num);
+    int c;
+    if (na || nb) {
+        c = na == nb ? 0 : na ? 1 : -1; /* no data last, both ways */
+    } else {
+        c = a->k.num < b->k.num ? -1 : a->k.num > b->k.num ? 1 : 0;
+        c = sort_ctx->sort_desc ? -c : c;
+    }
+    return c != 0 ? c : key_tie(a, b);
+}
+
+static int compare_text_keys(const void *pa, const void *pb)
+{
+    const struct sort_key *a = pa, *b = pb;
+    int c = a->k.pre < b->k.pre ? -1 : a->k.pre > b->k.pre ? 1 : 0;
+    c = sort_ctx->sort_desc ? -c : c;
+    return c != 0 ? c : key_tie(a, b);
+}
+
+/*
+ * Up to 8 bytes that order as natural_cmp does whenever they differ: the
+ * lowered bytes up to the first digit, which becomes '0' and ends the key (a
+ * digit run is compared by value, so only its place is known here).
+ */
+static uint64_t text_prefix(const char *t)
+{
+    nat_init();
+    uint64_t p = 0;
+    int n = 0;
+    for (const unsigned char *u = (const unsigned char *)t; *u != '\0' && n < 8; u++, n++) {
+        if (nat_digit[*u]) {
+            p = p << 8 | '0';
             n++;
+            break;
         }
+        p = p << 8 | nat_lower[*u];
+    }
+    return n < 8 ? p << (8 * (8 - n)) : p;
+}
+
+static void sort_order(struct tableview *tv)
+{
+    struct tableview_cache *c = tv->cache;
+    const struct column_def *d = &model_schema(tv->kind)->cols[tv->sort_col];
+    bool text = d->type == CELL_TEXT && !(d->flags & COL_SEVERITY);
+    _Static_assert(sizeof(struct sort_key) == sizeof(struct rowref), "keys sort in place");
+    struct sort_key *keys = (struct sort_key *)(void *)c->order;
+    for (size_t s = 0, g = 0; s < c->nsets; s++) {
+        const struct rowset *rs = c->sets[s];
+        for (size_t r = 0; r < c->size[s]; r++, g++) {
+            const struct cell *cl = &rs->cells[rs->rows[r].first_cell + (uint32_t)tv->sort_col];
+            struct sort_key k = {.g = g};
+            if (text) {
+                k.k.pre = text_prefix(rs->strings + cl->text);
+            } else if (d->flags & COL_SEVERITY) {
+                k.k.num = model_severity_rank(rs->strings + cl->text);
+            } else {
+                k.k.num = cl->num;
+            }
+            keys[g] = k;
+        }
+    }
+    sort_ctx = tv;
+    key_ctx = c;
+    qsort(keys, c->total, sizeof *keys, text ? compare_text_keys : compare_num_keys);
+    sort_ctx = NULL;
+    key_ctx = NULL;
+    for (size_t i = 0; i < c->total; i++) {
+        struct rowref r = ref_of(c, keys[i].g);
+        c->order[i] = r;
     }
 }
 
@@ -569,13 +665,8 @@ static void ensure_order(struct tableview *tv)
     } else {
         if (c->order == NULL) {
             c->order = xreallocarray(NULL, c->total ? c->total : 1, sizeof *c->order);
-            order_published(c);
         }
-        if (c->total > 1) {
-            sort_ctx = tv;
-            qsort(c->order, c->total, sizeof *c->order, compare_refs);
-            sort_ctx = NULL;
-        }
+        sort_order(tv);
     }
     c->sort_col = tv->sort_col;
     c->sort_desc = tv->sort_desc;
