@@ -61,6 +61,7 @@ struct tableview_cache {
     uint64_t *cw_ok;
     int ncols;
     uint64_t *scratch; /* rows changed in one update */
+    bool alias;        /* tv->rows is order (sorted, nothing filtered or grouped) */
     struct tv_memo memo[MEMO_MAX];
     int memo_next;
 };
@@ -86,6 +87,9 @@ static void cache_free(struct tableview_cache *c)
 
 void tableview_finish(struct tableview *tv)
 {
+    if (tv->cache != NULL && tv->cache->alias) {
+        tv->rows = NULL; /* it is the cache's order */
+    }
     cache_free(tv->cache);
     tableview_clear_marks(tv);
     free(tv->group_size);
@@ -498,6 +502,17 @@ static int set_index(const struct tableview_cache *c, const struct rowset *rs)
     return -1;
 }
 
+/* tv->rows stops being the order array (which is about to go, or to be filtered). */
+static void unalias(struct tableview *tv)
+{
+    if (tv->cache != NULL && tv->cache->alias) {
+        tv->rows = NULL;
+        tv->cap = 0;
+        tv->nrows = 0;
+        tv->cache->alias = false;
+    }
+}
+
 /* Forget everything: the store's sets are not the ones the view was built from. */
 static void cache_reset(struct tableview *tv, const struct store *st)
 {
@@ -518,6 +533,7 @@ static void cache_reset(struct tableview *tv, const struct store *st)
         total += c->size[s];
     }
     c->ncols = model_schema(tv->kind)->ncols;
+    unalias(tv);
     free(c->order);
     c->order = NULL;
     if (total > c->total || c->cw == NULL) {
@@ -582,7 +598,18 @@ static int compare_num_keys(const void *pa, const void *pb)
         c = a->k.num < b->k.num ? -1 : a->k.num > b->k.num ? 1 : 0;
         c = sort_ctx->sort_desc ? -c : c;
     }
-    return c != 0 ? c : key_tie(a, b);
+    if (c != 0) {
+        return c;
+    }
+    if (sort_ctx->then_col >= 0 && sort_ctx->then_col != sort_ctx->sort_col) {
+        return key_tie(a, b);
+    }
+    /* equal numbers keep the published order (compare_refs' last rule), without the rows */
+    struct rowref ra = ref_of(key_ctx, a->g), rb = ref_of(key_ctx, b->g);
+    if (ra.rs != rb.rs) {
+        return strcmp(ra.rs->source, rb.rs->source);
+    }
+    return a->g < b->g ? -1 : 1;
 }
 
 static int compare_text_keys(const void *pa, const void *pb)
@@ -614,6 +641,38 @@ static uint64_t text_prefix(const char *t)
     return n < 8 ? p << (8 * (8 - n)) : p;
 }
 
+/* In place, so that sorting 100,000 rows needs no second array (qsort's merge sort does). */
+static void heap_sort_keys(struct sort_key *a, size_t n, int (*cmp)(const void *, const void *))
+{
+    for (size_t end = n, i = n / 2; end > 1;) {
+        if (i > 0) {
+            i--; /* building the heap */
+        } else {
+            end--; /* the largest to the end */
+            struct sort_key t = a[0];
+            a[0] = a[end];
+            a[end] = t;
+        }
+        size_t at = i;
+        struct sort_key v = a[at];
+        for (;;) {
+            size_t child = 2 * at + 1;
+            if (child >= end) {
+                break;
+            }
+            if (child + 1 < end && cmp(&a[child + 1], &a[child]) > 0) {
+                child++;
+            }
+            if (cmp(&a[child], &v) <= 0) {
+                break;
+            }
+            a[at] = a[child];
+            at = child;
+        }
+        a[at] = v;
+    }
+}
+
 static void sort_order(struct tableview *tv)
 {
     struct tableview_cache *c = tv->cache;
@@ -638,7 +697,7 @@ static void sort_order(struct tableview *tv)
     }
     sort_ctx = tv;
     key_ctx = c;
-    qsort(keys, c->total, sizeof *keys, text ? compare_text_keys : compare_num_keys);
+    heap_sort_keys(keys, c->total, text ? compare_text_keys : compare_num_keys);
     sort_ctx = NULL;
     key_ctx = NULL;
     for (size_t i = 0; i < c->total; i++) {
@@ -660,10 +719,18 @@ static void ensure_order(struct tableview *tv)
         return;
     }
     if (tv->sort_col < 0) {
+        unalias(tv);
         free(c->order);
         c->order = NULL;
     } else {
         if (c->order == NULL) {
+            /* the visible rows are made again from it: give their room back first */
+            if (!c->alias) {
+                free(tv->rows);
+            }
+            tv->rows = NULL;
+            tv->cap = 0;
+            c->alias = false;
             c->order = xreallocarray(NULL, c->total ? c->total : 1, sizeof *c->order);
         }
         sort_order(tv);
@@ -844,6 +911,18 @@ static void derive_rows(struct tableview *tv)
     struct tableview_cache *c = tv->cache;
     const char *f = tv->filter;
     bool filtering = !(f[0] == '\0' || (f[0] == '!' && f[1] == '\0'));
+    if (c->order != NULL && !filtering && tv->group_col < 0) {
+        /* sorted, nothing hidden: the visible rows are the order itself */
+        if (!c->alias) {
+            free(tv->rows);
+        }
+        tv->rows = c->order;
+        tv->cap = c->total;
+        tv->nrows = c->total;
+        c->alias = true;
+        return;
+    }
+    unalias(tv);
     size_t need = filtering ? popcount_bits(c->match, c->total) : c->total;
     /* room for what is shown, not for every row: a narrow filter holds little */
     if (need > tv->cap || tv->rows == NULL || tv->cap > 2 * need + 4096) {
