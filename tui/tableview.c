@@ -641,35 +641,63 @@ static uint64_t text_prefix(const char *t)
     return n < 8 ? p << (8 * (8 - n)) : p;
 }
 
-/* In place, so that sorting 100,000 rows needs no second array (qsort's merge sort does). */
-static void heap_sort_keys(struct sort_key *a, size_t n, int (*cmp)(const void *, const void *))
+/*
+ * In place, so that sorting 100,000 rows needs no second array (glibc's qsort
+ * merge-sorts through one): quicksort, median of three, insertion sort below
+ * 16, recursing into the smaller side. The keys form a total order (ties are
+ * decided by the row), so no run of equal keys can degrade it.
+ */
+static void swap_keys(struct sort_key *a, struct sort_key *b)
 {
-    for (size_t end = n, i = n / 2; end > 1;) {
-        if (i > 0) {
-            i--; /* building the heap */
-        } else {
-            end--; /* the largest to the end */
-            struct sort_key t = a[0];
-            a[0] = a[end];
-            a[end] = t;
+    struct sort_key t = *a;
+    *a = *b;
+    *b = t;
+}
+
+static void quick_sort_keys(struct sort_key *a, size_t n, int (*cmp)(const void *, const void *))
+{
+    while (n > 16) {
+        size_t mid = n / 2;
+        if (cmp(&a[mid], &a[0]) < 0) {
+            swap_keys(&a[mid], &a[0]);
         }
-        size_t at = i;
-        struct sort_key v = a[at];
+        if (cmp(&a[n - 1], &a[0]) < 0) {
+            swap_keys(&a[n - 1], &a[0]);
+        }
+        if (cmp(&a[n - 1], &a[mid]) < 0) {
+            swap_keys(&a[n - 1], &a[mid]);
+        }
+        swap_keys(&a[mid], &a[n - 2]); /* the pivot, out of the way */
+        struct sort_key *pivot = &a[n - 2];
+        size_t i = 0, j = n - 2;
         for (;;) {
-            size_t child = 2 * at + 1;
-            if (child >= end) {
+            while (cmp(&a[++i], pivot) < 0) {
+            }
+            while (cmp(&a[--j], pivot) > 0) {
+            }
+            if (i >= j) {
                 break;
             }
-            if (child + 1 < end && cmp(&a[child + 1], &a[child]) > 0) {
-                child++;
-            }
-            if (cmp(&a[child], &v) <= 0) {
-                break;
-            }
-            a[at] = a[child];
-            at = child;
+            swap_keys(&a[i], &a[j]);
         }
-        a[at] = v;
+        swap_keys(&a[i], &a[n - 2]);
+        if (i < n - i - 1) {
+            quick_sort_keys(a, i, cmp);
+            a += i + 1;
+            n -= i + 1;
+        } else {
+            quick_sort_keys(a + i + 1, n - i - 1, cmp);
+            n = i;
+        }
+    }
+    for (size_t i = 1; i < n; i++) {
+        struct sort_key v = a[i];
+        size_t j = i;
+        while (j > 0 && cmp(&a[j - 1], &v) > 0) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = v;
     }
 }
 
@@ -697,7 +725,7 @@ static void sort_order(struct tableview *tv)
     }
     sort_ctx = tv;
     key_ctx = c;
-    heap_sort_keys(keys, c->total, text ? compare_text_keys : compare_num_keys);
+    quick_sort_keys(keys, c->total, text ? compare_text_keys : compare_num_keys);
     sort_ctx = NULL;
     key_ctx = NULL;
     for (size_t i = 0; i < c->total; i++) {
