@@ -563,12 +563,16 @@ static void cache_reset(struct tableview *tv, const struct store *st)
  * compare_refs, which decides exactly as before.
  */
 struct sort_key {
-    union {
-        double num;
-        uint64_t pre;
-    } k;
-    uint64_t g;
+    unsigned char k[12]; /* a double (memcpy), or text_prefix's bytes */
+    uint32_t g;
 };
+
+static double key_num(const struct sort_key *k)
+{
+    double v;
+    memcpy(&v, k->k, sizeof v);
+    return v;
+}
 
 static const struct tableview_cache *key_ctx;
 
@@ -590,12 +594,13 @@ static int key_tie(const struct sort_key *a, const struct sort_key *b)
 static int compare_num_keys(const void *pa, const void *pb)
 {
     const struct sort_key *a = pa, *b = pb;
-    bool na = isnan(a->k.num), nb = isnan(b->k.num);
+    double x = key_num(a), y = key_num(b);
+    bool na = isnan(x), nb = isnan(y);
     int c;
     if (na || nb) {
         c = na == nb ? 0 : na ? 1 : -1; /* no data last, both ways */
     } else {
-        c = a->k.num < b->k.num ? -1 : a->k.num > b->k.num ? 1 : 0;
+        c = x < y ? -1 : x > y ? 1 : 0;
         c = sort_ctx->sort_desc ? -c : c;
     }
     if (c != 0) {
@@ -615,30 +620,49 @@ static int compare_num_keys(const void *pa, const void *pb)
 static int compare_text_keys(const void *pa, const void *pb)
 {
     const struct sort_key *a = pa, *b = pb;
-    int c = a->k.pre < b->k.pre ? -1 : a->k.pre > b->k.pre ? 1 : 0;
+    int c = memcmp(a->k, b->k, sizeof a->k);
+    c = c < 0 ? -1 : c > 0 ? 1 : 0;
     c = sort_ctx->sort_desc ? -c : c;
     return c != 0 ? c : key_tie(a, b);
 }
 
 /*
- * Up to 8 bytes that order as natural_cmp does whenever they differ: the
- * lowered bytes up to the first digit, which becomes '0' and ends the key (a
- * digit run is compared by value, so only its place is known here).
+ * Up to 12 bytes that order as natural_cmp does whenever they differ: the
+ * lowered bytes, and a digit run as '0' (digits sort apart from every other
+ * byte), its length without leading zeros, its digits. Shorter texts end in
+ * zero bytes; equal keys leave the decision to natural_cmp.
  */
-static uint64_t text_prefix(const char *t)
+static void text_prefix(unsigned char *k, size_t len, const char *t)
 {
     nat_init();
-    uint64_t p = 0;
-    int n = 0;
-    for (const unsigned char *u = (const unsigned char *)t; *u != '\0' && n < 8; u++, n++) {
-        if (nat_digit[*u]) {
-            p = p << 8 | '0';
-            n++;
+    memset(k, 0, len);
+    size_t n = 0;
+    const unsigned char *u = (const unsigned char *)t;
+    while (*u != '\0' && n < len) {
+        if (!nat_digit[*u]) {
+            k[n++] = nat_lower[*u++];
+            continue;
+        }
+        while (*u == '0') {
+            u++;
+        }
+        size_t run = 0;
+        while (nat_digit[u[run]]) {
+            run++;
+        }
+        k[n++] = '0';
+        if (n == len) {
             break;
         }
-        p = p << 8 | nat_lower[*u];
+        k[n++] = (unsigned char)(run > 255 ? 255 : run);
+        if (run > 255) {
+            break; /* the length alone no longer tells: natural_cmp decides */
+        }
+        for (size_t i = 0; i < run && n < len; i++) {
+            k[n++] = u[i];
+        }
+        u += run;
     }
-    return n < 8 ? p << (8 * (8 - n)) : p;
 }
 
 /*
@@ -712,13 +736,13 @@ static void sort_order(struct tableview *tv)
         const struct rowset *rs = c->sets[s];
         for (size_t r = 0; r < c->size[s]; r++, g++) {
             const struct cell *cl = &rs->cells[rs->rows[r].first_cell + (uint32_t)tv->sort_col];
-            struct sort_key k = {.g = g};
+            struct sort_key k = {.g = (uint32_t)g};
             if (text) {
-                k.k.pre = text_prefix(rs->strings + cl->text);
-            } else if (d->flags & COL_SEVERITY) {
-                k.k.num = model_severity_rank(rs->strings + cl->text);
+                text_prefix(k.k, sizeof k.k, rs->strings + cl->text);
             } else {
-                k.k.num = cl->num;
+                double v =
+                    d->flags & COL_SEVERITY ? model_severity_rank(rs->strings + cl->text) : cl->num;
+                memcpy(k.k, &v, sizeof v);
             }
             keys[g] = k;
         }
