@@ -585,10 +585,27 @@ static struct rowref ref_of(const struct tableview_cache *c, size_t g)
     return (struct rowref){c->sets[s], (uint32_t)(g - c->base[s])};
 }
 
+/* In g: the text key holds the whole text (a view has fewer than 2^31 rows). */
+#define KEY_WHOLE 0x80000000u
+
 static int key_tie(const struct sort_key *a, const struct sort_key *b)
 {
-    struct rowref ra = ref_of(key_ctx, a->g), rb = ref_of(key_ctx, b->g);
+    struct rowref ra = ref_of(key_ctx, a->g & ~KEY_WHOLE), rb = ref_of(key_ctx, b->g & ~KEY_WHOLE);
     return compare_refs(&ra, &rb);
+}
+
+/* Equal in the sort column: then the second column, else the published order (compare_refs). */
+static int key_equal_tie(const struct sort_key *a, const struct sort_key *b)
+{
+    if (sort_ctx->then_col >= 0 && sort_ctx->then_col != sort_ctx->sort_col) {
+        return key_tie(a, b);
+    }
+    uint32_t ga = a->g & ~KEY_WHOLE, gb = b->g & ~KEY_WHOLE;
+    struct rowref ra = ref_of(key_ctx, ga), rb = ref_of(key_ctx, gb);
+    if (ra.rs != rb.rs) {
+        return strcmp(ra.rs->source, rb.rs->source);
+    }
+    return ga < gb ? -1 : 1;
 }
 
 static int compare_num_keys(const void *pa, const void *pb)
@@ -603,18 +620,7 @@ static int compare_num_keys(const void *pa, const void *pb)
         c = x < y ? -1 : x > y ? 1 : 0;
         c = sort_ctx->sort_desc ? -c : c;
     }
-    if (c != 0) {
-        return c;
-    }
-    if (sort_ctx->then_col >= 0 && sort_ctx->then_col != sort_ctx->sort_col) {
-        return key_tie(a, b);
-    }
-    /* equal numbers keep the published order (compare_refs' last rule), without the rows */
-    struct rowref ra = ref_of(key_ctx, a->g), rb = ref_of(key_ctx, b->g);
-    if (ra.rs != rb.rs) {
-        return strcmp(ra.rs->source, rb.rs->source);
-    }
-    return a->g < b->g ? -1 : 1;
+    return c != 0 ? c : key_equal_tie(a, b); /* without touching the rows */
 }
 
 static int compare_text_keys(const void *pa, const void *pb)
@@ -623,7 +629,11 @@ static int compare_text_keys(const void *pa, const void *pb)
     int c = memcmp(a->k, b->k, sizeof a->k);
     c = c < 0 ? -1 : c > 0 ? 1 : 0;
     c = sort_ctx->sort_desc ? -c : c;
-    return c != 0 ? c : key_tie(a, b);
+    if (c != 0) {
+        return c;
+    }
+    /* two whole texts with equal keys are equal for natural_cmp too ("Web1", "web01") */
+    return (a->g & b->g & KEY_WHOLE) ? key_equal_tie(a, b) : key_tie(a, b);
 }
 
 /*
@@ -632,7 +642,7 @@ static int compare_text_keys(const void *pa, const void *pb)
  * byte), its length without leading zeros, its digits. Shorter texts end in
  * zero bytes; equal keys leave the decision to natural_cmp.
  */
-static void text_prefix(unsigned char *k, size_t len, const char *t)
+static bool text_prefix(unsigned char *k, size_t len, const char *t)
 {
     nat_init();
     memset(k, 0, len);
@@ -655,14 +665,17 @@ static void text_prefix(unsigned char *k, size_t len, const char *t)
             break;
         }
         k[n++] = (unsigned char)(run > 255 ? 255 : run);
-        if (run > 255) {
-            break; /* the length alone no longer tells: natural_cmp decides */
+        if (run > 255 || n + run > len) {
+            for (size_t i = 0; i < run && n < len; i++) {
+                k[n++] = u[i];
+            }
+            return false; /* cut: natural_cmp decides equal keys */
         }
-        for (size_t i = 0; i < run && n < len; i++) {
-            k[n++] = u[i];
-        }
+        memcpy(k + n, u, run);
+        n += run;
         u += run;
     }
+    return *u == '\0';
 }
 
 /*
@@ -738,7 +751,9 @@ static void sort_order(struct tableview *tv)
             const struct cell *cl = &rs->cells[rs->rows[r].first_cell + (uint32_t)tv->sort_col];
             struct sort_key k = {.g = (uint32_t)g};
             if (text) {
-                text_prefix(k.k, sizeof k.k, rs->strings + cl->text);
+                if (text_prefix(k.k, sizeof k.k, rs->strings + cl->text)) {
+                    k.g |= KEY_WHOLE;
+                }
             } else {
                 double v =
                     d->flags & COL_SEVERITY ? model_severity_rank(rs->strings + cl->text) : cl->num;
@@ -753,7 +768,7 @@ static void sort_order(struct tableview *tv)
     sort_ctx = NULL;
     key_ctx = NULL;
     for (size_t i = 0; i < c->total; i++) {
-        struct rowref r = ref_of(c, keys[i].g);
+        struct rowref r = ref_of(c, keys[i].g & ~KEY_WHOLE);
         c->order[i] = r;
     }
 }
