@@ -773,6 +773,14 @@ bool store_find(const struct store *st, enum model_kind kind, const char *source
         if (strcmp(fl->sets[i]->source, source) != 0) {
             continue;
         }
+        if (fl->sets[i]->index != NULL && fl->sets[i]->index->keys != NULL) {
+            long at = keys_find(fl->sets[i], key); /* a patched set has its rows by key */
+            if (at >= 0) {
+                *rs = fl->sets[i];
+                *row = (size_t)at;
+            }
+            return at >= 0;
+        }
         for (size_t r = 0; r < fl->sets[i]->nrows; r++) {
             if (strcmp(rowset_key(fl->sets[i], r), key) == 0) {
                 *rs = fl->sets[i];
