@@ -264,6 +264,15 @@ void backend_publish(struct backend *b, struct rowset *rs)
     backend_publish_rows(b, rs);
 }
 
+/* Whatever backend_publish fills in every row, it must fill in a patch's rows too. */
+void backend_patch(struct backend *b, struct rowset *rs)
+{
+    /* a cluster member's rows are the cluster's: it finds no set of its own and publishes whole */
+    backend_stamp(b, rs);
+    store_patch(b->store, rs);
+    backend_ok(b);
+}
+
 void backend_fail(struct backend *b, const char *fmt, ...)
 {
     va_list ap;

@@ -187,6 +187,8 @@ void backend_publish(struct backend *b, struct rowset *rs);
  * without a word on the health (a chain of requests says it at its end).
  */
 void backend_publish_rows(struct backend *b, struct rowset *rs);
+/* Publish only the rows that changed since the last publish (store_patch). */
+void backend_patch(struct backend *b, struct rowset *rs);
 void backend_fail(struct backend *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Mark a successful poll that published nothing new. */
 void backend_ok(struct backend *b);

@@ -20,7 +20,13 @@
 
 enum {
     BACKLOG_WARN = 1000, /* a growing queue this deep is tinted */
+    BULK_PER_TICK = 32,  /* bulk queues that move in one tick, in turn */
 };
+
+static void queue_touch(struct demo *d, size_t i)
+{
+    d->qdirty[i / 64] |= 1ull << (i % 64);
+}
 
 /* ---- the simulation ---- */
 
@@ -37,6 +43,7 @@ double demo_queue_msgs(const struct queue *q)
 void demo_queues_init(struct demo *d)
 {
     d->queues = xcalloc(d->nqueues, sizeof *d->queues);
+    d->qdirty = xcalloc((d->nqueues + 63) / 64, sizeof *d->qdirty);
     for (size_t i = 0; i < d->nqueues; i++) {
         struct queue *q = &d->queues[i];
         if (i < NAMED_QUEUES) {
@@ -152,6 +159,7 @@ static void queue_stopped(struct demo *d, struct queue *q, const struct queue_de
 static void queue_step(struct demo *d, size_t i, double dt)
 {
     struct queue *q = &d->queues[i];
+    queue_touch(d, i);
     const struct queue_def *def = i < NAMED_QUEUES ? &demo_queue_defs[i] : NULL;
     q->prev = demo_queue_msgs(q);
     if (q->stopped) {
@@ -183,10 +191,36 @@ static void queue_step(struct demo *d, size_t i, double dt)
     }
 }
 
+/*
+ * The named queues move every tick; of the bulk ones BULK_PER_TICK in turn
+ * (all of them when there are no more), so that 100,000 queues are a big
+ * broker whose filler mostly sits still, not 100,000 rows changing at once.
+ */
 void demo_queues_step(struct demo *d, double dt)
 {
-    for (size_t i = 0; i < d->nqueues; i++) {
+    size_t named = d->nqueues < NAMED_QUEUES ? d->nqueues : NAMED_QUEUES;
+    for (size_t i = 0; i < named; i++) {
         queue_step(d, i, dt);
+    }
+    size_t bulk = d->nqueues - named;
+    if (bulk <= BULK_PER_TICK) {
+        for (size_t i = named; i < d->nqueues; i++) {
+            queue_step(d, i, dt);
+        }
+        return;
+    }
+    size_t first = (size_t)(d->ticks * BULK_PER_TICK % bulk);
+    for (size_t k = 0; k < BULK_PER_TICK; k++) {
+        queue_step(d, named + (first + k) % bulk, dt);
+    }
+    /* a queue whose consumers an action stopped keeps growing wherever it is */
+    for (size_t i = named; i < d->nqueues; i++) {
+        if (d->queues[i].stopped) {
+            size_t off = (i - named + bulk - first) % bulk;
+            if (off >= BULK_PER_TICK) {
+                queue_step(d, i, dt);
+            }
+        }
     }
 }
 
@@ -275,14 +309,41 @@ static void publish_queue(struct rowset *rs, const struct demo *d, size_t i, con
     queue_details(rs, i);
 }
 
-void demo_queues_publish(struct backend *b, const struct demo *d)
+static bool queues_in_store(const struct backend *b)
 {
-    struct rowset *rs = rowset_create(MODEL_QUEUES, b->name);
-    rowset_reserve(rs, d->nqueues, 160);
-    for (size_t i = 0; i < d->nqueues; i++) {
-        publish_queue(rs, d, i, b->name);
+    for (size_t i = 0; i < store_nsets(b->store, MODEL_QUEUES); i++) {
+        if (strcmp(store_set(b->store, MODEL_QUEUES, i)->source, b->name) == 0) {
+            return true;
+        }
     }
-    backend_publish(b, rs);
+    return false;
+}
+
+/*
+ * The first time, every queue; then only those a step or an action touched
+ * (backend_patch), whose rows replace theirs in the store.
+ */
+void demo_queues_publish(struct backend *b, struct demo *d)
+{
+    size_t words = (d->nqueues + 63) / 64;
+    if (!queues_in_store(b)) {
+        struct rowset *rs = rowset_create(MODEL_QUEUES, b->name);
+        rowset_reserve(rs, d->nqueues, 48);
+        for (size_t i = 0; i < d->nqueues; i++) {
+            publish_queue(rs, d, i, b->name);
+        }
+        memset(d->qdirty, 0, words * sizeof *d->qdirty);
+        backend_publish(b, rs);
+        return;
+    }
+    struct rowset *rs = rowset_create(MODEL_QUEUES, b->name);
+    for (size_t w = 0; w < words; w++) {
+        for (uint64_t bits = d->qdirty[w]; bits != 0; bits &= bits - 1) {
+            publish_queue(rs, d, w * 64 + (size_t)__builtin_ctzll(bits), b->name);
+        }
+        d->qdirty[w] = 0;
+    }
+    backend_patch(b, rs);
 }
 
 /* ---- trickle mode ---- */
@@ -290,6 +351,7 @@ void demo_queues_publish(struct backend *b, const struct demo *d)
 /* One more message in one queue, round-robin; everything else stands still. */
 void demo_queues_trickle(struct demo *d)
 {
+    queue_touch(d, d->trickle % d->nqueues);
     struct queue *q = &d->queues[d->trickle++ % d->nqueues];
     q->prev = demo_queue_msgs(q);
     q->ready += 1;
@@ -424,6 +486,11 @@ bool demo_queues_act(struct demo *d, const struct backend_request *a, char **msg
     if (q == NULL) {
         *msg = xasprintf("no such queue: %s", a->target);
         return false;
+    }
+    queue_touch(d, (size_t)(q - d->queues));
+    if (d->nqueues > Q_DLQ) {
+        queue_touch(d, Q_DLQ); /* move back changes both ends */
+        queue_touch(d, Q_ORDERS);
     }
     if (strcmp(verb, "stop") == 0 || strcmp(verb, "start") == 0) {
         return act_consumers(q, name, strcmp(verb, "stop") == 0, msg);

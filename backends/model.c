@@ -121,10 +121,73 @@ void model_format_num(char *buf, size_t len, double v)
 
 /* ---- rowsets ---- */
 
-static uint32_t arena_add(struct rowset *rs, const char *s, size_t n)
+/*
+ * Private to a rowset (struct rowset_index): while it is built, the short
+ * strings already in its arena by hash, so that the "classic", "running", "0"
+ * and the detail lines that 100,000 rows repeat are stored once; once
+ * published and patched, its rows by key, and what its arena held then.
+ */
+struct rowset_index {
+    uint32_t *intern; /* offsets; 0 = empty slot (offset 0 is never interned) */
+    size_t icap, in;
+    uint32_t *keys; /* row + 1 by the key's hash; 0 = empty slot */
+    size_t kcap, kn;
+    size_t slen0;                /* arena bytes after the last publish or compaction */
+    uint32_t last_off, last_len; /* the string appended last (a key whose tail is the name) */
+};
+
+enum {
+    INTERN_MAX = 64, /* longer strings are rarely repeated */
+};
+
+static uint64_t hash_bytes(const char *s, size_t n)
 {
-    if (n == 0) {
-        return 0;
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) {
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    }
+    return h ^ (h >> 29);
+}
+
+static struct rowset_index *rowset_ix(struct rowset *rs)
+{
+    if (rs->index == NULL) {
+        rs->index = xcalloc(1, sizeof *rs->index);
+    }
+    return rs->index;
+}
+
+static void intern_put(struct rowset_index *ix, uint64_t h, uint32_t off)
+{
+    size_t at = (size_t)h & (ix->icap - 1);
+    while (ix->intern[at] != 0) {
+        at = (at + 1) & (ix->icap - 1);
+    }
+    ix->intern[at] = off;
+    ix->in++;
+}
+
+static void intern_grow(struct rowset *rs)
+{
+    struct rowset_index *ix = rs->index;
+    uint32_t *old = ix->intern;
+    size_t ocap = ix->icap;
+    ix->icap = ocap ? ocap * 2 : 1024;
+    ix->intern = xcalloc(ix->icap, sizeof *ix->intern);
+    ix->in = 0;
+    for (size_t i = 0; i < ocap; i++) {
+        if (old[i] != 0) {
+            const char *t = rs->strings + old[i];
+            intern_put(ix, hash_bytes(t, strlen(t)), old[i]);
+        }
+    }
+    free(old);
+}
+
+static uint32_t arena_append(struct rowset *rs, const char *s, size_t n)
+{
+    if (rs->slen + n + 1 > MODEL_ARENA_MAX) {
+        abort(); /* half a gigabyte of text in one rowset: a backend bug */
     }
     if (rs->slen + n + 1 > rs->scap) {
         size_t cap = rs->scap * 2;
@@ -139,6 +202,60 @@ static uint32_t arena_add(struct rowset *rs, const char *s, size_t n)
     rs->strings[rs->slen + n] = '\0';
     rs->slen += n + 1;
     return off;
+}
+
+/* Short strings are interned while the set is open for building (rs->open or a rebuild). */
+static uint32_t arena_add_interned(struct rowset *rs, const char *s, size_t n)
+{
+    struct rowset_index *ix = rowset_ix(rs);
+    if ((ix->in + 1) * 2 > ix->icap) {
+        intern_grow(rs);
+    }
+    uint64_t h = hash_bytes(s, n);
+    size_t at = (size_t)h & (ix->icap - 1);
+    while (ix->intern[at] != 0) {
+        const char *t = rs->strings + ix->intern[at];
+        if (memcmp(t, s, n) == 0 && t[n] == '\0') {
+            return ix->intern[at];
+        }
+        at = (at + 1) & (ix->icap - 1);
+    }
+    uint32_t off;
+    if (n <= ix->last_len && ix->last_off != 0 &&
+        memcmp(rs->strings + ix->last_off + ix->last_len - n, s, n) == 0) {
+        off =
+            ix->last_off + ix->last_len - (uint32_t)n; /* "bulk.q1" is the tail of "%2F/bulk.q1" */
+    } else {
+        off = arena_append(rs, s, n);
+        ix->last_off = off;
+        ix->last_len = (uint32_t)n;
+    }
+    ix->intern[at] = off;
+    ix->in++;
+    return off;
+}
+
+static uint32_t arena_add(struct rowset *rs, const char *s, size_t n)
+{
+    if (n == 0) {
+        return 0;
+    }
+    if (n <= INTERN_MAX && (rs->index == NULL || rs->index->keys == NULL)) {
+        return arena_add_interned(rs, s, n);
+    }
+    return arena_append(rs, s, n);
+}
+
+static void intern_drop(struct rowset *rs)
+{
+    if (rs->index != NULL) {
+        rs->index->last_off = 0;
+        rs->index->last_len = 0;
+        free(rs->index->intern);
+        rs->index->intern = NULL;
+        rs->index->icap = 0;
+        rs->index->in = 0;
+    }
 }
 
 struct rowset *rowset_create(enum model_kind kind, const char *source)
@@ -165,6 +282,11 @@ void rowset_destroy(struct rowset *rs)
     free(rs->cells);
     free(rs->rows);
     free(rs->detail);
+    if (rs->index != NULL) {
+        free(rs->index->intern);
+        free(rs->index->keys);
+        free(rs->index);
+    }
     free(rs);
 }
 
@@ -202,6 +324,10 @@ static void rowset_shrink(struct rowset *rs)
     free(rs->detail);
     rs->detail = NULL;
     rs->dcap = 0;
+    intern_drop(rs);
+    if (rs->index != NULL) {
+        rs->index->slen0 = rs->slen;
+    }
 }
 
 void rowset_end(struct rowset *rs)
@@ -397,6 +523,14 @@ struct feed_list {
     struct rowset **sets;
     size_t n, cap;
     uint64_t generation;
+    /* the rows patched after generation log_base, oldest first (store_changes) */
+    struct store_change *log;
+    size_t nlog, logcap;
+    uint64_t log_base;
+};
+
+enum {
+    LOG_MAX = 8192, /* changes remembered per kind; a view further behind rebuilds */
 };
 
 struct store {
@@ -420,6 +554,7 @@ void store_destroy(struct store *st)
             rowset_destroy(st->kinds[k].sets[i]);
         }
         free(st->kinds[k].sets);
+        free(st->kinds[k].log);
     }
     for (size_t i = 0; i < st->nalias * 2; i++) {
         free(st->alias[i]);
@@ -434,6 +569,8 @@ void store_publish(struct store *st, struct rowset *rs)
     rowset_shrink(rs);
     struct feed_list *fl = &st->kinds[rs->kind];
     fl->generation++;
+    fl->nlog = 0; /* a whole set replaced: views rebuild */
+    fl->log_base = fl->generation;
     for (size_t i = 0; i < fl->n; i++) {
         if (strcmp(fl->sets[i]->source, rs->source) == 0) {
             rowset_destroy(fl->sets[i]);
@@ -457,9 +594,212 @@ void store_forget(struct store *st, enum model_kind kind, const char *source)
             memmove(&fl->sets[i], &fl->sets[i + 1], (fl->n - i - 1) * sizeof *fl->sets);
             fl->n--;
             fl->generation++;
+            fl->nlog = 0;
+            fl->log_base = fl->generation;
             return;
         }
     }
+}
+
+/* ---- patches ---- */
+
+static void keys_put(struct rowset_index *ix, const char *key, uint32_t row)
+{
+    size_t at = (size_t)hash_bytes(key, strlen(key)) & (ix->kcap - 1);
+    while (ix->keys[at] != 0) {
+        at = (at + 1) & (ix->kcap - 1);
+    }
+    ix->keys[at] = row + 1;
+    ix->kn++;
+}
+
+static void keys_rehash(struct rowset *rs)
+{
+    struct rowset_index *ix = rs->index;
+    size_t cap = 64;
+    while (cap < rs->nrows + rs->nrows / 8 + 1) { /* up to 8/9 full: a key costs 4 bytes */
+        cap *= 2;
+    }
+    free(ix->keys);
+    ix->keys = xcalloc(cap, sizeof *ix->keys);
+    ix->kcap = cap;
+    ix->kn = 0;
+    for (size_t r = 0; r < rs->nrows; r++) {
+        keys_put(ix, rowset_key(rs, r), (uint32_t)r);
+    }
+}
+
+static long keys_find(const struct rowset *rs, const char *key)
+{
+    const struct rowset_index *ix = rs->index;
+    size_t at = (size_t)hash_bytes(key, strlen(key)) & (ix->kcap - 1);
+    while (ix->keys[at] != 0) {
+        uint32_t r = ix->keys[at] - 1;
+        if (strcmp(rowset_key(rs, r), key) == 0) {
+            return (long)r;
+        }
+        at = (at + 1) & (ix->kcap - 1);
+    }
+    return -1;
+}
+
+/* A string of a patch into the set, reusing the set's own when equal (most cells do not change). */
+static uint32_t patch_str(struct rowset *base, uint32_t old, const char *s)
+{
+    if (strcmp(base->strings + old, s) == 0) {
+        return old;
+    }
+    return arena_add(base, s, strlen(s));
+}
+
+/*
+ * Patched strings pile up behind the ones they replaced: when the arena has
+ * doubled since the last publish, copy the live strings into a new one
+ * (interned again). Rows keep their indexes, so views stay valid.
+ */
+static void rowset_compact(struct rowset *rs)
+{
+    struct rowset_index *ix = rs->index;
+    char *old = rs->strings;
+    rs->scap = ix->slen0 + 256;
+    rs->strings = xmalloc(rs->scap);
+    rs->strings[0] = '\0';
+    rs->slen = 1;
+    uint32_t *keys = ix->keys; /* rows by key: indexes, not offsets; intern meanwhile */
+    ix->keys = NULL;
+    ix->last_off = 0; /* an offset into the old arena */
+    ix->last_len = 0;
+    for (size_t r = 0; r < rs->nrows; r++) {
+        struct row *row = &rs->rows[r];
+        row->key = arena_add(rs, old + row->key, strlen(old + row->key));
+        row->detail = arena_add(rs, old + row->detail, strlen(old + row->detail));
+        struct cell *c = &rs->cells[row->first_cell];
+        for (int i = 0; i < rs->ncols; i++) {
+            c[i].text = arena_add(rs, old + c[i].text, strlen(old + c[i].text));
+        }
+    }
+    free(old);
+    intern_drop(rs);
+    ix->keys = keys;
+    rs->strings = xrealloc(rs->strings, rs->slen);
+    rs->scap = rs->slen;
+    ix->slen0 = rs->slen;
+}
+
+static void log_change(struct feed_list *fl, const struct rowset *rs, uint32_t row)
+{
+    if (fl->nlog == LOG_MAX) {
+        /* forget the older half; a view that far behind rebuilds */
+        size_t drop = LOG_MAX / 2;
+        uint64_t gen = fl->log[drop - 1].generation;
+        while (drop < fl->nlog && fl->log[drop].generation == gen) {
+            drop++;
+        }
+        memmove(fl->log, fl->log + drop, (fl->nlog - drop) * sizeof *fl->log);
+        fl->nlog -= drop;
+        fl->log_base = gen;
+    }
+    if (fl->nlog == fl->logcap) {
+        fl->logcap = fl->logcap ? fl->logcap * 2 : 64;
+        fl->log = xreallocarray(fl->log, fl->logcap, sizeof *fl->log);
+    }
+    fl->log[fl->nlog++] = (struct store_change){rs, row, fl->generation};
+}
+
+static uint32_t patch_row(struct rowset *base, struct feed_list *fl, const struct rowset *p,
+                          size_t r)
+{
+    const char *key = rowset_key(p, r);
+    long at = keys_find(base, key);
+    if (at < 0) {
+        /* a new key: a new row at the end */
+        if (base->nrows == base->rcap) {
+            base->rcap = base->rcap ? base->rcap * 2 : 16;
+            base->rows = xreallocarray(base->rows, base->rcap, sizeof *base->rows);
+        }
+        if (base->ncells + (size_t)base->ncols > base->ccap) {
+            base->ccap = base->ccap ? base->ccap * 2 : 16 * (size_t)base->ncols;
+            base->cells = xreallocarray(base->cells, base->ccap, sizeof *base->cells);
+        }
+        at = (long)base->nrows++;
+        struct row *nr = &base->rows[at];
+        nr->key = arena_add(base, key, strlen(key));
+        nr->detail = 0;
+        nr->first_cell = (uint32_t)base->ncells;
+        memset(&base->cells[base->ncells], 0, sizeof *base->cells * (size_t)base->ncols);
+        base->ncells += (size_t)base->ncols;
+        if ((base->index->kn + 1) * 8 > base->index->kcap * 7) {
+            keys_rehash(base);
+        } else {
+            keys_put(base->index, rowset_str(base, nr->key), (uint32_t)at);
+        }
+    }
+    struct row *dst = &base->rows[at];
+    const struct row *src = &p->rows[r];
+    dst->tone = src->tone;
+    dst->detail = patch_str(base, dst->detail, rowset_str(p, src->detail));
+    struct cell *dc = &base->cells[dst->first_cell];
+    const struct cell *sc = rowset_cells(p, r);
+    for (int c = 0; c < base->ncols; c++) {
+        dc[c].num = sc[c].num;
+        dc[c].tone = sc[c].tone;
+        dc[c].text = patch_str(base, dc[c].text, rowset_str(p, sc[c].text));
+    }
+    log_change(fl, base, (uint32_t)at);
+    return (uint32_t)at;
+}
+
+void store_patch(struct store *st, struct rowset *rs)
+{
+    rowset_end(rs);
+    struct feed_list *fl = &st->kinds[rs->kind];
+    struct rowset *base = NULL;
+    for (size_t i = 0; i < fl->n && base == NULL; i++) {
+        if (strcmp(fl->sets[i]->source, rs->source) == 0) {
+            base = fl->sets[i];
+        }
+    }
+    if (base == NULL) {
+        store_publish(st, rs);
+        return;
+    }
+    struct rowset_index *ix = rowset_ix(base);
+    if (ix->keys == NULL) {
+        intern_drop(base);
+        keys_rehash(base);
+        if (ix->slen0 == 0) {
+            ix->slen0 = base->slen;
+        }
+    }
+    fl->generation++;
+    for (size_t r = 0; r < rs->nrows; r++) {
+        patch_row(base, fl, rs, r);
+    }
+    if (base->slen > 2 * ix->slen0 + 65536) {
+        rowset_compact(base);
+    }
+    rowset_destroy(rs);
+}
+
+bool store_changes(const struct store *st, enum model_kind kind, uint64_t since,
+                   const struct store_change **out, size_t *n)
+{
+    const struct feed_list *fl = &st->kinds[kind];
+    if (since < fl->log_base || since > fl->generation) {
+        return false;
+    }
+    size_t lo = 0, hi = fl->nlog; /* the first change after since */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (fl->log[mid].generation <= since) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    *out = fl->log + lo;
+    *n = fl->nlog - lo;
+    return true;
 }
 
 uint64_t store_generation(const struct store *st, enum model_kind kind)
@@ -507,6 +847,14 @@ bool store_find(const struct store *st, enum model_kind kind, const char *source
     for (size_t i = 0; i < fl->n; i++) {
         if (strcmp(fl->sets[i]->source, source) != 0) {
             continue;
+        }
+        if (fl->sets[i]->index != NULL && fl->sets[i]->index->keys != NULL) {
+            long at = keys_find(fl->sets[i], key); /* a patched set has its rows by key */
+            if (at >= 0) {
+                *rs = fl->sets[i];
+                *row = (size_t)at;
+            }
+            return at >= 0;
         }
         for (size_t r = 0; r < fl->sets[i]->nrows; r++) {
             if (strcmp(rowset_key(fl->sets[i], r), key) == 0) {

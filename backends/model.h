@@ -224,11 +224,20 @@ int model_column_by_title(enum model_kind kind, const char *title);
 /* The kind's CONTEXT column (flag COL_CONTEXT); -1 if it has none. */
 int model_context_column(enum model_kind kind);
 
+/*
+ * 12 bytes, not 16: a 100,000-row table holds 1.4 million cells. Packed to
+ * 4-byte alignment (num may sit at an address 4 mod 8, which the compiler
+ * reads correctly through the struct: take no pointer to num), and the text
+ * offset shares its word with the tone.
+ */
 struct cell {
     double num;
-    uint32_t text; /* offset into the rowset's string arena */
-    uint8_t tone;  /* enum tone */
-};
+    uint32_t text : 29; /* offset into the rowset's string arena (MODEL_ARENA_MAX) */
+    uint32_t tone : 3;  /* enum tone */
+} __attribute__((packed, aligned(4)));
+
+/* The most string bytes a rowset holds (cell offsets have 29 bits). */
+#define MODEL_ARENA_MAX ((size_t)1 << 29)
 
 struct row {
     uint32_t key;        /* offset: stable identity within the source */
@@ -253,6 +262,7 @@ struct rowset {
     char *detail;
     size_t dlen, dcap;
     bool open;
+    struct rowset_index *index; /* private to model.c: interned strings, keys of a patched set */
 };
 
 struct rowset *rowset_create(enum model_kind kind, const char *source);
@@ -320,12 +330,35 @@ struct store *store_create(void);
 void store_destroy(struct store *st);
 /* Replace the rowset of rs->source for rs->kind; the store takes ownership. */
 void store_publish(struct store *st, struct rowset *rs);
+/*
+ * Update the rowset of rs->source for rs->kind in place with the rows of rs,
+ * which holds only the rows that changed since that source's last publish or
+ * patch: each replaces the row of the same key (cells, tone and detail), a
+ * key not there yet is appended. Rows not in rs stay as they are, so a
+ * backend whose 100,000 rows change a few at a time republishes only those.
+ * Without a rowset of that source yet, rs is published whole. Takes rs.
+ */
+void store_patch(struct store *st, struct rowset *rs);
 /* Drop a source's rows of one kind (backend removed). */
 void store_forget(struct store *st, enum model_kind kind, const char *source);
 uint64_t store_generation(const struct store *st, enum model_kind kind);
 size_t store_nsets(const struct store *st, enum model_kind kind);
 const struct rowset *store_set(const struct store *st, enum model_kind kind, size_t i);
 size_t store_nrows(const struct store *st, enum model_kind kind);
+/* A row a patch changed (or appended) at a generation. */
+struct store_change {
+    const struct rowset *rs;
+    uint32_t row;
+    uint64_t generation;
+};
+/*
+ * The rows patched after generation since, oldest first (a row may appear more
+ * than once): true when those are all that changed, so a view built at since
+ * can update just them; false when it must rebuild (a whole publish, a
+ * forget, or changes older than the store remembers).
+ */
+bool store_changes(const struct store *st, enum model_kind kind, uint64_t since,
+                   const struct store_change **out, size_t *n);
 /*
  * Rows of backend `name` are published under `source` (the cluster it is a
  * member of: backends/cluster.h), so looking up `name` finds them.

@@ -1,7 +1,18 @@
 /*
- * Filter, sort and selection over the store's rows. A rebuild walks every row
- * once (filter), sorts the survivors, restores the selection by identity and
- * measures column widths, so drawing a frame touches only the visible rows.
+ * Filter, sort and selection over the store's rows, kept up to date without
+ * redoing what did not change (struct tableview_cache):
+ *
+ *   order   every row of the kind in view order (sorted, or as published);
+ *           when the store says only some rows were patched (store_changes),
+ *           those are taken out and merged back in at their new places;
+ *   match   a bit per row: passes the filter. A patched row is tested again;
+ *           a longer filter tests only the rows the shorter one kept, and the
+ *           last few filters' bits are remembered, so Backspace costs no scan;
+ *   cw      each row's cell widths, measured once per change of the row.
+ *
+ * The visible rows are then one walk of order keeping the matching ones, and
+ * the column widths one walk over their cached widths. A whole new rowset
+ * (a backend's publish) or a new sort rebuilds order from scratch.
  */
 #include "tableview.h"
 
@@ -23,8 +34,64 @@ void tableview_init(struct tableview *tv, enum model_kind kind)
     tv->group_col = -1;
 }
 
+enum {
+    MEMO_MAX = 8, /* filters whose results are remembered (Backspace) */
+    MATCH_SLOTS = 4096,
+};
+
+struct tv_memo {
+    char filter[128];
+    uint64_t *bits;
+};
+
+struct tableview_cache {
+    /* the store's sets the view was built from, each one's first row number and size */
+    const struct rowset **sets;
+    size_t *base, *size;
+    size_t nsets;
+    size_t total, words; /* rows; 64-bit words of a bitmap over them */
+    struct rowref *order;
+    bool order_valid;
+    int sort_col, then_col;
+    bool sort_desc, then_desc;
+    uint64_t *match;
+    bool match_valid;
+    char matched[128]; /* the filter match is for */
+    uint8_t *cw;       /* cell widths per row, 4 bits each (15: 15 or more, measured then) */
+    uint64_t *cw_ok;
+    int ncols;
+    uint64_t *scratch; /* rows changed in one update */
+    bool alias;        /* tv->rows is order (sorted, nothing filtered or grouped) */
+    int skip;          /* the column a filter does not read: the auto-hidden CONTEXT, or -1 */
+    struct tv_memo memo[MEMO_MAX];
+    int memo_next;
+};
+
+static void cache_free(struct tableview_cache *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    free(c->sets);
+    free(c->base);
+    free(c->size);
+    free(c->order);
+    free(c->match);
+    free(c->cw);
+    free(c->cw_ok);
+    free(c->scratch);
+    for (int i = 0; i < MEMO_MAX; i++) {
+        free(c->memo[i].bits);
+    }
+    free(c);
+}
+
 void tableview_finish(struct tableview *tv)
 {
+    if (tv->cache != NULL && tv->cache->alias) {
+        tv->rows = NULL; /* it is the cache's order */
+    }
+    cache_free(tv->cache);
     tableview_clear_marks(tv);
     for (size_t i = 0; i < tv->ncontexts_set; i++) {
         free(tv->contexts[i]);
@@ -38,21 +105,15 @@ void tableview_finish(struct tableview *tv)
     memset(tv, 0, sizeof *tv);
 }
 
-/* skip: a column not to look at (the auto-hidden CONTEXT), or -1. */
-static bool row_matches(const struct rowset *rs, size_t row, const char *needle, int skip)
+bool tableview_row_matches(const struct rowset *rs, size_t row, const char *needle)
 {
     const struct cell *cells = rowset_cells(rs, row);
     for (int c = 0; c < rs->ncols; c++) {
-        if (c != skip && str_casestr(rowset_str(rs, cells[c].text), needle) != NULL) {
+        if (str_casestr(rowset_str(rs, cells[c].text), needle) != NULL) {
             return true;
         }
     }
     return false;
-}
-
-bool tableview_row_matches(const struct rowset *rs, size_t row, const char *needle)
-{
-    return row_matches(rs, row, needle, -1);
 }
 
 static const char *context_name(const char *context)
@@ -79,15 +140,18 @@ bool tableview_col_auto_hidden(const struct tableview *tv, int col)
     return col >= 0 && col < s->ncols && (s->cols[col].flags & COL_CONTEXT) && tv->ncontexts <= 1;
 }
 
-/* How many contexts the shown rowsets are of: 0, 1, or 2 for more than one. */
-static int count_contexts(const struct tableview *tv, const struct store *st)
+/* Is a rowset in the view at all? A kind without a CONTEXT column (History) is every context's. */
+static bool set_shown(const struct tableview *tv, const struct rowset *rs)
+{
+    return model_context_column(tv->kind) < 0 || tableview_context_shown(tv, rs->context);
+}
+
+/* How many contexts these rowsets are of: 0, 1, or 2 for more than one. */
+static int count_contexts(const struct rowset *const *sets, size_t n)
 {
     const char *first = NULL;
-    for (size_t s = 0; s < store_nsets(st, tv->kind); s++) {
-        const char *c = context_name(store_set(st, tv->kind, s)->context);
-        if (!tableview_context_shown(tv, c)) {
-            continue;
-        }
+    for (size_t s = 0; s < n; s++) {
+        const char *c = context_name(sets[s]->context);
         if (first == NULL) {
             first = c;
         } else if (strcmp(first, c) != 0) {
@@ -96,6 +160,9 @@ static int count_contexts(const struct tableview *tv, const struct store *st)
     }
     return first != NULL ? 1 : 0;
 }
+
+static void cache_free(struct tableview_cache *c);
+static void unalias(struct tableview *tv);
 
 void tableview_set_contexts(struct tableview *tv, const struct store *st, const char *const *names,
                             size_t n)
@@ -110,6 +177,10 @@ void tableview_set_contexts(struct tableview *tv, const struct store *st, const 
     }
     tv->ncontexts_set = n;
     tv->top = 0;
+    unalias(tv); /* the sets shown change: built again from the store */
+    cache_free(tv->cache);
+    tv->cache = NULL;
+    tv->built = false;
     tableview_rebuild(tv, st);
 }
 
@@ -117,10 +188,28 @@ void tableview_set_contexts(struct tableview *tv, const struct store *st, const 
  * Natural order for names: "web2" < "web10". Digits runs compare by value,
  * everything else case-insensitively.
  */
-static int natural_cmp(const char *a, const char *b)
+static unsigned char nat_lower[256];
+static bool nat_digit[256];
+static bool nat_ready;
+
+/* tolower and isdigit once per byte value: a sort of 100,000 names calls them millions of times */
+static void nat_init(void)
 {
+    if (!nat_ready) {
+        for (int i = 0; i < 256; i++) {
+            nat_lower[i] = (unsigned char)tolower(i);
+            nat_digit[i] = isdigit(i) != 0;
+        }
+        nat_ready = true;
+    }
+}
+
+static int natural_cmp(const char *sa, const char *sb)
+{
+    const unsigned char *a = (const unsigned char *)sa, *b = (const unsigned char *)sb;
+    nat_init();
     while (*a != '\0' && *b != '\0') {
-        if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+        if (nat_digit[*a] && nat_digit[*b]) {
             while (*a == '0') {
                 a++;
             }
@@ -128,24 +217,24 @@ static int natural_cmp(const char *a, const char *b)
                 b++;
             }
             size_t la = 0, lb = 0;
-            while (isdigit((unsigned char)a[la])) {
+            while (nat_digit[a[la]]) {
                 la++;
             }
-            while (isdigit((unsigned char)b[lb])) {
+            while (nat_digit[b[lb]]) {
                 lb++;
             }
             if (la != lb) {
                 return la < lb ? -1 : 1;
             }
-            int c = strncmp(a, b, la);
+            int c = memcmp(a, b, la);
             if (c != 0) {
-                return c;
+                return c < 0 ? -1 : 1;
             }
             a += la;
             b += lb;
             continue;
         }
-        int ca = tolower((unsigned char)*a), cb = tolower((unsigned char)*b);
+        int ca = nat_lower[*a], cb = nat_lower[*b];
         if (ca != cb) {
             return ca < cb ? -1 : 1;
         }
@@ -162,9 +251,9 @@ static int compare_col(const struct tableview *tv, const struct rowref *a, const
                        int col, bool desc)
 {
     const struct column_def *d = &model_schema(tv->kind)->cols[col];
-    const struct cell *ca = &rowset_cells(a->rs, a->row)[col];
-    const struct cell *cb = &rowset_cells(b->rs, b->row)[col];
-    const char *ta = rowset_str(a->rs, ca->text), *tb = rowset_str(b->rs, cb->text);
+    const struct cell *ca = &a->rs->cells[a->rs->rows[a->row].first_cell + (uint32_t)col];
+    const struct cell *cb = &b->rs->cells[b->rs->rows[b->row].first_cell + (uint32_t)col];
+    const char *ta = a->rs->strings + ca->text, *tb = b->rs->strings + cb->text;
     int c = 0;
     if (d->flags & COL_SEVERITY) {
         int ra = model_severity_rank(ta), rb = model_severity_rank(tb);
@@ -220,6 +309,14 @@ static void restore_selection(struct tableview *tv, size_t old_index)
         tv->sel = 0;
         return;
     }
+    if (tv->sel_key != NULL && old_index < tv->nrows) {
+        const struct rowref *r = &tv->rows[old_index];
+        if (strcmp(rowset_key(r->rs, r->row), tv->sel_key) == 0 &&
+            strcmp(r->rs->source, tv->sel_source) == 0) {
+            tv->sel = old_index;
+            return;
+        }
+    }
     if (tv->sel_key != NULL) {
         for (size_t i = 0; i < tv->nrows; i++) {
             const struct rowref *r = &tv->rows[i];
@@ -237,42 +334,6 @@ static void restore_selection(struct tableview *tv, size_t old_index)
      * source has not answered yet, brings it back
      */
     tv->sel = old_index < tv->nrows ? old_index : tv->nrows - 1;
-}
-
-static void measure_cells(struct tableview *tv, const struct model_schema *s);
-
-static void measure(struct tableview *tv)
-{
-    const struct model_schema *s = model_schema(tv->kind);
-    measure_cells(tv, s);
-    if (tv->group_col >= 0 && tv->group_col < 16) {
-        tv->widths[tv->group_col] += 6; /* room for " (123)" */
-        tv->full[tv->group_col] += 6;
-    }
-}
-
-static void measure_cells(struct tableview *tv, const struct model_schema *s)
-{
-    for (int c = 0; c < s->ncols && c < 16; c++) {
-        tv->widths[c] = 0;
-        tv->full[c] = 0;
-    }
-    for (size_t i = 0; i < tv->nrows; i++) {
-        const struct cell *cells = rowset_cells(tv->rows[i].rs, tv->rows[i].row);
-        for (int c = 0; c < s->ncols && c < 16; c++) {
-            const char *t = rowset_str(tv->rows[i].rs, cells[c].text);
-            if (t[0] == '\0') {
-                continue;
-            }
-            int w = utf8_width(t);
-            if (w > tv->full[c]) {
-                tv->full[c] = w;
-            }
-        }
-    }
-    for (int c = 0; c < s->ncols && c < 16; c++) {
-        tv->widths[c] = tv->full[c] < s->cols[c].max_width ? tv->full[c] : s->cols[c].max_width;
-    }
 }
 
 /* How bad a row is, for choosing who stands for a group: crit first, muted last. */
@@ -388,50 +449,728 @@ void tableview_rebuild(struct tableview *tv, const struct store *st)
     rebuild(tv, st, false);
 }
 
-static void rebuild(struct tableview *tv, const struct store *st, bool keep_wanted)
+/* ---- the incremental machinery ---- */
+
+static inline bool bit_get(const uint64_t *b, size_t i)
 {
-    size_t old_index = tv->sel;
-    bool invert = tv->filter[0] == '!';
-    const char *needle = invert ? tv->filter + 1 : tv->filter;
-    bool filtering = needle[0] != '\0';
-    size_t total = store_nrows(st, tv->kind);
-    if (total > tv->cap) {
-        tv->cap = total;
+    return (b[i / 64] >> (i % 64)) & 1u;
+}
+
+static inline void bit_put(uint64_t *b, size_t i, bool v)
+{
+    if (v) {
+        b[i / 64] |= 1ull << (i % 64);
+    } else {
+        b[i / 64] &= ~(1ull << (i % 64));
+    }
+}
+
+/* The row number of a ref over every set of the kind. */
+static size_t row_index(const struct tableview_cache *c, const struct rowref *r)
+{
+    for (size_t s = 0; s < c->nsets; s++) {
+        if (c->sets[s] == r->rs) {
+            return c->base[s] + r->row;
+        }
+    }
+    abort(); /* a ref into a set the view does not know: a bug */
+}
+
+/*
+ * A case-insensitive substring test like str_casestr (tolower in the current
+ * locale), with the needle lowered once, and a per-set memo of the strings
+ * already tested: 100,000 rows repeat "classic", "running", "0" over and over.
+ */
+struct matcher {
+    unsigned char lower[256];
+    unsigned char needle[128];
+    size_t n;
+    bool invert;
+    const struct rowset *memo_rs;
+    uint32_t memo_off[MATCH_SLOTS];
+    uint8_t memo_res[MATCH_SLOTS];
+    uint32_t prev_off[16]; /* per column, the string tested last */
+    bool prev_res[16];
+    int skip; /* a column not read (the auto-hidden CONTEXT: every row would match "default") */
+};
+
+static void matcher_init(struct matcher *m, const char *filter, int skip)
+{
+    m->skip = skip;
+    m->invert = filter[0] == '!';
+    const char *needle = m->invert ? filter + 1 : filter;
+    for (int i = 0; i < 256; i++) {
+        m->lower[i] = (unsigned char)tolower(i);
+    }
+    m->n = strlen(needle);
+    for (size_t i = 0; i < m->n && i < sizeof m->needle; i++) {
+        m->needle[i] = m->lower[(unsigned char)needle[i]];
+    }
+    m->memo_rs = NULL;
+}
+
+static bool text_has(const struct matcher *m, const char *h)
+{
+    const unsigned char *p = (const unsigned char *)h;
+    unsigned char first = m->needle[0];
+    for (; *p != '\0'; p++) {
+        if (m->lower[*p] != first) {
+            continue;
+        }
+        size_t i = 1;
+        while (i < m->n && p[i] != '\0' && m->lower[p[i]] == m->needle[i]) {
+            i++;
+        }
+        if (i == m->n) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Does the row pass the filter (the '!' included)? */
+static bool matcher_row(struct matcher *m, const struct rowset *rs, size_t row)
+{
+    if (m->n == 0) {
+        return true;
+    }
+    if (m->memo_rs != rs) {
+        memset(m->memo_off, 0, sizeof m->memo_off);
+        memset(m->prev_off, 0, sizeof m->prev_off);
+        m->memo_rs = rs;
+    }
+    const struct cell *cells = &rs->cells[rs->rows[row].first_cell];
+    bool hit = false;
+    for (int c = 0; c < rs->ncols && !hit; c++) {
+        uint32_t off = cells[c].text;
+        if (off == 0 || c == m->skip) {
+            continue; /* "" holds no needle */
+        }
+        if (c < 16 && m->prev_off[c] == off) {
+            hit = m->prev_res[c]; /* the same string as the row before (interned) */
+            continue;
+        }
+        size_t slot = (size_t)((off * 2654435761u) >> 20) & (MATCH_SLOTS - 1);
+        if (m->memo_off[slot] == off) {
+            hit = m->memo_res[slot];
+        } else {
+            hit = text_has(m, rs->strings + off);
+            m->memo_off[slot] = off;
+            m->memo_res[slot] = hit;
+        }
+        if (c < 16) {
+            m->prev_off[c] = off;
+            m->prev_res[c] = hit;
+        }
+    }
+
+    return hit != m->invert;
+}
+
+static int set_index(const struct tableview_cache *c, const struct rowset *rs)
+{
+    for (size_t s = 0; s < c->nsets; s++) {
+        if (c->sets[s] == rs) {
+            return (int)s;
+        }
+    }
+    return -1;
+}
+
+/* tv->rows stops being the order array (which is about to go, or to be filtered). */
+static void unalias(struct tableview *tv)
+{
+    if (tv->cache != NULL && tv->cache->alias) {
+        tv->rows = NULL;
+        tv->cap = 0;
+        tv->nrows = 0;
+        tv->cache->alias = false;
+    }
+}
+
+/* Forget everything: the store's sets are not the ones the view was built from. */
+static void cache_reset(struct tableview *tv, const struct store *st)
+{
+    struct tableview_cache *c = tv->cache;
+    if (c == NULL) {
+        c = tv->cache = xcalloc(1, sizeof *c);
+    }
+    size_t nall = store_nsets(st, tv->kind);
+    c->sets = xreallocarray(c->sets, nall ? nall : 1, sizeof *c->sets);
+    c->base = xreallocarray(c->base, nall ? nall : 1, sizeof *c->base);
+    c->size = xreallocarray(c->size, nall ? nall : 1, sizeof *c->size);
+    c->nsets = 0;
+    size_t total = 0;
+    for (size_t s = 0; s < nall; s++) {
+        const struct rowset *rs = store_set(st, tv->kind, s);
+        if (!set_shown(tv, rs)) {
+            continue; /* another context's: not in the view, not counted */
+        }
+        c->sets[c->nsets] = rs;
+        c->base[c->nsets] = total;
+        c->size[c->nsets] = rs->nrows;
+        total += rs->nrows;
+        c->nsets++;
+    }
+    tv->ncontexts = count_contexts(c->sets, c->nsets);
+    int ctx_col = model_context_column(tv->kind);
+    c->skip = tableview_col_auto_hidden(tv, ctx_col) ? ctx_col : -1;
+    c->ncols = model_schema(tv->kind)->ncols;
+    unalias(tv);
+    free(c->order);
+    c->order = NULL;
+    if (total > c->total || c->cw == NULL) {
+        c->cw = xreallocarray(c->cw, total ? total : 1, (size_t)(c->ncols + 1) / 2);
+    }
+    c->total = total;
+    c->words = (total + 63) / 64 + 1;
+    c->match = xreallocarray(c->match, c->words, sizeof *c->match);
+    c->cw_ok = xreallocarray(c->cw_ok, c->words, sizeof *c->cw_ok);
+    c->scratch = xreallocarray(c->scratch, c->words, sizeof *c->scratch);
+    memset(c->cw_ok, 0, c->words * sizeof *c->cw_ok);
+    memset(c->scratch, 0, c->words * sizeof *c->scratch);
+    for (int i = 0; i < MEMO_MAX; i++) {
+        free(c->memo[i].bits);
+        c->memo[i].bits = NULL;
+    }
+    c->order_valid = false;
+    c->match_valid = false;
+}
+
+/*
+ * A sort key in the place of a row ref (the same 16 bytes, so the order array
+ * itself holds them while sorting): the column's number, severity rank or the
+ * start of its text as natural_cmp orders it, and the row number. Sorting
+ * sequential keys instead of chasing 100,000 rows' cells through the rowsets
+ * is what makes a sort of 100,000 rows fast; equal keys fall back to
+ * compare_refs, which decides exactly as before.
+ */
+struct sort_key {
+    unsigned char k[12]; /* a double (memcpy), or text_prefix's bytes */
+    uint32_t g;
+};
+
+static double key_num(const struct sort_key *k)
+{
+    double v;
+    memcpy(&v, k->k, sizeof v);
+    return v;
+}
+
+static const struct tableview_cache *key_ctx;
+
+static struct rowref ref_of(const struct tableview_cache *c, size_t g)
+{
+    size_t s = 0;
+    while (s + 1 < c->nsets && g >= c->base[s + 1]) {
+        s++;
+    }
+    return (struct rowref){c->sets[s], (uint32_t)(g - c->base[s])};
+}
+
+/* In g: the text key holds the whole text (a view has fewer than 2^31 rows). */
+#define KEY_WHOLE 0x80000000u
+
+static int key_tie(const struct sort_key *a, const struct sort_key *b)
+{
+    struct rowref ra = ref_of(key_ctx, a->g & ~KEY_WHOLE), rb = ref_of(key_ctx, b->g & ~KEY_WHOLE);
+    return compare_refs(&ra, &rb);
+}
+
+/* Equal in the sort column: then the second column, else the published order (compare_refs). */
+static int key_equal_tie(const struct sort_key *a, const struct sort_key *b)
+{
+    if (sort_ctx->then_col >= 0 && sort_ctx->then_col != sort_ctx->sort_col) {
+        return key_tie(a, b);
+    }
+    uint32_t ga = a->g & ~KEY_WHOLE, gb = b->g & ~KEY_WHOLE;
+    struct rowref ra = ref_of(key_ctx, ga), rb = ref_of(key_ctx, gb);
+    if (ra.rs != rb.rs) {
+        return strcmp(ra.rs->source, rb.rs->source);
+    }
+    return ga < gb ? -1 : 1;
+}
+
+static int compare_num_keys(const void *pa, const void *pb)
+{
+    const struct sort_key *a = pa, *b = pb;
+    double x = key_num(a), y = key_num(b);
+    bool na = isnan(x), nb = isnan(y);
+    int c;
+    if (na || nb) {
+        c = na == nb ? 0 : na ? 1 : -1; /* no data last, both ways */
+    } else {
+        c = x < y ? -1 : x > y ? 1 : 0;
+        c = sort_ctx->sort_desc ? -c : c;
+    }
+    return c != 0 ? c : key_equal_tie(a, b); /* without touching the rows */
+}
+
+static int compare_text_keys(const void *pa, const void *pb)
+{
+    const struct sort_key *a = pa, *b = pb;
+    int c = memcmp(a->k, b->k, sizeof a->k);
+    c = c < 0 ? -1 : c > 0 ? 1 : 0;
+    c = sort_ctx->sort_desc ? -c : c;
+    if (c != 0) {
+        return c;
+    }
+    /* two whole texts with equal keys are equal for natural_cmp too ("Web1", "web01") */
+    return (a->g & b->g & KEY_WHOLE) ? key_equal_tie(a, b) : key_tie(a, b);
+}
+
+/*
+ * Up to 12 bytes that order as natural_cmp does whenever they differ: the
+ * lowered bytes, and a digit run as '0' (digits sort apart from every other
+ * byte), its length without leading zeros, its digits. Shorter texts end in
+ * zero bytes; equal keys leave the decision to natural_cmp.
+ */
+static bool text_prefix(unsigned char *k, size_t len, const char *t)
+{
+    nat_init();
+    memset(k, 0, len);
+    size_t n = 0;
+    const unsigned char *u = (const unsigned char *)t;
+    while (*u != '\0' && n < len) {
+        if (!nat_digit[*u]) {
+            k[n++] = nat_lower[*u++];
+            continue;
+        }
+        while (*u == '0') {
+            u++;
+        }
+        size_t run = 0;
+        while (nat_digit[u[run]]) {
+            run++;
+        }
+        k[n++] = '0';
+        if (n == len) {
+            break;
+        }
+        k[n++] = (unsigned char)(run > 255 ? 255 : run);
+        if (run > 255 || n + run > len) {
+            for (size_t i = 0; i < run && n < len; i++) {
+                k[n++] = u[i];
+            }
+            return false; /* cut: natural_cmp decides equal keys */
+        }
+        memcpy(k + n, u, run);
+        n += run;
+        u += run;
+    }
+    return *u == '\0';
+}
+
+/*
+ * In place, so that sorting 100,000 rows needs no second array (glibc's qsort
+ * merge-sorts through one): quicksort, median of three, insertion sort below
+ * 16, recursing into the smaller side. The keys form a total order (ties are
+ * decided by the row), so no run of equal keys can degrade it.
+ */
+static void swap_keys(struct sort_key *a, struct sort_key *b)
+{
+    struct sort_key t = *a;
+    *a = *b;
+    *b = t;
+}
+
+static void quick_sort_keys(struct sort_key *a, size_t n, int (*cmp)(const void *, const void *))
+{
+    while (n > 16) {
+        size_t mid = n / 2;
+        if (cmp(&a[mid], &a[0]) < 0) {
+            swap_keys(&a[mid], &a[0]);
+        }
+        if (cmp(&a[n - 1], &a[0]) < 0) {
+            swap_keys(&a[n - 1], &a[0]);
+        }
+        if (cmp(&a[n - 1], &a[mid]) < 0) {
+            swap_keys(&a[n - 1], &a[mid]);
+        }
+        swap_keys(&a[mid], &a[n - 2]); /* the pivot, out of the way */
+        struct sort_key *pivot = &a[n - 2];
+        size_t i = 0, j = n - 2;
+        for (;;) {
+            while (cmp(&a[++i], pivot) < 0) {
+            }
+            while (cmp(&a[--j], pivot) > 0) {
+            }
+            if (i >= j) {
+                break;
+            }
+            swap_keys(&a[i], &a[j]);
+        }
+        swap_keys(&a[i], &a[n - 2]);
+        if (i < n - i - 1) {
+            quick_sort_keys(a, i, cmp);
+            a += i + 1;
+            n -= i + 1;
+        } else {
+            quick_sort_keys(a + i + 1, n - i - 1, cmp);
+            n = i;
+        }
+    }
+    for (size_t i = 1; i < n; i++) {
+        struct sort_key v = a[i];
+        size_t j = i;
+        while (j > 0 && cmp(&a[j - 1], &v) > 0) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = v;
+    }
+}
+
+static void sort_order(struct tableview *tv)
+{
+    struct tableview_cache *c = tv->cache;
+    const struct column_def *d = &model_schema(tv->kind)->cols[tv->sort_col];
+    bool text = d->type == CELL_TEXT && !(d->flags & COL_SEVERITY);
+    _Static_assert(sizeof(struct sort_key) == sizeof(struct rowref), "keys sort in place");
+    struct sort_key *keys = (struct sort_key *)(void *)c->order;
+    for (size_t s = 0, g = 0; s < c->nsets; s++) {
+        const struct rowset *rs = c->sets[s];
+        for (size_t r = 0; r < c->size[s]; r++, g++) {
+            const struct cell *cl = &rs->cells[rs->rows[r].first_cell + (uint32_t)tv->sort_col];
+            struct sort_key k = {.g = (uint32_t)g};
+            if (text) {
+                if (text_prefix(k.k, sizeof k.k, rs->strings + cl->text)) {
+                    k.g |= KEY_WHOLE;
+                }
+            } else {
+                double v =
+                    d->flags & COL_SEVERITY ? model_severity_rank(rs->strings + cl->text) : cl->num;
+                memcpy(k.k, &v, sizeof v);
+            }
+            keys[g] = k;
+        }
+    }
+    sort_ctx = tv;
+    key_ctx = c;
+    quick_sort_keys(keys, c->total, text ? compare_text_keys : compare_num_keys);
+    sort_ctx = NULL;
+    key_ctx = NULL;
+    for (size_t i = 0; i < c->total; i++) {
+        struct rowref r = ref_of(c, keys[i].g & ~KEY_WHOLE);
+        c->order[i] = r;
+    }
+}
+
+/* Sorted: every row in view order; unsorted, the published order needs no array. */
+static void ensure_order(struct tableview *tv)
+{
+    struct tableview_cache *c = tv->cache;
+    bool same = c->order_valid && c->sort_col == tv->sort_col;
+    if (same && tv->sort_col >= 0) {
+        same = c->sort_desc == tv->sort_desc && c->then_col == tv->then_col &&
+               c->then_desc == tv->then_desc;
+    }
+    if (same) {
+        return;
+    }
+    if (tv->sort_col < 0) {
+        unalias(tv);
+        free(c->order);
+        c->order = NULL;
+    } else {
+        if (c->order == NULL) {
+            /* the visible rows are made again from it: give their room back first */
+            if (!c->alias) {
+                free(tv->rows);
+            }
+            tv->rows = NULL;
+            tv->cap = 0;
+            c->alias = false;
+            c->order = xreallocarray(NULL, c->total ? c->total : 1, sizeof *c->order);
+        }
+        sort_order(tv);
+    }
+    c->sort_col = tv->sort_col;
+    c->sort_desc = tv->sort_desc;
+    c->then_col = tv->then_col;
+    c->then_desc = tv->then_desc;
+    c->order_valid = true;
+}
+
+/* Can every row passing `wider` be tested alone for `narrower`? */
+static bool filter_narrows(const char *wider, const char *narrower)
+{
+    bool wi = wider[0] == '!', ni = narrower[0] == '!';
+    const char *w = wi ? wider + 1 : wider, *n = ni ? narrower + 1 : narrower;
+    if (w[0] == '\0' || n[0] == '\0' || wi != ni) {
+        return false;
+    }
+    /* "ab" keeps fewer rows than "a"; "!a" fewer than "!ab" */
+    return wi ? str_casestr(w, n) != NULL : str_casestr(n, w) != NULL;
+}
+
+static void ensure_match(struct tableview *tv)
+{
+    struct tableview_cache *c = tv->cache;
+    if (c->match_valid && strcmp(c->matched, tv->filter) == 0) {
+        return;
+    }
+    const char *f = tv->filter;
+    bool empty = f[0] == '\0' || (f[0] == '!' && f[1] == '\0');
+    if (empty) {
+        memset(c->match, 0xff, c->words * sizeof *c->match);
+    } else {
+        struct tv_memo *hit = NULL;
+        for (int i = 0; i < MEMO_MAX && hit == NULL; i++) {
+            if (c->memo[i].bits != NULL && strcmp(c->memo[i].filter, f) == 0) {
+                hit = &c->memo[i];
+            }
+        }
+        if (hit != NULL) {
+            memcpy(c->match, hit->bits, c->words * sizeof *c->match);
+        } else {
+            struct matcher *m = xmalloc(sizeof *m);
+            matcher_init(m, f, c->skip);
+            bool narrow = c->match_valid && filter_narrows(c->matched, f);
+            size_t g = 0;
+            for (size_t s = 0; s < c->nsets; s++) {
+                for (size_t r = 0; r < c->size[s]; r++, g++) {
+                    if (!narrow || bit_get(c->match, g)) {
+                        bit_put(c->match, g, matcher_row(m, c->sets[s], r));
+                    }
+                }
+            }
+            free(m);
+            struct tv_memo *slot = &c->memo[c->memo_next];
+            c->memo_next = (c->memo_next + 1) % MEMO_MAX;
+            snprintf(slot->filter, sizeof slot->filter, "%s", f);
+            slot->bits = xreallocarray(slot->bits, c->words, sizeof *slot->bits);
+            memcpy(slot->bits, c->match, c->words * sizeof *slot->bits);
+        }
+    }
+    snprintf(c->matched, sizeof c->matched, "%s", f);
+    c->match_valid = true;
+}
+
+/*
+ * Only some rows were patched since the view was built: test them again,
+ * and when sorted move them to their new places (out of order, sorted among
+ * themselves, merged back). false: not that case, rebuild.
+ */
+static bool apply_changes(struct tableview *tv, const struct store *st)
+{
+    struct tableview_cache *c = tv->cache;
+    const struct store_change *ch;
+    size_t n;
+    if (c == NULL || !tv->built || !store_changes(st, tv->kind, tv->generation, &ch, &n)) {
+        return false;
+    }
+    size_t shown = 0;
+    for (size_t s = 0; s < store_nsets(st, tv->kind); s++) {
+        const struct rowset *rs = store_set(st, tv->kind, s);
+        if (set_shown(tv, rs) && (shown >= c->nsets || c->sets[shown++] != rs)) {
+            return false;
+        }
+    }
+    if (shown != c->nsets) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int s = set_index(c, ch[i].rs);
+        if (s >= 0 && ch[i].row >= c->size[s]) {
+            return false; /* an appended row moves every row number after it */
+        }
+    }
+    if (n == 0) {
+        return true;
+    }
+    struct rowref *u = xcalloc(n, sizeof *u);
+    size_t nu = 0;
+    for (size_t i = 0; i < n; i++) {
+        int s = set_index(c, ch[i].rs);
+        if (s < 0) {
+            continue; /* a row of a context not shown */
+        }
+        size_t g = c->base[s] + ch[i].row;
+        if (!bit_get(c->scratch, g)) {
+            bit_put(c->scratch, g, true);
+            u[nu].rs = ch[i].rs;
+            u[nu].row = ch[i].row;
+            nu++;
+        }
+    }
+    struct matcher *m = xmalloc(sizeof *m);
+    for (size_t i = 0; i < nu; i++) {
+        size_t g = row_index(c, &u[i]);
+        bit_put(c->cw_ok, g, false);
+    }
+    if (c->match_valid) {
+        matcher_init(m, c->matched, c->skip);
+        for (size_t i = 0; i < nu; i++) {
+            bit_put(c->match, row_index(c, &u[i]), matcher_row(m, u[i].rs, u[i].row));
+        }
+    }
+    for (int k = 0; k < MEMO_MAX; k++) {
+        if (c->memo[k].bits == NULL) {
+            continue;
+        }
+        matcher_init(m, c->memo[k].filter, c->skip);
+        for (size_t i = 0; i < nu; i++) {
+            bit_put(c->memo[k].bits, row_index(c, &u[i]), matcher_row(m, u[i].rs, u[i].row));
+        }
+    }
+    free(m);
+    if (c->order_valid && c->order != NULL) {
+        /* the sort may have moved them: out, sorted among themselves, merged back */
+        size_t kept = 0;
+        for (size_t i = 0; i < c->total; i++) {
+            if (!bit_get(c->scratch, row_index(c, &c->order[i]))) {
+                c->order[kept++] = c->order[i];
+            }
+        }
+        const struct tableview tmp = {
+            .kind = tv->kind,
+            .sort_col = c->sort_col,
+            .sort_desc = c->sort_desc,
+            .then_col = c->then_col,
+            .then_desc = c->then_desc,
+        };
+        sort_ctx = &tmp;
+        qsort(u, nu, sizeof *u, compare_refs);
+        size_t i = kept, j = nu, out = c->total; /* merge from the back, in place */
+        while (j > 0) {
+            if (i > 0 && compare_refs(&c->order[i - 1], &u[j - 1]) > 0) {
+                c->order[--out] = c->order[--i];
+            } else {
+                c->order[--out] = u[--j];
+            }
+        }
+        sort_ctx = NULL;
+    }
+    for (size_t i = 0; i < nu; i++) {
+        bit_put(c->scratch, row_index(c, &u[i]), false);
+    }
+    free(u);
+    return true;
+}
+
+static size_t popcount_bits(const uint64_t *b, size_t nbits)
+{
+    size_t n = 0;
+    for (size_t w = 0; w < nbits / 64; w++) {
+        n += (size_t)__builtin_popcountll(b[w]);
+    }
+    if (nbits % 64 != 0) {
+        n += (size_t)__builtin_popcountll(b[nbits / 64] & ((1ull << (nbits % 64)) - 1));
+    }
+    return n;
+}
+
+/* The visible rows: every row in view order that passes the filter. */
+static void derive_rows(struct tableview *tv)
+{
+    struct tableview_cache *c = tv->cache;
+    const char *f = tv->filter;
+    bool filtering = !(f[0] == '\0' || (f[0] == '!' && f[1] == '\0'));
+    if (c->order != NULL && !filtering && tv->group_col < 0) {
+        /* sorted, nothing hidden: the visible rows are the order itself */
+        if (!c->alias) {
+            free(tv->rows);
+        }
+        tv->rows = c->order;
+        tv->cap = c->total;
+        tv->nrows = c->total;
+        c->alias = true;
+        return;
+    }
+    unalias(tv);
+    size_t need = filtering ? popcount_bits(c->match, c->total) : c->total;
+    /* room for what is shown, not for every row: a narrow filter holds little */
+    if (need > tv->cap || tv->rows == NULL || tv->cap > 2 * need + 4096) {
+        tv->cap = need ? need : 1;
         tv->rows = xreallocarray(tv->rows, tv->cap, sizeof *tv->rows);
     }
     tv->nrows = 0;
-    tv->total = total;
-    tv->ncontexts = count_contexts(tv, st);
-    int skip = tableview_col_auto_hidden(tv, model_context_column(tv->kind))
-                   ? model_context_column(tv->kind)
-                   : -1;
-    for (size_t s = 0; s < store_nsets(st, tv->kind); s++) {
-        const struct rowset *rs = store_set(st, tv->kind, s);
-        /* a kind without a CONTEXT column (the alert History: every context's) is not narrowed */
-        if (model_context_column(tv->kind) >= 0 && !tableview_context_shown(tv, rs->context)) {
-            tv->total -= rs->nrows; /* not shown at all: not counted as filtered out */
-            continue;
-        }
-        for (size_t r = 0; r < rs->nrows; r++) {
-            if (filtering && row_matches(rs, r, needle, skip) == invert) {
-                continue;
+    if (c->order != NULL) {
+        for (size_t i = 0; i < c->total; i++) {
+            if (!filtering || bit_get(c->match, row_index(c, &c->order[i]))) {
+                tv->rows[tv->nrows++] = c->order[i];
             }
-            tv->rows[tv->nrows].rs = rs;
-            tv->rows[tv->nrows].row = (uint32_t)r;
-            tv->nrows++;
+        }
+        return;
+    }
+    for (size_t s = 0; s < c->nsets; s++) {
+        for (size_t r = 0, g = c->base[s]; r < c->size[s]; r++, g++) {
+            if (!filtering || bit_get(c->match, g)) {
+                tv->rows[tv->nrows].rs = c->sets[s];
+                tv->rows[tv->nrows].row = (uint32_t)r;
+                tv->nrows++;
+            }
         }
     }
-    if (tv->sort_col >= 0 && tv->nrows > 1) {
-        sort_ctx = tv;
-        qsort(tv->rows, tv->nrows, sizeof *tv->rows, compare_refs);
-        sort_ctx = NULL;
+}
+
+/*
+ * Column widths over the visible rows, each row's measured once per change of
+ * it and kept in 4 bits a cell: the few cells 15 or more wide are measured
+ * again when needed.
+ */
+static void measure_cached(struct tableview *tv)
+{
+    struct tableview_cache *c = tv->cache;
+    const struct model_schema *s = model_schema(tv->kind);
+    int nc = s->ncols < 16 ? s->ncols : 16;
+    size_t stride = (size_t)(c->ncols + 1) / 2;
+    int full[16] = {0};
+    for (size_t i = 0; i < tv->nrows; i++) {
+        const struct rowref *r = &tv->rows[i];
+        size_t g = c->nsets == 1 ? r->row : row_index(c, r);
+        uint8_t *w = &c->cw[g * stride];
+        const struct rowset *rs = r->rs;
+        const struct cell *cells = &rs->cells[rs->rows[r->row].first_cell];
+        if (!bit_get(c->cw_ok, g)) {
+            memset(w, 0, stride);
+            for (int k = 0; k < c->ncols; k++) {
+                const char *t = rs->strings + cells[k].text;
+                int cw = t[0] == '\0' ? 0 : utf8_width(t);
+                w[k / 2] |= (uint8_t)((cw > 15 ? 15 : cw < 0 ? 0 : cw) << (4 * (k & 1)));
+            }
+            bit_put(c->cw_ok, g, true);
+        }
+        for (int k = 0; k < nc; k++) {
+            int cw = (w[k / 2] >> (4 * (k & 1))) & 15;
+            if (cw == 15) {
+                cw = utf8_width(rs->strings + cells[k].text);
+            }
+            if (cw > full[k]) {
+                full[k] = cw;
+            }
+        }
     }
+    for (int k = 0; k < nc; k++) {
+        tv->full[k] = full[k];
+        tv->widths[k] = full[k] < s->cols[k].max_width ? full[k] : s->cols[k].max_width;
+    }
+    if (tv->group_col >= 0 && tv->group_col < 16) {
+        tv->widths[tv->group_col] += 6; /* room for " (123)" */
+        tv->full[tv->group_col] += 6;
+    }
+}
+
+static void rebuild(struct tableview *tv, const struct store *st, bool keep_wanted)
+{
+    size_t old_index = tv->sel;
+    bool current =
+        tv->built && tv->cache != NULL && tv->generation == store_generation(st, tv->kind);
+    if (!current && !apply_changes(tv, st)) {
+        cache_reset(tv, st);
+    }
+    struct tableview_cache *c = tv->cache;
+    tv->total = c->total;
+    ensure_order(tv);
+    ensure_match(tv);
+    derive_rows(tv);
     group_rows(tv);
     restore_selection(tv, old_index);
     if (tv->sel_key == NULL || !keep_wanted) {
         remember_selection(tv);
     }
-    measure(tv);
+    measure_cached(tv);
     tv->generation = store_generation(st, tv->kind);
     tv->built = true;
 }

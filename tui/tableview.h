@@ -60,6 +60,7 @@ struct tableview {
     char **contexts; /* tableview_set_contexts: the contexts shown; ncontexts_set 0: all */
     size_t ncontexts_set;
     int ncontexts; /* distinct contexts among the rowsets shown, at the last rebuild (2: 2+) */
+    struct tableview_cache *cache; /* private to tableview.c: what makes a refresh incremental */
 };
 
 void tableview_init(struct tableview *tv, enum model_kind kind);

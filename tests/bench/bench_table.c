@@ -14,9 +14,11 @@
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
-enum { RUNS = 200, ROWS = 10000 };
+enum { RUNS = 200 };
+static int ROWS = 10000; /* argv[1]: e.g. 100000 */
 
 static double now_us(void)
 {
@@ -46,9 +48,12 @@ static void frame(WINDOW *w, struct tableview *tv, const struct glyphs *g)
     doupdate();
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "C.UTF-8");
+    if (argc > 1 && atoi(argv[1]) > 0) {
+        ROWS = atoi(argv[1]);
+    }
     struct store *st = store_create();
     struct backend *b = backend_create(&demo_backend, "demo", st, NULL);
     char *cause = NULL;
@@ -92,7 +97,44 @@ int main(void)
     }
     printf("demo tick building %d queue rows: %.2f ms\n", ROWS, tick / 1000);
     printf("first rebuild + frame of %d rows: %.2f ms\n", ROWS, first / 1000);
-    report("filter + redraw (10,000 rows)", t, RUNS);
+    report("filter + redraw", t, RUNS);
+    /* typed one key at a time, as / does: each keystroke filters */
+    static const char *const words[] = {"bulk.q1", "q0042", "orders", "q9", "7x", "emails"};
+    static double k[RUNS * 10];
+    int nk = 0;
+    for (int i = 0; i < RUNS / 4; i++) {
+        char f[32] = "";
+        const char *word = words[i % 6];
+        for (size_t j = 0; word[j] != '\0' && nk < RUNS * 10 - 3; j++) {
+            f[j] = word[j];
+            f[j + 1] = '\0';
+            double s = now_us();
+            tableview_set_filter(&tv, st, f);
+            frame(w, &tv, g);
+            k[nk++] = now_us() - s;
+        }
+        for (int bs = 0; bs < 2 && nk < RUNS * 10 - 1; bs++) {
+            f[strlen(f) - 1] = '\0';
+            double s = now_us();
+            tableview_set_filter(&tv, st, f);
+            frame(w, &tv, g);
+            k[nk++] = now_us() - s;
+        }
+        double s = now_us();
+        tableview_set_filter(&tv, st, "");
+        frame(w, &tv, g);
+        k[nk++] = now_us() - s;
+    }
+    report("typing a filter, per keystroke", k, nk);
+    /* a demo tick (the few queues that moved) and the refresh it causes */
+    for (int i = 0; i < RUNS / 4; i++) {
+        double s = now_us();
+        demo_backend.poll(b);
+        tableview_refresh(&tv, st);
+        frame(w, &tv, g);
+        k[i] = now_us() - s;
+    }
+    report("demo tick + refresh + redraw", k, RUNS / 4);
     tableview_set_filter(&tv, st, "");
     for (int i = 0; i < RUNS; i++) {
         double s = now_us();
@@ -100,7 +142,7 @@ int main(void)
         frame(w, &tv, g);
         t[i] = now_us() - s;
     }
-    report("sort + redraw (10,000 rows)", t, RUNS);
+    report("sort + redraw", t, RUNS);
     for (int i = 0; i < RUNS; i++) {
         double s = now_us();
         tableview_move(&tv, 1);

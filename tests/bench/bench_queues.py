@@ -1,0 +1,251 @@
+#!/usr/bin/env python3
+"""100,000 queue rows (issue 17): the demo with `--demo-queues 100000`, live
+(the demo refreshes every 2 s), in a pty at 160x48, the Queues pane focused.
+Reports (judges nothing; the targets and the numbers are in README's
+performance section):
+
+  peak RSS      VmHWM of the console (/proc/PID/status) before the sort keys
+                and at the end of the run
+  idle CPU      user + system time (/proc/PID/stat) over an idle stretch with
+                no keys, the demo still refreshing: percent of one core
+  navigation    key (j, k, PgDn, PgUp) -> first byte of the answer on the
+                terminal, keys at irregular intervals of 20-90 ms for a while,
+                so that many of them land while a refresh is being handled
+  filter        the same for filter keystrokes: `/`, then a word typed one
+                character at a time, Backspace twice (each one a keystroke
+                that re-filters), then Esc; the Esc latency is reported on
+                its own: it includes curses' ESCDELAY (25 ms unless the
+                environment sets it), the time curses waits to tell a lone
+                Esc from the start of an escape sequence
+  sort          s pressed 15 times (every column, then unsorted again)
+  each with median, p95, p99 and max over the samples; for the keys also
+  the console's CPU time per key (/proc/PID/schedstat), which a machine
+  busy with other work does not inflate the way it inflates wall time.
+
+usage: bench_queues.py OPSDECK [--before OPSDECK] [--rows N] [--idle S] [--keys S]
+With --before, the same measures run on that binary first (e.g. a build of
+the commit before the change), and both are printed side by side.
+"""
+import argparse
+import fcntl
+import os
+import pty
+import random
+import select
+import struct
+import sys
+import tempfile
+import termios
+import time
+
+COLS, ROWS = 160, 48
+END_OF_FRAME = b"q quit"  # the status bar is the last thing a frame draws
+NAV_KEYS = [b"j", b"j", b"k", b"\x1b[6~", b"j", b"\x1b[5~", b"\x1b[6~"]
+WORDS = ["bulk.q1", "q0042", "orders", "q9", "7x", "emails"]
+
+
+def spawn(argv, env):
+    pid, fd = pty.fork()
+    if pid == 0:
+        try:
+            os.execve(argv[0], argv, env)
+        finally:
+            os._exit(127)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+    return pid, fd
+
+
+def read_until(fd, needle, timeout):
+    buf = b""
+    end = time.monotonic() + timeout
+    while needle not in buf:
+        left = end - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"no {needle!r} within {timeout}s")
+        r, _, _ = select.select([fd], [], [], left)
+        if r:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            buf += chunk
+    return buf
+
+
+def drain(fd, seconds):
+    end = time.monotonic() + seconds
+    while True:
+        left = end - time.monotonic()
+        if left <= 0:
+            return
+        r, _, _ = select.select([fd], [], [], left)
+        if r:
+            try:
+                if not os.read(fd, 65536):
+                    return
+            except OSError:
+                return
+
+
+def quiet(fd, gap=0.012, limit=1.0):
+    """Read until the terminal has been silent for gap seconds (the frame is whole)."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        r, _, _ = select.select([fd], [], [], gap)
+        if not r:
+            return
+        try:
+            if not os.read(fd, 65536):
+                return
+        except OSError:
+            return
+
+
+CPU = []  # per key: the console's CPU time from the key to its whole answer
+
+
+def run_ns(pid):
+    """Time the console has run on a CPU, in ns (/proc/PID/schedstat)."""
+    with open(f"/proc/{pid}/schedstat") as f:
+        return int(f.read().split()[0])
+
+
+def key_latency(fd, key, pid=None):
+    """ms from writing key to the first byte back (None: no answer in 3 s)."""
+    quiet(fd)
+    c0 = run_ns(pid) if pid else 0
+    os.write(fd, key)
+    t0 = time.monotonic()
+    r, _, _ = select.select([fd], [], [], 3.0)
+    if not r:
+        return None
+    ms = (time.monotonic() - t0) * 1000
+    quiet(fd)
+    if pid:
+        CPU.append((run_ns(pid) - c0) / 1e6)
+    return ms
+
+
+def cpu_s(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def vm_mib(pid, key):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def pct(sorted_ms, p):
+    if not sorted_ms:
+        return float("nan")
+    i = min(len(sorted_ms) - 1, max(0, int(round(p / 100 * len(sorted_ms))) - 1))
+    return sorted_ms[i]
+
+
+def stats(ms):
+    s = sorted(x for x in ms if x is not None)
+    return {"n": len(s), "lost": sum(1 for x in ms if x is None), "median": pct(s, 50),
+            "p95": pct(s, 95), "p99": pct(s, 99), "max": s[-1] if s else float("nan")}
+
+
+def measure(opsdeck, rows, idle_s, keys_s, seed):
+    rnd = random.Random(seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ)
+        env.update(TERM="xterm-256color", LANG="C.UTF-8", XDG_STATE_HOME=tmp,
+                   XDG_CONFIG_HOME=tmp)
+        env.pop("NO_COLOR", None)
+        env.pop("ESCDELAY", None)
+        t0 = time.monotonic()
+        pid, fd = spawn([opsdeck, "--demo-queues", str(rows), "--seed", "1"], env)
+        read_until(fd, END_OF_FRAME, 60)
+        first = (time.monotonic() - t0) * 1000
+        drain(fd, 4.5)  # a couple of refreshes
+        os.write(fd, b"2")  # focus Queues
+        drain(fd, 1.0)
+        c0, w0 = cpu_s(pid), time.monotonic()
+        drain(fd, idle_s)
+        idle = 100 * (cpu_s(pid) - c0) / (time.monotonic() - w0)
+        for _ in range(30):  # away from the top, so that k and PgUp always move
+            os.write(fd, b"\x1b[6~")
+            quiet(fd)
+        nav = []
+        end = time.monotonic() + keys_s
+        while time.monotonic() < end:
+            nav.append(key_latency(fd, rnd.choice(NAV_KEYS), pid))
+            time.sleep(rnd.uniform(0.02, 0.09))
+        nav_cpu = stats(CPU)
+        CPU.clear()
+        typing, esc = [], []
+        end = time.monotonic() + keys_s
+        while time.monotonic() < end:
+            typing.append(key_latency(fd, b"/", pid))
+            for ch in rnd.choice(WORDS):
+                time.sleep(rnd.uniform(0.02, 0.09))
+                typing.append(key_latency(fd, ch.encode(), pid))
+            for _ in range(2):
+                time.sleep(rnd.uniform(0.02, 0.09))
+                typing.append(key_latency(fd, b"\x7f", pid))
+            time.sleep(rnd.uniform(0.02, 0.09))
+            esc.append(key_latency(fd, b"\x1b"))
+            time.sleep(rnd.uniform(0.02, 0.09))
+        filter_cpu = stats(CPU)
+        CPU.clear()
+        hwm_keys = vm_mib(pid, "VmHWM")  # before sorting, which needs a second array of rows
+        sort = []
+        for _ in range(15):  # s: sort by the next column; 15 presses come back to unsorted
+            sort.append(key_latency(fd, b"s", pid))
+            time.sleep(rnd.uniform(0.02, 0.09))
+        sort_cpu = stats(CPU)
+        CPU.clear()
+        hwm = vm_mib(pid, "VmHWM")
+        rss = vm_mib(pid, "VmRSS")
+        os.write(fd, b"q")
+        os.waitpid(pid, 0)
+        os.close(fd)
+    return {"first": first, "hwm": hwm, "hwm_keys": hwm_keys, "rss": rss, "idle": idle, "nav": stats(nav),
+            "filter": stats(typing), "esc": stats(esc), "sort": stats(sort),
+            "nav_cpu": nav_cpu, "filter_cpu": filter_cpu, "sort_cpu": sort_cpu}
+
+
+def show(label, m):
+    print(f"{label}: peak RSS {m['hwm_keys']:.1f} MiB through navigation and filtering,"
+          f" {m['hwm']:.1f} MiB after sorting (at the end {m['rss']:.1f} MiB);"
+          f" idle CPU {m['idle']:.2f} % of a core; first frame {m['first']:.0f} ms")
+    for k, name in (("nav", "navigation j/k/PgDn/PgUp"), ("filter", "filter keystrokes (/ a-z Bksp)"),
+                    ("esc", "Esc (includes ESCDELAY)"), ("sort", "sort (s, every column)")):
+        s = m[k]
+        lost = f", {s['lost']} unanswered" if s["lost"] else ""
+        print(f"  {name}: median {s['median']:.1f} ms, p95 {s['p95']:.1f}, p99 {s['p99']:.1f},"
+              f" max {s['max']:.1f} over {s['n']} keys{lost}")
+        if k + "_cpu" in m:
+            c = m[k + "_cpu"]
+            print(f"    its CPU time (schedstat, from the key to the whole answer; a refresh"
+                  f" landing meanwhile counts): median {c['median']:.1f} ms, p95 {c['p95']:.1f},"
+                  f" p99 {c['p99']:.1f}, max {c['max']:.1f}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("opsdeck")
+    ap.add_argument("--before", help="a build of the base commit, measured first")
+    ap.add_argument("--rows", type=int, default=100000)
+    ap.add_argument("--idle", type=float, default=30.0, help="seconds of idle CPU")
+    ap.add_argument("--keys", type=float, default=20.0, help="seconds of each key kind")
+    ap.add_argument("--seed", type=int, default=17)
+    a = ap.parse_args()
+    print(f"{a.rows} queue rows, {COLS}x{ROWS}, `opsdeck --demo-queues {a.rows} --seed 1`,"
+          f" Queues focused, demo refreshing every 2 s")
+    if a.before:
+        show("before", measure(a.before, a.rows, a.idle, a.keys, a.seed))
+        sys.stdout.flush()
+    show("after " if a.before else "now", measure(a.opsdeck, a.rows, a.idle, a.keys, a.seed))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
