@@ -1,5 +1,5 @@
 #!/bin/bash
-# Saved views and per-pane columns (issue 17, part C) over the demo: :cols hides
+# Saved views and per-pane columns over the demo: :cols hides
 # a column, o opens the chooser, :view save NAME survives a restart (the same
 # state directory) and --view NAME brings back the filter, sort and columns;
 # --view takes a view string too, and a bad one is an error at start.
