@@ -106,7 +106,6 @@ bool rbpane_share(struct rbpane *p, struct loop *loop, const struct pane_share *
         return p->own.server != NULL;
     }
     const struct runbook *rb = runview_runbook(p->view);
-    size_t len = 0;
     char *src = NULL;
     FILE *f = rb->path != NULL ? fopen(rb->path, "re") : NULL;
     if (f != NULL) {
@@ -115,7 +114,6 @@ bool rbpane_share(struct rbpane *p, struct loop *loop, const struct pane_share *
         size_t n;
         while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
             strbuf_add(&sb, buf, n);
-            len += n;
         }
         fclose(f);
         src = sb.s;
