@@ -215,7 +215,8 @@ static uint32_t arena_add_interned(struct rowset *rs, const char *s, size_t n)
     size_t at = (size_t)h & (ix->icap - 1);
     while (ix->intern[at] != 0) {
         const char *t = rs->strings + ix->intern[at];
-        if (memcmp(t, s, n) == 0 && t[n] == '\0') {
+        /* t may be shorter than n and end the arena: its length first, never past its NUL */
+        if (strnlen(t, n + 1) == n && memcmp(t, s, n) == 0) {
             return ix->intern[at];
         }
         at = (at + 1) & (ix->icap - 1);
