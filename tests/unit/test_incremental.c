@@ -12,6 +12,7 @@
  *     full filter (tableview_row_matches over every row) over random edit
  *     sequences of the filter: typing, Backspace, '!', clearing.
  */
+#include "../../common/util.h"
 #include "../../tui/tableview.h"
 #include "tap.h"
 
@@ -43,6 +44,7 @@ struct srow {
 
 struct source {
     const char *name;
+    const char *context; /* NULL: "default" */
     struct srow *rows;
     size_t n, cap;
 };
@@ -91,12 +93,23 @@ static void put_row(struct rowset *rs, const struct srow *r)
     rowset_detail(rs, "note", r->detail);
 }
 
+/* Its context, as backend_stamp gives it (set_contexts narrows the view by it). */
+static void stamp(struct rowset *rs, const struct source *s)
+{
+    if (s->context != NULL) {
+        free(rs->context);
+        rs->context = xstrdup(s->context);
+        rowset_fill(rs, POOL_CONTEXT, s->context);
+    }
+}
+
 static void publish_whole(struct store *st, const struct source *s)
 {
     struct rowset *rs = rowset_create(MODEL_POOLS, s->name);
     for (size_t i = 0; i < s->n; i++) {
         put_row(rs, &s->rows[i]);
     }
+    stamp(rs, s);
     store_publish(st, rs);
 }
 
@@ -115,6 +128,7 @@ static void patch_some(struct store *st, struct source *s)
         randomize(r);
         put_row(rs, r);
     }
+    stamp(rs, s);
     store_patch(st, rs);
 }
 
@@ -250,6 +264,19 @@ static bool sorted_plainly(const struct tableview *tv)
 }
 
 /* What a filter keeps, by the plain definition: every row, in published order. */
+/* Any cell holds needle, the CONTEXT column left out while it is hidden (one context shown). */
+static bool plain_match(const struct tableview *tv, const struct rowset *rs, size_t row,
+                        const char *needle)
+{
+    for (int c = 0; c < rs->ncols; c++) {
+        if (!tableview_col_auto_hidden(tv, c) &&
+            str_casestr(rowset_cell_text(rs, row, c), needle) != NULL) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static bool filter_is_plain(const struct tableview *tv, const struct store *st)
 {
     bool invert = tv->filter[0] == '!';
@@ -257,8 +284,11 @@ static bool filter_is_plain(const struct tableview *tv, const struct store *st)
     size_t n = 0;
     for (size_t s = 0; s < store_nsets(st, tv->kind); s++) {
         const struct rowset *rs = store_set(st, tv->kind, s);
+        if (!tableview_context_shown(tv, rs->context)) {
+            continue; /* another context's rows are not in the view */
+        }
         for (size_t r = 0; r < rs->nrows; r++) {
-            if (needle[0] != '\0' && tableview_row_matches(rs, r, needle) == invert) {
+            if (needle[0] != '\0' && plain_match(tv, rs, r, needle) == invert) {
                 continue;
             }
             if (n >= tv->nrows || tv->rows[n].rs != rs || tv->rows[n].row != r) {
@@ -349,7 +379,7 @@ static void set_view(struct tableview *tv, int sort, bool desc, int then, int gr
 
 static void test_view_equals_rebuild(void)
 {
-    struct source src[2] = {{.name = "lb1"}, {.name = "lb2"}};
+    struct source src[2] = {{.name = "lb1", .context = "eu"}, {.name = "lb2", .context = "us"}};
     struct store *st = store_create();
     for (int s = 0; s < 2; s++) {
         for (int i = 0; i < 200; i++) {
@@ -357,6 +387,11 @@ static void test_view_equals_rebuild(void)
         }
         publish_whole(st, &src[s]);
     }
+    /* the contexts shown: all, eu, us, or both named */
+    static const char *const ctx_sets[4][2] = {{NULL}, {"eu"}, {"us"}, {"eu", "us"}};
+    static const size_t ctx_n[4] = {0, 1, 1, 2};
+    unsigned ctx = 0;
+    size_t ctx_changes = 0;
     struct tableview tv;
     tableview_init(&tv, MODEL_POOLS);
     tableview_refresh(&tv, st);
@@ -377,8 +412,12 @@ static void test_view_equals_rebuild(void)
             tableview_set_sort(&tv, st, sorts[below(5)], below(2) == 0);
             tv.then_col = below(2) == 0 ? -1 : POOL_SESS;
             tableview_rebuild(&tv, st);
-        } else {
+        } else if (below(2) == 0) {
             tableview_set_group(&tv, st, tv.group_col >= 0 ? -1 : POOL_STATUS);
+        } else {
+            ctx = below(4);
+            ctx_changes++;
+            tableview_set_contexts(&tv, st, ctx_sets[ctx], ctx_n[ctx]);
         }
         tableview_refresh(&tv, st);
         /* the same rows published whole into a fresh store, viewed from scratch */
@@ -389,6 +428,7 @@ static void test_view_equals_rebuild(void)
         tableview_init(&ref, MODEL_POOLS);
         set_view(&ref, tv.sort_col, tv.sort_desc, tv.then_col, tv.group_col, tv.filter);
         ref.then_desc = tv.then_desc;
+        tableview_set_contexts(&ref, whole, ctx_sets[ctx], ctx_n[ctx]);
         tableview_refresh(&ref, whole);
         const char *w = "";
         if (!same_view(&tv, &ref, &w)) {
@@ -409,9 +449,10 @@ static void test_view_equals_rebuild(void)
         store_destroy(whole);
     }
     tap_ok(bad_view == 0,
-           "2500 random patches, publishes, filters, sorts and groupings: the incremental view "
-           "equals one built from scratch (rows, group sizes, widths)%s%s",
-           bad_view ? ": " : "", why);
+           "2500 random patches, publishes, filters, sorts, groupings and contexts shown (%zu "
+           "changes): the incremental view equals one built from scratch (rows, group sizes, "
+           "widths)%s%s",
+           ctx_changes, bad_view ? ": " : "", why);
     tap_is_int((long long)bad_plain, 0, "unsorted, ungrouped: the rows are the plain filter's");
     tap_ok(sorts_checked > 100 && bad_sort == 0,
            "sorted from scratch through keys: %zu views in the order of the plain comparison "
