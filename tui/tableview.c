@@ -16,6 +16,9 @@
  */
 #include "tableview.h"
 
+#include "rowmatch.h"
+#include "../common/natural.h"
+
 #include "../common/util.h"
 
 #include <ctype.h>
@@ -36,7 +39,6 @@ void tableview_init(struct tableview *tv, enum model_kind kind)
 
 enum {
     MEMO_MAX = 8, /* filters whose results are remembered (Backspace) */
-    MATCH_SLOTS = 4096,
 };
 
 struct tv_memo {
@@ -182,66 +184,6 @@ void tableview_set_contexts(struct tableview *tv, const struct store *st, const 
     tv->cache = NULL;
     tv->built = false;
     tableview_rebuild(tv, st);
-}
-
-/*
- * Natural order for names: "web2" < "web10". Digits runs compare by value,
- * everything else case-insensitively.
- */
-static unsigned char nat_lower[256];
-static bool nat_digit[256];
-static bool nat_ready;
-
-/* tolower and isdigit once per byte value: a sort of 100,000 names calls them millions of times */
-static void nat_init(void)
-{
-    if (!nat_ready) {
-        for (int i = 0; i < 256; i++) {
-            nat_lower[i] = (unsigned char)tolower(i);
-            nat_digit[i] = isdigit(i) != 0;
-        }
-        nat_ready = true;
-    }
-}
-
-static int natural_cmp(const char *sa, const char *sb)
-{
-    const unsigned char *a = (const unsigned char *)sa, *b = (const unsigned char *)sb;
-    nat_init();
-    while (*a != '\0' && *b != '\0') {
-        if (nat_digit[*a] && nat_digit[*b]) {
-            while (*a == '0') {
-                a++;
-            }
-            while (*b == '0') {
-                b++;
-            }
-            size_t la = 0, lb = 0;
-            while (nat_digit[a[la]]) {
-                la++;
-            }
-            while (nat_digit[b[lb]]) {
-                lb++;
-            }
-            if (la != lb) {
-                return la < lb ? -1 : 1;
-            }
-            int c = memcmp(a, b, la);
-            if (c != 0) {
-                return c < 0 ? -1 : 1;
-            }
-            a += la;
-            b += lb;
-            continue;
-        }
-        int ca = nat_lower[*a], cb = nat_lower[*b];
-        if (ca != cb) {
-            return ca < cb ? -1 : 1;
-        }
-        a++;
-        b++;
-    }
-    return (*a != '\0') - (*b != '\0');
 }
 
 /* qsort has no context argument in C11; the loop is single-threaded. */
@@ -476,97 +418,6 @@ static size_t row_index(const struct tableview_cache *c, const struct rowref *r)
     abort(); /* a ref into a set the view does not know: a bug */
 }
 
-/*
- * A case-insensitive substring test like str_casestr (tolower in the current
- * locale), with the needle lowered once, and a per-set memo of the strings
- * already tested: 100,000 rows repeat "classic", "running", "0" over and over.
- */
-struct matcher {
-    unsigned char lower[256];
-    unsigned char needle[128];
-    size_t n;
-    bool invert;
-    const struct rowset *memo_rs;
-    uint32_t memo_off[MATCH_SLOTS];
-    uint8_t memo_res[MATCH_SLOTS];
-    uint32_t prev_off[16]; /* per column, the string tested last */
-    bool prev_res[16];
-    int skip; /* a column not read (the auto-hidden CONTEXT: every row would match "default") */
-};
-
-static void matcher_init(struct matcher *m, const char *filter, int skip)
-{
-    m->skip = skip;
-    m->invert = filter[0] == '!';
-    const char *needle = m->invert ? filter + 1 : filter;
-    for (int i = 0; i < 256; i++) {
-        m->lower[i] = (unsigned char)tolower(i);
-    }
-    m->n = strlen(needle);
-    for (size_t i = 0; i < m->n && i < sizeof m->needle; i++) {
-        m->needle[i] = m->lower[(unsigned char)needle[i]];
-    }
-    m->memo_rs = NULL;
-}
-
-static bool text_has(const struct matcher *m, const char *h)
-{
-    const unsigned char *p = (const unsigned char *)h;
-    unsigned char first = m->needle[0];
-    for (; *p != '\0'; p++) {
-        if (m->lower[*p] != first) {
-            continue;
-        }
-        size_t i = 1;
-        while (i < m->n && p[i] != '\0' && m->lower[p[i]] == m->needle[i]) {
-            i++;
-        }
-        if (i == m->n) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Does the row pass the filter (the '!' included)? */
-static bool matcher_row(struct matcher *m, const struct rowset *rs, size_t row)
-{
-    if (m->n == 0) {
-        return true;
-    }
-    if (m->memo_rs != rs) {
-        memset(m->memo_off, 0, sizeof m->memo_off);
-        memset(m->prev_off, 0, sizeof m->prev_off);
-        m->memo_rs = rs;
-    }
-    const struct cell *cells = &rs->cells[rs->rows[row].first_cell];
-    bool hit = false;
-    for (int c = 0; c < rs->ncols && !hit; c++) {
-        uint32_t off = cells[c].text;
-        if (off == 0 || c == m->skip) {
-            continue; /* "" holds no needle */
-        }
-        if (c < 16 && m->prev_off[c] == off) {
-            hit = m->prev_res[c]; /* the same string as the row before (interned) */
-            continue;
-        }
-        size_t slot = (size_t)((off * 2654435761u) >> 20) & (MATCH_SLOTS - 1);
-        if (m->memo_off[slot] == off) {
-            hit = m->memo_res[slot];
-        } else {
-            hit = text_has(m, rs->strings + off);
-            m->memo_off[slot] = off;
-            m->memo_res[slot] = hit;
-        }
-        if (c < 16) {
-            m->prev_off[c] = off;
-            m->prev_res[c] = hit;
-        }
-    }
-
-    return hit != m->invert;
-}
-
 static int set_index(const struct tableview_cache *c, const struct rowset *rs)
 {
     for (size_t s = 0; s < c->nsets; s++) {
@@ -640,13 +491,13 @@ static void cache_reset(struct tableview *tv, const struct store *st)
 /*
  * A sort key in the place of a row ref (the same 16 bytes, so the order array
  * itself holds them while sorting): the column's number, severity rank or the
- * start of its text as natural_cmp orders it, and the row number. Sorting
+ * start of its text as natural_cmp orders it (common/natural.h), and the row number. Sorting
  * sequential keys instead of chasing 100,000 rows' cells through the rowsets
  * is what makes a sort of 100,000 rows fast; equal keys fall back to
  * compare_refs, which decides exactly as before.
  */
 struct sort_key {
-    unsigned char k[12]; /* a double (memcpy), or text_prefix's bytes */
+    unsigned char k[12]; /* a double (memcpy), or natural_key's bytes */
     uint32_t g;
 };
 
@@ -717,48 +568,6 @@ static int compare_text_keys(const void *pa, const void *pb)
     }
     /* two whole texts with equal keys are equal for natural_cmp too ("Web1", "web01") */
     return (a->g & b->g & KEY_WHOLE) ? key_equal_tie(a, b) : key_tie(a, b);
-}
-
-/*
- * Up to 12 bytes that order as natural_cmp does whenever they differ: the
- * lowered bytes, and a digit run as '0' (digits sort apart from every other
- * byte), its length without leading zeros, its digits. Shorter texts end in
- * zero bytes; equal keys leave the decision to natural_cmp.
- */
-static bool text_prefix(unsigned char *k, size_t len, const char *t)
-{
-    nat_init();
-    memset(k, 0, len);
-    size_t n = 0;
-    const unsigned char *u = (const unsigned char *)t;
-    while (*u != '\0' && n < len) {
-        if (!nat_digit[*u]) {
-            k[n++] = nat_lower[*u++];
-            continue;
-        }
-        while (*u == '0') {
-            u++;
-        }
-        size_t run = 0;
-        while (nat_digit[u[run]]) {
-            run++;
-        }
-        k[n++] = '0';
-        if (n == len) {
-            break;
-        }
-        k[n++] = (unsigned char)(run > 255 ? 255 : run);
-        if (run > 255 || n + run > len) {
-            for (size_t i = 0; i < run && n < len; i++) {
-                k[n++] = u[i];
-            }
-            return false; /* cut: natural_cmp decides equal keys */
-        }
-        memcpy(k + n, u, run);
-        n += run;
-        u += run;
-    }
-    return *u == '\0';
 }
 
 /*
@@ -834,7 +643,7 @@ static void sort_order(struct tableview *tv)
             const struct cell *cl = &rs->cells[rs->rows[r].first_cell + (uint32_t)tv->sort_col];
             struct sort_key k = {.g = (uint32_t)g};
             if (text) {
-                if (text_prefix(k.k, sizeof k.k, rs->strings + cl->text)) {
+                if (natural_key(k.k, sizeof k.k, rs->strings + cl->text)) {
                     k.g |= KEY_WHOLE;
                 }
             } else {
@@ -1264,75 +1073,6 @@ bool tableview_selected(const struct tableview *tv, const struct rowset **rs, si
     *rs = tv->rows[tv->sel].rs;
     *row = tv->rows[tv->sel].row;
     return true;
-}
-
-static char *mark_id(const struct rowset *rs, size_t row)
-{
-    return xasprintf("%s\n%s", rs->source, rowset_key(rs, row));
-}
-
-static long mark_find(const struct tableview *tv, const char *id)
-{
-    for (size_t i = 0; i < tv->nmarks; i++) {
-        if (strcmp(tv->marks[i], id) == 0) {
-            return (long)i;
-        }
-    }
-    return -1;
-}
-
-void tableview_toggle_mark(struct tableview *tv)
-{
-    const struct rowset *rs;
-    size_t row;
-    if (!tableview_selected(tv, &rs, &row)) {
-        return;
-    }
-    char *id = mark_id(rs, row);
-    long at = mark_find(tv, id);
-    if (at >= 0) {
-        free(tv->marks[at]);
-        tv->marks[at] = tv->marks[--tv->nmarks];
-        free(id);
-        return;
-    }
-    tv->marks = xreallocarray(tv->marks, tv->nmarks + 1, sizeof *tv->marks);
-    tv->marks[tv->nmarks++] = id;
-}
-
-void tableview_clear_marks(struct tableview *tv)
-{
-    for (size_t i = 0; i < tv->nmarks; i++) {
-        free(tv->marks[i]);
-    }
-    free(tv->marks);
-    tv->marks = NULL;
-    tv->nmarks = 0;
-}
-
-bool tableview_is_marked(const struct tableview *tv, const struct rowset *rs, size_t row)
-{
-    if (tv->nmarks == 0) {
-        return false;
-    }
-    char *id = mark_id(rs, row);
-    bool found = mark_find(tv, id) >= 0;
-    free(id);
-    return found;
-}
-
-size_t tableview_marked(const struct tableview *tv, struct rowref *out, size_t max)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < tv->nrows && tv->nmarks > 0; i++) {
-        if (tableview_is_marked(tv, tv->rows[i].rs, tv->rows[i].row)) {
-            if (out != NULL && n < max) {
-                out[n] = tv->rows[i];
-            }
-            n++;
-        }
-    }
-    return n;
 }
 
 bool tableview_set_columns(struct tableview *tv, const int *cols, int n)
