@@ -65,3 +65,25 @@ done_testing() {
     echo "1..$N"
     [ "$FAILED" -eq 0 ]
 }
+
+# scratch NAME: a temp dir $T (opsdeck-NAME.XXXXXX) and a PIDS array of the
+# servers a test starts (PIDS+=($!)); on exit they are killed, waited for and
+# $T removed. State and config go under $T, the user is opsdeck-it.
+scratch() {
+    T=$(mktemp -d "/tmp/opsdeck-$1.XXXXXX")
+    PIDS=()
+    trap scratch_cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    export XDG_STATE_HOME="$T/state" XDG_CONFIG_HOME="$T/config" USER=opsdeck-it
+}
+scratch_cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null
+    done
+    for pid in "${PIDS[@]}"; do
+        wait "$pid" 2>/dev/null
+    done
+    rm -rf "$T"
+}

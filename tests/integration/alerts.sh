@@ -18,24 +18,9 @@ if [ -z "$AM_BIN" ] || [ -z "$PROM_BIN" ]; then
     exit 1
 fi
 
-T=$(mktemp -d /tmp/opsdeck-alerts.XXXXXX)
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null
-    done
-    for pid in "${PIDS[@]}"; do
-        wait "$pid" 2>/dev/null
-    done
-    rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-export XDG_STATE_HOME="$T/state" XDG_CONFIG_HOME="$T/config" USER=opsdeck-it
-AUDIT="$XDG_STATE_HOME/opsdeck/audit.jsonl"
-
 . "$(dirname "$0")/../tap.sh"
+scratch alerts
+AUDIT="$XDG_STATE_HOME/opsdeck/audit.jsonl"
 # q FILE EXPR: evaluate a Python expression over the JSON in FILE (as d), print it.
 # row(source, alertname) is that alert's row in the Alerts pane (None if absent);
 # silence(id) is that silence's row in the Silences pane (None if absent), and

@@ -25,24 +25,9 @@ if [ -z "$AM_BIN" ]; then
     exit 1
 fi
 
-T=$(mktemp -d /tmp/opsdeck-cluster.XXXXXX)
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null
-    done
-    for pid in "${PIDS[@]}"; do
-        wait "$pid" 2>/dev/null
-    done
-    rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-export XDG_STATE_HOME="$T/state" XDG_CONFIG_HOME="$T/config" USER=opsdeck-it
-AUDIT="$XDG_STATE_HOME/opsdeck/audit.jsonl"
-
 . "$(dirname "$0")/../tap.sh"
+scratch cluster
+AUDIT="$XDG_STATE_HOME/opsdeck/audit.jsonl"
 # expect FILE: checks read from stdin, one a line: "WHAT :: EXPR :: WANT", EXPR a
 # Python expression over the JSON in FILE (as d), WANT what it prints ("~TEXT":
 # contains TEXT), all in one python run (this machine starts python slowly).
