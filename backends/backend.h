@@ -34,6 +34,7 @@
 
 struct backend_request;
 struct cluster;
+struct doctor;
 struct loop;
 struct loop_timer;
 
@@ -112,6 +113,11 @@ struct backend_impl {
      * frees. NULL: nothing to add.
      */
     char *(*describe)(struct backend *b, const struct action_def *def, const char *target);
+    /*
+     * Optional: opsdeck doctor's checks beyond the first poll (version,
+     * authentication, whether actions can work). backends/doctor.h.
+     */
+    void (*doctor)(struct backend *b, struct doctor *d);
     void (*destroy)(struct backend *b);
 };
 
