@@ -1,0 +1,424 @@
+#!/usr/bin/env python3
+"""
+The format man pages keep up with the code (TAP).
+
+Every config key, runbook step type and key, and drill key is extracted from
+the C sources, never from a hand list, and must be documented in its page, in
+the right place: a key is documented when it is the tag of a .TP (or .IP)
+entry under the page's heading for its section (a config section, a backend
+type, a step type, the drill block, injects, checks).
+
+Where the keys come from:
+  opsdeck.ini(5)    engine/config.c: the section names of section_header() and,
+                    for each `case SECTION_X: return FN(...)` of on_pair(), the
+                    keys FN compares `key` with; backends/backend.c
+                    backend_configure() (every backend); each backend table's
+                    .configure function (`.type = "T"`) with the functions it
+                    hands `key` to (http.c's common HTTP keys, the prometheus
+                    signals keys).
+  opsdeck-runbook(5) engine/runbook.c: the keys[] table (with the step types
+                    each key belongs to), type_names[], the runbook block's
+                    `var`; engine/runbook_json.c: the JSON members.
+  opsdeck-drill(5)  engine/drill.c block_kv(), inject_kv(), check_kv() and the
+                    functions they hand the key to (drill_extra.c); the
+                    section headings drill.c and drill_extra.c look for.
+
+A key in the code that no page documents fails with the file and the place
+to document it. ALLOW lists the only names left out, each with its reason.
+
+Usage: mancover.py SOURCE_ROOT
+"""
+import os
+import re
+import subprocess
+import sys
+
+ROOT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..")
+DOCS = os.path.join(ROOT, "docs")
+
+# (page, key): why it is not documented. Internal names only.
+ALLOW = {
+    # [views] and [keys] take user-chosen names (a view name, a VERB), not fixed keys:
+    # their handlers compare no key with a literal; the pages document the line forms.
+}
+# Section handlers whose keys are names the user chooses (no literal key to find).
+FREE_FORM_SECTIONS = {
+    "views": "NAME = VIEW-STRING: the view's name is the user's",
+    "keys": "VERB = KEYS or PANE.VERB = KEYS: verbs come from the key tables",
+}
+
+n = 0
+failed = 0
+
+
+def check(ok, what):
+    global n, failed
+    n += 1
+    print(("ok %d - %s" if ok else "not ok %d - %s") % (n, what))
+    if not ok:
+        failed += 1
+
+
+def bail(msg):
+    print("Bail out! " + msg)
+    sys.exit(1)
+
+
+# ---- C sources ----
+
+def read(path):
+    with open(os.path.join(ROOT, path), encoding="utf-8") as f:
+        return f.read()
+
+
+def strip_comments(src):
+    src = re.sub(r"/\*.*?\*/", lambda m: "\n" * m.group(0).count("\n"), src, flags=re.S)
+    return re.sub(r"//[^\n]*", "", src)
+
+
+FUNC_RE = re.compile(r"^(?:static\s+)?(?:const\s+)?[A-Za-z_][\w\s\*]*?\b(\w+)\(([^;{]*?)\)\s*\n\{",
+                     re.M)
+
+
+def functions(path):
+    """{name: (params, body)} of the functions defined in a C file."""
+    src = strip_comments(read(path))
+    out = {}
+    for m in FUNC_RE.finditer(src):
+        depth, i = 0, m.end() - 1
+        while i < len(src):
+            if src[i] == "{":
+                depth += 1
+            elif src[i] == "}":
+                depth -= 1
+                if depth == 0:
+                    break
+            i += 1
+        out[m.group(1)] = (m.group(2), src[m.end() - 1:i + 1], path)
+    return out
+
+
+def arrays(path):
+    """{name: [strings]} of the string arrays a file defines."""
+    src = strip_comments(read(path))
+    out = {}
+    for m in re.finditer(r"\bconst\s+char\s*\*\s*(?:const\s+)?(\w+)\s*\[[^\]]*\]\s*=\s*\{(.*?)\};",
+                         src, re.S):
+        out[m.group(1)] = re.findall(r'"([^"]*)"', m.group(2))
+    return out
+
+
+KEYVAR = r"(?:key|k|kv->key)"
+
+
+def keys_of(body, arrs):
+    """The keys a function body compares its key with: (exact keys, prefixes)."""
+    exact, prefixes = set(), set()
+    for m in re.finditer(r"\bstr(?:case)?cmp\(\s*" + KEYVAR + r"\s*,\s*\"([^\"]+)\"\s*\)", body):
+        exact.add(m.group(1))
+    for m in re.finditer(r"\bstr(?:case)?cmp\(\s*" + KEYVAR + r"\s*,\s*(\w+)\s*\[", body):
+        if m.group(1) not in arrs:
+            bail("keys compared with %s[], an array this test cannot find" % m.group(1))
+        exact.update(arrs[m.group(1)])
+    for m in re.finditer(r"\bstr_has_prefix\(\s*" + KEYVAR + r"\s*,\s*\"([^\"]+)\"\s*\)", body):
+        prefixes.add(m.group(1))
+    for m in re.finditer(r"\bstrn(?:case)?cmp\(\s*" + KEYVAR + r"\s*,\s*\"([^\"]+)\"\s*,\s*\d+\s*\)",
+                         body):
+        prefixes.add(m.group(1))
+    return exact, prefixes
+
+
+def handed_key(body, funcs):
+    """The functions of funcs a body calls with its key (a bare key, k or kv argument)."""
+    out = []
+    for m in re.finditer(r"\b(\w+)\(([^;]*?)\)", body):
+        name, args = m.group(1), m.group(2)
+        if name in funcs and re.search(r"(?:^|,)\s*(?:key|k|kv)\s*(?:,|$)", args):
+            out.append(name)
+    return out
+
+
+def collect(name, funcs, arrs, seen=None):
+    """Keys of a function and of every function it hands its key to."""
+    seen = seen if seen is not None else set()
+    if name in seen:
+        return set(), set()
+    seen.add(name)
+    params, body, path = funcs[name]
+    exact, prefixes = keys_of(body, arrs[path])
+    for callee in handed_key(body, funcs):
+        e, p = collect(callee, funcs, arrs, seen)
+        exact |= e
+        prefixes |= p
+    return exact, prefixes
+
+
+def load(paths):
+    funcs, arrs = {}, {}
+    for p in paths:
+        funcs.update(functions(p))
+        arrs[p] = arrays(p)
+    # arrays are file-local: give each function its file's arrays
+    return funcs, arrs
+
+
+# ---- roff pages ----
+
+def roff_text(s):
+    """A roff line as the reader sees it, near enough: fonts, escapes, quotes gone."""
+    s = re.sub(r"^\.(?:B|I|BR|RB|BI|IB|IR|RI|SM|SB)\s+", "", s)
+    s = re.sub(r"\\f(?:\[[^\]]*\]|\(..|.)", "", s)
+    s = s.replace("\\(dq", '"').replace("\\-", "-").replace("\\e", "\\").replace("\\&", "")
+    s = s.replace("\\ ", " ").replace("\\~", " ").replace("\\(em", "--").replace("\\(en", "-")
+    s = s.replace('"', " ") if s.count('"') and not re.search(r'\w"\w', s) else s
+    return s
+
+
+def page(name):
+    """(headings, entries) of a page: entries are (heading, tag text)."""
+    path = os.path.join(DOCS, name)
+    if not os.path.exists(path):
+        return None
+    lines = open(path, encoding="utf-8").read().split("\n")
+    heading, sh = "", ""
+    entries, headings = [], []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith(".SH") or line.startswith(".SS"):
+            text = line[3:].strip()
+            if text.startswith('"') and text.endswith('"'):
+                text = text[1:-1]
+            text = roff_text(text.replace('\\"', '"'))
+            if line.startswith(".SH"):
+                sh = text
+                heading = text
+            else:
+                heading = sh + " / " + text
+            headings.append(heading)
+        elif line.startswith(".TP") or line.startswith(".TQ"):
+            if i + 1 < len(lines):
+                entries.append((heading, raw_tag(lines[i + 1])))
+        elif line.startswith(".IP "):
+            entries.append((heading, raw_tag(line[4:])))
+        i += 1
+    return headings, entries
+
+
+def roff_args(rest):
+    """A macro's arguments: blank-separated, "quoted" ones kept whole."""
+    return [a[1:-1] if a.startswith('"') else a
+            for a in re.findall(r'"(?:[^"]|"")*"|\S+', rest)]
+
+
+def raw_tag(line):
+    """The words of a .TP tag: key names separated by blanks, commas, slashes."""
+    m = re.match(r"^\.(BR|RB|BI|IB|IR|RI)\s+(.*)$", line)
+    if m:  # alternating fonts: the arguments are set without blanks between them
+        line = "".join(roff_args(m.group(2)))
+    s = re.sub(r"^\.(?:B|I)\s+", "", line)
+    s = re.sub(r"\\f(?:\[[^\]]*\]|\(..|.)", "", s)
+    s = s.replace("\\-", "-").replace("\\(dq", '"').replace("\\&", "")
+    s = s.replace('"', " ")
+    return [w for w in re.split(r"[\s,/]+|\bor\b", s) if w]
+
+
+def rendered(name):
+    """The page as text (groff, no hyphenation, one long line per paragraph), blanks squeezed."""
+    path = os.path.join(DOCS, name)
+    out = subprocess.run(["groff", "-man", "-Tascii", "-P-cbou", "-rHY=0", "-rLL=1000n", path],
+                         capture_output=True, text=True)
+    return re.sub(r"\s+", " ", out.stdout)
+
+
+def documented(pg, key, prefix, markers):
+    """True when key is the tag of an entry under a heading containing one of markers."""
+    for heading, words in pg[1]:
+        if markers and not any(m.lower() in heading.lower() for m in markers):
+            continue
+        for w in words:
+            if (not prefix and w == key) or (prefix and w.startswith(key) and len(w) > len(key)):
+                return True
+    return False
+
+
+def want(pagename, pg, key, prefix, markers, origin):
+    if (pagename, key) in ALLOW:
+        check(True, "%s: %s %s # SKIP allowlisted: %s" % (pagename, key, origin, ALLOW[(pagename, key)]))
+        return
+    shown = key + ("NAME" if prefix else "")
+    where = " or ".join("'%s'" % m for m in markers) if markers else "anywhere"
+    check(documented(pg, key, prefix, markers),
+          "%s documents %s (%s) under %s" % (pagename, shown, origin, where))
+
+
+def need_page(name):
+    pg = page(name)
+    check(pg is not None, "docs/%s exists" % name)
+    return pg
+
+
+# ---- opsdeck.ini(5) ----
+
+def ini():
+    name = "opsdeck.ini.5"
+    pg = need_page(name)
+    if pg is None:
+        return
+    funcs, arrs = load(["engine/config.c"])
+    _, header, _ = funcs["section_header"]
+    sections = re.findall(r"\b(?:strcmp|str_has_prefix)\(\s*inner\s*,\s*\"(\w+)\"\s*\)", header)
+    check(len(sections) >= 8, "config.c: %d section names found (%s)" % (len(sections), ", ".join(sections)))
+    named = set(re.findall(r"\bstr_has_prefix\(\s*inner\s*,\s*\"(\w+)\"\s*\)", header))
+    for s in sections:
+        form = '[%s "NAME"]' % s if s in named else "[%s]" % s
+        check(any(("[" + s) in h for h in pg[0]), "%s has a heading for %s" % (name, form))
+    _, on_pair, _ = funcs["on_pair"]
+    cases = re.findall(r"case\s+SECTION_(\w+)\s*:\s*return\s+(\w+)\(", on_pair)
+    check(len(cases) >= 8, "config.c on_pair: %d section handlers found" % len(cases))
+    for sec, fn in cases:
+        s = sec.lower()
+        check(s in sections, "config.c: SECTION_%s is the section [%s]" % (sec, s))
+        exact, prefixes = collect(fn, funcs, arrs)
+        if s in FREE_FORM_SECTIONS:
+            check(True, "[%s] takes user names (%s): %s" % (s, FREE_FORM_SECTIONS[s], fn))
+            continue
+        check(exact or prefixes, "config.c %s: keys found for [%s] (else teach this test how %s reads them)"
+              % (fn, s, fn))
+        markers = ["[%s]" % s, "[%s " % s]
+        if s == "service":
+            # [service] keys other than backend are prom_service_key()'s (backends/prometheus_service.c)
+            svc_funcs, svc_arrs = load(["backends/prometheus_service.c"])
+            e2, p2 = collect("prom_service_key", svc_funcs, svc_arrs)
+            exact |= e2
+            prefixes |= p2
+        for k in sorted(exact):
+            want(name, pg, k, False, markers, "config.c %s" % fn)
+        for k in sorted(prefixes):
+            want(name, pg, k, True, markers, "config.c %s" % fn)
+
+    # every backend: backends/backend.c
+    bfuncs, barrs = load(["backends/backend.c"])
+    exact, prefixes = collect("backend_configure", bfuncs, barrs)
+    check(len(exact) >= 4, "backend.c backend_configure: %d keys found" % len(exact))
+    for k in sorted(exact):
+        want(name, pg, k, False, ['[backend '], "backend.c backend_configure")
+
+    # each backend type: its table's .configure and what it hands key to
+    files = sorted("backends/" + f for f in os.listdir(os.path.join(ROOT, "backends")) if f.endswith(".c"))
+    funcs, arrs = load(files)
+    real = []
+    for f in files:
+        src = strip_comments(read(f))
+        for m in re.finditer(r"struct\s+backend_impl\s+\w+\s*=\s*\{(.*?)\};", src, re.S):
+            t = re.search(r"\.type\s*=\s*\"([\w-]+)\"", m.group(1))
+            cfg = re.search(r"\.configure\s*=\s*(\w+)", m.group(1))
+            if t:
+                real.append((t.group(1), cfg.group(1) if cfg else None, f))
+    check(len(real) >= 9, "backends: %d types found (%s)" % (len(real), ", ".join(t[0] for t in real)))
+    for t, fn, f in real:
+        check(any(("type = " + t) in h for h in pg[0]), "%s has a heading for type = %s" % (name, t))
+        if fn is None:
+            continue
+        exact, prefixes = collect(fn, funcs, arrs)
+        markers = ["type = " + t, "common keys"]
+        for k in sorted(exact):
+            want(name, pg, k, False, markers, "%s %s" % (f, fn))
+        for k in sorted(prefixes):
+            want(name, pg, k, True, markers, "%s %s" % (f, fn))
+    text = rendered(name)
+    for what in ["opsdeck doctor", ":reload", "SIGHUP", "opsdeck lint"]:
+        check(what in text, "%s mentions %s" % (name, what))
+
+
+# ---- opsdeck-runbook(5) ----
+
+def runbook():
+    name = "opsdeck-runbook.5"
+    pg = need_page(name)
+    if pg is None:
+        return
+    src = strip_comments(read("engine/runbook.c"))
+    tn = re.search(r"type_names\[\]\s*=\s*\{(.*?)\};", src, re.S)
+    types = dict(re.findall(r"\[(RB_\w+)\]\s*=\s*\"([\w-]+)\"", tn.group(1))) if tn else {}
+    check(len(types) >= 8, "runbook.c: %d step types found (%s)" % (len(types), ", ".join(types.values())))
+    for t in types.values():
+        check(any(("type: " + t) in h for h in pg[0]), "%s has a heading for type: %s" % (name, t))
+    mask_bits = {}
+    for m in re.finditer(r"\b(M_\w+)\s*=\s*1u\s*<<\s*(RB_\w+)", src):
+        mask_bits[m.group(1)] = types.get(m.group(2))
+    table = re.search(r"\bkeys\[K_COUNT\]\s*=\s*\{(.*?)\n\};", src, re.S)
+    rows = re.findall(r"\[K_\w+\]\s*=\s*\{\s*\"([\w-]+)\"\s*,\s*([^,]+),", table.group(1)) if table else []
+    check(len(rows) >= 25, "runbook.c keys[]: %d step keys found" % len(rows))
+    for key, mask in rows:
+        if "M_ALL" in mask:
+            want(name, pg, key, False, ["every step"], "runbook.c keys[], every step")
+            continue
+        for bit in re.findall(r"M_\w+", mask):
+            t = mask_bits.get(bit)
+            check(t is not None, "runbook.c keys[]: %s's type %s is known" % (key, bit))
+            if t is not None:
+                want(name, pg, key, False, ["type: " + t], "runbook.c keys[], %s steps" % t)
+    funcs, arrs = load(["engine/runbook.c"])
+    blk = re.findall(r"strcmp\(kv->key,\s*\"(\w+)\"\)\s*!=\s*0", funcs["runbook_block"][1])
+    check(blk == ["var"] or len(blk) >= 1, "runbook.c runbook_block: keys %s" % blk)
+    for k in blk:
+        want(name, pg, k, False, ["runbook block"], "runbook.c runbook_block")
+    js = strip_comments(read("engine/runbook_json.c"))
+    members = set(re.findall(r"\bstrcmp\(\s*k\s*,\s*\"(\w+)\"\s*\)", js))
+    members |= set(re.findall(r"\bjson_str\(\s*\w+\s*,\s*\"(\w+)\"\s*\)", js))
+    check(len(members) >= 6, "runbook_json.c: %d JSON members found" % len(members))
+    for k in sorted(members):
+        want(name, pg, k, False, ["JSON"], "runbook_json.c")
+
+
+# ---- opsdeck-drill(5) ----
+
+def drill():
+    name = "opsdeck-drill.5"
+    pg = need_page(name)
+    if pg is None:
+        return
+    funcs, arrs = load(["engine/drill.c", "engine/drill_extra.c"])
+    for fn, markers, least in [("block_kv", ["drill block"], 14), ("inject_kv", ["injects"], 14),
+                               ("check_kv", ["checks"], 7)]:
+        exact, prefixes = collect(fn, funcs, arrs)
+        check(len(exact) >= least, "drill.c %s: %d keys found" % (fn, len(exact)))
+        for k in sorted(exact):
+            want(name, pg, k, False, markers, "drill.c %s" % fn)
+        for k in sorted(prefixes):
+            want(name, pg, k, True, markers, "drill.c %s" % fn)
+    text = rendered(name).lower()
+    titles = set()
+    for f in ["engine/drill.c", "engine/drill_extra.c"]:
+        titles |= set(re.findall(r"strcasecmp\(\s*n->title\s*,\s*\"([^\"]+)\"\s*\)", strip_comments(read(f))))
+    check(len(titles) >= 3, "drill headings found: %s" % ", ".join(sorted(titles)))
+    for t in sorted(titles):
+        check(("## " + t) in text or ('"' + t + '"') in text or ("heading named " + t) in text
+              or ("heading " + t) in text,
+              "%s says what a heading named '%s' is" % (name, t))
+
+
+# ---- every page: lint clean ----
+
+def lint(name):
+    path = os.path.join(DOCS, name)
+    if not os.path.exists(path):
+        return
+    out = subprocess.run(["groff", "-ww", "-z", "-man", path], capture_output=True, text=True)
+    check(out.returncode == 0 and out.stderr == "", "groff -ww -z -man %s: no warning%s"
+          % (name, "" if not out.stderr else ": " + out.stderr.strip().replace("\n", " | ")))
+    env = dict(os.environ, MANWIDTH="80", LC_ALL="C.UTF-8")
+    out = subprocess.run(["man", "--warnings", "-E", "UTF-8", "-l", path], capture_output=True,
+                         text=True, env=env)
+    check(out.returncode == 0 and out.stderr == "", "man --warnings -l %s: no warning%s"
+          % (name, "" if not out.stderr else ": " + out.stderr.strip().replace("\n", " | ")))
+
+
+ini()
+runbook()
+drill()
+for p in ["opsdeck.ini.5", "opsdeck-runbook.5", "opsdeck-drill.5", "opsdeck.1"]:
+    lint(p)
+print("1..%d" % n)
+sys.exit(1 if failed else 0)
