@@ -129,10 +129,14 @@ def keys_of(body, arrs):
 
 
 def handed_key(body, funcs):
-    """The functions of funcs a body calls with its key (a bare key, k or kv argument)."""
+    """The key handlers of funcs a body calls with its key (a bare key, k or kv argument)."""
     out = []
     for m in re.finditer(r"\b(\w+)\(([^;]*?)\)", body):
         name, args = m.group(1), m.group(2)
+        # only key handlers (…_key, …configure…): a helper such as parse_secs() that looks
+        # at the key for an error message is not where keys are read
+        if not re.search(r"_key$|configure", name):
+            continue
         if name in funcs and re.search(r"(?:^|,)\s*(?:key|k|kv)\s*(?:,|$)", args):
             out.append(name)
     return out
