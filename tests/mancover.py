@@ -116,6 +116,11 @@ def keys_of(body, arrs):
     exact, prefixes = set(), set()
     for m in re.finditer(r"\bstr(?:case)?cmp\(\s*" + KEYVAR + r"\s*,\s*\"([^\"]+)\"\s*\)", body):
         exact.add(m.group(1))
+    local = {}  # a function's own arrays win over the file's (two functions may each have keys[])
+    for m in re.finditer(r"\bconst\s+char\s*\*\s*(?:const\s+)?(\w+)\s*\[[^\]]*\]\s*=\s*\{(.*?)\};",
+                         body, re.S):
+        local[m.group(1)] = re.findall(r'"([^"]*)"', m.group(2))
+    arrs = dict(arrs, **local)
     for m in re.finditer(r"\bstr(?:case)?cmp\(\s*" + KEYVAR + r"\s*,\s*(\w+)\s*\[", body):
         if m.group(1) not in arrs:
             bail("keys compared with %s[], an array this test cannot find" % m.group(1))
