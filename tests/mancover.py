@@ -23,6 +23,17 @@ Where the keys come from:
                     functions they hand the key to (drill_extra.c); the
                     section headings drill.c and drill_extra.c look for.
 
+The handlers' values are checked too, more loosely: every word a key handler
+(or a set_/parse/configure/_key helper it hands the value to) compares the
+value with, or lists in a word array of its own, must be a word of the page
+(tones, auth kinds, demo modes, notify services, channels, check times...).
+
+Handlers are followed by name: a call that passes the key on is followed when
+the callee is named *_key or *configure* (a helper that only looks at the key
+for a message, parse_secs(), is not where keys are read). Every extraction
+also asserts it found a plausible number of keys, so code that moves keys
+somewhere this test does not look fails here instead of passing empty.
+
 A key in the code that no page documents fails with the file and the place
 to document it. ALLOW lists the only names left out, each with its reason.
 
@@ -162,6 +173,44 @@ def collect(name, funcs, arrs, seen=None):
     return exact, prefixes
 
 
+VALVAR = r"(?:v|value|w|kv->value)"
+
+
+def values_of(body, arrs):
+    """The words a key handler takes as values: compared literals and its own word lists."""
+    vals = set(re.findall(r"\bstrn?(?:case)?cmp\(\s*" + VALVAR + r"\s*,\s*\"([^\"]+)\"", body))
+    for m in re.finditer(r"\bconst\s+char\s*\*\s*(?:const\s+)?(\w+)\s*\[[^\]]*\]\s*=\s*\{(.*?)\};",
+                         body, re.S):
+        if re.search(r"\bstr(?:case)?cmp\(\s*" + KEYVAR + r"\s*,\s*" + m.group(1) + r"\s*\[", body):
+            continue  # the key names, not values
+        vals.update(re.findall(r'"([^"]*)"', m.group(2)))
+    return {v for v in vals if v}
+
+
+def collect_values(name, funcs, arrs, seen=None):
+    """Values of a key handler and of the handlers it hands its key or value to."""
+    seen = seen if seen is not None else set()
+    if name in seen or name not in funcs:
+        return set()
+    seen.add(name)
+    params, body, path = funcs[name]
+    vals = values_of(body, arrs[path])
+    for m in re.finditer(r"\b(\w+)\(([^;]*?)\)", body):
+        callee, args = m.group(1), m.group(2)
+        if callee in funcs and re.search(r"_key$|configure|^set_|parse|pane", callee) and \
+                re.search(r"(?:^|,)\s*(?:key|k|kv|value|v)\s*(?:,|$)", args):
+            vals |= collect_values(callee, funcs, arrs, seen)
+    return vals
+
+
+def want_values(pagename, text, vals, origin):
+    """Each value a handler takes is a word of the page."""
+    missing = sorted(v for v in vals if not re.search(r"(?<![\w-])" + re.escape(v) + r"(?![\w-])", text))
+    check(not missing, "%s names every value %s takes (%d: %s)%s" % (
+        pagename, origin, len(vals), " ".join(sorted(vals)),
+        "" if not missing else ": missing " + ", ".join(missing)))
+
+
 def load(paths):
     funcs, arrs = {}, {}
     for p in paths:
@@ -279,6 +328,7 @@ def ini():
     every = sorted(d + "/" + f for d in ("engine", "backends")
                    for f in os.listdir(os.path.join(ROOT, d)) if f.endswith(".c"))
     funcs, arrs = load([f for f in every if f != "engine/config.c"] + ["engine/config.c"])
+    text = rendered(name)
     _, header, _ = funcs["section_header"]
     sections = re.findall(r"\b(?:strcmp|str_has_prefix)\(\s*inner\s*,\s*\"(\w+)\"\s*\)", header)
     check(len(sections) >= 8, "config.c: %d section names found (%s)" % (len(sections), ", ".join(sections)))
@@ -303,6 +353,7 @@ def ini():
             want(name, pg, k, False, markers, "config.c %s" % fn)
         for k in sorted(prefixes):
             want(name, pg, k, True, markers, "config.c %s" % fn)
+        want_values(name, text, collect_values(fn, funcs, arrs), "[%s] (config.c %s)" % (s, fn))
 
     # every backend: backends/backend.c
     bfuncs, barrs = load(["backends/backend.c"])
@@ -310,6 +361,7 @@ def ini():
     check(len(exact) >= 4, "backend.c backend_configure: %d keys found" % len(exact))
     for k in sorted(exact):
         want(name, pg, k, False, ['[backend '], "backend.c backend_configure")
+    want_values(name, text, collect_values("backend_configure", bfuncs, barrs), "backend.c backend_configure")
 
     # each backend type: its table's .configure and what it hands key to
     files = sorted("backends/" + f for f in os.listdir(os.path.join(ROOT, "backends")) if f.endswith(".c"))
@@ -333,7 +385,7 @@ def ini():
             want(name, pg, k, False, markers, "%s %s" % (f, fn))
         for k in sorted(prefixes):
             want(name, pg, k, True, markers, "%s %s" % (f, fn))
-    text = rendered(name)
+        want_values(name, text, collect_values(fn, funcs, arrs), "type = %s (%s %s)" % (t, f, fn))
     for what in ["opsdeck doctor", ":reload", "SIGHUP", "opsdeck lint"]:
         check(what in text, "%s mentions %s" % (name, what))
 
@@ -367,6 +419,8 @@ def runbook():
             if t is not None:
                 want(name, pg, key, False, ["type: " + t], "runbook.c keys[], %s steps" % t)
     funcs, arrs = load(["engine/runbook.c"])
+    want_values(name, rendered(name), values_of(funcs["apply_kv"][1], arrs["engine/runbook.c"]),
+                "a step's keys (runbook.c apply_kv)")
     blk = re.findall(r"strcmp\(kv->key,\s*\"(\w+)\"\)\s*!=\s*0", funcs["runbook_block"][1])
     check(blk == ["var"] or len(blk) >= 1, "runbook.c runbook_block: keys %s" % blk)
     for k in blk:
@@ -395,7 +449,10 @@ def drill():
             want(name, pg, k, False, markers, "drill.c %s" % fn)
         for k in sorted(prefixes):
             want(name, pg, k, True, markers, "drill.c %s" % fn)
-    text = rendered(name).lower()
+    text = rendered(name)
+    for fn in ("block_kv", "inject_kv", "check_kv"):
+        want_values(name, text, collect_values(fn, funcs, arrs), "(drill.c %s)" % fn)
+    text = text.lower()
     titles = set()
     for f in ["engine/drill.c", "engine/drill_extra.c"]:
         titles |= set(re.findall(r"strcasecmp\(\s*n->title\s*,\s*\"([^\"]+)\"\s*\)", strip_comments(read(f))))
