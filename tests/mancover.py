@@ -486,6 +486,19 @@ for tool, pkg in (("groff", "groff-base"), ("man", "man-db")):
 ini()
 runbook()
 drill()
+
+# every format page is installed and named from opsdeck(1) and the other pages
+build = re.sub(r"#[^\n]*", "", read("meson.build"))
+installs = " ".join(re.findall(r"install_man\((.*?)\)", build, re.S))
+pages = sorted(f for f in os.listdir(DOCS) if re.match(r".*\.[1-9]$", f))
+for pg in pages:
+    check("'docs/%s'" % pg in installs, "meson.build installs docs/%s (install_man)" % pg)
+for pg in pages:
+    text = rendered(pg)
+    for other in pages:
+        if other != pg and other.endswith(".5"):
+            ref = "%s(%s)" % (other[:-2], other[-1])
+            check(ref in text, "%s names %s" % (pg, ref))
 for p in ["opsdeck.ini.5", "opsdeck-runbook.5", "opsdeck-drill.5", "opsdeck.1"]:
     lint(p)
 print("1..%d" % n)
