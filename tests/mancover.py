@@ -18,7 +18,8 @@ Where the keys come from:
                     signals keys).
   opsdeck-runbook(5) engine/runbook.c: the keys[] table (with the step types
                     each key belongs to), type_names[], the runbook block's
-                    `var`; engine/runbook_json.c: the JSON members.
+                    `var`; engine/runbook_json.c: the JSON members;
+                    engine/cond.c: a condition's column words and operators.
   opsdeck-drill(5)  engine/drill.c block_kv(), inject_kv(), check_kv() and the
                     functions they hand the key to (drill_extra.c); the
                     section headings drill.c and drill_extra.c look for.
@@ -425,6 +426,14 @@ def runbook():
     check(blk == ["var"] or len(blk) >= 1, "runbook.c runbook_block: keys %s" % blk)
     for k in blk:
         want(name, pg, k, False, ["runbook block"], "runbook.c runbook_block")
+    # conditions (engine/cond.c): the column words and the operators
+    cond = strip_comments(read("engine/cond.c"))
+    al = re.search(r"\baliases\[\]\s*=\s*\{(.*?)\n\};", cond, re.S)
+    words = re.findall(r"\{\s*MODEL_\w+\s*,\s*\"(\w+)\"", al.group(1)) if al else []
+    ops = re.search(r"\bop_names\[\]\s*=\s*\{(.*?)\};", cond, re.S)
+    ops = re.findall(r'"([^"]+)"', ops.group(1)) if ops else []
+    check(len(words) >= 8 and len(ops) >= 6, "cond.c: %d column words, %d operators" % (len(words), len(ops)))
+    want_values(name, rendered(name), set(words) | set(ops), "in a condition (cond.c aliases[], op_names[])")
     js = strip_comments(read("engine/runbook_json.c"))
     members = set(re.findall(r"\bstrcmp\(\s*k\s*,\s*\"(\w+)\"\s*\)", js))
     members |= set(re.findall(r"\bjson_str\(\s*\w+\s*,\s*\"(\w+)\"\s*\)", js))
