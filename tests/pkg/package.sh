@@ -129,6 +129,9 @@ for t in dark light high-contrast mono; do
 done
 check "opsdeck snapshot (the demo) works from the package" \
     sh -c "cd / && /usr/bin/opsdeck snapshot >'$T/snap.txt' 2>&1 && grep -q . '$T/snap.txt'"
+check "opsdeck run --dry-run --plain on an installed runbook walks its steps" \
+    sh -c "cd / && /usr/bin/opsdeck run /usr/share/opsdeck/runbooks/pool-server-down.md --dry-run --plain \
+               </dev/null >'$T/dry.txt' 2>&1 && grep -q '^== .*step 1/' '$T/dry.txt'"
 
 for page in 1:opsdeck 5:opsdeck.ini 5:opsdeck-runbook 5:opsdeck-drill; do
     sec=${page%%:*}
