@@ -88,19 +88,18 @@ for mode in plain bash-completion; do
     check "$mode: --demo-mode values" only "$O --demo-mode " live still trickle
     check "$mode: built-in and user themes" has "$O -t " dark light high-contrast mono solarized-night
     check "$mode: themes by prefix (snapshot --theme)" only "$O snapshot --theme s" solarized-night
-    (
-        cd "$T/work" || exit 1
-        check "$mode: run FILE: runbooks and dirs, not .txt" only "$O run books/" books/game.json books/pool.md
-        check "$mode: lint FILE: configs too" has "$O lint " ops.ini other.ini books
-        check "$mode: -c FILE: *.ini" has "$O act -c " ops.ini other.ini
-        check "$mode: act BACKEND from -c's config (actions off: none)" only "$O act -c ops.ini " edge-lb kube
-        check "$mode: act PANE of the backend" only "$O act -c ops.ini kube " deploys
-        check "$mode: act VERB of backend and pane" only "$O act -c ops.ini kube deploys " bounce
-        check "$mode: act VERB by prefix, demo" only "$O act -c ops.ini edge-lb pools d" drain
-        check "$mode: act after --yes and --input V" only "$O act --yes --input 5m -c ops.ini edge-lb alerts " silence expire
-        check "$mode: doctor --backend NAME from the config" only "$O doctor -c ops.ini --backend " edge-lb kube quiet
-        check "$mode: act without a config: the demo's" has "$O act " demo
-    )
+    cd "$T/work" || bail "no $T/work"
+    check "$mode: run FILE: runbooks and dirs, not .txt" only "$O run books/" books/game.json books/pool.md
+    check "$mode: lint FILE: configs too" has "$O lint " ops.ini other.ini books
+    check "$mode: -c FILE: *.ini" has "$O act -c " ops.ini other.ini
+    check "$mode: act BACKEND from -c's config (actions off: none)" only "$O act -c ops.ini " edge-lb kube
+    check "$mode: act PANE of the backend" only "$O act -c ops.ini kube " deploys
+    check "$mode: act VERB of backend and pane" only "$O act -c ops.ini kube deploys " bounce
+    check "$mode: act VERB by prefix, demo" only "$O act -c ops.ini edge-lb pools d" drain
+    check "$mode: act after --yes and --input V" only "$O act --yes --input 5m -c ops.ini edge-lb alerts " silence expire
+    check "$mode: doctor --backend NAME from the config" only "$O doctor -c ops.ini --backend " edge-lb kube quiet
+    check "$mode: act without a config: the demo's" has "$O act " demo
+    cd / || bail "cd /"
 done
 export BC=
 # the config given with ~ on the line
