@@ -5,6 +5,7 @@
 #include "auditlog.h"
 
 #include "../common/clock.h"
+#include "../common/loop.h"
 #include "../common/text.h"
 #include "../common/util.h"
 #include "../common/whoami.h"
@@ -14,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +80,16 @@ char *auditlog_format(int facility, int severity, int64_t wall_ms, const char *t
                      line);
 }
 
+/*
+ * A datagram socket queues few messages (net.unix.max_dgram_qlen, 10 by
+ * default): a burst of lines (a drill rolling back ten actions in one tick)
+ * finds it full before the daemon has read. That is no outage: what waits
+ * goes on a timer (RETRY_MS) as the daemon reads, and only a socket still full
+ * after BUSY_SAY_MS, or a full backlog, is said. At exit, what waits gets up
+ * to EXIT_WAIT_MS (the loop is over: a short wait blocks nobody).
+ */
+enum { RETRY_MS = 100, RETRY_DOWN_MS = 1000, BUSY_SAY_MS = 3000, EXIT_WAIT_MS = 1000 };
+
 struct auditlog {
     int facility;
     char *socket_path;
@@ -92,6 +104,9 @@ struct auditlog {
     char *last_file; /* the audit file, for the words at the end */
     auditlog_say_cb say;
     void *say_ud;
+    struct loop *loop;        /* for the retry timer; NULL: retries come with the next line */
+    struct loop_timer *retry; /* armed while lines wait */
+    uint64_t busy_since;      /* monotonic ms the socket was first found full; 0: it was not */
 };
 
 struct auditlog *auditlog_create(const struct config *cfg)
@@ -174,10 +189,11 @@ static bool peer_gone(int err)
  * Send one message. false with *why; *keep says whether it may go later (a
  * message too long for a datagram never will).
  */
-static bool send_msg(struct auditlog *al, const char *msg, bool *keep, char **why)
+static bool send_msg(struct auditlog *al, const char *msg, bool *keep, bool *busy, char **why)
 {
     size_t len = strlen(msg);
     *keep = true;
+    *busy = false;
     for (int attempt = 0; attempt < 2; attempt++) {
         if (al->fd < 0 && !connect_socket(al, why)) {
             return false;
@@ -191,6 +207,7 @@ static bool send_msg(struct auditlog *al, const char *msg, bool *keep, char **wh
             continue;
         }
         if (err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS) {
+            *busy = true;
             *why = xasprintf("%s: the syslog daemon is not reading (its queue is full)",
                              al->socket_path);
         } else if (err == EMSGSIZE) {
@@ -218,13 +235,14 @@ static void queue(struct auditlog *al, char *msg)
 }
 
 /* Send what waits, oldest first; false (with *why) at the first that does not go. */
-static bool flush(struct auditlog *al, char **why)
+static bool flush(struct auditlog *al, bool *busy, char **why)
 {
     size_t sent = 0;
     bool ok = true;
+    *busy = false;
     while (sent < al->nbacklog) {
         bool keep;
-        if (!send_msg(al, al->backlog[sent], &keep, why)) {
+        if (!send_msg(al, al->backlog[sent], &keep, busy, why)) {
             if (keep) {
                 ok = false;
                 break;
@@ -267,6 +285,30 @@ static void record(struct auditlog *al, struct journal *j, const char *result)
     cJSON_Delete(data);
 }
 
+static void retry(void *ud);
+
+/* While lines wait: try again soon (less often while the socket is gone). */
+static void arm(struct auditlog *al)
+{
+    if (al->loop != NULL && al->nbacklog > 0 && al->retry == NULL) {
+        al->retry = loop_timer_add(al->loop, al->down ? RETRY_DOWN_MS : RETRY_MS, 0, retry, al);
+    }
+}
+
+/* The timer: send what waits; saying "back" is the next line's (it has the journal). */
+static void retry(void *ud)
+{
+    struct auditlog *al = ud;
+    al->retry = NULL;
+    char *why = NULL;
+    bool busy;
+    if (flush(al, &busy, &why)) {
+        al->busy_since = 0;
+    }
+    free(why);
+    arm(al);
+}
+
 static void on_line(struct journal *j, const struct journal_event *ev, const char *line, void *ud)
 {
     struct auditlog *al = ud;
@@ -275,18 +317,32 @@ static void on_line(struct journal *j, const struct journal_event *ev, const cha
     char *msg = auditlog_format(al->facility, auditlog_severity(ev->result), clock_wall_ms(),
                                 al->tag, (long)getpid(), line);
     char *why = NULL;
-    bool keep = true;
-    bool ok = flush(al, &why) && send_msg(al, msg, &keep, &why);
+    bool keep = true, busy = false;
+    bool ok = flush(al, &busy, &why) && send_msg(al, msg, &keep, &busy, &why);
     if (ok) {
         free(msg);
+        al->busy_since = 0;
     } else if (keep) {
         queue(al, msg);
     } else {
         free(msg);
         al->dropped++;
     }
+    if (!ok && busy && !al->down && al->nbacklog < AUDITLOG_BACKLOG) {
+        /* full, not gone: an outage only when it stays full */
+        uint64_t now = clock_mono_ms();
+        if (al->busy_since == 0) {
+            al->busy_since = now;
+        }
+        if (now - al->busy_since < BUSY_SAY_MS) {
+            free(why);
+            arm(al);
+            return;
+        }
+    }
     if (al->reporting) {
         free(why); /* our own line: queued or sent, nothing said about it */
+        arm(al);
         return;
     }
     if (!ok && !al->down) {
@@ -314,6 +370,19 @@ static void on_line(struct journal *j, const struct journal_event *ev, const cha
         free(text);
     }
     free(why);
+    arm(al);
+}
+
+void auditlog_set_loop(struct auditlog *al, struct loop *loop)
+{
+    if (al != NULL) {
+        if (al->retry != NULL) {
+            loop_timer_cancel(al->loop, al->retry);
+            al->retry = NULL;
+        }
+        al->loop = loop;
+        arm(al);
+    }
 }
 
 void auditlog_attach(struct auditlog *al, struct journal *j)
@@ -327,6 +396,23 @@ void auditlog_destroy(struct auditlog *al)
 {
     if (al == NULL) {
         return;
+    }
+    if (al->retry != NULL) {
+        loop_timer_cancel(al->loop, al->retry);
+    }
+    /* what waits: a last chance while the daemon reads (a burst at the end of `act`) */
+    uint64_t until = clock_mono_ms() + EXIT_WAIT_MS;
+    for (;;) {
+        char *why = NULL;
+        bool busy;
+        bool sent = flush(al, &busy, &why);
+        free(why);
+        uint64_t now = clock_mono_ms();
+        if (sent || !busy || al->fd < 0 || now >= until) {
+            break;
+        }
+        struct pollfd pfd = {.fd = al->fd, .events = POLLOUT};
+        poll(&pfd, 1, (int)(until - now));
     }
     if (al->nbacklog > 0) {
         text_printf(stderr,

@@ -13,6 +13,8 @@
  * ...", "failed..."). The timestamp is local time, as syslog(3)'s.
  *
  * Never blocks: the socket is non-blocking and each send is MSG_DONTWAIT. A
+ * full socket (a burst of lines: the kernel queues about ten datagrams) is no
+ * outage: what waits is sent from a timer as the daemon reads. A
  * stream socket is refused with a clear error (datagrams only, as /dev/log is
  * on Linux). A send that fails on a dead peer (the daemon restarted, its
  * socket made anew) reconnects once and sends again.
@@ -36,6 +38,7 @@
 
 struct config;
 struct journal;
+struct loop;
 
 enum { AUDITLOG_BACKLOG = 256 };
 
@@ -57,6 +60,11 @@ struct auditlog;
 struct auditlog *auditlog_create(const struct config *cfg);
 /* Mirror j's lines (j: the audit journal, as opened). al NULL: nothing. */
 void auditlog_attach(struct auditlog *al, struct journal *j);
+/*
+ * The loop to retry on while lines wait (a full socket drains as the daemon
+ * reads); without one they go with the next line. NULL: none.
+ */
+void auditlog_set_loop(struct auditlog *al, struct loop *loop);
 /* Who hears a failure (and a recovery); default: stderr. say NULL: back to stderr. */
 void auditlog_set_say(struct auditlog *al, auditlog_say_cb say, void *ud);
 /* The lines still waiting (tests). */

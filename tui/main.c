@@ -657,6 +657,7 @@ static struct journal *open_audit(struct app *app, char **cause)
     free(path);
     if (j != NULL && app->syslog == NULL) {
         app->syslog = auditlog_create(app->cfg);
+        auditlog_set_loop(app->syslog, app->loop);
     }
     auditlog_attach(app->syslog, j);
     return j;
