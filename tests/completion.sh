@@ -133,6 +133,9 @@ check "act --list: four fields on every line" awk -F'\t' 'NF != 4 { exit 1 }' "$
 check "act --list polls nothing (its exec command never ran)" bash -c '
     cd "$1" && printf "[backend \"p\"]\ntype = exec\ncommand = touch %s/polled\npane = queues\n" "$1" >p.ini &&
     "$2" act --list -c p.ini >/dev/null && sleep 0.3 && [ ! -e polled ]' _ "$T/work" "$O"
+printf '[backend "a"]\ntype = demo\ncluster = web\n[backend "b"]\ntype = demo\ncluster = web\n' >"$T/cl.ini"
+check "act --list: a cluster's name acts too, listed once" bash -c '
+    [ "$("$1" act --list -c "$2" | cut -f1 | uniq | tr "\n" " ")" = "web a b " ]' _ "$O" "$T/cl.ini"
 printf '[backend "x"]\ntype = nope\n' >"$T/bad.ini"
 "$O" act --list -c "$T/bad.ini" >/dev/null 2>"$T/bad.err"
 check "act --list on a bad config: exit 2 with file:line" \

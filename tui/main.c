@@ -631,9 +631,18 @@ static int act_list(const struct options *o)
         const struct backend *b = app.backends[i];
         int n = 0;
         const struct action_def *defs = backend_actions(b, &n);
-        for (int k = 0; b->actions_enabled && k < n; k++) {
-            text_printf(stdout, "%s\t%s\t%s\t%s\n", b->name, model_schema(defs[k].kind)->name,
-                        defs[k].verb, defs[k].label != NULL ? defs[k].label : "");
+        /* a cluster's name acts too (its live member does): listed once, with its first member */
+        bool first_member = b->cluster_name != NULL;
+        for (size_t k = 0; first_member && k < i; k++) {
+            const char *other = app.backends[k]->cluster_name;
+            first_member = other == NULL || strcmp(other, b->cluster_name) != 0;
+        }
+        for (int pass = first_member ? 0 : 1; pass < 2; pass++) {
+            const char *name = pass == 0 ? b->cluster_name : b->name;
+            for (int k = 0; b->actions_enabled && k < n; k++) {
+                text_printf(stdout, "%s\t%s\t%s\t%s\n", name, model_schema(defs[k].kind)->name,
+                            defs[k].verb, defs[k].label != NULL ? defs[k].label : "");
+            }
         }
     }
     app_finish(&app);
