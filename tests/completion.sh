@@ -153,4 +153,41 @@ check "fish: act BACKEND from the config" bash -c '
     cut -f1 | sort | tr "\n" " " | grep -qx "edge-lb kube "' _ "$COMP/opsdeck.fish" "$T/work" "$O"
 check "zsh: the file defines _opsdeck" zsh -fc "source $COMP/_opsdeck 2>/dev/null; whence -w _opsdeck | grep -q function"
 
+# zsh's real completion: an interactive zsh in a zpty, Tab sent (tests/zsh-capture.zsh)
+zcomp() {
+    (cd "$T/work" && PATH="$(dirname "$O"):$PATH" timeout 30 zsh -f "$SRC/tests/zsh-capture.zsh" \
+        "$COMP" "$1" | sort -u)
+}
+zhas() {
+    local out w
+    out=$(zcomp "$1")
+    shift
+    for w in "$@"; do
+        grep -qxF -- "$w" <<<"$out" || {
+            echo "# zsh offers: $(tr '\n' ' ' <<<"$out") (no '$w')"
+            return 1
+        }
+    done
+}
+zonly() {
+    local out want
+    out=$(zcomp "$1")
+    shift
+    want=$(printf '%s\n' "$@" | sort -u)
+    [ "$out" = "$want" ] || {
+        echo "# zsh offers: $(tr '\n' ' ' <<<"$out"), want: $*"
+        return 1
+    }
+}
+check "zsh: subcommands" zonly "opsdeck " snapshot lint act drill join run runs report doctor
+check "zsh: snapshot options" zhas "opsdeck snapshot --" --json --theme --seed --demo-mode
+check "zsh: themes" zhas "opsdeck -t " dark light high-contrast mono solarized-night
+check "zsh: act BACKEND from -c's config" zonly "opsdeck act -c ops.ini " edge-lb kube
+check "zsh: act PANE" zonly "opsdeck act -c ops.ini kube " deploys
+check "zsh: act VERB after --yes" zonly "opsdeck act --yes -c ops.ini edge-lb pools d" drain
+check "zsh: run --resume: the run ids" zonly "opsdeck run --resume " "$ID1" "$ID2"
+check "zsh: report: the run ids" zhas "opsdeck report " "$ID1" "$ID2"
+check "zsh: doctor --backend" zonly "opsdeck doctor -c ops.ini --backend " edge-lb kube quiet
+check "zsh: run FILE: runbooks" zhas "opsdeck run books/" books/pool.md books/game.json
+
 done_testing
