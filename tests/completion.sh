@@ -5,8 +5,10 @@
 # bash_completion (its _filedir), for subcommands, options, themes, run ids
 # (from a real run), runbook/drill/config files, and act's BACKEND PANE VERB
 # from a test config given with -c. Also `opsdeck runs --ids` and `opsdeck act
-# --list` themselves, and `zsh -n` / `fish -n` on the other two files (zsh and
-# fish are in scripts/deps test_pkgs: a missing one fails, it is not skipped).
+# --list` themselves; zsh's completion driven the same way in a zpty
+# (tests/zsh-capture.zsh) and fish's through `complete -C`, after `zsh -n` /
+# `fish -n` (zsh and fish are in scripts/deps test_pkgs: a missing one fails,
+# it is not skipped).
 set -u
 OPSDECK=${OPSDECK:?}
 SRC=${MESON_SOURCE_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -148,9 +150,41 @@ check "fish is installed (scripts/deps --test)" test -x "$(command -v fish)"
 check "fish -n completions/opsdeck.fish" fish -n "$COMP/opsdeck.fish"
 check "fish: the file loads and offers the subcommands" bash -c '
     fish --no-config -c "source $1; complete -C \"opsdeck \"" | cut -f1 | grep -qx doctor' _ "$COMP/opsdeck.fish"
-check "fish: act BACKEND from the config" bash -c '
-    cd "$2" && fish --no-config -c "function opsdeck; $3 \$argv; end; source $1; complete -C \"opsdeck act -c ops.ini \"" |
-    cut -f1 | sort | tr "\n" " " | grep -qx "edge-lb kube "' _ "$COMP/opsdeck.fish" "$T/work" "$O"
+# fish's own completion engine: complete -C LINE
+fcomp() {
+    (cd "$T/work" && PATH="$(dirname "$O"):$PATH" fish --no-config -c \
+        "source $COMP/opsdeck.fish; complete -C '$1'" | cut -f1 | sort -u)
+}
+fonly() {
+    local out want
+    out=$(fcomp "$1")
+    shift
+    want=$(printf '%s\n' "$@" | sort -u)
+    [ "$out" = "$want" ] || {
+        echo "# fish offers: $(tr '\n' ' ' <<<"$out"), want: $*"
+        return 1
+    }
+}
+fhas() {
+    local out w
+    out=$(fcomp "$1")
+    shift
+    for w in "$@"; do
+        grep -qxF -- "$w" <<<"$out" || {
+            echo "# fish offers: $(tr '\n' ' ' <<<"$out") (no '$w')"
+            return 1
+        }
+    done
+}
+check "fish: act BACKEND from the config" fonly "opsdeck act -c ops.ini " edge-lb kube
+check "fish: act PANE" fonly "opsdeck act -c ops.ini kube " deploys
+check "fish: act VERB" fonly "opsdeck act -c ops.ini edge-lb pools d" drain
+check "fish: themes" fhas "opsdeck -t " dark light high-contrast mono solarized-night
+check "fish: drill options" fhas "opsdeck drill --" --resume --recover --give-up --wheel
+check "fish: run --resume: the run ids" fonly "opsdeck run --resume " "$ID1" "$ID2"
+check "fish: join: the run ids" fhas "opsdeck join " "$ID1" "$ID2"
+check "fish: doctor --backend" fonly "opsdeck doctor -c ops.ini --backend " edge-lb kube quiet
+check "fish: run FILE: runbooks" fhas "opsdeck run books/" books/pool.md books/game.json
 check "zsh: the file defines _opsdeck" zsh -fc "source $COMP/_opsdeck 2>/dev/null; whence -w _opsdeck | grep -q function"
 
 # zsh's real completion: an interactive zsh in a zpty, Tab sent (tests/zsh-capture.zsh)
