@@ -242,18 +242,18 @@ static bool flush(struct auditlog *al, bool *busy, char **why)
     *busy = false;
     while (sent < al->nbacklog) {
         bool keep;
-        if (!send_msg(al, al->backlog[sent], &keep, busy, why)) {
-            if (keep) {
-                ok = false;
-                break;
-            }
+        if (send_msg(al, al->backlog[sent], &keep, busy, why)) {
+            al->late++;
+        } else if (keep) {
+            ok = false;
+            break;
+        } else {
             free(*why); /* too long: it never goes; the file has it */
             *why = NULL;
             al->dropped++;
         }
         free(al->backlog[sent]);
         al->backlog[sent] = NULL;
-        al->late += ok;
         sent++;
     }
     memmove(al->backlog, al->backlog + sent, (al->nbacklog - sent) * sizeof al->backlog[0]);
