@@ -22,6 +22,7 @@
 
 #include "../backends/prometheus_service.h"
 #include "../common/util.h"
+#include "auditlog.h"
 
 #include <ini.h>
 
@@ -45,7 +46,8 @@ enum section_kind {
     SECTION_SERVICE,
     SECTION_VIEWS,
     SECTION_CONTEXT,
-    SECTION_KEYS
+    SECTION_KEYS,
+    SECTION_AUDIT
 };
 
 /* A [service] section as read, before its backend is known (the end of the file). */
@@ -72,7 +74,8 @@ struct parser {
     int runbook_path_line;
     struct pending_service *svcs;
     size_t nsvcs;
-    int ctx_lines[4]; /* the current [context]'s tone, read_only, protected, description */
+    int ctx_lines[4];   /* the current [context]'s tone, read_only, protected, description */
+    int audit_lines[4]; /* [audit] syslog, syslog_facility, syslog_socket, syslog_tag */
 };
 
 static bool fail(struct parser *p, int line, const char *fmt, ...)
@@ -335,6 +338,10 @@ static bool section_header(struct parser *p, char *inner)
         p->section = SECTION_KEYS;
         return true;
     }
+    if (strcmp(inner, "audit") == 0) {
+        p->section = SECTION_AUDIT;
+        return true;
+    }
     if (str_has_prefix(inner, "backend") &&
         (inner[7] == '\0' || is_blank(inner[7]) || inner[7] == '"')) {
         return backend_header(p, str_trim(inner + 7));
@@ -349,7 +356,8 @@ static bool section_header(struct parser *p, char *inner)
     }
     return fail(p, p->line,
                 "unknown section [%s] (expected [opsdeck], [runbooks], [share], [views], "
-                "[keys], [backend \"NAME\"], [service \"NAME\"] or [context \"NAME\"])",
+                "[keys], [audit], [backend \"NAME\"], [service \"NAME\"] or [context "
+                "\"NAME\"])",
                 inner);
 }
 
@@ -760,6 +768,58 @@ static void pending_free(struct parser *p)
     free(p->svcs);
 }
 
+/* A syslog tag: what rsyslog and journald take as one (letters, digits, . _ - /), <= 32. */
+static bool audit_tag_ok(const char *s)
+{
+    return strlen(s) <= 32 && is_name(s, "._-/");
+}
+
+/* [audit] (engine/auditlog.h): the audit log to syslog as well. */
+static bool audit_key(struct parser *p, const char *key, const char *value)
+{
+    static const char *const keys[] = {"syslog", "syslog_facility", "syslog_socket", "syslog_tag"};
+    size_t k = 0;
+    while (k < 4 && strcmp(key, keys[k]) != 0) {
+        k++;
+    }
+    if (k == 4) {
+        return fail(p, p->line,
+                    "unknown key '%s' in [audit] (expected syslog, syslog_facility, "
+                    "syslog_socket or syslog_tag)",
+                    key);
+    }
+    if (p->audit_lines[k] != 0) {
+        return fail(p, p->line, "duplicate key '%s' in [audit] (first on line %d)", key,
+                    p->audit_lines[k]);
+    }
+    p->audit_lines[k] = p->line;
+    struct config *cfg = p->cfg;
+    if (k == 0 && !str_parse_bool(value, &cfg->audit_syslog)) {
+        return fail(p, p->line, "bad value '%s' for syslog (on/off, true/false, yes/no, 1/0)",
+                    value);
+    }
+    if (k == 1 && !auditlog_facility_parse(value, &cfg->audit_facility)) {
+        return fail(p, p->line,
+                    "bad syslog_facility '%s' (auth, authpriv, daemon, user or local0..local7)",
+                    value);
+    }
+    if (k == 2 && (value[0] != '/' || strlen(value) >= 108)) {
+        return fail(p, p->line,
+                    "bad syslog_socket '%s' (the absolute path of a local socket, under 108 "
+                    "bytes, e.g. /dev/log)",
+                    value);
+    }
+    if (k == 3 && !audit_tag_ok(value)) {
+        return fail(p, p->line,
+                    "bad syslog_tag '%s' (1 to 32 letters, digits, '.', '_', '-' or '/')", value);
+    }
+    char **slot = k == 2 ? &cfg->audit_socket : k == 3 ? &cfg->audit_tag : NULL;
+    if (slot != NULL) {
+        *slot = xstrdup(value);
+    }
+    return true;
+}
+
 /* The ini_handler. We track sections ourselves (see the top), so ignore inih's. */
 static int on_pair(void *user, const char *section, const char *key, const char *value)
 {
@@ -785,6 +845,8 @@ static int on_pair(void *user, const char *section, const char *key, const char 
         return context_key(p, key, value);
     case SECTION_KEYS:
         return keys_key(p, key, value);
+    case SECTION_AUDIT:
+        return audit_key(p, key, value);
     case SECTION_NONE:
         break;
     }
@@ -855,6 +917,7 @@ struct config *config_parse(const char *name, const char *text, char **cause)
     struct parser p = {.text = text, .pos = text};
     p.cfg = xcalloc(1, sizeof *p.cfg);
     p.cfg->path = xstrdup(name);
+    auditlog_facility_parse("authpriv", &p.cfg->audit_facility); /* the default */
 
     int rc = ini_parse_stream(read_line, &p, on_pair, &p);
     if (rc == 0 && p.err_line == 0 && finish_section(&p) && resolve_services(&p)) {
@@ -997,6 +1060,8 @@ void config_destroy(struct config *cfg)
         free(cfg->keys[i].value);
     }
     free(cfg->keys);
+    free(cfg->audit_socket);
+    free(cfg->audit_tag);
     free(cfg->theme);
     free(cfg->path);
     free(cfg);

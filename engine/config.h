@@ -32,6 +32,12 @@
  *   [views]
  *   web5xx = pools;filter=be_web;sort=-5XX   ; NAME = VIEW-STRING (tui/view.h)
  *
+ *   [audit]                 ; the audit log to syslog too (engine/auditlog.h)
+ *   syslog = on             ; default off
+ *   syslog_facility = authpriv ; auth authpriv daemon user local0..local7
+ *   syslog_socket = /dev/log   ; the local syslog socket (a datagram socket)
+ *   syslog_tag = opsdeck
+ *
  * Errors name file:line. Type-specific keys are kept with their line so that
  * backend_configure() errors can be reported the same way.
  */
@@ -113,6 +119,11 @@ struct config {
     /* [keys] VERB = KEYS / PANE.VERB = KEYS, as written, in file order (tui/keyconf.h checks) */
     struct config_entry *keys;
     size_t nkeys;
+    /* [audit] (engine/auditlog.h): every audit line to syslog as well */
+    bool audit_syslog;  /* syslog = on; default off */
+    int audit_facility; /* syslog_facility as a code (LOG_AUTHPRIV >> 3, the default) */
+    char *audit_socket; /* syslog_socket; NULL: /dev/log */
+    char *audit_tag;    /* syslog_tag; NULL: opsdeck */
 };
 
 /* The context named name ("default" when NULL), or NULL when the config has none such. */

@@ -55,6 +55,8 @@ struct journal {
     off_t end;          /* the file's size after our last append or scan */
     uint64_t seq;       /* of the last line written or found */
     bool needs_newline; /* the file ends in a torn line */
+    journal_mirror_cb mirror;
+    void *mirror_ud;
 };
 
 static bool parent_dir(const char *path, char **cause)
@@ -247,6 +249,12 @@ void journal_close(struct journal *j)
     free(j);
 }
 
+void journal_set_mirror(struct journal *j, journal_mirror_cb fn, void *ud)
+{
+    j->mirror = fn;
+    j->mirror_ud = ud;
+}
+
 const char *journal_path(const struct journal *j)
 {
     return j->path;
@@ -341,8 +349,17 @@ bool journal_append_line(struct journal *j, const struct journal_event *ev, char
     if (!lock_appends(j, cause)) {
         return false;
     }
-    bool ok = catch_up(j, cause) && append_locked(j, ev, line, cause);
+    char *written = NULL;
+    bool ok = catch_up(j, cause) && append_locked(j, ev, &written, cause);
     unlock_appends(j);
+    if (ok && j->mirror != NULL) {
+        j->mirror(j, ev, written, j->mirror_ud); /* unlocked: it may append (and lock) again */
+    }
+    if (line != NULL) {
+        *line = written;
+    } else {
+        free(written);
+    }
     return ok;
 }
 

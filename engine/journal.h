@@ -40,6 +40,16 @@ bool journal_append(struct journal *j, const struct journal_event *ev, char **ca
 /* The same; *line (caller frees) is the line written, without its newline, on success. */
 bool journal_append_line(struct journal *j, const struct journal_event *ev, char **line,
                          char **cause);
+/*
+ * A mirror: fn sees every line appended to j (after it is on disk and the
+ * append lock is released), with the event it came from. The audit log's is
+ * engine/auditlog.h (syslog). fn may append to j itself (to say the mirror
+ * failed): it is then called again for that line, and must not loop. NULL
+ * removes it.
+ */
+typedef void (*journal_mirror_cb)(struct journal *j, const struct journal_event *ev,
+                                  const char *line, void *ud);
+void journal_set_mirror(struct journal *j, journal_mirror_cb fn, void *ud);
 const char *journal_path(const struct journal *j);
 uint64_t journal_last_seq(const struct journal *j);
 /* The seq of one line, or false when it is not a journal line (an object with a seq). */

@@ -11,10 +11,12 @@
 #include "../common/clock.h"
 #include "../common/util.h"
 #include "../engine/action.h"
+#include "../engine/auditlog.h"
 #include "../engine/config.h"
 #include "../engine/game.h"
 #include "../engine/journal.h"
 #include "../engine/paths.h"
+#include "../engine/run.h"
 #include "../engine/runbook.h"
 #include "../engine/runlog.h"
 #include "../engine/share.h"
@@ -28,6 +30,7 @@
 #include "lintdoc.h"
 #include "reportcmd.h"
 #include "snapshot.h"
+#include "console.h"
 #include "ui.h"
 #include "usage.h"
 #include "view.h"
@@ -77,6 +80,8 @@ struct options {
     int64_t exit_after_ms;
     long exit_after_frames;
     bool yes;
+    bool act_list; /* act --list: every action of the config, for completions */
+    bool run_ids;  /* runs --ids: the run ids alone, for completions */
     const char *input;
     const char *confirm; /* act --confirm TARGET: the typed confirmation a protected context asks */
     const char *act_args[4]; /* backend, pane, verb, target */
@@ -229,6 +234,10 @@ static void parse_args(int argc, char **argv, struct options *o)
             o->lint_file = a;
         } else if (o->command == CMD_ACT && strcmp(a, "--yes") == 0) {
             o->yes = true;
+        } else if (o->command == CMD_ACT && strcmp(a, "--list") == 0) {
+            o->act_list = true;
+        } else if (o->command == CMD_RUNS && strcmp(a, "--ids") == 0) {
+            o->run_ids = true;
         } else if (o->command == CMD_ACT && strcmp(a, "--input") == 0) {
             o->input = take_value(argc, argv, &i);
         } else if (o->command == CMD_ACT && strcmp(a, "--confirm") == 0) {
@@ -254,6 +263,9 @@ static void parse_args(int argc, char **argv, struct options *o)
     if (o->command == CMD_LINT && o->lint_file == NULL) {
         fprintf(stderr, "opsdeck: lint needs a FILE\n");
         exit(2);
+    }
+    if (o->command == CMD_ACT && o->act_list) {
+        return; /* no BACKEND PANE VERB TARGET, no --yes: it only lists */
     }
     if (o->command == CMD_ACT && o->nact != 4) {
         fprintf(stderr, "opsdeck: act needs BACKEND PANE VERB TARGET\n");
@@ -327,7 +339,8 @@ struct app {
     size_t nbackends;
     struct config *cfg;
     bool demo;
-    char *recovered; /* what drill recovery did, for the console's status line */
+    char *recovered;         /* what drill recovery did, for the console's status line */
+    struct auditlog *syslog; /* [audit] syslog = on: the audit log's mirror, else NULL */
 };
 
 static void add_backend(struct app *app, struct backend *b)
@@ -440,6 +453,59 @@ static bool share_runs_dir(const struct config *cfg, char **cause)
     return ok;
 }
 
+static bool id_seen(char **ids, size_t n, const char *id)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(ids[i], id) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * opsdeck runs --ids (for the shell completions): the ids of the shared runs,
+ * then of the runs in the runs directory, newest first, one a line and
+ * nothing else; none is no error (exit 0). Ids are file names opsdeck made:
+ * still filtered, as everything printed is.
+ */
+static int list_run_ids(struct config *cfg)
+{
+    char **ids = NULL;
+    size_t nids = 0;
+    char *cause = NULL;
+    if (cfg != NULL && cfg->share_dir != NULL) {
+        size_t n = 0;
+        struct share_card *cards = share_cards(cfg->share_dir, &n);
+        for (size_t i = 0; i < n; i++) {
+            ids = xreallocarray(ids, nids + 1, sizeof *ids);
+            ids[nids++] = xstrdup(cards[i].run);
+        }
+        share_cards_free(cards, n);
+        if (!share_runs_dir(cfg, &cause)) {
+            free(cause); /* no shared runs directory: this user's runs only */
+            cause = NULL;
+        }
+    }
+    size_t n = 0;
+    struct run_info *list = run_list(NULL, &n, &cause);
+    free(cause); /* no runs directory yet: no runs */
+    for (size_t i = 0; list != NULL && i < n; i++) {
+        if (!id_seen(ids, nids, list[i].id)) {
+            ids = xreallocarray(ids, nids + 1, sizeof *ids);
+            ids[nids++] = xstrdup(list[i].id);
+        }
+    }
+    run_info_free(list, n);
+    for (size_t i = 0; i < nids; i++) {
+        text_printf(stdout, "%s\n", ids[i]);
+        free(ids[i]);
+    }
+    free(ids);
+    config_destroy(cfg);
+    return 0;
+}
+
 /* opsdeck runs: the shared runs first (who owns them, who is on them), then this user's. */
 static int list_runs(const struct options *o)
 {
@@ -451,6 +517,9 @@ static int list_runs(const struct options *o)
         text_printf(stderr, "opsdeck: %s\n", cause);
         free(cause);
         return 2;
+    }
+    if (o->run_ids) {
+        return list_run_ids(cfg);
     }
     if (cfg != NULL && cfg->share_dir != NULL) {
         size_t n = 0;
@@ -494,6 +563,7 @@ static void app_finish(struct app *app)
         backend_destroy(app->backends[i]);
     }
     free(app->backends);
+    auditlog_destroy(app->syslog);
     config_destroy(app->cfg);
     store_destroy(app->store);
     loop_destroy(app->loop);
@@ -541,7 +611,49 @@ static int lint(const char *file, bool strict)
     return status;
 }
 
-static struct journal *open_audit(char **cause)
+/*
+ * opsdeck act --list [-c FILE] (for the shell completions): every action of
+ * the config's backends, "BACKEND<TAB>PANE<TAB>VERB<TAB>LABEL" a line. The
+ * backends are configured and checked as lint does, never started on a loop:
+ * nothing is polled. Backends with `actions = off` have none to offer.
+ */
+static int act_list(const struct options *o)
+{
+    struct app app = {.store = store_create()};
+    char *cause = NULL;
+    int status = 0;
+    if (!build_backends(&app, o, &cause) || !start_backends(&app, &cause)) {
+        text_printf(stderr, "opsdeck: %s\n", cause);
+        free(cause);
+        status = 2;
+    }
+    for (size_t i = 0; status == 0 && i < app.nbackends; i++) {
+        const struct backend *b = app.backends[i];
+        int n = 0;
+        const struct action_def *defs = backend_actions(b, &n);
+        /* a cluster's name acts too (its live member does): listed once, with its first member */
+        bool first_member = b->cluster_name != NULL;
+        for (size_t k = 0; first_member && k < i; k++) {
+            const char *other = app.backends[k]->cluster_name;
+            first_member = other == NULL || strcmp(other, b->cluster_name) != 0;
+        }
+        for (int pass = first_member ? 0 : 1; pass < 2; pass++) {
+            const char *name = pass == 0 ? b->cluster_name : b->name;
+            for (int k = 0; b->actions_enabled && k < n; k++) {
+                text_printf(stdout, "%s\t%s\t%s\t%s\n", name, model_schema(defs[k].kind)->name,
+                            defs[k].verb, defs[k].label != NULL ? defs[k].label : "");
+            }
+        }
+    }
+    app_finish(&app);
+    return status;
+}
+
+/*
+ * The audit log, mirrored to syslog when [audit] syslog = on (every mode that
+ * audits opens it here: the console, act, run, drill, recovery).
+ */
+static struct journal *open_audit(struct app *app, char **cause)
 {
     char *dir = paths_state_dir();
     if (dir == NULL) {
@@ -552,6 +664,11 @@ static struct journal *open_audit(char **cause)
     struct journal *j = journal_open(path, cause);
     free(dir);
     free(path);
+    if (j != NULL && app->syslog == NULL) {
+        app->syslog = auditlog_create(app->cfg);
+        auditlog_set_loop(app->syslog, app->loop);
+    }
+    auditlog_attach(app->syslog, j);
     return j;
 }
 
@@ -567,7 +684,7 @@ static struct journal *open_audit(char **cause)
 static struct journal *audit_for_actions(struct app *app, const struct options *o)
 {
     char *cause = NULL;
-    struct journal *audit = open_audit(&cause);
+    struct journal *audit = open_audit(app, &cause);
     if (audit == NULL) {
         text_printf(stderr, "opsdeck: cannot open the audit log: %s\n", cause);
         free(cause);
@@ -585,12 +702,42 @@ static void guard_setup(const struct app *app, const struct options *o)
     free(path);
 }
 
+/*
+ * A syslog failure said in the console's status line: a moment later, so the
+ * action's own result (said right after its audit line) is seen first.
+ */
+struct console_say {
+    struct loop *loop;
+    struct ui *ui;
+    struct loop_timer *timer;
+    char *text;
+};
+
+static void console_say_now(void *ud)
+{
+    struct console_say *cs = ud;
+    cs->timer = NULL;
+    ui_say(cs->ui, true, "%s", cs->text);
+    free(cs->text);
+    cs->text = NULL;
+}
+
+static void console_say(const char *text, void *ud)
+{
+    struct console_say *cs = ud;
+    free(cs->text);
+    cs->text = xstrdup(text);
+    if (cs->timer == NULL) {
+        cs->timer = loop_timer_add(cs->loop, 1500, 0, console_say_now, cs);
+    }
+}
+
 static int run_console(struct app *app, const struct options *o)
 {
     guard_setup(app, o);
     char *cause = NULL;
     char *no_audit = NULL;
-    struct journal *audit = open_audit(&cause);
+    struct journal *audit = open_audit(app, &cause);
     if (audit == NULL) {
         no_audit = xasprintf("no audit log (%s): actions are off", cause);
         text_printf(stderr, "opsdeck: cannot open the audit log: %s: actions are off\n", cause);
@@ -645,8 +792,18 @@ static int run_console(struct app *app, const struct options *o)
         free(cause);
         status = 2;
     } else {
+        struct console_say cs = {.loop = app->loop, .ui = ui};
+        auditlog_set_say(app->syslog, console_say, &cs);
         status = ui_run(ui);
+        auditlog_set_say(app->syslog, NULL, NULL);
+        if (cs.timer != NULL) {
+            loop_timer_cancel(app->loop, cs.timer);
+        }
         ui_destroy(ui);
+        if (cs.text != NULL) {
+            text_printf(stderr, "opsdeck: %s\n", cs.text); /* not shown yet: the screen is gone */
+            free(cs.text);
+        }
     }
     if (have_view) {
         view_free(&view);
@@ -777,7 +934,7 @@ static bool recover_drills(struct app *app, const struct options *o, bool quiet,
         return true;
     }
     char *cause = NULL;
-    struct journal *audit = open_audit(&cause);
+    struct journal *audit = open_audit(app, &cause);
     if (audit == NULL && console) {
         /* the console starts all the same, with actions off: nothing could roll back now */
         app->recovered =
@@ -1030,6 +1187,9 @@ int main(int argc, char **argv)
     }
     if (o.command == CMD_RUNS) {
         return list_runs(&o);
+    }
+    if (o.command == CMD_ACT && o.act_list) {
+        return act_list(&o);
     }
     struct app app = {.loop = loop_create(), .store = store_create()};
     char *cause = NULL;

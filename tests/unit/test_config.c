@@ -85,15 +85,16 @@ static void expect_error(const char *text, const char *want, const char *what)
 
 static void test_errors(void)
 {
-    expect_error("[opsdeck]\n[bogus]\n",
-                 "t.ini:2: unknown section [bogus] (expected [opsdeck], [runbooks], [share], "
-                 "[views], [keys], [backend \"NAME\"], [service \"NAME\"] or [context \"NAME\"])",
-                 "unknown section");
     expect_error(
-        "[backends \"a\"]\ntype = x\n",
-        "t.ini:1: unknown section [backends \"a\"] (expected [opsdeck], [runbooks], "
-        "[share], [views], [keys], [backend \"NAME\"], [service \"NAME\"] or [context \"NAME\"])",
-        "a section that only starts with 'backend'");
+        "[opsdeck]\n[bogus]\n",
+        "t.ini:2: unknown section [bogus] (expected [opsdeck], [runbooks], [share], "
+        "[views], [keys], [audit], [backend \"NAME\"], [service \"NAME\"] or [context \"NAME\"])",
+        "unknown section");
+    expect_error("[backends \"a\"]\ntype = x\n",
+                 "t.ini:1: unknown section [backends \"a\"] (expected [opsdeck], [runbooks], "
+                 "[share], [views], [keys], [audit], [backend \"NAME\"], [service \"NAME\"] or "
+                 "[context \"NAME\"])",
+                 "a section that only starts with 'backend'");
     expect_error("[share]\ndir = /srv/x\nsocket = y\n",
                  "t.ini:3: unknown key 'socket' in [share] (expected dir, participants, nats or "
                  "nats_creds)",
