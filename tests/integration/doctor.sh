@@ -50,6 +50,9 @@ is() {
         return 1
     }
 }
+not_grep() {
+    ! grep -q "$@"
+}
 # block OUTPUT NAME: the lines of one backend's block (its title to the blank line)
 block() {
     printf '%s\n' "$1" | awk -v n="$2" 'index($0, n " (") == 1 { on = 1 } on && /^$/ { exit } on'
@@ -435,6 +438,21 @@ if command -v tmux >/dev/null; then
     OUT=$(cat "$T/tty2.out")
     tmux -S "$TSOCK" kill-server 2>/dev/null
     check "in tmux 60x20: too small (WARN)" has "$OUT" "  WARN  terminal 60x20, smaller than 80x24"
+    # stdout the terminal itself: colour (green ok), unless NO_COLOR
+    for nc in "" 1; do
+        rm -f "$T/tty3.rc"
+        tmux -S "$TSOCK" -f /dev/null new-session -d -x 120 -y 50 \
+            "env TERM=xterm-256color NO_COLOR=$nc $OPSDECK doctor -c $T/am.ini --backend prom; echo \$? >$T/tty3.rc; sleep 30"
+        wait_until 15 test -s "$T/tty3.rc"
+        tmux -S "$TSOCK" capture-pane -p -e -S 0 -E 49 >"$T/tty3.out"
+        tmux -S "$TSOCK" kill-server 2>/dev/null
+        if [ -z "$nc" ]; then
+            check "on a terminal: coloured levels (ok in green)" grep -q $'\e\\[32mok' "$T/tty3.out"
+        else
+            check "on a terminal with NO_COLOR: no colour" not_grep $'\e\\[32m' "$T/tty3.out"
+            check "... the lines are there" grep -q "  ok    Prometheus $PROM_VERSION" "$T/tty3.out"
+        fi
+    done
 else
     check "tmux is installed (scripts/deps)" false
 fi
