@@ -84,7 +84,8 @@ struct check {
     struct doctor *d;
     enum phase phase;
     uint64_t started, bound_ms;
-    char *late; /* the bound's FAIL line, said after the probe's lines */
+    char *late;       /* the bound's FAIL line, said after the probe's lines */
+    char *poll_error; /* the first poll's error: a probe's FAIL repeating it is left out */
     struct block bl;
 };
 
@@ -223,6 +224,7 @@ static void poll_answered(struct check *c)
     } else {
         block_say(&c->bl, DOCTOR_FAIL, "first poll failed after %llu ms: %s",
                   (unsigned long long)ms, c->b->error != NULL ? c->b->error : "unknown error");
+        c->poll_error = c->b->error != NULL ? xstrdup(c->b->error) : NULL;
     }
     if (c->b->timer != NULL) {
         loop_timer_cancel(c->b->loop, c->b->timer); /* one poll: doctor watches nothing */
@@ -301,8 +303,16 @@ static void collect(struct check *c)
     size_t n = 0;
     const struct doctor_line *items = c->d != NULL ? doctor_lines(c->d, &n) : NULL;
     for (size_t i = 0; i < n; i++) {
-        block_say(&c->bl, items[i].level, "%s", items[i].text);
+        /* "GET /api/v2/status: connection refused" after the poll said just that */
+        const char *text = items[i].text;
+        if (items[i].level == DOCTOR_FAIL && c->poll_error != NULL && c->poll_error[0] != '\0' &&
+            strstr(text, c->poll_error) != NULL) {
+            continue;
+        }
+        block_say(&c->bl, items[i].level, "%s", text);
     }
+    free(c->poll_error);
+    c->poll_error = NULL;
     if (c->late != NULL) {
         block_say(&c->bl, DOCTOR_FAIL, "%s", c->late);
         free(c->late);
