@@ -4,7 +4,8 @@
 # HAProxy with its stats page only, then the same HAProxy with runtime
 # sockets (level admin, level operator, and one the user cannot write), a
 # refused port (bound and released: nobody listens) and a hanging one (a
-# server that accepts and never answers). Versions are the real binaries'
+# server that accepts and never answers, and one that answers the poll but
+# hangs on the version). Versions are the real binaries'
 # own (--version); the whole run with the hanging server must end within its
 # bound: timeout 1s -> 1 x 2 + 1 = 3 s per backend, all in parallel, so the
 # run takes under 3 s + 1.5 s of slack. Then the local checks (secret file
@@ -74,7 +75,7 @@ echo "# real servers: Alertmanager $AM_VERSION, Prometheus $PROM_VERSION, HAProx
 [ -n "$AM_VERSION" ] && [ -n "$PROM_VERSION" ] && [ -n "$HA_VERSION" ] ||
     bail "cannot read the servers' versions"
 
-read -r AM_PORT AMA_PORT PROM_PORT HA_STATS HA_PORT REFUSED HANG_PORT < <(free_ports 7)
+read -r AM_PORT AMA_PORT PROM_PORT HA_STATS HA_PORT REFUSED HANG_PORT HALF_PORT < <(free_ports 8)
 
 # ---- the servers ----
 
@@ -110,6 +111,27 @@ s.listen(64)
 held = []
 while True:
     held.append(s.accept()[0])
+PY
+PIDS+=($!)
+# an "Alertmanager" that answers the poll (no alerts, no silences) and hangs on /api/v2/status:
+# the bound cuts the doctor's own checks, after the first poll
+python3 - "$HALF_PORT" >"$T/half.log" 2>&1 <<'PY' &
+import http.server, socketserver, sys, time
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path.startswith("/api/v2/status"):
+            time.sleep(600)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"[]")
+    def log_message(self, *args):
+        pass
+class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+S(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 PY
 PIDS+=($!)
 
@@ -155,6 +177,7 @@ wait_until 30 curl -sf "http://127.0.0.1:$PROM_PORT/-/ready" || bail "Prometheus
 wait_until 10 curl -sf -o /dev/null "http://127.0.0.1:$HA_STATS/stats;csv" || bail "no stats page"
 wait_until 10 python3 -c "import socket; socket.create_connection(('127.0.0.1', $HANG_PORT))" ||
     bail "the hanging server did not start"
+wait_until 10 curl -sf "http://127.0.0.1:$HALF_PORT/api/v2/alerts" || bail "the half-hanging server did not start"
 
 # ---- Alertmanager and Prometheus ----
 
@@ -341,6 +364,11 @@ timeout = 1s
 type = haproxy
 socket = 127.0.0.1:$HANG_PORT
 timeout = 1s
+
+[backend "halfhang"]
+type = alertmanager
+url = http://127.0.0.1:$HALF_PORT
+timeout = 1s
 INI
 doctor -c "$T/bad.ini"
 echo "# refused + hanging + good: ${MS} ms (bound 3 s per backend)"
@@ -354,6 +382,9 @@ check "refused: the connection error" has "$(block "$OUT" refused)" "onnect"
 check "hanging (HTTP): no answer within 3 s" has "$(block "$OUT" hang)" "  FAIL  no answer within 3 s"
 check "hanging (runtime API): each call bounded by the timeout" \
     has "$(block "$OUT" hangsock)" "timed out after 1000 ms"
+check "half-hanging: its first poll answered" has "$(block "$OUT" halfhang)" "  ok    answered in "
+check "half-hanging: the checks after it cut at the bound" \
+    has "$(block "$OUT" halfhang)" "  FAIL  no answer within 3 s (the checks after the first poll)"
 check "the good one alongside was not held: ok" has "$(block "$OUT" am)" "  ok    Alertmanager $AM_VERSION"
 doctor -c "$T/bad.ini" --backend hang --timeout 1s
 check "--timeout 1s bounds it: no answer within 1 s" has "$OUT" "  FAIL  no answer within 1 s"
