@@ -86,6 +86,7 @@ struct check {
     uint64_t started, bound_ms;
     char *late;       /* the bound's FAIL line, said after the probe's lines */
     char *poll_error; /* the first poll's error: a probe's FAIL repeating it is left out */
+    bool read_only;   /* -r or read_only = true: actions off for that reason */
     struct block bl;
 };
 
@@ -233,7 +234,9 @@ static void poll_answered(struct check *c)
     if (c->b->tls_unverified) {
         block_say(&c->bl, DOCTOR_WARN, "TLS verification is off (insecure = true)");
     }
-    if (!c->b->actions_enabled) {
+    if (c->read_only) {
+        block_say(&c->bl, DOCTOR_INFO, "actions: off (read-only: -r or read_only = true)");
+    } else if (!c->b->actions_enabled) {
         block_say(&c->bl, DOCTOR_INFO, "actions: off (actions = off in the config)");
     } else if (c->b->context_read_only) {
         block_say(&c->bl, DOCTOR_INFO, "actions: off (context %s is read-only)",
@@ -708,7 +711,8 @@ int doctorcmd_main(const struct doctorcmd *dc, FILE *out)
             c->b = dc->backends[i];
             c->cb = config_of(dc->cfg, c->b->name);
             if (dc->read_only) {
-                c->b->actions_enabled = false; /* -r / read_only: said as "actions: off" */
+                c->b->actions_enabled = false; /* -r / read_only: probes see actions off */
+                c->read_only = true;
             }
             check_title(c);
         }

@@ -315,6 +315,11 @@ check "haproxy socket: level admin: actions possible" \
     has "$LB" "  ok    actions possible: runtime API level admin"
 check "haproxy socket only: the poll reads show stat" has "$SO" "  ok    answered in "
 check "haproxy socket only: the version" has "$SO" "  ok    HAProxy $HA_VERSION (runtime API"
+doctor -c "$T/ha.ini" --backend oper -r
+check "read-only (-r): the operator socket is no failure, exit 0" is "$RC" 0
+check "read-only (-r): said" has "$(block "$OUT" oper)" "  info  actions: off (read-only: -r or read_only = true)"
+check "read-only (-r): what actions would need, as info" \
+    has "$(block "$OUT" oper)" "  info  actions would be impossible: runtime API level operator"
 doctor -c "$T/ha.ini" --backend oper
 check "haproxy socket at level operator: actions impossible (FAIL), exit 1" is "$RC" 1
 check "... says set server needs level admin" \
