@@ -458,28 +458,31 @@ check "LC_ALL=C: not UTF-8 (WARN)" has "$OUT" "  WARN  locale: ANSI_X3.4-1968, n
 OUT=$(TERM=no-such-terminal "$OPSDECK" doctor -c "$T/am.ini" --backend prom 2>&1)
 check "TERM unknown to terminfo: said" has "$OUT" "TERM=no-such-terminal is not in the terminfo database"
 if command -v tmux >/dev/null; then
-    TSOCK="$T/tmux.sock"
+    # one tmux server per run (a new server on a socket just killed can lose the race)
+    TSOCK="$T/tmux1.sock"
     tmux -S "$TSOCK" -f /dev/null new-session -d -x 100 -y 30 \
         "env TERM=tmux-256color LANG=C.UTF-8 NO_COLOR=1 $OPSDECK doctor -c $T/am.ini --backend prom >$T/tty.out 2>&1; echo \$? >$T/tty.rc; sleep 30"
-    wait_until 15 test -s "$T/tty.rc"
+    wait_until 15 test -s "$T/tty.rc" || echo "# doctor in tmux 100x30 did not finish"
     OUT=$(cat "$T/tty.out")
     tmux -S "$TSOCK" kill-server 2>/dev/null
     check "in tmux 100x30: the size" has "$OUT" "  ok    terminal 100x30"
     check "in tmux: TERM and its colours" has "$OUT" "TERM=tmux-256color: 256 colours"
     check "in tmux: NO_COLOR said" has "$OUT" "NO_COLOR is set"
     check "in tmux: UTF-8" has "$OUT" "  ok    locale: UTF-8"
+    TSOCK="$T/tmux2.sock"
     tmux -S "$TSOCK" -f /dev/null new-session -d -x 60 -y 20 \
         "env TERM=xterm $OPSDECK doctor -c $T/am.ini --backend prom >$T/tty2.out 2>&1; echo \$? >$T/tty2.rc; sleep 30"
-    wait_until 15 test -s "$T/tty2.rc"
+    wait_until 15 test -s "$T/tty2.rc" || echo "# doctor in tmux 60x20 did not finish"
     OUT=$(cat "$T/tty2.out")
     tmux -S "$TSOCK" kill-server 2>/dev/null
     check "in tmux 60x20: too small (WARN)" has "$OUT" "  WARN  terminal 60x20, smaller than 80x24"
     # stdout the terminal itself: colour (green ok), unless NO_COLOR
     for nc in "" 1; do
         rm -f "$T/tty3.rc"
+        TSOCK="$T/tmux3$nc.sock"
         tmux -S "$TSOCK" -f /dev/null new-session -d -x 120 -y 50 \
             "env TERM=xterm-256color NO_COLOR=$nc $OPSDECK doctor -c $T/am.ini --backend prom; echo \$? >$T/tty3.rc; sleep 30"
-        wait_until 15 test -s "$T/tty3.rc"
+        wait_until 15 test -s "$T/tty3.rc" || echo "# doctor in tmux 120x50 did not finish"
         tmux -S "$TSOCK" capture-pane -p -e -S 0 -E 49 >"$T/tty3.out"
         tmux -S "$TSOCK" kill-server 2>/dev/null
         if [ -z "$nc" ]; then
