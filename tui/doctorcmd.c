@@ -152,7 +152,6 @@ static char *rows_text(const struct backend *b)
     struct strbuf sb = {0};
     unsigned kinds = backend_kinds(b);
     const char *source = backend_source(b);
-    size_t total = 0;
     for (int k = 0; k < MODEL_KINDS; k++) {
         if ((kinds & (1u << k)) == 0) {
             continue;
@@ -173,7 +172,6 @@ static char *rows_text(const struct backend *b)
             }
             strbuf_printf(&sb, "%s%zu %s", sb.n > 0 ? ", " : "", n, title);
             free(title);
-            total += n;
         }
     }
     if (sb.s == NULL) {
