@@ -1,6 +1,6 @@
 #!/bin/bash
 # opsdeck doctor against real servers on free loopback ports: a real
-# Alertmanager (open, then behind basic auth), a real Prometheus, a real
+# Alertmanager (open, then behind basic auth and in a gossip cluster of two), a real Prometheus, a real
 # HAProxy with its stats page only, then the same HAProxy with runtime
 # sockets (level admin, level operator, and one the user cannot write), a
 # refused port (bound and released: nobody listens) and a hanging one (a
@@ -75,7 +75,8 @@ echo "# real servers: Alertmanager $AM_VERSION, Prometheus $PROM_VERSION, HAProx
 [ -n "$AM_VERSION" ] && [ -n "$PROM_VERSION" ] && [ -n "$HA_VERSION" ] ||
     bail "cannot read the servers' versions"
 
-read -r AM_PORT AMA_PORT PROM_PORT HA_STATS HA_PORT REFUSED HANG_PORT HALF_PORT < <(free_ports 8)
+read -r AM_PORT AMA_PORT PROM_PORT HA_STATS HA_PORT REFUSED HANG_PORT HALF_PORT AMB_PORT C1 C2 \
+    < <(free_ports 11)
 
 # ---- the servers ----
 
@@ -95,8 +96,18 @@ YML
 "$AM_BIN" --config.file="$T/alertmanager.yml" --storage.path="$T/am" \
     --web.listen-address="127.0.0.1:$AM_PORT" --cluster.listen-address= >"$T/am.log" 2>&1 &
 PIDS+=($!)
+# the one behind basic auth is in a gossip cluster with a second one: "cluster ready, 2 peers"
+GOSSIP=(--cluster.gossip-interval=50ms --cluster.pushpull-interval=1s --cluster.probe-interval=200ms
+    --cluster.probe-timeout=200ms --cluster.settle-timeout=3s)
 "$AM_BIN" --config.file="$T/alertmanager.yml" --storage.path="$T/ama" --web.config.file="$T/web.yml" \
-    --web.listen-address="127.0.0.1:$AMA_PORT" --cluster.listen-address= >"$T/ama.log" 2>&1 &
+    --web.listen-address="127.0.0.1:$AMA_PORT" --cluster.listen-address="127.0.0.1:$C1" \
+    --cluster.advertise-address="127.0.0.1:$C1" --cluster.peer="127.0.0.1:$C2" "${GOSSIP[@]}" \
+    >"$T/ama.log" 2>&1 &
+PIDS+=($!)
+"$AM_BIN" --config.file="$T/alertmanager.yml" --storage.path="$T/amb" \
+    --web.listen-address="127.0.0.1:$AMB_PORT" --cluster.listen-address="127.0.0.1:$C2" \
+    --cluster.advertise-address="127.0.0.1:$C2" --cluster.peer="127.0.0.1:$C1" "${GOSSIP[@]}" \
+    >"$T/amb.log" 2>&1 &
 PIDS+=($!)
 "$PROM_BIN" --config.file="$T/prometheus.yml" --storage.tsdb.path="$T/prom" \
     --web.listen-address="127.0.0.1:$PROM_PORT" >"$T/prom.log" 2>&1 &
@@ -218,6 +229,12 @@ check "--backend with an unknown name: says which" has "$ERR" "no backend 'nosuc
 
 # ---- authentication: Alertmanager behind basic auth ----
 
+cluster_ready() {
+    curl -sf -u ops:s3cret "http://127.0.0.1:$AMA_PORT/api/v2/status" |
+        python3 -c 'import json, sys; d = json.load(sys.stdin)["cluster"]; sys.exit(not (d["status"] == "ready" and len(d["peers"]) == 2))'
+}
+wait_until 30 cluster_ready || bail "the Alertmanager cluster did not get ready with 2 peers"
+
 umask 077
 printf 's3cret' >"$T/am.pass"
 printf 'wrong' >"$T/wrong.pass"
@@ -245,7 +262,8 @@ doctor -c "$T/auth.ini"
 check "basic auth: a wrong password fails: exit 1" is "$RC" 1
 check "basic auth: the right password is accepted" \
     has "$(block "$OUT" good)" "  ok    authentication: the credentials sent were accepted (basic, user ops)"
-check "basic auth: and the version follows" has "$(block "$OUT" good)" "Alertmanager $AM_VERSION"
+check "basic auth: and the version follows, with its cluster and peers" \
+    has "$(block "$OUT" good)" "  ok    Alertmanager $AM_VERSION (cluster ready, 2 peers)"
 check "basic auth: a wrong password: authentication failed: HTTP 401" \
     has "$(block "$OUT" bad)" "  FAIL  authentication failed: HTTP 401 on GET /api/v2/status (basic, user ops)"
 check "basic auth: no credentials: HTTP 401, and says none are configured" \
