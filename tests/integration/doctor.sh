@@ -1,16 +1,16 @@
 #!/bin/bash
 # opsdeck doctor against real servers on free loopback ports: a real
-# Alertmanager (open, then behind basic auth and in a gossip cluster of two), a real Prometheus, a real
-# HAProxy with its stats page only, then the same HAProxy with runtime
-# sockets (level admin, level operator, and one the user cannot write), a
-# refused port (bound and released: nobody listens) and a hanging one (a
-# server that accepts and never answers, and one that answers the poll but
-# hangs on the version). Versions are the real binaries'
-# own (--version); the whole run with the hanging server must end within its
+# Alertmanager (open, then behind basic auth and in a gossip cluster of two),
+# a real Prometheus, a real HAProxy with its stats page only, then the same
+# HAProxy with runtime sockets (level admin, level operator, and one the user
+# cannot write), a refused port (bound and released: nobody listens) and two
+# hanging ones (a server that accepts and never answers, and one that answers
+# the poll but hangs on the version). Versions are the real binaries' own
+# (--version); the whole run with the hanging servers must end within its
 # bound: timeout 1s -> 1 x 2 + 1 = 3 s per backend, all in parallel, so the
 # run takes under 3 s + 1.5 s of slack. Then the local checks (secret file
 # and config permissions, state directory, runbook dir), the terminal's (in
-# tmux: size, colours; LC_ALL=C: not UTF-8), --json, --backend, and exit
+# tmux: size, colours; LC_ALL=C: not UTF-8), --json, --backend, -r, and exit
 # statuses (0 no FAIL, 1 a FAIL, 2 a config error with file:line).
 #
 # env: OPSDECK = the opsdeck binary. TAP output; exit status 1 when a check fails.
