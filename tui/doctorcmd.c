@@ -225,10 +225,6 @@ static void poll_answered(struct check *c)
                   (unsigned long long)ms, c->b->error != NULL ? c->b->error : "unknown error");
         c->poll_error = c->b->error != NULL ? xstrdup(c->b->error) : NULL;
     }
-    if (c->b->timer != NULL) {
-        loop_timer_cancel(c->b->loop, c->b->timer); /* one poll: doctor watches nothing */
-        c->b->timer = NULL;
-    }
     if (c->b->tls_unverified) {
         block_say(&c->bl, DOCTOR_WARN, "TLS verification is off (insecure = true)");
     }
@@ -241,8 +237,7 @@ static void poll_answered(struct check *c)
                   backend_context(c->b));
     } else if (c->b->context_protected) {
         block_say(&c->bl, DOCTOR_INFO,
-                  "actions: each asks the typed confirmation (context %s "
-                  "is protected)",
+                  "actions: each asks the typed confirmation (context %s is protected)",
                   backend_context(c->b));
     }
     if (c->b->impl->doctor == NULL) {
@@ -265,7 +260,7 @@ static void check_start(struct check *c, int64_t timeout_ms)
         return;
     }
     if (c->b->timer != NULL) {
-        /* exactly one poll, now: not the refresh schedule */
+        /* exactly one poll, now: not the refresh schedule (doctor watches nothing) */
         loop_timer_cancel(c->b->loop, c->b->timer);
         c->b->timer = NULL;
     }
