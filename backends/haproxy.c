@@ -354,17 +354,20 @@ static char *info_value(const char *reply, const char *key)
 }
 
 /* The socket's file: mode and owner, in words; "" for a TCP address. */
-static void socket_file(const struct haproxy *h, char *buf, size_t len, const char **path)
+static void socket_file(const struct haproxy *h, char *buf, size_t len, const char **path,
+                        unsigned *mode)
 {
     const struct sockaddr_un *sun = (const struct sockaddr_un *)&h->rt.ss;
     buf[0] = '\0';
     *path = NULL;
+    *mode = 0;
     if (h->rt.ss.ss_family != AF_UNIX) {
         return;
     }
     *path = sun->sun_path;
     struct stat st;
     if (stat(sun->sun_path, &st) == 0) {
+        *mode = (unsigned)(st.st_mode & 07777);
         snprintf(buf, len, "mode %04o, owner uid %u, group gid %u", (unsigned)(st.st_mode & 07777),
                  (unsigned)st.st_uid, (unsigned)st.st_gid);
     }
@@ -415,7 +418,8 @@ static void on_doctor_info(void *ud, const char *error, const char *reply, size_
     }
     char file[128];
     const char *path;
-    socket_file(h, file, sizeof file, &path);
+    unsigned mode;
+    socket_file(h, file, sizeof file, &path, &mode);
     if (error != NULL) {
         doctor_say(d, DOCTOR_FAIL, "%s%s%s%s", error, file[0] ? " (" : "", file,
                    file[0] ? ")" : "");
@@ -443,6 +447,12 @@ static void on_doctor_info(void *ud, const char *error, const char *reply, size_
     } else {
         doctor_say(d, DOCTOR_OK, "runtime API %s: connected and answered%s%s%s", h->rt.name,
                    file[0] ? " (" : "", file, file[0] ? ")" : "");
+    }
+    if (path != NULL && (mode & S_IWOTH) != 0) {
+        doctor_say(d, DOCTOR_WARN,
+                   "runtime API socket %s is world-writable (mode %04o): anyone on this host "
+                   "can use it (at its level)",
+                   path, mode);
     }
     doctor_level(h);
 }

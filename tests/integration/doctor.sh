@@ -153,7 +153,7 @@ haproxy_cfg() {
     {
         echo "global"
         if [ "$1" = yes ]; then
-            echo "    stats socket $SOCK mode 600 level admin"
+            echo "    stats socket $SOCK mode 666 level admin"
             echo "    stats socket $OPSOCK mode 600 level operator"
         fi
         cat <<CFG
@@ -328,7 +328,9 @@ check "haproxy with its socket: exit 0" is "$RC" 0
 check "haproxy socket: the version and uptime from show info" \
     has "$LB" "  ok    HAProxy $HA_VERSION (runtime API $SOCK, up "
 check "haproxy socket: connected, mode and owner said" \
-    has "$LB" "  ok    runtime API $SOCK: connected and answered (mode 0600"
+    has "$LB" "  ok    runtime API $SOCK: connected and answered (mode 0666"
+check "haproxy socket: a world-writable admin socket: WARN" \
+    has "$LB" "  WARN  runtime API socket $SOCK is world-writable (mode 0666)"
 check "haproxy socket: level admin: actions possible" \
     has "$LB" "  ok    actions possible: runtime API level admin"
 check "haproxy socket only: the poll reads show stat" has "$SO" "  ok    answered in "
@@ -343,21 +345,28 @@ check "haproxy socket at level operator: actions impossible (FAIL), exit 1" is "
 check "... says set server needs level admin" \
     has "$(block "$OUT" oper)" "  FAIL  actions impossible: runtime API level operator, and set server needs level admin"
 
-# the socket the user cannot write: its mode is 0600 root's; run as nobody (root in CI), or
-# chmod it 000 when not root (its owner is refused then too)
+# the socket the user cannot write: run as nobody (root in CI; root writes any socket), first
+# with the socket's mode 0666 (actions possible), then chmod 600 (root's only); or, when not
+# root, chmod 000 (its owner is refused then too)
 if [ "$(id -u)" = 0 ]; then
     mkdir -p "$T/nobody" && chown 65534:65534 "$T/nobody"
-    t0=$(date +%s%N)
-    OUT=$(XDG_STATE_HOME="$T/nobody" XDG_CONFIG_HOME="$T/nobody" HOME="$T/nobody" \
-        setpriv --reuid=65534 --regid=65534 --clear-groups "$OPSDECK" doctor -c "$T/ha.ini" --backend lb 2>&1)
-    RC=$?
-    WHO="nobody"
+    as_nobody() {
+        OUT=$(XDG_STATE_HOME="$T/nobody" XDG_CONFIG_HOME="$T/nobody" HOME="$T/nobody" \
+            setpriv --reuid=65534 --regid=65534 --clear-groups "$OPSDECK" doctor -c "$T/ha.ini" --backend lb 2>&1)
+        RC=$?
+    }
+    as_nobody
+    check "as nobody, the socket mode 0666: actions possible" \
+        has "$(block "$OUT" lb)" "  ok    actions possible: runtime API level admin"
+    chmod 600 "$SOCK"
+    as_nobody
+    WHO="nobody, after chmod 600"
 else
     chmod 000 "$SOCK"
     doctor -c "$T/ha.ini" --backend lb
-    chmod 600 "$SOCK"
-    WHO="its owner, mode 000"
+    WHO="its owner, after chmod 000"
 fi
+chmod 666 "$SOCK"
 LB=$(block "$OUT" lb)
 check "socket not writable ($WHO): exit 1" is "$RC" 1
 check "socket not writable: FAIL with the reason and the socket's mode" \
