@@ -422,6 +422,36 @@ doctor -c "$T/bad.ini" --backend hang --timeout 1s
 check "--timeout 1s bounds it: no answer within 1 s" has "$OUT" "  FAIL  no answer within 1 s"
 check "--timeout 1s: the run took under 2.5 s (${MS} ms)" test "$MS" -lt 2500
 
+# ---- what a server says is shown, never obeyed ----
+
+read -r EVIL_PORT < <(free_ports 1)
+python3 - "$EVIL_PORT" >"$T/evil.log" 2>&1 <<'PY' &
+import http.server, json, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        data = {"alerts": []}
+        if "buildinfo" in self.path:  # an OSC 52 clipboard write and a bidi override
+            data = {"version": "2.0\u001b]52;c;ZXZpbA==\u0007\u202e"}
+        body = json.dumps({"status": "success", "data": data}).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+PIDS+=($!)
+wait_until 10 curl -sf "http://127.0.0.1:$EVIL_PORT/api/v1/status/buildinfo" || bail "the hostile server did not start"
+printf '[backend "evil"]\ntype = prometheus\nurl = http://127.0.0.1:%s\n' "$EVIL_PORT" >"$T/evil.ini"
+doctor -c "$T/evil.ini"
+check "a hostile version: shown in visible form" has "$OUT" "  ok    Prometheus 2.0^[]52;c;ZXZpbA==^G<U+202E>"
+check "... no raw ESC, BEL or U+202E reaches stdout" python3 -c '
+import sys
+sys.exit(any(c in sys.argv[1] for c in "\x1b\x07\u202e"))' "$OUT"
+doctor -c "$T/evil.ini" --json
+check "... nor in --json (JSON escapes keep it exact)" has "$OUT" '"text":	"Prometheus 2.0\u001b]52;c;ZXZpbA==\u0007\u202e"'
+
 # ---- --json ----
 
 doctor -c "$T/bad.ini" --json --backend am --backend refused
