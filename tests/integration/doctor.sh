@@ -87,7 +87,10 @@ receivers:
   - name: 'null'
 YML
 # the same Alertmanager behind basic auth: user ops, password s3cret (bcrypt, as it wants)
-HASH=$(python3 -W ignore -c 'import crypt; print(crypt.crypt("s3cret", crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 4)))')
+# (python3's crypt, libxcrypt's bcrypt, until Python 3.13; then htpasswd from apache2-utils)
+HASH=$(python3 -W ignore -c 'import crypt; print(crypt.crypt("s3cret", crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 4)))' 2>/dev/null ||
+    htpasswd -nbBC 4 ops s3cret 2>/dev/null | sed -n 's/^ops://p')
+case "$HASH" in '$2'*) ;; *) bail "no bcrypt hash for Alertmanager's basic auth (python3 crypt or htpasswd)" ;; esac
 printf 'basic_auth_users:\n  ops: %s\n' "$HASH" >"$T/web.yml"
 cat >"$T/prometheus.yml" <<'YML'
 global:
