@@ -218,7 +218,9 @@ static void poll_answered(struct check *c)
     uint64_t ms = clock_mono_ms() - c->started;
     if (c->b->health == BACKEND_OK) {
         char *rows = rows_text(c->b);
-        block_say(&c->bl, DOCTOR_OK, "answered in %llu ms: %s", (unsigned long long)ms, rows);
+        /* a member's rows are published merged, under its cluster's name */
+        block_say(&c->bl, DOCTOR_OK, "answered in %llu ms: %s%s", (unsigned long long)ms,
+                  c->b->cluster != NULL ? "its cluster shows " : "", rows);
         free(rows);
     } else {
         block_say(&c->bl, DOCTOR_FAIL, "first poll failed after %llu ms: %s",
@@ -316,13 +318,20 @@ static void collect(struct check *c)
     }
 }
 
+/* --backend NAME: a backend, or a cluster (`cluster = NAME`) for all its members. */
+static bool named(const struct backend *b, const char *name)
+{
+    return strcmp(name, b->name) == 0 ||
+           (b->cluster_name != NULL && strcmp(name, b->cluster_name) == 0);
+}
+
 static bool selected(const struct doctorcmd *dc, const struct backend *b)
 {
     if (dc->nonly == 0) {
         return true;
     }
     for (size_t i = 0; i < dc->nonly; i++) {
-        if (strcmp(dc->only[i], b->name) == 0) {
+        if (named(b, dc->only[i])) {
             return true;
         }
     }
@@ -689,8 +698,12 @@ static void count(const struct block *bl, size_t counts[4])
 int doctorcmd_main(const struct doctorcmd *dc, FILE *out)
 {
     for (size_t i = 0; i < dc->nonly; i++) {
-        if (backend_find(dc->backends, dc->nbackends, dc->only[i]) == NULL) {
-            text_printf(stderr, "opsdeck: doctor: no backend '%s'%s%s\n", dc->only[i],
+        bool found = false;
+        for (size_t k = 0; k < dc->nbackends && !found; k++) {
+            found = named(dc->backends[k], dc->only[i]);
+        }
+        if (!found) {
+            text_printf(stderr, "opsdeck: doctor: no backend or cluster '%s'%s%s\n", dc->only[i],
                         dc->cfg != NULL ? " in " : "", dc->cfg != NULL ? dc->cfg->path : "");
             return 2;
         }

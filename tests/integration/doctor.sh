@@ -226,9 +226,14 @@ doctor -c "$T/am.ini" --backend am
 check "--backend am: only am's block" hasnt "$OUT" "prom (prometheus)"
 check "actions = off: said" has "$(block "$OUT" am)" "  info  actions: off (actions = off in the config)"
 check "actions = off: no claim about silences" hasnt "$OUT" "silences via API v2"
+printf '[backend "a1"]\ntype = demo\ncluster = pair\n[backend "a2"]\ntype = demo\ncluster = pair\n[backend "x"]\ntype = demo\n' >"$T/cl.ini"
+doctor -c "$T/cl.ini" --backend pair
+check "--backend CLUSTER: its members, each in its block" \
+    test -n "$(block "$OUT" a1)" -a -n "$(block "$OUT" a2)" -a -z "$(block "$OUT" x)"
+check "... a member's block names its cluster" has "$(block "$OUT" a1)" "a1 (demo) [cluster pair]"
 doctor -c "$T/am.ini" --backend nosuch
 check "--backend with an unknown name: exit 2" is "$RC" 2
-check "--backend with an unknown name: says which" has "$ERR" "no backend 'nosuch'"
+check "--backend with an unknown name: says which" has "$ERR" "no backend or cluster 'nosuch'"
 
 # ---- authentication: Alertmanager behind basic auth ----
 
