@@ -206,6 +206,7 @@ url = http://127.0.0.1:$PROM_PORT
 INI
 chmod 600 "$T/am.ini"
 doctor -c "$T/am.ini"
+echo "# alertmanager + prometheus: ${MS} ms"
 AM=$(block "$OUT" am)
 PROM=$(block "$OUT" prom)
 check "alertmanager and prometheus: exit 0 (no FAIL)" is "$RC" 0
