@@ -8,7 +8,8 @@
 # the poll but hangs on the version). Versions are the real binaries' own
 # (--version); the whole run with the hanging servers must end within its
 # bound: timeout 1s -> 1 x 2 + 1 = 3 s per backend, all in parallel, so the
-# run takes under 3 s + 1.5 s of slack. Then the local checks (secret file
+# checks end within 3.5 s by doctor's own clock, the process within 5 s (without
+# the bound, the hanging servers' retries and checks would hold it 6-7 s). Then the local checks (secret file
 # and config permissions, state directory, runbook dir), the terminal's (in
 # tmux: size, colours; LC_ALL=C: not UTF-8), --json, --backend, -r, and exit
 # statuses (0 no FAIL, 1 a FAIL, 2 a config error with file:line).
@@ -412,10 +413,13 @@ url = http://127.0.0.1:$HALF_PORT
 timeout = 1s
 INI
 doctor -c "$T/bad.ini"
-echo "# refused + hanging + good: ${MS} ms (bound 3 s per backend)"
+echo "# refused + hanging + good: ${MS} ms wall (bound 3 s per backend); doctor's own count: $(printf '%s\n' "$OUT" | tail -1)"
 check "refused and hanging: exit 1" is "$RC" 1
-check "the whole run ends within the bound (1s x 2 + 1 s = 3 s, +1.5 s slack): ${MS} ms" \
-    test "$MS" -lt 4500
+OWN=$(printf '%s\n' "$OUT" | tail -1 | sed -n 's/.*(\([0-9]*\) ms)$/\1/p')
+check "the backends' checks end at the bound (1s x 2 + 1 s = 3 s): ${OWN} ms by doctor's clock" \
+    test "${OWN:-99999}" -lt 3500
+check "the whole run, process start to exit, within the bound + 2 s of a loaded machine: ${MS} ms" \
+    test "$MS" -lt 5000
 check "... and not before the hanging one's bound: ${MS} ms" test "$MS" -ge 2900
 check "refused: the first poll failed, saying so" \
     has "$(block "$OUT" refused)" "  FAIL  first poll failed after "
