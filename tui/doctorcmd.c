@@ -250,13 +250,18 @@ static void poll_answered(struct check *c)
     doctor_start(c->d); /* may end at once */
 }
 
-static void check_start(struct check *c, int64_t timeout_ms)
+static void check_start(struct check *c, const struct config *cfg, int64_t timeout_ms)
 {
     c->started = clock_mono_ms();
     c->bound_ms = timeout_ms > 0 ? (uint64_t)timeout_ms : (uint64_t)c->b->timeout_ms * 2 + 1000;
     char *why = NULL;
     if (!backend_start(c->b, &why)) {
-        block_say(&c->bl, DOCTOR_FAIL, "cannot start: %s", why);
+        if (c->cb != NULL && cfg != NULL) {
+            /* the section it is in: as the console would refuse to start (exit 2 there) */
+            block_say(&c->bl, DOCTOR_FAIL, "cannot start: %s:%d: %s", cfg->path, c->cb->line, why);
+        } else {
+            block_say(&c->bl, DOCTOR_FAIL, "cannot start: %s", why);
+        }
         free(why);
         c->phase = PHASE_DONE;
         return;
@@ -351,7 +356,7 @@ static const struct config_backend *config_of(const struct config *cfg, const ch
 static void run_backends(const struct doctorcmd *dc, struct check *checks, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        check_start(&checks[i], dc->timeout_ms);
+        check_start(&checks[i], dc->cfg, dc->timeout_ms);
     }
     for (;;) {
         uint64_t now = clock_mono_ms();

@@ -284,8 +284,8 @@ chmod 644 "$T/am.pass"
 doctor -c "$T/auth.ini" --backend good
 check "a group/world-readable secret file: FAIL in local" \
     has "$OUT" "  FAIL  good: password_file $T/am.pass: mode 0644, owner"
-check "... and the backend cannot start (http.c refuses it): FAIL" \
-    has "$(block "$OUT" good)" "  FAIL  cannot start: "
+check "... and the backend cannot start (http.c refuses it): FAIL, with its section's file:line" \
+    has "$(block "$OUT" good)" "  FAIL  cannot start: $T/auth.ini:1: "
 check "... exit 1" is "$RC" 1
 chmod 600 "$T/am.pass"
 
