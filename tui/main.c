@@ -26,6 +26,7 @@
 #include "plain.h"
 #include "guardcmd.h"
 #include "drillcmd.h"
+#include "doctorcmd.h"
 #include "keyconf.h"
 #include "lintdoc.h"
 #include "reportcmd.h"
@@ -62,7 +63,8 @@ enum command {
     CMD_RUN,
     CMD_RUNS,
     CMD_DRILL,
-    CMD_JOIN
+    CMD_JOIN,
+    CMD_DOCTOR
 };
 
 struct options {
@@ -102,6 +104,10 @@ struct options {
     const char *report_to;   /* drill --auto --report-to URL */
     const char *drill_wheel; /* drill --wheel DIR (drillcmd.c) */
     const char *view;        /* --view NAME or a view string (tui/view.h) */
+
+    const char **doctor_only; /* doctor --backend NAME..., NULL-terminated */
+    size_t ndoctor_only;
+    int64_t doctor_timeout_ms; /* doctor --timeout DUR; 0: per backend */
 };
 
 static bool parse_exit_after(const char *s, struct options *o)
@@ -192,6 +198,9 @@ static void parse_args(int argc, char **argv, struct options *o)
     } else if (argc > 1 && strcmp(argv[1], "join") == 0) {
         o->command = CMD_JOIN;
         i = 2;
+    } else if (argc > 1 && strcmp(argv[1], "doctor") == 0) {
+        o->command = CMD_DOCTOR;
+        i = 2;
     } else if (argc > 1 && (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "runs") == 0)) {
         o->command = strcmp(argv[1], "run") == 0 ? CMD_RUN : CMD_RUNS;
         i = 2;
@@ -212,8 +221,22 @@ static void parse_args(int argc, char **argv, struct options *o)
             o->read_only = true;
         } else if (strcmp(a, "-t") == 0 || strcmp(a, "--theme") == 0) {
             o->theme = take_value(argc, argv, &i);
-        } else if (strcmp(a, "--json") == 0 && o->command == CMD_SNAPSHOT) {
+        } else if (strcmp(a, "--json") == 0 &&
+                   (o->command == CMD_SNAPSHOT || o->command == CMD_DOCTOR)) {
             o->json = true;
+        } else if (o->command == CMD_DOCTOR && strcmp(a, "--backend") == 0) {
+            o->doctor_only =
+                xreallocarray(o->doctor_only, o->ndoctor_only + 2, sizeof *o->doctor_only);
+            o->doctor_only[o->ndoctor_only++] = take_value(argc, argv, &i);
+            o->doctor_only[o->ndoctor_only] = NULL;
+        } else if (o->command == CMD_DOCTOR && strcmp(a, "--timeout") == 0) {
+            const char *v = take_value(argc, argv, &i);
+            int64_t secs;
+            if (!duration_parse(v, &secs) || secs <= 0 || secs > 3600) {
+                text_printf(stderr, "opsdeck: bad --timeout '%s' (e.g. 5s, 1m)\n", v);
+                exit(2);
+            }
+            o->doctor_timeout_ms = secs * 1000;
         } else if (strcmp(a, "--seed") == 0) {
             o->seed = take_value(argc, argv, &i);
         } else if (strcmp(a, "--demo-mode") == 0) {
@@ -1205,8 +1228,28 @@ int main(int argc, char **argv)
         fprintf(stderr, "opsdeck: join needs a terminal\n");
         return 2;
     }
-    if (!build_backends(&app, &o, &cause) || !start_backends(&app, &cause) ||
-        !share_runs_dir(app.cfg, &cause)) {
+    if (o.command == CMD_DOCTOR) {
+        /* the doctor starts the backends itself: a start failure is one of its findings */
+        status = 2;
+        if (!build_backends(&app, &o, &cause)) {
+            text_printf(stderr, "opsdeck: %s\n", cause);
+            free(cause);
+        } else {
+            struct doctorcmd dc = {
+                .loop = app.loop,
+                .backends = app.backends,
+                .nbackends = app.nbackends,
+                .cfg = app.cfg,
+                .only = o.doctor_only,
+                .nonly = o.ndoctor_only,
+                .timeout_ms = o.doctor_timeout_ms,
+                .json = o.json,
+                .read_only = o.read_only || (app.cfg != NULL && app.cfg->read_only),
+            };
+            status = doctorcmd_main(&dc, stdout);
+        }
+    } else if (!build_backends(&app, &o, &cause) || !start_backends(&app, &cause) ||
+               !share_runs_dir(app.cfg, &cause)) {
         status = o.drill_guard != NULL ? guard_cmd(&app, &o, cause) : 2; /* the owner says it */
         if (o.drill_guard == NULL) {
             text_printf(stderr, "opsdeck: %s\n", cause);
@@ -1248,5 +1291,6 @@ int main(int argc, char **argv)
     free(app.recovered);
     app_finish(&app);
     free(o.run_vars);
+    free(o.doctor_only);
     return status;
 }

@@ -13,6 +13,10 @@ void usage(FILE *out)
         "       opsdeck snapshot [--json] [OPTIONS] print every pane once and exit\n"
         "       opsdeck lint [--strict] FILE      check a config, a runbook or a drill\n"
         "                                         (--strict: warnings fail too)\n"
+        "       opsdeck doctor [--backend NAME]... [--timeout DUR] [--json]\n"
+        "                                         check every backend with its real settings\n"
+        "                                         (version, authentication, actions), the\n"
+        "                                         state directory, secrets and the terminal\n"
         "       opsdeck act --yes [--input V] [--confirm TARGET] BACKEND PANE VERB TARGET\n"
         "                                         one action, headless, through the audit log\n"
         "                                         (--confirm: a protected context's typed\n"
@@ -43,7 +47,9 @@ void usage(FILE *out)
         "       opsdeck report RUN-ID | --last | --since TIME [--until TIME] [--json] [--post]\n"
         "                                         the incident report: a run's or a time\n"
         "                                         range's timeline, figures, leftovers\n"
-        "\n"
+        "\n");
+    fprintf(
+        out,
         "options:\n"
         "  -c, --config FILE     config file (default: $XDG_CONFIG_HOME/opsdeck/config.ini;\n"
         "                        without one, the built-in demo runs)\n"
@@ -71,5 +77,6 @@ void usage(FILE *out)
         "resume refused); 2 usage or runbook errors; 3 quit or end of input with the run\n"
         "open (resume it); 4 aborted; 128+N ended by signal N, the run open.\n"
         "drill: the same, 4 also when a before check blocks it; leaving early always\n"
-        "rolls its chaos back first.\n");
+        "rolls its chaos back first.\n"
+        "doctor exit status: 0 no check failed; 1 a check failed; 2 config error.\n");
 }
