@@ -914,11 +914,12 @@ static void on_doc_varz(struct doctor *d, const struct http_response *r, void *u
         if (r->error != NULL) {
             doctor_say(d, DOCTOR_FAIL, "monitoring port unreachable: %s", why);
         } else if (r->status == 401 || r->status == 403) {
-            doctor_say(d, DOCTOR_FAIL,
-                       "authentication failed (a proxy in front of the monitoring "
-                       "port refused%s): %s",
-                       x->n->http.auth == HTTP_AUTH_NONE ? ": auth = none sends no credentials"
-                                                         : " the credentials",
+            doctor_say(d, DOCTOR_FAIL, "authentication failed: %s: %s",
+                       x->n->http.auth == HTTP_AUTH_NONE
+                           ? "auth = none sent no credentials, and something in front of the "
+                             "monitoring port asks for some"
+                           : "the credentials were refused (by a proxy: nats-server's monitoring "
+                             "port asks none)",
                        why);
         } else {
             doctor_say(d, DOCTOR_FAIL, "/varz: %s", why);
