@@ -369,10 +369,10 @@ OPS_PASSWORD=ops-secret "$OPSDECK" act --yes -c "$T/ops.ini" rabbit queues peek 
 check "while orders.created, which ^orders\\. matches, may be peeked" is "$?" 0
 
 # an administrator that may not read in prod: the permission listing says so
-rabbitmqctl add_user root2 root2-secret >>"$T/ctl.log" 2>&1 || bail "rabbitmqctl add_user root2"
-rabbitmqctl set_user_tags root2 administrator >>"$T/ctl.log" 2>&1 || bail "rabbitmqctl set_user_tags root2"
-rabbitmqctl set_permissions -p / root2 '.*' '.*' '.*' >>"$T/ctl.log" 2>&1 || bail "set_permissions root2 /"
-rabbitmqctl set_permissions -p prod root2 '.*' '.*' '' >>"$T/ctl.log" 2>&1 || bail "set_permissions root2 prod"
+# (made through the API: each rabbitmqctl starts an Erlang VM, seconds on a loaded machine)
+api PUT /users/root2 '{"password":"root2-secret","tags":"administrator"}' || bail "user root2"
+api PUT /permissions/%2F/root2 '{"configure":".*","write":".*","read":".*"}' || bail "root2 on /"
+api PUT /permissions/prod/root2 '{"configure":".*","write":".*","read":""}' || bail "root2 on prod"
 sed -e 's/^user = guest/user = root2/' -e 's/^password_env = .*/password_env = ROOT2_PASSWORD/' "$CFG" >"$T/root2.ini"
 doctor root2 "$T/root2.ini" ROOT2_PASSWORD=root2-secret
 check "an administrator without read permission in prod: purge, peek denied there (WARN)" \
@@ -381,8 +381,8 @@ check "and possible in /" \
     has root2 "  ok    actions: purge, peek possible on the queues that match the read permission of 'root2' in vhost '/' (read '.*')"
 
 # a user without any tag may log in over AMQP but not use the management API
-rabbitmqctl add_user amqponly amqp-secret >>"$T/ctl.log" 2>&1 || bail "rabbitmqctl add_user amqponly"
-rabbitmqctl set_permissions -p / amqponly '.*' '.*' '.*' >>"$T/ctl.log" 2>&1 || bail "set_permissions amqponly"
+api PUT /users/amqponly '{"password":"amqp-secret","tags":""}' || bail "user amqponly"
+api PUT /permissions/%2F/amqponly '{"configure":".*","write":".*","read":".*"}' || bail "amqponly on /"
 sed -e 's/^user = guest/user = amqponly/' -e 's/^password_env = .*/password_env = AMQP_PASSWORD/' "$CFG" >"$T/amqponly.ini"
 doctor amqponly "$T/amqponly.ini" AMQP_PASSWORD=amqp-secret
 check "a user without a management tag: doctor exits 1" is "$(cat "$T/doctor-amqponly.rc")" 1
