@@ -29,6 +29,7 @@
 #include "../common/json.h"
 #include "../common/util.h"
 #include "../common/whoami.h"
+#include "doctor.h"
 #include "http.h"
 #include "http_action.h"
 #include "http_poll.h"
@@ -632,6 +633,60 @@ static int am_form(struct backend *b, const struct action_def *def, const char *
     return 3;
 }
 
+/* ---- opsdeck doctor (doctor.h): version, cluster, authentication, actions ---- */
+
+static const char STATUS_PATH[] = "/api/v2/status";
+
+static void on_doctor_status(struct doctor *d, const struct http_response *r, void *ud)
+{
+    struct backend *b = ud;
+    struct am *am = b->priv;
+    if (!doctor_http_answered(d, &am->http, "GET /api/v2/status", r)) {
+        doctor_end(d);
+        return;
+    }
+    cJSON *doc = NULL;
+    char *cause = NULL;
+    const char *version = NULL;
+    if (!json_parse(r->body, r->len, &doc, &cause) ||
+        (version = json_str(json_obj(doc, "versionInfo"), "version")) == NULL) {
+        doctor_say(d, DOCTOR_FAIL,
+                   "GET /api/v2/status: no versionInfo.version in the answer%s%s "
+                   "(not an Alertmanager?)",
+                   cause != NULL ? ": " : "", cause != NULL ? cause : "");
+        free(cause);
+        cJSON_Delete(doc);
+        doctor_end(d);
+        return;
+    }
+    const cJSON *cluster = json_obj(doc, "cluster");
+    const char *state = json_str(cluster, "status");
+    const cJSON *peers = json_arr(cluster, "peers");
+    int npeers = peers != NULL ? cJSON_GetArraySize(peers) : 0;
+    if (state == NULL || strcmp(state, "disabled") == 0) {
+        doctor_say(d, DOCTOR_OK, "Alertmanager %s (no cluster)", version);
+    } else {
+        doctor_say(d, strcmp(state, "ready") == 0 ? DOCTOR_OK : DOCTOR_WARN,
+                   "Alertmanager %s (cluster %s, %d peer%s)", version, state, npeers,
+                   npeers == 1 ? "" : "s");
+    }
+    if (doctor_actions_wanted(d)) {
+        /* Alertmanager has no permissions of its own to ask: a silence is not tried */
+        doctor_say(d, DOCTOR_INFO,
+                   "actions on (silences via API v2: POST %s, DELETE "
+                   "/api/v2/silence/ID; not tried, doctor changes nothing)",
+                   SILENCES_PATH);
+    }
+    cJSON_Delete(doc);
+    doctor_end(d);
+}
+
+static void am_doctor(struct backend *b, struct doctor *d)
+{
+    struct am *am = b->priv;
+    doctor_http(d, &am->http, "GET", STATUS_PATH, NULL, NULL, on_doctor_status, b);
+}
+
 static void am_destroy(struct backend *b)
 {
     struct am *am = b->priv;
@@ -664,5 +719,6 @@ const struct backend_impl alertmanager_backend = {
     .poll = am_poll,
     .act = am_act,
     .form = am_form,
+    .doctor = am_doctor,
     .destroy = am_destroy,
 };

@@ -130,6 +130,51 @@ void doctor_on_cancel(struct doctor *d, void (*fn)(void *ud), void *ud)
     d->hooks = h;
 }
 
+static const char *auth_name(const struct http_settings *s)
+{
+    return s->auth == HTTP_AUTH_BASIC ? "basic" : "bearer token";
+}
+
+bool doctor_http_answered(struct doctor *d, const struct http_settings *s, const char *what,
+                          const struct http_response *r)
+{
+    if (r->error != NULL) {
+        doctor_say(d, DOCTOR_FAIL, "%s: %s", what, r->error);
+        return false;
+    }
+    if (r->status == 401 || r->status == 403) {
+        if (s->auth == HTTP_AUTH_NONE) {
+            doctor_say(d, DOCTOR_FAIL,
+                       "authentication failed: HTTP %ld on %s (no credentials configured: set "
+                       "auth, user, password_file or token_file)",
+                       r->status, what);
+        } else {
+            doctor_say(d, DOCTOR_FAIL, "authentication failed: HTTP %ld on %s (%s%s%s)", r->status,
+                       what, auth_name(s), s->user != NULL ? ", user " : "",
+                       s->user != NULL ? s->user : "");
+        }
+        return false;
+    }
+    if (!http_ok(r)) {
+        char *why = http_describe_failure(r);
+        doctor_say(d, DOCTOR_FAIL, "%s: %s", what, why);
+        free(why);
+        return false;
+    }
+    if (s->auth == HTTP_AUTH_NONE) {
+        doctor_say(d, DOCTOR_INFO, "no authentication asked (none configured, none required)");
+    } else {
+        doctor_say(d, DOCTOR_OK, "authentication: the credentials sent were accepted (%s%s%s)",
+                   auth_name(s), s->user != NULL ? ", user " : "", s->user != NULL ? s->user : "");
+    }
+    return true;
+}
+
+bool doctor_actions_wanted(const struct doctor *d)
+{
+    return d->b->actions_enabled && !d->b->context_read_only;
+}
+
 struct doctor *doctor_create(struct backend *b, void (*ended)(struct doctor *d, void *ud), void *ud)
 {
     struct doctor *d = xcalloc(1, sizeof *d);

@@ -57,6 +57,20 @@ void doctor_http(struct doctor *d, const struct http_settings *s, const char *me
                  void *ud);
 /* Work of the backend's own in flight: fn(ud) runs if d is cancelled before it ends. */
 void doctor_on_cancel(struct doctor *d, void (*fn)(void *ud), void *ud);
+/*
+ * The usual reading of an HTTP answer to METHOD what (a path, for the line):
+ * a transport error, HTTP 401/403 ("authentication failed: HTTP 401 (basic,
+ * user alice)") or another failure is said as FAIL and returns false; a 2xx
+ * says how authentication went ("no authentication asked", or the
+ * credentials sent were accepted) and returns true.
+ */
+bool doctor_http_answered(struct doctor *d, const struct http_settings *s, const char *what,
+                          const struct http_response *r);
+/*
+ * Actions are on for the backend (its `actions`, its context, -r): the probe
+ * then says whether they can work. When off the driver has said why.
+ */
+bool doctor_actions_wanted(const struct doctor *d);
 
 /* ---- for the driver ---- */
 

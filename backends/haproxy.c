@@ -19,6 +19,7 @@
 #include "haproxy.h"
 
 #include "../common/util.h"
+#include "doctor.h"
 #include "haproxy_rt.h"
 #include "http.h"
 #include "http_poll.h"
@@ -27,6 +28,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 enum {
     NAME_MAX_LEN = 256,
@@ -43,6 +47,7 @@ struct haproxy {
     bool have_socket;
     struct http_poll poll;      /* over HTTP */
     struct haproxy_admin admin; /* from the socket, read before each poll's CSV */
+    struct doctor *doctor;      /* opsdeck doctor's checks in flight; NULL once over */
 };
 
 /* ---- polling ---- */
@@ -317,6 +322,198 @@ static void haproxy_act(struct backend *b, struct backend_request *a)
     free(cmd);
 }
 
+/* ---- opsdeck doctor (doctor.h): version, the runtime API, whether actions can work ---- */
+
+static void doctor_over(struct haproxy *h)
+{
+    struct doctor *d = h->doctor;
+    h->doctor = NULL;
+    doctor_end(d);
+}
+
+/* Cancelled (out of time): a runtime API call still in flight finds h->doctor NULL. */
+static void doctor_cancelled(void *ud)
+{
+    struct haproxy *h = ud;
+    h->doctor = NULL;
+}
+
+/* "Version: 2.6.12" from `show info`: the value of one "Key: value" line. */
+static char *info_value(const char *reply, const char *key)
+{
+    size_t n = strlen(key);
+    for (const char *p = reply; p != NULL && *p != '\0';) {
+        if (strncmp(p, key, n) == 0 && p[n] == ':') {
+            const char *v = p + n + 1 + strspn(p + n + 1, " ");
+            return str_trim(xstrndup(v, strcspn(v, "\r\n")));
+        }
+        p = strchr(p, '\n');
+        p = p != NULL ? p + 1 : NULL;
+    }
+    return NULL;
+}
+
+/* The socket's file: mode and owner, in words; "" for a TCP address. */
+static void socket_file(const struct haproxy *h, char *buf, size_t len, const char **path,
+                        unsigned *mode)
+{
+    const struct sockaddr_un *sun = (const struct sockaddr_un *)&h->rt.ss;
+    buf[0] = '\0';
+    *path = NULL;
+    *mode = 0;
+    if (h->rt.ss.ss_family != AF_UNIX) {
+        return;
+    }
+    *path = sun->sun_path;
+    struct stat st;
+    if (stat(sun->sun_path, &st) == 0) {
+        *mode = (unsigned)(st.st_mode & 07777);
+        snprintf(buf, len, "mode %04o, owner uid %u, group gid %u", (unsigned)(st.st_mode & 07777),
+                 (unsigned)st.st_uid, (unsigned)st.st_gid);
+    }
+}
+
+static void on_doctor_level(void *ud, const char *error, const char *reply, size_t len)
+{
+    struct haproxy *h = ud;
+    struct doctor *d = h->doctor;
+    if (d == NULL) {
+        return; /* cancelled */
+    }
+    char *level = error == NULL ? reply_line(reply, len) : NULL;
+    bool wanted = doctor_actions_wanted(d);
+    if (level != NULL && strcmp(level, "admin") == 0) {
+        doctor_say(d, wanted ? DOCTOR_OK : DOCTOR_INFO,
+                   "%s: runtime API level admin (set server state and weight)",
+                   wanted ? "actions possible" : "actions would be possible");
+    } else if (level != NULL && (strcmp(level, "operator") == 0 || strcmp(level, "user") == 0)) {
+        doctor_say(d, wanted ? DOCTOR_FAIL : DOCTOR_INFO,
+                   "actions %s: runtime API level %s, and set server needs level admin (stats "
+                   "socket ... level admin)",
+                   wanted ? "impossible" : "would be impossible", level);
+    } else {
+        doctor_say(d, wanted ? DOCTOR_WARN : DOCTOR_INFO,
+                   "actions not checked: show cli level answered %s%s%s", error ? "" : "'",
+                   error ? error : level, error ? "" : "' (an HAProxy older than 2.0?)");
+    }
+    free(level);
+    doctor_over(h);
+}
+
+static void doctor_level(struct haproxy *h)
+{
+    char *cause = NULL;
+    if (!haproxy_rt_call(&h->rt, "show cli level", on_doctor_level, NULL, h, &cause)) {
+        on_doctor_level(h, cause, NULL, 0);
+        free(cause);
+    }
+}
+
+static void on_doctor_info(void *ud, const char *error, const char *reply, size_t len)
+{
+    struct haproxy *h = ud;
+    struct doctor *d = h->doctor;
+    if (d == NULL) {
+        return; /* cancelled */
+    }
+    char file[128];
+    const char *path;
+    unsigned mode;
+    socket_file(h, file, sizeof file, &path, &mode);
+    if (error != NULL) {
+        doctor_say(d, DOCTOR_FAIL, "%s%s%s%s", error, file[0] ? " (" : "", file,
+                   file[0] ? ")" : "");
+        if (doctor_actions_wanted(d)) {
+            doctor_say(d, DOCTOR_FAIL, "actions impossible: the runtime API cannot be reached");
+        }
+        doctor_over(h);
+        return;
+    }
+    char *version = info_value(reply, "Version");
+    char *uptime = info_value(reply, "Uptime");
+    if (version == NULL) {
+        char *text = reply_line(reply, len);
+        doctor_say(d, DOCTOR_FAIL, "runtime API %s answered show info without a version: %s",
+                   h->rt.name, text);
+        free(text);
+    } else {
+        doctor_say(d, DOCTOR_OK, "HAProxy %s (runtime API %s, up %s)", version, h->rt.name,
+                   uptime != NULL ? uptime : "?");
+    }
+    free(version);
+    free(uptime);
+    if (path != NULL && access(path, W_OK) != 0) {
+        doctor_say(d, DOCTOR_FAIL, "runtime API socket %s: not writable by you (%s)", path, file);
+    } else {
+        doctor_say(d, DOCTOR_OK, "runtime API %s: connected and answered%s%s%s", h->rt.name,
+                   file[0] ? " (" : "", file, file[0] ? ")" : "");
+    }
+    if (path != NULL && (mode & S_IWOTH) != 0) {
+        doctor_say(d, DOCTOR_WARN,
+                   "runtime API socket %s is world-writable (mode %04o): anyone on this host "
+                   "can use it (at its level)",
+                   path, mode);
+    }
+    doctor_level(h);
+}
+
+static void doctor_socket(struct haproxy *h)
+{
+    char *cause = NULL;
+    if (!haproxy_rt_call(&h->rt, "show info", on_doctor_info, NULL, h, &cause)) {
+        on_doctor_info(h, cause, NULL, 0);
+        free(cause);
+    }
+}
+
+static void on_doctor_page(struct doctor *d, const struct http_response *r, void *ud)
+{
+    struct haproxy *h = ud;
+    if (!doctor_http_answered(d, &h->http, "GET stats page", r)) {
+        if (h->have_socket) {
+            doctor_socket(h);
+        } else {
+            doctor_over(h);
+        }
+        return;
+    }
+    if (!h->have_socket) {
+        /* the HTML page says "HAProxy version 2.6.12-1, released 2023/03/14" unless hidden */
+        const char *v = r->body != NULL ? strstr(r->body, "HAProxy version ") : NULL;
+        if (v != NULL) {
+            v += strlen("HAProxy version ");
+            doctor_say(d, DOCTOR_OK, "HAProxy %.*s (stats page)", (int)strcspn(v, ",< \n"), v);
+        } else {
+            doctor_say(d, DOCTOR_INFO,
+                       "version: not on the stats page (stats hide-version, or "
+                       "a url asking for ;csv)");
+        }
+        if (doctor_actions_wanted(d)) {
+            doctor_say(d, DOCTOR_WARN,
+                       "actions: off (no runtime socket configured: set socket "
+                       "= PATH, a stats socket with level admin)");
+        } else {
+            doctor_say(d, DOCTOR_INFO, "no runtime socket configured (actions need one)");
+        }
+        doctor_over(h);
+        return;
+    }
+    doctor_socket(h);
+}
+
+static void haproxy_doctor(struct backend *b, struct doctor *d)
+{
+    struct haproxy *h = b->priv;
+    h->doctor = d;
+    doctor_on_cancel(d, doctor_cancelled, h);
+    if (h->have_url) {
+        /* the page as people see it: HTML, which names the version (";csv" does not) */
+        doctor_http(d, &h->http, "GET", "", NULL, NULL, on_doctor_page, h);
+    } else {
+        doctor_socket(h);
+    }
+}
+
 /* ---- configuration and lifetime ---- */
 
 static void *haproxy_create(struct backend *b)
@@ -410,5 +607,6 @@ const struct backend_impl haproxy_backend = {
     .start = haproxy_start,
     .poll = haproxy_poll,
     .act = haproxy_act,
+    .doctor = haproxy_doctor,
     .destroy = haproxy_destroy,
 };

@@ -24,6 +24,7 @@
 
 #include "../common/util.h"
 #include "alertmanager.h"
+#include "doctor.h"
 #include "http.h"
 #include "http_poll.h"
 #include "prometheus_signals.h"
@@ -382,6 +383,40 @@ static void prom_destroy(struct backend *b)
     b->priv = NULL;
 }
 
+/* ---- opsdeck doctor (doctor.h): version, authentication ---- */
+
+static void on_doctor_buildinfo(struct doctor *d, const struct http_response *r, void *ud)
+{
+    struct backend *b = ud;
+    struct prom *p = b->priv;
+    if (!doctor_http_answered(d, &p->http, "GET /api/v1/status/buildinfo", r)) {
+        doctor_end(d);
+        return;
+    }
+    cJSON *doc = NULL;
+    char *cause = NULL;
+    const char *version = NULL;
+    if (!json_parse(r->body, r->len, &doc, &cause) ||
+        (version = json_str(json_obj(doc, "data"), "version")) == NULL) {
+        doctor_say(d, DOCTOR_FAIL,
+                   "GET /api/v1/status/buildinfo: no data.version in the "
+                   "answer%s%s (not a Prometheus?)",
+                   cause != NULL ? ": " : "", cause != NULL ? cause : "");
+    } else {
+        doctor_say(d, DOCTOR_OK, "Prometheus %s", version);
+    }
+    free(cause);
+    cJSON_Delete(doc);
+    doctor_say(d, DOCTOR_INFO, "actions: none (read only: alerts and signals)");
+    doctor_end(d);
+}
+
+static void prom_doctor(struct backend *b, struct doctor *d)
+{
+    struct prom *p = b->priv;
+    doctor_http(d, &p->http, "GET", "/api/v1/status/buildinfo", NULL, NULL, on_doctor_buildinfo, b);
+}
+
 const struct backend_impl prometheus_backend = {
     .type = "prometheus",
     .description = "Prometheus (API v1): pending and firing alerts, read-only; the golden "
@@ -394,6 +429,7 @@ const struct backend_impl prometheus_backend = {
     .start = prom_start,
     .poll = prom_poll,
     .act = NULL,
+    .doctor = prom_doctor,
     .destroy = prom_destroy,
 };
 

@@ -84,7 +84,9 @@ struct check {
     struct doctor *d;
     enum phase phase;
     uint64_t started, bound_ms;
-    char *late; /* the bound's FAIL line, said after the probe's lines */
+    char *late;       /* the bound's FAIL line, said after the probe's lines */
+    char *poll_error; /* the first poll's error: a probe's FAIL repeating it is left out */
+    bool read_only;   /* -r or read_only = true: actions off for that reason */
     struct block bl;
 };
 
@@ -150,7 +152,6 @@ static char *rows_text(const struct backend *b)
     struct strbuf sb = {0};
     unsigned kinds = backend_kinds(b);
     const char *source = backend_source(b);
-    size_t total = 0;
     for (int k = 0; k < MODEL_KINDS; k++) {
         if ((kinds & (1u << k)) == 0) {
             continue;
@@ -171,7 +172,6 @@ static char *rows_text(const struct backend *b)
             }
             strbuf_printf(&sb, "%s%zu %s", sb.n > 0 ? ", " : "", n, title);
             free(title);
-            total += n;
         }
     }
     if (sb.s == NULL) {
@@ -218,28 +218,28 @@ static void poll_answered(struct check *c)
     uint64_t ms = clock_mono_ms() - c->started;
     if (c->b->health == BACKEND_OK) {
         char *rows = rows_text(c->b);
-        block_say(&c->bl, DOCTOR_OK, "answered in %llu ms: %s", (unsigned long long)ms, rows);
+        /* a member's rows are published merged, under its cluster's name */
+        block_say(&c->bl, DOCTOR_OK, "answered in %llu ms: %s%s", (unsigned long long)ms,
+                  c->b->cluster != NULL ? "its cluster shows " : "", rows);
         free(rows);
     } else {
         block_say(&c->bl, DOCTOR_FAIL, "first poll failed after %llu ms: %s",
                   (unsigned long long)ms, c->b->error != NULL ? c->b->error : "unknown error");
-    }
-    if (c->b->timer != NULL) {
-        loop_timer_cancel(c->b->loop, c->b->timer); /* one poll: doctor watches nothing */
-        c->b->timer = NULL;
+        c->poll_error = c->b->error != NULL ? xstrdup(c->b->error) : NULL;
     }
     if (c->b->tls_unverified) {
         block_say(&c->bl, DOCTOR_WARN, "TLS verification is off (insecure = true)");
     }
-    if (!c->b->actions_enabled) {
+    if (c->read_only) {
+        block_say(&c->bl, DOCTOR_INFO, "actions: off (read-only: -r or read_only = true)");
+    } else if (!c->b->actions_enabled) {
         block_say(&c->bl, DOCTOR_INFO, "actions: off (actions = off in the config)");
     } else if (c->b->context_read_only) {
         block_say(&c->bl, DOCTOR_INFO, "actions: off (context %s is read-only)",
                   backend_context(c->b));
     } else if (c->b->context_protected) {
         block_say(&c->bl, DOCTOR_INFO,
-                  "actions: each asks the typed confirmation (context %s "
-                  "is protected)",
+                  "actions: each asks the typed confirmation (context %s is protected)",
                   backend_context(c->b));
     }
     if (c->b->impl->doctor == NULL) {
@@ -262,7 +262,7 @@ static void check_start(struct check *c, int64_t timeout_ms)
         return;
     }
     if (c->b->timer != NULL) {
-        /* exactly one poll, now: not the refresh schedule */
+        /* exactly one poll, now: not the refresh schedule (doctor watches nothing) */
         loop_timer_cancel(c->b->loop, c->b->timer);
         c->b->timer = NULL;
     }
@@ -301,13 +301,28 @@ static void collect(struct check *c)
     size_t n = 0;
     const struct doctor_line *items = c->d != NULL ? doctor_lines(c->d, &n) : NULL;
     for (size_t i = 0; i < n; i++) {
-        block_say(&c->bl, items[i].level, "%s", items[i].text);
+        /* "GET /api/v2/status: connection refused" after the poll said just that */
+        const char *text = items[i].text;
+        if (items[i].level == DOCTOR_FAIL && c->poll_error != NULL && c->poll_error[0] != '\0' &&
+            strstr(text, c->poll_error) != NULL) {
+            continue;
+        }
+        block_say(&c->bl, items[i].level, "%s", text);
     }
+    free(c->poll_error);
+    c->poll_error = NULL;
     if (c->late != NULL) {
         block_say(&c->bl, DOCTOR_FAIL, "%s", c->late);
         free(c->late);
         c->late = NULL;
     }
+}
+
+/* --backend NAME: a backend, or a cluster (`cluster = NAME`) for all its members. */
+static bool named(const struct backend *b, const char *name)
+{
+    return strcmp(name, b->name) == 0 ||
+           (b->cluster_name != NULL && strcmp(name, b->cluster_name) == 0);
 }
 
 static bool selected(const struct doctorcmd *dc, const struct backend *b)
@@ -316,7 +331,7 @@ static bool selected(const struct doctorcmd *dc, const struct backend *b)
         return true;
     }
     for (size_t i = 0; i < dc->nonly; i++) {
-        if (strcmp(dc->only[i], b->name) == 0) {
+        if (named(b, dc->only[i])) {
             return true;
         }
     }
@@ -683,8 +698,12 @@ static void count(const struct block *bl, size_t counts[4])
 int doctorcmd_main(const struct doctorcmd *dc, FILE *out)
 {
     for (size_t i = 0; i < dc->nonly; i++) {
-        if (backend_find(dc->backends, dc->nbackends, dc->only[i]) == NULL) {
-            text_printf(stderr, "opsdeck: doctor: no backend '%s'%s%s\n", dc->only[i],
+        bool found = false;
+        for (size_t k = 0; k < dc->nbackends && !found; k++) {
+            found = named(dc->backends[k], dc->only[i]);
+        }
+        if (!found) {
+            text_printf(stderr, "opsdeck: doctor: no backend or cluster '%s'%s%s\n", dc->only[i],
                         dc->cfg != NULL ? " in " : "", dc->cfg != NULL ? dc->cfg->path : "");
             return 2;
         }
@@ -698,7 +717,8 @@ int doctorcmd_main(const struct doctorcmd *dc, FILE *out)
             c->b = dc->backends[i];
             c->cb = config_of(dc->cfg, c->b->name);
             if (dc->read_only) {
-                c->b->actions_enabled = false; /* -r / read_only: said as "actions: off" */
+                c->b->actions_enabled = false; /* -r / read_only: probes see actions off */
+                c->read_only = true;
             }
             check_title(c);
         }

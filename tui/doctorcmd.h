@@ -36,7 +36,7 @@ struct doctorcmd {
     struct backend **backends; /* configured, not started: the driver starts them */
     size_t nbackends;
     const struct config *cfg; /* NULL: no config file (the demo runs) */
-    const char *const *only;  /* --backend NAME...: check only these (NULL: all) */
+    const char *const *only;  /* --backend NAME...: only these backends or clusters (NULL: all) */
     size_t nonly;
     int64_t timeout_ms; /* --timeout: the bound per backend; 0: its timeout x2 + 1 s */
     bool json;          /* one JSON document instead of the lines */

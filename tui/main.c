@@ -95,10 +95,11 @@ struct options {
     const char *drill_guard;   /* drill --guard SPEC: the dead-man guard (a live drill starts it) */
     bool stop_all, release_lever; /* drill --stop-all [REASON], --release-lever */
     const char *lever_reason;
-    bool drill_auto;          /* drill FILE --auto: unattended (tui/drillauto.h) */
-    const char *report_to;    /* drill --auto --report-to URL */
-    const char *drill_wheel;  /* drill --wheel DIR (drillcmd.c) */
-    const char *view;         /* --view NAME or a view string (tui/view.h) */
+    bool drill_auto;         /* drill FILE --auto: unattended (tui/drillauto.h) */
+    const char *report_to;   /* drill --auto --report-to URL */
+    const char *drill_wheel; /* drill --wheel DIR (drillcmd.c) */
+    const char *view;        /* --view NAME or a view string (tui/view.h) */
+
     const char **doctor_only; /* doctor --backend NAME..., NULL-terminated */
     size_t ndoctor_only;
     int64_t doctor_timeout_ms; /* doctor --timeout DUR; 0: per backend */
