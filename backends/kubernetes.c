@@ -717,18 +717,36 @@ static char *doc_review_body(const struct kube *k, int i)
     return out;
 }
 
+/*
+ * The server's own words in a failure ("HTTP 401 Unauthorized: Login failed"
+ * -> "Login failed"), NULL when it gave none. A probe's line then adds to the
+ * first poll's error rather than repeating it (the driver leaves out a FAIL
+ * that only repeats it).
+ */
+static const char *doc_words(const char *why)
+{
+    const char *p = str_has_prefix(why, "HTTP ") ? strstr(why, ": ") : NULL;
+    return p != NULL && p[2] != '\0' ? p + 2 : NULL;
+}
+
 static void on_doc_version(struct doctor *d, const struct http_response *r, void *ud)
 {
     struct kube_doc *x = ud;
-    struct backend *b = doctor_backend(d);
     if (!http_ok(r)) {
         char *why = kubernetes_describe_failure(r);
-        if (r->error != NULL) {
+        bool poll_said = doctor_backend(d)->health == BACKEND_ERROR;
+        if (poll_said && (r->error != NULL || (r->status != 401 && r->status != 403))) {
+            /* the first poll failed just so and said it: nothing to add */
+        } else if (r->error != NULL) {
             doctor_say(d, DOCTOR_FAIL, "API server unreachable: %s", why);
         } else if (r->status == 401) {
-            doctor_say(d, DOCTOR_FAIL, "authentication failed%s: %s",
-                       x->k->http.auth == HTTP_AUTH_NONE ? " (auth = none: no token sent)" : "",
-                       why);
+            const char *words = doc_words(why);
+            doctor_say(d, DOCTOR_FAIL, "authentication failed (HTTP 401%s%s%s): %s",
+                       words != NULL ? ", the API server says '" : "", words != NULL ? words : "",
+                       words != NULL ? "'" : "",
+                       x->k->http.auth == HTTP_AUTH_NONE
+                           ? "auth = none sends no token (set auth = bearer and token_file)"
+                           : "the credentials sent were refused");
         } else {
             doctor_say(d, DOCTOR_FAIL, "/version: %s", why);
         }
@@ -759,7 +777,7 @@ static void on_doc_version(struct doctor *d, const struct http_response *r, void
     if (x->k->http.auth == HTTP_AUTH_NONE) {
         doctor_say(d, DOCTOR_INFO, "authentication: none configured (auth = none)");
     }
-    if (!b->actions_enabled || b->context_read_only) {
+    if (!doctor_actions_wanted(d)) {
         doc_end(x); /* the driver said actions are off */
         return;
     }

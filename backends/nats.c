@@ -906,21 +906,38 @@ static void on_doc_jsz(struct doctor *d, const struct http_response *r, void *ud
     doc_end(x);
 }
 
+/*
+ * The server's own words in a failure ("HTTP 401 Unauthorized: Login failed"
+ * -> "Login failed"), NULL when it gave none. A probe's line then adds to the
+ * first poll's error rather than repeating it (the driver leaves out a FAIL
+ * that only repeats it).
+ */
+static const char *doc_words(const char *why)
+{
+    const char *p = str_has_prefix(why, "HTTP ") ? strstr(why, ": ") : NULL;
+    return p != NULL && p[2] != '\0' ? p + 2 : NULL;
+}
+
 static void on_doc_varz(struct doctor *d, const struct http_response *r, void *ud)
 {
     struct nats_doc *x = ud;
     if (!http_ok(r)) {
         char *why = http_describe_failure(r);
-        if (r->error != NULL) {
+        bool poll_said = doctor_backend(d)->health == BACKEND_ERROR;
+        if (poll_said && (r->error != NULL || (r->status != 401 && r->status != 403))) {
+            /* the first poll failed just so and said it: nothing to add */
+        } else if (r->error != NULL) {
             doctor_say(d, DOCTOR_FAIL, "monitoring port unreachable: %s", why);
         } else if (r->status == 401 || r->status == 403) {
-            doctor_say(d, DOCTOR_FAIL, "authentication failed: %s: %s",
+            const char *words = doc_words(why);
+            doctor_say(d, DOCTOR_FAIL, "authentication failed (HTTP %ld%s%s%s): %s", r->status,
+                       words != NULL ? ", '" : "", words != NULL ? words : "",
+                       words != NULL ? "'" : "",
                        x->n->http.auth == HTTP_AUTH_NONE
                            ? "auth = none sent no credentials, and something in front of the "
                              "monitoring port asks for some"
                            : "the credentials were refused (by a proxy: nats-server's monitoring "
-                             "port asks none)",
-                       why);
+                             "port asks none)");
         } else {
             doctor_say(d, DOCTOR_FAIL, "/varz: %s", why);
         }

@@ -564,6 +564,18 @@ static const char *doc_vhost_path(const struct rq *rq, char **own)
     return *own;
 }
 
+/*
+ * The server's own words in a failure ("HTTP 401 Unauthorized: Login failed"
+ * -> "Login failed"), NULL when it gave none. A probe's line then adds to the
+ * first poll's error rather than repeating it (the driver leaves out a FAIL
+ * that only repeats it).
+ */
+static const char *doc_words(const char *why)
+{
+    const char *p = str_has_prefix(why, "HTTP ") ? strstr(why, ": ") : NULL;
+    return p != NULL && p[2] != '\0' ? p + 2 : NULL;
+}
+
 static void on_doc_extensions(struct doctor *d, const struct http_response *r, void *ud)
 {
     struct rq_doc *x = ud;
@@ -706,9 +718,8 @@ static void on_doc_whoami(struct doctor *d, const struct http_response *r, void 
     x->admin = strstr(clean, "administrator") != NULL;
     free(clean);
     cJSON_Delete(doc);
-    struct backend *b = doctor_backend(d);
     doctor_say(d, DOCTOR_OK, "authenticated as '%s', tags %s", x->user, x->tags);
-    if (!b->actions_enabled || b->context_read_only) {
+    if (!doctor_actions_wanted(d)) {
         doc_end(x); /* the driver said actions are off */
         return;
     }
@@ -733,19 +744,29 @@ static void on_doc_overview(struct doctor *d, const struct http_response *r, voi
     struct rq_doc *x = ud;
     if (!http_ok(r)) {
         char *why = rabbitmq_describe_failure(r);
-        if (r->error != NULL) {
+        bool poll_said = doctor_backend(d)->health == BACKEND_ERROR;
+        if (poll_said && (r->error != NULL || (r->status != 401 && r->status != 403))) {
+            /* the first poll failed just so and said it: nothing to add */
+        } else if (r->error != NULL) {
             doctor_say(d, DOCTOR_FAIL, "management API unreachable: %s", why);
         } else if (r->status == 401 && strstr(why, "Not management user") != NULL) {
+            const char *user = x->rq->http.user != NULL ? x->rq->http.user : "USER";
             doctor_say(d, DOCTOR_FAIL,
-                       "authentication: user '%s' logged in but may not use the management API: "
-                       "give it a tag (rabbitmqctl set_user_tags %s monitoring) (%s)",
-                       x->rq->http.user != NULL ? x->rq->http.user : "?",
-                       x->rq->http.user != NULL ? x->rq->http.user : "USER", why);
+                       "authentication: user '%s' logged in, but may not use the management API "
+                       "(HTTP 401, RabbitMQ says 'Not management user'): give it a tag "
+                       "(rabbitmqctl set_user_tags %s monitoring)",
+                       user, user);
         } else if (r->status == 401 || r->status == 403) {
-            doctor_say(d, DOCTOR_FAIL, "authentication failed%s: %s",
-                       x->rq->http.auth == HTTP_AUTH_NONE ? " (auth = none: no credentials sent)"
-                                                          : "",
-                       why);
+            const char *words = doc_words(why);
+            char *user = xasprintf("user '%s'", x->rq->http.user != NULL ? x->rq->http.user : "");
+            doctor_say(d, DOCTOR_FAIL, "authentication failed (HTTP %ld%s%s%s): %s", r->status,
+                       words != NULL ? ", RabbitMQ says '" : "", words != NULL ? words : "",
+                       words != NULL ? "'" : "",
+                       x->rq->http.auth == HTTP_AUTH_NONE
+                           ? "auth = none sends no credentials (set auth = basic, user and "
+                             "password_file)"
+                           : user);
+            free(user);
         } else {
             doctor_say(d, DOCTOR_FAIL, "/api/overview: %s", why);
         }
