@@ -343,6 +343,8 @@ check "an administrator's read permissions are listed, vhost by vhost" \
 check "move-back: the tag and the shovel plugin are there" \
     has admin "  ok    actions: move-back possible: 'guest' may create shovels (tags [administrator]), the shovel plugin is enabled"
 check "no WARN, no FAIL" bash -c '! grep -qE "^  (WARN|FAIL)" "$1"' _ "$T/doctor-admin.out"
+check "doctor changed nothing: no shovel parameter was made to find out" no_shovel
+check "and the queues hold what they held" is "$(messages orders.created)" 5
 
 # a real user WITHOUT the administrator tag: monitoring, reading only the orders queues of /
 rabbitmqctl add_user ops ops-secret >"$T/ctl.log" 2>&1 || bail "rabbitmqctl add_user"
