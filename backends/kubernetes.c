@@ -24,7 +24,9 @@
 #include "../common/json.h"
 
 #include "../common/clock.h"
+#include "../common/text.h"
 #include "../common/util.h"
+#include "doctor.h"
 #include "http_action.h"
 #include "http_poll.h"
 
@@ -520,6 +522,285 @@ static int kube_form(struct backend *b, const struct action_def *def, const char
     return 1;
 }
 
+/* ---- opsdeck doctor ----
+ *
+ * GET /version (gitVersion, platform; a 401 there is the credentials), then
+ * one SelfSubjectAccessReview (POST /apis/authorization.k8s.io/v1/
+ * selfsubjectaccessreviews) for each permission the actions use, in the
+ * configured namespace (none: every namespace), all at once:
+ *   get deployments        every action reads the deployment first
+ *   patch deployments      restart, pause, resume, undo
+ *   patch deployments/scale  scale
+ *   list replicasets       undo finds the previous revision there
+ * and one line sums up which actions RBAC allows. A denied one is a WARN
+ * with the API server's reason; FAIL is for the server unreachable or the
+ * credentials refused. The reviews create nothing: the API server answers
+ * them without storing them.
+ */
+
+enum { DOC_GET, DOC_PATCH, DOC_SCALE, DOC_LIST_RS, DOC_NCHECKS };
+
+static const struct {
+    const char *verb, *group, *resource, *subresource, *text;
+} doc_checks[DOC_NCHECKS] = {
+    {"get", "apps", "deployments", NULL, "get deployments"},
+    {"patch", "apps", "deployments", NULL, "patch deployments"},
+    {"patch", "apps", "deployments", "scale", "patch deployments/scale"},
+    {"list", "apps", "replicasets", NULL, "list replicasets"},
+};
+
+struct kube_doc;
+
+struct kube_doc_review {
+    struct kube_doc *x;
+    int i;
+};
+
+struct kube_doc {
+    struct doctor *d;
+    struct kube *k;
+    int pending;
+    bool answered[DOC_NCHECKS];
+    bool allowed[DOC_NCHECKS];
+    char *why[DOC_NCHECKS]; /* the reason, or why the review failed */
+    bool failed;            /* a review itself failed (not a denial) */
+    struct kube_doc_review reviews[DOC_NCHECKS];
+};
+
+static void doc_free(struct kube_doc *x)
+{
+    for (int i = 0; i < DOC_NCHECKS; i++) {
+        free(x->why[i]);
+    }
+    free(x);
+}
+
+static void doc_cancelled(void *ud)
+{
+    doc_free(ud);
+}
+
+static void doc_end(struct kube_doc *x)
+{
+    struct doctor *d = x->d;
+    doc_free(x);
+    doctor_end(d); /* drops doc_cancelled unrun */
+}
+
+static const char *doc_scope(const struct kube *k, char *buf, size_t len)
+{
+    if (k->ns != NULL) {
+        snprintf(buf, len, "namespace %s", k->ns);
+    } else {
+        snprintf(buf, len, "every namespace");
+    }
+    return buf;
+}
+
+/* Which checks each action needs, by verb_names order. */
+static bool doc_action_allowed(const struct kube_doc *x, enum op_verb v, int *missing)
+{
+    static const int need[][3] = {
+        [OP_RESTART] = {DOC_GET, DOC_PATCH, -1},       [OP_PAUSE] = {DOC_GET, DOC_PATCH, -1},
+        [OP_RESUME] = {DOC_GET, DOC_PATCH, -1},        [OP_SCALE] = {DOC_GET, DOC_SCALE, -1},
+        [OP_UNDO] = {DOC_GET, DOC_LIST_RS, DOC_PATCH},
+    };
+    for (int j = 0; j < 3; j++) {
+        int c = need[v][j];
+        if (c >= 0 && !x->allowed[c]) {
+            *missing = c;
+            return false;
+        }
+    }
+    return true;
+}
+
+static void doc_summary(struct kube_doc *x)
+{
+    struct doctor *d = x->d;
+    char scope[96];
+    doc_scope(x->k, scope, sizeof scope);
+    if (x->failed) {
+        for (int i = 0; i < DOC_NCHECKS; i++) {
+            if (!x->answered[i]) {
+                doctor_say(d, DOCTOR_WARN,
+                           "actions: RBAC not asked: SelfSubjectAccessReview for %s failed: %s",
+                           doc_checks[i].text, x->why[i] != NULL ? x->why[i] : "?");
+                break;
+            }
+        }
+        doc_end(x);
+        return;
+    }
+    struct strbuf ok = {0}, denied = {0};
+    int nverbs = (int)(sizeof verb_names / sizeof verb_names[0]);
+    bool none = true;
+    for (int v = 0; v < nverbs; v++) {
+        int missing = -1;
+        if (doc_action_allowed(x, (enum op_verb)v, &missing)) {
+            strbuf_printf(&ok, "%s%s", ok.n > 0 ? ", " : "", verb_names[v]);
+            none = false;
+        } else {
+            strbuf_printf(&denied, "%s%s denied (%s", denied.n > 0 ? "; " : "", verb_names[v],
+                          doc_checks[missing].text);
+            if (x->why[missing] != NULL && x->why[missing][0] != '\0') {
+                strbuf_printf(&denied, ": %s", x->why[missing]);
+            }
+            strbuf_str(&denied, ")");
+        }
+    }
+    if (denied.n == 0) {
+        doctor_say(d, DOCTOR_OK, "actions: RBAC allows %s in %s", ok.s, scope);
+    } else {
+        doctor_say(d, DOCTOR_WARN, "actions: RBAC in %s: %s%s%s", scope, none ? "" : ok.s,
+                   none ? "" : " ok; ", denied.s);
+    }
+    free(ok.s);
+    free(denied.s);
+    doc_end(x);
+}
+
+static void on_doc_review(struct doctor *d, const struct http_response *r, void *ud)
+{
+    struct kube_doc_review *rv = ud;
+    struct kube_doc *x = rv->x;
+    int i = rv->i;
+    (void)d;
+    cJSON *doc = NULL;
+    char *cause = NULL;
+    if (!http_ok(r)) {
+        x->why[i] = kubernetes_describe_failure(r);
+        x->failed = true;
+    } else if (!json_parse(r->body, r->len, &doc, &cause) ||
+               !cJSON_IsObject(json_obj(doc, "status"))) {
+        x->why[i] =
+            xasprintf("not a SelfSubjectAccessReview (%s)", cause != NULL ? cause : "no status");
+        x->failed = true;
+    } else {
+        const cJSON *st = json_obj(doc, "status");
+        x->answered[i] = true;
+        x->allowed[i] = json_bool(st, "allowed", false) && !json_bool(st, "denied", false);
+        const char *reason = json_str(st, "reason");
+        const char *err = json_str(st, "evaluationError");
+        if (reason != NULL && reason[0] != '\0') {
+            x->why[i] = text_clean_str(reason, 0);
+        } else if (err != NULL && err[0] != '\0') {
+            char *e = text_clean_str(err, 0);
+            x->why[i] = xasprintf("evaluation error: %s", e);
+            free(e);
+        } /* RBAC leaves a denial's reason empty: the check's name says it then */
+    }
+    free(cause);
+    cJSON_Delete(doc);
+    if (--x->pending == 0) {
+        doc_summary(x);
+    }
+}
+
+static char *doc_review_body(const struct kube *k, int i)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "apiVersion", "authorization.k8s.io/v1");
+    cJSON_AddStringToObject(o, "kind", "SelfSubjectAccessReview");
+    cJSON *ra = cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "spec"), "resourceAttributes");
+    cJSON_AddStringToObject(ra, "namespace", k->ns != NULL ? k->ns : "");
+    cJSON_AddStringToObject(ra, "verb", doc_checks[i].verb);
+    cJSON_AddStringToObject(ra, "group", doc_checks[i].group);
+    cJSON_AddStringToObject(ra, "resource", doc_checks[i].resource);
+    if (doc_checks[i].subresource != NULL) {
+        cJSON_AddStringToObject(ra, "subresource", doc_checks[i].subresource);
+    }
+    char *text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    char *out = xstrdup(text);
+    cJSON_free(text);
+    return out;
+}
+
+/*
+ * The server's own words in a failure ("HTTP 401 Unauthorized: Login failed"
+ * -> "Login failed"), NULL when it gave none. A probe's line then adds to the
+ * first poll's error rather than repeating it (the driver leaves out a FAIL
+ * that only repeats it).
+ */
+static const char *doc_words(const char *why)
+{
+    const char *p = str_has_prefix(why, "HTTP ") ? strstr(why, ": ") : NULL;
+    return p != NULL && p[2] != '\0' ? p + 2 : NULL;
+}
+
+static void on_doc_version(struct doctor *d, const struct http_response *r, void *ud)
+{
+    struct kube_doc *x = ud;
+    if (!http_ok(r)) {
+        char *why = kubernetes_describe_failure(r);
+        bool poll_said = doctor_backend(d)->health == BACKEND_ERROR;
+        if (poll_said && (r->error != NULL || (r->status != 401 && r->status != 403))) {
+            /* the first poll failed just so and said it: nothing to add */
+        } else if (r->error != NULL) {
+            doctor_say(d, DOCTOR_FAIL, "API server unreachable: %s", why);
+        } else if (r->status == 401) {
+            const char *words = doc_words(why);
+            doctor_say(d, DOCTOR_FAIL, "authentication failed (HTTP 401%s%s%s): %s",
+                       words != NULL ? ", the API server says '" : "", words != NULL ? words : "",
+                       words != NULL ? "'" : "",
+                       x->k->http.auth == HTTP_AUTH_NONE
+                           ? "auth = none sends no token (set auth = bearer and token_file)"
+                           : "the credentials sent were refused");
+        } else {
+            doctor_say(d, DOCTOR_FAIL, "/version: %s", why);
+        }
+        free(why);
+        doc_end(x);
+        return;
+    }
+    cJSON *doc = NULL;
+    char *cause = NULL;
+    const char *git = NULL;
+    if (json_parse(r->body, r->len, &doc, &cause)) {
+        git = json_str(doc, "gitVersion");
+    }
+    if (git == NULL) {
+        doctor_say(d, DOCTOR_WARN, "/version: no gitVersion (%s): not a Kubernetes API server?",
+                   cause != NULL ? cause : "missing");
+    } else {
+        char *v = text_clean_str(git, 0);
+        const char *plat = json_str(doc, "platform");
+        char *p = plat != NULL ? text_clean_str(plat, 0) : NULL;
+        doctor_say(d, DOCTOR_OK, "Kubernetes %s%s%s%s", v, p != NULL ? " (" : "",
+                   p != NULL ? p : "", p != NULL ? ")" : "");
+        free(v);
+        free(p);
+    }
+    free(cause);
+    cJSON_Delete(doc);
+    if (x->k->http.auth == HTTP_AUTH_NONE) {
+        doctor_say(d, DOCTOR_INFO, "authentication: none configured (auth = none)");
+    }
+    if (!doctor_actions_wanted(d)) {
+        doc_end(x); /* the driver said actions are off */
+        return;
+    }
+    x->pending = DOC_NCHECKS;
+    for (int i = 0; i < DOC_NCHECKS; i++) {
+        x->reviews[i] = (struct kube_doc_review){.x = x, .i = i};
+        char *body = doc_review_body(x->k, i);
+        doctor_http(d, &x->k->http, "POST",
+                    "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", "application/json",
+                    body, on_doc_review, &x->reviews[i]);
+        free(body);
+    }
+}
+
+static void kube_doctor(struct backend *b, struct doctor *d)
+{
+    struct kube_doc *x = xcalloc(1, sizeof *x);
+    x->d = d;
+    x->k = b->priv;
+    doctor_on_cancel(d, doc_cancelled, x); /* else doc_end frees x */
+    doctor_http(d, &x->k->http, "GET", "/version", NULL, NULL, on_doc_version, x);
+}
+
 static void kube_destroy(struct backend *b)
 {
     struct kube *k = b->priv;
@@ -549,5 +830,6 @@ const struct backend_impl kubernetes_backend = {
     .poll = kube_poll,
     .act = kube_act,
     .form = kube_form,
+    .doctor = kube_doctor,
     .destroy = kube_destroy,
 };

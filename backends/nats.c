@@ -27,8 +27,10 @@
 #include "../common/json.h"
 
 #include "../common/clock.h"
+#include "../common/text.h"
 #include "../common/util.h"
 #include "../common/loop.h"
+#include "doctor.h"
 #include "http.h"
 #include "http_poll.h"
 
@@ -847,6 +849,168 @@ static void nats_poll(struct backend *b)
     }
 }
 
+/* ---- opsdeck doctor ----
+ *
+ * GET /varz (version, server name, JetStream's config: on or off), then GET
+ * /jsz (streams, consumers, messages, API errors). nats-server's monitoring
+ * port asks no credentials; a 401 or 403 is a proxy in front refusing ours.
+ * The backend is read-only: there are no actions to check.
+ */
+
+struct nats_doc {
+    struct doctor *d;
+    struct nats *n;
+};
+
+static void doc_cancelled(void *ud)
+{
+    free(ud);
+}
+
+static void doc_end(struct nats_doc *x)
+{
+    struct doctor *d = x->d;
+    free(x);
+    doctor_end(d); /* drops doc_cancelled unrun */
+}
+
+static double doc_num(const cJSON *o, const char *name)
+{
+    const cJSON *v = member(o, name);
+    return cJSON_IsNumber(v) && isfinite(v->valuedouble) ? v->valuedouble : -1;
+}
+
+static void on_doc_jsz(struct doctor *d, const struct http_response *r, void *ud)
+{
+    struct nats_doc *x = ud;
+    cJSON *doc = NULL;
+    char *cause = NULL;
+    if (!http_ok(r)) {
+        char *why = http_describe_failure(r);
+        doctor_say(d, DOCTOR_FAIL, "/jsz: %s", why);
+        free(why);
+    } else if (!json_parse(r->body, r->len, &doc, &cause) || !cJSON_IsObject(doc)) {
+        doctor_say(d, DOCTOR_FAIL, "/jsz: not a JSON object (%s)",
+                   cause != NULL ? cause : "another type");
+    } else {
+        const cJSON *api = member(doc, "api");
+        doctor_say(d, DOCTOR_OK,
+                   "JetStream: %.0f streams, %.0f consumers, %.0f messages, %.0f accounts; API "
+                   "%.0f errors in %.0f requests",
+                   doc_num(doc, "streams"), doc_num(doc, "consumers"), doc_num(doc, "messages"),
+                   doc_num(doc, "accounts"), doc_num(api, "errors"), doc_num(api, "total"));
+    }
+    free(cause);
+    cJSON_Delete(doc);
+    doctor_say(d, DOCTOR_INFO, "actions: none (the nats backend is read-only)");
+    doc_end(x);
+}
+
+/*
+ * The server's own words in a failure ("HTTP 401 Unauthorized: Login failed"
+ * -> "Login failed"), NULL when it gave none. A probe's line then adds to the
+ * first poll's error rather than repeating it (the driver leaves out a FAIL
+ * that only repeats it).
+ */
+static const char *doc_words(const char *why)
+{
+    const char *p = str_has_prefix(why, "HTTP ") ? strstr(why, ": ") : NULL;
+    return p != NULL && p[2] != '\0' ? p + 2 : NULL;
+}
+
+static void on_doc_varz(struct doctor *d, const struct http_response *r, void *ud)
+{
+    struct nats_doc *x = ud;
+    if (!http_ok(r)) {
+        char *why = http_describe_failure(r);
+        bool poll_said = doctor_backend(d)->health == BACKEND_ERROR;
+        if (poll_said && (r->error != NULL || (r->status != 401 && r->status != 403))) {
+            /* the first poll failed just so and said it: nothing to add */
+        } else if (r->error != NULL) {
+            doctor_say(d, DOCTOR_FAIL, "monitoring port unreachable: %s", why);
+        } else if (r->status == 401 || r->status == 403) {
+            const char *words = doc_words(why);
+            doctor_say(d, DOCTOR_FAIL, "authentication failed (HTTP %ld%s%s%s): %s", r->status,
+                       words != NULL ? ", '" : "", words != NULL ? words : "",
+                       words != NULL ? "'" : "",
+                       x->n->http.auth == HTTP_AUTH_NONE
+                           ? "auth = none sent no credentials, and something in front of the "
+                             "monitoring port asks for some"
+                           : "the credentials were refused (by a proxy: nats-server's monitoring "
+                             "port asks none)");
+        } else {
+            doctor_say(d, DOCTOR_FAIL, "/varz: %s", why);
+        }
+        free(why);
+        doc_end(x);
+        return;
+    }
+    cJSON *doc = NULL;
+    char *cause = NULL;
+    if (!json_parse(r->body, r->len, &doc, &cause) || !cJSON_IsObject(doc) ||
+        json_str(doc, "version") == NULL) {
+        doctor_say(d, DOCTOR_FAIL, "/varz: not nats-server's answer (%s)",
+                   cause != NULL ? cause : "no version");
+        free(cause);
+        cJSON_Delete(doc);
+        doc_end(x);
+        return;
+    }
+    char *ver = text_clean_str(json_str(doc, "version"), 0);
+    const char *id = json_str(doc, "server_id"), *name = json_str(doc, "server_name");
+    char *server = text_clean_str(name != NULL ? name : id != NULL ? id : "?", 0);
+    const char *go = json_str(doc, "go");
+    char *gov = go != NULL ? text_clean_str(go, 0) : NULL;
+    doctor_say(d, DOCTOR_OK, "NATS %s%s%s%s, server %s", ver, gov != NULL ? " (" : "",
+               gov != NULL ? gov : "", gov != NULL ? ")" : "", server);
+    free(ver);
+    free(server);
+    free(gov);
+    doctor_say(d, DOCTOR_INFO, "authentication: %s",
+               x->n->http.auth == HTTP_AUTH_NONE
+                   ? "none asked (nats-server's monitoring port has none)"
+                   : "credentials accepted (nats-server asks none: a proxy in front may)");
+    const cJSON *cfg = member(member(doc, "jetstream"), "config");
+    bool on = cJSON_IsObject(cfg);
+    if (on) {
+        const char *dir = json_str(cfg, "store_dir");
+        char *sd = dir != NULL ? text_clean_str(dir, 0) : NULL;
+        char mem[64], disk[64];
+        format_bytes(mem, sizeof mem, doc_num(cfg, "max_memory"));
+        format_bytes(disk, sizeof disk, doc_num(cfg, "max_storage"));
+        /* "17.7 GiB", without the bytes */
+        for (char *t = mem; t != NULL; t = t == mem ? disk : NULL) {
+            t[strcspn(t, "(")] = '\0';
+            for (size_t k = strlen(t); k > 0 && t[k - 1] == ' '; k--) {
+                t[k - 1] = '\0';
+            }
+        }
+        doctor_say(d, DOCTOR_OK, "JetStream on (memory up to %s, storage up to %s%s%s)", mem, disk,
+                   sd != NULL ? " in " : "", sd != NULL ? sd : "");
+        free(sd);
+    } else {
+        doctor_say(d, DOCTOR_FAIL,
+                   "JetStream is off on this server (-js or a jetstream block turns it on): "
+                   "the backend shows JetStream streams only");
+    }
+    cJSON_Delete(doc);
+    if (!on) {
+        doctor_say(d, DOCTOR_INFO, "actions: none (the nats backend is read-only)");
+        doc_end(x);
+        return;
+    }
+    doctor_http(d, &x->n->http, "GET", "/jsz", NULL, NULL, on_doc_jsz, x);
+}
+
+static void nats_doctor(struct backend *b, struct doctor *d)
+{
+    struct nats_doc *x = xcalloc(1, sizeof *x);
+    x->d = d;
+    x->n = b->priv;
+    doctor_on_cancel(d, doc_cancelled, x); /* else doc_end frees x */
+    doctor_http(d, &x->n->http, "GET", "/varz", NULL, NULL, on_doc_varz, x);
+}
+
 static void nats_destroy(struct backend *b)
 {
     struct nats *n = b->priv;
@@ -872,5 +1036,6 @@ const struct backend_impl nats_backend = {
     .start = nats_start,
     .poll = nats_poll,
     .act = NULL,
+    .doctor = nats_doctor,
     .destroy = nats_destroy,
 };

@@ -19,7 +19,10 @@
  */
 #include "rabbitmq.h"
 
+#include "../common/json.h"
+#include "../common/text.h"
 #include "../common/util.h"
+#include "doctor.h"
 #include "http.h"
 #include "http_action.h"
 #include "http_poll.h"
@@ -505,6 +508,306 @@ static char *rq_describe(struct backend *b, const struct action_def *def, const 
     return sb.s;
 }
 
+/* ---- opsdeck doctor ----
+ *
+ * GET /api/overview (versions, cluster), GET /api/whoami (user, tags), then
+ * what the actions need, asked without changing anything:
+ *   purge, peek  read permission on the queue (AMQP queue.purge, basic.get);
+ *                GET /api/users/{user}/permissions shows it, but only to an
+ *                administrator: anyone else is told RabbitMQ checks it then
+ *   move-back    a shovel is a runtime parameter: the policymaker or
+ *                administrator tag (GET /api/parameters/shovel/{vhost}
+ *                answers 401 otherwise) and the shovel plugin (its
+ *                management extension shows in GET /api/extensions)
+ * An action that will be refused is a WARN; FAIL is for what stops the
+ * backend itself (unreachable, authentication).
+ */
+
+struct rq_doc {
+    struct doctor *d;
+    struct rq *rq;
+    char *user;
+    char *tags; /* "monitoring, policymaker" */
+    bool admin;
+};
+
+static void doc_free(struct rq_doc *x)
+{
+    free(x->user);
+    free(x->tags);
+    free(x);
+}
+
+/* Out of time: the driver cancelled d, whose requests' callbacks will not run. */
+static void doc_cancelled(void *ud)
+{
+    doc_free(ud);
+}
+
+static void doc_end(struct rq_doc *x)
+{
+    struct doctor *d = x->d;
+    doc_free(x);
+    doctor_end(d); /* drops doc_cancelled unrun */
+}
+
+/* A string the server sent, fit for one line of text. */
+static char *doc_str(const cJSON *o, const char *name)
+{
+    const char *v = json_str(o, name);
+    return text_clean_str(v != NULL && v[0] != '\0' ? v : "?", 0);
+}
+
+static const char *doc_vhost_path(const struct rq *rq, char **own)
+{
+    *own = http_escape(rq->vhost != NULL ? rq->vhost : "/");
+    return *own;
+}
+
+/*
+ * The server's own words in a failure ("HTTP 401 Unauthorized: Login failed"
+ * -> "Login failed"), NULL when it gave none. A probe's line then adds to the
+ * first poll's error rather than repeating it (the driver leaves out a FAIL
+ * that only repeats it).
+ */
+static const char *doc_words(const char *why)
+{
+    const char *p = str_has_prefix(why, "HTTP ") ? strstr(why, ": ") : NULL;
+    return p != NULL && p[2] != '\0' ? p + 2 : NULL;
+}
+
+static void on_doc_extensions(struct doctor *d, const struct http_response *r, void *ud)
+{
+    struct rq_doc *x = ud;
+    if (!http_ok(r)) {
+        char *why = rabbitmq_describe_failure(r);
+        doctor_say(d, DOCTOR_WARN,
+                   "actions: move-back: cannot tell whether the shovel plugin is "
+                   "enabled (/api/extensions: %s)",
+                   why);
+        free(why);
+    } else if (strstr(r->body, "\"shovel.js\"") != NULL) {
+        doctor_say(d, DOCTOR_OK,
+                   "actions: move-back possible: '%s' may create shovels (tags %s), the shovel "
+                   "plugin is enabled",
+                   x->user, x->tags);
+    } else {
+        doctor_say(d, DOCTOR_WARN, "actions: move-back impossible: %s", SHOVEL_HINT);
+    }
+    doc_end(x);
+}
+
+static void on_doc_parameters(struct doctor *d, const struct http_response *r, void *ud)
+{
+    struct rq_doc *x = ud;
+    if (http_ok(r)) {
+        doctor_http(d, &x->rq->http, "GET", "/api/extensions", NULL, NULL, on_doc_extensions, x);
+        return;
+    }
+    char *why = rabbitmq_describe_failure(r);
+    if (r->error == NULL && (r->status == 401 || r->status == 403)) {
+        doctor_say(d, DOCTOR_WARN,
+                   "actions: move-back denied: it creates a shovel (a runtime parameter), which "
+                   "needs the policymaker or administrator tag; '%s' has tags %s (RabbitMQ: %s)",
+                   x->user, x->tags, why);
+    } else {
+        doctor_say(d, DOCTOR_WARN, "actions: move-back: cannot tell (/api/parameters/shovel: %s)",
+                   why);
+    }
+    free(why);
+    doc_end(x);
+}
+
+static void doc_moveback(struct rq_doc *x)
+{
+    char *vh = NULL;
+    char *path = xasprintf("/api/parameters/shovel/%s", doc_vhost_path(x->rq, &vh));
+    doctor_http(x->d, &x->rq->http, "GET", path, NULL, NULL, on_doc_parameters, x);
+    free(path);
+    free(vh);
+}
+
+static void on_doc_permissions(struct doctor *d, const struct http_response *r, void *ud)
+{
+    struct rq_doc *x = ud;
+    cJSON *doc = NULL;
+    char *cause = NULL;
+    if (!http_ok(r) || !json_parse(r->body, r->len, &doc, &cause) || !cJSON_IsArray(doc)) {
+        char *why = http_ok(r) ? xstrdup(cause != NULL ? cause : "not a JSON array")
+                               : rabbitmq_describe_failure(r);
+        doctor_say(d, DOCTOR_WARN, "actions: purge, peek: permissions of '%s' not readable (%s)",
+                   x->user, why);
+        free(why);
+    } else {
+        struct strbuf ok = {0}, denied = {0};
+        const cJSON *p;
+        cJSON_ArrayForEach(p, doc)
+        {
+            const char *vhost = json_str(p, "vhost"), *read = json_str(p, "read");
+            if (vhost == NULL || read == NULL ||
+                (x->rq->vhost != NULL && strcmp(vhost, x->rq->vhost) != 0)) {
+                continue;
+            }
+            char *v = text_clean_str(vhost, 0), *rd = text_clean_str(read, 0);
+            struct strbuf *sb = read[0] != '\0' ? &ok : &denied;
+            strbuf_printf(sb, "%s'%s'", sb->n > 0 ? ", " : "", v);
+            if (read[0] != '\0') {
+                strbuf_printf(sb, " (read '%s')", rd);
+            }
+            free(v);
+            free(rd);
+        }
+        if (denied.n > 0) {
+            doctor_say(d, DOCTOR_WARN,
+                       "actions: purge, peek denied in vhost %s: '%s' has no read permission "
+                       "there",
+                       denied.s, x->user);
+        }
+        if (ok.n > 0) {
+            doctor_say(d, DOCTOR_OK,
+                       "actions: purge, peek possible on the queues that match the read "
+                       "permission of '%s' in vhost %s",
+                       x->user, ok.s);
+        } else if (denied.n == 0) {
+            doctor_say(d, DOCTOR_WARN,
+                       "actions: purge, peek denied: '%s' has no permissions in %s%s%s", x->user,
+                       x->rq->vhost != NULL ? "vhost '" : "any vhost",
+                       x->rq->vhost != NULL ? x->rq->vhost : "", x->rq->vhost != NULL ? "'" : "");
+        }
+        free(ok.s);
+        free(denied.s);
+    }
+    free(cause);
+    cJSON_Delete(doc);
+    doc_moveback(x);
+}
+
+static void on_doc_whoami(struct doctor *d, const struct http_response *r, void *ud)
+{
+    struct rq_doc *x = ud;
+    cJSON *doc = NULL;
+    char *cause = NULL;
+    if (!http_ok(r) || !json_parse(r->body, r->len, &doc, &cause) || !cJSON_IsObject(doc)) {
+        char *why = http_ok(r) ? xstrdup(cause != NULL ? cause : "not a JSON object")
+                               : rabbitmq_describe_failure(r);
+        doctor_say(d, DOCTOR_WARN, "who am I: /api/whoami: %s", why);
+        free(why);
+        free(cause);
+        cJSON_Delete(doc);
+        doc_end(x);
+        return;
+    }
+    x->user = doc_str(doc, "name");
+    /* 3.10 says tags as a list; older servers as one comma-separated string */
+    struct strbuf tags = {0};
+    const cJSON *t = json_get(doc, "tags");
+    if (cJSON_IsArray(t)) {
+        const cJSON *e;
+        cJSON_ArrayForEach(e, t)
+        {
+            if (cJSON_IsString(e) && e->valuestring[0] != '\0') {
+                strbuf_printf(&tags, "%s%s", tags.n > 0 ? ", " : "", e->valuestring);
+            }
+        }
+    } else if (cJSON_IsString(t)) {
+        strbuf_str(&tags, t->valuestring);
+    }
+    char *clean = text_clean_str(tags.n > 0 ? tags.s : "", 0);
+    free(tags.s);
+    x->tags = xasprintf("[%s]", clean);
+    x->admin = strstr(clean, "administrator") != NULL;
+    free(clean);
+    cJSON_Delete(doc);
+    doctor_say(d, DOCTOR_OK, "authenticated as '%s', tags %s", x->user, x->tags);
+    if (!doctor_actions_wanted(d)) {
+        doc_end(x); /* the driver said actions are off */
+        return;
+    }
+    if (!x->admin) {
+        doctor_say(d, DOCTOR_INFO,
+                   "actions: purge, peek need read permission on the queue; only an "
+                   "administrator may list permissions, so RabbitMQ will tell at the action "
+                   "(rabbitmqctl list_user_permissions %s)",
+                   x->user);
+        doc_moveback(x);
+        return;
+    }
+    char *esc = http_escape(x->user);
+    char *path = xasprintf("/api/users/%s/permissions", esc);
+    doctor_http(d, &x->rq->http, "GET", path, NULL, NULL, on_doc_permissions, x);
+    free(path);
+    free(esc);
+}
+
+static void on_doc_overview(struct doctor *d, const struct http_response *r, void *ud)
+{
+    struct rq_doc *x = ud;
+    if (!http_ok(r)) {
+        char *why = rabbitmq_describe_failure(r);
+        bool poll_said = doctor_backend(d)->health == BACKEND_ERROR;
+        if (poll_said && (r->error != NULL || (r->status != 401 && r->status != 403))) {
+            /* the first poll failed just so and said it: nothing to add */
+        } else if (r->error != NULL) {
+            doctor_say(d, DOCTOR_FAIL, "management API unreachable: %s", why);
+        } else if (r->status == 401 && strstr(why, "Not management user") != NULL) {
+            const char *user = x->rq->http.user != NULL ? x->rq->http.user : "USER";
+            doctor_say(d, DOCTOR_FAIL,
+                       "authentication: user '%s' logged in, but may not use the management API "
+                       "(HTTP 401, RabbitMQ says 'Not management user'): give it a tag "
+                       "(rabbitmqctl set_user_tags %s monitoring)",
+                       user, user);
+        } else if (r->status == 401 || r->status == 403) {
+            const char *words = doc_words(why);
+            char *user = xasprintf("user '%s'", x->rq->http.user != NULL ? x->rq->http.user : "");
+            doctor_say(d, DOCTOR_FAIL, "authentication failed (HTTP %ld%s%s%s): %s", r->status,
+                       words != NULL ? ", RabbitMQ says '" : "", words != NULL ? words : "",
+                       words != NULL ? "'" : "",
+                       x->rq->http.auth == HTTP_AUTH_NONE
+                           ? "auth = none sends no credentials (set auth = basic, user and "
+                             "password_file)"
+                           : user);
+            free(user);
+        } else {
+            doctor_say(d, DOCTOR_FAIL, "/api/overview: %s", why);
+        }
+        free(why);
+        doc_end(x);
+        return;
+    }
+    cJSON *doc = NULL;
+    char *cause = NULL;
+    if (!json_parse(r->body, r->len, &doc, &cause) || !cJSON_IsObject(doc)) {
+        doctor_say(d, DOCTOR_FAIL, "/api/overview: not RabbitMQ's answer (%s)",
+                   cause != NULL ? cause : "not a JSON object");
+        free(cause);
+        cJSON_Delete(doc);
+        doc_end(x);
+        return;
+    }
+    char *ver = doc_str(doc, "rabbitmq_version"), *mgmt = doc_str(doc, "management_version");
+    char *erl = doc_str(doc, "erlang_version"), *cluster = doc_str(doc, "cluster_name");
+    /* the node is said to monitoring and administrator users only */
+    char *node = json_str(doc, "node") != NULL ? doc_str(doc, "node") : NULL;
+    doctor_say(d, DOCTOR_OK, "RabbitMQ %s (management %s, Erlang %s), cluster '%s'%s%s", ver, mgmt,
+               erl, cluster, node != NULL ? ", node " : "", node != NULL ? node : "");
+    free(ver);
+    free(mgmt);
+    free(erl);
+    free(cluster);
+    free(node);
+    cJSON_Delete(doc);
+    doctor_http(d, &x->rq->http, "GET", "/api/whoami", NULL, NULL, on_doc_whoami, x);
+}
+
+static void rq_doctor(struct backend *b, struct doctor *d)
+{
+    struct rq_doc *x = xcalloc(1, sizeof *x);
+    x->d = d;
+    x->rq = b->priv;
+    doctor_on_cancel(d, doc_cancelled, x); /* else doc_end frees x */
+    doctor_http(d, &x->rq->http, "GET", "/api/overview", NULL, NULL, on_doc_overview, x);
+}
+
 static void rq_destroy(struct backend *b)
 {
     struct rq *rq = b->priv;
@@ -537,5 +840,6 @@ const struct backend_impl rabbitmq_backend = {
     .poll = rq_poll,
     .act = rq_act,
     .describe = rq_describe,
+    .doctor = rq_doctor,
     .destroy = rq_destroy,
 };

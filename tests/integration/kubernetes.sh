@@ -5,7 +5,10 @@
 # `opsdeck act`, checked against the requests the server recorded (method,
 # path, query, content type, exact body, the bearer token), the server's state
 # after, the next snapshot and the audit log; then the failures: 401/403/404/
-# 500 Status bodies, garbage, a cut body, wrong types, refused, a hang.
+# 500 Status bodies, garbage, a cut body, wrong types, refused, a hang. And
+# `opsdeck doctor`: /version, one SelfSubjectAccessReview per permission the
+# actions use (their exact bodies checked), RBAC allowing all, denying some
+# (in one namespace, with and without a reason), denying get; 401, refused, hung.
 #
 # env: OPSDECK = the opsdeck binary. TAP output; exit status 1 when a check fails.
 set -u
@@ -335,6 +338,68 @@ control '{"delete": "shop/checkout"}'
 check "restart of a vanished deployment exits 1" is_status 1 act "$T/k8s.ini" restart shop/checkout
 check "with the API server's Status message" said "$T/err" 'HTTP 404 Not Found: deployments.apps "checkout" not found'
 check "a target that is no namespace/name exits 1" is_status 1 act "$T/k8s.ini" restart "a/b/c"
+
+# ---- opsdeck doctor ----
+
+doctor() { # NAME CONFIG: `opsdeck doctor` into $T/doctor-NAME.out
+    "$OPSDECK" doctor -c "$2" >"$T/doctor-$1.out" 2>"$T/doctor-$1.err"
+}
+line() { # NAME LINE: doctor NAME printed exactly LINE
+    grep -qxF -- "$2" "$T/doctor-$1.out" || {
+        echo "#   no line '$2' in:"
+        sed 's/^/#     /' "$T/doctor-$1.out"
+        return 1
+    }
+}
+SSAR=/apis/authorization.k8s.io/v1/selfsubjectaccessreviews
+MARK=$(mark)
+check "doctor, every namespace, RBAC allowing all: exits 0" is_status 0 doctor all "$T/k8s.ini"
+check "the version /version replays (gitVersion, platform)" line all "  ok    Kubernetes v1.28.4 (linux/amd64)"
+check "the actions RBAC allows, where" \
+    line all "  ok    actions: RBAC allows restart, pause, resume, scale, undo in every namespace"
+check "one SelfSubjectAccessReview per permission, authorization.k8s.io/v1, with the token" req_check '
+sorted((r["method"], r["path"], r["content_type"], r["authorization"] == "Bearer '"$TOKEN"'") for r in R if r["path"].startswith("/apis/authorization")) == [("POST", "'"$SSAR"'", "application/json", True)] * 4'
+check "asking get and patch deployments, patch deployments/scale, list replicasets, namespace \"\"" req_check '(
+sorted(json.dumps(B(r)["spec"]["resourceAttributes"], sort_keys=True) for r in R if r["path"] == "'"$SSAR"'") == sorted(json.dumps(x, sort_keys=True) for x in [
+ {"namespace": "", "verb": "get", "group": "apps", "resource": "deployments"},
+ {"namespace": "", "verb": "patch", "group": "apps", "resource": "deployments"},
+ {"namespace": "", "verb": "patch", "group": "apps", "resource": "deployments", "subresource": "scale"},
+ {"namespace": "", "verb": "list", "group": "apps", "resource": "replicasets"}])
+and all(B(r)["kind"] == "SelfSubjectAccessReview" for r in R if r["path"] == "'"$SSAR"'"))'
+check "doctor wrote nothing (no PATCH)" req_check 'P == [] and all(r["method"] in ("GET", "POST") for r in R)'
+
+control '{"deny": {"patch deployments/scale": "", "list replicasets in shop": "RBAC: no RoleBinding in shop grants list replicasets"}}'
+MARK=$(mark)
+check "scale and undo denied in shop: doctor still exits 0 (a warning)" is_status 0 doctor denied "$T/ns.ini"
+check "which actions, which permission, the API server's reason when it gives one" \
+    line denied "  WARN  actions: RBAC in namespace shop: restart, pause, resume ok; scale denied (patch deployments/scale); undo denied (list replicasets: RBAC: no RoleBinding in shop grants list replicasets)"
+check "the reviews asked about namespace shop" req_check '
+[B(r)["spec"]["resourceAttributes"]["namespace"] for r in R if r["path"] == "'"$SSAR"'"] == ["shop"] * 4'
+is_status 0 doctor denied-all "$T/k8s.ini"
+check "the namespaced denial does not apply to every namespace" \
+    line denied-all "  WARN  actions: RBAC in every namespace: restart, pause, resume, undo ok; scale denied (patch deployments/scale)"
+control '{"deny": {"get deployments": ""}}'
+is_status 0 doctor noget "$T/ns.ini"
+check "no get: every action denied" \
+    line noget "  WARN  actions: RBAC in namespace shop: restart denied (get deployments); pause denied (get deployments); resume denied (get deployments); scale denied (get deployments); undo denied (get deployments)"
+control '{"deny": {}}'
+check "RBAC allowing again: ok" bash -c '"$1" doctor -c "$2" | grep -qxF "  ok    actions: RBAC allows restart, pause, resume, scale, undo in namespace shop"' \
+    _ "$OPSDECK" "$T/ns.ini"
+
+check "doctor without a token exits 1" is_status 1 doctor unauth "$T/noauth.ini"
+check "authentication failed, the 401 said" \
+    line unauth "  FAIL  authentication failed (HTTP 401, the API server says 'Unauthorized'): auth = none sends no token (set auth = bearer and token_file)"
+check "doctor on a refused port exits 1" is_status 1 doctor dead "$T/dead.ini"
+check "unreachable, said once (by the first poll)" \
+    test "$(grep -cE '^  FAIL  .*(refused|onnect)' "$T/doctor-dead.out")-$(grep -cE '^  FAIL  first poll failed after [0-9]+ ms: .*(refused|onnect)' "$T/doctor-dead.out")" = 1-1
+control '{"mode": "hang"}'
+START=$SECONDS
+check "doctor on a hung server exits 1" is_status 1 doctor hang "$T/k8s.ini"
+echo "# doctor on the hung server took $((SECONDS - START)) s"
+check "within its bound (timeout 2s: 2 x 2 + 1 = 5 s) and a margin" test $((SECONDS - START)) -le 12
+# the poll's GET is retried (retries = 2, with backoff): the driver's bound ends it first
+check "saying what did not answer within the bound" line hang "  FAIL  no answer within 5 s (the first poll)"
+control '{"mode": "ok"}'
 
 # ---- failures ----
 

@@ -17,7 +17,15 @@ path, query, content_type, authorization, body. Faults are switched at run
 time with POST /_control {"mode": ...}: ok, 401, 403, 404, 500 (Status bodies),
 garbage, truncated, wrongtype, hang (never answers); {"delete": "ns/name"}
 removes a deployment; {"max_page": N} caps the page size so that paging is
-exercised. With --token, a request without "Authorization: Bearer TOKEN" gets
+exercised.
+
+Also GET /version (version.Info) and POST /apis/authorization.k8s.io/v1/
+selfsubjectaccessreviews: the review is checked for the documented shape
+(apiVersion, kind, spec.resourceAttributes) and answered 201 with
+status.allowed; {"deny": {"patch deployments/scale": "reason", ...}} through
+/_control denies those ("VERB RESOURCE[/SUBRESOURCE]", or "... in NAMESPACE"
+for one namespace only; the reason may be empty, as RBAC leaves it), {"deny":
+{}} allows everything again. Denied reviews say status.allowed false. With --token, a request without "Authorization: Bearer TOKEN" gets
 401. With --cert and --key it speaks HTTPS. The port (picked by the OS) is
 printed on stdout.
 """
@@ -35,7 +43,12 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
-STATE = {"deployments": [], "replicasets": [], "mode": "ok", "max_page": 0, "rv": 5000000}
+STATE = {"deployments": [], "replicasets": [], "mode": "ok", "max_page": 0, "rv": 5000000,
+         "deny": {}}
+VERSION = {"major": "1", "minor": "28", "gitVersion": "v1.28.4", "gitCommit": "bae2c62678db2b5053817bc97181fcc2e8388103",
+           "gitTreeState": "clean", "buildDate": "2023-11-15T16:48:54Z", "goVersion": "go1.20.11",
+           "compiler": "gc", "platform": "linux/amd64"}
+ALLOWED_BY = 'RBAC: allowed by ClusterRoleBinding "opsdeck" of ClusterRole "opsdeck-deployer" to ServiceAccount "opsdeck/ops"'
 ARGS = None
 REV = "deployment.kubernetes.io/revision"
 
@@ -292,6 +305,8 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             if "mode" in c:
                 STATE["mode"] = c["mode"]
+            if "deny" in c:
+                STATE["deny"] = dict(c["deny"])
             if "max_page" in c:
                 STATE["max_page"] = int(c["max_page"])
             if "delete" in c:
@@ -300,7 +315,36 @@ class Handler(BaseHTTPRequestHandler):
                                         if (d["metadata"]["namespace"], d["metadata"]["name"]) != (ns, name)]
         self.reply(200, {"ok": True})
 
+    def review(self, body):
+        """A SelfSubjectAccessReview, answered from STATE["deny"]."""
+        try:
+            r = json.loads(body)
+            ra = r["spec"]["resourceAttributes"]
+            assert r.get("apiVersion") == "authorization.k8s.io/v1", r.get("apiVersion")
+            assert r.get("kind") == "SelfSubjectAccessReview", r.get("kind")
+            assert isinstance(ra.get("verb"), str) and isinstance(ra.get("resource"), str), ra
+        except (ValueError, KeyError, TypeError, AssertionError) as e:
+            return 400, status_body(400, "BadRequest", "bad SelfSubjectAccessReview: %r" % (e,))
+        what = "%s %s%s" % (ra["verb"], ra["resource"],
+                            "/" + ra["subresource"] if ra.get("subresource") else "")
+        ns = ra.get("namespace", "")
+        status = {"allowed": True, "reason": ALLOWED_BY}
+        for key in (what, "%s in %s" % (what, ns)):
+            if key in STATE["deny"]:
+                status = {"allowed": False}
+                if STATE["deny"][key]:
+                    status["reason"] = STATE["deny"][key]
+        out = {"kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1",
+               "metadata": {"creationTimestamp": None}, "spec": r["spec"], "status": status}
+        return 201, out
+
     def api(self, u, query, body):
+        if self.command == "GET" and u.path == "/version":
+            return 200, VERSION
+        if u.path == "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews":
+            if self.command != "POST":
+                return 405, status_body(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+            return self.review(body)
         p = u.path.rstrip("/").split("/")
         # ['', 'apis', 'apps', 'v1', ...]
         if p[:4] != ["", "apis", "apps", "v1"]:

@@ -8,7 +8,9 @@
 # port, and faultserver.py answering 500, 401, garbage, a non-/jsz object, a
 # truncated body, a huge one, a trickle and no answer at all; each is a clear
 # error in its own backend's health, the good backend still shows its rows,
-# and the whole snapshot ends in bounded time.
+# and the whole snapshot ends in bounded time. Last, `opsdeck doctor`: version,
+# JetStream and its numbers checked against nats-server itself, a server
+# without JetStream, and the failing backends, in bounded time.
 # Env: OPSDECK = the opsdeck binary. TAP output; exit 1 when a check fails.
 set -u
 OPSDECK=${OPSDECK:?set OPSDECK to the opsdeck binary}
@@ -320,6 +322,67 @@ checks faults \
     '"timed out" in H["trickle"]' \
     "hang: timed out" \
     '"timed out" in H["hang"]'
+
+# ---- opsdeck doctor ----
+
+doctor() { # NAME CONFIG: `opsdeck doctor` into $T/doctor-NAME.out; prints its exit status
+    "$OPSDECK" doctor -c "$2" >"$T/doctor-$1.out" 2>"$T/doctor-$1.err"
+    echo $?
+}
+line() { # NAME LINE: doctor NAME printed exactly LINE
+    grep -qxF -- "$2" "$T/doctor-$1.out" || {
+        echo "#   no line '$2' in:"
+        sed 's/^/#     /' "$T/doctor-$1.out"
+        return 1
+    }
+}
+NATS_VERSION=$(nats-server --version | sed -n 's/^nats-server: v//p')
+echo "# nats-server --version: $NATS_VERSION"
+check "doctor on the JetStream server exits 0" test "$(doctor good "$T/opsdeck.ini")" = 0
+curl -sf "$MON/varz" >"$T/varz.json"
+curl -sf "$MON/jsz" >"$T/jsz.json"
+check "the version nats-server --version says, its Go, the server's name from /varz" line good \
+    "  ok    NATS $NATS_VERSION ($(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["go"])' "$T/varz.json")), server $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["server_name"])' "$T/varz.json")"
+check "no authentication asked, said" \
+    line good "  info  authentication: none asked (nats-server's monitoring port has none)"
+check "JetStream on, with its store directory" \
+    grep -qE "^  ok    JetStream on \(memory up to [0-9.]+ [KMGTP]iB, storage up to [0-9.]+ [KMGTP]iB in $T/js/jetstream\)\$" "$T/doctor-good.out"
+check "streams, consumers, messages, accounts and API errors as /jsz says them" line good \
+    "$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print("  ok    JetStream: %d streams, %d consumers, %d messages, %d accounts; API %d errors in %d requests" % (j["streams"], j["consumers"], j["messages"], j["accounts"], j["api"]["errors"], j["api"]["total"]))' "$T/jsz.json")"
+check "the numbers are the real ones (2 streams, 2 consumers)" \
+    grep -qE "^  ok    JetStream: 2 streams, 2 consumers, " "$T/doctor-good.out"
+check "actions: none, the backend is read-only" \
+    line good "  info  actions: none (the nats backend is read-only)"
+
+# a nats-server without JetStream
+read -r P_NOJS P_NOJS_MON < <(free_ports 2)
+nats-server -a 127.0.0.1 -p "$P_NOJS" -m "$P_NOJS_MON" >"$T/nojs.log" 2>&1 &
+PIDS+=($!)
+wait_until 10 curl -sf -o /dev/null "http://127.0.0.1:$P_NOJS_MON/healthz" || bail "the nats-server without JetStream did not start"
+sed "s|^url = .*|url = http://127.0.0.1:$P_NOJS_MON|" "$T/opsdeck.ini" >"$T/nojs.ini"
+check "doctor on a server without JetStream exits 1" test "$(doctor nojs "$T/nojs.ini")" = 1
+check "saying JetStream is off and how to turn it on" line nojs \
+    "  FAIL  JetStream is off on this server (-js or a jetstream block turns it on): the backend shows JetStream streams only"
+check "still naming the version" grep -qF "  ok    NATS $NATS_VERSION (" "$T/doctor-nojs.out"
+
+start=$(date +%s%N)
+check "doctor on the failing backends exits 1" test "$(doctor faults "$T/faults.ini")" = 1
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+echo "# doctor on ten backends, one hanging, took $elapsed_ms ms"
+# each is bounded by its timeout x 2 + 1 s, all in parallel: huge's 11 s is the longest bound
+check "in bounded time (under 14 s)" test "$elapsed_ms" -lt 14000
+check "401: authentication failed, no credentials sent" line faults \
+    "  FAIL  authentication failed (HTTP 401, 'no credentials'): auth = none sent no credentials, and something in front of the monitoring port asks for some"
+# the first poll says a refused or failing server; the probe's repeat of it is left out
+block() { # NAME: doctor faults' lines for backend NAME
+    sed -n "/^$1 (nats)/,/^\$/p" "$T/doctor-faults.out"
+}
+check "refused: said once, by the first poll" \
+    test "$(block refused | grep -c '^  FAIL')-$(block refused | grep -cE '^  FAIL  first poll failed after [0-9]+ ms: .*(refused|onnect)')" = 1-1
+check "500: the status" grep -qE "^  FAIL  first poll failed after [0-9]+ ms: HTTP 500" "$T/doctor-faults.out"
+check "another JSON object: not nats-server" line faults "  FAIL  /varz: not nats-server's answer (no version)"
+check "the good backend in the same run is fine" \
+    grep -qE "^  ok    JetStream: 2 streams, 2 consumers, " "$T/doctor-faults.out"
 
 # under ASan/UBSan (build-san), a report would be on a snapshot's stderr
 check "no sanitizer reports from any run" bash -c '! grep -lE "Sanitizer|runtime error" "$1"/*.err' _ "$T"

@@ -8,8 +8,13 @@
 # consumer (amqpconsume.py, AMQP 0-9-1 in plain Python) holds unacked
 # messages and must show in its queue's detail. Errors: a
 # wrong password, a refused port, a 500, a server that never answers, the
-# shovel plugin disabled at run time. Last, the console in tmux: purge through
-# the typed confirmation, peek opening the viewer.
+# shovel plugin disabled at run time. `opsdeck doctor` as guest (administrator),
+# as a real user made with rabbitmqctl WITHOUT the administrator tag (monitoring,
+# read on ^orders\. only), as an administrator without read in one vhost, as a
+# user without any management tag, with a wrong password, against the failing
+# servers and without the shovel plugin; what it says is checked against
+# RabbitMQ refusing or allowing the same thing. Last, the console in tmux: purge
+# through the typed confirmation, peek opening the viewer.
 #
 # env: OPSDECK = the opsdeck binary. TAP output; exit status 1 when a check fails.
 set -u
@@ -308,6 +313,89 @@ check "vhost = prod shows only prod's queues" is "$(q "$T/v.json" '[r["key"] for
 check "and its consumer, through /api/consumers/prod" \
     contains "$(q "$T/v.json" 'bykey("prod/jobs")["detail"].get("consumer.1", "")')" "billing-1 on 127.0.0.1:"
 
+# ---- opsdeck doctor ----
+
+# doctor NAME CONFIG [ENV...]: `opsdeck doctor` into $T/doctor-NAME.out, its status in .rc
+doctor() {
+    local name=$1 cfg=$2
+    shift 2
+    env "$@" "$OPSDECK" doctor -c "$cfg" >"$T/doctor-$name.out" 2>"$T/doctor-$name.err"
+    echo $? >"$T/doctor-$name.rc"
+}
+# has NAME LINE: doctor NAME printed exactly LINE
+has() {
+    grep -qxF -- "$2" "$T/doctor-$1.out" || {
+        echo "#   no line '$2' in:"
+        sed 's/^/#     /' "$T/doctor-$1.out"
+        return 1
+    }
+}
+RMQ_VERSION=$(rabbitmqctl version 2>/dev/null)
+echo "# rabbitmqctl version: $RMQ_VERSION"
+doctor admin "$CFG"
+check "doctor as guest (administrator) exits 0" is "$(cat "$T/doctor-admin.rc")" 0
+check "it names RabbitMQ's version, as rabbitmqctl says it" \
+    grep -qE "^  ok    RabbitMQ ${RMQ_VERSION//./\\.} \(management ${RMQ_VERSION//./\\.}, Erlang [0-9.]+\), cluster '[^']+', node $RABBITMQ_NODENAME\$" \
+    "$T/doctor-admin.out"
+check "who answered: guest with its tags" has admin "  ok    authenticated as 'guest', tags [administrator]"
+check "an administrator's read permissions are listed, vhost by vhost" \
+    has admin "  ok    actions: purge, peek possible on the queues that match the read permission of 'guest' in vhost '/' (read '.*'), 'prod' (read '.*')"
+check "move-back: the tag and the shovel plugin are there" \
+    has admin "  ok    actions: move-back possible: 'guest' may create shovels (tags [administrator]), the shovel plugin is enabled"
+check "no WARN, no FAIL" bash -c '! grep -qE "^  (WARN|FAIL)" "$1"' _ "$T/doctor-admin.out"
+check "doctor changed nothing: no shovel parameter was made to find out" no_shovel
+check "and the queues hold what they held" is "$(messages orders.created)" 5
+
+# a real user WITHOUT the administrator tag: monitoring, reading only the orders queues of /
+rabbitmqctl add_user ops ops-secret >"$T/ctl.log" 2>&1 || bail "rabbitmqctl add_user"
+rabbitmqctl set_user_tags ops monitoring >>"$T/ctl.log" 2>&1 || bail "rabbitmqctl set_user_tags"
+rabbitmqctl set_permissions -p / ops '' '' '^orders\.' >>"$T/ctl.log" 2>&1 || bail "rabbitmqctl set_permissions"
+sed -e 's/^user = guest/user = ops/' -e 's/^password_env = .*/password_env = OPS_PASSWORD/' "$CFG" >"$T/ops.ini"
+doctor ops "$T/ops.ini" OPS_PASSWORD=ops-secret
+check "doctor as ops (monitoring) exits 0: refused actions are warnings" is "$(cat "$T/doctor-ops.rc")" 0
+check "it polled: ops sees the queues" grep -qE "^  ok    answered in [0-9]+ ms: [0-9]+ queues" "$T/doctor-ops.out"
+check "who answered: ops, tags [monitoring]" has ops "  ok    authenticated as 'ops', tags [monitoring]"
+check "purge, peek: the read permission cannot be listed without the administrator tag, said so" \
+    has ops "  info  actions: purge, peek need read permission on the queue; only an administrator may list permissions, so RabbitMQ will tell at the action (rabbitmqctl list_user_permissions ops)"
+check "move-back denied: the tag it needs, the tags ops has, RabbitMQ's own words" \
+    has ops "  WARN  actions: move-back denied: it creates a shovel (a runtime parameter), which needs the policymaker or administrator tag; 'ops' has tags [monitoring] (RabbitMQ: HTTP 401 Unauthorized: User not authorised to access object)"
+check "the counts line says 1 warning, 0 failures" grep -qE "^[0-9]+ ok, [0-9]+ info, 1 warnings?, 0 failures" "$T/doctor-ops.out"
+check "RabbitMQ agrees: ops may not create a shovel" \
+    contains "$(curl -s -u ops:ops-secret -XPUT -H 'content-type: application/json' \
+        --data-binary '{"value":{"src-uri":"amqp://","src-queue":"a","dest-uri":"amqp://","dest-queue":"b"}}' \
+        "$API/parameters/shovel/%2F/probe")" "not_authorised"
+OPS_PASSWORD=ops-secret "$OPSDECK" act --yes -c "$T/ops.ini" rabbit queues peek %2F/emails.outbound --input 1 >/dev/null 2>"$T/act.err"
+check "and at the action, RabbitMQ tells: no read permission on emails.outbound" \
+    contains "$(cat "$T/act.err")" "ACCESS_REFUSED - access to queue 'emails.outbound' in vhost '/' refused for user 'ops'"
+OPS_PASSWORD=ops-secret "$OPSDECK" act --yes -c "$T/ops.ini" rabbit queues peek %2F/orders.created --input 1 >/dev/null 2>"$T/act.err"
+check "while orders.created, which ^orders\\. matches, may be peeked" is "$?" 0
+
+# an administrator that may not read in prod: the permission listing says so
+# (made through the API: each rabbitmqctl starts an Erlang VM, seconds on a loaded machine)
+api PUT /users/root2 '{"password":"root2-secret","tags":"administrator"}' || bail "user root2"
+api PUT /permissions/%2F/root2 '{"configure":".*","write":".*","read":".*"}' || bail "root2 on /"
+api PUT /permissions/prod/root2 '{"configure":".*","write":".*","read":""}' || bail "root2 on prod"
+sed -e 's/^user = guest/user = root2/' -e 's/^password_env = .*/password_env = ROOT2_PASSWORD/' "$CFG" >"$T/root2.ini"
+doctor root2 "$T/root2.ini" ROOT2_PASSWORD=root2-secret
+check "an administrator without read permission in prod: purge, peek denied there (WARN)" \
+    has root2 "  WARN  actions: purge, peek denied in vhost 'prod': 'root2' has no read permission there"
+check "and possible in /" \
+    has root2 "  ok    actions: purge, peek possible on the queues that match the read permission of 'root2' in vhost '/' (read '.*')"
+
+# a user without any tag may log in over AMQP but not use the management API
+api PUT /users/amqponly '{"password":"amqp-secret","tags":""}' || bail "user amqponly"
+api PUT /permissions/%2F/amqponly '{"configure":".*","write":".*","read":".*"}' || bail "amqponly on /"
+sed -e 's/^user = guest/user = amqponly/' -e 's/^password_env = .*/password_env = AMQP_PASSWORD/' "$CFG" >"$T/amqponly.ini"
+doctor amqponly "$T/amqponly.ini" AMQP_PASSWORD=amqp-secret
+check "a user without a management tag: doctor exits 1" is "$(cat "$T/doctor-amqponly.rc")" 1
+check "saying which tag to give it" \
+    has amqponly "  FAIL  authentication: user 'amqponly' logged in, but may not use the management API (HTTP 401, RabbitMQ says 'Not management user'): give it a tag (rabbitmqctl set_user_tags amqponly monitoring)"
+doctor badpw "$T/ops.ini" OPS_PASSWORD=wrong
+check "a wrong password: doctor exits 1" is "$(cat "$T/doctor-badpw.rc")" 1
+check "authentication failed, in RabbitMQ's words" \
+    has badpw "  FAIL  authentication failed (HTTP 401, RabbitMQ says 'Login failed'): user 'ops'"
+check "no secret in doctor's output" bash -c '! grep -q "ops-secret\|root2-secret\|amqp-secret" "$1"/doctor-*.out "$1"/doctor-*.err' _ "$T"
+
 # ---- failures ----
 
 python3 "$HERE/faultserver.py" 300 >"$T/fault.port" &
@@ -351,6 +439,21 @@ check "a server that never answers times out" \
 echo "# the failing snapshot took $((SECONDS - STARTED)) s"
 # bounded by the timeouts (a loaded machine adds a few seconds), never by the hung server
 check "and the snapshot did not wait on the hung server" test $((SECONDS - STARTED)) -le 20
+STARTED=$SECONDS
+doctor bad "$T/bad.ini" RMQ_BAD=wrong
+echo "# doctor on the failing backends took $((SECONDS - STARTED)) s"
+check "doctor on the failing backends exits 1" is "$(cat "$T/doctor-bad.rc")" 1
+check "the wrong password: authentication failed, in RabbitMQ's words" \
+    has bad "  FAIL  authentication failed (HTTP 401, RabbitMQ says 'Login failed'): user 'guest'"
+# the first poll says a refused or failing server; the probe's repeat of it is left out
+check "the refused port: said once, by the first poll" \
+    is "$(grep -cE '^  FAIL  .*(refused|onnect)' "$T/doctor-bad.out")-$(grep -cE '^  FAIL  first poll failed after [0-9]+ ms: .*(refused|onnect)' "$T/doctor-bad.out")" 1-1
+check "the 500: said with its status" grep -qE "^  FAIL  first poll failed after [0-9]+ ms: HTTP 500" "$T/doctor-bad.out"
+# hung: timeout 2s: the poll and the probe's first request each time out (4 s), inside the
+# driver's bound of 2 x 2 + 1 = 5 s; the backends are checked in parallel
+check "the hung server: timed out, said once" \
+    is "$(grep -c '^  FAIL  .*timed out after 2000 ms' "$T/doctor-bad.out")" 1
+check "and doctor did not wait longer on it (under 12 s on a loaded machine)" test $((SECONDS - STARTED)) -le 12
 
 # ---- the shovel plugin disabled at run time ----
 
@@ -361,6 +464,9 @@ rabbitmq-plugins disable rabbitmq_shovel_management rabbitmq_shovel >"$T/disable
 check "without the shovel plugin move-back exits 1" is "$?" 1
 check "saying which plugins to enable" contains "$(cat "$T/act.err")" \
     "the shovel plugin is not enabled: enable rabbitmq_shovel and rabbitmq_shovel_management"
+doctor noshovel "$CFG"
+check "doctor without the shovel plugin: move-back impossible, which plugins to enable (WARN)" \
+    has noshovel "  WARN  actions: move-back impossible: the shovel plugin is not enabled: enable rabbitmq_shovel and rabbitmq_shovel_management (rabbitmq-plugins enable rabbitmq_shovel rabbitmq_shovel_management)"
 check "RabbitMQ itself answers 400 'component shovel not found'" \
     contains "$(curl -s -u guest:guest -XPUT -H 'content-type: application/json' \
         --data-binary '{"value":{"src-uri":"amqp://","src-queue":"a","dest-uri":"amqp://","dest-queue":"b"}}' \
