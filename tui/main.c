@@ -22,6 +22,7 @@
 #include "drillplain.h"
 #include "../common/loop.h"
 #include "plain.h"
+#include "reload.h"
 #include "guardcmd.h"
 #include "drillcmd.h"
 #include "keyconf.h"
@@ -585,6 +586,12 @@ static void guard_setup(const struct app *app, const struct options *o)
     free(path);
 }
 
+/* :reload and SIGHUP build a demo backend with the command line's settings too */
+static bool reload_demo_settings(struct backend *b, void *ud, char **cause)
+{
+    return demo_overrides(b, ud, cause);
+}
+
 static int run_console(struct app *app, const struct options *o)
 {
     guard_setup(app, o);
@@ -639,6 +646,18 @@ static int run_console(struct app *app, const struct options *o)
     }
     free(views);
     uo.view = have_view ? &view : NULL;
+    char *config_file = config_path(o);
+    struct ui_reload reload = {
+        .path = config_file,
+        .cfg = &app->cfg,
+        .backends = &app->backends,
+        .nbackends = &app->nbackends,
+        .theme_fixed = o->theme != NULL,
+        .demo_settings = reload_demo_settings,
+        .ud = (void *)o,
+        .audit = audit,
+    };
+    uo.reload = &reload;
     struct ui *ui = ui_create(app->loop, app->store, app->backends, app->nbackends, &uo, &cause);
     if (ui == NULL) {
         text_printf(stderr, "opsdeck: %s\n", cause);
@@ -651,6 +670,7 @@ static int run_console(struct app *app, const struct options *o)
     if (have_view) {
         view_free(&view);
     }
+    free(config_file);
     action_setup(NULL, read_only);
     action_read_only_why(NULL);
     journal_close(audit);

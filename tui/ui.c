@@ -359,6 +359,20 @@ static void hang_up(struct ui *ui)
     loop_quit(ui->loop);
 }
 
+/* Has the terminal hung up (POLLHUP, an error, end of file)? Looked at without reading it. */
+static bool tty_gone(void)
+{
+    struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+    if (poll(&p, 1, 0) < 0) {
+        return false; /* EINTR: no news is not a hang-up */
+    }
+    if (p.revents & (POLLHUP | POLLERR | POLLNVAL)) {
+        return true;
+    }
+    int pending = 0;
+    return (p.revents & POLLIN) && ioctl(STDIN_FILENO, FIONREAD, &pending) == 0 && pending == 0;
+}
+
 static void on_tty(int fd, short revents, void *ud)
 {
     struct ui *ui = ud;
@@ -390,8 +404,17 @@ static void on_signal(int signo, void *ud)
         ui->need_layout = true;
         break;
     case SIGHUP:
-        ui->exit_status = 129;
-        loop_quit(ui->loop);
+        /*
+         * A closed terminal (an SSH drop) sends SIGHUP too: the tty says
+         * which. Gone: leave with 129 as ever. Still there: someone sent it
+         * (kill -HUP): re-read the config after this loop iteration, once
+         * the tty had its say (tui/reload.c).
+         */
+        if (tty_gone()) {
+            hang_up(ui);
+        } else {
+            ui->reload_asked = true;
+        }
         break;
     case SIGTERM:
         ui->exit_status = 143;
@@ -479,6 +502,36 @@ static void make_panels(struct ui *ui)
     ui->side.host.host = &ui->side;
 }
 
+void ui_rebuild_panels(struct ui *ui)
+{
+    selstate_save(ui);
+    char *spec = ui->ctx != NULL ? ctx_spec(ui) : NULL;
+    promqlcmd_closed(ui);
+    drop_windows(ui);
+    for (size_t i = 0; i < ui->npanels; i++) {
+        ui->panels[i].ops->free(ui->panels[i].self);
+    }
+    free(ui->panels);
+    ui->panels = NULL;
+    ui->npanels = 0;
+    memset(ui->slots, 0, sizeof ui->slots);
+    ui->nslots = 0;
+    ui->focus = 0;
+    ui->zoom = false;
+    ui->viewer_opener = NULL;
+    ctx_free(ui);
+    make_panels(ui);
+    selstate_load(ui);
+    char *cause = NULL;
+    if (spec != NULL && !ctx_select(ui, spec, &cause)) {
+        free(cause); /* a context the new config has not: all are shown */
+    }
+    free(spec);
+    ctx_apply(ui);
+    ui->need_layout = true;
+    ui_dirty_all(ui);
+}
+
 struct ui *ui_create(struct loop *loop, struct store *store, struct backend **backends,
                      size_t nbackends, const struct ui_options *opts, char **cause)
 {
@@ -537,6 +590,14 @@ int ui_run(struct ui *ui)
     ui_frame(ui);
     for (;;) {
         loop_run_once(ui->loop, 1000);
+        if (ui->reload_asked && !loop_quitting(ui->loop)) {
+            ui->reload_asked = false;
+            if (tty_gone()) {
+                hang_up(ui); /* the hang-up's SIGHUP came before the tty said it */
+            } else {
+                reload_run(ui, "SIGHUP");
+            }
+        }
         side_watch(ui);
         leftovers_watch(ui);
         if (loop_quitting(ui->loop) && side_quit_waits(ui)) {
