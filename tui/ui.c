@@ -370,7 +370,7 @@ static bool tty_gone(void)
         return true;
     }
     int pending = 0;
-    return (p.revents & POLLIN) && ioctl(STDIN_FILENO, FIONREAD, &pending) == 0 && pending == 0;
+    return (p.revents & POLLIN) && (ioctl(STDIN_FILENO, FIONREAD, &pending) != 0 || pending == 0);
 }
 
 static void on_tty(int fd, short revents, void *ud)
@@ -380,9 +380,14 @@ static void on_tty(int fd, short revents, void *ud)
         hang_up(ui);
         return;
     }
+    /*
+     * Readable with nothing to read: end of file. A hung-up tty fails the
+     * ioctl (EIO); with an HTTP backend the loop polls through libcurl, whose
+     * curl_waitfd has no POLLHUP: this is where a closed terminal shows.
+     */
     int pending = 0;
-    if (ioctl(fd, FIONREAD, &pending) == 0 && pending == 0) {
-        hang_up(ui); /* readable with nothing to read: end of file */
+    if (ioctl(fd, FIONREAD, &pending) != 0 || pending == 0) {
+        hang_up(ui);
         return;
     }
     wint_t ch;
