@@ -309,7 +309,15 @@ static void commit(struct attempt *a, const char *note)
     if (rebuild) {
         ui_rebuild_panels(ui);
     } else {
-        ctx_free(ui); /* the contexts' tone and description: the new config's */
+        /* the contexts' tone and description: the new config's; the ones shown stay */
+        char *spec = ui->ctx != NULL ? ctx_spec(ui) : NULL;
+        ctx_free(ui);
+        char *ignored = NULL;
+        if (spec != NULL && !ctx_select(ui, spec, &ignored)) {
+            free(ignored);
+        }
+        free(spec);
+        ctx_apply(ui);
     }
     ui_dirty_all(ui);
     char sum[128];
@@ -346,6 +354,9 @@ void reload_run(struct ui *ui, const char *how)
             } else if (new_theme &&
                        !theme_load(&theme, a.cfg->theme != NULL ? a.cfg->theme : "dark",
                                    ui->opts.theme_dirs, &a.why)) {
+                char *why = a.why;
+                a.why = xasprintf("%s: [opsdeck] theme: %s", a.cfg->path, why);
+                free(why);
                 char *ignored = NULL;
                 keyconf_install(*r->cfg, ui->backends, ui->nbackends, &ignored);
                 free(ignored);

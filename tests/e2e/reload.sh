@@ -141,6 +141,22 @@ check "the action ends" wait_for "purged" 10
 keys : r e l o a d Enter
 check "once idle, the reload goes through" wait_for "config reloaded: 0 added, 1 changed, 0 removed, 2 kept"
 
+# [keys] apply at once, against the backends of the new config; a bad one is refused
+printf '\n[keys]\nqueues.purge = X\n' >>"$CFG"
+keys : r e l o a d Enter
+check "a [keys] change keeps every backend" wait_for "config reloaded: 0 added, 0 changed, 0 removed, 3 kept"
+keys 1 g X
+check "the new key asks for the plugin's action" wait_for "Purge queue"
+keys Escape
+wait_gone "Purge queue"
+printf 'queues.nosuchverb = Y\n' >>"$CFG"
+keys_line=$(grep -n "nosuchverb" "$CFG" | cut -d: -f1)
+keys : r e l o a d Enter
+check "an unknown verb in [keys]: refused with FILE:LINE" wait_for "reload refused: $CFG:$keys_line: unknown verb"
+keys 1 g X
+check "the map in effect stays" wait_for "Purge queue"
+keys Escape
+
 # a closed terminal still ends it, with 129
 tm kill-server
 st=$(wait_exit 10)

@@ -2,6 +2,7 @@
  * engine/reload.c: which backends a reload keeps, changes, adds and removes,
  * from two configs parsed as the console parses them.
  */
+#include "../../backends/backend.h"
 #include "../../engine/config.h"
 #include "../../engine/reload.h"
 #include "../../common/util.h"
@@ -219,8 +220,59 @@ static void test_cluster(void)
     config_destroy(b);
 }
 
+/* ---- backend_act counts what is in flight (the busy rule) ---- */
+
+static struct backend_request *held;
+static int answers;
+
+static void fake_act(struct backend *b, struct backend_request *req)
+{
+    (void)b;
+    held = req; /* answered later */
+}
+
+static void fake_done(struct backend_request *req, bool ok, const char *message)
+{
+    (void)req;
+    (void)ok;
+    (void)message;
+    answers++;
+}
+
+static void fake_drop(struct backend_request *req)
+{
+    (void)req;
+    answers++;
+}
+
+static void test_inflight(void)
+{
+    static const struct backend_impl acts = {.type = "fake", .act = fake_act};
+    static const struct backend_impl mute = {.type = "mute"};
+    struct backend *b = backend_create(&acts, "b", NULL, NULL);
+    struct backend_request r1 = {.backend = b, .done = fake_done, .drop = fake_drop};
+    struct backend_request r2 = r1;
+    backend_act(b, &r1);
+    backend_act(b, &r2);
+    tap_is_int(b->inflight, 2, "two actions asked: two in flight");
+    backend_done(&r1, true, NULL);
+    tap_is_int(b->inflight, 1, "one answered: one in flight");
+    backend_drop(&r2);
+    tap_is_int(b->inflight, 0, "the other dropped: none in flight");
+    backend_refuse(&r1, "late");
+    tap_is_int(b->inflight, 0, "an extra answer does not go below zero");
+    struct backend *m = backend_create(&mute, "m", NULL, NULL);
+    struct backend_request r3 = {.backend = m, .done = fake_done, .drop = fake_drop};
+    backend_act(m, &r3);
+    tap_ok(r3.refused && m->inflight == 0, "a backend without act refuses at once: none in flight");
+    tap_is_int(answers, 4, "every request answered once");
+    backend_destroy(b);
+    backend_destroy(m);
+}
+
 int main(void)
 {
+    test_inflight();
     test_mixed();
     test_same();
     test_context_policy();
