@@ -157,6 +157,26 @@ keys 1 g X
 check "the map in effect stays" wait_for "Purge queue"
 keys Escape
 
+# a run open beside the tables acts through the backends: their set may not change under it
+sed -i '/nosuchverb/d' "$CFG"
+printf '# Reload check\n\n## One step\nLook at the queues.\n' >"$T/rb.md"
+keys : r u n Space "$T/rb.md" Enter
+check "a runbook opens beside the tables" wait_for "Reload check"
+sed -i 's/q.sh c$/q.sh c 5/' "$CFG"
+keys : r e l o a d Enter
+check "a reload that replaces a backend is refused while a run is open" \
+    wait_for "reload refused: a run or drill is open"
+keys : c l o s e Enter
+wait_gone "Reload check"
+keys : r e l o a d Enter
+check "closed: the reload goes through" wait_for "config reloaded: 0 added, 1 changed, 0 removed, 2 kept"
+
+# read only at start: a change is said, the running value stays
+printf '[opsdeck]\nread_only = true\n' >>"$CFG"
+keys : r e l o a d Enter
+check "read_only: a restart is needed, said" wait_for "read_only change needs a restart"
+check "... and actions are not turned off under the operator" screen_lacks -F "READ-ONLY"
+
 # a closed terminal still ends it, with 129
 tm kill-server
 st=$(wait_exit 10)
