@@ -274,8 +274,9 @@ static void commit(struct attempt *a, const char *note)
             gone[ngone++] = old_backend(a, i);
         }
     }
+    char *spec = NULL;
     if (rebuild) {
-        promqlcmd_closed(ui); /* its query may hold a backend that goes */
+        spec = ui_panels_drop(ui); /* the panes hold the array and rows that go */
         forget_rows(a);
         for (size_t i = 0; i < ngone; i++) {
             backend_destroy(gone[i]);
@@ -307,16 +308,16 @@ static void commit(struct attempt *a, const char *note)
     ui->opts.demo = demo;
     guardcmd_setup(ui->backends, ui->nbackends, r->path);
     if (rebuild) {
-        ui_rebuild_panels(ui);
+        ui_panels_make(ui, spec);
     } else {
         /* the contexts' tone and description: the new config's; the ones shown stay */
-        char *spec = ui->ctx != NULL ? ctx_spec(ui) : NULL;
+        char *shown = ui->ctx != NULL ? ctx_spec(ui) : NULL;
         ctx_free(ui);
         char *ignored = NULL;
-        if (spec != NULL && !ctx_select(ui, spec, &ignored)) {
+        if (shown != NULL && !ctx_select(ui, shown, &ignored)) {
             free(ignored);
         }
-        free(spec);
+        free(shown);
         ctx_apply(ui);
     }
     ui_dirty_all(ui);

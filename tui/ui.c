@@ -507,7 +507,7 @@ static void make_panels(struct ui *ui)
     ui->side.host.host = &ui->side;
 }
 
-void ui_rebuild_panels(struct ui *ui)
+char *ui_panels_drop(struct ui *ui)
 {
     selstate_save(ui);
     char *spec = ui->ctx != NULL ? ctx_spec(ui) : NULL;
@@ -525,6 +525,11 @@ void ui_rebuild_panels(struct ui *ui)
     ui->zoom = false;
     ui->viewer_opener = NULL;
     ctx_free(ui);
+    return spec;
+}
+
+void ui_panels_make(struct ui *ui, char *spec)
+{
     make_panels(ui);
     selstate_load(ui);
     char *cause = NULL;
