@@ -179,14 +179,15 @@ struct ui {
 /* ui.c */
 /*
  * The backends change (a reload): the table panes go before the old backends
- * and their rows do (ui_panels_drop: the selections are saved; it returns
- * the contexts shown), and are made again from ui->backends after
- * (ui_panels_make takes that back: selections restored by key, the same
- * contexts shown; filters and sorts start afresh). Only with no run open in
- * the side slot and no dialog open (reload.c checks).
+ * and their rows do (ui_panels_drop saves the selections, each pane's view:
+ * filter, sort, grouping, columns; the contexts shown and the focused pane),
+ * and are made again from ui->backends after (ui_panels_make puts that back
+ * and frees it; marks start afresh). Only with no run open in the side slot
+ * and no dialog open (reload.c checks).
  */
-char *ui_panels_drop(struct ui *ui);
-void ui_panels_make(struct ui *ui, char *spec);
+struct panes_saved;
+struct panes_saved *ui_panels_drop(struct ui *ui);
+void ui_panels_make(struct ui *ui, struct panes_saved *saved);
 void ui_say(struct ui *ui, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void ui_dirty_all(struct ui *ui);
 struct panel *ui_focused(struct ui *ui);

@@ -274,9 +274,9 @@ static void commit(struct attempt *a, const char *note)
             gone[ngone++] = old_backend(a, i);
         }
     }
-    char *spec = NULL;
+    struct panes_saved *saved = NULL;
     if (rebuild) {
-        spec = ui_panels_drop(ui); /* the panes hold the array and rows that go */
+        saved = ui_panels_drop(ui); /* the panes hold the array and rows that go */
         forget_rows(a);
         for (size_t i = 0; i < ngone; i++) {
             backend_destroy(gone[i]);
@@ -308,7 +308,7 @@ static void commit(struct attempt *a, const char *note)
     ui->opts.demo = demo;
     guardcmd_setup(ui->backends, ui->nbackends, r->path);
     if (rebuild) {
-        ui_panels_make(ui, spec);
+        ui_panels_make(ui, saved);
     } else {
         /* the contexts' tone and description: the new config's; the ones shown stay */
         char *shown = ui->ctx != NULL ? ctx_spec(ui) : NULL;

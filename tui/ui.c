@@ -25,6 +25,7 @@
 #include "../backends/backend.h"
 #include "../common/util.h"
 #include "../engine/alertlog.h"
+#include "../panes/tablepane.h"
 #include "keyconf.h"
 #include "screen.h"
 #include "theme.h"
@@ -507,10 +508,43 @@ static void make_panels(struct ui *ui)
     ui->side.host.host = &ui->side;
 }
 
-char *ui_panels_drop(struct ui *ui)
+/* What a table pane showed before a reload made the panes again (view.h: its view string). */
+struct panes_saved {
+    char *ctx;          /* the contexts shown; NULL: all */
+    struct view *views; /* per registered pane (pane_count); kind MODEL_KINDS: none */
+    int focus_pane;     /* the registered pane focused; -1: none */
+};
+
+static void apply_saved(struct tableview *tv, const struct store *st, void *ud)
+{
+    const struct view *v = ud;
+    const struct pane_table *t = NULL;
+    for (size_t i = 0; i < pane_count && t == NULL; i++) {
+        const struct pane_table *pt = pane_registry[i].ops->table;
+        t = pt != NULL && pt->kind == v->kind ? pt : NULL;
+    }
+    if (t != NULL) {
+        view_apply_table(v, tv, st, t->sort_col, t->sort_desc);
+    }
+}
+
+struct panes_saved *ui_panels_drop(struct ui *ui)
 {
     selstate_save(ui);
-    char *spec = ui->ctx != NULL ? ctx_spec(ui) : NULL;
+    struct panes_saved *sv = xcalloc(1, sizeof *sv);
+    sv->ctx = ui->ctx != NULL ? ctx_spec(ui) : NULL;
+    sv->views = xcalloc(pane_count > 0 ? pane_count : 1, sizeof *sv->views);
+    sv->focus_pane = -1;
+    struct panel *focused = ui->side_focus ? NULL : ui_focused(ui);
+    for (size_t i = 0; i < pane_count; i++) {
+        const struct panel *p = &ui->panels[i];
+        const struct pane_table *t = p->ops->table;
+        sv->views[i].kind = MODEL_KINDS;
+        if (t != NULL && t->kind != MODEL_PROMQL && p->self != NULL) {
+            view_capture_table(&sv->views[i], tablepane_view(p->self), t->sort_col, t->sort_desc);
+        }
+        sv->focus_pane = p == focused ? (int)i : sv->focus_pane;
+    }
     promqlcmd_closed(ui);
     drop_windows(ui);
     for (size_t i = 0; i < ui->npanels; i++) {
@@ -525,19 +559,35 @@ char *ui_panels_drop(struct ui *ui)
     ui->zoom = false;
     ui->viewer_opener = NULL;
     ctx_free(ui);
-    return spec;
+    return sv;
 }
 
-void ui_panels_make(struct ui *ui, char *spec)
+void ui_panels_make(struct ui *ui, struct panes_saved *sv)
 {
     make_panels(ui);
-    selstate_load(ui);
     char *cause = NULL;
-    if (spec != NULL && !ctx_select(ui, spec, &cause)) {
+    if (sv->ctx != NULL && !ctx_select(ui, sv->ctx, &cause)) {
         free(cause); /* a context the new config has not: all are shown */
     }
-    free(spec);
     ctx_apply(ui);
+    for (size_t i = 0; i < pane_count; i++) {
+        if (sv->views[i].kind != MODEL_KINDS) {
+            tablepane_edit(ui->panels[i].self, apply_saved, &sv->views[i]);
+            view_free(&sv->views[i]);
+        }
+    }
+    selstate_load(ui);
+    if (sv->focus_pane >= 0 && ui->panels[sv->focus_pane].slot >= 0) {
+        struct panel *p = &ui->panels[sv->focus_pane];
+        struct slot *s = &ui->slots[p->slot];
+        for (size_t j = 0; j < s->n; j++) {
+            s->shown = s->panel[j] == (size_t)sv->focus_pane ? j : s->shown;
+        }
+        ui->focus = p->slot;
+    }
+    free(sv->views);
+    free(sv->ctx);
+    free(sv);
     ui->need_layout = true;
     ui_dirty_all(ui);
 }

@@ -177,6 +177,16 @@ keys : r e l o a d Enter
 check "read_only: a restart is needed, said" wait_for "read_only change needs a restart"
 check "... and actions are not turned off under the operator" screen_lacks -F "READ-ONLY"
 
+# the panes are made again when the backends change: each keeps its filter (its view)
+keys 2 / w e b 1 Enter
+check "a filter on the pools" wait_for "filter: web1"
+sed -i 's/q.sh c 5$/q.sh c 6/' "$CFG"
+keys : r e l o a d Enter
+check "a backend changed" wait_for "config reloaded: 0 added, 1 changed, 0 removed, 2 kept"
+check "the pools pane keeps its filter" wait_for "filter: web1"
+check "... and what it hides stays hidden" screen_lacks -E "be_web +web2"
+check "the changed backend's rows came back" wait_line "q-c +.* 6 "
+
 # a closed terminal still ends it, with 129
 tm kill-server
 st=$(wait_exit 10)
