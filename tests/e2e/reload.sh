@@ -53,7 +53,8 @@ type = exec
 pane = queues
 command = $T/q.sh a 7
 refresh = 1h
-action.purge = P | Purge queue | none | sleep 4; echo purged
+action.purge = P | Purge queue | none | sleep 6; echo purged
+timeout = 10s
 
 [backend "qb"]
 type = exec
@@ -80,7 +81,8 @@ type = exec
 pane = queues
 command = $T/q.sh a 8
 refresh = 1h
-action.purge = P | Purge queue | none | sleep 4; echo purged
+action.purge = P | Purge queue | none | sleep 6; echo purged
+timeout = 10s
 
 [backend "lb"]
 refresh = 1h
@@ -127,7 +129,7 @@ kill -HUP "$pid"
 check "SIGHUP reloads: nothing changed" wait_for "config reloaded: 0 added, 0 changed, 0 removed, 3 kept"
 check "no plugin ran again" test "$(runs a)/$(runs c)" = 2/1
 
-# busy: an action in flight on qa (4 s) keeps qa; a reload that changes it is refused
+# busy: an action in flight on qa (6 s) keeps qa; a reload that changes it is refused
 keys 1
 keys g
 keys P
@@ -137,7 +139,7 @@ sed -i 's/q.sh a 8/q.sh a 9/' "$CFG"
 sleep 0.5
 keys : r e l o a d Enter
 check "a backend with an action in flight is not replaced" wait_for "reload refused: backend qa is busy: an action is in flight"
-check "the action ends" wait_for "purged" 10
+check "the action ends" wait_for "purged" 15
 keys : r e l o a d Enter
 check "once idle, the reload goes through" wait_for "config reloaded: 0 added, 1 changed, 0 removed, 2 kept"
 
