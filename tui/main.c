@@ -4,7 +4,8 @@
  *
  * Exit status: 0 success; 1 runtime failure (a backend failed in snapshot,
  * the audit log cannot be written); 2 usage or configuration error;
- * 128+N when ended by signal N (SIGHUP also for a closed terminal).
+ * 128+N when ended by signal N (129 also for a closed terminal; in the
+ * console a SIGHUP with the terminal still there reloads the config).
  */
 #include "../backends/backend.h"
 #include "../common/text.h"

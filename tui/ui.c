@@ -515,17 +515,15 @@ struct panes_saved {
     int focus_pane;     /* the registered pane focused; -1: none */
 };
 
+struct saved_view {
+    const struct view *v;
+    const struct pane_table *t;
+};
+
 static void apply_saved(struct tableview *tv, const struct store *st, void *ud)
 {
-    const struct view *v = ud;
-    const struct pane_table *t = NULL;
-    for (size_t i = 0; i < pane_count && t == NULL; i++) {
-        const struct pane_table *pt = pane_registry[i].ops->table;
-        t = pt != NULL && pt->kind == v->kind ? pt : NULL;
-    }
-    if (t != NULL) {
-        view_apply_table(v, tv, st, t->sort_col, t->sort_desc);
-    }
+    const struct saved_view *sv = ud;
+    view_apply_table(sv->v, tv, st, sv->t->sort_col, sv->t->sort_desc);
 }
 
 struct panes_saved *ui_panels_drop(struct ui *ui)
@@ -572,7 +570,8 @@ void ui_panels_make(struct ui *ui, struct panes_saved *sv)
     ctx_apply(ui);
     for (size_t i = 0; i < pane_count; i++) {
         if (sv->views[i].kind != MODEL_KINDS) {
-            tablepane_edit(ui->panels[i].self, apply_saved, &sv->views[i]);
+            struct saved_view arg = {&sv->views[i], ui->panels[i].ops->table};
+            tablepane_edit(ui->panels[i].self, apply_saved, &arg);
             view_free(&sv->views[i]);
         }
     }
