@@ -109,7 +109,7 @@ static bool check_busy(struct attempt *a)
         return false;
     }
     if (ui->mode != MODE_NORMAL && !(ui->mode == MODE_LINE && ui->line.panel == NULL)) {
-        a->why = xstrdup("a dialog is open: close it first");
+        a->why = xstrdup("a dialog or a pane's prompt is open: close it first");
         return false;
     }
     return true;
