@@ -189,6 +189,34 @@ check "the pools pane keeps its filter" wait_for "filter: web1"
 check "... and what it hides stays hidden" screen_lacks -E "be_web +web2"
 check "the changed backend's rows came back" wait_line "q-c +.* 6 "
 
+# a cluster (cluster = qx): its members go together; its rows go with the last
+del_section() {
+    python3 - "$CFG" "$1" <<'PY'
+import re, sys
+path, name = sys.argv[1], sys.argv[2]
+text = open(path).read()
+text = re.sub(r'\[backend "%s"\]\n(?:[^\[].*\n|\n)*' % re.escape(name), "", text)
+open(path, "w").write(text)
+PY
+}
+for m in x1 x2; do
+    printf '[backend "q%s"]\ntype = exec\npane = queues\ncommand = %s x 3\ncluster = qx\nrefresh = 1h\n\n' \
+        "$m" "$T/q.sh" >>"$CFG"
+done
+keys : r e l o a d Enter
+check "two members of a new cluster: added" wait_for "config reloaded: 2 added, 0 changed, 0 removed, 3 kept"
+check "the cluster's rows show" wait_for "q-x "
+del_section qx2
+keys : r e l o a d Enter
+check "a member gone: it is removed, the other member is replaced" \
+    wait_for "config reloaded: 0 added, 1 changed, 1 removed, 3 kept"
+check "the cluster's rows are still there" wait_for "q-x "
+del_section qx1
+keys : r e l o a d Enter
+check "the last member gone" wait_for "config reloaded: 0 added, 0 changed, 1 removed, 3 kept"
+check "the cluster's rows leave with it" wait_gone "q-x "
+check "the other rows stay" wait_for "q-c"
+
 # a closed terminal still ends it, with 129
 tm kill-server
 st=$(wait_exit 10)
