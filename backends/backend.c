@@ -178,14 +178,24 @@ static void poll_timer(void *ud)
     b->impl->poll(b);
 }
 
-bool backend_start(struct backend *b, char **cause)
+bool backend_validate(struct backend *b, char **cause)
 {
-    if (b->impl->start != NULL && !b->impl->start(b, cause)) {
-        return false;
-    }
-    if (b->loop != NULL) {
+    return b->impl->start == NULL || b->impl->start(b, cause);
+}
+
+void backend_schedule(struct backend *b)
+{
+    if (b->loop != NULL && b->timer == NULL) {
         b->timer = loop_timer_add(b->loop, 0, (uint64_t)b->refresh_ms, poll_timer, b);
     }
+}
+
+bool backend_start(struct backend *b, char **cause)
+{
+    if (!backend_validate(b, cause)) {
+        return false;
+    }
+    backend_schedule(b);
     return true;
 }
 
@@ -530,13 +540,33 @@ static void health_core(const struct backend *b, uint64_t now, char *buf, size_t
     }
 }
 
+/* req is answered: it no longer counts (before the answer, which may free req) */
+static void answered(struct backend_request *req)
+{
+    if (req->backend != NULL && req->backend->inflight > 0) {
+        req->backend->inflight--;
+    }
+}
+
+void backend_act(struct backend *b, struct backend_request *req)
+{
+    b->inflight++;
+    if (b->impl->act == NULL) {
+        backend_refuse(req, "this backend cannot perform actions");
+        return;
+    }
+    b->impl->act(b, req);
+}
+
 void backend_done(struct backend_request *req, bool ok, const char *message)
 {
+    answered(req);
     req->done(req, ok, message);
 }
 
 void backend_refuse(struct backend_request *req, const char *message)
 {
+    answered(req);
     req->refused = true;
     req->done(req, false, message);
 }
@@ -544,6 +574,7 @@ void backend_refuse(struct backend_request *req, const char *message)
 void backend_drop(struct backend_request *req)
 {
     if (req != NULL) {
+        answered(req);
         req->drop(req);
     }
 }

@@ -138,8 +138,9 @@ struct backend {
     uint64_t polls;      /* number of polls started */
     bool tls_unverified; /* insecure = true: said next to the health, always */
     struct loop_timer *timer;
-    bool polling; /* a fetch is in flight: between backend_poll_begin and backend_poll_end */
-    bool repoll;  /* a refresh was asked for meanwhile: it runs when the fetch ends */
+    bool polling;      /* a fetch is in flight: between backend_poll_begin and backend_poll_end */
+    unsigned inflight; /* actions asked (backend_act) and not yet answered, dropped or refused */
+    bool repoll;       /* a refresh was asked for meanwhile: it runs when the fetch ends */
     /* Optional per-instance actions (exec plugins), used instead of impl->actions when set. */
     const struct action_def *actions;
     int nactions;
@@ -183,6 +184,15 @@ void backend_destroy(struct backend *b);
 bool backend_configure(struct backend *b, const char *key, const char *value, char **cause);
 /* Validate and schedule polling on the loop (first poll at once). */
 bool backend_start(struct backend *b, char **cause);
+/* backend_start in two halves: validate (impl->start, no I/O), then schedule the polls. */
+bool backend_validate(struct backend *b, char **cause);
+void backend_schedule(struct backend *b);
+/*
+ * Ask b to perform req (impl->act; "this backend cannot perform actions"
+ * when it has none). b->inflight counts it until backend_done, backend_refuse
+ * or backend_drop answers it: a reload keeps a busy backend (tui/reload.c).
+ */
+void backend_act(struct backend *b, struct backend_request *req);
 /* Poll now, outside the schedule (e.g. right after an action). */
 void backend_poll_now(struct backend *b);
 

@@ -288,12 +288,8 @@ bool action_run(struct action *a, action_report_cb report, void *ud)
                                       .input = a->input,
                                       .done = done,
                                       .drop = drop};
-    if (a->backend->impl->act == NULL) {
-        backend_refuse(&a->req, "this backend cannot perform actions");
-        return true;
-    }
     /* May answer, and free a, before returning. */
-    a->backend->impl->act(a->backend, &a->req);
+    backend_act(a->backend, &a->req);
     return true;
 }
 

@@ -41,6 +41,7 @@ enum command_id {
     CMD_COLS,
     CMD_CTX,
     CMD_HISTORY,
+    CMD_RELOAD,
 };
 
 struct command_def {
@@ -92,6 +93,7 @@ static const struct command_def commands[] = {
     {"history", NULL, CMD_HISTORY,
      "the alert history: every transition seen, newest first (also H on Alerts; Esc closes)",
      on_alerts},
+    {"reload", NULL, CMD_RELOAD, "read the config again, as SIGHUP (refused on an error)", NULL},
     {"theme", "[NAME]", CMD_THEME, "switch theme (no NAME: list them)", NULL},
     {"themes", NULL, CMD_THEMES, "list the themes", NULL},
     {"run", "FILE", CMD_RUN, "open a runbook (r on an alert: its runbook)", NULL},
@@ -215,6 +217,9 @@ static void run(struct ui *ui, const struct command_def *c, const char *cmd, con
         break;
     case CMD_THEMES:
         list_themes(ui);
+        break;
+    case CMD_RELOAD:
+        reload_run(ui, ":reload");
         break;
     case CMD_SORT:
         if (!has_arg) {

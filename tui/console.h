@@ -17,6 +17,7 @@
  *   side.c      the side slot: opening, resuming and closing runs and
  *               drills, and the rollbacks NOT RESTORED in the status line
  *   selstate.c  the selected row of each table pane, kept across sessions
+ *   reload.c    :reload and SIGHUP: the config read again and applied
  *
  * A panel is a pane on screen: its ops, its state, its window. The table
  * panes are created once, from pane_registry, and grouped into slots
@@ -162,6 +163,7 @@ struct ui {
     long frames;
     int exit_status;
     struct loop_watch *tty_watch;
+    bool reload_asked; /* SIGHUP with the terminal still there: reload.c, after this iteration */
 
     struct alertlog *alertlog;  /* alert transitions seen (engine/alertlog.h); NULL: none */
     bool alertlog_failed;       /* said once */
@@ -175,6 +177,17 @@ struct ui {
 };
 
 /* ui.c */
+/*
+ * The backends change (a reload): the table panes go before the old backends
+ * and their rows do (ui_panels_drop saves the selections, each pane's view:
+ * filter, sort, grouping, columns; the contexts shown and the focused pane),
+ * and are made again from ui->backends after (ui_panels_make puts that back
+ * and frees it; marks start afresh). Only with no run open in the side slot
+ * and no dialog open (reload.c checks).
+ */
+struct panes_saved;
+struct panes_saved *ui_panels_drop(struct ui *ui);
+void ui_panels_make(struct ui *ui, struct panes_saved *saved);
 void ui_say(struct ui *ui, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void ui_dirty_all(struct ui *ui);
 struct panel *ui_focused(struct ui *ui);
@@ -261,6 +274,10 @@ void leftovers_after_dialog(struct ui *ui);
 void leftovers_close(struct ui *ui);
 /* Every loop iteration: the alert log, a review waiting for the modes to close. */
 void leftovers_watch(struct ui *ui);
+
+/* reload.c: :reload and SIGHUP (docs/architecture.md "Reload") */
+/* Re-read the config and apply it, or refuse and keep the old one; how: ":reload", "SIGHUP". */
+void reload_run(struct ui *ui, const char *how);
 
 /* host.c */
 extern const struct pane_host_ops host_ops;

@@ -4,7 +4,8 @@
  *
  * Exit status: 0 success; 1 runtime failure (a backend failed in snapshot,
  * the audit log cannot be written); 2 usage or configuration error;
- * 128+N when ended by signal N (SIGHUP also for a closed terminal).
+ * 128+N when ended by signal N (129 also for a closed terminal; in the
+ * console a SIGHUP with the terminal still there reloads the config).
  */
 #include "../backends/backend.h"
 #include "../common/text.h"
@@ -24,6 +25,7 @@
 #include "drillplain.h"
 #include "../common/loop.h"
 #include "plain.h"
+#include "reload.h"
 #include "guardcmd.h"
 #include "drillcmd.h"
 #include "doctorcmd.h"
@@ -755,6 +757,12 @@ static void console_say(const char *text, void *ud)
     }
 }
 
+/* :reload and SIGHUP build a demo backend with the command line's settings too */
+static bool reload_demo_settings(struct backend *b, void *ud, char **cause)
+{
+    return demo_overrides(b, ud, cause);
+}
+
 static int run_console(struct app *app, const struct options *o)
 {
     guard_setup(app, o);
@@ -809,6 +817,18 @@ static int run_console(struct app *app, const struct options *o)
     }
     free(views);
     uo.view = have_view ? &view : NULL;
+    char *config_file = config_path(o);
+    struct ui_reload reload = {
+        .path = config_file,
+        .cfg = &app->cfg,
+        .backends = &app->backends,
+        .nbackends = &app->nbackends,
+        .theme_fixed = o->theme != NULL,
+        .demo_settings = reload_demo_settings,
+        .ud = (void *)o,
+        .audit = audit,
+    };
+    uo.reload = &reload;
     struct ui *ui = ui_create(app->loop, app->store, app->backends, app->nbackends, &uo, &cause);
     if (ui == NULL) {
         text_printf(stderr, "opsdeck: %s\n", cause);
@@ -831,6 +851,7 @@ static int run_console(struct app *app, const struct options *o)
     if (have_view) {
         view_free(&view);
     }
+    free(config_file);
     action_setup(NULL, read_only);
     action_read_only_why(NULL);
     journal_close(audit);

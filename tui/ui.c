@@ -25,6 +25,7 @@
 #include "../backends/backend.h"
 #include "../common/util.h"
 #include "../engine/alertlog.h"
+#include "../panes/tablepane.h"
 #include "keyconf.h"
 #include "screen.h"
 #include "theme.h"
@@ -359,6 +360,20 @@ static void hang_up(struct ui *ui)
     loop_quit(ui->loop);
 }
 
+/* Has the terminal hung up (POLLHUP, an error, end of file)? Looked at without reading it. */
+static bool tty_gone(void)
+{
+    struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+    if (poll(&p, 1, 0) < 0) {
+        return false; /* EINTR: no news is not a hang-up */
+    }
+    if (p.revents & (POLLHUP | POLLERR | POLLNVAL)) {
+        return true;
+    }
+    int pending = 0;
+    return (p.revents & POLLIN) && (ioctl(STDIN_FILENO, FIONREAD, &pending) != 0 || pending == 0);
+}
+
 static void on_tty(int fd, short revents, void *ud)
 {
     struct ui *ui = ud;
@@ -366,9 +381,14 @@ static void on_tty(int fd, short revents, void *ud)
         hang_up(ui);
         return;
     }
+    /*
+     * Readable with nothing to read: end of file. A hung-up tty fails the
+     * ioctl (EIO); with an HTTP backend the loop polls through libcurl, whose
+     * curl_waitfd has no POLLHUP: this is where a closed terminal shows.
+     */
     int pending = 0;
-    if (ioctl(fd, FIONREAD, &pending) == 0 && pending == 0) {
-        hang_up(ui); /* readable with nothing to read: end of file */
+    if (ioctl(fd, FIONREAD, &pending) != 0 || pending == 0) {
+        hang_up(ui);
         return;
     }
     wint_t ch;
@@ -390,8 +410,17 @@ static void on_signal(int signo, void *ud)
         ui->need_layout = true;
         break;
     case SIGHUP:
-        ui->exit_status = 129;
-        loop_quit(ui->loop);
+        /*
+         * A closed terminal (an SSH drop) sends SIGHUP too: the tty says
+         * which. Gone: leave with 129 as ever. Still there: someone sent it
+         * (kill -HUP): re-read the config after this loop iteration, once
+         * the tty had its say (tui/reload.c).
+         */
+        if (tty_gone()) {
+            hang_up(ui);
+        } else {
+            ui->reload_asked = true;
+        }
         break;
     case SIGTERM:
         ui->exit_status = 143;
@@ -479,6 +508,89 @@ static void make_panels(struct ui *ui)
     ui->side.host.host = &ui->side;
 }
 
+/* What a table pane showed before a reload made the panes again (view.h: its view string). */
+struct panes_saved {
+    char *ctx;          /* the contexts shown; NULL: all */
+    struct view *views; /* per registered pane (pane_count); kind MODEL_KINDS: none */
+    int focus_pane;     /* the registered pane focused; -1: none */
+};
+
+struct saved_view {
+    const struct view *v;
+    const struct pane_table *t;
+};
+
+static void apply_saved(struct tableview *tv, const struct store *st, void *ud)
+{
+    const struct saved_view *sv = ud;
+    view_apply_table(sv->v, tv, st, sv->t->sort_col, sv->t->sort_desc);
+}
+
+struct panes_saved *ui_panels_drop(struct ui *ui)
+{
+    selstate_save(ui);
+    struct panes_saved *sv = xcalloc(1, sizeof *sv);
+    sv->ctx = ui->ctx != NULL ? ctx_spec(ui) : NULL;
+    sv->views = xcalloc(pane_count > 0 ? pane_count : 1, sizeof *sv->views);
+    sv->focus_pane = -1;
+    struct panel *focused = ui->side_focus ? NULL : ui_focused(ui);
+    for (size_t i = 0; i < pane_count; i++) {
+        const struct panel *p = &ui->panels[i];
+        const struct pane_table *t = p->ops->table;
+        sv->views[i].kind = MODEL_KINDS;
+        if (t != NULL && t->kind != MODEL_PROMQL && p->self != NULL) {
+            view_capture_table(&sv->views[i], tablepane_view(p->self), t->sort_col, t->sort_desc);
+        }
+        sv->focus_pane = p == focused ? (int)i : sv->focus_pane;
+    }
+    promqlcmd_closed(ui);
+    drop_windows(ui);
+    for (size_t i = 0; i < ui->npanels; i++) {
+        ui->panels[i].ops->free(ui->panels[i].self);
+    }
+    free(ui->panels);
+    ui->panels = NULL;
+    ui->npanels = 0;
+    memset(ui->slots, 0, sizeof ui->slots);
+    ui->nslots = 0;
+    ui->focus = 0;
+    ui->zoom = false;
+    ui->viewer_opener = NULL;
+    ctx_free(ui);
+    return sv;
+}
+
+void ui_panels_make(struct ui *ui, struct panes_saved *sv)
+{
+    make_panels(ui);
+    char *cause = NULL;
+    if (sv->ctx != NULL && !ctx_select(ui, sv->ctx, &cause)) {
+        free(cause); /* a context the new config has not: all are shown */
+    }
+    ctx_apply(ui);
+    for (size_t i = 0; i < pane_count; i++) {
+        if (sv->views[i].kind != MODEL_KINDS) {
+            struct saved_view arg = {&sv->views[i], ui->panels[i].ops->table};
+            tablepane_edit(ui->panels[i].self, apply_saved, &arg);
+            view_free(&sv->views[i]);
+        }
+    }
+    selstate_load(ui);
+    if (sv->focus_pane >= 0 && ui->panels[sv->focus_pane].slot >= 0) {
+        struct panel *p = &ui->panels[sv->focus_pane];
+        struct slot *s = &ui->slots[p->slot];
+        for (size_t j = 0; j < s->n; j++) {
+            s->shown = s->panel[j] == (size_t)sv->focus_pane ? j : s->shown;
+        }
+        ui->focus = p->slot;
+    }
+    free(sv->views);
+    free(sv->ctx);
+    free(sv);
+    ui->need_layout = true;
+    ui_dirty_all(ui);
+}
+
 struct ui *ui_create(struct loop *loop, struct store *store, struct backend **backends,
                      size_t nbackends, const struct ui_options *opts, char **cause)
 {
@@ -537,6 +649,14 @@ int ui_run(struct ui *ui)
     ui_frame(ui);
     for (;;) {
         loop_run_once(ui->loop, 1000);
+        if (ui->reload_asked && !loop_quitting(ui->loop)) {
+            ui->reload_asked = false;
+            if (tty_gone()) {
+                hang_up(ui); /* the hang-up's SIGHUP came before the tty said it */
+            } else {
+                reload_run(ui, "SIGHUP");
+            }
+        }
         side_watch(ui);
         leftovers_watch(ui);
         if (loop_quitting(ui->loop) && side_quit_waits(ui)) {

@@ -37,9 +37,11 @@ struct ui_options {
     const char *join_id;       /* opsdeck join RUN-ID: follow a shared run at start */
     bool projector;            /* ... as the room's projector: the run alone, no keys but q */
     const struct view *view;   /* --view: shown at start (tui/view.h); NULL: none */
+    struct ui_reload *reload;  /* how :reload and SIGHUP re-read the config (reload.h); NULL: no */
 };
 
 struct ui;
+struct ui_reload;
 struct view;
 
 struct ui *ui_create(struct loop *loop, struct store *store, struct backend **backends,

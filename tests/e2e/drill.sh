@@ -8,7 +8,7 @@
 # Then, at 80x24: the layout with a drill open, a note that mentions the
 # abort word is a note, and the word alone rolls everything back. Last, SIGTERM rolls back before exit; after a
 # kill -9 the next start rolls back and says so; the console offers the open
-# drill for resume and :abort ends it; SIGHUP rolls back before exit. On an
+# drill for resume and :abort ends it; a closed terminal rolls back before exit. On an
 # exec-plugin pool: :close with a slow rollback shows it running while the
 # screen draws, quitting waits for it, and a refused rollback is NOT
 # RESTORED in the status line until a later start puts it back.
@@ -242,15 +242,15 @@ check ":abort ends the drill" wait_line "\] E2E game day .* aborted"
 keys q
 check "quit exits 0" [ "$(wait_exit)" = 0 ]
 
-# SIGHUP (the SSH link dropped) rolls back before exit too
+# The SSH link dropped (the terminal closes: tmux closes the pty) rolls back before exit too
 e2e_start 160 40 USER=alice -- drill "$GD"
 wait_for "Enter/S start"
 keys Enter
 check "a third drill drains web2" wait_line "be_web +web2 +DRAIN"
-kill -HUP "$(opsdeck_pid)"
-check "SIGHUP exits 129" [ "$(wait_exit)" = 129 ]
+tm kill-window -t main
+check "a closed terminal exits 129" [ "$(wait_exit)" = 129 ]
 J=$(ls -t "$RUNS"/*.jsonl | head -1)
-check "SIGHUP ran the rollback before exit" grep -q '"action":"rollback.end"' "$J"
+check "a closed terminal ran the rollback before exit" grep -q '"action":"rollback.end"' "$J"
 
 # ---- an exec-plugin pool whose rollback is slow, then refused ----
 # The plugin keeps the pool in a state file; `ready` takes 3 s while lb.json.slow

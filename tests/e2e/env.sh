@@ -47,11 +47,16 @@ check "SIGTERM exits with 143" test "$(wait_exit)" = 143
 check "the terminal is restored (alternate screen left)" wait_gone "? help"
 tm kill-server
 
+# SIGHUP with the terminal still there re-reads the config (here none: said, and it runs on);
+# the terminal closing (tmux closes the pty: the kernel's SIGHUP and a hung-up tty) exits 129
 e2e_start 100 30 LANG=C.UTF-8 --
 pid=$(opsdeck_pid)
 kill -HUP "$pid"
-check "SIGHUP exits with 129" test "$(wait_exit)" = 129
-tm kill-server
+check "kill -HUP reloads (no config: refused, said)" wait_for "reload refused: no config file"
+check "kill -HUP does not end opsdeck" kill -0 "$pid"
+tm kill-window -t main
+check "closing its terminal exits with 129" test "$(wait_exit)" = 129
+tm kill-server 2>/dev/null
 
 # An SSH drop: the pty goes away. The process must end, not spin.
 e2e_start 100 30 LANG=C.UTF-8 --

@@ -62,14 +62,17 @@ e2e_start() {
     done
     [ $# -gt 0 ] && shift
     rm -f "$E2E_DIR/status"
-    # a fresh server per start: a kill-server still shutting down cannot swallow it
+    # a fresh server per start: a kill-server still shutting down cannot swallow it.
+    # The shell ignores SIGHUP (opsdeck sets its own handler): closing the
+    # terminal (kill-server, kill-window) ends opsdeck, and its status is still written
+    # (then no sleep: a hung-up terminal is no tty; the sleep ends with its terminal)
     E2E_STARTS=$((E2E_STARTS + 1))
     E2E_SOCK="$E2E_DIR/tmux.$E2E_STARTS.sock"
     local cmd
     cmd=$(printf '%q ' env XDG_STATE_HOME="$XDG_STATE_HOME" XDG_CONFIG_HOME="$XDG_CONFIG_HOME" \
         "${envs[@]}" "$OPSDECK" "$@")
     tm -f /dev/null new-session -d -s main -x "$cols" -y "$rows" \
-        "sh -c '$cmd; echo \$? > $E2E_DIR/status; sleep 30'"
+        "sh -c 'trap \"\" HUP; $cmd; echo \$? > $E2E_DIR/status; trap - HUP; [ -t 1 ] && sleep 30'"
     tm set-option -g window-size manual >/dev/null
     wait_for "${E2E_READY:-? help}" || not_ok "opsdeck did not start"
 }
