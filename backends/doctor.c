@@ -226,3 +226,9 @@ void doctor_free(struct doctor *d)
     free(d->lines);
     free(d);
 }
+
+const char *doctor_server_words(const char *why)
+{
+    const char *p = str_has_prefix(why, "HTTP ") ? strstr(why, ": ") : NULL;
+    return p != NULL && p[2] != '\0' ? p + 2 : NULL;
+}

@@ -71,6 +71,13 @@ bool doctor_http_answered(struct doctor *d, const struct http_settings *s, const
  * then says whether they can work. When off the driver has said why.
  */
 bool doctor_actions_wanted(const struct doctor *d);
+/*
+ * The server's own words in a failure as http_describe_failure() says it
+ * ("HTTP 401 Unauthorized: Login failed" -> "Login failed"), NULL when it gave
+ * none: a probe's line then adds to the first poll's error rather than
+ * repeating it (the driver leaves out a FAIL that only repeats it).
+ */
+const char *doctor_server_words(const char *why);
 
 /* ---- for the driver ---- */
 

@@ -717,18 +717,6 @@ static char *doc_review_body(const struct kube *k, int i)
     return out;
 }
 
-/*
- * The server's own words in a failure ("HTTP 401 Unauthorized: Login failed"
- * -> "Login failed"), NULL when it gave none. A probe's line then adds to the
- * first poll's error rather than repeating it (the driver leaves out a FAIL
- * that only repeats it).
- */
-static const char *doc_words(const char *why)
-{
-    const char *p = str_has_prefix(why, "HTTP ") ? strstr(why, ": ") : NULL;
-    return p != NULL && p[2] != '\0' ? p + 2 : NULL;
-}
-
 static void on_doc_version(struct doctor *d, const struct http_response *r, void *ud)
 {
     struct kube_doc *x = ud;
@@ -740,7 +728,7 @@ static void on_doc_version(struct doctor *d, const struct http_response *r, void
         } else if (r->error != NULL) {
             doctor_say(d, DOCTOR_FAIL, "API server unreachable: %s", why);
         } else if (r->status == 401) {
-            const char *words = doc_words(why);
+            const char *words = doctor_server_words(why);
             doctor_say(d, DOCTOR_FAIL, "authentication failed (HTTP 401%s%s%s): %s",
                        words != NULL ? ", the API server says '" : "", words != NULL ? words : "",
                        words != NULL ? "'" : "",

@@ -906,18 +906,6 @@ static void on_doc_jsz(struct doctor *d, const struct http_response *r, void *ud
     doc_end(x);
 }
 
-/*
- * The server's own words in a failure ("HTTP 401 Unauthorized: Login failed"
- * -> "Login failed"), NULL when it gave none. A probe's line then adds to the
- * first poll's error rather than repeating it (the driver leaves out a FAIL
- * that only repeats it).
- */
-static const char *doc_words(const char *why)
-{
-    const char *p = str_has_prefix(why, "HTTP ") ? strstr(why, ": ") : NULL;
-    return p != NULL && p[2] != '\0' ? p + 2 : NULL;
-}
-
 static void on_doc_varz(struct doctor *d, const struct http_response *r, void *ud)
 {
     struct nats_doc *x = ud;
@@ -929,7 +917,7 @@ static void on_doc_varz(struct doctor *d, const struct http_response *r, void *u
         } else if (r->error != NULL) {
             doctor_say(d, DOCTOR_FAIL, "monitoring port unreachable: %s", why);
         } else if (r->status == 401 || r->status == 403) {
-            const char *words = doc_words(why);
+            const char *words = doctor_server_words(why);
             doctor_say(d, DOCTOR_FAIL, "authentication failed (HTTP %ld%s%s%s): %s", r->status,
                        words != NULL ? ", '" : "", words != NULL ? words : "",
                        words != NULL ? "'" : "",

@@ -564,18 +564,6 @@ static const char *doc_vhost_path(const struct rq *rq, char **own)
     return *own;
 }
 
-/*
- * The server's own words in a failure ("HTTP 401 Unauthorized: Login failed"
- * -> "Login failed"), NULL when it gave none. A probe's line then adds to the
- * first poll's error rather than repeating it (the driver leaves out a FAIL
- * that only repeats it).
- */
-static const char *doc_words(const char *why)
-{
-    const char *p = str_has_prefix(why, "HTTP ") ? strstr(why, ": ") : NULL;
-    return p != NULL && p[2] != '\0' ? p + 2 : NULL;
-}
-
 static void on_doc_extensions(struct doctor *d, const struct http_response *r, void *ud)
 {
     struct rq_doc *x = ud;
@@ -757,7 +745,7 @@ static void on_doc_overview(struct doctor *d, const struct http_response *r, voi
                        "(rabbitmqctl set_user_tags %s monitoring)",
                        user, user);
         } else if (r->status == 401 || r->status == 403) {
-            const char *words = doc_words(why);
+            const char *words = doctor_server_words(why);
             char *user = xasprintf("user '%s'", x->rq->http.user != NULL ? x->rq->http.user : "");
             doctor_say(d, DOCTOR_FAIL, "authentication failed (HTTP %ld%s%s%s): %s", r->status,
                        words != NULL ? ", RabbitMQ says '" : "", words != NULL ? words : "",
