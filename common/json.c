@@ -2,7 +2,9 @@
 #include "json.h"
 
 #include "../common/util.h"
+#include "text.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static bool is_json_space(char c)
@@ -110,4 +112,13 @@ void json_add_str(cJSON *obj, const char *name, const char *value)
     if (value != NULL) {
         cJSON_AddStringToObject(obj, name, value);
     }
+}
+
+void json_print_clean(FILE *out, const cJSON *root)
+{
+    char *text = cJSON_Print(root);
+    char *clean = text_clean_str(text, TEXT_JSON | TEXT_NEWLINE | TEXT_TAB);
+    fprintf(out, "%s\n", clean);
+    free(clean);
+    free(text);
 }

@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /*
  * Parse len bytes of JSON (a NUL ends the text early). False with *cause
@@ -33,5 +34,12 @@ bool json_bool(const cJSON *obj, const char *name, bool dflt);
 const char *json_type_name(const cJSON *v);
 /* Add name: value to obj when value is not NULL (an absent field stays absent). */
 void json_add_str(cJSON *obj, const char *name, const char *value);
+
+/*
+ * Print root (indented) and a newline to out for a person's terminal or a
+ * pipe: cJSON escapes C0 controls; C1, bidi, invisible characters and bad
+ * bytes are made visible too (common/text.h), so no value moves a cursor.
+ */
+void json_print_clean(FILE *out, const cJSON *root);
 
 #endif

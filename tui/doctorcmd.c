@@ -16,6 +16,8 @@
 #include "../engine/config.h"
 #include "../engine/paths.h"
 
+#include "../common/json.h"
+
 #include <cjson/cJSON.h>
 #include <curses.h>
 #include <errno.h>
@@ -776,11 +778,7 @@ int doctorcmd_main(const struct doctorcmd *dc, FILE *out)
         }
         cJSON_AddNumberToObject(root, "elapsed_ms", (double)elapsed);
         cJSON_AddNumberToObject(root, "status", status);
-        char *text = cJSON_Print(root);
-        char *clean = text_clean_str(text, TEXT_JSON | TEXT_NEWLINE | TEXT_TAB);
-        fprintf(out, "%s\n", clean);
-        free(clean);
-        free(text);
+        json_print_clean(out, root);
         cJSON_Delete(root);
     } else {
         const char *nc = getenv("NO_COLOR");

@@ -17,6 +17,8 @@
 #include "../common/loop.h"
 #include "table.h"
 
+#include "../common/json.h"
+
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdlib.h>
@@ -222,12 +224,7 @@ int snapshot_run(struct loop *loop, struct store *store, struct backend **backen
     }
     if (json) {
         add_backends(root, backends, nbackends, mono);
-        char *text = cJSON_Print(root);
-        /* cJSON escapes C0 controls; C1, bidi, invisible characters and bad bytes are ours */
-        char *clean = text_clean_str(text, TEXT_JSON | TEXT_NEWLINE | TEXT_TAB);
-        fprintf(out, "%s\n", clean);
-        free(clean);
-        free(text);
+        json_print_clean(out, root);
         cJSON_Delete(root);
     } else {
         fputc('\n', out);
