@@ -139,7 +139,10 @@ bool doctor_http_answered(struct doctor *d, const struct http_settings *s, const
                           const struct http_response *r)
 {
     if (r->error != NULL) {
-        doctor_say(d, DOCTOR_FAIL, "%s: %s", what, r->error);
+        if (d->b->health != BACKEND_ERROR) {
+            /* else the first poll failed on the same host and said it: nothing to add */
+            doctor_say(d, DOCTOR_FAIL, "%s: %s", what, r->error);
+        }
         return false;
     }
     if (r->status == 401 || r->status == 403) {

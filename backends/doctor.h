@@ -62,7 +62,9 @@ void doctor_on_cancel(struct doctor *d, void (*fn)(void *ud), void *ud);
  * a transport error, HTTP 401/403 ("authentication failed: HTTP 401 (basic,
  * user alice)") or another failure is said as FAIL and returns false; a 2xx
  * says how authentication went ("no authentication asked", or the
- * credentials sent were accepted) and returns true.
+ * credentials sent were accepted) and returns true. A transport error after
+ * the first poll failed says nothing (the poll's line said the host is not
+ * reachable).
  */
 bool doctor_http_answered(struct doctor *d, const struct http_settings *s, const char *what,
                           const struct http_response *r);

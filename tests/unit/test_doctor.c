@@ -240,11 +240,12 @@ static void test_http(void)
 /* ---- doctor_http_answered ---- */
 
 /* The one line doctor_http_answered says for r under s, and what it returns. */
-static char *answered(struct http_settings *s, long status, const char *error, bool *ret,
-                      enum doctor_level *level)
+static char *answered_after(struct http_settings *s, long status, const char *error, bool *ret,
+                            enum doctor_level *level, enum backend_health health)
 {
     struct store *st = store_create();
     struct backend *b = backend_create(&slow_impl, "a", st, NULL);
+    b->health = health;
     struct doctor *d = doctor_create(b, NULL, NULL);
     struct http_response r = {.status = status, .error = error, .body = "", .len = 0};
     *ret = doctor_http_answered(d, s, "GET /api/v2/status", &r);
@@ -256,6 +257,12 @@ static char *answered(struct http_settings *s, long status, const char *error, b
     backend_destroy(b);
     store_destroy(st);
     return text;
+}
+
+static char *answered(struct http_settings *s, long status, const char *error, bool *ret,
+                      enum doctor_level *level)
+{
+    return answered_after(s, status, error, ret, level, BACKEND_STARTING);
 }
 
 static void test_answered(void)
@@ -275,6 +282,10 @@ static void test_answered(void)
     char *t = answered(&none, 0, "connection refused", &ret, &level);
     tap_ok(!ret && level == DOCTOR_FAIL, "a transport error: FAIL, false");
     tap_is_str(t, "GET /api/v2/status: connection refused", "... the error said");
+    free(t);
+    t = answered_after(&none, 0, "connection refused", &ret, &level, BACKEND_ERROR);
+    tap_ok(!ret, "a transport error after the first poll failed: false");
+    tap_is_str(t, "0 lines", "... and nothing repeated (the poll's line said it)");
     free(t);
 
     t = answered(&none, 401, NULL, &ret, &level);
