@@ -127,10 +127,64 @@ static int set_secret_source(struct http_settings *s, const char *key, const cha
     return 1;
 }
 
+/*
+ * The authority of an http(s) URL: a host (a name, an address or [IPv6]) and,
+ * after a ':', a port of 1 to 65535. NULL when good, else why not.
+ */
+static const char *url_authority_problem(const char *url)
+{
+    const char *a = strstr(url, "://") + 3;
+    size_t n = strcspn(a, "/?#");
+    const char *at = memchr(a, '@', n);
+    if (at != NULL) {
+        n -= (size_t)(at + 1 - a); /* user:password@ is curl's to read */
+        a = at + 1;
+    }
+    const char *host_end = a;
+    if (n > 0 && a[0] == '[') {
+        const char *close = memchr(a, ']', n);
+        if (close == NULL) {
+            return "an IPv6 address without its ']'";
+        }
+        host_end = close + 1;
+    } else {
+        while (host_end < a + n && *host_end != ':') {
+            host_end++;
+        }
+    }
+    if (host_end == a || (a[0] == '[' && host_end == a + 2)) {
+        return "no host";
+    }
+    if (host_end == a + n) {
+        return NULL;
+    }
+    if (*host_end != ':') {
+        return "something after the host that is not a port";
+    }
+    const char *p = host_end + 1;
+    size_t digits = (size_t)(a + n - p);
+    if (digits == 0) {
+        return "an empty port (say it, or leave out the ':')";
+    }
+    long port = 0;
+    for (size_t i = 0; i < digits; i++) {
+        if (p[i] < '0' || p[i] > '9' || digits > 5) {
+            return "a port that is not a number from 1 to 65535";
+        }
+        port = port * 10 + (p[i] - '0');
+    }
+    return port >= 1 && port <= 65535 ? NULL : "a port that is not a number from 1 to 65535";
+}
+
 static int configure_url(struct http_settings *s, const char *value, char **cause)
 {
     if (!str_has_prefix(value, "http://") && !str_has_prefix(value, "https://")) {
         *cause = xasprintf("bad url '%s' (http:// or https://)", value);
+        return -1;
+    }
+    const char *problem = url_authority_problem(value);
+    if (problem != NULL) {
+        *cause = xasprintf("bad url '%s': %s", value, problem);
         return -1;
     }
     free(s->url);

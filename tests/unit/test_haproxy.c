@@ -436,6 +436,18 @@ static void test_config_keys(struct store *st)
     tap_ok(!configure(b, "bogus", "1", &cause), "an unknown key is refused");
     tap_is_str(cause, "unknown key 'bogus' for a haproxy backend", "with the house message");
     tap_ok(!configure(b, "url", "ftp://x/stats", &cause), "a bad url is refused (HTTP settings)");
+    tap_ok(!configure(b, "url", "http://127.0.0.1:/stats", &cause), "an empty port is refused");
+    tap_ok(cause != NULL && strstr(cause, "empty port") != NULL, "saying why (%s)", cause);
+    tap_ok(!configure(b, "url", "http://127.0.0.1:70000", &cause), "a port past 65535 is refused");
+    tap_ok(!configure(b, "url", "http://:8080/", &cause), "no host is refused");
+    tap_ok(!configure(b, "url", "http://h:80x", &cause), "a port with letters is refused");
+    tap_ok(!configure(b, "url", "http://[::1/stats", &cause),
+           "an unclosed IPv6 address is refused");
+    tap_ok(configure(b, "url", "http://[::1]:8404/stats", &cause),
+           "an IPv6 address and port are taken");
+    tap_ok(configure(b, "url", "https://ops:pw@lb.example/stats;csv", &cause),
+           "user:password@host is taken");
+    tap_ok(configure(b, "url", "http://lb.example:8404", &cause), "a host and port are taken");
     tap_ok(!configure(b, "socket", "tcp:example.com:9999", &cause), "a host name is refused");
     tap_ok(cause != NULL && strstr(cause, "numeric address") != NULL, "saying why");
     tap_ok(!configure(b, "socket", "tcp:127.0.0.1:99999", &cause), "a bad port is refused");
