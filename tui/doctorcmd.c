@@ -148,7 +148,7 @@ static void check_title(struct check *c)
     c->bl.type = xstrdup(c->b->impl->type);
 }
 
-/* "3 alerts, 1 silences" from the store, for the source b publishes under. */
+/* "3 alerts, 1 silence" from the store, for the source b publishes under. */
 static char *rows_text(const struct backend *b)
 {
     struct strbuf sb = {0};
@@ -171,6 +171,10 @@ static char *rows_text(const struct backend *b)
             char *title = xstrdup(model_schema((enum model_kind)k)->title);
             for (char *p = title; *p != '\0'; p++) {
                 *p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+            }
+            size_t len = strlen(title);
+            if (n == 1 && len > 1 && title[len - 1] == 's') {
+                title[len - 1] = '\0'; /* "1 silence" */
             }
             strbuf_printf(&sb, "%s%zu %s", sb.n > 0 ? ", " : "", n, title);
             free(title);
