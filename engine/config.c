@@ -20,6 +20,7 @@
  */
 #include "config.h"
 
+#include "../backends/backend.h"
 #include "../backends/prometheus_service.h"
 #include "../common/util.h"
 #include "auditlog.h"
@@ -1065,4 +1066,30 @@ void config_destroy(struct config *cfg)
     free(cfg->theme);
     free(cfg->path);
     free(cfg);
+}
+
+struct backend *config_backend_create(const struct config *cfg, const struct config_backend *cb,
+                                      struct store *store, struct loop *loop, char **cause)
+{
+    const char *path = cfg != NULL ? cfg->path : "";
+    const struct backend_impl *impl = backend_impl_find(cb->type);
+    if (impl == NULL) {
+        *cause = xasprintf("%s:%d: unknown backend type '%s'", path, cb->line, cb->type);
+        return NULL;
+    }
+    struct backend *b = backend_create(impl, cb->name, store, loop);
+    for (size_t e = 0; e < cb->nentries; e++) {
+        char *why = NULL;
+        if (!backend_configure(b, cb->entries[e].key, cb->entries[e].value, &why)) {
+            *cause = xasprintf("%s:%d: %s", path, cb->entries[e].line, why);
+            free(why);
+            backend_destroy(b);
+            return NULL;
+        }
+    }
+    /* config.c resolved every context name at load */
+    const struct config_context *cc = config_context_find(cfg, b->context);
+    b->context_read_only = cc != NULL && cc->read_only;
+    b->context_protected = cc != NULL && cc->protected_;
+    return b;
 }

@@ -129,6 +129,20 @@ struct config {
 /* The context named name ("default" when NULL), or NULL when the config has none such. */
 const struct config_context *config_context_find(const struct config *cfg, const char *name);
 
+struct backend;
+struct loop;
+struct store;
+/*
+ * The backend section cb of cfg made real: created, each key configured (an
+ * error names its file:line), its context's policy (read_only, protected)
+ * copied on (engine/action.c enforces it). Not validated nor started. NULL
+ * with *cause on an error (nothing is left behind). The console's start and
+ * :reload (tui/reload.c) both build backends here; cfg NULL: no config (the
+ * implicit demo), no context policy.
+ */
+struct backend *config_backend_create(const struct config *cfg, const struct config_backend *cb,
+                                      struct store *store, struct loop *loop, char **cause);
+
 /* Parse a file; NULL with *cause = "path:line: message" on any error. */
 struct config *config_load(const char *path, char **cause);
 /* Parse text (for tests); name is used in messages. */

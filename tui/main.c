@@ -111,28 +111,13 @@ static bool demo_overrides(struct backend *b, const struct options *o, char **ca
 static bool build_from_config(struct app *app, const struct options *o, char **cause)
 {
     for (size_t i = 0; i < app->cfg->nbackends; i++) {
-        const struct config_backend *cb = &app->cfg->backends[i];
-        const struct backend_impl *impl = backend_impl_find(cb->type);
-        if (impl == NULL) {
-            *cause =
-                xasprintf("%s:%d: unknown backend type '%s'", app->cfg->path, cb->line, cb->type);
+        struct backend *b =
+            config_backend_create(app->cfg, &app->cfg->backends[i], app->store, app->loop, cause);
+        if (b == NULL) {
             return false;
         }
-        struct backend *b = backend_create(impl, cb->name, app->store, app->loop);
         add_backend(app, b);
-        for (size_t e = 0; e < cb->nentries; e++) {
-            char *why = NULL;
-            if (!backend_configure(b, cb->entries[e].key, cb->entries[e].value, &why)) {
-                *cause = xasprintf("%s:%d: %s", app->cfg->path, cb->entries[e].line, why);
-                free(why);
-                return false;
-            }
-        }
-        /* its [context]'s policy (engine/action.c enforces it; config.c resolved every name) */
-        const struct config_context *cc = config_context_find(app->cfg, b->context);
-        b->context_read_only = cc != NULL && cc->read_only;
-        b->context_protected = cc != NULL && cc->protected_;
-        if (strcmp(impl->type, "demo") == 0) {
+        if (strcmp(b->impl->type, "demo") == 0) {
             app->demo = true;
             if (!demo_overrides(b, o, cause)) {
                 return false;

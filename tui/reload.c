@@ -118,26 +118,12 @@ static bool check_busy(struct attempt *a)
 /* Build, configure and validate new backend i of the new config (no poll yet). */
 static struct backend *build(struct attempt *a, const struct config_backend *cb)
 {
-    const char *path = a->cfg != NULL ? a->cfg->path : "";
-    const struct backend_impl *impl = backend_impl_find(cb->type);
-    if (impl == NULL) {
-        a->why = xasprintf("%s:%d: unknown backend type '%s'", path, cb->line, cb->type);
+    struct backend *b = config_backend_create(a->cfg, cb, a->ui->store, a->ui->loop, &a->why);
+    if (b == NULL) {
         return NULL;
     }
-    struct backend *b = backend_create(impl, cb->name, a->ui->store, a->ui->loop);
     char *why = NULL;
-    for (size_t e = 0; e < cb->nentries; e++) {
-        if (!backend_configure(b, cb->entries[e].key, cb->entries[e].value, &why)) {
-            a->why = xasprintf("%s:%d: %s", path, cb->entries[e].line, why);
-            free(why);
-            backend_destroy(b);
-            return NULL;
-        }
-    }
-    const struct config_context *cc = config_context_find(a->cfg, b->context);
-    b->context_read_only = cc != NULL && cc->read_only;
-    b->context_protected = cc != NULL && cc->protected_;
-    if (strcmp(impl->type, "demo") == 0 && a->r->demo_settings != NULL &&
+    if (strcmp(b->impl->type, "demo") == 0 && a->r->demo_settings != NULL &&
         !a->r->demo_settings(b, a->r->ud, &why)) {
         a->why = xasprintf("%s: %s", cb->name, why);
         free(why);
