@@ -360,6 +360,17 @@ static void hang_up(struct ui *ui)
     loop_quit(ui->loop);
 }
 
+/*
+ * Readable with nothing to read: end of file. A hung-up tty fails the ioctl
+ * (EIO); with an HTTP backend the loop polls through libcurl, whose
+ * curl_waitfd has no POLLHUP: this is where a closed terminal shows.
+ */
+static bool tty_eof(int fd)
+{
+    int pending = 0;
+    return ioctl(fd, FIONREAD, &pending) != 0 || pending == 0;
+}
+
 /* Has the terminal hung up (POLLHUP, an error, end of file)? Looked at without reading it. */
 static bool tty_gone(void)
 {
@@ -370,8 +381,7 @@ static bool tty_gone(void)
     if (p.revents & (POLLHUP | POLLERR | POLLNVAL)) {
         return true;
     }
-    int pending = 0;
-    return (p.revents & POLLIN) && (ioctl(STDIN_FILENO, FIONREAD, &pending) != 0 || pending == 0);
+    return (p.revents & POLLIN) && tty_eof(STDIN_FILENO);
 }
 
 static void on_tty(int fd, short revents, void *ud)
@@ -381,13 +391,7 @@ static void on_tty(int fd, short revents, void *ud)
         hang_up(ui);
         return;
     }
-    /*
-     * Readable with nothing to read: end of file. A hung-up tty fails the
-     * ioctl (EIO); with an HTTP backend the loop polls through libcurl, whose
-     * curl_waitfd has no POLLHUP: this is where a closed terminal shows.
-     */
-    int pending = 0;
-    if (ioctl(fd, FIONREAD, &pending) != 0 || pending == 0) {
+    if (tty_eof(fd)) {
         hang_up(ui);
         return;
     }
