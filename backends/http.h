@@ -39,6 +39,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct loop;
 
@@ -77,6 +78,17 @@ struct http_response {
     const char *error; /* transport error ("connection refused", "timed out after 5000 ms",
                           "response larger than 32 MiB"), NULL when a response arrived */
     double elapsed_ms;
+    /*
+     * Issue 19: what tells an unchanged answer. hash: FNV-1a 64 of the body's
+     * bytes, computed as they arrive (0 without a body); etag and
+     * last_modified: the response's ETag and Last-Modified headers, NULL when
+     * absent; not_modified: a 304 answering a conditional GET
+     * (http_request_conditional), which has no body.
+     */
+    uint64_t hash;
+    const char *etag;
+    const char *last_modified;
+    bool not_modified;
 };
 
 typedef void (*http_done_cb)(const struct http_response *r, void *ud);
@@ -90,6 +102,20 @@ struct http_request;
 struct http_request *http_request(struct loop *loop, const struct http_settings *s,
                                   const char *method, const char *path, const char *content_type,
                                   const char *body, size_t body_len, http_done_cb cb, void *ud);
+/*
+ * GET url+path with If-None-Match: etag and If-Modified-Since: last_modified
+ * (either may be NULL: that header is not sent). A 304 answer reaches cb with
+ * status 304, not_modified set, and no body.
+ */
+struct http_request *http_request_conditional(struct loop *loop, const struct http_settings *s,
+                                              const char *path, const char *etag,
+                                              const char *last_modified, http_done_cb cb, void *ud);
+/*
+ * In cb: take the body away from the response (the caller frees it with
+ * free(); *len is its length). r->body must not be read after. NULL when
+ * there is no body.
+ */
+char *http_take_body(const struct http_response *r, size_t *len);
 /* Abandon a request: its callback will not run. NULL is a no-op. */
 void http_cancel(struct http_request *req);
 

@@ -9,9 +9,7 @@
 
 void http_poll_init(struct http_poll *p, struct backend *b, const struct http_settings *http)
 {
-    p->b = b;
-    p->http = http;
-    p->req = NULL;
+    *p = (struct http_poll){.b = b, .http = http};
 }
 
 void http_poll_finish(struct http_poll *p)

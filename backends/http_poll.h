@@ -26,12 +26,21 @@
 #include "backend.h"
 #include "http.h"
 
+#include <cjson/cJSON.h>
+
 #include <stdbool.h>
+
+struct http_poll_seen; /* private: http_poll.c */
+struct json_job;
 
 struct http_poll {
     struct backend *b;
     const struct http_settings *http; /* borrowed: the backend's own settings */
     struct http_request *req;         /* the request in flight, or NULL */
+    char *path;                       /* the path of the request in flight (or last sent) */
+    struct json_job *job;             /* a parse in flight (http_poll_parse), or NULL */
+    struct http_poll_seen *seen;      /* per path: the last answer taken (hash, validators) */
+    size_t nseen;
 };
 
 void http_poll_init(struct http_poll *p, struct backend *b, const struct http_settings *http);
@@ -48,5 +57,40 @@ void http_poll_post_form(struct http_poll *p, const char *path, const char *form
 struct backend *http_poll_received(void *ud);
 /* The poll is over, however it ended. */
 void http_poll_end(struct http_poll *p);
+
+/*
+ * Unchanged input costs nothing (issue 19). A GET sent with http_poll_send is
+ * conditional (If-None-Match / If-Modified-Since) once an answer for its path
+ * has been taken with the validators the server gave.
+ *
+ * In cb: r is the same as the last answer taken for this path: a 304, or a
+ * 2xx whose body hashes the same. The backend then rebuilds nothing (its rows
+ * in the store are still right) and goes on with its chain, or says
+ * backend_ok().
+ */
+bool http_poll_same(struct http_poll *p, const struct http_response *r);
+/*
+ * r (a 2xx) was read and its rows published: remember its hash and
+ * validators for its path. Only what was taken counts as "the same": an
+ * answer that failed to parse is parsed (and fails) again next time.
+ */
+void http_poll_took(struct http_poll *p, const struct http_response *r);
+/* Forget every answer taken (the next answers are all read again). */
+void http_poll_forget(struct http_poll *p);
+
+/*
+ * Parse r's body as a JSON list (the array at member: jsonstream.h) in
+ * slices on the loop (jsonjob.h), taking the body from r. The poll stays in
+ * flight until done has run; http_poll_finish cancels the parse too. done
+ * gets the backend's ud; r is gone by then: call http_poll_took from the
+ * response's callback data you kept, i.e. use http_poll_parse_took(p) in done.
+ */
+void http_poll_parse(struct http_poll *p, const struct http_response *r, const char *member,
+                     bool (*elem)(void *ud, cJSON *elem, char **cause),
+                     void (*done)(void *ud, bool ok, const char *cause, const cJSON *rest,
+                                  size_t nelems),
+                     void *ud);
+/* In http_poll_parse's done, when it was read and published: as http_poll_took for that answer. */
+void http_poll_parse_took(struct http_poll *p);
 
 #endif
