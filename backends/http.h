@@ -80,8 +80,9 @@ struct http_response {
                           NULL when a response arrived */
     double elapsed_ms;
     /*
-     * Issue 19: what tells an unchanged answer. hash: FNV-1a 64 of the body's
-     * bytes, computed as they arrive (0 without a body); etag and
+     * Issue 19: what tells an unchanged answer. hash: FNV-1a 64 of the body,
+     * taken 8 bytes at a time in native order (then its last bytes one by
+     * one), computed as they arrive (0 without a body); etag and
      * last_modified: the response's ETag and Last-Modified headers, NULL when
      * absent; not_modified: a 304 answering a conditional GET
      * (http_request_conditional), which has no body.
