@@ -49,8 +49,7 @@ static void job_free(struct json_job *job)
 /* The end: done once, then the job is gone (a cancel from done changes nothing). */
 static void finish(struct json_job *job, bool ok, const char *cause)
 {
-    job->done(job->ud, ok, cause, ok ? json_stream_rest(&job->stream) : NULL,
-              json_stream_count(&job->stream));
+    job->done(job->ud, ok, cause, json_stream_rest(&job->stream), json_stream_count(&job->stream));
     job_free(job);
 }
 

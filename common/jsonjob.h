@@ -29,7 +29,10 @@ typedef bool (*json_job_elem_cb)(void *ud, cJSON *elem, char **cause);
 /*
  * The end: ok with rest (json_stream_rest: NULL for a top-level array;
  * borrowed for the call) and the number of elements, or !ok with cause
- * ("invalid JSON at byte 12 of 40", or elem's own cause).
+ * ("invalid JSON at byte 12 of 40", or elem's own cause). On !ok rest is
+ * NULL, except for a valid document whose list is missing or of another
+ * type: then it is the document (json_stream_rest), so that e.g.
+ * Prometheus' {"status":"error",...} can be told from a missing list.
  */
 typedef void (*json_job_done_cb)(void *ud, bool ok, const char *cause, const cJSON *rest,
                                  size_t nelems);

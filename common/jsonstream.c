@@ -406,7 +406,8 @@ int json_stream_next(struct json_stream *s, cJSON **elem, char **cause)
 
 const cJSON *json_stream_rest(const struct json_stream *s)
 {
-    return grammar(s) == ST_DONE ? s->rest : NULL;
+    bool whole = grammar(s) == ST_DONE || (grammar(s) == ST_ERROR && (s->state & F_TYPEERR));
+    return whole ? s->rest : NULL;
 }
 
 size_t json_stream_count(const struct json_stream *s)

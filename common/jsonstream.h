@@ -55,7 +55,12 @@ void json_stream_init(struct json_stream *s, const char *buf, size_t len, const 
  * where. After 0 or -1 every further call returns the same without work.
  */
 int json_stream_next(struct json_stream *s, cJSON **elem, char **cause);
-/* After 0: the document without the array's elements; NULL for a top-level array. Owned by s. */
+/*
+ * After 0: the document without the array's elements; NULL for a top-level
+ * array. Owned by s. Also after -1 when the text was valid JSON but the list
+ * is missing or of another type ("expected a JSON array at data.alerts"): the
+ * whole document (e.g. Prometheus' {"status":"error",...}); else NULL.
+ */
 const cJSON *json_stream_rest(const struct json_stream *s);
 /* Elements handed over so far, and bytes read so far (for progress and tests). */
 size_t json_stream_count(const struct json_stream *s);

@@ -2,17 +2,27 @@
  * Parse and render at scale: 10,000 Alertmanager alerts (JSON in the v2 API
  * shape) and 5,000 HAProxy servers (stats CSV with HAProxy's real header).
  * Reports parse time, first-frame time (rebuild + draw of the visible rows on
- * a 160x48 curses screen writing to /dev/null) and steady frame time. Numbers
- * only; nothing is judged here.
+ * a 160x48 curses screen writing to /dev/null) and steady frame time. Then
+ * the JSON list read two ways at 10,000 and 50,000 alerts: the whole tree
+ * (json_parse) against the stream (common/jsonstream.h, one element at a
+ * time), time and the parser's peak heap (cJSON's allocations counted
+ * through its hooks), and the stream in slices on a loop (common/jsonjob.h):
+ * slices and the longest round of the loop. Numbers only; nothing is judged
+ * here.
  */
 #include "../../backends/alertmanager.h"
 #include "../../backends/haproxy.h"
 #include "../../common/clock.h"
+#include "../../common/json.h"
+#include "../../common/jsonjob.h"
+#include "../../common/jsonstream.h"
+#include "../../common/loop.h"
 #include "../../common/util.h"
 #include "../../tui/table.h"
 #include "../../tui/theme.h"
 
 #include <locale.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,12 +59,12 @@ static void put(struct buf *b, const char *fmt, ...)
     free(s);
 }
 
-static char *make_alerts(size_t *len)
+static char *make_alerts(int n, size_t *len)
 {
     static const char *sev[] = {"critical", "warning", "info"};
     struct buf b = {0};
     put(&b, "[");
-    for (int i = 0; i < ALERTS; i++) {
+    for (int i = 0; i < n; i++) {
         put(&b,
             "%s{\"annotations\":{\"summary\":\"queue q%05d has a backlog\",\"runbook_url\":"
             "\"https://runbooks.example/q\"},\"endsAt\":\"2026-11-23T10:12:59.000Z\","
@@ -162,6 +172,167 @@ static void frames(const char *what, enum model_kind kind, struct store *st)
     delwin(w);
 }
 
+/* cJSON's allocations counted: the bytes held now and at most. */
+static size_t heap_now, heap_peak;
+
+static void *count_malloc(size_t n)
+{
+    size_t *p = xmalloc(n + sizeof(max_align_t));
+    *p = n;
+    heap_now += n;
+    heap_peak = heap_now > heap_peak ? heap_now : heap_peak;
+    return (char *)p + sizeof(max_align_t);
+}
+
+static void count_free(void *q)
+{
+    if (q != NULL) {
+        size_t *p = (size_t *)(void *)((char *)q - sizeof(max_align_t));
+        heap_now -= *p;
+        free(p);
+    }
+}
+
+static void count_start(void)
+{
+    cJSON_Hooks hooks = {count_malloc, count_free};
+    cJSON_InitHooks(&hooks);
+    heap_now = heap_peak = 0;
+}
+
+static void count_stop(void)
+{
+    cJSON_InitHooks(NULL);
+}
+
+/* What a backend reads of an alert: its name (the work both ways do). */
+static size_t use_alert(const cJSON *a)
+{
+    const char *name = json_str(json_obj(a, "labels"), "alertname");
+    return name != NULL ? strlen(name) : 0;
+}
+
+struct jobrun {
+    size_t n, used;
+    bool done, ok;
+};
+
+static bool job_elem(void *ud, cJSON *elem, char **cause)
+{
+    struct jobrun *r = ud;
+    (void)cause;
+    r->n++;
+    r->used += use_alert(elem);
+    return true;
+}
+
+static void job_done(void *ud, bool ok, const char *cause, const cJSON *rest, size_t nelems)
+{
+    struct jobrun *r = ud;
+    (void)cause;
+    (void)rest;
+    (void)nelems;
+    r->done = true;
+    r->ok = ok;
+}
+
+static double cpu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* The whole tree, then a walk: the old way. The time, *peak the heap at most. */
+static double by_tree(const char *text, size_t len, size_t *used, size_t *peak)
+{
+    char *cause = NULL;
+    count_start();
+    double t0 = now_ms();
+    cJSON *doc = NULL;
+    *used = 0;
+    if (json_parse(text, len, &doc, &cause)) {
+        for (const cJSON *a = doc->child; a != NULL; a = a->next) {
+            *used += use_alert(a);
+        }
+    }
+    cJSON_Delete(doc);
+    double t = now_ms() - t0;
+    *peak = heap_peak;
+    count_stop();
+    free(cause);
+    return t;
+}
+
+/* One element at a time. */
+static double by_stream(const char *text, size_t len, size_t *used, size_t *peak)
+{
+    char *cause = NULL;
+    count_start();
+    double t0 = now_ms();
+    struct json_stream s;
+    json_stream_init(&s, text, len, NULL);
+    cJSON *e = NULL;
+    *used = 0;
+    while (json_stream_next(&s, &e, &cause) > 0) {
+        *used += use_alert(e);
+        cJSON_Delete(e);
+    }
+    json_stream_finish(&s);
+    double t = now_ms() - t0;
+    *peak = heap_peak;
+    count_stop();
+    free(cause);
+    return t;
+}
+
+static void tree_vs_stream(int n)
+{
+    size_t len;
+    char *text = make_alerts(n, &len);
+    double tt = 1e9, ts = 1e9;
+    size_t tpeak = 0, speak = 0, tused = 0, sused = 0;
+    for (int i = 0; i < 3; i++) { /* the best of three: the machine may be shared */
+        double t = by_tree(text, len, &tused, &tpeak);
+        tt = t < tt ? t : tt;
+        t = by_stream(text, len, &sused, &speak);
+        ts = t < ts ? t : ts;
+    }
+    printf("list     %d alerts (%.1f MB JSON): tree   %7.1f ms, cJSON peak heap %9.1f KB\n", n,
+           (double)len / 1e6, tt, (double)tpeak / 1e3);
+    printf("list     %d alerts (%.1f MB JSON): stream %7.1f ms, cJSON peak heap %9.1f KB%s\n", n,
+           (double)len / 1e6, ts, (double)speak / 1e3, sused == tused ? "" : " DIFFERENT");
+
+    /*
+     * the stream in slices on a loop: the longest round is what a key can wait.
+     * BENCH_NO_TRIM: leave the tree's freed nodes in glibc's fast bins, where
+     * the first large free() (the job's text, at its end) consolidates them.
+     */
+    if (getenv("BENCH_NO_TRIM") == NULL) {
+        malloc_trim(0);
+    }
+    struct loop *loop = loop_create();
+    struct jobrun r = {0};
+    double t0 = now_ms();
+    struct json_job *job = json_job_start(loop, text, len, NULL, 0, job_elem, job_done, &r);
+    unsigned slices = 0;
+    double worst = 0, worst_cpu = 0;
+    while (!r.done) {
+        slices = json_job_slices(job);
+        double r0 = now_ms(), c0 = cpu_ms();
+        loop_run_once(loop, 100);
+        double d = now_ms() - r0, c = cpu_ms() - c0;
+        worst = d > worst ? d : worst;
+        worst_cpu = c > worst_cpu ? c : worst_cpu;
+    }
+    double tj = now_ms() - t0;
+    printf("list     %d alerts in %d ms slices: %7.1f ms, %u slices, longest round %.2f ms "
+           "(%.2f ms of CPU)%s\n",
+           n, JSON_JOB_SLICE_MS, tj, slices + 1, worst, worst_cpu,
+           r.ok && r.n == (size_t)n ? "" : " FAILED");
+    loop_destroy(loop);
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "C.UTF-8");
@@ -171,7 +342,7 @@ int main(int argc, char **argv)
         return 1;
     }
     size_t alen, slen;
-    char *alerts = make_alerts(&alen);
+    char *alerts = make_alerts(ALERTS, &alen);
     char *servers = make_servers(header, &slen);
     struct store *st = store_create();
     char *cause = NULL;
@@ -191,6 +362,9 @@ int main(int argc, char **argv)
     printf("servers  parse %d servers (%.1f MB CSV): %.1f ms, %zu rows%s%s\n", SERVERS,
            (double)slen / 1e6, ts, rs->nrows, ok ? "" : " FAILED: ", ok ? "" : cause);
     store_publish(st, rs);
+
+    tree_vs_stream(10000);
+    tree_vs_stream(50000);
 
     FILE *out = fopen("/dev/null", "w");
     FILE *in = fopen("/dev/null", "r");

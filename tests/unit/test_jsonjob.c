@@ -195,6 +195,18 @@ static void test_small(struct loop *loop)
     }
 }
 
+static void test_rest_on_failure(struct loop *loop)
+{
+    const char *text = "{\"status\":\"error\",\"errorType\":\"bad_data\"}";
+    struct seen s = {.order = true};
+    s.job =
+        json_job_start(loop, xstrdup(text), strlen(text), "data.alerts", 0, on_elem, on_done, &s);
+    run(loop, &s, 10);
+    tap_ok(s.done == 1 && !s.ok, "a valid answer without the list fails");
+    tap_is_str(s.rest, text, "with the whole document as rest (its status can be read)");
+    seen_free(&s);
+}
+
 static void test_refuse(struct loop *loop)
 {
     size_t len;
@@ -204,6 +216,7 @@ static void test_refuse(struct loop *loop)
     run(loop, &s, 1000);
     tap_ok(s.done == 1 && !s.ok, "elem returning false ends the job: done once, failed");
     tap_is_str(s.cause, "element 10 refused", "with elem's own cause");
+    tap_ok(s.rest == NULL, "and no rest");
     tap_is_int((long long)s.elems, 10, "no element after the refused one");
     seen_free(&s);
 }
@@ -256,6 +269,7 @@ int main(void)
     struct loop *loop = loop_create();
     test_large(loop);
     test_small(loop);
+    test_rest_on_failure(loop);
     test_refuse(loop);
     test_cancel(loop);
     loop_destroy(loop);

@@ -170,6 +170,25 @@ static void test_errors(void)
     is_stream("{\"items\" []}", "items", -1, 0, "invalid JSON at byte 9 of 12", NULL,
               "a missing colon");
 
+    /* a valid document without the list: its rest says why (Prometheus' status) */
+    const char *perr = "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"x\"}";
+    struct json_stream p;
+    json_stream_init(&p, perr, strlen(perr), "data.alerts");
+    cJSON *pe = NULL;
+    char *pcause = NULL;
+    tap_ok(json_stream_next(&p, &pe, &pcause) == -1, "an error answer: no list");
+    tap_is_str(pcause, "expected an object at data", "its cause");
+    free(pcause);
+    tap_is_str(json_str(json_stream_rest(&p), "errorType"), "bad_data",
+               "the rest is the whole document, for its status");
+    json_stream_finish(&p);
+    const char *broken = "{\"status\":\"error\",\"data\":5";
+    json_stream_init(&p, broken, strlen(broken), "data.alerts");
+    tap_ok(json_stream_next(&p, &pe, &pcause) == -1 && json_stream_rest(&p) == NULL,
+           "a broken document has no rest");
+    free(pcause);
+    json_stream_finish(&p);
+
     /* after the end or an error every call says the same, without work */
     struct json_stream s;
     json_stream_init(&s, "[1,x]", 5, NULL);
