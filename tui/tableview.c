@@ -35,6 +35,7 @@ void tableview_init(struct tableview *tv, enum model_kind kind)
     tv->sort_col = -1;
     tv->then_col = -1;
     tv->group_col = -1;
+    tv->group_counts_col = -1;
 }
 
 enum {
@@ -100,6 +101,7 @@ void tableview_finish(struct tableview *tv)
     }
     free(tv->contexts);
     free(tv->group_size);
+    free(tv->group_sev);
     free(tv->all);
     free(tv->rows);
     free(tv->sel_source);
@@ -276,110 +278,6 @@ static void restore_selection(struct tableview *tv, size_t old_index)
      * source has not answered yet, brings it back
      */
     tv->sel = old_index < tv->nrows ? old_index : tv->nrows - 1;
-}
-
-/* How bad a row is, for choosing who stands for a group: crit first, muted last. */
-static int severity_rank(const struct rowref *r)
-{
-    static const int rank[] = {[TONE_NORMAL] = 1, [TONE_OK] = 1,   [TONE_INFO] = 2,
-                               [TONE_WARN] = 3,   [TONE_CRIT] = 4, [TONE_MUTED] = 0};
-    uint8_t tone = r->rs->rows[r->row].tone;
-    return tone < sizeof rank / sizeof rank[0] ? rank[tone] : 1;
-}
-
-static const char *group_text(const struct tableview *tv, const struct rowref *r)
-{
-    return rowset_cell_text(r->rs, r->row, tv->group_col);
-}
-
-static uint64_t text_hash(const char *text)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (const char *p = text; *p != '\0'; p++) {
-        h = (h ^ (unsigned char)*p) * 1099511628211ull;
-    }
-    return h;
-}
-
-/*
- * Collapse the sorted rows into one per group value, in order of first
- * appearance. A small open-addressing table maps a value to its output slot.
- */
-static void group_rows(struct tableview *tv)
-{
-    free(tv->group_size);
-    tv->group_size = NULL;
-    tv->nall = 0;
-    if (tv->group_col < 0) {
-        return;
-    }
-    tv->all = xreallocarray(tv->all, tv->nrows ? tv->nrows : 1, sizeof *tv->all);
-    memcpy(tv->all, tv->rows, tv->nrows * sizeof *tv->rows);
-    tv->nall = tv->nrows;
-    size_t cap = 16;
-    while (cap < tv->nall * 2) {
-        cap *= 2;
-    }
-    size_t *slots = xcalloc(cap, sizeof *slots); /* output index + 1; 0 = empty */
-    tv->group_size = xcalloc(tv->nall ? tv->nall : 1, sizeof *tv->group_size);
-    size_t out = 0;
-    for (size_t i = 0; i < tv->nall; i++) {
-        const char *text = group_text(tv, &tv->all[i]);
-        size_t at = (size_t)text_hash(text) & (cap - 1);
-        while (slots[at] != 0 && strcmp(group_text(tv, &tv->rows[slots[at] - 1]), text) != 0) {
-            at = (at + 1) & (cap - 1);
-        }
-        if (slots[at] == 0) {
-            slots[at] = ++out;
-            tv->rows[out - 1] = tv->all[i];
-        } else if (severity_rank(&tv->all[i]) > severity_rank(&tv->rows[slots[at] - 1])) {
-            tv->rows[slots[at] - 1] = tv->all[i];
-        }
-        tv->group_size[slots[at] - 1]++;
-    }
-    free(slots);
-    tv->nrows = out;
-}
-
-void tableview_set_group(struct tableview *tv, const struct store *st, int col)
-{
-    tv->group_col = col;
-    tv->top = 0;
-    tableview_rebuild(tv, st);
-}
-
-size_t tableview_filtered(const struct tableview *tv, const struct rowref **rows)
-{
-    if (tv->group_col >= 0) {
-        *rows = tv->all;
-        return tv->nall;
-    }
-    *rows = tv->rows;
-    return tv->nrows;
-}
-
-size_t tableview_members(const struct tableview *tv, size_t idx, struct rowref *out, size_t max)
-{
-    if (idx >= tv->nrows) {
-        return 0;
-    }
-    if (tv->group_col < 0) {
-        if (out != NULL && max > 0) {
-            out[0] = tv->rows[idx];
-        }
-        return 1;
-    }
-    const char *text = group_text(tv, &tv->rows[idx]);
-    size_t n = 0;
-    for (size_t i = 0; i < tv->nall; i++) {
-        if (strcmp(group_text(tv, &tv->all[i]), text) == 0) {
-            if (out != NULL && n < max) {
-                out[n] = tv->all[i];
-            }
-            n++;
-        }
-    }
-    return n;
 }
 
 static void rebuild(struct tableview *tv, const struct store *st, bool keep_wanted);
@@ -974,12 +872,13 @@ static void rebuild(struct tableview *tv, const struct store *st, bool keep_want
     ensure_order(tv);
     ensure_match(tv);
     derive_rows(tv);
-    group_rows(tv);
+    tableview_group_rows(tv);
     restore_selection(tv, old_index);
     if (tv->sel_key == NULL || !keep_wanted) {
         remember_selection(tv);
     }
     measure_cached(tv);
+    tableview_group_widen(tv);
     tv->generation = store_generation(st, tv->kind);
     tv->built = true;
 }
