@@ -129,6 +129,7 @@ static const struct pane_table alerts_table = {
     .group_counts_col = ALERT_SUMMARY,
     .name_col = ALERT_NAME,
     .summary = alerts_summary,
+    .summary_clock = true, /* "fired in the last minute" */
     .key = alerts_key,
 };
 

@@ -149,6 +149,7 @@ struct pane_table {
      * after each rebuild, so it may walk every row. buf >= 64.
      */
     void (*summary)(const struct tableview *tv, char *buf, size_t len);
+    bool summary_clock; /* the summary reads the wall clock: it is made again every second too */
     /* The pane's own keys (ids from TABLEPANE_KEY_OWN up): NULL when none. */
     bool (*key)(void *self, int id);
     /*

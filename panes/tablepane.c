@@ -125,7 +125,8 @@ bool tablepane_update(void *self, uint64_t now_ms)
      * summary follows; and once a second, for what it says of the clock
      * ("3 fired in the last minute")
      */
-    if (rebuilt || p->tv.generation != p->summary_gen || now_ms - p->summary_ms >= 1000) {
+    if (rebuilt || p->tv.generation != p->summary_gen ||
+        (p->t->summary_clock && now_ms - p->summary_ms >= 1000)) {
         char was[sizeof p->summary];
         memcpy(was, p->summary, sizeof was);
         p->t->summary(&p->tv, p->summary, sizeof p->summary);
