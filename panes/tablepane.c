@@ -699,6 +699,16 @@ void tablepane_edit(void *self, void (*fn)(struct tableview *tv, const struct st
     p->changed = true;
 }
 
+void tablepane_set_group_above(void *self, size_t n)
+{
+    struct tablepane *p = self;
+    p->env.group_above = n;
+    if (n == 0 && !p->group_chosen && p->tv.group_auto) {
+        tableview_set_group(&p->tv, p->env.store, -1); /* 0 never groups: undo the pane's own */
+    }
+    p->changed = true;
+}
+
 void tablepane_select_key(void *self, const char *source, const char *key)
 {
     struct tablepane *p = self;

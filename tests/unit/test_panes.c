@@ -672,6 +672,18 @@ static void alerts_storm(const struct pane_env *base)
     tap_ok(tablepane_view(p)->group_col < 0 && tablepane_view(p)->nrows == total,
            "storm: group_above 0 never groups");
     ops->free(p);
+    /* :reload with a new group_above */
+    env.group_above = 200;
+    p = ops->create(ops, &env);
+    ops->update(p, 0);
+    tablepane_set_group_above(p, 0);
+    tap_ok(tablepane_view(p)->group_col < 0, "storm: group_above 0 by :reload ungroups");
+    ops->update(p, 0);
+    tap_ok(tablepane_view(p)->group_col < 0, "storm: ... and stays so");
+    tablepane_set_group_above(p, 200);
+    ops->update(p, 0);
+    tap_ok(tablepane_view(p)->group_col == ALERT_NAME, "storm: group_above 200 again: grouped");
+    ops->free(p);
 
     /* other kinds: auto grouping too, and "(N)" without counts */
     env.group_above = 200;
