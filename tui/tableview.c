@@ -219,12 +219,12 @@ static int compare_col(const struct tableview *tv, const struct rowref *a, const
     return desc ? -c : c;
 }
 
-static int compare_refs(const void *pa, const void *pb)
+/* Rows equal in the sort column: the second column, then the published order. */
+static int compare_after_sort_col(const struct rowref *a, const struct rowref *b)
 {
-    const struct rowref *a = pa, *b = pb;
     const struct tableview *tv = sort_ctx;
-    int c = compare_col(tv, a, b, tv->sort_col, tv->sort_desc);
-    if (c == 0 && tv->then_col >= 0 && tv->then_col != tv->sort_col) {
+    int c = 0;
+    if (tv->then_col >= 0 && tv->then_col != tv->sort_col) {
         c = compare_col(tv, a, b, tv->then_col, tv->then_desc);
     }
     if (c == 0) {
@@ -232,6 +232,13 @@ static int compare_refs(const void *pa, const void *pb)
         c = a->rs != b->rs ? strcmp(a->rs->source, b->rs->source) : (a->row < b->row ? -1 : 1);
     }
     return c;
+}
+
+static int compare_refs(const void *pa, const void *pb)
+{
+    const struct rowref *a = pa, *b = pb;
+    int c = compare_col(sort_ctx, a, b, sort_ctx->sort_col, sort_ctx->sort_desc);
+    return c != 0 ? c : compare_after_sort_col(a, b);
 }
 
 static void remember_selection(struct tableview *tv)
@@ -426,11 +433,18 @@ static int key_tie(const struct sort_key *a, const struct sort_key *b)
     return compare_refs(&ra, &rb);
 }
 
-/* Equal in the sort column: then the second column, else the published order (compare_refs). */
+/*
+ * Equal in the sort column: then the second column, else the published order
+ * (compare_refs without comparing the sort column again: equal keys of
+ * numbers, severity ranks or whole texts are equal cells, and an alert
+ * storm sorted by SEV is mostly ties, each one a severity word looked up twice).
+ */
 static int key_equal_tie(const struct sort_key *a, const struct sort_key *b)
 {
     if (sort_ctx->then_col >= 0 && sort_ctx->then_col != sort_ctx->sort_col) {
-        return key_tie(a, b);
+        struct rowref ra = ref_of(key_ctx, a->g & ~KEY_WHOLE);
+        struct rowref rb = ref_of(key_ctx, b->g & ~KEY_WHOLE);
+        return compare_after_sort_col(&ra, &rb);
     }
     uint32_t ga = a->g & ~KEY_WHOLE, gb = b->g & ~KEY_WHOLE;
     struct rowref ra = ref_of(key_ctx, ga), rb = ref_of(key_ctx, gb);
