@@ -22,6 +22,7 @@
 #include "../common/util.h"
 
 #include <ctype.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -406,6 +407,16 @@ struct sort_key {
     uint32_t g;
 };
 
+/*
+ * A number key has 4 bytes to spare: with a second column that is a number
+ * too (SEV, then AGE: the alerts' order), they hold it as a float, less the
+ * first ordinary number's (under 1e12). Subtracting one number and rounding keep the order (a < b
+ * gives f(a) <= f(b)), so floats that differ decide and equal ones fall
+ * back to the rows: an alert storm's ties, most of its 50,000 rows, are
+ * decided without touching them.
+ */
+static bool key_then;
+
 static double key_num(const struct sort_key *k)
 {
     double v;
@@ -465,6 +476,19 @@ static int compare_num_keys(const void *pa, const void *pb)
     } else {
         c = x < y ? -1 : x > y ? 1 : 0;
         c = sort_ctx->sort_desc ? -c : c;
+    }
+    if (c == 0 && key_then) {
+        float fx, fy;
+        memcpy(&fx, a->k + sizeof x, sizeof fx);
+        memcpy(&fy, b->k + sizeof y, sizeof fy);
+        na = isnan(fx);
+        nb = isnan(fy);
+        if (na || nb) {
+            c = na == nb ? 0 : na ? 1 : -1; /* as compare_col: no data last, both ways */
+        } else {
+            c = fx < fy ? -1 : fx > fy ? 1 : 0;
+            c = sort_ctx->then_desc ? -c : c;
+        }
     }
     return c != 0 ? c : key_equal_tie(a, b); /* without touching the rows */
 }
@@ -547,6 +571,10 @@ static void sort_order(struct tableview *tv)
     struct tableview_cache *c = tv->cache;
     const struct column_def *d = &model_schema(tv->kind)->cols[tv->sort_col];
     bool text = d->type == CELL_TEXT && !(d->flags & COL_SEVERITY);
+    int then = tv->then_col;
+    key_then = !text && then >= 0 && then != tv->sort_col &&
+               model_schema(tv->kind)->cols[then].type != CELL_TEXT;
+    double base = NAN; /* the second column's first number: keys are the distance from it */
     _Static_assert(sizeof(struct sort_key) == sizeof(struct rowref), "keys sort in place");
     struct sort_key *keys = (struct sort_key *)(void *)c->order;
     for (size_t s = 0, g = 0; s < c->nsets; s++) {
@@ -562,6 +590,21 @@ static void sort_order(struct tableview *tv)
                 double v =
                     d->flags & COL_SEVERITY ? model_severity_rank(rs->strings + cl->text) : cl->num;
                 memcpy(k.k, &v, sizeof v);
+                if (key_then) {
+                    double n = rs->cells[rs->rows[r].first_cell + (uint32_t)then].num;
+                    /*
+                     * less the first row's (times of day are 1.8e9 s: a float's
+                     * steps there are 128 s, close to it 1 s), clamped into a
+                     * float's range: ties there fall back to the rows
+                     */
+                    base = isnan(base) && fabs(n) < 1e12 ? n : base; /* not an outlier */
+                    n -= isnan(base) ? 0 : base;
+                    float t = isnan(n)               ? NAN
+                              : n > FLT_MAX          ? FLT_MAX
+                              : n < -(double)FLT_MAX ? -FLT_MAX
+                                                     : (float)n;
+                    memcpy(k.k + sizeof v, &t, sizeof t);
+                }
             }
             keys[g] = k;
         }
@@ -571,6 +614,7 @@ static void sort_order(struct tableview *tv)
     quick_sort_keys(keys, c->total, text ? compare_text_keys : compare_num_keys);
     sort_ctx = NULL;
     key_ctx = NULL;
+    key_then = false;
     for (size_t i = 0; i < c->total; i++) {
         struct rowref r = ref_of(c, keys[i].g & ~KEY_WHOLE);
         c->order[i] = r;

@@ -705,6 +705,67 @@ static void alerts_storm(const struct pane_env *base)
     store_destroy(st);
 }
 
+/*
+ * The alerts' order (SEV descending, then AGE descending) on rows made to
+ * tie: severities in every spelling, start times a second apart near now
+ * (where a float's steps are 128 s), equal, none (NaN), 0 and huge (the
+ * first row huge: a second row sets the keys' base); checked
+ * pair by pair against the plain comparison, both directions of AGE.
+ */
+static void alerts_order(void)
+{
+    static const char *const sevs[] = {"critical", "Warning", "warn", "info", "", "crit", "page"};
+    static const double odd[] = {1e300, 0, NAN, -1e300, 1795000000.5, 3.4e38, 3.5e38};
+    struct store *st = store_create();
+    struct rowset *rs = rowset_create(MODEL_ALERTS, "order");
+    uint64_t x = 7;
+    for (int i = 0; i < 3000; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        char key[16];
+        snprintf(key, sizeof key, "k%d", i);
+        rowset_begin(rs, key);
+        rowset_text(rs, ALERT_SEV, sevs[(x >> 33) % 7]);
+        rowset_text(rs, ALERT_NAME, key);
+        unsigned pick = (unsigned)(x >> 40) % 10;
+        double start = i == 0               ? 1e300
+                       : pick < 7 || i == 1 ? 1795000000.0 - (double)((x >> 20) % 900)
+                                            : odd[(x >> 50) % 7];
+        rowset_cell(rs, ALERT_AGE, "", start);
+    }
+    store_publish(st, rs);
+    for (int dir = 0; dir < 2; dir++) {
+        struct tableview tv;
+        tableview_init(&tv, MODEL_ALERTS);
+        tv.then_col = ALERT_AGE;
+        tv.then_desc = dir == 0;
+        tableview_set_sort(&tv, st, ALERT_SEV, true);
+        size_t bad = 0;
+        for (size_t i = 1; i < tv.nrows; i++) {
+            const struct rowref *a = &tv.rows[i - 1], *b = &tv.rows[i];
+            int ra = model_severity_rank(rowset_cell_text(a->rs, a->row, ALERT_SEV));
+            int rb = model_severity_rank(rowset_cell_text(b->rs, b->row, ALERT_SEV));
+            int c = ra > rb ? -1 : ra < rb ? 1 : 0;
+            if (c == 0) {
+                double p = rowset_cells(a->rs, a->row)[ALERT_AGE].num;
+                double q = rowset_cells(b->rs, b->row)[ALERT_AGE].num;
+                if (isnan(p) || isnan(q)) {
+                    c = isnan(p) == isnan(q) ? 0 : isnan(p) ? 1 : -1;
+                } else {
+                    c = p < q ? -1 : p > q ? 1 : 0;
+                    c = tv.then_desc ? -c : c;
+                }
+            }
+            c = c != 0 ? c : a->row < b->row ? -1 : 1;
+            bad += c > 0;
+        }
+        tap_ok(tv.nrows == 3000 && bad == 0,
+               "alerts order: SEV, then AGE %s, ties as published: %zu pairs out of order",
+               dir == 0 ? "descending" : "ascending", bad);
+        tableview_finish(&tv);
+    }
+    store_destroy(st);
+}
+
 /* g on an alert with a service label asks the console for Signals; without one: first row. */
 static void alerts_g(const struct pane_env *env)
 {
@@ -795,6 +856,7 @@ int main(void)
     signals_by_hand(&env);
     alerts_g(&env);
     alerts_storm(&env);
+    alerts_order();
     free(host.view_text);
     delwin(win);
     endwin();
