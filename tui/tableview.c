@@ -435,7 +435,10 @@ static struct rowref ref_of(const struct tableview_cache *c, size_t g)
     return (struct rowref){c->sets[s], (uint32_t)(g - c->base[s])};
 }
 
-/* In g: the text key holds the whole text (a view has fewer than 2^31 rows). */
+/*
+ * In g: the text key holds the whole text, or a number key's second column
+ * is exact (a view has fewer than 2^31 rows).
+ */
 #define KEY_WHOLE 0x80000000u
 
 static int key_tie(const struct sort_key *a, const struct sort_key *b)
@@ -450,6 +453,8 @@ static int key_tie(const struct sort_key *a, const struct sort_key *b)
  * numbers, severity ranks or whole texts are equal cells, and an alert
  * storm sorted by SEV is mostly ties, each one a severity word looked up twice).
  */
+static int key_published_order(const struct sort_key *a, const struct sort_key *b);
+
 static int key_equal_tie(const struct sort_key *a, const struct sort_key *b)
 {
     if (sort_ctx->then_col >= 0 && sort_ctx->then_col != sort_ctx->sort_col) {
@@ -457,6 +462,12 @@ static int key_equal_tie(const struct sort_key *a, const struct sort_key *b)
         struct rowref rb = ref_of(key_ctx, b->g & ~KEY_WHOLE);
         return compare_after_sort_col(&ra, &rb);
     }
+    return key_published_order(a, b);
+}
+
+/* Equal in every column compared: the published order. */
+static int key_published_order(const struct sort_key *a, const struct sort_key *b)
+{
     uint32_t ga = a->g & ~KEY_WHOLE, gb = b->g & ~KEY_WHOLE;
     struct rowref ra = ref_of(key_ctx, ga), rb = ref_of(key_ctx, gb);
     if (ra.rs != rb.rs) {
@@ -488,6 +499,9 @@ static int compare_num_keys(const void *pa, const void *pb)
         } else {
             c = fx < fy ? -1 : fx > fy ? 1 : 0;
             c = sort_ctx->then_desc ? -c : c;
+        }
+        if (c == 0 && (a->g & b->g & KEY_WHOLE)) {
+            return key_published_order(a, b); /* both floats exact: the numbers are equal */
         }
     }
     return c != 0 ? c : key_equal_tie(a, b); /* without touching the rows */
@@ -591,19 +605,23 @@ static void sort_order(struct tableview *tv)
                     d->flags & COL_SEVERITY ? model_severity_rank(rs->strings + cl->text) : cl->num;
                 memcpy(k.k, &v, sizeof v);
                 if (key_then) {
-                    double n = rs->cells[rs->rows[r].first_cell + (uint32_t)then].num;
+                    double num = rs->cells[rs->rows[r].first_cell + (uint32_t)then].num;
                     /*
-                     * less the first row's (times of day are 1.8e9 s: a float's
-                     * steps there are 128 s, close to it 1 s), clamped into a
-                     * float's range: ties there fall back to the rows
+                     * less the first ordinary row's (times of day are 1.8e9 s: a
+                     * float's steps there are 128 s, close to it 1 s), clamped
+                     * into a float's range: ties there fall back to the rows
                      */
-                    base = isnan(base) && fabs(n) < 1e12 ? n : base; /* not an outlier */
-                    n -= isnan(base) ? 0 : base;
+                    base = isnan(base) && fabs(num) < 1e12 ? floor(num) : base;
+                    double n = num - (isnan(base) ? 0 : base);
                     float t = isnan(n)               ? NAN
                               : n > FLT_MAX          ? FLT_MAX
                               : n < -(double)FLT_MAX ? -FLT_MAX
                                                      : (float)n;
                     memcpy(k.k + sizeof v, &t, sizeof t);
+                    /* whole numbers, so n is num - base exactly, and t is n */
+                    if (num == floor(num) && fabs(num) < 1e15 && fabs(n) < 16777216.0) {
+                        k.g |= KEY_WHOLE; /* in a number key: equal floats, equal numbers */
+                    }
                 }
             }
             keys[g] = k;
