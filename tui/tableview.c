@@ -242,52 +242,6 @@ static int compare_refs(const void *pa, const void *pb)
     return c != 0 ? c : compare_after_sort_col(a, b);
 }
 
-static void remember_selection(struct tableview *tv)
-{
-    free(tv->sel_source);
-    free(tv->sel_key);
-    tv->sel_source = NULL;
-    tv->sel_key = NULL;
-    if (tv->nrows > 0) {
-        const struct rowref *r = &tv->rows[tv->sel];
-        tv->sel_source = xstrdup(r->rs->source);
-        tv->sel_key = xstrdup(rowset_key(r->rs, r->row));
-    }
-}
-
-static void restore_selection(struct tableview *tv, size_t old_index)
-{
-    if (tv->nrows == 0) {
-        tv->sel = 0;
-        return;
-    }
-    if (tv->sel_key != NULL && old_index < tv->nrows) {
-        const struct rowref *r = &tv->rows[old_index];
-        if (strcmp(rowset_key(r->rs, r->row), tv->sel_key) == 0 &&
-            strcmp(r->rs->source, tv->sel_source) == 0) {
-            tv->sel = old_index;
-            return;
-        }
-    }
-    if (tv->sel_key != NULL) {
-        for (size_t i = 0; i < tv->nrows; i++) {
-            const struct rowref *r = &tv->rows[i];
-            if (strcmp(rowset_key(r->rs, r->row), tv->sel_key) == 0 &&
-                strcmp(r->rs->source, tv->sel_source) == 0) {
-                tv->sel = i;
-                return;
-            }
-        }
-    }
-    /*
-     * the selected row is gone: stay at the same place, on its neighbour, but
-     * keep wanting the row itself until the operator moves: a backend that
-     * failed for a while, or a row remembered from the last session whose
-     * source has not answered yet, brings it back
-     */
-    tv->sel = old_index < tv->nrows ? old_index : tv->nrows - 1;
-}
-
 static void rebuild(struct tableview *tv, const struct store *st, bool keep_wanted);
 
 /* The operator changed the view (filter, sort, group): the row they see selected is the one kept.
@@ -949,9 +903,9 @@ static void rebuild(struct tableview *tv, const struct store *st, bool keep_want
     ensure_match(tv);
     derive_rows(tv);
     tableview_group_rows(tv);
-    restore_selection(tv, old_index);
+    tableview_restore_selection(tv, old_index);
     if (tv->sel_key == NULL || !keep_wanted) {
-        remember_selection(tv);
+        tableview_remember_selection(tv);
     }
     measure_cached(tv);
     tableview_group_widen(tv);
@@ -980,74 +934,6 @@ void tableview_set_sort(struct tableview *tv, const struct store *st, int col, b
     tv->sort_col = col;
     tv->sort_desc = desc;
     tableview_rebuild(tv, st);
-}
-
-void tableview_move(struct tableview *tv, long delta)
-{
-    if (tv->nrows == 0) {
-        return;
-    }
-    long target = (long)tv->sel + delta;
-    if (target < 0) {
-        target = 0;
-    }
-    if ((size_t)target >= tv->nrows) {
-        target = (long)tv->nrows - 1;
-    }
-    tv->sel = (size_t)target;
-    remember_selection(tv);
-}
-
-void tableview_select_key(struct tableview *tv, const char *source, const char *key)
-{
-    free(tv->sel_source);
-    free(tv->sel_key);
-    tv->sel_source = xstrdup(source);
-    tv->sel_key = xstrdup(key);
-    for (size_t i = 0; i < tv->nrows; i++) {
-        const struct rowref *r = &tv->rows[i];
-        if (strcmp(rowset_key(r->rs, r->row), key) == 0 && strcmp(r->rs->source, source) == 0) {
-            tv->sel = i;
-            return;
-        }
-    }
-}
-
-void tableview_select_first(struct tableview *tv)
-{
-    tableview_move(tv, -(long)tv->nrows);
-}
-
-void tableview_select_last(struct tableview *tv)
-{
-    tableview_move(tv, (long)tv->nrows);
-}
-
-void tableview_scroll(struct tableview *tv, int height)
-{
-    if (height <= 0 || tv->nrows == 0) {
-        tv->top = 0;
-        return;
-    }
-    size_t h = (size_t)height;
-    if (tv->sel < tv->top) {
-        tv->top = tv->sel;
-    } else if (tv->sel >= tv->top + h) {
-        tv->top = tv->sel - h + 1;
-    }
-    if (tv->top + h > tv->nrows) {
-        tv->top = tv->nrows > h ? tv->nrows - h : 0;
-    }
-}
-
-bool tableview_selected(const struct tableview *tv, const struct rowset **rs, size_t *row)
-{
-    if (tv->nrows == 0) {
-        return false;
-    }
-    *rs = tv->rows[tv->sel].rs;
-    *row = tv->rows[tv->sel].row;
-    return true;
 }
 
 bool tableview_set_columns(struct tableview *tv, const int *cols, int n)

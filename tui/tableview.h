@@ -100,6 +100,13 @@ void tableview_set_group(struct tableview *tv, const struct store *st, int col);
  * critical, 300 warning". false (buf untouched) for a row standing alone.
  */
 bool tableview_group_counts(const struct tableview *tv, size_t idx, char *buf, size_t len);
+/*
+ * tableview.c's rebuild, done in tableselect.c: the selected row's identity
+ * remembered; the row of that identity found again (else the one at
+ * old_index, still wanting the identity).
+ */
+void tableview_remember_selection(struct tableview *tv);
+void tableview_restore_selection(struct tableview *tv, size_t old_index);
 /* tableview.c's rebuild, done in tablegroup.c: collapse the rows, then widen the counts' column. */
 void tableview_group_rows(struct tableview *tv);
 void tableview_group_widen(struct tableview *tv);
