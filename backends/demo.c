@@ -252,6 +252,14 @@ static bool demo_configure(struct backend *b, const char *key, const char *value
         d->nqueues = (size_t)v;
         return true;
     }
+    if (strcmp(key, "alerts") == 0) {
+        if (!parse_u64(value, DEMO_MAX_STORM, &v)) {
+            *cause = xasprintf("bad alerts '%s' (0 to %d)", value, DEMO_MAX_STORM);
+            return false;
+        }
+        d->nstorm = (size_t)v;
+        return true;
+    }
     if (strcmp(key, "mode") == 0) {
         return configure_mode(d, value, cause);
     }

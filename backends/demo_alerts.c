@@ -256,6 +256,50 @@ static void publish_alert(struct rowset *rs, const struct alert *al, const struc
     alert_details(rs, al, def);
 }
 
+/*
+ * `alerts = N` (--demo-alerts N): an alert storm of N more firing alerts
+ * (a bad deploy on a fleet): 50 alert names over N hosts, mostly warning,
+ * some critical and info, each derived from its number and the seed, so
+ * they cost nothing to keep. They started over the ten minutes before the
+ * demo did, a tenth of them in its last minute; they stay firing (no
+ * actions: silencing one says there is no such alert).
+ */
+static void publish_storm(struct rowset *rs, const struct demo *d, const char *source)
+{
+    static const char *const areas[] = {"Edge", "Api", "Db", "Cache", "Queue"};
+    static const char *const what[] = {
+        "HighLatency",   "HighErrorRate",   "TargetDown",     "DiskFillingUp", "MemoryPressure",
+        "CPUThrottling", "PodCrashLooping", "ReplicationLag", "CertExpiring",  "PacketLoss"};
+    for (size_t i = 0; i < d->nstorm; i++) {
+        char num[24], name[40], fp[24], target[40];
+        snprintf(num, sizeof num, "%zu", i);
+        uint64_t h = fnv1a(fnv1a(FNV1A_OFFSET, "storm") ^ d->seed, num);
+        size_t which = (size_t)(h % 50);
+        unsigned roll = (unsigned)((h >> 8) % 20);
+        int sev = roll == 0 ? 0 : roll < 3 ? 2 : 1; /* 5 % critical, 10 % info, the rest warning */
+        snprintf(name, sizeof name, "%s%s", areas[which / 10], what[which % 10]);
+        snprintf(fp, sizeof fp, "5707%012zx", i);
+        snprintf(target, sizeof target, "host-%05zu:9100", i);
+        int64_t starts =
+            d->t0 - (i % 10 == 0 ? (int64_t)(h >> 16) % 50 : 60 + (int64_t)(h >> 16) % 540);
+        rowset_begin(rs, fp);
+        rowset_text(rs, ALERT_SEV, severity_names[sev]);
+        rowset_cell_tone(rs, ALERT_SEV, severity_tones[sev]);
+        rowset_text(rs, ALERT_NAME, name);
+        rowset_text(rs, ALERT_STATE, "firing");
+        rowset_row_tone(rs, severity_tones[sev]);
+        rowset_cell(rs, ALERT_AGE, "", (double)starts);
+        rowset_text(rs, ALERT_TARGET, target);
+        rowset_textf(rs, ALERT_SUMMARY, "%s on %s", name, target);
+        rowset_text(rs, ALERT_SOURCE, source);
+        rowset_detail(rs, "fingerprint", fp);
+        rowset_detail(rs, "label.alertname", name);
+        rowset_detail(rs, "label.instance", target);
+        rowset_detail(rs, "label.severity", severity_names[sev]);
+        demo_detail_time(rs, "startsAt", starts);
+    }
+}
+
 void demo_alerts_publish(struct backend *b, const struct demo *d)
 {
     struct rowset *rs = rowset_create(MODEL_ALERTS, b->name);
@@ -264,6 +308,7 @@ void demo_alerts_publish(struct backend *b, const struct demo *d)
             publish_alert(rs, &d->alerts[i], &demo_alert_defs[i], b->name);
         }
     }
+    publish_storm(rs, d, b->name);
     backend_publish(b, rs);
 }
 

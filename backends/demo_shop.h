@@ -203,6 +203,7 @@ struct demo {
     bool have_epoch;
     int64_t epoch;
     size_t nqueues;
+    size_t nstorm; /* `alerts`: an alert storm of this many more alerts (demo_alerts.c) */
     enum demo_mode mode;
 
     /* simulation */
@@ -270,6 +271,8 @@ int demo_deploys_form(struct demo *d, const struct action_def *def, const char *
                       const char **labels, char **values, int max);
 
 /* ---- alerts and silences (demo_alerts.c) ---- */
+
+enum { DEMO_MAX_STORM = 200000 }; /* `alerts` */
 
 void demo_alerts_init(struct demo *d);
 void demo_alerts_step(struct demo *d);

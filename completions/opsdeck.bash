@@ -141,7 +141,7 @@ _opsdeck()
             _opsdeck_words "$(_opsdeck_backends)"
             return
             ;;
-        --seed | --demo-queues | --exit-after | --view | --input | --confirm | --var | \
+        --seed | --demo-queues | --demo-alerts | --exit-after | --view | --input | --confirm | --var | \
             --report-to | --players | --since | --until | --timeout)
             return # a value of the user's
             ;;
@@ -155,10 +155,10 @@ _opsdeck()
                 _opsdeck_words "$(tr ' ' '\n' <<<"$subs")"
                 return
             fi
-            opts="$common --seed --demo-mode --demo-queues --exit-after --view --keys -h --help
+            opts="$common --seed --demo-mode --demo-queues --demo-alerts --exit-after --view --keys -h --help
                 -V --version"
             ;;
-        snapshot) opts="$common --json --seed --demo-mode --demo-queues --exit-after" ;;
+        snapshot) opts="$common --json --seed --demo-mode --demo-queues --demo-alerts --exit-after" ;;
         lint)
             if [[ $cur != -* ]]; then
                 _opsdeck_files 'md|markdown|json|ini'

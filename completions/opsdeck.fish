@@ -123,6 +123,7 @@ complete -c opsdeck -n __opsdeck_no_sub -l seed -x -d 'demo: random seed'
 complete -c opsdeck -n "__opsdeck_no_sub; or __opsdeck_sub snapshot" -l demo-mode -x \
     -a 'live still trickle' -d 'demo mode'
 complete -c opsdeck -n "__opsdeck_no_sub; or __opsdeck_sub snapshot" -l demo-queues -x -d 'demo: queue rows'
+complete -c opsdeck -n "__opsdeck_no_sub; or __opsdeck_sub snapshot" -l demo-alerts -x -d 'demo: an alert storm of N alerts'
 complete -c opsdeck -n "__opsdeck_no_sub; or __opsdeck_sub snapshot" -l exit-after -x -d 'quit after N s or Nf'
 complete -c opsdeck -n __opsdeck_no_sub -l view -x -d 'start on a view'
 complete -c opsdeck -n __opsdeck_no_sub -l keys -d 'every verb with its keys'

@@ -71,6 +71,7 @@ struct parser {
     enum section_kind section;
     int theme_line; /* where each key was first set, for duplicate errors */
     int read_only_line;
+    int group_above_line;
     int type_line; /* of the current backend */
     int runbook_path_line;
     struct pending_service *svcs;
@@ -438,6 +439,20 @@ static bool opsdeck_key(struct parser *p, const char *key, const char *value)
                         "bad value '%s' for read_only (on/off, true/false, yes/no, 1/0)", value);
         }
         p->read_only_line = p->line;
+        return true;
+    }
+    if (strcmp(key, "group_above") == 0) {
+        double v;
+        if (p->group_above_line != 0) {
+            return fail(p, p->line, "duplicate key 'group_above' in [opsdeck] (first on line %d)",
+                        p->group_above_line);
+        }
+        if (!str_parse_decimal(value, &v) || v < 0 || v > 1e8 || v != (double)(size_t)v) {
+            return fail(p, p->line,
+                        "bad value '%s' for group_above (a number of rows; 0: never group)", value);
+        }
+        p->group_above_line = p->line;
+        p->cfg->group_above = (size_t)v;
         return true;
     }
     return fail(p, p->line, "unknown key '%s' in [opsdeck]", key);
@@ -917,6 +932,7 @@ struct config *config_parse(const char *name, const char *text, char **cause)
 {
     struct parser p = {.text = text, .pos = text};
     p.cfg = xcalloc(1, sizeof *p.cfg);
+    p.cfg->group_above = CONFIG_GROUP_ABOVE;
     p.cfg->path = xstrdup(name);
     auditlog_facility_parse("authpriv", &p.cfg->audit_facility); /* the default */
 

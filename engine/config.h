@@ -4,6 +4,7 @@
  *   [opsdeck]
  *   theme = dark            ; dark, light, high-contrast, mono or a user theme
  *   read_only = false
+ *   group_above = 200       ; a table pane groups itself above this many rows (0: never)
  *
  *   [backend "edge-lb"]
  *   type = haproxy
@@ -48,6 +49,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+enum { CONFIG_GROUP_ABOVE = 200 };
 
 struct config_entry {
     char *key;
@@ -94,6 +97,12 @@ struct config {
     char *path;
     char *theme; /* NULL: default */
     bool read_only;
+    /*
+     * [opsdeck] group_above: a table pane with a group column groups itself
+     * while its filtered rows are more than this (0: never); the default
+     * CONFIG_GROUP_ABOVE (with no config too). panes/tablepane.c does it.
+     */
+    size_t group_above;
     struct config_backend *backends;
     size_t nbackends;
     /* [runbooks] path, split on ':' and kept as written (`~` not expanded); NULL: none set */

@@ -4,6 +4,7 @@
  */
 #include "tablepane.h"
 
+#include "../common/clock.h"
 #include "../common/util.h"
 
 #include <stdio.h>
@@ -42,12 +43,29 @@ static bool has_service(const void *self)
     return yes;
 }
 
+/* Filtered rows (every member, when grouped) that started in the last 60 s of the wall clock. */
+static size_t alerts_fired_since(const struct tableview *tv, int64_t now_s, int64_t secs)
+{
+    const struct rowref *rows;
+    size_t n = tableview_filtered(tv, &rows), fired = 0;
+    for (size_t i = 0; i < n; i++) {
+        double start = rowset_cells(rows[i].rs, rows[i].row)[ALERT_AGE].num;
+        fired += start > 0 && (int64_t)start <= now_s && now_s - (int64_t)start < secs;
+    }
+    return fired;
+}
+
+/* "12 firing, 3 critical, 1 silenced, 40 fired in the last minute": the last part when any. */
 static void alerts_summary(const struct tableview *tv, char *buf, size_t len)
 {
     size_t crit = pane_count_text(tv, ALERT_SEV, "critical");
     size_t firing = pane_count_text(tv, ALERT_STATE, "firing");
     size_t silenced = pane_count_text(tv, ALERT_STATE, "silenced");
-    snprintf(buf, len, "%zu firing, %zu critical, %zu silenced", firing, crit, silenced);
+    size_t fired = alerts_fired_since(tv, clock_wall_s(), 60);
+    int n = snprintf(buf, len, "%zu firing, %zu critical, %zu silenced", firing, crit, silenced);
+    if (fired > 0 && n > 0 && (size_t)n < len) {
+        snprintf(buf + n, len - (size_t)n, ", %zu fired in the last minute", fired);
+    }
 }
 
 /* r: the console finds the alert's runbook (engine/locate.h); its labels become variables. */
@@ -107,8 +125,11 @@ static const struct pane_table alerts_table = {
     .then_col = ALERT_AGE,
     .then_desc = true, /* by start time: the latest start, the smallest age, first */
     .group_col = ALERT_NAME,
+    .group_counts = true, /* "312 alerts: 12 critical, 300 warning" */
+    .group_counts_col = ALERT_SUMMARY,
     .name_col = ALERT_NAME,
     .summary = alerts_summary,
+    .summary_clock = true, /* "fired in the last minute" */
     .key = alerts_key,
 };
 

@@ -121,6 +121,7 @@ struct pane_env {
     size_t nbackends;
     const struct pane_host *host;
     const struct glyphs *g;
+    size_t group_above; /* [opsdeck] group_above: group by itself above this many rows; 0 never */
 };
 
 /* How a pane is drawn this frame. */
@@ -139,12 +140,16 @@ struct pane_table {
     int then_col;
     bool then_desc;
     int group_col; /* what '=' groups by */
-    int name_col;  /* what names a row to a person: a typed confirmation asks for it */
+    /* a group row counts its members by severity in this column ("312 alerts: 12 critical") */
+    bool group_counts;
+    int group_counts_col;
+    int name_col; /* what names a row to a person: a typed confirmation asks for it */
     /*
      * A few words on the state of the rows, e.g. "2 crit 3 firing"; called
      * after each rebuild, so it may walk every row. buf >= 64.
      */
     void (*summary)(const struct tableview *tv, char *buf, size_t len);
+    bool summary_clock; /* the summary reads the wall clock: it is made again every second too */
     /* The pane's own keys (ids from TABLEPANE_KEY_OWN up): NULL when none. */
     bool (*key)(void *self, int id);
     /*

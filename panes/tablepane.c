@@ -46,8 +46,10 @@ struct tablepane {
     const struct pane_table *t;
     struct pane_env env;
     struct tableview tv;
-    char summary[96];
+    char summary[128];
     uint64_t summary_gen; /* the store generation the summary was made from */
+    uint64_t summary_ms;  /* when it was made (mono): a summary may read the clock */
+    bool group_chosen;    /* = or a view's group= chose the grouping: no more auto */
     char *title;          /* tablepane_set_title: what a command opened it on; NULL: ops->title */
     char *status;         /* tablepane_set_status: what its source says, or NULL */
     bool status_error;
@@ -71,6 +73,7 @@ void *tablepane_create(const struct pane_ops *ops, const struct pane_env *env)
     p->tv.sort_desc = p->t->sort_desc;
     p->tv.then_col = p->t->then_by ? p->t->then_col : -1;
     p->tv.then_desc = p->t->then_desc;
+    p->tv.group_counts_col = p->t->group_counts ? p->t->group_counts_col : -1;
     p->t->summary(&p->tv, p->summary, sizeof p->summary);
     p->changed = true;
     return p;
@@ -93,15 +96,44 @@ void tablepane_resize(void *self, int h, int w)
     p->changed = true;
 }
 
+/*
+ * [opsdeck] group_above: above it the pane groups by itself, at or below it
+ * ungroups, until the operator chooses (=, a view's group=). true: regrouped.
+ */
+static bool auto_group(struct tablepane *p)
+{
+    if (p->group_chosen || p->env.group_above == 0 || p->t->group_col < 0) {
+        return false;
+    }
+    const struct rowref *rows;
+    bool want = tableview_filtered(&p->tv, &rows) > p->env.group_above;
+    if (want == (p->tv.group_col >= 0)) {
+        return false;
+    }
+    tableview_set_group(&p->tv, p->env.store, want ? p->t->group_col : -1);
+    p->tv.group_auto = want;
+    return true;
+}
+
 bool tablepane_update(void *self, uint64_t now_ms)
 {
     struct tablepane *p = self;
-    (void)now_ms;
-    /* a filter or a sort rebuilds too, and may take new rows with it: the summary follows */
-    if (tableview_refresh(&p->tv, p->env.store) || p->tv.generation != p->summary_gen) {
+    bool rebuilt = tableview_refresh(&p->tv, p->env.store);
+    rebuilt = auto_group(p) || rebuilt;
+    /*
+     * a filter or a sort rebuilds too, and may take new rows with it: the
+     * summary follows; and once a second, for what it says of the clock
+     * ("3 fired in the last minute")
+     */
+    if (rebuilt || p->tv.generation != p->summary_gen ||
+        (p->t->summary_clock && now_ms - p->summary_ms >= 1000)) {
+        char was[sizeof p->summary];
+        memcpy(was, p->summary, sizeof was);
         p->t->summary(&p->tv, p->summary, sizeof p->summary);
+        p->changed = p->changed || rebuilt || p->tv.generation != p->summary_gen ||
+                     strcmp(was, p->summary) != 0;
         p->summary_gen = p->tv.generation;
-        p->changed = true;
+        p->summary_ms = now_ms;
     }
     bool changed = p->changed;
     p->changed = false; /* a hidden pane stays dirty in the console, not here */
@@ -193,7 +225,7 @@ static void draw_title(struct tablepane *p, WINDOW *win, const struct pane_view 
     int x = 2;
     x += screen_put(win, 0, x, w - 4, title,
                     theme_attr(view->focused ? THEME_BORDER_FOCUS : THEME_TITLE) | A_BOLD, g);
-    char sum[120];
+    char sum[200];
     /* a pane nothing feeds says so in its body; a summary of zeros would mislead */
     snprintf(sum, sizeof sum, "%s%s%s ", kind_has_backend(p) ? p->summary : "",
              p->status != NULL && !p->status_error ? "  " : "",
@@ -234,6 +266,10 @@ static void draw_footer(struct tablepane *p, WINDOW *win, int h, int w)
     if (p->tv.group_col >= 0) {
         n += snprintf(foot + n, sizeof foot - (size_t)n, "  grouped by %s",
                       s->cols[p->tv.group_col].title);
+        if (p->tv.group_auto) {
+            n += snprintf(foot + n, sizeof foot - (size_t)n,
+                          " (auto: more than %zu rows; = to ungroup)", p->env.group_above);
+        }
     }
     if (p->tv.filter[0] != '\0') {
         n += snprintf(foot + n, sizeof foot - (size_t)n, "  filter: %s", p->tv.filter);
@@ -544,6 +580,7 @@ bool tablepane_key(void *self, wint_t ch, bool is_key)
         break;
     case TABLEPANE_GROUP:
         tableview_set_group(&p->tv, p->env.store, p->tv.group_col >= 0 ? -1 : p->t->group_col);
+        p->group_chosen = true; /* the operator's: no more grouping by itself in this pane */
         break;
     case TABLEPANE_SORT:
         cycle_sort(p);
@@ -652,8 +689,23 @@ void tablepane_edit(void *self, void (*fn)(struct tableview *tv, const struct st
                     void *ud)
 {
     struct tablepane *p = self;
+    unsigned sets = p->tv.group_sets;
     fn(&p->tv, p->env.store, ud);
+    if (p->tv.group_sets != sets && p->tv.group_col >= 0) {
+        p->group_chosen = true; /* a view's group=: it sticks as = does */
+    }
+    p->tv.group_auto = p->tv.group_auto && p->tv.group_sets == sets;
     p->cc.open = false;
+    p->changed = true;
+}
+
+void tablepane_set_group_above(void *self, size_t n)
+{
+    struct tablepane *p = self;
+    p->env.group_above = n;
+    if (n == 0 && !p->group_chosen && p->tv.group_auto) {
+        tableview_set_group(&p->tv, p->env.store, -1); /* 0 never groups: undo the pane's own */
+    }
     p->changed = true;
 }
 

@@ -89,6 +89,12 @@ void tablepane_set_status(void *self, const char *text, bool error);
  */
 void tablepane_edit(void *self, void (*fn)(struct tableview *tv, const struct store *st, void *ud),
                     void *ud);
+/*
+ * [opsdeck] group_above changed (:reload): the pane groups or ungroups by
+ * itself against the new threshold from its next update (0: never); an
+ * operator's choice (=, a view's group=) stays.
+ */
+void tablepane_set_group_above(void *self, size_t n);
 /* Select a row by identity (a remembered selection): now, or when it is published. */
 void tablepane_select_key(void *self, const char *source, const char *key);
 

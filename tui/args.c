@@ -151,6 +151,8 @@ void args_parse(int argc, char **argv, struct options *o)
             o->demo_mode = take_value(argc, argv, &i);
         } else if (strcmp(a, "--demo-queues") == 0) {
             o->demo_queues = take_value(argc, argv, &i);
+        } else if (strcmp(a, "--demo-alerts") == 0) {
+            o->demo_alerts = take_value(argc, argv, &i);
         } else if (o->command == CMD_CONSOLE && strcmp(a, "--view") == 0) {
             o->view = take_value(argc, argv, &i);
         } else if (strcmp(a, "--exit-after") == 0) {

@@ -36,6 +36,7 @@ struct options {
     const char *seed;
     const char *demo_mode;
     const char *demo_queues;
+    const char *demo_alerts; /* an alert storm of N more alerts in the demo */
     int64_t exit_after_ms;
     long exit_after_frames;
     bool yes;

@@ -98,9 +98,9 @@ static void add_backend(struct app *app, struct backend *b)
 /* Command-line demo settings override the config's. */
 static bool demo_overrides(struct backend *b, const struct options *o, char **cause)
 {
-    const char *keys[] = {"seed", "mode", "queues"};
-    const char *vals[] = {o->seed, o->demo_mode, o->demo_queues};
-    for (size_t i = 0; i < 3; i++) {
+    const char *keys[] = {"seed", "mode", "queues", "alerts"};
+    const char *vals[] = {o->seed, o->demo_mode, o->demo_queues, o->demo_alerts};
+    for (size_t i = 0; i < 4; i++) {
         if (vals[i] != NULL && !backend_configure(b, keys[i], vals[i], cause)) {
             return false;
         }

@@ -11,6 +11,7 @@
 #include "../engine/config.h"
 #include "../engine/journal.h"
 #include "../engine/reload.h"
+#include "../panes/tablepane.h"
 #include "console.h"
 #include "ctx.h"
 #include "guardcmd.h"
@@ -316,6 +317,12 @@ static void commit(struct attempt *a, const char *note)
     if (rebuild) {
         ui_panels_make(ui, saved);
     } else {
+        for (size_t i = 0; i < ui->npanels; i++) {
+            if (ui->panels[i].ops->table != NULL) { /* [opsdeck] group_above */
+                tablepane_set_group_above(ui->panels[i].self, a->cfg != NULL ? a->cfg->group_above
+                                                                             : CONFIG_GROUP_ABOVE);
+            }
+        }
         /* the contexts' tone and description: the new config's; the ones shown stay */
         char *shown = ui->ctx != NULL ? ctx_spec(ui) : NULL;
         ctx_free(ui);

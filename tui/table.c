@@ -419,7 +419,9 @@ static void draw_row(WINDOW *w, int y, int x, const struct tableview *tv, size_t
     for (int i = 0; i < lay->ncols; i++) {
         int c = lay->col[i];
         char text[1024];
-        table_cell_shown(tv, rs, row, c, lay->width[i], now_wall, g, text, sizeof text);
+        if (c != tv->group_counts_col || !tableview_group_counts(tv, idx, text, sizeof text)) {
+            table_cell_shown(tv, rs, row, c, lay->width[i], now_wall, g, text, sizeof text);
+        }
         if (c == tv->group_col && tv->group_size != NULL && tv->group_size[idx] > 1) {
             size_t n = strlen(text);
             snprintf(text + n, sizeof text - n, " (%u)", tv->group_size[idx]);

@@ -22,6 +22,7 @@
 #include "../common/util.h"
 
 #include <ctype.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,7 @@ void tableview_init(struct tableview *tv, enum model_kind kind)
     tv->sort_col = -1;
     tv->then_col = -1;
     tv->group_col = -1;
+    tv->group_counts_col = -1;
 }
 
 enum {
@@ -100,6 +102,7 @@ void tableview_finish(struct tableview *tv)
     }
     free(tv->contexts);
     free(tv->group_size);
+    free(tv->group_sev);
     free(tv->all);
     free(tv->rows);
     free(tv->sel_source);
@@ -217,12 +220,12 @@ static int compare_col(const struct tableview *tv, const struct rowref *a, const
     return desc ? -c : c;
 }
 
-static int compare_refs(const void *pa, const void *pb)
+/* Rows equal in the sort column: the second column, then the published order. */
+static int compare_after_sort_col(const struct rowref *a, const struct rowref *b)
 {
-    const struct rowref *a = pa, *b = pb;
     const struct tableview *tv = sort_ctx;
-    int c = compare_col(tv, a, b, tv->sort_col, tv->sort_desc);
-    if (c == 0 && tv->then_col >= 0 && tv->then_col != tv->sort_col) {
+    int c = 0;
+    if (tv->then_col >= 0 && tv->then_col != tv->sort_col) {
         c = compare_col(tv, a, b, tv->then_col, tv->then_desc);
     }
     if (c == 0) {
@@ -232,154 +235,11 @@ static int compare_refs(const void *pa, const void *pb)
     return c;
 }
 
-static void remember_selection(struct tableview *tv)
+static int compare_refs(const void *pa, const void *pb)
 {
-    free(tv->sel_source);
-    free(tv->sel_key);
-    tv->sel_source = NULL;
-    tv->sel_key = NULL;
-    if (tv->nrows > 0) {
-        const struct rowref *r = &tv->rows[tv->sel];
-        tv->sel_source = xstrdup(r->rs->source);
-        tv->sel_key = xstrdup(rowset_key(r->rs, r->row));
-    }
-}
-
-static void restore_selection(struct tableview *tv, size_t old_index)
-{
-    if (tv->nrows == 0) {
-        tv->sel = 0;
-        return;
-    }
-    if (tv->sel_key != NULL && old_index < tv->nrows) {
-        const struct rowref *r = &tv->rows[old_index];
-        if (strcmp(rowset_key(r->rs, r->row), tv->sel_key) == 0 &&
-            strcmp(r->rs->source, tv->sel_source) == 0) {
-            tv->sel = old_index;
-            return;
-        }
-    }
-    if (tv->sel_key != NULL) {
-        for (size_t i = 0; i < tv->nrows; i++) {
-            const struct rowref *r = &tv->rows[i];
-            if (strcmp(rowset_key(r->rs, r->row), tv->sel_key) == 0 &&
-                strcmp(r->rs->source, tv->sel_source) == 0) {
-                tv->sel = i;
-                return;
-            }
-        }
-    }
-    /*
-     * the selected row is gone: stay at the same place, on its neighbour, but
-     * keep wanting the row itself until the operator moves: a backend that
-     * failed for a while, or a row remembered from the last session whose
-     * source has not answered yet, brings it back
-     */
-    tv->sel = old_index < tv->nrows ? old_index : tv->nrows - 1;
-}
-
-/* How bad a row is, for choosing who stands for a group: crit first, muted last. */
-static int severity_rank(const struct rowref *r)
-{
-    static const int rank[] = {[TONE_NORMAL] = 1, [TONE_OK] = 1,   [TONE_INFO] = 2,
-                               [TONE_WARN] = 3,   [TONE_CRIT] = 4, [TONE_MUTED] = 0};
-    uint8_t tone = r->rs->rows[r->row].tone;
-    return tone < sizeof rank / sizeof rank[0] ? rank[tone] : 1;
-}
-
-static const char *group_text(const struct tableview *tv, const struct rowref *r)
-{
-    return rowset_cell_text(r->rs, r->row, tv->group_col);
-}
-
-static uint64_t text_hash(const char *text)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (const char *p = text; *p != '\0'; p++) {
-        h = (h ^ (unsigned char)*p) * 1099511628211ull;
-    }
-    return h;
-}
-
-/*
- * Collapse the sorted rows into one per group value, in order of first
- * appearance. A small open-addressing table maps a value to its output slot.
- */
-static void group_rows(struct tableview *tv)
-{
-    free(tv->group_size);
-    tv->group_size = NULL;
-    tv->nall = 0;
-    if (tv->group_col < 0) {
-        return;
-    }
-    tv->all = xreallocarray(tv->all, tv->nrows ? tv->nrows : 1, sizeof *tv->all);
-    memcpy(tv->all, tv->rows, tv->nrows * sizeof *tv->rows);
-    tv->nall = tv->nrows;
-    size_t cap = 16;
-    while (cap < tv->nall * 2) {
-        cap *= 2;
-    }
-    size_t *slots = xcalloc(cap, sizeof *slots); /* output index + 1; 0 = empty */
-    tv->group_size = xcalloc(tv->nall ? tv->nall : 1, sizeof *tv->group_size);
-    size_t out = 0;
-    for (size_t i = 0; i < tv->nall; i++) {
-        const char *text = group_text(tv, &tv->all[i]);
-        size_t at = (size_t)text_hash(text) & (cap - 1);
-        while (slots[at] != 0 && strcmp(group_text(tv, &tv->rows[slots[at] - 1]), text) != 0) {
-            at = (at + 1) & (cap - 1);
-        }
-        if (slots[at] == 0) {
-            slots[at] = ++out;
-            tv->rows[out - 1] = tv->all[i];
-        } else if (severity_rank(&tv->all[i]) > severity_rank(&tv->rows[slots[at] - 1])) {
-            tv->rows[slots[at] - 1] = tv->all[i];
-        }
-        tv->group_size[slots[at] - 1]++;
-    }
-    free(slots);
-    tv->nrows = out;
-}
-
-void tableview_set_group(struct tableview *tv, const struct store *st, int col)
-{
-    tv->group_col = col;
-    tv->top = 0;
-    tableview_rebuild(tv, st);
-}
-
-size_t tableview_filtered(const struct tableview *tv, const struct rowref **rows)
-{
-    if (tv->group_col >= 0) {
-        *rows = tv->all;
-        return tv->nall;
-    }
-    *rows = tv->rows;
-    return tv->nrows;
-}
-
-size_t tableview_members(const struct tableview *tv, size_t idx, struct rowref *out, size_t max)
-{
-    if (idx >= tv->nrows) {
-        return 0;
-    }
-    if (tv->group_col < 0) {
-        if (out != NULL && max > 0) {
-            out[0] = tv->rows[idx];
-        }
-        return 1;
-    }
-    const char *text = group_text(tv, &tv->rows[idx]);
-    size_t n = 0;
-    for (size_t i = 0; i < tv->nall; i++) {
-        if (strcmp(group_text(tv, &tv->all[i]), text) == 0) {
-            if (out != NULL && n < max) {
-                out[n] = tv->all[i];
-            }
-            n++;
-        }
-    }
-    return n;
+    const struct rowref *a = pa, *b = pb;
+    int c = compare_col(sort_ctx, a, b, sort_ctx->sort_col, sort_ctx->sort_desc);
+    return c != 0 ? c : compare_after_sort_col(a, b);
 }
 
 static void rebuild(struct tableview *tv, const struct store *st, bool keep_wanted);
@@ -501,6 +361,16 @@ struct sort_key {
     uint32_t g;
 };
 
+/*
+ * A number key has 4 bytes to spare: with a second column that is a number
+ * too (SEV, then AGE: the alerts' order), they hold it as a float, less the
+ * first ordinary number's (under 1e12). Subtracting one number and rounding keep the order (a < b
+ * gives f(a) <= f(b)), so floats that differ decide and equal ones fall
+ * back to the rows: an alert storm's ties, most of its 50,000 rows, are
+ * decided without touching them.
+ */
+static bool key_then;
+
 static double key_num(const struct sort_key *k)
 {
     double v;
@@ -519,7 +389,10 @@ static struct rowref ref_of(const struct tableview_cache *c, size_t g)
     return (struct rowref){c->sets[s], (uint32_t)(g - c->base[s])};
 }
 
-/* In g: the text key holds the whole text (a view has fewer than 2^31 rows). */
+/*
+ * In g: the text key holds the whole text, or a number key's second column
+ * is exact (a view has fewer than 2^31 rows).
+ */
 #define KEY_WHOLE 0x80000000u
 
 static int key_tie(const struct sort_key *a, const struct sort_key *b)
@@ -528,12 +401,27 @@ static int key_tie(const struct sort_key *a, const struct sort_key *b)
     return compare_refs(&ra, &rb);
 }
 
-/* Equal in the sort column: then the second column, else the published order (compare_refs). */
+/*
+ * Equal in the sort column: then the second column, else the published order
+ * (compare_refs without comparing the sort column again: equal keys of
+ * numbers, severity ranks or whole texts are equal cells, and an alert
+ * storm sorted by SEV is mostly ties, each one a severity word looked up twice).
+ */
+static int key_published_order(const struct sort_key *a, const struct sort_key *b);
+
 static int key_equal_tie(const struct sort_key *a, const struct sort_key *b)
 {
     if (sort_ctx->then_col >= 0 && sort_ctx->then_col != sort_ctx->sort_col) {
-        return key_tie(a, b);
+        struct rowref ra = ref_of(key_ctx, a->g & ~KEY_WHOLE);
+        struct rowref rb = ref_of(key_ctx, b->g & ~KEY_WHOLE);
+        return compare_after_sort_col(&ra, &rb);
     }
+    return key_published_order(a, b);
+}
+
+/* Equal in every column compared: the published order. */
+static int key_published_order(const struct sort_key *a, const struct sort_key *b)
+{
     uint32_t ga = a->g & ~KEY_WHOLE, gb = b->g & ~KEY_WHOLE;
     struct rowref ra = ref_of(key_ctx, ga), rb = ref_of(key_ctx, gb);
     if (ra.rs != rb.rs) {
@@ -553,6 +441,22 @@ static int compare_num_keys(const void *pa, const void *pb)
     } else {
         c = x < y ? -1 : x > y ? 1 : 0;
         c = sort_ctx->sort_desc ? -c : c;
+    }
+    if (c == 0 && key_then) {
+        float fx, fy;
+        memcpy(&fx, a->k + sizeof x, sizeof fx);
+        memcpy(&fy, b->k + sizeof y, sizeof fy);
+        na = isnan(fx);
+        nb = isnan(fy);
+        if (na || nb) {
+            c = na == nb ? 0 : na ? 1 : -1; /* as compare_col: no data last, both ways */
+        } else {
+            c = fx < fy ? -1 : fx > fy ? 1 : 0;
+            c = sort_ctx->then_desc ? -c : c;
+        }
+        if (c == 0 && (a->g & b->g & KEY_WHOLE)) {
+            return key_published_order(a, b); /* both floats exact: the numbers are equal */
+        }
     }
     return c != 0 ? c : key_equal_tie(a, b); /* without touching the rows */
 }
@@ -635,6 +539,10 @@ static void sort_order(struct tableview *tv)
     struct tableview_cache *c = tv->cache;
     const struct column_def *d = &model_schema(tv->kind)->cols[tv->sort_col];
     bool text = d->type == CELL_TEXT && !(d->flags & COL_SEVERITY);
+    int then = tv->then_col;
+    key_then = !text && then >= 0 && then != tv->sort_col &&
+               model_schema(tv->kind)->cols[then].type != CELL_TEXT;
+    double base = NAN; /* the second column's first number: keys are the distance from it */
     _Static_assert(sizeof(struct sort_key) == sizeof(struct rowref), "keys sort in place");
     struct sort_key *keys = (struct sort_key *)(void *)c->order;
     for (size_t s = 0, g = 0; s < c->nsets; s++) {
@@ -650,6 +558,25 @@ static void sort_order(struct tableview *tv)
                 double v =
                     d->flags & COL_SEVERITY ? model_severity_rank(rs->strings + cl->text) : cl->num;
                 memcpy(k.k, &v, sizeof v);
+                if (key_then) {
+                    double num = rs->cells[rs->rows[r].first_cell + (uint32_t)then].num;
+                    /*
+                     * less the first ordinary row's (times of day are 1.8e9 s: a
+                     * float's steps there are 128 s, close to it 1 s), clamped
+                     * into a float's range: ties there fall back to the rows
+                     */
+                    base = isnan(base) && fabs(num) < 1e12 ? floor(num) : base;
+                    double n = num - (isnan(base) ? 0 : base);
+                    float t = isnan(n)               ? NAN
+                              : n > FLT_MAX          ? FLT_MAX
+                              : n < -(double)FLT_MAX ? -FLT_MAX
+                                                     : (float)n;
+                    memcpy(k.k + sizeof v, &t, sizeof t);
+                    /* whole numbers, so n is num - base exactly, and t is n */
+                    if (num == floor(num) && fabs(num) < 1e15 && fabs(n) < 16777216.0) {
+                        k.g |= KEY_WHOLE; /* in a number key: equal floats, equal numbers */
+                    }
+                }
             }
             keys[g] = k;
         }
@@ -659,6 +586,7 @@ static void sort_order(struct tableview *tv)
     quick_sort_keys(keys, c->total, text ? compare_text_keys : compare_num_keys);
     sort_ctx = NULL;
     key_ctx = NULL;
+    key_then = false;
     for (size_t i = 0; i < c->total; i++) {
         struct rowref r = ref_of(c, keys[i].g & ~KEY_WHOLE);
         c->order[i] = r;
@@ -974,12 +902,13 @@ static void rebuild(struct tableview *tv, const struct store *st, bool keep_want
     ensure_order(tv);
     ensure_match(tv);
     derive_rows(tv);
-    group_rows(tv);
-    restore_selection(tv, old_index);
+    tableview_group_rows(tv);
+    tableview_restore_selection(tv, old_index);
     if (tv->sel_key == NULL || !keep_wanted) {
-        remember_selection(tv);
+        tableview_remember_selection(tv);
     }
     measure_cached(tv);
+    tableview_group_widen(tv);
     tv->generation = store_generation(st, tv->kind);
     tv->built = true;
 }
@@ -1005,74 +934,6 @@ void tableview_set_sort(struct tableview *tv, const struct store *st, int col, b
     tv->sort_col = col;
     tv->sort_desc = desc;
     tableview_rebuild(tv, st);
-}
-
-void tableview_move(struct tableview *tv, long delta)
-{
-    if (tv->nrows == 0) {
-        return;
-    }
-    long target = (long)tv->sel + delta;
-    if (target < 0) {
-        target = 0;
-    }
-    if ((size_t)target >= tv->nrows) {
-        target = (long)tv->nrows - 1;
-    }
-    tv->sel = (size_t)target;
-    remember_selection(tv);
-}
-
-void tableview_select_key(struct tableview *tv, const char *source, const char *key)
-{
-    free(tv->sel_source);
-    free(tv->sel_key);
-    tv->sel_source = xstrdup(source);
-    tv->sel_key = xstrdup(key);
-    for (size_t i = 0; i < tv->nrows; i++) {
-        const struct rowref *r = &tv->rows[i];
-        if (strcmp(rowset_key(r->rs, r->row), key) == 0 && strcmp(r->rs->source, source) == 0) {
-            tv->sel = i;
-            return;
-        }
-    }
-}
-
-void tableview_select_first(struct tableview *tv)
-{
-    tableview_move(tv, -(long)tv->nrows);
-}
-
-void tableview_select_last(struct tableview *tv)
-{
-    tableview_move(tv, (long)tv->nrows);
-}
-
-void tableview_scroll(struct tableview *tv, int height)
-{
-    if (height <= 0 || tv->nrows == 0) {
-        tv->top = 0;
-        return;
-    }
-    size_t h = (size_t)height;
-    if (tv->sel < tv->top) {
-        tv->top = tv->sel;
-    } else if (tv->sel >= tv->top + h) {
-        tv->top = tv->sel - h + 1;
-    }
-    if (tv->top + h > tv->nrows) {
-        tv->top = tv->nrows > h ? tv->nrows - h : 0;
-    }
-}
-
-bool tableview_selected(const struct tableview *tv, const struct rowset **rs, size_t *row)
-{
-    if (tv->nrows == 0) {
-        return false;
-    }
-    *rs = tv->rows[tv->sel].rs;
-    *row = tv->rows[tv->sel].row;
-    return true;
 }
 
 bool tableview_set_columns(struct tableview *tv, const int *cols, int n)

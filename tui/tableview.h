@@ -41,7 +41,11 @@ struct tableview {
     uint32_t *group_size; /* per visible row when grouping: members it stands for */
     struct rowref *all;   /* when grouping: every row that passed the filter, sorted */
     size_t nall;
-    char **marks; /* "source\nkey" of marked rows, kept across refreshes */
+    bool group_auto;      /* the grouping is the pane's own (group_above), not the operator's */
+    unsigned group_sets;  /* tableview_set_group calls: tablepane.c sees a view choose one */
+    int group_counts_col; /* -1, or a group row shows its members by severity in this column */
+    uint32_t *group_sev;  /* with group_counts_col: per visible row, 5 counts by severity rank */
+    char **marks;         /* "source\nkey" of marked rows, kept across refreshes */
     size_t nmarks;
     uint64_t generation; /* store generation the rows were built from */
     bool built;
@@ -86,9 +90,26 @@ void tableview_scroll(struct tableview *tv, int height);
 bool tableview_selected(const struct tableview *tv, const struct rowset **rs, size_t *row);
 /*
  * Group by a column (-1: no grouping): one row per distinct value, the most
- * severe member standing for the group, with the member count.
+ * severe member standing for the group, with the member count (tablegroup.c).
+ * It clears group_auto: a call is a choice.
  */
 void tableview_set_group(struct tableview *tv, const struct store *st, int col);
+/*
+ * A group row's counts by severity, worst first, when the view has a
+ * group_counts_col and the kind a severity column: "312 alerts: 12
+ * critical, 300 warning". false (buf untouched) for a row standing alone.
+ */
+bool tableview_group_counts(const struct tableview *tv, size_t idx, char *buf, size_t len);
+/*
+ * tableview.c's rebuild, done in tableselect.c: the selected row's identity
+ * remembered; the row of that identity found again (else the one at
+ * old_index, still wanting the identity).
+ */
+void tableview_remember_selection(struct tableview *tv);
+void tableview_restore_selection(struct tableview *tv, size_t old_index);
+/* tableview.c's rebuild, done in tablegroup.c: collapse the rows, then widen the counts' column. */
+void tableview_group_rows(struct tableview *tv);
+void tableview_group_widen(struct tableview *tv);
 /* Every row that passed the filter, grouped or not (for summaries of the data). */
 size_t tableview_filtered(const struct tableview *tv, const struct rowref **rows);
 /* Members of visible row idx (itself when not grouping), in view order. */

@@ -25,6 +25,7 @@
 #include "../backends/backend.h"
 #include "../common/util.h"
 #include "../engine/alertlog.h"
+#include "../engine/config.h"
 #include "../panes/tablepane.h"
 #include "keyconf.h"
 #include "screen.h"
@@ -503,6 +504,8 @@ static void make_panels(struct ui *ui)
             .nbackends = ui->nbackends,
             .host = &p->host,
             .g = ui->g,
+            .group_above =
+                ui->opts.config != NULL ? ui->opts.config->group_above : CONFIG_GROUP_ABOVE,
         };
         p->self = p->ops->create(p->ops, &env);
     }

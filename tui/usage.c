@@ -59,6 +59,7 @@ void usage(FILE *out)
         "                        --wheel and of at: T+A..B draws\n"
         "      --demo-mode MODE  demo: live (default), still (nothing changes), trickle\n"
         "      --demo-queues N   demo: number of queue rows (for benchmarks)\n"
+        "      --demo-alerts N   demo: an alert storm of N more alerts\n"
         "      --exit-after N    quit by itself after N seconds (5, 5s) or frames (100f)\n"
         "      --view VIEW       the console: start on a view, by name ([views] in the config,\n"
         "                        or saved with :view save) or as a string, e.g.\n"

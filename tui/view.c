@@ -349,7 +349,7 @@ void view_capture_table(struct view *out, const struct tableview *tv, int def_so
         out->sort_col = tv->sort_col;
         out->sort_desc = tv->sort_col >= 0 && tv->sort_desc;
     }
-    out->group_col = tv->group_col;
+    out->group_col = tv->group_auto ? -1 : tv->group_col; /* the pane's own grouping is no choice */
     for (int i = 0; i < tv->ncolorder && i < VIEW_MAX_COLS; i++) {
         out->cols[out->ncols++] = tv->colorder[i];
     }

@@ -49,6 +49,7 @@ static void test_good(void)
     tap_is_str(cfg->path, "good.ini", "path is the name given");
     tap_is_str(cfg->theme, "high-contrast", "theme");
     tap_ok(cfg->read_only, "read_only = Yes is true");
+    tap_is_int((long long)cfg->group_above, CONFIG_GROUP_ABOVE, "group_above: 200 by default");
     if (!tap_is_int((long long)cfg->nbackends, 2, "two backends")) {
         config_destroy(cfg);
         return;
@@ -123,6 +124,15 @@ static void test_errors(void)
     expect_error("[opsdeck]\ntheme = a\n\ntheme = b\n",
                  "t.ini:4: duplicate key 'theme' in [opsdeck] (first on line 2)",
                  "duplicate key in [opsdeck]");
+    expect_error("[opsdeck]\ngroup_above = -1\n",
+                 "t.ini:2: bad value '-1' for group_above (a number of rows; 0: never group)",
+                 "group_above: not negative");
+    expect_error("[opsdeck]\ngroup_above = 2.5\n",
+                 "t.ini:2: bad value '2.5' for group_above (a number of rows; 0: never group)",
+                 "group_above: whole rows");
+    expect_error("[opsdeck]\ngroup_above = 1\ngroup_above = 2\n",
+                 "t.ini:3: duplicate key 'group_above' in [opsdeck] (first on line 2)",
+                 "group_above: once");
     expect_error("[opsdeck]\nread_only = on\n[opsdeck]\nread_only = off\n",
                  "t.ini:4: duplicate key 'read_only' in [opsdeck] (first on line 2)",
                  "duplicate key across two [opsdeck] sections");
@@ -278,6 +288,20 @@ static void test_runbooks(void)
     expect_error("[runbooks]\nalert.X = a.md\n\n[runbooks]\nalert.X = b.md\n",
                  "t.ini:5: duplicate key 'alert.X' in [runbooks] (first on line 2)",
                  "duplicate mapping across two [runbooks] sections");
+}
+
+/* [opsdeck] group_above: a whole number of rows, 0 (never) included. */
+static void test_group_above(void)
+{
+    const char *const texts[] = {"[opsdeck]\ngroup_above = 0\n", "[opsdeck]\ngroup_above = 500\n"};
+    const size_t want[] = {0, 500};
+    for (size_t i = 0; i < 2; i++) {
+        char *cause = NULL;
+        struct config *cfg = config_parse("t.ini", texts[i], &cause);
+        tap_ok(cfg != NULL && cfg->group_above == want[i], "group_above = %zu", want[i]);
+        config_destroy(cfg);
+        free(cause);
+    }
 }
 
 static void test_empty(void)
@@ -634,6 +658,7 @@ int main(void)
     test_share();
     test_services();
     test_empty();
+    test_group_above();
     test_files();
     test_bools();
     return tap_done();

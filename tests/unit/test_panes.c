@@ -8,7 +8,10 @@
  *     clock): its slot digit, title and summary in its top border, its row
  *     count in the bottom one, its keys (move, filter through the host's
  *     line editor, Esc, sort, mark, group, detail through the viewer), and
- *     the rows an action applies to.
+ *     the rows an action applies to;
+ *   - an alert storm (the demo's alerts = 1000): grouping by itself above
+ *     group_above, the counts by severity on a group row, the title's
+ *     "fired in the last minute", = and a view's group= sticking.
  * A new table pane is covered by registering it; its summary goes in
  * summaries[] below.
  */
@@ -22,6 +25,7 @@
 #include "../../tui/console.h"
 #include "../../tui/snapshot.h"
 #include "../../tui/table.h"
+#include "../../tui/view.h"
 #include "tap.h"
 
 #include <cjson/cJSON.h>
@@ -498,6 +502,270 @@ static void signals_by_hand(const struct pane_env *base)
     store_destroy(st);
 }
 
+static void set_alert_group(struct tableview *tv, const struct store *st, void *ud)
+{
+    (void)ud;
+    tableview_set_group(tv, st, ALERT_NAME); /* a view's group=ALERT */
+}
+
+static void set_no_columns(struct tableview *tv, const struct store *st, void *ud)
+{
+    (void)st;
+    (void)ud;
+    tableview_set_columns(tv, NULL, 0); /* :cols back to the default: no grouping said */
+}
+
+/* Members of a group row counted by severity by hand, as "N alerts: ..." says them. */
+static void counts_by_hand(const struct tableview *tv, size_t idx, char *buf, size_t len)
+{
+    static const char *const words[] = {"none", "info", "warning", "error", "critical"};
+    size_t m = tableview_members(tv, idx, NULL, 0), n[5] = {0};
+    struct rowref *r = xcalloc(m, sizeof *r);
+    tableview_members(tv, idx, r, m);
+    for (size_t i = 0; i < m; i++) {
+        n[model_severity_rank(rowset_cell_text(r[i].rs, r[i].row, ALERT_SEV))]++;
+    }
+    free(r);
+    int at = snprintf(buf, len, "%zu alerts:", m);
+    const char *sep = " ";
+    for (int k = 4; k >= 0; k--) {
+        if (n[k] > 0) {
+            at += snprintf(buf + at, len - (size_t)at, "%s%zu %s", sep, n[k], words[k]);
+            sep = ", ";
+        }
+    }
+}
+
+/*
+ * An alert storm (the demo's alerts = 1000, 50 names): the pane groups
+ * itself above group_above and ungroups at or below it, until = or a view's
+ * group= chooses; the footer says so; a group row counts its members by
+ * severity, worst first; the title counts those that fired in the last
+ * minute; other kinds' groups have no counts; group_above 0 never groups.
+ */
+static void alerts_storm(const struct pane_env *base)
+{
+    struct store *st = store_create();
+    char *cause = NULL;
+    struct backend *b = backend_create(&demo_backend, "demo", st, NULL);
+    tap_ok(backend_configure(b, "seed", "1", &cause) &&
+               backend_configure(b, "mode", "still", &cause) &&
+               backend_configure(b, "alerts", "1000", &cause) &&
+               backend_configure(b, "queues", "1000", &cause) && backend_start(b, &cause),
+           "a demo with a storm of 1000 alerts");
+    tap_ok(!backend_configure(b, "alerts", "200001", &cause) && cause != NULL &&
+               strcmp(cause, "bad alerts '200001' (0 to 200000)") == 0,
+           "alerts: at most 200000 (%s)", cause ? cause : "");
+    free(cause);
+    cause = NULL;
+    demo_backend.poll(b);
+    struct pane_env env = *base;
+    env.store = st;
+    env.backends = &b;
+    env.nbackends = 1;
+    env.group_above = 200;
+    WINDOW *win = newwin(20, 160, 0, 0);
+    const struct pane_ops *ops = pane_find("alerts");
+    void *p = ops->create(ops, &env);
+    ops->resize(p, 20, 160);
+    ops->update(p, 0);
+    const struct tableview *tv = tablepane_view(p);
+    const struct rowref *all;
+    size_t total = tableview_filtered(tv, &all);
+    tap_ok(total > 1000 && tv->group_col == ALERT_NAME && tv->group_auto,
+           "storm: more than 200 rows (%zu): grouped by itself", total);
+    tap_ok(tv->nrows >= 50 && tv->nrows <= 60, "storm: about 50 names on screen (%zu)", tv->nrows);
+    tap_ok(shows(p, ops, win, "grouped by ALERT (auto: more than 200 rows; = to ungroup)"),
+           "storm: the footer says it grouped by itself, and how to undo it");
+    /* every group row: its counts by severity are its members', worst first */
+    size_t groups = 0, right = 0;
+    char want[160], got[160] = "";
+    for (size_t i = 0; i < tv->nrows; i++) {
+        if (tv->group_size[i] < 2) {
+            tap_ok(!tableview_group_counts(tv, i, got, sizeof got), "a row alone has no counts");
+            continue;
+        }
+        groups++;
+        counts_by_hand(tv, i, want, sizeof want);
+        right += tableview_group_counts(tv, i, got, sizeof got) && strcmp(got, want) == 0;
+    }
+    tap_ok(groups >= 50 && right == groups, "storm: %zu of %zu group rows count by severity", right,
+           groups);
+    tableview_group_counts(tv, 0, got, sizeof got);
+    tap_ok(strstr(got, " critical, ") != NULL &&
+               strstr(got, " critical, ") < strstr(got, " warning"),
+           "storm: worst first: '%s'", got);
+    tap_ok(shows(p, ops, win, got), "storm: the counts are drawn in the group row");
+    /* fired in the last minute: rows whose start is within 60 s of the wall clock */
+    size_t fired = 0;
+    int64_t now = clock_wall_s();
+    for (size_t i = 0; i < total; i++) {
+        double start = rowset_cells(all[i].rs, all[i].row)[ALERT_AGE].num;
+        fired += start > 0 && now - (int64_t)start >= 0 && now - (int64_t)start < 60;
+    }
+    char title[96];
+    snprintf(title, sizeof title, ", %zu fired in the last minute ", fired);
+    tap_ok(fired > 0 && shows(p, ops, win, title), "storm: the title says%s", title);
+
+    /* a filter leaving 200 rows or fewer ungroups by itself; clearing it groups again */
+    tablepane_filter(p, "EdgeHighLatency");
+    ops->update(p, 0);
+    tap_ok(tv->group_col < 0 && !tv->group_auto && tv->nrows > 1 && tv->nrows <= 200,
+           "storm: a filter leaving %zu rows ungroups by itself", tv->nrows);
+    tap_ok(!shows(p, ops, win, "grouped by"), "storm: the footer says nothing of grouping then");
+    tablepane_filter(p, "");
+    ops->update(p, 0);
+    tap_ok(tv->group_col == ALERT_NAME && tv->group_auto, "storm: no filter: grouped again");
+    /* a view's columns say nothing of grouping: still the pane's own */
+    tablepane_edit(p, set_no_columns, NULL);
+    ops->update(p, 0);
+    tap_ok(tv->group_col == ALERT_NAME && tv->group_auto, "storm: :cols leaves the auto grouping");
+    struct view v;
+    view_capture_table(&v, tv, ALERT_SEV, true);
+    tap_ok(v.group_col < 0, "storm: a saved view does not keep the auto grouping");
+    view_free(&v);
+
+    /* = is the operator's: it sticks across publishes and filters */
+    key(ops, p, '=', false);
+    ops->update(p, 0);
+    tap_ok(tv->group_col < 0 && tv->nrows == total, "storm: = ungroups (%zu rows)", tv->nrows);
+    demo_backend.poll(b);
+    ops->update(p, 0);
+    tablepane_filter(p, "Edge");
+    ops->update(p, 0);
+    tablepane_filter(p, "");
+    ops->update(p, 0);
+    tap_ok(tv->group_col < 0, "storm: = sticks across a publish and filters");
+    key(ops, p, '=', false);
+    tablepane_filter(p, "EdgeHighLatency");
+    ops->update(p, 0);
+    tap_ok(tv->group_col == ALERT_NAME && !tv->group_auto &&
+               shows(p, ops, win, "grouped by ALERT ") && !shows(p, ops, win, "(auto"),
+           "storm: = again groups, and a filter to few rows leaves it grouped");
+    ops->free(p);
+
+    /* a view's group= sticks too */
+    p = ops->create(ops, &env);
+    ops->update(p, 0);
+    tv = tablepane_view(p);
+    tablepane_edit(p, set_alert_group, NULL);
+    tablepane_filter(p, "EdgeHighLatency");
+    ops->update(p, 0);
+    tap_ok(tv->group_col == ALERT_NAME && !tv->group_auto,
+           "storm: a view's group= sticks (a filter to few rows leaves it grouped)");
+    ops->free(p);
+
+    /* the threshold: more than group_above groups, group_above itself does not */
+    env.group_above = total;
+    p = ops->create(ops, &env);
+    ops->update(p, 0);
+    tap_ok(tablepane_view(p)->group_col < 0, "storm: exactly group_above rows: not grouped");
+    ops->free(p);
+    env.group_above = total - 1;
+    p = ops->create(ops, &env);
+    ops->update(p, 0);
+    tap_ok(tablepane_view(p)->group_col == ALERT_NAME, "storm: one more than group_above: grouped");
+    ops->free(p);
+    env.group_above = 0;
+    p = ops->create(ops, &env);
+    ops->update(p, 0);
+    tap_ok(tablepane_view(p)->group_col < 0 && tablepane_view(p)->nrows == total,
+           "storm: group_above 0 never groups");
+    ops->free(p);
+    /* :reload with a new group_above */
+    env.group_above = 200;
+    p = ops->create(ops, &env);
+    ops->update(p, 0);
+    tablepane_set_group_above(p, 0);
+    tap_ok(tablepane_view(p)->group_col < 0, "storm: group_above 0 by :reload ungroups");
+    ops->update(p, 0);
+    tap_ok(tablepane_view(p)->group_col < 0, "storm: ... and stays so");
+    tablepane_set_group_above(p, 200);
+    ops->update(p, 0);
+    tap_ok(tablepane_view(p)->group_col == ALERT_NAME, "storm: group_above 200 again: grouped");
+    ops->free(p);
+
+    /* other kinds: auto grouping too, and "(N)" without counts */
+    env.group_above = 200;
+    const struct pane_ops *q = pane_find("queues");
+    p = q->create(q, &env);
+    q->resize(p, 20, 160);
+    q->update(p, 0);
+    tv = tablepane_view(p);
+    tap_ok(tv->group_col == QUEUE_VHOST && tv->group_auto && tv->nrows >= 1,
+           "queues: 1000 rows group by themselves (%zu groups)", tv->nrows);
+    tap_ok(tv->group_size[0] > 1 && !tableview_group_counts(tv, 0, got, sizeof got),
+           "queues: a group row has no counts by severity");
+    char n[32];
+    snprintf(n, sizeof n, " (%u)", tv->group_size[0]);
+    tap_ok(shows(p, q, win, n), "queues: the group row keeps its (N)");
+    q->free(p);
+    delwin(win);
+    backend_destroy(b);
+    store_destroy(st);
+}
+
+/*
+ * The alerts' order (SEV descending, then AGE descending) on rows made to
+ * tie: severities in every spelling, start times a second apart near now
+ * (where a float's steps are 128 s), equal, none (NaN), 0 and huge (the
+ * first row huge: a second row sets the keys' base); checked
+ * pair by pair against the plain comparison, both directions of AGE.
+ */
+static void alerts_order(void)
+{
+    static const char *const sevs[] = {"critical", "Warning", "warn", "info", "", "crit", "page"};
+    static const double odd[] = {1e300, 0, NAN, -1e300, 1795000000.5, 3.4e38, 3.5e38};
+    struct store *st = store_create();
+    struct rowset *rs = rowset_create(MODEL_ALERTS, "order");
+    uint64_t x = 7;
+    for (int i = 0; i < 3000; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        char key[16];
+        snprintf(key, sizeof key, "k%d", i);
+        rowset_begin(rs, key);
+        rowset_text(rs, ALERT_SEV, sevs[(x >> 33) % 7]);
+        rowset_text(rs, ALERT_NAME, key);
+        unsigned pick = (unsigned)(x >> 40) % 10;
+        double start = i == 0               ? 1e300
+                       : pick < 7 || i == 1 ? 1795000000.0 - (double)((x >> 20) % 900)
+                                            : odd[(x >> 50) % 7];
+        rowset_cell(rs, ALERT_AGE, "", start);
+    }
+    store_publish(st, rs);
+    for (int dir = 0; dir < 2; dir++) {
+        struct tableview tv;
+        tableview_init(&tv, MODEL_ALERTS);
+        tv.then_col = ALERT_AGE;
+        tv.then_desc = dir == 0;
+        tableview_set_sort(&tv, st, ALERT_SEV, true);
+        size_t bad = 0;
+        for (size_t i = 1; i < tv.nrows; i++) {
+            const struct rowref *a = &tv.rows[i - 1], *b = &tv.rows[i];
+            int ra = model_severity_rank(rowset_cell_text(a->rs, a->row, ALERT_SEV));
+            int rb = model_severity_rank(rowset_cell_text(b->rs, b->row, ALERT_SEV));
+            int c = ra > rb ? -1 : ra < rb ? 1 : 0;
+            if (c == 0) {
+                double p = rowset_cells(a->rs, a->row)[ALERT_AGE].num;
+                double q = rowset_cells(b->rs, b->row)[ALERT_AGE].num;
+                if (isnan(p) || isnan(q)) {
+                    c = isnan(p) == isnan(q) ? 0 : isnan(p) ? 1 : -1;
+                } else {
+                    c = p < q ? -1 : p > q ? 1 : 0;
+                    c = tv.then_desc ? -c : c;
+                }
+            }
+            c = c != 0 ? c : a->row < b->row ? -1 : 1;
+            bad += c > 0;
+        }
+        tap_ok(tv.nrows == 3000 && bad == 0,
+               "alerts order: SEV, then AGE %s, ties as published: %zu pairs out of order",
+               dir == 0 ? "descending" : "ascending", bad);
+        tableview_finish(&tv);
+    }
+    store_destroy(st);
+}
+
 /* g on an alert with a service label asks the console for Signals; without one: first row. */
 static void alerts_g(const struct pane_env *env)
 {
@@ -587,6 +855,8 @@ int main(void)
     }
     signals_by_hand(&env);
     alerts_g(&env);
+    alerts_storm(&env);
+    alerts_order();
     free(host.view_text);
     delwin(win);
     endwin();
