@@ -5,13 +5,16 @@
  * alert) and expire (DELETE /api/v2/silence/{id} for each silence that mutes
  * it).
  *
- * An action needs more than the row shows (every label, the silence ids), so
- * the backend keeps the parsed document of the last good poll and an index of
- * row key -> alert object; it is replaced whole on every good poll, never
- * patched. When an action names a key the index lacks (an alert newer than the
- * last poll, or an action before the first one), the action first fetches the
- * alerts itself and then looks again. Actions are small state machines held in
- * a list so that destroy() can cancel their requests.
+ * An action reads what it needs (every label, the silence ids) from the
+ * alert's row in the store, under the backend's source (a cluster's merged
+ * rows for a member): the detail lines "label.NAME" and "silencedBy". No
+ * document is kept between polls (issue 19: memory follows the rows). The
+ * few label sets a row cannot give back exactly (a value with a newline or a
+ * tab: alertmanager_labels_flattened) are kept aside, by row key, from the
+ * last good poll. When an action names a key the store lacks (an alert newer
+ * than the last poll, or an action before the first one), the action first
+ * fetches the alerts itself and then looks again. Actions are small state
+ * machines held in a list so that destroy() can cancel their requests.
  *
  * After the alerts, each poll fetches GET /api/v2/silences (chained: one
  * request in flight per backend) and publishes the alerts and the silences
@@ -54,15 +57,61 @@ static const char DEFAULT_COMMENT[] = "silenced from opsdeck";
 
 struct am_op;
 
+/* Row key -> labels, for the rare label sets a row flattens (alertmanager_labels_flattened). */
+struct am_exact {
+    char **keys;
+    cJSON **labels;
+    size_t n;
+};
+
+static void exact_free(struct am_exact *x)
+{
+    if (x == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < x->n; i++) {
+        free(x->keys[i]);
+        cJSON_Delete(x->labels[i]);
+    }
+    free(x->keys);
+    free(x->labels);
+    free(x);
+}
+
+static void exact_add(struct am_exact **x, const char *key, const cJSON *labels)
+{
+    if (*x == NULL) {
+        *x = xcalloc(1, sizeof **x);
+    }
+    struct am_exact *e = *x;
+    e->keys = xreallocarray(e->keys, e->n + 1, sizeof *e->keys);
+    e->labels = xreallocarray(e->labels, e->n + 1, sizeof *e->labels);
+    e->keys[e->n] = xstrdup(key);
+    e->labels[e->n] = cJSON_Duplicate(labels, 1);
+    e->n++;
+}
+
+/* Rare (a label value with a newline or a tab): a linear search is enough. */
+static const cJSON *exact_find(const struct am_exact *x, const char *key)
+{
+    for (size_t i = 0; x != NULL && i < x->n; i++) {
+        if (strcmp(x->keys[i], key) == 0) {
+            return x->labels[i];
+        }
+    }
+    return NULL;
+}
+
 struct am {
     struct http_settings http;
     char **filters; /* matchers, each sent as filter=... */
     size_t nfilters;
-    char *path;                       /* GET path with the query */
-    struct http_poll poll;            /* the poll's alerts request, then its silences request */
-    struct rowset *alerts;            /* this poll's alerts, published once its silences answer */
-    struct alertmanager_index *index; /* of the last good alerts, for actions */
-    struct http_actions actions;      /* in flight */
+    char *path;                  /* GET path with the query */
+    struct http_poll poll;       /* the poll's alerts request, then its silences request */
+    struct rowset *alerts;       /* this poll's alerts, published once its silences answer */
+    struct am_exact *exact;      /* label sets a row cannot give back, of the last good alerts */
+    struct am_exact *exact_next; /* ... of the alerts being read */
+    struct http_actions actions; /* in flight */
 };
 
 static void op_free(struct http_action *act);
@@ -196,8 +245,28 @@ static bool am_start(struct backend *b, char **cause)
     return true;
 }
 
+/* One element of the alerts array as a row of rs, keeping aside a label set its row flattens. */
+static void read_alert(struct am *am, struct rowset *rs, const cJSON *alert, int64_t now,
+                       struct model_keys *keys)
+{
+    if (alertmanager_add_alert(rs, alert, now, keys)) {
+        const cJSON *labels = json_obj(alert, "labels");
+        if (alertmanager_labels_flattened(labels)) {
+            exact_add(&am->exact_next, rowset_key(rs, rs->nrows - 1), labels);
+        }
+    }
+}
+
+/* The alerts read are the good ones now: their aside label sets with them. */
+static void alerts_taken(struct am *am)
+{
+    exact_free(am->exact);
+    am->exact = am->exact_next;
+    am->exact_next = NULL;
+}
+
 /*
- * Read a GET /api/v2/alerts response: its rows, and the index for actions.
+ * Read a GET /api/v2/alerts response into rows.
  * NULL after backend_fail(); the last rows stay.
  */
 static struct rowset *read_alerts(struct backend *b, const struct http_response *r)
@@ -209,17 +278,27 @@ static struct rowset *read_alerts(struct backend *b, const struct http_response 
         free(why);
         return NULL;
     }
-    struct rowset *rs = rowset_create(MODEL_ALERTS, b->name);
-    struct alertmanager_index *idx = NULL;
+    cJSON *doc = NULL;
     char *cause = NULL;
-    if (!alertmanager_parse_alerts_index(r->body, r->len, rs, clock_wall_s(), &idx, &cause)) {
+    if (!json_parse_array(r->body, r->len, "alerts", &doc, &cause)) {
         backend_fail(b, "bad response from %s: %s", ALERTS_PATH, cause);
         free(cause);
-        rowset_destroy(rs);
         return NULL;
     }
-    alertmanager_index_destroy(am->index);
-    am->index = idx;
+    struct rowset *rs = rowset_create(MODEL_ALERTS, b->name);
+    struct model_keys keys = {0};
+    int64_t now = clock_wall_s();
+    exact_free(am->exact_next);
+    am->exact_next = NULL;
+    const cJSON *alert;
+    cJSON_ArrayForEach(alert, doc)
+    {
+        read_alert(am, rs, alert, now, &keys);
+    }
+    model_keys_free(&keys);
+    rowset_end(rs);
+    cJSON_Delete(doc);
+    alerts_taken(am);
     return rs;
 }
 
@@ -312,6 +391,7 @@ struct am_op {
     cJSON *matchers; /* silence from the form: the edited matchers; NULL: every label */
     char *comment;   /* silence from the form */
     bool fetched;    /* the alerts were fetched for this action */
+    char *name;      /* the alert's name for messages (its alertname, else its key) */
     char **ids;      /* expire: the silences, and the next one to delete */
     size_t nids, next;
     bool by_id;      /* expire from a silence row: its id is the target */
@@ -326,6 +406,7 @@ static void op_free(struct http_action *act)
     }
     free(op->ids);
     free(op->done_text);
+    free(op->name);
     cJSON_Delete(op->matchers);
     free(op->comment);
     free(op);
@@ -387,14 +468,6 @@ static char *silence_body(const struct am_op *op, cJSON *label_matchers)
     return out;
 }
 
-static const char *op_alertname(const struct am_op *op)
-{
-    struct am *am = op->act.b->priv;
-    const cJSON *alert = alertmanager_index_find(am->index, op->act.request->target);
-    const char *name = json_str(json_obj(alert, "labels"), "alertname");
-    return name != NULL && name[0] != '\0' ? name : op->act.request->target;
-}
-
 static void on_silenced(const struct http_response *r, void *ud)
 {
     struct am_op *op = http_action_received(ud);
@@ -412,17 +485,17 @@ static void on_silenced(const struct http_response *r, void *ud)
     }
     char dur[16];
     duration_format(dur, sizeof dur, op->seconds);
-    char *msg = id != NULL ? xasprintf("silenced %s for %s (silence %s)", op_alertname(op), dur, id)
-                           : xasprintf("silenced %s for %s", op_alertname(op), dur);
+    char *msg = id != NULL ? xasprintf("silenced %s for %s (silence %s)", op->name, dur, id)
+                           : xasprintf("silenced %s for %s", op->name, dur);
     op_finish(op, true, msg);
     free(msg);
     free(cause);
     cJSON_Delete(doc);
 }
 
-static void start_silence(struct am_op *op, const cJSON *alert)
+static void start_silence(struct am_op *op, const cJSON *labels)
 {
-    cJSON *matchers = alertmanager_label_matchers(json_obj(alert, "labels"));
+    cJSON *matchers = alertmanager_label_matchers(labels);
     if (cJSON_GetArraySize(matchers) == 0) {
         cJSON_Delete(matchers);
         op_finish(op, false, "the alert has no labels to match");
@@ -495,10 +568,9 @@ static void add_id(struct am_op *op, const char *id)
     op->ids[op->nids++] = xstrdup(id);
 }
 
-/* Every silence that mutes the alert. */
-static void start_expire(struct am_op *op, const cJSON *alert)
+/* Every silence that mutes the alert (ids: its row's silencedBy). */
+static void start_expire(struct am_op *op, const cJSON *ids)
 {
-    const cJSON *ids = json_arr(json_obj(alert, "status"), "silencedBy");
     const cJSON *id;
     cJSON_ArrayForEach(id, ids)
     {
@@ -536,26 +608,57 @@ static void start_expire_id(struct am_op *op)
     expire_next(op);
 }
 
+/*
+ * The alert's row: under the backend's source (a cluster's merged rows for a
+ * member) and the key; false when the store has no such alert.
+ */
+static bool find_alert(struct backend *b, const char *key, const struct rowset **rs, size_t *row)
+{
+    return key != NULL && b->store != NULL &&
+           store_find(b->store, MODEL_ALERTS, backend_source(b), key, rs, row);
+}
+
+/* The labels of the alert (caller deletes), or NULL when it is not known. */
+static cJSON *alert_labels(struct backend *b, const char *key, const struct rowset **rs,
+                           size_t *row)
+{
+    struct am *am = b->priv;
+    if (!find_alert(b, key, rs, row)) {
+        return NULL;
+    }
+    const cJSON *exact = exact_find(am->exact, key);
+    return exact != NULL ? cJSON_Duplicate(exact, 1) : alertmanager_row_labels(*rs, *row);
+}
+
 /* Find the alert (fetching the alerts once if it is not known yet), then act. */
 static void op_proceed(struct am_op *op)
 {
     struct am *am = op->act.b->priv;
-    const cJSON *alert = alertmanager_index_find(am->index, op->act.request->target);
-    if (alert == NULL && !op->fetched) {
+    const char *key = op->act.request->target;
+    const struct rowset *rs = NULL;
+    size_t row = 0;
+    cJSON *labels = alert_labels(op->act.b, key, &rs, &row);
+    if (labels == NULL && !op->fetched) {
         op_send(op, "GET", am->path, NULL, on_op_fetch);
         return;
     }
-    if (alert == NULL) {
-        char *msg = xasprintf("no such alert: %s (resolved?)", op->act.request->target);
+    if (labels == NULL) {
+        char *msg = xasprintf("no such alert: %s (resolved?)", key);
         op_finish(op, false, msg);
         free(msg);
         return;
     }
+    const char *name = json_str(labels, "alertname");
+    free(op->name);
+    op->name = xstrdup(name != NULL && name[0] != '\0' ? name : key);
     if (op->verb == OP_SILENCE) {
-        start_silence(op, alert);
+        start_silence(op, labels);
     } else {
-        start_expire(op, alert);
+        cJSON *ids = alertmanager_row_silences(rs, row);
+        start_expire(op, ids);
+        cJSON_Delete(ids);
     }
+    cJSON_Delete(labels);
 }
 
 /*
@@ -617,12 +720,17 @@ static void am_act(struct backend *b, struct backend_request *a)
 static int am_form(struct backend *b, const struct action_def *def, const char *target,
                    const char **labels, char **values, int max)
 {
-    struct am *am = b->priv;
-    const cJSON *alert = alertmanager_index_find(am->index, target);
-    if (strcmp(def->verb, "silence") != 0 || alert == NULL || max < 3) {
+    if (strcmp(def->verb, "silence") != 0 || max < 3) {
         return 0;
     }
-    cJSON *matchers = alertmanager_label_matchers(json_obj(alert, "labels"));
+    const struct rowset *rs;
+    size_t row;
+    cJSON *alert = alert_labels(b, target, &rs, &row);
+    if (alert == NULL) {
+        return 0;
+    }
+    cJSON *matchers = alertmanager_label_matchers(alert);
+    cJSON_Delete(alert);
     labels[0] = "Matchers (=, !=, =~, !~)";
     values[0] = alertmanager_matchers_text(matchers);
     cJSON_Delete(matchers);
@@ -696,7 +804,8 @@ static void am_destroy(struct backend *b)
     http_poll_finish(&am->poll);
     rowset_destroy(am->alerts);
     http_actions_drop(&am->actions);
-    alertmanager_index_destroy(am->index);
+    exact_free(am->exact);
+    exact_free(am->exact_next);
     for (size_t i = 0; i < am->nfilters; i++) {
         free(am->filters[i]);
     }
