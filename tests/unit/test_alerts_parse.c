@@ -7,6 +7,7 @@
  */
 #include "../../backends/alertmanager.h"
 #include "../../common/clock.h"
+#include "../../common/json.h"
 #include "../../backends/prometheus.h"
 #include "../../common/util.h"
 #include "tap.h"
@@ -861,6 +862,75 @@ static void test_matchers(void)
     refuse_matchers("{a=1} tail", "after '}'", "text after the braces is refused");
 }
 
+/* ---- an alert read back from its row (what the actions use) ---- */
+
+static void test_am_from_rows(void)
+{
+    size_t len;
+    char *text = read_fixture("alertmanager_alerts.json", &len);
+    char *cause;
+    struct rowset *rs = am_parse_len(text, len, &cause);
+    cJSON *doc = cJSON_ParseWithLength(text, len);
+    tap_ok(rs != NULL && cJSON_GetArraySize(doc) == (int)rs->nrows, "fixture: a row per alert");
+    size_t i = 0, same_labels = 0, same_ids = 0, silenced = 0;
+    const cJSON *alert;
+    cJSON_ArrayForEach(alert, doc)
+    {
+        if (rs == NULL || i >= rs->nrows) {
+            break;
+        }
+        cJSON *labels = alertmanager_row_labels(rs, i);
+        same_labels += cJSON_Compare(labels, cJSON_GetObjectItem(alert, "labels"), true);
+        cJSON_Delete(labels);
+        cJSON *ids = alertmanager_row_silences(rs, i);
+        const cJSON *want = cJSON_GetObjectItem(cJSON_GetObjectItem(alert, "status"), "silencedBy");
+        same_ids += cJSON_Compare(ids, want, true);
+        silenced += cJSON_GetArraySize(ids) > 0;
+        cJSON_Delete(ids);
+        i++;
+    }
+    tap_ok(rs != NULL && same_labels == rs->nrows, "every row gives back its alert's labels");
+    tap_ok(rs != NULL && same_ids == rs->nrows, "every row gives back its alert's silencedBy");
+    tap_ok(silenced == 1, "one of them silenced (the fixture's)");
+    rowset_destroy(rs);
+    cJSON_Delete(doc);
+    free(text);
+
+    /* two silences, a label with an = and quotes, no labels at all */
+    rs = am_parse("[{\"labels\":{\"alertname\":\"X\",\"q\":\"a=\\\"b\\\", c\"},"
+                  "\"status\":{\"silencedBy\":[\"s-1\",\"s-2\"]}},"
+                  "{\"status\":{\"silencedBy\":[]}}]",
+                  &cause);
+    tap_ok(rs != NULL && rs->nrows == 2, "two alerts");
+    if (rs != NULL && rs->nrows == 2) {
+        cJSON *labels = alertmanager_row_labels(rs, 0);
+        tap_is_str(json_str(labels, "q"), "a=\"b\", c", "a value with = , and quotes comes back");
+        tap_is_str(json_str(labels, "alertname"), "X", "the name comes back");
+        tap_ok(!alertmanager_labels_flattened(labels), "such a set is not flattened");
+        cJSON_Delete(labels);
+        cJSON *ids = alertmanager_row_silences(rs, 0);
+        char *got = cJSON_PrintUnformatted(ids);
+        tap_is_str(got, "[\"s-1\",\"s-2\"]", "both silences come back, in order");
+        cJSON_free(got);
+        cJSON_Delete(ids);
+        labels = alertmanager_row_labels(rs, 1);
+        ids = alertmanager_row_silences(rs, 1);
+        tap_ok(cJSON_GetArraySize(labels) == 0 && cJSON_GetArraySize(ids) == 0,
+               "no labels, not silenced: both empty");
+        cJSON_Delete(labels);
+        cJSON_Delete(ids);
+    }
+    rowset_destroy(rs);
+
+    cJSON *multi = cJSON_Parse("{\"alertname\":\"X\",\"stack\":\"line 1\\nline 2\"}");
+    tap_ok(alertmanager_labels_flattened(multi),
+           "a newline in a value: the row cannot give it back");
+    cJSON_Delete(multi);
+    cJSON *tab = cJSON_Parse("{\"t\":\"a\\tb\"}");
+    tap_ok(alertmanager_labels_flattened(tab), "a tab likewise");
+    cJSON_Delete(tab);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1) {
@@ -879,6 +949,7 @@ int main(int argc, char **argv)
     test_am_garbage();
     test_am_odd_alerts();
     test_am_edges();
+    test_am_from_rows();
     test_prom_garbage();
     test_prom_values();
     test_config();
