@@ -76,7 +76,8 @@ struct http_response {
     const char *body; /* NUL-terminated (a NUL inside the body ends it for text parsers) */
     size_t len;
     const char *error; /* transport error ("connection refused", "timed out after 5000 ms",
-                          "response larger than 32 MiB"), NULL when a response arrived */
+                          "response larger than max_body (32 MiB): raise max_body ..."),
+                          NULL when a response arrived */
     double elapsed_ms;
     /*
      * Issue 19: what tells an unchanged answer. hash: FNV-1a 64 of the body's
