@@ -30,6 +30,7 @@
 
 #include "../common/clock.h"
 #include "../common/json.h"
+#include "../common/jsonstream.h"
 #include "../common/util.h"
 #include "../common/whoami.h"
 #include "doctor.h"
@@ -91,6 +92,14 @@ static void exact_add(struct am_exact **x, const char *key, const cJSON *labels)
     e->n++;
 }
 
+/* An alerts answer being read: its rows, and the label sets kept aside. */
+struct am_read {
+    struct rowset *rs;
+    struct model_keys keys;
+    struct am_exact *exact;
+    int64_t now;
+};
+
 /* Rare (a label value with a newline or a tab): a linear search is enough. */
 static const cJSON *exact_find(const struct am_exact *x, const char *key)
 {
@@ -110,7 +119,9 @@ struct am {
     struct http_poll poll;       /* the poll's alerts request, then its silences request */
     struct rowset *alerts;       /* this poll's alerts, published once its silences answer */
     struct am_exact *exact;      /* label sets a row cannot give back, of the last good alerts */
-    struct am_exact *exact_next; /* ... of the alerts being read */
+    struct am_read reading;      /* the alerts answer being read (in slices) */
+    bool alerts_stale;           /* an action's fetch published newer alerts than those read */
+    struct rowset *silences;     /* a copy of the last silences published (ENDS moves on) */
     struct http_actions actions; /* in flight */
 };
 
@@ -245,96 +256,129 @@ static bool am_start(struct backend *b, char **cause)
     return true;
 }
 
-/* One element of the alerts array as a row of rs, keeping aside a label set its row flattens. */
-static void read_alert(struct am *am, struct rowset *rs, const cJSON *alert, int64_t now,
-                       struct model_keys *keys)
+static void read_begin(struct am_read *rd, struct backend *b)
 {
-    if (alertmanager_add_alert(rs, alert, now, keys)) {
+    *rd = (struct am_read){.rs = rowset_create(MODEL_ALERTS, b->name), .now = clock_wall_s()};
+}
+
+/* One element of the alerts array as a row, keeping aside a label set its row flattens. */
+static void read_alert(struct am_read *rd, const cJSON *alert)
+{
+    if (alertmanager_add_alert(rd->rs, alert, rd->now, &rd->keys)) {
         const cJSON *labels = json_obj(alert, "labels");
         if (alertmanager_labels_flattened(labels)) {
-            exact_add(&am->exact_next, rowset_key(rs, rs->nrows - 1), labels);
+            exact_add(&rd->exact, rowset_key(rd->rs, rd->rs->nrows - 1), labels);
         }
     }
 }
 
-/* The alerts read are the good ones now: their aside label sets with them. */
-static void alerts_taken(struct am *am)
+static void read_abandon(struct am_read *rd)
 {
-    exact_free(am->exact);
-    am->exact = am->exact_next;
-    am->exact_next = NULL;
+    rowset_destroy(rd->rs);
+    model_keys_free(&rd->keys);
+    exact_free(rd->exact);
+    *rd = (struct am_read){0};
 }
 
-/*
- * Read a GET /api/v2/alerts response into rows.
- * NULL after backend_fail(); the last rows stay.
- */
-static struct rowset *read_alerts(struct backend *b, const struct http_response *r)
+/* The answer read whole: its rows (the caller's); its label sets aside are the good ones now. */
+static struct rowset *read_take(struct am *am, struct am_read *rd)
 {
-    struct am *am = b->priv;
-    if (!http_ok(r)) {
-        char *why = http_describe_failure(r);
-        backend_fail(b, "%s", why);
-        free(why);
-        return NULL;
-    }
-    cJSON *doc = NULL;
-    char *cause = NULL;
-    if (!json_parse_array(r->body, r->len, "alerts", &doc, &cause)) {
-        backend_fail(b, "bad response from %s: %s", ALERTS_PATH, cause);
-        free(cause);
-        return NULL;
-    }
-    struct rowset *rs = rowset_create(MODEL_ALERTS, b->name);
-    struct model_keys keys = {0};
-    int64_t now = clock_wall_s();
-    exact_free(am->exact_next);
-    am->exact_next = NULL;
-    const cJSON *alert;
-    cJSON_ArrayForEach(alert, doc)
-    {
-        read_alert(am, rs, alert, now, &keys);
-    }
-    model_keys_free(&keys);
+    struct rowset *rs = rd->rs;
     rowset_end(rs);
-    cJSON_Delete(doc);
-    alerts_taken(am);
+    exact_free(am->exact);
+    am->exact = rd->exact;
+    rd->rs = NULL;
+    rd->exact = NULL;
+    read_abandon(rd);
     return rs;
 }
 
-/* Publish an alerts response at once (an action's own fetch), or fail the backend. */
+/*
+ * The backend failed with why (taken): its rows left a cluster's merge if it
+ * is in one, so the next answers are read again even when they are the same.
+ */
+static void am_failed(struct backend *b, char *why)
+{
+    struct am *am = b->priv;
+    backend_fail(b, "%s", why);
+    free(why);
+    http_poll_forget(&am->poll);
+}
+
+/*
+ * An action's own fetch of the alerts, read at once (rare: an alert newer
+ * than the last poll) and published: rows newer than those of a poll in
+ * flight, which are dropped. False after the backend failed.
+ */
 static bool take_alerts(struct backend *b, const struct http_response *r)
 {
     struct am *am = b->priv;
-    struct rowset *rs = read_alerts(b, r);
-    if (rs == NULL) {
+    if (!http_ok(r)) {
+        am_failed(b, http_describe_failure(r));
         return false;
     }
-    /* newer than the rows a poll in flight holds: those must not come after these */
+    struct am_read rd;
+    read_begin(&rd, b);
+    struct json_stream st;
+    json_stream_init(&st, r->body, r->len, NULL);
+    cJSON *e;
+    char *cause = NULL;
+    int rc;
+    while ((rc = json_stream_next(&st, &e, &cause)) > 0) {
+        read_alert(&rd, e);
+        cJSON_Delete(e);
+    }
+    json_stream_finish(&st);
+    if (rc < 0) {
+        read_abandon(&rd);
+        char *why = alertmanager_list_cause(cause, "alerts");
+        free(cause);
+        am_failed(b, xasprintf("bad response from %s: %s", ALERTS_PATH, why));
+        free(why);
+        return false;
+    }
     rowset_destroy(am->alerts);
     am->alerts = NULL;
-    backend_publish(b, rs);
+    am->alerts_stale = am->poll.job != NULL;
+    http_poll_forget(&am->poll); /* the store no longer holds what the poll took */
+    backend_publish(b, read_take(am, &rd));
     return true;
 }
 
 /* Publish a GET /api/v2/silences response, or fail the backend; the last rows stay. */
 static void take_silences(struct backend *b, const struct http_response *r)
 {
+    struct am *am = b->priv;
+    if (http_poll_same(&am->poll, r)) {
+        /* unchanged: only the ENDS texts may have moved on ("in 59m") */
+        struct rowset *again = alertmanager_silences_again(am->silences, clock_wall_s());
+        if (again != NULL) {
+            rowset_destroy(am->silences);
+            am->silences = alertmanager_silences_copy(again);
+            backend_publish(b, again);
+        } else {
+            backend_ok(b);
+        }
+        return;
+    }
     if (!http_ok(r)) {
         char *why = http_describe_failure(r);
-        backend_fail(b, "silences: %s", why);
+        am_failed(b, xasprintf("silences: %s", why));
         free(why);
         return;
     }
     struct rowset *rs = rowset_create(MODEL_SILENCES, b->name);
     char *cause = NULL;
     if (!alertmanager_parse_silences(r->body, r->len, rs, clock_wall_s(), &cause)) {
-        backend_fail(b, "silences: bad response from %s: %s", SILENCES_PATH, cause);
+        am_failed(b, xasprintf("silences: bad response from %s: %s", SILENCES_PATH, cause));
         free(cause);
         rowset_destroy(rs);
         return;
     }
+    rowset_destroy(am->silences);
+    am->silences = alertmanager_silences_copy(rs);
     backend_publish(b, rs);
+    http_poll_took(&am->poll, r);
 }
 
 /*
@@ -353,17 +397,64 @@ static void on_poll_silences(const struct http_response *r, void *ud)
     http_poll_end(&am->poll);
 }
 
+static bool on_alert_elem(void *ud, cJSON *elem, char **cause)
+{
+    struct backend *b = ud;
+    struct am *am = b->priv;
+    (void)cause;
+    read_alert(&am->reading, elem);
+    return true;
+}
+
+static void on_alerts_read(void *ud, bool ok, const char *cause, const cJSON *rest, size_t n)
+{
+    struct backend *b = ud;
+    struct am *am = b->priv;
+    (void)rest;
+    (void)n;
+    if (!ok) {
+        read_abandon(&am->reading);
+        char *why = alertmanager_list_cause(cause, "alerts");
+        am_failed(b, xasprintf("bad response from %s: %s", ALERTS_PATH, why));
+        free(why);
+        am->alerts_stale = false;
+        http_poll_end(&am->poll);
+        return;
+    }
+    if (am->alerts_stale) { /* an action published newer rows meanwhile */
+        read_abandon(&am->reading);
+    } else {
+        am->alerts = read_take(am, &am->reading);
+        http_poll_parse_took(&am->poll);
+    }
+    am->alerts_stale = false;
+    http_poll_send(&am->poll, SILENCES_PATH, on_poll_silences);
+}
+
+/*
+ * The alerts answer: unchanged, nothing is rebuilt (the store holds its
+ * rows); else it is read one element at a time, in slices on the loop
+ * (http_poll_parse), then the silences are fetched.
+ */
 static void on_poll(const struct http_response *r, void *ud)
 {
     struct backend *b = http_poll_received(ud);
     struct am *am = b->priv;
     rowset_destroy(am->alerts);
-    am->alerts = read_alerts(b, r);
-    if (am->alerts == NULL) {
+    am->alerts = NULL;
+    am->alerts_stale = false;
+    if (http_poll_same(&am->poll, r)) {
+        http_poll_send(&am->poll, SILENCES_PATH, on_poll_silences);
+        return;
+    }
+    if (!http_ok(r)) {
+        am_failed(b, http_describe_failure(r));
         http_poll_end(&am->poll);
         return;
     }
-    http_poll_send(&am->poll, SILENCES_PATH, on_poll_silences);
+    read_abandon(&am->reading);
+    read_begin(&am->reading, b);
+    http_poll_parse(&am->poll, r, NULL, on_alert_elem, on_alerts_read, b);
 }
 
 static void am_poll(struct backend *b)
@@ -805,7 +896,8 @@ static void am_destroy(struct backend *b)
     rowset_destroy(am->alerts);
     http_actions_drop(&am->actions);
     exact_free(am->exact);
-    exact_free(am->exact_next);
+    read_abandon(&am->reading);
+    rowset_destroy(am->silences);
     for (size_t i = 0; i < am->nfilters; i++) {
         free(am->filters[i]);
     }

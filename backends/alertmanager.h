@@ -53,6 +53,23 @@ bool alertmanager_parse_alerts(const char *body, size_t len, struct rowset *rs, 
 bool alertmanager_parse_silences(const char *body, size_t len, struct rowset *rs, int64_t now,
                                  char **cause);
 
+/*
+ * The cause of a failed read of a list (common/jsonstream.h) as the parsers
+ * word it: "expected a JSON array of WHAT" for a top-level value that is not
+ * an array; invalid JSON as the stream says it. Caller frees.
+ */
+char *alertmanager_list_cause(const char *cause, const char *what);
+
+/*
+ * Unchanged silences (issue 19: an answer the same as the last one is not
+ * read again): only the ENDS texts move on with the clock ("in 59m", "ended
+ * 3m ago"). alertmanager_silences_again: the rows of kept (a copy of the last
+ * silences published) read against now, or NULL when no ENDS text changed;
+ * alertmanager_silences_copy: the copy to keep. Callers destroy either.
+ */
+struct rowset *alertmanager_silences_again(const struct rowset *kept, int64_t now);
+struct rowset *alertmanager_silences_copy(const struct rowset *rs);
+
 /* ---- shared with the Prometheus backend ---- */
 
 /*

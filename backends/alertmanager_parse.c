@@ -13,6 +13,7 @@
 
 #include "../common/clock.h"
 #include "../common/json.h"
+#include "../common/jsonstream.h"
 #include "../common/util.h"
 
 #include <cjson/cJSON.h>
@@ -284,22 +285,39 @@ bool alertmanager_add_alert(struct rowset *rs, const cJSON *alert, int64_t now,
     return true;
 }
 
+char *alertmanager_list_cause(const char *cause, const char *what)
+{
+    if (cause == NULL) {
+        return xasprintf("expected a JSON array of %s", what);
+    }
+    /* the stream's "expected a JSON array" (any other top-level value) says what it expected */
+    if (str_has_prefix(cause, "expected ")) {
+        return xasprintf("expected a JSON array of %s", what);
+    }
+    return xstrdup(cause);
+}
+
 bool alertmanager_parse_alerts(const char *body, size_t len, struct rowset *rs, int64_t now,
                                char **cause)
 {
-    cJSON *doc = NULL;
-    if (!json_parse_array(body, len, "alerts", &doc, cause)) {
+    struct json_stream st;
+    json_stream_init(&st, body, len, NULL);
+    struct model_keys keys = {0};
+    cJSON *alert;
+    char *why = NULL;
+    int rc;
+    while ((rc = json_stream_next(&st, &alert, &why)) > 0) {
+        alertmanager_add_alert(rs, alert, now, &keys);
+        cJSON_Delete(alert);
+    }
+    json_stream_finish(&st);
+    model_keys_free(&keys);
+    if (rc < 0) {
+        *cause = alertmanager_list_cause(why, "alerts");
+        free(why);
         return false;
     }
-    struct model_keys keys = {0};
-    const cJSON *alert;
-    cJSON_ArrayForEach(alert, doc)
-    {
-        alertmanager_add_alert(rs, alert, now, &keys);
-    }
-    model_keys_free(&keys);
     rowset_end(rs);
-    cJSON_Delete(doc);
     return true;
 }
 
@@ -557,6 +575,61 @@ bool alertmanager_parse_silences(const char *body, size_t len, struct rowset *rs
     free(refs);
     cJSON_Delete(doc);
     return true;
+}
+
+/* The text of a detail line of a row (name\tvalue), or NULL; caller frees. */
+static char *row_detail(const struct rowset *rs, size_t row, const char *name)
+{
+    const char *p = rowset_str(rs, rs->rows[row].detail);
+    size_t n = strlen(name);
+    struct detail_line l;
+    while (next_detail(&p, &l)) {
+        if (l.nlen == n && strncmp(l.name, name, n) == 0) {
+            return xstrndup(l.value, l.vlen);
+        }
+    }
+    return NULL;
+}
+
+struct rowset *alertmanager_silences_copy(const struct rowset *rs)
+{
+    struct rowset *out = rowset_create(MODEL_SILENCES, rs->source);
+    for (size_t i = 0; i < rs->nrows; i++) {
+        rowset_copy_row(out, rs, i);
+    }
+    rowset_end(out);
+    return out;
+}
+
+struct rowset *alertmanager_silences_again(const struct rowset *kept, int64_t now)
+{
+    if (kept == NULL) {
+        return NULL;
+    }
+    struct rowset *out = rowset_create(MODEL_SILENCES, kept->source);
+    bool moved = false;
+    for (size_t i = 0; i < kept->nrows; i++) {
+        rowset_copy_row(out, kept, i);
+        char *starts_at = row_detail(kept, i, "startsAt");
+        int64_t starts = 0;
+        if (!clock_parse_rfc3339_s(starts_at, &starts)) {
+            starts = 0;
+        }
+        free(starts_at);
+        /* the state is the server's: only the time it is read against moves */
+        char *state = xstrdup(rowset_cell_text(kept, i, SILENCE_STATE));
+        rowset_silence_state(out, state, starts, (int64_t)rowset_cell_num(kept, i, SILENCE_ENDS),
+                             now);
+        free(state);
+        moved = moved || strcmp(rowset_cell_text(out, out->nrows - 1, SILENCE_ENDS),
+                                rowset_cell_text(kept, i, SILENCE_ENDS)) != 0;
+    }
+    rowset_end(out);
+    if (!moved) {
+        rowset_destroy(out);
+        return NULL;
+    }
+    return out;
 }
 
 /* ---- matchers typed in a form ---- */
