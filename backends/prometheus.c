@@ -38,6 +38,13 @@
 
 static const char ALERTS_PATH[] = "/api/v1/alerts";
 
+/*
+ * An answer this small is read at once (well under a millisecond), so that a
+ * failure can be said from the whole document (a 200 whose status is
+ * "error"); a larger one is read in slices on the loop.
+ */
+enum { SMALL_ANSWER = 64 * 1024 };
+
 /* Sample values are strings ("1e+00", "NaN", "+Inf"); a number is taken too. */
 static void detail_value(struct rowset *rs, const cJSON *alert)
 {
@@ -436,7 +443,7 @@ static void on_alerts_read(void *ud, bool ok, const char *cause, const cJSON *re
 /*
  * The alerts answer: unchanged, nothing is rebuilt (the store holds its
  * rows); else data.alerts is read one element at a time, in slices on the
- * loop (http_poll_parse).
+ * loop (http_poll_parse) when the answer is large.
  */
 static void on_poll(const struct http_response *r, void *ud)
 {
@@ -452,7 +459,23 @@ static void on_poll(const struct http_response *r, void *ud)
     }
     reading_drop(p);
     p->reading = rowset_create(MODEL_ALERTS, b->name);
-    http_poll_parse(&p->poll, r, "data.alerts", on_alert_elem, on_alerts_read, b);
+    if (r->len > SMALL_ANSWER) {
+        http_poll_parse(&p->poll, r, "data.alerts", on_alert_elem, on_alerts_read, b);
+        return;
+    }
+    /* small: read at once, and a failure said as the whole document says it */
+    char *cause = NULL;
+    if (!prometheus_parse_alerts(r->body, r->len, p->reading, &cause)) {
+        reading_drop(p);
+        char *error = xasprintf("bad response from %s: %s", ALERTS_PATH, cause);
+        free(cause);
+        alerts_in(b, NULL, error);
+        return;
+    }
+    struct rowset *rs = p->reading;
+    p->reading = NULL;
+    http_poll_took(&p->poll, r);
+    alerts_in(b, rs, NULL);
 }
 
 static void prom_poll(struct backend *b)
