@@ -22,6 +22,15 @@
  * silence id and has one action, expire, which shares the alert's expire
  * machinery with the id as the only silence to delete.
  *
+ * Alert storms (issue 19): the alerts answer is read one element at a time,
+ * in slices on the loop (http_poll_parse), each element a row at once and
+ * freed. An answer the same as the last one taken (a 304, or the same bytes:
+ * http_poll_same) rebuilds nothing: the store still holds its rows. Same
+ * silences are not parsed either; only their ENDS texts, which move with the
+ * clock, are read again from a kept copy of the rows, and published when one
+ * changed. Any failure forgets what was taken (a cluster member's rows left
+ * the merge), so the next answers are read again.
+ *
  * alertmanager_parse.c reads the answers (defensively: a failed poll keeps
  * the last good rows and says why); this file is the backend: its settings,
  * the poll and the actions.

@@ -13,6 +13,10 @@
  * backend's error, an entry that is not an object is skipped, a field of the
  * wrong type counts as missing; a failed poll keeps the last good rows.
  *
+ * Alert storms (issue 19): data.alerts is read one element at a time (in
+ * slices on the loop when the answer is large: http_poll_parse), and an
+ * answer the same as the last one taken rebuilds nothing.
+ *
  * The same backend measures the golden signals of the services the config
  * gives it ([service "NAME"] sections, prometheus_signals.h): it then
  * publishes MODEL_SIGNALS too, from two more requests chained after the
