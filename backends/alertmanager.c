@@ -5,19 +5,31 @@
  * alert) and expire (DELETE /api/v2/silence/{id} for each silence that mutes
  * it).
  *
- * An action needs more than the row shows (every label, the silence ids), so
- * the backend keeps the parsed document of the last good poll and an index of
- * row key -> alert object; it is replaced whole on every good poll, never
- * patched. When an action names a key the index lacks (an alert newer than the
- * last poll, or an action before the first one), the action first fetches the
- * alerts itself and then looks again. Actions are small state machines held in
- * a list so that destroy() can cancel their requests.
+ * An action reads what it needs (every label, the silence ids) from the
+ * alert's row in the store, under the backend's source (a cluster's merged
+ * rows for a member): the detail lines "label.NAME" and "silencedBy". No
+ * document is kept between polls (issue 19: memory follows the rows). The
+ * few label sets a row cannot give back exactly (a value with a newline or a
+ * tab: alertmanager_labels_flattened) are kept aside, by row key, from the
+ * last good poll. When an action names a key the store lacks (an alert newer
+ * than the last poll, or an action before the first one), the action first
+ * fetches the alerts itself and then looks again. Actions are small state
+ * machines held in a list so that destroy() can cancel their requests.
  *
  * After the alerts, each poll fetches GET /api/v2/silences (chained: one
  * request in flight per backend) and publishes the alerts and the silences
  * together, so that a poll answers once. A silence row is keyed by the
  * silence id and has one action, expire, which shares the alert's expire
  * machinery with the id as the only silence to delete.
+ *
+ * Alert storms (issue 19): the alerts answer is read one element at a time,
+ * in slices on the loop (http_poll_parse), each element a row at once and
+ * freed. An answer the same as the last one taken (a 304, or the same bytes:
+ * http_poll_same) rebuilds nothing: the store still holds its rows. Same
+ * silences are not parsed either; only their ENDS texts, which move with the
+ * clock, are read again from a kept copy of the rows, and published when one
+ * changed. Any failure forgets what was taken (a cluster member's rows left
+ * the merge), so the next answers are read again.
  *
  * alertmanager_parse.c reads the answers (defensively: a failed poll keeps
  * the last good rows and says why); this file is the backend: its settings,
@@ -27,6 +39,7 @@
 
 #include "../common/clock.h"
 #include "../common/json.h"
+#include "../common/jsonstream.h"
 #include "../common/util.h"
 #include "../common/whoami.h"
 #include "doctor.h"
@@ -54,15 +67,71 @@ static const char DEFAULT_COMMENT[] = "silenced from opsdeck";
 
 struct am_op;
 
+/* Row key -> labels, for the rare label sets a row flattens (alertmanager_labels_flattened). */
+struct am_exact {
+    char **keys;
+    cJSON **labels;
+    size_t n;
+};
+
+static void exact_free(struct am_exact *x)
+{
+    if (x == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < x->n; i++) {
+        free(x->keys[i]);
+        cJSON_Delete(x->labels[i]);
+    }
+    free(x->keys);
+    free(x->labels);
+    free(x);
+}
+
+static void exact_add(struct am_exact **x, const char *key, const cJSON *labels)
+{
+    if (*x == NULL) {
+        *x = xcalloc(1, sizeof **x);
+    }
+    struct am_exact *e = *x;
+    e->keys = xreallocarray(e->keys, e->n + 1, sizeof *e->keys);
+    e->labels = xreallocarray(e->labels, e->n + 1, sizeof *e->labels);
+    e->keys[e->n] = xstrdup(key);
+    e->labels[e->n] = cJSON_Duplicate(labels, 1);
+    e->n++;
+}
+
+/* An alerts answer being read: its rows, and the label sets kept aside. */
+struct am_read {
+    struct rowset *rs;
+    struct model_keys keys;
+    struct am_exact *exact;
+    int64_t now;
+};
+
+/* Rare (a label value with a newline or a tab): a linear search is enough. */
+static const cJSON *exact_find(const struct am_exact *x, const char *key)
+{
+    for (size_t i = 0; x != NULL && i < x->n; i++) {
+        if (strcmp(x->keys[i], key) == 0) {
+            return x->labels[i];
+        }
+    }
+    return NULL;
+}
+
 struct am {
     struct http_settings http;
     char **filters; /* matchers, each sent as filter=... */
     size_t nfilters;
-    char *path;                       /* GET path with the query */
-    struct http_poll poll;            /* the poll's alerts request, then its silences request */
-    struct rowset *alerts;            /* this poll's alerts, published once its silences answer */
-    struct alertmanager_index *index; /* of the last good alerts, for actions */
-    struct http_actions actions;      /* in flight */
+    char *path;                  /* GET path with the query */
+    struct http_poll poll;       /* the poll's alerts request, then its silences request */
+    struct rowset *alerts;       /* this poll's alerts, published once its silences answer */
+    struct am_exact *exact;      /* label sets a row cannot give back, of the last good alerts */
+    struct am_read reading;      /* the alerts answer being read (in slices) */
+    bool alerts_stale;           /* an action's fetch published newer alerts than those read */
+    struct rowset *silences;     /* a copy of the last silences published (ENDS moves on) */
+    struct http_actions actions; /* in flight */
 };
 
 static void op_free(struct http_action *act);
@@ -196,66 +265,129 @@ static bool am_start(struct backend *b, char **cause)
     return true;
 }
 
-/*
- * Read a GET /api/v2/alerts response: its rows, and the index for actions.
- * NULL after backend_fail(); the last rows stay.
- */
-static struct rowset *read_alerts(struct backend *b, const struct http_response *r)
+static void read_begin(struct am_read *rd, struct backend *b)
 {
-    struct am *am = b->priv;
-    if (!http_ok(r)) {
-        char *why = http_describe_failure(r);
-        backend_fail(b, "%s", why);
-        free(why);
-        return NULL;
+    *rd = (struct am_read){.rs = rowset_create(MODEL_ALERTS, b->name), .now = clock_wall_s()};
+}
+
+/* One element of the alerts array as a row, keeping aside a label set its row flattens. */
+static void read_alert(struct am_read *rd, const cJSON *alert)
+{
+    if (alertmanager_add_alert(rd->rs, alert, rd->now, &rd->keys)) {
+        const cJSON *labels = json_obj(alert, "labels");
+        if (alertmanager_labels_flattened(labels)) {
+            exact_add(&rd->exact, rowset_key(rd->rs, rd->rs->nrows - 1), labels);
+        }
     }
-    struct rowset *rs = rowset_create(MODEL_ALERTS, b->name);
-    struct alertmanager_index *idx = NULL;
-    char *cause = NULL;
-    if (!alertmanager_parse_alerts_index(r->body, r->len, rs, clock_wall_s(), &idx, &cause)) {
-        backend_fail(b, "bad response from %s: %s", ALERTS_PATH, cause);
-        free(cause);
-        rowset_destroy(rs);
-        return NULL;
-    }
-    alertmanager_index_destroy(am->index);
-    am->index = idx;
+}
+
+static void read_abandon(struct am_read *rd)
+{
+    rowset_destroy(rd->rs);
+    model_keys_free(&rd->keys);
+    exact_free(rd->exact);
+    *rd = (struct am_read){0};
+}
+
+/* The answer read whole: its rows (the caller's); its label sets aside are the good ones now. */
+static struct rowset *read_take(struct am *am, struct am_read *rd)
+{
+    struct rowset *rs = rd->rs;
+    rowset_end(rs);
+    exact_free(am->exact);
+    am->exact = rd->exact;
+    rd->rs = NULL;
+    rd->exact = NULL;
+    read_abandon(rd);
     return rs;
 }
 
-/* Publish an alerts response at once (an action's own fetch), or fail the backend. */
+/*
+ * The backend failed with why (taken): its rows left a cluster's merge if it
+ * is in one, so the next answers are read again even when they are the same.
+ */
+static void am_failed(struct backend *b, char *why)
+{
+    struct am *am = b->priv;
+    backend_fail(b, "%s", why);
+    free(why);
+    http_poll_forget(&am->poll);
+}
+
+/*
+ * An action's own fetch of the alerts, read at once (rare: an alert newer
+ * than the last poll) and published: rows newer than those of a poll in
+ * flight, which are dropped. False after the backend failed.
+ */
 static bool take_alerts(struct backend *b, const struct http_response *r)
 {
     struct am *am = b->priv;
-    struct rowset *rs = read_alerts(b, r);
-    if (rs == NULL) {
+    if (!http_ok(r)) {
+        am_failed(b, http_describe_failure(r));
         return false;
     }
-    /* newer than the rows a poll in flight holds: those must not come after these */
+    struct am_read rd;
+    read_begin(&rd, b);
+    struct json_stream st;
+    json_stream_init(&st, r->body, r->len, NULL);
+    cJSON *e;
+    char *cause = NULL;
+    int rc;
+    while ((rc = json_stream_next(&st, &e, &cause)) > 0) {
+        read_alert(&rd, e);
+        cJSON_Delete(e);
+    }
+    json_stream_finish(&st);
+    if (rc < 0) {
+        read_abandon(&rd);
+        char *why = alertmanager_list_cause(cause, "alerts");
+        free(cause);
+        am_failed(b, xasprintf("bad response from %s: %s", ALERTS_PATH, why));
+        free(why);
+        return false;
+    }
     rowset_destroy(am->alerts);
     am->alerts = NULL;
-    backend_publish(b, rs);
+    am->alerts_stale = am->poll.job != NULL;
+    http_poll_forget(&am->poll); /* the store no longer holds what the poll took */
+    backend_publish(b, read_take(am, &rd));
     return true;
 }
 
 /* Publish a GET /api/v2/silences response, or fail the backend; the last rows stay. */
 static void take_silences(struct backend *b, const struct http_response *r)
 {
+    struct am *am = b->priv;
+    if (http_poll_same(&am->poll, r)) {
+        /* unchanged: only the ENDS texts may have moved on ("in 59m") */
+        struct rowset *again = alertmanager_silences_again(am->silences, clock_wall_s());
+        if (again != NULL) {
+            rowset_destroy(am->silences);
+            am->silences = alertmanager_silences_copy(again);
+            backend_publish(b, again);
+        } else {
+            backend_ok(b);
+        }
+        return;
+    }
     if (!http_ok(r)) {
         char *why = http_describe_failure(r);
-        backend_fail(b, "silences: %s", why);
+        am_failed(b, xasprintf("silences: %s", why));
         free(why);
         return;
     }
     struct rowset *rs = rowset_create(MODEL_SILENCES, b->name);
     char *cause = NULL;
     if (!alertmanager_parse_silences(r->body, r->len, rs, clock_wall_s(), &cause)) {
-        backend_fail(b, "silences: bad response from %s: %s", SILENCES_PATH, cause);
+        am_failed(b, xasprintf("silences: bad response from %s: %s", SILENCES_PATH, cause));
         free(cause);
         rowset_destroy(rs);
         return;
     }
+    rowset_destroy(am->silences);
+    am->silences = alertmanager_silences_copy(rs);
     backend_publish(b, rs);
+    http_poll_took(&am->poll, r);
 }
 
 /*
@@ -274,17 +406,64 @@ static void on_poll_silences(const struct http_response *r, void *ud)
     http_poll_end(&am->poll);
 }
 
+static bool on_alert_elem(void *ud, cJSON *elem, char **cause)
+{
+    struct backend *b = ud;
+    struct am *am = b->priv;
+    (void)cause;
+    read_alert(&am->reading, elem);
+    return true;
+}
+
+static void on_alerts_read(void *ud, bool ok, const char *cause, const cJSON *rest, size_t n)
+{
+    struct backend *b = ud;
+    struct am *am = b->priv;
+    (void)rest;
+    (void)n;
+    if (!ok) {
+        read_abandon(&am->reading);
+        char *why = alertmanager_list_cause(cause, "alerts");
+        am_failed(b, xasprintf("bad response from %s: %s", ALERTS_PATH, why));
+        free(why);
+        am->alerts_stale = false;
+        http_poll_end(&am->poll);
+        return;
+    }
+    if (am->alerts_stale) { /* an action published newer rows meanwhile */
+        read_abandon(&am->reading);
+    } else {
+        am->alerts = read_take(am, &am->reading);
+        http_poll_parse_took(&am->poll);
+    }
+    am->alerts_stale = false;
+    http_poll_send(&am->poll, SILENCES_PATH, on_poll_silences);
+}
+
+/*
+ * The alerts answer: unchanged, nothing is rebuilt (the store holds its
+ * rows); else it is read one element at a time, in slices on the loop
+ * (http_poll_parse), then the silences are fetched.
+ */
 static void on_poll(const struct http_response *r, void *ud)
 {
     struct backend *b = http_poll_received(ud);
     struct am *am = b->priv;
     rowset_destroy(am->alerts);
-    am->alerts = read_alerts(b, r);
-    if (am->alerts == NULL) {
+    am->alerts = NULL;
+    am->alerts_stale = false;
+    if (http_poll_same(&am->poll, r)) {
+        http_poll_send(&am->poll, SILENCES_PATH, on_poll_silences);
+        return;
+    }
+    if (!http_ok(r)) {
+        am_failed(b, http_describe_failure(r));
         http_poll_end(&am->poll);
         return;
     }
-    http_poll_send(&am->poll, SILENCES_PATH, on_poll_silences);
+    read_abandon(&am->reading);
+    read_begin(&am->reading, b);
+    http_poll_parse(&am->poll, r, NULL, on_alert_elem, on_alerts_read, b);
 }
 
 static void am_poll(struct backend *b)
@@ -312,6 +491,7 @@ struct am_op {
     cJSON *matchers; /* silence from the form: the edited matchers; NULL: every label */
     char *comment;   /* silence from the form */
     bool fetched;    /* the alerts were fetched for this action */
+    char *name;      /* the alert's name for messages (its alertname, else its key) */
     char **ids;      /* expire: the silences, and the next one to delete */
     size_t nids, next;
     bool by_id;      /* expire from a silence row: its id is the target */
@@ -326,6 +506,7 @@ static void op_free(struct http_action *act)
     }
     free(op->ids);
     free(op->done_text);
+    free(op->name);
     cJSON_Delete(op->matchers);
     free(op->comment);
     free(op);
@@ -387,14 +568,6 @@ static char *silence_body(const struct am_op *op, cJSON *label_matchers)
     return out;
 }
 
-static const char *op_alertname(const struct am_op *op)
-{
-    struct am *am = op->act.b->priv;
-    const cJSON *alert = alertmanager_index_find(am->index, op->act.request->target);
-    const char *name = json_str(json_obj(alert, "labels"), "alertname");
-    return name != NULL && name[0] != '\0' ? name : op->act.request->target;
-}
-
 static void on_silenced(const struct http_response *r, void *ud)
 {
     struct am_op *op = http_action_received(ud);
@@ -412,17 +585,17 @@ static void on_silenced(const struct http_response *r, void *ud)
     }
     char dur[16];
     duration_format(dur, sizeof dur, op->seconds);
-    char *msg = id != NULL ? xasprintf("silenced %s for %s (silence %s)", op_alertname(op), dur, id)
-                           : xasprintf("silenced %s for %s", op_alertname(op), dur);
+    char *msg = id != NULL ? xasprintf("silenced %s for %s (silence %s)", op->name, dur, id)
+                           : xasprintf("silenced %s for %s", op->name, dur);
     op_finish(op, true, msg);
     free(msg);
     free(cause);
     cJSON_Delete(doc);
 }
 
-static void start_silence(struct am_op *op, const cJSON *alert)
+static void start_silence(struct am_op *op, const cJSON *labels)
 {
-    cJSON *matchers = alertmanager_label_matchers(json_obj(alert, "labels"));
+    cJSON *matchers = alertmanager_label_matchers(labels);
     if (cJSON_GetArraySize(matchers) == 0) {
         cJSON_Delete(matchers);
         op_finish(op, false, "the alert has no labels to match");
@@ -495,10 +668,9 @@ static void add_id(struct am_op *op, const char *id)
     op->ids[op->nids++] = xstrdup(id);
 }
 
-/* Every silence that mutes the alert. */
-static void start_expire(struct am_op *op, const cJSON *alert)
+/* Every silence that mutes the alert (ids: its row's silencedBy). */
+static void start_expire(struct am_op *op, const cJSON *ids)
 {
-    const cJSON *ids = json_arr(json_obj(alert, "status"), "silencedBy");
     const cJSON *id;
     cJSON_ArrayForEach(id, ids)
     {
@@ -536,26 +708,57 @@ static void start_expire_id(struct am_op *op)
     expire_next(op);
 }
 
+/*
+ * The alert's row: under the backend's source (a cluster's merged rows for a
+ * member) and the key; false when the store has no such alert.
+ */
+static bool find_alert(struct backend *b, const char *key, const struct rowset **rs, size_t *row)
+{
+    return key != NULL && b->store != NULL &&
+           store_find(b->store, MODEL_ALERTS, backend_source(b), key, rs, row);
+}
+
+/* The labels of the alert (caller deletes), or NULL when it is not known. */
+static cJSON *alert_labels(struct backend *b, const char *key, const struct rowset **rs,
+                           size_t *row)
+{
+    struct am *am = b->priv;
+    if (!find_alert(b, key, rs, row)) {
+        return NULL;
+    }
+    const cJSON *exact = exact_find(am->exact, key);
+    return exact != NULL ? cJSON_Duplicate(exact, 1) : alertmanager_row_labels(*rs, *row);
+}
+
 /* Find the alert (fetching the alerts once if it is not known yet), then act. */
 static void op_proceed(struct am_op *op)
 {
     struct am *am = op->act.b->priv;
-    const cJSON *alert = alertmanager_index_find(am->index, op->act.request->target);
-    if (alert == NULL && !op->fetched) {
+    const char *key = op->act.request->target;
+    const struct rowset *rs = NULL;
+    size_t row = 0;
+    cJSON *labels = alert_labels(op->act.b, key, &rs, &row);
+    if (labels == NULL && !op->fetched) {
         op_send(op, "GET", am->path, NULL, on_op_fetch);
         return;
     }
-    if (alert == NULL) {
-        char *msg = xasprintf("no such alert: %s (resolved?)", op->act.request->target);
+    if (labels == NULL) {
+        char *msg = xasprintf("no such alert: %s (resolved?)", key);
         op_finish(op, false, msg);
         free(msg);
         return;
     }
+    const char *name = json_str(labels, "alertname");
+    free(op->name);
+    op->name = xstrdup(name != NULL && name[0] != '\0' ? name : key);
     if (op->verb == OP_SILENCE) {
-        start_silence(op, alert);
+        start_silence(op, labels);
     } else {
-        start_expire(op, alert);
+        cJSON *ids = alertmanager_row_silences(rs, row);
+        start_expire(op, ids);
+        cJSON_Delete(ids);
     }
+    cJSON_Delete(labels);
 }
 
 /*
@@ -617,12 +820,17 @@ static void am_act(struct backend *b, struct backend_request *a)
 static int am_form(struct backend *b, const struct action_def *def, const char *target,
                    const char **labels, char **values, int max)
 {
-    struct am *am = b->priv;
-    const cJSON *alert = alertmanager_index_find(am->index, target);
-    if (strcmp(def->verb, "silence") != 0 || alert == NULL || max < 3) {
+    if (strcmp(def->verb, "silence") != 0 || max < 3) {
         return 0;
     }
-    cJSON *matchers = alertmanager_label_matchers(json_obj(alert, "labels"));
+    const struct rowset *rs;
+    size_t row;
+    cJSON *alert = alert_labels(b, target, &rs, &row);
+    if (alert == NULL) {
+        return 0;
+    }
+    cJSON *matchers = alertmanager_label_matchers(alert);
+    cJSON_Delete(alert);
     labels[0] = "Matchers (=, !=, =~, !~)";
     values[0] = alertmanager_matchers_text(matchers);
     cJSON_Delete(matchers);
@@ -696,7 +904,9 @@ static void am_destroy(struct backend *b)
     http_poll_finish(&am->poll);
     rowset_destroy(am->alerts);
     http_actions_drop(&am->actions);
-    alertmanager_index_destroy(am->index);
+    exact_free(am->exact);
+    read_abandon(&am->reading);
+    rowset_destroy(am->silences);
     for (size_t i = 0; i < am->nfilters; i++) {
         free(am->filters[i]);
     }

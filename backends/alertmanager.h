@@ -53,6 +53,23 @@ bool alertmanager_parse_alerts(const char *body, size_t len, struct rowset *rs, 
 bool alertmanager_parse_silences(const char *body, size_t len, struct rowset *rs, int64_t now,
                                  char **cause);
 
+/*
+ * The cause of a failed read of a list (common/jsonstream.h) as the parsers
+ * word it: "expected a JSON array of WHAT" for a top-level value that is not
+ * an array; invalid JSON as the stream says it. Caller frees.
+ */
+char *alertmanager_list_cause(const char *cause, const char *what);
+
+/*
+ * Unchanged silences (issue 19: an answer the same as the last one is not
+ * read again): only the ENDS texts move on with the clock ("in 59m", "ended
+ * 3m ago"). alertmanager_silences_again: the rows of kept (a copy of the last
+ * silences published) read against now, or NULL when no ENDS text changed;
+ * alertmanager_silences_copy: the copy to keep. Callers destroy either.
+ */
+struct rowset *alertmanager_silences_again(const struct rowset *kept, int64_t now);
+struct rowset *alertmanager_silences_copy(const struct rowset *rs);
+
 /* ---- shared with the Prometheus backend ---- */
 
 /*
@@ -88,18 +105,30 @@ enum tone alertmanager_severity_tone(const char *severity);
 /* A silence row's SILENCE cell shows this much of its id, as messages do. */
 enum { ALERTMANAGER_SHORT_ID = 8 };
 
-/* Row key -> alert object of one alerts response: what an action needs beyond its row. */
-struct alertmanager_index;
+/*
+ * One entry of a GET /api/v2/alerts array as a row of rs (what
+ * alertmanager_parse_alerts does for each): false, and no row, when alert is
+ * not an object. keys keeps the row keys of one response unique. The row is
+ * left open (the caller may add detail lines; rowset_end ends it).
+ */
+bool alertmanager_add_alert(struct rowset *rs, const struct cJSON *alert, int64_t now,
+                            struct model_keys *keys);
 
 /*
- * alertmanager_parse_alerts, keeping the document: *index (caller destroys)
- * maps each row key to its alert object.
+ * What an action needs of an alert, read back from its row (the detail lines
+ * alertmanager_row_begin and the parser wrote): the backend keeps no document.
+ * alertmanager_row_labels: the "label.NAME" lines as an object of strings;
+ * alertmanager_row_silences: the ids of "silencedBy" as an array of strings
+ * (empty when not silenced). Caller deletes either.
  */
-bool alertmanager_parse_alerts_index(const char *body, size_t len, struct rowset *rs, int64_t now,
-                                     struct alertmanager_index **index, char **cause);
-/* The alert object of a row key, or NULL (borrowed from idx; idx may be NULL). */
-const struct cJSON *alertmanager_index_find(const struct alertmanager_index *idx, const char *key);
-void alertmanager_index_destroy(struct alertmanager_index *idx);
+struct cJSON *alertmanager_row_labels(const struct rowset *rs, size_t row);
+struct cJSON *alertmanager_row_silences(const struct rowset *rs, size_t row);
+/*
+ * A detail line keeps a value on one line (model.h: a newline or a tab reads
+ * as a space), so a label set with one of those cannot be read back exactly
+ * from its row: true for such a set (the backend keeps those few aside).
+ */
+bool alertmanager_labels_flattened(const struct cJSON *labels);
 
 /*
  * One equality matcher per label (the narrowest silence), as a JSON array of

@@ -1,8 +1,8 @@
 /*
  * What Alertmanager answers, read (alertmanager.h): label sets (their
  * fingerprint, the row an alert is shown as, shared with the Prometheus
- * backend), GET /api/v2/alerts with the index of row key -> alert the
- * actions read, GET /api/v2/silences, and matchers both ways (the text
+ * backend), GET /api/v2/alerts (and an alert read back from its row, for
+ * the actions), GET /api/v2/silences, and matchers both ways (the text
  * Alertmanager writes, and reading it back from a form).
  *
  * Parsing is defensive (DESIGN rule 6): the top level must be an array; an
@@ -13,6 +13,7 @@
 
 #include "../common/clock.h"
 #include "../common/json.h"
+#include "../common/jsonstream.h"
 #include "../common/util.h"
 
 #include <cjson/cJSON.h>
@@ -187,52 +188,6 @@ void alertmanager_row_begin(struct rowset *rs, const struct alertmanager_row *r)
 
 /* ---- the alerts response ---- */
 
-/* Row key -> alert object (borrowed from doc). */
-struct index_entry {
-    char *key;
-    const cJSON *alert;
-};
-
-struct alertmanager_index {
-    cJSON *doc;
-    struct index_entry *entries;
-    size_t n, cap;
-};
-
-static void index_add(struct alertmanager_index *idx, const char *key, const cJSON *alert)
-{
-    if (idx->n == idx->cap) {
-        idx->cap = idx->cap ? idx->cap * 2 : 16;
-        idx->entries = xreallocarray(idx->entries, idx->cap, sizeof *idx->entries);
-    }
-    idx->entries[idx->n].key = xstrdup(key);
-    idx->entries[idx->n].alert = alert;
-    idx->n++;
-}
-
-const cJSON *alertmanager_index_find(const struct alertmanager_index *idx, const char *key)
-{
-    for (size_t i = 0; idx != NULL && i < idx->n; i++) {
-        if (strcmp(idx->entries[i].key, key) == 0) {
-            return idx->entries[i].alert;
-        }
-    }
-    return NULL;
-}
-
-void alertmanager_index_destroy(struct alertmanager_index *idx)
-{
-    if (idx == NULL) {
-        return;
-    }
-    for (size_t i = 0; i < idx->n; i++) {
-        free(idx->entries[i].key);
-    }
-    free(idx->entries);
-    cJSON_Delete(idx->doc);
-    free(idx);
-}
-
 /* The strings of an array, joined by ", " (names of objects with field); caller frees. */
 static char *join_strings(const cJSON *arr, const char *field)
 {
@@ -301,9 +256,12 @@ static void alert_state(const cJSON *status, struct alertmanager_row *r)
     }
 }
 
-static void add_alert(struct rowset *rs, const cJSON *alert, int64_t now, struct model_keys *keys,
-                      struct alertmanager_index *idx)
+bool alertmanager_add_alert(struct rowset *rs, const cJSON *alert, int64_t now,
+                            struct model_keys *keys)
 {
+    if (!cJSON_IsObject(alert)) {
+        return false;
+    }
     const cJSON *labels = json_obj(alert, "labels");
     const cJSON *status = json_obj(alert, "status");
     const char *fp = json_str(alert, "fingerprint");
@@ -323,54 +281,134 @@ static void add_alert(struct rowset *rs, const cJSON *alert, int64_t now, struct
     r.key = key;
     alertmanager_row_begin(rs, &r);
     alert_details(rs, alert, status);
-    if (idx != NULL) {
-        index_add(idx, key, alert);
-    }
     free(key);
+    return true;
 }
 
-/* With idx, the document and the key -> alert index are kept there. */
-static bool parse_alerts(const char *body, size_t len, struct rowset *rs, int64_t now,
-                         struct alertmanager_index *idx, char **cause)
+char *alertmanager_list_cause(const char *cause, const char *what)
 {
-    cJSON *doc = NULL;
-    if (!json_parse_array(body, len, "alerts", &doc, cause)) {
-        return false;
+    if (cause == NULL) {
+        return xasprintf("expected a JSON array of %s", what);
     }
-    struct model_keys keys = {0};
-    const cJSON *alert;
-    cJSON_ArrayForEach(alert, doc)
-    {
-        if (cJSON_IsObject(alert)) {
-            add_alert(rs, alert, now, &keys, idx);
-        }
+    /* the stream's "expected a JSON array" (any other top-level value) says what it expected */
+    if (str_has_prefix(cause, "expected ")) {
+        return xasprintf("expected a JSON array of %s", what);
     }
-    model_keys_free(&keys);
-    rowset_end(rs);
-    if (idx != NULL) {
-        idx->doc = doc;
-    } else {
-        cJSON_Delete(doc);
-    }
-    return true;
+    return xstrdup(cause);
 }
 
 bool alertmanager_parse_alerts(const char *body, size_t len, struct rowset *rs, int64_t now,
                                char **cause)
 {
-    return parse_alerts(body, len, rs, now, NULL, cause);
-}
-
-bool alertmanager_parse_alerts_index(const char *body, size_t len, struct rowset *rs, int64_t now,
-                                     struct alertmanager_index **index, char **cause)
-{
-    struct alertmanager_index *idx = xcalloc(1, sizeof *idx);
-    if (!parse_alerts(body, len, rs, now, idx, cause)) {
-        alertmanager_index_destroy(idx);
+    struct json_stream st;
+    json_stream_init(&st, body, len, NULL);
+    struct model_keys keys = {0};
+    cJSON *alert;
+    char *why = NULL;
+    int rc;
+    while ((rc = json_stream_next(&st, &alert, &why)) > 0) {
+        alertmanager_add_alert(rs, alert, now, &keys);
+        cJSON_Delete(alert);
+    }
+    json_stream_finish(&st);
+    model_keys_free(&keys);
+    if (rc < 0) {
+        *cause = alertmanager_list_cause(why, "alerts");
+        free(why);
         return false;
     }
-    *index = idx;
+    rowset_end(rs);
     return true;
+}
+
+/* ---- an alert read back from its row (for the actions) ---- */
+
+/* Each detail line of a row: name (nlen bytes) and value (vlen bytes). */
+struct detail_line {
+    const char *name, *value;
+    size_t nlen, vlen;
+};
+
+/* The next "name\tvalue" line of *p into l; false at the end. */
+static bool next_detail(const char **p, struct detail_line *l)
+{
+    while (**p != '\0') {
+        const char *line = *p;
+        const char *end = strchr(line, '\n');
+        size_t len = end != NULL ? (size_t)(end - line) : strlen(line);
+        *p = line + len + (end != NULL ? 1 : 0);
+        const char *tab = memchr(line, '\t', len);
+        if (tab != NULL) {
+            l->name = line;
+            l->nlen = (size_t)(tab - line);
+            l->value = tab + 1;
+            l->vlen = len - l->nlen - 1;
+            return true;
+        }
+    }
+    return false;
+}
+
+cJSON *alertmanager_row_labels(const struct rowset *rs, size_t row)
+{
+    static const char prefix[] = "label.";
+    const size_t plen = sizeof prefix - 1;
+    cJSON *labels = cJSON_CreateObject();
+    const char *p = rowset_str(rs, rs->rows[row].detail);
+    struct detail_line l;
+    while (next_detail(&p, &l)) {
+        if (l.nlen > plen && strncmp(l.name, prefix, plen) == 0) {
+            char *name = xstrndup(l.name + plen, l.nlen - plen);
+            char *value = xstrndup(l.value, l.vlen);
+            cJSON_AddStringToObject(labels, name, value);
+            free(name);
+            free(value);
+        }
+    }
+    return labels;
+}
+
+cJSON *alertmanager_row_silences(const struct rowset *rs, size_t row)
+{
+    cJSON *ids = cJSON_CreateArray();
+    const char *p = rowset_str(rs, rs->rows[row].detail);
+    struct detail_line l;
+    while (next_detail(&p, &l)) {
+        if (l.nlen != strlen("silencedBy") || strncmp(l.name, "silencedBy", l.nlen) != 0) {
+            continue;
+        }
+        /* join_strings wrote them joined by ", " (ids are UUIDs: no commas) */
+        const char *v = l.value, *end = l.value + l.vlen;
+        while (v < end) {
+            const char *comma = memchr(v, ',', (size_t)(end - v));
+            const char *stop = comma != NULL ? comma : end;
+            const char *s = v;
+            while (s < stop && *s == ' ') {
+                s++;
+            }
+            if (stop > s) {
+                char *id = xstrndup(s, (size_t)(stop - s));
+                cJSON_AddItemToArray(ids, cJSON_CreateString(id));
+                free(id);
+            }
+            v = stop + (comma != NULL ? 1 : 0);
+        }
+        break;
+    }
+    return ids;
+}
+
+bool alertmanager_labels_flattened(const cJSON *labels)
+{
+    const cJSON *l;
+    cJSON_ArrayForEach(l, labels)
+    {
+        if (cJSON_IsString(l) && l->string != NULL &&
+            (strpbrk(l->valuestring, "\n\t") != NULL || strpbrk(l->string, "\n\t") != NULL)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 /* ---- the silences response ---- */
@@ -537,6 +575,61 @@ bool alertmanager_parse_silences(const char *body, size_t len, struct rowset *rs
     free(refs);
     cJSON_Delete(doc);
     return true;
+}
+
+/* The text of a detail line of a row (name\tvalue), or NULL; caller frees. */
+static char *row_detail(const struct rowset *rs, size_t row, const char *name)
+{
+    const char *p = rowset_str(rs, rs->rows[row].detail);
+    size_t n = strlen(name);
+    struct detail_line l;
+    while (next_detail(&p, &l)) {
+        if (l.nlen == n && strncmp(l.name, name, n) == 0) {
+            return xstrndup(l.value, l.vlen);
+        }
+    }
+    return NULL;
+}
+
+struct rowset *alertmanager_silences_copy(const struct rowset *rs)
+{
+    struct rowset *out = rowset_create(MODEL_SILENCES, rs->source);
+    for (size_t i = 0; i < rs->nrows; i++) {
+        rowset_copy_row(out, rs, i);
+    }
+    rowset_end(out);
+    return out;
+}
+
+struct rowset *alertmanager_silences_again(const struct rowset *kept, int64_t now)
+{
+    if (kept == NULL) {
+        return NULL;
+    }
+    struct rowset *out = rowset_create(MODEL_SILENCES, kept->source);
+    bool moved = false;
+    for (size_t i = 0; i < kept->nrows; i++) {
+        rowset_copy_row(out, kept, i);
+        char *starts_at = row_detail(kept, i, "startsAt");
+        int64_t starts = 0;
+        if (!clock_parse_rfc3339_s(starts_at, &starts)) {
+            starts = 0;
+        }
+        free(starts_at);
+        /* the state is the server's: only the time it is read against moves */
+        char *state = xstrdup(rowset_cell_text(kept, i, SILENCE_STATE));
+        rowset_silence_state(out, state, starts, (int64_t)rowset_cell_num(kept, i, SILENCE_ENDS),
+                             now);
+        free(state);
+        moved = moved || strcmp(rowset_cell_text(out, out->nrows - 1, SILENCE_ENDS),
+                                rowset_cell_text(kept, i, SILENCE_ENDS)) != 0;
+    }
+    rowset_end(out);
+    if (!moved) {
+        rowset_destroy(out);
+        return NULL;
+    }
+    return out;
 }
 
 /* ---- matchers typed in a form ---- */

@@ -13,6 +13,10 @@
  * backend's error, an entry that is not an object is skipped, a field of the
  * wrong type counts as missing; a failed poll keeps the last good rows.
  *
+ * Alert storms (issue 19): data.alerts is read one element at a time (in
+ * slices on the loop when the answer is large: http_poll_parse), and an
+ * answer the same as the last one taken rebuilds nothing.
+ *
  * The same backend measures the golden signals of the services the config
  * gives it ([service "NAME"] sections, prometheus_signals.h): it then
  * publishes MODEL_SIGNALS too, from two more requests chained after the
@@ -21,6 +25,7 @@
 #include "prometheus.h"
 #include "../common/clock.h"
 #include "../common/json.h"
+#include "../common/jsonstream.h"
 
 #include "../common/util.h"
 #include "alertmanager.h"
@@ -36,6 +41,13 @@
 #include <string.h>
 
 static const char ALERTS_PATH[] = "/api/v1/alerts";
+
+/*
+ * An answer this small is read at once (well under a millisecond), so that a
+ * failure can be said from the whole document (a 200 whose status is
+ * "error"); a larger one is read in slices on the loop.
+ */
+enum { SMALL_ANSWER = 64 * 1024 };
 
 /* Sample values are strings ("1e+00", "NaN", "+Inf"); a number is taken too. */
 static void detail_value(struct rowset *rs, const cJSON *alert)
@@ -106,34 +118,69 @@ static bool check_status(const cJSON *doc, char **cause)
     return false;
 }
 
-bool prometheus_parse_alerts(const char *body, size_t len, struct rowset *rs, char **cause)
+/*
+ * Why a GET /api/v1/alerts answer could not be read, as the parser words it:
+ * a stream's cause (jsonstream.h) for the shape, or the answer's own error.
+ */
+static char *shape_cause(const char *cause)
+{
+    if (cause == NULL || !str_has_prefix(cause, "expected ")) {
+        return xstrdup(cause != NULL ? cause : "no data.alerts array");
+    }
+    /* the stream names the path it expected; the top level is the object */
+    return xstrdup(strstr(cause, "data") != NULL ? "no data.alerts array"
+                                                 : "expected a JSON object");
+}
+
+/*
+ * A failed stream of body, said as the whole document says it (an error
+ * response, not an object, no data.alerts): the body is small then or broken.
+ */
+static char *whole_cause(const char *body, size_t len, const char *stream_cause)
 {
     cJSON *doc = NULL;
-    if (!json_parse(body, len, &doc, cause)) {
-        return false;
+    char *cause = NULL;
+    if (!json_parse(body, len, &doc, &cause)) {
+        return cause;
     }
-    bool ok = false;
     const cJSON *alerts = cJSON_GetObjectItemCaseSensitive(json_obj(doc, "data"), "alerts");
     if (!cJSON_IsObject(doc)) {
-        *cause = xstrdup("expected a JSON object");
-    } else if (!check_status(doc, cause)) {
+        cause = xstrdup("expected a JSON object");
+    } else if (!check_status(doc, &cause)) {
         /* cause set */
     } else if (!cJSON_IsArray(alerts)) {
-        *cause = xstrdup("no data.alerts array");
+        cause = xstrdup("no data.alerts array");
     } else {
-        struct model_keys keys = {0};
-        const cJSON *alert;
-        cJSON_ArrayForEach(alert, alerts)
-        {
-            if (cJSON_IsObject(alert)) {
-                add_alert(rs, alert, &keys);
-            }
-        }
-        model_keys_free(&keys);
-        rowset_end(rs);
-        ok = true;
+        cause = shape_cause(stream_cause);
     }
     cJSON_Delete(doc);
+    return cause;
+}
+
+bool prometheus_parse_alerts(const char *body, size_t len, struct rowset *rs, char **cause)
+{
+    struct json_stream st;
+    json_stream_init(&st, body, len, "data.alerts");
+    struct model_keys keys = {0};
+    cJSON *alert;
+    char *why = NULL;
+    int rc;
+    while ((rc = json_stream_next(&st, &alert, &why)) > 0) {
+        if (cJSON_IsObject(alert)) {
+            add_alert(rs, alert, &keys);
+        }
+        cJSON_Delete(alert);
+    }
+    model_keys_free(&keys);
+    bool ok = rc == 0 && check_status(json_stream_rest(&st), cause);
+    if (rc < 0) {
+        *cause = whole_cause(body, len, why);
+        free(why);
+    }
+    json_stream_finish(&st);
+    if (ok) {
+        rowset_end(rs);
+    }
     return ok;
 }
 
@@ -154,6 +201,8 @@ struct prom {
     int64_t signals_at;         /* signals_at: evaluate at this wall time (s); 0: now */
     char *alerts_error;         /* this poll's alerts failure, or NULL */
     struct prom_answer *answer; /* this poll's signals, while the chain runs */
+    struct rowset *reading;     /* the alerts answer being read (in slices) */
+    struct model_keys keys;     /* ... its row keys */
     double range_start, range_end;
 };
 
@@ -235,6 +284,9 @@ static void chain_end(struct backend *b, char *signals_error)
     prom_answer_destroy(p->answer);
     p->answer = NULL;
     http_poll_end(&p->poll);
+    if (p->alerts_error != NULL || signals_error != NULL) {
+        http_poll_forget(&p->poll); /* a failed backend reads every answer again */
+    }
     if (p->alerts_error != NULL && signals_error != NULL) {
         backend_fail(b, "%s; signals: %s", p->alerts_error, signals_error);
     } else if (p->alerts_error != NULL) {
@@ -324,26 +376,11 @@ static void send_instant(struct prom *p)
     free(q);
 }
 
-static void on_poll(const struct http_response *r, void *ud)
+/* The alerts are in (rs NULL: unchanged, or failed with error): then the signals, or the end. */
+static void alerts_in(struct backend *b, struct rowset *rs, char *error)
 {
-    struct backend *b = http_poll_received(ud);
     struct prom *p = b->priv;
-    bool chained = prom_signals_count(p->signals) > 0;
-    char *error = NULL;
-    struct rowset *rs = NULL;
-    if (!http_ok(r)) {
-        error = describe_http(r);
-    } else {
-        rs = rowset_create(MODEL_ALERTS, b->name);
-        char *cause = NULL;
-        if (!prometheus_parse_alerts(r->body, r->len, rs, &cause)) {
-            error = xasprintf("bad response from %s: %s", ALERTS_PATH, cause);
-            free(cause);
-            rowset_destroy(rs);
-            rs = NULL;
-        }
-    }
-    if (chained) {
+    if (prom_signals_count(p->signals) > 0) {
         if (rs != NULL) {
             backend_publish_rows(b, rs); /* the health waits for the end of the chain */
         }
@@ -354,10 +391,95 @@ static void on_poll(const struct http_response *r, void *ud)
     http_poll_end(&p->poll);
     if (rs != NULL) {
         backend_publish(b, rs);
-    } else {
+    } else if (error != NULL) {
         backend_fail(b, "%s", error);
+        http_poll_forget(&p->poll);
+    } else {
+        backend_ok(b);
     }
     free(error);
+}
+
+static bool on_alert_elem(void *ud, cJSON *elem, char **cause)
+{
+    struct backend *b = ud;
+    struct prom *p = b->priv;
+    (void)cause;
+    if (cJSON_IsObject(elem)) {
+        add_alert(p->reading, elem, &p->keys);
+    }
+    return true;
+}
+
+static void reading_drop(struct prom *p)
+{
+    rowset_destroy(p->reading);
+    p->reading = NULL;
+    model_keys_free(&p->keys);
+}
+
+static void on_alerts_read(void *ud, bool ok, const char *cause, const cJSON *rest, size_t n)
+{
+    struct backend *b = ud;
+    struct prom *p = b->priv;
+    (void)n;
+    char *why = NULL;
+    if (!ok) {
+        why = shape_cause(cause);
+    } else if (!check_status(rest, &why)) {
+        ok = false;
+    }
+    if (!ok) {
+        reading_drop(p);
+        char *error = xasprintf("bad response from %s: %s", ALERTS_PATH, why);
+        free(why);
+        alerts_in(b, NULL, error);
+        return;
+    }
+    struct rowset *rs = p->reading;
+    p->reading = NULL;
+    model_keys_free(&p->keys);
+    rowset_end(rs);
+    http_poll_parse_took(&p->poll);
+    alerts_in(b, rs, NULL);
+}
+
+/*
+ * The alerts answer: unchanged, nothing is rebuilt (the store holds its
+ * rows); else data.alerts is read one element at a time, in slices on the
+ * loop (http_poll_parse) when the answer is large.
+ */
+static void on_poll(const struct http_response *r, void *ud)
+{
+    struct backend *b = http_poll_received(ud);
+    struct prom *p = b->priv;
+    if (http_poll_same(&p->poll, r)) {
+        alerts_in(b, NULL, NULL);
+        return;
+    }
+    if (!http_ok(r)) {
+        alerts_in(b, NULL, describe_http(r));
+        return;
+    }
+    reading_drop(p);
+    p->reading = rowset_create(MODEL_ALERTS, b->name);
+    if (r->len > SMALL_ANSWER) {
+        http_poll_parse(&p->poll, r, "data.alerts", on_alert_elem, on_alerts_read, b);
+        return;
+    }
+    /* small: read at once, and a failure said as the whole document says it */
+    char *cause = NULL;
+    if (!prometheus_parse_alerts(r->body, r->len, p->reading, &cause)) {
+        reading_drop(p);
+        char *error = xasprintf("bad response from %s: %s", ALERTS_PATH, cause);
+        free(cause);
+        alerts_in(b, NULL, error);
+        return;
+    }
+    struct rowset *rs = p->reading;
+    p->reading = NULL;
+    http_poll_took(&p->poll, r);
+    alerts_in(b, rs, NULL);
 }
 
 static void prom_poll(struct backend *b)
@@ -375,6 +497,7 @@ static void prom_destroy(struct backend *b)
         return;
     }
     http_poll_finish(&p->poll);
+    reading_drop(p);
     http_settings_free(&p->http);
     prom_answer_destroy(p->answer);
     prom_signals_destroy(p->signals);
