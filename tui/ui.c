@@ -280,6 +280,22 @@ static void draw_panel(struct ui *ui, struct panel *p)
     ui->overlay_dirty = true;
 }
 
+/*
+ * Bring every panel's rows up to the store's (its views hold rowsets a
+ * publish frees): before a frame, and before keys are handled, since a
+ * poll's answer can be published in the same loop round as a key arrives.
+ */
+static void update_panels(struct ui *ui, uint64_t now)
+{
+    for (size_t i = 0; i < ui->npanels; i++) {
+        struct panel *p = &ui->panels[i];
+        if (p->ops->update(p->self, now)) {
+            p->dirty = true;
+            ui->chrome_dirty = true; /* tab counts */
+        }
+    }
+}
+
 /* Redraw what changed; one doupdate() per frame. */
 static void ui_frame(struct ui *ui)
 {
@@ -296,13 +312,7 @@ static void ui_frame(struct ui *ui)
     }
     uint64_t now = loop_now_ms(ui->loop);
     bool drew = false;
-    for (size_t i = 0; i < ui->npanels; i++) {
-        struct panel *p = &ui->panels[i];
-        if (p->ops->update(p->self, now)) {
-            p->dirty = true;
-            ui->chrome_dirty = true; /* tab counts */
-        }
-    }
+    update_panels(ui, now);
     if (ui->projector != NULL) {
         drew = projview_frame(ui, now);
     } else if (ui->layout.kind == LAYOUT_TOO_SMALL) {
@@ -396,6 +406,7 @@ static void on_tty(int fd, short revents, void *ud)
         hang_up(ui);
         return;
     }
+    update_panels(ui, loop_now_ms(ui->loop));
     wint_t ch;
     int rc;
     while ((rc = wget_wch(stdscr, &ch)) != ERR) {
