@@ -319,7 +319,11 @@ static char *labels_lines(const cJSON *labels)
     cJSON_ArrayForEach(l, labels)
     {
         if (cJSON_IsString(l) && l->string != NULL) {
-            strbuf_printf(&sb, "label.%s\t%s\n", l->string, l->valuestring);
+            strbuf_str(&sb, "label.");
+            strbuf_str(&sb, l->string);
+            strbuf_add(&sb, "\t", 1);
+            strbuf_str(&sb, l->valuestring);
+            strbuf_add(&sb, "\n", 1);
         }
     }
     return sb.s;
