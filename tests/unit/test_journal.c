@@ -309,8 +309,7 @@ static void test_batch(void)
     for (int i = 0; whole && i < N; i++) {
         const cJSON *d = cJSON_GetObjectItem(lines[2 + i], "data");
         whole = lines[2 + i] != NULL && seq_of(lines[2 + i]) == 2 + i &&
-                cJSON_GetObjectItem(d, "i") != NULL &&
-                cJSON_GetObjectItem(d, "i")->valueint == i;
+                cJSON_GetObjectItem(d, "i") != NULL && cJSON_GetObjectItem(d, "i")->valueint == i;
     }
     tap_ok(whole, "each batched line whole, in order, seq 2..%d; the torn tail ended", N + 1);
     tap_ok(n == N + 4 && seq_of(lines[N + 2]) == N + 2 && seq_of(lines[N + 3]) == N + 3,
