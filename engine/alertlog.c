@@ -419,24 +419,38 @@ static void replay_line(struct alertlog *al, const cJSON *obj)
     remember(al, source, key, state, json_str(obj, "target"));
 }
 
-/* The file's transitions into the history; into the open alerts too (open). */
+/*
+ * The file's transitions into the history; into the open alerts too (open).
+ * Line by line (each parsed and freed at once), so a storm's megabytes of
+ * lines are never all in memory (journal_read would hold them all): a torn
+ * or damaged line does not parse and is skipped, as journal_read skips it.
+ * Only a regular file has lines.
+ */
 static void replay_file(struct alertlog *al, const char *path, bool open)
 {
-    struct journal_line *lines = NULL;
-    size_t n = 0;
-    int err = 0;
-    if (!journal_read(path, &lines, &n, &err)) {
+    FILE *f = fopen(path, "re");
+    struct stat st;
+    if (f == NULL || fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        if (f != NULL) {
+            fclose(f); /* /dev/full and friends have no lines */
+        }
         return;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (lines[i].obj != NULL) {
+    char *buf = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    while ((len = getline(&buf, &cap, f)) > 0) {
+        cJSON *obj = cJSON_ParseWithLength(buf, (size_t)len);
+        if (cJSON_IsObject(obj)) {
             if (open) {
-                replay_line(al, lines[i].obj);
+                replay_line(al, obj);
             }
-            hist_line(al, lines[i].obj);
+            hist_line(al, obj);
         }
+        cJSON_Delete(obj);
     }
-    journal_lines_free(lines, n);
+    free(buf);
+    fclose(f);
 }
 
 /* The rotated file first (history only: the current one starts with what is open), then ours. */

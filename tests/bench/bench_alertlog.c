@@ -13,9 +13,11 @@
 #include "../../common/util.h"
 #include "../../engine/alertlog.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +27,18 @@ static double now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static double heap_mb(void)
+{
+    return (double)mallinfo2().uordblks / (1 << 20);
+}
+
+static double peak_rss_mb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_maxrss / 1024;
 }
 
 static long long file_size(const char *path)
@@ -98,8 +112,16 @@ static void storm(int n)
     }
     struct store *st = store_create();
     printf("%d alerts:\n", n);
+    double heap0 = heap_mb();
     publish(st, n, 0, false);
+    double heap1 = heap_mb();
     step(al, st, path, "new (all fired)");
+    store_forget(st, MODEL_ALERTS, "am");
+    double heap2 = heap_mb();
+    publish(st, n, 0, false);
+    printf("  %-34s %9.1f MB (%.0f bytes per open alert, the history's %d lines included)\n",
+           "heap: the alert log", heap2 - heap0, (heap2 - heap0) * (1 << 20) / n, ALERTLOG_HISTORY);
+    (void)heap1;
     publish(st, n, 0, false);
     step(al, st, path, "unchanged (a new poll)");
     publish(st, n, 100, false);
@@ -125,9 +147,12 @@ static void storm(int n)
     }
     t0 = now_ms();
     alertlog_close(al);
+    double rss0 = peak_rss_mb();
     al = alertlog_open(path, 64 << 10, &cause);
-    printf("  %-34s %9.1f ms  %zu open\n", "reopen (replay)", now_ms() - t0,
-           alertlog_open_count(al));
+    printf("  %-34s %9.1f ms  %zu open (file %.1f MB + .1 %.1f MB; peak RSS %.0f -> %.0f MB)\n",
+           "reopen (replay)", now_ms() - t0, alertlog_open_count(al),
+           (double)file_size(path) / (1 << 20), (double)file_size(old) / (1 << 20), rss0,
+           peak_rss_mb());
     alertlog_close(al);
     store_destroy(st);
     unlink(path);

@@ -75,7 +75,10 @@ static struct counts count(const char *path)
         const cJSON *seq = cJSON_GetObjectItem(o, "seq");
         const char *action = cJSON_GetStringValue(cJSON_GetObjectItem(o, "action"));
         const char *result = cJSON_GetStringValue(cJSON_GetObjectItem(o, "result"));
-        if (o == NULL || !cJSON_IsNumber(seq) || action == NULL || result == NULL) {
+        if (o == NULL) {
+            continue; /* not a line of ours (the test's damage) */
+        }
+        if (!cJSON_IsNumber(seq) || action == NULL || result == NULL) {
             c.seq_ok = false;
             continue;
         }
@@ -168,14 +171,18 @@ static void test_storm(const char *dir)
     tap_ok(exact, "12 rounds of churn: every transition recorded exactly once");
     alertlog_close(al);
 
+    FILE *f = fopen(path, "a"); /* a damaged line and a torn tail: skipped by the replay */
+    fputs("not json\n{\"seq\":99999999,\"ts\":\"2026-", f);
+    fclose(f);
     al = alertlog_open(path, (size_t)64 << 20, &cause);
     tap_is_int((long long)alertlog_open_count(al), (long long)model_open() + 10,
-               "replayed after a restart: the open set");
+               "replayed after a restart (a damaged line and a torn tail skipped): the open set");
     publish(st, "am", now, N);
     publish(st, "am2", other, 10);
     alertlog_observe(al, st, &cause);
-    tap_is_int((long long)count(path).lines, (long long)lines,
-               "after a restart the same answers record nothing new");
+    struct counts after = count(path);
+    tap_ok(after.lines == lines && after.seq_ok,
+           "after a restart the same answers record nothing new");
 
     /* all gone at once */
     for (int i = 0; i < N; i++) {
