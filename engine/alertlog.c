@@ -885,7 +885,12 @@ bool alertlog_publish(struct alertlog *al, struct store *st)
         return false;
     }
     struct rowset *rs = rowset_create(MODEL_HISTORY, "history");
-    rowset_reserve(rs, al->hn, 160);
+    size_t bytes = 0; /* the text of every row up front: 5,000 rows, no arena growing */
+    for (size_t i = 0; i < al->hn; i++) {
+        const struct hist *h = hist_at(al, i);
+        bytes += 320 + strlen(h->name) + (h->labels != NULL ? strlen(h->labels) : 0);
+    }
+    rowset_reserve(rs, al->hn, al->hn > 0 ? bytes / al->hn : 0);
     for (size_t i = al->hn; i-- > 0;) {
         hist_row(rs, hist_at(al, i)); /* newest first */
     }

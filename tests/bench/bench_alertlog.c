@@ -128,9 +128,15 @@ static void storm(int n)
     step(al, st, path, "100 changed (silenced)");
     publish(st, n, 100, false);
     step(al, st, path, "unchanged again");
-    double t0 = now_ms();
-    alertlog_publish(al, st);
-    printf("  %-34s %9.1f ms\n", "history published", now_ms() - t0);
+    double best = 1e9, t0;
+    for (int i = 0; i < 10; i++) {
+        alertlog_set_history_cap(al, ALERTLOG_HISTORY); /* the same rows, to publish again */
+        t0 = now_ms();
+        alertlog_publish(al, st);
+        best = now_ms() - t0 < best ? now_ms() - t0 : best;
+    }
+    printf("  %-34s %9.1f ms  (%zu rows; the best of 10)\n", "history published", best,
+           alertlog_history_count(al));
     publish(st, n, 100, true);
     step(al, st, path, "all gone");
     alertlog_close(al);
