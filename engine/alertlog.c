@@ -1,10 +1,14 @@
 /*
  * The alert transitions log (alertlog.h). One in-memory entry per open alert
- * (source + key, its state); a poll's answer is compared with them once per
- * store generation. Every line goes through journal.c, so the file has the
- * audit log's format, mode and durability. The history (the newest
- * transitions, for the History pane) is a ring of entries built from the
- * same journal objects, read back or just written.
+ * (source + key, its state), found through a hash index (struct kindex); a
+ * poll's answer is compared with them once per store generation: each row
+ * marks its entry with the observe's epoch, and the entries of a source that
+ * published left unmarked are gone. Every line goes through journal.c (one
+ * batch per observe or rotation), so the file has the audit log's format,
+ * mode and durability. The history (the newest transitions, for the History
+ * pane) is a ring of entries built from the same journal objects, read back
+ * or just written, with its own index: each alert's newest entry, where a
+ * "gone" line takes what the alert's last line said.
  */
 #include "alertlog.h"
 
