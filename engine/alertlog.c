@@ -74,7 +74,9 @@ struct alertlog {
     size_t hcap, hn, hhead;
     uint64_t hid;
     bool hdirty;
-    struct kindex hidx; /* source + key -> its newest entry's place in hist */
+    struct rowset *building; /* the history's rows, published when built (alertlog_publish) */
+    size_t built;            /* rows in it */
+    struct kindex hidx;      /* source + key -> its newest entry's place in hist */
     struct journal *j;
     char *path;
     size_t cap;
@@ -618,6 +620,7 @@ void alertlog_close(struct alertlog *al)
     strmap_free(&al->wordmap);
     free(al->idx.s);
     free(al->hidx.s);
+    rowset_destroy(al->building);
     free(al->hist);
     free(al->seen);
     free(al->path);
@@ -885,20 +888,33 @@ static void hist_row(struct rowset *rs, const struct hist *h)
 
 bool alertlog_publish(struct alertlog *al, struct store *st)
 {
-    if (al == NULL || !al->hdirty) {
+    if (al == NULL || (al->building == NULL && !al->hdirty)) {
         return false;
     }
-    struct rowset *rs = rowset_create(MODEL_HISTORY, "history");
-    size_t bytes = 0; /* the text of every row up front: 5,000 rows, no arena growing */
-    for (size_t i = 0; i < al->hn; i++) {
-        const struct hist *h = hist_at(al, i);
-        bytes += 320 + strlen(h->name) + (h->labels != NULL ? strlen(h->labels) : 0);
+    if (al->hdirty) { /* (again) from the newest: a history that moved mid-way is built anew */
+        rowset_destroy(al->building);
+        al->building = rowset_create(MODEL_HISTORY, "history");
+        al->built = 0;
+        al->hdirty = false;
+        size_t bytes = 0; /* the text of every row up front: 5,000 rows, no arena growing */
+        for (size_t i = 0; i < al->hn; i++) {
+            const struct hist *h = hist_at(al, i);
+            bytes += 320 + strlen(h->name) + (h->labels != NULL ? strlen(h->labels) : 0);
+        }
+        rowset_reserve(al->building, al->hn, al->hn > 0 ? bytes / al->hn : 0);
     }
-    rowset_reserve(rs, al->hn, al->hn > 0 ? bytes / al->hn : 0);
-    for (size_t i = al->hn; i-- > 0;) {
-        hist_row(rs, hist_at(al, i)); /* newest first */
+    for (size_t n = 0; al->built < al->hn && n < ALERTLOG_PUBLISH_SLICE; n++) {
+        hist_row(al->building, hist_at(al, al->hn - 1 - al->built++)); /* newest first */
     }
-    store_publish(st, rs);
-    al->hdirty = false;
+    if (al->built < al->hn) {
+        return false;
+    }
+    store_publish(st, al->building);
+    al->building = NULL;
     return true;
+}
+
+bool alertlog_publishing(const struct alertlog *al)
+{
+    return al != NULL && al->building != NULL;
 }

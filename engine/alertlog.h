@@ -48,7 +48,7 @@
 struct store;
 struct alertlog;
 
-enum { ALERTLOG_CAP = 4 << 20, ALERTLOG_HISTORY = 5000 };
+enum { ALERTLOG_CAP = 4 << 20, ALERTLOG_HISTORY = 5000, ALERTLOG_PUBLISH_SLICE = 1000 };
 
 /* $XDG_STATE_HOME/opsdeck/alerts.jsonl; caller frees; NULL without a home. */
 char *alertlog_default_path(void);
@@ -70,9 +70,15 @@ bool alertlog_observe(struct alertlog *al, const struct store *st, char **cause)
 
 /*
  * Publish the recent transitions to st as MODEL_HISTORY (source "history")
- * when they changed since the last call; true when it published.
+ * when they changed since the last call; true when it published. In slices:
+ * one call builds at most ALERTLOG_PUBLISH_SLICE rows (a few ms: 5,000 rows
+ * at once kept a key waiting 16-40 ms after every poll of a storm) and
+ * publishes when the last is built; a history that moves meanwhile is built
+ * anew. While alertlog_publishing() call again soon (the console: a 0 ms
+ * timer, so the loop serves the terminal between slices).
  */
 bool alertlog_publish(struct alertlog *al, struct store *st);
+bool alertlog_publishing(const struct alertlog *al);
 /* How many transitions the history holds (at most ALERTLOG_HISTORY). */
 size_t alertlog_history_count(const struct alertlog *al);
 /* The history's cap (tests: a small one; 0: ALERTLOG_HISTORY); the oldest go first. */

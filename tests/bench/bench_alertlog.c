@@ -128,15 +128,26 @@ static void storm(int n)
     step(al, st, path, "100 changed (silenced)");
     publish(st, n, 100, false);
     step(al, st, path, "unchanged again");
-    double best = 1e9, t0;
+    double best = 1e9, slice = 0, t0;
+    int calls = 0;
     for (int i = 0; i < 10; i++) {
         alertlog_set_history_cap(al, ALERTLOG_HISTORY); /* the same rows, to publish again */
-        t0 = now_ms();
-        alertlog_publish(al, st);
-        best = now_ms() - t0 < best ? now_ms() - t0 : best;
+        double all = 0, longest = 0;
+        calls = 0;
+        bool done = false;
+        while (!done) {
+            t0 = now_ms();
+            done = alertlog_publish(al, st);
+            double t = now_ms() - t0;
+            all += t;
+            longest = t > longest ? t : longest;
+            calls++;
+        }
+        slice = all < best ? longest : slice; /* the longest slice of the best run */
+        best = all < best ? all : best;
     }
-    printf("  %-34s %9.1f ms  (%zu rows; the best of 10)\n", "history published", best,
-           alertlog_history_count(al));
+    printf("  %-34s %9.1f ms  (%zu rows in %d slices, its longest %.1f ms; the best of 10)\n",
+           "history published", best, alertlog_history_count(al), calls, slice);
     publish(st, n, 100, true);
     step(al, st, path, "all gone");
     alertlog_close(al);

@@ -330,6 +330,29 @@ static void test_history_gone(const char *dir)
     sev = sev_of_newest(st, key);
     tap_ok(sev != NULL && strcmp(sev, "critical") == 0, "for each alert its own (%s)",
            sev ? sev : "-");
+    /* published in slices of ALERTLOG_PUBLISH_SLICE rows; a history that moves is built anew */
+    alertlog_set_history_cap(al, 3 * ALERTLOG_PUBLISH_SLICE);
+    for (int i = 0; i < 1000; i++) {
+        now[i] = 1;
+    }
+    publish(st, "am", now, 1000);
+    alertlog_observe(al, st, &cause); /* 1,000 silenced (150 of them back): 1,300 rows */
+    bool first = alertlog_publish(al, st);
+    tap_ok(!first && alertlog_publishing(al), "1,300 rows: not all in one call");
+    for (int i = 850; i < 1000; i++) {
+        now[i] = 0;
+    }
+    publish(st, "am", now, 1000);
+    alertlog_observe(al, st, &cause); /* meanwhile 150 unsilenced */
+    int calls = 0;
+    while (!alertlog_publish(al, st) && calls < 10) {
+        calls++;
+    }
+    const struct rowset *hrs = store_set(st, MODEL_HISTORY, 0);
+    tap_ok(calls == 1 && !alertlog_publishing(al) && hrs != NULL && hrs->nrows == 1450 &&
+               strcmp(rowset_cell_text(hrs, 0, HISTORY_EVENT), "unsilenced") == 0,
+           "built anew after the history moved: 1,450 rows, newest first (%d more calls)", calls);
+    tap_ok(!alertlog_publish(al, st), "then nothing to publish");
     alertlog_set_history_cap(al, 100); /* the index rebuilt from the ring */
     for (int i = 0; i < 1000; i++) {
         now[i] = i >= 800 ? -1 : 0;
