@@ -86,6 +86,11 @@ struct alertlog {
     uint64_t gen;
     bool observed;
     uint32_t epoch;
+    /* an observe under way (in slices): its rows, then its gone ones */
+    enum { PASS_IDLE, PASS_ROWS, PASS_GONE } phase;
+    uint64_t pgen;     /* the generation it observes */
+    size_t pset, prow; /* the next row */
+    size_t pgone;      /* the next open alert to look at for gone */
     struct seen *seen;
     size_t n, ncap;
     struct kindex idx; /* source + key -> seen */
@@ -475,8 +480,9 @@ static void replay(struct alertlog *al)
 struct lines {
     struct alertlog *al;
     struct journal_batch *b;
-    bool failed; /* the batch could not begin: the rest is seen, not written */
-    char *cause; /* the first failure */
+    size_t count; /* lines so far */
+    bool failed;  /* the batch could not begin: the rest is seen, not written */
+    char *cause;  /* the first failure */
 };
 
 static void line(struct lines *ls, const char *action, const char *name, const char *result,
@@ -491,6 +497,7 @@ static void line(struct lines *ls, const char *action, const char *name, const c
         .data = data,
     };
     hist_add(ls->al, clock_wall_ms(), action, name, result, data); /* seen, even if not written */
+    ls->count++;
     if (ls->b == NULL && !ls->failed) {
         ls->b = journal_batch_begin(ls->al->j, &ls->cause);
         ls->failed = ls->b == NULL;
@@ -732,15 +739,22 @@ static void observe_row(struct lines *ls, const struct rowset *rs, size_t row)
     }
 }
 
-/* Open alerts of a source that published and are not in its answer any more: gone. */
-static void observe_gone(struct lines *ls)
+/*
+ * Open alerts of a source that published and are not in its answer any more:
+ * gone. From al->pgone on, until the slice is full; true when all are seen.
+ */
+static bool observe_gone(struct lines *ls)
 {
     struct alertlog *al = ls->al;
-    for (size_t i = 0; i < al->n;) {
+    for (size_t i = al->pgone; i < al->n;) {
         struct seen *s = &al->seen[i];
         if (al->words[s->src].epoch != al->epoch || s->mark == al->epoch) {
             i++;
             continue;
+        }
+        if (ls->count >= ALERTLOG_OBSERVE_SLICE) {
+            al->pgone = i;
+            return false;
         }
         cJSON *d = cJSON_CreateObject();
         cJSON_AddStringToObject(d, "source", al->words[s->src].s);
@@ -750,6 +764,39 @@ static void observe_gone(struct lines *ls)
         cJSON_Delete(d);
         forget(al, s); /* the last one moved here: look at i again */
     }
+    return true;
+}
+
+/* A pass over the store's answers of generation gen, from the first row. */
+static void pass_start(struct alertlog *al, const struct store *st, uint64_t gen)
+{
+    al->phase = PASS_ROWS;
+    al->pgen = gen;
+    al->pset = al->prow = al->pgone = 0;
+    al->epoch++;
+    size_t nsets = store_nsets(st, MODEL_ALERTS);
+    for (size_t i = 0; i < nsets; i++) {
+        uint32_t src = intern(al, store_set(st, MODEL_ALERTS, i)->source); /* may move words */
+        al->words[src].epoch = al->epoch;
+    }
+}
+
+/* The rows from the pass's cursor on, until the slice is full; true when all are seen. */
+static bool observe_rows(struct lines *ls, const struct store *st)
+{
+    struct alertlog *al = ls->al;
+    size_t rows = 0;
+    for (size_t nsets = store_nsets(st, MODEL_ALERTS); al->pset < nsets; al->pset++) {
+        const struct rowset *rs = store_set(st, MODEL_ALERTS, al->pset);
+        for (; al->prow < rs->nrows; al->prow++) {
+            if (ls->count >= ALERTLOG_OBSERVE_SLICE || rows++ >= ALERTLOG_OBSERVE_ROWS) {
+                return false;
+            }
+            observe_row(ls, rs, al->prow);
+        }
+        al->prow = 0;
+    }
+    return true;
 }
 
 bool alertlog_observe(struct alertlog *al, const struct store *st, char **cause)
@@ -762,29 +809,33 @@ bool alertlog_observe(struct alertlog *al, const struct store *st, char **cause)
         return false;
     }
     uint64_t gen = store_generation(st, MODEL_ALERTS);
-    if (al->observed && gen == al->gen) {
+    if (al->phase == PASS_IDLE && al->observed && gen == al->gen) {
         return true;
     }
-    al->observed = true;
-    al->gen = gen;
-    al->epoch++;
-    size_t nsets = store_nsets(st, MODEL_ALERTS);
-    for (size_t i = 0; i < nsets; i++) {
-        uint32_t src = intern(al, store_set(st, MODEL_ALERTS, i)->source); /* may move words */
-        al->words[src].epoch = al->epoch;
+    /* a new answer mid-way through the rows: from the first row again (the rows seen so far
+     * are recorded and cost nothing the second time); the gone ones are decided by the rows
+     * of a whole pass, so that part finishes whatever came since */
+    if (al->phase == PASS_IDLE || (al->phase == PASS_ROWS && gen != al->pgen)) {
+        pass_start(al, st, gen);
     }
     struct lines ls = {.al = al};
-    for (size_t i = 0; i < nsets; i++) {
-        const struct rowset *rs = store_set(st, MODEL_ALERTS, i);
-        for (size_t row = 0; row < rs->nrows; row++) {
-            observe_row(&ls, rs, row);
-        }
+    if (al->phase == PASS_ROWS && observe_rows(&ls, st)) {
+        al->phase = PASS_GONE;
     }
-    observe_gone(&ls);
+    if (al->phase == PASS_GONE && observe_gone(&ls)) {
+        al->phase = PASS_IDLE;
+        al->observed = true;
+        al->gen = al->pgen;
+    }
     if (!lines_done(&ls, cause)) {
         return false;
     }
-    return rotate_if_full(al, cause);
+    return al->phase != PASS_IDLE || rotate_if_full(al, cause);
+}
+
+bool alertlog_observing(const struct alertlog *al)
+{
+    return al != NULL && al->phase != PASS_IDLE;
 }
 
 /* ---- the history, published ---- */

@@ -48,7 +48,13 @@
 struct store;
 struct alertlog;
 
-enum { ALERTLOG_CAP = 4 << 20, ALERTLOG_HISTORY = 5000, ALERTLOG_PUBLISH_SLICE = 1000 };
+enum {
+    ALERTLOG_CAP = 4 << 20,
+    ALERTLOG_HISTORY = 5000,
+    ALERTLOG_PUBLISH_SLICE = 1000, /* history rows built per alertlog_publish() */
+    ALERTLOG_OBSERVE_SLICE = 500,  /* transitions recorded per alertlog_observe() */
+    ALERTLOG_OBSERVE_ROWS = 25000, /* rows looked at per alertlog_observe() */
+};
 
 /* $XDG_STATE_HOME/opsdeck/alerts.jsonl; caller frees; NULL without a home. */
 char *alertlog_default_path(void);
@@ -62,11 +68,18 @@ void alertlog_close(struct alertlog *al);
 
 /*
  * Record the transitions between the alerts last seen and the store's. Does
- * nothing when the alerts' generation has not moved. All its lines are one
- * journal batch (one fsync). false with *cause when a line could not be
- * written (what was seen is kept: the next call does not write it again).
+ * nothing when the alerts' generation has not moved. In slices: one call
+ * records at most ALERTLOG_OBSERVE_SLICE transitions and looks at most at
+ * ALERTLOG_OBSERVE_ROWS rows (a storm's 10,000 new alerts kept a key waiting
+ * 120-600 ms in one call); while alertlog_observing() call again soon (the
+ * console: a 0 ms timer, so the loop serves the terminal between slices). A
+ * new answer while its rows are looked at: from the first row again (those
+ * recorded are not recorded twice). The lines of one call are one journal
+ * batch (one fsync). false with *cause when a line could not be written (what
+ * was seen is kept: the next call does not write it again).
  */
 bool alertlog_observe(struct alertlog *al, const struct store *st, char **cause);
+bool alertlog_observing(const struct alertlog *al);
 
 /*
  * Publish the recent transitions to st as MODEL_HISTORY (source "history")

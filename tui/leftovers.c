@@ -368,8 +368,10 @@ void leftovers_watch(struct ui *ui)
         ui_say(ui, true, "alert log: %s", cause);
     }
     free(cause);
-    alertlog_publish(ui->alertlog, ui->store); /* the History pane's rows, when they changed */
-    if (alertlog_publishing(ui->alertlog)) {
+    if (!alertlog_observing(ui->alertlog)) {
+        alertlog_publish(ui->alertlog, ui->store); /* the History pane's rows, when they changed */
+    }
+    if (alertlog_observing(ui->alertlog) || alertlog_publishing(ui->alertlog)) {
         loop_timer_add(ui->loop, 0, 0, wake, NULL); /* the next slice after the terminal's turn */
     }
 }

@@ -99,6 +99,27 @@ static struct counts count(const char *path)
     return c;
 }
 
+static int slices; /* of the last observe */
+
+/* alertlog_observe() until its pass is done (the console calls it once per loop iteration). */
+static bool observe(struct alertlog *al, const struct store *st, char **cause)
+{
+    bool ok = true;
+    slices = 0;
+    do {
+        char *why = NULL;
+        if (!alertlog_observe(al, st, &why) && ok) {
+            free(*cause);
+            *cause = why;
+            why = NULL;
+            ok = false;
+        }
+        free(why);
+        slices++;
+    } while (alertlog_observing(al) && slices < 10000);
+    return ok;
+}
+
 static unsigned rnd_state = 12345;
 static unsigned rnd(unsigned n)
 {
@@ -125,21 +146,50 @@ static void test_storm(const char *dir)
         now[i] = 0;
     }
     publish(st, "am", now, N);
-    tap_ok(alertlog_observe(al, st, &cause), "a storm of %d new alerts observed", N);
+    tap_ok(observe(al, st, &cause), "a storm of %d new alerts observed", N);
     struct counts c = count(path);
     tap_ok(c.fired == N && c.lines == N && c.seq_ok, "each fired exactly once, seq 1..%d", N);
+    tap_is_int(slices, (N + ALERTLOG_OBSERVE_SLICE - 1) / ALERTLOG_OBSERVE_SLICE,
+               "in slices of ALERTLOG_OBSERVE_SLICE transitions");
     tap_is_int((long long)alertlog_open_count(al), N, "all open");
     publish(st, "am", now, N);
-    alertlog_observe(al, st, &cause);
+    observe(al, st, &cause);
     tap_is_int((long long)count(path).lines, N, "the same answer again: nothing written");
 
     /* a second source: its alerts are its own, the first one's answer does not resolve them */
     int other[10] = {0};
     publish(st, "am2", other, 10);
-    alertlog_observe(al, st, &cause);
+    observe(al, st, &cause);
     publish(st, "am", now, N);
-    alertlog_observe(al, st, &cause);
+    observe(al, st, &cause);
     tap_is_int((long long)alertlog_open_count(al), N + 10, "two sources: both sets open");
+
+    /* a new answer while a pass is under way: from the first row again, nothing twice */
+    static int third[1600];
+    for (int i = 0; i < 1600; i++) {
+        third[i] = i < 1500 ? 0 : -1;
+    }
+    struct counts before = count(path);
+    publish(st, "am3", third, 1600);
+    alertlog_observe(al, st, &cause); /* one slice: the first 500 fired */
+    tap_ok(alertlog_observing(al), "1,500 new: the pass is under way after one call");
+    for (int i = 0; i < 1600; i++) {
+        third[i] = i < 100 ? 1 : 0; /* 100 of those recorded silenced now, 100 more new */
+    }
+    publish(st, "am3", third, 1600);
+    observe(al, st, &cause);
+    struct counts mid = count(path);
+    tap_ok(mid.fired - before.fired == 1600 && mid.other - before.other == 100 &&
+               mid.gone == before.gone && mid.seq_ok,
+           "a new answer mid-way: 1,600 fired once each, 100 silenced, none gone");
+    for (int i = 0; i < 1600; i++) {
+        third[i] = -1;
+    }
+    publish(st, "am3", third, 1600);
+    observe(al, st, &cause);
+    tap_ok(count(path).gone - mid.gone == 1600 && slices == 4, "and all gone, in slices too (%d)",
+           slices);
+    store_forget(st, MODEL_ALERTS, "am3");
 
     /* rounds of churn: state changes, alerts leaving and coming back, checked against the model */
     size_t lines = count(path).lines;
@@ -158,7 +208,7 @@ static void test_storm(const char *dir)
             now[i] = next;
         }
         publish(st, "am", now, N);
-        exact = alertlog_observe(al, st, &cause) && exact;
+        exact = observe(al, st, &cause) && exact;
         struct counts c2 = count(path);
         if (c2.lines - lines != want || alertlog_open_count(al) != model_open() + 10 ||
             !c2.seq_ok) {
@@ -179,7 +229,7 @@ static void test_storm(const char *dir)
                "replayed after a restart (a damaged line and a torn tail skipped): the open set");
     publish(st, "am", now, N);
     publish(st, "am2", other, 10);
-    alertlog_observe(al, st, &cause);
+    observe(al, st, &cause);
     struct counts after = count(path);
     tap_ok(after.lines == lines && after.seq_ok,
            "after a restart the same answers record nothing new");
@@ -189,7 +239,7 @@ static void test_storm(const char *dir)
         now[i] = -1;
     }
     publish(st, "am", now, N);
-    alertlog_observe(al, st, &cause);
+    observe(al, st, &cause);
     tap_is_int((long long)alertlog_open_count(al), 10, "the storm is over: am2's ten stay open");
     alertlog_close(al);
     store_destroy(st);
@@ -222,7 +272,7 @@ static void test_rotation(const char *dir)
         now[i] = 0;
     }
     publish(st, "am", now, 2000);
-    tap_ok(alertlog_observe(al, st, &cause), "2,000 fired, past the cap");
+    tap_ok(observe(al, st, &cause), "2,000 fired, past the cap");
     struct counts c = count(path);
     tap_ok(access(old, F_OK) == 0 && c.open == 2000 && c.lines == 2000,
            "rotated once: the new file starts with the 2,000 open alerts");
@@ -231,7 +281,7 @@ static void test_rotation(const char *dir)
     for (int i = 0; i < 20; i++) {
         now[i] = 1; /* one silenced per observe */
         publish(st, "am", now, 2000);
-        stayed = alertlog_observe(al, st, &cause) && stayed;
+        stayed = observe(al, st, &cause) && stayed;
     }
     c = count(path);
     tap_ok(stayed && inode_of(old) == rotated && c.open == 2000 && c.lines == 2020,
@@ -242,7 +292,7 @@ static void test_rotation(const char *dir)
             now[(round * 100 + i) % 2000] ^= 1;
         }
         publish(st, "am", now, 2000);
-        alertlog_observe(al, st, &cause);
+        observe(al, st, &cause);
     }
     c = count(path);
     tap_ok(inode_of(old) != rotated && c.open == 2000 && alertlog_open_count(al) == 2000,
@@ -274,14 +324,14 @@ static void test_failed_write(void)
         now[i] = 0;
     }
     publish(st, "am", now, 500);
-    bool failed = !alertlog_observe(al, st, &cause);
+    bool failed = !observe(al, st, &cause);
     tap_ok(failed && cause != NULL && strstr(cause, "No space left") != NULL,
            "a failed write is said (%s)", cause != NULL ? cause : "-");
     free(cause);
     cause = NULL;
     tap_is_int((long long)alertlog_open_count(al), 500, "what was seen is kept");
     publish(st, "am", now, 500);
-    tap_ok(alertlog_observe(al, st, &cause), "the next poll does not write it again");
+    tap_ok(observe(al, st, &cause), "the next poll does not write it again");
     tap_is_int((long long)alertlog_history_count(al), 500, "the history has it");
     alertlog_close(al);
     store_destroy(st);
@@ -314,12 +364,12 @@ static void test_history_gone(const char *dir)
         now[i] = 0;
     }
     publish(st, "am", now, 1000); /* the ring keeps the last 300: the index forgets the rest */
-    alertlog_observe(al, st, &cause);
+    observe(al, st, &cause);
     for (int i = 0; i < 1000; i++) {
         now[i] = i >= 850 ? -1 : 0;
     }
     publish(st, "am", now, 1000);
-    alertlog_observe(al, st, &cause);
+    observe(al, st, &cause);
     alertlog_publish(al, st);
     char key[32];
     key_of(key, sizeof key, "am", 999);
@@ -336,14 +386,14 @@ static void test_history_gone(const char *dir)
         now[i] = 1;
     }
     publish(st, "am", now, 1000);
-    alertlog_observe(al, st, &cause); /* 1,000 silenced (150 of them back): 1,300 rows */
+    observe(al, st, &cause); /* 1,000 silenced (150 of them back): 1,300 rows */
     bool first = alertlog_publish(al, st);
     tap_ok(!first && alertlog_publishing(al), "1,300 rows: not all in one call");
     for (int i = 850; i < 1000; i++) {
         now[i] = 0;
     }
     publish(st, "am", now, 1000);
-    alertlog_observe(al, st, &cause); /* meanwhile 150 unsilenced */
+    observe(al, st, &cause); /* meanwhile 150 unsilenced */
     int calls = 0;
     while (!alertlog_publish(al, st) && calls < 10) {
         calls++;
@@ -358,7 +408,7 @@ static void test_history_gone(const char *dir)
         now[i] = i >= 800 ? -1 : 0;
     }
     publish(st, "am", now, 1000);
-    alertlog_observe(al, st, &cause);
+    observe(al, st, &cause);
     alertlog_publish(al, st);
     key_of(key, sizeof key, "am", 801);
     sev = sev_of_newest(st, key);
