@@ -52,7 +52,7 @@ enum {
     ALERTLOG_CAP = 4 << 20,
     ALERTLOG_HISTORY = 5000,
     ALERTLOG_PUBLISH_SLICE = 1000, /* history rows built per alertlog_publish() */
-    ALERTLOG_OBSERVE_SLICE = 500,  /* transitions recorded per alertlog_observe() */
+    ALERTLOG_OBSERVE_SLICE = 250,  /* transitions recorded per alertlog_observe() */
     ALERTLOG_OBSERVE_ROWS = 25000, /* rows looked at per alertlog_observe() */
 };
 
