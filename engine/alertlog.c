@@ -87,10 +87,11 @@ struct alertlog {
     bool observed;
     uint32_t epoch;
     /* an observe under way (in slices): its rows, then its gone ones */
-    enum { PASS_IDLE, PASS_ROWS, PASS_GONE } phase;
+    enum { PASS_IDLE, PASS_ROWS, PASS_GONE, PASS_ROTATE } phase;
     uint64_t pgen;     /* the generation it observes */
     size_t pset, prow; /* the next row */
     size_t pgone;      /* the next open alert to look at for gone */
+    size_t protate;    /* a rotation: the next open alert to write an alert.open line for */
     struct seen *seen;
     size_t n, ncap;
     struct kindex idx; /* source + key -> seen */
@@ -531,6 +532,27 @@ static bool lines_done(struct lines *ls, char **cause)
  * or took at our last rotation): an open set larger than the cap rotates once
  * per cap's worth of transitions, not at every observe.
  */
+/* The rotation's alert.open lines, from al->protate on, a slice of them. */
+static bool rotate_more(struct alertlog *al, char **cause)
+{
+    struct lines ls = {.al = al};
+    for (size_t n = 0; al->protate < al->n && n < ALERTLOG_ROTATE_SLICE; n++, al->protate++) {
+        const struct seen *s = &al->seen[al->protate];
+        cJSON *d = cJSON_CreateObject();
+        cJSON_AddStringToObject(d, "source", al->words[s->src].s);
+        cJSON_AddStringToObject(d, "key", s->key);
+        line(&ls, "alert.open", seen_name(s), al->words[s->state].s, d);
+        cJSON_Delete(d);
+    }
+    bool ok = lines_done(&ls, cause);
+    if (!ok || al->protate >= al->n) { /* done (or given up: the next write says why) */
+        struct stat st;
+        al->phase = PASS_IDLE;
+        al->base = stat(al->path, &st) == 0 ? (size_t)st.st_size : 0;
+    }
+    return ok;
+}
+
 static bool rotate_if_full(struct alertlog *al, char **cause)
 {
     struct stat st;
@@ -556,17 +578,10 @@ static bool rotate_if_full(struct alertlog *al, char **cause)
     if (al->j == NULL || !moved) {
         return false;
     }
-    struct lines ls = {.al = al};
-    for (size_t i = 0; i < al->n; i++) {
-        cJSON *d = cJSON_CreateObject();
-        cJSON_AddStringToObject(d, "source", al->words[al->seen[i].src].s);
-        cJSON_AddStringToObject(d, "key", al->seen[i].key);
-        line(&ls, "alert.open", seen_name(&al->seen[i]), al->words[al->seen[i].state].s, d);
-        cJSON_Delete(d);
-    }
-    bool ok = lines_done(&ls, cause);
-    al->base = stat(al->path, &st) == 0 ? (size_t)st.st_size : 0;
-    return ok;
+    /* the open set's lines in the next calls (alertlog_observing): nothing else meanwhile */
+    al->phase = PASS_ROTATE;
+    al->protate = 0;
+    return true;
 }
 
 /* The length of an alert.open line whose strings are empty. */
@@ -604,6 +619,13 @@ struct alertlog *alertlog_open(const char *path, size_t cap_bytes, char **cause)
     char *why = NULL;
     if (!rotate_if_full(al, &why)) {
         free(why); /* a log that cannot rotate still records: the next write says why */
+        why = NULL;
+    }
+    while (al->phase == PASS_ROTATE) { /* at open: all of it */
+        if (!rotate_more(al, &why)) {
+            free(why);
+            why = NULL;
+        }
     }
     return al;
 }
@@ -807,6 +829,9 @@ bool alertlog_observe(struct alertlog *al, const struct store *st, char **cause)
     if (al->j == NULL) {
         *cause = xasprintf("%s could not be reopened after its rotation", al->path);
         return false;
+    }
+    if (al->phase == PASS_ROTATE) {
+        return rotate_more(al, cause); /* the answers after it */
     }
     uint64_t gen = store_generation(st, MODEL_ALERTS);
     if (al->phase == PASS_IDLE && al->observed && gen == al->gen) {

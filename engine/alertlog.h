@@ -28,8 +28,9 @@
  * set rotates once per cap's worth of transitions, not at every observe), it
  * is renamed alerts.jsonl.1 (the older .1 goes) and a new file starts with
  * one "alert.open" line per alert still open, so a replay of the new file
- * alone knows them. Readers (timeline.c) read the .1 file and then the
- * current one.
+ * alone knows them (written in slices too, in the observes that follow the
+ * rotation, before any other line; at open, all at once). Readers
+ * (timeline.c) read the .1 file and then the current one.
  *
  * History (the History pane): the newest ALERTLOG_HISTORY transitions are
  * also kept in memory, filled at open by reading the .1 file and the current
@@ -53,7 +54,8 @@ enum {
     ALERTLOG_HISTORY = 5000,
     ALERTLOG_PUBLISH_SLICE = 1000, /* history rows built per alertlog_publish() */
     ALERTLOG_OBSERVE_SLICE = 250,  /* transitions recorded per alertlog_observe() */
-    ALERTLOG_OBSERVE_ROWS = 25000, /* rows looked at per alertlog_observe() */
+    ALERTLOG_OBSERVE_ROWS = 10000, /* rows looked at per alertlog_observe() */
+    ALERTLOG_ROTATE_SLICE = 1000,  /* a rotation's alert.open lines per alertlog_observe() */
 };
 
 /* $XDG_STATE_HOME/opsdeck/alerts.jsonl; caller frees; NULL without a home. */

@@ -274,6 +274,10 @@ static void test_rotation(const char *dir)
     }
     publish(st, "am", now, 2000);
     tap_ok(observe(al, st, &cause), "2,000 fired, past the cap");
+    tap_is_int(slices,
+               (2000 + ALERTLOG_OBSERVE_SLICE - 1) / ALERTLOG_OBSERVE_SLICE +
+                   (2000 + ALERTLOG_ROTATE_SLICE - 1) / ALERTLOG_ROTATE_SLICE,
+               "the transitions, then the rotation's open lines, in slices");
     struct counts c = count(path);
     tap_ok(access(old, F_OK) == 0 && c.open == 2000 && c.lines == 2000,
            "rotated once: the new file starts with the 2,000 open alerts");
