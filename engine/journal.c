@@ -3,6 +3,9 @@
  *
  * Durability: every event is one write(2) of the whole line on an O_APPEND
  * descriptor, then fsync(2); journal_append() returns true only after both.
+ * A batch (journal_batch_*) writes its lines in chunks of whole lines under
+ * one hold of the lock and fsyncs once at commit, which returns true only
+ * after that.
  *
  * Damage from a crash or a full disk is confined to the last line:
  *   - on open, seq continues from the last line that parses as an object with
@@ -288,8 +291,11 @@ char *journal_format(uint64_t seq, int64_t wall_ms, const struct journal_event *
     add_string(obj, "action", ev->action);
     add_string(obj, "target", ev->target);
     add_string(obj, "result", ev->result);
-    if (ev->data != NULL) {
-        /* A copy: the caller keeps its tree and may reuse or free it. */
+    if (cJSON_IsObject(ev->data)) {
+        /* A reference to its members, no copy (a storm's 10,000 lines): the caller's tree is
+         * printed as it is, and left untouched for the caller to reuse or free. */
+        cJSON_AddItemToObject(obj, "data", cJSON_CreateObjectReference(ev->data->child));
+    } else if (ev->data != NULL) {
         cJSON_AddItemToObject(obj, "data", cJSON_Duplicate(ev->data, true));
     } else {
         cJSON_AddNullToObject(obj, "data");
@@ -405,6 +411,113 @@ static bool append_locked(struct journal *j, const struct journal_event *ev, cha
     }
     j->seq = seq;
     return true;
+}
+
+/* ---- batches (journal.h): one lock, chunked writes of whole lines, one fsync ---- */
+
+struct journal_batch {
+    struct journal *j;
+    struct strbuf buf;  /* whole lines not written yet */
+    bool lead;          /* buf starts with the newline that ends a torn tail */
+    uint64_t seq;       /* of the last line added */
+    uint64_t first;     /* of the first line in buf */
+    size_t count;       /* lines added */
+    bool wrote, failed; /* something reached the file; a write failed (the rest is dropped) */
+    char *cause;
+};
+
+struct journal_batch *journal_batch_begin(struct journal *j, char **cause)
+{
+    if (!lock_appends(j, cause)) {
+        return NULL;
+    }
+    if (!catch_up(j, cause)) {
+        unlock_appends(j);
+        return NULL;
+    }
+    struct journal_batch *b = xcalloc(1, sizeof *b);
+    b->j = j;
+    b->seq = j->seq;
+    b->first = j->seq + 1;
+    return b;
+}
+
+size_t journal_batch_count(const struct journal_batch *b)
+{
+    return b->count;
+}
+
+/* Write the pending lines; on a short write the whole lines that made it keep their seq. */
+static void batch_flush(struct journal_batch *b)
+{
+    struct journal *j = b->j;
+    if (b->failed || b->buf.n == 0) {
+        return;
+    }
+    size_t written;
+    bool ok = write_all(j->fd, b->buf.s, b->buf.n, &written);
+    int err = errno;
+    b->wrote = b->wrote || written > 0;
+    if (ok) {
+        j->seq = b->seq;
+        j->needs_newline = false;
+    } else {
+        size_t whole = 0;
+        for (size_t i = b->lead ? 1 : 0; i < written; i++) {
+            whole += b->buf.s[i] == '\n';
+        }
+        j->seq = b->first - 1 + whole;
+        if (written > 0) {
+            j->needs_newline = b->buf.s[written - 1] != '\n';
+        }
+        b->failed = true;
+        b->cause = xasprintf("%s: %s", j->path, strerror(err));
+    }
+    note_end(j);
+    b->buf.n = 0;
+    b->lead = false;
+    b->first = b->seq + 1;
+}
+
+void journal_batch_add(struct journal_batch *b, const struct journal_event *ev)
+{
+    if (b->failed) {
+        return;
+    }
+    if (b->buf.n == 0 && b->j->needs_newline) {
+        strbuf_add(&b->buf, "\n", 1);
+        b->lead = true;
+    }
+    char *line = journal_format(++b->seq, clock_wall_ms(), ev);
+    strbuf_str(&b->buf, line);
+    strbuf_add(&b->buf, "\n", 1);
+    free(line);
+    b->count++;
+    if (b->buf.n >= JOURNAL_BATCH_CHUNK) {
+        batch_flush(b);
+    }
+}
+
+bool journal_batch_commit(struct journal_batch *b, char **cause)
+{
+    struct journal *j = b->j;
+    batch_flush(b);
+    bool ok = !b->failed;
+    if (b->wrote && fsync(j->fd) < 0) {
+        if (ok) {
+            b->cause = xasprintf("%s: %s", j->path, strerror(errno));
+        }
+        ok = false;
+    }
+    unlock_appends(j);
+    if (!ok) {
+        *cause = b->cause;
+        b->cause = NULL;
+    }
+    free(b->cause);
+    free(b->buf.s);
+    free(b);
+    return ok;
 }
 
 enum { JOURNAL_READ_MAX = 256 << 20 };

@@ -50,6 +50,30 @@ bool journal_append_line(struct journal *j, const struct journal_event *ev, char
 typedef void (*journal_mirror_cb)(struct journal *j, const struct journal_event *ev,
                                   const char *line, void *ud);
 void journal_set_mirror(struct journal *j, journal_mirror_cb fn, void *ud);
+/*
+ * A batch: many events, one fsync(2) (the alert log's storm: 10,000
+ * transitions in one observe are not 10,000 fsyncs). begin takes the append
+ * lock (waited for as an append waits) and catches up; add formats the line
+ * at once (ev and its data may go after the call) and writes whenever
+ * JOURNAL_BATCH_CHUNK bytes are pending, always whole lines, so memory stays
+ * bounded and a crash tears at most the last line, as for single appends;
+ * commit writes the rest, fsyncs once, releases the lock and frees the
+ * batch. seq: consecutive, as if appended one by one. A line once written has
+ * its seq even when a later write or the fsync fails; after a failed write
+ * the rest of the batch is dropped, and commit says why. No mirror is called
+ * for batched lines: batches are for journals without one (the alert log).
+ * Between begin and commit other writers wait (the lock): keep it short.
+ */
+enum { JOURNAL_BATCH_CHUNK = 256 << 10 };
+struct journal_batch;
+/* NULL with *cause when the lock could not be had or the tail not read. */
+struct journal_batch *journal_batch_begin(struct journal *j, char **cause);
+void journal_batch_add(struct journal_batch *b, const struct journal_event *ev);
+/* Lines added so far. */
+size_t journal_batch_count(const struct journal_batch *b);
+/* Write, fsync, unlock, free b; false with *cause (the first failure) if any line is not on disk.
+ */
+bool journal_batch_commit(struct journal_batch *b, char **cause);
 const char *journal_path(const struct journal *j);
 uint64_t journal_last_seq(const struct journal *j);
 /* The seq of one line, or false when it is not a journal line (an object with a seq). */

@@ -17,6 +17,7 @@
  */
 #include "console.h"
 
+#include "../common/loop.h"
 #include "../common/text.h"
 #include "../common/util.h"
 #include "../engine/alertlog.h"
@@ -343,6 +344,11 @@ void leftovers_review_again(struct ui *ui)
     ask_next(ui);
 }
 
+static void wake(void *ud)
+{
+    (void)ud; /* the loop returns: ui_run calls leftovers_watch again */
+}
+
 void leftovers_watch(struct ui *ui)
 {
     if (ui->mode == MODE_LEFTOVERS && ui->lov != NULL) {
@@ -362,5 +368,10 @@ void leftovers_watch(struct ui *ui)
         ui_say(ui, true, "alert log: %s", cause);
     }
     free(cause);
-    alertlog_publish(ui->alertlog, ui->store); /* the History pane's rows, when they changed */
+    if (!alertlog_observing(ui->alertlog)) {
+        alertlog_publish(ui->alertlog, ui->store); /* the History pane's rows, when they changed */
+    }
+    if (alertlog_observing(ui->alertlog) || alertlog_publishing(ui->alertlog)) {
+        loop_timer_add(ui->loop, 0, 0, wake, NULL); /* the next slice after the terminal's turn */
+    }
 }

@@ -263,6 +263,76 @@ static void test_torn(void)
     free(path);
 }
 
+/* A batch: consecutive seqs across chunks, a torn tail ended, the lock released, failures. */
+static void test_batch(void)
+{
+    char *path = path_in("batch.jsonl");
+    char *cause = NULL;
+    struct journal *j = journal_open(path, &cause);
+    append(j, "before");
+    add_raw(path, "{\"seq\":2,\"ts\":\"2026-"); /* a torn tail: no seq 2 */
+    journal_close(j);
+    j = journal_open(path, &cause);
+    struct journal_batch *b = journal_batch_begin(j, &cause);
+    tap_ok(b != NULL, "a batch begins");
+    tap_ok(journal_batch_commit(b, &cause), "an empty batch commits");
+    tap_is_int((long long)journal_last_seq(j), 1, "an empty batch writes nothing");
+    enum { N = 3000 }; /* about 450 KiB: more than one chunk */
+    char *big = malloc(200);
+    memset(big, 'v', 199);
+    big[199] = '\0';
+    b = journal_batch_begin(j, &cause);
+    for (int i = 0; i < N && b != NULL; i++) {
+        cJSON *data = cJSON_CreateObject();
+        cJSON_AddNumberToObject(data, "i", i);
+        cJSON_AddStringToObject(data, "pad", big);
+        struct journal_event ev = plain;
+        ev.data = data;
+        journal_batch_add(b, &ev);
+        cJSON_Delete(data); /* the batch holds its line, not the event */
+    }
+    tap_is_int(b != NULL ? (long long)journal_batch_count(b) : -1, N, "every line counted");
+    tap_ok(b != NULL && journal_batch_commit(b, &cause), "the batch commits (%s)",
+           cause != NULL ? cause : "ok");
+    free(big);
+    tap_is_int((long long)journal_last_seq(j), N + 1, "seq: as if appended one by one");
+    struct journal *j2 = journal_open(path, &cause);
+    tap_ok(j2 != NULL && append(j2, "other"), "the lock is released: another writer appends");
+    tap_ok(append(j, "after"), "and we append after it");
+    journal_close(j2);
+    journal_close(j);
+
+    cJSON **lines = calloc(N + 8, sizeof *lines);
+    int n = read_lines(path, lines, N + 8);
+    tap_is_int(n, N + 4, "the lines: 1 + the torn one + the batch + 2");
+    bool whole = n == N + 4 && lines[1] == NULL;
+    for (int i = 0; whole && i < N; i++) {
+        const cJSON *d = cJSON_GetObjectItem(lines[2 + i], "data");
+        whole = lines[2 + i] != NULL && seq_of(lines[2 + i]) == 2 + i &&
+                cJSON_GetObjectItem(d, "i") != NULL && cJSON_GetObjectItem(d, "i")->valueint == i;
+    }
+    tap_ok(whole, "each batched line whole, in order, seq 2..%d; the torn tail ended", N + 1);
+    tap_ok(n == N + 4 && seq_of(lines[N + 2]) == N + 2 && seq_of(lines[N + 3]) == N + 3,
+           "seq continues after the batch, for both writers");
+    free_lines(lines, n);
+    free(lines);
+    unlink(path);
+    free(path);
+
+    j = journal_open("/dev/full", &cause);
+    if (tap_ok(j != NULL, "open /dev/full")) {
+        b = journal_batch_begin(j, &cause);
+        for (int i = 0; i < 3 && b != NULL; i++) {
+            journal_batch_add(b, &plain);
+        }
+        tap_ok(b != NULL && !journal_batch_commit(b, &cause), "a full disk: the batch fails");
+        tap_is_str(cause, "/dev/full: No space left on device", "with the path and strerror");
+        tap_is_int((long long)journal_last_seq(j), 0, "no seq taken by lines not written");
+        journal_close(j);
+    }
+    free(cause);
+}
+
 static void test_errors(void)
 {
     char *cause = NULL;
@@ -442,6 +512,7 @@ int main(void)
     test_append();
     test_two_writers();
     test_torn();
+    test_batch();
     test_read();
     test_errors();
     test_who();
