@@ -109,6 +109,22 @@ def run_ns(pid):
         return int(f.read().split()[0])
 
 
+def exited(pid):
+    """The console's exit status if it has ended (reaped), else None."""
+    try:
+        done, status = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return -1
+    if not done:
+        return None
+    return os.waitstatus_to_exitcode(status)
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
 def key_latency(fd, key, pid, cpu):
     """ms from writing key to the first byte back (None: no answer in 5 s)."""
     quiet(fd)
@@ -195,12 +211,13 @@ def measure(opsdeck, alerts, a):
             cfg = os.path.join(tmp, "opsdeck.ini")
             with open(cfg, "w") as f:
                 f.write(f'[backend "storm"]\ntype = alertmanager\nurl = http://127.0.0.1:{srv.port}\n'
-                        f"refresh = 2s\ntimeout = 60s\n")
+                        f"refresh = 2s\ntimeout = 60s\nmax_body = 256M\n")
             env = dict(os.environ)
             env.update(TERM="xterm-256color", LANG="C.UTF-8", XDG_STATE_HOME=tmp,
                        XDG_CONFIG_HOME=tmp)
             env.pop("NO_COLOR", None)
             env.pop("ESCDELAY", None)
+            load0 = loadavg()
             t0 = time.monotonic()
             pid, fd = spawn([opsdeck, "-c", cfg], env)
             read_until(fd, END_OF_FRAME, 60)
@@ -217,6 +234,9 @@ def measure(opsdeck, alerts, a):
             idle = 100 * (cpu_s(pid) - c0) / (time.monotonic() - w0)
             s1 = srv.stats()
             hwm_idle = vm_mib(pid, "VmHWM")
+            gone = exited(pid)
+            if gone is not None:
+                raise RuntimeError(f"the console ended during the idle stretch (exit {gone})")
             # keys while K alerts change per request
             srv.churn(a.churn)
             for _ in range(3):  # away from the top, so that k and PgUp always move
@@ -225,11 +245,17 @@ def measure(opsdeck, alerts, a):
             cpu, lat = [], []
             end = time.monotonic() + a.keys
             while time.monotonic() < end:
+                gone = exited(pid)
+                if gone is not None:
+                    raise RuntimeError(f"the console ended during the keys (exit {gone})")
                 lat.append(key_latency(fd, rnd.choice(NAV_KEYS), pid, cpu))
                 time.sleep(rnd.uniform(0.02, 0.4))
             s2 = srv.stats()
             hwm = vm_mib(pid, "VmHWM")
             rss = vm_mib(pid, "VmRSS")
+            gone = exited(pid)
+            if gone is not None:
+                raise RuntimeError(f"the console ended during the keys (exit {gone})")
             os.write(fd, b"q")
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline:
@@ -242,15 +268,26 @@ def measure(opsdeck, alerts, a):
             os.close(fd)
     finally:
         srv.stop()
-    return {"alerts": alerts, "server": srv.info, "first": first, "hwm_idle": hwm_idle, "hwm": hwm,
+    return {"load": f"{load0} -> {loadavg()}", "alerts": alerts, "server": srv.info, "first": first, "hwm_idle": hwm_idle, "hwm": hwm,
             "rss": rss, "idle": idle, "idle_req": s1["alerts"] - s0["alerts"],
             "idle_304": s1["not_modified"] - s0["not_modified"],
             "keys_req": s2["alerts"] - s1["alerts"], "keys": stats(lat), "keys_cpu": stats(cpu)}
 
 
+def measure_or_error(opsdeck, alerts, a):
+    try:
+        return measure(opsdeck, alerts, a)
+    except (RuntimeError, TimeoutError, OSError) as e:
+        return {"alerts": alerts, "server": "amstorm.py", "load": loadavg(), "error": f"not measured: {e}"}
+
+
 def show(label, m, a):
+    print(f"{label} {m['alerts']} alerts ({m['server']}; load average {m['load']}):")
+    if "error" in m:
+        print(f"  {m['error']}")
+        sys.stdout.flush()
+        return
     first = f"{m['first']:.1f} s" if m["first"] is not None else f"none within {a.settle:.0f} s"
-    print(f"{label} {m['alerts']} alerts ({m['server']}):")
     print(f"  peak RSS {m['hwm_idle']:.1f} MiB after the idle stretch, {m['hwm']:.1f} MiB at the end"
           f" (at the end {m['rss']:.1f} MiB resident); first data handled after {first}")
     n304 = f", {m['idle_304']} answered 304" if a.etag else ""
@@ -284,8 +321,8 @@ def main():
           f" focused; validators {'on' if a.etag else 'off'}")
     for n in [int(x) for x in a.alerts.split(",") if x]:
         if a.before:
-            show("before", measure(a.before, n, a), a)
-        show("after " if a.before else "now", measure(a.opsdeck, n, a), a)
+            show("before", measure_or_error(a.before, n, a), a)
+        show("after " if a.before else "now", measure_or_error(a.opsdeck, n, a), a)
     return 0
 
 
