@@ -47,6 +47,14 @@ NAV_KEYS = [b"j", b"j", b"k", b"\x1b[6~", b"j", b"\x1b[5~", b"\x1b[6~", b"k"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+TAIL = [b""]  # the last bytes the console wrote (shown when it ends early)
+
+
+def got(chunk):
+    TAIL[0] = (TAIL[0] + chunk)[-600:]
+    return chunk
+
+
 def spawn(argv, env):
     pid, fd = pty.fork()
     if pid == 0:
@@ -67,7 +75,7 @@ def read_until(fd, needle, timeout):
             raise TimeoutError(f"no {needle!r} within {timeout}s")
         r, _, _ = select.select([fd], [], [], left)
         if r:
-            chunk = os.read(fd, 65536)
+            chunk = got(os.read(fd, 65536))
             if not chunk:
                 break
             buf = buf[-64:] + chunk
@@ -83,7 +91,7 @@ def drain(fd, seconds):
         r, _, _ = select.select([fd], [], [], left)
         if r:
             try:
-                if not os.read(fd, 65536):
+                if not got(os.read(fd, 65536)):
                     return
             except OSError:
                 return
@@ -97,7 +105,7 @@ def quiet(fd, gap=0.012, limit=1.0):
         if not r:
             return
         try:
-            if not os.read(fd, 65536):
+            if not got(os.read(fd, 65536)):
                 return
         except OSError:
             return
@@ -236,7 +244,8 @@ def measure(opsdeck, alerts, a):
             hwm_idle = vm_mib(pid, "VmHWM")
             gone = exited(pid)
             if gone is not None:
-                raise RuntimeError(f"the console ended during the idle stretch (exit {gone})")
+                raise RuntimeError(f"the console ended during the idle stretch (exit {gone}); its last"
+                                   f" output: {TAIL[0][-300:]!r}")
             # keys while K alerts change per request
             srv.churn(a.churn)
             for _ in range(3):  # away from the top, so that k and PgUp always move
@@ -244,34 +253,41 @@ def measure(opsdeck, alerts, a):
                 quiet(fd)
             cpu, lat = [], []
             end = time.monotonic() + a.keys
+            crash = None
+            hwm = rss = 0.0
             while time.monotonic() < end:
+                hwm, rss = vm_mib(pid, "VmHWM"), vm_mib(pid, "VmRSS")
+                nlat, ncpu = len(lat), len(cpu)
+                try:
+                    lat.append(key_latency(fd, rnd.choice(NAV_KEYS), pid, cpu))
+                except OSError:  # its /proc entry is gone: it ended
+                    pass
                 gone = exited(pid)
                 if gone is not None:
-                    raise RuntimeError(f"the console ended during the keys (exit {gone})")
-                lat.append(key_latency(fd, rnd.choice(NAV_KEYS), pid, cpu))
+                    # the last key's "answer" was the end of the terminal: not a latency
+                    del lat[nlat:], cpu[ncpu:]
+                    crash = f"the console ENDED during the keys (exit {gone}) after {len(lat)} keys"
+                    break
                 time.sleep(rnd.uniform(0.02, 0.4))
             s2 = srv.stats()
-            hwm = vm_mib(pid, "VmHWM")
-            rss = vm_mib(pid, "VmRSS")
-            gone = exited(pid)
-            if gone is not None:
-                raise RuntimeError(f"the console ended during the keys (exit {gone})")
-            os.write(fd, b"q")
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:
-                if os.waitpid(pid, os.WNOHANG)[0]:
-                    break
-                drain(fd, 0.1)
-            else:
-                os.kill(pid, 9)
-                os.waitpid(pid, 0)
+            if crash is None:
+                hwm, rss = vm_mib(pid, "VmHWM"), vm_mib(pid, "VmRSS")
+                os.write(fd, b"q")
+                deadline = time.monotonic() + 10
+                while time.monotonic() < deadline:
+                    if exited(pid) is not None:
+                        break
+                    drain(fd, 0.1)
+                else:
+                    os.kill(pid, 9)
+                    os.waitpid(pid, 0)
             os.close(fd)
     finally:
         srv.stop()
     return {"load": f"{load0} -> {loadavg()}", "alerts": alerts, "server": srv.info, "first": first, "hwm_idle": hwm_idle, "hwm": hwm,
             "rss": rss, "idle": idle, "idle_req": s1["alerts"] - s0["alerts"],
             "idle_304": s1["not_modified"] - s0["not_modified"],
-            "keys_req": s2["alerts"] - s1["alerts"], "keys": stats(lat), "keys_cpu": stats(cpu)}
+            "keys_req": s2["alerts"] - s1["alerts"], "crash": crash, "keys": stats(lat), "keys_cpu": stats(cpu)}
 
 
 def measure_or_error(opsdeck, alerts, a):
@@ -298,6 +314,8 @@ def show(label, m, a):
     print(f"  keys j/k/PgDn/PgUp while {a.churn} alerts change per request ({m['keys_req']} requests"
           f" in {a.keys:.0f} s): median {s['median']:.1f} ms, p95 {s['p95']:.1f}, p99 {s['p99']:.1f},"
           f" max {s['max']:.1f} over {s['n']} keys{lost}")
+    if m["crash"]:
+        print(f"    {m['crash']}; the numbers are those keys'")
     print(f"    its CPU time (schedstat, key to the whole answer; a refresh landing meanwhile"
           f" counts): median {c['median']:.1f} ms, p95 {c['p95']:.1f}, p99 {c['p99']:.1f},"
           f" max {c['max']:.1f}")
