@@ -11,7 +11,7 @@
 #   - a silence on one alert of the storm from the console (/ filter, m) is in
 #     Alertmanager and that alert shows silenced after the refresh; the title
 #     then counts 4999 firing, 1 silenced, and the snapshot agrees.
-# The grouping checks (3) are written against issue 19's storm ergonomics (the
+# The grouping checks (4) are written against issue 19's storm ergonomics (the
 # default grouping and the severity counts of a group row).
 #
 # env: OPSDECK = the opsdeck binary. TAP output; exit status 1 when a check fails.
