@@ -217,6 +217,7 @@ def wait_requests(srv, n, timeout):
 def measure(opsdeck, alerts, a):
     rnd = random.Random(a.seed)
     srv = Server(alerts, a.etag)
+    pid = None
     try:
         with tempfile.TemporaryDirectory() as tmp:
             cfg = os.path.join(tmp, "opsdeck.ini")
@@ -251,7 +252,7 @@ def measure(opsdeck, alerts, a):
                                    f" output: {TAIL[0][-300:]!r}")
             # keys while K alerts change per request
             srv.churn(a.churn)
-            for _ in range(3):  # away from the top, so that k and PgUp always move
+            for _ in range(3 if a.key_set == "nav" else 0):  # away from the top: k and PgUp move
                 os.write(fd, b"\x1b[6~")
                 quiet(fd)
             cpu, lat = [], []
@@ -286,6 +287,9 @@ def measure(opsdeck, alerts, a):
                     os.waitpid(pid, 0)
             os.close(fd)
     finally:
+        if pid is not None and exited(pid) is None:  # measuring failed half-way: end it
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
         srv.stop()
     return {"load": f"{load0} -> {loadavg()}", "alerts": alerts, "server": srv.info, "first": first, "hwm_idle": hwm_idle, "hwm": hwm,
             "rss": rss, "idle": idle, "idle_req": s1["alerts"] - s0["alerts"],
