@@ -496,6 +496,49 @@ static CURLM *multi_for(struct loop *loop)
     return multi;
 }
 
+/*
+ * The receive buffer of the last answer nobody took, kept for the next
+ * request (issue 19): a storm's unchanged 7 MB answer every 2 s then lands
+ * in pages already mapped, where a fresh buffer cost a page fault per 4 KiB
+ * (about two thirds of an idle console's CPU). One buffer, and only a large
+ * one: small answers are cheap either way.
+ */
+enum { SPARE_MIN = 64 << 10 };
+static struct strbuf spare;
+
+static void spare_take(struct strbuf *sb)
+{
+    if (sb->s == NULL && spare.s != NULL) {
+        *sb = spare;
+        sb->n = 0;
+        sb->s[0] = '\0';
+        spare = (struct strbuf){0};
+    }
+}
+
+static void spare_keep(struct strbuf *sb)
+{
+    if (sb->cap >= SPARE_MIN && sb->cap > spare.cap) {
+        free(spare.s);
+        spare = *sb;
+    } else {
+        free(sb->s);
+    }
+    *sb = (struct strbuf){0};
+}
+
+/* Room for the whole body at once when the server says its length: no growth, no copies. */
+static void reserve_body(struct http_request *r)
+{
+    curl_off_t cl = -1;
+    if (curl_easy_getinfo(r->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) != CURLE_OK ||
+        cl <= 0 || (uint64_t)cl > r->s->max_body || (size_t)cl + 1 <= r->response.cap) {
+        return;
+    }
+    r->response.cap = (size_t)cl + 1;
+    r->response.s = xrealloc(r->response.s, r->response.cap);
+}
+
 static size_t on_body(char *data, size_t size, size_t n, void *ud)
 {
     struct http_request *r = ud;
@@ -503,6 +546,9 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
     if (r->response.n + bytes > r->s->max_body) {
         r->too_big = true;
         return 0; /* makes curl stop with CURLE_WRITE_ERROR */
+    }
+    if (r->response.n == 0) {
+        reserve_body(r);
     }
     strbuf_add(&r->response, data, bytes);
     /* whole words of the body so far: the same words however the bytes came in */
@@ -670,6 +716,7 @@ static bool start_transfer(struct http_request *r)
     if (r->easy == NULL) {
         return false;
     }
+    spare_take(&r->response);
     r->response.n = 0; /* a retry starts the body afresh */
     if (r->response.s != NULL) {
         r->response.s[0] = '\0';
@@ -731,7 +778,7 @@ static void request_free(struct http_request *r)
     free(r->method);
     free(r->body);
     free(r->content_type);
-    free(r->response.s);
+    spare_keep(&r->response);
     forget_validators(r);
     free(r->if_none_match);
     free(r->if_modified_since);
