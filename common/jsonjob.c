@@ -8,6 +8,11 @@
  * every element) or the list ends. The caller may cancel the job from elem
  * (the slice notices when elem returns) or from done (a no-op there: the job
  * ends anyway).
+ *
+ * Memory follows the rows kept, not the text: between slices the whole
+ * pages of the text already read are given back to the kernel
+ * (MADV_DONTNEED; the reader never looks behind the element it is at), so a
+ * 7 MB answer does not sit in memory next to the rows being built from it.
  */
 #include "jsonjob.h"
 
@@ -15,8 +20,11 @@
 #include "loop.h"
 #include "util.h"
 
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 struct json_job {
     struct loop *loop;
@@ -26,6 +34,7 @@ struct json_job {
     json_job_elem_cb elem;
     json_job_done_cb done;
     void *ud;
+    size_t given_back;        /* bytes of text up to which the pages went back to the kernel */
     struct loop_timer *timer; /* the next slice, or NULL while one runs */
     unsigned slices;
     bool running;   /* inside a slice: cancel only marks */
@@ -51,6 +60,29 @@ static void finish(struct json_job *job, bool ok, const char *cause)
 {
     job->done(job->ud, ok, cause, json_stream_rest(&job->stream), json_stream_count(&job->stream));
     job_free(job);
+}
+
+enum { GIVE_BACK_MIN = 1 << 20 }; /* a syscall per megabyte read at most */
+
+/* The whole pages of text before what the stream reads next, once there is a megabyte of them. */
+static void give_back(struct json_job *job)
+{
+#ifdef MADV_DONTNEED
+    static size_t page;
+    if (page == 0) {
+        long ps = sysconf(_SC_PAGESIZE);
+        page = ps > 0 ? (size_t)ps : 4096;
+    }
+    uintptr_t base = (uintptr_t)job->text;
+    uintptr_t from = (base + job->given_back + page - 1) & ~(uintptr_t)(page - 1);
+    uintptr_t to = (base + json_stream_pos(&job->stream)) & ~(uintptr_t)(page - 1);
+    if (to > from && to - from >= GIVE_BACK_MIN &&
+        madvise((void *)from, to - from, MADV_DONTNEED) == 0) {
+        job->given_back = to - base;
+    }
+#else
+    (void)job;
+#endif
 }
 
 static void on_slice(void *ud)
@@ -86,6 +118,7 @@ static void on_slice(void *ud)
         }
     }
     job->running = false;
+    give_back(job);
     job->timer = loop_timer_add(job->loop, 0, 0, on_slice, job);
 }
 

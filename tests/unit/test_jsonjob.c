@@ -14,8 +14,10 @@
 #include "tap.h"
 
 #include <poll.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 struct seen {
@@ -33,12 +35,36 @@ struct seen {
     bool cancel_in_done;
     unsigned watch_slices; /* json_job_slices() when the watch was served */
     bool watch_served;
+    const char *text; /* give back: the text, and the element at which to look at it */
+    size_t look_at;
+    long head_resident; /* pages of the text's first megabyte still in memory then (-1: unknown) */
 };
+
+/* Pages of [p, p + len) in memory (mincore), from the first whole page; -1 when it cannot tell. */
+static long resident_pages(const char *p, size_t len)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    uintptr_t from = ((uintptr_t)p + page - 1) & ~(uintptr_t)(page - 1);
+    size_t n = len / page - 1;
+    unsigned char *vec = xcalloc(n, 1);
+    long in = -1;
+    if (mincore((void *)from, n * page, vec) == 0) {
+        in = 0;
+        for (size_t i = 0; i < n; i++) {
+            in += vec[i] & 1;
+        }
+    }
+    free(vec);
+    return in;
+}
 
 static bool on_elem(void *ud, cJSON *elem, char **cause)
 {
     struct seen *s = ud;
     s->elems++;
+    if (s->look_at != 0 && s->elems == s->look_at) {
+        s->head_resident = resident_pages(s->text, 1 << 20);
+    }
     if (cJSON_IsObject(elem)) {
         long n = (long)cJSON_GetNumberValue(json_get(elem, "n"));
         if (n != s->last + 1) {
@@ -166,6 +192,24 @@ static void test_large(struct loop *loop)
     seen_free(&s);
 }
 
+/* The pages of text already read go back to the kernel between slices: memory follows the rows. */
+static void test_give_back(struct loop *loop)
+{
+    size_t len;
+    char *text = list(50000, false, &len);
+    tap_ok(resident_pages(text, 1 << 20) > 200,
+           "the text's first megabyte is in memory to begin with");
+    struct seen s = {.order = true, .text = text, .look_at = 45000, .head_resident = -1};
+    s.job = json_job_start(loop, text, len, NULL, 1, on_elem, on_done, &s);
+    run(loop, &s, 100000);
+    tap_ok(s.done == 1 && s.ok && s.elems == 50000, "the list is read whole (%zu elements)",
+           s.elems);
+    tap_ok(s.head_resident == 0,
+           "near the end, none of the first megabyte's pages is in memory (%ld resident)",
+           s.head_resident);
+    seen_free(&s);
+}
+
 static void test_small(struct loop *loop)
 {
     struct {
@@ -268,6 +312,7 @@ int main(void)
 {
     struct loop *loop = loop_create();
     test_large(loop);
+    test_give_back(loop);
     test_small(loop);
     test_rest_on_failure(loop);
     test_refuse(loop);
