@@ -20,6 +20,7 @@
 #include "loop.h"
 #include "util.h"
 
+#include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -60,9 +61,13 @@ static void finish(struct json_job *job, bool ok, const char *cause)
 {
     job->done(job->ud, ok, cause, json_stream_rest(&job->stream), json_stream_count(&job->stream));
     job_free(job);
+#ifdef __GLIBC__
+    /* the many small blocks of the elements' trees and the text: back to the kernel now */
+    malloc_trim(0);
+#endif
 }
 
-enum { GIVE_BACK_MIN = 1 << 20 }; /* a syscall per megabyte read at most */
+enum { GIVE_BACK_MIN = 256 << 10 }; /* a syscall per 256 KiB read at most */
 
 /* The whole pages of text before what the stream reads next, once there is a megabyte of them. */
 static void give_back(struct json_job *job)
