@@ -71,6 +71,38 @@ def read_until(fd, needle, timeout):
     return buf
 
 
+
+def collect(fd, seconds):
+    """Everything the terminal gets for a while."""
+    buf = b""
+    end = time.monotonic() + seconds
+    while True:
+        left = end - time.monotonic()
+        if left <= 0:
+            return buf
+        r, _, _ = select.select([fd], [], [], left)
+        if r:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                return buf
+            if not chunk:
+                return buf
+            buf += chunk
+
+
+def ungroup_if_auto(fd, pane=b"2", back=None):
+    """Issue 19: a table pane groups itself above [opsdeck] group_above rows;
+    these numbers are for the flat table, so press = where the footer says
+    the grouping is automatic (a build before issue 19 never groups)."""
+    os.write(fd, pane)
+    if b"auto:" in collect(fd, 1.0):
+        os.write(fd, b"=")
+        collect(fd, 0.5)
+    if back is not None:
+        os.write(fd, back)
+        collect(fd, 0.5)
+
 def drain(fd, seconds):
     end = time.monotonic() + seconds
     while True:
@@ -165,7 +197,7 @@ def measure(opsdeck, rows, idle_s, keys_s, seed):
         read_until(fd, END_OF_FRAME, 60)
         first = (time.monotonic() - t0) * 1000
         drain(fd, 4.5)  # a couple of refreshes
-        os.write(fd, b"2")  # focus Queues
+        ungroup_if_auto(fd)  # focus Queues, flat
         drain(fd, 1.0)
         c0, w0 = cpu_s(pid), time.monotonic()
         drain(fd, idle_s)

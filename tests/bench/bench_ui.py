@@ -55,6 +55,37 @@ def read_until(fd, needle, timeout):
     return buf
 
 
+def collect(fd, seconds):
+    """Everything the terminal gets for a while."""
+    buf = b""
+    end = time.monotonic() + seconds
+    while True:
+        left = end - time.monotonic()
+        if left <= 0:
+            return buf
+        r, _, _ = select.select([fd], [], [], left)
+        if r:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                return buf
+            if not chunk:
+                return buf
+            buf += chunk
+
+
+def ungroup_if_auto(fd, pane=b"2", back=None):
+    """Issue 19: a table pane groups itself above [opsdeck] group_above rows;
+    these numbers are for the flat table, so press = where the footer says
+    the grouping is automatic (a build before issue 19 never groups)."""
+    os.write(fd, pane)
+    if b"auto:" in collect(fd, 1.0):
+        os.write(fd, b"=")
+        collect(fd, 0.5)
+    if back is not None:
+        os.write(fd, back)
+        collect(fd, 0.5)
+
 def count_bytes(fd, seconds):
     total = 0
     end = time.monotonic() + seconds
@@ -99,6 +130,7 @@ def first_frame(opsdeck, env, runs):
 def steady(opsdeck, env, mode, seconds):
     pid, fd = spawn([opsdeck, "--demo-queues", "10000", "--demo-mode", mode, "--seed", "1"], env)
     read_until(fd, END_OF_FRAME, 10)
+    ungroup_if_auto(fd, b"2", b"1")  # the Queues pane flat, as before issue 19; Alerts focused
     count_bytes(fd, 2.5)  # let the first refreshes settle
     n = count_bytes(fd, seconds)
     _, usage = stop(pid, fd)
