@@ -481,8 +481,7 @@ bool plugin_parse_rows(const char *text, size_t len, struct rowset *rs, struct p
     }
     rowset_end(rs);
     size_t dup;
-    ok = ok && rc == 0 && !plugin_error(json_stream_rest(&s), cause) &&
-         !find_duplicate(rs, &dup);
+    ok = ok && rc == 0 && !plugin_error(json_stream_rest(&s), cause) && !find_duplicate(rs, &dup);
     if (!ok && *cause == NULL) {
         /* word it as the whole document says it */
         struct rowset *scratch = rowset_create(rs->kind, rs->source);
@@ -655,8 +654,8 @@ static bool map_row(const cJSON *row, const struct plugin_map *m, size_t index, 
     return ok;
 }
 
-void plugin_mapping_begin(struct plugin_mapping *pm, const struct plugin_map *m,
-                          struct rowset *rs, struct plugin_rows *keep)
+void plugin_mapping_begin(struct plugin_mapping *pm, const struct plugin_map *m, struct rowset *rs,
+                          struct plugin_rows *keep)
 {
     *pm = (struct plugin_mapping){.m = m, .rs = rs, .keep = keep};
     if (keep != NULL) {

@@ -94,8 +94,8 @@ struct plugin_mapping {
     size_t n;
 };
 
-void plugin_mapping_begin(struct plugin_mapping *pm, const struct plugin_map *m,
-                          struct rowset *rs, struct plugin_rows *keep);
+void plugin_mapping_begin(struct plugin_mapping *pm, const struct plugin_map *m, struct rowset *rs,
+                          struct plugin_rows *keep);
 bool plugin_mapping_row(struct plugin_mapping *pm, const cJSON *row, char **cause);
 bool plugin_mapping_end(struct plugin_mapping *pm, char **cause);
 /*
