@@ -76,11 +76,13 @@ struct http_response {
     const char *body; /* NUL-terminated (a NUL inside the body ends it for text parsers) */
     size_t len;
     const char *error; /* transport error ("connection refused", "timed out after 5000 ms",
-                          "response larger than 32 MiB"), NULL when a response arrived */
+                          "response larger than max_body (32 MiB): raise max_body ..."),
+                          NULL when a response arrived */
     double elapsed_ms;
     /*
-     * Issue 19: what tells an unchanged answer. hash: FNV-1a 64 of the body's
-     * bytes, computed as they arrive (0 without a body); etag and
+     * Issue 19: what tells an unchanged answer. hash: FNV-1a 64 of the body,
+     * taken 8 bytes at a time in native order (then its last bytes one by
+     * one), computed as they arrive (0 without a body); etag and
      * last_modified: the response's ETag and Last-Modified headers, NULL when
      * absent; not_modified: a 304 answering a conditional GET
      * (http_request_conditional), which has no body.

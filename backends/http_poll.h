@@ -41,6 +41,10 @@ struct http_poll {
     struct json_job *job;             /* a parse in flight (http_poll_parse), or NULL */
     struct http_poll_seen *seen;      /* per path: the last answer taken (hash, validators) */
     size_t nseen;
+    /* private (http_poll.c) */
+    char *key;      /* what the request in flight asks: its path (a POST's: + form) */
+    char *answered; /* the key of the answer being handled (http_poll_received) */
+    struct http_poll_parse *parse; /* the parse in flight: its callbacks and the answer it reads */
 };
 
 void http_poll_init(struct http_poll *p, struct backend *b, const struct http_settings *http);
@@ -63,10 +67,11 @@ void http_poll_end(struct http_poll *p);
  * conditional (If-None-Match / If-Modified-Since) once an answer for its path
  * has been taken with the validators the server gave.
  *
- * In cb: r is the same as the last answer taken for this path: a 304, or a
- * 2xx whose body hashes the same. The backend then rebuilds nothing (its rows
- * in the store are still right) and goes on with its chain, or says
- * backend_ok().
+ * In cb (after http_poll_received): r is the same as the last answer taken
+ * for this path: a 304, or a 2xx whose body hashes the same. The backend then
+ * rebuilds nothing (its rows in the store are still right) and goes on with
+ * its chain, or says backend_ok(). Ask it before http_ok(): a 304 is not a
+ * 2xx. A POST's answer is keyed by path and form.
  */
 bool http_poll_same(struct http_poll *p, const struct http_response *r);
 /*
@@ -75,7 +80,10 @@ bool http_poll_same(struct http_poll *p, const struct http_response *r);
  * answer that failed to parse is parsed (and fails) again next time.
  */
 void http_poll_took(struct http_poll *p, const struct http_response *r);
-/* Forget every answer taken (the next answers are all read again). */
+/*
+ * Forget every answer taken (the next answers are all read again, sent
+ * without validators): e.g. when the rows were dropped for another reason.
+ */
 void http_poll_forget(struct http_poll *p);
 
 /*

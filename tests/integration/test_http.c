@@ -187,7 +187,9 @@ static void test_huge(void)
         uint64_t t0 = clock_mono_ms();
         get(&s, paths[i], &r);
         wait_done(&r, 10000);
-        tap_is_str(r.error, "response larger than 1 MiB (max_body)",
+        tap_is_str(r.error,
+                   "response larger than max_body (1 MiB): raise max_body in this backend's "
+                   "section (e.g. max_body = 2M)",
                    i ? "a 100 MB chunked body is cut at max_body" : "a 100 MB body is refused");
         tap_ok(clock_mono_ms() - t0 < 3000, "without downloading it (%llu ms)",
                (unsigned long long)(clock_mono_ms() - t0));
