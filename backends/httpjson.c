@@ -204,7 +204,8 @@ static void on_parsed(void *ud, bool ok, const char *cause, const cJSON *rest, s
     rowset_destroy(rs);
     if (ok || h->row_failed) {
         backend_fail(b, "%s", why != NULL ? why : cause);
-    } else if (str_has_prefix(cause, "invalid JSON") || str_has_prefix(cause, "empty response")) {
+    } else if (!str_has_prefix(cause, "expected ")) {
+        /* json_parse's words: invalid JSON, an empty response, data after the JSON */
         backend_fail(b, "bad response: not JSON (%s)", cause);
     } else {
         /* no array where the pointer points: read it whole, which says what is there */

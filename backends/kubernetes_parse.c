@@ -310,9 +310,8 @@ static const char NOT_A_LIST[] = "expected a DeploymentList (an object with item
 
 char *kubernetes_list_cause(const char *stream_cause)
 {
-    if (str_has_prefix(stream_cause, "invalid JSON") ||
-        str_has_prefix(stream_cause, "empty response")) {
-        return xstrdup(stream_cause); /* json_parse's words */
+    if (!str_has_prefix(stream_cause, "expected ")) {
+        return xstrdup(stream_cause); /* json_parse's words: invalid, empty, trailing data */
     }
     return xstrdup(NOT_A_LIST);
 }

@@ -864,9 +864,8 @@ const char *rabbitmq_queues_member(const char *body, size_t len)
 
 char *rabbitmq_queues_cause(const char *stream_cause)
 {
-    if (str_has_prefix(stream_cause, "invalid JSON") ||
-        str_has_prefix(stream_cause, "empty response")) {
-        return xstrdup(stream_cause); /* json_parse's words */
+    if (!str_has_prefix(stream_cause, "expected ")) {
+        return xstrdup(stream_cause); /* json_parse's words: invalid, empty, trailing data */
     }
     return xstrdup("expected a JSON array of queues");
 }

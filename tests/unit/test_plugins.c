@@ -407,8 +407,9 @@ static void test_streamed(void)
               "an error after the rows is still the plugin's message");
     error_has(MODEL_QUEUES, "{\"rows\":[3],\"error\":\"first\"}", "plugin error: first",
               "an error beside a bad row wins, as it always has");
-    error_has(MODEL_QUEUES, "{\"rows\":[{\"key\":\"a\"}]} trailing", "not JSON",
-              "trailing data after the rows");
+    error_has(MODEL_QUEUES, "{\"rows\":[{\"key\":\"a\"}]} trailing",
+              "bad output: unexpected data after the JSON at byte 23 of 31",
+              "trailing data after the rows (once ignored) is refused");
     error_has(MODEL_QUEUES, "{\"rows\":[{\"key\":\"a\"},", "not JSON", "output cut in the rows");
     error_has(MODEL_QUEUES, "{\"rows\":{\"key\":\"a\"}}", "no \"rows\" array",
               "rows that are an object");

@@ -695,7 +695,7 @@ static void test_streamed(void)
         {"[1,{\"name\":\"a\",\"vhost\":\"/\",\"consumers\":-1}]",
          "queue a: consumers is not a count"},
         {"[{\"name\":\"a\",\"vhost\":\"/\"}", "invalid JSON"},
-        {"[{\"name\":\"a\",\"vhost\":\"/\"}] x", "invalid JSON"},
+        {"[{\"name\":\"a\",\"vhost\":\"/\"}] x", "unexpected data after the JSON at byte 27"},
         {"{\"page\":1}", "expected a JSON array of queues"},
         {"{\"items\":{}}", "expected a JSON array of queues"},
         {"\"queues\"", "expected a JSON array of queues"},
