@@ -223,8 +223,10 @@ struct rabbitmq_reader {
     struct model_keys keys;
     cJSON *bdoc, *cdoc;
     const cJSON *bindings; /* array, or NULL when not read */
-    char *cons_why;        /* why the consumers were not read, or NULL */
-    struct cref *cons;     /* sorted by queue (vhost, name), then answer order */
+    struct bref *binds;    /* its bindings to queues, sorted (index_bindings) */
+    size_t nbinds;
+    char *cons_why;    /* why the consumers were not read, or NULL */
+    struct cref *cons; /* sorted by queue (vhost, name), then answer order */
     size_t ncons;
     size_t objects; /* queue objects seen (for "queue N has no name") */
 };
@@ -353,52 +355,131 @@ static void read_dead_letter(struct qinfo *qi, const cJSON *q)
     qi->dlrk = dup_or_null(dlrk);
 }
 
-/* A binding of exchange dlx in vhost to a queue, with routing key rk (NULL: any). */
-static const cJSON *next_binding(const cJSON *b, const char *vhost, const char *dlx, const char *rk)
+/*
+ * The bindings to queues, sorted by vhost, source exchange, routing key and
+ * then their place in the answer: a dead-letter exchange is resolved by a
+ * binary search, not a walk through every binding for every queue.
+ */
+struct bref {
+    const char *vhost, *source, *key, *dest;
+    size_t pos;
+};
+
+static int cmp_bref_fields(const struct bref *x, const struct bref *y, int fields)
 {
-    for (; b != NULL; b = b->next) {
+    int c = strcmp(x->vhost, y->vhost);
+    if (c == 0) {
+        c = strcmp(x->source, y->source);
+    }
+    if (c == 0 && fields > 2) {
+        c = strcmp(x->key, y->key);
+    }
+    return c;
+}
+
+static int cmp_bref(const void *a, const void *b)
+{
+    const struct bref *x = a, *y = b;
+    int c = cmp_bref_fields(x, y, 3);
+    return c != 0 ? c : (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/* A binding without a routing key (marked in its pos) matches no key, only "any". */
+static const size_t KEYLESS = (size_t)1 << (sizeof(size_t) * 8 - 1);
+
+static void index_bindings(struct rabbitmq_reader *p)
+{
+    p->binds = xcalloc((size_t)cJSON_GetArraySize(p->bindings) + 1, sizeof *p->binds);
+    const cJSON *b;
+    size_t pos = 0;
+    cJSON_ArrayForEach(b, p->bindings)
+    {
         const char *src = json_str(b, "source"), *vh = json_str(b, "vhost");
-        const char *type = json_str(b, "destination_type"), *key = json_str(b, "routing_key");
-        if (src != NULL && vh != NULL && type != NULL && json_str(b, "destination") != NULL &&
-            strcmp(src, dlx) == 0 && strcmp(vh, vhost) == 0 && strcmp(type, "queue") == 0 &&
-            (rk == NULL || (key != NULL && strcmp(key, rk) == 0))) {
-            return b;
+        const char *type = json_str(b, "destination_type"), *dest = json_str(b, "destination");
+        const char *key = json_str(b, "routing_key");
+        if (src != NULL && vh != NULL && type != NULL && dest != NULL &&
+            strcmp(type, "queue") == 0) {
+            p->binds[p->nbinds++] = (struct bref){vh, src, key != NULL ? key : "", dest,
+                                                  key != NULL ? pos : pos | KEYLESS};
+        }
+        pos++;
+    }
+    qsort(p->binds, p->nbinds, sizeof *p->binds, cmp_bref);
+}
+
+/* The first index whose (vhost, source[, key]) is not below probe's. */
+static size_t bind_lower(const struct rabbitmq_reader *p, const struct bref *probe, int fields)
+{
+    size_t lo = 0, hi = p->nbinds;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cmp_bref_fields(&p->binds[mid], probe, fields) < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
         }
     }
+    return lo;
+}
+
+/* The first binding (in answer order) of exchange dlx in vhost to a queue with routing key rk. */
+static const struct bref *find_binding(const struct rabbitmq_reader *p, const char *vhost,
+                                       const char *dlx, const char *rk)
+{
+    struct bref probe = {.vhost = vhost, .source = dlx, .key = rk};
+    size_t i = bind_lower(p, &probe, 3);
+    /* equal keys are in answer order; keyless ones (marked) come last and never match */
+    if (i < p->nbinds && cmp_bref_fields(&p->binds[i], &probe, 3) == 0 &&
+        (p->binds[i].pos & KEYLESS) == 0) {
+        return &p->binds[i];
+    }
     return NULL;
+}
+
+/* Any binding of dlx in vhost to a queue: the first in answer order, and how many there are. */
+static const struct bref *first_binding(const struct rabbitmq_reader *p, const char *vhost,
+                                        const char *dlx, size_t *n)
+{
+    struct bref probe = {.vhost = vhost, .source = dlx};
+    const struct bref *best = NULL;
+    *n = 0;
+    for (size_t i = bind_lower(p, &probe, 2);
+         i < p->nbinds && cmp_bref_fields(&p->binds[i], &probe, 2) == 0; i++) {
+        size_t pos = p->binds[i].pos & ~KEYLESS;
+        if (best == NULL || pos < (best->pos & ~KEYLESS)) {
+            best = &p->binds[i];
+        }
+        (*n)++;
+    }
+    return best;
 }
 
 static void resolve_through_bindings(const struct rabbitmq_reader *p, const struct qindex *x,
                                      struct qinfo *qi)
 {
-    const cJSON *first = p->bindings->child;
-    const cJSON *b = NULL;
+    const struct bref *b = NULL;
     const char *rk = qi->dlrk;
     if (rk != NULL) {
-        b = next_binding(first, qi->vhost, qi->dlx, rk);
+        b = find_binding(p, qi->vhost, qi->dlx, rk);
         if (b != NULL) {
             qi->how = xasprintf("binding of %s with routing key '%s'", qi->dlx, rk);
         }
     } else {
         /* without a dead-letter routing key, messages keep the key they were published with */
-        b = next_binding(first, qi->vhost, qi->dlx, qi->name);
+        size_t n = 0;
+        b = find_binding(p, qi->vhost, qi->dlx, qi->name);
         if (b != NULL) {
             qi->how = xasprintf("binding of %s with the queue's own name as routing key", qi->dlx);
-        } else if ((b = next_binding(first, qi->vhost, qi->dlx, NULL)) != NULL) {
-            size_t n = 0;
-            for (const cJSON *y = b; y != NULL;
-                 y = next_binding(y->next, qi->vhost, qi->dlx, NULL)) {
-                n++;
-            }
+        } else if ((b = first_binding(p, qi->vhost, qi->dlx, &n)) != NULL) {
             qi->how = n == 1 ? xasprintf("the only queue bound to %s", qi->dlx)
                              : xasprintf("the first of %zu queues bound to %s", n, qi->dlx);
         }
     }
     if (b != NULL) {
-        qi->dlq = qindex_find(x, qi->vhost, json_str(b, "destination"));
+        qi->dlq = qindex_find(x, qi->vhost, b->dest);
         if (qi->dlq < 0) {
             free(qi->how);
-            qi->how = xasprintf("bound queue %s is not listed", json_str(b, "destination"));
+            qi->how = xasprintf("bound queue %s is not listed", b->dest);
         }
         return;
     }
@@ -714,6 +795,7 @@ void rabbitmq_reader_free(struct rabbitmq_reader *p)
     free(p->qs);
     model_keys_free(&p->keys);
     free(p->cons);
+    free(p->binds);
     free(p->cons_why);
     cJSON_Delete(p->cdoc);
     cJSON_Delete(p->bdoc);
@@ -823,6 +905,7 @@ struct rabbitmq_reader *rabbitmq_reader_create(const struct rabbitmq_bodies *in)
     if (in->bindings != NULL && json_parse(in->bindings, in->blen, &p->bdoc, &bcause) &&
         cJSON_IsArray(p->bdoc)) {
         p->bindings = p->bdoc;
+        index_bindings(p);
     }
     free(bcause);
     read_consumers(in, p);
