@@ -687,6 +687,41 @@ static void test_streamed(void)
     rowset_destroy(rs);
     rabbitmq_memory_destroy(mem);
 
+    /* dead letters through the bindings: the first in the answer's order wins */
+    const char *dq = "[{\"name\":\"src\",\"vhost\":\"/\",\"arguments\":{\"x-dead-letter-exchange\":"
+                     "\"dx\"}},{\"name\":\"keyed\",\"vhost\":\"/\",\"arguments\":{"
+                     "\"x-dead-letter-exchange\":\"dx\",\"x-dead-letter-routing-key\":\"k\"}},"
+                     "{\"name\":\"z\",\"vhost\":\"/\"},{\"name\":\"a\",\"vhost\":\"/\"},"
+                     "{\"name\":\"m\",\"vhost\":\"/\"},{\"name\":\"gone\",\"vhost\":\"/\","
+                     "\"arguments\":{\"x-dead-letter-exchange\":\"nx\"}}]";
+    const char *db =
+        "[{\"source\":\"dx\",\"vhost\":\"/\",\"destination\":\"z\",\"destination_type\":"
+        "\"queue\"},"
+        "{\"source\":\"dx\",\"vhost\":\"/\",\"destination\":\"m\",\"destination_type\":\"queue\","
+        "\"routing_key\":\"k\"},"
+        "{\"source\":\"dx\",\"vhost\":\"/\",\"destination\":\"a\",\"destination_type\":\"queue\","
+        "\"routing_key\":\"k\"},"
+        "{\"source\":\"dx\",\"vhost\":\"/\",\"destination\":\"a\",\"destination_type\":"
+        "\"exchange\",\"routing_key\":\"src\"},"
+        "{\"source\":\"dx\",\"vhost\":\"other\",\"destination\":\"a\",\"destination_type\":"
+        "\"queue\",\"routing_key\":\"src\"},"
+        "{\"source\":\"nx\",\"vhost\":\"/\",\"destination\":\"nothere\",\"destination_type\":"
+        "\"queue\",\"routing_key\":\"\"}]";
+    struct rabbitmq_bodies dl = {
+        .queues = dq, .qlen = strlen(dq), .bindings = db, .blen = strlen(db)};
+    rs = rowset_create(MODEL_QUEUES, "mq");
+    ok = rabbitmq_parse(&dl, NULL, rs, &cause);
+    tap_ok(ok, "dead letters: parsed");
+    tap_is_str(detail(rs, "%2F/src", "dead-letter queue"), "z",
+               "no key of its own: the first queue bound (in the answer's order), keyless too");
+    tap_is_str(detail(rs, "%2F/src", "dead-letter resolved by"),
+               "the first of 3 queues bound to dx", "and how many were bound");
+    tap_is_str(detail(rs, "%2F/keyed", "dead-letter queue"), "m",
+               "a routing key: the first binding with that key");
+    tap_is_str(detail(rs, "%2F/gone", "dead-letter resolved by"),
+               "bound queue nothere is not listed", "a binding to a queue not listed");
+    rowset_destroy(rs);
+
     /* errors as they were worded, wherever in the list they are */
     static const struct {
         const char *body, *want;
