@@ -28,6 +28,7 @@
 
 #include "../common/json.h"
 #include "../common/jsonjob.h"
+#include "../common/loop.h"
 #include "../common/text.h"
 #include "../common/util.h"
 #include "doctor.h"
@@ -74,6 +75,7 @@ struct rq {
     bool queue_failed;                  /* the parse stopped at a queue */
     struct rabbitmq_reader *reader; /* the parse in flight: bindings, consumers, queues so far */
     struct json_job *job;
+    struct loop_timer *rows_timer; /* the next slice of rows, once the queues are read */
     struct rowset *building;
     struct rabbitmq_memory *mem;
     struct http_actions actions; /* in flight */
@@ -174,6 +176,21 @@ static bool on_queue(void *ud, cJSON *elem, char **cause)
     return true;
 }
 
+/* Rows made a slice at a time; published once all are made. */
+static void on_rows_slice(void *ud)
+{
+    struct backend *b = ud;
+    struct rq *rq = b->priv;
+    rq->rows_timer = NULL;
+    if (!rabbitmq_reader_rows_some(rq->reader, rq->mem, rq->building, JSON_JOB_SLICE_MS)) {
+        rq->rows_timer = loop_timer_add(b->loop, 0, 0, on_rows_slice, b);
+        return;
+    }
+    backend_publish(b, rq->building);
+    rq->building = NULL;
+    poll_done(b);
+}
+
 static void on_queues_read(void *ud, bool ok, const char *cause, const cJSON *rest, size_t nelems)
 {
     struct backend *b = ud;
@@ -182,15 +199,13 @@ static void on_queues_read(void *ud, bool ok, const char *cause, const cJSON *re
     (void)nelems;
     rq->job = NULL; /* gone */
     if (ok) {
-        rabbitmq_reader_rows(rq->reader, rq->mem, rq->building);
-        backend_publish(b, rq->building);
-        rq->building = NULL;
-    } else {
-        char *why = rq->queue_failed ? xstrdup(cause) : rabbitmq_queues_cause(cause);
-        backend_fail(b, "bad response from %s: %s", rq->queues_path, why);
-        free(why);
-        http_poll_forget(&rq->poll); /* what was taken this poll is read again next time */
+        on_rows_slice(b); /* the rows too in slices: thousands of rows with their details */
+        return;
     }
+    char *why = rq->queue_failed ? xstrdup(cause) : rabbitmq_queues_cause(cause);
+    backend_fail(b, "bad response from %s: %s", rq->queues_path, why);
+    free(why);
+    http_poll_forget(&rq->poll); /* what was taken this poll is read again next time */
     poll_done(b);
 }
 
@@ -905,6 +920,7 @@ static void rq_destroy(struct backend *b)
     }
     http_poll_finish(&rq->poll);
     json_job_cancel(rq->job);
+    loop_timer_cancel(b->loop, rq->rows_timer);
     rabbitmq_reader_free(rq->reader);
     rowset_destroy(rq->building);
     free(rq->consumers_body);

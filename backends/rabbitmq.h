@@ -92,6 +92,13 @@ struct rabbitmq_reader *rabbitmq_reader_create(const struct rabbitmq_bodies *in)
 bool rabbitmq_reader_queue(struct rabbitmq_reader *p, const struct cJSON *q, char **cause);
 void rabbitmq_reader_rows(struct rabbitmq_reader *p, struct rabbitmq_memory *mem,
                           struct rowset *rs);
+/*
+ * The same a slice at a time, so the loop serves keys between two: rows are
+ * made until budget_ms has passed (0: no limit); true once every row is made
+ * (rs ended, mem replaced), false to be called again.
+ */
+bool rabbitmq_reader_rows_some(struct rabbitmq_reader *p, struct rabbitmq_memory *mem,
+                               struct rowset *rs, unsigned budget_ms);
 void rabbitmq_reader_free(struct rabbitmq_reader *p);
 /* Where the queues are in a body: NULL (a top-level array), "items" (a paginated answer). */
 const char *rabbitmq_queues_member(const char *body, size_t len);

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum {
     SOURCES_SHOWN_MAX = 1,    /* source names in a DLQ's cell before "+N" */
@@ -203,7 +204,7 @@ struct qinfo {
     const char *dl_from; /* "arguments" or "policy" */
     long dlq;            /* index of the resolved DLQ, -1 when none */
     char *how;           /* how it was resolved, or why not */
-    char *sources;       /* for a DLQ: the names of its sources */
+    struct strbuf src;   /* for a DLQ: the names of its sources, ", " between (src.s) */
     size_t nsources;
     struct strbuf head; /* vhost .. effective_policy.* */
     struct strbuf tail; /* its consumers, or why they are not known */
@@ -229,6 +230,9 @@ struct rabbitmq_reader {
     struct cref *cons; /* sorted by queue (vhost, name), then answer order */
     size_t ncons;
     size_t objects; /* queue objects seen (for "queue N has no name") */
+    bool resolved;  /* the dead letters resolved (rabbitmq_reader_rows_some) */
+    size_t made;    /* rows made so far */
+    bool moved;     /* a row's TREND compared different counts */
 };
 
 static void pair_add(struct strbuf *sb, const char *key, const char *value)
@@ -516,9 +520,11 @@ static void resolve_dlq(const struct rabbitmq_reader *p, const struct qindex *x,
 
 static void add_source(struct qinfo *dlq, const char *name)
 {
-    char *s = dlq->sources != NULL ? xasprintf("%s, %s", dlq->sources, name) : xstrdup(name);
-    free(dlq->sources);
-    dlq->sources = s;
+    /* appended, not copied whole each time: a DLQ may have thousands of sources */
+    if (dlq->nsources > 0) {
+        strbuf_add(&dlq->src, ", ", 2);
+    }
+    strbuf_str(&dlq->src, name);
     dlq->nsources++;
 }
 
@@ -715,7 +721,7 @@ static void queue_details(struct rowset *rs, const struct rabbitmq_reader *p,
                       qi->dlq >= 0 ? p->qs[qi->dlq].name : "(not resolved)");
         rowset_detail_nonempty(rs, "dead-letter resolved by", qi->how);
     }
-    rowset_detail_nonempty(rs, "dead letters from", qi->sources);
+    rowset_detail_nonempty(rs, "dead letters from", qi->src.s);
     pairs_detail(rs, &qi->tail);
 }
 
@@ -751,11 +757,11 @@ static void queue_row(struct rowset *rs, const struct rabbitmq_reader *p, const 
     if (qi->dlq >= 0) {
         rowset_text(rs, QUEUE_DLQ, p->qs[qi->dlq].name);
     } else if (qi->nsources > 0) {
-        const char *comma = strchr(qi->sources, ',');
+        const char *comma = strchr(qi->src.s, ',');
         if (comma == NULL) {
-            rowset_textf(rs, QUEUE_DLQ, "<- %s", qi->sources);
+            rowset_textf(rs, QUEUE_DLQ, "<- %s", qi->src.s);
         } else {
-            rowset_textf(rs, QUEUE_DLQ, "<- %.*s +%zu", (int)(comma - qi->sources), qi->sources,
+            rowset_textf(rs, QUEUE_DLQ, "<- %.*s +%zu", (int)(comma - qi->src.s), qi->src.s,
                          qi->nsources - SOURCES_SHOWN_MAX);
         }
     }
@@ -779,7 +785,7 @@ static void qinfo_free(struct qinfo *qi)
     free(qi->dlx);
     free(qi->dlrk);
     free(qi->how);
-    free(qi->sources);
+    free(qi->src.s);
     free(qi->head.s);
     free(qi->tail.s);
 }
@@ -848,7 +854,7 @@ static void remember(struct rabbitmq_memory *mem, const struct rabbitmq_reader *
         mem->e[i].key = xstrdup(qi->key);
         mem->e[i].msgs = qi->msgs;
         mem->e[i].dlq = qi->dlq >= 0 ? xstrdup(p->qs[qi->dlq].name) : NULL;
-        mem->e[i].sources = qi->sources != NULL ? xstrdup(qi->sources) : NULL;
+        mem->e[i].sources = qi->src.s != NULL ? xstrdup(qi->src.s) : NULL;
     }
     mem->n = p->n;
     mem->moved = moved;
@@ -912,28 +918,54 @@ struct rabbitmq_reader *rabbitmq_reader_create(const struct rabbitmq_bodies *in)
     return p;
 }
 
-void rabbitmq_reader_rows(struct rabbitmq_reader *p, struct rabbitmq_memory *mem, struct rowset *rs)
+static bool rows_done(struct rabbitmq_reader *p, struct rabbitmq_memory *mem, struct rowset *rs)
 {
-    struct qindex x;
-    qindex_build(&x, p->qs, p->n);
-    for (size_t i = 0; i < p->n; i++) {
-        resolve_dlq(p, &x, &p->qs[i]);
-        if (p->qs[i].dlq >= 0 && (size_t)p->qs[i].dlq != i) {
-            add_source(&p->qs[p->qs[i].dlq], p->qs[i].name);
-        } else if (p->qs[i].dlq >= 0) {
-            p->qs[i].dlq = -1; /* dead-lettering into itself is a loop, not a DLQ */
-        }
-    }
-    free(x.ix);
-    rowset_reserve(rs, p->n, 256);
-    bool moved = false;
-    for (size_t i = 0; i < p->n; i++) {
-        queue_row(rs, p, &p->qs[i], mem, &moved);
-    }
     rowset_end(rs);
     if (mem != NULL) {
-        remember(mem, p, moved);
+        remember(mem, p, p->moved);
     }
+    return true;
+}
+
+static uint64_t mono_us(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
+}
+
+bool rabbitmq_reader_rows_some(struct rabbitmq_reader *p, struct rabbitmq_memory *mem,
+                               struct rowset *rs, unsigned budget_ms)
+{
+    uint64_t start = mono_us();
+    if (!p->resolved) {
+        struct qindex x;
+        qindex_build(&x, p->qs, p->n);
+        for (size_t i = 0; i < p->n; i++) {
+            resolve_dlq(p, &x, &p->qs[i]);
+            if (p->qs[i].dlq >= 0 && (size_t)p->qs[i].dlq != i) {
+                add_source(&p->qs[p->qs[i].dlq], p->qs[i].name);
+            } else if (p->qs[i].dlq >= 0) {
+                p->qs[i].dlq = -1; /* dead-lettering into itself is a loop, not a DLQ */
+            }
+        }
+        free(x.ix);
+        rowset_reserve(rs, p->n, 256);
+        p->resolved = true;
+    }
+    while (p->made < p->n) {
+        queue_row(rs, p, &p->qs[p->made], mem, &p->moved);
+        p->made++;
+        if (budget_ms > 0 && p->made % 16 == 0 && mono_us() - start >= budget_ms * 1000u) {
+            return p->made == p->n && rows_done(p, mem, rs);
+        }
+    }
+    return rows_done(p, mem, rs);
+}
+
+void rabbitmq_reader_rows(struct rabbitmq_reader *p, struct rabbitmq_memory *mem, struct rowset *rs)
+{
+    rabbitmq_reader_rows_some(p, mem, rs, 0);
 }
 
 const char *rabbitmq_queues_member(const char *body, size_t len)
