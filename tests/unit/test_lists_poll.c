@@ -228,6 +228,13 @@ static void log_clear(void)
 
 /* ---- the console's side ---- */
 
+/* cond first, then the message (whose arguments may read what cond changed: b->error) */
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        bool ok_ = (cond);                                                                         \
+        tap_ok(ok_, __VA_ARGS__);                                                                  \
+    } while (0)
+
 static struct loop *loop;
 static struct store *st;
 
@@ -319,9 +326,9 @@ static void test_rabbitmq(void)
     char *url = xasprintf("http://127.0.0.1:%d", port);
     struct backend *b = make(&rabbitmq_backend, url, NULL);
 
-    tap_ok(poll_once(b) && b->health == BACKEND_OK && rows_of(MODEL_QUEUES) != NULL &&
-               rows_of(MODEL_QUEUES)->nrows == 4,
-           "rabbitmq: the first poll publishes every queue (%s)", b->error != NULL ? b->error : "");
+    CHECK(poll_once(b) && b->health == BACKEND_OK && rows_of(MODEL_QUEUES) != NULL &&
+              rows_of(MODEL_QUEUES)->nrows == 4,
+          "rabbitmq: the first poll publishes every queue (%s)", b->error != NULL ? b->error : "");
     tap_is_str(cell(MODEL_QUEUES, "%2F/q0000", QUEUE_DLQ), "dlq",
                "rabbitmq: a dead-letter queue resolved after the streamed parse");
     tap_is_str(cell(MODEL_QUEUES, "%2F/dlq", QUEUE_DLQ), "<- q0000 +2",
@@ -329,7 +336,7 @@ static void test_rabbitmq(void)
 
     uint64_t gen = store_generation(st, MODEL_QUEUES);
     log_clear();
-    tap_ok(poll_once(b) && b->health == BACKEND_OK, "rabbitmq: the same answers, polled again");
+    CHECK(poll_once(b) && b->health == BACKEND_OK, "rabbitmq: the same answers, polled again");
     tap_ok(store_generation(st, MODEL_QUEUES) == gen,
            "rabbitmq: the same answers rebuild nothing (generation %llu, was %llu)",
            (unsigned long long)store_generation(st, MODEL_QUEUES), (unsigned long long)gen);
@@ -339,8 +346,8 @@ static void test_rabbitmq(void)
     /* the consumers change: the queues, whose answer is the same, are read again */
     put("consumers.json", "[]");
     log_clear();
-    tap_ok(poll_once(b) && b->health == BACKEND_OK && store_generation(st, MODEL_QUEUES) != gen,
-           "rabbitmq: one changed answer rebuilds the rows");
+    CHECK(poll_once(b) && b->health == BACKEND_OK && store_generation(st, MODEL_QUEUES) != gen,
+          "rabbitmq: one changed answer rebuilds the rows");
     gen = store_generation(st, MODEL_QUEUES);
 
     /* the queues stay, the consumers (answered 304) are needed after all: asked again */
@@ -348,8 +355,8 @@ static void test_rabbitmq(void)
     put("queues.json", q);
     free(q);
     log_clear();
-    tap_ok(poll_once(b) && b->health == BACKEND_OK && store_generation(st, MODEL_QUEUES) != gen,
-           "rabbitmq: changed queues are read");
+    CHECK(poll_once(b) && b->health == BACKEND_OK && store_generation(st, MODEL_QUEUES) != gen,
+          "rabbitmq: changed queues are read");
     tap_is_str(cell(MODEL_QUEUES, "%2F/q0002", QUEUE_MSGS), "7", "rabbitmq: with their new counts");
     tap_is_str(cell(MODEL_QUEUES, "%2F/q0002", QUEUE_TREND), "grow", "rabbitmq: TREND moved");
     tap_ok(logged("/api/consumers", 304) == 1 && logged("/api/consumers", 200) == 1 &&
@@ -359,40 +366,40 @@ static void test_rabbitmq(void)
 
     /* the same answers after TREND moved: read once more (now flat), then nothing */
     gen = store_generation(st, MODEL_QUEUES);
-    tap_ok(poll_once(b) && store_generation(st, MODEL_QUEUES) != gen,
-           "rabbitmq: the same answers after a TREND moved are read once more");
+    CHECK(poll_once(b) && store_generation(st, MODEL_QUEUES) != gen,
+          "rabbitmq: the same answers after a TREND moved are read once more");
     tap_is_str(cell(MODEL_QUEUES, "%2F/q0002", QUEUE_TREND), "flat", "rabbitmq: now flat");
     gen = store_generation(st, MODEL_QUEUES);
-    tap_ok(poll_once(b) && store_generation(st, MODEL_QUEUES) == gen,
-           "rabbitmq: and then rebuild nothing");
+    CHECK(poll_once(b) && store_generation(st, MODEL_QUEUES) == gen,
+          "rabbitmq: and then rebuild nothing");
 
     /* a bad answer is not taken: the same bad answer fails again */
     put("queues.json", "[{\"name\":\"a\",\"vhost\":\"/\",\"messages\":\"many\"}]");
-    tap_ok(poll_once(b) && b->health == BACKEND_ERROR && b->error != NULL &&
-               strstr(b->error, "queue a: messages is not a count") != NULL,
-           "rabbitmq: a bad queue is said (%s)", b->error != NULL ? b->error : "");
-    tap_ok(poll_once(b) && b->health == BACKEND_ERROR, "rabbitmq: the same bad answer fails again");
+    CHECK(poll_once(b) && b->health == BACKEND_ERROR && b->error != NULL &&
+              strstr(b->error, "queue a: messages is not a count") != NULL,
+          "rabbitmq: a bad queue is said (%s)", b->error != NULL ? b->error : "");
+    CHECK(poll_once(b) && b->health == BACKEND_ERROR, "rabbitmq: the same bad answer fails again");
     put("queues.json", "{\"error\":\"Object Not Found\"}");
-    tap_ok(poll_once(b) && b->error != NULL &&
-               strstr(b->error, "expected a JSON array of queues") != NULL,
-           "rabbitmq: not a list: said as before (%s)", b->error != NULL ? b->error : "");
+    CHECK(poll_once(b) && b->error != NULL &&
+              strstr(b->error, "expected a JSON array of queues") != NULL,
+          "rabbitmq: not a list: said as before (%s)", b->error != NULL ? b->error : "");
     put("queues.json", "[{\"name\":\"a\",\"vhost\":\"/\"},");
-    tap_ok(poll_once(b) && b->error != NULL && strstr(b->error, "invalid JSON") != NULL,
-           "rabbitmq: cut JSON: said where (%s)", b->error != NULL ? b->error : "");
+    CHECK(poll_once(b) && b->error != NULL && strstr(b->error, "invalid JSON") != NULL,
+          "rabbitmq: cut JSON: said where (%s)", b->error != NULL ? b->error : "");
 
     /* a paginated answer: the queues are its items */
     put("queues.json", "{\"page\":1,\"page_count\":1,\"items\":[{\"name\":\"p\",\"vhost\":\"/\","
                        "\"messages\":2}],\"total_count\":1}");
-    tap_ok(poll_once(b) && b->health == BACKEND_OK && rows_of(MODEL_QUEUES)->nrows == 1 &&
-               strcmp(cell(MODEL_QUEUES, "%2F/p", QUEUE_MSGS), "2") == 0,
-           "rabbitmq: a paginated answer's items are the queues");
+    CHECK(poll_once(b) && b->health == BACKEND_OK && rows_of(MODEL_QUEUES)->nrows == 1 &&
+              strcmp(cell(MODEL_QUEUES, "%2F/p", QUEUE_MSGS), "2") == 0,
+          "rabbitmq: a paginated answer's items are the queues");
 
     /* a storm of queues arrives whole through the sliced parse */
     q = queues_json(20000, 1, false);
     put("queues.json", q);
     free(q);
-    tap_ok(poll_once(b) && b->health == BACKEND_OK && rows_of(MODEL_QUEUES)->nrows == 20001,
-           "rabbitmq: 20,001 queues, every one a row");
+    CHECK(poll_once(b) && b->health == BACKEND_OK && rows_of(MODEL_QUEUES)->nrows == 20001,
+          "rabbitmq: 20,001 queues, every one a row");
 
     /* destroyed at every stage of a poll (requests, the parse): nothing leaks */
     q = queues_json(5000, 2, true);
@@ -450,14 +457,13 @@ static void test_kubernetes(void)
     pid_t pid = serve(routes, &port);
     char *url = xasprintf("http://127.0.0.1:%d", port);
     struct backend *b = make(&kubernetes_backend, url, NULL);
-    tap_ok(poll_once(b) && b->health == BACKEND_OK && rows_of(MODEL_DEPLOYS) != NULL &&
-               rows_of(MODEL_DEPLOYS)->nrows == 300,
-           "kubernetes: a page of 300 deployments, streamed (%s)",
-           b->error != NULL ? b->error : "");
+    CHECK(poll_once(b) && b->health == BACKEND_OK && rows_of(MODEL_DEPLOYS) != NULL &&
+              rows_of(MODEL_DEPLOYS)->nrows == 300,
+          "kubernetes: a page of 300 deployments, streamed (%s)", b->error != NULL ? b->error : "");
     uint64_t gen = store_generation(st, MODEL_DEPLOYS);
     log_clear();
-    tap_ok(poll_once(b) && b->health == BACKEND_OK && store_generation(st, MODEL_DEPLOYS) == gen,
-           "kubernetes: the same one-page list rebuilds nothing");
+    CHECK(poll_once(b) && b->health == BACKEND_OK && store_generation(st, MODEL_DEPLOYS) == gen,
+          "kubernetes: the same one-page list rebuilds nothing");
     tap_ok(logged("/apis/apps/v1/deployments?limit=500", 304) == 1,
            "kubernetes: asked with the ETag it gave: 304");
 
@@ -467,26 +473,25 @@ static void test_kubernetes(void)
     d = deployments_json("e", 1, 1, NULL);
     put("page2.json", d);
     free(d);
-    tap_ok(poll_once(b) && b->health == BACKEND_OK && rows_of(MODEL_DEPLOYS)->nrows == 3,
-           "kubernetes: two pages, continue read from the rest after the items (%s)",
-           b->error != NULL ? b->error : "");
+    CHECK(poll_once(b) && b->health == BACKEND_OK && rows_of(MODEL_DEPLOYS)->nrows == 3,
+          "kubernetes: two pages, continue read from the rest after the items (%s)",
+          b->error != NULL ? b->error : "");
     gen = store_generation(st, MODEL_DEPLOYS);
-    tap_ok(poll_once(b) && store_generation(st, MODEL_DEPLOYS) != gen,
-           "kubernetes: a list of several pages is read again each poll");
+    CHECK(poll_once(b) && store_generation(st, MODEL_DEPLOYS) != gen,
+          "kubernetes: a list of several pages is read again each poll");
 
     put("page1.json", "{\"items\":[],\"kind\":\"ReplicaSetList\"}");
-    tap_ok(poll_once(b) && b->health == BACKEND_ERROR && b->error != NULL &&
-               strstr(b->error, "expected a DeploymentList, got a ReplicaSetList") != NULL,
-           "kubernetes: the kind after the items is checked (%s)",
-           b->error != NULL ? b->error : "");
+    CHECK(poll_once(b) && b->health == BACKEND_ERROR && b->error != NULL &&
+              strstr(b->error, "expected a DeploymentList, got a ReplicaSetList") != NULL,
+          "kubernetes: the kind after the items is checked (%s)", b->error != NULL ? b->error : "");
     put("page1.json", "<html>502</html>");
     tap_ok(
         poll_once(b) && b->error != NULL &&
             str_has_prefix(b->error, "bad response from /apis/apps/v1/deployments: invalid JSON"),
         "kubernetes: garbage said as before (%s)", b->error != NULL ? b->error : "");
     put("page1.json", "{\"kind\":\"Status\"}");
-    tap_ok(poll_once(b) && b->error != NULL && strstr(b->error, "expected a DeploymentList"),
-           "kubernetes: no items: not a DeploymentList (%s)", b->error != NULL ? b->error : "");
+    CHECK(poll_once(b) && b->error != NULL && strstr(b->error, "expected a DeploymentList"),
+          "kubernetes: no items: not a DeploymentList (%s)", b->error != NULL ? b->error : "");
 
     d = deployments_json("d", 400, 1, NULL);
     put("page1.json", d);
@@ -525,38 +530,38 @@ static void test_httpjson(void)
                                      "/name", "column.QUEUE", "/name", "column.MSGS",  "/depth",
                                      NULL};
     struct backend *b = make(&httpjson_backend, url, kv);
-    tap_ok(poll_once(b) && b->health == BACKEND_OK && rows_of(MODEL_QUEUES) != NULL &&
-               rows_of(MODEL_QUEUES)->nrows == 2 &&
-               strcmp(cell(MODEL_QUEUES, "b", QUEUE_MSGS), "2") == 0,
-           "http-json: the rows at /data/queues, streamed (%s)", b->error != NULL ? b->error : "");
+    CHECK(poll_once(b) && b->health == BACKEND_OK && rows_of(MODEL_QUEUES) != NULL &&
+              rows_of(MODEL_QUEUES)->nrows == 2 &&
+              strcmp(cell(MODEL_QUEUES, "b", QUEUE_MSGS), "2") == 0,
+          "http-json: the rows at /data/queues, streamed (%s)", b->error != NULL ? b->error : "");
     uint64_t gen = store_generation(st, MODEL_QUEUES);
-    tap_ok(poll_once(b) && b->health == BACKEND_OK && store_generation(st, MODEL_QUEUES) == gen,
-           "http-json: the same answer rebuilds nothing");
+    CHECK(poll_once(b) && b->health == BACKEND_OK && store_generation(st, MODEL_QUEUES) == gen,
+          "http-json: the same answer rebuilds nothing");
     put("hj.json", "{\"data\":{\"queues\":[{\"name\":\"a\",\"depth\":4}]}}");
-    tap_ok(poll_once(b) && store_generation(st, MODEL_QUEUES) != gen &&
-               strcmp(cell(MODEL_QUEUES, "a", QUEUE_MSGS), "4") == 0,
-           "http-json: a changed answer is read");
+    CHECK(poll_once(b) && store_generation(st, MODEL_QUEUES) != gen &&
+              strcmp(cell(MODEL_QUEUES, "a", QUEUE_MSGS), "4") == 0,
+          "http-json: a changed answer is read");
     put("hj.json", "{\"data\":{\"queue\":[]}}");
     log_clear();
-    tap_ok(poll_once(b) && b->error != NULL &&
-               strstr(b->error, "pointer /data/queues did not resolve: no member 'queues' at "
-                                "/data") != NULL,
-           "http-json: a pointer that does not resolve is named as before (%s)",
-           b->error != NULL ? b->error : "");
+    CHECK(poll_once(b) && b->error != NULL &&
+              strstr(b->error, "pointer /data/queues did not resolve: no member 'queues' at "
+                               "/data") != NULL,
+          "http-json: a pointer that does not resolve is named as before (%s)",
+          b->error != NULL ? b->error : "");
     tap_ok(logged("/q", 200) == 2, "http-json: (read whole once more to say so)");
     put("hj.json", "{\"data\":{\"queues\":{\"a\":1}}}");
-    tap_ok(poll_once(b) && b->error != NULL &&
-               strstr(b->error, "rows = /data/queues is an object, not an array") != NULL,
-           "http-json: rows that are not an array are named as before (%s)",
-           b->error != NULL ? b->error : "");
+    CHECK(poll_once(b) && b->error != NULL &&
+              strstr(b->error, "rows = /data/queues is an object, not an array") != NULL,
+          "http-json: rows that are not an array are named as before (%s)",
+          b->error != NULL ? b->error : "");
     put("hj.json", "{\"data\":{\"queues\":[{\"name\":\"a\"},{\"name\":\"a\"}]}}");
-    tap_ok(poll_once(b) && b->error != NULL && strstr(b->error, "duplicate key 'a'") != NULL,
-           "http-json: a duplicate key (%s)", b->error != NULL ? b->error : "");
-    tap_ok(poll_once(b) && b->health == BACKEND_ERROR,
-           "http-json: the same failing answer fails again");
+    CHECK(poll_once(b) && b->error != NULL && strstr(b->error, "duplicate key 'a'") != NULL,
+          "http-json: a duplicate key (%s)", b->error != NULL ? b->error : "");
+    CHECK(poll_once(b) && b->health == BACKEND_ERROR,
+          "http-json: the same failing answer fails again");
     put("hj.json", "{\"data\":{\"queues\":[{\"name\":\"a\"");
-    tap_ok(poll_once(b) && b->error != NULL && strstr(b->error, "not JSON") != NULL,
-           "http-json: cut JSON (%s)", b->error != NULL ? b->error : "");
+    CHECK(poll_once(b) && b->error != NULL && strstr(b->error, "not JSON") != NULL,
+          "http-json: cut JSON (%s)", b->error != NULL ? b->error : "");
     backend_destroy(b);
     store_forget(st, MODEL_QUEUES, "x");
     free(url);
