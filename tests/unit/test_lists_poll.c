@@ -485,10 +485,9 @@ static void test_kubernetes(void)
               strstr(b->error, "expected a DeploymentList, got a ReplicaSetList") != NULL,
           "kubernetes: the kind after the items is checked (%s)", b->error != NULL ? b->error : "");
     put("page1.json", "<html>502</html>");
-    tap_ok(
-        poll_once(b) && b->error != NULL &&
-            str_has_prefix(b->error, "bad response from /apis/apps/v1/deployments: invalid JSON"),
-        "kubernetes: garbage said as before (%s)", b->error != NULL ? b->error : "");
+    CHECK(poll_once(b) && b->error != NULL &&
+              str_has_prefix(b->error, "bad response from /apis/apps/v1/deployments: invalid JSON"),
+          "kubernetes: garbage said as before (%s)", b->error != NULL ? b->error : "");
     put("page1.json", "{\"kind\":\"Status\"}");
     CHECK(poll_once(b) && b->error != NULL && strstr(b->error, "expected a DeploymentList"),
           "kubernetes: no items: not a DeploymentList (%s)", b->error != NULL ? b->error : "");
