@@ -10,6 +10,16 @@
  *
  * Read-only: a system worth acting on through HTTP deserves a real backend,
  * or an exec plugin whose actions are commands.
+ *
+ * Large answers (issue 19): when the rows pointer is a path of object members
+ * (plugin_pointer_member), the array is read an element at a time in slices
+ * on the loop (http_poll_parse), each element mapped and freed at once. An
+ * answer the same as the last one published (http_poll_same) rebuilds
+ * nothing. A pointer through an array index reads the whole document. When
+ * the streamed reading finds no array at the pointer, the answer is fetched
+ * once more and read whole, so the error says what the pointer met, as it
+ * always has ("pointer /data/queue did not resolve: no member 'queue' at
+ * /data").
  */
 #include "httpjson.h"
 
@@ -31,6 +41,11 @@ struct httpjson {
     /* column.TITLE keys are checked at start, when the pane is known */
     char **col_names, **col_ptrs;
     size_t ncols;
+    char *member;            /* the rows pointer as a member path, NULL: read the whole */
+    bool whole_next;         /* read the next answer whole (to word a failure) */
+    bool row_failed;         /* the streamed parse stopped at a row */
+    struct rowset *building; /* the streamed parse's rows */
+    struct plugin_mapping mapping;
 };
 
 static void *hj_create(struct backend *b)
@@ -128,20 +143,20 @@ static bool hj_start(struct backend *b, char **cause)
         *cause = xstrdup("map at least one column (column.TITLE = /pointer)");
         return false;
     }
+    free(h->member);
+    h->member = NULL;
+    if (!plugin_pointer_member(h->map.rows, &h->member)) {
+        h->member = NULL; /* through an array index: the whole document */
+    }
     return map_columns(h, cause) && http_settings_finish(&h->http, b->timeout_ms, cause);
 }
 
-static void on_fetch(const struct http_response *r, void *ud)
+static void on_fetch(const struct http_response *r, void *ud);
+
+/* The whole document as one tree. */
+static void read_whole(struct backend *b, const struct http_response *r)
 {
-    struct backend *b = http_poll_received(ud);
     struct httpjson *h = b->priv;
-    http_poll_end(&h->poll);
-    if (!http_ok(r)) {
-        char *why = http_describe_failure(r);
-        backend_fail(b, "%s", why);
-        free(why);
-        return;
-    }
     cJSON *doc = cJSON_ParseWithLength(r->body, r->len);
     if (doc == NULL) {
         backend_fail(b, "bad response: not JSON");
@@ -151,12 +166,85 @@ static void on_fetch(const struct http_response *r, void *ud)
     char *cause = NULL;
     if (plugin_map_rows(doc, &h->map, rs, NULL, &cause)) {
         backend_publish(b, rs);
+        http_poll_took(&h->poll, r);
     } else {
         backend_fail(b, "%s", cause);
         free(cause);
         rowset_destroy(rs);
     }
     cJSON_Delete(doc);
+}
+
+static bool on_row(void *ud, cJSON *elem, char **cause)
+{
+    struct backend *b = ud;
+    struct httpjson *h = b->priv;
+    if (!plugin_mapping_row(&h->mapping, elem, cause)) {
+        h->row_failed = true;
+        return false;
+    }
+    return true;
+}
+
+static void on_parsed(void *ud, bool ok, const char *cause, const cJSON *rest, size_t nelems)
+{
+    struct backend *b = ud;
+    struct httpjson *h = b->priv;
+    (void)rest;
+    (void)nelems;
+    struct rowset *rs = h->building;
+    h->building = NULL;
+    char *why = NULL;
+    if (ok && plugin_mapping_end(&h->mapping, &why)) {
+        backend_publish(b, rs);
+        http_poll_parse_took(&h->poll);
+        http_poll_end(&h->poll);
+        return;
+    }
+    rowset_destroy(rs);
+    if (ok || h->row_failed) {
+        backend_fail(b, "%s", why != NULL ? why : cause);
+    } else if (!str_has_prefix(cause, "expected ")) {
+        /* json_parse's words: invalid JSON, an empty response, data after the JSON */
+        backend_fail(b, "bad response: not JSON (%s)", cause);
+    } else {
+        /* no array where the pointer points: read it whole, which says what is there */
+        h->whole_next = true;
+        http_poll_send(&h->poll, "", on_fetch);
+        free(why);
+        return;
+    }
+    free(why);
+    http_poll_end(&h->poll);
+}
+
+static void on_fetch(const struct http_response *r, void *ud)
+{
+    struct backend *b = http_poll_received(ud);
+    struct httpjson *h = b->priv;
+    bool whole = h->member == NULL || h->whole_next;
+    h->whole_next = false;
+    if (http_poll_same(&h->poll, r)) {
+        backend_ok(b); /* the rows published from this answer are still right */
+        http_poll_end(&h->poll);
+        return;
+    }
+    if (!http_ok(r)) {
+        char *why = http_describe_failure(r);
+        backend_fail(b, "%s", why);
+        free(why);
+        http_poll_end(&h->poll);
+        return;
+    }
+    if (whole) {
+        read_whole(b, r);
+        http_poll_end(&h->poll);
+        return;
+    }
+    h->building = rowset_create(h->kind, b->name);
+    h->row_failed = false;
+    plugin_mapping_begin(&h->mapping, &h->map, h->building, NULL);
+    http_poll_parse(&h->poll, r, h->member, on_row, on_parsed, b);
 }
 
 static void hj_poll(struct backend *b)
@@ -173,7 +261,9 @@ static void hj_destroy(struct backend *b)
     if (h == NULL) {
         return;
     }
-    http_poll_finish(&h->poll);
+    http_poll_finish(&h->poll); /* and the parse in flight */
+    rowset_destroy(h->building);
+    free(h->member);
     http_settings_free(&h->http);
     plugin_map_free(&h->map);
     for (size_t i = 0; i < h->ncols; i++) {

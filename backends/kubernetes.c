@@ -8,6 +8,11 @@
  * ROLLOUT is what `kubectl rollout status` would say (kubernetes_parse.c
  * reads the answers: rows, rollout state, revisions, Status messages).
  *
+ * Each page is read an item at a time in slices on the loop (issue 19:
+ * http_poll_parse, common/jsonjob.h), so a page's tree is never whole in
+ * memory and no key waits for it. A list that fit in one page and comes back
+ * the same (http_poll_same: the same bytes, or a 304) rebuilds nothing.
+ *
  * Actions fetch the deployment first (fresh state, and a 404 says it is gone
  * before anything is written), then PATCH it the way kubectl does:
  *   restart  strategic merge patch of the pod template's restartedAt annotation
@@ -60,6 +65,7 @@ struct kube {
     struct http_poll poll;
     struct rowset *building; /* the pages of this poll so far */
     struct model_keys keys;
+    int64_t now; /* the wall clock of the page being read (ages) */
     int pages;
     struct http_actions actions; /* in flight */
 };
@@ -150,22 +156,28 @@ static void poll_done(struct backend *b)
     http_poll_end(&k->poll);
 }
 
-static void on_poll(const struct http_response *r, void *ud)
+static bool on_item(void *ud, cJSON *elem, char **cause)
 {
-    struct backend *b = http_poll_received(ud);
+    struct backend *b = ud;
     struct kube *k = b->priv;
-    if (!http_ok(r)) {
-        char *why = kubernetes_describe_failure(r);
-        backend_fail(b, "%s", why);
+    (void)cause;
+    kubernetes_list_item(k->building, elem, k->now, &k->keys);
+    return true;
+}
+
+static void on_page(void *ud, bool ok, const char *cause, const cJSON *rest, size_t nelems)
+{
+    struct backend *b = ud;
+    struct kube *k = b->priv;
+    (void)nelems;
+    rowset_end(k->building);
+    char *cont = NULL, *why = NULL;
+    if (!ok || !kubernetes_list_end(rest, &cont, &why)) {
+        if (why == NULL) {
+            why = kubernetes_list_cause(cause);
+        }
+        backend_fail(b, "bad response from %s: %s", k->list_path, why);
         free(why);
-        poll_done(b);
-        return;
-    }
-    char *cont = NULL, *cause = NULL;
-    if (!kubernetes_parse_deployments(r->body, r->len, k->building, clock_wall_s(), &k->keys, &cont,
-                                      &cause)) {
-        backend_fail(b, "bad response from %s: %s", k->list_path, cause);
-        free(cause);
         poll_done(b);
         return;
     }
@@ -181,10 +193,35 @@ static void on_poll(const struct http_response *r, void *ud)
         rowset_row_tone(k->building, TONE_MUTED);
         rowset_end(k->building);
     }
+    bool whole = cont == NULL && k->pages == 0;
     free(cont);
     backend_publish(b, k->building);
     k->building = NULL;
+    if (whole) {
+        /* one page was the whole list: the same page next time is the same list */
+        http_poll_parse_took(&k->poll);
+    }
     poll_done(b);
+}
+
+static void on_poll(const struct http_response *r, void *ud)
+{
+    struct backend *b = http_poll_received(ud);
+    struct kube *k = b->priv;
+    if (k->pages == 0 && http_poll_same(&k->poll, r)) {
+        backend_ok(b); /* the rows published from this very list are still right */
+        poll_done(b);
+        return;
+    }
+    if (!http_ok(r)) {
+        char *why = kubernetes_describe_failure(r);
+        backend_fail(b, "%s", why);
+        free(why);
+        poll_done(b);
+        return;
+    }
+    k->now = clock_wall_s();
+    http_poll_parse(&k->poll, r, "items", on_item, on_page, b);
 }
 
 static void kube_poll(struct backend *b)

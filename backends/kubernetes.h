@@ -34,10 +34,24 @@ enum rollout kubernetes_rollout_state(const struct cJSON *deploy, char **why);
  * keyed "namespace/name" (made unique through keys, which spans the pages).
  * *cont (caller frees) is metadata.continue when more pages follow, else NULL.
  * False with *cause on anything that is not a DeploymentList; items that are
- * not objects are skipped, fields of the wrong type count as missing.
+ * not objects are skipped, fields of the wrong type count as missing. The
+ * items are read one at a time (common/jsonstream.h): the kind is checked
+ * once the list is read, so on failure rs may hold rows: drop it.
  */
 bool kubernetes_parse_deployments(const char *body, size_t len, struct rowset *rs, int64_t now,
                                   struct model_keys *keys, char **cont, char **cause);
+
+/*
+ * The same in pieces, for a page streamed on the loop (kubernetes.c): each
+ * element of "items" (one row, or nothing when it is not an object); at the
+ * end, the rest of the document (json_stream_rest: kind and
+ * metadata.continue) read as above; a stream's failure worded as above
+ * (caller frees).
+ */
+void kubernetes_list_item(struct rowset *rs, const struct cJSON *item, int64_t now,
+                          struct model_keys *keys);
+bool kubernetes_list_end(const struct cJSON *rest, char **cont, char **cause);
+char *kubernetes_list_cause(const char *stream_cause);
 
 /*
  * From a ReplicaSetList body, the ReplicaSet owned by the Deployment whose

@@ -15,6 +15,7 @@
 
 #include "../common/clock.h"
 #include "../common/json.h"
+#include "../common/jsonstream.h"
 #include "../common/util.h"
 
 #include <cjson/cJSON.h>
@@ -297,38 +298,65 @@ static void add_deploy(struct rowset *rs, const cJSON *d, int64_t now, struct mo
     free(why);
 }
 
-bool kubernetes_parse_deployments(const char *body, size_t len, struct rowset *rs, int64_t now,
-                                  struct model_keys *keys, char **cont, char **cause)
+void kubernetes_list_item(struct rowset *rs, const cJSON *item, int64_t now,
+                          struct model_keys *keys)
 {
-    cJSON *doc = NULL;
+    if (cJSON_IsObject(item)) {
+        add_deploy(rs, item, now, keys);
+    }
+}
+
+static const char NOT_A_LIST[] = "expected a DeploymentList (an object with items)";
+
+char *kubernetes_list_cause(const char *stream_cause)
+{
+    if (!str_has_prefix(stream_cause, "expected ")) {
+        return xstrdup(stream_cause); /* json_parse's words: invalid, empty, trailing data */
+    }
+    return xstrdup(NOT_A_LIST);
+}
+
+bool kubernetes_list_end(const cJSON *rest, char **cont, char **cause)
+{
     *cont = NULL;
-    if (!json_parse(body, len, &doc, cause)) {
+    const char *kind = json_str(rest, "kind");
+    if (kind != NULL && strcmp(kind, "DeploymentList") != 0) {
+        *cause = xasprintf("expected a DeploymentList, got a %s", kind);
         return false;
     }
-    const char *kind = json_str(doc, "kind");
-    const cJSON *items = json_arr(doc, "items");
-    if (!cJSON_IsObject(doc) || items == NULL || (kind != NULL && strcmp(kind, "DeploymentList"))) {
-        *cause = kind != NULL ? xasprintf("expected a DeploymentList, got a %s", kind)
-                              : xstrdup("expected a DeploymentList (an object with items)");
-        cJSON_Delete(doc);
-        return false;
-    }
-    struct model_keys local = {0};
-    const cJSON *d;
-    cJSON_ArrayForEach(d, items)
-    {
-        if (cJSON_IsObject(d)) {
-            add_deploy(rs, d, now, keys != NULL ? keys : &local);
-        }
-    }
-    rowset_end(rs);
-    model_keys_free(&local);
-    const char *c = json_str(json_obj(doc, "metadata"), "continue");
+    const char *c = json_str(json_obj(rest, "metadata"), "continue");
     if (c != NULL && c[0] != '\0') {
         *cont = xstrdup(c);
     }
-    cJSON_Delete(doc);
     return true;
+}
+
+bool kubernetes_parse_deployments(const char *body, size_t len, struct rowset *rs, int64_t now,
+                                  struct model_keys *keys, char **cont, char **cause)
+{
+    *cont = NULL;
+    struct model_keys local = {0};
+    struct json_stream s;
+    json_stream_init(&s, body, len, "items");
+    cJSON *d;
+    char *why = NULL;
+    int rc;
+    while ((rc = json_stream_next(&s, &d, &why)) > 0) {
+        kubernetes_list_item(rs, d, now, keys != NULL ? keys : &local);
+        cJSON_Delete(d);
+    }
+    rowset_end(rs);
+    model_keys_free(&local);
+    bool ok;
+    if (rc < 0) {
+        *cause = kubernetes_list_cause(why);
+        free(why);
+        ok = false;
+    } else {
+        ok = kubernetes_list_end(json_stream_rest(&s), cont, cause);
+    }
+    json_stream_finish(&s);
+    return ok;
 }
 
 /* ---- ReplicaSets ---- */

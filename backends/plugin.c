@@ -9,6 +9,7 @@
  */
 #include "plugin.h"
 #include "../common/json.h"
+#include "../common/jsonstream.h"
 
 #include "../common/shtmpl.h"
 #include "../common/util.h"
@@ -389,27 +390,37 @@ static bool parse_doc(const char *text, size_t len, cJSON **doc, char **cause)
     return true;
 }
 
-bool plugin_parse_rows(const char *text, size_t len, struct rowset *rs, struct plugin_rows *keep,
-                       char **cause)
+/* "plugin error: TEXT" when the document's error member is set (not null). */
+static bool plugin_error(const cJSON *doc, char **cause)
+{
+    const cJSON *error = cJSON_GetObjectItemCaseSensitive(doc, "error");
+    if (error == NULL || cJSON_IsNull(error)) {
+        return false;
+    }
+    /* the plugin's own words, not a protocol error */
+    *cause = xasprintf("plugin error: %s",
+                       cJSON_IsString(error) ? error->valuestring : "(not given as text)");
+    return true;
+}
+
+/*
+ * The whole document as one cJSON tree: the reference reading, used to word
+ * a failure of the streamed one exactly as it always was.
+ */
+static bool parse_rows_tree(const char *text, size_t len, struct rowset *rs,
+                            struct plugin_rows *keep, char **cause)
 {
     cJSON *doc;
-    if (keep != NULL) {
-        plugin_rows_clear(keep);
-        keep->ncols = rs->ncols;
-    }
     if (!parse_doc(text, len, &doc, cause)) {
         return false;
     }
     bool ok = false;
     char *why = NULL;
-    const cJSON *error = cJSON_GetObjectItemCaseSensitive(doc, "error");
     const cJSON *rows = cJSON_GetObjectItemCaseSensitive(doc, "rows");
     if (!cJSON_IsObject(doc)) {
         why = xstrdup("expected a JSON object with \"rows\" (or \"error\")");
-    } else if (error != NULL && !cJSON_IsNull(error)) {
-        /* the plugin's own words, not a protocol error */
-        *cause = xasprintf("plugin error: %s",
-                           cJSON_IsString(error) ? error->valuestring : "(not given as text)");
+    } else if (plugin_error(doc, cause)) {
+        /* said */
     } else if (!cJSON_IsArray(rows)) {
         why = xstrdup("no \"rows\" array");
     } else {
@@ -435,6 +446,53 @@ bool plugin_parse_rows(const char *text, size_t len, struct rowset *rs, struct p
         free(why);
     }
     cJSON_Delete(doc);
+    return ok;
+}
+
+/*
+ * Streamed (common/jsonstream.h): one row's tree at a time, so a plugin that
+ * prints 100,000 rows costs the rows, not a tree of the whole output. The
+ * stream reads the output synchronously: an exec plugin's output is capped
+ * (max_output, 8 MiB by default) and arrives whole when the child exits, and
+ * the rows it maps are small. A failure is worded by the tree reading
+ * (parse_rows_tree), so every message stays what it was; a failure costs a
+ * second parse, success only the stream.
+ */
+bool plugin_parse_rows(const char *text, size_t len, struct rowset *rs, struct plugin_rows *keep,
+                       char **cause)
+{
+    if (keep != NULL) {
+        plugin_rows_clear(keep);
+        keep->ncols = rs->ncols;
+    }
+    struct json_stream s;
+    json_stream_init(&s, text, len, "rows");
+    cJSON *row;
+    char *why = NULL;
+    size_t i = 0;
+    int rc;
+    bool ok = true;
+    while ((rc = json_stream_next(&s, &row, &why)) > 0) {
+        ok = parse_row(row, i++, rs, keep, &why);
+        cJSON_Delete(row);
+        if (!ok) {
+            break;
+        }
+    }
+    rowset_end(rs);
+    size_t dup;
+    ok = ok && rc == 0 && !plugin_error(json_stream_rest(&s), cause) && !find_duplicate(rs, &dup);
+    if (!ok && *cause == NULL) {
+        /* word it as the whole document says it */
+        struct rowset *scratch = rowset_create(rs->kind, rs->source);
+        if (parse_rows_tree(text, len, scratch, NULL, cause)) {
+            /* only the stream refused it (it never should): its own words */
+            *cause = xasprintf("bad output: %s", why != NULL ? why : "not a list of rows");
+        }
+        rowset_destroy(scratch);
+    }
+    free(why);
+    json_stream_finish(&s);
     return ok;
 }
 
@@ -596,13 +654,46 @@ static bool map_row(const cJSON *row, const struct plugin_map *m, size_t index, 
     return ok;
 }
 
-bool plugin_map_rows(const cJSON *doc, const struct plugin_map *m, struct rowset *rs,
-                     struct plugin_rows *keep, char **cause)
+void plugin_mapping_begin(struct plugin_mapping *pm, const struct plugin_map *m, struct rowset *rs,
+                          struct plugin_rows *keep)
 {
+    *pm = (struct plugin_mapping){.m = m, .rs = rs, .keep = keep};
     if (keep != NULL) {
         plugin_rows_clear(keep);
         keep->ncols = rs->ncols;
     }
+}
+
+bool plugin_mapping_row(struct plugin_mapping *pm, const cJSON *row, char **cause)
+{
+    return map_row(row, pm->m, pm->n++, pm->rs, pm->keep, pm->hit, cause);
+}
+
+bool plugin_mapping_end(struct plugin_mapping *pm, char **cause)
+{
+    struct rowset *rs = pm->rs;
+    rowset_end(rs);
+    size_t dup;
+    if (find_duplicate(rs, &dup)) {
+        *cause = xasprintf("row %zu: duplicate key '%s' (from %s)", dup + 1, rowset_key(rs, dup),
+                           pm->m->key);
+        return false;
+    }
+    for (int col = 0; pm->n > 0 && col < rs->ncols && col < PLUGIN_MAX_COLS; col++) {
+        if (pm->m->cols[col] != NULL && !pm->hit[col]) {
+            *cause = xasprintf("column.%s = %s resolved in none of the %zu rows",
+                               model_schema(rs->kind)->cols[col].title, pm->m->cols[col], pm->n);
+            return false;
+        }
+    }
+    return true;
+}
+
+bool plugin_map_rows(const cJSON *doc, const struct plugin_map *m, struct rowset *rs,
+                     struct plugin_rows *keep, char **cause)
+{
+    struct plugin_mapping pm;
+    plugin_mapping_begin(&pm, m, rs, keep);
     const cJSON *rows = plugin_pointer(doc, m->rows != NULL ? m->rows : "", cause);
     if (rows == NULL) {
         return false;
@@ -612,30 +703,39 @@ bool plugin_map_rows(const cJSON *doc, const struct plugin_map *m, struct rowset
                            json_type_name(rows));
         return false;
     }
-    bool hit[PLUGIN_MAX_COLS] = {false};
-    size_t i = 0;
     const cJSON *row;
     cJSON_ArrayForEach(row, rows)
     {
-        if (!map_row(row, m, i++, rs, keep, hit, cause)) {
+        if (!plugin_mapping_row(&pm, row, cause)) {
             rowset_end(rs);
             return false;
         }
     }
-    rowset_end(rs);
-    size_t dup;
-    if (find_duplicate(rs, &dup)) {
-        *cause = xasprintf("row %zu: duplicate key '%s' (from %s)", dup + 1, rowset_key(rs, dup),
-                           m->key);
-        return false;
-    }
-    for (int col = 0; i > 0 && col < rs->ncols && col < PLUGIN_MAX_COLS; col++) {
-        if (m->cols[col] != NULL && !hit[col]) {
-            *cause = xasprintf("column.%s = %s resolved in none of the %zu rows",
-                               model_schema(rs->kind)->cols[col].title, m->cols[col], i);
+    return plugin_mapping_end(&pm, cause);
+}
+
+bool plugin_pointer_member(const char *ptr, char **member)
+{
+    struct strbuf sb = {0};
+    strbuf_add(&sb, "", 0);
+    const char *rest = ptr != NULL ? ptr : "";
+    while (*rest == '/') {
+        char *tok = next_token(&rest);
+        bool digits = tok[0] != '\0' && strspn(tok, "0123456789") == strlen(tok);
+        /* an empty token, a '.' (the path's separator) or an index (arrays are not entered) */
+        if (tok[0] == '\0' || strchr(tok, '.') != NULL || digits) {
+            free(tok);
+            free(sb.s);
             return false;
         }
+        strbuf_printf(&sb, "%s%s", sb.n > 0 ? "." : "", tok);
+        free(tok);
     }
+    if (*rest != '\0') {
+        free(sb.s);
+        return false;
+    }
+    *member = sb.s;
     return true;
 }
 

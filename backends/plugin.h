@@ -81,6 +81,32 @@ bool plugin_map_rows(const cJSON *doc, const struct plugin_map *m, struct rowset
                      struct plugin_rows *keep, char **cause);
 
 /*
+ * The mapping a row at a time, for a list read element by element
+ * (common/jsonstream.h, jsonjob.h): begin, one call per element of the rows
+ * array (in order), end (duplicate keys, columns that never resolved).
+ * plugin_map_rows is these three over a whole document.
+ */
+struct plugin_mapping {
+    const struct plugin_map *m;
+    struct rowset *rs;
+    struct plugin_rows *keep;
+    bool hit[PLUGIN_MAX_COLS];
+    size_t n;
+};
+
+void plugin_mapping_begin(struct plugin_mapping *pm, const struct plugin_map *m, struct rowset *rs,
+                          struct plugin_rows *keep);
+bool plugin_mapping_row(struct plugin_mapping *pm, const cJSON *row, char **cause);
+bool plugin_mapping_end(struct plugin_mapping *pm, char **cause);
+/*
+ * The member path (jsonstream.h) of a rows pointer: "/data/queues" is
+ * "data.queues", "" the document itself (caller frees *member). False when
+ * the pointer has no such path (a token that is empty, holds a '.' or is all
+ * digits, i.e. may index an array): read the whole document then.
+ */
+bool plugin_pointer_member(const char *ptr, char **member);
+
+/*
  * Check a command template: every ${NAME} is a column of kind, key, or input
  * (only when has_input), and stands where the shell reads it as data.
  */

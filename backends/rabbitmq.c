@@ -3,7 +3,14 @@
  * refresh, then GET /api/bindings to resolve dead-letter exchanges to queues,
  * then GET /api/consumers for each queue's consumers in its detail (chained:
  * one request in flight per poll, one consumers request for all queues); the
- * queues are published once all three have answered. A bindings or consumers
+ * queues are published once all three have answered. Issue 19: the queues
+ * are then read an element at a time in slices on the loop (common/jsonjob.h)
+ * and only what each row needs is kept; when all three answers are the same
+ * as the last ones published (http_poll_same: the same bytes, or a 304) and
+ * no TREND moved, nothing is rebuilt. An answer is taken as it arrives and
+ * all are forgotten when the queues fail to parse; a 304 whose body is
+ * needed after all (another answer changed) makes the poll ask again
+ * without validators. A bindings or consumers
  * failure does not hide the queues: their dead-letter links then say the
  * bindings were not read, their detail why the consumers are unknown.
  *
@@ -20,6 +27,8 @@
 #include "rabbitmq.h"
 
 #include "../common/json.h"
+#include "../common/jsonjob.h"
+#include "../common/loop.h"
 #include "../common/text.h"
 #include "../common/util.h"
 #include "doctor.h"
@@ -57,6 +66,17 @@ struct rq {
     size_t queues_len;
     char *bindings_body; /* this poll's bindings, NULL when they failed */
     size_t bindings_len;
+    char *consumers_body; /* this poll's consumers, NULL when they failed */
+    size_t consumers_len;
+    char *consumers_why;                /* why they failed */
+    bool bindings_read, consumers_read; /* answered (2xx or 304) */
+    int same;                           /* answers of this poll the same as the last taken */
+    bool reread;                        /* this poll asked again without validators */
+    bool queue_failed;                  /* the parse stopped at a queue */
+    struct rabbitmq_reader *reader; /* the parse in flight: bindings, consumers, queues so far */
+    struct json_job *job;
+    struct loop_timer *rows_timer; /* the next slice of rows, once the queues are read */
+    struct rowset *building;
     struct rabbitmq_memory *mem;
     struct http_actions actions; /* in flight */
 };
@@ -124,15 +144,113 @@ static void poll_done(struct backend *b)
     rq->queues_body = NULL;
     free(rq->bindings_body);
     rq->bindings_body = NULL;
+    free(rq->consumers_body);
+    rq->consumers_body = NULL;
+    free(rq->consumers_why);
+    rq->consumers_why = NULL;
+    rabbitmq_reader_free(rq->reader);
+    rq->reader = NULL;
+    rowset_destroy(rq->building);
+    rq->building = NULL;
+    rq->reread = false;
     http_poll_end(&rq->poll);
 }
 
-static char *copy_body(const struct http_response *r)
+/* The answer's body, taken (no copy); NULL for a 304, which has none. */
+static char *take_body(const struct http_response *r, size_t *len)
 {
-    char *body = xmalloc(r->len + 1);
-    memcpy(body, r->body, r->len);
-    body[r->len] = '\0';
-    return body;
+    *len = 0;
+    return r->not_modified ? NULL : http_take_body(r, len);
+}
+
+static void on_poll_queues(const struct http_response *r, void *ud);
+
+static bool on_queue(void *ud, cJSON *elem, char **cause)
+{
+    struct backend *b = ud;
+    struct rq *rq = b->priv;
+    if (!rabbitmq_reader_queue(rq->reader, elem, cause)) {
+        rq->queue_failed = true;
+        return false;
+    }
+    return true;
+}
+
+/* Rows made a slice at a time; published once all are made. */
+static void on_rows_slice(void *ud)
+{
+    struct backend *b = ud;
+    struct rq *rq = b->priv;
+    rq->rows_timer = NULL;
+    if (!rabbitmq_reader_rows_some(rq->reader, rq->mem, rq->building, JSON_JOB_SLICE_MS)) {
+        rq->rows_timer = loop_timer_add(b->loop, 0, 0, on_rows_slice, b);
+        return;
+    }
+    backend_publish(b, rq->building);
+    rq->building = NULL;
+    poll_done(b);
+}
+
+static void on_queues_read(void *ud, bool ok, const char *cause, const cJSON *rest, size_t nelems)
+{
+    struct backend *b = ud;
+    struct rq *rq = b->priv;
+    (void)rest;
+    (void)nelems;
+    rq->job = NULL; /* gone */
+    if (ok) {
+        on_rows_slice(b); /* the rows too in slices: thousands of rows with their details */
+        return;
+    }
+    char *why = rq->queue_failed ? xstrdup(cause) : rabbitmq_queues_cause(cause);
+    backend_fail(b, "bad response from %s: %s", rq->queues_path, why);
+    free(why);
+    http_poll_forget(&rq->poll); /* what was taken this poll is read again next time */
+    poll_done(b);
+}
+
+/* Every answer is in: the same as the last rows, or read the queues in slices. */
+static void read_answers(struct backend *b)
+{
+    struct rq *rq = b->priv;
+    if (rq->same == 3 && !rabbitmq_memory_moved(rq->mem)) {
+        backend_ok(b); /* the rows of these very answers are published */
+        poll_done(b);
+        return;
+    }
+    bool missing = rq->queues_body == NULL || (rq->bindings_read && rq->bindings_body == NULL) ||
+                   (rq->consumers_read && rq->consumers_body == NULL);
+    if (missing && !rq->reread) {
+        /* a 304 said "the same" for an answer whose body is needed now: ask it all again */
+        http_poll_forget(&rq->poll);
+        rq->reread = true;
+        rq->same = 0;
+        http_poll_send(&rq->poll, rq->queues_path, on_poll_queues);
+        return;
+    }
+    if (rq->queues_body == NULL) {
+        backend_fail(b, "bad response from %s: %s", rq->queues_path, "empty response");
+        poll_done(b);
+        return;
+    }
+    struct rabbitmq_bodies in = {
+        .bindings = rq->bindings_body,
+        .blen = rq->bindings_len,
+        .consumers = rq->consumers_body,
+        .clen = rq->consumers_len,
+        .consumers_error = rq->consumers_why,
+    };
+    rq->reader = rabbitmq_reader_create(&in);
+    free(rq->bindings_body);
+    rq->bindings_body = NULL;
+    free(rq->consumers_body);
+    rq->consumers_body = NULL;
+    rq->building = rowset_create(MODEL_QUEUES, b->name);
+    rq->queue_failed = false;
+    const char *member = rabbitmq_queues_member(rq->queues_body, rq->queues_len);
+    char *text = rq->queues_body;
+    rq->queues_body = NULL; /* the job's now */
+    rq->job = json_job_start(b->loop, text, rq->queues_len, member, 0, on_queue, on_queues_read, b);
 }
 
 static void on_poll_consumers(const struct http_response *r, void *ud)
@@ -141,28 +259,17 @@ static void on_poll_consumers(const struct http_response *r, void *ud)
     struct rq *rq = b->priv;
     /* without consumers (an old server, a user without the monitoring tag) the queues still
      * show; their detail says why the consumers are missing */
-    bool have = http_ok(r);
-    char *why = have ? NULL : rabbitmq_describe_failure(r);
-    struct rabbitmq_bodies in = {
-        .queues = rq->queues_body,
-        .qlen = rq->queues_len,
-        .bindings = rq->bindings_body,
-        .blen = rq->bindings_len,
-        .consumers = have ? r->body : NULL,
-        .clen = have ? r->len : 0,
-        .consumers_error = why,
-    };
-    struct rowset *rs = rowset_create(MODEL_QUEUES, b->name);
-    char *cause = NULL;
-    if (rabbitmq_parse(&in, rq->mem, rs, &cause)) {
-        backend_publish(b, rs);
-    } else {
-        backend_fail(b, "bad response from %s: %s", rq->queues_path, cause);
-        free(cause);
-        rowset_destroy(rs);
+    bool same = http_poll_same(&rq->poll, r);
+    rq->consumers_read = same || http_ok(r);
+    rq->same += same;
+    free(rq->consumers_why);
+    rq->consumers_why = rq->consumers_read ? NULL : rabbitmq_describe_failure(r);
+    free(rq->consumers_body);
+    rq->consumers_body = rq->consumers_read ? take_body(r, &rq->consumers_len) : NULL;
+    if (http_ok(r)) {
+        http_poll_took(&rq->poll, r); /* forgotten if the queues fail to parse */
     }
-    free(why);
-    poll_done(b);
+    read_answers(b);
 }
 
 static void on_poll_bindings(const struct http_response *r, void *ud)
@@ -170,9 +277,14 @@ static void on_poll_bindings(const struct http_response *r, void *ud)
     struct backend *b = http_poll_received(ud);
     struct rq *rq = b->priv;
     /* without bindings the queues still show; their DLQ links say why they are missing */
+    bool same = http_poll_same(&rq->poll, r);
+    rq->bindings_read = same || http_ok(r);
+    rq->same += same;
     free(rq->bindings_body);
-    rq->bindings_body = http_ok(r) ? copy_body(r) : NULL;
-    rq->bindings_len = http_ok(r) ? r->len : 0;
+    rq->bindings_body = rq->bindings_read ? take_body(r, &rq->bindings_len) : NULL;
+    if (http_ok(r)) {
+        http_poll_took(&rq->poll, r);
+    }
     http_poll_send(&rq->poll, rq->consumers_path, on_poll_consumers);
 }
 
@@ -180,16 +292,20 @@ static void on_poll_queues(const struct http_response *r, void *ud)
 {
     struct backend *b = http_poll_received(ud);
     struct rq *rq = b->priv;
-    if (!http_ok(r)) {
+    bool same = http_poll_same(&rq->poll, r);
+    if (!same && !http_ok(r)) {
         char *why = rabbitmq_describe_failure(r);
         backend_fail(b, "%s", why);
         free(why);
         poll_done(b);
         return;
     }
+    rq->same = same;
     free(rq->queues_body);
-    rq->queues_body = copy_body(r);
-    rq->queues_len = r->len;
+    rq->queues_body = take_body(r, &rq->queues_len);
+    if (http_ok(r)) {
+        http_poll_took(&rq->poll, r); /* forgotten if they fail to parse */
+    }
     http_poll_send(&rq->poll, rq->bindings_path, on_poll_bindings);
 }
 
@@ -803,6 +919,12 @@ static void rq_destroy(struct backend *b)
         return;
     }
     http_poll_finish(&rq->poll);
+    json_job_cancel(rq->job);
+    loop_timer_cancel(b->loop, rq->rows_timer);
+    rabbitmq_reader_free(rq->reader);
+    rowset_destroy(rq->building);
+    free(rq->consumers_body);
+    free(rq->consumers_why);
     http_actions_drop(&rq->actions);
     rabbitmq_memory_destroy(rq->mem);
     free(rq->queues_body);

@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct cJSON;
+
 extern const struct backend_impl rabbitmq_backend;
 
 /*
@@ -35,7 +37,8 @@ char *rabbitmq_memory_sources(const struct rabbitmq_memory *m, const char *dlq);
 const char *rabbitmq_memory_dlq(const struct rabbitmq_memory *m, const char *key);
 
 /*
- * Parse a GET /api/queues body (a JSON array of queue objects) into rows of
+ * Parse a GET /api/queues body (a JSON array of queue objects, or a paginated
+ * answer: an object whose "items" are the queues) into rows of
  * rs keyed "vhost/name" with the vhost percent-encoded ("%2F/orders").
  * bindings is a GET /api/bindings body used to resolve dead-letter exchanges
  * to queues (NULL: not read; only the default exchange resolves then). mem
@@ -75,6 +78,40 @@ bool rabbitmq_parse(const struct rabbitmq_bodies *in, struct rabbitmq_memory *me
                     struct rowset *rs, char **cause);
 
 /*
+ * The same in pieces, for a queues list read an element at a time on the
+ * loop (rabbitmq.c, common/jsonjob.h): create reads the bindings and
+ * consumers of in (its queues are not read); each element of the queues
+ * array goes to rabbitmq_reader_queue (false with *cause as above: a queue
+ * without a name, a number of the wrong type; not an object: skipped), and
+ * nothing of it is kept but what its row needs; rabbitmq_reader_rows then
+ * resolves the dead letters and makes the rows (ended) and the memory.
+ */
+struct rabbitmq_reader;
+
+struct rabbitmq_reader *rabbitmq_reader_create(const struct rabbitmq_bodies *in);
+bool rabbitmq_reader_queue(struct rabbitmq_reader *p, const struct cJSON *q, char **cause);
+void rabbitmq_reader_rows(struct rabbitmq_reader *p, struct rabbitmq_memory *mem,
+                          struct rowset *rs);
+/*
+ * The same a slice at a time, so the loop serves keys between two: rows are
+ * made until budget_ms has passed (0: no limit); true once every row is made
+ * (rs ended, mem replaced), false to be called again.
+ */
+bool rabbitmq_reader_rows_some(struct rabbitmq_reader *p, struct rabbitmq_memory *mem,
+                               struct rowset *rs, unsigned budget_ms);
+void rabbitmq_reader_free(struct rabbitmq_reader *p);
+/* Where the queues are in a body: NULL (a top-level array), "items" (a paginated answer). */
+const char *rabbitmq_queues_member(const char *body, size_t len);
+/* A stream's failure (jsonstream.h) worded as rabbitmq_parse words it. Caller frees. */
+char *rabbitmq_queues_cause(const char *stream_cause);
+/*
+ * Whether the last parse saw a queue's messages differ from the parse before
+ * (TREND then says grow or drain): the same answer again would read flat, so
+ * it is not the same rows.
+ */
+bool rabbitmq_memory_moved(const struct rabbitmq_memory *m);
+
+/*
  * A POST /api/queues/{vh}/{q}/get answer as text for the viewer: a first
  * line that sums up, then each message (routing key, exchange, properties,
  * headers with x-death, payload cut to a screenful). Control characters are
@@ -88,7 +125,6 @@ bool rabbitmq_split_key(const char *key, char **vhost, char **name);
 
 /* ---- between rabbitmq.c, rabbitmq_parse.c and rabbitmq_text.c ---- */
 
-struct cJSON;
 struct http_response;
 struct strbuf;
 

@@ -17,6 +17,7 @@
 #include "rabbitmq.h"
 
 #include "../common/json.h"
+#include "../common/jsonstream.h"
 #include "../common/util.h"
 #include "http.h"
 
@@ -26,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum {
     SOURCES_SHOWN_MAX = 1,    /* source names in a DLQ's cell before "+N" */
@@ -127,6 +129,7 @@ struct count_entry {
 struct rabbitmq_memory {
     struct count_entry *e; /* sorted by key */
     size_t n;
+    bool moved; /* a queue's messages differed from the poll before */
 };
 
 struct rabbitmq_memory *rabbitmq_memory_create(void)
@@ -181,46 +184,148 @@ const char *rabbitmq_memory_dlq(const struct rabbitmq_memory *m, const char *key
     return e != NULL ? e->dlq : NULL;
 }
 
+bool rabbitmq_memory_moved(const struct rabbitmq_memory *m)
+{
+    return m != NULL && m->moved;
+}
+
 /* ---- the queues response ---- */
 
-/* One queue of the response and what the second pass needs to draw it. */
+/*
+ * One queue of the response, kept once its element is freed (the list is
+ * read an element at a time: common/jsonstream.h): what its row needs, with
+ * the detail lines that do not depend on the other queues already made.
+ * Detail lines are "key\0value\0" pairs.
+ */
 struct qinfo {
-    const cJSON *q;
-    const char *vhost, *name;
-    char *key;
-    const char *dlx, *dlrk; /* dead-letter exchange and routing key, NULL when none */
-    const char *dl_from;    /* "arguments" or "policy" */
-    long dlq;               /* index of the resolved DLQ, -1 when none */
-    char *how;              /* how it was resolved, or why not */
-    char *sources;          /* for a DLQ: the names of its sources */
+    char *vhost, *name, *key;
+    char *type, *state;  /* NULL when absent */
+    char *dlx, *dlrk;    /* dead-letter exchange and routing key, NULL when none */
+    const char *dl_from; /* "arguments" or "policy" */
+    long dlq;            /* index of the resolved DLQ, -1 when none */
+    char *how;           /* how it was resolved, or why not */
+    struct strbuf src;   /* for a DLQ: the names of its sources, ", " between (src.s) */
     size_t nsources;
-    const cJSON *cons[CONSUMERS_SHOWN]; /* its first consumers in /api/consumers */
-    size_t ncons;                       /* all of them, shown or not */
+    struct strbuf head; /* vhost .. effective_policy.* */
+    struct strbuf tail; /* its consumers, or why they are not known */
     double msgs, ready, unack, consumers, in, out, ack, rate;
 };
 
-struct parse {
-    struct qinfo *qs;
-    size_t n;
-    const cJSON *bindings;  /* array, or NULL when not read */
-    const cJSON *consumers; /* array, or NULL when not read */
-    char *cons_why;         /* why the consumers were not read, or NULL */
+/* A consumer of /api/consumers with the queue it consumes from, in the answer's order. */
+struct cref {
+    const char *vhost, *name;
+    const cJSON *c;
+    size_t pos;
 };
 
-static long find_queue(const struct parse *p, const char *vhost, const char *name)
+struct rabbitmq_reader {
+    struct qinfo *qs;
+    size_t n, cap;
+    struct model_keys keys;
+    cJSON *bdoc, *cdoc;
+    const cJSON *bindings; /* array, or NULL when not read */
+    struct bref *binds;    /* its bindings to queues, sorted (index_bindings) */
+    size_t nbinds;
+    char *cons_why;    /* why the consumers were not read, or NULL */
+    struct cref *cons; /* sorted by queue (vhost, name), then answer order */
+    size_t ncons;
+    size_t objects; /* queue objects seen (for "queue N has no name") */
+    bool resolved;  /* the dead letters resolved (rabbitmq_reader_rows_some) */
+    size_t made;    /* rows made so far */
+    bool moved;     /* a row's TREND compared different counts */
+};
+
+static void pair_add(struct strbuf *sb, const char *key, const char *value)
 {
-    for (size_t i = 0; i < p->n; i++) {
-        if (strcmp(p->qs[i].vhost, vhost) == 0 && strcmp(p->qs[i].name, name) == 0) {
-            return (long)i;
+    strbuf_add(sb, key, strlen(key) + 1);
+    strbuf_add(sb, value, strlen(value) + 1);
+}
+
+static void pair_add_nonempty(struct strbuf *sb, const char *key, const char *value)
+{
+    if (value != NULL && value[0] != '\0') {
+        pair_add(sb, key, value);
+    }
+}
+
+static void pairs_detail(struct rowset *rs, const struct strbuf *sb)
+{
+    for (size_t i = 0; i < sb->n;) {
+        const char *k = sb->s + i;
+        const char *v = k + strlen(k) + 1;
+        rowset_detail(rs, k, v);
+        i = (size_t)(v + strlen(v) + 1 - sb->s);
+    }
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s != NULL ? xstrdup(s) : NULL;
+}
+
+/* The queues by (vhost, name), then position: for the dead-letter lookups. */
+struct qref {
+    const struct qinfo *q;
+    size_t i;
+};
+
+struct qindex {
+    struct qref *ix;
+    size_t n;
+};
+
+static int cmp_qref(const void *a, const void *b)
+{
+    const struct qref *x = a, *y = b;
+    int c = strcmp(x->q->vhost, y->q->vhost);
+    if (c == 0) {
+        c = strcmp(x->q->name, y->q->name);
+    }
+    return c != 0 ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+static void qindex_build(struct qindex *x, const struct qinfo *qs, size_t n)
+{
+    x->n = n;
+    x->ix = xcalloc(n + 1, sizeof *x->ix);
+    for (size_t i = 0; i < n; i++) {
+        x->ix[i] = (struct qref){&qs[i], i};
+    }
+    qsort(x->ix, n, sizeof *x->ix, cmp_qref);
+}
+
+/* The first listed queue named name in vhost (as a linear search finds it), or -1. */
+static long qindex_find(const struct qindex *x, const char *vhost, const char *name)
+{
+    if (vhost == NULL || name == NULL) {
+        return -1;
+    }
+    size_t lo = 0, hi = x->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct qinfo *q = x->ix[mid].q;
+        int c = strcmp(q->vhost, vhost);
+        if (c == 0) {
+            c = strcmp(q->name, name);
+        }
+        if (c < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    if (lo < x->n) {
+        const struct qinfo *q = x->ix[lo].q;
+        if (strcmp(q->vhost, vhost) == 0 && strcmp(q->name, name) == 0) {
+            return (long)x->ix[lo].i;
         }
     }
     return -1;
 }
 
 /* The numbers of one queue; false with *why (naming the field) on a wrong type. */
-static bool read_numbers(struct qinfo *qi, char **why)
+static bool read_numbers(struct qinfo *qi, const cJSON *q, char **why)
 {
-    const cJSON *q = qi->q;
     const cJSON *stats = json_obj(q, "message_stats");
     return json_count(q, "messages", &qi->msgs, why) &&
            json_count(q, "messages_ready", &qi->ready, why) &&
@@ -232,74 +337,153 @@ static bool read_numbers(struct qinfo *qi, char **why)
 }
 
 /* Where the dead letters go: arguments first, then the effective policy. */
-static void read_dead_letter(struct qinfo *qi)
+static void read_dead_letter(struct qinfo *qi, const cJSON *q)
 {
-    const cJSON *args = json_obj(qi->q, "arguments");
-    const cJSON *pol = json_obj(qi->q, "effective_policy_definition");
-    qi->dlx = json_str(args, "x-dead-letter-exchange");
-    if (qi->dlx != NULL) {
+    const cJSON *args = json_obj(q, "arguments");
+    const cJSON *pol = json_obj(q, "effective_policy_definition");
+    const char *dlx = json_str(args, "x-dead-letter-exchange");
+    if (dlx != NULL) {
         qi->dl_from = "arguments";
-        qi->dlrk = json_str(args, "x-dead-letter-routing-key");
-        if (qi->dlrk == NULL) {
-            qi->dlrk = json_str(pol, "dead-letter-routing-key");
-        }
+    } else {
+        dlx = json_str(pol, "dead-letter-exchange");
+        qi->dl_from = dlx != NULL ? "policy" : NULL;
+    }
+    if (dlx == NULL) {
         return;
     }
-    qi->dlx = json_str(pol, "dead-letter-exchange");
-    if (qi->dlx != NULL) {
-        qi->dl_from = "policy";
-        qi->dlrk = json_str(args, "x-dead-letter-routing-key");
-        if (qi->dlrk == NULL) {
-            qi->dlrk = json_str(pol, "dead-letter-routing-key");
-        }
+    const char *dlrk = json_str(args, "x-dead-letter-routing-key");
+    if (dlrk == NULL) {
+        dlrk = json_str(pol, "dead-letter-routing-key");
     }
+    qi->dlx = xstrdup(dlx);
+    qi->dlrk = dup_or_null(dlrk);
 }
 
-/* A binding of exchange dlx in vhost to a queue, with routing key rk (NULL: any). */
-static const cJSON *next_binding(const cJSON *b, const char *vhost, const char *dlx, const char *rk)
+/*
+ * The bindings to queues, sorted by vhost, source exchange, routing key and
+ * then their place in the answer: a dead-letter exchange is resolved by a
+ * binary search, not a walk through every binding for every queue.
+ */
+struct bref {
+    const char *vhost, *source, *key, *dest;
+    size_t pos;
+};
+
+static int cmp_bref_fields(const struct bref *x, const struct bref *y, int fields)
 {
-    for (; b != NULL; b = b->next) {
+    int c = strcmp(x->vhost, y->vhost);
+    if (c == 0) {
+        c = strcmp(x->source, y->source);
+    }
+    if (c == 0 && fields > 2) {
+        c = strcmp(x->key, y->key);
+    }
+    return c;
+}
+
+static int cmp_bref(const void *a, const void *b)
+{
+    const struct bref *x = a, *y = b;
+    int c = cmp_bref_fields(x, y, 3);
+    return c != 0 ? c : (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/* A binding without a routing key (marked in its pos) matches no key, only "any". */
+static const size_t KEYLESS = (size_t)1 << (sizeof(size_t) * 8 - 1);
+
+static void index_bindings(struct rabbitmq_reader *p)
+{
+    p->binds = xcalloc((size_t)cJSON_GetArraySize(p->bindings) + 1, sizeof *p->binds);
+    const cJSON *b;
+    size_t pos = 0;
+    cJSON_ArrayForEach(b, p->bindings)
+    {
         const char *src = json_str(b, "source"), *vh = json_str(b, "vhost");
-        const char *type = json_str(b, "destination_type"), *key = json_str(b, "routing_key");
-        if (src != NULL && vh != NULL && type != NULL && json_str(b, "destination") != NULL &&
-            strcmp(src, dlx) == 0 && strcmp(vh, vhost) == 0 && strcmp(type, "queue") == 0 &&
-            (rk == NULL || (key != NULL && strcmp(key, rk) == 0))) {
-            return b;
+        const char *type = json_str(b, "destination_type"), *dest = json_str(b, "destination");
+        const char *key = json_str(b, "routing_key");
+        if (src != NULL && vh != NULL && type != NULL && dest != NULL &&
+            strcmp(type, "queue") == 0) {
+            p->binds[p->nbinds++] = (struct bref){vh, src, key != NULL ? key : "", dest,
+                                                  key != NULL ? pos : pos | KEYLESS};
         }
+        pos++;
+    }
+    qsort(p->binds, p->nbinds, sizeof *p->binds, cmp_bref);
+}
+
+/* The first index whose (vhost, source[, key]) is not below probe's. */
+static size_t bind_lower(const struct rabbitmq_reader *p, const struct bref *probe, int fields)
+{
+    size_t lo = 0, hi = p->nbinds;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cmp_bref_fields(&p->binds[mid], probe, fields) < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+/* The first binding (in answer order) of exchange dlx in vhost to a queue with routing key rk. */
+static const struct bref *find_binding(const struct rabbitmq_reader *p, const char *vhost,
+                                       const char *dlx, const char *rk)
+{
+    struct bref probe = {.vhost = vhost, .source = dlx, .key = rk};
+    size_t i = bind_lower(p, &probe, 3);
+    /* equal keys are in answer order; keyless ones (marked) come last and never match */
+    if (i < p->nbinds && cmp_bref_fields(&p->binds[i], &probe, 3) == 0 &&
+        (p->binds[i].pos & KEYLESS) == 0) {
+        return &p->binds[i];
     }
     return NULL;
 }
 
-static void resolve_through_bindings(struct parse *p, struct qinfo *qi)
+/* Any binding of dlx in vhost to a queue: the first in answer order, and how many there are. */
+static const struct bref *first_binding(const struct rabbitmq_reader *p, const char *vhost,
+                                        const char *dlx, size_t *n)
 {
-    const cJSON *first = p->bindings->child;
-    const cJSON *b = NULL;
+    struct bref probe = {.vhost = vhost, .source = dlx};
+    const struct bref *best = NULL;
+    *n = 0;
+    for (size_t i = bind_lower(p, &probe, 2);
+         i < p->nbinds && cmp_bref_fields(&p->binds[i], &probe, 2) == 0; i++) {
+        size_t pos = p->binds[i].pos & ~KEYLESS;
+        if (best == NULL || pos < (best->pos & ~KEYLESS)) {
+            best = &p->binds[i];
+        }
+        (*n)++;
+    }
+    return best;
+}
+
+static void resolve_through_bindings(const struct rabbitmq_reader *p, const struct qindex *x,
+                                     struct qinfo *qi)
+{
+    const struct bref *b = NULL;
     const char *rk = qi->dlrk;
     if (rk != NULL) {
-        b = next_binding(first, qi->vhost, qi->dlx, rk);
+        b = find_binding(p, qi->vhost, qi->dlx, rk);
         if (b != NULL) {
             qi->how = xasprintf("binding of %s with routing key '%s'", qi->dlx, rk);
         }
     } else {
         /* without a dead-letter routing key, messages keep the key they were published with */
-        b = next_binding(first, qi->vhost, qi->dlx, qi->name);
+        size_t n = 0;
+        b = find_binding(p, qi->vhost, qi->dlx, qi->name);
         if (b != NULL) {
             qi->how = xasprintf("binding of %s with the queue's own name as routing key", qi->dlx);
-        } else if ((b = next_binding(first, qi->vhost, qi->dlx, NULL)) != NULL) {
-            size_t n = 0;
-            for (const cJSON *x = b; x != NULL;
-                 x = next_binding(x->next, qi->vhost, qi->dlx, NULL)) {
-                n++;
-            }
+        } else if ((b = first_binding(p, qi->vhost, qi->dlx, &n)) != NULL) {
             qi->how = n == 1 ? xasprintf("the only queue bound to %s", qi->dlx)
                              : xasprintf("the first of %zu queues bound to %s", n, qi->dlx);
         }
     }
     if (b != NULL) {
-        qi->dlq = find_queue(p, qi->vhost, json_str(b, "destination"));
+        qi->dlq = qindex_find(x, qi->vhost, b->dest);
         if (qi->dlq < 0) {
             free(qi->how);
-            qi->how = xasprintf("bound queue %s is not listed", json_str(b, "destination"));
+            qi->how = xasprintf("bound queue %s is not listed", b->dest);
         }
         return;
     }
@@ -307,7 +491,7 @@ static void resolve_through_bindings(struct parse *p, struct qinfo *qi)
                          : xasprintf("no queue bound to %s", qi->dlx);
 }
 
-static void resolve_dlq(struct parse *p, struct qinfo *qi)
+static void resolve_dlq(const struct rabbitmq_reader *p, const struct qindex *x, struct qinfo *qi)
 {
     qi->dlq = -1;
     if (qi->dlx == NULL) {
@@ -316,7 +500,7 @@ static void resolve_dlq(struct parse *p, struct qinfo *qi)
     if (qi->dlx[0] == '\0') {
         /* the default exchange routes by queue name */
         const char *target = qi->dlrk != NULL ? qi->dlrk : qi->name;
-        qi->dlq = find_queue(p, qi->vhost, target);
+        qi->dlq = qindex_find(x, qi->vhost, target);
         qi->how = qi->dlq >= 0 ? xasprintf("default exchange, routing key '%s'", target)
                                : xasprintf("default exchange: no queue named '%s'", target);
         if (qi->dlrk == NULL && qi->dlq >= 0) {
@@ -331,14 +515,16 @@ static void resolve_dlq(struct parse *p, struct qinfo *qi)
         qi->how = xasprintf("bindings not read: cannot resolve exchange %s", qi->dlx);
         return;
     }
-    resolve_through_bindings(p, qi);
+    resolve_through_bindings(p, x, qi);
 }
 
 static void add_source(struct qinfo *dlq, const char *name)
 {
-    char *s = dlq->sources != NULL ? xasprintf("%s, %s", dlq->sources, name) : xstrdup(name);
-    free(dlq->sources);
-    dlq->sources = s;
+    /* appended, not copied whole each time: a DLQ may have thousands of sources */
+    if (dlq->nsources > 0) {
+        strbuf_add(&dlq->src, ", ", 2);
+    }
+    strbuf_str(&dlq->src, name);
     dlq->nsources++;
 }
 
@@ -348,7 +534,7 @@ static const char *trend_word(double now, double before)
 }
 
 /* One "prefix.name" line per member, JSON values as JSON. */
-static void detail_members(struct rowset *rs, const char *prefix, const cJSON *obj)
+static void detail_members(struct strbuf *sb, const char *prefix, const cJSON *obj)
 {
     const cJSON *m;
     cJSON_ArrayForEach(m, obj)
@@ -358,7 +544,7 @@ static void detail_members(struct rowset *rs, const char *prefix, const cJSON *o
         }
         char *k = xasprintf("%s.%s", prefix, m->string);
         char *v = rabbitmq_json_text(m);
-        rowset_detail(rs, k, v);
+        pair_add(sb, k, v);
         free(v);
         free(k);
     }
@@ -441,52 +627,92 @@ static char *consumer_text(const cJSON *c)
     return sb.s;
 }
 
+static int cmp_cref(const void *a, const void *b)
+{
+    const struct cref *x = a, *y = b;
+    int c = strcmp(x->vhost, y->vhost);
+    if (c == 0) {
+        c = strcmp(x->name, y->name);
+    }
+    return c != 0 ? c : (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/* The first consumer of queue vhost/name in the sorted list, or ncons. */
+static size_t cons_first(const struct rabbitmq_reader *p, const char *vhost, const char *name)
+{
+    size_t lo = 0, hi = p->ncons;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(p->cons[mid].vhost, vhost);
+        if (c == 0) {
+            c = strcmp(p->cons[mid].name, name);
+        }
+        if (c < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
 /* consumer.1 .. consumer.20, then "+N more"; or why they are not known. */
-static void consumer_details(struct rowset *rs, const struct parse *p, const struct qinfo *qi)
+static void consumer_details(struct strbuf *sb, const struct rabbitmq_reader *p,
+                             const struct qinfo *qi)
 {
     if (p->cons_why != NULL) {
         char *v = xasprintf("unavailable: %s", p->cons_why);
-        rowset_detail(rs, "consumers", v);
+        pair_add(sb, "consumers", v);
         free(v);
         return;
     }
-    size_t shown = qi->ncons < CONSUMERS_SHOWN ? qi->ncons : CONSUMERS_SHOWN;
-    for (size_t i = 0; i < shown; i++) {
-        char key[32];
-        snprintf(key, sizeof key, "consumer.%zu", i + 1);
-        char *v = consumer_text(qi->cons[i]);
-        rowset_detail(rs, key, v);
-        free(v);
+    size_t i = cons_first(p, qi->vhost, qi->name), n = 0;
+    for (; i < p->ncons && strcmp(p->cons[i].vhost, qi->vhost) == 0 &&
+           strcmp(p->cons[i].name, qi->name) == 0;
+         i++, n++) {
+        if (n < CONSUMERS_SHOWN) {
+            char key[32];
+            snprintf(key, sizeof key, "consumer.%zu", n + 1);
+            char *v = consumer_text(p->cons[i].c);
+            pair_add(sb, key, v);
+            free(v);
+        }
     }
-    if (qi->ncons > shown) {
+    if (n > CONSUMERS_SHOWN) {
         char v[64];
-        snprintf(v, sizeof v, "+%zu more (%zu in all)", qi->ncons - shown, qi->ncons);
-        rowset_detail(rs, "consumers", v);
+        snprintf(v, sizeof v, "+%zu more (%zu in all)", n - CONSUMERS_SHOWN, n);
+        pair_add(sb, "consumers", v);
     }
 }
 
-static void queue_details(struct rowset *rs, const struct parse *p, const struct qinfo *qi)
+/* The detail lines that depend on this queue alone, in the order the pane shows them. */
+static void head_details(struct strbuf *sb, const cJSON *q, const struct qinfo *qi)
 {
-    const cJSON *q = qi->q;
-    rowset_detail_nonempty(rs, "vhost", qi->vhost);
-    rowset_detail_nonempty(rs, "node", json_str(q, "node"));
-    rowset_detail_nonempty(rs, "leader", json_str(q, "leader"));
+    pair_add_nonempty(sb, "vhost", qi->vhost);
+    pair_add_nonempty(sb, "node", json_str(q, "node"));
+    pair_add_nonempty(sb, "leader", json_str(q, "leader"));
     const cJSON *mem = cJSON_GetObjectItemCaseSensitive(q, "memory");
     if (cJSON_IsNumber(mem)) {
         char buf[32];
         snprintf(buf, sizeof buf, "%.0f bytes", mem->valuedouble);
-        rowset_detail(rs, "memory", buf);
+        pair_add(sb, "memory", buf);
     }
-    rowset_detail_nonempty(rs, "idle_since", json_str(q, "idle_since"));
+    pair_add_nonempty(sb, "idle_since", json_str(q, "idle_since"));
     const cJSON *durable = cJSON_GetObjectItemCaseSensitive(q, "durable");
     if (cJSON_IsBool(durable)) {
-        rowset_detail(rs, "durable", cJSON_IsTrue(durable) ? "true" : "false");
+        pair_add(sb, "durable", cJSON_IsTrue(durable) ? "true" : "false");
     }
     const char *policy = json_str(q, "policy");
-    rowset_detail(rs, "policy", policy != NULL && policy[0] != '\0' ? policy : "(none)");
-    rowset_detail_nonempty(rs, "operator_policy", json_str(q, "operator_policy"));
-    detail_members(rs, "argument", json_obj(q, "arguments"));
-    detail_members(rs, "effective_policy", json_obj(q, "effective_policy_definition"));
+    pair_add(sb, "policy", policy != NULL && policy[0] != '\0' ? policy : "(none)");
+    pair_add_nonempty(sb, "operator_policy", json_str(q, "operator_policy"));
+    detail_members(sb, "argument", json_obj(q, "arguments"));
+    detail_members(sb, "effective_policy", json_obj(q, "effective_policy_definition"));
+}
+
+static void queue_details(struct rowset *rs, const struct rabbitmq_reader *p,
+                          const struct qinfo *qi)
+{
+    pairs_detail(rs, &qi->head);
     if (qi->dlx != NULL) {
         rowset_detail(rs, "dead-letter exchange", qi->dlx[0] != '\0' ? qi->dlx : "(default)");
         rowset_detail_nonempty(rs, "dead-letter routing key", qi->dlrk);
@@ -495,18 +721,18 @@ static void queue_details(struct rowset *rs, const struct parse *p, const struct
                       qi->dlq >= 0 ? p->qs[qi->dlq].name : "(not resolved)");
         rowset_detail_nonempty(rs, "dead-letter resolved by", qi->how);
     }
-    rowset_detail_nonempty(rs, "dead letters from", qi->sources);
-    consumer_details(rs, p, qi);
+    rowset_detail_nonempty(rs, "dead letters from", qi->src.s);
+    pairs_detail(rs, &qi->tail);
 }
 
-static void queue_row(struct rowset *rs, const struct parse *p, const struct qinfo *qi,
-                      const struct rabbitmq_memory *old)
+static void queue_row(struct rowset *rs, const struct rabbitmq_reader *p, const struct qinfo *qi,
+                      const struct rabbitmq_memory *old, bool *moved)
 {
     rowset_begin(rs, qi->key);
     rowset_text(rs, QUEUE_NAME, qi->name);
     rowset_text(rs, QUEUE_VHOST, qi->vhost);
-    rowset_text(rs, QUEUE_TYPE, json_str(qi->q, "type"));
-    const char *state = json_str(qi->q, "state");
+    rowset_text(rs, QUEUE_TYPE, qi->type);
+    const char *state = qi->state;
     rowset_text(rs, QUEUE_STATE, state);
     if (state != NULL && strcmp(state, "running") != 0) {
         rowset_cell_tone(rs, QUEUE_STATE, TONE_CRIT);
@@ -522,17 +748,20 @@ static void queue_row(struct rowset *rs, const struct parse *p, const struct qin
     rowset_num(rs, QUEUE_OUT, qi->out);
     rowset_num(rs, QUEUE_ACK, qi->ack);
     const struct count_entry *before = memory_find(old, qi->key);
+    if (before != NULL && before->msgs != qi->msgs) {
+        *moved = true;
+    }
     rowset_text(rs, QUEUE_TREND,
                 before != NULL ? trend_word(qi->msgs, before->msgs) : trend_word(qi->rate, 0));
     rowset_text(rs, QUEUE_SOURCE, rs->source);
     if (qi->dlq >= 0) {
         rowset_text(rs, QUEUE_DLQ, p->qs[qi->dlq].name);
     } else if (qi->nsources > 0) {
-        const char *comma = strchr(qi->sources, ',');
+        const char *comma = strchr(qi->src.s, ',');
         if (comma == NULL) {
-            rowset_textf(rs, QUEUE_DLQ, "<- %s", qi->sources);
+            rowset_textf(rs, QUEUE_DLQ, "<- %s", qi->src.s);
         } else {
-            rowset_textf(rs, QUEUE_DLQ, "<- %.*s +%zu", (int)(comma - qi->sources), qi->sources,
+            rowset_textf(rs, QUEUE_DLQ, "<- %.*s +%zu", (int)(comma - qi->src.s), qi->src.s,
                          qi->nsources - SOURCES_SHOWN_MAX);
         }
     }
@@ -546,57 +775,77 @@ static void queue_row(struct rowset *rs, const struct parse *p, const struct qin
     queue_details(rs, p, qi);
 }
 
-static void parse_free(struct parse *p)
+static void qinfo_free(struct qinfo *qi)
 {
+    free(qi->vhost);
+    free(qi->name);
+    free(qi->key);
+    free(qi->type);
+    free(qi->state);
+    free(qi->dlx);
+    free(qi->dlrk);
+    free(qi->how);
+    free(qi->src.s);
+    free(qi->head.s);
+    free(qi->tail.s);
+}
+
+void rabbitmq_reader_free(struct rabbitmq_reader *p)
+{
+    if (p == NULL) {
+        return;
+    }
     for (size_t i = 0; i < p->n; i++) {
-        free(p->qs[i].key);
-        free(p->qs[i].how);
-        free(p->qs[i].sources);
+        qinfo_free(&p->qs[i]);
     }
     free(p->qs);
+    model_keys_free(&p->keys);
+    free(p->cons);
+    free(p->binds);
     free(p->cons_why);
+    cJSON_Delete(p->cdoc);
+    cJSON_Delete(p->bdoc);
+    free(p);
 }
 
-/* First pass: every queue with its numbers and dead-letter settings. */
-static bool collect(struct parse *p, const cJSON *doc, char **cause)
+bool rabbitmq_reader_queue(struct rabbitmq_reader *p, const cJSON *q, char **cause)
 {
-    struct model_keys keys = {0};
-    p->qs = xcalloc((size_t)cJSON_GetArraySize(doc) + 1, sizeof *p->qs);
-    const cJSON *q;
-    bool ok = true;
-    cJSON_ArrayForEach(q, doc)
-    {
-        if (!cJSON_IsObject(q)) {
-            continue;
-        }
-        struct qinfo *qi = &p->qs[p->n];
-        qi->q = q;
-        qi->name = json_str(q, "name");
-        qi->vhost = json_str(q, "vhost");
-        /* RabbitMQ names every queue and vhost: an empty one is not a queue */
-        if (qi->name == NULL || qi->vhost == NULL || qi->name[0] == '\0' || qi->vhost[0] == '\0') {
-            *cause = xasprintf("queue %zu has no name or vhost", p->n + 1);
-            ok = false;
-            break;
-        }
-        char *why = NULL;
-        if (!read_numbers(qi, &why)) {
-            *cause = xasprintf("queue %s: %s", qi->name, why);
-            free(why);
-            ok = false;
-            break;
-        }
-        char *key = rabbitmq_key(qi->vhost, qi->name);
-        qi->key = model_keys_unique(&keys, key);
-        free(key);
-        read_dead_letter(qi);
-        p->n++;
+    if (!cJSON_IsObject(q)) {
+        return true; /* not a queue: skipped */
     }
-    model_keys_free(&keys);
-    return ok;
+    p->objects++;
+    const char *name = json_str(q, "name"), *vhost = json_str(q, "vhost");
+    /* RabbitMQ names every queue and vhost: an empty one is not a queue */
+    if (name == NULL || vhost == NULL || name[0] == '\0' || vhost[0] == '\0') {
+        *cause = xasprintf("queue %zu has no name or vhost", p->objects);
+        return false;
+    }
+    struct qinfo qi = {.dlq = -1};
+    char *why = NULL;
+    if (!read_numbers(&qi, q, &why)) {
+        *cause = xasprintf("queue %s: %s", name, why);
+        free(why);
+        return false;
+    }
+    qi.name = xstrdup(name);
+    qi.vhost = xstrdup(vhost);
+    char *key = rabbitmq_key(vhost, name);
+    qi.key = model_keys_unique(&p->keys, key);
+    free(key);
+    qi.type = dup_or_null(json_str(q, "type"));
+    qi.state = dup_or_null(json_str(q, "state"));
+    read_dead_letter(&qi, q);
+    head_details(&qi.head, q, &qi);
+    consumer_details(&qi.tail, p, &qi);
+    if (p->n == p->cap) {
+        p->cap = p->cap > 0 ? p->cap * 2 : 64;
+        p->qs = xreallocarray(p->qs, p->cap, sizeof *p->qs);
+    }
+    p->qs[p->n++] = qi;
+    return true;
 }
 
-static void remember(struct rabbitmq_memory *mem, const struct parse *p)
+static void remember(struct rabbitmq_memory *mem, const struct rabbitmq_reader *p, bool moved)
 {
     memory_clear(mem);
     mem->e = xcalloc(p->n + 1, sizeof *mem->e);
@@ -605,56 +854,35 @@ static void remember(struct rabbitmq_memory *mem, const struct parse *p)
         mem->e[i].key = xstrdup(qi->key);
         mem->e[i].msgs = qi->msgs;
         mem->e[i].dlq = qi->dlq >= 0 ? xstrdup(p->qs[qi->dlq].name) : NULL;
-        mem->e[i].sources = qi->sources != NULL ? xstrdup(qi->sources) : NULL;
+        mem->e[i].sources = qi->src.s != NULL ? xstrdup(qi->src.s) : NULL;
     }
     mem->n = p->n;
+    mem->moved = moved;
     qsort(mem->e, mem->n, sizeof *mem->e, cmp_entry);
 }
 
-static int cmp_qinfo(const void *a, const void *b)
-{
-    const struct qinfo *x = *(const struct qinfo *const *)a, *y = *(const struct qinfo *const *)b;
-    int c = strcmp(x->vhost, y->vhost);
-    return c != 0 ? c : strcmp(x->name, y->name);
-}
-
 /*
- * Each consumer to its queue by queue.vhost and queue.name, through an index
- * sorted by both (one poll may list thousands of each). Consumers of queues
- * not listed (made between the two requests) and entries without a queue are
- * left out.
+ * The consumers in queue order (one poll may list thousands of each).
+ * Entries without a queue are left out.
  */
-static void attach_consumers(struct parse *p)
+static void index_consumers(struct rabbitmq_reader *p)
 {
-    struct qinfo **index = xcalloc(p->n + 1, sizeof *index);
-    for (size_t i = 0; i < p->n; i++) {
-        index[i] = &p->qs[i];
-    }
-    qsort(index, p->n, sizeof *index, cmp_qinfo);
+    p->cons = xcalloc((size_t)cJSON_GetArraySize(p->cdoc) + 1, sizeof *p->cons);
     const cJSON *c;
-    cJSON_ArrayForEach(c, p->consumers)
+    cJSON_ArrayForEach(c, p->cdoc)
     {
         const cJSON *queue = json_obj(c, "queue");
-        struct qinfo probe = {.vhost = json_str(queue, "vhost"), .name = json_str(queue, "name")};
-        if (probe.vhost == NULL || probe.name == NULL || p->n == 0) {
-            continue;
+        const char *vhost = json_str(queue, "vhost"), *name = json_str(queue, "name");
+        if (vhost != NULL && name != NULL) {
+            p->cons[p->ncons] = (struct cref){vhost, name, c, p->ncons};
+            p->ncons++;
         }
-        const struct qinfo *key = &probe;
-        struct qinfo **found = bsearch(&key, index, p->n, sizeof *index, cmp_qinfo);
-        if (found == NULL) {
-            continue;
-        }
-        struct qinfo *qi = *found;
-        if (qi->ncons < CONSUMERS_SHOWN) {
-            qi->cons[qi->ncons] = c;
-        }
-        qi->ncons++;
     }
-    free(index);
+    qsort(p->cons, p->ncons, sizeof *p->cons, cmp_cref);
 }
 
-/* The consumers body as an array in *out, or *why it is not one. */
-static void read_consumers(const struct rabbitmq_bodies *in, cJSON **out, struct parse *p)
+/* The consumers body as an array, or why it is not one. */
+static void read_consumers(const struct rabbitmq_bodies *in, struct rabbitmq_reader *p)
 {
     if (in->consumers == NULL) {
         if (in->consumers_error != NULL) {
@@ -663,16 +891,98 @@ static void read_consumers(const struct rabbitmq_bodies *in, cJSON **out, struct
         return;
     }
     char *why = NULL;
-    if (!json_parse(in->consumers, in->clen, out, &why)) {
+    if (!json_parse(in->consumers, in->clen, &p->cdoc, &why)) {
         p->cons_why = xasprintf("bad answer: %s", why);
         free(why);
         return;
     }
-    if (!cJSON_IsArray(*out)) {
-        p->cons_why = xasprintf("expected a JSON array of consumers, got %s", json_type_name(*out));
+    if (!cJSON_IsArray(p->cdoc)) {
+        p->cons_why =
+            xasprintf("expected a JSON array of consumers, got %s", json_type_name(p->cdoc));
         return;
     }
-    p->consumers = *out;
+    index_consumers(p);
+}
+
+struct rabbitmq_reader *rabbitmq_reader_create(const struct rabbitmq_bodies *in)
+{
+    struct rabbitmq_reader *p = xcalloc(1, sizeof *p);
+    char *bcause = NULL;
+    if (in->bindings != NULL && json_parse(in->bindings, in->blen, &p->bdoc, &bcause) &&
+        cJSON_IsArray(p->bdoc)) {
+        p->bindings = p->bdoc;
+        index_bindings(p);
+    }
+    free(bcause);
+    read_consumers(in, p);
+    return p;
+}
+
+static bool rows_done(struct rabbitmq_reader *p, struct rabbitmq_memory *mem, struct rowset *rs)
+{
+    rowset_end(rs);
+    if (mem != NULL) {
+        remember(mem, p, p->moved);
+    }
+    return true;
+}
+
+static uint64_t mono_us(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
+}
+
+bool rabbitmq_reader_rows_some(struct rabbitmq_reader *p, struct rabbitmq_memory *mem,
+                               struct rowset *rs, unsigned budget_ms)
+{
+    uint64_t start = mono_us();
+    if (!p->resolved) {
+        struct qindex x;
+        qindex_build(&x, p->qs, p->n);
+        for (size_t i = 0; i < p->n; i++) {
+            resolve_dlq(p, &x, &p->qs[i]);
+            if (p->qs[i].dlq >= 0 && (size_t)p->qs[i].dlq != i) {
+                add_source(&p->qs[p->qs[i].dlq], p->qs[i].name);
+            } else if (p->qs[i].dlq >= 0) {
+                p->qs[i].dlq = -1; /* dead-lettering into itself is a loop, not a DLQ */
+            }
+        }
+        free(x.ix);
+        rowset_reserve(rs, p->n, 256);
+        p->resolved = true;
+    }
+    while (p->made < p->n) {
+        queue_row(rs, p, &p->qs[p->made], mem, &p->moved);
+        p->made++;
+        if (budget_ms > 0 && p->made % 16 == 0 && mono_us() - start >= budget_ms * 1000u) {
+            return p->made == p->n && rows_done(p, mem, rs);
+        }
+    }
+    return rows_done(p, mem, rs);
+}
+
+void rabbitmq_reader_rows(struct rabbitmq_reader *p, struct rabbitmq_memory *mem, struct rowset *rs)
+{
+    rabbitmq_reader_rows_some(p, mem, rs, 0);
+}
+
+const char *rabbitmq_queues_member(const char *body, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\n' || body[i] == '\r')) {
+        i++;
+    }
+    return i < len && body[i] == '{' ? "items" : NULL;
+}
+
+char *rabbitmq_queues_cause(const char *stream_cause)
+{
+    if (!str_has_prefix(stream_cause, "expected ")) {
+        return xstrdup(stream_cause); /* json_parse's words: invalid, empty, trailing data */
+    }
+    return xstrdup("expected a JSON array of queues");
 }
 
 bool rabbitmq_parse_queues(const char *queues, size_t qlen, const char *bindings, size_t blen,
@@ -686,44 +996,26 @@ bool rabbitmq_parse_queues(const char *queues, size_t qlen, const char *bindings
 bool rabbitmq_parse(const struct rabbitmq_bodies *in, struct rabbitmq_memory *mem,
                     struct rowset *rs, char **cause)
 {
-    const char *bindings = in->bindings;
-    size_t blen = in->blen;
-    cJSON *doc = NULL, *bdoc = NULL, *cdoc = NULL;
-    if (!json_parse_array(in->queues, in->qlen, "queues", &doc, cause)) {
-        return false;
+    struct rabbitmq_reader *p = rabbitmq_reader_create(in);
+    struct json_stream s;
+    json_stream_init(&s, in->queues, in->qlen, rabbitmq_queues_member(in->queues, in->qlen));
+    cJSON *q;
+    char *why = NULL;
+    int rc = 0;
+    bool ok = true;
+    while (ok && (rc = json_stream_next(&s, &q, &why)) > 0) {
+        ok = rabbitmq_reader_queue(p, q, cause);
+        cJSON_Delete(q);
     }
-    struct parse p = {0};
-    char *bcause = NULL;
-    if (bindings != NULL && json_parse(bindings, blen, &bdoc, &bcause) && cJSON_IsArray(bdoc)) {
-        p.bindings = bdoc;
+    if (ok && rc < 0) {
+        *cause = rabbitmq_queues_cause(why);
+        ok = false;
     }
-    free(bcause);
-    bool ok = collect(&p, doc, cause);
+    free(why);
+    json_stream_finish(&s);
     if (ok) {
-        read_consumers(in, &cdoc, &p);
-        if (p.consumers != NULL) {
-            attach_consumers(&p);
-        }
-        for (size_t i = 0; i < p.n; i++) {
-            resolve_dlq(&p, &p.qs[i]);
-            if (p.qs[i].dlq >= 0 && (size_t)p.qs[i].dlq != i) {
-                add_source(&p.qs[p.qs[i].dlq], p.qs[i].name);
-            } else if (p.qs[i].dlq >= 0) {
-                p.qs[i].dlq = -1; /* dead-lettering into itself is a loop, not a DLQ */
-            }
-        }
-        rowset_reserve(rs, p.n, 256);
-        for (size_t i = 0; i < p.n; i++) {
-            queue_row(rs, &p, &p.qs[i], mem);
-        }
-        rowset_end(rs);
-        if (mem != NULL) {
-            remember(mem, &p);
-        }
+        rabbitmq_reader_rows(p, mem, rs);
     }
-    parse_free(&p);
-    cJSON_Delete(cdoc);
-    cJSON_Delete(bdoc);
-    cJSON_Delete(doc);
+    rabbitmq_reader_free(p);
     return ok;
 }

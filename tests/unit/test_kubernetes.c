@@ -330,6 +330,27 @@ static void test_paging(void)
     tap_is_str(cont, "eyJ2IjoibWV0YS5rOHMuaW8vdjEifQ", "its continue token is returned");
     free(cont);
     rowset_destroy(rs);
+
+    /* streamed (issue 19): what comes after the items is read too */
+    const char *after = "{\"items\":[{\"metadata\":{\"name\":\"a\",\"namespace\":\"n\"}}],"
+                        "\"kind\":\"DeploymentList\",\"metadata\":{\"continue\":\"tok\"}}";
+    cont = NULL;
+    rs = parse(after, strlen(after), &ok, &cont, &cause);
+    tap_ok(ok && rs->nrows == 1, "items before the kind and metadata parse");
+    tap_is_str(cont, "tok", "a continue token after the items is returned");
+    free(cont);
+    rowset_destroy(rs);
+    const char *late = "{\"items\":[{\"metadata\":{\"name\":\"a\",\"namespace\":\"n\"}}],"
+                       "\"kind\":\"ReplicaSetList\"}";
+    cont = NULL;
+    cause = NULL;
+    rs = parse(late, strlen(late), &ok, &cont, &cause);
+    tap_ok(!ok && cause != NULL &&
+               strcmp(cause, "expected a DeploymentList, got a ReplicaSetList") == 0 &&
+               cont == NULL,
+           "a wrong kind after the items is refused (%s)", cause != NULL ? cause : "");
+    free(cause);
+    rowset_destroy(rs);
 }
 
 static void test_hostile(void)

@@ -390,12 +390,78 @@ static void test_templates(void)
     shtmpl_command_finish(&cmd);
 }
 
+/* ---- streamed (issue 19): the output is read a row at a time ---- */
+
+static void test_streamed(void)
+{
+    struct rowset *rs;
+    char *cause;
+    bool ok = parse(MODEL_QUEUES,
+                    "{\"version\":2,\"rows\":[{\"key\":\"a\",\"cells\":{\"MSGS\":1}}],"
+                    "\"generated\":{\"at\":\"[not] {a} \\\"row\\\"\"}}",
+                    &rs, NULL, &cause);
+    tap_ok(ok && rs->nrows == 1 && rowset_cell_num(rs, 0, QUEUE_MSGS) == 1,
+           "members before and after rows (brackets in strings) are fine");
+    rowset_destroy(rs);
+    error_has(MODEL_QUEUES, "{\"rows\":[{\"key\":\"a\"}],\"error\":\"late\"}", "plugin error: late",
+              "an error after the rows is still the plugin's message");
+    error_has(MODEL_QUEUES, "{\"rows\":[3],\"error\":\"first\"}", "plugin error: first",
+              "an error beside a bad row wins, as it always has");
+    error_has(MODEL_QUEUES, "{\"rows\":[{\"key\":\"a\"}]} trailing",
+              "bad output: unexpected data after the JSON at byte 23 of 31",
+              "trailing data after the rows (once ignored) is refused");
+    error_has(MODEL_QUEUES, "{\"rows\":[{\"key\":\"a\"},", "not JSON", "output cut in the rows");
+    error_has(MODEL_QUEUES, "{\"rows\":{\"key\":\"a\"}}", "no \"rows\" array",
+              "rows that are an object");
+
+    /* a large output: every row, keys checked across all of them */
+    struct strbuf sb = {0};
+    strbuf_str(&sb, "{\"rows\":[");
+    for (int i = 0; i < 50000; i++) {
+        strbuf_printf(&sb, "%s{\"key\":\"q%d\",\"cells\":{\"QUEUE\":\"q%d\",\"MSGS\":%d}}",
+                      i > 0 ? "," : "", i, i, i);
+    }
+    strbuf_str(&sb, "]}");
+    ok = parse(MODEL_QUEUES, sb.s, &rs, NULL, &cause);
+    tap_ok(ok && rs->nrows == 50000 && rowset_cell_num(rs, 49999, QUEUE_MSGS) == 49999,
+           "50,000 rows, streamed");
+    rowset_destroy(rs);
+    strbuf_str(&sb, ""); /* keep sb.s */
+    sb.s[sb.n - 2] = '\0';
+    char *dup = xasprintf("%s,{\"key\":\"q7\"}]}", sb.s);
+    error_has(MODEL_QUEUES, dup, "row 50001: duplicate key 'q7'", "a duplicate among 50,001 rows");
+    free(dup);
+    free(sb.s);
+
+    /* the rows pointer as a member path */
+    static const struct {
+        const char *ptr, *member;
+    } paths[] = {
+        {"", ""},
+        {"/data/queues", "data.queues"},
+        {"/items", "items"},
+        {"/a~1b/c~0d", "a/b.c~d"},
+        {"/data/0", NULL},
+        {"/data.x/y", NULL},
+        {"/data//y", NULL},
+    };
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        char *m = NULL;
+        bool has = plugin_pointer_member(paths[i].ptr, &m);
+        tap_ok(paths[i].member != NULL ? has && strcmp(m, paths[i].member) == 0 : !has,
+               "rows pointer '%s' as a member path: %s", paths[i].ptr,
+               has ? m : "none (read whole)");
+        free(m);
+    }
+}
+
 int main(void)
 {
     char tmpl[] = "/tmp/opsdeck-test-plugins.XXXXXX";
     tmpdir = mkdtemp(tmpl);
     test_schema_good();
     test_schema_errors();
+    test_streamed();
     test_pointer();
     test_map();
     test_quoting();

@@ -12,6 +12,8 @@
 #include "../../common/util.h"
 #include "tap.h"
 
+#include <cjson/cJSON.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -588,6 +590,166 @@ static void test_config(void)
     store_destroy(st);
 }
 
+/* ---- streamed (issue 19): the queues are read an element at a time ---- */
+
+/* The rows of rs as one text: keys, every cell and tone, details. */
+static char *rows_text(const struct rowset *rs)
+{
+    struct strbuf sb = {0};
+    strbuf_add(&sb, "", 0);
+    for (size_t i = 0; i < rs->nrows; i++) {
+        strbuf_printf(&sb, "%s tone %d\n", rowset_key(rs, i), rs->rows[i].tone);
+        for (int c = 0; c < rs->ncols; c++) {
+            const char *t = rowset_cell_text(rs, i, c);
+            strbuf_printf(&sb, " %s/%d", t != NULL ? t : "", rowset_cells(rs, i)[c].tone);
+        }
+        strbuf_printf(&sb, "\n%s\n", rowset_str(rs, rs->rows[i].detail));
+    }
+    return sb.s;
+}
+
+static void test_streamed(void)
+{
+    size_t qlen, blen;
+    char *q = read_file("rabbitmq_queues.json", &qlen);
+    char *b = read_file("rabbitmq_bindings.json", &blen);
+    const char *cons = "[{\"consumer_tag\":\"t\",\"queue\":{\"name\":\"orders.created\","
+                       "\"vhost\":\"/\"}},{\"consumer_tag\":\"u\",\"queue\":{\"name\":"
+                       "\"orders.created\",\"vhost\":\"/\"}}]";
+    struct rabbitmq_bodies in = {.queues = q,
+                                 .qlen = qlen,
+                                 .bindings = b,
+                                 .blen = blen,
+                                 .consumers = cons,
+                                 .clen = strlen(cons)};
+    char *cause = NULL;
+    struct rowset *whole = rowset_create(MODEL_QUEUES, "mq");
+    bool ok = rabbitmq_parse(&in, NULL, whole, &cause);
+
+    /* the pieces, fed the elements of a tree one by one, make the very same rows */
+    struct rabbitmq_reader *r = rabbitmq_reader_create(&in);
+    cJSON *doc = cJSON_ParseWithLength(q, qlen);
+    const cJSON *e;
+    bool fed = doc != NULL;
+    cJSON_ArrayForEach(e, doc)
+    {
+        fed = fed && rabbitmq_reader_queue(r, e, &cause);
+    }
+    struct rowset *pieces = rowset_create(MODEL_QUEUES, "mq");
+    rabbitmq_reader_rows(r, NULL, pieces);
+    rabbitmq_reader_free(r);
+    cJSON_Delete(doc);
+    char *a = rows_text(whole), *p = rows_text(pieces);
+    tap_ok(ok && fed && whole->nrows > 0 && strcmp(a, p) == 0,
+           "the reader's pieces make the rows rabbitmq_parse makes (%zu rows)", whole->nrows);
+    free(a);
+    free(p);
+    rowset_destroy(pieces);
+
+    /* a paginated answer: {"items": [...]} with the page around it */
+    char *page = xasprintf("{\"filtered_count\":9,\"items\":%.*s,\"page\":1,\"page_count\":1}",
+                           (int)qlen, q);
+    in.queues = page;
+    in.qlen = strlen(page);
+    struct rowset *paged = rowset_create(MODEL_QUEUES, "mq");
+    ok = rabbitmq_parse(&in, NULL, paged, &cause);
+    a = rows_text(whole);
+    p = rows_text(paged);
+    tap_ok(ok && strcmp(a, p) == 0, "a paginated answer's items make the same rows");
+    free(a);
+    free(p);
+    free(page);
+    rowset_destroy(paged);
+    rowset_destroy(whole);
+
+    /* TREND moved: the memory says so, and the same answer again reads flat */
+    const char *v1 = "[{\"name\":\"a\",\"vhost\":\"/\",\"messages\":1}]";
+    const char *v2 = "[{\"name\":\"a\",\"vhost\":\"/\",\"messages\":4}]";
+    struct rabbitmq_memory *mem = rabbitmq_memory_create();
+    struct rabbitmq_bodies one = {.queues = v1, .qlen = strlen(v1)};
+    struct rowset *rs = rowset_create(MODEL_QUEUES, "mq");
+    ok = rabbitmq_parse(&one, mem, rs, &cause);
+    tap_ok(ok && !rabbitmq_memory_moved(mem), "a first parse moved nothing");
+    rowset_destroy(rs);
+    one.queues = v2;
+    one.qlen = strlen(v2);
+    rs = rowset_create(MODEL_QUEUES, "mq");
+    ok = rabbitmq_parse(&one, mem, rs, &cause);
+    tap_ok(ok && rabbitmq_memory_moved(mem) &&
+               strcmp(rowset_cell_text(rs, 0, QUEUE_TREND), "grow") == 0,
+           "1 -> 4 messages: moved, grow");
+    rowset_destroy(rs);
+    rs = rowset_create(MODEL_QUEUES, "mq");
+    ok = rabbitmq_parse(&one, mem, rs, &cause);
+    tap_ok(ok && !rabbitmq_memory_moved(mem) &&
+               strcmp(rowset_cell_text(rs, 0, QUEUE_TREND), "flat") == 0,
+           "the same answer again: flat, nothing moved");
+    rowset_destroy(rs);
+    rabbitmq_memory_destroy(mem);
+
+    /* dead letters through the bindings: the first in the answer's order wins */
+    const char *dq = "[{\"name\":\"src\",\"vhost\":\"/\",\"arguments\":{\"x-dead-letter-exchange\":"
+                     "\"dx\"}},{\"name\":\"keyed\",\"vhost\":\"/\",\"arguments\":{"
+                     "\"x-dead-letter-exchange\":\"dx\",\"x-dead-letter-routing-key\":\"k\"}},"
+                     "{\"name\":\"z\",\"vhost\":\"/\"},{\"name\":\"a\",\"vhost\":\"/\"},"
+                     "{\"name\":\"m\",\"vhost\":\"/\"},{\"name\":\"gone\",\"vhost\":\"/\","
+                     "\"arguments\":{\"x-dead-letter-exchange\":\"nx\"}}]";
+    const char *db =
+        "[{\"source\":\"dx\",\"vhost\":\"/\",\"destination\":\"z\",\"destination_type\":"
+        "\"queue\"},"
+        "{\"source\":\"dx\",\"vhost\":\"/\",\"destination\":\"m\",\"destination_type\":\"queue\","
+        "\"routing_key\":\"k\"},"
+        "{\"source\":\"dx\",\"vhost\":\"/\",\"destination\":\"a\",\"destination_type\":\"queue\","
+        "\"routing_key\":\"k\"},"
+        "{\"source\":\"dx\",\"vhost\":\"/\",\"destination\":\"a\",\"destination_type\":"
+        "\"exchange\",\"routing_key\":\"src\"},"
+        "{\"source\":\"dx\",\"vhost\":\"other\",\"destination\":\"a\",\"destination_type\":"
+        "\"queue\",\"routing_key\":\"src\"},"
+        "{\"source\":\"nx\",\"vhost\":\"/\",\"destination\":\"nothere\",\"destination_type\":"
+        "\"queue\",\"routing_key\":\"\"}]";
+    struct rabbitmq_bodies dl = {
+        .queues = dq, .qlen = strlen(dq), .bindings = db, .blen = strlen(db)};
+    rs = rowset_create(MODEL_QUEUES, "mq");
+    ok = rabbitmq_parse(&dl, NULL, rs, &cause);
+    tap_ok(ok, "dead letters: parsed");
+    tap_is_str(detail(rs, "%2F/src", "dead-letter queue"), "z",
+               "no key of its own: the first queue bound (in the answer's order), keyless too");
+    tap_is_str(detail(rs, "%2F/src", "dead-letter resolved by"),
+               "the first of 3 queues bound to dx", "and how many were bound");
+    tap_is_str(detail(rs, "%2F/keyed", "dead-letter queue"), "m",
+               "a routing key: the first binding with that key");
+    tap_is_str(detail(rs, "%2F/gone", "dead-letter resolved by"),
+               "bound queue nothere is not listed", "a binding to a queue not listed");
+    rowset_destroy(rs);
+
+    /* errors as they were worded, wherever in the list they are */
+    static const struct {
+        const char *body, *want;
+    } bad[] = {
+        {"[{\"name\":\"a\",\"vhost\":\"/\"},{\"vhost\":\"/\"}]", "queue 2 has no name or vhost"},
+        {"[1,{\"name\":\"a\",\"vhost\":\"/\",\"consumers\":-1}]",
+         "queue a: consumers is not a count"},
+        {"[{\"name\":\"a\",\"vhost\":\"/\"}", "invalid JSON"},
+        {"[{\"name\":\"a\",\"vhost\":\"/\"}] x", "unexpected data after the JSON at byte 27"},
+        {"{\"page\":1}", "expected a JSON array of queues"},
+        {"{\"items\":{}}", "expected a JSON array of queues"},
+        {"\"queues\"", "expected a JSON array of queues"},
+        {"", "empty response"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct rabbitmq_bodies x = {.queues = bad[i].body, .qlen = strlen(bad[i].body)};
+        rs = rowset_create(MODEL_QUEUES, "mq");
+        cause = NULL;
+        ok = rabbitmq_parse(&x, NULL, rs, &cause);
+        tap_ok(!ok && cause != NULL && str_has_prefix(cause, bad[i].want), "refused: %s -> %s",
+               bad[i].body, cause != NULL ? cause : "(accepted)");
+        free(cause);
+        rowset_destroy(rs);
+    }
+    free(b);
+    free(q);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1) {
@@ -597,6 +759,7 @@ int main(int argc, char **argv)
     test_columns_and_policy();
     test_hostile();
     test_consumers();
+    test_streamed();
     test_peek();
     test_keys();
     test_config();
