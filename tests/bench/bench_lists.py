@@ -15,21 +15,24 @@ usage: bench_lists.py OPSDECK [--before OPSDECK] [--queues 10000,50000]
                       [--idle S] [--keys S]
 """
 import argparse
-import fcntl
 import http.server
 import json
 import os
-import pty
 import random
 import select
-import struct
 import sys
 import tempfile
-import termios
 import threading
 import time
 
+import benchpty
+from benchpty import cpu_s, drain, vm_mib
+
 COLS, ROWS = 120, 30
+
+
+def spawn(argv, env):
+    return benchpty.spawn(argv, env, (COLS, ROWS))
 
 
 def queues_body(n, gen):
@@ -120,32 +123,6 @@ class Server:
         self.httpd.shutdown()
 
 
-def spawn(argv, env):
-    pid, fd = pty.fork()
-    if pid == 0:
-        try:
-            os.execve(argv[0], argv, env)
-        finally:
-            os._exit(127)
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
-    return pid, fd
-
-
-def drain(fd, seconds):
-    end = time.monotonic() + seconds
-    while True:
-        left = end - time.monotonic()
-        if left <= 0:
-            return
-        r, _, _ = select.select([fd], [], [], left)
-        if r:
-            try:
-                if not os.read(fd, 65536):
-                    return
-            except OSError:
-                return
-
-
 def quiet(fd, gap=0.012, limit=1.0):
     end = time.monotonic() + limit
     while time.monotonic() < end:
@@ -169,20 +146,6 @@ def key_latency(fd, key):
     ms = (time.monotonic() - t0) * 1000
     quiet(fd)
     return ms
-
-
-def cpu_s(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def vm_mib(pid, key):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def pct(s, p):

@@ -27,32 +27,26 @@ With --before, the same measures run on that binary first (e.g. a build of
 the commit before the change), and both are printed side by side.
 """
 import argparse
-import fcntl
 import os
-import pty
 import random
 import select
-import struct
 import sys
 import tempfile
-import termios
 import time
 
+import benchpty
+from benchpty import collect, cpu_s, drain, pct, run_ns, stats, ungroup_if_auto, vm_mib
+
 COLS, ROWS = 160, 48
-END_OF_FRAME = b"q quit"  # the status bar is the last thing a frame draws
-NAV_KEYS = [b"j", b"j", b"k", b"\x1b[6~", b"j", b"\x1b[5~", b"\x1b[6~"]
-WORDS = ["bulk.q1", "q0042", "orders", "q9", "7x", "emails"]
 
 
 def spawn(argv, env):
-    pid, fd = pty.fork()
-    if pid == 0:
-        try:
-            os.execve(argv[0], argv, env)
-        finally:
-            os._exit(127)
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
-    return pid, fd
+    return benchpty.spawn(argv, env, (COLS, ROWS))
+
+
+END_OF_FRAME = b"q quit"  # the status bar is the last thing a frame draws
+NAV_KEYS = [b"j", b"j", b"k", b"\x1b[6~", b"j", b"\x1b[5~", b"\x1b[6~"]
+WORDS = ["bulk.q1", "q0042", "orders", "q9", "7x", "emails"]
 
 
 def read_until(fd, needle, timeout):
@@ -69,53 +63,6 @@ def read_until(fd, needle, timeout):
                 break
             buf += chunk
     return buf
-
-
-
-def collect(fd, seconds):
-    """Everything the terminal gets for a while."""
-    buf = b""
-    end = time.monotonic() + seconds
-    while True:
-        left = end - time.monotonic()
-        if left <= 0:
-            return buf
-        r, _, _ = select.select([fd], [], [], left)
-        if r:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                return buf
-            if not chunk:
-                return buf
-            buf += chunk
-
-
-def ungroup_if_auto(fd, pane=b"2", back=None):
-    """Issue 19: a table pane groups itself above [opsdeck] group_above rows;
-    these numbers are for the flat table, so press = where the footer says
-    the grouping is automatic (a build before issue 19 never groups)."""
-    os.write(fd, pane)
-    if b"auto:" in collect(fd, 1.0):
-        os.write(fd, b"=")
-        collect(fd, 0.5)
-    if back is not None:
-        os.write(fd, back)
-        collect(fd, 0.5)
-
-def drain(fd, seconds):
-    end = time.monotonic() + seconds
-    while True:
-        left = end - time.monotonic()
-        if left <= 0:
-            return
-        r, _, _ = select.select([fd], [], [], left)
-        if r:
-            try:
-                if not os.read(fd, 65536):
-                    return
-            except OSError:
-                return
 
 
 def quiet(fd, gap=0.012, limit=1.0):
@@ -135,12 +82,6 @@ def quiet(fd, gap=0.012, limit=1.0):
 CPU = []  # per key: the console's CPU time from the key to its whole answer
 
 
-def run_ns(pid):
-    """Time the console has run on a CPU, in ns (/proc/PID/schedstat)."""
-    with open(f"/proc/{pid}/schedstat") as f:
-        return int(f.read().split()[0])
-
-
 def key_latency(fd, key, pid=None):
     """ms from writing key to the first byte back (None: no answer in 3 s)."""
     quiet(fd)
@@ -155,33 +96,6 @@ def key_latency(fd, key, pid=None):
     if pid:
         CPU.append((run_ns(pid) - c0) / 1e6)
     return ms
-
-
-def cpu_s(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def vm_mib(pid, key):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def pct(sorted_ms, p):
-    if not sorted_ms:
-        return float("nan")
-    i = min(len(sorted_ms) - 1, max(0, int(round(p / 100 * len(sorted_ms))) - 1))
-    return sorted_ms[i]
-
-
-def stats(ms):
-    s = sorted(x for x in ms if x is not None)
-    return {"n": len(s), "lost": sum(1 for x in ms if x is None), "median": pct(s, 50),
-            "p95": pct(s, 95), "p99": pct(s, 99), "max": s[-1] if s else float("nan")}
 
 
 def measure(opsdeck, rows, idle_s, keys_s, seed):

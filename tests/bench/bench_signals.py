@@ -21,22 +21,27 @@ usage: bench_signals.py OPSDECK [--seconds S] [--services N]
 import argparse
 import http.server
 import os
-import pty
-import fcntl
 import select
 import shutil
 import socket
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
-import termios
 import threading
 import time
 import urllib.request
 
+import benchpty
+from benchpty import cpu_s
+
 COLS, ROWS = 160, 48
+
+
+def spawn(argv, env):
+    return benchpty.spawn(argv, env, (COLS, ROWS))
+
+
 BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
 T0 = time.time()
 
@@ -86,17 +91,6 @@ def serve_exporter(port, nservices):
     return srv
 
 
-def spawn(argv, env):
-    pid, fd = pty.fork()
-    if pid == 0:
-        try:
-            os.execve(argv[0], argv, env)
-        finally:
-            os._exit(127)
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
-    return pid, fd
-
-
 def drain(fd, seconds):
     end = time.monotonic() + seconds
     buf = b""
@@ -113,12 +107,6 @@ def drain(fd, seconds):
             if not chunk:
                 return buf
             buf += chunk
-
-
-def cpu_s(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def vm(pid, key):

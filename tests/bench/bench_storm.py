@@ -28,21 +28,26 @@ the commit before the change), and both are printed side by side.
 (default: no validators, so "unchanged" can only be seen by the bytes).
 """
 import argparse
-import fcntl
 import json
 import os
-import pty
 import random
 import select
-import struct
 import subprocess
 import sys
 import tempfile
-import termios
 import time
 import urllib.request
 
+import benchpty
+from benchpty import cpu_s, pct, run_ns, stats, vm_mib
+
 COLS, ROWS = 120, 30
+
+
+def spawn(argv, env):
+    return benchpty.spawn(argv, env, (COLS, ROWS))
+
+
 END_OF_FRAME = b"q quit"  # the status bar is the last thing a frame draws
 # j, k, PgDn, PgUp in turn from the second row: every key moves the selection, also
 # in a short list (50 group rows when grouped), so every key has an answer on the
@@ -61,17 +66,6 @@ TAIL = [b""]  # the last bytes the console wrote (shown when it ends early)
 def got(chunk):
     TAIL[0] = (TAIL[0] + chunk)[-600:]
     return chunk
-
-
-def spawn(argv, env):
-    pid, fd = pty.fork()
-    if pid == 0:
-        try:
-            os.execve(argv[0], argv, env)
-        finally:
-            os._exit(127)
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
-    return pid, fd
 
 
 def read_until(fd, needle, timeout):
@@ -119,12 +113,6 @@ def quiet(fd, gap=0.012, limit=1.0):
             return
 
 
-def run_ns(pid):
-    """Time the console has run on a CPU, in ns (/proc/PID/schedstat)."""
-    with open(f"/proc/{pid}/schedstat") as f:
-        return int(f.read().split()[0])
-
-
 def exited(pid):
     """The console's exit status if it has ended (reaped), else None."""
     try:
@@ -154,33 +142,6 @@ def key_latency(fd, key, pid, cpu):
     quiet(fd)
     cpu.append((run_ns(pid) - c0) / 1e6)
     return ms
-
-
-def cpu_s(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def vm_mib(pid, key):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def pct(sorted_ms, p):
-    if not sorted_ms:
-        return float("nan")
-    i = min(len(sorted_ms) - 1, max(0, int(round(p / 100 * len(sorted_ms))) - 1))
-    return sorted_ms[i]
-
-
-def stats(ms):
-    s = sorted(x for x in ms if x is not None)
-    return {"n": len(s), "lost": sum(1 for x in ms if x is None), "median": pct(s, 50),
-            "p95": pct(s, 95), "p99": pct(s, 99), "max": s[-1] if s else float("nan")}
 
 
 class Server:

@@ -10,30 +10,24 @@
 usage: bench_ui.py OPSDECK [--runs N] [--seconds S]
 """
 import argparse
-import fcntl
 import os
-import pty
 import select
 import statistics
-import struct
 import sys
 import tempfile
-import termios
 import time
 
+import benchpty
+from benchpty import collect, ungroup_if_auto
+
 COLS, ROWS = 160, 48
-END_OF_FRAME = b"q quit"  # the status bar is the last thing a frame draws
 
 
 def spawn(argv, env):
-    pid, fd = pty.fork()
-    if pid == 0:
-        try:
-            os.execve(argv[0], argv, env)
-        finally:
-            os._exit(127)
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
-    return pid, fd
+    return benchpty.spawn(argv, env, (COLS, ROWS))
+
+
+END_OF_FRAME = b"q quit"  # the status bar is the last thing a frame draws
 
 
 def read_until(fd, needle, timeout):
@@ -54,37 +48,6 @@ def read_until(fd, needle, timeout):
             buf += chunk
     return buf
 
-
-def collect(fd, seconds):
-    """Everything the terminal gets for a while."""
-    buf = b""
-    end = time.monotonic() + seconds
-    while True:
-        left = end - time.monotonic()
-        if left <= 0:
-            return buf
-        r, _, _ = select.select([fd], [], [], left)
-        if r:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                return buf
-            if not chunk:
-                return buf
-            buf += chunk
-
-
-def ungroup_if_auto(fd, pane=b"2", back=None):
-    """Issue 19: a table pane groups itself above [opsdeck] group_above rows;
-    these numbers are for the flat table, so press = where the footer says
-    the grouping is automatic (a build before issue 19 never groups)."""
-    os.write(fd, pane)
-    if b"auto:" in collect(fd, 1.0):
-        os.write(fd, b"=")
-        collect(fd, 0.5)
-    if back is not None:
-        os.write(fd, back)
-        collect(fd, 0.5)
 
 def count_bytes(fd, seconds):
     total = 0

@@ -17,38 +17,29 @@ Reports (does not judge; the targets are in the README):
 usage: bench_warroom.py OPSDECK [--keys N]
 """
 import argparse
-import fcntl
 import glob
 import os
-import pty
 import select
 import shutil
 import socket
 import statistics
-import struct
 import sys
 import tempfile
-import termios
 import time
 
+import benchpty
+
 COLS, ROWS = 160, 48
+
+
+def spawn(argv, env):
+    return benchpty.spawn(argv, env, (COLS, ROWS))
 
 
 def title(i):
     # every step's title differs from the one before at every position, so the
     # terminal gets the whole title when it becomes the current step
     return "".join(chr(ord("A") + (i * 7 + k * 3) % 26) for k in range(12))
-
-
-def spawn(argv, env):
-    pid, fd = pty.fork()
-    if pid == 0:
-        try:
-            os.execve(argv[0], argv, env)
-        finally:
-            os._exit(127)
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
-    return pid, fd
 
 
 class Reader:
