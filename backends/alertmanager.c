@@ -131,6 +131,7 @@ struct am {
     struct am_read reading;      /* the alerts answer being read (in slices) */
     bool alerts_stale;           /* an action's fetch published newer alerts than those read */
     struct rowset *silences;     /* a copy of the last silences published (ENDS moves on) */
+    struct rowset_size size;     /* of the last alerts read: the next are made that big at once */
     struct http_actions actions; /* in flight */
 };
 
@@ -267,7 +268,9 @@ static bool am_start(struct backend *b, char **cause)
 
 static void read_begin(struct am_read *rd, struct backend *b)
 {
+    struct am *am = b->priv;
     *rd = (struct am_read){.rs = rowset_create(MODEL_ALERTS, b->name), .now = clock_wall_s()};
+    rowset_reserve_as(rd->rs, am->size);
 }
 
 /* One element of the alerts array as a row, keeping aside a label set its row flattens. */
@@ -294,6 +297,7 @@ static struct rowset *read_take(struct am *am, struct am_read *rd)
 {
     struct rowset *rs = rd->rs;
     rowset_end(rs);
+    am->size = rowset_size(rs);
     exact_free(am->exact);
     am->exact = rd->exact;
     rd->rs = NULL;

@@ -130,7 +130,8 @@ void model_format_num(char *buf, size_t len, double v)
 struct rowset_index {
     uint32_t *intern; /* offsets; 0 = empty slot (offset 0 is never interned) */
     size_t icap, in;
-    uint32_t *keys; /* row + 1 by the key's hash; 0 = empty slot */
+    size_t interned; /* strings interned when the table was dropped (rowset_size) */
+    uint32_t *keys;  /* row + 1 by the key's hash; 0 = empty slot */
     size_t kcap, kn;
     size_t slen0;                /* arena bytes after the last publish or compaction */
     uint32_t last_off, last_len; /* the string appended last (a key whose tail is the name) */
@@ -167,12 +168,13 @@ static void intern_put(struct rowset_index *ix, uint64_t h, uint32_t off)
     ix->in++;
 }
 
-static void intern_grow(struct rowset *rs)
+/* The table at cap slots (a power of two, more than twice the strings in it). */
+static void intern_resize(struct rowset *rs, size_t cap)
 {
-    struct rowset_index *ix = rs->index;
+    struct rowset_index *ix = rowset_ix(rs);
     uint32_t *old = ix->intern;
     size_t ocap = ix->icap;
-    ix->icap = ocap ? ocap * 2 : 1024;
+    ix->icap = cap;
     ix->intern = xcalloc(ix->icap, sizeof *ix->intern);
     ix->in = 0;
     for (size_t i = 0; i < ocap; i++) {
@@ -182,6 +184,11 @@ static void intern_grow(struct rowset *rs)
         }
     }
     free(old);
+}
+
+static void intern_grow(struct rowset *rs)
+{
+    intern_resize(rs, rs->index->icap ? rs->index->icap * 2 : 1024);
 }
 
 static uint32_t arena_append(struct rowset *rs, const char *s, size_t n)
@@ -252,6 +259,9 @@ static void intern_drop(struct rowset *rs)
     if (rs->index != NULL) {
         rs->index->last_off = 0;
         rs->index->last_len = 0;
+        if (rs->index->intern != NULL) {
+            rs->index->interned = rs->index->in;
+        }
         free(rs->index->intern);
         rs->index->intern = NULL;
         rs->index->icap = 0;
@@ -304,6 +314,35 @@ void rowset_reserve(struct rowset *rs, size_t nrows, size_t bytes_per_row)
     if (nrows * bytes_per_row > rs->scap) {
         rs->scap = nrows * bytes_per_row;
         rs->strings = xrealloc(rs->strings, rs->scap);
+    }
+}
+
+struct rowset_size rowset_size(const struct rowset *rs)
+{
+    const struct rowset_index *ix = rs->index;
+    return (struct rowset_size){
+        .nrows = rs->nrows,
+        .slen = rs->slen,
+        .interned = ix == NULL           ? 0
+                    : ix->intern != NULL ? ix->in
+                                         : ix->interned,
+    };
+}
+
+void rowset_reserve_as(struct rowset *rs, struct rowset_size size)
+{
+    if (size.nrows == 0) {
+        return;
+    }
+    /* a little over the last answer's: a storm grows between two polls */
+    size_t nrows = size.nrows + size.nrows / 8;
+    rowset_reserve(rs, nrows, (size.slen + size.slen / 8) / nrows + 1);
+    size_t want = size.interned + size.interned / 8, cap = 1024;
+    while ((want + 1) * 2 > cap) {
+        cap *= 2;
+    }
+    if (cap > rowset_ix(rs)->icap) {
+        intern_resize(rs, cap);
     }
 }
 

@@ -269,6 +269,17 @@ struct rowset *rowset_create(enum model_kind kind, const char *source);
 void rowset_destroy(struct rowset *rs);
 /* Make room for nrows rows (and about bytes_per_row of text each) up front. */
 void rowset_reserve(struct rowset *rs, size_t nrows, size_t bytes_per_row);
+/*
+ * The size of a set (rows, text, short strings interned), to make the next
+ * one of a like answer at once with rowset_reserve_as: a 50,000-row storm
+ * then never grows its text or rehashes its interned strings while its rows
+ * are made (a rehash is one stall of every string so far, between two keys).
+ */
+struct rowset_size {
+    size_t nrows, slen, interned;
+};
+struct rowset_size rowset_size(const struct rowset *rs);
+void rowset_reserve_as(struct rowset *rs, struct rowset_size size);
 /* Start a row; all cells empty, tone normal. Ends the previous row if open. */
 void rowset_begin(struct rowset *rs, const char *key);
 void rowset_text(struct rowset *rs, int col, const char *text);

@@ -20,8 +20,62 @@ static struct rowset *pools(const char *source, int n, const char *status)
     return rs;
 }
 
+/* n alerts-like rows: short cells (interned) and a long detail each. */
+static void add_alerts(struct rowset *rs, int n)
+{
+    for (int i = 0; i < n; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "%016x", (unsigned)i * 7919u);
+        rowset_begin(rs, key);
+        rowset_text(rs, ALERT_SEV, i % 3 ? "warning" : "critical");
+        rowset_textf(rs, ALERT_NAME, "Alert%02d", i % 50);
+        rowset_textf(rs, ALERT_TARGET, "instance=host-%05d:9100", i);
+        rowset_textf(rs, ALERT_SUMMARY, "host-%05d is down", i);
+        rowset_detailf(rs, "annotation.description", "a longer text about host-%05d and why", i);
+    }
+    rowset_end(rs);
+}
+
+static struct rowset *alerts(int n)
+{
+    struct rowset *rs = rowset_create(MODEL_ALERTS, "am");
+    add_alerts(rs, n);
+    return rs;
+}
+
+/* rowset_size / rowset_reserve_as: the next set of a like answer is made without growing. */
+static void test_reserve_as(void)
+{
+    struct rowset *first = alerts(5000);
+    struct rowset_size size = rowset_size(first);
+    tap_ok(size.nrows == 5000 && size.slen == first->slen && size.interned >= 10000,
+           "the size of a set: rows, text, strings interned (%zu)", size.interned);
+    struct rowset *next = rowset_create(MODEL_ALERTS, "am");
+    rowset_reserve_as(next, size);
+    const char *strings = next->strings;
+    const void *rows = next->rows, *cells = next->cells;
+    size_t scap = next->scap;
+    add_alerts(next, 5000);
+    tap_ok(next->strings == strings && next->scap == scap && (const void *)next->rows == rows &&
+               (const void *)next->cells == cells,
+           "made as big as the last: text, rows and cells never moved");
+    struct rowset_size again = rowset_size(next);
+    tap_ok(again.nrows == size.nrows && again.slen == size.slen && again.interned == size.interned,
+           "the same rows as before, the same size");
+    tap_is_str(rowset_cell_text(next, 4999, ALERT_TARGET), "instance=host-04999:9100",
+               "the rows read back");
+    struct rowset_size none = {0};
+    struct rowset *empty = rowset_create(MODEL_ALERTS, "am");
+    rowset_reserve_as(empty, none);
+    tap_ok(empty->rows == NULL && empty->nrows == 0, "the size of nothing reserves nothing");
+    rowset_destroy(empty);
+    rowset_destroy(first);
+    rowset_destroy(next);
+}
+
 int main(void)
 {
+    test_reserve_as();
     struct rowset *rs = pools("lb1", 3, "UP");
     tap_is_int((long long)rs->nrows, 3, "three rows built");
     rowset_end(rs);
