@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 #include <wchar.h>
 
 static void oom(size_t size)
@@ -313,6 +314,46 @@ void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
     va_end(ap);
     strbuf_str(sb, s);
     free(s);
+}
+
+char *read_fd_all(int fd, size_t max, size_t *len, int *err)
+{
+    size_t got = 0, cap = max < 4096 ? max : 4096;
+    char *buf = xmalloc(cap + 1);
+    for (;;) {
+        if (got == cap) {
+            if (cap == max) {
+                char one;
+                ssize_t n;
+                while ((n = read(fd, &one, 1)) < 0 && errno == EINTR) {
+                }
+                if (n != 0) {
+                    *err = n > 0 ? EFBIG : errno;
+                    free(buf);
+                    return NULL;
+                }
+                break;
+            }
+            cap = cap > max / 2 ? max : cap * 2;
+            buf = xrealloc(buf, cap + 1);
+        }
+        ssize_t n = read(fd, buf + got, cap - got);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            *err = errno;
+            free(buf);
+            return NULL;
+        }
+        if (n == 0) {
+            break;
+        }
+        got += (size_t)n;
+    }
+    buf[got] = '\0';
+    *len = got;
+    return buf;
 }
 
 bool str_parse_bool(const char *s, bool *out)

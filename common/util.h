@@ -20,6 +20,13 @@ char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
+/*
+ * Read fd to its end into a NUL-terminated buffer (the caller frees; *len
+ * without the NUL). NULL with *err: errno of a failed read, or EFBIG when
+ * there is more than max bytes.
+ */
+char *read_fd_all(int fd, size_t max, size_t *len, int *err);
+
 /* Case-insensitive substring search (ASCII folding); NULL when absent. */
 const char *str_casestr(const char *haystack, const char *needle);
 bool str_has_prefix(const char *s, const char *prefix);

@@ -967,40 +967,6 @@ static int line_of(const char *text, size_t offset)
     return line;
 }
 
-static char *read_all(int fd, const char *path, size_t *lenp, char **cause)
-{
-    size_t len = 0;
-    size_t cap = 4096;
-    char *buf = xmalloc(cap + 1);
-    for (;;) {
-        if (len == cap) {
-            if (cap >= config_max_bytes) {
-                *cause = xasprintf("%s: too large (more than %zu bytes)", path, config_max_bytes);
-                free(buf);
-                return NULL;
-            }
-            cap *= 2;
-            buf = xrealloc(buf, cap + 1);
-        }
-        ssize_t n = read(fd, buf + len, cap - len);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            *cause = xasprintf("%s: %s", path, strerror(errno));
-            free(buf);
-            return NULL;
-        }
-        if (n == 0) {
-            break;
-        }
-        len += (size_t)n;
-    }
-    buf[len] = '\0';
-    *lenp = len;
-    return buf;
-}
-
 struct config *config_load(const char *path, char **cause)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -1009,9 +975,13 @@ struct config *config_load(const char *path, char **cause)
         return NULL;
     }
     size_t len;
-    char *text = read_all(fd, path, &len, cause);
+    int err = 0;
+    char *text = read_fd_all(fd, config_max_bytes, &len, &err);
     close(fd);
     if (text == NULL) {
+        *cause = err == EFBIG
+                     ? xasprintf("%s: too large (more than %zu bytes)", path, config_max_bytes)
+                     : xasprintf("%s: %s", path, strerror(err));
         return NULL;
     }
     /* A NUL would end the text early and silently drop the rest. */

@@ -382,6 +382,31 @@ static void test_files(void)
     unlink(path);
     free(path);
 
+    /* a megabyte is the most a config may be: one byte more is refused, whatever it holds */
+    size_t big = 1024 * 1024;
+    char *text = xmalloc(big + 1);
+    memset(text, '\n', big + 1);
+    memcpy(text, "[opsdeck]\ntheme = dark\n", 23);
+    path = write_file(dir, "big.ini", text, big);
+    cause = NULL;
+    cfg = config_load(path, &cause);
+    tap_ok(cfg != NULL && cause == NULL, "a config of exactly a megabyte is read");
+    config_destroy(cfg);
+    unlink(path);
+    free(path);
+    path = write_file(dir, "huge.ini", text, big + 1);
+    cfg = config_load(path, &cause);
+    f = open_memstream(&want, &len);
+    fprintf(f, "%s: too large (more than %zu bytes)", path, big);
+    fclose(f);
+    tap_ok(cfg == NULL, "a byte more is refused");
+    tap_is_str(cause, want, "too large: the path and the cap");
+    free(cause);
+    free(want);
+    unlink(path);
+    free(path);
+    free(text);
+
     cfg = config_load("/nonexistent/opsdeck/config.ini", &cause);
     tap_ok(cfg == NULL, "missing file rejected");
     tap_is_str(cause, "/nonexistent/opsdeck/config.ini: No such file or directory",
