@@ -63,6 +63,7 @@ struct pending_service {
 
 struct parser {
     const char *text; /* the whole input, NUL-terminated */
+    const char *end;  /* its NUL */
     const char *pos;  /* the next line to hand to inih */
     int line;         /* of the line last handed to inih */
     int err_line;     /* of the first error we found; 0: none yet */
@@ -389,8 +390,9 @@ static char *read_line(char *buf, int size, void *stream)
         return NULL;
     }
     const char *s = p->pos;
-    const char *nl = strchr(s, '\n');
-    const char *end = nl != NULL ? nl : s + strlen(s);
+    /* memchr, not strchr: the rest's length is known, a line costs its own bytes */
+    const char *nl = memchr(s, '\n', (size_t)(p->end - s));
+    const char *end = nl != NULL ? nl : p->end;
     p->pos = nl != NULL ? nl + 1 : end;
     p->line++;
     if (p->line == 1 && str_has_prefix(s, "\xEF\xBB\xBF")) {
@@ -930,7 +932,7 @@ static bool check_clusters(struct parser *p)
 
 struct config *config_parse(const char *name, const char *text, char **cause)
 {
-    struct parser p = {.text = text, .pos = text};
+    struct parser p = {.text = text, .end = text + strlen(text), .pos = text};
     p.cfg = xcalloc(1, sizeof *p.cfg);
     p.cfg->group_above = CONFIG_GROUP_ABOVE;
     p.cfg->path = xstrdup(name);
