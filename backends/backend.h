@@ -28,6 +28,7 @@
 #define OPSDECK_BACKEND_H
 
 #include "model.h"
+#include "pollpolicy.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -35,6 +36,7 @@
 struct backend_request;
 struct cluster;
 struct doctor;
+struct http_poll;
 struct loop;
 struct loop_timer;
 
@@ -141,6 +143,18 @@ struct backend {
     bool polling;      /* a fetch is in flight: between backend_poll_begin and backend_poll_end */
     unsigned inflight; /* actions asked (backend_act) and not yet answered, dropped or refused */
     bool repoll;       /* a refresh was asked for meanwhile: it runs when the fetch ends */
+    /*
+     * The schedule (issue 20, pollpolicy.h): the timer is one-shot, armed
+     * again when a poll ends (backend_poll_end) with poll_next_delay() from
+     * how it ended and how long it took. A backend that never calls
+     * backend_poll_begin is polled every refresh.
+     */
+    struct poll_sched sched;  /* refresh, backoff cap, consecutive failures */
+    uint64_t poll_started_ms; /* loop time the poll in flight began */
+    uint64_t next_poll_ms;    /* loop time the next poll is due, 0 = not armed */
+    uint64_t retry_after_ms;  /* the server's Retry-After in the poll in flight, 0 = none */
+    bool poll_asked;          /* the poll in flight was asked for (a key, an action), not timed */
+    struct http_poll *http;   /* an HTTP backend's poll (http_poll_init), for hedging; or NULL */
     /* Optional per-instance actions (exec plugins), used instead of impl->actions when set. */
     const struct action_def *actions;
     int nactions;

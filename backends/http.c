@@ -474,19 +474,6 @@ bool http_settings_finish(struct http_settings *s, int timeout_ms, char **cause)
 
 /* ---- requests ---- */
 
-static uint64_t rng_state;
-
-static uint64_t rng_next(void)
-{
-    if (rng_state == 0) {
-        rng_state = clock_mono_ms() ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ull;
-    }
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
-
 static void on_curl_progress(void *ud);
 
 static CURLM *multi_for(struct loop *loop)
@@ -915,7 +902,7 @@ static void finished(struct http_request *r, CURLcode rc)
             ceiling = BACKOFF_CAP_MS;
         }
         r->attempt++;
-        r->retry = loop_timer_add(r->loop, rng_next() % (ceiling + 1), 0, retry_now, r);
+        r->retry = loop_timer_add(r->loop, rng_u64() % (ceiling + 1), 0, retry_now, r);
         return;
     }
     if (rc != CURLE_OK) {

@@ -91,6 +91,8 @@ struct http_response {
     const char *etag;
     const char *last_modified;
     bool not_modified;
+    /* Issue 20: a 503's or 429's Retry-After (seconds or an HTTP date), in ms; 0 when none. */
+    uint64_t retry_after_ms;
 };
 
 typedef void (*http_done_cb)(const struct http_response *r, void *ud);

@@ -4,6 +4,7 @@
  */
 #include "util.h"
 
+#include "clock.h"
 #include "text.h"
 
 #include <ctype.h>
@@ -515,4 +516,16 @@ char *base64_encode(const void *data, size_t n)
     }
     out[o] = '\0';
     return out;
+}
+
+uint64_t rng_u64(void)
+{
+    static uint64_t state;
+    if (state == 0) {
+        state = (uint64_t)clock_mono_ms() ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ull;
+    }
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
 }

@@ -61,6 +61,11 @@ void strbuf_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((forma
 /* 64-bit FNV-1a: fnv1a(FNV1A_OFFSET, s) hashes s; chain calls to hash several strings. */
 extern const uint64_t FNV1A_OFFSET;
 uint64_t fnv1a(uint64_t h, const char *s);
+/*
+ * A fast random number (xorshift64, seeded from the clock and the pid on
+ * first use): jitter, not secrets. One stream for the process (one thread).
+ */
+uint64_t rng_u64(void);
 
 /*
  * Display width of UTF-8 text in terminal cells, as utf8_fit() draws it:
