@@ -32,6 +32,8 @@
  */
 #include "http.h"
 
+#include "pollpolicy.h"
+
 #include "../common/text.h"
 #include "../common/clock.h"
 #include "../common/util.h"
@@ -50,8 +52,6 @@
 
 enum {
     SECRET_FILE_MAX = 65536,
-    BACKOFF_BASE_MS = 250,
-    BACKOFF_CAP_MS = 2000,
     VALIDATOR_MAX = 1024 /* a longer ETag or Last-Modified is not kept (nor sent back) */
 };
 
@@ -897,12 +897,9 @@ static void finished(struct http_request *r, CURLcode rc)
     }
     if (should_retry(r, rc, status)) {
         drop_transfer(r);
-        uint64_t ceiling = (uint64_t)BACKOFF_BASE_MS << r->attempt;
-        if (ceiling > BACKOFF_CAP_MS) {
-            ceiling = BACKOFF_CAP_MS;
-        }
+        uint64_t wait = retry_delay((unsigned)r->attempt, rng_u64());
         r->attempt++;
-        r->retry = loop_timer_add(r->loop, rng_u64() % (ceiling + 1), 0, retry_now, r);
+        r->retry = loop_timer_add(r->loop, wait, 0, retry_now, r);
         return;
     }
     if (rc != CURLE_OK) {

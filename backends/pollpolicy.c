@@ -115,6 +115,13 @@ bool retry_budget_take(struct retry_budget *rb, uint64_t now_ms)
     return true;
 }
 
+uint64_t retry_delay(unsigned attempt, uint64_t rnd)
+{
+    uint64_t ceiling =
+        attempt >= 16 ? RETRY_CAP_MS : min_u64(RETRY_CAP_MS, (uint64_t)RETRY_BASE_MS << attempt);
+    return rnd % (ceiling + 1);
+}
+
 bool poll_secondary_due(uint64_t last_ms, uint64_t now_ms, uint64_t interval_ms)
 {
     return last_ms == 0 || now_ms >= last_ms + POLL_SECONDARY_FACTOR * interval_ms;

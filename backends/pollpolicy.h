@@ -44,6 +44,8 @@ enum {
     POLL_BUDGET_SLOT_MS = 10000,
     POLL_LATENCY_WINDOW = 32,   /* answers kept for the p95 */
     POLL_HEDGE_MIN_SAMPLES = 8, /* fewer: no hedge */
+    RETRY_BASE_MS = 250,        /* a transport retry waits up to 250 ms << attempt */
+    RETRY_CAP_MS = 2000,        /* and never more than 2 s */
 };
 #define POLL_BUDGET_RATIO 0.1
 
@@ -83,6 +85,8 @@ void retry_budget_sent(struct retry_budget *rb, uint64_t now_ms);
 void retry_budget_success(struct retry_budget *rb, uint64_t now_ms);
 /* May a failed attempt be tried again now? Takes a token when it may. */
 bool retry_budget_take(struct retry_budget *rb, uint64_t now_ms);
+/* The wait before transport retry number attempt+1 (attempt 0: the first retry): full jitter. */
+uint64_t retry_delay(unsigned attempt, uint64_t rnd);
 /* First attempts sent in the last minute. */
 uint32_t retry_budget_recent(struct retry_budget *rb, uint64_t now_ms);
 
