@@ -97,6 +97,7 @@ static void seen_take(struct http_poll *p, const char *key, uint64_t hash, const
 void http_poll_init(struct http_poll *p, struct backend *b, const struct http_settings *http)
 {
     *p = (struct http_poll){.b = b, .http = http};
+    b->http = p;
 }
 
 /* Stop the parse in flight, if any: no callback of it runs any more. */
@@ -144,23 +145,35 @@ static void sending(struct http_poll *p, const char *path, char *key)
     p->key = key;
 }
 
+/* Every answer of the poll passes here first: what the backend's schedule needs from it. */
+static void on_answer(const struct http_response *r, void *ud)
+{
+    struct http_poll *p = ud;
+    if (r->retry_after_ms > p->b->retry_after_ms) {
+        p->b->retry_after_ms = r->retry_after_ms; /* backend_poll_end reads it */
+    }
+    p->cb(r, p);
+}
+
 void http_poll_send(struct http_poll *p, const char *path, http_done_cb cb)
 {
     sending(p, path, xstrdup(path));
+    p->cb = cb;
     const struct http_poll_seen *e = seen_find(p, p->key);
     if (e != NULL && (e->etag != NULL || e->last_modified != NULL)) {
-        p->req =
-            http_request_conditional(p->b->loop, p->http, path, e->etag, e->last_modified, cb, p);
+        p->req = http_request_conditional(p->b->loop, p->http, path, e->etag, e->last_modified,
+                                          on_answer, p);
     } else {
-        p->req = http_request(p->b->loop, p->http, "GET", path, NULL, NULL, 0, cb, p);
+        p->req = http_request(p->b->loop, p->http, "GET", path, NULL, NULL, 0, on_answer, p);
     }
 }
 
 void http_poll_post_form(struct http_poll *p, const char *path, const char *form, http_done_cb cb)
 {
     sending(p, path, xasprintf("POST %s\n%s", path, form));
+    p->cb = cb;
     p->req = http_request(p->b->loop, p->http, "POST", path, "application/x-www-form-urlencoded",
-                          form, strlen(form), cb, p);
+                          form, strlen(form), on_answer, p);
 }
 
 struct backend *http_poll_received(void *ud)

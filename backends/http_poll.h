@@ -45,6 +45,7 @@ struct http_poll {
     char *key;      /* what the request in flight asks: its path (a POST's: + form) */
     char *answered; /* the key of the answer being handled (http_poll_received) */
     struct http_poll_parse *parse; /* the parse in flight: its callbacks and the answer it reads */
+    http_done_cb cb;               /* the backend's callback for the request in flight */
 };
 
 void http_poll_init(struct http_poll *p, struct backend *b, const struct http_settings *http);
