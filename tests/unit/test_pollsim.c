@@ -1,0 +1,440 @@
+/*
+ * The poll policy (backends/pollpolicy.h) for a fleet of consoles on a fake
+ * clock: N consoles poll one server whose capacity falls and recovers, once
+ * with the policy backend.c and http.c run, once with the old one, and the
+ * offered load, the polls that ended well and the recovery are compared.
+ *
+ * What a console does here is what the real code does:
+ * - a poll is two GETs in a chain (like alertmanager.c's alerts, then its
+ *   silences); the poll fails when a request fails after its retries, and
+ *   its second request is then not sent;
+ * - a GET answered 503 is tried again up to 2 times (http.c's `retries`)
+ *   after retry_delay(); new policy: only while retry_budget_take() allows,
+ *   a first attempt counted with retry_budget_sent() and its good answer with
+ *   retry_budget_success();
+ * - new policy: the next poll starts poll_next_delay() after the poll's end
+ *   (backend_poll_end: the outcome's duration is the poll's wall time with
+ *   its retries and the server's queue); old policy: a repeating timer every
+ *   refresh from the first start, a tick skipped while a poll is in flight
+ *   (backend_poll_begin refuses), 2 retries always, no budget.
+ *
+ * The server serves its capacity C(t) requests a second from one FIFO queue
+ * (a request's service takes 1000 / C ms, plus 20 ms on the wire each way);
+ * a request that would wait more than a second in the queue is answered 503
+ * at once (a load shedder: rejecting costs the server nothing here). So an
+ * overloaded server is both slow and failing, and the load-aware interval
+ * sees the slowness. No Retry-After (Alertmanager sends none).
+ *
+ * Everything random comes from one seeded generator per run: the same seed
+ * gives the same figures (checked by running twice).
+ */
+#include "../../backends/pollpolicy.h"
+#include "tap.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    REQUESTS_PER_POLL = 2,
+    RETRIES = 2,
+    WIRE_MS = 20,
+    QUEUE_MAX_MS = 1000,
+    PHASES = 3,
+    WINDOW_S = 10, /* the offered load is judged over 10 s windows */
+};
+
+enum policy { OLD, NEW };
+
+struct phase {
+    const char *name;
+    uint64_t end_ms;
+    unsigned capacity; /* requests a second */
+};
+
+static const struct phase PHASE[PHASES] = {
+    {"normal", 300000, 40},
+    {"degraded", 600000, 4},
+    {"recovered", 900000, 40},
+};
+
+struct sim_conf {
+    unsigned consoles;
+    uint64_t refresh_ms;
+    uint64_t cap_ms;
+    uint64_t seed;
+    enum policy policy;
+};
+
+struct phase_figures {
+    uint64_t offered;  /* attempts that reached the server */
+    uint64_t answered; /* attempts answered 200 */
+    uint64_t polls, polls_ok;
+};
+
+struct figures {
+    struct phase_figures ph[PHASES];
+    uint64_t settle_ms;   /* from the fall until every 10 s window is under capacity */
+    uint64_t recover_ms;  /* from the recovery until every console has polled well */
+    uint64_t max_gap_ms;  /* the longest time a console went without starting a poll */
+    uint64_t max_poll_ms; /* the longest poll (its wall time) */
+    uint64_t retries, refused;
+};
+
+enum ev_kind { EV_POLL, EV_SEND, EV_ANSWER };
+
+struct ev {
+    uint64_t t;
+    uint64_t seq; /* ties in time keep the order they were scheduled in */
+    int kind;
+    unsigned console;
+    bool ok; /* EV_ANSWER: 200, else 503 */
+};
+
+struct heap {
+    struct ev *v;
+    size_t n, cap;
+    uint64_t seq;
+};
+
+static bool before(const struct ev *a, const struct ev *b)
+{
+    return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+}
+
+static void heap_push(struct heap *h, uint64_t t, int kind, unsigned console, bool ok)
+{
+    if (h->n == h->cap) {
+        h->cap = h->cap ? h->cap * 2 : 256;
+        h->v = xrealloc(h->v, h->cap * sizeof h->v[0]);
+    }
+    struct ev e = {t, h->seq++, kind, console, ok};
+    size_t i = h->n++;
+    while (i > 0 && before(&e, &h->v[(i - 1) / 2])) {
+        h->v[i] = h->v[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h->v[i] = e;
+}
+
+static struct ev heap_pop(struct heap *h)
+{
+    struct ev top = h->v[0];
+    struct ev last = h->v[--h->n];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= h->n) {
+            break;
+        }
+        if (c + 1 < h->n && before(&h->v[c + 1], &h->v[c])) {
+            c++;
+        }
+        if (!before(&h->v[c], &last)) {
+            break;
+        }
+        h->v[i] = h->v[c];
+        i = c;
+    }
+    if (h->n > 0) {
+        h->v[i] = last;
+    }
+    return top;
+}
+
+struct console {
+    struct poll_sched sched;
+    struct retry_budget budget;
+    bool polling;
+    uint64_t poll_start;
+    uint64_t last_start;
+    unsigned req, attempt;
+    bool recovered; /* a poll started after the recovery ended well */
+};
+
+struct sim {
+    struct sim_conf conf;
+    struct heap heap;
+    struct console *c;
+    uint64_t rng;
+    uint64_t server_free_at;
+    uint32_t *offered_per_s; /* attempts reaching the server, per second */
+    unsigned recovered;
+    struct figures fig;
+};
+
+static uint64_t rnd(struct sim *s)
+{
+    s->rng ^= s->rng << 13;
+    s->rng ^= s->rng >> 7;
+    s->rng ^= s->rng << 17;
+    return s->rng;
+}
+
+static int phase_of(uint64_t t)
+{
+    for (int i = 0; i < PHASES; i++) {
+        if (t < PHASE[i].end_ms) {
+            return i;
+        }
+    }
+    return PHASES - 1;
+}
+
+/* An attempt reaches the server at t: when is it answered, and how? */
+static void server_take(struct sim *s, uint64_t t, unsigned console)
+{
+    uint64_t service = 1000 / PHASE[phase_of(t)].capacity;
+    uint64_t start = s->server_free_at > t ? s->server_free_at : t;
+    if (start - t > QUEUE_MAX_MS) {
+        heap_push(&s->heap, t + WIRE_MS, EV_ANSWER, console, false);
+        return;
+    }
+    s->server_free_at = start + service;
+    heap_push(&s->heap, s->server_free_at + WIRE_MS, EV_ANSWER, console, true);
+}
+
+static void send_attempt(struct sim *s, unsigned i, uint64_t now)
+{
+    heap_push(&s->heap, now + WIRE_MS, EV_SEND, i, false);
+    if (s->conf.policy == NEW && s->c[i].attempt == 0) {
+        retry_budget_sent(&s->c[i].budget, now);
+    }
+}
+
+static void poll_start(struct sim *s, unsigned i, uint64_t now)
+{
+    struct console *c = &s->c[i];
+    if (c->polling) {
+        return; /* the old timer's tick while a poll is in flight: skipped */
+    }
+    if (now >= PHASE[0].end_ms && now < PHASE[1].end_ms && now - c->last_start > s->fig.max_gap_ms) {
+        s->fig.max_gap_ms = now - c->last_start;
+    }
+    c->polling = true;
+    c->poll_start = c->last_start = now;
+    c->req = 0;
+    c->attempt = 0;
+    s->fig.ph[phase_of(now)].polls++;
+    send_attempt(s, i, now);
+}
+
+static void poll_end(struct sim *s, unsigned i, uint64_t now, bool ok)
+{
+    struct console *c = &s->c[i];
+    c->polling = false;
+    uint64_t duration = now - c->poll_start;
+    if (duration > s->fig.max_poll_ms) {
+        s->fig.max_poll_ms = duration;
+    }
+    if (ok) {
+        s->fig.ph[phase_of(c->poll_start)].polls_ok++;
+        if (!c->recovered && c->poll_start >= PHASE[1].end_ms) {
+            c->recovered = true;
+            if (++s->recovered == s->conf.consoles) {
+                s->fig.recover_ms = now - PHASE[1].end_ms;
+            }
+        }
+    }
+    if (s->conf.policy == NEW) {
+        struct poll_outcome o = {ok, duration, 0};
+        heap_push(&s->heap, now + poll_next_delay(&c->sched, &o, rnd(s)), EV_POLL, i, false);
+    }
+}
+
+static void answer(struct sim *s, unsigned i, uint64_t now, bool ok)
+{
+    struct console *c = &s->c[i];
+    if (ok) {
+        s->fig.ph[phase_of(now)].answered++;
+        if (s->conf.policy == NEW && c->attempt == 0) {
+            retry_budget_success(&c->budget, now);
+        }
+        if (++c->req == REQUESTS_PER_POLL) {
+            poll_end(s, i, now, true);
+        } else {
+            c->attempt = 0;
+            send_attempt(s, i, now);
+        }
+        return;
+    }
+    if (c->attempt < RETRIES && (s->conf.policy == OLD || retry_budget_take(&c->budget, now))) {
+        uint64_t wait = retry_delay(c->attempt, rnd(s));
+        c->attempt++;
+        s->fig.retries++;
+        send_attempt(s, i, now + wait);
+        return;
+    }
+    if (s->conf.policy == NEW && c->attempt < RETRIES) {
+        s->fig.refused++;
+    }
+    poll_end(s, i, now, false);
+}
+
+/* The first second after `from` where every later 10 s window of the phase is under capacity. */
+static uint64_t settle(const uint32_t *per_s, int phase)
+{
+    uint64_t from = phase > 0 ? PHASE[phase - 1].end_ms / 1000 : 0;
+    uint64_t to = PHASE[phase].end_ms / 1000;
+    uint64_t last_over = 0;
+    bool over = false;
+    for (uint64_t w = from; w + WINDOW_S <= to; w++) {
+        uint64_t sum = 0;
+        for (uint64_t k = w; k < w + WINDOW_S; k++) {
+            sum += per_s[k];
+        }
+        if (sum > (uint64_t)PHASE[phase].capacity * WINDOW_S) {
+            last_over = w;
+            over = true;
+        }
+    }
+    if (!over) {
+        return 0;
+    }
+    return (last_over + WINDOW_S - from) * 1000;
+}
+
+static struct figures simulate(const struct sim_conf *conf)
+{
+    struct sim s;
+    memset(&s, 0, sizeof s);
+    s.conf = *conf;
+    s.rng = conf->seed | 1;
+    s.c = xcalloc(conf->consoles, sizeof s.c[0]);
+    uint64_t end = PHASE[PHASES - 1].end_ms;
+    s.offered_per_s = xcalloc(end / 1000 + 1, sizeof s.offered_per_s[0]);
+    for (unsigned i = 0; i < conf->consoles; i++) {
+        struct console *c = &s.c[i];
+        c->sched.refresh_ms = conf->refresh_ms;
+        c->sched.cap_ms = conf->cap_ms;
+        retry_budget_init(&c->budget);
+        /* the consoles are opened at random times within the first refresh */
+        uint64_t first = rnd(&s) % conf->refresh_ms;
+        c->last_start = first;
+        heap_push(&s.heap, first, EV_POLL, i, false);
+    }
+    s.fig.recover_ms = UINT64_MAX;
+    while (s.heap.n > 0) {
+        struct ev e = heap_pop(&s.heap);
+        if (e.t >= end) {
+            break;
+        }
+        switch (e.kind) {
+        case EV_POLL:
+            if (conf->policy == OLD) {
+                heap_push(&s.heap, e.t + conf->refresh_ms, EV_POLL, e.console, false);
+            }
+            poll_start(&s, e.console, e.t);
+            break;
+        case EV_SEND:
+            s.fig.ph[phase_of(e.t)].offered++;
+            s.offered_per_s[e.t / 1000]++;
+            server_take(&s, e.t, e.console);
+            break;
+        case EV_ANSWER:
+            answer(&s, e.console, e.t, e.ok);
+            break;
+        default:
+            break;
+        }
+    }
+    s.fig.settle_ms = settle(s.offered_per_s, 1);
+    free(s.heap.v);
+    free(s.c);
+    free(s.offered_per_s);
+    return s.fig;
+}
+
+static double per_s(uint64_t n, int phase)
+{
+    uint64_t from = phase > 0 ? PHASE[phase - 1].end_ms : 0;
+    return (double)n * 1000.0 / (double)(PHASE[phase].end_ms - from);
+}
+
+static double share(uint64_t part, uint64_t whole)
+{
+    return whole > 0 ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+static void secs(char *buf, size_t len, uint64_t ms)
+{
+    if (ms == UINT64_MAX) {
+        snprintf(buf, len, "never");
+    } else {
+        snprintf(buf, len, "%.1fs", (double)ms / 1000.0);
+    }
+}
+
+static void print_figures(const struct sim_conf *conf, const struct figures *old,
+                          const struct figures *new)
+{
+    tap_diag("%u consoles, refresh %llus, backoff_cap %llus, seed %llu; offered = attempts "
+             "reaching the server, ok = polls that ended well",
+             conf->consoles, (unsigned long long)(conf->refresh_ms / 1000),
+             (unsigned long long)(conf->cap_ms / 1000), (unsigned long long)conf->seed);
+    tap_diag("%-10s %5s | %-15s | %-13s | %s", "phase", "C/s", "offered/s old new", "ok% old  new",
+             "settled/recovered old new");
+    for (int p = 0; p < PHASES; p++) {
+        char a[32] = "", b[32] = "";
+        if (p == 1) {
+            secs(a, sizeof a, old->settle_ms);
+            secs(b, sizeof b, new->settle_ms);
+        } else if (p == 2) {
+            secs(a, sizeof a, old->recover_ms);
+            secs(b, sizeof b, new->recover_ms);
+        }
+        tap_diag("%-10s %5u | %7.1f %7.1f | %5.1f %6.1f | %s %s", PHASE[p].name, PHASE[p].capacity,
+                 per_s(old->ph[p].offered, p), per_s(new->ph[p].offered, p),
+                 share(old->ph[p].polls_ok, old->ph[p].polls),
+                 share(new->ph[p].polls_ok, new->ph[p].polls), a, b);
+    }
+    tap_diag("new: retries %llu, refused by the budget %llu; longest poll %.1fs, longest gap "
+             "between polls while degraded %.1fs (old: %.1fs)",
+             (unsigned long long)new->retries, (unsigned long long)new->refused,
+             (double)new->max_poll_ms / 1000.0, (double)new->max_gap_ms / 1000.0,
+             (double)old->max_gap_ms / 1000.0);
+}
+
+static void fleet(unsigned consoles, uint64_t seed)
+{
+    struct sim_conf conf = {consoles, 2000, POLL_BACKOFF_CAP_MS, seed, OLD};
+    struct figures old = simulate(&conf);
+    conf.policy = NEW;
+    struct figures new = simulate(&conf);
+    print_figures(&conf, &old, &new);
+
+    double cap_degraded = PHASE[1].capacity;
+    tap_ok(new.settle_ms <= conf.cap_ms,
+           "%u consoles: the offered load is under the degraded capacity in every 10 s window "
+           "from %.1f s after the fall (<= the cap)",
+           consoles, (double)new.settle_ms / 1000.0);
+    tap_ok(per_s(new.ph[1].offered, 1) < cap_degraded,
+           "%u consoles: degraded, the new policy offers %.1f req/s < %.0f", consoles,
+           per_s(new.ph[1].offered, 1), cap_degraded);
+    tap_ok(per_s(old.ph[1].offered, 1) > cap_degraded,
+           "%u consoles: the old policy offers %.1f req/s, above the capacity", consoles,
+           per_s(old.ph[1].offered, 1));
+    tap_ok(new.recover_ms <= conf.cap_ms + new.max_poll_ms,
+           "%u consoles: every console has polled well %.1f s after the recovery (<= one cap + a "
+           "poll)",
+           consoles, (double)new.recover_ms / 1000.0);
+    tap_ok(new.max_gap_ms <= conf.cap_ms + new.max_poll_ms,
+           "%u consoles: degraded, no console waits more than the cap + a poll (%.1f s): never "
+           "open for good",
+           consoles, (double)new.max_gap_ms / 1000.0);
+    tap_ok(new.ph[0].offered * 10 >= old.ph[0].offered * 9 &&
+               new.ph[0].polls_ok == new.ph[0].polls,
+           "%u consoles: a healthy server is polled at the refresh as before (%.1f vs %.1f req/s)",
+           consoles, per_s(new.ph[0].offered, 0), per_s(old.ph[0].offered, 0));
+
+    struct figures again = simulate(&conf);
+    tap_ok(memcmp(&again, &new, sizeof new) == 0, "%u consoles: the same seed gives the same figures",
+           consoles);
+}
+
+int main(void)
+{
+    fleet(20, 20261205);
+    fleet(100, 20261205);
+    return tap_done();
+}
