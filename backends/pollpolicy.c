@@ -106,7 +106,8 @@ bool retry_budget_take(struct retry_budget *rb, uint64_t now_ms)
     if (rb->tokens > cap) {
         rb->tokens = cap; /* the last minute was quieter than when they were earned */
     }
-    /* tenths added one by one fall short of a whole by a rounding error: ten successes are a token */
+    /* tenths added one by one fall short of a whole by a rounding error: ten successes are a token
+     */
     if (rb->tokens < 1.0 - 1e-9) {
         rb->refused++;
         return false;

@@ -35,7 +35,8 @@ static void test_success(void)
 {
     struct poll_sched s = sched(2000, 60000);
     uint64_t d = poll_next_delay(&s, &OK_FAST, 12345);
-    tap_is_int((long long)d, 1900, "success: the next poll starts a refresh after this one's start");
+    tap_is_int((long long)d, 1900,
+               "success: the next poll starts a refresh after this one's start");
     tap_is_int(s.failures, 0, "success: no failure counted");
     struct poll_outcome slow_ok = {true, 2500, 0};
     tap_is_int((long long)poll_interval(&s, &slow_ok, 0), 12500,
@@ -166,8 +167,8 @@ static void test_budget_basic(void)
     for (int i = 0; i < 200; i++) {
         retry_budget_success(&rb, 5000);
     }
-    tap_ok(rb.tokens <= 3.0 + 1e-9, "budget: tokens capped at 10%% of 30 recent first attempts (%.2f)",
-           rb.tokens);
+    tap_ok(rb.tokens <= 3.0 + 1e-9,
+           "budget: tokens capped at 10%% of 30 recent first attempts (%.2f)", rb.tokens);
 }
 
 static void test_budget_window(void)
@@ -248,8 +249,9 @@ static void test_budget_ratio(void)
             minute_retries++;
         }
     }
-    tap_ok(within, "budget: at most 10%% + 1 retries in every minute (worst %u for 60 first "
-                   "attempts)",
+    tap_ok(within,
+           "budget: at most 10%% + 1 retries in every minute (worst %u for 60 first "
+           "attempts)",
            worst);
     tap_ok(retries <= firsts / 10 + 1 && retries >= firsts / 20 - 1,
            "budget: %u retries for %u first attempts: within 10%%, and used (about 5%%)", retries,

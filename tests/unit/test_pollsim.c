@@ -19,11 +19,15 @@
  *   (backend_poll_begin refuses), 2 retries always, no budget.
  *
  * The server serves its capacity C(t) requests a second from one FIFO queue
- * (a request's service takes 1000 / C ms, plus 20 ms on the wire each way);
- * a request that would wait more than a second in the queue is answered 503
- * at once (a load shedder: rejecting costs the server nothing here). So an
- * overloaded server is both slow and failing, and the load-aware interval
- * sees the slowness. No Retry-After (Alertmanager sends none).
+ * (a request's service takes 1000 / C ms, plus 20 ms on the wire each way):
+ * 40, then 4 for five minutes, then 40 again (times 5 for 100 consoles). It
+ * is overloaded in one of two ways: SHED, a request that would wait more than
+ * a second in the queue is answered 503 at once (a proxy's queue timeout;
+ * rejecting costs the server nothing here), or QUEUE, every request waits its
+ * turn and the client gives up at http.c's 5 s timeout (a retryable failure)
+ * while the server still does the work. A 503 or a timeout is retried alike.
+ * No Retry-After (Alertmanager sends none). The figures and what they mean
+ * are in docs/architecture.md, "Polling under failure".
  *
  * Everything random comes from one seeded generator per run: the same seed
  * gives the same figures (checked by running twice).
@@ -85,9 +89,9 @@ struct figures {
     struct phase_figures ph[PHASES];
     uint64_t late_offered; /* offered while degraded, after its first minute */
     unsigned windows_over; /* 30 s windows of that time over the capacity */
-    uint64_t recover_ms;  /* from the recovery until every console has polled well */
-    uint64_t max_gap_ms;  /* the longest time a console went without starting a poll */
-    uint64_t max_poll_ms; /* the longest poll (its wall time) */
+    uint64_t recover_ms;   /* from the recovery until every console has polled well */
+    uint64_t max_gap_ms;   /* the longest time a console went without starting a poll */
+    uint64_t max_poll_ms;  /* the longest poll (its wall time) */
     uint64_t retries, refused;
 };
 
@@ -223,7 +227,8 @@ static void poll_start(struct sim *s, unsigned i, uint64_t now)
     if (c->polling) {
         return; /* the old timer's tick while a poll is in flight: skipped */
     }
-    if (now >= PHASE[0].end_ms && now < PHASE[1].end_ms && now - c->last_start > s->fig.max_gap_ms) {
+    if (now >= PHASE[0].end_ms && now < PHASE[1].end_ms &&
+        now - c->last_start > s->fig.max_gap_ms) {
         s->fig.max_gap_ms = now - c->last_start;
     }
     c->polling = true;
@@ -287,7 +292,8 @@ static void answer(struct sim *s, unsigned i, uint64_t now, bool ok)
 }
 
 /* The 30 s windows of [from_s, to_s) whose offered load is over the capacity. */
-static unsigned windows_over(const uint32_t *per_s, uint64_t from_s, uint64_t to_s, unsigned capacity)
+static unsigned windows_over(const uint32_t *per_s, uint64_t from_s, uint64_t to_s,
+                             unsigned capacity)
 {
     unsigned over = 0;
     for (uint64_t w = from_s; w + WINDOW_S <= to_s; w += WINDOW_S) {
@@ -305,7 +311,8 @@ static struct figures simulate(const struct sim_conf *conf)
     struct sim s;
     memset(&s, 0, sizeof s);
     s.conf = *conf;
-    s.rng = conf->seed * 0x9e3779b97f4a7c15ull + 0xbf58476d1ce4e5b9ull; /* never 0 for small seeds */
+    s.rng =
+        conf->seed * 0x9e3779b97f4a7c15ull + 0xbf58476d1ce4e5b9ull; /* never 0 for small seeds */
     s.c = xcalloc(conf->consoles, sizeof s.c[0]);
     uint64_t end = PHASE[PHASES - 1].end_ms;
     s.offered_per_s = xcalloc(end / 1000 + 1, sizeof s.offered_per_s[0]);
@@ -384,7 +391,8 @@ static const char *server_name(enum server_kind k)
 /* Offered req/s while degraded, after its first cap (the time the policy gets to settle). */
 static double late_rate(const struct sim_conf *conf, const struct figures *f)
 {
-    return (double)f->late_offered * 1000.0 / (double)(PHASE[1].end_ms - PHASE[0].end_ms - conf->cap_ms);
+    return (double)f->late_offered * 1000.0 /
+           (double)(PHASE[1].end_ms - PHASE[0].end_ms - conf->cap_ms);
 }
 
 static void print_figures(const struct sim_conf *conf, const struct figures *old,
@@ -406,8 +414,8 @@ static void print_figures(const struct sim_conf *conf, const struct figures *old
                  per_s(new->ph[p].offered, p), share(old->ph[p].polls_ok, old->ph[p].polls),
                  share(new->ph[p].polls_ok, new->ph[p].polls), a, b);
     }
-    unsigned windows = (unsigned)((PHASE[1].end_ms - PHASE[0].end_ms - conf->cap_ms) / 1000 /
-                                  WINDOW_S);
+    unsigned windows =
+        (unsigned)((PHASE[1].end_ms - PHASE[0].end_ms - conf->cap_ms) / 1000 / WINDOW_S);
     tap_diag("  degraded after its first %llus: offered old %.1f new %.1f req/s; 30s windows over "
              "C: old %u/%u new %u/%u",
              (unsigned long long)(conf->cap_ms / 1000), late_rate(conf, old), late_rate(conf, new),
@@ -451,7 +459,7 @@ static void fleet(unsigned consoles, unsigned scale, enum server_kind server, ui
                "the new",
                consoles, srv, old_late);
     }
-    tap_ok(new.ph[1].polls_ok * old.ph[1].polls >= old.ph[1].polls_ok * new.ph[1].polls,
+    tap_ok(new.ph[1].polls_ok *old.ph[1].polls >= old.ph[1].polls_ok *new.ph[1].polls,
            "%u consoles, %s: degraded, no smaller share of polls ends well (%.1f%% vs %.1f%%)",
            consoles, srv, share(new.ph[1].polls_ok, new.ph[1].polls),
            share(old.ph[1].polls_ok, old.ph[1].polls));
