@@ -83,6 +83,7 @@ struct phase_figures {
     uint64_t offered;  /* attempts that reached the server */
     uint64_t answered; /* attempts answered 200 */
     uint64_t polls, polls_ok;
+    uint64_t retries; /* attempts that were retries */
 };
 
 struct figures {
@@ -93,6 +94,7 @@ struct figures {
     uint64_t max_gap_ms;   /* the longest time a console went without starting a poll */
     uint64_t max_poll_ms;  /* the longest poll (its wall time) */
     uint64_t retries, refused;
+    uint64_t minute_before; /* offered in the minute before the fall */
 };
 
 enum ev_kind { EV_POLL, EV_SEND, EV_ANSWER };
@@ -282,6 +284,7 @@ static void answer(struct sim *s, unsigned i, uint64_t now, bool ok)
         uint64_t wait = retry_delay(c->attempt, rnd(s));
         c->attempt++;
         s->fig.retries++;
+        s->fig.ph[phase_of(now)].retries++;
         send_attempt(s, i, now + wait);
         return;
     }
@@ -350,6 +353,9 @@ static struct figures simulate(const struct sim_conf *conf)
         default:
             break;
         }
+    }
+    for (uint64_t k = PHASE[0].end_ms / 1000 - 60; k < PHASE[0].end_ms / 1000; k++) {
+        s.fig.minute_before += s.offered_per_s[k];
     }
     uint64_t late = (PHASE[0].end_ms + conf->cap_ms) / 1000;
     for (uint64_t k = late; k < PHASE[1].end_ms / 1000; k++) {
@@ -476,9 +482,26 @@ static void fleet(unsigned consoles, unsigned scale, enum server_kind server, ui
            "req/s, every poll ok)",
            consoles, srv, per_s(new.ph[0].offered, 0), per_s(old.ph[0].offered, 0));
 
+    /*
+     * While degraded: retries <= a tenth of the phase's first attempts, plus
+     * the tokens carried in (a tenth of the minute before's first attempts,
+     * every one of which was answered well), plus one fresh token a console.
+     */
+    uint64_t firsts = new.ph[1].offered - new.ph[1].retries;
+    tap_ok(new.ph[1].retries * 10 <= firsts + new.minute_before + 10 * (uint64_t)consoles,
+           "%u consoles, %s: degraded, the budget holds retries to a tenth (%llu retries, %llu "
+           "first attempts; old: %llu retries)",
+           consoles, srv, (unsigned long long)new.ph[1].retries, (unsigned long long)firsts,
+           (unsigned long long)old.ph[1].retries);
+
     struct figures again = simulate(&conf);
     tap_ok(memcmp(&again, &new, sizeof new) == 0,
            "%u consoles, %s: the same seed gives the same figures", consoles, srv);
+    conf.seed++;
+    struct figures other = simulate(&conf);
+    tap_ok(memcmp(&other, &new, sizeof new) != 0,
+           "%u consoles, %s: another seed gives other figures (the jitter is the seed's)", consoles,
+           srv);
 }
 
 int main(void)
