@@ -265,7 +265,7 @@ const struct action_def *backend_action_by_verb(const struct backend *b, enum mo
                                                 const char *verb);
 
 /*
- * One-line health for the status bar: "ok", "ok, every 15s (slow answers)"
+ * One-line health for the status bar: "ok", "ok, every 30s (slow answers)"
  * (polled less often than the refresh: issue 20's load-aware interval),
  * "starting", "stale 42s" (no fresh data for more than three intervals),
  * "error: reason, next try in 23s (data 1m old)". buf >= 128.
