@@ -353,3 +353,16 @@ void cluster_health_text(const struct cluster *c, uint64_t now, char *buf, size_
     snprintf(buf, len, "%s", sb.s);
     free(sb.s);
 }
+
+struct backend *cluster_peer(const struct cluster *c, const struct backend *b, uint64_t now)
+{
+    struct backend *best = NULL;
+    for (size_t i = 0; i < c->n; i++) {
+        struct backend *m = c->m[i].b;
+        if (m != b && m->http != NULL && healthy(m, now) &&
+            (best == NULL || m->last_ok_ms > best->last_ok_ms)) {
+            best = m;
+        }
+    }
+    return best;
+}

@@ -19,6 +19,15 @@
  * (backend_refresh_soon after an action) runs when the poll ends. Since
  * http_request() never calls back before it returns, the handle kept here is
  * always the one in flight.
+ *
+ * Hedged reads (issue 20, pollpolicy.h): a GET sent with http_poll_send by a
+ * member of a cluster (cluster.h) that has a live peer is sent to the peer
+ * too once it has waited the p95 of this poll's recent answers (after
+ * POLL_HEDGE_MIN_SAMPLES of them). The first good answer wins and reaches cb
+ * as this poll's own; the other request is cancelled. A peer that fails
+ * does not win: the poll waits for its own server. A POST is never hedged;
+ * an action (http_action.h) never goes through here. Meanwhile p->req stays
+ * the poll's own request until cb runs.
  */
 #ifndef OPSDECK_HTTP_POLL_H
 #define OPSDECK_HTTP_POLL_H
@@ -46,10 +55,23 @@ struct http_poll {
     char *answered; /* the key of the answer being handled (http_poll_received) */
     struct http_poll_parse *parse; /* the parse in flight: its callbacks and the answer it reads */
     http_done_cb cb;               /* the backend's callback for the request in flight */
+    /* hedged reads */
+    struct latency_window latency;    /* this poll's GETs' answer times (its own server's) */
+    uint64_t sent_ms;                 /* loop time the request in flight went out */
+    bool hedgeable;                   /* the request in flight is a GET that may be hedged */
+    bool answer_hedged;               /* the answer being handled came from a peer */
+    struct loop_timer *hedge_timer;   /* fires at the p95: send the hedge */
+    struct http_request *hedge;       /* the same GET to a peer, or NULL */
+    struct http_poll *hedge_peer;     /* the peer's poll whose settings it went with */
+    uint64_t hedges_sent, hedges_won; /* hedges sent, and answered first (well) */
 };
 
 void http_poll_init(struct http_poll *p, struct backend *b, const struct http_settings *http);
-/* Cancel the request in flight, if any: its callback will not run. */
+/*
+ * Cancel the request in flight, if any (and its hedge): its callback will not
+ * run. A hedge another member of the cluster sent with this poll's settings
+ * is cancelled too (the settings go away with it).
+ */
 void http_poll_finish(struct http_poll *p);
 
 /* False while a poll is in flight: skip this one. */
