@@ -6,6 +6,7 @@
 #include "cluster.h"
 
 #include "backend.h"
+#include "http_poll.h"
 
 #include "../common/clock.h"
 #include "../common/util.h"
@@ -365,4 +366,23 @@ struct backend *cluster_peer(const struct cluster *c, const struct backend *b, u
         }
     }
     return best;
+}
+
+void cluster_hedge_text(const struct cluster *c, char *buf, size_t len)
+{
+    uint64_t reads = 0, sent = 0, won = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        const struct http_poll *p = c->m[i].b->http;
+        if (p != NULL) {
+            reads += p->reads;
+            sent += p->hedges_sent;
+            won += p->hedges_won;
+        }
+    }
+    if (sent == 0) {
+        snprintf(buf, len, "%s", "");
+        return;
+    }
+    snprintf(buf, len, "hedged %llu of %llu reads (%llu answered by a peer)",
+             (unsigned long long)sent, (unsigned long long)reads, (unsigned long long)won);
 }

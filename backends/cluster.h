@@ -74,5 +74,10 @@ bool cluster_degraded(const struct cluster *c, uint64_t now_ms);
  * the freshest such one. NULL when there is none.
  */
 struct backend *cluster_peer(const struct cluster *c, const struct backend *b, uint64_t now_ms);
+/*
+ * The members' hedged reads in words, "" when none was hedged: "hedged 4 of
+ * 310 reads (3 answered by a peer)". For the cluster's health line.
+ */
+void cluster_hedge_text(const struct cluster *c, char *buf, size_t len);
 
 #endif

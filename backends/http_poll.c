@@ -263,6 +263,7 @@ void http_poll_send(struct http_poll *p, const char *path, http_done_cb cb)
         p->req = http_request(p->b->loop, p->http, "GET", path, NULL, NULL, 0, on_answer, p);
     }
     p->hedgeable = true;
+    p->reads++;
     hedge_arm(p);
 }
 

@@ -429,6 +429,9 @@ static void test_slow_primary(void)
     pair(&a, &b, false);
     tap_ok(a->http == &mem(a)->poll && b->http == &mem(b)->poll, "http_poll_init sets b->http");
     tap_ok(cluster_peer(a->cluster, a, loop_now_ms(loop)) == b, "a's peer is b (healthy, HTTP)");
+    char none[64];
+    cluster_hedge_text(a->cluster, none, sizeof none);
+    tap_is_str(none, "", "no read hedged yet: nothing to say");
     warm(a, 15, 40);
     uint64_t p95 = latency_p95(&mem(a)->poll.latency);
     tap_ok(p95 >= 40 && p95 < 400, "the window is warm: p95 %llu ms", (unsigned long long)p95);
@@ -473,6 +476,15 @@ static void test_slow_primary(void)
     tap_ok(strstr(last, "inm=\"A1\"") != NULL && mem(a)->server == '=',
            "then conditional with its own again, and the same (%s)", last);
     free(last);
+    char text[128];
+    cluster_hedge_text(a->cluster, text, sizeof text);
+    char want[128];
+    snprintf(want, sizeof want, "hedged %llu of %llu reads (%llu answered by a peer)",
+             (unsigned long long)mem(a)->poll.hedges_sent,
+             (unsigned long long)(mem(a)->poll.reads + mem(b)->poll.reads),
+             (unsigned long long)mem(a)->poll.hedges_won);
+    tap_is_str(text, want, "the cluster says its hedged reads");
+    tap_ok(mem(a)->poll.reads >= 18, "every GET of the poll counted as a read");
     tap_ok(latency_p95(&mem(a)->poll.latency) >= p95,
            "the cancelled request's wait went into the window (p95 %llu ms)",
            (unsigned long long)latency_p95(&mem(a)->poll.latency));
