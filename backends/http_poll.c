@@ -172,6 +172,11 @@ void http_poll_finish(struct http_poll *p)
     p->path = p->key = p->answered = NULL;
 }
 
+void http_poll_replicated(struct http_poll *p)
+{
+    p->replicated = true;
+}
+
 bool http_poll_begin(struct http_poll *p)
 {
     return backend_poll_begin(p->b);
@@ -244,7 +249,7 @@ static void hedge_arm(struct http_poll *p)
     hedge_stop(p);
     p->sent_ms = loop_now_ms(p->b->loop);
     uint64_t p95 = latency_p95(&p->latency);
-    if (!p->hedgeable || p95 == 0 || p->b->cluster == NULL ||
+    if (!p->hedgeable || !p->replicated || p95 == 0 || p->b->cluster == NULL ||
         cluster_peer(p->b->cluster, p->b, p->sent_ms) == NULL) {
         return;
     }

@@ -20,8 +20,11 @@
  * http_request() never calls back before it returns, the handle kept here is
  * always the one in flight.
  *
- * Hedged reads (issue 20, pollpolicy.h): a GET sent with http_poll_send by a
- * member of a cluster (cluster.h) that has a live peer is sent to the peer
+ * Hedged reads (issue 20, pollpolicy.h): once the backend said its cluster's
+ * members serve the same data (http_poll_replicated: Alertmanagers gossip;
+ * not HAProxy or NATS, whose every server has its own), a GET sent with
+ * http_poll_send by a member of a cluster (cluster.h) that has a live peer
+ * is sent to the peer
  * too once it has waited the p95 of this poll's recent answers (after
  * POLL_HEDGE_MIN_SAMPLES of them). The first good answer wins and reaches cb
  * as this poll's own; the other request is cancelled. A peer that fails
@@ -58,7 +61,8 @@ struct http_poll {
     /* hedged reads */
     struct latency_window latency;    /* this poll's GETs' answer times (its own server's) */
     uint64_t sent_ms;                 /* loop time the request in flight went out */
-    bool hedgeable;                   /* the request in flight is a GET that may be hedged */
+    bool replicated;                  /* http_poll_replicated: reads may be hedged */
+    bool hedgeable;                   /* the request in flight is a GET (a POST: never hedged) */
     bool answer_hedged;               /* the answer being handled came from a peer */
     struct loop_timer *hedge_timer;   /* fires at the p95: send the hedge */
     struct http_request *hedge;       /* the same GET to a peer, or NULL */
@@ -74,6 +78,14 @@ void http_poll_init(struct http_poll *p, struct backend *b, const struct http_se
  * is cancelled too (the settings go away with it).
  */
 void http_poll_finish(struct http_poll *p);
+
+/*
+ * The members of this backend's cluster serve the same data (replicas): a
+ * slow read may be hedged to a peer. Off by default: a member of a cluster
+ * of servers that each answer their own (load balancers' stats, a NATS
+ * server's connections) must read its own server.
+ */
+void http_poll_replicated(struct http_poll *p);
 
 /* False while a poll is in flight: skip this one. */
 bool http_poll_begin(struct http_poll *p);

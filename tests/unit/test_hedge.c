@@ -11,7 +11,8 @@
  * about the p95 and the primary's request is cancelled (its server sees the
  * connection closed); the hedge goes out unconditional and the peer's ETag is
  * never sent to the primary; a hedge never before POLL_HEDGE_MIN_SAMPLES
- * answers, never for a POST, never without a live peer; a peer's failure
+ * answers, never for a POST, never without a live peer, never for members
+ * that did not say they are replicas (http_poll_replicated); a peer's failure
  * leaves the primary's answer to win; a peer going away mid-hedge, and the
  * primary going away mid-hedge, cancel what is in flight (ASan: no leak).
  */
@@ -257,7 +258,8 @@ struct member {
     bool req_gone; /* p->req was NULL in the callback (after http_poll_received) */
 };
 
-static int all_answers; /* every answer, also after a member is gone */
+static int all_answers;        /* every answer, also after a member is gone */
+static bool replicated = true; /* members made now call http_poll_replicated */
 
 static void on_poll(const struct http_response *r, void *ud)
 {
@@ -287,6 +289,9 @@ static void *member_create(struct backend *b)
     struct member *m = xcalloc(1, sizeof *m);
     http_settings_init(&m->http);
     http_poll_init(&m->poll, b, &m->http);
+    if (replicated) {
+        http_poll_replicated(&m->poll);
+    }
     return m;
 }
 
@@ -563,6 +568,23 @@ static void test_never_without_peer(void)
     drop_pair(a, b);
 }
 
+static void test_never_unreplicated(void)
+{
+    replicated = false; /* each server answers its own (HAProxy, NATS) */
+    struct backend *a, *b;
+    pair(&a, &b, false);
+    replicated = true;
+    warm(a, 12, 30);
+    tap_ok(latency_p95(&mem(a)->poll.latency) > 0 &&
+               cluster_peer(a->cluster, a, loop_now_ms(loop)) == b,
+           "a warm window and a live peer");
+    server_set(&sa, 400, 200);
+    long took = poll_once(a);
+    tap_ok(mem(a)->poll.hedges_sent == 0 && from_a(a) && took >= 350,
+           "members that did not say they are replicas: never hedged (%ld ms)", took);
+    drop_pair(a, b);
+}
+
 /* Run the loop until a has sent a hedge (or 3 s passed). */
 static void until_hedged(struct backend *a)
 {
@@ -644,6 +666,7 @@ int main(void)
     test_never_early();
     test_never_post();
     test_never_without_peer();
+    test_never_unreplicated();
     test_gone_mid_hedge();
     server_stop(&sa);
     server_stop(&sb);
