@@ -28,8 +28,10 @@
  * unconditional (validators are one server's) and a hedged answer's
  * validators are never kept for the next conditional GET to this server;
  * its body hash is compared (http_poll_same) as any. It uses the peer's
- * settings (auth, TLS, timeouts, retries): the peer's http_poll_finish
- * cancels every hedge sent with them.
+ * settings (auth, TLS, timeouts, retries): the peer lists the polls whose
+ * hedge is in flight with them (hedged_by), and its http_poll_finish cancels
+ * those hedges, whatever cluster either is in by then (a reload moves kept
+ * backends into new clusters).
  */
 #include "http_poll.h"
 
@@ -133,6 +135,21 @@ static void parse_cancel(struct http_poll *p)
     free(ps);
 }
 
+/* The hedge in flight is over: p leaves its peer's list. */
+static void hedge_unlink(struct http_poll *p)
+{
+    struct http_poll *peer = p->hedge_peer;
+    for (struct http_poll **at = peer != NULL ? &peer->hedged_by : NULL; at != NULL && *at != NULL;
+         at = &(*at)->hedge_next) {
+        if (*at == p) {
+            *at = p->hedge_next;
+            break;
+        }
+    }
+    p->hedge_peer = NULL;
+    p->hedge_next = NULL;
+}
+
 /* Stop the hedge: its timer, and its request if it went out. */
 static void hedge_stop(struct http_poll *p)
 {
@@ -142,20 +159,14 @@ static void hedge_stop(struct http_poll *p)
     }
     http_cancel(p->hedge);
     p->hedge = NULL;
-    p->hedge_peer = NULL;
+    hedge_unlink(p);
 }
 
 void http_poll_finish(struct http_poll *p)
 {
     hedge_stop(p);
-    struct cluster *c = p->b->cluster;
-    for (size_t i = 0; c != NULL && i < cluster_size(c); i++) {
-        struct http_poll *m = cluster_member(c, i)->http;
-        if (m != NULL && m != p && m->hedge_peer == p) {
-            http_cancel(m->hedge); /* it used p's settings: m waits for its own server */
-            m->hedge = NULL;
-            m->hedge_peer = NULL;
-        }
+    while (p->hedged_by != NULL) {
+        hedge_stop(p->hedged_by); /* it used p's settings: it waits for its own server */
     }
     if (p->b->http == p) {
         p->b->http = NULL; /* no longer a peer to hedge to */
@@ -216,7 +227,7 @@ static void on_hedge_answer(const struct http_response *r, void *ud)
 {
     struct http_poll *p = ud;
     p->hedge = NULL; /* gone */
-    p->hedge_peer = NULL;
+    hedge_unlink(p);
     if (!http_ok(r)) {
         return;
     }
@@ -238,6 +249,8 @@ static void hedge_fire(void *ud)
         return;
     }
     p->hedge_peer = peer->http;
+    p->hedge_next = peer->http->hedged_by;
+    peer->http->hedged_by = p;
     p->hedges_sent++;
     p->hedge = http_request(p->b->loop, peer->http->http, "GET", p->path, NULL, NULL, 0,
                             on_hedge_answer, p);

@@ -67,6 +67,8 @@ struct http_poll {
     struct loop_timer *hedge_timer;   /* fires at the p95: send the hedge */
     struct http_request *hedge;       /* the same GET to a peer, or NULL */
     struct http_poll *hedge_peer;     /* the peer's poll whose settings it went with */
+    struct http_poll *hedged_by;      /* the polls whose hedge went with these settings */
+    struct http_poll *hedge_next;     /* the next in hedge_peer's hedged_by */
     uint64_t reads;                   /* GETs sent (http_poll_send) */
     uint64_t hedges_sent, hedges_won; /* hedges sent, and answered first (well) */
 };

@@ -617,6 +617,26 @@ static void test_gone_mid_hedge(void)
     tap_ok(mem(a)->answers == before + 1 && from_a(a), "A answers (%c)", mem(a)->server);
     backend_destroy(a);
 
+    /* the same when the peer left the cluster first (a reload moves kept members) */
+    pair(&a, &b, false);
+    warm(a, 12, 30);
+    server_set(&sb, 1500, 200);
+    server_set(&sa, 700, 200);
+    before = mem(a)->answers;
+    backend_poll_now(a);
+    until_hedged(a);
+    tap_ok(mem(a)->poll.hedge_peer == &mem(b)->poll, "a hedge to b in flight, again");
+    cluster_leave(b->cluster, b);
+    backend_destroy(b);
+    tap_ok(mem(a)->poll.hedge == NULL && mem(a)->poll.hedge_peer == NULL,
+           "b out of the cluster, then destroyed: the hedge is cancelled all the same");
+    end = clock_mono_ms() + 5000;
+    while (mem(a)->answers == before && clock_mono_ms() < end) {
+        loop_run_once(loop, 5);
+    }
+    tap_ok(mem(a)->answers == before + 1 && from_a(a), "A answers (%c)", mem(a)->server);
+    backend_destroy(a);
+
     /* the primary goes away with its hedge in flight, or with its hedge timer armed */
     pair(&a, &b, false);
     warm(a, 12, 30);
