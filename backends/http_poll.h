@@ -76,8 +76,8 @@ struct http_poll {
 void http_poll_init(struct http_poll *p, struct backend *b, const struct http_settings *http);
 /*
  * Cancel the request in flight, if any (and its hedge): its callback will not
- * run. A hedge another member of the cluster sent with this poll's settings
- * is cancelled too (the settings go away with it).
+ * run. A hedge another poll sent with this poll's settings is cancelled
+ * too (the settings go away with it); that poll waits for its own server.
  */
 void http_poll_finish(struct http_poll *p);
 
