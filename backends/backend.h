@@ -221,6 +221,12 @@ bool backend_start(struct backend *b, char **cause);
 bool backend_validate(struct backend *b, char **cause);
 void backend_schedule(struct backend *b);
 /*
+ * No more polls on the schedule (a fetch in flight still ends as usual): a
+ * one-shot command (snapshot) that reports its backends' health then says
+ * no "next try in" it will never make.
+ */
+void backend_unschedule(struct backend *b);
+/*
  * Ask b to perform req (impl->act; "this backend cannot perform actions"
  * when it has none). b->inflight counts it until backend_done, backend_refuse
  * or backend_drop answers it: a reload keeps a busy backend (tui/reload.c).
