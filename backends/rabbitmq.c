@@ -73,9 +73,9 @@ struct rq_op;
 struct rq {
     struct http_settings http;
     char *vhost;          /* one vhost, or NULL for all */
-    char *queues_path;    /* GET /api/queues[/vhost] */
-    char *bindings_path;  /* GET /api/bindings[/vhost] */
-    char *consumers_path; /* GET /api/consumers[/vhost] */
+    char *queues_path;    /* GET /api/queues[/vhost]?columns=... */
+    char *bindings_path;  /* GET /api/bindings[/vhost]?columns=... */
+    char *consumers_path; /* GET /api/consumers[/vhost]?columns=... */
     struct http_poll poll;
     char *queues_body; /* this poll's queues, parsed once the consumers answer */
     size_t queues_len;
@@ -144,18 +144,23 @@ static bool rq_start(struct backend *b, char **cause)
     free(rq->queues_path);
     free(rq->bindings_path);
     free(rq->consumers_path);
-    if (rq->vhost != NULL) {
-        char *esc = http_escape(rq->vhost);
-        rq->queues_path = xasprintf("/api/queues/%s", esc);
-        rq->bindings_path = xasprintf("/api/bindings/%s", esc);
-        rq->consumers_path = xasprintf("/api/consumers/%s", esc);
-        free(esc);
-    } else {
-        rq->queues_path = xstrdup("/api/queues");
-        rq->bindings_path = xstrdup("/api/bindings");
-        rq->consumers_path = xstrdup("/api/consumers");
-    }
+    /* only the fields rabbitmq_parse.c reads (columns=): a tenth to a third of the bytes */
+    char *esc = rq->vhost != NULL ? http_escape(rq->vhost) : NULL;
+    const char *sep = esc != NULL ? "/" : "";
+    const char *vh = esc != NULL ? esc : "";
+    rq->queues_path = xasprintf("/api/queues%s%s?columns=%s", sep, vh, RABBITMQ_QUEUE_COLUMNS);
+    rq->bindings_path =
+        xasprintf("/api/bindings%s%s?columns=%s", sep, vh, RABBITMQ_BINDING_COLUMNS);
+    rq->consumers_path =
+        xasprintf("/api/consumers%s%s?columns=%s", sep, vh, RABBITMQ_CONSUMER_COLUMNS);
+    free(esc);
     return true;
+}
+
+/* A path as errors name it: without its query (the columns). */
+static int path_len(const char *path)
+{
+    return (int)strcspn(path, "?");
 }
 
 static void poll_done(struct backend *b)
@@ -222,7 +227,7 @@ static void on_queues_read(void *ud, bool ok, const char *cause, const cJSON *re
         return;
     }
     char *why = rq->queue_failed ? xstrdup(cause) : rabbitmq_queues_cause(cause);
-    backend_fail(b, "bad response from %s: %s", rq->queues_path, why);
+    backend_fail(b, "bad response from %.*s: %s", path_len(rq->queues_path), rq->queues_path, why);
     free(why);
     http_poll_forget(&rq->poll); /* what was taken this poll is read again next time */
     poll_done(b);
@@ -247,7 +252,8 @@ static void read_answers(struct backend *b)
         return;
     }
     if (rq->queues_body == NULL) {
-        backend_fail(b, "bad response from %s: %s", rq->queues_path, "empty response");
+        backend_fail(b, "bad response from %.*s: empty response", path_len(rq->queues_path),
+                     rq->queues_path);
         poll_done(b);
         return;
     }
