@@ -36,6 +36,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- the canned server ---- */
@@ -47,6 +48,7 @@ struct route {
     const char *path; /* the request's path, exactly (query included) */
     const char *file; /* the body, read at each request (under dir) */
     bool etag;        /* send an ETag (the body's hash) and answer 304 when it matches */
+    int delay_ms;     /* answer this late (a slow server) */
 };
 
 static char *slurp(const char *path, size_t *len)
@@ -122,6 +124,10 @@ static void serve_one(int c, const struct route *routes)
     for (const struct route *r = routes; r->path != NULL; r++) {
         if (strcmp(r->path, path) != 0) {
             continue;
+        }
+        if (r->delay_ms > 0) {
+            struct timespec ts = {r->delay_ms / 1000, (long)(r->delay_ms % 1000) * 1000000L};
+            nanosleep(&ts, NULL);
         }
         char *file = xasprintf("%s/%s", dir, r->file);
         body = slurp(file, &len);
@@ -331,10 +337,10 @@ static bool poll_asked(struct backend *b)
 static void test_rabbitmq(void)
 {
     const struct route routes[] = {
-        {qpath, "queues.json", true},
-        {bpath, "bindings.json", false},
-        {cpath, "consumers.json", true},
-        {NULL, NULL, false},
+        {qpath, "queues.json", true, 0},
+        {bpath, "bindings.json", false, 0},
+        {cpath, "consumers.json", true, 0},
+        {NULL, NULL, false, 0},
     };
     char *q = queues_json(3, 5, true);
     put("queues.json", q);
@@ -476,10 +482,10 @@ static char *detail_of(const char *key, const char *line)
 static void test_rabbitmq_secondary(void)
 {
     const struct route routes[] = {
-        {qpath, "sq.json", false},
-        {bpath, "sb.json", false},
-        {cpath, "sc.json", false},
-        {NULL, NULL, false},
+        {qpath, "sq.json", false, 0},
+        {bpath, "sb.json", false, 0},
+        {cpath, "sc.json", false, 0},
+        {NULL, NULL, false, 0},
     };
     static const char queues[] =
         "[{\"name\":\"orders\",\"vhost\":\"/\",\"messages\":%d,\"consumers\":1,"
@@ -572,6 +578,41 @@ static void test_rabbitmq_secondary(void)
 
     backend_destroy(b);
     store_forget(st, MODEL_QUEUES, "x");
+    unserve(pid);
+
+    /* slow answers stretch the interval (poll_interval: 5 x the poll's duration), and the
+     * secondary reads with it: at 150 ms a poll, every 5 x 750 ms, not every 5 x 200 ms */
+    const struct route slow[] = {
+        {qpath, "sq.json", false, 150},
+        {bpath, "sb.json", false, 0},
+        {cpath, "sc.json", false, 0},
+        {NULL, NULL, false, 0},
+    };
+    pid = serve(slow, &port);
+    free(url);
+    url = xasprintf("http://127.0.0.1:%d", port);
+    b = make(&rabbitmq_backend, url, NULL);
+    b->refresh_ms = 200;
+    b->sched.refresh_ms = 200;
+    log_clear();
+    start = clock_mono_ms();
+    until = start + 2500;
+    while (clock_mono_ms() < until) {
+        if (!b->polling) {
+            b->impl->poll(b);
+        }
+        loop_run_once(loop, 5);
+    }
+    CHECK(poll_once(b), "rabbitmq: a slow server polled back to back for %llu ms",
+          (unsigned long long)(clock_mono_ms() - start));
+    nq = logged(qpath, 200);
+    nb = logged(bpath, 200);
+    tap_ok(nq >= 5 && nb == 1,
+           "rabbitmq: slow answers (150 ms): %d polls, %d read the bindings (the interval is 5 x "
+           "the duration: none due again within 3.75 s; at the refresh's pace it would be 3)",
+           nq, nb);
+    backend_destroy(b);
+    store_forget(st, MODEL_QUEUES, "x");
     free(url);
     unserve(pid);
 }
@@ -599,9 +640,9 @@ static char *deployments_json(const char *prefix, int n, int replicas, const cha
 static void test_kubernetes(void)
 {
     static const struct route routes[] = {
-        {"/apis/apps/v1/deployments?limit=500", "page1.json", true},
-        {"/apis/apps/v1/deployments?limit=500&continue=next", "page2.json", false},
-        {NULL, NULL, false},
+        {"/apis/apps/v1/deployments?limit=500", "page1.json", true, 0},
+        {"/apis/apps/v1/deployments?limit=500&continue=next", "page2.json", false, 0},
+        {NULL, NULL, false, 0},
     };
     char *d = deployments_json("d", 300, 2, NULL);
     put("page1.json", d);
@@ -671,8 +712,8 @@ static void test_kubernetes(void)
 static void test_httpjson(void)
 {
     static const struct route routes[] = {
-        {"/q", "hj.json", false},
-        {NULL, NULL, false},
+        {"/q", "hj.json", false, 0},
+        {NULL, NULL, false, 0},
     };
     put("hj.json", "{\"data\":{\"total\":2,\"queues\":[{\"name\":\"a\",\"depth\":1},"
                    "{\"name\":\"b\",\"depth\":\"2\"}],\"after\":[1,2]}}");
