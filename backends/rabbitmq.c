@@ -3,7 +3,22 @@
  * refresh, then GET /api/bindings to resolve dead-letter exchanges to queues,
  * then GET /api/consumers for each queue's consumers in its detail (chained:
  * one request in flight per poll, one consumers request for all queues); the
- * queues are published once all three have answered. Issue 19: the queues
+ * queues are published once all three have answered.
+ *
+ * Issue 20: the bindings and consumers (the secondary requests) are not asked
+ * every poll. They are read on the first poll, on a poll asked for
+ * (b->poll_asked: a key, an action's refresh), after a poll that failed,
+ * after a secondary read that failed, and when poll_secondary_due() says so:
+ * every POLL_SECONDARY_FACTOR-th interval, the interval being the one the
+ * schedule keeps while the backend is healthy (the refresh, or longer when
+ * polls are slow: poll_interval() of the last poll's duration). Between, the
+ * last answers (kept, as taken) are used again, so the DLQ column, the
+ * dead-letter lines and the consumers in the detail keep their last values:
+ * they lag by up to five intervals (10 s at the default refresh); the
+ * queues' own columns (MSGS .. CONS, rates) are fresh every poll. A 304 to a
+ * secondary request is answered from the kept body too.
+ *
+ * Issue 19: the queues
  * are then read an element at a time in slices on the loop (common/jsonjob.h)
  * and only what each row needs is kept; when all three answers are the same
  * as the last ones published (http_poll_same: the same bytes, or a 304) and
@@ -58,18 +73,24 @@ struct rq_op;
 struct rq {
     struct http_settings http;
     char *vhost;          /* one vhost, or NULL for all */
-    char *queues_path;    /* GET /api/queues[/vhost] */
-    char *bindings_path;  /* GET /api/bindings[/vhost] */
-    char *consumers_path; /* GET /api/consumers[/vhost] */
+    char *queues_path;    /* GET /api/queues[/vhost]?columns=... */
+    char *bindings_path;  /* GET /api/bindings[/vhost]?columns=... */
+    char *consumers_path; /* GET /api/consumers[/vhost]?columns=... */
     struct http_poll poll;
     char *queues_body; /* this poll's queues, parsed once the consumers answer */
     size_t queues_len;
-    char *bindings_body; /* this poll's bindings, NULL when they failed */
+    char *bindings_body; /* the last bindings taken (kept between polls), or NULL */
     size_t bindings_len;
-    char *consumers_body; /* this poll's consumers, NULL when they failed */
+    char *consumers_body; /* the last consumers taken (kept between polls), or NULL */
     size_t consumers_len;
-    char *consumers_why;                /* why they failed */
-    bool bindings_read, consumers_read; /* answered (2xx or 304) */
+    char *consumers_why;                /* why they failed this poll */
+    bool bindings_read, consumers_read; /* this poll has them (2xx, 304 or kept) */
+    bool secondary;                     /* this poll asks the bindings and consumers */
+    bool secondary_failed;              /* the last time they were asked, one failed */
+    bool secondary_redo;                /* and the rows said so: rebuild them, same or not */
+    uint64_t secondary_ms;              /* start of the poll that last asked them, 0 never */
+    uint64_t poll_ms;                   /* this poll's start */
+    uint64_t duration_ms;               /* the last poll's duration */
     int same;                           /* answers of this poll the same as the last taken */
     bool reread;                        /* this poll asked again without validators */
     bool queue_failed;                  /* the parse stopped at a queue */
@@ -123,18 +144,23 @@ static bool rq_start(struct backend *b, char **cause)
     free(rq->queues_path);
     free(rq->bindings_path);
     free(rq->consumers_path);
-    if (rq->vhost != NULL) {
-        char *esc = http_escape(rq->vhost);
-        rq->queues_path = xasprintf("/api/queues/%s", esc);
-        rq->bindings_path = xasprintf("/api/bindings/%s", esc);
-        rq->consumers_path = xasprintf("/api/consumers/%s", esc);
-        free(esc);
-    } else {
-        rq->queues_path = xstrdup("/api/queues");
-        rq->bindings_path = xstrdup("/api/bindings");
-        rq->consumers_path = xstrdup("/api/consumers");
-    }
+    /* only the fields rabbitmq_parse.c reads (columns=): a tenth to a third of the bytes */
+    char *esc = rq->vhost != NULL ? http_escape(rq->vhost) : NULL;
+    const char *sep = esc != NULL ? "/" : "";
+    const char *vh = esc != NULL ? esc : "";
+    rq->queues_path = xasprintf("/api/queues%s%s?columns=%s", sep, vh, RABBITMQ_QUEUE_COLUMNS);
+    rq->bindings_path =
+        xasprintf("/api/bindings%s%s?columns=%s", sep, vh, RABBITMQ_BINDING_COLUMNS);
+    rq->consumers_path =
+        xasprintf("/api/consumers%s%s?columns=%s", sep, vh, RABBITMQ_CONSUMER_COLUMNS);
+    free(esc);
     return true;
+}
+
+/* A path as errors name it: without its query (the columns). */
+static int path_len(const char *path)
+{
+    return (int)strcspn(path, "?");
 }
 
 static void poll_done(struct backend *b)
@@ -142,12 +168,10 @@ static void poll_done(struct backend *b)
     struct rq *rq = b->priv;
     free(rq->queues_body);
     rq->queues_body = NULL;
-    free(rq->bindings_body);
-    rq->bindings_body = NULL;
-    free(rq->consumers_body);
-    rq->consumers_body = NULL;
     free(rq->consumers_why);
     rq->consumers_why = NULL;
+    uint64_t now = loop_now_ms(b->loop);
+    rq->duration_ms = now > rq->poll_ms ? now - rq->poll_ms : 0;
     rabbitmq_reader_free(rq->reader);
     rq->reader = NULL;
     rowset_destroy(rq->building);
@@ -203,7 +227,7 @@ static void on_queues_read(void *ud, bool ok, const char *cause, const cJSON *re
         return;
     }
     char *why = rq->queue_failed ? xstrdup(cause) : rabbitmq_queues_cause(cause);
-    backend_fail(b, "bad response from %s: %s", rq->queues_path, why);
+    backend_fail(b, "bad response from %.*s: %s", path_len(rq->queues_path), rq->queues_path, why);
     free(why);
     http_poll_forget(&rq->poll); /* what was taken this poll is read again next time */
     poll_done(b);
@@ -213,15 +237,14 @@ static void on_queues_read(void *ud, bool ok, const char *cause, const cJSON *re
 static void read_answers(struct backend *b)
 {
     struct rq *rq = b->priv;
-    if (rq->same == 3 && !rabbitmq_memory_moved(rq->mem)) {
+    int answers = rq->secondary ? 3 : 1; /* skipped secondary answers are the last ones taken */
+    if (rq->same == answers && !rabbitmq_memory_moved(rq->mem)) {
         backend_ok(b); /* the rows of these very answers are published */
         poll_done(b);
         return;
     }
-    bool missing = rq->queues_body == NULL || (rq->bindings_read && rq->bindings_body == NULL) ||
-                   (rq->consumers_read && rq->consumers_body == NULL);
-    if (missing && !rq->reread) {
-        /* a 304 said "the same" for an answer whose body is needed now: ask it all again */
+    if (rq->queues_body == NULL && !rq->reread) {
+        /* a 304 said "the same" for the queues, whose body is needed now: ask it all again */
         http_poll_forget(&rq->poll);
         rq->reread = true;
         rq->same = 0;
@@ -229,22 +252,19 @@ static void read_answers(struct backend *b)
         return;
     }
     if (rq->queues_body == NULL) {
-        backend_fail(b, "bad response from %s: %s", rq->queues_path, "empty response");
+        backend_fail(b, "bad response from %.*s: empty response", path_len(rq->queues_path),
+                     rq->queues_path);
         poll_done(b);
         return;
     }
     struct rabbitmq_bodies in = {
-        .bindings = rq->bindings_body,
+        .bindings = rq->bindings_read ? rq->bindings_body : NULL,
         .blen = rq->bindings_len,
-        .consumers = rq->consumers_body,
+        .consumers = rq->consumers_read ? rq->consumers_body : NULL,
         .clen = rq->consumers_len,
         .consumers_error = rq->consumers_why,
     };
-    rq->reader = rabbitmq_reader_create(&in);
-    free(rq->bindings_body);
-    rq->bindings_body = NULL;
-    free(rq->consumers_body);
-    rq->consumers_body = NULL;
+    rq->reader = rabbitmq_reader_create(&in); /* parses them: the kept bodies stay as they are */
     rq->building = rowset_create(MODEL_QUEUES, b->name);
     rq->queue_failed = false;
     const char *member = rabbitmq_queues_member(rq->queues_body, rq->queues_len);
@@ -253,22 +273,35 @@ static void read_answers(struct backend *b)
     rq->job = json_job_start(b->loop, text, rq->queues_len, member, 0, on_queue, on_queues_read, b);
 }
 
+/*
+ * A secondary answer: a 2xx replaces the kept body, a 304 (or the same bytes)
+ * keeps it. *read: this poll has it; false when it failed (the rows then say
+ * why) or when a 304 came for a body not kept (then the poll asks again).
+ */
+static bool take_secondary(struct rq *rq, const struct http_response *r, char **body, size_t *len)
+{
+    bool same = http_poll_same(&rq->poll, r);
+    if (http_ok(r) && !r->not_modified) {
+        free(*body);
+        *body = take_body(r, len);
+        http_poll_took(&rq->poll, r); /* forgotten if the queues fail to parse */
+    }
+    bool read = (same || http_ok(r)) && *body != NULL;
+    rq->same += same && read && !rq->secondary_redo;
+    rq->secondary_failed |= !read;
+    return read;
+}
+
 static void on_poll_consumers(const struct http_response *r, void *ud)
 {
     struct backend *b = http_poll_received(ud);
     struct rq *rq = b->priv;
     /* without consumers (an old server, a user without the monitoring tag) the queues still
      * show; their detail says why the consumers are missing */
-    bool same = http_poll_same(&rq->poll, r);
-    rq->consumers_read = same || http_ok(r);
-    rq->same += same;
+    rq->consumers_read = take_secondary(rq, r, &rq->consumers_body, &rq->consumers_len);
     free(rq->consumers_why);
-    rq->consumers_why = rq->consumers_read ? NULL : rabbitmq_describe_failure(r);
-    free(rq->consumers_body);
-    rq->consumers_body = rq->consumers_read ? take_body(r, &rq->consumers_len) : NULL;
-    if (http_ok(r)) {
-        http_poll_took(&rq->poll, r); /* forgotten if the queues fail to parse */
-    }
+    rq->consumers_why =
+        rq->consumers_read || http_ok(r) || r->not_modified ? NULL : rabbitmq_describe_failure(r);
     read_answers(b);
 }
 
@@ -277,14 +310,7 @@ static void on_poll_bindings(const struct http_response *r, void *ud)
     struct backend *b = http_poll_received(ud);
     struct rq *rq = b->priv;
     /* without bindings the queues still show; their DLQ links say why they are missing */
-    bool same = http_poll_same(&rq->poll, r);
-    rq->bindings_read = same || http_ok(r);
-    rq->same += same;
-    free(rq->bindings_body);
-    rq->bindings_body = rq->bindings_read ? take_body(r, &rq->bindings_len) : NULL;
-    if (http_ok(r)) {
-        http_poll_took(&rq->poll, r);
-    }
+    rq->bindings_read = take_secondary(rq, r, &rq->bindings_body, &rq->bindings_len);
     http_poll_send(&rq->poll, rq->consumers_path, on_poll_consumers);
 }
 
@@ -306,13 +332,40 @@ static void on_poll_queues(const struct http_response *r, void *ud)
     if (http_ok(r)) {
         http_poll_took(&rq->poll, r); /* forgotten if they fail to parse */
     }
+    if (!rq->secondary) {
+        read_answers(b); /* the last bindings and consumers stand */
+        return;
+    }
+    rq->secondary_ms = rq->poll_ms;
+    rq->secondary_redo = rq->secondary_failed;
+    rq->secondary_failed = false;
     http_poll_send(&rq->poll, rq->bindings_path, on_poll_bindings);
+}
+
+/* Are the bindings and consumers asked this poll? (the top of this file says when) */
+static bool secondary_due(struct backend *b, uint64_t now)
+{
+    struct rq *rq = b->priv;
+    if (rq->secondary_ms == 0 || rq->secondary_failed || b->poll_asked || b->health != BACKEND_OK) {
+        return true;
+    }
+    /* the interval a healthy poll of this duration is followed by (never the backoff's) */
+    struct poll_sched s = b->sched;
+    if (s.refresh_ms == 0) {
+        s.refresh_ms = (uint64_t)b->refresh_ms;
+    }
+    struct poll_outcome o = {.ok = true, .duration_ms = rq->duration_ms};
+    return poll_secondary_due(rq->secondary_ms, now, poll_interval(&s, &o, 0));
 }
 
 static void rq_poll(struct backend *b)
 {
     struct rq *rq = b->priv;
     if (http_poll_begin(&rq->poll)) {
+        uint64_t now = loop_now_ms(b->loop);
+        rq->poll_ms = now > 0 ? now : 1; /* secondary_ms 0 is "never" */
+        rq->secondary = secondary_due(b, now);
+        rq->bindings_read = rq->consumers_read = !rq->secondary;
         http_poll_send(&rq->poll, rq->queues_path, on_poll_queues);
     }
 }

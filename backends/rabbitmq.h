@@ -125,6 +125,17 @@ bool rabbitmq_split_key(const char *key, char **vhost, char **name);
 
 /* ---- between rabbitmq.c, rabbitmq_parse.c and rabbitmq_text.c ---- */
 
+/*
+ * What the parse reads of each list, as the management API's columns=
+ * parameter (comma-separated, nested fields with dots: RabbitMQ 3.10 keeps
+ * the nesting, message_stats.publish_details.rate answers
+ * {"message_stats":{"publish_details":{"rate":..}}}). rabbitmq.c asks for
+ * exactly these: a field read here and not listed would read as missing (0).
+ */
+extern const char RABBITMQ_QUEUE_COLUMNS[];
+extern const char RABBITMQ_BINDING_COLUMNS[];
+extern const char RABBITMQ_CONSUMER_COLUMNS[];
+
 struct http_response;
 struct strbuf;
 

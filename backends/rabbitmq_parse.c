@@ -35,6 +35,22 @@ enum {
     CONSUMER_FIELD_MAX = 200, /* bytes of a consumer tag or channel name shown */
 };
 
+/*
+ * Every field this file reads, per list (rabbitmq.h): keep each list next to
+ * the reads. Queues: read_numbers, read_dead_letter, head_details and
+ * rabbitmq_reader_queue; bindings: index_bindings; consumers:
+ * index_consumers and consumer_text.
+ */
+const char RABBITMQ_QUEUE_COLUMNS[] =
+    "name,vhost,type,state,messages,messages_ready,messages_unacknowledged,consumers,"
+    "message_stats.publish_details.rate,message_stats.deliver_get_details.rate,"
+    "message_stats.ack_details.rate,messages_details.rate,arguments,"
+    "effective_policy_definition,node,leader,memory,idle_since,durable,policy,operator_policy";
+const char RABBITMQ_BINDING_COLUMNS[] = "source,vhost,destination,destination_type,routing_key";
+const char RABBITMQ_CONSUMER_COLUMNS[] =
+    "queue.name,queue.vhost,consumer_tag,channel_details.name,channel_details.user,"
+    "prefetch_count,ack_required,active,activity_status,exclusive";
+
 /* ---- JSON helpers ---- */
 
 /*

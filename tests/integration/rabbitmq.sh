@@ -8,12 +8,16 @@
 # consumer (amqpconsume.py, AMQP 0-9-1 in plain Python) holds unacked
 # messages and must show in its queue's detail. Errors: a
 # wrong password, a refused port, a 500, a server that never answers, the
-# shovel plugin disabled at run time. `opsdeck doctor` as guest (administrator),
+# shovel plugin disabled at run time. Issue 20: the lists are asked with columns= (through a
+# logging proxy) and every column still fills (rates, consumers, dead letters by binding and by
+# policy); at the end, the node is killed and started again (same data dir, same ports) under a
+# console with backoff_cap = 15s: the pane says the next try, then recovers on its own within
+# one capped interval (the recovery time is printed). `opsdeck doctor` as guest (administrator),
 # as a real user made with rabbitmqctl WITHOUT the administrator tag (monitoring,
 # read on ^orders\. only), as an administrator without read in one vhost, as a
 # user without any management tag, with a wrong password, against the failing
 # servers and without the shovel plugin; what it says is checked against
-# RabbitMQ refusing or allowing the same thing. Last, the console in tmux: purge
+# RabbitMQ refusing or allowing the same thing. Then the console in tmux: purge
 # through the typed confirmation, peek opening the viewer.
 #
 # env: OPSDECK = the opsdeck binary. TAP output; exit status 1 when a check fails.
@@ -258,16 +262,18 @@ PY
 check "the same name in another vhost has no consumer" \
     is "$(q "$T/c.json" '[k for k in bykey("%2F/jobs")["detail"] if k.startswith("consumer")]')" "[]"
 
-# the consumers request refused (as by a proxy or an old server): the queues still show
-python3 - "$MGMT_PORT" >"$T/proxy.port" 2>"$T/proxy.log" <<'PY' &
-# forwards GETs to the management API, but /api/consumers answers 403 as RabbitMQ would
+# proxy NAME REFUSE: a proxy in front of the management API on a free port ($T/proxy-NAME.port);
+# it logs each GET as "PATH BYTES" ($T/proxy-NAME.req); REFUSE=1: /api/consumers answers 403 as
+# RabbitMQ would (as by a proxy or an old server)
+proxy() {
+    python3 - "$MGMT_PORT" "$2" "$T/proxy-$1.req" >"$T/proxy-$1.port" 2>"$T/proxy-$1.log" <<'PY' &
 import http.server, sys, urllib.error, urllib.request
-up = "http://127.0.0.1:%s" % sys.argv[1]
+up, refuse, log = "http://127.0.0.1:%s" % sys.argv[1], sys.argv[2] == "1", sys.argv[3]
 class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
     def do_GET(self):
-        if self.path.startswith("/api/consumers"):
+        if refuse and self.path.startswith("/api/consumers"):
             status, body = 403, b'{"error":"not_authorised","reason":"Access refused."}'
         else:
             req = urllib.request.Request(up + self.path, headers={"Authorization": self.headers.get("Authorization", "")})
@@ -276,6 +282,8 @@ class H(http.server.BaseHTTPRequestHandler):
                     status, body = r.status, r.read()
             except urllib.error.HTTPError as e:
                 status, body = e.code, e.read()
+        with open(log, "a") as f:
+            f.write("%s %d\n" % (self.path, len(body)))
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -285,10 +293,14 @@ s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
 print(s.server_address[1], flush=True)
 s.serve_forever()
 PY
-PIDS+=($!)
-wait_until 10 test -s "$T/proxy.port" || bail "the consumers-refusing proxy did not start"
-sed "s|^url = .*|url = http://127.0.0.1:$(cat "$T/proxy.port")|" "$CFG" >"$T/noconsumers.ini"
-"$OPSDECK" snapshot --json -c "$T/noconsumers.ini" >"$T/nc.json" 2>/dev/null
+    PIDS+=($!)
+    wait_until 10 test -s "$T/proxy-$1.port" || bail "the proxy $1 did not start"
+    sed "s|^url = .*|url = http://127.0.0.1:$(cat "$T/proxy-$1.port")|" "$CFG" >"$T/proxy-$1.ini"
+}
+
+# the consumers request refused: the queues still show
+proxy refusing 1
+"$OPSDECK" snapshot --json -c "$T/proxy-refusing.ini" >"$T/nc.json" 2>/dev/null
 check "consumers refused (403): the snapshot still exits 0, the backend ok" \
     is "$?-$(q "$T/nc.json" 'health("rabbit")')" "0-ok"
 check "with every queue" is "$(q "$T/nc.json" 'len(rows())')" "$(q "$T/c.json" 'len(rows())')"
@@ -296,6 +308,86 @@ check "and the detail says the consumers are unavailable, and why" \
     is "$(q "$T/nc.json" 'bykey("prod/jobs")["detail"].get("consumers")')" \
     "unavailable: HTTP 403 Forbidden: Access refused."
 check "CONS still from the queues" is "$(q "$T/nc.json" 'bykey("prod/jobs")["cells"]["CONS"]')" 1
+
+# ---- columns= (issue 20): only what the rows need, and every column still fills ----
+
+# a queue in use (published to and read from every 0.2 s: IN/s and OUT/s), dead-lettering through
+# a policy to the default exchange (the dead-letter info from effective_policy_definition)
+api PUT /queues/%2F/rates.q '{"durable":true}' || bail "rates.q"
+api PUT /queues/%2F/rates.dlq '{"durable":true}' || bail "rates.dlq"
+api PUT /policies/%2F/rates-dl \
+    '{"pattern":"^rates\\.q$","apply-to":"queues","definition":{"dead-letter-exchange":"","dead-letter-routing-key":"rates.dlq"}}' ||
+    bail "policy"
+(
+    for _ in $(seq 1 400); do
+        publish rates.q r >/dev/null 2>&1
+        api POST /queues/%2F/rates.q/get '{"count":1,"ackmode":"ack_requeue_false","encoding":"auto"}' >/dev/null 2>&1
+        sleep 0.2
+    done
+) &
+RATES_PID=$!
+PIDS+=($RATES_PID)
+rates_up() {
+    api GET /queues/%2F/rates.q | python3 -c 'import json,sys; s=json.load(sys.stdin).get("message_stats",{}); assert s["publish_details"]["rate"] > 0 and s["deliver_get_details"]["rate"] > 0'
+}
+wait_until 30 rates_up || bail "RabbitMQ shows no rates for rates.q"
+proxy passing 0
+"$OPSDECK" snapshot --json -c "$T/proxy-passing.ini" >"$T/cols.json" 2>/dev/null
+check "through a logging proxy: the snapshot exits 0, the backend ok" \
+    is "$?-$(q "$T/cols.json" 'health("rabbit")')" "0-ok"
+check "the queues, bindings and consumers were asked with columns=" \
+    is "$(head -3 "$T/proxy-passing.req" | grep -cE '^/api/(queues|bindings|consumers)\?columns=[a-z_.,]+ [0-9]+$')" 3
+# RabbitMQ samples its rates (a busy host shows 0 between two samples): asked until they show
+rate_shows() { # COLUMN
+    "$OPSDECK" snapshot --json -c "$T/proxy-passing.ini" >"$T/rate.json" 2>/dev/null
+    [ "$(q "$T/rate.json" 'row("rates.q")["cells"]["'"$1"'"] > 0')" = true ]
+}
+check "IN/s of a queue in use fills (message_stats.publish_details.rate, a nested column)" \
+    wait_until 40 rate_shows IN/s
+check "OUT/s too (message_stats.deliver_get_details.rate)" wait_until 40 rate_shows OUT/s
+api GET /queues >"$T/api-whole.json"
+check "every cell and detail line that RabbitMQ's whole answer has (not only the columns) fills" \
+    python3 - "$T/cols.json" "$T/api-whole.json" <<'PY'
+import json, sys
+snap = {r["cells"]["VHOST"] + "|" + r["cells"]["QUEUE"]: r for r in json.load(open(sys.argv[1]))["panes"]["queues"]}
+api = json.load(open(sys.argv[2]))
+assert len(api) == len(snap), (len(api), len(snap))
+for x in api:
+    r = snap[x["vhost"] + "|" + x["name"]]
+    c, d = r["cells"], r["detail"]
+    if not x["name"].startswith("rates."):  # in use: its counts move between the two reads
+        got = (c["MSGS"], c["READY"], c["UNACK"], c["CONS"], c["TYPE"], c["STATE"])
+        want = (x.get("messages", 0), x.get("messages_ready", 0), x.get("messages_unacknowledged", 0),
+                x["consumers"], x["type"], x["state"])
+        assert got == want, (x["name"], got, want)
+    assert d.get("node") == x["node"] and d.get("durable") == str(x["durable"]).lower(), (x["name"], d)
+    assert ("leader" in d) == ("leader" in x) and ("memory" in d) == ("memory" in x), (x["name"], d)
+    assert d.get("policy") == (x["policy"] or "(none)"), (x["name"], d)
+    for k in x.get("arguments") or {}:
+        assert "argument." + k in d, (x["name"], k, d)
+    for k in x.get("effective_policy_definition") or {}:
+        assert "effective_policy." + k in d, (x["name"], k, d)
+PY
+check "consumers: the consumer's line in the detail" \
+    contains "$(q "$T/cols.json" 'bykey("prod/jobs")["detail"].get("consumer.1", "")')" "billing-1 on 127.0.0.1:"
+check "dead letters through a policy: resolved, set by the policy" \
+    is "$(q "$T/cols.json" '[row("rates.q")["cells"]["DLQ"], row("rates.q")["detail"]["dead-letter set by"], row("rates.dlq")["cells"]["DLQ"]]')" \
+    "['rates.dlq', 'policy', '<- rates.q']"
+check "through a binding: resolved (bindings asked with columns=)" \
+    is "$(q "$T/cols.json" 'row("orders.created")["detail"]["dead-letter resolved by"]')" \
+    "binding of orders.dlx with routing key 'orders.created.dlq'"
+check "the detail keeps node, leader (quorum), memory, durable, policy" \
+    is "$(q "$T/cols.json" '[k in row("orders.created")["detail"] for k in ("node", "leader", "memory", "durable", "policy")] + [row("rates.q")["detail"]["policy"]]')" \
+    "[True, True, True, True, True, 'rates-dl']"
+full=$(api GET /queues | wc -c)
+asked=$(sed -n '1s|^/api/queues?columns=[^ ]* \([0-9]*\)$|\1|p' "$T/proxy-passing.req")
+echo "# /api/queues: $full bytes whole, ${asked:-?} bytes with columns= ($(q "$T/cols.json" 'len(rows())') queues)"
+check "and the answer is smaller than the whole list" test "${asked:-$full}" -lt "$full"
+kill "$RATES_PID" 2>/dev/null
+wait "$RATES_PID" 2>/dev/null
+api DELETE /policies/%2F/rates-dl >/dev/null
+api DELETE /queues/%2F/rates.q >/dev/null
+api DELETE /queues/%2F/rates.dlq >/dev/null
 
 # ---- one vhost ----
 
@@ -429,8 +521,9 @@ INI
 STARTED=$SECONDS
 RMQ_BAD=wrong "$OPSDECK" snapshot --json -c "$T/bad.ini" >"$T/bad.json" 2>/dev/null
 check "snapshot exits 1 when backends fail" is "$?" 1
-check "a wrong password: RabbitMQ's 401, said plainly" \
-    is "$(q "$T/bad.json" 'health("rabbit")')" "error: HTTP 401 Unauthorized: Login failed"
+check "a wrong password: RabbitMQ's 401, said plainly (then when the next try is)" \
+    bash -c '[[ $1 =~ ^"error: HTTP 401 Unauthorized: Login failed"(", next try in "[0-9]+s)?$ ]] || { echo "#   got: $1"; false; }' \
+    _ "$(q "$T/bad.json" 'health("rabbit")')"
 check "a refused port: a connection error" \
     is "$(q "$T/bad.json" '"refused" in health("gone") or "onnect" in health("gone")')" true
 check "a 500 shows its status" contains "$(q "$T/bad.json" 'health("broken")')" "error: HTTP 500"
@@ -522,6 +615,58 @@ check "RabbitMQ agrees: orders.created has no consumer" \
     test "$(curl -s -u guest:guest "$API/queues/%2F/orders.created" | python3 -c 'import json,sys; print(json.load(sys.stdin)["consumers"])')" = 0
 keys Escape
 check "Esc cancels the move-back" wait_for "cancelled: Move dead letters back %2F/orders.created.dlq"
+keys q
+check "q quits with status 0" test "$(wait_exit)" = 0
+
+
+# ---- RabbitMQ stopped and started mid-run (issue 20): backoff, then back on its own ----
+
+# refresh 1 s, backoff_cap 15 s: during the outage the pane says when the next try is, the
+# tries thin out (the next one up to 15 s away, never further), and once the server is back
+# the console finds it within one capped interval, without a key
+cat >"$T/recover.ini" <<INI
+[backend "rabbit"]
+type = rabbitmq
+url = http://127.0.0.1:$MGMT_PORT
+auth = basic
+user = guest
+password_env = RMQ_PASSWORD
+refresh = 1s
+timeout = 5s
+backoff_cap = 15s
+INI
+e2e_start 200 30 LANG=C.UTF-8 RMQ_PASSWORD=guest -- -c "$T/recover.ini"
+keys 1
+check "the console shows the queues" wait_line "orders\.created\.dlq" 15
+# the outage: the node killed as a crash or the OOM killer would (its ports close at once);
+# epmd stays, as on a host whose broker died
+kill -KILL "$(cat "$RMQ_DIR/rabbitmq.pid")" || bail "cannot kill the RabbitMQ node"
+down_at=$EPOCHREALTIME
+check "the pane goes to error, saying when it tries next" \
+    wait_line "rabbit: error: .*, next try in [0-9]+s" 20
+# watch the next try for 20 s: with a 1 s refresh it says 1s or less without backoff
+max_next=0
+until [ "${EPOCHREALTIME%.*}" -ge $((${down_at%.*} + 20)) ]; do
+    n=$(screen | sed -n 's/.*rabbit: error: .*, next try in \([0-9]*\)s.*/\1/p' | head -1)
+    [ -n "$n" ] && [ "$n" -gt "$max_next" ] && max_next=$n
+    sleep 0.5
+done
+echo "# while down, the next try was up to ${max_next} s away (refresh 1 s, backoff_cap 15 s)"
+check "the tries thin out: the next try was more than the 1 s refresh away" test "$max_next" -ge 2
+check "and never further than backoff_cap (15 s)" test "$max_next" -le 15
+# started again: the same node, data dir and ports
+rabbitmq-server >>"$T/rabbitmq-restart.log" 2>&1 &
+PIDS+=($!)
+wait_until 120 curl -sf -u guest:guest "$API/overview" || bail "RabbitMQ did not start again"
+back_at=$EPOCHREALTIME
+check "the console finds it on its own (no key): the error goes" \
+    poll_until 40 screen_lacks -F "rabbit: error"
+ok_at=$EPOCHREALTIME
+recovery=$(python3 -c "print('%.1f' % ($ok_at - $back_at))")
+echo "# RabbitMQ was down $(python3 -c "print('%.0f' % ($back_at - $down_at))") s; the pane recovered $recovery s after its API answered again (backoff_cap 15 s)"
+check "within one capped interval (15 s, + 3 s for the poll and the screen)" \
+    python3 -c "import sys; sys.exit(0 if $ok_at - $back_at <= 18 else 1)"
+check "with the queues as RabbitMQ has them" wait_line "orders\.created\.dlq" 5
 keys q
 check "q quits with status 0" test "$(wait_exit)" = 0
 

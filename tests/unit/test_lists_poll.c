@@ -10,7 +10,10 @@
  * a large list arrives whole through the sliced parse, ETag answers are
  * asked conditionally and a 304 whose body is needed after all is asked
  * again, and a backend destroyed while its parse is in flight leaks nothing
- * (run under the sanitizer build's LSan).
+ * (run under the sanitizer build's LSan). Issue 20: RabbitMQ's bindings and
+ * consumers are asked every fifth interval only (counted on the server), on
+ * a poll asked for and after a failed read, and the rows keep their values
+ * between two reads.
  */
 #include "../../backends/backend.h"
 #include "../../backends/httpjson.h"
@@ -33,6 +36,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- the canned server ---- */
@@ -44,6 +48,7 @@ struct route {
     const char *path; /* the request's path, exactly (query included) */
     const char *file; /* the body, read at each request (under dir) */
     bool etag;        /* send an ETag (the body's hash) and answer 304 when it matches */
+    int delay_ms;     /* answer this late (a slow server) */
 };
 
 static char *slurp(const char *path, size_t *len)
@@ -119,6 +124,10 @@ static void serve_one(int c, const struct route *routes)
     for (const struct route *r = routes; r->path != NULL; r++) {
         if (strcmp(r->path, path) != 0) {
             continue;
+        }
+        if (r->delay_ms > 0) {
+            struct timespec ts = {r->delay_ms / 1000, (long)(r->delay_ms % 1000) * 1000000L};
+            nanosleep(&ts, NULL);
         }
         char *file = xasprintf("%s/%s", dir, r->file);
         body = slurp(file, &len);
@@ -306,13 +315,32 @@ static char *queues_json(int n, int msgs, bool dl)
     return sb.s;
 }
 
+/* The paths the backend asks: only the columns it reads (rabbitmq.h). */
+static char *qpath, *bpath, *cpath;
+
+static void rabbitmq_paths(void)
+{
+    qpath = xasprintf("/api/queues?columns=%s", RABBITMQ_QUEUE_COLUMNS);
+    bpath = xasprintf("/api/bindings?columns=%s", RABBITMQ_BINDING_COLUMNS);
+    cpath = xasprintf("/api/consumers?columns=%s", RABBITMQ_CONSUMER_COLUMNS);
+}
+
+/* A poll asked for (a key, an action's refresh): the bindings and consumers are read too. */
+static bool poll_asked(struct backend *b)
+{
+    b->poll_asked = true;
+    bool ok = poll_once(b);
+    b->poll_asked = false;
+    return ok;
+}
+
 static void test_rabbitmq(void)
 {
-    static const struct route routes[] = {
-        {"/api/queues", "queues.json", false},
-        {"/api/bindings", "bindings.json", false},
-        {"/api/consumers", "consumers.json", true},
-        {NULL, NULL, false},
+    const struct route routes[] = {
+        {qpath, "queues.json", true, 0},
+        {bpath, "bindings.json", false, 0},
+        {cpath, "consumers.json", true, 0},
+        {NULL, NULL, false, 0},
     };
     char *q = queues_json(3, 5, true);
     put("queues.json", q);
@@ -336,33 +364,35 @@ static void test_rabbitmq(void)
 
     uint64_t gen = store_generation(st, MODEL_QUEUES);
     log_clear();
-    CHECK(poll_once(b) && b->health == BACKEND_OK, "rabbitmq: the same answers, polled again");
+    CHECK(poll_asked(b) && b->health == BACKEND_OK, "rabbitmq: the same answers, polled again");
     tap_ok(store_generation(st, MODEL_QUEUES) == gen,
            "rabbitmq: the same answers rebuild nothing (generation %llu, was %llu)",
            (unsigned long long)store_generation(st, MODEL_QUEUES), (unsigned long long)gen);
-    tap_ok(logged("/api/consumers", 304) == 1,
-           "rabbitmq: the consumers (an ETag server) were asked conditionally: 304");
+    tap_ok(logged(qpath, 304) == 1 && logged(cpath, 304) == 1,
+           "rabbitmq: the queues and consumers (an ETag server) were asked conditionally: 304");
 
-    /* the consumers change: the queues, whose answer is the same, are read again */
+    /* the consumers change, the queues answer 304: their body is needed, so asked again */
     put("consumers.json", "[]");
     log_clear();
-    CHECK(poll_once(b) && b->health == BACKEND_OK && store_generation(st, MODEL_QUEUES) != gen,
+    CHECK(poll_asked(b) && b->health == BACKEND_OK && store_generation(st, MODEL_QUEUES) != gen,
           "rabbitmq: one changed answer rebuilds the rows");
+    tap_ok(logged(qpath, 304) == 1 && logged(qpath, 200) == 1 && logged(cpath, 200) == 2,
+           "rabbitmq: a 304 whose body is needed after all: the poll asks again without "
+           "validators (queues 304 then 200)");
     gen = store_generation(st, MODEL_QUEUES);
 
-    /* the queues stay, the consumers (answered 304) are needed after all: asked again */
+    /* the queues change, the consumers answer 304: their kept body is used, no second ask */
     q = queues_json(3, 7, true);
     put("queues.json", q);
     free(q);
     log_clear();
-    CHECK(poll_once(b) && b->health == BACKEND_OK && store_generation(st, MODEL_QUEUES) != gen,
+    CHECK(poll_asked(b) && b->health == BACKEND_OK && store_generation(st, MODEL_QUEUES) != gen,
           "rabbitmq: changed queues are read");
     tap_is_str(cell(MODEL_QUEUES, "%2F/q0002", QUEUE_MSGS), "7", "rabbitmq: with their new counts");
     tap_is_str(cell(MODEL_QUEUES, "%2F/q0002", QUEUE_TREND), "grow", "rabbitmq: TREND moved");
-    tap_ok(logged("/api/consumers", 304) == 1 && logged("/api/consumers", 200) == 1 &&
-               logged("/api/queues", 200) == 2,
-           "rabbitmq: a 304 whose body is needed after all: the poll asks again without "
-           "validators (consumers 304 then 200, queues twice)");
+    tap_ok(logged(cpath, 304) == 1 && logged(cpath, 200) == 0 && logged(qpath, 200) == 1,
+           "rabbitmq: a 304 for the consumers is answered from their kept body (queues once, "
+           "consumers 304 once)");
 
     /* the same answers after TREND moved: read once more (now flat), then nothing */
     gen = store_generation(st, MODEL_QUEUES);
@@ -422,6 +452,171 @@ static void test_rabbitmq(void)
     unserve(pid);
 }
 
+/* The detail line key of the row key of the queues pane ("" when none). */
+static char *detail_of(const char *key, const char *line)
+{
+    const struct rowset *rs;
+    size_t row;
+    if (!store_find(st, MODEL_QUEUES, "x", key, &rs, &row)) {
+        return xstrdup("(no row)");
+    }
+    const char *d = rowset_str(rs, rs->rows[row].detail);
+    char *want = xasprintf("%s\t", line);
+    for (const char *p = d; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+        if (strncmp(p, want, strlen(want)) == 0) {
+            const char *v = p + strlen(want), *nl = strchr(v, '\n');
+            free(want);
+            return xstrndup(v, nl != NULL ? (size_t)(nl - v) : strlen(v));
+        }
+    }
+    free(want);
+    return xstrdup("");
+}
+
+/*
+ * Issue 20: the bindings and consumers are read every POLL_SECONDARY_FACTOR-th
+ * interval only (counted on the server), on a poll asked for, and again after
+ * one failed; between, the rows keep what they said (DLQ through a binding,
+ * the consumers in the detail).
+ */
+static void test_rabbitmq_secondary(void)
+{
+    const struct route routes[] = {
+        {qpath, "sq.json", false, 0},
+        {bpath, "sb.json", false, 0},
+        {cpath, "sc.json", false, 0},
+        {NULL, NULL, false, 0},
+    };
+    static const char queues[] =
+        "[{\"name\":\"orders\",\"vhost\":\"/\",\"messages\":%d,\"consumers\":1,"
+        "\"arguments\":{\"x-dead-letter-exchange\":\"dlx\",\"x-dead-letter-routing-key\":\"k\"}},"
+        "{\"name\":\"orders.dlq\",\"vhost\":\"/\",\"messages\":0}]";
+    char *q = xasprintf(queues, 1);
+    put("sq.json", q);
+    free(q);
+    put("sb.json", "[{\"source\":\"dlx\",\"vhost\":\"/\",\"destination\":\"orders.dlq\","
+                   "\"destination_type\":\"queue\",\"routing_key\":\"k\"}]");
+    put("sc.json", "[{\"consumer_tag\":\"c1\",\"queue\":{\"name\":\"orders\",\"vhost\":\"/\"}}]");
+    int port = 0;
+    pid_t pid = serve(routes, &port);
+    char *url = xasprintf("http://127.0.0.1:%d", port);
+    struct backend *b = make(&rabbitmq_backend, url, NULL);
+    /* a short refresh (below the config's 1 s floor) keeps the test short: due every 1 s */
+    b->refresh_ms = 200;
+    b->sched.refresh_ms = 200;
+    uint64_t interval = POLL_SECONDARY_FACTOR * 200;
+
+    log_clear();
+    CHECK(poll_once(b) && b->health == BACKEND_OK && logged(bpath, 200) == 1 &&
+              logged(cpath, 200) == 1,
+          "rabbitmq: the first poll reads the bindings and consumers (%s)",
+          b->error != NULL ? b->error : "");
+    /* polls back to back for 2.5 intervals: the queues every time, the others every interval */
+    uint64_t start = clock_mono_ms(), until = start + interval * 5 / 2;
+    while (clock_mono_ms() < until) {
+        if (!b->polling) {
+            b->impl->poll(b);
+        }
+        loop_run_once(loop, 5);
+    }
+    CHECK(poll_once(b), "rabbitmq: polled back to back for %llu ms",
+          (unsigned long long)(clock_mono_ms() - start));
+    int nq = logged(qpath, 200), nb = logged(bpath, 200);
+    int nc = logged(cpath, 200);
+    tap_ok(nq >= 10 && nb >= 2 && nb <= 4 && nc == nb,
+           "rabbitmq: %d polls asked the queues, %d the bindings and %d the consumers (one read "
+           "every %llu ms, %llu ms after the first)",
+           nq, nb, nc, (unsigned long long)interval, (unsigned long long)(clock_mono_ms() - start));
+
+    /* between two reads the rows keep what the last bindings and consumers said */
+    poll_asked(b);
+    q = xasprintf(queues, 9);
+    put("sq.json", q);
+    free(q);
+    put("sb.json", "[]");
+    put("sc.json", "[]");
+    log_clear();
+    CHECK(poll_once(b) && b->health == BACKEND_OK && logged(bpath, 200) == 0 &&
+              logged(cpath, 200) == 0,
+          "rabbitmq: a poll between two reads asks the queues only");
+    tap_is_str(cell(MODEL_QUEUES, "%2F/orders", QUEUE_MSGS), "9",
+               "rabbitmq: the queues' own columns are fresh");
+    tap_is_str(cell(MODEL_QUEUES, "%2F/orders", QUEUE_DLQ), "orders.dlq",
+               "rabbitmq: the DLQ (through the last bindings) keeps its value");
+    char *d = detail_of("%2F/orders", "consumer.1");
+    tap_is_str(d, "c1", "rabbitmq: the consumers in the detail keep theirs");
+    free(d);
+
+    /* a poll asked for (a key, an action's refresh) reads them at once */
+    log_clear();
+    CHECK(poll_asked(b) && logged(bpath, 200) == 1 && logged(cpath, 200) == 1,
+          "rabbitmq: a poll asked for reads the bindings and consumers");
+    tap_is_str(cell(MODEL_QUEUES, "%2F/orders", QUEUE_DLQ), "",
+               "rabbitmq: and the rows say what they say now (no binding: no DLQ)");
+
+    /* a failed secondary read is asked again on the next poll, until it answers */
+    char *gone = xasprintf("%s/sc.json", dir);
+    unlink(gone);
+    free(gone);
+    log_clear();
+    CHECK(poll_asked(b) && b->health == BACKEND_OK && logged(cpath, 404) == 1,
+          "rabbitmq: the consumers fail (404), the queues still show");
+    d = detail_of("%2F/orders", "consumers");
+    tap_ok(strncmp(d, "unavailable: HTTP 404", 21) == 0, "rabbitmq: the detail says why (%s)", d);
+    free(d);
+    CHECK(poll_once(b) && logged(cpath, 404) == 2,
+          "rabbitmq: the next poll asks the failed consumers again");
+    put("sc.json", "[]");
+    CHECK(poll_once(b) && logged(cpath, 200) == 1 && logged(bpath, 200) == 3,
+          "rabbitmq: and again until they answer");
+    d = detail_of("%2F/orders", "consumers");
+    tap_is_str(d, "",
+               "rabbitmq: the rows no longer say they are unavailable (the answer is the "
+               "one taken before they failed: rebuilt all the same)");
+    free(d);
+    CHECK(poll_once(b) && logged(cpath, 200) == 1, "rabbitmq: then they wait for their interval");
+
+    backend_destroy(b);
+    store_forget(st, MODEL_QUEUES, "x");
+    unserve(pid);
+
+    /* slow answers stretch the interval (poll_interval: 5 x the poll's duration), and the
+     * secondary reads with it: at 150 ms a poll, every 5 x 750 ms, not every 5 x 200 ms */
+    const struct route slow[] = {
+        {qpath, "sq.json", false, 150},
+        {bpath, "sb.json", false, 0},
+        {cpath, "sc.json", false, 0},
+        {NULL, NULL, false, 0},
+    };
+    pid = serve(slow, &port);
+    free(url);
+    url = xasprintf("http://127.0.0.1:%d", port);
+    b = make(&rabbitmq_backend, url, NULL);
+    b->refresh_ms = 200;
+    b->sched.refresh_ms = 200;
+    log_clear();
+    start = clock_mono_ms();
+    until = start + 2500;
+    while (clock_mono_ms() < until) {
+        if (!b->polling) {
+            b->impl->poll(b);
+        }
+        loop_run_once(loop, 5);
+    }
+    CHECK(poll_once(b), "rabbitmq: a slow server polled back to back for %llu ms",
+          (unsigned long long)(clock_mono_ms() - start));
+    nq = logged(qpath, 200);
+    nb = logged(bpath, 200);
+    tap_ok(nq >= 5 && nb == 1,
+           "rabbitmq: slow answers (150 ms): %d polls, %d read the bindings (the interval is 5 x "
+           "the duration: none due again within 3.75 s; at the refresh's pace it would be 3)",
+           nq, nb);
+    backend_destroy(b);
+    store_forget(st, MODEL_QUEUES, "x");
+    free(url);
+    unserve(pid);
+}
+
 /* ---- Kubernetes ---- */
 
 static char *deployments_json(const char *prefix, int n, int replicas, const char *cont)
@@ -445,9 +640,9 @@ static char *deployments_json(const char *prefix, int n, int replicas, const cha
 static void test_kubernetes(void)
 {
     static const struct route routes[] = {
-        {"/apis/apps/v1/deployments?limit=500", "page1.json", true},
-        {"/apis/apps/v1/deployments?limit=500&continue=next", "page2.json", false},
-        {NULL, NULL, false},
+        {"/apis/apps/v1/deployments?limit=500", "page1.json", true, 0},
+        {"/apis/apps/v1/deployments?limit=500&continue=next", "page2.json", false, 0},
+        {NULL, NULL, false, 0},
     };
     char *d = deployments_json("d", 300, 2, NULL);
     put("page1.json", d);
@@ -517,8 +712,8 @@ static void test_kubernetes(void)
 static void test_httpjson(void)
 {
     static const struct route routes[] = {
-        {"/q", "hj.json", false},
-        {NULL, NULL, false},
+        {"/q", "hj.json", false, 0},
+        {NULL, NULL, false, 0},
     };
     put("hj.json", "{\"data\":{\"total\":2,\"queues\":[{\"name\":\"a\",\"depth\":1},"
                    "{\"name\":\"b\",\"depth\":\"2\"}],\"after\":[1,2]}}");
@@ -583,7 +778,12 @@ int main(void)
     snprintf(logpath, sizeof logpath, "%s/requests.log", dir);
     loop = loop_create();
     st = store_create();
+    rabbitmq_paths();
     test_rabbitmq();
+    test_rabbitmq_secondary();
+    free(qpath);
+    free(bpath);
+    free(cpath);
     test_kubernetes();
     test_httpjson();
     store_destroy(st);

@@ -5,7 +5,8 @@
  * for the detail, the get (peek) answer; and hostile bodies: missing stats,
  * wrong types, huge and infinite numbers, truncated, empty, error JSON, and
  * consumers of unknown queues, of wrong types, 25 on one queue. Plus the row
- * keys and the config.
+ * keys and the config, and (issue 20) that the columns= the backend asks for
+ * cover everything the parse reads.
  */
 #include "../../backends/rabbitmq.h"
 #include "../../backends/model.h"
@@ -750,6 +751,145 @@ static void test_streamed(void)
     free(q);
 }
 
+/* ---- columns= ---- */
+
+/* elem with only the fields of columns (as RabbitMQ's columns= keeps them: nested by dots). */
+static cJSON *project(const cJSON *elem, const char *columns)
+{
+    if (!cJSON_IsObject(elem)) {
+        return cJSON_Duplicate(elem, 1);
+    }
+    cJSON *out = cJSON_CreateObject();
+    char *cols = xstrdup(columns), *save = NULL;
+    for (char *col = strtok_r(cols, ",", &save); col != NULL; col = strtok_r(NULL, ",", &save)) {
+        const cJSON *src = elem;
+        cJSON *dst = out;
+        char *part = col, *dot;
+        while (src != NULL && (dot = strchr(part, '.')) != NULL) {
+            *dot = '\0';
+            src = cJSON_GetObjectItemCaseSensitive(src, part);
+            if (!cJSON_IsObject(src)) {
+                src = NULL;
+                break;
+            }
+            cJSON *next = cJSON_GetObjectItemCaseSensitive(dst, part);
+            dst = next != NULL ? next : cJSON_AddObjectToObject(dst, part);
+            part = dot + 1;
+        }
+        const cJSON *v = src != NULL ? cJSON_GetObjectItemCaseSensitive(src, part) : NULL;
+        if (v != NULL) {
+            cJSON_AddItemToObject(dst, part, cJSON_Duplicate(v, 1));
+        }
+    }
+    free(cols);
+    return out;
+}
+
+/* A fixture list with each element projected; NULL name: NULL. */
+static char *projected(const char *name, const char *columns, size_t *len)
+{
+    *len = 0;
+    if (name == NULL) {
+        return NULL;
+    }
+    char *text = read_file(name, len);
+    cJSON *doc = cJSON_ParseWithLength(text, *len);
+    free(text);
+    cJSON *out = cJSON_CreateArray();
+    const cJSON *e;
+    cJSON_ArrayForEach(e, doc)
+    {
+        cJSON_AddItemToArray(out, project(e, columns));
+    }
+    char *p = cJSON_PrintUnformatted(out);
+    char *copy = xstrdup(p);
+    cJSON_free(p);
+    cJSON_Delete(out);
+    cJSON_Delete(doc);
+    *len = strlen(copy);
+    return copy;
+}
+
+/* Every key, cell (text, number, tone), row tone and detail line the same; else what differs. */
+static char *rowsets_differ(const struct rowset *a, const struct rowset *b)
+{
+    if (a->nrows != b->nrows) {
+        return xasprintf("%zu rows, %zu projected", a->nrows, b->nrows);
+    }
+    for (size_t r = 0; r < a->nrows; r++) {
+        const char *key = rowset_key(a, r);
+        if (strcmp(key, rowset_key(b, r)) != 0 || a->rows[r].tone != b->rows[r].tone) {
+            return xasprintf("row %zu: %s (tone %d), projected %s (tone %d)", r, key,
+                             a->rows[r].tone, rowset_key(b, r), b->rows[r].tone);
+        }
+        const struct cell *ca = rowset_cells(a, r), *cb = rowset_cells(b, r);
+        for (int c = 0; c < a->ncols; c++) {
+            const char *ta = rowset_cell_text(a, r, c), *tb = rowset_cell_text(b, r, c);
+            if (strcmp(ta != NULL ? ta : "", tb != NULL ? tb : "") != 0 || ca[c].num != cb[c].num ||
+                ca[c].tone != cb[c].tone) {
+                return xasprintf("%s column %d: '%s' %g, projected '%s' %g", key, c,
+                                 ta != NULL ? ta : "", ca[c].num, tb != NULL ? tb : "", cb[c].num);
+            }
+        }
+        const char *da = rowset_str(a, a->rows[r].detail), *db = rowset_str(b, b->rows[r].detail);
+        if (strcmp(da, db) != 0) {
+            return xasprintf("%s detail:\n%s\nprojected:\n%s", key, da, db);
+        }
+    }
+    return NULL;
+}
+
+/*
+ * The columns= the backend asks for hold every field the parse reads: each
+ * captured answer, projected to them as RabbitMQ would, makes the very same
+ * rows (cells, tones, details) as the whole answer.
+ */
+static void test_columns_cover_the_parse(void)
+{
+    static const char *const sets[][3] = {
+        {"rabbitmq_queues.json", "rabbitmq_bindings.json", "rabbitmq_consumers.json"},
+        {"rabbitmq_queues.json", "rabbitmq_bindings.json", "consumers_25.json"},
+        {"rabbitmq_queues.json", "rabbitmq_bindings.json", "consumers_hostile.json"},
+        {"policy_dlx.json", "policy_bindings.json", NULL},
+        {"missing_stats.json", NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
+        size_t len[3], plen[3];
+        char *whole[3], *part[3];
+        const char *cols[3] = {RABBITMQ_QUEUE_COLUMNS, RABBITMQ_BINDING_COLUMNS,
+                               RABBITMQ_CONSUMER_COLUMNS};
+        for (int k = 0; k < 3; k++) {
+            whole[k] = sets[i][k] != NULL ? read_file(sets[i][k], &len[k]) : NULL;
+            if (whole[k] == NULL) {
+                len[k] = 0;
+            }
+            part[k] = projected(sets[i][k], cols[k], &plen[k]);
+        }
+        struct rabbitmq_bodies in = {whole[0], len[0], whole[1], len[1], whole[2], len[2], NULL};
+        struct rabbitmq_bodies pin = {part[0], plen[0], part[1], plen[1], part[2], plen[2], NULL};
+        struct rowset *a = rowset_create(MODEL_QUEUES, "mq"),
+                      *b = rowset_create(MODEL_QUEUES, "mq");
+        char *ca = NULL, *cb = NULL;
+        bool oka = rabbitmq_parse(&in, NULL, a, &ca), okb = rabbitmq_parse(&pin, NULL, b, &cb);
+        char *diff = oka && okb ? rowsets_differ(a, b) : xasprintf("%s / %s", ca, cb);
+        tap_ok(diff == NULL && a->nrows > 0,
+               "columns=: %s + %s + %s projected to the columns asked make the same %zu rows "
+               "(%zu -> %zu bytes of queues)%s%s",
+               sets[i][0], sets[i][1] != NULL ? sets[i][1] : "-",
+               sets[i][2] != NULL ? sets[i][2] : "-", a->nrows, len[0], plen[0],
+               diff != NULL ? ": " : "", diff != NULL ? diff : "");
+        free(diff);
+        free(ca);
+        free(cb);
+        rowset_destroy(a);
+        rowset_destroy(b);
+        for (int k = 0; k < 3; k++) {
+            free(whole[k]);
+            free(part[k]);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1) {
@@ -757,6 +897,7 @@ int main(int argc, char **argv)
     }
     test_real_queues();
     test_columns_and_policy();
+    test_columns_cover_the_parse();
     test_hostile();
     test_consumers();
     test_streamed();
