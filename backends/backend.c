@@ -1,6 +1,18 @@
 /*
  * What every backend shares: common settings, the poll schedule on the loop,
  * health bookkeeping and publishing into the store.
+ *
+ * The schedule (issue 20; the arithmetic is pollpolicy.c's): one timer per
+ * backend, armed for one shot at a time. It fires at start (delay 0); a poll
+ * that fetches (backend_poll_begin .. backend_poll_end) parks it, and its end
+ * makes it fire at once to settle the outcome on the loop's next turn (most
+ * backends say backend_fail or backend_ok right after ending the poll), then
+ * arms it poll_next_delay() ahead: the refresh, stretched by failures
+ * (backoff with full jitter up to backoff_cap), slow answers or Retry-After.
+ * A poll that never begins a fetch (the demo) is followed by one a refresh
+ * later. backend_poll_now resets the same timer to 0, or asks the poll in
+ * flight for another as it ends: never two timers, never none while the
+ * backend lives on a loop.
  */
 #include "backend.h"
 
@@ -16,6 +28,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+enum {
+    TIMER_PARKED_MS = 86400000, /* a day: the timer waits for the fetch in flight to end */
+    BACKOFF_CAP_MAX_MS = 3600000,
+};
 
 extern const struct backend_impl demo_backend;
 extern const struct backend_impl alertmanager_backend;
@@ -62,6 +79,8 @@ struct backend *backend_create(const struct backend_impl *impl, const char *name
     b->timeout_ms = 5000;
     b->actions_enabled = true;
     b->health = BACKEND_STARTING;
+    b->sched.refresh_ms = (uint64_t)b->refresh_ms;
+    b->sched.cap_ms = POLL_BACKOFF_CAP_MS;
     if (impl->create != NULL) {
         b->priv = impl->create(b);
     }
@@ -76,6 +95,7 @@ void backend_destroy(struct backend *b)
     if (b->timer != NULL && b->loop != NULL) {
         loop_timer_cancel(b->loop, b->timer);
     }
+    b->timer = NULL;
     if (b->impl->destroy != NULL) {
         b->impl->destroy(b);
     }
@@ -139,7 +159,21 @@ const char *backend_context(const struct backend *b)
 bool backend_configure(struct backend *b, const char *key, const char *value, char **cause)
 {
     if (strcmp(key, "refresh") == 0) {
-        return parse_ms(value, 1000, &b->refresh_ms, cause);
+        bool ok = parse_ms(value, 1000, &b->refresh_ms, cause);
+        b->sched.refresh_ms = (uint64_t)b->refresh_ms;
+        return ok;
+    }
+    if (strcmp(key, "backoff_cap") == 0) {
+        int cap;
+        if (!parse_ms(value, 1000, &cap, cause)) {
+            return false;
+        }
+        if (cap > BACKOFF_CAP_MAX_MS) {
+            *cause = xasprintf("bad backoff_cap '%s' (at most 1h)", value);
+            return false;
+        }
+        b->sched.cap_ms = (uint64_t)cap;
+        return true;
     }
     if (strcmp(key, "timeout") == 0) {
         return parse_ms(value, 1000, &b->timeout_ms, cause);
@@ -171,22 +205,93 @@ bool backend_configure(struct backend *b, const char *key, const char *value, ch
     return b->impl->configure(b, key, value, cause);
 }
 
+static uint64_t now_ms(const struct backend *b)
+{
+    return b->loop != NULL ? loop_now_ms(b->loop) : clock_mono_ms();
+}
+
+/* The next poll starts delay ms from now (asked: for a key or an action, not timed). */
+static void arm(struct backend *b, uint64_t delay, bool asked)
+{
+    b->poll_asked = asked;
+    b->next_poll_ms = now_ms(b) + delay;
+    loop_timer_reset(b->loop, b->timer, delay);
+}
+
+static void run_poll(struct backend *b)
+{
+    b->next_poll_ms = 0;
+    if (b->timer != NULL) {
+        loop_timer_reset(b->loop, b->timer, TIMER_PARKED_MS);
+    }
+    b->polls++;
+    b->impl->poll(b);
+    if (!b->polling && !b->poll_settling && b->next_poll_ms == 0) {
+        /* it fetched nothing (the demo) and nobody asked for more: a refresh from now */
+        b->poll_asked = false;
+        if (b->timer != NULL) {
+            arm(b, (uint64_t)b->refresh_ms, false);
+        }
+    }
+}
+
+/* Count the poll that ended; the delay from now to the next one. */
+static uint64_t settle(struct backend *b)
+{
+    b->poll_settling = false;
+    struct poll_outcome o = {
+        .ok = !b->poll_failed,
+        .duration_ms =
+            b->poll_ended_ms > b->poll_started_ms ? b->poll_ended_ms - b->poll_started_ms : 0,
+        .retry_after_ms = b->retry_after_ms,
+    };
+    b->retry_after_ms = 0;
+    b->sched.refresh_ms = (uint64_t)b->refresh_ms;
+    uint64_t delay = poll_next_delay(&b->sched, &o, rng_u64());
+    b->interval_ms = o.duration_ms + delay;
+    uint64_t now = now_ms(b);
+    uint64_t since = now > b->poll_ended_ms ? now - b->poll_ended_ms : 0;
+    return delay > since ? delay - since : 0;
+}
+
 static void poll_timer(void *ud)
 {
     struct backend *b = ud;
-    b->polls++;
-    b->impl->poll(b);
+    if (b->poll_settling) {
+        uint64_t delay = settle(b);
+        if (b->repoll) {
+            b->repoll = false;
+            b->poll_asked = true;
+            run_poll(b);
+        } else {
+            arm(b, delay, false);
+        }
+        return;
+    }
+    if (b->polling) {
+        loop_timer_reset(b->loop, b->timer, TIMER_PARKED_MS); /* its end arms the next */
+        return;
+    }
+    run_poll(b);
 }
 
 bool backend_validate(struct backend *b, char **cause)
 {
+    if (b->sched.cap_ms != POLL_BACKOFF_CAP_MS && b->sched.cap_ms < (uint64_t)b->refresh_ms) {
+        *cause = xasprintf("backoff_cap (%llu s) is shorter than refresh (%d s)",
+                           (unsigned long long)(b->sched.cap_ms / 1000), b->refresh_ms / 1000);
+        return false;
+    }
     return b->impl->start == NULL || b->impl->start(b, cause);
 }
 
 void backend_schedule(struct backend *b)
 {
     if (b->loop != NULL && b->timer == NULL) {
-        b->timer = loop_timer_add(b->loop, 0, (uint64_t)b->refresh_ms, poll_timer, b);
+        b->sched.refresh_ms = (uint64_t)b->refresh_ms;
+        b->timer = loop_timer_add(b->loop, 0, TIMER_PARKED_MS, poll_timer, b);
+        b->next_poll_ms = now_ms(b);
+        b->poll_asked = false;
     }
 }
 
@@ -201,10 +306,13 @@ bool backend_start(struct backend *b, char **cause)
 
 void backend_poll_now(struct backend *b)
 {
-    if (b->timer != NULL) {
-        loop_timer_reset(b->loop, b->timer, 0);
+    if (b->polling || b->poll_settling) {
+        b->repoll = true; /* right after the fetch in flight, whose answer may be older */
+    } else if (b->timer != NULL) {
+        arm(b, 0, true);
     } else {
-        poll_timer(b);
+        b->poll_asked = true;
+        run_poll(b);
     }
 }
 
@@ -213,31 +321,43 @@ bool backend_poll_begin(struct backend *b)
     if (b->polling) {
         return false;
     }
+    if (b->poll_settling) {
+        (void)settle(b); /* begun before the loop turned (a poll called directly) */
+    }
     b->polling = true;
+    b->poll_failed = false;
+    b->retry_after_ms = 0;
+    b->poll_started_ms = now_ms(b);
     return true;
 }
 
 void backend_poll_end(struct backend *b)
 {
+    if (!b->polling) {
+        return;
+    }
     b->polling = false;
+    b->poll_ended_ms = now_ms(b);
+    b->poll_settling = true;
+    if (b->timer != NULL) {
+        b->next_poll_ms = 0;
+        loop_timer_reset(b->loop, b->timer, 0); /* settles on the loop's next turn */
+        return;
+    }
+    /* not on a schedule (no loop, or doctor's single poll): count it now */
+    (void)settle(b);
     if (b->repoll) {
         b->repoll = false;
-        backend_poll_now(b);
+        b->poll_asked = true;
+        run_poll(b);
+    } else {
+        b->poll_asked = false;
     }
 }
 
 void backend_refresh_soon(struct backend *b)
 {
-    if (b->polling) {
-        b->repoll = true;
-    } else {
-        backend_poll_now(b);
-    }
-}
-
-static uint64_t now_ms(const struct backend *b)
-{
-    return b->loop != NULL ? loop_now_ms(b->loop) : clock_mono_ms();
+    backend_poll_now(b);
 }
 
 void backend_ok(struct backend *b)
@@ -291,6 +411,9 @@ void backend_fail(struct backend *b, const char *fmt, ...)
     b->error = xvasprintf(fmt, ap);
     va_end(ap);
     b->health = BACKEND_ERROR;
+    if (b->polling || b->poll_settling) {
+        b->poll_failed = true; /* the schedule backs off */
+    }
     if (b->cluster != NULL) {
         cluster_drop(b->cluster, b); /* its rows leave the merge */
     }
@@ -336,9 +459,29 @@ const struct action_def *backend_action_by_verb(const struct backend *b, enum mo
     return NULL;
 }
 
+/* The interval a healthy b is polled at: the refresh, or longer for slow answers. */
+static uint64_t ok_interval(const struct backend *b)
+{
+    uint64_t refresh = (uint64_t)b->refresh_ms;
+    return b->sched.failures == 0 && b->interval_ms > refresh ? b->interval_ms : refresh;
+}
+
 bool backend_is_stale(const struct backend *b, uint64_t now)
 {
-    return b->last_ok_ms != 0 && now > b->last_ok_ms + 3u * (uint64_t)b->refresh_ms;
+    return b->last_ok_ms != 0 && now > b->last_ok_ms + 3u * ok_interval(b);
+}
+
+void backend_next_try_text(const struct backend *b, uint64_t now, char *buf, size_t len)
+{
+    if (b->next_poll_ms > now) {
+        char in[16];
+        duration_format(in, sizeof in, (int64_t)((b->next_poll_ms - now + 999) / 1000));
+        snprintf(buf, len, "next try in %s", in);
+    } else if (b->polling || b->poll_settling || b->next_poll_ms != 0) {
+        snprintf(buf, len, "retrying now");
+    } else {
+        snprintf(buf, len, "%s", "");
+    }
 }
 
 static void put_why(char **why, char *text)
@@ -526,17 +669,25 @@ static void health_core(const struct backend *b, uint64_t now, char *buf, size_t
     case BACKEND_OK:
         if (backend_is_stale(b, now)) {
             snprintf(buf, len, "stale %s", age);
+        } else if (ok_interval(b) >= (uint64_t)b->refresh_ms + 1000) {
+            /* a user must see why the data is older than the refresh */
+            char every[16];
+            duration_format(every, sizeof every, (int64_t)((ok_interval(b) + 500) / 1000));
+            snprintf(buf, len, "ok, every %s (slow answers)", every);
         } else {
             snprintf(buf, len, "ok");
         }
         break;
-    case BACKEND_ERROR:
+    case BACKEND_ERROR: {
+        char next[48];
+        backend_next_try_text(b, now, next, sizeof next);
+        snprintf(buf, len, "error: %s%s%s", b->error, next[0] != '\0' ? ", " : "", next);
         if (b->last_ok_ms != 0) {
-            snprintf(buf, len, "error: %s (data %s old)", b->error, age);
-        } else {
-            snprintf(buf, len, "error: %s", b->error);
+            size_t n = strlen(buf);
+            snprintf(buf + n, len - n, " (data %s old)", age);
         }
         break;
+    }
     }
 }
 

@@ -8,13 +8,17 @@
  * Contract of the callbacks:
  * - create: allocate priv (may be NULL). No I/O.
  * - configure: one "key = value" from the backend's config section that is not
- *   a common key (type, refresh, timeout, actions). Return false with *cause
- *   set ("unknown key 'x'", "bad value ...") to reject it.
+ *   a common key (type, refresh, timeout, backoff_cap, actions, context,
+ *   cluster). Return false with *cause set ("unknown key 'x'", "bad value
+ *   ...") to reject it.
  * - start: validate the configuration as a whole; no I/O yet.
- * - poll: called by the core every refresh interval (and once at start). Start
- *   a fetch on the loop and return at once; when data arrives, build a rowset
- *   and call backend_publish(); on failure call backend_fail(). Must never
- *   block. A poll while the previous fetch is in flight should be skipped.
+ * - poll: called by the core when the schedule says (once at start, then the
+ *   refresh after each poll, longer after failures or slow answers: see the
+ *   schedule below). Start a fetch on the loop between backend_poll_begin and
+ *   backend_poll_end and return at once; when data arrives, build a rowset
+ *   and call backend_publish(); on failure call backend_fail() (before or
+ *   right after backend_poll_end: the schedule counts it). Must never block.
+ *   A poll while the previous fetch is in flight should be skipped.
  * - act: perform the request (a verb of the type's action table on one
  *   row); return at once and answer with backend_done() exactly once, now
  *   or later. The request stays valid until then.
@@ -147,7 +151,10 @@ struct backend {
      * The schedule (issue 20, pollpolicy.h): the timer is one-shot, armed
      * again when a poll ends (backend_poll_end) with poll_next_delay() from
      * how it ended and how long it took. A backend that never calls
-     * backend_poll_begin is polled every refresh.
+     * backend_poll_begin is polled every refresh. The timer is one handle for
+     * the backend's life (NULL: not on a schedule), armed for one shot at a
+     * time (loop_timer_reset) and parked a day ahead while a fetch is in
+     * flight; destroy cancels it.
      */
     struct poll_sched sched;  /* refresh, backoff cap, consecutive failures */
     uint64_t poll_started_ms; /* loop time the poll in flight began */
@@ -155,6 +162,15 @@ struct backend {
     uint64_t retry_after_ms;  /* the server's Retry-After in the poll in flight, 0 = none */
     bool poll_asked;          /* the poll in flight was asked for (a key, an action), not timed */
     struct http_poll *http;   /* an HTTP backend's poll (http_poll_init), for hedging; or NULL */
+    /*
+     * Private to backend.c. A poll's outcome is settled on the loop's next
+     * turn after backend_poll_end (the timer fires at once), since many
+     * backends end the poll first and say backend_fail or backend_ok after.
+     */
+    bool poll_failed;       /* backend_fail since the poll began */
+    bool poll_settling;     /* ended, its outcome not counted yet */
+    uint64_t poll_ended_ms; /* loop time the last poll ended */
+    uint64_t interval_ms;   /* from the last poll's start to the next's, as scheduled */
     /* Optional per-instance actions (exec plugins), used instead of impl->actions when set. */
     const struct action_def *actions;
     int nactions;
@@ -194,7 +210,10 @@ const struct backend_impl *const *backend_impls(void);
 struct backend *backend_create(const struct backend_impl *impl, const char *name,
                                struct store *store, struct loop *loop);
 void backend_destroy(struct backend *b);
-/* Common keys first (refresh, timeout, actions, context, cluster), then the implementation's. */
+/*
+ * Common keys first (refresh, timeout, backoff_cap, actions, context,
+ * cluster), then the implementation's.
+ */
 bool backend_configure(struct backend *b, const char *key, const char *value, char **cause);
 /* Validate and schedule polling on the loop (first poll at once). */
 bool backend_start(struct backend *b, char **cause);
@@ -207,7 +226,11 @@ void backend_schedule(struct backend *b);
  * or backend_drop answers it: a reload keeps a busy backend (tui/reload.c).
  */
 void backend_act(struct backend *b, struct backend_request *req);
-/* Poll now, outside the schedule (e.g. right after an action). */
+/*
+ * Poll now, outside the schedule (a key, right after an action), also in
+ * backoff: the timer is reset to fire at once, or, while a fetch is in flight,
+ * the next poll runs as soon as it ends. That poll has b->poll_asked set.
+ */
 void backend_poll_now(struct backend *b);
 
 /* Called by implementations. */
@@ -242,13 +265,23 @@ const struct action_def *backend_action_by_verb(const struct backend *b, enum mo
                                                 const char *verb);
 
 /*
- * One-line health for the status bar: "ok", "starting", "stale 42s" (no fresh
- * data for more than three refresh intervals), "error: reason". buf >= 128.
+ * One-line health for the status bar: "ok", "ok, every 15s (slow answers)"
+ * (polled less often than the refresh: issue 20's load-aware interval),
+ * "starting", "stale 42s" (no fresh data for more than three intervals),
+ * "error: reason, next try in 23s (data 1m old)". buf >= 128.
  * This is b's own; a cluster's is cluster_health_text (backends/cluster.h).
  */
 void backend_health_text(const struct backend *b, uint64_t now_ms, char *buf, size_t len);
-/* True when the newest data is older than three refresh intervals. */
+/*
+ * True when the newest data is older than three intervals: the refresh, or
+ * the longer interval a slow backend is polled at (pollpolicy.h).
+ */
 bool backend_is_stale(const struct backend *b, uint64_t now_ms);
+/*
+ * When b polls next, for a failing backend's health: "next try in 23s",
+ * "retrying now" (a fetch in flight), or "" when not on a schedule.
+ */
+void backend_next_try_text(const struct backend *b, uint64_t now_ms, char *buf, size_t len);
 
 /*
  * Freshness (DESIGN rule 7: data the console does not have is unknown). Has b

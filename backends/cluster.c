@@ -338,7 +338,12 @@ void cluster_health_text(const struct cluster *c, uint64_t now, char *buf, size_
         }
         strbuf_printf(&sb, "%s%s: ", said++ ? "; " : "", b->name);
         if (b->health == BACKEND_ERROR) {
+            char next[48];
+            backend_next_try_text(b, now, next, sizeof next);
             strbuf_str(&sb, b->error != NULL ? b->error : "failed");
+            if (next[0] != '\0') {
+                strbuf_printf(&sb, ", %s", next);
+            }
         } else {
             char age[16];
             duration_format(age, sizeof age, (int64_t)((now - b->last_ok_ms) / 1000));

@@ -56,6 +56,8 @@ static bool can_cycle_contexts(const void *ctx)
     X(FK_CONTEXT, "X", "context-next", "show the next context (all, each one, all again; :ctx)",   \
       can_cycle_contexts)                                                                          \
     X(FK_REDRAW, "Ctrl-L", "redraw", "redraw the whole screen", NULL)                              \
+    X(FK_RETRY, "Ctrl-R", "retry",                                                                 \
+      "poll this pane's backends now, also one waiting after failures", NULL)                      \
     X(FK_HELP, "?", "help", "this help", NULL)                                                     \
     X(FK_COMMAND, ":", "command", "a command (below)", NULL)                                       \
     X(FK_QUIT, "q", "quit", "quit", NULL)
@@ -169,6 +171,35 @@ static void open_command_line(struct ui *ui)
 
 /* ---- NORMAL mode ---- */
 
+/*
+ * Ctrl-R: poll now every backend feeding the focused table pane (each member
+ * of a cluster too), also one in backoff after failures (issue 20): whoever
+ * watches a recovery need not wait out the backoff. One poll each, not a burst.
+ */
+static void retry_focused(struct ui *ui)
+{
+    struct panel *p = ui_focused_table(ui);
+    if (p == NULL) {
+        ui_say(ui, true, "retry: no backend feeds this pane");
+        return;
+    }
+    enum model_kind kind = p->ops->table->kind;
+    struct strbuf sb = {0};
+    for (size_t i = 0; i < ui->nbackends; i++) {
+        struct backend *b = ui->backends[i];
+        if (backend_kinds(b) & (1u << kind)) {
+            backend_poll_now(b);
+            strbuf_printf(&sb, "%s%s", sb.n ? ", " : "", b->name);
+        }
+    }
+    if (sb.s == NULL) {
+        ui_say(ui, true, "retry: no backend feeds %s", p->ops->title);
+    } else {
+        ui_say(ui, false, "retrying %s", sb.s);
+    }
+    free(sb.s);
+}
+
 static bool frame_key(struct ui *ui, const struct key_def *k, wint_t ch)
 {
     int slots = ui->nslots + (ui->side.ops != NULL); /* the side slot comes last */
@@ -202,6 +233,9 @@ static bool frame_key(struct ui *ui, const struct key_def *k, wint_t ch)
     case FK_REDRAW:
         clearok(curscr, TRUE);
         ui_dirty_all(ui);
+        return true;
+    case FK_RETRY:
+        retry_focused(ui);
         return true;
     case FK_HELP:
         help_open(ui);
