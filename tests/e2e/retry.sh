@@ -1,14 +1,16 @@
 #!/bin/bash
 # Backoff and Ctrl-R (issue 20), as a person sees them: a backend against a
 # server that answers 503 to everything is not polled every refresh any more;
-# its pane says when the next try is, and Ctrl-R polls it at once.
+# its pane says when the next try is, and Ctrl-R polls it at once. A slow
+# backend is polled less often than its refresh, and its health says so.
 . "$(dirname "$0")/lib.sh"
 
 T="$E2E_DIR/srv"
 mkdir -p "$T"
-# answers 503 to every request and logs one line per request it saw
+# answers 503 to every request and logs one line per request it saw; under
+# /slow/ answers an empty list after a second, unlogged
 cat >"$T/srv.py" <<'PY'
-import http.server, sys, threading, os
+import http.server, sys, threading, time, os
 
 log = open(sys.argv[1], "a", buffering=1)
 
@@ -17,6 +19,14 @@ class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
     def do_GET(self):
+        if self.path.startswith("/slow/"):
+            time.sleep(1)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"[]")
+            return
         log.write(self.path + "\n")
         body = b"overloaded"
         self.send_response(503)
@@ -69,6 +79,21 @@ check "help lists Ctrl-R (a screen tall enough for all of it)" \
     wait_line "Ctrl-R +poll this pane's backends now"
 check "--keys lists the verb retry" bash -c '"$1" --keys | grep -Eq "^ +retry +Ctrl-R"' _ "$OPSDECK"
 keys q
+keys q
+check "opsdeck quits" test "$(wait_exit)" = 0
+
+# a backend answering in 1 s a request (alerts, then silences) at a 1 s
+# refresh: polled every 5 x its 2 s poll or so, and the status bar says why
+# the data is older than the refresh
+cat >"$T/slow.ini" <<INI
+[backend "slow"]
+type = alertmanager
+url = http://127.0.0.1:$(cat "$T/port")/slow
+refresh = 1s
+INI
+e2e_start 120 30 LANG=C.UTF-8 -- -c "$T/slow.ini"
+check "a slow backend's health says it is polled less often" \
+    wait_line "slow: ok, every [0-9]+s \(slow answers\)" 20
 keys q
 check "opsdeck quits" test "$(wait_exit)" = 0
 
