@@ -16,10 +16,10 @@
  * on the loop (http_poll_parse), each element mapped and freed at once. An
  * answer the same as the last one published (http_poll_same) rebuilds
  * nothing. A pointer through an array index reads the whole document. When
- * the streamed reading finds no array at the pointer, the answer is fetched
- * once more and read whole, so the error says what the pointer met, as it
- * always has ("pointer /data/queue did not resolve: no member 'queue' at
- * /data").
+ * the streamed reading finds no array at the pointer, the document around
+ * it (the stream's rest) is mapped as a whole one would be, so the error says
+ * what the pointer met, as it always has ("pointer /data/queue did not
+ * resolve: no member 'queue' at /data"), without asking the server again.
  */
 #include "httpjson.h"
 
@@ -42,7 +42,6 @@ struct httpjson {
     char **col_names, **col_ptrs;
     size_t ncols;
     char *member;            /* the rows pointer as a member path, NULL: read the whole */
-    bool whole_next;         /* read the next answer whole (to word a failure) */
     bool row_failed;         /* the streamed parse stopped at a row */
     struct rowset *building; /* the streamed parse's rows */
     struct plugin_mapping mapping;
@@ -208,11 +207,15 @@ static void on_parsed(void *ud, bool ok, const char *cause, const cJSON *rest, s
         /* json_parse's words: invalid JSON, an empty response, data after the JSON */
         backend_fail(b, "bad response: not JSON (%s)", cause);
     } else {
-        /* no array where the pointer points: read it whole, which says what is there */
-        h->whole_next = true;
-        http_poll_send(&h->poll, "", on_fetch);
-        free(why);
-        return;
+        /* no array where the pointer points: the document (rest) says what is there */
+        char *whole = NULL;
+        struct rowset *scratch = rowset_create(h->kind, b->name);
+        if (rest == NULL || plugin_map_rows(rest, &h->map, scratch, NULL, &whole)) {
+            whole = xasprintf("bad response: %s", cause); /* only the stream refused it */
+        }
+        rowset_destroy(scratch);
+        backend_fail(b, "%s", whole);
+        free(whole);
     }
     free(why);
     http_poll_end(&h->poll);
@@ -222,8 +225,7 @@ static void on_fetch(const struct http_response *r, void *ud)
 {
     struct backend *b = http_poll_received(ud);
     struct httpjson *h = b->priv;
-    bool whole = h->member == NULL || h->whole_next;
-    h->whole_next = false;
+    bool whole = h->member == NULL;
     if (http_poll_same(&h->poll, r)) {
         backend_ok(b); /* the rows published from this answer are still right */
         http_poll_end(&h->poll);

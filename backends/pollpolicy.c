@@ -29,7 +29,8 @@ uint64_t poll_interval(const struct poll_sched *s, const struct poll_outcome *o,
         interval = refresh + rnd % (ceiling - refresh + 1);
     }
     /* in flight at most 1/POLL_LOAD_FACTOR of the time, up to the cap */
-    interval = max_u64(interval, min_u64(o->duration_ms * POLL_LOAD_FACTOR, cap));
+    uint64_t busy = o->ok ? o->duration_ms : max_u64(o->duration_ms, s->good_ms);
+    interval = max_u64(interval, min_u64(busy * POLL_LOAD_FACTOR, cap));
     if (o->retry_after_ms > 0) {
         interval = max_u64(interval, o->duration_ms + min_u64(o->retry_after_ms, cap));
     }
@@ -40,6 +41,7 @@ uint64_t poll_next_delay(struct poll_sched *s, const struct poll_outcome *o, uin
 {
     if (o->ok) {
         s->failures = 0;
+        s->good_ms = o->duration_ms;
     } else if (s->failures < UINT32_MAX) {
         s->failures++;
     }
@@ -106,7 +108,9 @@ bool retry_budget_take(struct retry_budget *rb, uint64_t now_ms)
     if (rb->tokens > cap) {
         rb->tokens = cap; /* the last minute was quieter than when they were earned */
     }
-    if (rb->tokens < 1.0) {
+    /* tenths added one by one fall short of a whole by a rounding error: ten successes are a token
+     */
+    if (rb->tokens < 1.0 - 1e-9) {
         rb->refused++;
         return false;
     }

@@ -17,6 +17,10 @@
  *   poll's duration after the last one started, so a console keeps a request
  *   in flight to one backend at most 1/POLL_LOAD_FACTOR of the time (up to the
  *   cap: a poll longer than cap/POLL_LOAD_FACTOR is followed by one at the cap).
+ *   A failed poll counts the longer of its own time and the last good poll's:
+ *   a 503 in 5 ms says nothing about what an answer costs the server. The
+ *   factor is 10, not the 5 the issue first named: test_pollsim shows 5 keeps a
+ *   fleet at 1.1-1.3 x a shedding server's capacity (docs/architecture.md).
  * - A server's Retry-After (503, 429) is a floor for the next poll, up to the cap.
  * - Retry budget: a failed GET is tried again in transport only while a token
  *   is left. A first attempt answered well adds POLL_BUDGET_RATIO of a token;
@@ -38,7 +42,7 @@
 
 enum {
     POLL_BACKOFF_CAP_MS = 60000, /* default backoff_cap */
-    POLL_LOAD_FACTOR = 5,        /* in flight at most 1/5 of the time */
+    POLL_LOAD_FACTOR = 10,       /* in flight at most a tenth of the time */
     POLL_SECONDARY_FACTOR = 5,   /* secondary requests every 5th interval */
     POLL_BUDGET_SLOTS = 6,       /* the last minute, in slots of 10 s */
     POLL_BUDGET_SLOT_MS = 10000,
@@ -54,6 +58,7 @@ struct poll_sched {
     uint64_t refresh_ms; /* the configured refresh */
     uint64_t cap_ms;     /* the backoff cap (>= refresh_ms in effect) */
     unsigned failures;   /* consecutive failed polls */
+    uint64_t good_ms;    /* the last poll that ended well: its duration */
 };
 
 struct poll_outcome {

@@ -224,7 +224,7 @@ static int wrong_top(struct json_stream *s)
     if (!parse_value(s, 0, &v)) {
         return -1;
     }
-    cJSON_Delete(v);
+    s->rest = v; /* the document, which says what is there instead (json_stream_rest) */
     type_error(s, 0);
     set_grammar(s, ST_TOP_END);
     return 0;

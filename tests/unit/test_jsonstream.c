@@ -182,6 +182,14 @@ static void test_errors(void)
     tap_is_str(json_str(json_stream_rest(&p), "errorType"), "bad_data",
                "the rest is the whole document, for its status");
     json_stream_finish(&p);
+    const char *arr = "[1, {\"a\": 2}]";
+    json_stream_init(&p, arr, strlen(arr), "data.alerts");
+    tap_ok(json_stream_next(&p, &pe, &pcause) == -1 && cJSON_IsArray(json_stream_rest(&p)) &&
+               cJSON_GetArraySize(json_stream_rest(&p)) == 2,
+           "a document of another type than the path wants: it is the rest, whole");
+    free(pcause);
+    pcause = NULL;
+    json_stream_finish(&p);
     const char *broken = "{\"status\":\"error\",\"data\":5";
     json_stream_init(&p, broken, strlen(broken), "data.alerts");
     tap_ok(json_stream_next(&p, &pe, &pcause) == -1 && json_stream_rest(&p) == NULL,

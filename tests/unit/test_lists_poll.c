@@ -547,11 +547,17 @@ static void test_httpjson(void)
                                "/data") != NULL,
           "http-json: a pointer that does not resolve is named as before (%s)",
           b->error != NULL ? b->error : "");
-    tap_ok(logged("/q", 200) == 2, "http-json: (read whole once more to say so)");
+    tap_ok(logged("/q", 200) == 1, "http-json: (said from the one answer: no second request)");
     put("hj.json", "{\"data\":{\"queues\":{\"a\":1}}}");
     CHECK(poll_once(b) && b->error != NULL &&
               strstr(b->error, "rows = /data/queues is an object, not an array") != NULL,
           "http-json: rows that are not an array are named as before (%s)",
+          b->error != NULL ? b->error : "");
+    put("hj.json", "[{\"data\":1}]");
+    log_clear();
+    CHECK(poll_once(b) && b->error != NULL && strstr(b->error, "pointer /data/queues") != NULL &&
+              logged("/q", 200) == 1,
+          "http-json: a document that is not an object is named from the one answer (%s)",
           b->error != NULL ? b->error : "");
     put("hj.json", "{\"data\":{\"queues\":[{\"name\":\"a\"},{\"name\":\"a\"}]}}");
     CHECK(poll_once(b) && b->error != NULL && strstr(b->error, "duplicate key 'a'") != NULL,
