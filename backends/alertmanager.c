@@ -142,6 +142,7 @@ static void *am_create(struct backend *b)
     struct am *am = xcalloc(1, sizeof *am);
     http_settings_init(&am->http);
     http_poll_init(&am->poll, b, &am->http);
+    http_poll_replicated(&am->poll); /* HA Alertmanagers gossip: one's answer is another's */
     http_actions_init(&am->actions, op_free);
     return am;
 }

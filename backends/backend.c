@@ -295,6 +295,18 @@ void backend_schedule(struct backend *b)
     }
 }
 
+void backend_unschedule(struct backend *b)
+{
+    if (b->poll_settling) {
+        (void)settle(b); /* the poll that ended still counts */
+    }
+    if (b->timer != NULL) {
+        loop_timer_cancel(b->loop, b->timer);
+        b->timer = NULL;
+    }
+    b->next_poll_ms = 0;
+}
+
 bool backend_start(struct backend *b, char **cause)
 {
     if (!backend_validate(b, cause)) {

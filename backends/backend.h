@@ -221,6 +221,12 @@ bool backend_start(struct backend *b, char **cause);
 bool backend_validate(struct backend *b, char **cause);
 void backend_schedule(struct backend *b);
 /*
+ * No more polls on the schedule (a fetch in flight still ends as usual): a
+ * one-shot command (snapshot) that reports its backends' health then says
+ * no "next try in" it will never make.
+ */
+void backend_unschedule(struct backend *b);
+/*
  * Ask b to perform req (impl->act; "this backend cannot perform actions"
  * when it has none). b->inflight counts it until backend_done, backend_refuse
  * or backend_drop answers it: a reload keeps a busy backend (tui/reload.c).
@@ -265,7 +271,7 @@ const struct action_def *backend_action_by_verb(const struct backend *b, enum mo
                                                 const char *verb);
 
 /*
- * One-line health for the status bar: "ok", "ok, every 15s (slow answers)"
+ * One-line health for the status bar: "ok", "ok, every 30s (slow answers)"
  * (polled less often than the refresh: issue 20's load-aware interval),
  * "starting", "stale 42s" (no fresh data for more than three intervals),
  * "error: reason, next try in 23s (data 1m old)". buf >= 128.

@@ -6,6 +6,7 @@
 #include "cluster.h"
 
 #include "backend.h"
+#include "http_poll.h"
 
 #include "../common/clock.h"
 #include "../common/util.h"
@@ -357,4 +358,36 @@ void cluster_health_text(const struct cluster *c, uint64_t now, char *buf, size_
     }
     snprintf(buf, len, "%s", sb.s);
     free(sb.s);
+}
+
+struct backend *cluster_peer(const struct cluster *c, const struct backend *b, uint64_t now)
+{
+    struct backend *best = NULL;
+    for (size_t i = 0; i < c->n; i++) {
+        struct backend *m = c->m[i].b;
+        if (m != b && m->http != NULL && healthy(m, now) &&
+            (best == NULL || m->last_ok_ms > best->last_ok_ms)) {
+            best = m;
+        }
+    }
+    return best;
+}
+
+void cluster_hedge_text(const struct cluster *c, char *buf, size_t len)
+{
+    uint64_t reads = 0, sent = 0, won = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        const struct http_poll *p = c->m[i].b->http;
+        if (p != NULL) {
+            reads += p->reads;
+            sent += p->hedges_sent;
+            won += p->hedges_won;
+        }
+    }
+    if (sent == 0) {
+        snprintf(buf, len, "%s", "");
+        return;
+    }
+    snprintf(buf, len, "hedged %llu of %llu reads (%llu answered by a peer)",
+             (unsigned long long)sent, (unsigned long long)reads, (unsigned long long)won);
 }

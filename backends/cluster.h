@@ -68,4 +68,16 @@ void cluster_health_text(const struct cluster *c, uint64_t now_ms, char *buf, si
 /* Some member is down (an error or stale) or every one is. */
 bool cluster_degraded(const struct cluster *c, uint64_t now_ms);
 
+/*
+ * A peer b's slow read may be hedged to (issue 20, http_poll.h): another
+ * member, healthy (health ok, not stale), with an HTTP poll (its b->http);
+ * the freshest such one. NULL when there is none.
+ */
+struct backend *cluster_peer(const struct cluster *c, const struct backend *b, uint64_t now_ms);
+/*
+ * The members' hedged reads in words, "" when none was hedged: "hedged 4 of
+ * 310 reads (3 answered by a peer)". For the cluster's health line.
+ */
+void cluster_hedge_text(const struct cluster *c, char *buf, size_t len);
+
 #endif

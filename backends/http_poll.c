@@ -18,10 +18,27 @@
  * hash and validators of that answer (for http_poll_parse_took) and the
  * backend's callbacks. It is cancelled by http_poll_finish, also from inside
  * its own done (then it is only detached: done's caller frees it).
+ *
+ * Hedging (http_poll.h): the p95 comes from the answers of this poll's own
+ * GETs (2xx and 304, their elapsed time), one window for every path of the
+ * poll (its requests are of one server and of one kind). When a hedge wins,
+ * the cancelled request's wait so far goes into the window as well: it was
+ * at least that slow, so a server that stays slow raises its p95 and is
+ * hedged less, rather than doubling every read. The hedge goes out
+ * unconditional (validators are one server's) and a hedged answer's
+ * validators are never kept for the next conditional GET to this server;
+ * its body hash is compared (http_poll_same) as any. It uses the peer's
+ * settings (auth, TLS, timeouts, retries): the peer lists the polls whose
+ * hedge is in flight with them (hedged_by), and its http_poll_finish cancels
+ * those hedges, whatever cluster either is in by then (a reload moves kept
+ * backends into new clusters).
  */
 #include "http_poll.h"
 
+#include "cluster.h"
+
 #include "../common/jsonjob.h"
+#include "../common/loop.h"
 #include "../common/util.h"
 
 #include <stddef.h>
@@ -118,8 +135,42 @@ static void parse_cancel(struct http_poll *p)
     free(ps);
 }
 
+/* The hedge in flight is over: p leaves its peer's list. */
+static void hedge_unlink(struct http_poll *p)
+{
+    struct http_poll *peer = p->hedge_peer;
+    for (struct http_poll **at = peer != NULL ? &peer->hedged_by : NULL; at != NULL && *at != NULL;
+         at = &(*at)->hedge_next) {
+        if (*at == p) {
+            *at = p->hedge_next;
+            break;
+        }
+    }
+    p->hedge_peer = NULL;
+    p->hedge_next = NULL;
+}
+
+/* Stop the hedge: its timer, and its request if it went out. */
+static void hedge_stop(struct http_poll *p)
+{
+    if (p->hedge_timer != NULL) {
+        loop_timer_cancel(p->b->loop, p->hedge_timer);
+        p->hedge_timer = NULL;
+    }
+    http_cancel(p->hedge);
+    p->hedge = NULL;
+    hedge_unlink(p);
+}
+
 void http_poll_finish(struct http_poll *p)
 {
+    hedge_stop(p);
+    while (p->hedged_by != NULL) {
+        hedge_stop(p->hedged_by); /* it used p's settings: it waits for its own server */
+    }
+    if (p->b->http == p) {
+        p->b->http = NULL; /* no longer a peer to hedge to */
+    }
     http_cancel(p->req);
     p->req = NULL;
     parse_cancel(p);
@@ -130,6 +181,11 @@ void http_poll_finish(struct http_poll *p)
     free(p->key);
     free(p->answered);
     p->path = p->key = p->answered = NULL;
+}
+
+void http_poll_replicated(struct http_poll *p)
+{
+    p->replicated = true;
 }
 
 bool http_poll_begin(struct http_poll *p)
@@ -145,14 +201,72 @@ static void sending(struct http_poll *p, const char *path, char *key)
     p->key = key;
 }
 
-/* Every answer of the poll passes here first: what the backend's schedule needs from it. */
-static void on_answer(const struct http_response *r, void *ud)
+/* An answer reaches the backend's callback: what the backend's schedule needs from it first. */
+static void deliver(struct http_poll *p, const struct http_response *r, bool hedged)
 {
-    struct http_poll *p = ud;
     if (r->retry_after_ms > p->b->retry_after_ms) {
         p->b->retry_after_ms = r->retry_after_ms; /* backend_poll_end reads it */
     }
+    p->answer_hedged = hedged;
     p->cb(r, p);
+}
+
+/* The poll's own request answered: it wins (a failure too: it is this server's health). */
+static void on_answer(const struct http_response *r, void *ud)
+{
+    struct http_poll *p = ud;
+    if (p->hedgeable && (http_ok(r) || r->not_modified)) {
+        latency_add(&p->latency, (uint64_t)r->elapsed_ms);
+    }
+    hedge_stop(p);
+    deliver(p, r, false);
+}
+
+/* The peer answered the hedge: a good answer wins, a failure leaves it to the poll's own. */
+static void on_hedge_answer(const struct http_response *r, void *ud)
+{
+    struct http_poll *p = ud;
+    p->hedge = NULL; /* gone */
+    hedge_unlink(p);
+    if (!http_ok(r)) {
+        return;
+    }
+    p->hedges_won++;
+    latency_add(&p->latency, loop_now_ms(p->b->loop) - p->sent_ms); /* at least this slow */
+    http_cancel(p->req);
+    p->req = NULL;
+    deliver(p, r, true);
+}
+
+/* The p95 has passed without an answer: the same GET to a live peer, if there is one. */
+static void hedge_fire(void *ud)
+{
+    struct http_poll *p = ud;
+    p->hedge_timer = NULL; /* one-shot: freed by the loop */
+    struct backend *peer =
+        p->b->cluster != NULL ? cluster_peer(p->b->cluster, p->b, loop_now_ms(p->b->loop)) : NULL;
+    if (p->req == NULL || peer == NULL) {
+        return;
+    }
+    p->hedge_peer = peer->http;
+    p->hedge_next = peer->http->hedged_by;
+    peer->http->hedged_by = p;
+    p->hedges_sent++;
+    p->hedge = http_request(p->b->loop, peer->http->http, "GET", p->path, NULL, NULL, 0,
+                            on_hedge_answer, p);
+}
+
+/* A GET went out: arm its hedge when the poll is a cluster member's and its p95 is known. */
+static void hedge_arm(struct http_poll *p)
+{
+    hedge_stop(p);
+    p->sent_ms = loop_now_ms(p->b->loop);
+    uint64_t p95 = latency_p95(&p->latency);
+    if (!p->hedgeable || !p->replicated || p95 == 0 || p->b->cluster == NULL ||
+        cluster_peer(p->b->cluster, p->b, p->sent_ms) == NULL) {
+        return;
+    }
+    p->hedge_timer = loop_timer_add(p->b->loop, p95, 0, hedge_fire, p);
 }
 
 void http_poll_send(struct http_poll *p, const char *path, http_done_cb cb)
@@ -166,12 +280,17 @@ void http_poll_send(struct http_poll *p, const char *path, http_done_cb cb)
     } else {
         p->req = http_request(p->b->loop, p->http, "GET", path, NULL, NULL, 0, on_answer, p);
     }
+    p->hedgeable = true;
+    p->reads++;
+    hedge_arm(p);
 }
 
 void http_poll_post_form(struct http_poll *p, const char *path, const char *form, http_done_cb cb)
 {
     sending(p, path, xasprintf("POST %s\n%s", path, form));
     p->cb = cb;
+    p->hedgeable = false; /* never a write */
+    hedge_stop(p);
     p->req = http_request(p->b->loop, p->http, "POST", path, "application/x-www-form-urlencoded",
                           form, strlen(form), on_answer, p);
 }
@@ -204,7 +323,7 @@ bool http_poll_same(struct http_poll *p, const struct http_response *r)
         return false;
     }
     /* the same bytes: this answer's validators describe what was taken as well */
-    if (r->etag != NULL || r->last_modified != NULL) {
+    if (!p->answer_hedged && (r->etag != NULL || r->last_modified != NULL)) {
         free(e->etag);
         free(e->last_modified);
         e->etag = dup_or_null(r->etag);
@@ -216,7 +335,8 @@ bool http_poll_same(struct http_poll *p, const struct http_response *r)
 void http_poll_took(struct http_poll *p, const struct http_response *r)
 {
     if (http_ok(r) && !r->not_modified) {
-        seen_take(p, p->answered, r->hash, r->etag, r->last_modified);
+        bool own = !p->answer_hedged; /* a peer's validators mean nothing to this server */
+        seen_take(p, p->answered, r->hash, own ? r->etag : NULL, own ? r->last_modified : NULL);
     }
 }
 
@@ -266,8 +386,8 @@ void http_poll_parse(struct http_poll *p, const struct http_response *r, const c
             {
                 .key = dup_or_null(p->answered),
                 .hash = r->hash,
-                .etag = dup_or_null(r->etag),
-                .last_modified = dup_or_null(r->last_modified),
+                .etag = p->answer_hedged ? NULL : dup_or_null(r->etag),
+                .last_modified = p->answer_hedged ? NULL : dup_or_null(r->last_modified),
             },
     };
     /* a parse is of a 2xx; anything else is taken as it is, never as "the same" */

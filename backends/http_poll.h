@@ -19,6 +19,18 @@
  * (backend_refresh_soon after an action) runs when the poll ends. Since
  * http_request() never calls back before it returns, the handle kept here is
  * always the one in flight.
+ *
+ * Hedged reads (issue 20, pollpolicy.h): once the backend said its cluster's
+ * members serve the same data (http_poll_replicated: Alertmanagers gossip;
+ * not HAProxy or NATS, whose every server has its own), a GET sent with
+ * http_poll_send by a member of a cluster (cluster.h) that has a live peer
+ * is sent to the peer
+ * too once it has waited the p95 of this poll's recent answers (after
+ * POLL_HEDGE_MIN_SAMPLES of them). The first good answer wins and reaches cb
+ * as this poll's own; the other request is cancelled. A peer that fails
+ * does not win: the poll waits for its own server. A POST is never hedged;
+ * an action (http_action.h) never goes through here. Meanwhile p->req stays
+ * the poll's own request until cb runs.
  */
 #ifndef OPSDECK_HTTP_POLL_H
 #define OPSDECK_HTTP_POLL_H
@@ -46,11 +58,36 @@ struct http_poll {
     char *answered; /* the key of the answer being handled (http_poll_received) */
     struct http_poll_parse *parse; /* the parse in flight: its callbacks and the answer it reads */
     http_done_cb cb;               /* the backend's callback for the request in flight */
+    /* hedged reads */
+    struct latency_window latency;    /* this poll's GETs' answer times (its own server's) */
+    uint64_t sent_ms;                 /* loop time the request in flight went out */
+    bool replicated;                  /* http_poll_replicated: reads may be hedged */
+    bool hedgeable;                   /* the request in flight is a GET (a POST: never hedged) */
+    bool answer_hedged;               /* the answer being handled came from a peer */
+    struct loop_timer *hedge_timer;   /* fires at the p95: send the hedge */
+    struct http_request *hedge;       /* the same GET to a peer, or NULL */
+    struct http_poll *hedge_peer;     /* the peer's poll whose settings it went with */
+    struct http_poll *hedged_by;      /* the polls whose hedge went with these settings */
+    struct http_poll *hedge_next;     /* the next in hedge_peer's hedged_by */
+    uint64_t reads;                   /* GETs sent (http_poll_send) */
+    uint64_t hedges_sent, hedges_won; /* hedges sent, and answered first (well) */
 };
 
 void http_poll_init(struct http_poll *p, struct backend *b, const struct http_settings *http);
-/* Cancel the request in flight, if any: its callback will not run. */
+/*
+ * Cancel the request in flight, if any (and its hedge): its callback will not
+ * run. A hedge another poll sent with this poll's settings is cancelled
+ * too (the settings go away with it); that poll waits for its own server.
+ */
 void http_poll_finish(struct http_poll *p);
+
+/*
+ * The members of this backend's cluster serve the same data (replicas): a
+ * slow read may be hedged to a peer. Off by default: a member of a cluster
+ * of servers that each answer their own (load balancers' stats, a NATS
+ * server's connections) must read its own server.
+ */
+void http_poll_replicated(struct http_poll *p);
 
 /* False while a poll is in flight: skip this one. */
 bool http_poll_begin(struct http_poll *p);

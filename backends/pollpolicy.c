@@ -29,7 +29,7 @@ uint64_t poll_interval(const struct poll_sched *s, const struct poll_outcome *o,
         interval = refresh + rnd % (ceiling - refresh + 1);
     }
     /* in flight at most 1/POLL_LOAD_FACTOR of the time, up to the cap */
-    uint64_t busy = o->ok ? o->duration_ms : max_u64(o->duration_ms, s->good_ms);
+    uint64_t busy = o->ok ? o->duration_ms : s->good_ms;
     interval = max_u64(interval, min_u64(busy * POLL_LOAD_FACTOR, cap));
     if (o->retry_after_ms > 0) {
         interval = max_u64(interval, o->duration_ms + min_u64(o->retry_after_ms, cap));

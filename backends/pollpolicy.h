@@ -17,8 +17,9 @@
  *   poll's duration after the last one started, so a console keeps a request
  *   in flight to one backend at most 1/POLL_LOAD_FACTOR of the time (up to the
  *   cap: a poll longer than cap/POLL_LOAD_FACTOR is followed by one at the cap).
- *   A failed poll counts the longer of its own time and the last good poll's:
- *   a 503 in 5 ms says nothing about what an answer costs the server. The
+ *   A failed poll counts the last good poll's time, not its own: a 503 in
+ *   5 ms says nothing about what an answer costs the server, and a timeout
+ *   only what the client waited (the backoff answers failures). The
  *   factor is 10, not the 5 the issue first named: test_pollsim shows 5 keeps a
  *   fleet at 1.1-1.3 x a shedding server's capacity (docs/architecture.md).
  * - A server's Retry-After (503, 429) is a floor for the next poll, up to the cap.

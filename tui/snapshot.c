@@ -187,6 +187,9 @@ int snapshot_run(struct loop *loop, struct store *store, struct backend **backen
                  size_t nbackends, bool json, FILE *out)
 {
     snapshot_wait(loop, backends, nbackends);
+    for (size_t i = 0; i < nbackends; i++) {
+        backend_unschedule(backends[i]); /* it reports and exits: no next try */
+    }
     int64_t now = clock_wall_s();
     uint64_t mono = clock_mono_ms();
     int status = 0;

@@ -194,6 +194,7 @@ check "ready web3 again" wait_until 5 snapshot_shows web3 STATUS "'DOWN'"
 
 check "a dead endpoint: snapshot exits 1" test "$(status_of "$OPSDECK" snapshot -c "$T/dead.ini")" = 1
 check "naming the failure" grep -qiE "refused|couldn't connect|failed to connect" "$T/out" "$T/err"
+check "and no next try a snapshot will never make" bash -c '! grep -q "next try" "$1" "$2"' _ "$T/out" "$T/err"
 check "an action on a dead socket exits 1" test "$(status_of "$OPSDECK" act -c "$T/dead.ini" --yes lb pools drain be_web/web1)" = 1
 check "saying connection refused" grep -q "connection refused" "$T/err"
 
