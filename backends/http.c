@@ -11,6 +11,17 @@
  * a random delay in [0, min(2 s, 250 ms * 2^attempt)] ("full jitter"), so many
  * backends recovering together do not knock a server over again.
  *
+ * Issue 20: and only while the settings' retry budget (pollpolicy.h) has a
+ * token. Every first attempt counts as sent; one answered well (any response
+ * but a 5xx or a 429: the server is coping) earns a tenth of a token; a retry
+ * takes one, so a struggling server sees at most about 10% more requests
+ * than the polls themselves, not three times as many. A 429 means "slower":
+ * it is never retried, it is a failure the poll schedule slows down for. A
+ * 503 that names its Retry-After is not retried either (the server said when
+ * to come back, and it is not in the next two seconds' jitter); the
+ * Retry-After of a 503 or 429 (delta-seconds or an HTTP date, read by
+ * curl_getdate) reaches the caller as retry_after_ms, for the schedule's floor.
+ *
  * No callback runs before the call that registered it returns (DESIGN rule
  * 2): a request that cannot even start (curl refuses the handle) is answered
  * from a zero-delay loop timer, and every other answer comes from the loop's
@@ -41,18 +52,15 @@
 
 #include <ctype.h>
 #include <curl/curl.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <time.h>
 
 enum {
-    SECRET_FILE_MAX = 65536,
-    VALIDATOR_MAX = 1024 /* a longer ETag or Last-Modified is not kept (nor sent back) */
+    VALIDATOR_MAX = 1024,          /* a longer ETag or Last-Modified is not kept (nor sent back) */
+    RETRY_AFTER_MAX_S = 24 * 3600, /* a longer Retry-After is read as a day */
 };
 
 static const uint64_t FNV1A_PRIME = 0x100000001b3ull;
@@ -82,395 +90,8 @@ struct http_request {
     int attempt;
     struct loop_timer *retry; /* a retry, or the delivery of a failure to start */
     uint64_t started_ms;
+    uint64_t retry_after_ms; /* this attempt's Retry-After header, 0 when none */
 };
-
-/* ---- settings ---- */
-
-void http_settings_init(struct http_settings *s)
-{
-    memset(s, 0, sizeof *s);
-    s->connect_timeout_ms = 3000;
-    s->timeout_ms = 5000;
-    s->max_body = 32u << 20;
-    s->retries = 2;
-}
-
-void http_settings_free(struct http_settings *s)
-{
-    free(s->url);
-    free(s->ca_file);
-    free(s->user);
-    if (s->secret != NULL) {
-        /* do not leave the secret lying in freed memory */
-        memset(s->secret, 0, strlen(s->secret));
-        free(s->secret);
-    }
-    free(s->secret_env);
-    free(s->secret_file);
-    memset(s, 0, sizeof *s);
-}
-
-static bool parse_size(const char *v, size_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long n = strtoull(v, &end, 10);
-    if (end == v || errno != 0) {
-        return false;
-    }
-    unsigned long long mul = 1;
-    if (*end == 'K' || *end == 'k') {
-        mul = 1024;
-        end++;
-    } else if (*end == 'M' || *end == 'm') {
-        mul = 1024 * 1024;
-        end++;
-    } else if (*end == 'G' || *end == 'g') {
-        mul = 1024ull * 1024 * 1024;
-        end++;
-    }
-    if (*end != '\0' || n == 0 || n > (1ull << 40) / mul) {
-        return false;
-    }
-    *out = (size_t)(n * mul);
-    return true;
-}
-
-static int set_secret_source(struct http_settings *s, const char *key, const char *value,
-                             char **cause)
-{
-    if (s->secret_env != NULL || s->secret_file != NULL) {
-        *cause = xasprintf("%s: a secret is already set (one of password_env, password_file, "
-                           "token_env, token_file)",
-                           key);
-        return -1;
-    }
-    bool is_env = strstr(key, "_env") != NULL;
-    if (is_env) {
-        s->secret_env = xstrdup(value);
-    } else {
-        s->secret_file = str_expand_home(value);
-    }
-    return 1;
-}
-
-/*
- * The authority of an http(s) URL: a host (a name, an address or [IPv6]) and,
- * after a ':', a port of 1 to 65535. NULL when good, else why not.
- */
-static const char *url_authority_problem(const char *url)
-{
-    const char *a = strstr(url, "://") + 3;
-    size_t n = strcspn(a, "/?#");
-    const char *at = memchr(a, '@', n);
-    if (at != NULL) {
-        n -= (size_t)(at + 1 - a); /* user:password@ is curl's to read */
-        a = at + 1;
-    }
-    const char *host_end = a;
-    if (n > 0 && a[0] == '[') {
-        const char *close = memchr(a, ']', n);
-        if (close == NULL) {
-            return "an IPv6 address without its ']'";
-        }
-        host_end = close + 1;
-    } else {
-        while (host_end < a + n && *host_end != ':') {
-            host_end++;
-        }
-    }
-    if (host_end == a || (a[0] == '[' && host_end == a + 2)) {
-        return "no host";
-    }
-    if (host_end == a + n) {
-        return NULL;
-    }
-    if (*host_end != ':') {
-        return "something after the host that is not a port";
-    }
-    const char *p = host_end + 1;
-    size_t digits = (size_t)(a + n - p);
-    if (digits == 0) {
-        return "an empty port (say it, or leave out the ':')";
-    }
-    long port = 0;
-    for (size_t i = 0; i < digits; i++) {
-        if (p[i] < '0' || p[i] > '9' || digits > 5) {
-            return "a port that is not a number from 1 to 65535";
-        }
-        port = port * 10 + (p[i] - '0');
-    }
-    return port >= 1 && port <= 65535 ? NULL : "a port that is not a number from 1 to 65535";
-}
-
-static int configure_url(struct http_settings *s, const char *value, char **cause)
-{
-    if (!str_has_prefix(value, "http://") && !str_has_prefix(value, "https://")) {
-        *cause = xasprintf("bad url '%s' (http:// or https://)", value);
-        return -1;
-    }
-    const char *problem = url_authority_problem(value);
-    if (problem != NULL) {
-        *cause = xasprintf("bad url '%s': %s", value, problem);
-        return -1;
-    }
-    free(s->url);
-    s->url = xstrdup(value);
-    size_t n = strlen(s->url);
-    while (n > 0 && s->url[n - 1] == '/') {
-        s->url[--n] = '\0';
-    }
-    return 1;
-}
-
-int http_settings_configure(struct http_settings *s, const char *key, const char *value,
-                            char **cause)
-{
-    if (strcmp(key, "url") == 0) {
-        return configure_url(s, value, cause);
-    }
-    if (strcmp(key, "connect_timeout") == 0) {
-        int64_t secs;
-        if (!duration_parse(value, &secs) || secs < 1 || secs > 300) {
-            *cause = xasprintf("bad connect_timeout '%s' (e.g. 3s)", value);
-            return -1;
-        }
-        s->connect_timeout_ms = (int)secs * 1000;
-        return 1;
-    }
-    if (strcmp(key, "max_body") == 0) {
-        if (!parse_size(value, &s->max_body)) {
-            *cause = xasprintf("bad max_body '%s' (e.g. 32M)", value);
-            return -1;
-        }
-        return 1;
-    }
-    if (strcmp(key, "retries") == 0) {
-        if (strlen(value) != 1 || value[0] < '0' || value[0] > '5') {
-            *cause = xasprintf("bad retries '%s' (0 to 5)", value);
-            return -1;
-        }
-        s->retries = value[0] - '0';
-        return 1;
-    }
-    if (strcmp(key, "ca_file") == 0) {
-        free(s->ca_file);
-        s->ca_file = str_expand_home(value);
-        return 1;
-    }
-    if (strcmp(key, "insecure") == 0) {
-        if (!str_parse_bool(value, &s->insecure)) {
-            *cause = xasprintf("bad insecure '%s' (true or false)", value);
-            return -1;
-        }
-        return 1;
-    }
-    if (strcmp(key, "auth") == 0) {
-        if (strcmp(value, "none") == 0) {
-            s->auth = HTTP_AUTH_NONE;
-        } else if (strcmp(value, "basic") == 0) {
-            s->auth = HTTP_AUTH_BASIC;
-        } else if (strcmp(value, "bearer") == 0) {
-            s->auth = HTTP_AUTH_BEARER;
-        } else {
-            *cause = xasprintf("bad auth '%s' (none, basic or bearer)", value);
-            return -1;
-        }
-        return 1;
-    }
-    if (strcmp(key, "user") == 0) {
-        free(s->user);
-        s->user = xstrdup(value);
-        return 1;
-    }
-    if (strcmp(key, "password_env") == 0 || strcmp(key, "password_file") == 0 ||
-        strcmp(key, "token_env") == 0 || strcmp(key, "token_file") == 0) {
-        return set_secret_source(s, key, value, cause);
-    }
-    return 0;
-}
-
-/* "PATH" or "PATH (a symlink to TARGET)": errors name the file the user can fix. */
-static char *secret_file_name(const char *path)
-{
-    struct stat lst;
-    if (lstat(path, &lst) != 0 || !S_ISLNK(lst.st_mode)) {
-        return xstrdup(path);
-    }
-    char *target = realpath(path, NULL);
-    if (target == NULL) {
-        char link[4096];
-        ssize_t n = readlink(path, link, sizeof link - 1);
-        link[n > 0 ? n : 0] = '\0';
-        return xasprintf("%s (a symlink to %s)", path, link);
-    }
-    char *name = xasprintf("%s (a symlink to %s)", path, target);
-    free(target);
-    return name;
-}
-
-/*
- * A secret's bytes become part of a request: a token goes into an HTTP
- * header, where a CR or LF would start another header. Empty is a mistake too
- * (it would send "Bearer ").
- */
-static bool secret_ok(const char *secret, const char *what, bool header, char **cause)
-{
-    if (secret[0] == '\0') {
-        *cause = xasprintf("%s is empty", what);
-        return false;
-    }
-    for (const unsigned char *c = (const unsigned char *)secret; header && *c != '\0'; c++) {
-        if (*c < 0x20 || *c == 0x7f) {
-            *cause =
-                xasprintf("%s holds %s inside the token: refused (it would add to the HTTP "
-                          "request's headers)",
-                          what, *c == '\r' || *c == '\n' ? "a line break" : "a control character");
-            return false;
-        }
-    }
-    return true;
-}
-
-/*
- * A symlink is followed (Kubernetes mounts a service account's token through
- * two of them); what it reaches must be a regular file that is not group or
- * world readable, checked on the descriptor that is read.
- */
-static bool read_secret_file(const char *path, bool header, char **out, char **cause)
-{
-    char *name = secret_file_name(path);
-    /* O_NONBLOCK: a FIFO in its place must not freeze the start */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0) {
-        int err = errno;
-        const char *why = err == ENOENT && strchr(name, '(') != NULL
-                              ? "the symlink's target does not exist"
-                          : err == ELOOP ? "its symlinks loop (too many levels of symbolic links)"
-                                         : strerror(err);
-        *cause = xasprintf("%s: %s", name, why);
-        free(name);
-        return false;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        *cause = xasprintf("%s: not a regular file", name);
-        close(fd);
-        free(name);
-        return false;
-    }
-    if (st.st_mode & 077) {
-        *cause = xasprintf("%s is readable by group or others: chmod 600 it%s", name,
-                           strchr(name, '(') != NULL
-                               ? " (the target; in Kubernetes, defaultMode: 0400 on the volume)"
-                               : "");
-        close(fd);
-        free(name);
-        return false;
-    }
-    char *buf = xmalloc(SECRET_FILE_MAX + 1);
-    ssize_t n = read(fd, buf, SECRET_FILE_MAX);
-    close(fd);
-    if (n < 0) {
-        *cause = xasprintf("%s: %s", name, strerror(errno));
-        free(buf);
-        free(name);
-        return false;
-    }
-    buf[n] = '\0';
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) {
-        buf[--n] = '\0';
-    }
-    if (!secret_ok(buf, name, header, cause)) {
-        memset(buf, 0, (size_t)n);
-        free(buf);
-        free(name);
-        return false;
-    }
-    free(name);
-    *out = buf;
-    return true;
-}
-
-/* Is the URL's host an IP literal (no name to resolve)? */
-static bool host_is_numeric(const char *url)
-{
-    const char *h = strstr(url, "://");
-    h = h != NULL ? h + 3 : url;
-    if (*h == '[') {
-        return true; /* IPv6 literal */
-    }
-    for (; *h != '\0' && *h != ':' && *h != '/'; h++) {
-        if (!isdigit((unsigned char)*h) && *h != '.') {
-            return false;
-        }
-    }
-    return true;
-}
-
-/*
- * A libcurl without an asynchronous resolver looks names up inside
- * curl_multi_perform(), blocking the one loop: then only IP addresses will do.
- */
-static bool resolver_ok(const char *url, char **cause)
-{
-    const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
-    if ((v->features & CURL_VERSION_ASYNCHDNS) || host_is_numeric(url)) {
-        return true;
-    }
-    *cause = xasprintf("this libcurl resolves names synchronously (no AsynchDNS), which would "
-                       "freeze the console: use an IP address in %s",
-                       url);
-    return false;
-}
-
-bool http_settings_finish(struct http_settings *s, int timeout_ms, char **cause)
-{
-    s->timeout_ms = timeout_ms;
-    if (s->url == NULL) {
-        *cause = xstrdup("url is required");
-        return false;
-    }
-    if (!resolver_ok(s->url, cause)) {
-        return false;
-    }
-    bool has_source = s->secret_env != NULL || s->secret_file != NULL;
-    if (s->auth == HTTP_AUTH_NONE && has_source) {
-        *cause = xstrdup("a secret is set but auth = none (set auth = basic or bearer)");
-        return false;
-    }
-    if (s->auth != HTTP_AUTH_NONE && !has_source) {
-        *cause = xstrdup("auth needs password_env, password_file, token_env or token_file");
-        return false;
-    }
-    if (s->auth == HTTP_AUTH_BASIC && s->user == NULL) {
-        *cause = xstrdup("auth = basic needs user");
-        return false;
-    }
-    bool header = s->auth == HTTP_AUTH_BEARER;
-    if (s->secret_env != NULL) {
-        const char *v = getenv(s->secret_env);
-        if (v == NULL || v[0] == '\0') {
-            *cause = xasprintf("environment variable %s is not set", s->secret_env);
-            return false;
-        }
-        char *what = xasprintf("environment variable %s", s->secret_env);
-        bool ok = secret_ok(v, what, header, cause);
-        free(what);
-        if (!ok) {
-            return false;
-        }
-        s->secret = xstrdup(v);
-    } else if (s->secret_file != NULL &&
-               !read_secret_file(s->secret_file, header, &s->secret, cause)) {
-        return false;
-    }
-    if (s->ca_file != NULL && access(s->ca_file, R_OK) != 0) {
-        *cause = xasprintf("ca_file %s: %s", s->ca_file, strerror(errno));
-        return false;
-    }
-    return true;
-}
 
 /* ---- requests ---- */
 
@@ -608,6 +229,42 @@ static void forget_validators(struct http_request *r)
     free(r->etag);
     free(r->last_modified);
     r->etag = r->last_modified = NULL;
+    r->retry_after_ms = 0;
+}
+
+/*
+ * A Retry-After header's value in ms: delta-seconds, or an HTTP date (any of
+ * the three forms curl_getdate reads) after the wall clock's now. 0 when it
+ * says nothing usable (garbage, a date already past); at most a day.
+ */
+static uint64_t retry_after(const char *v, size_t n)
+{
+    while (n > 0 && (*v == ' ' || *v == '\t')) {
+        v++;
+        n--;
+    }
+    while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\r' || v[n - 1] == '\n')) {
+        n--;
+    }
+    if (n == 0 || n >= 64) {
+        return 0;
+    }
+    char buf[64];
+    memcpy(buf, v, n);
+    buf[n] = '\0';
+    uint64_t secs = 0;
+    if (strspn(buf, "0123456789") == n) {
+        for (size_t i = 0; i < n && secs <= RETRY_AFTER_MAX_S; i++) {
+            secs = secs * 10 + (uint64_t)(buf[i] - '0');
+        }
+        return (secs < RETRY_AFTER_MAX_S ? secs : RETRY_AFTER_MAX_S) * 1000;
+    }
+    time_t when = curl_getdate(buf, NULL);
+    int64_t ms = when == (time_t)-1 ? 0 : (int64_t)when * 1000 - clock_wall_ms();
+    if (ms <= 0) {
+        return 0;
+    }
+    return (uint64_t)ms < RETRY_AFTER_MAX_S * 1000ull ? (uint64_t)ms : RETRY_AFTER_MAX_S * 1000ull;
 }
 
 /*
@@ -629,6 +286,8 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
     } else if (header_is(data, bytes, "Last-Modified", &v, &vlen)) {
         free(r->last_modified);
         r->last_modified = validator(v, vlen);
+    } else if (header_is(data, bytes, "Retry-After", &v, &vlen)) {
+        r->retry_after_ms = retry_after(v, vlen);
     }
     return bytes;
 }
@@ -789,6 +448,7 @@ static void complete(struct http_request *r, long status, const char *error)
         .etag = got ? r->etag : NULL,
         .last_modified = got ? r->last_modified : NULL,
         .not_modified = got && status == 304 && conditional,
+        .retry_after_ms = got && (status == 503 || status == 429) ? r->retry_after_ms : 0,
     };
     if (r->resp.not_modified) {
         r->resp.body = "";
@@ -845,17 +505,38 @@ static void retry_now(void *ud)
     }
 }
 
-static bool should_retry(const struct http_request *r, CURLcode rc, long status)
+/* A failure that another try may cure (whether one is allowed is should_retry's question). */
+static bool worth_retrying(const struct http_request *r, CURLcode rc, long status)
 {
-    if (strcmp(r->method, "GET") != 0 || r->attempt >= r->s->retries || r->too_big) {
+    if (r->too_big) {
         return false;
     }
     if (rc == CURLE_OK) {
-        return status == 502 || status == 503 || status == 504;
+        /* not a 429 ("slower"), nor a 503 that said when to come back */
+        return status == 502 || status == 504 || (status == 503 && r->retry_after_ms == 0);
     }
     return rc == CURLE_COULDNT_CONNECT || rc == CURLE_OPERATION_TIMEDOUT ||
            rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR || rc == CURLE_GOT_NOTHING ||
            rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_PARTIAL_FILE;
+}
+
+/* Checked last, the budget's token is only taken for a retry that will go out. */
+static bool should_retry(const struct http_request *r, CURLcode rc, long status)
+{
+    if (strcmp(r->method, "GET") != 0 || r->attempt >= r->s->retries ||
+        !worth_retrying(r, rc, status)) {
+        return false;
+    }
+    return r->s->budget == NULL || retry_budget_take(r->s->budget, clock_mono_ms());
+}
+
+/* A first attempt the server coped with: an answer, neither a 5xx nor a 429. */
+static void count_success(const struct http_request *r, CURLcode rc, long status)
+{
+    if (r->attempt == 0 && r->s->budget != NULL && rc == CURLE_OK && status < 500 &&
+        status != 429) {
+        retry_budget_success(r->s->budget, clock_mono_ms());
+    }
 }
 
 /* "32 MiB", "1 KiB", "1000 bytes"; as a config value: "32M", "1K", "1000". */
@@ -895,6 +576,7 @@ static void finished(struct http_request *r, CURLcode rc)
     if (rc == CURLE_OK) {
         curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
     }
+    count_success(r, rc, status);
     if (should_retry(r, rc, status)) {
         drop_transfer(r);
         uint64_t wait = retry_delay((unsigned)r->attempt, rng_u64());
@@ -952,6 +634,9 @@ static struct http_request *request_new(struct loop *loop, const struct http_set
 
 static struct http_request *request_start(struct http_request *r)
 {
+    if (r->s->budget != NULL) {
+        retry_budget_sent(r->s->budget, clock_mono_ms());
+    }
     if (!start_transfer(r)) {
         /* answered on the loop, never inside the caller's own call */
         r->retry = loop_timer_add(r->loop, 0, 0, start_failed, r);

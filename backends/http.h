@@ -32,7 +32,11 @@
  * handle it gets back. Once the callback has run, the handle is gone (forget
  * it first thing in the callback, never cancel it there). GETs that fail in
  * transport or with 502/503/504 are retried with exponential backoff and full
- * jitter.
+ * jitter (retry_delay, pollpolicy.h), while the backend's retry budget has a
+ * token (issue 20): retries add at most about 10% to the last minute's
+ * requests, so a console does not triple its load on a server that is
+ * already failing. A 429 ("slower") is never retried, nor a 503 that says
+ * when to come back (Retry-After): the poll schedule waits for it instead.
  */
 #ifndef OPSDECK_HTTP_H
 #define OPSDECK_HTTP_H
@@ -42,6 +46,7 @@
 #include <stdint.h>
 
 struct loop;
+struct retry_budget;
 
 enum http_auth { HTTP_AUTH_NONE, HTTP_AUTH_BASIC, HTTP_AUTH_BEARER };
 
@@ -58,6 +63,15 @@ struct http_settings {
     char *secret; /* password or token, loaded by http_settings_finish */
     char *secret_env;
     char *secret_file;
+    /*
+     * Issue 20: the retry budget of every request made with these settings
+     * (pollpolicy.h), allocated by http_settings_init, freed by
+     * http_settings_free. A first attempt counts as sent; one answered well
+     * (a response that is neither 5xx nor 429) earns a tenth of a token; a
+     * retry takes one. A copy of the settings (a query's, with a smaller
+     * body cap) shares it. NULL (settings never initialised): no limit.
+     */
+    struct retry_budget *budget;
 };
 
 void http_settings_init(struct http_settings *s);

@@ -11,7 +11,14 @@ serves until killed. Paths:
   /huge           200 with a 100 MB body (Content-Length set)
   /huge-chunked   200 with a 100 MB chunked body (no length)
   /flaky/KEY      503 on the first two requests for KEY, then 200
-  /count/KEY      how many requests KEY has seen (for flaky)
+  /always/S/KEY/...    status S to every request (issue 20: a backend's url may end
+  /always/S+R/KEY/...  in it, its paths follow), with Retry-After: R when +R is given
+  /slow/N/KEY/...      200 [] after N seconds (N may be a fraction): [] is a valid
+                       answer for alertmanager's alerts and silences, and for an
+                       http-json backend with rows = ""
+  /count/KEY      how many requests KEY has seen (flaky, always, slow)
+  /log/KEY        {"now": T, "requests": [[start, end, path], ...]} for KEY: wall-clock
+                  seconds, end null while a request is still being answered
   /auth           200 with the Authorization header echoed, 401 without one
   /echo           200 with the method, Content-Type and body echoed as JSON
 """
@@ -24,7 +31,22 @@ import threading
 import time
 
 counts = {}
+log = {}  # KEY -> [[start, end, path], ...]
 lock = threading.Lock()
+
+
+def record(key, path):
+    """A request for KEY starts: counted and logged; returns its log entry and count."""
+    entry = [time.time(), None, path]
+    with lock:
+        counts[key] = counts.get(key, 0) + 1
+        log.setdefault(key, []).append(entry)
+        return entry, counts[key]
+
+
+def done(entry):
+    with lock:
+        entry[1] = time.time()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -92,22 +114,55 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 pass
             return None
         if p.startswith("/flaky/"):
-            with lock:
-                n = counts.get(p, 0) + 1
-                counts[p] = n
+            entry, n = record(p.split("/")[2], p)
             if n <= 2:
-                return self.send(503, b"try later", "text/plain")
-            return self.send(200, b'{"ok": true}')
+                self.send(503, b"try later", "text/plain")
+            else:
+                self.send(200, b'{"ok": true}')
+            return done(entry)
+        if p.startswith("/always/") and p.count("/") >= 3:
+            return self.always(p)
+        if p.startswith("/slow/") and p.count("/") >= 3:
+            return self.slow(p)
         if p.startswith("/count/"):
-            key = "/flaky/" + p.split("/")[2]
+            key = p.split("/")[2]
             with lock:
                 return self.send(200, str(counts.get(key, 0)).encode())
+        if p.startswith("/log/"):
+            key = p.split("/")[2]
+            with lock:
+                out = {"now": time.time(), "requests": [list(e) for e in log.get(key, [])]}
+            return self.send(200, json.dumps(out).encode())
         if p == "/auth":
             auth = self.headers.get("Authorization")
             if not auth:
                 return self.send(401, b"no credentials", "text/plain")
             return self.send(200, json.dumps({"authorization": auth}).encode())
         return self.send(404, b"no such path", "text/plain")
+
+    def always(self, p):
+        _, _, spec, key = p.split("/", 4)[:4]
+        status, _, retry_after = spec.partition("+")
+        entry, _ = record(key.split("?")[0], p)
+        self.send_response(int(status))
+        self.send_header("Content-Type", "text/plain")
+        if retry_after:
+            self.send_header("Retry-After", retry_after)
+        body = b"always %s" % status.encode()
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        done(entry)
+
+    def slow(self, p):
+        _, _, secs, key = p.split("/", 4)[:4]
+        entry, _ = record(key.split("?")[0], p)
+        time.sleep(float(secs))
+        try:
+            self.send(200, b"[]")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (its timeout): logged as ended all the same
+        done(entry)
 
     def do_POST(self):
         n = int(self.headers.get("Content-Length", "0"))

@@ -203,12 +203,23 @@ static void test_retries(void)
     struct http_settings s;
     struct result r = {0};
     settings(&s, base, 3000, 2);
+    /* issue 20: fresh settings hold one retry token; twenty answers earn two */
     get(&s, "/flaky/a", &r);
     wait_done(&r, 10000);
-    tap_is_int(r.status, 200, "a GET that meets 503 twice succeeds on the third try");
+    tap_is_int(r.status, 503, "fresh settings: a GET that meets 503 twice is tried once more");
     get(&s, "/count/a", &r);
     wait_done(&r, 5000);
-    tap_is_str(r.body, "3", "after exactly three requests");
+    tap_is_str(r.body, "2", "after two requests: the budget's one token is spent");
+    for (int i = 0; i < 20; i++) {
+        get(&s, "/ok", &r);
+        wait_done(&r, 5000);
+    }
+    get(&s, "/flaky/c", &r);
+    wait_done(&r, 10000);
+    tap_is_int(r.status, 200, "after 20 answers, a GET that meets 503 twice succeeds");
+    get(&s, "/count/c", &r);
+    wait_done(&r, 5000);
+    tap_is_str(r.body, "3", "on the third try");
     reset(&r);
     http_request(loop, &s, "POST", "/flaky/b", NULL, "{}", 2, on_done, &r);
     wait_done(&r, 5000);
