@@ -334,6 +334,8 @@ url = $PROXY
 refresh = 1s
 timeout = 2s
 retries = 0
+; faults one after the other: the backoff (issue 20) must not outwait a check
+backoff_cap = 3s
 
 [service "checkout"]
 INI
