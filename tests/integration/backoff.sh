@@ -104,7 +104,7 @@ echo "# against 503 at a 2 s refresh: $N503 requests in 30 s (before issue 20: 4
 check "at most 20 requests in 30 s against 503 ($N503)" test "${N503:-99}" -le 20
 check "and more than two: it keeps trying on its own" test "${N503:-0}" -ge 3
 echo "# the 3-s server: ${SLOW_LINE//_/ } (a fixed 2 s refresh would poll back to back: 20/min, share 1)"
-check "in flight at most about a fifth of the time against the 3-s server" test "$SLOW_OK" = yes
+check "in flight at most a quarter of the time against the 3-s server (the rule: a tenth)" test "$SLOW_OK" = yes
 echo "# Retry-After: 10: ${RA_LINE//_/ }"
 check "Retry-After honoured: no poll within 10 s of the last, no transport retry" \
     test "$RA_OK" = yes
