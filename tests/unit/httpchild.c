@@ -83,8 +83,8 @@ bool httpchild_hung_up(int fd, int delay_ms)
     }
 }
 
-/* The child: one connection at a time, until killed. */
-static void serve(int lfd, httpchild_fn fn, void *ud)
+/* The child: one connection at a time, or each in a child of its own, until killed. */
+static void serve(int lfd, bool each, httpchild_fn fn, void *ud)
 {
     struct strbuf log = {0};
     for (;;) {
@@ -92,9 +92,17 @@ static void serve(int lfd, httpchild_fn fn, void *ud)
         if (c < 0) {
             continue;
         }
+        if (each && fork() != 0) {
+            close(c); /* the connection's own child answers it */
+            continue;
+        }
+        if (each) {
+            close(lfd);
+        }
         char raw[16384];
         size_t n = 0;
         const char *end = NULL;
+        size_t want = 0;
         while (n < sizeof raw - 1) {
             ssize_t k = read(c, raw + n, sizeof raw - 1 - n);
             if (k <= 0) {
@@ -103,32 +111,41 @@ static void serve(int lfd, httpchild_fn fn, void *ud)
             n += (size_t)k;
             raw[n] = '\0';
             end = strstr(raw, "\r\n\r\n");
-            const char *cl = strstr(raw, "Content-Length: ");
-            if (end != NULL && (cl == NULL || strlen(end + 4) >= strtoul(cl + 16, NULL, 10))) {
-                break;
+            if (end != NULL) {
+                const char *cl = str_casestr(raw, "\r\ncontent-length:");
+                want = cl != NULL && cl < end ? (size_t)strtoul(cl + 17, NULL, 10) : 0;
+                if (n >= (size_t)(end + 4 - raw) + want) {
+                    break;
+                }
             }
         }
         raw[n] = '\0';
-        end = strstr(raw, "\r\n\r\n");
         struct httpchild_req rq = {
             .fd = c, .raw = raw, .body = end != NULL ? end + 4 : "", .log = &log};
-        sscanf(raw, "%15s %511s", rq.method, rq.path);
-        if (strcmp(rq.method, "GET") == 0 && strcmp(rq.path, "/log") == 0) {
+        if (end == NULL || sscanf(raw, "%15s %1023s", rq.method, rq.path) != 2) {
+            /* no whole request: the client is gone */
+        } else if (!each && strcmp(rq.method, "GET") == 0 && strcmp(rq.path, "/log") == 0) {
             httpchild_reply_n(c, 200, "", log.s != NULL ? log.s : "", log.n);
         } else {
             fn(&rq, ud);
         }
         close(c);
+        if (each) {
+            _exit(0);
+        }
     }
 }
 
-bool httpchild_start(struct httpchild *h, httpchild_fn fn, void *ud)
+static bool start(struct httpchild *h, bool each, httpchild_fn fn, void *ud)
 {
     h->pid = 0;
+    h->each = each;
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t len = sizeof sa;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 16) != 0 ||
+    int one = 1;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 16) != 0 ||
         getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
         if (fd >= 0) {
             close(fd);
@@ -137,10 +154,15 @@ bool httpchild_start(struct httpchild *h, httpchild_fn fn, void *ud)
     }
     h->port = ntohs(sa.sin_port);
     snprintf(h->url, sizeof h->url, "http://127.0.0.1:%d", h->port);
+    fflush(stdout); /* the TAP lines so far are the parent's alone */
     pid_t pid = fork();
     if (pid == 0) {
         signal(SIGPIPE, SIG_IGN);
-        serve(fd, fn, ud);
+        if (each) {
+            setpgid(0, 0);            /* stop kills the group: the connections that hang too */
+            signal(SIGCHLD, SIG_IGN); /* no zombies */
+        }
+        serve(fd, each, fn, ud);
         _exit(0);
     }
     close(fd);
@@ -148,10 +170,25 @@ bool httpchild_start(struct httpchild *h, httpchild_fn fn, void *ud)
     return pid > 0;
 }
 
+bool httpchild_start(struct httpchild *h, httpchild_fn fn, void *ud)
+{
+    return start(h, false, fn, ud);
+}
+
+bool httpchild_start_each(struct httpchild *h, httpchild_fn fn, void *ud)
+{
+    return start(h, true, fn, ud);
+}
+
 void httpchild_stop(struct httpchild *h)
 {
     if (h->pid > 0) {
-        kill(h->pid, SIGTERM);
+        if (h->each) {
+            kill(-h->pid, SIGKILL);
+            kill(h->pid, SIGKILL);
+        } else {
+            kill(h->pid, SIGTERM);
+        }
         waitpid(h->pid, NULL, 0);
         h->pid = 0;
     }

@@ -5,15 +5,14 @@
  *
  * httpchild_start binds 127.0.0.1:0, forks, and the child serves one
  * connection at a time until httpchild_stop (SIGTERM, then waitpid: no
- * zombie). Each request is read up to its blank line, and its body when it
- * has a Content-Length, then handed to the test's handler with its method,
- * path, raw text and body; the handler answers with httpchild_reply (or
- * writes to fd itself; a delay: httpchild_hung_up) and may add lines to the
- * request log. A GET /log is answered by the child itself with that log and
- * is never passed to the handler nor logged, so the parent counts what
- * reached the server with httpchild_saw, not what the client thinks it
- * sent. State the handler keeps (delays, status modes, counters) is the
- * child's copy of ud: change it through requests the handler understands.
+ * zombie); httpchild_start_each forks a child per connection instead. Each request is read up to
+ * its blank line, and its body when it has a Content-Length, then handed to the test's handler with
+ * its method, path, raw text and body; the handler answers with httpchild_reply (or writes to fd
+ * itself; a delay: httpchild_hung_up) and may add lines to the request log. A GET /log is answered
+ * by the child itself with that log and is never passed to the handler nor logged, so the parent
+ * counts what reached the server with httpchild_saw, not what the client thinks it sent. State the
+ * handler keeps (delays, status modes, counters) is the child's copy of ud: change it through
+ * requests the handler understands.
  *
  * Use (best before loop_create: the child is then a plain process, no curl in it):
  *     static void handle(struct httpchild_req *rq, void *ud) { ... }
@@ -35,6 +34,7 @@
 
 struct httpchild {
     pid_t pid; /* the child; 0 once stopped */
+    bool each; /* a child per connection (httpchild_start_each) */
     int port;
     char url[64]; /* "http://127.0.0.1:PORT" */
 };
@@ -45,7 +45,7 @@ struct httpchild_req {
     const char *raw;    /* the request line and headers, and its body */
     const char *body;   /* the body after the blank line, read to its Content-Length */
     char method[16];    /* "GET", "POST", ... */
-    char path[512];     /* "/p?x=1" as sent */
+    char path[1024];    /* "/p?x=1" as sent */
     struct strbuf *log; /* what GET /log answers: the handler appends lines */
 };
 
@@ -53,6 +53,13 @@ typedef void (*httpchild_fn)(struct httpchild_req *rq, void *ud);
 
 /* Listen on a free loopback port and fork the child running fn; false when that failed. */
 bool httpchild_start(struct httpchild *h, httpchild_fn fn, void *ud);
+
+/*
+ * The same with a child of its own for each connection, so a slow or hung
+ * answer holds only its own: no /log nor state shared between requests (log
+ * to a file), and the stop is SIGKILL to the whole process group.
+ */
+bool httpchild_start_each(struct httpchild *h, httpchild_fn fn, void *ud);
 
 /* Kill the child and reap it; again, or on a child never started, does nothing. */
 void httpchild_stop(struct httpchild *h);
