@@ -476,7 +476,14 @@ static void test_rabbitmq_secondary(void)
           (unsigned long long)(clock_mono_ms() - start));
     int nq = logged(qpath, 200), nb = logged(bpath, 200);
     int nc = logged(cpath, 200);
-    tap_ok(nq >= 10 && nb >= 2 && nb <= 4 && nc == nb,
+    /*
+     * At most one read an interval (plus the first poll's), far fewer than the
+     * queues'; no lower bound beyond the first: on a loaded host a slow poll
+     * stretches the interval (the load rule), which is the policy working.
+     */
+    uint64_t took = clock_mono_ms() - start;
+    int most = 2 + (int)(took / interval);
+    tap_ok(nq >= 10 && nb >= 1 && nb <= most && nq >= 3 * nb && (nc == nb || nc == nb - 1),
            "rabbitmq: %d polls asked the queues, %d the bindings and %d the consumers (one read "
            "every %llu ms, %llu ms after the first)",
            nq, nb, nc, (unsigned long long)interval, (unsigned long long)(clock_mono_ms() - start));
