@@ -1,29 +1,24 @@
 /*
  * The Alertmanager and Prometheus alert polls on a real loop against a child
- * HTTP server (issue 19): an answer read in slices publishes its rows, the
- * same answer again rebuilds nothing, a changed one does, an error keeps the
- * last rows; an action's form and silence read the alert from its row.
+ * HTTP server (httpchild.h; issue 19): an answer read in slices publishes its
+ * rows, the same answer again rebuilds nothing, a changed one does, an error
+ * keeps the last rows; an action's form and silence read the alert from its
+ * row.
  */
 #include "../../backends/alertmanager.h"
 #include "../../backends/http.h"
 #include "../../backends/prometheus.h"
 #include "../../common/loop.h"
 #include "../../common/util.h"
+#include "httpchild.h"
 #include "tap.h"
 
-#include <arpa/inet.h>
 #include <cjson/cJSON.h>
-#include <netinet/in.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-static pid_t server_pid;
-static char server_url[64];
+static struct httpchild server;
 
 static const char AM_V1[] =
     "[{\"labels\":{\"alertname\":\"A\",\"severity\":\"critical\",\"instance\":\"h1\"},"
@@ -42,123 +37,48 @@ static const char PROM_V1[] =
 static const char PROM_ERROR[] =
     "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"no\"}";
 
-static void reply(int c, const char *body)
-{
-    char head[256];
-    int n = snprintf(head, sizeof head,
-                     "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\nContent-Type: "
-                     "application/json\r\nConnection: close\r\n\r\n",
-                     strlen(body));
-    if (write(c, head, (size_t)n) == n) {
-        for (const char *p = body; *p != '\0';) {
-            ssize_t w = write(c, p, strlen(p));
-            if (w <= 0) {
-                break;
-            }
-            p += w;
-        }
-    }
-}
+/* The child's state: which version it answers, what was POSTed last. */
+struct served {
+    int version;
+    char *posted;
+};
 
 /* The child: /next switches every answer to its second version; POSTs are echoed into /posted. */
-static void serve(int lfd)
+static void serve(struct httpchild_req *rq, void *ud)
 {
-    int version = 1;
-    char *posted = xstrdup("");
-    for (;;) {
-        int c = accept(lfd, NULL, NULL);
-        if (c < 0) {
-            continue;
-        }
-        char req[16384];
-        size_t n = 0;
-        while (n < sizeof req - 1) {
-            ssize_t k = read(c, req + n, sizeof req - 1 - n);
-            if (k <= 0) {
-                break;
-            }
-            n += (size_t)k;
-            req[n] = '\0';
-            char *end = strstr(req, "\r\n\r\n");
-            const char *cl = strstr(req, "Content-Length: ");
-            if (end != NULL && (cl == NULL || strlen(end + 4) >= strtoul(cl + 16, NULL, 10))) {
-                break;
-            }
-        }
-        req[n] = '\0';
-        char method[16] = "", path[512] = "";
-        sscanf(req, "%15s %511s", method, path);
-        if (strcmp(method, "POST") == 0) {
-            const char *body = strstr(req, "\r\n\r\n");
-            free(posted);
-            posted = xstrdup(body != NULL ? body + 4 : "");
-            reply(c, "{\"silenceID\":\"new-1\"}");
-        } else if (strcmp(path, "/next") == 0) {
-            version = 2;
-            reply(c, "[]");
-        } else if (strcmp(path, "/posted") == 0) {
-            reply(c, posted);
-        } else if (strncmp(path, "/api/v2/alerts", 14) == 0) {
-            reply(c, version == 1 ? AM_V1 : AM_V2);
-        } else if (strcmp(path, "/api/v2/silences") == 0) {
-            reply(c, SILENCES);
-        } else if (strcmp(path, "/api/v1/alerts") == 0) {
-            reply(c, version == 1 ? PROM_V1 : PROM_ERROR);
-        } else {
-            reply(c, "[]");
-        }
-        close(c);
+    struct served *sv = ud;
+    int c = rq->fd;
+    const char *path = rq->path;
+    if (strcmp(rq->method, "POST") == 0) {
+        free(sv->posted);
+        sv->posted = xstrdup(rq->body);
+        httpchild_reply(c, 200, "", "{\"silenceID\":\"new-1\"}");
+    } else if (strcmp(path, "/next") == 0) {
+        sv->version = 2;
+        httpchild_reply(c, 200, "", "[]");
+    } else if (strcmp(path, "/posted") == 0) {
+        httpchild_reply(c, 200, "", sv->posted != NULL ? sv->posted : "");
+    } else if (strncmp(path, "/api/v2/alerts", 14) == 0) {
+        httpchild_reply(c, 200, "", sv->version == 1 ? AM_V1 : AM_V2);
+    } else if (strcmp(path, "/api/v2/silences") == 0) {
+        httpchild_reply(c, 200, "", SILENCES);
+    } else if (strcmp(path, "/api/v1/alerts") == 0) {
+        httpchild_reply(c, 200, "", sv->version == 1 ? PROM_V1 : PROM_ERROR);
+    } else {
+        httpchild_reply(c, 200, "", "[]");
     }
 }
 
 static bool start_server(void)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof sa;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 16) != 0 ||
-        getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
-        return false;
-    }
-    snprintf(server_url, sizeof server_url, "http://127.0.0.1:%d", ntohs(sa.sin_port));
-    server_pid = fork();
-    if (server_pid == 0) {
-        signal(SIGPIPE, SIG_IGN);
-        serve(fd);
-        _exit(0);
-    }
-    close(fd);
-    return server_pid > 0;
+    struct served sv = {.version = 1};
+    return httpchild_start(&server, serve, &sv);
 }
 
 /* A GET of the test server's own paths, on the loop; the body (caller frees). */
-struct got {
-    char *body;
-    bool done;
-};
-
-static void on_got(const struct http_response *r, void *ud)
-{
-    struct got *g = ud;
-    g->body = xstrndup(r->body != NULL ? r->body : "", r->len);
-    g->done = true;
-}
-
 static char *server_get(struct loop *loop, const char *path)
 {
-    struct http_settings hs;
-    http_settings_init(&hs);
-    char *cause = NULL;
-    http_settings_configure(&hs, "url", server_url, &cause);
-    http_settings_finish(&hs, 5000, &cause);
-    free(cause);
-    struct got g = {0};
-    http_request(loop, &hs, "GET", path, NULL, NULL, 0, on_got, &g);
-    for (int i = 0; i < 500 && !g.done; i++) {
-        loop_run_once(loop, 10);
-    }
-    http_settings_free(&hs);
-    return g.body;
+    return httpchild_get(loop, &server, path);
 }
 
 /* One poll, to its end. */
@@ -175,7 +95,7 @@ static struct backend *backend_on(const struct backend_impl *impl, const char *n
 {
     struct backend *b = backend_create(impl, name, st, loop);
     char *cause = NULL;
-    bool ok = backend_configure(b, "url", server_url, &cause) &&
+    bool ok = backend_configure(b, "url", server.url, &cause) &&
               backend_configure(b, "retries", "0", &cause) && backend_start(b, &cause);
     tap_ok(ok, "%s: configured and started%s%s", name, cause ? ": " : "", cause ? cause : "");
     free(cause);
@@ -288,8 +208,7 @@ static void test_polls(void)
     backend_destroy(p);
     store_destroy(st2);
 
-    kill(server_pid, SIGTERM);
-    waitpid(server_pid, NULL, 0);
+    httpchild_stop(&server);
     store_destroy(st);
     loop_destroy(loop);
     free(asked.message);

@@ -16,15 +16,12 @@
 #include "../../common/clock.h"
 #include "../../common/loop.h"
 #include "../../common/util.h"
+#include "httpchild.h"
 #include "tap.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 /* ---- the canned server ---- */
@@ -36,40 +33,14 @@ struct route {
     const char *body;
 };
 
-static void serve_one(int c, const struct route *routes)
+/* A connection's child (httpchild_start_each): answer from the routes in ud. */
+static void serve_one(struct httpchild_req *rq, void *ud)
 {
-    char buf[16384];
-    size_t n = 0;
-    char *end = NULL;
-    while (n < sizeof buf - 1 && end == NULL) {
-        ssize_t k = read(c, buf + n, sizeof buf - 1 - n);
-        if (k <= 0) {
-            return;
-        }
-        n += (size_t)k;
-        buf[n] = '\0';
-        end = strstr(buf, "\r\n\r\n");
-    }
-    if (end == NULL) {
-        return;
-    }
-    const char *cl = str_casestr(buf, "\r\ncontent-length:");
-    size_t want = cl != NULL && cl < end ? (size_t)strtoul(cl + 17, NULL, 10) : 0;
-    while (n < sizeof buf - 1 && n < (size_t)(end + 4 - buf) + want) {
-        ssize_t k = read(c, buf + n, sizeof buf - 1 - n);
-        if (k <= 0) {
-            break;
-        }
-        n += (size_t)k;
-    }
-    char method[16] = "", path[1024] = "";
-    if (sscanf(buf, "%15s %1023s", method, path) != 2) {
-        return;
-    }
+    const struct route *routes = ud;
     int status = 404;
     const char *body = "{\"error\":\"Object Not Found\",\"reason\":\"Not Found\"}";
     for (const struct route *r = routes; r->method != NULL; r++) {
-        if (strcmp(r->method, method) == 0 && strcmp(r->path, path) == 0) {
+        if (strcmp(r->method, rq->method) == 0 && strcmp(r->path, rq->path) == 0) {
             status = r->status;
             body = r->body;
             break;
@@ -78,55 +49,22 @@ static void serve_one(int c, const struct route *routes)
     if (status == 0) {
         pause(); /* a server that never answers */
     }
-    char head[256];
-    int h = snprintf(head, sizeof head,
-                     "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
-                     "Connection: close\r\n\r\n",
-                     status, strlen(body));
-    if (write(c, head, (size_t)h) < 0 || write(c, body, strlen(body)) < 0) {
-        return;
-    }
+    httpchild_reply(rq->fd, status, "", body);
 }
 
-/* A child answering from routes on a loopback port, one connection at a time. */
-static pid_t serve(const struct route *routes, int *port)
+static struct httpchild server;
+
+/*
+ * A child answering from routes on a loopback port, one child per connection:
+ * a hang holds only its own, and the stop kills the group, hanging ones too.
+ */
+static void serve(const struct route *routes, int *port)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof sa;
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 16) != 0 ||
-        getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
+    if (!httpchild_start_each(&server, serve_one, (void *)routes)) {
         tap_diag("cannot listen on loopback");
         exit(1);
     }
-    *port = ntohs(sa.sin_port);
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid == 0) {
-        setpgid(0, 0); /* unserve kills the group: the connections that hang too */
-        for (;;) {
-            int c = accept(fd, NULL, NULL);
-            if (c >= 0) {
-                if (fork() == 0) { /* one child per connection: a hang holds only its own */
-                    close(fd);
-                    serve_one(c, routes);
-                    _exit(0);
-                }
-                close(c);
-            }
-        }
-    }
-    close(fd);
-    return pid;
-}
-
-static void unserve(pid_t pid)
-{
-    kill(-pid, SIGKILL);
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
+    *port = server.port;
 }
 
 /* ---- the driver's side ---- */
@@ -180,7 +118,7 @@ static char *probe(const struct backend_impl *impl, const struct route *routes,
                    const char *const *kv)
 {
     int port = 0;
-    pid_t pid = serve(routes, &port);
+    serve(routes, &port);
     struct backend *b = make(impl, port, kv);
     int ended = 0;
     struct doctor *d = doctor_create(b, on_ended, &ended);
@@ -192,7 +130,7 @@ static char *probe(const struct backend_impl *impl, const struct route *routes,
     char *out = ended == 1 ? lines_text(d) : xstrdup("(not ended)");
     doctor_free(d);
     backend_destroy(b);
-    unserve(pid);
+    httpchild_stop(&server);
     return out;
 }
 
@@ -366,7 +304,7 @@ static void test_cancel(void)
     const struct backend_impl *impls[] = {&kubernetes_backend, &rabbitmq_backend};
     for (size_t i = 0; i < sizeof impls / sizeof impls[0]; i++) {
         int port = 0;
-        pid_t pid = serve(hang, &port);
+        serve(hang, &port);
         struct backend *b = make(impls[i], port, NULL);
         int ended = 0;
         struct doctor *d = doctor_create(b, on_ended, &ended);
@@ -388,7 +326,7 @@ static void test_cancel(void)
                "%s: cancelled in flight, nothing said or ended after", impls[i]->type);
         doctor_free(d);
         backend_destroy(b);
-        unserve(pid);
+        httpchild_stop(&server);
     }
 }
 

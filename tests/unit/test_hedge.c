@@ -1,7 +1,7 @@
 /*
  * Hedged reads (issue 20, http_poll.h): a cluster member's GET slower than
  * the p95 of its recent answers is sent to a live peer too, and the first
- * good answer wins. On the real loop, two forked child HTTP servers on free
+ * good answer wins. On the real loop, two forked child HTTP servers (httpchild.h) on free
  * loopback ports stand for two Alertmanagers of a cluster: each answers its
  * own body (which server answered is in it) after a delay the test sets, with
  * its own ETag, and logs each request with its If-None-Match and how it
@@ -23,19 +23,13 @@
 #include "../../common/clock.h"
 #include "../../common/loop.h"
 #include "../../common/util.h"
+#include "httpchild.h"
 #include "tap.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 static struct loop *loop;
 
@@ -43,207 +37,64 @@ static struct loop *loop;
 
 struct server {
     char name; /* 'A' or 'B': in its bodies and ETag */
-    pid_t pid;
+    int delay; /* in the child: how /p answers, set by /set/DELAY/STATUS */
+    int status;
+    struct httpchild h;
     char url[64];
 };
 
-static void request_header(const char *req, const char *name, char *out, size_t len)
-{
-    out[0] = '\0';
-    size_t k = strlen(name);
-    for (const char *l = strstr(req, "\r\n"); l != NULL; l = strstr(l + 2, "\r\n")) {
-        if (strncasecmp(l + 2, name, k) == 0 && l[2 + k] == ':') {
-            const char *v = l + 3 + k;
-            while (*v == ' ') {
-                v++;
-            }
-            size_t n = strcspn(v, "\r\n");
-            snprintf(out, len, "%.*s", (int)(n < len ? n : len - 1), v);
-            return;
-        }
-    }
-}
-
-static void reply(int c, int status, const char *headers, const char *body)
-{
-    char head[512];
-    size_t len = strlen(body);
-    int n = snprintf(head, sizeof head,
-                     "HTTP/1.1 %d X\r\nContent-Length: %zu\r\nContent-Type: "
-                     "application/json\r\nConnection: close\r\n%s\r\n",
-                     status, status == 304 ? (size_t)0 : len, headers);
-    if (write(c, head, (size_t)n) != n || status == 304) {
-        return;
-    }
-    if (write(c, body, len) < 0) {
-        /* the client is gone */
-    }
-}
-
 /*
- * Wait delay_ms for the client to hang up. True when it did (the request
- * was cancelled), false when the time passed with the connection open.
+ * The child's handler: /set/DELAY/STATUS sets how /p answers (after DELAY
+ * ms, with STATUS); /log (httpchild) says what /p saw.
  */
-static bool hung_up(int c, int delay_ms)
+static void serve(struct httpchild_req *rq, void *ud)
 {
-    struct pollfd pfd = {.fd = c, .events = POLLIN};
-    uint64_t end = clock_mono_ms() + (uint64_t)delay_ms;
-    for (;;) {
-        uint64_t now = clock_mono_ms();
-        if (now >= end) {
-            return false;
-        }
-        if (poll(&pfd, 1, (int)(end - now)) > 0) {
-            char b[64];
-            if (read(c, b, sizeof b) <= 0) {
-                return true;
-            }
-        }
-    }
-}
-
-/*
- * The child: one connection at a time. /set/DELAY/STATUS sets how /p
- * answers (after DELAY ms, with STATUS); /log says what /p saw.
- */
-static void serve(int lfd, char name)
-{
-    struct strbuf log = {0};
-    int delay = 0, status = 200;
-    char body[64], etag[16], etag_header[64];
-    snprintf(body, sizeof body, "[{\"server\":\"%c\"}]", name);
-    snprintf(etag, sizeof etag, "\"%c1\"", name);
+    struct server *s = ud;
+    int c = rq->fd;
+    char body[64], etag[16], etag_header[64], inm[256];
+    snprintf(body, sizeof body, "[{\"server\":\"%c\"}]", s->name);
+    snprintf(etag, sizeof etag, "\"%c1\"", s->name);
     snprintf(etag_header, sizeof etag_header, "ETag: %s\r\n", etag);
-    for (;;) {
-        int c = accept(lfd, NULL, NULL);
-        if (c < 0) {
-            continue;
-        }
-        char req[4096];
-        size_t n = 0;
-        while (n < sizeof req - 1) {
-            ssize_t k = read(c, req + n, sizeof req - 1 - n);
-            if (k <= 0) {
-                break;
-            }
-            n += (size_t)k;
-            req[n] = '\0';
-            if (strstr(req, "\r\n\r\n") != NULL) {
-                break;
+    httpchild_header(rq->raw, "If-None-Match", inm, sizeof inm);
+    if (sscanf(rq->path, "/set/%d/%d", &s->delay, &s->status) == 2) {
+        httpchild_reply(c, 200, "", "ok");
+    } else if (strcmp(rq->path, "/p") == 0) {
+        bool closed = s->delay > 0 && httpchild_hung_up(c, s->delay);
+        strbuf_printf(rq->log, "%s inm=%s %s\n", rq->method, inm, closed ? "closed" : "answered");
+        if (!closed) {
+            if (s->status == 200 && strcmp(inm, etag) == 0) {
+                httpchild_reply(c, 304, etag_header, "");
+            } else {
+                httpchild_reply(c, s->status, s->status == 200 ? etag_header : "",
+                                s->status == 200 ? body : "failing");
             }
         }
-        req[n] = '\0';
-        char method[16] = "", path[256] = "", inm[256];
-        sscanf(req, "%15s %255s", method, path);
-        request_header(req, "If-None-Match", inm, sizeof inm);
-        if (sscanf(path, "/set/%d/%d", &delay, &status) == 2) {
-            reply(c, 200, "", "ok");
-        } else if (strcmp(path, "/log") == 0) {
-            reply(c, 200, "", log.s != NULL ? log.s : "");
-        } else if (strcmp(path, "/p") == 0) {
-            bool closed = delay > 0 && hung_up(c, delay);
-            strbuf_printf(&log, "%s inm=%s %s\n", method, inm, closed ? "closed" : "answered");
-            if (!closed) {
-                if (status == 200 && strcmp(inm, etag) == 0) {
-                    reply(c, 304, etag_header, "");
-                } else {
-                    reply(c, status, status == 200 ? etag_header : "",
-                          status == 200 ? body : "failing");
-                }
-            }
-        } else {
-            reply(c, 404, "", "no such path");
-        }
-        close(c);
+    } else {
+        httpchild_reply(c, 404, "", "no such path");
     }
 }
 
 static bool server_start(struct server *s, char name)
 {
     s->name = name;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof sa;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 16) != 0 ||
-        getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
-        return false;
-    }
-    snprintf(s->url, sizeof s->url, "http://127.0.0.1:%d", ntohs(sa.sin_port));
-    s->pid = fork();
-    if (s->pid == 0) {
-        signal(SIGPIPE, SIG_IGN);
-        serve(fd, name);
-        _exit(0);
-    }
-    close(fd);
-    return s->pid > 0;
-}
-
-static void server_stop(struct server *s)
-{
-    if (s->pid > 0) {
-        kill(s->pid, SIGTERM);
-        waitpid(s->pid, NULL, 0);
-    }
-}
-
-struct got {
-    int calls;
-    char *body;
-};
-
-static void on_got(const struct http_response *r, void *ud)
-{
-    struct got *g = ud;
-    g->calls++;
-    free(g->body);
-    g->body = r->error == NULL ? xstrndup(r->body, r->len) : NULL;
-}
-
-/* GET path from s outside any backend; the body (caller frees), or NULL. */
-static char *server_get(const struct server *s, const char *path)
-{
-    struct http_settings hs;
-    char *cause = NULL;
-    http_settings_init(&hs);
-    if (http_settings_configure(&hs, "url", s->url, &cause) != 1 ||
-        !http_settings_finish(&hs, 5000, &cause)) {
-        free(cause);
-    }
-    hs.retries = 0;
-    struct got g = {0};
-    http_request(loop, &hs, "GET", path, NULL, NULL, 0, on_got, &g);
-    uint64_t end = clock_mono_ms() + 8000;
-    while (g.calls == 0 && clock_mono_ms() < end) {
-        loop_run_once(loop, 20);
-    }
-    http_settings_free(&hs);
-    return g.body;
+    s->delay = 0;
+    s->status = 200;
+    bool ok = httpchild_start(&s->h, serve, s);
+    snprintf(s->url, sizeof s->url, "%s", s->h.url);
+    return ok;
 }
 
 static void server_set(const struct server *s, int delay_ms, int status)
 {
     char path[64];
     snprintf(path, sizeof path, "/set/%d/%d", delay_ms, status);
-    free(server_get(s, path));
+    free(httpchild_get(loop, &s->h, path));
 }
 
 /* The last line of s's log of /p ("GET inm=... answered"), caller frees; count: lines. */
 static char *server_last(const struct server *s, int *count)
 {
-    char *log = server_get(s, "/log");
-    *count = 0;
-    char *last = NULL;
-    for (char *l = log; l != NULL && *l != '\0';) {
-        char *nl = strchr(l, '\n');
-        size_t n = nl != NULL ? (size_t)(nl - l) : strlen(l);
-        ++*count;
-        free(last);
-        last = xstrndup(l, n);
-        l = nl != NULL ? nl + 1 : l + n;
-    }
-    free(log);
-    return last != NULL ? last : xstrdup("(none)");
+    return httpchild_saw(loop, &s->h, NULL, count);
 }
 
 /* ---- a cluster member polling /p through http_poll ---- */
@@ -688,8 +539,8 @@ int main(void)
     test_never_without_peer();
     test_never_unreplicated();
     test_gone_mid_hedge();
-    server_stop(&sa);
-    server_stop(&sb);
+    httpchild_stop(&sa.h);
+    httpchild_stop(&sb.h);
     store_destroy(st);
     loop_destroy(loop);
     return tap_done();

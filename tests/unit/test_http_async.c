@@ -31,6 +31,7 @@
 #include "../../common/clock.h"
 #include "../../common/loop.h"
 #include "../../common/util.h"
+#include "httpchild.h"
 #include "tap.h"
 
 #include <arpa/inet.h>
@@ -426,8 +427,7 @@ static void test_action_helper(void)
 
 /* ---- issue 19: unchanged input, the body taken, the parse via the poll ---- */
 
-static pid_t server_pid;
-static char server_url[64];
+static struct httpchild server;
 
 static const char FIXED[] = "[{\"a\":1},{\"a\":2}]";
 static const char BROKEN[] = "[{\"a\":1},";
@@ -435,160 +435,79 @@ static const char WHOLE[] = "[{\"whole\":true}]";
 static const char LAST_MODIFIED[] = "Wed, 21 Oct 2015 07:28:00 GMT";
 enum { BIG_ELEMS = 20000 };
 
-/* The value of header name in a request ("" when absent), into out. */
-static void request_header(const char *req, const char *name, char *out, size_t len)
-{
-    out[0] = '\0';
-    size_t k = strlen(name);
-    for (const char *l = strstr(req, "\r\n"); l != NULL; l = strstr(l + 2, "\r\n")) {
-        if (strncasecmp(l + 2, name, k) == 0 && l[2 + k] == ':') {
-            const char *v = l + 3 + k;
-            while (*v == ' ') {
-                v++;
-            }
-            size_t n = strcspn(v, "\r\n");
-            snprintf(out, len, "%.*s", (int)(n < len ? n : len - 1), v);
-            return;
-        }
-    }
-}
+/* The child's state: its copy of what the parent set before the fork. */
+struct served {
+    struct strbuf big; /* /big: BIG_ELEMS objects */
+    int counter, partial;
+};
 
-static void reply(int c, int status, const char *headers, const char *body, size_t len)
+/* The child's handler: every path asked but /log (httpchild's) is logged with its validators. */
+static void serve(struct httpchild_req *rq, void *ud)
 {
-    char head[512];
-    int n = status == 304
-                ? snprintf(head, sizeof head,
-                           "HTTP/1.1 304 Not Modified\r\nConnection: close\r\n%s\r\n", headers)
-                : snprintf(head, sizeof head,
-                           "HTTP/1.1 %d X\r\nContent-Length: %zu\r\nContent-Type: "
-                           "application/json\r\nConnection: close\r\n%s\r\n",
-                           status, len, headers);
-    if (write(c, head, (size_t)n) != n) {
-        return;
-    }
-    while (len > 0) {
-        ssize_t w = write(c, body, len);
-        if (w <= 0) {
-            return;
-        }
-        body += w;
-        len -= (size_t)w;
-    }
-}
-
-/* The child: one connection at a time, until killed. */
-static void serve(int lfd)
-{
-    struct strbuf log = {0}, big = {0};
-    strbuf_str(&big, "[");
-    for (int i = 0; i < BIG_ELEMS; i++) {
-        strbuf_printf(&big, "%s{\"i\":%d,\"labels\":{\"alertname\":\"A%d\",\"x\":\"[\\\"}\"}}",
-                      i ? "," : "", i, i % 50);
-    }
-    strbuf_str(&big, "]");
-    int counter = 0, partial = 0;
-    for (;;) {
-        int c = accept(lfd, NULL, NULL);
-        if (c < 0) {
-            continue;
-        }
-        char req[8192];
-        size_t n = 0;
-        while (n < sizeof req - 1) {
-            ssize_t k = read(c, req + n, sizeof req - 1 - n);
-            if (k <= 0) {
-                break;
-            }
-            n += (size_t)k;
-            req[n] = '\0';
-            if (strstr(req, "\r\n\r\n") != NULL) {
-                break;
-            }
-        }
-        req[n] = '\0';
-        char path[256] = "", inm[512], ims[512], body[256];
-        sscanf(req, "%*s %255s", path);
-        request_header(req, "If-None-Match", inm, sizeof inm);
-        request_header(req, "If-Modified-Since", ims, sizeof ims);
-        if (strcmp(path, "/log") == 0) {
-            reply(c, 200, "", log.s != NULL ? log.s : "", log.n);
-            close(c);
-            continue;
-        }
-        strbuf_printf(&log, "%s inm=%s ims=%s\n", path, inm, ims);
-        if (strcmp(path, "/fixed") == 0) {
-            reply(c, 200, "", FIXED, strlen(FIXED));
-        } else if (strcmp(path, "/counter") == 0) {
-            int len = snprintf(body, sizeof body, "[{\"n\":%d}]", ++counter);
-            reply(c, 200, "", body, (size_t)len);
-        } else if (strcmp(path, "/etag") == 0 || strcmp(path, "/broken-etag") == 0) {
-            bool broken = path[1] == 'b';
-            const char *tag = broken ? "\"b1\"" : "\"v1\"";
-            char h[64];
-            snprintf(h, sizeof h, "ETag: %s\r\n", tag);
-            if (strcmp(inm, tag) == 0) {
-                reply(c, 304, h, "", 0);
-            } else {
-                reply(c, 200, h, broken ? BROKEN : FIXED, strlen(broken ? BROKEN : FIXED));
-            }
-        } else if (strcmp(path, "/lm") == 0) {
-            char h[128];
-            snprintf(h, sizeof h, "Last-Modified: %s\r\n", LAST_MODIFIED);
-            if (strcmp(ims, LAST_MODIFIED) == 0) {
-                reply(c, 304, h, "", 0);
-            } else {
-                reply(c, 200, h, FIXED, strlen(FIXED));
-            }
-        } else if (strcmp(path, "/broken") == 0) {
-            reply(c, 200, "", BROKEN, strlen(BROKEN));
-        } else if (strcmp(path, "/partial") == 0) {
-            if (partial++ % 2 == 0) {
-                /* promises 100 bytes, sends 10 and hangs up: curl retries the GET */
-                const char *cut = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\nETag: \"bad\"\r\n"
-                                  "Connection: close\r\n\r\n[{\"cut\":1";
-                if (write(c, cut, strlen(cut)) < 0) {
-                    /* the client is gone: nothing to do */
-                }
-            } else {
-                reply(c, 200, "ETag: \"good\"\r\n", WHOLE, strlen(WHOLE));
-            }
-        } else if (strcmp(path, "/big") == 0) {
-            reply(c, 200, "", big.s, big.n);
+    struct served *sv = ud;
+    int c = rq->fd;
+    const char *path = rq->path;
+    char inm[512], ims[512], body[256];
+    httpchild_header(rq->raw, "If-None-Match", inm, sizeof inm);
+    httpchild_header(rq->raw, "If-Modified-Since", ims, sizeof ims);
+    strbuf_printf(rq->log, "%s inm=%s ims=%s\n", path, inm, ims);
+    if (strcmp(path, "/fixed") == 0) {
+        httpchild_reply(c, 200, "", FIXED);
+    } else if (strcmp(path, "/counter") == 0) {
+        snprintf(body, sizeof body, "[{\"n\":%d}]", ++sv->counter);
+        httpchild_reply(c, 200, "", body);
+    } else if (strcmp(path, "/etag") == 0 || strcmp(path, "/broken-etag") == 0) {
+        bool broken = path[1] == 'b';
+        const char *tag = broken ? "\"b1\"" : "\"v1\"";
+        char h[64];
+        snprintf(h, sizeof h, "ETag: %s\r\n", tag);
+        if (strcmp(inm, tag) == 0) {
+            httpchild_reply(c, 304, h, "");
         } else {
-            reply(c, 404, "", "no such path", 12);
+            httpchild_reply(c, 200, h, broken ? BROKEN : FIXED);
         }
-        close(c);
+    } else if (strcmp(path, "/lm") == 0) {
+        char h[128];
+        snprintf(h, sizeof h, "Last-Modified: %s\r\n", LAST_MODIFIED);
+        if (strcmp(ims, LAST_MODIFIED) == 0) {
+            httpchild_reply(c, 304, h, "");
+        } else {
+            httpchild_reply(c, 200, h, FIXED);
+        }
+    } else if (strcmp(path, "/broken") == 0) {
+        httpchild_reply(c, 200, "", BROKEN);
+    } else if (strcmp(path, "/partial") == 0) {
+        if (sv->partial++ % 2 == 0) {
+            /* promises 100 bytes, sends 10 and hangs up: curl retries the GET */
+            const char *cut = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\nETag: \"bad\"\r\n"
+                              "Connection: close\r\n\r\n[{\"cut\":1";
+            if (write(c, cut, strlen(cut)) < 0) {
+                /* the client is gone: nothing to do */
+            }
+        } else {
+            httpchild_reply(c, 200, "ETag: \"good\"\r\n", WHOLE);
+        }
+    } else if (strcmp(path, "/big") == 0) {
+        httpchild_reply_n(c, 200, "", sv->big.s, sv->big.n);
+    } else {
+        httpchild_reply(c, 404, "", "no such path");
     }
 }
 
+/* Start the server; its state is built here and inherited by the child. */
 static bool start_server(void)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof sa;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 16) != 0 ||
-        getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
-        return false;
+    struct served sv = {0};
+    strbuf_str(&sv.big, "[");
+    for (int i = 0; i < BIG_ELEMS; i++) {
+        strbuf_printf(&sv.big, "%s{\"i\":%d,\"labels\":{\"alertname\":\"A%d\",\"x\":\"[\\\"}\"}}",
+                      i ? "," : "", i, i % 50);
     }
-    snprintf(server_url, sizeof server_url, "http://127.0.0.1:%d", ntohs(sa.sin_port));
-    server_pid = fork();
-    if (server_pid == 0) {
-        signal(SIGPIPE, SIG_IGN);
-        serve(fd);
-        _exit(0);
-    }
-    close(fd);
-    return server_pid > 0;
+    strbuf_str(&sv.big, "]");
+    bool ok = httpchild_start(&server, serve, &sv);
+    free(sv.big.s);
+    return ok;
 }
-
-static void stop_server(void)
-{
-    if (server_pid > 0) {
-        kill(server_pid, SIGTERM);
-        waitpid(server_pid, NULL, 0);
-    }
-}
-
 /* As http.c hashes a body: FNV-1a 64 over its 8-byte words, then its last bytes one by one. */
 static uint64_t fnv(const char *s, size_t n)
 {
@@ -624,30 +543,7 @@ static void on_got(const struct http_response *r, void *ud)
  */
 static char *server_saw(const char *path, int *count)
 {
-    struct http_settings s;
-    settings(&s, server_url, 0);
-    struct got g = {0};
-    http_request(loop, &s, "GET", "/log", NULL, NULL, 0, on_got, &g);
-    uint64_t end = clock_mono_ms() + 5000;
-    while (g.calls == 0 && clock_mono_ms() < end) {
-        loop_run_once(loop, 20);
-    }
-    http_settings_free(&s);
-    *count = 0;
-    char *last = NULL;
-    size_t k = strlen(path);
-    for (char *l = g.body; l != NULL && *l != '\0';) {
-        char *nl = strchr(l, '\n');
-        size_t n = nl != NULL ? (size_t)(nl - l) : strlen(l);
-        if (n > k && strncmp(l, path, k) == 0 && l[k] == ' ') {
-            ++*count;
-            free(last);
-            last = xstrndup(l + k + 1, n - k - 1);
-        }
-        l = nl != NULL ? nl + 1 : l + n;
-    }
-    free(g.body);
-    return last != NULL ? last : xstrdup("(none)");
+    return httpchild_saw(loop, &server, path, count);
 }
 
 static int pb_done_calls; /* every done, also after a backend is gone */
@@ -809,7 +705,7 @@ static struct backend *pb_backend(struct store *st, const char *name, const char
 {
     struct backend *b = backend_create(&pb_impl, name, st, loop);
     char *cause = NULL;
-    bool ok = backend_configure(b, "url", server_url, &cause) &&
+    bool ok = backend_configure(b, "url", server.url, &cause) &&
               backend_configure(b, "retries", retries, &cause) &&
               (max_body == NULL || backend_configure(b, "max_body", max_body, &cause));
     b->refresh_ms = 3600 * 1000; /* the test polls */
@@ -921,7 +817,7 @@ static void test_validators(void)
 
     /* validators that would inject a header are not sent */
     struct http_settings s;
-    settings(&s, server_url, 0);
+    settings(&s, server.url, 0);
     struct got g = {0};
     http_request_conditional(loop, &s, "/etag", "\"v1\"\r\nX-Evil: 1", "x\ny", on_got, &g);
     uint64_t end = clock_mono_ms() + 5000;
@@ -1053,6 +949,6 @@ int main(void)
         tap_ok(false, "start the test server");
     }
     loop_destroy(loop);
-    stop_server();
+    httpchild_stop(&server);
     return tap_done();
 }

@@ -2,7 +2,7 @@
  * Issue 20, the HTTP client's side: the retry budget (pollpolicy.h) that
  * http.c consults before a transport retry, and the Retry-After it reads.
  *
- * A forked child serves HTTP on a free loopback port: /503 always answers
+ * A forked child (httpchild.h) serves HTTP on a free loopback port: /503 always answers
  * 503, /ok 200, /500 500, /429 and /503ra answer with a Retry-After in
  * seconds, /429date with an HTTP date, /200ra a 200 with a Retry-After
  * (ignored), /503bad a Retry-After nobody can read; /log lists every path
@@ -22,119 +22,47 @@
 #include "../../common/clock.h"
 #include "../../common/loop.h"
 #include "../../common/util.h"
+#include "httpchild.h"
 #include "tap.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 static struct loop *loop;
-static pid_t server_pid;
-static char server_url[64];
+static struct httpchild server;
 
 static const char DATE[] = "Wed, 21 Oct 2015 07:28:00 GMT";
 static const int64_t DATE_MS = 1445412480000; /* the same instant */
 
-static void reply(int c, int status, const char *headers, const char *body)
+/* The child's handler: every path asked but /log (httpchild's) is logged. */
+static void serve(struct httpchild_req *rq, void *ud)
 {
-    char head[512];
-    size_t len = strlen(body);
-    int n = snprintf(head, sizeof head,
-                     "HTTP/1.1 %d X\r\nContent-Length: %zu\r\nContent-Type: "
-                     "text/plain\r\nConnection: close\r\n%s\r\n",
-                     status, len, headers);
-    if (write(c, head, (size_t)n) != n || write(c, body, len) != (ssize_t)len) {
-        return; /* the client is gone */
-    }
-}
-
-/* The child: one connection at a time, until killed. */
-static void serve(int lfd)
-{
-    struct strbuf log = {0};
-    for (;;) {
-        int c = accept(lfd, NULL, NULL);
-        if (c < 0) {
-            continue;
-        }
-        char req[4096];
-        size_t n = 0;
-        while (n < sizeof req - 1) {
-            ssize_t k = read(c, req + n, sizeof req - 1 - n);
-            if (k <= 0) {
-                break;
-            }
-            n += (size_t)k;
-            req[n] = '\0';
-            if (strstr(req, "\r\n\r\n") != NULL) {
-                break;
-            }
-        }
-        req[n] = '\0';
-        char path[256] = "";
-        sscanf(req, "%*s %255s", path);
-        if (strcmp(path, "/log") == 0) {
-            reply(c, 200, "", log.s != NULL ? log.s : "");
-            close(c);
-            continue;
-        }
-        strbuf_printf(&log, "%s\n", path);
-        char h[128];
-        if (strcmp(path, "/ok") == 0) {
-            reply(c, 200, "", "fine");
-        } else if (strcmp(path, "/503") == 0) {
-            reply(c, 503, "", "down");
-        } else if (strcmp(path, "/500") == 0) {
-            reply(c, 500, "", "broken");
-        } else if (strcmp(path, "/429") == 0) {
-            reply(c, 429, "Retry-After: 3\r\n", "slower");
-        } else if (strcmp(path, "/503ra") == 0) {
-            reply(c, 503, "retry-after:  7 \r\n", "later");
-        } else if (strcmp(path, "/429date") == 0) {
-            snprintf(h, sizeof h, "Retry-After: %s\r\n", DATE);
-            reply(c, 429, h, "slower");
-        } else if (strcmp(path, "/200ra") == 0) {
-            reply(c, 200, "Retry-After: 5\r\n", "fine");
-        } else if (strcmp(path, "/503bad") == 0) {
-            reply(c, 503, "Retry-After: soon\r\n", "down");
-        } else {
-            reply(c, 404, "", "no such path");
-        }
-        close(c);
-    }
-}
-
-static bool start_server(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof sa;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 16) != 0 ||
-        getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
-        return false;
-    }
-    snprintf(server_url, sizeof server_url, "http://127.0.0.1:%d", ntohs(sa.sin_port));
-    server_pid = fork();
-    if (server_pid == 0) {
-        signal(SIGPIPE, SIG_IGN);
-        serve(fd);
-        _exit(0);
-    }
-    close(fd);
-    return server_pid > 0;
-}
-
-static void stop_server(void)
-{
-    if (server_pid > 0) {
-        kill(server_pid, SIGTERM);
-        waitpid(server_pid, NULL, 0);
+    (void)ud;
+    int c = rq->fd;
+    const char *path = rq->path;
+    strbuf_printf(rq->log, "%s\n", path);
+    char h[128];
+    if (strcmp(path, "/ok") == 0) {
+        httpchild_reply(c, 200, "", "fine");
+    } else if (strcmp(path, "/503") == 0) {
+        httpchild_reply(c, 503, "", "down");
+    } else if (strcmp(path, "/500") == 0) {
+        httpchild_reply(c, 500, "", "broken");
+    } else if (strcmp(path, "/429") == 0) {
+        httpchild_reply(c, 429, "Retry-After: 3\r\n", "slower");
+    } else if (strcmp(path, "/503ra") == 0) {
+        httpchild_reply(c, 503, "retry-after:  7 \r\n", "later");
+    } else if (strcmp(path, "/429date") == 0) {
+        snprintf(h, sizeof h, "Retry-After: %s\r\n", DATE);
+        httpchild_reply(c, 429, h, "slower");
+    } else if (strcmp(path, "/200ra") == 0) {
+        httpchild_reply(c, 200, "Retry-After: 5\r\n", "fine");
+    } else if (strcmp(path, "/503bad") == 0) {
+        httpchild_reply(c, 503, "Retry-After: soon\r\n", "down");
+    } else {
+        httpchild_reply(c, 404, "", "no such path");
     }
 }
 
@@ -142,7 +70,7 @@ static void settings(struct http_settings *s, int retries)
 {
     char *cause = NULL;
     http_settings_init(s);
-    if (http_settings_configure(s, "url", server_url, &cause) != 1 ||
+    if (http_settings_configure(s, "url", server.url, &cause) != 1 ||
         !http_settings_finish(s, 3000, &cause)) {
         tap_diag("settings: %s", cause != NULL ? cause : "?");
         free(cause);
@@ -179,22 +107,11 @@ static struct got get(const struct http_settings *s, const char *method, const c
     return g;
 }
 
-/* How many requests for path reached the server so far (/log with settings of its own). */
+/* How many requests for path reached the server so far (its /log). */
 static int server_saw(const char *path)
 {
-    struct http_settings s;
-    settings(&s, 0);
-    struct got g = get(&s, "GET", "/log");
-    http_settings_free(&s);
-    int count = 0;
-    size_t k = strlen(path);
-    for (const char *l = g.body; l != NULL && *l != '\0';) {
-        const char *nl = strchr(l, '\n');
-        size_t n = nl != NULL ? (size_t)(nl - l) : strlen(l);
-        count += n == k && strncmp(l, path, k) == 0;
-        l = nl != NULL ? nl + 1 : l + n;
-    }
-    free(g.body);
+    int count;
+    free(httpchild_saw(loop, &server, path, &count));
     return count;
 }
 
@@ -316,7 +233,7 @@ static void test_retry_after(void)
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
-    if (!start_server()) {
+    if (!httpchild_start(&server, serve, NULL)) {
         printf("1..0 # SKIP cannot start the child server\n");
         return 1;
     }
@@ -324,6 +241,6 @@ int main(void)
     test_budget();
     test_retry_after();
     loop_destroy(loop);
-    stop_server();
+    httpchild_stop(&server);
     return tap_done();
 }
