@@ -26,7 +26,7 @@ import threading
 import time
 
 import benchpty
-from benchpty import cpu_s, drain, vm_mib
+from benchpty import cpu_s, drain, quiet, vm_mib
 
 COLS, ROWS = 120, 30
 
@@ -121,19 +121,6 @@ class Server:
 
     def stop(self):
         self.httpd.shutdown()
-
-
-def quiet(fd, gap=0.012, limit=1.0):
-    end = time.monotonic() + limit
-    while time.monotonic() < end:
-        r, _, _ = select.select([fd], [], [], gap)
-        if not r:
-            return
-        try:
-            if not os.read(fd, 65536):
-                return
-        except OSError:
-            return
 
 
 def key_latency(fd, key):

@@ -35,7 +35,8 @@ import tempfile
 import time
 
 import benchpty
-from benchpty import collect, cpu_s, drain, pct, run_ns, stats, ungroup_if_auto, vm_mib
+from benchpty import (collect, cpu_s, drain, pct, quiet, read_until, run_ns, stats,
+                      ungroup_if_auto, vm_mib)
 
 COLS, ROWS = 160, 48
 
@@ -47,36 +48,6 @@ def spawn(argv, env):
 END_OF_FRAME = b"q quit"  # the status bar is the last thing a frame draws
 NAV_KEYS = [b"j", b"j", b"k", b"\x1b[6~", b"j", b"\x1b[5~", b"\x1b[6~"]
 WORDS = ["bulk.q1", "q0042", "orders", "q9", "7x", "emails"]
-
-
-def read_until(fd, needle, timeout):
-    buf = b""
-    end = time.monotonic() + timeout
-    while needle not in buf:
-        left = end - time.monotonic()
-        if left <= 0:
-            raise TimeoutError(f"no {needle!r} within {timeout}s")
-        r, _, _ = select.select([fd], [], [], left)
-        if r:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                break
-            buf += chunk
-    return buf
-
-
-def quiet(fd, gap=0.012, limit=1.0):
-    """Read until the terminal has been silent for gap seconds (the frame is whole)."""
-    end = time.monotonic() + limit
-    while time.monotonic() < end:
-        r, _, _ = select.select([fd], [], [], gap)
-        if not r:
-            return
-        try:
-            if not os.read(fd, 65536):
-                return
-        except OSError:
-            return
 
 
 CPU = []  # per key: the console's CPU time from the key to its whole answer

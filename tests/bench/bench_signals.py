@@ -33,7 +33,7 @@ import time
 import urllib.request
 
 import benchpty
-from benchpty import cpu_s
+from benchpty import collect, cpu_s, vm_mib
 
 COLS, ROWS = 160, 48
 
@@ -91,42 +91,16 @@ def serve_exporter(port, nservices):
     return srv
 
 
-def drain(fd, seconds):
-    end = time.monotonic() + seconds
-    buf = b""
-    while True:
-        left = end - time.monotonic()
-        if left <= 0:
-            return buf
-        r, _, _ = select.select([fd], [], [], left)
-        if r:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                return buf
-            if not chunk:
-                return buf
-            buf += chunk
-
-
-def vm(pid, key):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
 def run(opsdeck, cfg, tmp, seconds, keys_to_signals):
     env = dict(os.environ)
     env.update(TERM="xterm-256color", LANG="C.UTF-8", XDG_STATE_HOME=tmp, XDG_CONFIG_HOME=tmp)
     env.pop("NO_COLOR", None)
     pid, fd = spawn([opsdeck, "-c", cfg], env)
-    drain(fd, 3)
+    collect(fd, 3)
     for k in keys_to_signals:
         os.write(fd, k)
-        drain(fd, 0.3)
-    drain(fd, 12)  # one refresh in, every service shown
+        collect(fd, 0.3)
+    collect(fd, 12)  # one refresh in, every service shown
     screen = b""
     lat = []
     c0 = cpu_s(pid)
@@ -138,10 +112,10 @@ def run(opsdeck, cfg, tmp, seconds, keys_to_signals):
         r, _, _ = select.select([fd], [], [], 2.0)
         if r:
             lat.append((time.monotonic() - t0) * 1000)
-        screen += drain(fd, 0.1)
+        screen += collect(fd, 0.1)
         i += 1
     cpu = cpu_s(pid) - c0
-    rss, hwm = vm(pid, "VmRSS"), vm(pid, "VmHWM")
+    rss, hwm = vm_mib(pid, "VmRSS"), vm_mib(pid, "VmHWM")
     os.write(fd, b"q")
     os.waitpid(pid, 0)
     os.close(fd)

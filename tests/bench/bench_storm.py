@@ -39,7 +39,7 @@ import time
 import urllib.request
 
 import benchpty
-from benchpty import cpu_s, pct, run_ns, stats, vm_mib
+from benchpty import TAIL, cpu_s, drain, pct, quiet, read_until, run_ns, stats, vm_mib
 
 COLS, ROWS = 120, 30
 
@@ -60,57 +60,6 @@ KEY_SETS = {"nav": NAV_KEYS, "redraw": [b"\x0c"]}
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-TAIL = [b""]  # the last bytes the console wrote (shown when it ends early)
-
-
-def got(chunk):
-    TAIL[0] = (TAIL[0] + chunk)[-600:]
-    return chunk
-
-
-def read_until(fd, needle, timeout):
-    buf = b""
-    end = time.monotonic() + timeout
-    while needle not in buf:
-        left = end - time.monotonic()
-        if left <= 0:
-            raise TimeoutError(f"no {needle!r} within {timeout}s")
-        r, _, _ = select.select([fd], [], [], left)
-        if r:
-            chunk = got(os.read(fd, 65536))
-            if not chunk:
-                break
-            buf = buf[-64:] + chunk
-    return buf
-
-
-def drain(fd, seconds):
-    end = time.monotonic() + seconds
-    while True:
-        left = end - time.monotonic()
-        if left <= 0:
-            return
-        r, _, _ = select.select([fd], [], [], left)
-        if r:
-            try:
-                if not got(os.read(fd, 65536)):
-                    return
-            except OSError:
-                return
-
-
-def quiet(fd, gap=0.012, limit=1.0):
-    """Read until the terminal has been silent for gap seconds (the frame is whole)."""
-    end = time.monotonic() + limit
-    while time.monotonic() < end:
-        r, _, _ = select.select([fd], [], [], gap)
-        if not r:
-            return
-        try:
-            if not got(os.read(fd, 65536)):
-                return
-        except OSError:
-            return
 
 
 def exited(pid):

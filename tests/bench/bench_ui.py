@@ -18,7 +18,7 @@ import tempfile
 import time
 
 import benchpty
-from benchpty import collect, ungroup_if_auto
+from benchpty import collect, read_until, ungroup_if_auto
 
 COLS, ROWS = 160, 48
 
@@ -28,25 +28,6 @@ def spawn(argv, env):
 
 
 END_OF_FRAME = b"q quit"  # the status bar is the last thing a frame draws
-
-
-def read_until(fd, needle, timeout):
-    buf = b""
-    end = time.monotonic() + timeout
-    while needle not in buf:
-        left = end - time.monotonic()
-        if left <= 0:
-            raise TimeoutError(f"no {needle!r} within {timeout}s")
-        r, _, _ = select.select([fd], [], [], left)
-        if r:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            buf += chunk
-    return buf
 
 
 def count_bytes(fd, seconds):

@@ -24,6 +24,35 @@ def spawn(argv, env, size):
     return pid, fd
 
 
+TAIL = [b""]  # the last bytes the console wrote (for a message when it ends early)
+
+
+def _read(fd):
+    """One read of what the terminal got (b"" at its end), its last bytes kept in TAIL."""
+    try:
+        chunk = os.read(fd, 65536)
+    except OSError:
+        return b""
+    TAIL[0] = (TAIL[0] + chunk)[-600:]
+    return chunk
+
+
+def read_until(fd, needle, timeout):
+    """Read until needle has been drawn (TimeoutError after timeout seconds); memory stays small."""
+    buf = b""
+    end = time.monotonic() + timeout
+    while needle not in buf:
+        left = end - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"no {needle!r} within {timeout}s")
+        r, _, _ = select.select([fd], [], [], left)
+        if r:
+            chunk = _read(fd)
+            if not chunk:
+                return
+            buf = buf[-len(needle):] + chunk
+
+
 def drain(fd, seconds):
     """Read and drop what the terminal gets for a while."""
     end = time.monotonic() + seconds
@@ -32,12 +61,17 @@ def drain(fd, seconds):
         if left <= 0:
             return
         r, _, _ = select.select([fd], [], [], left)
-        if r:
-            try:
-                if not os.read(fd, 65536):
-                    return
-            except OSError:
-                return
+        if r and not _read(fd):
+            return
+
+
+def quiet(fd, gap=0.012, limit=1.0):
+    """Read until the terminal has been silent for gap seconds (the frame is whole)."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        r, _, _ = select.select([fd], [], [], gap)
+        if not r or not _read(fd):
+            return
 
 
 def collect(fd, seconds):
@@ -50,10 +84,7 @@ def collect(fd, seconds):
             return buf
         r, _, _ = select.select([fd], [], [], left)
         if r:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                return buf
+            chunk = _read(fd)
             if not chunk:
                 return buf
             buf += chunk
