@@ -367,11 +367,6 @@ void backend_poll_end(struct backend *b)
     }
 }
 
-void backend_refresh_soon(struct backend *b)
-{
-    backend_poll_now(b);
-}
-
 void backend_ok(struct backend *b)
 {
     b->health = BACKEND_OK;

@@ -255,12 +255,11 @@ void backend_ok(struct backend *b);
 /*
  * Poll bookkeeping for implementations that fetch: begin is false while a
  * fetch is in flight (skip this poll); end is called once the fetch is over,
- * however it ended. After an action, backend_refresh_soon polls now, or right
+ * however it ended. After an action, backend_poll_now polls now, or right
  * after the fetch in flight, whose answer may predate the change.
  */
 bool backend_poll_begin(struct backend *b);
 void backend_poll_end(struct backend *b);
-void backend_refresh_soon(struct backend *b);
 
 /* The kinds this instance publishes: its own when set, else the type's. */
 unsigned backend_kinds(const struct backend *b);

@@ -199,7 +199,7 @@ static void on_act_done(const struct proc_result *r, void *ud)
     struct exec *x = ctx->x;
     act_unlink(x, ctx);
     /* refresh first: the report may be the last thing its caller waits for */
-    backend_refresh_soon(x->b);
+    backend_poll_now(x->b);
     if (r->error != NULL || r->exit_code != 0) {
         char *why = failure_text(r);
         backend_done(ctx->a, false, why);

@@ -279,7 +279,7 @@ static void on_act_reply(void *ud, const char *error, const char *reply, size_t 
     char *text = reply_line(reply, len);
     if (text[0] == '\0') {
         /* refresh first: the report may be the last thing its caller waits for */
-        backend_refresh_soon(ctx->b);
+        backend_poll_now(ctx->b);
         backend_done(ctx->a, true, ctx->ok_message);
     } else {
         backend_refuse(ctx->a, text); /* the runtime API said no: nothing changed */

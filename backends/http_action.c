@@ -61,6 +61,6 @@ void http_action_end(struct http_action *act, bool ok, const char *message)
     backend_done(act->request, ok, message);
     act->list->free_op(act);
     if (ok) {
-        backend_refresh_soon(b);
+        backend_poll_now(b);
     }
 }

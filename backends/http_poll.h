@@ -16,7 +16,7 @@
  *
  * begin and end are backend_poll_begin() and backend_poll_end() (backend.h):
  * b->polling is set in between, and a refresh asked for meanwhile
- * (backend_refresh_soon after an action) runs when the poll ends. Since
+ * (backend_poll_now after an action) runs when the poll ends. Since
  * http_request() never calls back before it returns, the handle kept here is
  * always the one in flight.
  *

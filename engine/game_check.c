@@ -127,7 +127,7 @@ static void look_check(struct game *g, size_t i, bool first)
     if (first && seq) {
         for (size_t k = 0; k < g->env.nbackends; k++) {
             if (backend_kinds(g->env.backends[k]) & (1u << cd.kind)) {
-                backend_refresh_soon(g->env.backends[k]);
+                backend_poll_now(g->env.backends[k]);
             }
         }
         g->chk[i].fresh_until = game_loop_ms(g) + fresh_limit(g, cd.kind);

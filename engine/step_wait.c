@@ -198,7 +198,7 @@ static bool wait_start(struct run *r, char **cause)
         /* only answers from now on count: ask the pane's backends for one at once */
         for (size_t i = 0; i < r->nbackends; i++) {
             if (backend_kinds(r->backends[i]) & (1u << r->wcond.kind)) {
-                backend_refresh_soon(r->backends[i]);
+                backend_poll_now(r->backends[i]);
             }
         }
     }

@@ -361,7 +361,7 @@ static void test_poll_now(struct store *st)
     run_until_polls(3, 2000);
     backend_poll_now(b);
     backend_poll_now(b);
-    backend_refresh_soon(b);
+    backend_poll_now(b);
     run_for(250);
     tap_is_int(ff.n, 4, "asks during a fetch give one poll after it");
     tap_is_int(ff.skipped, 0, "and no poll was tried while one was in flight");
@@ -525,13 +525,13 @@ int main(void)
     uint64_t polls = b->polls;
     tap_ok(backend_poll_begin(b), "a poll may begin");
     tap_ok(!backend_poll_begin(b), "a second may not while the first is in flight");
-    backend_refresh_soon(b);
+    backend_poll_now(b);
     tap_is_int((long long)(b->polls - polls), 0, "a refresh during a fetch waits for it");
     backend_poll_end(b);
     tap_is_int((long long)(b->polls - polls), 1, "and runs when the fetch ends");
     backend_poll_end(b);
     tap_is_int((long long)(b->polls - polls), 1, "once");
-    backend_refresh_soon(b);
+    backend_poll_now(b);
     tap_is_int((long long)(b->polls - polls), 2, "with nothing in flight, a refresh polls at once");
     tap_ok(backend_poll_begin(b), "and nothing is left in flight after");
     backend_poll_end(b);

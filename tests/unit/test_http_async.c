@@ -314,7 +314,7 @@ static void test_poll_helper(void)
     backend_poll_now(b);
     loop_run_once(loop, 0);
     tap_ok(b->polling, "polling again");
-    backend_refresh_soon(b);
+    backend_poll_now(b);
     tap_is_int((long long)(b->polls - polls), 1, "a refresh asked for meanwhile waits");
     run_until(&f->answers, 2, 5000);
     loop_run_once(loop, 0);
